@@ -1,0 +1,3 @@
+export * from "./duration.ts";
+export * from "./time.ts";
+export * from "./schedule-spec.ts";

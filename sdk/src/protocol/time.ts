@@ -1,0 +1,40 @@
+import { z } from "zod";
+
+const RFC3339_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
+
+/** An RFC 3339 timestamp with an explicit offset, parsed to epoch milliseconds. */
+export const Timestamp = z
+  .string()
+  .max(40)
+  .transform((v, ctx) => {
+    const ms = RFC3339_RE.test(v) ? Date.parse(v) : NaN;
+    if (!Number.isFinite(ms)) {
+      ctx.addIssue({ code: "custom", message: `invalid timestamp ${JSON.stringify(v)}: use RFC 3339 with an offset, e.g. 2026-11-22T09:00:00Z` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+/** Formats epoch milliseconds as RFC 3339 UTC with milliseconds, the only time format Sundial writes. */
+export function toRfc3339(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** True when `zone` is an IANA time zone name this runtime knows (`UTC` included). */
+export function isValidTimeZone(zone: string): boolean {
+  if (zone.length === 0 || zone.length > 64) return false;
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An IANA time zone name, validated against the runtime's tz database. */
+export const TimeZone = z
+  .string()
+  .max(64)
+  .superRefine((v, ctx) => {
+    if (!isValidTimeZone(v)) ctx.addIssue({ code: "custom", message: `unknown time zone ${JSON.stringify(v)}: use an IANA name such as America/New_York` });
+  });

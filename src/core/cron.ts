@@ -1,0 +1,204 @@
+import { CronExpressionParser } from "cron-parser";
+import { InvalidCronError } from "./errors.ts";
+
+/**
+ * A parsed cron expression that matches *naive local wall-clock times* (epoch ms read as if UTC).
+ * It knows nothing about time zones: `zone.ts` and `fire-times.ts` own the DST resolution, so no
+ * library's DST quirk reaches users. cron-parser does the parsing (names, ranges, steps, `L`, `#`);
+ * `W`/`LW` (nearest weekday), which cron-parser lacks, and the matching itself are ours.
+ */
+export interface CronMatcher {
+  /** The expression as given. */
+  readonly expression: string;
+  /** Canonical 6-field form (seconds first). */
+  readonly canonical: string;
+  /** True when the hour field covers all 24 hours: fall-back then fires in every real hour. */
+  readonly everyHour: boolean;
+  /** The smallest matching naive time strictly after `afterNaive`, or null if none within the search horizon. */
+  nextLocal(afterNaive: number): number | null;
+  /** Whether a naive local time (second precision) matches. */
+  matchesLocal(naive: number): boolean;
+}
+
+const ALIASES: Record<string, string> = {
+  "@yearly": "0 0 1 1 *",
+  "@annually": "0 0 1 1 *",
+  "@monthly": "0 0 1 * *",
+  "@weekly": "0 0 * * 0",
+  "@daily": "0 0 * * *",
+  "@midnight": "0 0 * * *",
+  "@hourly": "0 * * * *",
+};
+const NAMES_RE = /\b(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|SUN|MON|TUE|WED|THU|FRI|SAT)\b/gi;
+const W_TOKEN_RE = /^([1-9]|[12]\d|3[01])W$/i;
+const DAY_MS = 86_400_000;
+/** How far ahead `nextLocal` searches before concluding the expression never fires again. */
+const HORIZON_YEARS = 12;
+
+function sortedNumbers(values: readonly (number | string)[]): number[] {
+  return [...new Set(values.filter((v): v is number => typeof v === "number"))].sort((a, b) => a - b);
+}
+
+function daysInMonth(year: number, month1: number): number {
+  return new Date(Date.UTC(year, month1, 0)).getUTCDate();
+}
+
+/** Quartz `nW`: the weekday nearest to day `n`, never leaving the month. */
+function nearestWeekday(year: number, month1: number, day: number): number | null {
+  const dim = daysInMonth(year, month1);
+  if (day > dim) return null;
+  const dow = new Date(Date.UTC(year, month1 - 1, day)).getUTCDay();
+  if (dow === 6) return day === 1 ? 3 : day - 1;
+  if (dow === 0) return day === dim ? day - 2 : day + 1;
+  return day;
+}
+
+function lastWeekday(year: number, month1: number): number {
+  const dim = daysInMonth(year, month1);
+  const dow = new Date(Date.UTC(year, month1 - 1, dim)).getUTCDay();
+  return dow === 6 ? dim - 1 : dow === 0 ? dim - 2 : dim;
+}
+
+/**
+ * Parses a cron expression: 5 fields (minute hour day-of-month month day-of-week), 6 with leading
+ * seconds, or an `@alias`. Throws {@link InvalidCronError} naming `field` and the expression.
+ * @example parseCron("0 9 * * 1-5", "cron_expressions.0").everyHour // false
+ */
+export function parseCron(expression: string, field: string): CronMatcher {
+  const text = expression.trim();
+  const expanded = ALIASES[text.toLowerCase()] ?? text;
+  if (expanded.startsWith("@")) throw new InvalidCronError(field, expression, `unknown alias; use one of ${Object.keys(ALIASES).join(", ")}`);
+  const parts = expanded.split(/\s+/);
+  if (parts.length !== 5 && parts.length !== 6) {
+    throw new InvalidCronError(field, expression, `expected 5 fields (minute hour day-of-month month day-of-week) or 6 with leading seconds, got ${parts.length}`);
+  }
+  const six = parts.length === 6 ? parts : ["0", ...parts];
+  for (const p of six) {
+    // cron-parser reads `H` as a random hash: never deterministic, so never accepted.
+    if (/H/i.test(p.replace(NAMES_RE, ""))) throw new InvalidCronError(field, expression, `'H' (hashed values) is not supported`);
+  }
+  const domText = six[3]!;
+  const dowText = six[5]!;
+  // Pull out W tokens (cron-parser does not know them); the rest goes to the library.
+  const wDays: number[] = [];
+  let lastWeekdayFlag = false;
+  const domRest: string[] = [];
+  for (const token of domText.split(",")) {
+    const w = W_TOKEN_RE.exec(token);
+    if (w) wDays.push(Number(w[1]));
+    else if (token.toUpperCase() === "LW") lastWeekdayFlag = true;
+    else domRest.push(token);
+  }
+  const hasW = wDays.length > 0 || lastWeekdayFlag;
+  const libDom = domRest.length > 0 ? domRest.join(",") : "*";
+  let parsed;
+  try {
+    parsed = CronExpressionParser.parse([six[0], six[1], six[2], libDom, six[4], six[5]].join(" "), { tz: "UTC", strict: false });
+  } catch (err) {
+    throw new InvalidCronError(field, expression, (err as Error).message);
+  }
+  const f = parsed.fields;
+  const seconds = sortedNumbers(f.second.values);
+  const minutes = sortedNumbers(f.minute.values);
+  const hours = sortedNumbers(f.hour.values);
+  const months = new Array<boolean>(13).fill(false);
+  for (const m of f.month.values) months[m] = true;
+  const domSet = new Array<boolean>(32).fill(false);
+  let lastDay = false;
+  if (domRest.length > 0) {
+    for (const d of f.dayOfMonth.values) {
+      if (d === "L") lastDay = true;
+      else if (typeof d === "number") domSet[d] = true;
+    }
+  }
+  const dowSet = new Array<boolean>(7).fill(false);
+  const lastDow = new Array<boolean>(7).fill(false);
+  for (const d of f.dayOfWeek.values) {
+    if (typeof d === "number") dowSet[d % 7] = true;
+    else {
+      const m = /^(\d)L$/.exec(String(d));
+      if (m) lastDow[Number(m[1]) % 7] = true;
+    }
+  }
+  const nth = f.dayOfWeek.nthDay;
+  const domWild = !hasW && (domText === "*" || domText === "?");
+  const dowWild = dowText === "*" || dowText === "?";
+
+  const dayMatches = (y: number, m: number, d: number): boolean => {
+    if (!months[m]) return false;
+    if (domWild && dowWild) return true;
+    const dim = daysInMonth(y, m);
+    const domMatch =
+      domSet[d] === true ||
+      (lastDay && d === dim) ||
+      (lastWeekdayFlag && d === lastWeekday(y, m)) ||
+      wDays.some((w) => nearestWeekday(y, m, w) === d);
+    const dow = new Date(Date.UTC(y, m - 1, d)).getUTCDay();
+    const dowMatch = (dowSet[dow] === true && (nth === 0 || Math.ceil(d / 7) === nth)) || (lastDow[dow] === true && d + 7 > dim);
+    if (domWild) return dowMatch;
+    if (dowWild) return domMatch;
+    // Vixie cron: both restricted means either may match.
+    return domMatch || dowMatch;
+  };
+
+  /** First (h, m, s) on a day at or after the given time of day, as seconds since midnight. */
+  const firstTimeAtOrAfter = (h0: number, m0: number, s0: number): number | null => {
+    for (const h of hours) {
+      if (h < h0) continue;
+      for (const m of minutes) {
+        if (h === h0 && m < m0) continue;
+        const sFrom = h === h0 && m === m0 ? s0 : 0;
+        for (const s of seconds) if (s >= sFrom) return h * 3600 + m * 60 + s;
+      }
+    }
+    return null;
+  };
+
+  const nextLocal = (afterNaive: number): number | null => {
+    let t = Math.floor(afterNaive / 1000) * 1000 + 1000;
+    const d0 = new Date(t);
+    let y = d0.getUTCFullYear();
+    let mo = d0.getUTCMonth() + 1;
+    let day = d0.getUTCDate();
+    let h = d0.getUTCHours();
+    let mi = d0.getUTCMinutes();
+    let s = d0.getUTCSeconds();
+    const stopYear = y + HORIZON_YEARS;
+    while (y <= stopYear) {
+      if (!months[mo]) {
+        mo += 1;
+        if (mo > 12) { mo = 1; y += 1; }
+        day = 1; h = 0; mi = 0; s = 0;
+        continue;
+      }
+      if (day > daysInMonth(y, mo)) {
+        mo += 1;
+        if (mo > 12) { mo = 1; y += 1; }
+        day = 1; h = 0; mi = 0; s = 0;
+        continue;
+      }
+      if (dayMatches(y, mo, day)) {
+        const tod = firstTimeAtOrAfter(h, mi, s);
+        if (tod !== null) return Date.UTC(y, mo - 1, day) + tod * 1000;
+      }
+      day += 1; h = 0; mi = 0; s = 0;
+    }
+    return null;
+  };
+
+  const matchesLocal = (naive: number): boolean => {
+    const d = new Date(naive);
+    if (d.getUTCMilliseconds() !== 0) return false;
+    return (
+      dayMatches(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate()) &&
+      hours.includes(d.getUTCHours()) &&
+      minutes.includes(d.getUTCMinutes()) &&
+      seconds.includes(d.getUTCSeconds())
+    );
+  };
+
+  const canonical = [six[0], six[1], six[2], domText, six[4], dowText].join(" ");
+  return { expression, canonical, everyHour: hours.length === 24, nextLocal, matchesLocal };
+}
+
+export { DAY_MS };

@@ -1,0 +1,175 @@
+import type { CronMatcher } from "./cron.ts";
+import type { CompiledSpec } from "./spec.ts";
+import { jitterOffset } from "./jitter.ts";
+import type { Zone } from "./zone.ts";
+
+const DAY_MS = 86_400_000;
+/** Upper bound on candidates examined by one `next` call (exclusions can reject many in a row). */
+const MAX_CANDIDATES = 500_000;
+
+/**
+ * Next fire of one cron expression in a zone, strictly after `after`, with DESIGN.md's DST rules:
+ * a wall time in a spring-forward gap fires once, shifted forward by the gap; a wall time that
+ * happens twice fires at both instants only when the hour field covers every hour, otherwise once,
+ * at the first occurrence. A shifted fire that lands on a real match is one fire, not two.
+ */
+export function nextCronFire(cron: CronMatcher, zone: Zone, after: number): number | null {
+  if (zone.fixed) {
+    const off = zone.offsetAt(after);
+    const local = cron.nextLocal(after + off);
+    return local === null ? null : local - off;
+  }
+  const o0 = zone.offsetAt(after - DAY_MS);
+  const o1 = zone.offsetAt(after);
+  const o2 = zone.offsetAt(after + DAY_MS);
+  // Every wall time whose instant could be > after lies after `after + smallest offset`.
+  let cursor = after + Math.min(o0, o1, o2);
+  let maxOffset = Math.max(o0, o1, o2);
+  let best: number | null = null;
+  for (let guard = 0; guard < 10_000; guard++) {
+    const local = cron.nextLocal(cursor);
+    if (local === null) break;
+    // No later wall time can map to an instant before `best`.
+    if (best !== null && local - maxOffset > best) break;
+    const r = zone.resolve(local);
+    const consider = (instant: number) => {
+      if (instant > after && (best === null || instant < best)) {
+        if (best === null) maxOffset = Math.max(maxOffset, zone.offsetAt(instant - DAY_MS), zone.offsetAt(instant + DAY_MS));
+        best = instant;
+      }
+    };
+    if (r.kind === "ambiguous") {
+      consider(r.first);
+      if (cron.everyHour) consider(r.second);
+    } else {
+      consider(r.instant);
+    }
+    cursor = local;
+  }
+  return best;
+}
+
+function nextIntervalFire(first: number, every: number, after: number): number {
+  if (after < first) return first;
+  return first + (Math.floor((after - first) / every) + 1) * every;
+}
+
+function nextAt(at: readonly number[], after: number): number | null {
+  let lo = 0;
+  let hi = at.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (at[mid]! <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < at.length ? at[lo]! : null;
+}
+
+function isExcluded(spec: CompiledSpec, instant: number): boolean {
+  if (spec.excludes.length === 0) return false;
+  const local = instant + spec.zone.offsetAt(instant);
+  return spec.excludes.some((x) => x.matchesLocal(local));
+}
+
+/** Next nominal time ignoring repeat_count: union of components, bounds and exclusions applied. */
+function nextUnbounded(spec: CompiledSpec, after: number): number | null {
+  let t = Math.max(after, spec.origin);
+  for (let i = 0; i < MAX_CANDIDATES; i++) {
+    let best: number | null = null;
+    for (const c of spec.crons) {
+      const n = nextCronFire(c, spec.zone, t);
+      if (n !== null && (best === null || n < best)) best = n;
+    }
+    for (const [first, every] of spec.intervals) {
+      const n = nextIntervalFire(first, every, t);
+      if (best === null || n < best) best = n;
+    }
+    const a = nextAt(spec.at, t);
+    if (a !== null && (best === null || a < best)) best = a;
+    if (best === null) return null;
+    if (spec.endAt !== null && best > spec.endAt) return null;
+    if (!isExcluded(spec, best)) return best;
+    t = best;
+  }
+  return null;
+}
+
+/** The last nominal time repeat_count allows (computed once per compiled spec), or null for no limit. */
+function lastAllowed(spec: CompiledSpec): number | null {
+  if (spec.lastAllowed !== undefined) return spec.lastAllowed;
+  let result: number | null = null;
+  const count = spec.spec.repeat_count;
+  if (count > 0) {
+    let t: number | null = spec.origin;
+    for (let i = 0; i < count && t !== null; i++) {
+      const n: number | null = nextUnbounded(spec, t);
+      if (n === null) break;
+      t = n;
+    }
+    result = t ?? spec.origin;
+  }
+  spec.lastAllowed = result;
+  return result;
+}
+
+/**
+ * The next nominal fire time strictly after `after` (epoch ms), or null when the spec has no more:
+ * the de-duplicated, strictly increasing union of its crons, intervals and `at` times, within
+ * start/end bounds, minus exclusions, and no more than `repeat_count` fires from the start.
+ * @example next(compileSpec(spec, { createdAt }), Date.now())
+ */
+export function next(spec: CompiledSpec, after: number): number | null {
+  const n = nextUnbounded(spec, after);
+  if (n === null) return null;
+  const last = lastAllowed(spec);
+  if (last !== null && n > last) return null;
+  return n;
+}
+
+/** Nominal fire times in (from, to], at most `limit` of them. */
+export function between(spec: CompiledSpec, from: number, to: number, limit = Number.POSITIVE_INFINITY): number[] {
+  const out: number[] = [];
+  let t = from;
+  while (out.length < limit) {
+    const n = next(spec, t);
+    if (n === null || n > to) break;
+    out.push(n);
+    t = n;
+  }
+  return out;
+}
+
+/** A fire: its nominal time and its actual (jittered) time. */
+export interface Fire {
+  nominal: number;
+  actual: number;
+}
+
+/**
+ * Fires after `after`, each with its actual time: nominal + a deterministic jitter that never
+ * reaches the following nominal time.
+ */
+export function* fires(spec: CompiledSpec, scheduleId: string, after: number): Generator<Fire, void, undefined> {
+  let n = next(spec, after);
+  while (n !== null) {
+    const following = next(spec, n);
+    yield { nominal: n, actual: n + jitterOffset(scheduleId, n, spec.jitterMs, following) };
+    n = following;
+  }
+}
+
+/** The first fire after `after`, or null. */
+export function nextFire(spec: CompiledSpec, scheduleId: string, after: number): Fire | null {
+  const it = fires(spec, scheduleId, after).next();
+  return it.done ? null : it.value;
+}
+
+/** The next `count` fires after `after` (for describe and preview). */
+export function upcoming(spec: CompiledSpec, scheduleId: string, after: number, count: number): Fire[] {
+  const out: Fire[] = [];
+  for (const f of fires(spec, scheduleId, after)) {
+    out.push(f);
+    if (out.length >= count) break;
+  }
+  return out;
+}

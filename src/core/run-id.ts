@@ -1,0 +1,23 @@
+import { toRfc3339 } from "@sundial/sdk/protocol";
+
+/** Why a schedule started a run: its spec, a retry of a failed fire, trigger-now, or a backfill. */
+export type RunOrigin = { kind: "scheduled" } | { kind: "retry"; retry: number } | { kind: "trigger"; requestId: string } | { kind: "backfill" };
+
+/**
+ * Deterministic run id `{schedule_id}:{nominal RFC 3339}` (with a marker for retries, triggers and
+ * backfills), so starting a run is idempotent: an alarm delivered twice starts one run.
+ * @example scheduleRunId("nightly", Date.UTC(2026, 10, 22, 9)) // "nightly:2026-11-22T09:00:00.000Z"
+ */
+export function scheduleRunId(scheduleId: string, nominal: number, origin: RunOrigin = { kind: "scheduled" }): string {
+  const base = `${scheduleId}:${toRfc3339(nominal)}`;
+  switch (origin.kind) {
+    case "scheduled":
+      return base;
+    case "retry":
+      return `${base}:retry-${origin.retry}`;
+    case "trigger":
+      return `${scheduleId}:trigger:${origin.requestId}`;
+    case "backfill":
+      return `${base}:backfill`;
+  }
+}

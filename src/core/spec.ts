@@ -1,0 +1,64 @@
+import type { ScheduleSpec } from "@sundial/sdk/protocol";
+import { parseCron, type CronMatcher } from "./cron.ts";
+import { ValidationError } from "./errors.ts";
+import { zoneFor, type Zone } from "./zone.ts";
+
+/** A spec ready for fire-time computation: parsed crons, resolved zone, bounds in ms. */
+export interface CompiledSpec {
+  readonly spec: ScheduleSpec;
+  readonly zone: Zone;
+  readonly crons: readonly CronMatcher[];
+  readonly excludes: readonly CronMatcher[];
+  /** Interval components as [first fire ms, every ms]. */
+  readonly intervals: readonly (readonly [number, number])[];
+  readonly at: readonly number[];
+  /** Fires are strictly after this instant (start_at - 1 ms, or the creation time). */
+  readonly origin: number;
+  readonly endAt: number | null;
+  readonly jitterMs: number;
+  /** Memo for repeat_count: the last allowed nominal time (undefined = not computed yet). */
+  lastAllowed?: number | null;
+}
+
+/** Where the schedule comes from: its creation time anchors intervals and repeat counting. */
+export interface SpecContext {
+  createdAt: number;
+}
+
+/**
+ * Parses and checks a normalised spec. Throws {@link ValidationError} (or `InvalidCronError`)
+ * naming the field at fault; never returns a spec that cannot be computed.
+ * @example compileSpec({ ...spec, cron_expressions: ["0 9 * * *"], timezone: "Europe/London" }, { createdAt: Date.now() })
+ */
+export function compileSpec(spec: ScheduleSpec, ctx: SpecContext): CompiledSpec {
+  let zone: Zone;
+  try {
+    zone = zoneFor(spec.timezone);
+  } catch {
+    throw new ValidationError(`timezone: unknown time zone ${JSON.stringify(spec.timezone)}`, { field: "timezone", code: "invalid_timezone" });
+  }
+  const crons = spec.cron_expressions.map((e, i) => parseCron(e, `cron_expressions.${i}`));
+  const excludes = spec.exclude.map((e, i) => parseCron(e, `exclude.${i}`));
+  const intervals = spec.intervals.map((iv, i) => {
+    const every = Math.round(iv.every * 1000);
+    const offset = Math.round(iv.offset * 1000);
+    if (every < 1000) throw new ValidationError(`intervals.${i}.every: must be at least 1 second`, { field: `intervals.${i}.every` });
+    // Anchored at start_at; without one, the first fire is one interval after creation (Pipelit).
+    const first = spec.start_at !== null ? spec.start_at + offset : ctx.createdAt + every + offset;
+    return [first, every] as const;
+  });
+  if (spec.start_at !== null && spec.end_at !== null && spec.end_at <= spec.start_at) {
+    throw new ValidationError("end_at must be after start_at", { field: "end_at" });
+  }
+  return {
+    spec,
+    zone,
+    crons,
+    excludes,
+    intervals,
+    at: [...spec.at].sort((a, b) => a - b),
+    origin: spec.start_at !== null ? spec.start_at - 1 : ctx.createdAt,
+    endAt: spec.end_at,
+    jitterMs: Math.round(spec.jitter_seconds * 1000),
+  };
+}
