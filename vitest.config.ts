@@ -19,7 +19,7 @@ export default defineConfig(async () => {
           plugins: [
             cloudflareTest({
               wrangler: { configPath: "./wrangler.toml" },
-              miniflare: { bindings: { TEST_MIGRATIONS: migrations, SUNDIAL_TEST_CLOCK: "1" } },
+              miniflare: { bindings: { TEST_MIGRATIONS: migrations, SUNDIAL_DEV_MODE: "true" } },
             }),
           ],
           test: {

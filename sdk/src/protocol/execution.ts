@@ -1,0 +1,100 @@
+import { z } from "zod";
+import { Duration } from "./duration.ts";
+import { Failure } from "./failure.ts";
+import { HistoryEvent, SchedulePayload } from "./history.ts";
+
+/** Ids users choose (execution ids, schedule ids, keys): printable, no slashes, bounded. */
+export const Identifier = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@+=-]*$/, "use letters, digits and . _ : @ + = - (no spaces or slashes), starting with a letter or digit");
+
+export const Name = z.string().min(1).max(200).regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "use letters, digits and . _ : -");
+
+export const EXECUTION_STATUSES = ["running", "completed", "failed", "timed_out", "cancelled", "terminated"] as const;
+export const ExecutionStatus = z.enum(EXECUTION_STATUSES);
+export type ExecutionStatus = z.output<typeof ExecutionStatus>;
+
+/**
+ * What happens when a start names an execution id that exists: `use_existing` (default: the call
+ * is idempotent and returns the existing execution), `reject_duplicate` (409), `allow_duplicate`
+ * (a new run once the old one closed; 409 while it runs), `allow_duplicate_failed_only` (a new run
+ * only if the old one failed, timed out, was cancelled or terminated).
+ */
+export const IdReusePolicy = z.enum(["use_existing", "reject_duplicate", "allow_duplicate", "allow_duplicate_failed_only"]);
+export type IdReusePolicy = z.output<typeof IdReusePolicy>;
+
+/** POST /v1/workflows/executions */
+export const StartExecutionRequest = z.strictObject({
+  workflow: Name,
+  input: z.unknown().optional(),
+  execution_id: Identifier.optional(),
+  task_queue: Name.default("default"),
+  execution_timeout: Duration.refine((s) => s >= 1 && s <= 86_400 * 365, { message: "must be between 1 second and 1 year" }).optional(),
+  id_reuse_policy: IdReusePolicy.default("use_existing"),
+});
+export type StartExecutionRequest = z.input<typeof StartExecutionRequest>;
+
+export const PendingActivity = z.object({
+  seq: z.number(),
+  activity_type: z.string(),
+  state: z.enum(["scheduled", "started", "backing_off", "cancel_requested"]),
+  attempt: z.number(),
+  last_failure: Failure.nullable(),
+  last_heartbeat_at: z.string().nullable(),
+  next_attempt_at: z.string().nullable(),
+});
+
+/** An execution as described by GET /v1/workflows/executions/{id}. */
+export const Execution = z.object({
+  execution_id: z.string(),
+  run_id: z.string(),
+  workflow: z.string(),
+  status: ExecutionStatus,
+  task_queue: z.string(),
+  input: z.unknown(),
+  result: z.unknown().optional(),
+  failure: Failure.nullable(),
+  started_at: z.string(),
+  closed_at: z.string().nullable(),
+  execution_timeout: z.number(),
+  history_length: z.number(),
+  cancel_requested: z.boolean(),
+  pending_activities: z.array(PendingActivity),
+  schedule: SchedulePayload.nullable(),
+});
+export type Execution = z.output<typeof Execution>;
+
+export const StartExecutionResponse = Execution.extend({ started: z.boolean() });
+export type StartExecutionResponse = z.output<typeof StartExecutionResponse>;
+
+export const ExecutionSummary = z.object({
+  execution_id: z.string(),
+  run_id: z.string(),
+  workflow: z.string(),
+  status: ExecutionStatus,
+  task_queue: z.string(),
+  started_at: z.string(),
+  closed_at: z.string().nullable(),
+  schedule_id: z.string().nullable(),
+});
+export type ExecutionSummary = z.output<typeof ExecutionSummary>;
+
+export const ListExecutionsResponse = z.object({ executions: z.array(ExecutionSummary), next_page_token: z.string().nullable() });
+export type ListExecutionsResponse = z.output<typeof ListExecutionsResponse>;
+
+export const HistoryPage = z.object({ events: z.array(HistoryEvent), next_page_token: z.string().nullable() });
+export type HistoryPage = z.output<typeof HistoryPage>;
+
+export const CancelRequest = z.strictObject({ reason: z.string().max(1000).default("") });
+export const TerminateRequest = z.strictObject({ reason: z.string().max(1000).default("") });
+
+/** GET /v1/workflows/executions/{id}/result: a closed execution's outcome. */
+export const ExecutionResult = z.object({
+  execution_id: z.string(),
+  status: ExecutionStatus,
+  result: z.unknown().optional(),
+  failure: Failure.nullable(),
+});
+export type ExecutionResult = z.output<typeof ExecutionResult>;

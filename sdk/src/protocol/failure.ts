@@ -1,0 +1,23 @@
+import { z } from "zod";
+
+/** A failure as it crosses the wire and sits in history (Temporal's `Failure`, flattened). */
+export const Failure = z.strictObject({
+  message: z.string().max(32_768),
+  /** Error class / application error type, matched against `non_retryable_error_types`. */
+  type: z.string().max(256).default("Error"),
+  non_retryable: z.boolean().default(false),
+  stack: z.string().max(32_768).optional(),
+  details: z.unknown().optional(),
+  cause: z.lazy((): z.ZodType => Failure).optional(),
+});
+export type Failure = z.output<typeof Failure>;
+
+/** Activity retry policy on the wire (seconds). Defaults: 1 s, x2, 100 x initial, unlimited attempts. */
+export const RetryPolicy = z.strictObject({
+  initial_interval: z.number().positive().max(86_400 * 365).default(1),
+  backoff_coefficient: z.number().min(1).max(100).default(2),
+  maximum_interval: z.number().positive().max(86_400 * 365).optional(),
+  maximum_attempts: z.number().int().min(0).max(1_000_000).default(0),
+  non_retryable_error_types: z.array(z.string().max(256)).max(100).default([]),
+});
+export type RetryPolicy = z.output<typeof RetryPolicy>;

@@ -1,0 +1,80 @@
+import { z } from "zod";
+import { Failure, RetryPolicy } from "./failure.ts";
+
+/** Options of one activity call, as recorded in history (all durations in seconds). */
+export const ActivityOptions = z.strictObject({
+  task_queue: z.string().max(200).optional(),
+  start_to_close_timeout: z.number().positive().max(86_400 * 365).optional(),
+  schedule_to_close_timeout: z.number().positive().max(86_400 * 365).optional(),
+  heartbeat_timeout: z.number().positive().max(86_400).optional(),
+  retry: RetryPolicy.partial().optional(),
+});
+export type ActivityOptions = z.output<typeof ActivityOptions>;
+
+/** What a scheduled run receives on top of its input (Polos' `SchedulePayload`). */
+export const SchedulePayload = z.object({
+  timestamp: z.string(),
+  actual_timestamp: z.string(),
+  last_timestamp: z.string().nullable(),
+  timezone: z.string(),
+  schedule_id: z.string(),
+  key: z.string(),
+  upcoming: z.string().nullable(),
+});
+export type SchedulePayload = z.output<typeof SchedulePayload>;
+
+const e = <T extends string, S extends z.ZodRawShape>(type: T, attrs: S) =>
+  z.object({ id: z.number().int().positive(), type: z.literal(type), ts: z.string(), ...attrs });
+
+/**
+ * Every history event, a discriminated union on `type`. Ids are monotonic from 1 within a run.
+ * `seq` numbers commands per kind (activity 1, 2, …; timer 1, 2, …) so replay can match them.
+ */
+export const HistoryEvent = z.discriminatedUnion("type", [
+  e("execution_started", {
+    workflow: z.string(),
+    input: z.unknown(),
+    task_queue: z.string(),
+    execution_timeout: z.number(),
+    run_id: z.string(),
+    attempt: z.number().int().default(1),
+    schedule: SchedulePayload.nullable().default(null),
+  }),
+  e("workflow_task_scheduled", { attempt: z.number().int() }),
+  e("workflow_task_started", {
+    scheduled_event_id: z.number().int(),
+    identity: z.string(),
+    /** Whether continue-as-new was suggested to this task; recorded so replays see the same value. */
+    suggest_continue_as_new: z.boolean().optional(),
+  }),
+  e("workflow_task_completed", { scheduled_event_id: z.number().int(), identity: z.string() }),
+  e("workflow_task_failed", { scheduled_event_id: z.number().int(), failure: Failure }),
+  e("workflow_task_timed_out", { scheduled_event_id: z.number().int() }),
+  e("activity_scheduled", { seq: z.number().int(), activity_type: z.string(), input: z.unknown(), options: ActivityOptions }),
+  e("activity_started", { scheduled_event_id: z.number().int(), attempt: z.number().int(), identity: z.string() }),
+  e("activity_completed", { scheduled_event_id: z.number().int(), seq: z.number().int(), result: z.unknown(), attempt: z.number().int() }),
+  e("activity_failed", { scheduled_event_id: z.number().int(), seq: z.number().int(), failure: Failure, attempt: z.number().int() }),
+  e("activity_timed_out", {
+    scheduled_event_id: z.number().int(),
+    seq: z.number().int(),
+    timeout_type: z.enum(["start_to_close", "schedule_to_close", "heartbeat"]),
+    attempt: z.number().int(),
+  }),
+  e("activity_cancel_requested", { scheduled_event_id: z.number().int(), seq: z.number().int() }),
+  e("activity_cancelled", { scheduled_event_id: z.number().int(), seq: z.number().int() }),
+  e("timer_started", { seq: z.number().int(), fire_at: z.string(), duration: z.number() }),
+  e("timer_fired", { started_event_id: z.number().int(), seq: z.number().int() }),
+  e("timer_cancelled", { started_event_id: z.number().int(), seq: z.number().int() }),
+  e("execution_cancel_requested", { reason: z.string() }),
+  e("execution_completed", { result: z.unknown() }),
+  e("execution_failed", { failure: Failure }),
+  e("execution_timed_out", {}),
+  e("execution_cancelled", { details: z.unknown().optional() }),
+  e("execution_terminated", { reason: z.string() }),
+]);
+export type HistoryEvent = z.output<typeof HistoryEvent>;
+export type HistoryEventType = HistoryEvent["type"];
+export type EventOf<T extends HistoryEventType> = Extract<HistoryEvent, { type: T }>;
+
+/** Events that close a run. */
+export const CLOSE_EVENTS = ["execution_completed", "execution_failed", "execution_timed_out", "execution_cancelled", "execution_terminated"] as const;

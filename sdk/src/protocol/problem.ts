@@ -1,0 +1,14 @@
+import { z } from "zod";
+
+/** application/problem+json (RFC 9457) body of every Sundial error. */
+export const Problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number(),
+  detail: z.string(),
+  code: z.string(),
+  /** Dotted path of the field at fault, when one is. */
+  field: z.string().optional(),
+  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+});
+export type Problem = z.output<typeof Problem>;

@@ -1,0 +1,91 @@
+import { z } from "zod";
+import { Command } from "./commands.ts";
+import { Failure } from "./failure.ts";
+import { HistoryEvent } from "./history.ts";
+import { Name } from "./execution.ts";
+
+const Identity = z.string().min(1).max(200);
+const TaskToken = z.string().min(1).max(2048);
+
+/** POST /v1/workflows/tasks/poll */
+export const PollRequest = z.strictObject({
+  task_queue: Name.default("default"),
+  kind: z.enum(["workflow", "activity"]),
+  identity: Identity,
+  /** How long to hold the poll when nothing is queued (seconds, capped by the platform). */
+  wait_seconds: z.number().min(0).max(60).optional(),
+});
+export type PollRequest = z.input<typeof PollRequest>;
+
+export const WorkflowTask = z.object({
+  kind: z.literal("workflow"),
+  task_token: z.string(),
+  execution_id: z.string(),
+  run_id: z.string(),
+  workflow: z.string(),
+  attempt: z.number(),
+  /** The whole history of the run up to and including this task's `workflow_task_started`. */
+  history: z.array(HistoryEvent),
+  /** Past this many events the platform suggests continue-as-new. */
+  continue_as_new_suggested: z.boolean(),
+});
+export type WorkflowTask = z.output<typeof WorkflowTask>;
+
+export const ActivityTask = z.object({
+  kind: z.literal("activity"),
+  task_token: z.string(),
+  execution_id: z.string(),
+  run_id: z.string(),
+  workflow: z.string(),
+  activity_type: z.string(),
+  seq: z.number(),
+  input: z.unknown(),
+  attempt: z.number(),
+  heartbeat_timeout: z.number().nullable(),
+  start_to_close_timeout: z.number(),
+  heartbeat_details: z.unknown().optional(),
+});
+export type ActivityTask = z.output<typeof ActivityTask>;
+
+export const Task = z.discriminatedUnion("kind", [WorkflowTask, ActivityTask]);
+export type Task = z.output<typeof Task>;
+
+export const CompleteWorkflowTaskRequest = z.strictObject({ task_token: TaskToken, commands: z.array(Command).max(10_000) });
+export const FailWorkflowTaskRequest = z.strictObject({ task_token: TaskToken, failure: Failure });
+export const CompleteActivityTaskRequest = z.strictObject({ task_token: TaskToken, result: z.unknown().optional() });
+export const FailActivityTaskRequest = z.strictObject({ task_token: TaskToken, failure: Failure });
+export const HeartbeatRequest = z.strictObject({ task_token: TaskToken, details: z.unknown().optional() });
+export const HeartbeatResponse = z.object({ cancel_requested: z.boolean() });
+export type HeartbeatResponse = z.output<typeof HeartbeatResponse>;
+
+/** Outcome of a completion: `accepted`, or `duplicate` when this exact completion was already applied. */
+export const TaskCompletionResponse = z.object({ status: z.enum(["accepted", "duplicate"]) });
+
+/** One workflow type a worker registers. */
+export const WorkflowRegistration = z.strictObject({
+  name: Name,
+  /** JSON Schema of the workflow input (from its zod schema); the platform validates starts against it. */
+  input_schema: z.record(z.string(), z.unknown()).optional(),
+  /** Schedules declared in code, upserted at registration. */
+  schedules: z.array(z.record(z.string(), z.unknown())).max(100).default([]),
+});
+
+/** POST /v1/workflows/workers/register */
+export const RegisterWorkerRequest = z.strictObject({
+  task_queue: Name.default("default"),
+  identity: Identity,
+  /** Identifies the worker's code version; different definitions under different versions are reported as conflicts. */
+  build_id: z.string().max(200).optional(),
+  workflows: z.array(WorkflowRegistration).max(1000),
+  activities: z.array(Name).max(10_000),
+});
+export type RegisterWorkerRequest = z.input<typeof RegisterWorkerRequest>;
+
+/** GET /v1/workflows/workers/whoami (the Mistral seed's shape, plus the key's identity). */
+export const WhoAmIResponse = z.object({
+  scheduler_url: z.string(),
+  namespace: z.string(),
+  tls: z.boolean(),
+  key_id: z.string(),
+  key_kind: z.string(),
+});

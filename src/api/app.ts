@@ -1,0 +1,20 @@
+import { Hono } from "hono";
+import { authenticate, type AppEnv } from "./auth.ts";
+import { executionRoutes } from "./executions.ts";
+import { problemResponse } from "./problem.ts";
+import { taskRoutes } from "./tasks.ts";
+import { workerRoutes } from "./workers.ts";
+import { NotFoundError } from "../core/errors.ts";
+
+/** The REST API: every route under /v1 but health needs a key; every error is problem+json. */
+export function createApp(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.get("/v1/health", (c) => c.json({ status: "ok", service: "sundial" }));
+  app.use("/v1/*", authenticate);
+  app.route("/v1/workflows/executions", executionRoutes);
+  app.route("/v1/workflows/tasks", taskRoutes);
+  app.route("/v1/workflows/workers", workerRoutes);
+  app.notFound((c) => problemResponse(c, new NotFoundError(`no route for ${c.req.method} ${new URL(c.req.url).pathname}`, "route_not_found")));
+  app.onError((err, c) => problemResponse(c, err));
+  return app;
+}

@@ -1,0 +1,79 @@
+import { createMiddleware } from "hono/factory";
+import { constantTimeEqual, hashSecret } from "../core/crypto.ts";
+import { ForbiddenError, NotConfiguredError, UnauthorizedError } from "../core/errors.ts";
+import { findKey, type KeyKind } from "../index/api-keys.ts";
+import type { Env } from "../env.ts";
+
+/** The documented local development key (`npm start` only): admin of namespace `default`. */
+export const DEV_API_KEY = "dev.sundial-local-development-key";
+export const DEV_NAMESPACE = "default";
+const DEV_PEPPER = "sundial-dev-pepper";
+const DEV_TOKEN_SECRET = "sundial-dev-token-secret";
+
+/** Who is calling: established by {@link authenticate} from the bearer key. */
+export interface Principal {
+  namespace: string;
+  keyId: string;
+  kind: KeyKind;
+}
+
+export type AppEnv = { Bindings: Env; Variables: { principal: Principal; secrets: Secrets } };
+
+export interface Secrets {
+  pepper: string;
+  tokenSecret: string;
+  devMode: boolean;
+}
+
+/**
+ * The secrets this deployment runs with. Under `npm start` (SUNDIAL_DEV_MODE=true) fixed development
+ * values apply; anywhere else a missing secret is a 503 and a log line, never an open door.
+ */
+export function secretsFor(env: Env): Secrets {
+  const devMode = env.SUNDIAL_DEV_MODE === "true";
+  const pepper = env.SUNDIAL_PEPPER ?? (devMode ? DEV_PEPPER : undefined);
+  const tokenSecret = env.SUNDIAL_TOKEN_SECRET ?? (devMode ? DEV_TOKEN_SECRET : undefined);
+  if (!pepper || !tokenSecret) {
+    console.error("sundial: SUNDIAL_PEPPER and SUNDIAL_TOKEN_SECRET must be set (wrangler secret put); refusing requests");
+    throw new NotConfiguredError("this deployment is missing its secrets (SUNDIAL_PEPPER, SUNDIAL_TOKEN_SECRET); see README 'Deploy'");
+  }
+  return { pepper, tokenSecret, devMode };
+}
+
+const KEY_RE = /^([A-Za-z0-9_-]{1,64})\.([A-Za-z0-9_-]{8,256})$/;
+
+async function principalFor(env: Env, secrets: Secrets, header: string | undefined): Promise<Principal> {
+  if (!header) throw new UnauthorizedError("missing Authorization: Bearer <key_id>.<secret>");
+  const m = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!m) throw new UnauthorizedError("Authorization must be 'Bearer <key_id>.<secret>'", "malformed_key");
+  const key = KEY_RE.exec(m[1]!);
+  if (!key) throw new UnauthorizedError("API keys look like <key_id>.<secret>", "malformed_key");
+  const [, keyId, secret] = key as unknown as [string, string, string];
+  if (secrets.devMode && constantTimeEqual(m[1]!, DEV_API_KEY)) return { namespace: DEV_NAMESPACE, keyId: "dev", kind: "admin" };
+  if (env.SUNDIAL_ADMIN_KEY && constantTimeEqual(m[1]!, env.SUNDIAL_ADMIN_KEY)) return { namespace: DEV_NAMESPACE, keyId, kind: "admin" };
+  const row = await findKey(env.DB, keyId);
+  // Hash even when the key id is unknown, so timing does not reveal which ids exist.
+  const hash = await hashSecret(secrets.pepper, secret);
+  if (!row || !constantTimeEqual(hash, row.secret_hash)) throw new UnauthorizedError("invalid API key");
+  if (row.revoked_at !== null) throw new UnauthorizedError("this API key was revoked", "revoked_key");
+  return { namespace: row.namespace, keyId: row.key_id, kind: row.kind };
+}
+
+/** Authenticates every request it guards; sets `principal` and `secrets`. */
+export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
+  const secrets = secretsFor(c.env);
+  c.set("secrets", secrets);
+  c.set("principal", await principalFor(c.env, secrets, c.req.header("authorization")));
+  await next();
+});
+
+/** Allows only the given key kinds (admin keys may do everything). */
+export function requireKind(...kinds: KeyKind[]) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const p = c.get("principal");
+    if (p.kind !== "admin" && !kinds.includes(p.kind)) {
+      throw new ForbiddenError(`a ${p.kind} key cannot call this endpoint (needs ${kinds.join(" or ")})`, "wrong_key_kind");
+    }
+    await next();
+  });
+}

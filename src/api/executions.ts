@@ -1,0 +1,112 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { CancelRequest, EXECUTION_STATUSES, StartExecutionRequest, TerminateRequest, toRfc3339, type ExecutionSummary } from "@sundial/sdk/protocol";
+import { LIMITS } from "../core/limits.ts";
+import { listExecutions } from "../index/executions.ts";
+import { executionStub } from "../objects/names.ts";
+import { unwrap } from "../objects/rpc.ts";
+import { requireKind, type AppEnv } from "./auth.ts";
+import { decodeCursor, encodeCursor, PageSize } from "./pagination.ts";
+import { readJson, readQuery } from "./validate.ts";
+import { checkWorkflowInput } from "./workflow-input.ts";
+import { Identifier } from "@sundial/sdk/protocol";
+import { ValidationError } from "../core/errors.ts";
+
+/** /v1/workflows/executions: start, describe, list, history, cancel, terminate, result. */
+export const executionRoutes = new Hono<AppEnv>();
+executionRoutes.use("*", requireKind("app"));
+
+const ListQuery = z.strictObject({
+  workflow: z.string().max(200).optional(),
+  status: z.enum(EXECUTION_STATUSES).optional(),
+  schedule_id: z.string().max(200).optional(),
+  page_size: PageSize,
+  page_token: z.string().max(500).optional(),
+});
+
+const HistoryQuery = z.strictObject({ page_size: PageSize, page_token: z.string().regex(/^\d{1,9}$/).optional() });
+const ResultQuery = z.strictObject({ wait_seconds: z.coerce.number().min(0).max(60).default(0) });
+
+function executionId(raw: string): string {
+  const r = Identifier.safeParse(raw);
+  if (!r.success) throw new ValidationError(`execution_id: ${r.error.issues[0]?.message ?? "invalid"}`, { field: "execution_id" });
+  return r.data;
+}
+
+executionRoutes.post("/", async (c) => {
+  const p = c.get("principal");
+  const body = await readJson(c, StartExecutionRequest);
+  await checkWorkflowInput(c.env.DB, p.namespace, body.workflow, body.input);
+  const id = body.execution_id ?? crypto.randomUUID();
+  const r = unwrap(
+    await executionStub(c.env, p.namespace, id).start({
+      namespace: p.namespace,
+      execution_id: id,
+      workflow: body.workflow,
+      input: body.input ?? null,
+      task_queue: body.task_queue,
+      execution_timeout: body.execution_timeout ?? LIMITS.executionTimeoutDefault,
+      id_reuse_policy: body.id_reuse_policy,
+      schedule: null,
+      callback: null,
+    }),
+  );
+  return c.json({ ...r.execution, started: r.started }, r.started ? 201 : 200);
+});
+
+executionRoutes.get("/", async (c) => {
+  const p = c.get("principal");
+  const q = readQuery(c, ListQuery);
+  const after = q.page_token ? decodeCursor(q.page_token, ["s", "i"]) : undefined;
+  const rows = await listExecutions(c.env.DB, {
+    namespace: p.namespace,
+    workflow: q.workflow,
+    status: q.status,
+    scheduleId: q.schedule_id,
+    after: after ? { startedAt: Number(after.s), executionId: String(after.i) } : undefined,
+    limit: q.page_size + 1,
+  });
+  const page = rows.slice(0, q.page_size);
+  const last = page[page.length - 1];
+  const executions: ExecutionSummary[] = page.map((r) => ({
+    execution_id: r.execution_id,
+    run_id: r.run_id,
+    workflow: r.workflow,
+    status: r.status as ExecutionSummary["status"],
+    task_queue: r.task_queue,
+    started_at: toRfc3339(r.started_at),
+    closed_at: r.closed_at === null ? null : toRfc3339(r.closed_at),
+    schedule_id: r.schedule_id,
+  }));
+  return c.json({ executions, next_page_token: rows.length > q.page_size && last ? encodeCursor({ s: last.started_at, i: last.execution_id }) : null });
+});
+
+executionRoutes.get("/:id", async (c) => {
+  const p = c.get("principal");
+  return c.json(unwrap(await executionStub(c.env, p.namespace, executionId(c.req.param("id"))).describe()));
+});
+
+executionRoutes.get("/:id/history", async (c) => {
+  const p = c.get("principal");
+  const q = readQuery(c, HistoryQuery);
+  return c.json(unwrap(await executionStub(c.env, p.namespace, executionId(c.req.param("id"))).history(Number(q.page_token ?? 0), q.page_size)));
+});
+
+executionRoutes.post("/:id/cancel", async (c) => {
+  const p = c.get("principal");
+  const body = await readJson(c, CancelRequest, { optional: true });
+  return c.json(unwrap(await executionStub(c.env, p.namespace, executionId(c.req.param("id"))).cancel(body.reason)), 202);
+});
+
+executionRoutes.post("/:id/terminate", async (c) => {
+  const p = c.get("principal");
+  const body = await readJson(c, TerminateRequest, { optional: true });
+  return c.json(unwrap(await executionStub(c.env, p.namespace, executionId(c.req.param("id"))).terminate(body.reason)));
+});
+
+executionRoutes.get("/:id/result", async (c) => {
+  const p = c.get("principal");
+  const q = readQuery(c, ResultQuery);
+  const r = unwrap(await executionStub(c.env, p.namespace, executionId(c.req.param("id"))).result(q.wait_seconds * 1000));
+  return c.json(r, r.status === "running" ? 202 : 200);
+});

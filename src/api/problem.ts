@@ -1,0 +1,59 @@
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { z } from "zod";
+import type { Problem } from "@sundial/sdk/protocol";
+import { SundialError, ValidationError, type FieldIssue } from "../core/errors.ts";
+
+const TITLES: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  409: "Conflict",
+  413: "Payload Too Large",
+  415: "Unsupported Media Type",
+  422: "Unprocessable Content",
+  500: "Internal Server Error",
+  503: "Service Unavailable",
+};
+
+/** Turns a zod error into a ValidationError whose issues name each field (dotted paths). */
+export function fromZodError(error: z.ZodError, prefix: readonly (string | number)[] = []): ValidationError {
+  const issues: FieldIssue[] = error.issues.map((i) => {
+    const keys = i.code === "unrecognized_keys" ? i.keys : [undefined];
+    return keys.map((k) => {
+      const path = [...prefix, ...i.path, ...(k === undefined ? [] : [k])].map(String);
+      const field = path.length > 0 ? path.join(".") : "body";
+      const message = i.code === "unrecognized_keys" ? "unknown field" : i.message;
+      return { field, message };
+    });
+  }).flat();
+  const first = issues[0] ?? { field: "body", message: "invalid" };
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : "";
+  return new ValidationError(`${first.field}: ${first.message}${more}`, { issues });
+}
+
+/** Builds the problem+json body for an error (the one place errors become HTTP). */
+export function toProblem(err: unknown): Problem {
+  if (err instanceof SundialError) {
+    return {
+      type: `https://sundial.dev/problems/${err.code}`,
+      title: TITLES[err.status] ?? "Error",
+      status: err.status,
+      detail: err.message,
+      code: err.code,
+      ...(err.field !== undefined ? { field: err.field } : {}),
+      ...(err.issues.length > 0 ? { errors: err.issues } : {}),
+    };
+  }
+  if (err instanceof z.ZodError) return toProblem(fromZodError(err));
+  return { type: "https://sundial.dev/problems/internal", title: TITLES[500]!, status: 500, detail: "internal error", code: "internal" };
+}
+
+/** Sends a problem+json response. */
+export function problemResponse(c: Context, err: unknown): Response {
+  const problem = toProblem(err);
+  if (problem.status >= 500 && !(err instanceof SundialError)) console.error("unhandled error", err);
+  return c.body(JSON.stringify(problem), problem.status as ContentfulStatusCode, { "content-type": "application/problem+json" });
+}

@@ -1,0 +1,90 @@
+import { Hono } from "hono";
+import type { z } from "zod";
+import {
+  CompleteActivityTaskRequest,
+  CompleteWorkflowTaskRequest,
+  FailActivityTaskRequest,
+  FailWorkflowTaskRequest,
+  HeartbeatRequest,
+  PollRequest,
+} from "@sundial/sdk/protocol";
+import { clock } from "../clock.ts";
+import { verifyToken } from "../core/crypto.ts";
+import { NotFoundError } from "../core/errors.ts";
+import { LIMITS } from "../core/limits.ts";
+import type { TokenPayload } from "../objects/execution-object.ts";
+import { executionStub, partitionCount, taskQueueStub } from "../objects/names.ts";
+import { unwrap } from "../objects/rpc.ts";
+import { requireKind, type AppEnv } from "./auth.ts";
+import { readJson } from "./validate.ts";
+
+/** /v1/workflows/tasks: what worker processes call (poll, complete, fail, heartbeat). */
+export const taskRoutes = new Hono<AppEnv>();
+taskRoutes.use("*", requireKind("worker"));
+
+taskRoutes.post("/poll", async (c) => {
+  const p = c.get("principal");
+  const body = await readJson(c, PollRequest);
+  const holdMs = Math.min(LIMITS.pollHoldMs, (body.wait_seconds ?? LIMITS.pollHoldMs / 1000) * 1000);
+  const deadline = clock.now() + holdMs;
+  const partitions = partitionCount(c.env);
+  const home = Math.floor(Math.random() * partitions);
+  for (;;) {
+    const remaining = deadline - clock.now();
+    // Probe the other partitions without waiting, then hold on this poller's home partition.
+    let task = null;
+    for (let k = 1; k < partitions && !task; k++) task = await taskQueueStub(c.env, p.namespace, body.task_queue, (home + k) % partitions).poll(body.kind, 0);
+    task ??= await taskQueueStub(c.env, p.namespace, body.task_queue, home).poll(body.kind, Math.max(0, remaining));
+    if (!task) return c.body(null, 204);
+    const exec = executionStub(c.env, p.namespace, task.execution_id);
+    const leased = task.kind === "workflow" ? await exec.startWorkflowTask(task.ref, body.identity) : await exec.startActivityTask(task.ref, task.attempt, body.identity);
+    if (leased) return c.json(leased);
+    // A stale entry (already started elsewhere, or its run closed): keep polling.
+    if (clock.now() >= deadline) return c.body(null, 204);
+  }
+});
+
+/** Verifies a task token and checks it belongs to the caller's namespace (else 404: no cross-namespace probing). */
+async function tokenFor(c: { get: (k: "principal" | "secrets") => unknown }, token: string, kind: "w" | "a"): Promise<TokenPayload> {
+  const secrets = c.get("secrets") as { tokenSecret: string };
+  const principal = c.get("principal") as { namespace: string };
+  const payload = (await verifyToken(secrets.tokenSecret, token)) as TokenPayload | null;
+  if (!payload || payload.n !== principal.namespace || payload.k !== kind) throw new NotFoundError("unknown task token", "task_not_found");
+  return payload;
+}
+
+function stubFor(c: { env: AppEnv["Bindings"] }, tok: TokenPayload) {
+  return executionStub(c.env, tok.n, tok.e);
+}
+
+type Body<S extends z.ZodType> = z.output<S>;
+
+taskRoutes.post("/workflow/complete", async (c) => {
+  const body: Body<typeof CompleteWorkflowTaskRequest> = await readJson(c, CompleteWorkflowTaskRequest);
+  const tok = await tokenFor(c, body.task_token, "w");
+  return c.json(unwrap(await stubFor(c, tok).completeWorkflowTask(tok, body.commands, c.get("principal").keyId)));
+});
+
+taskRoutes.post("/workflow/fail", async (c) => {
+  const body = await readJson(c, FailWorkflowTaskRequest);
+  const tok = await tokenFor(c, body.task_token, "w");
+  return c.json(unwrap(await stubFor(c, tok).failWorkflowTask(tok, body.failure)));
+});
+
+taskRoutes.post("/activity/complete", async (c) => {
+  const body = await readJson(c, CompleteActivityTaskRequest);
+  const tok = await tokenFor(c, body.task_token, "a");
+  return c.json(unwrap(await stubFor(c, tok).completeActivity(tok, body.result)));
+});
+
+taskRoutes.post("/activity/fail", async (c) => {
+  const body = await readJson(c, FailActivityTaskRequest);
+  const tok = await tokenFor(c, body.task_token, "a");
+  return c.json(unwrap(await stubFor(c, tok).failActivity(tok, body.failure)));
+});
+
+taskRoutes.post("/activity/heartbeat", async (c) => {
+  const body = await readJson(c, HeartbeatRequest);
+  const tok = await tokenFor(c, body.task_token, "a");
+  return c.json(unwrap(await stubFor(c, tok).heartbeat(tok, body.details)));
+});

@@ -1,0 +1,53 @@
+import type { Context } from "hono";
+import type { z } from "zod";
+import { BadRequestError, PayloadTooLargeError } from "../core/errors.ts";
+import { LIMITS } from "../core/limits.ts";
+import { fromZodError } from "./problem.ts";
+
+/**
+ * Reads a JSON body (bounded by LIMITS.maxBodyBytes, checked on the bytes actually read, not only
+ * on Content-Length) and parses it with a wire schema. Every failure is a 4xx naming the field.
+ */
+export async function readJson<S extends z.ZodType>(c: Context, schema: S, opts: { optional?: boolean } = {}): Promise<z.output<S>> {
+  const declared = Number(c.req.header("content-length") ?? "0");
+  if (declared > LIMITS.maxBodyBytes) throw new PayloadTooLargeError(`request body is larger than ${LIMITS.maxBodyBytes} bytes`, "body");
+  const buf = await c.req.arrayBuffer();
+  if (buf.byteLength > LIMITS.maxBodyBytes) throw new PayloadTooLargeError(`request body is larger than ${LIMITS.maxBodyBytes} bytes`, "body");
+  let value: unknown = {};
+  if (buf.byteLength > 0) {
+    let text: string;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true } as TextDecoderConstructorOptions).decode(buf);
+    } catch {
+      throw new BadRequestError("request body is not valid UTF-8", { field: "body", code: "invalid_encoding" });
+    }
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      throw new BadRequestError(`request body is not valid JSON: ${(err as Error).message}`, { field: "body", code: "invalid_json" });
+    }
+  } else if (!opts.optional) {
+    throw new BadRequestError("request body is required", { field: "body", code: "invalid_json" });
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new BadRequestError("request body must be a JSON object", { field: "body", code: "invalid_json" });
+  }
+  return parseWith(schema, value);
+}
+
+/** Parses a value with a schema, turning zod issues into a ValidationError with field paths. */
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown, prefix: readonly (string | number)[] = []): z.output<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw fromZodError(r.error, prefix);
+  return r.data;
+}
+
+/** Parses query parameters with a schema. */
+export function readQuery<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
+  return parseWith(schema, c.req.query(), ["query"]);
+}
+
+/** Size of a JSON value in bytes (for payload limits). */
+export function jsonBytes(value: unknown): number {
+  return value === undefined ? 0 : new TextEncoder().encode(JSON.stringify(value)).byteLength;
+}

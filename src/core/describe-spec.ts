@@ -1,0 +1,67 @@
+import type { ScheduleSpec } from "@sundial/sdk/protocol";
+
+const DOW = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+const ALIASES: Record<string, string> = {
+  "@yearly": "once a year at 00:00 on 1 January",
+  "@annually": "once a year at 00:00 on 1 January",
+  "@monthly": "at 00:00 on day 1 of every month",
+  "@weekly": "at 00:00 every Sunday",
+  "@daily": "every day at 00:00",
+  "@midnight": "every day at 00:00",
+  "@hourly": "at minute 0 of every hour",
+};
+
+function seconds(n: number): string {
+  if (n % 86_400 === 0) return n === 86_400 ? "day" : `${n / 86_400} days`;
+  if (n % 3600 === 0) return n === 3600 ? "hour" : `${n / 3600} hours`;
+  if (n % 60 === 0) return n === 60 ? "minute" : `${n / 60} minutes`;
+  return n === 1 ? "second" : `${n} seconds`;
+}
+
+const pad = (s: string) => s.padStart(2, "0");
+const isNum = (s: string) => /^\d+$/.test(s);
+
+function dowText(f: string): string {
+  if (/^\d-\d$/.test(f)) {
+    const [a, b] = f.split("-").map(Number) as [number, number];
+    return `${DOW[a % 7]} through ${DOW[b % 7]}`;
+  }
+  if (/^[\d,]+$/.test(f)) return f.split(",").map((d) => DOW[Number(d) % 7]).join(", ");
+  return `day-of-week ${f}`;
+}
+
+/** A readable English rendering of one cron expression (common shapes; anything else is quoted). */
+export function describeCron(expr: string): string {
+  const alias = ALIASES[expr.trim().toLowerCase()];
+  if (alias) return alias;
+  const parts = expr.trim().split(/\s+/);
+  const [sec, min, hour, dom, mon, dow] = parts.length === 6 ? parts : ["0", ...parts];
+  if (sec === undefined || min === undefined || hour === undefined || dom === undefined || mon === undefined || dow === undefined) return `cron "${expr}"`;
+  let time: string;
+  if (sec !== "0" && sec !== "*") time = `cron "${expr}"`;
+  else if (isNum(min) && isNum(hour)) time = `at ${pad(hour)}:${pad(min)}`;
+  else if (isNum(min) && hour === "*") time = `at minute ${min} of every hour`;
+  else if (isNum(min) && /^\*\/\d+$/.test(hour)) time = `at minute ${min} every ${hour.slice(2)} hours`;
+  else if (/^\*\/\d+$/.test(min) && hour === "*") time = `every ${min.slice(2)} minutes`;
+  else if (min === "*" && hour === "*") time = sec === "*" ? "every second" : "every minute";
+  else return `cron "${expr}"`;
+  const days: string[] = [];
+  if (dom !== "*" && dom !== "?") days.push(dom === "L" ? "on the last day of the month" : `on day-of-month ${dom}`);
+  if (dow !== "*" && dow !== "?") days.push(`on ${dowText(dow)}`);
+  if (mon !== "*") days.push(`in month ${mon}`);
+  if (days.length === 0 && time.startsWith("at ") && /^at \d/.test(time)) return `every day ${time}`;
+  return [time, ...days].join(", ");
+}
+
+/** A readable summary of a whole spec, e.g. "at 09:00, on Monday through Friday (America/New_York)". */
+export function describeSpec(spec: ScheduleSpec): string {
+  const parts: string[] = [];
+  for (const c of spec.cron_expressions) parts.push(describeCron(c));
+  for (const i of spec.intervals) parts.push(`every ${seconds(i.every)}${i.offset ? ` (offset ${seconds(i.offset)})` : ""}`);
+  if (spec.at.length > 0) parts.push(spec.at.length === 1 ? `once at ${new Date(spec.at[0]!).toISOString()}` : `at ${spec.at.length} set times`);
+  let text = parts.join("; ");
+  if (spec.exclude.length > 0) text += `, except ${spec.exclude.map(describeCron).join(" or ")}`;
+  if (spec.repeat_count > 0) text += `, ${spec.repeat_count} time${spec.repeat_count === 1 ? "" : "s"} at most`;
+  if (spec.jitter_seconds > 0) text += `, with up to ${seconds(spec.jitter_seconds)} of jitter`;
+  return `${text} (${spec.timezone})`;
+}

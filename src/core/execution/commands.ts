@@ -1,0 +1,91 @@
+import type { ActivityOptions, Command, Failure } from "@sundial/sdk/protocol";
+import { ValidationError } from "../errors.ts";
+
+/** What the state machine needs to know to judge a batch of commands. */
+export interface CommandContext {
+  status: "running" | "closed";
+  /** Highest activity seq ever scheduled in this run (seqs are 1, 2, 3, … in order). */
+  lastActivitySeq: number;
+  lastTimerSeq: number;
+  /** Activities not yet resolved. */
+  pendingActivities: ReadonlySet<number>;
+  pendingTimers: ReadonlySet<number>;
+  cancelRequested: boolean;
+}
+
+/** One effect of a command batch, in order; the ExecutionObject writes each as history + state. */
+export type CommandEffect =
+  | { kind: "schedule_activity"; seq: number; activityType: string; input: unknown; options: ResolvedActivityOptions }
+  | { kind: "cancel_activity"; seq: number }
+  | { kind: "start_timer"; seq: number; durationMs: number }
+  | { kind: "cancel_timer"; seq: number }
+  | { kind: "close"; outcome: "completed"; result: unknown }
+  | { kind: "close"; outcome: "failed"; failure: Failure }
+  | { kind: "close"; outcome: "cancelled"; details: unknown };
+
+/** Activity options with every default applied (seconds). */
+export interface ResolvedActivityOptions extends ActivityOptions {
+  start_to_close_timeout: number;
+}
+
+/** Default start-to-close timeout when a call sets neither start-to-close nor schedule-to-close. */
+export const DEFAULT_START_TO_CLOSE_SECONDS = 300;
+
+export function resolveActivityOptions(o: ActivityOptions): ResolvedActivityOptions {
+  const startToClose = o.start_to_close_timeout ?? o.schedule_to_close_timeout ?? DEFAULT_START_TO_CLOSE_SECONDS;
+  return { ...o, start_to_close_timeout: startToClose };
+}
+
+/**
+ * Validates a workflow task's commands against the run's state and turns them into effects.
+ * Rules: the run must be open; activity and timer seqs continue the run's numbering without gaps;
+ * cancels name pending items; at most one closing command, and it comes last. Throws a
+ * ValidationError (code `invalid_command`, field `commands.N`) on the first violation.
+ */
+export function planCommands(ctx: CommandContext, commands: readonly Command[]): CommandEffect[] {
+  const bad = (i: number, message: string) => new ValidationError(`commands.${i}: ${message}`, { field: `commands.${i}`, code: "invalid_command" });
+  if (ctx.status !== "running" && commands.length > 0) throw bad(0, "the execution is closed");
+  let activitySeq = ctx.lastActivitySeq;
+  let timerSeq = ctx.lastTimerSeq;
+  const activities = new Set(ctx.pendingActivities);
+  const timers = new Set(ctx.pendingTimers);
+  const effects: CommandEffect[] = [];
+  commands.forEach((cmd, i) => {
+    if (effects.some((e) => e.kind === "close")) throw bad(i, "no command may follow the one that closes the workflow");
+    switch (cmd.type) {
+      case "schedule_activity":
+        if (cmd.seq !== activitySeq + 1) throw bad(i, `activity seq ${cmd.seq} out of order (expected ${activitySeq + 1})`);
+        activitySeq = cmd.seq;
+        activities.add(cmd.seq);
+        effects.push({ kind: "schedule_activity", seq: cmd.seq, activityType: cmd.activity_type, input: cmd.input, options: resolveActivityOptions(cmd.options) });
+        break;
+      case "request_cancel_activity":
+        if (!activities.has(cmd.seq)) throw bad(i, `activity ${cmd.seq} is not pending`);
+        activities.delete(cmd.seq);
+        effects.push({ kind: "cancel_activity", seq: cmd.seq });
+        break;
+      case "start_timer":
+        if (cmd.seq !== timerSeq + 1) throw bad(i, `timer seq ${cmd.seq} out of order (expected ${timerSeq + 1})`);
+        timerSeq = cmd.seq;
+        timers.add(cmd.seq);
+        effects.push({ kind: "start_timer", seq: cmd.seq, durationMs: Math.round(cmd.duration * 1000) });
+        break;
+      case "cancel_timer":
+        if (!timers.has(cmd.seq)) throw bad(i, `timer ${cmd.seq} is not pending`);
+        timers.delete(cmd.seq);
+        effects.push({ kind: "cancel_timer", seq: cmd.seq });
+        break;
+      case "complete_workflow":
+        effects.push({ kind: "close", outcome: "completed", result: cmd.result });
+        break;
+      case "fail_workflow":
+        effects.push({ kind: "close", outcome: "failed", failure: cmd.failure });
+        break;
+      case "cancel_workflow":
+        if (!ctx.cancelRequested) throw bad(i, "cancel_workflow is only valid after cancellation was requested");
+        effects.push({ kind: "close", outcome: "cancelled", details: cmd.details });
+        break;
+    }
+  });
+  return effects;
+}

@@ -1,0 +1,104 @@
+/**
+ * A small JSON Schema validator for the subset zod's `toJSONSchema` emits (type, properties,
+ * required, additionalProperties, items, prefixItems, enum, const, anyOf/oneOf/allOf, min/max,
+ * lengths, pattern, $ref to $defs). Ajv compiles with `new Function`, which Workers forbid; this
+ * interprets instead. Returns the first problem with its path, or null when the value conforms.
+ */
+export type JsonSchema = boolean | { [k: string]: unknown };
+
+export interface SchemaProblem {
+  path: string;
+  message: string;
+}
+
+const typeOf = (v: unknown): string => (v === null ? "null" : Array.isArray(v) ? "array" : Number.isInteger(v) ? "integer" : typeof v);
+
+function typeMatches(t: string, v: unknown): boolean {
+  const actual = typeOf(v);
+  return t === actual || (t === "number" && actual === "integer");
+}
+
+export function validateJsonSchema(schema: JsonSchema, value: unknown, root: JsonSchema = schema, path = "input", depth = 0): SchemaProblem | null {
+  if (depth > 64) return { path, message: "value is nested too deeply" };
+  if (schema === true) return null;
+  if (schema === false) return { path, message: "no value is allowed here" };
+  const s = schema;
+  if (typeof s.$ref === "string") {
+    const m = /^#\/(\$defs|definitions)\/(.+)$/.exec(s.$ref);
+    const target = m && typeof root === "object" ? ((root[m[1]!] as Record<string, JsonSchema> | undefined)?.[m[2]!] ?? null) : null;
+    if (target === null) return null; // unknown refs are not ours to enforce
+    const p = validateJsonSchema(target, value, root, path, depth + 1);
+    if (p) return p;
+  }
+  if (s.type !== undefined) {
+    const types = Array.isArray(s.type) ? (s.type as string[]) : [s.type as string];
+    if (!types.some((t) => typeMatches(t, value))) return { path, message: `expected ${types.join(" or ")}, got ${typeOf(value)}` };
+  }
+  if (s.const !== undefined && JSON.stringify(s.const) !== JSON.stringify(value)) return { path, message: `must be ${JSON.stringify(s.const)}` };
+  if (Array.isArray(s.enum) && !s.enum.some((e) => JSON.stringify(e) === JSON.stringify(value))) {
+    return { path, message: `must be one of ${s.enum.map((e) => JSON.stringify(e)).join(", ")}` };
+  }
+  for (const key of ["anyOf", "oneOf"] as const) {
+    const options = s[key];
+    if (Array.isArray(options)) {
+      const problems = options.map((o) => validateJsonSchema(o as JsonSchema, value, root, path, depth + 1));
+      if (!problems.some((p) => p === null)) {
+        const deepest = problems.filter((p): p is SchemaProblem => p !== null).sort((a, b) => b.path.length - a.path.length)[0];
+        return deepest ?? { path, message: "matches none of the allowed shapes" };
+      }
+    }
+  }
+  if (Array.isArray(s.allOf)) {
+    for (const o of s.allOf) {
+      const p = validateJsonSchema(o as JsonSchema, value, root, path, depth + 1);
+      if (p) return p;
+    }
+  }
+  if (typeof value === "number") {
+    if (typeof s.minimum === "number" && value < s.minimum) return { path, message: `must be >= ${s.minimum}` };
+    if (typeof s.maximum === "number" && value > s.maximum) return { path, message: `must be <= ${s.maximum}` };
+    if (typeof s.exclusiveMinimum === "number" && value <= s.exclusiveMinimum) return { path, message: `must be > ${s.exclusiveMinimum}` };
+    if (typeof s.exclusiveMaximum === "number" && value >= s.exclusiveMaximum) return { path, message: `must be < ${s.exclusiveMaximum}` };
+  }
+  if (typeof value === "string") {
+    if (typeof s.minLength === "number" && value.length < s.minLength) return { path, message: `must be at least ${s.minLength} characters` };
+    if (typeof s.maxLength === "number" && value.length > s.maxLength) return { path, message: `must be at most ${s.maxLength} characters` };
+    if (typeof s.pattern === "string") {
+      try {
+        if (!new RegExp(s.pattern, "u").test(value)) return { path, message: `must match ${s.pattern}` };
+      } catch {
+        /* a pattern this runtime cannot compile is not enforced */
+      }
+    }
+  }
+  if (Array.isArray(value)) {
+    if (typeof s.minItems === "number" && value.length < s.minItems) return { path, message: `must have at least ${s.minItems} items` };
+    if (typeof s.maxItems === "number" && value.length > s.maxItems) return { path, message: `must have at most ${s.maxItems} items` };
+    const prefix = Array.isArray(s.prefixItems) ? (s.prefixItems as JsonSchema[]) : [];
+    for (const [i, item] of value.entries()) {
+      const itemSchema = i < prefix.length ? prefix[i]! : (s.items as JsonSchema | undefined);
+      if (itemSchema === undefined) continue;
+      const p = validateJsonSchema(itemSchema, item, root, `${path}.${i}`, depth + 1);
+      if (p) return p;
+    }
+  }
+  if (typeOf(value) === "object") {
+    const obj = value as Record<string, unknown>;
+    const props = (s.properties ?? {}) as Record<string, JsonSchema>;
+    for (const req of Array.isArray(s.required) ? (s.required as string[]) : []) {
+      if (!(req in obj)) return { path: `${path}.${req}`, message: "is required" };
+    }
+    for (const [k, v] of Object.entries(obj)) {
+      if (k in props) {
+        const p = validateJsonSchema(props[k]!, v, root, `${path}.${k}`, depth + 1);
+        if (p) return p;
+      } else if (s.additionalProperties === false) {
+        return { path: `${path}.${k}`, message: "unknown field" };
+      } else if (typeof s.additionalProperties === "object") {
+        const p = validateJsonSchema(s.additionalProperties as JsonSchema, v, root, `${path}.${k}`, depth + 1);
+        if (p) return p;
+      }
+    }
+  }
+  return null;
+}

@@ -1,0 +1,196 @@
+import type { SchedulePolicy, ScheduleStatus } from "@sundial/sdk/protocol";
+import { scheduleRetryDelaySeconds } from "../backoff.ts";
+import { planCatchup } from "../catchup.ts";
+import { LIMITS } from "../limits.ts";
+import { decideOverlap, type OverlapPolicy } from "../overlap.ts";
+import { scheduleRunId } from "../run-id.ts";
+import type { CompiledSpec } from "../spec.ts";
+
+/** A fire waiting to start or running: where it came from and, for triggers, its input override. */
+export interface PendingFire {
+  nominal: number;
+  actual: number;
+  kind: "scheduled" | "retry" | "trigger" | "backfill";
+  retry?: number;
+  requestId?: string;
+  input?: unknown;
+}
+
+export interface RunningRun {
+  runId: string;
+  fire: PendingFire;
+}
+
+/** A schedule's mutable state, as plain data (the ScheduleObject persists it). */
+export interface ScheduleState {
+  status: ScheduleStatus;
+  note: string;
+  /** Nominal time of the last fire handled by the planner (started, buffered or skipped). */
+  lastProcessed: number;
+  /** Nominal time of the last fire that started (the payload's last_timestamp). */
+  lastNominal: number | null;
+  running: RunningRun[];
+  buffer: PendingFire[];
+  retry: (PendingFire & { at: number }) | null;
+  counters: { fired: number; skipped_overlap: number; skipped_catchup: number; failed: number };
+  currentRetry: number;
+}
+
+export interface Outcome {
+  kind: "skipped_overlap" | "skipped_catchup" | "buffered" | "started" | "cancel_requested" | "terminated" | "retry_scheduled";
+  fire?: PendingFire;
+  runId?: string;
+  count?: number;
+}
+
+/** What the object must do after a transition. */
+export interface Transition {
+  state: ScheduleState;
+  start: { runId: string; fire: PendingFire }[];
+  cancel: string[];
+  terminate: string[];
+  outcomes: Outcome[];
+  /** When to wake next (null: nothing scheduled). */
+  nextAlarm: number | null;
+}
+
+export interface MachineContext {
+  spec: CompiledSpec;
+  scheduleId: string;
+  policy: SchedulePolicy;
+  now: number;
+}
+
+export function runIdFor(scheduleId: string, f: PendingFire): string {
+  switch (f.kind) {
+    case "scheduled":
+      return scheduleRunId(scheduleId, f.nominal);
+    case "retry":
+      return scheduleRunId(scheduleId, f.nominal, { kind: "retry", retry: f.retry ?? 1 });
+    case "trigger":
+      return scheduleRunId(scheduleId, f.nominal, { kind: "trigger", requestId: f.requestId ?? String(f.nominal) });
+    case "backfill":
+      return scheduleRunId(scheduleId, f.nominal, { kind: "backfill" });
+  }
+}
+
+/** Applies an overlap decision to the state; returns the transition pieces. */
+function applyOverlap(ctx: MachineContext, s: ScheduleState, due: PendingFire[], policy: OverlapPolicy): Omit<Transition, "nextAlarm"> {
+  const d = decideOverlap({ policy, running: s.running.map((r) => r.runId), buffer: s.buffer, due, bufferCap: LIMITS.bufferCap });
+  const outcomes: Outcome[] = [];
+  const start = d.start.map((fire) => ({ runId: runIdFor(ctx.scheduleId, fire), fire }));
+  const running = s.running.filter((r) => !d.terminate.includes(r.runId)).concat(start);
+  for (const f of d.skipped) outcomes.push({ kind: "skipped_overlap", fire: f });
+  for (const f of d.buffer) if (!s.buffer.includes(f)) outcomes.push({ kind: "buffered", fire: f });
+  for (const st of start) outcomes.push({ kind: "started", fire: st.fire, runId: st.runId });
+  for (const id of d.cancel) outcomes.push({ kind: "cancel_requested", runId: id });
+  for (const id of d.terminate) outcomes.push({ kind: "terminated", runId: id });
+  const lastStarted = start.filter((x) => x.fire.kind !== "trigger").map((x) => x.fire.nominal);
+  return {
+    state: {
+      ...s,
+      running,
+      buffer: d.buffer,
+      lastNominal: lastStarted.length > 0 ? Math.max(s.lastNominal ?? 0, ...lastStarted) : s.lastNominal,
+      counters: { ...s.counters, fired: s.counters.fired + start.length, skipped_overlap: s.counters.skipped_overlap + d.skipped.length },
+    },
+    start,
+    cancel: d.cancel,
+    terminate: d.terminate,
+    outcomes,
+  };
+}
+
+/**
+ * The alarm: plan due fires with the catch-up window (bounded per call), add a due retry, apply
+ * the overlap policy, and say when to wake next. Paused, completed and dead schedules start nothing.
+ */
+export function tick(ctx: MachineContext, s: ScheduleState): Transition {
+  if (s.status !== "active") return { state: s, start: [], cancel: [], terminate: [], outcomes: [], nextAlarm: null };
+  const plan = planCatchup({ spec: ctx.spec, scheduleId: ctx.scheduleId, lastProcessed: s.lastProcessed, now: ctx.now, windowSeconds: ctx.policy.catchup_window_seconds });
+  const due: PendingFire[] = [];
+  let retry = s.retry;
+  if (retry && retry.at <= ctx.now) {
+    const { at: _at, ...fire } = retry;
+    due.push(fire);
+    retry = null;
+  }
+  due.push(...plan.due.map((f) => ({ nominal: f.nominal, actual: f.actual, kind: "scheduled" as const })));
+  const base: ScheduleState = { ...s, retry, lastProcessed: plan.cursor, counters: { ...s.counters, skipped_catchup: s.counters.skipped_catchup + plan.skippedTooOld } };
+  const t = applyOverlap(ctx, base, due, ctx.policy.overlap);
+  if (plan.skippedTooOld > 0) t.outcomes.unshift({ kind: "skipped_catchup", count: plan.skippedTooOld });
+  const wake = [plan.more ? ctx.now : null, plan.nextFire?.actual ?? null, t.state.retry?.at ?? null].filter((x): x is number => x !== null);
+  const nextAlarm = wake.length > 0 ? Math.min(...wake) : null;
+  const finished = nextAlarm === null && t.state.running.length === 0 && t.state.buffer.length === 0;
+  return { ...t, state: finished ? { ...t.state, status: "completed" } : t.state, nextAlarm };
+}
+
+/** Statuses that count as a failed run (cancel/terminate are our own doing or the user's). */
+const FAILED = new Set(["failed", "timed_out"]);
+
+/**
+ * A run closed: free its slot, apply retry_max with backoff or on_failure, then start what the
+ * buffer holds. Unknown run ids (a close notice delivered twice) change nothing.
+ */
+export function runClosed(ctx: MachineContext, s: ScheduleState, runId: string, status: string, failureMessage: string | null): Transition & { known: boolean } {
+  const closed = s.running.find((r) => r.runId === runId);
+  if (!closed) return { state: s, start: [], cancel: [], terminate: [], outcomes: [], nextAlarm: null, known: false };
+  let next: ScheduleState = { ...s, running: s.running.filter((r) => r.runId !== runId) };
+  const outcomes: Outcome[] = [];
+  const retryable = closed.fire.kind === "scheduled" || closed.fire.kind === "retry";
+  if (FAILED.has(status)) {
+    next.counters = { ...next.counters, failed: next.counters.failed + 1 };
+    const retriesSoFar = closed.fire.kind === "retry" ? (closed.fire.retry ?? 1) : 0;
+    if (retryable && retriesSoFar < ctx.policy.retry_max) {
+      const first = ctx.policy.retry_delay_seconds ?? defaultRetryDelay(ctx.spec);
+      const at = ctx.now + scheduleRetryDelaySeconds(first, retriesSoFar + 1) * 1000;
+      const fire: PendingFire = { nominal: closed.fire.nominal, actual: closed.fire.actual, kind: "retry", retry: retriesSoFar + 1 };
+      next = { ...next, retry: { ...fire, at }, currentRetry: retriesSoFar + 1 };
+      outcomes.push({ kind: "retry_scheduled", fire, runId });
+    } else {
+      next.currentRetry = 0;
+      const why = `run ${runId} ${status}${failureMessage ? `: ${failureMessage}` : ""}`;
+      if (ctx.policy.on_failure === "pause") next = { ...next, status: "paused", note: `paused after ${why}` };
+      if (ctx.policy.on_failure === "dead") next = { ...next, status: "dead", note: `dead after ${why}`, buffer: [], retry: null };
+    }
+  } else if (status === "completed" && retryable) {
+    next.currentRetry = 0;
+  }
+  if (next.status !== "active") return { state: next, start: [], cancel: [], terminate: [], outcomes, nextAlarm: null, known: true };
+  const t = applyOverlap(ctx, next, [], ctx.policy.overlap);
+  const after = tick(ctx, t.state);
+  return {
+    state: after.state,
+    start: [...t.start, ...after.start],
+    cancel: [...t.cancel, ...after.cancel],
+    terminate: [...t.terminate, ...after.terminate],
+    outcomes: [...outcomes, ...t.outcomes, ...after.outcomes],
+    nextAlarm: after.nextAlarm,
+    known: true,
+  };
+}
+
+/** Trigger-now and backfill fires go through the same overlap machinery (with their own policy). */
+export function startExtra(ctx: MachineContext, s: ScheduleState, fires: PendingFire[], policy: OverlapPolicy): Omit<Transition, "nextAlarm"> {
+  return applyOverlap(ctx, s, fires, policy);
+}
+
+/** retry_delay_seconds default: the (first) interval for interval specs, 60 s otherwise. */
+export function defaultRetryDelay(spec: CompiledSpec): number {
+  const first = spec.intervals[0];
+  return first ? first[1] / 1000 : 60;
+}
+
+export function initialState(now: number, paused: boolean, note: string): ScheduleState {
+  return {
+    status: paused ? "paused" : "active",
+    note,
+    lastProcessed: now,
+    lastNominal: null,
+    running: [],
+    buffer: [],
+    retry: null,
+    counters: { fired: 0, skipped_overlap: 0, skipped_catchup: 0, failed: 0 },
+    currentRetry: 0,
+  };
+}

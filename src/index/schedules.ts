@@ -1,0 +1,74 @@
+/** D1 access for the schedules index (per-user listing, upsert lookups); ScheduleObjects are the truth. */
+
+export interface ScheduleIndexRow {
+  namespace: string;
+  schedule_id: string;
+  workflow: string;
+  key: string;
+  status: string;
+  source: string;
+  next_fire_at: number | null;
+  last_fire_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export async function upsertSchedule(db: D1Database, r: ScheduleIndexRow): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO schedules (namespace, schedule_id, workflow, key, status, source, next_fire_at, last_fire_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (namespace, schedule_id) DO UPDATE SET workflow = excluded.workflow, key = excluded.key, status = excluded.status,
+         source = excluded.source, next_fire_at = excluded.next_fire_at, last_fire_at = excluded.last_fire_at, updated_at = excluded.updated_at
+       WHERE excluded.updated_at >= schedules.updated_at`,
+    )
+    .bind(r.namespace, r.schedule_id, r.workflow, r.key, r.status, r.source, r.next_fire_at, r.last_fire_at, r.created_at, r.updated_at)
+    .run();
+}
+
+export async function deleteScheduleRow(db: D1Database, namespace: string, scheduleId: string): Promise<void> {
+  await db.prepare("DELETE FROM schedules WHERE namespace = ? AND schedule_id = ?").bind(namespace, scheduleId).run();
+}
+
+export async function findByWorkflowKey(db: D1Database, namespace: string, workflow: string, key: string): Promise<ScheduleIndexRow | null> {
+  return db.prepare("SELECT * FROM schedules WHERE namespace = ? AND workflow = ? AND key = ?").bind(namespace, workflow, key).first<ScheduleIndexRow>();
+}
+
+export async function countSchedules(db: D1Database, namespace: string): Promise<number> {
+  const r = await db.prepare("SELECT COUNT(*) AS n FROM schedules WHERE namespace = ?").bind(namespace).first<{ n: number }>();
+  return r?.n ?? 0;
+}
+
+export interface ScheduleListQuery {
+  namespace: string;
+  key?: string | undefined;
+  workflow?: string | undefined;
+  status?: string | undefined;
+  source?: string | undefined;
+  afterId?: string | undefined;
+  limit: number;
+}
+
+/** Ordered by schedule id (keyset pagination: stable while schedules are added). */
+export async function listSchedules(db: D1Database, q: ScheduleListQuery): Promise<ScheduleIndexRow[]> {
+  const where = ["namespace = ?"];
+  const binds: (string | number)[] = [q.namespace];
+  for (const [col, v] of [["key", q.key], ["workflow", q.workflow], ["status", q.status], ["source", q.source]] as const) {
+    if (v !== undefined) {
+      where.push(`${col} = ?`);
+      binds.push(v);
+    }
+  }
+  if (q.afterId !== undefined) {
+    where.push("schedule_id > ?");
+    binds.push(q.afterId);
+  }
+  const r = await db.prepare(`SELECT * FROM schedules WHERE ${where.join(" AND ")} ORDER BY schedule_id LIMIT ?`).bind(...binds, q.limit).all<ScheduleIndexRow>();
+  return r.results;
+}
+
+/** Code-declared schedules of a workflow (for removing the ones a newer registration dropped). */
+export async function listCodeSchedules(db: D1Database, namespace: string, workflow: string): Promise<ScheduleIndexRow[]> {
+  const r = await db.prepare("SELECT * FROM schedules WHERE namespace = ? AND workflow = ? AND source = 'code'").bind(namespace, workflow).all<ScheduleIndexRow>();
+  return r.results;
+}

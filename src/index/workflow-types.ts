@@ -1,0 +1,27 @@
+/** D1 access for registered workflow types (name, task queue, input JSON Schema). */
+
+export interface WorkflowTypeRow {
+  namespace: string;
+  name: string;
+  task_queue: string;
+  input_schema: string | null;
+  build_id: string | null;
+  identity: string;
+  definition_hash: string;
+  updated_at: number;
+}
+
+export async function getWorkflowType(db: D1Database, namespace: string, name: string): Promise<WorkflowTypeRow | null> {
+  return db.prepare("SELECT * FROM workflow_types WHERE namespace = ? AND name = ?").bind(namespace, name).first<WorkflowTypeRow>();
+}
+
+export async function upsertWorkflowTypes(db: D1Database, rows: WorkflowTypeRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const stmt = db.prepare(
+    `INSERT INTO workflow_types (namespace, name, task_queue, input_schema, build_id, identity, definition_hash, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (namespace, name) DO UPDATE SET task_queue = excluded.task_queue, input_schema = excluded.input_schema,
+       build_id = excluded.build_id, identity = excluded.identity, definition_hash = excluded.definition_hash, updated_at = excluded.updated_at`,
+  );
+  await db.batch(rows.map((r) => stmt.bind(r.namespace, r.name, r.task_queue, r.input_schema, r.build_id, r.identity, r.definition_hash, r.updated_at)));
+}

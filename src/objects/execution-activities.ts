@@ -1,0 +1,61 @@
+import type { Failure } from "@sundial/sdk/protocol";
+import { ConflictError } from "../core/errors.ts";
+import { afterFailedAttempt } from "../core/execution/activity.ts";
+import { scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
+import type { TokenPayload } from "./execution-object.ts";
+import { activityState, type ActivityRow, type ExecutionStore } from "./execution-store.ts";
+
+type Completion = { status: "accepted" | "duplicate" };
+
+function staleTask(): ConflictError {
+  return new ConflictError("this activity attempt is no longer current (it timed out, was retried, or its run closed)", "stale_task");
+}
+
+/** The started attempt a token names, or a duplicate marker, or a stale-task error. */
+function currentAttempt(store: ExecutionStore, tok: TokenPayload): ActivityRow | "duplicate" {
+  if (store.wasCompleted(`a:${tok.i}:${tok.a}`)) return "duplicate";
+  const row = store.activity(tok.i);
+  if (!row || row.state !== "started" || row.attempt !== tok.a) throw staleTask();
+  return row;
+}
+
+function recordStarted(store: ExecutionStore, now: number, row: ActivityRow): void {
+  // Like Temporal, the started event is written when the attempt ends, so retries do not flood history.
+  store.append("activity_started", now, { scheduled_event_id: row.scheduled_event_id, attempt: row.attempt, identity: row.identity ?? "" });
+}
+
+/** An attempt succeeded: history gets started + completed once, however often the worker retries the call. */
+export function applyActivityCompletion(store: ExecutionStore, now: number, tok: TokenPayload, result: unknown, out: Dispatch[]): Completion {
+  const row = currentAttempt(store, tok);
+  if (row === "duplicate") return { status: "duplicate" };
+  store.markCompleted(`a:${tok.i}:${tok.a}`, now);
+  recordStarted(store, now, row);
+  store.append("activity_completed", now, { scheduled_event_id: row.scheduled_event_id, seq: row.seq, result: result ?? null, attempt: row.attempt });
+  store.deleteActivity(row.seq);
+  scheduleWorkflowTask(store, now, out);
+  return { status: "accepted" };
+}
+
+/** An attempt failed: retry per policy (no history), or record the final failure and wake the workflow. */
+export function applyActivityFailure(store: ExecutionStore, now: number, tok: TokenPayload, failure: Failure, out: Dispatch[]): Completion {
+  const row = currentAttempt(store, tok);
+  if (row === "duplicate") return { status: "duplicate" };
+  store.markCompleted(`a:${tok.i}:${tok.a}`, now);
+  if (row.cancel_requested === 1) {
+    recordStarted(store, now, row);
+    store.append("activity_cancelled", now, { scheduled_event_id: row.scheduled_event_id, seq: row.seq });
+    store.deleteActivity(row.seq);
+    scheduleWorkflowTask(store, now, out);
+    return { status: "accepted" };
+  }
+  const outcome = afterFailedAttempt(activityState(row), failure, now);
+  if (outcome.kind === "retry") {
+    store.updateActivity(row.seq, { state: "backing_off", attempt: outcome.attempt, next_attempt_at: outcome.nextAttemptAt, started_at: null, last_failure: JSON.stringify(failure) });
+    return { status: "accepted" };
+  }
+  recordStarted(store, now, row);
+  store.append("activity_failed", now, { scheduled_event_id: row.scheduled_event_id, seq: row.seq, failure, attempt: row.attempt });
+  store.deleteActivity(row.seq);
+  scheduleWorkflowTask(store, now, out);
+  return { status: "accepted" };
+}

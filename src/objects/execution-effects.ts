@@ -1,0 +1,146 @@
+import { toRfc3339, type Failure } from "@sundial/sdk/protocol";
+import type { CommandEffect } from "../core/execution/commands.ts";
+import { indexRow } from "./execution-object.ts";
+import type { CloseCallback, ExecutionStore, RunRow, RunStatus } from "./execution-store.ts";
+
+/** A task to hand to a task queue once the change that created it is written. */
+export interface Dispatch {
+  namespace: string;
+  queue: string;
+  executionId: string;
+  kind: "workflow" | "activity";
+  ref: number;
+  attempt: number;
+}
+
+/**
+ * Makes sure a workflow task will run: schedules one if none is pending, or, if one is running
+ * right now, notes that another is needed when it completes (the new events arrived after it started).
+ */
+export function scheduleWorkflowTask(store: ExecutionStore, now: number, out: Dispatch[], attempt = 1): void {
+  const run = store.run();
+  if (!run || run.status !== "running") return;
+  if (run.wt_state === "started") {
+    if (run.wt_needed === 0) store.updateRun({ wt_needed: 1 });
+    return;
+  }
+  if (run.wt_state === "scheduled" || run.wt_state === "backoff") return;
+  const id = store.append("workflow_task_scheduled", now, { attempt });
+  store.updateRun({ wt_state: "scheduled", wt_scheduled_event_id: id, wt_attempt: attempt, wt_dispatched_at: now, wt_retry_at: null, wt_needed: 0 });
+  out.push({ namespace: run.namespace, queue: run.task_queue, executionId: run.execution_id, kind: "workflow", ref: id, attempt });
+}
+
+export type CloseOutcome =
+  | { outcome: "completed"; result: unknown }
+  | { outcome: "failed"; failure: Failure }
+  | { outcome: "cancelled"; details: unknown }
+  | { outcome: "timed_out" }
+  | { outcome: "terminated"; reason: string };
+
+/** Closes the run: the closing event, status, no pending work, and outbox entries for the index and the schedule. */
+export function closeRun(store: ExecutionStore, now: number, close: CloseOutcome): void {
+  const run = store.run();
+  if (!run || run.status !== "running") return;
+  let status: RunStatus;
+  const patch: Partial<RunRow> = {};
+  switch (close.outcome) {
+    case "completed":
+      status = "completed";
+      store.append("execution_completed", now, { result: close.result ?? null });
+      patch.result = JSON.stringify(close.result ?? null);
+      break;
+    case "failed":
+      status = "failed";
+      store.append("execution_failed", now, { failure: close.failure });
+      patch.failure = JSON.stringify(close.failure);
+      break;
+    case "cancelled":
+      status = "cancelled";
+      store.append("execution_cancelled", now, close.details === undefined ? {} : { details: close.details });
+      patch.failure = JSON.stringify({ message: "execution cancelled", type: "CancelledError", non_retryable: true });
+      break;
+    case "timed_out":
+      status = "timed_out";
+      store.append("execution_timed_out", now, {});
+      patch.failure = JSON.stringify({ message: `execution timed out after ${run.execution_timeout}s`, type: "WORKFLOW_EXECUTION_TIMED_OUT", non_retryable: true });
+      break;
+    case "terminated":
+      status = "terminated";
+      store.append("execution_terminated", now, { reason: close.reason });
+      patch.failure = JSON.stringify({ message: `terminated: ${close.reason}`, type: "Terminated", non_retryable: true });
+      break;
+  }
+  store.updateRun({ ...patch, status, closed_at: now, wt_state: "none", wt_started_at: null, wt_retry_at: null, wt_needed: 0 });
+  store.clearPending();
+  const closed = store.run()!;
+  store.outbox.put("index", indexRow(closed), now);
+  if (closed.callback !== null) {
+    const cb = JSON.parse(closed.callback) as CloseCallback;
+    store.outbox.put("callback", { ...cb, namespace: closed.namespace, execution_id: closed.execution_id, status, failure: closed.failure === null ? null : JSON.parse(closed.failure), closed_at: now }, now);
+  }
+}
+
+/** Writes the history and state for each effect of a completed workflow task, in order. */
+export function applyCommandEffects(store: ExecutionStore, now: number, run: RunRow, effects: CommandEffect[], out: Dispatch[]): void {
+  let needTask = false;
+  for (const e of effects) {
+    switch (e.kind) {
+      case "schedule_activity": {
+        const id = store.append("activity_scheduled", now, { seq: e.seq, activity_type: e.activityType, input: e.input ?? null, options: e.options });
+        store.insertActivity({
+          seq: e.seq,
+          scheduled_event_id: id,
+          activity_type: e.activityType,
+          input: JSON.stringify(e.input ?? null),
+          options: JSON.stringify(e.options),
+          state: "scheduled",
+          attempt: 1,
+          scheduled_at: now,
+          started_at: null,
+          last_heartbeat_at: null,
+          heartbeat_details: null,
+          next_attempt_at: null,
+          last_failure: null,
+          dispatched_at: now,
+          cancel_requested: 0,
+          identity: null,
+        });
+        store.updateRun({ last_activity_seq: e.seq });
+        out.push({ namespace: run.namespace, queue: e.options.task_queue ?? run.task_queue, executionId: run.execution_id, kind: "activity", ref: e.seq, attempt: 1 });
+        break;
+      }
+      case "cancel_activity": {
+        const row = store.activity(e.seq);
+        if (!row) break;
+        store.append("activity_cancel_requested", now, { scheduled_event_id: row.scheduled_event_id, seq: e.seq });
+        if (row.state === "started") {
+          // The worker learns through its next heartbeat; the outcome it reports closes the activity.
+          store.updateActivity(e.seq, { cancel_requested: 1 });
+        } else {
+          store.append("activity_cancelled", now, { scheduled_event_id: row.scheduled_event_id, seq: e.seq });
+          store.deleteActivity(e.seq);
+          needTask = true;
+        }
+        break;
+      }
+      case "start_timer": {
+        const fireAt = now + e.durationMs;
+        const id = store.append("timer_started", now, { seq: e.seq, fire_at: toRfc3339(fireAt), duration: e.durationMs / 1000 });
+        store.insertTimer(e.seq, id, fireAt);
+        store.updateRun({ last_timer_seq: e.seq });
+        break;
+      }
+      case "cancel_timer": {
+        const t = store.timers().find((x) => x.seq === e.seq);
+        if (!t) break;
+        store.append("timer_cancelled", now, { started_event_id: t.started_event_id, seq: e.seq });
+        store.deleteTimer(e.seq);
+        break;
+      }
+      case "close":
+        closeRun(store, now, e.outcome === "completed" ? { outcome: "completed", result: e.result } : e.outcome === "failed" ? { outcome: "failed", failure: e.failure } : { outcome: "cancelled", details: e.details });
+        break;
+    }
+  }
+  if (needTask) scheduleWorkflowTask(store, now, out);
+}

@@ -1,0 +1,451 @@
+import { DurableObject } from "cloudflare:workers";
+import {
+  toRfc3339,
+  type ActivityTask,
+  type Command,
+  type Execution,
+  type ExecutionResult,
+  type Failure,
+  type HistoryPage,
+  type IdReusePolicy,
+  type SchedulePayload,
+  type WorkflowTask,
+} from "@sundial/sdk/protocol";
+import { clock } from "../clock.ts";
+import { signToken } from "../core/crypto.ts";
+import { ConflictError, NotFoundError, PayloadTooLargeError } from "../core/errors.ts";
+import { LIMITS } from "../core/limits.ts";
+import { planCommands } from "../core/execution/commands.ts";
+import { secretsFor } from "../api/auth.ts";
+import type { Env } from "../env.ts";
+import { ExecutionStore, EXECUTION_MIGRATIONS, parseJson, type CloseCallback, type RunRow, type RunStatus } from "./execution-store.ts";
+import { applyCommandEffects, closeRun, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
+import { runExecutionTimeouts, nextExecutionAlarm } from "./execution-timeouts.ts";
+import { applyActivityCompletion, applyActivityFailure } from "./execution-activities.ts";
+import { flushExecutionOutbox } from "./execution-outbox.ts";
+import { applySqlMigrations } from "./sql-migrations.ts";
+import { guard, type RpcResult } from "./rpc.ts";
+import { partitionFor, taskQueueStub } from "./names.ts";
+
+export interface StartArgs {
+  namespace: string;
+  execution_id: string;
+  workflow: string;
+  input: unknown;
+  task_queue: string;
+  execution_timeout: number;
+  id_reuse_policy: IdReusePolicy;
+  schedule: SchedulePayload | null;
+  callback: CloseCallback | null;
+}
+
+/** What a verified task token says (see api/tasks.ts). */
+export interface TokenPayload {
+  n: string;
+  e: string;
+  r: string;
+  k: "w" | "a";
+  i: number;
+  a: number;
+}
+
+const FAILED_STATUSES: RunStatus[] = ["failed", "timed_out", "cancelled", "terminated"];
+
+/**
+ * One workflow execution: its append-only history in SQLite, its pending activities and timers,
+ * and every timeout it owns, through one alarm. Thin by design: the rules live in core/execution/
+ * and the helpers beside this file; this class loads, delegates, dispatches, and re-arms last.
+ */
+export class ExecutionObject extends DurableObject<Env> {
+  private readonly store: ExecutionStore;
+  private waiters: (() => void)[] = [];
+  private dispatches: Dispatch[] = [];
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new ExecutionStore(ctx.storage.sql);
+    void ctx.blockConcurrencyWhile(async () => applySqlMigrations(ctx.storage, EXECUTION_MIGRATIONS));
+  }
+
+  /** Starts the execution, honouring the id-reuse policy when it already exists. */
+  async start(args: StartArgs): Promise<RpcResult<{ execution: Execution; started: boolean }>> {
+    const r = guard(() => {
+      const now = clock.now();
+      const existing = this.store.run();
+      if (existing) {
+        const closed = existing.status !== "running";
+        const policy = args.id_reuse_policy;
+        const reusable = policy === "allow_duplicate" ? closed : policy === "allow_duplicate_failed_only" ? FAILED_STATUSES.includes(existing.status) : false;
+        if (!reusable) {
+          if (policy === "use_existing" && existing.workflow === args.workflow) return { execution: this.describeRun(existing), started: false };
+          throw new ConflictError(`execution ${args.execution_id} already exists (${existing.workflow}, ${existing.status})`, "execution_exists", { field: "execution_id" });
+        }
+        this.ctx.storage.sql.exec("DELETE FROM events; DELETE FROM activities; DELETE FROM timers; DELETE FROM completions;");
+      }
+      const run: RunRow = {
+        namespace: args.namespace,
+        execution_id: args.execution_id,
+        run_id: crypto.randomUUID(),
+        workflow: args.workflow,
+        task_queue: args.task_queue,
+        input: JSON.stringify(args.input ?? null),
+        status: "running",
+        result: null,
+        failure: null,
+        started_at: now,
+        closed_at: null,
+        execution_timeout: args.execution_timeout,
+        deadline: now + args.execution_timeout * 1000,
+        cancel_requested: 0,
+        schedule: args.schedule ? JSON.stringify(args.schedule) : null,
+        callback: args.callback ? JSON.stringify(args.callback) : null,
+        last_activity_seq: 0,
+        last_timer_seq: 0,
+        wt_state: "none",
+        wt_scheduled_event_id: 0,
+        wt_attempt: 0,
+        wt_started_at: null,
+        wt_dispatched_at: null,
+        wt_retry_at: null,
+        wt_needed: 0,
+      };
+      this.store.insertRun(run);
+      this.store.append("execution_started", now, {
+        workflow: args.workflow,
+        input: args.input ?? null,
+        task_queue: args.task_queue,
+        execution_timeout: args.execution_timeout,
+        run_id: run.run_id,
+        attempt: 1,
+        schedule: args.schedule,
+      });
+      scheduleWorkflowTask(this.store, now, this.dispatches);
+      this.indexNow(now);
+      return { execution: this.describeRun(this.store.run()!), started: true };
+    });
+    this.afterChange();
+    return r;
+  }
+
+  describe(): RpcResult<Execution> {
+    return guard(() => this.describeRun(this.requireRun()));
+  }
+
+  history(afterId: number, limit: number): RpcResult<HistoryPage> {
+    return guard(() => {
+      this.requireRun();
+      const events = this.store.events(afterId, limit + 1);
+      const more = events.length > limit;
+      const page = more ? events.slice(0, limit) : events;
+      return { events: page, next_page_token: more ? String(page[page.length - 1]!.id) : null };
+    });
+  }
+
+  /** Requests cancellation: recorded in history and delivered to the workflow, which decides how to end. */
+  async cancel(reason: string): Promise<RpcResult<Execution>> {
+    const r = guard(() => {
+      const run = this.requireRun();
+      if (run.status === "running" && run.cancel_requested === 0) {
+        const now = clock.now();
+        this.store.append("execution_cancel_requested", now, { reason });
+        this.store.updateRun({ cancel_requested: 1 });
+        scheduleWorkflowTask(this.store, now, this.dispatches);
+      }
+      return this.describeRun(this.store.run()!);
+    });
+    this.afterChange();
+    return r;
+  }
+
+  /** Ends the run at once; the workflow gets no say. */
+  async terminate(reason: string): Promise<RpcResult<Execution>> {
+    const r = guard(() => {
+      const run = this.requireRun();
+      if (run.status === "running") closeRun(this.store, clock.now(), { outcome: "terminated", reason });
+      return this.describeRun(this.store.run()!);
+    });
+    this.afterChange();
+    return r;
+  }
+
+  /** The outcome, waiting up to `waitMs` for the run to close. */
+  async result(waitMs: number): Promise<RpcResult<ExecutionResult>> {
+    const first = guard(() => this.requireRun());
+    if (!first.ok) return first;
+    if (first.value.status === "running" && waitMs > 0) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, waitMs);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    return guard(() => {
+      const run = this.requireRun();
+      return { execution_id: run.execution_id, status: run.status, result: parseJson(run.result) ?? undefined, failure: parseJson<Failure>(run.failure) };
+    });
+  }
+
+  /** Leases the workflow task a queue entry refers to; null when the entry is stale. */
+  async startWorkflowTask(scheduledEventId: number, identity: string): Promise<WorkflowTask | null> {
+    const run = this.store.run();
+    if (!run || run.status !== "running" || run.wt_state !== "scheduled" || run.wt_scheduled_event_id !== scheduledEventId) return null;
+    const payload: TokenPayload = { n: run.namespace, e: run.execution_id, r: run.run_id, k: "w", i: scheduledEventId, a: run.wt_attempt };
+    const token = await signToken(secretsFor(this.env).tokenSecret, payload);
+    // Re-check after the await: another poll may have leased it meanwhile.
+    const now = clock.now();
+    const fresh = this.store.run()!;
+    if (fresh.wt_state !== "scheduled" || fresh.wt_scheduled_event_id !== scheduledEventId) return null;
+    this.store.append("workflow_task_started", now, { scheduled_event_id: scheduledEventId, identity });
+    this.store.updateRun({ wt_state: "started", wt_started_at: now });
+    const history = this.store.events(0, LIMITS.maxHistoryEvents + 10);
+    this.afterChange();
+    return {
+      kind: "workflow",
+      task_token: token,
+      execution_id: run.execution_id,
+      run_id: run.run_id,
+      workflow: run.workflow,
+      attempt: run.wt_attempt,
+      history,
+      continue_as_new_suggested: history.length >= LIMITS.continueAsNewSuggestedEvents,
+    };
+  }
+
+  /** Applies a workflow task's commands (validated by the core state machine). */
+  async completeWorkflowTask(tok: TokenPayload, commands: Command[], identity: string): Promise<RpcResult<{ status: "accepted" | "duplicate" }>> {
+    const r = guard(() => {
+      const now = clock.now();
+      const key = `w:${tok.i}:${tok.a}`;
+      const run = this.requireTaskRun(tok);
+      if (this.store.wasCompleted(key)) return { status: "duplicate" as const };
+      if (run.wt_state !== "started" || run.wt_scheduled_event_id !== tok.i || run.wt_attempt !== tok.a) throw staleTask();
+      for (const [i, c] of commands.entries()) {
+        const payload = c.type === "schedule_activity" ? c.input : c.type === "complete_workflow" ? c.result : undefined;
+        if (jsonSize(payload) > LIMITS.maxPayloadBytes) throw new PayloadTooLargeError(`commands.${i}: payload is larger than ${LIMITS.maxPayloadBytes} bytes`, `commands.${i}`);
+      }
+      const effects = planCommands(
+        {
+          status: run.status === "running" ? "running" : "closed",
+          lastActivitySeq: run.last_activity_seq,
+          lastTimerSeq: run.last_timer_seq,
+          pendingActivities: new Set(this.store.activities().map((a) => a.seq)),
+          pendingTimers: new Set(this.store.timers().map((t) => t.seq)),
+          cancelRequested: run.cancel_requested === 1,
+        },
+        commands,
+      );
+      this.store.markCompleted(key, now);
+      this.store.append("workflow_task_completed", now, { scheduled_event_id: tok.i, identity });
+      this.store.updateRun({ wt_state: "none", wt_started_at: null, wt_needed: 0 });
+      if (this.store.eventCount() + effects.length * 2 > LIMITS.maxHistoryEvents) {
+        closeRun(this.store, now, {
+          outcome: "failed",
+          failure: { message: `history limit of ${LIMITS.maxHistoryEvents} events reached; use continue-as-new`, type: "HistoryLimitExceeded", non_retryable: true },
+        });
+        return { status: "accepted" as const };
+      }
+      applyCommandEffects(this.store, now, run, effects, this.dispatches);
+      const after = this.store.run()!;
+      if (after.status === "running" && run.wt_needed === 1) scheduleWorkflowTask(this.store, now, this.dispatches);
+      return { status: "accepted" as const };
+    });
+    this.afterChange();
+    return r;
+  }
+
+  /** A worker could not run the workflow task (e.g. non-determinism): retried with backoff. */
+  async failWorkflowTask(tok: TokenPayload, failure: Failure): Promise<RpcResult<{ status: "accepted" | "duplicate" }>> {
+    const r = guard(() => {
+      const now = clock.now();
+      const key = `w:${tok.i}:${tok.a}`;
+      const run = this.requireTaskRun(tok);
+      if (this.store.wasCompleted(key)) return { status: "duplicate" as const };
+      if (run.wt_state !== "started" || run.wt_scheduled_event_id !== tok.i || run.wt_attempt !== tok.a) throw staleTask();
+      this.store.markCompleted(key, now);
+      this.store.append("workflow_task_failed", now, { scheduled_event_id: tok.i, failure });
+      const delay = Math.min(2 ** Math.max(0, run.wt_attempt - 1), 600) * 1000;
+      this.store.updateRun({ wt_state: "backoff", wt_started_at: null, wt_retry_at: now + delay, wt_attempt: run.wt_attempt + 1 });
+      return { status: "accepted" as const };
+    });
+    this.afterChange();
+    return r;
+  }
+
+  /** Leases an activity attempt a queue entry refers to; null when stale. */
+  async startActivityTask(seq: number, attempt: number, identity: string): Promise<ActivityTask | null> {
+    const run = this.store.run();
+    const row = this.store.activity(seq);
+    if (!run || run.status !== "running" || !row || row.state !== "scheduled" || row.attempt !== attempt) return null;
+    const token = await signToken(secretsFor(this.env).tokenSecret, { n: run.namespace, e: run.execution_id, r: run.run_id, k: "a", i: seq, a: attempt } satisfies TokenPayload);
+    const fresh = this.store.activity(seq);
+    if (!fresh || fresh.state !== "scheduled" || fresh.attempt !== attempt) return null;
+    const now = clock.now();
+    this.store.updateActivity(seq, { state: "started", started_at: now, last_heartbeat_at: now, identity });
+    const options = JSON.parse(row.options) as { heartbeat_timeout?: number; start_to_close_timeout: number };
+    this.afterChange();
+    return {
+      kind: "activity",
+      task_token: token,
+      execution_id: run.execution_id,
+      run_id: run.run_id,
+      workflow: run.workflow,
+      activity_type: row.activity_type,
+      seq,
+      input: JSON.parse(row.input),
+      attempt,
+      heartbeat_timeout: options.heartbeat_timeout ?? null,
+      start_to_close_timeout: options.start_to_close_timeout,
+      ...(row.heartbeat_details !== null ? { heartbeat_details: JSON.parse(row.heartbeat_details) } : {}),
+    };
+  }
+
+  async completeActivity(tok: TokenPayload, result: unknown): Promise<RpcResult<{ status: "accepted" | "duplicate" }>> {
+    const r = guard(() => {
+      this.requireTaskRun(tok);
+      if (jsonSize(result) > LIMITS.maxPayloadBytes) throw new PayloadTooLargeError(`result is larger than ${LIMITS.maxPayloadBytes} bytes`, "result");
+      return applyActivityCompletion(this.store, clock.now(), tok, result, this.dispatches);
+    });
+    this.afterChange();
+    return r;
+  }
+
+  async failActivity(tok: TokenPayload, failure: Failure): Promise<RpcResult<{ status: "accepted" | "duplicate" }>> {
+    const r = guard(() => {
+      this.requireTaskRun(tok);
+      return applyActivityFailure(this.store, clock.now(), tok, failure, this.dispatches);
+    });
+    this.afterChange();
+    return r;
+  }
+
+  /** Records a heartbeat; tells the worker whether cancellation was requested. */
+  async heartbeat(tok: TokenPayload, details: unknown): Promise<RpcResult<{ cancel_requested: boolean }>> {
+    const r = guard(() => {
+      const run = this.requireTaskRun(tok);
+      const row = this.store.activity(tok.i);
+      if (!row || row.state !== "started" || row.attempt !== tok.a) throw staleTask();
+      this.store.updateActivity(tok.i, { last_heartbeat_at: clock.now(), heartbeat_details: details === undefined ? null : JSON.stringify(details) });
+      return { cancel_requested: row.cancel_requested === 1 || run.status !== "running" };
+    });
+    this.afterChange();
+    return r;
+  }
+
+  override async alarm(): Promise<void> {
+    const now = clock.now();
+    try {
+      runExecutionTimeouts(this.store, now, this.dispatches);
+    } catch (err) {
+      // Never let one bad item turn into an alarm retry loop: log, and re-arm below.
+      console.error("execution alarm failed", err);
+    }
+    this.afterChange();
+    await this.flush();
+  }
+
+  /** After every change: resolve result waiters if closed, send dispatches, flush the outbox, re-arm (last). */
+  private afterChange(): void {
+    const run = this.store.run();
+    if (run && run.status !== "running" && this.waiters.length > 0) {
+      const w = this.waiters;
+      this.waiters = [];
+      for (const fn of w) fn();
+    }
+    this.ctx.waitUntil(this.flush());
+    this.rearm();
+  }
+
+  private async flush(): Promise<void> {
+    const items = this.dispatches;
+    this.dispatches = [];
+    await Promise.all(
+      items.map(async (d) => {
+        try {
+          await taskQueueStub(this.env, d.namespace, d.queue, partitionFor(this.env, d.executionId)).enqueue({ kind: d.kind, execution_id: d.executionId, ref: d.ref, attempt: d.attempt });
+        } catch (err) {
+          // The dispatch timeout re-enqueues it; nothing is lost.
+          console.warn("task dispatch failed; will retry", err);
+        }
+      }),
+    );
+    const changed = await flushExecutionOutbox(this.store.outbox, this.env, clock.now());
+    if (changed) this.rearm();
+  }
+
+  private rearm(): void {
+    const at = nextExecutionAlarm(this.store);
+    if (at === null) void this.ctx.storage.deleteAlarm();
+    else void this.ctx.storage.setAlarm(at);
+  }
+
+  private indexNow(now: number): void {
+    const run = this.store.run();
+    if (run) this.store.outbox.put("index", indexRow(run), now);
+  }
+
+  private requireRun(): RunRow {
+    const run = this.store.run();
+    if (!run) throw new NotFoundError("execution not found", "execution_not_found");
+    return run;
+  }
+
+  private requireTaskRun(tok: TokenPayload): RunRow {
+    const run = this.store.run();
+    if (!run || run.run_id !== tok.r) throw staleTask();
+    return run;
+  }
+
+  private describeRun(run: RunRow): Execution {
+    return {
+      execution_id: run.execution_id,
+      run_id: run.run_id,
+      workflow: run.workflow,
+      status: run.status,
+      task_queue: run.task_queue,
+      input: JSON.parse(run.input),
+      ...(run.result !== null ? { result: JSON.parse(run.result) } : {}),
+      failure: parseJson<Failure>(run.failure),
+      started_at: toRfc3339(run.started_at),
+      closed_at: run.closed_at === null ? null : toRfc3339(run.closed_at),
+      execution_timeout: run.execution_timeout,
+      history_length: this.store.eventCount(),
+      cancel_requested: run.cancel_requested === 1,
+      pending_activities: this.store.activities().map((a) => ({
+        seq: a.seq,
+        activity_type: a.activity_type,
+        state: a.cancel_requested === 1 ? "cancel_requested" : a.state,
+        attempt: a.attempt,
+        last_failure: parseJson<Failure>(a.last_failure),
+        last_heartbeat_at: a.last_heartbeat_at === null ? null : toRfc3339(a.last_heartbeat_at),
+        next_attempt_at: a.next_attempt_at === null ? null : toRfc3339(a.next_attempt_at),
+      })),
+      schedule: parseJson<SchedulePayload>(run.schedule),
+    };
+  }
+}
+
+export function indexRow(run: RunRow) {
+  const schedule = parseJson<SchedulePayload>(run.schedule);
+  return {
+    namespace: run.namespace,
+    execution_id: run.execution_id,
+    run_id: run.run_id,
+    workflow: run.workflow,
+    status: run.status,
+    task_queue: run.task_queue,
+    schedule_id: schedule?.schedule_id ?? null,
+    started_at: run.started_at,
+    closed_at: run.closed_at,
+  };
+}
+
+function staleTask(): ConflictError {
+  return new ConflictError("this task is no longer current (it timed out, was re-leased, or its run closed)", "stale_task");
+}
+
+function jsonSize(v: unknown): number {
+  return v === undefined ? 0 : JSON.stringify(v).length;
+}
+

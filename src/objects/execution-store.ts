@@ -1,0 +1,209 @@
+import { toRfc3339, type Failure, type HistoryEvent, type SchedulePayload } from "@sundial/sdk/protocol";
+import type { ActivityState } from "../core/execution/activity.ts";
+import type { ResolvedActivityOptions } from "../core/execution/commands.ts";
+import { Outbox, OUTBOX_TABLE_SQL } from "./outbox.ts";
+import type { SqlMigration } from "./sql-migrations.ts";
+
+export const EXECUTION_MIGRATIONS: SqlMigration[] = [
+  {
+    id: 1,
+    description: "run, history, pending activities and timers, completions, outbox",
+    sql: `
+      CREATE TABLE run (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        namespace TEXT NOT NULL, execution_id TEXT NOT NULL, run_id TEXT NOT NULL, workflow TEXT NOT NULL,
+        task_queue TEXT NOT NULL, input TEXT NOT NULL, status TEXT NOT NULL, result TEXT, failure TEXT,
+        started_at INTEGER NOT NULL, closed_at INTEGER, execution_timeout INTEGER NOT NULL, deadline INTEGER NOT NULL,
+        cancel_requested INTEGER NOT NULL DEFAULT 0, schedule TEXT, callback TEXT,
+        last_activity_seq INTEGER NOT NULL DEFAULT 0, last_timer_seq INTEGER NOT NULL DEFAULT 0,
+        wt_state TEXT NOT NULL DEFAULT 'none', wt_scheduled_event_id INTEGER NOT NULL DEFAULT 0, wt_attempt INTEGER NOT NULL DEFAULT 0,
+        wt_started_at INTEGER, wt_dispatched_at INTEGER, wt_retry_at INTEGER, wt_needed INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE TABLE events (id INTEGER PRIMARY KEY, type TEXT NOT NULL, ts INTEGER NOT NULL, attrs TEXT NOT NULL);
+      CREATE TABLE activities (
+        seq INTEGER PRIMARY KEY, scheduled_event_id INTEGER NOT NULL, activity_type TEXT NOT NULL, input TEXT NOT NULL,
+        options TEXT NOT NULL, state TEXT NOT NULL, attempt INTEGER NOT NULL, scheduled_at INTEGER NOT NULL,
+        started_at INTEGER, last_heartbeat_at INTEGER, heartbeat_details TEXT, next_attempt_at INTEGER,
+        last_failure TEXT, dispatched_at INTEGER, cancel_requested INTEGER NOT NULL DEFAULT 0, identity TEXT
+      );
+      CREATE TABLE timers (seq INTEGER PRIMARY KEY, started_event_id INTEGER NOT NULL, fire_at INTEGER NOT NULL);
+      CREATE TABLE completions (task_key TEXT PRIMARY KEY, at INTEGER NOT NULL);
+      ${OUTBOX_TABLE_SQL}
+    `,
+  },
+];
+
+export type RunStatus = "running" | "completed" | "failed" | "timed_out" | "cancelled" | "terminated";
+export type WorkflowTaskState = "none" | "scheduled" | "started" | "backoff";
+
+/** Where to report the close of a run started by a schedule. */
+export interface CloseCallback {
+  schedule_id: string;
+}
+
+export interface RunRow {
+  namespace: string;
+  execution_id: string;
+  run_id: string;
+  workflow: string;
+  task_queue: string;
+  input: string;
+  status: RunStatus;
+  result: string | null;
+  failure: string | null;
+  started_at: number;
+  closed_at: number | null;
+  execution_timeout: number;
+  deadline: number;
+  cancel_requested: number;
+  schedule: string | null;
+  callback: string | null;
+  last_activity_seq: number;
+  last_timer_seq: number;
+  wt_state: WorkflowTaskState;
+  wt_scheduled_event_id: number;
+  wt_attempt: number;
+  wt_started_at: number | null;
+  wt_dispatched_at: number | null;
+  wt_retry_at: number | null;
+  wt_needed: number;
+}
+
+export interface ActivityRow {
+  seq: number;
+  scheduled_event_id: number;
+  activity_type: string;
+  input: string;
+  options: string;
+  state: ActivityState["state"];
+  attempt: number;
+  scheduled_at: number;
+  started_at: number | null;
+  last_heartbeat_at: number | null;
+  heartbeat_details: string | null;
+  next_attempt_at: number | null;
+  last_failure: string | null;
+  dispatched_at: number | null;
+  cancel_requested: number;
+  identity: string | null;
+}
+
+export function activityState(row: ActivityRow): ActivityState {
+  return {
+    seq: row.seq,
+    state: row.state,
+    attempt: row.attempt,
+    options: JSON.parse(row.options) as ResolvedActivityOptions,
+    scheduledAt: row.scheduled_at,
+    startedAt: row.started_at,
+    lastHeartbeatAt: row.last_heartbeat_at,
+    nextAttemptAt: row.next_attempt_at,
+    dispatchedAt: row.dispatched_at,
+  };
+}
+
+type Attrs = Record<string, unknown>;
+type Row = Record<string, SqlStorageValue>;
+
+/** Typed SQL access for one ExecutionObject. Synchronous: callers keep each change free of awaits. */
+export class ExecutionStore {
+  readonly outbox: Outbox;
+
+  constructor(private readonly sql: SqlStorage) {
+    this.outbox = new Outbox(sql);
+  }
+
+  run(): RunRow | null {
+    const rows = this.sql.exec<Row>("SELECT * FROM run WHERE id = 1").toArray();
+    return (rows[0] as unknown as RunRow | undefined) ?? null;
+  }
+
+  insertRun(r: RunRow): void {
+    const cols = Object.keys(r);
+    this.sql.exec(`INSERT OR REPLACE INTO run (id, ${cols.join(", ")}) VALUES (1, ${cols.map(() => "?").join(", ")})`, ...cols.map((c) => (r as unknown as Row)[c] ?? null));
+  }
+
+  updateRun(patch: Partial<RunRow>): void {
+    const cols = Object.keys(patch);
+    if (cols.length === 0) return;
+    this.sql.exec(`UPDATE run SET ${cols.map((c) => `${c} = ?`).join(", ")} WHERE id = 1`, ...cols.map((c) => (patch as unknown as Row)[c] ?? null));
+  }
+
+  lastEventId(): number {
+    return this.sql.exec<{ n: number | null }>("SELECT MAX(id) AS n FROM events").one().n ?? 0;
+  }
+
+  /** Appends one event; returns its id (monotonic from 1). */
+  append(type: HistoryEvent["type"], ts: number, attrs: Attrs): number {
+    const id = this.lastEventId() + 1;
+    this.sql.exec("INSERT INTO events (id, type, ts, attrs) VALUES (?, ?, ?, ?)", id, type, ts, JSON.stringify(attrs));
+    return id;
+  }
+
+  events(afterId: number, limit: number): HistoryEvent[] {
+    return this.sql
+      .exec<{ id: number; type: string; ts: number; attrs: string }>("SELECT id, type, ts, attrs FROM events WHERE id > ? ORDER BY id LIMIT ?", afterId, limit)
+      .toArray()
+      .map((r) => ({ ...(JSON.parse(r.attrs) as Attrs), id: r.id, type: r.type, ts: toRfc3339(r.ts) }) as HistoryEvent);
+  }
+
+  eventCount(): number {
+    return this.lastEventId();
+  }
+
+  activities(): ActivityRow[] {
+    return this.sql.exec<Row>("SELECT * FROM activities ORDER BY seq").toArray() as unknown as ActivityRow[];
+  }
+
+  activity(seq: number): ActivityRow | null {
+    return (this.sql.exec<Row>("SELECT * FROM activities WHERE seq = ?", seq).toArray()[0] as unknown as ActivityRow | undefined) ?? null;
+  }
+
+  insertActivity(a: ActivityRow): void {
+    const cols = Object.keys(a);
+    this.sql.exec(`INSERT INTO activities (${cols.join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`, ...cols.map((c) => (a as unknown as Row)[c] ?? null));
+  }
+
+  updateActivity(seq: number, patch: Partial<ActivityRow>): void {
+    const cols = Object.keys(patch);
+    this.sql.exec(`UPDATE activities SET ${cols.map((c) => `${c} = ?`).join(", ")} WHERE seq = ?`, ...cols.map((c) => (patch as unknown as Row)[c] ?? null), seq);
+  }
+
+  deleteActivity(seq: number): void {
+    this.sql.exec("DELETE FROM activities WHERE seq = ?", seq);
+  }
+
+  timers(): { seq: number; started_event_id: number; fire_at: number }[] {
+    return this.sql.exec<{ seq: number; started_event_id: number; fire_at: number }>("SELECT * FROM timers ORDER BY fire_at, seq").toArray();
+  }
+
+  insertTimer(seq: number, startedEventId: number, fireAt: number): void {
+    this.sql.exec("INSERT INTO timers (seq, started_event_id, fire_at) VALUES (?, ?, ?)", seq, startedEventId, fireAt);
+  }
+
+  deleteTimer(seq: number): void {
+    this.sql.exec("DELETE FROM timers WHERE seq = ?", seq);
+  }
+
+  clearPending(): void {
+    this.sql.exec("DELETE FROM activities; DELETE FROM timers;");
+  }
+
+  /** Records that a task completion was applied; false if it already was (a duplicate). */
+  markCompleted(taskKey: string, now: number): boolean {
+    const exists = this.sql.exec("SELECT 1 FROM completions WHERE task_key = ?", taskKey).toArray().length > 0;
+    if (exists) return false;
+    this.sql.exec("INSERT INTO completions (task_key, at) VALUES (?, ?)", taskKey, now);
+    return true;
+  }
+
+  wasCompleted(taskKey: string): boolean {
+    return this.sql.exec("SELECT 1 FROM completions WHERE task_key = ?", taskKey).toArray().length > 0;
+  }
+}
+
+export function parseJson<T>(text: string | null): T | null {
+  return text === null ? null : (JSON.parse(text) as T);
+}
+
+export type { Failure, SchedulePayload };

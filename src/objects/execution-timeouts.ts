@@ -1,0 +1,102 @@
+import { activityDeadline, afterFailedAttempt, expiredTimeout } from "../core/execution/activity.ts";
+import { LIMITS } from "../core/limits.ts";
+import { closeRun, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
+import { activityState, type ExecutionStore } from "./execution-store.ts";
+
+/** A queued task not leased within this long is queued again (covers lost enqueues and dead pollers). */
+export const DISPATCH_TIMEOUT_MS = 60_000;
+const WT_TIMEOUT_MS = LIMITS.workflowTaskTimeout * 1000;
+
+/** Handles everything due at `now`: execution timeout, workflow task timeout/retry, activity timeouts/retries, timers. */
+export function runExecutionTimeouts(store: ExecutionStore, now: number, out: Dispatch[]): void {
+  const run = store.run();
+  if (!run || run.status !== "running") return;
+  if (now >= run.deadline) {
+    closeRun(store, now, { outcome: "timed_out" });
+    return;
+  }
+  // Each part is isolated: one failing item must not stop the others or the re-arm.
+  const parts: (() => void)[] = [
+    () => workflowTaskTimeouts(store, now, out),
+    () => activityTimeouts(store, now, out),
+    () => timerFires(store, now, out),
+  ];
+  for (const p of parts) {
+    try {
+      p();
+    } catch (err) {
+      console.error("execution timeout handling failed", err);
+    }
+  }
+}
+
+function workflowTaskTimeouts(store: ExecutionStore, now: number, out: Dispatch[]): void {
+  const run = store.run()!;
+  if (run.wt_state === "started" && run.wt_started_at !== null && now >= run.wt_started_at + WT_TIMEOUT_MS) {
+    store.append("workflow_task_timed_out", now, { scheduled_event_id: run.wt_scheduled_event_id });
+    store.updateRun({ wt_state: "none", wt_started_at: null });
+    scheduleWorkflowTask(store, now, out, run.wt_attempt + 1);
+  } else if (run.wt_state === "scheduled" && run.wt_dispatched_at !== null && now >= run.wt_dispatched_at + DISPATCH_TIMEOUT_MS) {
+    store.updateRun({ wt_dispatched_at: now });
+    out.push({ namespace: run.namespace, queue: run.task_queue, executionId: run.execution_id, kind: "workflow", ref: run.wt_scheduled_event_id, attempt: run.wt_attempt });
+  } else if (run.wt_state === "backoff" && run.wt_retry_at !== null && now >= run.wt_retry_at) {
+    store.updateRun({ wt_state: "none", wt_retry_at: null });
+    scheduleWorkflowTask(store, now, out, run.wt_attempt);
+  }
+}
+
+function activityTimeouts(store: ExecutionStore, now: number, out: Dispatch[]): void {
+  const run = store.run()!;
+  for (const row of store.activities()) {
+    const a = activityState(row);
+    const queue = a.options.task_queue ?? run.task_queue;
+    const timeout = expiredTimeout(a, now);
+    if (timeout !== null) {
+      const failure = { message: `activity ${timeout.replace(/_/g, "-")} timeout`, type: "TimeoutError", non_retryable: false };
+      const outcome = afterFailedAttempt(a, failure, now, timeout);
+      if (outcome.kind === "retry") {
+        store.updateActivity(row.seq, { state: "backing_off", attempt: outcome.attempt, next_attempt_at: outcome.nextAttemptAt, started_at: null, last_failure: JSON.stringify(failure) });
+      } else {
+        store.append("activity_timed_out", now, { scheduled_event_id: row.scheduled_event_id, seq: row.seq, timeout_type: timeout, attempt: row.attempt });
+        store.deleteActivity(row.seq);
+        scheduleWorkflowTask(store, now, out);
+      }
+    } else if (a.state === "backing_off" && a.nextAttemptAt !== null && now >= a.nextAttemptAt) {
+      store.updateActivity(row.seq, { state: "scheduled", next_attempt_at: null, dispatched_at: now });
+      out.push({ namespace: run.namespace, queue, executionId: run.execution_id, kind: "activity", ref: row.seq, attempt: a.attempt });
+    } else if (a.state === "scheduled" && a.dispatchedAt !== null && now >= a.dispatchedAt + DISPATCH_TIMEOUT_MS) {
+      store.updateActivity(row.seq, { dispatched_at: now });
+      out.push({ namespace: run.namespace, queue, executionId: run.execution_id, kind: "activity", ref: row.seq, attempt: a.attempt });
+    }
+  }
+}
+
+function timerFires(store: ExecutionStore, now: number, out: Dispatch[]): void {
+  let fired = false;
+  for (const t of store.timers()) {
+    if (t.fire_at > now) break;
+    store.append("timer_fired", now, { started_event_id: t.started_event_id, seq: t.seq });
+    store.deleteTimer(t.seq);
+    fired = true;
+  }
+  if (fired) scheduleWorkflowTask(store, now, out);
+}
+
+/** The earliest instant anything in this execution needs attention, or null. */
+export function nextExecutionAlarm(store: ExecutionStore): number | null {
+  const run = store.run();
+  if (!run) return null;
+  const outboxAt = store.outbox.nextAt();
+  const times: number[] = outboxAt === null ? [] : [outboxAt];
+  if (run.status === "running") {
+    times.push(run.deadline);
+    if (run.wt_state === "started" && run.wt_started_at !== null) times.push(run.wt_started_at + WT_TIMEOUT_MS);
+    if (run.wt_state === "scheduled" && run.wt_dispatched_at !== null) times.push(run.wt_dispatched_at + DISPATCH_TIMEOUT_MS);
+    if (run.wt_state === "backoff" && run.wt_retry_at !== null) times.push(run.wt_retry_at);
+    for (const row of store.activities()) times.push(activityDeadline(activityState(row), DISPATCH_TIMEOUT_MS));
+    const firstTimer = store.timers()[0];
+    if (firstTimer) times.push(firstTimer.fire_at);
+  }
+  const finite = times.filter((t) => Number.isFinite(t));
+  return finite.length === 0 ? null : Math.min(...finite);
+}

@@ -1,0 +1,58 @@
+/**
+ * A Durable Object's outbox: side effects on other systems (the D1 index, another object) written
+ * in the same transaction as the state change that caused them, then delivered and retried with
+ * backoff until they land. Keys are chosen so a newer entry replaces an older one of the same kind.
+ */
+export const OUTBOX_TABLE_SQL = "CREATE TABLE outbox (key TEXT PRIMARY KEY, payload TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL);";
+
+export interface OutboxEntry {
+  key: string;
+  payload: string;
+  attempts: number;
+  next_at: number;
+}
+
+export class Outbox {
+  constructor(private readonly sql: SqlStorage) {}
+
+  put(key: string, payload: unknown, nextAt: number): void {
+    this.sql.exec("INSERT OR REPLACE INTO outbox (key, payload, attempts, next_at) VALUES (?, ?, 0, ?)", key, JSON.stringify(payload), nextAt);
+  }
+
+  entries(): OutboxEntry[] {
+    return this.sql.exec<Record<string, SqlStorageValue>>("SELECT key, payload, attempts, next_at FROM outbox ORDER BY next_at").toArray() as unknown as OutboxEntry[];
+  }
+
+  nextAt(): number | null {
+    return this.sql.exec<{ n: number | null }>("SELECT MIN(next_at) AS n FROM outbox").one().n;
+  }
+
+  /** Deletes the entry unless it was replaced meanwhile (a newer payload must still go out). */
+  done(key: string, payload: string): void {
+    this.sql.exec("DELETE FROM outbox WHERE key = ? AND payload = ?", key, payload);
+  }
+
+  retry(key: string, attempts: number, nextAt: number): void {
+    this.sql.exec("UPDATE outbox SET attempts = ?, next_at = ? WHERE key = ?", attempts, nextAt, key);
+  }
+
+  /**
+   * Delivers every entry due at `now` through `deliver`; failures back off (1 s doubling, 5 min cap).
+   * Returns true if anything changed (so the caller re-arms its alarm).
+   */
+  async flush(now: number, deliver: (key: string, payload: unknown) => Promise<void>): Promise<boolean> {
+    let changed = false;
+    for (const e of this.entries()) {
+      if (e.next_at > now) continue;
+      try {
+        await deliver(e.key, JSON.parse(e.payload));
+        this.done(e.key, e.payload);
+      } catch (err) {
+        console.warn(`outbox ${e.key} failed (attempt ${e.attempts + 1}); will retry`, err);
+        this.retry(e.key, e.attempts + 1, now + Math.min(2 ** e.attempts * 1000, 300_000));
+      }
+      changed = true;
+    }
+    return changed;
+  }
+}

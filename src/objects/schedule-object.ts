@@ -1,0 +1,378 @@
+import { DurableObject } from "cloudflare:workers";
+import { toRfc3339, type CreateScheduleCommand, type OverlapPolicy, type Schedule, type SchedulePolicy, type ScheduleSpec } from "@sundial/sdk/protocol";
+import { clock } from "../clock.ts";
+import { ConflictError, NotFoundError } from "../core/errors.ts";
+import { between, next } from "../core/fire-times.ts";
+import { LIMITS } from "../core/limits.ts";
+import { initialState, runClosed, startExtra, tick, type PendingFire, type ScheduleState, type Transition } from "../core/schedule/machine.ts";
+import { compileSpec, type CompiledSpec } from "../core/spec.ts";
+import { jitterOffset } from "../core/jitter.ts";
+import type { Env } from "../env.ts";
+import { deleteScheduleRow, upsertSchedule } from "../index/schedules.ts";
+import { executionStub } from "./names.ts";
+import { guard, unwrap, type RpcResult } from "./rpc.ts";
+import { ScheduleStore, SCHEDULE_MIGRATIONS, type ScheduleRow } from "./schedule-store.ts";
+import { scheduleView } from "./schedule-view.ts";
+import { applySqlMigrations } from "./sql-migrations.ts";
+
+/** Sent by an ExecutionObject when a run this schedule started closes. */
+export interface RunClosedNotice {
+  namespace: string;
+  schedule_id: string;
+  execution_id: string;
+  status: string;
+  failure: { message: string } | null;
+  closed_at: number;
+}
+
+export interface ScheduleDefinition extends CreateScheduleCommand {
+  namespace: string;
+  schedule_id: string;
+  source: "api" | "code";
+}
+
+/** A partial update, already validated and normalised by the API layer. */
+export interface SchedulePatch {
+  spec?: ScheduleSpec;
+  policy?: SchedulePolicy;
+  input?: unknown;
+  task_queue?: string;
+  execution_timeout?: number;
+  note?: string;
+}
+
+/**
+ * One schedule: spec, policy and state in SQLite, one alarm armed at the next thing to do. Every
+ * decision (what is due, overlap, retries, completion) comes from core/schedule/machine.ts; this
+ * class persists the transition, records actions, queues starts in its outbox, and re-arms last.
+ */
+export class ScheduleObject extends DurableObject<Env> {
+  private readonly store: ScheduleStore;
+  private compiled: { key: string; spec: CompiledSpec } | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new ScheduleStore(ctx.storage.sql);
+    void ctx.blockConcurrencyWhile(async () => applySqlMigrations(ctx.storage, SCHEDULE_MIGRATIONS));
+  }
+
+  /** Creates the schedule, or replaces its definition if it exists (the upsert); re-plans from now. */
+  async upsert(def: ScheduleDefinition): Promise<RpcResult<{ schedule: Schedule; created: boolean }>> {
+    const r = guard(() => {
+      const now = clock.now();
+      const existing = this.store.get();
+      if (existing && (existing.workflow !== def.workflow || existing.key !== def.key)) {
+        throw new ConflictError(`schedule ${def.schedule_id} belongs to workflow ${existing.workflow} key ${existing.key}`, "schedule_exists", { field: "schedule_id" });
+      }
+      const row: ScheduleRow = {
+        namespace: def.namespace,
+        schedule_id: def.schedule_id,
+        workflow: def.workflow,
+        key: def.key,
+        source: def.source,
+        spec: def.spec,
+        policy: def.policy,
+        input: def.input ?? null,
+        task_queue: def.task_queue,
+        execution_timeout: def.execution_timeout ?? null,
+        version: (existing?.version ?? 0) + 1,
+        created_at: existing?.created_at ?? now,
+        updated_at: now,
+        spec_origin: now,
+        state: existing ? { ...existing.state, lastProcessed: now, status: def.paused ? "paused" : existing.state.status === "paused" ? "paused" : "active", note: def.note || existing.state.note } : initialState(now, def.paused, def.note),
+      };
+      this.compileFor(row); // throws a ValidationError before anything is written
+      this.store.put(row);
+      this.store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "scheduled", outcome: existing ? `updated (version ${row.version})` : "created" });
+      this.apply(row, tick(this.ctxFor(row, now), row.state), now);
+      return { schedule: this.view(), created: !existing };
+    });
+    this.afterChange();
+    return r;
+  }
+
+  get(): RpcResult<Schedule> {
+    return guard(() => this.view());
+  }
+
+  /** Partial update with optimistic concurrency; a spec change re-plans from now. */
+  async update(patch: SchedulePatch, expectedVersion: number | null): Promise<RpcResult<Schedule>> {
+    const r = guard(() => {
+      const now = clock.now();
+      const row = this.require();
+      if (expectedVersion !== null && expectedVersion !== row.version) {
+        throw new ConflictError(`version mismatch: the schedule is at version ${row.version}, the update expected ${expectedVersion}`, "version_conflict", { field: "version" });
+      }
+      const updated: ScheduleRow = {
+        ...row,
+        ...(patch.spec ? { spec: patch.spec, spec_origin: now, state: { ...row.state, lastProcessed: now } } : {}),
+        ...(patch.policy ? { policy: patch.policy } : {}),
+        ...(patch.input !== undefined ? { input: patch.input } : {}),
+        ...(patch.task_queue ? { task_queue: patch.task_queue } : {}),
+        ...(patch.execution_timeout !== undefined ? { execution_timeout: patch.execution_timeout } : {}),
+        version: row.version + 1,
+        updated_at: now,
+      };
+      if (patch.note !== undefined) updated.state = { ...updated.state, note: patch.note };
+      if (patch.spec && updated.state.status === "completed") updated.state = { ...updated.state, status: "active" };
+      this.compileFor(updated);
+      this.store.put(updated);
+      this.store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "scheduled", outcome: `updated (version ${updated.version})` });
+      this.apply(updated, tick(this.ctxFor(updated, now), updated.state), now);
+      return this.view();
+    });
+    this.afterChange();
+    return r;
+  }
+
+  async pause(note: string): Promise<RpcResult<Schedule>> {
+    return this.setStatus("paused", note || "paused");
+  }
+
+  /** Resumes; fires missed while paused follow the catch-up policy (within the window they run). */
+  async resume(note: string): Promise<RpcResult<Schedule>> {
+    return this.setStatus("active", note);
+  }
+
+  private setStatus(status: "active" | "paused", note: string): RpcResult<Schedule> {
+    const r = guard(() => {
+      const now = clock.now();
+      const row = this.require();
+      if (row.state.status === "completed" || row.state.status === "dead") {
+        if (status === "paused") throw new ConflictError(`schedule is ${row.state.status}`, "schedule_not_active");
+      }
+      const updated = { ...row, version: row.version + 1, updated_at: now, state: { ...row.state, status, note } };
+      this.store.put(updated);
+      this.store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "scheduled", outcome: status === "paused" ? `paused${note ? `: ${note}` : ""}` : `resumed${note ? `: ${note}` : ""}` });
+      this.apply(updated, tick(this.ctxFor(updated, now), updated.state), now);
+      return this.view();
+    });
+    this.afterChange();
+    return r;
+  }
+
+  /** Runs now (also while paused), through the overlap policy (the schedule's, unless overridden). */
+  async trigger(input: unknown, overlap: OverlapPolicy | undefined, requestId: string | undefined): Promise<RpcResult<{ run_id: string; started: boolean; outcome: string }>> {
+    const r = guard(() => {
+      const now = clock.now();
+      const row = this.require();
+      const fire: PendingFire = { nominal: now, actual: now, kind: "trigger", requestId: requestId ?? String(now), ...(input !== undefined ? { input } : {}) };
+      const t = startExtra(this.ctxFor(row, now), row.state, [fire], overlap ?? row.policy.overlap);
+      this.apply(row, { ...t, nextAlarm: null }, now);
+      const started = t.start.find((s) => s.fire === fire);
+      const outcome = started ? "started" : t.state.buffer.includes(fire) ? "buffered" : "skipped_overlap";
+      return { run_id: started?.runId ?? "", started: started !== undefined, outcome };
+    });
+    this.afterChange();
+    return r;
+  }
+
+  /** Queues a backfill of (start, end]; started in bounded batches by the alarm. */
+  async backfill(startAt: number, endAt: number, overlap: OverlapPolicy | undefined): Promise<RpcResult<{ fires: number }>> {
+    const r = guard(() => {
+      const row = this.require();
+      const spec = this.compileFor(row);
+      const count = between(spec, startAt - 1, endAt, LIMITS.maxRepeatCount).length;
+      this.store.addBackfill(startAt - 1, endAt, overlap ?? row.policy.overlap);
+      this.store.addAction({ at: clock.now(), nominal: null, actual: null, run_id: null, kind: "backfill", outcome: `backfill of ${count} fires queued` });
+      return { fires: count };
+    });
+    this.afterChange();
+    void this.ctx.storage.setAlarm(clock.now());
+    return r;
+  }
+
+  /** Deletes the schedule (runs it started keep running) and its index row. */
+  async remove(): Promise<RpcResult<{ deleted: true }>> {
+    const r = guard(() => {
+      const row = this.require();
+      this.store.wipe();
+      this.store.outbox.put("index", { delete: true, namespace: row.namespace, schedule_id: row.schedule_id }, clock.now());
+      return { deleted: true as const };
+    });
+    this.afterChange();
+    return r;
+  }
+
+  /** A run this schedule started has closed (delivered at least once; duplicates change nothing). */
+  async runClosed(notice: RunClosedNotice): Promise<void> {
+    const row = this.store.get();
+    if (!row) return;
+    const now = clock.now();
+    const t = runClosed(this.ctxFor(row, now), row.state, notice.execution_id, notice.status, notice.failure?.message ?? null);
+    if (t.known) {
+      this.store.setActionOutcome(notice.execution_id, notice.status);
+      this.apply(row, t, now);
+    }
+    this.afterChange();
+  }
+
+  override async alarm(): Promise<void> {
+    const now = clock.now();
+    try {
+      const row = this.store.get();
+      if (row) {
+        this.apply(row, tick(this.ctxFor(row, now), row.state), now);
+        this.runBackfills(now);
+      }
+    } catch (err) {
+      // One bad schedule state must not become an alarm retry storm: log and re-arm below.
+      console.error("schedule alarm failed", err);
+    }
+    this.afterChange();
+    await this.flush();
+  }
+
+  private runBackfills(now: number): void {
+    for (const job of this.store.backfills()) {
+      const row = this.store.get();
+      if (!row) return;
+      const spec = this.compileFor(row);
+      const nominals = between(spec, job.cursor, job.end_at, LIMITS.catchupBatch);
+      const fires: PendingFire[] = nominals.map((n) => ({ nominal: n, actual: n, kind: "backfill" }));
+      const t = startExtra(this.ctxFor(row, now), row.state, fires, job.overlap as OverlapPolicy);
+      this.apply(row, { ...t, nextAlarm: null }, now);
+      const last = nominals[nominals.length - 1];
+      this.store.advanceBackfill(job.id, nominals.length < LIMITS.catchupBatch || last === undefined ? null : last);
+    }
+  }
+
+  /** Persists a transition: state, actions, starts/cancels/terminates into the outbox, index row. */
+  private apply(row: ScheduleRow, t: Transition, now: number): void {
+    const spec = this.compileFor(row);
+    let prev = row.state.lastNominal;
+    for (const s of t.start) {
+      const f = s.fire;
+      const upcoming = next(spec, f.nominal);
+      const payload = {
+        timestamp: toRfc3339(f.nominal),
+        actual_timestamp: toRfc3339(f.kind === "trigger" || f.kind === "backfill" ? now : f.actual),
+        last_timestamp: prev === null ? null : toRfc3339(prev),
+        timezone: row.spec.timezone,
+        schedule_id: row.schedule_id,
+        key: row.key,
+        upcoming: upcoming === null ? null : toRfc3339(upcoming),
+      };
+      if (f.kind !== "trigger") prev = f.nominal;
+      this.store.outbox.put(`start:${s.runId}`, { runId: s.runId, payload, input: f.input !== undefined ? f.input : row.input }, now);
+    }
+    for (const id of t.cancel) this.store.outbox.put(`cancel:${id}`, { runId: id }, now);
+    for (const id of t.terminate) this.store.outbox.put(`terminate:${id}`, { runId: id }, now);
+    for (const o of t.outcomes) {
+      if (o.kind === "skipped_catchup") {
+        this.store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "scheduled", outcome: `skipped ${o.count} fires older than the catch-up window` });
+      } else {
+        this.store.addAction({ at: now, nominal: o.fire?.nominal ?? null, actual: o.fire?.actual ?? null, run_id: o.runId ?? null, kind: o.fire?.kind ?? "scheduled", outcome: o.kind });
+      }
+    }
+    const updated: ScheduleRow = { ...row, state: t.state };
+    this.store.put(updated);
+    const upcomingFire = t.state.status === "active" ? this.nextFireAfter(updated, now) : null;
+    this.store.outbox.put("index", {
+      namespace: row.namespace,
+      schedule_id: row.schedule_id,
+      workflow: row.workflow,
+      key: row.key,
+      status: t.state.status,
+      source: row.source,
+      next_fire_at: upcomingFire,
+      last_fire_at: t.state.lastNominal,
+      created_at: row.created_at,
+      updated_at: now,
+    }, now);
+  }
+
+  private nextFireAfter(row: ScheduleRow, now: number): number | null {
+    const spec = this.compileFor(row);
+    const n = next(spec, Math.max(row.state.lastProcessed, now));
+    return n;
+  }
+
+  private afterChange(): void {
+    this.ctx.waitUntil(this.flush());
+    this.rearm();
+  }
+
+  private async flush(): Promise<void> {
+    const changed = await this.store.outbox.flush(clock.now(), async (key, payload) => {
+      const p = payload as { runId: string; payload: Record<string, unknown>; input: unknown; delete?: boolean };
+      if (key === "index") {
+        const ix = payload as Parameters<typeof upsertSchedule>[1] & { delete?: boolean };
+        if (ix.delete) await deleteScheduleRow(this.env.DB, ix.namespace, ix.schedule_id);
+        else await upsertSchedule(this.env.DB, ix);
+        return;
+      }
+      const row = this.store.get();
+      const namespace = row?.namespace ?? "";
+      if (!row) return;
+      const stub = executionStub(this.env, namespace, p.runId);
+      if (key.startsWith("start:")) {
+        const res = await stub.start({
+          namespace,
+          execution_id: p.runId,
+          workflow: row.workflow,
+          input: p.input,
+          task_queue: row.task_queue,
+          execution_timeout: row.execution_timeout ?? LIMITS.executionTimeoutDefault,
+          id_reuse_policy: "use_existing",
+          schedule: p.payload as never,
+          callback: { schedule_id: row.schedule_id },
+        });
+        if (!res.ok) throw new Error(`start ${p.runId} failed: ${JSON.stringify(res)}`);
+        const started = unwrap(res);
+        // A run that already existed and has closed will not call back again: treat it as closed now.
+        if (!started.started && started.execution.status !== "running") {
+          await this.runClosed({ namespace, schedule_id: row.schedule_id, execution_id: p.runId, status: started.execution.status, failure: started.execution.failure, closed_at: clock.now() });
+        }
+      } else if (key.startsWith("cancel:")) {
+        await stub.cancel("cancelled by the schedule's CANCEL_OTHER overlap policy");
+      } else if (key.startsWith("terminate:")) {
+        await stub.terminate("terminated by the schedule's TERMINATE_OTHER overlap policy");
+      }
+    });
+    if (changed) this.rearm();
+  }
+
+  /** One alarm: the earliest of the next fire/retry, a pending backfill, and the outbox. */
+  private rearm(): void {
+    const row = this.store.get();
+    const times: number[] = [];
+    const ob = this.store.outbox.nextAt();
+    if (ob !== null) times.push(ob);
+    if (row) {
+      if (this.store.backfills().length > 0) times.push(clock.now());
+      if (row.state.status === "active") {
+        const f = this.nextFireAfter(row, row.state.lastProcessed);
+        if (f !== null) times.push(f + jitterOffset(row.schedule_id, f, this.compileFor(row).jitterMs, next(this.compileFor(row), f)));
+        if (row.state.retry) times.push(row.state.retry.at);
+      }
+    }
+    if (times.length === 0) void this.ctx.storage.deleteAlarm();
+    else void this.ctx.storage.setAlarm(Math.min(...times));
+  }
+
+  private ctxFor(row: ScheduleRow, now: number) {
+    return { spec: this.compileFor(row), scheduleId: row.schedule_id, policy: row.policy, now };
+  }
+
+  private compileFor(row: ScheduleRow): CompiledSpec {
+    const key = `${row.spec_origin}|${JSON.stringify(row.spec)}`;
+    if (this.compiled?.key === key) return this.compiled.spec;
+    const spec = compileSpec(row.spec, { createdAt: row.spec_origin });
+    this.compiled = { key, spec };
+    return spec;
+  }
+
+  private require(): ScheduleRow {
+    const row = this.store.get();
+    if (!row) throw new NotFoundError("schedule not found", "schedule_not_found");
+    return row;
+  }
+
+  private view(): Schedule {
+    const row = this.require();
+    return scheduleView(row, this.compileFor(row), this.store.actions(), clock.now());
+  }
+}
+
+export type { ScheduleState };

@@ -1,0 +1,41 @@
+import { toRfc3339, type Schedule, type ScheduleAction } from "@sundial/sdk/protocol";
+import { describeSpec } from "../core/describe-spec.ts";
+import { upcoming } from "../core/fire-times.ts";
+import { LIMITS } from "../core/limits.ts";
+import type { CompiledSpec } from "../core/spec.ts";
+import type { ActionRow, ScheduleRow } from "./schedule-store.ts";
+
+const iso = (ms: number | null) => (ms === null ? null : toRfc3339(ms));
+
+/** Renders a schedule for the API: canonical spec, description, next fire times, recent actions, counters. */
+export function scheduleView(row: ScheduleRow, spec: CompiledSpec, actions: ActionRow[], now: number): Schedule {
+  const nextFires = row.state.status === "active" || row.state.status === "paused" ? upcoming(spec, row.schedule_id, Math.max(now, row.state.lastProcessed), LIMITS.upcomingDefault) : [];
+  return {
+    schedule_id: row.schedule_id,
+    workflow: row.workflow,
+    key: row.key,
+    source: row.source,
+    status: row.state.status,
+    note: row.state.note,
+    version: row.version,
+    spec: { ...row.spec, at: row.spec.at.map((t) => toRfc3339(t)), start_at: iso(row.spec.start_at), end_at: iso(row.spec.end_at) },
+    description: describeSpec(row.spec),
+    policy: row.policy,
+    input: row.input,
+    task_queue: row.task_queue,
+    execution_timeout: row.execution_timeout,
+    created_at: toRfc3339(row.created_at),
+    updated_at: toRfc3339(row.updated_at),
+    next_fire_times: nextFires.map((f) => ({ nominal: toRfc3339(f.nominal), actual: toRfc3339(f.actual) })),
+    next_run_at: nextFires[0] ? toRfc3339(nextFires[0].actual) : null,
+    last_fire_at: iso(row.state.lastNominal),
+    recent_actions: actions.map(
+      (a): ScheduleAction => ({ at: toRfc3339(a.at), nominal: iso(a.nominal), actual: iso(a.actual), run_id: a.run_id, kind: a.kind as ScheduleAction["kind"], outcome: a.outcome }),
+    ),
+    running: row.state.running.map((r) => r.runId),
+    buffered: row.state.buffer.length,
+    counters: row.state.counters,
+    current_repeat: row.state.counters.fired,
+    current_retry: row.state.currentRetry,
+  };
+}

@@ -1,0 +1,36 @@
+import { env } from "cloudflare:workers";
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { api, uid } from "./helpers.ts";
+
+describe("platform smoke (workerd)", () => {
+  it("boots and answers /v1/health without a key", async () => {
+    const r = await api("GET", "/v1/health", undefined, null);
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ status: "ok", service: "sundial" });
+  });
+
+  it("has applied the D1 migrations", async () => {
+    const tables = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all<{ name: string }>();
+    expect(tables.results.map((t) => t.name)).toEqual(expect.arrayContaining(["api_keys", "executions", "schedules", "workflow_types"]));
+  });
+
+  it("rejects a request without a key as problem+json", async () => {
+    const r = await api("GET", "/v1/workflows/executions", undefined, null);
+    expect(r.status).toBe(401);
+    expect(r.headers.get("content-type")).toBe("application/problem+json");
+    expect(r.body.code).toBe("unauthorized");
+  });
+
+  it("runs a Durable Object with SQLite storage and an alarm", async () => {
+    const id = uid("smoke");
+    const started = await api("POST", "/v1/workflows/executions", { workflow: "noop", execution_id: id, execution_timeout: 5 });
+    expect(started.status).toBe(201);
+    const stub = env.EXECUTIONS.getByName(`default/${id}`);
+    // The execution armed its alarm for its timeouts; running it now must not close a fresh run.
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const described = await api("GET", `/v1/workflows/executions/${id}`);
+    expect(described.body.status).toBe("running");
+    expect(described.body.history_length).toBe(2);
+  });
+});
