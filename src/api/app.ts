@@ -1,6 +1,8 @@
 import { Hono } from "hono";
 import { authenticate, type AppEnv } from "./auth.ts";
 import { executionRoutes } from "./executions.ts";
+import { keyRoutes } from "./keys.ts";
+import { scheduleRoutes } from "./schedules.ts";
 import { problemResponse } from "./problem.ts";
 import { taskRoutes } from "./tasks.ts";
 import { workerRoutes } from "./workers.ts";
@@ -12,6 +14,8 @@ export function createApp(): Hono<AppEnv> {
   app.get("/v1/health", (c) => c.json({ status: "ok", service: "sundial" }));
   app.use("/v1/*", authenticate);
   app.route("/v1/workflows/executions", executionRoutes);
+  app.route("/v1/workflows/schedules", scheduleRoutes);
+  app.route("/v1/admin/keys", keyRoutes);
   app.route("/v1/workflows/tasks", taskRoutes);
   app.route("/v1/workflows/workers", workerRoutes);
   app.notFound((c) => problemResponse(c, new NotFoundError(`no route for ${c.req.method} ${new URL(c.req.url).pathname}`, "route_not_found")));

@@ -6,7 +6,8 @@ export const DEV_KEY = "dev.sundial-local-development-key";
 export async function api(method: string, path: string, body?: unknown, key: string | null = DEV_KEY): Promise<{ status: number; body: any; headers: Headers }> {
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (key !== null) headers.authorization = `Bearer ${key}`;
-  const res = await exports.default.fetch(new Request(`http://sundial.test${path}`, { method, headers, body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body) }));
+  const worker = (exports as unknown as { default: { fetch(r: Request): Promise<Response> } }).default;
+  const res = await worker.fetch(new Request(`http://sundial.test${path}`, { method, headers, body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body) }));
   const text = await res.text();
   let parsed: unknown = null;
   try {

@@ -1,0 +1,54 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { Identifier, toRfc3339 } from "@sundial/sdk/protocol";
+import { clock } from "../clock.ts";
+import { hashSecret, toBase64Url } from "../core/crypto.ts";
+import { NotFoundError } from "../core/errors.ts";
+import { insertKey, listKeys, revokeKey } from "../index/api-keys.ts";
+import { requireKind, type AppEnv } from "./auth.ts";
+import { readJson, readQuery } from "./validate.ts";
+
+/** /v1/admin/keys: create, list and revoke API keys (admin keys only). */
+export const keyRoutes = new Hono<AppEnv>();
+keyRoutes.use("*", requireKind("admin"));
+
+const CreateKeyRequest = z.strictObject({
+  kind: z.enum(["admin", "app", "worker"]),
+  /** Namespace the key belongs to; defaults to the caller's. A new name creates the namespace. */
+  namespace: Identifier.optional(),
+  description: z.string().max(500).default(""),
+});
+const ListQuery = z.strictObject({ namespace: Identifier.optional() });
+
+function randomToken(bytes: number): string {
+  return toBase64Url(crypto.getRandomValues(new Uint8Array(bytes)));
+}
+
+keyRoutes.post("/", async (c) => {
+  const p = c.get("principal");
+  const body = await readJson(c, CreateKeyRequest);
+  const keyId = `k${randomToken(9).replace(/[-_]/g, "x")}`;
+  const secret = randomToken(24);
+  const now = clock.now();
+  const namespace = body.namespace ?? p.namespace;
+  await insertKey(c.env.DB, { key_id: keyId, namespace, kind: body.kind, secret_hash: await hashSecret(c.get("secrets").pepper, secret), description: body.description, created_at: now });
+  // The secret is shown once; only its peppered hash is stored.
+  return c.json({ key: `${keyId}.${secret}`, key_id: keyId, namespace, kind: body.kind, description: body.description, created_at: toRfc3339(now) }, 201);
+});
+
+keyRoutes.get("/", async (c) => {
+  const p = c.get("principal");
+  const q = readQuery(c, ListQuery);
+  const rows = await listKeys(c.env.DB, q.namespace ?? p.namespace);
+  return c.json({
+    keys: rows.map((r) => ({ key_id: r.key_id, namespace: r.namespace, kind: r.kind, description: r.description, created_at: toRfc3339(r.created_at), revoked_at: r.revoked_at === null ? null : toRfc3339(r.revoked_at) })),
+  });
+});
+
+keyRoutes.delete("/:key_id", async (c) => {
+  const p = c.get("principal");
+  const q = readQuery(c, ListQuery);
+  const ok = await revokeKey(c.env.DB, q.namespace ?? p.namespace, c.req.param("key_id"), clock.now());
+  if (!ok) throw new NotFoundError("no such key in this namespace", "key_not_found");
+  return c.body(null, 204);
+});

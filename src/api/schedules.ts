@@ -1,0 +1,188 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import {
+  BackfillRequest,
+  CreateScheduleRequest,
+  Identifier,
+  PauseRequest,
+  PreviewRequest,
+  SCHEDULE_STATUSES,
+  ScheduleSpecInput,
+  TriggerRequest,
+  UpdateScheduleRequest,
+  mergePolicy,
+  toRfc3339,
+  type ScheduleSummary,
+} from "@sundial/sdk/protocol";
+import { clock } from "../clock.ts";
+import { describeSpec } from "../core/describe-spec.ts";
+import { ConflictError, ValidationError } from "../core/errors.ts";
+import { upcoming } from "../core/fire-times.ts";
+import { LIMITS } from "../core/limits.ts";
+import { compileSpec } from "../core/spec.ts";
+import { countSchedules, findByWorkflowKey, listSchedules } from "../index/schedules.ts";
+import { scheduleStub } from "../objects/names.ts";
+import { unwrap } from "../objects/rpc.ts";
+import { requireKind, type AppEnv } from "./auth.ts";
+import { decodeCursor, encodeCursor, PageSize } from "./pagination.ts";
+import { fromZodError } from "./problem.ts";
+import { readJson, readQuery } from "./validate.ts";
+import { checkWorkflowInput } from "./workflow-input.ts";
+import { mergeSpecPatch, SPEC_PATCH_KEYS } from "./spec-patch.ts";
+
+/** /v1/workflows/schedules: the seeds' endpoints plus describe, update, pause/resume, trigger, backfill, preview. */
+export const scheduleRoutes = new Hono<AppEnv>();
+scheduleRoutes.use("*", requireKind("app"));
+
+const ListQuery = z.strictObject({
+  key: Identifier.optional(),
+  workflow: z.string().max(200).optional(),
+  status: z.enum(SCHEDULE_STATUSES).optional(),
+  source: z.enum(["api", "code"]).optional(),
+  page_size: PageSize,
+  page_token: z.string().max(500).optional(),
+});
+
+function scheduleId(raw: string): string {
+  const r = Identifier.safeParse(raw);
+  if (!r.success) throw new ValidationError(`schedule_id: ${r.error.issues[0]?.message ?? "invalid"}`, { field: "schedule_id" });
+  return r.data;
+}
+
+/** Checks a spec can be computed (cron, zone, bounds) before anything is written. */
+function checkSpec(spec: Parameters<typeof compileSpec>[0]): void {
+  compileSpec(spec, { createdAt: clock.now() });
+}
+
+scheduleRoutes.post("/preview", async (c) => {
+  const body = await readJson(c, PreviewRequest);
+  const now = clock.now();
+  const spec = compileSpec(body.spec, { createdAt: now });
+  const fires = upcoming(spec, body.schedule_id, body.after ?? now, body.count);
+  return c.json({
+    description: describeSpec(body.spec),
+    timezone: body.spec.timezone,
+    fire_times: fires.map((f) => ({ nominal: toRfc3339(f.nominal), actual: toRfc3339(f.actual) })),
+  });
+});
+
+scheduleRoutes.post("/", async (c) => {
+  const p = c.get("principal");
+  const cmd = await readJson(c, CreateScheduleRequest);
+  checkSpec(cmd.spec);
+  await checkWorkflowInput(c.env.DB, p.namespace, cmd.workflow, cmd.input);
+  // Polos' upsert: an existing (workflow, key) is updated in place and keeps its id.
+  const existing = await findByWorkflowKey(c.env.DB, p.namespace, cmd.workflow, cmd.key);
+  if (!existing && (await countSchedules(c.env.DB, p.namespace)) >= LIMITS.schedulesPerNamespace) {
+    throw new ValidationError(`this namespace already has ${LIMITS.schedulesPerNamespace} schedules (the limit)`, { field: "schedule_id", code: "limit_exceeded" });
+  }
+  const id = existing?.schedule_id ?? cmd.schedule_id ?? `${cmd.workflow}:${cmd.key}`;
+  const r = unwrap(await scheduleStub(c.env, p.namespace, id).upsert({ ...cmd, namespace: p.namespace, schedule_id: id, source: "api" }));
+  c.header("location", `/v1/workflows/schedules/${encodeURIComponent(id)}`);
+  return c.json(r.schedule, r.created ? 201 : 200);
+});
+
+scheduleRoutes.get("/", async (c) => {
+  const p = c.get("principal");
+  const q = readQuery(c, ListQuery);
+  const after = q.page_token ? String(decodeCursor(q.page_token, ["i"]).i) : undefined;
+  const rows = await listSchedules(c.env.DB, { namespace: p.namespace, key: q.key, workflow: q.workflow, status: q.status, source: q.source, afterId: after, limit: q.page_size + 1 });
+  const page = rows.slice(0, q.page_size);
+  const iso = (ms: number | null) => (ms === null ? null : toRfc3339(ms));
+  const schedules: ScheduleSummary[] = page.map((r) => ({
+    schedule_id: r.schedule_id,
+    workflow: r.workflow,
+    key: r.key,
+    status: r.status as ScheduleSummary["status"],
+    source: r.source as ScheduleSummary["source"],
+    next_fire_at: iso(r.next_fire_at),
+    last_fire_at: iso(r.last_fire_at),
+    created_at: toRfc3339(r.created_at),
+  }));
+  const last = page[page.length - 1];
+  return c.json({ schedules, next_page_token: rows.length > q.page_size && last ? encodeCursor({ i: last.schedule_id }) : null });
+});
+
+scheduleRoutes.get("/:id", async (c) => {
+  const p = c.get("principal");
+  const s = unwrap(await scheduleStub(c.env, p.namespace, scheduleId(c.req.param("id"))).get());
+  c.header("etag", `"${s.version}"`);
+  return c.json(s);
+});
+
+scheduleRoutes.patch("/:id", async (c) => {
+  const p = c.get("principal");
+  const id = scheduleId(c.req.param("id"));
+  const body = await readJson(c, UpdateScheduleRequest);
+  const ifMatch = c.req.header("if-match");
+  const headerVersion = ifMatch ? Number(ifMatch.replace(/^W\//, "").replace(/"/g, "")) : undefined;
+  if (ifMatch && !Number.isInteger(headerVersion)) throw new ValidationError("If-Match must be the schedule's version, e.g. \"3\"", { field: "If-Match" });
+  const stub = scheduleStub(c.env, p.namespace, id);
+  const current = unwrap(await stub.get());
+  const expected = body.version ?? headerVersion ?? null;
+  const touchesSpec = SPEC_PATCH_KEYS.some((k) => k in body && body[k] !== undefined);
+  let spec;
+  if (touchesSpec) {
+    const parsed = ScheduleSpecInput.safeParse(mergeSpecPatch(current.spec, body));
+    if (!parsed.success) throw fromZodError(parsed.error);
+    spec = parsed.data;
+    checkSpec(spec);
+  }
+  if (body.input !== undefined) await checkWorkflowInput(c.env.DB, p.namespace, current.workflow, body.input);
+  const { catchup_window_seconds, overlap, retry_max, retry_delay_seconds, on_failure, pause_on_failure } = body;
+  const policy = mergePolicy(current.policy, body.policy, { catchup_window_seconds, overlap, retry_max, retry_delay_seconds, on_failure, pause_on_failure });
+  // Merging a partial spec reads the current one: guard against a concurrent change in between.
+  const version = expected ?? (touchesSpec ? current.version : null);
+  const updated = unwrap(
+    await stub.update(
+      {
+        ...(spec ? { spec } : {}),
+        policy,
+        ...(body.input !== undefined ? { input: body.input } : {}),
+        ...(body.task_queue ? { task_queue: body.task_queue } : {}),
+        ...(body.execution_timeout !== undefined ? { execution_timeout: body.execution_timeout } : {}),
+        ...(body.note !== undefined ? { note: body.note } : {}),
+      },
+      version,
+    ),
+  );
+  c.header("etag", `"${updated.version}"`);
+  return c.json(updated);
+});
+
+scheduleRoutes.delete("/:id", async (c) => {
+  const p = c.get("principal");
+  unwrap(await scheduleStub(c.env, p.namespace, scheduleId(c.req.param("id"))).remove());
+  return c.body(null, 204);
+});
+
+scheduleRoutes.post("/:id/pause", async (c) => {
+  const p = c.get("principal");
+  const body = await readJson(c, PauseRequest, { optional: true });
+  return c.json(unwrap(await scheduleStub(c.env, p.namespace, scheduleId(c.req.param("id"))).pause(body.note)));
+});
+
+scheduleRoutes.post("/:id/resume", async (c) => {
+  const p = c.get("principal");
+  const body = await readJson(c, PauseRequest, { optional: true });
+  return c.json(unwrap(await scheduleStub(c.env, p.namespace, scheduleId(c.req.param("id"))).resume(body.note)));
+});
+
+scheduleRoutes.post("/:id/trigger", async (c) => {
+  const p = c.get("principal");
+  const id = scheduleId(c.req.param("id"));
+  const body = await readJson(c, TriggerRequest, { optional: true });
+  const stub = scheduleStub(c.env, p.namespace, id);
+  if (body.input !== undefined) await checkWorkflowInput(c.env.DB, p.namespace, unwrap(await stub.get()).workflow, body.input);
+  const r = unwrap(await stub.trigger(body.input, body.overlap, body.request_id));
+  return c.json(r, 202);
+});
+
+scheduleRoutes.post("/:id/backfill", async (c) => {
+  const p = c.get("principal");
+  const body = await readJson(c, BackfillRequest);
+  if (body.end_at - body.start_at > 366 * 86_400_000 * 10) throw new ValidationError("backfill range is longer than 10 years", { field: "end_at" });
+  const r = unwrap(await scheduleStub(c.env, p.namespace, scheduleId(c.req.param("id"))).backfill(body.start_at, body.end_at, body.overlap));
+  if (r.fires === 0) throw new ConflictError("the spec has no fire times in that range", "empty_backfill", { field: "start_at" });
+  return c.json(r, 202);
+});

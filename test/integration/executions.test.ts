@@ -1,0 +1,222 @@
+import { env } from "cloudflare:workers";
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { afterEach, describe, expect, it } from "vitest";
+import { clock } from "../../src/clock.ts";
+import { api, uid } from "./helpers.ts";
+
+const realNow = clock.now;
+afterEach(() => {
+  clock.now = realNow;
+});
+
+async function poll(kind: "workflow" | "activity", queue: string) {
+  return api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind, identity: "test-worker", wait_seconds: 1 });
+}
+
+describe("executions over HTTP with a hand-driven worker", () => {
+  it("runs start → workflow task → activity → workflow task → completed, and records the history", async () => {
+    const id = uid("exec");
+    const queue = uid("q");
+    const start = await api("POST", "/v1/workflows/executions", { workflow: "greet", input: { name: "Ada" }, execution_id: id, task_queue: queue });
+    expect(start.status).toBe(201);
+    expect(start.body).toMatchObject({ execution_id: id, status: "running", started: true });
+
+    const wt1 = await poll("workflow", queue);
+    expect(wt1.status).toBe(200);
+    expect(wt1.body.history.map((e: { type: string }) => e.type)).toEqual(["execution_started", "workflow_task_scheduled", "workflow_task_started"]);
+    const c1 = await api("POST", "/v1/workflows/tasks/workflow/complete", {
+      task_token: wt1.body.task_token,
+      commands: [{ type: "schedule_activity", seq: 1, activity_type: "say_hello", input: { name: "Ada" } }],
+    });
+    expect(c1.body).toEqual({ status: "accepted" });
+    // A retried completion is recognised, not applied twice.
+    const again = await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt1.body.task_token, commands: [] });
+    expect(again.body).toEqual({ status: "duplicate" });
+
+    const at = await poll("activity", queue);
+    expect(at.status).toBe(200);
+    expect(at.body).toMatchObject({ activity_type: "say_hello", attempt: 1, input: { name: "Ada" } });
+    const hb = await api("POST", "/v1/workflows/tasks/activity/heartbeat", { task_token: at.body.task_token, details: { step: 1 } });
+    expect(hb.body).toEqual({ cancel_requested: false });
+    expect((await api("POST", "/v1/workflows/tasks/activity/complete", { task_token: at.body.task_token, result: "hello Ada" })).body).toEqual({ status: "accepted" });
+    expect((await api("POST", "/v1/workflows/tasks/activity/complete", { task_token: at.body.task_token, result: "again" })).body).toEqual({ status: "duplicate" });
+
+    const wt2 = await poll("workflow", queue);
+    expect(wt2.status).toBe(200);
+    await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt2.body.task_token, commands: [{ type: "complete_workflow", result: "hello Ada" }] });
+
+    const result = await api("GET", `/v1/workflows/executions/${id}/result`);
+    expect(result.status).toBe(200);
+    expect(result.body).toMatchObject({ status: "completed", result: "hello Ada" });
+    const history = await api("GET", `/v1/workflows/executions/${id}/history?page_size=100`);
+    expect(history.body.events.map((e: { type: string }) => e.type)).toEqual([
+      "execution_started",
+      "workflow_task_scheduled",
+      "workflow_task_started",
+      "workflow_task_completed",
+      "activity_scheduled",
+      "activity_started",
+      "activity_completed",
+      "workflow_task_scheduled",
+      "workflow_task_started",
+      "workflow_task_completed",
+      "execution_completed",
+    ]);
+    expect(history.body.events.map((e: { id: number }) => e.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  });
+
+  it("retries a failed activity with backoff and surfaces the final failure after maximum_attempts", async () => {
+    const id = uid("retry");
+    const queue = uid("q");
+    await api("POST", "/v1/workflows/executions", { workflow: "flaky", execution_id: id, task_queue: queue });
+    const wt = await poll("workflow", queue);
+    await api("POST", "/v1/workflows/tasks/workflow/complete", {
+      task_token: wt.body.task_token,
+      commands: [{ type: "schedule_activity", seq: 1, activity_type: "flaky", input: null, options: { retry: { initial_interval: 2, maximum_attempts: 2 } } }],
+    });
+    const a1 = await poll("activity", queue);
+    expect(a1.body.attempt).toBe(1);
+    const t0 = Date.now();
+    clock.now = () => t0;
+    await api("POST", "/v1/workflows/tasks/activity/fail", { task_token: a1.body.task_token, failure: { message: "boom", type: "IOError" } });
+    const d1 = await api("GET", `/v1/workflows/executions/${id}`);
+    expect(d1.body.pending_activities[0]).toMatchObject({ state: "backing_off", attempt: 2, last_failure: { message: "boom" } });
+    // Not due yet: the alarm at t0 + 1 s changes nothing; at t0 + 2 s the second attempt is dispatched.
+    const stub = env.EXECUTIONS.getByName(`default/${id}`);
+    clock.now = () => t0 + 1_000;
+    await runDurableObjectAlarm(stub);
+    expect((await poll("activity", queue)).status).toBe(204);
+    clock.now = () => t0 + 2_000;
+    await runDurableObjectAlarm(stub);
+    const a2 = await poll("activity", queue);
+    expect(a2.body.attempt).toBe(2);
+    await api("POST", "/v1/workflows/tasks/activity/fail", { task_token: a2.body.task_token, failure: { message: "boom again", type: "IOError" } });
+    const history = await api("GET", `/v1/workflows/executions/${id}/history`);
+    const failed = history.body.events.find((e: { type: string }) => e.type === "activity_failed");
+    expect(failed).toMatchObject({ seq: 1, attempt: 2, failure: { message: "boom again" } });
+  }, 20_000);
+
+  it("times out an activity whose worker stopped heartbeating and hands it to another worker", async () => {
+    const id = uid("hb");
+    const queue = uid("q");
+    await api("POST", "/v1/workflows/executions", { workflow: "slow", execution_id: id, task_queue: queue });
+    const wt = await poll("workflow", queue);
+    await api("POST", "/v1/workflows/tasks/workflow/complete", {
+      task_token: wt.body.task_token,
+      commands: [{ type: "schedule_activity", seq: 1, activity_type: "slow", input: null, options: { heartbeat_timeout: 5, retry: { initial_interval: 1 } } }],
+    });
+    const t0 = Date.now();
+    clock.now = () => t0;
+    const lost = await poll("activity", queue);
+    expect(lost.body.attempt).toBe(1);
+    const stub = env.EXECUTIONS.getByName(`default/${id}`);
+    clock.now = () => t0 + 5_000;
+    await runDurableObjectAlarm(stub); // heartbeat timeout → retry scheduled after 1 s
+    clock.now = () => t0 + 6_000;
+    await runDurableObjectAlarm(stub);
+    const second = await poll("activity", queue);
+    expect(second.body.attempt).toBe(2);
+    // The first worker's late completion is stale and changes nothing.
+    const late = await api("POST", "/v1/workflows/tasks/activity/complete", { task_token: lost.body.task_token, result: "late" });
+    expect(late.status).toBe(409);
+    expect(late.body.code).toBe("stale_task");
+    await api("POST", "/v1/workflows/tasks/activity/complete", { task_token: second.body.task_token, result: "done" });
+    const history = await api("GET", `/v1/workflows/executions/${id}/history`);
+    expect(history.body.events.filter((e: { type: string }) => e.type === "activity_completed")).toHaveLength(1);
+  });
+
+  it("fires timers and enforces the execution timeout", async () => {
+    const id = uid("timer");
+    const queue = uid("q");
+    const t0 = Date.now();
+    clock.now = () => t0;
+    await api("POST", "/v1/workflows/executions", { workflow: "sleepy", execution_id: id, task_queue: queue, execution_timeout: 60 });
+    const wt = await poll("workflow", queue);
+    await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ type: "start_timer", seq: 1, duration: 10 }] });
+    const stub = env.EXECUTIONS.getByName(`default/${id}`);
+    clock.now = () => t0 + 10_000;
+    await runDurableObjectAlarm(stub);
+    const wt2 = await poll("workflow", queue);
+    expect(wt2.body.history.some((e: { type: string }) => e.type === "timer_fired")).toBe(true);
+    await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt2.body.task_token, commands: [{ type: "start_timer", seq: 2, duration: 3600 }] });
+    clock.now = () => t0 + 60_000;
+    await runDurableObjectAlarm(stub);
+    const d = await api("GET", `/v1/workflows/executions/${id}`);
+    expect(d.body.status).toBe("timed_out");
+    expect(d.body.failure.type).toBe("WORKFLOW_EXECUTION_TIMED_OUT");
+  });
+
+  it("re-queues a workflow task whose worker never completed it (workflow task timeout)", async () => {
+    const id = uid("wtt");
+    const queue = uid("q");
+    const t0 = Date.now();
+    clock.now = () => t0;
+    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
+    const lost = await poll("workflow", queue);
+    clock.now = () => t0 + 10_000;
+    await runDurableObjectAlarm(env.EXECUTIONS.getByName(`default/${id}`));
+    const retried = await poll("workflow", queue);
+    expect(retried.body.attempt).toBe(2);
+    expect(retried.body.history.map((e: { type: string }) => e.type)).toContain("workflow_task_timed_out");
+    expect((await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: lost.body.task_token, commands: [] })).status).toBe(409);
+  });
+
+  it("cancels (delivered to the workflow) and terminates (immediate)", async () => {
+    const queue = uid("q");
+    const a = uid("cancel");
+    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: a, task_queue: queue });
+    const wt = await poll("workflow", queue);
+    await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ type: "start_timer", seq: 1, duration: 100 }] });
+    const cancelled = await api("POST", `/v1/workflows/executions/${a}/cancel`, { reason: "user asked" });
+    expect(cancelled.status).toBe(202);
+    expect(cancelled.body.cancel_requested).toBe(true);
+    const wt2 = await poll("workflow", queue);
+    expect(wt2.body.history.at(-3)).toMatchObject({ type: "execution_cancel_requested", reason: "user asked" });
+    await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt2.body.task_token, commands: [{ type: "cancel_timer", seq: 1 }, { type: "cancel_workflow" }] });
+    expect((await api("GET", `/v1/workflows/executions/${a}`)).body.status).toBe("cancelled");
+
+    const b = uid("term");
+    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: b, task_queue: queue });
+    const t = await api("POST", `/v1/workflows/executions/${b}/terminate`, { reason: "stop" });
+    expect(t.body.status).toBe("terminated");
+    expect((await api("GET", `/v1/workflows/executions/${b}/result`)).body.failure.message).toBe("terminated: stop");
+  });
+
+  it("applies id-reuse policies", async () => {
+    const id = uid("reuse");
+    expect((await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id })).status).toBe(201);
+    const same = await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id });
+    expect(same.status).toBe(200);
+    expect(same.body.started).toBe(false);
+    expect((await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, id_reuse_policy: "reject_duplicate" })).status).toBe(409);
+    expect((await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, id_reuse_policy: "allow_duplicate" })).status).toBe(409);
+    await api("POST", `/v1/workflows/executions/${id}/terminate`, {});
+    const rerun = await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, id_reuse_policy: "allow_duplicate_failed_only" });
+    expect(rerun.status).toBe(201);
+    expect(rerun.body.run_id).not.toBe(same.body.run_id);
+  });
+
+  it("rejects invalid commands with a 422 naming the command", async () => {
+    const id = uid("bad");
+    const queue = uid("q");
+    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
+    const wt = await poll("workflow", queue);
+    const r = await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ type: "schedule_activity", seq: 2, activity_type: "x", input: null }] });
+    expect(r.status).toBe(422);
+    expect(r.body).toMatchObject({ code: "invalid_command", field: "commands.0" });
+  });
+
+  it("lists executions from the D1 index with filters and cursor pagination", async () => {
+    const wf = uid("listwf");
+    for (let i = 0; i < 5; i++) await api("POST", "/v1/workflows/executions", { workflow: wf, execution_id: uid("l") });
+    // The index is written through the outbox right after each change.
+    await new Promise((r) => setTimeout(r, 50));
+    const page1 = await api("GET", `/v1/workflows/executions?workflow=${wf}&page_size=2`);
+    expect(page1.body.executions).toHaveLength(2);
+    const page2 = await api("GET", `/v1/workflows/executions?workflow=${wf}&page_size=2&page_token=${page1.body.next_page_token}`);
+    const page3 = await api("GET", `/v1/workflows/executions?workflow=${wf}&page_size=2&page_token=${page2.body.next_page_token}`);
+    const ids = [...page1.body.executions, ...page2.body.executions, ...page3.body.executions].map((e: { execution_id: string }) => e.execution_id);
+    expect(new Set(ids).size).toBe(5);
+    expect(page3.body.next_page_token).toBeNull();
+  });
+});
