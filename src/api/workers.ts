@@ -1,12 +1,12 @@
 import { Hono } from "hono";
 import { RegisterWorkerRequest } from "@sundial/sdk/protocol";
 import { clock } from "../clock.ts";
-import { hash32 } from "../core/jitter.ts";
-import { upsertWorkflowTypes } from "../index/workflow-types.ts";
+import { upsertWorkflowTypes, getWorkflowType } from "../index/workflow-types.ts";
 import { requireKind, type AppEnv } from "./auth.ts";
+import { applyCodeSchedules, definitionHash, parseCodeSchedules, type RegistrationOutcome } from "./code-schedules.ts";
 import { readJson } from "./validate.ts";
 
-/** /v1/workflows/workers: registration and whoami. */
+/** /v1/workflows/workers: registration (workflow types, input schemas, schedules in code) and whoami. */
 export const workerRoutes = new Hono<AppEnv>();
 
 workerRoutes.get("/whoami", (c) => {
@@ -19,18 +19,33 @@ workerRoutes.post("/register", requireKind("worker"), async (c) => {
   const p = c.get("principal");
   const body = await readJson(c, RegisterWorkerRequest);
   const now = clock.now();
-  await upsertWorkflowTypes(
-    c.env.DB,
-    body.workflows.map((w) => ({
+  // Validate every declared schedule first: a bad one rejects the registration and writes nothing.
+  const parsed = body.workflows.map((w, i) => parseCodeSchedules(w, i, body.task_queue, now));
+  const outcomes: RegistrationOutcome[] = [];
+  const rows = [];
+  for (const [i, w] of body.workflows.entries()) {
+    const previous = await getWorkflowType(c.env.DB, p.namespace, w.name);
+    const outcome = await applyCodeSchedules(c.env, p.namespace, w, parsed[i]!, previous, body.build_id ?? null, now);
+    outcomes.push(outcome);
+    rows.push({
       namespace: p.namespace,
       name: w.name,
       task_queue: body.task_queue,
-      input_schema: w.input_schema ? JSON.stringify(w.input_schema) : null,
-      build_id: body.build_id ?? null,
+      input_schema: w.input_schema ? JSON.stringify(w.input_schema) : (previous?.input_schema ?? null),
+      build_id: outcome.applied ? (body.build_id ?? null) : (previous?.build_id ?? null),
       identity: body.identity,
-      definition_hash: String(hash32(JSON.stringify(w))),
-      updated_at: now,
-    })),
-  );
-  return c.json({ namespace: p.namespace, task_queue: body.task_queue, workflows: body.workflows.map((w) => w.name), activities: body.activities });
+      definition_hash: outcome.applied ? definitionHash(w) : (previous?.definition_hash ?? ""),
+      updated_at: outcome.applied ? now : (previous?.updated_at ?? now),
+    });
+  }
+  await upsertWorkflowTypes(c.env.DB, rows);
+  const conflicts = outcomes.filter((o) => o.conflict).map((o) => ({ workflow: o.workflow, message: o.conflict! }));
+  for (const conflict of conflicts) console.warn(`sundial: conflicting schedule registration: ${conflict.message}`);
+  return c.json({
+    namespace: p.namespace,
+    task_queue: body.task_queue,
+    workflows: outcomes.map((o) => ({ name: o.workflow, schedules: o.schedules, applied: o.applied })),
+    activities: body.activities,
+    conflicts,
+  });
 });

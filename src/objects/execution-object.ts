@@ -341,23 +341,39 @@ export class ExecutionObject extends DurableObject<Env> {
       // Never let one bad item turn into an alarm retry loop: log, and re-arm below.
       console.error("execution alarm failed", err);
     }
-    this.afterChange();
+    this.resolveWaiters();
+    this.rearm();
     await this.flush();
   }
 
   /** After every change: resolve result waiters if closed, send dispatches, flush the outbox, re-arm (last). */
   private afterChange(): void {
+    this.resolveWaiters();
+    this.ctx.waitUntil(this.flush());
+    this.rearm();
+  }
+
+  private resolveWaiters(): void {
     const run = this.store.run();
     if (run && run.status !== "running" && this.waiters.length > 0) {
       const w = this.waiters;
       this.waiters = [];
       for (const fn of w) fn();
     }
-    this.ctx.waitUntil(this.flush());
-    this.rearm();
   }
 
-  private async flush(): Promise<void> {
+  private flushing: Promise<void> | null = null;
+
+  /** Single-flight: a flush requested while one runs starts right after it, never alongside. */
+  private flush(): Promise<void> {
+    const run = (this.flushing ?? Promise.resolve()).then(() => this.flushOnce());
+    this.flushing = run.finally(() => {
+      if (this.flushing === run) this.flushing = null;
+    });
+    return run;
+  }
+
+  private async flushOnce(): Promise<void> {
     const items = this.dispatches;
     this.dispatches = [];
     await Promise.all(

@@ -219,7 +219,7 @@ export class ScheduleObject extends DurableObject<Env> {
       // One bad schedule state must not become an alarm retry storm: log and re-arm below.
       console.error("schedule alarm failed", err);
     }
-    this.afterChange();
+    this.rearm();
     await this.flush();
   }
 
@@ -293,7 +293,18 @@ export class ScheduleObject extends DurableObject<Env> {
     this.rearm();
   }
 
-  private async flush(): Promise<void> {
+  private flushing: Promise<void> | null = null;
+
+  /** Single-flight: a flush requested while one runs starts right after it, never alongside. */
+  private flush(): Promise<void> {
+    const run = (this.flushing ?? Promise.resolve()).then(() => this.flushOnce());
+    this.flushing = run.finally(() => {
+      if (this.flushing === run) this.flushing = null;
+    });
+    return run;
+  }
+
+  private async flushOnce(): Promise<void> {
     const changed = await this.store.outbox.flush(clock.now(), async (key, payload) => {
       const p = payload as { runId: string; payload: Record<string, unknown>; input: unknown; delete?: boolean };
       if (key === "index") {

@@ -1,0 +1,79 @@
+import { z } from "zod";
+import * as P from "@sundial/sdk/protocol";
+
+type Op = { summary: string; body?: z.ZodType; ok: number; kind: "app" | "worker" | "admin" | "any"; query?: string[] };
+
+/** Every route, its request schema (from the shared protocol module) and success status. */
+const ROUTES: Record<string, Record<string, Op>> = {
+  "/v1/health": { get: { summary: "Liveness (no key needed)", ok: 200, kind: "any" } },
+  "/v1/workflows/schedules": {
+    post: { summary: "Create a schedule, or update the one with the same (workflow, key)", body: P.CreateScheduleRequest, ok: 201, kind: "app" },
+    get: { summary: "List schedules (D1 index, cursor pagination)", ok: 200, kind: "app", query: ["key", "workflow", "status", "source", "page_size", "page_token"] },
+  },
+  "/v1/workflows/schedules/preview": { post: { summary: "Next N fire times of a spec, creating nothing", body: P.PreviewRequest, ok: 200, kind: "app" } },
+  "/v1/workflows/schedules/{schedule_id}": {
+    get: { summary: "Describe a schedule", ok: 200, kind: "app" },
+    patch: { summary: "Partial update (If-Match or version for optimistic concurrency)", body: P.UpdateScheduleRequest, ok: 200, kind: "app" },
+    delete: { summary: "Delete a schedule (its runs keep running)", ok: 204, kind: "app" },
+  },
+  "/v1/workflows/schedules/{schedule_id}/pause": { post: { summary: "Pause with a note", body: P.PauseRequest, ok: 200, kind: "app" } },
+  "/v1/workflows/schedules/{schedule_id}/resume": { post: { summary: "Resume; missed fires follow the catch-up window", body: P.PauseRequest, ok: 200, kind: "app" } },
+  "/v1/workflows/schedules/{schedule_id}/trigger": { post: { summary: "Run now (works while paused)", body: P.TriggerRequest, ok: 202, kind: "app" } },
+  "/v1/workflows/schedules/{schedule_id}/backfill": { post: { summary: "Start the fires of a past range, in bounded batches", body: P.BackfillRequest, ok: 202, kind: "app" } },
+  "/v1/workflows/executions": {
+    post: { summary: "Start a workflow execution", body: P.StartExecutionRequest, ok: 201, kind: "app" },
+    get: { summary: "List executions (D1 index, cursor pagination)", ok: 200, kind: "app", query: ["workflow", "status", "schedule_id", "page_size", "page_token"] },
+  },
+  "/v1/workflows/executions/{execution_id}": { get: { summary: "Describe an execution", ok: 200, kind: "app" } },
+  "/v1/workflows/executions/{execution_id}/history": { get: { summary: "History events, paged", ok: 200, kind: "app", query: ["page_size", "page_token"] } },
+  "/v1/workflows/executions/{execution_id}/result": { get: { summary: "Outcome; waits up to wait_seconds for the run to close (202 while running)", ok: 200, kind: "app", query: ["wait_seconds"] } },
+  "/v1/workflows/executions/{execution_id}/cancel": { post: { summary: "Request cancellation (delivered to the workflow)", body: P.CancelRequest, ok: 202, kind: "app" } },
+  "/v1/workflows/executions/{execution_id}/terminate": { post: { summary: "Terminate immediately", body: P.TerminateRequest, ok: 200, kind: "app" } },
+  "/v1/workflows/workers/register": { post: { summary: "Register workflows (input schemas, schedules in code) and activities", body: P.RegisterWorkerRequest, ok: 200, kind: "worker" } },
+  "/v1/workflows/workers/whoami": { get: { summary: "Which platform and namespace this key reaches", ok: 200, kind: "any" } },
+  "/v1/workflows/tasks/poll": { post: { summary: "Long-poll for a workflow or activity task (204 when none arrived)", body: P.PollRequest, ok: 200, kind: "worker" } },
+  "/v1/workflows/tasks/workflow/complete": { post: { summary: "Complete a workflow task with commands", body: P.CompleteWorkflowTaskRequest, ok: 200, kind: "worker" } },
+  "/v1/workflows/tasks/workflow/fail": { post: { summary: "Fail a workflow task (retried with backoff)", body: P.FailWorkflowTaskRequest, ok: 200, kind: "worker" } },
+  "/v1/workflows/tasks/activity/complete": { post: { summary: "Complete an activity attempt", body: P.CompleteActivityTaskRequest, ok: 200, kind: "worker" } },
+  "/v1/workflows/tasks/activity/fail": { post: { summary: "Fail an activity attempt (retried per policy)", body: P.FailActivityTaskRequest, ok: 200, kind: "worker" } },
+  "/v1/workflows/tasks/activity/heartbeat": { post: { summary: "Heartbeat; answers whether cancellation was requested", body: P.HeartbeatRequest, ok: 200, kind: "worker" } },
+  "/v1/admin/keys": {
+    post: { summary: "Create an API key (the secret is shown once)", ok: 201, kind: "admin" },
+    get: { summary: "List API keys of a namespace", ok: 200, kind: "admin" },
+  },
+  "/v1/admin/keys/{key_id}": { delete: { summary: "Revoke an API key", ok: 204, kind: "admin" } },
+};
+
+let cached: unknown = null;
+
+/** The OpenAPI 3.1 document, generated from the same zod schemas the server validates with. */
+export function openApiDocument(): unknown {
+  if (cached) return cached;
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const [path, ops] of Object.entries(ROUTES)) {
+    paths[path] = {};
+    for (const [method, op] of Object.entries(ops)) {
+      const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: { type: "string" } }));
+      for (const q of op.query ?? []) params.push({ name: q, in: "query", required: false, schema: { type: "string" } });
+      paths[path]![method] = {
+        summary: op.summary,
+        ...(op.kind === "any" && path === "/v1/health" ? { security: [] } : {}),
+        "x-key-kinds": op.kind === "any" ? ["admin", "app", "worker"] : op.kind === "admin" ? ["admin"] : ["admin", op.kind],
+        ...(params.length ? { parameters: params } : {}),
+        ...(op.body ? { requestBody: { required: true, content: { "application/json": { schema: z.toJSONSchema(op.body, { io: "input", unrepresentable: "any" }) } } } } : {}),
+        responses: {
+          [String(op.ok)]: { description: "success" },
+          "4XX": { description: "problem+json naming the field at fault", content: { "application/problem+json": { schema: z.toJSONSchema(P.Problem, { io: "output" }) } } },
+        },
+      };
+    }
+  }
+  cached = {
+    openapi: "3.1.0",
+    info: { title: "Sundial", version: "0.1.0", description: "Durable workflow scheduler on Cloudflare Workers. JSON is snake_case; times are RFC 3339 UTC; durations are seconds or \"90s\"/\"5m\"/\"2h\"/\"1d\"." },
+    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "<key_id>.<secret>" } } },
+    security: [{ bearer: [] }],
+    paths,
+  };
+  return cached;
+}
