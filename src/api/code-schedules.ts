@@ -16,6 +16,7 @@ export const CONFLICT_WINDOW_MS = 10 * 60_000;
 
 export interface CodeWorkflow {
   name: string;
+  execution_timeout?: number | undefined;
   input_schema?: Record<string, unknown> | undefined;
   schedules: Record<string, unknown>[];
 }
@@ -41,7 +42,8 @@ export function definitionHash(w: CodeWorkflow): string {
 export function parseCodeSchedules(w: CodeWorkflow, index: number, taskQueue: string, now: number): z.output<typeof CreateScheduleRequest>[] {
   return w.schedules.map((raw, i) => {
     const prefix = ["workflows", index, "schedules", i];
-    const cmd = parseWith(CreateScheduleRequest, { task_queue: taskQueue, ...raw, workflow: w.name, key: `code-${i}` }, prefix);
+    const defaults = { task_queue: taskQueue, ...(w.execution_timeout !== undefined ? { execution_timeout: w.execution_timeout } : {}) };
+    const cmd = parseWith(CreateScheduleRequest, { ...defaults, ...raw, workflow: w.name, key: `code-${i}` }, prefix);
     try {
       compileSpec(cmd.spec, { createdAt: now });
     } catch (err) {

@@ -36,7 +36,7 @@ function executionId(raw: string): string {
 executionRoutes.post("/", async (c) => {
   const p = c.get("principal");
   const body = await readJson(c, StartExecutionRequest);
-  await checkWorkflowInput(c.env.DB, p.namespace, body.workflow, body.input);
+  const registered = await checkWorkflowInput(c.env.DB, p.namespace, body.workflow, body.input);
   const id = body.execution_id ?? crypto.randomUUID();
   const r = unwrap(
     await executionStub(c.env, p.namespace, id).start({
@@ -45,7 +45,7 @@ executionRoutes.post("/", async (c) => {
       workflow: body.workflow,
       input: body.input ?? null,
       task_queue: body.task_queue,
-      execution_timeout: body.execution_timeout ?? LIMITS.executionTimeoutDefault,
+      execution_timeout: body.execution_timeout ?? registered.executionTimeout ?? LIMITS.executionTimeoutDefault,
       id_reuse_policy: body.id_reuse_policy,
       schedule: null,
       callback: null,

@@ -70,7 +70,8 @@ scheduleRoutes.post("/", async (c) => {
   const p = c.get("principal");
   const cmd = await readJson(c, CreateScheduleRequest);
   checkSpec(cmd.spec);
-  await checkWorkflowInput(c.env.DB, p.namespace, cmd.workflow, cmd.input);
+  const registered = await checkWorkflowInput(c.env.DB, p.namespace, cmd.workflow, cmd.input);
+  if (cmd.execution_timeout === undefined && registered.executionTimeout !== null) cmd.execution_timeout = registered.executionTimeout;
   // Polos' upsert: an existing (workflow, key) is updated in place and keeps its id.
   const existing = await findByWorkflowKey(c.env.DB, p.namespace, cmd.workflow, cmd.key);
   if (!existing && (await countSchedules(c.env.DB, p.namespace)) >= LIMITS.schedulesPerNamespace) {

@@ -35,6 +35,7 @@ workerRoutes.post("/register", requireKind("worker"), async (c) => {
       build_id: outcome.applied ? (body.build_id ?? null) : (previous?.build_id ?? null),
       identity: body.identity,
       definition_hash: outcome.applied ? definitionHash(w) : (previous?.definition_hash ?? ""),
+      execution_timeout: w.execution_timeout ?? null,
       updated_at: outcome.applied ? now : (previous?.updated_at ?? now),
     });
   }

@@ -7,14 +7,17 @@ import { jsonBytes } from "./validate.ts";
 /**
  * Checks a workflow input before anything is written: its size, and — when a worker registered
  * the workflow with an input JSON Schema — its shape (a 422 naming the path now, not a failed run
- * at 3 am). `field` is where the input sits in the request (e.g. `input`).
+ * at 3 am). `field` is where the input sits in the request (e.g. `input`). Returns the workflow's
+ * registered default execution timeout, if any.
  */
-export async function checkWorkflowInput(db: D1Database, namespace: string, workflow: string, input: unknown, field = "input"): Promise<void> {
+export async function checkWorkflowInput(db: D1Database, namespace: string, workflow: string, input: unknown, field = "input"): Promise<{ executionTimeout: number | null }> {
   if (jsonBytes(input) > LIMITS.maxPayloadBytes) throw new PayloadTooLargeError(`${field} is larger than ${LIMITS.maxPayloadBytes} bytes`, field);
   const type = await getWorkflowType(db, namespace, workflow);
-  if (!type?.input_schema) return;
+  const found = { executionTimeout: type?.execution_timeout ?? null };
+  if (!type?.input_schema) return found;
   const problem = validateJsonSchema(JSON.parse(type.input_schema) as JsonSchema, input === undefined ? null : input, undefined, field);
   if (problem) {
     throw new ValidationError(`${problem.path}: ${problem.message} (input schema of workflow ${workflow})`, { field: problem.path, code: "invalid_input" });
   }
+  return found;
 }

@@ -8,6 +8,8 @@ export interface WorkflowTypeRow {
   build_id: string | null;
   identity: string;
   definition_hash: string;
+  /** Default execution timeout (seconds) the worker declared, or null. */
+  execution_timeout: number | null;
   updated_at: number;
 }
 
@@ -18,10 +20,11 @@ export async function getWorkflowType(db: D1Database, namespace: string, name: s
 export async function upsertWorkflowTypes(db: D1Database, rows: WorkflowTypeRow[]): Promise<void> {
   if (rows.length === 0) return;
   const stmt = db.prepare(
-    `INSERT INTO workflow_types (namespace, name, task_queue, input_schema, build_id, identity, definition_hash, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO workflow_types (namespace, name, task_queue, input_schema, build_id, identity, definition_hash, execution_timeout, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (namespace, name) DO UPDATE SET task_queue = excluded.task_queue, input_schema = excluded.input_schema,
-       build_id = excluded.build_id, identity = excluded.identity, definition_hash = excluded.definition_hash, updated_at = excluded.updated_at`,
+       build_id = excluded.build_id, identity = excluded.identity, definition_hash = excluded.definition_hash,
+       execution_timeout = excluded.execution_timeout, updated_at = excluded.updated_at`,
   );
-  await db.batch(rows.map((r) => stmt.bind(r.namespace, r.name, r.task_queue, r.input_schema, r.build_id, r.identity, r.definition_hash, r.updated_at)));
+  await db.batch(rows.map((r) => stmt.bind(r.namespace, r.name, r.task_queue, r.input_schema, r.build_id, r.identity, r.definition_hash, r.execution_timeout, r.updated_at)));
 }
