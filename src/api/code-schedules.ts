@@ -1,11 +1,11 @@
 import { CreateScheduleRequest } from "@sundial/sdk/protocol";
 import type { z } from "zod";
-import { ValidationError } from "../core/errors.ts";
+import { ConflictError, ValidationError } from "../core/errors.ts";
 import { hash32 } from "../core/jitter.ts";
 import { validateJsonSchema, type JsonSchema } from "../core/json-schema.ts";
 import { compileSpec } from "../core/spec.ts";
 import type { Env } from "../env.ts";
-import { listCodeSchedules } from "../index/schedules.ts";
+import { findByWorkflowKey, listCodeSchedules } from "../index/schedules.ts";
 import { getWorkflowType, type WorkflowTypeRow } from "../index/workflow-types.ts";
 import { scheduleStub } from "../objects/names.ts";
 import { unwrap } from "../objects/rpc.ts";
@@ -43,7 +43,7 @@ export function parseCodeSchedules(w: CodeWorkflow, index: number, taskQueue: st
   return w.schedules.map((raw, i) => {
     const prefix = ["workflows", index, "schedules", i];
     const defaults = { task_queue: taskQueue, ...(w.execution_timeout !== undefined ? { execution_timeout: w.execution_timeout } : {}) };
-    const cmd = parseWith(CreateScheduleRequest, { ...defaults, ...raw, workflow: w.name, key: `code-${i}` }, prefix);
+    const cmd = parseWith(CreateScheduleRequest, { ...defaults, key: `code-${i}`, ...raw, workflow: w.name }, prefix);
     try {
       compileSpec(cmd.spec, { createdAt: now });
     } catch (err) {
@@ -87,6 +87,12 @@ export async function applyCodeSchedules(
   const existing = await listCodeSchedules(env.DB, namespace, w.name);
   const unchanged = previous?.definition_hash === hash && ids.every((id) => existing.some((e) => e.schedule_id === id));
   if (!unchanged) {
+    for (const [i, cmd] of cmds.entries()) {
+      const holder = await findByWorkflowKey(env.DB, namespace, w.name, cmd.key);
+      if (holder && holder.schedule_id !== ids[i]) {
+        throw new ConflictError(`schedule key ${cmd.key} of workflow ${w.name} is already used by schedule ${holder.schedule_id}`, "schedule_key_taken", { field: `workflows.${w.name}.schedules.${i}.key` });
+      }
+    }
     for (const [i, cmd] of cmds.entries()) {
       unwrap(await scheduleStub(env, namespace, ids[i]!).upsert({ ...cmd, namespace, schedule_id: ids[i]!, source: "code" }));
     }

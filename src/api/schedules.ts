@@ -57,7 +57,8 @@ function checkSpec(spec: Parameters<typeof compileSpec>[0]): void {
 scheduleRoutes.post("/preview", async (c) => {
   const body = await readJson(c, PreviewRequest);
   const now = clock.now();
-  const spec = compileSpec(body.spec, { createdAt: now });
+  // Preview as if the schedule had been created at `after`, so a past `after` shows past fires too.
+  const spec = compileSpec(body.spec, { createdAt: Math.min(now, body.after ?? now) });
   const fires = upcoming(spec, body.schedule_id, body.after ?? now, body.count);
   return c.json({
     description: describeSpec(body.spec),

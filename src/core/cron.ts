@@ -18,6 +18,14 @@ export interface CronMatcher {
   nextLocal(afterNaive: number): number | null;
   /** Whether a naive local time (second precision) matches. */
   matchesLocal(naive: number): boolean;
+  /**
+   * The span one match stands for when the expression is used as an exclusion: 60 s for 5 fields
+   * and aliases (they name minutes), 1 s with a seconds field. Interval and `at` fires fall at any
+   * second and millisecond, so they are tested against the minute or second that contains them.
+   */
+  readonly granularityMs: number;
+  /** Whether every time on the local day of `naive` matches (at `granularityMs`): a whole day can be skipped. */
+  coversDay(naive: number): boolean;
 }
 
 const ALIASES: Record<string, string> = {
@@ -198,7 +206,13 @@ export function parseCron(expression: string, field: string): CronMatcher {
   };
 
   const canonical = [six[0], six[1], six[2], domText, six[4], dowText].join(" ");
-  return { expression, canonical, everyHour: hours.length === 24, nextLocal, matchesLocal };
+  const granularityMs = parts.length === 6 ? 1000 : 60_000;
+  const coversDay = (naive: number): boolean => {
+    if (hours.length !== 24 || minutes.length !== 60 || (granularityMs === 1000 && seconds.length !== 60)) return false;
+    const d = new Date(naive);
+    return dayMatches(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate());
+  };
+  return { expression, canonical, everyHour: hours.length === 24, nextLocal, matchesLocal, granularityMs, coversDay };
 }
 
 export { DAY_MS };

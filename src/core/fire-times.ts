@@ -68,7 +68,26 @@ function nextAt(at: readonly number[], after: number): number | null {
 function isExcluded(spec: CompiledSpec, instant: number): boolean {
   if (spec.excludes.length === 0) return false;
   const local = instant + spec.zone.offsetAt(instant);
-  return spec.excludes.some((x) => x.matchesLocal(local));
+  // Test the minute (5 fields) or second (6 fields) that holds the fire: interval fires anchored at
+  // the creation time carry milliseconds and arbitrary seconds, and an exact match would never
+  // exclude them ("* 0-6 * * *" must keep an every-10-minutes interval quiet at night).
+  return spec.excludes.some((x) => x.matchesLocal(Math.floor(local / x.granularityMs) * x.granularityMs));
+}
+
+/**
+ * Where to resume after an excluded candidate. When an exclusion covers the candidate's whole local
+ * day, jump to that day's last instant: walking it candidate by candidate (an every-second cron
+ * excluded six days a week) used up MAX_CANDIDATES and read as "no more fires", completing a
+ * schedule that still had fires. Only when no offset change lies ahead within a day, so every
+ * skipped instant is on that same local day.
+ */
+function resumeAfterExcluded(spec: CompiledSpec, instant: number): number {
+  const offset = spec.zone.offsetAt(instant);
+  const local = instant + offset;
+  if (!spec.excludes.some((x) => x.coversDay(local))) return instant;
+  if (spec.zone.offsetAt(instant + DAY_MS) !== offset) return instant;
+  const nextMidnight = Math.floor(local / DAY_MS) * DAY_MS + DAY_MS;
+  return Math.max(instant, nextMidnight - offset - 1);
 }
 
 /** Next nominal time ignoring repeat_count: union of components, bounds and exclusions applied. */
@@ -89,7 +108,7 @@ function nextUnbounded(spec: CompiledSpec, after: number): number | null {
     if (best === null) return null;
     if (spec.endAt !== null && best > spec.endAt) return null;
     if (!isExcluded(spec, best)) return best;
-    t = best;
+    t = resumeAfterExcluded(spec, best);
   }
   return null;
 }
@@ -167,6 +186,8 @@ export function nextFire(spec: CompiledSpec, scheduleId: string, after: number):
 /** The next `count` fires after `after` (for describe and preview). */
 export function upcoming(spec: CompiledSpec, scheduleId: string, after: number, count: number): Fire[] {
   const out: Fire[] = [];
+  // The loop below pushes before it checks the count: without this, asking for 0 returned 1.
+  if (count <= 0) return out;
   for (const f of fires(spec, scheduleId, after)) {
     out.push(f);
     if (out.length >= count) break;

@@ -56,7 +56,7 @@ export class ScheduleObject extends DurableObject<Env> {
     void ctx.blockConcurrencyWhile(async () => applySqlMigrations(ctx.storage, SCHEDULE_MIGRATIONS));
   }
 
-  /** Creates the schedule, or replaces its definition if it exists (the upsert); re-plans from now. */
+  /** Creates the schedule, or replaces its definition if it exists (the upsert); a new or changed spec is planned from now. */
   async upsert(def: ScheduleDefinition): Promise<RpcResult<{ schedule: Schedule; created: boolean }>> {
     const r = guard(() => {
       const now = clock.now();
@@ -64,6 +64,10 @@ export class ScheduleObject extends DurableObject<Env> {
       if (existing && (existing.workflow !== def.workflow || existing.key !== def.key)) {
         throw new ConflictError(`schedule ${def.schedule_id} belongs to workflow ${existing.workflow} key ${existing.key}`, "schedule_exists", { field: "schedule_id" });
       }
+      // An unchanged spec keeps its plan (interval anchor, repeat count origin, catch-up position), so
+      // calling create() again — Polos' upsert, on every login say — never postpones or drops fires.
+      // A changed spec, or reviving a completed/dead schedule, re-plans from now.
+      const keepPlan = existing !== null && JSON.stringify(existing.spec) === JSON.stringify(def.spec) && (existing.state.status === "active" || existing.state.status === "paused");
       const row: ScheduleRow = {
         namespace: def.namespace,
         schedule_id: def.schedule_id,
@@ -78,8 +82,8 @@ export class ScheduleObject extends DurableObject<Env> {
         version: (existing?.version ?? 0) + 1,
         created_at: existing?.created_at ?? now,
         updated_at: now,
-        spec_origin: now,
-        state: existing ? { ...existing.state, lastProcessed: now, status: def.paused ? "paused" : existing.state.status === "paused" ? "paused" : "active", note: def.note || existing.state.note } : initialState(now, def.paused, def.note),
+        spec_origin: keepPlan ? existing.spec_origin : now,
+        state: existing ? { ...existing.state, lastProcessed: keepPlan ? existing.state.lastProcessed : now, status: def.paused ? "paused" : existing.state.status === "paused" ? "paused" : "active", note: def.note || existing.state.note } : initialState(now, def.paused, def.note),
       };
       this.compileFor(row); // throws a ValidationError before anything is written
       this.store.put(row);
@@ -171,14 +175,15 @@ export class ScheduleObject extends DurableObject<Env> {
   async backfill(startAt: number, endAt: number, overlap: OverlapPolicy | undefined): Promise<RpcResult<{ fires: number }>> {
     const r = guard(() => {
       const row = this.require();
-      const spec = this.compileFor(row);
-      const count = between(spec, startAt - 1, endAt, LIMITS.maxRepeatCount).length;
+      const count = between(this.backfillSpec(row, startAt - 1), startAt - 1, endAt, LIMITS.maxRepeatCount).length;
+      // Checked here, before anything is written: an empty backfill must leave no job or action behind.
+      if (count === 0) throw new ConflictError("the spec has no fire times in that range", "empty_backfill", { field: "start_at" });
       this.store.addBackfill(startAt - 1, endAt, overlap ?? row.policy.overlap);
       this.store.addAction({ at: clock.now(), nominal: null, actual: null, run_id: null, kind: "backfill", outcome: `backfill of ${count} fires queued` });
       return { fires: count };
     });
     this.afterChange();
-    void this.ctx.storage.setAlarm(clock.now());
+    if (r.ok) void this.ctx.storage.setAlarm(clock.now());
     return r;
   }
 
@@ -227,14 +232,25 @@ export class ScheduleObject extends DurableObject<Env> {
     for (const job of this.store.backfills()) {
       const row = this.store.get();
       if (!row) return;
-      const spec = this.compileFor(row);
-      const nominals = between(spec, job.cursor, job.end_at, LIMITS.catchupBatch);
+      const nominals = between(this.backfillSpec(row, job.cursor), job.cursor, job.end_at, LIMITS.catchupBatch);
       const fires: PendingFire[] = nominals.map((n) => ({ nominal: n, actual: n, kind: "backfill" }));
       const t = startExtra(this.ctxFor(row, now), row.state, fires, job.overlap as OverlapPolicy);
       this.apply(row, { ...t, nextAlarm: null }, now);
       const last = nominals[nominals.length - 1];
       this.store.advanceBackfill(job.id, nominals.length < LIMITS.catchupBatch || last === undefined ? null : last);
     }
+  }
+
+  /**
+   * The spec as a backfill sees it: a backfill is for past ranges, so the creation time (or last spec
+   * change) is no lower bound; an explicit start_at still is. repeat_count keeps its last allowed
+   * time, counted from the real origin.
+   */
+  private backfillSpec(row: ScheduleRow, after: number): CompiledSpec {
+    const spec = this.compileFor(row);
+    if (row.spec.start_at !== null || after >= spec.origin) return spec;
+    next(spec, spec.origin); // fills the repeat_count memo from the real origin
+    return { ...spec, origin: after, lastAllowed: spec.lastAllowed ?? null };
   }
 
   /** Persists a transition: state, actions, starts/cancels/terminates into the outbox, index row. */
@@ -355,7 +371,8 @@ export class ScheduleObject extends DurableObject<Env> {
       if (row.state.status === "active") {
         const f = this.nextFireAfter(row, row.state.lastProcessed);
         if (f !== null) times.push(f + jitterOffset(row.schedule_id, f, this.compileFor(row).jitterMs, next(this.compileFor(row), f)));
-        if (row.state.retry) times.push(row.state.retry.at);
+        // A due retry held until a run closes must not re-arm at once (that would spin).
+        if (row.state.retry && (row.state.retry.at > clock.now() || row.state.running.length === 0)) times.push(row.state.retry.at);
       }
     }
     if (times.length === 0) void this.ctx.storage.deleteAlarm();

@@ -78,7 +78,8 @@ export function runIdFor(scheduleId: string, f: PendingFire): string {
 function applyOverlap(ctx: MachineContext, s: ScheduleState, due: PendingFire[], policy: OverlapPolicy): Omit<Transition, "nextAlarm"> {
   const d = decideOverlap({ policy, running: s.running.map((r) => r.runId), buffer: s.buffer, due, bufferCap: LIMITS.bufferCap });
   const outcomes: Outcome[] = [];
-  const start = d.start.map((fire) => ({ runId: runIdFor(ctx.scheduleId, fire), fire }));
+  // A run id already open (a trigger repeated with the same request_id) is not started twice.
+  const start = d.start.map((fire) => ({ runId: runIdFor(ctx.scheduleId, fire), fire })).filter((x, i, all) => !s.running.some((r) => r.runId === x.runId) && all.findIndex((y) => y.runId === x.runId) === i);
   const running = s.running.filter((r) => !d.terminate.includes(r.runId)).concat(start);
   for (const f of d.skipped) outcomes.push({ kind: "skipped_overlap", fire: f });
   for (const f of d.buffer) if (!s.buffer.includes(f)) outcomes.push({ kind: "buffered", fire: f });
@@ -110,7 +111,9 @@ export function tick(ctx: MachineContext, s: ScheduleState): Transition {
   const plan = planCatchup({ spec: ctx.spec, scheduleId: ctx.scheduleId, lastProcessed: s.lastProcessed, now: ctx.now, windowSeconds: ctx.policy.catchup_window_seconds });
   const due: PendingFire[] = [];
   let retry = s.retry;
-  if (retry && retry.at <= ctx.now) {
+  // A due retry waits for a free slot (unless ALLOW_ALL): the overlap policy must never drop it,
+  // or the failed fire would be forgotten and on_failure never applied.
+  if (retry && retry.at <= ctx.now && (s.running.length === 0 || ctx.policy.overlap === "ALLOW_ALL")) {
     const { at: _at, ...fire } = retry;
     due.push(fire);
     retry = null;
@@ -119,7 +122,9 @@ export function tick(ctx: MachineContext, s: ScheduleState): Transition {
   const base: ScheduleState = { ...s, retry, lastProcessed: plan.cursor, counters: { ...s.counters, skipped_catchup: s.counters.skipped_catchup + plan.skippedTooOld } };
   const t = applyOverlap(ctx, base, due, ctx.policy.overlap);
   if (plan.skippedTooOld > 0) t.outcomes.unshift({ kind: "skipped_catchup", count: plan.skippedTooOld });
-  const wake = [plan.more ? ctx.now : null, plan.nextFire?.actual ?? null, t.state.retry?.at ?? null].filter((x): x is number => x !== null);
+  // A retry held for a free slot wakes nobody: the run's close notice ticks again.
+  const retryWake = t.state.retry && t.state.retry.at > ctx.now ? t.state.retry.at : null;
+  const wake = [plan.more ? ctx.now : null, plan.nextFire?.actual ?? null, retryWake].filter((x): x is number => x !== null);
   const nextAlarm = wake.length > 0 ? Math.min(...wake) : null;
   const finished = nextAlarm === null && t.state.running.length === 0 && t.state.buffer.length === 0;
   return { ...t, state: finished ? { ...t.state, status: "completed" } : t.state, nextAlarm };
@@ -153,7 +158,8 @@ export function runClosed(ctx: MachineContext, s: ScheduleState, runId: string, 
       if (ctx.policy.on_failure === "pause") next = { ...next, status: "paused", note: `paused after ${why}` };
       if (ctx.policy.on_failure === "dead") next = { ...next, status: "dead", note: `dead after ${why}`, buffer: [], retry: null };
     }
-  } else if (status === "completed" && retryable) {
+  } else if (status === "completed" && retryable && next.retry === null && !next.running.some((r) => r.fire.kind === "retry")) {
+    // Only when no other fire's retry is pending or running: that retry chain still counts.
     next.currentRetry = 0;
   }
   if (next.status !== "active") return { state: next, start: [], cancel: [], terminate: [], outcomes, nextAlarm: null, known: true };

@@ -1,0 +1,242 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { clock } from "../../src/clock.ts";
+import { api, uid } from "./helpers.ts";
+import { alarmAt, createSchedule, describeSchedule, eventually, expectAlarm, expectNoRun, getRun, iso, realNow, runId, setNow, T } from "./schedule-helpers.ts";
+
+afterEach(() => {
+  clock.now = realNow;
+});
+
+const H = 3_600_000;
+const ids = (l: { body: { schedules: { schedule_id: string }[] } }) => l.body.schedules.map((s) => s.schedule_id);
+
+describe("upsert by (workflow, key) and listing", () => {
+  it("creating with an existing (workflow, key) updates that schedule in place and keeps its id", async () => {
+    setNow(T("2027-06-01T00:00:00Z"));
+    const wf = uid("digest");
+    const a = await api("POST", "/v1/workflows/schedules", { workflow: wf, key: "user_1", cron: "0 8 * * *", timezone: "America/Los_Angeles", input: { v: 1 } });
+    expect(a.status).toBe(201);
+    expect(a.body.schedule_id).toBe(`${wf}:user_1`);
+    expect(a.headers.get("location")).toBe(`/v1/workflows/schedules/${encodeURIComponent(`${wf}:user_1`)}`);
+    expect(a.body.next_fire_times[0].nominal).toBe("2027-06-01T15:00:00.000Z");
+
+    const again = await api("POST", "/v1/workflows/schedules", { workflow: wf, key: "user_1", cron: "0 15 * * *", timezone: "America/Chicago", input: { v: 2 } });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ schedule_id: a.body.schedule_id, version: 2, input: { v: 2 } });
+    expect(again.body.spec).toMatchObject({ cron_expressions: ["0 15 * * *"], timezone: "America/Chicago" });
+    expect(again.body.next_fire_times[0].nominal).toBe("2027-06-01T20:00:00.000Z");
+
+    const other = await api("POST", "/v1/workflows/schedules", { workflow: wf, key: "user_2", cron: "0 8 * * *" });
+    expect(other.status).toBe(201);
+    expect(other.body.schedule_id).not.toBe(a.body.schedule_id);
+
+    // An explicit id on the first create is the one later upserts (without an id) land on.
+    const custom = uid("custom");
+    expect((await api("POST", "/v1/workflows/schedules", { schedule_id: custom, workflow: wf, key: "user_3", cron: "0 9 * * *" })).status).toBe(201);
+    await eventually(async () => expect(ids(await api("GET", `/v1/workflows/schedules?workflow=${wf}&key=user_3`))).toEqual([custom]));
+    const up = await api("POST", "/v1/workflows/schedules", { workflow: wf, key: "user_3", cron: "0 10 * * *" });
+    expect(up.status).toBe(200);
+    expect(up.body.schedule_id).toBe(custom);
+    expect(up.body.spec.cron_expressions).toEqual(["0 10 * * *"]);
+
+    await eventually(async () => expect(ids(await api("GET", `/v1/workflows/schedules?workflow=${wf}`))).toHaveLength(3));
+  });
+
+  it("an upsert that leaves the spec unchanged keeps the plan; one that changes it re-plans from now", async () => {
+    const t0 = T("2027-06-03T00:00:00.000Z");
+    const wf = uid("upsert-plan");
+    const body = { workflow: wf, key: "user_9", interval_seconds: 600, task_queue: uid("q-up"), overlap: "ALLOW_ALL" };
+    setNow(t0);
+    const sid = (await createSchedule({ ...body, input: { v: 1 } })).schedule_id;
+    await expectAlarm(sid, t0 + 600_000);
+    // Polos' pattern: the app calls create() again (on every login, say). The interval stays anchored
+    // at creation, so repeated upserts never postpone the fire.
+    setNow(t0 + 500_000);
+    const same = await api("POST", "/v1/workflows/schedules", { ...body, input: { v: 2 } });
+    expect(same.status).toBe(200);
+    expect(same.body.input).toEqual({ v: 2 });
+    expect(same.body.next_fire_times[0].nominal).toBe(iso(t0 + 600_000));
+    await expectAlarm(sid, t0 + 600_000);
+    // Fires missed before an unchanged upsert still follow the catch-up policy.
+    setNow(t0 + 1_900_000);
+    expect((await api("POST", "/v1/workflows/schedules", { ...body, input: { v: 3 } })).status).toBe(200);
+    for (const n of [1, 2, 3]) expect((await eventually(async () => {
+      const r = await getRun(runId(sid, t0 + n * 600_000));
+      expect(r.status).toBe(200);
+      return r.body;
+    })).input).toEqual({ v: 3 });
+    // A changed spec re-plans from now.
+    const changed = await api("POST", "/v1/workflows/schedules", { ...body, interval_seconds: 300 });
+    expect(changed.status).toBe(200);
+    expect(changed.body.next_fire_times[0].nominal).toBe(iso(t0 + 2_200_000));
+  });
+
+  it("lists by workflow, key and status, with cursor pagination", async () => {
+    setNow(T("2027-06-02T00:00:00Z"));
+    const wf = uid("listwf");
+    const keys = ["u1", "u2", "u3", "u4", "u5"];
+    for (const key of keys) expect((await api("POST", "/v1/workflows/schedules", { workflow: wf, key, cron: "0 8 * * *" })).status).toBe(201);
+    await api("POST", `/v1/workflows/schedules/${wf}:u2/pause`, { note: "on holiday" });
+    const all = keys.map((k) => `${wf}:${k}`).sort();
+
+    await eventually(async () => {
+      const paused = await api("GET", `/v1/workflows/schedules?workflow=${wf}&status=paused`);
+      expect(ids(paused)).toEqual([`${wf}:u2`]);
+    });
+    const active = await api("GET", `/v1/workflows/schedules?workflow=${wf}&status=active`);
+    expect(ids(active)).toEqual(all.filter((id) => id !== `${wf}:u2`));
+    const byKey = await api("GET", `/v1/workflows/schedules?workflow=${wf}&key=u4`);
+    expect(byKey.body.schedules).toEqual([
+      { schedule_id: `${wf}:u4`, workflow: wf, key: "u4", status: "active", source: "api", next_fire_at: "2027-06-02T08:00:00.000Z", last_fire_at: null, created_at: "2027-06-02T00:00:00.000Z" },
+    ]);
+
+    const seen: string[] = [];
+    let token: string | null = null;
+    let pages = 0;
+    do {
+      const page: { status: number; body: { schedules: { schedule_id: string }[]; next_page_token: string | null } } = await api("GET", `/v1/workflows/schedules?workflow=${wf}&page_size=2${token ? `&page_token=${token}` : ""}`);
+      expect(page.status).toBe(200);
+      expect(page.body.schedules.length).toBeLessThanOrEqual(2);
+      seen.push(...ids(page));
+      token = page.body.next_page_token;
+      pages++;
+    } while (token);
+    expect(pages).toBe(3);
+    expect(seen).toEqual(all);
+
+    const bad = await api("GET", `/v1/workflows/schedules?status=sleeping`);
+    expect(bad.status).toBe(422);
+    expect(bad.body.field).toBe("query.status");
+  });
+});
+
+describe("PATCH", () => {
+  it("a stale version is a 409 version_conflict and changes nothing; a spec change re-plans from now", async () => {
+    const t0 = T("2027-06-10T00:00:00.000Z");
+    const sid = uid("patch");
+    setNow(t0);
+    await api("POST", "/v1/workflows/schedules", { schedule_id: sid, workflow: "patch-wf", key: sid, cron: "0 * * * *", task_queue: uid("q-patch") });
+    const ok = await api("PATCH", `/v1/workflows/schedules/${sid}`, { version: 1, note: "first edit" });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ version: 2, note: "first edit" });
+    expect(ok.headers.get("etag")).toBe('"2"');
+
+    const stale = await api("PATCH", `/v1/workflows/schedules/${sid}`, { version: 1, cron: "*/20 * * * *" });
+    expect(stale.status).toBe(409);
+    expect(stale.headers.get("content-type")).toBe("application/problem+json");
+    expect(stale.body).toMatchObject({ code: "version_conflict", field: "version" });
+    let d = await describeSchedule(sid);
+    expect(d.version).toBe(2);
+    expect(d.spec.cron_expressions).toEqual(["0 * * * *"]);
+
+    // 01:00 and 02:00 were never delivered; at 02:30 the spec changes: planning restarts from now,
+    // so the new spec's first fire is 02:40 and the old spec's missed fires do not run.
+    setNow(t0 + 2.5 * H);
+    const changed = await api("PATCH", `/v1/workflows/schedules/${sid}`, { version: 2, cron: "*/20 * * * *", overlap: "ALLOW_ALL" });
+    expect(changed.status).toBe(200);
+    expect(changed.body.version).toBe(3);
+    expect(changed.body.policy.overlap).toBe("ALLOW_ALL");
+    expect(changed.body.next_fire_times.slice(0, 2).map((f: { nominal: string }) => f.nominal)).toEqual([iso(t0 + 2.5 * H + 10 * 60_000), iso(t0 + 3 * H)]);
+    await expectAlarm(sid, t0 + 2.5 * H + 10 * 60_000);
+    await alarmAt(sid, t0 + 2.5 * H + 10 * 60_000);
+    expect((await getRun(runId(sid, t0 + 2.5 * H + 10 * 60_000))).body.status).toBe("running");
+    await expectNoRun(runId(sid, t0 + H));
+    await expectNoRun(runId(sid, t0 + 2 * H));
+    d = await describeSchedule(sid);
+    expect(d.counters).toMatchObject({ fired: 1, skipped_catchup: 0 });
+
+    const missing = await api("PATCH", `/v1/workflows/schedules/${uid("nope")}`, { note: "x" });
+    expect(missing.status).toBe(404);
+  });
+});
+
+describe("DELETE", () => {
+  it("removes the schedule and its index row and disarms it; runs it started keep running", async () => {
+    const t0 = T("2027-06-20T00:00:00.000Z");
+    const sid = uid("delete");
+    setNow(t0);
+    await createSchedule({ schedule_id: sid, workflow: "delete-wf", key: sid, cron: "0 * * * *", task_queue: uid("q-del") });
+    await alarmAt(sid, t0 + H);
+    await eventually(async () => expect(ids(await api("GET", `/v1/workflows/schedules?key=${sid}`))).toEqual([sid]));
+    const del = await api("DELETE", `/v1/workflows/schedules/${sid}`);
+    expect(del.status).toBe(204);
+    expect((await api("GET", `/v1/workflows/schedules/${sid}`)).status).toBe(404);
+    expect((await api("DELETE", `/v1/workflows/schedules/${sid}`)).status).toBe(404);
+    await eventually(async () => expect(ids(await api("GET", `/v1/workflows/schedules?key=${sid}`))).toEqual([]));
+    await expectAlarm(sid, null);
+    expect((await getRun(runId(sid, t0 + H))).body.status).toBe("running");
+  });
+});
+
+describe("bad input and preview", () => {
+  async function total(): Promise<number> {
+    const l = await api("GET", "/v1/workflows/schedules?page_size=500");
+    expect(l.status).toBe(200);
+    return l.body.schedules.length;
+  }
+
+  it.each([
+    ["a bad cron", { cron_expressions: ["61 * * * *"] }, "cron_expressions.0", "invalid_cron"],
+    ["a bad cron (Polos' shorthand)", { cron: "every day" }, "cron_expressions.0", "invalid_cron"],
+    ["an unknown zone", { cron: "0 9 * * *", timezone: "Mars/Olympus_Mons" }, "timezone", "validation_failed"],
+    ["end before start", { cron: "0 9 * * *", start_at: "2027-07-02T00:00:00Z", end_at: "2027-07-01T00:00:00Z" }, "end_at", "validation_failed"],
+    ["an unknown field", { cron: "0 9 * * *", frequency: "daily" }, "frequency", "validation_failed"],
+    ["an unknown overlap policy", { cron: "0 9 * * *", overlap: "SOMETIMES" }, "overlap", "validation_failed"],
+    ["no time spec at all", {}, "cron_expressions", "validation_failed"],
+  ])("rejects %s with a 422 problem naming the field, and creates nothing", async (_name, spec, field, code) => {
+    setNow(T("2027-07-01T00:00:00Z"));
+    const before = await total();
+    const sid = uid("bad");
+    const r = await api("POST", "/v1/workflows/schedules", { schedule_id: sid, workflow: "bad-wf", key: sid, ...spec });
+    expect(r.status).toBe(422);
+    expect(r.headers.get("content-type")).toBe("application/problem+json");
+    expect(r.body).toMatchObject({ status: 422, code, field });
+    expect(r.body.detail).toContain(field);
+    expect((await api("GET", `/v1/workflows/schedules/${sid}`)).status).toBe(404);
+    await new Promise((res) => setTimeout(res, 30));
+    expect(await total()).toBe(before);
+    expect((await api("GET", `/v1/workflows/schedules?key=${sid}`)).body.schedules).toEqual([]);
+  });
+
+  it("preview returns the next N fire times, DST-aware, without creating anything", async () => {
+    // `after` must not precede now: preview compiles the spec as if created now (see the report).
+    setNow(T("2027-01-01T00:00:00Z"));
+    const before = await total();
+    const preview = async (body: Record<string, unknown>) => {
+      const r = await api("POST", "/v1/workflows/schedules/preview", body);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      return r.body.fire_times.map((f: { nominal: string }) => f.nominal);
+    };
+    // New York spring-forward: 02:30 on 03-14 fires once, at 03:30 EDT.
+    expect(await preview({ cron: "30 2 * * *", timezone: "America/New_York", after: "2027-03-12T12:00:00Z", count: 4 })).toEqual([
+      "2027-03-13T07:30:00.000Z",
+      "2027-03-14T07:30:00.000Z",
+      "2027-03-15T06:30:00.000Z",
+      "2027-03-16T06:30:00.000Z",
+    ]);
+    // A shifted fire that lands on a real 03:30 match is one fire, not two.
+    expect(await preview({ cron_expressions: ["30 2 * * *", "30 3 * * *"], timezone: "America/New_York", after: "2027-03-13T12:00:00Z", count: 3 })).toEqual([
+      "2027-03-14T07:30:00.000Z",
+      "2027-03-15T06:30:00.000Z",
+      "2027-03-15T07:30:00.000Z",
+    ]);
+    // Fall-back: a fixed hour fires once; an hour field of * fires in every real hour.
+    expect(await preview({ cron: "30 1 * * *", timezone: "America/New_York", after: "2027-11-06T12:00:00Z", count: 2 })).toEqual(["2027-11-07T05:30:00.000Z", "2027-11-08T06:30:00.000Z"]);
+    expect(await preview({ cron: "30 * * * *", timezone: "America/New_York", after: "2027-11-07T04:00:00Z", count: 4 })).toEqual([
+      "2027-11-07T04:30:00.000Z",
+      "2027-11-07T05:30:00.000Z",
+      "2027-11-07T06:30:00.000Z",
+      "2027-11-07T07:30:00.000Z",
+    ]);
+    expect(await preview({ cron: "15 2 * * *", timezone: "Australia/Lord_Howe", after: "2027-10-01T00:00:00Z", count: 3 })).toEqual([
+      "2027-10-01T15:45:00.000Z",
+      "2027-10-02T15:45:00.000Z",
+      "2027-10-03T15:15:00.000Z",
+    ]);
+    const bad = await api("POST", "/v1/workflows/schedules/preview", { cron: "0 9 * * *", timezone: "Nowhere/Land" });
+    expect(bad.status).toBe(422);
+    expect(bad.body.field).toBe("timezone");
+    await new Promise((res) => setTimeout(res, 30));
+    expect(await total()).toBe(before);
+  });
+});

@@ -1,0 +1,132 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { afterEach, describe, expect, it } from "vitest";
+import { clock } from "../../src/clock.ts";
+import { api, uid } from "./helpers.ts";
+import {
+  alarmAt,
+  alarmOf,
+  completeRun,
+  createSchedule,
+  describeSchedule,
+  eventually,
+  expectAlarm,
+  expectNoRun,
+  getRun,
+  iso,
+  realNow,
+  runHistoryTypes,
+  runId,
+  scheduleObject,
+  setNow,
+  succeed,
+  T,
+} from "./schedule-helpers.ts";
+
+afterEach(() => {
+  clock.now = realNow;
+});
+
+const M = 60_000;
+
+describe("backfill", () => {
+  it("starts the fires of a past range with :backfill ids, in bounded batches of 100 per alarm", async () => {
+    const t0 = T("2027-05-01T12:00:00.000Z");
+    const sid = uid("backfill");
+    setNow(t0);
+    await createSchedule({ schedule_id: sid, workflow: "backfill-wf", key: sid, cron: "* * * * *", overlap: "ALLOW_ALL", task_queue: uid("q-bf") });
+    const from = T("2027-05-01T06:00:00Z");
+    const to = T("2027-05-01T09:00:00Z");
+    const bf = (m: number) => runId(sid, from + m * M, ":backfill");
+
+    const r = await api("POST", `/v1/workflows/schedules/${sid}/backfill`, { start_at: iso(from), end_at: iso(to) });
+    expect(r.status, JSON.stringify(r.body)).toBe(202);
+    // Every minute of 06:00 … 09:00, both ends included.
+    expect(r.body).toEqual({ fires: 181 });
+    // Nothing starts in the request itself: the alarm does it, at once.
+    await expectNoRun(bf(0));
+    expect(await alarmOf(sid)).toBe(t0);
+
+    await alarmAt(sid, t0);
+    let d = await describeSchedule(sid);
+    expect(d.counters.fired).toBe(100);
+    expect((await getRun(bf(0))).body.status).toBe("running");
+    expect((await getRun(bf(99))).body.status).toBe("running");
+    await expectNoRun(bf(100));
+    // More to do: the alarm is armed again for now, not for the next scheduled fire.
+    expect(await alarmOf(sid)).toBe(t0);
+
+    await alarmAt(sid, t0);
+    d = await describeSchedule(sid);
+    expect(d.counters.fired).toBe(181);
+    const last = (await getRun(bf(180))).body;
+    expect(last.status).toBe("running");
+    expect(last.schedule).toMatchObject({ timestamp: iso(to), actual_timestamp: iso(t0), schedule_id: sid });
+    await expectNoRun(bf(181));
+    // A backfill never starts the ordinary run for the same nominal time.
+    await expectNoRun(runId(sid, from));
+    // Done: back to the next scheduled fire.
+    await expectAlarm(sid, t0 + M);
+  }, 60_000);
+
+  it("rejects a range with no fire times (409) and end before start (422)", async () => {
+    const t0 = T("2027-05-02T12:00:00.000Z");
+    const sid = uid("backfill-empty");
+    setNow(t0);
+    await createSchedule({ schedule_id: sid, workflow: "backfill-wf", key: sid, cron: "0 0 1 1 *", task_queue: uid("q-bf") });
+    const empty = await api("POST", `/v1/workflows/schedules/${sid}/backfill`, { start_at: "2027-03-01T00:00:00Z", end_at: "2027-04-01T00:00:00Z" });
+    expect(empty.status).toBe(409);
+    expect(empty.body.code).toBe("empty_backfill");
+    const reversed = await api("POST", `/v1/workflows/schedules/${sid}/backfill`, { start_at: "2027-04-01T00:00:00Z", end_at: "2027-03-01T00:00:00Z" });
+    expect(reversed.status).toBe(422);
+    expect(reversed.body.field).toBe("end_at");
+    // Neither left anything behind: no backfill job or action, and the alarm still waits for the next fire.
+    const d = await describeSchedule(sid);
+    expect(d.recent_actions.filter((a: { kind: string }) => a.kind === "backfill")).toEqual([]);
+    await expectAlarm(sid, T("2028-01-01T00:00:00Z"));
+  });
+});
+
+describe("at-least-once delivery", () => {
+  it("an alarm delivered twice at the same instant starts exactly one run", async () => {
+    const t0 = T("2027-05-03T00:00:00.000Z");
+    const sid = uid("dup");
+    const queue = uid("q-dup");
+    setNow(t0);
+    await createSchedule({ schedule_id: sid, workflow: "dup-wf", key: sid, cron: "* * * * *", overlap: "ALLOW_ALL", task_queue: queue });
+    const rid = runId(sid, t0 + M);
+    setNow(t0 + M);
+    const stub = scheduleObject(sid);
+    await Promise.all([runDurableObjectAlarm(stub), runDurableObjectAlarm(stub)]);
+    await runDurableObjectAlarm(stub);
+    let d = await describeSchedule(sid);
+    expect(d.counters.fired).toBe(1);
+    expect(d.running).toEqual([rid]);
+    expect((await runHistoryTypes(rid)).filter((t) => t === "execution_started")).toHaveLength(1);
+
+    // The start itself delivered twice (an outbox entry sent, then the object reset before deleting
+    // it): the run id makes the second start a no-op.
+    const redeliver = async () =>
+      runInDurableObject(stub, async (_o, state) => {
+        const payload = { runId: rid, payload: { timestamp: iso(t0 + M), schedule_id: sid }, input: null };
+        state.storage.sql.exec("INSERT OR REPLACE INTO outbox (key, payload, attempts, next_at) VALUES (?, ?, 0, ?)", `start:${rid}`, JSON.stringify(payload), t0 + M);
+      });
+    await redeliver();
+    await runDurableObjectAlarm(stub);
+    expect((await runHistoryTypes(rid)).filter((t) => t === "execution_started")).toHaveLength(1);
+    d = await describeSchedule(sid);
+    expect(d.counters.fired).toBe(1);
+    expect(d.running).toEqual([rid]);
+
+    // …and once the run has closed, a late duplicate start neither restarts it nor confuses the schedule.
+    await completeRun(queue, rid, succeed());
+    await eventually(async () => expect((await describeSchedule(sid)).running).toEqual([]));
+    await redeliver();
+    await runDurableObjectAlarm(stub);
+    expect((await getRun(rid)).body.status).toBe("completed");
+    expect((await runHistoryTypes(rid)).filter((t) => t === "execution_started")).toHaveLength(1);
+    d = await describeSchedule(sid);
+    expect(d.counters).toMatchObject({ fired: 1, failed: 0 });
+    expect(d.running).toEqual([]);
+    await expectAlarm(sid, t0 + 2 * M);
+  });
+});

@@ -1,0 +1,141 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { clock } from "../../src/clock.ts";
+import { uid } from "./helpers.ts";
+import {
+  alarmAt,
+  alarmOf,
+  createSchedule,
+  describeSchedule,
+  expectAlarm,
+  expectNoRun,
+  getRun,
+  realNow,
+  runId,
+  setNow,
+  T,
+} from "./schedule-helpers.ts";
+
+afterEach(() => {
+  clock.now = realNow;
+});
+
+const M = 60_000;
+const H = 3_600_000;
+
+async function hourly(t0: number, extra: Record<string, unknown>) {
+  const sid = uid("catchup");
+  setNow(t0);
+  // ALLOW_ALL, so the overlap policy never hides a caught-up fire.
+  await createSchedule({ schedule_id: sid, workflow: "catchup-wf", key: sid, cron: "0 * * * *", task_queue: uid("q-cu"), overlap: "ALLOW_ALL", ...extra });
+  return sid;
+}
+
+describe("catch-up after an outage", () => {
+  it("skips and counts fires older than now - catchup_window_seconds, and runs those within it", async () => {
+    const t0 = T("2027-02-01T00:00:00.000Z");
+    const sid = await hourly(t0, { catchup_window_seconds: "3h" });
+    await expectAlarm(sid, t0 + H);
+
+    // The platform was down: the 01:00 alarm is delivered at 10:00.
+    await alarmAt(sid, t0 + 10 * H);
+    for (let h = 1; h <= 6; h++) await expectNoRun(runId(sid, t0 + h * H));
+    // 07:00 is exactly now - window: still within it.
+    for (let h = 7; h <= 10; h++) expect((await getRun(runId(sid, t0 + h * H))).body.status).toBe("running");
+
+    const d = await describeSchedule(sid);
+    expect(d.counters).toMatchObject({ fired: 4, skipped_catchup: 6, skipped_overlap: 0 });
+    expect(d.recent_actions.map((a: { outcome: string }) => a.outcome)).toContain("skipped 6 fires older than the catch-up window");
+    expect(d.last_fire_at).toBe(new Date(t0 + 10 * H).toISOString());
+    // The first caught-up run says which fire came before it (none ran before).
+    expect((await getRun(runId(sid, t0 + 7 * H))).body.schedule).toMatchObject({ last_timestamp: null, actual_timestamp: new Date(t0 + 7 * H).toISOString() });
+    expect((await getRun(runId(sid, t0 + 8 * H))).body.schedule.last_timestamp).toBe(new Date(t0 + 7 * H).toISOString());
+    await expectAlarm(sid, t0 + 11 * H);
+  });
+
+  it("runs every missed fire when the outage is shorter than the window (default one day)", async () => {
+    const t0 = T("2027-02-02T00:00:00.000Z");
+    const sid = await hourly(t0, {});
+    expect((await describeSchedule(sid)).policy.catchup_window_seconds).toBe(86_400);
+    await alarmAt(sid, t0 + 5 * H + 30 * M);
+    for (let h = 1; h <= 5; h++) expect((await getRun(runId(sid, t0 + h * H))).body.status).toBe("running");
+    const d = await describeSchedule(sid);
+    expect(d.counters).toMatchObject({ fired: 5, skipped_catchup: 0 });
+    await expectAlarm(sid, t0 + 6 * H);
+  });
+
+  it("works off a long outage in bounded batches of 100 starts per alarm", async () => {
+    const t0 = T("2027-02-03T00:00:00.000Z");
+    const sid = uid("catchup-batch");
+    setNow(t0);
+    await createSchedule({ schedule_id: sid, workflow: "catchup-wf", key: sid, cron: "* * * * *", task_queue: uid("q-cu"), overlap: "ALLOW_ALL" });
+    const now = t0 + 150 * M;
+    await alarmAt(sid, now);
+    let d = await describeSchedule(sid);
+    expect(d.counters.fired).toBe(100);
+    expect((await getRun(runId(sid, t0 + 100 * M))).status).toBe(200);
+    await expectNoRun(runId(sid, t0 + 101 * M));
+    // More is due already: the alarm is armed in the past (it fires at once), not at the next fire.
+    const armed = await alarmOf(sid);
+    expect(armed).not.toBeNull();
+    expect(armed!).toBeLessThanOrEqual(now);
+
+    await alarmAt(sid, now);
+    d = await describeSchedule(sid);
+    expect(d.counters.fired).toBe(150);
+    expect((await getRun(runId(sid, t0 + 150 * M))).status).toBe(200);
+    await expectAlarm(sid, t0 + 151 * M);
+  }, 30_000);
+});
+
+describe("DST days: the alarm is armed at the resolved instant", () => {
+  async function daily(cron: string, timezone: string, createdAt: number) {
+    const sid = uid("dst");
+    setNow(createdAt);
+    await createSchedule({ schedule_id: sid, workflow: "dst-wf", key: sid, cron, timezone, task_queue: uid("q-dst"), overlap: "ALLOW_ALL" });
+    return sid;
+  }
+  const nominals = (d: { next_fire_times: { nominal: string }[] }, n: number) => d.next_fire_times.slice(0, n).map((f) => f.nominal);
+
+  it("America/New_York spring-forward (2027-03-14): 02:30 does not exist and fires once at 03:30 EDT = 07:30Z", async () => {
+    const sid = await daily("30 2 * * *", "America/New_York", T("2027-03-13T12:00:00Z"));
+    expect(nominals(await describeSchedule(sid), 3)).toEqual(["2027-03-14T07:30:00.000Z", "2027-03-15T06:30:00.000Z", "2027-03-16T06:30:00.000Z"]);
+    await expectAlarm(sid, T("2027-03-14T07:30:00Z"));
+    await alarmAt(sid, T("2027-03-14T07:30:00Z"));
+    const run = (await getRun(runId(sid, T("2027-03-14T07:30:00Z")))).body;
+    expect(run.status).toBe("running");
+    expect(run.schedule).toMatchObject({ timezone: "America/New_York", timestamp: "2027-03-14T07:30:00.000Z", upcoming: "2027-03-15T06:30:00.000Z" });
+    // Once: a late re-delivery an hour later finds nothing more due that day.
+    await alarmAt(sid, T("2027-03-14T08:30:00Z"));
+    expect((await describeSchedule(sid)).counters.fired).toBe(1);
+    await expectAlarm(sid, T("2027-03-15T06:30:00Z"));
+  });
+
+  it("America/New_York fall-back (2027-11-07): 01:30 happens twice and fires once, at the first occurrence (05:30Z)", async () => {
+    const sid = await daily("30 1 * * *", "America/New_York", T("2027-11-06T12:00:00Z"));
+    expect(nominals(await describeSchedule(sid), 2)).toEqual(["2027-11-07T05:30:00.000Z", "2027-11-08T06:30:00.000Z"]);
+    await expectAlarm(sid, T("2027-11-07T05:30:00Z"));
+    await alarmAt(sid, T("2027-11-07T05:30:00Z"));
+    expect((await getRun(runId(sid, T("2027-11-07T05:30:00Z")))).body.status).toBe("running");
+    await expectAlarm(sid, T("2027-11-08T06:30:00Z"));
+    // At the second 01:30 (06:30Z) nothing fires.
+    await alarmAt(sid, T("2027-11-07T06:30:00Z"));
+    await expectNoRun(runId(sid, T("2027-11-07T06:30:00Z")));
+    expect((await describeSchedule(sid)).counters.fired).toBe(1);
+    await expectAlarm(sid, T("2027-11-08T06:30:00Z"));
+  });
+
+  it("Australia/Lord_Howe (2027-10-03): the 30-minute gap moves 02:15 to 02:45 local (+11:00)", async () => {
+    const sid = await daily("15 2 * * *", "Australia/Lord_Howe", T("2027-10-02T00:00:00Z"));
+    // 02:45 +11:00 on Oct 3 = 15:45Z on Oct 2; the next day is back to 02:15 +11:00 = 15:15Z.
+    expect(nominals(await describeSchedule(sid), 2)).toEqual(["2027-10-02T15:45:00.000Z", "2027-10-03T15:15:00.000Z"]);
+    await expectAlarm(sid, T("2027-10-02T15:45:00Z"));
+    await alarmAt(sid, T("2027-10-02T15:45:00Z"));
+    const run = (await getRun(runId(sid, T("2027-10-02T15:45:00Z")))).body;
+    expect(run.status).toBe("running");
+    expect(run.schedule.timezone).toBe("Australia/Lord_Howe");
+    await expectAlarm(sid, T("2027-10-03T15:15:00Z"));
+    await alarmAt(sid, T("2027-10-03T15:15:00Z"));
+    expect((await getRun(runId(sid, T("2027-10-03T15:15:00Z")))).body.status).toBe("running");
+    expect((await describeSchedule(sid)).counters.fired).toBe(2);
+  });
+});

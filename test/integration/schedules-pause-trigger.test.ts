@@ -1,0 +1,127 @@
+import { runInDurableObject } from "cloudflare:test";
+import { afterEach, describe, expect, it } from "vitest";
+import { clock } from "../../src/clock.ts";
+import { api, uid } from "./helpers.ts";
+import {
+  alarmAt,
+  createSchedule,
+  describeSchedule,
+  eventually,
+  expectAlarm,
+  expectNoRun,
+  expectRunning,
+  getRun,
+  iso,
+  realNow,
+  runId,
+  scheduleObject,
+  setNow,
+  T,
+} from "./schedule-helpers.ts";
+
+afterEach(() => {
+  clock.now = realNow;
+});
+
+const M = 60_000;
+const H = 3_600_000;
+
+describe("pause and resume", () => {
+  it("starts nothing while paused; on resume, fires missed while paused run within the catch-up window", async () => {
+    const t0 = T("2027-03-01T00:00:00.000Z");
+    const sid = uid("pause");
+    setNow(t0);
+    await createSchedule({ schedule_id: sid, workflow: "pause-wf", key: sid, cron: "0 * * * *", task_queue: uid("q-pause"), overlap: "ALLOW_ALL", catchup_window_seconds: "3h" });
+    await expectAlarm(sid, t0 + H);
+
+    setNow(t0 + 30 * M);
+    const paused = await api("POST", `/v1/workflows/schedules/${sid}/pause`, { note: "maintenance" });
+    expect(paused.status).toBe(200);
+    expect(paused.body).toMatchObject({ status: "paused", note: "maintenance" });
+    // Paused: no alarm for the fires (describe still shows when they would be).
+    await expectAlarm(sid, null);
+    expect(paused.body.next_fire_times[0].nominal).toBe(iso(t0 + H));
+
+    // Even a stray alarm delivered while paused starts nothing.
+    await runInDurableObject(scheduleObject(sid), async (_o, state) => state.storage.setAlarm(t0 + H));
+    expect(await alarmAt(sid, t0 + 4 * H + 30 * M)).toBe(true);
+    for (let h = 1; h <= 4; h++) await expectNoRun(runId(sid, t0 + h * H));
+    expect((await describeSchedule(sid)).counters).toMatchObject({ fired: 0, skipped_catchup: 0 });
+
+    // Resume at 04:30 with a 3 h window: 01:00 is too old; 02:00, 03:00 and 04:00 run.
+    const resumed = await api("POST", `/v1/workflows/schedules/${sid}/resume`, {});
+    expect(resumed.status).toBe(200);
+    expect(resumed.body.status).toBe("active");
+    for (let h = 2; h <= 4; h++) await expectRunning(runId(sid, t0 + h * H));
+    await expectNoRun(runId(sid, t0 + H));
+    const d = await describeSchedule(sid);
+    expect(d.counters).toMatchObject({ fired: 3, skipped_catchup: 1 });
+    expect(d.recent_actions.map((a: { outcome: string }) => a.outcome)).toEqual(expect.arrayContaining(["paused: maintenance", "resumed"]));
+    await expectAlarm(sid, t0 + 5 * H);
+  });
+
+  it("refuses to pause a schedule that has completed", async () => {
+    const t0 = T("2027-03-02T00:00:00.000Z");
+    const sid = uid("pause-done");
+    setNow(t0);
+    await createSchedule({ schedule_id: sid, workflow: "pause-wf", key: sid, at: iso(t0 + M), task_queue: uid("q-pause"), overlap: "ALLOW_ALL" });
+    await alarmAt(sid, t0 + M);
+    await api("POST", `/v1/workflows/executions/${encodeURIComponent(runId(sid, t0 + M))}/terminate`, { reason: "done" });
+    await eventually(async () => expect((await describeSchedule(sid)).status).toBe("completed"));
+    const r = await api("POST", `/v1/workflows/schedules/${sid}/pause`, {});
+    expect(r.status).toBe(409);
+    expect(r.body.code).toBe("schedule_not_active");
+  });
+});
+
+describe("trigger now", () => {
+  it("runs while paused, with the input override reaching the execution, and leaves the schedule paused", async () => {
+    const t0 = T("2027-03-03T00:00:00.000Z");
+    const sid = uid("trigger");
+    const queue = uid("q-trig");
+    setNow(t0);
+    await createSchedule({ schedule_id: sid, workflow: "trigger-wf", key: "user_42", cron: "0 9 * * *", task_queue: queue, input: { report: "daily" }, paused: true });
+    expect((await describeSchedule(sid)).status).toBe("paused");
+
+    setNow(t0 + 5 * M);
+    const r = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { input: { report: "adhoc" }, request_id: "req-1" });
+    expect(r.status).toBe(202);
+    expect(r.body).toEqual({ run_id: `${sid}:trigger:req-1`, started: true, outcome: "started" });
+    const run = await expectRunning(`${sid}:trigger:req-1`);
+    expect(run.input).toEqual({ report: "adhoc" });
+    expect(run.workflow).toBe("trigger-wf");
+    expect(run.task_queue).toBe(queue);
+    expect(run.schedule).toMatchObject({ schedule_id: sid, key: "user_42", timezone: "UTC", timestamp: iso(t0 + 5 * M), last_timestamp: null });
+
+    let d = await describeSchedule(sid);
+    expect(d.status).toBe("paused");
+    expect(d.running).toEqual([`${sid}:trigger:req-1`]);
+
+    // The schedule's own overlap (SKIP) applies to triggers too; an override lets a second one start,
+    // and without an input override it gets the schedule's input.
+    const skipped = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { request_id: "req-2" });
+    expect(skipped.body).toMatchObject({ started: false, outcome: "skipped_overlap" });
+    await expectNoRun(`${sid}:trigger:req-2`);
+    const second = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { request_id: "req-3", overlap: "ALLOW_ALL" });
+    expect(second.body).toMatchObject({ started: true, run_id: `${sid}:trigger:req-3` });
+    expect((await expectRunning(`${sid}:trigger:req-3`)).input).toEqual({ report: "daily" });
+
+    d = await describeSchedule(sid);
+    expect(d.status).toBe("paused");
+    expect(d.counters).toMatchObject({ fired: 2, skipped_overlap: 1 });
+    // A trigger is not a scheduled fire: last_fire_at stays empty and no scheduled run exists.
+    expect(d.last_fire_at).toBeNull();
+    expect((await getRun(runId(sid, T("2027-03-03T09:00:00Z")))).status).toBe(404);
+  });
+
+  it("answers 404 for a missing schedule and 422 naming the field for a bad trigger body", async () => {
+    const missing = await api("POST", `/v1/workflows/schedules/${uid("nope")}/trigger`, {});
+    expect(missing.status).toBe(404);
+    const sid = uid("trigger-bad");
+    setNow(T("2027-03-04T00:00:00.000Z"));
+    await createSchedule({ schedule_id: sid, workflow: "trigger-wf", key: sid, cron: "0 9 * * *" });
+    const bad = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { overlap: "SOMETIMES" });
+    expect(bad.status).toBe(422);
+    expect(bad.body.field).toBe("overlap");
+  });
+});

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_SCHEDULE_POLICY, ScheduleSpecInput, type SchedulePolicy } from "@sundial/sdk/protocol";
+import { initialState, runClosed, startExtra, tick, type ScheduleState } from "../../../src/core/schedule/machine.ts";
+import { compileSpec } from "../../../src/core/spec.ts";
+
+const T0 = Date.UTC(2027, 0, 4, 0, 0, 0);
+const HOUR = 3_600_000;
+
+function ctx(policy: Partial<SchedulePolicy>, now: number) {
+  const spec = compileSpec(ScheduleSpecInput.parse({ cron: "0 * * * *" }), { createdAt: T0 });
+  return { spec, scheduleId: "s", policy: { ...DEFAULT_SCHEDULE_POLICY, ...policy }, now };
+}
+
+describe("schedule machine: retries and overlap", () => {
+  it("holds a due retry while another run is open instead of letting SKIP drop it, and starts it when the slot frees", () => {
+    const policy = { retry_max: 1, retry_delay_seconds: 60, on_failure: "dead" as const };
+    let s: ScheduleState = initialState(T0, false, "");
+    // 01:00 fires and fails; a retry is due at 01:01.
+    let t = tick(ctx(policy, T0 + HOUR), s);
+    expect(t.start.map((x) => x.runId)).toEqual(["s:2027-01-04T01:00:00.000Z"]);
+    t = runClosed(ctx(policy, T0 + HOUR + 1000), t.state, "s:2027-01-04T01:00:00.000Z", "failed", "boom");
+    expect(t.state.retry?.at).toBe(T0 + HOUR + 1000 + 60_000);
+    // 02:00 fires before the retry could run (the retry was not yet due at 01:01 because the alarm was late).
+    s = { ...t.state, retry: { ...t.state.retry!, at: T0 + 2 * HOUR } };
+    t = tick(ctx(policy, T0 + 2 * HOUR), { ...s, running: [{ runId: "other", fire: { nominal: 0, actual: 0, kind: "trigger" } }] });
+    expect(t.state.retry).not.toBeNull();
+    expect(t.state.counters.skipped_overlap).toBe(1); // the 02:00 fire, not the retry
+    expect(t.nextAlarm).not.toBe(T0 + 2 * HOUR); // a held retry does not spin the alarm
+    t = runClosed(ctx(policy, T0 + 2 * HOUR + 5), t.state, "other", "completed", null);
+    expect(t.start.map((x) => x.runId)).toEqual(["s:2027-01-04T01:00:00.000Z:retry-1"]);
+  });
+
+  it("does not start the same trigger request twice", () => {
+    const s = initialState(T0, false, "");
+    const fire = { nominal: T0 + 5, actual: T0 + 5, kind: "trigger" as const, requestId: "r1" };
+    const first = startExtra(ctx({ overlap: "ALLOW_ALL" }, T0 + 5), s, [fire], "ALLOW_ALL");
+    const second = startExtra(ctx({ overlap: "ALLOW_ALL" }, T0 + 6), first.state, [{ ...fire }], "ALLOW_ALL");
+    expect(first.start).toHaveLength(1);
+    expect(second.start).toHaveLength(0);
+    expect(second.state.running).toHaveLength(1);
+  });
+});
