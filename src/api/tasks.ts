@@ -29,13 +29,25 @@ taskRoutes.post("/poll", async (c) => {
   const deadline = clock.now() + holdMs;
   const partitions = partitionCount(c.env);
   const home = Math.floor(Math.random() * partitions);
+  const signal = c.req.raw.signal;
+  const homeQueue = taskQueueStub(c.env, p.namespace, body.task_queue, home);
+  const pollId = crypto.randomUUID();
+  // A worker that shuts down drops its poll: end the held poll so no task goes to nobody.
+  const onAbort = () => void homeQueue.cancelPoll(pollId).catch(() => {});
+  signal.addEventListener("abort", onAbort, { once: true });
   for (;;) {
     const remaining = deadline - clock.now();
+    if (signal.aborted) return c.body(null, 204);
     // Probe the other partitions without waiting, then hold on this poller's home partition.
     let task = null;
     for (let k = 1; k < partitions && !task; k++) task = await taskQueueStub(c.env, p.namespace, body.task_queue, (home + k) % partitions).poll(body.kind, 0);
-    task ??= await taskQueueStub(c.env, p.namespace, body.task_queue, home).poll(body.kind, Math.max(0, remaining));
+    task ??= await homeQueue.poll(body.kind, Math.max(0, remaining), pollId);
     if (!task) return c.body(null, 204);
+    if (signal.aborted) {
+      // The poller left between the hand-off and now: put the task back at once.
+      await homeQueue.enqueue(task);
+      return c.body(null, 204);
+    }
     const exec = executionStub(c.env, p.namespace, task.execution_id);
     const leased = task.kind === "workflow" ? await exec.startWorkflowTask(task.ref, body.identity) : await exec.startActivityTask(task.ref, task.attempt, body.identity);
     if (leased) return c.json(leased);

@@ -111,7 +111,11 @@ export function applyCommandEffects(store: ExecutionStore, now: number, run: Run
       }
       case "cancel_activity": {
         const row = store.activity(e.seq);
-        if (!row) break;
+        if (!row) {
+          // Already resolved: record the request (replay matches it) and change nothing else.
+          store.append("activity_cancel_requested", now, { scheduled_event_id: store.scheduledEventOf("activity_scheduled", e.seq), seq: e.seq });
+          break;
+        }
         store.append("activity_cancel_requested", now, { scheduled_event_id: row.scheduled_event_id, seq: e.seq });
         if (row.state === "started") {
           // The worker learns through its next heartbeat; the outcome it reports closes the activity.
@@ -132,7 +136,10 @@ export function applyCommandEffects(store: ExecutionStore, now: number, run: Run
       }
       case "cancel_timer": {
         const t = store.timers().find((x) => x.seq === e.seq);
-        if (!t) break;
+        if (!t) {
+          store.append("timer_cancelled", now, { started_event_id: store.scheduledEventOf("timer_started", e.seq), seq: e.seq });
+          break;
+        }
         store.append("timer_cancelled", now, { started_event_id: t.started_event_id, seq: e.seq });
         store.deleteTimer(e.seq);
         break;

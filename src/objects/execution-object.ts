@@ -111,6 +111,7 @@ export class ExecutionObject extends DurableObject<Env> {
       };
       this.store.insertRun(run);
       this.store.append("execution_started", now, {
+        execution_id: args.execution_id,
         workflow: args.workflow,
         input: args.input ?? null,
         task_queue: args.task_queue,
@@ -197,7 +198,9 @@ export class ExecutionObject extends DurableObject<Env> {
     const now = clock.now();
     const fresh = this.store.run()!;
     if (fresh.wt_state !== "scheduled" || fresh.wt_scheduled_event_id !== scheduledEventId) return null;
-    this.store.append("workflow_task_started", now, { scheduled_event_id: scheduledEventId, identity });
+    const suggest = this.store.eventCount() + 1 >= LIMITS.continueAsNewSuggestedEvents;
+    // Recorded, so a workflow that branches on the suggestion replays the same way.
+    this.store.append("workflow_task_started", now, { scheduled_event_id: scheduledEventId, identity, suggest_continue_as_new: suggest });
     this.store.updateRun({ wt_state: "started", wt_started_at: now });
     const history = this.store.events(0, LIMITS.maxHistoryEvents + 10);
     this.afterChange();
@@ -209,7 +212,7 @@ export class ExecutionObject extends DurableObject<Env> {
       workflow: run.workflow,
       attempt: run.wt_attempt,
       history,
-      continue_as_new_suggested: history.length >= LIMITS.continueAsNewSuggestedEvents,
+      continue_as_new_suggested: suggest,
     };
   }
 

@@ -147,6 +147,12 @@ export class ExecutionStore {
       .map((r) => ({ ...(JSON.parse(r.attrs) as Attrs), id: r.id, type: r.type, ts: toRfc3339(r.ts) }) as HistoryEvent);
   }
 
+  /** Id of the event that scheduled activity / started timer `seq` (0 if none). */
+  scheduledEventOf(type: "activity_scheduled" | "timer_started", seq: number): number {
+    const r = this.sql.exec<{ id: number }>("SELECT id FROM events WHERE type = ? AND json_extract(attrs, '$.seq') = ? ORDER BY id LIMIT 1", type, seq).toArray()[0];
+    return r?.id ?? 0;
+  }
+
   eventCount(): number {
     return this.lastEventId();
   }

@@ -24,6 +24,7 @@ const MIGRATIONS: SqlMigration[] = [
 ];
 
 interface Waiter {
+  id: string;
   kind: QueuedTask["kind"];
   resolve: (t: QueuedTask | null) => void;
   timer: ReturnType<typeof setTimeout>;
@@ -64,7 +65,7 @@ export class TaskQueueObject extends DurableObject<Env> {
   }
 
   /** Takes the oldest task of a kind, waiting up to `waitMs` for one; null on timeout. */
-  async poll(kind: QueuedTask["kind"], waitMs: number): Promise<QueuedTask | null> {
+  async poll(kind: QueuedTask["kind"], waitMs: number, pollId = ""): Promise<QueuedTask | null> {
     const row = this.ctx.storage.sql
       .exec<{ id: number; kind: string; execution_id: string; ref: number; attempt: number }>("SELECT id, kind, execution_id, ref, attempt FROM tasks WHERE kind = ? ORDER BY id LIMIT 1", kind)
       .toArray()[0];
@@ -75,6 +76,7 @@ export class TaskQueueObject extends DurableObject<Env> {
     if (waitMs <= 0) return null;
     return new Promise<QueuedTask | null>((resolve) => {
       const waiter: Waiter = {
+        id: pollId,
         kind,
         resolve,
         timer: setTimeout(() => {
@@ -84,6 +86,15 @@ export class TaskQueueObject extends DurableObject<Env> {
       };
       this.waiters.push(waiter);
     });
+  }
+
+  /** Ends a held poll whose client went away, so no task is handed to it. */
+  cancelPoll(pollId: string): void {
+    const w = this.waiters.find((x) => x.id === pollId && pollId !== "");
+    if (!w) return;
+    this.waiters = this.waiters.filter((x) => x !== w);
+    clearTimeout(w.timer);
+    w.resolve(null);
   }
 
   /** Queued task counts per kind (for describe/bench). */

@@ -196,6 +196,26 @@ describe("executions over HTTP with a hand-driven worker", () => {
     expect(rerun.body.run_id).not.toBe(same.body.run_id);
   });
 
+  it("accepts a cancel that raced with the activity finishing, and records it for replay", async () => {
+    const id = uid("race");
+    const queue = uid("q");
+    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
+    const wt = await poll("workflow", queue);
+    await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ type: "schedule_activity", seq: 1, activity_type: "a", input: null }, { type: "start_timer", seq: 1, duration: 1 }] });
+    const at = await poll("activity", queue);
+    await api("POST", "/v1/workflows/tasks/activity/complete", { task_token: at.body.task_token, result: 1 });
+    const wt2 = await poll("workflow", queue);
+    // The workflow decided to cancel before it saw the completion: not an error.
+    const r = await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt2.body.task_token, commands: [{ type: "request_cancel_activity", seq: 1 }, { type: "cancel_timer", seq: 1 }] });
+    expect(r.body).toEqual({ status: "accepted" });
+    const h = await api("GET", `/v1/workflows/executions/${id}/history`);
+    const tail = h.body.events.slice(-2);
+    expect(tail).toMatchObject([{ type: "activity_cancel_requested", seq: 1, scheduled_event_id: 5 }, { type: "timer_cancelled", seq: 1 }]);
+    const bad = await poll("workflow", queue);
+    expect(bad.status).toBe(204);
+    expect((await api("GET", `/v1/workflows/executions/${id}`)).body.status).toBe("running");
+  });
+
   it("rejects invalid commands with a 422 naming the command", async () => {
     const id = uid("bad");
     const queue = uid("q");

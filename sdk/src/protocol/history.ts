@@ -32,6 +32,7 @@ const e = <T extends string, S extends z.ZodRawShape>(type: T, attrs: S) =>
  */
 export const HistoryEvent = z.discriminatedUnion("type", [
   e("execution_started", {
+    execution_id: z.string().optional(),
     workflow: z.string(),
     input: z.unknown(),
     task_queue: z.string(),

@@ -66,6 +66,8 @@ export const WorkflowRegistration = z.strictObject({
   name: Name,
   /** JSON Schema of the workflow input (from its zod schema); the platform validates starts against it. */
   input_schema: z.record(z.string(), z.unknown()).optional(),
+  /** Default execution timeout of the workflow (seconds), from its definition; used for starts and scheduled runs that do not set one. */
+  execution_timeout: z.number().min(1).max(86_400 * 365).optional(),
   /** Schedules declared in code, upserted at registration. */
   schedules: z.array(z.record(z.string(), z.unknown())).max(100).default([]),
 });

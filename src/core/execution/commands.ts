@@ -60,7 +60,9 @@ export function planCommands(ctx: CommandContext, commands: readonly Command[]):
         effects.push({ kind: "schedule_activity", seq: cmd.seq, activityType: cmd.activity_type, input: cmd.input, options: resolveActivityOptions(cmd.options) });
         break;
       case "request_cancel_activity":
-        if (!activities.has(cmd.seq)) throw bad(i, `activity ${cmd.seq} is not pending`);
+        // A cancel of an activity that finished while this task ran is a recorded no-op, not an
+        // error: the workflow could not have known, and replay must find the command in history.
+        if (cmd.seq < 1 || cmd.seq > activitySeq) throw bad(i, `activity ${cmd.seq} was never scheduled`);
         activities.delete(cmd.seq);
         effects.push({ kind: "cancel_activity", seq: cmd.seq });
         break;
@@ -71,7 +73,7 @@ export function planCommands(ctx: CommandContext, commands: readonly Command[]):
         effects.push({ kind: "start_timer", seq: cmd.seq, durationMs: Math.round(cmd.duration * 1000) });
         break;
       case "cancel_timer":
-        if (!timers.has(cmd.seq)) throw bad(i, `timer ${cmd.seq} is not pending`);
+        if (cmd.seq < 1 || cmd.seq > timerSeq) throw bad(i, `timer ${cmd.seq} was never started`);
         timers.delete(cmd.seq);
         effects.push({ kind: "cancel_timer", seq: cmd.seq });
         break;

@@ -1,0 +1,23 @@
+import { ExecutionsClient } from "./executions.ts";
+import { HttpTransport, type ConnectionOptions } from "./http.ts";
+
+/**
+ * The Sundial API client: typed, camelCase in and out. One instance per process is plenty.
+ * @example
+ * import { SundialClient } from "@sundial/sdk/client";
+ *
+ * const client = new SundialClient({ url: "http://127.0.0.1:8787", apiKey: process.env.SUNDIAL_API_KEY! });
+ * const { executionId } = await client.executions.start("hello", { input: { name: "Ada" } });
+ * console.log(await client.executions.result(executionId));
+ */
+export class SundialClient {
+  /** Workflow executions: start, get, result, list, history, cancel, terminate. */
+  readonly executions: ExecutionsClient;
+  /** The transport, shared by every resource client (schedules will use it too). */
+  readonly http: HttpTransport;
+
+  constructor(options: ConnectionOptions) {
+    this.http = new HttpTransport(options);
+    this.executions = new ExecutionsClient(this.http);
+  }
+}

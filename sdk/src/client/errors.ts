@@ -1,0 +1,83 @@
+import type { Problem } from "../protocol/problem.ts";
+
+/**
+ * An error answer from the Sundial API (an `application/problem+json` body, RFC 9457).
+ * @example
+ * try {
+ *   await client.executions.get("nope");
+ * } catch (err) {
+ *   if (err instanceof SundialApiError && err.code === "not_found") console.log("no such execution");
+ * }
+ */
+export class SundialApiError extends Error {
+  /** HTTP status. */
+  readonly status: number;
+  /** Stable string code, e.g. `validation_failed`, `not_found`, `stale_task`. */
+  readonly code: string;
+  /** Dotted path of the request field at fault, when one is. */
+  readonly field: string | undefined;
+  /** Human-readable explanation. */
+  readonly detail: string;
+  readonly title: string;
+  /** Problem type URI. */
+  readonly type: string;
+  /** Every field-level problem, for validation errors. */
+  readonly errors: { field: string; message: string }[];
+
+  constructor(problem: Problem) {
+    super(`${problem.status} ${problem.code}: ${problem.detail}`);
+    this.name = "SundialApiError";
+    this.status = problem.status;
+    this.code = problem.code;
+    this.field = problem.field;
+    this.detail = problem.detail;
+    this.title = problem.title;
+    this.type = problem.type;
+    this.errors = problem.errors ?? [];
+  }
+
+  /** True for answers worth retrying as they are: 5xx, 429 and 408. */
+  get transient(): boolean {
+    return this.status >= 500 || this.status === 429 || this.status === 408;
+  }
+}
+
+/**
+ * The API could not be reached (connection refused or reset, DNS failure). Always transient.
+ * @example if (err instanceof SundialConnectionError) console.log("is the platform running?", err.cause);
+ */
+export class SundialConnectionError extends Error {
+  readonly transient = true;
+
+  constructor(url: string, cause: unknown) {
+    const reason = describeCause(cause);
+    super(`cannot reach ${url}: ${reason}`, { cause });
+    this.name = "SundialConnectionError";
+  }
+}
+
+/**
+ * `executions.result()` gave up waiting: the execution was still running when the caller's own
+ * timeout passed. The execution itself is unaffected.
+ */
+export class ResultTimeoutError extends Error {
+  readonly executionId: string;
+
+  constructor(executionId: string, waitedMs: number) {
+    super(`execution ${executionId} still running after ${Math.round(waitedMs / 1000)} s`);
+    this.name = "ResultTimeoutError";
+    this.executionId = executionId;
+  }
+}
+
+/** Whether an error from the transport is worth retrying (network trouble, 5xx, 429, 408). */
+export function isTransient(err: unknown): boolean {
+  return err instanceof SundialConnectionError || (err instanceof SundialApiError && err.transient);
+}
+
+function describeCause(cause: unknown): string {
+  if (!(cause instanceof Error)) return String(cause);
+  const inner = (cause as { cause?: unknown }).cause;
+  const code = inner instanceof Error ? ((inner as { code?: string }).code ?? inner.message) : undefined;
+  return code === undefined ? cause.message : `${cause.message} (${code})`;
+}

@@ -1,0 +1,98 @@
+import { Problem } from "../protocol/problem.ts";
+import { SundialApiError, SundialConnectionError } from "./errors.ts";
+
+/** How to reach the platform. */
+export interface ConnectionOptions {
+  /** Base URL of the platform, e.g. `http://127.0.0.1:8787`. */
+  url: string;
+  /** API key, sent as `Authorization: Bearer <key>`. */
+  apiKey: string;
+  /** A `fetch` to use instead of the global one (tests, proxies). */
+  fetch?: typeof fetch;
+}
+
+/** One HTTP request. */
+export interface RequestOptions {
+  body?: unknown;
+  query?: Record<string, string | number | undefined>;
+  signal?: AbortSignal;
+}
+
+/** A successful answer: the status (2xx) and the parsed JSON body (undefined for 204). */
+export interface HttpResponse {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * The SDK's only HTTP code: JSON in and out, bearer auth, and one mapping of failures — a
+ * problem+json answer becomes a {@link SundialApiError}, a network failure a
+ * {@link SundialConnectionError}. Aborts propagate unchanged.
+ */
+export class HttpTransport {
+  readonly baseUrl: string;
+  private readonly apiKey: string;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(options: ConnectionOptions) {
+    if (!options.url) throw new TypeError("url is required, e.g. http://127.0.0.1:8787");
+    if (!options.apiKey) throw new TypeError("apiKey is required");
+    this.baseUrl = options.url.replace(/\/+$/, "");
+    this.apiKey = options.apiKey;
+    this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+  }
+
+  /** Sends one request; resolves for 2xx, throws otherwise. */
+  async request(method: "GET" | "POST" | "DELETE" | "PUT" | "PATCH", path: string, options: RequestOptions = {}): Promise<HttpResponse> {
+    const url = new URL(this.baseUrl + path);
+    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = { authorization: `Bearer ${this.apiKey}`, accept: "application/json, application/problem+json" };
+    if (options.body !== undefined) headers["content-type"] = "application/json";
+    let response: Response;
+    try {
+      response = await this.fetchImpl(url, {
+        method,
+        headers,
+        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      });
+    } catch (err) {
+      if (options.signal?.aborted || (err instanceof Error && err.name === "AbortError")) throw err;
+      throw new SundialConnectionError(`${method} ${url.origin}${url.pathname}`, err);
+    }
+    const text = await readBody(response, options.signal);
+    if (response.ok) return { status: response.status, body: text === "" ? undefined : parseJson(text, response.status) };
+    throw toApiError(response.status, response.headers.get("content-type") ?? "", text);
+  }
+}
+
+async function readBody(response: Response, signal: AbortSignal | undefined): Promise<string> {
+  try {
+    return await response.text();
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    throw new SundialConnectionError(response.url, err);
+  }
+}
+
+function parseJson(text: string, status: number): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new SundialApiError({ type: "about:blank", title: "Bad Response", status, code: "invalid_response", detail: `the platform answered ${status} with a body that is not JSON: ${text.slice(0, 200)}` });
+  }
+}
+
+/** Maps an error answer to {@link SundialApiError}, also when a proxy answered with something else. */
+export function toApiError(status: number, contentType: string, text: string): SundialApiError {
+  if (contentType.includes("json")) {
+    try {
+      const parsed = Problem.safeParse(JSON.parse(text));
+      if (parsed.success) return new SundialApiError(parsed.data);
+    } catch {
+      // Fall through to the generic mapping.
+    }
+  }
+  const detail = text.trim().slice(0, 500) || `HTTP ${status}`;
+  return new SundialApiError({ type: "about:blank", title: `HTTP ${status}`, status, code: `http_${status}`, detail });
+}

@@ -1,0 +1,112 @@
+import { SundialApiError } from "../client/errors.ts";
+import type { ActivityTask } from "../protocol/tasks.ts";
+import type { ActivityContext, ActivityInfo, AnyActivityDefinition } from "../workflow/define-activity.ts";
+import { ApplicationFailure, TimeoutFailure } from "../workflow/errors.ts";
+import { errorToFailure } from "../workflow/failure-convert.ts";
+import type { WorkerApi } from "./api.ts";
+import { Heartbeater, heartbeatIntervalMs } from "./heartbeater.ts";
+import type { WorkerLogger } from "./logger.ts";
+
+/** A running activity task, as the worker tracks it for shutdown. */
+export interface InFlightActivity {
+  readonly task: ActivityTask;
+  readonly controller: AbortController;
+  /** Set when shutdown already failed the task: the attempt's own outcome is then not reported. */
+  abandoned: boolean;
+  /** Settles once the attempt finished and its outcome was reported (never rejects). */
+  readonly done: Promise<void>;
+}
+
+/** What running an activity needs. */
+export interface ActivityRunnerDeps {
+  activities: ReadonlyMap<string, AnyActivityDefinition>;
+  api: WorkerApi;
+  logger: WorkerLogger;
+  taskQueue: string;
+  identity: string;
+  /** Aborted when the worker gives up on reporting (end of the shutdown grace period). */
+  hardStop: AbortSignal;
+}
+
+/**
+ * Runs one activity attempt: parses its input, calls `run` with a context whose signal aborts on
+ * cancellation, start-to-close timeout or shutdown, heartbeats while it runs, then reports the
+ * result or the failure (an `ApplicationFailure` keeps its type and retry flag).
+ */
+export function startActivityTask(task: ActivityTask, deps: ActivityRunnerDeps): InFlightActivity {
+  const controller = new AbortController();
+  const entry: { abandoned: boolean } = { abandoned: false };
+  const done = runAttempt(task, deps, controller, entry).catch((err: unknown) => {
+    deps.logger.error(`could not report activity "${task.activity_type}"`, { execution_id: task.execution_id, seq: task.seq, error: err });
+  });
+  return Object.assign(entry, { task, controller, done });
+}
+
+async function runAttempt(task: ActivityTask, deps: ActivityRunnerDeps, controller: AbortController, entry: { abandoned: boolean }): Promise<void> {
+  const { api, hardStop } = deps;
+  const def = deps.activities.get(task.activity_type);
+  if (def === undefined) {
+    const failure = errorToFailure(new ApplicationFailure(`activity "${task.activity_type}" is not registered on worker ${deps.identity} (task queue ${deps.taskQueue})`, { type: "ActivityNotRegistered" }));
+    await api.failActivityTask(task.task_token, failure, hardStop);
+    return;
+  }
+  const intervalMs = heartbeatIntervalMs(task.heartbeat_timeout);
+  const heartbeater = new Heartbeater({
+    intervalMs,
+    // A hung request must not stall heartbeating: the next beat waits for this one to settle.
+    send: (details) => api.heartbeat(task.task_token, details, AbortSignal.any([hardStop, AbortSignal.timeout(Math.max(intervalMs, 10_000))])),
+    onCancel: (reason) => controller.abort(reason),
+    logger: deps.logger,
+  });
+  const deadline = setTimeout(() => controller.abort(new TimeoutFailure("start_to_close")), task.start_to_close_timeout * 1000);
+  const info: ActivityInfo = {
+    workflow: task.workflow,
+    executionId: task.execution_id,
+    runId: task.run_id,
+    activityType: task.activity_type,
+    seq: task.seq,
+    attempt: task.attempt,
+    heartbeatTimeout: task.heartbeat_timeout,
+    startToCloseTimeout: task.start_to_close_timeout,
+    heartbeatDetails: task.heartbeat_details,
+    taskQueue: deps.taskQueue,
+  };
+  const ctx: ActivityContext = Object.freeze({
+    attempt: task.attempt,
+    executionId: task.execution_id,
+    activityType: task.activity_type,
+    info: Object.freeze(info),
+    signal: controller.signal,
+    heartbeat: (details?: unknown) => heartbeater.record(details),
+  });
+  let outcome: { ok: true; result: unknown } | { ok: false; error: unknown };
+  try {
+    const input = def.input === undefined ? task.input : parseActivityInput(def, task.input);
+    outcome = { ok: true, result: await def.run(input, ctx) };
+  } catch (error) {
+    outcome = { ok: false, error };
+  } finally {
+    heartbeater.stop();
+    clearTimeout(deadline);
+  }
+  if (entry.abandoned) return;
+  if (!outcome.ok) {
+    await api.failActivityTask(task.task_token, errorToFailure(outcome.error), hardStop);
+    return;
+  }
+  try {
+    await api.completeActivityTask(task.task_token, outcome.result, hardStop);
+  } catch (err) {
+    if (!(err instanceof SundialApiError) || err.transient) throw err;
+    // The result itself was refused (too large, not JSON): retrying would produce it again.
+    const failure = ApplicationFailure.nonRetryable(`the platform refused the activity's result: ${err.detail}`, "ResultRejected", { status: err.status, code: err.code });
+    await api.failActivityTask(task.task_token, errorToFailure(failure), hardStop);
+  }
+}
+
+function parseActivityInput(def: AnyActivityDefinition, raw: unknown): unknown {
+  const parsed = def.input!.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => `${i.path.length > 0 ? i.path.join(".") : "input"}: ${i.message}`);
+  throw ApplicationFailure.nonRetryable(`invalid input for activity "${def.name}": ${issues.join("; ")}`, "InvalidInput", { issues });
+}

@@ -1,0 +1,101 @@
+import { backoffDelay, sleep } from "../client/backoff.ts";
+import { isTransient, SundialApiError } from "../client/errors.ts";
+import { parse } from "../client/executions.ts";
+import type { HttpTransport } from "../client/http.ts";
+import type { Command } from "../protocol/commands.ts";
+import type { Failure } from "../protocol/failure.ts";
+import { HeartbeatResponse, Task, TaskCompletionResponse, type RegisterWorkerRequest } from "../protocol/tasks.ts";
+import type { WorkerLogger } from "./logger.ts";
+
+/** How a completion ended: applied (`accepted`, or `duplicate` if it already was), or dropped as `stale`. */
+export type CompletionOutcome = "accepted" | "duplicate" | "stale";
+
+const TASKS = "/v1/workflows/tasks";
+
+/** Retry settings for calls that must get through (registration, completions). */
+export interface RetrySettings {
+  initialMs: number;
+  maxMs: number;
+  /** Attempts before giving up (Infinity: until `signal` aborts). */
+  attempts: number;
+}
+
+/**
+ * The worker's side of the task protocol over the shared transport. Completions are retried on
+ * transient failures (they are idempotent on the platform); a 409 `stale_task` (the task timed out
+ * and was leased again) or a 404 `task_not_found` is logged and dropped. Any other refusal (422
+ * invalid command, 413 payload too large) is thrown for the caller to turn into a failure.
+ */
+export class WorkerApi {
+  private readonly http: HttpTransport;
+  private readonly logger: WorkerLogger;
+  private readonly retry: RetrySettings;
+
+  constructor(http: HttpTransport, logger: WorkerLogger, retry: RetrySettings) {
+    this.http = http;
+    this.logger = logger;
+    this.retry = retry;
+  }
+
+  /** Retries `call` on transient errors with backoff; other errors and aborts propagate. */
+  async withRetry<T>(what: string, call: () => Promise<T>, signal?: AbortSignal, attempts = this.retry.attempts): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (err) {
+        if (!isTransient(err) || attempt >= attempts || signal?.aborted) throw err;
+        const delay = backoffDelay(attempt, this.retry.initialMs, this.retry.maxMs);
+        this.logger.warn(`${what} failed, retrying in ${delay} ms`, { error: err, attempt });
+        await sleep(delay, signal);
+      }
+    }
+  }
+
+  async register(request: RegisterWorkerRequest, signal?: AbortSignal): Promise<void> {
+    await this.withRetry("registration", () => this.http.request("POST", "/v1/workflows/workers/register", { body: request, ...(signal ? { signal } : {}) }), signal, Infinity);
+  }
+
+  /** One long poll: a task, or null when none arrived within the platform's hold (204). */
+  async poll(kind: "workflow" | "activity", taskQueue: string, identity: string, waitSeconds: number | undefined, signal: AbortSignal): Promise<Task | null> {
+    const body = { task_queue: taskQueue, kind, identity, ...(waitSeconds === undefined ? {} : { wait_seconds: waitSeconds }) };
+    const res = await this.http.request("POST", `${TASKS}/poll`, { body, signal });
+    if (res.status === 204 || res.body === undefined) return null;
+    return parse(Task, res.body);
+  }
+
+  completeWorkflowTask(token: string, commands: Command[], signal?: AbortSignal): Promise<CompletionOutcome> {
+    return this.complete("workflow/complete", { task_token: token, commands }, signal);
+  }
+
+  failWorkflowTask(token: string, failure: Failure, signal?: AbortSignal): Promise<CompletionOutcome> {
+    return this.complete("workflow/fail", { task_token: token, failure }, signal);
+  }
+
+  completeActivityTask(token: string, result: unknown, signal?: AbortSignal): Promise<CompletionOutcome> {
+    return this.complete("activity/complete", { task_token: token, ...(result === undefined ? {} : { result }) }, signal);
+  }
+
+  failActivityTask(token: string, failure: Failure, signal?: AbortSignal): Promise<CompletionOutcome> {
+    return this.complete("activity/fail", { task_token: token, failure }, signal);
+  }
+
+  /** Sends one heartbeat (no retry: the next one is never far). */
+  async heartbeat(token: string, details: unknown, signal?: AbortSignal): Promise<HeartbeatResponse> {
+    const body = { task_token: token, ...(details === undefined ? {} : { details }) };
+    const res = await this.http.request("POST", `${TASKS}/activity/heartbeat`, { body, ...(signal ? { signal } : {}) });
+    return parse(HeartbeatResponse, res.body);
+  }
+
+  private async complete(path: string, body: { task_token: string; [field: string]: unknown }, signal?: AbortSignal): Promise<CompletionOutcome> {
+    try {
+      const res = await this.withRetry(path, () => this.http.request("POST", `${TASKS}/${path}`, { body, ...(signal ? { signal } : {}) }), signal);
+      return parse(TaskCompletionResponse, res.body).status;
+    } catch (err) {
+      if (err instanceof SundialApiError && (err.code === "stale_task" || err.code === "task_not_found")) {
+        this.logger.info(`dropped a stale task completion (${path}): the task timed out and was handed out again, or its run closed`, { code: err.code, detail: err.detail });
+        return "stale";
+      }
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,106 @@
+import { SundialApiError } from "../client/errors.ts";
+import type { HeartbeatResponse } from "../protocol/tasks.ts";
+import { CancelledError } from "../workflow/errors.ts";
+import type { WorkerLogger } from "./logger.ts";
+
+/** Keep-alive period when the activity has no heartbeat timeout (still how cancellation arrives). */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 30_000;
+
+/** The heartbeat period for an activity: a third of its heartbeat timeout, so two may be lost. */
+export function heartbeatIntervalMs(heartbeatTimeoutSeconds: number | null): number {
+  if (heartbeatTimeoutSeconds === null || heartbeatTimeoutSeconds <= 0) return DEFAULT_HEARTBEAT_INTERVAL_MS;
+  return Math.max(50, Math.min(DEFAULT_HEARTBEAT_INTERVAL_MS, (heartbeatTimeoutSeconds * 1000) / 3));
+}
+
+/** What the heartbeater needs from the outside world. */
+export interface HeartbeaterOptions {
+  intervalMs: number;
+  send: (details: unknown) => Promise<HeartbeatResponse>;
+  /** Called once when the platform says the activity is cancelled or the task is no longer ours. */
+  onCancel: (reason: CancelledError) => void;
+  logger: WorkerLogger;
+  now?: () => number;
+}
+
+/**
+ * Heartbeats one running activity: automatically every `intervalMs`, and soon after each
+ * `record(details)` — throttled so an activity calling `ctx.heartbeat()` in a tight loop sends at
+ * most one request per interval, always carrying the latest details.
+ */
+export class Heartbeater {
+  private readonly options: HeartbeaterOptions;
+  private readonly now: () => number;
+  private lastSentAt: number;
+  private details: unknown;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timerAt = Infinity;
+  private inFlight = false;
+  private dirty = false;
+  private stopped = false;
+
+  constructor(options: HeartbeaterOptions) {
+    this.options = options;
+    this.now = options.now ?? Date.now;
+    // The poll that handed out the task counts as the first sign of life.
+    this.lastSentAt = this.now();
+    this.arm(options.intervalMs);
+  }
+
+  /** Records progress; it is sent at once if the last heartbeat is older than the interval. */
+  record(details: unknown): void {
+    if (this.stopped) return;
+    this.details = details;
+    this.dirty = true;
+    this.arm(Math.max(0, this.lastSentAt + this.options.intervalMs - this.now()));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private arm(delayMs: number): void {
+    if (this.stopped) return;
+    const at = this.now() + delayMs;
+    if (this.timer !== undefined && this.timerAt <= at) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      void this.beat();
+    }, delayMs);
+  }
+
+  private async beat(): Promise<void> {
+    if (this.stopped) return;
+    if (this.inFlight) {
+      this.dirty = true;
+      return;
+    }
+    this.inFlight = true;
+    this.dirty = false;
+    this.lastSentAt = this.now();
+    try {
+      const answer = await this.options.send(this.details);
+      if (answer.cancel_requested) this.cancel("the platform cancelled the activity");
+    } catch (err) {
+      if (err instanceof SundialApiError && (err.code === "stale_task" || err.status === 404)) {
+        this.cancel(`the task is no longer this worker's (${err.code})`);
+      } else {
+        this.options.logger.warn("heartbeat failed; will retry at the next interval", { error: err });
+      }
+    } finally {
+      this.inFlight = false;
+    }
+    // Next keep-alive one interval after this one; details recorded meanwhile ride on it (throttle).
+    this.arm(Math.max(0, this.lastSentAt + this.options.intervalMs - this.now()));
+  }
+
+  private cancel(message: string): void {
+    if (this.stopped) return;
+    this.stop();
+    this.options.onCancel(new CancelledError(message));
+  }
+}

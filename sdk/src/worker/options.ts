@@ -1,0 +1,118 @@
+import { hostname } from "node:os";
+import type { AnyActivityDefinition } from "../workflow/define-activity.ts";
+import type { WorkflowDefinition } from "../workflow/define-workflow.ts";
+import { toSeconds, type Duration } from "../workflow/duration.ts";
+import { consoleWorkerLogger, type WorkerLogger } from "./logger.ts";
+
+/**
+ * Options of {@link runWorker}.
+ * @example
+ * const options: WorkerOptions = { url: "http://127.0.0.1:8787", apiKey: "…", taskQueue: "default", workflows: [hello], activities: [greet] };
+ */
+export interface WorkerOptions {
+  /** Base URL of the platform. */
+  url: string;
+  /** A `worker` (or `admin`) API key. */
+  apiKey: string;
+  /** The task queue this worker polls; every workflow it lists must use it. */
+  taskQueue: string;
+  workflows?: readonly WorkflowDefinition[];
+  activities?: readonly AnyActivityDefinition[];
+  /** Most activity tasks running at once (default 10). */
+  concurrency?: number;
+  /** Concurrent workflow task polls, each running its task before polling again (default 2). */
+  workflowPollers?: number;
+  /** Concurrent activity task polls (default 2, at most `concurrency`). */
+  activityPollers?: number;
+  /** Names this worker in history and in the platform's views (default `hostname:pid`). */
+  identity?: string;
+  /** Version of the worker's code, sent with the registration. */
+  buildId?: string;
+  /** Aborting it shuts the worker down gracefully (like SIGTERM). */
+  signal?: AbortSignal;
+  /** Shut down gracefully on SIGINT and SIGTERM (a second signal skips the grace period). Default true. */
+  handleSignals?: boolean;
+  /** How long in-flight tasks may finish after shutdown starts (default 10 s). */
+  shutdownGrace?: Duration;
+  /** Runs whose workflow state stays cached between tasks (default 500; 0 = always replay). */
+  maxCachedWorkflows?: number;
+  /** Default: one console line per event. */
+  logger?: WorkerLogger;
+  /** Poll hold requested from the platform, seconds (default: the platform's, ~30 s). */
+  pollWaitSeconds?: number;
+  /** Backoff after transient HTTP errors: first delay and cap, ms (default 200 ms and 10 s). */
+  backoff?: { initialMs?: number; maxMs?: number };
+  /** A `fetch` to use instead of the global one. */
+  fetch?: typeof fetch;
+}
+
+/** {@link WorkerOptions} with every default filled in and every value checked. */
+export interface ResolvedWorkerOptions {
+  url: string;
+  apiKey: string;
+  taskQueue: string;
+  workflows: Map<string, WorkflowDefinition>;
+  activities: Map<string, AnyActivityDefinition>;
+  concurrency: number;
+  workflowPollers: number;
+  activityPollers: number;
+  identity: string;
+  buildId: string | undefined;
+  signal: AbortSignal | undefined;
+  handleSignals: boolean;
+  shutdownGraceMs: number;
+  maxCachedWorkflows: number;
+  logger: WorkerLogger;
+  pollWaitSeconds: number | undefined;
+  backoff: { initialMs: number; maxMs: number };
+  fetch: typeof fetch | undefined;
+}
+
+function positiveInt(value: number | undefined, fallback: number, what: string, min = 1): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < min) throw new RangeError(`${what} must be an integer ≥ ${min}, got ${value}`);
+  return v;
+}
+
+function byName<T extends { name: string }>(items: readonly T[], what: string): Map<string, T> {
+  const map = new Map<string, T>();
+  for (const item of items) {
+    if (map.has(item.name)) throw new TypeError(`two ${what} definitions are named "${item.name}": names must be unique per worker`);
+    map.set(item.name, item);
+  }
+  return map;
+}
+
+/** Fills in defaults and rejects inconsistent options before anything touches the network. */
+export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
+  if (!options.taskQueue) throw new TypeError("taskQueue is required");
+  const workflows = byName(options.workflows ?? [], "workflow");
+  const activities = byName(options.activities ?? [], "activity");
+  if (workflows.size === 0 && activities.size === 0) throw new TypeError("a worker needs at least one workflow or activity");
+  for (const wf of workflows.values()) {
+    if (wf.taskQueue !== undefined && wf.taskQueue !== options.taskQueue) {
+      throw new TypeError(`workflow "${wf.name}" declares taskQueue "${wf.taskQueue}" but this worker polls "${options.taskQueue}": run a worker for that queue`);
+    }
+  }
+  const concurrency = positiveInt(options.concurrency, 10, "concurrency");
+  return {
+    url: options.url,
+    apiKey: options.apiKey,
+    taskQueue: options.taskQueue,
+    workflows,
+    activities,
+    concurrency,
+    workflowPollers: workflows.size === 0 ? 0 : positiveInt(options.workflowPollers, 2, "workflowPollers"),
+    activityPollers: activities.size === 0 ? 0 : Math.min(concurrency, positiveInt(options.activityPollers, 2, "activityPollers")),
+    identity: (options.identity ?? `${hostname()}:${process.pid}`).slice(0, 200),
+    buildId: options.buildId,
+    signal: options.signal,
+    handleSignals: options.handleSignals ?? true,
+    shutdownGraceMs: toSeconds(options.shutdownGrace ?? 10, "shutdownGrace") * 1000,
+    maxCachedWorkflows: positiveInt(options.maxCachedWorkflows, 500, "maxCachedWorkflows", 0),
+    logger: options.logger ?? consoleWorkerLogger,
+    pollWaitSeconds: options.pollWaitSeconds,
+    backoff: { initialMs: options.backoff?.initialMs ?? 200, maxMs: options.backoff?.maxMs ?? 10_000 },
+    fetch: options.fetch,
+  };
+}

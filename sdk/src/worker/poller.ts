@@ -1,0 +1,107 @@
+import { backoffDelay, sleep } from "../client/backoff.ts";
+import { isTransient, SundialApiError } from "../client/errors.ts";
+import type { Task } from "../protocol/tasks.ts";
+import type { WorkerApi } from "./api.ts";
+import type { WorkerLogger } from "./logger.ts";
+
+/**
+ * A counting semaphore: an activity poller takes a slot before it polls, so the worker never
+ * accepts a task it has no room to run (a leased task waiting locally would only time out).
+ */
+export class Slots {
+  private free: number;
+  private readonly waiters: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.free = size;
+  }
+
+  /** Waits for a free slot; returns its release function. Rejects if `signal` aborts first. */
+  acquire(signal: AbortSignal): Promise<() => void> {
+    return new Promise((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason);
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        const next = this.waiters.shift();
+        if (next) next();
+        else this.free++;
+      };
+      const grant = () => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(release);
+      };
+      const onAbort = () => {
+        const i = this.waiters.indexOf(grant);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(signal.reason);
+      };
+      if (this.free > 0) {
+        this.free--;
+        return resolve(release);
+      }
+      this.waiters.push(grant);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+}
+
+/** Answers that no amount of retrying fixes: the key is wrong or may not poll. */
+function isFatal(err: unknown): boolean {
+  return err instanceof SundialApiError && (err.status === 401 || err.status === 403);
+}
+
+/** One poll loop's settings. */
+export interface PollLoopOptions {
+  kind: "workflow" | "activity";
+  api: WorkerApi;
+  taskQueue: string;
+  identity: string;
+  waitSeconds: number | undefined;
+  /** Aborted when shutdown starts: the loop stops polling (an in-flight poll is aborted). */
+  stop: AbortSignal;
+  backoff: { initialMs: number; maxMs: number };
+  logger: WorkerLogger;
+  slots?: Slots;
+  /** Handles a task; the loop awaits it before polling again. `release` frees the slot. */
+  onTask: (task: Task, release: () => void) => Promise<void>;
+  /** Called with an error that stops the whole worker (401/403). */
+  onFatal: (err: unknown) => void;
+}
+
+/**
+ * Polls until `stop` aborts: long-polls for a task, hands it to `onTask`, and backs off
+ * exponentially (with jitter) after transient errors such as a refused connection or a 5xx.
+ */
+export async function pollLoop(o: PollLoopOptions): Promise<void> {
+  let failures = 0;
+  while (!o.stop.aborted) {
+    let release: () => void = () => {};
+    try {
+      if (o.slots) release = await o.slots.acquire(o.stop);
+    } catch {
+      return;
+    }
+    let task: Task | null;
+    try {
+      task = await o.api.poll(o.kind, o.taskQueue, o.identity, o.waitSeconds, o.stop);
+      failures = 0;
+    } catch (err) {
+      release();
+      if (o.stop.aborted) return;
+      if (isFatal(err)) return o.onFatal(err);
+      failures++;
+      const delay = backoffDelay(failures, o.backoff.initialMs, o.backoff.maxMs);
+      const log = isTransient(err) ? o.logger.warn : o.logger.error;
+      log.call(o.logger, `${o.kind} poll failed, retrying in ${delay} ms`, { error: err, failures });
+      await sleep(delay, o.stop).catch(() => {});
+      continue;
+    }
+    if (task === null) {
+      release();
+      continue;
+    }
+    await o.onTask(task, release);
+  }
+}

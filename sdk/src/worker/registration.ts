@@ -1,0 +1,94 @@
+import { CreateScheduleRequest } from "../protocol/schedule.ts";
+import type { RegisterWorkerRequest } from "../protocol/tasks.ts";
+import { toSeconds } from "../workflow/duration.ts";
+import type { Instant, ScheduleDefinition, SchedulePolicy } from "../workflow/schedule.ts";
+import type { ResolvedWorkerOptions } from "./options.ts";
+
+/** A code-declared schedule in the wire's snake_case shape, as sent in the registration. */
+export type WireSchedule = Record<string, unknown>;
+
+function instant(value: Instant, where: string): string {
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw new TypeError(`${where}: invalid Date`);
+    return value.toISOString();
+  }
+  return value;
+}
+
+function wirePolicy(policy: SchedulePolicy, where: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (policy.catchupWindow !== undefined) out.catchup_window_seconds = toSeconds(policy.catchupWindow, `${where}.catchupWindow`);
+  if (policy.overlap !== undefined) out.overlap = policy.overlap;
+  if (policy.retryMax !== undefined) out.retry_max = policy.retryMax;
+  if (policy.retryDelay !== undefined) out.retry_delay_seconds = toSeconds(policy.retryDelay, `${where}.retryDelay`);
+  if (policy.onFailure !== undefined) out.on_failure = policy.onFailure;
+  return out;
+}
+
+/**
+ * The one place a code-declared {@link ScheduleDefinition} becomes the wire's snake_case shape:
+ * `{ key, cron_expressions, intervals, at, start_at, end_at, repeat_count, exclude, jitter_seconds,
+ * timezone, input, policy: { catchup_window_seconds, overlap, retry_max, retry_delay_seconds,
+ * on_failure } }`. Absent options are left out, so the platform's defaults apply (and a schedule
+ * without `key` gets `code-<index>`). The result is checked with the protocol's own
+ * `CreateScheduleRequest`, so a bad time zone, interval or policy stops the worker at start-up with
+ * the workflow, schedule and field named.
+ * @example
+ * toWireSchedule("report", { cronExpressions: ["0 0 * * *"], policy: { catchupWindow: "1d", overlap: "SKIP" } }, 0)
+ * // { cron_expressions: ["0 0 * * *"], policy: { catchup_window_seconds: 86400, overlap: "SKIP" } }
+ */
+export function toWireSchedule(workflowName: string, schedule: ScheduleDefinition, index: number): WireSchedule {
+  const where = `workflow "${workflowName}" schedules.${index}`;
+  const out: WireSchedule = {};
+  if (schedule.key !== undefined) out.key = schedule.key;
+  if (schedule.cronExpressions !== undefined) out.cron_expressions = [...schedule.cronExpressions];
+  if (schedule.intervals !== undefined) {
+    out.intervals = schedule.intervals.map((iv, i) => ({
+      every: toSeconds(iv.every, `${where}.intervals.${i}.every`),
+      offset: toSeconds(iv.offset ?? 0, `${where}.intervals.${i}.offset`),
+    }));
+  }
+  if (schedule.at !== undefined) out.at = (Array.isArray(schedule.at) ? schedule.at : [schedule.at]).map((t, i) => instant(t, `${where}.at.${i}`));
+  if (schedule.startAt !== undefined) out.start_at = instant(schedule.startAt, `${where}.startAt`);
+  if (schedule.endAt !== undefined) out.end_at = instant(schedule.endAt, `${where}.endAt`);
+  if (schedule.repeatCount !== undefined) out.repeat_count = schedule.repeatCount;
+  if (schedule.exclude !== undefined) out.exclude = [...schedule.exclude];
+  if (schedule.jitter !== undefined) out.jitter_seconds = toSeconds(schedule.jitter, `${where}.jitter`);
+  if (schedule.timezone !== undefined) out.timezone = schedule.timezone;
+  if (schedule.input !== undefined) out.input = schedule.input;
+  if (schedule.policy !== undefined) out.policy = wirePolicy(schedule.policy, `${where}.policy`);
+  if (schedule.note !== undefined) out.note = schedule.note;
+
+  const checked = CreateScheduleRequest.safeParse({ workflow: workflowName, ...out });
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    const field = issue && issue.path.length > 0 ? `.${issue.path.join(".")}` : "";
+    throw new TypeError(`${where}${field}: ${issue?.message ?? "invalid schedule"}`);
+  }
+  return out;
+}
+
+/**
+ * The registration a worker sends at start-up: its workflows (with their input JSON Schemas,
+ * default execution timeouts and code-declared schedules in wire shape) and its activity names.
+ * Built before anything is sent, so a malformed schedule stops the worker at start with the
+ * workflow and field named.
+ * @example
+ * buildRegistration(resolveWorkerOptions({ url, apiKey, taskQueue: "default", workflows: [hello], activities: [greet] }))
+ * // { task_queue: "default", identity: "host:123", workflows: [{ name: "hello", input_schema: {...}, execution_timeout: 3600, schedules: [] }], activities: ["greet"] }
+ */
+export function buildRegistration(options: ResolvedWorkerOptions): RegisterWorkerRequest {
+  const workflows = [...options.workflows.values()].map((wf) => ({
+    name: wf.name,
+    ...(wf.inputJsonSchema === undefined ? {} : { input_schema: wf.inputJsonSchema }),
+    execution_timeout: wf.executionTimeout,
+    schedules: wf.schedules.map((s, i) => toWireSchedule(wf.name, s, i)),
+  }));
+  return {
+    task_queue: options.taskQueue,
+    identity: options.identity,
+    ...(options.buildId === undefined ? {} : { build_id: options.buildId }),
+    workflows,
+    activities: [...options.activities.keys()],
+  };
+}

@@ -1,0 +1,179 @@
+import { sleep } from "../client/backoff.ts";
+import { HttpTransport } from "../client/http.ts";
+import type { WorkflowState } from "../workflow/activate.ts";
+import { WorkerApi } from "./api.ts";
+import { startActivityTask, type InFlightActivity } from "./activity-runner.ts";
+import { LruCache } from "./lru-cache.ts";
+import { resolveWorkerOptions, type WorkerOptions } from "./options.ts";
+import { pollLoop, Slots } from "./poller.ts";
+import { buildRegistration } from "./registration.ts";
+import { processWorkflowTask } from "./workflow-runner.ts";
+
+/** A running worker. */
+export interface WorkerHandle {
+  /** The identity the worker registered and polls with. */
+  readonly identity: string;
+  /** Resolves once the registration was accepted; rejects if it was refused. */
+  readonly ready: Promise<void>;
+  /** Resolves when the worker has shut down gracefully; rejects with the error that stopped it. */
+  readonly done: Promise<void>;
+  /**
+   * Stops polling, lets in-flight tasks finish for the grace period, then fails the activity tasks
+   * still running with a retryable `WorkerShutdown` failure so another worker picks them up at once.
+   */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Starts a worker: registers its workflows (input JSON Schemas and code-declared schedules) and
+ * activities, then long-polls workflow and activity tasks until shut down (SIGINT/SIGTERM, the
+ * `signal` option, or `shutdown()`). Throws synchronously on invalid options or schedules.
+ * @example
+ * import { runWorker } from "@sundial/sdk/worker";
+ * import { greet, hello } from "./workflows.ts";
+ *
+ * const worker = runWorker({ url: "http://127.0.0.1:8787", apiKey: process.env.SUNDIAL_API_KEY!, taskQueue: "default", workflows: [hello], activities: [greet] });
+ * await worker.done;
+ */
+export function runWorker(options: WorkerOptions): WorkerHandle {
+  const o = resolveWorkerOptions(options);
+  const registration = buildRegistration(o);
+  const { logger } = o;
+  const api = new WorkerApi(new HttpTransport({ url: o.url, apiKey: o.apiKey, ...(o.fetch ? { fetch: o.fetch } : {}) }), logger, { ...o.backoff, attempts: 8 });
+  const pollStop = new AbortController();
+  const hardStop = new AbortController();
+  const skipGrace = new AbortController();
+  const activities = new Set<InFlightActivity>();
+  const cache = new LruCache<string, WorkflowState>(o.maxCachedWorkflows);
+  const slots = new Slots(o.concurrency);
+  let fatal: { error: unknown } | undefined;
+  let shutdownPromise: Promise<void> | undefined;
+  let markReady: () => void = () => {};
+  let markNotReady: (err: unknown) => void = () => {};
+  const ready = new Promise<void>((resolve, reject) => {
+    markReady = resolve;
+    markNotReady = reject;
+  });
+  // `done` carries the same error; an unobserved `ready` must not crash the process.
+  ready.catch(() => {});
+
+  const common = { api, taskQueue: o.taskQueue, identity: o.identity, waitSeconds: o.pollWaitSeconds, stop: pollStop.signal, backoff: o.backoff, logger };
+  const onFatal = (error: unknown) => {
+    fatal ??= { error };
+    markNotReady(error);
+    void shutdown().catch(() => {});
+  };
+  const workflowDeps = { workflows: o.workflows, api, logger, cache, identity: o.identity, taskQueue: o.taskQueue, hardStop: hardStop.signal };
+  const activityDeps = { activities: o.activities, api, logger, identity: o.identity, taskQueue: o.taskQueue, hardStop: hardStop.signal };
+
+  const main = (async () => {
+    await api.register(registration, pollStop.signal);
+    markReady();
+    logger.info("worker registered", { identity: o.identity, task_queue: o.taskQueue, workflows: [...o.workflows.keys()], activities: [...o.activities.keys()] });
+    const loops: Promise<void>[] = [];
+    for (let i = 0; i < o.workflowPollers; i++) {
+      loops.push(
+        pollLoop({
+          ...common,
+          kind: "workflow",
+          onFatal,
+          onTask: async (task, release) => {
+            try {
+              if (task.kind === "workflow") await processWorkflowTask(task, workflowDeps);
+            } catch (err) {
+              if (!hardStop.signal.aborted) logger.error("workflow task could not be reported", { execution_id: task.execution_id, error: err });
+            } finally {
+              release();
+            }
+          },
+        }),
+      );
+    }
+    for (let i = 0; i < o.activityPollers; i++) {
+      loops.push(
+        pollLoop({
+          ...common,
+          kind: "activity",
+          slots,
+          onFatal,
+          onTask: async (task, release) => {
+            if (task.kind !== "activity") return release();
+            const entry = startActivityTask(task, activityDeps);
+            activities.add(entry);
+            void entry.done.finally(() => {
+              activities.delete(entry);
+              release();
+            });
+          },
+        }),
+      );
+    }
+    await Promise.all(loops);
+  })().catch((error: unknown) => {
+    if (!pollStop.signal.aborted) onFatal(error);
+  });
+
+  async function drainInFlight(): Promise<void> {
+    // Once the poll loops are done no task can arrive, so the set of activities is final.
+    const finished = main.then(() => Promise.all([...activities].map((a) => a.done))).then(() => true);
+    const expired = sleep(o.shutdownGraceMs, skipGrace.signal).then(
+      () => false,
+      () => false,
+    );
+    const inTime = await Promise.race([finished, expired]);
+    skipGrace.abort();
+    if (inTime) return;
+    const left = [...activities];
+    if (left.length > 0) logger.warn(`grace period over: failing ${left.length} activity task(s) with WorkerShutdown`, { identity: o.identity });
+    await Promise.all(
+      left.map(async (entry) => {
+        entry.abandoned = true;
+        const failure = { message: `worker ${o.identity} shut down before the activity finished`, type: "WorkerShutdown", non_retryable: false };
+        entry.controller.abort(Object.assign(new Error(failure.message), { name: "WorkerShutdown" }));
+        await api.failActivityTask(entry.task.task_token, failure, AbortSignal.timeout(5_000)).catch((err: unknown) => {
+          logger.error("could not hand back an activity task at shutdown", { activity_type: entry.task.activity_type, error: err });
+        });
+      }),
+    );
+  }
+
+  function shutdown(): Promise<void> {
+    shutdownPromise ??= (async () => {
+      logger.info("worker shutting down", { identity: o.identity, in_flight_activities: activities.size });
+      pollStop.abort(new Error("worker shutting down"));
+      markNotReady(new Error("the worker shut down before its registration was accepted"));
+      await drainInFlight();
+      hardStop.abort(new Error("worker stopped"));
+      removeListeners();
+      logger.info("worker stopped", { identity: o.identity });
+      if (fatal) throw fatal.error;
+    })();
+    return shutdownPromise;
+  }
+
+  let signalCount = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signalCount++;
+    if (signalCount === 1) {
+      logger.info(`${signal} received: shutting down gracefully (send it again to skip the grace period)`);
+      void shutdown().catch(() => {});
+    } else {
+      skipGrace.abort();
+    }
+  };
+  const onAbort = () => void shutdown().catch(() => {});
+  if (o.handleSignals) {
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  }
+  o.signal?.addEventListener("abort", onAbort, { once: true });
+  if (o.signal?.aborted) onAbort();
+  function removeListeners(): void {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    o.signal?.removeEventListener("abort", onAbort);
+  }
+
+  const done = main.then(() => shutdown());
+  return { identity: o.identity, ready, done, shutdown };
+}

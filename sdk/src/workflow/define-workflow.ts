@@ -1,0 +1,104 @@
+import type { z } from "zod";
+import type { WorkflowContext } from "./context.ts";
+import { toSeconds, type Duration } from "./duration.ts";
+import { checkInputSchema, inputJsonSchema, parseInput } from "./input-schema.ts";
+import type { ScheduleDefinition } from "./schedule.ts";
+
+/** The seeds' default execution timeout: one hour. */
+export const DEFAULT_EXECUTION_TIMEOUT_SECONDS = 3_600;
+
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/;
+
+/**
+ * A workflow type. `I` is what callers send (the schema's input side), `O` what `run` returns.
+ */
+export interface WorkflowDefinition<I = unknown, O = unknown> {
+  readonly kind: "workflow";
+  readonly name: string;
+  /** The zod input schema, if one was given. */
+  readonly input: z.ZodType | undefined;
+  /** JSON Schema of the input, registered with the platform (undefined without a schema). */
+  readonly inputJsonSchema: Record<string, unknown> | undefined;
+  /** Seconds; default 3600. */
+  readonly executionTimeout: number;
+  /** Default task queue for starts and schedules of this workflow. */
+  readonly taskQueue: string | undefined;
+  readonly schedules: readonly ScheduleDefinition<I>[];
+  /** Parses `rawInput` with the schema (if any) and runs the workflow. Used by the runtime. */
+  readonly execute: (ctx: WorkflowContext, rawInput: unknown) => Promise<O>;
+}
+
+/** Options common to both forms of {@link defineWorkflow}. */
+interface WorkflowOptionsBase {
+  /** 1-200 letters, digits and `. _ : -`. */
+  name: string;
+  /** Total wall-clock limit of a run ("1h", "7d" or seconds). Default 1 hour. */
+  executionTimeout?: Duration;
+  taskQueue?: string;
+}
+
+/**
+ * Defines a workflow. With an `input` zod schema the input is validated (by the platform at start
+ * time, and again by the worker) and its JSON Schema is registered; unions must be unions of object
+ * schemas (optionally with null), tried in order, the first match wins.
+ * @example
+ * export const hello = defineWorkflow({
+ *   name: "hello",
+ *   input: z.object({ name: z.string() }),
+ *   schedules: [{ cronExpressions: ["0 9 * * *"], timezone: "Europe/Paris", input: { name: "world" } }],
+ *   run: async (ctx, { name }) => {
+ *     const greeting = await ctx.executeActivity(greet, name);
+ *     await ctx.sleep("1s");
+ *     return greeting;
+ *   },
+ * });
+ */
+export function defineWorkflow<S extends z.ZodType, O>(
+  options: WorkflowOptionsBase & { input: S; schedules?: ScheduleDefinition<z.input<S>>[]; run: (ctx: WorkflowContext, input: z.output<S>) => Promise<O> },
+): WorkflowDefinition<z.input<S>, O>;
+export function defineWorkflow<I = unknown, O = unknown>(
+  options: WorkflowOptionsBase & { input?: undefined; schedules?: ScheduleDefinition<I>[]; run: (ctx: WorkflowContext, input: I) => Promise<O> },
+): WorkflowDefinition<I, O>;
+export function defineWorkflow(
+  options: WorkflowOptionsBase & { input?: z.ZodType; schedules?: ScheduleDefinition[]; run: (ctx: WorkflowContext, input: unknown) => Promise<unknown> },
+): WorkflowDefinition {
+  const { name, input, run } = options;
+  if (typeof name !== "string" || !NAME_RE.test(name)) {
+    throw new TypeError(`workflow name ${JSON.stringify(name)} is invalid: use 1-200 letters, digits and . _ : -, starting with a letter or digit`);
+  }
+  if (typeof run !== "function") throw new TypeError(`workflow "${name}": run must be an async function`);
+  if (input !== undefined) checkInputSchema(name, input);
+  const executionTimeout = toSeconds(options.executionTimeout ?? DEFAULT_EXECUTION_TIMEOUT_SECONDS, `workflow "${name}" executionTimeout`);
+  if (executionTimeout < 1) throw new TypeError(`workflow "${name}" executionTimeout: must be at least 1 second`);
+  const schedules = options.schedules ?? [];
+  checkScheduleKeys(name, schedules);
+  return Object.freeze({
+    kind: "workflow",
+    name,
+    input,
+    inputJsonSchema: input === undefined ? undefined : inputJsonSchema(input),
+    executionTimeout,
+    taskQueue: options.taskQueue,
+    schedules: Object.freeze([...schedules]),
+    execute: async (ctx: WorkflowContext, rawInput: unknown) => {
+      // Parsing happens inside the run's promise so a bad input fails the run, not the worker.
+      const parsed = input === undefined ? rawInput : parseInput(name, input, rawInput);
+      return run(ctx, parsed);
+    },
+  });
+}
+
+/**
+ * Schedules are upserted by (workflow, key): two declarations with one key would overwrite each
+ * other. A schedule without a key gets `code-<position>` from the platform.
+ */
+function checkScheduleKeys(workflowName: string, schedules: readonly ScheduleDefinition[]): void {
+  const seen = new Set<string>();
+  schedules.forEach((s, i) => {
+    const key = s.key ?? `code-${i}`;
+    if (seen.has(key)) {
+      throw new TypeError(`workflow "${workflowName}" declares more than one schedule with key "${key}": give each schedule a distinct key`);
+    }
+    seen.add(key);
+  });
+}

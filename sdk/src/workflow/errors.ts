@@ -1,0 +1,130 @@
+/**
+ * An error that carries its retry behaviour across the wire (Temporal's `ApplicationFailure`).
+ * Throw it from an activity to control retries (`nonRetryable`, or a `type` listed in the retry
+ * policy's `nonRetryableErrorTypes`); throw it from a workflow to fail the run with a typed failure.
+ * @example
+ * throw ApplicationFailure.nonRetryable("card declined", "CardDeclined", { last4: "4242" });
+ */
+export class ApplicationFailure extends Error {
+  /** Error type, matched against the retry policy's `nonRetryableErrorTypes`. */
+  readonly type: string;
+  /** When true the platform never retries the activity, whatever the policy says. */
+  readonly nonRetryable: boolean;
+  /** JSON details that travel with the failure. */
+  readonly details: unknown;
+
+  constructor(message: string, options: { type?: string; nonRetryable?: boolean; details?: unknown; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "ApplicationFailure";
+    this.type = options.type ?? "ApplicationFailure";
+    this.nonRetryable = options.nonRetryable ?? false;
+    this.details = options.details;
+  }
+
+  /**
+   * A failure the platform retries per the activity's retry policy.
+   * @example throw ApplicationFailure.retryable("upstream busy", "Busy");
+   */
+  static retryable(message: string, type?: string, details?: unknown): ApplicationFailure {
+    return new ApplicationFailure(message, { type, nonRetryable: false, details });
+  }
+
+  /**
+   * A failure that is never retried.
+   * @example throw ApplicationFailure.nonRetryable("no such user", "UserNotFound");
+   */
+  static nonRetryable(message: string, type?: string, details?: unknown): ApplicationFailure {
+    return new ApplicationFailure(message, { type, nonRetryable: true, details });
+  }
+}
+
+/**
+ * An activity's timeout as the workflow sees it: the `cause` of an {@link ActivityFailure} when
+ * the platform recorded `activity_timed_out`.
+ * @example
+ * if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure) console.log(err.cause.timeoutType);
+ */
+export class TimeoutFailure extends Error {
+  /** Which timeout fired. */
+  readonly timeoutType: "start_to_close" | "schedule_to_close" | "heartbeat";
+
+  constructor(timeoutType: "start_to_close" | "schedule_to_close" | "heartbeat") {
+    super(`${timeoutType} timeout`);
+    this.name = "TimeoutFailure";
+    this.timeoutType = timeoutType;
+  }
+}
+
+/**
+ * Raised inside a workflow when an activity finally failed (after the platform's retries) or timed
+ * out. `cause` is the activity's own error (an {@link ApplicationFailure}) or a {@link TimeoutFailure}.
+ * @example
+ * try {
+ *   await ctx.executeActivity(charge, order);
+ * } catch (err) {
+ *   if (err instanceof ActivityFailure) await ctx.executeActivity(refund, order);
+ *   else throw err;
+ * }
+ */
+export class ActivityFailure extends Error {
+  readonly activityType: string;
+  /** The activity's command number within the run. */
+  readonly seq: number;
+  /** The attempt that produced the final failure. */
+  readonly attempt: number;
+  /** The activity's own error ({@link ApplicationFailure}) or a {@link TimeoutFailure}. */
+  declare readonly cause: Error;
+
+  constructor(activityType: string, seq: number, attempt: number, cause: Error) {
+    super(`activity "${activityType}" (seq ${seq}) ${cause instanceof TimeoutFailure ? "timed out" : "failed"} after ${attempt} attempt${attempt === 1 ? "" : "s"}: ${cause.message}`, { cause });
+    this.name = "ActivityFailure";
+    this.activityType = activityType;
+    this.seq = seq;
+    this.attempt = attempt;
+  }
+}
+
+/**
+ * Cancellation. Inside a workflow, pending activities and timers reject with it once the execution
+ * is asked to cancel; a workflow that lets it escape `run()` ends as `cancelled`. Inside an
+ * activity it is the `signal.reason` when the platform reports the activity cancelled.
+ * @example
+ * try {
+ *   await ctx.sleep("1d");
+ * } catch (err) {
+ *   if (err instanceof CancelledError) await ctx.executeActivity(cleanup, null);
+ *   throw err;
+ * }
+ */
+export class CancelledError extends Error {
+  constructor(message = "cancelled") {
+    super(message);
+    this.name = "CancelledError";
+  }
+}
+
+/**
+ * The workflow code no longer produces the commands its history recorded (code changed under a
+ * running execution, or it used `Date.now()`/`Math.random()` instead of `ctx.now()`/`ctx.random()`).
+ * The worker fails the workflow TASK with it, never the run: fix or revert the code and the next
+ * attempt continues. The message names the history event and both sides.
+ */
+export class NonDeterminismError extends Error {
+  /** Id of the history event where code and history part ways. */
+  readonly eventId: number;
+  /** Type of that history event. */
+  readonly eventType: string;
+  /** What the history recorded there. */
+  readonly recorded: string;
+  /** What the workflow code did instead. */
+  readonly emitted: string;
+
+  constructor(message: string, details: { eventId: number; eventType: string; recorded: string; emitted: string }) {
+    super(message);
+    this.name = "NonDeterminismError";
+    this.eventId = details.eventId;
+    this.eventType = details.eventType;
+    this.recorded = details.recorded;
+    this.emitted = details.emitted;
+  }
+}

@@ -1,0 +1,59 @@
+import type { Failure } from "../protocol/failure.ts";
+import { ActivityFailure, ApplicationFailure, CancelledError, TimeoutFailure } from "./errors.ts";
+
+/** The wire caps message and stack at 32 KiB; a longer one would get the whole completion rejected. */
+const MAX_TEXT = 32_768;
+/** Causes deeper than this are cut (and a cycle cannot loop forever). */
+const MAX_CAUSE_DEPTH = 8;
+
+function clip(text: string): string {
+  return text.length <= MAX_TEXT ? text : `${text.slice(0, MAX_TEXT - 15)}… (truncated)`;
+}
+
+function typeOf(err: Error): string {
+  if (err instanceof ApplicationFailure) return err.type;
+  return err.name || "Error";
+}
+
+/**
+ * Turns anything thrown into the wire's {@link Failure}: an {@link ApplicationFailure} keeps its
+ * `type`, `nonRetryable` and `details`; any other `Error` uses its `name` as `type` and is retryable.
+ * @example errorToFailure(new TypeError("x")) // { message: "x", type: "TypeError", non_retryable: false, ... }
+ */
+export function errorToFailure(err: unknown, depth = 0): Failure {
+  if (!(err instanceof Error)) {
+    return { message: clip(typeof err === "string" ? err : safeJson(err)), type: "Error", non_retryable: false };
+  }
+  const failure: Failure = {
+    message: clip(err.message),
+    type: typeOf(err),
+    non_retryable: err instanceof ApplicationFailure ? err.nonRetryable : false,
+  };
+  if (err.stack !== undefined) failure.stack = clip(err.stack);
+  if (err instanceof ApplicationFailure && err.details !== undefined) failure.details = err.details;
+  if (err instanceof TimeoutFailure) failure.details = { timeout_type: err.timeoutType };
+  if (err instanceof ActivityFailure) failure.details = { activity_type: err.activityType, seq: err.seq, attempt: err.attempt };
+  if (err.cause !== undefined && depth < MAX_CAUSE_DEPTH) failure.cause = errorToFailure(err.cause, depth + 1);
+  return failure;
+}
+
+/**
+ * Turns a wire {@link Failure} back into an error a workflow can catch: `CancelledError` for
+ * cancellations, otherwise an {@link ApplicationFailure} carrying the failure's type, retry flag,
+ * details, remote stack and cause chain.
+ */
+export function failureToError(failure: Failure, depth = 0): ApplicationFailure | CancelledError {
+  if (failure.type === "CancelledError") return new CancelledError(failure.message);
+  const cause = failure.cause !== undefined && depth < MAX_CAUSE_DEPTH ? failureToError(failure.cause as Failure, depth + 1) : undefined;
+  const err = new ApplicationFailure(failure.message, { type: failure.type, nonRetryable: failure.non_retryable, details: failure.details, cause });
+  if (failure.stack !== undefined) err.stack = failure.stack;
+  return err;
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * `@sundial/sdk/workflow`: define workflows and activities, and the deterministic runtime that
+ * replays history into commands. Safe to import from workflow code: no `node:*`, no worker code.
+ * @example
+ * import { defineActivity, defineWorkflow } from "@sundial/sdk/workflow";
+ */
+export { defineActivity, type ActivityContext, type ActivityDefinition, type ActivityInfo, type AnyActivityDefinition } from "./define-activity.ts";
+export { defineWorkflow, DEFAULT_EXECUTION_TIMEOUT_SECONDS, type WorkflowDefinition } from "./define-workflow.ts";
+export type { ScheduleInfo, WorkflowContext, WorkflowLogger, LogAttributes } from "./context.ts";
+export type { ScheduleDefinition, SchedulePolicy, OverlapPolicy, Instant } from "./schedule.ts";
+export { toWireActivityOptions, mergeActivityOptions, type ActivityCallOptions, type RetryOptions } from "./activity-options.ts";
+export { toSeconds, type Duration } from "./duration.ts";
+export { ApplicationFailure, ActivityFailure, CancelledError, NonDeterminismError, TimeoutFailure } from "./errors.ts";
+export { errorToFailure, failureToError } from "./failure-convert.ts";
+export { checkInputSchema, inputJsonSchema, parseInput } from "./input-schema.ts";
+export { activate, canContinue, type ActivateOptions, type ActivationResult, type WorkflowState } from "./activate.ts";
+export { splitActivations, type Activation } from "./history-batches.ts";
+export { describeCommand, describeEvent } from "./command-matcher.ts";
+export { consoleLogSink, type LogLevel, type LogSink } from "./logger.ts";

@@ -1,0 +1,79 @@
+import { z } from "zod";
+import { ApplicationFailure } from "./errors.ts";
+
+/** The few zod internals the union check reads (zod v4's `def`, stable across 4.x). */
+interface SchemaDef {
+  type: string;
+  options?: readonly z.ZodType[];
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+  getter?: () => z.ZodType;
+}
+
+function defOf(schema: z.ZodType): SchemaDef {
+  return (schema as unknown as { def: SchemaDef }).def;
+}
+
+/** Wrappers that do not change what a union member is. */
+function unwrap(schema: z.ZodType, seen = 0): z.ZodType {
+  const def = defOf(schema);
+  if (seen > 32) return schema;
+  if ((def.type === "optional" || def.type === "nullable" || def.type === "default" || def.type === "prefault" || def.type === "readonly" || def.type === "catch") && def.innerType) {
+    return unwrap(def.innerType, seen + 1);
+  }
+  if (def.type === "pipe" && def.in) return unwrap(def.in, seen + 1);
+  if (def.type === "lazy" && def.getter) return unwrap(def.getter(), seen + 1);
+  return schema;
+}
+
+/** Union members, nested unions flattened. */
+function members(schema: z.ZodType): z.ZodType[] {
+  const def = defOf(schema);
+  return (def.options ?? []).flatMap((m) => {
+    const inner = unwrap(m);
+    return defOf(inner).type === "union" ? members(inner) : [inner];
+  });
+}
+
+/**
+ * Checks a workflow input schema at define time. Primitives, objects, arrays and other single
+ * shapes are accepted; a union must consist of object schemas (optionally with `null`), matched in
+ * order with the first match passed to `run` (the Mistral seed's rule). Anything else throws.
+ * @example
+ * checkInputSchema("my_workflow", z.union([PromptInput, z.string()]));
+ * // TypeError: Input schema of workflow "my_workflow" has unsupported union members: string. …
+ */
+export function checkInputSchema(workflowName: string, schema: z.ZodType): void {
+  const root = unwrap(schema);
+  if (defOf(root).type !== "union") return;
+  const bad = members(root)
+    .map((m) => defOf(m).type)
+    .filter((t) => t !== "object" && t !== "null" && t !== "undefined");
+  if (bad.length > 0) {
+    throw new TypeError(
+      `Input schema of workflow "${workflowName}" has unsupported union members: ${[...new Set(bad)].join(", ")}. ` +
+        `Union inputs only support object schemas and null. ` +
+        `Use a dedicated object schema instead, e.g. z.object({ value: z.union([...]) }).`,
+    );
+  }
+}
+
+/**
+ * The JSON Schema (draft 2020-12) of what callers send, registered with the platform so it can
+ * validate starts and schedule inputs at the edge. Types JSON cannot express become `{}`.
+ * @example inputJsonSchema(z.object({ name: z.string() })) // { type: "object", properties: { name: { type: "string" } }, ... }
+ */
+export function inputJsonSchema(schema: z.ZodType): Record<string, unknown> {
+  return z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+}
+
+/**
+ * Parses a workflow's input with its schema; a mismatch becomes a non-retryable
+ * `ApplicationFailure` of type `InvalidInput` whose message names each field at fault.
+ */
+export function parseInput<T>(workflowName: string, schema: z.ZodType<T>, raw: unknown): T {
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((i) => `${i.path.length > 0 ? i.path.join(".") : "input"}: ${i.message}`);
+  throw ApplicationFailure.nonRetryable(`invalid input for workflow "${workflowName}": ${issues.join("; ")}`, "InvalidInput", { issues });
+}

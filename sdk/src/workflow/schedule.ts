@@ -1,0 +1,63 @@
+import type { Duration } from "./duration.ts";
+
+/** What to do when a run is due while the previous one still runs (Temporal's names). */
+export type OverlapPolicy = "SKIP" | "BUFFER_ONE" | "BUFFER_ALL" | "CANCEL_OTHER" | "TERMINATE_OTHER" | "ALLOW_ALL";
+
+/**
+ * Catch-up, overlap and failure handling of a schedule.
+ * @example
+ * const policy: SchedulePolicy = { catchupWindow: "7d", overlap: "SKIP", retryMax: 2, onFailure: "pause" };
+ */
+export interface SchedulePolicy {
+  /** Missed fires younger than this are run when the platform catches up (default 1 day). */
+  catchupWindow?: Duration;
+  /** Default `SKIP`. */
+  overlap?: OverlapPolicy;
+  /** Re-fires of a failed run for the same nominal time (default 0). */
+  retryMax?: number;
+  /** First re-fire delay, doubling each time (default: the interval, or 60 s for cron specs). */
+  retryDelay?: Duration;
+  /** What happens once a run has failed after its retries (default `continue`). */
+  onFailure?: "continue" | "pause" | "dead";
+}
+
+/** A point in time: a `Date` or an RFC 3339 string with an offset. */
+export type Instant = Date | string;
+
+/**
+ * A schedule declared in code next to its workflow; workers upsert it when they start (the Mistral
+ * seed's `ScheduleDefinition`). Fire times are the union of every cron expression, interval and
+ * `at` time.
+ * @example
+ * const nightly: ScheduleDefinition<{ retentionDays: number }> = {
+ *   cronExpressions: ["0 3 * * 6"],
+ *   timezone: "Europe/Paris",
+ *   input: { retentionDays: 30 },
+ *   policy: { catchupWindow: "7d", overlap: "SKIP" },
+ * };
+ */
+export interface ScheduleDefinition<I = unknown> {
+  /** (workflow, key) identifies the schedule. Default: `code-<position in the list>`, set by the platform. */
+  key?: string;
+  /** Free text shown with the schedule. */
+  note?: string;
+  /** 5-field (or 6 with seconds) cron expressions, `@daily` and friends, `L`, `W`, `#`. */
+  cronExpressions?: string[];
+  /** Fire every `every`, shifted by `offset`, anchored at `startAt` (default: creation time). */
+  intervals?: { every: Duration; offset?: Duration }[];
+  /** One-shot fire times. */
+  at?: Instant | Instant[];
+  startAt?: Instant;
+  endAt?: Instant;
+  /** Maximum number of fires (0 = unlimited). */
+  repeatCount?: number;
+  /** Cron expressions whose matches are skipped. */
+  exclude?: string[];
+  /** Deterministic random delay added to each fire, at most this long. */
+  jitter?: Duration;
+  /** IANA time zone the cron expressions are read in (default `UTC`). */
+  timezone?: string;
+  /** Input of each scheduled run (validated against the workflow's input schema by the platform). */
+  input?: I;
+  policy?: SchedulePolicy;
+}

@@ -1,0 +1,92 @@
+/**
+ * The workflows whose recorded histories live next to this file (`*.json`). Changing one of them in
+ * a way that changes the commands it emits must fail `test/unit/sdk/golden.test.ts`: that is the
+ * point, since a running execution of the old code would no longer replay. Add a new golden file
+ * for new behaviour instead of editing an old one.
+ */
+import { z } from "zod";
+import { ActivityFailure, ApplicationFailure, CancelledError, defineActivity, defineWorkflow, type WorkflowDefinition } from "@sundial/sdk/workflow";
+
+export const composeGreeting = defineActivity({
+  name: "compose_greeting",
+  options: { startToCloseTimeout: "10s" },
+  run: async (name: string) => `Hello, ${name}!`,
+});
+
+/** One activity, one durable sleep; knows when a schedule started it. */
+export const hello = defineWorkflow({
+  name: "hello",
+  input: z.object({ name: z.string().min(1) }),
+  run: async (ctx, { name }) => {
+    const greeting = await ctx.executeActivity(composeGreeting, name);
+    await ctx.sleep("30s");
+    ctx.log.info("greeted", { name });
+    return { greeting, scheduled_for: ctx.schedule?.timestamp ?? null };
+  },
+});
+
+/** Reserve, charge (retried by the platform), wait for the warehouse cut-off, ship; compensate on payment failure. */
+export const orderFulfillment = defineWorkflow({
+  name: "order_fulfillment",
+  input: z.strictObject({ order_id: z.string(), amount_cents: z.number().int().positive(), sku: z.string() }),
+  executionTimeout: "1d",
+  run: async (ctx, order) => {
+    const reservation = await ctx.executeActivity<string>("reserve_inventory", { sku: order.sku, order_id: order.order_id }, { startToCloseTimeout: "30s" });
+    let receipt: string;
+    try {
+      receipt = await ctx.executeActivity<string>(
+        "charge_payment",
+        { order_id: order.order_id, amount_cents: order.amount_cents, idempotency_key: `${ctx.executionId}:charge` },
+        { startToCloseTimeout: "1m", retry: { initialInterval: "2s", maximumAttempts: 5, nonRetryableErrorTypes: ["CardDeclined"] } },
+      );
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      await ctx.executeActivity("release_inventory", reservation, { startToCloseTimeout: "30s" });
+      throw ApplicationFailure.nonRetryable(`payment failed: ${err.cause.message}`, "PaymentFailed", { order_id: order.order_id });
+    }
+    await ctx.sleep("2h");
+    const tracking = await ctx.executeActivity<string>("ship_order", { order_id: order.order_id, reservation }, { startToCloseTimeout: "5m", heartbeatTimeout: "30s" });
+    return { order_id: order.order_id, receipt, tracking };
+  },
+});
+
+/** Fans out three fetches, races a summary against a deadline, stamps the report deterministically. */
+export const parallelReport = defineWorkflow({
+  name: "parallel_report",
+  input: z.object({ regions: z.array(z.string()).length(3) }),
+  run: async (ctx, { regions }) => {
+    const reportId = ctx.uuid();
+    const totals = await Promise.all(regions.map((region) => ctx.executeActivity<number>("fetch_region_total", { region, report_id: reportId })));
+    const summary = ctx.executeActivity<string>("summarize", { totals });
+    const deadline = ctx.sleep("5m").then(() => "summary timed out");
+    const text = await Promise.race([summary, deadline]);
+    const sample = Math.floor(ctx.random() * 1000);
+    return { report_id: reportId, total: totals.reduce((a, b) => a + b, 0), text, sample, generated_at: ctx.now().toISOString() };
+  },
+});
+
+/** Sends a reminder every day until cancelled; on cancel, closes the account and ends cancelled. */
+export const subscriptionReminders = defineWorkflow({
+  name: "subscription_reminders",
+  input: z.object({ user_id: z.string() }),
+  executionTimeout: "30d",
+  run: async (ctx, { user_id }) => {
+    let sent = 0;
+    try {
+      for (;;) {
+        await ctx.sleep("1d");
+        await ctx.executeActivity("send_reminder", { user_id, n: ++sent }, { startToCloseTimeout: "30s" });
+      }
+    } catch (err) {
+      if (!(err instanceof CancelledError)) throw err;
+      ctx.log.warn("subscription cancelled", { user_id, sent });
+      await ctx.executeActivity("close_account", { user_id, reminders_sent: sent }, { startToCloseTimeout: "30s" });
+      throw err;
+    }
+  },
+});
+
+/** Golden workflows by name. */
+export const goldenWorkflows: ReadonlyMap<string, WorkflowDefinition> = new Map<string, WorkflowDefinition>(
+  [hello, orderFulfillment, parallelReport, subscriptionReminders].map((wf) => [wf.name, wf as WorkflowDefinition]),
+);

@@ -1,0 +1,140 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { ResultTimeoutError, SundialApiError, SundialClient, SundialConnectionError } from "@sundial/sdk/client";
+import { defineWorkflow } from "@sundial/sdk/workflow";
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+/** A fetch that answers from a script and records each request. */
+function scripted(answers: ((req: Seen) => Response | Promise<Response>)[]) {
+  const seen: Seen[] = [];
+  const fetchImpl = (async (input: URL | string, init?: RequestInit) => {
+    const req: Seen = {
+      method: init?.method ?? "GET",
+      url: String(input),
+      headers: init?.headers as Record<string, string>,
+      body: init?.body === undefined ? undefined : JSON.parse(init.body as string),
+    };
+    seen.push(req);
+    const answer = answers.shift();
+    if (!answer) throw new Error(`unexpected request ${req.method} ${req.url}`);
+    return answer(req);
+  }) as typeof fetch;
+  return { seen, client: new SundialClient({ url: "http://platform.test/", apiKey: "dev.key", fetch: fetchImpl }) };
+}
+
+const json = (status: number, body: unknown, type = "application/json") => () => new Response(JSON.stringify(body), { status, headers: { "content-type": type } });
+
+const wireExecution = {
+  execution_id: "order-17",
+  run_id: "run-1",
+  workflow: "order",
+  status: "running",
+  task_queue: "default",
+  input: { order_id: "o-1", line_items: [{ sku_code: "A" }] },
+  failure: null,
+  started_at: "2026-11-22T09:00:00.000Z",
+  closed_at: null,
+  execution_timeout: 7200,
+  history_length: 7,
+  cancel_requested: false,
+  pending_activities: [{ seq: 1, activity_type: "charge", state: "backing_off", attempt: 2, last_failure: { message: "busy", type: "Busy", non_retryable: false, details: { retry_after_ms: 5 } }, last_heartbeat_at: null, next_attempt_at: "2026-11-22T09:00:02.000Z" }],
+  schedule: null,
+};
+
+const order = defineWorkflow({ name: "order", input: z.object({ order_id: z.string() }), executionTimeout: "2h", taskQueue: "orders", run: async () => null });
+
+describe("SundialClient.executions", () => {
+  it("start maps camelCase options (and the definition's defaults) to the wire, and the answer back", async () => {
+    const { seen, client } = scripted([json(201, { ...wireExecution, started: true })]);
+    const started = await client.executions.start(order, { input: { order_id: "o-1" }, executionId: "order-17", idReusePolicy: "reject_duplicate" });
+    expect(seen[0]).toMatchObject({
+      method: "POST",
+      url: "http://platform.test/v1/workflows/executions",
+      headers: { authorization: "Bearer dev.key", "content-type": "application/json" },
+      body: { workflow: "order", input: { order_id: "o-1" }, execution_id: "order-17", task_queue: "orders", execution_timeout: 7200, id_reuse_policy: "reject_duplicate" },
+    });
+    expect(started).toMatchObject({ executionId: "order-17", runId: "run-1", started: true, executionTimeout: 7200, historyLength: 7, cancelRequested: false });
+    // Payloads keep their own keys; structural fields are camelCase all the way down.
+    expect(started.input).toEqual({ order_id: "o-1", line_items: [{ sku_code: "A" }] });
+    expect(started.pendingActivities[0]).toEqual({
+      seq: 1,
+      activityType: "charge",
+      state: "backing_off",
+      attempt: 2,
+      lastFailure: { message: "busy", type: "Busy", nonRetryable: false, details: { retry_after_ms: 5 } },
+      lastHeartbeatAt: null,
+      nextAttemptAt: "2026-11-22T09:00:02.000Z",
+    });
+  });
+
+  it("maps problem+json answers to SundialApiError with status, code, field and detail", async () => {
+    const body = { type: "https://sundial.dev/problems/validation_failed", title: "Unprocessable Content", status: 422, detail: "input.order_id: expected string", code: "validation_failed", field: "input.order_id", errors: [{ field: "input.order_id", message: "expected string" }] };
+    const { client } = scripted([json(422, body, "application/problem+json")]);
+    const err = await client.executions.start("order", { input: { order_id: 1 } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SundialApiError);
+    expect(err).toMatchObject({ status: 422, code: "validation_failed", field: "input.order_id", detail: "input.order_id: expected string", errors: body.errors });
+    expect((err as SundialApiError).message).toBe("422 validation_failed: input.order_id: expected string");
+  });
+
+  it("maps a non-problem error answer (a proxy's 502 page) and network failures", async () => {
+    const { client } = scripted([() => new Response("<html>Bad gateway</html>", { status: 502, headers: { "content-type": "text/html" } })]);
+    await expect(client.executions.get("x")).rejects.toMatchObject({ status: 502, code: "http_502", transient: true });
+    const refused = new SundialClient({
+      url: "http://platform.test",
+      apiKey: "k",
+      fetch: (async () => {
+        throw new TypeError("fetch failed", { cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }) });
+      }) as typeof fetch,
+    });
+    const err = await refused.executions.get("x").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SundialConnectionError);
+    expect((err as Error).message).toBe("cannot reach GET http://platform.test/v1/workflows/executions/x: fetch failed (ECONNREFUSED)");
+  });
+
+  it("result long-polls through 202s and transient errors until the execution closed", async () => {
+    const running = json(202, { execution_id: "order-17", status: "running", failure: null });
+    const { seen, client } = scripted([
+      running,
+      json(503, { type: "t", title: "Unavailable", status: 503, detail: "busy", code: "unavailable" }, "application/problem+json"),
+      running,
+      json(200, { execution_id: "order-17", status: "failed", failure: { message: "boom", type: "Error", non_retryable: false, cause: { message: "inner", type: "X", non_retryable: true } } }),
+    ]);
+    const outcome = await client.executions.result("order-17", { waitSeconds: 20 });
+    expect(outcome).toEqual({ executionId: "order-17", status: "failed", failure: { message: "boom", type: "Error", nonRetryable: false, cause: { message: "inner", type: "X", nonRetryable: true } } });
+    expect(seen.map((s) => s.url)).toEqual(Array(4).fill("http://platform.test/v1/workflows/executions/order-17/result?wait_seconds=20"));
+  });
+
+  it("result gives up after its own timeout with ResultTimeoutError", async () => {
+    const running = json(202, { execution_id: "e", status: "running", failure: null });
+    const { seen, client } = scripted([running, running, running]);
+    await expect(client.executions.result("e", { timeout: "1ms" as never })).rejects.toBeInstanceOf(ResultTimeoutError);
+    expect(seen[0]!.url).toContain("wait_seconds=1");
+  });
+
+  it("list, history, cancel and terminate use the documented routes", async () => {
+    const { seen, client } = scripted([
+      json(200, { executions: [{ execution_id: "a", run_id: "r", workflow: "order", status: "completed", task_queue: "default", started_at: "t", closed_at: "t2", schedule_id: null }], next_page_token: "p2" }),
+      json(200, { events: [{ id: 1, type: "execution_started", ts: "t", workflow: "order", input: { a_b: 1 }, task_queue: "default", execution_timeout: 60, run_id: "r" }], next_page_token: null }),
+      json(202, { ...wireExecution, cancel_requested: true }),
+      json(200, { ...wireExecution, status: "terminated" }),
+    ]);
+    const page = await client.executions.list({ workflow: "order", status: "completed", pageSize: 10 });
+    expect(page).toEqual({ executions: [{ executionId: "a", runId: "r", workflow: "order", status: "completed", taskQueue: "default", startedAt: "t", closedAt: "t2", scheduleId: null }], nextPageToken: "p2" });
+    const history = await client.executions.history("a b", { pageSize: 100 });
+    expect(history.events[0]).toEqual({ id: 1, type: "execution_started", ts: "t", workflow: "order", input: { a_b: 1 }, taskQueue: "default", executionTimeout: 60, runId: "r", attempt: 1, schedule: null });
+    expect((await client.executions.cancel("a", "no longer needed")).cancelRequested).toBe(true);
+    expect((await client.executions.terminate("a")).status).toBe("terminated");
+    expect(seen.map((s) => `${s.method} ${s.url} ${JSON.stringify(s.body ?? null)}`)).toEqual([
+      "GET http://platform.test/v1/workflows/executions?workflow=order&status=completed&page_size=10 null",
+      "GET http://platform.test/v1/workflows/executions/a%20b/history?page_size=100 null",
+      'POST http://platform.test/v1/workflows/executions/a/cancel {"reason":"no longer needed"}',
+      'POST http://platform.test/v1/workflows/executions/a/terminate {"reason":""}',
+    ]);
+  });
+});

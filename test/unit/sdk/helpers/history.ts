@@ -1,0 +1,146 @@
+import type { Command, Failure, HistoryEvent, SchedulePayload } from "@sundial/sdk/protocol";
+
+type Attrs = Record<string, unknown>;
+
+/**
+ * Builds realistic histories the way the platform writes them: ids from 1, timestamps moving
+ * forward, `scheduled_event_id`/`started_event_id` pointing at the right events. `record(commands)`
+ * appends the events a server writes for a completion, so a test can feed a task's commands back.
+ */
+export class HistoryBuilder {
+  private readonly events: HistoryEvent[] = [];
+  private t: number;
+  private taskScheduledId = 0;
+  private readonly activityIds = new Map<number, number>();
+  private readonly timerIds = new Map<number, number>();
+
+  constructor(opts: { workflow: string; input?: unknown; runId?: string; taskQueue?: string; start?: string; attempt?: number; schedule?: SchedulePayload | null }) {
+    this.t = Date.parse(opts.start ?? "2026-11-22T09:00:00.000Z");
+    this.add("execution_started", {
+      workflow: opts.workflow,
+      input: opts.input,
+      task_queue: opts.taskQueue ?? "default",
+      execution_timeout: 3600,
+      run_id: opts.runId ?? "run-1",
+      attempt: opts.attempt ?? 1,
+      schedule: opts.schedule ?? null,
+    });
+  }
+
+  /** Moves the clock forward. */
+  advance(ms: number): this {
+    this.t += ms;
+    return this;
+  }
+
+  private add(type: HistoryEvent["type"], attrs: Attrs, stepMs = 5): number {
+    this.t += this.events.length === 0 ? 0 : stepMs;
+    const id = this.events.length + 1;
+    this.events.push({ id, type, ts: new Date(this.t).toISOString(), ...attrs } as HistoryEvent);
+    return id;
+  }
+
+  /** workflow_task_scheduled + workflow_task_started: the history up to here is a task. */
+  task(opts: { attempt?: number; suggestContinueAsNew?: boolean } = {}): this {
+    this.taskScheduledId = this.add("workflow_task_scheduled", { attempt: opts.attempt ?? 1 });
+    this.add("workflow_task_started", {
+      scheduled_event_id: this.taskScheduledId,
+      identity: "worker-1",
+      ...(opts.suggestContinueAsNew === undefined ? {} : { suggest_continue_as_new: opts.suggestContinueAsNew }),
+    });
+    return this;
+  }
+
+  /** workflow_task_completed followed by the events recording `commands` (what the server writes). */
+  complete(commands: Command[]): this {
+    this.add("workflow_task_completed", { scheduled_event_id: this.taskScheduledId, identity: "worker-1" }, 40);
+    for (const c of commands) this.recordCommand(c);
+    return this;
+  }
+
+  failTask(message = "boom"): this {
+    this.add("workflow_task_failed", { scheduled_event_id: this.taskScheduledId, failure: { message, type: "Error", non_retryable: false } });
+    return this;
+  }
+
+  timeoutTask(): this {
+    this.add("workflow_task_timed_out", { scheduled_event_id: this.taskScheduledId }, 10_000);
+    return this;
+  }
+
+  private recordCommand(c: Command): void {
+    switch (c.type) {
+      case "schedule_activity":
+        this.activityIds.set(c.seq, this.add("activity_scheduled", { seq: c.seq, activity_type: c.activity_type, input: c.input, options: c.options }, 0));
+        return;
+      case "start_timer":
+        this.timerIds.set(c.seq, this.add("timer_started", { seq: c.seq, fire_at: new Date(this.t + c.duration * 1000).toISOString(), duration: c.duration }, 0));
+        return;
+      case "cancel_timer":
+        this.add("timer_cancelled", { seq: c.seq, started_event_id: this.timerIds.get(c.seq) ?? 0 }, 0);
+        return;
+      case "request_cancel_activity":
+        this.add("activity_cancel_requested", { seq: c.seq, scheduled_event_id: this.activityIds.get(c.seq) ?? 0 }, 0);
+        return;
+      case "complete_workflow":
+        this.add("execution_completed", { result: c.result }, 0);
+        return;
+      case "fail_workflow":
+        this.add("execution_failed", { failure: c.failure }, 0);
+        return;
+      case "cancel_workflow":
+        this.add("execution_cancelled", {}, 0);
+        return;
+    }
+  }
+
+  activityStarted(seq: number, attempt = 1): this {
+    this.add("activity_started", { scheduled_event_id: this.activityIds.get(seq) ?? 0, attempt, identity: "worker-1" }, 20);
+    return this;
+  }
+
+  activityCompleted(seq: number, result: unknown, attempt = 1): this {
+    this.add("activity_completed", { scheduled_event_id: this.activityIds.get(seq) ?? 0, seq, result, attempt }, 200);
+    return this;
+  }
+
+  activityFailed(seq: number, failure: Partial<Failure> & { message: string }, attempt = 1): this {
+    this.add("activity_failed", { scheduled_event_id: this.activityIds.get(seq) ?? 0, seq, failure: { type: "Error", non_retryable: false, ...failure }, attempt }, 200);
+    return this;
+  }
+
+  activityTimedOut(seq: number, timeoutType: "start_to_close" | "schedule_to_close" | "heartbeat", attempt = 1): this {
+    this.add("activity_timed_out", { scheduled_event_id: this.activityIds.get(seq) ?? 0, seq, timeout_type: timeoutType, attempt }, 30_000);
+    return this;
+  }
+
+  activityCancelled(seq: number): this {
+    this.add("activity_cancelled", { scheduled_event_id: this.activityIds.get(seq) ?? 0, seq }, 100);
+    return this;
+  }
+
+  timerFired(seq: number): this {
+    this.add("timer_fired", { started_event_id: this.timerIds.get(seq) ?? 0, seq }, 1000);
+    return this;
+  }
+
+  cancelRequested(reason = "user asked"): this {
+    this.add("execution_cancel_requested", { reason }, 500);
+    return this;
+  }
+
+  /** A copy of the events so far. */
+  build(): HistoryEvent[] {
+    return this.events.map((e) => ({ ...e }));
+  }
+
+  get length(): number {
+    return this.events.length;
+  }
+}
+
+/** A log sink that stores lines, for assertions. */
+export function memorySink(): { lines: string[]; sink: (level: string, message: string) => void } {
+  const lines: string[] = [];
+  return { lines, sink: (level, message) => void lines.push(`${level}: ${message}`) };
+}

@@ -1,0 +1,97 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { activate, defineWorkflow } from "@sundial/sdk/workflow";
+import { HistoryBuilder } from "./helpers/history.ts";
+
+const quiet = { logSink: () => {} };
+
+const PromptInput = z.strictObject({ prompt: z.string() });
+const CountInput = z.strictObject({ count: z.number().int() });
+
+async function firstCommand(def: Parameters<typeof activate>[0], input: unknown) {
+  const { commands } = await activate(def, new HistoryBuilder({ workflow: def.name, input }).task().build(), undefined, quiet);
+  return commands[0];
+}
+
+const flexible = defineWorkflow({
+  name: "flexible_workflow",
+  input: z.union([PromptInput, CountInput, z.null()]),
+  run: async (_ctx, params) => {
+    if (params === null) return "no input";
+    if ("prompt" in params) return `prompt: ${params.prompt}`;
+    return `count: ${params.count}`;
+  },
+});
+
+describe("workflow input schemas", () => {
+  it.each([
+    [{ prompt: "hello" }, "prompt: hello"],
+    [{ count: 42 }, "count: 42"],
+    [null, "no input"],
+  ])("a union of objects matches members in order: %j → %s", async (input, expected) => {
+    expect(await firstCommand(flexible, input)).toEqual({ type: "complete_workflow", result: expected });
+  });
+
+  it("an input matching no member fails the run with a non-retryable InvalidInput failure", async () => {
+    const cmd = await firstCommand(flexible, { count: 42, extra: "field" });
+    expect(cmd).toMatchObject({ type: "fail_workflow", failure: { type: "InvalidInput", non_retryable: true, message: expect.stringContaining('invalid input for workflow "flexible_workflow"') } });
+  });
+
+  it("discriminated unions of objects are accepted and dispatch on the tag", async () => {
+    const wf = defineWorkflow({
+      name: "tagged",
+      input: z.discriminatedUnion("kind", [z.object({ kind: z.literal("a"), x: z.number() }), z.object({ kind: z.literal("b"), y: z.string() })]).nullable(),
+      run: async (_ctx, input) => (input === null ? "none" : input.kind === "a" ? input.x * 2 : input.y.toUpperCase()),
+    });
+    expect(await firstCommand(wf, { kind: "b", y: "hi" })).toEqual({ type: "complete_workflow", result: "HI" });
+    expect(await firstCommand(wf, { kind: "a", x: 21 })).toEqual({ type: "complete_workflow", result: 42 });
+  });
+
+  it("primitives and objects are parsed (defaults applied) before run", async () => {
+    const report = defineWorkflow({
+      name: "report_workflow",
+      input: z.object({ report_type: z.string(), include_details: z.boolean().default(false) }),
+      run: async (_ctx, input) => input,
+    });
+    expect(await firstCommand(report, { report_type: "daily" })).toEqual({ type: "complete_workflow", result: { report_type: "daily", include_details: false } });
+    const count = defineWorkflow({ name: "count", input: z.number().int().positive(), run: async (_ctx, n) => n + 1 });
+    expect(await firstCommand(count, 41)).toEqual({ type: "complete_workflow", result: 42 });
+    expect(await firstCommand(count, "41")).toMatchObject({ type: "fail_workflow", failure: { type: "InvalidInput" } });
+  });
+
+  it("a union mixing an object with a primitive throws at define time, like the seed", () => {
+    expect(() => defineWorkflow({ name: "my_workflow", input: z.union([PromptInput, z.string()]), run: async () => null })).toThrow(
+      'Input schema of workflow "my_workflow" has unsupported union members: string. Union inputs only support object schemas and null. Use a dedicated object schema instead, e.g. z.object({ value: z.union([...]) }).',
+    );
+  });
+
+  it("names every unsupported member, also inside nested, optional or nullable unions", () => {
+    const schema = z.union([PromptInput, z.union([z.number(), z.array(z.string())])]).optional();
+    expect(() => defineWorkflow({ name: "w", input: schema, run: async () => null })).toThrow("has unsupported union members: number, array.");
+  });
+
+  it("exports the input side of the schema as JSON Schema for registration", () => {
+    expect(flexible.inputJsonSchema).toEqual({
+      $schema: "https://json-schema.org/draft/2020-12/schema",
+      anyOf: [
+        { type: "object", properties: { prompt: { type: "string" } }, required: ["prompt"], additionalProperties: false },
+        { type: "object", properties: { count: { type: "integer", minimum: -9007199254740991, maximum: 9007199254740991 } }, required: ["count"], additionalProperties: false },
+        { type: "null" },
+      ],
+    });
+    const withDefault = defineWorkflow({ name: "d", input: z.object({ a: z.string().default("x") }), run: async () => null });
+    expect(withDefault.inputJsonSchema).toMatchObject({ type: "object", properties: { a: { type: "string", default: "x" } } });
+    expect((withDefault.inputJsonSchema as { required?: string[] }).required).toBeUndefined();
+  });
+
+  it("rejects bad names, execution timeouts and duplicate schedule keys at define time", () => {
+    expect(() => defineWorkflow({ name: "has space", run: async () => null })).toThrow('workflow name "has space" is invalid');
+    expect(() => defineWorkflow({ name: "t", executionTimeout: "forever" as never, run: async () => null })).toThrow('workflow "t" executionTimeout: invalid duration "forever"');
+    expect(defineWorkflow({ name: "t", run: async () => null }).executionTimeout).toBe(3600);
+    expect(defineWorkflow({ name: "t", executionTimeout: "7d", run: async () => null }).executionTimeout).toBe(604_800);
+    expect(defineWorkflow({ name: "s", schedules: [{ cronExpressions: ["0 0 * * *"] }, { cronExpressions: ["0 12 * * *"] }], run: async () => null }).schedules).toHaveLength(2);
+    expect(() =>
+      defineWorkflow({ name: "s", schedules: [{ key: "u_1", cronExpressions: ["0 0 * * *"] }, { key: "u_1", cronExpressions: ["0 12 * * *"] }], run: async () => null }),
+    ).toThrow('workflow "s" declares more than one schedule with key "u_1": give each schedule a distinct key');
+  });
+});

@@ -1,0 +1,109 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { RegisterWorkerRequest } from "@sundial/sdk/protocol";
+import { buildRegistration, LruCache, resolveWorkerOptions, runWorker, toWireSchedule } from "@sundial/sdk/worker";
+import { defineActivity, defineWorkflow, type ScheduleDefinition } from "@sundial/sdk/workflow";
+
+const backup = defineWorkflow({
+  name: "database_backup_workflow",
+  input: z.object({ retention_days: z.number().int().default(30) }),
+  executionTimeout: "2h",
+  schedules: [
+    { cronExpressions: ["0 3 * * 6"], input: { retention_days: 30 }, policy: { catchupWindow: 604_800, overlap: "SKIP" } },
+    {
+      key: "hourly-eu",
+      intervals: [{ every: "1h", offset: "5m" }],
+      at: [new Date("2026-12-24T18:00:00Z"), "2026-12-31T23:00:00+01:00"],
+      startAt: "2026-12-01T00:00:00Z",
+      endAt: new Date("2027-01-01T00:00:00Z"),
+      repeatCount: 100,
+      exclude: ["* * 25 12 *"],
+      jitter: "30s",
+      timezone: "Europe/Berlin",
+      policy: { overlap: "BUFFER_ALL", retryMax: 3, retryDelay: "2m", onFailure: "pause" },
+    },
+  ],
+  run: async () => null,
+});
+const noop = defineActivity({ name: "noop", run: async () => null });
+const base = { url: "http://127.0.0.1:1", apiKey: "k", taskQueue: "default", identity: "w-1", handleSignals: false };
+
+describe("registration", () => {
+  it("converts code-declared schedules to the wire's snake_case shape (durations in seconds)", () => {
+    const reg = buildRegistration(resolveWorkerOptions({ ...base, buildId: "v42", workflows: [backup], activities: [noop] }));
+    expect(reg).toEqual({
+      task_queue: "default",
+      identity: "w-1",
+      build_id: "v42",
+      activities: ["noop"],
+      workflows: [
+        {
+          name: "database_backup_workflow",
+          execution_timeout: 7200,
+          input_schema: backup.inputJsonSchema,
+          schedules: [
+            { cron_expressions: ["0 3 * * 6"], input: { retention_days: 30 }, policy: { catchup_window_seconds: 604_800, overlap: "SKIP" } },
+            {
+              key: "hourly-eu",
+              intervals: [{ every: 3600, offset: 300 }],
+              at: ["2026-12-24T18:00:00.000Z", "2026-12-31T23:00:00+01:00"],
+              start_at: "2026-12-01T00:00:00Z",
+              end_at: "2027-01-01T00:00:00.000Z",
+              repeat_count: 100,
+              exclude: ["* * 25 12 *"],
+              jitter_seconds: 30,
+              timezone: "Europe/Berlin",
+              policy: { overlap: "BUFFER_ALL", retry_max: 3, retry_delay_seconds: 120, on_failure: "pause" },
+            },
+          ],
+        },
+      ],
+    });
+    // The platform's own schema accepts it.
+    expect(RegisterWorkerRequest.safeParse(reg).success).toBe(true);
+  });
+
+  it.each<[ScheduleDefinition, string]>([
+    [{ cronExpressions: ["0 0 * * *"], timezone: "Mars/Olympus" }, 'workflow "w" schedules.0.timezone: unknown time zone "Mars/Olympus"'],
+    [{ intervals: [{ every: "1h", offset: "2h" }] }, 'workflow "w" schedules.0.intervals.0.offset: offset (7200s) must be smaller than every (3600s)'],
+    [{ input: {} }, 'workflow "w" schedules.0.cron_expressions: a schedule needs at least one of'],
+    [{ intervals: [{ every: "often" as never }] }, 'workflow "w" schedules.0.intervals.0.every: invalid duration "often"'],
+    [{ cronExpressions: ["@daily"], key: "has space" }, 'workflow "w" schedules.0.key: use letters, digits'],
+    [{ cronExpressions: ["@daily"], policy: { overlap: "SOMETIMES" as never } }, 'workflow "w" schedules.0.policy.overlap: Invalid option'],
+  ])("a malformed schedule stops the worker at start-up, naming the field (%j)", (schedule, message) => {
+    const wf = defineWorkflow({ name: "w", schedules: [schedule], run: async () => null });
+    expect(() => runWorker({ ...base, workflows: [wf] })).toThrow(message);
+  });
+
+  it("rejects inconsistent worker options before touching the network", () => {
+    const elsewhere = defineWorkflow({ name: "elsewhere", taskQueue: "gpu", run: async () => null });
+    expect(() => runWorker({ ...base, workflows: [elsewhere] })).toThrow('workflow "elsewhere" declares taskQueue "gpu" but this worker polls "default"');
+    expect(() => runWorker({ ...base, activities: [noop, defineActivity({ name: "noop", run: async () => 1 })] })).toThrow('two activity definitions are named "noop"');
+    expect(() => runWorker({ ...base })).toThrow("a worker needs at least one workflow or activity");
+    expect(() => runWorker({ ...base, activities: [noop], concurrency: 0 })).toThrow("concurrency must be an integer ≥ 1");
+    expect(() => toWireSchedule("x", { cronExpressions: ["0 0 * * *"], startAt: new Date("nope") }, 0)).toThrow('workflow "x" schedules.0.startAt: invalid Date');
+  });
+
+  it("defaults: 10 activity slots, 2 pollers of each kind, 10 s grace, 500 cached runs", () => {
+    const o = resolveWorkerOptions({ ...base, workflows: [backup], activities: [noop] });
+    expect(o).toMatchObject({ concurrency: 10, workflowPollers: 2, activityPollers: 2, shutdownGraceMs: 10_000, maxCachedWorkflows: 500, handleSignals: false });
+    expect(resolveWorkerOptions({ ...base, activities: [noop], concurrency: 1 })).toMatchObject({ workflowPollers: 0, activityPollers: 1 });
+  });
+});
+
+describe("LruCache", () => {
+  it("evicts the least recently set entry and hands entries out once", () => {
+    const cache = new LruCache<string, number>(2);
+    cache.set("a", 1);
+    cache.set("b", 2);
+    cache.set("a", 10);
+    cache.set("c", 3);
+    expect(cache.has("b")).toBe(false);
+    expect(cache.take("a")).toBe(10);
+    expect(cache.take("a")).toBeUndefined();
+    expect(cache.size).toBe(1);
+    const none = new LruCache<string, number>(0);
+    none.set("x", 1);
+    expect(none.size).toBe(0);
+  });
+});

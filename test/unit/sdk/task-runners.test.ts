@@ -1,0 +1,179 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import type { ActivityTask, Command, Failure, WorkflowTask } from "@sundial/sdk/protocol";
+import { SundialApiError } from "@sundial/sdk/client";
+import { LruCache, silentWorkerLogger } from "@sundial/sdk/worker";
+import { ApplicationFailure, CancelledError, defineActivity, defineWorkflow, type AnyActivityDefinition, type WorkflowState } from "@sundial/sdk/workflow";
+import type { CompletionOutcome, WorkerApi } from "../../../sdk/src/worker/api.ts";
+import { startActivityTask } from "../../../sdk/src/worker/activity-runner.ts";
+import { processWorkflowTask } from "../../../sdk/src/worker/workflow-runner.ts";
+import { HistoryBuilder } from "./helpers/history.ts";
+
+/** Records what the runners report instead of sending it; `refuse` makes completions answer that error. */
+function stubApi(outcome: CompletionOutcome = "accepted", heartbeat = { cancel_requested: false }, refuse?: SundialApiError) {
+  const calls: { call: string; token: string; payload: unknown }[] = [];
+  const record = (call: string) => async (token: string, payload: unknown) => {
+    calls.push({ call, token, payload });
+    if (refuse && call.startsWith("complete")) throw refuse;
+    return outcome;
+  };
+  const api = {
+    completeWorkflowTask: record("completeWorkflowTask"),
+    failWorkflowTask: record("failWorkflowTask"),
+    completeActivityTask: record("completeActivityTask"),
+    failActivityTask: record("failActivityTask"),
+    heartbeat: async (token: string, details: unknown) => {
+      calls.push({ call: "heartbeat", token, payload: details });
+      return heartbeat;
+    },
+  } as unknown as WorkerApi;
+  return { api, calls };
+}
+
+const greetWf = defineWorkflow({
+  name: "greet_twice",
+  run: async (ctx, name: string) => {
+    const a = await ctx.executeActivity<string>("greet", name);
+    const b = await ctx.executeActivity<string>("greet", a);
+    return b;
+  },
+});
+
+function wfTask(token: string, history: ReturnType<HistoryBuilder["build"]>): WorkflowTask {
+  return { kind: "workflow", task_token: token, execution_id: "ex-1", run_id: "run-1", workflow: "greet_twice", attempt: 1, history, continue_as_new_suggested: false };
+}
+
+describe("workflow task processing", () => {
+  const deps = (api: WorkerApi, cache = new LruCache<string, WorkflowState>(10)) => ({
+    workflows: new Map([[greetWf.name, greetWf]]),
+    api,
+    logger: silentWorkerLogger,
+    cache,
+    identity: "w-1",
+    taskQueue: "default",
+    hardStop: new AbortController().signal,
+  });
+
+  it("completes with the new commands and caches the run's state for its next task", async () => {
+    const { api, calls } = stubApi();
+    const cache = new LruCache<string, WorkflowState>(10);
+    const h = new HistoryBuilder({ workflow: "greet_twice", input: "Ada" }).task();
+    await processWorkflowTask(wfTask("t1", h.build()), deps(api, cache));
+    const first = calls[0]!.payload as Command[];
+    expect(first).toEqual([{ type: "schedule_activity", seq: 1, activity_type: "greet", input: "Ada", options: {} }]);
+    expect(cache.size).toBe(1);
+    h.complete(first).activityCompleted(1, "Hi Ada").task();
+    await processWorkflowTask(wfTask("t2", h.build()), deps(api, cache));
+    expect(calls[1]).toEqual({ call: "completeWorkflowTask", token: "t2", payload: [{ type: "schedule_activity", seq: 2, activity_type: "greet", input: "Hi Ada", options: {} }] });
+  });
+
+  it("does not cache a state whose completion was dropped as stale", async () => {
+    const { api } = stubApi("stale");
+    const cache = new LruCache<string, WorkflowState>(10);
+    await processWorkflowTask(wfTask("t1", new HistoryBuilder({ workflow: "greet_twice", input: "Ada" }).task().build()), deps(api, cache));
+    expect(cache.size).toBe(0);
+  });
+
+  it("fails the workflow TASK on non-determinism, with the message, and never completes it", async () => {
+    const { api, calls } = stubApi();
+    const h = new HistoryBuilder({ workflow: "greet_twice", input: "Ada" }).task();
+    h.complete([{ type: "start_timer", seq: 1, duration: 5 }]).timerFired(1).task();
+    await processWorkflowTask(wfTask("t9", h.build()), deps(api));
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({ call: "failWorkflowTask", token: "t9", payload: { type: "NonDeterminismError", non_retryable: false } });
+    expect((calls[0]!.payload as Failure).message).toContain("history recorded timer_started(seq 1, duration 5s) but the workflow code emitted schedule_activity(seq 1");
+  });
+
+  it("fails the task at once when the platform refuses its commands (422), so it is retried", async () => {
+    const refusal = new SundialApiError({ type: "t", title: "Unprocessable Content", status: 422, code: "invalid_command", detail: "commands.0: activity 2 is not pending", field: "commands.0" });
+    const { api, calls } = stubApi("accepted", undefined, refusal);
+    const cache = new LruCache<string, WorkflowState>(10);
+    await processWorkflowTask(wfTask("t4", new HistoryBuilder({ workflow: "greet_twice", input: "Ada" }).task().build()), deps(api, cache));
+    expect(calls.map((c) => c.call)).toEqual(["completeWorkflowTask", "failWorkflowTask"]);
+    expect(calls[1]).toMatchObject({ payload: { type: "CommandsRejected", message: "the platform refused the commands: commands.0: activity 2 is not pending", details: { status: 422, code: "invalid_command" } } });
+    expect(cache.size).toBe(0);
+  });
+
+  it("fails the task of a workflow this worker does not know", async () => {
+    const { api, calls } = stubApi();
+    const task = { ...wfTask("t5", new HistoryBuilder({ workflow: "other" }).task().build()), workflow: "other" };
+    await processWorkflowTask(task, deps(api));
+    expect(calls[0]).toMatchObject({ call: "failWorkflowTask", payload: { type: "WorkflowNotRegistered", message: 'workflow "other" is not registered on worker w-1 (task queue default)' } });
+  });
+});
+
+describe("activity task processing", () => {
+  const task = (activityType: string, input: unknown, extra: Partial<ActivityTask> = {}): ActivityTask => ({
+    kind: "activity",
+    task_token: `tok-${activityType}`,
+    execution_id: "ex-1",
+    run_id: "run-1",
+    workflow: "wf",
+    activity_type: activityType,
+    seq: 3,
+    input,
+    attempt: 2,
+    heartbeat_timeout: null,
+    start_to_close_timeout: 30,
+    ...extra,
+  });
+  const run = async (def: AnyActivityDefinition | undefined, t: ActivityTask, api: WorkerApi) => {
+    const activities = new Map(def ? [[def.name, def]] : []);
+    await startActivityTask(t, { activities, api, logger: silentWorkerLogger, taskQueue: "default", identity: "w-1", hardStop: new AbortController().signal }).done;
+  };
+
+  it("passes input and context, and reports the result", async () => {
+    const { api, calls } = stubApi();
+    const echo = defineActivity({ name: "echo", run: async (input: { n: number }, ctx) => ({ n: input.n, attempt: ctx.attempt, seq: ctx.info.seq, id: ctx.executionId }) });
+    await run(echo, task("echo", { n: 1 }), api);
+    expect(calls).toEqual([{ call: "completeActivityTask", token: "tok-echo", payload: { n: 1, attempt: 2, seq: 3, id: "ex-1" } }]);
+  });
+
+  it("reports an ApplicationFailure with its type, retry flag and details", async () => {
+    const { api, calls } = stubApi();
+    const pay = defineActivity({ name: "pay", run: async () => Promise.reject(ApplicationFailure.nonRetryable("card declined", "CardDeclined", { last4: "4242" })) });
+    await run(pay, task("pay", null), api);
+    expect(calls[0]).toMatchObject({ call: "failActivityTask", payload: { message: "card declined", type: "CardDeclined", non_retryable: true, details: { last4: "4242" } } });
+  });
+
+  it("parses input with the activity's schema: a mismatch is a non-retryable InvalidInput", async () => {
+    const { api, calls } = stubApi();
+    const typed = defineActivity({ name: "typed", input: z.object({ email: z.email() }), run: async (i) => i.email });
+    await run(typed, task("typed", { email: "nope" }), api);
+    expect(calls[0]).toMatchObject({ call: "failActivityTask", payload: { type: "InvalidInput", non_retryable: true } });
+  });
+
+  it("turns a refused result (413) into a non-retryable ResultRejected failure", async () => {
+    const refusal = new SundialApiError({ type: "t", title: "Payload Too Large", status: 413, code: "payload_too_large", detail: "result is larger than 262144 bytes" });
+    const { api, calls } = stubApi("accepted", undefined, refusal);
+    const big = defineActivity({ name: "big", run: async () => "x".repeat(10) });
+    await run(big, task("big", null), api);
+    expect(calls.map((c) => c.call)).toEqual(["completeActivityTask", "failActivityTask"]);
+    expect(calls[1]).toMatchObject({ payload: { type: "ResultRejected", non_retryable: true, message: "the platform refused the activity's result: result is larger than 262144 bytes" } });
+  });
+
+  it("fails (retryably) an activity type this worker does not have", async () => {
+    const { api, calls } = stubApi();
+    await run(undefined, task("ghost", null), api);
+    expect(calls[0]).toMatchObject({ call: "failActivityTask", payload: { type: "ActivityNotRegistered", non_retryable: false } });
+  });
+
+  it("aborts ctx.signal with CancelledError when a heartbeat answers cancel_requested", async () => {
+    const { api, calls } = stubApi("accepted", { cancel_requested: true });
+    let reason: unknown;
+    const waits = defineActivity({
+      name: "waits",
+      run: (_: null, ctx) =>
+        new Promise((_resolve, reject) =>
+          ctx.signal.addEventListener("abort", () => {
+            reason = ctx.signal.reason;
+            reject(ctx.signal.reason);
+          }),
+        ),
+    });
+    await run(waits, task("waits", null, { heartbeat_timeout: 0.15 }), api);
+    expect(reason).toBeInstanceOf(CancelledError);
+    expect(calls.map((c) => c.call)).toEqual(["heartbeat", "failActivityTask"]);
+    expect(calls[1]).toMatchObject({ payload: { type: "CancelledError", message: "the platform cancelled the activity" } });
+  });
+});

@@ -1,0 +1,199 @@
+import { createServer } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import type { ActivityTask, WorkflowTask } from "@sundial/sdk/protocol";
+import { SundialApiError } from "@sundial/sdk/client";
+import { runWorker, silentWorkerLogger, type WorkerHandle, type WorkerOptions } from "@sundial/sdk/worker";
+import { defineActivity, defineWorkflow } from "@sundial/sdk/workflow";
+import { FakePlatform, problem, until } from "./helpers/fake-platform.ts";
+import { HistoryBuilder } from "./helpers/history.ts";
+
+const greet = defineActivity({ name: "greet", run: async (name: string) => `Hello, ${name}!` });
+let releaseSlow: () => void = () => {};
+let slowStarted = 0;
+const slow = defineActivity({
+  name: "slow",
+  run: (ms: number, ctx) =>
+    new Promise<string>((resolve, reject) => {
+      slowStarted++;
+      const timer = setTimeout(() => resolve(`slept ${ms}`), ms);
+      releaseSlow = () => resolve("released");
+      ctx.signal.addEventListener("abort", () => {
+        clearTimeout(timer);
+        reject(ctx.signal.reason);
+      });
+    }),
+});
+const hello = defineWorkflow({
+  name: "hello",
+  input: z.object({ name: z.string() }),
+  schedules: [{ cronExpressions: ["0 9 * * *"], timezone: "Europe/Paris", input: { name: "cron" }, policy: { catchupWindow: "1h", overlap: "BUFFER_ONE" } }],
+  run: async (ctx, { name }) => ctx.executeActivity(greet, name),
+});
+
+let fake: FakePlatform;
+let worker: WorkerHandle | undefined;
+afterEach(async () => {
+  await worker?.shutdown().catch(() => {});
+  worker = undefined;
+  await fake?.stop();
+});
+
+function start(overrides: Partial<WorkerOptions> = {}): WorkerHandle {
+  worker = runWorker({
+    url: fake.url,
+    apiKey: "dev.test-key",
+    taskQueue: "default",
+    identity: "test-worker",
+    workflows: [hello],
+    activities: [greet, slow],
+    handleSignals: false,
+    logger: silentWorkerLogger,
+    backoff: { initialMs: 5, maxMs: 20 },
+    shutdownGrace: 2,
+    ...overrides,
+  });
+  return worker;
+}
+
+function activityTask(token: string, activityType: string, input: unknown): ActivityTask {
+  return { kind: "activity", task_token: token, execution_id: "ex-1", run_id: "run-1", workflow: "hello", activity_type: activityType, seq: 1, input, attempt: 1, heartbeat_timeout: null, start_to_close_timeout: 30 };
+}
+
+function workflowTask(token: string): WorkflowTask {
+  const history = new HistoryBuilder({ workflow: "hello", input: { name: "Ada" } }).task().build();
+  return { kind: "workflow", task_token: token, execution_id: "ex-1", run_id: "run-1", workflow: "hello", attempt: 1, history, continue_as_new_suggested: false };
+}
+
+describe("worker HTTP loop: retries", () => {
+  it("retries registration through 503s and sends workflows, schemas and schedules in wire shape", async () => {
+    fake = await new FakePlatform().start();
+    let attempts = 0;
+    fake.on("/v1/workflows/workers/register", () => (++attempts <= 2 ? { status: 503, problem: true, body: problem(503, "unavailable", "warming up") } : { status: 200, body: {} }));
+    await start().ready;
+    expect(attempts).toBe(3);
+    const body = fake.calls("/v1/workflows/workers/register")[2]!;
+    expect(body).toMatchObject({
+      task_queue: "default",
+      identity: "test-worker",
+      activities: ["greet", "slow"],
+      workflows: [
+        {
+          name: "hello",
+          execution_timeout: 3600,
+          input_schema: { type: "object", properties: { name: { type: "string" } } },
+          schedules: [{ cron_expressions: ["0 9 * * *"], timezone: "Europe/Paris", input: { name: "cron" }, policy: { catchup_window_seconds: 3600, overlap: "BUFFER_ONE" } }],
+        },
+      ],
+    });
+  });
+
+  it("keeps retrying while the platform refuses connections, and registers once it is up", async () => {
+    const port = await freePort();
+    fake = new FakePlatform();
+    fake.url = `http://127.0.0.1:${port}`;
+    const w = start();
+    let registered = false;
+    void w.ready.then(() => (registered = true));
+    await new Promise((r) => setTimeout(r, 80));
+    expect(registered).toBe(false);
+    await fake.start(port);
+    await w.ready;
+    expect(fake.calls("/v1/workflows/workers/register")).toHaveLength(1);
+  });
+
+  it("retries a completion after a 503, and drops a stale one (409 stale_task) and keeps polling", async () => {
+    fake = await new FakePlatform().start();
+    const completions: string[] = [];
+    let failedOnce = false;
+    fake.on("/v1/workflows/tasks/workflow/complete", (body) => {
+      const token = body.task_token as string;
+      if (token === "t-1" && !failedOnce) {
+        failedOnce = true;
+        return { status: 503, problem: true, body: problem(503, "unavailable", "try again") };
+      }
+      completions.push(token);
+      if (token === "t-2") return { status: 409, problem: true, body: problem(409, "stale_task", "task t-2 timed out and was re-leased") };
+      return { status: 200, body: { status: "accepted" } };
+    });
+    await start().ready;
+    fake.push(workflowTask("t-1"));
+    await until(() => completions.includes("t-1"), 3000, "t-1 completion");
+    fake.push(workflowTask("t-2"));
+    fake.push(workflowTask("t-3"));
+    await until(() => completions.includes("t-3"), 3000, "t-3 completion");
+    expect(completions).toEqual(["t-1", "t-2", "t-3"]);
+    expect(fake.calls("/v1/workflows/tasks/workflow/complete")[0]).toEqual({
+      task_token: "t-1",
+      commands: [{ type: "schedule_activity", seq: 1, activity_type: "greet", input: "Ada", options: {} }],
+    });
+  });
+
+  it("a refused registration (422) rejects ready and done with the platform's problem", async () => {
+    fake = await new FakePlatform().start();
+    fake.on("/v1/workflows/workers/register", () => ({ status: 422, problem: true, body: { ...problem(422, "validation_failed", "workflows.0.schedules.0.timezone: unknown time zone"), field: "workflows.0.schedules.0.timezone" } }));
+    const w = start();
+    await expect(w.ready).rejects.toMatchObject({ status: 422, code: "validation_failed", field: "workflows.0.schedules.0.timezone" });
+    await expect(w.done).rejects.toBeInstanceOf(SundialApiError);
+    expect(fake.calls("/v1/workflows/tasks/poll")).toEqual([]);
+  });
+
+  it("stops with the error when the key is refused (401), rejecting done", async () => {
+    fake = await new FakePlatform().start();
+    fake.on("/v1/workflows/tasks/poll", () => ({ status: 401, problem: true, body: problem(401, "unauthorized", "missing or invalid API key") }));
+    const w = start();
+    await expect(w.done).rejects.toBeInstanceOf(SundialApiError);
+    await expect(w.done).rejects.toMatchObject({ status: 401, code: "unauthorized" });
+  });
+});
+
+describe("worker HTTP loop: graceful shutdown", () => {
+  it("stops polling at once (aborting held polls) and lets an in-flight activity finish and report", async () => {
+    fake = await new FakePlatform().start();
+    fake.holdMs = 5_000; // an un-aborted poll would hold shutdown for 5 s
+    const w = start();
+    await w.ready;
+    const startedBefore = slowStarted;
+    fake.push(activityTask("a-1", "slow", 150));
+    await until(() => slowStarted > startedBefore, 3000, "activity started");
+    const began = Date.now();
+    await w.shutdown();
+    await w.done;
+    expect(Date.now() - began).toBeLessThan(1_000);
+    expect(fake.calls("/v1/workflows/tasks/activity/complete")).toEqual([{ task_token: "a-1", result: "slept 150" }]);
+    expect(fake.calls("/v1/workflows/tasks/activity/fail")).toEqual([]);
+    const polls = fake.calls("/v1/workflows/tasks/poll").length;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(fake.calls("/v1/workflows/tasks/poll").length).toBe(polls);
+  });
+
+  it("after the grace period fails the still-running activity with a retryable WorkerShutdown", async () => {
+    fake = await new FakePlatform().start();
+    const w = start({ shutdownGrace: 0.1 });
+    await w.ready;
+    const startedBefore = slowStarted;
+    fake.push(activityTask("a-2", "slow", 60_000));
+    await until(() => slowStarted > startedBefore, 3000, "activity started");
+    const began = Date.now();
+    await w.shutdown();
+    expect(Date.now() - began).toBeGreaterThanOrEqual(90);
+    expect(fake.calls("/v1/workflows/tasks/activity/fail")).toMatchObject([
+      { task_token: "a-2", failure: { type: "WorkerShutdown", non_retryable: false, message: "worker test-worker shut down before the activity finished" } },
+    ]);
+    releaseSlow();
+    await new Promise((r) => setTimeout(r, 20));
+    // The attempt's own outcome (it was aborted) is not reported on top of the WorkerShutdown failure.
+    expect(fake.calls("/v1/workflows/tasks/activity/fail")).toHaveLength(1);
+    expect(fake.calls("/v1/workflows/tasks/activity/complete")).toEqual([]);
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
