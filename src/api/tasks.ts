@@ -5,6 +5,7 @@ import {
   CompleteWorkflowTaskRequest,
   FailActivityTaskRequest,
   FailWorkflowTaskRequest,
+  AckTaskRequest,
   HeartbeatRequest,
   PollRequest,
 } from "@sundial/sdk/protocol";
@@ -70,6 +71,15 @@ function stubFor(c: { env: AppEnv["Bindings"] }, tok: TokenPayload) {
 }
 
 type Body<S extends z.ZodType> = z.output<S>;
+
+/** Delivery acknowledgement: a leased task not acknowledged (or finished) within 5 s is handed out again. */
+taskRoutes.post("/ack", async (c) => {
+  const body = await readJson(c, AckTaskRequest);
+  const secrets = c.get("secrets");
+  const payload = (await verifyToken(secrets.tokenSecret, body.task_token)) as TokenPayload | null;
+  if (!payload || payload.n !== c.get("principal").namespace) throw new NotFoundError("unknown task token", "task_not_found");
+  return c.json(unwrap(await stubFor(c, payload).ackTask(payload)));
+});
 
 taskRoutes.post("/workflow/complete", async (c) => {
   const body: Body<typeof CompleteWorkflowTaskRequest> = await readJson(c, CompleteWorkflowTaskRequest);

@@ -6,6 +6,13 @@ import type { Zone } from "./zone.ts";
 const DAY_MS = 86_400_000;
 /** Upper bound on candidates examined by one `next` call (exclusions can reject many in a row). */
 const MAX_CANDIDATES = 500_000;
+/**
+ * How far past its starting point one `next` call follows excluded candidates before concluding
+ * there are no more fires (as cron.ts searches 12 years for a match). Whole excluded days are
+ * skipped in one step, so without this bound an exclusion that rejects everything would walk
+ * MAX_CANDIDATES days (over a thousand years) of offset look-ups.
+ */
+const EXCLUDED_HORIZON_MS = 12 * 366 * DAY_MS;
 
 /**
  * Next fire of one cron expression in a zone, strictly after `after`, with DESIGN.md's DST rules:
@@ -93,6 +100,7 @@ function resumeAfterExcluded(spec: CompiledSpec, instant: number): number {
 /** Next nominal time ignoring repeat_count: union of components, bounds and exclusions applied. */
 function nextUnbounded(spec: CompiledSpec, after: number): number | null {
   let t = Math.max(after, spec.origin);
+  const giveUpAfter = t + EXCLUDED_HORIZON_MS;
   for (let i = 0; i < MAX_CANDIDATES; i++) {
     let best: number | null = null;
     for (const c of spec.crons) {
@@ -108,6 +116,7 @@ function nextUnbounded(spec: CompiledSpec, after: number): number | null {
     if (best === null) return null;
     if (spec.endAt !== null && best > spec.endAt) return null;
     if (!isExcluded(spec, best)) return best;
+    if (best > giveUpAfter) return null;
     t = resumeAfterExcluded(spec, best);
   }
   return null;

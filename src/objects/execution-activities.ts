@@ -15,7 +15,7 @@ function staleTask(): ConflictError {
 function currentAttempt(store: ExecutionStore, tok: TokenPayload): ActivityRow | "duplicate" {
   if (store.wasCompleted(`a:${tok.i}:${tok.a}`)) return "duplicate";
   const row = store.activity(tok.i);
-  if (!row || row.state !== "started" || row.attempt !== tok.a) throw staleTask();
+  if (!row || row.state !== "started" || row.attempt !== tok.a || (tok.l ?? 0) !== row.lease) throw staleTask();
   return row;
 }
 

@@ -104,6 +104,8 @@ export function applyCommandEffects(store: ExecutionStore, now: number, run: Run
           dispatched_at: now,
           cancel_requested: 0,
           identity: null,
+          acked: 1,
+          lease: 0,
         });
         store.updateRun({ last_activity_seq: e.seq });
         out.push({ namespace: run.namespace, queue: e.options.task_queue ?? run.task_queue, executionId: run.execution_id, kind: "activity", ref: e.seq, attempt: 1 });

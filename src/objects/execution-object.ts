@@ -47,6 +47,8 @@ export interface TokenPayload {
   k: "w" | "a";
   i: number;
   a: number;
+  /** Activity lease number (absent in workflow task tokens). */
+  l?: number;
 }
 
 const FAILED_STATUSES: RunStatus[] = ["failed", "timed_out", "cancelled", "terminated"];
@@ -108,6 +110,7 @@ export class ExecutionObject extends DurableObject<Env> {
         wt_dispatched_at: null,
         wt_retry_at: null,
         wt_needed: 0,
+        wt_acked: 1,
       };
       this.store.insertRun(run);
       this.store.append("execution_started", now, {
@@ -201,7 +204,7 @@ export class ExecutionObject extends DurableObject<Env> {
     const suggest = this.store.eventCount() + 1 >= LIMITS.continueAsNewSuggestedEvents;
     // Recorded, so a workflow that branches on the suggestion replays the same way.
     this.store.append("workflow_task_started", now, { scheduled_event_id: scheduledEventId, identity, suggest_continue_as_new: suggest });
-    this.store.updateRun({ wt_state: "started", wt_started_at: now });
+    this.store.updateRun({ wt_state: "started", wt_started_at: now, wt_acked: 0 });
     const history = this.store.events(0, LIMITS.maxHistoryEvents + 10);
     this.afterChange();
     return {
@@ -281,11 +284,12 @@ export class ExecutionObject extends DurableObject<Env> {
     const run = this.store.run();
     const row = this.store.activity(seq);
     if (!run || run.status !== "running" || !row || row.state !== "scheduled" || row.attempt !== attempt) return null;
-    const token = await signToken(secretsFor(this.env).tokenSecret, { n: run.namespace, e: run.execution_id, r: run.run_id, k: "a", i: seq, a: attempt } satisfies TokenPayload);
+    const lease = row.lease + 1;
+    const token = await signToken(secretsFor(this.env).tokenSecret, { n: run.namespace, e: run.execution_id, r: run.run_id, k: "a", i: seq, a: attempt, l: lease } satisfies TokenPayload);
     const fresh = this.store.activity(seq);
-    if (!fresh || fresh.state !== "scheduled" || fresh.attempt !== attempt) return null;
+    if (!fresh || fresh.state !== "scheduled" || fresh.attempt !== attempt || fresh.lease !== row.lease) return null;
     const now = clock.now();
-    this.store.updateActivity(seq, { state: "started", started_at: now, last_heartbeat_at: now, identity });
+    this.store.updateActivity(seq, { state: "started", started_at: now, last_heartbeat_at: now, identity, acked: 0, lease });
     const options = JSON.parse(row.options) as { heartbeat_timeout?: number; start_to_close_timeout: number };
     this.afterChange();
     return {
@@ -328,9 +332,27 @@ export class ExecutionObject extends DurableObject<Env> {
     const r = guard(() => {
       const run = this.requireTaskRun(tok);
       const row = this.store.activity(tok.i);
-      if (!row || row.state !== "started" || row.attempt !== tok.a) throw staleTask();
-      this.store.updateActivity(tok.i, { last_heartbeat_at: clock.now(), heartbeat_details: details === undefined ? null : JSON.stringify(details) });
+      if (!row || row.state !== "started" || row.attempt !== tok.a || (tok.l ?? 0) !== row.lease) throw staleTask();
+      this.store.updateActivity(tok.i, { last_heartbeat_at: clock.now(), acked: 1, ...(details === undefined ? {} : { heartbeat_details: JSON.stringify(details) }) });
       return { cancel_requested: row.cancel_requested === 1 || run.status !== "running" };
+    });
+    this.afterChange();
+    return r;
+  }
+
+  /** The worker confirms it received a task (the SDK sends this when a task runs longer than ~1 s). */
+  async ackTask(tok: TokenPayload): Promise<RpcResult<{ status: "accepted" }>> {
+    const r = guard(() => {
+      const run = this.requireTaskRun(tok);
+      if (tok.k === "w") {
+        if (run.wt_state !== "started" || run.wt_scheduled_event_id !== tok.i || run.wt_attempt !== tok.a) throw staleTask();
+        this.store.updateRun({ wt_acked: 1 });
+      } else {
+        const row = this.store.activity(tok.i);
+        if (!row || row.state !== "started" || row.attempt !== tok.a || (tok.l ?? 0) !== row.lease) throw staleTask();
+        this.store.updateActivity(tok.i, { acked: 1 });
+      }
+      return { status: "accepted" as const };
     });
     this.afterChange();
     return r;

@@ -31,6 +31,15 @@ export const EXECUTION_MIGRATIONS: SqlMigration[] = [
       ${OUTBOX_TABLE_SQL}
     `,
   },
+  {
+    id: 2,
+    description: "delivery acknowledgement: a leased task not acknowledged in time was never received",
+    sql: `
+      ALTER TABLE run ADD COLUMN wt_acked INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE activities ADD COLUMN acked INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE activities ADD COLUMN lease INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 export type RunStatus = "running" | "completed" | "failed" | "timed_out" | "cancelled" | "terminated";
@@ -67,6 +76,8 @@ export interface RunRow {
   wt_dispatched_at: number | null;
   wt_retry_at: number | null;
   wt_needed: number;
+  /** 0 while a leased workflow task has not been acknowledged by the worker that received it. */
+  wt_acked: number;
 }
 
 export interface ActivityRow {
@@ -86,6 +97,10 @@ export interface ActivityRow {
   dispatched_at: number | null;
   cancel_requested: number;
   identity: string | null;
+  /** 0 while the current lease has not been acknowledged (no ack, heartbeat or result yet). */
+  acked: number;
+  /** Incremented on every lease; task tokens carry it, so a lost lease's token goes stale. */
+  lease: number;
 }
 
 export function activityState(row: ActivityRow): ActivityState {
@@ -99,6 +114,7 @@ export function activityState(row: ActivityRow): ActivityState {
     lastHeartbeatAt: row.last_heartbeat_at,
     nextAttemptAt: row.next_attempt_at,
     dispatchedAt: row.dispatched_at,
+    acked: row.acked === 1,
   };
 }
 

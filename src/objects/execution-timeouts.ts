@@ -1,4 +1,4 @@
-import { activityDeadline, afterFailedAttempt, expiredTimeout } from "../core/execution/activity.ts";
+import { activityDeadline, afterFailedAttempt, deliveryLost, DELIVERY_ACK_TIMEOUT_MS, expiredTimeout } from "../core/execution/activity.ts";
 import { LIMITS } from "../core/limits.ts";
 import { closeRun, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
 import { activityState, type ExecutionStore } from "./execution-store.ts";
@@ -6,6 +6,8 @@ import { activityState, type ExecutionStore } from "./execution-store.ts";
 /** A queued task not leased within this long is queued again (covers lost enqueues and dead pollers). */
 export const DISPATCH_TIMEOUT_MS = 60_000;
 const WT_TIMEOUT_MS = LIMITS.workflowTaskTimeout * 1000;
+/** Leases of one attempt that may go unacknowledged before the attempt counts as failed. */
+const MAX_LOST_DELIVERIES = 3;
 
 /** Handles everything due at `now`: execution timeout, workflow task timeout/retry, activity timeouts/retries, timers. */
 export function runExecutionTimeouts(store: ExecutionStore, now: number, out: Dispatch[]): void {
@@ -32,7 +34,8 @@ export function runExecutionTimeouts(store: ExecutionStore, now: number, out: Di
 
 function workflowTaskTimeouts(store: ExecutionStore, now: number, out: Dispatch[]): void {
   const run = store.run()!;
-  if (run.wt_state === "started" && run.wt_started_at !== null && now >= run.wt_started_at + WT_TIMEOUT_MS) {
+  const unacked = run.wt_state === "started" && run.wt_acked === 0 && run.wt_started_at !== null && now >= run.wt_started_at + DELIVERY_ACK_TIMEOUT_MS;
+  if (unacked || (run.wt_state === "started" && run.wt_started_at !== null && now >= run.wt_started_at + WT_TIMEOUT_MS)) {
     store.append("workflow_task_timed_out", now, { scheduled_event_id: run.wt_scheduled_event_id });
     store.updateRun({ wt_state: "none", wt_started_at: null });
     scheduleWorkflowTask(store, now, out, run.wt_attempt + 1);
@@ -51,7 +54,15 @@ function activityTimeouts(store: ExecutionStore, now: number, out: Dispatch[]): 
     const a = activityState(row);
     const queue = a.options.task_queue ?? run.task_queue;
     const timeout = expiredTimeout(a, now);
-    if (timeout !== null) {
+    // An attempt whose worker never confirmed receipt was most likely never delivered (the poll's
+    // answer went to a dead worker): hand the same attempt out again instead of spending a retry —
+    // unless it keeps happening, which looks like a worker dying on it, and counts as a failure.
+    const neverReceived = !a.acked && (deliveryLost(a, now) || timeout === "heartbeat" || timeout === "start_to_close") && row.lease - row.attempt < MAX_LOST_DELIVERIES;
+    if (neverReceived) {
+      // Never received: back to the queue as the same attempt (the lost lease's token is now stale).
+      store.updateActivity(row.seq, { state: "scheduled", started_at: null, last_heartbeat_at: null, identity: null, dispatched_at: now });
+      out.push({ namespace: run.namespace, queue, executionId: run.execution_id, kind: "activity", ref: row.seq, attempt: a.attempt });
+    } else if (timeout !== null) {
       const failure = { message: `activity ${timeout.replace(/_/g, "-")} timeout`, type: "TimeoutError", non_retryable: false };
       const outcome = afterFailedAttempt(a, failure, now, timeout);
       if (outcome.kind === "retry") {
@@ -90,7 +101,7 @@ export function nextExecutionAlarm(store: ExecutionStore): number | null {
   const times: number[] = outboxAt === null ? [] : [outboxAt];
   if (run.status === "running") {
     times.push(run.deadline);
-    if (run.wt_state === "started" && run.wt_started_at !== null) times.push(run.wt_started_at + WT_TIMEOUT_MS);
+    if (run.wt_state === "started" && run.wt_started_at !== null) times.push(run.wt_started_at + (run.wt_acked === 0 ? DELIVERY_ACK_TIMEOUT_MS : WT_TIMEOUT_MS));
     if (run.wt_state === "scheduled" && run.wt_dispatched_at !== null) times.push(run.wt_dispatched_at + DISPATCH_TIMEOUT_MS);
     if (run.wt_state === "backoff" && run.wt_retry_at !== null) times.push(run.wt_retry_at);
     for (const row of store.activities()) times.push(activityDeadline(activityState(row), DISPATCH_TIMEOUT_MS));

@@ -54,6 +54,8 @@ export const CompleteWorkflowTaskRequest = z.strictObject({ task_token: TaskToke
 export const FailWorkflowTaskRequest = z.strictObject({ task_token: TaskToken, failure: Failure });
 export const CompleteActivityTaskRequest = z.strictObject({ task_token: TaskToken, result: z.unknown().optional() });
 export const FailActivityTaskRequest = z.strictObject({ task_token: TaskToken, failure: Failure });
+/** POST /v1/workflows/tasks/ack: "I received this task" (any result or heartbeat also counts). */
+export const AckTaskRequest = z.strictObject({ task_token: TaskToken });
 export const HeartbeatRequest = z.strictObject({ task_token: TaskToken, details: z.unknown().optional() });
 export const HeartbeatResponse = z.object({ cancel_requested: z.boolean() });
 export type HeartbeatResponse = z.output<typeof HeartbeatResponse>;

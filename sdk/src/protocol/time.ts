@@ -2,12 +2,18 @@ import { z } from "zod";
 
 const RFC3339_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
 
+/** Date.parse rolls 2026-02-30 over to 2 March; a wire time must name a real date and clock time. */
+function realCalendarTime(v: string): boolean {
+  const [y, mo, d, h, mi, s] = [v.slice(0, 4), v.slice(5, 7), v.slice(8, 10), v.slice(11, 13), v.slice(14, 16), v.slice(17, 19)].map(Number) as [number, number, number, number, number, number];
+  return mo >= 1 && mo <= 12 && d >= 1 && d <= new Date(Date.UTC(y, mo, 0)).getUTCDate() && h <= 23 && mi <= 59 && s <= 59;
+}
+
 /** An RFC 3339 timestamp with an explicit offset, parsed to epoch milliseconds. */
 export const Timestamp = z
   .string()
   .max(40)
   .transform((v, ctx) => {
-    const ms = RFC3339_RE.test(v) ? Date.parse(v) : NaN;
+    const ms = RFC3339_RE.test(v) && realCalendarTime(v) ? Date.parse(v) : NaN;
     if (!Number.isFinite(ms)) {
       ctx.addIssue({ code: "custom", message: `invalid timestamp ${JSON.stringify(v)}: use RFC 3339 with an offset, e.g. 2026-11-22T09:00:00Z` });
       return z.NEVER;

@@ -79,6 +79,11 @@ export class WorkerApi {
     return this.complete("activity/fail", { task_token: token, failure }, signal);
   }
 
+  /** Acknowledges receipt of a task (see ACK_AFTER_MS); errors are the caller's to ignore. */
+  async ack(token: string): Promise<void> {
+    await this.http.request("POST", `${TASKS}/ack`, { body: { task_token: token } });
+  }
+
   /** Sends one heartbeat (no retry: the next one is never far). */
   async heartbeat(token: string, details: unknown, signal?: AbortSignal): Promise<HeartbeatResponse> {
     const body = { task_token: token, ...(details === undefined ? {} : { details }) };

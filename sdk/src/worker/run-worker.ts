@@ -78,11 +78,13 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
           kind: "workflow",
           onFatal,
           onTask: async (task, release) => {
+            const ack = ackIfSlow(api, task.task_token);
             try {
               if (task.kind === "workflow") await processWorkflowTask(task, workflowDeps);
             } catch (err) {
               if (!hardStop.signal.aborted) logger.error("workflow task could not be reported", { execution_id: task.execution_id, error: err });
             } finally {
+              clearTimeout(ack);
               release();
             }
           },
@@ -98,9 +100,11 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
           onFatal,
           onTask: async (task, release) => {
             if (task.kind !== "activity") return release();
+            const ack = ackIfSlow(api, task.task_token);
             const entry = startActivityTask(task, activityDeps);
             activities.add(entry);
             void entry.done.finally(() => {
+              clearTimeout(ack);
               activities.delete(entry);
               release();
             });
@@ -176,4 +180,17 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
 
   const done = main.then(() => shutdown());
   return { identity: o.identity, ready, done, shutdown };
+}
+
+/**
+ * The platform re-dispatches a leased task it has not heard about within 5 s (its poll's answer
+ * may have gone to a worker that died). A task still running after ~1 s is acknowledged, so only
+ * slow tasks pay the extra request; fast ones are acknowledged by their result.
+ */
+export const ACK_AFTER_MS = 1_000;
+
+function ackIfSlow(api: WorkerApi, token: string): ReturnType<typeof setTimeout> {
+  const t = setTimeout(() => void api.ack(token).catch(() => {}), ACK_AFTER_MS);
+  t.unref?.();
+  return t;
 }

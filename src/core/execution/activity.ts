@@ -15,7 +15,16 @@ export interface ActivityState {
   nextAttemptAt: number | null;
   /** When the current attempt was handed to the task queue (for re-dispatch). */
   dispatchedAt: number | null;
+  /** Whether the worker that leased the attempt has been heard from (ack, heartbeat or result). */
+  acked: boolean;
 }
+
+/**
+ * A leased task must be acknowledged (an ack, a heartbeat or its result) within this long, or it
+ * is taken as never delivered (the poll's response went to a worker that had died) and handed out
+ * again at once — instead of waiting for a start-to-close timeout of minutes.
+ */
+export const DELIVERY_ACK_TIMEOUT_MS = 5_000;
 
 export type ActivityTimeout = "start_to_close" | "schedule_to_close" | "heartbeat";
 
@@ -29,11 +38,17 @@ export function activityDeadline(a: ActivityState, dispatchTimeoutMs: number): n
   if (a.options.schedule_to_close_timeout !== undefined) times.push(a.scheduledAt + a.options.schedule_to_close_timeout * 1000);
   if (a.state === "started" && a.startedAt !== null) {
     times.push(a.startedAt + a.options.start_to_close_timeout * 1000);
+    if (!a.acked) times.push(a.startedAt + DELIVERY_ACK_TIMEOUT_MS);
     if (a.options.heartbeat_timeout !== undefined) times.push((a.lastHeartbeatAt ?? a.startedAt) + a.options.heartbeat_timeout * 1000);
   }
   if (a.state === "backing_off" && a.nextAttemptAt !== null) times.push(a.nextAttemptAt);
   if (a.state === "scheduled" && a.dispatchedAt !== null) times.push(a.dispatchedAt + dispatchTimeoutMs);
   return Math.min(...times);
+}
+
+/** True when a leased attempt was never acknowledged in time: it goes back to the queue, same attempt. */
+export function deliveryLost(a: ActivityState, now: number): boolean {
+  return a.state === "started" && !a.acked && a.startedAt !== null && now >= a.startedAt + DELIVERY_ACK_TIMEOUT_MS;
 }
 
 /** Which timeout, if any, has expired at `now` (schedule-to-close wins: it is never retried). */
