@@ -1,5 +1,6 @@
 import { ExecutionsClient } from "./executions.ts";
 import { HttpTransport, type ConnectionOptions } from "./http.ts";
+import { SchedulesClient } from "./schedules.ts";
 
 /**
  * The Sundial API client: typed, camelCase in and out. One instance per process is plenty.
@@ -9,15 +10,19 @@ import { HttpTransport, type ConnectionOptions } from "./http.ts";
  * const client = new SundialClient({ url: "http://127.0.0.1:8787", apiKey: process.env.SUNDIAL_API_KEY! });
  * const { executionId } = await client.executions.start("hello", { input: { name: "Ada" } });
  * console.log(await client.executions.result(executionId));
+ * await client.schedules.create({ workflow: "hello", cron: "0 9 * * *", timezone: "Europe/Paris", key: "ada", input: { name: "Ada" } });
  */
 export class SundialClient {
   /** Workflow executions: start, get, result, list, history, cancel, terminate. */
   readonly executions: ExecutionsClient;
-  /** The transport, shared by every resource client (schedules will use it too). */
+  /** Schedules: create (upsert by workflow + key), get, list, update, delete, pause, resume, trigger, backfill, preview. */
+  readonly schedules: SchedulesClient;
+  /** The transport, shared by every resource client. */
   readonly http: HttpTransport;
 
   constructor(options: ConnectionOptions) {
     this.http = new HttpTransport(options);
     this.executions = new ExecutionsClient(this.http);
+    this.schedules = new SchedulesClient(this.http);
   }
 }

@@ -18,6 +18,38 @@ export {
   type StartedExecution,
   type StartExecutionOptions,
 } from "./executions.ts";
+export {
+  SchedulesClient,
+  schedules,
+  type BackfillOptions,
+  type BackfillResult,
+  type CreatedSchedule,
+  type CreateScheduleOptions,
+  type FireTime,
+  type ListSchedulesOptions,
+  type PreviewOptions,
+  type Schedule,
+  type SchedulePage,
+  type SchedulePreview,
+  type ScheduleStatus,
+  type ScheduleSummary,
+  type ScheduleUpdate,
+  type TriggerOptions,
+  type TriggerResult,
+} from "./schedules.ts";
+export {
+  instantToWire,
+  scheduleDefinitionToWire,
+  schedulePolicyToWire,
+  scheduleSpecToWire,
+  type ScheduleSpecOptions,
+  type ScheduleSpecShorthands,
+  type WireScheduleDefinition,
+  type WireSchedulePolicy,
+  type WireScheduleSpec,
+} from "./schedule-wire.ts";
+export type { Duration } from "../workflow/duration.ts";
+export type { Instant, OverlapPolicy, SchedulePolicy, ScheduleDefinition } from "../workflow/schedule.ts";
 export { HttpTransport, type ConnectionOptions, type HttpResponse, type RequestOptions } from "./http.ts";
 export { SundialApiError, SundialConnectionError, ResultTimeoutError, isTransient } from "./errors.ts";
 export { camelize, type Camelize, type CamelCase } from "./camel.ts";

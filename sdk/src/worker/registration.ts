@@ -1,33 +1,16 @@
+import { scheduleDefinitionToWire } from "../client/schedule-wire.ts";
 import { CreateScheduleRequest } from "../protocol/schedule.ts";
 import type { RegisterWorkerRequest } from "../protocol/tasks.ts";
-import { toSeconds } from "../workflow/duration.ts";
-import type { Instant, ScheduleDefinition, SchedulePolicy } from "../workflow/schedule.ts";
+import type { ScheduleDefinition } from "../workflow/schedule.ts";
 import type { ResolvedWorkerOptions } from "./options.ts";
 
 /** A code-declared schedule in the wire's snake_case shape, as sent in the registration. */
 export type WireSchedule = Record<string, unknown>;
 
-function instant(value: Instant, where: string): string {
-  if (value instanceof Date) {
-    if (Number.isNaN(value.getTime())) throw new TypeError(`${where}: invalid Date`);
-    return value.toISOString();
-  }
-  return value;
-}
-
-function wirePolicy(policy: SchedulePolicy, where: string): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (policy.catchupWindow !== undefined) out.catchup_window_seconds = toSeconds(policy.catchupWindow, `${where}.catchupWindow`);
-  if (policy.overlap !== undefined) out.overlap = policy.overlap;
-  if (policy.retryMax !== undefined) out.retry_max = policy.retryMax;
-  if (policy.retryDelay !== undefined) out.retry_delay_seconds = toSeconds(policy.retryDelay, `${where}.retryDelay`);
-  if (policy.onFailure !== undefined) out.on_failure = policy.onFailure;
-  return out;
-}
-
 /**
- * The one place a code-declared {@link ScheduleDefinition} becomes the wire's snake_case shape:
- * `{ key, cron_expressions, intervals, at, start_at, end_at, repeat_count, exclude, jitter_seconds,
+ * A code-declared {@link ScheduleDefinition} in the wire's snake_case shape, through the SDK's one
+ * schedule mapping (`scheduleDefinitionToWire`, shared with `client.schedules`): `{ key,
+ * cron_expressions, intervals, at, start_at, end_at, repeat_count, exclude, jitter_seconds,
  * timezone, input, policy: { catchup_window_seconds, overlap, retry_max, retry_delay_seconds,
  * on_failure } }`. Absent options are left out, so the platform's defaults apply (and a schedule
  * without `key` gets `code-<index>`). The result is checked with the protocol's own
@@ -39,25 +22,7 @@ function wirePolicy(policy: SchedulePolicy, where: string): Record<string, unkno
  */
 export function toWireSchedule(workflowName: string, schedule: ScheduleDefinition, index: number): WireSchedule {
   const where = `workflow "${workflowName}" schedules.${index}`;
-  const out: WireSchedule = {};
-  if (schedule.key !== undefined) out.key = schedule.key;
-  if (schedule.cronExpressions !== undefined) out.cron_expressions = [...schedule.cronExpressions];
-  if (schedule.intervals !== undefined) {
-    out.intervals = schedule.intervals.map((iv, i) => ({
-      every: toSeconds(iv.every, `${where}.intervals.${i}.every`),
-      offset: toSeconds(iv.offset ?? 0, `${where}.intervals.${i}.offset`),
-    }));
-  }
-  if (schedule.at !== undefined) out.at = (Array.isArray(schedule.at) ? schedule.at : [schedule.at]).map((t, i) => instant(t, `${where}.at.${i}`));
-  if (schedule.startAt !== undefined) out.start_at = instant(schedule.startAt, `${where}.startAt`);
-  if (schedule.endAt !== undefined) out.end_at = instant(schedule.endAt, `${where}.endAt`);
-  if (schedule.repeatCount !== undefined) out.repeat_count = schedule.repeatCount;
-  if (schedule.exclude !== undefined) out.exclude = [...schedule.exclude];
-  if (schedule.jitter !== undefined) out.jitter_seconds = toSeconds(schedule.jitter, `${where}.jitter`);
-  if (schedule.timezone !== undefined) out.timezone = schedule.timezone;
-  if (schedule.input !== undefined) out.input = schedule.input;
-  if (schedule.policy !== undefined) out.policy = wirePolicy(schedule.policy, `${where}.policy`);
-  if (schedule.note !== undefined) out.note = schedule.note;
+  const out: WireSchedule = scheduleDefinitionToWire(schedule, where);
 
   const checked = CreateScheduleRequest.safeParse({ workflow: workflowName, ...out });
   if (!checked.success) {

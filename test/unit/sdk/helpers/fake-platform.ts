@@ -9,14 +9,27 @@ export interface FakeAnswer {
   problem?: boolean;
 }
 
-type Handler = (body: Record<string, unknown>) => FakeAnswer | Promise<FakeAnswer>;
+/** One request as the fake received it. */
+export interface FakeRequest {
+  method: string;
+  path: string;
+  /** The query string without `?` ("" when none), exactly as sent. */
+  query: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** The parsed JSON body (`{}` when none was sent). */
+  body: Record<string, unknown>;
+  /** The body exactly as sent ("" when none). */
+  rawBody: string;
+}
+
+type Handler = (body: Record<string, unknown>, req: FakeRequest) => FakeAnswer | Promise<FakeAnswer>;
 
 /**
  * A tiny in-process stand-in for the platform's worker endpoints, enough to exercise the worker's
  * HTTP loop (retries, stale tasks, shutdown). Polls are held up to `holdMs`, then answered 204.
  */
 export class FakePlatform {
-  readonly requests: { path: string; body: Record<string, unknown> }[] = [];
+  readonly requests: FakeRequest[] = [];
   holdMs = 100;
   private server: Server | undefined;
   private readonly handlers = new Map<string, Handler>();
@@ -33,7 +46,7 @@ export class FakePlatform {
     this.on("/v1/workflows/tasks/activity/heartbeat", () => ({ status: 200, body: { cancel_requested: false } }));
   }
 
-  /** Replaces the handler of one path. */
+  /** Replaces the handler of one path, for every method, or of one method and path ("PATCH /v1/…"). */
   on(path: string, handler: Handler): this {
     this.handlers.set(path, handler);
     return this;
@@ -67,11 +80,14 @@ export class FakePlatform {
     for await (const c of req) chunks.push(c as Buffer);
     const text = Buffer.concat(chunks).toString("utf8");
     const body = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
-    const path = new URL(req.url ?? "/", "http://x").pathname;
-    this.requests.push({ path, body });
+    const url = new URL(req.url ?? "/", "http://x");
+    const path = url.pathname;
+    const method = req.method ?? "GET";
+    const request: FakeRequest = { method, path, query: url.search.replace(/^\?/, ""), headers: req.headers, body, rawBody: text };
+    this.requests.push(request);
     if (path === "/v1/workflows/tasks/poll" && !this.handlers.has(path)) return this.poll(body.kind as "workflow" | "activity", res);
-    const handler = this.handlers.get(path);
-    const answer = handler ? await handler(body) : { status: 404, problem: true, body: problem(404, "not_found", `no route ${path}`) };
+    const handler = this.handlers.get(`${method} ${path}`) ?? this.handlers.get(path);
+    const answer = handler ? await handler(body, request) : { status: 404, problem: true, body: problem(404, "not_found", `no route ${method} ${path}`) };
     send(res, answer);
   }
 

@@ -1,0 +1,128 @@
+import type { OverlapPolicy } from "../protocol/schedule.ts";
+import { toSeconds, type Duration } from "../workflow/duration.ts";
+import type { Instant, ScheduleDefinition, SchedulePolicy } from "../workflow/schedule.ts";
+
+/**
+ * The one camelCase → snake_case mapping of schedules, shared by the client (`client.schedules`)
+ * and the worker (schedules declared in code with `defineWorkflow({ schedules })`). Durations
+ * become seconds and instants RFC 3339 strings here; everything else is checked by the platform
+ * with the protocol's schemas. Absent options are left out, so the platform's defaults apply.
+ */
+
+/** The shorthands the seeds use, accepted next to the canonical fields. */
+export interface ScheduleSpecShorthands {
+  /** One cron expression (Polos' `cron`); joins `cronExpressions`. */
+  cron?: string;
+  /** Fire every this long, from `startAt` or creation (Pipelit's `interval_seconds`); joins `intervals`. */
+  intervalSeconds?: Duration;
+}
+
+/** When a schedule fires: {@link ScheduleDefinition}'s spec fields plus the seeds' shorthands. */
+export type ScheduleSpecOptions = Pick<ScheduleDefinition, "cronExpressions" | "intervals" | "at" | "startAt" | "endAt" | "repeatCount" | "exclude" | "jitter" | "timezone"> &
+  ScheduleSpecShorthands;
+
+/** A spec on the wire (the protocol's `ScheduleSpecFields`, durations in seconds). */
+export type WireScheduleSpec = {
+  cron_expressions?: string[];
+  cron?: string;
+  intervals?: { every: number; offset: number }[];
+  interval_seconds?: number;
+  at?: string[];
+  start_at?: string;
+  end_at?: string;
+  repeat_count?: number;
+  exclude?: string[];
+  jitter_seconds?: number;
+  timezone?: string;
+};
+
+/** A policy on the wire (the protocol's `SchedulePolicyInput`). */
+export type WireSchedulePolicy = {
+  catchup_window_seconds?: number;
+  overlap?: OverlapPolicy;
+  retry_max?: number;
+  retry_delay_seconds?: number;
+  on_failure?: "continue" | "pause" | "dead";
+};
+
+/** A schedule definition on the wire: spec, key, input, policy and note. */
+export type WireScheduleDefinition = WireScheduleSpec & { key?: string; input?: unknown; policy?: WireSchedulePolicy; note?: string };
+
+/** `where` + `.field`, or just `field` at the top. */
+function path(where: string, field: string): string {
+  return where === "" ? field : `${where}.${field}`;
+}
+
+/**
+ * An instant for the wire: a `Date` becomes RFC 3339 UTC with milliseconds; a string is sent as
+ * written (the platform checks it is RFC 3339 with an offset).
+ * @example instantToWire(new Date(Date.UTC(2027, 0, 1)), "startAt") // "2027-01-01T00:00:00.000Z"
+ */
+export function instantToWire(value: Instant, where: string): string {
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw new TypeError(`${where}: invalid Date`);
+    return value.toISOString();
+  }
+  if (typeof value !== "string") throw new TypeError(`${where}: expected a Date or an RFC 3339 string, got ${typeof value}`);
+  return value;
+}
+
+/**
+ * A spec in the wire's shape. `where` prefixes the field named in a `TypeError` (bad duration or
+ * Date), e.g. `workflow "report" schedules.0`; `""` names the bare field.
+ * @example scheduleSpecToWire({ cron: "0 8 * * *", timezone: "America/Los_Angeles", jitter: "30s" }, "")
+ * // { cron: "0 8 * * *", timezone: "America/Los_Angeles", jitter_seconds: 30 }
+ */
+export function scheduleSpecToWire(spec: ScheduleSpecOptions, where: string): WireScheduleSpec {
+  const out: WireScheduleSpec = {};
+  if (spec.cronExpressions !== undefined) out.cron_expressions = [...spec.cronExpressions];
+  if (spec.cron !== undefined) out.cron = spec.cron;
+  if (spec.intervals !== undefined) {
+    out.intervals = spec.intervals.map((iv, i) => ({
+      every: toSeconds(iv.every, path(where, `intervals.${i}.every`)),
+      offset: toSeconds(iv.offset ?? 0, path(where, `intervals.${i}.offset`)),
+    }));
+  }
+  if (spec.intervalSeconds !== undefined) out.interval_seconds = toSeconds(spec.intervalSeconds, path(where, "intervalSeconds"));
+  if (spec.at !== undefined) out.at = (Array.isArray(spec.at) ? spec.at : [spec.at]).map((t, i) => instantToWire(t, path(where, `at.${i}`)));
+  if (spec.startAt !== undefined) out.start_at = instantToWire(spec.startAt, path(where, "startAt"));
+  if (spec.endAt !== undefined) out.end_at = instantToWire(spec.endAt, path(where, "endAt"));
+  if (spec.repeatCount !== undefined) out.repeat_count = spec.repeatCount;
+  if (spec.exclude !== undefined) out.exclude = [...spec.exclude];
+  if (spec.jitter !== undefined) out.jitter_seconds = toSeconds(spec.jitter, path(where, "jitter"));
+  if (spec.timezone !== undefined) out.timezone = spec.timezone;
+  return out;
+}
+
+/**
+ * A policy in the wire's shape.
+ * @example schedulePolicyToWire({ catchupWindow: "7d", overlap: "SKIP", retryDelay: "2m" }, "policy")
+ * // { catchup_window_seconds: 604800, overlap: "SKIP", retry_delay_seconds: 120 }
+ */
+export function schedulePolicyToWire(policy: SchedulePolicy, where: string): WireSchedulePolicy {
+  const out: WireSchedulePolicy = {};
+  if (policy.catchupWindow !== undefined) out.catchup_window_seconds = toSeconds(policy.catchupWindow, path(where, "catchupWindow"));
+  if (policy.overlap !== undefined) out.overlap = policy.overlap;
+  if (policy.retryMax !== undefined) out.retry_max = policy.retryMax;
+  if (policy.retryDelay !== undefined) out.retry_delay_seconds = toSeconds(policy.retryDelay, path(where, "retryDelay"));
+  if (policy.onFailure !== undefined) out.on_failure = policy.onFailure;
+  return out;
+}
+
+/**
+ * A whole {@link ScheduleDefinition} (plus shorthands) in the wire's shape: `{ key, cron_expressions,
+ * cron, intervals, interval_seconds, at, start_at, end_at, repeat_count, exclude, jitter_seconds,
+ * timezone, input, policy: { catchup_window_seconds, overlap, retry_max, retry_delay_seconds,
+ * on_failure }, note }`.
+ * @example scheduleDefinitionToWire({ cronExpressions: ["0 0 * * *"], policy: { catchupWindow: "1d", overlap: "SKIP" } }, "")
+ * // { cron_expressions: ["0 0 * * *"], policy: { catchup_window_seconds: 86400, overlap: "SKIP" } }
+ */
+export function scheduleDefinitionToWire(schedule: ScheduleDefinition & ScheduleSpecShorthands, where: string): WireScheduleDefinition {
+  const out: WireScheduleDefinition = {};
+  if (schedule.key !== undefined) out.key = schedule.key;
+  Object.assign(out, scheduleSpecToWire(schedule, where));
+  if (schedule.input !== undefined) out.input = schedule.input;
+  if (schedule.policy !== undefined) out.policy = schedulePolicyToWire(schedule.policy, path(where, "policy"));
+  if (schedule.note !== undefined) out.note = schedule.note;
+  return out;
+}

@@ -1,0 +1,286 @@
+import type { z } from "zod";
+import type * as wire from "../protocol/schedule.ts";
+import type { WorkflowDefinition } from "../workflow/define-workflow.ts";
+import { toSeconds, type Duration } from "../workflow/duration.ts";
+import type { Instant, OverlapPolicy, ScheduleDefinition, SchedulePolicy } from "../workflow/schedule.ts";
+import { camelize, type Camelize } from "./camel.ts";
+import { parse } from "./executions.ts";
+import type { HttpTransport } from "./http.ts";
+import * as res from "./schedule-responses.ts";
+import { instantToWire, scheduleDefinitionToWire, schedulePolicyToWire, scheduleSpecToWire, type ScheduleSpecOptions, type ScheduleSpecShorthands } from "./schedule-wire.ts";
+
+/** A schedule as `get`, `create`, `update`, `pause` and `resume` describe it. */
+export type Schedule = Camelize<wire.Schedule>;
+/** One row of `list`. */
+export type ScheduleSummary = Camelize<wire.ScheduleSummary>;
+/** `active`, `paused`, `completed` or `dead`. */
+export type ScheduleStatus = wire.ScheduleStatus;
+/** A fire time: `nominal` (from the spec) and `actual` (nominal + jitter), RFC 3339. */
+export type FireTime = Camelize<wire.FireTime>;
+
+/**
+ * Options of {@link SchedulesClient.create}: a {@link ScheduleDefinition} (the same camelCase shape
+ * as schedules declared in code) plus the workflow and the seeds' shorthands `cron` and
+ * `intervalSeconds`.
+ */
+export interface CreateScheduleOptions<I = unknown> extends ScheduleDefinition<I>, ScheduleSpecShorthands {
+  /** The workflow to run: a definition or its name. */
+  workflow: WorkflowDefinition<I, unknown> | string;
+  /** (workflow, key) identifies the schedule: creating it again updates it in place. Default `global`. */
+  key?: string;
+  /** Default `{workflow}:{key}`; ignored when (workflow, key) exists (the existing id is kept). */
+  scheduleId?: string;
+  /** Default: the definition's `taskQueue`, else `default`. */
+  taskQueue?: string;
+  /** Default: the definition's `executionTimeout`, else the workflow's registered one, else 1 hour. */
+  executionTimeout?: Duration;
+  /** Create it paused. */
+  paused?: boolean;
+}
+
+/** What `create` returns: the id, whether this call created it (false: it updated it), the schedule. */
+export interface CreatedSchedule {
+  scheduleId: string;
+  created: boolean;
+  schedule: Schedule;
+}
+
+/** A partial update: only the fields given change; a spec field re-plans from now. */
+export interface ScheduleUpdate<I = unknown> extends ScheduleSpecOptions {
+  input?: I;
+  taskQueue?: string;
+  executionTimeout?: Duration;
+  /** Merged field by field with the current policy. */
+  policy?: SchedulePolicy;
+  note?: string;
+}
+
+/** Filters and paging of {@link SchedulesClient.list}. */
+export interface ListSchedulesOptions {
+  key?: string;
+  workflow?: string;
+  status?: ScheduleStatus;
+  source?: "api" | "code";
+  /** 1-500, default 50 (the platform's). */
+  pageSize?: number;
+  pageToken?: string;
+}
+
+/** A page of schedules, ordered by id. */
+export interface SchedulePage {
+  schedules: ScheduleSummary[];
+  nextPageToken: string | null;
+}
+
+/** Options of {@link SchedulesClient.trigger}. */
+export interface TriggerOptions<I = unknown> {
+  /** Input of this run instead of the schedule's. */
+  input?: I;
+  /** Overlap policy of this run instead of the schedule's. */
+  overlap?: OverlapPolicy;
+  /** Idempotency key: triggering twice with one id starts one run (`{id}:trigger:{requestId}`). */
+  requestId?: string;
+}
+
+/** What `trigger` did: `started` (with `runId`), `buffered` or `skipped_overlap` (`runId` empty). */
+export type TriggerResult = Camelize<res.TriggerResponse>;
+
+/** Options of {@link SchedulesClient.backfill}: the range (start exclusive, end inclusive). */
+export interface BackfillOptions {
+  startAt: Instant;
+  endAt: Instant;
+  overlap?: OverlapPolicy;
+}
+
+/** What `backfill` queued: the number of fires in the range, started in batches of 100. */
+export type BackfillResult = Camelize<res.BackfillResponse>;
+
+/** Options of {@link SchedulesClient.preview}. */
+export interface PreviewOptions {
+  /** How many fire times (1-1000, default 10). */
+  count?: number;
+  /** Fire times strictly after this instant (default now). */
+  after?: Instant;
+  /** Jitter is a hash of the schedule id: give the id to preview a jittered schedule's actual times. */
+  scheduleId?: string;
+}
+
+/** What `preview` returns: the spec in words, its zone and its next fire times. */
+export type SchedulePreview = Camelize<res.PreviewResponse>;
+
+const BASE = "/v1/workflows/schedules";
+const one = (id: string) => `${BASE}/${encodeURIComponent(id)}`;
+
+/**
+ * `client.schedules`: create (upsert by workflow + key), read, list, update, pause, resume,
+ * trigger, backfill and delete schedules, and preview a spec's fire times. camelCase in and out;
+ * durations as seconds or `"5m"`, instants as `Date` or RFC 3339 strings.
+ * @example
+ * // One schedule per user, in the user's time zone (same workflow + key = update in place).
+ * const { scheduleId, created } = await client.schedules.create({ workflow: "user-reminder", cron: "0 8 * * *", timezone: "America/Los_Angeles", key: "user_123" });
+ */
+export class SchedulesClient {
+  private readonly http: HttpTransport;
+
+  constructor(http: HttpTransport) {
+    this.http = http;
+  }
+
+  /**
+   * Creates a schedule, or updates the one with the same (workflow, key) in place (`created:
+   * false`, same id). The input is validated against the workflow's registered schema (422).
+   * @example
+   * await client.schedules.create({
+   *   workflow: "report_workflow",
+   *   input: { report_type: "daily" },
+   *   cronExpressions: ["0 0 * * *"],
+   *   policy: { catchupWindow: "1d", overlap: "SKIP" },
+   * });
+   */
+  async create<I = unknown>(options: CreateScheduleOptions<I>): Promise<CreatedSchedule> {
+    const { workflow } = options;
+    const def = typeof workflow === "string" ? undefined : workflow;
+    const taskQueue = options.taskQueue ?? def?.taskQueue;
+    const timeout = options.executionTimeout ?? def?.executionTimeout;
+    const body: wire.CreateScheduleRequest = {
+      workflow: typeof workflow === "string" ? workflow : workflow.name,
+      ...scheduleDefinitionToWire(options, ""),
+      ...(options.scheduleId === undefined ? {} : { schedule_id: options.scheduleId }),
+      ...(taskQueue === undefined ? {} : { task_queue: taskQueue }),
+      ...(timeout === undefined ? {} : { execution_timeout: toSeconds(timeout, "executionTimeout") }),
+      ...(options.paused === undefined ? {} : { paused: options.paused }),
+    };
+    const answer = await this.http.request("POST", BASE, { body });
+    const schedule = camelize(parse(res.ScheduleResponse, answer.body));
+    return { scheduleId: schedule.scheduleId, created: answer.status === 201, schedule };
+  }
+
+  /** Describes one schedule. @example const { nextFireTimes, counters } = await client.schedules.get("user-reminder:user_123"); */
+  async get(scheduleId: string): Promise<Schedule> {
+    const answer = await this.http.request("GET", one(scheduleId));
+    return camelize(parse(res.ScheduleResponse, answer.body));
+  }
+
+  /**
+   * One page of schedules, ordered by id (see {@link SchedulesClient.listAll} for every page).
+   * @example const { schedules, nextPageToken } = await client.schedules.list({ key: "user_123" });
+   */
+  async list(options: ListSchedulesOptions = {}): Promise<SchedulePage> {
+    const query = { key: options.key, workflow: options.workflow, status: options.status, source: options.source, page_size: options.pageSize, page_token: options.pageToken };
+    const answer = await this.http.request("GET", BASE, { query });
+    return camelize(parse(res.ListSchedulesResponse, answer.body));
+  }
+
+  /**
+   * Every schedule matching the filters, fetching pages (of `pageSize`) as the loop goes.
+   * @example for await (const s of client.schedules.listAll({ workflow: "user-reminder" })) console.log(s.key, s.nextFireAt);
+   */
+  async *listAll(options: ListSchedulesOptions = {}): AsyncGenerator<ScheduleSummary, void, undefined> {
+    let pageToken = options.pageToken;
+    do {
+      const page = await this.list({ ...options, ...(pageToken === undefined ? {} : { pageToken }) });
+      yield* page.schedules;
+      pageToken = page.nextPageToken ?? undefined;
+    } while (pageToken !== undefined);
+  }
+
+  /**
+   * Changes some fields. With `version`, the update applies only if the schedule is still at that
+   * version (else a `SundialApiError` with code `version_conflict`, 409).
+   * @example
+   * const s = await client.schedules.get(id);
+   * await client.schedules.update(id, { cron: "0 15 * * *", policy: { retryMax: 5 } }, { version: s.version });
+   */
+  async update<I = unknown>(scheduleId: string, patch: ScheduleUpdate<I>, options: { version?: number } = {}): Promise<Schedule> {
+    const body: wire.UpdateScheduleRequest = {
+      ...scheduleSpecToWire(patch, ""),
+      ...(patch.input === undefined ? {} : { input: patch.input }),
+      ...(patch.taskQueue === undefined ? {} : { task_queue: patch.taskQueue }),
+      ...(patch.executionTimeout === undefined ? {} : { execution_timeout: toSeconds(patch.executionTimeout, "executionTimeout") }),
+      ...(patch.policy === undefined ? {} : { policy: schedulePolicyToWire(patch.policy, "policy") }),
+      ...(patch.note === undefined ? {} : { note: patch.note }),
+      ...(options.version === undefined ? {} : { version: options.version }),
+    };
+    const answer = await this.http.request("PATCH", one(scheduleId), { body });
+    return camelize(parse(res.ScheduleResponse, answer.body));
+  }
+
+  /** Deletes a schedule; runs it started keep running. @example await client.schedules.delete("user-reminder:user_123"); */
+  async delete(scheduleId: string): Promise<void> {
+    await this.http.request("DELETE", one(scheduleId));
+  }
+
+  /** Pauses a schedule, with a note saying why. @example await client.schedules.pause(id, "maintenance until 14:00"); */
+  async pause(scheduleId: string, note?: string): Promise<Schedule> {
+    const answer = await this.http.request("POST", `${one(scheduleId)}/pause`, { body: note === undefined ? {} : { note } });
+    return camelize(parse(res.ScheduleResponse, answer.body));
+  }
+
+  /**
+   * Resumes a paused schedule; fires missed while paused follow the catch-up window.
+   * @example await client.schedules.resume(id, "maintenance over");
+   */
+  async resume(scheduleId: string, note?: string): Promise<Schedule> {
+    const answer = await this.http.request("POST", `${one(scheduleId)}/resume`, { body: note === undefined ? {} : { note } });
+    return camelize(parse(res.ScheduleResponse, answer.body));
+  }
+
+  /**
+   * Runs the schedule now (also while paused), through its overlap policy unless `overlap` is given.
+   * @example const { started, runId } = await client.schedules.trigger(id, { requestId: "support-ticket-42" });
+   */
+  async trigger<I = unknown>(scheduleId: string, options: TriggerOptions<I> = {}): Promise<TriggerResult> {
+    const body: z.input<typeof wire.TriggerRequest> = {
+      ...(options.input === undefined ? {} : { input: options.input }),
+      ...(options.overlap === undefined ? {} : { overlap: options.overlap }),
+      ...(options.requestId === undefined ? {} : { request_id: options.requestId }),
+    };
+    const answer = await this.http.request("POST", `${one(scheduleId)}/trigger`, { body });
+    return camelize(parse(res.TriggerResponse, answer.body));
+  }
+
+  /**
+   * Starts every fire of a past range (after `startAt`, up to and including `endAt`), in batches.
+   * A range with no fire time is a 409 `empty_backfill`.
+   * @example await client.schedules.backfill(id, { startAt: "2026-11-01T00:00:00Z", endAt: new Date(), overlap: "ALLOW_ALL" });
+   */
+  async backfill(scheduleId: string, options: BackfillOptions): Promise<BackfillResult> {
+    const body: z.input<typeof wire.BackfillRequest> = {
+      start_at: instantToWire(options.startAt, "startAt"),
+      end_at: instantToWire(options.endAt, "endAt"),
+      ...(options.overlap === undefined ? {} : { overlap: options.overlap }),
+    };
+    const answer = await this.http.request("POST", `${one(scheduleId)}/backfill`, { body });
+    return camelize(parse(res.BackfillResponse, answer.body));
+  }
+
+  /**
+   * The next fire times of a spec (DST-aware), creating nothing.
+   * @example
+   * const { fireTimes } = await client.schedules.preview({ cron: "30 2 * * *", timezone: "America/New_York" }, { after: "2027-03-12T00:00:00Z", count: 3 });
+   * // nominal: 2027-03-12T07:30Z, 2027-03-13T07:30Z, 2027-03-14T07:30Z (03:30 EDT: 02:30 does not exist that day)
+   */
+  async preview(spec: ScheduleSpecOptions, options: PreviewOptions = {}): Promise<SchedulePreview> {
+    const body: z.input<typeof wire.PreviewRequest> = {
+      ...scheduleSpecToWire(spec, ""),
+      ...(options.count === undefined ? {} : { count: options.count }),
+      ...(options.after === undefined ? {} : { after: instantToWire(options.after, "after") }),
+      ...(options.scheduleId === undefined ? {} : { schedule_id: options.scheduleId }),
+    };
+    const answer = await this.http.request("POST", `${BASE}/preview`, { body });
+    return camelize(parse(res.PreviewResponse, answer.body));
+  }
+}
+
+/**
+ * Polos' module-level form of {@link SchedulesClient.create}, for code ported from
+ * `schedules.create(client, workflow=…, cron=…, timezone=…, key=…)`.
+ * @example
+ * import { schedules, SundialClient } from "@sundial/sdk/client";
+ * const { scheduleId } = await schedules.create(client, { workflow: "user-reminder", cron: "0 8 * * *", timezone: "America/Los_Angeles", key: "user_123" });
+ */
+export const schedules = {
+  create<I = unknown>(client: { readonly schedules: SchedulesClient }, options: CreateScheduleOptions<I>): Promise<CreatedSchedule> {
+    return client.schedules.create(options);
+  },
+};
