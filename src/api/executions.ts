@@ -1,6 +1,18 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { CancelRequest, EXECUTION_STATUSES, StartExecutionRequest, TerminateRequest, toRfc3339, type ExecutionSummary } from "@sundial/sdk/protocol";
+import {
+  CancelRequest,
+  EXECUTION_STATUSES,
+  Name,
+  QueryRequest,
+  SignalRequest,
+  SignalWithStartRequest,
+  StartExecutionRequest,
+  TerminateRequest,
+  UpdateRequest,
+  toRfc3339,
+  type ExecutionSummary,
+} from "@sundial/sdk/protocol";
 import { LIMITS } from "../core/limits.ts";
 import { listExecutions } from "../index/executions.ts";
 import { executionStub } from "../objects/names.ts";
@@ -8,7 +20,7 @@ import { unwrap } from "../objects/rpc.ts";
 import { requireKind, type AppEnv } from "./auth.ts";
 import { decodeCursor, encodeCursor, PageSize } from "./pagination.ts";
 import { readJson, readQuery } from "./validate.ts";
-import { checkWorkflowInput } from "./workflow-input.ts";
+import { checkPayloadSize, checkWorkflowInput } from "./workflow-input.ts";
 import { Identifier } from "@sundial/sdk/protocol";
 import { ValidationError } from "../core/errors.ts";
 
@@ -109,4 +121,60 @@ executionRoutes.get("/:id/result", async (c) => {
   const q = readQuery(c, ResultQuery);
   const r = unwrap(await executionStub(c.env, p.namespace, executionId(c.req.param("id"))).result(q.wait_seconds * 1000));
   return c.json(r, r.status === "running" ? 202 : 200);
+});
+
+function messageName(raw: string): string {
+  const r = Name.safeParse(raw);
+  if (!r.success) throw new ValidationError(`name: ${r.error.issues[0]?.message ?? "invalid"}`, { field: "name" });
+  return r.data;
+}
+
+executionRoutes.post("/signal-with-start", async (c) => {
+  const p = c.get("principal");
+  const body = await readJson(c, SignalWithStartRequest);
+  const registered = await checkWorkflowInput(c.env.DB, p.namespace, body.workflow, body.input);
+  checkPayloadSize(body.signal_input, "signal_input");
+  const r = unwrap(
+    await executionStub(c.env, p.namespace, body.execution_id).signalWithStart(
+      {
+        namespace: p.namespace,
+        execution_id: body.execution_id,
+        workflow: body.workflow,
+        input: body.input ?? null,
+        task_queue: body.task_queue,
+        execution_timeout: body.execution_timeout ?? registered.executionTimeout ?? LIMITS.executionTimeoutDefault,
+        id_reuse_policy: body.id_reuse_policy,
+        schedule: null,
+        callback: null,
+      },
+      body.signal_name,
+      body.signal_input ?? null,
+      body.request_id ?? null,
+    ),
+  );
+  return c.json({ ...r.execution, started: r.started }, r.started ? 201 : 200);
+});
+
+executionRoutes.post("/:id/signals/:name", async (c) => {
+  const p = c.get("principal");
+  const body = await readJson(c, SignalRequest, { optional: true });
+  checkPayloadSize(body.input, "input");
+  const r = unwrap(await executionStub(c.env, p.namespace, executionId(c.req.param("id"))).signal(messageName(c.req.param("name")), body.input ?? null, body.request_id ?? null));
+  return c.json(r, 202);
+});
+
+executionRoutes.post("/:id/queries/:name", async (c) => {
+  const p = c.get("principal");
+  const body = await readJson(c, QueryRequest, { optional: true });
+  checkPayloadSize(body.input, "input");
+  return c.json(unwrap(await executionStub(c.env, p.namespace, executionId(c.req.param("id"))).query(messageName(c.req.param("name")), body.input ?? null, body.timeout_seconds * 1000)));
+});
+
+executionRoutes.post("/:id/updates/:name", async (c) => {
+  const p = c.get("principal");
+  const body = await readJson(c, UpdateRequest, { optional: true });
+  checkPayloadSize(body.input, "input");
+  const updateId = body.update_id ?? crypto.randomUUID();
+  const r = unwrap(await executionStub(c.env, p.namespace, executionId(c.req.param("id"))).update(messageName(c.req.param("name")), body.input ?? null, updateId, body.wait_seconds * 1000));
+  return c.json(r, r.status === "completed" ? 200 : 202);
 });

@@ -8,6 +8,7 @@ import {
   AckTaskRequest,
   HeartbeatRequest,
   PollRequest,
+  QueryResponseRequest,
 } from "@sundial/sdk/protocol";
 import { clock } from "../clock.ts";
 import { verifyToken } from "../core/crypto.ts";
@@ -58,7 +59,7 @@ taskRoutes.post("/poll", async (c) => {
 });
 
 /** Verifies a task token and checks it belongs to the caller's namespace (else 404: no cross-namespace probing). */
-async function tokenFor(c: { get: (k: "principal" | "secrets") => unknown }, token: string, kind: "w" | "a"): Promise<TokenPayload> {
+async function tokenFor(c: { get: (k: "principal" | "secrets") => unknown }, token: string, kind: TokenPayload["k"]): Promise<TokenPayload> {
   const secrets = c.get("secrets") as { tokenSecret: string };
   const principal = c.get("principal") as { namespace: string };
   const payload = (await verifyToken(secrets.tokenSecret, token)) as TokenPayload | null;
@@ -79,6 +80,12 @@ taskRoutes.post("/ack", async (c) => {
   const payload = (await verifyToken(secrets.tokenSecret, body.task_token)) as TokenPayload | null;
   if (!payload || payload.n !== c.get("principal").namespace) throw new NotFoundError("unknown task token", "task_not_found");
   return c.json(unwrap(await stubFor(c, payload).ackTask(payload)));
+});
+
+taskRoutes.post("/query/respond", async (c) => {
+  const body = await readJson(c, QueryResponseRequest);
+  const tok = await tokenFor(c, body.task_token, "q");
+  return c.json(unwrap(await stubFor(c, tok).respondQuery(tok, body.result ?? null, body.failure)));
 });
 
 taskRoutes.post("/workflow/complete", async (c) => {

@@ -10,8 +10,13 @@ import { jsonBytes } from "./validate.ts";
  * at 3 am). `field` is where the input sits in the request (e.g. `input`). Returns the workflow's
  * registered default execution timeout, if any.
  */
+/** Bounds a message payload (signal, query or update input) by LIMITS.maxPayloadBytes. */
+export function checkPayloadSize(value: unknown, field: string): void {
+  if (jsonBytes(value) > LIMITS.maxPayloadBytes) throw new PayloadTooLargeError(`${field} is larger than ${LIMITS.maxPayloadBytes} bytes`, field);
+}
+
 export async function checkWorkflowInput(db: D1Database, namespace: string, workflow: string, input: unknown, field = "input"): Promise<{ executionTimeout: number | null }> {
-  if (jsonBytes(input) > LIMITS.maxPayloadBytes) throw new PayloadTooLargeError(`${field} is larger than ${LIMITS.maxPayloadBytes} bytes`, field);
+  checkPayloadSize(input, field);
   const type = await getWorkflowType(db, namespace, workflow);
   const found = { executionTimeout: type?.execution_timeout ?? null };
   if (!type?.input_schema) return found;

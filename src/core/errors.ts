@@ -82,3 +82,10 @@ export class NotConfiguredError extends SundialError {
     super("not_configured", 503, message);
   }
 }
+
+/** Nobody answered a query in time (no worker polling its task queue, or all busy). */
+export class QueryTimeoutError extends SundialError {
+  constructor(message: string) {
+    super("query_timeout", 408, message);
+  }
+}

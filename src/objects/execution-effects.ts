@@ -1,6 +1,7 @@
 import { toRfc3339, type Failure } from "@sundial/sdk/protocol";
 import type { CommandEffect } from "../core/execution/commands.ts";
-import { indexRow } from "./execution-object.ts";
+import { failOpenUpdates } from "./execution-messages.ts";
+import { indexRow } from "./execution-view.ts";
 import type { CloseCallback, ExecutionStore, RunRow, RunStatus } from "./execution-store.ts";
 
 /** A task to hand to a task queue once the change that created it is written. */
@@ -72,6 +73,7 @@ export function closeRun(store: ExecutionStore, now: number, close: CloseOutcome
   }
   store.updateRun({ ...patch, status, closed_at: now, wt_state: "none", wt_started_at: null, wt_retry_at: null, wt_needed: 0 });
   store.clearPending();
+  failOpenUpdates(store, status);
   const closed = store.run()!;
   store.outbox.put("index", indexRow(closed), now);
   if (closed.callback !== null) {
@@ -83,8 +85,21 @@ export function closeRun(store: ExecutionStore, now: number, close: CloseOutcome
 /** Writes the history and state for each effect of a completed workflow task, in order. */
 export function applyCommandEffects(store: ExecutionStore, now: number, run: RunRow, effects: CommandEffect[], out: Dispatch[]): void {
   let needTask = false;
+  const accepted: string[] = [];
   for (const e of effects) {
     switch (e.kind) {
+      case "accept_update":
+        // Recorded after this task's command events: the handler runs from there, in the next task.
+        accepted.push(e.updateId);
+        break;
+      case "reject_update":
+        // The validator said no: nothing goes into history; the caller gets the failure.
+        store.setUpdate(e.updateId, "rejected", null, JSON.stringify(e.failure));
+        break;
+      case "complete_update":
+        store.append("update_completed", now, { update_id: e.updateId, ...(e.failure ? { failure: e.failure } : { result: e.result ?? null }) });
+        store.setUpdate(e.updateId, "completed", e.failure ? null : JSON.stringify(e.result ?? null), e.failure ? JSON.stringify(e.failure) : null);
+        break;
       case "schedule_activity": {
         const id = store.append("activity_scheduled", now, { seq: e.seq, activity_type: e.activityType, input: e.input ?? null, options: e.options });
         store.insertActivity({
@@ -149,6 +164,14 @@ export function applyCommandEffects(store: ExecutionStore, now: number, run: Run
       case "close":
         closeRun(store, now, e.outcome === "completed" ? { outcome: "completed", result: e.result } : e.outcome === "failed" ? { outcome: "failed", failure: e.failure } : { outcome: "cancelled", details: e.details });
         break;
+    }
+  }
+  if (store.run()?.status === "running") {
+    for (const id of accepted) {
+      const u = store.update(id)!;
+      store.append("update_accepted", now, { update_id: id, name: u.name, input: JSON.parse(u.input) });
+      store.setUpdate(id, "accepted");
+      needTask = true;
     }
   }
   if (needTask) scheduleWorkflowTask(store, now, out);

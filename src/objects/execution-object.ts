@@ -13,17 +13,21 @@ import {
 } from "@sundial/sdk/protocol";
 import { clock } from "../clock.ts";
 import { signToken } from "../core/crypto.ts";
-import { ConflictError, NotFoundError, PayloadTooLargeError } from "../core/errors.ts";
+import { ConflictError, NotFoundError, PayloadTooLargeError, QueryTimeoutError, ValidationError } from "../core/errors.ts";
 import { LIMITS } from "../core/limits.ts";
 import { planCommands } from "../core/execution/commands.ts";
 import { secretsFor } from "../api/auth.ts";
 import type { Env } from "../env.ts";
-import { ExecutionStore, EXECUTION_MIGRATIONS, parseJson, type CloseCallback, type RunRow, type RunStatus } from "./execution-store.ts";
+import { ExecutionStore, EXECUTION_MIGRATIONS, parseJson, type CloseCallback, type RunRow } from "./execution-store.ts";
 import { applyCommandEffects, closeRun, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
 import { runExecutionTimeouts, nextExecutionAlarm } from "./execution-timeouts.ts";
 import { applyActivityCompletion, applyActivityFailure } from "./execution-activities.ts";
 import { flushExecutionOutbox } from "./execution-outbox.ts";
 import { applySqlMigrations } from "./sql-migrations.ts";
+import { startRun } from "./execution-start.ts";
+import { recordSignal, requestUpdate } from "./execution-messages.ts";
+import { QueryBroker } from "./execution-queries.ts";
+import { describeRun } from "./execution-view.ts";
 import { guard, type RpcResult } from "./rpc.ts";
 import { partitionFor, taskQueueStub } from "./names.ts";
 
@@ -44,14 +48,12 @@ export interface TokenPayload {
   n: string;
   e: string;
   r: string;
-  k: "w" | "a";
+  k: "w" | "a" | "q";
   i: number;
   a: number;
   /** Activity lease number (absent in workflow task tokens). */
   l?: number;
 }
-
-const FAILED_STATUSES: RunStatus[] = ["failed", "timed_out", "cancelled", "terminated"];
 
 /**
  * One workflow execution: its append-only history in SQLite, its pending activities and timers,
@@ -62,6 +64,8 @@ export class ExecutionObject extends DurableObject<Env> {
   private readonly store: ExecutionStore;
   private waiters: (() => void)[] = [];
   private dispatches: Dispatch[] = [];
+  private readonly queries = new QueryBroker();
+  private updateWaiters: (() => void)[] = [];
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -73,59 +77,7 @@ export class ExecutionObject extends DurableObject<Env> {
   async start(args: StartArgs): Promise<RpcResult<{ execution: Execution; started: boolean }>> {
     const r = guard(() => {
       const now = clock.now();
-      const existing = this.store.run();
-      if (existing) {
-        const closed = existing.status !== "running";
-        const policy = args.id_reuse_policy;
-        const reusable = policy === "allow_duplicate" ? closed : policy === "allow_duplicate_failed_only" ? FAILED_STATUSES.includes(existing.status) : false;
-        if (!reusable) {
-          if (policy === "use_existing" && existing.workflow === args.workflow) return { execution: this.describeRun(existing), started: false };
-          throw new ConflictError(`execution ${args.execution_id} already exists (${existing.workflow}, ${existing.status})`, "execution_exists", { field: "execution_id" });
-        }
-        this.ctx.storage.sql.exec("DELETE FROM events; DELETE FROM activities; DELETE FROM timers; DELETE FROM completions;");
-      }
-      const run: RunRow = {
-        namespace: args.namespace,
-        execution_id: args.execution_id,
-        run_id: crypto.randomUUID(),
-        workflow: args.workflow,
-        task_queue: args.task_queue,
-        input: JSON.stringify(args.input ?? null),
-        status: "running",
-        result: null,
-        failure: null,
-        started_at: now,
-        closed_at: null,
-        execution_timeout: args.execution_timeout,
-        deadline: now + args.execution_timeout * 1000,
-        cancel_requested: 0,
-        schedule: args.schedule ? JSON.stringify(args.schedule) : null,
-        callback: args.callback ? JSON.stringify(args.callback) : null,
-        last_activity_seq: 0,
-        last_timer_seq: 0,
-        wt_state: "none",
-        wt_scheduled_event_id: 0,
-        wt_attempt: 0,
-        wt_started_at: null,
-        wt_dispatched_at: null,
-        wt_retry_at: null,
-        wt_needed: 0,
-        wt_acked: 1,
-      };
-      this.store.insertRun(run);
-      this.store.append("execution_started", now, {
-        execution_id: args.execution_id,
-        workflow: args.workflow,
-        input: args.input ?? null,
-        task_queue: args.task_queue,
-        execution_timeout: args.execution_timeout,
-        run_id: run.run_id,
-        attempt: 1,
-        schedule: args.schedule,
-      });
-      scheduleWorkflowTask(this.store, now, this.dispatches);
-      this.indexNow(now);
-      return { execution: this.describeRun(this.store.run()!), started: true };
+      return startRun(this.store, args, now, this.dispatches);
     });
     this.afterChange();
     return r;
@@ -193,6 +145,7 @@ export class ExecutionObject extends DurableObject<Env> {
 
   /** Leases the workflow task a queue entry refers to; null when the entry is stale. */
   async startWorkflowTask(scheduledEventId: number, identity: string): Promise<WorkflowTask | null> {
+    if (scheduledEventId < 0) return this.startQueryTask(scheduledEventId);
     const run = this.store.run();
     if (!run || run.status !== "running" || run.wt_state !== "scheduled" || run.wt_scheduled_event_id !== scheduledEventId) return null;
     const payload: TokenPayload = { n: run.namespace, e: run.execution_id, r: run.run_id, k: "w", i: scheduledEventId, a: run.wt_attempt };
@@ -216,7 +169,111 @@ export class ExecutionObject extends DurableObject<Env> {
       attempt: run.wt_attempt,
       history,
       continue_as_new_suggested: suggest,
+      updates: this.store.updatesIn("requested").map((u) => ({ update_id: u.update_id, name: u.name, input: JSON.parse(u.input) })),
     };
+  }
+
+  /** A query task: the whole history to replay read-only, and the query to answer. */
+  private async startQueryTask(ref: number): Promise<WorkflowTask | null> {
+    const run = this.store.run();
+    const q = this.queries.get(ref);
+    if (!run || !q) return null;
+    const token = await signToken(secretsFor(this.env).tokenSecret, { n: run.namespace, e: run.execution_id, r: run.run_id, k: "q", i: ref, a: 0 } satisfies TokenPayload);
+    return {
+      kind: "workflow",
+      task_token: token,
+      execution_id: run.execution_id,
+      run_id: run.run_id,
+      workflow: run.workflow,
+      attempt: 1,
+      history: this.store.events(0, LIMITS.maxHistoryEvents + 10),
+      continue_as_new_suggested: false,
+      query: { query_id: String(-ref), name: q.name, input: q.input },
+    };
+  }
+
+  /** Signals the workflow; recorded in history before the caller hears back. */
+  async signal(name: string, input: unknown, requestId: string | null): Promise<RpcResult<{ recorded: boolean }>> {
+    const r = guard(() => {
+      this.requireRun();
+      return recordSignal(this.store, clock.now(), name, input, requestId, this.dispatches);
+    });
+    this.afterChange();
+    return r;
+  }
+
+  /** Starts the execution unless it is running (a closed one gets a new run), then signals it: one atomic write. */
+  async signalWithStart(args: StartArgs, name: string, input: unknown, requestId: string | null): Promise<RpcResult<{ execution: Execution; started: boolean }>> {
+    const r = guard(() => {
+      const now = clock.now();
+      const existing = this.store.run();
+      let started = false;
+      if (!existing || existing.status !== "running") started = startRun(this.store, { ...args, id_reuse_policy: existing ? "allow_duplicate" : args.id_reuse_policy }, now, this.dispatches).started;
+      recordSignal(this.store, now, name, input, requestId, this.dispatches);
+      return { execution: this.describeRun(this.store.run()!), started };
+    });
+    this.afterChange();
+    return r;
+  }
+
+  /**
+   * Sends an update and waits up to `waitMs` for its handler's result. A retried call with the same
+   * update id returns the recorded outcome; a validator's rejection is a 422 and writes no history.
+   */
+  async update(name: string, input: unknown, updateId: string, waitMs: number): Promise<RpcResult<{ update_id: string; status: "completed" | "pending"; result?: unknown; failure: Failure | null }>> {
+    const first = guard(() => {
+      this.requireRun();
+      return requestUpdate(this.store, clock.now(), name, input, updateId, this.dispatches);
+    });
+    this.afterChange();
+    if (!first.ok) return first;
+    const done = () => {
+      const u = this.store.update(updateId);
+      return u !== null && (u.state === "completed" || u.state === "rejected");
+    };
+    if (!done() && waitMs > 0) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, waitMs);
+        const check = () => {
+          if (!done()) return this.updateWaiters.push(check);
+          clearTimeout(t);
+          resolve();
+        };
+        this.updateWaiters.push(check);
+      });
+    }
+    return guard(() => {
+      const u = this.store.update(updateId)!;
+      if (u.state === "rejected") {
+        const f = parseJson<Failure>(u.failure);
+        throw new ValidationError(`update ${u.name} was rejected: ${f?.message ?? "rejected"}`, { field: "input", code: u.failure?.includes("ExecutionClosed") ? "execution_closed" : "update_rejected" });
+      }
+      if (u.state !== "completed") return { update_id: updateId, status: "pending" as const, failure: null };
+      return { update_id: updateId, status: "completed" as const, ...(u.result !== null ? { result: JSON.parse(u.result) } : {}), failure: parseJson<Failure>(u.failure) };
+    });
+  }
+
+  /** Asks a worker to answer a query from replayed state (works on closed executions too). */
+  async query(name: string, input: unknown, timeoutMs: number): Promise<RpcResult<{ query_id: string; result: unknown }>> {
+    const run = guard(() => this.requireRun());
+    if (!run.ok) return run;
+    const { ref, answer } = this.queries.open(name, input, timeoutMs);
+    this.dispatches.push({ namespace: run.value.namespace, queue: run.value.task_queue, executionId: run.value.execution_id, kind: "workflow", ref, attempt: 0 });
+    this.ctx.waitUntil(this.flush());
+    const a = await answer;
+    return guard(() => {
+      if ("timeout" in a) throw new QueryTimeoutError(`no worker answered query ${name} within ${timeoutMs / 1000}s (is a worker polling task queue ${run.value.task_queue}?)`);
+      if ("failure" in a) throw new ValidationError(`query ${name} failed: ${a.failure.message}`, { field: "name", code: "query_failed" });
+      return { query_id: String(-ref), result: a.result };
+    });
+  }
+
+  /** A worker's answer to a query task. */
+  respondQuery(tok: TokenPayload, result: unknown, failure: Failure | undefined): RpcResult<{ status: "accepted" }> {
+    return guard(() => {
+      if (!this.queries.answer(tok.i, failure ? { failure } : { result })) throw staleTask();
+      return { status: "accepted" as const };
+    });
   }
 
   /** Applies a workflow task's commands (validated by the core state machine). */
@@ -239,6 +296,8 @@ export class ExecutionObject extends DurableObject<Env> {
           pendingActivities: new Set(this.store.activities().map((a) => a.seq)),
           pendingTimers: new Set(this.store.timers().map((t) => t.seq)),
           cancelRequested: run.cancel_requested === 1,
+          requestedUpdates: new Set(this.store.updatesIn("requested").map((u) => u.update_id)),
+          acceptedUpdates: new Set(this.store.updatesIn("accepted").map((u) => u.update_id)),
         },
         commands,
       );
@@ -379,6 +438,11 @@ export class ExecutionObject extends DurableObject<Env> {
   }
 
   private resolveWaiters(): void {
+    if (this.updateWaiters.length > 0) {
+      const w = this.updateWaiters;
+      this.updateWaiters = [];
+      for (const fn of w) fn();
+    }
     const run = this.store.run();
     if (run && run.status !== "running" && this.waiters.length > 0) {
       const w = this.waiters;
@@ -421,11 +485,6 @@ export class ExecutionObject extends DurableObject<Env> {
     else void this.ctx.storage.setAlarm(at);
   }
 
-  private indexNow(now: number): void {
-    const run = this.store.run();
-    if (run) this.store.outbox.put("index", indexRow(run), now);
-  }
-
   private requireRun(): RunRow {
     const run = this.store.run();
     if (!run) throw new NotFoundError("execution not found", "execution_not_found");
@@ -439,47 +498,8 @@ export class ExecutionObject extends DurableObject<Env> {
   }
 
   private describeRun(run: RunRow): Execution {
-    return {
-      execution_id: run.execution_id,
-      run_id: run.run_id,
-      workflow: run.workflow,
-      status: run.status,
-      task_queue: run.task_queue,
-      input: JSON.parse(run.input),
-      ...(run.result !== null ? { result: JSON.parse(run.result) } : {}),
-      failure: parseJson<Failure>(run.failure),
-      started_at: toRfc3339(run.started_at),
-      closed_at: run.closed_at === null ? null : toRfc3339(run.closed_at),
-      execution_timeout: run.execution_timeout,
-      history_length: this.store.eventCount(),
-      cancel_requested: run.cancel_requested === 1,
-      pending_activities: this.store.activities().map((a) => ({
-        seq: a.seq,
-        activity_type: a.activity_type,
-        state: a.cancel_requested === 1 ? "cancel_requested" : a.state,
-        attempt: a.attempt,
-        last_failure: parseJson<Failure>(a.last_failure),
-        last_heartbeat_at: a.last_heartbeat_at === null ? null : toRfc3339(a.last_heartbeat_at),
-        next_attempt_at: a.next_attempt_at === null ? null : toRfc3339(a.next_attempt_at),
-      })),
-      schedule: parseJson<SchedulePayload>(run.schedule),
-    };
+    return describeRun(this.store, run);
   }
-}
-
-export function indexRow(run: RunRow) {
-  const schedule = parseJson<SchedulePayload>(run.schedule);
-  return {
-    namespace: run.namespace,
-    execution_id: run.execution_id,
-    run_id: run.run_id,
-    workflow: run.workflow,
-    status: run.status,
-    task_queue: run.task_queue,
-    schedule_id: schedule?.schedule_id ?? null,
-    started_at: run.started_at,
-    closed_at: run.closed_at,
-  };
 }
 
 function staleTask(): ConflictError {

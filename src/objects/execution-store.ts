@@ -40,7 +40,29 @@ export const EXECUTION_MIGRATIONS: SqlMigration[] = [
       ALTER TABLE activities ADD COLUMN lease INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    id: 3,
+    description: "workflow updates (requested, accepted, completed, rejected) with their outcome",
+    sql: `
+      CREATE TABLE updates (
+        update_id TEXT PRIMARY KEY, name TEXT NOT NULL, input TEXT NOT NULL, state TEXT NOT NULL,
+        result TEXT, failure TEXT, created_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
+
+export type UpdateState = "requested" | "accepted" | "completed" | "rejected";
+
+export interface UpdateRow {
+  update_id: string;
+  name: string;
+  input: string;
+  state: UpdateState;
+  result: string | null;
+  failure: string | null;
+  created_at: number;
+}
 
 export type RunStatus = "running" | "completed" | "failed" | "timed_out" | "cancelled" | "terminated";
 export type WorkflowTaskState = "none" | "scheduled" | "started" | "backoff";
@@ -205,6 +227,31 @@ export class ExecutionStore {
 
   deleteTimer(seq: number): void {
     this.sql.exec("DELETE FROM timers WHERE seq = ?", seq);
+  }
+
+  /** Clears a closed run's records before a new run under the same execution id. */
+  resetForNewRun(): void {
+    this.sql.exec("DELETE FROM events; DELETE FROM activities; DELETE FROM timers; DELETE FROM completions; DELETE FROM updates;");
+  }
+
+  update(updateId: string): UpdateRow | null {
+    return (this.sql.exec<Record<string, SqlStorageValue>>("SELECT * FROM updates WHERE update_id = ?", updateId).toArray()[0] as unknown as UpdateRow | undefined) ?? null;
+  }
+
+  updatesIn(state: UpdateState): UpdateRow[] {
+    return this.sql.exec<Record<string, SqlStorageValue>>("SELECT * FROM updates WHERE state = ? ORDER BY created_at, update_id", state).toArray() as unknown as UpdateRow[];
+  }
+
+  insertUpdate(u: UpdateRow): void {
+    this.sql.exec("INSERT INTO updates (update_id, name, input, state, result, failure, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", u.update_id, u.name, u.input, u.state, u.result, u.failure, u.created_at);
+  }
+
+  setUpdate(updateId: string, state: UpdateState, result: string | null = null, failure: string | null = null): void {
+    this.sql.exec("UPDATE updates SET state = ?, result = ?, failure = ? WHERE update_id = ?", state, result, failure, updateId);
+  }
+
+  countEvents(type: string): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM events WHERE type = ?", type).one().n;
   }
 
   clearPending(): void {

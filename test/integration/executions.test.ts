@@ -109,6 +109,8 @@ describe("executions over HTTP with a hand-driven worker", () => {
     clock.now = () => t0;
     const lost = await poll("activity", queue);
     expect(lost.body.attempt).toBe(1);
+    // The worker confirms receipt with one heartbeat, then goes silent.
+    await api("POST", "/v1/workflows/tasks/activity/heartbeat", { task_token: lost.body.task_token });
     const stub = env.EXECUTIONS.getByName(`default/${id}`);
     clock.now = () => t0 + 5_000;
     await runDurableObjectAlarm(stub); // heartbeat timeout → retry scheduled after 1 s
@@ -123,6 +125,30 @@ describe("executions over HTTP with a hand-driven worker", () => {
     await api("POST", "/v1/workflows/tasks/activity/complete", { task_token: second.body.task_token, result: "done" });
     const history = await api("GET", `/v1/workflows/executions/${id}/history`);
     expect(history.body.events.filter((e: { type: string }) => e.type === "activity_completed")).toHaveLength(1);
+  });
+
+  it("hands out the same attempt again when a leased task is never acknowledged (lost delivery)", async () => {
+    const id = uid("lost");
+    const queue = uid("q");
+    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
+    const wt = await poll("workflow", queue);
+    await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ type: "schedule_activity", seq: 1, activity_type: "a", input: null, options: { retry: { maximum_attempts: 1 } } }] });
+    const t0 = Date.now();
+    clock.now = () => t0;
+    const vanished = await poll("activity", queue);
+    const stub = env.EXECUTIONS.getByName(`default/${id}`);
+    clock.now = () => t0 + 4_999;
+    await runDurableObjectAlarm(stub);
+    expect((await poll("activity", queue)).status).toBe(204);
+    clock.now = () => t0 + 5_000;
+    await runDurableObjectAlarm(stub);
+    const again = await poll("activity", queue);
+    expect(again.body.attempt).toBe(1); // not a failed attempt: maximum_attempts 1 still allows it
+    expect((await api("POST", "/v1/workflows/tasks/activity/complete", { task_token: vanished.body.task_token, result: "zombie" })).status).toBe(409);
+    expect((await api("POST", "/v1/workflows/tasks/ack", { task_token: again.body.task_token })).body).toEqual({ status: "accepted" });
+    clock.now = () => t0 + 20_000;
+    await runDurableObjectAlarm(stub);
+    expect((await api("GET", `/v1/workflows/executions/${id}`)).body.pending_activities[0]).toMatchObject({ state: "started", attempt: 1 });
   });
 
   it("fires timers and enforces the execution timeout", async () => {

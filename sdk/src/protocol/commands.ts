@@ -11,6 +11,12 @@ export const Command = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("complete_workflow"), result: z.unknown() }),
   z.strictObject({ type: z.literal("fail_workflow"), failure: Failure }),
   z.strictObject({ type: z.literal("cancel_workflow"), details: z.unknown().optional() }),
+  /** The update's validator passed (or there is none): the platform records update_accepted. */
+  z.strictObject({ type: z.literal("accept_update"), update_id: z.string().min(1).max(200) }),
+  /** The validator rejected the update: nothing is written to history; the caller gets the failure. */
+  z.strictObject({ type: z.literal("reject_update"), update_id: z.string().min(1).max(200), failure: Failure }),
+  /** The update handler finished: recorded as update_completed and returned to the caller. */
+  z.strictObject({ type: z.literal("complete_update"), update_id: z.string().min(1).max(200), result: z.unknown().optional(), failure: Failure.optional() }),
 ]);
 export type Command = z.output<typeof Command>;
 export type CommandInput = z.input<typeof Command>;

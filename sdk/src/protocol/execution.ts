@@ -98,3 +98,31 @@ export const ExecutionResult = z.object({
   failure: Failure.nullable(),
 });
 export type ExecutionResult = z.output<typeof ExecutionResult>;
+
+/** POST /v1/workflows/executions/{id}/signals/{name} */
+export const SignalRequest = z.strictObject({
+  input: z.unknown().optional(),
+  /** De-duplicates retried sends: a second signal with the same request_id is not recorded again. */
+  request_id: Identifier.optional(),
+});
+
+/** POST /v1/workflows/executions/signal-with-start: start the execution if needed, then signal it, atomically. */
+export const SignalWithStartRequest = StartExecutionRequest.safeExtend({
+  execution_id: Identifier,
+  signal_name: Name,
+  signal_input: z.unknown().optional(),
+  request_id: Identifier.optional(),
+});
+
+/** POST /v1/workflows/executions/{id}/queries/{name} */
+export const QueryRequest = z.strictObject({ input: z.unknown().optional(), timeout_seconds: z.number().min(1).max(60).default(10) });
+export const QueryResult = z.object({ query_id: z.string(), result: z.unknown().optional() });
+
+/** POST /v1/workflows/executions/{id}/updates/{name}: waits for the handler's result. */
+export const UpdateRequest = z.strictObject({
+  input: z.unknown().optional(),
+  /** Retrying with the same update_id returns the recorded result instead of running it again. */
+  update_id: Identifier.optional(),
+  wait_seconds: z.number().min(1).max(60).default(30),
+});
+export const UpdateResult = z.object({ update_id: z.string(), status: z.enum(["completed", "pending"]), result: z.unknown().optional(), failure: Failure.nullable() });

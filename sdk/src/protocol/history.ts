@@ -67,6 +67,12 @@ export const HistoryEvent = z.discriminatedUnion("type", [
   e("timer_fired", { started_event_id: z.number().int(), seq: z.number().int() }),
   e("timer_cancelled", { started_event_id: z.number().int(), seq: z.number().int() }),
   e("execution_cancel_requested", { reason: z.string() }),
+  /** A signal, recorded before the sender got its 202; delivered to the handler in history order. */
+  e("signal_received", { name: z.string(), input: z.unknown(), request_id: z.string().nullable().default(null) }),
+  /** An update the workflow's validator accepted: its handler runs from this point in history. */
+  e("update_accepted", { update_id: z.string(), name: z.string(), input: z.unknown() }),
+  /** The handler's outcome, returned to every caller waiting on (or retrying) this update id. */
+  e("update_completed", { update_id: z.string(), result: z.unknown().optional(), failure: Failure.optional() }),
   e("execution_completed", { result: z.unknown() }),
   e("execution_failed", { failure: Failure }),
   e("execution_timed_out", {}),

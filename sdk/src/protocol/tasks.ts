@@ -28,6 +28,13 @@ export const WorkflowTask = z.object({
   history: z.array(HistoryEvent),
   /** Past this many events the platform suggests continue-as-new. */
   continue_as_new_suggested: z.boolean(),
+  /** Updates waiting for the workflow's validator: answer each with accept_update or reject_update. */
+  updates: z.array(z.object({ update_id: z.string(), name: z.string(), input: z.unknown() })).optional(),
+  /**
+   * Present on a query task: replay the history (emit no commands), run the query handler and
+   * answer through POST /v1/workflows/tasks/query/respond. Queries work on closed executions too.
+   */
+  query: z.object({ query_id: z.string(), name: z.string(), input: z.unknown() }).optional(),
 });
 export type WorkflowTask = z.output<typeof WorkflowTask>;
 
@@ -56,6 +63,8 @@ export const CompleteActivityTaskRequest = z.strictObject({ task_token: TaskToke
 export const FailActivityTaskRequest = z.strictObject({ task_token: TaskToken, failure: Failure });
 /** POST /v1/workflows/tasks/ack: "I received this task" (any result or heartbeat also counts). */
 export const AckTaskRequest = z.strictObject({ task_token: TaskToken });
+/** POST /v1/workflows/tasks/query/respond */
+export const QueryResponseRequest = z.strictObject({ task_token: TaskToken, result: z.unknown().optional(), failure: Failure.optional() });
 export const HeartbeatRequest = z.strictObject({ task_token: TaskToken, details: z.unknown().optional() });
 export const HeartbeatResponse = z.object({ cancel_requested: z.boolean() });
 export type HeartbeatResponse = z.output<typeof HeartbeatResponse>;

@@ -11,6 +11,10 @@ export interface CommandContext {
   pendingActivities: ReadonlySet<number>;
   pendingTimers: ReadonlySet<number>;
   cancelRequested: boolean;
+  /** Updates offered to the workflow and not yet accepted or rejected. */
+  requestedUpdates?: ReadonlySet<string>;
+  /** Updates accepted and not yet completed. */
+  acceptedUpdates?: ReadonlySet<string>;
 }
 
 /** One effect of a command batch, in order; the ExecutionObject writes each as history + state. */
@@ -21,7 +25,10 @@ export type CommandEffect =
   | { kind: "cancel_timer"; seq: number }
   | { kind: "close"; outcome: "completed"; result: unknown }
   | { kind: "close"; outcome: "failed"; failure: Failure }
-  | { kind: "close"; outcome: "cancelled"; details: unknown };
+  | { kind: "close"; outcome: "cancelled"; details: unknown }
+  | { kind: "accept_update"; updateId: string }
+  | { kind: "reject_update"; updateId: string; failure: Failure }
+  | { kind: "complete_update"; updateId: string; result: unknown; failure: Failure | undefined };
 
 /** Activity options with every default applied (seconds). */
 export interface ResolvedActivityOptions extends ActivityOptions {
@@ -50,6 +57,8 @@ export function planCommands(ctx: CommandContext, commands: readonly Command[]):
   const activities = new Set(ctx.pendingActivities);
   const timers = new Set(ctx.pendingTimers);
   const effects: CommandEffect[] = [];
+  const requested = new Set(ctx.requestedUpdates ?? []);
+  const accepted = new Set(ctx.acceptedUpdates ?? []);
   commands.forEach((cmd, i) => {
     if (effects.some((e) => e.kind === "close")) throw bad(i, "no command may follow the one that closes the workflow");
     switch (cmd.type) {
@@ -82,6 +91,22 @@ export function planCommands(ctx: CommandContext, commands: readonly Command[]):
         break;
       case "fail_workflow":
         effects.push({ kind: "close", outcome: "failed", failure: cmd.failure });
+        break;
+      case "accept_update":
+      case "reject_update":
+        if (!requested.has(cmd.update_id)) throw bad(i, `update ${cmd.update_id} is not waiting for validation`);
+        requested.delete(cmd.update_id);
+        if (cmd.type === "accept_update") {
+          accepted.add(cmd.update_id);
+          effects.push({ kind: "accept_update", updateId: cmd.update_id });
+        } else {
+          effects.push({ kind: "reject_update", updateId: cmd.update_id, failure: cmd.failure });
+        }
+        break;
+      case "complete_update":
+        if (!accepted.has(cmd.update_id)) throw bad(i, `update ${cmd.update_id} was not accepted (or is already complete)`);
+        accepted.delete(cmd.update_id);
+        effects.push({ kind: "complete_update", updateId: cmd.update_id, result: cmd.result, failure: cmd.failure });
         break;
       case "cancel_workflow":
         if (!ctx.cancelRequested) throw bad(i, "cancel_workflow is only valid after cancellation was requested");

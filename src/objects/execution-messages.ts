@@ -1,0 +1,48 @@
+import type { Failure } from "@sundial/sdk/protocol";
+import { ConflictError, ValidationError } from "../core/errors.ts";
+import { LIMITS } from "../core/limits.ts";
+import { scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
+import type { ExecutionStore, UpdateRow } from "./execution-store.ts";
+
+function requireOpen(store: ExecutionStore, what: string): void {
+  const run = store.run();
+  if (run && run.status !== "running") throw new ConflictError(`cannot ${what}: the execution is ${run.status}`, "execution_closed");
+}
+
+/**
+ * Records a signal in history (before the caller's 202) and wakes the workflow. A retried send
+ * with the same request_id is recognised and not recorded twice.
+ */
+export function recordSignal(store: ExecutionStore, now: number, name: string, input: unknown, requestId: string | null, out: Dispatch[]): { recorded: boolean } {
+  requireOpen(store, "signal");
+  if (requestId !== null && !store.markCompleted(`s:${requestId}`, now)) return { recorded: false };
+  if (store.countEvents("signal_received") >= LIMITS.maxSignalsPerRun) {
+    throw new ValidationError(`this run already received ${LIMITS.maxSignalsPerRun} signals (the limit); continue as new`, { field: "name", code: "limit_exceeded" });
+  }
+  store.append("signal_received", now, { name, input: input ?? null, request_id: requestId });
+  scheduleWorkflowTask(store, now, out);
+  return { recorded: true };
+}
+
+/**
+ * Registers an update request (not in history: the workflow's validator may still reject it) and
+ * offers it to the workflow in the next task. A known update id returns the existing record.
+ */
+export function requestUpdate(store: ExecutionStore, now: number, name: string, input: unknown, updateId: string, out: Dispatch[]): UpdateRow {
+  const existing = store.update(updateId);
+  if (existing) {
+    if (existing.name !== name) throw new ConflictError(`update ${updateId} was sent as ${existing.name}, not ${name}`, "update_id_reused", { field: "update_id" });
+    return existing;
+  }
+  requireOpen(store, "update");
+  const row: UpdateRow = { update_id: updateId, name, input: JSON.stringify(input ?? null), state: "requested", result: null, failure: null, created_at: now };
+  store.insertUpdate(row);
+  scheduleWorkflowTask(store, now, out);
+  return row;
+}
+
+/** Updates still open when the run closes fail: their callers must not wait forever. */
+export function failOpenUpdates(store: ExecutionStore, status: string): void {
+  const failure: Failure = { message: `the execution ${status} before the update completed`, type: "ExecutionClosed", non_retryable: true };
+  for (const u of [...store.updatesIn("requested"), ...store.updatesIn("accepted")]) store.setUpdate(u.update_id, "rejected", null, JSON.stringify(failure));
+}

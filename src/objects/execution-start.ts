@@ -1,0 +1,69 @@
+import { ConflictError } from "../core/errors.ts";
+import type { Execution } from "@sundial/sdk/protocol";
+import { scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
+import type { StartArgs } from "./execution-object.ts";
+import type { ExecutionStore, RunRow, RunStatus } from "./execution-store.ts";
+import { describeRun, indexRow } from "./execution-view.ts";
+
+const FAILED_STATUSES: RunStatus[] = ["failed", "timed_out", "cancelled", "terminated"];
+
+/**
+ * Starts a run, or applies the id-reuse policy when the execution exists: `use_existing` returns
+ * it, `reject_duplicate` is a 409, the `allow_duplicate*` policies start a new run once the old
+ * one closed (failed-only for the second). Synchronous: one atomic write.
+ */
+export function startRun(store: ExecutionStore, args: StartArgs, now: number, dispatches: Dispatch[]): { execution: Execution; started: boolean } {
+  const existing = store.run();
+  if (existing) {
+    const closed = existing.status !== "running";
+    const policy = args.id_reuse_policy;
+    const reusable = policy === "allow_duplicate" ? closed : policy === "allow_duplicate_failed_only" ? FAILED_STATUSES.includes(existing.status) : false;
+    if (!reusable) {
+      if (policy === "use_existing" && existing.workflow === args.workflow) return { execution: describeRun(store, existing), started: false };
+      throw new ConflictError(`execution ${args.execution_id} already exists (${existing.workflow}, ${existing.status})`, "execution_exists", { field: "execution_id" });
+    }
+    store.resetForNewRun();
+  }
+  const run: RunRow = {
+    namespace: args.namespace,
+    execution_id: args.execution_id,
+    run_id: crypto.randomUUID(),
+    workflow: args.workflow,
+    task_queue: args.task_queue,
+    input: JSON.stringify(args.input ?? null),
+    status: "running",
+    result: null,
+    failure: null,
+    started_at: now,
+    closed_at: null,
+    execution_timeout: args.execution_timeout,
+    deadline: now + args.execution_timeout * 1000,
+    cancel_requested: 0,
+    schedule: args.schedule ? JSON.stringify(args.schedule) : null,
+    callback: args.callback ? JSON.stringify(args.callback) : null,
+    last_activity_seq: 0,
+    last_timer_seq: 0,
+    wt_state: "none",
+    wt_scheduled_event_id: 0,
+    wt_attempt: 0,
+    wt_started_at: null,
+    wt_dispatched_at: null,
+    wt_retry_at: null,
+    wt_needed: 0,
+    wt_acked: 1,
+  };
+  store.insertRun(run);
+  store.append("execution_started", now, {
+    execution_id: args.execution_id,
+    workflow: args.workflow,
+    input: args.input ?? null,
+    task_queue: args.task_queue,
+    execution_timeout: args.execution_timeout,
+    run_id: run.run_id,
+    attempt: 1,
+    schedule: args.schedule,
+  });
+  scheduleWorkflowTask(store, now, dispatches);
+  store.outbox.put("index", indexRow(store.run()!), now);
+  return { execution: describeRun(store, store.run()!), started: true };
+}

@@ -1,0 +1,48 @@
+import { toRfc3339, type Execution, type Failure, type SchedulePayload } from "@sundial/sdk/protocol";
+import { parseJson, type ExecutionStore, type RunRow } from "./execution-store.ts";
+
+/** An execution as the API shows it. */
+export function describeRun(store: ExecutionStore, run: RunRow): Execution {
+  return {
+    execution_id: run.execution_id,
+    run_id: run.run_id,
+    workflow: run.workflow,
+    status: run.status,
+    task_queue: run.task_queue,
+    input: JSON.parse(run.input),
+    ...(run.result !== null ? { result: JSON.parse(run.result) } : {}),
+    failure: parseJson<Failure>(run.failure),
+    started_at: toRfc3339(run.started_at),
+    closed_at: run.closed_at === null ? null : toRfc3339(run.closed_at),
+    execution_timeout: run.execution_timeout,
+    history_length: store.eventCount(),
+    cancel_requested: run.cancel_requested === 1,
+    pending_activities: store.activities().map((a) => ({
+      seq: a.seq,
+      activity_type: a.activity_type,
+      state: a.cancel_requested === 1 ? "cancel_requested" : a.state,
+      attempt: a.attempt,
+      last_failure: parseJson<Failure>(a.last_failure),
+      last_heartbeat_at: a.last_heartbeat_at === null ? null : toRfc3339(a.last_heartbeat_at),
+      next_attempt_at: a.next_attempt_at === null ? null : toRfc3339(a.next_attempt_at),
+    })),
+    schedule: parseJson<SchedulePayload>(run.schedule),
+  };
+}
+
+/** The D1 index row of a run. */
+export function indexRow(run: RunRow) {
+  const schedule = parseJson<SchedulePayload>(run.schedule);
+  return {
+    namespace: run.namespace,
+    execution_id: run.execution_id,
+    run_id: run.run_id,
+    workflow: run.workflow,
+    status: run.status,
+    task_queue: run.task_queue,
+    schedule_id: schedule?.schedule_id ?? null,
+    started_at: run.started_at,
+    closed_at: run.closed_at,
+  };
+}
+
