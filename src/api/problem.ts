@@ -48,12 +48,17 @@ export function toProblem(err: unknown): Problem {
     };
   }
   if (err instanceof z.ZodError) return toProblem(fromZodError(err));
+  // D1 unreachable or failing: the objects still hold the truth, but lookups that need the index
+  // cannot run. A retryable 503 says so; nothing was written.
+  if (err instanceof Error && /^D1_/.test(err.message)) {
+    return { type: "https://sundial.dev/problems/index_unavailable", title: TITLES[503]!, status: 503, detail: "the D1 index is unavailable; retry shortly (nothing was changed)", code: "index_unavailable" };
+  }
   return { type: "https://sundial.dev/problems/internal", title: TITLES[500]!, status: 500, detail: "internal error", code: "internal" };
 }
 
 /** Sends a problem+json response. */
 export function problemResponse(c: Context, err: unknown): Response {
   const problem = toProblem(err);
-  if (problem.status >= 500 && !(err instanceof SundialError)) console.error("unhandled error", err);
+  if (problem.status >= 500 && !(err instanceof SundialError)) console.error(problem.code === "internal" ? "unhandled error" : problem.detail, err);
   return c.body(JSON.stringify(problem), problem.status as ContentfulStatusCode, { "content-type": "application/problem+json" });
 }
