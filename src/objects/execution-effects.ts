@@ -1,6 +1,7 @@
 import { toRfc3339, type Failure } from "@sundial/sdk/protocol";
 import type { CommandEffect } from "../core/execution/commands.ts";
 import { failOpenUpdates } from "./execution-messages.ts";
+import { beginRun } from "./execution-start.ts";
 import { indexRow } from "./execution-view.ts";
 import type { CloseCallback, ExecutionStore, RunRow, RunStatus } from "./execution-store.ts";
 
@@ -38,6 +39,45 @@ export type CloseOutcome =
   | { outcome: "timed_out" }
   | { outcome: "terminated"; reason: string };
 
+/** Parent close policy: children still open are cancelled or terminated through the outbox. */
+function applyParentClosePolicy(store: ExecutionStore, now: number, namespace: string): void {
+  for (const c of store.children()) {
+    if (c.state === "closed" || c.policy === "ABANDON") continue;
+    store.outbox.put(`${c.policy === "TERMINATE" ? "terminate" : "cancel"}-child:${c.seq}`, { namespace, execution_id: c.execution_id }, now);
+  }
+}
+
+/**
+ * Continue-as-new: this run ends and a fresh one (new input, empty history, run_number + 1)
+ * starts under the same execution id, keeping its schedule payload and close callback.
+ */
+export function continueAsNew(store: ExecutionStore, now: number, input: unknown, executionTimeout: number | undefined, out: Dispatch[]): void {
+  const old = store.run();
+  if (!old || old.status !== "running") return;
+  applyParentClosePolicy(store, now, old.namespace);
+  failOpenUpdates(store, "continued as new");
+  const carried = store.outbox.entries().filter((e) => e.key.includes("-child:"));
+  store.resetForNewRun();
+  beginRun(
+    store,
+    {
+      namespace: old.namespace,
+      execution_id: old.execution_id,
+      workflow: old.workflow,
+      input,
+      task_queue: old.task_queue,
+      execution_timeout: executionTimeout ?? old.execution_timeout,
+      id_reuse_policy: "use_existing",
+      schedule: old.schedule === null ? null : JSON.parse(old.schedule),
+      callback: old.callback === null ? null : JSON.parse(old.callback),
+    },
+    now,
+    out,
+    { run_number: old.run_number + 1, previous_run_id: old.run_id },
+  );
+  for (const e of carried) store.outbox.put(e.key, JSON.parse(e.payload), now);
+}
+
 /** Closes the run: the closing event, status, no pending work, and outbox entries for the index and the schedule. */
 export function closeRun(store: ExecutionStore, now: number, close: CloseOutcome): void {
   const run = store.run();
@@ -74,11 +114,12 @@ export function closeRun(store: ExecutionStore, now: number, close: CloseOutcome
   store.updateRun({ ...patch, status, closed_at: now, wt_state: "none", wt_started_at: null, wt_retry_at: null, wt_needed: 0 });
   store.clearPending();
   failOpenUpdates(store, status);
+  applyParentClosePolicy(store, now, run.namespace);
   const closed = store.run()!;
   store.outbox.put("index", indexRow(closed), now);
   if (closed.callback !== null) {
     const cb = JSON.parse(closed.callback) as CloseCallback;
-    store.outbox.put("callback", { ...cb, namespace: closed.namespace, execution_id: closed.execution_id, status, failure: closed.failure === null ? null : JSON.parse(closed.failure), closed_at: now }, now);
+    store.outbox.put("callback", { ...cb, namespace: closed.namespace, execution_id: closed.execution_id, status, failure: closed.failure === null ? null : JSON.parse(closed.failure), result: closed.result === null ? null : JSON.parse(closed.result), closed_at: now }, now);
   }
 }
 
@@ -162,8 +203,25 @@ export function applyCommandEffects(store: ExecutionStore, now: number, run: Run
         break;
       }
       case "close":
-        closeRun(store, now, e.outcome === "completed" ? { outcome: "completed", result: e.result } : e.outcome === "failed" ? { outcome: "failed", failure: e.failure } : { outcome: "cancelled", details: e.details });
+        if (e.outcome === "continued_as_new") continueAsNew(store, now, e.input, e.executionTimeout, out);
+        else closeRun(store, now, e.outcome === "completed" ? { outcome: "completed", result: e.result } : e.outcome === "failed" ? { outcome: "failed", failure: e.failure } : { outcome: "cancelled", details: e.details });
         break;
+      case "start_child": {
+        const childId = e.executionId ?? `${run.execution_id}:child-${e.seq}`;
+        store.append("child_workflow_initiated", now, { seq: e.seq, workflow: e.workflow, execution_id: childId, input: e.input ?? null, parent_close_policy: e.policy });
+        store.putChild({ seq: e.seq, execution_id: childId, policy: e.policy, state: "initiated" });
+        store.updateRun({ last_child_seq: e.seq });
+        store.outbox.put(`start-child:${e.seq}`, {
+          namespace: run.namespace,
+          execution_id: childId,
+          workflow: e.workflow,
+          input: e.input ?? null,
+          task_queue: e.taskQueue ?? run.task_queue,
+          execution_timeout: e.executionTimeout ?? null,
+          parent: { execution_id: run.execution_id, seq: e.seq },
+        }, now);
+        break;
+      }
     }
   }
   if (store.run()?.status === "running") {

@@ -1,5 +1,6 @@
 import type { Failure } from "@sundial/sdk/protocol";
 import { ConflictError, ValidationError } from "../core/errors.ts";
+import { parseJson } from "./execution-store.ts";
 import { LIMITS } from "../core/limits.ts";
 import { scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
 import type { ExecutionStore, UpdateRow } from "./execution-store.ts";
@@ -45,4 +46,15 @@ export function requestUpdate(store: ExecutionStore, now: number, name: string, 
 export function failOpenUpdates(store: ExecutionStore, status: string): void {
   const failure: Failure = { message: `the execution ${status} before the update completed`, type: "ExecutionClosed", non_retryable: true };
   for (const u of [...store.updatesIn("requested"), ...store.updatesIn("accepted")]) store.setUpdate(u.update_id, "rejected", null, JSON.stringify(failure));
+}
+
+/** An update's outcome for its caller: the result, "pending", or the rejection as a 422. */
+export function updateOutcome(store: ExecutionStore, updateId: string): { update_id: string; status: "completed" | "pending"; result?: unknown; failure: Failure | null } {
+  const u = store.update(updateId)!;
+  if (u.state === "rejected") {
+    const f = parseJson<Failure>(u.failure);
+    throw new ValidationError(`update ${u.name} was rejected: ${f?.message ?? "rejected"}`, { field: "input", code: f?.type === "ExecutionClosed" ? "execution_closed" : "update_rejected" });
+  }
+  if (u.state !== "completed") return { update_id: updateId, status: "pending", failure: null };
+  return { update_id: updateId, status: "completed", ...(u.result !== null ? { result: JSON.parse(u.result) } : {}), failure: parseJson<Failure>(u.failure) };
 }

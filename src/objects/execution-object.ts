@@ -22,11 +22,14 @@ import { ExecutionStore, EXECUTION_MIGRATIONS, parseJson, type CloseCallback, ty
 import { applyCommandEffects, closeRun, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
 import { runExecutionTimeouts, nextExecutionAlarm } from "./execution-timeouts.ts";
 import { applyActivityCompletion, applyActivityFailure } from "./execution-activities.ts";
-import { flushExecutionOutbox } from "./execution-outbox.ts";
+import type { ChildClosedNotice } from "./execution-outbox.ts";
 import { applySqlMigrations } from "./sql-migrations.ts";
 import { startRun } from "./execution-start.ts";
-import { recordSignal, requestUpdate } from "./execution-messages.ts";
+import { recordSignal, requestUpdate, updateOutcome } from "./execution-messages.ts";
+import { ExecutionDelivery } from "./execution-delivery.ts";
+import { recordChildClosed } from "./execution-children.ts";
 import { QueryBroker } from "./execution-queries.ts";
+import { leaseActivityTask, leaseQueryTask, leaseWorkflowTask } from "./execution-leases.ts";
 import { describeRun } from "./execution-view.ts";
 import { guard, type RpcResult } from "./rpc.ts";
 import { partitionFor, taskQueueStub } from "./names.ts";
@@ -41,6 +44,8 @@ export interface StartArgs {
   id_reuse_policy: IdReusePolicy;
   schedule: SchedulePayload | null;
   callback: CloseCallback | null;
+  /** Set when a parent workflow starts this execution as its child. */
+  parent_execution_id?: string | null;
 }
 
 /** What a verified task token says (see api/tasks.ts). */
@@ -63,13 +68,14 @@ export interface TokenPayload {
 export class ExecutionObject extends DurableObject<Env> {
   private readonly store: ExecutionStore;
   private waiters: (() => void)[] = [];
-  private dispatches: Dispatch[] = [];
+  private readonly delivery: ExecutionDelivery;
   private readonly queries = new QueryBroker();
   private updateWaiters: (() => void)[] = [];
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new ExecutionStore(ctx.storage.sql);
+    this.delivery = new ExecutionDelivery(env, this.store);
     void ctx.blockConcurrencyWhile(async () => applySqlMigrations(ctx.storage, EXECUTION_MIGRATIONS));
   }
 
@@ -77,7 +83,7 @@ export class ExecutionObject extends DurableObject<Env> {
   async start(args: StartArgs): Promise<RpcResult<{ execution: Execution; started: boolean }>> {
     const r = guard(() => {
       const now = clock.now();
-      return startRun(this.store, args, now, this.dispatches);
+      return startRun(this.store, args, now, this.delivery.pending);
     });
     this.afterChange();
     return r;
@@ -105,7 +111,7 @@ export class ExecutionObject extends DurableObject<Env> {
         const now = clock.now();
         this.store.append("execution_cancel_requested", now, { reason });
         this.store.updateRun({ cancel_requested: 1 });
-        scheduleWorkflowTask(this.store, now, this.dispatches);
+        scheduleWorkflowTask(this.store, now, this.delivery.pending);
       }
       return this.describeRun(this.store.run()!);
     });
@@ -143,60 +149,32 @@ export class ExecutionObject extends DurableObject<Env> {
     });
   }
 
-  /** Leases the workflow task a queue entry refers to; null when the entry is stale. */
-  async startWorkflowTask(scheduledEventId: number, identity: string): Promise<WorkflowTask | null> {
-    if (scheduledEventId < 0) return this.startQueryTask(scheduledEventId);
-    const run = this.store.run();
-    if (!run || run.status !== "running" || run.wt_state !== "scheduled" || run.wt_scheduled_event_id !== scheduledEventId) return null;
-    const payload: TokenPayload = { n: run.namespace, e: run.execution_id, r: run.run_id, k: "w", i: scheduledEventId, a: run.wt_attempt };
-    const token = await signToken(secretsFor(this.env).tokenSecret, payload);
-    // Re-check after the await: another poll may have leased it meanwhile.
-    const now = clock.now();
-    const fresh = this.store.run()!;
-    if (fresh.wt_state !== "scheduled" || fresh.wt_scheduled_event_id !== scheduledEventId) return null;
-    const suggest = this.store.eventCount() + 1 >= LIMITS.continueAsNewSuggestedEvents;
-    // Recorded, so a workflow that branches on the suggestion replays the same way.
-    this.store.append("workflow_task_started", now, { scheduled_event_id: scheduledEventId, identity, suggest_continue_as_new: suggest });
-    this.store.updateRun({ wt_state: "started", wt_started_at: now, wt_acked: 0 });
-    const history = this.store.events(0, LIMITS.maxHistoryEvents + 10);
-    this.afterChange();
-    return {
-      kind: "workflow",
-      task_token: token,
-      execution_id: run.execution_id,
-      run_id: run.run_id,
-      workflow: run.workflow,
-      attempt: run.wt_attempt,
-      history,
-      continue_as_new_suggested: suggest,
-      updates: this.store.updatesIn("requested").map((u) => ({ update_id: u.update_id, name: u.name, input: JSON.parse(u.input) })),
-    };
+  /** Leases the workflow (or query) task a queue entry refers to; null when the entry is stale. */
+  async startWorkflowTask(ref: number, identity: string): Promise<WorkflowTask | null> {
+    const task = ref < 0 ? await leaseQueryTask(this.store, this.env, this.queries, ref) : await leaseWorkflowTask(this.store, this.env, clock.now, ref, identity);
+    if (task && ref >= 0) this.afterChange();
+    return task;
   }
 
-  /** A query task: the whole history to replay read-only, and the query to answer. */
-  private async startQueryTask(ref: number): Promise<WorkflowTask | null> {
-    const run = this.store.run();
-    const q = this.queries.get(ref);
-    if (!run || !q) return null;
-    const token = await signToken(secretsFor(this.env).tokenSecret, { n: run.namespace, e: run.execution_id, r: run.run_id, k: "q", i: ref, a: 0 } satisfies TokenPayload);
-    return {
-      kind: "workflow",
-      task_token: token,
-      execution_id: run.execution_id,
-      run_id: run.run_id,
-      workflow: run.workflow,
-      attempt: 1,
-      history: this.store.events(0, LIMITS.maxHistoryEvents + 10),
-      continue_as_new_suggested: false,
-      query: { query_id: String(-ref), name: q.name, input: q.input },
-    };
+  /** Leases an activity attempt a queue entry refers to; null when stale. */
+  async startActivityTask(seq: number, attempt: number, identity: string): Promise<ActivityTask | null> {
+    const task = await leaseActivityTask(this.store, this.env, clock.now, seq, attempt, identity);
+    if (task) this.afterChange();
+    return task;
+  }
+
+  /** A child this run started has closed: its outcome becomes a history event the workflow awaits. */
+  async childClosed(notice: ChildClosedNotice): Promise<RpcResult<{ recorded: boolean }>> {
+    const r = guard(() => recordChildClosed(this.store, clock.now(), notice, this.delivery.pending));
+    this.afterChange();
+    return r;
   }
 
   /** Signals the workflow; recorded in history before the caller hears back. */
   async signal(name: string, input: unknown, requestId: string | null): Promise<RpcResult<{ recorded: boolean }>> {
     const r = guard(() => {
       this.requireRun();
-      return recordSignal(this.store, clock.now(), name, input, requestId, this.dispatches);
+      return recordSignal(this.store, clock.now(), name, input, requestId, this.delivery.pending);
     });
     this.afterChange();
     return r;
@@ -208,8 +186,8 @@ export class ExecutionObject extends DurableObject<Env> {
       const now = clock.now();
       const existing = this.store.run();
       let started = false;
-      if (!existing || existing.status !== "running") started = startRun(this.store, { ...args, id_reuse_policy: existing ? "allow_duplicate" : args.id_reuse_policy }, now, this.dispatches).started;
-      recordSignal(this.store, now, name, input, requestId, this.dispatches);
+      if (!existing || existing.status !== "running") started = startRun(this.store, { ...args, id_reuse_policy: existing ? "allow_duplicate" : args.id_reuse_policy }, now, this.delivery.pending).started;
+      recordSignal(this.store, now, name, input, requestId, this.delivery.pending);
       return { execution: this.describeRun(this.store.run()!), started };
     });
     this.afterChange();
@@ -223,7 +201,7 @@ export class ExecutionObject extends DurableObject<Env> {
   async update(name: string, input: unknown, updateId: string, waitMs: number): Promise<RpcResult<{ update_id: string; status: "completed" | "pending"; result?: unknown; failure: Failure | null }>> {
     const first = guard(() => {
       this.requireRun();
-      return requestUpdate(this.store, clock.now(), name, input, updateId, this.dispatches);
+      return requestUpdate(this.store, clock.now(), name, input, updateId, this.delivery.pending);
     });
     this.afterChange();
     if (!first.ok) return first;
@@ -242,15 +220,7 @@ export class ExecutionObject extends DurableObject<Env> {
         this.updateWaiters.push(check);
       });
     }
-    return guard(() => {
-      const u = this.store.update(updateId)!;
-      if (u.state === "rejected") {
-        const f = parseJson<Failure>(u.failure);
-        throw new ValidationError(`update ${u.name} was rejected: ${f?.message ?? "rejected"}`, { field: "input", code: u.failure?.includes("ExecutionClosed") ? "execution_closed" : "update_rejected" });
-      }
-      if (u.state !== "completed") return { update_id: updateId, status: "pending" as const, failure: null };
-      return { update_id: updateId, status: "completed" as const, ...(u.result !== null ? { result: JSON.parse(u.result) } : {}), failure: parseJson<Failure>(u.failure) };
-    });
+    return guard(() => updateOutcome(this.store, updateId));
   }
 
   /** Asks a worker to answer a query from replayed state (works on closed executions too). */
@@ -258,7 +228,7 @@ export class ExecutionObject extends DurableObject<Env> {
     const run = guard(() => this.requireRun());
     if (!run.ok) return run;
     const { ref, answer } = this.queries.open(name, input, timeoutMs);
-    this.dispatches.push({ namespace: run.value.namespace, queue: run.value.task_queue, executionId: run.value.execution_id, kind: "workflow", ref, attempt: 0 });
+    this.delivery.pending.push({ namespace: run.value.namespace, queue: run.value.task_queue, executionId: run.value.execution_id, kind: "workflow", ref, attempt: 0 });
     this.ctx.waitUntil(this.flush());
     const a = await answer;
     return guard(() => {
@@ -296,6 +266,7 @@ export class ExecutionObject extends DurableObject<Env> {
           pendingActivities: new Set(this.store.activities().map((a) => a.seq)),
           pendingTimers: new Set(this.store.timers().map((t) => t.seq)),
           cancelRequested: run.cancel_requested === 1,
+          lastChildSeq: run.last_child_seq,
           requestedUpdates: new Set(this.store.updatesIn("requested").map((u) => u.update_id)),
           acceptedUpdates: new Set(this.store.updatesIn("accepted").map((u) => u.update_id)),
         },
@@ -311,9 +282,9 @@ export class ExecutionObject extends DurableObject<Env> {
         });
         return { status: "accepted" as const };
       }
-      applyCommandEffects(this.store, now, run, effects, this.dispatches);
+      applyCommandEffects(this.store, now, run, effects, this.delivery.pending);
       const after = this.store.run()!;
-      if (after.status === "running" && run.wt_needed === 1) scheduleWorkflowTask(this.store, now, this.dispatches);
+      if (after.status === "running" && run.wt_needed === 1) scheduleWorkflowTask(this.store, now, this.delivery.pending);
       return { status: "accepted" as const };
     });
     this.afterChange();
@@ -338,40 +309,11 @@ export class ExecutionObject extends DurableObject<Env> {
     return r;
   }
 
-  /** Leases an activity attempt a queue entry refers to; null when stale. */
-  async startActivityTask(seq: number, attempt: number, identity: string): Promise<ActivityTask | null> {
-    const run = this.store.run();
-    const row = this.store.activity(seq);
-    if (!run || run.status !== "running" || !row || row.state !== "scheduled" || row.attempt !== attempt) return null;
-    const lease = row.lease + 1;
-    const token = await signToken(secretsFor(this.env).tokenSecret, { n: run.namespace, e: run.execution_id, r: run.run_id, k: "a", i: seq, a: attempt, l: lease } satisfies TokenPayload);
-    const fresh = this.store.activity(seq);
-    if (!fresh || fresh.state !== "scheduled" || fresh.attempt !== attempt || fresh.lease !== row.lease) return null;
-    const now = clock.now();
-    this.store.updateActivity(seq, { state: "started", started_at: now, last_heartbeat_at: now, identity, acked: 0, lease });
-    const options = JSON.parse(row.options) as { heartbeat_timeout?: number; start_to_close_timeout: number };
-    this.afterChange();
-    return {
-      kind: "activity",
-      task_token: token,
-      execution_id: run.execution_id,
-      run_id: run.run_id,
-      workflow: run.workflow,
-      activity_type: row.activity_type,
-      seq,
-      input: JSON.parse(row.input),
-      attempt,
-      heartbeat_timeout: options.heartbeat_timeout ?? null,
-      start_to_close_timeout: options.start_to_close_timeout,
-      ...(row.heartbeat_details !== null ? { heartbeat_details: JSON.parse(row.heartbeat_details) } : {}),
-    };
-  }
-
   async completeActivity(tok: TokenPayload, result: unknown): Promise<RpcResult<{ status: "accepted" | "duplicate" }>> {
     const r = guard(() => {
       this.requireTaskRun(tok);
       if (jsonSize(result) > LIMITS.maxPayloadBytes) throw new PayloadTooLargeError(`result is larger than ${LIMITS.maxPayloadBytes} bytes`, "result");
-      return applyActivityCompletion(this.store, clock.now(), tok, result, this.dispatches);
+      return applyActivityCompletion(this.store, clock.now(), tok, result, this.delivery.pending);
     });
     this.afterChange();
     return r;
@@ -380,7 +322,7 @@ export class ExecutionObject extends DurableObject<Env> {
   async failActivity(tok: TokenPayload, failure: Failure): Promise<RpcResult<{ status: "accepted" | "duplicate" }>> {
     const r = guard(() => {
       this.requireTaskRun(tok);
-      return applyActivityFailure(this.store, clock.now(), tok, failure, this.dispatches);
+      return applyActivityFailure(this.store, clock.now(), tok, failure, this.delivery.pending);
     });
     this.afterChange();
     return r;
@@ -420,7 +362,7 @@ export class ExecutionObject extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const now = clock.now();
     try {
-      runExecutionTimeouts(this.store, now, this.dispatches);
+      runExecutionTimeouts(this.store, now, this.delivery.pending);
     } catch (err) {
       // Never let one bad item turn into an alarm retry loop: log, and re-arm below.
       console.error("execution alarm failed", err);
@@ -451,32 +393,10 @@ export class ExecutionObject extends DurableObject<Env> {
     }
   }
 
-  private flushing: Promise<void> | null = null;
-
-  /** Single-flight: a flush requested while one runs starts right after it, never alongside. */
   private flush(): Promise<void> {
-    const run = (this.flushing ?? Promise.resolve()).then(() => this.flushOnce());
-    this.flushing = run.finally(() => {
-      if (this.flushing === run) this.flushing = null;
+    return this.delivery.flush().then((changed) => {
+      if (changed) this.rearm();
     });
-    return run;
-  }
-
-  private async flushOnce(): Promise<void> {
-    const items = this.dispatches;
-    this.dispatches = [];
-    await Promise.all(
-      items.map(async (d) => {
-        try {
-          await taskQueueStub(this.env, d.namespace, d.queue, partitionFor(this.env, d.executionId)).enqueue({ kind: d.kind, execution_id: d.executionId, ref: d.ref, attempt: d.attempt });
-        } catch (err) {
-          // The dispatch timeout re-enqueues it; nothing is lost.
-          console.warn("task dispatch failed; will retry", err);
-        }
-      }),
-    );
-    const changed = await flushExecutionOutbox(this.store.outbox, this.env, clock.now());
-    if (changed) this.rearm();
   }
 
   private rearm(): void {

@@ -1,19 +1,80 @@
+import type { Failure } from "@sundial/sdk/protocol";
+import { LIMITS } from "../core/limits.ts";
 import type { Env } from "../env.ts";
 import { upsertExecution, type ExecutionIndexRow } from "../index/executions.ts";
-import { scheduleStub } from "./names.ts";
+import { executionStub, scheduleStub } from "./names.ts";
 import type { Outbox } from "./outbox.ts";
 import type { RunClosedNotice } from "./schedule-object.ts";
 
+/** A child's close, reported to its parent (delivered at least once; the parent de-duplicates). */
+export interface ChildClosedNotice {
+  seq: number;
+  execution_id: string;
+  status: string;
+  result: unknown;
+  failure: Failure | null;
+}
+
+interface CloseNotice extends RunClosedNotice {
+  parent?: { execution_id: string; seq: number };
+  result: unknown;
+}
+
+interface ChildStart {
+  namespace: string;
+  execution_id: string;
+  workflow: string;
+  input: unknown;
+  task_queue: string;
+  execution_timeout: number | null;
+  parent: { execution_id: string; seq: number };
+}
+
+/** What the parent records once the outbox has (or could not have) started a child. */
+export interface ChildStartHooks {
+  started(seq: number, executionId: string, runId: string): void;
+  failed(seq: number, executionId: string, failure: Failure): void;
+}
+
 /**
- * Delivers an execution's outbox: the D1 index row, and the close notice to the schedule that
- * started the run, so the index converges and a schedule always learns its run closed.
+ * Delivers an execution's outbox: the D1 index row; the close notice to the schedule or parent
+ * that started this run; child starts, and the parent close policy's cancels and terminates.
+ * Each entry is retried with backoff until it lands, so nothing is lost to a crash in between.
  */
-export function flushExecutionOutbox(outbox: Outbox, env: Env, now: number): Promise<boolean> {
+export function flushExecutionOutbox(outbox: Outbox, env: Env, now: number, hooks: ChildStartHooks): Promise<boolean> {
   return outbox.flush(now, async (key, payload) => {
-    if (key === "index") await upsertExecution(env.DB, payload as ExecutionIndexRow);
-    else if (key === "callback") {
-      const notice = payload as RunClosedNotice;
-      await scheduleStub(env, notice.namespace, notice.schedule_id).runClosed(notice);
+    if (key === "index") return upsertExecution(env.DB, payload as ExecutionIndexRow);
+    if (key === "callback") {
+      const notice = payload as CloseNotice;
+      if (notice.parent) {
+        const r = await executionStub(env, notice.namespace, notice.parent.execution_id).childClosed({ seq: notice.parent.seq, execution_id: notice.execution_id, status: notice.status, result: notice.result, failure: notice.failure as Failure | null });
+        if (!r.ok && r.error.status >= 500) throw new Error(r.error.message);
+      }
+      if (notice.schedule_id) await scheduleStub(env, notice.namespace, notice.schedule_id).runClosed(notice);
+      return;
     }
+    const seq = Number(key.slice(key.indexOf(":") + 1));
+    if (key.startsWith("start-child:")) {
+      const c = payload as ChildStart;
+      const r = await executionStub(env, c.namespace, c.execution_id).start({
+        namespace: c.namespace,
+        execution_id: c.execution_id,
+        workflow: c.workflow,
+        input: c.input,
+        task_queue: c.task_queue,
+        execution_timeout: c.execution_timeout ?? LIMITS.executionTimeoutDefault,
+        id_reuse_policy: "use_existing",
+        schedule: null,
+        callback: { parent: c.parent },
+        parent_execution_id: c.parent.execution_id,
+      });
+      if (r.ok) hooks.started(seq, c.execution_id, r.value.execution.run_id);
+      else if (r.error.status < 500) hooks.failed(seq, c.execution_id, { message: r.error.message, type: "ChildWorkflowStartFailed", non_retryable: true });
+      else throw new Error(r.error.message);
+      return;
+    }
+    const target = payload as { namespace: string; execution_id: string };
+    if (key.startsWith("cancel-child:")) await executionStub(env, target.namespace, target.execution_id).cancel("parent closed (parent close policy REQUEST_CANCEL)");
+    if (key.startsWith("terminate-child:")) await executionStub(env, target.namespace, target.execution_id).terminate("parent closed (parent close policy TERMINATE)");
   });
 }

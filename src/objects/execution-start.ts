@@ -24,6 +24,12 @@ export function startRun(store: ExecutionStore, args: StartArgs, now: number, di
     }
     store.resetForNewRun();
   }
+  beginRun(store, args, now, dispatches, { run_number: 1, previous_run_id: null });
+  return { execution: describeRun(store, store.run()!), started: true };
+}
+
+/** Writes a fresh run (the first, or the next after continue-as-new) and schedules its first task. */
+export function beginRun(store: ExecutionStore, args: StartArgs, now: number, dispatches: Dispatch[], lineage: { run_number: number; previous_run_id: string | null }): void {
   const run: RunRow = {
     namespace: args.namespace,
     execution_id: args.execution_id,
@@ -51,6 +57,9 @@ export function startRun(store: ExecutionStore, args: StartArgs, now: number, di
     wt_retry_at: null,
     wt_needed: 0,
     wt_acked: 1,
+    run_number: lineage.run_number,
+    previous_run_id: lineage.previous_run_id,
+    last_child_seq: 0,
   };
   store.insertRun(run);
   store.append("execution_started", now, {
@@ -62,8 +71,9 @@ export function startRun(store: ExecutionStore, args: StartArgs, now: number, di
     run_id: run.run_id,
     attempt: 1,
     schedule: args.schedule,
+    ...(lineage.previous_run_id ? { continued_from_run_id: lineage.previous_run_id } : {}),
+    ...(args.callback?.parent ? { parent_execution_id: args.callback.parent.execution_id } : {}),
   });
   scheduleWorkflowTask(store, now, dispatches);
   store.outbox.put("index", indexRow(store.run()!), now);
-  return { execution: describeRun(store, store.run()!), started: true };
 }

@@ -52,6 +52,24 @@ export const EXECUTION_MIGRATIONS: SqlMigration[] = [
   },
 ];
 
+EXECUTION_MIGRATIONS.push({
+  id: 4,
+  description: "run lineage (continue-as-new) and child workflows",
+  sql: `
+    ALTER TABLE run ADD COLUMN run_number INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE run ADD COLUMN previous_run_id TEXT;
+    ALTER TABLE run ADD COLUMN last_child_seq INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE children (seq INTEGER PRIMARY KEY, execution_id TEXT NOT NULL, policy TEXT NOT NULL, state TEXT NOT NULL);
+  `,
+});
+
+export interface ChildRow {
+  seq: number;
+  execution_id: string;
+  policy: "ABANDON" | "REQUEST_CANCEL" | "TERMINATE";
+  state: "initiated" | "started" | "closed";
+}
+
 export type UpdateState = "requested" | "accepted" | "completed" | "rejected";
 
 export interface UpdateRow {
@@ -69,7 +87,10 @@ export type WorkflowTaskState = "none" | "scheduled" | "started" | "backoff";
 
 /** Where to report the close of a run started by a schedule. */
 export interface CloseCallback {
-  schedule_id: string;
+  /** The schedule that started this run. */
+  schedule_id?: string;
+  /** The parent workflow that started this run as its child `seq`. */
+  parent?: { execution_id: string; seq: number };
 }
 
 export interface RunRow {
@@ -100,6 +121,9 @@ export interface RunRow {
   wt_needed: number;
   /** 0 while a leased workflow task has not been acknowledged by the worker that received it. */
   wt_acked: number;
+  run_number: number;
+  previous_run_id: string | null;
+  last_child_seq: number;
 }
 
 export interface ActivityRow {
@@ -231,7 +255,19 @@ export class ExecutionStore {
 
   /** Clears a closed run's records before a new run under the same execution id. */
   resetForNewRun(): void {
-    this.sql.exec("DELETE FROM events; DELETE FROM activities; DELETE FROM timers; DELETE FROM completions; DELETE FROM updates;");
+    this.sql.exec("DELETE FROM events; DELETE FROM activities; DELETE FROM timers; DELETE FROM completions; DELETE FROM updates; DELETE FROM children;");
+  }
+
+  children(): ChildRow[] {
+    return this.sql.exec<Record<string, SqlStorageValue>>("SELECT * FROM children ORDER BY seq").toArray() as unknown as ChildRow[];
+  }
+
+  child(seq: number): ChildRow | null {
+    return (this.sql.exec<Record<string, SqlStorageValue>>("SELECT * FROM children WHERE seq = ?", seq).toArray()[0] as unknown as ChildRow | undefined) ?? null;
+  }
+
+  putChild(c: ChildRow): void {
+    this.sql.exec("INSERT OR REPLACE INTO children (seq, execution_id, policy, state) VALUES (?, ?, ?, ?)", c.seq, c.execution_id, c.policy, c.state);
   }
 
   update(updateId: string): UpdateRow | null {

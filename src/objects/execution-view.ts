@@ -1,5 +1,5 @@
 import { toRfc3339, type Execution, type Failure, type SchedulePayload } from "@sundial/sdk/protocol";
-import { parseJson, type ExecutionStore, type RunRow } from "./execution-store.ts";
+import { parseJson, type CloseCallback, type ExecutionStore, type RunRow } from "./execution-store.ts";
 
 /** An execution as the API shows it. */
 export function describeRun(store: ExecutionStore, run: RunRow): Execution {
@@ -27,6 +27,9 @@ export function describeRun(store: ExecutionStore, run: RunRow): Execution {
       next_attempt_at: a.next_attempt_at === null ? null : toRfc3339(a.next_attempt_at),
     })),
     schedule: parseJson<SchedulePayload>(run.schedule),
+    run_number: run.run_number,
+    previous_run_id: run.previous_run_id,
+    parent_execution_id: parseJson<CloseCallback>(run.callback)?.parent?.execution_id ?? null,
   };
 }
 

@@ -63,6 +63,12 @@ export const Execution = z.object({
   cancel_requested: z.boolean(),
   pending_activities: z.array(PendingActivity),
   schedule: SchedulePayload.nullable(),
+  /** 1 for the first run; +1 after each continue-as-new. */
+  run_number: z.number().optional(),
+  /** The run this one continued from, if any. */
+  previous_run_id: z.string().nullable().optional(),
+  /** The parent execution, when this is a child workflow. */
+  parent_execution_id: z.string().nullable().optional(),
 });
 export type Execution = z.output<typeof Execution>;
 

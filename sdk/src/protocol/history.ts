@@ -33,6 +33,10 @@ const e = <T extends string, S extends z.ZodRawShape>(type: T, attrs: S) =>
 export const HistoryEvent = z.discriminatedUnion("type", [
   e("execution_started", {
     execution_id: z.string().optional(),
+    /** Set on a run started by continue-as-new. */
+    continued_from_run_id: z.string().optional(),
+    /** Set on a child workflow's run. */
+    parent_execution_id: z.string().optional(),
     workflow: z.string(),
     input: z.unknown(),
     task_queue: z.string(),
@@ -72,6 +76,19 @@ export const HistoryEvent = z.discriminatedUnion("type", [
   /** An update the workflow's validator accepted: its handler runs from this point in history. */
   e("update_accepted", { update_id: z.string(), name: z.string(), input: z.unknown() }),
   /** The handler's outcome, returned to every caller waiting on (or retrying) this update id. */
+  e("child_workflow_initiated", {
+    seq: z.number().int(),
+    workflow: z.string(),
+    execution_id: z.string(),
+    input: z.unknown(),
+    parent_close_policy: z.enum(["ABANDON", "REQUEST_CANCEL", "TERMINATE"]),
+  }),
+  e("child_workflow_started", { seq: z.number().int(), execution_id: z.string(), run_id: z.string() }),
+  /** The child could not start (its id is taken by another workflow): a resolution, like a failure. */
+  e("child_workflow_start_failed", { seq: z.number().int(), execution_id: z.string(), failure: Failure }),
+  e("child_workflow_completed", { seq: z.number().int(), execution_id: z.string(), result: z.unknown() }),
+  /** The child ended without a result: failed, timed out, cancelled or terminated (`status`). */
+  e("child_workflow_failed", { seq: z.number().int(), execution_id: z.string(), status: z.string(), failure: Failure }),
   e("update_completed", { update_id: z.string(), result: z.unknown().optional(), failure: Failure.optional() }),
   e("execution_completed", { result: z.unknown() }),
   e("execution_failed", { failure: Failure }),

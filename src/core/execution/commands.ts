@@ -11,6 +11,8 @@ export interface CommandContext {
   pendingActivities: ReadonlySet<number>;
   pendingTimers: ReadonlySet<number>;
   cancelRequested: boolean;
+  /** Highest child workflow seq started in this run. */
+  lastChildSeq?: number;
   /** Updates offered to the workflow and not yet accepted or rejected. */
   requestedUpdates?: ReadonlySet<string>;
   /** Updates accepted and not yet completed. */
@@ -26,6 +28,8 @@ export type CommandEffect =
   | { kind: "close"; outcome: "completed"; result: unknown }
   | { kind: "close"; outcome: "failed"; failure: Failure }
   | { kind: "close"; outcome: "cancelled"; details: unknown }
+  | { kind: "close"; outcome: "continued_as_new"; input: unknown; executionTimeout: number | undefined }
+  | { kind: "start_child"; seq: number; workflow: string; input: unknown; executionId: string | undefined; taskQueue: string | undefined; executionTimeout: number | undefined; policy: "ABANDON" | "REQUEST_CANCEL" | "TERMINATE" }
   | { kind: "accept_update"; updateId: string }
   | { kind: "reject_update"; updateId: string; failure: Failure }
   | { kind: "complete_update"; updateId: string; result: unknown; failure: Failure | undefined };
@@ -58,6 +62,7 @@ export function planCommands(ctx: CommandContext, commands: readonly Command[]):
   const timers = new Set(ctx.pendingTimers);
   const effects: CommandEffect[] = [];
   const requested = new Set(ctx.requestedUpdates ?? []);
+  let childSeq = ctx.lastChildSeq ?? 0;
   const accepted = new Set(ctx.acceptedUpdates ?? []);
   commands.forEach((cmd, i) => {
     if (effects.some((e) => e.kind === "close")) throw bad(i, "no command may follow the one that closes the workflow");
@@ -91,6 +96,14 @@ export function planCommands(ctx: CommandContext, commands: readonly Command[]):
         break;
       case "fail_workflow":
         effects.push({ kind: "close", outcome: "failed", failure: cmd.failure });
+        break;
+      case "start_child_workflow":
+        if (cmd.seq !== childSeq + 1) throw bad(i, `child workflow seq ${cmd.seq} out of order (expected ${childSeq + 1})`);
+        childSeq = cmd.seq;
+        effects.push({ kind: "start_child", seq: cmd.seq, workflow: cmd.workflow, input: cmd.input, executionId: cmd.execution_id, taskQueue: cmd.task_queue, executionTimeout: cmd.execution_timeout, policy: cmd.parent_close_policy });
+        break;
+      case "continue_as_new":
+        effects.push({ kind: "close", outcome: "continued_as_new", input: cmd.input, executionTimeout: cmd.execution_timeout });
         break;
       case "accept_update":
       case "reject_update":

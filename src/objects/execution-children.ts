@@ -1,0 +1,40 @@
+import type { Failure } from "@sundial/sdk/protocol";
+import { scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
+import type { ChildClosedNotice } from "./execution-outbox.ts";
+import type { ExecutionStore } from "./execution-store.ts";
+
+// Each of these runs after an await (an RPC to the child or from it): re-check that the child is
+// still waiting for this news and that the parent run is still open, so a repeat changes nothing.
+
+/** The child started: the parent's workflow learns it (and may now signal or await it). */
+export function recordChildStarted(store: ExecutionStore, now: number, seq: number, executionId: string, runId: string, out: Dispatch[]): void {
+  const c = store.child(seq);
+  if (!c || c.state !== "initiated" || store.run()?.status !== "running") return;
+  store.append("child_workflow_started", now, { seq, execution_id: executionId, run_id: runId });
+  store.putChild({ ...c, state: "started" });
+  scheduleWorkflowTask(store, now, out);
+}
+
+/** The child could not start (its id belongs to another workflow). */
+export function recordChildStartFailed(store: ExecutionStore, now: number, seq: number, executionId: string, failure: Failure, out: Dispatch[]): void {
+  const c = store.child(seq);
+  if (!c || c.state !== "initiated" || store.run()?.status !== "running") return;
+  store.append("child_workflow_start_failed", now, { seq, execution_id: executionId, failure });
+  store.putChild({ ...c, state: "closed" });
+  scheduleWorkflowTask(store, now, out);
+}
+
+/** The child closed: its result or failure becomes a history event the parent awaits. */
+export function recordChildClosed(store: ExecutionStore, now: number, notice: ChildClosedNotice, out: Dispatch[]): { recorded: boolean } {
+  const c = store.child(notice.seq);
+  if (!c || c.execution_id !== notice.execution_id || c.state === "closed" || store.run()?.status !== "running") return { recorded: false };
+  if (notice.status === "completed") {
+    store.append("child_workflow_completed", now, { seq: notice.seq, execution_id: notice.execution_id, result: notice.result ?? null });
+  } else {
+    const failure = notice.failure ?? { message: `child ${notice.status}`, type: "ChildWorkflowFailure", non_retryable: true };
+    store.append("child_workflow_failed", now, { seq: notice.seq, execution_id: notice.execution_id, status: notice.status, failure });
+  }
+  store.putChild({ ...c, state: "closed" });
+  scheduleWorkflowTask(store, now, out);
+  return { recorded: true };
+}

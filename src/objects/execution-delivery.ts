@@ -1,0 +1,58 @@
+import { clock } from "../clock.ts";
+import type { Env } from "../env.ts";
+import { recordChildStartFailed, recordChildStarted } from "./execution-children.ts";
+import type { Dispatch } from "./execution-effects.ts";
+import { flushExecutionOutbox } from "./execution-outbox.ts";
+import type { ExecutionStore } from "./execution-store.ts";
+import { partitionFor, taskQueueStub } from "./names.ts";
+
+/**
+ * Everything an ExecutionObject sends out after a change is written: tasks to their queues and
+ * the outbox (index, close notices, children). Single-flight: a flush requested while one runs
+ * starts right after it, never alongside, so one entry is never delivered twice at once.
+ */
+export class ExecutionDelivery {
+  /** Tasks to enqueue, filled by the handlers that scheduled them. */
+  pending: Dispatch[] = [];
+  private flushing: Promise<boolean> | null = null;
+
+  constructor(
+    private readonly env: Env,
+    private readonly store: ExecutionStore,
+  ) {}
+
+  /** Sends everything; resolves true when the outbox changed (the caller re-arms its alarm). */
+  flush(): Promise<boolean> {
+    const run = (this.flushing ?? Promise.resolve(false)).then(() => this.flushOnce());
+    this.flushing = run.finally(() => {
+      if (this.flushing === run) this.flushing = null;
+    });
+    return run;
+  }
+
+  private async flushOnce(): Promise<boolean> {
+    await this.sendDispatches();
+    const changed = await flushExecutionOutbox(this.store.outbox, this.env, clock.now(), {
+      started: (seq, executionId, runId) => recordChildStarted(this.store, clock.now(), seq, executionId, runId, this.pending),
+      failed: (seq, executionId, failure) => recordChildStartFailed(this.store, clock.now(), seq, executionId, failure, this.pending),
+    });
+    // Outbox deliveries (a child started) may have scheduled a workflow task: send it now too.
+    if (this.pending.length > 0) await this.sendDispatches();
+    return changed;
+  }
+
+  private async sendDispatches(): Promise<void> {
+    const items = this.pending;
+    this.pending = [];
+    await Promise.all(
+      items.map(async (d) => {
+        try {
+          await taskQueueStub(this.env, d.namespace, d.queue, partitionFor(this.env, d.executionId)).enqueue({ kind: d.kind, execution_id: d.executionId, ref: d.ref, attempt: d.attempt });
+        } catch (err) {
+          // The dispatch timeout re-enqueues it; nothing is lost.
+          console.warn("task dispatch failed; will retry", err);
+        }
+      }),
+    );
+  }
+}

@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import { api, uid } from "./helpers.ts";
+
+async function poll(queue: string, kind: "workflow" | "activity" = "workflow") {
+  return api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind, identity: "hand", wait_seconds: 2 });
+}
+async function complete(token: string, commands: unknown[]) {
+  return api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: token, commands });
+}
+async function eventually<T>(fn: () => Promise<T | null | undefined | false>): Promise<T> {
+  for (let i = 0; i < 100; i++) {
+    const v = await fn();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error("timed out");
+}
+const describeExec = async (id: string) => (await api("GET", `/v1/workflows/executions/${encodeURIComponent(id)}`)).body;
+
+describe("child workflows and continue-as-new (hand-driven worker)", () => {
+  it("starts a child with a deterministic id and delivers its result to the parent", async () => {
+    const queue = uid("q");
+    const parent = uid("parent");
+    await api("POST", "/v1/workflows/executions", { workflow: "parent", execution_id: parent, task_queue: queue });
+    const wt = await poll(queue);
+    expect((await complete(wt.body.task_token, [{ type: "start_child_workflow", seq: 1, workflow: "child", input: { n: 1 } }])).body.status).toBe("accepted");
+    const childId = `${parent}:child-1`;
+    // Two workflow tasks are now due on the queue: the child's first and the parent's (child started).
+    const tasks = [await poll(queue), await poll(queue)];
+    const childTask = tasks.find((t) => t.body.execution_id === childId)!;
+    const parentTask = tasks.find((t) => t.body.execution_id === parent)!;
+    expect(childTask.body.history[0]).toMatchObject({ type: "execution_started", input: { n: 1 }, parent_execution_id: parent });
+    expect(parentTask.body.history.map((e: { type: string }) => e.type)).toContain("child_workflow_started");
+    await complete(parentTask.body.task_token, []);
+    await complete(childTask.body.task_token, [{ type: "complete_workflow", result: 42 }]);
+    const wt3 = await poll(queue);
+    expect(wt3.body.execution_id).toBe(parent);
+    expect(wt3.body.history.find((e: { type: string }) => e.type === "child_workflow_completed")).toMatchObject({ seq: 1, execution_id: childId, result: 42 });
+    await complete(wt3.body.task_token, [{ type: "complete_workflow", result: "done" }]);
+    expect((await describeExec(childId)).parent_execution_id).toBe(parent);
+  });
+
+  it("applies parent close policies ABANDON, REQUEST_CANCEL and TERMINATE", async () => {
+    const queue = uid("q");
+    const parent = uid("pcp");
+    await api("POST", "/v1/workflows/executions", { workflow: "parent", execution_id: parent, task_queue: queue });
+    const wt = await poll(queue);
+    await complete(wt.body.task_token, [
+      { type: "start_child_workflow", seq: 1, workflow: "child", input: null, parent_close_policy: "ABANDON" },
+      { type: "start_child_workflow", seq: 2, workflow: "child", input: null, parent_close_policy: "REQUEST_CANCEL" },
+      { type: "start_child_workflow", seq: 3, workflow: "child", input: null, parent_close_policy: "TERMINATE" },
+      { type: "complete_workflow", result: null },
+    ]);
+    const [a, b, c] = [1, 2, 3].map((n) => `${parent}:child-${n}`);
+    await eventually(async () => (await describeExec(c!)).status === "terminated");
+    await eventually(async () => (await describeExec(b!)).cancel_requested === true);
+    expect((await describeExec(a!)).status).toBe("running");
+    expect((await describeExec(b!)).status).toBe("running");
+  });
+
+  it("surfaces a child failure in the parent as child_workflow_failed", async () => {
+    const queue = uid("q");
+    const parent = uid("pf");
+    await api("POST", "/v1/workflows/executions", { workflow: "parent", execution_id: parent, task_queue: queue });
+    const wt = await poll(queue);
+    await complete(wt.body.task_token, [{ type: "start_child_workflow", seq: 1, workflow: "child", input: null, execution_id: `${parent}-kid` }]);
+    await eventually(async () => (await describeExec(`${parent}-kid`)).status === "running");
+    await api("POST", `/v1/workflows/executions/${parent}-kid/terminate`, { reason: "boom" });
+    const failed = await eventually(async () => {
+      const h = (await api("GET", `/v1/workflows/executions/${parent}/history`)).body.events;
+      return h.find((e: { type: string }) => e.type === "child_workflow_failed");
+    });
+    expect(failed).toMatchObject({ seq: 1, status: "terminated", failure: { message: "terminated: boom" } });
+  });
+
+  it("continues as new with a fresh history, the next run number and the new input", async () => {
+    const queue = uid("q");
+    const id = uid("can");
+    const first = await api("POST", "/v1/workflows/executions", { workflow: "counter", execution_id: id, task_queue: queue, input: { count: 0 } });
+    let runId = first.body.run_id;
+    for (let i = 1; i <= 3; i++) {
+      const wt = await poll(queue);
+      expect(wt.body.history[0]).toMatchObject({ type: "execution_started", input: { count: i - 1 } });
+      expect(wt.body.history).toHaveLength(3);
+      await complete(wt.body.task_token, [{ type: "continue_as_new", input: { count: i } }]);
+      const d = await describeExec(id);
+      expect(d).toMatchObject({ status: "running", run_number: i + 1, previous_run_id: runId, input: { count: i } });
+      runId = d.run_id;
+    }
+    const wt = await poll(queue);
+    await complete(wt.body.task_token, [{ type: "complete_workflow", result: 3 }]);
+    expect((await api("GET", `/v1/workflows/executions/${id}/result`)).body).toMatchObject({ status: "completed", result: 3 });
+  });
+});
