@@ -5,6 +5,7 @@ import {
   EXECUTION_STATUSES,
   Name,
   QueryRequest,
+  ResetRequest,
   SignalRequest,
   SignalWithStartRequest,
   StartExecutionRequest,
@@ -177,4 +178,13 @@ executionRoutes.post("/:id/updates/:name", async (c) => {
   const updateId = body.update_id ?? crypto.randomUUID();
   const r = unwrap(await executionStub(c.env, p.namespace, executionId(c.req.param("id"))).update(messageName(c.req.param("name")), body.input ?? null, updateId, body.wait_seconds * 1000));
   return c.json(r, r.status === "completed" ? 200 : 202);
+});
+
+executionRoutes.post("/:id/reset", async (c) => {
+  const p = c.get("principal");
+  const body = await readJson(c, ResetRequest);
+  const r = unwrap(
+    await executionStub(c.env, p.namespace, executionId(c.req.param("id"))).reset({ eventId: body.event_id, reason: body.reason, excludeSignals: body.exclude_signals, excludeUpdates: body.exclude_updates }),
+  );
+  return c.json(r);
 });

@@ -30,6 +30,7 @@ const ROUTES: Record<string, Record<string, Op>> = {
   "/v1/workflows/executions/{execution_id}/updates/{name}": { post: { summary: "Send an update and wait for its result (422 update_rejected by the validator)", body: P.UpdateRequest, ok: 200, kind: "app" } },
   "/v1/workflows/tasks/query/respond": { post: { summary: "Answer a query task", body: P.QueryResponseRequest, ok: 200, kind: "worker" } },
   "/v1/workflows/tasks/ack": { post: { summary: "Acknowledge receipt of a task (else re-dispatched after 5 s)", body: P.AckTaskRequest, ok: 200, kind: "worker" } },
+  "/v1/workflows/executions/{execution_id}/reset": { post: { summary: "Reset to a workflow_task_completed event (reason recorded; signals/updates after it re-applied unless excluded)", body: P.ResetRequest, ok: 200, kind: "app" } },
   "/v1/workflows/executions/{execution_id}": { get: { summary: "Describe an execution", ok: 200, kind: "app" } },
   "/v1/workflows/executions/{execution_id}/history": { get: { summary: "History events, paged", ok: 200, kind: "app", query: ["page_size", "page_token"] } },
   "/v1/workflows/executions/{execution_id}/result": { get: { summary: "Outcome; waits up to wait_seconds for the run to close (202 while running)", ok: 200, kind: "app", query: ["wait_seconds"] } },

@@ -29,6 +29,7 @@ import { recordSignal, requestUpdate, updateOutcome } from "./execution-messages
 import { ExecutionDelivery } from "./execution-delivery.ts";
 import { recordChildClosed } from "./execution-children.ts";
 import { QueryBroker } from "./execution-queries.ts";
+import { resetRun, type ResetOptions } from "./execution-reset.ts";
 import { leaseActivityTask, leaseQueryTask, leaseWorkflowTask } from "./execution-leases.ts";
 import { describeRun } from "./execution-view.ts";
 import { guard, type RpcResult } from "./rpc.ts";
@@ -124,6 +125,17 @@ export class ExecutionObject extends DurableObject<Env> {
     const r = guard(() => {
       const run = this.requireRun();
       if (run.status === "running") closeRun(this.store, clock.now(), { outcome: "terminated", reason });
+      return this.describeRun(this.store.run()!);
+    });
+    this.afterChange();
+    return r;
+  }
+
+  /** Resets the execution to a workflow_task_completed event (see execution-reset.ts). */
+  async reset(options: ResetOptions): Promise<RpcResult<Execution>> {
+    const r = guard(() => {
+      this.requireRun();
+      resetRun(this.store, clock.now(), options, this.delivery.pending);
       return this.describeRun(this.store.run()!);
     });
     this.afterChange();

@@ -92,3 +92,36 @@ describe("child workflows and continue-as-new (hand-driven worker)", () => {
     expect((await api("GET", `/v1/workflows/executions/${id}/result`)).body).toMatchObject({ status: "completed", result: 3 });
   });
 });
+
+describe("reset", () => {
+  it("re-runs a failed run from a workflow task on current code, with the reason in history and earlier signals kept once", async () => {
+    const queue = uid("q");
+    const id = uid("reset");
+    await api("POST", "/v1/workflows/executions", { workflow: "buggy", execution_id: id, task_queue: queue });
+    const wt1 = await poll(queue);
+    await complete(wt1.body.task_token, [{ type: "schedule_activity", seq: 1, activity_type: "a", input: null }]);
+    const at = await poll(queue, "activity");
+    await api("POST", "/v1/workflows/tasks/activity/complete", { task_token: at.body.task_token, result: 7 });
+    await api("POST", `/v1/workflows/executions/${id}/signals/nudge`, { input: "after" });
+    const wt2 = await poll(queue);
+    // The bug: the workflow fails instead of using the result.
+    await complete(wt2.body.task_token, [{ type: "fail_workflow", failure: { message: "bug" } }]);
+    const before = (await api("GET", `/v1/workflows/executions/${id}/history`)).body.events as { id: number; type: string }[];
+    const completedIds = before.filter((e) => e.type === "workflow_task_completed").map((e) => e.id);
+    const bad = await api("POST", `/v1/workflows/executions/${id}/reset`, { event_id: 1, reason: "x" });
+    expect(bad.status).toBe(422);
+    expect(bad.body).toMatchObject({ code: "invalid_reset_point", field: "event_id" });
+
+    const r = await api("POST", `/v1/workflows/executions/${id}/reset`, { event_id: completedIds[1], reason: "bug fixed in activity logic" });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ status: "running", run_number: 2 });
+    const wt3 = await poll(queue);
+    const types = wt3.body.history.map((e: { type: string }) => e.type);
+    expect(types).not.toContain("execution_failed");
+    expect(wt3.body.history.find((e: { type: string }) => e.type === "workflow_task_failed")).toMatchObject({ failure: { message: "reset: bug fixed in activity logic", type: "ResetWorkflow" } });
+    expect(wt3.body.history.find((e: { type: string }) => e.type === "activity_completed")).toMatchObject({ result: 7 });
+    expect(types.filter((t: string) => t === "signal_received")).toHaveLength(1);
+    await complete(wt3.body.task_token, [{ type: "complete_workflow", result: 7 }]);
+    expect((await api("GET", `/v1/workflows/executions/${id}/result`)).body).toMatchObject({ status: "completed", result: 7 });
+  });
+});

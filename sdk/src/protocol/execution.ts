@@ -132,3 +132,12 @@ export const UpdateRequest = z.strictObject({
   wait_seconds: z.number().min(1).max(60).default(30),
 });
 export const UpdateResult = z.object({ update_id: z.string(), status: z.enum(["completed", "pending"]), result: z.unknown().optional(), failure: Failure.nullable() });
+
+/** POST /v1/workflows/executions/{id}/reset (the Mistral seed's reset_workflow). */
+export const ResetRequest = z.strictObject({
+  /** A workflow_task_completed event id of the current run. */
+  event_id: z.number().int().positive(),
+  reason: z.string().min(1).max(1000),
+  exclude_signals: z.boolean().default(false),
+  exclude_updates: z.boolean().default(false),
+});

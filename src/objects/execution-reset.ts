@@ -1,0 +1,120 @@
+import type { HistoryEvent } from "@sundial/sdk/protocol";
+import { ValidationError } from "../core/errors.ts";
+import { scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
+import type { ExecutionStore, RunRow } from "./execution-store.ts";
+import { indexRow } from "./execution-view.ts";
+
+export interface ResetOptions {
+  eventId: number;
+  reason: string;
+  excludeSignals: boolean;
+  excludeUpdates: boolean;
+}
+
+const RESOLVES_ACTIVITY = new Set(["activity_completed", "activity_failed", "activity_timed_out", "activity_cancelled"]);
+const RESOLVES_TIMER = new Set(["timer_fired", "timer_cancelled"]);
+
+/**
+ * Reset (the Mistral seed's `reset_workflow`): the current run ends and a new run starts from a
+ * `workflow_task_completed` event. History up to that task's start is copied; that task is
+ * recorded as failed with the reason, so current code re-runs it and everything after; signals
+ * and updates received later are re-applied unless excluded. Pending activities, timers and
+ * accepted updates of the copied part are restored, so the workflow finds them as it left them.
+ */
+export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, out: Dispatch[]): void {
+  const old = store.run();
+  if (!old) throw new ValidationError("execution not found", { field: "execution_id" });
+  const events = store.events(0, Number.MAX_SAFE_INTEGER);
+  const target = events.find((e) => e.id === o.eventId);
+  if (!target || target.type !== "workflow_task_completed") {
+    throw new ValidationError(`event_id: event ${o.eventId} is ${target ? `a ${target.type}` : "not in this run's history"}; reset needs a workflow_task_completed event`, { field: "event_id", code: "invalid_reset_point" });
+  }
+  const prefix = events.filter((e) => e.id < o.eventId);
+  const tail = events.filter((e) => e.id > o.eventId);
+  const ts = (e: HistoryEvent) => Date.parse(e.ts);
+  const { id: _id, type: _type, ts: _ts, ...x } = target;
+  const wtScheduled = (x as { scheduled_event_id: number }).scheduled_event_id;
+
+  store.resetForNewRun();
+  const run: RunRow = {
+    ...old,
+    run_id: crypto.randomUUID(),
+    status: "running",
+    result: null,
+    failure: null,
+    started_at: now,
+    closed_at: null,
+    deadline: now + old.execution_timeout * 1000,
+    wt_state: "none",
+    wt_started_at: null,
+    wt_dispatched_at: null,
+    wt_retry_at: null,
+    wt_needed: 0,
+    wt_acked: 1,
+    run_number: old.run_number + 1,
+    previous_run_id: old.run_id,
+    last_activity_seq: 0,
+    last_timer_seq: 0,
+    last_child_seq: 0,
+  };
+  store.insertRun(run);
+  const seqOf = (e: HistoryEvent) => (e as { seq?: number }).seq ?? 0;
+  for (const e of prefix) {
+    const { id: _i, type, ts: _t, ...attrs } = e;
+    store.append(type, ts(e), type === "execution_started" ? { ...attrs, run_id: run.run_id } : attrs);
+  }
+  store.append("workflow_task_failed", now, { scheduled_event_id: wtScheduled, failure: { message: `reset: ${o.reason}`, type: "ResetWorkflow", non_retryable: false } });
+
+  // Restore what the copied history left pending.
+  let lastActivity = 0;
+  let lastTimer = 0;
+  let lastChild = 0;
+  for (const e of prefix) {
+    if (e.type === "activity_scheduled") {
+      lastActivity = Math.max(lastActivity, e.seq);
+      if (prefix.some((r) => RESOLVES_ACTIVITY.has(r.type) && seqOf(r) === e.seq)) continue;
+      store.insertActivity({
+        seq: e.seq,
+        scheduled_event_id: e.id,
+        activity_type: e.activity_type,
+        input: JSON.stringify(e.input ?? null),
+        options: JSON.stringify(e.options),
+        state: "scheduled",
+        attempt: 1,
+        scheduled_at: now,
+        started_at: null,
+        last_heartbeat_at: null,
+        heartbeat_details: null,
+        next_attempt_at: null,
+        last_failure: null,
+        dispatched_at: now,
+        cancel_requested: 0,
+        identity: null,
+        acked: 1,
+        lease: 0,
+      });
+      out.push({ namespace: run.namespace, queue: e.options.task_queue ?? run.task_queue, executionId: run.execution_id, kind: "activity", ref: e.seq, attempt: 1 });
+    } else if (e.type === "timer_started") {
+      lastTimer = Math.max(lastTimer, e.seq);
+      if (!prefix.some((r) => RESOLVES_TIMER.has(r.type) && seqOf(r) === e.seq)) store.insertTimer(e.seq, e.id, Date.parse(e.fire_at));
+    } else if (e.type === "child_workflow_initiated") {
+      lastChild = Math.max(lastChild, e.seq);
+      const closed = prefix.some((r) => (r.type === "child_workflow_completed" || r.type === "child_workflow_failed" || r.type === "child_workflow_start_failed") && seqOf(r) === e.seq);
+      store.putChild({ seq: e.seq, execution_id: e.execution_id, policy: e.parent_close_policy, state: closed ? "closed" : "started" });
+    } else if (e.type === "update_accepted" && !prefix.some((r) => r.type === "update_completed" && r.update_id === e.update_id)) {
+      store.insertUpdate({ update_id: e.update_id, name: e.name, input: JSON.stringify(e.input ?? null), state: "accepted", result: null, failure: null, created_at: ts(e) });
+    }
+  }
+  store.updateRun({ last_activity_seq: lastActivity, last_timer_seq: lastTimer, last_child_seq: lastChild });
+
+  // Messages that arrived after the reset point are delivered again unless excluded.
+  for (const e of tail) {
+    if (e.type === "signal_received" && !o.excludeSignals) store.append("signal_received", now, { name: e.name, input: e.input ?? null, request_id: e.request_id });
+    if (e.type === "update_accepted" && !o.excludeUpdates && store.update(e.update_id) === null) {
+      store.append("update_accepted", now, { update_id: e.update_id, name: e.name, input: e.input ?? null });
+      store.insertUpdate({ update_id: e.update_id, name: e.name, input: JSON.stringify(e.input ?? null), state: "accepted", result: null, failure: null, created_at: now });
+    }
+  }
+  scheduleWorkflowTask(store, now, out);
+  store.outbox.put("index", indexRow(store.run()!), now);
+}
