@@ -9,6 +9,7 @@ import { findByWorkflowKey, listCodeSchedules } from "../index/schedules.ts";
 import { getWorkflowType, type WorkflowTypeRow } from "../index/workflow-types.ts";
 import { scheduleStub } from "../objects/names.ts";
 import { unwrap } from "../objects/rpc.ts";
+import { checkSpecBounds } from "./spec-bounds.ts";
 import { parseWith } from "./validate.ts";
 
 /** A registration that names a different definition from a different build this recently is a conflict. */
@@ -40,11 +41,12 @@ export function definitionHash(w: CodeWorkflow): string {
  * `workflows.N.schedules.M.field`).
  */
 export function parseCodeSchedules(w: CodeWorkflow, index: number, taskQueue: string, now: number): z.output<typeof CreateScheduleRequest>[] {
-  return w.schedules.map((raw, i) => {
+  const cmds = w.schedules.map((raw, i) => {
     const prefix = ["workflows", index, "schedules", i];
     const defaults = { task_queue: taskQueue, ...(w.execution_timeout !== undefined ? { execution_timeout: w.execution_timeout } : {}) };
     const cmd = parseWith(CreateScheduleRequest, { ...defaults, key: `code-${i}`, ...raw, workflow: w.name }, prefix);
     try {
+      checkSpecBounds(cmd.spec);
       compileSpec(cmd.spec, { createdAt: now });
     } catch (err) {
       if (err instanceof ValidationError) throw new ValidationError(`${prefix.join(".")}.${err.message}`, { field: `${prefix.join(".")}.${err.field ?? ""}`, code: err.code });
@@ -56,51 +58,76 @@ export function parseCodeSchedules(w: CodeWorkflow, index: number, taskQueue: st
     }
     return cmd;
   });
+  // (workflow, key) is unique: two declared schedules sharing a key would each get an object while
+  // the index could hold only one of them.
+  for (const [i, cmd] of cmds.entries()) {
+    const first = cmds.findIndex((c) => c.key === cmd.key);
+    if (first !== i) throw new ValidationError(`workflows.${index}.schedules.${i}.key: ${cmd.key} is already the key of schedules.${first}`, { field: `workflows.${index}.schedules.${i}.key`, code: "duplicate_key" });
+  }
+  return cmds;
+}
+
+/** What registering one workflow will write: decided by {@link planCodeSchedules} before anything is. */
+export interface CodeSchedulePlan {
+  outcome: RegistrationOutcome;
+  upserts: { id: string; cmd: z.output<typeof CreateScheduleRequest> }[];
+  removals: string[];
 }
 
 /**
- * Mistral's "schedules in code": upserts a workflow's declared schedules (stable ids per workflow +
- * index) and removes the ones a newer registration no longer declares. An unchanged definition is
- * left alone, so a worker restart never resets a schedule's catch-up position. Workers on different
- * builds declaring different definitions within CONFLICT_WINDOW_MS are reported, not applied: the
- * platform keeps the current definition instead of flapping between them.
+ * Mistral's "schedules in code": plans the upsert of a workflow's declared schedules (stable ids per
+ * workflow + index) and the removal of the ones a newer registration no longer declares. An
+ * unchanged definition is left alone, so a worker restart never resets a schedule's catch-up
+ * position. Workers on different builds declaring different definitions within CONFLICT_WINDOW_MS
+ * are reported, not applied: the platform keeps the current definition instead of flapping between
+ * them. Reads only: a registration plans every workflow first, so a conflict in any of them
+ * (`index` is its place in the request) rejects the whole registration with nothing written.
  */
-export async function applyCodeSchedules(
+export async function planCodeSchedules(
   env: Env,
   namespace: string,
   w: CodeWorkflow,
+  index: number,
   cmds: z.output<typeof CreateScheduleRequest>[],
   previous: WorkflowTypeRow | null,
   buildId: string | null,
   now: number,
-): Promise<RegistrationOutcome> {
+): Promise<CodeSchedulePlan> {
   const hash = definitionHash(w);
   const ids = cmds.map((_, i) => codeScheduleId(w.name, i));
   if (previous && previous.definition_hash !== hash && previous.build_id && buildId && previous.build_id !== buildId && now - previous.updated_at < CONFLICT_WINDOW_MS) {
     return {
-      workflow: w.name,
-      schedules: ids,
-      applied: false,
-      conflict: `build ${buildId} declares different schedules for ${w.name} than build ${previous.build_id} registered ${Math.round((now - previous.updated_at) / 1000)}s ago; keeping the current definition until all workers agree`,
+      outcome: {
+        workflow: w.name,
+        schedules: ids,
+        applied: false,
+        conflict: `build ${buildId} declares different schedules for ${w.name} than build ${previous.build_id} registered ${Math.round((now - previous.updated_at) / 1000)}s ago; keeping the current definition until all workers agree`,
+      },
+      upserts: [],
+      removals: [],
     };
   }
   const existing = await listCodeSchedules(env.DB, namespace, w.name);
   const unchanged = previous?.definition_hash === hash && ids.every((id) => existing.some((e) => e.schedule_id === id));
+  const upserts: CodeSchedulePlan["upserts"] = [];
   if (!unchanged) {
     for (const [i, cmd] of cmds.entries()) {
       const holder = await findByWorkflowKey(env.DB, namespace, w.name, cmd.key);
       if (holder && holder.schedule_id !== ids[i]) {
-        throw new ConflictError(`schedule key ${cmd.key} of workflow ${w.name} is already used by schedule ${holder.schedule_id}`, "schedule_key_taken", { field: `workflows.${w.name}.schedules.${i}.key` });
+        throw new ConflictError(`schedule key ${cmd.key} of workflow ${w.name} is already used by schedule ${holder.schedule_id}`, "schedule_key_taken", { field: `workflows.${index}.schedules.${i}.key` });
       }
-    }
-    for (const [i, cmd] of cmds.entries()) {
-      unwrap(await scheduleStub(env, namespace, ids[i]!).upsert({ ...cmd, namespace, schedule_id: ids[i]!, source: "code" }));
+      upserts.push({ id: ids[i]!, cmd });
     }
   }
-  for (const e of existing) {
-    if (!ids.includes(e.schedule_id)) unwrap(await scheduleStub(env, namespace, e.schedule_id).remove());
-  }
-  return { workflow: w.name, schedules: ids, applied: true };
+  const removals = existing.map((e) => e.schedule_id).filter((id) => !ids.includes(id));
+  return { outcome: { workflow: w.name, schedules: ids, applied: true }, upserts, removals };
+}
+
+/** Writes a plan from {@link planCodeSchedules}. */
+export async function applyCodeSchedules(env: Env, namespace: string, plan: CodeSchedulePlan): Promise<RegistrationOutcome> {
+  for (const { id, cmd } of plan.upserts) unwrap(await scheduleStub(env, namespace, id).upsert({ ...cmd, namespace, schedule_id: id, source: "code" }));
+  for (const id of plan.removals) unwrap(await scheduleStub(env, namespace, id).remove());
+  return plan.outcome;
 }
 
 export { getWorkflowType };

@@ -5,7 +5,7 @@ import { clock } from "../clock.ts";
 import { hashSecret, toBase64Url } from "../core/crypto.ts";
 import { NotFoundError } from "../core/errors.ts";
 import { insertKey, listKeys, revokeKey } from "../index/api-keys.ts";
-import { requireKind, type AppEnv } from "./auth.ts";
+import { DEV_NAMESPACE, requireKind, type AppEnv, type Principal } from "./auth.ts";
 import { readJson, readQuery } from "./validate.ts";
 
 /** /v1/admin/keys: create, list and revoke API keys (admin keys only). */
@@ -20,6 +20,18 @@ const CreateKeyRequest = z.strictObject({
 });
 const ListQuery = z.strictObject({ namespace: Identifier.optional() });
 
+/**
+ * The namespace a key-management call acts on. Admin keys of the operator namespace (`default`: the
+ * bootstrap SUNDIAL_ADMIN_KEY, the dev key, admin keys they create there) manage every namespace; any
+ * other admin key is scoped to its own, and another namespace is a 404 like any other namespace's
+ * object. Without this an admin key handed to one tenant could mint keys for, list or revoke another's.
+ */
+function targetNamespace(p: Principal, requested: string | undefined): string {
+  if (requested === undefined || requested === p.namespace) return p.namespace;
+  if (p.namespace === DEV_NAMESPACE) return requested;
+  throw new NotFoundError(`no namespace ${requested} for this key`, "namespace_not_found");
+}
+
 function randomToken(bytes: number): string {
   return toBase64Url(crypto.getRandomValues(new Uint8Array(bytes)));
 }
@@ -30,7 +42,7 @@ keyRoutes.post("/", async (c) => {
   const keyId = `k${randomToken(9).replace(/[-_]/g, "x")}`;
   const secret = randomToken(24);
   const now = clock.now();
-  const namespace = body.namespace ?? p.namespace;
+  const namespace = targetNamespace(p, body.namespace);
   await insertKey(c.env.DB, { key_id: keyId, namespace, kind: body.kind, secret_hash: await hashSecret(c.get("secrets").pepper, secret), description: body.description, created_at: now });
   // The secret is shown once; only its peppered hash is stored.
   return c.json({ key: `${keyId}.${secret}`, key_id: keyId, namespace, kind: body.kind, description: body.description, created_at: toRfc3339(now) }, 201);
@@ -39,7 +51,7 @@ keyRoutes.post("/", async (c) => {
 keyRoutes.get("/", async (c) => {
   const p = c.get("principal");
   const q = readQuery(c, ListQuery);
-  const rows = await listKeys(c.env.DB, q.namespace ?? p.namespace);
+  const rows = await listKeys(c.env.DB, targetNamespace(p, q.namespace));
   return c.json({
     keys: rows.map((r) => ({ key_id: r.key_id, namespace: r.namespace, kind: r.kind, description: r.description, created_at: toRfc3339(r.created_at), revoked_at: r.revoked_at === null ? null : toRfc3339(r.revoked_at) })),
   });
@@ -48,7 +60,7 @@ keyRoutes.get("/", async (c) => {
 keyRoutes.delete("/:key_id", async (c) => {
   const p = c.get("principal");
   const q = readQuery(c, ListQuery);
-  const ok = await revokeKey(c.env.DB, q.namespace ?? p.namespace, c.req.param("key_id"), clock.now());
+  const ok = await revokeKey(c.env.DB, targetNamespace(p, q.namespace), c.req.param("key_id"), clock.now());
   if (!ok) throw new NotFoundError("no such key in this namespace", "key_not_found");
   return c.body(null, 204);
 });

@@ -29,6 +29,7 @@ import { fromZodError } from "./problem.ts";
 import { readJson, readQuery } from "./validate.ts";
 import { checkWorkflowInput } from "./workflow-input.ts";
 import { mergeSpecPatch, SPEC_PATCH_KEYS } from "./spec-patch.ts";
+import { checkSpecBounds } from "./spec-bounds.ts";
 
 /** /v1/workflows/schedules: the seeds' endpoints plus describe, update, pause/resume, trigger, backfill, preview. */
 export const scheduleRoutes = new Hono<AppEnv>();
@@ -51,12 +52,14 @@ function scheduleId(raw: string): string {
 
 /** Checks a spec can be computed (cron, zone, bounds) before anything is written. */
 function checkSpec(spec: Parameters<typeof compileSpec>[0]): void {
+  checkSpecBounds(spec);
   compileSpec(spec, { createdAt: clock.now() });
 }
 
 scheduleRoutes.post("/preview", async (c) => {
   const body = await readJson(c, PreviewRequest);
   const now = clock.now();
+  checkSpecBounds(body.spec);
   // Preview as if the schedule had been created at `after`, so a past `after` shows past fires too.
   const spec = compileSpec(body.spec, { createdAt: Math.min(now, body.after ?? now) });
   const fires = upcoming(spec, body.schedule_id, body.after ?? now, body.count);

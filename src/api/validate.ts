@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { z } from "zod";
-import { BadRequestError, PayloadTooLargeError } from "../core/errors.ts";
+import { BadRequestError, PayloadTooLargeError, ValidationError } from "../core/errors.ts";
 import { LIMITS } from "../core/limits.ts";
 import { fromZodError } from "./problem.ts";
 
@@ -32,7 +32,28 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S, opts:
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new BadRequestError("request body must be a JSON object", { field: "body", code: "invalid_json" });
   }
+  const deep = tooDeepField(value, MAX_JSON_DEPTH);
+  if (deep !== null) throw new ValidationError(`${deep}: JSON is nested more than ${MAX_JSON_DEPTH} levels deep`, { field: deep, code: "nesting_too_deep" });
   return parseWith(schema, value);
+}
+
+/**
+ * Deepest nesting of arrays and objects a request body may have (the body itself is level 1).
+ * Durable Object RPC serialises values recursively and overflows the stack at a few thousand levels,
+ * which answered a 5,000-deep workflow input with a 500; no real payload comes near this bound.
+ */
+export const MAX_JSON_DEPTH = 512;
+
+/** The top-level field holding nesting deeper than `max` levels, or null (iterative: any depth is safe to scan). */
+function tooDeepField(body: object, max: number): string | null {
+  const stack: [unknown, number, string][] = Object.entries(body).map(([k, v]) => [v, 2, k]);
+  while (stack.length > 0) {
+    const [v, depth, top] = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    if (depth > max) return top;
+    for (const child of Object.values(v)) stack.push([child, depth + 1, top]);
+  }
+  return null;
 }
 
 /** Parses a value with a schema, turning zod issues into a ValidationError with field paths. */

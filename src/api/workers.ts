@@ -3,7 +3,9 @@ import { RegisterWorkerRequest } from "@sundial/sdk/protocol";
 import { clock } from "../clock.ts";
 import { upsertWorkflowTypes, getWorkflowType } from "../index/workflow-types.ts";
 import { requireKind, type AppEnv } from "./auth.ts";
-import { applyCodeSchedules, definitionHash, parseCodeSchedules, type RegistrationOutcome } from "./code-schedules.ts";
+import { applyCodeSchedules, definitionHash, parseCodeSchedules, planCodeSchedules, type CodeSchedulePlan, type RegistrationOutcome } from "./code-schedules.ts";
+import { inputSchemaProblem } from "./input-schema.ts";
+import { ValidationError } from "../core/errors.ts";
 import { readJson } from "./validate.ts";
 
 /** /v1/workflows/workers: registration (workflow types, input schemas, schedules in code) and whoami. */
@@ -19,13 +21,25 @@ workerRoutes.post("/register", requireKind("worker"), async (c) => {
   const p = c.get("principal");
   const body = await readJson(c, RegisterWorkerRequest);
   const now = clock.now();
-  // Validate every declared schedule first: a bad one rejects the registration and writes nothing.
+  // Validate everything first: a bad workflow, schema or schedule rejects the registration and writes nothing.
+  for (const [i, w] of body.workflows.entries()) {
+    const first = body.workflows.findIndex((o) => o.name === w.name);
+    if (first !== i) throw new ValidationError(`workflows.${i}.name: ${w.name} is already registered as workflows.${first}`, { field: `workflows.${i}.name`, code: "duplicate_workflow" });
+    const bad = w.input_schema === undefined ? null : inputSchemaProblem(w.input_schema, `workflows.${i}.input_schema`);
+    if (bad) throw new ValidationError(`${bad.field}: ${bad.message}`, { field: bad.field, code: "invalid_input_schema" });
+  }
   const parsed = body.workflows.map((w, i) => parseCodeSchedules(w, i, body.task_queue, now));
+  // Then every read and conflict check, for every workflow, before the first write.
+  const plans: { previous: Awaited<ReturnType<typeof getWorkflowType>>; plan: CodeSchedulePlan }[] = [];
+  for (const [i, w] of body.workflows.entries()) {
+    const previous = await getWorkflowType(c.env.DB, p.namespace, w.name);
+    plans.push({ previous, plan: await planCodeSchedules(c.env, p.namespace, w, i, parsed[i]!, previous, body.build_id ?? null, now) });
+  }
   const outcomes: RegistrationOutcome[] = [];
   const rows = [];
   for (const [i, w] of body.workflows.entries()) {
-    const previous = await getWorkflowType(c.env.DB, p.namespace, w.name);
-    const outcome = await applyCodeSchedules(c.env, p.namespace, w, parsed[i]!, previous, body.build_id ?? null, now);
+    const { previous, plan } = plans[i]!;
+    const outcome = await applyCodeSchedules(c.env, p.namespace, plan);
     outcomes.push(outcome);
     rows.push({
       namespace: p.namespace,

@@ -54,8 +54,11 @@ export async function verifyToken(secret: string, token: string): Promise<unknow
   const dot = token.indexOf(".");
   if (dot <= 0) return null;
   const body = token.slice(0, dot);
-  const sig = fromBase64Url(token.slice(dot + 1));
-  if (!sig) return null;
+  const sigText = token.slice(dot + 1);
+  const sig = fromBase64Url(sigText);
+  // Only the canonical spelling: base64url's last character carries unused bits, which would
+  // otherwise give every token four accepted spellings.
+  if (!sig || toBase64Url(sig) !== sigText) return null;
   const ok = await crypto.subtle.verify("HMAC", await hmacKey(secret), sig, enc.encode(body));
   if (!ok) return null;
   const raw = fromBase64Url(body);

@@ -18,7 +18,18 @@ function typeMatches(t: string, v: unknown): boolean {
   return t === actual || (t === "number" && actual === "integer");
 }
 
-export function validateJsonSchema(schema: JsonSchema, value: unknown, root: JsonSchema = schema, path = "input", depth = 0): SchemaProblem | null {
+/** Schema nodes visited per validation at most: recursive anyOf/oneOf would otherwise be exponential. */
+const WORK_BUDGET = 100_000;
+
+export function validateJsonSchema(schema: JsonSchema, value: unknown, root: JsonSchema = schema, path = "input"): SchemaProblem | null {
+  const budget = { left: WORK_BUDGET };
+  const p = validateNode(schema, value, root, path, 0, budget);
+  if (budget.left < 0) return { path, message: "the workflow's input schema is too complex to check (recursive alternatives); simplify it" };
+  return p;
+}
+
+function validateNode(schema: JsonSchema, value: unknown, root: JsonSchema, path: string, depth: number, budget: { left: number }): SchemaProblem | null {
+  if (--budget.left < 0) return { path, message: "schema too complex" };
   if (depth > 64) return { path, message: "value is nested too deeply" };
   if (schema === true) return null;
   if (schema === false) return { path, message: "no value is allowed here" };
@@ -27,7 +38,7 @@ export function validateJsonSchema(schema: JsonSchema, value: unknown, root: Jso
     const m = /^#\/(\$defs|definitions)\/(.+)$/.exec(s.$ref);
     const target = m && typeof root === "object" ? ((root[m[1]!] as Record<string, JsonSchema> | undefined)?.[m[2]!] ?? null) : null;
     if (target === null) return null; // unknown refs are not ours to enforce
-    const p = validateJsonSchema(target, value, root, path, depth + 1);
+    const p = validateNode(target, value, root, path, depth + 1, budget);
     if (p) return p;
   }
   if (s.type !== undefined) {
@@ -41,7 +52,7 @@ export function validateJsonSchema(schema: JsonSchema, value: unknown, root: Jso
   for (const key of ["anyOf", "oneOf"] as const) {
     const options = s[key];
     if (Array.isArray(options)) {
-      const problems = options.map((o) => validateJsonSchema(o as JsonSchema, value, root, path, depth + 1));
+      const problems = options.map((o) => validateNode(o as JsonSchema, value, root, path, depth + 1, budget));
       if (!problems.some((p) => p === null)) {
         const deepest = problems.filter((p): p is SchemaProblem => p !== null).sort((a, b) => b.path.length - a.path.length)[0];
         return deepest ?? { path, message: "matches none of the allowed shapes" };
@@ -50,7 +61,7 @@ export function validateJsonSchema(schema: JsonSchema, value: unknown, root: Jso
   }
   if (Array.isArray(s.allOf)) {
     for (const o of s.allOf) {
-      const p = validateJsonSchema(o as JsonSchema, value, root, path, depth + 1);
+      const p = validateNode(o as JsonSchema, value, root, path, depth + 1, budget);
       if (p) return p;
     }
   }
@@ -78,7 +89,7 @@ export function validateJsonSchema(schema: JsonSchema, value: unknown, root: Jso
     for (const [i, item] of value.entries()) {
       const itemSchema = i < prefix.length ? prefix[i]! : (s.items as JsonSchema | undefined);
       if (itemSchema === undefined) continue;
-      const p = validateJsonSchema(itemSchema, item, root, `${path}.${i}`, depth + 1);
+      const p = validateNode(itemSchema, item, root, `${path}.${i}`, depth + 1, budget);
       if (p) return p;
     }
   }
@@ -86,16 +97,16 @@ export function validateJsonSchema(schema: JsonSchema, value: unknown, root: Jso
     const obj = value as Record<string, unknown>;
     const props = (s.properties ?? {}) as Record<string, JsonSchema>;
     for (const req of Array.isArray(s.required) ? (s.required as string[]) : []) {
-      if (!(req in obj)) return { path: `${path}.${req}`, message: "is required" };
+      if (!Object.hasOwn(obj, req)) return { path: `${path}.${req}`, message: "is required" };
     }
     for (const [k, v] of Object.entries(obj)) {
-      if (k in props) {
-        const p = validateJsonSchema(props[k]!, v, root, `${path}.${k}`, depth + 1);
+      if (Object.hasOwn(props, k)) {
+        const p = validateNode(props[k]!, v, root, `${path}.${k}`, depth + 1, budget);
         if (p) return p;
       } else if (s.additionalProperties === false) {
         return { path: `${path}.${k}`, message: "unknown field" };
       } else if (typeof s.additionalProperties === "object") {
-        const p = validateJsonSchema(s.additionalProperties as JsonSchema, v, root, `${path}.${k}`, depth + 1);
+        const p = validateNode(s.additionalProperties as JsonSchema, v, root, `${path}.${k}`, depth + 1, budget);
         if (p) return p;
       }
     }

@@ -2,12 +2,23 @@ import { exports } from "cloudflare:workers";
 
 export const DEV_KEY = "dev.sundial-local-development-key";
 
-/** Calls the Worker through its real fetch handler (routing, auth, problem+json and all). */
-export async function api(method: string, path: string, body?: unknown, key: string | null = DEV_KEY): Promise<{ status: number; body: any; headers: Headers }> {
+/** Extra request options: headers to add or override (an explicit `authorization` wins over `key`). */
+export interface ApiOptions {
+  headers?: Record<string, string>;
+}
+
+/**
+ * Calls the Worker through its real fetch handler (routing, auth, problem+json and all). A string
+ * body is sent as is, a Uint8Array as raw bytes (invalid UTF-8, say), a ReadableStream chunked
+ * (no Content-Length), anything else as JSON.
+ */
+export async function api(method: string, path: string, body?: unknown, key: string | null = DEV_KEY, opts: ApiOptions = {}): Promise<{ status: number; body: any; headers: Headers }> {
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (key !== null) headers.authorization = `Bearer ${key}`;
+  Object.assign(headers, opts.headers);
   const worker = (exports as unknown as { default: { fetch(r: Request): Promise<Response> } }).default;
-  const res = await worker.fetch(new Request(`http://sundial.test${path}`, { method, headers, body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body) }));
+  const payload = body === undefined ? undefined : typeof body === "string" || body instanceof Uint8Array || body instanceof ReadableStream ? body : JSON.stringify(body);
+  const res = await worker.fetch(new Request(`http://sundial.test${path}`, { method, headers, body: payload }));
   const text = await res.text();
   let parsed: unknown = null;
   try {

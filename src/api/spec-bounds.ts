@@ -1,0 +1,19 @@
+import type { ScheduleSpec } from "@sundial/sdk/protocol";
+import { ValidationError } from "../core/errors.ts";
+
+/**
+ * Longest interval a spec may have: 100 years. The wire schema bounds every time field but not
+ * `every`, and an interval of 1e300 s put fire times past the last JavaScript date: preview,
+ * create and worker registration answered 500, and create left a schedule object whose describe
+ * threw on every read. Belongs with SPEC_LIMITS in the protocol schema; checked at the edge until then.
+ */
+export const MAX_INTERVAL_SECONDS = 100 * 366 * 86_400;
+
+/** Rejects a normalised spec the platform cannot compute fire times for (422 naming the field). */
+export function checkSpecBounds(spec: ScheduleSpec): void {
+  for (const [i, iv] of spec.intervals.entries()) {
+    if (iv.every > MAX_INTERVAL_SECONDS) {
+      throw new ValidationError(`intervals.${i}.every: must be at most ${MAX_INTERVAL_SECONDS} seconds (100 years)`, { field: `intervals.${i}.every` });
+    }
+  }
+}
