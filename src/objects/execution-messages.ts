@@ -53,7 +53,8 @@ export function updateOutcome(store: ExecutionStore, updateId: string): { update
   const u = store.update(updateId)!;
   if (u.state === "rejected") {
     const f = parseJson<Failure>(u.failure);
-    throw new ValidationError(`update ${u.name} was rejected: ${f?.message ?? "rejected"}`, { field: "input", code: f?.type === "ExecutionClosed" ? "execution_closed" : "update_rejected" });
+    if (f?.type === "ExecutionClosed") throw new ConflictError(`update ${u.name}: ${f.message}`, "execution_closed");
+    throw new ValidationError(`update ${u.name} was rejected: ${f?.message ?? "rejected"}`, { field: "input", code: "update_rejected" });
   }
   if (u.state !== "completed") return { update_id: updateId, status: "pending", failure: null };
   return { update_id: updateId, status: "completed", ...(u.result !== null ? { result: JSON.parse(u.result) } : {}), failure: parseJson<Failure>(u.failure) };

@@ -357,6 +357,7 @@ export class ExecutionObject extends DurableObject<Env> {
   async ackTask(tok: TokenPayload): Promise<RpcResult<{ status: "accepted" }>> {
     const r = guard(() => {
       const run = this.requireTaskRun(tok);
+      if (tok.k === "q") return { status: "accepted" as const }; // queries have no lease to keep
       if (tok.k === "w") {
         if (run.wt_state !== "started" || run.wt_scheduled_event_id !== tok.i || run.wt_attempt !== tok.a) throw staleTask();
         this.store.updateRun({ wt_acked: 1 });

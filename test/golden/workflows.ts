@@ -5,7 +5,7 @@
  * for new behaviour instead of editing an old one.
  */
 import { z } from "zod";
-import { ActivityFailure, ApplicationFailure, CancelledError, defineActivity, defineWorkflow, type WorkflowDefinition } from "@sundial/sdk/workflow";
+import { ActivityFailure, ApplicationFailure, CancelledError, TimeoutFailure, defineActivity, defineWorkflow, type WorkflowDefinition } from "@sundial/sdk/workflow";
 
 export const composeGreeting = defineActivity({
   name: "compose_greeting",
@@ -86,7 +86,71 @@ export const subscriptionReminders = defineWorkflow({
   },
 });
 
+interface InvoiceConfig {
+  accounting_code: string;
+  approval_threshold_cents: number;
+}
+
+/**
+ * The seed's invoice flow: fetch the PDF, extract its fields, and above the approval threshold wait
+ * (up to 2 days) for an `approve` signal before posting to accounting. `get_status` answers while
+ * it waits; `update_config` changes the accounting code (its validator refuses unknown codes).
+ */
+export const invoiceApproval = defineWorkflow({
+  name: "invoice_approval",
+  input: z.object({ invoice_id: z.string(), pdf_url: z.string() }),
+  executionTimeout: "7d",
+  run: async (ctx, { invoice_id, pdf_url }) => {
+    let status = "fetching";
+    let totalCents: number | null = null;
+    // (asserted so TypeScript does not narrow it to null: the signal handler assigns it)
+    let approval = null as { approver: string; note?: string } | null;
+    let config: InvoiceConfig = { accounting_code: "GEN-6000", approval_threshold_cents: 100_000 };
+    ctx.setQueryHandler("get_status", () => ({ status, total_cents: totalCents, approved_by: approval?.approver ?? null, config }));
+    ctx.setSignalHandler("approve", (data: { approver: string; note?: string }) => {
+      approval ??= data;
+    });
+    ctx.setUpdateHandler(
+      "update_config",
+      async (patch: Partial<InvoiceConfig>) => {
+        config = { ...config, ...patch };
+        return { success: true, config };
+      },
+      {
+        validator: (patch) => {
+          if (patch.accounting_code !== undefined && !/^[A-Z]{2,5}-\d{4}$/.test(patch.accounting_code)) {
+            throw ApplicationFailure.nonRetryable(`unknown accounting code ${JSON.stringify(patch.accounting_code)}`, "InvalidConfig");
+          }
+        },
+      },
+    );
+    const pdf = await ctx.executeActivity<string>("fetch_invoice_pdf", { invoice_id, pdf_url }, { startToCloseTimeout: "1m" });
+    status = "extracting";
+    const fields = await ctx.executeActivity<{ vendor: string; total_cents: number }>("extract_fields", { pdf }, { startToCloseTimeout: "5m" });
+    totalCents = fields.total_cents;
+    if (fields.total_cents >= config.approval_threshold_cents) {
+      status = "awaiting_approval";
+      try {
+        await ctx.waitCondition(() => approval !== null, "2d");
+      } catch (err) {
+        if (!(err instanceof TimeoutFailure)) throw err;
+        status = "approval_timed_out";
+        throw ApplicationFailure.nonRetryable(`invoice ${invoice_id} was not approved within 2 days`, "ApprovalTimedOut");
+      }
+    }
+    status = "posting";
+    const entry = await ctx.executeActivity<string>(
+      "post_to_accounting_system",
+      { invoice_id, vendor: fields.vendor, total_cents: fields.total_cents, accounting_code: config.accounting_code, approved_by: approval?.approver ?? null },
+      { startToCloseTimeout: "1m" },
+    );
+    status = "posted";
+    await ctx.waitCondition(ctx.allHandlersFinished);
+    return { invoice_id, entry, approved_by: approval?.approver ?? null, accounting_code: config.accounting_code };
+  },
+});
+
 /** Golden workflows by name. */
 export const goldenWorkflows: ReadonlyMap<string, WorkflowDefinition> = new Map<string, WorkflowDefinition>(
-  [hello, orderFulfillment, parallelReport, subscriptionReminders].map((wf) => [wf.name, wf as WorkflowDefinition]),
+  [hello, orderFulfillment, parallelReport, subscriptionReminders, invoiceApproval].map((wf) => [wf.name, wf as WorkflowDefinition]),
 );

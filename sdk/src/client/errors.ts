@@ -1,4 +1,6 @@
+import type { Failure } from "../protocol/failure.ts";
 import type { Problem } from "../protocol/problem.ts";
+import { camelize, type Camelize } from "./camel.ts";
 
 /**
  * An error answer from the Sundial API (an `application/problem+json` body, RFC 9457).
@@ -23,6 +25,11 @@ export class SundialApiError extends Error {
   readonly type: string;
   /** Every field-level problem, for validation errors. */
   readonly errors: { field: string; message: string }[];
+  /**
+   * The workflow-side failure behind the error, when there is one: the query handler's error for
+   * `query_failed`, the validator's for `update_rejected` (camelCase, `details` untouched).
+   */
+  readonly failure: Camelize<Failure> | undefined;
 
   constructor(problem: Problem) {
     super(`${problem.status} ${problem.code}: ${problem.detail}`);
@@ -34,6 +41,7 @@ export class SundialApiError extends Error {
     this.title = problem.title;
     this.type = problem.type;
     this.errors = problem.errors ?? [];
+    this.failure = problem.failure === undefined ? undefined : camelize(problem.failure);
   }
 
   /** True for answers worth retrying as they are: 5xx, 429 and 408. */
@@ -67,6 +75,45 @@ export class ResultTimeoutError extends Error {
     super(`execution ${executionId} still running after ${Math.round(waitedMs / 1000)} s`);
     this.name = "ResultTimeoutError";
     this.executionId = executionId;
+  }
+}
+
+/**
+ * `executions.update()` got the update's outcome and it is a failure: the handler threw (the run
+ * itself goes on). `failure` is what the handler threw, as recorded in `update_completed`.
+ * @example
+ * try { await client.executions.update("inv-1", "update_config", cfg); }
+ * catch (err) { if (err instanceof UpdateFailedError) console.log(err.failure.type, err.failure.message); }
+ */
+export class UpdateFailedError extends Error {
+  readonly executionId: string;
+  readonly updateName: string;
+  readonly updateId: string;
+  readonly failure: Camelize<Failure>;
+
+  constructor(executionId: string, updateName: string, updateId: string, failure: Camelize<Failure>) {
+    super(`update "${updateName}" (${updateId}) of execution ${executionId} failed: ${failure.message}`);
+    this.name = "UpdateFailedError";
+    this.executionId = executionId;
+    this.updateName = updateName;
+    this.updateId = updateId;
+    this.failure = failure;
+  }
+}
+
+/**
+ * `executions.update()` gave up waiting (its `wait` passed) while the update was still pending.
+ * The update itself goes on: call `update()` again with the same `updateId` to get its result.
+ */
+export class UpdateTimeoutError extends Error {
+  readonly executionId: string;
+  readonly updateId: string;
+
+  constructor(executionId: string, updateId: string, waitedMs: number) {
+    super(`update ${updateId} of execution ${executionId} still pending after ${Math.round(waitedMs / 1000)} s (call update() again with the same updateId to keep waiting)`);
+    this.name = "UpdateTimeoutError";
+    this.executionId = executionId;
+    this.updateId = updateId;
   }
 }
 

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "zod";
 import * as wire from "../protocol/execution.ts";
 import type { Failure } from "../protocol/failure.ts";
 import type { HistoryEvent } from "../protocol/history.ts";
@@ -6,7 +6,7 @@ import type { WorkflowDefinition } from "../workflow/define-workflow.ts";
 import { toSeconds, type Duration } from "../workflow/duration.ts";
 import { backoffDelay, sleep } from "./backoff.ts";
 import { camelize, type Camelize } from "./camel.ts";
-import { isTransient, ResultTimeoutError, SundialApiError } from "./errors.ts";
+import { isTransient, ResultTimeoutError, SundialApiError, UpdateFailedError, UpdateTimeoutError } from "./errors.ts";
 import type { HttpTransport } from "./http.ts";
 
 /** An execution as `get`, `cancel` and `terminate` describe it. */
@@ -46,6 +46,41 @@ export interface StartExecutionOptions<I = unknown> {
   idReusePolicy?: IdReusePolicy;
 }
 
+/** Options of {@link ExecutionsClient.signalWithStart}: a start's options, plus the signal. */
+export interface SignalWithStartOptions<I = unknown> extends StartExecutionOptions<I> {
+  /** Required: the execution to signal, started first if it does not run. */
+  executionId: string;
+  signalName: string;
+  signalInput?: unknown;
+  /** De-duplicates retried sends of this signal. */
+  requestId?: string;
+}
+
+/** Options of {@link ExecutionsClient.signal}. */
+export interface SignalOptions {
+  /** De-duplicates retried sends: a signal with a request id already recorded is not recorded again. */
+  requestId?: string;
+  signal?: AbortSignal;
+}
+
+/** Options of {@link ExecutionsClient.query}. */
+export interface QueryOptions {
+  /** How long the platform waits for a worker to answer (1-60 s; platform default 10 s). */
+  timeout?: Duration;
+  signal?: AbortSignal;
+}
+
+/** Options of {@link ExecutionsClient.update}. */
+export interface UpdateOptions {
+  /** Idempotency key: retrying with the same id returns the recorded outcome. Default: a new UUID. */
+  updateId?: string;
+  /** Overall time to wait for the outcome before {@link UpdateTimeoutError}; default: no limit. */
+  wait?: Duration;
+  /** How long each request is held by the platform (1-60 s, default 30). */
+  waitSeconds?: number;
+  signal?: AbortSignal;
+}
+
 /** A page of executions. */
 export interface ExecutionPage {
   executions: ExecutionSummary[];
@@ -59,6 +94,9 @@ export interface HistoryPageInfo {
 }
 
 const BASE = "/v1/workflows/executions";
+
+/** `Execution`, with `started` when the platform says (signal-with-start may leave it to the status code). */
+const SignalWithStartResponse = wire.Execution.extend({ started: z.boolean().optional() });
 
 /**
  * `client.executions`: start workflows, read their state, history and results, cancel or
@@ -155,6 +193,99 @@ export class ExecutionsClient {
   async cancel(executionId: string, reason = ""): Promise<Execution> {
     const res = await this.http.request("POST", `${BASE}/${encodeURIComponent(executionId)}/cancel`, { body: { reason } });
     return camelize(parse(wire.Execution, res.body));
+  }
+
+  /**
+   * Sends a signal (fire-and-forget): recorded in the execution's history, then delivered to the
+   * workflow's handler in history order (202). Pass `requestId` to make your own retries safe.
+   * @example await client.executions.signal("invoice-42", "approve", { approver: "ada" }, { requestId: "approval-42-ada" });
+   */
+  async signal(executionId: string, name: string, input?: unknown, options: SignalOptions = {}): Promise<void> {
+    const body = { ...(input === undefined ? {} : { input }), ...(options.requestId === undefined ? {} : { request_id: options.requestId }) };
+    await this.http.request("POST", `${BASE}/${encodeURIComponent(executionId)}/signals/${encodeURIComponent(name)}`, { body, ...(options.signal ? { signal: options.signal } : {}) });
+  }
+
+  /**
+   * Signals the execution, starting it first if it is not running (atomically): 201 with
+   * `started: true` when this call started it, 200 otherwise.
+   * @example
+   * await client.executions.signalWithStart(invoiceApproval, { executionId: "invoice-42", input: { invoice_id: "42" }, signalName: "approve", signalInput: { approver: "ada" } });
+   */
+  async signalWithStart<I, O>(workflow: WorkflowDefinition<I, O> | string, options: SignalWithStartOptions<I>): Promise<StartedExecution> {
+    const def = typeof workflow === "string" ? undefined : workflow;
+    const timeout = options.executionTimeout ?? def?.executionTimeout;
+    const taskQueue = options.taskQueue ?? def?.taskQueue;
+    const body: z.input<typeof wire.SignalWithStartRequest> = {
+      workflow: typeof workflow === "string" ? workflow : workflow.name,
+      execution_id: options.executionId,
+      ...(options.input === undefined ? {} : { input: options.input }),
+      ...(taskQueue === undefined ? {} : { task_queue: taskQueue }),
+      ...(timeout === undefined ? {} : { execution_timeout: toSeconds(timeout, "executionTimeout") }),
+      ...(options.idReusePolicy === undefined ? {} : { id_reuse_policy: options.idReusePolicy }),
+      signal_name: options.signalName,
+      ...(options.signalInput === undefined ? {} : { signal_input: options.signalInput }),
+      ...(options.requestId === undefined ? {} : { request_id: options.requestId }),
+    };
+    const res = await this.http.request("POST", `${BASE}/signal-with-start`, { body });
+    const { started, ...execution } = parse(SignalWithStartResponse, res.body);
+    return camelize({ ...execution, started: started ?? res.status === 201 });
+  }
+
+  /**
+   * Queries the execution (running or closed): a worker replays its history and runs the query
+   * handler. Resolves with the handler's result. Throws {@link SundialApiError}: `query_timeout`
+   * (408) when no worker answered in time, `query_failed` when the handler threw (its error in
+   * `err.failure`), `not_found`.
+   * @example const status = await client.executions.query<{ status: string }>("invoice-42", "get_status");
+   */
+  async query<R = unknown>(executionId: string, name: string, input?: unknown, options: QueryOptions = {}): Promise<R> {
+    let timeoutSeconds: number | undefined;
+    if (options.timeout !== undefined) {
+      timeoutSeconds = toSeconds(options.timeout, "timeout");
+      if (timeoutSeconds < 1 || timeoutSeconds > 60) throw new RangeError(`query timeout must be between 1 and 60 seconds, got ${timeoutSeconds}`);
+    }
+    const body = { ...(input === undefined ? {} : { input }), ...(timeoutSeconds === undefined ? {} : { timeout_seconds: timeoutSeconds }) };
+    const res = await this.http.request("POST", `${BASE}/${encodeURIComponent(executionId)}/queries/${encodeURIComponent(name)}`, { body, ...(options.signal ? { signal: options.signal } : {}) });
+    return parse(wire.QueryResult, res.body).result as R;
+  }
+
+  /**
+   * Sends an update and waits for the handler's result. The platform holds each request up to
+   * `waitSeconds`; while the update is pending (202) the call asks again with the same update id
+   * (also after transient errors), so it runs once. Throws {@link SundialApiError} `update_rejected`
+   * (422: the validator rejected it, nothing was recorded; its error in `err.failure`) or 409 on a
+   * closed execution, {@link UpdateFailedError} when the handler threw, and
+   * {@link UpdateTimeoutError} once `wait` passed.
+   * @example
+   * const res = await client.executions.update<{ success: boolean }>("invoice-42", "update_config", { accounting_code: "IT-6100" }, { wait: "1m" });
+   */
+  async update<R = unknown>(executionId: string, name: string, input?: unknown, options: UpdateOptions = {}): Promise<R> {
+    const updateId = options.updateId ?? crypto.randomUUID();
+    const began = Date.now();
+    const deadline = options.wait === undefined ? Infinity : began + toSeconds(options.wait, "wait") * 1000;
+    const hold = Math.min(60, Math.max(1, options.waitSeconds ?? 30));
+    const path = `${BASE}/${encodeURIComponent(executionId)}/updates/${encodeURIComponent(name)}`;
+    for (let failures = 0; ; ) {
+      const remaining = deadline - Date.now();
+      const waitSeconds = Math.max(1, Math.min(hold, Math.ceil(remaining / 1000)));
+      const body = { ...(input === undefined ? {} : { input }), update_id: updateId, wait_seconds: waitSeconds };
+      const sent = Date.now();
+      try {
+        const res = await this.http.request("POST", path, { body, ...(options.signal ? { signal: options.signal } : {}) });
+        failures = 0;
+        const outcome = res.status === 202 ? undefined : parse(wire.UpdateResult, res.body);
+        if (outcome?.status === "completed") {
+          if (outcome.failure !== null) throw new UpdateFailedError(executionId, name, outcome.update_id, camelize(outcome.failure));
+          return outcome.result as R;
+        }
+        // Still pending. A platform that answered well before the hold ended must not be hammered.
+        if (Date.now() - sent < (waitSeconds * 1000) / 2) await sleep(Math.min(1_000, Math.max(0, deadline - Date.now())), options.signal);
+      } catch (err) {
+        if (!isTransient(err) || Date.now() >= deadline) throw err;
+        await sleep(Math.min(backoffDelay(++failures, 250, 5_000), Math.max(0, deadline - Date.now())), options.signal);
+      }
+      if (Date.now() >= deadline) throw new UpdateTimeoutError(executionId, updateId, Date.now() - began);
+    }
   }
 
   /**

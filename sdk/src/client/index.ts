@@ -17,6 +17,10 @@ export {
   type IdReusePolicy,
   type StartedExecution,
   type StartExecutionOptions,
+  type SignalOptions,
+  type SignalWithStartOptions,
+  type QueryOptions,
+  type UpdateOptions,
 } from "./executions.ts";
 export {
   SchedulesClient,
@@ -51,6 +55,6 @@ export {
 export type { Duration } from "../workflow/duration.ts";
 export type { Instant, OverlapPolicy, SchedulePolicy, ScheduleDefinition } from "../workflow/schedule.ts";
 export { HttpTransport, type ConnectionOptions, type HttpResponse, type RequestOptions } from "./http.ts";
-export { SundialApiError, SundialConnectionError, ResultTimeoutError, isTransient } from "./errors.ts";
+export { SundialApiError, SundialConnectionError, ResultTimeoutError, UpdateFailedError, UpdateTimeoutError, isTransient } from "./errors.ts";
 export { camelize, type Camelize, type CamelCase } from "./camel.ts";
 export { backoffDelay, sleep } from "./backoff.ts";

@@ -15,7 +15,6 @@ export const Command = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("accept_update"), update_id: z.string().min(1).max(200) }),
   /** The validator rejected the update: nothing is written to history; the caller gets the failure. */
   z.strictObject({ type: z.literal("reject_update"), update_id: z.string().min(1).max(200), failure: Failure }),
-  /** The update handler finished: recorded as update_completed and returned to the caller. */
   /** Starts a child workflow (id default `{parent execution id}:child-{seq}`); numbered per kind like activities. */
   z.strictObject({
     type: z.literal("start_child_workflow"),
@@ -29,6 +28,7 @@ export const Command = z.discriminatedUnion("type", [
   }),
   /** Ends this run and starts a fresh one (empty history, new input) under the same execution id. */
   z.strictObject({ type: z.literal("continue_as_new"), input: z.unknown(), execution_timeout: z.number().min(1).max(86_400 * 365).optional() }),
+  /** The update handler finished: recorded as update_completed and returned to the caller. */
   z.strictObject({ type: z.literal("complete_update"), update_id: z.string().min(1).max(200), result: z.unknown().optional(), failure: Failure.optional() }),
 ]);
 export type Command = z.output<typeof Command>;

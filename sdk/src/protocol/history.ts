@@ -75,7 +75,6 @@ export const HistoryEvent = z.discriminatedUnion("type", [
   e("signal_received", { name: z.string(), input: z.unknown(), request_id: z.string().nullable().default(null) }),
   /** An update the workflow's validator accepted: its handler runs from this point in history. */
   e("update_accepted", { update_id: z.string(), name: z.string(), input: z.unknown() }),
-  /** The handler's outcome, returned to every caller waiting on (or retrying) this update id. */
   e("child_workflow_initiated", {
     seq: z.number().int(),
     workflow: z.string(),
@@ -89,6 +88,7 @@ export const HistoryEvent = z.discriminatedUnion("type", [
   e("child_workflow_completed", { seq: z.number().int(), execution_id: z.string(), result: z.unknown() }),
   /** The child ended without a result: failed, timed out, cancelled or terminated (`status`). */
   e("child_workflow_failed", { seq: z.number().int(), execution_id: z.string(), status: z.string(), failure: Failure }),
+  /** The handler's outcome, returned to every caller waiting on (or retrying) this update id. */
   e("update_completed", { update_id: z.string(), result: z.unknown().optional(), failure: Failure.optional() }),
   e("execution_completed", { result: z.unknown() }),
   e("execution_failed", { failure: Failure }),

@@ -79,6 +79,25 @@ export class WorkerApi {
     return this.complete("activity/fail", { task_token: token, failure }, signal);
   }
 
+  /**
+   * Answers a query task with the handler's result or failure (a query task needs no completion).
+   * Retried on transient errors; `stale` when the platform no longer waits for it (the caller's
+   * query timed out, or the task was handed out again). Other refusals (413, 422) are thrown.
+   */
+  async respondQuery(token: string, answer: { result?: unknown; failure?: Failure }, signal?: AbortSignal): Promise<"accepted" | "stale"> {
+    const body = { task_token: token, ...(answer.failure === undefined ? (answer.result === undefined ? {} : { result: answer.result }) : { failure: answer.failure }) };
+    try {
+      await this.withRetry("query/respond", () => this.http.request("POST", `${TASKS}/query/respond`, { body, ...(signal ? { signal } : {}) }), signal);
+      return "accepted";
+    } catch (err) {
+      if (err instanceof SundialApiError && (err.code === "stale_task" || err.code === "task_not_found" || err.code === "query_timeout")) {
+        this.logger.info("dropped a query answer: the platform no longer waits for it (the query timed out or the task was handed out again)", { code: err.code, detail: err.detail });
+        return "stale";
+      }
+      throw err;
+    }
+  }
+
   /** Acknowledges receipt of a task (see ACK_AFTER_MS); errors are the caller's to ignore. */
   async ack(token: string): Promise<void> {
     await this.http.request("POST", `${TASKS}/ack`, { body: { task_token: token } });

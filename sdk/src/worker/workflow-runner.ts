@@ -1,6 +1,7 @@
 import { SundialApiError } from "../client/errors.ts";
+import type { Failure } from "../protocol/failure.ts";
 import type { WorkflowTask } from "../protocol/tasks.ts";
-import { activate, type WorkflowState } from "../workflow/activate.ts";
+import { activate, queryWorkflow, type WorkflowState } from "../workflow/activate.ts";
 import type { WorkflowDefinition } from "../workflow/define-workflow.ts";
 import { ApplicationFailure, NonDeterminismError } from "../workflow/errors.ts";
 import { errorToFailure } from "../workflow/failure-convert.ts";
@@ -23,11 +24,14 @@ export interface WorkflowRunnerDeps {
 
 /**
  * Processes one workflow task: continues the run's cached state when it is a prefix of the task's
- * history (else replays it), completes the task with the new commands, and caches the state again
- * once the platform accepted them. A non-determinism error — or any failure of the runtime itself —
- * fails the workflow TASK (the platform retries it; the run is untouched), never the run.
+ * history (else replays it), answers the updates it offers (validators run on the state after the
+ * activation), completes the task with the new commands, and caches the state again once the
+ * platform accepted them. A non-determinism error — or any failure of the runtime itself — fails
+ * the workflow TASK (the platform retries it; the run is untouched), never the run. A query task
+ * (`task.query`) is handed to {@link processQueryTask}.
  */
 export async function processWorkflowTask(task: WorkflowTask, deps: WorkflowRunnerDeps): Promise<void> {
+  if (task.query !== undefined) return processQueryTask(task, task.query, deps);
   const { api, logger, cache, hardStop } = deps;
   const fields = { workflow: task.workflow, execution_id: task.execution_id, run_id: task.run_id };
   const def = deps.workflows.get(task.workflow);
@@ -41,7 +45,12 @@ export async function processWorkflowTask(task: WorkflowTask, deps: WorkflowRunn
   const logSink: LogSink = (level, message, attributes) => logger[level](message, attributes);
   let result;
   try {
-    result = await activate(def, task.history, cached, { executionId: task.execution_id, logSink, continueAsNewSuggested: task.continue_as_new_suggested });
+    result = await activate(def, task.history, cached, {
+      executionId: task.execution_id,
+      logSink,
+      continueAsNewSuggested: task.continue_as_new_suggested,
+      ...(task.updates === undefined ? {} : { updates: task.updates }),
+    });
   } catch (err) {
     if (err instanceof NonDeterminismError) logger.error("non-determinism: failing the workflow task", { ...fields, event_id: err.eventId, message: err.message });
     else logger.error("workflow task failed in the runtime", { ...fields, error: err });
@@ -62,4 +71,51 @@ export async function processWorkflowTask(task: WorkflowTask, deps: WorkflowRunn
     return;
   }
   if (outcome !== "stale" && !result.state.closed) cache.set(key, result.state);
+}
+
+/**
+ * Answers a query task: replays its history into a fresh instance (never the run's cached state,
+ * which stays untouched for the run's next real task), runs the query handler read-only and sends
+ * the result — or the failure: unknown workflow or query, the handler's error, non-determinism, a
+ * result that is not JSON — through `query/respond`. A query task is never completed or failed.
+ */
+export async function processQueryTask(task: WorkflowTask, query: NonNullable<WorkflowTask["query"]>, deps: WorkflowRunnerDeps): Promise<void> {
+  const { api, logger, hardStop } = deps;
+  const fields = { workflow: task.workflow, execution_id: task.execution_id, run_id: task.run_id, query: query.name, query_id: query.query_id };
+  const def = deps.workflows.get(task.workflow);
+  let answer: { result?: unknown; failure?: Failure };
+  if (def === undefined) {
+    answer = { failure: errorToFailure(new ApplicationFailure(`workflow "${task.workflow}" is not registered on worker ${deps.identity} (task queue ${deps.taskQueue})`, { type: "WorkflowNotRegistered" })) };
+  } else {
+    const logSink: LogSink = (level, message, attributes) => logger[level](message, attributes);
+    try {
+      const result = await queryWorkflow(def, task.history, { name: query.name, input: query.input }, { executionId: task.execution_id, logSink, continueAsNewSuggested: task.continue_as_new_suggested });
+      answer = jsonAnswer(result, query.name);
+    } catch (err) {
+      if (err instanceof NonDeterminismError) logger.error("non-determinism while replaying for a query", { ...fields, event_id: err.eventId, message: err.message });
+      answer = { failure: errorToFailure(err) };
+    }
+  }
+  logger.debug?.("query task processed", { ...fields, failed: answer.failure !== undefined });
+  try {
+    await api.respondQuery(task.task_token, answer, hardStop);
+  } catch (err) {
+    if (!(err instanceof SundialApiError) || err.transient || answer.failure !== undefined) throw err;
+    // The result was refused (e.g. 413): the caller still gets an answer, a failure naming why.
+    logger.error("the platform refused a query result; answering with a failure", { ...fields, code: err.code, detail: err.detail });
+    const failure = new ApplicationFailure(`the platform refused the query result: ${err.detail}`, { type: "ResultRejected", nonRetryable: true, details: { status: err.status, code: err.code } });
+    await api.respondQuery(task.task_token, { failure: errorToFailure(failure) }, hardStop);
+  }
+}
+
+/** A query result must survive JSON: a cycle or a BigInt becomes a failure, not a crashed request. */
+function jsonAnswer(result: unknown, queryName: string): { result?: unknown; failure?: Failure } {
+  if (result === undefined) return {};
+  try {
+    JSON.stringify(result);
+    return { result };
+  } catch (err) {
+    const message = `query handler "${queryName}" returned a value that is not JSON: ${err instanceof Error ? err.message : String(err)}`;
+    return { failure: errorToFailure(new ApplicationFailure(message, { type: "InvalidQueryResult", nonRetryable: true })) };
+  }
 }

@@ -2,8 +2,11 @@ import type { Command } from "../protocol/commands.ts";
 import type { HistoryEvent } from "../protocol/history.ts";
 import type { WorkflowDefinition } from "./define-workflow.ts";
 import { splitActivations } from "./history-batches.ts";
-import { WorkflowInstance } from "./instance.ts";
+import { WorkflowInstance, type OfferedUpdate } from "./instance.ts";
 import { consoleLogSink, type LogSink } from "./logger.ts";
+
+/** Commands that end a run: the platform refuses any command after one of them. */
+const CLOSING_COMMANDS: ReadonlySet<string> = new Set<string>(["complete_workflow", "fail_workflow", "cancel_workflow", "continue_as_new"]);
 
 /**
  * A run's live state after a workflow task: the workflow instance with its pending promises, and
@@ -20,6 +23,12 @@ export interface ActivateOptions {
   logSink?: LogSink;
   /** The task's continue-as-new suggestion, used when its `workflow_task_started` does not record one. */
   continueAsNewSuggested?: boolean;
+  /**
+   * The updates the task offers (`WorkflowTask.updates`): after the activation each one's validator
+   * runs against the current state and the commands end with an `accept_update` or
+   * `reject_update` per update (none for an update history already records as accepted).
+   */
+  updates?: readonly OfferedUpdate[];
 }
 
 /** What {@link activate} returns. */
@@ -93,13 +102,58 @@ export async function activate(
   }
   let commands: Command[] = [];
   try {
+    let live = false;
     for (const activation of splitActivations(events)) {
       const emitted = await instance.process(activation, options.continueAsNewSuggested ?? false);
-      if (activation.started !== null && !activation.replay) commands = emitted;
+      if (activation.started !== null && !activation.replay) {
+        commands = emitted;
+        live = true;
+      }
+    }
+    // Validators see the state after this task's activation. Their answers are not command events
+    // (the platform writes update_accepted after the task's other events), so they never take part
+    // in matching; they go last, but before a closing command, which must end the list.
+    if (live && options.updates !== undefined && options.updates.length > 0) {
+      const answers = instance.answerUpdates(options.updates);
+      const last = commands[commands.length - 1];
+      const closing = last !== undefined && CLOSING_COMMANDS.has(last.type);
+      commands = closing ? [...commands.slice(0, -1), ...answers, last] : [...commands, ...answers];
     }
   } catch (err) {
     instance.broken = true;
     throw err;
   }
   return { commands, state: instance, fromCache };
+}
+
+/** A query, as a query task carries it. */
+export interface QueryRequestInfo {
+  name: string;
+  input?: unknown;
+}
+
+/**
+ * Answers a query: replays `history` (of a running or a closed run) into a fresh instance without
+ * emitting anything — every batch, the one of a workflow task still in progress included, runs as
+ * a replay — then runs the query handler on that state, read-only. Returns the handler's result;
+ * throws what it throws, an `UnknownQuery` ApplicationFailure, or a {@link NonDeterminismError}.
+ * Never touches a cached state (it builds its own instance), so it cannot corrupt a run's cache.
+ * @example
+ * const status = await queryWorkflow(invoiceApproval, task.history, { name: "get_status" }, { executionId: task.execution_id });
+ */
+export async function queryWorkflow(definition: WorkflowDefinition, history: readonly HistoryEvent[], query: QueryRequestInfo, options: Omit<ActivateOptions, "updates"> = {}): Promise<unknown> {
+  const first = history[0];
+  if (first?.type !== "execution_started") {
+    throw new Error(`history of a query task must start with execution_started, got ${first === undefined ? "no events" : `${first.type} (event ${first.id})`}`);
+  }
+  if (first.workflow !== definition.name) {
+    throw new Error(`history is of workflow "${first.workflow}" but the definition is "${definition.name}"`);
+  }
+  const instance = new WorkflowInstance(definition, first, { executionId: options.executionId ?? first.run_id, logSink: options.logSink ?? consoleLogSink });
+  for (const activation of splitActivations(history)) {
+    await instance.process({ ...activation, replay: true }, options.continueAsNewSuggested ?? false);
+  }
+  // A run whose first workflow task has not been processed yet still answers from its initial state.
+  await instance.ensureRunning();
+  return instance.runQuery(query.name, query.input);
 }

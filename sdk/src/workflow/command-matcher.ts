@@ -13,6 +13,10 @@ export function describeCommand(cmd: Command): string {
     case "request_cancel_activity":
     case "cancel_timer":
       return `${cmd.type}(seq ${cmd.seq})`;
+    case "complete_update":
+    case "accept_update":
+    case "reject_update":
+      return `${cmd.type}(update_id ${JSON.stringify(cmd.update_id)})`;
     default:
       return cmd.type;
   }
@@ -28,6 +32,8 @@ export function describeEvent(ev: HistoryEvent): string {
     case "activity_cancel_requested":
     case "timer_cancelled":
       return `${ev.type}(seq ${ev.seq})`;
+    case "update_completed":
+      return `update_completed(update_id ${JSON.stringify(ev.update_id)})`;
     default:
       return ev.type;
   }
@@ -48,6 +54,8 @@ export function commandMatches(cmd: Command, ev: HistoryEvent): boolean {
       return cmd.type === "request_cancel_activity" && cmd.seq === ev.seq;
     case "timer_cancelled":
       return cmd.type === "cancel_timer" && cmd.seq === ev.seq;
+    case "update_completed":
+      return cmd.type === "complete_update" && cmd.update_id === ev.update_id;
     case "execution_completed":
       return cmd.type === "complete_workflow";
     case "execution_failed":

@@ -34,6 +34,34 @@ export interface WorkflowLogger {
 }
 
 /**
+ * Handles a signal: receives its input. May be async (it can call activities, sleep, wait); an
+ * error it throws (or a rejection) fails the run like an error thrown by `run` itself.
+ */
+export type SignalHandler<I = unknown> = (input: I) => void | Promise<void>;
+
+/**
+ * Answers a query from the workflow's state: synchronous and read-only. It runs on a replay of
+ * the history (also of a closed run); calling `executeActivity`, `sleep`, `waitCondition`,
+ * `random`… inside it throws a `ReadOnlyContextError`. Its return value must be JSON.
+ */
+export type QueryHandler<I = unknown, O = unknown> = (input: I) => O;
+
+/**
+ * Handles an update once it was accepted: like a signal handler, but the caller waits for its
+ * result. A throw (or rejection) fails the update, not the run.
+ */
+export type UpdateHandler<I = unknown, O = unknown> = (input: I) => O | Promise<O>;
+
+/** Options of {@link WorkflowContext.setUpdateHandler}. */
+export interface UpdateHandlerOptions<I = unknown> {
+  /**
+   * Runs (synchronously, read-only, like a query handler) before the update is accepted: throw to
+   * reject it. A rejected update is written nowhere in history; the caller gets the error.
+   */
+  validator?: (input: I) => void;
+}
+
+/**
  * The first argument of a workflow's `run`: everything a workflow may use to stay deterministic.
  * Use `ctx.now()`, `ctx.random()` and `ctx.uuid()` instead of `Date.now()`, `Math.random()` and
  * `crypto.randomUUID()`, and do I/O only in activities.
@@ -75,4 +103,40 @@ export interface WorkflowContext {
   random(): number;
   /** Deterministic RFC 4122 version-4 UUID drawn from {@link WorkflowContext.random}'s generator. */
   uuid(): string;
+  /**
+   * Sets (or with `undefined` removes) the handler of signal `name`. Signals are delivered in
+   * history order; those that arrived before their handler was set are buffered and delivered,
+   * in order, as soon as it is set.
+   * @example ctx.setSignalHandler("approve", (data: { approver: string }) => { approvedBy = data.approver; });
+   */
+  setSignalHandler<I = unknown>(name: string, handler: SignalHandler<I> | undefined): void;
+  /**
+   * Sets (or removes) the handler of query `name`: synchronous and read-only (see {@link QueryHandler}).
+   * @example ctx.setQueryHandler("get_status", () => ({ status, progress }));
+   */
+  setQueryHandler<I = unknown, O = unknown>(name: string, handler: QueryHandler<I, O> | undefined): void;
+  /**
+   * Sets (or removes) the handler of update `name`, with an optional validator that rejects an
+   * update before anything is written to history. An update accepted before its handler was set
+   * waits for it, like a signal.
+   * @example
+   * ctx.setUpdateHandler("update_config", async (cfg: Config) => { config = cfg; return { success: true } }, {
+   *   validator: (cfg) => { if (cfg.limit < 0) throw ApplicationFailure.nonRetryable("limit must be >= 0", "InvalidConfig"); },
+   * });
+   */
+  setUpdateHandler<I = unknown, O = unknown>(name: string, handler: UpdateHandler<I, O> | undefined, options?: UpdateHandlerOptions<I>): void;
+  /**
+   * Resolves once `fn()` is true: checked now, then after every event the workflow reacts to
+   * (signal, update, activity result, timer…). With a `timeout`, a durable timer is started; if it
+   * fires first the promise rejects with a `TimeoutFailure` (`timeoutType` `"wait_condition"`),
+   * and if the condition wins the timer is cancelled. Rejects with `CancelledError` when the
+   * execution is asked to cancel. `fn` must be read-only and deterministic.
+   * @example await ctx.waitCondition(() => approvedBy !== null, "2d");
+   */
+  waitCondition(fn: () => boolean, timeout?: Duration): Promise<void>;
+  /**
+   * True when no signal or update handler is still running (has not settled its promise). Await
+   * `ctx.waitCondition(ctx.allHandlersFinished)` before returning so updates in flight complete.
+   */
+  allHandlersFinished(): boolean;
 }

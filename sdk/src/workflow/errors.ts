@@ -38,20 +38,46 @@ export class ApplicationFailure extends Error {
   }
 }
 
+/** Which timeout a {@link TimeoutFailure} reports. */
+export type TimeoutType = "start_to_close" | "schedule_to_close" | "heartbeat" | "wait_condition";
+
 /**
- * An activity's timeout as the workflow sees it: the `cause` of an {@link ActivityFailure} when
- * the platform recorded `activity_timed_out`.
+ * A timeout as the workflow sees it: the `cause` of an {@link ActivityFailure} when the platform
+ * recorded `activity_timed_out`, or the rejection of `ctx.waitCondition(fn, timeout)` when its
+ * timer fired before the condition became true (`timeoutType` `"wait_condition"`).
  * @example
  * if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure) console.log(err.cause.timeoutType);
+ * try { await ctx.waitCondition(() => approved, "2d"); } catch (err) { if (err instanceof TimeoutFailure) escalate(); }
  */
 export class TimeoutFailure extends Error {
   /** Which timeout fired. */
-  readonly timeoutType: "start_to_close" | "schedule_to_close" | "heartbeat";
+  readonly timeoutType: TimeoutType;
 
-  constructor(timeoutType: "start_to_close" | "schedule_to_close" | "heartbeat") {
-    super(`${timeoutType} timeout`);
+  constructor(timeoutType: TimeoutType, message = `${timeoutType} timeout`) {
+    super(message);
     this.name = "TimeoutFailure";
     this.timeoutType = timeoutType;
+  }
+}
+
+/**
+ * Query handlers and update validators run on replayed state and must not change it: calling
+ * anything that would emit a command or move the deterministic state (`executeActivity`, `sleep`,
+ * `waitCondition`, `random`, `uuid`, registering handlers…) inside one throws this error.
+ * @example
+ * ctx.setQueryHandler("status", () => ctx.executeActivity("x", null)); // the query fails with ReadOnlyContextError
+ */
+export class ReadOnlyContextError extends Error {
+  /** The workflow API that was called, e.g. `ctx.executeActivity()`. */
+  readonly api: string;
+  /** Where it was called, e.g. `query handler "get_status"`. */
+  readonly where: string;
+
+  constructor(api: string, where: string) {
+    super(`${api} is not allowed in ${where}: query handlers and update validators are read-only and synchronous (they run on replayed state and must not emit commands or change the workflow's state)`);
+    this.name = "ReadOnlyContextError";
+    this.api = api;
+    this.where = where;
   }
 }
 

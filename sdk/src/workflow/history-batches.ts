@@ -6,6 +6,7 @@ export const COMMAND_EVENT_TYPES: ReadonlySet<HistoryEventType> = new Set<Histor
   "activity_cancel_requested",
   "timer_started",
   "timer_cancelled",
+  "update_completed",
   "execution_completed",
   "execution_failed",
   "execution_cancelled",
@@ -18,6 +19,10 @@ export const RESOLUTION_EVENT_TYPES: ReadonlySet<HistoryEventType> = new Set<His
   "activity_timed_out",
   "activity_cancelled",
   "timer_fired",
+  "signal_received",
+  // Written by the platform for an accept_update command, after that task's command events: not a
+  // command event (never matched), but the point in history where the update's handler starts.
+  "update_accepted",
   "execution_cancel_requested",
 ]);
 

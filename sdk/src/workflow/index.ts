@@ -6,14 +6,15 @@
  */
 export { defineActivity, type ActivityContext, type ActivityDefinition, type ActivityInfo, type AnyActivityDefinition } from "./define-activity.ts";
 export { defineWorkflow, DEFAULT_EXECUTION_TIMEOUT_SECONDS, type WorkflowDefinition } from "./define-workflow.ts";
-export type { ScheduleInfo, WorkflowContext, WorkflowLogger, LogAttributes } from "./context.ts";
+export type { ScheduleInfo, WorkflowContext, WorkflowLogger, LogAttributes, SignalHandler, QueryHandler, UpdateHandler, UpdateHandlerOptions } from "./context.ts";
 export type { ScheduleDefinition, SchedulePolicy, OverlapPolicy, Instant } from "./schedule.ts";
 export { toWireActivityOptions, mergeActivityOptions, type ActivityCallOptions, type RetryOptions } from "./activity-options.ts";
 export { toSeconds, type Duration } from "./duration.ts";
-export { ApplicationFailure, ActivityFailure, CancelledError, NonDeterminismError, TimeoutFailure } from "./errors.ts";
+export { ApplicationFailure, ActivityFailure, CancelledError, NonDeterminismError, ReadOnlyContextError, TimeoutFailure, type TimeoutType } from "./errors.ts";
 export { errorToFailure, failureToError } from "./failure-convert.ts";
 export { checkInputSchema, inputJsonSchema, parseInput } from "./input-schema.ts";
-export { activate, canContinue, type ActivateOptions, type ActivationResult, type WorkflowState } from "./activate.ts";
+export { activate, canContinue, queryWorkflow, type ActivateOptions, type ActivationResult, type QueryRequestInfo, type WorkflowState } from "./activate.ts";
+export type { OfferedUpdate } from "./instance.ts";
 export { splitActivations, type Activation } from "./history-batches.ts";
 export { describeCommand, describeEvent } from "./command-matcher.ts";
 export { consoleLogSink, type LogLevel, type LogSink } from "./logger.ts";

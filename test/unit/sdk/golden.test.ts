@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { HistoryEvent, type Command } from "@sundial/sdk/protocol";
-import { activate, splitActivations, type WorkflowState } from "@sundial/sdk/workflow";
+import { activate, queryWorkflow, splitActivations, type WorkflowState } from "@sundial/sdk/workflow";
 import { commandMatches } from "../../../sdk/src/workflow/command-matcher.ts";
 import { COMMAND_EVENT_TYPES } from "../../../sdk/src/workflow/history-batches.ts";
 import { goldenWorkflows } from "../../golden/workflows.ts";
@@ -17,8 +17,20 @@ const GoldenFile = z.object({
   workflow: z.string(),
   execution_id: z.string(),
   history: z.array(HistoryEvent),
-  expected: z.array(z.object({ task_started_event: z.number().int(), commands: z.array(z.unknown()) })),
+  expected: z.array(
+    z.object({
+      task_started_event: z.number().int(),
+      /** Updates the platform offered to this task; `commands` then ends with their accept/reject answers. */
+      updates: z.array(z.object({ update_id: z.string(), name: z.string(), input: z.unknown() })).optional(),
+      commands: z.array(z.unknown()),
+    }),
+  ),
+  /** Queries answered on the history up to (and including) event `history_up_to`. */
+  queries: z.array(z.object({ history_up_to: z.number().int(), name: z.string(), input: z.unknown().optional(), result: z.unknown() })).default([]),
 });
+
+/** Update answers are not command events: the platform records update_accepted after the task's command events. */
+const isUpdateAnswer = (c: unknown) => (c as Command).type === "accept_update" || (c as Command).type === "reject_update";
 
 const dir = fileURLToPath(new URL("../../golden/", import.meta.url));
 const files = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
@@ -50,15 +62,26 @@ describe.each(files)("golden history %s", (file) => {
   it("is internally consistent: each task's expected commands are what its history recorded", () => {
     const activations = splitActivations(golden.history);
     golden.expected.forEach((exp, i) => {
-      const recorded = (activations[i + 1]?.events ?? []).filter((e) => COMMAND_EVENT_TYPES.has(e.type));
-      expect(recorded.length, `task at event ${exp.task_started_event}`).toBe(exp.commands.length);
-      recorded.forEach((ev, j) => expect(commandMatches(exp.commands[j] as Command, ev), `event ${ev.id}`).toBe(true));
+      const next = activations[i + 1]?.events ?? [];
+      const recorded = next.filter((e) => COMMAND_EVENT_TYPES.has(e.type));
+      const commands = exp.commands.filter((c) => !isUpdateAnswer(c));
+      expect(recorded.length, `task at event ${exp.task_started_event}`).toBe(commands.length);
+      recorded.forEach((ev, j) => expect(commandMatches(commands[j] as Command, ev), `event ${ev.id}`).toBe(true));
+      // Accepted updates appear, in order, as update_accepted after the task's command events; rejected ones nowhere.
+      const accepted = exp.commands.flatMap((c) => ((c as Command).type === "accept_update" ? [(c as { update_id: string }).update_id] : []));
+      expect(next.flatMap((e) => (e.type === "update_accepted" ? [e.update_id] : [])), `task at event ${exp.task_started_event}`).toEqual(accepted);
+      const lastCommandEvent = next.findLastIndex((e) => COMMAND_EVENT_TYPES.has(e.type));
+      next.forEach((e, j) => {
+        if (e.type === "update_accepted") expect(j, `update_accepted ${e.id} follows the command events`).toBeGreaterThan(lastCommandEvent);
+      });
     });
+    const rejected = golden.expected.flatMap((exp) => exp.commands.flatMap((c) => ((c as Command).type === "reject_update" ? [(c as { update_id: string }).update_id] : [])));
+    for (const id of rejected) expect(JSON.stringify(golden.history), `rejected update ${id} left no trace`).not.toContain(`"${id}"`);
   });
 
   it("replays each task from scratch to exactly the expected commands", async () => {
     for (const exp of golden.expected) {
-      const { commands } = await activate(def!, upTo(exp.task_started_event), undefined, options);
+      const { commands } = await activate(def!, upTo(exp.task_started_event), undefined, { ...options, ...(exp.updates ? { updates: exp.updates } : {}) });
       expect(withoutStacks(commands), `task at event ${exp.task_started_event}`).toEqual(exp.commands);
     }
   });
@@ -66,10 +89,17 @@ describe.each(files)("golden history %s", (file) => {
   it("gives the same commands when each task continues the previous task's cached state", async () => {
     let state: WorkflowState | undefined;
     for (const [i, exp] of golden.expected.entries()) {
-      const result = await activate(def!, upTo(exp.task_started_event), state, options);
+      const result = await activate(def!, upTo(exp.task_started_event), state, { ...options, ...(exp.updates ? { updates: exp.updates } : {}) });
       expect(result.fromCache, `task at event ${exp.task_started_event}`).toBe(i > 0);
       expect(withoutStacks(result.commands)).toEqual(exp.commands);
       state = result.state;
+    }
+  });
+
+  it.runIf(golden.queries.length > 0)("answers its recorded queries from the replayed history", async () => {
+    for (const q of golden.queries) {
+      const answer = await queryWorkflow(def!, upTo(q.history_up_to), { name: q.name, input: q.input }, options);
+      expect(answer, `${q.name} up to event ${q.history_up_to}`).toEqual(q.result);
     }
   });
 

@@ -51,10 +51,35 @@ export class HistoryBuilder {
     return this;
   }
 
-  /** workflow_task_completed followed by the events recording `commands` (what the server writes). */
-  complete(commands: Command[]): this {
+  /**
+   * workflow_task_completed followed by the events recording `commands` (what the server writes).
+   * `accept_update` becomes `update_accepted` after the other command events (its name and input
+   * come from `offered`, the task's updates); `reject_update` writes nothing.
+   */
+  complete(commands: Command[], offered: readonly { update_id: string; name: string; input: unknown }[] = []): this {
     this.add("workflow_task_completed", { scheduled_event_id: this.taskScheduledId, identity: "worker-1" }, 40);
-    for (const c of commands) this.recordCommand(c);
+    const accepted: string[] = [];
+    for (const c of commands) {
+      if (c.type === "accept_update") accepted.push(c.update_id);
+      else this.recordCommand(c);
+    }
+    for (const id of accepted) {
+      const u = offered.find((o) => o.update_id === id);
+      if (u === undefined) throw new Error(`accept_update ${id} was not offered`);
+      this.add("update_accepted", { update_id: id, name: u.name, input: u.input }, 0);
+    }
+    return this;
+  }
+
+  /** A signal recorded by the platform. */
+  signal(name: string, input: unknown = null, requestId: string | null = null): this {
+    this.add("signal_received", { name, input, request_id: requestId }, 300);
+    return this;
+  }
+
+  /** An update_accepted written directly (as the platform does after an accept_update). */
+  updateAccepted(updateId: string, name: string, input: unknown = null): this {
+    this.add("update_accepted", { update_id: updateId, name, input }, 0);
     return this;
   }
 
@@ -90,6 +115,11 @@ export class HistoryBuilder {
         return;
       case "cancel_workflow":
         this.add("execution_cancelled", {}, 0);
+        return;
+      case "complete_update":
+        this.add("update_completed", { update_id: c.update_id, ...(c.failure === undefined ? { result: c.result ?? null } : { failure: c.failure }) }, 0);
+        return;
+      case "reject_update":
         return;
     }
   }
