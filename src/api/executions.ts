@@ -16,6 +16,7 @@ import {
 } from "@sundial/sdk/protocol";
 import { LIMITS } from "../core/limits.ts";
 import { listExecutions } from "../index/executions.ts";
+import type { StartArgs } from "../objects/execution-object.ts";
 import { executionStub } from "../objects/names.ts";
 import { unwrap } from "../objects/rpc.ts";
 import { requireKind, type AppEnv } from "./auth.ts";
@@ -46,24 +47,28 @@ function executionId(raw: string): string {
   return r.data;
 }
 
+/** The ExecutionObject's start arguments for a start request, after checking its input. */
+async function startArgs(db: D1Database, namespace: string, id: string, body: z.output<typeof StartExecutionRequest>): Promise<StartArgs> {
+  const registered = await checkWorkflowInput(db, namespace, body.workflow, body.input);
+  return {
+    namespace,
+    execution_id: id,
+    workflow: body.workflow,
+    input: body.input ?? null,
+    task_queue: body.task_queue,
+    execution_timeout: body.execution_timeout ?? registered.executionTimeout ?? LIMITS.executionTimeoutDefault,
+    id_reuse_policy: body.id_reuse_policy,
+    schedule: null,
+    callback: null,
+  };
+}
+
 executionRoutes.post("/", async (c) => {
   const p = c.get("principal");
   const body = await readJson(c, StartExecutionRequest);
-  const registered = await checkWorkflowInput(c.env.DB, p.namespace, body.workflow, body.input);
   const id = body.execution_id ?? crypto.randomUUID();
-  const r = unwrap(
-    await executionStub(c.env, p.namespace, id).start({
-      namespace: p.namespace,
-      execution_id: id,
-      workflow: body.workflow,
-      input: body.input ?? null,
-      task_queue: body.task_queue,
-      execution_timeout: body.execution_timeout ?? registered.executionTimeout ?? LIMITS.executionTimeoutDefault,
-      id_reuse_policy: body.id_reuse_policy,
-      schedule: null,
-      callback: null,
-    }),
-  );
+  const args = await startArgs(c.env.DB, p.namespace, id, body);
+  const r = unwrap(await executionStub(c.env, p.namespace, id).start(args));
   return c.json({ ...r.execution, started: r.started }, r.started ? 201 : 200);
 });
 
@@ -133,21 +138,11 @@ function messageName(raw: string): string {
 executionRoutes.post("/signal-with-start", async (c) => {
   const p = c.get("principal");
   const body = await readJson(c, SignalWithStartRequest);
-  const registered = await checkWorkflowInput(c.env.DB, p.namespace, body.workflow, body.input);
   checkPayloadSize(body.signal_input, "signal_input");
+  const args = await startArgs(c.env.DB, p.namespace, body.execution_id, body);
   const r = unwrap(
     await executionStub(c.env, p.namespace, body.execution_id).signalWithStart(
-      {
-        namespace: p.namespace,
-        execution_id: body.execution_id,
-        workflow: body.workflow,
-        input: body.input ?? null,
-        task_queue: body.task_queue,
-        execution_timeout: body.execution_timeout ?? registered.executionTimeout ?? LIMITS.executionTimeoutDefault,
-        id_reuse_policy: body.id_reuse_policy,
-        schedule: null,
-        callback: null,
-      },
+      args,
       body.signal_name,
       body.signal_input ?? null,
       body.request_id ?? null,

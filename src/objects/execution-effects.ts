@@ -3,7 +3,7 @@ import type { CommandEffect } from "../core/execution/commands.ts";
 import { failOpenUpdates } from "./execution-messages.ts";
 import { beginRun } from "./execution-start.ts";
 import { indexRow } from "./execution-view.ts";
-import type { CloseCallback, ExecutionStore, RunRow, RunStatus } from "./execution-store.ts";
+import { newActivityRow, type CloseCallback, type ExecutionStore, type RunRow, type RunStatus } from "./execution-store.ts";
 
 /** A task to hand to a task queue once the change that created it is written. */
 export interface Dispatch {
@@ -143,26 +143,7 @@ export function applyCommandEffects(store: ExecutionStore, now: number, run: Run
         break;
       case "schedule_activity": {
         const id = store.append("activity_scheduled", now, { seq: e.seq, activity_type: e.activityType, input: e.input ?? null, options: e.options });
-        store.insertActivity({
-          seq: e.seq,
-          scheduled_event_id: id,
-          activity_type: e.activityType,
-          input: JSON.stringify(e.input ?? null),
-          options: JSON.stringify(e.options),
-          state: "scheduled",
-          attempt: 1,
-          scheduled_at: now,
-          started_at: null,
-          last_heartbeat_at: null,
-          heartbeat_details: null,
-          next_attempt_at: null,
-          last_failure: null,
-          dispatched_at: now,
-          cancel_requested: 0,
-          identity: null,
-          acked: 1,
-          lease: 0,
-        });
+        store.insertActivity(newActivityRow(e.seq, id, e.activityType, e.input, e.options, now));
         store.updateRun({ last_activity_seq: e.seq });
         out.push({ namespace: run.namespace, queue: e.options.task_queue ?? run.task_queue, executionId: run.execution_id, kind: "activity", ref: e.seq, attempt: 1 });
         break;

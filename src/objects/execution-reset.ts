@@ -1,7 +1,7 @@
 import type { HistoryEvent } from "@sundial/sdk/protocol";
 import { ValidationError } from "../core/errors.ts";
 import { scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
-import type { ExecutionStore, RunRow } from "./execution-store.ts";
+import { newActivityRow, type ExecutionStore, type RunRow } from "./execution-store.ts";
 import { indexRow } from "./execution-view.ts";
 
 export interface ResetOptions {
@@ -73,26 +73,7 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
     if (e.type === "activity_scheduled") {
       lastActivity = Math.max(lastActivity, e.seq);
       if (prefix.some((r) => RESOLVES_ACTIVITY.has(r.type) && seqOf(r) === e.seq)) continue;
-      store.insertActivity({
-        seq: e.seq,
-        scheduled_event_id: e.id,
-        activity_type: e.activity_type,
-        input: JSON.stringify(e.input ?? null),
-        options: JSON.stringify(e.options),
-        state: "scheduled",
-        attempt: 1,
-        scheduled_at: now,
-        started_at: null,
-        last_heartbeat_at: null,
-        heartbeat_details: null,
-        next_attempt_at: null,
-        last_failure: null,
-        dispatched_at: now,
-        cancel_requested: 0,
-        identity: null,
-        acked: 1,
-        lease: 0,
-      });
+      store.insertActivity(newActivityRow(e.seq, e.id, e.activity_type, e.input, e.options, now));
       out.push({ namespace: run.namespace, queue: e.options.task_queue ?? run.task_queue, executionId: run.execution_id, kind: "activity", ref: e.seq, attempt: 1 });
     } else if (e.type === "timer_started") {
       lastTimer = Math.max(lastTimer, e.seq);

@@ -149,6 +149,30 @@ export interface ActivityRow {
   lease: number;
 }
 
+/** A freshly scheduled activity: attempt 1, queued now. */
+export function newActivityRow(seq: number, scheduledEventId: number, activityType: string, input: unknown, options: unknown, now: number): ActivityRow {
+  return {
+    seq,
+    scheduled_event_id: scheduledEventId,
+    activity_type: activityType,
+    input: JSON.stringify(input ?? null),
+    options: JSON.stringify(options),
+    state: "scheduled",
+    attempt: 1,
+    scheduled_at: now,
+    started_at: null,
+    last_heartbeat_at: null,
+    heartbeat_details: null,
+    next_attempt_at: null,
+    last_failure: null,
+    dispatched_at: now,
+    cancel_requested: 0,
+    identity: null,
+    acked: 1,
+    lease: 0,
+  };
+}
+
 export function activityState(row: ActivityRow): ActivityState {
   return {
     seq: row.seq,
