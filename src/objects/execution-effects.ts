@@ -188,7 +188,8 @@ export function applyCommandEffects(store: ExecutionStore, now: number, run: Run
         else closeRun(store, now, e.outcome === "completed" ? { outcome: "completed", result: e.result } : e.outcome === "failed" ? { outcome: "failed", failure: e.failure } : { outcome: "cancelled", details: e.details });
         break;
       case "start_child": {
-        const childId = e.executionId ?? `${run.execution_id}:child-${e.seq}`;
+        // Deterministic per parent run: seqs restart after continue-as-new, so later runs add their number.
+        const childId = e.executionId ?? `${run.execution_id}:${run.run_number > 1 ? `run-${run.run_number}:` : ""}child-${e.seq}`;
         store.append("child_workflow_initiated", now, { seq: e.seq, workflow: e.workflow, execution_id: childId, input: e.input ?? null, parent_close_policy: e.policy });
         store.putChild({ seq: e.seq, execution_id: childId, policy: e.policy, state: "initiated" });
         store.updateRun({ last_child_seq: e.seq });
@@ -207,7 +208,8 @@ export function applyCommandEffects(store: ExecutionStore, now: number, run: Run
   }
   if (store.run()?.status === "running") {
     for (const id of accepted) {
-      const u = store.update(id)!;
+      const u = store.update(id);
+      if (!u) continue; // the same task continued as new: the update ended with the old run
       store.append("update_accepted", now, { update_id: id, name: u.name, input: JSON.parse(u.input) });
       store.setUpdate(id, "accepted");
       needTask = true;

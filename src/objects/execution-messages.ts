@@ -50,7 +50,8 @@ export function failOpenUpdates(store: ExecutionStore, status: string): void {
 
 /** An update's outcome for its caller: the result, "pending", or the rejection as a 422. */
 export function updateOutcome(store: ExecutionStore, updateId: string): { update_id: string; status: "completed" | "pending"; result?: unknown; failure: Failure | null } {
-  const u = store.update(updateId)!;
+  const u = store.update(updateId);
+  if (!u) throw new ConflictError(`update ${updateId}: the run ended (continued as new or was reset) before the update completed; send it again`, "execution_closed");
   if (u.state === "rejected") {
     const f = parseJson<Failure>(u.failure);
     if (f?.type === "ExecutionClosed") throw new ConflictError(`update ${u.name}: ${f.message}`, "execution_closed");

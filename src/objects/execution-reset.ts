@@ -61,7 +61,9 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
   const seqOf = (e: HistoryEvent) => (e as { seq?: number }).seq ?? 0;
   for (const e of prefix) {
     const { id: _i, type, ts: _t, ...attrs } = e;
-    store.append(type, ts(e), type === "execution_started" ? { ...attrs, run_id: run.run_id } : attrs);
+    // execution_started keeps the original run id: the SDK seeds ctx.random()/uuid() from it, and
+    // the replayed part must draw the same values it drew the first time.
+    store.append(type, ts(e), attrs);
   }
   store.append("workflow_task_failed", now, { scheduled_event_id: wtScheduled, failure: { message: `reset: ${o.reason}`, type: "ResetWorkflow", non_retryable: false } });
 
@@ -81,15 +83,28 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
     } else if (e.type === "child_workflow_initiated") {
       lastChild = Math.max(lastChild, e.seq);
       const closed = prefix.some((r) => (r.type === "child_workflow_completed" || r.type === "child_workflow_failed" || r.type === "child_workflow_start_failed") && seqOf(r) === e.seq);
-      store.putChild({ seq: e.seq, execution_id: e.execution_id, policy: e.parent_close_policy, state: closed ? "closed" : "started" });
+      const startedBefore = prefix.some((r) => r.type === "child_workflow_started" && seqOf(r) === e.seq);
+      store.putChild({ seq: e.seq, execution_id: e.execution_id, policy: e.parent_close_policy, state: closed ? "closed" : startedBefore ? "started" : "initiated" });
     } else if (e.type === "update_accepted" && !prefix.some((r) => r.type === "update_completed" && r.update_id === e.update_id)) {
       store.insertUpdate({ update_id: e.update_id, name: e.name, input: JSON.stringify(e.input ?? null), state: "accepted", result: null, failure: null, created_at: ts(e) });
     }
   }
   store.updateRun({ last_activity_seq: lastActivity, last_timer_seq: lastTimer, last_child_seq: lastChild });
 
-  // Messages that arrived after the reset point are delivered again unless excluded.
+  // Messages that arrived after the reset point are delivered again unless excluded; children
+  // that started or closed after it already did, in the world: their news is delivered again too.
   for (const e of tail) {
+    if (e.type === "child_workflow_started" || e.type === "child_workflow_completed" || e.type === "child_workflow_failed" || e.type === "child_workflow_start_failed") {
+      const c = store.child(e.seq);
+      if (!c || c.state === "closed") continue;
+      if (e.type === "child_workflow_started" && !prefix.some((p) => p.type === "child_workflow_started" && seqOf(p) === e.seq)) {
+        store.append("child_workflow_started", now, { seq: e.seq, execution_id: e.execution_id, run_id: e.run_id });
+      } else if (e.type !== "child_workflow_started") {
+        const { id: _i, type, ts: _t, ...attrs } = e;
+        store.append(type, now, attrs);
+        store.putChild({ ...c, state: "closed" });
+      }
+    }
     if (e.type === "signal_received" && !o.excludeSignals) store.append("signal_received", now, { name: e.name, input: e.input ?? null, request_id: e.request_id });
     if (e.type === "update_accepted" && !o.excludeUpdates && store.update(e.update_id) === null) {
       store.append("update_accepted", now, { update_id: e.update_id, name: e.name, input: e.input ?? null });

@@ -5,7 +5,7 @@
  * for new behaviour instead of editing an old one.
  */
 import { z } from "zod";
-import { ActivityFailure, ApplicationFailure, CancelledError, TimeoutFailure, defineActivity, defineWorkflow, type WorkflowDefinition } from "@sundial/sdk/workflow";
+import { ActivityFailure, ApplicationFailure, CancelledError, ChildWorkflowFailure, TimeoutFailure, defineActivity, defineWorkflow, type WorkflowDefinition } from "@sundial/sdk/workflow";
 
 export const composeGreeting = defineActivity({
   name: "compose_greeting",
@@ -150,7 +150,30 @@ export const invoiceApproval = defineWorkflow({
   },
 });
 
+/**
+ * Composition: starts an audit trail child without waiting (ABANDON), charges through a child it
+ * awaits, tries a child that fails (caught as ChildWorkflowFailure), then collects the audit child.
+ */
+export const orderWithChildren = defineWorkflow({
+  name: "order_with_children",
+  input: z.object({ order_id: z.string(), cents: z.number().int() }),
+  run: async (ctx, { order_id, cents }) => {
+    const audit = await ctx.executeChildWorkflow<string>("audit_trail", { order_id }, { wait: false });
+    const charged = await ctx.executeChildWorkflow<number>("doubler", { n: cents }, { executionTimeout: "10m" });
+    let refund: string | null = null;
+    try {
+      await ctx.executeChildWorkflow("doubler", { n: cents, fail: true }, { executionId: `${ctx.executionId}-failing-kid` });
+    } catch (err) {
+      if (!(err instanceof ChildWorkflowFailure)) throw err;
+      refund = `${err.status}: ${err.cause.message}`;
+    }
+    const { runId } = await audit.started;
+    const trail = await audit.result();
+    return { charged, refund, audit: { execution_id: audit.executionId, started: runId !== null, trail } };
+  },
+});
+
 /** Golden workflows by name. */
 export const goldenWorkflows: ReadonlyMap<string, WorkflowDefinition> = new Map<string, WorkflowDefinition>(
-  [hello, orderFulfillment, parallelReport, subscriptionReminders, invoiceApproval].map((wf) => [wf.name, wf as WorkflowDefinition]),
+  [hello, orderFulfillment, parallelReport, subscriptionReminders, invoiceApproval, orderWithChildren].map((wf) => [wf.name, wf as WorkflowDefinition]),
 );

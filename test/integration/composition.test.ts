@@ -125,3 +125,57 @@ describe("reset", () => {
     expect((await api("GET", `/v1/workflows/executions/${id}/result`)).body).toMatchObject({ status: "completed", result: 7 });
   });
 });
+
+describe("composition edge cases", () => {
+  it("an update accepted or pending when the run continues as new ends with a 409, and the new run starts", async () => {
+    const queue = uid("q");
+    const id = uid("canupd");
+    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
+    await complete((await poll(queue)).body.task_token, []);
+    const pending = api("POST", `/v1/workflows/executions/${id}/updates/u`, { input: 1, update_id: "u1", wait_seconds: 5 });
+    const wt = await eventually(async () => {
+      const t = await poll(queue);
+      return t.status === 200 ? t : null;
+    });
+    expect((await complete(wt.body.task_token, [{ type: "accept_update", update_id: "u1" }, { type: "continue_as_new", input: { n: 2 } }])).status).toBe(200);
+    const u = await pending;
+    expect(u.status).toBe(409);
+    expect(u.body.code).toBe("execution_closed");
+    const next = await poll(queue);
+    expect(next.body.history[0]).toMatchObject({ type: "execution_started", input: { n: 2 } });
+  });
+
+  it("gives children of later runs their own default ids, so a continued run's child really runs", async () => {
+    const queue = uid("q");
+    const parent = uid("cankid");
+    await api("POST", "/v1/workflows/executions", { workflow: "loop", execution_id: parent, task_queue: queue });
+    await complete((await poll(queue)).body.task_token, [{ type: "continue_as_new", input: { i: 2 } }]);
+    await complete((await poll(queue)).body.task_token, [{ type: "start_child_workflow", seq: 1, workflow: "kid", input: { i: 2 } }]);
+    const kid = await eventually(async () => {
+      const d = await describeExec(`${parent}:run-2:child-1`);
+      return d.status === "running" ? d : null;
+    });
+    expect(kid.input).toEqual({ i: 2 });
+  });
+
+  it("a reset to before a child's result delivers that result again", async () => {
+    const queue = uid("q");
+    const parent = uid("resetkid");
+    await api("POST", "/v1/workflows/executions", { workflow: "p", execution_id: parent, task_queue: queue });
+    await complete((await poll(queue)).body.task_token, [{ type: "start_child_workflow", seq: 1, workflow: "kid", input: null }]);
+    const tasks = [await poll(queue), await poll(queue)];
+    const kidTask = tasks.find((t) => t.body.execution_id === `${parent}:child-1`)!;
+    const parentTask = tasks.find((t) => t.body.execution_id === parent)!;
+    await complete(parentTask.body.task_token, []);
+    await complete(kidTask.body.task_token, [{ type: "complete_workflow", result: 7 }]);
+    const wt = await poll(queue);
+    await complete(wt.body.task_token, [{ type: "fail_workflow", failure: { message: "bug" } }]);
+    const h = (await api("GET", `/v1/workflows/executions/${parent}/history`)).body.events as { id: number; type: string; run_id?: string }[];
+    const afterStarted = h.filter((e) => e.type === "workflow_task_completed")[1]!.id;
+    expect((await api("POST", `/v1/workflows/executions/${parent}/reset`, { event_id: afterStarted, reason: "fix" })).status).toBe(200);
+    const again = await poll(queue);
+    expect(again.body.history.find((e: { type: string }) => e.type === "child_workflow_completed")).toMatchObject({ seq: 1, result: 7 });
+    // The copied start keeps the first run's id, which seeds the workflow's deterministic random.
+    expect(again.body.history[0].run_id).toBe(h[0]!.run_id);
+  });
+});

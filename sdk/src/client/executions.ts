@@ -81,6 +81,18 @@ export interface UpdateOptions {
   signal?: AbortSignal;
 }
 
+/** Options of {@link ExecutionsClient.reset}. */
+export interface ResetOptions {
+  /** A `workflow_task_completed` event id of the current run: the run restarts from that task. */
+  eventId: number;
+  /** Why (recorded in the new run's history). */
+  reason: string;
+  /** Do not re-apply signals received after the reset point (default false: they are delivered again). */
+  excludeSignals?: boolean;
+  /** Do not re-apply updates accepted after the reset point (default false). */
+  excludeUpdates?: boolean;
+}
+
 /** A page of executions. */
 export interface ExecutionPage {
   executions: ExecutionSummary[];
@@ -99,8 +111,8 @@ const BASE = "/v1/workflows/executions";
 const SignalWithStartResponse = wire.Execution.extend({ started: z.boolean().optional() });
 
 /**
- * `client.executions`: start workflows, read their state, history and results, cancel or
- * terminate them.
+ * `client.executions`: start workflows, read their state, history and results, message them, and
+ * cancel, terminate or reset them.
  * @example
  * const started = await client.executions.start(hello, { input: { name: "Ada" } });
  * const outcome = await client.executions.result<string>(started.executionId, { timeout: "5m" });
@@ -286,6 +298,30 @@ export class ExecutionsClient {
       }
       if (Date.now() >= deadline) throw new UpdateTimeoutError(executionId, updateId, Date.now() - began);
     }
+  }
+
+  /**
+   * Resets the execution to a `workflow_task_completed` event (the Mistral seed's reset): the
+   * current run ends and a new one (`runNumber` + 1) starts with the history before that task;
+   * the task is recorded as failed with `reason` and re-run on the current code, and signals and
+   * updates received after it are re-applied unless excluded. Fix the bug first. 422
+   * `invalid_reset_point` when `eventId` is not such an event.
+   * @example
+   * const { events } = await client.executions.history("order-17");
+   * const point = events.filter((e) => e.type === "workflow_task_completed").at(-1)!;
+   * await client.executions.reset("order-17", { eventId: point.id, reason: "bug fixed in activity logic" });
+   */
+  async reset(executionId: string, options: ResetOptions): Promise<Execution> {
+    if (!Number.isSafeInteger(options.eventId) || options.eventId < 1) throw new TypeError(`reset: eventId must be a positive integer, got ${String(options.eventId)}`);
+    if (typeof options.reason !== "string" || options.reason.length === 0) throw new TypeError("reset: a reason is required (it is recorded in history)");
+    const body: z.input<typeof wire.ResetRequest> = {
+      event_id: options.eventId,
+      reason: options.reason,
+      ...(options.excludeSignals === undefined ? {} : { exclude_signals: options.excludeSignals }),
+      ...(options.excludeUpdates === undefined ? {} : { exclude_updates: options.excludeUpdates }),
+    };
+    const res = await this.http.request("POST", `${BASE}/${encodeURIComponent(executionId)}/reset`, { body });
+    return camelize(parse(wire.Execution, res.body));
   }
 
   /**

@@ -20,6 +20,7 @@ export {
   type SignalOptions,
   type SignalWithStartOptions,
   type QueryOptions,
+  type ResetOptions,
   type UpdateOptions,
 } from "./executions.ts";
 export {

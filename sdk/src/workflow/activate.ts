@@ -17,7 +17,7 @@ export type WorkflowState = WorkflowInstance;
 
 /** Options of {@link activate}. */
 export interface ActivateOptions {
-  /** The execution id (history does not record it); default: the run id. */
+  /** The execution id; default: the one `execution_started` records, else the run id. */
   executionId?: string;
   /** Where `ctx.log` writes (default: the console). */
   logSink?: LogSink;
@@ -97,7 +97,7 @@ export async function activate(
     if (first.workflow !== definition.name) {
       throw new Error(`history is of workflow "${first.workflow}" but the definition is "${definition.name}"`);
     }
-    instance = new WorkflowInstance(definition, first, { executionId: options.executionId ?? first.run_id, logSink: options.logSink ?? consoleLogSink });
+    instance = new WorkflowInstance(definition, first, { executionId: options.executionId ?? first.execution_id ?? first.run_id, logSink: options.logSink ?? consoleLogSink });
     events = history;
   }
   let commands: Command[] = [];
@@ -113,9 +113,11 @@ export async function activate(
     // Validators see the state after this task's activation. Their answers are not command events
     // (the platform writes update_accepted after the task's other events), so they never take part
     // in matching; they go last, but before a closing command, which must end the list.
-    if (live && options.updates !== undefined && options.updates.length > 0) {
+    // A run that continues as new leaves them unanswered: accepting one would start a handler in
+    // a run that is over; the platform fails updates still open when the run closes.
+    const last = commands[commands.length - 1];
+    if (live && options.updates !== undefined && options.updates.length > 0 && last?.type !== "continue_as_new") {
       const answers = instance.answerUpdates(options.updates);
-      const last = commands[commands.length - 1];
       const closing = last !== undefined && CLOSING_COMMANDS.has(last.type);
       commands = closing ? [...commands.slice(0, -1), ...answers, last] : [...commands, ...answers];
     }
@@ -149,7 +151,7 @@ export async function queryWorkflow(definition: WorkflowDefinition, history: rea
   if (first.workflow !== definition.name) {
     throw new Error(`history is of workflow "${first.workflow}" but the definition is "${definition.name}"`);
   }
-  const instance = new WorkflowInstance(definition, first, { executionId: options.executionId ?? first.run_id, logSink: options.logSink ?? consoleLogSink });
+  const instance = new WorkflowInstance(definition, first, { executionId: options.executionId ?? first.execution_id ?? first.run_id, logSink: options.logSink ?? consoleLogSink });
   for (const activation of splitActivations(history)) {
     await instance.process({ ...activation, replay: true }, options.continueAsNewSuggested ?? false);
   }

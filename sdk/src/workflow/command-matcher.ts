@@ -17,6 +17,8 @@ export function describeCommand(cmd: Command): string {
     case "accept_update":
     case "reject_update":
       return `${cmd.type}(update_id ${JSON.stringify(cmd.update_id)})`;
+    case "start_child_workflow":
+      return `start_child_workflow(seq ${cmd.seq}, workflow ${JSON.stringify(cmd.workflow)})`;
     default:
       return cmd.type;
   }
@@ -34,15 +36,18 @@ export function describeEvent(ev: HistoryEvent): string {
       return `${ev.type}(seq ${ev.seq})`;
     case "update_completed":
       return `update_completed(update_id ${JSON.stringify(ev.update_id)})`;
+    case "child_workflow_initiated":
+      return `child_workflow_initiated(seq ${ev.seq}, workflow ${JSON.stringify(ev.workflow)})`;
     default:
       return ev.type;
   }
 }
 
 /**
- * Whether a command is the one a history event recorded. Kind, `seq` and activity type must agree;
- * inputs, durations and options may change between versions (as in Temporal), since they only take
- * effect when the command is first sent.
+ * Whether a command is the one a history event recorded. Kind, `seq` and activity type (child
+ * workflow name) must agree; inputs, durations and options may change between versions (as in
+ * Temporal), since they only take effect when the command is first sent. `continue_as_new` has no
+ * event: the platform replaces the run's history, so it is never replayed.
  */
 export function commandMatches(cmd: Command, ev: HistoryEvent): boolean {
   switch (ev.type) {
@@ -56,6 +61,8 @@ export function commandMatches(cmd: Command, ev: HistoryEvent): boolean {
       return cmd.type === "cancel_timer" && cmd.seq === ev.seq;
     case "update_completed":
       return cmd.type === "complete_update" && cmd.update_id === ev.update_id;
+    case "child_workflow_initiated":
+      return cmd.type === "start_child_workflow" && cmd.seq === ev.seq && cmd.workflow === ev.workflow;
     case "execution_completed":
       return cmd.type === "complete_workflow";
     case "execution_failed":

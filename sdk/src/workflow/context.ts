@@ -1,5 +1,7 @@
 import type { ActivityCallOptions } from "./activity-options.ts";
+import type { ChildWorkflowHandle, ChildWorkflowOptions } from "./child-workflows.ts";
 import type { ActivityDefinition } from "./define-activity.ts";
+import type { WorkflowDefinition } from "./define-workflow.ts";
 import type { Duration } from "./duration.ts";
 
 /**
@@ -82,7 +84,10 @@ export interface WorkflowContext {
   readonly attempt: number;
   /** The schedule payload when a schedule started this run, else null. */
   readonly schedule: ScheduleInfo | null;
-  /** True once the platform suggests continuing as new (the history grew large). */
+  /**
+   * True once the platform suggests continuing as new (the run's history passed 10,000 events):
+   * check it between iterations of a long loop and call {@link WorkflowContext.continueAsNew}.
+   */
   readonly continueAsNewSuggested: boolean;
   /** True once the execution has been asked to cancel. */
   readonly cancelRequested: boolean;
@@ -95,6 +100,36 @@ export interface WorkflowContext {
    */
   executeActivity<I, O>(activity: ActivityDefinition<I, O>, input: I, options?: ActivityCallOptions): Promise<O>;
   executeActivity<O = unknown>(activityType: string, input?: unknown, options?: ActivityCallOptions): Promise<O>;
+  /**
+   * Runs another workflow as a child of this one and resolves with its result (default), or rejects
+   * with a `ChildWorkflowFailure` when it failed, timed out, was cancelled or terminated, or could
+   * not start (`status` says which; `cause` is the child's error) — or with `CancelledError` once
+   * this execution is asked to cancel. The child's id is `{this execution id}:child-{n}` unless
+   * `executionId` is given; its parent close policy defaults to `TERMINATE`.
+   *
+   * With `wait: false` it resolves at once with a {@link ChildWorkflowHandle} (`executionId`,
+   * `started`, `result()`) and the policy defaults to `ABANDON`: the child keeps running after
+   * this run ends. Replay matches the child by its number and workflow name.
+   * @example
+   * const receipt = await ctx.executeChildWorkflow(chargeCard, { orderId }, { executionTimeout: "1h" });
+   * const audit = await ctx.executeChildWorkflow(auditTrail, { orderId }, { wait: false });
+   * ctx.log.info("audit started", { id: audit.executionId, run: (await audit.started).runId });
+   */
+  executeChildWorkflow<I, O>(workflow: WorkflowDefinition<I, O>, input: I, options?: ChildWorkflowOptions & { wait?: true }): Promise<O>;
+  executeChildWorkflow<I, O>(workflow: WorkflowDefinition<I, O>, input: I, options: ChildWorkflowOptions & { wait: false }): Promise<ChildWorkflowHandle<O>>;
+  executeChildWorkflow<O = unknown>(workflow: string, input?: unknown, options?: ChildWorkflowOptions & { wait?: true }): Promise<O>;
+  executeChildWorkflow<O = unknown>(workflow: string, input: unknown, options: ChildWorkflowOptions & { wait: false }): Promise<ChildWorkflowHandle<O>>;
+  executeChildWorkflow<O = unknown>(workflow: WorkflowDefinition<unknown, O> | string, input: unknown, options: ChildWorkflowOptions): Promise<O | ChildWorkflowHandle<O>>;
+  /**
+   * Ends this run and starts a fresh one of the same workflow under the same execution id, with
+   * `input` and an empty history (`run_number` + 1). Never returns: it throws a `ContinueAsNew`
+   * the runtime catches, so write `return ctx.continueAsNew(next)`. Commands emitted before it in
+   * the same task are kept; nothing after it is sent. Open children follow their parent close
+   * policy; updates still in flight fail.
+   * @example
+   * if (ctx.continueAsNewSuggested || processed >= 1000) return ctx.continueAsNew({ cursor });
+   */
+  continueAsNew(input: unknown, options?: { executionTimeout?: Duration }): never;
   /** A durable timer: resolves after `duration` (of platform time), surviving worker restarts. */
   sleep(duration: Duration): Promise<void>;
   /** Deterministic time: when the platform started the workflow task being processed. */

@@ -154,3 +154,76 @@ export class NonDeterminismError extends Error {
     this.emitted = details.emitted;
   }
 }
+
+/**
+ * How a child workflow ended without a result: `failed`, `timed_out`, `cancelled`, `terminated`
+ * (the child's own status), or `start_failed` (it could not start: its id belongs to another
+ * workflow). Other strings are passed through as the platform wrote them.
+ */
+export type ChildWorkflowFailureStatus = "failed" | "timed_out" | "cancelled" | "terminated" | "start_failed" | (string & {});
+
+/**
+ * Raised inside a parent workflow when a child it awaits ended without a result, or could not be
+ * started. `status` says how; `cause` is the child's own failure (an {@link ApplicationFailure},
+ * or a {@link CancelledError} when the child ended cancelled).
+ * @example
+ * try {
+ *   await ctx.executeChildWorkflow(chargeCard, { orderId });
+ * } catch (err) {
+ *   if (err instanceof ChildWorkflowFailure && err.status === "failed") await ctx.executeActivity(refund, orderId);
+ *   else throw err;
+ * }
+ */
+export class ChildWorkflowFailure extends Error {
+  /** The child's workflow name. */
+  readonly workflow: string;
+  /** The child's execution id. */
+  readonly executionId: string;
+  /** The child's command number within the parent run. */
+  readonly seq: number;
+  readonly status: ChildWorkflowFailureStatus;
+  /** The child's failure: an {@link ApplicationFailure} (type `Terminated`, `WORKFLOW_EXECUTION_TIMED_OUT`, …) or a {@link CancelledError}. */
+  declare readonly cause: Error;
+
+  constructor(workflow: string, executionId: string, seq: number, status: ChildWorkflowFailureStatus, cause: Error) {
+    super(`child workflow "${workflow}" (${executionId}) ${describeChildStatus(status)}: ${cause.message}`, { cause });
+    this.name = "ChildWorkflowFailure";
+    this.workflow = workflow;
+    this.executionId = executionId;
+    this.seq = seq;
+    this.status = status;
+  }
+}
+
+function describeChildStatus(status: string): string {
+  switch (status) {
+    case "start_failed":
+      return "could not start";
+    case "timed_out":
+      return "timed out";
+    case "cancelled":
+      return "was cancelled";
+    case "terminated":
+      return "was terminated";
+    default:
+      return status;
+  }
+}
+
+/**
+ * Thrown by `ctx.continueAsNew()` to stop the workflow code once the `continue_as_new` command is
+ * emitted: the runtime recognises it, so the run neither completes nor fails. If your code catches
+ * every error, rethrow this one (anything the run does after it is discarded anyway).
+ * @example
+ * try { await step(); } catch (err) { if (err instanceof ContinueAsNew) throw err; ctx.log.warn("step failed"); }
+ */
+export class ContinueAsNew extends Error {
+  /** The input the next run starts with. */
+  readonly input: unknown;
+
+  constructor(input: unknown) {
+    super("the workflow continued as new; this run is over");
+    this.name = "ContinueAsNew";
+    this.input = input;
+  }
+}

@@ -1,5 +1,5 @@
 import type { Failure } from "../protocol/failure.ts";
-import { ActivityFailure, ApplicationFailure, CancelledError, TimeoutFailure } from "./errors.ts";
+import { ActivityFailure, ApplicationFailure, CancelledError, ChildWorkflowFailure, TimeoutFailure } from "./errors.ts";
 
 /** The wire caps message and stack at 32 KiB; a longer one would get the whole completion rejected. */
 const MAX_TEXT = 32_768;
@@ -33,6 +33,7 @@ export function errorToFailure(err: unknown, depth = 0): Failure {
   if (err instanceof ApplicationFailure && err.details !== undefined) failure.details = err.details;
   if (err instanceof TimeoutFailure) failure.details = { timeout_type: err.timeoutType };
   if (err instanceof ActivityFailure) failure.details = { activity_type: err.activityType, seq: err.seq, attempt: err.attempt };
+  if (err instanceof ChildWorkflowFailure) failure.details = { workflow: err.workflow, execution_id: err.executionId, seq: err.seq, status: err.status };
   if (err.cause !== undefined && depth < MAX_CAUSE_DEPTH) failure.cause = errorToFailure(err.cause, depth + 1);
   return failure;
 }

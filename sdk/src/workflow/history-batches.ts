@@ -7,6 +7,7 @@ export const COMMAND_EVENT_TYPES: ReadonlySet<HistoryEventType> = new Set<Histor
   "timer_started",
   "timer_cancelled",
   "update_completed",
+  "child_workflow_initiated",
   "execution_completed",
   "execution_failed",
   "execution_cancelled",
@@ -23,6 +24,10 @@ export const RESOLUTION_EVENT_TYPES: ReadonlySet<HistoryEventType> = new Set<His
   // Written by the platform for an accept_update command, after that task's command events: not a
   // command event (never matched), but the point in history where the update's handler starts.
   "update_accepted",
+  "child_workflow_started",
+  "child_workflow_start_failed",
+  "child_workflow_completed",
+  "child_workflow_failed",
   "execution_cancel_requested",
 ]);
 

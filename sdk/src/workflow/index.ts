@@ -10,7 +10,19 @@ export type { ScheduleInfo, WorkflowContext, WorkflowLogger, LogAttributes, Sign
 export type { ScheduleDefinition, SchedulePolicy, OverlapPolicy, Instant } from "./schedule.ts";
 export { toWireActivityOptions, mergeActivityOptions, type ActivityCallOptions, type RetryOptions } from "./activity-options.ts";
 export { toSeconds, type Duration } from "./duration.ts";
-export { ApplicationFailure, ActivityFailure, CancelledError, NonDeterminismError, ReadOnlyContextError, TimeoutFailure, type TimeoutType } from "./errors.ts";
+export {
+  ApplicationFailure,
+  ActivityFailure,
+  CancelledError,
+  ChildWorkflowFailure,
+  ContinueAsNew,
+  NonDeterminismError,
+  ReadOnlyContextError,
+  TimeoutFailure,
+  type ChildWorkflowFailureStatus,
+  type TimeoutType,
+} from "./errors.ts";
+export type { ChildWorkflowHandle, ChildWorkflowOptions, ChildWorkflowStarted, ParentClosePolicy } from "./child-workflows.ts";
 export { errorToFailure, failureToError } from "./failure-convert.ts";
 export { checkInputSchema, inputJsonSchema, parseInput } from "./input-schema.ts";
 export { activate, canContinue, queryWorkflow, type ActivateOptions, type ActivationResult, type QueryRequestInfo, type WorkflowState } from "./activate.ts";

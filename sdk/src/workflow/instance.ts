@@ -7,7 +7,8 @@ import type { QueryHandler, ScheduleInfo, SignalHandler, UpdateHandler, UpdateHa
 import type { ActivityDefinition } from "./define-activity.ts";
 import type { WorkflowDefinition } from "./define-workflow.ts";
 import { toSeconds, type Duration } from "./duration.ts";
-import { ActivityFailure, ApplicationFailure, CancelledError, ReadOnlyContextError, TimeoutFailure } from "./errors.ts";
+import { ChildWorkflows, startChildCommand, type ChildWorkflowHandle, type ChildWorkflowOptions } from "./child-workflows.ts";
+import { ActivityFailure, ApplicationFailure, CancelledError, ContinueAsNew, ReadOnlyContextError, TimeoutFailure } from "./errors.ts";
 import { errorToFailure, failureToError } from "./failure-convert.ts";
 import { RESOLUTION_EVENT_TYPES, type Activation } from "./history-batches.ts";
 import { replayAwareLogger, type LogSink } from "./logger.ts";
@@ -81,6 +82,8 @@ export class WorkflowInstance {
   private readonly pending = new Map<string, PendingOperation>();
   private activitySeq = 0;
   private timerSeq = 0;
+  private childSeq = 0;
+  private readonly children = new ChildWorkflows();
   private emitted: Command[] = [];
   /** Commands of the latest activation, to match against the command events of the next batch. */
   private unverified: Command[] = [];
@@ -247,6 +250,8 @@ export class WorkflowInstance {
 
   /** An error escaped `run` or a signal handler: the run fails (or ends cancelled). */
   private failRun(err: unknown): void {
+    // ctx.continueAsNew() already emitted the run's closing command; its throw only unwinds the code.
+    if (err instanceof ContinueAsNew) return;
     // cancel_workflow only answers a cancel request; a CancelledError thrown without one is a failure.
     this.close(err instanceof CancelledError && this.cancelRequested ? { type: "cancel_workflow" } : { type: "fail_workflow", failure: errorToFailure(err) });
   }
@@ -310,6 +315,8 @@ export class WorkflowInstance {
           this.emit(op.kind === "activity" ? { type: "request_cancel_activity", seq: op.seq } : { type: "cancel_timer", seq: op.seq });
           op.reject(new CancelledError(reason));
         }
+        // Children emit nothing: the parent close policy deals with them when this run ends.
+        this.children.cancelAll(reason);
         // Conditions with a timer were rejected through it; the others are rejected here.
         for (const wait of [...this.conditions]) {
           if (wait.timerSeq !== undefined) continue;
@@ -319,6 +326,7 @@ export class WorkflowInstance {
         return;
       }
       default:
+        this.children.apply(event);
         return;
     }
   }
@@ -500,6 +508,29 @@ export class WorkflowInstance {
     return this.schedule("activity", seq, activityType, { type: "schedule_activity", seq, activity_type: activityType, input, options: wireOptions });
   }
 
+  private executeChildWorkflow(workflow: WorkflowDefinition | string, input: unknown, options: ChildWorkflowOptions = {}): Promise<unknown> {
+    this.assertWritable("ctx.executeChildWorkflow()");
+    const seq = this.childSeq + 1;
+    // Validates before taking the seq: a bad option throws and leaves the numbering untouched.
+    const { command, executionId, wait } = startChildCommand(seq, this.label.executionId, workflow, input, options);
+    this.childSeq = seq;
+    const { started, result } = this.children.add(seq, command.workflow, executionId);
+    this.emit(command);
+    if (wait) return result;
+    const handle: ChildWorkflowHandle = Object.freeze({ executionId, workflow: command.workflow, started, result: () => result });
+    return Promise.resolve(handle);
+  }
+
+  private continueAsNew(input: unknown, options: { executionTimeout?: Duration } = {}): never {
+    this.assertWritable("ctx.continueAsNew()");
+    const seconds = options.executionTimeout === undefined ? undefined : toSeconds(options.executionTimeout, "ctx.continueAsNew() executionTimeout");
+    if (seconds !== undefined && (seconds < 1 || seconds > 86_400 * 365)) {
+      throw new TypeError(`ctx.continueAsNew() executionTimeout: must be between 1 second and 1 year, got ${seconds}s`);
+    }
+    this.close({ type: "continue_as_new", input: input === undefined ? null : input, ...(seconds === undefined ? {} : { execution_timeout: seconds }) });
+    throw new ContinueAsNew(input);
+  }
+
   private sleep(duration: Duration): Promise<void> {
     this.assertWritable("ctx.sleep()");
     const seconds = toSeconds(duration, "sleep duration");
@@ -542,6 +573,8 @@ export class WorkflowInstance {
       },
       executeActivity: (activity: ActivityDefinition | string, input?: unknown, options?: ActivityCallOptions) => self.executeActivity(activity, input, options),
       sleep: (duration: Duration) => self.sleep(duration),
+      executeChildWorkflow: (workflow: WorkflowDefinition | string, input?: unknown, options?: ChildWorkflowOptions) => self.executeChildWorkflow(workflow, input, options),
+      continueAsNew: (input: unknown, options?: { executionTimeout?: Duration }) => self.continueAsNew(input, options),
       now: () => new Date(self.nowMs),
       random: () => {
         self.assertWritable("ctx.random()");

@@ -13,10 +13,29 @@ export class HistoryBuilder {
   private taskScheduledId = 0;
   private readonly activityIds = new Map<number, number>();
   private readonly timerIds = new Map<number, number>();
+  /** Child execution ids by seq, as the platform recorded them in child_workflow_initiated. */
+  private readonly childIds = new Map<number, string>();
+  /** The execution id default child ids derive from (the run id unless given, like the runtime). */
+  readonly executionId: string;
 
-  constructor(opts: { workflow: string; input?: unknown; runId?: string; taskQueue?: string; start?: string; attempt?: number; schedule?: SchedulePayload | null }) {
+  constructor(opts: {
+    workflow: string;
+    input?: unknown;
+    runId?: string;
+    taskQueue?: string;
+    start?: string;
+    attempt?: number;
+    schedule?: SchedulePayload | null;
+    /** Recorded in execution_started when given. */
+    executionId?: string;
+    /** Recorded in execution_started (a run started by continue-as-new). */
+    continuedFromRunId?: string;
+  }) {
     this.t = Date.parse(opts.start ?? "2026-11-22T09:00:00.000Z");
+    this.executionId = opts.executionId ?? opts.runId ?? "run-1";
     this.add("execution_started", {
+      ...(opts.executionId === undefined ? {} : { execution_id: opts.executionId }),
+      ...(opts.continuedFromRunId === undefined ? {} : { continued_from_run_id: opts.continuedFromRunId }),
       workflow: opts.workflow,
       input: opts.input,
       task_queue: opts.taskQueue ?? "default",
@@ -119,9 +138,45 @@ export class HistoryBuilder {
       case "complete_update":
         this.add("update_completed", { update_id: c.update_id, ...(c.failure === undefined ? { result: c.result ?? null } : { failure: c.failure }) }, 0);
         return;
+      case "start_child_workflow": {
+        const executionId = c.execution_id ?? `${this.executionId}:child-${c.seq}`;
+        this.childIds.set(c.seq, executionId);
+        this.add("child_workflow_initiated", { seq: c.seq, workflow: c.workflow, execution_id: executionId, input: c.input ?? null, parent_close_policy: c.parent_close_policy }, 0);
+        return;
+      }
+      case "continue_as_new":
+        // Nothing in this run: the platform starts the next run with a history of its own.
       case "reject_update":
         return;
     }
+  }
+
+  private childId(seq: number): string {
+    return this.childIds.get(seq) ?? `${this.executionId}:child-${seq}`;
+  }
+
+  /** The platform started child `seq` (child_workflow_started). */
+  childStarted(seq: number, runId = `child-run-${seq}`): this {
+    this.add("child_workflow_started", { seq, execution_id: this.childId(seq), run_id: runId }, 50);
+    return this;
+  }
+
+  /** Child `seq` could not start (child_workflow_start_failed). */
+  childStartFailed(seq: number, failure: Partial<Failure> & { message: string }): this {
+    this.add("child_workflow_start_failed", { seq, execution_id: this.childId(seq), failure: { type: "ChildWorkflowStartFailed", non_retryable: true, ...failure } }, 50);
+    return this;
+  }
+
+  /** Child `seq` completed with `result`. */
+  childCompleted(seq: number, result: unknown): this {
+    this.add("child_workflow_completed", { seq, execution_id: this.childId(seq), result }, 500);
+    return this;
+  }
+
+  /** Child `seq` ended without a result: `status` failed, timed_out, cancelled or terminated. */
+  childFailed(seq: number, status: string, failure: Partial<Failure> & { message: string }): this {
+    this.add("child_workflow_failed", { seq, execution_id: this.childId(seq), status, failure: { type: "Error", non_retryable: false, ...failure } }, 500);
+    return this;
   }
 
   activityStarted(seq: number, attempt = 1): this {
