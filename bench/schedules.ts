@@ -1,0 +1,378 @@
+/**
+ * `npm run bench -- schedules [--n=1000] [--seed=100000] [--list=200] [--concurrency=16] [--quick]`:
+ * schedule benchmarks of Sundial on a real `wrangler dev`, beside BullMQ job schedulers on a
+ * throw-away local Redis, in one run:
+ *
+ * (a) creates/s: `--n` POST /v1/workflows/schedules with distinct keys, `--concurrency` in flight
+ *     (BullMQ: `queue.upsertJobScheduler(id, {pattern, tz})` the same way);
+ * (b) fire lateness: those same `--n` schedules are all due at the same second T (a 6-field cron,
+ *     `S M H D Mon *` in UTC, the same expression for both systems, fixed after a 50-create pilot
+ *     measured how long creating takes). Sundial: execution started_at − T, from the execution
+ *     whose id is the deterministic run id `{schedule_id}:{T}`; no worker is needed, the execution
+ *     starting is the fire. BullMQ: Date.now() when a Worker (concurrency 50) runs the job − T;
+ *     BullMQ has no "started" without a worker, so its number includes the hand-off to one;
+ * (c) listing: D1 is seeded directly with `--seed` schedule index rows (`wrangler d1 execute
+ *     --local --file`, before wrangler dev starts), then `--list` GET /v1/workflows/schedules?key=…
+ *     for random keys, one at a time. Listing reads only the D1 index (no Durable Object), so
+ *     index rows without objects behind them are a faithful stand-in for 100,000 real schedules.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Queue, Worker } from "bullmq";
+import { scheduleRunId } from "../src/core/run-id.ts";
+import { CpuMeter, busyCores, fsType, loadAverage, waitQuiet, type CpuSample, type ProcessGroup } from "./lib/cpu.ts";
+import { Platform, api, cleanup, pool, sleep } from "./lib/platform.ts";
+import { REDIS_INSTALL_HINT, findRedisServer, redisVersion, startRedis } from "./lib/redis.ts";
+import { packageVersion, printContext, printTable } from "./lib/report.ts";
+import { floor, ms, pct, rate, ratio } from "./lib/stats.ts";
+
+interface Options {
+  n: number;
+  seed: number;
+  list: number;
+  concurrency: number;
+}
+
+function parseArgs(args: string[]): Options {
+  const o: Options = { n: 1000, seed: 100_000, list: 200, concurrency: 16 };
+  for (const a of args) {
+    const m = /^--([a-z]+)(?:=(\d+))?$/.exec(a);
+    if (!m) throw new Error(`unknown argument ${a} (expected --n=, --seed=, --list=, --concurrency=, --quick)`);
+    const [, k, v] = m as unknown as [string, string, string | undefined];
+    if (k === "quick") Object.assign(o, { n: 200, seed: 10_000, list: 50 });
+    else if (k in o && v !== undefined) o[k as keyof Options] = Number(v);
+    else throw new Error(`unknown argument ${a}`);
+  }
+  return o;
+}
+
+const PILOT = 50;
+const SCHED_WORKFLOW = "bench_sched";
+const LIST_WORKFLOW = "bench_list";
+const QUEUE_NAME = "bench-sched";
+/** Before each phase that can wait, wait up to this long for other processes on the machine to go quiet. */
+const QUIET_WAIT_MS = 10_000;
+
+/** `S M H D Mon *` in UTC: fires once a year, at `t` (whole second). */
+function cron6(t: number): string {
+  const d = new Date(t);
+  return `${d.getUTCSeconds()} ${d.getUTCMinutes()} ${d.getUTCHours()} ${d.getUTCDate()} ${d.getUTCMonth() + 1} *`;
+}
+
+const pad = (i: number, w = 6) => String(i).padStart(w, "0");
+
+/** The seed: `n` schedule index rows, 500 per INSERT (D1 statements stay < 100 KB). */
+function writeSeed(file: string, n: number, now: number): void {
+  const lines: string[] = [];
+  for (let i = 0; i < n; i += 500) {
+    const values: string[] = [];
+    for (let k = i; k < Math.min(n, i + 500); k++) {
+      const key = `user_${pad(k)}`;
+      values.push(`('default','${LIST_WORKFLOW}:${key}','${LIST_WORKFLOW}','${key}','active','api',NULL,NULL,${now},${now})`);
+    }
+    lines.push(`INSERT INTO schedules (namespace, schedule_id, workflow, key, status, source, next_fire_at, last_fire_at, created_at, updated_at) VALUES ${values.join(",")};`);
+  }
+  writeFileSync(file, lines.join("\n") + "\n");
+}
+
+interface Row {
+  system: "Sundial" | "BullMQ";
+  op: string;
+  kind: "create" | "fire" | "list";
+  n: string;
+  perSec: number;
+  lat: { p50: number; p99: number; max: number; min: number };
+  cpu: Record<string, number> | null;
+}
+
+/** pct() plus the minimum. */
+function stats(values: readonly number[]): { p50: number; p99: number; max: number; min: number } {
+  return { ...pct(values), min: values.length ? Math.min(...values) : Number.NaN };
+}
+
+/** Times `n` calls with `concurrency` in flight: rate and per-call latency. */
+async function timedCalls(n: number, concurrency: number, fn: (i: number) => Promise<void>): Promise<{ perSec: number; lat: number[] }> {
+  const lat: number[] = [];
+  const t0 = performance.now();
+  await pool(n, concurrency, async (i) => {
+    const a = performance.now();
+    await fn(i);
+    lat.push(performance.now() - a);
+  });
+  return { perSec: (n * 1000) / (performance.now() - t0), lat };
+}
+
+/** A whole second far enough ahead for `n` more creates at `perSec` (×1.5 + 8 s margin). */
+function dueSecond(n: number, perSec: number): number {
+  return Math.ceil((Date.now() + (n / perSec) * 1500 + 8000) / 1000) * 1000;
+}
+
+async function sleepUntil(t: number): Promise<void> {
+  while (Date.now() < t) await sleep(Math.min(500, t - Date.now()));
+}
+
+export async function run(args: string[]): Promise<void> {
+  const o = parseArgs(args);
+  const t0 = performance.now();
+  const redisBin = findRedisServer();
+  const otherBefore = await busyCores(1000);
+  const stateRoot = process.env.BENCH_STATE_ROOT ?? (await import("node:os")).tmpdir();
+  printContext("schedules", [
+    ["libraries", `wrangler ${packageVersion("wrangler")}, workerd ${packageVersion("wrangler/node_modules/workerd")}, bullmq ${packageVersion("bullmq")}, ioredis ${packageVersion("ioredis")}, redis-server ${redisBin ? redisVersion(redisBin) : "not installed"}`],
+    ["method", `(a) ${o.n} creates, ${o.concurrency} in flight; (b) the same ${o.n} all due in one second; (c) ${o.list} listings by key among ${o.seed.toLocaleString("en-US")} index rows, one at a time`],
+    ["platform", `one \`wrangler dev\` (bench/wrangler.bench.toml, bundled once); state in ${stateRoot} (${fsType(stateRoot)}); peer: BullMQ on redis-server (no persistence) on loopback`],
+    ["machine load", `${otherBefore.toFixed(2)} cores busy before start (load average ${loadAverage()})`],
+  ]);
+  if (!redisBin) {
+    console.log(`redis-server is not installed: the BullMQ peer is skipped and ratios are not printed. Install it with:\n  ${REDIS_INSTALL_HINT}\n`);
+  }
+
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  const platform = await Platform.prepare("schedules");
+  let redisPid: number | undefined;
+  try {
+    // ------------------------------------------------------------------ seed D1 (before boot)
+    const seedFile = join(platform.stateDir, "seed.sql");
+    writeSeed(seedFile, o.seed, Date.now());
+    const ts = performance.now();
+    await platform.d1ExecuteFile(seedFile);
+    const seedS = (performance.now() - ts) / 1000;
+    const countOut = (await platform.d1Json("SELECT COUNT(*) AS n FROM schedules WHERE namespace = 'default'")) as { results: { n: number }[]; meta: { duration: number } }[];
+    const seeded = countOut[0]?.results[0]?.n ?? 0;
+    const countMs = countOut[0]?.meta.duration ?? Number.NaN;
+    console.error(`seeded ${seeded} index rows in ${seedS.toFixed(1)} s`);
+    if (seeded !== o.seed) throw new Error(`seed: expected ${o.seed} rows, D1 has ${seeded}`);
+
+    await platform.boot();
+    const wranglerPid = platform.pid!;
+    const groups: ProcessGroup[] = [
+      { name: "platform", pids: () => [wranglerPid], groups: true },
+      { name: "peer", pids: () => (redisPid === undefined ? [] : [redisPid]) },
+      { name: "bench", pids: () => [process.pid], descendants: false },
+    ];
+    const meter = new CpuMeter(groups);
+    const url = platform.url;
+
+    // ------------------------------------------------------------------ (c) listing
+    console.error("Sundial: listing…");
+    await pool(20, 1, async (i) => void (await api(url, "GET", `/v1/workflows/schedules?key=user_${pad((i * 7919) % o.seed)}`)));
+    await waitQuiet(meter, QUIET_WAIT_MS);
+    let c0 = meter.sample();
+    const listLat: number[] = [];
+    for (let i = 0; i < o.list; i++) {
+      const k = Math.floor(Math.random() * o.seed);
+      const a = performance.now();
+      const r = await api(url, "GET", `/v1/workflows/schedules?key=user_${pad(k)}`);
+      listLat.push(performance.now() - a);
+      const got = (r.body as { schedules: { key: string }[] }).schedules;
+      if (got.length !== 1 || got[0]!.key !== `user_${pad(k)}`) throw new Error(`listing key user_${pad(k)} returned ${JSON.stringify(got).slice(0, 200)}`);
+    }
+    const listCpu = CpuMeter.usage(c0, meter.sample());
+    const listP = pct(listLat);
+    rows.push({ system: "Sundial", op: `list ?key= among ${o.seed.toLocaleString("en-US")} (D1 index)`, kind: "list", n: String(o.list), perSec: (o.list * 1000) / listLat.reduce((a, b) => a + b, 0), lat: { ...listP, min: Math.min(...listLat) }, cpu: listCpu });
+    const healthLat: number[] = [];
+    const h0 = meter.sample();
+    for (let i = 0; i < 100; i++) {
+      const a = performance.now();
+      await (await fetch(`${url}/v1/health`)).text();
+      healthLat.push(performance.now() - a);
+    }
+    const hu = CpuMeter.usage(h0, meter.sample());
+    const healthCpuMs = ((hu.platform ?? 0) * hu.wall * 1000) / 100;
+
+    // ------------------------------------------------------------------ (a) creates, then (b) fires
+    console.error("Sundial: creating schedules…");
+    const pilot = await timedCalls(PILOT, o.concurrency, async (i) => {
+      await api(url, "POST", "/v1/workflows/schedules", { workflow: "bench_pilot", key: `pilot-${pad(i, 4)}`, cron: "0 0 0 1 1 *", timezone: "UTC", task_queue: QUEUE_NAME });
+    });
+    await waitQuiet(meter, QUIET_WAIT_MS);
+    const due = dueSecond(o.n, pilot.perSec);
+    const spec = cron6(due);
+    c0 = meter.sample();
+    const created = await timedCalls(o.n, o.concurrency, async (i) => {
+      const r = await api(url, "POST", "/v1/workflows/schedules", { workflow: SCHED_WORKFLOW, key: `fire-${pad(i, 4)}`, cron: spec, timezone: "UTC", task_queue: QUEUE_NAME });
+      if (r.status !== 201) throw new Error(`create fire-${i}: status ${r.status}`);
+    });
+    const createCpu = CpuMeter.usage(c0, meter.sample());
+    rows.push({ system: "Sundial", op: `create (POST /v1/workflows/schedules, ${o.concurrency} in flight)`, kind: "create", n: String(o.n), perSec: created.perSec, lat: stats(created.lat), cpu: createCpu });
+    const spare = due - Date.now();
+    console.error(`created ${o.n} schedules (${rate(created.perSec)}/s); all due at ${new Date(due).toISOString()} (${(spare / 1000).toFixed(1)} s from now)`);
+
+    // Sanity: the first schedule's next fire is T.
+    const desc = (await api(url, "GET", `/v1/workflows/schedules/${encodeURIComponent(`${SCHED_WORKFLOW}:fire-0000`)}`)).body as { next_fire_times: { nominal: string }[] };
+    if (Date.parse(desc.next_fire_times[0]?.nominal ?? "") !== due) throw new Error(`schedule fire-0000 next fire is ${desc.next_fire_times[0]?.nominal}, expected ${new Date(due).toISOString()}`);
+    if (spare < 1500) throw new Error(`creating took longer than planned: only ${spare} ms left before the due time`);
+
+    await sleepUntil(due - 1000);
+    c0 = meter.sample();
+    await sleepUntil(due + 1000);
+    // Read nothing until the platform is idle again (all fires processed): a GET for an execution
+    // that does not exist yet would itself wake a Durable Object and compete with the fires.
+    let idleSince: CpuSample | null = null;
+    let prevSample = meter.sample();
+    while (Date.now() < due + 120_000) {
+      await sleep(1000);
+      const s = meter.sample();
+      const busy = (CpuMeter.usage(prevSample, s).platform ?? 0) >= 0.1;
+      if (busy) idleSince = null;
+      else if (idleSince === null) idleSince = prevSample;
+      else break; // two idle seconds in a row
+      prevSample = s;
+    }
+    const fireCpu = CpuMeter.usage(c0, idleSince ?? prevSample);
+    console.error("Sundial: collecting execution start times…");
+    const lateness = new Map<number, number>();
+    for (let round = 0; lateness.size < o.n && round < 10; round++) {
+      if (round > 0) {
+        notes.push(`Sundial: ${o.n - lateness.size} executions were not found once the platform had gone idle; looked again (round ${round + 1}).`);
+        await sleep(3000);
+      }
+      const pending = Array.from({ length: o.n }, (_, i) => i).filter((i) => !lateness.has(i));
+      await pool(pending.length, 8, async (k) => {
+        const i = pending[k]!;
+        const runId = scheduleRunId(`${SCHED_WORKFLOW}:fire-${pad(i, 4)}`, due);
+        const r = await api(url, "GET", `/v1/workflows/executions/${encodeURIComponent(runId)}`, undefined, [404]);
+        if (r.status === 200) lateness.set(i, Date.parse((r.body as { started_at: string }).started_at) - due);
+      });
+    }
+    const lat = [...lateness.values()];
+    const lp = stats(lat);
+    // Where the lateness accrued: when each ScheduleObject's alarm ran (its "started" action, stamped
+    // by the object) versus when the execution it started recorded started_at.
+    const alarmLate: number[] = [];
+    const alarmToStart: number[] = [];
+    await pool(o.n, 8, async (i) => {
+      const r = await api(url, "GET", `/v1/workflows/schedules/${encodeURIComponent(`${SCHED_WORKFLOW}:fire-${pad(i, 4)}`)}`, undefined, [404]);
+      const actions = (r.body as { recent_actions?: { at: string; run_id: string | null }[] } | null)?.recent_actions ?? [];
+      const runId = scheduleRunId(`${SCHED_WORKFLOW}:fire-${pad(i, 4)}`, due);
+      const act = actions.find((a) => a.run_id === runId);
+      const started = lateness.get(i);
+      if (!act) return;
+      alarmLate.push(Date.parse(act.at) - due);
+      if (started !== undefined) alarmToStart.push(started + due - Date.parse(act.at));
+    });
+    const al = stats(alarmLate);
+    const as = stats(alarmToStart);
+    notes.push(
+      `Sundial fires, where the time went: the ScheduleObject alarms ran ${ms(al.min)} / ${ms(al.p50)} / ${ms(al.max)} ms (min / p50 / max) after the due time, ` +
+        `and each execution started ${ms(as.min)} / ${ms(as.p50)} / ${ms(as.max)} ms after its alarm (the start RPC to a new ExecutionObject); n = ${alarmLate.length}.`,
+    );
+    rows.push({ system: "Sundial", op: `fire lateness, ${o.n} due at one second (execution started_at − due)`, kind: "fire", n: `${lateness.size}/${o.n}`, perSec: (lateness.size * 1000) / Math.max(1, lp.max), lat: lp, cpu: fireCpu });
+    await platform.stop();
+
+    // ------------------------------------------------------------------ BullMQ peer
+    if (redisBin) {
+      console.error("BullMQ: starting redis-server…");
+      const redis = await startRedis(redisBin);
+      redisPid = redis.pid;
+      const connection = { host: redis.host, port: redis.port, maxRetriesPerRequest: null };
+      const queue = new Queue(QUEUE_NAME, { connection });
+      let worker: Worker | null = null;
+      try {
+        await queue.waitUntilReady();
+        const pilotB = await timedCalls(PILOT, o.concurrency, async (i) => {
+          await queue.upsertJobScheduler(`pilot-${pad(i, 4)}`, { pattern: "0 0 0 1 1 *", tz: "UTC" }, { name: "pilot", data: {} });
+        });
+        await waitQuiet(meter, QUIET_WAIT_MS);
+        const dueB = dueSecond(o.n, pilotB.perSec);
+        const specB = cron6(dueB);
+        c0 = meter.sample();
+        const createdB = await timedCalls(o.n, o.concurrency, async (i) => {
+          await queue.upsertJobScheduler(`fire-${pad(i, 4)}`, { pattern: specB, tz: "UTC" }, { name: "fire", data: { due: dueB } });
+        });
+        rows.push({ system: "BullMQ", op: `create (upsertJobScheduler, ${o.concurrency} in flight)`, kind: "create", n: String(o.n), perSec: createdB.perSec, lat: stats(createdB.lat), cpu: CpuMeter.usage(c0, meter.sample()) });
+        const got: number[] = [];
+        let wrongDue = 0;
+        worker = new Worker(
+          QUEUE_NAME,
+          async (job) => {
+            const now = Date.now();
+            if (job.name !== "fire") return;
+            const d = (job.data as { due: number }).due;
+            if (job.opts.prevMillis !== undefined && job.opts.prevMillis !== d) wrongDue++;
+            got.push(now - d);
+          },
+          { connection, concurrency: 50 },
+        );
+        await worker.waitUntilReady();
+        console.error(`BullMQ: ${o.n} job schedulers due at ${new Date(dueB).toISOString()} (${((dueB - Date.now()) / 1000).toFixed(1)} s from now)`);
+        await sleepUntil(dueB - 1000);
+        c0 = meter.sample();
+        while (got.length < o.n && Date.now() < dueB + 120_000) await sleep(50);
+        const cpuB = CpuMeter.usage(c0, meter.sample());
+        const lb = pct(got);
+        rows.push({ system: "BullMQ", op: `fire lateness, ${o.n} due at one second (Worker ran job − due, concurrency 50)`, kind: "fire", n: `${got.length}/${o.n}`, perSec: (got.length * 1000) / Math.max(1, lb.max), lat: { ...lb, min: Math.min(...got) }, cpu: cpuB });
+        if (wrongDue > 0) notes.push(`${wrongDue} BullMQ jobs had a prevMillis different from the intended due time.`);
+      } finally {
+        await worker?.close();
+        await queue.close();
+        await redis.stop();
+        redisPid = undefined;
+      }
+    }
+
+    // ------------------------------------------------------------------ report
+    const peer = (r: Row) => (r.system === "Sundial" ? rows.find((p) => p.system === "BullMQ" && p.kind === r.kind) : undefined);
+    const order = { create: 0, fire: 1, list: 2 } as const;
+    const sorted = [...rows].sort((a, b) => order[a.kind] - order[b.kind] || (a.system === "Sundial" ? -1 : 1));
+    const table: (string[] | null)[] = [];
+    let prev = "";
+    for (const r of sorted) {
+      if (prev && prev !== r.kind) table.push(null);
+      prev = r.kind;
+      const p = peer(r);
+      const cpu = r.cpu;
+      table.push([
+        r.system,
+        r.op,
+        r.n,
+        rate(r.perSec),
+        ms(r.lat.min),
+        ms(r.lat.p50),
+        ms(r.lat.p99),
+        ms(r.lat.max),
+        cpu ? `${(cpu.other ?? 0) >= 0.5 ? "*" : ""}${(cpu.platform ?? 0).toFixed(2)}/${(cpu.peer ?? 0).toFixed(2)}/${(cpu.bench ?? 0).toFixed(2)}/${(cpu.other ?? 0).toFixed(2)}` : "",
+        p && r.kind === "create" ? ratio(r.perSec, p.perSec) : "",
+        p ? ratio(r.lat.p50, p.lat.p50) : "",
+        p ? ratio(r.lat.p99, p.lat.p99) : "",
+      ]);
+    }
+    console.log("");
+    printTable(
+      [
+        { header: "system" },
+        { header: "operation" },
+        { header: "n", right: true },
+        { header: "per s", right: true },
+        { header: "min ms", right: true },
+        { header: "p50 ms", right: true },
+        { header: "p99 ms", right: true },
+        { header: "max ms", right: true },
+        { header: "cores plat/redis/bench/other", right: true },
+        { header: "rate ÷ BullMQ", right: true },
+        { header: "p50 ÷ BullMQ", right: true },
+        { header: "p99 ÷ BullMQ", right: true },
+      ],
+      table,
+    );
+    console.log("");
+    console.log("per s: creates = calls / wall time of the phase; fire lateness = fires / max lateness (how fast the backlog of simultaneous fires drained); list = 1 / mean latency (one at a time).");
+    console.log("create latencies: one call, client side. fire lateness: Sundial from the execution's started_at (platform clock), BullMQ from Date.now() in the Worker's processor (same machine clock); both minus the nominal due time.");
+    console.log("÷ BullMQ = Sundial divided by BullMQ (rate: > 1 Sundial faster; latency: > 1 Sundial slower).");
+    console.log("cores = CPU used during the phase: platform (wrangler + workerd) / redis-server / this bench process (the BullMQ client and Worker run here) / everything else on the machine; * = other processes used >= 0.5 cores (a shared machine: read that row with care).");
+    console.log(`listing reads only the D1 index (schedules_by_key), not the ${o.seed.toLocaleString("en-US")} schedules' Durable Objects; the rows were seeded with wrangler d1 execute --file in ${seedS.toFixed(1)} s.`);
+    console.log(`for reference: GET /v1/health through wrangler dev p50 ${ms(pct(healthLat).p50)} ms and ${ms(healthCpuMs)} ms of platform CPU per request; every create also runs SELECT COUNT(*) over the namespace's index rows (the schedules-per-namespace limit), ${ms(countMs)} ms in D1 with ${seeded.toLocaleString("en-US")} rows (wrangler d1 execute, meta.duration).`);
+    for (const n of notes) console.log(n);
+    console.log("");
+    const fire = rows.find((r) => r.system === "Sundial" && r.kind === "fire")!;
+    const create = rows.find((r) => r.system === "Sundial" && r.kind === "create")!;
+    console.log("floors (issue):");
+    console.log(floor(`fire lateness p99 <= 100 ms for ${o.n.toLocaleString("en-US")} simultaneous fires`, fire.lat.p99 <= 100 && fire.n === `${o.n}/${o.n}`, `p99 ${ms(fire.lat.p99)} ms, max ${ms(fire.lat.max)} ms (${fire.n} fired)`));
+    console.log(floor(">= 200 schedule creates/s", create.perSec >= 200, `${rate(create.perSec)} creates/s (${o.concurrency} in flight, ${seeded.toLocaleString("en-US")} index rows present)`));
+    console.log("");
+    console.log(`suite time ${((performance.now() - t0) / 1000).toFixed(1)} s; load average at end ${loadAverage()}`);
+  } finally {
+    await cleanup();
+  }
+}
