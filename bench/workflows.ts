@@ -25,7 +25,7 @@ import { floor, ms, pct, rate, ratio } from "./lib/stats.ts";
 
 const QUEUE = "bench";
 /** Before each cell, wait up to this long for other processes on the machine to go quiet. */
-const QUIET_WAIT_MS = 5_000;
+const QUIET_WAIT_MS = 3_000;
 /** Cells during which other processes used at least this many cores are flagged with "*". */
 const BUSY_OTHER = 0.5;
 

@@ -33,7 +33,7 @@ import { resetRun, type ResetOptions } from "./execution-reset.ts";
 import { leaseActivityTask, leaseQueryTask, leaseWorkflowTask } from "./execution-leases.ts";
 import { describeRun } from "./execution-view.ts";
 import { guard, type RpcResult } from "./rpc.ts";
-import { partitionFor, taskQueueStub } from "./names.ts";
+import { armAlarm, partitionFor, taskQueueStub } from "./names.ts";
 
 export interface StartArgs {
   namespace: string;
@@ -415,7 +415,7 @@ export class ExecutionObject extends DurableObject<Env> {
   private rearm(): void {
     const at = nextExecutionAlarm(this.store);
     if (at === null) void this.ctx.storage.deleteAlarm();
-    else void this.ctx.storage.setAlarm(at);
+    else armAlarm(this.ctx.storage, at, clock.now());
   }
 
   private requireRun(): RunRow {

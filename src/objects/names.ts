@@ -36,3 +36,13 @@ export function partitionFor(env: Env, executionId: string): number {
 export function taskQueueStub(env: Env, namespace: string, queue: string, partition: number) {
   return env.TASK_QUEUES.getByName(`${namespace}/${queue}/${partition}`) as unknown as Rpc<TaskQueueObject>;
 }
+
+/**
+ * Alarms cannot be set past 2189 (workerd refuses), and a fire decades away needs no alarm yet:
+ * arm at most ~half a year ahead; the object re-plans when it wakes and finds nothing due.
+ */
+export const MAX_ALARM_AHEAD_MS = 180 * 86_400_000;
+
+export function armAlarm(storage: DurableObjectStorage, at: number, now: number): void {
+  storage.setAlarm(Math.min(at, now + MAX_ALARM_AHEAD_MS)).catch((err: unknown) => console.error("setAlarm failed", err));
+}

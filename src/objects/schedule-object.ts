@@ -9,7 +9,7 @@ import { compileSpec, type CompiledSpec } from "../core/spec.ts";
 import { jitterOffset } from "../core/jitter.ts";
 import type { Env } from "../env.ts";
 import { deleteScheduleRow, upsertSchedule } from "../index/schedules.ts";
-import { executionStub } from "./names.ts";
+import { armAlarm, executionStub } from "./names.ts";
 import { guard, unwrap, type RpcResult } from "./rpc.ts";
 import { ScheduleStore, SCHEDULE_MIGRATIONS, type ScheduleRow } from "./schedule-store.ts";
 import { scheduleView } from "./schedule-view.ts";
@@ -183,7 +183,7 @@ export class ScheduleObject extends DurableObject<Env> {
       return { fires: count };
     });
     this.afterChange();
-    if (r.ok) void this.ctx.storage.setAlarm(clock.now());
+    if (r.ok) armAlarm(this.ctx.storage, clock.now(), clock.now());
     return r;
   }
 
@@ -376,7 +376,7 @@ export class ScheduleObject extends DurableObject<Env> {
       }
     }
     if (times.length === 0) void this.ctx.storage.deleteAlarm();
-    else void this.ctx.storage.setAlarm(Math.min(...times));
+    else armAlarm(this.ctx.storage, Math.min(...times), clock.now());
   }
 
   private ctxFor(row: ScheduleRow, now: number) {

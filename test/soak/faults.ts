@@ -1,6 +1,6 @@
 /**
  * Fault-injection soak: `npm run soak:faults -- [--schedules 1000] [--workflows 100] [--kills 3]
- * [--worker-kills 2] [--every 200] [--window 300] [--seed N]`.
+ * [--worker-kills 2] [--every 200] [--window 300] [--short 5] [--long-down 25] [--seed N]`.
  *
  * Starts a real `wrangler dev` (a bundle snapshot of src/, its own state dir) and two SDK worker
  * processes; creates N interval schedules (ALLOW_ALL, 1 h catch-up window) spread evenly over one
@@ -9,7 +9,10 @@
  * the same state, measuring how long the platform takes to work off the fires that came due while it
  * was down; SIGKILLs a worker process while it runs an activity and starts a replacement. Then pauses
  * every schedule and checks: every fire between a schedule's creation and its pause ran exactly once,
- * every run completed, no activity result was recorded twice. Prints one table; exits 1 if an
+ * every run completed, no activity result was recorded twice. The last platform outage lasts
+ * `--long-down` seconds, longer than the 10 s catch-up window of `--short` extra schedules (every
+ * 5 s): their fires older than the window must be skipped and counted, never started, and every
+ * other fire run once. Prints one table; exits 1 if an
  * invariant failed. Artifacts (logs, activity log, summary) stay in the printed directory.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -18,7 +21,7 @@ import { join } from "node:path";
 import { api, apiOk, Child, cleanup, cpuSeconds, flags, fmtS, mib, pool, revision, SoakPlatform, sleep, table } from "./lib/platform.ts";
 import { ActivityLog, checkHistories, checkSchedules, expectedFires, list, percentile, type SoakSchedule } from "./lib/verify.ts";
 
-const F = flags({ schedules: 1000, workflows: 100, kills: 3, "worker-kills": 2, every: 200, "step-ms": 2000, "sleep-s": 3, "flow-gap-ms": 1500, grace: 5, tail: 10, window: 300, seed: Date.now() % 1_000_000 });
+const F = flags({ schedules: 1000, workflows: 100, kills: 3, "worker-kills": 2, every: 200, "step-ms": 2000, "sleep-s": 3, "flow-gap-ms": 1500, grace: 5, tail: 10, window: 300, short: 5, "long-down": 25, seed: Date.now() % 1_000_000 });
 const QUEUE = "soak";
 const out = mkdtempSync(join(tmpdir(), "sundial-soak-faults-out-"));
 const activityFile = join(out, "activity.jsonl");
@@ -81,6 +84,22 @@ try {
     schedules[i] = { id: body.schedule_id, createdAt: Date.parse(body.created_at), first: T0 + offset * 1000, everyMs };
   });
   const createMs = Date.now() - c0;
+  // Short catch-up window schedules: an outage longer than 10 s makes some of their fires too old.
+  const SHORT_EVERY = 5;
+  const shortSchedules: SoakSchedule[] = [];
+  for (let i = 0; i < F.short; i++) {
+    const anchor = Math.ceil((Date.now() + 1_000) / 1000) * 1000;
+    const body = await apiOk(platform.url, "POST", "/v1/workflows/schedules", {
+      workflow: "soak_tick",
+      key: `short${i}`,
+      task_queue: QUEUE,
+      input: { n: -1 - i },
+      intervals: [{ every: SHORT_EVERY, offset: i % SHORT_EVERY }],
+      start_at: new Date(anchor).toISOString(),
+      policy: { catchup_window_seconds: 10, overlap: "ALLOW_ALL" },
+    });
+    shortSchedules.push({ id: body.schedule_id, createdAt: Date.parse(body.created_at), first: anchor + (i % SHORT_EVERY) * 1000, everyMs: SHORT_EVERY * 1000 });
+  }
   log(`created ${F.schedules} schedules in ${fmtS(createMs)} (every ${F.every} s, ${(F.schedules / F.every).toFixed(1)} fires/s in all)`);
 
   // ------------------------------------------------------------------------------------------
@@ -104,6 +123,7 @@ try {
   // ------------------------------------------------------------------------------------------
   // Faults, in a random order, each a few seconds after the platform worked off the previous one.
   interface Restart {
+    long: boolean;
     n: number;
     downMs: number;
     bootMs: number;
@@ -127,7 +147,9 @@ try {
   }
   const DRAIN_CAP_MS = 180_000;
 
-  for (const ev of events) {
+  const lastPlatform = events.lastIndexOf("platform");
+  const outages: { from: number; to: number }[] = [];
+  for (const [evIndex, ev] of events.entries()) {
     await sleep(between(3_000, 12_000));
     if (ev === "worker") {
       const live = workers.filter((w) => !w.exited);
@@ -156,10 +178,13 @@ try {
     const killAt = Date.now();
     await platform.crash();
     log(`SIGKILL wrangler dev #${n}`);
-    await sleep(between(2_000, 6_000)); // fires come due while it is down
+    // Fires come due while it is down; the last outage outlasts the short schedules' 10 s window.
+    const long = evIndex === lastPlatform && F["long-down"] > 0 && F.short > 0;
+    await sleep(long ? F["long-down"] * 1000 : between(2_000, 6_000));
     const b0 = Date.now();
     await platform.boot();
     const healthyAt = Date.now();
+    outages.push({ from: killAt, to: healthyAt });
     // The backlog: every fire whose nominal time fell while the platform was down.
     const due: string[] = [];
     for (const s of schedules) for (const t of expectedFires(s, healthyAt, killAt)) due.push(`${s.id}:${new Date(t).toISOString()}`);
@@ -184,7 +209,7 @@ try {
       }
       await sleep(500);
     }
-    restarts.push({ n, downMs: healthyAt - killAt, bootMs: healthyAt - b0, dueWhileDown: due.length, allStartedMs, allCompletedMs });
+    restarts.push({ long, n, downMs: healthyAt - killAt, bootMs: healthyAt - b0, dueWhileDown: due.length, allStartedMs, allCompletedMs });
     log(`restart #${n}: down ${fmtS(healthyAt - killAt)}, ${due.length} fires came due; all started after ${allStartedMs === null ? "—" : fmtS(allStartedMs)}, all completed after ${allCompletedMs === null ? "NOT within cap" : fmtS(allCompletedMs)}`);
     if (allCompletedMs === null) failures.push({ what: `restart #${n} backlog`, detail: `${pending.size} of ${due.length} fires still not completed after ${fmtS(DRAIN_CAP_MS)}` });
   }
@@ -209,6 +234,13 @@ try {
     s.fired = body.counters.fired;
     s.skippedCatchup = body.counters.skipped_catchup;
   });
+  for (const s of shortSchedules) {
+    s.pauseSentAt = Date.now();
+    const body = await apiOk(platform.url, "POST", `/v1/workflows/schedules/${encodeURIComponent(s.id)}/pause`, { note: "soak done" });
+    s.pausedAt = Date.now();
+    s.fired = body.counters.fired;
+    s.skippedCatchup = body.counters.skipped_catchup;
+  }
   const pauseMs = Date.now() - p0;
   const runWindowS = (p0 - T0) / 1000;
   log(`paused ${schedules.length} schedules in ${fmtS(pauseMs)}; fire window ${runWindowS.toFixed(0)} s`);
@@ -234,8 +266,19 @@ try {
   log(`workflows: ${flowIds.length - flowsNotCompleted.length}/${flowIds.length} completed`);
 
   const sc = await checkSchedules(platform.url, schedules, { graceMs: F.grace * 1000, waitMs: 240_000, progress: (d) => d % 250 === 0 && log(`checked ${d} schedules`) });
+  // Short-window schedules: every fire ran once or was skipped as too old, and the counts agree.
+  const shortCheck = await checkSchedules(platform.url, shortSchedules, { graceMs: F.grace * 1000, waitMs: 120_000 });
+  const inOutage = (id: string) => {
+    const t = Date.parse(id.slice(-24)); // `{schedule_id}:{nominal RFC 3339, 24 chars}`
+    return outages.some((o) => t >= o.from - 1000 && t <= o.to);
+  };
+  const shortMissingOutside = shortCheck.missing.filter((id) => !inOutage(id));
+  const shortOk = shortCheck.duplicates.length === 0 && shortCheck.unexpected.length === 0 && shortCheck.notCompleted.length === 0 && shortCheck.counterMismatch.length === 0 && shortMissingOutside.length === 0 && shortCheck.missing.length === shortCheck.skippedCatchup;
+  const shortMaxLag = Math.max(0, ...shortCheck.fireLagMs);
+  if (F.short > 0 && !shortOk) failures.push({ what: "short catch-up window", detail: `missing ${shortCheck.missing.length} (outside an outage: ${shortMissingOutside.join(" ")}), skipped_catchup ${shortCheck.skippedCatchup}, duplicates ${shortCheck.duplicates.join(" ")}, unexpected ${shortCheck.unexpected.join(" ")}, not completed ${shortCheck.notCompleted.join(" ")}, counters ${shortCheck.counterMismatch.join(" ")}` });
+  if (F.short > 0 && F["long-down"] > 10 && shortCheck.skippedCatchup === 0) failures.push({ what: "short catch-up window", detail: `a ${F["long-down"]} s outage skipped no fire of a 10 s window` });
   log(`schedule runs: ${sc.runs} listed, ${sc.expectedFires} required; reading ${sc.runIds.length + flowIds.length} histories`);
-  const hc = await checkHistories(platform.url, [...sc.runIds, ...flowIds], 4);
+  const hc = await checkHistories(platform.url, [...sc.runIds, ...shortCheck.runIds, ...flowIds], 4);
   activity.refresh();
   const acc = activity.accounting();
   const cutShortByKilled = [...activity.inFlight.values()].filter((l) => killedPids.has(l.pid)).length;
@@ -266,7 +309,7 @@ try {
     ["fire window (T0 → pause)", `${runWindowS.toFixed(0)} s; pause of all took ${fmtS(pauseMs)}`],
     ["platform SIGKILLs", restarts.length],
     ...restarts.map((r): [string, string, string] => [
-      `  restart #${r.n}: down / due while down`,
+      `  restart #${r.n}${r.long ? " (long)" : ""}: down / due while down`,
       `${fmtS(r.downMs)} (boot ${fmtS(r.bootMs)}) / ${r.dueWhileDown} fires → all started +${r.allStartedMs === null ? "—" : fmtS(r.allStartedMs)}, all completed +${r.allCompletedMs === null ? "—" : fmtS(r.allCompletedMs)}`,
       ok(r.allCompletedMs !== null),
     ]),
@@ -280,9 +323,16 @@ try {
     ["  skipped by catch-up (window 1 h)", sc.skippedCatchup, ok(sc.skippedCatchup === 0)],
     ["  completed", `${sc.completedRuns}/${sc.runs}`, ok(sc.notCompleted.length === 0)],
     ["  fire lag started_at − nominal p50/p99/max", `${percentile(sc.fireLagMs, 50)} / ${percentile(sc.fireLagMs, 99)} / ${Math.max(...sc.fireLagMs, 0)} ms`],
+    ...(F.short > 0
+      ? ([
+          [`short-window schedules (every ${SHORT_EVERY} s, window 10 s)`, `${F.short}: ${shortCheck.runs} runs, ${shortCheck.expectedFires} fires required`],
+          ["  too old after the long outage: skipped = counted", `${shortCheck.missing.length} not run = ${shortCheck.skippedCatchup} counted in skipped_catchup, all inside an outage`, ok(shortOk && (F["long-down"] <= 10 || shortCheck.skippedCatchup > 0))],
+          ["  others run once, completed; max fire lag", `dup ${shortCheck.duplicates.length}, outside ${shortCheck.unexpected.length}, not completed ${shortCheck.notCompleted.length}; ${(shortMaxLag / 1000).toFixed(1)} s`],
+        ] as [string, string, string?][])
+      : []),
     ["workflows started (start retries while down)", `${flowsStarted} (${flowStartRetries})`],
     ["  completed", `${flowIds.length - flowsNotCompleted.length}/${flowIds.length}`, ok(flowsNotCompleted.length === 0)],
-    ["histories read", `${hc.checked} (unreadable ${hc.unreadable.length})`, ok(hc.unreadable.length === 0 && hc.checked === sc.runIds.length + flowIds.length)],
+    ["histories read", `${hc.checked} (unreadable ${hc.unreadable.length})`, ok(hc.unreadable.length === 0 && hc.checked === sc.runIds.length + shortCheck.runIds.length + flowIds.length)],
     ["  activity_completed events", hc.activityCompleted],
     ["  seq completed twice", list(hc.doubleCompleted), ok(hc.doubleCompleted.length === 0)],
     ["  completed run lacking a completion / bad shape", `${hc.missingCompletion.length} / ${hc.badShape.length}`, ok(hc.missingCompletion.length === 0 && hc.badShape.length === 0)],

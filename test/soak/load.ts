@@ -1,6 +1,6 @@
 /**
  * Load soak: `npm run soak:load -- [--minutes 10] [--pollers 50] [--schedules 1000] [--rate 5]
- * [--every 600] [--workers 5]`.
+ * [--every 600] [--workers 5] [--idle 0]`.
  *
  * One real `wrangler dev` (bundle snapshot, own state), `--workers` SDK worker processes whose
  * workflow + activity pollers add up to `--pollers` long polls, `--schedules` active interval
@@ -8,7 +8,8 @@
  * starting `--rate` workflows per second (activity → durable sleep → activity) for `--minutes`.
  * Then pauses every schedule and checks no run was lost or duplicated (the faults soak's checks),
  * and reports platform and worker RSS at start and end, the driver's error rate and throughput.
- * Prints one table; exits 1 if an invariant failed.
+ * `--idle N` samples RSS again after N idle seconds (schedules paused, nothing running), to tell
+ * memory that is held from memory that is only cached. Prints one table; exits 1 if an invariant failed.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,7 +17,7 @@ import { join } from "node:path";
 import { api, apiOk, Child, cleanup, cpuSeconds, flags, fmtS, HttpStats, mib, pool, revision, rssMiB, SoakPlatform, sleep, table } from "./lib/platform.ts";
 import { ActivityLog, checkHistories, checkSchedules, list, percentile, type SoakSchedule } from "./lib/verify.ts";
 
-const F = flags({ minutes: 10, pollers: 50, schedules: 1000, rate: 5, every: 600, workers: 5, "step-ms": 200, "sleep-s": 1, grace: 5 });
+const F = flags({ minutes: 10, pollers: 50, schedules: 1000, rate: 5, every: 600, workers: 5, "step-ms": 200, "sleep-s": 1, grace: 5, idle: 0 });
 const QUEUE = "soak";
 const out = mkdtempSync(join(tmpdir(), "sundial-soak-load-out-"));
 const activityFile = join(out, "activity.jsonl");
@@ -190,6 +191,19 @@ try {
   const acc = activity.accounting();
   const workerWarnings = workers.map((w, i) => (readFileSync(join(out, `worker-${i}.log`), "utf8").match(/^\[(warn|error)\]/gm) ?? []).length);
 
+  // Optional: memory after an idle period (everything paused and closed).
+  let idleRow: [string, string] | null = null;
+  if (F.idle > 0) {
+    log(`idle for ${F.idle} s, then sampling RSS again`);
+    const samples: string[] = [];
+    for (let waited = 0; waited < F.idle; waited += 30) {
+      await sleep(Math.min(30, F.idle - waited) * 1000);
+      const s = sample();
+      samples.push(`${s.workerdRss.toFixed(0)}`);
+    }
+    idleRow = [`  workerd RSS every 30 s of ${F.idle} s idle`, `${samples.join(" → ")} MiB`];
+  }
+
   const failures: string[] = [];
   const ok = (b: boolean, what: string, detail: string) => {
     if (!b) {
@@ -231,6 +245,7 @@ try {
     ["worker warn/error log lines (poll or completion retries)", workerWarnings.join(" / ")],
     ["platform RSS (wrangler + workerd) start → end (peak)", `${mib(start.platformRss)} → ${mib(end.platformRss)} (${mib(peakPlatformRss)})`],
     ["  workerd only start → end", `${mib(start.workerdRss)} → ${mib(end.workerdRss)}`],
+    ...(idleRow ? [idleRow] : []),
     ["  platform CPU over the steady phase", `${((end.platformCpu - start.platformCpu) / ((end.at - start.at) / 1000)).toFixed(2)} cores`],
     ["worker RSS start → end", start.workerRss.map((s, i) => `${s.toFixed(0)}→${(end.workerRss[i] ?? 0).toFixed(0)}`).join(", ") + " MiB"],
     ["  workers' CPU over the steady phase", `${((end.workerCpu - start.workerCpu) / ((end.at - start.at) / 1000)).toFixed(2)} cores in all`],
