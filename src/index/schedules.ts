@@ -30,13 +30,30 @@ export async function deleteScheduleRow(db: D1Database, namespace: string, sched
   await db.prepare("DELETE FROM schedules WHERE namespace = ? AND schedule_id = ?").bind(namespace, scheduleId).run();
 }
 
+/** The schedule holding (workflow, key), as a statement to run alone or in a `db.batch`. */
+export function findByWorkflowKeyQuery(db: D1Database, namespace: string, workflow: string, key: string): D1PreparedStatement {
+  return db.prepare("SELECT * FROM schedules WHERE namespace = ? AND workflow = ? AND key = ?").bind(namespace, workflow, key);
+}
+
 export async function findByWorkflowKey(db: D1Database, namespace: string, workflow: string, key: string): Promise<ScheduleIndexRow | null> {
-  return db.prepare("SELECT * FROM schedules WHERE namespace = ? AND workflow = ? AND key = ?").bind(namespace, workflow, key).first<ScheduleIndexRow>();
+  return findByWorkflowKeyQuery(db, namespace, workflow, key).first<ScheduleIndexRow>();
+}
+
+/**
+ * The namespace's schedule count: one row of `namespace_schedule_counts`, which triggers on
+ * `schedules` keep exact (migration 0003), so it costs the same at 100k schedules as at 10.
+ */
+export function scheduleCountQuery(db: D1Database, namespace: string): D1PreparedStatement {
+  return db.prepare("SELECT n FROM namespace_schedule_counts WHERE namespace = ?").bind(namespace);
+}
+
+/** Reads the result of {@link scheduleCountQuery} (no row: the namespace never had a schedule). */
+export function scheduleCountOf(r: D1Result): number {
+  return (r.results[0] as { n: number } | undefined)?.n ?? 0;
 }
 
 export async function countSchedules(db: D1Database, namespace: string): Promise<number> {
-  const r = await db.prepare("SELECT COUNT(*) AS n FROM schedules WHERE namespace = ?").bind(namespace).first<{ n: number }>();
-  return r?.n ?? 0;
+  return scheduleCountOf(await scheduleCountQuery(db, namespace).all());
 }
 
 export interface ScheduleListQuery {

@@ -13,8 +13,13 @@ export interface WorkflowTypeRow {
   updated_at: number;
 }
 
+/** The registered workflow type, as a statement to run alone or in a `db.batch`. */
+export function workflowTypeQuery(db: D1Database, namespace: string, name: string): D1PreparedStatement {
+  return db.prepare("SELECT * FROM workflow_types WHERE namespace = ? AND name = ?").bind(namespace, name);
+}
+
 export async function getWorkflowType(db: D1Database, namespace: string, name: string): Promise<WorkflowTypeRow | null> {
-  return db.prepare("SELECT * FROM workflow_types WHERE namespace = ? AND name = ?").bind(namespace, name).first<WorkflowTypeRow>();
+  return workflowTypeQuery(db, namespace, name).first<WorkflowTypeRow>();
 }
 
 export async function upsertWorkflowTypes(db: D1Database, rows: WorkflowTypeRow[]): Promise<void> {
