@@ -17,6 +17,14 @@ export interface Env {
   /** Bootstrap admin key (`<key_id>.<secret>`) for a fresh deployment, optional. */
   SUNDIAL_ADMIN_KEY?: string;
   SUNDIAL_TASK_QUEUE_PARTITIONS?: string;
+  /**
+   * Most schedules one namespace may hold (a positive integer; default LIMITS.schedulesPerNamespace,
+   * 1,000,000). A create past it is a 422 `limit_exceeded`; a malformed value falls back to the
+   * default with a warning in the logs.
+   */
+  SUNDIAL_MAX_SCHEDULES_PER_NAMESPACE?: string;
+  /** Seconds ahead of a fire that a schedule prepares its run (default 60; "0" turns it off). */
+  SUNDIAL_PREPARE_AHEAD_SECONDS?: string;
   /** Tests only: D1 migrations read by the vitest config. */
   TEST_MIGRATIONS?: { name: string; queries: string[] }[];
 }

@@ -18,7 +18,7 @@ import { clock } from "../clock.ts";
 import { describeSpec } from "../core/describe-spec.ts";
 import { ConflictError, ValidationError } from "../core/errors.ts";
 import { upcoming } from "../core/fire-times.ts";
-import { LIMITS } from "../core/limits.ts";
+import { schedulesPerNamespaceLimit } from "../core/limits.ts";
 import { compileSpec } from "../core/spec.ts";
 import { findByWorkflowKeyQuery, listSchedules, scheduleCountOf, scheduleCountQuery, type ScheduleIndexRow } from "../index/schedules.ts";
 import { workflowTypeQuery, type WorkflowTypeRow } from "../index/workflow-types.ts";
@@ -88,8 +88,9 @@ scheduleRoutes.post("/", async (c) => {
   if (cmd.execution_timeout === undefined && registered.executionTimeout !== null) cmd.execution_timeout = registered.executionTimeout;
   // Polos' upsert: an existing (workflow, key) is updated in place and keeps its id.
   const existing = existingR.results[0] ?? null;
-  if (!existing && scheduleCountOf(countR) >= LIMITS.schedulesPerNamespace) {
-    throw new ValidationError(`this namespace already has ${LIMITS.schedulesPerNamespace} schedules (the limit)`, { field: "schedule_id", code: "limit_exceeded" });
+  const limit = schedulesPerNamespaceLimit(c.env.SUNDIAL_MAX_SCHEDULES_PER_NAMESPACE);
+  if (!existing && scheduleCountOf(countR) >= limit) {
+    throw new ValidationError(`this namespace already has ${limit} schedules (the limit)`, { field: "schedule_id", code: "limit_exceeded" });
   }
   const id = existing?.schedule_id ?? cmd.schedule_id ?? `${cmd.workflow}:${cmd.key}`;
   const r = unwrap(await scheduleStub(c.env, p.namespace, id).upsert({ ...cmd, namespace: p.namespace, schedule_id: id, source: "api" }));

@@ -35,7 +35,13 @@ export const LIMITS = {
   maxSignalsPerRun: 10_000,
   pageSizeDefault: 50,
   pageSizeMax: 500,
+  /** Default of schedules per namespace; a deployment sets its own with SUNDIAL_MAX_SCHEDULES_PER_NAMESPACE. */
   schedulesPerNamespace: 1_000_000,
+  /**
+   * How far ahead a schedule prepares its next run, seconds (core/schedule/prepare.ts); the
+   * SUNDIAL_PREPARE_AHEAD_SECONDS var overrides it per deployment (0 turns preparing off).
+   */
+  prepareAheadSeconds: 60,
   /** Default workflow execution timeout, seconds (the seeds' 1 hour). */
   executionTimeoutDefault: 3_600,
   /** How long a task poll is held before 204, ms. */
@@ -43,3 +49,28 @@ export const LIMITS = {
   /** Default workflow task timeout, seconds. */
   workflowTaskTimeout: 10,
 } as const;
+
+const warnedValues = new Set<string>();
+
+/**
+ * The schedules-per-namespace limit a deployment configured (Worker var
+ * `SUNDIAL_MAX_SCHEDULES_PER_NAMESPACE`, a positive integer; digits only). Unset or empty means
+ * LIMITS.schedulesPerNamespace; a malformed value falls back to it too, with one console.warn per
+ * isolate and value, so a typo in a var never turns creates into 500s.
+ *
+ * @example
+ * schedulesPerNamespaceLimit("5000") // 5000
+ * schedulesPerNamespaceLimit(undefined) // 1_000_000
+ * schedulesPerNamespaceLimit("10k") // 1_000_000, and a warning
+ */
+export function schedulesPerNamespaceLimit(raw: string | undefined): number {
+  const text = raw?.trim() ?? "";
+  if (text === "") return LIMITS.schedulesPerNamespace;
+  const n = Number(text);
+  if (/^\d+$/.test(text) && Number.isSafeInteger(n) && n >= 1) return n;
+  if (!warnedValues.has(text)) {
+    warnedValues.add(text);
+    console.warn(`SUNDIAL_MAX_SCHEDULES_PER_NAMESPACE=${JSON.stringify(raw)} is not a positive integer: using the default ${LIMITS.schedulesPerNamespace}`);
+  }
+  return LIMITS.schedulesPerNamespace;
+}

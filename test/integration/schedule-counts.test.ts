@@ -1,8 +1,10 @@
 import { env } from "cloudflare:workers";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import worker from "../../src/index.ts";
 import { LIMITS } from "../../src/core/limits.ts";
 import { countSchedules, upsertSchedule, deleteScheduleRow, type ScheduleIndexRow } from "../../src/index/schedules.ts";
-import { api, uid } from "./helpers.ts";
+import { api, DEV_KEY, uid } from "./helpers.ts";
 import { eventually } from "./schedule-helpers.ts";
 
 /** An app key of a namespace of its own, so counts start at zero and no other test moves them. */
@@ -98,5 +100,42 @@ describe("namespace_schedule_counts (triggers of migration 0003)", () => {
     expect(bad.status).toBe(422);
     expect(bad.body).toMatchObject({ code: "invalid_input", field: "input.user" });
     expect((await api("POST", "/v1/workflows/schedules", { workflow: wf, key: "k", cron: "0 8 * * *", input: { user: "ada" } })).status).toBe(201);
+  });
+});
+
+describe("SUNDIAL_MAX_SCHEDULES_PER_NAMESPACE", () => {
+  /** The Worker's own fetch handler with this deployment's vars changed. */
+  async function createWith(vars: Record<string, string>, key: string, body: Record<string, unknown>) {
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(
+      new Request("http://sundial.test/v1/workflows/schedules", { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${key}` }, body: JSON.stringify(body) }),
+      { ...env, ...vars },
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  }
+
+  it("a configured limit refuses the schedule past it with 422 limit_exceeded naming schedule_id", async () => {
+    const { ns, key } = await freshNamespace();
+    const wf = uid("cap-wf");
+    const vars = { SUNDIAL_MAX_SCHEDULES_PER_NAMESPACE: "2" };
+    for (const k of ["a", "b"]) expect((await createWith(vars, key, { workflow: wf, key: k, cron: "0 8 * * *" })).status).toBe(201);
+    await eventually(async () => expect(await countSchedules(env.DB, ns)).toBe(2));
+    const third = await createWith(vars, key, { workflow: wf, key: "c", cron: "0 8 * * *" });
+    expect(third.status).toBe(422);
+    expect(third.body).toMatchObject({ code: "limit_exceeded", field: "schedule_id" });
+    expect(third.body.detail).toContain("already has 2 schedules");
+    // Upserting one it holds is no new schedule; a larger limit, or the default, lets the third in.
+    expect((await createWith(vars, key, { workflow: wf, key: "a", cron: "0 9 * * *" })).status).toBe(200);
+    expect((await createWith({ SUNDIAL_MAX_SCHEDULES_PER_NAMESPACE: "3" }, key, { workflow: wf, key: "c", cron: "0 8 * * *" })).status).toBe(201);
+    await eventually(async () => expect(await countSchedules(env.DB, ns)).toBe(3));
+    expect((await createWith(vars, DEV_KEY, { workflow: uid("other-ns-wf"), key: "x", cron: "0 8 * * *" })).status).toBe(201);
+  });
+
+  it("a malformed value is the default (never a 500)", async () => {
+    const { key } = await freshNamespace();
+    const r = await createWith({ SUNDIAL_MAX_SCHEDULES_PER_NAMESPACE: "lots" }, key, { workflow: uid("bad-var-wf"), key: "a", cron: "0 8 * * *" });
+    expect(r.status).toBe(201);
   });
 });
