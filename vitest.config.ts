@@ -19,12 +19,28 @@ export default defineConfig(async () => {
           plugins: [
             cloudflareTest({
               wrangler: { configPath: "./wrangler.toml" },
-              miniflare: { bindings: { TEST_MIGRATIONS: migrations, SUNDIAL_DEV_MODE: "true" } },
+              // Prepared starts off: these tests drive each fire by its alarm at the fire time.
+              miniflare: { bindings: { TEST_MIGRATIONS: migrations, SUNDIAL_DEV_MODE: "true", SUNDIAL_PREPARE_AHEAD_SECONDS: "0" } },
             }),
           ],
           test: {
             name: "integration",
             include: ["test/integration/**/*.test.ts"],
+            exclude: ["test/integration/prepared/**"],
+            setupFiles: ["./test/integration/apply-migrations.ts"],
+          },
+        },
+        {
+          plugins: [
+            cloudflareTest({
+              wrangler: { configPath: "./wrangler.toml" },
+              // Prepared starts as deployed (wrangler.toml's default lead time).
+              miniflare: { bindings: { TEST_MIGRATIONS: migrations, SUNDIAL_DEV_MODE: "true" } },
+            }),
+          ],
+          test: {
+            name: "integration-prepared",
+            include: ["test/integration/prepared/**/*.test.ts"],
             setupFiles: ["./test/integration/apply-migrations.ts"],
           },
         },

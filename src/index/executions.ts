@@ -27,6 +27,11 @@ export async function upsertExecution(db: D1Database, r: ExecutionIndexRow): Pro
     .run();
 }
 
+/** Removes a run's row (a prepared scheduled run withdrawn before it began); a newer run's row stays. */
+export async function deleteExecution(db: D1Database, namespace: string, executionId: string, runId: string): Promise<void> {
+  await db.prepare("DELETE FROM executions WHERE namespace = ? AND execution_id = ? AND run_id = ?").bind(namespace, executionId, runId).run();
+}
+
 export interface ExecutionListQuery {
   namespace: string;
   workflow?: string | undefined;

@@ -13,6 +13,8 @@ export interface Dispatch {
   kind: "workflow" | "activity";
   ref: number;
   attempt: number;
+  /** Not before this instant (ms): the first task of a run prepared ahead of its start. */
+  visibleAt?: number;
 }
 
 /**
@@ -27,9 +29,11 @@ export function scheduleWorkflowTask(store: ExecutionStore, now: number, out: Di
     return;
   }
   if (run.wt_state === "scheduled" || run.wt_state === "backoff") return;
-  const id = store.append("workflow_task_scheduled", now, { attempt });
-  store.updateRun({ wt_state: "scheduled", wt_scheduled_event_id: id, wt_attempt: attempt, wt_dispatched_at: now, wt_retry_at: null, wt_needed: 0 });
-  out.push({ namespace: run.namespace, queue: run.task_queue, executionId: run.execution_id, kind: "workflow", ref: id, attempt });
+  // A run prepared ahead of its start (a scheduled fire) gets its first task then, not now.
+  const visibleAt = Math.max(now, run.started_at);
+  const id = store.append("workflow_task_scheduled", now, visibleAt > now ? { attempt, visible_at: toRfc3339(visibleAt) } : { attempt });
+  store.updateRun({ wt_state: "scheduled", wt_scheduled_event_id: id, wt_attempt: attempt, wt_dispatched_at: visibleAt, wt_retry_at: null, wt_needed: 0 });
+  out.push({ namespace: run.namespace, queue: run.task_queue, executionId: run.execution_id, kind: "workflow", ref: id, attempt, ...(visibleAt > now ? { visibleAt } : {}) });
 }
 
 export type CloseOutcome =

@@ -24,7 +24,7 @@ import { runExecutionTimeouts, nextExecutionAlarm } from "./execution-timeouts.t
 import { applyActivityCompletion, applyActivityFailure } from "./execution-activities.ts";
 import type { ChildClosedNotice } from "./execution-outbox.ts";
 import { applySqlMigrations } from "./sql-migrations.ts";
-import { startRun } from "./execution-start.ts";
+import { discardPreparedRun, startRun } from "./execution-start.ts";
 import { recordSignal, requestUpdate, updateOutcome } from "./execution-messages.ts";
 import { ExecutionDelivery } from "./execution-delivery.ts";
 import { recordChildClosed } from "./execution-children.ts";
@@ -47,6 +47,8 @@ export interface StartArgs {
   callback: CloseCallback | null;
   /** Set when a parent workflow starts this execution as its child. */
   parent_execution_id?: string | null;
+  /** A scheduled run prepared ahead of its fire time: its first workflow task is not handed out before this instant (ms). */
+  start_at?: number;
 }
 
 /** What a verified task token says (see api/tasks.ts). */
@@ -86,6 +88,13 @@ export class ExecutionObject extends DurableObject<Env> {
       const now = clock.now();
       return startRun(this.store, args, now, this.delivery.pending);
     });
+    this.afterChange();
+    return r;
+  }
+
+  /** Withdraws a run its schedule prepared ahead of time, unless it has begun (see execution-start.ts). */
+  async discardPrepared(): Promise<{ discarded: boolean }> {
+    const r = discardPreparedRun(this.store, clock.now());
     this.afterChange();
     return r;
   }

@@ -1,7 +1,7 @@
 import type { Failure } from "@sundial/sdk/protocol";
 import { LIMITS } from "../core/limits.ts";
 import type { Env } from "../env.ts";
-import { upsertExecution, type ExecutionIndexRow } from "../index/executions.ts";
+import { deleteExecution, upsertExecution, type ExecutionIndexRow } from "../index/executions.ts";
 import { executionStub, scheduleStub } from "./names.ts";
 import type { Outbox } from "./outbox.ts";
 import type { RunClosedNotice } from "./schedule-object.ts";
@@ -43,7 +43,10 @@ export interface ChildStartHooks {
  */
 export function flushExecutionOutbox(outbox: Outbox, env: Env, now: number, hooks: ChildStartHooks): Promise<boolean> {
   return outbox.flush(now, async (key, payload) => {
-    if (key === "index") return upsertExecution(env.DB, payload as ExecutionIndexRow);
+    if (key === "index") {
+      const row = payload as ExecutionIndexRow & { deleted?: boolean };
+      return row.deleted ? deleteExecution(env.DB, row.namespace, row.execution_id, row.run_id) : upsertExecution(env.DB, row);
+    }
     if (key === "callback") {
       const notice = payload as CloseNotice;
       if (notice.parent) {

@@ -28,6 +28,22 @@ export function startRun(store: ExecutionStore, args: StartArgs, now: number, di
   return { execution: describeRun(store, store.run()!), started: true };
 }
 
+/**
+ * Withdraws a run its schedule prepared ahead of the fire time (`start_at`), if no worker has
+ * leased its first workflow task yet: the execution then never existed (its index row is removed).
+ * Anything else — a leased task, a signal, a cancel — means the run has begun, and it stays.
+ */
+export function discardPreparedRun(store: ExecutionStore, now: number): { discarded: boolean } {
+  const run = store.run();
+  if (!run) return { discarded: true };
+  const untouched = run.status === "running" && run.wt_state === "scheduled" && store.eventCount() === 2 && run.schedule !== null;
+  if (!untouched) return { discarded: false };
+  const row = indexRow(run);
+  store.deleteRun();
+  store.outbox.put("index", { ...row, deleted: true }, now);
+  return { discarded: true };
+}
+
 /** Writes a fresh run (the first, or the next after continue-as-new) and schedules its first task. */
 export function beginRun(store: ExecutionStore, args: StartArgs, now: number, dispatches: Dispatch[], lineage: { run_number: number; previous_run_id: string | null }): void {
   const run: RunRow = {
@@ -40,10 +56,11 @@ export function beginRun(store: ExecutionStore, args: StartArgs, now: number, di
     status: "running",
     result: null,
     failure: null,
-    started_at: now,
+    // A scheduled run prepared ahead of its fire time starts then: its first task, and its timeout, count from start_at.
+    started_at: Math.max(now, args.start_at ?? now),
     closed_at: null,
     execution_timeout: args.execution_timeout,
-    deadline: now + args.execution_timeout * 1000,
+    deadline: Math.max(now, args.start_at ?? now) + args.execution_timeout * 1000,
     cancel_requested: 0,
     schedule: args.schedule ? JSON.stringify(args.schedule) : null,
     callback: args.callback ? JSON.stringify(args.callback) : null,

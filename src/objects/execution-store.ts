@@ -209,6 +209,12 @@ export class ExecutionStore {
     this.sql.exec(`INSERT OR REPLACE INTO run (id, ${cols.join(", ")}) VALUES (1, ${cols.map(() => "?").join(", ")})`, ...cols.map((c) => (r as unknown as Row)[c] ?? null));
   }
 
+  /** Forgets the run entirely (a prepared scheduled run withdrawn before it began). */
+  deleteRun(): void {
+    this.resetForNewRun();
+    this.sql.exec("DELETE FROM run");
+  }
+
   updateRun(patch: Partial<RunRow>): void {
     const cols = Object.keys(patch);
     if (cols.length === 0) return;

@@ -96,10 +96,9 @@ function timerFires(store: ExecutionStore, now: number, out: Dispatch[]): void {
 /** The earliest instant anything in this execution needs attention, or null. */
 export function nextExecutionAlarm(store: ExecutionStore): number | null {
   const run = store.run();
-  if (!run) return null;
   const outboxAt = store.outbox.nextAt();
   const times: number[] = outboxAt === null ? [] : [outboxAt];
-  if (run.status === "running") {
+  if (run?.status === "running") {
     times.push(run.deadline);
     if (run.wt_state === "started" && run.wt_started_at !== null) times.push(run.wt_started_at + (run.wt_acked === 0 ? DELIVERY_ACK_TIMEOUT_MS : WT_TIMEOUT_MS));
     if (run.wt_state === "scheduled" && run.wt_dispatched_at !== null) times.push(run.wt_dispatched_at + DISPATCH_TIMEOUT_MS);

@@ -19,8 +19,9 @@ export class Outbox {
     this.sql.exec("INSERT OR REPLACE INTO outbox (key, payload, attempts, next_at) VALUES (?, ?, 0, ?)", key, JSON.stringify(payload), nextAt);
   }
 
+  /** Due order; entries due together go out in the order they were written (a withdraw before a restart). */
   entries(): OutboxEntry[] {
-    return this.sql.exec<Record<string, SqlStorageValue>>("SELECT key, payload, attempts, next_at FROM outbox ORDER BY next_at").toArray() as unknown as OutboxEntry[];
+    return this.sql.exec<Record<string, SqlStorageValue>>("SELECT key, payload, attempts, next_at FROM outbox ORDER BY next_at, rowid").toArray() as unknown as OutboxEntry[];
   }
 
   nextAt(): number | null {

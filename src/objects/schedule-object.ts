@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { toRfc3339, type CreateScheduleCommand, type OverlapPolicy, type Schedule, type SchedulePolicy, type ScheduleSpec } from "@sundial/sdk/protocol";
+import { toRfc3339, type CreateScheduleCommand, type OverlapPolicy, type Schedule, type SchedulePayload, type SchedulePolicy, type ScheduleSpec } from "@sundial/sdk/protocol";
 import { clock } from "../clock.ts";
 import { ConflictError, NotFoundError } from "../core/errors.ts";
 import { between, next } from "../core/fire-times.ts";
@@ -7,6 +7,7 @@ import { LIMITS } from "../core/limits.ts";
 import { initialState, runClosed, startExtra, tick, type PendingFire, type ScheduleState, type Transition } from "../core/schedule/machine.ts";
 import { compileSpec, type CompiledSpec } from "../core/spec.ts";
 import { jitterOffset } from "../core/jitter.ts";
+import { adoptPrepared, planPrepare, settlePrepared, type PreparedRun } from "../core/schedule/prepare.ts";
 import type { Env } from "../env.ts";
 import { deleteScheduleRow, upsertSchedule } from "../index/schedules.ts";
 import { armAlarm, executionStub } from "./names.ts";
@@ -60,10 +61,12 @@ export class ScheduleObject extends DurableObject<Env> {
   async upsert(def: ScheduleDefinition): Promise<RpcResult<{ schedule: Schedule; created: boolean }>> {
     const r = guard(() => {
       const now = clock.now();
-      const existing = this.store.get();
-      if (existing && (existing.workflow !== def.workflow || existing.key !== def.key)) {
-        throw new ConflictError(`schedule ${def.schedule_id} belongs to workflow ${existing.workflow} key ${existing.key}`, "schedule_exists", { field: "schedule_id" });
+      const current = this.store.get();
+      if (current && (current.workflow !== def.workflow || current.key !== def.key)) {
+        throw new ConflictError(`schedule ${def.schedule_id} belongs to workflow ${current.workflow} key ${current.key}`, "schedule_exists", { field: "schedule_id" });
       }
+      compileSpec(def.spec, { createdAt: now }); // a bad spec changes nothing, not even the prepared run
+      const existing = this.withdrawPrepared(now);
       // An unchanged spec keeps its plan (interval anchor, repeat count origin, catch-up position), so
       // calling create() again — Polos' upsert, on every login say — never postpones or drops fires.
       // A changed spec, or reviving a completed/dead schedule, re-plans from now.
@@ -91,7 +94,7 @@ export class ScheduleObject extends DurableObject<Env> {
       this.apply(row, tick(this.ctxFor(row, now), row.state), now);
       return { schedule: this.view(), created: !existing };
     });
-    this.afterChange();
+    await this.afterChange();
     return r;
   }
 
@@ -103,10 +106,12 @@ export class ScheduleObject extends DurableObject<Env> {
   async update(patch: SchedulePatch, expectedVersion: number | null): Promise<RpcResult<Schedule>> {
     const r = guard(() => {
       const now = clock.now();
-      const row = this.require();
-      if (expectedVersion !== null && expectedVersion !== row.version) {
-        throw new ConflictError(`version mismatch: the schedule is at version ${row.version}, the update expected ${expectedVersion}`, "version_conflict", { field: "version" });
+      const current = this.require();
+      if (expectedVersion !== null && expectedVersion !== current.version) {
+        throw new ConflictError(`version mismatch: the schedule is at version ${current.version}, the update expected ${expectedVersion}`, "version_conflict", { field: "version" });
       }
+      this.compileFor({ ...current, ...(patch.spec ? { spec: patch.spec } : {}) }); // a bad spec changes nothing, not even the prepared run
+      const row = this.withdrawPrepared(now)!;
       const updated: ScheduleRow = {
         ...row,
         ...(patch.spec ? { spec: patch.spec, spec_origin: now, state: { ...row.state, lastProcessed: now } } : {}),
@@ -125,7 +130,7 @@ export class ScheduleObject extends DurableObject<Env> {
       this.apply(updated, tick(this.ctxFor(updated, now), updated.state), now);
       return this.view();
     });
-    this.afterChange();
+    await this.afterChange();
     return r;
   }
 
@@ -138,20 +143,21 @@ export class ScheduleObject extends DurableObject<Env> {
     return this.setStatus("active", note);
   }
 
-  private setStatus(status: "active" | "paused", note: string): RpcResult<Schedule> {
+  private async setStatus(status: "active" | "paused", note: string): Promise<RpcResult<Schedule>> {
     const r = guard(() => {
       const now = clock.now();
-      const row = this.require();
-      if (row.state.status === "completed" || row.state.status === "dead") {
-        if (status === "paused") throw new ConflictError(`schedule is ${row.state.status}`, "schedule_not_active");
+      const current = this.require();
+      if (current.state.status === "completed" || current.state.status === "dead") {
+        if (status === "paused") throw new ConflictError(`schedule is ${current.state.status}`, "schedule_not_active");
       }
+      const row = this.withdrawPrepared(now)!;
       const updated = { ...row, version: row.version + 1, updated_at: now, state: { ...row.state, status, note } };
       this.store.put(updated);
       this.store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "scheduled", outcome: status === "paused" ? `paused${note ? `: ${note}` : ""}` : `resumed${note ? `: ${note}` : ""}` });
       this.apply(updated, tick(this.ctxFor(updated, now), updated.state), now);
       return this.view();
     });
-    this.afterChange();
+    await this.afterChange();
     return r;
   }
 
@@ -159,7 +165,8 @@ export class ScheduleObject extends DurableObject<Env> {
   async trigger(input: unknown, overlap: OverlapPolicy | undefined, requestId: string | undefined): Promise<RpcResult<{ run_id: string; started: boolean; outcome: string }>> {
     const r = guard(() => {
       const now = clock.now();
-      const row = this.require();
+      this.require();
+      const row = this.withdrawPrepared(now)!;
       const fire: PendingFire = { nominal: now, actual: now, kind: "trigger", requestId: requestId ?? String(now), ...(input !== undefined ? { input } : {}) };
       const t = startExtra(this.ctxFor(row, now), row.state, [fire], overlap ?? row.policy.overlap);
       this.apply(row, { ...t, nextAlarm: null }, now);
@@ -167,7 +174,7 @@ export class ScheduleObject extends DurableObject<Env> {
       const outcome = started ? "started" : t.state.buffer.includes(fire) ? "buffered" : "skipped_overlap";
       return { run_id: started?.runId ?? "", started: started !== undefined, outcome };
     });
-    this.afterChange();
+    await this.afterChange();
     return r;
   }
 
@@ -178,11 +185,12 @@ export class ScheduleObject extends DurableObject<Env> {
       const count = between(this.backfillSpec(row, startAt - 1), startAt - 1, endAt, LIMITS.maxRepeatCount).length;
       // Checked here, before anything is written: an empty backfill must leave no job or action behind.
       if (count === 0) throw new ConflictError("the spec has no fire times in that range", "empty_backfill", { field: "start_at" });
+      this.withdrawPrepared(clock.now());
       this.store.addBackfill(startAt - 1, endAt, overlap ?? row.policy.overlap);
       this.store.addAction({ at: clock.now(), nominal: null, actual: null, run_id: null, kind: "backfill", outcome: `backfill of ${count} fires queued` });
       return { fires: count };
     });
-    this.afterChange();
+    await this.afterChange();
     if (r.ok) armAlarm(this.ctx.storage, clock.now(), clock.now());
     return r;
   }
@@ -190,12 +198,13 @@ export class ScheduleObject extends DurableObject<Env> {
   /** Deletes the schedule (runs it started keep running) and its index row. */
   async remove(): Promise<RpcResult<{ deleted: true }>> {
     const r = guard(() => {
-      const row = this.require();
+      this.require();
+      const row = this.withdrawPrepared(clock.now())!;
       this.store.wipe();
       this.store.outbox.put("index", { delete: true, namespace: row.namespace, schedule_id: row.schedule_id }, clock.now());
       return { deleted: true as const };
     });
-    this.afterChange();
+    await this.afterChange();
     return r;
   }
 
@@ -209,7 +218,7 @@ export class ScheduleObject extends DurableObject<Env> {
       this.store.setActionOutcome(notice.execution_id, notice.status);
       this.apply(row, t, now);
     }
-    this.afterChange();
+    await this.afterChange();
   }
 
   override async alarm(): Promise<void> {
@@ -219,6 +228,7 @@ export class ScheduleObject extends DurableObject<Env> {
       if (row) {
         this.apply(row, tick(this.ctxFor(row, now), row.state), now);
         this.runBackfills(now);
+        this.prepareNext(now);
       }
     } catch (err) {
       // One bad schedule state must not become an alarm retry storm: log and re-arm below.
@@ -255,21 +265,13 @@ export class ScheduleObject extends DurableObject<Env> {
 
   /** Persists a transition: state, actions, starts/cancels/terminates into the outbox, index row. */
   private apply(row: ScheduleRow, t: Transition, now: number): void {
-    const spec = this.compileFor(row);
     let prev = row.state.lastNominal;
     for (const s of t.start) {
       const f = s.fire;
-      const upcoming = next(spec, f.nominal);
-      const payload = {
-        timestamp: toRfc3339(f.nominal),
-        actual_timestamp: toRfc3339(f.kind === "trigger" || f.kind === "backfill" ? now : f.actual),
-        last_timestamp: prev === null ? null : toRfc3339(prev),
-        timezone: row.spec.timezone,
-        schedule_id: row.schedule_id,
-        key: row.key,
-        upcoming: upcoming === null ? null : toRfc3339(upcoming),
-      };
+      const payload = this.startPayload(row, f, prev, now);
       if (f.kind !== "trigger") prev = f.nominal;
+      // A prepared run already exists with this very payload: its fire has come, nothing to send.
+      if (s.runId === row.state.prepared?.runId) continue;
       this.store.outbox.put(`start:${s.runId}`, { runId: s.runId, payload, input: f.input !== undefined ? f.input : row.input }, now);
     }
     for (const id of t.cancel) this.store.outbox.put(`cancel:${id}`, { runId: id }, now);
@@ -281,7 +283,9 @@ export class ScheduleObject extends DurableObject<Env> {
         this.store.addAction({ at: now, nominal: o.fire?.nominal ?? null, actual: o.fire?.actual ?? null, run_id: o.runId ?? null, kind: o.fire?.kind ?? "scheduled", outcome: o.kind });
       }
     }
-    const updated: ScheduleRow = { ...row, state: t.state };
+    const settled = settlePrepared(t.state, t.start.map((x) => x.runId));
+    if (settled.withdraw !== null && row.state.prepared) this.queueWithdraw(row, row.state.prepared, now);
+    const updated: ScheduleRow = { ...row, state: settled.state };
     this.store.put(updated);
     const upcomingFire = t.state.status === "active" ? this.nextFireAfter(updated, now) : null;
     this.store.outbox.put("index", {
@@ -304,9 +308,64 @@ export class ScheduleObject extends DurableObject<Env> {
     return n;
   }
 
-  private afterChange(): void {
-    this.ctx.waitUntil(this.flush());
+  /** The schedule payload a run gets (DESIGN.md "Payloads"); `prev` is the last fire started before it. */
+  private startPayload(row: ScheduleRow, f: PendingFire, prev: number | null, now: number): SchedulePayload {
+    const upcoming = next(this.compileFor(row), f.nominal);
+    return {
+      timestamp: toRfc3339(f.nominal),
+      actual_timestamp: toRfc3339(f.kind === "trigger" || f.kind === "backfill" ? now : f.actual),
+      last_timestamp: prev === null ? null : toRfc3339(prev),
+      timezone: row.spec.timezone,
+      schedule_id: row.schedule_id,
+      key: row.key,
+      upcoming: upcoming === null ? null : toRfc3339(upcoming),
+    };
+  }
+
+  /** Lead time of prepared starts (SUNDIAL_PREPARE_AHEAD_SECONDS, default 60; 0 turns them off). */
+  private aheadMs(): number {
+    const raw = this.env.SUNDIAL_PREPARE_AHEAD_SECONDS;
+    const n = raw === undefined || raw === "" ? LIMITS.prepareAheadSeconds : Number(raw);
+    return Number.isFinite(n) && n >= 0 ? Math.min(n, 3_600) * 1000 : LIMITS.prepareAheadSeconds * 1000;
+  }
+
+  /** Creates the next fire's run ahead of time when nothing before its fire time can change it (core/schedule/prepare.ts). */
+  private prepareNext(now: number): void {
+    const row = this.store.get();
+    if (!row) return;
+    const d = planPrepare(this.ctxFor(row, now), row.state, this.aheadMs(), this.store.backfills().length > 0);
+    if (d.kind !== "prepare") return;
+    const fire: PendingFire = { nominal: d.run.nominal, actual: d.run.actual, kind: "scheduled" };
+    const payload = this.startPayload(row, fire, row.state.lastNominal, now);
+    this.store.outbox.put(`start:${d.run.runId}`, { runId: d.run.runId, payload, input: row.input, startAt: d.run.actual }, now);
+    this.store.put({ ...row, state: { ...row.state, prepared: d.run } });
+  }
+
+  /**
+   * Takes back the prepared run before a change that could alter it (pause, update, delete,
+   * trigger, backfill). The withdraw goes out through the outbox after any start still queued for
+   * it, and the change's response waits for it. Returns the row as it is afterwards.
+   */
+  private withdrawPrepared(now: number): ScheduleRow | null {
+    const row = this.store.get();
+    if (!row?.state.prepared) return row;
+    this.queueWithdraw(row, row.state.prepared, now);
+    const updated = { ...row, state: { ...row.state, prepared: null } };
+    this.store.put(updated);
+    return updated;
+  }
+
+  private queueWithdraw(row: ScheduleRow, p: PreparedRun, now: number): void {
+    this.store.outbox.put(`withdraw:${p.runId}`, { namespace: row.namespace, prepared: p }, now);
+  }
+
+  /** Sends what the change queued and re-arms; waits for the send when a prepared run is being withdrawn. */
+  private async afterChange(): Promise<void> {
+    const withdrawing = this.store.outbox.entries().some((e) => e.key.startsWith("withdraw:"));
+    const sent = this.flush();
     this.rearm();
+    if (withdrawing) await sent.catch(() => {});
+    else this.ctx.waitUntil(sent);
   }
 
   private flushing: Promise<void> | null = null;
@@ -322,7 +381,8 @@ export class ScheduleObject extends DurableObject<Env> {
 
   private async flushOnce(): Promise<void> {
     const changed = await this.store.outbox.flush(clock.now(), async (key, payload) => {
-      const p = payload as { runId: string; payload: Record<string, unknown>; input: unknown; delete?: boolean };
+      const p = payload as { runId: string; payload: Record<string, unknown>; input: unknown; startAt?: number; delete?: boolean };
+      if (key.startsWith("withdraw:")) return this.deliverWithdraw(payload as { namespace: string; prepared: PreparedRun });
       if (key === "index") {
         const ix = payload as Parameters<typeof upsertSchedule>[1] & { delete?: boolean };
         if (ix.delete) await deleteScheduleRow(this.env.DB, ix.namespace, ix.schedule_id);
@@ -344,6 +404,7 @@ export class ScheduleObject extends DurableObject<Env> {
           id_reuse_policy: "use_existing",
           schedule: p.payload as never,
           callback: { schedule_id: row.schedule_id },
+          ...(p.startAt !== undefined ? { start_at: p.startAt } : {}),
         });
         if (!res.ok) throw new Error(`start ${p.runId} failed: ${JSON.stringify(res)}`);
         const started = unwrap(res);
@@ -360,7 +421,18 @@ export class ScheduleObject extends DurableObject<Env> {
     if (changed) this.rearm();
   }
 
-  /** One alarm: the earliest of the next fire/retry, a pending backfill, and the outbox. */
+  /** Withdraws a prepared run; one a worker has already begun is adopted as this schedule's fire. */
+  private async deliverWithdraw(w: { namespace: string; prepared: PreparedRun }): Promise<void> {
+    const r = await executionStub(this.env, w.namespace, w.prepared.runId).discardPrepared();
+    if (r.discarded) return;
+    const row = this.store.get();
+    if (!row) return;
+    const now = clock.now();
+    this.store.put({ ...row, state: adoptPrepared(row.state, w.prepared) });
+    this.store.addAction({ at: now, nominal: w.prepared.nominal, actual: w.prepared.actual, run_id: w.prepared.runId, kind: "scheduled", outcome: "started" });
+  }
+
+  /** One alarm: the earliest of the next fire/retry, preparing the next run, a pending backfill, and the outbox. */
   private rearm(): void {
     const row = this.store.get();
     const times: number[] = [];
@@ -373,6 +445,9 @@ export class ScheduleObject extends DurableObject<Env> {
         if (f !== null) times.push(f + jitterOffset(row.schedule_id, f, this.compileFor(row).jitterMs, next(this.compileFor(row), f)));
         // A due retry held until a run closes must not re-arm at once (that would spin).
         if (row.state.retry && (row.state.retry.at > clock.now() || row.state.running.length === 0)) times.push(row.state.retry.at);
+        const prep = planPrepare(this.ctxFor(row, clock.now()), row.state, this.aheadMs(), this.store.backfills().length > 0);
+        if (prep.kind === "wait") times.push(prep.at);
+        if (prep.kind === "prepare") times.push(clock.now());
       }
     }
     if (times.length === 0) void this.ctx.storage.deleteAlarm();

@@ -1,5 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env.ts";
+import { clock } from "../clock.ts";
+import { armAlarm } from "./names.ts";
 import { applySqlMigrations, type SqlMigration } from "./sql-migrations.ts";
 
 /** A queue entry: a pointer to work an ExecutionObject owns (the object decides if it is still current). */
@@ -9,6 +11,13 @@ export interface QueuedTask {
   /** Workflow task: its scheduled event id. Activity: its seq. */
   ref: number;
   attempt: number;
+  /** Not handed out before this instant (ms): a scheduled run prepared ahead of its fire time. */
+  visible_at?: number;
+  /**
+   * Set on tasks the queue hands out: when the task became available to pollers (the enqueue, or
+   * for a delayed task the moment the queue released it; never before `visible_at`).
+   */
+  available_at?: number;
 }
 
 const MIGRATIONS: SqlMigration[] = [
@@ -21,7 +30,16 @@ const MIGRATIONS: SqlMigration[] = [
             UNIQUE (kind, execution_id, ref, attempt));
           CREATE INDEX tasks_kind ON tasks (kind, id);`,
   },
+  {
+    id: 2,
+    description: "delayed visibility: tasks of runs prepared ahead of their fire time",
+    sql: `ALTER TABLE tasks ADD COLUMN visible_at INTEGER NOT NULL DEFAULT 0;
+          ALTER TABLE tasks ADD COLUMN released_at INTEGER;
+          CREATE INDEX tasks_visible ON tasks (kind, visible_at, id);`,
+  },
 ];
+
+type TaskRow = { id: number; kind: string; execution_id: string; ref: number; attempt: number; visible_at: number; released_at: number | null; enqueued_at: number };
 
 interface Waiter {
   id: string;
@@ -36,6 +54,11 @@ interface Waiter {
  * the object). Holding requests keeps the object awake (duration billing) — the trade-off README
  * "Task queues" describes. Timeouts are not tracked here: the ExecutionObject re-dispatches any
  * task not started in time, so a poller that vanished with a task loses nothing.
+ *
+ * A task may carry `visible_at` (the first workflow task of a scheduled run prepared ahead of its
+ * fire time): it waits in the table, invisible to polls, until a timer (backed by the alarm)
+ * releases it at that instant to the pollers waiting here. One timer releases any number of runs,
+ * which is what lets a thousand schedules due in the same second start within milliseconds.
  */
 export class TaskQueueObject extends DurableObject<Env> {
   private waiters: Waiter[] = [];
@@ -45,34 +68,90 @@ export class TaskQueueObject extends DurableObject<Env> {
     void ctx.blockConcurrencyWhile(async () => applySqlMigrations(ctx.storage, MIGRATIONS));
   }
 
-  /** Adds a task, or hands it straight to a waiting poller. Idempotent per (kind, execution, ref, attempt). */
+  /**
+   * Adds a task, or hands it straight to a waiting poller. Idempotent per (kind, execution, ref,
+   * attempt). A task with a future `visible_at` waits in the table until the release timer.
+   */
   enqueue(task: QueuedTask): void {
-    const i = this.waiters.findIndex((w) => w.kind === task.kind);
-    if (i >= 0) {
-      const [w] = this.waiters.splice(i, 1);
-      clearTimeout(w!.timer);
-      w!.resolve(task);
-      return;
+    const now = clock.now();
+    const visibleAt = task.visible_at ?? 0;
+    if (visibleAt <= now) {
+      const i = this.waiters.findIndex((w) => w.kind === task.kind);
+      if (i >= 0) {
+        const [w] = this.waiters.splice(i, 1);
+        clearTimeout(w!.timer);
+        w!.resolve({ ...task, available_at: Math.max(now, visibleAt) });
+        return;
+      }
     }
     this.ctx.storage.sql.exec(
-      "INSERT OR IGNORE INTO tasks (kind, execution_id, ref, attempt, enqueued_at) VALUES (?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO tasks (kind, execution_id, ref, attempt, enqueued_at, visible_at, released_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
       task.kind,
       task.execution_id,
       task.ref,
       task.attempt,
-      Date.now(),
+      now,
+      Math.max(visibleAt, now),
+      visibleAt <= now ? now : null,
     );
+    if (visibleAt > now) this.armRelease();
+  }
+
+  /**
+   * Hands delayed tasks that became visible to waiting pollers and stamps the instant they were
+   * released (what `available_at` reports). Runs from a timer while the object is awake and from
+   * the alarm (the durable backup if it was evicted meanwhile).
+   */
+  private release(): void {
+    const now = clock.now();
+    this.ctx.storage.sql.exec("UPDATE tasks SET released_at = ? WHERE released_at IS NULL AND visible_at <= ?", now, now);
+    for (const kind of ["workflow", "activity"] as const) {
+      while (this.waiters.some((w) => w.kind === kind)) {
+        const t = this.take(kind, now);
+        if (!t) break;
+        const i = this.waiters.findIndex((w) => w.kind === kind);
+        const [w] = this.waiters.splice(i, 1);
+        clearTimeout(w!.timer);
+        w!.resolve(t);
+      }
+    }
+    this.armRelease();
+  }
+
+  private releaseTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /** Arms the release timer and alarm at the earliest delayed task still to release. */
+  private armRelease(): void {
+    const next = this.ctx.storage.sql.exec<{ at: number | null }>("SELECT MIN(visible_at) AS at FROM tasks WHERE released_at IS NULL").one().at;
+    if (this.releaseTimer !== null) clearTimeout(this.releaseTimer);
+    this.releaseTimer = null;
+    if (next === null) return;
+    this.releaseTimer = setTimeout(() => {
+      this.releaseTimer = null;
+      this.release();
+    }, Math.max(0, next - clock.now()));
+    armAlarm(this.ctx.storage, next, clock.now());
+  }
+
+  override async alarm(): Promise<void> {
+    this.release();
+  }
+
+  /** Removes and returns the oldest visible task of a kind. */
+  private take(kind: QueuedTask["kind"], now: number): QueuedTask | null {
+    const row = this.ctx.storage.sql
+      .exec<TaskRow>("SELECT * FROM tasks WHERE kind = ? AND visible_at <= ? ORDER BY visible_at, id LIMIT 1", kind, now)
+      .toArray()[0];
+    if (!row) return null;
+    this.ctx.storage.sql.exec("DELETE FROM tasks WHERE id = ?", row.id);
+    // A delayed task taken before the timer stamped it became available at the latest now.
+    return { kind: row.kind as QueuedTask["kind"], execution_id: row.execution_id, ref: row.ref, attempt: row.attempt, available_at: row.released_at ?? now };
   }
 
   /** Takes the oldest task of a kind, waiting up to `waitMs` for one; null on timeout. */
   async poll(kind: QueuedTask["kind"], waitMs: number, pollId = ""): Promise<QueuedTask | null> {
-    const row = this.ctx.storage.sql
-      .exec<{ id: number; kind: string; execution_id: string; ref: number; attempt: number }>("SELECT id, kind, execution_id, ref, attempt FROM tasks WHERE kind = ? ORDER BY id LIMIT 1", kind)
-      .toArray()[0];
-    if (row) {
-      this.ctx.storage.sql.exec("DELETE FROM tasks WHERE id = ?", row.id);
-      return { kind: row.kind as QueuedTask["kind"], execution_id: row.execution_id, ref: row.ref, attempt: row.attempt };
-    }
+    const task = this.take(kind, clock.now());
+    if (task) return task;
     if (waitMs <= 0) return null;
     return new Promise<QueuedTask | null>((resolve) => {
       const waiter: Waiter = {
@@ -97,9 +176,9 @@ export class TaskQueueObject extends DurableObject<Env> {
     w.resolve(null);
   }
 
-  /** Queued task counts per kind (for describe/bench). */
+  /** Queued task counts per kind, visible ones only (for describe/bench). */
   depth(): { workflow: number; activity: number; waiting_pollers: number } {
-    const rows = this.ctx.storage.sql.exec<{ kind: string; n: number }>("SELECT kind, COUNT(*) AS n FROM tasks GROUP BY kind").toArray();
+    const rows = this.ctx.storage.sql.exec<{ kind: string; n: number }>("SELECT kind, COUNT(*) AS n FROM tasks WHERE visible_at <= ? GROUP BY kind", clock.now()).toArray();
     const get = (k: string) => rows.find((r) => r.kind === k)?.n ?? 0;
     return { workflow: get("workflow"), activity: get("activity"), waiting_pollers: this.waiters.length };
   }

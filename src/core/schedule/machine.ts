@@ -5,6 +5,7 @@ import { LIMITS } from "../limits.ts";
 import { decideOverlap, type OverlapPolicy } from "../overlap.ts";
 import { scheduleRunId } from "../run-id.ts";
 import type { CompiledSpec } from "../spec.ts";
+import type { PreparedRun } from "./prepare.ts";
 
 /** A fire waiting to start or running: where it came from and, for triggers, its input override. */
 export interface PendingFire {
@@ -34,6 +35,8 @@ export interface ScheduleState {
   retry: (PendingFire & { at: number }) | null;
   counters: { fired: number; skipped_overlap: number; skipped_catchup: number; failed: number };
   currentRetry: number;
+  /** The next fire's run, created ahead of its time (see prepare.ts); absent in states written before it existed. */
+  prepared?: PreparedRun | null;
 }
 
 export interface Outcome {

@@ -1,0 +1,72 @@
+import { nextFire, type Fire } from "../fire-times.ts";
+import { hash32 } from "../jitter.ts";
+import type { MachineContext, ScheduleState } from "./machine.ts";
+import { runIdFor } from "./machine.ts";
+
+/**
+ * Prepared starts. A schedule creates its next run ahead of the fire time, with the run's first
+ * workflow task held by the task queue until the fire's actual time. The queue then releases any
+ * number of runs with one timer, so a thousand schedules due in the same second start on time
+ * however late their own alarms are delivered (workerd runs one alarm after another; Cloudflare
+ * promises alarms at least once, not to the millisecond).
+ *
+ * Only a fire whose start cannot depend on anything that happens before it is prepared: the
+ * schedule is active, nothing is buffered, no retry or backfill is pending, and either no run is
+ * open or the overlap policy is ALLOW_ALL. Every change that could alter that (pause, update,
+ * delete, trigger, backfill, a failure that pauses it) withdraws the prepared run first; a run
+ * whose first task a worker has already leased has begun and is kept.
+ */
+export interface PreparedRun {
+  runId: string;
+  nominal: number;
+  actual: number;
+}
+
+export type PrepareDecision = { kind: "prepare"; run: PreparedRun } | { kind: "wait"; at: number } | { kind: "none" };
+
+/**
+ * Where in the lead time this schedule prepares: somewhere in [actual − ahead, actual − ahead / 2],
+ * spread by schedule id so a thousand schedules due together do not all prepare in the same instant.
+ */
+export function prepareAt(scheduleId: string, actual: number, aheadMs: number): number {
+  const spread = Math.floor(aheadMs / 2);
+  return actual - aheadMs + (spread > 0 ? hash32(`${scheduleId}|prepare`) % spread : 0);
+}
+
+/** Whether to prepare the next fire now, later (when), or not at all. */
+export function planPrepare(ctx: MachineContext, s: ScheduleState, aheadMs: number, backfillPending: boolean): PrepareDecision {
+  if (aheadMs <= 0 || s.status !== "active" || s.prepared || backfillPending) return { kind: "none" };
+  if (s.buffer.length > 0 || s.retry !== null || (s.running.length > 0 && ctx.policy.overlap !== "ALLOW_ALL")) return { kind: "none" };
+  const f: Fire | null = nextFire(ctx.spec, ctx.scheduleId, s.lastProcessed);
+  if (f === null || f.actual <= ctx.now) return { kind: "none" };
+  const at = prepareAt(ctx.scheduleId, f.actual, aheadMs);
+  if (ctx.now < at) return { kind: "wait", at };
+  return { kind: "prepare", run: { runId: runIdFor(ctx.scheduleId, { ...f, kind: "scheduled" }), nominal: f.nominal, actual: f.actual } };
+}
+
+/**
+ * After a transition: a prepared run the transition started is an ordinary running run now (no
+ * second start call); one whose fire was handled without starting it must be withdrawn.
+ */
+export function settlePrepared(s: ScheduleState, startedRunIds: readonly string[]): { state: ScheduleState; withdraw: string | null } {
+  const p = s.prepared;
+  if (!p) return { state: s, withdraw: null };
+  if (startedRunIds.includes(p.runId)) return { state: { ...s, prepared: null }, withdraw: null };
+  if (p.nominal <= s.lastProcessed || s.status !== "active") return { state: { ...s, prepared: null }, withdraw: p.runId };
+  return { state: s, withdraw: null };
+}
+
+/**
+ * A prepared run that could not be withdrawn because a worker had already leased its first task:
+ * it has started, so the schedule counts it as its own fire (it frees its slot when it closes).
+ */
+export function adoptPrepared(s: ScheduleState, p: PreparedRun): ScheduleState {
+  if (s.running.some((r) => r.runId === p.runId)) return s;
+  return {
+    ...s,
+    running: [...s.running, { runId: p.runId, fire: { nominal: p.nominal, actual: p.actual, kind: "scheduled" } }],
+    lastNominal: Math.max(s.lastNominal ?? 0, p.nominal),
+    lastProcessed: Math.max(s.lastProcessed, p.nominal),
+    counters: { ...s.counters, fired: s.counters.fired + 1 },
+  };
+}

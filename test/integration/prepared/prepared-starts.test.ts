@@ -1,0 +1,177 @@
+import { env } from "cloudflare:workers";
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { afterEach, describe, expect, it } from "vitest";
+import { clock } from "../../../src/clock.ts";
+import { prepareAt } from "../../../src/core/schedule/prepare.ts";
+import { api, uid } from "../helpers.ts";
+import { alarmAt, createSchedule, describeSchedule, eventually, expectAlarm, expectNoRun, expectRunning, iso, realNow, runHistoryTypes, runId, setNow, succeed, T } from "../schedule-helpers.ts";
+
+// This project runs with prepared starts on, as deployed (SUNDIAL_PREPARE_AHEAD_SECONDS = 60 in
+// wrangler.toml): a schedule creates its next run 30-60 s ahead and the task queue holds the run's
+// first workflow task until the fire time (src/core/schedule/prepare.ts).
+
+afterEach(() => {
+  clock.now = realNow;
+});
+
+const S = 1_000;
+const M = 60_000;
+const AHEAD = 60 * S;
+
+async function poll(queue: string) {
+  return api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind: "workflow", identity: "prepared-test", wait_seconds: 0 });
+}
+
+/** Creates an every-10-minutes schedule at t0 (first fire t0 + 10 min) and prepares that fire. */
+async function preparedSchedule(prefix: string, extra: Record<string, unknown> = {}) {
+  const t0 = T("2027-06-01T00:00:00.000Z");
+  const sid = uid(prefix);
+  const queue = uid(`q-${prefix}`);
+  setNow(t0);
+  await createSchedule({ schedule_id: sid, workflow: "prep-wf", key: sid, interval_seconds: 600, task_queue: queue, ...extra });
+  const fire = t0 + 10 * M;
+  const prep = prepareAt(sid, fire, AHEAD);
+  await expectAlarm(sid, prep);
+  expect(await alarmAt(sid, prep)).toBe(true);
+  return { t0, sid, queue, fire, prep, run: runId(sid, fire) };
+}
+
+describe("prepared starts", () => {
+  it("prepares between 60 and 30 s ahead; the first task is held until the fire time, then the fire's alarm starts nothing twice", async () => {
+    const { sid, queue, fire, prep, run } = await preparedSchedule("prep");
+    expect(prep).toBeGreaterThanOrEqual(fire - AHEAD);
+    expect(prep).toBeLessThan(fire - AHEAD / 2);
+
+    // The run exists ahead of time, starting at the fire time, with the schedule payload of that fire.
+    const r = await expectRunning(run);
+    expect(r).toMatchObject({ status: "running", started_at: iso(fire), schedule: { timestamp: iso(fire), schedule_id: sid, last_timestamp: null } });
+    expect(await runHistoryTypes(run)).toEqual(["execution_started", "workflow_task_scheduled"]);
+    // ... but no worker can have it before its time.
+    expect((await poll(queue)).status).toBe(204);
+    setNow(fire - 1);
+    expect((await poll(queue)).status).toBe(204);
+    // The schedule wakes at the fire time to record it.
+    await expectAlarm(sid, fire);
+
+    // At the fire time the queue hands it out.
+    setNow(fire);
+    const task = await poll(queue);
+    expect(task.status).toBe(200);
+    expect(task.body.execution_id).toBe(run);
+
+    // The fire's alarm (delivered twice, even) records the start; it makes no second run or start.
+    expect(await alarmAt(sid, fire + 5)).toBe(true);
+    await runDurableObjectAlarm(env.SCHEDULES.getByName(`default/${sid}`));
+    const d = await describeSchedule(sid);
+    expect(d.counters.fired).toBe(1);
+    expect(d.recent_actions[0]).toMatchObject({ run_id: run, outcome: "started" });
+    expect(await runHistoryTypes(run)).toEqual(["execution_started", "workflow_task_scheduled", "workflow_task_started"]);
+    const done = await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: task.body.task_token, commands: succeed() });
+    expect(done.status).toBe(200);
+    // The next fire is prepared ahead again.
+    await expectAlarm(sid, prepareAt(sid, fire + 10 * M, AHEAD));
+  });
+
+  it("the task queue's own timer releases the task to a poller already waiting at the fire time", async () => {
+    const { queue, fire, run } = await preparedSchedule("prep-wait");
+    setNow(fire - 20);
+    const waiting = api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind: "workflow", identity: "waiter", wait_seconds: 5 });
+    // The queue's timer was armed for the fire time (real time is far behind the fake clock, so
+    // nothing fires on its own); move the clock to the fire time and run the queue's alarm.
+    await new Promise((r) => setTimeout(r, 50));
+    setNow(fire);
+    await runDurableObjectAlarm(env.TASK_QUEUES.getByName(`default/${queue}/0`));
+    const got = await waiting;
+    expect(got.status).toBe(200);
+    expect(got.body.execution_id).toBe(run);
+  });
+
+  it("pausing before the fire withdraws the prepared run (it never existed); resuming prepares it again", async () => {
+    const { sid, queue, fire, prep, run } = await preparedSchedule("prep-pause");
+    await expectRunning(run);
+    setNow(prep + 5 * S);
+    const paused = await api("POST", `/v1/workflows/schedules/${sid}/pause`, { note: "hold" });
+    expect(paused.status).toBe(200);
+    // The pause's answer comes after the withdraw: the run is gone, from the object and the index.
+    await expectNoRun(run);
+    await eventually(async () => {
+      const list = await api("GET", `/v1/workflows/executions?schedule_id=${encodeURIComponent(sid)}`);
+      expect(list.body.executions).toEqual([]);
+    });
+    setNow(fire);
+    expect((await poll(queue)).status).toBe(204);
+    expect((await describeSchedule(sid)).counters.fired).toBe(0);
+
+    setNow(fire - 25 * S);
+    const resumed = await api("POST", `/v1/workflows/schedules/${sid}/resume`, {});
+    expect(resumed.status).toBe(200);
+    // Past the preparing instant (always > 30 s before the fire): the alarm is due now and prepares the same run again.
+    await expectAlarm(sid, fire - 25 * S);
+    expect(await alarmAt(sid, fire - 25 * S)).toBe(true);
+    expect(await expectRunning(run)).toMatchObject({ started_at: iso(fire) });
+  });
+
+  it("a prepared run a worker has already begun is kept and counted when a pause arrives before the schedule's alarm", async () => {
+    const { sid, queue, fire, run } = await preparedSchedule("prep-adopt", { overlap: "SKIP" });
+    setNow(fire + 10);
+    const task = await poll(queue);
+    expect(task.body.execution_id).toBe(run);
+    // The schedule's own alarm for the fire has not run yet (late); a pause comes first.
+    const paused = await api("POST", `/v1/workflows/schedules/${sid}/pause`, {});
+    expect(paused.status).toBe(200);
+    await expectRunning(run);
+    const d = await describeSchedule(sid);
+    expect(d.counters.fired).toBe(1);
+    expect(d.running).toContain(run);
+    expect(d.recent_actions.some((a: { run_id: string | null; outcome: string }) => a.run_id === run && a.outcome === "started")).toBe(true);
+    // It closes like any run of the schedule and frees the slot.
+    const done = await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: task.body.task_token, commands: succeed() });
+    expect(done.status).toBe(200);
+    await eventually(async () => expect((await describeSchedule(sid)).recent_actions.find((a: { run_id: string | null }) => a.run_id === run)?.outcome).toBe("completed"));
+  });
+
+  it("SKIP: a trigger before the fire withdraws the prepared run, and the fire is then skipped by the overlap policy", async () => {
+    const { sid, fire, prep, run } = await preparedSchedule("prep-trigger", { overlap: "SKIP" });
+    setNow(prep + S);
+    const trig = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { request_id: "t1" });
+    expect(trig.status).toBe(202);
+    expect(trig.body.started).toBe(true);
+    await expectNoRun(run);
+    // While the triggered run is open, the next fire is not prepared (its start depends on that run).
+    await expectAlarm(sid, fire);
+    expect(await alarmAt(sid, fire)).toBe(true);
+    await expectNoRun(run);
+    expect((await describeSchedule(sid)).counters).toMatchObject({ fired: 1, skipped_overlap: 1 });
+  });
+
+  it("ALLOW_ALL prepares the next fire even while a run is open", async () => {
+    const { sid, queue, fire, run } = await preparedSchedule("prep-all", { overlap: "ALLOW_ALL" });
+    setNow(fire);
+    expect((await poll(queue)).body.execution_id).toBe(run);
+    expect(await alarmAt(sid, fire)).toBe(true);
+    const next = fire + 10 * M;
+    const prep2 = prepareAt(sid, next, AHEAD);
+    await expectAlarm(sid, prep2);
+    expect(await alarmAt(sid, prep2)).toBe(true);
+    await expectRunning(runId(sid, next));
+  });
+
+  it("deleting the schedule or changing its spec withdraws the prepared run", async () => {
+    const a = await preparedSchedule("prep-del");
+    setNow(a.prep + S);
+    expect((await api("DELETE", `/v1/workflows/schedules/${a.sid}`)).status).toBe(204);
+    await expectNoRun(a.run);
+
+    const b = await preparedSchedule("prep-upd");
+    setNow(b.prep + S);
+    const upd = await api("PATCH", `/v1/workflows/schedules/${b.sid}`, { interval_seconds: 3600 });
+    expect(upd.status, JSON.stringify(upd.body)).toBe(200);
+    await expectNoRun(b.run);
+    // A bad patch changes nothing, not even the prepared run.
+    const c = await preparedSchedule("prep-bad");
+    setNow(c.prep + S);
+    const bad = await api("PATCH", `/v1/workflows/schedules/${c.sid}`, { cron: "61 * * * *" });
+    expect(bad.status).toBe(422);
+    await expectRunning(c.run);
+  });
+});

@@ -1,0 +1,89 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_SCHEDULE_POLICY, ScheduleSpecInput, type SchedulePolicy } from "@sundial/sdk/protocol";
+import { initialState, tick, type ScheduleState } from "../../../src/core/schedule/machine.ts";
+import { adoptPrepared, planPrepare, prepareAt, settlePrepared } from "../../../src/core/schedule/prepare.ts";
+import { compileSpec } from "../../../src/core/spec.ts";
+
+const T0 = Date.UTC(2027, 0, 4, 0, 0, 0);
+const HOUR = 3_600_000;
+const AHEAD = 60_000;
+const FIRE = T0 + HOUR;
+const RUN = "s:2027-01-04T01:00:00.000Z";
+
+function ctx(policy: Partial<SchedulePolicy>, now: number, jitter?: string) {
+  const spec = compileSpec(ScheduleSpecInput.parse({ cron: "0 * * * *", ...(jitter ? { jitter_seconds: jitter } : {}) }), { createdAt: T0 });
+  return { spec, scheduleId: "s", policy: { ...DEFAULT_SCHEDULE_POLICY, ...policy }, now };
+}
+
+const open = (s: ScheduleState): ScheduleState => ({ ...s, running: [{ runId: "other", fire: { nominal: T0, actual: T0, kind: "trigger" } }] });
+
+describe("prepared starts: when", () => {
+  it("prepares in [fire - ahead, fire - ahead/2), spread by schedule id, and waits until then", () => {
+    const ats = ["a", "b", "c", "d", "e", "f", "g", "h"].map((id) => prepareAt(id, FIRE, AHEAD));
+    for (const at of ats) {
+      expect(at).toBeGreaterThanOrEqual(FIRE - AHEAD);
+      expect(at).toBeLessThan(FIRE - AHEAD / 2);
+    }
+    expect(new Set(ats).size).toBeGreaterThan(4);
+    const at = prepareAt("s", FIRE, AHEAD);
+    expect(planPrepare(ctx({}, at - 1), initialState(T0, false, ""), AHEAD, false)).toEqual({ kind: "wait", at });
+    expect(planPrepare(ctx({}, at), initialState(T0, false, ""), AHEAD, false)).toEqual({ kind: "prepare", run: { runId: RUN, nominal: FIRE, actual: FIRE } });
+  });
+
+  it("prepares the jittered instant: the run id is the nominal time's, the start is the actual one", () => {
+    const c = ctx({}, FIRE - 1, "30s");
+    const d = planPrepare(c, initialState(T0, false, ""), AHEAD, false);
+    expect(d.kind).toBe("prepare");
+    if (d.kind !== "prepare") return;
+    expect(d.run.runId).toBe(RUN);
+    expect(d.run.actual).toBeGreaterThanOrEqual(FIRE);
+    expect(d.run.actual).toBeLessThan(FIRE + 30_000);
+  });
+
+  it("prepares nothing whose start could still change: paused, already prepared, buffer, retry, backfill, an open run unless ALLOW_ALL; nor with preparing off or the fire already due", () => {
+    const now = FIRE - 1;
+    const s = initialState(T0, false, "");
+    const none = { kind: "none" };
+    expect(planPrepare(ctx({}, now), { ...s, status: "paused" }, AHEAD, false)).toEqual(none);
+    expect(planPrepare(ctx({}, now), { ...s, prepared: { runId: RUN, nominal: FIRE, actual: FIRE } }, AHEAD, false)).toEqual(none);
+    expect(planPrepare(ctx({}, now), { ...s, buffer: [{ nominal: T0, actual: T0, kind: "scheduled" }] }, AHEAD, false)).toEqual(none);
+    expect(planPrepare(ctx({}, now), { ...s, retry: { nominal: T0, actual: T0, kind: "retry", retry: 1, at: FIRE + 5 } }, AHEAD, false)).toEqual(none);
+    expect(planPrepare(ctx({}, now), s, AHEAD, true)).toEqual(none);
+    for (const overlap of ["SKIP", "BUFFER_ONE", "BUFFER_ALL", "CANCEL_OTHER", "TERMINATE_OTHER"] as const) {
+      expect(planPrepare(ctx({ overlap }, now), open(s), AHEAD, false)).toEqual(none);
+    }
+    expect(planPrepare(ctx({ overlap: "ALLOW_ALL" }, now), open(s), AHEAD, false).kind).toBe("prepare");
+    expect(planPrepare(ctx({}, now), s, 0, false)).toEqual(none);
+    expect(planPrepare(ctx({}, FIRE), s, AHEAD, false)).toEqual(none);
+  });
+});
+
+describe("prepared starts: settling", () => {
+  const prepared = { runId: RUN, nominal: FIRE, actual: FIRE };
+
+  it("the fire's tick starts the prepared run: it becomes an ordinary running run, nothing to withdraw", () => {
+    const s: ScheduleState = { ...initialState(T0, false, ""), prepared };
+    const t = tick(ctx({}, FIRE), s);
+    expect(t.start.map((x) => x.runId)).toEqual([RUN]);
+    const settled = settlePrepared(t.state, t.start.map((x) => x.runId));
+    expect(settled).toMatchObject({ withdraw: null, state: { prepared: null } });
+    expect(settled.state.running.map((r) => r.runId)).toEqual([RUN]);
+  });
+
+  it("a fire handled without starting the prepared run, or a schedule no longer active, withdraws it", () => {
+    const s: ScheduleState = { ...initialState(T0, false, ""), prepared };
+    expect(settlePrepared({ ...s, lastProcessed: FIRE }, [])).toMatchObject({ withdraw: RUN, state: { prepared: null } });
+    expect(settlePrepared({ ...s, status: "paused" }, [])).toMatchObject({ withdraw: RUN, state: { prepared: null } });
+    expect(settlePrepared(s, [])).toEqual({ state: s, withdraw: null });
+  });
+
+  it("a run a worker began before it could be withdrawn is adopted once as a started fire", () => {
+    const s = initialState(T0, false, "");
+    const a = adoptPrepared(s, prepared);
+    expect(a.running).toEqual([{ runId: RUN, fire: { nominal: FIRE, actual: FIRE, kind: "scheduled" } }]);
+    expect(a).toMatchObject({ lastNominal: FIRE, lastProcessed: FIRE, counters: { fired: 1 } });
+    expect(adoptPrepared(a, prepared)).toBe(a);
+    // The fire is not planned again afterwards.
+    expect(tick(ctx({}, FIRE + 5), a).start).toEqual([]);
+  });
+});
