@@ -1,3 +1,5 @@
+import { patternProblem } from "../core/regex-safety.ts";
+
 /** Keywords whose value is one sub-schema, a list of them, or a map of names to them. */
 const ONE = ["additionalProperties", "items", "not", "contains", "propertyNames", "if", "then", "else", "unevaluatedItems", "unevaluatedProperties"] as const;
 const LIST = ["anyOf", "oneOf", "allOf", "prefixItems"] as const;
@@ -6,7 +8,8 @@ const MAP = ["properties", "patternProperties", "$defs", "definitions", "depende
 /**
  * Where a registered input JSON Schema is malformed, or null: every sub-schema must be an object or
  * a boolean. The validator that checks inputs against it walks sub-schemas as objects; a worker that
- * registered `{"properties": {"a": null}}` made every later start of that workflow a 500.
+ * registered `{"properties": {"a": null}}` made every later start of that workflow a 500. A
+ * `pattern` that could backtrack catastrophically (or is too long) is refused here too.
  * Iterative, so a deeply nested schema cannot overflow the stack.
  */
 export function inputSchemaProblem(schema: unknown, path: string): { field: string; message: string } | null {
@@ -16,6 +19,10 @@ export function inputSchemaProblem(schema: unknown, path: string): { field: stri
     if (typeof s === "boolean") continue;
     if (s === null || typeof s !== "object" || Array.isArray(s)) return { field: at, message: "a JSON Schema must be an object or a boolean" };
     const o = s as Record<string, unknown>;
+    if (typeof o.pattern === "string") {
+      const unsafe = patternProblem(o.pattern);
+      if (unsafe) return { field: `${at}.pattern`, message: `this pattern ${unsafe}` };
+    }
     for (const k of ONE) if (k in o) stack.push([o[k], `${at}.${k}`]);
     for (const k of LIST) {
       if (!(k in o)) continue;

@@ -1,9 +1,15 @@
+import { LIMITS } from "./limits.ts";
+import { patternProblem } from "./regex-safety.ts";
+
 /**
  * A small JSON Schema validator for the subset zod's `toJSONSchema` emits (type, properties,
  * required, additionalProperties, items, prefixItems, enum, const, anyOf/oneOf/allOf, min/max,
  * lengths, pattern, $ref to $defs). Ajv compiles with `new Function`, which Workers forbid; this
  * interprets instead. Returns the first problem with its path, or null when the value conforms.
+ * A `pattern` runs only if it is safe (see regex-safety.ts) and the string is at most
+ * LIMITS.maxPatternInputLength long: JavaScript regexes cannot be interrupted.
  */
+
 export type JsonSchema = boolean | { [k: string]: unknown };
 
 export interface SchemaProblem {
@@ -16,6 +22,19 @@ const typeOf = (v: unknown): string => (v === null ? "null" : Array.isArray(v) ?
 function typeMatches(t: string, v: unknown): boolean {
   const actual = typeOf(v);
   return t === actual || (t === "number" && actual === "integer");
+}
+
+const patternVerdicts = new Map<string, string | null>();
+
+/** patternProblem, remembered per isolate (bounded: cleared when it reaches 1,000 patterns). */
+function cachedPatternProblem(pattern: string): string | null {
+  let verdict = patternVerdicts.get(pattern);
+  if (verdict === undefined) {
+    if (patternVerdicts.size >= 1_000) patternVerdicts.clear();
+    verdict = patternProblem(pattern);
+    patternVerdicts.set(pattern, verdict);
+  }
+  return verdict;
 }
 
 /** Schema nodes visited per validation at most: recursive anyOf/oneOf would otherwise be exponential. */
@@ -75,6 +94,12 @@ function validateNode(schema: JsonSchema, value: unknown, root: JsonSchema, path
     if (typeof s.minLength === "number" && value.length < s.minLength) return { path, message: `must be at least ${s.minLength} characters` };
     if (typeof s.maxLength === "number" && value.length > s.maxLength) return { path, message: `must be at most ${s.maxLength} characters` };
     if (typeof s.pattern === "string") {
+      // Registration refuses unsafe patterns; this covers schemas registered before it did.
+      const unsafe = cachedPatternProblem(s.pattern);
+      if (unsafe) return { path, message: `cannot be checked: the workflow's input schema has a pattern that ${unsafe}; register a safer one` };
+      if (value.length > LIMITS.maxPatternInputLength) {
+        return { path, message: `is longer than ${LIMITS.maxPatternInputLength} characters, the most a string checked against a pattern may have` };
+      }
       try {
         if (!new RegExp(s.pattern, "u").test(value)) return { path, message: `must match ${s.pattern}` };
       } catch {

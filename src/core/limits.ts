@@ -33,6 +33,10 @@ export const LIMITS = {
   /** Past this many events the workflow is told continue-as-new is suggested. */
   continueAsNewSuggestedEvents: 10_000,
   maxSignalsPerRun: 10_000,
+  /** Longest `pattern` an input JSON Schema may register, characters. */
+  maxPatternLength: 1_000,
+  /** Longest string tested against a schema `pattern` (no regex timeout exists): longer fails the check. */
+  maxPatternInputLength: 10_000,
   pageSizeDefault: 50,
   pageSizeMax: 500,
   /** Default of schedules per namespace; a deployment sets its own with SUNDIAL_MAX_SCHEDULES_PER_NAMESPACE. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { validateJsonSchema } from "../../../src/core/json-schema.ts";
+import { LIMITS } from "../../../src/core/limits.ts";
 
 describe("json-schema subset validator", () => {
   it("names the path of the first problem", () => {
@@ -19,5 +20,30 @@ describe("json-schema subset validator", () => {
     const t = performance.now();
     expect(validateJsonSchema(schema, 1)?.message).toMatch(/too complex/);
     expect(performance.now() - t).toBeLessThan(2_000);
+  });
+
+  it("checks ordinary patterns as before", () => {
+    const schema = { type: "object", properties: { slug: { type: "string", pattern: "^[a-z0-9_-]{1,64}$" }, day: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}$" } } };
+    expect(validateJsonSchema(schema, { slug: "user_1", day: "2027-01-31" })).toBeNull();
+    expect(validateJsonSchema(schema, { slug: "User 1" })).toEqual({ path: "input.slug", message: "must match ^[a-z0-9_-]{1,64}$" });
+    expect(validateJsonSchema(schema, { day: "31/01/2027" })?.path).toBe("input.day");
+  });
+
+  it(`fails a string longer than ${LIMITS.maxPatternInputLength} characters instead of running the pattern on it`, () => {
+    const schema = { type: "string", pattern: "^a*$" };
+    expect(validateJsonSchema(schema, "a".repeat(LIMITS.maxPatternInputLength))).toBeNull();
+    expect(validateJsonSchema(schema, "a".repeat(LIMITS.maxPatternInputLength + 1))).toEqual({
+      path: "input",
+      message: "is longer than 10000 characters, the most a string checked against a pattern may have",
+    });
+  });
+
+  it("never runs a catastrophic pattern (a schema registered before registration refused them)", () => {
+    const schema = { type: "object", properties: { name: { type: "string", pattern: "^(a+)+$" } } };
+    const t = performance.now();
+    const p = validateJsonSchema(schema, { name: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!" });
+    expect(performance.now() - t).toBeLessThan(500);
+    expect(p?.path).toBe("input.name");
+    expect(p?.message).toMatch(/cannot be checked: .*may backtrack catastrophically/);
   });
 });

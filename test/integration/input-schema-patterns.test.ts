@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { api, uid } from "./helpers.ts";
+
+const register = (name: string, input_schema: unknown) =>
+  api("POST", "/v1/workflows/workers/register", { identity: "pattern-test", task_queue: uid("q-pattern"), workflows: [{ name, input_schema }], activities: [] });
+
+describe("input schema patterns", () => {
+  it("a registration whose pattern may backtrack catastrophically is a 422 naming the pattern's path, and writes nothing", async () => {
+    const wf = uid("re-bad");
+    const r = await register(wf, { type: "object", properties: { name: { type: "string", pattern: "^(a+)+$" } } });
+    expect(r.status).toBe(422);
+    expect(r.body).toMatchObject({ code: "invalid_input_schema", field: "workflows.0.input_schema.properties.name.pattern" });
+    expect(r.body.detail).toMatch(/may backtrack catastrophically/);
+    // Nothing registered: the input is not checked against anything.
+    expect((await api("POST", "/v1/workflows/schedules", { workflow: wf, key: "k", cron: "0 8 * * *", input: { name: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!" } })).status).toBe(201);
+  });
+
+  it("refuses a pattern longer than 1,000 characters and one with a backreference, anywhere in the schema", async () => {
+    const long = await register(uid("re-long"), { $defs: { id: { type: "string", pattern: "a".repeat(1_001) } }, $ref: "#/$defs/id" });
+    expect(long.status).toBe(422);
+    expect(long.body.field).toBe("workflows.0.input_schema.$defs.id.pattern");
+    expect(long.body.detail).toMatch(/longer than 1000 characters/);
+    const backref = await register(uid("re-backref"), { type: "array", items: { type: "string", pattern: "^(\\w)\\1$" } });
+    expect(backref.status).toBe(422);
+    expect(backref.body.field).toBe("workflows.0.input_schema.items.pattern");
+  });
+
+  it("ordinary patterns register and are enforced at create time", async () => {
+    const wf = uid("re-ok");
+    const reg = await register(wf, { type: "object", properties: { slug: { type: "string", pattern: "^[a-z0-9_-]{1,64}$" }, day: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}$" } } });
+    expect(reg.status, JSON.stringify(reg.body)).toBeLessThan(300);
+    const bad = await api("POST", "/v1/workflows/schedules", { workflow: wf, key: "k", cron: "0 8 * * *", input: { slug: "Not A Slug" } });
+    expect(bad.status).toBe(422);
+    expect(bad.body).toMatchObject({ code: "invalid_input", field: "input.slug" });
+    const tooLong = await api("POST", "/v1/workflows/schedules", { workflow: wf, key: "k", cron: "0 8 * * *", input: { day: "1".repeat(10_001) } });
+    expect(tooLong.status).toBe(422);
+    expect(tooLong.body.detail).toMatch(/longer than 10000 characters/);
+    expect((await api("POST", "/v1/workflows/schedules", { workflow: wf, key: "k", cron: "0 8 * * *", input: { slug: "user_1", day: "2027-01-31" } })).status).toBe(201);
+  });
+});
