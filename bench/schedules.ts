@@ -7,10 +7,12 @@
  *     (BullMQ: `queue.upsertJobScheduler(id, {pattern, tz})` the same way);
  * (b) fire lateness: those same `--n` schedules are all due at the same second T (a 6-field cron,
  *     `S M H D Mon *` in UTC, the same expression for both systems, fixed after a 50-create pilot
- *     measured how long creating takes). Sundial: execution started_at − T, from the execution
- *     whose id is the deterministic run id `{schedule_id}:{T}`; no worker is needed, the execution
- *     starting is the fire. BullMQ: Date.now() when a Worker (concurrency 50) runs the job − T;
- *     BullMQ has no "started" without a worker, so its number includes the hand-off to one;
+ *     measured how long creating takes, plus the 60 s lead of prepared starts). Each schedule
+ *     prepares its run 30-60 s ahead; 50 pollers (HTTP long polls from this process) wait at T.
+ *     Sundial's lateness = the task's `available_at` − T (when the task queue released the run's
+ *     first task to pollers, platform clock); its hand-off = when a poller received the task − T.
+ *     BullMQ: Date.now() when a Worker (concurrency 50) runs the job − T, a hand-off, compared with
+ *     Sundial's hand-off;
  * (c) listing: D1 is seeded directly with `--seed` schedule index rows (`wrangler d1 execute
  *     --local --file`, before wrangler dev starts), then `--list` GET /v1/workflows/schedules?key=…
  *     for random keys, one at a time. Listing reads only the D1 index (no Durable Object), so
@@ -47,6 +49,10 @@ function parseArgs(args: string[]): Options {
 }
 
 const PILOT = 50;
+/** bench/wrangler.bench.toml's SUNDIAL_PREPARE_AHEAD_SECONDS. */
+const PREPARE_AHEAD_MS = 60_000;
+/** Pollers waiting for the fires (BullMQ's Worker runs with concurrency 50). */
+const POLLERS = 50;
 const SCHED_WORKFLOW = "bench_sched";
 const LIST_WORKFLOW = "bench_list";
 const QUEUE_NAME = "bench-sched";
@@ -78,7 +84,7 @@ function writeSeed(file: string, n: number, now: number): void {
 interface Row {
   system: "Sundial" | "BullMQ";
   op: string;
-  kind: "create" | "fire" | "list";
+  kind: "create" | "fire" | "handoff" | "list";
   n: string;
   perSec: number;
   lat: { p50: number; p99: number; max: number; min: number };
@@ -102,9 +108,27 @@ async function timedCalls(n: number, concurrency: number, fn: (i: number) => Pro
   return { perSec: (n * 1000) / (performance.now() - t0), lat };
 }
 
-/** A whole second far enough ahead for `n` more creates at `perSec` (×1.5 + 8 s margin). */
-function dueSecond(n: number, perSec: number): number {
-  return Math.ceil((Date.now() + (n / perSec) * 1500 + 8000) / 1000) * 1000;
+/**
+ * A whole second far enough ahead for `n` more creates at `perSec` (×1.5 + 8 s margin), plus the
+ * 60 s lead of prepared starts for Sundial, so no schedule prepares its run while creates are
+ * still being measured.
+ */
+function dueSecond(n: number, perSec: number, leadMs = 0): number {
+  return Math.ceil((Date.now() + (n / perSec) * 1500 + 8000 + leadMs) / 1000) * 1000;
+}
+
+/** Executions of a workflow in the D1 index (listing wakes no Durable Object). */
+async function countExecutions(url: string, workflow: string): Promise<number> {
+  let count = 0;
+  let token: string | null = null;
+  do {
+    const q: string = `/v1/workflows/executions?workflow=${workflow}&page_size=500${token ? `&page_token=${encodeURIComponent(token)}` : ""}`;
+    const r = await api(url, "GET", q);
+    const b = r.body as { executions: unknown[]; next_page_token: string | null };
+    count += b.executions.length;
+    token = b.next_page_token;
+  } while (token);
+  return count;
 }
 
 async function sleepUntil(t: number): Promise<void> {
@@ -187,7 +211,7 @@ export async function run(args: string[]): Promise<void> {
       await api(url, "POST", "/v1/workflows/schedules", { workflow: "bench_pilot", key: `pilot-${pad(i, 4)}`, cron: "0 0 0 1 1 *", timezone: "UTC", task_queue: QUEUE_NAME });
     });
     await waitQuiet(meter, QUIET_WAIT_MS);
-    const due = dueSecond(o.n, pilot.perSec);
+    const due = dueSecond(o.n, pilot.perSec, PREPARE_AHEAD_MS);
     const spec = cron6(due);
     c0 = meter.sample();
     const created = await timedCalls(o.n, o.concurrency, async (i) => {
@@ -204,61 +228,65 @@ export async function run(args: string[]): Promise<void> {
     if (Date.parse(desc.next_fire_times[0]?.nominal ?? "") !== due) throw new Error(`schedule fire-0000 next fire is ${desc.next_fire_times[0]?.nominal}, expected ${new Date(due).toISOString()}`);
     if (spare < 1500) throw new Error(`creating took longer than planned: only ${spare} ms left before the due time`);
 
-    await sleepUntil(due - 1000);
+    // Prepared starts: each schedule creates its run 30-60 s before T, so by T - 5 s every run
+    // should exist (listed from the D1 index, which wakes no Durable Object).
+    await sleepUntil(due - 5000);
+    const preparedBefore = await countExecutions(url, SCHED_WORKFLOW);
+    notes.push(`Sundial: ${preparedBefore}/${o.n} runs had been prepared (created, first task held by the task queue) 5 s before the due time.`);
+
+    // 50 pollers waiting at T, as BullMQ's Worker has concurrency 50: each receives a workflow
+    // task, records it, completes the run (one command) and polls again.
+    const received: { recv: number; available: number; leased: number; id: string }[] = [];
+    let pollErrors = 0;
+    const stopAt = due + 120_000;
+    await sleepUntil(due - 2000);
     c0 = meter.sample();
-    await sleepUntil(due + 1000);
-    // Read nothing until the platform is idle again (all fires processed): a GET for an execution
-    // that does not exist yet would itself wake a Durable Object and compete with the fires.
-    let idleSince: CpuSample | null = null;
-    let prevSample = meter.sample();
-    while (Date.now() < due + 120_000) {
-      await sleep(1000);
-      const s = meter.sample();
-      const busy = (CpuMeter.usage(prevSample, s).platform ?? 0) >= 0.1;
-      if (busy) idleSince = null;
-      else if (idleSince === null) idleSince = prevSample;
-      else break; // two idle seconds in a row
-      prevSample = s;
-    }
-    const fireCpu = CpuMeter.usage(c0, idleSince ?? prevSample);
-    console.error("Sundial: collecting execution start times…");
-    const lateness = new Map<number, number>();
-    for (let round = 0; lateness.size < o.n && round < 10; round++) {
-      if (round > 0) {
-        notes.push(`Sundial: ${o.n - lateness.size} executions were not found once the platform had gone idle; looked again (round ${round + 1}).`);
-        await sleep(3000);
-      }
-      const pending = Array.from({ length: o.n }, (_, i) => i).filter((i) => !lateness.has(i));
-      await pool(pending.length, 8, async (k) => {
-        const i = pending[k]!;
-        const runId = scheduleRunId(`${SCHED_WORKFLOW}:fire-${pad(i, 4)}`, due);
-        const r = await api(url, "GET", `/v1/workflows/executions/${encodeURIComponent(runId)}`, undefined, [404]);
-        if (r.status === 200) lateness.set(i, Date.parse((r.body as { started_at: string }).started_at) - due);
-      });
-    }
-    const lat = [...lateness.values()];
-    const lp = stats(lat);
-    // Where the lateness accrued: when each ScheduleObject's alarm ran (its "started" action, stamped
-    // by the object) versus when the execution it started recorded started_at.
+    await Promise.all(
+      Array.from({ length: POLLERS }, async (_, k) => {
+        while (received.length < o.n && Date.now() < stopAt) {
+          try {
+            const r = await api(url, "POST", "/v1/workflows/tasks/poll", { task_queue: QUEUE_NAME, kind: "workflow", identity: `bench-poller-${k}`, wait_seconds: 5 }, [204]);
+            if (r.status !== 200) continue;
+            const recv = Date.now();
+            const t = r.body as { execution_id: string; task_token: string; available_at?: string; history: { type: string; ts: string }[] };
+            const started = t.history.findLast((e) => e.type === "workflow_task_started");
+            received.push({ recv, available: t.available_at ? Date.parse(t.available_at) : Number.NaN, leased: started ? Date.parse(started.ts) : Number.NaN, id: t.execution_id });
+            await api(url, "POST", "/v1/workflows/tasks/workflow/complete", { task_token: t.task_token, commands: [{ type: "complete_workflow", result: null }] });
+          } catch {
+            pollErrors++;
+            await sleep(100);
+          }
+        }
+      }),
+    );
+    const fireCpu = CpuMeter.usage(c0, meter.sample());
+    const early = received.filter((r) => r.leased < due || r.available < due).length;
+    if (early > 0) notes.push(`Sundial: ${early} runs were handed out BEFORE their due time — a bug.`);
+    if (pollErrors > 0) notes.push(`Sundial: ${pollErrors} poll/complete calls failed during the fire phase.`);
+    const wrongIds = received.filter((r) => !r.id.startsWith(`${SCHED_WORKFLOW}:fire-`) || !r.id.endsWith(`:${new Date(due).toISOString()}`)).length;
+    if (wrongIds > 0) notes.push(`Sundial: ${wrongIds} tasks were for unexpected executions.`);
+    const avail = stats(received.map((r) => r.available - due));
+    const leased = stats(received.map((r) => r.leased - due));
+    const handoff = stats(received.map((r) => r.recv - due));
+    // Where the schedules' own alarms were meanwhile: each records the fire as started when it runs
+    // (for a prepared run that is bookkeeping only; the queue already released it).
     const alarmLate: number[] = [];
-    const alarmToStart: number[] = [];
     await pool(o.n, 8, async (i) => {
       const r = await api(url, "GET", `/v1/workflows/schedules/${encodeURIComponent(`${SCHED_WORKFLOW}:fire-${pad(i, 4)}`)}`, undefined, [404]);
-      const actions = (r.body as { recent_actions?: { at: string; run_id: string | null }[] } | null)?.recent_actions ?? [];
+      const actions = (r.body as { recent_actions?: { at: string; run_id: string | null; outcome: string }[] } | null)?.recent_actions ?? [];
       const runId = scheduleRunId(`${SCHED_WORKFLOW}:fire-${pad(i, 4)}`, due);
       const act = actions.find((a) => a.run_id === runId);
-      const started = lateness.get(i);
-      if (!act) return;
-      alarmLate.push(Date.parse(act.at) - due);
-      if (started !== undefined) alarmToStart.push(started + due - Date.parse(act.at));
+      if (act) alarmLate.push(Date.parse(act.at) - due);
     });
     const al = stats(alarmLate);
-    const as = stats(alarmToStart);
     notes.push(
-      `Sundial fires, where the time went: the ScheduleObject alarms ran ${ms(al.min)} / ${ms(al.p50)} / ${ms(al.max)} ms (min / p50 / max) after the due time, ` +
-        `and each execution started ${ms(as.min)} / ${ms(as.p50)} / ${ms(as.max)} ms after its alarm (the start RPC to a new ExecutionObject); n = ${alarmLate.length}.`,
+      `Sundial: the ScheduleObjects' alarms for T ran ${ms(al.min)} / ${ms(al.p50)} / ${ms(al.max)} ms (min / p50 / max) after it (n = ${alarmLate.length}); ` +
+        `prepared runs do not wait for them: the task queue released every first task at T on its own timer.`,
     );
-    rows.push({ system: "Sundial", op: `fire lateness, ${o.n} due at one second (execution started_at − due)`, kind: "fire", n: `${lateness.size}/${o.n}`, perSec: (lateness.size * 1000) / Math.max(1, lp.max), lat: lp, cpu: fireCpu });
+    const n = `${received.length}/${o.n}`;
+    rows.push({ system: "Sundial", op: `fire lateness, ${o.n} due at one second (run available to workers − due)`, kind: "fire", n, perSec: (received.length * 1000) / Math.max(1, avail.max), lat: avail, cpu: fireCpu });
+    rows.push({ system: "Sundial", op: `fire hand-off (a poller received the task − due, ${POLLERS} pollers)`, kind: "handoff", n, perSec: (received.length * 1000) / Math.max(1, handoff.max), lat: handoff, cpu: null });
+    notes.push(`Sundial: leased (workflow_task_started, platform clock) − due: ${ms(leased.min)} / ${ms(leased.p50)} / ${ms(leased.p99)} / ${ms(leased.max)} ms (min / p50 / p99 / max).`);
     await platform.stop();
 
     // ------------------------------------------------------------------ BullMQ peer
@@ -302,7 +330,7 @@ export async function run(args: string[]): Promise<void> {
         while (got.length < o.n && Date.now() < dueB + 120_000) await sleep(50);
         const cpuB = CpuMeter.usage(c0, meter.sample());
         const lb = pct(got);
-        rows.push({ system: "BullMQ", op: `fire lateness, ${o.n} due at one second (Worker ran job − due, concurrency 50)`, kind: "fire", n: `${got.length}/${o.n}`, perSec: (got.length * 1000) / Math.max(1, lb.max), lat: { ...lb, min: Math.min(...got) }, cpu: cpuB });
+        rows.push({ system: "BullMQ", op: `fire hand-off, ${o.n} due at one second (Worker ran job − due, concurrency 50)`, kind: "handoff", n: `${got.length}/${o.n}`, perSec: (got.length * 1000) / Math.max(1, lb.max), lat: { ...lb, min: Math.min(...got) }, cpu: cpuB });
         if (wrongDue > 0) notes.push(`${wrongDue} BullMQ jobs had a prevMillis different from the intended due time.`);
       } finally {
         await worker?.close();
@@ -314,7 +342,7 @@ export async function run(args: string[]): Promise<void> {
 
     // ------------------------------------------------------------------ report
     const peer = (r: Row) => (r.system === "Sundial" ? rows.find((p) => p.system === "BullMQ" && p.kind === r.kind) : undefined);
-    const order = { create: 0, fire: 1, list: 2 } as const;
+    const order = { create: 0, fire: 1, handoff: 2, list: 3 } as const;
     const sorted = [...rows].sort((a, b) => order[a.kind] - order[b.kind] || (a.system === "Sundial" ? -1 : 1));
     const table: (string[] | null)[] = [];
     let prev = "";
@@ -358,11 +386,11 @@ export async function run(args: string[]): Promise<void> {
     );
     console.log("");
     console.log("per s: creates = calls / wall time of the phase; fire lateness = fires / max lateness (how fast the backlog of simultaneous fires drained); list = 1 / mean latency (one at a time).");
-    console.log("create latencies: one call, client side. fire lateness: Sundial from the execution's started_at (platform clock), BullMQ from Date.now() in the Worker's processor (same machine clock); both minus the nominal due time.");
+    console.log("create latencies: one call, client side. fire lateness: when the task queue released the run's first task to pollers (available_at, platform clock) − due. hand-off: Sundial when a poller (HTTP long poll from this process) received the task, BullMQ Date.now() in the Worker's processor (same machine clock); both minus the nominal due time.");
     console.log("÷ BullMQ = Sundial divided by BullMQ (rate: > 1 Sundial faster; latency: > 1 Sundial slower).");
     console.log("cores = CPU used during the phase: platform (wrangler + workerd) / redis-server / this bench process (the BullMQ client and Worker run here) / everything else on the machine; * = other processes used >= 0.5 cores (a shared machine: read that row with care).");
     console.log(`listing reads only the D1 index (schedules_by_key), not the ${o.seed.toLocaleString("en-US")} schedules' Durable Objects; the rows were seeded with wrangler d1 execute --file in ${seedS.toFixed(1)} s.`);
-    console.log(`for reference: GET /v1/health through wrangler dev p50 ${ms(pct(healthLat).p50)} ms and ${ms(healthCpuMs)} ms of platform CPU per request; every create also runs SELECT COUNT(*) over the namespace's index rows (the schedules-per-namespace limit), ${ms(countMs)} ms in D1 with ${seeded.toLocaleString("en-US")} rows (wrangler d1 execute, meta.duration).`);
+    console.log(`for reference: GET /v1/health through wrangler dev p50 ${ms(pct(healthLat).p50)} ms and ${ms(healthCpuMs)} ms of platform CPU per request; a SELECT COUNT(*) over the namespace's ${seeded.toLocaleString("en-US")} index rows takes ${ms(countMs)} ms in D1 (wrangler d1 execute, meta.duration); creates read a per-namespace counter instead.`);
     for (const n of notes) console.log(n);
     console.log("");
     const fire = rows.find((r) => r.system === "Sundial" && r.kind === "fire")!;

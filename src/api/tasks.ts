@@ -9,6 +9,7 @@ import {
   HeartbeatRequest,
   PollRequest,
   QueryResponseRequest,
+  toRfc3339,
 } from "@sundial/sdk/protocol";
 import { clock } from "../clock.ts";
 import { verifyToken } from "../core/crypto.ts";
@@ -52,7 +53,7 @@ taskRoutes.post("/poll", async (c) => {
     }
     const exec = executionStub(c.env, p.namespace, task.execution_id);
     const leased = task.kind === "workflow" ? await exec.startWorkflowTask(task.ref, body.identity) : await exec.startActivityTask(task.ref, task.attempt, body.identity);
-    if (leased) return c.json(leased);
+    if (leased) return c.json(task.available_at === undefined ? leased : { ...leased, available_at: toRfc3339(task.available_at) });
     // A stale entry (already started elsewhere, or its run closed): keep polling.
     if (clock.now() >= deadline) return c.body(null, 204);
   }

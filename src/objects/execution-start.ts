@@ -29,14 +29,14 @@ export function startRun(store: ExecutionStore, args: StartArgs, now: number, di
 }
 
 /**
- * Withdraws a run its schedule prepared ahead of the fire time (`start_at`), if no worker has
- * leased its first workflow task yet: the execution then never existed (its index row is removed).
- * Anything else — a leased task, a signal, a cancel — means the run has begun, and it stays.
+ * Withdraws a run its schedule prepared ahead of the fire time (`start_at`), if that time has not
+ * come: the execution then never existed (its index row is removed). Once its start time has
+ * passed, or anything happened to it (a signal, a cancel), the run has begun, and it stays.
  */
 export function discardPreparedRun(store: ExecutionStore, now: number): { discarded: boolean } {
   const run = store.run();
   if (!run) return { discarded: true };
-  const untouched = run.status === "running" && run.wt_state === "scheduled" && store.eventCount() === 2 && run.schedule !== null;
+  const untouched = run.status === "running" && now < run.started_at && run.wt_state === "scheduled" && store.eventCount() === 2 && run.schedule !== null;
   if (!untouched) return { discarded: false };
   const row = indexRow(run);
   store.deleteRun();

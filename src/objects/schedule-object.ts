@@ -7,7 +7,7 @@ import { LIMITS } from "../core/limits.ts";
 import { initialState, runClosed, startExtra, tick, type PendingFire, type ScheduleState, type Transition } from "../core/schedule/machine.ts";
 import { compileSpec, type CompiledSpec } from "../core/spec.ts";
 import { jitterOffset } from "../core/jitter.ts";
-import { adoptPrepared, planPrepare, settlePrepared, type PreparedRun } from "../core/schedule/prepare.ts";
+import { adoptPrepared, planPrepare, settleAt, settlePrepared, type PreparedRun } from "../core/schedule/prepare.ts";
 import type { Env } from "../env.ts";
 import { deleteScheduleRow, upsertSchedule } from "../index/schedules.ts";
 import { armAlarm, executionStub } from "./names.ts";
@@ -442,7 +442,10 @@ export class ScheduleObject extends DurableObject<Env> {
       if (this.store.backfills().length > 0) times.push(clock.now());
       if (row.state.status === "active") {
         const f = this.nextFireAfter(row, row.state.lastProcessed);
-        if (f !== null) times.push(f + jitterOffset(row.schedule_id, f, this.compileFor(row).jitterMs, next(this.compileFor(row), f)));
+        const p = row.state.prepared;
+        // A prepared fire needs no alarm at its time (the queue releases the run); record it a little after.
+        if (p && p.nominal === f) times.push(settleAt(row.schedule_id, p.actual));
+        else if (f !== null) times.push(f + jitterOffset(row.schedule_id, f, this.compileFor(row).jitterMs, next(this.compileFor(row), f)));
         // A due retry held until a run closes must not re-arm at once (that would spin).
         if (row.state.retry && (row.state.retry.at > clock.now() || row.state.running.length === 0)) times.push(row.state.retry.at);
         const prep = planPrepare(this.ctxFor(row, clock.now()), row.state, this.aheadMs(), this.store.backfills().length > 0);

@@ -45,7 +45,11 @@ export const HistoryEvent = z.discriminatedUnion("type", [
     attempt: z.number().int().default(1),
     schedule: SchedulePayload.nullable().default(null),
   }),
-  e("workflow_task_scheduled", { attempt: z.number().int() }),
+  e("workflow_task_scheduled", {
+    attempt: z.number().int(),
+    /** Set on the first task of a scheduled run prepared ahead: not handed to a worker before this instant. */
+    visible_at: z.string().optional(),
+  }),
   e("workflow_task_started", {
     scheduled_event_id: z.number().int(),
     identity: z.string(),

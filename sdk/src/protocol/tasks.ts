@@ -35,6 +35,11 @@ export const WorkflowTask = z.object({
    * answer through POST /v1/workflows/tasks/query/respond. Queries work on closed executions too.
    */
   query: z.object({ query_id: z.string(), name: z.string(), input: z.unknown() }).optional(),
+  /**
+   * When the task became available to pollers (RFC 3339): when it was queued, or, for the first
+   * task of a scheduled run prepared ahead of its fire time, when the queue released it.
+   */
+  available_at: z.string().optional(),
 });
 export type WorkflowTask = z.output<typeof WorkflowTask>;
 
@@ -51,6 +56,8 @@ export const ActivityTask = z.object({
   heartbeat_timeout: z.number().nullable(),
   start_to_close_timeout: z.number(),
   heartbeat_details: z.unknown().optional(),
+  /** When the task became available to pollers (RFC 3339). */
+  available_at: z.string().optional(),
 });
 export type ActivityTask = z.output<typeof ActivityTask>;
 

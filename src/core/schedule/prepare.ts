@@ -13,8 +13,8 @@ import { runIdFor } from "./machine.ts";
  * Only a fire whose start cannot depend on anything that happens before it is prepared: the
  * schedule is active, nothing is buffered, no retry or backfill is pending, and either no run is
  * open or the overlap policy is ALLOW_ALL. Every change that could alter that (pause, update,
- * delete, trigger, backfill, a failure that pauses it) withdraws the prepared run first; a run
- * whose first task a worker has already leased has begun and is kept.
+ * delete, trigger, backfill, a failure that pauses it) withdraws the prepared run first; once
+ * its fire time has passed the run has begun and is kept (the schedule adopts it as started).
  */
 export interface PreparedRun {
   runId: string;
@@ -31,6 +31,15 @@ export type PrepareDecision = { kind: "prepare"; run: PreparedRun } | { kind: "w
 export function prepareAt(scheduleId: string, actual: number, aheadMs: number): number {
   const spread = Math.floor(aheadMs / 2);
   return actual - aheadMs + (spread > 0 ? hash32(`${scheduleId}|prepare`) % spread : 0);
+}
+
+/**
+ * When the schedule wakes to record a prepared fire: 1-5 s after it, spread by schedule id. The
+ * run does not wait for this (the queue released it at the fire time); keeping a thousand
+ * schedules' bookkeeping out of the fire's second leaves that second to the runs themselves.
+ */
+export function settleAt(scheduleId: string, actual: number): number {
+  return actual + 1_000 + (hash32(`${scheduleId}|settle`) % 4_000);
 }
 
 /** Whether to prepare the next fire now, later (when), or not at all. */
@@ -57,8 +66,8 @@ export function settlePrepared(s: ScheduleState, startedRunIds: readonly string[
 }
 
 /**
- * A prepared run that could not be withdrawn because a worker had already leased its first task:
- * it has started, so the schedule counts it as its own fire (it frees its slot when it closes).
+ * A prepared run that could not be withdrawn because its fire time had come: it has started, so
+ * the schedule counts it as its own fire (it frees its slot when it closes).
  */
 export function adoptPrepared(s: ScheduleState, p: PreparedRun): ScheduleState {
   if (s.running.some((r) => r.runId === p.runId)) return s;

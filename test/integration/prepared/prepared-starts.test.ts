@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { clock } from "../../../src/clock.ts";
-import { prepareAt } from "../../../src/core/schedule/prepare.ts";
+import { prepareAt, settleAt } from "../../../src/core/schedule/prepare.ts";
 import { api, uid } from "../helpers.ts";
 import { alarmAt, createSchedule, describeSchedule, eventually, expectAlarm, expectNoRun, expectRunning, iso, realNow, runHistoryTypes, runId, setNow, succeed, T } from "../schedule-helpers.ts";
 
@@ -50,8 +50,10 @@ describe("prepared starts", () => {
     expect((await poll(queue)).status).toBe(204);
     setNow(fire - 1);
     expect((await poll(queue)).status).toBe(204);
-    // The schedule wakes at the fire time to record it.
-    await expectAlarm(sid, fire);
+    // The schedule wakes 1-5 s after the fire to record it (the run does not wait for that).
+    await expectAlarm(sid, settleAt(sid, fire));
+    expect(settleAt(sid, fire) - fire).toBeGreaterThanOrEqual(1_000);
+    expect(settleAt(sid, fire) - fire).toBeLessThan(5_000);
 
     // At the fire time the queue hands it out.
     setNow(fire);
@@ -109,6 +111,16 @@ describe("prepared starts", () => {
     await expectAlarm(sid, fire - 25 * S);
     expect(await alarmAt(sid, fire - 25 * S)).toBe(true);
     expect(await expectRunning(run)).toMatchObject({ started_at: iso(fire) });
+  });
+
+  it("once its fire time has passed, a prepared run is kept and counted even if no worker has taken it yet", async () => {
+    const { sid, fire, run } = await preparedSchedule("prep-passed", { overlap: "SKIP" });
+    setNow(fire + 1);
+    expect((await api("POST", `/v1/workflows/schedules/${sid}/pause`, {})).status).toBe(200);
+    await expectRunning(run);
+    const d = await describeSchedule(sid);
+    expect(d.counters.fired).toBe(1);
+    expect(d.running).toEqual([run]);
   });
 
   it("a prepared run a worker has already begun is kept and counted when a pause arrives before the schedule's alarm", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SCHEDULE_POLICY, ScheduleSpecInput, type SchedulePolicy } from "@sundial/sdk/protocol";
 import { initialState, tick, type ScheduleState } from "../../../src/core/schedule/machine.ts";
-import { adoptPrepared, planPrepare, prepareAt, settlePrepared } from "../../../src/core/schedule/prepare.ts";
+import { adoptPrepared, planPrepare, prepareAt, settleAt, settlePrepared } from "../../../src/core/schedule/prepare.ts";
 import { compileSpec } from "../../../src/core/spec.ts";
 
 const T0 = Date.UTC(2027, 0, 4, 0, 0, 0);
@@ -28,6 +28,15 @@ describe("prepared starts: when", () => {
     const at = prepareAt("s", FIRE, AHEAD);
     expect(planPrepare(ctx({}, at - 1), initialState(T0, false, ""), AHEAD, false)).toEqual({ kind: "wait", at });
     expect(planPrepare(ctx({}, at), initialState(T0, false, ""), AHEAD, false)).toEqual({ kind: "prepare", run: { runId: RUN, nominal: FIRE, actual: FIRE } });
+  });
+
+  it("records a prepared fire 1-5 s after it, spread by schedule id", () => {
+    const ats = ["a", "b", "c", "d", "e", "f", "g", "h"].map((id) => settleAt(id, FIRE) - FIRE);
+    for (const d of ats) {
+      expect(d).toBeGreaterThanOrEqual(1_000);
+      expect(d).toBeLessThan(5_000);
+    }
+    expect(new Set(ats).size).toBeGreaterThan(4);
   });
 
   it("prepares the jittered instant: the run id is the nominal time's, the start is the actual one", () => {
