@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- workflows [--n=300] [--concurrency=32] [--idle=100] [--warmup=30] [--quick]`:
+ * `npm run bench -- workflows [--n=300] [--concurrency=32] [--idle=100] [--warmup=30] [--eager=0] [--quick]`:
  * workflow throughput and latency of Sundial on a real `wrangler dev` with real SDK worker
  * processes, beside Cloudflare Workflows running in the SAME wrangler dev (bench/bench-entry.ts).
  *
@@ -15,11 +15,14 @@
  * dispatch = history event timestamps (and the activity's own Date.now() in the worker process, same
  * machine clock). The peer: the instance's event.timestamp → Date.now() after its last step.
  * Throughput = completed executions / (last close − first start) of the cell.
+ * Requests per workflow = HTTP requests the bench (start, result / wait) and the SDK worker
+ * processes (polls, completions, acks, heartbeats: each worker prints its counts) made during the
+ * cell / executions.
  */
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { CpuMeter, busyCores, fsType, loadAverage, waitQuiet, type ProcessGroup } from "./lib/cpu.ts";
-import { Child, Platform, api, cleanup, pool } from "./lib/platform.ts";
+import { Child, Platform, api, cleanup, pool, sleep } from "./lib/platform.ts";
 import { packageVersion, printContext, printTable } from "./lib/report.ts";
 import { floor, ms, pct, rate, ratio } from "./lib/stats.ts";
 
@@ -34,13 +37,15 @@ interface Options {
   concurrency: number;
   idle: number;
   warmup: number;
+  /** 0: SDK workers without eager dispatch (every task through a poll), to compare. */
+  eager: number;
 }
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { n: 300, concurrency: 32, idle: 100, warmup: 30 };
+  const o: Options = { n: 300, concurrency: 32, idle: 100, warmup: 30, eager: 1 };
   for (const a of args) {
     const m = /^--([a-z]+)(?:=(\d+))?$/.exec(a);
-    if (!m) throw new Error(`unknown argument ${a} (expected --n=, --concurrency=, --idle=, --warmup=, --quick)`);
+    if (!m) throw new Error(`unknown argument ${a} (expected --n=, --concurrency=, --idle=, --warmup=, --eager=0, --quick)`);
     const [, k, v] = m as unknown as [string, string, string | undefined];
     if (k === "quick") Object.assign(o, { n: 60, idle: 20, warmup: 10, concurrency: 16 });
     else if (k in o && v !== undefined) o[k as keyof Options] = Number(v);
@@ -74,14 +79,24 @@ interface Cell {
   phase: number;
   samples: Sample[];
   cpu: Record<string, number>;
+  /** HTTP requests made during the cell, by endpoint (bench: start, result / wait; workers: the rest). */
+  requests: Record<string, number>;
+}
+
+/** Requests this process made to start executions and wait for their results (both systems). */
+const benchRequests: Record<string, number> = {};
+function countRequest(what: string): void {
+  benchRequests[what] = (benchRequests[what] ?? 0) + 1;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Sundial
 
 async function sundialRun(url: string, workflow: string, id: string): Promise<void> {
+  countRequest("start");
   await api(url, "POST", "/v1/workflows/executions", { workflow, task_queue: QUEUE, execution_id: id });
   for (let k = 0; k < 5; k++) {
+    countRequest("result");
     const r = await api(url, "GET", `/v1/workflows/executions/${id}/result?wait_seconds=60`, undefined, [202]);
     if (r.status === 200) return;
   }
@@ -140,6 +155,7 @@ async function sundialCell(url: string, shape: 1 | 3, n: number, concurrency: nu
 // Cloudflare Workflows (bench/bench-entry.ts routes)
 
 async function post(url: string, path: string, body: unknown): Promise<any> {
+  countRequest(path.endsWith("/start") ? "start" : "result");
   const r = await fetch(`${url}${path}`, { method: "POST", body: JSON.stringify(body) });
   const text = await r.text();
   if (!r.ok) throw new Error(`POST ${path} -> ${r.status}: ${text.slice(0, 300)}`);
@@ -194,6 +210,11 @@ async function nodeHttpP50(n: number): Promise<number> {
 
 // ---------------------------------------------------------------------------------------------
 
+/** Total of a counts map, without the "empty polls" tally (those are already counted as polls). */
+function requestTotal(r: Record<string, number>): number {
+  return Object.entries(r).reduce((sum, [k, v]) => sum + (k === "empty polls" ? 0 : v), 0);
+}
+
 function cellRow(c: Cell, peer: Cell | undefined): string[] {
   const ok = c.samples.filter((s) => s.ok);
   const first = Math.min(...ok.map((s) => s.startedAt));
@@ -230,6 +251,7 @@ function cellRow(c: Cell, peer: Cell | undefined): string[] {
     c.system === "Sundial" ? `${ms(act.p50)} / ${ms(act.p99)}` : "—",
     `${(cpu.other ?? 0) >= BUSY_OTHER ? "*" : ""}${(cpu.platform ?? 0).toFixed(2)}/${(cpu.workers ?? 0).toFixed(2)}/${(cpu.bench ?? 0).toFixed(2)}/${(cpu.other ?? 0).toFixed(2)}`,
     ms(((cpu.platform ?? 0) * (cpu.wall ?? 0) * 1000) / Math.max(1, c.samples.length)),
+    (requestTotal(c.requests) / Math.max(1, c.samples.length)).toFixed(1),
     vsWfs,
     vsP50,
   ];
@@ -243,7 +265,7 @@ export async function run(args: string[]): Promise<void> {
     ["libraries", `wrangler ${packageVersion("wrangler")}, workerd ${packageVersion("wrangler/node_modules/workerd")}, miniflare ${packageVersion("wrangler/node_modules/miniflare")}`],
     ["method", `closed loop: ${o.n} executions per cell, ${o.concurrency} in flight; idle rows: ${o.idle} executions one at a time; ${o.warmup} warm-up executions per shape before each configuration`],
     ["platform", `one \`wrangler dev\` (bench/wrangler.bench.toml, bundled once, served as is) for Sundial and the Cloudflare Workflows peer; state in ${process.env.BENCH_STATE_ROOT ?? tmpdir()} (${fsType(process.env.BENCH_STATE_ROOT ?? tmpdir())})`],
-    ["workers", "bench/fixtures/bench-worker.ts, SDK defaults (2 workflow pollers, 2 activity pollers, 10 activity slots per process)"],
+    ["workers", `bench/fixtures/bench-worker.ts, SDK defaults (2 workflow pollers, 2 activity pollers, 10 workflow and 10 activity slots per process, eager dispatch ${o.eager ? "on" : "OFF"})`],
     ["machine load", `${otherBefore.toFixed(2)} cores busy before start (load average ${loadAverage()})`],
   ]);
 
@@ -268,20 +290,35 @@ export async function run(args: string[]): Promise<void> {
     const floorNode = await nodeHttpP50(250);
     const runId = Date.now().toString(36);
 
-    const measure = async (cell: Omit<Cell, "samples" | "cpu">, fn: () => Promise<Sample[]>): Promise<Cell> => {
+    /** Every request made so far: the bench's own and each worker's last printed counts. */
+    const requestsSoFar = async (): Promise<Record<string, number>> => {
+      await sleep(300); // the workers print their counts every 200 ms
+      const total: Record<string, number> = { ...benchRequests };
+      for (const w of workers) {
+        const at = w.log.lastIndexOf("bench-worker counts ");
+        if (at < 0) continue;
+        const line = w.log.slice(at + "bench-worker counts ".length).split("\n")[0]!;
+        for (const [k, v] of Object.entries(JSON.parse(line) as Record<string, number>)) total[k] = (total[k] ?? 0) + v;
+      }
+      return total;
+    };
+    const measure = async (cell: Omit<Cell, "samples" | "cpu" | "requests">, fn: () => Promise<Sample[]>): Promise<Cell> => {
       const quiet = await waitQuiet(meter, QUIET_WAIT_MS);
       if (quiet >= 0.3) console.error(`  (other processes still used ${quiet.toFixed(2)} cores after ${QUIET_WAIT_MS / 1000} s; measuring anyway)`);
+      const r0 = await requestsSoFar();
       const a = meter.sample();
       const samples = await fn();
       const cpu = CpuMeter.usage(a, meter.sample());
-      const c = { ...cell, samples, cpu };
+      const r1 = await requestsSoFar();
+      const requests = Object.fromEntries(Object.entries(r1).map(([k, v]) => [k, v - (r0[k] ?? 0)]).filter(([, v]) => (v as number) > 0));
+      const c = { ...cell, samples, cpu, requests };
       cells.push(c);
       const bad = samples.filter((s) => !s.ok);
       console.error(`  ${cell.system} ${cell.shape} ${cell.workers} ${cell.load}: ${samples.length - bad.length}/${samples.length} ok${bad[0] ? ` (first failure: ${bad[0].error})` : ""}`);
       return c;
     };
     const startWorkers = async (count: number) => {
-      workers = Array.from({ length: count }, (_, i) => Child.node(`bench worker ${i + 1}`, "bench/fixtures/bench-worker.ts", { SUNDIAL_URL: platform.url, SUNDIAL_TASK_QUEUE: QUEUE }));
+      workers = Array.from({ length: count }, (_, i) => Child.node(`bench worker ${i + 1}`, "bench/fixtures/bench-worker.ts", { SUNDIAL_URL: platform.url, SUNDIAL_TASK_QUEUE: QUEUE, BENCH_EAGER: String(o.eager) }));
       await Promise.all(workers.map((w) => w.waitFor("bench-worker ready", 60_000)));
     };
     const stopWorkers = async () => {
@@ -337,6 +374,7 @@ export async function run(args: string[]): Promise<void> {
         { header: "activity dispatch p50/p99", right: true },
         { header: "cores plat/wrk/bench/other", right: true },
         { header: "plat CPU ms/wf", right: true },
+        { header: "HTTP req/wf", right: true },
         { header: "wf/s ÷ CF", right: true },
         { header: "p50 ÷ CF", right: true },
       ],
@@ -359,6 +397,14 @@ export async function run(args: string[]): Promise<void> {
     console.log("1st WT dispatch = first workflow task: workflow_task_scheduled → workflow_task_started (leased by a poller, server side). activity dispatch = activity_scheduled → the activity function ran in the worker process (its Date.now()).");
     console.log("÷ CF = Sundial divided by the CF Workflows row of the same shape and load (wf/s: > 1 Sundial faster; p50: > 1 Sundial slower).");
     console.log(`cores = CPU used during the cell: platform (wrangler + workerd) / SDK worker processes / this bench process / everything else on the machine; * = other processes used >= ${BUSY_OTHER} cores (a shared machine: read that row with care). plat CPU ms/wf = platform CPU time / executions.`);
+    const perWf = (c: Cell | undefined) =>
+      c
+        ? Object.entries(c.requests)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([k, v]) => `${k} ${(v / Math.max(1, c.samples.length)).toFixed(2)}`)
+            .join(", ")
+        : "—";
+    console.log(`HTTP req/wf = requests by the bench (start, result / wait) and the SDK workers (polls, completions, acks, heartbeats) during the cell / executions. Sundial 1 activity, 1 worker: ${perWf(cell("Sundial", 1, "1", "loop"))}; idle: ${perWf(cell("Sundial", 1, "1", "idle"))}.`);
     console.log("CF Workflows cells ran right after the Sundial cell of the same shape (beside 1w / 4w: while 1 or 4 idle SDK workers were connected); ratios pair those two cells.");
     console.log(`request floor: GET /v1/health through wrangler dev p50 ${ms(floorHealth)} ms and ${ms(healthCpuMs)} ms of platform CPU per request; the same JSON from a plain Node http server p50 ${ms(floorNode)} ms (c=1, same client).`);
     console.log("");

@@ -92,7 +92,9 @@ taskRoutes.post("/query/respond", async (c) => {
 taskRoutes.post("/workflow/complete", async (c) => {
   const body: Body<typeof CompleteWorkflowTaskRequest> = await readJson(c, CompleteWorkflowTaskRequest);
   const tok = await tokenFor(c, body.task_token, "w");
-  return c.json(unwrap(await stubFor(c, tok).completeWorkflowTask(tok, body.commands, c.get("principal").keyId)));
+  const keyId = c.get("principal").keyId;
+  const eager = body.eager_activity_slots ? { slots: body.eager_activity_slots, identity: body.identity ?? keyId } : null;
+  return c.json(unwrap(await stubFor(c, tok).completeWorkflowTask(tok, body.commands, keyId, eager)));
 });
 
 taskRoutes.post("/workflow/fail", async (c) => {
@@ -104,7 +106,8 @@ taskRoutes.post("/workflow/fail", async (c) => {
 taskRoutes.post("/activity/complete", async (c) => {
   const body = await readJson(c, CompleteActivityTaskRequest);
   const tok = await tokenFor(c, body.task_token, "a");
-  return c.json(unwrap(await stubFor(c, tok).completeActivity(tok, body.result)));
+  const eager = body.eager_workflow_task ? { identity: body.identity ?? c.get("principal").keyId } : null;
+  return c.json(unwrap(await stubFor(c, tok).completeActivity(tok, body.result, eager)));
 });
 
 taskRoutes.post("/activity/fail", async (c) => {

@@ -1,31 +1,34 @@
 import { signToken } from "../core/crypto.ts";
 import { LIMITS } from "../core/limits.ts";
-import type { ActivityTask, WorkflowTask } from "@sundial/sdk/protocol";
+import type { ActivityTask, Command, WorkflowTask } from "@sundial/sdk/protocol";
 import { secretsFor } from "../api/auth.ts";
 import type { Env } from "../env.ts";
+import type { Dispatch } from "./execution-effects.ts";
 import type { TokenPayload } from "./execution-object.ts";
 import type { QueryBroker } from "./execution-queries.ts";
-import type { ExecutionStore } from "./execution-store.ts";
+import type { ActivityRow, ExecutionStore, RunRow } from "./execution-store.ts";
 
 // Leasing a task: the queue entry only points here; these decide whether it is still current,
-// record the start and mint the token. Each re-checks state after signing (an await), since
-// another poll may have leased the same task meanwhile.
+// record the start and mint the token. Signing is an await, so each lease either re-checks state
+// after signing (a poll: another poll may have leased the same task meanwhile), or signs ahead
+// for the task it expects and records the start only if that task is still exactly what it
+// signed for (eager dispatch: the lease goes into the completion's own write, see below).
 
-/** Leases the workflow task a queue entry refers to; null when the entry is stale. */
-export async function leaseWorkflowTask(store: ExecutionStore, env: Env, now: () => number, scheduledEventId: number, identity: string): Promise<WorkflowTask | null> {
-  const run = store.run();
-  if (!run || run.status !== "running" || run.wt_state !== "scheduled" || run.wt_scheduled_event_id !== scheduledEventId) return null;
-  const payload: TokenPayload = { n: run.namespace, e: run.execution_id, r: run.run_id, k: "w", i: scheduledEventId, a: run.wt_attempt };
-  const token = await signToken(secretsFor(env).tokenSecret, payload);
-  // Re-check after the await: another poll may have leased it meanwhile.
-  const at = now();
-  const fresh = store.run()!;
-  if (fresh.wt_state !== "scheduled" || fresh.wt_scheduled_event_id !== scheduledEventId) return null;
+function workflowToken(run: RunRow, scheduledEventId: number, attempt: number): TokenPayload {
+  return { n: run.namespace, e: run.execution_id, r: run.run_id, k: "w", i: scheduledEventId, a: attempt };
+}
+
+function activityToken(run: RunRow, seq: number, attempt: number, lease: number): TokenPayload {
+  return { n: run.namespace, e: run.execution_id, r: run.run_id, k: "a", i: seq, a: attempt, l: lease };
+}
+
+/** Records the start of the scheduled workflow task (synchronous) and builds the task a worker runs. */
+function recordWorkflowTaskStart(store: ExecutionStore, at: number, token: string, identity: string): WorkflowTask {
+  const run = store.run()!;
   const suggest = store.eventCount() + 1 >= LIMITS.continueAsNewSuggestedEvents;
   // Recorded, so a workflow that branches on the suggestion replays the same way.
-  store.append("workflow_task_started", at, { scheduled_event_id: scheduledEventId, identity, suggest_continue_as_new: suggest });
+  store.append("workflow_task_started", at, { scheduled_event_id: run.wt_scheduled_event_id, identity, suggest_continue_as_new: suggest });
   store.updateRun({ wt_state: "started", wt_started_at: at, wt_acked: 0 });
-  const history = store.events(0, LIMITS.maxHistoryEvents + 10);
   return {
     kind: "workflow",
     task_token: token,
@@ -33,10 +36,41 @@ export async function leaseWorkflowTask(store: ExecutionStore, env: Env, now: ()
     run_id: run.run_id,
     workflow: run.workflow,
     attempt: run.wt_attempt,
-    history,
+    history: store.events(0, LIMITS.maxHistoryEvents + 10),
     continue_as_new_suggested: suggest,
     updates: store.updatesIn("requested").map((u) => ({ update_id: u.update_id, name: u.name, input: JSON.parse(u.input) })),
   };
+}
+
+/** Records the lease of a scheduled activity attempt (synchronous) and builds the task a worker runs. */
+function recordActivityStart(store: ExecutionStore, at: number, run: RunRow, row: ActivityRow, token: string, identity: string): ActivityTask {
+  store.updateActivity(row.seq, { state: "started", started_at: at, last_heartbeat_at: at, identity, acked: 0, lease: row.lease + 1 });
+  const options = JSON.parse(row.options) as { heartbeat_timeout?: number; start_to_close_timeout: number };
+  return {
+    kind: "activity",
+    task_token: token,
+    execution_id: run.execution_id,
+    run_id: run.run_id,
+    workflow: run.workflow,
+    activity_type: row.activity_type,
+    seq: row.seq,
+    input: JSON.parse(row.input),
+    attempt: row.attempt,
+    heartbeat_timeout: options.heartbeat_timeout ?? null,
+    start_to_close_timeout: options.start_to_close_timeout,
+    ...(row.heartbeat_details !== null ? { heartbeat_details: JSON.parse(row.heartbeat_details) } : {}),
+  };
+}
+
+/** Leases the workflow task a queue entry refers to; null when the entry is stale. */
+export async function leaseWorkflowTask(store: ExecutionStore, env: Env, now: () => number, scheduledEventId: number, identity: string): Promise<WorkflowTask | null> {
+  const run = store.run();
+  if (!run || run.status !== "running" || run.wt_state !== "scheduled" || run.wt_scheduled_event_id !== scheduledEventId) return null;
+  const token = await signToken(secretsFor(env).tokenSecret, workflowToken(run, scheduledEventId, run.wt_attempt));
+  // Re-check after the await: another poll may have leased it meanwhile.
+  const fresh = store.run()!;
+  if (fresh.wt_state !== "scheduled" || fresh.wt_scheduled_event_id !== scheduledEventId || fresh.wt_attempt !== run.wt_attempt) return null;
+  return recordWorkflowTaskStart(store, now(), token, identity);
 }
 
 /** A query task: the whole history to replay read-only, and the query to answer. */
@@ -62,25 +96,97 @@ export async function leaseActivityTask(store: ExecutionStore, env: Env, now: ()
   const run = store.run();
   const row = store.activity(seq);
   if (!run || run.status !== "running" || !row || row.state !== "scheduled" || row.attempt !== attempt) return null;
-  const lease = row.lease + 1;
-  const token = await signToken(secretsFor(env).tokenSecret, { n: run.namespace, e: run.execution_id, r: run.run_id, k: "a", i: seq, a: attempt, l: lease } satisfies TokenPayload);
+  const token = await signToken(secretsFor(env).tokenSecret, activityToken(run, seq, attempt, row.lease + 1));
   const fresh = store.activity(seq);
   if (!fresh || fresh.state !== "scheduled" || fresh.attempt !== attempt || fresh.lease !== row.lease) return null;
-  const at = now();
-  store.updateActivity(seq, { state: "started", started_at: at, last_heartbeat_at: at, identity, acked: 0, lease });
-  const options = JSON.parse(row.options) as { heartbeat_timeout?: number; start_to_close_timeout: number };
-  return {
-    kind: "activity",
-    task_token: token,
-    execution_id: run.execution_id,
-    run_id: run.run_id,
-    workflow: run.workflow,
-    activity_type: row.activity_type,
-    seq,
-    input: JSON.parse(row.input),
-    attempt,
-    heartbeat_timeout: options.heartbeat_timeout ?? null,
-    start_to_close_timeout: options.start_to_close_timeout,
-    ...(row.heartbeat_details !== null ? { heartbeat_details: JSON.parse(row.heartbeat_details) } : {}),
-  };
+  return recordActivityStart(store, now(), run, fresh, token, identity);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Eager dispatch (Temporal's eager activity execution): a worker completing a task offers free
+// slots, and the tasks its completion creates on its own queue are leased to it in the same write
+// as the completion, returned in the response, and never queued. Everything else about them is
+// what a polled task gets: token, lease number, ack and start-to-close timeouts, and the same
+// history (activity_started / workflow_task_started with the worker's identity). A response lost
+// on the wire loses nothing: the task is never acknowledged, so the delivery-ack timeout hands it
+// out again, exactly as for a lost poll answer.
+
+/** Tokens signed ahead of a workflow task completion, for the activities it may hand back (seq → token). */
+export type EagerActivityTokens = Map<number, string>;
+
+/**
+ * Signs tokens for the first `slots` activities the commands schedule on the run's own task
+ * queue, as they will be leased (attempt 1, lease 1). Empty when the run is not the token's.
+ */
+export async function signEagerActivities(store: ExecutionStore, env: Env, runId: string, commands: Command[], slots: number): Promise<EagerActivityTokens> {
+  const tokens: EagerActivityTokens = new Map();
+  const run = store.run();
+  if (!run || run.run_id !== runId || run.status !== "running") return tokens;
+  const secret = secretsFor(env).tokenSecret;
+  for (const c of commands) {
+    if (tokens.size >= slots) break;
+    if (c.type !== "schedule_activity" || (c.options.task_queue ?? run.task_queue) !== run.task_queue) continue;
+    tokens.set(c.seq, await signToken(secret, activityToken(run, c.seq, 1, 1)));
+  }
+  return tokens;
+}
+
+/**
+ * After a completion's effects are written: leases the just-scheduled activities that `tokens`
+ * were signed for (still attempt 1, never leased) to `identity`, and takes their dispatches out
+ * of `pending` so they are never queued. Synchronous, so it is part of the completion's write.
+ */
+export function takeEagerActivities(store: ExecutionStore, at: number, pending: Dispatch[], tokens: EagerActivityTokens, identity: string): ActivityTask[] {
+  const run = store.run();
+  if (!run || run.status !== "running" || tokens.size === 0) return [];
+  const tasks: ActivityTask[] = [];
+  for (let i = 0; i < pending.length; ) {
+    const d = pending[i]!;
+    const token = d.kind === "activity" && d.executionId === run.execution_id && d.queue === run.task_queue && d.attempt === 1 ? tokens.get(d.ref) : undefined;
+    const row = token === undefined ? null : store.activity(d.ref);
+    if (token === undefined || !row || row.state !== "scheduled" || row.attempt !== 1 || row.lease !== 0) {
+      i++;
+      continue;
+    }
+    pending.splice(i, 1);
+    tasks.push(recordActivityStart(store, at, run, row, token, identity));
+  }
+  return tasks;
+}
+
+/** A workflow task signed ahead of an activity completion: the id its scheduled event will get. */
+export interface EagerWorkflowToken {
+  scheduledEventId: number;
+  token: string;
+}
+
+/**
+ * Signs the workflow task an activity completion will schedule: when no workflow task is pending,
+ * the completion appends activity_started, its outcome and workflow_task_scheduled, so the task's
+ * event id is the next id + 2 (attempt 1). Null when the completion cannot lead to one: the
+ * prediction is checked again by {@link takeEagerWorkflowTask}, so a wrong guess only means the
+ * task is queued as usual. Only for activities on the run's own task queue (the queue the worker
+ * polls is the queue the workflow task would go to).
+ */
+export async function signEagerWorkflowTask(store: ExecutionStore, env: Env, tok: TokenPayload): Promise<EagerWorkflowToken | null> {
+  const run = store.run();
+  const row = store.activity(tok.i);
+  if (!run || run.run_id !== tok.r || run.status !== "running" || run.wt_state !== "none" || !row || row.state !== "started") return null;
+  const queue = (JSON.parse(row.options) as { task_queue?: string }).task_queue ?? run.task_queue;
+  if (queue !== run.task_queue) return null;
+  const scheduledEventId = store.lastEventId() + 3;
+  return { scheduledEventId, token: await signToken(secretsFor(env).tokenSecret, workflowToken(run, scheduledEventId, 1)) };
+}
+
+/**
+ * After an activity completion is written: if it scheduled exactly the workflow task `signed`
+ * names, leases it to `identity` (same write) and takes its dispatch out of `pending`.
+ */
+export function takeEagerWorkflowTask(store: ExecutionStore, at: number, pending: Dispatch[], signed: EagerWorkflowToken, identity: string): WorkflowTask | null {
+  const run = store.run();
+  if (!run || run.status !== "running" || run.wt_state !== "scheduled" || run.wt_scheduled_event_id !== signed.scheduledEventId || run.wt_attempt !== 1) return null;
+  const i = pending.findIndex((d) => d.kind === "workflow" && d.executionId === run.execution_id && d.ref === signed.scheduledEventId);
+  if (i < 0) return null;
+  pending.splice(i, 1);
+  return recordWorkflowTaskStart(store, at, signed.token, identity);
 }

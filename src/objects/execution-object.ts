@@ -30,7 +30,7 @@ import { ExecutionDelivery } from "./execution-delivery.ts";
 import { recordChildClosed } from "./execution-children.ts";
 import { QueryBroker } from "./execution-queries.ts";
 import { resetRun, type ResetOptions } from "./execution-reset.ts";
-import { leaseActivityTask, leaseQueryTask, leaseWorkflowTask } from "./execution-leases.ts";
+import { leaseActivityTask, leaseQueryTask, leaseWorkflowTask, signEagerActivities, signEagerWorkflowTask, takeEagerActivities, takeEagerWorkflowTask } from "./execution-leases.ts";
 import { describeRun } from "./execution-view.ts";
 import { guard, type RpcResult } from "./rpc.ts";
 import { armAlarm, partitionFor, taskQueueStub } from "./names.ts";
@@ -49,6 +49,13 @@ export interface StartArgs {
   parent_execution_id?: string | null;
   /** A scheduled run prepared ahead of its fire time: its first workflow task is not handed out before this instant (ms). */
   start_at?: number;
+}
+
+/** A completion's outcome, with the tasks it leased to the completing worker (eager dispatch). */
+export interface Completion {
+  status: "accepted" | "duplicate";
+  activity_tasks?: ActivityTask[];
+  workflow_task?: WorkflowTask;
 }
 
 /** What a verified task token says (see api/tasks.ts). */
@@ -267,9 +274,15 @@ export class ExecutionObject extends DurableObject<Env> {
     });
   }
 
-  /** Applies a workflow task's commands (validated by the core state machine). */
-  async completeWorkflowTask(tok: TokenPayload, commands: Command[], identity: string): Promise<RpcResult<{ status: "accepted" | "duplicate" }>> {
-    const r = guard(() => {
+  /**
+   * Applies a workflow task's commands (validated by the core state machine). With `eager`, the
+   * activities they schedule on the run's own queue (up to `eager.slots`) are leased to the
+   * completing worker in the same write and returned, instead of being queued.
+   */
+  async completeWorkflowTask(tok: TokenPayload, commands: Command[], identity: string, eager: { slots: number; identity: string } | null = null): Promise<RpcResult<Completion>> {
+    // Signing awaits, so it happens first; the write below re-checks everything it signed for.
+    const eagerTokens = eager && eager.slots > 0 ? await signEagerActivities(this.store, this.env, tok.r, commands, eager.slots) : null;
+    const r = guard((): Completion => {
       const now = clock.now();
       const key = `w:${tok.i}:${tok.a}`;
       const run = this.requireTaskRun(tok);
@@ -306,7 +319,8 @@ export class ExecutionObject extends DurableObject<Env> {
       applyCommandEffects(this.store, now, run, effects, this.delivery.pending);
       const after = this.store.run()!;
       if (after.status === "running" && run.wt_needed === 1) scheduleWorkflowTask(this.store, now, this.delivery.pending);
-      return { status: "accepted" as const };
+      const activityTasks = eagerTokens ? takeEagerActivities(this.store, now, this.delivery.pending, eagerTokens, eager!.identity) : [];
+      return activityTasks.length > 0 ? { status: "accepted", activity_tasks: activityTasks } : { status: "accepted" };
     });
     this.afterChange();
     return r;
@@ -330,11 +344,16 @@ export class ExecutionObject extends DurableObject<Env> {
     return r;
   }
 
-  async completeActivity(tok: TokenPayload, result: unknown): Promise<RpcResult<{ status: "accepted" | "duplicate" }>> {
-    const r = guard(() => {
+  /** An attempt succeeded. With `eager`, the workflow task this schedules is leased to the completing worker and returned. */
+  async completeActivity(tok: TokenPayload, result: unknown, eager: { identity: string } | null = null): Promise<RpcResult<Completion>> {
+    const signed = eager ? await signEagerWorkflowTask(this.store, this.env, tok) : null;
+    const r = guard((): Completion => {
       this.requireTaskRun(tok);
       if (jsonSize(result) > LIMITS.maxPayloadBytes) throw new PayloadTooLargeError(`result is larger than ${LIMITS.maxPayloadBytes} bytes`, "result");
-      return applyActivityCompletion(this.store, clock.now(), tok, result, this.delivery.pending);
+      const now = clock.now();
+      const done = applyActivityCompletion(this.store, now, tok, result, this.delivery.pending);
+      const workflowTask = done.status === "accepted" && signed ? takeEagerWorkflowTask(this.store, now, this.delivery.pending, signed, eager!.identity) : null;
+      return workflowTask ? { ...done, workflow_task: workflowTask } : done;
     });
     this.afterChange();
     return r;

@@ -64,9 +64,34 @@ export type ActivityTask = z.output<typeof ActivityTask>;
 export const Task = z.discriminatedUnion("kind", [WorkflowTask, ActivityTask]);
 export type Task = z.output<typeof Task>;
 
-export const CompleteWorkflowTaskRequest = z.strictObject({ task_token: TaskToken, commands: z.array(Command).max(10_000) });
+/** Most tasks one completion may ask to be handed back (eager dispatch). */
+export const MAX_EAGER_ACTIVITY_SLOTS = 100;
+
+export const CompleteWorkflowTaskRequest = z.strictObject({
+  task_token: TaskToken,
+  commands: z.array(Command).max(10_000),
+  /**
+   * Eager activity dispatch: the worker has this many free activity slots. The first that many
+   * activities these commands schedule on the run's own task queue are leased to it and returned
+   * in `activity_tasks` instead of being queued. Offer only activity types the worker runs.
+   */
+  eager_activity_slots: z.number().int().min(0).max(MAX_EAGER_ACTIVITY_SLOTS).optional(),
+  /** The worker's identity, recorded in history for the tasks handed back eagerly (default: the API key's id). */
+  identity: Identity.optional(),
+});
 export const FailWorkflowTaskRequest = z.strictObject({ task_token: TaskToken, failure: Failure });
-export const CompleteActivityTaskRequest = z.strictObject({ task_token: TaskToken, result: z.unknown().optional() });
+export const CompleteActivityTaskRequest = z.strictObject({
+  task_token: TaskToken,
+  result: z.unknown().optional(),
+  /**
+   * The worker has a free workflow task slot: if this completion schedules the run's next workflow
+   * task (and the activity ran on the run's own task queue), it is leased to the worker and
+   * returned in `workflow_task` instead of being queued.
+   */
+  eager_workflow_task: z.boolean().optional(),
+  /** The worker's identity, recorded in history for a task handed back eagerly (default: the API key's id). */
+  identity: Identity.optional(),
+});
 export const FailActivityTaskRequest = z.strictObject({ task_token: TaskToken, failure: Failure });
 /** POST /v1/workflows/tasks/ack: "I received this task" (any result or heartbeat also counts). */
 export const AckTaskRequest = z.strictObject({ task_token: TaskToken });
@@ -76,8 +101,17 @@ export const HeartbeatRequest = z.strictObject({ task_token: TaskToken, details:
 export const HeartbeatResponse = z.object({ cancel_requested: z.boolean() });
 export type HeartbeatResponse = z.output<typeof HeartbeatResponse>;
 
-/** Outcome of a completion: `accepted`, or `duplicate` when this exact completion was already applied. */
-export const TaskCompletionResponse = z.object({ status: z.enum(["accepted", "duplicate"]) });
+/**
+ * Outcome of a completion: `accepted`, or `duplicate` when this exact completion was already
+ * applied. When the worker offered slots, the tasks the completion leased to it: run them exactly
+ * like polled ones (a task handed back here and never acknowledged is handed out again).
+ */
+export const TaskCompletionResponse = z.object({
+  status: z.enum(["accepted", "duplicate"]),
+  activity_tasks: z.array(ActivityTask).optional(),
+  workflow_task: WorkflowTask.optional(),
+});
+export type TaskCompletionResponse = z.output<typeof TaskCompletionResponse>;
 
 /** One workflow type a worker registers. */
 export const WorkflowRegistration = z.strictObject({

@@ -3,7 +3,8 @@ import type { ActivityTask } from "../protocol/tasks.ts";
 import type { ActivityContext, ActivityInfo, AnyActivityDefinition } from "../workflow/define-activity.ts";
 import { ApplicationFailure, TimeoutFailure } from "../workflow/errors.ts";
 import { errorToFailure } from "../workflow/failure-convert.ts";
-import type { WorkerApi } from "./api.ts";
+import type { Completion, WorkerApi } from "./api.ts";
+import type { EagerDispatch } from "./eager.ts";
 import { Heartbeater, heartbeatIntervalMs } from "./heartbeater.ts";
 import type { WorkerLogger } from "./logger.ts";
 
@@ -26,12 +27,16 @@ export interface ActivityRunnerDeps {
   identity: string;
   /** Aborted when the worker gives up on reporting (end of the shutdown grace period). */
   hardStop: AbortSignal;
+  /** Eager dispatch: offer a free workflow task slot with the result and run the task it hands back (absent: never offered). */
+  eager?: EagerDispatch;
 }
 
 /**
  * Runs one activity attempt: parses its input, calls `run` with a context whose signal aborts on
  * cancellation, start-to-close timeout or shutdown, heartbeats while it runs, then reports the
- * result or the failure (an `ApplicationFailure` keeps its type and retry flag).
+ * result or the failure (an `ApplicationFailure` keeps its type and retry flag). With `deps.eager`
+ * and a free workflow task slot, the result offers it, and the workflow task the platform hands
+ * back (the run's next one) runs on it.
  */
 export function startActivityTask(task: ActivityTask, deps: ActivityRunnerDeps): InFlightActivity {
   const controller = new AbortController();
@@ -94,14 +99,19 @@ async function runAttempt(task: ActivityTask, deps: ActivityRunnerDeps, controll
     await api.failActivityTask(task.task_token, errorToFailure(outcome.error), hardStop);
     return;
   }
+  const slot = deps.eager?.reserveWorkflowSlot(task.workflow) ?? null;
+  let completion: Completion;
   try {
-    await api.completeActivityTask(task.task_token, outcome.result, hardStop);
+    completion = await api.completeActivityTask(task.task_token, outcome.result, hardStop, slot ? { identity: deps.identity } : undefined);
   } catch (err) {
+    slot?.();
     if (!(err instanceof SundialApiError) || err.transient) throw err;
     // The result itself was refused (too large, not JSON): retrying would produce it again.
     const failure = ApplicationFailure.nonRetryable(`the platform refused the activity's result: ${err.detail}`, "ResultRejected", { status: err.status, code: err.code });
     await api.failActivityTask(task.task_token, errorToFailure(failure), hardStop);
+    return;
   }
+  if (slot) deps.eager!.runWorkflowTask(completion.workflowTask, slot);
 }
 
 function parseActivityInput(def: AnyActivityDefinition, raw: unknown): unknown {

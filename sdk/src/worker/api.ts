@@ -4,11 +4,18 @@ import { parse } from "../client/executions.ts";
 import type { HttpTransport } from "../client/http.ts";
 import type { Command } from "../protocol/commands.ts";
 import type { Failure } from "../protocol/failure.ts";
-import { HeartbeatResponse, Task, TaskCompletionResponse, type RegisterWorkerRequest } from "../protocol/tasks.ts";
+import { HeartbeatResponse, Task, TaskCompletionResponse, type ActivityTask, type RegisterWorkerRequest, type WorkflowTask } from "../protocol/tasks.ts";
 import type { WorkerLogger } from "./logger.ts";
 
 /** How a completion ended: applied (`accepted`, or `duplicate` if it already was), or dropped as `stale`. */
 export type CompletionOutcome = "accepted" | "duplicate" | "stale";
+
+/** A completion's outcome, and the tasks it handed back to this worker (eager dispatch; empty unless slots were offered). */
+export interface Completion {
+  outcome: CompletionOutcome;
+  activityTasks: ActivityTask[];
+  workflowTask: WorkflowTask | undefined;
+}
 
 const TASKS = "/v1/workflows/tasks";
 
@@ -63,20 +70,24 @@ export class WorkerApi {
     return parse(Task, res.body);
   }
 
-  completeWorkflowTask(token: string, commands: Command[], signal?: AbortSignal): Promise<CompletionOutcome> {
-    return this.complete("workflow/complete", { task_token: token, commands }, signal);
+  /** Completes a workflow task; with `eager`, offers that many free activity slots for the activities it schedules. */
+  completeWorkflowTask(token: string, commands: Command[], signal?: AbortSignal, eager?: { slots: number; identity: string }): Promise<Completion> {
+    const offer = eager && eager.slots > 0 ? { eager_activity_slots: eager.slots, identity: eager.identity } : {};
+    return this.complete("workflow/complete", { task_token: token, commands, ...offer }, signal);
   }
 
-  failWorkflowTask(token: string, failure: Failure, signal?: AbortSignal): Promise<CompletionOutcome> {
-    return this.complete("workflow/fail", { task_token: token, failure }, signal);
+  async failWorkflowTask(token: string, failure: Failure, signal?: AbortSignal): Promise<CompletionOutcome> {
+    return (await this.complete("workflow/fail", { task_token: token, failure }, signal)).outcome;
   }
 
-  completeActivityTask(token: string, result: unknown, signal?: AbortSignal): Promise<CompletionOutcome> {
-    return this.complete("activity/complete", { task_token: token, ...(result === undefined ? {} : { result }) }, signal);
+  /** Completes an activity attempt; with `eager`, offers a free workflow task slot for the workflow task it causes. */
+  completeActivityTask(token: string, result: unknown, signal?: AbortSignal, eager?: { identity: string }): Promise<Completion> {
+    const offer = eager ? { eager_workflow_task: true, identity: eager.identity } : {};
+    return this.complete("activity/complete", { task_token: token, ...(result === undefined ? {} : { result }), ...offer }, signal);
   }
 
-  failActivityTask(token: string, failure: Failure, signal?: AbortSignal): Promise<CompletionOutcome> {
-    return this.complete("activity/fail", { task_token: token, failure }, signal);
+  async failActivityTask(token: string, failure: Failure, signal?: AbortSignal): Promise<CompletionOutcome> {
+    return (await this.complete("activity/fail", { task_token: token, failure }, signal)).outcome;
   }
 
   /**
@@ -110,14 +121,15 @@ export class WorkerApi {
     return parse(HeartbeatResponse, res.body);
   }
 
-  private async complete(path: string, body: { task_token: string; [field: string]: unknown }, signal?: AbortSignal): Promise<CompletionOutcome> {
+  private async complete(path: string, body: { task_token: string; [field: string]: unknown }, signal?: AbortSignal): Promise<Completion> {
     try {
       const res = await this.withRetry(path, () => this.http.request("POST", `${TASKS}/${path}`, { body, ...(signal ? { signal } : {}) }), signal);
-      return parse(TaskCompletionResponse, res.body).status;
+      const answer = parse(TaskCompletionResponse, res.body);
+      return { outcome: answer.status, activityTasks: answer.activity_tasks ?? [], workflowTask: answer.workflow_task };
     } catch (err) {
       if (err instanceof SundialApiError && (err.code === "stale_task" || err.code === "task_not_found")) {
         this.logger.info(`dropped a stale task completion (${path}): the task timed out and was handed out again, or its run closed`, { code: err.code, detail: err.detail });
-        return "stale";
+        return { outcome: "stale", activityTasks: [], workflowTask: undefined };
       }
       throw err;
     }

@@ -20,7 +20,9 @@ export interface WorkerOptions {
   activities?: readonly AnyActivityDefinition[];
   /** Most activity tasks running at once (default 10). */
   concurrency?: number;
-  /** Concurrent workflow task polls, each running its task before polling again (default 2). */
+  /** Most workflow tasks running at once, polled or handed back by a completion (default 10). */
+  workflowConcurrency?: number;
+  /** Concurrent workflow task polls (default 2, at most `workflowConcurrency`). */
   workflowPollers?: number;
   /** Concurrent activity task polls (default 2, at most `concurrency`). */
   activityPollers?: number;
@@ -36,6 +38,12 @@ export interface WorkerOptions {
   shutdownGrace?: Duration;
   /** Runs whose workflow state stays cached between tasks (default 500; 0 = always replay). */
   maxCachedWorkflows?: number;
+  /**
+   * Eager dispatch (default true): completions offer the slots free at that moment, and the
+   * platform hands the tasks they cause on this queue straight back (activities a workflow task
+   * schedules, the workflow task an activity result causes) instead of queueing them for a poll.
+   */
+  eagerDispatch?: boolean;
   /** Default: one console line per event. */
   logger?: WorkerLogger;
   /** Poll hold requested from the platform, seconds (default: the platform's, ~30 s). */
@@ -54,6 +62,7 @@ export interface ResolvedWorkerOptions {
   workflows: Map<string, WorkflowDefinition>;
   activities: Map<string, AnyActivityDefinition>;
   concurrency: number;
+  workflowConcurrency: number;
   workflowPollers: number;
   activityPollers: number;
   identity: string;
@@ -62,6 +71,7 @@ export interface ResolvedWorkerOptions {
   handleSignals: boolean;
   shutdownGraceMs: number;
   maxCachedWorkflows: number;
+  eagerDispatch: boolean;
   logger: WorkerLogger;
   pollWaitSeconds: number | undefined;
   backoff: { initialMs: number; maxMs: number };
@@ -95,6 +105,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     }
   }
   const concurrency = positiveInt(options.concurrency, 10, "concurrency");
+  const workflowConcurrency = positiveInt(options.workflowConcurrency, 10, "workflowConcurrency");
   return {
     url: options.url,
     apiKey: options.apiKey,
@@ -102,7 +113,8 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     workflows,
     activities,
     concurrency,
-    workflowPollers: workflows.size === 0 ? 0 : positiveInt(options.workflowPollers, 2, "workflowPollers"),
+    workflowConcurrency,
+    workflowPollers: workflows.size === 0 ? 0 : Math.min(workflowConcurrency, positiveInt(options.workflowPollers, 2, "workflowPollers")),
     activityPollers: activities.size === 0 ? 0 : Math.min(concurrency, positiveInt(options.activityPollers, 2, "activityPollers")),
     identity: (options.identity ?? `${hostname()}:${process.pid}`).slice(0, 200),
     buildId: options.buildId,
@@ -110,6 +122,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     handleSignals: options.handleSignals ?? true,
     shutdownGraceMs: toSeconds(options.shutdownGrace ?? 10, "shutdownGrace") * 1000,
     maxCachedWorkflows: positiveInt(options.maxCachedWorkflows, 500, "maxCachedWorkflows", 0),
+    eagerDispatch: options.eagerDispatch ?? true,
     logger: options.logger ?? consoleWorkerLogger,
     pollWaitSeconds: options.pollWaitSeconds,
     backoff: { initialMs: options.backoff?.initialMs ?? 200, maxMs: options.backoff?.maxMs ?? 10_000 },

@@ -5,8 +5,9 @@ import type { WorkerApi } from "./api.ts";
 import type { WorkerLogger } from "./logger.ts";
 
 /**
- * A counting semaphore: an activity poller takes a slot before it polls, so the worker never
- * accepts a task it has no room to run (a leased task waiting locally would only time out).
+ * A counting semaphore: a poller takes a slot before it polls, and a completion offers only slots
+ * it took (eager dispatch), so the worker never accepts a task it has no room to run (a leased
+ * task waiting locally would only time out).
  */
 export class Slots {
   private free: number;
@@ -16,18 +17,23 @@ export class Slots {
     this.free = size;
   }
 
+  /** Slots free right now. */
+  get available(): number {
+    return this.free;
+  }
+
+  /** Takes a free slot without waiting; null when none is free. */
+  tryAcquire(): (() => void) | null {
+    if (this.free <= 0) return null;
+    this.free--;
+    return this.releaser();
+  }
+
   /** Waits for a free slot; returns its release function. Rejects if `signal` aborts first. */
   acquire(signal: AbortSignal): Promise<() => void> {
     return new Promise((resolve, reject) => {
       if (signal.aborted) return reject(signal.reason);
-      let released = false;
-      const release = () => {
-        if (released) return;
-        released = true;
-        const next = this.waiters.shift();
-        if (next) next();
-        else this.free++;
-      };
+      const release = this.releaser();
       const grant = () => {
         signal.removeEventListener("abort", onAbort);
         resolve(release);
@@ -44,6 +50,18 @@ export class Slots {
       this.waiters.push(grant);
       signal.addEventListener("abort", onAbort, { once: true });
     });
+  }
+
+  /** A release function for one slot: hands it to the next waiter, else frees it; idempotent. */
+  private releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiters.shift();
+      if (next) next();
+      else this.free++;
+    };
   }
 }
 
@@ -64,7 +82,7 @@ export interface PollLoopOptions {
   backoff: { initialMs: number; maxMs: number };
   logger: WorkerLogger;
   slots?: Slots;
-  /** Handles a task; the loop awaits it before polling again. `release` frees the slot. */
+  /** Handles a task; the loop awaits it before polling again. `release` frees the slot (a no-op without `slots`). */
   onTask: (task: Task, release: () => void) => Promise<void>;
   /** Called with an error that stops the whole worker (401/403). */
   onFatal: (err: unknown) => void;

@@ -1,8 +1,10 @@
 import { sleep } from "../client/backoff.ts";
 import { HttpTransport } from "../client/http.ts";
+import type { ActivityTask, WorkflowTask } from "../protocol/tasks.ts";
 import type { WorkflowState } from "../workflow/activate.ts";
 import { WorkerApi } from "./api.ts";
 import { startActivityTask, type InFlightActivity } from "./activity-runner.ts";
+import { eagerDispatch } from "./eager.ts";
 import { LruCache } from "./lru-cache.ts";
 import { resolveWorkerOptions, type WorkerOptions } from "./options.ts";
 import { pollLoop, Slots } from "./poller.ts";
@@ -44,8 +46,10 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
   const hardStop = new AbortController();
   const skipGrace = new AbortController();
   const activities = new Set<InFlightActivity>();
+  const workflowTasks = new Set<Promise<void>>();
   const cache = new LruCache<string, WorkflowState>(o.maxCachedWorkflows);
   const slots = new Slots(o.concurrency);
+  const workflowSlots = new Slots(o.workflowConcurrency);
   let fatal: { error: unknown } | undefined;
   let shutdownPromise: Promise<void> | undefined;
   let markReady: () => void = () => {};
@@ -63,8 +67,48 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
     markNotReady(error);
     void shutdown().catch(() => {});
   };
-  const workflowDeps = { workflows: o.workflows, api, logger, cache, identity: o.identity, taskQueue: o.taskQueue, hardStop: hardStop.signal };
-  const activityDeps = { activities: o.activities, api, logger, identity: o.identity, taskQueue: o.taskQueue, hardStop: hardStop.signal };
+  const eager = o.eagerDispatch
+    ? eagerDispatch({
+        taskQueue: o.taskQueue,
+        activities: o.activities,
+        workflows: o.workflows,
+        activitySlots: slots,
+        workflowSlots,
+        accepting: () => !pollStop.signal.aborted,
+        runActivity,
+        runWorkflow,
+        logger,
+      })
+    : undefined;
+  const workflowDeps = { workflows: o.workflows, api, logger, cache, identity: o.identity, taskQueue: o.taskQueue, hardStop: hardStop.signal, ...(eager ? { eager } : {}) };
+  const activityDeps = { activities: o.activities, api, logger, identity: o.identity, taskQueue: o.taskQueue, hardStop: hardStop.signal, ...(eager ? { eager } : {}) };
+
+  /** Runs a workflow task (polled or handed back by a completion) on the slot `release` frees. */
+  function runWorkflow(task: WorkflowTask, release: () => void): void {
+    const ack = ackIfSlow(api, task.task_token);
+    const run: Promise<void> = processWorkflowTask(task, workflowDeps)
+      .catch((err: unknown) => {
+        if (!hardStop.signal.aborted) logger.error("workflow task could not be reported", { execution_id: task.execution_id, error: err });
+      })
+      .finally(() => {
+        clearTimeout(ack);
+        workflowTasks.delete(run);
+        release();
+      });
+    workflowTasks.add(run);
+  }
+
+  /** Runs an activity task (polled or handed back by a completion) on the slot `release` frees. */
+  function runActivity(task: ActivityTask, release: () => void): void {
+    const ack = ackIfSlow(api, task.task_token);
+    const entry = startActivityTask(task, activityDeps);
+    activities.add(entry);
+    void entry.done.finally(() => {
+      clearTimeout(ack);
+      activities.delete(entry);
+      release();
+    });
+  }
 
   const main = (async () => {
     await api.register(registration, pollStop.signal);
@@ -76,18 +120,9 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
         pollLoop({
           ...common,
           kind: "workflow",
+          slots: workflowSlots,
           onFatal,
-          onTask: async (task, release) => {
-            const ack = ackIfSlow(api, task.task_token);
-            try {
-              if (task.kind === "workflow") await processWorkflowTask(task, workflowDeps);
-            } catch (err) {
-              if (!hardStop.signal.aborted) logger.error("workflow task could not be reported", { execution_id: task.execution_id, error: err });
-            } finally {
-              clearTimeout(ack);
-              release();
-            }
-          },
+          onTask: async (task, release) => (task.kind === "workflow" ? runWorkflow(task, release) : release()),
         }),
       );
     }
@@ -98,17 +133,7 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
           kind: "activity",
           slots,
           onFatal,
-          onTask: async (task, release) => {
-            if (task.kind !== "activity") return release();
-            const ack = ackIfSlow(api, task.task_token);
-            const entry = startActivityTask(task, activityDeps);
-            activities.add(entry);
-            void entry.done.finally(() => {
-              clearTimeout(ack);
-              activities.delete(entry);
-              release();
-            });
-          },
+          onTask: async (task, release) => (task.kind === "activity" ? runActivity(task, release) : release()),
         }),
       );
     }
@@ -118,8 +143,13 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
   });
 
   async function drainInFlight(): Promise<void> {
-    // Once the poll loops are done no task can arrive, so the set of activities is final.
-    const finished = main.then(() => Promise.all([...activities].map((a) => a.done))).then(() => true);
+    // Once the poll loops are done only a completion already sent can still hand a task back
+    // (nothing more is offered), so wait until no task of either kind is left.
+    const finished = main
+      .then(async () => {
+        while (activities.size > 0 || workflowTasks.size > 0) await Promise.all([...[...activities].map((a) => a.done), ...workflowTasks]);
+      })
+      .then(() => true);
     const expired = sleep(o.shutdownGraceMs, skipGrace.signal).then(
       () => false,
       () => false,

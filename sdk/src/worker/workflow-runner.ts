@@ -6,7 +6,8 @@ import type { WorkflowDefinition } from "../workflow/define-workflow.ts";
 import { ApplicationFailure, NonDeterminismError } from "../workflow/errors.ts";
 import { errorToFailure } from "../workflow/failure-convert.ts";
 import type { LogSink } from "../workflow/logger.ts";
-import type { WorkerApi } from "./api.ts";
+import type { Completion, WorkerApi } from "./api.ts";
+import type { EagerDispatch } from "./eager.ts";
 import type { WorkerLogger } from "./logger.ts";
 import type { LruCache } from "./lru-cache.ts";
 
@@ -20,13 +21,16 @@ export interface WorkflowRunnerDeps {
   taskQueue: string;
   /** Aborted when the worker gives up on reporting (end of the shutdown grace period). */
   hardStop: AbortSignal;
+  /** Eager dispatch: offer free activity slots with the completion and run what it hands back (absent: never offered). */
+  eager?: EagerDispatch;
 }
 
 /**
  * Processes one workflow task: continues the run's cached state when it is a prefix of the task's
  * history (else replays it), answers the updates it offers (validators run on the state after the
  * activation), completes the task with the new commands, and caches the state again once the
- * platform accepted them. A non-determinism error — or any failure of the runtime itself — fails
+ * platform accepted them. With `deps.eager`, the completion offers the activity slots free for the
+ * activities it schedules, and runs the activity tasks it hands back. A non-determinism error — or any failure of the runtime itself — fails
  * the workflow TASK (the platform retries it; the run is untouched), never the run. A query task
  * (`task.query`) is handed to {@link processQueryTask}.
  */
@@ -58,10 +62,12 @@ export async function processWorkflowTask(task: WorkflowTask, deps: WorkflowRunn
     return;
   }
   logger.debug?.("workflow task processed", { ...fields, from_cache: result.fromCache, commands: result.commands.length });
-  let outcome;
+  const reserved = deps.eager?.reserveActivitySlots(result.commands) ?? [];
+  let completion: Completion;
   try {
-    outcome = await api.completeWorkflowTask(task.task_token, result.commands, hardStop);
+    completion = await api.completeWorkflowTask(task.task_token, result.commands, hardStop, reserved.length > 0 ? { slots: reserved.length, identity: deps.identity } : undefined);
   } catch (err) {
+    for (const release of reserved) release();
     if (!(err instanceof SundialApiError) || err.transient) throw err;
     // The commands were refused (e.g. a cancel that raced with the activity finishing): fail the
     // task now so the platform retries it with the newer history, instead of waiting for its timeout.
@@ -70,7 +76,8 @@ export async function processWorkflowTask(task: WorkflowTask, deps: WorkflowRunn
     await api.failWorkflowTask(task.task_token, errorToFailure(failure), hardStop);
     return;
   }
-  if (outcome !== "stale" && !result.state.closed) cache.set(key, result.state);
+  if (completion.outcome !== "stale" && !result.state.closed) cache.set(key, result.state);
+  deps.eager?.runActivityTasks(completion.activityTasks, reserved);
 }
 
 /**

@@ -154,7 +154,7 @@ describe("continue-as-new", () => {
     const api = {
       completeWorkflowTask: async (_token: string, commands: Command[]) => {
         sent.push(commands);
-        return "accepted";
+        return { outcome: "accepted", activityTasks: [], workflowTask: undefined };
       },
       failWorkflowTask: async () => {
         throw new Error("unexpected fail");

@@ -126,7 +126,7 @@ describe("worker: query tasks", () => {
     const calls: { call: string; token: string; payload: unknown }[] = [];
     const record = (call: string) => async (token: string, payload: unknown) => {
       calls.push({ call, token, payload });
-      return "accepted";
+      return call === "completeWorkflowTask" ? { outcome: "accepted", activityTasks: [], workflowTask: undefined } : "accepted";
     };
     const api = { completeWorkflowTask: record("completeWorkflowTask"), failWorkflowTask: record("failWorkflowTask"), respondQuery: record("respondQuery") } as unknown as WorkerApi;
     return { api, calls };

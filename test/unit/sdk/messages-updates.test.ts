@@ -220,7 +220,7 @@ describe("worker: workflow tasks with updates", () => {
     const calls: { call: string; payload: unknown }[] = [];
     const record = (call: string) => async (_token: string, payload: unknown) => {
       calls.push({ call, payload });
-      return "accepted";
+      return call === "complete" ? { outcome: "accepted", activityTasks: [], workflowTask: undefined } : "accepted";
     };
     const api = { completeWorkflowTask: record("complete"), failWorkflowTask: record("fail") } as unknown as WorkerApi;
     const cache = new LruCache<string, WorkflowState>(4);

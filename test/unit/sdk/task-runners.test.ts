@@ -15,7 +15,7 @@ function stubApi(outcome: CompletionOutcome = "accepted", heartbeat = { cancel_r
   const record = (call: string) => async (token: string, payload: unknown) => {
     calls.push({ call, token, payload });
     if (refuse && call.startsWith("complete")) throw refuse;
-    return outcome;
+    return call.startsWith("complete") ? { outcome, activityTasks: [], workflowTask: undefined } : outcome;
   };
   const api = {
     completeWorkflowTask: record("completeWorkflowTask"),

@@ -1,7 +1,7 @@
 import { createServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import type { ActivityTask, WorkflowTask } from "@sundial/sdk/protocol";
+import type { ActivityTask, Command, WorkflowTask } from "@sundial/sdk/protocol";
 import { SundialApiError } from "@sundial/sdk/client";
 import { runWorker, silentWorkerLogger, type WorkerHandle, type WorkerOptions } from "@sundial/sdk/worker";
 import { defineActivity, defineWorkflow } from "@sundial/sdk/workflow";
@@ -122,10 +122,14 @@ describe("worker HTTP loop: retries", () => {
     fake.push(workflowTask("t-2"));
     fake.push(workflowTask("t-3"));
     await until(() => completions.includes("t-3"), 3000, "t-3 completion");
-    expect(completions).toEqual(["t-1", "t-2", "t-3"]);
+    // t-2 and t-3 may run side by side (two pollers, ten workflow task slots).
+    expect([...completions].sort()).toEqual(["t-1", "t-2", "t-3"]);
+    // The worker runs greet and has free activity slots: it offers one for eager dispatch.
     expect(fake.calls("/v1/workflows/tasks/workflow/complete")[0]).toEqual({
       task_token: "t-1",
       commands: [{ type: "schedule_activity", seq: 1, activity_type: "greet", input: "Ada", options: {} }],
+      eager_activity_slots: 1,
+      identity: "test-worker",
     });
   });
 
@@ -185,6 +189,40 @@ describe("worker HTTP loop: graceful shutdown", () => {
     // The attempt's own outcome (it was aborted) is not reported on top of the WorkerShutdown failure.
     expect(fake.calls("/v1/workflows/tasks/activity/fail")).toHaveLength(1);
     expect(fake.calls("/v1/workflows/tasks/activity/complete")).toEqual([]);
+  });
+});
+
+describe("worker HTTP loop: eager dispatch", () => {
+  it("runs a whole workflow from one poll: each completion hands the next task back", async () => {
+    fake = await new FakePlatform().start();
+    const h = new HistoryBuilder({ workflow: "hello", input: { name: "Ada" } }).task();
+    fake.on("/v1/workflows/tasks/workflow/complete", (body) => {
+      if (body.task_token !== "wt-1") return { status: 200, body: { status: "accepted" } };
+      h.complete(body.commands as Command[]);
+      return { status: 200, body: { status: "accepted", activity_tasks: [activityTask("at-1", "greet", "Ada")] } };
+    });
+    fake.on("/v1/workflows/tasks/activity/complete", (body) => {
+      h.activityStarted(1).activityCompleted(1, body.result).task();
+      return { status: 200, body: { status: "accepted", workflow_task: { ...workflowTask("wt-2"), history: h.build() } } };
+    });
+    await start().ready;
+    fake.push(workflowTask("wt-1"));
+    await until(() => fake.calls("/v1/workflows/tasks/workflow/complete").length === 2, 3000, "second workflow task completed");
+    const completions = fake.calls("/v1/workflows/tasks/workflow/complete");
+    expect(completions[0]).toMatchObject({ task_token: "wt-1", eager_activity_slots: 1, identity: "test-worker" });
+    expect(fake.calls("/v1/workflows/tasks/activity/complete")).toEqual([{ task_token: "at-1", result: "Hello, Ada!", eager_workflow_task: true, identity: "test-worker" }]);
+    // The last task schedules nothing: no slots offered.
+    expect(completions[1]).toEqual({ task_token: "wt-2", commands: [{ type: "complete_workflow", result: "Hello, Ada!" }] });
+  });
+
+  it("never offers slots with eagerDispatch: false", async () => {
+    fake = await new FakePlatform().start();
+    await start({ eagerDispatch: false }).ready;
+    fake.push(workflowTask("wt-1"));
+    fake.push(activityTask("at-1", "greet", "Ada"));
+    await until(() => fake.calls("/v1/workflows/tasks/workflow/complete").length === 1 && fake.calls("/v1/workflows/tasks/activity/complete").length === 1, 3000, "completions");
+    expect(Object.keys(fake.calls("/v1/workflows/tasks/workflow/complete")[0]!)).toEqual(["task_token", "commands"]);
+    expect(Object.keys(fake.calls("/v1/workflows/tasks/activity/complete")[0]!)).toEqual(["task_token", "result"]);
   });
 });
 
