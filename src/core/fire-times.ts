@@ -1,3 +1,4 @@
+import { MAX_TIMESTAMP_MS } from "@sundial/sdk/protocol";
 import type { CronMatcher } from "./cron.ts";
 import type { CompiledSpec } from "./spec.ts";
 import { jitterOffset } from "./jitter.ts";
@@ -114,6 +115,8 @@ function nextUnbounded(spec: CompiledSpec, after: number): number | null {
     const a = nextAt(spec.at, t);
     if (a !== null && (best === null || a < best)) best = a;
     if (best === null) return null;
+    // Past 9999-12-31T23:59:59.999Z a time has no RFC 3339 form: the spec simply has no more fires.
+    if (best > MAX_TIMESTAMP_MS) return null;
     if (spec.endAt !== null && best > spec.endAt) return null;
     if (!isExcluded(spec, best)) return best;
     if (best > giveUpAfter) return null;
@@ -143,7 +146,8 @@ function lastAllowed(spec: CompiledSpec): number | null {
 /**
  * The next nominal fire time strictly after `after` (epoch ms), or null when the spec has no more:
  * the de-duplicated, strictly increasing union of its crons, intervals and `at` times, within
- * start/end bounds, minus exclusions, and no more than `repeat_count` fires from the start.
+ * start/end bounds, minus exclusions, and no more than `repeat_count` fires from the start. None
+ * is later than MAX_TIMESTAMP_MS (9999-12-31T23:59:59.999Z), the last instant RFC 3339 can write.
  * @example next(compileSpec(spec, { createdAt }), Date.now())
  */
 export function next(spec: CompiledSpec, after: number): number | null {
@@ -181,7 +185,8 @@ export function* fires(spec: CompiledSpec, scheduleId: string, after: number): G
   let n = next(spec, after);
   while (n !== null) {
     const following = next(spec, n);
-    yield { nominal: n, actual: n + jitterOffset(scheduleId, n, spec.jitterMs, following) };
+    // The last fire's jitter stops short of the end of the RFC 3339 range as it would of a next fire.
+    yield { nominal: n, actual: n + jitterOffset(scheduleId, n, spec.jitterMs, following ?? MAX_TIMESTAMP_MS + 1) };
     n = following;
   }
 }

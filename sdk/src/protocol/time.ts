@@ -8,6 +8,14 @@ function realCalendarTime(v: string): boolean {
   return mo >= 1 && mo <= 12 && d >= 1 && d <= new Date(Date.UTC(y, mo, 0)).getUTCDate() && h <= 23 && mi <= 59 && s <= 59;
 }
 
+/**
+ * The instants RFC 3339 can write in UTC (four-digit years): 0000-01-01T00:00:00Z through
+ * 9999-12-31T23:59:59.999Z. Outside them `toISOString` writes `+010000-…`, so Sundial accepts no
+ * time outside them and computes no fire time past the last.
+ */
+export const MIN_TIMESTAMP_MS = Date.parse("0000-01-01T00:00:00.000Z");
+export const MAX_TIMESTAMP_MS = Date.parse("9999-12-31T23:59:59.999Z");
+
 /** An RFC 3339 timestamp with an explicit offset, parsed to epoch milliseconds. */
 export const Timestamp = z
   .string()
@@ -16,6 +24,11 @@ export const Timestamp = z
     const ms = RFC3339_RE.test(v) && realCalendarTime(v) ? Date.parse(v) : NaN;
     if (!Number.isFinite(ms)) {
       ctx.addIssue({ code: "custom", message: `invalid timestamp ${JSON.stringify(v)}: use RFC 3339 with an offset, e.g. 2026-11-22T09:00:00Z` });
+      return z.NEVER;
+    }
+    // "9999-12-31T23:00:00-05:00" is a valid string whose instant is in year 10000.
+    if (ms < MIN_TIMESTAMP_MS || ms > MAX_TIMESTAMP_MS) {
+      ctx.addIssue({ code: "custom", message: `timestamp ${JSON.stringify(v)} is out of range: it must fall between 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z` });
       return z.NEVER;
     }
     return ms;
