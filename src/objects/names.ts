@@ -1,4 +1,5 @@
 import { hash32 } from "../core/jitter.ts";
+import { LIMITS } from "../core/limits.ts";
 import type { Env } from "../env.ts";
 import type { ExecutionObject } from "./execution-object.ts";
 import type { ScheduleObject } from "./schedule-object.ts";
@@ -26,6 +27,13 @@ export function scheduleStub(env: Env, namespace: string, scheduleId: string) {
 export function partitionCount(env: Env): number {
   const n = Number(env.SUNDIAL_TASK_QUEUE_PARTITIONS ?? "1");
   return Number.isInteger(n) && n >= 1 && n <= 64 ? n : 1;
+}
+
+/** Lead time of prepared scheduled starts, ms (SUNDIAL_PREPARE_AHEAD_SECONDS, default LIMITS; 0 turns them off; at most an hour). */
+export function prepareAheadMs(env: Env): number {
+  const raw = env.SUNDIAL_PREPARE_AHEAD_SECONDS;
+  const n = raw === undefined || raw === "" ? LIMITS.prepareAheadSeconds : Number(raw);
+  return (Number.isFinite(n) && n >= 0 ? Math.min(n, 3_600) : LIMITS.prepareAheadSeconds) * 1000;
 }
 
 /** The task queue partition an execution's tasks go to (stable per execution). */

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { toRfc3339, type CreateScheduleCommand, type OverlapPolicy, type Schedule, type SchedulePayload, type SchedulePolicy, type ScheduleSpec } from "@sundial/sdk/protocol";
+import type { CreateScheduleCommand, OverlapPolicy, Schedule, SchedulePolicy, ScheduleSpec } from "@sundial/sdk/protocol";
 import { clock } from "../clock.ts";
 import { ConflictError, NotFoundError } from "../core/errors.ts";
 import { between, next } from "../core/fire-times.ts";
@@ -7,11 +7,12 @@ import { LIMITS } from "../core/limits.ts";
 import { initialState, runClosed, startExtra, tick, type PendingFire, type ScheduleState, type Transition } from "../core/schedule/machine.ts";
 import { compileSpec, type CompiledSpec } from "../core/spec.ts";
 import { jitterOffset } from "../core/jitter.ts";
-import { adoptPrepared, planPrepare, settleAt, settlePrepared, type PreparedRun } from "../core/schedule/prepare.ts";
+import { schedulePayload } from "../core/schedule/payload.ts";
+import { planPrepare, settleAt, settlePrepared, type PreparedRun } from "../core/schedule/prepare.ts";
 import type { Env } from "../env.ts";
-import { deleteScheduleRow, upsertSchedule } from "../index/schedules.ts";
-import { armAlarm, executionStub } from "./names.ts";
-import { guard, unwrap, type RpcResult } from "./rpc.ts";
+import { armAlarm, prepareAheadMs } from "./names.ts";
+import { guard, type RpcResult } from "./rpc.ts";
+import { ScheduleDelivery, type IndexEntry, type StartEntry, type WithdrawEntry } from "./schedule-delivery.ts";
 import { ScheduleStore, SCHEDULE_MIGRATIONS, type ScheduleRow } from "./schedule-store.ts";
 import { scheduleView } from "./schedule-view.ts";
 import { applySqlMigrations } from "./sql-migrations.ts";
@@ -49,11 +50,13 @@ export interface SchedulePatch {
  */
 export class ScheduleObject extends DurableObject<Env> {
   private readonly store: ScheduleStore;
+  private readonly delivery: ScheduleDelivery;
   private compiled: { key: string; spec: CompiledSpec } | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new ScheduleStore(ctx.storage.sql);
+    this.delivery = new ScheduleDelivery(env, this.store, (notice) => this.runClosed(notice));
     void ctx.blockConcurrencyWhile(async () => applySqlMigrations(ctx.storage, SCHEDULE_MIGRATIONS));
   }
 
@@ -201,7 +204,7 @@ export class ScheduleObject extends DurableObject<Env> {
       this.require();
       const row = this.withdrawPrepared(clock.now())!;
       this.store.wipe();
-      this.store.outbox.put("index", { delete: true, namespace: row.namespace, schedule_id: row.schedule_id }, clock.now());
+      this.store.outbox.put("index", { delete: true, namespace: row.namespace, schedule_id: row.schedule_id } satisfies IndexEntry, clock.now());
       return { deleted: true as const };
     });
     await this.afterChange();
@@ -268,11 +271,11 @@ export class ScheduleObject extends DurableObject<Env> {
     let prev = row.state.lastNominal;
     for (const s of t.start) {
       const f = s.fire;
-      const payload = this.startPayload(row, f, prev, now);
+      const payload = schedulePayload(this.compileFor(row), { ...row, timezone: row.spec.timezone }, f, prev, now);
       if (f.kind !== "trigger") prev = f.nominal;
       // A prepared run already exists with this very payload: its fire has come, nothing to send.
       if (s.runId === row.state.prepared?.runId) continue;
-      this.store.outbox.put(`start:${s.runId}`, { runId: s.runId, payload, input: f.input !== undefined ? f.input : row.input }, now);
+      this.store.outbox.put(`start:${s.runId}`, { runId: s.runId, payload, input: f.input !== undefined ? f.input : row.input } satisfies StartEntry, now);
     }
     for (const id of t.cancel) this.store.outbox.put(`cancel:${id}`, { runId: id }, now);
     for (const id of t.terminate) this.store.outbox.put(`terminate:${id}`, { runId: id }, now);
@@ -299,7 +302,7 @@ export class ScheduleObject extends DurableObject<Env> {
       last_fire_at: t.state.lastNominal,
       created_at: row.created_at,
       updated_at: now,
-    }, now);
+    } satisfies IndexEntry, now);
   }
 
   private nextFireAfter(row: ScheduleRow, now: number): number | null {
@@ -308,36 +311,15 @@ export class ScheduleObject extends DurableObject<Env> {
     return n;
   }
 
-  /** The schedule payload a run gets (DESIGN.md "Payloads"); `prev` is the last fire started before it. */
-  private startPayload(row: ScheduleRow, f: PendingFire, prev: number | null, now: number): SchedulePayload {
-    const upcoming = next(this.compileFor(row), f.nominal);
-    return {
-      timestamp: toRfc3339(f.nominal),
-      actual_timestamp: toRfc3339(f.kind === "trigger" || f.kind === "backfill" ? now : f.actual),
-      last_timestamp: prev === null ? null : toRfc3339(prev),
-      timezone: row.spec.timezone,
-      schedule_id: row.schedule_id,
-      key: row.key,
-      upcoming: upcoming === null ? null : toRfc3339(upcoming),
-    };
-  }
-
-  /** Lead time of prepared starts (SUNDIAL_PREPARE_AHEAD_SECONDS, default 60; 0 turns them off). */
-  private aheadMs(): number {
-    const raw = this.env.SUNDIAL_PREPARE_AHEAD_SECONDS;
-    const n = raw === undefined || raw === "" ? LIMITS.prepareAheadSeconds : Number(raw);
-    return Number.isFinite(n) && n >= 0 ? Math.min(n, 3_600) * 1000 : LIMITS.prepareAheadSeconds * 1000;
-  }
-
   /** Creates the next fire's run ahead of time when nothing before its fire time can change it (core/schedule/prepare.ts). */
   private prepareNext(now: number): void {
     const row = this.store.get();
     if (!row) return;
-    const d = planPrepare(this.ctxFor(row, now), row.state, this.aheadMs(), this.store.backfills().length > 0);
+    const d = planPrepare(this.ctxFor(row, now), row.state, prepareAheadMs(this.env), this.store.backfills().length > 0);
     if (d.kind !== "prepare") return;
     const fire: PendingFire = { nominal: d.run.nominal, actual: d.run.actual, kind: "scheduled" };
-    const payload = this.startPayload(row, fire, row.state.lastNominal, now);
-    this.store.outbox.put(`start:${d.run.runId}`, { runId: d.run.runId, payload, input: row.input, startAt: d.run.actual }, now);
+    const payload = schedulePayload(this.compileFor(row), { ...row, timezone: row.spec.timezone }, fire, row.state.lastNominal, now);
+    this.store.outbox.put(`start:${d.run.runId}`, { runId: d.run.runId, payload, input: row.input, startAt: d.run.actual } satisfies StartEntry, now);
     this.store.put({ ...row, state: { ...row.state, prepared: d.run } });
   }
 
@@ -356,7 +338,7 @@ export class ScheduleObject extends DurableObject<Env> {
   }
 
   private queueWithdraw(row: ScheduleRow, p: PreparedRun, now: number): void {
-    this.store.outbox.put(`withdraw:${p.runId}`, { namespace: row.namespace, prepared: p }, now);
+    this.store.outbox.put(`withdraw:${p.runId}`, { namespace: row.namespace, prepared: p } satisfies WithdrawEntry, now);
   }
 
   /** Sends what the change queued and re-arms; waits for the send when a prepared run is being withdrawn. */
@@ -368,68 +350,9 @@ export class ScheduleObject extends DurableObject<Env> {
     else this.ctx.waitUntil(sent);
   }
 
-  private flushing: Promise<void> | null = null;
-
-  /** Single-flight: a flush requested while one runs starts right after it, never alongside. */
-  private flush(): Promise<void> {
-    const run = (this.flushing ?? Promise.resolve()).then(() => this.flushOnce());
-    this.flushing = run.finally(() => {
-      if (this.flushing === run) this.flushing = null;
-    });
-    return run;
-  }
-
-  private async flushOnce(): Promise<void> {
-    const changed = await this.store.outbox.flush(clock.now(), async (key, payload) => {
-      const p = payload as { runId: string; payload: Record<string, unknown>; input: unknown; startAt?: number; delete?: boolean };
-      if (key.startsWith("withdraw:")) return this.deliverWithdraw(payload as { namespace: string; prepared: PreparedRun });
-      if (key === "index") {
-        const ix = payload as Parameters<typeof upsertSchedule>[1] & { delete?: boolean };
-        if (ix.delete) await deleteScheduleRow(this.env.DB, ix.namespace, ix.schedule_id);
-        else await upsertSchedule(this.env.DB, ix);
-        return;
-      }
-      const row = this.store.get();
-      const namespace = row?.namespace ?? "";
-      if (!row) return;
-      const stub = executionStub(this.env, namespace, p.runId);
-      if (key.startsWith("start:")) {
-        const res = await stub.start({
-          namespace,
-          execution_id: p.runId,
-          workflow: row.workflow,
-          input: p.input,
-          task_queue: row.task_queue,
-          execution_timeout: row.execution_timeout ?? LIMITS.executionTimeoutDefault,
-          id_reuse_policy: "use_existing",
-          schedule: p.payload as never,
-          callback: { schedule_id: row.schedule_id },
-          ...(p.startAt !== undefined ? { start_at: p.startAt } : {}),
-        });
-        if (!res.ok) throw new Error(`start ${p.runId} failed: ${JSON.stringify(res)}`);
-        const started = unwrap(res);
-        // A run that already existed and has closed will not call back again: treat it as closed now.
-        if (!started.started && started.execution.status !== "running") {
-          await this.runClosed({ namespace, schedule_id: row.schedule_id, execution_id: p.runId, status: started.execution.status, failure: started.execution.failure, closed_at: clock.now() });
-        }
-      } else if (key.startsWith("cancel:")) {
-        await stub.cancel("cancelled by the schedule's CANCEL_OTHER overlap policy");
-      } else if (key.startsWith("terminate:")) {
-        await stub.terminate("terminated by the schedule's TERMINATE_OTHER overlap policy");
-      }
-    });
-    if (changed) this.rearm();
-  }
-
-  /** Withdraws a prepared run; one a worker has already begun is adopted as this schedule's fire. */
-  private async deliverWithdraw(w: { namespace: string; prepared: PreparedRun }): Promise<void> {
-    const r = await executionStub(this.env, w.namespace, w.prepared.runId).discardPrepared();
-    if (r.discarded) return;
-    const row = this.store.get();
-    if (!row) return;
-    const now = clock.now();
-    this.store.put({ ...row, state: adoptPrepared(row.state, w.prepared) });
-    this.store.addAction({ at: now, nominal: w.prepared.nominal, actual: w.prepared.actual, run_id: w.prepared.runId, kind: "scheduled", outcome: "started" });
+  /** Sends the outbox; re-arms when it changed. */
+  private async flush(): Promise<void> {
+    if (await this.delivery.flush()) this.rearm();
   }
 
   /** One alarm: the earliest of the next fire/retry, preparing the next run, a pending backfill, and the outbox. */
@@ -448,7 +371,7 @@ export class ScheduleObject extends DurableObject<Env> {
         else if (f !== null) times.push(f + jitterOffset(row.schedule_id, f, this.compileFor(row).jitterMs, next(this.compileFor(row), f)));
         // A due retry held until a run closes must not re-arm at once (that would spin).
         if (row.state.retry && (row.state.retry.at > clock.now() || row.state.running.length === 0)) times.push(row.state.retry.at);
-        const prep = planPrepare(this.ctxFor(row, clock.now()), row.state, this.aheadMs(), this.store.backfills().length > 0);
+        const prep = planPrepare(this.ctxFor(row, clock.now()), row.state, prepareAheadMs(this.env), this.store.backfills().length > 0);
         if (prep.kind === "wait") times.push(prep.at);
         if (prep.kind === "prepare") times.push(clock.now());
       }

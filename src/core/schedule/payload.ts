@@ -1,0 +1,21 @@
+import { toRfc3339, type SchedulePayload } from "@sundial/sdk/protocol";
+import { next } from "../fire-times.ts";
+import type { CompiledSpec } from "../spec.ts";
+import type { PendingFire } from "./machine.ts";
+
+/**
+ * The schedule payload a run receives (DESIGN.md "Payloads"). `prev` is the nominal time of the
+ * last fire started before this one; triggers and backfills report `now` as their actual time.
+ */
+export function schedulePayload(spec: CompiledSpec, s: { schedule_id: string; key: string; timezone: string }, f: PendingFire, prev: number | null, now: number): SchedulePayload {
+  const upcoming = next(spec, f.nominal);
+  return {
+    timestamp: toRfc3339(f.nominal),
+    actual_timestamp: toRfc3339(f.kind === "trigger" || f.kind === "backfill" ? now : f.actual),
+    last_timestamp: prev === null ? null : toRfc3339(prev),
+    timezone: s.timezone,
+    schedule_id: s.schedule_id,
+    key: s.key,
+    upcoming: upcoming === null ? null : toRfc3339(upcoming),
+  };
+}

@@ -1,0 +1,99 @@
+import type { SchedulePayload } from "@sundial/sdk/protocol";
+import { clock } from "../clock.ts";
+import { LIMITS } from "../core/limits.ts";
+import { adoptPrepared, type PreparedRun } from "../core/schedule/prepare.ts";
+import type { Env } from "../env.ts";
+import { deleteScheduleRow, upsertSchedule, type ScheduleIndexRow } from "../index/schedules.ts";
+import { executionStub } from "./names.ts";
+import { unwrap } from "./rpc.ts";
+import type { RunClosedNotice } from "./schedule-object.ts";
+import type { ScheduleStore } from "./schedule-store.ts";
+
+/** Outbox entries a ScheduleObject writes (keys: `index`, `start:<run>`, `cancel:<run>`, `terminate:<run>`, `withdraw:<run>`). */
+export interface StartEntry {
+  runId: string;
+  payload: SchedulePayload;
+  input: unknown;
+  /** A prepared run: its first task is held until then. */
+  startAt?: number;
+}
+export type IndexEntry = ScheduleIndexRow | { delete: true; namespace: string; schedule_id: string };
+export interface WithdrawEntry {
+  namespace: string;
+  prepared: PreparedRun;
+}
+
+/**
+ * Delivers a ScheduleObject's outbox: its D1 index row, run starts (idempotent by run id),
+ * CANCEL_OTHER / TERMINATE_OTHER, and withdrawals of prepared runs. Single-flight: a flush
+ * requested while one runs starts right after it, so a withdraw never overtakes the start it
+ * withdraws. Each entry is retried with backoff until it lands.
+ */
+export class ScheduleDelivery {
+  private flushing: Promise<boolean> | null = null;
+
+  constructor(
+    private readonly env: Env,
+    private readonly store: ScheduleStore,
+    /** A run already existed and had closed (it will not call back): the object treats it as closed now. */
+    private readonly closedMeanwhile: (notice: RunClosedNotice) => Promise<void>,
+  ) {}
+
+  /** Resolves true when the outbox changed (the object re-arms its alarm). */
+  flush(): Promise<boolean> {
+    const run = (this.flushing ?? Promise.resolve(false)).then(() => this.flushOnce());
+    this.flushing = run.finally(() => {
+      if (this.flushing === run) this.flushing = null;
+    });
+    return run;
+  }
+
+  private flushOnce(): Promise<boolean> {
+    return this.store.outbox.flush(clock.now(), async (key, payload) => {
+      if (key === "index") return this.deliverIndex(payload as IndexEntry);
+      if (key.startsWith("withdraw:")) return this.deliverWithdraw(payload as WithdrawEntry);
+      const row = this.store.get();
+      if (!row) return;
+      const stub = executionStub(this.env, row.namespace, (payload as { runId: string }).runId);
+      if (key.startsWith("start:")) {
+        const p = payload as StartEntry;
+        const res = await stub.start({
+          namespace: row.namespace,
+          execution_id: p.runId,
+          workflow: row.workflow,
+          input: p.input,
+          task_queue: row.task_queue,
+          execution_timeout: row.execution_timeout ?? LIMITS.executionTimeoutDefault,
+          id_reuse_policy: "use_existing",
+          schedule: p.payload,
+          callback: { schedule_id: row.schedule_id },
+          ...(p.startAt !== undefined ? { start_at: p.startAt } : {}),
+        });
+        if (!res.ok) throw new Error(`start ${p.runId} failed: ${JSON.stringify(res)}`);
+        const started = unwrap(res);
+        if (!started.started && started.execution.status !== "running") {
+          await this.closedMeanwhile({ namespace: row.namespace, schedule_id: row.schedule_id, execution_id: p.runId, status: started.execution.status, failure: started.execution.failure, closed_at: clock.now() });
+        }
+      } else if (key.startsWith("cancel:")) {
+        await stub.cancel("cancelled by the schedule's CANCEL_OTHER overlap policy");
+      } else if (key.startsWith("terminate:")) {
+        await stub.terminate("terminated by the schedule's TERMINATE_OTHER overlap policy");
+      }
+    });
+  }
+
+  private async deliverIndex(ix: IndexEntry): Promise<void> {
+    if ("delete" in ix) await deleteScheduleRow(this.env.DB, ix.namespace, ix.schedule_id);
+    else await upsertSchedule(this.env.DB, ix);
+  }
+
+  /** Withdraws a prepared run; one whose fire time had already come is adopted as this schedule's fire. */
+  private async deliverWithdraw(w: WithdrawEntry): Promise<void> {
+    const r = await executionStub(this.env, w.namespace, w.prepared.runId).discardPrepared();
+    if (r.discarded) return;
+    const row = this.store.get();
+    if (!row) return;
+    this.store.put({ ...row, state: adoptPrepared(row.state, w.prepared) });
+    this.store.addAction({ at: clock.now(), nominal: w.prepared.nominal, actual: w.prepared.actual, run_id: w.prepared.runId, kind: "scheduled", outcome: "started" });
+  }
+}
