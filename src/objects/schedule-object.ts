@@ -52,6 +52,8 @@ export class ScheduleObject extends DurableObject<Env> {
   private readonly store: ScheduleStore;
   private readonly delivery: ScheduleDelivery;
   private compiled: { key: string; spec: CompiledSpec } | null = null;
+  /** What this object last queued for its D1 index row (in memory: after a restart it writes once more). */
+  private indexed: string | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -204,6 +206,7 @@ export class ScheduleObject extends DurableObject<Env> {
       this.require();
       const row = this.withdrawPrepared(clock.now())!;
       this.store.wipe();
+      this.indexed = null;
       this.store.outbox.put("index", { delete: true, namespace: row.namespace, schedule_id: row.schedule_id } satisfies IndexEntry, clock.now());
       return { deleted: true as const };
     });
@@ -291,6 +294,10 @@ export class ScheduleObject extends DurableObject<Env> {
     const updated: ScheduleRow = { ...row, state: settled.state };
     this.store.put(updated);
     const upcomingFire = t.state.status === "active" ? this.nextFireAfter(updated, now) : null;
+    // Most transitions (a run closing, say) change nothing the index shows: skip that D1 write.
+    const indexed = JSON.stringify([t.state.status, upcomingFire, t.state.lastNominal, row.workflow, row.key, row.source]);
+    if (indexed === this.indexed) return;
+    this.indexed = indexed;
     this.store.outbox.put("index", {
       namespace: row.namespace,
       schedule_id: row.schedule_id,

@@ -65,7 +65,11 @@ export class TaskQueueObject extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    void ctx.blockConcurrencyWhile(async () => applySqlMigrations(ctx.storage, MIGRATIONS));
+    void ctx.blockConcurrencyWhile(async () => {
+      applySqlMigrations(ctx.storage, MIGRATIONS);
+      // Woken again (after an eviction): the timer is gone, re-arm it so a release stays exact.
+      this.armRelease();
+    });
   }
 
   /**
