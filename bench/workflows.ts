@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- workflows [--n=300] [--concurrency=32] [--idle=100] [--warmup=30] [--eager=0] [--quick]`:
+ * `npm run bench -- workflows [--n=300] [--concurrency=32] [--idle=100] [--warmup=30] [--eager=0] [--observability=1] [--quick]`:
  * workflow throughput and latency of Sundial on a real `wrangler dev` with real SDK worker
  * processes, beside Cloudflare Workflows running in the SAME wrangler dev (bench/bench-entry.ts).
  *
@@ -39,13 +39,19 @@ interface Options {
   warmup: number;
   /** 0: SDK workers without eager dispatch (every task through a poll), to compare. */
   eager: number;
+  /**
+   * 1: keep wrangler dev's local observability on (its default: every request and Durable Object
+   * call is traced into a local SQLite store, which costs more platform CPU than Sundial's own
+   * work does). 0 (the default here): off, for both systems, as neither pays it in production.
+   */
+  observability: number;
 }
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { n: 300, concurrency: 32, idle: 100, warmup: 30, eager: 1 };
+  const o: Options = { n: 300, concurrency: 32, idle: 100, warmup: 30, eager: 1, observability: 0 };
   for (const a of args) {
     const m = /^--([a-z]+)(?:=(\d+))?$/.exec(a);
-    if (!m) throw new Error(`unknown argument ${a} (expected --n=, --concurrency=, --idle=, --warmup=, --eager=0, --quick)`);
+    if (!m) throw new Error(`unknown argument ${a} (expected --n=, --concurrency=, --idle=, --warmup=, --eager=0, --observability=1, --quick)`);
     const [, k, v] = m as unknown as [string, string, string | undefined];
     if (k === "quick") Object.assign(o, { n: 60, idle: 20, warmup: 10, concurrency: 16 });
     else if (k in o && v !== undefined) o[k as keyof Options] = Number(v);
@@ -259,12 +265,14 @@ function cellRow(c: Cell, peer: Cell | undefined): string[] {
 
 export async function run(args: string[]): Promise<void> {
   const o = parseArgs(args);
+  // wrangler dev reads it at start-up (Platform.boot passes the environment on).
+  process.env.X_LOCAL_OBSERVABILITY = o.observability ? "true" : "false";
   const t0 = performance.now();
   const otherBefore = await busyCores(1000);
   printContext("workflows", [
     ["libraries", `wrangler ${packageVersion("wrangler")}, workerd ${packageVersion("wrangler/node_modules/workerd")}, miniflare ${packageVersion("wrangler/node_modules/miniflare")}`],
     ["method", `closed loop: ${o.n} executions per cell, ${o.concurrency} in flight; idle rows: ${o.idle} executions one at a time; ${o.warmup} warm-up executions per shape before each configuration`],
-    ["platform", `one \`wrangler dev\` (bench/wrangler.bench.toml, bundled once, served as is) for Sundial and the Cloudflare Workflows peer; state in ${process.env.BENCH_STATE_ROOT ?? tmpdir()} (${fsType(process.env.BENCH_STATE_ROOT ?? tmpdir())})`],
+    ["platform", `one \`wrangler dev\` (bench/wrangler.bench.toml, bundled once, served as is) for Sundial and the Cloudflare Workflows peer; state in ${process.env.BENCH_STATE_ROOT ?? tmpdir()} (${fsType(process.env.BENCH_STATE_ROOT ?? tmpdir())}); wrangler's local observability (request tracing, X_LOCAL_OBSERVABILITY) ${o.observability ? "ON (wrangler's default)" : "off"}`],
     ["workers", `bench/fixtures/bench-worker.ts, SDK defaults (2 workflow pollers, 2 activity pollers, 10 workflow and 10 activity slots per process, eager dispatch ${o.eager ? "on" : "OFF"})`],
     ["machine load", `${otherBefore.toFixed(2)} cores busy before start (load average ${loadAverage()})`],
   ]);

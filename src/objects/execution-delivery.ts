@@ -3,7 +3,7 @@ import type { Env } from "../env.ts";
 import { recordChildStartFailed, recordChildStarted } from "./execution-children.ts";
 import type { Dispatch } from "./execution-effects.ts";
 import { flushExecutionOutbox } from "./execution-outbox.ts";
-import type { ExecutionStore } from "./execution-store.ts";
+import { OUTBOX_BACKSTOP_MS, type ExecutionStore } from "./execution-store.ts";
 import { partitionFor, taskQueueStub } from "./names.ts";
 
 /**
@@ -21,11 +21,21 @@ export class ExecutionDelivery {
     private readonly store: ExecutionStore,
   ) {}
 
-  /** Sends everything; resolves true when the outbox changed (the caller re-arms its alarm). */
+  /**
+   * Sends everything; resolves true when the outbox changed (the caller re-arms its alarm). From
+   * the call on, the outbox counts as due only at the backstop (see ExecutionOutbox), so the alarm
+   * the caller arms next backs this delivery up instead of racing it.
+   */
   flush(): Promise<boolean> {
-    const run = (this.flushing ?? Promise.resolve(false)).then(() => this.flushOnce());
-    this.flushing = run.finally(() => {
-      if (this.flushing === run) this.flushing = null;
+    const ended = this.store.outbox.delivering(clock.now() + OUTBOX_BACKSTOP_MS);
+    const run = (this.flushing ?? Promise.resolve(false))
+      .catch(() => false)
+      .then(() => this.flushOnce())
+      .finally(ended);
+    const settled = run.catch(() => false);
+    this.flushing = settled;
+    void settled.then(() => {
+      if (this.flushing === settled) this.flushing = null;
     });
     return run;
   }

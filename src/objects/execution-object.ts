@@ -18,7 +18,7 @@ import { LIMITS } from "../core/limits.ts";
 import { planCommands } from "../core/execution/commands.ts";
 import { secretsFor } from "../api/auth.ts";
 import type { Env } from "../env.ts";
-import { ExecutionStore, EXECUTION_MIGRATIONS, parseJson, type CloseCallback, type RunRow } from "./execution-store.ts";
+import { ExecutionStore, EXECUTION_MIGRATIONS, EXECUTION_SCHEMA, parseJson, type CloseCallback, type RunRow } from "./execution-store.ts";
 import { applyCommandEffects, closeRun, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
 import { runExecutionTimeouts, nextExecutionAlarm } from "./execution-timeouts.ts";
 import { applyActivityCompletion, applyActivityFailure } from "./execution-activities.ts";
@@ -33,7 +33,7 @@ import { resetRun, type ResetOptions } from "./execution-reset.ts";
 import { leaseActivityTask, leaseQueryTask, leaseWorkflowTask, signEagerActivities, signEagerWorkflowTask, takeEagerActivities, takeEagerWorkflowTask } from "./execution-leases.ts";
 import { describeRun } from "./execution-view.ts";
 import { guard, type RpcResult } from "./rpc.ts";
-import { armAlarm, partitionFor, taskQueueStub } from "./names.ts";
+import { armAlarm, MAX_ALARM_AHEAD_MS, partitionFor, taskQueueStub } from "./names.ts";
 
 export interface StartArgs {
   namespace: string;
@@ -81,12 +81,14 @@ export class ExecutionObject extends DurableObject<Env> {
   private readonly delivery: ExecutionDelivery;
   private readonly queries = new QueryBroker();
   private updateWaiters: (() => void)[] = [];
+  /** When the alarm is armed, as far as this instance knows (null: none; undefined: not known yet, e.g. after a restart). */
+  private armedAt: number | null | undefined = undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new ExecutionStore(ctx.storage.sql);
     this.delivery = new ExecutionDelivery(env, this.store);
-    void ctx.blockConcurrencyWhile(async () => applySqlMigrations(ctx.storage, EXECUTION_MIGRATIONS));
+    void ctx.blockConcurrencyWhile(async () => applySqlMigrations(ctx.storage, EXECUTION_MIGRATIONS, EXECUTION_SCHEMA));
   }
 
   /** Starts the execution, honouring the id-reuse policy when it already exists. */
@@ -401,6 +403,8 @@ export class ExecutionObject extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    // Running the alarm consumes it: none is armed unless this handler arms one.
+    this.armedAt = null;
     const now = clock.now();
     try {
       runExecutionTimeouts(this.store, now, this.delivery.pending);
@@ -409,8 +413,10 @@ export class ExecutionObject extends DurableObject<Env> {
       console.error("execution alarm failed", err);
     }
     this.resolveWaiters();
+    // The delivery starts before the re-arm, so the alarm backs it up rather than racing it.
+    const flushed = this.flush();
     this.rearm();
-    await this.flush();
+    await flushed;
   }
 
   /** After every change: resolve result waiters if closed, send dispatches, flush the outbox, re-arm (last). */
@@ -434,16 +440,28 @@ export class ExecutionObject extends DurableObject<Env> {
     }
   }
 
+  /** Sends dispatches and the outbox, then re-arms (a delivery that failed is retried on the alarm). */
   private flush(): Promise<void> {
-    return this.delivery.flush().then((changed) => {
-      if (changed) this.rearm();
-    });
+    return this.delivery.flush().then(() => this.rearm());
   }
 
+  /**
+   * Arms the alarm at the earliest instant something is due. Only ever moved earlier (or deleted
+   * when nothing is left): an alarm that fires early finds nothing due and re-arms, which is
+   * cheaper than a storage write on each of the many changes that push the next deadline out.
+   */
   private rearm(): void {
+    const now = clock.now();
     const at = nextExecutionAlarm(this.store);
-    if (at === null) void this.ctx.storage.deleteAlarm();
-    else armAlarm(this.ctx.storage, at, clock.now());
+    if (at === null) {
+      if (this.armedAt !== null) void this.ctx.storage.deleteAlarm();
+      this.armedAt = null;
+      return;
+    }
+    const target = Math.min(at, now + MAX_ALARM_AHEAD_MS);
+    if (this.armedAt != null && this.armedAt <= target) return;
+    this.armedAt = target;
+    armAlarm(this.ctx.storage, target, now);
   }
 
   private requireRun(): RunRow {

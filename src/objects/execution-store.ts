@@ -4,12 +4,9 @@ import type { ResolvedActivityOptions } from "../core/execution/commands.ts";
 import { Outbox, OUTBOX_TABLE_SQL } from "./outbox.ts";
 import type { SqlMigration } from "./sql-migrations.ts";
 
-export const EXECUTION_MIGRATIONS: SqlMigration[] = [
-  {
-    id: 1,
-    description: "run, history, pending activities and timers, completions, outbox",
-    sql: `
-      CREATE TABLE run (
+// Table definitions shared by the migrations that created them and the one-step schema below
+// (each migration's SQL is what it always was: these only avoid writing it twice).
+const RUN_V1_COLUMNS = `
         id INTEGER PRIMARY KEY CHECK (id = 1),
         namespace TEXT NOT NULL, execution_id TEXT NOT NULL, run_id TEXT NOT NULL, workflow TEXT NOT NULL,
         task_queue TEXT NOT NULL, input TEXT NOT NULL, status TEXT NOT NULL, result TEXT, failure TEXT,
@@ -17,18 +14,34 @@ export const EXECUTION_MIGRATIONS: SqlMigration[] = [
         cancel_requested INTEGER NOT NULL DEFAULT 0, schedule TEXT, callback TEXT,
         last_activity_seq INTEGER NOT NULL DEFAULT 0, last_timer_seq INTEGER NOT NULL DEFAULT 0,
         wt_state TEXT NOT NULL DEFAULT 'none', wt_scheduled_event_id INTEGER NOT NULL DEFAULT 0, wt_attempt INTEGER NOT NULL DEFAULT 0,
-        wt_started_at INTEGER, wt_dispatched_at INTEGER, wt_retry_at INTEGER, wt_needed INTEGER NOT NULL DEFAULT 0
-      );
-      CREATE TABLE events (id INTEGER PRIMARY KEY, type TEXT NOT NULL, ts INTEGER NOT NULL, attrs TEXT NOT NULL);
-      CREATE TABLE activities (
+        wt_started_at INTEGER, wt_dispatched_at INTEGER, wt_retry_at INTEGER, wt_needed INTEGER NOT NULL DEFAULT 0`;
+const ACTIVITIES_V1_COLUMNS = `
         seq INTEGER PRIMARY KEY, scheduled_event_id INTEGER NOT NULL, activity_type TEXT NOT NULL, input TEXT NOT NULL,
         options TEXT NOT NULL, state TEXT NOT NULL, attempt INTEGER NOT NULL, scheduled_at INTEGER NOT NULL,
         started_at INTEGER, last_heartbeat_at INTEGER, heartbeat_details TEXT, next_attempt_at INTEGER,
-        last_failure TEXT, dispatched_at INTEGER, cancel_requested INTEGER NOT NULL DEFAULT 0, identity TEXT
-      );
+        last_failure TEXT, dispatched_at INTEGER, cancel_requested INTEGER NOT NULL DEFAULT 0, identity TEXT`;
+const V1_SMALL_TABLES = `
       CREATE TABLE timers (seq INTEGER PRIMARY KEY, started_event_id INTEGER NOT NULL, fire_at INTEGER NOT NULL);
       CREATE TABLE completions (task_key TEXT PRIMARY KEY, at INTEGER NOT NULL);
-      ${OUTBOX_TABLE_SQL}
+      ${OUTBOX_TABLE_SQL}`;
+const EVENTS_TABLE = "CREATE TABLE events (id INTEGER PRIMARY KEY, type TEXT NOT NULL, ts INTEGER NOT NULL, attrs TEXT NOT NULL);";
+const UPDATES_TABLE = `
+      CREATE TABLE updates (
+        update_id TEXT PRIMARY KEY, name TEXT NOT NULL, input TEXT NOT NULL, state TEXT NOT NULL,
+        result TEXT, failure TEXT, created_at INTEGER NOT NULL
+      );`;
+const CHILDREN_TABLE = "CREATE TABLE children (seq INTEGER PRIMARY KEY, execution_id TEXT NOT NULL, policy TEXT NOT NULL, state TEXT NOT NULL);";
+
+export const EXECUTION_MIGRATIONS: SqlMigration[] = [
+  {
+    id: 1,
+    description: "run, history, pending activities and timers, completions, outbox",
+    sql: `
+      CREATE TABLE run (${RUN_V1_COLUMNS}
+      );
+      ${EVENTS_TABLE}
+      CREATE TABLE activities (${ACTIVITIES_V1_COLUMNS}
+      );${V1_SMALL_TABLES}
     `,
   },
   {
@@ -43,11 +56,7 @@ export const EXECUTION_MIGRATIONS: SqlMigration[] = [
   {
     id: 3,
     description: "workflow updates (requested, accepted, completed, rejected) with their outcome",
-    sql: `
-      CREATE TABLE updates (
-        update_id TEXT PRIMARY KEY, name TEXT NOT NULL, input TEXT NOT NULL, state TEXT NOT NULL,
-        result TEXT, failure TEXT, created_at INTEGER NOT NULL
-      );
+    sql: `${UPDATES_TABLE}
     `,
   },
 ];
@@ -59,9 +68,31 @@ EXECUTION_MIGRATIONS.push({
     ALTER TABLE run ADD COLUMN run_number INTEGER NOT NULL DEFAULT 1;
     ALTER TABLE run ADD COLUMN previous_run_id TEXT;
     ALTER TABLE run ADD COLUMN last_child_seq INTEGER NOT NULL DEFAULT 0;
-    CREATE TABLE children (seq INTEGER PRIMARY KEY, execution_id TEXT NOT NULL, policy TEXT NOT NULL, state TEXT NOT NULL);
+    ${CHILDREN_TABLE}
   `,
 });
+
+/**
+ * What applying every migration above in order produces, as one schema: a brand-new
+ * ExecutionObject (one per execution, so most of them are) creates it in one step instead of
+ * replaying four migrations and their ALTER TABLEs. Same tables, columns, types, defaults and
+ * column order; test/integration/execution-storage.test.ts compares the two. A new migration must
+ * be added here too (the test fails until it is).
+ */
+export const EXECUTION_SCHEMA: { sql: string; upTo: number } = {
+  upTo: 4,
+  sql: `
+    CREATE TABLE run (${RUN_V1_COLUMNS},
+      wt_acked INTEGER NOT NULL DEFAULT 1,
+      run_number INTEGER NOT NULL DEFAULT 1, previous_run_id TEXT, last_child_seq INTEGER NOT NULL DEFAULT 0
+    );
+    ${EVENTS_TABLE}
+    CREATE TABLE activities (${ACTIVITIES_V1_COLUMNS},
+      acked INTEGER NOT NULL DEFAULT 1, lease INTEGER NOT NULL DEFAULT 0
+    );${V1_SMALL_TABLES}${UPDATES_TABLE}
+    ${CHILDREN_TABLE}
+  `,
+};
 
 export interface ChildRow {
   seq: number;
@@ -191,12 +222,43 @@ export function activityState(row: ActivityRow): ActivityState {
 type Attrs = Record<string, unknown>;
 type Row = Record<string, SqlStorageValue>;
 
+/** How long an outbox entry waits for the delivery already under way before the alarm sends it again. */
+export const OUTBOX_BACKSTOP_MS = 5_000;
+
+/**
+ * The execution's outbox. Every entry is sent right after the change that wrote it (see
+ * ExecutionDelivery); the alarm only backs that delivery up. So while a delivery is under way the
+ * entries count as due no earlier than the backstop: an alarm armed at "now" would race the
+ * delivery (and fire again until it lands), for nothing.
+ */
+export class ExecutionOutbox extends Outbox {
+  private deliveries = 0;
+  private backstopAt = 0;
+
+  /** A delivery starts: until the returned function is called, nextAt() is no earlier than `backstopAt`. */
+  delivering(backstopAt: number): () => void {
+    this.deliveries++;
+    this.backstopAt = Math.max(this.backstopAt, backstopAt);
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.deliveries--;
+    };
+  }
+
+  override nextAt(): number | null {
+    const at = super.nextAt();
+    return at !== null && this.deliveries > 0 ? Math.max(at, this.backstopAt) : at;
+  }
+}
+
 /** Typed SQL access for one ExecutionObject. Synchronous: callers keep each change free of awaits. */
 export class ExecutionStore {
-  readonly outbox: Outbox;
+  readonly outbox: ExecutionOutbox;
 
   constructor(private readonly sql: SqlStorage) {
-    this.outbox = new Outbox(sql);
+    this.outbox = new ExecutionOutbox(sql);
   }
 
   run(): RunRow | null {

@@ -8,11 +8,21 @@ export interface SqlMigration {
 /**
  * Applies pending migrations in order, all in one `transactionSync` (cloudflare/actors'
  * sql-schema-migrations pattern): the schema is data, never patched by catching errors.
+ * `latest`, when given, is the schema migrations 1..`upTo` produce: a brand-new database (no
+ * migration applied yet) is created from it in one step, and only later migrations run after it.
  */
-export function applySqlMigrations(storage: DurableObjectStorage, migrations: readonly SqlMigration[]): void {
+export function applySqlMigrations(storage: DurableObjectStorage, migrations: readonly SqlMigration[], latest?: { sql: string; upTo: number }): void {
   storage.transactionSync(() => {
     storage.sql.exec("CREATE TABLE IF NOT EXISTS _migrations (id INTEGER PRIMARY KEY, description TEXT NOT NULL)");
     const done = new Set(storage.sql.exec<{ id: number }>("SELECT id FROM _migrations").toArray().map((r) => r.id));
+    if (latest && done.size === 0) {
+      storage.sql.exec(latest.sql);
+      for (const m of migrations) {
+        if (m.id > latest.upTo) break;
+        storage.sql.exec("INSERT INTO _migrations (id, description) VALUES (?, ?)", m.id, m.description);
+        done.add(m.id);
+      }
+    }
     for (const m of migrations) {
       if (done.has(m.id)) continue;
       storage.sql.exec(m.sql);

@@ -1,0 +1,73 @@
+import { env } from "cloudflare:workers";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { afterEach, describe, expect, it } from "vitest";
+import { clock } from "../../src/clock.ts";
+import { applySqlMigrations } from "../../src/objects/sql-migrations.ts";
+import { EXECUTION_MIGRATIONS, EXECUTION_SCHEMA, OUTBOX_BACKSTOP_MS } from "../../src/objects/execution-store.ts";
+import { api, uid } from "./helpers.ts";
+
+// How an ExecutionObject uses its storage: the schema a new object creates in one step, and an
+// alarm that is only ever moved earlier.
+
+const realNow = clock.now;
+afterEach(() => {
+  clock.now = realNow;
+});
+
+/** Every table and index with its columns (name, type, not null, default, key) and the migrations recorded. */
+function schemaOf(sql: SqlStorage): unknown {
+  const objects = sql.exec<{ type: string; name: string; tbl_name: string }>("SELECT type, name, tbl_name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name").toArray();
+  return {
+    objects,
+    columns: objects.filter((o) => o.type === "table").map((t) => ({ table: t.name, columns: sql.exec("SELECT cid, name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?)", t.name).toArray() })),
+    migrations: sql.exec("SELECT id, description FROM _migrations ORDER BY id").toArray(),
+  };
+}
+
+const stub = (id: string) => env.EXECUTIONS.getByName(`default/${id}`);
+
+describe("ExecutionObject storage", () => {
+  it("creates a new object's schema in one step, identical to applying every migration in order", async () => {
+    const id = uid("schema");
+    await runInDurableObject(stub(id), async (_instance, state) => {
+      const sql = state.storage.sql;
+      const fresh = schemaOf(sql);
+      expect(EXECUTION_SCHEMA.upTo).toBe(EXECUTION_MIGRATIONS.at(-1)!.id);
+      // Start over and replay the migrations one by one, as an object created before the one-step schema did.
+      const tables = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").toArray();
+      for (const t of tables) sql.exec(`DROP TABLE ${t.name}`);
+      applySqlMigrations(state.storage, EXECUTION_MIGRATIONS);
+      expect(schemaOf(sql)).toEqual(fresh);
+    });
+  });
+
+  it("moves the alarm only earlier: changes that push deadlines out write no alarm, an early alarm re-arms", async () => {
+    const id = uid("alarm");
+    const queue = uid("q");
+    const t0 = Date.now();
+    clock.now = () => t0;
+    const alarmAt = () => runInDurableObject(stub(id), (_i, state) => state.storage.getAlarm());
+    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
+    // The index entry is being delivered: the alarm only backs that delivery up.
+    expect(await alarmAt()).toBe(t0 + OUTBOX_BACKSTOP_MS);
+    const wt = await api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind: "workflow", identity: "w", wait_seconds: 1 });
+    await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ type: "schedule_activity", seq: 1, activity_type: "a", input: null }] });
+    // Workflow task ack timeout, then the activity's dispatch deadline: both later, so not written.
+    expect(await alarmAt()).toBe(t0 + OUTBOX_BACKSTOP_MS);
+    const before = (await api("GET", `/v1/workflows/executions/${id}/history`)).body.events;
+    clock.now = () => t0 + OUTBOX_BACKSTOP_MS;
+    expect(await runDurableObjectAlarm(stub(id))).toBe(true);
+    // Nothing was due: history unchanged, and the alarm is re-armed at the activity's dispatch deadline.
+    expect((await api("GET", `/v1/workflows/executions/${id}/history`)).body.events).toEqual(before);
+    expect(await alarmAt()).toBe(t0 + 60_000);
+    const at = await api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind: "activity", identity: "w", wait_seconds: 1 });
+    // Leased at t0 + 5 s: its ack deadline (t0 + 10 s) is earlier, so the alarm moves.
+    expect(await alarmAt()).toBe(t0 + OUTBOX_BACKSTOP_MS + 5_000);
+    await api("POST", "/v1/workflows/tasks/activity/complete", { task_token: at.body.task_token, result: 1 });
+    const wt2 = await api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind: "workflow", identity: "w", wait_seconds: 1 });
+    await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt2.body.task_token, commands: [{ type: "complete_workflow", result: 1 }] });
+    // Closed, and the index entry delivered: nothing is left to wake up for.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await alarmAt()).toBeNull();
+  });
+});
