@@ -2,13 +2,13 @@ import { DurableObject } from "cloudflare:workers";
 import type { CreateScheduleCommand, OverlapPolicy, Schedule, SchedulePolicy, ScheduleSpec } from "@sundial/sdk/protocol";
 import { clock } from "../clock.ts";
 import { ConflictError, NotFoundError } from "../core/errors.ts";
-import { between, next } from "../core/fire-times.ts";
+import { between, next, nextFire } from "../core/fire-times.ts";
 import { LIMITS } from "../core/limits.ts";
 import { initialState, runClosed, startExtra, tick, type PendingFire, type ScheduleState, type Transition } from "../core/schedule/machine.ts";
 import { compileSpec, type CompiledSpec } from "../core/spec.ts";
 import { jitterOffset } from "../core/jitter.ts";
 import { schedulePayload } from "../core/schedule/payload.ts";
-import { planPrepare, settleAt, settlePrepared, type PreparedRun } from "../core/schedule/prepare.ts";
+import { adoptPrepared, planPrepare, settleAt, settlePrepared, type PreparedRun } from "../core/schedule/prepare.ts";
 import type { Env } from "../env.ts";
 import { armAlarm, prepareAheadMs } from "./names.ts";
 import { guard, type RpcResult } from "./rpc.ts";
@@ -216,9 +216,15 @@ export class ScheduleObject extends DurableObject<Env> {
 
   /** A run this schedule started has closed (delivered at least once; duplicates change nothing). */
   async runClosed(notice: RunClosedNotice): Promise<void> {
-    const row = this.store.get();
+    let row = this.store.get();
     if (!row) return;
     const now = clock.now();
+    // A prepared run can finish before this schedule's alarm has recorded its fire: record it now.
+    const p = row.state.prepared;
+    if (p && p.runId === notice.execution_id) {
+      row = { ...row, state: adoptPrepared(row.state, p) };
+      this.store.addAction({ at: now, nominal: p.nominal, actual: p.actual, run_id: p.runId, kind: "scheduled", outcome: "started" });
+    }
     const t = runClosed(this.ctxFor(row, now), row.state, notice.execution_id, notice.status, notice.failure?.message ?? null);
     if (t.known) {
       this.store.setActionOutcome(notice.execution_id, notice.status);
@@ -374,7 +380,12 @@ export class ScheduleObject extends DurableObject<Env> {
         const f = this.nextFireAfter(row, row.state.lastProcessed);
         const p = row.state.prepared;
         // A prepared fire needs no alarm at its time (the queue releases the run); record it a little after.
-        if (p && p.nominal === f) times.push(settleAt(row.schedule_id, p.actual));
+        if (p && p.nominal === f) {
+          times.push(settleAt(row.schedule_id, p.actual));
+          // ... but never later than the fire after it (a frequent schedule must not wait for the bookkeeping).
+          const after = nextFire(this.compileFor(row), row.schedule_id, p.nominal);
+          if (after !== null) times.push(after.actual);
+        }
         else if (f !== null) times.push(f + jitterOffset(row.schedule_id, f, this.compileFor(row).jitterMs, next(this.compileFor(row), f)));
         // A due retry held until a run closes must not re-arm at once (that would spin).
         if (row.state.retry && (row.state.retry.at > clock.now() || row.state.running.length === 0)) times.push(row.state.retry.at);

@@ -112,4 +112,24 @@ describe("schedules end to end (wrangler dev + an SDK worker)", () => {
     for (let i = 1; i < nominals.length; i++) expect(nominals[i]! - nominals[i - 1]!).toBe(1000);
     expect(nominals.length).toBeGreaterThan(8);
   });
+  it("prepared start: a one-shot 45 s ahead exists beforehand, is held until its time, then runs within a second", async () => {
+    const at = Math.ceil((Date.now() + 45_000) / 1000) * 1000;
+    const create = await platform.api("POST", "/v1/workflows/schedules", { workflow: "report_workflow", task_queue: QUEUE, key: "prepared", at: new Date(at).toISOString(), input: { report_type: "prepared" } });
+    expect(create.status).toBe(201);
+    const id = create.body.schedule_id;
+    const runId = `${id}:${new Date(at).toISOString()}`;
+    // Prepared 30-60 s ahead: well before the fire, the run exists, with the worker polling, yet nothing ran.
+    await new Promise((r) => setTimeout(r, Math.max(0, at - 12_000 - Date.now())));
+    const early = await platform.api("GET", `/v1/workflows/executions/${encodeURIComponent(runId)}`);
+    expect(early.status, JSON.stringify(early.body)).toBe(200);
+    expect(early.body).toMatchObject({ status: "running", started_at: new Date(at).toISOString() });
+    const result = await platform.api("GET", `/v1/workflows/executions/${encodeURIComponent(runId)}/result?wait_seconds=30`);
+    expect(result.body.status).toBe("completed");
+    expect(result.body.result.schedule.timestamp).toBe(new Date(at).toISOString());
+    const events = (await platform.api("GET", `/v1/workflows/executions/${encodeURIComponent(runId)}/history?page_size=100`)).body.events as { type: string; ts: string; visible_at?: string }[];
+    expect(events.find((e) => e.type === "workflow_task_scheduled")?.visible_at).toBe(new Date(at).toISOString());
+    const leased = Date.parse(events.find((e) => e.type === "workflow_task_started")!.ts);
+    expect(leased).toBeGreaterThanOrEqual(at);
+    expect(leased - at).toBeLessThan(1_000);
+  }, 90_000);
 });

@@ -66,13 +66,15 @@ export function settlePrepared(s: ScheduleState, startedRunIds: readonly string[
 }
 
 /**
- * A prepared run that could not be withdrawn because its fire time had come: it has started, so
- * the schedule counts it as its own fire (it frees its slot when it closes).
+ * A prepared run that has begun before the schedule's alarm recorded it (it could not be
+ * withdrawn because its fire time had come, or it already closed): the schedule counts it as its
+ * own fire, started, and no longer prepared (its close then frees the slot as for any run).
  */
 export function adoptPrepared(s: ScheduleState, p: PreparedRun): ScheduleState {
-  if (s.running.some((r) => r.runId === p.runId)) return s;
+  if (s.running.some((r) => r.runId === p.runId)) return s.prepared?.runId === p.runId ? { ...s, prepared: null } : s;
   return {
     ...s,
+    prepared: s.prepared?.runId === p.runId ? null : (s.prepared ?? null),
     running: [...s.running, { runId: p.runId, fire: { nominal: p.nominal, actual: p.actual, kind: "scheduled" } }],
     lastNominal: Math.max(s.lastNominal ?? 0, p.nominal),
     lastProcessed: Math.max(s.lastProcessed, p.nominal),

@@ -142,6 +142,40 @@ describe("prepared starts", () => {
     await eventually(async () => expect((await describeSchedule(sid)).recent_actions.find((a: { run_id: string | null }) => a.run_id === run)?.outcome).toBe("completed"));
   });
 
+  it("a prepared run that closes before the schedule records its fire is counted, frees its slot, and the next fire is not skipped", async () => {
+    const { sid, queue, fire, run } = await preparedSchedule("prep-fast", { overlap: "SKIP" });
+    setNow(fire + 50);
+    const task = await poll(queue);
+    expect(task.body.execution_id).toBe(run);
+    expect((await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: task.body.task_token, commands: succeed() })).status).toBe(200);
+    // The close notice reaches the schedule before its own alarm (1-5 s after the fire) has run.
+    await eventually(async () => {
+      const d = await describeSchedule(sid);
+      expect(d.counters.fired).toBe(1);
+      expect(d.running).toEqual([]);
+      expect(d.recent_actions.find((a: { run_id: string | null }) => a.run_id === run)?.outcome).toBe("completed");
+    });
+    // The late alarm changes nothing; the next fire is prepared and starts.
+    expect(await alarmAt(sid, settleAt(sid, fire))).toBe(true);
+    expect((await describeSchedule(sid)).counters).toMatchObject({ fired: 1, skipped_overlap: 0 });
+    const next = fire + 10 * M;
+    await expectAlarm(sid, prepareAt(sid, next, AHEAD));
+    expect(await alarmAt(sid, prepareAt(sid, next, AHEAD))).toBe(true);
+    await expectRunning(runId(sid, next));
+  });
+
+  it("a frequent schedule wakes for its next fire even if the prepared one's bookkeeping would come later", async () => {
+    const t0 = T("2027-06-02T00:00:00.000Z");
+    const sid = uid("prep-freq");
+    setNow(t0);
+    await createSchedule({ schedule_id: sid, workflow: "prep-wf", key: sid, interval_seconds: 2, overlap: "ALLOW_ALL", task_queue: uid("q-freq") });
+    // The first fire (t0 + 2 s) is inside the lead time at once: prepared by the first alarm.
+    await expectAlarm(sid, t0);
+    expect(await alarmAt(sid, t0)).toBe(true);
+    await expectRunning(runId(sid, t0 + 2 * S));
+    await expectAlarm(sid, Math.min(settleAt(sid, t0 + 2 * S), t0 + 4 * S));
+  });
+
   it("SKIP: a trigger before the fire withdraws the prepared run, and the fire is then skipped by the overlap policy", async () => {
     const { sid, fire, prep, run } = await preparedSchedule("prep-trigger", { overlap: "SKIP" });
     setNow(prep + S);
