@@ -1,6 +1,6 @@
 import { signToken } from "../core/crypto.ts";
 import { LIMITS } from "../core/limits.ts";
-import type { ActivityTask, Command, WorkflowTask } from "@sundial/sdk/protocol";
+import { toRfc3339, type ActivityTask, type Command, type WorkflowTask } from "@sundial/sdk/protocol";
 import { secretsFor } from "../api/auth.ts";
 import type { Env } from "../env.ts";
 import type { Dispatch } from "./execution-effects.ts";
@@ -149,7 +149,8 @@ export function takeEagerActivities(store: ExecutionStore, at: number, pending: 
       continue;
     }
     pending.splice(i, 1);
-    tasks.push(recordActivityStart(store, at, run, row, token, identity));
+    // Available from the moment it was scheduled, which is now (what `available_at` says of a polled task).
+    tasks.push({ ...recordActivityStart(store, at, run, row, token, identity), available_at: toRfc3339(at) });
   }
   return tasks;
 }
@@ -188,5 +189,5 @@ export function takeEagerWorkflowTask(store: ExecutionStore, at: number, pending
   const i = pending.findIndex((d) => d.kind === "workflow" && d.executionId === run.execution_id && d.ref === signed.scheduledEventId);
   if (i < 0) return null;
   pending.splice(i, 1);
-  return recordWorkflowTaskStart(store, at, signed.token, identity);
+  return { ...recordWorkflowTaskStart(store, at, signed.token, identity), available_at: toRfc3339(at) };
 }

@@ -253,44 +253,66 @@ export class ExecutionOutbox extends Outbox {
   }
 }
 
-/** Typed SQL access for one ExecutionObject. Synchronous: callers keep each change free of awaits. */
+/**
+ * Typed SQL access for one ExecutionObject. Synchronous: callers keep each change free of awaits.
+ * The run row and the last event id are read on nearly every step of every handler, so they are
+ * kept in memory as well: this object is the only writer of its database, and every write to them
+ * goes through here (the copy is updated with it; a write that throws leaves it unknown).
+ */
 export class ExecutionStore {
   readonly outbox: ExecutionOutbox;
+  /** The run row as stored (undefined: not read yet). */
+  private runRow: RunRow | null | undefined;
+  private lastId: number | undefined;
 
   constructor(private readonly sql: SqlStorage) {
     this.outbox = new ExecutionOutbox(sql);
   }
 
+  /** The run row (a copy: callers may keep it as a snapshot across changes). */
   run(): RunRow | null {
-    const rows = this.sql.exec<Row>("SELECT * FROM run WHERE id = 1").toArray();
-    return (rows[0] as unknown as RunRow | undefined) ?? null;
+    if (this.runRow === undefined) {
+      const rows = this.sql.exec<Row>("SELECT * FROM run WHERE id = 1").toArray();
+      this.runRow = (rows[0] as unknown as RunRow | undefined) ?? null;
+    }
+    return this.runRow === null ? null : { ...this.runRow };
   }
 
   insertRun(r: RunRow): void {
     const cols = Object.keys(r);
+    this.runRow = undefined;
     this.sql.exec(`INSERT OR REPLACE INTO run (id, ${cols.join(", ")}) VALUES (1, ${cols.map(() => "?").join(", ")})`, ...cols.map((c) => (r as unknown as Row)[c] ?? null));
   }
 
   /** Forgets the run entirely (a prepared scheduled run withdrawn before it began). */
   deleteRun(): void {
     this.resetForNewRun();
+    this.runRow = undefined;
     this.sql.exec("DELETE FROM run");
+    this.runRow = null;
   }
 
   updateRun(patch: Partial<RunRow>): void {
     const cols = Object.keys(patch);
     if (cols.length === 0) return;
-    this.sql.exec(`UPDATE run SET ${cols.map((c) => `${c} = ?`).join(", ")} WHERE id = 1`, ...cols.map((c) => (patch as unknown as Row)[c] ?? null));
+    const values = cols.map((c) => (patch as unknown as Row)[c] ?? null);
+    const before = this.runRow;
+    this.runRow = undefined;
+    this.sql.exec(`UPDATE run SET ${cols.map((c) => `${c} = ?`).join(", ")} WHERE id = 1`, ...values);
+    if (before) this.runRow = { ...before, ...Object.fromEntries(cols.map((c, i) => [c, values[i]])) } as RunRow;
   }
 
   lastEventId(): number {
-    return this.sql.exec<{ n: number | null }>("SELECT MAX(id) AS n FROM events").one().n ?? 0;
+    this.lastId ??= this.sql.exec<{ n: number | null }>("SELECT MAX(id) AS n FROM events").one().n ?? 0;
+    return this.lastId;
   }
 
   /** Appends one event; returns its id (monotonic from 1). */
   append(type: HistoryEvent["type"], ts: number, attrs: Attrs): number {
     const id = this.lastEventId() + 1;
+    this.lastId = undefined;
     this.sql.exec("INSERT INTO events (id, type, ts, attrs) VALUES (?, ?, ?, ?)", id, type, ts, JSON.stringify(attrs));
+    this.lastId = id;
     return id;
   }
 
@@ -347,7 +369,9 @@ export class ExecutionStore {
 
   /** Clears a closed run's records before a new run under the same execution id. */
   resetForNewRun(): void {
+    this.lastId = undefined;
     this.sql.exec("DELETE FROM events; DELETE FROM activities; DELETE FROM timers; DELETE FROM completions; DELETE FROM updates; DELETE FROM children;");
+    this.lastId = 0;
   }
 
   children(): ChildRow[] {

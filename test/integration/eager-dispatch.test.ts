@@ -43,6 +43,7 @@ describe("eager dispatch", () => {
     const task = c.body.activity_tasks[0];
     expect(task).toMatchObject({ kind: "activity", execution_id: id, activity_type: "a", seq: 1, attempt: 1, input: { n: 1 }, heartbeat_timeout: null });
     expect(typeof task.task_token).toBe("string");
+    expect(Date.parse(task.available_at)).toBeGreaterThan(0);
     // Never queued: a poller finds nothing.
     expect((await poll("activity", queue)).status).toBe(204);
     const d = await api("GET", `/v1/workflows/executions/${id}`);
@@ -108,6 +109,7 @@ describe("eager dispatch", () => {
     expect(next.history).toHaveLength(9);
     expect(next.history.slice(-3).map((e: { type: string }) => e.type)).toEqual(["activity_completed", "workflow_task_scheduled", "workflow_task_started"]);
     expect(next.history.at(-1)).toMatchObject({ scheduled_event_id: 8, identity: "eager-worker" });
+    expect(next.available_at).toBe(next.history.at(-2).ts);
     expect((await poll("workflow", queue)).status).toBe(204);
     const fin = await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: next.task_token, commands: [{ type: "complete_workflow", result: 42 }], eager_activity_slots: 3, identity: "eager-worker" });
     expect(fin.body).toEqual({ status: "accepted" });
