@@ -20,6 +20,20 @@ export interface CompiledSpec {
   lastAllowed?: number | null;
 }
 
+/** Parsed expressions (a matcher is immutable; only expressions that parsed are kept). */
+const cronCache = new Map<string, CronMatcher>();
+const CRON_CACHE_MAX = 1_000;
+
+/** parseCron, memoised by expression: a create compiles its spec in the API Worker and again in the object. */
+function cachedCron(expression: string, field: string): CronMatcher {
+  const hit = cronCache.get(expression);
+  if (hit) return hit;
+  const m = parseCron(expression, field);
+  if (cronCache.size >= CRON_CACHE_MAX) cronCache.delete(cronCache.keys().next().value!);
+  cronCache.set(expression, m);
+  return m;
+}
+
 /** Where the schedule comes from: its creation time anchors intervals and repeat counting. */
 export interface SpecContext {
   createdAt: number;
@@ -37,8 +51,8 @@ export function compileSpec(spec: ScheduleSpec, ctx: SpecContext): CompiledSpec 
   } catch {
     throw new ValidationError(`timezone: unknown time zone ${JSON.stringify(spec.timezone)}`, { field: "timezone", code: "invalid_timezone" });
   }
-  const crons = spec.cron_expressions.map((e, i) => parseCron(e, `cron_expressions.${i}`));
-  const excludes = spec.exclude.map((e, i) => parseCron(e, `exclude.${i}`));
+  const crons = spec.cron_expressions.map((e, i) => cachedCron(e, `cron_expressions.${i}`));
+  const excludes = spec.exclude.map((e, i) => cachedCron(e, `exclude.${i}`));
   const intervals = spec.intervals.map((iv, i) => {
     const every = Math.round(iv.every * 1000);
     const offset = Math.round(iv.offset * 1000);

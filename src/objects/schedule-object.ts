@@ -94,9 +94,9 @@ export class ScheduleObject extends DurableObject<Env> {
         state: existing ? { ...existing.state, lastProcessed: keepPlan ? existing.state.lastProcessed : now, status: def.paused ? "paused" : existing.state.status === "paused" ? "paused" : "active", note: def.note || existing.state.note } : initialState(now, def.paused, def.note),
       };
       this.compileFor(row); // throws a ValidationError before anything is written
-      this.store.put(row);
+      const t = tick(this.ctxFor(row, now), row.state);
       this.store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "scheduled", outcome: existing ? `updated (version ${row.version})` : "created" });
-      this.apply(row, tick(this.ctxFor(row, now), row.state), now);
+      this.apply(row, t, now); // writes the row (with the transition's state)
       return { schedule: this.view(), created: !existing };
     });
     await this.afterChange();

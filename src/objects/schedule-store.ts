@@ -55,32 +55,68 @@ export interface ActionRow {
 }
 
 const JSON_COLS = new Set(["spec", "policy", "input", "state"]);
+/** The schedule table's columns in table order (what `SELECT *` answers). */
+const SCHEDULE_COLS = ["id", "namespace", "schedule_id", "workflow", "key", "source", "spec", "policy", "input", "task_queue", "execution_timeout", "version", "created_at", "updated_at", "spec_origin", "state"] as const;
 
-/** Typed SQL access for one ScheduleObject. */
+export interface BackfillRow {
+  id: number;
+  cursor: number;
+  end_at: number;
+  overlap: string;
+}
+
+/**
+ * Typed SQL access for one ScheduleObject. The schedule row and the backfill jobs are read several
+ * times by every change (the change itself, the view, each re-arm), so they are also kept in
+ * memory: this object is the only writer of those tables, every write to them goes through here,
+ * and the copy is what a read would answer (JSON columns as stored, then parsed). A write that
+ * throws leaves the copy unknown, to be read again.
+ */
 export class ScheduleStore {
   readonly outbox: Outbox;
+  /** The schedule row as stored (undefined: not read yet; null: none). */
+  private row: Record<string, unknown> | null | undefined;
+  private jobs: BackfillRow[] | undefined;
 
   constructor(private readonly sql: SqlStorage) {
     this.outbox = new Outbox(sql);
   }
 
+  /** The schedule (a copy: callers may keep it as a snapshot across changes). */
   get(): ScheduleRow | null {
-    const raw = this.sql.exec<Record<string, SqlStorageValue>>("SELECT * FROM schedule WHERE id = 1").toArray()[0];
-    if (!raw) return null;
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(raw)) out[k] = JSON_COLS.has(k) ? JSON.parse(v as string) : v;
-    return out as unknown as ScheduleRow;
+    if (this.row === undefined) {
+      const raw = this.sql.exec<Record<string, SqlStorageValue>>("SELECT * FROM schedule WHERE id = 1").toArray()[0];
+      if (raw) {
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(raw)) out[k] = JSON_COLS.has(k) ? JSON.parse(v as string) : v;
+        this.row = out;
+      } else {
+        this.row = null;
+      }
+    }
+    return this.row === null ? null : ({ ...this.row } as unknown as ScheduleRow);
   }
 
   put(row: ScheduleRow): void {
     const cols = Object.keys(row) as (keyof ScheduleRow)[];
     const values = cols.map((c) => (JSON_COLS.has(c) ? JSON.stringify(row[c] ?? null) : ((row[c] as SqlStorageValue) ?? null)));
+    this.row = undefined;
     this.sql.exec(`INSERT OR REPLACE INTO schedule (id, ${cols.join(", ")}) VALUES (1, ${cols.map(() => "?").join(", ")})`, ...values);
+    // What `SELECT *` now answers: the columns written, every other one NULL, JSON as stored.
+    const written = new Map<string, SqlStorageValue>(cols.map((c, i) => [c, values[i]!]));
+    const out: Record<string, unknown> = {};
+    for (const c of SCHEDULE_COLS) {
+      const v = c === "id" ? 1 : (written.get(c) ?? null);
+      out[c] = JSON_COLS.has(c) && typeof v === "string" ? JSON.parse(v) : v;
+    }
+    this.row = out;
   }
 
+  /** Records an action and keeps only the most recent ones. */
   addAction(a: ActionRow): void {
-    this.sql.exec("INSERT INTO actions (at, nominal, actual, run_id, kind, outcome) VALUES (?, ?, ?, ?, ?, ?)", a.at, a.nominal, a.actual, a.run_id, a.kind, a.outcome);
-    this.sql.exec("DELETE FROM actions WHERE id <= (SELECT MAX(id) FROM actions) - ?", LIMITS.recentActions);
+    const { id } = this.sql.exec<{ id: number }>("INSERT INTO actions (at, nominal, actual, run_id, kind, outcome) VALUES (?, ?, ?, ?, ?, ?) RETURNING id", a.at, a.nominal, a.actual, a.run_id, a.kind, a.outcome).one();
+    // AUTOINCREMENT: the new id is the largest, so anything older than the last `recentActions` is at or below this.
+    if (id > LIMITS.recentActions) this.sql.exec("DELETE FROM actions WHERE id <= ?", id - LIMITS.recentActions);
   }
 
   /** Updates the outcome of the latest action for a run (e.g. started → completed). */
@@ -92,20 +128,36 @@ export class ScheduleStore {
     return this.sql.exec<Record<string, SqlStorageValue>>("SELECT at, nominal, actual, run_id, kind, outcome FROM actions ORDER BY id DESC").toArray() as unknown as ActionRow[];
   }
 
-  backfills(): { id: number; cursor: number; end_at: number; overlap: string }[] {
-    return this.sql.exec<{ id: number; cursor: number; end_at: number; overlap: string }>("SELECT * FROM backfills ORDER BY id").toArray();
+  /** Pending backfill jobs, oldest first (a copy). */
+  backfills(): BackfillRow[] {
+    if (this.jobs === undefined) this.jobs = this.sql.exec<{ id: number; cursor: number; end_at: number; overlap: string }>("SELECT * FROM backfills ORDER BY id").toArray();
+    return [...this.jobs];
   }
 
   addBackfill(from: number, to: number, overlap: string): void {
-    this.sql.exec("INSERT INTO backfills (cursor, end_at, overlap) VALUES (?, ?, ?)", from, to, overlap);
+    const jobs = this.backfills();
+    this.jobs = undefined;
+    const { id } = this.sql.exec<{ id: number }>("INSERT INTO backfills (cursor, end_at, overlap) VALUES (?, ?, ?) RETURNING id", from, to, overlap).one();
+    this.jobs = [...jobs, { id, cursor: from, end_at: to, overlap }];
   }
 
   advanceBackfill(id: number, cursor: number | null): void {
-    if (cursor === null) this.sql.exec("DELETE FROM backfills WHERE id = ?", id);
-    else this.sql.exec("UPDATE backfills SET cursor = ? WHERE id = ?", cursor, id);
+    const jobs = this.backfills();
+    this.jobs = undefined;
+    if (cursor === null) {
+      this.sql.exec("DELETE FROM backfills WHERE id = ?", id);
+      this.jobs = jobs.filter((j) => j.id !== id);
+    } else {
+      this.sql.exec("UPDATE backfills SET cursor = ? WHERE id = ?", cursor, id);
+      this.jobs = jobs.map((j) => (j.id === id ? { ...j, cursor } : j));
+    }
   }
 
   wipe(): void {
+    this.row = undefined;
+    this.jobs = undefined;
     this.sql.exec("DELETE FROM schedule; DELETE FROM actions; DELETE FROM backfills;");
+    this.row = null;
+    this.jobs = [];
   }
 }
