@@ -20,8 +20,7 @@ import { ConflictError, ValidationError } from "../core/errors.ts";
 import { upcoming } from "../core/fire-times.ts";
 import { schedulesPerNamespaceLimit } from "../core/limits.ts";
 import { compileSpec } from "../core/spec.ts";
-import { findByWorkflowKeyQuery, listSchedules, scheduleCountOf, scheduleCountQuery, type ScheduleIndexRow } from "../index/schedules.ts";
-import { workflowTypeQuery, type WorkflowTypeRow } from "../index/workflow-types.ts";
+import { createLookup, listSchedules } from "../index/schedules.ts";
 import { scheduleStub } from "../objects/names.ts";
 import { unwrap } from "../objects/rpc.ts";
 import { requireKind, type AppEnv } from "./auth.ts";
@@ -76,23 +75,17 @@ scheduleRoutes.post("/", async (c) => {
   const cmd = await readJson(c, CreateScheduleRequest);
   checkSpec(cmd.spec);
   checkPayloadSize(cmd.input, "input");
-  // The three independent reads in one D1 round trip (a batch answers one result per statement,
-  // in order): sequential reads were most of a create's latency.
-  const db = c.env.DB;
-  const [typeR, existingR, countR] = (await db.batch([
-    workflowTypeQuery(db, p.namespace, cmd.workflow),
-    findByWorkflowKeyQuery(db, p.namespace, cmd.workflow, cmd.key),
-    scheduleCountQuery(db, p.namespace),
-  ])) as [D1Result<WorkflowTypeRow>, D1Result<ScheduleIndexRow>, D1Result];
-  const registered = checkInputAgainst(typeR.results[0] ?? null, cmd.workflow, cmd.input);
+  // The three reads (workflow type, the schedule holding (workflow, key), the namespace's count)
+  // as one statement: sequential reads were most of a create's latency.
+  const found = await createLookup(c.env.DB, p.namespace, cmd.workflow, cmd.key);
+  const registered = checkInputAgainst(found.type, cmd.workflow, cmd.input);
   if (cmd.execution_timeout === undefined && registered.executionTimeout !== null) cmd.execution_timeout = registered.executionTimeout;
   // Polos' upsert: an existing (workflow, key) is updated in place and keeps its id.
-  const existing = existingR.results[0] ?? null;
   const limit = schedulesPerNamespaceLimit(c.env.SUNDIAL_MAX_SCHEDULES_PER_NAMESPACE);
-  if (!existing && scheduleCountOf(countR) >= limit) {
+  if (found.existingId === null && found.count >= limit) {
     throw new ValidationError(`this namespace already has ${limit} schedules (the limit)`, { field: "schedule_id", code: "limit_exceeded" });
   }
-  const id = existing?.schedule_id ?? cmd.schedule_id ?? `${cmd.workflow}:${cmd.key}`;
+  const id = found.existingId ?? cmd.schedule_id ?? `${cmd.workflow}:${cmd.key}`;
   const r = unwrap(await scheduleStub(c.env, p.namespace, id).upsert({ ...cmd, namespace: p.namespace, schedule_id: id, source: "api" }));
   c.header("location", `/v1/workflows/schedules/${encodeURIComponent(id)}`);
   return c.json(r.schedule, r.created ? 201 : 200);

@@ -1,4 +1,5 @@
 /** D1 access for the schedules index (per-user listing, upsert lookups); ScheduleObjects are the truth. */
+import type { WorkflowTypeRow } from "./workflow-types.ts";
 
 export interface ScheduleIndexRow {
   namespace: string;
@@ -54,6 +55,36 @@ export function scheduleCountOf(r: D1Result): number {
 
 export async function countSchedules(db: D1Database, namespace: string): Promise<number> {
   return scheduleCountOf(await scheduleCountQuery(db, namespace).all());
+}
+
+/** What creating a schedule reads first (see {@link createLookup}). */
+export interface CreateLookup {
+  /** The registered workflow type (its input schema and default execution timeout), or null. */
+  type: WorkflowTypeRow | null;
+  /** The schedule already holding (workflow, key), if any: a create of the same pair updates it. */
+  existingId: string | null;
+  /** The namespace's schedule count (for the per-namespace limit). */
+  count: number;
+}
+
+/**
+ * The three reads a create needs (workflow type, the schedule holding (workflow, key), the
+ * namespace's schedule count) as ONE statement: one D1 round trip, and one statement for D1 to
+ * run where a batch of three ran three (each with its own bookkeeping) in a transaction.
+ */
+export async function createLookup(db: D1Database, namespace: string, workflow: string, key: string): Promise<CreateLookup> {
+  const row = await db
+    .prepare(
+      `SELECT (SELECT schedule_id FROM schedules WHERE namespace = ?1 AND workflow = ?2 AND key = ?3) AS lookup_existing_id,
+              (SELECT n FROM namespace_schedule_counts WHERE namespace = ?1) AS lookup_count,
+              t.*
+       FROM (SELECT 1) LEFT JOIN workflow_types t ON t.namespace = ?1 AND t.name = ?2`,
+    )
+    .bind(namespace, workflow, key)
+    .first<WorkflowTypeRow & { lookup_existing_id: string | null; lookup_count: number | null }>();
+  if (!row) throw new Error("createLookup: the lookup returned no row");
+  const { lookup_existing_id, lookup_count, ...type } = row;
+  return { type: type.name === null ? null : type, existingId: lookup_existing_id, count: lookup_count ?? 0 };
 }
 
 export interface ScheduleListQuery {
