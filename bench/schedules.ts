@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- schedules [--n=1000] [--seed=100000] [--list=200] [--concurrency=16] [--quick]`:
+ * `npm run bench -- schedules [--n=1000] [--seed=100000] [--list=200] [--concurrency=16] [--observability=1] [--quick]`:
  * schedule benchmarks of Sundial on a real `wrangler dev`, beside BullMQ job schedulers on a
  * throw-away local Redis, in one run:
  *
@@ -33,13 +33,15 @@ interface Options {
   seed: number;
   list: number;
   concurrency: number;
+  /** 1: keep wrangler dev's local request tracing on (its default; production does not pay it). 0, the default here: off, as in the workflows suite. */
+  observability: number;
 }
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { n: 1000, seed: 100_000, list: 200, concurrency: 16 };
+  const o: Options = { n: 1000, seed: 100_000, list: 200, concurrency: 16, observability: 0 };
   for (const a of args) {
     const m = /^--([a-z]+)(?:=(\d+))?$/.exec(a);
-    if (!m) throw new Error(`unknown argument ${a} (expected --n=, --seed=, --list=, --concurrency=, --quick)`);
+    if (!m) throw new Error(`unknown argument ${a} (expected --n=, --seed=, --list=, --concurrency=, --observability=1, --quick)`);
     const [, k, v] = m as unknown as [string, string, string | undefined];
     if (k === "quick") Object.assign(o, { n: 200, seed: 10_000, list: 50 });
     else if (k in o && v !== undefined) o[k as keyof Options] = Number(v);
@@ -137,6 +139,8 @@ async function sleepUntil(t: number): Promise<void> {
 
 export async function run(args: string[]): Promise<void> {
   const o = parseArgs(args);
+  // wrangler dev reads it at start-up (Platform.boot passes the environment on).
+  process.env.X_LOCAL_OBSERVABILITY = o.observability ? "true" : "false";
   const t0 = performance.now();
   const redisBin = findRedisServer();
   const otherBefore = await busyCores(1000);
@@ -144,7 +148,7 @@ export async function run(args: string[]): Promise<void> {
   printContext("schedules", [
     ["libraries", `wrangler ${packageVersion("wrangler")}, workerd ${packageVersion("wrangler/node_modules/workerd")}, bullmq ${packageVersion("bullmq")}, ioredis ${packageVersion("ioredis")}, redis-server ${redisBin ? redisVersion(redisBin) : "not installed"}`],
     ["method", `(a) ${o.n} creates, ${o.concurrency} in flight; (b) the same ${o.n} all due in one second; (c) ${o.list} listings by key among ${o.seed.toLocaleString("en-US")} index rows, one at a time`],
-    ["platform", `one \`wrangler dev\` (bench/wrangler.bench.toml, bundled once); state in ${stateRoot} (${fsType(stateRoot)}); peer: BullMQ on redis-server (no persistence) on loopback`],
+    ["platform", `one \`wrangler dev\` (bench/wrangler.bench.toml, bundled once); state in ${stateRoot} (${fsType(stateRoot)}); wrangler's local request tracing (X_LOCAL_OBSERVABILITY) ${o.observability ? "ON (wrangler's default)" : "off"}; peer: BullMQ on redis-server (no persistence) on loopback`],
     ["machine load", `${otherBefore.toFixed(2)} cores busy before start (load average ${loadAverage()})`],
   ]);
   if (!redisBin) {
