@@ -9,13 +9,17 @@
  * Then pauses every schedule and checks no run was lost or duplicated (the faults soak's checks),
  * and reports platform and worker RSS at start and end, the driver's error rate and throughput.
  * `--idle N` samples RSS again after N idle seconds (schedules paused, nothing running), to tell
- * memory that is held from memory that is only cached. Prints one table; exits 1 if an invariant failed.
+ * memory that is held from memory that is only cached. Memory is reported per process: the runtime
+ * workerd (the Worker, every Durable Object, miniflare's D1 and its other internal services), the
+ * proxy workerd wrangler puts in front of it, and how many Durable Object SQLite databases the
+ * runtime has open (one per live object instance). Prints one table; exits 1 if an invariant failed.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { api, apiOk, Child, cleanup, cpuSeconds, flags, fmtS, HttpStats, mib, pool, revision, rssMiB, SoakPlatform, sleep, table } from "./lib/platform.ts";
 import { ActivityLog, checkHistories, checkSchedules, list, percentile, type SoakSchedule } from "./lib/verify.ts";
+import { inspectorPort, sum, v8Heaps, workerdSample } from "./lib/memory.ts";
 
 const F = flags({ minutes: 10, pollers: 50, schedules: 1000, rate: 5, every: 600, workers: 5, "step-ms": 200, "sleep-s": 1, grace: 5, idle: 0 });
 const QUEUE = "soak";
@@ -70,10 +74,16 @@ try {
   // Resources at the start of the steady phase.
   const sample = () => {
     const tree = platform.tree();
+    const workerds = tree.filter((p) => p.name === "workerd").map((p) => workerdSample(p.pid)).filter((w) => w !== null);
+    const runtime = workerds.filter((w) => w.role === "runtime");
     return {
       at: Date.now(),
       platformRss: tree.reduce((a, p) => a + (p.rss ?? 0), 0),
       workerdRss: tree.filter((p) => p.name === "workerd").reduce((a, p) => a + (p.rss ?? 0), 0),
+      runtimeRss: sum(runtime.map((w) => w.rssMiB)),
+      runtimeAnon: sum(runtime.map((w) => w.anonMiB)),
+      proxyRss: sum(workerds.filter((w) => w.role === "proxy").map((w) => w.rssMiB)),
+      liveObjects: sum(runtime.map((w) => w.liveSqlite)),
       platformCpu: tree.reduce((a, p) => a + (cpuSeconds(p.pid) ?? 0), 0),
       workerRss: workers.map((w) => rssMiB(w.pid) ?? 0),
       workerCpu: workers.reduce((a, w) => a + (cpuSeconds(w.pid) ?? 0), 0),
@@ -82,6 +92,16 @@ try {
   };
   const start = sample();
   const timeline: string[] = [];
+  const runtimePid = platform.tree().find((p) => p.name === "workerd" && workerdSample(p.pid)?.role === "runtime")?.pid;
+  const inspector = runtimePid === undefined ? null : await inspectorPort(runtimePid);
+  const heaps = async () => {
+    const h = inspector === null ? [] : await v8Heaps(inspector);
+    const user = h.find((x) => x.target === "core:user:sundial");
+    // An isolate busy with requests may not answer its inspector within the timeout: n/a.
+    return `Worker isolate ${user ? `${user.usedMiB.toFixed(0)}/${user.totalMiB.toFixed(0)}` : "n/a"}, ${h.length} isolates answering ${sum(h.map((x) => x.usedMiB)).toFixed(0)}/${sum(h.map((x) => x.totalMiB)).toFixed(0)} MiB used/total`;
+  };
+  let peakRuntimeRss = start.runtimeRss;
+  let peakLiveObjects = start.liveObjects;
 
   // The driver: `rate` starts per second, open loop (a slow platform does not slow the offered load).
   const durationMs = F.minutes * 60_000;
@@ -122,10 +142,12 @@ try {
       lastSample = Date.now();
       const s = sample();
       peakPlatformRss = Math.max(peakPlatformRss, s.platformRss);
+      peakRuntimeRss = Math.max(peakRuntimeRss, s.runtimeRss);
+      peakLiveObjects = Math.max(peakLiveObjects, s.liveObjects);
       activity.refresh();
       const finals = activity.lines.filter((l) => l.a === "final" && l.ph === "done").length;
       const ticks = activity.lines.filter((l) => l.a === "tick" && l.ph === "done").length;
-      const line = `t+${((Date.now() - s0) / 1000).toFixed(0)}s started=${i + 1} flows_finished=${finals} ticks=${ticks} platform_rss=${s.platformRss.toFixed(0)}MiB workers_rss=${s.workerRss.map((x) => x.toFixed(0)).join("/")}MiB platform_cpu=${((s.platformCpu - start.platformCpu) / ((s.at - start.at) / 1000)).toFixed(2)}cores load=${s.load} driver_errors=${stats.errors}`;
+      const line = `t+${((Date.now() - s0) / 1000).toFixed(0)}s started=${i + 1} flows_finished=${finals} ticks=${ticks} platform_rss=${s.platformRss.toFixed(0)}MiB runtime_rss=${s.runtimeRss.toFixed(0)}MiB (anon ${s.runtimeAnon.toFixed(0)}) proxy_rss=${s.proxyRss.toFixed(0)}MiB live_objects=${s.liveObjects} workers_rss=${s.workerRss.map((x) => x.toFixed(0)).join("/")}MiB platform_cpu=${((s.platformCpu - start.platformCpu) / ((s.at - start.at) / 1000)).toFixed(2)}cores load=${s.load} driver_errors=${stats.errors}`;
       timeline.push(line);
       log(line);
     }
@@ -159,7 +181,9 @@ try {
   });
   const drainedAt = Date.now();
   const end = sample();
+  const endHeaps = await heaps();
   peakPlatformRss = Math.max(peakPlatformRss, end.platformRss);
+  peakRuntimeRss = Math.max(peakRuntimeRss, end.runtimeRss);
 
   // Pause every schedule, then the lost/duplicated checks.
   const p0 = Date.now();
@@ -192,16 +216,19 @@ try {
   const workerWarnings = workers.map((w, i) => (readFileSync(join(out, `worker-${i}.log`), "utf8").match(/^\[(warn|error)\]/gm) ?? []).length);
 
   // Optional: memory after an idle period (everything paused and closed).
-  let idleRow: [string, string] | null = null;
+  const idleRows: [string, string][] = [];
   if (F.idle > 0) {
     log(`idle for ${F.idle} s, then sampling RSS again`);
-    const samples: string[] = [];
+    const samples: ReturnType<typeof sample>[] = [];
     for (let waited = 0; waited < F.idle; waited += 30) {
       await sleep(Math.min(30, F.idle - waited) * 1000);
-      const s = sample();
-      samples.push(`${s.workerdRss.toFixed(0)}`);
+      samples.push(sample());
     }
-    idleRow = [`  workerd RSS every 30 s of ${F.idle} s idle`, `${samples.join(" → ")} MiB`];
+    idleRows.push(
+      [`  workerd RSS every 30 s of ${F.idle} s idle`, `${samples.map((s) => s.workerdRss.toFixed(0)).join(" → ")} MiB`],
+      [`  runtime / proxy RSS, live objects after idling`, `${samples.at(-1)!.runtimeRss.toFixed(0)} MiB (anon ${samples.at(-1)!.runtimeAnon.toFixed(0)}) / ${samples.at(-1)!.proxyRss.toFixed(0)} MiB, ${samples.at(-1)!.liveObjects} SQLite databases open`],
+      [`  V8 heaps after idling`, await heaps()],
+    );
   }
 
   const failures: string[] = [];
@@ -245,7 +272,11 @@ try {
     ["worker warn/error log lines (poll or completion retries)", workerWarnings.join(" / ")],
     ["platform RSS (wrangler + workerd) start → end (peak)", `${mib(start.platformRss)} → ${mib(end.platformRss)} (${mib(peakPlatformRss)})`],
     ["  workerd only start → end", `${mib(start.workerdRss)} → ${mib(end.workerdRss)}`],
-    ...(idleRow ? [idleRow] : []),
+    ["  runtime workerd start → end (peak), anonymous at end", `${mib(start.runtimeRss)} → ${mib(end.runtimeRss)} (${mib(peakRuntimeRss)}), ${mib(end.runtimeAnon)}`],
+    ["  wrangler's proxy workerd start → end", `${mib(start.proxyRss)} → ${mib(end.proxyRss)}`],
+    ["  live Durable Objects (SQLite open) start / end / peak", `${start.liveObjects} / ${end.liveObjects} / ${peakLiveObjects} (30 s samples)`],
+    ["  V8 heaps at end", endHeaps],
+    ...idleRows,
     ["  platform CPU over the steady phase", `${((end.platformCpu - start.platformCpu) / ((end.at - start.at) / 1000)).toFixed(2)} cores`],
     ["worker RSS start → end", start.workerRss.map((s, i) => `${s.toFixed(0)}→${(end.workerRss[i] ?? 0).toFixed(0)}`).join(", ") + " MiB"],
     ["  workers' CPU over the steady phase", `${((end.workerCpu - start.workerCpu) / ((end.at - start.at) / 1000)).toFixed(2)} cores in all`],
