@@ -184,6 +184,7 @@ try {
   const endHeaps = await heaps();
   peakPlatformRss = Math.max(peakPlatformRss, end.platformRss);
   peakRuntimeRss = Math.max(peakRuntimeRss, end.runtimeRss);
+  peakLiveObjects = Math.max(peakLiveObjects, end.liveObjects);
 
   // Pause every schedule, then the lost/duplicated checks.
   const p0 = Date.now();
@@ -274,7 +275,7 @@ try {
     ["  workerd only start → end", `${mib(start.workerdRss)} → ${mib(end.workerdRss)}`],
     ["  runtime workerd start → end (peak), anonymous at end", `${mib(start.runtimeRss)} → ${mib(end.runtimeRss)} (${mib(peakRuntimeRss)}), ${mib(end.runtimeAnon)}`],
     ["  wrangler's proxy workerd start → end", `${mib(start.proxyRss)} → ${mib(end.proxyRss)}`],
-    ["  live Durable Objects (SQLite open) start / end / peak", `${start.liveObjects} / ${end.liveObjects} / ${peakLiveObjects} (30 s samples)`],
+    ["  live Durable Objects (SQLite open) start / end / peak", `${start.liveObjects} / ${end.liveObjects} / ${peakLiveObjects} (30 s samples and the end)`],
     ["  V8 heaps at end", endHeaps],
     ...idleRows,
     ["  platform CPU over the steady phase", `${((end.platformCpu - start.platformCpu) / ((end.at - start.at) / 1000)).toFixed(2)} cores`],
