@@ -75,6 +75,9 @@ type Node =
 class Unsupported extends Error {}
 
 /** A parser for the `u`-mode syntax (the validator compiles patterns with the `u` flag). */
+/** Single-character escapes and the code points they stand for. */
+const CONTROL_ESCAPES: Record<string, number> = { t: 9, n: 10, v: 11, f: 12, r: 13, "0": 0 };
+
 class Parser {
   private i = 0;
   constructor(private readonly s: string[]) {}
@@ -196,17 +199,12 @@ class Parser {
       case "k":
         return { k: "backref" };
       case "t":
-        return one(9);
       case "n":
-        return one(10);
       case "v":
-        return one(11);
       case "f":
-        return one(12);
       case "r":
-        return one(13);
       case "0":
-        return one(0);
+        return one(CONTROL_ESCAPES[c]!);
       case "c":
         return one(this.next().codePointAt(0)! % 32);
       case "x":

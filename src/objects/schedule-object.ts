@@ -54,6 +54,8 @@ export class ScheduleObject extends DurableObject<Env> {
   private compiled: { key: string; spec: CompiledSpec } | null = null;
   /** What this object last queued for its D1 index row (in memory: after a restart it writes once more). */
   private indexed: string | null = null;
+  /** Set when a change queued a withdraw: its response then waits for the send. */
+  private withdrawing = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -352,11 +354,13 @@ export class ScheduleObject extends DurableObject<Env> {
 
   private queueWithdraw(row: ScheduleRow, p: PreparedRun, now: number): void {
     this.store.outbox.put(`withdraw:${p.runId}`, { namespace: row.namespace, prepared: p } satisfies WithdrawEntry, now);
+    this.withdrawing = true;
   }
 
   /** Sends what the change queued and re-arms; waits for the send when a prepared run is being withdrawn. */
   private async afterChange(): Promise<void> {
-    const withdrawing = this.store.outbox.entries().some((e) => e.key.startsWith("withdraw:"));
+    const withdrawing = this.withdrawing;
+    this.withdrawing = false;
     const sent = this.flush();
     this.rearm();
     if (withdrawing) await sent.catch(() => {});

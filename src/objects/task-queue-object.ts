@@ -79,15 +79,7 @@ export class TaskQueueObject extends DurableObject<Env> {
   enqueue(task: QueuedTask): void {
     const now = clock.now();
     const visibleAt = task.visible_at ?? 0;
-    if (visibleAt <= now) {
-      const i = this.waiters.findIndex((w) => w.kind === task.kind);
-      if (i >= 0) {
-        const [w] = this.waiters.splice(i, 1);
-        clearTimeout(w!.timer);
-        w!.resolve({ ...task, available_at: Math.max(now, visibleAt) });
-        return;
-      }
-    }
+    if (visibleAt <= now && this.handOver({ ...task, available_at: now })) return;
     this.ctx.storage.sql.exec(
       "INSERT OR IGNORE INTO tasks (kind, execution_id, ref, attempt, enqueued_at, visible_at, released_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
       task.kind,
@@ -98,7 +90,18 @@ export class TaskQueueObject extends DurableObject<Env> {
       Math.max(visibleAt, now),
       visibleAt <= now ? now : null,
     );
-    if (visibleAt > now) this.armRelease();
+    // One timer and alarm for the earliest delayed task: re-armed only when this one comes sooner.
+    if (visibleAt > now && (this.releaseAt === null || visibleAt < this.releaseAt)) this.armRelease();
+  }
+
+  /** Gives a task to the longest-waiting poller of its kind; false when none waits. */
+  private handOver(task: QueuedTask): boolean {
+    const i = this.waiters.findIndex((w) => w.kind === task.kind);
+    if (i < 0) return false;
+    const [w] = this.waiters.splice(i, 1);
+    clearTimeout(w!.timer);
+    w!.resolve(task);
+    return true;
   }
 
   /**
@@ -113,22 +116,22 @@ export class TaskQueueObject extends DurableObject<Env> {
       while (this.waiters.some((w) => w.kind === kind)) {
         const t = this.take(kind, now);
         if (!t) break;
-        const i = this.waiters.findIndex((w) => w.kind === kind);
-        const [w] = this.waiters.splice(i, 1);
-        clearTimeout(w!.timer);
-        w!.resolve(t);
+        this.handOver(t);
       }
     }
     this.armRelease();
   }
 
   private releaseTimer: ReturnType<typeof setTimeout> | null = null;
+  /** When the timer (and alarm) will release next; null: nothing delayed. */
+  private releaseAt: number | null = null;
 
   /** Arms the release timer and alarm at the earliest delayed task still to release. */
   private armRelease(): void {
     const next = this.ctx.storage.sql.exec<{ at: number | null }>("SELECT MIN(visible_at) AS at FROM tasks WHERE released_at IS NULL").one().at;
     if (this.releaseTimer !== null) clearTimeout(this.releaseTimer);
     this.releaseTimer = null;
+    this.releaseAt = next;
     if (next === null) return;
     this.releaseTimer = setTimeout(() => {
       this.releaseTimer = null;
