@@ -104,7 +104,12 @@ export class ExecutionObject extends DurableObject<Env> {
   /** Withdraws a run its schedule prepared ahead of time, unless it has begun (see execution-start.ts). */
   async discardPrepared(): Promise<{ discarded: boolean }> {
     const r = discardPreparedRun(this.store, clock.now());
-    this.afterChange();
+    this.resolveWaiters();
+    // The index row goes before the answer, so the schedule's change (pause, update) answers with
+    // the withdrawn run gone from listings too. A failed delete is retried by the outbox alarm.
+    const flushed = this.flush();
+    this.rearm();
+    await flushed.catch((err) => console.warn("withdrawn run's index delete failed; will retry", err));
     return r;
   }
 
