@@ -3,7 +3,8 @@ import type { Env } from "../env.ts";
 import { recordChildStartFailed, recordChildStarted } from "./execution-children.ts";
 import type { Dispatch } from "./execution-effects.ts";
 import { flushExecutionOutbox } from "./execution-outbox.ts";
-import { OUTBOX_BACKSTOP_MS, type ExecutionStore } from "./execution-store.ts";
+import type { ExecutionStore } from "./execution-store.ts";
+import { OUTBOX_BACKSTOP_MS } from "./outbox.ts";
 import { partitionFor, taskQueueStub } from "./names.ts";
 
 /**
@@ -23,7 +24,7 @@ export class ExecutionDelivery {
 
   /**
    * Sends everything; resolves true when the outbox changed (the caller re-arms its alarm). From
-   * the call on, the outbox counts as due only at the backstop (see ExecutionOutbox), so the alarm
+   * the call on, the outbox counts as due only at the backstop (see Outbox), so the alarm
    * the caller arms next backs this delivery up instead of racing it.
    */
   flush(): Promise<boolean> {

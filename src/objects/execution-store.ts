@@ -222,37 +222,6 @@ export function activityState(row: ActivityRow): ActivityState {
 type Attrs = Record<string, unknown>;
 type Row = Record<string, SqlStorageValue>;
 
-/** How long an outbox entry waits for the delivery already under way before the alarm sends it again. */
-export const OUTBOX_BACKSTOP_MS = 5_000;
-
-/**
- * The execution's outbox. Every entry is sent right after the change that wrote it (see
- * ExecutionDelivery); the alarm only backs that delivery up. So while a delivery is under way the
- * entries count as due no earlier than the backstop: an alarm armed at "now" would race the
- * delivery (and fire again until it lands), for nothing.
- */
-export class ExecutionOutbox extends Outbox {
-  private deliveries = 0;
-  private backstopAt = 0;
-
-  /** A delivery starts: until the returned function is called, nextAt() is no earlier than `backstopAt`. */
-  delivering(backstopAt: number): () => void {
-    this.deliveries++;
-    this.backstopAt = Math.max(this.backstopAt, backstopAt);
-    let ended = false;
-    return () => {
-      if (ended) return;
-      ended = true;
-      this.deliveries--;
-    };
-  }
-
-  override nextAt(): number | null {
-    const at = super.nextAt();
-    return at !== null && this.deliveries > 0 ? Math.max(at, this.backstopAt) : at;
-  }
-}
-
 /**
  * Typed SQL access for one ExecutionObject. Synchronous: callers keep each change free of awaits.
  * The run row and the last event id are read on nearly every step of every handler, so they are
@@ -260,13 +229,13 @@ export class ExecutionOutbox extends Outbox {
  * goes through here (the copy is updated with it; a write that throws leaves it unknown).
  */
 export class ExecutionStore {
-  readonly outbox: ExecutionOutbox;
+  readonly outbox: Outbox;
   /** The run row as stored (undefined: not read yet). */
   private runRow: RunRow | null | undefined;
   private lastId: number | undefined;
 
   constructor(private readonly sql: SqlStorage) {
-    this.outbox = new ExecutionOutbox(sql);
+    this.outbox = new Outbox(sql);
   }
 
   /** The run row (a copy: callers may keep it as a snapshot across changes). */

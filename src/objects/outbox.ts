@@ -12,8 +12,32 @@ export interface OutboxEntry {
   next_at: number;
 }
 
+/** How long an outbox entry waits for the delivery already under way before the alarm sends it again. */
+export const OUTBOX_BACKSTOP_MS = 5_000;
+
+/**
+ * Every entry is sent right after the change that wrote it; the owner's alarm only backs that
+ * delivery up. So while a delivery is under way (`delivering`) the entries count as due no
+ * earlier than the backstop: an alarm armed at "now" would race the delivery (and wake the object
+ * once more, with a storage commit, for nothing).
+ */
 export class Outbox {
+  private deliveries = 0;
+  private backstopAt = 0;
+
   constructor(private readonly sql: SqlStorage) {}
+
+  /** A delivery starts: until the returned function is called, nextAt() is no earlier than `backstopAt`. */
+  delivering(backstopAt: number): () => void {
+    this.deliveries++;
+    this.backstopAt = Math.max(this.backstopAt, backstopAt);
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.deliveries--;
+    };
+  }
 
   put(key: string, payload: unknown, nextAt: number): void {
     this.sql.exec("INSERT OR REPLACE INTO outbox (key, payload, attempts, next_at) VALUES (?, ?, 0, ?)", key, JSON.stringify(payload), nextAt);
@@ -25,7 +49,8 @@ export class Outbox {
   }
 
   nextAt(): number | null {
-    return this.sql.exec<{ n: number | null }>("SELECT MIN(next_at) AS n FROM outbox").one().n;
+    const at = this.sql.exec<{ n: number | null }>("SELECT MIN(next_at) AS n FROM outbox").one().n;
+    return at !== null && this.deliveries > 0 ? Math.max(at, this.backstopAt) : at;
   }
 
   /** Deletes the entry unless it was replaced meanwhile (a newer payload must still go out). */

@@ -5,6 +5,7 @@ import { adoptPrepared, type PreparedRun } from "../core/schedule/prepare.ts";
 import type { Env } from "../env.ts";
 import { deleteScheduleRow, upsertSchedule, type ScheduleIndexRow } from "../index/schedules.ts";
 import { executionStub } from "./names.ts";
+import { OUTBOX_BACKSTOP_MS } from "./outbox.ts";
 import { unwrap } from "./rpc.ts";
 import type { RunClosedNotice } from "./schedule-object.ts";
 import type { ScheduleStore } from "./schedule-store.ts";
@@ -39,9 +40,14 @@ export class ScheduleDelivery {
     private readonly closedMeanwhile: (notice: RunClosedNotice) => Promise<void>,
   ) {}
 
-  /** Resolves true when the outbox changed (the object re-arms its alarm). */
+  /**
+   * Resolves true when the outbox changed (the object re-arms its alarm). From the call on, the
+   * outbox counts as due only at the backstop (see Outbox), so the alarm armed next backs this
+   * delivery up instead of racing it.
+   */
   flush(): Promise<boolean> {
-    const run = (this.flushing ?? Promise.resolve(false)).then(() => this.flushOnce());
+    const ended = this.store.outbox.delivering(clock.now() + OUTBOX_BACKSTOP_MS);
+    const run = (this.flushing ?? Promise.resolve(false)).then(() => this.flushOnce()).finally(ended);
     this.flushing = run.finally(() => {
       if (this.flushing === run) this.flushing = null;
     });
