@@ -161,7 +161,7 @@ export async function run(args: string[]): Promise<void> {
   let redisPid: number | undefined;
   try {
     // ------------------------------------------------------------------ seed D1 (before boot)
-    const seedFile = join(platform.stateDir, "seed.sql");
+    const seedFile = join(platform.dir, "seed.sql");
     writeSeed(seedFile, o.seed, Date.now());
     const ts = performance.now();
     await platform.d1ExecuteFile(seedFile);

@@ -282,7 +282,7 @@ export async function run(args: string[]): Promise<void> {
   const cells: Cell[] = [];
   try {
     await platform.boot();
-    console.error(`state in ${platform.stateDir} (${fsType(platform.stateDir)})`);
+    console.error(`state in ${platform.dir} (${fsType(platform.dir)})`);
     const wranglerPid = platform.pid!;
     const groups: ProcessGroup[] = [
       { name: "platform", pids: () => [wranglerPid], groups: true },

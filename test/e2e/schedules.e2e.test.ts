@@ -98,7 +98,7 @@ describe("schedules end to end (wrangler dev + an SDK worker)", () => {
     const id = create.body.schedule_id;
     const createdAt = Date.parse(create.body.created_at);
     await eventually(async () => (await runsOf(id)).length >= 2, 30_000, "the first fires");
-    await platform.kill("SIGKILL");
+    await platform.crash();
     await new Promise((r) => setTimeout(r, 4_000)); // fires come due while the platform is down
     await platform.boot();
     const downtimeCovered = Date.now();

@@ -14,7 +14,7 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { api, Child, cleanup, revision, sleep, SoakPlatform, table } from "./lib/platform.ts";
+import { api, cleanup, revision, sleep, SoakPlatform, table, soakWorker } from "./lib/platform.ts";
 
 const argv = process.argv.slice(2);
 const i = argv.indexOf("--delays-ms");
@@ -26,7 +26,7 @@ const jsonl = (f: string): any[] => (existsSync(f) ? readFileSync(f, "utf8").spl
 
 const platform = await SoakPlatform.prepare();
 await platform.boot();
-const worker = new Child("worker", "test/soak/fixtures/soak-worker.ts", { SUNDIAL_URL: platform.url, SUNDIAL_TASK_QUEUE: "acked", SOAK_ACTIVITY_LOG: activityFile, SOAK_HTTP_LOG: httpFile, SOAK_LOG_INFO: "1", SOAK_STEP_MS: "1500", SOAK_SLEEP_S: "1" }, join(out, "worker.log"));
+const worker = soakWorker("worker", "test/soak/fixtures/soak-worker.ts", { SUNDIAL_URL: platform.url, SUNDIAL_TASK_QUEUE: "acked", SOAK_ACTIVITY_LOG: activityFile, SOAK_HTTP_LOG: httpFile, SOAK_LOG_INFO: "1", SOAK_STEP_MS: "1500", SOAK_SLEEP_S: "1" }, join(out, "worker.log"));
 await worker.waitFor("worker ready");
 
 const rows: [string, string, string][] = [];

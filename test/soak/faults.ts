@@ -18,7 +18,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { api, apiOk, Child, cleanup, cpuSeconds, flags, fmtS, mib, pool, revision, SoakPlatform, sleep, table } from "./lib/platform.ts";
+import { api, apiOk, type Child, cleanup, cpuSeconds, flags, fmtS, mib, pool, revision, SoakPlatform, sleep, table, soakWorker } from "./lib/platform.ts";
 import { ActivityLog, checkHistories, checkSchedules, expectedFires, list, percentile, type SoakSchedule } from "./lib/verify.ts";
 
 const F = flags({ schedules: 1000, workflows: 100, kills: 3, "worker-kills": 2, every: 200, "step-ms": 2000, "sleep-s": 3, "flow-gap-ms": 1500, grace: 5, tail: 10, window: 300, short: 5, "long-down": 25, seed: Date.now() % 1_000_000 });
@@ -47,7 +47,7 @@ let workerSeq = 0;
 const workers: Child[] = [];
 async function startWorker(): Promise<Child> {
   const n = workerSeq++;
-  const w = new Child(`worker-${n}`, "test/soak/fixtures/soak-worker.ts", { SUNDIAL_URL: platform.url, SUNDIAL_TASK_QUEUE: QUEUE, SOAK_ACTIVITY_LOG: activityFile, SOAK_WORKFLOW_POLLERS: "4", SOAK_ACTIVITY_POLLERS: "4", SOAK_CONCURRENCY: "10", SOAK_LOG_INFO: "1", SOAK_STEP_MS: String(F["step-ms"]), SOAK_SLEEP_S: String(F["sleep-s"]) }, join(out, `worker-${n}.log`));
+  const w = soakWorker(`worker-${n}`, "test/soak/fixtures/soak-worker.ts", { SUNDIAL_URL: platform.url, SUNDIAL_TASK_QUEUE: QUEUE, SOAK_ACTIVITY_LOG: activityFile, SOAK_WORKFLOW_POLLERS: "4", SOAK_ACTIVITY_POLLERS: "4", SOAK_CONCURRENCY: "10", SOAK_LOG_INFO: "1", SOAK_STEP_MS: String(F["step-ms"]), SOAK_SLEEP_S: String(F["sleep-s"]) }, join(out, `worker-${n}.log`));
   await w.waitFor("worker ready");
   workers.push(w);
   return w;

@@ -17,7 +17,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { api, apiOk, Child, cleanup, cpuSeconds, flags, fmtS, HttpStats, mib, pool, revision, rssMiB, SoakPlatform, sleep, table } from "./lib/platform.ts";
+import { api, apiOk, type Child, cleanup, cpuSeconds, flags, fmtS, HttpStats, mib, pool, revision, rssMiB, SoakPlatform, sleep, table, soakWorker } from "./lib/platform.ts";
 import { ActivityLog, checkHistories, checkSchedules, list, percentile, type SoakSchedule } from "./lib/verify.ts";
 import { inspectorPort, sum, v8Heaps, workerdSample } from "./lib/memory.ts";
 
@@ -42,7 +42,7 @@ for (const [i, n] of perWorker.entries()) {
   const wf = Math.floor(n / 2);
   const act = n - wf;
   pollerSplit.push(`${wf}+${act}`);
-  workers.push(new Child(`worker-${i}`, "test/soak/fixtures/soak-worker.ts", { SUNDIAL_URL: platform.url, SUNDIAL_TASK_QUEUE: QUEUE, SOAK_ACTIVITY_LOG: activityFile, SOAK_WORKFLOW_POLLERS: String(wf), SOAK_ACTIVITY_POLLERS: String(act), SOAK_CONCURRENCY: String(Math.max(act, 10)), SOAK_LOG_INFO: "1", SOAK_STEP_MS: String(F["step-ms"]), SOAK_SLEEP_S: String(F["sleep-s"]) }, join(out, `worker-${i}.log`)));
+  workers.push(soakWorker(`worker-${i}`, "test/soak/fixtures/soak-worker.ts", { SUNDIAL_URL: platform.url, SUNDIAL_TASK_QUEUE: QUEUE, SOAK_ACTIVITY_LOG: activityFile, SOAK_WORKFLOW_POLLERS: String(wf), SOAK_ACTIVITY_POLLERS: String(act), SOAK_CONCURRENCY: String(Math.max(act, 10)), SOAK_LOG_INFO: "1", SOAK_STEP_MS: String(F["step-ms"]), SOAK_SLEEP_S: String(F["sleep-s"]) }, join(out, `worker-${i}.log`)));
 }
 for (const w of workers) await w.waitFor("worker ready");
 const activity = new ActivityLog(activityFile);
