@@ -1,12 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, Platform, WorkerProcess } from "./platform.ts";
+import { eventually, Platform, tempDir, WorkerProcess } from "./platform.ts";
 
 let platform: Platform;
 const workers: WorkerProcess[] = [];
-const logFile = join(mkdtempSync(join(tmpdir(), "sundial-e2e-log-")), "activities.jsonl");
+const logFile = join(tempDir("e2e-log"), "activities.jsonl");
 
 function startWorker(queue: string, env: Record<string, string> = {}): WorkerProcess {
   const w = new WorkerProcess("test/e2e/fixtures/invoice-worker.ts", { SUNDIAL_URL: platform.url, SUNDIAL_TASK_QUEUE: queue, ACTIVITY_LOG: logFile, ...env });

@@ -1,15 +1,14 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SundialApiError, SundialClient, type HistoryEventInfo } from "@sundial/sdk/client";
-import { DEV_KEY, eventually, Platform, WorkerProcess } from "./platform.ts";
+import { DEV_KEY, eventually, Platform, tempDir, WorkerProcess } from "./platform.ts";
 
 let platform: Platform;
 let client: SundialClient;
 let worker: WorkerProcess;
 const workers: WorkerProcess[] = [];
-const logFile = join(mkdtempSync(join(tmpdir(), "sundial-e2e-log-")), "activities.jsonl");
+const logFile = join(tempDir("e2e-log"), "activities.jsonl");
 const QUEUE = "messages";
 
 function startWorker(queue: string, env: Record<string, string> = {}): WorkerProcess {

@@ -6,7 +6,7 @@
 import { basename, join } from "node:path";
 import { BIN, Child, cleanup, DEV_KEY, ROOT, WranglerDev } from "../support/processes.ts";
 
-export { DEV_KEY, eventually } from "../support/processes.ts";
+export { DEV_KEY, eventually, tempDir } from "../support/processes.ts";
 
 export class Platform {
   private readonly dev: WranglerDev;
@@ -41,7 +41,7 @@ export class Platform {
     await this.dev.boot();
   }
 
-  /** Stops wrangler dev and every worker process still running, and removes the state directory. */
+  /** Stops wrangler dev and every worker process still running, and removes the state and log directories. */
   stop(): Promise<void> {
     return cleanup();
   }
