@@ -56,7 +56,7 @@ export interface ActionRow {
 
 const JSON_COLS = new Set(["spec", "policy", "input", "state"]);
 /** The schedule table's columns in table order (what `SELECT *` answers). */
-const SCHEDULE_COLS = ["id", "namespace", "schedule_id", "workflow", "key", "source", "spec", "policy", "input", "task_queue", "execution_timeout", "version", "created_at", "updated_at", "spec_origin", "state"] as const;
+export const SCHEDULE_COLS = ["id", "namespace", "schedule_id", "workflow", "key", "source", "spec", "policy", "input", "task_queue", "execution_timeout", "version", "created_at", "updated_at", "spec_origin", "state"] as const;
 
 export interface BackfillRow {
   id: number;
