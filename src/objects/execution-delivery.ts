@@ -4,7 +4,6 @@ import { recordChildStartFailed, recordChildStarted } from "./execution-children
 import type { Dispatch } from "./execution-effects.ts";
 import { flushExecutionOutbox } from "./execution-outbox.ts";
 import type { ExecutionStore } from "./execution-store.ts";
-import { OUTBOX_BACKSTOP_MS } from "./outbox.ts";
 import { partitionFor, taskQueueStub } from "./names.ts";
 
 /**
@@ -28,7 +27,7 @@ export class ExecutionDelivery {
    * the caller arms next backs this delivery up instead of racing it.
    */
   flush(): Promise<boolean> {
-    const ended = this.store.outbox.delivering(clock.now() + OUTBOX_BACKSTOP_MS);
+    const ended = this.store.outbox.delivering(clock.now());
     const run = (this.flushing ?? Promise.resolve(false))
       .catch(() => false)
       .then(() => this.flushOnce())

@@ -27,10 +27,10 @@ export class Outbox {
 
   constructor(private readonly sql: SqlStorage) {}
 
-  /** A delivery starts: until the returned function is called, nextAt() is no earlier than `backstopAt`. */
-  delivering(backstopAt: number): () => void {
+  /** A delivery starts at `now`: until the returned function is called, nextAt() is no earlier than now + the backstop. */
+  delivering(now: number): () => void {
     this.deliveries++;
-    this.backstopAt = Math.max(this.backstopAt, backstopAt);
+    this.backstopAt = Math.max(this.backstopAt, now + OUTBOX_BACKSTOP_MS);
     let ended = false;
     return () => {
       if (ended) return;

@@ -5,7 +5,6 @@ import { adoptPrepared, type PreparedRun } from "../core/schedule/prepare.ts";
 import type { Env } from "../env.ts";
 import { deleteScheduleRow, upsertSchedule, type ScheduleIndexRow } from "../index/schedules.ts";
 import { executionStub } from "./names.ts";
-import { OUTBOX_BACKSTOP_MS } from "./outbox.ts";
 import { unwrap } from "./rpc.ts";
 import type { RunClosedNotice } from "./schedule-object.ts";
 import type { ScheduleStore } from "./schedule-store.ts";
@@ -46,7 +45,7 @@ export class ScheduleDelivery {
    * delivery up instead of racing it.
    */
   flush(): Promise<boolean> {
-    const ended = this.store.outbox.delivering(clock.now() + OUTBOX_BACKSTOP_MS);
+    const ended = this.store.outbox.delivering(clock.now());
     const run = (this.flushing ?? Promise.resolve(false)).then(() => this.flushOnce()).finally(ended);
     this.flushing = run.finally(() => {
       if (this.flushing === run) this.flushing = null;

@@ -350,11 +350,6 @@ export class WranglerDev {
     return this.proc?.pid;
   }
 
-  /** The workerd processes under this wrangler. */
-  workerdPids(): number[] {
-    return this.tree().filter((p) => p.name === "workerd").map((p) => p.pid);
-  }
-
   /** wrangler (node) and every process under it (workerd, esbuild…), with RSS in MiB. */
   tree(): { pid: number; name: string; rss: number | null }[] {
     const pid = this.proc?.pid;
