@@ -11,7 +11,7 @@ import { schedulePayload } from "../core/schedule/payload.ts";
 import { adoptPrepared, planPrepare, settleAt, settlePrepared, type PreparedRun } from "../core/schedule/prepare.ts";
 import type { Env } from "../env.ts";
 import { armAlarm, prepareAheadMs } from "./names.ts";
-import { guard, type RpcResult } from "./rpc.ts";
+import { guard, ok, type RpcResult } from "./rpc.ts";
 import { ScheduleDelivery, type IndexEntry, type StartEntry, type WithdrawEntry } from "./schedule-delivery.ts";
 import { ScheduleStore, SCHEDULE_MIGRATIONS, type ScheduleRow } from "./schedule-store.ts";
 import { scheduleView } from "./schedule-view.ts";
@@ -99,10 +99,10 @@ export class ScheduleObject extends DurableObject<Env> {
       const t = tick(this.ctxFor(row, now), row.state);
       this.store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "scheduled", outcome: existing ? `updated (version ${row.version})` : "created" });
       this.apply(row, t, now); // writes the row (with the transition's state)
-      return { schedule: this.view(), created: !existing };
+      return { created: !existing };
     });
     await this.afterChange();
-    return r;
+    return r.ok ? ok({ schedule: this.view(), created: r.value.created }) : r;
   }
 
   get(): RpcResult<Schedule> {
@@ -135,10 +135,9 @@ export class ScheduleObject extends DurableObject<Env> {
       this.store.put(updated);
       this.store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "scheduled", outcome: `updated (version ${updated.version})` });
       this.apply(updated, tick(this.ctxFor(updated, now), updated.state), now);
-      return this.view();
     });
     await this.afterChange();
-    return r;
+    return this.answer(r);
   }
 
   async pause(note: string): Promise<RpcResult<Schedule>> {
@@ -162,10 +161,9 @@ export class ScheduleObject extends DurableObject<Env> {
       this.store.put(updated);
       this.store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "scheduled", outcome: status === "paused" ? `paused${note ? `: ${note}` : ""}` : `resumed${note ? `: ${note}` : ""}` });
       this.apply(updated, tick(this.ctxFor(updated, now), updated.state), now);
-      return this.view();
     });
     await this.afterChange();
-    return r;
+    return this.answer(r);
   }
 
   /** Runs now (also while paused), through the overlap policy (the schedule's, unless overridden). */
@@ -355,6 +353,15 @@ export class ScheduleObject extends DurableObject<Env> {
   private queueWithdraw(row: ScheduleRow, p: PreparedRun, now: number): void {
     this.store.outbox.put(`withdraw:${p.runId}`, { namespace: row.namespace, prepared: p } satisfies WithdrawEntry, now);
     this.withdrawing = true;
+  }
+
+  /**
+   * A change's answer: the schedule as it is after the change's deliveries. A prepared run withdrawn
+   * after its fire time had come is adopted as a fire by the withdraw, so a pause or update racing
+   * the fire answers with that fire counted and its run running.
+   */
+  private answer(r: RpcResult<unknown>): RpcResult<Schedule> {
+    return r.ok ? ok(this.view()) : r;
   }
 
   /** Sends what the change queued and re-arms; waits for the send when a prepared run is being withdrawn. */

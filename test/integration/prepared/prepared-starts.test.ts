@@ -114,7 +114,11 @@ describe("prepared starts", () => {
   it("once its fire time has passed, a prepared run is kept and counted even if no worker has taken it yet", async () => {
     const { sid, fire, run } = await preparedSchedule("prep-passed", { overlap: "SKIP" });
     setNow(fire + 1);
-    expect((await api("POST", `/v1/workflows/schedules/${sid}/pause`, {})).status).toBe(200);
+    const paused = await api("POST", `/v1/workflows/schedules/${sid}/pause`, {});
+    expect(paused.status).toBe(200);
+    // The pause answers with the fire counted (the load soak compares these counters with listings).
+    expect(paused.body.counters.fired).toBe(1);
+    expect(paused.body.running).toEqual([run]);
     await expectRunning(run);
     const d = await describeSchedule(sid);
     expect(d.counters.fired).toBe(1);
@@ -129,6 +133,8 @@ describe("prepared starts", () => {
     // The schedule's own alarm for the fire has not run yet (late); a pause comes first.
     const paused = await api("POST", `/v1/workflows/schedules/${sid}/pause`, {});
     expect(paused.status).toBe(200);
+    expect(paused.body.counters.fired).toBe(1);
+    expect(paused.body.running).toContain(run);
     await expectRunning(run);
     const d = await describeSchedule(sid);
     expect(d.counters.fired).toBe(1);
