@@ -1,11 +1,16 @@
 /**
- * Load soak: `npm run soak:load -- [--minutes 10] [--pollers 50] [--schedules 1000] [--rate 5]
- * [--every 600] [--workers 5] [--idle 0]`.
+ * Load soak: `npm run soak:load -- [--warmup 6] [--minutes 10] [--pollers 50] [--schedules 1000]
+ * [--rate 5] [--every 600] [--workers 5] [--idle 0]`.
  *
  * One real `wrangler dev` (bundle snapshot, own state), `--workers` SDK worker processes whose
  * workflow + activity pollers add up to `--pollers` long polls, `--schedules` active interval
  * schedules (ALLOW_ALL, 1 h catch-up window) spread evenly over `--every` seconds, and a driver
- * starting `--rate` workflows per second (activity → durable sleep → activity) for `--minutes`.
+ * starting `--rate` workflows per second (activity → durable sleep → activity): first `--warmup`
+ * minutes (the same load, not measured: workerd's, wrangler's proxy's and the workers' memory fill
+ * their caches and allocator pools, see README "Where workerd's memory goes"), then `--minutes`
+ * measured. Memory is judged over the measured phase: start → end RSS and the least-squares slope of
+ * the 30 s samples, per process group; "flat" means it grew by at most 5 % (and 25 MiB at least
+ * is tolerated for the small worker processes), an invariant like the others.
  * Then pauses every schedule and checks no run was lost or duplicated (the faults soak's checks),
  * and reports platform and worker RSS at start and end, the driver's error rate and throughput.
  * `--idle N` samples RSS again after N idle seconds (schedules paused, nothing running), to tell
@@ -21,7 +26,7 @@ import { api, apiOk, type Child, cleanup, cpuSeconds, flags, fmtS, HttpStats, mi
 import { ActivityLog, checkHistories, checkSchedules, list, percentile, type SoakSchedule } from "./lib/verify.ts";
 import { inspectorPort, sum, v8Heaps, workerdSample } from "./lib/memory.ts";
 
-const F = flags({ minutes: 10, pollers: 50, schedules: 1000, rate: 5, every: 600, workers: 5, "step-ms": 200, "sleep-s": 1, grace: 5, idle: 0 });
+const F = flags({ warmup: 6, minutes: 10, pollers: 50, schedules: 1000, rate: 5, every: 600, workers: 5, "step-ms": 200, "sleep-s": 1, grace: 5, idle: 0 });
 const QUEUE = "soak";
 const out = mkdtempSync(join(tmpdir(), "sundial-soak-load-out-"));
 const activityFile = join(out, "activity.jsonl");
@@ -71,7 +76,7 @@ try {
   const createMs = Date.now() - c0;
   log(`created ${F.schedules} schedules in ${fmtS(createMs)}`);
 
-  // Resources at the start of the steady phase.
+  // Resources: at boot (schedules created), after the warm-up, through the measured phase.
   const sample = () => {
     const tree = platform.tree();
     const workerds = tree.filter((p) => p.name === "workerd").map((p) => workerdSample(p.pid)).filter((w) => w !== null);
@@ -90,7 +95,8 @@ try {
       load: loadavg(),
     };
   };
-  const start = sample();
+  const boot = sample();
+  let start = boot;
   const timeline: string[] = [];
   const runtimePid = platform.tree().find((p) => p.name === "workerd" && workerdSample(p.pid)?.role === "runtime")?.pid;
   const inspector = runtimePid === undefined ? null : await inspectorPort(runtimePid);
@@ -100,12 +106,14 @@ try {
     // An isolate busy with requests may not answer its inspector within the timeout: n/a.
     return `Worker isolate ${user ? `${user.usedMiB.toFixed(0)}/${user.totalMiB.toFixed(0)}` : "n/a"}, ${h.length} isolates answering ${sum(h.map((x) => x.usedMiB)).toFixed(0)}/${sum(h.map((x) => x.totalMiB)).toFixed(0)} MiB used/total`;
   };
-  let peakRuntimeRss = start.runtimeRss;
-  let peakLiveObjects = start.liveObjects;
+  let peakRuntimeRss = boot.runtimeRss;
+  let peakLiveObjects = boot.liveObjects;
 
   // The driver: `rate` starts per second, open loop (a slow platform does not slow the offered load).
-  const durationMs = F.minutes * 60_000;
-  const total = Math.round(F.rate * F.minutes * 60);
+  const warmupCount = Math.round(F.rate * F.warmup * 60);
+  const total = warmupCount + Math.round(F.rate * F.minutes * 60);
+  /** The measured phase's samples (its start, every 30 s, its end), for the slope. */
+  const measured: ReturnType<typeof sample>[] = [];
   const ids: string[] = [];
   const startLatency: number[] = [];
   let inFlightStarts = 0;
@@ -114,8 +122,17 @@ try {
   const s0 = Date.now();
   const starts: Promise<void>[] = [];
   let lastSample = Date.now();
-  let peakPlatformRss = start.platformRss;
+  let peakPlatformRss = boot.platformRss;
   for (let i = 0; i < total; i++) {
+    if (i === warmupCount) {
+      start = sample();
+      measured.push(start);
+      [peakPlatformRss, peakRuntimeRss, peakLiveObjects] = [start.platformRss, start.runtimeRss, start.liveObjects];
+      lastSample = Date.now();
+      const line = `t+${((Date.now() - s0) / 1000).toFixed(0)}s warm-up done (${F.warmup} min, ${warmupCount} starts): measuring from here; platform_rss=${start.platformRss.toFixed(0)}MiB runtime_rss=${start.runtimeRss.toFixed(0)}MiB proxy_rss=${start.proxyRss.toFixed(0)}MiB workers_rss=${start.workerRss.map((x) => x.toFixed(0)).join("/")}MiB`;
+      timeline.push(line);
+      log(line);
+    }
     const due = s0 + (i * 1000) / F.rate;
     const wait = due - Date.now();
     if (wait > 0) await sleep(wait);
@@ -141,17 +158,21 @@ try {
     if (Date.now() - lastSample >= 30_000) {
       lastSample = Date.now();
       const s = sample();
+      if (i >= warmupCount) measured.push(s);
       peakPlatformRss = Math.max(peakPlatformRss, s.platformRss);
       peakRuntimeRss = Math.max(peakRuntimeRss, s.runtimeRss);
       peakLiveObjects = Math.max(peakLiveObjects, s.liveObjects);
       activity.refresh();
       const finals = activity.lines.filter((l) => l.a === "final" && l.ph === "done").length;
       const ticks = activity.lines.filter((l) => l.a === "tick" && l.ph === "done").length;
-      const line = `t+${((Date.now() - s0) / 1000).toFixed(0)}s started=${i + 1} flows_finished=${finals} ticks=${ticks} platform_rss=${s.platformRss.toFixed(0)}MiB runtime_rss=${s.runtimeRss.toFixed(0)}MiB (anon ${s.runtimeAnon.toFixed(0)}) proxy_rss=${s.proxyRss.toFixed(0)}MiB live_objects=${s.liveObjects} workers_rss=${s.workerRss.map((x) => x.toFixed(0)).join("/")}MiB platform_cpu=${((s.platformCpu - start.platformCpu) / ((s.at - start.at) / 1000)).toFixed(2)}cores load=${s.load} driver_errors=${stats.errors}`;
+      const line = `t+${((Date.now() - s0) / 1000).toFixed(0)}s ${i < warmupCount ? "warm-up " : ""}started=${i + 1} flows_finished=${finals} ticks=${ticks} platform_rss=${s.platformRss.toFixed(0)}MiB runtime_rss=${s.runtimeRss.toFixed(0)}MiB (anon ${s.runtimeAnon.toFixed(0)}) proxy_rss=${s.proxyRss.toFixed(0)}MiB live_objects=${s.liveObjects} workers_rss=${s.workerRss.map((x) => x.toFixed(0)).join("/")}MiB platform_cpu=${((s.platformCpu - boot.platformCpu) / ((s.at - boot.at) / 1000)).toFixed(2)}cores (since boot) load=${s.load} driver_errors=${stats.errors}`;
       timeline.push(line);
       log(line);
     }
   }
+  // The measured phase ends when the last start is offered (the drain after it is another load).
+  const end = sample();
+  measured.push(end);
   await Promise.all(starts);
   const offeredMs = Date.now() - s0;
   log(`offered ${total} starts in ${fmtS(offeredMs)}; waiting for them to complete`);
@@ -180,7 +201,7 @@ try {
     }
   });
   const drainedAt = Date.now();
-  const end = sample();
+  const drained = sample();
   const endHeaps = await heaps();
   peakPlatformRss = Math.max(peakPlatformRss, end.platformRss);
   peakRuntimeRss = Math.max(peakRuntimeRss, end.runtimeRss);
@@ -240,7 +261,25 @@ try {
     }
     return b ? "yes" : "NO";
   };
-  const steadyS = offeredMs / 1000;
+  // Memory over the measured phase: growth start → end and the least-squares slope (MiB/min).
+  const slope = (pick: (x: (typeof measured)[number]) => number) => {
+    const xs = measured.map((m) => (m.at - measured[0]!.at) / 60_000);
+    const ys = measured.map(pick);
+    const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+    const sxx = xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+    return sxx === 0 ? 0 : xs.reduce((a, x, k) => a + (x - mx) * (ys[k]! - my), 0) / sxx;
+  };
+  const growth = (pick: (x: (typeof measured)[number]) => number, floorMiB = 0) => {
+    const a = pick(start);
+    const b = pick(end);
+    const flat = b - a <= Math.max(0.05 * a, floorMiB);
+    return { flat, text: `${mib(a)} → ${mib(b)} (${b >= a ? "+" : ""}${(((b - a) / a) * 100).toFixed(1)} %), slope ${slope(pick).toFixed(1)} MiB/min` };
+  };
+  const platformMem = growth((x) => x.platformRss);
+  const runtimeMem = growth((x) => x.runtimeRss);
+  const proxyMem = growth((x) => x.proxyRss);
+  const workerMem = workers.map((_, k) => growth((x) => x.workerRss[k] ?? 0, 20));
   const drainS = (drainedAt - s0) / 1000;
   const completedFlows = ids.length - notCompleted.length;
   const fireWindowS = (p0 - T0) / 1000;
@@ -249,7 +288,7 @@ try {
     ["machine load at start / end (1/5/15 min)", `${start.load} / ${end.load}`],
     ["worker processes × (workflow+activity pollers)", `${F.workers} × (${pollerSplit.join(", ")}) = ${perWorker.reduce((a, b) => a + b, 0)} pollers`],
     ["active schedules (interval, fires/s)", `${F.schedules} (every ${F.every} s, ${(F.schedules / F.every).toFixed(2)}/s), created in ${fmtS(createMs)}`],
-    ["offered start rate × duration", `${F.rate}/s × ${F.minutes} min = ${total} workflows (activity ${F["step-ms"]} ms → sleep ${F["sleep-s"]} s → activity)`],
+    ["offered start rate × duration", `${F.rate}/s × (${F.warmup} min warm-up + ${F.minutes} min measured) = ${total} workflows (activity ${F["step-ms"]} ms → sleep ${F["sleep-s"]} s → activity)`],
     ["workflows completed", `${completedFlows}/${total}`, ok(notCompleted.length === 0, "workflows not completed", list(notCompleted, 10))],
     ["  start latency p50/p99/max", `${percentile(startLatency, 50)} / ${percentile(startLatency, 99)} / ${Math.max(...startLatency, 0)} ms (max ${maxInFlight} in flight)`],
     ["  start → close p50/p99/max", `${percentile(durations, 50)} / ${percentile(durations, 99)} / ${Math.max(...durations, 0)} ms`],
@@ -267,20 +306,23 @@ try {
     ["  completed run lacking a completion / bad shape", `${hc.missingCompletion.length} / ${hc.badShape.length}`, ok(hc.missingCompletion.length === 0 && hc.badShape.length === 0, "history shape", list([...hc.missingCompletion, ...hc.badShape], 10))],
     ["  completed on attempt > 1 / activity timeouts / wf task timeouts", `${hc.completedOnLaterAttempt} / ${hc.activityTimedOut} / ${hc.workflowTaskTimedOut}`],
     ["activities run (log): started / finished / ran twice", `${acc.started} / ${acc.finished} / ${acc.ranTwice}`],
-    ["throughput (steady phase)", `${(completedFlows / drainS).toFixed(2)} workflows/s (start → last close) + ${(sc.runs / fireWindowS).toFixed(2)} scheduled runs/s (T0 → pause); ${(acc.finished / ((p0 - T0) / 1000)).toFixed(1)} activities/s`],
+    ["throughput (warm-up and measured phase)", `${(completedFlows / drainS).toFixed(2)} workflows/s (start → last close) + ${(sc.runs / fireWindowS).toFixed(2)} scheduled runs/s (T0 → pause); ${(acc.finished / ((p0 - T0) / 1000)).toFixed(1)} activities/s`],
     ["driver requests / non-2xx (error rate)", `${stats.total} / ${stats.errors} (${((100 * stats.errors) / Math.max(1, stats.total)).toFixed(3)} %)`],
     ["  by status", stats.summary()],
     ["worker warn/error log lines (poll or completion retries)", workerWarnings.join(" / ")],
-    ["platform RSS (wrangler + workerd) start → end (peak)", `${mib(start.platformRss)} → ${mib(end.platformRss)} (${mib(peakPlatformRss)})`],
+    ["platform RSS (wrangler + workerd) at boot → after the warm-up", `${mib(boot.platformRss)} → ${mib(start.platformRss)} (runtime ${mib(boot.runtimeRss)} → ${mib(start.runtimeRss)}, proxy ${mib(boot.proxyRss)} → ${mib(start.proxyRss)})`],
+    ["platform RSS over the measured phase (flat: ≤ +5 %)", platformMem.text, ok(platformMem.flat, "platform memory grew", platformMem.text)],
+    ["  peak in the measured phase / after the drain", `${mib(peakPlatformRss)} / ${mib(drained.platformRss)}`],
     ["  workerd only start → end", `${mib(start.workerdRss)} → ${mib(end.workerdRss)}`],
-    ["  runtime workerd start → end (peak), anonymous at end", `${mib(start.runtimeRss)} → ${mib(end.runtimeRss)} (${mib(peakRuntimeRss)}), ${mib(end.runtimeAnon)}`],
-    ["  wrangler's proxy workerd start → end", `${mib(start.proxyRss)} → ${mib(end.proxyRss)}`],
-    ["  live Durable Objects (SQLite open) start / end / peak", `${start.liveObjects} / ${end.liveObjects} / ${peakLiveObjects} (30 s samples and the end)`],
+    ["  runtime workerd (flat: ≤ +5 %)", `${runtimeMem.text}; peak ${mib(peakRuntimeRss)}, anonymous at end ${mib(end.runtimeAnon)}`, ok(runtimeMem.flat, "runtime workerd memory grew", runtimeMem.text)],
+    ["  wrangler's proxy workerd (flat: ≤ +5 %)", proxyMem.text, ok(proxyMem.flat, "proxy workerd memory grew", proxyMem.text)],
+    ["  live Durable Objects (SQLite open) start / end / peak", `${start.liveObjects} / ${end.liveObjects} / ${peakLiveObjects} (30 s samples and the end); ${drained.liveObjects} after the drain`],
     ["  V8 heaps at end", endHeaps],
     ...idleRows,
-    ["  platform CPU over the steady phase", `${((end.platformCpu - start.platformCpu) / ((end.at - start.at) / 1000)).toFixed(2)} cores`],
-    ["worker RSS start → end", start.workerRss.map((s, i) => `${s.toFixed(0)}→${(end.workerRss[i] ?? 0).toFixed(0)}`).join(", ") + " MiB"],
-    ["  workers' CPU over the steady phase", `${((end.workerCpu - start.workerCpu) / ((end.at - start.at) / 1000)).toFixed(2)} cores in all`],
+    ["  platform CPU over the measured phase", `${((end.platformCpu - start.platformCpu) / ((end.at - start.at) / 1000)).toFixed(2)} cores`],
+    ["worker RSS at boot → after the warm-up", boot.workerRss.map((s, i) => `${s.toFixed(0)}→${(start.workerRss[i] ?? 0).toFixed(0)}`).join(", ") + " MiB"],
+    ["worker RSS over the measured phase (flat: ≤ +5 % or 20 MiB)", workerMem.map((w) => w.text).join("; "), ok(workerMem.every((w) => w.flat), "worker memory grew", workerMem.map((w) => w.text).join("; "))],
+    ["  workers' CPU over the measured phase", `${((end.workerCpu - start.workerCpu) / ((end.at - start.at) / 1000)).toFixed(2)} cores in all`],
     ["wall time", fmtS(Date.now() - t0)],
   ];
   const summary = table("Sundial soak: load", rows);
