@@ -1,8 +1,9 @@
 import type { Command } from "../protocol/commands.ts";
 import type { HistoryEvent } from "../protocol/history.ts";
 import type { WorkflowDefinition } from "./define-workflow.ts";
+import type { OfferedUpdate } from "./handlers.ts";
 import { splitActivations } from "./history-batches.ts";
-import { WorkflowInstance, type OfferedUpdate } from "./instance.ts";
+import { WorkflowInstance } from "./instance.ts";
 import { consoleLogSink, type LogSink } from "./logger.ts";
 
 /** Commands that end a run: the platform refuses any command after one of them. */

@@ -26,7 +26,7 @@ export type { ChildWorkflowHandle, ChildWorkflowOptions, ChildWorkflowStarted, P
 export { errorToFailure, failureToError } from "./failure-convert.ts";
 export { checkInputSchema, inputJsonSchema, parseInput } from "./input-schema.ts";
 export { activate, canContinue, queryWorkflow, type ActivateOptions, type ActivationResult, type QueryRequestInfo, type WorkflowState } from "./activate.ts";
-export type { OfferedUpdate } from "./instance.ts";
+export type { OfferedUpdate } from "./handlers.ts";
 export { splitActivations, type Activation } from "./history-batches.ts";
 export { describeCommand, describeEvent } from "./command-matcher.ts";
 export { consoleLogSink, type LogLevel, type LogSink } from "./logger.ts";

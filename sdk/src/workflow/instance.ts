@@ -1,5 +1,4 @@
 import type { Command } from "../protocol/commands.ts";
-import type { Failure } from "../protocol/failure.ts";
 import type { EventOf, HistoryEvent } from "../protocol/history.ts";
 import { mergeActivityOptions, toWireActivityOptions, type ActivityCallOptions } from "./activity-options.ts";
 import { verifyRecordedCommands, type RunLabel } from "./command-matcher.ts";
@@ -8,8 +7,9 @@ import type { ActivityDefinition } from "./define-activity.ts";
 import type { WorkflowDefinition } from "./define-workflow.ts";
 import { toSeconds, type Duration } from "./duration.ts";
 import { ChildWorkflows, startChildCommand, type ChildWorkflowHandle, type ChildWorkflowOptions } from "./child-workflows.ts";
-import { ActivityFailure, ApplicationFailure, CancelledError, ContinueAsNew, ReadOnlyContextError, TimeoutFailure } from "./errors.ts";
+import { ActivityFailure, CancelledError, ContinueAsNew, TimeoutFailure } from "./errors.ts";
 import { errorToFailure, failureToError } from "./failure-convert.ts";
+import { MessageHandlers, type OfferedUpdate } from "./handlers.ts";
 import { RESOLUTION_EVENT_TYPES, type Activation } from "./history-batches.ts";
 import { replayAwareLogger, type LogSink } from "./logger.ts";
 import { DeterministicRandom } from "./random.ts";
@@ -27,33 +27,6 @@ const drainMicrotasks: () => Promise<void> =
   typeof setImmediate === "function" ? () => new Promise((resolve) => setImmediate(resolve)) : () => new Promise((resolve) => setTimeout(resolve, 0));
 
 const noop = (): void => {};
-
-const isThenable = (value: unknown): value is PromiseLike<unknown> =>
-  (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as { then?: unknown }).then === "function";
-
-/** Handler names travel in URLs and as the wire's `Name`: the same rule. */
-const HANDLER_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/;
-
-/** An update the platform offers to a workflow task, waiting for the validator. */
-export interface OfferedUpdate {
-  update_id: string;
-  name: string;
-  input: unknown;
-}
-
-/** One `ctx.waitCondition()` still waiting. */
-interface ConditionWait {
-  fn: () => boolean;
-  /** The seq of its timeout timer, if it has one. */
-  timerSeq: number | undefined;
-  resolve(): void;
-  reject(reason: unknown): void;
-}
-
-interface UpdateRegistration {
-  handler: UpdateHandler<unknown, unknown>;
-  validator: ((input: unknown) => void) | undefined;
-}
 
 /** What an instance needs besides its definition and first event. */
 export interface InstanceOptions {
@@ -91,21 +64,8 @@ export class WorkflowInstance {
   private replaying = true;
   private cancelRequested = false;
   private continueAsNewSuggested = false;
-  private readonly signalHandlers = new Map<string, SignalHandler<unknown>>();
-  private readonly queryHandlers = new Map<string, QueryHandler<unknown, unknown>>();
-  private readonly updateHandlers = new Map<string, UpdateRegistration>();
-  /** Signals that arrived before their handler was set, in history order. */
-  private bufferedSignals: { name: string; input: unknown }[] = [];
-  /** Accepted updates whose handler is not set (yet), in history order. */
-  private bufferedUpdates: OfferedUpdate[] = [];
-  /** Update ids history recorded as accepted: their handler ran (or waits); never offer them again. */
-  private readonly acceptedUpdates = new Set<string>();
-  /** `ctx.waitCondition()` calls still waiting, in creation order. */
-  private readonly conditions = new Set<ConditionWait>();
-  /** Signal and update handlers whose promise has not settled. */
-  private handlersRunning = 0;
-  /** Set while a query handler, update validator or condition runs: what is running. */
-  private readOnly: string | undefined;
+  /** Signal, query and update handlers, `ctx.waitCondition()` waits, and the read-only window. */
+  private readonly handlers: MessageHandlers;
   /** Whether `run` was started (it starts with the first workflow task). */
   private running = false;
 
@@ -115,6 +75,15 @@ export class WorkflowInstance {
     this.label = { workflow: started.workflow, executionId: options.executionId, runId: started.run_id };
     this.rng = new DeterministicRandom(started.run_id);
     this.nowMs = Date.parse(started.ts);
+    this.handlers = new MessageHandlers(started.workflow, {
+      isClosed: () => this.closed,
+      emit: (command) => this.emit(command),
+      failRun: (err) => this.failRun(err),
+      startTimer: (seconds) => this.startTimer(seconds),
+      cancelTimer: (seq) => {
+        if (this.take("timer", seq) !== undefined) this.emit({ type: "cancel_timer", seq });
+      },
+    });
     this.context = this.makeContext(options.logSink);
   }
 
@@ -164,7 +133,7 @@ export class WorkflowInstance {
    */
   private async settle(): Promise<void> {
     await drainMicrotasks();
-    while (this.checkConditions()) await drainMicrotasks();
+    while (this.handlers.checkConditions()) await drainMicrotasks();
   }
 
   /**
@@ -174,33 +143,7 @@ export class WorkflowInstance {
    * are never matched on replay.
    */
   answerUpdates(offered: readonly OfferedUpdate[]): Command[] {
-    const answers: Command[] = [];
-    const seen = new Set<string>();
-    for (const update of offered) {
-      if (this.acceptedUpdates.has(update.update_id) || seen.has(update.update_id)) continue;
-      seen.add(update.update_id);
-      const failure = this.validateUpdate(update);
-      answers.push(failure === null ? { type: "accept_update", update_id: update.update_id } : { type: "reject_update", update_id: update.update_id, failure });
-    }
-    return answers;
-  }
-
-  private validateUpdate(update: OfferedUpdate): Failure | null {
-    if (this.closed) {
-      return errorToFailure(new ApplicationFailure(`workflow "${this.label.workflow}" is closing: update "${update.name}" was not accepted`, { type: "WorkflowClosed", nonRetryable: true }));
-    }
-    const registration = this.updateHandlers.get(update.name);
-    if (registration === undefined) {
-      return errorToFailure(new ApplicationFailure(`workflow "${this.label.workflow}" has no update handler "${update.name}" (${listNames(this.updateHandlers)})`, { type: "UnknownUpdate", nonRetryable: true }));
-    }
-    if (registration.validator === undefined) return null;
-    const validator = registration.validator;
-    try {
-      this.readOnlyCall(`the validator of update "${update.name}"`, () => validator(update.input));
-      return null;
-    } catch (err) {
-      return errorToFailure(err);
-    }
+    return this.handlers.answerUpdates(offered);
   }
 
   /**
@@ -208,31 +151,7 @@ export class WorkflowInstance {
    * `UnknownQuery` ApplicationFailure when no handler is set, or whatever the handler throws.
    */
   runQuery(name: string, input: unknown): unknown {
-    const handler = this.queryHandlers.get(name);
-    if (handler === undefined) {
-      throw new ApplicationFailure(`workflow "${this.label.workflow}" has no query handler "${name}" (${listNames(this.queryHandlers)})`, { type: "UnknownQuery", nonRetryable: true });
-    }
-    return this.readOnlyCall(`query handler "${name}"`, () => handler(input));
-  }
-
-  private readOnlyCall<T>(where: string, fn: () => T): T {
-    const previous = this.readOnly;
-    this.readOnly = where;
-    try {
-      const value = fn();
-      if (isThenable(value)) {
-        // An async handler's later steps would run outside the read-only window: refuse it.
-        Promise.resolve(value).catch(noop);
-        throw new TypeError(`${where} returned a promise: query handlers and update validators must be synchronous`);
-      }
-      return value;
-    } finally {
-      this.readOnly = previous;
-    }
-  }
-
-  private assertWritable(api: string): void {
-    if (this.readOnly !== undefined) throw new ReadOnlyContextError(api, this.readOnly);
+    return this.handlers.runQuery(name, input);
   }
 
   private startRun(): void {
@@ -298,13 +217,10 @@ export class WorkflowInstance {
         this.take("timer", event.seq)?.resolve(undefined);
         return;
       case "signal_received":
-        this.deliverSignal(event.name, event.input);
+        this.handlers.deliverSignal(event.name, event.input);
         return;
       case "update_accepted":
-        // Recorded once per id; a duplicate must not run the handler twice.
-        if (this.acceptedUpdates.has(event.update_id)) return;
-        this.acceptedUpdates.add(event.update_id);
-        this.startUpdate({ update_id: event.update_id, name: event.name, input: event.input });
+        this.handlers.acceptUpdate({ update_id: event.update_id, name: event.name, input: event.input });
         return;
       case "execution_cancel_requested": {
         this.cancelRequested = true;
@@ -317,12 +233,7 @@ export class WorkflowInstance {
         }
         // Children emit nothing: the parent close policy deals with them when this run ends.
         this.children.cancelAll(reason);
-        // Conditions with a timer were rejected through it; the others are rejected here.
-        for (const wait of [...this.conditions]) {
-          if (wait.timerSeq !== undefined) continue;
-          this.conditions.delete(wait);
-          wait.reject(new CancelledError(reason));
-        }
+        this.handlers.cancelConditions(reason);
         return;
       }
       default:
@@ -341,166 +252,8 @@ export class WorkflowInstance {
     return promise;
   }
 
-  private deliverSignal(name: string, input: unknown): void {
-    const handler = this.signalHandlers.get(name);
-    if (handler === undefined) this.bufferedSignals.push({ name, input });
-    else this.invokeSignal(handler, input);
-  }
-
-  private invokeSignal(handler: SignalHandler<unknown>, input: unknown): void {
-    let result: unknown;
-    try {
-      result = handler(input);
-    } catch (err) {
-      this.failRun(err);
-      return;
-    }
-    if (!isThenable(result)) return;
-    this.handlersRunning++;
-    Promise.resolve(result).then(
-      () => void this.handlersRunning--,
-      (err: unknown) => {
-        this.handlersRunning--;
-        this.failRun(err);
-      },
-    );
-  }
-
-  private startUpdate(update: OfferedUpdate): void {
-    const registration = this.updateHandlers.get(update.name);
-    if (registration === undefined) {
-      this.bufferedUpdates.push(update);
-      return;
-    }
-    this.handlersRunning++;
-    let result: Promise<unknown>;
-    try {
-      result = Promise.resolve(registration.handler(update.input));
-    } catch (err) {
-      result = Promise.reject(err);
-    }
-    result.then(
-      (value) => {
-        this.handlersRunning--;
-        this.emit({ type: "complete_update", update_id: update.update_id, ...(value === undefined ? {} : { result: value }) });
-      },
-      (err: unknown) => {
-        this.handlersRunning--;
-        this.emit({ type: "complete_update", update_id: update.update_id, failure: errorToFailure(err) });
-      },
-    );
-  }
-
-  private setSignalHandler(name: string, handler: SignalHandler<unknown> | undefined): void {
-    this.assertWritable("ctx.setSignalHandler()");
-    checkHandler("signal", name, handler);
-    if (handler === undefined) {
-      this.signalHandlers.delete(name);
-      return;
-    }
-    this.signalHandlers.set(name, handler);
-    // Buffered signals of this name, in history order; a handler may remove itself meanwhile.
-    for (let i = 0; i < this.bufferedSignals.length; ) {
-      const buffered = this.bufferedSignals[i]!;
-      if (buffered.name !== name) {
-        i++;
-        continue;
-      }
-      const current = this.signalHandlers.get(name);
-      if (current === undefined) break;
-      this.bufferedSignals.splice(i, 1);
-      this.invokeSignal(current, buffered.input);
-    }
-  }
-
-  private setQueryHandler(name: string, handler: QueryHandler<unknown, unknown> | undefined): void {
-    this.assertWritable("ctx.setQueryHandler()");
-    checkHandler("query", name, handler);
-    if (handler === undefined) this.queryHandlers.delete(name);
-    else this.queryHandlers.set(name, handler);
-  }
-
-  private setUpdateHandler(name: string, handler: UpdateHandler<unknown, unknown> | undefined, options: UpdateHandlerOptions<unknown> = {}): void {
-    this.assertWritable("ctx.setUpdateHandler()");
-    checkHandler("update", name, handler);
-    if (options.validator !== undefined && typeof options.validator !== "function") throw new TypeError(`update "${name}": validator must be a function`);
-    if (handler === undefined) {
-      this.updateHandlers.delete(name);
-      return;
-    }
-    this.updateHandlers.set(name, { handler, validator: options.validator });
-    const waiting = this.bufferedUpdates.filter((u) => u.name === name);
-    this.bufferedUpdates = this.bufferedUpdates.filter((u) => u.name !== name);
-    for (const update of waiting) this.startUpdate(update);
-  }
-
-  private waitCondition(fn: () => boolean, timeout: Duration | undefined): Promise<void> {
-    this.assertWritable("ctx.waitCondition()");
-    if (typeof fn !== "function") throw new TypeError("ctx.waitCondition(fn, timeout?): fn must be a function returning a boolean");
-    const seconds = timeout === undefined ? undefined : toSeconds(timeout, "waitCondition timeout");
-    // Already true: no timer, no command.
-    if (this.evaluate(fn)) return Promise.resolve();
-    let wait!: ConditionWait;
-    const promise = new Promise<void>((resolve, reject) => {
-      wait = { fn, timerSeq: undefined, resolve, reject };
-    });
-    // A wait nobody awaits (e.g. raced and abandoned) must not crash the process when it rejects.
-    promise.catch(noop);
-    this.conditions.add(wait);
-    if (seconds !== undefined) {
-      const seq = ++this.timerSeq;
-      wait.timerSeq = seq;
-      this.schedule<void>("timer", seq, "", { type: "start_timer", seq, duration: seconds }).then(
-        () => {
-          if (!this.conditions.delete(wait)) return;
-          // The condition may have become true in the same batch the timer fired in: it wins.
-          let met: boolean;
-          try {
-            met = this.evaluate(fn);
-          } catch (err) {
-            wait.reject(err);
-            return;
-          }
-          if (met) wait.resolve();
-          else wait.reject(new TimeoutFailure("wait_condition", `waitCondition timed out after ${seconds}s`));
-        },
-        (err: unknown) => {
-          if (this.conditions.delete(wait)) wait.reject(err);
-        },
-      );
-    }
-    return promise;
-  }
-
-  private evaluate(fn: () => boolean): boolean {
-    return Boolean(this.readOnlyCall("a waitCondition function", fn));
-  }
-
-  /** Resolves the conditions that became true (cancelling their timers); true if any did. */
-  private checkConditions(): boolean {
-    let progressed = false;
-    for (const wait of [...this.conditions]) {
-      if (!this.conditions.has(wait)) continue;
-      let met: boolean;
-      let error: { err: unknown } | undefined;
-      try {
-        met = this.evaluate(wait.fn);
-      } catch (err) {
-        met = false;
-        error = { err };
-      }
-      if (!met && error === undefined) continue;
-      this.conditions.delete(wait);
-      if (wait.timerSeq !== undefined && this.take("timer", wait.timerSeq) !== undefined) this.emit({ type: "cancel_timer", seq: wait.timerSeq });
-      if (error !== undefined) wait.reject(error.err);
-      else wait.resolve();
-      progressed = true;
-    }
-    return progressed;
-  }
-
   private executeActivity(activity: ActivityDefinition | string, input: unknown, options?: ActivityCallOptions): Promise<unknown> {
-    this.assertWritable("ctx.executeActivity()");
+    this.handlers.assertWritable("ctx.executeActivity()");
     const activityType = typeof activity === "string" ? activity : activity.name;
     const merged = mergeActivityOptions(typeof activity === "string" ? undefined : activity.options, options);
     const wireOptions = toWireActivityOptions(merged);
@@ -509,7 +262,7 @@ export class WorkflowInstance {
   }
 
   private executeChildWorkflow(workflow: WorkflowDefinition | string, input: unknown, options: ChildWorkflowOptions = {}): Promise<unknown> {
-    this.assertWritable("ctx.executeChildWorkflow()");
+    this.handlers.assertWritable("ctx.executeChildWorkflow()");
     const seq = this.childSeq + 1;
     // Validates before taking the seq: a bad option throws and leaves the numbering untouched.
     const { command, executionId, wait } = startChildCommand(seq, this.label.executionId, workflow, input, options);
@@ -522,7 +275,7 @@ export class WorkflowInstance {
   }
 
   private continueAsNew(input: unknown, options: { executionTimeout?: Duration } = {}): never {
-    this.assertWritable("ctx.continueAsNew()");
+    this.handlers.assertWritable("ctx.continueAsNew()");
     const seconds = options.executionTimeout === undefined ? undefined : toSeconds(options.executionTimeout, "ctx.continueAsNew() executionTimeout");
     if (seconds !== undefined && (seconds < 1 || seconds > 86_400 * 365)) {
       throw new TypeError(`ctx.continueAsNew() executionTimeout: must be between 1 second and 1 year, got ${seconds}s`);
@@ -532,10 +285,15 @@ export class WorkflowInstance {
   }
 
   private sleep(duration: Duration): Promise<void> {
-    this.assertWritable("ctx.sleep()");
+    this.handlers.assertWritable("ctx.sleep()");
     const seconds = toSeconds(duration, "sleep duration");
+    return this.startTimer(seconds).fired;
+  }
+
+  /** Starts the next timer: `ctx.sleep()`'s and `ctx.waitCondition()`'s timeouts share the numbering. */
+  private startTimer(seconds: number): { seq: number; fired: Promise<void> } {
     const seq = ++this.timerSeq;
-    return this.schedule("timer", seq, "", { type: "start_timer", seq, duration: seconds });
+    return { seq, fired: this.schedule<void>("timer", seq, "", { type: "start_timer", seq, duration: seconds }) };
   }
 
   private makeContext(logSink: LogSink): WorkflowContext {
@@ -577,31 +335,20 @@ export class WorkflowInstance {
       continueAsNew: (input: unknown, options?: { executionTimeout?: Duration }) => self.continueAsNew(input, options),
       now: () => new Date(self.nowMs),
       random: () => {
-        self.assertWritable("ctx.random()");
+        self.handlers.assertWritable("ctx.random()");
         return self.rng.next();
       },
       uuid: () => {
-        self.assertWritable("ctx.uuid()");
+        self.handlers.assertWritable("ctx.uuid()");
         return self.rng.uuid();
       },
-      setSignalHandler: (name: string, handler: SignalHandler<never> | undefined) => self.setSignalHandler(name, handler as SignalHandler<unknown> | undefined),
-      setQueryHandler: (name: string, handler: QueryHandler<never, unknown> | undefined) => self.setQueryHandler(name, handler as QueryHandler<unknown, unknown> | undefined),
+      setSignalHandler: (name: string, handler: SignalHandler<never> | undefined) => self.handlers.setSignalHandler(name, handler as SignalHandler<unknown> | undefined),
+      setQueryHandler: (name: string, handler: QueryHandler<never, unknown> | undefined) => self.handlers.setQueryHandler(name, handler as QueryHandler<unknown, unknown> | undefined),
       setUpdateHandler: (name: string, handler: UpdateHandler<never, unknown> | undefined, options?: UpdateHandlerOptions<never>) =>
-        self.setUpdateHandler(name, handler as UpdateHandler<unknown, unknown> | undefined, options as UpdateHandlerOptions<unknown> | undefined),
-      waitCondition: (fn: () => boolean, timeout?: Duration) => self.waitCondition(fn, timeout),
-      allHandlersFinished: () => self.handlersRunning === 0,
+        self.handlers.setUpdateHandler(name, handler as UpdateHandler<unknown, unknown> | undefined, options as UpdateHandlerOptions<unknown> | undefined),
+      waitCondition: (fn: () => boolean, timeout?: Duration) => self.handlers.waitCondition(fn, timeout),
+      allHandlersFinished: () => self.handlers.allHandlersFinished(),
     };
     return Object.freeze(context) as WorkflowContext;
   }
-}
-
-function checkHandler(kind: string, name: string, handler: unknown): void {
-  if (typeof name !== "string" || !HANDLER_NAME_RE.test(name)) {
-    throw new TypeError(`${kind} name ${JSON.stringify(name)} is invalid: use 1-200 letters, digits and . _ : -, starting with a letter or digit`);
-  }
-  if (handler !== undefined && typeof handler !== "function") throw new TypeError(`${kind} "${name}": the handler must be a function (or undefined to remove it)`);
-}
-
-function listNames(handlers: ReadonlyMap<string, unknown>): string {
-  return handlers.size === 0 ? "none is set" : `set: ${[...handlers.keys()].map((n) => JSON.stringify(n)).join(", ")}`;
 }
