@@ -10,6 +10,7 @@ const PLANNED: readonly { name: string; about: string }[] = [
   { name: "core", about: "next-fire computations per second of src/core, beside cron-parser" },
   { name: "workflows", about: "workflows/s, start-to-close and dispatch latency on wrangler dev, beside Cloudflare Workflows" },
   { name: "schedules", about: "schedule creates/s, fire lateness of 1,000 simultaneous fires, listing among 100k, beside BullMQ" },
+  { name: "profile", about: "where the platform's CPU goes for creates or workflows: per-process user/system time, the Worker isolate's hottest functions" },
 ];
 
 /** Top-level .ts files that are not suites: this entry, and the bench Worker's entry (bench/wrangler.bench.toml). */

@@ -1,0 +1,185 @@
+/**
+ * `npm run bench -- profile [creates|workflows] [--n=600] [--concurrency=16] [--workers=4] [--top=30]`:
+ * where the platform's time goes, for the two floors the other suites miss.
+ *
+ * Boots the bench's `wrangler dev` (bench/wrangler.bench.toml, local observability off), warms it
+ * up, then runs `--n` operations at `--concurrency` while the Worker isolate is profiled through
+ * wrangler's inspector (the same DevTools endpoint `wrangler dev` offers for debugging):
+ * - `creates`: POST /v1/workflows/schedules with distinct keys (what `schedules` times);
+ * - `workflows`: start + result of `bench_one` (one activity) with `--workers` SDK worker
+ *   processes (bench/fixtures/bench-worker.ts, what `workflows` times).
+ * Prints the rate (lower than the other suites': sampling costs CPU), the CPU time per operation of
+ * each platform process split into user and system time (/proc), and the isolate's functions by
+ * self and inclusive time, with the bundle line most samples fell on, so an anonymous route
+ * handler or a native call (a Durable Object stub, `sql.exec`) shows where it is. The profile is
+ * written to bench/results/ (open it in Chrome DevTools' Performance panel).
+ */
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { listeningPorts, workerdSample } from "../test/soak/lib/memory.ts";
+import { summarize, type CpuProfile, type FunctionTime } from "./lib/cpu-profile.ts";
+import { Child, Platform, api, cleanup, pool } from "./lib/platform.ts";
+import { printContext, printTable } from "./lib/report.ts";
+
+interface Options {
+  what: "creates" | "workflows";
+  n: number;
+  concurrency: number;
+  workers: number;
+  top: number;
+}
+
+/** Defaults: 16 creates in flight (as `schedules`), 32 workflows in flight (as `workflows`). */
+function parse(args: string[]): Options {
+  const o: Options = { what: "creates", n: 600, concurrency: 0, workers: 4, top: 30 };
+  for (const a of args) {
+    if (a === "creates" || a === "workflows") {
+      o.what = a;
+      continue;
+    }
+    const m = /^--(n|concurrency|workers|top)=(\d+)$/.exec(a);
+    if (!m) throw new Error(`unknown argument ${a} (expected creates|workflows, --n=, --concurrency=, --workers=, --top=)`);
+    o[m[1] as "n" | "concurrency" | "workers" | "top"] = Number(m[2]);
+  }
+  if (o.concurrency === 0) o.concurrency = o.what === "creates" ? 16 : 32;
+  return o;
+}
+
+/** A DevTools Protocol session on wrangler's inspector (it checks Origin like a browser would). */
+class Inspector {
+  private id = 0;
+  private readonly pending = new Map<number, (result: unknown) => void>();
+  private readonly ws: WebSocket;
+  private constructor(ws: WebSocket) {
+    this.ws = ws;
+    ws.addEventListener("message", (e: MessageEvent) => {
+      const m = JSON.parse(String(e.data)) as { id?: number; result?: unknown };
+      if (m.id !== undefined) this.pending.get(m.id)?.(m.result);
+    });
+  }
+
+  /** Finds wrangler's inspector among the platform's listening ports (its /json/list names a `/ws` endpoint). */
+  static async connect(pids: number[]): Promise<Inspector> {
+    for (const port of pids.flatMap((p) => listeningPorts(p))) {
+      try {
+        const list = (await (await fetch(`http://127.0.0.1:${port}/json/list`, { signal: AbortSignal.timeout(1_000) })).json()) as { webSocketDebuggerUrl?: string }[];
+        const url = Array.isArray(list) ? list[0]?.webSocketDebuggerUrl : undefined;
+        if (!url?.endsWith("/ws")) continue;
+        // Node's WebSocket (undici) takes headers as a non-standard init option.
+        const ws = new (WebSocket as unknown as new (u: string, init: unknown) => WebSocket)(url, { headers: { origin: "https://devtools.devprod.cloudflare.dev" } });
+        await new Promise<void>((resolve, reject) => {
+          ws.addEventListener("open", () => resolve());
+          ws.addEventListener("error", () => reject(new Error(`inspector ${url} refused the connection`)));
+        });
+        return new Inspector(ws);
+      } catch {
+        /* not the inspector */
+      }
+    }
+    throw new Error("wrangler's inspector was not found among the platform's listening ports");
+  }
+
+  /** Sends a call; the isolate answers only while it runs, so `nudge` keeps it busy until the answer comes. */
+  async call(method: string, params: Record<string, unknown>, nudge: () => Promise<unknown>): Promise<unknown> {
+    const id = ++this.id;
+    let result: unknown;
+    let done = false;
+    const answered = new Promise<void>((resolve) => this.pending.set(id, (r) => ((result = r), (done = true), resolve())));
+    this.ws.send(JSON.stringify({ id, method, params }));
+    const deadline = Date.now() + 30_000;
+    while (!done) {
+      if (Date.now() > deadline) throw new Error(`the inspector did not answer ${method}`);
+      await Promise.race([answered, nudge().then(() => new Promise((r) => setTimeout(r, 20)))]);
+    }
+    this.pending.delete(id);
+    return result;
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
+
+function cpuTimes(pid: number): { user: number; sys: number } {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
+    return { user: Number(f[11]) / 100, sys: Number(f[12]) / 100 };
+  } catch {
+    return { user: 0, sys: 0 };
+  }
+}
+
+export async function run(args: string[]): Promise<void> {
+  const o = parse(args);
+  process.env.X_LOCAL_OBSERVABILITY = "false";
+  printContext("profile", [
+    ["method", `${o.n} ${o.what === "creates" ? "schedule creates" : `1-activity workflows (start + result) with ${o.workers} SDK worker processes`}, ${o.concurrency} in flight, after a warm-up; the Worker isolate sampled through wrangler's inspector`],
+  ]);
+  const platform = await Platform.prepare("profile");
+  try {
+    await platform.boot();
+    const url = platform.url;
+    let op: (i: number, tag: string) => Promise<unknown>;
+    if (o.what === "creates") {
+      op = (i, tag) => api(url, "POST", "/v1/workflows/schedules", { workflow: "bench_profile", key: `${tag}-${i}`, cron: "0 0 0 1 1 *", timezone: "UTC", task_queue: "bench" });
+    } else {
+      const workers = Array.from({ length: o.workers }, (_, i) => Child.node(`bench worker ${i + 1}`, "bench/fixtures/bench-worker.ts", { SUNDIAL_URL: url, SUNDIAL_TASK_QUEUE: "bench" }));
+      for (const w of workers) await w.waitFor("bench-worker ready");
+      op = async (i, tag) => {
+        const id = `${tag}-${i}`;
+        await api(url, "POST", "/v1/workflows/executions", { workflow: "bench_one", task_queue: "bench", execution_id: id });
+        for (;;) if ((await api(url, "GET", `/v1/workflows/executions/${id}/result?wait_seconds=60`, undefined, [202])).status === 200) return;
+      };
+    }
+    await pool(Math.min(60, o.n), Math.min(8, o.concurrency), (i) => op(i, "warm"));
+
+    const pids = platform.tree().map((p) => p.pid);
+    const inspector = await Inspector.connect(pids);
+    const nudge = () => fetch(`${url}/v1/health`).then((r) => r.arrayBuffer());
+    await inspector.call("Profiler.enable", {}, nudge);
+    await inspector.call("Profiler.setSamplingInterval", { interval: 200 }, nudge);
+    await inspector.call("Profiler.start", {}, nudge);
+    const before = new Map(pids.map((p) => [p, cpuTimes(p)]));
+    const t0 = performance.now();
+    await pool(o.n, o.concurrency, (i) => op(i, "op"));
+    const seconds = (performance.now() - t0) / 1000;
+    const after = new Map(pids.map((p) => [p, cpuTimes(p)]));
+    const { profile } = (await inspector.call("Profiler.stop", {}, nudge)) as { profile: CpuProfile };
+    inspector.close();
+
+    mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
+    const file = new URL(`./results/profile-${o.what}-${new Date().toISOString().replace(/[:.]/g, "-")}.cpuprofile`, import.meta.url).pathname;
+    writeFileSync(file, JSON.stringify(profile));
+
+    console.log(`\n${o.n} ${o.what} in ${seconds.toFixed(1)} s: ${(o.n / seconds).toFixed(1)}/s while sampling\n`);
+    printTable(
+      [{ header: "platform process" }, { header: "user ms/op", right: true }, { header: "system ms/op", right: true }],
+      platform.tree().map((p) => {
+        const a = before.get(p.pid) ?? { user: 0, sys: 0 };
+        const b = after.get(p.pid) ?? a;
+        const role = p.name === "workerd" ? ` (${workerdSample(p.pid)?.role ?? "?"})` : "";
+        return [`${p.name} ${p.pid}${role}`, ((1000 * (b.user - a.user)) / o.n).toFixed(2), ((1000 * (b.sys - a.sys)) / o.n).toFixed(2)];
+      }),
+    );
+
+    const s = summarize(profile);
+    const busy = s.totalMs - s.idleMs;
+    const bundleDir = join(platform.dir, "bundle");
+    const bundle = readFileSync(join(bundleDir, readdirSync(bundleDir).find((f) => f.endsWith(".js"))!), "utf8").split("\n");
+    const where = (f: FunctionTime) => {
+      if (f.hotLine === null || !f.url.endsWith(".js") || f.url.startsWith("cloudflare-internal")) return "";
+      return bundle[f.hotLine - 1]?.trim().slice(0, 90) ?? "";
+    };
+    const rows = (list: FunctionTime[], by: "selfMs" | "inclusiveMs") =>
+      list.slice(0, o.top).map((f) => [f.key.slice(0, 60), (f[by] / o.n).toFixed(3), `${((100 * f[by]) / busy).toFixed(1)} %`, where(f)]);
+    console.log(`\nWorker isolate: ${s.totalMs.toFixed(0)} ms sampled, ${busy.toFixed(0)} ms busy (${(busy / o.n).toFixed(2)} ms/op); idle, (program) and GC ${s.idleMs.toFixed(0)} ms\n`);
+    const cols = (t: string) => [{ header: t }, { header: "ms/op", right: true }, { header: "of busy", right: true }, { header: "hottest bundle line" }];
+    printTable(cols("by self time"), rows(s.functions.filter((f) => f.name !== "(idle)" && f.name !== "(program)" && f.name !== "(root)"), "selfMs"));
+    console.log("");
+    printTable(cols("by inclusive time"), rows([...s.functions].filter((f) => f.name !== "(root)" && f.name !== "(idle)" && f.name !== "(program)").sort((a, b) => b.inclusiveMs - a.inclusiveMs), "inclusiveMs"));
+    console.log(`\nnative calls (a Durable Object stub's method, sql.exec) count as self time of the JavaScript that made them; the profile: ${file}`);
+  } finally {
+    await cleanup();
+  }
+}
