@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ScheduleSpecInput, type ScheduleSpec } from "@sundial/sdk/protocol";
+import { isValidTimeZone, ScheduleSpecInput, type ScheduleSpec } from "@sundial/sdk/protocol";
 import { compileSpec } from "../../../src/core/spec.ts";
 import { InvalidCronError, ValidationError } from "../../../src/core/errors.ts";
 
@@ -105,6 +105,18 @@ describe("ScheduleSpecInput rejects bad input and names the field", () => {
 
   // Known bug, outside src/core (sdk/src/protocol/time.ts): V8's Date.parse rolls 30 February over
   // to 2 March instead of rejecting it. Marked `fails` so the suite turns red once it is fixed.
+  it("zone checks give the same answer when asked again (valid zones are remembered, unknown ones never)", () => {
+    for (let round = 0; round < 2; round++) {
+      expect(isValidTimeZone("America/New_York")).toBe(true);
+      expect(isValidTimeZone("Australia/Lord_Howe")).toBe(true);
+      expect(isValidTimeZone("Mars/Olympus")).toBe(false);
+      expect(isValidTimeZone("America/New_Yrok")).toBe(false);
+      expect(isValidTimeZone("")).toBe(false);
+      expect(isValidTimeZone("A".repeat(65))).toBe(false);
+    }
+    expect(issuesOf({ cron: "0 9 * * *", timezone: "Mars/Olympus" }).map((i) => i.path.join("."))).toEqual(["timezone"]);
+  });
+
   it("rejects a calendar date that does not exist (2026-02-30)", () => {
     issuesOf({ at: "2026-02-30T00:00:00Z" });
   });
