@@ -106,11 +106,37 @@ function applyOverlap(ctx: MachineContext, s: ScheduleState, due: PendingFire[],
 }
 
 /**
- * The alarm: plan due fires with the catch-up window (bounded per call), add a due retry, apply
- * the overlap policy, and say when to wake next. Paused, completed and dead schedules start nothing.
+ * A prepared run that has begun before the schedule recorded it (its fire time has come, so the
+ * task queue released it and it can no longer be withdrawn; or it already closed): the schedule
+ * counts it as its own fire, started, and no longer prepared (its close then frees the slot as for
+ * any run).
  */
-export function tick(ctx: MachineContext, s: ScheduleState): Transition {
-  if (s.status !== "active") return { state: s, start: [], cancel: [], terminate: [], outcomes: [], nextAlarm: null };
+export function adoptPrepared(s: ScheduleState, p: PreparedRun): ScheduleState {
+  if (s.running.some((r) => r.runId === p.runId)) return s.prepared?.runId === p.runId ? { ...s, prepared: null } : s;
+  return {
+    ...s,
+    prepared: s.prepared?.runId === p.runId ? null : (s.prepared ?? null),
+    running: [...s.running, { runId: p.runId, fire: { nominal: p.nominal, actual: p.actual, kind: "scheduled" } }],
+    lastNominal: Math.max(s.lastNominal ?? 0, p.nominal),
+    lastProcessed: Math.max(s.lastProcessed, p.nominal),
+    counters: { ...s.counters, fired: s.counters.fired + 1 },
+  };
+}
+
+/**
+ * The alarm: adopt the prepared run if its time has come, plan due fires with the catch-up window
+ * (bounded per call), add a due retry, apply the overlap policy, and say when to wake next. Paused,
+ * completed and dead schedules start nothing.
+ */
+export function tick(ctx: MachineContext, before: ScheduleState): Transition {
+  if (before.status !== "active") return { state: before, start: [], cancel: [], terminate: [], outcomes: [], nextAlarm: null };
+  // A prepared run whose fire time has come has begun: the task queue released it at that time,
+  // or when the platform came back from an outage. It is that fire's one start, even when the
+  // alarm comes later than the catch-up window (only the fires after it are skipped then).
+  const p = before.prepared;
+  const begun = p && p.actual <= ctx.now ? p : null;
+  const adopted = begun && !before.running.some((r) => r.runId === begun.runId) ? begun : null;
+  const s = begun ? adoptPrepared(before, begun) : before;
   const plan = planCatchup({ spec: ctx.spec, scheduleId: ctx.scheduleId, lastProcessed: s.lastProcessed, now: ctx.now, windowSeconds: ctx.policy.catchup_window_seconds });
   const due: PendingFire[] = [];
   let retry = s.retry;
@@ -125,6 +151,7 @@ export function tick(ctx: MachineContext, s: ScheduleState): Transition {
   const base: ScheduleState = { ...s, retry, lastProcessed: plan.cursor, counters: { ...s.counters, skipped_catchup: s.counters.skipped_catchup + plan.skippedTooOld } };
   const t = applyOverlap(ctx, base, due, ctx.policy.overlap);
   if (plan.skippedTooOld > 0) t.outcomes.unshift({ kind: "skipped_catchup", count: plan.skippedTooOld });
+  if (adopted) t.outcomes.unshift({ kind: "started", fire: { nominal: adopted.nominal, actual: adopted.actual, kind: "scheduled" }, runId: adopted.runId });
   // A retry held for a free slot wakes nobody: the run's close notice ticks again.
   const retryWake = t.state.retry && t.state.retry.at > ctx.now ? t.state.retry.at : null;
   const wake = [plan.more ? ctx.now : null, plan.nextFire?.actual ?? null, retryWake].filter((x): x is number => x !== null);

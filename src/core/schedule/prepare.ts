@@ -65,19 +65,5 @@ export function settlePrepared(s: ScheduleState, startedRunIds: readonly string[
   return { state: s, withdraw: null };
 }
 
-/**
- * A prepared run that has begun before the schedule's alarm recorded it (it could not be
- * withdrawn because its fire time had come, or it already closed): the schedule counts it as its
- * own fire, started, and no longer prepared (its close then frees the slot as for any run).
- */
-export function adoptPrepared(s: ScheduleState, p: PreparedRun): ScheduleState {
-  if (s.running.some((r) => r.runId === p.runId)) return s.prepared?.runId === p.runId ? { ...s, prepared: null } : s;
-  return {
-    ...s,
-    prepared: s.prepared?.runId === p.runId ? null : (s.prepared ?? null),
-    running: [...s.running, { runId: p.runId, fire: { nominal: p.nominal, actual: p.actual, kind: "scheduled" } }],
-    lastNominal: Math.max(s.lastNominal ?? 0, p.nominal),
-    lastProcessed: Math.max(s.lastProcessed, p.nominal),
-    counters: { ...s.counters, fired: s.counters.fired + 1 },
-  };
-}
+// adoptPrepared lives with the state machine (tick adopts a prepared run whose time has come).
+export { adoptPrepared } from "./machine.ts";

@@ -111,6 +111,20 @@ describe("prepared starts", () => {
     expect(await expectRunning(run)).toMatchObject({ started_at: iso(fire) });
   });
 
+  it("after an outage longer than the catch-up window, the prepared fire counts as started (once) and only the fires after it as skipped", async () => {
+    const { sid, fire, run } = await preparedSchedule("prep-outage", { catchup_window_seconds: 10 });
+    // The platform was down from before the fire until 25 min after it: the schedule's alarm comes
+    // only then. The prepared run was created before the outage and begins at its fire time; the
+    // two fires after it (fire + 10 min, + 20 min) are older than the 10 s window.
+    expect(await alarmAt(sid, fire + 25 * M)).toBe(true);
+    await expectRunning(run);
+    const d = await describeSchedule(sid);
+    expect(d.counters).toMatchObject({ fired: 1, skipped_catchup: 2 });
+    expect(d.running).toEqual([run]);
+    await expectNoRun(runId(sid, fire + 10 * M));
+    await expectNoRun(runId(sid, fire + 20 * M));
+  });
+
   it("once its fire time has passed, a prepared run is kept and counted even if no worker has taken it yet", async () => {
     const { sid, fire, run } = await preparedSchedule("prep-passed", { overlap: "SKIP" });
     setNow(fire + 1);

@@ -70,10 +70,12 @@ describe("prepared starts: when", () => {
 describe("prepared starts: settling", () => {
   const prepared = { runId: RUN, nominal: FIRE, actual: FIRE };
 
-  it("the fire's tick starts the prepared run: it becomes an ordinary running run, nothing to withdraw", () => {
+  it("the fire's tick adopts the prepared run: an ordinary running run, started once, nothing to start again or withdraw", () => {
     const s: ScheduleState = { ...initialState(T0, false, ""), prepared };
     const t = tick(ctx({}, FIRE), s);
-    expect(t.start.map((x) => x.runId)).toEqual([RUN]);
+    expect(t.start).toEqual([]); // it exists already: no second start call
+    expect(t.outcomes).toEqual([{ kind: "started", fire: { nominal: FIRE, actual: FIRE, kind: "scheduled" }, runId: RUN }]);
+    expect(t.state.counters.fired).toBe(1);
     const settled = settlePrepared(t.state, t.start.map((x) => x.runId));
     expect(settled).toMatchObject({ withdraw: null, state: { prepared: null } });
     expect(settled.state.running.map((r) => r.runId)).toEqual([RUN]);
@@ -94,5 +96,18 @@ describe("prepared starts: settling", () => {
     expect(adoptPrepared(a, prepared)).toBe(a);
     // The fire is not planned again afterwards.
     expect(tick(ctx({}, FIRE + 5), a).start).toEqual([]);
+  });
+
+  it("the alarm adopts a prepared run whose time has come, even past the catch-up window: started once, only later fires skipped", () => {
+    const s: ScheduleState = { ...initialState(T0, false, ""), prepared };
+    // An outage: the alarm comes 2 h 30 min after the prepared fire, with a 10 s window.
+    const t = tick(ctx({ catchup_window_seconds: 10 }, FIRE + 2.5 * HOUR), s);
+    expect(t.start).toEqual([]); // the run exists: nothing to start
+    expect(t.state.prepared).toBeNull();
+    expect(t.state.running.map((r) => r.runId)).toEqual([RUN]);
+    expect(t.state.counters).toMatchObject({ fired: 1, skipped_catchup: 2 }); // FIRE + 1 h, FIRE + 2 h
+    expect(t.outcomes.map((o) => o.kind)).toEqual(["started", "skipped_catchup"]);
+    // Before its time it is left alone.
+    expect(tick(ctx({}, FIRE - 1), s).state.prepared).toEqual(prepared);
   });
 });
