@@ -17,7 +17,8 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { listeningPorts, workerdSample } from "../test/soak/lib/memory.ts";
-import { summarize, type CpuProfile, type FunctionTime } from "./lib/cpu-profile.ts";
+import { readStat } from "./lib/cpu.ts";
+import { isIdle, summarize, type CpuProfile, type FunctionTime } from "./lib/cpu-profile.ts";
 import { Child, Platform, api, cleanup, pool } from "./lib/platform.ts";
 import { printContext, printTable } from "./lib/report.ts";
 
@@ -100,16 +101,6 @@ class Inspector {
   }
 }
 
-function cpuTimes(pid: number): { user: number; sys: number } {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
-    return { user: Number(f[11]) / 100, sys: Number(f[12]) / 100 };
-  } catch {
-    return { user: 0, sys: 0 };
-  }
-}
-
 export async function run(args: string[]): Promise<void> {
   const o = parse(args);
   process.env.X_LOCAL_OBSERVABILITY = "false";
@@ -140,11 +131,11 @@ export async function run(args: string[]): Promise<void> {
     await inspector.call("Profiler.enable", {}, nudge);
     await inspector.call("Profiler.setSamplingInterval", { interval: 200 }, nudge);
     await inspector.call("Profiler.start", {}, nudge);
-    const before = new Map(pids.map((p) => [p, cpuTimes(p)]));
+    const before = new Map(pids.map((p) => [p, readStat(p)]));
     const t0 = performance.now();
     await pool(o.n, o.concurrency, (i) => op(i, "op"));
     const seconds = (performance.now() - t0) / 1000;
-    const after = new Map(pids.map((p) => [p, cpuTimes(p)]));
+    const after = new Map(pids.map((p) => [p, readStat(p)]));
     const { profile } = (await inspector.call("Profiler.stop", {}, nudge)) as { profile: CpuProfile };
     inspector.close();
 
@@ -175,9 +166,10 @@ export async function run(args: string[]): Promise<void> {
       list.slice(0, o.top).map((f) => [f.key.slice(0, 60), (f[by] / o.n).toFixed(3), `${((100 * f[by]) / busy).toFixed(1)} %`, where(f)]);
     console.log(`\nWorker isolate: ${s.totalMs.toFixed(0)} ms sampled, ${busy.toFixed(0)} ms busy (${(busy / o.n).toFixed(2)} ms/op); idle, (program) and GC ${s.idleMs.toFixed(0)} ms\n`);
     const cols = (t: string) => [{ header: t }, { header: "ms/op", right: true }, { header: "of busy", right: true }, { header: "hottest bundle line" }];
-    printTable(cols("by self time"), rows(s.functions.filter((f) => f.name !== "(idle)" && f.name !== "(program)" && f.name !== "(root)"), "selfMs"));
+    const code = s.functions.filter((f) => !isIdle(f.name));
+    printTable(cols("by self time"), rows(code, "selfMs"));
     console.log("");
-    printTable(cols("by inclusive time"), rows([...s.functions].filter((f) => f.name !== "(root)" && f.name !== "(idle)" && f.name !== "(program)").sort((a, b) => b.inclusiveMs - a.inclusiveMs), "inclusiveMs"));
+    printTable(cols("by inclusive time"), rows([...code].sort((a, b) => b.inclusiveMs - a.inclusiveMs), "inclusiveMs"));
     console.log(`\nnative calls (a Durable Object stub's method, sql.exec) count as self time of the JavaScript that made them; the profile: ${file}`);
   } finally {
     await cleanup();

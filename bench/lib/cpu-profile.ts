@@ -46,6 +46,11 @@ export interface ProfileSummary {
 
 const IDLE = new Set(["(idle)", "(program)", "(garbage collector)", "(root)"]);
 
+/** Not JavaScript or a native call: waiting, V8 housekeeping, GC, or the tree's root. */
+export function isIdle(name: string): boolean {
+  return IDLE.has(name);
+}
+
 /** Time per function (merged over every call path), busiest first by self time. */
 export function summarize(profile: CpuProfile): ProfileSummary {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -75,7 +80,7 @@ export function summarize(profile: CpuProfile): ProfileSummary {
     const node = byId.get(id)!;
     const self = fnOf(node);
     self.selfMs += us / 1000;
-    if (IDLE.has(self.name)) idleUs += us;
+    if (isIdle(self.name)) idleUs += us;
     // Inclusive: once per function on the sample's stack (recursion counts once).
     const seen = new Set<string>();
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {

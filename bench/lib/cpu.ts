@@ -11,7 +11,7 @@ import os from "node:os";
 
 const TICKS = 100; // USER_HZ on Linux
 
-interface ProcStat {
+export interface ProcStat {
   pid: number;
   ppid: number;
   pgrp: number;
@@ -19,15 +19,19 @@ interface ProcStat {
   cpu: number;
   /** utime + stime only, seconds. */
   own: number;
+  /** utime (user) and stime (kernel) apart, seconds. */
+  user: number;
+  sys: number;
 }
 
-function readStat(pid: number): ProcStat | null {
+/** One process's /proc stat (CPU in seconds), or null if it is gone. */
+export function readStat(pid: number): ProcStat | null {
   try {
     const s = readFileSync(`/proc/${pid}/stat`, "utf8");
     // comm may contain spaces and parentheses: fields start after the last ')'.
     const rest = s.slice(s.lastIndexOf(")") + 2).split(" ");
     const n = (i: number) => Number(rest[i - 3]);
-    return { pid, ppid: n(4), pgrp: n(5), cpu: (n(14) + n(15) + n(16) + n(17)) / TICKS, own: (n(14) + n(15)) / TICKS };
+    return { pid, ppid: n(4), pgrp: n(5), cpu: (n(14) + n(15) + n(16) + n(17)) / TICKS, own: (n(14) + n(15)) / TICKS, user: n(14) / TICKS, sys: n(15) / TICKS };
   } catch {
     return null;
   }

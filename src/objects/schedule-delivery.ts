@@ -1,7 +1,7 @@
 import type { SchedulePayload } from "@sundial/sdk/protocol";
 import { clock } from "../clock.ts";
 import { LIMITS } from "../core/limits.ts";
-import { adoptPrepared, type PreparedRun } from "../core/schedule/prepare.ts";
+import type { PreparedRun } from "../core/schedule/prepare.ts";
 import type { Env } from "../env.ts";
 import { deleteScheduleRow, upsertSchedule, type ScheduleIndexRow } from "../index/schedules.ts";
 import { executionStub } from "./names.ts";
@@ -98,7 +98,6 @@ export class ScheduleDelivery {
     if (r.discarded) return;
     const row = this.store.get();
     if (!row) return;
-    this.store.put({ ...row, state: adoptPrepared(row.state, w.prepared) });
-    this.store.addAction({ at: clock.now(), nominal: w.prepared.nominal, actual: w.prepared.actual, run_id: w.prepared.runId, kind: "scheduled", outcome: "started" });
+    this.store.adopt(row, w.prepared, clock.now());
   }
 }

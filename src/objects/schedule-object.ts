@@ -8,7 +8,7 @@ import { initialState, runClosed, startExtra, tick, type PendingFire, type Sched
 import { compileSpec, type CompiledSpec } from "../core/spec.ts";
 import { jitterOffset } from "../core/jitter.ts";
 import { schedulePayload } from "../core/schedule/payload.ts";
-import { adoptPrepared, planPrepare, settleAt, settlePrepared, type PreparedRun } from "../core/schedule/prepare.ts";
+import { planPrepare, settleAt, settlePrepared, type PreparedRun } from "../core/schedule/prepare.ts";
 import type { Env } from "../env.ts";
 import { armAlarm, prepareAheadMs } from "./names.ts";
 import { guard, ok, type RpcResult } from "./rpc.ts";
@@ -221,10 +221,7 @@ export class ScheduleObject extends DurableObject<Env> {
     const now = clock.now();
     // A prepared run can finish before this schedule's alarm has recorded its fire: record it now.
     const p = row.state.prepared;
-    if (p && p.runId === notice.execution_id) {
-      row = { ...row, state: adoptPrepared(row.state, p) };
-      this.store.addAction({ at: now, nominal: p.nominal, actual: p.actual, run_id: p.runId, kind: "scheduled", outcome: "started" });
-    }
+    if (p && p.runId === notice.execution_id) row = this.store.adopt(row, p, now);
     const t = runClosed(this.ctxFor(row, now), row.state, notice.execution_id, notice.status, notice.failure?.message ?? null);
     if (t.known) {
       this.store.setActionOutcome(notice.execution_id, notice.status);
@@ -344,6 +341,9 @@ export class ScheduleObject extends DurableObject<Env> {
   private withdrawPrepared(now: number): ScheduleRow | null {
     const row = this.store.get();
     if (!row?.state.prepared) return row;
+    // Its fire time has come: it has begun (the execution would refuse the withdraw), so it is this
+    // fire's start, as the alarm's tick would record it.
+    if (row.state.prepared.actual <= now) return this.store.adopt(row, row.state.prepared, now);
     this.queueWithdraw(row, row.state.prepared, now);
     const updated = { ...row, state: { ...row.state, prepared: null } };
     this.store.put(updated);
@@ -356,9 +356,10 @@ export class ScheduleObject extends DurableObject<Env> {
   }
 
   /**
-   * A change's answer: the schedule as it is after the change's deliveries. A prepared run withdrawn
-   * after its fire time had come is adopted as a fire by the withdraw, so a pause or update racing
-   * the fire answers with that fire counted and its run running.
+   * A change's answer: the schedule as it is after the change's deliveries. A prepared run whose
+   * time has come is adopted before the change (withdrawPrepared); one the execution finds begun
+   * only when the withdraw reaches it (its clock a little ahead) is adopted by that delivery, and a
+   * pause or update racing the fire still answers with the fire counted.
    */
   private answer(r: RpcResult<unknown>): RpcResult<Schedule> {
     return r.ok ? ok(this.view()) : r;

@@ -1,5 +1,6 @@
 import type { SchedulePolicy, ScheduleSpec } from "@sundial/sdk/protocol";
-import type { ScheduleState } from "../core/schedule/machine.ts";
+import { adoptPrepared, type ScheduleState } from "../core/schedule/machine.ts";
+import type { PreparedRun } from "../core/schedule/prepare.ts";
 import { LIMITS } from "../core/limits.ts";
 import { Outbox, OUTBOX_TABLE_SQL } from "./outbox.ts";
 import type { SqlMigration } from "./sql-migrations.ts";
@@ -113,6 +114,17 @@ export class ScheduleStore {
   }
 
   /** Records an action and keeps only the most recent ones. */
+  /**
+   * Records a prepared run that has begun as this schedule's fire (core `adoptPrepared`) and its
+   * "started" action; returns the row written. Every path that finds a begun prepared run uses it.
+   */
+  adopt(row: ScheduleRow, p: PreparedRun, at: number): ScheduleRow {
+    const adopted = { ...row, state: adoptPrepared(row.state, p) };
+    this.put(adopted);
+    this.addAction({ at, nominal: p.nominal, actual: p.actual, run_id: p.runId, kind: "scheduled", outcome: "started" });
+    return adopted;
+  }
+
   addAction(a: ActionRow): void {
     const { id } = this.sql.exec<{ id: number }>("INSERT INTO actions (at, nominal, actual, run_id, kind, outcome) VALUES (?, ?, ?, ?, ?, ?) RETURNING id", a.at, a.nominal, a.actual, a.run_id, a.kind, a.outcome).one();
     // AUTOINCREMENT: the new id is the largest, so anything older than the last `recentActions` is at or below this.

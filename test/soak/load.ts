@@ -9,8 +9,8 @@
  * minutes (the same load, not measured: workerd's, wrangler's proxy's and the workers' memory fill
  * their caches and allocator pools, see README "Where workerd's memory goes"), then `--minutes`
  * measured. Memory is judged over the measured phase: start → end RSS and the least-squares slope of
- * the 30 s samples, per process group; "flat" means it grew by at most 5 % (and 25 MiB at least
- * is tolerated for the small worker processes), an invariant like the others.
+ * the 30 s samples, per process group; "flat" means it grew by at most 5 % (20 MiB for the small
+ * worker processes, whose GC swings more), an invariant like the others.
  * Then pauses every schedule and checks no run was lost or duplicated (the faults soak's checks),
  * and reports platform and worker RSS at start and end, the driver's error rate and throughput.
  * `--idle N` samples RSS again after N idle seconds (schedules paused, nothing running), to tell

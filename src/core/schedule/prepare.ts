@@ -64,6 +64,3 @@ export function settlePrepared(s: ScheduleState, startedRunIds: readonly string[
   if (p.nominal <= s.lastProcessed || s.status !== "active") return { state: { ...s, prepared: null }, withdraw: p.runId };
   return { state: s, withdraw: null };
 }
-
-// adoptPrepared lives with the state machine (tick adopts a prepared run whose time has come).
-export { adoptPrepared } from "./machine.ts";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SCHEDULE_POLICY, ScheduleSpecInput, type SchedulePolicy } from "@sundial/sdk/protocol";
-import { initialState, tick, type ScheduleState } from "../../../src/core/schedule/machine.ts";
-import { adoptPrepared, planPrepare, prepareAt, settleAt, settlePrepared } from "../../../src/core/schedule/prepare.ts";
+import { adoptPrepared, initialState, tick, type ScheduleState } from "../../../src/core/schedule/machine.ts";
+import { planPrepare, prepareAt, settleAt, settlePrepared } from "../../../src/core/schedule/prepare.ts";
 import { compileSpec } from "../../../src/core/spec.ts";
 
 const T0 = Date.UTC(2027, 0, 4, 0, 0, 0);
