@@ -16,7 +16,7 @@ import {
 } from "@sundial/sdk/protocol";
 import { LIMITS } from "../core/limits.ts";
 import { listExecutions } from "../index/executions.ts";
-import type { StartArgs } from "../objects/execution-object.ts";
+import type { StartArgs } from "../objects/execution-types.ts";
 import { executionStub } from "../objects/names.ts";
 import { unwrap } from "../objects/rpc.ts";
 import { requireKind, type AppEnv } from "./auth.ts";

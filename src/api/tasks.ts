@@ -15,7 +15,7 @@ import { clock } from "../clock.ts";
 import { verifyToken } from "../core/crypto.ts";
 import { NotFoundError } from "../core/errors.ts";
 import { LIMITS } from "../core/limits.ts";
-import type { TokenPayload } from "../objects/execution-object.ts";
+import type { TokenPayload } from "../objects/execution-types.ts";
 import { executionStub, partitionCount, taskQueueStub } from "../objects/names.ts";
 import { unwrap } from "../objects/rpc.ts";
 import { requireKind, type AppEnv } from "./auth.ts";

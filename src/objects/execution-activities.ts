@@ -2,7 +2,7 @@ import type { Failure } from "@sundial/sdk/protocol";
 import { ConflictError } from "../core/errors.ts";
 import { afterFailedAttempt } from "../core/execution/activity.ts";
 import { scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
-import type { TokenPayload } from "./execution-object.ts";
+import type { TokenPayload } from "./execution-types.ts";
 import { activityState, type ActivityRow, type ExecutionStore } from "./execution-store.ts";
 
 type Completion = { status: "accepted" | "duplicate" };

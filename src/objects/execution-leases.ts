@@ -4,7 +4,7 @@ import { toRfc3339, type ActivityTask, type Command, type WorkflowTask } from "@
 import { secretsFor } from "../api/auth.ts";
 import type { Env } from "../env.ts";
 import type { Dispatch } from "./execution-effects.ts";
-import type { TokenPayload } from "./execution-object.ts";
+import type { TokenPayload } from "./execution-types.ts";
 import type { QueryBroker } from "./execution-queries.ts";
 import type { ActivityRow, ExecutionStore, RunRow } from "./execution-store.ts";
 

@@ -1,25 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
-import {
-  toRfc3339,
-  type ActivityTask,
-  type Command,
-  type Execution,
-  type ExecutionResult,
-  type Failure,
-  type HistoryPage,
-  type IdReusePolicy,
-  type SchedulePayload,
-  type WorkflowTask,
-} from "@sundial/sdk/protocol";
+import type { Command, Execution, ExecutionResult, Failure, HistoryPage, WorkflowTask, ActivityTask } from "@sundial/sdk/protocol";
 import { clock } from "../clock.ts";
-import { signToken } from "../core/crypto.ts";
-import { ConflictError, NotFoundError, PayloadTooLargeError, QueryTimeoutError, ValidationError } from "../core/errors.ts";
+import { NotFoundError, PayloadTooLargeError, QueryTimeoutError, ValidationError } from "../core/errors.ts";
 import { LIMITS } from "../core/limits.ts";
-import { planCommands } from "../core/execution/commands.ts";
-import { secretsFor } from "../api/auth.ts";
 import type { Env } from "../env.ts";
-import { ExecutionStore, EXECUTION_MIGRATIONS, EXECUTION_SCHEMA, parseJson, type CloseCallback, type RunRow } from "./execution-store.ts";
-import { applyCommandEffects, closeRun, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
+import { ExecutionStore, EXECUTION_MIGRATIONS, EXECUTION_SCHEMA, parseJson, type RunRow } from "./execution-store.ts";
+import { closeRun, scheduleWorkflowTask } from "./execution-effects.ts";
 import { runExecutionTimeouts, nextExecutionAlarm } from "./execution-timeouts.ts";
 import { applyActivityCompletion, applyActivityFailure } from "./execution-activities.ts";
 import type { ChildClosedNotice } from "./execution-outbox.ts";
@@ -31,44 +17,11 @@ import { recordChildClosed } from "./execution-children.ts";
 import { QueryBroker } from "./execution-queries.ts";
 import { resetRun, type ResetOptions } from "./execution-reset.ts";
 import { leaseActivityTask, leaseQueryTask, leaseWorkflowTask, signEagerActivities, signEagerWorkflowTask, takeEagerActivities, takeEagerWorkflowTask } from "./execution-leases.ts";
+import type { Completion, StartArgs, TokenPayload } from "./execution-types.ts";
+import { acknowledgeTask, applyWorkflowTaskCompletion, applyWorkflowTaskFailure, jsonSize, recordHeartbeat, requireTaskRun, staleTask } from "./execution-workflow-tasks.ts";
 import { describeRun } from "./execution-view.ts";
 import { guard, type RpcResult } from "./rpc.ts";
-import { armAlarm, MAX_ALARM_AHEAD_MS, partitionFor, taskQueueStub } from "./names.ts";
-
-export interface StartArgs {
-  namespace: string;
-  execution_id: string;
-  workflow: string;
-  input: unknown;
-  task_queue: string;
-  execution_timeout: number;
-  id_reuse_policy: IdReusePolicy;
-  schedule: SchedulePayload | null;
-  callback: CloseCallback | null;
-  /** Set when a parent workflow starts this execution as its child. */
-  parent_execution_id?: string | null;
-  /** A scheduled run prepared ahead of its fire time: its first workflow task is not handed out before this instant (ms). */
-  start_at?: number;
-}
-
-/** A completion's outcome, with the tasks it leased to the completing worker (eager dispatch). */
-export interface Completion {
-  status: "accepted" | "duplicate";
-  activity_tasks?: ActivityTask[];
-  workflow_task?: WorkflowTask;
-}
-
-/** What a verified task token says (see api/tasks.ts). */
-export interface TokenPayload {
-  n: string;
-  e: string;
-  r: string;
-  k: "w" | "a" | "q";
-  i: number;
-  a: number;
-  /** Activity lease number (absent in workflow task tokens). */
-  l?: number;
-}
+import { armAlarm, MAX_ALARM_AHEAD_MS } from "./names.ts";
 
 /**
  * One workflow execution: its append-only history in SQLite, its pending activities and timers,
@@ -291,43 +244,9 @@ export class ExecutionObject extends DurableObject<Env> {
     const eagerTokens = eager && eager.slots > 0 ? await signEagerActivities(this.store, this.env, tok.r, commands, eager.slots) : null;
     const r = guard((): Completion => {
       const now = clock.now();
-      const key = `w:${tok.i}:${tok.a}`;
-      const run = this.requireTaskRun(tok);
-      if (this.store.wasCompleted(key)) return { status: "duplicate" as const };
-      if (run.wt_state !== "started" || run.wt_scheduled_event_id !== tok.i || run.wt_attempt !== tok.a) throw staleTask();
-      for (const [i, c] of commands.entries()) {
-        const payload = c.type === "schedule_activity" ? c.input : c.type === "complete_workflow" ? c.result : undefined;
-        if (jsonSize(payload) > LIMITS.maxPayloadBytes) throw new PayloadTooLargeError(`commands.${i}: payload is larger than ${LIMITS.maxPayloadBytes} bytes`, `commands.${i}`);
-      }
-      const effects = planCommands(
-        {
-          status: run.status === "running" ? "running" : "closed",
-          lastActivitySeq: run.last_activity_seq,
-          lastTimerSeq: run.last_timer_seq,
-          pendingActivities: new Set(this.store.activities().map((a) => a.seq)),
-          pendingTimers: new Set(this.store.timers().map((t) => t.seq)),
-          cancelRequested: run.cancel_requested === 1,
-          lastChildSeq: run.last_child_seq,
-          requestedUpdates: new Set(this.store.updatesIn("requested").map((u) => u.update_id)),
-          acceptedUpdates: new Set(this.store.updatesIn("accepted").map((u) => u.update_id)),
-        },
-        commands,
-      );
-      this.store.markCompleted(key, now);
-      this.store.append("workflow_task_completed", now, { scheduled_event_id: tok.i, identity });
-      this.store.updateRun({ wt_state: "none", wt_started_at: null, wt_needed: 0 });
-      if (this.store.eventCount() + effects.length * 2 > LIMITS.maxHistoryEvents) {
-        closeRun(this.store, now, {
-          outcome: "failed",
-          failure: { message: `history limit of ${LIMITS.maxHistoryEvents} events reached; use continue-as-new`, type: "HistoryLimitExceeded", non_retryable: true },
-        });
-        return { status: "accepted" as const };
-      }
-      applyCommandEffects(this.store, now, run, effects, this.delivery.pending);
-      const after = this.store.run()!;
-      if (after.status === "running" && run.wt_needed === 1) scheduleWorkflowTask(this.store, now, this.delivery.pending);
-      const activityTasks = eagerTokens ? takeEagerActivities(this.store, now, this.delivery.pending, eagerTokens, eager!.identity) : [];
-      return activityTasks.length > 0 ? { status: "accepted", activity_tasks: activityTasks } : { status: "accepted" };
+      const done = applyWorkflowTaskCompletion(this.store, now, tok, commands, identity, this.delivery.pending);
+      const activityTasks = done.applied && eagerTokens ? takeEagerActivities(this.store, now, this.delivery.pending, eagerTokens, eager!.identity) : [];
+      return activityTasks.length > 0 ? { status: done.status, activity_tasks: activityTasks } : { status: done.status };
     });
     this.afterChange();
     return r;
@@ -335,18 +254,7 @@ export class ExecutionObject extends DurableObject<Env> {
 
   /** A worker could not run the workflow task (e.g. non-determinism): retried with backoff. */
   async failWorkflowTask(tok: TokenPayload, failure: Failure): Promise<RpcResult<{ status: "accepted" | "duplicate" }>> {
-    const r = guard(() => {
-      const now = clock.now();
-      const key = `w:${tok.i}:${tok.a}`;
-      const run = this.requireTaskRun(tok);
-      if (this.store.wasCompleted(key)) return { status: "duplicate" as const };
-      if (run.wt_state !== "started" || run.wt_scheduled_event_id !== tok.i || run.wt_attempt !== tok.a) throw staleTask();
-      this.store.markCompleted(key, now);
-      this.store.append("workflow_task_failed", now, { scheduled_event_id: tok.i, failure });
-      const delay = Math.min(2 ** Math.max(0, run.wt_attempt - 1), 600) * 1000;
-      this.store.updateRun({ wt_state: "backoff", wt_started_at: null, wt_retry_at: now + delay, wt_attempt: run.wt_attempt + 1 });
-      return { status: "accepted" as const };
-    });
+    const r = guard(() => applyWorkflowTaskFailure(this.store, clock.now(), tok, failure));
     this.afterChange();
     return r;
   }
@@ -377,32 +285,14 @@ export class ExecutionObject extends DurableObject<Env> {
 
   /** Records a heartbeat; tells the worker whether cancellation was requested. */
   async heartbeat(tok: TokenPayload, details: unknown): Promise<RpcResult<{ cancel_requested: boolean }>> {
-    const r = guard(() => {
-      const run = this.requireTaskRun(tok);
-      const row = this.store.activity(tok.i);
-      if (!row || row.state !== "started" || row.attempt !== tok.a || (tok.l ?? 0) !== row.lease) throw staleTask();
-      this.store.updateActivity(tok.i, { last_heartbeat_at: clock.now(), acked: 1, ...(details === undefined ? {} : { heartbeat_details: JSON.stringify(details) }) });
-      return { cancel_requested: row.cancel_requested === 1 || run.status !== "running" };
-    });
+    const r = guard(() => recordHeartbeat(this.store, clock.now(), tok, details));
     this.afterChange();
     return r;
   }
 
   /** The worker confirms it received a task (the SDK sends this when a task runs longer than ~1 s). */
   async ackTask(tok: TokenPayload): Promise<RpcResult<{ status: "accepted" }>> {
-    const r = guard(() => {
-      const run = this.requireTaskRun(tok);
-      if (tok.k === "q") return { status: "accepted" as const }; // queries have no lease to keep
-      if (tok.k === "w") {
-        if (run.wt_state !== "started" || run.wt_scheduled_event_id !== tok.i || run.wt_attempt !== tok.a) throw staleTask();
-        this.store.updateRun({ wt_acked: 1 });
-      } else {
-        const row = this.store.activity(tok.i);
-        if (!row || row.state !== "started" || row.attempt !== tok.a || (tok.l ?? 0) !== row.lease) throw staleTask();
-        this.store.updateActivity(tok.i, { acked: 1 });
-      }
-      return { status: "accepted" as const };
-    });
+    const r = guard(() => acknowledgeTask(this.store, tok));
     this.afterChange();
     return r;
   }
@@ -476,21 +366,10 @@ export class ExecutionObject extends DurableObject<Env> {
   }
 
   private requireTaskRun(tok: TokenPayload): RunRow {
-    const run = this.store.run();
-    if (!run || run.run_id !== tok.r) throw staleTask();
-    return run;
+    return requireTaskRun(this.store, tok);
   }
 
   private describeRun(run: RunRow): Execution {
     return describeRun(this.store, run);
   }
 }
-
-function staleTask(): ConflictError {
-  return new ConflictError("this task is no longer current (it timed out, was re-leased, or its run closed)", "stale_task");
-}
-
-function jsonSize(v: unknown): number {
-  return v === undefined ? 0 : JSON.stringify(v).length;
-}
-

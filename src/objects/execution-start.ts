@@ -1,7 +1,7 @@
 import { ConflictError } from "../core/errors.ts";
 import type { Execution } from "@sundial/sdk/protocol";
 import { scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
-import type { StartArgs } from "./execution-object.ts";
+import type { StartArgs } from "./execution-types.ts";
 import type { ExecutionStore, RunRow, RunStatus } from "./execution-store.ts";
 import { describeRun, indexRow } from "./execution-view.ts";
 

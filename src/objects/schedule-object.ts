@@ -2,17 +2,18 @@ import { DurableObject } from "cloudflare:workers";
 import type { CreateScheduleCommand, OverlapPolicy, Schedule, SchedulePolicy, ScheduleSpec } from "@sundial/sdk/protocol";
 import { clock } from "../clock.ts";
 import { ConflictError, NotFoundError } from "../core/errors.ts";
-import { between, next, nextFire } from "../core/fire-times.ts";
+import { between, next } from "../core/fire-times.ts";
 import { LIMITS } from "../core/limits.ts";
 import { initialState, runClosed, startExtra, tick, type PendingFire, type ScheduleState, type Transition } from "../core/schedule/machine.ts";
 import { compileSpec, type CompiledSpec } from "../core/spec.ts";
-import { jitterOffset } from "../core/jitter.ts";
 import { schedulePayload } from "../core/schedule/payload.ts";
-import { planPrepare, settleAt, settlePrepared, type PreparedRun } from "../core/schedule/prepare.ts";
+import { planPrepare, type PreparedRun } from "../core/schedule/prepare.ts";
 import type { Env } from "../env.ts";
 import { armAlarm, prepareAheadMs } from "./names.ts";
 import { guard, ok, type RpcResult } from "./rpc.ts";
-import { ScheduleDelivery, type IndexEntry, type StartEntry, type WithdrawEntry } from "./schedule-delivery.ts";
+import { persistTransition, queueWithdraw, type IndexMemo } from "./schedule-apply.ts";
+import { ScheduleDelivery, type IndexEntry, type StartEntry } from "./schedule-delivery.ts";
+import { CompiledSpecs, machineContext, nextScheduleAlarm } from "./schedule-plan.ts";
 import { ScheduleStore, SCHEDULE_MIGRATIONS, type ScheduleRow } from "./schedule-store.ts";
 import { scheduleView } from "./schedule-view.ts";
 import { applySqlMigrations } from "./sql-migrations.ts";
@@ -51,9 +52,8 @@ export interface SchedulePatch {
 export class ScheduleObject extends DurableObject<Env> {
   private readonly store: ScheduleStore;
   private readonly delivery: ScheduleDelivery;
-  private compiled: { key: string; spec: CompiledSpec } | null = null;
-  /** What this object last queued for its D1 index row (in memory: after a restart it writes once more). */
-  private indexed: string | null = null;
+  private readonly specs = new CompiledSpecs();
+  private readonly index: IndexMemo = { last: null };
   /** Set when a change queued a withdraw: its response then waits for the send. */
   private withdrawing = false;
 
@@ -206,7 +206,7 @@ export class ScheduleObject extends DurableObject<Env> {
       this.require();
       const row = this.withdrawPrepared(clock.now())!;
       this.store.wipe();
-      this.indexed = null;
+      this.index.last = null;
       this.store.outbox.put("index", { delete: true, namespace: row.namespace, schedule_id: row.schedule_id } satisfies IndexEntry, clock.now());
       return { deleted: true as const };
     });
@@ -272,53 +272,9 @@ export class ScheduleObject extends DurableObject<Env> {
     return { ...spec, origin: after, lastAllowed: spec.lastAllowed ?? null };
   }
 
-  /** Persists a transition: state, actions, starts/cancels/terminates into the outbox, index row. */
+  /** Persists a transition (schedule-apply.ts); a prepared run it gave up is withdrawn. */
   private apply(row: ScheduleRow, t: Transition, now: number): void {
-    let prev = row.state.lastNominal;
-    for (const s of t.start) {
-      const f = s.fire;
-      const payload = schedulePayload(this.compileFor(row), { ...row, timezone: row.spec.timezone }, f, prev, now);
-      if (f.kind !== "trigger") prev = f.nominal;
-      // A prepared run already exists with this very payload: its fire has come, nothing to send.
-      if (s.runId === row.state.prepared?.runId) continue;
-      this.store.outbox.put(`start:${s.runId}`, { runId: s.runId, payload, input: f.input !== undefined ? f.input : row.input } satisfies StartEntry, now);
-    }
-    for (const id of t.cancel) this.store.outbox.put(`cancel:${id}`, { runId: id }, now);
-    for (const id of t.terminate) this.store.outbox.put(`terminate:${id}`, { runId: id }, now);
-    for (const o of t.outcomes) {
-      if (o.kind === "skipped_catchup") {
-        this.store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "scheduled", outcome: `skipped ${o.count} fires older than the catch-up window` });
-      } else {
-        this.store.addAction({ at: now, nominal: o.fire?.nominal ?? null, actual: o.fire?.actual ?? null, run_id: o.runId ?? null, kind: o.fire?.kind ?? "scheduled", outcome: o.kind });
-      }
-    }
-    const settled = settlePrepared(t.state, t.start.map((x) => x.runId));
-    if (settled.withdraw !== null && row.state.prepared) this.queueWithdraw(row, row.state.prepared, now);
-    const updated: ScheduleRow = { ...row, state: settled.state };
-    this.store.put(updated);
-    const upcomingFire = t.state.status === "active" ? this.nextFireAfter(updated, now) : null;
-    // Most transitions (a run closing, say) change nothing the index shows: skip that D1 write.
-    const indexed = JSON.stringify([t.state.status, upcomingFire, t.state.lastNominal, row.workflow, row.key, row.source]);
-    if (indexed === this.indexed) return;
-    this.indexed = indexed;
-    this.store.outbox.put("index", {
-      namespace: row.namespace,
-      schedule_id: row.schedule_id,
-      workflow: row.workflow,
-      key: row.key,
-      status: t.state.status,
-      source: row.source,
-      next_fire_at: upcomingFire,
-      last_fire_at: t.state.lastNominal,
-      created_at: row.created_at,
-      updated_at: now,
-    } satisfies IndexEntry, now);
-  }
-
-  private nextFireAfter(row: ScheduleRow, now: number): number | null {
-    const spec = this.compileFor(row);
-    const n = next(spec, Math.max(row.state.lastProcessed, now));
-    return n;
+    if (persistTransition(this.store, this.compileFor(row), row, t, now, this.index)) this.withdrawing = true;
   }
 
   /** Creates the next fire's run ahead of time when nothing before its fire time can change it (core/schedule/prepare.ts). */
@@ -351,7 +307,7 @@ export class ScheduleObject extends DurableObject<Env> {
   }
 
   private queueWithdraw(row: ScheduleRow, p: PreparedRun, now: number): void {
-    this.store.outbox.put(`withdraw:${p.runId}`, { namespace: row.namespace, prepared: p } satisfies WithdrawEntry, now);
+    queueWithdraw(this.store, row, p, now);
     this.withdrawing = true;
   }
 
@@ -380,46 +336,21 @@ export class ScheduleObject extends DurableObject<Env> {
     if (await this.delivery.flush()) this.rearm();
   }
 
-  /** One alarm: the earliest of the next fire/retry, preparing the next run, a pending backfill, and the outbox. */
+  /** One alarm: the earliest of the next fire/retry, preparing the next run, a pending backfill, and the outbox (schedule-plan.ts). */
   private rearm(): void {
     const row = this.store.get();
-    const times: number[] = [];
-    const ob = this.store.outbox.nextAt();
-    if (ob !== null) times.push(ob);
-    if (row) {
-      if (this.store.backfills().length > 0) times.push(clock.now());
-      if (row.state.status === "active") {
-        const f = this.nextFireAfter(row, row.state.lastProcessed);
-        const p = row.state.prepared;
-        // A prepared fire needs no alarm at its time (the queue releases the run); record it a little after.
-        if (p && p.nominal === f) {
-          times.push(settleAt(row.schedule_id, p.actual));
-          // ... but never later than the fire after it (a frequent schedule must not wait for the bookkeeping).
-          const after = nextFire(this.compileFor(row), row.schedule_id, p.nominal);
-          if (after !== null) times.push(after.actual);
-        }
-        else if (f !== null) times.push(f + jitterOffset(row.schedule_id, f, this.compileFor(row).jitterMs, next(this.compileFor(row), f)));
-        // A due retry held until a run closes must not re-arm at once (that would spin).
-        if (row.state.retry && (row.state.retry.at > clock.now() || row.state.running.length === 0)) times.push(row.state.retry.at);
-        const prep = planPrepare(this.ctxFor(row, clock.now()), row.state, prepareAheadMs(this.env), this.store.backfills().length > 0);
-        if (prep.kind === "wait") times.push(prep.at);
-        if (prep.kind === "prepare") times.push(clock.now());
-      }
-    }
-    if (times.length === 0) void this.ctx.storage.deleteAlarm();
-    else armAlarm(this.ctx.storage, Math.min(...times), clock.now());
+    const now = clock.now();
+    const at = nextScheduleAlarm(row, row ? this.compileFor(row) : null, this.store.outbox.nextAt(), this.store.backfills().length > 0, prepareAheadMs(this.env), now);
+    if (at === null) void this.ctx.storage.deleteAlarm();
+    else armAlarm(this.ctx.storage, at, now);
   }
 
   private ctxFor(row: ScheduleRow, now: number) {
-    return { spec: this.compileFor(row), scheduleId: row.schedule_id, policy: row.policy, now };
+    return machineContext(this.compileFor(row), row, now);
   }
 
   private compileFor(row: ScheduleRow): CompiledSpec {
-    const key = `${row.spec_origin}|${JSON.stringify(row.spec)}`;
-    if (this.compiled?.key === key) return this.compiled.spec;
-    const spec = compileSpec(row.spec, { createdAt: row.spec_origin });
-    this.compiled = { key, spec };
-    return spec;
+    return this.specs.of(row);
   }
 
   private require(): ScheduleRow {

@@ -1,0 +1,111 @@
+import type { Command, Failure } from "@sundial/sdk/protocol";
+import { ConflictError, PayloadTooLargeError } from "../core/errors.ts";
+import { planCommands } from "../core/execution/commands.ts";
+import { LIMITS } from "../core/limits.ts";
+import { applyCommandEffects, closeRun, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
+import type { ExecutionStore, RunRow } from "./execution-store.ts";
+import type { TokenPayload } from "./execution-types.ts";
+
+// A worker's answer to a workflow task, and the other calls a task token authorises (heartbeat,
+// ack). Each is idempotent by the token's task and attempt: a retried call is a duplicate, a call
+// for a task that timed out, was re-leased or whose run closed is a 409 stale_task, and neither
+// touches history.
+
+export function staleTask(): ConflictError {
+  return new ConflictError("this task is no longer current (it timed out, was re-leased, or its run closed)", "stale_task");
+}
+
+/** The run a task token was minted for; a token of an earlier run (reset, continue-as-new) is stale. */
+export function requireTaskRun(store: ExecutionStore, tok: TokenPayload): RunRow {
+  const run = store.run();
+  if (!run || run.run_id !== tok.r) throw staleTask();
+  return run;
+}
+
+export function jsonSize(v: unknown): number {
+  return v === undefined ? 0 : JSON.stringify(v).length;
+}
+
+function requireStartedWorkflowTask(run: RunRow, tok: TokenPayload): void {
+  if (run.wt_state !== "started" || run.wt_scheduled_event_id !== tok.i || run.wt_attempt !== tok.a) throw staleTask();
+}
+
+/**
+ * Applies a workflow task's commands, validated by the core state machine. `applied` is false for
+ * a duplicate and when the history limit closed the run instead (then nothing the commands
+ * scheduled exists to hand out eagerly).
+ */
+export function applyWorkflowTaskCompletion(store: ExecutionStore, now: number, tok: TokenPayload, commands: Command[], identity: string, out: Dispatch[]): { status: "accepted" | "duplicate"; applied: boolean } {
+  const key = `w:${tok.i}:${tok.a}`;
+  const run = requireTaskRun(store, tok);
+  if (store.wasCompleted(key)) return { status: "duplicate", applied: false };
+  requireStartedWorkflowTask(run, tok);
+  for (const [i, c] of commands.entries()) {
+    const payload = c.type === "schedule_activity" ? c.input : c.type === "complete_workflow" ? c.result : undefined;
+    if (jsonSize(payload) > LIMITS.maxPayloadBytes) throw new PayloadTooLargeError(`commands.${i}: payload is larger than ${LIMITS.maxPayloadBytes} bytes`, `commands.${i}`);
+  }
+  const effects = planCommands(
+    {
+      status: run.status === "running" ? "running" : "closed",
+      lastActivitySeq: run.last_activity_seq,
+      lastTimerSeq: run.last_timer_seq,
+      pendingActivities: new Set(store.activities().map((a) => a.seq)),
+      pendingTimers: new Set(store.timers().map((t) => t.seq)),
+      cancelRequested: run.cancel_requested === 1,
+      lastChildSeq: run.last_child_seq,
+      requestedUpdates: new Set(store.updatesIn("requested").map((u) => u.update_id)),
+      acceptedUpdates: new Set(store.updatesIn("accepted").map((u) => u.update_id)),
+    },
+    commands,
+  );
+  store.markCompleted(key, now);
+  store.append("workflow_task_completed", now, { scheduled_event_id: tok.i, identity });
+  store.updateRun({ wt_state: "none", wt_started_at: null, wt_needed: 0 });
+  if (store.eventCount() + effects.length * 2 > LIMITS.maxHistoryEvents) {
+    closeRun(store, now, {
+      outcome: "failed",
+      failure: { message: `history limit of ${LIMITS.maxHistoryEvents} events reached; use continue-as-new`, type: "HistoryLimitExceeded", non_retryable: true },
+    });
+    return { status: "accepted", applied: false };
+  }
+  applyCommandEffects(store, now, run, effects, out);
+  if (store.run()!.status === "running" && run.wt_needed === 1) scheduleWorkflowTask(store, now, out);
+  return { status: "accepted", applied: true };
+}
+
+/** A worker could not run the workflow task (e.g. non-determinism): retried with backoff (1 s doubling, 10 min cap). */
+export function applyWorkflowTaskFailure(store: ExecutionStore, now: number, tok: TokenPayload, failure: Failure): { status: "accepted" | "duplicate" } {
+  const key = `w:${tok.i}:${tok.a}`;
+  const run = requireTaskRun(store, tok);
+  if (store.wasCompleted(key)) return { status: "duplicate" };
+  requireStartedWorkflowTask(run, tok);
+  store.markCompleted(key, now);
+  store.append("workflow_task_failed", now, { scheduled_event_id: tok.i, failure });
+  const delay = Math.min(2 ** Math.max(0, run.wt_attempt - 1), 600) * 1000;
+  store.updateRun({ wt_state: "backoff", wt_started_at: null, wt_retry_at: now + delay, wt_attempt: run.wt_attempt + 1 });
+  return { status: "accepted" };
+}
+
+/** Records an activity heartbeat; tells the worker whether cancellation was requested. */
+export function recordHeartbeat(store: ExecutionStore, now: number, tok: TokenPayload, details: unknown): { cancel_requested: boolean } {
+  const run = requireTaskRun(store, tok);
+  const row = store.activity(tok.i);
+  if (!row || row.state !== "started" || row.attempt !== tok.a || (tok.l ?? 0) !== row.lease) throw staleTask();
+  store.updateActivity(tok.i, { last_heartbeat_at: now, acked: 1, ...(details === undefined ? {} : { heartbeat_details: JSON.stringify(details) }) });
+  return { cancel_requested: row.cancel_requested === 1 || run.status !== "running" };
+}
+
+/** The worker confirms it received a task (the SDK sends this when a task runs longer than ~1 s): its lease is kept. */
+export function acknowledgeTask(store: ExecutionStore, tok: TokenPayload): { status: "accepted" } {
+  const run = requireTaskRun(store, tok);
+  if (tok.k === "q") return { status: "accepted" }; // queries have no lease to keep
+  if (tok.k === "w") {
+    requireStartedWorkflowTask(run, tok);
+    store.updateRun({ wt_acked: 1 });
+  } else {
+    const row = store.activity(tok.i);
+    if (!row || row.state !== "started" || row.attempt !== tok.a || (tok.l ?? 0) !== row.lease) throw staleTask();
+    store.updateActivity(tok.i, { acked: 1 });
+  }
+  return { status: "accepted" };
+}

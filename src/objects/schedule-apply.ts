@@ -1,0 +1,67 @@
+import type { Transition } from "../core/schedule/machine.ts";
+import { schedulePayload } from "../core/schedule/payload.ts";
+import { settlePrepared, type PreparedRun } from "../core/schedule/prepare.ts";
+import type { CompiledSpec } from "../core/spec.ts";
+import type { IndexEntry, StartEntry, WithdrawEntry } from "./schedule-delivery.ts";
+import { nextFireAfter } from "./schedule-plan.ts";
+import type { ScheduleRow, ScheduleStore } from "./schedule-store.ts";
+
+/** What a ScheduleObject last queued for its D1 index row (in memory: after a restart it writes once more). */
+export interface IndexMemo {
+  last: string | null;
+}
+
+/**
+ * Persists a core transition in one synchronous write: starts, cancels and terminates go into the
+ * outbox (delivered after the commit), outcomes become actions, the state is stored, and the index
+ * row is queued when something it shows changed. Returns the prepared run the transition gave up,
+ * which the caller withdraws (see {@link queueWithdraw}).
+ */
+export function persistTransition(store: ScheduleStore, spec: CompiledSpec, row: ScheduleRow, t: Transition, now: number, index: IndexMemo): PreparedRun | null {
+  let prev = row.state.lastNominal;
+  for (const s of t.start) {
+    const f = s.fire;
+    const payload = schedulePayload(spec, { ...row, timezone: row.spec.timezone }, f, prev, now);
+    if (f.kind !== "trigger") prev = f.nominal;
+    // A prepared run already exists with this very payload: its fire has come, nothing to send.
+    if (s.runId === row.state.prepared?.runId) continue;
+    store.outbox.put(`start:${s.runId}`, { runId: s.runId, payload, input: f.input !== undefined ? f.input : row.input } satisfies StartEntry, now);
+  }
+  for (const id of t.cancel) store.outbox.put(`cancel:${id}`, { runId: id }, now);
+  for (const id of t.terminate) store.outbox.put(`terminate:${id}`, { runId: id }, now);
+  for (const o of t.outcomes) {
+    if (o.kind === "skipped_catchup") {
+      store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "scheduled", outcome: `skipped ${o.count} fires older than the catch-up window` });
+    } else {
+      store.addAction({ at: now, nominal: o.fire?.nominal ?? null, actual: o.fire?.actual ?? null, run_id: o.runId ?? null, kind: o.fire?.kind ?? "scheduled", outcome: o.kind });
+    }
+  }
+  const settled = settlePrepared(t.state, t.start.map((x) => x.runId));
+  const withdraw = settled.withdraw !== null && row.state.prepared ? row.state.prepared : null;
+  if (withdraw) queueWithdraw(store, row, withdraw, now);
+  const updated: ScheduleRow = { ...row, state: settled.state };
+  store.put(updated);
+  const upcomingFire = t.state.status === "active" ? nextFireAfter(spec, updated, now) : null;
+  // Most transitions (a run closing, say) change nothing the index shows: skip that D1 write.
+  const indexed = JSON.stringify([t.state.status, upcomingFire, t.state.lastNominal, row.workflow, row.key, row.source]);
+  if (indexed === index.last) return withdraw;
+  index.last = indexed;
+  store.outbox.put("index", {
+    namespace: row.namespace,
+    schedule_id: row.schedule_id,
+    workflow: row.workflow,
+    key: row.key,
+    status: t.state.status,
+    source: row.source,
+    next_fire_at: upcomingFire,
+    last_fire_at: t.state.lastNominal,
+    created_at: row.created_at,
+    updated_at: now,
+  } satisfies IndexEntry, now);
+  return withdraw;
+}
+
+/** Queues the withdraw of a prepared run; it goes out after any start still queued for it. */
+export function queueWithdraw(store: ScheduleStore, row: ScheduleRow, p: PreparedRun, now: number): void {
+  store.outbox.put(`withdraw:${p.runId}`, { namespace: row.namespace, prepared: p } satisfies WithdrawEntry, now);
+}

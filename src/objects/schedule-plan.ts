@@ -1,0 +1,62 @@
+import { next, nextFire } from "../core/fire-times.ts";
+import { jitterOffset } from "../core/jitter.ts";
+import { planPrepare, settleAt } from "../core/schedule/prepare.ts";
+import { compileSpec, type CompiledSpec } from "../core/spec.ts";
+import type { ScheduleRow } from "./schedule-store.ts";
+
+// What a ScheduleObject derives from its row to decide: the compiled spec (kept while neither the
+// spec nor its origin changes), the context the core state machine takes, the upcoming fire, and
+// the one instant its alarm must ring next.
+
+export class CompiledSpecs {
+  private last: { key: string; spec: CompiledSpec } | null = null;
+
+  /** Throws a ValidationError for a spec that cannot compile, before anything is written. */
+  of(row: Pick<ScheduleRow, "spec" | "spec_origin">): CompiledSpec {
+    const key = `${row.spec_origin}|${JSON.stringify(row.spec)}`;
+    if (this.last?.key === key) return this.last.spec;
+    const spec = compileSpec(row.spec, { createdAt: row.spec_origin });
+    this.last = { key, spec };
+    return spec;
+  }
+}
+
+/** The core state machine's view of a schedule at `now`. */
+export function machineContext(spec: CompiledSpec, row: ScheduleRow, now: number) {
+  return { spec, scheduleId: row.schedule_id, policy: row.policy, now };
+}
+
+/** The next nominal fire time after what the schedule has processed and after `now`. */
+export function nextFireAfter(spec: CompiledSpec, row: ScheduleRow, now: number): number | null {
+  return next(spec, Math.max(row.state.lastProcessed, now));
+}
+
+/**
+ * When the schedule's one alarm should ring: the earliest of its outbox's next delivery, a pending
+ * backfill, the next fire (with jitter) or the bookkeeping of a prepared one, a retry, and the
+ * moment to prepare the next run. Null: nothing is left to do.
+ */
+export function nextScheduleAlarm(row: ScheduleRow | null, spec: CompiledSpec | null, outboxAt: number | null, backfillPending: boolean, prepareAheadMs: number, now: number): number | null {
+  const times: number[] = [];
+  if (outboxAt !== null) times.push(outboxAt);
+  if (row && spec) {
+    if (backfillPending) times.push(now);
+    if (row.state.status === "active") {
+      const f = nextFireAfter(spec, row, row.state.lastProcessed);
+      const p = row.state.prepared;
+      if (p && p.nominal === f) {
+        // A prepared fire needs no alarm at its time (the queue releases the run); record it a little after ...
+        times.push(settleAt(row.schedule_id, p.actual));
+        // ... but never later than the fire after it (a frequent schedule must not wait for the bookkeeping).
+        const after = nextFire(spec, row.schedule_id, p.nominal);
+        if (after !== null) times.push(after.actual);
+      } else if (f !== null) times.push(f + jitterOffset(row.schedule_id, f, spec.jitterMs, next(spec, f)));
+      // A due retry held until a run closes must not re-arm at once (that would spin).
+      if (row.state.retry && (row.state.retry.at > now || row.state.running.length === 0)) times.push(row.state.retry.at);
+      const prep = planPrepare(machineContext(spec, row, now), row.state, prepareAheadMs, backfillPending);
+      if (prep.kind === "wait") times.push(prep.at);
+      if (prep.kind === "prepare") times.push(now);
+    }
+  }
+  return times.length === 0 ? null : Math.min(...times);
+}
