@@ -10,7 +10,13 @@ export const Identifier = z
   .max(200)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:@+=-]*$/, "use letters, digits and . _ : @ + = - (no spaces or slashes), starting with a letter or digit");
 
+/** Workflow, activity, task queue, signal, query and update names: 1-200 letters, digits and . _ : -, starting with a letter or digit. */
 export const Name = z.string().min(1).max(200).regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "use letters, digits and . _ : -");
+
+/** The {@link Name} rule as a check, for the SDK's synchronous validation of definitions and calls. */
+export function isName(v: unknown): v is string {
+  return Name.safeParse(v).success;
+}
 
 export const EXECUTION_STATUSES = ["running", "completed", "failed", "timed_out", "cancelled", "terminated"] as const;
 export const ExecutionStatus = z.enum(EXECUTION_STATUSES);

@@ -1,6 +1,6 @@
 import type { Command } from "../protocol/commands.ts";
 import type { HistoryEvent } from "../protocol/history.ts";
-import { Identifier } from "../protocol/execution.ts";
+import { Identifier, isName } from "../protocol/execution.ts";
 import type { WorkflowDefinition } from "./define-workflow.ts";
 import { toSeconds, type Duration } from "./duration.ts";
 import { CancelledError, ChildWorkflowFailure } from "./errors.ts";
@@ -14,7 +14,6 @@ import { failureToError } from "./failure-convert.ts";
 export type ParentClosePolicy = "ABANDON" | "REQUEST_CANCEL" | "TERMINATE";
 
 const POLICIES: readonly ParentClosePolicy[] = ["ABANDON", "REQUEST_CANCEL", "TERMINATE"];
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/;
 
 /** Options of `ctx.executeChildWorkflow()`. */
 export interface ChildWorkflowOptions {
@@ -104,7 +103,7 @@ export function startChildCommand(
 ): { command: Extract<Command, { type: "start_child_workflow" }>; executionId: string; wait: boolean } {
   const def = typeof workflow === "string" ? undefined : workflow;
   const name = typeof workflow === "string" ? workflow : workflow?.name;
-  if (typeof name !== "string" || !NAME_RE.test(name)) {
+  if (!isName(name)) {
     throw new TypeError(`ctx.executeChildWorkflow(): workflow must be a workflow definition or a name (1-200 letters, digits and . _ : -), got ${JSON.stringify(name ?? workflow)}`);
   }
   if (typeof options !== "object" || options === null) throw new TypeError("ctx.executeChildWorkflow(): options must be an object");
@@ -116,7 +115,7 @@ export function startChildCommand(
     throw new TypeError(`ctx.executeChildWorkflow("${name}"): executionId ${JSON.stringify(options.executionId)} is invalid: use 1-200 letters, digits and . _ : @ + = -, starting with a letter or digit`);
   }
   const taskQueue = options.taskQueue ?? def?.taskQueue;
-  if (taskQueue !== undefined && (typeof taskQueue !== "string" || !NAME_RE.test(taskQueue))) {
+  if (taskQueue !== undefined && !isName(taskQueue)) {
     throw new TypeError(`ctx.executeChildWorkflow("${name}"): taskQueue ${JSON.stringify(taskQueue)} is invalid`);
   }
   const timeout = options.executionTimeout ?? def?.executionTimeout;

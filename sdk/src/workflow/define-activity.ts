@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { isName } from "../protocol/execution.ts";
 import type { ActivityCallOptions } from "./activity-options.ts";
 
 /** What an activity attempt knows about itself. */
@@ -86,7 +87,7 @@ export function defineActivity<I, O>(definition: {
   options?: ActivityCallOptions;
   run: (input: I, ctx: ActivityContext) => Promise<O>;
 }): ActivityDefinition<I, O> {
-  if (typeof definition.name !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/.test(definition.name)) {
+  if (!isName(definition.name)) {
     throw new TypeError(`activity name ${JSON.stringify(definition.name)} is invalid: use 1-200 letters, digits and . _ : -, starting with a letter or digit`);
   }
   if (typeof definition.run !== "function") throw new TypeError(`activity "${definition.name}": run must be an async function`);

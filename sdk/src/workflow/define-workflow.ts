@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { isName } from "../protocol/execution.ts";
 import type { WorkflowContext } from "./context.ts";
 import { toSeconds, type Duration } from "./duration.ts";
 import { checkInputSchema, inputJsonSchema, parseInput } from "./input-schema.ts";
@@ -7,7 +8,6 @@ import type { ScheduleDefinition } from "./schedule.ts";
 /** The seeds' default execution timeout: one hour. */
 export const DEFAULT_EXECUTION_TIMEOUT_SECONDS = 3_600;
 
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/;
 
 /**
  * A workflow type. `I` is what callers send (the schema's input side), `O` what `run` returns.
@@ -63,7 +63,7 @@ export function defineWorkflow(
   options: WorkflowOptionsBase & { input?: z.ZodType; schedules?: ScheduleDefinition[]; run: (ctx: WorkflowContext, input: unknown) => Promise<unknown> },
 ): WorkflowDefinition {
   const { name, input, run } = options;
-  if (typeof name !== "string" || !NAME_RE.test(name)) {
+  if (!isName(name)) {
     throw new TypeError(`workflow name ${JSON.stringify(name)} is invalid: use 1-200 letters, digits and . _ : -, starting with a letter or digit`);
   }
   if (typeof run !== "function") throw new TypeError(`workflow "${name}": run must be an async function`);

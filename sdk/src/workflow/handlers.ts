@@ -1,4 +1,5 @@
 import type { Command } from "../protocol/commands.ts";
+import { isName } from "../protocol/execution.ts";
 import type { Failure } from "../protocol/failure.ts";
 import type { QueryHandler, SignalHandler, UpdateHandler, UpdateHandlerOptions } from "./context.ts";
 import { toSeconds, type Duration } from "./duration.ts";
@@ -9,9 +10,6 @@ const noop = (): void => {};
 
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as { then?: unknown }).then === "function";
-
-/** Handler names travel in URLs and as the wire's `Name`: the same rule. */
-const HANDLER_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/;
 
 /** An update the platform offers to a workflow task, waiting for the validator. */
 export interface OfferedUpdate {
@@ -332,8 +330,9 @@ export class MessageHandlers {
   }
 }
 
+/** Handler names travel in URLs and as the wire's `Name`: the same rule. */
 function checkHandler(kind: string, name: string, handler: unknown): void {
-  if (typeof name !== "string" || !HANDLER_NAME_RE.test(name)) {
+  if (!isName(name)) {
     throw new TypeError(`${kind} name ${JSON.stringify(name)} is invalid: use 1-200 letters, digits and . _ : -, starting with a letter or digit`);
   }
   if (handler !== undefined && typeof handler !== "function") throw new TypeError(`${kind} "${name}": the handler must be a function (or undefined to remove it)`);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { activate, defineWorkflow } from "@sundial/sdk/workflow";
+import { activate, defineActivity, defineWorkflow } from "@sundial/sdk/workflow";
+import { Name } from "@sundial/sdk/protocol";
 import { HistoryBuilder } from "./helpers/history.ts";
 
 const quiet = { logSink: () => {} };
@@ -82,6 +83,19 @@ describe("workflow input schemas", () => {
     const withDefault = defineWorkflow({ name: "d", input: z.object({ a: z.string().default("x") }), run: async () => null });
     expect(withDefault.inputJsonSchema).toMatchObject({ type: "object", properties: { a: { type: "string", default: "x" } } });
     expect((withDefault.inputJsonSchema as { required?: string[] }).required).toBeUndefined();
+  });
+
+  it("checks workflow and activity names by the wire's Name rule (1-200 letters, digits and . _ : -)", () => {
+    for (const name of ["a", "A.b_c:d-9", "x".repeat(200)]) {
+      expect(Name.safeParse(name).success).toBe(true);
+      expect(defineWorkflow({ name, run: async () => null }).name).toBe(name);
+      expect(defineActivity({ name, run: async () => null }).name).toBe(name);
+    }
+    for (const name of ["", "x".repeat(201), "-lead", "a/b", "a b", 7]) {
+      expect(Name.safeParse(name).success).toBe(false);
+      expect(() => defineWorkflow({ name: name as string, run: async () => null })).toThrow("is invalid: use 1-200 letters");
+      expect(() => defineActivity({ name: name as string, run: async () => null })).toThrow(TypeError);
+    }
   });
 
   it("rejects bad names, execution timeouts and duplicate schedule keys at define time", () => {
