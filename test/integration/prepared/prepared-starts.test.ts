@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { clock } from "../../../src/clock.ts";
+import { ExecutionObject } from "../../../src/objects/execution-object.ts";
 import { prepareAt, settleAt } from "../../../src/core/schedule/prepare.ts";
 import { api, uid } from "../helpers.ts";
 import { alarmAt, createSchedule, describeSchedule, eventually, expectAlarm, expectNoRun, expectRunning, iso, realNow, runHistoryTypes, runId, setNow, succeed, T } from "../schedule-helpers.ts";
@@ -158,6 +159,37 @@ describe("prepared starts", () => {
     const done = await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: task.body.task_token, commands: succeed() });
     expect(done.status).toBe(200);
     await eventually(async () => expect((await describeSchedule(sid)).recent_actions.find((a: { run_id: string | null }) => a.run_id === run)?.outcome).toBe("completed"));
+  });
+
+  it("a withdraw that reaches a run already begun (the execution's clock a little ahead) adopts it: kept, counted once, in the change's answer", async () => {
+    const { sid, fire, run } = await preparedSchedule("prep-skew", { overlap: "SKIP" });
+    // The schedule decides at fire - 1 ms (not begun: it queues a withdraw); by the time the
+    // withdraw reaches the execution, that machine's clock reads fire + 1 ms and it has begun, so
+    // it refuses. One workerd shares one clock, so the skew is made at that very call.
+    setNow(fire - 1);
+    const original = ExecutionObject.prototype.discardPrepared;
+    let calls = 0;
+    ExecutionObject.prototype.discardPrepared = function (this: ExecutionObject) {
+      calls++;
+      setNow(fire + 1);
+      return original.call(this);
+    };
+    try {
+      const paused = await api("POST", `/v1/workflows/schedules/${sid}/pause`, { note: "skew" });
+      expect(paused.status).toBe(200);
+      expect(calls).toBe(1);
+      expect(paused.body.counters.fired).toBe(1);
+      expect(paused.body.running).toEqual([run]);
+    } finally {
+      ExecutionObject.prototype.discardPrepared = original;
+    }
+    expect(await expectRunning(run)).toMatchObject({ status: "running", started_at: iso(fire) });
+    const d = await describeSchedule(sid);
+    expect(d.counters).toMatchObject({ fired: 1, skipped_catchup: 0, skipped_overlap: 0 });
+    expect(d.recent_actions.filter((a: { run_id: string | null }) => a.run_id === run)).toHaveLength(1);
+    // The schedule's later alarm (it is paused now) records nothing more for that fire.
+    await alarmAt(sid, fire + 10 * S);
+    expect((await describeSchedule(sid)).counters.fired).toBe(1);
   });
 
   it("a prepared run that closes before the schedule records its fire is counted, frees its slot, and the next fire is not skipped", async () => {
