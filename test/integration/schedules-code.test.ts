@@ -1,0 +1,151 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { clock } from "../../src/clock.ts";
+import { CONFLICT_WINDOW_MS } from "../../src/api/code-schedules.ts";
+import { api, uid } from "./helpers.ts";
+import { alarmAt, describeSchedule, expectAlarm, realNow, setNow, T } from "./schedule-helpers.ts";
+
+// Schedules declared in code (Mistral's `schedules=[...]` on a workflow): a worker registers them at
+// start-up; the platform upserts them under stable ids (`{workflow}:code-{i}`), leaves an unchanged
+// definition alone, removes the ones a newer registration no longer declares, and reports rather
+// than applies a different definition from another build registered moments ago.
+
+afterEach(() => {
+  clock.now = realNow;
+});
+
+const H = 3_600_000;
+
+function register(workflow: string, schedules: Record<string, unknown>[], buildId?: string, taskQueue = "code-q") {
+  return api("POST", "/v1/workflows/workers/register", {
+    identity: `worker-${buildId ?? "dev"}`,
+    task_queue: taskQueue,
+    ...(buildId ? { build_id: buildId } : {}),
+    workflows: [{ name: workflow, schedules }],
+    activities: [],
+  });
+}
+
+async function codeSchedulesOf(workflow: string): Promise<{ schedule_id: string; key: string; source: string }[]> {
+  const r = await api("GET", `/v1/workflows/schedules?workflow=${encodeURIComponent(workflow)}`);
+  expect(r.status).toBe(200);
+  return r.body.schedules.filter((s: { source: string }) => s.source === "code");
+}
+
+describe("schedules declared in code", () => {
+  it("a registration creates them under stable ids with the worker's task queue, listed with source code", async () => {
+    const wf = uid("code-create");
+    setNow(T("2027-03-01T00:00:00.000Z"));
+    const r = await register(wf, [
+      { cron_expressions: ["0 9 * * *"], timezone: "America/New_York", input: { report: "daily" }, policy: { catchup_window_seconds: 600, overlap: "SKIP" } },
+      { interval_seconds: 3600, key: "hourly" },
+    ], "b1");
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.workflows).toEqual([{ name: wf, schedules: [`${wf}:code-0`, `${wf}:code-1`], applied: true }]);
+    expect(r.body.conflicts).toEqual([]);
+
+    const daily = await describeSchedule(`${wf}:code-0`);
+    expect(daily).toMatchObject({ workflow: wf, key: "code-0", source: "code", task_queue: "code-q", input: { report: "daily" }, status: "active" });
+    expect(daily.spec).toMatchObject({ cron_expressions: ["0 9 * * *"], timezone: "America/New_York" });
+    expect(daily.policy).toMatchObject({ catchup_window_seconds: 600, overlap: "SKIP" });
+    // 09:00 New York is 14:00Z before the 2027-03-14 DST change.
+    expect(daily.next_fire_times[0].nominal).toBe("2027-03-01T14:00:00.000Z");
+    expect(await describeSchedule(`${wf}:code-1`)).toMatchObject({ key: "hourly", source: "code" });
+    expect((await codeSchedulesOf(wf)).map((s) => s.schedule_id).sort()).toEqual([`${wf}:code-0`, `${wf}:code-1`]);
+  });
+
+  it("re-registering the same definition (a worker restart) changes nothing: version, plan and counters are kept", async () => {
+    const wf = uid("code-restart");
+    const t0 = T("2027-04-01T00:00:00.000Z");
+    setNow(t0);
+    const schedules = [{ interval_seconds: 3600 }];
+    expect((await register(wf, schedules, "b1")).status).toBe(200);
+    const id = `${wf}:code-0`;
+    await expectAlarm(id, t0 + H);
+    expect(await alarmAt(id, t0 + H)).toBe(true);
+    const before = await describeSchedule(id);
+    expect(before.counters.fired).toBe(1);
+
+    // Restarted 30 minutes later, same build and a new build with the same definition.
+    setNow(t0 + 1.5 * H);
+    for (const build of ["b1", "b2"]) {
+      const again = await register(wf, schedules, build);
+      expect(again.status).toBe(200);
+      expect(again.body.workflows[0]).toMatchObject({ applied: true, schedules: [id] });
+    }
+    const after = await describeSchedule(id);
+    expect(after.version).toBe(before.version);
+    expect(after.counters).toEqual(before.counters);
+    // The interval stays anchored at the first registration, not the restart.
+    expect(after.next_fire_times[0].nominal).toBe(new Date(t0 + 2 * H).toISOString());
+  });
+
+  it("a changed definition is applied; schedules it no longer declares are deleted", async () => {
+    const wf = uid("code-change");
+    setNow(T("2027-05-01T00:00:00.000Z"));
+    expect((await register(wf, [{ interval_seconds: 3600 }, { cron_expressions: ["0 0 * * *"] }])).status).toBe(200);
+    expect(await codeSchedulesOf(wf)).toHaveLength(2);
+
+    setNow(T("2027-05-01T00:10:00.000Z"));
+    const r = await register(wf, [{ interval_seconds: 1800 }]);
+    expect(r.status).toBe(200);
+    expect(r.body.workflows[0]).toEqual({ name: wf, schedules: [`${wf}:code-0`], applied: true });
+    const changed = await describeSchedule(`${wf}:code-0`);
+    expect(changed.spec.intervals).toEqual([{ every: 1800, offset: 0 }]);
+    expect(changed.version).toBe(2);
+    expect((await api("GET", `/v1/workflows/schedules/${encodeURIComponent(`${wf}:code-1`)}`)).status).toBe(404);
+    expect((await codeSchedulesOf(wf)).map((s) => s.schedule_id)).toEqual([`${wf}:code-0`]);
+
+    // Declaring none removes them all.
+    expect((await register(wf, [])).status).toBe(200);
+    expect(await codeSchedulesOf(wf)).toEqual([]);
+  });
+
+  it("workers on different builds that disagree are reported, not applied, until the window passes", async () => {
+    const wf = uid("code-conflict");
+    const t0 = T("2027-06-01T00:00:00.000Z");
+    setNow(t0);
+    expect((await register(wf, [{ interval_seconds: 3600 }], "v1")).status).toBe(200);
+
+    // A worker on v2 comes up a minute later declaring another definition: v1's stays.
+    setNow(t0 + 60_000);
+    const r = await register(wf, [{ interval_seconds: 600 }], "v2");
+    expect(r.status).toBe(200);
+    expect(r.body.workflows[0]).toMatchObject({ name: wf, applied: false });
+    expect(r.body.conflicts).toHaveLength(1);
+    expect(r.body.conflicts[0]).toMatchObject({ workflow: wf });
+    expect(r.body.conflicts[0].message).toContain("build v2 declares different schedules");
+    expect((await describeSchedule(`${wf}:code-0`)).spec.intervals).toEqual([{ every: 3600, offset: 0 }]);
+
+    // v1 workers restarting meanwhile keep theirs (no flapping back and forth).
+    expect((await register(wf, [{ interval_seconds: 3600 }], "v1")).body.workflows[0].applied).toBe(true);
+    expect((await describeSchedule(`${wf}:code-0`)).version).toBe(1);
+
+    // Once v1 has not registered for the whole window, v2's definition is applied.
+    setNow(t0 + 60_000 + CONFLICT_WINDOW_MS + 1);
+    const later = await register(wf, [{ interval_seconds: 600 }], "v2");
+    expect(later.body).toMatchObject({ conflicts: [] });
+    expect(later.body.workflows[0].applied).toBe(true);
+    expect((await describeSchedule(`${wf}:code-0`)).spec.intervals).toEqual([{ every: 600, offset: 0 }]);
+  });
+
+  it("a key already used by an API-created schedule of the workflow is a 409 and writes nothing", async () => {
+    const wf = uid("code-key");
+    setNow(T("2027-07-01T00:00:00.000Z"));
+    const mine = await api("POST", "/v1/workflows/schedules", { workflow: wf, key: "nightly", cron_expressions: ["0 2 * * *"], task_queue: "code-q" });
+    expect(mine.status).toBe(201);
+    const r = await api("POST", "/v1/workflows/workers/register", {
+      identity: "w",
+      task_queue: "code-q",
+      workflows: [
+        { name: wf, schedules: [{ interval_seconds: 3600 }, { cron_expressions: ["0 3 * * *"], key: "nightly" }] },
+      ],
+      activities: [],
+    });
+    expect(r.status).toBe(409);
+    expect(r.headers.get("content-type")).toContain("application/problem+json");
+    expect(r.body).toMatchObject({ code: "schedule_key_taken", field: "workflows.0.schedules.1.key" });
+    expect(await codeSchedulesOf(wf)).toEqual([]);
+    expect((await api("GET", `/v1/workflows/schedules/${encodeURIComponent(`${wf}:code-0`)}`)).status).toBe(404);
+    expect((await describeSchedule(mine.body.schedule_id)).spec.cron_expressions).toEqual(["0 2 * * *"]);
+  });
+});
