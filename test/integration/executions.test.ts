@@ -151,6 +151,75 @@ describe("executions over HTTP with a hand-driven worker", () => {
     expect((await api("GET", `/v1/workflows/executions/${id}`)).body.pending_activities[0]).toMatchObject({ state: "started", attempt: 1 });
   });
 
+  it("start-to-close: an attempt that runs too long is retried, and the last one times out into history", async () => {
+    const id = uid("stc");
+    const queue = uid("q");
+    const t0 = Date.now();
+    clock.now = () => t0;
+    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
+    const wt = await poll("workflow", queue);
+    const options = { start_to_close_timeout: 30, retry: { initial_interval: 1, maximum_attempts: 2 } };
+    await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ type: "schedule_activity", seq: 1, activity_type: "slow", input: null, options }] });
+    const stub = env.EXECUTIONS.getByName(`default/${id}`);
+    const first = await poll("activity", queue);
+    expect(first.body).toMatchObject({ attempt: 1, start_to_close_timeout: 30 });
+    // The worker has it (acknowledged): running too long is a timeout, not a lost delivery.
+    await api("POST", "/v1/workflows/tasks/ack", { task_token: first.body.task_token });
+    clock.now = () => t0 + 29_999;
+    await runDurableObjectAlarm(stub);
+    expect((await api("GET", `/v1/workflows/executions/${id}`)).body.pending_activities[0]).toMatchObject({ state: "started", attempt: 1 });
+    clock.now = () => t0 + 30_000;
+    await runDurableObjectAlarm(stub);
+    expect((await api("GET", `/v1/workflows/executions/${id}`)).body.pending_activities[0]).toMatchObject({ state: "backing_off", attempt: 2 });
+    // Retried after the initial interval (1 s); the timed-out attempt's late result is refused.
+    clock.now = () => t0 + 31_000;
+    await runDurableObjectAlarm(stub);
+    const second = await poll("activity", queue);
+    expect(second.body.attempt).toBe(2);
+    expect((await api("POST", "/v1/workflows/tasks/activity/complete", { task_token: first.body.task_token, result: "late" })).status).toBe(409);
+    await api("POST", "/v1/workflows/tasks/ack", { task_token: second.body.task_token });
+    clock.now = () => t0 + 61_000;
+    await runDurableObjectAlarm(stub);
+    const wt2 = await poll("workflow", queue);
+    const timedOut = wt2.body.history.find((e: { type: string }) => e.type === "activity_timed_out");
+    expect(timedOut).toMatchObject({ seq: 1, timeout_type: "start_to_close", attempt: 2 });
+    expect(wt2.body.history.filter((e: { type: string }) => e.type.startsWith("activity_")).map((e: { type: string }) => e.type)).toEqual(["activity_scheduled", "activity_timed_out"]);
+    expect((await api("GET", `/v1/workflows/executions/${id}`)).body.pending_activities).toEqual([]);
+  });
+
+  it("schedule-to-close: an activity no worker finished in time times out once, whatever retries remain", async () => {
+    const id = uid("s2c");
+    const queue = uid("q");
+    const t0 = Date.now();
+    clock.now = () => t0;
+    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
+    const wt = await poll("workflow", queue);
+    // Unlimited attempts (the default), but the whole activity must finish within 20 s of being scheduled.
+    const options = { schedule_to_close_timeout: 20, start_to_close_timeout: 15, retry: { initial_interval: 1 } };
+    await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ type: "schedule_activity", seq: 1, activity_type: "a", input: null, options }] });
+    const stub = env.EXECUTIONS.getByName(`default/${id}`);
+    const first = await poll("activity", queue);
+    await api("POST", "/v1/workflows/tasks/ack", { task_token: first.body.task_token });
+    // Attempt 1 fails at 10 s and is retried; attempt 2 is still running when the 20 s are up.
+    clock.now = () => t0 + 10_000;
+    await api("POST", "/v1/workflows/tasks/activity/fail", { task_token: first.body.task_token, failure: { message: "flaky", type: "Flaky" } });
+    clock.now = () => t0 + 11_000;
+    await runDurableObjectAlarm(stub);
+    const second = await poll("activity", queue);
+    expect(second.body.attempt).toBe(2);
+    await api("POST", "/v1/workflows/tasks/ack", { task_token: second.body.task_token });
+    clock.now = () => t0 + 19_999;
+    await runDurableObjectAlarm(stub);
+    expect((await api("GET", `/v1/workflows/executions/${id}`)).body.pending_activities).toHaveLength(1);
+    clock.now = () => t0 + 20_000;
+    await runDurableObjectAlarm(stub);
+    const wt2 = await poll("workflow", queue);
+    const timedOut = wt2.body.history.find((e: { type: string }) => e.type === "activity_timed_out");
+    expect(timedOut).toMatchObject({ seq: 1, timeout_type: "schedule_to_close", attempt: 2 });
+    expect((await api("GET", `/v1/workflows/executions/${id}`)).body.pending_activities).toEqual([]);
+    expect((await api("POST", "/v1/workflows/tasks/activity/complete", { task_token: second.body.task_token, result: "too late" })).status).toBe(409);
+  });
+
   it("fires timers and enforces the execution timeout", async () => {
     const id = uid("timer");
     const queue = uid("q");
