@@ -126,6 +126,55 @@ describe("reset", () => {
   });
 });
 
+describe("reset: messages after the reset point", () => {
+  /** A run that accepted an update and got a signal after its first workflow task, then failed; returns that task's completed event id. */
+  async function failedAfterMessages(prefix: string) {
+    const queue = uid("q");
+    const id = uid(prefix);
+    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
+    await complete((await poll(queue)).body.task_token, []);
+    const update = api("POST", `/v1/workflows/executions/${id}/updates/set_limit`, { input: 5, update_id: `${id}-u1`, wait_seconds: 1 });
+    const wt2 = await eventually(async () => {
+      const t = await poll(queue);
+      return t.status === 200 && t.body.updates.length > 0 ? t : null;
+    });
+    expect((await complete(wt2.body.task_token, [{ type: "accept_update", update_id: `${id}-u1` }])).status).toBe(200);
+    await update; // accepted, not completed yet
+    expect((await api("POST", `/v1/workflows/executions/${id}/signals/nudge`, { input: "later" })).status).toBe(202);
+    const wt3 = await poll(queue);
+    expect((await complete(wt3.body.task_token, [{ type: "fail_workflow", failure: { message: "bug" } }])).status).toBe(200);
+    const events = (await api("GET", `/v1/workflows/executions/${id}/history`)).body.events as { id: number; type: string }[];
+    const resetPoint = events.find((e) => e.type === "workflow_task_completed")!.id;
+    return { id, queue, resetPoint };
+  }
+
+  const messageTypes = (history: { type: string }[]) => history.map((e) => e.type).filter((t) => t === "signal_received" || t === "update_accepted");
+
+  it("are delivered again by default", async () => {
+    const { id, queue, resetPoint } = await failedAfterMessages("reset-keep");
+    expect((await api("POST", `/v1/workflows/executions/${id}/reset`, { event_id: resetPoint, reason: "fixed" })).status).toBe(200);
+    const wt = await poll(queue);
+    expect(messageTypes(wt.body.history)).toEqual(["update_accepted", "signal_received"]);
+    expect(wt.body.history.find((e: { type: string }) => e.type === "signal_received")).toMatchObject({ name: "nudge", input: "later" });
+    expect(wt.body.history.find((e: { type: string }) => e.type === "update_accepted")).toMatchObject({ name: "set_limit", input: 5, update_id: `${id}-u1` });
+  });
+
+  it("exclude_signals and exclude_updates leave them out", async () => {
+    const { id, queue, resetPoint } = await failedAfterMessages("reset-excl");
+    const r = await api("POST", `/v1/workflows/executions/${id}/reset`, { event_id: resetPoint, reason: "fixed", exclude_signals: true, exclude_updates: true });
+    expect(r.status).toBe(200);
+    const wt = await poll(queue);
+    expect(messageTypes(wt.body.history)).toEqual([]);
+    expect(wt.body.history.at(-1)).toMatchObject({ type: "workflow_task_started" });
+  });
+
+  it("excluding only signals keeps the update", async () => {
+    const { id, queue, resetPoint } = await failedAfterMessages("reset-sig");
+    expect((await api("POST", `/v1/workflows/executions/${id}/reset`, { event_id: resetPoint, reason: "fixed", exclude_signals: true })).status).toBe(200);
+    expect(messageTypes((await poll(queue)).body.history)).toEqual(["update_accepted"]);
+  });
+});
+
 describe("composition edge cases", () => {
   it("an update accepted or pending when the run continues as new ends with a 409, and the new run starts", async () => {
     const queue = uid("q");
