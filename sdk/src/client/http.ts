@@ -3,12 +3,18 @@ import { SundialApiError, SundialConnectionError } from "./errors.ts";
 
 /** How to reach the platform. */
 export interface ConnectionOptions {
-  /** Base URL of the platform, e.g. `http://127.0.0.1:8787`. */
-  url: string;
-  /** API key, sent as `Authorization: Bearer <key>`. */
-  apiKey: string;
+  /** Base URL of the platform, e.g. `http://127.0.0.1:8787`. Default: the `SUNDIAL_URL` environment variable. */
+  url?: string;
+  /** API key, sent as `Authorization: Bearer <key>`. Default: the `SUNDIAL_API_KEY` environment variable. */
+  apiKey?: string;
   /** A `fetch` to use instead of the global one (tests, proxies). */
   fetch?: typeof fetch;
+}
+
+/** An environment variable where there is one (Node, Bun, Deno with env access); undefined elsewhere (browsers, Workers). */
+export function fromEnv(name: string): string | undefined {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.[name] || undefined;
 }
 
 /** One HTTP request. */
@@ -35,10 +41,12 @@ export class HttpTransport {
   private readonly fetchImpl: typeof fetch;
 
   constructor(options: ConnectionOptions) {
-    if (!options.url) throw new TypeError("url is required, e.g. http://127.0.0.1:8787");
-    if (!options.apiKey) throw new TypeError("apiKey is required");
-    this.baseUrl = options.url.replace(/\/+$/, "");
-    this.apiKey = options.apiKey;
+    const url = options.url ?? fromEnv("SUNDIAL_URL");
+    const apiKey = options.apiKey ?? fromEnv("SUNDIAL_API_KEY");
+    if (!url) throw new TypeError("url is required (or set SUNDIAL_URL), e.g. http://127.0.0.1:8787");
+    if (!apiKey) throw new TypeError("apiKey is required (or set SUNDIAL_API_KEY)");
+    this.baseUrl = url.replace(/\/+$/, "");
+    this.apiKey = apiKey;
     this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
   }
 

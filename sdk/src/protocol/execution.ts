@@ -13,6 +13,9 @@ export const Identifier = z
 /** Workflow, activity, task queue, signal, query and update names: 1-200 letters, digits and . _ : -, starting with a letter or digit. */
 export const Name = z.string().min(1).max(200).regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "use letters, digits and . _ : -");
 
+/** Where starts, schedules and workers go when they name no task queue. */
+export const DEFAULT_TASK_QUEUE = "default";
+
 /** The {@link Name} rule as a check, for the SDK's synchronous validation of definitions and calls. */
 export function isName(v: unknown): v is string {
   return Name.safeParse(v).success;
@@ -36,7 +39,7 @@ export const StartExecutionRequest = z.strictObject({
   workflow: Name,
   input: z.unknown().optional(),
   execution_id: Identifier.optional(),
-  task_queue: Name.default("default"),
+  task_queue: Name.default(DEFAULT_TASK_QUEUE),
   execution_timeout: Duration.refine((s) => s >= 1 && s <= 86_400 * 365, { message: "must be between 1 second and 1 year" }).optional(),
   id_reuse_policy: IdReusePolicy.default("use_existing"),
 });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Duration } from "./duration.ts";
-import { Identifier, Name } from "./execution.ts";
+import { DEFAULT_TASK_QUEUE, Identifier, Name } from "./execution.ts";
 import { normalizeSpec, ScheduleSpecFields, type ScheduleSpec } from "./schedule-spec.ts";
 import { Timestamp } from "./time.ts";
 
@@ -86,7 +86,7 @@ export const CreateScheduleRequest = z
       workflow: v.workflow,
       key: v.key ?? "global",
       input: v.input,
-      task_queue: v.task_queue ?? "default",
+      task_queue: v.task_queue ?? DEFAULT_TASK_QUEUE,
       execution_timeout: v.execution_timeout,
       policy: mergePolicy(DEFAULT_SCHEDULE_POLICY, policy, topPolicy),
       note: v.note ?? "",

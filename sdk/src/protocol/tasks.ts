@@ -2,14 +2,14 @@ import { z } from "zod";
 import { Command } from "./commands.ts";
 import { Failure } from "./failure.ts";
 import { HistoryEvent } from "./history.ts";
-import { Name } from "./execution.ts";
+import { DEFAULT_TASK_QUEUE, Name } from "./execution.ts";
 
 const Identity = z.string().min(1).max(200);
 const TaskToken = z.string().min(1).max(2048);
 
 /** POST /v1/workflows/tasks/poll */
 export const PollRequest = z.strictObject({
-  task_queue: Name.default("default"),
+  task_queue: Name.default(DEFAULT_TASK_QUEUE),
   kind: z.enum(["workflow", "activity"]),
   identity: Identity,
   /** How long to hold the poll when nothing is queued (seconds, capped by the platform). */
@@ -126,7 +126,7 @@ export const WorkflowRegistration = z.strictObject({
 
 /** POST /v1/workflows/workers/register */
 export const RegisterWorkerRequest = z.strictObject({
-  task_queue: Name.default("default"),
+  task_queue: Name.default(DEFAULT_TASK_QUEUE),
   identity: Identity,
   /** Identifies the worker's code version; different definitions under different versions are reported as conflicts. */
   build_id: z.string().max(200).optional(),

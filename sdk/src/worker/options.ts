@@ -2,6 +2,8 @@ import { hostname } from "node:os";
 import type { AnyActivityDefinition } from "../workflow/define-activity.ts";
 import type { WorkflowDefinition } from "../workflow/define-workflow.ts";
 import { toSeconds, type Duration } from "../workflow/duration.ts";
+import { fromEnv } from "../client/http.ts";
+import { DEFAULT_TASK_QUEUE, isName } from "../protocol/execution.ts";
 import { consoleWorkerLogger, type WorkerLogger } from "./logger.ts";
 
 /**
@@ -10,12 +12,16 @@ import { consoleWorkerLogger, type WorkerLogger } from "./logger.ts";
  * const options: WorkerOptions = { url: "http://127.0.0.1:8787", apiKey: "…", taskQueue: "default", workflows: [hello], activities: [greet] };
  */
 export interface WorkerOptions {
-  /** Base URL of the platform. */
-  url: string;
-  /** A `worker` (or `admin`) API key. */
-  apiKey: string;
-  /** The task queue this worker polls; every workflow it lists must use it. */
-  taskQueue: string;
+  /** Base URL of the platform. Default: the `SUNDIAL_URL` environment variable. */
+  url?: string;
+  /** A `worker` (or `admin`) API key. Default: the `SUNDIAL_API_KEY` environment variable. */
+  apiKey?: string;
+  /**
+   * The task queue this worker polls; every workflow it lists must use it. Default: the
+   * `SUNDIAL_TASK_QUEUE` environment variable, else `"default"` (where starts and schedules go
+   * when they name none).
+   */
+  taskQueue?: string;
   workflows?: readonly WorkflowDefinition[];
   activities?: readonly AnyActivityDefinition[];
   /** Most activity tasks running at once (default 10). */
@@ -95,21 +101,26 @@ function byName<T extends { name: string }>(items: readonly T[], what: string): 
 
 /** Fills in defaults and rejects inconsistent options before anything touches the network. */
 export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
-  if (!options.taskQueue) throw new TypeError("taskQueue is required");
+  const url = options.url ?? fromEnv("SUNDIAL_URL");
+  const apiKey = options.apiKey ?? fromEnv("SUNDIAL_API_KEY");
+  if (!url) throw new TypeError("url is required (or set SUNDIAL_URL), e.g. http://127.0.0.1:8787");
+  if (!apiKey) throw new TypeError("apiKey is required (or set SUNDIAL_API_KEY)");
+  const taskQueue = options.taskQueue ?? fromEnv("SUNDIAL_TASK_QUEUE") ?? DEFAULT_TASK_QUEUE;
+  if (typeof taskQueue !== "string" || !isName(taskQueue)) throw new TypeError(`taskQueue ${JSON.stringify(taskQueue)} is invalid: use 1-200 letters, digits and . _ : -, starting with a letter or digit`);
   const workflows = byName(options.workflows ?? [], "workflow");
   const activities = byName(options.activities ?? [], "activity");
   if (workflows.size === 0 && activities.size === 0) throw new TypeError("a worker needs at least one workflow or activity");
   for (const wf of workflows.values()) {
-    if (wf.taskQueue !== undefined && wf.taskQueue !== options.taskQueue) {
-      throw new TypeError(`workflow "${wf.name}" declares taskQueue "${wf.taskQueue}" but this worker polls "${options.taskQueue}": run a worker for that queue`);
+    if (wf.taskQueue !== undefined && wf.taskQueue !== taskQueue) {
+      throw new TypeError(`workflow "${wf.name}" declares taskQueue "${wf.taskQueue}" but this worker polls "${taskQueue}": run a worker for that queue`);
     }
   }
   const concurrency = positiveInt(options.concurrency, 10, "concurrency");
   const workflowConcurrency = positiveInt(options.workflowConcurrency, 10, "workflowConcurrency");
   return {
-    url: options.url,
-    apiKey: options.apiKey,
-    taskQueue: options.taskQueue,
+    url,
+    apiKey,
+    taskQueue,
     workflows,
     activities,
     concurrency,

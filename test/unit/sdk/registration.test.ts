@@ -1,7 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { RegisterWorkerRequest } from "@sundial/sdk/protocol";
 import { buildRegistration, LruCache, resolveWorkerOptions, runWorker, toWireSchedule } from "@sundial/sdk/worker";
+import { SundialClient } from "@sundial/sdk/client";
 import { defineActivity, defineWorkflow, type ScheduleDefinition } from "@sundial/sdk/workflow";
 
 const backup = defineWorkflow({
@@ -88,6 +89,46 @@ describe("registration", () => {
     const o = resolveWorkerOptions({ ...base, workflows: [backup], activities: [noop] });
     expect(o).toMatchObject({ concurrency: 10, workflowPollers: 2, activityPollers: 2, shutdownGraceMs: 10_000, maxCachedWorkflows: 500, handleSignals: false });
     expect(resolveWorkerOptions({ ...base, activities: [noop], concurrency: 1 })).toMatchObject({ workflowPollers: 0, activityPollers: 1 });
+  });
+});
+
+describe("connection defaults from the environment", () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+  const only = { activities: [noop], handleSignals: false } as const;
+
+  it("a worker reads SUNDIAL_URL, SUNDIAL_API_KEY and SUNDIAL_TASK_QUEUE; its queue defaults to the platform's default queue", () => {
+    vi.stubEnv("SUNDIAL_URL", "http://10.0.0.5:8787");
+    vi.stubEnv("SUNDIAL_API_KEY", "wk.from-env");
+    expect(resolveWorkerOptions(only)).toMatchObject({ url: "http://10.0.0.5:8787", apiKey: "wk.from-env", taskQueue: "default" });
+    vi.stubEnv("SUNDIAL_TASK_QUEUE", "reports");
+    expect(resolveWorkerOptions(only).taskQueue).toBe("reports");
+    // Options win over the environment.
+    expect(resolveWorkerOptions({ ...only, url: "http://a:1", apiKey: "k2", taskQueue: "gpu" })).toMatchObject({ url: "http://a:1", apiKey: "k2", taskQueue: "gpu" });
+  });
+
+  it("without either, the error names the option and its variable", () => {
+    vi.stubEnv("SUNDIAL_URL", "");
+    vi.stubEnv("SUNDIAL_API_KEY", "");
+    expect(() => resolveWorkerOptions(only)).toThrow("url is required (or set SUNDIAL_URL)");
+    expect(() => resolveWorkerOptions({ ...only, url: "http://a:1" })).toThrow("apiKey is required (or set SUNDIAL_API_KEY)");
+    expect(() => new SundialClient({})).toThrow("url is required (or set SUNDIAL_URL)");
+    expect(() => resolveWorkerOptions({ ...only, url: "http://a:1", apiKey: "k", taskQueue: "has space" })).toThrow('taskQueue "has space" is invalid');
+  });
+
+  it("the client reads SUNDIAL_URL and SUNDIAL_API_KEY too", async () => {
+    vi.stubEnv("SUNDIAL_URL", "http://env.test/");
+    vi.stubEnv("SUNDIAL_API_KEY", "ck.from-env");
+    const seen: { url: string; auth: string | null }[] = [];
+    const client = new SundialClient({
+      fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
+        seen.push({ url: String(input), auth: new Headers(init?.headers).get("authorization") });
+        return new Response(JSON.stringify({ executions: [], next_page_token: null }), { status: 200, headers: { "content-type": "application/json" } });
+      },
+    });
+    await client.executions.list();
+    expect(seen).toEqual([{ url: "http://env.test/v1/workflows/executions", auth: "Bearer ck.from-env" }]);
   });
 });
 
