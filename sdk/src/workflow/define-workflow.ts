@@ -8,6 +8,8 @@ import type { ScheduleDefinition } from "./schedule.ts";
 /** The seeds' default execution timeout: one hour. */
 export const DEFAULT_EXECUTION_TIMEOUT_SECONDS = 3_600;
 
+/** Polos' one-schedule shorthand: a cron expression (UTC), or a cron expression and its time zone. */
+export type ScheduleShorthand = string | { cron: string; timezone?: string };
 
 /**
  * A workflow type. `I` is what callers send (the schema's input side), `O` what `run` returns.
@@ -35,6 +37,13 @@ interface WorkflowOptionsBase {
   /** Total wall-clock limit of a run ("1h", "7d" or seconds). Default 1 hour. */
   executionTimeout?: Duration;
   taskQueue?: string;
+  /**
+   * One schedule declared in code, Polos' way: `"0 9 * * *"` (UTC) or
+   * `{ cron: "0 17 * * *", timezone: "America/New_York" }`; the same as
+   * `schedules: [{ cronExpressions: [cron], timezone }]`. `true` ("can be scheduled via the API")
+   * declares nothing: every workflow can be scheduled over the API. Not together with `schedules`.
+   */
+  schedule?: ScheduleShorthand | boolean;
 }
 
 /**
@@ -70,7 +79,7 @@ export function defineWorkflow(
   if (input !== undefined) checkInputSchema(name, input);
   const executionTimeout = toSeconds(options.executionTimeout ?? DEFAULT_EXECUTION_TIMEOUT_SECONDS, `workflow "${name}" executionTimeout`);
   if (executionTimeout < 1) throw new TypeError(`workflow "${name}" executionTimeout: must be at least 1 second`);
-  const schedules = options.schedules ?? [];
+  const schedules = [...scheduleShorthand(name, options.schedule, options.schedules !== undefined && options.schedules.length > 0), ...(options.schedules ?? [])];
   checkScheduleKeys(name, schedules);
   return Object.freeze({
     kind: "workflow",
@@ -86,6 +95,23 @@ export function defineWorkflow(
       return run(ctx, parsed);
     },
   });
+}
+
+function scheduleShorthand(workflowName: string, s: ScheduleShorthand | boolean | undefined, hasSchedules: boolean): ScheduleDefinition[] {
+  if (s === undefined || typeof s === "boolean") return [];
+  const where = `workflow "${workflowName}" schedule`;
+  if (hasSchedules) throw new TypeError(`${where}: give either schedule or schedules, not both`);
+  if (typeof s === "string") {
+    if (s.trim() === "") throw new TypeError(`${where}: the cron expression is empty`);
+    return [{ cronExpressions: [s] }];
+  }
+  if (typeof s !== "object" || s === null || typeof s.cron !== "string" || s.cron.trim() === "") {
+    throw new TypeError(`${where}: must be a cron expression, { cron, timezone } or true, got ${JSON.stringify(s)}`);
+  }
+  const extra = Object.keys(s).filter((k) => k !== "cron" && k !== "timezone");
+  if (extra.length > 0) throw new TypeError(`${where}: unknown field ${extra[0]} (only cron and timezone; use schedules for more)`);
+  if (s.timezone !== undefined && typeof s.timezone !== "string") throw new TypeError(`${where}.timezone: must be an IANA time zone name`);
+  return [{ cronExpressions: [s.cron], ...(s.timezone !== undefined ? { timezone: s.timezone } : {}) }];
 }
 
 /**

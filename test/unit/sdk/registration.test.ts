@@ -76,6 +76,24 @@ describe("registration", () => {
     expect(() => runWorker({ ...base, workflows: [wf] })).toThrow(message);
   });
 
+  it("Polos' schedule shorthand: a cron string (UTC) or { cron, timezone } is one code-declared schedule; true declares none", () => {
+    const daily = defineWorkflow({ name: "daily-report", schedule: "0 9 * * *", run: async () => null });
+    const sync = defineWorkflow({ name: "end-of-day-sync", schedule: { cron: "0 17 * * *", timezone: "America/New_York" }, run: async () => null });
+    const reminder = defineWorkflow({ name: "user-reminder", schedule: true, run: async () => null });
+    expect(daily.schedules).toEqual([{ cronExpressions: ["0 9 * * *"] }]);
+    expect(reminder.schedules).toEqual([]);
+    const reg = buildRegistration(resolveWorkerOptions({ ...base, workflows: [daily, sync, reminder] }));
+    expect(reg.workflows.map((w) => [w.name, w.schedules])).toEqual([
+      ["daily-report", [{ cron_expressions: ["0 9 * * *"] }]],
+      ["end-of-day-sync", [{ cron_expressions: ["0 17 * * *"], timezone: "America/New_York" }]],
+      ["user-reminder", []],
+    ]);
+    expect(() => defineWorkflow({ name: "x", schedule: "0 9 * * *", schedules: [{ cronExpressions: ["0 10 * * *"] }], run: async () => null })).toThrow('workflow "x" schedule: give either schedule or schedules, not both');
+    expect(() => defineWorkflow({ name: "x", schedule: { cron: "0 9 * * *", tz: "UTC" } as never, run: async () => null })).toThrow("unknown field tz");
+    expect(() => defineWorkflow({ name: "x", schedule: { timezone: "UTC" } as never, run: async () => null })).toThrow("must be a cron expression, { cron, timezone } or true");
+    expect(() => defineWorkflow({ name: "x", schedule: " ", run: async () => null })).toThrow("the cron expression is empty");
+  });
+
   it("rejects inconsistent worker options before touching the network", () => {
     const elsewhere = defineWorkflow({ name: "elsewhere", taskQueue: "gpu", run: async () => null });
     expect(() => runWorker({ ...base, workflows: [elsewhere] })).toThrow('workflow "elsewhere" declares taskQueue "gpu" but this worker polls "default"');
