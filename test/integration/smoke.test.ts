@@ -1,7 +1,7 @@
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { api, uid } from "./helpers.ts";
+import { api, DEV_KEY, uid } from "./helpers.ts";
 
 describe("platform smoke (workerd)", () => {
   it("boots and answers /v1/health without a key", async () => {
@@ -36,5 +36,14 @@ describe("platform smoke (workerd)", () => {
     const described = await api("GET", `/v1/workflows/executions/${id}`);
     expect(described.body.status).toBe("running");
     expect(described.body.history_length).toBe(2);
+  });
+
+  it("whoami answers the Mistral seed's worker info: the platform's URL as reached, the namespace, and whether it is TLS", async () => {
+    const plain = await api("GET", "/v1/workflows/workers/whoami");
+    expect(plain.status).toBe(200);
+    expect(plain.body).toEqual({ scheduler_url: "http://sundial.test", namespace: "default", tls: false, key_id: expect.any(String), key_kind: "admin" });
+    const worker = (exports as unknown as { default: { fetch(r: Request): Promise<Response> } }).default;
+    const secure = await worker.fetch(new Request("https://sundial.example.com/v1/workflows/workers/whoami", { headers: { authorization: `Bearer ${DEV_KEY}` } }));
+    expect(await secure.json()).toMatchObject({ scheduler_url: "https://sundial.example.com", namespace: "default", tls: true });
   });
 });

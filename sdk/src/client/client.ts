@@ -1,3 +1,4 @@
+import type { WhoAmIResponse } from "../protocol/tasks.ts";
 import { ExecutionsClient } from "./executions.ts";
 import { HttpTransport, type ConnectionOptions } from "./http.ts";
 import { SchedulesClient } from "./schedules.ts";
@@ -25,4 +26,24 @@ export class SundialClient {
     this.executions = new ExecutionsClient(this.http);
     this.schedules = new SchedulesClient(this.http);
   }
+
+  /** Which platform, namespace and key this client talks to (`GET /v1/workflows/workers/whoami`, the Mistral seed's worker info). */
+  async whoami(options: { signal?: AbortSignal } = {}): Promise<WhoAmI> {
+    const { body } = await this.http.request("GET", "/v1/workflows/workers/whoami", options.signal ? { signal: options.signal } : {});
+    const b = body as WhoAmIResponse;
+    return { schedulerUrl: b.scheduler_url, namespace: b.namespace, tls: b.tls, keyId: b.key_id, keyKind: b.key_kind };
+  }
+}
+
+/** {@link SundialClient.whoami}'s answer. */
+export interface WhoAmI {
+  /** The platform endpoint, as the platform saw the request. */
+  schedulerUrl: string;
+  /** The isolation boundary the key belongs to. */
+  namespace: string;
+  /** Whether the connection to the platform is encrypted (https). */
+  tls: boolean;
+  keyId: string;
+  /** `admin`, `app` or `worker`. */
+  keyKind: string;
 }

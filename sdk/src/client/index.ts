@@ -3,7 +3,7 @@
  * @example
  * import { SundialClient, SundialApiError } from "@sundial/sdk/client";
  */
-export { SundialClient } from "./client.ts";
+export { SundialClient, type WhoAmI } from "./client.ts";
 export {
   ExecutionsClient,
   type Execution,

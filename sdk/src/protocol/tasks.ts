@@ -143,3 +143,4 @@ export const WhoAmIResponse = z.object({
   key_id: z.string(),
   key_kind: z.string(),
 });
+export type WhoAmIResponse = z.output<typeof WhoAmIResponse>;

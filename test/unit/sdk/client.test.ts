@@ -49,6 +49,14 @@ const wireExecution = {
 
 const order = defineWorkflow({ name: "order", input: z.object({ order_id: z.string() }), executionTimeout: "2h", taskQueue: "orders", run: async () => null });
 
+describe("SundialClient.whoami", () => {
+  it("maps the worker info to camelCase", async () => {
+    const { seen, client } = scripted([json(200, { scheduler_url: "https://sundial.example.com", namespace: "acme", tls: true, key_id: "k1", key_kind: "worker" })]);
+    expect(await client.whoami()).toEqual({ schedulerUrl: "https://sundial.example.com", namespace: "acme", tls: true, keyId: "k1", keyKind: "worker" });
+    expect(seen.map((r) => `${r.method} ${r.url}`)).toEqual(["GET http://platform.test/v1/workflows/workers/whoami"]);
+  });
+});
+
 describe("SundialClient.executions", () => {
   it("start maps camelCase options (and the definition's defaults) to the wire, and the answer back", async () => {
     const { seen, client } = scripted([json(201, { ...wireExecution, started: true })]);
