@@ -111,6 +111,28 @@ describe("upsert by (workflow, key) and listing", () => {
 });
 
 describe("PATCH", () => {
+  it("Pipelit's update: retry_max and interval_seconds change the policy and the interval, planned from now", async () => {
+    const t0 = T("2027-06-12T00:00:00.000Z");
+    setNow(t0);
+    const created = await createSchedule({ workflow: "health-monitor", key: uid("pipelit"), interval_seconds: 3600, repeat_count: 0, retry_max: 3, task_queue: uid("q-patch") });
+    const sid = created.schedule_id;
+    expect(created.policy.retry_max).toBe(3);
+    setNow(t0 + 10 * 60_000);
+    const r = await api("PATCH", `/v1/workflows/schedules/${encodeURIComponent(sid)}`, { retry_max: 5, interval_seconds: 1800 });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.policy.retry_max).toBe(5);
+    expect(r.body.spec.intervals).toEqual([{ every: 1800, offset: 0 }]);
+    expect(r.body.spec.repeat_count).toBe(0);
+    expect(r.body.version).toBe(2);
+    // The new interval counts from the change (00:10): 00:40, 01:10.
+    expect(r.body.next_fire_times.slice(0, 2).map((f: { nominal: string }) => f.nominal)).toEqual([iso(t0 + 40 * 60_000), iso(t0 + 70 * 60_000)]);
+    expect(r.body.next_run_at).toBe(iso(t0 + 40 * 60_000));
+    await expectAlarm(sid, t0 + 40 * 60_000);
+    // Only the policy: the plan stays.
+    const policyOnly = await api("PATCH", `/v1/workflows/schedules/${encodeURIComponent(sid)}`, { retry_max: 1 });
+    expect(policyOnly.body).toMatchObject({ version: 3, policy: { retry_max: 1 }, next_run_at: iso(t0 + 40 * 60_000) });
+  });
+
   it("a stale version is a 409 version_conflict and changes nothing; a spec change re-plans from now", async () => {
     const t0 = T("2027-06-10T00:00:00.000Z");
     const sid = uid("patch");

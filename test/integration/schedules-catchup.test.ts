@@ -6,12 +6,15 @@ import {
   alarmOf,
   createSchedule,
   describeSchedule,
+  eventually,
   expectAlarm,
   expectNoRun,
   getRun,
   realNow,
   runId,
   setNow,
+  completeRun,
+  succeed,
   T,
 } from "./schedule-helpers.ts";
 
@@ -137,5 +140,28 @@ describe("DST days: the alarm is armed at the resolved instant", () => {
     await alarmAt(sid, T("2027-10-03T15:15:00Z"));
     expect((await getRun(runId(sid, T("2027-10-03T15:15:00Z")))).body.status).toBe("running");
     expect((await describeSchedule(sid)).counters.fired).toBe(2);
+  });
+});
+
+describe("catch-up with an overlap policy", () => {
+  it("with SKIP (the Mistral seed's example), a backlog starts its oldest fire and counts the rest as skipped by overlap", async () => {
+    const t0 = T("2027-02-03T00:00:00.000Z");
+    const queue = uid("q-cu-skip");
+    const sid = await hourly(t0, { overlap: "SKIP", catchup_window_seconds: 86_400, task_queue: queue });
+    // Down from before 01:00 until 04:30: 01:00-04:00 are within the window; the run of 01:00 is
+    // still open when 02:00-04:00 are considered, so SKIP drops them (Temporal's semantics).
+    await alarmAt(sid, t0 + 4 * H + 30 * M);
+    expect((await getRun(runId(sid, t0 + H))).body.status).toBe("running");
+    for (let h = 2; h <= 4; h++) await expectNoRun(runId(sid, t0 + h * H));
+    let d = await describeSchedule(sid);
+    expect(d.counters).toMatchObject({ fired: 1, skipped_overlap: 3, skipped_catchup: 0 });
+    expect(d.running).toEqual([runId(sid, t0 + H)]);
+    // Once it has closed, the next fire runs as usual.
+    await completeRun(queue, runId(sid, t0 + H), succeed());
+    await eventually(async () => expect((await describeSchedule(sid)).running).toEqual([]));
+    await alarmAt(sid, t0 + 5 * H);
+    expect((await getRun(runId(sid, t0 + 5 * H))).body.status).toBe("running");
+    d = await describeSchedule(sid);
+    expect(d.counters).toMatchObject({ fired: 2, skipped_overlap: 3 });
   });
 });
