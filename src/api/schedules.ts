@@ -105,7 +105,10 @@ scheduleRoutes.get("/", async (c) => {
     status: r.status as ScheduleSummary["status"],
     source: r.source as ScheduleSummary["source"],
     next_fire_at: iso(r.next_fire_at),
+    next_run_at: iso(r.next_run_at),
     last_fire_at: iso(r.last_fire_at),
+    current_repeat: r.current_repeat,
+    current_retry: r.current_retry,
     created_at: toRfc3339(r.created_at),
   }));
   const last = page[page.length - 1];

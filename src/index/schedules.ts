@@ -10,20 +10,28 @@ export interface ScheduleIndexRow {
   source: string;
   next_fire_at: number | null;
   last_fire_at: number | null;
+  /** The next fire's actual instant (jitter applied); null with next_fire_at. */
+  next_run_at: number | null;
+  /** Runs fired so far (Pipelit's current repeat). */
+  current_repeat: number;
+  /** Retries of the current fire (Pipelit's current retry). */
+  current_retry: number;
   created_at: number;
   updated_at: number;
 }
 
+/** Outbox entries written before migration 0004 lack the progress columns: they default. */
 export async function upsertSchedule(db: D1Database, r: ScheduleIndexRow): Promise<void> {
   await db
     .prepare(
-      `INSERT INTO schedules (namespace, schedule_id, workflow, key, status, source, next_fire_at, last_fire_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO schedules (namespace, schedule_id, workflow, key, status, source, next_fire_at, last_fire_at, next_run_at, current_repeat, current_retry, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (namespace, schedule_id) DO UPDATE SET workflow = excluded.workflow, key = excluded.key, status = excluded.status,
-         source = excluded.source, next_fire_at = excluded.next_fire_at, last_fire_at = excluded.last_fire_at, updated_at = excluded.updated_at
+         source = excluded.source, next_fire_at = excluded.next_fire_at, last_fire_at = excluded.last_fire_at, next_run_at = excluded.next_run_at,
+         current_repeat = excluded.current_repeat, current_retry = excluded.current_retry, updated_at = excluded.updated_at
        WHERE excluded.updated_at >= schedules.updated_at`,
     )
-    .bind(r.namespace, r.schedule_id, r.workflow, r.key, r.status, r.source, r.next_fire_at, r.last_fire_at, r.created_at, r.updated_at)
+    .bind(r.namespace, r.schedule_id, r.workflow, r.key, r.status, r.source, r.next_fire_at, r.last_fire_at, r.next_run_at ?? null, r.current_repeat ?? 0, r.current_retry ?? 0, r.created_at, r.updated_at)
     .run();
 }
 

@@ -3,7 +3,7 @@ import { schedulePayload } from "../core/schedule/payload.ts";
 import { settlePrepared, type PreparedRun } from "../core/schedule/prepare.ts";
 import type { CompiledSpec } from "../core/spec.ts";
 import type { IndexEntry, StartEntry, WithdrawEntry } from "./schedule-delivery.ts";
-import { nextFireAfter } from "./schedule-plan.ts";
+import { nextFire } from "../core/fire-times.ts";
 import type { ScheduleRow, ScheduleStore } from "./schedule-store.ts";
 
 /** What a ScheduleObject last queued for its D1 index row (in memory: after a restart it writes once more). */
@@ -41,9 +41,10 @@ export function persistTransition(store: ScheduleStore, spec: CompiledSpec, row:
   if (withdraw) queueWithdraw(store, row, withdraw, now);
   const updated: ScheduleRow = { ...row, state: settled.state };
   store.put(updated);
-  const upcomingFire = t.state.status === "active" ? nextFireAfter(spec, updated, now) : null;
+  const upcoming = t.state.status === "active" ? nextFire(spec, row.schedule_id, Math.max(updated.state.lastProcessed, now)) : null;
+  const s = t.state;
   // Most transitions (a run closing, say) change nothing the index shows: skip that D1 write.
-  const indexed = JSON.stringify([t.state.status, upcomingFire, t.state.lastNominal, row.workflow, row.key, row.source]);
+  const indexed = JSON.stringify([s.status, upcoming?.nominal, upcoming?.actual, s.lastNominal, s.counters.fired, s.currentRetry, row.workflow, row.key, row.source]);
   if (indexed === index.last) return withdraw;
   index.last = indexed;
   store.outbox.put("index", {
@@ -51,10 +52,13 @@ export function persistTransition(store: ScheduleStore, spec: CompiledSpec, row:
     schedule_id: row.schedule_id,
     workflow: row.workflow,
     key: row.key,
-    status: t.state.status,
+    status: s.status,
     source: row.source,
-    next_fire_at: upcomingFire,
-    last_fire_at: t.state.lastNominal,
+    next_fire_at: upcoming?.nominal ?? null,
+    last_fire_at: s.lastNominal,
+    next_run_at: upcoming?.actual ?? null,
+    current_repeat: s.counters.fired,
+    current_retry: s.currentRetry,
     created_at: row.created_at,
     updated_at: now,
   } satisfies IndexEntry, now);

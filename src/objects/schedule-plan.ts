@@ -5,8 +5,8 @@ import { compileSpec, type CompiledSpec } from "../core/spec.ts";
 import type { ScheduleRow } from "./schedule-store.ts";
 
 // What a ScheduleObject derives from its row to decide: the compiled spec (kept while neither the
-// spec nor its origin changes), the context the core state machine takes, the upcoming fire, and
-// the one instant its alarm must ring next.
+// spec nor its origin changes), the context the core state machine takes, and the one instant its
+// alarm must ring next.
 
 export class CompiledSpecs {
   private last: { key: string; spec: CompiledSpec } | null = null;
@@ -26,11 +26,6 @@ export function machineContext(spec: CompiledSpec, row: ScheduleRow, now: number
   return { spec, scheduleId: row.schedule_id, policy: row.policy, now };
 }
 
-/** The next nominal fire time after what the schedule has processed and after `now`. */
-export function nextFireAfter(spec: CompiledSpec, row: ScheduleRow, now: number): number | null {
-  return next(spec, Math.max(row.state.lastProcessed, now));
-}
-
 /**
  * When the schedule's one alarm should ring: the earliest of its outbox's next delivery, a pending
  * backfill, the next fire (with jitter) or the bookkeeping of a prepared one, a retry, and the
@@ -42,7 +37,7 @@ export function nextScheduleAlarm(row: ScheduleRow | null, spec: CompiledSpec | 
   if (row && spec) {
     if (backfillPending) times.push(now);
     if (row.state.status === "active") {
-      const f = nextFireAfter(spec, row, row.state.lastProcessed);
+      const f = next(spec, row.state.lastProcessed);
       const p = row.state.prepared;
       if (p && p.nominal === f) {
         // A prepared fire needs no alarm at its time (the queue releases the run); record it a little after ...

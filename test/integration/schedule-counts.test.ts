@@ -24,6 +24,9 @@ const row = (namespace: string, schedule_id: string, updated_at: number): Schedu
   source: "api",
   next_fire_at: null,
   last_fire_at: null,
+  next_run_at: null,
+  current_repeat: 0,
+  current_retry: 0,
   created_at: 1,
   updated_at,
 });

@@ -87,7 +87,7 @@ describe("upsert by (workflow, key) and listing", () => {
     expect(ids(active)).toEqual(all.filter((id) => id !== `${wf}:u2`));
     const byKey = await api("GET", `/v1/workflows/schedules?workflow=${wf}&key=u4`);
     expect(byKey.body.schedules).toEqual([
-      { schedule_id: `${wf}:u4`, workflow: wf, key: "u4", status: "active", source: "api", next_fire_at: "2027-06-02T08:00:00.000Z", last_fire_at: null, created_at: "2027-06-02T00:00:00.000Z" },
+      { schedule_id: `${wf}:u4`, workflow: wf, key: "u4", status: "active", source: "api", next_fire_at: "2027-06-02T08:00:00.000Z", next_run_at: "2027-06-02T08:00:00.000Z", last_fire_at: null, current_repeat: 0, current_retry: 0, created_at: "2027-06-02T00:00:00.000Z" },
     ]);
 
     const seen: string[] = [];

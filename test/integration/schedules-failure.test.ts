@@ -119,6 +119,30 @@ describe("retries and on_failure", () => {
     await expectAlarm(sid, fire(2));
   });
 
+  it("the list shows Pipelit's progress per schedule: next run time (jitter applied), current repeat and retry", async () => {
+    const t0 = Date.parse("2027-04-05T00:00:00.000Z");
+    const { sid, queue, fire } = await pipelit(t0, { retry_max: 2, jitter_seconds: 30 });
+    const listed = async () => {
+      const r = await api("GET", `/v1/workflows/schedules?key=${encodeURIComponent(sid)}`);
+      expect(r.status).toBe(200);
+      expect(r.body.schedules).toHaveLength(1);
+      return r.body.schedules[0];
+    };
+    const d0 = await describeSchedule(sid);
+    const runAt = Date.parse(d0.next_run_at);
+    expect(runAt).toBeGreaterThanOrEqual(fire(1));
+    expect(runAt).toBeLessThan(fire(1) + 30 * S);
+    await eventually(async () => expect(await listed()).toMatchObject({ next_fire_at: iso(fire(1)), next_run_at: d0.next_run_at, current_repeat: 0, current_retry: 0 }));
+
+    await alarmAt(sid, runAt);
+    const first = runId(sid, fire(1));
+    await expectRunning(first);
+    await eventually(async () => expect(await listed()).toMatchObject({ next_fire_at: iso(fire(2)), last_fire_at: iso(fire(1)), current_repeat: 1, current_retry: 0 }));
+    expect((await listed()).next_run_at).toBe((await describeSchedule(sid)).next_run_at);
+    await completeRun(queue, first, fail("boom"));
+    await eventually(async () => expect(await listed()).toMatchObject({ current_repeat: 1, current_retry: 1 }));
+  });
+
   it("on_failure continue (the default) keeps firing after a failure", async () => {
     const t0 = Date.parse("2027-04-03T00:00:00.000Z");
     const { sid, queue, fire } = await pipelit(t0, {});

@@ -63,7 +63,10 @@ export const ScheduleSummaryResponse = z.object({
   status: wire.ScheduleStatus,
   source: z.enum(["api", "code"]),
   next_fire_at: z.string().nullable(),
+  next_run_at: z.string().nullable(),
   last_fire_at: z.string().nullable(),
+  current_repeat: z.number(),
+  current_retry: z.number(),
   created_at: z.string(),
 });
 

@@ -181,7 +181,13 @@ export interface ScheduleSummary {
   key: string;
   status: ScheduleStatus;
   source: "api" | "code";
+  /** The next nominal fire time. */
   next_fire_at: string | null;
+  /** When it will actually run (jitter applied): Pipelit's next run time. */
+  next_run_at: string | null;
   last_fire_at: string | null;
+  /** Pipelit's names: runs so far, retries of the current fire. */
+  current_repeat: number;
+  current_retry: number;
   created_at: string;
 }

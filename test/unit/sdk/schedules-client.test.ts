@@ -53,7 +53,10 @@ const summary = (id: string, key: string): WireSummary => ({
   status: "active",
   source: "api",
   next_fire_at: "2026-11-23T16:00:00.000Z",
+  next_run_at: "2026-11-23T16:00:07.000Z",
   last_fire_at: null,
+  current_repeat: 2,
+  current_retry: 1,
   created_at: "2026-11-22T09:00:00.000Z",
 });
 
@@ -250,7 +253,7 @@ describe("client.schedules: read, list, change", () => {
     const page = await client.schedules.list({ key: "user_123", workflow: "user-reminder", status: "active", source: "api", pageSize: 5, pageToken: "tok-1" });
     expect(last().query).toBe("key=user_123&workflow=user-reminder&status=active&source=api&page_size=5&page_token=tok-1");
     expect(page).toEqual({
-      schedules: [{ scheduleId: "user-reminder:user_123", workflow: "user-reminder", key: "user_123", status: "active", source: "api", nextFireAt: "2026-11-23T16:00:00.000Z", lastFireAt: null, createdAt: "2026-11-22T09:00:00.000Z" }],
+      schedules: [{ scheduleId: "user-reminder:user_123", workflow: "user-reminder", key: "user_123", status: "active", source: "api", nextFireAt: "2026-11-23T16:00:00.000Z", nextRunAt: "2026-11-23T16:00:07.000Z", lastFireAt: null, currentRepeat: 2, currentRetry: 1, createdAt: "2026-11-22T09:00:00.000Z" }],
       nextPageToken: "tok-2",
     });
     await client.schedules.list();
