@@ -80,7 +80,10 @@ const CONTROL_ESCAPES: Record<string, number> = { t: 9, n: 10, v: 11, f: 12, r: 
 
 class Parser {
   private i = 0;
-  constructor(private readonly s: string[]) {}
+  private readonly s: string[];
+  constructor(s: string[]) {
+    this.s = s;
+  }
 
   parse(): Node {
     const n = this.alt();

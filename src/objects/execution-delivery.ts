@@ -16,10 +16,13 @@ export class ExecutionDelivery {
   pending: Dispatch[] = [];
   private flushing: Promise<boolean> | null = null;
 
-  constructor(
-    private readonly env: Env,
-    private readonly store: ExecutionStore,
-  ) {}
+  private readonly env: Env;
+  private readonly store: ExecutionStore;
+
+  constructor(env: Env, store: ExecutionStore) {
+    this.env = env;
+    this.store = store;
+  }
 
   /**
    * Sends everything; resolves true when the outbox changed (the caller re-arms its alarm). From

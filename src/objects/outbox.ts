@@ -25,7 +25,11 @@ export class Outbox {
   private deliveries = 0;
   private backstopAt = 0;
 
-  constructor(private readonly sql: SqlStorage) {}
+  private readonly sql: SqlStorage;
+
+  constructor(sql: SqlStorage) {
+    this.sql = sql;
+  }
 
   /** A delivery starts at `now`: until the returned function is called, nextAt() is no earlier than now + the backstop. */
   delivering(now: number): () => void {

@@ -32,12 +32,16 @@ export interface WithdrawEntry {
 export class ScheduleDelivery {
   private flushing: Promise<boolean> | null = null;
 
-  constructor(
-    private readonly env: Env,
-    private readonly store: ScheduleStore,
-    /** A run already existed and had closed (it will not call back): the object treats it as closed now. */
-    private readonly closedMeanwhile: (notice: RunClosedNotice) => Promise<void>,
-  ) {}
+  private readonly env: Env;
+  private readonly store: ScheduleStore;
+  /** A run already existed and had closed (it will not call back): the object treats it as closed now. */
+  private readonly closedMeanwhile: (notice: RunClosedNotice) => Promise<void>;
+
+  constructor(env: Env, store: ScheduleStore, closedMeanwhile: (notice: RunClosedNotice) => Promise<void>) {
+    this.env = env;
+    this.store = store;
+    this.closedMeanwhile = closedMeanwhile;
+  }
 
   /**
    * Resolves true when the outbox changed (the object re-arms its alarm). From the call on, the

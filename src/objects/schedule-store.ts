@@ -79,7 +79,10 @@ export class ScheduleStore {
   private row: Record<string, unknown> | null | undefined;
   private jobs: BackfillRow[] | undefined;
 
-  constructor(private readonly sql: SqlStorage) {
+  private readonly sql: SqlStorage;
+
+  constructor(sql: SqlStorage) {
+    this.sql = sql;
     this.outbox = new Outbox(sql);
   }
 

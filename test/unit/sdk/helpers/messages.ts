@@ -19,11 +19,15 @@ export class Driver {
   state: WorkflowState | undefined;
   private offered: readonly OfferedUpdate[] = [];
 
-  constructor(
-    readonly def: WorkflowDefinition,
-    readonly h: HistoryBuilder,
-    readonly options: { executionId?: string } = {},
-  ) {}
+  readonly def: WorkflowDefinition;
+  readonly h: HistoryBuilder;
+  readonly options: { executionId?: string };
+
+  constructor(def: WorkflowDefinition, h: HistoryBuilder, options: { executionId?: string } = {}) {
+    this.def = def;
+    this.h = h;
+    this.options = options;
+  }
 
   /** Processes the history up to its last workflow_task_started (with `updates` offered). */
   async task(updates?: readonly OfferedUpdate[]): Promise<Command[]> {
