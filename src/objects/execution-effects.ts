@@ -191,6 +191,10 @@ export function applyCommandEffects(store: ExecutionStore, now: number, run: Run
         if (e.outcome === "continued_as_new") continueAsNew(store, now, e.input, e.executionTimeout, out);
         else closeRun(store, now, e.outcome === "completed" ? { outcome: "completed", result: e.result } : e.outcome === "failed" ? { outcome: "failed", failure: e.failure } : { outcome: "cancelled", details: e.details });
         break;
+      case "record_step":
+        store.append("step_recorded", now, { seq: e.seq, name: e.name, ...(e.failure ? { failure: e.failure } : { result: e.result ?? null }) });
+        store.updateRun({ last_step_seq: e.seq });
+        break;
       case "start_child": {
         // Deterministic per parent run: seqs restart after continue-as-new, so later runs add their number.
         const childId = e.executionId ?? `${run.execution_id}:${run.run_number > 1 ? `run-${run.run_number}:` : ""}child-${e.seq}`;

@@ -56,6 +56,7 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
     last_activity_seq: 0,
     last_timer_seq: 0,
     last_child_seq: 0,
+    last_step_seq: 0,
   };
   store.insertRun(run);
   const seqOf = (e: HistoryEvent) => (e as { seq?: number }).seq ?? 0;
@@ -71,12 +72,15 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
   let lastActivity = 0;
   let lastTimer = 0;
   let lastChild = 0;
+  let lastStep = 0;
   for (const e of prefix) {
     if (e.type === "activity_scheduled") {
       lastActivity = Math.max(lastActivity, e.seq);
       if (prefix.some((r) => RESOLVES_ACTIVITY.has(r.type) && seqOf(r) === e.seq)) continue;
       store.insertActivity(newActivityRow(e.seq, e.id, e.activity_type, e.input, e.options, now));
       out.push({ namespace: run.namespace, queue: e.options.task_queue ?? run.task_queue, executionId: run.execution_id, kind: "activity", ref: e.seq, attempt: 1 });
+    } else if (e.type === "step_recorded") {
+      lastStep = Math.max(lastStep, e.seq);
     } else if (e.type === "timer_started") {
       lastTimer = Math.max(lastTimer, e.seq);
       if (!prefix.some((r) => RESOLVES_TIMER.has(r.type) && seqOf(r) === e.seq)) store.insertTimer(e.seq, e.id, Date.parse(e.fire_at));
@@ -89,7 +93,7 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
       store.insertUpdate({ update_id: e.update_id, name: e.name, input: JSON.stringify(e.input ?? null), state: "accepted", result: null, failure: null, created_at: ts(e) });
     }
   }
-  store.updateRun({ last_activity_seq: lastActivity, last_timer_seq: lastTimer, last_child_seq: lastChild });
+  store.updateRun({ last_activity_seq: lastActivity, last_timer_seq: lastTimer, last_child_seq: lastChild, last_step_seq: lastStep });
 
   // Messages that arrived after the reset point are delivered again unless excluded; children
   // that started or closed after it already did, in the world: their news is delivered again too.

@@ -77,6 +77,7 @@ export function beginRun(store: ExecutionStore, args: StartArgs, now: number, di
     run_number: lineage.run_number,
     previous_run_id: lineage.previous_run_id,
     last_child_seq: 0,
+    last_step_seq: 0,
   };
   store.insertRun(run);
   store.append("execution_started", now, {

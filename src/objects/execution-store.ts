@@ -72,6 +72,14 @@ EXECUTION_MIGRATIONS.push({
   `,
 });
 
+EXECUTION_MIGRATIONS.push({
+  id: 5,
+  description: "steps run inline by the workflow (ctx.step.run): their numbering",
+  sql: `
+    ALTER TABLE run ADD COLUMN last_step_seq INTEGER NOT NULL DEFAULT 0;
+  `,
+});
+
 /**
  * What applying every migration above in order produces, as one schema: a brand-new
  * ExecutionObject (one per execution, so most of them are) creates it in one step instead of
@@ -80,11 +88,12 @@ EXECUTION_MIGRATIONS.push({
  * be added here too (the test fails until it is).
  */
 export const EXECUTION_SCHEMA: { sql: string; upTo: number } = {
-  upTo: 4,
+  upTo: 5,
   sql: `
     CREATE TABLE run (${RUN_V1_COLUMNS},
       wt_acked INTEGER NOT NULL DEFAULT 1,
-      run_number INTEGER NOT NULL DEFAULT 1, previous_run_id TEXT, last_child_seq INTEGER NOT NULL DEFAULT 0
+      run_number INTEGER NOT NULL DEFAULT 1, previous_run_id TEXT, last_child_seq INTEGER NOT NULL DEFAULT 0,
+      last_step_seq INTEGER NOT NULL DEFAULT 0
     );
     ${EVENTS_TABLE}
     CREATE TABLE activities (${ACTIVITIES_V1_COLUMNS},
@@ -155,6 +164,7 @@ export interface RunRow {
   run_number: number;
   previous_run_id: string | null;
   last_child_seq: number;
+  last_step_seq: number;
 }
 
 export interface ActivityRow {
@@ -234,7 +244,10 @@ export class ExecutionStore {
   private runRow: RunRow | null | undefined;
   private lastId: number | undefined;
 
-  constructor(private readonly sql: SqlStorage) {
+  private readonly sql: SqlStorage;
+
+  constructor(sql: SqlStorage) {
+    this.sql = sql;
     this.outbox = new Outbox(sql);
   }
 

@@ -41,7 +41,7 @@ export function applyWorkflowTaskCompletion(store: ExecutionStore, now: number, 
   if (store.wasCompleted(key)) return { status: "duplicate", applied: false };
   requireStartedWorkflowTask(run, tok);
   for (const [i, c] of commands.entries()) {
-    const payload = c.type === "schedule_activity" ? c.input : c.type === "complete_workflow" ? c.result : undefined;
+    const payload = c.type === "schedule_activity" ? c.input : c.type === "complete_workflow" ? c.result : c.type === "record_step" ? c.result : undefined;
     if (jsonSize(payload) > LIMITS.maxPayloadBytes) throw new PayloadTooLargeError(`commands.${i}: payload is larger than ${LIMITS.maxPayloadBytes} bytes`, `commands.${i}`);
   }
   const effects = planCommands(
@@ -53,6 +53,7 @@ export function applyWorkflowTaskCompletion(store: ExecutionStore, now: number, 
       pendingTimers: new Set(store.timers().map((t) => t.seq)),
       cancelRequested: run.cancel_requested === 1,
       lastChildSeq: run.last_child_seq,
+      lastStepSeq: run.last_step_seq,
       requestedUpdates: new Set(store.updatesIn("requested").map((u) => u.update_id)),
       acceptedUpdates: new Set(store.updatesIn("accepted").map((u) => u.update_id)),
     },

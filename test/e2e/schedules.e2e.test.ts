@@ -40,6 +40,10 @@ describe("schedules end to end (wrangler dev + an SDK worker)", () => {
     }, 60_000, "three completed report runs");
     const first = (await platform.api("GET", `/v1/workflows/executions/${encodeURIComponent(done.at(-1)!.execution_id)}/result`)).body;
     expect(first.result.report).toBe("report daily");
+    // The inline step ran once in the worker and is in history with its outcome.
+    expect(first.result.header).toMatchObject({ title: "daily report", worker_pid: expect.any(Number) });
+    const events = (await platform.api("GET", `/v1/workflows/executions/${encodeURIComponent(done.at(-1)!.execution_id)}/history`)).body.events;
+    expect(events.filter((e: { type: string }) => e.type === "step_recorded")).toEqual([expect.objectContaining({ seq: 1, name: "header", result: first.result.header })]);
     expect(first.result.schedule).toMatchObject({ scheduleId: id, key: "global", timezone: "UTC" });
     const nominal = Date.parse(first.result.schedule.timestamp);
     expect(nominal % 2000).toBe(0);

@@ -220,6 +220,41 @@ describe("executions over HTTP with a hand-driven worker", () => {
     expect((await api("POST", "/v1/workflows/tasks/activity/complete", { task_token: second.body.task_token, result: "too late" })).status).toBe(409);
   });
 
+  it("records the steps a workflow ran inline (ctx.step.run) in history, numbered in order", async () => {
+    const id = uid("steps");
+    const queue = uid("q");
+    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
+    const wt = await poll("workflow", queue);
+    const bad = await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ type: "record_step", seq: 2, name: "fetch", result: 1 }] });
+    expect(bad.status).toBe(422);
+    expect(bad.body).toMatchObject({ code: "invalid_command", field: "commands.0" });
+    const both = await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ type: "record_step", seq: 1, name: "fetch", result: 1, failure: { message: "x" } }] });
+    expect(both.status).toBe(422);
+    const ok = await api("POST", "/v1/workflows/tasks/workflow/complete", {
+      task_token: wt.body.task_token,
+      commands: [
+        { type: "record_step", seq: 1, name: "fetch_data", result: { rows: 3 } },
+        { type: "record_step", seq: 2, name: "send", failure: { message: "smtp down", type: "SmtpError" } },
+        { type: "start_timer", seq: 1, duration: 1 },
+      ],
+    });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    const history = (await api("GET", `/v1/workflows/executions/${id}/history`)).body.events as { type: string }[];
+    expect(history.filter((e) => e.type === "step_recorded")).toEqual([
+      expect.objectContaining({ seq: 1, name: "fetch_data", result: { rows: 3 } }),
+      expect.objectContaining({ seq: 2, name: "send", failure: expect.objectContaining({ message: "smtp down", type: "SmtpError" }) }),
+    ]);
+    // The numbering carries over to the next task: seq 3 next, not 1.
+    clock.now = () => Date.now() + 1_000;
+    await runDurableObjectAlarm(env.EXECUTIONS.getByName(`default/${id}`));
+    const wt2 = await poll("workflow", queue);
+    const again = await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt2.body.task_token, commands: [{ type: "record_step", seq: 1, name: "fetch_data", result: 2 }] });
+    expect(again.status).toBe(422);
+    expect(again.body.detail).toContain("step seq 1 out of order (expected 3)");
+    const done = await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt2.body.task_token, commands: [{ type: "record_step", seq: 3, name: "fetch_data", result: 2 }, { type: "complete_workflow", result: 2 }] });
+    expect(done.status).toBe(200);
+  });
+
   it("fires timers and enforces the execution timeout", async () => {
     const id = uid("timer");
     const queue = uid("q");

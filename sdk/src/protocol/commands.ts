@@ -30,6 +30,11 @@ export const Command = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("continue_as_new"), input: z.unknown(), execution_timeout: z.number().min(1).max(86_400 * 365).optional() }),
   /** The update handler finished: recorded as update_completed and returned to the caller. */
   z.strictObject({ type: z.literal("complete_update"), update_id: z.string().min(1).max(200), result: z.unknown().optional(), failure: Failure.optional() }),
+  /**
+   * The outcome of a step the workflow ran inline (`ctx.step.run`, Polos' steps): recorded as
+   * step_recorded, so a replay returns it instead of running the step again. Numbered per kind.
+   */
+  z.strictObject({ type: z.literal("record_step"), seq: z.number().int().positive(), name: z.string().min(1).max(200), result: z.unknown().optional(), failure: Failure.optional() }),
 ]);
 export type Command = z.output<typeof Command>;
 export type CommandInput = z.input<typeof Command>;

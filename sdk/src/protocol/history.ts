@@ -92,6 +92,8 @@ export const HistoryEvent = z.discriminatedUnion("type", [
   e("child_workflow_completed", { seq: z.number().int(), execution_id: z.string(), result: z.unknown() }),
   /** The child ended without a result: failed, timed out, cancelled or terminated (`status`). */
   e("child_workflow_failed", { seq: z.number().int(), execution_id: z.string(), status: z.string(), failure: Failure }),
+  /** A step's outcome (`ctx.step.run`): replays return it instead of running the step again. */
+  e("step_recorded", { seq: z.number().int(), name: z.string(), result: z.unknown().optional(), failure: Failure.optional() }),
   /** The handler's outcome, returned to every caller waiting on (or retrying) this update id. */
   e("update_completed", { update_id: z.string(), result: z.unknown().optional(), failure: Failure.optional() }),
   e("execution_completed", { result: z.unknown() }),

@@ -101,6 +101,7 @@ export async function activate(
     instance = new WorkflowInstance(definition, first, { executionId: options.executionId ?? first.execution_id ?? first.run_id, logSink: options.logSink ?? consoleLogSink });
     events = history;
   }
+  instance.knowRecordedSteps(events);
   let commands: Command[] = [];
   try {
     let live = false;
@@ -153,6 +154,7 @@ export async function queryWorkflow(definition: WorkflowDefinition, history: rea
     throw new Error(`history is of workflow "${first.workflow}" but the definition is "${definition.name}"`);
   }
   const instance = new WorkflowInstance(definition, first, { executionId: options.executionId ?? first.execution_id ?? first.run_id, logSink: options.logSink ?? consoleLogSink });
+  instance.knowRecordedSteps(history);
   for (const activation of splitActivations(history)) {
     await instance.process({ ...activation, replay: true }, options.continueAsNewSuggested ?? false);
   }

@@ -19,6 +19,8 @@ export function describeCommand(cmd: Command): string {
       return `${cmd.type}(update_id ${JSON.stringify(cmd.update_id)})`;
     case "start_child_workflow":
       return `start_child_workflow(seq ${cmd.seq}, workflow ${JSON.stringify(cmd.workflow)})`;
+    case "record_step":
+      return `record_step(seq ${cmd.seq}, name ${JSON.stringify(cmd.name)})`;
     default:
       return cmd.type;
   }
@@ -38,6 +40,8 @@ export function describeEvent(ev: HistoryEvent): string {
       return `update_completed(update_id ${JSON.stringify(ev.update_id)})`;
     case "child_workflow_initiated":
       return `child_workflow_initiated(seq ${ev.seq}, workflow ${JSON.stringify(ev.workflow)})`;
+    case "step_recorded":
+      return `step_recorded(seq ${ev.seq}, name ${JSON.stringify(ev.name)})`;
     default:
       return ev.type;
   }
@@ -63,6 +67,8 @@ export function commandMatches(cmd: Command, ev: HistoryEvent): boolean {
       return cmd.type === "complete_update" && cmd.update_id === ev.update_id;
     case "child_workflow_initiated":
       return cmd.type === "start_child_workflow" && cmd.seq === ev.seq && cmd.workflow === ev.workflow;
+    case "step_recorded":
+      return cmd.type === "record_step" && cmd.seq === ev.seq && cmd.name === ev.name;
     case "execution_completed":
       return cmd.type === "complete_workflow";
     case "execution_failed":

@@ -121,6 +121,18 @@ export interface WorkflowContext {
   executeChildWorkflow<O = unknown>(workflow: string, input: unknown, options: ChildWorkflowOptions & { wait: false }): Promise<ChildWorkflowHandle<O>>;
   executeChildWorkflow<O = unknown>(workflow: WorkflowDefinition<unknown, O> | string, input: unknown, options: ChildWorkflowOptions): Promise<O | ChildWorkflowHandle<O>>;
   /**
+   * Durable steps, Polos' way: `ctx.step.run(name, fn, ...args)` runs `fn(...args)` right here in
+   * the worker, records its outcome in history, and resolves with it (through JSON, as recorded);
+   * a replay returns the recorded outcome and never calls `fn` again. A step that throws rejects
+   * with the recorded failure (an `ApplicationFailure`); it is not retried. Steps run at least once:
+   * if the worker dies before the workflow task completes, the next attempt runs them again. For
+   * retries, timeouts, heartbeats or work on other machines, use an activity.
+   * @example
+   * const data = await ctx.step.run("fetch_data", fetchDailyData);
+   * const report = await ctx.step.run("generate", createReport, data);
+   */
+  readonly step: WorkflowSteps;
+  /**
    * Ends this run and starts a fresh one of the same workflow under the same execution id, with
    * `input` and an empty history (`run_number` + 1). Never returns: it throws a `ContinueAsNew`
    * the runtime catches, so write `return ctx.continueAsNew(next)`. Commands emitted before it in
@@ -174,4 +186,9 @@ export interface WorkflowContext {
    * `ctx.waitCondition(ctx.allHandlersFinished)` before returning so updates in flight complete.
    */
   allHandlersFinished(): boolean;
+}
+
+/** `ctx.step`: see {@link WorkflowContext.step}. */
+export interface WorkflowSteps {
+  run<A extends unknown[], R>(name: string, fn: (...args: A) => R | Promise<R>, ...args: A): Promise<Awaited<R>>;
 }

@@ -7,6 +7,7 @@ export const COMMAND_EVENT_TYPES: ReadonlySet<HistoryEventType> = new Set<Histor
   "timer_started",
   "timer_cancelled",
   "update_completed",
+  "step_recorded",
   "child_workflow_initiated",
   "execution_completed",
   "execution_failed",

@@ -13,6 +13,7 @@ import { MessageHandlers, type OfferedUpdate } from "./handlers.ts";
 import { RESOLUTION_EVENT_TYPES, type Activation } from "./history-batches.ts";
 import { replayAwareLogger, type LogSink } from "./logger.ts";
 import { DeterministicRandom } from "./random.ts";
+import { Steps } from "./steps.ts";
 
 interface PendingOperation {
   kind: "activity" | "timer";
@@ -57,6 +58,7 @@ export class WorkflowInstance {
   private timerSeq = 0;
   private childSeq = 0;
   private readonly children = new ChildWorkflows();
+  private readonly steps: Steps;
   private emitted: Command[] = [];
   /** Commands of the latest activation, to match against the command events of the next batch. */
   private unverified: Command[] = [];
@@ -84,7 +86,13 @@ export class WorkflowInstance {
         if (this.take("timer", seq) !== undefined) this.emit({ type: "cancel_timer", seq });
       },
     });
+    this.steps = new Steps({ emit: (command) => this.emit(command), replaying: () => this.replaying });
     this.context = this.makeContext(options.logSink);
+  }
+
+  /** Takes note of the step outcomes history records, before replaying it (see steps.ts). */
+  knowRecordedSteps(events: readonly HistoryEvent[]): void {
+    this.steps.know(events);
   }
 
   /**
@@ -129,11 +137,19 @@ export class WorkflowInstance {
   /**
    * Lets the workflow run until it blocks: drains its promise reactions, then re-checks the
    * pending `waitCondition`s, as long as one of them resolves (a resolution may unblock code that
-   * makes another condition true).
+   * makes another condition true), and settles the steps it called (which may unblock more).
    */
   private async settle(): Promise<void> {
     await drainMicrotasks();
-    while (this.handlers.checkConditions()) await drainMicrotasks();
+    for (;;) {
+      if (this.handlers.checkConditions()) {
+        await drainMicrotasks();
+        continue;
+      }
+      if (!this.steps.pending) return;
+      await this.steps.settleRound();
+      await drainMicrotasks();
+    }
   }
 
   /**
@@ -333,6 +349,12 @@ export class WorkflowInstance {
       sleep: (duration: Duration) => self.sleep(duration),
       executeChildWorkflow: (workflow: WorkflowDefinition | string, input?: unknown, options?: ChildWorkflowOptions) => self.executeChildWorkflow(workflow, input, options),
       continueAsNew: (input: unknown, options?: { executionTimeout?: Duration }) => self.continueAsNew(input, options),
+      step: Object.freeze({
+        run: (name: string, fn: (...args: unknown[]) => unknown, ...args: unknown[]) => {
+          self.handlers.assertWritable("ctx.step.run()");
+          return self.steps.run(name, fn, args);
+        },
+      }),
       now: () => new Date(self.nowMs),
       random: () => {
         self.handlers.assertWritable("ctx.random()");

@@ -17,6 +17,8 @@ export interface CommandContext {
   requestedUpdates?: ReadonlySet<string>;
   /** Updates accepted and not yet completed. */
   acceptedUpdates?: ReadonlySet<string>;
+  /** Highest step seq recorded in this run. */
+  lastStepSeq?: number;
 }
 
 /** One effect of a command batch, in order; the ExecutionObject writes each as history + state. */
@@ -32,7 +34,8 @@ export type CommandEffect =
   | { kind: "start_child"; seq: number; workflow: string; input: unknown; executionId: string | undefined; taskQueue: string | undefined; executionTimeout: number | undefined; policy: "ABANDON" | "REQUEST_CANCEL" | "TERMINATE" }
   | { kind: "accept_update"; updateId: string }
   | { kind: "reject_update"; updateId: string; failure: Failure }
-  | { kind: "complete_update"; updateId: string; result: unknown; failure: Failure | undefined };
+  | { kind: "complete_update"; updateId: string; result: unknown; failure: Failure | undefined }
+  | { kind: "record_step"; seq: number; name: string; result: unknown; failure: Failure | undefined };
 
 /** Activity options with every default applied (seconds). */
 export interface ResolvedActivityOptions extends ActivityOptions {
@@ -49,7 +52,7 @@ export function resolveActivityOptions(o: ActivityOptions): ResolvedActivityOpti
 
 /**
  * Validates a workflow task's commands against the run's state and turns them into effects.
- * Rules: the run must be open; activity and timer seqs continue the run's numbering without gaps;
+ * Rules: the run must be open; activity, timer, child and step seqs continue the run's numbering without gaps;
  * cancels name pending items; at most one closing command, and it comes last. Throws a
  * ValidationError (code `invalid_command`, field `commands.N`) on the first violation.
  */
@@ -64,6 +67,7 @@ export function planCommands(ctx: CommandContext, commands: readonly Command[]):
   const requested = new Set(ctx.requestedUpdates ?? []);
   let childSeq = ctx.lastChildSeq ?? 0;
   const accepted = new Set(ctx.acceptedUpdates ?? []);
+  let stepSeq = ctx.lastStepSeq ?? 0;
   commands.forEach((cmd, i) => {
     if (effects.some((e) => e.kind === "close")) throw bad(i, "no command may follow the one that closes the workflow");
     switch (cmd.type) {
@@ -120,6 +124,12 @@ export function planCommands(ctx: CommandContext, commands: readonly Command[]):
         if (!accepted.has(cmd.update_id)) throw bad(i, `update ${cmd.update_id} was not accepted (or is already complete)`);
         accepted.delete(cmd.update_id);
         effects.push({ kind: "complete_update", updateId: cmd.update_id, result: cmd.result, failure: cmd.failure });
+        break;
+      case "record_step":
+        if (cmd.seq !== stepSeq + 1) throw bad(i, `step seq ${cmd.seq} out of order (expected ${stepSeq + 1})`);
+        if (cmd.result !== undefined && cmd.failure !== undefined) throw bad(i, "a step has a result or a failure, not both");
+        stepSeq = cmd.seq;
+        effects.push({ kind: "record_step", seq: cmd.seq, name: cmd.name, result: cmd.result, failure: cmd.failure });
         break;
       case "cancel_workflow":
         if (!ctx.cancelRequested) throw bad(i, "cancel_workflow is only valid after cancellation was requested");

@@ -130,6 +130,21 @@ describe("planCommands: sequence numbers", () => {
   });
 });
 
+describe("planCommands: steps (ctx.step.run)", () => {
+  it("record a step's result or failure, numbered after lastStepSeq", () => {
+    expect(planCommands(ctx({ lastStepSeq: 2 }), cmds({ type: "record_step", seq: 3, name: "fetch", result: { rows: 1 } }, { type: "record_step", seq: 4, name: "send", failure: { message: "down" } }))).toEqual([
+      { kind: "record_step", seq: 3, name: "fetch", result: { rows: 1 }, failure: undefined },
+      { kind: "record_step", seq: 4, name: "send", result: undefined, failure: { message: "down", type: "Error", non_retryable: false } },
+    ]);
+  });
+
+  it("reject a gap, a repeat, or a result together with a failure", () => {
+    rejected(ctx(), cmds({ type: "record_step", seq: 2, name: "a", result: 1 }), 0, "step seq 2 out of order (expected 1)");
+    rejected(ctx({ lastStepSeq: 1 }), cmds({ type: "record_step", seq: 2, name: "a", result: 1 }, { type: "record_step", seq: 2, name: "b", result: 1 }), 1, "step seq 2 out of order (expected 3)");
+    rejected(ctx(), cmds({ type: "record_step", seq: 1, name: "a", result: 1, failure: { message: "x" } }), 0, "a step has a result or a failure, not both");
+  });
+});
+
 describe("planCommands: cancels", () => {
   it("a cancel of an activity that already resolved is a recorded no-op", () => {
     expect(planCommands(ctx({ lastActivitySeq: 3, pendingActivities: new Set() }), cmds({ type: "request_cancel_activity", seq: 2 }))).toEqual([{ kind: "cancel_activity", seq: 2 }]);

@@ -144,6 +144,9 @@ export class HistoryBuilder {
         this.add("child_workflow_initiated", { seq: c.seq, workflow: c.workflow, execution_id: executionId, input: c.input ?? null, parent_close_policy: c.parent_close_policy }, 0);
         return;
       }
+      case "record_step":
+        this.add("step_recorded", { seq: c.seq, name: c.name, ...(c.failure === undefined ? { result: c.result ?? null } : { failure: c.failure }) }, 0);
+        return;
       case "continue_as_new":
         // Nothing in this run: the platform starts the next run with a history of its own.
       case "reject_update":

@@ -1,0 +1,101 @@
+import type { Command } from "../protocol/commands.ts";
+import { isName } from "../protocol/execution.ts";
+import type { Failure } from "../protocol/failure.ts";
+import type { EventOf, HistoryEvent } from "../protocol/history.ts";
+import { errorToFailure, failureToError } from "./failure-convert.ts";
+
+type RecordStep = Extract<Command, { type: "record_step" }>;
+type Outcome = { result: unknown } | { failure: Failure };
+
+interface RunningStep {
+  command: RecordStep;
+  outcome: Promise<Outcome>;
+  resolve(value: unknown): void;
+  reject(reason: unknown): void;
+}
+
+/** What {@link Steps} needs from the workflow instance. */
+export interface StepsHost {
+  emit(command: Command): void;
+  replaying(): boolean;
+}
+
+const noop = (): void => {};
+
+/**
+ * Steps run inline by the workflow (`ctx.step.run`, Polos' durable steps): the function runs in the
+ * worker during the workflow task, and its outcome is recorded as a `record_step` command
+ * (`step_recorded` in history). A replay returns the recorded outcome and never runs the function
+ * again. Steps are numbered per kind, and the command takes its place in the command list when the
+ * step is called, so concurrent steps are recorded in call order whatever order they finish in.
+ * Steps called while the workflow runs are settled together, in call order, once all of them have
+ * finished, so `Promise.race` among steps is decided the same way live and on replay.
+ */
+export class Steps {
+  private seq = 0;
+  /** Outcomes history recorded, by seq: known before the batch whose task recorded them is replayed. */
+  private readonly recorded = new Map<number, EventOf<"step_recorded">>();
+  private running: RunningStep[] = [];
+  private readonly host: StepsHost;
+
+  constructor(host: StepsHost) {
+    this.host = host;
+  }
+
+  /** Takes note of the step outcomes among `events` (all the history an activation will replay). */
+  know(events: readonly HistoryEvent[]): void {
+    for (const e of events) if (e.type === "step_recorded") this.recorded.set(e.seq, e);
+  }
+
+  run(name: string, fn: (...args: unknown[]) => unknown, args: unknown[]): Promise<unknown> {
+    if (!isName(name)) throw new TypeError(`ctx.step.run(): name ${JSON.stringify(name)} is invalid: use 1-200 letters, digits and . _ : -, starting with a letter or digit`);
+    if (typeof fn !== "function") throw new TypeError(`ctx.step.run("${name}"): the step must be a function`);
+    const seq = ++this.seq;
+    const command: RecordStep = { type: "record_step", seq, name };
+    this.host.emit(command);
+    const recorded = this.recorded.get(seq);
+    // A step history does not have while replaying: the code changed under a recorded run. Its
+    // command makes the replay's check fail (non-determinism); the function must not run meanwhile.
+    if (recorded === undefined && this.host.replaying()) return new Promise(noop);
+    const outcome: Promise<Outcome> = recorded !== undefined ? Promise.resolve(recorded.failure ? { failure: recorded.failure } : { result: recorded.result ?? null }) : runLive(fn, args);
+    const promise = new Promise<unknown>((resolve, reject) => this.running.push({ command, outcome, resolve, reject }));
+    // Marks it handled: a failed step nobody awaits must not crash the worker.
+    promise.catch(noop);
+    return promise;
+  }
+
+  /** True while steps called since the last round are unsettled. */
+  get pending(): boolean {
+    return this.running.length > 0;
+  }
+
+  /** Waits for every step called since the last round, then records and settles them in call order. */
+  async settleRound(): Promise<void> {
+    const steps = this.running;
+    this.running = [];
+    const outcomes = await Promise.all(steps.map((s) => s.outcome));
+    steps.forEach((s, i) => {
+      const o = outcomes[i]!;
+      if ("failure" in o) {
+        s.command.failure = o.failure;
+        s.reject(failureToError(o.failure));
+      } else {
+        s.command.result = o.result;
+        s.resolve(o.result);
+      }
+    });
+  }
+}
+
+/**
+ * Runs the step now. Its value goes through JSON as it will be recorded, so the workflow sees the
+ * same value live as on replay (a Date becomes its ISO string, undefined becomes null).
+ */
+async function runLive(fn: (...args: unknown[]) => unknown, args: unknown[]): Promise<Outcome> {
+  try {
+    const value = await fn(...args);
+    return { result: value === undefined ? null : JSON.parse(JSON.stringify(value)) };
+  } catch (err) {
+    return { failure: errorToFailure(err) };
+  }
+}

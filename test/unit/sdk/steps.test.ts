@@ -1,0 +1,202 @@
+import { describe, expect, it } from "vitest";
+import { Command } from "@sundial/sdk/protocol";
+import { ApplicationFailure, NonDeterminismError, activate, defineWorkflow, queryWorkflow } from "@sundial/sdk/workflow";
+import { HistoryBuilder } from "./helpers/history.ts";
+
+// ctx.step.run (Polos' durable steps), history in / commands out: a step runs in the worker during
+// the workflow task and its outcome is recorded; replays return the recorded outcome.
+
+const quiet = { logSink: () => {} };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A counter per step name: how often the function really ran. */
+function calls() {
+  const n = new Map<string, number>();
+  return {
+    count: (name: string) => n.get(name) ?? 0,
+    hit: (name: string) => n.set(name, (n.get(name) ?? 0) + 1),
+  };
+}
+
+describe("ctx.step.run", () => {
+  it("runs the step live, records its outcome (JSON, as replays will see it) and goes on in the same task", async () => {
+    const c = calls();
+    const report = defineWorkflow({
+      name: "daily-report",
+      run: async (ctx) => {
+        const data = await ctx.step.run("fetch_data", async () => {
+          c.hit("fetch_data");
+          await sleep(5);
+          return { rows: 3, at: new Date("2027-01-01T09:00:00Z") };
+        });
+        const doubled = await ctx.step.run("generate", (d: { rows: number }, k: number) => d.rows * k, data, 2);
+        return { data, doubled };
+      },
+    });
+    const { commands } = await activate(report, new HistoryBuilder({ workflow: "daily-report" }).task().build(), undefined, quiet);
+    expect(commands).toEqual([
+      { type: "record_step", seq: 1, name: "fetch_data", result: { rows: 3, at: "2027-01-01T09:00:00.000Z" } },
+      { type: "record_step", seq: 2, name: "generate", result: 6 },
+      { type: "complete_workflow", result: { data: { rows: 3, at: "2027-01-01T09:00:00.000Z" }, doubled: 6 } },
+    ]);
+    // What the worker sends is valid on the wire.
+    for (const cmd of commands) expect(Command.safeParse(cmd).success).toBe(true);
+    expect(c.count("fetch_data")).toBe(1);
+  });
+
+  it("a replay returns the recorded outcome and never runs the step again", async () => {
+    const c = calls();
+    const wf = defineWorkflow({
+      name: "steps-then-sleep",
+      run: async (ctx) => {
+        const v = await ctx.step.run("roll", () => {
+          c.hit("roll");
+          return Math.random();
+        });
+        await ctx.sleep("1m");
+        return v;
+      },
+    });
+    const h = new HistoryBuilder({ workflow: "steps-then-sleep" }).task();
+    const t1 = await activate(wf, h.build(), undefined, quiet);
+    const rolled = (t1.commands[0] as { result: number }).result;
+    expect(t1.commands.map((x) => x.type)).toEqual(["record_step", "start_timer"]);
+    h.complete(t1.commands).timerFired(1).task();
+    // No cache: the whole history is replayed; the step's value comes from history.
+    const t2 = await activate(wf, h.build(), undefined, quiet);
+    expect(t2.commands).toEqual([{ type: "complete_workflow", result: rolled }]);
+    expect(c.count("roll")).toBe(1);
+    // A query replays too, without running it.
+    const q = defineWorkflow({ name: "steps-then-sleep", run: async (ctx) => {
+      let seen: unknown = null;
+      ctx.setQueryHandler("value", () => seen);
+      seen = await ctx.step.run("roll", () => c.hit("roll"));
+      await ctx.sleep("1m");
+      return seen;
+    } });
+    expect(await queryWorkflow(q, h.build(), { name: "value" }, quiet)).toBe(rolled);
+    expect(c.count("roll")).toBe(1);
+  });
+
+  it("concurrent steps are recorded in call order and settle together, so a race is decided the same way live and on replay", async () => {
+    const wf = defineWorkflow({
+      name: "race",
+      run: async (ctx) => {
+        const slow = ctx.step.run("slow", async () => {
+          await sleep(30);
+          return "slow";
+        });
+        const fast = ctx.step.run("fast", async () => "fast");
+        const winner = await Promise.race([slow, fast]);
+        const both = await Promise.all([slow, fast]);
+        await ctx.sleep("1s");
+        return { winner, both };
+      },
+    });
+    const h = new HistoryBuilder({ workflow: "race" }).task();
+    const t1 = await activate(wf, h.build(), undefined, quiet);
+    expect(t1.commands.slice(0, 2)).toEqual([
+      { type: "record_step", seq: 1, name: "slow", result: "slow" },
+      { type: "record_step", seq: 2, name: "fast", result: "fast" },
+    ]);
+    h.complete(t1.commands).timerFired(1).task();
+    const t2 = await activate(wf, h.build(), undefined, quiet);
+    const live = t2.commands[0] as { result: { winner: string } };
+    expect(live).toEqual({ type: "complete_workflow", result: { winner: "slow", both: ["slow", "fast"] } });
+  });
+
+  it("a step that throws records the failure; the workflow gets an ApplicationFailure, live and on replay alike", async () => {
+    let runs = 0;
+    const wf = defineWorkflow({
+      name: "flaky-step",
+      run: async (ctx) => {
+        let caught: string;
+        try {
+          await ctx.step.run("call_api", () => {
+            runs++;
+            throw new TypeError("503 from upstream");
+          });
+          caught = "no error";
+        } catch (err) {
+          caught = `${(err as Error).constructor.name}: ${(err as Error).message}`;
+          expect(err).toBeInstanceOf(ApplicationFailure);
+        }
+        await ctx.sleep("1s");
+        return caught;
+      },
+    });
+    const h = new HistoryBuilder({ workflow: "flaky-step" }).task();
+    const t1 = await activate(wf, h.build(), undefined, quiet);
+    expect(t1.commands[0]).toMatchObject({ type: "record_step", seq: 1, name: "call_api", failure: { message: "503 from upstream", type: "TypeError" } });
+    expect(t1.commands[0]).not.toHaveProperty("result");
+    h.complete(t1.commands).timerFired(1).task();
+    const t2 = await activate(wf, h.build(), undefined, quiet);
+    expect(t2.commands).toEqual([{ type: "complete_workflow", result: "ApplicationFailure: 503 from upstream" }]);
+    expect(runs).toBe(1);
+  });
+
+  it("replaying code whose steps differ from history is a NonDeterminismError naming both, and the new step never runs", async () => {
+    const v1 = defineWorkflow({
+      name: "steps-v",
+      run: async (ctx) => {
+        await ctx.step.run("fetch", () => 1);
+        await ctx.sleep("1s");
+        return "v1";
+      },
+    });
+    const h = new HistoryBuilder({ workflow: "steps-v", runId: "run-s" }).task();
+    h.complete((await activate(v1, h.build(), undefined, quiet)).commands).timerFired(1).task();
+
+    let renamedRan = false;
+    const renamed = defineWorkflow({
+      name: "steps-v",
+      run: async (ctx) => {
+        await ctx.step.run("download", () => (renamedRan = true));
+        await ctx.sleep("1s");
+        return "v2";
+      },
+    });
+    const err = await activate(renamed, h.build(), undefined, quiet).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(NonDeterminismError);
+    expect((err as Error).message).toContain('history recorded step_recorded(seq 1, name "fetch") but the workflow code emitted record_step(seq 1, name "download")');
+
+    let addedRan = false;
+    const added = defineWorkflow({
+      name: "steps-v",
+      run: async (ctx) => {
+        await ctx.step.run("fetch", () => 1);
+        await ctx.step.run("extra", () => (addedRan = true));
+        await ctx.sleep("1s");
+        return "v3";
+      },
+    });
+    const err2 = await activate(added, h.build(), undefined, quiet).then(() => null, (e: unknown) => e);
+    expect(err2).toBeInstanceOf(NonDeterminismError);
+    expect((err2 as Error).message).toContain('record_step(seq 2, name "extra")');
+    expect(addedRan).toBe(false);
+    expect(renamedRan).toBe(false);
+  });
+
+  it("rejects a bad name or a non-function before numbering the step", async () => {
+    const wf = defineWorkflow({
+      name: "bad-steps",
+      run: async (ctx) => {
+        const errors: string[] = [];
+        for (const [name, fn] of [["has space", () => 1], ["ok", 42]] as const) {
+          try {
+            await ctx.step.run(name, fn as never);
+          } catch (err) {
+            errors.push((err as Error).message);
+          }
+        }
+        await ctx.step.run("fine", () => 1);
+        return errors;
+      },
+    });
+    const { commands } = await activate(wf, new HistoryBuilder({ workflow: "bad-steps" }).task().build(), undefined, quiet);
+    expect(commands).toEqual([
+      { type: "record_step", seq: 1, name: "fine", result: 1 },
+      { type: "complete_workflow", result: ['ctx.step.run(): name "has space" is invalid: use 1-200 letters, digits and . _ : -, starting with a letter or digit', 'ctx.step.run("ok"): the step must be a function'] },
+    ]);
+  });
+});
