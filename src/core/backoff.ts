@@ -52,3 +52,12 @@ export function retryDecision(
   }
   return { retry: true, delaySeconds: activityRetryDelaySeconds(policy, attempt) };
 }
+
+/**
+ * How long an object waits before running an alarm again after `failures` alarms in a row failed:
+ * 1 s, doubling, capped at 5 minutes. A failure that repeats must not turn into an alarm loop.
+ * @example alarmRetryDelayMs(3) // 4000
+ */
+export function alarmRetryDelayMs(failures: number): number {
+  return Math.min(1_000 * 2 ** Math.max(0, failures - 1), 300_000);
+}

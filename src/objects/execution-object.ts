@@ -3,6 +3,7 @@ import type { Command, Execution, ExecutionResult, Failure, HistoryPage, Workflo
 import { clock } from "../clock.ts";
 import { NotFoundError, PayloadTooLargeError, QueryTimeoutError, ValidationError } from "../core/errors.ts";
 import { LIMITS } from "../core/limits.ts";
+import { alarmRetryDelayMs } from "../core/backoff.ts";
 import type { Env } from "../env.ts";
 import { ExecutionStore, EXECUTION_MIGRATIONS, EXECUTION_SCHEMA, parseJson, type RunRow } from "./execution-store.ts";
 import { closeRun, scheduleWorkflowTask } from "./execution-effects.ts";
@@ -36,6 +37,9 @@ export class ExecutionObject extends DurableObject<Env> {
   private updateWaiters: (() => void)[] = [];
   /** When the alarm is armed, as far as this instance knows (null: none; undefined: not known yet, e.g. after a restart). */
   private armedAt: number | null | undefined = undefined;
+  /** Alarms in a row whose work failed, and the earliest instant the next may run (0: no limit). */
+  private alarmFailures = 0;
+  private alarmFloor = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -301,12 +305,16 @@ export class ExecutionObject extends DurableObject<Env> {
     // Running the alarm consumes it: none is armed unless this handler arms one.
     this.armedAt = null;
     const now = clock.now();
+    let failure: unknown;
     try {
-      runExecutionTimeouts(this.store, now, this.delivery.pending);
+      failure = runExecutionTimeouts(this.store, now, this.delivery.pending);
     } catch (err) {
-      // Never let one bad item turn into an alarm retry loop: log, and re-arm below.
+      failure = err;
       console.error("execution alarm failed", err);
     }
+    // A failure that repeats must not become an alarm loop: the next alarm backs off (1 s, doubling, 5 min).
+    this.alarmFailures = failure ? this.alarmFailures + 1 : 0;
+    this.alarmFloor = failure ? now + alarmRetryDelayMs(this.alarmFailures) : 0;
     this.resolveWaiters();
     // The delivery starts before the re-arm, so the alarm backs it up rather than racing it.
     const flushed = this.flush();
@@ -353,7 +361,7 @@ export class ExecutionObject extends DurableObject<Env> {
       this.armedAt = null;
       return;
     }
-    const target = Math.min(at, now + MAX_ALARM_AHEAD_MS);
+    const target = Math.max(Math.min(at, now + MAX_ALARM_AHEAD_MS), this.alarmFloor);
     if (this.armedAt != null && this.armedAt <= target) return;
     this.armedAt = target;
     armAlarm(this.ctx.storage, target, now);

@@ -9,13 +9,16 @@ const WT_TIMEOUT_MS = LIMITS.workflowTaskTimeout * 1000;
 /** Leases of one attempt that may go unacknowledged before the attempt counts as failed. */
 const MAX_LOST_DELIVERIES = 3;
 
-/** Handles everything due at `now`: execution timeout, workflow task timeout/retry, activity timeouts/retries, timers. */
-export function runExecutionTimeouts(store: ExecutionStore, now: number, out: Dispatch[]): void {
+/**
+ * Handles everything due at `now`: execution timeout, workflow task timeout/retry, activity
+ * timeouts/retries, timers. Returns the first error a part threw (the others still ran), or null.
+ */
+export function runExecutionTimeouts(store: ExecutionStore, now: number, out: Dispatch[]): unknown {
   const run = store.run();
-  if (!run || run.status !== "running") return;
+  if (!run || run.status !== "running") return null;
   if (now >= run.deadline) {
     closeRun(store, now, { outcome: "timed_out" });
-    return;
+    return null;
   }
   // Each part is isolated: one failing item must not stop the others or the re-arm.
   const parts: (() => void)[] = [
@@ -23,13 +26,16 @@ export function runExecutionTimeouts(store: ExecutionStore, now: number, out: Di
     () => activityTimeouts(store, now, out),
     () => timerFires(store, now, out),
   ];
+  let failure: unknown = null;
   for (const p of parts) {
     try {
       p();
     } catch (err) {
       console.error("execution timeout handling failed", err);
+      failure ??= err;
     }
   }
+  return failure;
 }
 
 function workflowTaskTimeouts(store: ExecutionStore, now: number, out: Dispatch[]): void {

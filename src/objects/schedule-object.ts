@@ -4,6 +4,7 @@ import { clock } from "../clock.ts";
 import { ConflictError, NotFoundError } from "../core/errors.ts";
 import { between, next } from "../core/fire-times.ts";
 import { LIMITS } from "../core/limits.ts";
+import { alarmRetryDelayMs } from "../core/backoff.ts";
 import { initialState, runClosed, startExtra, tick, type PendingFire, type ScheduleState, type Transition } from "../core/schedule/machine.ts";
 import { compileSpec, type CompiledSpec } from "../core/spec.ts";
 import { schedulePayload } from "../core/schedule/payload.ts";
@@ -56,6 +57,9 @@ export class ScheduleObject extends DurableObject<Env> {
   private readonly index: IndexMemo = { last: null };
   /** Set when a change queued a withdraw: its response then waits for the send. */
   private withdrawing = false;
+  /** Alarms in a row that failed, and the earliest instant the next may run (0: no limit). */
+  private alarmFailures = 0;
+  private alarmFloor = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -239,9 +243,19 @@ export class ScheduleObject extends DurableObject<Env> {
         this.runBackfills(now);
         this.prepareNext(now);
       }
+      this.alarmFailures = 0;
+      this.alarmFloor = 0;
     } catch (err) {
-      // One bad schedule state must not become an alarm retry storm: log and re-arm below.
-      console.error("schedule alarm failed", err);
+      // One bad schedule state must not become an alarm loop: record it, and back off (1 s, doubling, 5 min).
+      this.alarmFailures++;
+      this.alarmFloor = now + alarmRetryDelayMs(this.alarmFailures);
+      const message = err instanceof Error ? err.message : String(err);
+      console.error(`schedule alarm failed (${this.alarmFailures} in a row)`, err);
+      try {
+        this.store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "alarm", outcome: `failed: ${message.slice(0, 200)}; retrying in ${(this.alarmFloor - now) / 1000}s` });
+      } catch (recordErr) {
+        console.error("could not record the alarm failure", recordErr);
+      }
     }
     this.rearm();
     await this.flush();
@@ -342,7 +356,7 @@ export class ScheduleObject extends DurableObject<Env> {
     const now = clock.now();
     const at = nextScheduleAlarm(row, row ? this.compileFor(row) : null, this.store.outbox.nextAt(), this.store.backfills().length > 0, prepareAheadMs(this.env), now);
     if (at === null) void this.ctx.storage.deleteAlarm();
-    else armAlarm(this.ctx.storage, at, now);
+    else armAlarm(this.ctx.storage, Math.max(at, this.alarmFloor), now);
   }
 
   private ctxFor(row: ScheduleRow, now: number) {

@@ -134,7 +134,8 @@ export const ScheduleAction = z.object({
   nominal: z.string().nullable(),
   actual: z.string().nullable(),
   run_id: z.string().nullable(),
-  kind: z.enum(["scheduled", "retry", "trigger", "backfill"]),
+  /** `alarm`: the schedule's alarm failed (its outcome says why and when it runs again). */
+  kind: z.enum(["scheduled", "retry", "trigger", "backfill", "alarm"]),
   outcome: z.string(),
 });
 export type ScheduleAction = z.output<typeof ScheduleAction>;

@@ -3,7 +3,7 @@ import { ScheduleSpecInput } from "@sundial/sdk/protocol";
 import { compileSpec, type CompiledSpec } from "../../../src/core/spec.ts";
 import { clampCatchupWindow, planCatchup, type CatchupPlan } from "../../../src/core/catchup.ts";
 import { decideOverlap, OVERLAP_POLICIES, type OverlapDecision, type OverlapPolicy } from "../../../src/core/overlap.ts";
-import { activityRetryDelaySeconds, DEFAULT_RETRY_POLICY, retryDecision, scheduleRetryDelaySeconds, type RetryPolicy } from "../../../src/core/backoff.ts";
+import { activityRetryDelaySeconds, alarmRetryDelayMs, DEFAULT_RETRY_POLICY, retryDecision, scheduleRetryDelaySeconds, type RetryPolicy } from "../../../src/core/backoff.ts";
 import { scheduleRunId } from "../../../src/core/run-id.ts";
 import { hash32, jitterOffset } from "../../../src/core/jitter.ts";
 
@@ -283,6 +283,12 @@ describe("activity retry policy", () => {
     ["non-retryable wins over attempts left", { maximum_attempts: 10 }, 1, { non_retryable: true }, { retry: false, reason: "non-retryable failure" }],
   ])("%s", (_name, over, attempt, failure, expected) => {
     expect(retryDecision(policy(over), attempt, failure)).toEqual(expected);
+  });
+});
+
+describe("alarmRetryDelayMs: an object's alarm after failures in a row", () => {
+  it("waits 1 s, doubling, capped at 5 minutes", () => {
+    expect([1, 2, 3, 4, 9, 10, 50].map(alarmRetryDelayMs)).toEqual([1_000, 2_000, 4_000, 8_000, 256_000, 300_000, 300_000]);
   });
 });
 

@@ -1,0 +1,87 @@
+import { env } from "cloudflare:workers";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { afterEach, describe, expect, it } from "vitest";
+import { clock } from "../../src/clock.ts";
+import { ExecutionStore } from "../../src/objects/execution-store.ts";
+import { ScheduleObject } from "../../src/objects/schedule-object.ts";
+import { api, uid } from "./helpers.ts";
+import { alarmAt, alarmOf, createSchedule, describeSchedule, expectAlarm, realNow, runHistoryTypes, runId, setNow, T } from "./schedule-helpers.ts";
+
+// DESIGN: alarm() never throws because of one bad run: it records the failure and re-arms. A
+// failure that repeats must not become an alarm loop either (an alarm re-armed at a past-due
+// instant fires again at once): the next alarm backs off, 1 s doubling up to 5 minutes, and the
+// first alarm that succeeds ends the backoff. Faults are injected into the real objects' code for
+// the duration of one test.
+
+afterEach(() => {
+  clock.now = realNow;
+});
+
+describe("an alarm whose work fails", () => {
+  it("schedule: is recorded in recent_actions, retried after 1 s then 2 s (not at once), and resets on success", async () => {
+    const t0 = T("2027-08-01T00:00:00.000Z");
+    const sid = uid("alarm-fail");
+    setNow(t0);
+    await createSchedule({ schedule_id: sid, workflow: "af-wf", key: sid, interval_seconds: 600, task_queue: uid("q-af") });
+    const fire = t0 + 600_000;
+    await expectAlarm(sid, fire);
+    const proto = ScheduleObject.prototype as unknown as { apply: (...args: unknown[]) => void };
+    const original = proto.apply;
+    proto.apply = () => {
+      throw new Error("injected fault");
+    };
+    try {
+      // The alarm resolves (workerd would otherwise retry it on its own schedule) and the fire,
+      // still due, waits 1 s, then 2 s: it is not re-run in a loop.
+      expect(await alarmAt(sid, fire)).toBe(true);
+      expect(await alarmOf(sid)).toBe(fire + 1_000);
+      expect(await alarmAt(sid, fire + 1_000)).toBe(true);
+      expect(await alarmOf(sid)).toBe(fire + 1_000 + 2_000);
+    } finally {
+      proto.apply = original;
+    }
+    const d = await describeSchedule(sid);
+    expect(d.recent_actions.filter((a: { kind: string }) => a.kind === "alarm").map((a: { outcome: string }) => a.outcome)).toEqual([
+      "failed: injected fault; retrying in 2s",
+      "failed: injected fault; retrying in 1s",
+    ]);
+    expect(d.counters.fired).toBe(0);
+    // Fixed: the next alarm runs the fire once and the schedule is back on its plan.
+    expect(await alarmAt(sid, fire + 3_000)).toBe(true);
+    expect((await describeSchedule(sid)).counters.fired).toBe(1);
+    expect(await runHistoryTypes(runId(sid, fire))).toContain("execution_started");
+    await expectAlarm(sid, fire + 600_000);
+  });
+
+  it("execution: a failing part backs the alarm off while the other parts still run", async () => {
+    const id = uid("alarm-fail-ex");
+    const queue = uid("q-afx");
+    const t0 = Date.now();
+    clock.now = () => t0;
+    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
+    const wt = await api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind: "workflow", identity: "t", wait_seconds: 1 });
+    await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ type: "start_timer", seq: 1, duration: 10 }] });
+    const stub = env.EXECUTIONS.getByName(`default/${id}`);
+    const alarm = () => runInDurableObject(stub, async (_o, state) => state.storage.getAlarm());
+    const original = ExecutionStore.prototype.append;
+    ExecutionStore.prototype.append = function (this: ExecutionStore, ...args: Parameters<ExecutionStore["append"]>) {
+      if (args[0] === "timer_fired") throw new Error("injected fault");
+      return original.apply(this, args);
+    };
+    try {
+      clock.now = () => t0 + 10_000;
+      expect(await runDurableObjectAlarm(stub)).toBe(true);
+      expect(await alarm()).toBe(t0 + 10_000 + 1_000);
+      clock.now = () => t0 + 11_000;
+      expect(await runDurableObjectAlarm(stub)).toBe(true);
+      expect(await alarm()).toBe(t0 + 11_000 + 2_000);
+    } finally {
+      ExecutionStore.prototype.append = original;
+    }
+    clock.now = () => t0 + 13_000;
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const types = (await api("GET", `/v1/workflows/executions/${id}/history`)).body.events.map((e: { type: string }) => e.type);
+    expect(types.filter((t: string) => t === "timer_fired")).toHaveLength(1);
+    expect(types.at(-1)).toBe("workflow_task_scheduled");
+  });
+});
