@@ -1,0 +1,106 @@
+import { env } from "cloudflare:workers";
+import { createExecutionContext, runDurableObjectAlarm, waitOnExecutionContext } from "cloudflare:test";
+import { afterEach, describe, expect, it } from "vitest";
+import worker from "../../src/index.ts";
+import { clock } from "../../src/clock.ts";
+import { hashSecret } from "../../src/core/crypto.ts";
+import { LIMITS } from "../../src/core/limits.ts";
+import { api, DEV_KEY, uid } from "./helpers.ts";
+
+// Rules of DESIGN.md ("Durable execution", "Reliability", "Security", "Wire") that no other test
+// pinned: defaults, bounds and the deployment's secrets.
+
+const realNow = clock.now;
+afterEach(() => {
+  clock.now = realNow;
+});
+
+async function poll(kind: "workflow" | "activity", queue: string) {
+  return api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind, identity: "design-test", wait_seconds: 1 });
+}
+
+/** The Worker's own fetch handler with this deployment's vars changed. */
+async function fetchWith(vars: Record<string, string | undefined>, path: string, key: string | null = DEV_KEY): Promise<{ status: number; body: Record<string, unknown> }> {
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(new Request(`http://sundial.test${path}`, { headers: key ? { authorization: `Bearer ${key}` } : {} }), { ...env, ...vars }, ctx);
+  await waitOnExecutionContext(ctx);
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+describe("DESIGN rules", () => {
+  it("an execution started without a timeout gets the seeds' default of 1 hour, and times out then", async () => {
+    const id = uid("default-timeout");
+    const t0 = Date.now();
+    clock.now = () => t0;
+    const started = await api("POST", "/v1/workflows/executions", { workflow: uid("unregistered-wf"), execution_id: id });
+    expect(started.status).toBe(201);
+    expect(started.body.execution_timeout).toBe(3600);
+    const stub = env.EXECUTIONS.getByName(`default/${id}`);
+    clock.now = () => t0 + 3_600_000 - 1;
+    await runDurableObjectAlarm(stub);
+    expect((await api("GET", `/v1/workflows/executions/${id}`)).body.status).toBe("running");
+    clock.now = () => t0 + 3_600_000;
+    await runDurableObjectAlarm(stub);
+    expect((await api("GET", `/v1/workflows/executions/${id}`)).body).toMatchObject({ status: "timed_out", failure: { type: "WORKFLOW_EXECUTION_TIMED_OUT" } });
+  });
+
+  it("payloads over the limit are a 413 naming the field, and change nothing", async () => {
+    const id = uid("big");
+    const queue = uid("q");
+    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
+    const wt = await poll("workflow", queue);
+    const big = "x".repeat(LIMITS.maxPayloadBytes + 1);
+    const before = (await api("GET", `/v1/workflows/executions/${id}`)).body.history_length;
+    const tooBig = await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ type: "schedule_activity", seq: 1, activity_type: "a", input: big }] });
+    expect(tooBig.status).toBe(413);
+    expect(tooBig.body).toMatchObject({ field: "commands.0" });
+    expect((await api("GET", `/v1/workflows/executions/${id}`)).body.history_length).toBe(before);
+    // The same task completes normally afterwards; then an activity result that is too big.
+    expect((await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ type: "schedule_activity", seq: 1, activity_type: "a", input: "small" }] })).status).toBe(200);
+    const at = await poll("activity", queue);
+    const result = await api("POST", "/v1/workflows/tasks/activity/complete", { task_token: at.body.task_token, result: big });
+    expect(result.status).toBe(413);
+    expect(result.body).toMatchObject({ field: "result" });
+    expect((await api("GET", `/v1/workflows/executions/${id}`)).body.pending_activities).toHaveLength(1);
+  });
+
+  it("list page sizes are bounded: page_size above 500 is a 422 naming query.page_size", async () => {
+    for (const path of ["/v1/workflows/executions", "/v1/workflows/schedules"]) {
+      const r = await api("GET", `${path}?page_size=${LIMITS.pageSizeMax + 1}`);
+      expect(r.status, path).toBe(422);
+      expect(r.body).toMatchObject({ field: "query.page_size" });
+      expect((await api("GET", `${path}?page_size=${LIMITS.pageSizeMax}`)).status).toBe(200);
+    }
+  });
+
+  it("the API is described by an OpenAPI 3.1 document", async () => {
+    const doc = await api("GET", "/openapi.json", undefined, null);
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toBe("3.1.0");
+  });
+
+  it("API keys are stored as SHA-256 of pepper and secret, never in the clear", async () => {
+    const ns = uid("ns-hash");
+    const created = await api("POST", "/v1/admin/keys", { kind: "app", namespace: ns, description: "hash check" });
+    expect(created.status).toBe(201);
+    const [keyId, secret] = (created.body.key as string).split(".") as [string, string];
+    const row = await env.DB.prepare("SELECT * FROM api_keys WHERE key_id = ?").bind(keyId).first<Record<string, unknown>>();
+    expect(row!.secret_hash).toBe(await hashSecret("sundial-dev-pepper", secret));
+    expect(JSON.stringify(row)).not.toContain(secret);
+    // And the key works, while a near miss does not.
+    expect((await api("GET", "/v1/workflows/workers/whoami", undefined, created.body.key as string)).body.namespace).toBe(ns);
+    expect((await api("GET", "/v1/workflows/workers/whoami", undefined, `${keyId}.${secret.slice(0, -1)}${secret.endsWith("a") ? "b" : "a"}`)).status).toBe(401);
+  });
+
+  it("outside dev mode, a deployment without its secrets refuses requests (503 not_configured) and the dev key is not accepted", async () => {
+    const bare = { SUNDIAL_DEV_MODE: undefined, SUNDIAL_PEPPER: undefined, SUNDIAL_TOKEN_SECRET: undefined };
+    const r = await fetchWith(bare, "/v1/workflows/executions");
+    expect(r.status).toBe(503);
+    expect(r.body).toMatchObject({ code: "not_configured" });
+    expect((await fetchWith(bare, "/v1/health", null)).status).toBe(200);
+    // With its secrets but not in dev mode, the development key is just an unknown key.
+    const configured = { SUNDIAL_DEV_MODE: undefined, SUNDIAL_PEPPER: "p".repeat(32), SUNDIAL_TOKEN_SECRET: "t".repeat(32) };
+    const dev = await fetchWith(configured, "/v1/workflows/executions");
+    expect(dev.status).toBe(401);
+  });
+});
