@@ -44,6 +44,26 @@ describe("DESIGN rules", () => {
     expect((await api("GET", `/v1/workflows/executions/${id}`)).body).toMatchObject({ status: "timed_out", failure: { type: "WORKFLOW_EXECUTION_TIMED_OUT" } });
   });
 
+  it("continue-as-new is suggested once history passes its size (recorded in workflow_task_started)", async () => {
+    const limits = LIMITS as { continueAsNewSuggestedEvents: number };
+    const original = limits.continueAsNewSuggestedEvents;
+    const firstTask = async (id: string) => {
+      const queue = uid("q-can");
+      await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
+      return (await poll("workflow", queue)).body;
+    };
+    expect((await firstTask(uid("can-default"))).continue_as_new_suggested).toBe(false);
+    // The first task's workflow_task_started is the 3rd event: a threshold of 3 is reached there.
+    limits.continueAsNewSuggestedEvents = 3;
+    try {
+      const task = await firstTask(uid("can-small"));
+      expect(task.continue_as_new_suggested).toBe(true);
+      expect(task.history.at(-1)).toMatchObject({ type: "workflow_task_started", suggest_continue_as_new: true });
+    } finally {
+      limits.continueAsNewSuggestedEvents = original;
+    }
+  });
+
   it("payloads over the limit are a 413 naming the field, and change nothing", async () => {
     const id = uid("big");
     const queue = uid("q");
