@@ -30,6 +30,18 @@ describe("schedule machine: retries and overlap", () => {
     expect(t.start.map((x) => x.runId)).toEqual(["s:2027-01-04T01:00:00.000Z:retry-1"]);
   });
 
+  it("BUFFER_ALL keeps at most 1,000 fires waiting; the ones past the cap are skipped and counted", () => {
+    const running: ScheduleState["running"] = [{ runId: "open", fire: { nominal: T0, actual: T0, kind: "scheduled" } }];
+    const waiting = Array.from({ length: 999 }, (_, i) => ({ nominal: T0 + (i + 1) * HOUR, actual: T0 + (i + 1) * HOUR, kind: "backfill" as const }));
+    const s: ScheduleState = { ...initialState(T0, false, ""), running, buffer: waiting };
+    const more = [2000, 2001, 2002].map((h) => ({ nominal: T0 + h * HOUR, actual: T0 + h * HOUR, kind: "backfill" as const }));
+    const t = startExtra(ctx({ overlap: "BUFFER_ALL" }, T0 + 1), s, more, "BUFFER_ALL");
+    expect(t.start).toEqual([]);
+    expect(t.state.buffer).toHaveLength(1_000);
+    expect(t.state.buffer.at(-1)).toBe(more[0]);
+    expect(t.state.counters.skipped_overlap).toBe(2);
+  });
+
   it("does not start the same trigger request twice", () => {
     const s = initialState(T0, false, "");
     const fire = { nominal: T0 + 5, actual: T0 + 5, kind: "trigger" as const, requestId: "r1" };
