@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SundialApiError, SundialClient, type HistoryEventInfo } from "@sundial/sdk/client";
+import { SundialApiError, SundialClient, WORKFLOW_METADATA_QUERY, type HistoryEventInfo } from "@sundial/sdk/client";
 import { DEV_KEY, eventually, Platform, tempDir, WorkerProcess } from "./platform.ts";
 
 let platform: Platform;
@@ -51,6 +51,15 @@ describe("workflow messages end to end (wrangler dev + an SDK worker process)", 
       return s.status === "awaiting_approval" ? s : null;
     }, 60_000, "the invoice to wait for approval");
     expect(waiting).toEqual({ status: "awaiting_approval", total_cents: 250_000, approved_by: null, config: { accounting_code: "GEN-6000", approval_threshold_cents: 100_000 } });
+    // The seed's handler descriptions, through the built-in metadata query.
+    expect(await client.executions.query(id, WORKFLOW_METADATA_QUERY)).toEqual({
+      definition: {
+        type: "invoice_approval",
+        signal_definitions: [{ name: "approve", description: "Approval signal" }],
+        query_definitions: [{ name: "get_status", description: "Get current status" }],
+        update_definitions: [{ name: "update_config", description: "Update workflow configuration" }],
+      },
+    });
 
     // An update changes the setting and returns the new config.
     const updated = await client.executions.update(id, "update_config", { accounting_code: "IT-6100" }, { updateId: "cfg-1", wait: "60s" });

@@ -106,10 +106,14 @@ export const invoiceApproval = defineWorkflow({
     // (asserted so TypeScript does not narrow it to null: the signal handler assigns it)
     let approval = null as { approver: string; note?: string } | null;
     let config: InvoiceConfig = { accounting_code: "GEN-6000", approval_threshold_cents: 100_000 };
-    ctx.setQueryHandler("get_status", () => ({ status, total_cents: totalCents, approved_by: approval?.approver ?? null, config }));
-    ctx.setSignalHandler("approve", (data: { approver: string; note?: string }) => {
-      approval ??= data;
-    });
+    ctx.setQueryHandler("get_status", () => ({ status, total_cents: totalCents, approved_by: approval?.approver ?? null, config }), { description: "Get current status" });
+    ctx.setSignalHandler(
+      "approve",
+      (data: { approver: string; note?: string }) => {
+        approval ??= data;
+      },
+      { description: "Approval signal" },
+    );
     ctx.setUpdateHandler(
       "update_config",
       async (patch: Partial<InvoiceConfig>) => {
@@ -117,6 +121,7 @@ export const invoiceApproval = defineWorkflow({
         return { success: true, config };
       },
       {
+        description: "Update workflow configuration",
         validator: (patch) => {
           if (patch.accounting_code !== undefined && !/^[A-Z]{2,5}-\d{4}$/.test(patch.accounting_code)) {
             throw ApplicationFailure.nonRetryable(`unknown accounting code ${JSON.stringify(patch.accounting_code)}`, "InvalidConfig");

@@ -4,6 +4,7 @@
  * import { SundialClient, SundialApiError } from "@sundial/sdk/client";
  */
 export { SundialClient, type WhoAmI } from "./client.ts";
+export { WORKFLOW_METADATA_QUERY } from "../workflow/context.ts";
 export {
   ExecutionsClient,
   type Execution,

@@ -54,8 +54,22 @@ export type QueryHandler<I = unknown, O = unknown> = (input: I) => O;
  */
 export type UpdateHandler<I = unknown, O = unknown> = (input: I) => O | Promise<O>;
 
+/** Options every handler takes (Mistral's `description=`). */
+export interface HandlerOptions {
+  /** What the handler is for: listed by the built-in {@link WORKFLOW_METADATA_QUERY} query. */
+  description?: string;
+}
+
+/**
+ * The built-in query every workflow answers (unless it sets a handler of that name): the
+ * workflow's type and its signal, query and update handlers as set right now, with descriptions.
+ * @example await client.executions.query("invoice-42", WORKFLOW_METADATA_QUERY)
+ * // { definition: { type: "invoice", signal_definitions: [{ name: "approve", description: "Approval signal" }], query_definitions: [...], update_definitions: [...] } }
+ */
+export const WORKFLOW_METADATA_QUERY = "sundial.workflow_metadata";
+
 /** Options of {@link WorkflowContext.setUpdateHandler}. */
-export interface UpdateHandlerOptions<I = unknown> {
+export interface UpdateHandlerOptions<I = unknown> extends HandlerOptions {
   /**
    * Runs (synchronously, read-only, like a query handler) before the update is accepted: throw to
    * reject it. A rejected update is written nowhere in history; the caller gets the error.
@@ -156,12 +170,12 @@ export interface WorkflowContext {
    * in order, as soon as it is set.
    * @example ctx.setSignalHandler("approve", (data: { approver: string }) => { approvedBy = data.approver; });
    */
-  setSignalHandler<I = unknown>(name: string, handler: SignalHandler<I> | undefined): void;
+  setSignalHandler<I = unknown>(name: string, handler: SignalHandler<I> | undefined, options?: HandlerOptions): void;
   /**
    * Sets (or removes) the handler of query `name`: synchronous and read-only (see {@link QueryHandler}).
    * @example ctx.setQueryHandler("get_status", () => ({ status, progress }));
    */
-  setQueryHandler<I = unknown, O = unknown>(name: string, handler: QueryHandler<I, O> | undefined): void;
+  setQueryHandler<I = unknown, O = unknown>(name: string, handler: QueryHandler<I, O> | undefined, options?: HandlerOptions): void;
   /**
    * Sets (or removes) the handler of update `name`, with an optional validator that rejects an
    * update before anything is written to history. An update accepted before its handler was set

@@ -1,7 +1,7 @@
 import type { Command } from "../protocol/commands.ts";
 import { isName } from "../protocol/execution.ts";
 import type { Failure } from "../protocol/failure.ts";
-import type { QueryHandler, SignalHandler, UpdateHandler, UpdateHandlerOptions } from "./context.ts";
+import { WORKFLOW_METADATA_QUERY, type HandlerOptions, type QueryHandler, type SignalHandler, type UpdateHandler, type UpdateHandlerOptions } from "./context.ts";
 import { toSeconds, type Duration } from "./duration.ts";
 import { ApplicationFailure, CancelledError, ReadOnlyContextError, TimeoutFailure } from "./errors.ts";
 import { errorToFailure } from "./failure-convert.ts";
@@ -60,6 +60,8 @@ export class MessageHandlers {
   private readonly signalHandlers = new Map<string, SignalHandler<unknown>>();
   private readonly queryHandlers = new Map<string, QueryHandler<unknown, unknown>>();
   private readonly updateHandlers = new Map<string, UpdateRegistration>();
+  /** Handler descriptions, by `kind:name` (for the metadata query). */
+  private readonly descriptions = new Map<string, string>();
   /** Signals that arrived before their handler was set, in history order. */
   private bufferedSignals: { name: string; input: unknown }[] = [];
   /** Accepted updates whose handler is not set (yet), in history order. */
@@ -130,6 +132,7 @@ export class MessageHandlers {
    */
   runQuery(name: string, input: unknown): unknown {
     const handler = this.queryHandlers.get(name);
+    if (handler === undefined && name === WORKFLOW_METADATA_QUERY) return this.metadata();
     if (handler === undefined) {
       throw new ApplicationFailure(`workflow "${this.workflow}" has no query handler "${name}" (${listNames(this.queryHandlers)})`, { type: "UnknownQuery", nonRetryable: true });
     }
@@ -211,9 +214,10 @@ export class MessageHandlers {
     );
   }
 
-  setSignalHandler(name: string, handler: SignalHandler<unknown> | undefined): void {
+  setSignalHandler(name: string, handler: SignalHandler<unknown> | undefined, options: HandlerOptions = {}): void {
     this.assertWritable("ctx.setSignalHandler()");
     checkHandler("signal", name, handler);
+    this.describe("signal", name, handler, options);
     if (handler === undefined) {
       this.signalHandlers.delete(name);
       return;
@@ -233,9 +237,10 @@ export class MessageHandlers {
     }
   }
 
-  setQueryHandler(name: string, handler: QueryHandler<unknown, unknown> | undefined): void {
+  setQueryHandler(name: string, handler: QueryHandler<unknown, unknown> | undefined, options: HandlerOptions = {}): void {
     this.assertWritable("ctx.setQueryHandler()");
     checkHandler("query", name, handler);
+    this.describe("query", name, handler, options);
     if (handler === undefined) this.queryHandlers.delete(name);
     else this.queryHandlers.set(name, handler);
   }
@@ -244,6 +249,7 @@ export class MessageHandlers {
     this.assertWritable("ctx.setUpdateHandler()");
     checkHandler("update", name, handler);
     if (options.validator !== undefined && typeof options.validator !== "function") throw new TypeError(`update "${name}": validator must be a function`);
+    this.describe("update", name, handler, options);
     if (handler === undefined) {
       this.updateHandlers.delete(name);
       return;
@@ -252,6 +258,33 @@ export class MessageHandlers {
     const waiting = this.bufferedUpdates.filter((u) => u.name === name);
     this.bufferedUpdates = this.bufferedUpdates.filter((u) => u.name !== name);
     for (const update of waiting) this.startUpdate(update);
+  }
+
+  /** Keeps (or drops, with the handler) a handler's description. */
+  private describe(kind: string, name: string, handler: unknown, options: HandlerOptions): void {
+    const { description } = options ?? {};
+    if (description !== undefined && (typeof description !== "string" || description.length > 1000)) {
+      throw new TypeError(`${kind} "${name}": description must be a string of at most 1,000 characters`);
+    }
+    if (handler === undefined || description === undefined) this.descriptions.delete(`${kind}:${name}`);
+    else this.descriptions.set(`${kind}:${name}`, description);
+  }
+
+  /** The built-in metadata query's answer: the handlers set right now, by name, with descriptions. */
+  private metadata(): unknown {
+    const list = (kind: string, names: Iterable<string>) =>
+      [...names].sort().map((name) => {
+        const description = this.descriptions.get(`${kind}:${name}`);
+        return description === undefined ? { name } : { name, description };
+      });
+    return {
+      definition: {
+        type: this.workflow,
+        signal_definitions: list("signal", this.signalHandlers.keys()),
+        query_definitions: list("query", this.queryHandlers.keys()),
+        update_definitions: list("update", this.updateHandlers.keys()),
+      },
+    };
   }
 
   waitCondition(fn: () => boolean, timeout: Duration | undefined): Promise<void> {

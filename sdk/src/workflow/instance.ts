@@ -2,7 +2,7 @@ import type { Command } from "../protocol/commands.ts";
 import type { EventOf, HistoryEvent } from "../protocol/history.ts";
 import { mergeActivityOptions, toWireActivityOptions, type ActivityCallOptions } from "./activity-options.ts";
 import { verifyRecordedCommands, type RunLabel } from "./command-matcher.ts";
-import type { QueryHandler, ScheduleInfo, SignalHandler, UpdateHandler, UpdateHandlerOptions, WorkflowContext } from "./context.ts";
+import type { HandlerOptions, QueryHandler, ScheduleInfo, SignalHandler, UpdateHandler, UpdateHandlerOptions, WorkflowContext } from "./context.ts";
 import type { ActivityDefinition } from "./define-activity.ts";
 import type { WorkflowDefinition } from "./define-workflow.ts";
 import { toSeconds, type Duration } from "./duration.ts";
@@ -364,8 +364,8 @@ export class WorkflowInstance {
         self.handlers.assertWritable("ctx.uuid()");
         return self.rng.uuid();
       },
-      setSignalHandler: (name: string, handler: SignalHandler<never> | undefined) => self.handlers.setSignalHandler(name, handler as SignalHandler<unknown> | undefined),
-      setQueryHandler: (name: string, handler: QueryHandler<never, unknown> | undefined) => self.handlers.setQueryHandler(name, handler as QueryHandler<unknown, unknown> | undefined),
+      setSignalHandler: (name: string, handler: SignalHandler<never> | undefined, options?: HandlerOptions) => self.handlers.setSignalHandler(name, handler as SignalHandler<unknown> | undefined, options),
+      setQueryHandler: (name: string, handler: QueryHandler<never, unknown> | undefined, options?: HandlerOptions) => self.handlers.setQueryHandler(name, handler as QueryHandler<unknown, unknown> | undefined, options),
       setUpdateHandler: (name: string, handler: UpdateHandler<never, unknown> | undefined, options?: UpdateHandlerOptions<never>) =>
         self.handlers.setUpdateHandler(name, handler as UpdateHandler<unknown, unknown> | undefined, options as UpdateHandlerOptions<unknown> | undefined),
       waitCondition: (fn: () => boolean, timeout?: Duration) => self.handlers.waitCondition(fn, timeout),

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Failure, HistoryEvent, WorkflowTask } from "@sundial/sdk/protocol";
 import { HttpTransport, SundialApiError } from "@sundial/sdk/client";
 import { LruCache, silentWorkerLogger } from "@sundial/sdk/worker";
-import { ApplicationFailure, NonDeterminismError, ReadOnlyContextError, activate, defineWorkflow, queryWorkflow, type WorkflowState } from "@sundial/sdk/workflow";
+import { ApplicationFailure, NonDeterminismError, ReadOnlyContextError, WORKFLOW_METADATA_QUERY, activate, defineWorkflow, queryWorkflow, type WorkflowState } from "@sundial/sdk/workflow";
 import { WorkerApi } from "../../../sdk/src/worker/api.ts";
 import { processWorkflowTask } from "../../../sdk/src/worker/workflow-runner.ts";
 import { HistoryBuilder } from "./helpers/history.ts";
@@ -59,6 +59,55 @@ async function counterHistory(): Promise<{ h: HistoryBuilder; marks: Record<stri
 }
 
 const upTo = (h: HistoryBuilder, n: number): HistoryEvent[] => h.build().slice(0, n);
+
+describe("handler descriptions and the metadata query (Mistral's description=)", () => {
+  const invoice = defineWorkflow({
+    name: "invoice_approval",
+    run: async (ctx) => {
+      let approved = false;
+      ctx.setSignalHandler("approve", () => void (approved = true), { description: "Approval signal" });
+      ctx.setQueryHandler("get_status", () => ({ approved }), { description: "Get current status" });
+      ctx.setQueryHandler("internal", () => 1);
+      ctx.setUpdateHandler("update_config", async (c: unknown) => c, { description: "Update workflow configuration", validator: () => {} });
+      ctx.setSignalHandler("temporary", () => {}, { description: "gone soon" });
+      ctx.setSignalHandler("temporary", undefined);
+      await ctx.waitCondition(() => approved);
+      return "approved";
+    },
+  });
+
+  it("lists the handlers set right now, sorted by name, with their descriptions", async () => {
+    const h = new HistoryBuilder({ workflow: "invoice_approval" }).task();
+    expect(await queryWorkflow(invoice, h.build(), { name: WORKFLOW_METADATA_QUERY }, quiet)).toEqual({
+      definition: {
+        type: "invoice_approval",
+        signal_definitions: [{ name: "approve", description: "Approval signal" }],
+        query_definitions: [{ name: "get_status", description: "Get current status" }, { name: "internal" }],
+        update_definitions: [{ name: "update_config", description: "Update workflow configuration" }],
+      },
+    });
+  });
+
+  it("a description must be a short string; a workflow's own handler of the metadata name wins", async () => {
+    const own = defineWorkflow({
+      name: "own-meta",
+      run: async (ctx) => {
+        let error = "";
+        try {
+          ctx.setSignalHandler("s", () => {}, { description: 42 as never });
+        } catch (err) {
+          error = (err as Error).message;
+        }
+        ctx.setQueryHandler("error", () => error);
+        ctx.setQueryHandler(WORKFLOW_METADATA_QUERY, () => "mine");
+        await ctx.sleep("1h");
+      },
+    });
+    const h = new HistoryBuilder({ workflow: "own-meta" }).task();
+    expect(await queryWorkflow(own, h.build(), { name: "error" }, quiet)).toBe('signal "s": description must be a string of at most 1,000 characters');
+    expect(await queryWorkflow(own, h.build(), { name: WORKFLOW_METADATA_QUERY }, quiet)).toBe("mine");
+  });
+});
 
 describe("queries on replayed state", () => {
   it("answer from the state of the last processed workflow task, running or closed", async () => {
