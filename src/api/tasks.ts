@@ -11,12 +11,11 @@ import {
   QueryResponseRequest,
   toRfc3339,
 } from "@sundial/sdk/protocol";
-import { clock } from "../clock.ts";
 import { verifyToken } from "../core/crypto.ts";
 import { NotFoundError } from "../core/errors.ts";
 import { LIMITS } from "../core/limits.ts";
 import type { TokenPayload } from "../objects/execution-types.ts";
-import { executionStub, partitionCount, taskQueueStub } from "../objects/names.ts";
+import { executionStub, partitionCount, partitionFor, taskQueueStub } from "../objects/names.ts";
 import { unwrap } from "../objects/rpc.ts";
 import { requireKind, type AppEnv } from "./auth.ts";
 import { readJson } from "./validate.ts";
@@ -25,37 +24,49 @@ import { readJson } from "./validate.ts";
 export const taskRoutes = new Hono<AppEnv>();
 taskRoutes.use("*", requireKind("worker"));
 
+/**
+ * With several partitions a poll holds on one partition at a time, for this long, then probes the
+ * others again and moves on: a task that lands in a partition no poll is holding on waits at most
+ * this long, not a whole poll.
+ */
+export const PARTITION_HOLD_SLICE_MS = 1_000;
+
 taskRoutes.post("/poll", async (c) => {
   const p = c.get("principal");
   const body = await readJson(c, PollRequest);
   const holdMs = Math.min(LIMITS.pollHoldMs, (body.wait_seconds ?? LIMITS.pollHoldMs / 1000) * 1000);
-  const deadline = clock.now() + holdMs;
+  // The hold is transport time (how long this request stays open), so it runs on the real clock.
+  const deadline = Date.now() + holdMs;
   const partitions = partitionCount(c.env);
-  const home = Math.floor(Math.random() * partitions);
+  let home = Math.floor(Math.random() * partitions);
+  const queue = (partition: number) => taskQueueStub(c.env, p.namespace, body.task_queue, partition);
   const signal = c.req.raw.signal;
-  const homeQueue = taskQueueStub(c.env, p.namespace, body.task_queue, home);
   const pollId = crypto.randomUUID();
   // A worker that shuts down drops its poll: end the held poll so no task goes to nobody.
-  const onAbort = () => void homeQueue.cancelPoll(pollId).catch(() => {});
+  const onAbort = () => void queue(home).cancelPoll(pollId).catch(() => {});
   signal.addEventListener("abort", onAbort, { once: true });
   for (;;) {
-    const remaining = deadline - clock.now();
+    const remaining = Math.max(0, deadline - Date.now());
     if (signal.aborted) return c.body(null, 204);
     // Probe the other partitions without waiting, then hold on this poller's home partition.
     let task = null;
-    for (let k = 1; k < partitions && !task; k++) task = await taskQueueStub(c.env, p.namespace, body.task_queue, (home + k) % partitions).poll(body.kind, 0);
-    task ??= await homeQueue.poll(body.kind, Math.max(0, remaining), pollId);
-    if (!task) return c.body(null, 204);
+    for (let k = 1; k < partitions && !task; k++) task = await queue((home + k) % partitions).poll(body.kind, 0);
+    task ??= await queue(home).poll(body.kind, partitions > 1 ? Math.min(remaining, PARTITION_HOLD_SLICE_MS) : remaining, pollId);
+    if (!task) {
+      if (partitions === 1 || Date.now() >= deadline) return c.body(null, 204);
+      home = (home + 1) % partitions;
+      continue;
+    }
     if (signal.aborted) {
       // The poller left between the hand-off and now: put the task back at once.
-      await homeQueue.enqueue(task);
+      await queue(partitionFor(c.env, task.execution_id)).enqueue(task);
       return c.body(null, 204);
     }
     const exec = executionStub(c.env, p.namespace, task.execution_id);
     const leased = task.kind === "workflow" ? await exec.startWorkflowTask(task.ref, body.identity) : await exec.startActivityTask(task.ref, task.attempt, body.identity);
     if (leased) return c.json(task.available_at === undefined ? leased : { ...leased, available_at: toRfc3339(task.available_at) });
     // A stale entry (already started elsewhere, or its run closed): keep polling.
-    if (clock.now() >= deadline) return c.body(null, 204);
+    if (Date.now() >= deadline) return c.body(null, 204);
   }
 });
 

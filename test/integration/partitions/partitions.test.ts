@@ -1,0 +1,73 @@
+import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import { afterEach, describe, expect, it } from "vitest";
+import { PARTITION_HOLD_SLICE_MS } from "../../../src/api/tasks.ts";
+import { partitionCount, partitionFor } from "../../../src/objects/names.ts";
+import { api, uid } from "../helpers.ts";
+
+// This project runs with SUNDIAL_TASK_QUEUE_PARTITIONS = 4: a queue is 4 TaskQueueObjects, an
+// execution's tasks go to the partition its id hashes to, and a poll probes every partition.
+
+const realRandom = Math.random;
+afterEach(() => {
+  Math.random = realRandom;
+});
+
+const poll = (queue: string, waitSeconds: number) => api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind: "workflow", identity: "partitions-test", wait_seconds: waitSeconds });
+
+/** Execution ids that hash to each partition, one per partition. */
+function idsPerPartition(prefix: string): string[] {
+  const ids: (string | undefined)[] = [undefined, undefined, undefined, undefined];
+  for (let i = 0; ids.includes(undefined); i++) {
+    const id = `${prefix}-${i}`;
+    ids[partitionFor(env, id)] ??= id;
+  }
+  return ids as string[];
+}
+
+async function queued(queue: string, partition: number): Promise<number> {
+  const stub = env.TASK_QUEUES.getByName(`default/${queue}/${partition}`);
+  return runInDurableObject(stub, async (_o, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM tasks").one().n);
+}
+
+describe("a task queue spread over partitions", () => {
+  it("spreads executions over the partitions, and one poller drains all of them", async () => {
+    expect(partitionCount(env)).toBe(4);
+    const queue = uid("q-parts");
+    const ids = idsPerPartition(uid("px"));
+    for (const id of ids) expect((await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue })).status).toBe(201);
+    expect(await Promise.all([0, 1, 2, 3].map((p) => queued(queue, p)))).toEqual([1, 1, 1, 1]);
+    const got: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const t = await poll(queue, 0);
+      expect(t.status).toBe(200);
+      got.push(t.body.execution_id);
+    }
+    expect(got.sort()).toEqual([...ids].sort());
+    expect((await poll(queue, 0)).status).toBe(204);
+  });
+
+  it("a task that lands in a partition the poll is not holding on reaches it within a hold slice, not at the end of the poll", async () => {
+    const queue = uid("q-slice");
+    const [, other] = idsPerPartition(uid("py"));
+    // The poll's home partition is 0 (its first hold); the task hashes to partition 1.
+    Math.random = () => 0;
+    const began = Date.now();
+    const waiting = poll(queue, 20);
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: other, task_queue: queue })).status).toBe(201);
+    const t = await waiting;
+    expect(t.status).toBe(200);
+    expect(t.body.execution_id).toBe(other);
+    // Found by the next round of probes: well before the 20 s hold ends.
+    expect(Date.now() - began).toBeLessThan(200 + 3 * PARTITION_HOLD_SLICE_MS);
+  });
+
+  it("an idle poll still ends with 204 when its hold is over", async () => {
+    const began = Date.now();
+    expect((await poll(uid("q-idle"), 2)).status).toBe(204);
+    const took = Date.now() - began;
+    expect(took).toBeGreaterThanOrEqual(1_900);
+    expect(took).toBeLessThan(2_000 + 2 * PARTITION_HOLD_SLICE_MS);
+  });
+});
