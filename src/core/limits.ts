@@ -1,4 +1,4 @@
-import { SPEC_LIMITS } from "@sundial/sdk/protocol";
+import { MAX_PAYLOAD_BYTES, SPEC_LIMITS } from "@sundial/sdk/protocol";
 
 /**
  * Every bound Sundial enforces, in one place (Temporal's "tweakables"). Changing a number here
@@ -26,8 +26,8 @@ export const LIMITS = {
   retryMaxMax: 100,
   /** Request body, bytes. */
   maxBodyBytes: 1_048_576,
-  /** A workflow/schedule input or a result, bytes of JSON. */
-  maxPayloadBytes: 262_144,
+  /** A workflow/schedule input, a result or a step value, bytes of JSON (the SDK checks steps against the same constant). */
+  maxPayloadBytes: MAX_PAYLOAD_BYTES,
   /** History events per run (the seeds mention 50K). */
   maxHistoryEvents: 50_000,
   /** Past this many events the workflow is told continue-as-new is suggested. */

@@ -96,13 +96,18 @@ export function recordHeartbeat(store: ExecutionStore, now: number, tok: TokenPa
   return { cancel_requested: row.cancel_requested === 1 || run.status !== "running" };
 }
 
-/** The worker confirms it received a task (the SDK sends this when a task runs longer than ~1 s): its lease is kept. */
-export function acknowledgeTask(store: ExecutionStore, tok: TokenPayload): { status: "accepted" } {
+/**
+ * The worker confirms it received a task (the SDK sends this when a task runs longer than ~1 s):
+ * its lease is kept. For a workflow task every acknowledgement also renews the workflow task
+ * timeout from `now`: the SDK keeps acknowledging while the task runs (its steps may take longer
+ * than the timeout), so only a worker that went silent loses the task.
+ */
+export function acknowledgeTask(store: ExecutionStore, now: number, tok: TokenPayload): { status: "accepted" } {
   const run = requireTaskRun(store, tok);
   if (tok.k === "q") return { status: "accepted" }; // queries have no lease to keep
   if (tok.k === "w") {
     requireStartedWorkflowTask(run, tok);
-    store.updateRun({ wt_acked: 1 });
+    store.updateRun({ wt_acked: 1, wt_started_at: now });
   } else {
     const row = store.activity(tok.i);
     if (!row || row.state !== "started" || row.attempt !== tok.a || (tok.l ?? 0) !== row.lease) throw staleTask();

@@ -291,6 +291,36 @@ describe("executions over HTTP with a hand-driven worker", () => {
     expect((await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: lost.body.task_token, commands: [] })).status).toBe(409);
   });
 
+  it("each acknowledgement of a workflow task renews its timeout (a worker running slow steps keeps it); silence still times it out", async () => {
+    const id = uid("wt-renew");
+    const queue = uid("q");
+    const t0 = Date.now();
+    clock.now = () => t0;
+    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
+    const task = await poll("workflow", queue);
+    const stub = env.EXECUTIONS.getByName(`default/${id}`);
+    const types = async () => (await api("GET", `/v1/workflows/executions/${id}/history`)).body.events.map((e: { type: string }) => e.type);
+    for (const at of [1_000, 8_000, 16_000]) {
+      clock.now = () => t0 + at;
+      expect((await api("POST", "/v1/workflows/tasks/ack", { task_token: task.body.task_token })).status).toBe(200);
+      clock.now = () => t0 + at + 9_999;
+      await runDurableObjectAlarm(stub);
+      expect(await types()).not.toContain("workflow_task_timed_out");
+    }
+    // The completion 25 s after the lease began is still accepted.
+    clock.now = () => t0 + 25_000;
+    expect((await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: task.body.task_token, commands: [{ type: "start_timer", seq: 1, duration: 60 }] })).status).toBe(200);
+    // A worker that stops acknowledging loses the next task after the 10 s timeout as before.
+    clock.now = () => t0 + 85_000;
+    await runDurableObjectAlarm(stub);
+    const next = await poll("workflow", queue);
+    clock.now = () => t0 + 86_000;
+    await api("POST", "/v1/workflows/tasks/ack", { task_token: next.body.task_token });
+    clock.now = () => t0 + 96_000;
+    await runDurableObjectAlarm(stub);
+    expect(await types()).toContain("workflow_task_timed_out");
+  });
+
   it("cancels (delivered to the workflow) and terminates (immediate)", async () => {
     const queue = uid("q");
     const a = uid("cancel");

@@ -13,6 +13,9 @@ export const Identifier = z
 /** Workflow, activity, task queue, signal, query and update names: 1-200 letters, digits and . _ : -, starting with a letter or digit. */
 export const Name = z.string().min(1).max(200).regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "use letters, digits and . _ : -");
 
+/** The largest input, result or step value (its JSON, in UTF-16 code units) the platform accepts; larger is a 413. */
+export const MAX_PAYLOAD_BYTES = 262_144;
+
 /** Where starts, schedules and workers go when they name no task queue. */
 export const DEFAULT_TASK_QUEUE = "default";
 

@@ -85,13 +85,13 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
 
   /** Runs a workflow task (polled or handed back by a completion) on the slot `release` frees. */
   function runWorkflow(task: WorkflowTask, release: () => void): void {
-    const ack = ackIfSlow(api, task.task_token);
+    const stopLease = keepWorkflowTaskLeased(api, task.task_token);
     const run: Promise<void> = processWorkflowTask(task, workflowDeps)
       .catch((err: unknown) => {
         if (!hardStop.signal.aborted) logger.error("workflow task could not be reported", { execution_id: task.execution_id, error: err });
       })
       .finally(() => {
-        clearTimeout(ack);
+        stopLease();
         workflowTasks.delete(run);
         release();
       });
@@ -218,6 +218,32 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
  * slow tasks pay the extra request; fast ones are acknowledged by their result.
  */
 export const ACK_AFTER_MS = 1_000;
+
+/** While a workflow task runs (its steps may be slow), it is acknowledged again this often: a third of the platform's 10 s workflow task timeout. */
+export const WORKFLOW_TASK_RENEW_MS = 3_000;
+
+/**
+ * Acknowledges a workflow task that runs longer than ACK_AFTER_MS, then again every
+ * WORKFLOW_TASK_RENEW_MS until it is done: each acknowledgement renews the workflow task timeout,
+ * so steps (`ctx.step.run`) may take longer than it while this worker lives. Returns the stop.
+ */
+export function keepWorkflowTaskLeased(api: Pick<WorkerApi, "ack">, token: string): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  const schedule = (ms: number) => {
+    timer = setTimeout(() => {
+      if (stopped) return;
+      void api.ack(token).catch(() => {});
+      schedule(WORKFLOW_TASK_RENEW_MS);
+    }, ms);
+    timer.unref?.();
+  };
+  schedule(ACK_AFTER_MS);
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}
 
 function ackIfSlow(api: WorkerApi, token: string): ReturnType<typeof setTimeout> {
   const t = setTimeout(() => void api.ack(token).catch(() => {}), ACK_AFTER_MS);

@@ -1,5 +1,5 @@
 import type { Command } from "../protocol/commands.ts";
-import { isName } from "../protocol/execution.ts";
+import { isName, MAX_PAYLOAD_BYTES } from "../protocol/execution.ts";
 import type { Failure } from "../protocol/failure.ts";
 import type { EventOf, HistoryEvent } from "../protocol/history.ts";
 import { errorToFailure, failureToError } from "./failure-convert.ts";
@@ -89,13 +89,36 @@ export class Steps {
 
 /**
  * Runs the step now. Its value goes through JSON as it will be recorded, so the workflow sees the
- * same value live as on replay (a Date becomes its ISO string, undefined becomes null).
+ * same value live as on replay (a Date becomes its ISO string, undefined becomes null). A value
+ * the platform would refuse (too large, not JSON) becomes the step's failure right here: sent as
+ * is, it would fail the workflow task, and every retry of the task would run the step again.
  */
 async function runLive(fn: (...args: unknown[]) => unknown, args: unknown[]): Promise<Outcome> {
+  let value: unknown;
   try {
-    const value = await fn(...args);
-    return { result: value === undefined ? null : JSON.parse(JSON.stringify(value)) };
+    value = await fn(...args);
   } catch (err) {
-    return { failure: errorToFailure(err) };
+    return { failure: jsonSafeFailure(errorToFailure(err)) };
+  }
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value === undefined ? null : value);
+  } catch (err) {
+    return { failure: { message: `the step's value cannot be recorded as JSON: ${err instanceof Error ? err.message : String(err)}`, type: "StepResultNotJson", non_retryable: true } };
+  }
+  if (json === undefined) return { result: null }; // a function or symbol: nothing to record
+  if (json.length > MAX_PAYLOAD_BYTES) {
+    return { failure: { message: `the step's value is ${json.length} bytes of JSON, more than the ${MAX_PAYLOAD_BYTES} a recorded value may have`, type: "StepResultTooLarge", non_retryable: true } };
+  }
+  return { result: JSON.parse(json) };
+}
+
+/** A failure as it will be recorded (through JSON); one whose details or cause cannot be keeps its message and type only. */
+function jsonSafeFailure(f: Failure): Failure {
+  try {
+    const copy = JSON.parse(JSON.stringify(f)) as Failure;
+    return copy.message.length > 4_096 ? { ...copy, message: `${copy.message.slice(0, 4_096)}…` } : copy;
+  } catch {
+    return { message: f.message.slice(0, 4_096), type: f.type, non_retryable: f.non_retryable };
   }
 }

@@ -135,6 +135,37 @@ describe("ctx.step.run", () => {
     expect(runs).toBe(1);
   });
 
+  it("a value the platform would refuse (too large, not JSON) is recorded as the step's failure, so a retried task does not run it again", async () => {
+    const wf = defineWorkflow({
+      name: "refused-values",
+      run: async (ctx) => {
+        const outcomes: string[] = [];
+        for (const [name, fn] of [
+          ["huge", () => "x".repeat(300_000)],
+          ["bigint", () => ({ n: 1n })],
+          ["bad_details", () => { throw new ApplicationFailure("upstream said no", { type: "Upstream", details: [{ n: 2n }] }); }],
+        ] as const) {
+          try {
+            await ctx.step.run(name, fn as () => unknown);
+            outcomes.push(`${name}: ok`);
+          } catch (err) {
+            outcomes.push(`${name}: ${(err as ApplicationFailure).type}`);
+          }
+        }
+        return outcomes;
+      },
+    });
+    const { commands } = await activate(wf, new HistoryBuilder({ workflow: "refused-values" }).task().build(), undefined, quiet);
+    expect(commands.slice(0, 3).map((c) => (c as { failure?: { type: string; non_retryable: boolean; details?: unknown } }).failure)).toEqual([
+      expect.objectContaining({ type: "StepResultTooLarge", non_retryable: true }),
+      expect.objectContaining({ type: "StepResultNotJson", non_retryable: true }),
+      { message: "upstream said no", type: "Upstream", non_retryable: false },
+    ]);
+    expect(commands[3]).toEqual({ type: "complete_workflow", result: ["huge: StepResultTooLarge", "bigint: StepResultNotJson", "bad_details: Upstream"] });
+    // Everything sent is JSON the wire accepts.
+    expect(() => JSON.stringify(commands)).not.toThrow();
+  });
+
   it("replaying code whose steps differ from history is a NonDeterminismError naming both, and the new step never runs", async () => {
     const v1 = defineWorkflow({
       name: "steps-v",
