@@ -296,7 +296,7 @@ export class ExecutionObject extends DurableObject<Env> {
 
   /** The worker confirms it received a task (the SDK sends this when a task runs longer than ~1 s). */
   async ackTask(tok: TokenPayload): Promise<RpcResult<{ status: "accepted" }>> {
-    const r = guard(() => acknowledgeTask(this.store, tok));
+    const r = guard(() => acknowledgeTask(this.store, clock.now(), tok));
     this.afterChange();
     return r;
   }
@@ -317,8 +317,16 @@ export class ExecutionObject extends DurableObject<Env> {
     this.alarmFloor = failure ? now + alarmRetryDelayMs(this.alarmFailures) : 0;
     this.resolveWaiters();
     // The delivery starts before the re-arm, so the alarm backs it up rather than racing it.
-    const flushed = this.flush();
-    this.rearm();
+    const flushed = this.flush().catch((err: unknown) => console.error("execution delivery failed; the alarm retries it", err));
+    try {
+      this.rearm();
+    } catch (err) {
+      // Planning the next alarm failed too (a corrupt row): retry on the backoff anyway.
+      this.alarmFailures++;
+      console.error("execution alarm could not plan its next run", err);
+      this.armedAt = now + alarmRetryDelayMs(this.alarmFailures);
+      armAlarm(this.ctx.storage, this.armedAt, now);
+    }
     await flushed;
   }
 

@@ -103,6 +103,9 @@ export class ScheduleObject extends DurableObject<Env> {
       const t = tick(this.ctxFor(row, now), row.state);
       this.store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "scheduled", outcome: existing ? `updated (version ${row.version})` : "created" });
       this.apply(row, t, now); // writes the row (with the transition's state)
+      // A new definition is a fresh plan: a backoff left by failed alarms of the old one is over.
+      this.alarmFailures = 0;
+      this.alarmFloor = 0;
       return { created: !existing };
     });
     await this.afterChange();
@@ -257,8 +260,15 @@ export class ScheduleObject extends DurableObject<Env> {
         console.error("could not record the alarm failure", recordErr);
       }
     }
-    this.rearm();
-    await this.flush();
+    try {
+      this.rearm();
+    } catch (err) {
+      // Planning the next alarm failed too (a row that no longer compiles): retry on the backoff anyway.
+      this.alarmFailures++;
+      console.error("schedule alarm could not plan its next run", err);
+      armAlarm(this.ctx.storage, now + alarmRetryDelayMs(this.alarmFailures), now);
+    }
+    await this.flush().catch((err: unknown) => console.error("schedule outbox flush failed; the alarm retries it", err));
   }
 
   private runBackfills(now: number): void {

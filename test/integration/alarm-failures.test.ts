@@ -17,14 +17,19 @@ afterEach(() => {
   clock.now = realNow;
 });
 
+/** An every-10-minutes schedule created at `t0`; returns its id and first fire, its alarm armed there. */
+async function tenMinuteSchedule(prefix: string, t0: number): Promise<{ sid: string; fire: number }> {
+  const sid = uid(prefix);
+  setNow(t0);
+  await createSchedule({ schedule_id: sid, workflow: "af-wf", key: sid, interval_seconds: 600, task_queue: uid("q-af") });
+  const fire = t0 + 600_000;
+  await expectAlarm(sid, fire);
+  return { sid, fire };
+}
+
 describe("an alarm whose work fails", () => {
   it("schedule: is recorded in recent_actions, retried after 1 s then 2 s (not at once), and resets on success", async () => {
-    const t0 = T("2027-08-01T00:00:00.000Z");
-    const sid = uid("alarm-fail");
-    setNow(t0);
-    await createSchedule({ schedule_id: sid, workflow: "af-wf", key: sid, interval_seconds: 600, task_queue: uid("q-af") });
-    const fire = t0 + 600_000;
-    await expectAlarm(sid, fire);
+    const { sid, fire } = await tenMinuteSchedule("alarm-fail", T("2027-08-01T00:00:00.000Z"));
     const proto = ScheduleObject.prototype as unknown as { apply: (...args: unknown[]) => void };
     const original = proto.apply;
     proto.apply = () => {
@@ -51,6 +56,27 @@ describe("an alarm whose work fails", () => {
     expect((await describeSchedule(sid)).counters.fired).toBe(1);
     expect(await runHistoryTypes(runId(sid, fire))).toContain("execution_started");
     await expectAlarm(sid, fire + 600_000);
+  });
+
+  it("schedule: when planning the next alarm fails too, the alarm still resolves and retries on the backoff", async () => {
+    const { sid, fire } = await tenMinuteSchedule("alarm-fail-plan", T("2027-08-02T00:00:00.000Z"));
+    const proto = ScheduleObject.prototype as unknown as { apply: (...args: unknown[]) => void; rearm: () => void };
+    const { apply, rearm } = proto;
+    proto.apply = () => {
+      throw new Error("injected fault");
+    };
+    proto.rearm = () => {
+      throw new Error("injected planning fault");
+    };
+    try {
+      expect(await alarmAt(sid, fire)).toBe(true);
+      expect(await alarmOf(sid)).toBe(fire + 2_000); // the second failure in a row: 2 s
+    } finally {
+      proto.apply = apply;
+      proto.rearm = rearm;
+    }
+    expect(await alarmAt(sid, fire + 2_000)).toBe(true);
+    expect((await describeSchedule(sid)).counters.fired).toBe(1);
   });
 
   it("execution: a failing part backs the alarm off while the other parts still run", async () => {

@@ -21,7 +21,7 @@ export class SundialClient {
   /** The transport, shared by every resource client. */
   readonly http: HttpTransport;
 
-  constructor(options: ConnectionOptions) {
+  constructor(options: ConnectionOptions = {}) {
     this.http = new HttpTransport(options);
     this.executions = new ExecutionsClient(this.http);
     this.schedules = new SchedulesClient(this.http);

@@ -17,9 +17,9 @@ export interface WorkerOptions {
   /** A `worker` (or `admin`) API key. Default: the `SUNDIAL_API_KEY` environment variable. */
   apiKey?: string;
   /**
-   * The task queue this worker polls; every workflow it lists must use it. Default: the
-   * `SUNDIAL_TASK_QUEUE` environment variable, else `"default"` (where starts and schedules go
-   * when they name none).
+   * The task queue this worker polls; every workflow it lists must use it. Default `"default"`,
+   * where starts and schedules go when they name none (not read from the environment: a client
+   * would not see the same variable, and its starts would wait on a queue nobody polls).
    */
   taskQueue?: string;
   workflows?: readonly WorkflowDefinition[];
@@ -105,7 +105,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   const apiKey = options.apiKey ?? fromEnv("SUNDIAL_API_KEY");
   if (!url) throw new TypeError("url is required (or set SUNDIAL_URL), e.g. http://127.0.0.1:8787");
   if (!apiKey) throw new TypeError("apiKey is required (or set SUNDIAL_API_KEY)");
-  const taskQueue = options.taskQueue ?? fromEnv("SUNDIAL_TASK_QUEUE") ?? DEFAULT_TASK_QUEUE;
+  const taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
   if (typeof taskQueue !== "string" || !isName(taskQueue)) throw new TypeError(`taskQueue ${JSON.stringify(taskQueue)} is invalid: use 1-200 letters, digits and . _ : -, starting with a letter or digit`);
   const workflows = byName(options.workflows ?? [], "workflow");
   const activities = byName(options.activities ?? [], "activity");

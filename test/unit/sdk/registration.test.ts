@@ -116,12 +116,13 @@ describe("connection defaults from the environment", () => {
   });
   const only = { activities: [noop], handleSignals: false } as const;
 
-  it("a worker reads SUNDIAL_URL, SUNDIAL_API_KEY and SUNDIAL_TASK_QUEUE; its queue defaults to the platform's default queue", () => {
+  it("a worker reads SUNDIAL_URL and SUNDIAL_API_KEY; its queue defaults to the platform's default queue, as a client's starts do", () => {
     vi.stubEnv("SUNDIAL_URL", "http://10.0.0.5:8787");
     vi.stubEnv("SUNDIAL_API_KEY", "wk.from-env");
     expect(resolveWorkerOptions(only)).toMatchObject({ url: "http://10.0.0.5:8787", apiKey: "wk.from-env", taskQueue: "default" });
+    // A queue in the environment would not reach the clients that start the work: not read.
     vi.stubEnv("SUNDIAL_TASK_QUEUE", "reports");
-    expect(resolveWorkerOptions(only).taskQueue).toBe("reports");
+    expect(resolveWorkerOptions(only).taskQueue).toBe("default");
     // Options win over the environment.
     expect(resolveWorkerOptions({ ...only, url: "http://a:1", apiKey: "k2", taskQueue: "gpu" })).toMatchObject({ url: "http://a:1", apiKey: "k2", taskQueue: "gpu" });
   });
