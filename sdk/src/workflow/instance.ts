@@ -86,7 +86,7 @@ export class WorkflowInstance {
         if (this.take("timer", seq) !== undefined) this.emit({ type: "cancel_timer", seq });
       },
     });
-    this.steps = new Steps({ emit: (command) => this.emit(command), replaying: () => this.replaying });
+    this.steps = new Steps({ emit: (command) => this.emit(command), replaying: () => this.replaying, closed: () => this.closed });
     this.context = this.makeContext(options.logSink);
   }
 

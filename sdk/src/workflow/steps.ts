@@ -18,6 +18,8 @@ interface RunningStep {
 export interface StepsHost {
   emit(command: Command): void;
   replaying(): boolean;
+  /** True once the run emitted its closing command: nothing more is sent, so nothing more runs. */
+  closed(): boolean;
 }
 
 const noop = (): void => {};
@@ -44,16 +46,22 @@ export class Steps {
 
   /** Takes note of the step outcomes among `events` (all the history an activation will replay). */
   know(events: readonly HistoryEvent[]): void {
-    for (const e of events) if (e.type === "step_recorded") this.recorded.set(e.seq, e);
+    // Steps this instance already ran or replayed (a cached run's last task) need no lookup.
+    for (const e of events) if (e.type === "step_recorded" && e.seq > this.seq) this.recorded.set(e.seq, e);
   }
 
   run(name: string, fn: (...args: unknown[]) => unknown, args: unknown[]): Promise<unknown> {
     if (!isName(name)) throw new TypeError(`ctx.step.run(): name ${JSON.stringify(name)} is invalid: use 1-200 letters, digits and . _ : -, starting with a letter or digit`);
     if (typeof fn !== "function") throw new TypeError(`ctx.step.run("${name}"): the step must be a function`);
+    // After the run's closing command nothing is recorded: running the step would be a side effect
+    // no history could ever account for (a handler or a `finally` after continue-as-new, say).
+    if (this.host.closed()) return new Promise(noop);
     const seq = ++this.seq;
     const command: RecordStep = { type: "record_step", seq, name };
     this.host.emit(command);
     const recorded = this.recorded.get(seq);
+    // Each seq is read once: a cached run does not keep every result it has replayed.
+    this.recorded.delete(seq);
     // A step history does not have while replaying: the code changed under a recorded run. Its
     // command makes the replay's check fail (non-determinism); the function must not run meanwhile.
     if (recorded === undefined && this.host.replaying()) return new Promise(noop);

@@ -66,6 +66,11 @@ describe("ctx.step.run", () => {
     const t2 = await activate(wf, h.build(), undefined, quiet);
     expect(t2.commands).toEqual([{ type: "complete_workflow", result: rolled }]);
     expect(c.count("roll")).toBe(1);
+    // From the cached state of task 1: only the new events are fed, and the step's record matches.
+    const cached = await activate(wf, h.build(), t1.state, quiet);
+    expect(cached.fromCache).toBe(true);
+    expect(cached.commands).toEqual([{ type: "complete_workflow", result: rolled }]);
+    expect(c.count("roll")).toBe(1);
     // A query replays too, without running it.
     const q = defineWorkflow({ name: "steps-then-sleep", run: async (ctx) => {
       let seen: unknown = null;
@@ -206,6 +211,23 @@ describe("ctx.step.run", () => {
     expect((err2 as Error).message).toContain('record_step(seq 2, name "extra")');
     expect(addedRan).toBe(false);
     expect(renamedRan).toBe(false);
+  });
+
+  it("a step called after the run's closing command does not run (nothing could record it)", async () => {
+    let ran = false;
+    const wf = defineWorkflow({
+      name: "after-close",
+      run: async (ctx) => {
+        try {
+          return ctx.continueAsNew({ n: 2 });
+        } finally {
+          void ctx.step.run("cleanup", () => (ran = true));
+        }
+      },
+    });
+    const { commands } = await activate(wf, new HistoryBuilder({ workflow: "after-close" }).task().build(), undefined, quiet);
+    expect(commands).toEqual([{ type: "continue_as_new", input: { n: 2 } }]);
+    expect(ran).toBe(false);
   });
 
   it("rejects a bad name or a non-function before numbering the step", async () => {
