@@ -3,7 +3,6 @@ import type { Command, Execution, ExecutionResult, Failure, HistoryPage, Workflo
 import { clock } from "../clock.ts";
 import { NotFoundError, PayloadTooLargeError, QueryTimeoutError, ValidationError } from "../core/errors.ts";
 import { LIMITS } from "../core/limits.ts";
-import { alarmRetryDelayMs } from "../core/backoff.ts";
 import type { Env } from "../env.ts";
 import { ExecutionStore, EXECUTION_MIGRATIONS, EXECUTION_SCHEMA, parseJson, type RunRow } from "./execution-store.ts";
 import { closeRun, scheduleWorkflowTask } from "./execution-effects.ts";
@@ -22,6 +21,7 @@ import type { Completion, StartArgs, TokenPayload } from "./execution-types.ts";
 import { acknowledgeTask, applyWorkflowTaskCompletion, applyWorkflowTaskFailure, jsonSize, recordHeartbeat, requireTaskRun, staleTask } from "./execution-workflow-tasks.ts";
 import { describeRun } from "./execution-view.ts";
 import { guard, type RpcResult } from "./rpc.ts";
+import { AlarmBackoff } from "./alarm-backoff.ts";
 import { armAlarm, MAX_ALARM_AHEAD_MS } from "./names.ts";
 
 /**
@@ -37,9 +37,7 @@ export class ExecutionObject extends DurableObject<Env> {
   private updateWaiters: (() => void)[] = [];
   /** When the alarm is armed, as far as this instance knows (null: none; undefined: not known yet, e.g. after a restart). */
   private armedAt: number | null | undefined = undefined;
-  /** Alarms in a row whose work failed, and the earliest instant the next may run (0: no limit). */
-  private alarmFailures = 0;
-  private alarmFloor = 0;
+  private readonly backoff = new AlarmBackoff();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -267,7 +265,7 @@ export class ExecutionObject extends DurableObject<Env> {
   async completeActivity(tok: TokenPayload, result: unknown, eager: { identity: string } | null = null): Promise<RpcResult<Completion>> {
     const signed = eager ? await signEagerWorkflowTask(this.store, this.env, tok) : null;
     const r = guard((): Completion => {
-      this.requireTaskRun(tok);
+      requireTaskRun(this.store, tok);
       if (jsonSize(result) > LIMITS.maxPayloadBytes) throw new PayloadTooLargeError(`result is larger than ${LIMITS.maxPayloadBytes} bytes`, "result");
       const now = clock.now();
       const done = applyActivityCompletion(this.store, now, tok, result, this.delivery.pending);
@@ -280,7 +278,7 @@ export class ExecutionObject extends DurableObject<Env> {
 
   async failActivity(tok: TokenPayload, failure: Failure): Promise<RpcResult<{ status: "accepted" | "duplicate" }>> {
     const r = guard(() => {
-      this.requireTaskRun(tok);
+      requireTaskRun(this.store, tok);
       return applyActivityFailure(this.store, clock.now(), tok, failure, this.delivery.pending);
     });
     this.afterChange();
@@ -312,9 +310,9 @@ export class ExecutionObject extends DurableObject<Env> {
       failure = err;
       console.error("execution alarm failed", err);
     }
-    // A failure that repeats must not become an alarm loop: the next alarm backs off (1 s, doubling, 5 min).
-    this.alarmFailures = failure ? this.alarmFailures + 1 : 0;
-    this.alarmFloor = failure ? now + alarmRetryDelayMs(this.alarmFailures) : 0;
+    // A failure that repeats must not become an alarm loop (alarm-backoff.ts).
+    if (failure) this.backoff.failed(now);
+    else this.backoff.succeeded();
     this.resolveWaiters();
     // The delivery starts before the re-arm, so the alarm backs it up rather than racing it.
     const flushed = this.flush().catch((err: unknown) => console.error("execution delivery failed; the alarm retries it", err));
@@ -322,9 +320,8 @@ export class ExecutionObject extends DurableObject<Env> {
       this.rearm();
     } catch (err) {
       // Planning the next alarm failed too (a corrupt row): retry on the backoff anyway.
-      this.alarmFailures++;
       console.error("execution alarm could not plan its next run", err);
-      this.armedAt = now + alarmRetryDelayMs(this.alarmFailures);
+      this.armedAt = this.backoff.failed(now);
       armAlarm(this.ctx.storage, this.armedAt, now);
     }
     await flushed;
@@ -369,7 +366,7 @@ export class ExecutionObject extends DurableObject<Env> {
       this.armedAt = null;
       return;
     }
-    const target = Math.max(Math.min(at, now + MAX_ALARM_AHEAD_MS), this.alarmFloor);
+    const target = this.backoff.notBefore(Math.min(at, now + MAX_ALARM_AHEAD_MS));
     if (this.armedAt != null && this.armedAt <= target) return;
     this.armedAt = target;
     armAlarm(this.ctx.storage, target, now);
@@ -379,10 +376,6 @@ export class ExecutionObject extends DurableObject<Env> {
     const run = this.store.run();
     if (!run) throw new NotFoundError("execution not found", "execution_not_found");
     return run;
-  }
-
-  private requireTaskRun(tok: TokenPayload): RunRow {
-    return requireTaskRun(this.store, tok);
   }
 
   private describeRun(run: RunRow): Execution {

@@ -4,12 +4,12 @@ import { clock } from "../clock.ts";
 import { ConflictError, NotFoundError } from "../core/errors.ts";
 import { between, next } from "../core/fire-times.ts";
 import { LIMITS } from "../core/limits.ts";
-import { alarmRetryDelayMs } from "../core/backoff.ts";
 import { initialState, runClosed, startExtra, tick, type PendingFire, type ScheduleState, type Transition } from "../core/schedule/machine.ts";
 import { compileSpec, type CompiledSpec } from "../core/spec.ts";
 import { schedulePayload } from "../core/schedule/payload.ts";
 import { planPrepare, type PreparedRun } from "../core/schedule/prepare.ts";
 import type { Env } from "../env.ts";
+import { AlarmBackoff } from "./alarm-backoff.ts";
 import { armAlarm, prepareAheadMs } from "./names.ts";
 import { guard, ok, type RpcResult } from "./rpc.ts";
 import { persistTransition, queueWithdraw, type IndexMemo } from "./schedule-apply.ts";
@@ -57,9 +57,7 @@ export class ScheduleObject extends DurableObject<Env> {
   private readonly index: IndexMemo = { last: null };
   /** Set when a change queued a withdraw: its response then waits for the send. */
   private withdrawing = false;
-  /** Alarms in a row that failed, and the earliest instant the next may run (0: no limit). */
-  private alarmFailures = 0;
-  private alarmFloor = 0;
+  private readonly backoff = new AlarmBackoff();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -104,8 +102,7 @@ export class ScheduleObject extends DurableObject<Env> {
       this.store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "scheduled", outcome: existing ? `updated (version ${row.version})` : "created" });
       this.apply(row, t, now); // writes the row (with the transition's state)
       // A new definition is a fresh plan: a backoff left by failed alarms of the old one is over.
-      this.alarmFailures = 0;
-      this.alarmFloor = 0;
+      this.backoff.succeeded();
       return { created: !existing };
     });
     await this.afterChange();
@@ -246,16 +243,14 @@ export class ScheduleObject extends DurableObject<Env> {
         this.runBackfills(now);
         this.prepareNext(now);
       }
-      this.alarmFailures = 0;
-      this.alarmFloor = 0;
+      this.backoff.succeeded();
     } catch (err) {
-      // One bad schedule state must not become an alarm loop: record it, and back off (1 s, doubling, 5 min).
-      this.alarmFailures++;
-      this.alarmFloor = now + alarmRetryDelayMs(this.alarmFailures);
+      // One bad schedule state must not become an alarm loop: record it, and back off (alarm-backoff.ts).
+      const retryAt = this.backoff.failed(now);
       const message = err instanceof Error ? err.message : String(err);
-      console.error(`schedule alarm failed (${this.alarmFailures} in a row)`, err);
+      console.error(`schedule alarm failed (${this.backoff.count} in a row)`, err);
       try {
-        this.store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "alarm", outcome: `failed: ${message.slice(0, 200)}; retrying in ${(this.alarmFloor - now) / 1000}s` });
+        this.store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "alarm", outcome: `failed: ${message.slice(0, 200)}; retrying in ${(retryAt - now) / 1000}s` });
       } catch (recordErr) {
         console.error("could not record the alarm failure", recordErr);
       }
@@ -264,9 +259,8 @@ export class ScheduleObject extends DurableObject<Env> {
       this.rearm();
     } catch (err) {
       // Planning the next alarm failed too (a row that no longer compiles): retry on the backoff anyway.
-      this.alarmFailures++;
       console.error("schedule alarm could not plan its next run", err);
-      armAlarm(this.ctx.storage, now + alarmRetryDelayMs(this.alarmFailures), now);
+      armAlarm(this.ctx.storage, this.backoff.failed(now), now);
     }
     await this.flush().catch((err: unknown) => console.error("schedule outbox flush failed; the alarm retries it", err));
   }
@@ -366,7 +360,7 @@ export class ScheduleObject extends DurableObject<Env> {
     const now = clock.now();
     const at = nextScheduleAlarm(row, row ? this.compileFor(row) : null, this.store.outbox.nextAt(), this.store.backfills().length > 0, prepareAheadMs(this.env), now);
     if (at === null) void this.ctx.storage.deleteAlarm();
-    else armAlarm(this.ctx.storage, Math.max(at, this.alarmFloor), now);
+    else armAlarm(this.ctx.storage, this.backoff.notBefore(at), now);
   }
 
   private ctxFor(row: ScheduleRow, now: number) {

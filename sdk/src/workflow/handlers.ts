@@ -5,8 +5,7 @@ import { WORKFLOW_METADATA_QUERY, type HandlerOptions, type QueryHandler, type S
 import { toSeconds, type Duration } from "./duration.ts";
 import { ApplicationFailure, CancelledError, ReadOnlyContextError, TimeoutFailure } from "./errors.ts";
 import { errorToFailure } from "./failure-convert.ts";
-
-const noop = (): void => {};
+import { markHandled } from "./promises.ts";
 
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as { then?: unknown }).then === "function";
@@ -146,7 +145,7 @@ export class MessageHandlers {
       const value = fn();
       if (isThenable(value)) {
         // An async handler's later steps would run outside the read-only window: refuse it.
-        Promise.resolve(value).catch(noop);
+        markHandled(value);
         throw new TypeError(`${where} returned a promise: query handlers and update validators must be synchronous`);
       }
       return value;
@@ -298,7 +297,7 @@ export class MessageHandlers {
       wait = { fn, timerSeq: undefined, resolve, reject };
     });
     // A wait nobody awaits (e.g. raced and abandoned) must not crash the process when it rejects.
-    promise.catch(noop);
+    markHandled(promise);
     this.conditions.add(wait);
     if (seconds !== undefined) {
       const timer = this.host.startTimer(seconds);

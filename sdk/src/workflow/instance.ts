@@ -14,6 +14,7 @@ import { RESOLUTION_EVENT_TYPES, type Activation } from "./history-batches.ts";
 import { replayAwareLogger, type LogSink } from "./logger.ts";
 import { DeterministicRandom } from "./random.ts";
 import { Steps } from "./steps.ts";
+import { markHandled } from "./promises.ts";
 
 interface PendingOperation {
   kind: "activity" | "timer";
@@ -26,8 +27,6 @@ interface PendingOperation {
 /** Runs every promise reaction the workflow has queued: all microtasks finish before a macrotask. */
 const drainMicrotasks: () => Promise<void> =
   typeof setImmediate === "function" ? () => new Promise((resolve) => setImmediate(resolve)) : () => new Promise((resolve) => setTimeout(resolve, 0));
-
-const noop = (): void => {};
 
 /** What an instance needs besides its definition and first event. */
 export interface InstanceOptions {
@@ -263,7 +262,7 @@ export class WorkflowInstance {
       this.pending.set(`${kind}:${seq}`, { kind, seq, activityType, resolve: resolve as (value: unknown) => void, reject });
     });
     // Marks the promise handled: a cancelled operation nobody awaits must not crash the process.
-    promise.catch(noop);
+    markHandled(promise);
     this.emit(command);
     return promise;
   }

@@ -3,6 +3,7 @@ import { isName, MAX_PAYLOAD_BYTES } from "../protocol/execution.ts";
 import type { Failure } from "../protocol/failure.ts";
 import type { EventOf, HistoryEvent } from "../protocol/history.ts";
 import { errorToFailure, failureToError } from "./failure-convert.ts";
+import { markHandled, never } from "./promises.ts";
 
 type RecordStep = Extract<Command, { type: "record_step" }>;
 type Outcome = { result: unknown } | { failure: Failure };
@@ -21,8 +22,6 @@ export interface StepsHost {
   /** True once the run emitted its closing command: nothing more is sent, so nothing more runs. */
   closed(): boolean;
 }
-
-const noop = (): void => {};
 
 /**
  * Steps run inline by the workflow (`ctx.step.run`, Polos' durable steps): the function runs in the
@@ -55,7 +54,7 @@ export class Steps {
     if (typeof fn !== "function") throw new TypeError(`ctx.step.run("${name}"): the step must be a function`);
     // After the run's closing command nothing is recorded: running the step would be a side effect
     // no history could ever account for (a handler or a `finally` after continue-as-new, say).
-    if (this.host.closed()) return new Promise(noop);
+    if (this.host.closed()) return never();
     const seq = ++this.seq;
     const command: RecordStep = { type: "record_step", seq, name };
     this.host.emit(command);
@@ -64,11 +63,11 @@ export class Steps {
     this.recorded.delete(seq);
     // A step history does not have while replaying: the code changed under a recorded run. Its
     // command makes the replay's check fail (non-determinism); the function must not run meanwhile.
-    if (recorded === undefined && this.host.replaying()) return new Promise(noop);
+    if (recorded === undefined && this.host.replaying()) return never();
     const outcome: Promise<Outcome> = recorded !== undefined ? Promise.resolve(recorded.failure ? { failure: recorded.failure } : { result: recorded.result ?? null }) : runLive(fn, args);
     const promise = new Promise<unknown>((resolve, reject) => this.running.push({ command, outcome, resolve, reject }));
     // Marks it handled: a failed step nobody awaits must not crash the worker.
-    promise.catch(noop);
+    markHandled(promise);
     return promise;
   }
 
