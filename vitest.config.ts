@@ -29,7 +29,7 @@ export default defineConfig(async () => {
             name: "integration",
             include: ["test/integration/**/*.test.ts"],
             exclude: ["test/integration/prepared/**", "test/integration/partitions/**"],
-            setupFiles: ["./test/integration/apply-migrations.ts"],
+            setupFiles: ["./test/integration/apply-migrations.ts", "./test/integration/restore-clock.ts"],
           },
         },
         {
@@ -43,7 +43,7 @@ export default defineConfig(async () => {
           test: {
             name: "integration-prepared",
             include: ["test/integration/prepared/**/*.test.ts"],
-            setupFiles: ["./test/integration/apply-migrations.ts"],
+            setupFiles: ["./test/integration/apply-migrations.ts", "./test/integration/restore-clock.ts"],
           },
         },
         {
@@ -57,7 +57,7 @@ export default defineConfig(async () => {
           test: {
             name: "integration-partitions",
             include: ["test/integration/partitions/**/*.test.ts"],
-            setupFiles: ["./test/integration/apply-migrations.ts"],
+            setupFiles: ["./test/integration/apply-migrations.ts", "./test/integration/restore-clock.ts"],
           },
         },
       ],

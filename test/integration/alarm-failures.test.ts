@@ -1,21 +1,17 @@
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { ExecutionStore } from "../../src/objects/execution-store.ts";
 import { ScheduleObject } from "../../src/objects/schedule-object.ts";
 import { api, uid } from "./helpers.ts";
-import { alarmAt, alarmOf, createSchedule, describeSchedule, expectAlarm, realNow, runHistoryTypes, runId, setNow, T } from "./schedule-helpers.ts";
+import { alarmAt, alarmOf, createSchedule, describeSchedule, expectAlarm, runHistoryTypes, runId, setNow, T } from "./schedule-helpers.ts";
 
 // DESIGN: alarm() never throws because of one bad run: it records the failure and re-arms. A
 // failure that repeats must not become an alarm loop either (an alarm re-armed at a past-due
 // instant fires again at once): the next alarm backs off, 1 s doubling up to 5 minutes, and the
 // first alarm that succeeds ends the backoff. Faults are injected into the real objects' code for
 // the duration of one test.
-
-afterEach(() => {
-  clock.now = realNow;
-});
 
 /** An every-10-minutes schedule created at `t0`; returns its id and first fire, its alarm armed there. */
 async function tenMinuteSchedule(prefix: string, t0: number): Promise<{ sid: string; fire: number }> {

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { createExecutionContext, runDurableObjectAlarm, waitOnExecutionContext } from "cloudflare:test";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import worker from "../../src/index.ts";
 import { clock } from "../../src/clock.ts";
 import { hashSecret } from "../../src/core/crypto.ts";
@@ -9,11 +9,6 @@ import { api, DEV_KEY, uid } from "./helpers.ts";
 
 // Rules of DESIGN.md ("Durable execution", "Reliability", "Security", "Wire") that no other test
 // pinned: defaults, bounds and the deployment's secrets.
-
-const realNow = clock.now;
-afterEach(() => {
-  clock.now = realNow;
-});
 
 async function poll(kind: "workflow" | "activity", queue: string) {
   return api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind, identity: "design-test", wait_seconds: 1 });

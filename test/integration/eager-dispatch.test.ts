@@ -1,16 +1,11 @@
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm } from "cloudflare:test";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { api, uid } from "./helpers.ts";
 
 // Eager dispatch: a completion that offers free slots gets the tasks it creates on its own queue
 // leased to it in the response, instead of queued (sdk/src/protocol/tasks.ts).
-
-const realNow = clock.now;
-afterEach(() => {
-  clock.now = realNow;
-});
 
 /** A poll that does not wait: 204 when nothing is queued. */
 async function poll(kind: "workflow" | "activity", queue: string, wait = 0) {

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { applySqlMigrations } from "../../src/objects/sql-migrations.ts";
 import { EXECUTION_MIGRATIONS, EXECUTION_SCHEMA } from "../../src/objects/execution-store.ts";
@@ -9,11 +9,6 @@ import { api, uid } from "./helpers.ts";
 
 // How an ExecutionObject uses its storage: the schema a new object creates in one step, and an
 // alarm that is only ever moved earlier.
-
-const realNow = clock.now;
-afterEach(() => {
-  clock.now = realNow;
-});
 
 /** Every table and index with its columns (name, type, not null, default, key) and the migrations recorded. */
 function schemaOf(sql: SqlStorage): unknown {

@@ -1,13 +1,8 @@
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm } from "cloudflare:test";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { api, uid } from "./helpers.ts";
-
-const realNow = clock.now;
-afterEach(() => {
-  clock.now = realNow;
-});
 
 async function poll(kind: "workflow" | "activity", queue: string) {
   return api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind, identity: "test-worker", wait_seconds: 1 });

@@ -1,13 +1,8 @@
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm } from "cloudflare:test";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { api, uid } from "./helpers.ts";
-
-const realNow = clock.now;
-afterEach(() => {
-  clock.now = realNow;
-});
 
 // A real D1 failure, not a mock: the executions table is renamed away, so every index write
 // fails with "no such table" until it comes back.

@@ -9,8 +9,6 @@ import { api } from "./helpers.ts";
  * an alarm armed at one never fires on its own in real time: the tests run alarms by hand.
  */
 
-export const realNow = clock.now;
-
 /** Epoch ms of an RFC 3339 string. */
 export const T = (iso: string): number => Date.parse(iso);
 

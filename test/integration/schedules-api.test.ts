@@ -1,11 +1,7 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { api, uid } from "./helpers.ts";
-import { alarmAt, createSchedule, describeSchedule, eventually, expectAlarm, expectNoRun, getRun, iso, realNow, runId, setNow, T } from "./schedule-helpers.ts";
-
-afterEach(() => {
-  clock.now = realNow;
-});
+import { alarmAt, createSchedule, describeSchedule, eventually, expectAlarm, expectNoRun, getRun, iso, runId, setNow, T } from "./schedule-helpers.ts";
 
 const H = 3_600_000;
 const ids = (l: { body: { schedules: { schedule_id: string }[] } }) => l.body.schedules.map((s) => s.schedule_id);

@@ -1,5 +1,5 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { api, uid } from "./helpers.ts";
 import {
@@ -13,7 +13,6 @@ import {
   expectNoRun,
   getRun,
   iso,
-  realNow,
   runHistoryTypes,
   runId,
   scheduleObject,
@@ -21,10 +20,6 @@ import {
   succeed,
   T,
 } from "./schedule-helpers.ts";
-
-afterEach(() => {
-  clock.now = realNow;
-});
 
 const M = 60_000;
 

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { uid } from "./helpers.ts";
 import {
@@ -10,17 +10,12 @@ import {
   expectAlarm,
   expectNoRun,
   getRun,
-  realNow,
   runId,
   setNow,
   completeRun,
   succeed,
   T,
 } from "./schedule-helpers.ts";
-
-afterEach(() => {
-  clock.now = realNow;
-});
 
 const M = 60_000;
 const H = 3_600_000;

@@ -1,17 +1,13 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { CONFLICT_WINDOW_MS } from "../../src/api/code-schedules.ts";
 import { api, uid } from "./helpers.ts";
-import { alarmAt, describeSchedule, expectAlarm, realNow, setNow, T } from "./schedule-helpers.ts";
+import { alarmAt, describeSchedule, expectAlarm, setNow, T } from "./schedule-helpers.ts";
 
 // Schedules declared in code (Mistral's `schedules=[...]` on a workflow): a worker registers them at
 // start-up; the platform upserts them under stable ids (`{workflow}:code-{i}`), leaves an unchanged
 // definition alone, removes the ones a newer registration no longer declares, and reports rather
 // than applies a different definition from another build registered moments ago.
-
-afterEach(() => {
-  clock.now = realNow;
-});
 
 const H = 3_600_000;
 

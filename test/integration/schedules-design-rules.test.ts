@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { api, uid } from "./helpers.ts";
 import {
@@ -13,7 +13,6 @@ import {
   fail,
   getRun,
   iso,
-  realNow,
   runId,
   setNow,
   succeed,
@@ -23,10 +22,6 @@ import {
 // Four rules of DESIGN.md's time semantics that no other test pinned: the cron retry delay default,
 // overlap scoped to one schedule, API schedules independent of code registrations, and the jittered
 // payload's actual_timestamp.
-
-afterEach(() => {
-  clock.now = realNow;
-});
 
 const S = 1_000;
 const M = 60_000;

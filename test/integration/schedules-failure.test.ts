@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { api, uid } from "./helpers.ts";
 import {
@@ -13,15 +13,10 @@ import {
   fail,
   getRun,
   iso,
-  realNow,
   runId,
   setNow,
   succeed,
 } from "./schedule-helpers.ts";
-
-afterEach(() => {
-  clock.now = realNow;
-});
 
 const S = 1_000;
 const M = 60_000;

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { uid } from "./helpers.ts";
 import {
@@ -12,17 +12,12 @@ import {
   expectRunOutboxDrained,
   getRun,
   iso,
-  realNow,
   runHistoryTypes,
   runId,
   setNow,
   succeed,
   T,
 } from "./schedule-helpers.ts";
-
-afterEach(() => {
-  clock.now = realNow;
-});
 
 const M = 60_000;
 const t0 = T("2027-01-04T00:00:00.000Z");

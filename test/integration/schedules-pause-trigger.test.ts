@@ -1,5 +1,5 @@
 import { runInDurableObject } from "cloudflare:test";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { api, uid } from "./helpers.ts";
 import {
@@ -12,16 +12,11 @@ import {
   expectRunning,
   getRun,
   iso,
-  realNow,
   runId,
   scheduleObject,
   setNow,
   T,
 } from "./schedule-helpers.ts";
-
-afterEach(() => {
-  clock.now = realNow;
-});
 
 const M = 60_000;
 const H = 3_600_000;

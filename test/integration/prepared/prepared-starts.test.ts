@@ -1,19 +1,15 @@
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm } from "cloudflare:test";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { clock } from "../../../src/clock.ts";
 import { ExecutionObject } from "../../../src/objects/execution-object.ts";
 import { prepareAt, settleAt } from "../../../src/core/schedule/prepare.ts";
 import { api, uid } from "../helpers.ts";
-import { alarmAt, createSchedule, describeSchedule, eventually, expectAlarm, expectNoRun, expectRunning, iso, realNow, runHistoryTypes, runId, setNow, succeed, T } from "../schedule-helpers.ts";
+import { alarmAt, createSchedule, describeSchedule, eventually, expectAlarm, expectNoRun, expectRunning, iso, runHistoryTypes, runId, setNow, succeed, T } from "../schedule-helpers.ts";
 
 // This project runs with prepared starts on, as deployed (SUNDIAL_PREPARE_AHEAD_SECONDS = 60 in
 // wrangler.toml): a schedule creates its next run 30-60 s ahead and the task queue holds the run's
 // first workflow task until the fire time (src/core/schedule/prepare.ts).
-
-afterEach(() => {
-  clock.now = realNow;
-});
 
 const S = 1_000;
 const M = 60_000;
