@@ -67,6 +67,9 @@ export function planCommands(ctx: CommandContext, commands: readonly Command[]):
   const requested = new Set(ctx.requestedUpdates ?? []);
   let childSeq = ctx.lastChildSeq ?? 0;
   const accepted = new Set(ctx.acceptedUpdates ?? []);
+  // Accepted by this very task: update_accepted is written after the task's commands and the
+  // handler starts from it, so nothing in this task can have completed it.
+  const acceptedNow = new Set<string>();
   let stepSeq = ctx.lastStepSeq ?? 0;
   commands.forEach((cmd, i) => {
     if (effects.some((e) => e.kind === "close")) throw bad(i, "no command may follow the one that closes the workflow");
@@ -115,12 +118,14 @@ export function planCommands(ctx: CommandContext, commands: readonly Command[]):
         requested.delete(cmd.update_id);
         if (cmd.type === "accept_update") {
           accepted.add(cmd.update_id);
+          acceptedNow.add(cmd.update_id);
           effects.push({ kind: "accept_update", updateId: cmd.update_id });
         } else {
           effects.push({ kind: "reject_update", updateId: cmd.update_id, failure: cmd.failure });
         }
         break;
       case "complete_update":
+        if (acceptedNow.has(cmd.update_id)) throw bad(i, `update ${cmd.update_id} is accepted by this task: its handler runs from the next workflow task, so it cannot complete in this one`);
         if (!accepted.has(cmd.update_id)) throw bad(i, `update ${cmd.update_id} was not accepted (or is already complete)`);
         accepted.delete(cmd.update_id);
         effects.push({ kind: "complete_update", updateId: cmd.update_id, result: cmd.result, failure: cmd.failure });

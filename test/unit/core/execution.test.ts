@@ -196,14 +196,14 @@ describe("planCommands: updates", () => {
 
   it("accepts or rejects a requested update, completes an accepted one", () => {
     const effects = planCommands(
-      ctx({ requestedUpdates: new Set(["a", "r"]), acceptedUpdates: new Set(["done"]) }),
-      cmds({ type: "accept_update", update_id: "a" }, { type: "reject_update", update_id: "r", failure: { message: "invalid" } }, { type: "complete_update", update_id: "done", result: 42 }, { type: "complete_update", update_id: "a", failure: { message: "bad" } }),
+      ctx({ requestedUpdates: new Set(["a", "r"]), acceptedUpdates: new Set(["done", "old"]) }),
+      cmds({ type: "accept_update", update_id: "a" }, { type: "reject_update", update_id: "r", failure: { message: "invalid" } }, { type: "complete_update", update_id: "done", result: 42 }, { type: "complete_update", update_id: "old", failure: { message: "bad" } }),
     );
     expect(effects).toEqual([
       { kind: "accept_update", updateId: "a" },
       { kind: "reject_update", updateId: "r", failure },
       { kind: "complete_update", updateId: "done", result: 42, failure: undefined },
-      { kind: "complete_update", updateId: "a", result: undefined, failure: { message: "bad", type: "Error", non_retryable: false } },
+      { kind: "complete_update", updateId: "old", result: undefined, failure: { message: "bad", type: "Error", non_retryable: false } },
     ]);
   });
 
@@ -218,6 +218,16 @@ describe("planCommands: updates", () => {
     rejected(ctx({ requestedUpdates: new Set(["u"]) }), cmds({ type: "complete_update", update_id: "u" }), 0, msg);
     rejected(ctx({ requestedUpdates: new Set(["u"]) }), cmds({ type: "reject_update", update_id: "u", failure }, { type: "complete_update", update_id: "u" }), 1, msg);
     rejected(ctx({ acceptedUpdates: new Set(["u"]) }), cmds({ type: "complete_update", update_id: "u" }, { type: "complete_update", update_id: "u" }), 1, msg);
+  });
+
+  it("an update accepted by this task cannot complete in it: its handler starts from update_accepted, in the next task", () => {
+    // Allowing it would write update_completed before update_accepted and leave the update "accepted".
+    rejected(
+      ctx({ requestedUpdates: new Set(["u"]) }),
+      cmds({ type: "accept_update", update_id: "u" }, { type: "complete_update", update_id: "u", result: 1 }),
+      1,
+      "update u is accepted by this task: its handler runs from the next workflow task, so it cannot complete in this one",
+    );
   });
 });
 
