@@ -78,6 +78,25 @@ describe("durable executions end to end (wrangler dev + SDK worker processes)", 
     await b.kill("SIGTERM");
   });
 
+  it("250 steps in one loop are recorded through checkpoints (zero-length timers), each run once; oversized steps fail the run once instead of looping", async () => {
+    const w = startWorker("steps");
+    await w.waitFor("worker ready");
+    await platform.api("POST", "/v1/workflows/executions", { workflow: "many_steps", execution_id: "steps-250", task_queue: "steps", input: { n: 250 } });
+    await platform.api("POST", "/v1/workflows/executions", { workflow: "oversized_steps", execution_id: "steps-big", task_queue: "steps", input: null });
+    expect(await result("steps-250")).toMatchObject({ status: "completed", result: (250 * 251) / 2 });
+    const ran = (activityLog("steps-250") as unknown as { k: number }[]).map((l) => l.k);
+    expect(ran).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
+    const events = await historyTypes("steps-250");
+    expect(events.filter((e) => e.type === "step_recorded")).toHaveLength(250);
+    expect(events.filter((e) => e.type === "timer_started").map((e) => (e as { duration?: number }).duration)).toEqual([0, 0]);
+
+    const big = await result("steps-big");
+    expect(big).toMatchObject({ status: "failed", failure: { type: "PayloadTooLarge" } });
+    // Refused once, failed once: the steps did not run again on retries of the task.
+    expect(activityLog("steps-big")).toHaveLength(5);
+    await w.kill("SIGTERM");
+  });
+
   it("completes a run whose platform was killed and restarted on the same state mid-run", async () => {
     const w = startWorker("restarts");
     await w.waitFor("worker ready");

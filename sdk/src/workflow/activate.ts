@@ -2,7 +2,7 @@ import type { Command } from "../protocol/commands.ts";
 import type { HistoryEvent } from "../protocol/history.ts";
 import type { WorkflowDefinition } from "./define-workflow.ts";
 import type { OfferedUpdate } from "./handlers.ts";
-import { splitActivations } from "./history-batches.ts";
+import { recordedCommandsOf, splitActivations } from "./history-batches.ts";
 import { WorkflowInstance } from "./instance.ts";
 import { consoleLogSink, type LogSink } from "./logger.ts";
 
@@ -105,8 +105,9 @@ export async function activate(
   let commands: Command[] = [];
   try {
     let live = false;
-    for (const activation of splitActivations(events)) {
-      const emitted = await instance.process(activation, options.continueAsNewSuggested ?? false);
+    const activations = splitActivations(events);
+    for (const [i, activation] of activations.entries()) {
+      const emitted = await instance.process(activation, options.continueAsNewSuggested ?? false, recordedCommandsOf(activations[i + 1]));
       if (activation.started !== null && !activation.replay) {
         commands = emitted;
         live = true;
@@ -155,8 +156,9 @@ export async function queryWorkflow(definition: WorkflowDefinition, history: rea
   }
   const instance = new WorkflowInstance(definition, first, { executionId: options.executionId ?? first.execution_id ?? first.run_id, logSink: options.logSink ?? consoleLogSink });
   instance.knowRecordedSteps(history);
-  for (const activation of splitActivations(history)) {
-    await instance.process({ ...activation, replay: true }, options.continueAsNewSuggested ?? false);
+  const activations = splitActivations(history);
+  for (const [i, activation] of activations.entries()) {
+    await instance.process({ ...activation, replay: true }, options.continueAsNewSuggested ?? false, recordedCommandsOf(activations[i + 1]));
   }
   // A run whose first workflow task has not been processed yet still answers from its initial state.
   await instance.ensureRunning();

@@ -85,3 +85,11 @@ export function splitActivations(events: readonly HistoryEvent[]): Activation[] 
   if (batch.length > 0) activations.push({ events: batch, started: null, replay: true });
   return activations;
 }
+
+/**
+ * The command events history recorded for the activation before `next`: they open `next`'s batch
+ * (the previous task's completion wrote them). Empty when there is no next activation yet.
+ */
+export function recordedCommandsOf(next: Activation | undefined): HistoryEvent[] {
+  return next === undefined ? [] : next.events.filter((e) => COMMAND_EVENT_TYPES.has(e.type));
+}

@@ -8,6 +8,7 @@ export { defineActivity, type ActivityContext, type ActivityDefinition, type Act
 export { defineWorkflow, DEFAULT_EXECUTION_TIMEOUT_SECONDS, type ScheduleShorthand, type WorkflowDefinition } from "./define-workflow.ts";
 export type { ScheduleInfo, WorkflowContext, WorkflowSteps, WorkflowLogger, LogAttributes, SignalHandler, QueryHandler, UpdateHandler, UpdateHandlerOptions, HandlerOptions } from "./context.ts";
 export { WORKFLOW_METADATA_QUERY } from "./context.ts";
+export { STEP_CHECKPOINT } from "./steps.ts";
 export type { ScheduleDefinition, SchedulePolicy, OverlapPolicy, Instant } from "./schedule.ts";
 export { toWireActivityOptions, mergeActivityOptions, type ActivityCallOptions, type RetryOptions } from "./activity-options.ts";
 export { toSeconds, type Duration } from "./duration.ts";

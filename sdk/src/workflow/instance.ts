@@ -61,6 +61,8 @@ export class WorkflowInstance {
   private emitted: Command[] = [];
   /** Commands of the latest activation, to match against the command events of the next batch. */
   private unverified: Command[] = [];
+  /** While replaying an activation: the command events history recorded for it, in order. */
+  private recordedCommands: readonly HistoryEvent[] = [];
   private nowMs = 0;
   private replaying = true;
   private cancelRequested = false;
@@ -85,7 +87,17 @@ export class WorkflowInstance {
         if (this.take("timer", seq) !== undefined) this.emit({ type: "cancel_timer", seq });
       },
     });
-    this.steps = new Steps({ emit: (command) => this.emit(command), replaying: () => this.replaying, closed: () => this.closed });
+    this.steps = new Steps({
+      emit: (command) => this.emit(command),
+      replaying: () => this.replaying,
+      closed: () => this.closed,
+      startCheckpoint: () => this.startTimer(0).fired,
+      checkpointRecorded: () => {
+        if (!this.replaying) return null;
+        const next = this.recordedCommands[this.emitted.length];
+        return next?.type === "timer_started" && next.duration === 0;
+      },
+    });
     this.context = this.makeContext(options.logSink);
   }
 
@@ -98,9 +110,11 @@ export class WorkflowInstance {
    * Processes one activation: checks the commands history recorded for the previous activation,
    * then (when the batch ends in a workflow task) resolves this batch's events in event order (a
    * cancel request after the others) and lets the workflow run until it blocks. Returns the
-   * commands this activation emitted.
+   * commands this activation emitted. A replayed activation gets `recordedCommands`, the command
+   * events history holds for it (see {@link recordedCommandsOf}), so its steps stop at the
+   * checkpoints history recorded.
    */
-  async process(activation: Activation, liveSuggestion: boolean): Promise<Command[]> {
+  async process(activation: Activation, liveSuggestion: boolean, recordedCommands: readonly HistoryEvent[] = []): Promise<Command[]> {
     verifyRecordedCommands(this.label, this.unverified, activation.events);
     this.unverified = [];
     const last = activation.events[activation.events.length - 1];
@@ -109,6 +123,8 @@ export class WorkflowInstance {
     if (activation.started === null) return [];
     this.nowMs = Date.parse(activation.started.ts);
     this.replaying = activation.replay;
+    this.recordedCommands = activation.replay ? recordedCommands : [];
+    this.steps.beginActivation();
     this.continueAsNewSuggested = activation.started.suggest_continue_as_new ?? (activation.replay ? this.continueAsNewSuggested : liveSuggestion);
     await this.ensureRunning();
     // Resolutions in event order (signals and accepted updates included, so handlers see them in

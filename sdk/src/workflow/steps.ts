@@ -21,7 +21,25 @@ export interface StepsHost {
   replaying(): boolean;
   /** True once the run emitted its closing command: nothing more is sent, so nothing more runs. */
   closed(): boolean;
+  /** Starts the zero-length durable timer a checkpoint waits for (`start_timer`, duration 0). */
+  startCheckpoint(): Promise<void>;
+  /**
+   * While replaying: whether history recorded a checkpoint (a zero-length `timer_started`) where
+   * this activation's next command goes. Null when live: then the rule decides.
+   */
+  checkpointRecorded(): boolean | null;
 }
+
+/**
+ * When a workflow task that runs steps stops to record them: before the next step call, once the
+ * steps settled in this task number {@link STEP_CHECKPOINT.steps}, or their recorded outcomes
+ * reach {@link STEP_CHECKPOINT.bytes} of JSON (the task's completion must stay under the 1 MiB
+ * request limit), or the task has run for {@link STEP_CHECKPOINT.ms}. A checkpoint is a zero-length
+ * timer: the task completes with what it recorded so far and the run goes on in the next task, so
+ * a worker that dies re-runs at most one checkpoint's worth of steps. Replays follow the
+ * checkpoints history recorded, never this rule, so changing it cannot break a run in flight.
+ */
+export const STEP_CHECKPOINT = Object.freeze({ steps: 100, bytes: 512 * 1024, ms: 5_000 });
 
 /**
  * Steps run inline by the workflow (`ctx.step.run`, Polos' durable steps): the function runs in the
@@ -38,9 +56,19 @@ export class Steps {
   private readonly recorded = new Map<number, EventOf<"step_recorded">>();
   private running: RunningStep[] = [];
   private readonly host: StepsHost;
+  /** The checkpoint the steps called since the rule fired wait for; reset with each activation. */
+  private checkpoint: Promise<void> | null = null;
+  /** What the steps settled in the current activation add up to (for the checkpoint rule). */
+  private settled = { steps: 0, bytes: 0, since: Date.now() };
 
   constructor(host: StepsHost) {
     this.host = host;
+  }
+
+  /** A new workflow task: its steps start a fresh count, and nothing waits for a checkpoint yet. */
+  beginActivation(): void {
+    this.checkpoint = null;
+    this.settled = { steps: 0, bytes: 0, since: Date.now() };
   }
 
   /** Takes note of the step outcomes among `events` (all the history an activation will replay). */
@@ -55,6 +83,13 @@ export class Steps {
     // After the run's closing command nothing is recorded: running the step would be a side effect
     // no history could ever account for (a handler or a `finally` after continue-as-new, say).
     if (this.host.closed()) return never();
+    if (this.checkpoint === null && this.checkpointDue()) this.checkpoint = this.host.startCheckpoint();
+    if (this.checkpoint !== null) {
+      // Runs (and takes its seq) in the task after the checkpoint, in call order with the others.
+      const later = this.checkpoint.then(() => this.run(name, fn, args));
+      markHandled(later);
+      return later;
+    }
     const seq = ++this.seq;
     const command: RecordStep = { type: "record_step", seq, name };
     this.host.emit(command);
@@ -71,6 +106,13 @@ export class Steps {
     return promise;
   }
 
+  private checkpointDue(): boolean {
+    const recorded = this.host.checkpointRecorded();
+    if (recorded !== null) return recorded;
+    const s = this.settled;
+    return s.steps > 0 && (s.steps >= STEP_CHECKPOINT.steps || s.bytes >= STEP_CHECKPOINT.bytes || Date.now() - s.since >= STEP_CHECKPOINT.ms);
+  }
+
   /** True while steps called since the last round are unsettled. */
   get pending(): boolean {
     return this.running.length > 0;
@@ -81,8 +123,10 @@ export class Steps {
     const steps = this.running;
     this.running = [];
     const outcomes = await Promise.all(steps.map((s) => s.outcome));
+    this.settled.steps += steps.length;
     steps.forEach((s, i) => {
       const o = outcomes[i]!;
+      this.settled.bytes += jsonBytes("failure" in o ? o.failure : o.result);
       if ("failure" in o) {
         s.command.failure = o.failure;
         s.reject(failureToError(o.failure));
@@ -118,6 +162,13 @@ async function runLive(fn: (...args: unknown[]) => unknown, args: unknown[]): Pr
     return { failure: { message: `the step's value is ${json.length} bytes of JSON, more than the ${MAX_PAYLOAD_BYTES} a recorded value may have`, type: "StepResultTooLarge", non_retryable: true } };
   }
   return { result: JSON.parse(json) };
+}
+
+const utf8 = new TextEncoder();
+
+/** UTF-8 bytes of a value's JSON, as it travels in the task's completion. */
+function jsonBytes(value: unknown): number {
+  return utf8.encode(JSON.stringify(value ?? null)).length;
 }
 
 /** A failure as it will be recorded (through JSON); one whose details or cause cannot be keeps its message and type only. */
