@@ -9,11 +9,11 @@ import { workerRoutes } from "./workers.ts";
 import { NotFoundError } from "../core/errors.ts";
 import { openApiDocument } from "./openapi.ts";
 
-/** The REST API: every route under /v1 but health needs a key; every error is problem+json. */
+/** The REST API: every route but health needs a key (any kind, for the OpenAPI document); every error is problem+json. */
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get("/v1/health", (c) => c.json({ status: "ok", service: "sundial" }));
-  app.get("/openapi.json", (c) => c.json(openApiDocument()));
+  app.get("/openapi.json", authenticate, (c) => c.json(openApiDocument()));
   app.use("/v1/*", authenticate);
   app.route("/v1/workflows/executions", executionRoutes);
   app.route("/v1/workflows/schedules", scheduleRoutes);

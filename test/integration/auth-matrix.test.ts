@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { openApiDocument } from "../../src/api/openapi.ts";
 import { clock } from "../../src/clock.ts";
 import { api, DEV_KEY, uid } from "./helpers.ts";
@@ -16,7 +16,6 @@ import { eventually } from "./schedule-helpers.ts";
  * changes it.
  */
 
-const realNow = clock.now;
 const T0 = Date.parse("2027-03-01T12:00:00.000Z");
 
 interface Key {
@@ -143,10 +142,6 @@ beforeAll(async () => {
   expect(baseline.h2.body.events.at(-1).type).toBe("workflow_task_started");
   expect(baseline.h3.body.events.at(-1).type).toBe("workflow_task_scheduled");
 }, 60_000);
-
-afterAll(() => {
-  clock.now = realNow;
-});
 
 type Kind = "app" | "worker" | "admin" | "any";
 

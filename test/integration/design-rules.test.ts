@@ -88,10 +88,14 @@ describe("DESIGN rules", () => {
     }
   });
 
-  it("the API is described by an OpenAPI 3.1 document", async () => {
-    const doc = await api("GET", "/openapi.json", undefined, null);
+  it("the API is described by an OpenAPI 3.1 document, which like every route but health needs a key", async () => {
+    const doc = await api("GET", "/openapi.json");
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toBe("3.1.0");
+    const anonymous = await api("GET", "/openapi.json", undefined, null);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body).toMatchObject({ code: "unauthorized" });
+    expect((await api("GET", "/v1/health", undefined, null)).status).toBe(200);
   });
 
   it("API keys are stored as SHA-256 of pepper and secret, never in the clear", async () => {

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { MAX_JSON_DEPTH } from "../../src/api/validate.ts";
 import { clock } from "../../src/clock.ts";
 import { LIMITS } from "../../src/core/limits.ts";
@@ -37,7 +37,6 @@ import {
  * `fc.assert(..., { seed, path })`.
  */
 
-const realNow = clock.now;
 const T0 = Date.parse("2030-01-01T00:00:00.000Z");
 const enc = encodeURIComponent;
 
@@ -128,7 +127,7 @@ async function expectMainUnchanged(after: string): Promise<void> {
 
 beforeAll(async () => {
   clock.now = () => T0;
-  const doc = await api("GET", "/openapi.json", undefined, null);
+  const doc = await api("GET", "/openapi.json");
   expect(doc.status).toBe(200);
   for (const [template, methods] of Object.entries(doc.body.paths as Record<string, Record<string, any>>)) {
     for (const [method, op] of Object.entries(methods)) {
@@ -165,10 +164,6 @@ beforeAll(async () => {
   expect(baseline.execution.body.status).toBe("running");
   expect(baseline.schedules.body.schedules).toHaveLength(1);
 }, 60_000);
-
-afterAll(() => {
-  clock.now = realNow;
-});
 
 /** A path parameter: a real object (when allowed), an id-looking string, or a hostile segment. */
 function paramArb(name: string, real: string | null): fc.Arbitrary<string> {
