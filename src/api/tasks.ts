@@ -111,7 +111,7 @@ taskRoutes.post("/workflow/complete", async (c) => {
 taskRoutes.post("/workflow/fail", async (c) => {
   const body = await readJson(c, FailWorkflowTaskRequest);
   const tok = await tokenFor(c, body.task_token, "w");
-  return c.json(unwrap(await stubFor(c, tok).failWorkflowTask(tok, body.failure)));
+  return c.json(unwrap(await stubFor(c, tok).failWorkflowTask(tok, body.failure, body.terminate_run ?? false)));
 });
 
 taskRoutes.post("/activity/complete", async (c) => {

@@ -255,8 +255,8 @@ export class ExecutionObject extends DurableObject<Env> {
   }
 
   /** A worker could not run the workflow task (e.g. non-determinism): retried with backoff. */
-  async failWorkflowTask(tok: TokenPayload, failure: Failure): Promise<RpcResult<{ status: "accepted" | "duplicate" }>> {
-    const r = guard(() => applyWorkflowTaskFailure(this.store, clock.now(), tok, failure));
+  async failWorkflowTask(tok: TokenPayload, failure: Failure, terminateRun = false): Promise<RpcResult<{ status: "accepted" | "duplicate" }>> {
+    const r = guard(() => applyWorkflowTaskFailure(this.store, clock.now(), tok, failure, terminateRun));
     this.afterChange();
     return r;
   }

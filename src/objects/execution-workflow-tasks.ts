@@ -75,13 +75,18 @@ export function applyWorkflowTaskCompletion(store: ExecutionStore, now: number, 
 }
 
 /** A worker could not run the workflow task (e.g. non-determinism): retried with backoff (1 s doubling, 10 min cap). */
-export function applyWorkflowTaskFailure(store: ExecutionStore, now: number, tok: TokenPayload, failure: Failure): { status: "accepted" | "duplicate" } {
+export function applyWorkflowTaskFailure(store: ExecutionStore, now: number, tok: TokenPayload, failure: Failure, terminateRun = false): { status: "accepted" | "duplicate" } {
   const key = `w:${tok.i}:${tok.a}`;
   const run = requireTaskRun(store, tok);
   if (store.wasCompleted(key)) return { status: "duplicate" };
   requireStartedWorkflowTask(run, tok);
   store.markCompleted(key, now);
   store.append("workflow_task_failed", now, { scheduled_event_id: tok.i, failure });
+  if (terminateRun) {
+    // Not a command the workflow emitted (replays and queries never see it as one): the run ends here.
+    closeRun(store, now, { outcome: "terminated", reason: `${failure.type ?? "Error"}: ${failure.message}` });
+    return { status: "accepted" };
+  }
   const delay = Math.min(2 ** Math.max(0, run.wt_attempt - 1), 600) * 1000;
   store.updateRun({ wt_state: "backoff", wt_started_at: null, wt_retry_at: now + delay, wt_attempt: run.wt_attempt + 1 });
   return { status: "accepted" };

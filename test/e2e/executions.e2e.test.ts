@@ -78,7 +78,7 @@ describe("durable executions end to end (wrangler dev + SDK worker processes)", 
     await b.kill("SIGTERM");
   });
 
-  it("250 steps in one loop are recorded through checkpoints (zero-length timers), each run once; oversized steps fail the run once instead of looping", async () => {
+  it("250 steps in one loop are recorded through checkpoints (zero-length timers), each run once; oversized steps terminate the run once instead of looping", async () => {
     const w = startWorker("steps");
     await w.waitFor("worker ready");
     await platform.api("POST", "/v1/workflows/executions", { workflow: "many_steps", execution_id: "steps-250", task_queue: "steps", input: { n: 250 } });
@@ -91,9 +91,13 @@ describe("durable executions end to end (wrangler dev + SDK worker processes)", 
     expect(events.filter((e) => e.type === "timer_started").map((e) => (e as { duration?: number }).duration)).toEqual([0, 0]);
 
     const big = await result("steps-big");
-    expect(big).toMatchObject({ status: "failed", failure: { type: "PayloadTooLarge" } });
-    // Refused once, failed once: the steps did not run again on retries of the task.
+    expect(big).toMatchObject({ status: "terminated", failure: { type: "Terminated" } });
+    expect(big.failure.message).toContain("PayloadTooLarge");
+    // Refused once, terminated once: the steps did not run again on retries of the task.
     expect(activityLog("steps-big")).toHaveLength(5);
+    // The history still replays (a query on the closed run answers; nothing claims a command the code never sent).
+    const q = await platform.api("POST", "/v1/workflows/executions/steps-big/queries/sundial.workflow_metadata", {});
+    expect(q.status, JSON.stringify(q.body)).toBe(200);
     await w.kill("SIGTERM");
   });
 

@@ -250,6 +250,48 @@ describe("executions over HTTP with a hand-driven worker", () => {
     expect(done.status).toBe(200);
   });
 
+  it("a zero-length timer (the SDK's step checkpoint) fires at once and brings the next workflow task", async () => {
+    const id = uid("checkpoint");
+    const queue = uid("q");
+    const t0 = Date.now();
+    clock.now = () => t0;
+    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
+    const wt = await poll("workflow", queue);
+    const steps = Array.from({ length: 3 }, (_, i) => ({ type: "record_step", seq: i + 1, name: "s", result: i }));
+    expect((await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [...steps, { type: "start_timer", seq: 1, duration: 0 }] })).status).toBe(200);
+    await runDurableObjectAlarm(env.EXECUTIONS.getByName(`default/${id}`));
+    const next = await poll("workflow", queue);
+    expect(next.status).toBe(200);
+    const types = (next.body.history as { type: string }[]).map((e) => e.type);
+    expect(types.slice(-4)).toEqual(["timer_started", "timer_fired", "workflow_task_scheduled", "workflow_task_started"]);
+    expect(types.filter((t) => t === "step_recorded")).toHaveLength(3);
+  });
+
+  it("a workflow task failed with terminate_run ends the run (terminated, the failure as reason); a plain failure is retried", async () => {
+    const id = uid("too-large");
+    const queue = uid("q");
+    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
+    const wt = await poll("workflow", queue);
+    const failure = { message: "the workflow task's commands were refused as too large", type: "PayloadTooLarge", non_retryable: true };
+    const r = await api("POST", "/v1/workflows/tasks/workflow/fail", { task_token: wt.body.task_token, failure, terminate_run: true });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body).toEqual({ status: "accepted" });
+    const d = await api("GET", `/v1/workflows/executions/${id}`);
+    expect(d.body.status).toBe("terminated");
+    expect(d.body.failure).toMatchObject({ type: "Terminated", message: `terminated: PayloadTooLarge: ${failure.message}` });
+    const history = (await api("GET", `/v1/workflows/executions/${id}/history`)).body.events as { type: string }[];
+    expect(history.map((e) => e.type).slice(-2)).toEqual(["workflow_task_failed", "execution_terminated"]);
+    // The same request again (a retried HTTP call) changes nothing.
+    expect((await api("POST", "/v1/workflows/tasks/workflow/fail", { task_token: wt.body.task_token, failure, terminate_run: true })).body).toEqual({ status: "duplicate" });
+    expect((await api("GET", `/v1/workflows/executions/${id}/history`)).body.events).toHaveLength(history.length);
+
+    const other = uid("retried");
+    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: other, task_queue: queue });
+    const wt2 = await poll("workflow", queue);
+    await api("POST", "/v1/workflows/tasks/workflow/fail", { task_token: wt2.body.task_token, failure: { message: "bug" } });
+    expect((await api("GET", `/v1/workflows/executions/${other}`)).body.status).toBe("running");
+  });
+
   it("fires timers and enforces the execution timeout", async () => {
     const id = uid("timer");
     const queue = uid("q");

@@ -79,7 +79,15 @@ export const CompleteWorkflowTaskRequest = z.strictObject({
   /** The worker's identity, recorded in history for the tasks handed back eagerly (default: the API key's id). */
   identity: Identity.optional(),
 });
-export const FailWorkflowTaskRequest = z.strictObject({ task_token: TaskToken, failure: Failure });
+export const FailWorkflowTaskRequest = z.strictObject({
+  task_token: TaskToken,
+  failure: Failure,
+  /**
+   * No retry can succeed (the task's commands were refused as too large: a retry would compute
+   * them again): record the failure, then terminate the run with the failure's message as reason.
+   */
+  terminate_run: z.boolean().optional(),
+});
 export const CompleteActivityTaskRequest = z.strictObject({
   task_token: TaskToken,
   result: z.unknown().optional(),

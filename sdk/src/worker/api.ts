@@ -76,8 +76,9 @@ export class WorkerApi {
     return this.complete("workflow/complete", { task_token: token, commands, ...offer }, signal);
   }
 
-  async failWorkflowTask(token: string, failure: Failure, signal?: AbortSignal): Promise<CompletionOutcome> {
-    return (await this.complete("workflow/fail", { task_token: token, failure }, signal)).outcome;
+  /** Fails a workflow task (the platform retries it), or with `terminateRun` ends the run: no retry could succeed. */
+  async failWorkflowTask(token: string, failure: Failure, signal?: AbortSignal, terminateRun = false): Promise<CompletionOutcome> {
+    return (await this.complete("workflow/fail", { task_token: token, failure, ...(terminateRun ? { terminate_run: true } : {}) }, signal)).outcome;
   }
 
   /** Completes an activity attempt; with `eager`, offers a free workflow task slot for the workflow task it causes. */

@@ -32,7 +32,7 @@ export interface WorkflowRunnerDeps {
  * platform accepted them. With `deps.eager`, the completion offers the activity slots free for the
  * activities it schedules, and runs the activity tasks it hands back. A non-determinism error — or any failure of the runtime itself — fails
  * the workflow TASK (the platform retries it; the run is untouched), never the run; commands the
- * platform refuses as too large (413) fail the run, since every retry would produce them again. A
+ * platform refuses as too large (413) terminate the run, since every retry would produce them again. A
  * query task (`task.query`) is handed to {@link processQueryTask}.
  */
 export async function processWorkflowTask(task: WorkflowTask, deps: WorkflowRunnerDeps): Promise<void> {
@@ -72,10 +72,11 @@ export async function processWorkflowTask(task: WorkflowTask, deps: WorkflowRunn
     if (!(err instanceof SundialApiError) || err.transient) throw err;
     if (err.status === 413) {
       // Too large for the platform: every retry would compute the same commands (and run the
-      // task's steps again), so the run fails instead, saying what was too large.
-      logger.error("the workflow task's commands are too large for the platform; failing the run", { ...fields, detail: err.detail, field: err.field });
-      const failure = new ApplicationFailure(`the workflow task's commands were refused as too large: ${err.detail}. Pass large data by reference (a URL or a key), not through results, inputs or step values`, { type: "PayloadTooLarge", nonRetryable: true, details: { field: err.field } });
-      await api.completeWorkflowTask(task.task_token, [{ type: "fail_workflow", failure: errorToFailure(failure) }], hardStop);
+      // task's steps again), so the run is terminated instead, saying what was too large. Not a
+      // fail_workflow command: the code never emitted one, and replays (queries) must still match.
+      logger.error("the workflow task's commands are too large for the platform; terminating the run", { ...fields, detail: err.detail, field: err.field });
+      const failure = new ApplicationFailure(`the workflow task's commands were refused as too large (${err.detail}); pass large data by reference (a URL or a key), not through results, inputs or step values`, { type: "PayloadTooLarge", nonRetryable: true, details: { field: err.field } });
+      await api.failWorkflowTask(task.task_token, errorToFailure(failure), hardStop, true);
       return;
     }
     // The commands were refused (e.g. a cancel that raced with the activity finishing): fail the

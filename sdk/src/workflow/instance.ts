@@ -20,6 +20,8 @@ interface PendingOperation {
   kind: "activity" | "timer";
   seq: number;
   activityType: string;
+  /** Not cancelled by a cancel request (a step checkpoint: steps were never cancellable). */
+  keepOnCancel: boolean;
   resolve(value: unknown): void;
   reject(reason: unknown): void;
 }
@@ -91,7 +93,7 @@ export class WorkflowInstance {
       emit: (command) => this.emit(command),
       replaying: () => this.replaying,
       closed: () => this.closed,
-      startCheckpoint: () => this.startTimer(0).fired,
+      startCheckpoint: () => this.startTimer(0, true).fired,
       checkpointRecorded: () => {
         if (!this.replaying) return null;
         const next = this.recordedCommands[this.emitted.length];
@@ -258,6 +260,7 @@ export class WorkflowInstance {
         const reason = event.reason ? `execution cancelled: ${event.reason}` : "execution cancelled";
         // Creation order, so the cancel commands come out in the same order on every replay.
         for (const op of [...this.pending.values()]) {
+          if (op.keepOnCancel) continue;
           this.pending.delete(`${op.kind}:${op.seq}`);
           this.emit(op.kind === "activity" ? { type: "request_cancel_activity", seq: op.seq } : { type: "cancel_timer", seq: op.seq });
           op.reject(new CancelledError(reason));
@@ -273,9 +276,9 @@ export class WorkflowInstance {
     }
   }
 
-  private schedule<T>(kind: "activity" | "timer", seq: number, activityType: string, command: Command): Promise<T> {
+  private schedule<T>(kind: "activity" | "timer", seq: number, activityType: string, command: Command, keepOnCancel = false): Promise<T> {
     const promise = new Promise<T>((resolve, reject) => {
-      this.pending.set(`${kind}:${seq}`, { kind, seq, activityType, resolve: resolve as (value: unknown) => void, reject });
+      this.pending.set(`${kind}:${seq}`, { kind, seq, activityType, keepOnCancel, resolve: resolve as (value: unknown) => void, reject });
     });
     // Marks the promise handled: a cancelled operation nobody awaits must not crash the process.
     markHandled(promise);
@@ -321,10 +324,10 @@ export class WorkflowInstance {
     return this.startTimer(seconds).fired;
   }
 
-  /** Starts the next timer: `ctx.sleep()`'s and `ctx.waitCondition()`'s timeouts share the numbering. */
-  private startTimer(seconds: number): { seq: number; fired: Promise<void> } {
+  /** Starts the next timer: `ctx.sleep()`'s, `ctx.waitCondition()`'s timeouts and step checkpoints share the numbering. */
+  private startTimer(seconds: number, keepOnCancel = false): { seq: number; fired: Promise<void> } {
     const seq = ++this.timerSeq;
-    return { seq, fired: this.schedule<void>("timer", seq, "", { type: "start_timer", seq, duration: seconds }) };
+    return { seq, fired: this.schedule<void>("timer", seq, "", { type: "start_timer", seq, duration: seconds }, keepOnCancel) };
   }
 
   private makeContext(logSink: LogSink): WorkflowContext {

@@ -6,7 +6,8 @@ import { errorToFailure, failureToError } from "./failure-convert.ts";
 import { markHandled, never } from "./promises.ts";
 
 type RecordStep = Extract<Command, { type: "record_step" }>;
-type Outcome = { result: unknown } | { failure: Failure };
+/** A step's outcome; `bytes` (UTF-8 JSON, as recorded) only when it ran live. */
+type Outcome = ({ result: unknown } | { failure: Failure }) & { bytes?: number };
 
 interface RunningStep {
   command: RecordStep;
@@ -31,15 +32,16 @@ export interface StepsHost {
 }
 
 /**
- * When a workflow task that runs steps stops to record them: before the next step call, once the
- * steps settled in this task number {@link STEP_CHECKPOINT.steps}, or their recorded outcomes
- * reach {@link STEP_CHECKPOINT.bytes} of JSON (the task's completion must stay under the 1 MiB
- * request limit), or the task has run for {@link STEP_CHECKPOINT.ms}. A checkpoint is a zero-length
- * timer: the task completes with what it recorded so far and the run goes on in the next task, so
- * a worker that dies re-runs at most one checkpoint's worth of steps. Replays follow the
- * checkpoints history recorded, never this rule, so changing it cannot break a run in flight.
+ * When a workflow task that runs steps stops to record them: before the next step call, once this
+ * task has started {@link STEP_CHECKPOINT.steps} steps, or the values of its finished steps reach
+ * {@link STEP_CHECKPOINT.bytes} of JSON (with one more step of at most 256 KiB, the task's step
+ * values stay under 512 KiB, well inside its 1 MiB completion), or it has run for
+ * {@link STEP_CHECKPOINT.ms}. A checkpoint is a zero-length timer: the task completes with what it
+ * recorded so far and the run goes on in the next task, so a worker that dies re-runs at most one
+ * checkpoint's worth of steps. Replays follow the checkpoints history recorded, never this rule,
+ * so changing it cannot break a run in flight.
  */
-export const STEP_CHECKPOINT = Object.freeze({ steps: 100, bytes: 512 * 1024, ms: 5_000 });
+export const STEP_CHECKPOINT = Object.freeze({ steps: 100, bytes: 256 * 1024, ms: 5_000 });
 
 /**
  * Steps run inline by the workflow (`ctx.step.run`, Polos' durable steps): the function runs in the
@@ -56,19 +58,22 @@ export class Steps {
   private readonly recorded = new Map<number, EventOf<"step_recorded">>();
   private running: RunningStep[] = [];
   private readonly host: StepsHost;
-  /** The checkpoint the steps called since the rule fired wait for; reset with each activation. */
+  /**
+   * The checkpoint steps wait for once the rule fired, until its timer fires (possibly several
+   * tasks later, when a signal or an update woke the run meanwhile: steps called then wait too, so
+   * steps always run in call order).
+   */
   private checkpoint: Promise<void> | null = null;
-  /** What the steps settled in the current activation add up to (for the checkpoint rule). */
-  private settled = { steps: 0, bytes: 0, since: Date.now() };
+  /** This activation's steps: started, bytes of the finished ones' values, when it began. */
+  private task = { steps: 0, bytes: 0, since: Date.now() };
 
   constructor(host: StepsHost) {
     this.host = host;
   }
 
-  /** A new workflow task: its steps start a fresh count, and nothing waits for a checkpoint yet. */
+  /** A new workflow task: its steps start a fresh count. */
   beginActivation(): void {
-    this.checkpoint = null;
-    this.settled = { steps: 0, bytes: 0, since: Date.now() };
+    this.task = { steps: 0, bytes: 0, since: Date.now() };
   }
 
   /** Takes note of the step outcomes among `events` (all the history an activation will replay). */
@@ -83,7 +88,15 @@ export class Steps {
     // After the run's closing command nothing is recorded: running the step would be a side effect
     // no history could ever account for (a handler or a `finally` after continue-as-new, say).
     if (this.host.closed()) return never();
-    if (this.checkpoint === null && this.checkpointDue()) this.checkpoint = this.host.startCheckpoint();
+    if (this.checkpoint === null && this.checkpointDue()) {
+      const checkpoint = this.host.startCheckpoint();
+      this.checkpoint = checkpoint;
+      // Registered first, so the steps waiting for it find it cleared when they run.
+      const clear = () => {
+        if (this.checkpoint === checkpoint) this.checkpoint = null;
+      };
+      checkpoint.then(clear, clear);
+    }
     if (this.checkpoint !== null) {
       // Runs (and takes its seq) in the task after the checkpoint, in call order with the others.
       const later = this.checkpoint.then(() => this.run(name, fn, args));
@@ -91,6 +104,7 @@ export class Steps {
       return later;
     }
     const seq = ++this.seq;
+    this.task.steps++;
     const command: RecordStep = { type: "record_step", seq, name };
     this.host.emit(command);
     const recorded = this.recorded.get(seq);
@@ -109,8 +123,8 @@ export class Steps {
   private checkpointDue(): boolean {
     const recorded = this.host.checkpointRecorded();
     if (recorded !== null) return recorded;
-    const s = this.settled;
-    return s.steps > 0 && (s.steps >= STEP_CHECKPOINT.steps || s.bytes >= STEP_CHECKPOINT.bytes || Date.now() - s.since >= STEP_CHECKPOINT.ms);
+    const t = this.task;
+    return t.steps > 0 && (t.steps >= STEP_CHECKPOINT.steps || t.bytes >= STEP_CHECKPOINT.bytes || Date.now() - t.since >= STEP_CHECKPOINT.ms);
   }
 
   /** True while steps called since the last round are unsettled. */
@@ -123,10 +137,9 @@ export class Steps {
     const steps = this.running;
     this.running = [];
     const outcomes = await Promise.all(steps.map((s) => s.outcome));
-    this.settled.steps += steps.length;
     steps.forEach((s, i) => {
       const o = outcomes[i]!;
-      this.settled.bytes += jsonBytes("failure" in o ? o.failure : o.result);
+      this.task.bytes += o.bytes ?? 0;
       if ("failure" in o) {
         s.command.failure = o.failure;
         s.reject(failureToError(o.failure));
@@ -149,26 +162,27 @@ async function runLive(fn: (...args: unknown[]) => unknown, args: unknown[]): Pr
   try {
     value = await fn(...args);
   } catch (err) {
-    return { failure: jsonSafeFailure(errorToFailure(err)) };
+    return withBytes({ failure: jsonSafeFailure(errorToFailure(err)) });
   }
   let json: string | undefined;
   try {
     json = JSON.stringify(value === undefined ? null : value);
   } catch (err) {
-    return { failure: { message: `the step's value cannot be recorded as JSON: ${err instanceof Error ? err.message : String(err)}`, type: "StepResultNotJson", non_retryable: true } };
+    return withBytes({ failure: { message: `the step's value cannot be recorded as JSON: ${err instanceof Error ? err.message : String(err)}`, type: "StepResultNotJson", non_retryable: true } });
   }
-  if (json === undefined) return { result: null }; // a function or symbol: nothing to record
-  if (json.length > MAX_PAYLOAD_BYTES) {
-    return { failure: { message: `the step's value is ${json.length} bytes of JSON, more than the ${MAX_PAYLOAD_BYTES} a recorded value may have`, type: "StepResultTooLarge", non_retryable: true } };
+  if (json === undefined) return { result: null, bytes: 4 }; // a function or symbol: nothing to record
+  const bytes = utf8.encode(json).length;
+  if (bytes > MAX_PAYLOAD_BYTES) {
+    return withBytes({ failure: { message: `the step's value is ${bytes} bytes of JSON, more than the ${MAX_PAYLOAD_BYTES} a recorded value may have`, type: "StepResultTooLarge", non_retryable: true } });
   }
-  return { result: JSON.parse(json) };
+  return { result: JSON.parse(json), bytes };
 }
 
 const utf8 = new TextEncoder();
 
-/** UTF-8 bytes of a value's JSON, as it travels in the task's completion. */
-function jsonBytes(value: unknown): number {
-  return utf8.encode(JSON.stringify(value ?? null)).length;
+/** A live failure with the UTF-8 size of its JSON, as it travels in the task's completion. */
+function withBytes(o: { failure: Failure }): Outcome {
+  return { ...o, bytes: utf8.encode(JSON.stringify(o.failure)).length };
 }
 
 /** A failure as it will be recorded (through JSON); one whose details or cause cannot be keeps its message and type only. */

@@ -67,13 +67,29 @@ describe("step checkpoints", () => {
     });
     const h = new HistoryBuilder({ workflow: "big-steps" }).task();
     const t1 = await activate(wf, h.build(), undefined, quiet);
-    // 3 × 200,002 bytes ≥ 512 KiB: the 4th step goes to the next task.
-    expect(t1.commands.map((c) => c.type)).toEqual(["record_step", "record_step", "record_step", "start_timer"]);
-    expect(JSON.stringify(t1.commands).length).toBeLessThan(1_048_576);
+    // 2 × 200,002 bytes ≥ 256 KiB: the 3rd step goes to the next task.
+    expect(t1.commands.map((c) => c.type)).toEqual(["record_step", "record_step", "start_timer"]);
     h.complete(t1.commands).timerFired(1).task();
     const t2 = await activate(wf, h.build(), undefined, quiet);
-    expect(t2.commands.map((c) => c.type)).toEqual(["record_step", "complete_workflow"]);
-    expect(t2.commands[1]).toEqual({ type: "complete_workflow", result: [200_000, 200_000, 200_000, 200_000] });
+    expect(t2.commands.map((c) => c.type)).toEqual(["record_step", "record_step", "complete_workflow"]);
+    expect(t2.commands[2]).toEqual({ type: "complete_workflow", result: [200_000, 200_000, 200_000, 200_000] });
+  });
+
+  it("sequential steps of the largest size a value may have, then a large activity input, still fit one completion", async () => {
+    const wf = defineWorkflow({
+      name: "max-steps",
+      run: async (ctx) => {
+        for (let i = 0; i < 3; i++) await ctx.step.run("blob", () => "é".repeat(131_000)); // 262,002 bytes of UTF-8
+        return ctx.executeActivity("upload", "y".repeat(262_000));
+      },
+    });
+    const h = new HistoryBuilder({ workflow: "max-steps" }).task();
+    const t1 = await activate(wf, h.build(), undefined, quiet);
+    expect(t1.commands.map((c) => c.type)).toEqual(["record_step", "record_step", "start_timer"]);
+    h.complete(t1.commands).timerFired(1).task();
+    const t2 = await activate(wf, h.build(), t1.state, quiet);
+    expect(t2.commands.map((c) => c.type)).toEqual(["record_step", "schedule_activity"]);
+    for (const t of [t1, t2]) expect(new TextEncoder().encode(JSON.stringify({ task_token: "t".repeat(300), commands: t.commands })).length).toBeLessThan(1_048_576);
   });
 
   it(`a task that has run steps for ${STEP_CHECKPOINT.ms / 1000} s checkpoints; a replay follows history's checkpoints, not the clock`, async () => {
@@ -118,35 +134,67 @@ describe("step checkpoints", () => {
     expect(t.commands).toEqual([{ type: "complete_workflow", result: "done" }]);
   });
 
-  it("concurrent steps called after the rule fired all wait for the one checkpoint and keep call order", async () => {
+  it(`a fan-out of 250 concurrent steps is recorded ${STEP_CHECKPOINT.steps} per task, in call order`, async () => {
+    let ran = 0;
     const wf = defineWorkflow({
       name: "fan-out",
       run: async (ctx) => {
-        for (let i = 0; i < STEP_CHECKPOINT.steps; i++) await ctx.step.run("warm", () => i);
-        return Promise.all(["a", "b", "c"].map((x) => ctx.step.run(x, () => x.toUpperCase())));
+        const all = await Promise.all(Array.from({ length: 250 }, (_, i) => ctx.step.run(`s${i + 1}`, () => (ran++, i + 1))));
+        return all.reduce((a, b) => (a as number) + (b as number), 0);
       },
     });
     const h = new HistoryBuilder({ workflow: "fan-out" }).task();
     const t1 = await activate(wf, h.build(), undefined, quiet);
-    expect(t1.commands.at(-1)).toEqual(checkpoint(1));
-    expect(t1.commands.filter((c) => c.type === "start_timer")).toHaveLength(1);
+    expect(t1.commands.map((c) => c.type)).toEqual([...Array<string>(100).fill("record_step"), "start_timer"]);
+    expect(ran).toBe(100);
     h.complete(t1.commands).timerFired(1).task();
     const t2 = await activate(wf, h.build(), t1.state, quiet);
-    expect(t2.commands).toEqual([
-      { type: "record_step", seq: 101, name: "a", result: "A" },
-      { type: "record_step", seq: 102, name: "b", result: "B" },
-      { type: "record_step", seq: 103, name: "c", result: "C" },
-      { type: "complete_workflow", result: ["A", "B", "C"] },
-    ]);
+    expect(t2.commands[0]).toEqual({ type: "record_step", seq: 101, name: "s101", result: 101 });
+    expect(t2.commands.at(-1)).toEqual(checkpoint(2));
+    h.complete(t2.commands).timerFired(2).task();
+    const t3 = await activate(wf, h.build(), undefined, quiet);
+    expect(t3.commands.at(-1)).toEqual({ type: "complete_workflow", result: (250 * 251) / 2 });
+    expect(t3.commands.filter((c) => c.type === "record_step").map((c) => (c as { seq: number }).seq)).toEqual(Array.from({ length: 50 }, (_, i) => 201 + i));
+    expect(ran).toBe(250); // task 3 from history alone: the 200 recorded steps did not run again
   });
 
-  it("a cancel request while steps wait for a checkpoint cancels the checkpoint timer and rejects those steps with CancelledError", async () => {
+  it("a step a signal handler calls while others wait for a checkpoint waits too, and runs after them", async () => {
+    const wf = defineWorkflow({
+      name: "signal-at-checkpoint",
+      run: async (ctx) => {
+        const order: string[] = [];
+        ctx.setSignalHandler("extra", async () => {
+          order.push((await ctx.step.run("from-signal", () => "signal")) as string);
+        });
+        for (let i = 0; i < STEP_CHECKPOINT.steps + 1; i++) order.push((await ctx.step.run("main", () => `main-${i}`)) as string);
+        await ctx.waitCondition(() => order.length === STEP_CHECKPOINT.steps + 2);
+        return order.slice(-2);
+      },
+    });
+    const h = new HistoryBuilder({ workflow: "signal-at-checkpoint" }).task();
+    const t1 = await activate(wf, h.build(), undefined, quiet);
+    expect(t1.commands.at(-1)).toEqual(checkpoint(1));
+    h.complete(t1.commands).signal("extra").task();
+    const t2 = await activate(wf, h.build(), t1.state, quiet);
+    expect(t2.commands).toEqual([]);
+    h.complete(t2.commands).timerFired(1).task();
+    const t3 = await activate(wf, h.build(), t2.state, quiet);
+    expect(t3.commands).toEqual([
+      { type: "record_step", seq: 101, name: "main", result: "main-100" },
+      { type: "record_step", seq: 102, name: "from-signal", result: "signal" },
+      { type: "complete_workflow", result: ["main-100", "signal"] },
+    ]);
+    // And the same from history alone.
+    expect((await activate(wf, h.build(), undefined, quiet)).commands).toEqual(t3.commands);
+  });
+
+  it("a cancel request does not cancel a checkpoint: steps were never cancellable, so the waiting ones still run", async () => {
     let ran = 0;
     const wf = defineWorkflow({
       name: "cancel-at-checkpoint",
       run: async (ctx) => {
         for (let i = 0; i < STEP_CHECKPOINT.steps + 1; i++) await ctx.step.run("s", () => (ran++, i));
-        return "finished";
+        return ctx.cancelRequested ? "finished, cancel seen" : "finished";
       },
     });
     const h = new HistoryBuilder({ workflow: "cancel-at-checkpoint" }).task();
@@ -154,7 +202,10 @@ describe("step checkpoints", () => {
     expect(t1.commands.at(-1)).toEqual(checkpoint(1));
     h.complete(t1.commands).cancelRequested().task();
     const t2 = await activate(wf, h.build(), t1.state, quiet);
-    expect(t2.commands).toEqual([{ type: "cancel_timer", seq: 1 }, { type: "cancel_workflow" }]);
-    expect(ran).toBe(STEP_CHECKPOINT.steps);
+    expect(t2.commands).toEqual([]);
+    h.complete(t2.commands).timerFired(1).task();
+    const t3 = await activate(wf, h.build(), t2.state, quiet);
+    expect(t3.commands).toEqual([{ type: "record_step", seq: 101, name: "s", result: 100 }, { type: "complete_workflow", result: "finished, cancel seen" }]);
+    expect(ran).toBe(STEP_CHECKPOINT.steps + 1);
   });
 });
