@@ -68,7 +68,3 @@ export function readQuery<S extends z.ZodType>(c: Context, schema: S): z.output<
   return parseWith(schema, c.req.query(), ["query"]);
 }
 
-/** Size of a JSON value in bytes (for payload limits). */
-export function jsonBytes(value: unknown): number {
-  return value === undefined ? 0 : new TextEncoder().encode(JSON.stringify(value)).byteLength;
-}

@@ -1,8 +1,7 @@
 import { ValidationError, PayloadTooLargeError } from "../core/errors.ts";
 import { validateJsonSchema, type JsonSchema } from "../core/json-schema.ts";
-import { LIMITS } from "../core/limits.ts";
+import { jsonBytes, LIMITS } from "../core/limits.ts";
 import { getWorkflowType, type WorkflowTypeRow } from "../index/workflow-types.ts";
-import { jsonBytes } from "./validate.ts";
 
 /** Bounds a message payload (signal, query or update input) by LIMITS.maxPayloadBytes. */
 export function checkPayloadSize(value: unknown, field: string): void {

@@ -78,3 +78,10 @@ export function schedulesPerNamespaceLimit(raw: string | undefined): number {
   }
   return LIMITS.schedulesPerNamespace;
 }
+
+const utf8 = new TextEncoder();
+
+/** Size of a value's JSON in UTF-8 bytes, as payload limits count it (undefined: 0). */
+export function jsonBytes(value: unknown): number {
+  return value === undefined ? 0 : utf8.encode(JSON.stringify(value)).byteLength;
+}

@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Command, Execution, ExecutionResult, Failure, HistoryPage, WorkflowTask, ActivityTask } from "@sundial/sdk/protocol";
 import { clock } from "../clock.ts";
 import { NotFoundError, PayloadTooLargeError, QueryTimeoutError, ValidationError } from "../core/errors.ts";
-import { LIMITS } from "../core/limits.ts";
+import { jsonBytes, LIMITS } from "../core/limits.ts";
 import type { Env } from "../env.ts";
 import { ExecutionStore, EXECUTION_MIGRATIONS, EXECUTION_SCHEMA, parseJson, type RunRow } from "./execution-store.ts";
 import { closeRun, scheduleWorkflowTask } from "./execution-effects.ts";
@@ -18,7 +18,7 @@ import { QueryBroker } from "./execution-queries.ts";
 import { resetRun, type ResetOptions } from "./execution-reset.ts";
 import { leaseActivityTask, leaseQueryTask, leaseWorkflowTask, signEagerActivities, signEagerWorkflowTask, takeEagerActivities, takeEagerWorkflowTask } from "./execution-leases.ts";
 import type { Completion, StartArgs, TokenPayload } from "./execution-types.ts";
-import { acknowledgeTask, applyWorkflowTaskCompletion, applyWorkflowTaskFailure, jsonSize, recordHeartbeat, requireTaskRun, staleTask } from "./execution-workflow-tasks.ts";
+import { acknowledgeTask, applyWorkflowTaskCompletion, applyWorkflowTaskFailure, recordHeartbeat, requireTaskRun, staleTask } from "./execution-workflow-tasks.ts";
 import { describeRun } from "./execution-view.ts";
 import { guard, type RpcResult } from "./rpc.ts";
 import { AlarmBackoff } from "./alarm-backoff.ts";
@@ -266,7 +266,7 @@ export class ExecutionObject extends DurableObject<Env> {
     const signed = eager ? await signEagerWorkflowTask(this.store, this.env, tok) : null;
     const r = guard((): Completion => {
       requireTaskRun(this.store, tok);
-      if (jsonSize(result) > LIMITS.maxPayloadBytes) throw new PayloadTooLargeError(`result is larger than ${LIMITS.maxPayloadBytes} bytes`, "result");
+      if (jsonBytes(result) > LIMITS.maxPayloadBytes) throw new PayloadTooLargeError(`result is larger than ${LIMITS.maxPayloadBytes} bytes`, "result");
       const now = clock.now();
       const done = applyActivityCompletion(this.store, now, tok, result, this.delivery.pending);
       const workflowTask = done.status === "accepted" && signed ? takeEagerWorkflowTask(this.store, now, this.delivery.pending, signed, eager!.identity) : null;

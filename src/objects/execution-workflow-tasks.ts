@@ -1,7 +1,7 @@
 import type { Command, Failure } from "@sundial/sdk/protocol";
 import { ConflictError, PayloadTooLargeError } from "../core/errors.ts";
 import { planCommands } from "../core/execution/commands.ts";
-import { LIMITS } from "../core/limits.ts";
+import { jsonBytes, LIMITS } from "../core/limits.ts";
 import { applyCommandEffects, closeRun, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
 import type { ExecutionStore, RunRow } from "./execution-store.ts";
 import type { TokenPayload } from "./execution-types.ts";
@@ -22,8 +22,24 @@ export function requireTaskRun(store: ExecutionStore, tok: TokenPayload): RunRow
   return run;
 }
 
-export function jsonSize(v: unknown): number {
-  return v === undefined ? 0 : JSON.stringify(v).length;
+/** What a command carries into history: inputs, results and failures, each bounded by LIMITS.maxPayloadBytes. */
+function commandPayloads(c: Command): unknown[] {
+  switch (c.type) {
+    case "schedule_activity":
+    case "start_child_workflow":
+    case "continue_as_new":
+      return [c.input];
+    case "complete_workflow":
+      return [c.result];
+    case "record_step":
+    case "complete_update":
+      return [c.result, c.failure];
+    case "fail_workflow":
+    case "reject_update":
+      return [c.failure];
+    default:
+      return [];
+  }
 }
 
 function requireStartedWorkflowTask(run: RunRow, tok: TokenPayload): void {
@@ -41,8 +57,9 @@ export function applyWorkflowTaskCompletion(store: ExecutionStore, now: number, 
   if (store.wasCompleted(key)) return { status: "duplicate", applied: false };
   requireStartedWorkflowTask(run, tok);
   for (const [i, c] of commands.entries()) {
-    const payload = c.type === "schedule_activity" ? c.input : c.type === "complete_workflow" ? c.result : c.type === "record_step" ? c.result : undefined;
-    if (jsonSize(payload) > LIMITS.maxPayloadBytes) throw new PayloadTooLargeError(`commands.${i}: payload is larger than ${LIMITS.maxPayloadBytes} bytes`, `commands.${i}`);
+    for (const payload of commandPayloads(c)) {
+      if (jsonBytes(payload) > LIMITS.maxPayloadBytes) throw new PayloadTooLargeError(`commands.${i}: payload is larger than ${LIMITS.maxPayloadBytes} bytes`, `commands.${i}`);
+    }
   }
   const effects = planCommands(
     {

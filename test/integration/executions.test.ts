@@ -413,6 +413,30 @@ describe("executions over HTTP with a hand-driven worker", () => {
     expect((await api("GET", `/v1/workflows/executions/${id}`)).body.status).toBe("running");
   });
 
+  it("every payload a command carries is bounded (256 KiB of UTF-8 JSON): 413 naming the command, and nothing is written", async () => {
+    const id = uid("payloads");
+    const queue = uid("q");
+    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
+    const wt = await poll("workflow", queue);
+    const before = (await api("GET", `/v1/workflows/executions/${id}/history`)).body.events.length;
+    const big = "é".repeat(131_100); // 262,202 bytes of JSON but 131,102 characters
+    const failure = { message: "no", details: big };
+    for (const cmd of [
+      { type: "schedule_activity", seq: 1, activity_type: "a", input: big, options: {} },
+      { type: "start_child_workflow", seq: 1, workflow: "child", input: big, parent_close_policy: "TERMINATE" },
+      { type: "record_step", seq: 1, name: "s", failure },
+      { type: "continue_as_new", input: big },
+      { type: "complete_workflow", result: big },
+      { type: "fail_workflow", failure },
+    ]) {
+      const r = await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ type: "start_timer", seq: 1, duration: 5 }, cmd] });
+      expect(r.status, cmd.type).toBe(413);
+      expect(r.body, cmd.type).toMatchObject({ code: "payload_too_large", field: "commands.1" });
+    }
+    expect((await api("GET", `/v1/workflows/executions/${id}/history`)).body.events).toHaveLength(before);
+    expect((await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ type: "complete_workflow", result: "é".repeat(1000) }] })).status).toBe(200);
+  });
+
   it("rejects invalid commands with a 422 naming the command", async () => {
     const id = uid("bad");
     const queue = uid("q");

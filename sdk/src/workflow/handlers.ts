@@ -4,6 +4,7 @@ import type { Failure } from "../protocol/failure.ts";
 import { WORKFLOW_METADATA_QUERY, type HandlerOptions, type QueryHandler, type SignalHandler, type UpdateHandler, type UpdateHandlerOptions } from "./context.ts";
 import { toSeconds, type Duration } from "./duration.ts";
 import { ApplicationFailure, CancelledError, ReadOnlyContextError, TimeoutFailure } from "./errors.ts";
+import { checkPayload } from "./payload-limits.ts";
 import { errorToFailure } from "./failure-convert.ts";
 import { markHandled } from "./promises.ts";
 
@@ -204,6 +205,12 @@ export class MessageHandlers {
     result.then(
       (value) => {
         this.handlersRunning--;
+        try {
+          checkPayload(value, `the result of update "${update.name}"`);
+        } catch (err) {
+          this.host.emit({ type: "complete_update", update_id: update.update_id, failure: errorToFailure(err) });
+          return;
+        }
         this.host.emit({ type: "complete_update", update_id: update.update_id, ...(value === undefined ? {} : { result: value }) });
       },
       (err: unknown) => {

@@ -15,6 +15,7 @@ import { replayAwareLogger, type LogSink } from "./logger.ts";
 import { DeterministicRandom } from "./random.ts";
 import { Steps } from "./steps.ts";
 import { markHandled } from "./promises.ts";
+import { checkPayload } from "./payload-limits.ts";
 
 interface PendingOperation {
   kind: "activity" | "timer";
@@ -195,7 +196,15 @@ export class WorkflowInstance {
       result = Promise.reject(err);
     }
     result.then(
-      (value) => this.close({ type: "complete_workflow", result: value }),
+      (value) => {
+        try {
+          checkPayload(value, `the result of workflow "${this.label.workflow}"`);
+        } catch (err) {
+          this.failRun(err);
+          return;
+        }
+        this.close({ type: "complete_workflow", result: value });
+      },
       (err: unknown) => this.failRun(err),
     );
   }
@@ -289,6 +298,7 @@ export class WorkflowInstance {
   private executeActivity(activity: ActivityDefinition | string, input: unknown, options?: ActivityCallOptions): Promise<unknown> {
     this.handlers.assertWritable("ctx.executeActivity()");
     const activityType = typeof activity === "string" ? activity : activity.name;
+    checkPayload(input, `the input of activity "${activityType}"`);
     const merged = mergeActivityOptions(typeof activity === "string" ? undefined : activity.options, options);
     const wireOptions = toWireActivityOptions(merged);
     const seq = ++this.activitySeq;
@@ -297,6 +307,7 @@ export class WorkflowInstance {
 
   private executeChildWorkflow(workflow: WorkflowDefinition | string, input: unknown, options: ChildWorkflowOptions = {}): Promise<unknown> {
     this.handlers.assertWritable("ctx.executeChildWorkflow()");
+    checkPayload(input, `the input of child workflow ${JSON.stringify(typeof workflow === "string" ? workflow : workflow?.name)}`);
     const seq = this.childSeq + 1;
     // Validates before taking the seq: a bad option throws and leaves the numbering untouched.
     const { command, executionId, wait } = startChildCommand(seq, this.label.executionId, workflow, input, options);
@@ -310,6 +321,7 @@ export class WorkflowInstance {
 
   private continueAsNew(input: unknown, options: { executionTimeout?: Duration } = {}): never {
     this.handlers.assertWritable("ctx.continueAsNew()");
+    checkPayload(input, "the input of ctx.continueAsNew()");
     const seconds = options.executionTimeout === undefined ? undefined : toSeconds(options.executionTimeout, "ctx.continueAsNew() executionTimeout");
     if (seconds !== undefined && (seconds < 1 || seconds > 86_400 * 365)) {
       throw new TypeError(`ctx.continueAsNew() executionTimeout: must be between 1 second and 1 year, got ${seconds}s`);

@@ -3,6 +3,7 @@ import { isName, MAX_PAYLOAD_BYTES } from "../protocol/execution.ts";
 import type { Failure } from "../protocol/failure.ts";
 import type { EventOf, HistoryEvent } from "../protocol/history.ts";
 import { errorToFailure, failureToError } from "./failure-convert.ts";
+import { jsonBytes, utf8Length } from "./payload-limits.ts";
 import { markHandled, never } from "./promises.ts";
 
 type RecordStep = Extract<Command, { type: "record_step" }>;
@@ -171,18 +172,16 @@ async function runLive(fn: (...args: unknown[]) => unknown, args: unknown[]): Pr
     return withBytes({ failure: { message: `the step's value cannot be recorded as JSON: ${err instanceof Error ? err.message : String(err)}`, type: "StepResultNotJson", non_retryable: true } });
   }
   if (json === undefined) return { result: null, bytes: 4 }; // a function or symbol: nothing to record
-  const bytes = utf8.encode(json).length;
+  const bytes = utf8Length(json);
   if (bytes > MAX_PAYLOAD_BYTES) {
     return withBytes({ failure: { message: `the step's value is ${bytes} bytes of JSON, more than the ${MAX_PAYLOAD_BYTES} a recorded value may have`, type: "StepResultTooLarge", non_retryable: true } });
   }
   return { result: JSON.parse(json), bytes };
 }
 
-const utf8 = new TextEncoder();
-
 /** A live failure with the UTF-8 size of its JSON, as it travels in the task's completion. */
 function withBytes(o: { failure: Failure }): Outcome {
-  return { ...o, bytes: utf8.encode(JSON.stringify(o.failure)).length };
+  return { ...o, bytes: jsonBytes(o.failure) };
 }
 
 /** A failure as it will be recorded (through JSON); one whose details or cause cannot be keeps its message and type only. */
