@@ -19,6 +19,7 @@ import { executionStub, partitionCount, partitionFor, taskQueueStub } from "../o
 import { unwrap } from "../objects/rpc.ts";
 import { requireKind, type AppEnv } from "./auth.ts";
 import { readJson } from "./validate.ts";
+import { checkPayloadSize } from "./workflow-input.ts";
 
 /** /v1/workflows/tasks: what worker processes call (poll, complete, fail, heartbeat). */
 export const taskRoutes = new Hono<AppEnv>();
@@ -96,6 +97,8 @@ taskRoutes.post("/ack", async (c) => {
 
 taskRoutes.post("/query/respond", async (c) => {
   const body = await readJson(c, QueryResponseRequest);
+  checkPayloadSize(body.result, "result");
+  checkPayloadSize(body.failure, "failure");
   const tok = await tokenFor(c, body.task_token, "q");
   return c.json(unwrap(await stubFor(c, tok).respondQuery(tok, body.result ?? null, body.failure)));
 });
@@ -110,6 +113,7 @@ taskRoutes.post("/workflow/complete", async (c) => {
 
 taskRoutes.post("/workflow/fail", async (c) => {
   const body = await readJson(c, FailWorkflowTaskRequest);
+  checkPayloadSize(body.failure, "failure");
   const tok = await tokenFor(c, body.task_token, "w");
   return c.json(unwrap(await stubFor(c, tok).failWorkflowTask(tok, body.failure, body.terminate_run ?? false)));
 });
@@ -123,12 +127,14 @@ taskRoutes.post("/activity/complete", async (c) => {
 
 taskRoutes.post("/activity/fail", async (c) => {
   const body = await readJson(c, FailActivityTaskRequest);
+  checkPayloadSize(body.failure, "failure");
   const tok = await tokenFor(c, body.task_token, "a");
   return c.json(unwrap(await stubFor(c, tok).failActivity(tok, body.failure)));
 });
 
 taskRoutes.post("/activity/heartbeat", async (c) => {
   const body = await readJson(c, HeartbeatRequest);
+  checkPayloadSize(body.details, "details");
   const tok = await tokenFor(c, body.task_token, "a");
   return c.json(unwrap(await stubFor(c, tok).heartbeat(tok, body.details)));
 });

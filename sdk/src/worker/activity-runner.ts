@@ -1,11 +1,13 @@
 import { SundialApiError } from "../client/errors.ts";
 import type { ActivityTask } from "../protocol/tasks.ts";
+import type { Failure } from "../protocol/failure.ts";
 import type { ActivityContext, ActivityInfo, AnyActivityDefinition } from "../workflow/define-activity.ts";
 import { ApplicationFailure, TimeoutFailure } from "../workflow/errors.ts";
 import { errorToFailure } from "../workflow/failure-convert.ts";
 import type { Completion, WorkerApi } from "./api.ts";
 import type { EagerDispatch } from "./eager.ts";
 import { Heartbeater, heartbeatIntervalMs } from "./heartbeater.ts";
+import { checkPayload } from "../workflow/payload-limits.ts";
 import type { WorkerLogger } from "./logger.ts";
 
 /** A running activity task, as the worker tracks it for shutdown. */
@@ -82,7 +84,10 @@ async function runAttempt(task: ActivityTask, deps: ActivityRunnerDeps, controll
     activityType: task.activity_type,
     info: Object.freeze(info),
     signal: controller.signal,
-    heartbeat: (details?: unknown) => heartbeater.record(details),
+    heartbeat: (details?: unknown) => {
+      checkPayload(details, "heartbeat details");
+      heartbeater.record(details);
+    },
   });
   let outcome: { ok: true; result: unknown } | { ok: false; error: unknown };
   try {
@@ -96,7 +101,7 @@ async function runAttempt(task: ActivityTask, deps: ActivityRunnerDeps, controll
   }
   if (entry.abandoned) return;
   if (!outcome.ok) {
-    await api.failActivityTask(task.task_token, errorToFailure(outcome.error), hardStop);
+    await reportFailure(api, task.task_token, errorToFailure(outcome.error), hardStop);
     return;
   }
   const slot = deps.eager?.reserveWorkflowSlot(task.workflow) ?? null;
@@ -112,6 +117,20 @@ async function runAttempt(task: ActivityTask, deps: ActivityRunnerDeps, controll
     return;
   }
   if (slot) deps.eager!.runWorkflowTask(completion.workflowTask, slot);
+}
+
+/**
+ * Reports a failed attempt. A failure the platform refuses (its details or cause too large) is
+ * reported again as its message and type alone, so the attempt still ends now, with its retry
+ * policy, instead of waiting for its timeout.
+ */
+async function reportFailure(api: WorkerApi, token: string, failure: Failure, hardStop: AbortSignal): Promise<void> {
+  try {
+    await api.failActivityTask(token, failure, hardStop);
+  } catch (err) {
+    if (!(err instanceof SundialApiError) || err.transient) throw err;
+    await api.failActivityTask(token, { message: failure.message.slice(0, 4_096), type: failure.type, non_retryable: failure.non_retryable, details: { refused: err.code } }, hardStop);
+  }
 }
 
 function parseActivityInput(def: AnyActivityDefinition, raw: unknown): unknown {

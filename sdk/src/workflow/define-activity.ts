@@ -47,7 +47,11 @@ export interface ActivityContext {
    * start-to-close timeout passes, or when the worker shuts down; `reason` says which.
    */
   readonly signal: AbortSignal;
-  /** Records progress; sent to the platform throttled, together with the worker's own keep-alives. */
+  /**
+   * Records progress; sent to the platform throttled, together with the worker's own keep-alives.
+   * Details the platform would refuse (more than 256 KiB of JSON, or not JSON) throw a
+   * non-retryable `PayloadTooLarge` / `PayloadNotJson` ApplicationFailure here.
+   */
   heartbeat(details?: unknown): void;
 }
 

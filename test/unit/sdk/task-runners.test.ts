@@ -19,7 +19,10 @@ function stubApi(outcome: CompletionOutcome = "accepted", heartbeat = { cancel_r
   };
   const api = {
     completeWorkflowTask: record("completeWorkflowTask"),
-    failWorkflowTask: record("failWorkflowTask"),
+    failWorkflowTask: async (token: string, payload: unknown, _signal?: AbortSignal, terminateRun = false) => {
+      calls.push({ call: terminateRun ? "failWorkflowTask(terminate_run)" : "failWorkflowTask", token, payload });
+      return outcome;
+    },
     completeActivityTask: record("completeActivityTask"),
     failActivityTask: record("failActivityTask"),
     heartbeat: async (token: string, details: unknown) => {
@@ -94,6 +97,15 @@ describe("workflow task processing", () => {
     expect(cache.size).toBe(0);
   });
 
+  it("terminates the run when the platform refuses the commands as too large (413): every retry would compute them again", async () => {
+    const refusal = new SundialApiError({ type: "t", title: "Payload Too Large", status: 413, code: "payload_too_large", detail: "request body is larger than 1048576 bytes", field: "body" });
+    const { api, calls } = stubApi("accepted", undefined, refusal);
+    await processWorkflowTask(wfTask("t5", new HistoryBuilder({ workflow: "greet_twice", input: "Ada" }).task().build()), deps(api));
+    expect(calls.map((c) => c.call)).toEqual(["completeWorkflowTask", "failWorkflowTask(terminate_run)"]);
+    expect(calls[1]).toMatchObject({ token: "t5", payload: { type: "PayloadTooLarge", non_retryable: true, details: { field: "body" } } });
+    expect((calls[1]!.payload as Failure).message).toContain("request body is larger than 1048576 bytes");
+  });
+
   it("fails the task of a workflow this worker does not know", async () => {
     const { api, calls } = stubApi();
     const task = { ...wfTask("t5", new HistoryBuilder({ workflow: "other" }).task().build()), workflow: "other" };
@@ -150,6 +162,29 @@ describe("activity task processing", () => {
     await run(big, task("big", null), api);
     expect(calls.map((c) => c.call)).toEqual(["completeActivityTask", "failActivityTask"]);
     expect(calls[1]).toMatchObject({ payload: { type: "ResultRejected", non_retryable: true, message: "the platform refused the activity's result: result is larger than 262144 bytes" } });
+  });
+
+  it("ctx.heartbeat() with details the platform would refuse throws PayloadTooLarge in the activity, and sends nothing", async () => {
+    const { api, calls } = stubApi();
+    const chatty = defineActivity({ name: "chatty", run: async (_: null, ctx) => ctx.heartbeat({ log: "x".repeat(300_000) }) });
+    await run(chatty, task("chatty", null, { heartbeat_timeout: 10 }), api);
+    expect(calls.map((c) => c.call)).toEqual(["failActivityTask"]);
+    expect(calls[0]).toMatchObject({ payload: { type: "PayloadTooLarge", non_retryable: true } });
+  });
+
+  it("a failure the platform refuses (details too large) is reported again as its message and type, keeping its retry flag", async () => {
+    const failures: unknown[] = [];
+    const api = {
+      failActivityTask: async (_token: string, failure: Failure) => {
+        failures.push(failure);
+        if (failures.length === 1) throw new SundialApiError({ type: "t", title: "Payload Too Large", status: 413, code: "payload_too_large", detail: "failure is larger than 262144 bytes", field: "failure" });
+        return "accepted";
+      },
+    } as unknown as WorkerApi;
+    const noisy = defineActivity({ name: "noisy", run: async () => Promise.reject(ApplicationFailure.nonRetryable("upstream said no", "Upstream", { body: "x".repeat(300_000) })) });
+    await run(noisy, task("noisy", null), api);
+    expect(failures).toHaveLength(2);
+    expect(failures[1]).toEqual({ message: "upstream said no", type: "Upstream", non_retryable: true, details: { refused: "payload_too_large" } });
   });
 
   it("fails (retryably) an activity type this worker does not have", async () => {
