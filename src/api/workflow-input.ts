@@ -1,11 +1,11 @@
 import { ValidationError, PayloadTooLargeError } from "../core/errors.ts";
 import { validateJsonSchema, type JsonSchema } from "../core/json-schema.ts";
-import { jsonBytes, LIMITS } from "../core/limits.ts";
+import { exceedsPayloadLimit, LIMITS } from "../core/limits.ts";
 import { getWorkflowType, type WorkflowTypeRow } from "../index/workflow-types.ts";
 
 /** Bounds a message payload (signal, query or update input) by LIMITS.maxPayloadBytes. */
 export function checkPayloadSize(value: unknown, field: string): void {
-  if (jsonBytes(value) > LIMITS.maxPayloadBytes) throw new PayloadTooLargeError(`${field} is larger than ${LIMITS.maxPayloadBytes} bytes`, field);
+  if (exceedsPayloadLimit(value)) throw new PayloadTooLargeError(`${field} is larger than ${LIMITS.maxPayloadBytes} bytes`, field);
 }
 
 /**

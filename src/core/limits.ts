@@ -80,8 +80,18 @@ export function schedulesPerNamespaceLimit(raw: string | undefined): number {
 }
 
 const utf8 = new TextEncoder();
+const scratch = new Uint8Array(MAX_PAYLOAD_BYTES + 1);
 
-/** Size of a value's JSON in UTF-8 bytes, as payload limits count it (undefined: 0). */
-export function jsonBytes(value: unknown): number {
-  return value === undefined ? 0 : utf8.encode(JSON.stringify(value)).byteLength;
+/**
+ * Whether a value's JSON is more than LIMITS.maxPayloadBytes of UTF-8 (undefined: never). Every
+ * completion checks each payload it carries, so this avoids copying: JSON of n characters is n to
+ * 3n bytes, and only a length in between is encoded, into a buffer kept for it.
+ */
+export function exceedsPayloadLimit(value: unknown): boolean {
+  if (value === undefined) return false;
+  const json = JSON.stringify(value);
+  if (json === undefined || json.length * 3 <= MAX_PAYLOAD_BYTES) return false;
+  if (json.length > MAX_PAYLOAD_BYTES) return true;
+  const { read, written } = utf8.encodeInto(json, scratch);
+  return read < json.length || written > MAX_PAYLOAD_BYTES;
 }

@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Command, Execution, ExecutionResult, Failure, HistoryPage, WorkflowTask, ActivityTask } from "@sundial/sdk/protocol";
 import { clock } from "../clock.ts";
 import { NotFoundError, PayloadTooLargeError, QueryTimeoutError, ValidationError } from "../core/errors.ts";
-import { jsonBytes, LIMITS } from "../core/limits.ts";
+import { exceedsPayloadLimit, LIMITS } from "../core/limits.ts";
 import type { Env } from "../env.ts";
 import { ExecutionStore, EXECUTION_MIGRATIONS, EXECUTION_SCHEMA, parseJson, type RunRow } from "./execution-store.ts";
 import { closeRun, scheduleWorkflowTask } from "./execution-effects.ts";
@@ -266,7 +266,7 @@ export class ExecutionObject extends DurableObject<Env> {
     const signed = eager ? await signEagerWorkflowTask(this.store, this.env, tok) : null;
     const r = guard((): Completion => {
       requireTaskRun(this.store, tok);
-      if (jsonBytes(result) > LIMITS.maxPayloadBytes) throw new PayloadTooLargeError(`result is larger than ${LIMITS.maxPayloadBytes} bytes`, "result");
+      if (exceedsPayloadLimit(result)) throw new PayloadTooLargeError(`result is larger than ${LIMITS.maxPayloadBytes} bytes`, "result");
       const now = clock.now();
       const done = applyActivityCompletion(this.store, now, tok, result, this.delivery.pending);
       const workflowTask = done.status === "accepted" && signed ? takeEagerWorkflowTask(this.store, now, this.delivery.pending, signed, eager!.identity) : null;

@@ -24,7 +24,6 @@ export function describeRun(store: ExecutionStore, run: RunRow): Execution {
       attempt: a.attempt,
       last_failure: parseJson<Failure>(a.last_failure),
       last_heartbeat_at: a.last_heartbeat_at === null ? null : toRfc3339(a.last_heartbeat_at),
-      heartbeat_details: parseJson<unknown>(a.heartbeat_details),
       next_attempt_at: a.next_attempt_at === null ? null : toRfc3339(a.next_attempt_at),
     })),
     schedule: parseJson<SchedulePayload>(run.schedule),

@@ -1,7 +1,7 @@
 import type { Command, Failure } from "@sundial/sdk/protocol";
 import { ConflictError, PayloadTooLargeError } from "../core/errors.ts";
 import { planCommands } from "../core/execution/commands.ts";
-import { jsonBytes, LIMITS } from "../core/limits.ts";
+import { exceedsPayloadLimit, LIMITS } from "../core/limits.ts";
 import { applyCommandEffects, closeRun, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
 import type { ExecutionStore, RunRow } from "./execution-store.ts";
 import type { TokenPayload } from "./execution-types.ts";
@@ -37,6 +37,8 @@ function commandPayloads(c: Command): unknown[] {
     case "fail_workflow":
     case "reject_update":
       return [c.failure];
+    case "cancel_workflow":
+      return [c.details];
     default:
       return [];
   }
@@ -58,7 +60,7 @@ export function applyWorkflowTaskCompletion(store: ExecutionStore, now: number, 
   requireStartedWorkflowTask(run, tok);
   for (const [i, c] of commands.entries()) {
     for (const payload of commandPayloads(c)) {
-      if (jsonBytes(payload) > LIMITS.maxPayloadBytes) throw new PayloadTooLargeError(`commands.${i}: payload is larger than ${LIMITS.maxPayloadBytes} bytes`, `commands.${i}`);
+      if (exceedsPayloadLimit(payload)) throw new PayloadTooLargeError(`commands.${i}: payload is larger than ${LIMITS.maxPayloadBytes} bytes`, `commands.${i}`);
     }
   }
   const effects = planCommands(
@@ -101,7 +103,9 @@ export function applyWorkflowTaskFailure(store: ExecutionStore, now: number, tok
   store.append("workflow_task_failed", now, { scheduled_event_id: tok.i, failure });
   if (terminateRun) {
     // Not a command the workflow emitted (replays and queries never see it as one): the run ends here.
-    closeRun(store, now, { outcome: "terminated", reason: `${failure.type ?? "Error"}: ${failure.message}` });
+    // As long as a terminate request's reason may be (1,000), so the run's failure stays one clients parse.
+    const reason = `${failure.type}: ${failure.message}`;
+    closeRun(store, now, { outcome: "terminated", reason: reason.length > 1_000 ? `${reason.slice(0, 999)}…` : reason });
     return { status: "accepted" };
   }
   const delay = Math.min(2 ** Math.max(0, run.wt_attempt - 1), 600) * 1000;

@@ -55,8 +55,6 @@ export const PendingActivity = z.object({
   attempt: z.number(),
   last_failure: Failure.nullable(),
   last_heartbeat_at: z.string().nullable(),
-  /** The details of the latest heartbeat (kept across attempts: a retry can resume from them); null before any. */
-  heartbeat_details: z.unknown().optional(),
   next_attempt_at: z.string().nullable(),
 });
 

@@ -85,8 +85,9 @@ async function runAttempt(task: ActivityTask, deps: ActivityRunnerDeps, controll
     info: Object.freeze(info),
     signal: controller.signal,
     heartbeat: (details?: unknown) => {
-      checkPayload(details, "heartbeat details");
-      heartbeater.record(details);
+      // A snapshot: details changed (or grown past the limit) after this call are not what is sent.
+      const json = checkPayload(details, "heartbeat details");
+      heartbeater.record(json === undefined ? undefined : JSON.parse(json));
     },
   });
   let outcome: { ok: true; result: unknown } | { ok: false; error: unknown };
@@ -128,7 +129,7 @@ async function reportFailure(api: WorkerApi, token: string, failure: Failure, ha
   try {
     await api.failActivityTask(token, failure, hardStop);
   } catch (err) {
-    if (!(err instanceof SundialApiError) || err.transient) throw err;
+    if (!(err instanceof SundialApiError) || err.status !== 413) throw err;
     await api.failActivityTask(token, { message: failure.message.slice(0, 4_096), type: failure.type, non_retryable: failure.non_retryable, details: { refused: err.code } }, hardStop);
   }
 }

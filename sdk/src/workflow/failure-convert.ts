@@ -1,5 +1,7 @@
 import type { Failure } from "../protocol/failure.ts";
+import { MAX_PAYLOAD_BYTES } from "../protocol/execution.ts";
 import { ActivityFailure, ApplicationFailure, CancelledError, ChildWorkflowFailure, TimeoutFailure } from "./errors.ts";
+import { jsonBytes } from "./payload-limits.ts";
 
 /** The wire caps message and stack at 32 KiB; a longer one would get the whole completion rejected. */
 const MAX_TEXT = 32_768;
@@ -18,9 +20,33 @@ function typeOf(err: Error): string {
 /**
  * Turns anything thrown into the wire's {@link Failure}: an {@link ApplicationFailure} keeps its
  * `type`, `nonRetryable` and `details`; any other `Error` uses its `name` as `type` and is retryable.
+ * A failure the platform would refuse (more than 256 KiB of JSON with its details, stack and causes,
+ * or details that are not JSON) keeps its message, type and retry flag only (see {@link boundFailure}).
  * @example errorToFailure(new TypeError("x")) // { message: "x", type: "TypeError", non_retryable: false, ... }
  */
-export function errorToFailure(err: unknown, depth = 0): Failure {
+export function errorToFailure(err: unknown): Failure {
+  return boundFailure(toFailure(err, 0));
+}
+
+/**
+ * A failure as the platform takes it: one more than {@link MAX_PAYLOAD_BYTES} of JSON, or not
+ * JSON, is cut to its message (at most 4 KiB), type and retry flag, with `details.truncated`. Sent
+ * whole it would be refused with the task that carries it. Depends only on the failure, so a replay
+ * cuts the same way.
+ */
+export function boundFailure(failure: Failure): Failure {
+  let bytes: number | null;
+  try {
+    bytes = jsonBytes(failure);
+    if (bytes <= MAX_PAYLOAD_BYTES) return failure;
+  } catch {
+    bytes = null; // details or a cause that is not JSON
+  }
+  const message = failure.message.length > 4_096 ? `${failure.message.slice(0, 4_096)}… (truncated)` : failure.message;
+  return { message, type: failure.type, non_retryable: failure.non_retryable, details: { truncated: true, bytes } };
+}
+
+function toFailure(err: unknown, depth: number): Failure {
   if (!(err instanceof Error)) {
     return { message: clip(typeof err === "string" ? err : safeJson(err)), type: "Error", non_retryable: false };
   }
@@ -34,7 +60,7 @@ export function errorToFailure(err: unknown, depth = 0): Failure {
   if (err instanceof TimeoutFailure) failure.details = { timeout_type: err.timeoutType };
   if (err instanceof ActivityFailure) failure.details = { activity_type: err.activityType, seq: err.seq, attempt: err.attempt };
   if (err instanceof ChildWorkflowFailure) failure.details = { workflow: err.workflow, execution_id: err.executionId, seq: err.seq, status: err.status };
-  if (err.cause !== undefined && depth < MAX_CAUSE_DEPTH) failure.cause = errorToFailure(err.cause, depth + 1);
+  if (err.cause !== undefined && depth < MAX_CAUSE_DEPTH) failure.cause = toFailure(err.cause, depth + 1);
   return failure;
 }
 

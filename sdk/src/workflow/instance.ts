@@ -15,7 +15,7 @@ import { replayAwareLogger, type LogSink } from "./logger.ts";
 import { DeterministicRandom } from "./random.ts";
 import { Steps } from "./steps.ts";
 import { markHandled } from "./promises.ts";
-import { checkPayload } from "./payload-limits.ts";
+import { checkPayload, refusedPayload, rejected } from "./payload-limits.ts";
 
 interface PendingOperation {
   kind: "activity" | "timer";
@@ -97,7 +97,7 @@ export class WorkflowInstance {
       startCheckpoint: () => this.startTimer(0, true).fired,
       checkpointRecorded: () => {
         if (!this.replaying) return null;
-        const next = this.recordedCommands[this.emitted.length];
+        const next = this.recordedNext();
         return next?.type === "timer_started" && next.duration === 0;
       },
     });
@@ -197,10 +197,9 @@ export class WorkflowInstance {
     }
     result.then(
       (value) => {
-        try {
-          checkPayload(value, `the result of workflow "${this.label.workflow}"`);
-        } catch (err) {
-          this.failRun(err);
+        const refused = this.payloadRefused(value, `the result of workflow "${this.label.workflow}"`, (e) => (e.type === "execution_completed" ? { payload: e.result } : null));
+        if (refused !== null) {
+          this.failRun(refused.error);
           return;
         }
         this.close({ type: "complete_workflow", result: value });
@@ -221,6 +220,16 @@ export class WorkflowInstance {
     if (this.closed) return;
     this.emit(command);
     this.closed = true;
+  }
+
+  /** While replaying: the command event history recorded where this activation's next command goes. */
+  private recordedNext(): HistoryEvent | undefined {
+    return this.replaying ? this.recordedCommands[this.emitted.length] : undefined;
+  }
+
+  /** {@link refusedPayload} for a command about to be emitted at this point of the activation. */
+  private payloadRefused(value: unknown, what: string, recorded: (e: HistoryEvent) => { payload: unknown } | null): { error: unknown } | null {
+    return refusedPayload(value, what, this.recordedNext(), recorded);
   }
 
   private emit(command: Command): void {
@@ -298,7 +307,8 @@ export class WorkflowInstance {
   private executeActivity(activity: ActivityDefinition | string, input: unknown, options?: ActivityCallOptions): Promise<unknown> {
     this.handlers.assertWritable("ctx.executeActivity()");
     const activityType = typeof activity === "string" ? activity : activity.name;
-    checkPayload(input, `the input of activity "${activityType}"`);
+    const refused = this.payloadRefused(input, `the input of activity "${activityType}"`, (e) => (e.type === "activity_scheduled" && e.seq === this.activitySeq + 1 ? { payload: e.input } : null));
+    if (refused !== null) return rejected(refused.error);
     const merged = mergeActivityOptions(typeof activity === "string" ? undefined : activity.options, options);
     const wireOptions = toWireActivityOptions(merged);
     const seq = ++this.activitySeq;
@@ -307,8 +317,9 @@ export class WorkflowInstance {
 
   private executeChildWorkflow(workflow: WorkflowDefinition | string, input: unknown, options: ChildWorkflowOptions = {}): Promise<unknown> {
     this.handlers.assertWritable("ctx.executeChildWorkflow()");
-    checkPayload(input, `the input of child workflow ${JSON.stringify(typeof workflow === "string" ? workflow : workflow?.name)}`);
     const seq = this.childSeq + 1;
+    const refused = this.payloadRefused(input, `the input of child workflow ${JSON.stringify(typeof workflow === "string" ? workflow : workflow?.name)}`, (e) => (e.type === "child_workflow_initiated" && e.seq === seq ? { payload: e.input } : null));
+    if (refused !== null) return rejected(refused.error);
     // Validates before taking the seq: a bad option throws and leaves the numbering untouched.
     const { command, executionId, wait } = startChildCommand(seq, this.label.executionId, workflow, input, options);
     this.childSeq = seq;

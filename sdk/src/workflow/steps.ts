@@ -40,9 +40,11 @@ export interface StepsHost {
  * {@link STEP_CHECKPOINT.ms}. A checkpoint is a zero-length timer: the task completes with what it
  * recorded so far and the run goes on in the next task, so a worker that dies re-runs at most one
  * checkpoint's worth of steps. Replays follow the checkpoints history recorded, never this rule,
- * so changing it cannot break a run in flight.
+ * so changing it cannot break a run in flight. Steps running together can still finish with more
+ * than that: past {@link STEP_CHECKPOINT.taskBytes} in one task, a step's value is recorded as a
+ * `StepResultTooLarge` failure instead, so the task's completion stays under its 1 MiB limit.
  */
-export const STEP_CHECKPOINT = Object.freeze({ steps: 100, bytes: 256 * 1024, ms: 5_000 });
+export const STEP_CHECKPOINT = Object.freeze({ steps: 100, bytes: 256 * 1024, ms: 5_000, taskBytes: 768 * 1024 });
 
 /**
  * Steps run inline by the workflow (`ctx.step.run`, Polos' durable steps): the function runs in the
@@ -139,7 +141,7 @@ export class Steps {
     this.running = [];
     const outcomes = await Promise.all(steps.map((s) => s.outcome));
     steps.forEach((s, i) => {
-      const o = outcomes[i]!;
+      const o = withinTask(outcomes[i]!, this.task.bytes);
       this.task.bytes += o.bytes ?? 0;
       if ("failure" in o) {
         s.command.failure = o.failure;
@@ -177,6 +179,18 @@ async function runLive(fn: (...args: unknown[]) => unknown, args: unknown[]): Pr
     return withBytes({ failure: { message: `the step's value is ${bytes} bytes of JSON, more than the ${MAX_PAYLOAD_BYTES} a recorded value may have`, type: "StepResultTooLarge", non_retryable: true } });
   }
   return { result: JSON.parse(json), bytes };
+}
+
+/**
+ * A live outcome that would take the task's step values past {@link STEP_CHECKPOINT.taskBytes}:
+ * a value becomes a `StepResultTooLarge` failure, a failure keeps its message (4 KiB), type and
+ * retry flag.
+ */
+function withinTask(o: Outcome, taskBytes: number): Outcome {
+  if (o.bytes === undefined || taskBytes + o.bytes <= STEP_CHECKPOINT.taskBytes) return o;
+  if ("failure" in o) return withBytes({ failure: { message: o.failure.message.slice(0, 4_096), type: o.failure.type, non_retryable: o.failure.non_retryable, details: { truncated: true } } });
+  const message = `the step's value (${o.bytes} bytes of JSON) would take the values of the steps this workflow task ran together past ${STEP_CHECKPOINT.taskBytes} bytes; run large steps one at a time, or pass large data by reference`;
+  return withBytes({ failure: { message, type: "StepResultTooLarge", non_retryable: true } });
 }
 
 /** A live failure with the UTF-8 size of its JSON, as it travels in the task's completion. */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { LIMITS, schedulesPerNamespaceLimit } from "../../../src/core/limits.ts";
+import { exceedsPayloadLimit, LIMITS, schedulesPerNamespaceLimit } from "../../../src/core/limits.ts";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -25,5 +25,31 @@ describe("schedulesPerNamespaceLimit (SUNDIAL_MAX_SCHEDULES_PER_NAMESPACE)", () 
     expect(schedulesPerNamespaceLimit(raw)).toBe(LIMITS.schedulesPerNamespace);
     expect(warn).toHaveBeenCalledTimes(1);
     expect(String(warn.mock.calls[0]?.[0])).toContain("SUNDIAL_MAX_SCHEDULES_PER_NAMESPACE");
+  });
+});
+
+describe("exceedsPayloadLimit (UTF-8 bytes of the JSON, LIMITS.maxPayloadBytes)", () => {
+  const max = LIMITS.maxPayloadBytes;
+  const bytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v)).length;
+  it.each([
+    ["nothing", undefined],
+    ["null", null],
+    ["ASCII, exactly at the limit", "a".repeat(max - 2)],
+    ["two-byte characters, exactly at the limit", "é".repeat((max - 2) / 2)],
+    ["three-byte characters, exactly at the limit", `${"€".repeat((max - 2 - 1) / 3)}a`],
+    ["short enough to skip encoding", "€".repeat(Math.floor(max / 9))],
+  ])("%s: within", (_name, value) => {
+    expect(value === undefined || bytes(value) <= max).toBe(true);
+    expect(exceedsPayloadLimit(value)).toBe(false);
+  });
+  it.each([
+    ["ASCII, one byte over", "a".repeat(max - 1)],
+    ["two-byte characters, one byte over", `${"é".repeat((max - 2) / 2)}a`],
+    ["three-byte characters, fewer characters than the limit", "€".repeat(Math.ceil(max / 3))],
+    ["longer than the limit in characters", "a".repeat(max + 10)],
+    ["an object", { rows: Array.from({ length: 30_000 }, (_, i) => ({ i })) }],
+  ])("%s: over", (_name, value) => {
+    expect(bytes(value)).toBeGreaterThan(max);
+    expect(exceedsPayloadLimit(value)).toBe(true);
   });
 });

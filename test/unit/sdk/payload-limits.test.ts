@@ -99,4 +99,70 @@ describe("payload limits in the workflow", () => {
     const t3 = await activate(wf, h.build(), undefined, quiet);
     expect(t3.commands).toEqual([{ type: "complete_update", update_id: "u2" }, { type: "complete_workflow", result: "finished" }]);
   });
+
+  it("a failure too large to send (details, causes) keeps its message, type and retry flag; so does a rejected update", async () => {
+    const wf = defineWorkflow({
+      name: "big-failure",
+      run: async (ctx) => {
+        ctx.setUpdateHandler("order", () => "ok", {
+          validator: (input: unknown) => {
+            throw ApplicationFailure.nonRetryable("invalid order", "Invalid", { order: input });
+          },
+        });
+        await ctx.sleep("1h");
+        throw ApplicationFailure.nonRetryable("upstream refused", "Upstream", { body: tooBig });
+      },
+    });
+    const h = new HistoryBuilder({ workflow: "big-failure" }).task();
+    const t1 = await activate(wf, h.build(), undefined, { ...quiet, updates: [{ update_id: "u1", name: "order", input: tooBig }] });
+    expect(t1.commands[1]).toEqual({ type: "reject_update", update_id: "u1", failure: { message: "invalid order", type: "Invalid", non_retryable: true, details: { truncated: true, bytes: expect.any(Number) } } });
+    h.complete(t1.commands, [{ update_id: "u1", name: "order", input: tooBig }]).timerFired(1).task();
+    const t2 = await activate(wf, h.build(), t1.state, quiet);
+    expect(t2.commands).toEqual([{ type: "fail_workflow", failure: { message: "upstream refused", type: "Upstream", non_retryable: true, details: { truncated: true, bytes: expect.any(Number) } } }]);
+  });
+
+  it("a history whose platform took a payload today's check refuses still replays: the recorded command wins", async () => {
+    const old = "é".repeat(200_000); // 400,002 bytes: an older platform counted 200,002 characters
+    const wf = defineWorkflow({
+      name: "old-history",
+      run: async (ctx) => {
+        await ctx.executeActivity("upload", old);
+        return old;
+      },
+    });
+    const h = new HistoryBuilder({ workflow: "old-history" })
+      .task()
+      .complete([{ type: "schedule_activity", seq: 1, activity_type: "upload", input: old, options: { start_to_close_timeout: 300 } }])
+      .activityCompleted(1, null)
+      .task();
+    const t = await activate(wf, h.build(), undefined, quiet);
+    // Live, the result is checked (this task is new): too large.
+    expect(t.commands).toEqual([expect.objectContaining({ type: "fail_workflow", failure: expect.objectContaining({ type: "PayloadTooLarge" }) })]);
+  });
+
+  it("in Promise.all, a refused activity rejects and the others are still scheduled", async () => {
+    const wf = defineWorkflow({
+      name: "fan-out-inputs",
+      run: async (ctx) => {
+        const settled = await Promise.allSettled([ctx.executeActivity("a", tooBig), ctx.executeActivity("b", 1)]);
+        return settled.map((r) => r.status);
+      },
+    });
+    const h = new HistoryBuilder({ workflow: "fan-out-inputs" }).task();
+    const t1 = await activate(wf, h.build(), undefined, quiet);
+    expect(t1.commands).toEqual([expect.objectContaining({ type: "schedule_activity", seq: 1, activity_type: "b" })]);
+  });
+
+  it("concurrent steps whose values together pass 768 KiB: the ones past it are recorded as StepResultTooLarge", async () => {
+    const wf = defineWorkflow({
+      name: "fan-out-steps",
+      run: async (ctx) => {
+        const settled = await Promise.allSettled([1, 2, 3, 4, 5].map((k) => ctx.step.run(`s${k}`, () => "x".repeat(200_000))));
+        return settled.map((r) => (r.status === "fulfilled" ? "ok" : (r.reason as ApplicationFailure).type));
+      },
+    });
+    const t = await activate(wf, new HistoryBuilder({ workflow: "fan-out-steps" }).task().build(), undefined, quiet);
+    expect(t.commands.at(-1)).toEqual({ type: "complete_workflow", result: ["ok", "ok", "ok", "StepResultTooLarge", "StepResultTooLarge"] });
+    expect(new TextEncoder().encode(JSON.stringify(t.commands)).length).toBeLessThan(1_000_000);
+  });
 });

@@ -164,7 +164,7 @@ describe("ctx.step.run", () => {
     expect(commands.slice(0, 3).map((c) => (c as { failure?: { type: string; non_retryable: boolean; details?: unknown } }).failure)).toEqual([
       expect.objectContaining({ type: "StepResultTooLarge", non_retryable: true }),
       expect.objectContaining({ type: "StepResultNotJson", non_retryable: true }),
-      { message: "upstream said no", type: "Upstream", non_retryable: false },
+      { message: "upstream said no", type: "Upstream", non_retryable: false, details: { truncated: true, bytes: null } },
     ]);
     expect(commands[3]).toEqual({ type: "complete_workflow", result: ["huge: StepResultTooLarge", "bigint: StepResultNotJson", "bad_details: Upstream"] });
     // Everything sent is JSON the wire accepts.

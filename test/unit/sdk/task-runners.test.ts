@@ -187,6 +187,22 @@ describe("activity task processing", () => {
     expect(failures[1]).toEqual({ message: "upstream said no", type: "Upstream", non_retryable: true, details: { refused: "payload_too_large" } });
   });
 
+  it("ctx.heartbeat() sends a snapshot of the details: changing them afterwards changes nothing", async () => {
+    const { api, calls } = stubApi();
+    const progress = defineActivity({
+      name: "progress",
+      run: async (_: null, ctx) => {
+        const details = { chunk: 1 };
+        ctx.heartbeat(details);
+        details.chunk = 99;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return "done";
+      },
+    });
+    await run(progress, task("progress", null, { heartbeat_timeout: 0.15 }), api);
+    expect(calls.find((c) => c.call === "heartbeat")?.payload).toEqual({ chunk: 1 });
+  });
+
   it("fails (retryably) an activity type this worker does not have", async () => {
     const { api, calls } = stubApi();
     await run(undefined, task("ghost", null), api);
