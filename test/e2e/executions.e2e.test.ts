@@ -78,11 +78,12 @@ describe("durable executions end to end (wrangler dev + SDK worker processes)", 
     await b.kill("SIGTERM");
   });
 
-  it("250 steps in one loop are recorded through checkpoints (zero-length timers), each run once; oversized steps terminate the run once instead of looping", async () => {
+  it("250 steps in one loop are recorded through checkpoints (zero-length timers), each run once; oversized steps fail once, an oversized task terminates once, neither loops", async () => {
     const w = startWorker("steps");
     await w.waitFor("worker ready");
     await platform.api("POST", "/v1/workflows/executions", { workflow: "many_steps", execution_id: "steps-250", task_queue: "steps", input: { n: 250 } });
     await platform.api("POST", "/v1/workflows/executions", { workflow: "oversized_steps", execution_id: "steps-big", task_queue: "steps", input: null });
+    await platform.api("POST", "/v1/workflows/executions", { workflow: "oversized_task", execution_id: "task-big", task_queue: "steps", input: null });
     expect(await result("steps-250")).toMatchObject({ status: "completed", result: (250 * 251) / 2 });
     const ran = (activityLog("steps-250") as unknown as { k: number }[]).map((l) => l.k);
     expect(ran).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
@@ -90,13 +91,18 @@ describe("durable executions end to end (wrangler dev + SDK worker processes)", 
     expect(events.filter((e) => e.type === "step_recorded")).toHaveLength(250);
     expect(events.filter((e) => e.type === "timer_started").map((e) => (e as { duration?: number }).duration)).toEqual([0, 0]);
 
-    const big = await result("steps-big");
+    // Three values fit the task's 768 KiB of step values; the fourth is recorded as too large, and the run fails on it.
+    expect(await result("steps-big")).toMatchObject({ status: "failed", failure: { type: "StepResultTooLarge" } });
+    expect(activityLog("steps-big")).toHaveLength(5);
+    expect((await historyTypes("steps-big")).filter((e) => e.type === "step_recorded")).toHaveLength(5);
+
+    // Five 250 KB activity inputs: each is allowed, together they pass the 1 MiB a completion may have.
+    const big = await result("task-big");
     expect(big).toMatchObject({ status: "terminated", failure: { type: "Terminated" } });
     expect(big.failure.message).toContain("PayloadTooLarge");
-    // Refused once, terminated once: the steps did not run again on retries of the task.
-    expect(activityLog("steps-big")).toHaveLength(5);
+    expect((await historyTypes("task-big")).map((e) => e.type).slice(-2)).toEqual(["workflow_task_failed", "execution_terminated"]);
     // The history still replays (a query on the closed run answers; nothing claims a command the code never sent).
-    const q = await platform.api("POST", "/v1/workflows/executions/steps-big/queries/sundial.workflow_metadata", {});
+    const q = await platform.api("POST", "/v1/workflows/executions/task-big/queries/sundial.workflow_metadata", {});
     expect(q.status, JSON.stringify(q.body)).toBe(200);
     await w.kill("SIGTERM");
   });
