@@ -3,6 +3,7 @@ import type { ChildWorkflowHandle, ChildWorkflowOptions } from "./child-workflow
 import type { ActivityDefinition } from "./define-activity.ts";
 import type { WorkflowDefinition } from "./define-workflow.ts";
 import type { Duration } from "./duration.ts";
+import type { SchedulePayload } from "../protocol/history.ts";
 
 /**
  * What a run started by a schedule receives (Polos' `SchedulePayload`, camelCase). Times are
@@ -205,4 +206,18 @@ export interface WorkflowContext {
 /** `ctx.step`: see {@link WorkflowContext.step}. */
 export interface WorkflowSteps {
   run<A extends unknown[], R>(name: string, fn: (...args: A) => R | Promise<R>, ...args: A): Promise<Awaited<R>>;
+}
+
+/** The schedule payload of a run (`execution_started.schedule`) as the workflow sees it, camelCase. */
+export function scheduleInfo(s: SchedulePayload | null): ScheduleInfo | null {
+  if (s === null) return null;
+  return Object.freeze({
+    timestamp: s.timestamp,
+    actualTimestamp: s.actual_timestamp,
+    lastTimestamp: s.last_timestamp,
+    timezone: s.timezone,
+    scheduleId: s.schedule_id,
+    key: s.key,
+    upcoming: s.upcoming,
+  });
 }

@@ -2,7 +2,7 @@ import type { Command } from "../protocol/commands.ts";
 import type { EventOf, HistoryEvent } from "../protocol/history.ts";
 import { mergeActivityOptions, toWireActivityOptions, type ActivityCallOptions } from "./activity-options.ts";
 import { verifyRecordedCommands, type RunLabel } from "./command-matcher.ts";
-import type { HandlerOptions, QueryHandler, ScheduleInfo, SignalHandler, UpdateHandler, UpdateHandlerOptions, WorkflowContext } from "./context.ts";
+import { scheduleInfo, type HandlerOptions, type QueryHandler, type SignalHandler, type UpdateHandler, type UpdateHandlerOptions, type WorkflowContext } from "./context.ts";
 import type { ActivityDefinition } from "./define-activity.ts";
 import type { WorkflowDefinition } from "./define-workflow.ts";
 import { toSeconds, type Duration } from "./duration.ts";
@@ -355,19 +355,7 @@ export class WorkflowInstance {
 
   private makeContext(logSink: LogSink): WorkflowContext {
     const self = this;
-    const s = this.started.schedule;
-    const schedule: ScheduleInfo | null =
-      s === null
-        ? null
-        : Object.freeze({
-            timestamp: s.timestamp,
-            actualTimestamp: s.actual_timestamp,
-            lastTimestamp: s.last_timestamp,
-            timezone: s.timezone,
-            scheduleId: s.schedule_id,
-            key: s.key,
-            upcoming: s.upcoming,
-          });
+    const schedule = scheduleInfo(this.started.schedule);
     const log = replayAwareLogger(logSink, () => self.replaying, () => ({ workflow: self.label.workflow, execution_id: self.label.executionId, run_id: self.label.runId }));
     const context = {
       executionId: this.label.executionId,
