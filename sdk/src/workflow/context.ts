@@ -203,9 +203,20 @@ export interface WorkflowContext {
   allHandlersFinished(): boolean;
 }
 
+/** Options of one step: `ctx.step.run(name, options, fn, ...args)`. */
+export interface StepOptions {
+  /**
+   * How long the step may take: past it, the step is recorded as failed (`StepTimedOut`, not
+   * retried) and the workflow goes on. The function itself cannot be stopped and keeps running in
+   * the worker; what it returns later is ignored. Default: no limit.
+   */
+  timeout?: Duration;
+}
+
 /** `ctx.step`: see {@link WorkflowContext.step}. */
 export interface WorkflowSteps {
   run<A extends unknown[], R>(name: string, fn: (...args: A) => R | Promise<R>, ...args: A): Promise<Awaited<R>>;
+  run<A extends unknown[], R>(name: string, options: StepOptions, fn: (...args: A) => R | Promise<R>, ...args: A): Promise<Awaited<R>>;
 }
 
 /** The schedule payload of a run (`execution_started.schedule`) as the workflow sees it, camelCase. */

@@ -6,7 +6,7 @@
  */
 export { defineActivity, type ActivityContext, type ActivityDefinition, type ActivityInfo, type AnyActivityDefinition } from "./define-activity.ts";
 export { defineWorkflow, DEFAULT_EXECUTION_TIMEOUT_SECONDS, type ScheduleShorthand, type WorkflowDefinition } from "./define-workflow.ts";
-export type { ScheduleInfo, WorkflowContext, WorkflowSteps, WorkflowLogger, LogAttributes, SignalHandler, QueryHandler, UpdateHandler, UpdateHandlerOptions, HandlerOptions } from "./context.ts";
+export type { ScheduleInfo, StepOptions, WorkflowContext, WorkflowSteps, WorkflowLogger, LogAttributes, SignalHandler, QueryHandler, UpdateHandler, UpdateHandlerOptions, HandlerOptions } from "./context.ts";
 export { WORKFLOW_METADATA_QUERY } from "./context.ts";
 export { STEP_CHECKPOINT } from "./steps.ts";
 export type { ScheduleDefinition, SchedulePolicy, OverlapPolicy, Instant } from "./schedule.ts";

@@ -379,9 +379,9 @@ export class WorkflowInstance {
       executeChildWorkflow: (workflow: WorkflowDefinition | string, input?: unknown, options?: ChildWorkflowOptions) => self.executeChildWorkflow(workflow, input, options),
       continueAsNew: (input: unknown, options?: { executionTimeout?: Duration }) => self.continueAsNew(input, options),
       step: Object.freeze({
-        run: (name: string, fn: (...args: unknown[]) => unknown, ...args: unknown[]) => {
+        run: (name: string, ...rest: unknown[]) => {
           self.handlers.assertWritable("ctx.step.run()");
-          return self.steps.run(name, fn, args);
+          return self.steps.call(name, rest);
         },
       }),
       now: () => new Date(self.nowMs),

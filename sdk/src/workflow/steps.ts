@@ -3,6 +3,8 @@ import { isName, MAX_PAYLOAD_BYTES } from "../protocol/execution.ts";
 import type { Failure } from "../protocol/failure.ts";
 import type { EventOf, HistoryEvent } from "../protocol/history.ts";
 import { errorToFailure, failureToError } from "./failure-convert.ts";
+import type { StepOptions } from "./context.ts";
+import { toSeconds } from "./duration.ts";
 import { jsonBytes, utf8Length } from "./payload-limits.ts";
 import { markHandled, never } from "./promises.ts";
 
@@ -85,7 +87,15 @@ export class Steps {
     for (const e of events) if (e.type === "step_recorded" && e.seq > this.seq) this.recorded.set(e.seq, e);
   }
 
-  run(name: string, fn: (...args: unknown[]) => unknown, args: unknown[]): Promise<unknown> {
+  /** `ctx.step.run(name, fn, ...args)` or `ctx.step.run(name, options, fn, ...args)`. */
+  call(name: string, rest: unknown[]): Promise<unknown> {
+    const [first, ...more] = rest;
+    if (typeof first === "function" || typeof first !== "object" || first === null) return this.run(name, first as (...args: unknown[]) => unknown, more, null);
+    const [fn, ...args] = more;
+    return this.run(name, fn as (...args: unknown[]) => unknown, args, stepTimeoutMs(name, first as StepOptions));
+  }
+
+  run(name: string, fn: (...args: unknown[]) => unknown, args: unknown[], timeoutMs: number | null = null): Promise<unknown> {
     if (!isName(name)) throw new TypeError(`ctx.step.run(): name ${JSON.stringify(name)} is invalid: use 1-200 letters, digits and . _ : -, starting with a letter or digit`);
     if (typeof fn !== "function") throw new TypeError(`ctx.step.run("${name}"): the step must be a function`);
     // After the run's closing command nothing is recorded: running the step would be a side effect
@@ -102,7 +112,7 @@ export class Steps {
     }
     if (this.checkpoint !== null) {
       // Runs (and takes its seq) in the task after the checkpoint, in call order with the others.
-      const later = this.checkpoint.then(() => this.run(name, fn, args));
+      const later = this.checkpoint.then(() => this.run(name, fn, args, timeoutMs));
       markHandled(later);
       return later;
     }
@@ -116,7 +126,7 @@ export class Steps {
     // A step history does not have while replaying: the code changed under a recorded run. Its
     // command makes the replay's check fail (non-determinism); the function must not run meanwhile.
     if (recorded === undefined && this.host.replaying()) return never();
-    const outcome: Promise<Outcome> = recorded !== undefined ? Promise.resolve(recorded.failure ? { failure: recorded.failure } : { result: recorded.result ?? null }) : runLive(fn, args);
+    const outcome: Promise<Outcome> = recorded !== undefined ? Promise.resolve(recorded.failure ? { failure: recorded.failure } : { result: recorded.result ?? null }) : runLive(fn, args, name, timeoutMs);
     const promise = new Promise<unknown>((resolve, reject) => this.running.push({ command, outcome, resolve, reject }));
     // Marks it handled: a failed step nobody awaits must not crash the worker.
     markHandled(promise);
@@ -160,12 +170,25 @@ export class Steps {
  * the platform would refuse (too large, not JSON) becomes the step's failure right here: sent as
  * is, it would fail the workflow task, and every retry of the task would run the step again.
  */
-async function runLive(fn: (...args: unknown[]) => unknown, args: unknown[]): Promise<Outcome> {
+async function runLive(fn: (...args: unknown[]) => unknown, args: unknown[], name: string, timeoutMs: number | null): Promise<Outcome> {
   let value: unknown;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    value = await fn(...args);
+    const running = (async () => fn(...args))();
+    if (timeoutMs === null) {
+      value = await running;
+    } else {
+      markHandled(running); // what it does after the timeout is ignored, a late failure included
+      const timedOut = new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs)));
+      value = await Promise.race([running, timedOut]);
+      if (value === TIMED_OUT) {
+        return withBytes({ failure: { message: `step "${name}" did not finish within ${timeoutMs / 1000}s; its function may still be running`, type: "StepTimedOut", non_retryable: true } });
+      }
+    }
   } catch (err) {
     return withBytes({ failure: jsonSafeFailure(errorToFailure(err)) });
+  } finally {
+    clearTimeout(timer);
   }
   let json: string | undefined;
   try {
@@ -191,6 +214,17 @@ function withinTask(o: Outcome, taskBytes: number): Outcome {
   if ("failure" in o) return withBytes({ failure: { message: o.failure.message.slice(0, 4_096), type: o.failure.type, non_retryable: o.failure.non_retryable, details: { truncated: true } } });
   const message = `the step's value (${o.bytes} bytes of JSON) would take the values of the steps this workflow task ran together past ${STEP_CHECKPOINT.taskBytes} bytes; run large steps one at a time, or pass large data by reference`;
   return withBytes({ failure: { message, type: "StepResultTooLarge", non_retryable: true } });
+}
+
+const TIMED_OUT: unique symbol = Symbol("step timed out");
+
+/** The validated `timeout` of a step's options, in ms (null: no limit). */
+function stepTimeoutMs(name: string, options: StepOptions): number | null {
+  for (const key of Object.keys(options)) if (key !== "timeout") throw new TypeError(`ctx.step.run("${name}"): unknown option "${key}" (steps take only timeout)`);
+  if (options.timeout === undefined) return null;
+  const seconds = toSeconds(options.timeout, `ctx.step.run("${name}") timeout`);
+  if (!(seconds > 0)) throw new TypeError(`ctx.step.run("${name}") timeout: must be more than 0, got ${seconds}s`);
+  return seconds * 1000;
 }
 
 /** A live failure with the UTF-8 size of its JSON, as it travels in the task's completion. */

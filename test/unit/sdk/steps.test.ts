@@ -252,4 +252,62 @@ describe("ctx.step.run", () => {
       { type: "complete_workflow", result: ['ctx.step.run(): name "has space" is invalid: use 1-200 letters, digits and . _ : -, starting with a letter or digit', 'ctx.step.run("ok"): the step must be a function'] },
     ]);
   });
+
+  it("a step with a timeout that does not finish in time is recorded as StepTimedOut; a replay never runs it", async () => {
+    let started = 0;
+    const wf = defineWorkflow({
+      name: "slow-step",
+      run: async (ctx) => {
+        let outcome: string;
+        try {
+          await ctx.step.run("hangs", { timeout: 0.05 }, async (ms: number) => {
+            started++;
+            await sleep(ms);
+            return "late";
+          }, 300);
+          outcome = "finished";
+        } catch (err) {
+          outcome = `${(err as ApplicationFailure).type}: ${(err as Error).message}`;
+        }
+        const quick = await ctx.step.run("quick", { timeout: "10s" }, (n: number) => n * 2, 21);
+        await ctx.sleep("1m");
+        return { outcome, quick };
+      },
+    });
+    const h = new HistoryBuilder({ workflow: "slow-step" }).task();
+    const t1 = await activate(wf, h.build(), undefined, quiet);
+    expect(t1.commands).toEqual([
+      { type: "record_step", seq: 1, name: "hangs", failure: { message: 'step "hangs" did not finish within 0.05s; its function may still be running', type: "StepTimedOut", non_retryable: true } },
+      { type: "record_step", seq: 2, name: "quick", result: 42 },
+      { type: "start_timer", seq: 1, duration: 60 },
+    ]);
+    h.complete(t1.commands).timerFired(1).task();
+    const t2 = await activate(wf, h.build(), undefined, quiet);
+    expect(t2.commands).toEqual([{ type: "complete_workflow", result: { outcome: 'StepTimedOut: step "hangs" did not finish within 0.05s; its function may still be running', quick: 42 } }]);
+    expect(started).toBe(1);
+  });
+
+  it("step options are checked before the step is numbered: unknown keys and bad timeouts are TypeErrors", async () => {
+    const wf = defineWorkflow({
+      name: "bad-options",
+      run: async (ctx) => {
+        const errors: string[] = [];
+        for (const options of [{ retries: 3 }, { timeout: 0 }, { timeout: "soon" }]) {
+          try {
+            await ctx.step.run("s", options as never, () => 1);
+          } catch (err) {
+            errors.push(`${(err as Error).name}: ${(err as Error).message}`);
+          }
+        }
+        return [errors, await ctx.step.run("ok", {}, () => "fine")];
+      },
+    });
+    const { commands } = await activate(wf, new HistoryBuilder({ workflow: "bad-options" }).task().build(), undefined, quiet);
+    expect(commands[0]).toEqual({ type: "record_step", seq: 1, name: "ok", result: "fine" });
+    const [errors] = (commands[1] as { result: [string[]] }).result;
+    expect(errors).toHaveLength(3);
+    expect(errors[0]).toBe('TypeError: ctx.step.run("s"): unknown option "retries" (steps take only timeout)');
+    expect(errors[1]).toBe('TypeError: ctx.step.run("s") timeout: must be more than 0, got 0s');
+    expect(errors[2]).toMatch(/^TypeError: ctx.step.run\("s"\) timeout/);
+  });
 });
