@@ -206,9 +206,10 @@ export interface WorkflowContext {
 /** Options of one step: `ctx.step.run(name, options, fn, ...args)`. */
 export interface StepOptions {
   /**
-   * How long the step may take: past it, the step is recorded as failed (`StepTimedOut`, not
-   * retried) and the workflow goes on. The function itself cannot be stopped and keeps running in
-   * the worker; what it returns later is ignored. Default: no limit.
+   * How long the step may take (at most 24 days): past it, the step is recorded as failed
+   * (`StepTimedOut`, not retried). The function itself cannot be stopped and keeps running in the
+   * worker; what it returns later is ignored. Steps called together settle together, so the
+   * workflow sees the timeout once the other steps of that round have finished. Default: no limit.
    */
   timeout?: Duration;
 }

@@ -91,12 +91,15 @@ export class Steps {
   call(name: string, rest: unknown[]): Promise<unknown> {
     const [first, ...more] = rest;
     if (typeof first === "function" || typeof first !== "object" || first === null) return this.run(name, first as (...args: unknown[]) => unknown, more, null);
+    checkName(name);
+    const proto: unknown = Object.getPrototypeOf(first);
+    if (proto !== Object.prototype && proto !== null) throw new TypeError(`ctx.step.run("${name}"): options must be a plain object ({ timeout }), or pass the function second`);
     const [fn, ...args] = more;
     return this.run(name, fn as (...args: unknown[]) => unknown, args, stepTimeoutMs(name, first as StepOptions));
   }
 
   run(name: string, fn: (...args: unknown[]) => unknown, args: unknown[], timeoutMs: number | null = null): Promise<unknown> {
-    if (!isName(name)) throw new TypeError(`ctx.step.run(): name ${JSON.stringify(name)} is invalid: use 1-200 letters, digits and . _ : -, starting with a letter or digit`);
+    checkName(name);
     if (typeof fn !== "function") throw new TypeError(`ctx.step.run("${name}"): the step must be a function`);
     // After the run's closing command nothing is recorded: running the step would be a side effect
     // no history could ever account for (a handler or a `finally` after continue-as-new, say).
@@ -224,7 +227,16 @@ function stepTimeoutMs(name: string, options: StepOptions): number | null {
   if (options.timeout === undefined) return null;
   const seconds = toSeconds(options.timeout, `ctx.step.run("${name}") timeout`);
   if (!(seconds > 0)) throw new TypeError(`ctx.step.run("${name}") timeout: must be more than 0, got ${seconds}s`);
+  // A longer timer fires at once in Node; a step that may take weeks belongs in an activity anyway.
+  if (seconds * 1000 > MAX_TIMER_MS) throw new TypeError(`ctx.step.run("${name}") timeout: at most ${Math.floor(MAX_TIMER_MS / 86_400_000)} days, got ${seconds}s`);
   return seconds * 1000;
+}
+
+/** The longest delay setTimeout honours (2^31 − 1 ms, ~24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function checkName(name: string): void {
+  if (!isName(name)) throw new TypeError(`ctx.step.run(): name ${JSON.stringify(name)} is invalid: use 1-200 letters, digits and . _ : -, starting with a letter or digit`);
 }
 
 /** A live failure with the UTF-8 size of its JSON, as it travels in the task's completion. */

@@ -292,7 +292,7 @@ describe("ctx.step.run", () => {
       name: "bad-options",
       run: async (ctx) => {
         const errors: string[] = [];
-        for (const options of [{ retries: 3 }, { timeout: 0 }, { timeout: "soon" }]) {
+        for (const options of [{ retries: 3 }, { timeout: 0 }, { timeout: "soon" }, { timeout: "25d" }, new Map()]) {
           try {
             await ctx.step.run("s", options as never, () => 1);
           } catch (err) {
@@ -305,9 +305,12 @@ describe("ctx.step.run", () => {
     const { commands } = await activate(wf, new HistoryBuilder({ workflow: "bad-options" }).task().build(), undefined, quiet);
     expect(commands[0]).toEqual({ type: "record_step", seq: 1, name: "ok", result: "fine" });
     const [errors] = (commands[1] as { result: [string[]] }).result;
-    expect(errors).toHaveLength(3);
+    expect(errors).toHaveLength(5);
     expect(errors[0]).toBe('TypeError: ctx.step.run("s"): unknown option "retries" (steps take only timeout)');
     expect(errors[1]).toBe('TypeError: ctx.step.run("s") timeout: must be more than 0, got 0s');
     expect(errors[2]).toMatch(/^TypeError: ctx.step.run\("s"\) timeout/);
+    // setTimeout cannot wait longer: such a timeout would fire at once.
+    expect(errors[3]).toBe('TypeError: ctx.step.run("s") timeout: at most 24 days, got 2160000s');
+    expect(errors[4]).toBe('TypeError: ctx.step.run("s"): options must be a plain object ({ timeout }), or pass the function second');
   });
 });
