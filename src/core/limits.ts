@@ -1,4 +1,4 @@
-import { MAX_PAYLOAD_BYTES, SPEC_LIMITS } from "@sundial/sdk/protocol";
+import { MAX_PAYLOAD_BYTES, payloadBytes, SPEC_LIMITS } from "@sundial/sdk/protocol";
 
 /**
  * Every bound Sundial enforces, in one place (Temporal's "tweakables"). Changing a number here
@@ -79,19 +79,8 @@ export function schedulesPerNamespaceLimit(raw: string | undefined): number {
   return LIMITS.schedulesPerNamespace;
 }
 
-const utf8 = new TextEncoder();
-const scratch = new Uint8Array(MAX_PAYLOAD_BYTES + 1);
-
-/**
- * Whether a value's JSON is more than LIMITS.maxPayloadBytes of UTF-8 (undefined: never). Every
- * completion checks each payload it carries, so this avoids copying: JSON of n characters is n to
- * 3n bytes, and only a length in between is encoded, into a buffer kept for it.
- */
+/** Whether a value's JSON is more than LIMITS.maxPayloadBytes of UTF-8 (undefined: never), by the protocol's one measure. */
 export function exceedsPayloadLimit(value: unknown): boolean {
-  if (value === undefined) return false;
-  const json = JSON.stringify(value);
-  if (json === undefined || json.length * 3 <= MAX_PAYLOAD_BYTES) return false;
-  if (json.length > MAX_PAYLOAD_BYTES) return true;
-  const { read, written } = utf8.encodeInto(json, scratch);
-  return read < json.length || written > MAX_PAYLOAD_BYTES;
+  const json = value === undefined ? undefined : JSON.stringify(value);
+  return json !== undefined && payloadBytes(json) > MAX_PAYLOAD_BYTES;
 }

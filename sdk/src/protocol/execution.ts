@@ -13,8 +13,23 @@ export const Identifier = z
 /** Workflow, activity, task queue, signal, query and update names: 1-200 letters, digits and . _ : -, starting with a letter or digit. */
 export const Name = z.string().min(1).max(200).regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "use letters, digits and . _ : -");
 
-/** The largest input, result or step value (its JSON, in UTF-16 code units) the platform accepts; larger is a 413. */
+/** The largest payload (an input, result, step value, failure, heartbeat details: its JSON, in UTF-8 bytes) the platform accepts; larger is a 413. */
 export const MAX_PAYLOAD_BYTES = 262_144;
+
+const utf8 = new TextEncoder();
+let scratch: Uint8Array | undefined; // allocated on first use: a client that never counts never pays for it
+
+/**
+ * UTF-8 bytes of a JSON text, exact up to {@link MAX_PAYLOAD_BYTES}; any larger text counts as
+ * `MAX_PAYLOAD_BYTES + 1`. Copies nothing (it encodes into one kept buffer), since every completion
+ * counts each payload it carries. The one payload measure of the platform and the SDK.
+ */
+export function payloadBytes(json: string): number {
+  if (json.length > MAX_PAYLOAD_BYTES) return MAX_PAYLOAD_BYTES + 1;
+  scratch ??= new Uint8Array(MAX_PAYLOAD_BYTES + 1);
+  const { read, written } = utf8.encodeInto(json, scratch);
+  return read < json.length ? MAX_PAYLOAD_BYTES + 1 : written;
+}
 
 /** Where starts, schedules and workers go when they name no task queue. */
 export const DEFAULT_TASK_QUEUE = "default";

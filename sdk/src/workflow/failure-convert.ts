@@ -1,7 +1,7 @@
 import type { Failure } from "../protocol/failure.ts";
-import { MAX_PAYLOAD_BYTES } from "../protocol/execution.ts";
+import { MAX_PAYLOAD_BYTES, payloadBytes } from "../protocol/execution.ts";
 import { ActivityFailure, ApplicationFailure, CancelledError, ChildWorkflowFailure, TimeoutFailure } from "./errors.ts";
-import { jsonBytes } from "./payload-limits.ts";
+import { exactBytes } from "./payload-limits.ts";
 
 /** The wire caps message and stack at 32 KiB; a longer one would get the whole completion rejected. */
 const MAX_TEXT = 32_768;
@@ -37,8 +37,9 @@ export function errorToFailure(err: unknown): Failure {
 export function boundFailure(failure: Failure): Failure {
   let bytes: number | null;
   try {
-    bytes = jsonBytes(failure);
-    if (bytes <= MAX_PAYLOAD_BYTES) return failure;
+    const json = JSON.stringify(failure);
+    if (payloadBytes(json) <= MAX_PAYLOAD_BYTES) return failure;
+    bytes = exactBytes(json);
   } catch {
     bytes = null; // details or a cause that is not JSON
   }

@@ -1,19 +1,13 @@
-import { MAX_PAYLOAD_BYTES } from "../protocol/execution.ts";
+import { MAX_PAYLOAD_BYTES, payloadBytes } from "../protocol/execution.ts";
 import type { HistoryEvent } from "../protocol/history.ts";
 import { ApplicationFailure } from "./errors.ts";
 import { markHandled } from "./promises.ts";
 
 const utf8 = new TextEncoder();
 
-/** UTF-8 bytes of a JSON text, as it travels in a task's completion. */
-export function utf8Length(json: string): number {
+/** The exact UTF-8 bytes of a JSON text however large it is (copies it: for messages about a payload over the limit). */
+export function exactBytes(json: string): number {
   return utf8.encode(json).length;
-}
-
-/** UTF-8 bytes of a value's JSON (undefined: 0). Throws what JSON.stringify throws. */
-export function jsonBytes(value: unknown): number {
-  const json = value === undefined ? undefined : JSON.stringify(value);
-  return json === undefined ? 0 : utf8Length(json);
 }
 
 /**
@@ -31,13 +25,8 @@ export function checkPayload(value: unknown, what: string): string | undefined {
   } catch (err) {
     throw new ApplicationFailure(`${what} cannot be sent as JSON: ${err instanceof Error ? err.message : String(err)}`, { type: "PayloadNotJson", nonRetryable: true });
   }
-  // n characters of JSON are n to 3n bytes: only a length in between needs counting.
-  if (json === undefined || json.length * 3 <= MAX_PAYLOAD_BYTES) return json;
-  const bytes = utf8Length(json);
-  if (bytes > MAX_PAYLOAD_BYTES) {
-    throw new ApplicationFailure(`${what} is ${bytes} bytes of JSON, more than the ${MAX_PAYLOAD_BYTES} a payload may have; pass large data by reference (a URL or a key)`, { type: "PayloadTooLarge", nonRetryable: true });
-  }
-  return json;
+  if (json === undefined || payloadBytes(json) <= MAX_PAYLOAD_BYTES) return json;
+  throw new ApplicationFailure(`${what} is ${exactBytes(json)} bytes of JSON, more than the ${MAX_PAYLOAD_BYTES} a payload may have; pass large data by reference (a URL or a key)`, { type: "PayloadTooLarge", nonRetryable: true });
 }
 
 /**

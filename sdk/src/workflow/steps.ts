@@ -1,11 +1,11 @@
 import type { Command } from "../protocol/commands.ts";
-import { isName, MAX_PAYLOAD_BYTES } from "../protocol/execution.ts";
+import { isName, MAX_PAYLOAD_BYTES, payloadBytes } from "../protocol/execution.ts";
 import type { Failure } from "../protocol/failure.ts";
 import type { EventOf, HistoryEvent } from "../protocol/history.ts";
 import { errorToFailure, failureToError } from "./failure-convert.ts";
 import type { StepOptions } from "./context.ts";
 import { toSeconds } from "./duration.ts";
-import { jsonBytes, utf8Length } from "./payload-limits.ts";
+import { exactBytes } from "./payload-limits.ts";
 import { markHandled, never } from "./promises.ts";
 
 type RecordStep = Extract<Command, { type: "record_step" }>;
@@ -200,9 +200,9 @@ async function runLive(fn: (...args: unknown[]) => unknown, args: unknown[], nam
     return withBytes({ failure: { message: `the step's value cannot be recorded as JSON: ${err instanceof Error ? err.message : String(err)}`, type: "StepResultNotJson", non_retryable: true } });
   }
   if (json === undefined) return { result: null, bytes: 4 }; // a function or symbol: nothing to record
-  const bytes = utf8Length(json);
+  const bytes = payloadBytes(json);
   if (bytes > MAX_PAYLOAD_BYTES) {
-    return withBytes({ failure: { message: `the step's value is ${bytes} bytes of JSON, more than the ${MAX_PAYLOAD_BYTES} a recorded value may have`, type: "StepResultTooLarge", non_retryable: true } });
+    return withBytes({ failure: { message: `the step's value is ${exactBytes(json)} bytes of JSON, more than the ${MAX_PAYLOAD_BYTES} a recorded value may have`, type: "StepResultTooLarge", non_retryable: true } });
   }
   return { result: JSON.parse(json), bytes };
 }
@@ -241,15 +241,12 @@ function checkName(name: string): void {
 
 /** A live failure with the UTF-8 size of its JSON, as it travels in the task's completion. */
 function withBytes(o: { failure: Failure }): Outcome {
-  return { ...o, bytes: jsonBytes(o.failure) };
+  return { ...o, bytes: payloadBytes(JSON.stringify(o.failure)) };
 }
 
-/** A failure as it will be recorded (through JSON); one whose details or cause cannot be keeps its message and type only. */
+/** A failure as it will be recorded (through JSON), its message at most 4 KiB. */
 function jsonSafeFailure(f: Failure): Failure {
-  try {
-    const copy = JSON.parse(JSON.stringify(f)) as Failure;
-    return copy.message.length > 4_096 ? { ...copy, message: `${copy.message.slice(0, 4_096)}…` } : copy;
-  } catch {
-    return { message: f.message.slice(0, 4_096), type: f.type, non_retryable: f.non_retryable };
-  }
+  // errorToFailure already cut what is not JSON; the copy detaches details from the step's objects.
+  const copy = JSON.parse(JSON.stringify(f)) as Failure;
+  return copy.message.length > 4_096 ? { ...copy, message: `${copy.message.slice(0, 4_096)}…` } : copy;
 }
