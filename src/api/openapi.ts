@@ -40,6 +40,7 @@ const ROUTES: Record<string, Record<string, Op>> = {
   "/v1/workflows/workers/whoami": { get: { summary: "Which platform and namespace this key reaches", ok: 200, kind: "any" } },
   "/v1/workflows/tasks/poll": { post: { summary: "Long-poll for a workflow or activity task (204 when none arrived)", body: P.PollRequest, ok: 200, kind: "worker" } },
   "/v1/workflows/tasks/workflow/complete": { post: { summary: "Complete a workflow task with commands", body: P.CompleteWorkflowTaskRequest, ok: 200, kind: "worker" } },
+  "/v1/workflows/tasks/workflow/history": { post: { summary: "Events of a workflow or query task's run before the newest ones it carried, in pages bounded by size", body: P.TaskHistoryRequest, ok: 200, kind: "worker" } },
   "/v1/workflows/tasks/workflow/fail": { post: { summary: "Fail a workflow task (retried with backoff)", body: P.FailWorkflowTaskRequest, ok: 200, kind: "worker" } },
   "/v1/workflows/tasks/activity/complete": { post: { summary: "Complete an activity attempt", body: P.CompleteActivityTaskRequest, ok: 200, kind: "worker" } },
   "/v1/workflows/tasks/activity/fail": { post: { summary: "Fail an activity attempt (retried per policy)", body: P.FailActivityTaskRequest, ok: 200, kind: "worker" } },

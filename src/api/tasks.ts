@@ -9,6 +9,7 @@ import {
   HeartbeatRequest,
   PollRequest,
   QueryResponseRequest,
+  TaskHistoryRequest,
   toRfc3339,
 } from "@sundial/sdk/protocol";
 import { verifyToken } from "../core/crypto.ts";
@@ -72,11 +73,11 @@ taskRoutes.post("/poll", async (c) => {
 });
 
 /** Verifies a task token and checks it belongs to the caller's namespace (else 404: no cross-namespace probing). */
-async function tokenFor(c: { get: (k: "principal" | "secrets") => unknown }, token: string, kind: TokenPayload["k"]): Promise<TokenPayload> {
+async function tokenFor(c: { get: (k: "principal" | "secrets") => unknown }, token: string, ...kinds: TokenPayload["k"][]): Promise<TokenPayload> {
   const secrets = c.get("secrets") as { tokenSecret: string };
   const principal = c.get("principal") as { namespace: string };
   const payload = (await verifyToken(secrets.tokenSecret, token)) as TokenPayload | null;
-  if (!payload || payload.n !== principal.namespace || payload.k !== kind) throw new NotFoundError("unknown task token", "task_not_found");
+  if (!payload || payload.n !== principal.namespace || !kinds.includes(payload.k)) throw new NotFoundError("unknown task token", "task_not_found");
   return payload;
 }
 
@@ -101,6 +102,17 @@ taskRoutes.post("/query/respond", async (c) => {
   checkPayloadSize(body.failure, "failure");
   const tok = await tokenFor(c, body.task_token, "q");
   return c.json(unwrap(await stubFor(c, tok).respondQuery(tok, body.result ?? null, body.failure)));
+});
+
+/** The events before a workflow or query task's history (which may carry only its newest events), in pages. */
+taskRoutes.post("/workflow/history", async (c) => {
+  const body = await readJson(c, TaskHistoryRequest);
+  const tok = await tokenFor(c, body.task_token, "w", "q");
+  const limit = Math.min(body.before_event_id - body.after_event_id - 1, LIMITS.maxHistoryEvents + 10);
+  const page = unwrap(await stubFor(c, tok).history(body.after_event_id, limit, tok.r));
+  // The page token says whether the asked range holds more, not the whole history.
+  const last = page.events[page.events.length - 1];
+  return c.json(last !== undefined && last.id >= body.before_event_id - 1 ? { ...page, next_page_token: null } : page);
 });
 
 taskRoutes.post("/workflow/complete", async (c) => {

@@ -28,6 +28,13 @@ export const LIMITS = {
   maxBodyBytes: 1_048_576,
   /** A workflow/schedule input, a result or a step value, bytes of JSON (the SDK checks steps against the same constant). */
   maxPayloadBytes: MAX_PAYLOAD_BYTES,
+  /**
+   * History a workflow or query task carries: its newest events up to this size (all of them when
+   * the history is smaller); a worker reads older events with POST /v1/workflows/tasks/workflow/history.
+   */
+  taskHistoryBytes: 1_048_576,
+  /** A page of history (GET …/history, the worker's history reads): at most this size, and at least one event. */
+  historyPageBytes: 4_194_304,
   /** History events per run (the seeds mention 50K). */
   maxHistoryEvents: 50_000,
   /** Past this many events the workflow is told continue-as-new is suggested. */

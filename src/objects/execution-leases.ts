@@ -36,7 +36,7 @@ function recordWorkflowTaskStart(store: ExecutionStore, at: number, token: strin
     run_id: run.run_id,
     workflow: run.workflow,
     attempt: run.wt_attempt,
-    history: store.events(0, LIMITS.maxHistoryEvents + 10),
+    history: store.eventsTail(LIMITS.taskHistoryBytes),
     continue_as_new_suggested: suggest,
     updates: store.updatesIn("requested").map((u) => ({ update_id: u.update_id, name: u.name, input: JSON.parse(u.input) })),
   };
@@ -86,7 +86,7 @@ export async function leaseQueryTask(store: ExecutionStore, env: Env, queries: Q
     run_id: run.run_id,
     workflow: run.workflow,
     attempt: 1,
-    history: store.events(0, LIMITS.maxHistoryEvents + 10),
+    history: store.eventsTail(LIMITS.taskHistoryBytes),
     continue_as_new_suggested: false,
     query: { query_id: String(-ref), name: q.name, input: q.input },
   };

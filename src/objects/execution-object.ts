@@ -72,13 +72,16 @@ export class ExecutionObject extends DurableObject<Env> {
     return guard(() => this.describeRun(this.requireRun()));
   }
 
-  history(afterId: number, limit: number): RpcResult<HistoryPage> {
+  /**
+   * A page of history after `afterId`: at most `limit` events and LIMITS.historyPageBytes. With
+   * `runId` (a worker reading its task's history) the run must still be that one, else 409 stale_task.
+   */
+  history(afterId: number, limit: number, runId?: string): RpcResult<HistoryPage> {
     return guard(() => {
-      this.requireRun();
-      const events = this.store.events(afterId, limit + 1);
-      const more = events.length > limit;
-      const page = more ? events.slice(0, limit) : events;
-      return { events: page, next_page_token: more ? String(page[page.length - 1]!.id) : null };
+      const run = this.requireRun();
+      if (runId !== undefined && run.run_id !== runId) throw staleTask();
+      const { events, more } = this.store.eventsPage(afterId, limit, LIMITS.historyPageBytes);
+      return { events, next_page_token: more ? String(events[events.length - 1]!.id) : null };
     });
   }
 

@@ -24,7 +24,7 @@ const RESOLVES_TIMER = new Set(["timer_fired", "timer_cancelled"]);
 export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, out: Dispatch[]): void {
   const old = store.run();
   if (!old) throw new ValidationError("execution not found", { field: "execution_id" });
-  const events = store.events(0, Number.MAX_SAFE_INTEGER);
+  const events = store.allEvents();
   const target = events.find((e) => e.id === o.eventId);
   if (!target || target.type !== "workflow_task_completed") {
     throw new ValidationError(`event_id: event ${o.eventId} is ${target ? `a ${target.type}` : "not in this run's history"}; reset needs a workflow_task_completed event`, { field: "event_id", code: "invalid_reset_point" });

@@ -1,6 +1,7 @@
 import { toRfc3339, type Failure, type HistoryEvent, type SchedulePayload } from "@sundial/sdk/protocol";
 import type { ActivityState } from "../core/execution/activity.ts";
 import type { ResolvedActivityOptions } from "../core/execution/commands.ts";
+import { takeWithin, type EventRow } from "../core/execution/history-pages.ts";
 import { Outbox, OUTBOX_TABLE_SQL } from "./outbox.ts";
 import type { SqlMigration } from "./sql-migrations.ts";
 
@@ -230,6 +231,10 @@ export function activityState(row: ActivityRow): ActivityState {
 }
 
 type Attrs = Record<string, unknown>;
+
+function toEvent(r: EventRow): HistoryEvent {
+  return { ...(JSON.parse(r.attrs) as Attrs), id: r.id, type: r.type, ts: toRfc3339(r.ts) } as HistoryEvent;
+}
 type Row = Record<string, SqlStorageValue>;
 
 /**
@@ -298,11 +303,23 @@ export class ExecutionStore {
     return id;
   }
 
-  events(afterId: number, limit: number): HistoryEvent[] {
-    return this.sql
-      .exec<{ id: number; type: string; ts: number; attrs: string }>("SELECT id, type, ts, attrs FROM events WHERE id > ? ORDER BY id LIMIT ?", afterId, limit)
-      .toArray()
-      .map((r) => ({ ...(JSON.parse(r.attrs) as Attrs), id: r.id, type: r.type, ts: toRfc3339(r.ts) }) as HistoryEvent);
+  /** Every event of the run, oldest first (inside the object only: a large history never fits one RPC). */
+  allEvents(): HistoryEvent[] {
+    return this.sql.exec<EventRow>("SELECT id, type, ts, attrs FROM events ORDER BY id").toArray().map(toEvent);
+  }
+
+  /** Events after `afterId`, oldest first: at most `limit`, and no more than fit `maxCost` (at least one). `more`: the range holds more. */
+  eventsPage(afterId: number, limit: number, maxCost: number): { events: HistoryEvent[]; more: boolean } {
+    const page = takeWithin(this.sql.exec<EventRow>("SELECT id, type, ts, attrs FROM events WHERE id > ? ORDER BY id LIMIT ?", afterId, limit), maxCost);
+    const last = page.rows[page.rows.length - 1];
+    // Ids run from 1 without gaps: a full page has more after it unless it ends at the last event.
+    const more = page.more || (page.rows.length === limit && last !== undefined && last.id < this.lastEventId());
+    return { events: page.rows.map(toEvent), more };
+  }
+
+  /** The newest events that fit `maxCost` (at least the last one), oldest first. */
+  eventsTail(maxCost: number): HistoryEvent[] {
+    return takeWithin(this.sql.exec<EventRow>("SELECT id, type, ts, attrs FROM events ORDER BY id DESC"), maxCost).rows.reverse().map(toEvent);
   }
 
   /** Id of the event that scheduled activity / started timer `seq` (0 if none). */

@@ -18,11 +18,11 @@ function activityLog(execution: string): { activity: string; attempt: number; pi
   return readFileSync(logFile, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)).filter((l) => l.execution === execution);
 }
 
-async function result(id: string) {
+async function result(id: string, withinMs = 120_000) {
   return eventually(async () => {
     const r = await platform.api("GET", `/v1/workflows/executions/${encodeURIComponent(id)}/result?wait_seconds=10`);
     return r.status === 200 ? r.body : null;
-  }, 120_000, `result of ${id}`);
+  }, withinMs, `result of ${id}`);
 }
 
 async function historyTypes(id: string): Promise<{ type: string; seq?: number }[]> {
@@ -106,6 +106,28 @@ describe("durable executions end to end (wrangler dev + SDK worker processes)", 
     expect(q.status, JSON.stringify(q.body)).toBe(200);
     await w.kill("SIGTERM");
   });
+
+  it("runs a workflow whose history outgrows one task (1 MiB) and one RPC (32 MiB); a query replays all of it, read in pages", async () => {
+    const w = startWorker("large");
+    await w.waitFor("worker ready");
+    await platform.api("POST", "/v1/workflows/executions", { workflow: "large_history", execution_id: "history-35mb", task_queue: "large", input: { n: 140 } });
+    expect(await result("history-35mb", 180_000)).toMatchObject({ status: "completed", result: 140 * 250_000 });
+    // Every page is bounded by size: reading the whole history takes several pages.
+    const ids: number[] = [];
+    let pages = 0;
+    for (let token: string | null = "0"; token !== null; pages++) {
+      const page = await platform.api("GET", `/v1/workflows/executions/history-35mb/history?page_size=500&page_token=${token}`);
+      expect(page.status).toBe(200);
+      ids.push(...page.body.events.map((e: { id: number }) => e.id));
+      token = page.body.next_page_token;
+    }
+    expect(pages).toBeGreaterThanOrEqual(9);
+    expect(ids).toEqual(Array.from({ length: ids.length }, (_, i) => i + 1));
+    // A query replays from event 1: the worker reads everything before the task's newest events.
+    const q = await platform.api("POST", "/v1/workflows/executions/history-35mb/queries/sundial.workflow_metadata", {});
+    expect(q.status, JSON.stringify(q.body).slice(0, 500)).toBe(200);
+    await w.kill("SIGTERM");
+  }, 240_000);
 
   it("completes a run whose platform was killed and restarted on the same state mid-run", async () => {
     const w = startWorker("restarts");

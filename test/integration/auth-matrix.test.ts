@@ -206,6 +206,7 @@ const CASES: Record<string, RouteCase> = {
     other: { key: "workerB", status: 204 },
   },
   "POST /v1/workflows/tasks/workflow/complete": { kind: "worker", path: () => "/v1/workflows/tasks/workflow/complete", body: () => ({ task_token: wt2, commands: [{ type: "complete_workflow", result: "hijacked" }] }), other: { key: "workerB", status: 404, code: "task_not_found" } },
+  "POST /v1/workflows/tasks/workflow/history": { kind: "worker", path: () => "/v1/workflows/tasks/workflow/history", body: () => ({ task_token: wt2, after_event_id: 0, before_event_id: 3 }), other: { key: "workerB", status: 404, code: "task_not_found" } },
   "POST /v1/workflows/tasks/workflow/fail": { kind: "worker", path: () => "/v1/workflows/tasks/workflow/fail", body: () => ({ task_token: wt2, failure: { message: "hijacked" } }), other: { key: "workerB", status: 404, code: "task_not_found" } },
   "POST /v1/workflows/tasks/activity/complete": { kind: "worker", path: () => "/v1/workflows/tasks/activity/complete", body: () => ({ task_token: at1, result: "hijacked" }), other: { key: "workerB", status: 404, code: "task_not_found" } },
   "POST /v1/workflows/tasks/activity/fail": { kind: "worker", path: () => "/v1/workflows/tasks/activity/fail", body: () => ({ task_token: at1, failure: { message: "hijacked", non_retryable: true } }), other: { key: "workerB", status: 404, code: "task_not_found" } },
@@ -331,6 +332,7 @@ describe("task tokens", () => {
   const tokenRoutes = (): [string, () => unknown, string][] => [
     ["/v1/workflows/tasks/workflow/complete", () => ({ commands: [{ type: "complete_workflow", result: "forged" }] }), wt2],
     ["/v1/workflows/tasks/workflow/fail", () => ({ failure: { message: "forged" } }), wt2],
+    ["/v1/workflows/tasks/workflow/history", () => ({ after_event_id: 0, before_event_id: 3 }), wt2],
     ["/v1/workflows/tasks/activity/complete", () => ({ result: "forged" }), at1],
     ["/v1/workflows/tasks/activity/fail", () => ({ failure: { message: "forged", non_retryable: true } }), at1],
     ["/v1/workflows/tasks/activity/heartbeat", () => ({ details: "forged" }), at1],

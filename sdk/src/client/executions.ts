@@ -189,7 +189,8 @@ export class ExecutionsClient {
   }
 
   /**
-   * One page of an execution's history (events in order, ids from 1).
+   * One page of an execution's history (events in order, ids from 1): at most `pageSize` events
+   * and at most 4 MiB of them, so read on with `nextPageToken` until it is null.
    * @example const { events } = await client.executions.history("order-17", { pageSize: 100 });
    */
   async history(executionId: string, options: { pageSize?: number; pageToken?: string } = {}): Promise<HistoryPageInfo> {

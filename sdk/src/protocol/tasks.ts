@@ -24,8 +24,13 @@ export const WorkflowTask = z.object({
   run_id: z.string(),
   workflow: z.string(),
   attempt: z.number(),
-  /** The whole history of the run up to and including this task's `workflow_task_started`. */
-  history: z.array(HistoryEvent),
+  /**
+   * The run's history up to and including this task's `workflow_task_started` — all of it, or,
+   * when it is larger than the platform sends with a task (1 MiB), its newest events: then the
+   * first event is not event 1, and a worker that has not cached the run up to there reads the
+   * events before it with POST /v1/workflows/tasks/workflow/history ({@link TaskHistoryRequest}).
+   */
+  history: z.array(HistoryEvent).min(1),
   /** Past this many events the platform suggests continue-as-new. */
   continue_as_new_suggested: z.boolean(),
   /** Updates waiting for the workflow's validator: answer each with accept_update or reject_update. */
@@ -103,6 +108,16 @@ export const CompleteActivityTaskRequest = z.strictObject({
 export const FailActivityTaskRequest = z.strictObject({ task_token: TaskToken, failure: Failure });
 /** POST /v1/workflows/tasks/ack: "I received this task" (any result or heartbeat also counts). */
 export const AckTaskRequest = z.strictObject({ task_token: TaskToken });
+/**
+ * POST /v1/workflows/tasks/workflow/history: events of a workflow or query task's run with ids
+ * after `after_event_id` and before `before_event_id`, oldest first, answered as a
+ * {@link HistoryPage} bounded by size (4 MiB, at least one event); read on from the last event's id
+ * while `next_page_token` is set. A 409 stale_task once the run is not the task's any more.
+ */
+export const TaskHistoryRequest = z
+  .strictObject({ task_token: TaskToken, after_event_id: z.number().int().min(0), before_event_id: z.number().int().min(2) })
+  .refine((r) => r.before_event_id > r.after_event_id + 1, { message: "before_event_id must leave at least one event after after_event_id", path: ["before_event_id"] });
+export type TaskHistoryRequest = z.input<typeof TaskHistoryRequest>;
 /** POST /v1/workflows/tasks/query/respond */
 export const QueryResponseRequest = z.strictObject({ task_token: TaskToken, result: z.unknown().optional(), failure: Failure.optional() });
 export const HeartbeatRequest = z.strictObject({ task_token: TaskToken, details: z.unknown().optional() });

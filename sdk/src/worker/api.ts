@@ -3,7 +3,9 @@ import { isTransient, SundialApiError } from "../client/errors.ts";
 import { parse } from "../client/executions.ts";
 import type { HttpTransport } from "../client/http.ts";
 import type { Command } from "../protocol/commands.ts";
+import { HistoryPage } from "../protocol/execution.ts";
 import type { Failure } from "../protocol/failure.ts";
+import type { HistoryEvent } from "../protocol/history.ts";
 import { HeartbeatResponse, Task, TaskCompletionResponse, type ActivityTask, type RegisterWorkerRequest, type WorkflowTask } from "../protocol/tasks.ts";
 import type { WorkerLogger } from "./logger.ts";
 
@@ -108,6 +110,29 @@ export class WorkerApi {
       }
       throw err;
     }
+  }
+
+  /**
+   * The events of a task's run with ids `from` … `before - 1`, read in pages (a task whose history
+   * is large carries only its newest events). Retried on transient errors; a refusal (409
+   * `stale_task`: the run is not the task's any more) is thrown.
+   */
+  async historyBefore(token: string, from: number, before: number, signal?: AbortSignal): Promise<HistoryEvent[]> {
+    const events: HistoryEvent[] = [];
+    let after = from - 1;
+    while (after < before - 1) {
+      const body = { task_token: token, after_event_id: after, before_event_id: before };
+      const res = await this.withRetry("workflow/history", () => this.http.request("POST", `${TASKS}/workflow/history`, { body, ...(signal ? { signal } : {}) }), signal);
+      const page = parse(HistoryPage, res.body);
+      for (const e of page.events) events.push(e);
+      const last = page.events[page.events.length - 1];
+      if (last === undefined || page.next_page_token === null) break;
+      after = last.id;
+    }
+    if (events.length !== before - from || events[0]?.id !== from) {
+      throw new Error(`history read of events ${from}-${before - 1} returned ${events.length} events${events.length > 0 ? ` from ${events[0]!.id}` : ""}`);
+    }
+    return events;
   }
 
   /** Acknowledges receipt of a task (see ACK_AFTER_MS); errors are the caller's to ignore. */

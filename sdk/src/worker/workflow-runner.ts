@@ -1,5 +1,6 @@
 import { SundialApiError } from "../client/errors.ts";
 import type { Failure } from "../protocol/failure.ts";
+import type { HistoryEvent } from "../protocol/history.ts";
 import type { WorkflowTask } from "../protocol/tasks.ts";
 import { activate, queryWorkflow, type WorkflowState } from "../workflow/activate.ts";
 import type { WorkflowDefinition } from "../workflow/define-workflow.ts";
@@ -10,6 +11,7 @@ import type { Completion, WorkerApi } from "./api.ts";
 import type { EagerDispatch } from "./eager.ts";
 import type { WorkerLogger } from "./logger.ts";
 import type { LruCache } from "./lru-cache.ts";
+import { historyForTask } from "./task-history.ts";
 
 /** What processing workflow tasks needs. */
 export interface WorkflowRunnerDeps {
@@ -47,10 +49,12 @@ export async function processWorkflowTask(task: WorkflowTask, deps: WorkflowRunn
   }
   const key = `${task.execution_id}\u0000${task.run_id}`;
   const cached = cache.take(key);
+  const history = await readHistory(task, def, cached, deps);
+  if (history === null) return;
   const logSink: LogSink = (level, message, attributes) => logger[level](message, attributes);
   let result;
   try {
-    result = await activate(def, task.history, cached, {
+    result = await activate(def, history, cached, {
       executionId: task.execution_id,
       logSink,
       continueAsNewSuggested: task.continue_as_new_suggested,
@@ -104,9 +108,11 @@ export async function processQueryTask(task: WorkflowTask, query: NonNullable<Wo
   if (def === undefined) {
     answer = { failure: errorToFailure(new ApplicationFailure(`workflow "${task.workflow}" is not registered on worker ${deps.identity} (task queue ${deps.taskQueue})`, { type: "WorkflowNotRegistered" })) };
   } else {
+    const history = await readHistory(task, def, undefined, deps);
+    if (history === null) return;
     const logSink: LogSink = (level, message, attributes) => logger[level](message, attributes);
     try {
-      const result = await queryWorkflow(def, task.history, { name: query.name, input: query.input }, { executionId: task.execution_id, logSink, continueAsNewSuggested: task.continue_as_new_suggested });
+      const result = await queryWorkflow(def, history, { name: query.name, input: query.input }, { executionId: task.execution_id, logSink, continueAsNewSuggested: task.continue_as_new_suggested });
       answer = jsonAnswer(result, query.name);
     } catch (err) {
       if (err instanceof NonDeterminismError) logger.error("non-determinism while replaying for a query", { ...fields, event_id: err.eventId, message: err.message });
@@ -122,6 +128,17 @@ export async function processQueryTask(task: WorkflowTask, query: NonNullable<Wo
     logger.error("the platform refused a query result; answering with a failure", { ...fields, code: err.code, detail: err.detail });
     const failure = new ApplicationFailure(`the platform refused the query result: ${err.detail}`, { type: "ResultRejected", nonRetryable: true, details: { status: err.status, code: err.code } });
     await api.respondQuery(task.task_token, { failure: errorToFailure(failure) }, hardStop);
+  }
+}
+
+/** The task's whole history (see historyForTask), or null when its run moved on meanwhile (409/404: the task is dropped). */
+async function readHistory(task: WorkflowTask, def: WorkflowDefinition, cached: WorkflowState | undefined, deps: WorkflowRunnerDeps): Promise<readonly HistoryEvent[] | null> {
+  try {
+    return await historyForTask(task, def, cached, deps.api, deps.hardStop);
+  } catch (err) {
+    if (!(err instanceof SundialApiError) || (err.code !== "stale_task" && err.code !== "task_not_found")) throw err;
+    deps.logger.info("dropped a task: its run moved on while its history was read", { workflow: task.workflow, execution_id: task.execution_id, run_id: task.run_id, code: err.code });
+    return null;
   }
 }
 

@@ -44,18 +44,23 @@ export interface ActivationResult {
 
 /**
  * Whether `cached` has consumed exactly a prefix of `history` and its last task was completed, so
- * feeding it only the new events is equivalent to a full replay.
+ * feeding it only the new events is equivalent to a full replay. `history` may start after event 1
+ * (a task that carries only its newest events): it must then reach back to the last event the
+ * cache consumed, and the caller vouches that the cache is this run's (the worker keys it by run id).
  */
 export function canContinue(cached: WorkflowState, definition: WorkflowDefinition, history: readonly HistoryEvent[]): boolean {
   if (cached.closed || cached.broken || cached.definition !== definition) return false;
   const first = history[0];
-  if (first?.type !== "execution_started" || first.run_id !== cached.label.runId) return false;
-  if (history.length <= cached.consumed || cached.lastEvent === undefined) return false;
-  const last = history[cached.consumed - 1];
+  if (first === undefined) return false;
+  const offset = first.id - 1;
+  if (offset === 0 && (first.type !== "execution_started" || first.run_id !== cached.label.runId)) return false;
+  const lastIndex = cached.consumed - 1 - offset;
+  if (lastIndex < 0 || history.length <= lastIndex + 1 || cached.lastEvent === undefined) return false;
+  const last = history[lastIndex];
   if (last === undefined || last.id !== cached.lastEvent.id || last.type !== cached.lastEvent.type) return false;
   // The task the cache answered must have been completed: a failed or timed-out one means the
   // commands it produced were never recorded, and the next attempt saw a merged batch.
-  for (let i = cached.consumed; i < history.length; i++) {
+  for (let i = lastIndex + 1; i < history.length; i++) {
     const type = history[i]!.type;
     if (type === "workflow_task_completed") return true;
     if (type === "workflow_task_failed" || type === "workflow_task_timed_out" || type === "workflow_task_started") return false;
@@ -64,8 +69,8 @@ export function canContinue(cached: WorkflowState, definition: WorkflowDefinitio
 }
 
 /**
- * The deterministic runtime's entry point. Replays `history` (a workflow task's whole history, up
- * to and including its `workflow_task_started`) batch by batch: the events of each batch resolve
+ * The deterministic runtime's entry point. Replays `history` (a workflow task's history, up to and
+ * including its `workflow_task_started`; from event 1 unless `cached` continues it) batch by batch: the events of each batch resolve
  * the workflow's pending promises in event order, the workflow runs until it blocks, and the
  * commands it emits are matched position by position against the command events history recorded
  * for that batch. Returns only the new commands, those of the last batch.
@@ -89,11 +94,11 @@ export async function activate(
   let events: readonly HistoryEvent[];
   if (fromCache) {
     instance = cached;
-    events = history.slice(cached.consumed);
+    events = history.slice(cached.consumed - (history[0]!.id - 1));
   } else {
     const first = history[0];
     if (first?.type !== "execution_started") {
-      throw new Error(`history of a workflow task must start with execution_started, got ${first === undefined ? "no events" : `${first.type} (event ${first.id})`}`);
+      throw new Error(`history of a workflow task must start with execution_started, got ${first === undefined ? "no events" : `${first.type} (event ${first.id})`}; a task that carries only its newest events needs the earlier ones (WorkerApi.historyBefore) or the state cached for its run`);
     }
     if (first.workflow !== definition.name) {
       throw new Error(`history is of workflow "${first.workflow}" but the definition is "${definition.name}"`);

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { ActivityTask, Command, Failure, WorkflowTask } from "@sundial/sdk/protocol";
 import { SundialApiError } from "@sundial/sdk/client";
 import { LruCache, silentWorkerLogger } from "@sundial/sdk/worker";
-import { ApplicationFailure, CancelledError, defineActivity, defineWorkflow, type AnyActivityDefinition, type WorkflowState } from "@sundial/sdk/workflow";
+import { activate, ApplicationFailure, CancelledError, canContinue, defineActivity, defineWorkflow, type AnyActivityDefinition, type WorkflowState } from "@sundial/sdk/workflow";
 import type { CompletionOutcome, WorkerApi } from "../../../sdk/src/worker/api.ts";
 import { startActivityTask } from "../../../sdk/src/worker/activity-runner.ts";
 import { processWorkflowTask } from "../../../sdk/src/worker/workflow-runner.ts";
@@ -68,6 +68,79 @@ describe("workflow task processing", () => {
     h.complete(first).activityCompleted(1, "Hi Ada").task();
     await processWorkflowTask(wfTask("t2", h.build()), deps(api, cache));
     expect(calls[1]).toEqual({ call: "completeWorkflowTask", token: "t2", payload: [{ type: "schedule_activity", seq: 2, activity_type: "greet", input: "Hi Ada", options: {} }] });
+  });
+
+  describe("a task that carries only its history's newest events", () => {
+    /** An api whose history reads answer from `full` (and record what they were asked for), or refuse with `refuse`. */
+    function withHistory(full: ReturnType<HistoryBuilder["build"]>, refuse?: SundialApiError) {
+      const stub = stubApi();
+      const reads: [number, number][] = [];
+      (stub.api as unknown as { historyBefore: WorkerApi["historyBefore"] }).historyBefore = async (_token, from, before) => {
+        reads.push([from, before]);
+        if (refuse) throw refuse;
+        return full.filter((e) => e.id >= from && e.id < before);
+      };
+      (stub.api as unknown as { respondQuery: WorkerApi["respondQuery"] }).respondQuery = async (token, answer) => {
+        stub.calls.push({ call: "respondQuery", token, payload: answer });
+        return "accepted";
+      };
+      return { ...stub, reads };
+    }
+    const twoTasks = () => {
+      const h = new HistoryBuilder({ workflow: "greet_twice", input: "Ada" }).task();
+      const t1 = h.build();
+      h.complete([{ type: "schedule_activity", seq: 1, activity_type: "greet", input: "Ada", options: {} }]).activityCompleted(1, "Hi Ada").task();
+      return { t1, full: h.build() };
+    };
+    const secondCommands = [{ type: "schedule_activity", seq: 2, activity_type: "greet", input: "Hi Ada", options: {} }];
+
+    it("continues the cached run without reading anything when the newest events reach back to what the cache consumed", async () => {
+      const { t1, full } = twoTasks();
+      const { api, calls, reads } = withHistory(full);
+      const cache = new LruCache<string, WorkflowState>(10);
+      await processWorkflowTask(wfTask("t1", t1), deps(api, cache));
+      await processWorkflowTask(wfTask("t2", full.filter((e) => e.id >= t1.length)), deps(api, cache));
+      expect(reads).toEqual([]);
+      expect(calls[1]).toEqual({ call: "completeWorkflowTask", token: "t2", payload: secondCommands });
+    });
+
+    it("reads only the gap between the cache and the newest events", async () => {
+      const { t1, full } = twoTasks();
+      const { api, calls, reads } = withHistory(full);
+      const cache = new LruCache<string, WorkflowState>(10);
+      await processWorkflowTask(wfTask("t1", t1), deps(api, cache));
+      await processWorkflowTask(wfTask("t2", full.slice(-2)), deps(api, cache));
+      expect(reads).toEqual([[t1.length, full.length - 1]]);
+      expect(calls[1]).toEqual({ call: "completeWorkflowTask", token: "t2", payload: secondCommands });
+    });
+
+    it("without a cache reads every earlier event and replays from event 1; so does a query", async () => {
+      const { full } = twoTasks();
+      const { api, calls, reads } = withHistory(full);
+      await processWorkflowTask(wfTask("t2", full.slice(-3)), deps(api));
+      expect(reads).toEqual([[1, full.length - 2]]);
+      expect(calls[0]).toEqual({ call: "completeWorkflowTask", token: "t2", payload: secondCommands });
+      await processWorkflowTask({ ...wfTask("q1", full.slice(-1)), query: { query_id: "1", name: "sundial.workflow_metadata", input: null } }, deps(api));
+      expect(reads[1]).toEqual([1, full.length]);
+      expect(calls[1]).toMatchObject({ call: "respondQuery", token: "q1", payload: { result: { definition: { type: "greet_twice" } } } });
+    });
+
+    it("activate continues a cache from newest events that reach back to it, and refuses them without one", async () => {
+      const { t1, full } = twoTasks();
+      const { state } = await activate(greetWf, t1, undefined, { logSink: () => {} });
+      expect(canContinue(state, greetWf, full.filter((e) => e.id >= t1.length))).toBe(true);
+      expect(canContinue(state, greetWf, full.filter((e) => e.id > t1.length))).toBe(false);
+      await expect(activate(greetWf, full.slice(-2))).rejects.toThrow(/must start with execution_started, got .*needs the earlier ones/);
+    });
+
+    it("drops the task, completing nothing, when its run moved on while the history was read (409)", async () => {
+      const { full } = twoTasks();
+      const stale = new SundialApiError({ type: "t", title: "Conflict", status: 409, code: "stale_task", detail: "this task is no longer current" });
+      const { api, calls, reads } = withHistory(full, stale);
+      await processWorkflowTask(wfTask("t2", full.slice(-3)), deps(api));
+      expect(reads).toHaveLength(1);
+      expect(calls).toEqual([]);
+    });
   });
 
   it("does not cache a state whose completion was dropped as stale", async () => {

@@ -1,0 +1,113 @@
+import { describe, expect, it } from "vitest";
+import { LIMITS } from "../../src/core/limits.ts";
+import { api, uid } from "./helpers.ts";
+
+// An event may carry a 256 KiB payload, so history travels in pieces bounded by size: a task
+// carries its newest events (LIMITS.taskHistoryBytes), the rest is read in pages of at most
+// LIMITS.historyPageBytes (a whole 35 MB history in one Durable Object RPC was a 500 and a stuck run).
+
+const BLOB = "x".repeat(250_000);
+type Event = { id: number; type: string };
+
+/** A running execution whose history is `signals` 250 KB signals after its first workflow task was scheduled. */
+async function bigRun(signals: number) {
+  const id = uid("big");
+  const queue = uid("q");
+  expect((await api("POST", "/v1/workflows/executions", { workflow: "w", input: null, execution_id: id, task_queue: queue })).status).toBe(201);
+  for (let i = 0; i < signals; i++) expect((await api("POST", `/v1/workflows/executions/${id}/signals/s`, { input: { i, blob: BLOB } })).status).toBe(202);
+  return { id, queue };
+}
+
+async function pollWorkflow(queue: string) {
+  const r = await api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind: "workflow", identity: "t", wait_seconds: 1 });
+  expect(r.status).toBe(200);
+  return r.body as { task_token: string; run_id: string; history: Event[] };
+}
+
+function readBefore(token: string, after: number, before: number) {
+  return api("POST", "/v1/workflows/tasks/workflow/history", { task_token: token, after_event_id: after, before_event_id: before });
+}
+
+const ids = (events: Event[]) => events.map((e) => e.id);
+const oneTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+const size = (events: Event[]) => JSON.stringify(events).length;
+
+describe("history in pages bounded by size", () => {
+  it("a task carries only its newest events past 1 MiB; the worker reads the rest, page by page, each within 4 MiB", async () => {
+    const { queue } = await bigRun(24); // ~6 MB
+    const task = await pollWorkflow(queue);
+    const first = task.history[0]!.id;
+    expect(first).toBeGreaterThan(1);
+    expect(task.history.at(-1)!.type).toBe("workflow_task_started");
+    expect(size(task.history)).toBeLessThanOrEqual(LIMITS.taskHistoryBytes);
+    const head: Event[] = [];
+    let pages = 0;
+    for (let after = 0; ; ) {
+      pages += 1;
+      const page = await readBefore(task.task_token, after, first);
+      expect(page.status).toBe(200);
+      expect(size(page.body.events)).toBeLessThanOrEqual(LIMITS.historyPageBytes);
+      head.push(...page.body.events);
+      if (page.body.next_page_token === null) break;
+      after = Number(page.body.next_page_token);
+    }
+    expect(pages).toBeGreaterThanOrEqual(2);
+    expect(ids([...head, ...task.history])).toEqual(oneTo(task.history.at(-1)!.id));
+  });
+
+  it("a small history still travels whole with its task", async () => {
+    const { queue } = await bigRun(2);
+    expect(ids((await pollWorkflow(queue)).history)).toEqual(oneTo(5));
+  });
+
+  it("GET …/history pages stop at 4 MiB whatever the page size, and together give every event once", async () => {
+    const { id } = await bigRun(24);
+    const all: Event[] = [];
+    let pages = 0;
+    for (let token = "0"; ; ) {
+      pages += 1;
+      const page = await api("GET", `/v1/workflows/executions/${id}/history?page_size=500&page_token=${token}`);
+      expect(page.status).toBe(200);
+      expect(size(page.body.events)).toBeLessThanOrEqual(LIMITS.historyPageBytes);
+      all.push(...page.body.events);
+      if (page.body.next_page_token === null) break;
+      token = page.body.next_page_token;
+    }
+    expect(pages).toBeGreaterThanOrEqual(2);
+    expect(ids(all)).toEqual(oneTo(26));
+    // The count still bounds a page of small events.
+    expect(ids((await api("GET", `/v1/workflows/executions/${id}/history?page_size=1`)).body.events)).toEqual([1]);
+  });
+
+  it("a query task's token reads its run's history too; an activity token, a bad range and a token of an earlier run do not", async () => {
+    const { id, queue } = await bigRun(1);
+    const task = await pollWorkflow(queue);
+    const r = await readBefore(task.task_token, 0, 3);
+    expect(ids(r.body.events)).toEqual([1, 2]);
+    expect(r.body.next_page_token).toBeNull();
+
+    const bad = await readBefore(task.task_token, 2, 3);
+    expect(bad.status).toBe(422);
+    expect(bad.body).toMatchObject({ field: "before_event_id" });
+    expect((await readBefore("not-a-token", 0, 3)).status).toBe(404);
+
+    // An activity task's token is not a workflow task's.
+    await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: task.task_token, commands: [{ type: "schedule_activity", seq: 1, activity_type: "a", input: null }] });
+    const activity = await api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind: "activity", identity: "t", wait_seconds: 1 });
+    expect((await readBefore(activity.body.task_token, 0, 3)).status).toBe(404);
+
+    // A query task (answered by a worker replaying the run) may read the history it needs.
+    const asked = api("POST", `/v1/workflows/executions/${id}/queries/q`, { timeout_seconds: 5 });
+    const query = await pollWorkflow(queue);
+    expect(ids((await readBefore(query.task_token, 0, 3)).body.events)).toEqual([1, 2]);
+    await api("POST", "/v1/workflows/tasks/query/respond", { task_token: query.task_token, result: 1 });
+    expect((await asked).status).toBe(200);
+
+    // Once the run is replaced (terminated, then started again under the same id), its tokens are stale.
+    await api("POST", `/v1/workflows/executions/${id}/terminate`, { reason: "test" });
+    expect((await api("POST", "/v1/workflows/executions", { workflow: "w", input: null, execution_id: id, task_queue: queue, id_reuse_policy: "allow_duplicate" })).status).toBe(201);
+    const stale = await readBefore(task.task_token, 0, 3);
+    expect(stale.status).toBe(409);
+    expect(stale.body).toMatchObject({ code: "stale_task" });
+  });
+});
