@@ -39,6 +39,10 @@ export const LIMITS = {
   maxHistoryEvents: 50_000,
   /** Past this many events the workflow is told continue-as-new is suggested. */
   continueAsNewSuggestedEvents: 10_000,
+  /** History size per run, UTF-8 bytes of its events (Temporal's and the seeds' 50 MB): the run fails past it. */
+  maxHistoryBytes: 50 * 1_048_576,
+  /** Past this size continue-as-new is suggested (where Temporal warns). */
+  continueAsNewSuggestedBytes: 10 * 1_048_576,
   maxSignalsPerRun: 10_000,
   /** Longest `pattern` an input JSON Schema may register, characters. */
   maxPatternLength: 1_000,

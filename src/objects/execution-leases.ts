@@ -25,7 +25,7 @@ function activityToken(run: RunRow, seq: number, attempt: number, lease: number)
 /** Records the start of the scheduled workflow task (synchronous) and builds the task a worker runs. */
 function recordWorkflowTaskStart(store: ExecutionStore, at: number, token: string, identity: string): WorkflowTask {
   const run = store.run()!;
-  const suggest = store.eventCount() + 1 >= LIMITS.continueAsNewSuggestedEvents;
+  const suggest = store.eventCount() + 1 >= LIMITS.continueAsNewSuggestedEvents || store.historyBytes() >= LIMITS.continueAsNewSuggestedBytes;
   // Recorded, so a workflow that branches on the suggestion replays the same way.
   store.append("workflow_task_started", at, { scheduled_event_id: run.wt_scheduled_event_id, identity, suggest_continue_as_new: suggest });
   store.updateRun({ wt_state: "started", wt_started_at: at, wt_acked: 0 });

@@ -20,6 +20,9 @@ export function recordSignal(store: ExecutionStore, now: number, name: string, i
   if (store.countEvents("signal_received") >= LIMITS.maxSignalsPerRun) {
     throw new ValidationError(`this run already received ${LIMITS.maxSignalsPerRun} signals (the limit); continue as new`, { field: "name", code: "limit_exceeded" });
   }
+  if (store.historyBytes() >= LIMITS.maxHistoryBytes) {
+    throw new ValidationError(`this run's history reached ${LIMITS.maxHistoryBytes / 1_048_576} MiB (the limit): it records no more signals and fails at its next workflow task; continue as new`, { field: "input", code: "limit_exceeded" });
+  }
   store.append("signal_received", now, { name, input: input ?? null, request_id: requestId });
   scheduleWorkflowTask(store, now, out);
   return { recorded: true };

@@ -1,7 +1,7 @@
 import { toRfc3339, type Failure, type HistoryEvent, type SchedulePayload } from "@sundial/sdk/protocol";
 import type { ActivityState } from "../core/execution/activity.ts";
 import type { ResolvedActivityOptions } from "../core/execution/commands.ts";
-import { takeWithin, type EventRow } from "../core/execution/history-pages.ts";
+import { takeWithin, utf8Length, type EventRow } from "../core/execution/history-pages.ts";
 import { Outbox, OUTBOX_TABLE_SQL } from "./outbox.ts";
 import type { SqlMigration } from "./sql-migrations.ts";
 
@@ -248,6 +248,7 @@ export class ExecutionStore {
   /** The run row as stored (undefined: not read yet). */
   private runRow: RunRow | null | undefined;
   private lastId: number | undefined;
+  private bytes: number | undefined;
 
   private readonly sql: SqlStorage;
 
@@ -290,17 +291,29 @@ export class ExecutionStore {
   }
 
   lastEventId(): number {
-    this.lastId ??= this.sql.exec<{ n: number | null }>("SELECT MAX(id) AS n FROM events").one().n ?? 0;
+    if (this.lastId === undefined) {
+      this.lastId = this.sql.exec<{ n: number | null }>("SELECT MAX(id) AS n FROM events").one().n ?? 0;
+      if (this.lastId === 0) this.bytes = 0; // no history yet: nothing to sum (a new run's object never reads it)
+    }
     return this.lastId;
   }
 
   /** Appends one event; returns its id (monotonic from 1). */
   append(type: HistoryEvent["type"], ts: number, attrs: Attrs): number {
     const id = this.lastEventId() + 1;
-    this.lastId = undefined;
-    this.sql.exec("INSERT INTO events (id, type, ts, attrs) VALUES (?, ?, ?, ?)", id, type, ts, JSON.stringify(attrs));
+    const json = JSON.stringify(attrs);
+    const bytes = this.bytes;
+    this.lastId = this.bytes = undefined;
+    this.sql.exec("INSERT INTO events (id, type, ts, attrs) VALUES (?, ?, ?, ?)", id, type, ts, json);
     this.lastId = id;
+    if (bytes !== undefined) this.bytes = bytes + utf8Length(json);
     return id;
+  }
+
+  /** The history's size: UTF-8 bytes of its events' JSON attributes (read once, then kept up to date). */
+  historyBytes(): number {
+    this.bytes ??= this.sql.exec<{ n: number }>("SELECT COALESCE(SUM(length(CAST(attrs AS BLOB))), 0) AS n FROM events").one().n;
+    return this.bytes;
   }
 
   /** Every event of the run, oldest first (inside the object only: a large history never fits one RPC). */
@@ -368,9 +381,9 @@ export class ExecutionStore {
 
   /** Clears a closed run's records before a new run under the same execution id. */
   resetForNewRun(): void {
-    this.lastId = undefined;
+    this.lastId = this.bytes = undefined;
     this.sql.exec("DELETE FROM events; DELETE FROM activities; DELETE FROM timers; DELETE FROM completions; DELETE FROM updates; DELETE FROM children;");
-    this.lastId = 0;
+    this.lastId = this.bytes = 0;
   }
 
   children(): ChildRow[] {

@@ -16,6 +16,7 @@ export function describeRun(store: ExecutionStore, run: RunRow): Execution {
     closed_at: run.closed_at === null ? null : toRfc3339(run.closed_at),
     execution_timeout: run.execution_timeout,
     history_length: store.eventCount(),
+    history_size_bytes: store.historyBytes(),
     cancel_requested: run.cancel_requested === 1,
     pending_activities: store.activities().map((a) => ({
       seq: a.seq,

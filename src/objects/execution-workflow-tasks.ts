@@ -81,10 +81,12 @@ export function applyWorkflowTaskCompletion(store: ExecutionStore, now: number, 
   store.markCompleted(key, now);
   store.append("workflow_task_completed", now, { scheduled_event_id: tok.i, identity });
   store.updateRun({ wt_state: "none", wt_started_at: null, wt_needed: 0 });
-  if (store.eventCount() + effects.length * 2 > LIMITS.maxHistoryEvents) {
+  const overCount = store.eventCount() + effects.length * 2 > LIMITS.maxHistoryEvents;
+  if (overCount || store.historyBytes() >= LIMITS.maxHistoryBytes) {
+    const limit = overCount ? `${LIMITS.maxHistoryEvents} events` : `${LIMITS.maxHistoryBytes / 1_048_576} MiB`;
     closeRun(store, now, {
       outcome: "failed",
-      failure: { message: `history limit of ${LIMITS.maxHistoryEvents} events reached; use continue-as-new`, type: "HistoryLimitExceeded", non_retryable: true },
+      failure: { message: `history limit of ${limit} reached; use continue-as-new`, type: "HistoryLimitExceeded", non_retryable: true },
     });
     return { status: "accepted", applied: false };
   }

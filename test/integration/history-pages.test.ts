@@ -1,3 +1,5 @@
+import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { LIMITS } from "../../src/core/limits.ts";
 import { api, uid } from "./helpers.ts";
@@ -78,6 +80,45 @@ describe("history in pages bounded by size", () => {
     // The count still bounds a page of small events.
     expect(ids((await api("GET", `/v1/workflows/executions/${id}/history?page_size=1`)).body.events)).toEqual([1]);
   });
+
+  it("history size counts UTF-8 bytes of the events' JSON, the same whether kept up to date or read again from storage", async () => {
+    const { id } = await bigRun(0);
+    for (const text of ["plain", "añ€😀 \"quoted\" \u0001", "日本語".repeat(1000)]) {
+      expect((await api("POST", `/v1/workflows/executions/${id}/signals/s`, { input: { text } })).status).toBe(202);
+    }
+    const events = (await api("GET", `/v1/workflows/executions/${id}/history`)).body.events as (Event & Record<string, unknown>)[];
+    const utf8 = new TextEncoder();
+    const expected = events.reduce((sum, { id: _i, type: _t, ts: _ts, ...attrs }) => sum + utf8.encode(JSON.stringify(attrs)).length, 0);
+    expect((await api("GET", `/v1/workflows/executions/${id}`)).body.history_size_bytes).toBe(expected);
+    const stored = await runInDurableObject(env.EXECUTIONS.getByName(`default/${id}`), async (_o, state) =>
+      state.storage.sql.exec<{ n: number }>("SELECT SUM(length(CAST(attrs AS BLOB))) AS n FROM events").one().n,
+    );
+    expect(stored).toBe(expected);
+  });
+
+  it("history size: continue-as-new is suggested from 10 MiB; at 50 MiB signals are refused and the next workflow task fails the run", async () => {
+    const { id, queue } = await bigRun(42); // ~10.5 MB
+    const described = (await api("GET", `/v1/workflows/executions/${id}`)).body;
+    expect(described.history_size_bytes).toBeGreaterThanOrEqual(LIMITS.continueAsNewSuggestedBytes);
+    expect(described.history_size_bytes).toBeLessThan(LIMITS.continueAsNewSuggestedBytes + 300_000);
+    const task = await api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind: "workflow", identity: "t", wait_seconds: 1 });
+    expect(task.body.continue_as_new_suggested).toBe(true);
+    expect(task.body.history.at(-1)).toMatchObject({ type: "workflow_task_started", suggest_continue_as_new: true });
+
+    let refused: { status: number; body: { code: string; field: string } } | undefined;
+    for (let i = 0; i < 220 && !refused; i++) {
+      const r = await api("POST", `/v1/workflows/executions/${id}/signals/s`, { input: { i, blob: BLOB } });
+      if (r.status !== 202) refused = r;
+    }
+    expect(refused).toMatchObject({ status: 422, body: { code: "limit_exceeded", field: "input" } });
+    const size = (await api("GET", `/v1/workflows/executions/${id}`)).body.history_size_bytes;
+    expect(size).toBeGreaterThanOrEqual(LIMITS.maxHistoryBytes);
+    expect(size).toBeLessThan(LIMITS.maxHistoryBytes + 300_000);
+
+    expect((await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: task.body.task_token, commands: [] })).status).toBe(200);
+    const closed = (await api("GET", `/v1/workflows/executions/${id}`)).body;
+    expect(closed).toMatchObject({ status: "failed", failure: { type: "HistoryLimitExceeded", message: "history limit of 50 MiB reached; use continue-as-new" } });
+  }, 120_000);
 
   it("a query task's token reads its run's history too; an activity token, a bad range and a token of an earlier run do not", async () => {
     const { id, queue } = await bigRun(1);

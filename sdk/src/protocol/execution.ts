@@ -87,6 +87,8 @@ export const Execution = z.object({
   closed_at: z.string().nullable(),
   execution_timeout: z.number(),
   history_length: z.number(),
+  /** UTF-8 bytes of the history's events (the run fails at 50 MiB; continue-as-new is suggested from 10 MiB). */
+  history_size_bytes: z.number(),
   cancel_requested: z.boolean(),
   pending_activities: z.array(PendingActivity),
   schedule: SchedulePayload.nullable(),

@@ -25,6 +25,21 @@ export function eventCost(row: EventRow): number {
 }
 
 /**
+ * UTF-8 bytes of a string without encoding it (how SQLite stores it): what a run's history size
+ * counts. JSON text has no lone surrogates, so each half of a pair counts 2 of its 4 bytes.
+ * @example
+ * utf8Length("añ€😀") // 1 + 2 + 3 + 4 = 10
+ */
+export function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) n += c < 0x800 || (c >= 0xd800 && c <= 0xdfff) ? 1 : 2;
+  }
+  return n;
+}
+
+/**
  * The leading rows of `rows` whose costs sum to at most `maxCost`, but never fewer than one (a
  * page always moves forward). Reads the iterator only one row past what it takes, so a lazy SQL
  * cursor reads no further than the page. `more`: rows were left.

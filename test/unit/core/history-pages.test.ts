@@ -1,10 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { eventCost, takeWithin, type EventRow } from "../../../src/core/execution/history-pages.ts";
+import { eventCost, takeWithin, utf8Length, type EventRow } from "../../../src/core/execution/history-pages.ts";
 
 const row = (id: number, attrs = "{}"): EventRow => ({ id, type: "signal_received", ts: 0, attrs });
 const big = (id: number) => row(id, JSON.stringify({ input: "x".repeat(1000) }));
 
 describe("history pages bounded by size", () => {
+  it("utf8Length counts what TextEncoder would write, without encoding", () => {
+    const enc = new TextEncoder();
+    for (const s of ["", "ascii", "añ€😀", "\u007f\u0080\u07ff\u0800\uffff", "😀".repeat(100), JSON.stringify({ t: "日本語\n\"x\"" })]) {
+      expect(utf8Length(s), s).toBe(enc.encode(s).length);
+    }
+  });
+
   it("an event costs its JSON attributes plus an envelope", () => {
     expect(eventCost(row(1, '{"a":1}'))).toBe(7 + "signal_received".length + 64);
     expect(eventCost(big(1))).toBeGreaterThan(1000);

@@ -42,6 +42,7 @@ const wireExecution = {
   closed_at: null,
   execution_timeout: 7200,
   history_length: 7,
+  history_size_bytes: 1024,
   cancel_requested: false,
   pending_activities: [{ seq: 1, activity_type: "charge", state: "backing_off", attempt: 2, last_failure: { message: "busy", type: "Busy", non_retryable: false, details: { retry_after_ms: 5 } }, last_heartbeat_at: null, next_attempt_at: "2026-11-22T09:00:02.000Z" }],
   schedule: null,

@@ -27,6 +27,7 @@ const wireExecution = {
   closed_at: null,
   execution_timeout: 3600,
   history_length: 9,
+  history_size_bytes: 1024,
   cancel_requested: false,
   pending_activities: [],
   schedule: null,

@@ -36,6 +36,7 @@ const wireExecution = {
   closed_at: null,
   execution_timeout: 604800,
   history_length: 3,
+  history_size_bytes: 1024,
   cancel_requested: false,
   pending_activities: [],
   schedule: null,
