@@ -3,7 +3,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { applySqlMigrations } from "../../src/objects/sql-migrations.ts";
-import { EXECUTION_MIGRATIONS, EXECUTION_SCHEMA } from "../../src/objects/execution-store.ts";
+import { EXECUTION_MIGRATIONS, EXECUTION_SCHEMA } from "../../src/objects/execution-schema.ts";
 import { OUTBOX_BACKSTOP_MS } from "../../src/objects/outbox.ts";
 import { api, uid } from "./helpers.ts";
 
