@@ -44,6 +44,13 @@ export const LIMITS = {
   /** Past this size continue-as-new is suggested (where Temporal warns). */
   continueAsNewSuggestedBytes: 10 * 1_048_576,
   maxSignalsPerRun: 10_000,
+  /** Activities pending (scheduled, started or backing off) in one run at once, as Temporal's 2,000. */
+  maxPendingActivities: 2_000,
+  /**
+   * Describe shows pending activities' last failures whole up to this many bytes in all; past it
+   * each is cut to message, type and retry flag (so describe always fits one answer).
+   */
+  describeFailureBytes: 8 * 1_048_576,
   /** Longest `pattern` an input JSON Schema may register, characters. */
   maxPatternLength: 1_000,
   /** Longest string tested against a schema `pattern` (no regex timeout exists): longer fails the check. */

@@ -12,6 +12,16 @@ export const Failure = z.strictObject({
 });
 export type Failure = z.output<typeof Failure>;
 
+/**
+ * A failure cut to its message (at most 4 KiB), type and retry flag, with `details.truncated` and
+ * the size it had (`bytes`, null when it was not JSON): how the SDK sends a failure too large to
+ * send, and how describe shows pending activities' failures past its budget.
+ */
+export function truncatedFailure(failure: Failure, bytes: number | null): Failure {
+  const message = failure.message.length > 4_096 ? `${failure.message.slice(0, 4_096)}… (truncated)` : failure.message;
+  return { message, type: failure.type, non_retryable: failure.non_retryable, details: { truncated: true, bytes } };
+}
+
 /** Activity retry policy on the wire (seconds). Defaults: 1 s, x2, 100 x initial, unlimited attempts. */
 export const RetryPolicy = z.strictObject({
   initial_interval: z.number().positive().max(86_400 * 365).default(1),

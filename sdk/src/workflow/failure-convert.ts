@@ -1,4 +1,4 @@
-import type { Failure } from "../protocol/failure.ts";
+import { truncatedFailure, type Failure } from "../protocol/failure.ts";
 import { MAX_PAYLOAD_BYTES, payloadBytes } from "../protocol/execution.ts";
 import { ActivityFailure, ApplicationFailure, CancelledError, ChildWorkflowFailure, TimeoutFailure } from "./errors.ts";
 import { exactBytes } from "./payload-limits.ts";
@@ -43,8 +43,7 @@ export function boundFailure(failure: Failure): Failure {
   } catch {
     bytes = null; // details or a cause that is not JSON
   }
-  const message = failure.message.length > 4_096 ? `${failure.message.slice(0, 4_096)}… (truncated)` : failure.message;
-  return { message, type: failure.type, non_retryable: failure.non_retryable, details: { truncated: true, bytes } };
+  return truncatedFailure(failure, bytes);
 }
 
 function toFailure(err: unknown, depth: number): Failure {

@@ -1,5 +1,6 @@
 import type { ActivityOptions, Command, Failure } from "@sundial/sdk/protocol";
 import { ValidationError } from "../errors.ts";
+import { LIMITS } from "../limits.ts";
 
 /** What the state machine needs to know to judge a batch of commands. */
 export interface CommandContext {
@@ -53,8 +54,9 @@ export function resolveActivityOptions(o: ActivityOptions): ResolvedActivityOpti
 /**
  * Validates a workflow task's commands against the run's state and turns them into effects.
  * Rules: the run must be open; activity, timer, child and step seqs continue the run's numbering without gaps;
- * cancels name pending items; at most one closing command, and it comes last. Throws a
- * ValidationError (code `invalid_command`, field `commands.N`) on the first violation.
+ * cancels name pending items; at most one closing command, and it comes last; at most
+ * LIMITS.maxPendingActivities activities pending at once. Throws a ValidationError (code
+ * `invalid_command`, or `limit_exceeded` for the last rule; field `commands.N`) on the first violation.
  */
 export function planCommands(ctx: CommandContext, commands: readonly Command[]): CommandEffect[] {
   const bad = (i: number, message: string) => new ValidationError(`commands.${i}: ${message}`, { field: `commands.${i}`, code: "invalid_command" });
@@ -78,6 +80,9 @@ export function planCommands(ctx: CommandContext, commands: readonly Command[]):
         if (cmd.seq !== activitySeq + 1) throw bad(i, `activity seq ${cmd.seq} out of order (expected ${activitySeq + 1})`);
         activitySeq = cmd.seq;
         activities.add(cmd.seq);
+        if (activities.size > LIMITS.maxPendingActivities) {
+          throw new ValidationError(`commands.${i}: more than ${LIMITS.maxPendingActivities} activities would be pending in this run (the limit); the task is retried once some have finished`, { field: `commands.${i}`, code: "limit_exceeded" });
+        }
         effects.push({ kind: "schedule_activity", seq: cmd.seq, activityType: cmd.activity_type, input: cmd.input, options: resolveActivityOptions(cmd.options) });
         break;
       case "request_cancel_activity":

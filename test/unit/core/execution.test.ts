@@ -124,6 +124,22 @@ describe("planCommands: sequence numbers", () => {
     rejected(ctx({ lastTimerSeq: 2 }), cmds(timer(3), timer(3)), 1, "timer seq 3 out of order (expected 4)");
   });
 
+  it("allow at most 2,000 pending activities at once (Temporal's limit): the one past it is limit_exceeded; finished ones do not count", () => {
+    const pending = new Set(Array.from({ length: 1_990 }, (_, i) => i + 1));
+    const ten = cmds(...Array.from({ length: 10 }, (_, i) => sched(1_991 + i)));
+    expect(planCommands(ctx({ lastActivitySeq: 1_990, pendingActivities: pending }), ten)).toHaveLength(10);
+    let err: unknown;
+    try {
+      planCommands(ctx({ lastActivitySeq: 1_990, pendingActivities: pending }), [...ten, ...cmds(sched(2_001))]);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: "limit_exceeded", status: 422, field: "commands.10" });
+    expect((err as Error).message).toContain("more than 2000 activities would be pending");
+    // Activities that finished are not pending.
+    expect(planCommands(ctx({ lastActivitySeq: 5_000, pendingActivities: new Set([4_999]) }), cmds(sched(5_001)))).toHaveLength(1);
+  });
+
   it("reject a child gap or repeat", () => {
     rejected(ctx(), cmds(child(2)), 0, "child workflow seq 2 out of order (expected 1)");
     rejected(ctx({ lastChildSeq: 3 }), cmds(child(4), child(4)), 1, "child workflow seq 4 out of order (expected 5)");
