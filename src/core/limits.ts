@@ -44,6 +44,10 @@ export const LIMITS = {
   /** Past this size continue-as-new is suggested (where Temporal warns). */
   continueAsNewSuggestedBytes: 10 * 1_048_576,
   maxSignalsPerRun: 10_000,
+  /** Updates requested or accepted and not yet finished, per run (Temporal's 10): each rides on every workflow task until answered. */
+  maxUpdatesInFlight: 10,
+  /** Updates per run, finished or not (Temporal's 2,000). */
+  maxUpdatesPerRun: 2_000,
   /** Activities pending (scheduled, started or backing off) in one run at once, as Temporal's 2,000. */
   maxPendingActivities: 2_000,
   /**

@@ -39,6 +39,13 @@ export function requestUpdate(store: ExecutionStore, now: number, name: string, 
     return existing;
   }
   requireOpen(store, "update");
+  const count = store.countUpdates();
+  if (count.inFlight >= LIMITS.maxUpdatesInFlight) {
+    throw new ValidationError(`this run has ${LIMITS.maxUpdatesInFlight} updates in flight (the limit); send it again once one has completed`, { field: "update_id", code: "limit_exceeded" });
+  }
+  if (count.all >= LIMITS.maxUpdatesPerRun) {
+    throw new ValidationError(`this run already received ${LIMITS.maxUpdatesPerRun} updates (the limit); continue as new`, { field: "update_id", code: "limit_exceeded" });
+  }
   const row: UpdateRow = { update_id: updateId, name, input: JSON.stringify(input ?? null), state: "requested", result: null, failure: null, created_at: now };
   store.insertUpdate(row);
   scheduleWorkflowTask(store, now, out);

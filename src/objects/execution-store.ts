@@ -306,6 +306,11 @@ export class ExecutionStore {
     return this.sql.exec<Record<string, SqlStorageValue>>("SELECT * FROM updates WHERE state = ? ORDER BY created_at, update_id", state).toArray() as unknown as UpdateRow[];
   }
 
+  /** Updates of this run: all of them, and those in flight (requested or accepted, not yet completed or rejected). */
+  countUpdates(): { all: number; inFlight: number } {
+    return this.sql.exec<{ all: number; inFlight: number | null }>("SELECT COUNT(*) AS \"all\", SUM(state IN ('requested', 'accepted')) AS inFlight FROM updates").toArray().map((r) => ({ all: r.all, inFlight: r.inFlight ?? 0 }))[0]!;
+  }
+
   insertUpdate(u: UpdateRow): void {
     this.sql.exec("INSERT INTO updates (update_id, name, input, state, result, failure, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", u.update_id, u.name, u.input, u.state, u.result, u.failure, u.created_at);
   }

@@ -62,6 +62,22 @@ describe("signals, updates and queries over HTTP (hand-driven worker)", () => {
     expect(types(h.body.events).filter((t: string) => t.startsWith("update_"))).toEqual(["update_accepted", "update_completed"]);
   });
 
+  it("at most 10 updates in flight per run (Temporal's limit): the 11th is a 422 limit_exceeded, a retried update_id still answers, and a finished one frees its place", async () => {
+    const queue = uid("q");
+    const id = await started(queue);
+    const send = (n: number) => api("POST", `/v1/workflows/executions/${id}/updates/update_config`, { input: { limit: n }, update_id: `u${n}`, wait_seconds: 1 });
+    const first = await Promise.all(Array.from({ length: 10 }, (_, i) => send(i + 1)));
+    expect(first.map((r) => r.status)).toEqual(Array(10).fill(202));
+    const refused = await send(11);
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({ code: "limit_exceeded", field: "update_id" });
+    expect((await send(3)).status).toBe(202); // the same update again: no new one
+    const wt = await poll(queue);
+    expect(wt.body.updates).toHaveLength(10);
+    await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ type: "reject_update", update_id: "u1", failure: { message: "no" } }] });
+    expect((await send(11)).status).toBe(202);
+  });
+
   it("a validator's rejection is a 422 and writes nothing to history", async () => {
     const queue = uid("q");
     const id = await started(queue);
