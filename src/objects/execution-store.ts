@@ -115,7 +115,17 @@ export function newActivityRow(seq: number, scheduledEventId: number, activityTy
   };
 }
 
-export function activityState(row: ActivityRow): ActivityState {
+/** An activity row without its payloads: what {@link ExecutionStore.activities} lists. */
+export type ActivitySummary = Omit<ActivityRow, "input" | "heartbeat_details" | "last_failure"> & {
+  /** UTF-8 bytes of the last failure's JSON (null: none). */
+  last_failure_bytes: number | null;
+};
+
+const SUMMARY_COLUMNS =
+  "seq, scheduled_event_id, activity_type, options, state, attempt, scheduled_at, started_at, last_heartbeat_at, next_attempt_at, " +
+  "dispatched_at, cancel_requested, identity, acked, lease, length(CAST(last_failure AS BLOB)) AS last_failure_bytes";
+
+export function activityState(row: Omit<ActivityRow, "input" | "heartbeat_details" | "last_failure">): ActivityState {
   return {
     seq: row.seq,
     state: row.state,
@@ -245,8 +255,24 @@ export class ExecutionStore {
     return this.lastEventId();
   }
 
-  activities(): ActivityRow[] {
-    return this.sql.exec<Row>("SELECT * FROM activities ORDER BY seq").toArray() as unknown as ActivityRow[];
+  /**
+   * Every pending activity without its payloads (input, heartbeat details, last failure: up to
+   * 256 KiB each, and 2,000 activities may be pending), which timeouts and alarms never need.
+   */
+  activities(): ActivitySummary[] {
+    return this.sql.exec<Row>(`SELECT ${SUMMARY_COLUMNS} FROM activities ORDER BY seq`).toArray() as unknown as ActivitySummary[];
+  }
+
+  /** Activity `seq`'s last failure: whole, or (`cut`) only its message (at most 4,097 characters), type and retry flag, read without loading the rest. */
+  lastFailure(seq: number, cut: boolean): Failure | null {
+    if (!cut) return parseJson<Failure>(this.sql.exec<{ f: string | null }>("SELECT last_failure AS f FROM activities WHERE seq = ?", seq).toArray()[0]?.f ?? null);
+    const r = this.sql
+      .exec<{ message: string | null; type: string | null; nr: number | null }>(
+        "SELECT substr(json_extract(last_failure, '$.message'), 1, 4097) AS message, json_extract(last_failure, '$.type') AS type, json_extract(last_failure, '$.non_retryable') AS nr FROM activities WHERE seq = ? AND last_failure IS NOT NULL",
+        seq,
+      )
+      .toArray()[0];
+    return r === undefined ? null : { message: r.message ?? "", type: r.type ?? "Error", non_retryable: r.nr === 1 };
   }
 
   activity(seq: number): ActivityRow | null {

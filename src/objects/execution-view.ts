@@ -1,17 +1,19 @@
 import { toRfc3339, truncatedFailure, type Execution, type Failure, type SchedulePayload } from "@sundial/sdk/protocol";
-import { utf8Length } from "../core/execution/history-pages.ts";
 import { LIMITS } from "../core/limits.ts";
 import { parseJson, type CloseCallback, type ExecutionStore, type RunRow } from "./execution-store.ts";
 
 /** An execution as the API shows it. */
 export function describeRun(store: ExecutionStore, run: RunRow): Execution {
+  // Last failures are shown whole while they fit the budget, then cut (read without loading them).
   let budget = LIMITS.describeFailureBytes;
-  const lastFailure = (json: string | null): Failure | null => {
-    if (json === null) return null;
-    const failure = JSON.parse(json) as Failure;
-    if (json.length > budget) return truncatedFailure(failure, utf8Length(json));
-    budget -= json.length;
-    return failure;
+  const lastFailure = (seq: number, bytes: number | null): Failure | null => {
+    if (bytes === null) return null;
+    if (bytes <= budget) {
+      budget -= bytes;
+      return store.lastFailure(seq, false);
+    }
+    const cut = store.lastFailure(seq, true);
+    return cut === null ? null : truncatedFailure(cut, bytes);
   };
   return {
     execution_id: run.execution_id,
@@ -33,7 +35,7 @@ export function describeRun(store: ExecutionStore, run: RunRow): Execution {
       activity_type: a.activity_type,
       state: a.cancel_requested === 1 ? "cancel_requested" : a.state,
       attempt: a.attempt,
-      last_failure: lastFailure(a.last_failure),
+      last_failure: lastFailure(a.seq, a.last_failure_bytes),
       last_heartbeat_at: a.last_heartbeat_at === null ? null : toRfc3339(a.last_heartbeat_at),
       next_attempt_at: a.next_attempt_at === null ? null : toRfc3339(a.next_attempt_at),
     })),
