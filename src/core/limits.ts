@@ -46,7 +46,7 @@ export const LIMITS = {
   maxSignalsPerRun: 10_000,
   /** Updates requested or accepted and not yet finished, per run (Temporal's 10): each rides on every workflow task until answered. */
   maxUpdatesInFlight: 10,
-  /** Updates per run, finished or not (Temporal's 2,000). */
+  /** Updates per run, finished or not, not counting those the validator rejected (Temporal's 2,000). */
   maxUpdatesPerRun: 2_000,
   /** Activities pending (scheduled, started or backing off) in one run at once, as Temporal's 2,000. */
   maxPendingActivities: 2_000,

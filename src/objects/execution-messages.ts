@@ -16,13 +16,15 @@ function requireOpen(store: ExecutionStore, what: string): void {
  */
 export function recordSignal(store: ExecutionStore, now: number, name: string, input: unknown, requestId: string | null, out: Dispatch[]): { recorded: boolean } {
   requireOpen(store, "signal");
-  if (requestId !== null && !store.markCompleted(`s:${requestId}`, now)) return { recorded: false };
+  if (requestId !== null && store.wasCompleted(`s:${requestId}`)) return { recorded: false };
+  // The limits come before the request id is marked: a refused signal sent again is refused again.
   if (store.countEvents("signal_received") >= LIMITS.maxSignalsPerRun) {
     throw new ValidationError(`this run already received ${LIMITS.maxSignalsPerRun} signals (the limit); continue as new`, { field: "name", code: "limit_exceeded" });
   }
   if (store.historyBytes() >= LIMITS.maxHistoryBytes) {
     throw new ValidationError(`this run's history reached ${LIMITS.maxHistoryBytes / 1_048_576} MiB (the limit): it records no more signals and fails at its next workflow task; continue as new`, { field: "input", code: "limit_exceeded" });
   }
+  if (requestId !== null) store.markCompleted(`s:${requestId}`, now);
   store.append("signal_received", now, { name, input: input ?? null, request_id: requestId });
   scheduleWorkflowTask(store, now, out);
   return { recorded: true };
@@ -43,8 +45,8 @@ export function requestUpdate(store: ExecutionStore, now: number, name: string, 
   if (count.inFlight >= LIMITS.maxUpdatesInFlight) {
     throw new ValidationError(`this run has ${LIMITS.maxUpdatesInFlight} updates in flight (the limit); send it again once one has completed`, { field: "update_id", code: "limit_exceeded" });
   }
-  if (count.all >= LIMITS.maxUpdatesPerRun) {
-    throw new ValidationError(`this run already received ${LIMITS.maxUpdatesPerRun} updates (the limit); continue as new`, { field: "update_id", code: "limit_exceeded" });
+  if (count.admitted >= LIMITS.maxUpdatesPerRun) {
+    throw new ValidationError(`this run already admitted ${LIMITS.maxUpdatesPerRun} updates (the limit); continue as new`, { field: "update_id", code: "limit_exceeded" });
   }
   const row: UpdateRow = { update_id: updateId, name, input: JSON.stringify(input ?? null), state: "requested", result: null, failure: null, created_at: now };
   store.insertUpdate(row);

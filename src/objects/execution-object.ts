@@ -79,8 +79,8 @@ export class ExecutionObject extends DurableObject<Env> {
    */
   history(afterId: number, limit: number, runId?: string): RpcResult<HistoryPage> {
     return guard(() => {
-      const run = this.requireRun();
-      if (runId !== undefined && run.run_id !== runId) throw staleTask();
+      const run = runId === undefined ? this.requireRun() : this.store.run();
+      if (run === null || (runId !== undefined && run.run_id !== runId)) throw staleTask();
       const { events, more } = this.store.eventsPage(afterId, limit, LIMITS.historyPageBytes);
       return { events, next_page_token: more ? String(events[events.length - 1]!.id) : null };
     });

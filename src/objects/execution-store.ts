@@ -116,14 +116,11 @@ export function newActivityRow(seq: number, scheduledEventId: number, activityTy
 }
 
 /** An activity row without its payloads: what {@link ExecutionStore.activities} lists. */
-export type ActivitySummary = Omit<ActivityRow, "input" | "heartbeat_details" | "last_failure"> & {
-  /** UTF-8 bytes of the last failure's JSON (null: none). */
-  last_failure_bytes: number | null;
-};
+export type ActivitySummary = Omit<ActivityRow, "input" | "heartbeat_details" | "last_failure">;
 
 const SUMMARY_COLUMNS =
   "seq, scheduled_event_id, activity_type, options, state, attempt, scheduled_at, started_at, last_heartbeat_at, next_attempt_at, " +
-  "dispatched_at, cancel_requested, identity, acked, lease, length(CAST(last_failure AS BLOB)) AS last_failure_bytes";
+  "dispatched_at, cancel_requested, identity, acked, lease";
 
 export function activityState(row: Omit<ActivityRow, "input" | "heartbeat_details" | "last_failure">): ActivityState {
   return {
@@ -222,7 +219,7 @@ export class ExecutionStore {
 
   /** The history's size: UTF-8 bytes of its events' JSON attributes (read once, then kept up to date). */
   historyBytes(): number {
-    this.bytes ??= this.sql.exec<{ n: number }>("SELECT COALESCE(SUM(length(CAST(attrs AS BLOB))), 0) AS n FROM events").one().n;
+    this.bytes ??= this.sql.exec<{ n: number }>("SELECT COALESCE(SUM(octet_length(attrs)), 0) AS n FROM events").one().n;
     return this.bytes;
   }
 
@@ -261,6 +258,12 @@ export class ExecutionStore {
    */
   activities(): ActivitySummary[] {
     return this.sql.exec<Row>(`SELECT ${SUMMARY_COLUMNS} FROM activities ORDER BY seq`).toArray() as unknown as ActivitySummary[];
+  }
+
+  /** UTF-8 bytes of each pending activity's last failure (octet_length reads no content), by seq. */
+  lastFailureSizes(): Map<number, number> {
+    const rows = this.sql.exec<{ seq: number; n: number }>("SELECT seq, octet_length(last_failure) AS n FROM activities WHERE last_failure IS NOT NULL").toArray();
+    return new Map(rows.map((r) => [r.seq, r.n]));
   }
 
   /** Activity `seq`'s last failure: whole, or (`cut`) only its message (at most 4,097 characters), type and retry flag, read without loading the rest. */
@@ -332,17 +335,19 @@ export class ExecutionStore {
     return this.sql.exec<Record<string, SqlStorageValue>>("SELECT * FROM updates WHERE state = ? ORDER BY created_at, update_id", state).toArray() as unknown as UpdateRow[];
   }
 
-  /** Updates of this run: all of them, and those in flight (requested or accepted, not yet completed or rejected). */
-  countUpdates(): { all: number; inFlight: number } {
-    return this.sql.exec<{ all: number; inFlight: number | null }>("SELECT COUNT(*) AS \"all\", SUM(state IN ('requested', 'accepted')) AS inFlight FROM updates").toArray().map((r) => ({ all: r.all, inFlight: r.inFlight ?? 0 }))[0]!;
+  /** Updates of this run the workflow admitted or may still admit (all but rejected ones), and those in flight (requested or accepted). */
+  countUpdates(): { admitted: number; inFlight: number } {
+    const r = this.sql.exec<{ admitted: number | null; inFlight: number | null }>("SELECT SUM(state <> 'rejected') AS admitted, SUM(state IN ('requested', 'accepted')) AS inFlight FROM updates").one();
+    return { admitted: r.admitted ?? 0, inFlight: r.inFlight ?? 0 };
   }
 
   insertUpdate(u: UpdateRow): void {
     this.sql.exec("INSERT INTO updates (update_id, name, input, state, result, failure, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", u.update_id, u.name, u.input, u.state, u.result, u.failure, u.created_at);
   }
 
+  /** Sets an update's state and outcome; a rejected update keeps no input (only its id, name and failure answer a retry). */
   setUpdate(updateId: string, state: UpdateState, result: string | null = null, failure: string | null = null): void {
-    this.sql.exec("UPDATE updates SET state = ?, result = ?, failure = ? WHERE update_id = ?", state, result, failure, updateId);
+    this.sql.exec("UPDATE updates SET state = ?1, result = ?2, failure = ?3, input = CASE WHEN ?1 = 'rejected' THEN 'null' ELSE input END WHERE update_id = ?4", state, result, failure, updateId);
   }
 
   countEvents(type: string): number {

@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { LIMITS } from "../../src/core/limits.ts";
+import { ExecutionStore } from "../../src/objects/execution-store.ts";
 import { api, uid } from "./helpers.ts";
 
 // An event may carry a 256 KiB payload, so history travels in pieces bounded by size: a task
@@ -90,9 +91,23 @@ describe("history in pages bounded by size", () => {
     const utf8 = new TextEncoder();
     const expected = events.reduce((sum, { id: _i, type: _t, ts: _ts, ...attrs }) => sum + utf8.encode(JSON.stringify(attrs)).length, 0);
     expect((await api("GET", `/v1/workflows/executions/${id}`)).body.history_size_bytes).toBe(expected);
-    const stored = await runInDurableObject(env.EXECUTIONS.getByName(`default/${id}`), async (_o, state) =>
-      state.storage.sql.exec<{ n: number }>("SELECT SUM(length(CAST(attrs AS BLOB))) AS n FROM events").one().n,
-    );
+    // What a woken object sums from storage is what the running one counted.
+    const stored = await runInDurableObject(env.EXECUTIONS.getByName(`default/${id}`), async (_o, state) => new ExecutionStore(state.storage.sql).historyBytes());
+    expect(stored).toBe(expected);
+  });
+
+  it("history size starts again with the new run of a reset, counting the events it copies", async () => {
+    const { id, queue } = await bigRun(3);
+    const task = await pollWorkflow(queue);
+    expect((await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: task.task_token, commands: [] })).status).toBe(200);
+    const completed = ((await api("GET", `/v1/workflows/executions/${id}/history`)).body.events as Event[]).find((e) => e.type === "workflow_task_completed")!;
+    expect((await api("POST", `/v1/workflows/executions/${id}/reset`, { event_id: completed.id, reason: "test", exclude_signals: true })).status).toBeLessThan(300);
+    const events = (await api("GET", `/v1/workflows/executions/${id}/history`)).body.events as (Event & Record<string, unknown>)[];
+    const utf8 = new TextEncoder();
+    const expected = events.reduce((sum, { id: _i, type: _t, ts: _ts, ...attrs }) => sum + utf8.encode(JSON.stringify(attrs)).length, 0);
+    const described = (await api("GET", `/v1/workflows/executions/${id}`)).body;
+    expect(described.history_size_bytes).toBe(expected);
+    const stored = await runInDurableObject(env.EXECUTIONS.getByName(`default/${id}`), async (_o, state) => new ExecutionStore(state.storage.sql).historyBytes());
     expect(stored).toBe(expected);
   });
 
@@ -111,6 +126,10 @@ describe("history in pages bounded by size", () => {
       if (r.status !== 202) refused = r;
     }
     expect(refused).toMatchObject({ status: 422, body: { code: "limit_exceeded", field: "input" } });
+    // A refused signal sent again with its request_id is refused again, not taken as already recorded.
+    const withId = () => api("POST", `/v1/workflows/executions/${id}/signals/s`, { input: null, request_id: "r-1" });
+    expect((await withId()).status).toBe(422);
+    expect((await withId()).status).toBe(422);
     const size = (await api("GET", `/v1/workflows/executions/${id}`)).body.history_size_bytes;
     expect(size).toBeGreaterThanOrEqual(LIMITS.maxHistoryBytes);
     expect(size).toBeLessThan(LIMITS.maxHistoryBytes + 300_000);
@@ -118,6 +137,17 @@ describe("history in pages bounded by size", () => {
     expect((await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: task.body.task_token, commands: [] })).status).toBe(200);
     const closed = (await api("GET", `/v1/workflows/executions/${id}`)).body;
     expect(closed).toMatchObject({ status: "failed", failure: { type: "HistoryLimitExceeded", message: "history limit of 50 MiB reached; use continue-as-new" } });
+  }, 120_000);
+
+  it("a workflow task that ends the run goes through past the size limit (the continue-as-new the suggestion asked for)", async () => {
+    const { id, queue } = await bigRun(0);
+    const task = await pollWorkflow(queue);
+    for (let i = 0; (await api("POST", `/v1/workflows/executions/${id}/signals/s`, { input: { i, blob: BLOB } })).status === 202; i++);
+    expect((await api("GET", `/v1/workflows/executions/${id}`)).body.history_size_bytes).toBeGreaterThanOrEqual(LIMITS.maxHistoryBytes);
+    expect((await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: task.task_token, commands: [{ type: "continue_as_new", input: { from: 1 } }] })).status).toBe(200);
+    const next = (await api("GET", `/v1/workflows/executions/${id}`)).body;
+    expect(next).toMatchObject({ status: "running", run_number: 2, input: { from: 1 } });
+    expect(next.history_size_bytes).toBeLessThan(1_000);
   }, 120_000);
 
   it("a query task's token reads its run's history too; an activity token, a bad range and a token of an earlier run do not", async () => {

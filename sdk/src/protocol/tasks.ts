@@ -31,7 +31,7 @@ export const WorkflowTask = z.object({
    * events before it with POST /v1/workflows/tasks/workflow/history ({@link TaskHistoryRequest}).
    */
   history: z.array(HistoryEvent).min(1),
-  /** Past this many events the platform suggests continue-as-new. */
+  /** Past 10,000 events or 10 MiB of history the platform suggests continue-as-new. */
   continue_as_new_suggested: z.boolean(),
   /** Updates waiting for the workflow's validator: answer each with accept_update or reject_update. */
   updates: z.array(z.object({ update_id: z.string(), name: z.string(), input: z.unknown() })).optional(),

@@ -100,7 +100,7 @@ export interface WorkflowContext {
   /** The schedule payload when a schedule started this run, else null. */
   readonly schedule: ScheduleInfo | null;
   /**
-   * True once the platform suggests continuing as new (the run's history passed 10,000 events):
+   * True once the platform suggests continuing as new (the run's history passed 10,000 events or 10 MiB):
    * check it between iterations of a long loop and call {@link WorkflowContext.continueAsNew}.
    */
   readonly continueAsNewSuggested: boolean;

@@ -73,6 +73,7 @@ export function planCommands(ctx: CommandContext, commands: readonly Command[]):
   // handler starts from it, so nothing in this task can have completed it.
   const acceptedNow = new Set<string>();
   let stepSeq = ctx.lastStepSeq ?? 0;
+  let scheduled = 0;
   commands.forEach((cmd, i) => {
     if (effects.some((e) => e.kind === "close")) throw bad(i, "no command may follow the one that closes the workflow");
     switch (cmd.type) {
@@ -80,7 +81,9 @@ export function planCommands(ctx: CommandContext, commands: readonly Command[]):
         if (cmd.seq !== activitySeq + 1) throw bad(i, `activity seq ${cmd.seq} out of order (expected ${activitySeq + 1})`);
         activitySeq = cmd.seq;
         activities.add(cmd.seq);
-        if (activities.size > LIMITS.maxPendingActivities) {
+        // A cancel in the same task frees no place: a started activity stays pending until its worker stops.
+        scheduled += 1;
+        if (ctx.pendingActivities.size + scheduled > LIMITS.maxPendingActivities) {
           throw new ValidationError(`commands.${i}: more than ${LIMITS.maxPendingActivities} activities would be pending in this run (the limit); the task is retried once some have finished`, { field: `commands.${i}`, code: "limit_exceeded" });
         }
         effects.push({ kind: "schedule_activity", seq: cmd.seq, activityType: cmd.activity_type, input: cmd.input, options: resolveActivityOptions(cmd.options) });

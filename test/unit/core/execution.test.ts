@@ -136,7 +136,15 @@ describe("planCommands: sequence numbers", () => {
     }
     expect(err).toMatchObject({ code: "limit_exceeded", status: 422, field: "commands.10" });
     expect((err as Error).message).toContain("more than 2000 activities would be pending");
-    // Activities that finished are not pending.
+    // A cancel in the same task frees no place (a started activity stays pending until its worker stops)...
+    let cancelled: unknown;
+    try {
+      planCommands(ctx({ lastActivitySeq: 2_000, pendingActivities: new Set(Array.from({ length: 2_000 }, (_, i) => i + 1)) }), cmds({ type: "request_cancel_activity", seq: 1 }, sched(2_001)));
+    } catch (e) {
+      cancelled = e;
+    }
+    expect(cancelled).toMatchObject({ code: "limit_exceeded", field: "commands.1" });
+    // ...while activities that finished are not pending.
     expect(planCommands(ctx({ lastActivitySeq: 5_000, pendingActivities: new Set([4_999]) }), cmds(sched(5_001)))).toHaveLength(1);
   });
 
