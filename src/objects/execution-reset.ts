@@ -13,6 +13,7 @@ export interface ResetOptions {
 
 const RESOLVES_ACTIVITY = new Set(["activity_completed", "activity_failed", "activity_timed_out", "activity_cancelled"]);
 const RESOLVES_TIMER = new Set(["timer_fired", "timer_cancelled"]);
+const CLOSES_CHILD = new Set(["child_workflow_completed", "child_workflow_failed", "child_workflow_start_failed"]);
 
 /**
  * Reset (the Mistral seed's `reset_workflow`): the current run ends and a new run starts from a
@@ -68,7 +69,14 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
   }
   store.append("workflow_task_failed", now, { scheduled_event_id: wtScheduled, failure: { message: `reset: ${o.reason}`, type: "ResetWorkflow", non_retryable: false } });
 
-  // Restore what the copied history left pending.
+  // Restore what the copied history left pending (what resolved what, found in one pass: a
+  // history of 50,000 events must not be searched once per event).
+  const resolved = (types: ReadonlySet<string>) => new Set(prefix.filter((r) => types.has(r.type)).map(seqOf));
+  const resolvedActivities = resolved(RESOLVES_ACTIVITY);
+  const resolvedTimers = resolved(RESOLVES_TIMER);
+  const closedChildren = resolved(CLOSES_CHILD);
+  const startedChildren = resolved(new Set(["child_workflow_started"]));
+  const completedUpdates = new Set(prefix.flatMap((r) => (r.type === "update_completed" ? [r.update_id] : [])));
   let lastActivity = 0;
   let lastTimer = 0;
   let lastChild = 0;
@@ -76,20 +84,19 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
   for (const e of prefix) {
     if (e.type === "activity_scheduled") {
       lastActivity = Math.max(lastActivity, e.seq);
-      if (prefix.some((r) => RESOLVES_ACTIVITY.has(r.type) && seqOf(r) === e.seq)) continue;
+      if (resolvedActivities.has(e.seq)) continue;
       store.insertActivity(newActivityRow(e.seq, e.id, e.activity_type, e.input, e.options, now));
       out.push({ namespace: run.namespace, queue: e.options.task_queue ?? run.task_queue, executionId: run.execution_id, kind: "activity", ref: e.seq, attempt: 1 });
     } else if (e.type === "step_recorded") {
       lastStep = Math.max(lastStep, e.seq);
     } else if (e.type === "timer_started") {
       lastTimer = Math.max(lastTimer, e.seq);
-      if (!prefix.some((r) => RESOLVES_TIMER.has(r.type) && seqOf(r) === e.seq)) store.insertTimer(e.seq, e.id, Date.parse(e.fire_at));
+      if (!resolvedTimers.has(e.seq)) store.insertTimer(e.seq, e.id, Date.parse(e.fire_at));
     } else if (e.type === "child_workflow_initiated") {
       lastChild = Math.max(lastChild, e.seq);
-      const closed = prefix.some((r) => (r.type === "child_workflow_completed" || r.type === "child_workflow_failed" || r.type === "child_workflow_start_failed") && seqOf(r) === e.seq);
-      const startedBefore = prefix.some((r) => r.type === "child_workflow_started" && seqOf(r) === e.seq);
-      store.putChild({ seq: e.seq, execution_id: e.execution_id, policy: e.parent_close_policy, state: closed ? "closed" : startedBefore ? "started" : "initiated" });
-    } else if (e.type === "update_accepted" && !prefix.some((r) => r.type === "update_completed" && r.update_id === e.update_id)) {
+      const state = closedChildren.has(e.seq) ? "closed" : startedChildren.has(e.seq) ? "started" : "initiated";
+      store.putChild({ seq: e.seq, execution_id: e.execution_id, policy: e.parent_close_policy, state });
+    } else if (e.type === "update_accepted" && !completedUpdates.has(e.update_id)) {
       store.insertUpdate({ update_id: e.update_id, name: e.name, input: JSON.stringify(e.input ?? null), state: "accepted", result: null, failure: null, created_at: ts(e) });
     }
   }
@@ -101,7 +108,7 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
     if (e.type === "child_workflow_started" || e.type === "child_workflow_completed" || e.type === "child_workflow_failed" || e.type === "child_workflow_start_failed") {
       const c = store.child(e.seq);
       if (!c || c.state === "closed") continue;
-      if (e.type === "child_workflow_started" && !prefix.some((p) => p.type === "child_workflow_started" && seqOf(p) === e.seq)) {
+      if (e.type === "child_workflow_started" && !startedChildren.has(e.seq)) {
         store.append("child_workflow_started", now, { seq: e.seq, execution_id: e.execution_id, run_id: e.run_id });
       } else if (e.type !== "child_workflow_started") {
         const { id: _i, type, ts: _t, ...attrs } = e;
