@@ -74,7 +74,9 @@ function lastWeekday(year: number, month1: number): number {
  */
 export function parseCron(expression: string, field: string): CronMatcher {
   const text = expression.trim();
-  const expanded = ALIASES[text.toLowerCase()] ?? text;
+  const alias = text.toLowerCase();
+  // An own key only: "constructor" or "toString" must not find Object.prototype's.
+  const expanded = Object.hasOwn(ALIASES, alias) ? ALIASES[alias]! : text;
   if (expanded.startsWith("@")) throw new InvalidCronError(field, expression, `unknown alias; use one of ${Object.keys(ALIASES).join(", ")}`);
   const parts = expanded.split(/\s+/);
   if (parts.length !== 5 && parts.length !== 6) {

@@ -32,8 +32,8 @@ function dowText(f: string): string {
 
 /** A readable English rendering of one cron expression (common shapes; anything else is quoted). */
 export function describeCron(expr: string): string {
-  const alias = ALIASES[expr.trim().toLowerCase()];
-  if (alias) return alias;
+  const key = expr.trim().toLowerCase();
+  if (Object.hasOwn(ALIASES, key)) return ALIASES[key]!;
   const parts = expr.trim().split(/\s+/);
   const [sec, min, hour, dom, mon, dow] = parts.length === 6 ? parts : ["0", ...parts];
   if (sec === undefined || min === undefined || hour === undefined || dom === undefined || mon === undefined || dow === undefined) return `cron "${expr}"`;

@@ -221,6 +221,11 @@ describe("parseCron: rejected input", () => {
     ["0 0 * * 1#2,3", "# in a list"],
     ["0 0 * * L", "bare L in day-of-week"],
     ["0 0 * * * 2026", "a year as the 6th field"],
+    // Alias lookups must not find Object.prototype's members (the API fuzz found "constructor" as a 500).
+    ["constructor", "a name on Object.prototype"],
+    ["toString", "a name on Object.prototype"],
+    ["__proto__", "a name on Object.prototype"],
+    ["hasOwnProperty", "a name on Object.prototype"],
   ])("%j (%s) throws InvalidCronError naming the field and the expression", (expr, _why) => {
     const field = "cron_expressions.3";
     let caught: unknown;
