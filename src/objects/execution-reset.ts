@@ -25,18 +25,33 @@ const CLOSES_CHILD = new Set(["child_workflow_completed", "child_workflow_failed
 export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, out: Dispatch[]): void {
   const old = store.run();
   if (!old) throw new ValidationError("execution not found", { field: "execution_id" });
-  const events = store.allEvents();
-  const target = events.find((e) => e.id === o.eventId);
+  const target = store.event(o.eventId);
   if (!target || target.type !== "workflow_task_completed") {
     throw new ValidationError(`event_id: event ${o.eventId} is ${target ? `a ${target.type}` : "not in this run's history"}; reset needs a workflow_task_completed event`, { field: "event_id", code: "invalid_reset_point" });
   }
-  const prefix = events.filter((e) => e.id < o.eventId);
-  const tail = events.filter((e) => e.id > o.eventId);
   const ts = (e: HistoryEvent) => Date.parse(e.ts);
-  const { id: _id, type: _type, ts: _ts, ...x } = target;
-  const wtScheduled = (x as { scheduled_event_id: number }).scheduled_event_id;
+  const seqOf = (e: HistoryEvent) => (e as { seq?: number }).seq ?? 0;
+  const prefix = () => store.eventsFrom(1, o.eventId - 1);
 
-  store.resetForNewRun();
+  // What the kept history resolved, in one pass (a history of 50,000 events is read a page at a
+  // time, and never searched once per event).
+  const resolvedActivities = new Set<number>();
+  const resolvedTimers = new Set<number>();
+  const closedChildren = new Set<number>();
+  const startedChildren = new Set<number>();
+  const completedUpdates = new Set<string>();
+  for (const e of prefix()) {
+    if (RESOLVES_ACTIVITY.has(e.type)) resolvedActivities.add(seqOf(e));
+    else if (RESOLVES_TIMER.has(e.type)) resolvedTimers.add(seqOf(e));
+    else if (CLOSES_CHILD.has(e.type)) closedChildren.add(seqOf(e));
+    else if (e.type === "child_workflow_started") startedChildren.add(e.seq);
+    else if (e.type === "update_completed") completedUpdates.add(e.update_id);
+  }
+
+  // The history before the reset point stays as it is — execution_started keeps the original run
+  // id, since the SDK seeds ctx.random()/uuid() from it and the replayed part must draw the same
+  // values — and the rest is set aside until the messages in it are delivered again.
+  store.restartHistoryAt(o.eventId);
   const run: RunRow = {
     ...old,
     run_id: crypto.randomUUID(),
@@ -60,28 +75,15 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
     last_step_seq: 0,
   };
   store.insertRun(run);
-  const seqOf = (e: HistoryEvent) => (e as { seq?: number }).seq ?? 0;
-  for (const e of prefix) {
-    const { id: _i, type, ts: _t, ...attrs } = e;
-    // execution_started keeps the original run id: the SDK seeds ctx.random()/uuid() from it, and
-    // the replayed part must draw the same values it drew the first time.
-    store.append(type, ts(e), attrs);
-  }
+  const wtScheduled = (target as { scheduled_event_id: number }).scheduled_event_id;
   store.append("workflow_task_failed", now, { scheduled_event_id: wtScheduled, failure: { message: `reset: ${o.reason}`, type: "ResetWorkflow", non_retryable: false } });
 
-  // Restore what the copied history left pending (what resolved what, found in one pass: a
-  // history of 50,000 events must not be searched once per event).
-  const resolved = (types: ReadonlySet<string>) => new Set(prefix.filter((r) => types.has(r.type)).map(seqOf));
-  const resolvedActivities = resolved(RESOLVES_ACTIVITY);
-  const resolvedTimers = resolved(RESOLVES_TIMER);
-  const closedChildren = resolved(CLOSES_CHILD);
-  const startedChildren = resolved(new Set(["child_workflow_started"]));
-  const completedUpdates = new Set(prefix.flatMap((r) => (r.type === "update_completed" ? [r.update_id] : [])));
+  // Restore what the kept history left pending.
   let lastActivity = 0;
   let lastTimer = 0;
   let lastChild = 0;
   let lastStep = 0;
-  for (const e of prefix) {
+  for (const e of prefix()) {
     if (e.type === "activity_scheduled") {
       lastActivity = Math.max(lastActivity, e.seq);
       if (resolvedActivities.has(e.seq)) continue;
@@ -104,7 +106,8 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
 
   // Messages that arrived after the reset point are delivered again unless excluded; children
   // that started or closed after it already did, in the world: their news is delivered again too.
-  for (const e of tail) {
+  for (const e of store.setAside()) {
+    if (e.id === o.eventId) continue; // the reset point itself
     if (e.type === "child_workflow_started" || e.type === "child_workflow_completed" || e.type === "child_workflow_failed" || e.type === "child_workflow_start_failed") {
       const c = store.child(e.seq);
       if (!c || c.state === "closed") continue;
@@ -122,6 +125,7 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
       store.insertUpdate({ update_id: e.update_id, name: e.name, input: JSON.stringify(e.input ?? null), state: "accepted", result: null, failure: null, created_at: now });
     }
   }
+  store.dropSetAside();
   scheduleWorkflowTask(store, now, out);
   store.outbox.put("index", indexRow(store.run()!), now);
 }

@@ -223,9 +223,50 @@ export class ExecutionStore {
     return this.bytes;
   }
 
-  /** Every event of the run, oldest first (inside the object only: a large history never fits one RPC). */
-  allEvents(): HistoryEvent[] {
-    return this.sql.exec<EventRow>("SELECT id, type, ts, attrs FROM events ORDER BY id").toArray().map(toEvent);
+  /** The event with this id, or null. */
+  event(id: number): HistoryEvent | null {
+    const row = this.sql.exec<EventRow>("SELECT id, type, ts, attrs FROM events WHERE id = ?", id).toArray()[0];
+    return row === undefined ? null : toEvent(row);
+  }
+
+  /**
+   * Events with ids from `fromId` to `toId`, oldest first, read a page at a time (a 50 MiB history
+   * never sits in memory whole); the caller may write between events.
+   */
+  *eventsFrom(fromId: number, toId: number): Generator<HistoryEvent> {
+    for (let next = fromId; next <= toId; ) {
+      const page = this.sql.exec<EventRow>("SELECT id, type, ts, attrs FROM events WHERE id >= ? AND id <= ? ORDER BY id LIMIT 200", next, toId).toArray();
+      if (page.length === 0) return;
+      for (const row of page) yield toEvent(row);
+      next = page[page.length - 1]!.id + 1;
+    }
+  }
+
+  /**
+   * Starts a new run on the history before event `eventId` (reset): those events stay as they are,
+   * the later ones are set aside (read them with {@link setAside}, then {@link dropSetAside}), and
+   * every other table of the old run is emptied.
+   */
+  restartHistoryAt(eventId: number): void {
+    this.lastId = this.bytes = undefined;
+    this.sql.exec("UPDATE events SET id = -id WHERE id >= ?", eventId);
+    this.sql.exec("DELETE FROM activities; DELETE FROM timers; DELETE FROM completions; DELETE FROM updates; DELETE FROM children;");
+    this.lastId = eventId - 1;
+  }
+
+  /** The events {@link restartHistoryAt} set aside, in their order and with their ids, a page at a time. */
+  *setAside(): Generator<HistoryEvent> {
+    for (let before = 0; ; ) {
+      const page = this.sql.exec<EventRow>("SELECT id, type, ts, attrs FROM events WHERE id < ? ORDER BY id DESC LIMIT 200", before).toArray();
+      if (page.length === 0) return;
+      for (const row of page) yield toEvent({ ...row, id: -row.id });
+      before = page[page.length - 1]!.id;
+    }
+  }
+
+  dropSetAside(): void {
+    this.bytes = undefined;
+    this.sql.exec("DELETE FROM events WHERE id < 0");
   }
 
   /** Events after `afterId`, oldest first: at most `limit`, and no more than fit `maxCost` (at least one). `more`: the range holds more. */

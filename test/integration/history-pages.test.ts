@@ -100,9 +100,13 @@ describe("history in pages bounded by size", () => {
     const { id, queue } = await bigRun(3);
     const task = await pollWorkflow(queue);
     expect((await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: task.task_token, commands: [] })).status).toBe(200);
+    for (const n of [1, 2]) expect((await api("POST", `/v1/workflows/executions/${id}/signals/later`, { input: { n } })).status).toBe(202);
     const completed = ((await api("GET", `/v1/workflows/executions/${id}/history`)).body.events as Event[]).find((e) => e.type === "workflow_task_completed")!;
-    expect((await api("POST", `/v1/workflows/executions/${id}/reset`, { event_id: completed.id, reason: "test", exclude_signals: true })).status).toBeLessThan(300);
+    expect((await api("POST", `/v1/workflows/executions/${id}/reset`, { event_id: completed.id, reason: "test" })).status).toBeLessThan(300);
     const events = (await api("GET", `/v1/workflows/executions/${id}/history`)).body.events as (Event & Record<string, unknown>)[];
+    // The kept events, the reset's failed task, the two later signals delivered again, the new task: nothing set aside is left.
+    expect(ids(events)).toEqual(oneTo(events.length));
+    expect(events.slice(completed.id - 1).map((e) => e.type)).toEqual(["workflow_task_failed", "signal_received", "signal_received", "workflow_task_scheduled"]);
     const utf8 = new TextEncoder();
     const expected = events.reduce((sum, { id: _i, type: _t, ts: _ts, ...attrs }) => sum + utf8.encode(JSON.stringify(attrs)).length, 0);
     const described = (await api("GET", `/v1/workflows/executions/${id}`)).body;
