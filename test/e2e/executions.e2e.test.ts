@@ -112,6 +112,8 @@ describe("durable executions end to end (wrangler dev + SDK worker processes)", 
     await w.waitFor("worker ready");
     await platform.api("POST", "/v1/workflows/executions", { workflow: "large_history", execution_id: "history-35mb", task_queue: "large", input: { n: 140 } });
     expect(await result("history-35mb", 180_000)).toMatchObject({ status: "completed", result: 140 * 250_000 });
+    // The worker kept the run cached: each task's newest events reached back to it, so it read no earlier history.
+    expect(activityLog("history-reads")).toEqual([]);
     // Every page is bounded by size: reading the whole history takes several pages.
     const ids: number[] = [];
     let pages = 0;
@@ -126,6 +128,9 @@ describe("durable executions end to end (wrangler dev + SDK worker processes)", 
     // A query replays from event 1: the worker reads everything before the task's newest events.
     const q = await platform.api("POST", "/v1/workflows/executions/history-35mb/queries/sundial.workflow_metadata", {});
     expect(q.status, JSON.stringify(q.body).slice(0, 500)).toBe(200);
+    const reads = activityLog("history-reads") as unknown as { after: number; before: number }[];
+    expect(reads.length).toBeGreaterThanOrEqual(8); // ~34 MB in pages of at most 4 MiB
+    expect(reads[0]!.after).toBe(0);
     await w.kill("SIGTERM");
   }, 240_000);
 
