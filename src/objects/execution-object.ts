@@ -74,14 +74,15 @@ export class ExecutionObject extends DurableObject<Env> {
   }
 
   /**
-   * A page of history after `afterId`: at most `limit` events and LIMITS.historyPageBytes. With
-   * `runId` (a worker reading its task's history) the run must still be that one, else 409 stale_task.
+   * A page of history after `afterId` (and before `task.beforeId`): at most `limit` events and
+   * LIMITS.historyPageBytes. For a worker reading its task's history (`task`) the run must still be
+   * `task.runId`, else 409 stale_task.
    */
-  history(afterId: number, limit: number, runId?: string): RpcResult<HistoryPage> {
+  history(afterId: number, limit: number, task?: { runId: string; beforeId: number }): RpcResult<HistoryPage> {
     return guard(() => {
-      const run = runId === undefined ? this.requireRun() : this.store.run();
-      if (run === null || (runId !== undefined && run.run_id !== runId)) throw staleTask();
-      const { events, more } = this.store.eventsPage(afterId, limit, LIMITS.historyPageBytes);
+      const run = task === undefined ? this.requireRun() : this.store.run();
+      if (run === null || (task !== undefined && run.run_id !== task.runId)) throw staleTask();
+      const { events, more } = this.store.eventsPage(afterId, limit, LIMITS.historyPageBytes, task?.beforeId);
       return { events, next_page_token: more ? String(events[events.length - 1]!.id) : null };
     });
   }

@@ -1,5 +1,6 @@
 import { toRfc3339, type Failure, type HistoryEvent, type SchedulePayload } from "@sundial/sdk/protocol";
-import { takeWithin, utf8Length, type EventRow } from "../core/execution/history-pages.ts";
+import { utf8Length } from "@sundial/sdk/protocol";
+import { takeWithin, type EventRow } from "../core/execution/history-pages.ts";
 import { SUMMARY_COLUMNS, type ActivityRow, type ActivitySummary, type ChildRow, type RunRow, type UpdateRow, type UpdateState } from "./execution-rows.ts";
 import { Outbox } from "./outbox.ts";
 
@@ -139,12 +140,16 @@ export class ExecutionStore {
     this.sql.exec("DELETE FROM events WHERE id < 0");
   }
 
-  /** Events after `afterId`, oldest first: at most `limit`, and no more than fit `maxCost` (at least one). `more`: the range holds more. */
-  eventsPage(afterId: number, limit: number, maxCost: number): { events: HistoryEvent[]; more: boolean } {
-    const page = takeWithin(this.sql.exec<EventRow>("SELECT id, type, ts, attrs FROM events WHERE id > ? ORDER BY id LIMIT ?", afterId, limit), maxCost);
+  /**
+   * Events after `afterId` and before `beforeId`, oldest first: at most `limit`, and no more than
+   * fit `maxCost` (at least one). `more`: the range holds more.
+   */
+  eventsPage(afterId: number, limit: number, maxCost: number, beforeId = Number.MAX_SAFE_INTEGER): { events: HistoryEvent[]; more: boolean } {
+    const page = takeWithin(this.sql.exec<EventRow>("SELECT id, type, ts, attrs FROM events WHERE id > ? AND id < ? ORDER BY id LIMIT ?", afterId, beforeId, limit), maxCost);
     const last = page.rows[page.rows.length - 1];
-    // Ids run from 1 without gaps: a full page has more after it unless it ends at the last event.
-    const more = page.more || (page.rows.length === limit && last !== undefined && last.id < this.lastEventId());
+    // Ids run from 1 without gaps: a full page has more after it unless it ends where the range does.
+    const end = Math.min(beforeId - 1, this.lastEventId());
+    const more = page.more || (page.rows.length === limit && last !== undefined && last.id < end);
     return { events: page.rows.map(toEvent), more };
   }
 
@@ -269,12 +274,9 @@ export class ExecutionStore {
     this.sql.exec("DELETE FROM activities; DELETE FROM timers;");
   }
 
-  /** Records that a task completion was applied; false if it already was (a duplicate). */
-  markCompleted(taskKey: string, now: number): boolean {
-    const exists = this.sql.exec("SELECT 1 FROM completions WHERE task_key = ?", taskKey).toArray().length > 0;
-    if (exists) return false;
-    this.sql.exec("INSERT INTO completions (task_key, at) VALUES (?, ?)", taskKey, now);
-    return true;
+  /** Records that a task completion (or a signal's request id) was applied; callers ask {@link wasCompleted} first. */
+  markCompleted(taskKey: string, now: number): void {
+    this.sql.exec("INSERT OR IGNORE INTO completions (task_key, at) VALUES (?, ?)", taskKey, now);
   }
 
   wasCompleted(taskKey: string): boolean {

@@ -31,6 +31,22 @@ export function payloadBytes(json: string): number {
   return read < json.length ? MAX_PAYLOAD_BYTES + 1 : written;
 }
 
+/**
+ * The exact UTF-8 bytes of a string however long, without encoding it (how SQLite stores it):
+ * for a run's history size, and for messages about a payload over the limit. JSON text has no lone
+ * surrogates, so each half of a pair counts 2 of its 4 bytes.
+ * @example
+ * utf8Length("añ€😀") // 1 + 2 + 3 + 4 = 10
+ */
+export function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) n += c < 0x800 || (c >= 0xd800 && c <= 0xdfff) ? 1 : 2;
+  }
+  return n;
+}
+
 /** Where starts, schedules and workers go when they name no task queue. */
 export const DEFAULT_TASK_QUEUE = "default";
 

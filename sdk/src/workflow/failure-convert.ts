@@ -1,7 +1,6 @@
 import { truncatedFailure, type Failure } from "../protocol/failure.ts";
-import { MAX_PAYLOAD_BYTES, payloadBytes } from "../protocol/execution.ts";
+import { MAX_PAYLOAD_BYTES, payloadBytes, utf8Length } from "../protocol/execution.ts";
 import { ActivityFailure, ApplicationFailure, CancelledError, ChildWorkflowFailure, TimeoutFailure } from "./errors.ts";
-import { exactBytes } from "./payload-limits.ts";
 
 /** The wire caps message and stack at 32 KiB; a longer one would get the whole completion rejected. */
 const MAX_TEXT = 32_768;
@@ -39,7 +38,7 @@ export function boundFailure(failure: Failure): Failure {
   try {
     const json = JSON.stringify(failure);
     if (payloadBytes(json) <= MAX_PAYLOAD_BYTES) return failure;
-    bytes = exactBytes(json);
+    bytes = utf8Length(json);
   } catch {
     bytes = null; // details or a cause that is not JSON
   }

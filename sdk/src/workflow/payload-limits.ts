@@ -1,14 +1,7 @@
-import { MAX_PAYLOAD_BYTES, payloadBytes } from "../protocol/execution.ts";
+import { MAX_PAYLOAD_BYTES, payloadBytes, utf8Length } from "../protocol/execution.ts";
 import type { HistoryEvent } from "../protocol/history.ts";
 import { ApplicationFailure } from "./errors.ts";
 import { markHandled } from "./promises.ts";
-
-const utf8 = new TextEncoder();
-
-/** The exact UTF-8 bytes of a JSON text however large it is (copies it: for messages about a payload over the limit). */
-export function exactBytes(json: string): number {
-  return utf8.encode(json).length;
-}
 
 /**
  * Checks a payload the workflow hands to the platform (an activity or child input, a result, a
@@ -26,7 +19,7 @@ export function checkPayload(value: unknown, what: string): string | undefined {
     throw new ApplicationFailure(`${what} cannot be sent as JSON: ${err instanceof Error ? err.message : String(err)}`, { type: "PayloadNotJson", nonRetryable: true });
   }
   if (json === undefined || payloadBytes(json) <= MAX_PAYLOAD_BYTES) return json;
-  throw new ApplicationFailure(`${what} is ${exactBytes(json)} bytes of JSON, more than the ${MAX_PAYLOAD_BYTES} a payload may have; pass large data by reference (a URL or a key)`, { type: "PayloadTooLarge", nonRetryable: true });
+  throw new ApplicationFailure(`${what} is ${utf8Length(json)} bytes of JSON, more than the ${MAX_PAYLOAD_BYTES} a payload may have; pass large data by reference (a URL or a key)`, { type: "PayloadTooLarge", nonRetryable: true });
 }
 
 /**

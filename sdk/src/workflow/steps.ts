@@ -1,11 +1,10 @@
 import type { Command } from "../protocol/commands.ts";
-import { isName, MAX_PAYLOAD_BYTES, payloadBytes } from "../protocol/execution.ts";
-import type { Failure } from "../protocol/failure.ts";
+import { isName, MAX_PAYLOAD_BYTES, payloadBytes, utf8Length } from "../protocol/execution.ts";
+import { truncatedFailure, type Failure } from "../protocol/failure.ts";
 import type { EventOf, HistoryEvent } from "../protocol/history.ts";
 import { errorToFailure, failureToError } from "./failure-convert.ts";
 import type { StepOptions } from "./context.ts";
 import { toSeconds } from "./duration.ts";
-import { exactBytes } from "./payload-limits.ts";
 import { markHandled, never } from "./promises.ts";
 
 type RecordStep = Extract<Command, { type: "record_step" }>;
@@ -202,19 +201,19 @@ async function runLive(fn: (...args: unknown[]) => unknown, args: unknown[], nam
   if (json === undefined) return { result: null, bytes: 4 }; // a function or symbol: nothing to record
   const bytes = payloadBytes(json);
   if (bytes > MAX_PAYLOAD_BYTES) {
-    return withBytes({ failure: { message: `the step's value is ${exactBytes(json)} bytes of JSON, more than the ${MAX_PAYLOAD_BYTES} a recorded value may have`, type: "StepResultTooLarge", non_retryable: true } });
+    return withBytes({ failure: { message: `the step's value is ${utf8Length(json)} bytes of JSON, more than the ${MAX_PAYLOAD_BYTES} a recorded value may have`, type: "StepResultTooLarge", non_retryable: true } });
   }
   return { result: JSON.parse(json), bytes };
 }
 
 /**
  * A live outcome that would take the task's step values past {@link STEP_CHECKPOINT.taskBytes}:
- * a value becomes a `StepResultTooLarge` failure, a failure keeps its message (4 KiB), type and
- * retry flag.
+ * a value becomes a `StepResultTooLarge` failure, a failure is cut to its message, type and retry
+ * flag ({@link truncatedFailure}).
  */
 function withinTask(o: Outcome, taskBytes: number): Outcome {
   if (o.bytes === undefined || taskBytes + o.bytes <= STEP_CHECKPOINT.taskBytes) return o;
-  if ("failure" in o) return withBytes({ failure: { message: o.failure.message.slice(0, 4_096), type: o.failure.type, non_retryable: o.failure.non_retryable, details: { truncated: true } } });
+  if ("failure" in o) return withBytes({ failure: truncatedFailure(o.failure, o.bytes) });
   const message = `the step's value (${o.bytes} bytes of JSON) would take the values of the steps this workflow task ran together past ${STEP_CHECKPOINT.taskBytes} bytes; run large steps one at a time, or pass large data by reference`;
   return withBytes({ failure: { message, type: "StepResultTooLarge", non_retryable: true } });
 }

@@ -1,3 +1,5 @@
+import { utf8Length } from "@sundial/sdk/protocol";
+
 /**
  * History pages bounded by size, not only by count: an event can carry a 256 KiB payload, so 500
  * events (or a whole 50,000-event history) can be far larger than a Durable Object RPC (32 MiB) or
@@ -17,21 +19,6 @@ export type EventRow = {
 /** What an event costs in a page: UTF-8 bytes of its JSON attributes plus an envelope for id, type and timestamp. */
 export function eventCost(row: EventRow): number {
   return utf8Length(row.attrs) + row.type.length + 64;
-}
-
-/**
- * UTF-8 bytes of a string without encoding it (how SQLite stores it): what a run's history size
- * counts. JSON text has no lone surrogates, so each half of a pair counts 2 of its 4 bytes.
- * @example
- * utf8Length("añ€😀") // 1 + 2 + 3 + 4 = 10
- */
-export function utf8Length(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x80) n += c < 0x800 || (c >= 0xd800 && c <= 0xdfff) ? 1 : 2;
-  }
-  return n;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { eventCost, takeWithin, utf8Length, type EventRow } from "../../../src/core/execution/history-pages.ts";
+import { utf8Length } from "@sundial/sdk/protocol";
+import { eventCost, takeWithin, type EventRow } from "../../../src/core/execution/history-pages.ts";
 
 const row = (id: number, attrs = "{}"): EventRow => ({ id, type: "signal_received", ts: 0, attrs });
 const big = (id: number) => row(id, JSON.stringify({ input: "x".repeat(1000) }));
