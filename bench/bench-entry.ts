@@ -7,7 +7,9 @@
  *
  * - `POST /bench/cf/start {steps, id?}` creates one instance (`env.BENCH_WF.create`) and returns its id;
  * - `POST /bench/cf/status {ids}` returns `instance.status()` of each (status, output, error);
- * - `POST /bench/cf/wait {id, wait_ms?}` waits until that instance's `run()` returned, then returns its status.
+ * - `POST /bench/cf/wait {id, wait_ms?}` waits until that instance's `run()` returned, then returns its status;
+ * - `POST /bench/cf/run {steps, wait_ms?}` creates one and waits for it in one request (the peer's
+ *   side of Sundial's start with `wait_seconds`).
  *
  * The instance's output carries its own timestamps (workerd clock, the same clock Sundial's objects
  * use): `started_at` (the instance's `event.timestamp`, set when the engine created it) and
@@ -114,20 +116,25 @@ async function benchRoute(req: Request, env: BenchEnv, path: string): Promise<Re
     );
     return json({ instances: out });
   }
-  if (path === "/bench/cf/wait") {
-    // Long poll: returns once run() has finished (or after wait_ms), with the instance's status.
-    const id = typeof body.id === "string" ? body.id : "";
-    const waitMs = typeof (body as { wait_ms?: unknown }).wait_ms === "number" ? Math.min(60_000, (body as { wait_ms: number }).wait_ms) : 30_000;
-    await waitFinished(id, waitMs);
-    finished.delete(id);
-    for (let i = 0; ; i++) {
-      const s = await (await env.BENCH_WF.get(id)).status();
-      // run() has returned; the engine may need a moment to record the output.
-      if (s.status === "complete" || s.status === "errored" || s.status === "terminated" || i >= 50) return json({ id, status: s.status, output: s.output ?? null, error: s.error ?? null });
-      await new Promise((r) => setTimeout(r, 2));
-    }
+  const waitMs = typeof (body as { wait_ms?: unknown }).wait_ms === "number" ? Math.min(60_000, (body as { wait_ms: number }).wait_ms) : 30_000;
+  if (path === "/bench/cf/wait") return json(await waitForInstance(env, typeof body.id === "string" ? body.id : "", waitMs));
+  if (path === "/bench/cf/run") {
+    const instance = await env.BENCH_WF.create({ params: { steps: typeof body.steps === "number" ? body.steps : 1 } });
+    return json(await waitForInstance(env, instance.id, waitMs));
   }
   return json({ error: `no bench route ${path}` }, 404);
+}
+
+/** Long poll: once run() has finished (or after waitMs), the instance's status. */
+async function waitForInstance(env: BenchEnv, id: string, waitMs: number): Promise<unknown> {
+  await waitFinished(id, waitMs);
+  finished.delete(id);
+  for (let i = 0; ; i++) {
+    const s = await (await env.BENCH_WF.get(id)).status();
+    // run() has returned; the engine may need a moment to record the output.
+    if (s.status === "complete" || s.status === "errored" || s.status === "terminated" || i >= 50) return { id, status: s.status, output: s.output ?? null, error: s.error ?? null };
+    await new Promise((r) => setTimeout(r, 2));
+  }
 }
 
 export default {

@@ -40,6 +40,11 @@ interface Options {
   /** 0: SDK workers without eager dispatch (every task through a poll), to compare. */
   eager: number;
   /**
+   * 1 (default): start and wait in one request on both sides (Sundial's start with `wait_seconds`,
+   * the peer's `/bench/cf/run`); 0: a start, then a separate wait, as before that call existed.
+   */
+  startwait: number;
+  /**
    * 1: keep wrangler dev's local observability on (its default: every request and Durable Object
    * call is traced into a local SQLite store, which costs more platform CPU than Sundial's own
    * work does). 0 (the default here): off, for both systems, as neither pays it in production.
@@ -48,10 +53,10 @@ interface Options {
 }
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { n: 300, concurrency: 32, idle: 100, warmup: 30, eager: 1, observability: 0 };
+  const o: Options = { n: 300, concurrency: 32, idle: 100, warmup: 30, eager: 1, startwait: 1, observability: 0 };
   for (const a of args) {
     const m = /^--([a-z]+)(?:=(\d+))?$/.exec(a);
-    if (!m) throw new Error(`unknown argument ${a} (expected --n=, --concurrency=, --idle=, --warmup=, --eager=0, --observability=1, --quick)`);
+    if (!m) throw new Error(`unknown argument ${a} (expected --n=, --concurrency=, --idle=, --warmup=, --eager=0, --startwait=0, --observability=1, --quick)`);
     const [, k, v] = m as unknown as [string, string, string | undefined];
     if (k === "quick") Object.assign(o, { n: 60, idle: 20, warmup: 10, concurrency: 16 });
     else if (k in o && v !== undefined) o[k as keyof Options] = Number(v);
@@ -98,9 +103,13 @@ function countRequest(what: string): void {
 // ---------------------------------------------------------------------------------------------
 // Sundial
 
+/** Whether each run is started and waited for in one request (`--startwait`, set by run()). */
+let startAndWait = true;
+
 async function sundialRun(url: string, workflow: string, id: string): Promise<void> {
   countRequest("start");
-  await api(url, "POST", "/v1/workflows/executions", { workflow, task_queue: QUEUE, execution_id: id });
+  const started = await api(url, "POST", "/v1/workflows/executions", { workflow, task_queue: QUEUE, execution_id: id, ...(startAndWait ? { wait_seconds: 60 } : {}) });
+  if (started.body.status !== "running") return;
   for (let k = 0; k < 5; k++) {
     countRequest("result");
     const r = await api(url, "GET", `/v1/workflows/executions/${id}/result?wait_seconds=60`, undefined, [202]);
@@ -161,20 +170,20 @@ async function sundialCell(url: string, shape: 1 | 3, n: number, concurrency: nu
 // Cloudflare Workflows (bench/bench-entry.ts routes)
 
 async function post(url: string, path: string, body: unknown): Promise<any> {
-  countRequest(path.endsWith("/start") ? "start" : "result");
+  countRequest(path.endsWith("/start") || path.endsWith("/run") ? "start" : "result");
   const r = await fetch(`${url}${path}`, { method: "POST", body: JSON.stringify(body) });
   const text = await r.text();
   if (!r.ok) throw new Error(`POST ${path} -> ${r.status}: ${text.slice(0, 300)}`);
   return JSON.parse(text);
 }
 
+type CfStatus = { id: string; status: string; output: { started_at: number; closed_at: number; step_at: number[] } | null; error: { message: string } | null };
+
 async function cfRun(url: string, steps: number): Promise<Sample> {
-  const { id } = (await post(url, "/bench/cf/start", { steps })) as { id: string };
-  let r: { status: string; output: { started_at: number; closed_at: number; step_at: number[] } | null; error: { message: string } | null } | undefined;
-  for (let k = 0; k < 5; k++) {
-    r = await post(url, "/bench/cf/wait", { id, wait_ms: 60_000 });
-    if (r!.status === "complete" || r!.status === "errored" || r!.status === "terminated") break;
-  }
+  const closed = (s: CfStatus) => s.status === "complete" || s.status === "errored" || s.status === "terminated";
+  let r = startAndWait ? ((await post(url, "/bench/cf/run", { steps, wait_ms: 60_000 })) as CfStatus) : undefined;
+  const id = r?.id ?? ((await post(url, "/bench/cf/start", { steps })) as { id: string }).id;
+  for (let k = 0; k < 5 && !(r && closed(r)); k++) r = (await post(url, "/bench/cf/wait", { id, wait_ms: 60_000 })) as CfStatus;
   const o = r?.output;
   if (r?.status !== "complete" || !o) {
     return { ok: false, startedAt: Number.NaN, closedAt: Number.NaN, startToClose: Number.NaN, firstWork: Number.NaN, wtDispatch: Number.NaN, actDispatch: [], error: `${r?.status}: ${r?.error?.message ?? ""}` };
@@ -267,6 +276,7 @@ export async function run(args: string[]): Promise<void> {
   const o = parseArgs(args);
   // wrangler dev reads it at start-up (Platform.boot passes the environment on).
   process.env.X_LOCAL_OBSERVABILITY = o.observability ? "true" : "false";
+  startAndWait = o.startwait !== 0;
   const t0 = performance.now();
   const otherBefore = await busyCores(1000);
   printContext("workflows", [
@@ -274,6 +284,7 @@ export async function run(args: string[]): Promise<void> {
     ["method", `closed loop: ${o.n} executions per cell, ${o.concurrency} in flight; idle rows: ${o.idle} executions one at a time; ${o.warmup} warm-up executions per shape before each configuration`],
     ["platform", `one \`wrangler dev\` (bench/wrangler.bench.toml, bundled once, served as is) for Sundial and the Cloudflare Workflows peer; state in ${process.env.BENCH_STATE_ROOT ?? tmpdir()} (${fsType(process.env.BENCH_STATE_ROOT ?? tmpdir())}); wrangler's local observability (request tracing, X_LOCAL_OBSERVABILITY) ${o.observability ? "ON (wrangler's default)" : "off"}`],
     ["workers", `bench/fixtures/bench-worker.ts, SDK defaults (2 workflow pollers, 2 activity pollers, 10 workflow and 10 activity slots per process, eager dispatch ${o.eager ? "on" : "OFF"})`],
+    ["clients", o.startwait ? "each run started and waited for in one request (Sundial: POST /v1/workflows/executions with wait_seconds; peer: /bench/cf/run)" : "a start, then a separate wait (--startwait=0)"],
     ["machine load", `${otherBefore.toFixed(2)} cores busy before start (load average ${loadAverage()})`],
   ]);
 

@@ -48,7 +48,7 @@ function executionId(raw: string): string {
 }
 
 /** The ExecutionObject's start arguments for a start request, after checking its input. */
-async function startArgs(db: D1Database, namespace: string, id: string, body: z.output<typeof StartExecutionRequest>): Promise<StartArgs> {
+async function startArgs(db: D1Database, namespace: string, id: string, body: Omit<z.output<typeof StartExecutionRequest>, "wait_seconds">): Promise<StartArgs> {
   const registered = await checkWorkflowInput(db, namespace, body.workflow, body.input);
   return {
     namespace,
@@ -68,7 +68,7 @@ executionRoutes.post("/", async (c) => {
   const body = await readJson(c, StartExecutionRequest);
   const id = body.execution_id ?? crypto.randomUUID();
   const args = await startArgs(c.env.DB, p.namespace, id, body);
-  const r = unwrap(await executionStub(c.env, p.namespace, id).start(args));
+  const r = unwrap(await executionStub(c.env, p.namespace, id).start(args, body.wait_seconds * 1000));
   return c.json({ ...r.execution, started: r.started }, r.started ? 201 : 200);
 });
 

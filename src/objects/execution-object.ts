@@ -47,14 +47,21 @@ export class ExecutionObject extends DurableObject<Env> {
     void ctx.blockConcurrencyWhile(async () => applySqlMigrations(ctx.storage, EXECUTION_MIGRATIONS, EXECUTION_SCHEMA));
   }
 
-  /** Starts the execution, honouring the id-reuse policy when it already exists. */
-  async start(args: StartArgs): Promise<RpcResult<{ execution: Execution; started: boolean }>> {
+  /**
+   * Starts the execution, honouring the id-reuse policy when it already exists. With `waitMs`, the
+   * answer waits up to that long for the run to close and then describes it as it is (start and
+   * wait for the result in one call).
+   */
+  async start(args: StartArgs, waitMs = 0): Promise<RpcResult<{ execution: Execution; started: boolean }>> {
     const r = guard(() => {
       const now = clock.now();
       return startRun(this.store, args, now, this.delivery.pending);
     });
     this.afterChange();
-    return r;
+    if (!r.ok || r.value.execution.status !== "running" || waitMs <= 0) return r;
+    await this.untilClosed(waitMs);
+    const run = this.store.run();
+    return run ? { ok: true, value: { execution: this.describeRun(run), started: r.value.started } } : r;
   }
 
   /** Withdraws a run its schedule prepared ahead of time, unless it has begun (see execution-start.ts). */
@@ -129,18 +136,21 @@ export class ExecutionObject extends DurableObject<Env> {
   async result(waitMs: number): Promise<RpcResult<ExecutionResult>> {
     const first = guard(() => this.requireRun());
     if (!first.ok) return first;
-    if (first.value.status === "running" && waitMs > 0) {
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, waitMs);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
+    if (first.value.status === "running" && waitMs > 0) await this.untilClosed(waitMs);
     return guard(() => {
       const run = this.requireRun();
       return { execution_id: run.execution_id, status: run.status, result: parseJson(run.result) ?? undefined, failure: parseJson<Failure>(run.failure) };
+    });
+  }
+
+  /** Resolves when the run closes (resolveWaiters) or after `waitMs`, whichever comes first. */
+  private untilClosed(waitMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, waitMs);
+      this.waiters.push(() => {
+        clearTimeout(t);
+        resolve();
+      });
     });
   }
 

@@ -127,8 +127,8 @@ describe("child workflows end to end", () => {
 
   it("a parent awaits a child's result, sees a failing child as ChildWorkflowFailure, and collects a fire-and-forget child", async () => {
     const parent = "order-with-children-1";
-    await client.executions.start("order_with_children", { executionId: parent, taskQueue: QUEUE, input: { order_id: "o-1", cents: 21 } });
-    const outcome = await client.executions.result(parent, { timeout: "60s" });
+    // execute: the start's answer is held until the run (children and all) has closed.
+    const outcome = await client.executions.execute("order_with_children", { executionId: parent, taskQueue: QUEUE, input: { order_id: "o-1", cents: 21 }, timeout: "60s" });
     expect(outcome).toMatchObject({
       status: "completed",
       result: { charged: 42, refund: "failed: cannot double 21", audit: { execution_id: `${parent}:child-1`, started: true, trail: "audited o-1" } },

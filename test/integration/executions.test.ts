@@ -379,6 +379,40 @@ describe("executions over HTTP with a hand-driven worker", () => {
     expect((await api("GET", `/v1/workflows/executions/${b}/result`)).body.failure.message).toBe("terminated: stop");
   });
 
+  it("start with wait_seconds answers once the run closed, with its result (start and wait in one call)", async () => {
+    const id = uid("exec-wait");
+    const queue = uid("q");
+    const held = api("POST", "/v1/workflows/executions", { workflow: "greet", input: { name: "Ada" }, execution_id: id, task_queue: queue, wait_seconds: 10 });
+    const wt = await poll("workflow", queue);
+    expect(wt.status).toBe(200);
+    await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ type: "complete_workflow", result: "hello Ada" }] });
+    const start = await held;
+    expect(start.status).toBe(201);
+    expect(start.body).toMatchObject({ execution_id: id, status: "completed", result: "hello Ada", started: true, failure: null });
+    expect(start.body.closed_at).not.toBeNull();
+
+    // Already closed (use_existing): answered at once, as the run is.
+    const again = await api("POST", "/v1/workflows/executions", { workflow: "greet", execution_id: id, task_queue: queue, wait_seconds: 10 });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ status: "completed", result: "hello Ada", started: false });
+  });
+
+  it("start with wait_seconds answers 'running' when the run outlives the wait; the wait is bounded and only on start", async () => {
+    const id = uid("exec-wait");
+    const began = Date.now();
+    const start = await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: uid("q"), wait_seconds: 1 });
+    expect(start.status).toBe(201);
+    expect(start.body).toMatchObject({ execution_id: id, status: "running", started: true });
+    expect(Date.now() - began).toBeGreaterThanOrEqual(900);
+
+    const tooLong = await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: uid("exec-wait"), wait_seconds: 61 });
+    expect(tooLong.status).toBe(422);
+    expect(tooLong.body).toMatchObject({ code: "validation_failed", field: "wait_seconds" });
+    const withSignal = await api("POST", "/v1/workflows/executions/signal-with-start", { workflow: "w", execution_id: uid("exec-wait"), signal_name: "s", wait_seconds: 1 });
+    expect(withSignal.status).toBe(422);
+    expect(withSignal.body.code).toBe("validation_failed");
+  });
+
   it("applies id-reuse policies", async () => {
     const id = uid("reuse");
     expect((await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id })).status).toBe(201);

@@ -46,6 +46,15 @@ export interface StartExecutionOptions<I = unknown> {
   idReusePolicy?: IdReusePolicy;
 }
 
+/** Options of {@link ExecutionsClient.execute}: a start's options, and how long to wait for the outcome. */
+export interface ExecuteOptions<I = unknown> extends StartExecutionOptions<I> {
+  /** Overall time to wait for the outcome before {@link ResultTimeoutError} (the run goes on); default: no limit. */
+  timeout?: Duration;
+  /** How long each request is held by the platform (0-60 s, default 30). */
+  waitSeconds?: number;
+  signal?: AbortSignal;
+}
+
 /** Options of {@link ExecutionsClient.signalWithStart}: a start's options, plus the signal. */
 export interface SignalWithStartOptions<I = unknown> extends StartExecutionOptions<I> {
   /** Required: the execution to signal, started first if it does not run. */
@@ -130,6 +139,38 @@ export class ExecutionsClient {
    * @example await client.executions.start("report_workflow", { input: { report_type: "daily" }, executionId: "report-2026-11-22" });
    */
   async start<I, O>(workflow: WorkflowDefinition<I, O> | string, options: StartExecutionOptions<I> = {}): Promise<StartedExecution> {
+    return camelize(await this.startRequest(workflow, options, 0));
+  }
+
+  /**
+   * Starts an execution and waits for its outcome: {@link start} then {@link result}, in one
+   * request when the run closes within `waitSeconds` (the platform holds the start's answer).
+   * Like `result`, it does not throw when the run failed. A start lost to a transient error is
+   * sent again with the same execution id (generated here when you give none), so under the
+   * default `use_existing` policy a retry never starts a second run.
+   * @example
+   * const { status, result } = await client.executions.execute(hello, { input: { name: "Ada" }, timeout: "1m" });
+   */
+  async execute<I, O>(workflow: WorkflowDefinition<I, O> | string, options: ExecuteOptions<I> = {}): Promise<ExecutionResult<O>> {
+    const began = Date.now();
+    const deadline = options.timeout === undefined ? Infinity : began + toSeconds(options.timeout, "timeout") * 1000;
+    const hold = options.waitSeconds ?? 30;
+    const executionId = options.executionId ?? crypto.randomUUID();
+    const retryable = (options.idReusePolicy ?? "use_existing") === "use_existing";
+    for (let failures = 0; ; ) {
+      try {
+        const started = await this.startRequest(workflow, { ...options, executionId }, waitFor(hold, deadline), options.signal);
+        if (started.status !== "running") return outcomeOf<O>(started);
+        break;
+      } catch (err) {
+        if (!retryable || !isTransient(err) || Date.now() >= deadline) throw err;
+        await sleep(Math.min(backoffDelay(++failures, 250, 5_000), Math.max(0, deadline - Date.now())), options.signal);
+      }
+    }
+    return this.awaitResult<O>(executionId, began, deadline, hold, options.signal);
+  }
+
+  private async startRequest<I, O>(workflow: WorkflowDefinition<I, O> | string, options: StartExecutionOptions<I>, waitSeconds: number, signal?: AbortSignal): Promise<wire.StartExecutionResponse> {
     const def = typeof workflow === "string" ? undefined : workflow;
     const timeout = options.executionTimeout ?? def?.executionTimeout;
     const body: wire.StartExecutionRequest = {
@@ -139,9 +180,10 @@ export class ExecutionsClient {
       ...((options.taskQueue ?? def?.taskQueue) === undefined ? {} : { task_queue: options.taskQueue ?? def?.taskQueue }),
       ...(timeout === undefined ? {} : { execution_timeout: toSeconds(timeout, "executionTimeout") }),
       ...(options.idReusePolicy === undefined ? {} : { id_reuse_policy: options.idReusePolicy }),
+      ...(waitSeconds > 0 ? { wait_seconds: waitSeconds } : {}),
     };
-    const res = await this.http.request("POST", BASE, { body });
-    return camelize(parse(wire.StartExecutionResponse, res.body));
+    const res = await this.http.request("POST", BASE, { body, ...(signal ? { signal } : {}) });
+    return parse(wire.StartExecutionResponse, res.body);
   }
 
   /** Describes one execution. @example const ex = await client.executions.get("order-17"); */
@@ -160,20 +202,19 @@ export class ExecutionsClient {
   async result<R = unknown>(executionId: string, options: { timeout?: Duration; waitSeconds?: number; signal?: AbortSignal } = {}): Promise<ExecutionResult<R>> {
     const began = Date.now();
     const deadline = options.timeout === undefined ? Infinity : began + toSeconds(options.timeout, "timeout") * 1000;
-    const hold = options.waitSeconds ?? 30;
+    return this.awaitResult<R>(executionId, began, deadline, options.waitSeconds ?? 30, options.signal);
+  }
+
+  private async awaitResult<R>(executionId: string, began: number, deadline: number, hold: number, signal: AbortSignal | undefined): Promise<ExecutionResult<R>> {
     for (let failures = 0; ; ) {
-      const remaining = deadline - Date.now();
-      const wait = Math.max(0, Math.min(hold, Math.ceil(remaining / 1000)));
       try {
-        const res = await this.http.request("GET", `${BASE}/${encodeURIComponent(executionId)}/result`, { query: { wait_seconds: wait }, ...(options.signal ? { signal: options.signal } : {}) });
+        const res = await this.http.request("GET", `${BASE}/${encodeURIComponent(executionId)}/result`, { query: { wait_seconds: waitFor(hold, deadline) }, ...(signal ? { signal } : {}) });
         failures = 0;
         const outcome = parse(wire.ExecutionResult, res.body);
-        if (res.status === 200 && outcome.status !== "running") {
-          return { executionId: outcome.execution_id, status: outcome.status, ...(outcome.result === undefined ? {} : { result: outcome.result as R }), failure: outcome.failure === null ? null : camelize(outcome.failure) };
-        }
+        if (res.status === 200 && outcome.status !== "running") return outcomeOf<R>(outcome);
       } catch (err) {
         if (!isTransient(err) || Date.now() >= deadline) throw err;
-        await sleep(Math.min(backoffDelay(++failures, 250, 5_000), Math.max(0, deadline - Date.now())), options.signal);
+        await sleep(Math.min(backoffDelay(++failures, 250, 5_000), Math.max(0, deadline - Date.now())), signal);
       }
       if (Date.now() >= deadline) throw new ResultTimeoutError(executionId, Date.now() - began);
     }
@@ -342,4 +383,14 @@ export function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S
   const issue = result.error.issues[0];
   const where = issue && issue.path.length > 0 ? issue.path.join(".") : "body";
   throw new SundialApiError({ type: "about:blank", title: "Bad Response", status: 200, code: "invalid_response", detail: `unexpected answer from the platform at ${where}: ${issue?.message ?? "invalid"}` });
+}
+
+/** Seconds to hold one request: `hold`, but not past the deadline. */
+function waitFor(hold: number, deadline: number): number {
+  return Math.max(0, Math.min(hold, Math.ceil((deadline - Date.now()) / 1000)));
+}
+
+/** A closed execution's outcome from the wire (`result` or a started execution's describe). */
+function outcomeOf<R>(o: { execution_id: string; status: wire.ExecutionStatus; result?: unknown; failure: Failure | null }): ExecutionResult<R> {
+  return { executionId: o.execution_id, status: o.status, ...(o.result === undefined ? {} : { result: o.result as R }), failure: o.failure === null ? null : camelize(o.failure) };
 }

@@ -18,6 +18,7 @@ export {
   type IdReusePolicy,
   type StartedExecution,
   type StartExecutionOptions,
+  type ExecuteOptions,
   type SignalOptions,
   type SignalWithStartOptions,
   type QueryOptions,

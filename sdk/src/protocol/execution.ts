@@ -69,13 +69,19 @@ export const IdReusePolicy = z.enum(["use_existing", "reject_duplicate", "allow_
 export type IdReusePolicy = z.output<typeof IdReusePolicy>;
 
 /** POST /v1/workflows/executions */
-export const StartExecutionRequest = z.strictObject({
+/** What a start names: the fields signal-with-start shares. */
+const StartFields = z.strictObject({
   workflow: Name,
   input: z.unknown().optional(),
   execution_id: Identifier.optional(),
   task_queue: Name.default(DEFAULT_TASK_QUEUE),
   execution_timeout: Duration.refine((s) => s >= 1 && s <= 86_400 * 365, { message: "must be between 1 second and 1 year" }).optional(),
   id_reuse_policy: IdReusePolicy.default("use_existing"),
+});
+
+export const StartExecutionRequest = StartFields.safeExtend({
+  /** Hold the answer up to this many seconds for the run to close (start and wait in one call); 0: answer at once. */
+  wait_seconds: z.number().min(0).max(60).default(0),
 });
 export type StartExecutionRequest = z.input<typeof StartExecutionRequest>;
 
@@ -158,7 +164,7 @@ export const SignalRequest = z.strictObject({
 });
 
 /** POST /v1/workflows/executions/signal-with-start: start the execution if needed, then signal it, atomically. */
-export const SignalWithStartRequest = StartExecutionRequest.safeExtend({
+export const SignalWithStartRequest = StartFields.safeExtend({
   execution_id: Identifier,
   signal_name: Name,
   signal_input: z.unknown().optional(),

@@ -128,6 +128,44 @@ describe("SundialClient.executions", () => {
     expect(seen[0]!.url).toMatch(/wait_seconds=[01]$/);
   });
 
+  it("execute starts and waits in one request when the run closes within the hold", async () => {
+    const { seen, client } = scripted([json(201, { ...wireExecution, status: "completed", result: { total: 3 }, closed_at: "2026-11-22T09:00:01.000Z", pending_activities: [], started: true })]);
+    const outcome = await client.executions.execute(order, { input: { order_id: "o-1" } });
+    expect(outcome).toEqual({ executionId: "order-17", status: "completed", result: { total: 3 }, failure: null });
+    expect(seen).toHaveLength(1);
+    // An id is chosen here when none is given, so a start retried after a lost answer is the same start.
+    expect(seen[0]).toMatchObject({ method: "POST", url: "http://platform.test/v1/workflows/executions", body: { workflow: "order", task_queue: "orders", wait_seconds: 30 } });
+    expect((seen[0]!.body as { execution_id: string }).execution_id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("execute goes on with result long-polls while the run is still running, and stops at its timeout", async () => {
+    const running = json(202, { execution_id: "order-17", status: "running", failure: null });
+    const { seen, client } = scripted([json(201, { ...wireExecution, started: true }), running, json(200, { execution_id: "order-17", status: "completed", result: "ok", failure: null })]);
+    expect(await client.executions.execute("order", { executionId: "order-17", waitSeconds: 5 })).toEqual({ executionId: "order-17", status: "completed", result: "ok", failure: null });
+    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual([
+      "POST http://platform.test/v1/workflows/executions",
+      "GET http://platform.test/v1/workflows/executions/order-17/result?wait_seconds=5",
+      "GET http://platform.test/v1/workflows/executions/order-17/result?wait_seconds=5",
+    ]);
+    expect(seen[0]!.body).toMatchObject({ execution_id: "order-17", wait_seconds: 5 });
+
+    const slow = scripted([json(201, { ...wireExecution, started: true }), running, running]);
+    await expect(slow.client.executions.execute("order", { timeout: "1ms" as never })).rejects.toBeInstanceOf(ResultTimeoutError);
+    expect((slow.seen[0]!.body as { wait_seconds?: number }).wait_seconds ?? 0).toBeLessThanOrEqual(1);
+  });
+
+  it("execute sends a start lost to a transient error again with the same id, but only under use_existing", async () => {
+    const unavailable = json(503, { type: "t", title: "Unavailable", status: 503, detail: "busy", code: "unavailable" }, "application/problem+json");
+    const { seen, client } = scripted([unavailable, json(200, { ...wireExecution, status: "failed", failure: { message: "boom", type: "Error", non_retryable: true }, started: false })]);
+    expect(await client.executions.execute("order")).toEqual({ executionId: "order-17", status: "failed", failure: { message: "boom", type: "Error", nonRetryable: true } });
+    expect(seen).toHaveLength(2);
+    expect((seen[1]!.body as { execution_id: string }).execution_id).toBe((seen[0]!.body as { execution_id: string }).execution_id);
+
+    const strict = scripted([unavailable]);
+    await expect(strict.client.executions.execute("order", { idReusePolicy: "reject_duplicate" })).rejects.toMatchObject({ status: 503 });
+    expect(strict.seen).toHaveLength(1);
+  });
+
   it("list, history, cancel and terminate use the documented routes", async () => {
     const { seen, client } = scripted([
       json(200, { executions: [{ execution_id: "a", run_id: "r", workflow: "order", status: "completed", task_queue: "default", started_at: "t", closed_at: "t2", schedule_id: null }], next_page_token: "p2" }),
