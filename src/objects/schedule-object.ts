@@ -15,7 +15,7 @@ import { guard, ok, type RpcResult } from "./rpc.ts";
 import { persistTransition, queueWithdraw, type IndexMemo } from "./schedule-apply.ts";
 import { ScheduleDelivery, type IndexEntry, type StartEntry } from "./schedule-delivery.ts";
 import { CompiledSpecs, machineContext, nextScheduleAlarm } from "./schedule-plan.ts";
-import { ScheduleStore, SCHEDULE_MIGRATIONS, type ScheduleRow } from "./schedule-store.ts";
+import { ScheduleStore, SCHEDULE_MIGRATIONS, type ScheduleRow, type TriggerOutcome } from "./schedule-store.ts";
 import { scheduleView } from "./schedule-view.ts";
 import { applySqlMigrations } from "./sql-migrations.ts";
 
@@ -170,18 +170,27 @@ export class ScheduleObject extends DurableObject<Env> {
     return this.answer(r);
   }
 
-  /** Runs now (also while paused), through the overlap policy (the schedule's, unless overridden). */
-  async trigger(input: unknown, overlap: OverlapPolicy | undefined, requestId: string | undefined): Promise<RpcResult<{ run_id: string; started: boolean; outcome: string }>> {
-    const r = guard(() => {
+  /**
+   * Runs now (also while paused), through the overlap policy (the schedule's, unless overridden).
+   * A retry with the same `requestId` changes nothing and gets the first call's answer, whatever
+   * the overlap policy would now decide (the first run still running must not skip, cancel or
+   * terminate itself).
+   */
+  async trigger(input: unknown, overlap: OverlapPolicy | undefined, requestId: string | undefined): Promise<RpcResult<TriggerOutcome>> {
+    const r = guard((): TriggerOutcome => {
       const now = clock.now();
       this.require();
+      const seen = requestId === undefined ? null : this.store.triggerOutcome(requestId, now);
+      if (seen) return seen;
       const row = this.withdrawPrepared(now)!;
       const fire: PendingFire = { nominal: now, actual: now, kind: "trigger", requestId: requestId ?? String(now), ...(input !== undefined ? { input } : {}) };
       const t = startExtra(this.ctxFor(row, now), row.state, [fire], overlap ?? row.policy.overlap);
       this.apply(row, { ...t, nextAlarm: null }, now);
       const started = t.start.find((s) => s.fire === fire);
       const outcome = started ? "started" : t.state.buffer.includes(fire) ? "buffered" : "skipped_overlap";
-      return { run_id: started?.runId ?? "", started: started !== undefined, outcome };
+      const answer = { run_id: started?.runId ?? "", started: started !== undefined, outcome };
+      if (requestId !== undefined) this.store.recordTrigger(requestId, now, answer);
+      return answer;
     });
     await this.afterChange();
     return r;

@@ -25,7 +25,19 @@ export const SCHEDULE_MIGRATIONS: SqlMigration[] = [
       ${OUTBOX_TABLE_SQL}
     `,
   },
+  {
+    id: 2,
+    description: "trigger requests answered once: a retried request_id gets the first call's outcome",
+    sql: "CREATE TABLE trigger_requests (request_id TEXT PRIMARY KEY, at INTEGER NOT NULL, run_id TEXT NOT NULL, outcome TEXT NOT NULL);",
+  },
 ];
+
+/** What a trigger answered (and answers again to a retry with the same request_id). */
+export interface TriggerOutcome {
+  run_id: string;
+  started: boolean;
+  outcome: string;
+}
 
 export interface ScheduleRow {
   namespace: string;
@@ -139,6 +151,22 @@ export class ScheduleStore {
     this.sql.exec("UPDATE actions SET outcome = ? WHERE id = (SELECT MAX(id) FROM actions WHERE run_id = ?)", outcome, runId);
   }
 
+  /** The outcome recorded for a trigger's request_id, if it is recent enough to be remembered. */
+  triggerOutcome(requestId: string, now: number): TriggerOutcome | null {
+    const row = this.sql.exec<{ run_id: string; outcome: string }>("SELECT run_id, outcome FROM trigger_requests WHERE request_id = ? AND at > ?", requestId, now - LIMITS.triggerRequestSeconds * 1000).toArray()[0];
+    return row ? { run_id: row.run_id, started: row.outcome === "started", outcome: row.outcome } : null;
+  }
+
+  /** Remembers a trigger's outcome under its request_id; forgets those too old or beyond the most recent ones kept. */
+  recordTrigger(requestId: string, now: number, o: TriggerOutcome): void {
+    this.sql.exec("INSERT OR REPLACE INTO trigger_requests (request_id, at, run_id, outcome) VALUES (?, ?, ?, ?)", requestId, now, o.run_id, o.outcome);
+    this.sql.exec(
+      "DELETE FROM trigger_requests WHERE at <= ? OR rowid <= (SELECT MAX(rowid) FROM trigger_requests) - ?",
+      now - LIMITS.triggerRequestSeconds * 1000,
+      LIMITS.triggerRequestsKept,
+    );
+  }
+
   actions(): ActionRow[] {
     return this.sql.exec<Record<string, SqlStorageValue>>("SELECT at, nominal, actual, run_id, kind, outcome FROM actions ORDER BY id DESC").toArray() as unknown as ActionRow[];
   }
@@ -171,7 +199,7 @@ export class ScheduleStore {
   wipe(): void {
     this.row = undefined;
     this.jobs = undefined;
-    this.sql.exec("DELETE FROM schedule; DELETE FROM actions; DELETE FROM backfills;");
+    this.sql.exec("DELETE FROM schedule; DELETE FROM actions; DELETE FROM backfills; DELETE FROM trigger_requests;");
     this.row = null;
     this.jobs = [];
   }

@@ -109,6 +109,34 @@ describe("trigger now", () => {
     expect((await getRun(runId(sid, T("2027-03-03T09:00:00Z")))).status).toBe(404);
   });
 
+  it("a trigger retried with the same request_id gets the first answer and changes nothing, whatever the overlap policy", async () => {
+    const t0 = T("2027-03-05T00:00:00.000Z");
+    setNow(t0);
+    for (const overlap of ["SKIP", "TERMINATE_OTHER", "CANCEL_OTHER", "BUFFER_ONE"] as const) {
+      const sid = uid(`trigger-again-${overlap.toLowerCase()}`);
+      await createSchedule({ schedule_id: sid, workflow: "trigger-wf", key: sid, cron: "0 9 * * *", task_queue: uid("q-again"), overlap });
+      const first = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { request_id: "once" });
+      expect(first.body).toEqual({ run_id: `${sid}:trigger:once`, started: true, outcome: "started" });
+      const before = await describeSchedule(sid);
+
+      // The answer was lost on the wire; the client sends the same request again, while the run it started still runs.
+      const again = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { request_id: "once" });
+      expect(again.status).toBe(202);
+      expect(again.body).toEqual(first.body);
+      const run = await expectRunning(`${sid}:trigger:once`);
+      expect(run).toMatchObject({ status: "running", cancel_requested: false });
+      const after = await describeSchedule(sid);
+      expect(after.running).toEqual([`${sid}:trigger:once`]);
+      expect(after.counters).toEqual(before.counters);
+      expect(after.recent_actions).toEqual(before.recent_actions);
+
+      // A new request_id is a new trigger, through the overlap policy as ever.
+      const other = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { request_id: "twice" });
+      // (CANCEL_OTHER starts the new run once the cancelled one has closed: buffered until then.)
+      expect(other.body.outcome).toBe({ SKIP: "skipped_overlap", BUFFER_ONE: "buffered", CANCEL_OTHER: "buffered", TERMINATE_OTHER: "started" }[overlap]);
+    }
+  });
+
   it("answers 404 for a missing schedule and 422 naming the field for a bad trigger body", async () => {
     const missing = await api("POST", `/v1/workflows/schedules/${uid("nope")}/trigger`, {});
     expect(missing.status).toBe(404);
