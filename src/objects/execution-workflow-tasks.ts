@@ -81,10 +81,11 @@ export function applyWorkflowTaskCompletion(store: ExecutionStore, now: number, 
   store.markCompleted(key, now);
   store.append("workflow_task_completed", now, { scheduled_event_id: tok.i, identity });
   store.updateRun({ wt_state: "none", wt_started_at: null, wt_needed: 0 });
-  const overCount = store.eventCount() + effects.length * 2 > LIMITS.maxHistoryEvents;
-  // Past the size limit the run fails, unless this task ends it anyway (a continue-as-new the
-  // suggestion asked for, say, while signals kept arriving).
-  const overSize = !effects.some((e) => e.kind === "close") && store.historyBytes() >= LIMITS.maxHistoryBytes;
+  // Past either history limit the run fails, unless this task ends it anyway (a continue-as-new
+  // the suggestion asked for, say, while signals kept arriving).
+  const closing = effects.some((e) => e.kind === "close");
+  const overCount = !closing && store.eventCount() + effects.length * 2 > LIMITS.maxHistoryEvents;
+  const overSize = !closing && store.historyBytes() >= LIMITS.maxHistoryBytes;
   if (overCount || overSize) {
     const limit = overCount ? `${LIMITS.maxHistoryEvents} events` : `${LIMITS.maxHistoryBytes / 1_048_576} MiB`;
     closeRun(store, now, {

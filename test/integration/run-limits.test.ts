@@ -1,3 +1,5 @@
+import { env } from "cloudflare:workers";
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { LIMITS } from "../../src/core/limits.ts";
 import { api, uid } from "./helpers.ts";
@@ -27,6 +29,38 @@ describe("run limits", () => {
     const ok = await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: token, commands: schedule(1, LIMITS.maxPendingActivities) });
     expect(ok.status).toBe(200);
     expect((await api("GET", `/v1/workflows/executions/${id}`)).body.pending_activities).toHaveLength(LIMITS.maxPendingActivities);
+  }, 120_000);
+
+  it("history events: a workflow task that could pass 50,000 events fails the run (HistoryLimitExceeded), unless it closes the run", async () => {
+    // Each task records 9,999 steps and a zero-length timer (the SDK's checkpoint), whose firing brings the next task.
+    const steps = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ type: "record_step", seq: from + i, name: "s", result: 0 }));
+    const describe = async (id: string) => (await api("GET", `/v1/workflows/executions/${id}`)).body;
+    async function fill(close: boolean) {
+      const run = await started();
+      let token = run.token;
+      for (let round = 0; round < 10; round++) {
+        const near = (await describe(run.id)).history_length + 2 * 10_000 > LIMITS.maxHistoryEvents;
+        const last = close && near ? { type: "continue_as_new", input: { from: round } } : { type: "start_timer", seq: round + 1, duration: 0 };
+        expect((await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: token, commands: [...steps(round * 9_999 + 1, 9_999), last] })).status).toBe(200);
+        const d = await describe(run.id);
+        if (d.status !== "running" || d.run_number > 1) return d;
+        await runDurableObjectAlarm(env.EXECUTIONS.getByName(`default/${run.id}`));
+        const next = await api("POST", "/v1/workflows/tasks/poll", { task_queue: run.queue, kind: "workflow", identity: "t", wait_seconds: 1 });
+        expect(next.status).toBe(200);
+        token = next.body.task_token;
+      }
+      throw new Error("the run never reached the limit");
+    }
+    const failed = await fill(false);
+    expect(failed).toMatchObject({ status: "failed", failure: { type: "HistoryLimitExceeded", message: `history limit of ${LIMITS.maxHistoryEvents} events reached; use continue-as-new`, non_retryable: true } });
+    // The refused task's steps were not recorded: the history stays below the limit.
+    expect(failed.history_length).toBeLessThanOrEqual(LIMITS.maxHistoryEvents);
+    expect(failed.history_length).toBeGreaterThan(LIMITS.maxHistoryEvents - 2 * 10_010);
+
+    // The same task asking for continue-as-new goes through: the new run starts with an empty history.
+    const continued = await fill(true);
+    expect(continued).toMatchObject({ status: "running", run_number: 2 });
+    expect(continued.history_length).toBeLessThan(5);
   }, 120_000);
 
   it("describe shows pending activities' last failures whole up to 8 MiB in all, then cut to message, type and retry flag", async () => {
