@@ -114,6 +114,28 @@ describe("retries and on_failure", () => {
     await expectAlarm(sid, fire(2));
   });
 
+  it("an explicit retry_delay_seconds doubles after each failed retry and is capped at 10 times itself", async () => {
+    const t0 = Date.parse("2027-04-10T08:00:00.000Z");
+    const sid = uid("fail-delay");
+    const queue = uid("q-fail-delay");
+    setNow(t0);
+    await createSchedule({ schedule_id: sid, workflow: "pipelit-wf", key: sid, cron: "0 9 * * *", task_queue: queue, retry_max: 6, retry_delay_seconds: 30, on_failure: "dead" });
+    const fire = t0 + 60 * M;
+    const first = runId(sid, fire);
+    await alarmAt(sid, fire);
+    await completeRun(queue, first, fail("down"));
+    // 30 s, doubling: 60, 120, 240; then 300 (10 x 30) twice. Each delay counts from the failure.
+    let at = fire;
+    for (const [n, delay] of [30, 60, 120, 240, 300, 300].entries()) {
+      await eventually(async () => expect((await describeSchedule(sid)).current_retry).toBe(n + 1));
+      await expectAlarm(sid, at + delay * S);
+      at += delay * S;
+      await alarmAt(sid, at);
+      await completeRun(queue, `${first}:retry-${n + 1}`, fail("still down"));
+    }
+    await eventually(async () => expect((await describeSchedule(sid)).status).toBe("dead"));
+  });
+
   it("the list shows Pipelit's progress per schedule: next run time (jitter applied), current repeat and retry", async () => {
     const t0 = Date.parse("2027-04-05T00:00:00.000Z");
     const { sid, queue, fire } = await pipelit(t0, { retry_max: 2, jitter_seconds: 30 });
