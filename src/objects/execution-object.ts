@@ -38,10 +38,11 @@ export class ExecutionObject extends DurableObject<Env> {
   private updateWaiters: (() => void)[] = [];
   /** When the alarm is armed, as far as this instance knows (null: none; undefined: not known yet, e.g. after a restart). */
   private armedAt: number | null | undefined = undefined;
-  private readonly backoff = new AlarmBackoff();
+  private readonly backoff: AlarmBackoff;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.backoff = new AlarmBackoff(ctx.storage);
     this.store = new ExecutionStore(ctx.storage.sql);
     this.delivery = new ExecutionDelivery(env, this.store);
     void ctx.blockConcurrencyWhile(async () => applySqlMigrations(ctx.storage, EXECUTION_MIGRATIONS, EXECUTION_SCHEMA));

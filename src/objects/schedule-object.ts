@@ -57,10 +57,11 @@ export class ScheduleObject extends DurableObject<Env> {
   private readonly index: IndexMemo = { last: null };
   /** Set when a change queued a withdraw: its response then waits for the send. */
   private withdrawing = false;
-  private readonly backoff = new AlarmBackoff();
+  private readonly backoff: AlarmBackoff;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.backoff = new AlarmBackoff(ctx.storage);
     this.store = new ScheduleStore(ctx.storage.sql);
     this.delivery = new ScheduleDelivery(env, this.store, (notice) => this.runClosed(notice));
     void ctx.blockConcurrencyWhile(async () => applySqlMigrations(ctx.storage, SCHEDULE_MIGRATIONS));

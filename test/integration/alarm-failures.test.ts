@@ -3,6 +3,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { ExecutionStore } from "../../src/objects/execution-store.ts";
+import { AlarmBackoff } from "../../src/objects/alarm-backoff.ts";
 import { ScheduleObject } from "../../src/objects/schedule-object.ts";
 import { api, uid } from "./helpers.ts";
 import { alarmAt, alarmOf, createSchedule, describeSchedule, expectAlarm, runHistoryTypes, runId, setNow, T } from "./schedule-helpers.ts";
@@ -105,5 +106,28 @@ describe("an alarm whose work fails", () => {
     const types = (await api("GET", `/v1/workflows/executions/${id}/history`)).body.events.map((e: { type: string }) => e.type);
     expect(types.filter((t: string) => t === "timer_fired")).toHaveLength(1);
     expect(types.at(-1)).toBe("workflow_task_scheduled");
+  });
+});
+
+describe("the alarm backoff of an object evicted while its alarm keeps failing", () => {
+  it("goes on from where it was (kept in the object's storage), and nothing is stored while alarms succeed", async () => {
+    const { sid } = await tenMinuteSchedule("alarm-fail-evict", T("2027-08-03T00:00:00.000Z"));
+    await runInDurableObject(env.SCHEDULES.getByName(`default/${sid}`), async (_obj, state) => {
+      const kvTables = () => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE name LIKE '%KV%'").one().n;
+      const tablesBefore = kvTables();
+      const first = new AlarmBackoff(state.storage);
+      first.succeeded(); // the happy path reads once and writes nothing
+      expect(kvTables()).toBe(tablesBefore);
+      expect(first.failed(10_000)).toBe(11_000);
+      expect(first.failed(11_000)).toBe(13_000);
+      // A new instance of the object (after an eviction) continues the backoff: 4 s next, not 1 s.
+      const second = new AlarmBackoff(state.storage);
+      expect(second.count).toBe(2);
+      expect(second.failed(13_000)).toBe(17_000);
+      second.succeeded();
+      const third = new AlarmBackoff(state.storage);
+      expect(third.count).toBe(0);
+      expect(third.notBefore(5)).toBe(5);
+    });
   });
 });
