@@ -61,8 +61,8 @@ export class ExecutionObject extends DurableObject<Env> {
     this.afterChange();
     if (!r.ok || r.value.execution.status !== "running" || waitMs <= 0) return r;
     await this.untilClosed(waitMs);
-    const run = this.store.run();
-    return run ? { ok: true, value: { execution: this.describeRun(run), started: r.value.started } } : r;
+    // The execution as it is now: closed, still running, or (a prepared run withdrawn meanwhile) gone.
+    return guard(() => ({ execution: this.describeRun(this.requireRun()), started: r.value.started }));
   }
 
   /** Withdraws a run its schedule prepared ahead of time, unless it has begun (see execution-start.ts). */
@@ -144,14 +144,18 @@ export class ExecutionObject extends DurableObject<Env> {
     });
   }
 
-  /** Resolves when the run closes (resolveWaiters) or after `waitMs`, whichever comes first. */
+  /** Resolves when the run closes or is gone (resolveWaiters), or after `waitMs`, whichever comes first. */
   private untilClosed(waitMs: number): Promise<void> {
     return new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, waitMs);
-      this.waiters.push(() => {
+      const waiter = () => {
         clearTimeout(t);
         resolve();
-      });
+      };
+      const t = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve();
+      }, waitMs);
+      this.waiters.push(waiter);
     });
   }
 
@@ -357,7 +361,7 @@ export class ExecutionObject extends DurableObject<Env> {
       for (const fn of w) fn();
     }
     const run = this.store.run();
-    if (run && run.status !== "running" && this.waiters.length > 0) {
+    if ((run === null || run.status !== "running") && this.waiters.length > 0) {
       const w = this.waiters;
       this.waiters = [];
       for (const fn of w) fn();

@@ -404,6 +404,16 @@ describe("executions over HTTP with a hand-driven worker", () => {
     expect(start.status).toBe(201);
     expect(start.body).toMatchObject({ execution_id: id, status: "running", started: true });
     expect(Date.now() - began).toBeGreaterThanOrEqual(900);
+    expect(Date.now() - began).toBeLessThan(5_000);
+
+    // Terminated while the start is held: answered then, not at the end of the wait.
+    const held = uid("exec-wait");
+    const heldStart = api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: held, task_queue: uid("q"), wait_seconds: 30 });
+    await new Promise((r) => setTimeout(r, 100));
+    const terminatedAt = Date.now();
+    expect((await api("POST", `/v1/workflows/executions/${held}/terminate`, { reason: "stop" })).status).toBe(200);
+    expect((await heldStart).body).toMatchObject({ execution_id: held, status: "terminated", started: true, failure: { message: "terminated: stop" } });
+    expect(Date.now() - terminatedAt).toBeLessThan(5_000);
 
     const tooLong = await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: uid("exec-wait"), wait_seconds: 61 });
     expect(tooLong.status).toBe(422);

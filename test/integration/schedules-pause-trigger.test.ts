@@ -134,6 +134,14 @@ describe("trigger now", () => {
       const other = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { request_id: "twice" });
       // (CANCEL_OTHER starts the new run once the cancelled one has closed: buffered until then.)
       expect(other.body.outcome).toBe({ SKIP: "skipped_overlap", BUFFER_ONE: "buffered", CANCEL_OTHER: "buffered", TERMINATE_OTHER: "started" }[overlap]);
+
+      if (overlap === "SKIP") {
+        // A request_id is remembered for 24 hours: after that it is a new trigger, skipped here (its run still runs).
+        setNow(t0 + 24 * 60 * M + 1);
+        const late = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { request_id: "once" });
+        expect(late.body).toEqual({ run_id: "", started: false, outcome: "skipped_overlap" });
+        setNow(t0);
+      }
     }
   });
 

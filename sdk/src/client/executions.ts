@@ -50,7 +50,7 @@ export interface StartExecutionOptions<I = unknown> {
 export interface ExecuteOptions<I = unknown> extends StartExecutionOptions<I> {
   /** Overall time to wait for the outcome before {@link ResultTimeoutError} (the run goes on); default: no limit. */
   timeout?: Duration;
-  /** How long each request is held by the platform (0-60 s, default 30). */
+  /** How long each request is held by the platform (1-60 s, default 30). */
   waitSeconds?: number;
   signal?: AbortSignal;
 }
@@ -145,16 +145,18 @@ export class ExecutionsClient {
   /**
    * Starts an execution and waits for its outcome: {@link start} then {@link result}, in one
    * request when the run closes within `waitSeconds` (the platform holds the start's answer).
-   * Like `result`, it does not throw when the run failed. A start lost to a transient error is
-   * sent again with the same execution id (generated here when you give none), so under the
-   * default `use_existing` policy a retry never starts a second run.
+   * Like `result`, it does not throw when the run failed, and it follows continue-as-new to the
+   * last run. A start lost to a transient error is sent again with the same execution id
+   * (generated here when you give none), so under the default `use_existing` policy a retry never
+   * starts a second run; by the same policy, an `executionId` whose run already closed answers
+   * that run's outcome without starting another (use `start` to see `started`).
    * @example
    * const { status, result } = await client.executions.execute(hello, { input: { name: "Ada" }, timeout: "1m" });
    */
   async execute<I, O>(workflow: WorkflowDefinition<I, O> | string, options: ExecuteOptions<I> = {}): Promise<ExecutionResult<O>> {
     const began = Date.now();
     const deadline = options.timeout === undefined ? Infinity : began + toSeconds(options.timeout, "timeout") * 1000;
-    const hold = options.waitSeconds ?? 30;
+    const hold = holdSeconds(options.waitSeconds);
     const executionId = options.executionId ?? crypto.randomUUID();
     const retryable = (options.idReusePolicy ?? "use_existing") === "use_existing";
     for (let failures = 0; ; ) {
@@ -202,7 +204,7 @@ export class ExecutionsClient {
   async result<R = unknown>(executionId: string, options: { timeout?: Duration; waitSeconds?: number; signal?: AbortSignal } = {}): Promise<ExecutionResult<R>> {
     const began = Date.now();
     const deadline = options.timeout === undefined ? Infinity : began + toSeconds(options.timeout, "timeout") * 1000;
-    return this.awaitResult<R>(executionId, began, deadline, options.waitSeconds ?? 30, options.signal);
+    return this.awaitResult<R>(executionId, began, deadline, holdSeconds(options.waitSeconds), options.signal);
   }
 
   private async awaitResult<R>(executionId: string, began: number, deadline: number, hold: number, signal: AbortSignal | undefined): Promise<ExecutionResult<R>> {
@@ -383,6 +385,11 @@ export function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S
   const issue = result.error.issues[0];
   const where = issue && issue.path.length > 0 ? issue.path.join(".") : "body";
   throw new SundialApiError({ type: "about:blank", title: "Bad Response", status: 200, code: "invalid_response", detail: `unexpected answer from the platform at ${where}: ${issue?.message ?? "invalid"}` });
+}
+
+/** The hold asked for, within what the platform accepts (1-60 s; default 30): never 0, which would poll without pause. */
+function holdSeconds(asked: number | undefined): number {
+  return Math.min(60, Math.max(1, asked ?? 30));
 }
 
 /** Seconds to hold one request: `hold`, but not past the deadline. */

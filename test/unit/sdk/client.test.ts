@@ -149,6 +149,15 @@ describe("SundialClient.executions", () => {
     ]);
     expect(seen[0]!.body).toMatchObject({ execution_id: "order-17", wait_seconds: 5 });
 
+    // A hold of 0 would poll without pause: it is raised to 1 s (and one past 60 s lowered to 60).
+    const eager = scripted([json(201, { ...wireExecution, started: true }), json(200, { execution_id: "order-17", status: "completed", result: 1, failure: null })]);
+    await eager.client.executions.execute("order", { executionId: "order-17", waitSeconds: 0 });
+    expect((eager.seen[0]!.body as { wait_seconds: number }).wait_seconds).toBe(1);
+    expect(eager.seen[1]!.url).toMatch(/wait_seconds=1$/);
+    const patient = scripted([json(200, { execution_id: "x", status: "completed", result: 1, failure: null })]);
+    await patient.client.executions.result("x", { waitSeconds: 600 });
+    expect(patient.seen[0]!.url).toMatch(/wait_seconds=60$/);
+
     const slow = scripted([json(201, { ...wireExecution, started: true }), running, running]);
     await expect(slow.client.executions.execute("order", { timeout: "1ms" as never })).rejects.toBeInstanceOf(ResultTimeoutError);
     expect((slow.seen[0]!.body as { wait_seconds?: number }).wait_seconds ?? 0).toBeLessThanOrEqual(1);
