@@ -4,9 +4,10 @@ import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { ExecutionStore } from "../../src/objects/execution-store.ts";
 import { AlarmBackoff } from "../../src/objects/alarm-backoff.ts";
+import { ExecutionObject } from "../../src/objects/execution-object.ts";
 import { ScheduleObject } from "../../src/objects/schedule-object.ts";
 import { api, uid } from "./helpers.ts";
-import { alarmAt, alarmOf, createSchedule, describeSchedule, expectAlarm, runHistoryTypes, runId, setNow, T } from "./schedule-helpers.ts";
+import { alarmAt, alarmOf, createSchedule, describeSchedule, expectAlarm, expectRunning, getRun, runHistoryTypes, runId, setNow, T } from "./schedule-helpers.ts";
 
 // DESIGN: alarm() never throws because of one bad run: it records the failure and re-arms. A
 // failure that repeats must not become an alarm loop either (an alarm re-armed at a past-due
@@ -106,6 +107,39 @@ describe("an alarm whose work fails", () => {
     const types = (await api("GET", `/v1/workflows/executions/${id}/history`)).body.events.map((e: { type: string }) => e.type);
     expect(types.filter((t: string) => t === "timer_fired")).toHaveLength(1);
     expect(types.at(-1)).toBe("workflow_task_scheduled");
+  });
+});
+
+describe("one run whose start fails in a schedule's alarm", () => {
+  it("does not hold back the other fires of that alarm, and is started by the outbox's retry", async () => {
+    const t0 = T("2027-08-04T00:00:00.000Z");
+    const sid = uid("alarm-fail-start");
+    setNow(t0);
+    await createSchedule({ schedule_id: sid, workflow: "af-wf", key: sid, interval_seconds: 600, task_queue: uid("q-af"), overlap: "ALLOW_ALL", catchup_window_seconds: "1h" });
+    const [first, second, third] = [1, 2, 3].map((n) => runId(sid, t0 + n * 600_000)) as [string, string, string];
+    const proto = ExecutionObject.prototype as unknown as { start: (args: { execution_id: string }, ...rest: unknown[]) => Promise<unknown> };
+    const original = proto.start;
+    proto.start = async function (this: unknown, args, ...rest) {
+      if (args.execution_id === second) throw new Error("injected start fault");
+      return original.call(this, args, ...rest);
+    };
+    try {
+      // Back after 30 minutes: three fires are due in one alarm; the second one's start fails.
+      expect(await alarmAt(sid, t0 + 30 * 60_000)).toBe(true);
+      await expectRunning(first);
+      await expectRunning(third);
+      expect((await getRun(second)).status).toBe(404);
+      expect((await describeSchedule(sid)).counters.fired).toBe(3);
+      // Its start waits in the outbox, retried 1 s later.
+      await expectAlarm(sid, t0 + 30 * 60_000 + 1_000);
+    } finally {
+      proto.start = original;
+    }
+    expect(await alarmAt(sid, t0 + 30 * 60_000 + 1_000)).toBe(true);
+    const run = await expectRunning(second);
+    expect(run.schedule).toMatchObject({ schedule_id: sid, timestamp: new Date(t0 + 2 * 600_000).toISOString() });
+    expect((await describeSchedule(sid)).counters).toMatchObject({ fired: 3, skipped_catchup: 0 });
+    await expectAlarm(sid, t0 + 40 * 60_000);
   });
 });
 
