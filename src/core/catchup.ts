@@ -36,8 +36,8 @@ export interface CatchupPlan {
 
 /**
  * Decides which fires are due after an alarm or an outage. Every fire whose actual time is in
- * (lastProcessed, now] is due, except those whose nominal time is older than `now - window`, which
- * are skipped and counted. Work per call is bounded (`batch` due, `scanLimit` examined) so a long
+ * (lastProcessed, now] is due, except those more than the window late (actual time older than
+ * `now - window`: a fire's jitter is a planned delay, not lateness), which are skipped and counted. Work per call is bounded (`batch` due, `scanLimit` examined) so a long
  * outage is worked off over several alarms instead of one storm.
  */
 export function planCatchup(input: CatchupInput): CatchupPlan {
@@ -52,7 +52,7 @@ export function planCatchup(input: CatchupInput): CatchupPlan {
   for (const fire of fires(input.spec, input.scheduleId, input.lastProcessed)) {
     if (fire.actual > input.now) return { due, skippedTooOld: skipped, cursor, more: false, nextFire: fire };
     if (due.length >= batch || scanned >= scanLimit) return { due, skippedTooOld: skipped, cursor, more: true, nextFire: null };
-    if (fire.nominal < oldest) skipped++;
+    if (fire.actual < oldest) skipped++;
     else due.push(fire);
     cursor = fire.nominal;
     scanned++;

@@ -166,6 +166,17 @@ describe("planCatchup", () => {
     expect(at.due).toEqual([{ nominal, actual: nominal + j }]);
     expect(at.cursor).toBe(nominal);
   });
+
+  it("counts a fire's lateness from its actual time: a jitter longer than the catch-up window skips nothing", () => {
+    const hourly = compile({ cron: "0 * * * *", jitter_seconds: 3_600 });
+    const nominal = ms("2026-01-01T10:00:00Z");
+    const j = jitterOffset("jittered", nominal, 3_600_000, nominal + HOUR);
+    expect(j).toBeGreaterThan(10_000);
+    const onTime = planCatchup({ spec: hourly, scheduleId: "jittered", lastProcessed: nominal - HOUR, now: nominal + j, windowSeconds: 10 });
+    expect(onTime).toMatchObject({ due: [{ nominal, actual: nominal + j }], skippedTooOld: 0 });
+    const late = planCatchup({ spec: hourly, scheduleId: "jittered", lastProcessed: nominal - HOUR, now: nominal + j + 10_001, windowSeconds: 10 });
+    expect(late).toMatchObject({ due: [], skippedTooOld: 1, cursor: nominal });
+  });
 });
 
 describe("decideOverlap", () => {
