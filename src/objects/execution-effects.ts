@@ -15,15 +15,13 @@ export interface Dispatch {
   attempt: number;
   /** Not before this instant (ms): the first task of a run prepared ahead of its start. */
   visibleAt?: number;
-  /** Nor after this one, unless released by then: the fire time + the schedule's catch-up window. */
-  expiresAt?: number;
 }
 
 /**
  * Makes sure a workflow task will run: schedules one if none is pending, or, if one is running
  * right now, notes that another is needed when it completes (the new events arrived after it started).
  */
-export function scheduleWorkflowTask(store: ExecutionStore, now: number, out: Dispatch[], attempt = 1, expiresAt?: number): void {
+export function scheduleWorkflowTask(store: ExecutionStore, now: number, out: Dispatch[], attempt = 1): void {
   const run = store.run();
   if (!run || run.status !== "running") return;
   if (run.wt_state === "started") {
@@ -33,14 +31,9 @@ export function scheduleWorkflowTask(store: ExecutionStore, now: number, out: Di
   if (run.wt_state === "scheduled" || run.wt_state === "backoff") return;
   // A run prepared ahead of its start (a scheduled fire) gets its first task then, not now.
   const visibleAt = Math.max(now, run.started_at);
-  const held: Pick<Dispatch, "visibleAt" | "expiresAt"> = visibleAt > now ? { visibleAt, ...(expiresAt !== undefined ? { expiresAt } : {}) } : {};
-  const id = store.append("workflow_task_scheduled", now, {
-    attempt,
-    ...(held.visibleAt !== undefined ? { visible_at: toRfc3339(held.visibleAt) } : {}),
-    ...(held.expiresAt !== undefined ? { expires_at: toRfc3339(held.expiresAt) } : {}),
-  });
+  const id = store.append("workflow_task_scheduled", now, visibleAt > now ? { attempt, visible_at: toRfc3339(visibleAt) } : { attempt });
   store.updateRun({ wt_state: "scheduled", wt_scheduled_event_id: id, wt_attempt: attempt, wt_dispatched_at: visibleAt, wt_retry_at: null, wt_needed: 0 });
-  out.push({ namespace: run.namespace, queue: run.task_queue, executionId: run.execution_id, kind: "workflow", ref: id, attempt, ...held });
+  out.push({ namespace: run.namespace, queue: run.task_queue, executionId: run.execution_id, kind: "workflow", ref: id, attempt, ...(visibleAt > now ? { visibleAt } : {}) });
 }
 
 export type CloseOutcome =

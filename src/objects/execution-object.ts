@@ -11,7 +11,7 @@ import { runExecutionTimeouts, nextExecutionAlarm } from "./execution-timeouts.t
 import { applyActivityCompletion, applyActivityFailure } from "./execution-activities.ts";
 import type { ChildClosedNotice } from "./execution-outbox.ts";
 import { applySqlMigrations } from "./sql-migrations.ts";
-import { discardPreparedRun, startRun, untouchedPrepared } from "./execution-start.ts";
+import { discardPreparedRun, startRun } from "./execution-start.ts";
 import { recordSignal, requestUpdate, updateOutcome } from "./execution-messages.ts";
 import { ExecutionDelivery } from "./execution-delivery.ts";
 import { recordChildClosed } from "./execution-children.ts";
@@ -23,7 +23,7 @@ import { acknowledgeTask, applyWorkflowTaskCompletion, applyWorkflowTaskFailure,
 import { describeRun } from "./execution-view.ts";
 import { guard, type RpcResult } from "./rpc.ts";
 import { AlarmBackoff } from "./alarm-backoff.ts";
-import { armAlarm, MAX_ALARM_AHEAD_MS, partitionFor, taskQueueStub } from "./names.ts";
+import { armAlarm, MAX_ALARM_AHEAD_MS } from "./names.ts";
 
 /**
  * One workflow execution: its append-only history in SQLite, its pending activities and timers,
@@ -65,19 +65,9 @@ export class ExecutionObject extends DurableObject<Env> {
     return guard(() => ({ execution: this.describeRun(this.requireRun()), started: r.value.started }));
   }
 
-  /**
-   * Withdraws a run its schedule prepared ahead of time, unless it has begun (see execution-start.ts).
-   * `expired`: the schedule processes the fire after its catch-up window; the run has begun unless
-   * the task queue could not release its first task in time (the platform was down; task-queue
-   * `claim`), and then the fire is too old to run and the untouched run is withdrawn too.
-   */
-  async discardPrepared(expired = false): Promise<{ discarded: boolean }> {
-    const run = this.store.run();
-    if (expired && run && untouchedPrepared(this.store, run)) {
-      const queue = taskQueueStub(this.env, run.namespace, run.task_queue, partitionFor(this.env, run.execution_id));
-      if ((await queue.claim({ kind: "workflow", execution_id: run.execution_id, ref: run.wt_scheduled_event_id, attempt: run.wt_attempt })) !== "expired") return { discarded: false };
-    }
-    const r = discardPreparedRun(this.store, clock.now(), expired);
+  /** Withdraws a run its schedule prepared ahead of time, unless it has begun (see execution-start.ts). */
+  async discardPrepared(): Promise<{ discarded: boolean }> {
+    const r = discardPreparedRun(this.store, clock.now());
     this.resolveWaiters();
     // The index row goes before the answer, so the schedule's change (pause, update) answers with
     // the withdrawn run gone from listings too. A failed delete is retried by the outbox alarm.

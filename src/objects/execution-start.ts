@@ -31,23 +31,17 @@ export function startRun(store: ExecutionStore, args: StartArgs, now: number, di
 /**
  * Withdraws a run its schedule prepared ahead of the fire time (`start_at`), if that time has not
  * come: the execution then never existed (its index row is removed). Once its start time has
- * passed, or anything happened to it (a signal, a cancel), the run has begun, and it stays; except
- * when `expired`: the task queue could not release its first task within the catch-up window (the
- * platform was down), so the fire is skipped as too old and the untouched run withdrawn as well.
+ * passed, or anything happened to it (a signal, a cancel), the run has begun, and it stays.
  */
-export function discardPreparedRun(store: ExecutionStore, now: number, expired = false): { discarded: boolean } {
+export function discardPreparedRun(store: ExecutionStore, now: number): { discarded: boolean } {
   const run = store.run();
   if (!run) return { discarded: true };
-  if (!untouchedPrepared(store, run) || (!expired && now >= run.started_at)) return { discarded: false };
+  const untouched = run.status === "running" && now < run.started_at && run.wt_state === "scheduled" && store.eventCount() === 2 && run.schedule !== null;
+  if (!untouched) return { discarded: false };
   const row = indexRow(run);
   store.deleteRun();
   store.outbox.put("index", { ...row, deleted: true }, now);
   return { discarded: true };
-}
-
-/** A prepared scheduled run nothing has happened to yet: its first task not leased, no signal, no cancel. */
-export function untouchedPrepared(store: ExecutionStore, run: RunRow): boolean {
-  return run.status === "running" && run.wt_state === "scheduled" && store.eventCount() === 2 && run.schedule !== null;
 }
 
 /** Writes a fresh run (the first, or the next after continue-as-new) and schedules its first task. */
@@ -98,6 +92,6 @@ export function beginRun(store: ExecutionStore, args: StartArgs, now: number, di
     ...(lineage.previous_run_id ? { continued_from_run_id: lineage.previous_run_id } : {}),
     ...(args.callback?.parent ? { parent_execution_id: args.callback.parent.execution_id } : {}),
   });
-  scheduleWorkflowTask(store, now, dispatches, 1, args.start_expires_at);
+  scheduleWorkflowTask(store, now, dispatches);
   store.outbox.put("index", indexRow(store.run()!), now);
 }

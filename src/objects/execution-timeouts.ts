@@ -38,15 +38,6 @@ export function runExecutionTimeouts(store: ExecutionStore, now: number, out: Di
   return failure;
 }
 
-/**
- * A prepared run's first task sent again keeps its expiry: the queue must not hand a fire older
- * than its catch-up window to a poller because this copy arrived without it.
- */
-function heldUntil(store: ExecutionStore, scheduledEventId: number): Pick<Dispatch, "visibleAt" | "expiresAt"> {
-  const e = store.event(scheduledEventId) as { visible_at?: string; expires_at?: string } | null;
-  return e?.expires_at === undefined ? {} : { visibleAt: Date.parse(e.visible_at ?? e.expires_at), expiresAt: Date.parse(e.expires_at) };
-}
-
 function workflowTaskTimeouts(store: ExecutionStore, now: number, out: Dispatch[]): void {
   const run = store.run()!;
   const unacked = run.wt_state === "started" && run.wt_acked === 0 && run.wt_started_at !== null && now >= run.wt_started_at + DELIVERY_ACK_TIMEOUT_MS;
@@ -56,7 +47,7 @@ function workflowTaskTimeouts(store: ExecutionStore, now: number, out: Dispatch[
     scheduleWorkflowTask(store, now, out, run.wt_attempt + 1);
   } else if (run.wt_state === "scheduled" && run.wt_dispatched_at !== null && now >= run.wt_dispatched_at + DISPATCH_TIMEOUT_MS) {
     store.updateRun({ wt_dispatched_at: now });
-    out.push({ namespace: run.namespace, queue: run.task_queue, executionId: run.execution_id, kind: "workflow", ref: run.wt_scheduled_event_id, attempt: run.wt_attempt, ...heldUntil(store, run.wt_scheduled_event_id) });
+    out.push({ namespace: run.namespace, queue: run.task_queue, executionId: run.execution_id, kind: "workflow", ref: run.wt_scheduled_event_id, attempt: run.wt_attempt });
   } else if (run.wt_state === "backoff" && run.wt_retry_at !== null && now >= run.wt_retry_at) {
     store.updateRun({ wt_state: "none", wt_retry_at: null });
     scheduleWorkflowTask(store, now, out, run.wt_attempt);

@@ -16,8 +16,6 @@ export interface StartArgs {
   parent_execution_id?: string | null;
   /** A scheduled run prepared ahead of its fire time: its first workflow task is not handed out before this instant (ms). */
   start_at?: number;
-  /** With `start_at`: the fire time + the schedule's catch-up window; a first task not released by then is a fire too old to run. */
-  start_expires_at?: number;
 }
 
 /** A completion's outcome, with the tasks it leased to the completing worker (eager dispatch). */

@@ -1,6 +1,5 @@
 import type { SchedulePayload } from "@sundial/sdk/protocol";
 import { clock } from "../clock.ts";
-import { clampCatchupWindow } from "../core/catchup.ts";
 import { LIMITS } from "../core/limits.ts";
 import type { PreparedRun } from "../core/schedule/prepare.ts";
 import type { Env } from "../env.ts";
@@ -17,8 +16,6 @@ export interface StartEntry {
   input: unknown;
   /** A prepared run: its first task is held until then. */
   startAt?: number;
-  /** And not released after this (the fire time + the catch-up window): a start still queued then is not sent. */
-  expiresAt?: number;
 }
 export type IndexEntry = ScheduleIndexRow | { delete: true; namespace: string; schedule_id: string };
 export interface WithdrawEntry {
@@ -69,9 +66,6 @@ export class ScheduleDelivery {
       const stub = executionStub(this.env, row.namespace, (payload as { runId: string }).runId);
       if (key.startsWith("start:")) {
         const p = payload as StartEntry;
-        // A prepared run not created before its fire became too old (the platform was down): the
-        // fire is skipped (settleLatePrepared and the catch-up plan), so it is never created.
-        if (p.expiresAt !== undefined && clock.now() > p.expiresAt) return;
         const res = await stub.start({
           namespace: row.namespace,
           execution_id: p.runId,
@@ -83,7 +77,6 @@ export class ScheduleDelivery {
           schedule: p.payload,
           callback: { schedule_id: row.schedule_id },
           ...(p.startAt !== undefined ? { start_at: p.startAt } : {}),
-          ...(p.expiresAt !== undefined ? { start_expires_at: p.expiresAt } : {}),
         });
         if (!res.ok) throw new Error(`start ${p.runId} failed: ${JSON.stringify(res)}`);
         const started = unwrap(res);
@@ -101,30 +94,6 @@ export class ScheduleDelivery {
   private async deliverIndex(ix: IndexEntry): Promise<void> {
     if ("delete" in ix) await deleteScheduleRow(this.env.DB, ix.namespace, ix.schedule_id);
     else await upsertSchedule(this.env.DB, ix);
-  }
-
-  /**
-   * The prepared run of a fire now older than the catch-up window (the schedule's alarm, or a
-   * change, comes after an outage): the execution asks the task queue whether it released the
-   * run's first task in time. Yes: the run has begun and is this fire's start, as on time. No (the
-   * platform was down): the run is withdrawn and the fire left to the catch-up plan, which skips
-   * and counts it. Unreachable: left to the caller, which then records it as begun.
-   */
-  async settleLatePrepared(now: number): Promise<void> {
-    const row = this.store.get();
-    const p = row?.state.prepared;
-    if (!row || !p || now - p.actual <= clampCatchupWindow(row.policy.catchup_window_seconds) * 1000) return;
-    let begun: boolean;
-    try {
-      begun = !(await executionStub(this.env, row.namespace, p.runId).discardPrepared(true)).discarded;
-    } catch (err) {
-      console.warn(`could not ask whether prepared run ${p.runId} began in time; counting it as started`, err);
-      return;
-    }
-    const after = this.store.get();
-    if (!after || after.state.prepared?.runId !== p.runId) return;
-    if (begun) this.store.adopt(after, p, clock.now());
-    else this.store.put({ ...after, state: { ...after.state, prepared: null } });
   }
 
   /** Withdraws a prepared run; one whose fire time had already come is adopted as this schedule's fire. */

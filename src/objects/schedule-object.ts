@@ -2,7 +2,6 @@ import { DurableObject } from "cloudflare:workers";
 import type { CreateScheduleCommand, OverlapPolicy, Schedule, SchedulePolicy, ScheduleSpec } from "@sundial/sdk/protocol";
 import { clock } from "../clock.ts";
 import { ConflictError, NotFoundError } from "../core/errors.ts";
-import { clampCatchupWindow } from "../core/catchup.ts";
 import { between, next } from "../core/fire-times.ts";
 import { LIMITS } from "../core/limits.ts";
 import { initialState, runClosed, startExtra, tick, type PendingFire, type ScheduleState, type Transition } from "../core/schedule/machine.ts";
@@ -70,7 +69,6 @@ export class ScheduleObject extends DurableObject<Env> {
 
   /** Creates the schedule, or replaces its definition if it exists (the upsert); a new or changed spec is planned from now. */
   async upsert(def: ScheduleDefinition): Promise<RpcResult<{ schedule: Schedule; created: boolean }>> {
-    await this.delivery.settleLatePrepared(clock.now());
     const r = guard(() => {
       const now = clock.now();
       const current = this.store.get();
@@ -118,7 +116,6 @@ export class ScheduleObject extends DurableObject<Env> {
 
   /** Partial update with optimistic concurrency; a spec change re-plans from now. */
   async update(patch: SchedulePatch, expectedVersion: number | null): Promise<RpcResult<Schedule>> {
-    await this.delivery.settleLatePrepared(clock.now());
     const r = guard(() => {
       const now = clock.now();
       const current = this.require();
@@ -158,7 +155,6 @@ export class ScheduleObject extends DurableObject<Env> {
   }
 
   private async setStatus(status: "active" | "paused", note: string): Promise<RpcResult<Schedule>> {
-    await this.delivery.settleLatePrepared(clock.now());
     const r = guard(() => {
       const now = clock.now();
       const current = this.require();
@@ -182,7 +178,6 @@ export class ScheduleObject extends DurableObject<Env> {
    * terminate itself).
    */
   async trigger(input: unknown, overlap: OverlapPolicy | undefined, requestId: string | undefined): Promise<RpcResult<TriggerOutcome>> {
-    await this.delivery.settleLatePrepared(clock.now());
     const r = guard((): TriggerOutcome => {
       const now = clock.now();
       this.require();
@@ -204,7 +199,6 @@ export class ScheduleObject extends DurableObject<Env> {
 
   /** Queues a backfill of (start, end]; started in bounded batches by the alarm. */
   async backfill(startAt: number, endAt: number, overlap: OverlapPolicy | undefined): Promise<RpcResult<{ fires: number }>> {
-    await this.delivery.settleLatePrepared(clock.now());
     const r = guard(() => {
       const row = this.require();
       const count = between(this.backfillSpec(row, startAt - 1), startAt - 1, endAt, LIMITS.maxRepeatCount).length;
@@ -222,7 +216,6 @@ export class ScheduleObject extends DurableObject<Env> {
 
   /** Deletes the schedule (runs it started keep running) and its index row. */
   async remove(): Promise<RpcResult<{ deleted: true }>> {
-    await this.delivery.settleLatePrepared(clock.now());
     const r = guard(() => {
       this.require();
       const row = this.withdrawPrepared(clock.now())!;
@@ -254,8 +247,6 @@ export class ScheduleObject extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const now = clock.now();
     try {
-      // A prepared fire older than the catch-up window runs only if it was released in time.
-      await this.delivery.settleLatePrepared(now);
       const row = this.store.get();
       if (row) {
         this.apply(row, tick(this.ctxFor(row, now), row.state), now);
@@ -322,8 +313,7 @@ export class ScheduleObject extends DurableObject<Env> {
     if (d.kind !== "prepare") return;
     const fire: PendingFire = { nominal: d.run.nominal, actual: d.run.actual, kind: "scheduled" };
     const payload = schedulePayload(this.compileFor(row), { ...row, timezone: row.spec.timezone }, fire, row.state.lastNominal, now);
-    const expiresAt = d.run.actual + clampCatchupWindow(row.policy.catchup_window_seconds) * 1000;
-    this.store.outbox.put(`start:${d.run.runId}`, { runId: d.run.runId, payload, input: row.input, startAt: d.run.actual, expiresAt } satisfies StartEntry, now);
+    this.store.outbox.put(`start:${d.run.runId}`, { runId: d.run.runId, payload, input: row.input, startAt: d.run.actual } satisfies StartEntry, now);
     this.store.put({ ...row, state: { ...row.state, prepared: d.run } });
   }
 

@@ -14,12 +14,6 @@ export interface QueuedTask {
   /** Not handed out before this instant (ms): a scheduled run prepared ahead of its fire time. */
   visible_at?: number;
   /**
-   * Not handed out after this instant either (ms): the fire time + the schedule's catch-up window.
-   * A prepared run the queue could not release by then (the platform was down) is a fire too old
-   * to run: the queue keeps it back until its schedule claims it (see `claim`).
-   */
-  expires_at?: number;
-  /**
    * Set on tasks the queue hands out: when the task became available to pollers (the enqueue, or
    * for a delayed task the moment the queue released it; never before `visible_at`).
    */
@@ -43,19 +37,9 @@ const MIGRATIONS: SqlMigration[] = [
           ALTER TABLE tasks ADD COLUMN released_at INTEGER;
           CREATE INDEX tasks_visible ON tasks (kind, visible_at, id);`,
   },
-  {
-    id: 3,
-    description: "prepared runs expire: not released past their fire time + catch-up window",
-    sql: "ALTER TABLE tasks ADD COLUMN expires_at INTEGER;",
-  },
 ];
 
-/** A task is held back once expired, unless it was released in time. */
-const NOT_EXPIRED = "(released_at IS NOT NULL OR expires_at IS NULL OR expires_at >= ?)";
-/** How long an expired task nobody claimed is kept. */
-const EXPIRED_KEPT_MS = 7 * 86_400_000;
-
-type TaskRow = { id: number; kind: string; execution_id: string; ref: number; attempt: number; visible_at: number; released_at: number | null; enqueued_at: number; expires_at: number | null };
+type TaskRow = { id: number; kind: string; execution_id: string; ref: number; attempt: number; visible_at: number; released_at: number | null; enqueued_at: number };
 
 interface Waiter {
   id: string;
@@ -95,18 +79,16 @@ export class TaskQueueObject extends DurableObject<Env> {
   enqueue(task: QueuedTask): void {
     const now = clock.now();
     const visibleAt = task.visible_at ?? 0;
-    const expired = task.expires_at !== undefined && task.expires_at < now;
-    if (visibleAt <= now && !expired && this.handOver({ kind: task.kind, execution_id: task.execution_id, ref: task.ref, attempt: task.attempt, available_at: now })) return;
+    if (visibleAt <= now && this.handOver({ ...task, available_at: now })) return;
     this.ctx.storage.sql.exec(
-      "INSERT OR IGNORE INTO tasks (kind, execution_id, ref, attempt, enqueued_at, visible_at, released_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO tasks (kind, execution_id, ref, attempt, enqueued_at, visible_at, released_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
       task.kind,
       task.execution_id,
       task.ref,
       task.attempt,
       now,
       Math.max(visibleAt, now),
-      visibleAt <= now && !expired ? now : null,
-      task.expires_at ?? null,
+      visibleAt <= now ? now : null,
     );
     // One timer and alarm for the earliest delayed task: re-armed only when this one comes sooner.
     if (visibleAt > now && (this.releaseAt === null || visibleAt < this.releaseAt)) this.armRelease();
@@ -129,8 +111,7 @@ export class TaskQueueObject extends DurableObject<Env> {
    */
   private release(): void {
     const now = clock.now();
-    this.ctx.storage.sql.exec("UPDATE tasks SET released_at = ? WHERE released_at IS NULL AND visible_at <= ? AND (expires_at IS NULL OR expires_at >= ?)", now, now, now);
-    this.ctx.storage.sql.exec("DELETE FROM tasks WHERE released_at IS NULL AND expires_at < ?", now - EXPIRED_KEPT_MS);
+    this.ctx.storage.sql.exec("UPDATE tasks SET released_at = ? WHERE released_at IS NULL AND visible_at <= ?", now, now);
     for (const kind of ["workflow", "activity"] as const) {
       while (this.waiters.some((w) => w.kind === kind)) {
         const t = this.take(kind, now);
@@ -147,8 +128,7 @@ export class TaskQueueObject extends DurableObject<Env> {
 
   /** Arms the release timer and alarm at the earliest delayed task still to release. */
   private armRelease(): void {
-    const now = clock.now();
-    const next = this.ctx.storage.sql.exec<{ at: number | null }>("SELECT MIN(visible_at) AS at FROM tasks WHERE released_at IS NULL AND (expires_at IS NULL OR expires_at >= ?)", now).one().at;
+    const next = this.ctx.storage.sql.exec<{ at: number | null }>("SELECT MIN(visible_at) AS at FROM tasks WHERE released_at IS NULL").one().at;
     if (this.releaseTimer !== null) clearTimeout(this.releaseTimer);
     this.releaseTimer = null;
     this.releaseAt = next;
@@ -156,8 +136,8 @@ export class TaskQueueObject extends DurableObject<Env> {
     this.releaseTimer = setTimeout(() => {
       this.releaseTimer = null;
       this.release();
-    }, Math.max(0, next - now));
-    armAlarm(this.ctx.storage, next, now);
+    }, Math.max(0, next - clock.now()));
+    armAlarm(this.ctx.storage, next, clock.now());
   }
 
   override async alarm(): Promise<void> {
@@ -167,7 +147,7 @@ export class TaskQueueObject extends DurableObject<Env> {
   /** Removes and returns the oldest visible task of a kind. */
   private take(kind: QueuedTask["kind"], now: number): QueuedTask | null {
     const row = this.ctx.storage.sql
-      .exec<TaskRow>(`SELECT * FROM tasks WHERE kind = ? AND visible_at <= ? AND ${NOT_EXPIRED} ORDER BY visible_at, id LIMIT 1`, kind, now, now)
+      .exec<TaskRow>("SELECT * FROM tasks WHERE kind = ? AND visible_at <= ? ORDER BY visible_at, id LIMIT 1", kind, now)
       .toArray()[0];
     if (!row) return null;
     this.ctx.storage.sql.exec("DELETE FROM tasks WHERE id = ?", row.id);
@@ -192,27 +172,6 @@ export class TaskQueueObject extends DurableObject<Env> {
       };
       this.waiters.push(waiter);
     });
-  }
-
-  /**
-   * The schedule asks, through the run's ExecutionObject, what became of a prepared run's first
-   * task once the fire is older than its catch-up window: `released` in time (or now, if its time
-   * has come and it has not expired: the run has begun), `taken` by a poller (begun), or `expired`:
-   * the queue could not release it in time (it was down), and drops it, so the fire is skipped.
-   */
-  claim(task: Pick<QueuedTask, "kind" | "execution_id" | "ref" | "attempt">): "released" | "taken" | "expired" {
-    const now = clock.now();
-    const row = this.ctx.storage.sql
-      .exec<TaskRow>("SELECT * FROM tasks WHERE kind = ? AND execution_id = ? AND ref = ? AND attempt = ?", task.kind, task.execution_id, task.ref, task.attempt)
-      .toArray()[0];
-    if (!row) return "taken";
-    if (row.released_at !== null) return "released";
-    if (row.expires_at !== null && row.expires_at < now) {
-      this.ctx.storage.sql.exec("DELETE FROM tasks WHERE id = ?", row.id);
-      return "expired";
-    }
-    this.release();
-    return "released";
   }
 
   /** Ends a held poll whose client went away, so no task is handed to it. */

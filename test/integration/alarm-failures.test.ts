@@ -4,9 +4,10 @@ import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { ExecutionStore } from "../../src/objects/execution-store.ts";
 import { AlarmBackoff } from "../../src/objects/alarm-backoff.ts";
+import { ExecutionObject } from "../../src/objects/execution-object.ts";
 import { ScheduleObject } from "../../src/objects/schedule-object.ts";
 import { api, uid } from "./helpers.ts";
-import { alarmAt, alarmOf, createSchedule, describeSchedule, expectAlarm, expectRunning, failStartsOf, getRun, runHistoryTypes, runId, setNow, T } from "./schedule-helpers.ts";
+import { alarmAt, alarmOf, createSchedule, describeSchedule, expectAlarm, expectRunning, getRun, runHistoryTypes, runId, setNow, T } from "./schedule-helpers.ts";
 
 // DESIGN: alarm() never throws because of one bad run: it records the failure and re-arms. A
 // failure that repeats must not become an alarm loop either (an alarm re-armed at a past-due
@@ -116,7 +117,12 @@ describe("one run whose start fails in a schedule's alarm", () => {
     setNow(t0);
     await createSchedule({ schedule_id: sid, workflow: "af-wf", key: sid, interval_seconds: 600, task_queue: uid("q-af"), overlap: "ALLOW_ALL", catchup_window_seconds: "1h" });
     const [first, second, third] = [1, 2, 3].map((n) => runId(sid, t0 + n * 600_000)) as [string, string, string];
-    const restore = failStartsOf(second, "injected start fault");
+    const proto = ExecutionObject.prototype as unknown as { start: (args: { execution_id: string }, ...rest: unknown[]) => Promise<unknown> };
+    const original = proto.start;
+    proto.start = async function (this: unknown, args, ...rest) {
+      if (args.execution_id === second) throw new Error("injected start fault");
+      return original.call(this, args, ...rest);
+    };
     try {
       // Back after 30 minutes: three fires are due in one alarm; the second one's start fails.
       expect(await alarmAt(sid, t0 + 30 * 60_000)).toBe(true);
@@ -127,7 +133,7 @@ describe("one run whose start fails in a schedule's alarm", () => {
       // Its start waits in the outbox, retried 1 s later.
       await expectAlarm(sid, t0 + 30 * 60_000 + 1_000);
     } finally {
-      restore();
+      proto.start = original;
     }
     expect(await alarmAt(sid, t0 + 30 * 60_000 + 1_000)).toBe(true);
     const run = await expectRunning(second);

@@ -2,7 +2,6 @@ import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
 import { clock } from "../../src/clock.ts";
-import { ExecutionObject } from "../../src/objects/execution-object.ts";
 import { api } from "./helpers.ts";
 
 /**
@@ -116,19 +115,3 @@ export async function completeRun(queue: string, id: string, commands: unknown[]
 
 export const succeed = (result: unknown = "ok") => [{ type: "complete_workflow", result }];
 export const fail = (message = "boom") => [{ type: "fail_workflow", failure: { message, type: "TestFailure" } }];
-
-/**
- * Makes every ExecutionObject start of `runId` fail (a fault injected into the real object's code,
- * as if the platform could not reach it) until the returned function restores it.
- */
-export function failStartsOf(runId: string, message: string): () => void {
-  const proto = ExecutionObject.prototype as unknown as { start: (args: { execution_id: string }, ...rest: unknown[]) => Promise<unknown> };
-  const original = proto.start;
-  proto.start = async function (this: unknown, args, ...rest) {
-    if (args.execution_id === runId) throw new Error(message);
-    return original.call(this, args, ...rest);
-  };
-  return () => {
-    proto.start = original;
-  };
-}

@@ -49,8 +49,6 @@ export const HistoryEvent = z.discriminatedUnion("type", [
     attempt: z.number().int(),
     /** Set on the first task of a scheduled run prepared ahead: not handed to a worker before this instant. */
     visible_at: z.string().optional(),
-    /** With `visible_at`: the fire time + the schedule's catch-up window. Not released by then (the platform was down), the fire is skipped. */
-    expires_at: z.string().optional(),
   }),
   e("workflow_task_started", {
     scheduled_event_id: z.number().int(),

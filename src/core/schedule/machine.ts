@@ -130,9 +130,9 @@ export function adoptPrepared(s: ScheduleState, p: PreparedRun): ScheduleState {
  */
 export function tick(ctx: MachineContext, before: ScheduleState): Transition {
   if (before.status !== "active") return { state: before, start: [], cancel: [], terminate: [], outcomes: [], nextAlarm: null };
-  // A prepared run whose fire time has come has begun: the task queue released it at that time.
-  // (One still prepared here past the catch-up window was released in time: the object asked the
-  // queue first, and withdrew it otherwise; schedule-delivery.ts settleLatePrepared.)
+  // A prepared run whose fire time has come has begun: the task queue released it at that time,
+  // or when the platform came back from an outage. It is that fire's one start, even when the
+  // alarm comes later than the catch-up window (only the fires after it are skipped then).
   const p = before.prepared;
   const begun = p && p.actual <= ctx.now ? p : null;
   const adopted = begun && !before.running.some((r) => r.runId === begun.runId) ? begun : null;

@@ -14,9 +14,7 @@ import { runIdFor } from "./machine.ts";
  * schedule is active, nothing is buffered, no retry or backfill is pending, and either no run is
  * open or the overlap policy is ALLOW_ALL. Every change that could alter that (pause, update,
  * delete, trigger, backfill, a failure that pauses it) withdraws the prepared run first; once
- * the task queue has released it at its fire time the run has begun and is kept (the schedule
- * adopts it as started). A run the queue could not release within the catch-up window (the
- * platform was down) is a fire too old to run: withdrawn, skipped and counted.
+ * its fire time has passed the run has begun and is kept (the schedule adopts it as started).
  */
 export interface PreparedRun {
   runId: string;
