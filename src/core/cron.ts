@@ -28,7 +28,8 @@ export interface CronMatcher {
   coversDay(naive: number): boolean;
 }
 
-const ALIASES: Record<string, string> = {
+/** No prototype: a lookup of "constructor" or "toString" finds nothing. */
+const ALIASES: Readonly<Record<string, string>> = Object.assign(Object.create(null) as Record<string, string>, {
   "@yearly": "0 0 1 1 *",
   "@annually": "0 0 1 1 *",
   "@monthly": "0 0 1 * *",
@@ -36,7 +37,7 @@ const ALIASES: Record<string, string> = {
   "@daily": "0 0 * * *",
   "@midnight": "0 0 * * *",
   "@hourly": "0 * * * *",
-};
+});
 const NAMES_RE = /\b(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|SUN|MON|TUE|WED|THU|FRI|SAT)\b/gi;
 const W_TOKEN_RE = /^([1-9]|[12]\d|3[01])W$/i;
 const DAY_MS = 86_400_000;
@@ -74,9 +75,7 @@ function lastWeekday(year: number, month1: number): number {
  */
 export function parseCron(expression: string, field: string): CronMatcher {
   const text = expression.trim();
-  const alias = text.toLowerCase();
-  // An own key only: "constructor" or "toString" must not find Object.prototype's.
-  const expanded = Object.hasOwn(ALIASES, alias) ? ALIASES[alias]! : text;
+  const expanded = ALIASES[text.toLowerCase()] ?? text;
   if (expanded.startsWith("@")) throw new InvalidCronError(field, expression, `unknown alias; use one of ${Object.keys(ALIASES).join(", ")}`);
   const parts = expanded.split(/\s+/);
   if (parts.length !== 5 && parts.length !== 6) {

@@ -1,7 +1,8 @@
 import type { ScheduleSpec } from "@sundial/sdk/protocol";
 
 const DOW = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
-const ALIASES: Record<string, string> = {
+/** No prototype: a lookup of "constructor" or "toString" finds nothing. */
+const ALIASES: Readonly<Record<string, string>> = Object.assign(Object.create(null) as Record<string, string>, {
   "@yearly": "once a year at 00:00 on 1 January",
   "@annually": "once a year at 00:00 on 1 January",
   "@monthly": "at 00:00 on day 1 of every month",
@@ -9,7 +10,7 @@ const ALIASES: Record<string, string> = {
   "@daily": "every day at 00:00",
   "@midnight": "every day at 00:00",
   "@hourly": "at minute 0 of every hour",
-};
+});
 
 function seconds(n: number): string {
   if (n % 86_400 === 0) return n === 86_400 ? "day" : `${n / 86_400} days`;
@@ -32,8 +33,8 @@ function dowText(f: string): string {
 
 /** A readable English rendering of one cron expression (common shapes; anything else is quoted). */
 export function describeCron(expr: string): string {
-  const key = expr.trim().toLowerCase();
-  if (Object.hasOwn(ALIASES, key)) return ALIASES[key]!;
+  const alias = ALIASES[expr.trim().toLowerCase()];
+  if (alias) return alias;
   const parts = expr.trim().split(/\s+/);
   const [sec, min, hour, dom, mon, dow] = parts.length === 6 ? parts : ["0", ...parts];
   if (sec === undefined || min === undefined || hour === undefined || dom === undefined || mon === undefined || dow === undefined) return `cron "${expr}"`;

@@ -54,14 +54,11 @@ export class ExecutionObject extends DurableObject<Env> {
    * wait for the result in one call).
    */
   async start(args: StartArgs, waitMs = 0): Promise<RpcResult<{ execution: Execution; started: boolean }>> {
-    const r = guard(() => {
-      const now = clock.now();
-      return startRun(this.store, args, now, this.delivery.pending);
-    });
+    const r = guard(() => startRun(this.store, args, clock.now(), this.delivery.pending));
     this.afterChange();
-    if (!r.ok || r.value.execution.status !== "running" || waitMs <= 0) return r;
-    await this.untilClosed(waitMs);
-    // The execution as it is now: closed, still running, or (a prepared run withdrawn meanwhile) gone.
+    if (!r.ok) return r;
+    if (waitMs > 0 && this.store.run()?.status === "running") await this.untilClosed(waitMs);
+    // The execution as it is now (after a wait: closed, still running, or, a prepared run withdrawn meanwhile, gone).
     return guard(() => ({ execution: this.describeRun(this.requireRun()), started: r.value.started }));
   }
 

@@ -114,12 +114,15 @@ export function newActivityRow(seq: number, scheduledEventId: number, activityTy
   };
 }
 
-/** An activity row without its payloads: what {@link ExecutionStore.activities} lists. */
-export type ActivitySummary = Omit<ActivityRow, "input" | "heartbeat_details" | "last_failure">;
+/** An activity row without its payloads, and the size of its last failure: what {@link ExecutionStore.activities} lists. */
+export type ActivitySummary = Omit<ActivityRow, "input" | "heartbeat_details" | "last_failure"> & {
+  /** UTF-8 bytes of the last failure (null: none), read without loading it. */
+  last_failure_bytes: number | null;
+};
 
 export const SUMMARY_COLUMNS =
   "seq, scheduled_event_id, activity_type, options, state, attempt, scheduled_at, started_at, last_heartbeat_at, next_attempt_at, " +
-  "dispatched_at, cancel_requested, identity, acked, lease";
+  "dispatched_at, cancel_requested, identity, acked, lease, octet_length(last_failure) AS last_failure_bytes";
 
 export function activityState(row: Omit<ActivityRow, "input" | "heartbeat_details" | "last_failure">): ActivityState {
   return {

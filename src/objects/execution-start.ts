@@ -1,9 +1,8 @@
 import { ConflictError } from "../core/errors.ts";
-import type { Execution } from "@sundial/sdk/protocol";
 import { scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
 import type { StartArgs } from "./execution-types.ts";
 import type { ExecutionStore, RunRow, RunStatus } from "./execution-store.ts";
-import { describeRun, indexRow } from "./execution-view.ts";
+import { indexRow } from "./execution-view.ts";
 
 const FAILED_STATUSES: RunStatus[] = ["failed", "timed_out", "cancelled", "terminated"];
 
@@ -12,20 +11,20 @@ const FAILED_STATUSES: RunStatus[] = ["failed", "timed_out", "cancelled", "termi
  * it, `reject_duplicate` is a 409, the `allow_duplicate*` policies start a new run once the old
  * one closed (failed-only for the second). Synchronous: one atomic write.
  */
-export function startRun(store: ExecutionStore, args: StartArgs, now: number, dispatches: Dispatch[]): { execution: Execution; started: boolean } {
+export function startRun(store: ExecutionStore, args: StartArgs, now: number, dispatches: Dispatch[]): { started: boolean } {
   const existing = store.run();
   if (existing) {
     const closed = existing.status !== "running";
     const policy = args.id_reuse_policy;
     const reusable = policy === "allow_duplicate" ? closed : policy === "allow_duplicate_failed_only" ? FAILED_STATUSES.includes(existing.status) : false;
     if (!reusable) {
-      if (policy === "use_existing" && existing.workflow === args.workflow) return { execution: describeRun(store, existing), started: false };
+      if (policy === "use_existing" && existing.workflow === args.workflow) return { started: false };
       throw new ConflictError(`execution ${args.execution_id} already exists (${existing.workflow}, ${existing.status})`, "execution_exists", { field: "execution_id" });
     }
     store.resetForNewRun();
   }
   beginRun(store, args, now, dispatches, { run_number: 1, previous_run_id: null });
-  return { execution: describeRun(store, store.run()!), started: true };
+  return { started: true };
 }
 
 /**

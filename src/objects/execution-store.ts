@@ -15,6 +15,11 @@ function toEvent(r: EventRow): HistoryEvent {
 }
 type Row = Record<string, SqlStorageValue>;
 
+/** Events with their size as SQLite knows it (octet_length: what a page costs, not counted again in JavaScript). */
+const SELECT_EVENTS = "SELECT id, type, ts, attrs, octet_length(attrs) AS bytes FROM events";
+/** Everything a run keeps besides its row and its history (a new run, or a reset, starts them empty). */
+const CLEAR_RUN_TABLES = "DELETE FROM activities; DELETE FROM timers; DELETE FROM completions; DELETE FROM updates; DELETE FROM children;";
+
 /**
  * Typed SQL access for one ExecutionObject. Synchronous: callers keep each change free of awaits.
  * The run row and the last event id are read on nearly every step of every handler, so they are
@@ -121,7 +126,7 @@ export class ExecutionStore {
   restartHistoryAt(eventId: number): void {
     this.lastId = this.bytes = undefined;
     this.sql.exec("UPDATE events SET id = -id WHERE id >= ?", eventId);
-    this.sql.exec("DELETE FROM activities; DELETE FROM timers; DELETE FROM completions; DELETE FROM updates; DELETE FROM children;");
+    this.sql.exec(CLEAR_RUN_TABLES);
     this.lastId = eventId - 1;
   }
 
@@ -145,17 +150,15 @@ export class ExecutionStore {
    * fit `maxCost` (at least one). `more`: the range holds more.
    */
   eventsPage(afterId: number, limit: number, maxCost: number, beforeId = Number.MAX_SAFE_INTEGER): { events: HistoryEvent[]; more: boolean } {
-    const page = takeWithin(this.sql.exec<EventRow>("SELECT id, type, ts, attrs FROM events WHERE id > ? AND id < ? ORDER BY id LIMIT ?", afterId, beforeId, limit), maxCost);
-    const last = page.rows[page.rows.length - 1];
-    // Ids run from 1 without gaps: a full page has more after it unless it ends where the range does.
-    const end = Math.min(beforeId - 1, this.lastEventId());
-    const more = page.more || (page.rows.length === limit && last !== undefined && last.id < end);
-    return { events: page.rows.map(toEvent), more };
+    // One row past the limit says whether the range holds more.
+    const page = takeWithin(this.sql.exec<EventRow>(`${SELECT_EVENTS} WHERE id > ? AND id < ? ORDER BY id LIMIT ?`, afterId, beforeId, limit + 1), maxCost);
+    const rows = page.rows.slice(0, limit);
+    return { events: rows.map(toEvent), more: page.more || page.rows.length > limit };
   }
 
   /** The newest events that fit `maxCost` (at least the last one), oldest first. */
   eventsTail(maxCost: number): HistoryEvent[] {
-    return takeWithin(this.sql.exec<EventRow>("SELECT id, type, ts, attrs FROM events ORDER BY id DESC"), maxCost).rows.reverse().map(toEvent);
+    return takeWithin(this.sql.exec<EventRow>(`${SELECT_EVENTS} ORDER BY id DESC`), maxCost).rows.reverse().map(toEvent);
   }
 
   /** Id of the event that scheduled activity / started timer `seq` (0 if none). */
@@ -174,12 +177,6 @@ export class ExecutionStore {
    */
   activities(): ActivitySummary[] {
     return this.sql.exec<Row>(`SELECT ${SUMMARY_COLUMNS} FROM activities ORDER BY seq`).toArray() as unknown as ActivitySummary[];
-  }
-
-  /** UTF-8 bytes of each pending activity's last failure (octet_length reads no content), by seq. */
-  lastFailureSizes(): Map<number, number> {
-    const rows = this.sql.exec<{ seq: number; n: number }>("SELECT seq, octet_length(last_failure) AS n FROM activities WHERE last_failure IS NOT NULL").toArray();
-    return new Map(rows.map((r) => [r.seq, r.n]));
   }
 
   /** Activity `seq`'s last failure: whole, or (`cut`) only its message (at most 4,097 characters), type and retry flag, read without loading the rest. */
@@ -227,7 +224,7 @@ export class ExecutionStore {
   /** Clears a closed run's records before a new run under the same execution id. */
   resetForNewRun(): void {
     this.lastId = this.bytes = undefined;
-    this.sql.exec("DELETE FROM events; DELETE FROM activities; DELETE FROM timers; DELETE FROM completions; DELETE FROM updates; DELETE FROM children;");
+    this.sql.exec(`DELETE FROM events; ${CLEAR_RUN_TABLES}`);
     this.lastId = this.bytes = 0;
   }
 

@@ -6,10 +6,8 @@ import { parseJson, type CloseCallback, type ExecutionStore, type RunRow } from 
 export function describeRun(store: ExecutionStore, run: RunRow): Execution {
   // Last failures are shown whole while they fit the budget, then cut (read without loading them).
   let budget = LIMITS.describeFailureBytes;
-  const sizes = store.lastFailureSizes();
-  const lastFailure = (seq: number): Failure | null => {
-    const bytes = sizes.get(seq);
-    if (bytes === undefined) return null;
+  const lastFailure = (seq: number, bytes: number | null): Failure | null => {
+    if (bytes === null) return null;
     if (bytes <= budget) {
       budget -= bytes;
       return store.lastFailure(seq, false);
@@ -37,7 +35,7 @@ export function describeRun(store: ExecutionStore, run: RunRow): Execution {
       activity_type: a.activity_type,
       state: a.cancel_requested === 1 ? "cancel_requested" : a.state,
       attempt: a.attempt,
-      last_failure: lastFailure(a.seq),
+      last_failure: lastFailure(a.seq, a.last_failure_bytes),
       last_heartbeat_at: a.last_heartbeat_at === null ? null : toRfc3339(a.last_heartbeat_at),
       next_attempt_at: a.next_attempt_at === null ? null : toRfc3339(a.next_attempt_at),
     })),

@@ -14,11 +14,13 @@ export type EventRow = {
   type: string;
   ts: number;
   attrs: string;
+  /** UTF-8 bytes of `attrs` when the query selected them (octet_length): saves counting them here. */
+  bytes?: number;
 };
 
 /** What an event costs in a page: UTF-8 bytes of its JSON attributes plus an envelope for id, type and timestamp. */
 export function eventCost(row: EventRow): number {
-  return utf8Length(row.attrs) + row.type.length + 64;
+  return (row.bytes ?? utf8Length(row.attrs)) + row.type.length + 64;
 }
 
 /**

@@ -16,6 +16,8 @@ describe("history pages bounded by size", () => {
   it("an event costs its JSON attributes plus an envelope", () => {
     expect(eventCost(row(1, '{"a":1}'))).toBe(7 + "signal_received".length + 64);
     expect(eventCost(big(1))).toBeGreaterThan(1000);
+    // The size SQLite reports (octet_length) is taken as it is, not counted again.
+    expect(eventCost({ ...row(1, '{"a":"é"}'), bytes: 10 })).toBe(10 + "signal_received".length + 64);
   });
 
   it("takes the leading rows that fit, and says rows were left", () => {
