@@ -165,8 +165,8 @@ export class ExecutionsClient {
         if (started.status !== "running") return outcomeOf<O>(started);
         break;
       } catch (err) {
-        if (!retryable || !isTransient(err) || Date.now() >= deadline) throw err;
-        await sleep(Math.min(backoffDelay(++failures, 250, 5_000), Math.max(0, deadline - Date.now())), options.signal);
+        if (!retryable) throw err;
+        await backOffOrThrow(err, ++failures, deadline, options.signal);
       }
     }
     return this.awaitResult<O>(executionId, began, deadline, hold, options.signal);
@@ -215,8 +215,7 @@ export class ExecutionsClient {
         const outcome = parse(wire.ExecutionResult, res.body);
         if (res.status === 200 && outcome.status !== "running") return outcomeOf<R>(outcome);
       } catch (err) {
-        if (!isTransient(err) || Date.now() >= deadline) throw err;
-        await sleep(Math.min(backoffDelay(++failures, 250, 5_000), Math.max(0, deadline - Date.now())), signal);
+        await backOffOrThrow(err, ++failures, deadline, signal);
       }
       if (Date.now() >= deadline) throw new ResultTimeoutError(executionId, Date.now() - began);
     }
@@ -319,11 +318,10 @@ export class ExecutionsClient {
     const updateId = options.updateId ?? crypto.randomUUID();
     const began = Date.now();
     const deadline = options.wait === undefined ? Infinity : began + toSeconds(options.wait, "wait") * 1000;
-    const hold = Math.min(60, Math.max(1, options.waitSeconds ?? 30));
+    const hold = holdSeconds(options.waitSeconds);
     const path = `${BASE}/${encodeURIComponent(executionId)}/updates/${encodeURIComponent(name)}`;
     for (let failures = 0; ; ) {
-      const remaining = deadline - Date.now();
-      const waitSeconds = Math.max(1, Math.min(hold, Math.ceil(remaining / 1000)));
+      const waitSeconds = Math.max(1, waitFor(hold, deadline));
       const body = { ...(input === undefined ? {} : { input }), update_id: updateId, wait_seconds: waitSeconds };
       const sent = Date.now();
       try {
@@ -337,8 +335,7 @@ export class ExecutionsClient {
         // Still pending. A platform that answered well before the hold ended must not be hammered.
         if (Date.now() - sent < (waitSeconds * 1000) / 2) await sleep(Math.min(1_000, Math.max(0, deadline - Date.now())), options.signal);
       } catch (err) {
-        if (!isTransient(err) || Date.now() >= deadline) throw err;
-        await sleep(Math.min(backoffDelay(++failures, 250, 5_000), Math.max(0, deadline - Date.now())), options.signal);
+        await backOffOrThrow(err, ++failures, deadline, options.signal);
       }
       if (Date.now() >= deadline) throw new UpdateTimeoutError(executionId, updateId, Date.now() - began);
     }
@@ -390,6 +387,12 @@ export function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S
 /** The hold asked for, within what the platform accepts (1-60 s; default 30): never 0, which would poll without pause. */
 function holdSeconds(asked: number | undefined): number {
   return Math.min(60, Math.max(1, asked ?? 30));
+}
+
+/** After a failed request: throws it unless it is transient and time remains; else waits the backoff for `failures` in a row. */
+async function backOffOrThrow(err: unknown, failures: number, deadline: number, signal: AbortSignal | undefined): Promise<void> {
+  if (!isTransient(err) || Date.now() >= deadline) throw err;
+  await sleep(Math.min(backoffDelay(failures, 250, 5_000), Math.max(0, deadline - Date.now())), signal);
 }
 
 /** Seconds to hold one request: `hold`, but not past the deadline. */
