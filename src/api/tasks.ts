@@ -65,7 +65,7 @@ taskRoutes.post("/poll", async (c) => {
       return c.body(null, 204);
     }
     const exec = executionStub(c.env, p.namespace, task.execution_id);
-    const leased = task.kind === "workflow" ? await exec.startWorkflowTask(task.ref, body.identity) : await exec.startActivityTask(task.ref, task.attempt, body.identity);
+    const leased = task.kind === "workflow" ? await exec.startWorkflowTask(task.ref, body.identity, task.available_at) : await exec.startActivityTask(task.ref, task.attempt, body.identity);
     if (leased) return c.json(task.available_at === undefined ? leased : { ...leased, available_at: toRfc3339(task.available_at) });
     // A stale entry (already started elsewhere, or its run closed): keep polling.
     if (Date.now() >= deadline) return c.body(null, 204);

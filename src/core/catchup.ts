@@ -40,11 +40,18 @@ export interface CatchupPlan {
  * `now - window`: a fire's jitter is a planned delay, not lateness), which are skipped and counted. Work per call is bounded (`batch` due, `scanLimit` examined) so a long
  * outage is worked off over several alarms instead of one storm.
  */
+/**
+ * The last instant a fire whose actual time is `actual` may still start: later than this it is
+ * more than the catch-up window late, and skipped. The schedule's planner and a prepared run's
+ * first lease (src/objects/execution-start.ts) judge lateness with this one rule.
+ */
+export function startDeadline(actual: number, windowSeconds: number | undefined): number {
+  return actual + clampCatchupWindow(windowSeconds) * 1000;
+}
+
 export function planCatchup(input: CatchupInput): CatchupPlan {
-  const windowMs = clampCatchupWindow(input.windowSeconds) * 1000;
   const batch = input.batch ?? LIMITS.catchupBatch;
   const scanLimit = input.scanLimit ?? LIMITS.catchupScanPerAlarm;
-  const oldest = input.now - windowMs;
   const due: Fire[] = [];
   let skipped = 0;
   let cursor = input.lastProcessed;
@@ -52,7 +59,7 @@ export function planCatchup(input: CatchupInput): CatchupPlan {
   for (const fire of fires(input.spec, input.scheduleId, input.lastProcessed)) {
     if (fire.actual > input.now) return { due, skippedTooOld: skipped, cursor, more: false, nextFire: fire };
     if (due.length >= batch || scanned >= scanLimit) return { due, skippedTooOld: skipped, cursor, more: true, nextFire: null };
-    if (fire.actual < oldest) skipped++;
+    if (input.now > startDeadline(fire.actual, input.windowSeconds)) skipped++;
     else due.push(fire);
     cursor = fire.nominal;
     scanned++;

@@ -3,7 +3,7 @@ import type { CommandEffect } from "../core/execution/commands.ts";
 import { failOpenUpdates } from "./execution-messages.ts";
 import { beginRun } from "./execution-start.ts";
 import { indexRow } from "./execution-view.ts";
-import { newActivityRow, type CloseCallback, type ExecutionStore, type RunRow, type RunStatus } from "./execution-store.ts";
+import { newActivityRow, parseJson, type CloseCallback, type ExecutionStore, type RunRow, type RunStatus } from "./execution-store.ts";
 
 /** A task to hand to a task queue once the change that created it is written. */
 export interface Dispatch {
@@ -121,10 +121,14 @@ export function closeRun(store: ExecutionStore, now: number, close: CloseOutcome
   applyParentClosePolicy(store, now, run.namespace);
   const closed = store.run()!;
   store.outbox.put("index", indexRow(closed), now);
-  if (closed.callback !== null) {
-    const cb = JSON.parse(closed.callback) as CloseCallback;
-    store.outbox.put("callback", { ...cb, namespace: closed.namespace, execution_id: closed.execution_id, status, failure: closed.failure === null ? null : JSON.parse(closed.failure), result: closed.result === null ? null : JSON.parse(closed.result), closed_at: now }, now);
-  }
+  queueCloseNotice(store, closed, status, now);
+}
+
+/** Queues the notice that this run ended to whoever started it (its schedule or parent), if anyone. */
+export function queueCloseNotice(store: ExecutionStore, run: RunRow, status: string, now: number): void {
+  if (run.callback === null) return;
+  const cb = JSON.parse(run.callback) as CloseCallback;
+  store.outbox.put("callback", { ...cb, namespace: run.namespace, execution_id: run.execution_id, status, failure: parseJson(run.failure), result: parseJson(run.result), closed_at: now }, now);
 }
 
 /** Writes the history and state for each effect of a completed workflow task, in order. */

@@ -11,7 +11,7 @@ import { runExecutionTimeouts, nextExecutionAlarm } from "./execution-timeouts.t
 import { applyActivityCompletion, applyActivityFailure } from "./execution-activities.ts";
 import type { ChildClosedNotice } from "./execution-outbox.ts";
 import { applySqlMigrations } from "./sql-migrations.ts";
-import { discardPreparedRun, startRun } from "./execution-start.ts";
+import { discardPreparedRun, settlePreparedStart, startRun } from "./execution-start.ts";
 import { recordSignal, requestUpdate, updateOutcome } from "./execution-messages.ts";
 import { ExecutionDelivery } from "./execution-delivery.ts";
 import { recordChildClosed } from "./execution-children.ts";
@@ -157,9 +157,16 @@ export class ExecutionObject extends DurableObject<Env> {
   }
 
   /** Leases the workflow (or query) task a queue entry refers to; null when the entry is stale. */
-  async startWorkflowTask(ref: number, identity: string): Promise<WorkflowTask | null> {
-    const task = ref < 0 ? await leaseQueryTask(this.store, this.env, this.queries, ref) : await leaseWorkflowTask(this.store, this.env, clock.now, ref, identity);
-    if (task && ref >= 0) this.afterChange();
+  async startWorkflowTask(ref: number, identity: string, availableAt?: number): Promise<WorkflowTask | null> {
+    if (ref < 0) return leaseQueryTask(this.store, this.env, this.queries, ref);
+    // A prepared run's first lease decides whether it came within the catch-up window (execution-start.ts).
+    const now = clock.now();
+    if (settlePreparedStart(this.store, ref, availableAt ?? now, now)) {
+      this.afterChange();
+      return null;
+    }
+    const task = await leaseWorkflowTask(this.store, this.env, clock.now, ref, identity);
+    if (task) this.afterChange();
     return task;
   }
 

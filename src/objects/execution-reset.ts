@@ -73,6 +73,7 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
     last_timer_seq: 0,
     last_child_seq: 0,
     last_step_seq: 0,
+    start_by: null,
   };
   store.insertRun(run);
   const wtScheduled = (target as { scheduled_event_id: number }).scheduled_event_id;

@@ -65,6 +65,12 @@ export interface RunRow {
   previous_run_id: string | null;
   last_child_seq: number;
   last_step_seq: number;
+  /**
+   * A prepared scheduled run: the last instant its first workflow task may become available to
+   * workers (fire + catch-up window). Cleared when its first lease finds it in time; a run first
+   * available later is skipped instead (execution-start.ts).
+   */
+  start_by: number | null;
 }
 
 export interface ActivityRow {

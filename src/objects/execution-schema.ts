@@ -78,6 +78,14 @@ EXECUTION_MIGRATIONS.push({
   `,
 });
 
+EXECUTION_MIGRATIONS.push({
+  id: 6,
+  description: "a prepared scheduled run's start deadline (its fire plus the catch-up window), until its first lease decides",
+  sql: `
+    ALTER TABLE run ADD COLUMN start_by INTEGER;
+  `,
+});
+
 /**
  * What applying every migration above in order produces, as one schema: a brand-new
  * ExecutionObject (one per execution, so most of them are) creates it in one step instead of
@@ -86,12 +94,12 @@ EXECUTION_MIGRATIONS.push({
  * be added here too (the test fails until it is).
  */
 export const EXECUTION_SCHEMA: { sql: string; upTo: number } = {
-  upTo: 5,
+  upTo: 6,
   sql: `
     CREATE TABLE run (${RUN_V1_COLUMNS},
       wt_acked INTEGER NOT NULL DEFAULT 1,
       run_number INTEGER NOT NULL DEFAULT 1, previous_run_id TEXT, last_child_seq INTEGER NOT NULL DEFAULT 0,
-      last_step_seq INTEGER NOT NULL DEFAULT 0
+      last_step_seq INTEGER NOT NULL DEFAULT 0, start_by INTEGER
     );
     ${EVENTS_TABLE}
     CREATE TABLE activities (${ACTIVITIES_V1_COLUMNS},

@@ -1,7 +1,8 @@
 import { ConflictError } from "../core/errors.ts";
-import { scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
+import { queueCloseNotice, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
 import type { StartArgs } from "./execution-types.ts";
 import type { ExecutionStore, RunRow, RunStatus } from "./execution-store.ts";
+import { SKIPPED_CATCHUP } from "../core/schedule/machine.ts";
 import { indexRow } from "./execution-view.ts";
 
 const FAILED_STATUSES: RunStatus[] = ["failed", "timed_out", "cancelled", "terminated"];
@@ -27,6 +28,18 @@ export function startRun(store: ExecutionStore, args: StartArgs, now: number, di
   return { started: true };
 }
 
+/** A prepared run nothing has happened to yet: its first workflow task is all it has. */
+function untouchedPrepared(store: ExecutionStore, run: RunRow): boolean {
+  return run.status === "running" && run.schedule !== null && run.wt_state === "scheduled" && run.wt_attempt === 1 && store.eventCount() === 2;
+}
+
+/** Forgets the run: it never existed (its index row is removed too). */
+function forgetRun(store: ExecutionStore, run: RunRow, now: number): void {
+  const row = indexRow(run);
+  store.deleteRun();
+  store.outbox.put("index", { ...row, deleted: true }, now);
+}
+
 /**
  * Withdraws a run its schedule prepared ahead of the fire time (`start_at`), if that time has not
  * come: the execution then never existed (its index row is removed). Once its start time has
@@ -35,12 +48,31 @@ export function startRun(store: ExecutionStore, args: StartArgs, now: number, di
 export function discardPreparedRun(store: ExecutionStore, now: number): { discarded: boolean } {
   const run = store.run();
   if (!run) return { discarded: true };
-  const untouched = run.status === "running" && now < run.started_at && run.wt_state === "scheduled" && store.eventCount() === 2 && run.schedule !== null;
-  if (!untouched) return { discarded: false };
-  const row = indexRow(run);
-  store.deleteRun();
-  store.outbox.put("index", { ...row, deleted: true }, now);
+  if (!(now < run.started_at && untouchedPrepared(store, run))) return { discarded: false };
+  forgetRun(store, run, now);
   return { discarded: true };
+}
+
+/**
+ * The catch-up window for a prepared run, decided once, when its first workflow task is leased.
+ * `availableAt` is when the task queue made that task available to workers: at the fire time as a
+ * rule, later when the platform was down (or its start was delivered late). In time (by `start_by`),
+ * or once anything else happened to the run, it has begun: the deadline is cleared and the lease
+ * goes ahead. Later, the fire was more than the window late: as the schedule skips such a fire
+ * when it plans it, the run is forgotten (as a withdrawn one is) and the schedule is told, so it
+ * counts the fire in `skipped_catchup` instead of `fired` (core `runClosed`). Returns true then:
+ * the queue entry `ref` (the scheduled event id it points to) is stale.
+ */
+export function settlePreparedStart(store: ExecutionStore, ref: number, availableAt: number, now: number): boolean {
+  const run = store.run();
+  if (!run || run.start_by === null || run.wt_scheduled_event_id !== ref) return false;
+  if (availableAt <= run.start_by || !untouchedPrepared(store, run)) {
+    store.updateRun({ start_by: null });
+    return false;
+  }
+  forgetRun(store, run, now);
+  queueCloseNotice(store, run, SKIPPED_CATCHUP, now);
+  return true;
 }
 
 /** Writes a fresh run (the first, or the next after continue-as-new) and schedules its first task. */
@@ -77,6 +109,7 @@ export function beginRun(store: ExecutionStore, args: StartArgs, now: number, di
     previous_run_id: lineage.previous_run_id,
     last_child_seq: 0,
     last_step_seq: 0,
+    start_by: args.start_at !== undefined && args.start_by !== undefined ? args.start_by : null,
   };
   store.insertRun(run);
   store.append("execution_started", now, {

@@ -16,6 +16,8 @@ export interface StartArgs {
   parent_execution_id?: string | null;
   /** A scheduled run prepared ahead of its fire time: its first workflow task is not handed out before this instant (ms). */
   start_at?: number;
+  /** With `start_at`: the run is skipped if its first task is not available to workers by then (fire + catch-up window, ms). */
+  start_by?: number;
 }
 
 /** A completion's outcome, with the tasks it leased to the completing worker (eager dispatch). */

@@ -16,6 +16,8 @@ export interface StartEntry {
   input: unknown;
   /** A prepared run: its first task is held until then. */
   startAt?: number;
+  /** A prepared run: skipped if its first task is not available to workers by then (fire + catch-up window). */
+  startBy?: number;
 }
 export type IndexEntry = ScheduleIndexRow | { delete: true; namespace: string; schedule_id: string };
 export interface WithdrawEntry {
@@ -76,7 +78,7 @@ export class ScheduleDelivery {
           id_reuse_policy: "use_existing",
           schedule: p.payload,
           callback: { schedule_id: row.schedule_id },
-          ...(p.startAt !== undefined ? { start_at: p.startAt } : {}),
+          ...(p.startAt !== undefined ? { start_at: p.startAt, ...(p.startBy !== undefined ? { start_by: p.startBy } : {}) } : {}),
         });
         if (!res.ok) throw new Error(`start ${p.runId} failed: ${JSON.stringify(res)}`);
         const started = unwrap(res);

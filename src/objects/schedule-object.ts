@@ -3,8 +3,9 @@ import type { CreateScheduleCommand, OverlapPolicy, Schedule, SchedulePolicy, Sc
 import { clock } from "../clock.ts";
 import { ConflictError, NotFoundError } from "../core/errors.ts";
 import { between, next } from "../core/fire-times.ts";
+import { startDeadline } from "../core/catchup.ts";
 import { LIMITS } from "../core/limits.ts";
-import { initialState, runClosed, startExtra, tick, type PendingFire, type ScheduleState, type Transition } from "../core/schedule/machine.ts";
+import { initialState, runClosed, SKIPPED_CATCHUP, startExtra, tick, type PendingFire, type ScheduleState, type Transition } from "../core/schedule/machine.ts";
 import { compileSpec, type CompiledSpec } from "../core/spec.ts";
 import { schedulePayload } from "../core/schedule/payload.ts";
 import { planPrepare, type PreparedRun } from "../core/schedule/prepare.ts";
@@ -233,9 +234,9 @@ export class ScheduleObject extends DurableObject<Env> {
     let row = this.store.get();
     if (!row) return;
     const now = clock.now();
-    // A prepared run can finish before this schedule's alarm has recorded its fire: record it now.
+    // A prepared run can finish (or be skipped) before this schedule's alarm has recorded its fire: record it now.
     const p = row.state.prepared;
-    if (p && p.runId === notice.execution_id) row = this.store.adopt(row, p, now);
+    if (p && p.runId === notice.execution_id) row = notice.status === SKIPPED_CATCHUP ? this.store.skipPrepared(row, p, now) : this.store.adopt(row, p, now);
     const t = runClosed(this.ctxFor(row, now), row.state, notice.execution_id, notice.status, notice.failure?.message ?? null);
     if (t.known) {
       this.store.setActionOutcome(notice.execution_id, notice.status);
@@ -313,7 +314,8 @@ export class ScheduleObject extends DurableObject<Env> {
     if (d.kind !== "prepare") return;
     const fire: PendingFire = { nominal: d.run.nominal, actual: d.run.actual, kind: "scheduled" };
     const payload = schedulePayload(this.compileFor(row), { ...row, timezone: row.spec.timezone }, fire, row.state.lastNominal, now);
-    this.store.outbox.put(`start:${d.run.runId}`, { runId: d.run.runId, payload, input: row.input, startAt: d.run.actual } satisfies StartEntry, now);
+    const startBy = startDeadline(d.run.actual, row.policy.catchup_window_seconds);
+    this.store.outbox.put(`start:${d.run.runId}`, { runId: d.run.runId, payload, input: row.input, startAt: d.run.actual, startBy } satisfies StartEntry, now);
     this.store.put({ ...row, state: { ...row.state, prepared: d.run } });
   }
 

@@ -1,5 +1,5 @@
 import type { SchedulePolicy, ScheduleSpec } from "@sundial/sdk/protocol";
-import { adoptPrepared, type ScheduleState } from "../core/schedule/machine.ts";
+import { adoptPrepared, SKIPPED_CATCHUP, skipPrepared, type ScheduleState } from "../core/schedule/machine.ts";
 import type { PreparedRun } from "../core/schedule/prepare.ts";
 import { LIMITS } from "../core/limits.ts";
 import { Outbox, OUTBOX_TABLE_SQL } from "./outbox.ts";
@@ -128,7 +128,6 @@ export class ScheduleStore {
     this.row = out;
   }
 
-  /** Records an action and keeps only the most recent ones. */
   /**
    * Records a prepared run that has begun as this schedule's fire (core `adoptPrepared`) and its
    * "started" action; returns the row written. Every path that finds a begun prepared run uses it.
@@ -140,6 +139,15 @@ export class ScheduleStore {
     return adopted;
   }
 
+  /** Records a prepared run skipped before this schedule recorded its fire (core `skipPrepared`); returns the row written. */
+  skipPrepared(row: ScheduleRow, p: PreparedRun, at: number): ScheduleRow {
+    const skipped = { ...row, state: skipPrepared(row.state, p) };
+    this.put(skipped);
+    this.addAction({ at, nominal: p.nominal, actual: p.actual, run_id: p.runId, kind: "scheduled", outcome: SKIPPED_CATCHUP });
+    return skipped;
+  }
+
+  /** Records an action and keeps only the most recent ones. */
   addAction(a: ActionRow): void {
     const { id } = this.sql.exec<{ id: number }>("INSERT INTO actions (at, nominal, actual, run_id, kind, outcome) VALUES (?, ?, ?, ?, ?, ?) RETURNING id", a.at, a.nominal, a.actual, a.run_id, a.kind, a.outcome).one();
     // AUTOINCREMENT: the new id is the largest, so anything older than the last `recentActions` is at or below this.

@@ -79,7 +79,9 @@ export class TaskQueueObject extends DurableObject<Env> {
   enqueue(task: QueuedTask): void {
     const now = clock.now();
     const visibleAt = task.visible_at ?? 0;
-    if (visibleAt <= now && this.handOver({ ...task, available_at: now })) return;
+    // A task put back (its poller left) keeps the instant it first became available.
+    const availableAt = task.available_at ?? now;
+    if (visibleAt <= now && this.handOver({ ...task, available_at: availableAt })) return;
     this.ctx.storage.sql.exec(
       "INSERT OR IGNORE INTO tasks (kind, execution_id, ref, attempt, enqueued_at, visible_at, released_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
       task.kind,
@@ -88,7 +90,7 @@ export class TaskQueueObject extends DurableObject<Env> {
       task.attempt,
       now,
       Math.max(visibleAt, now),
-      visibleAt <= now ? now : null,
+      visibleAt <= now ? availableAt : null,
     );
     // One timer and alarm for the earliest delayed task: re-armed only when this one comes sooner.
     if (visibleAt > now && (this.releaseAt === null || visibleAt < this.releaseAt)) this.armRelease();

@@ -131,8 +131,9 @@ export function adoptPrepared(s: ScheduleState, p: PreparedRun): ScheduleState {
 export function tick(ctx: MachineContext, before: ScheduleState): Transition {
   if (before.status !== "active") return { state: before, start: [], cancel: [], terminate: [], outcomes: [], nextAlarm: null };
   // A prepared run whose fire time has come has begun: the task queue released it at that time,
-  // or when the platform came back from an outage. It is that fire's one start, even when the
-  // alarm comes later than the catch-up window (only the fires after it are skipped then).
+  // or will when the platform is back from an outage. It is that fire's one start. If it became
+  // available more than the catch-up window late, its run says so when a worker first leases it
+  // (SKIPPED_CATCHUP), and the fire moves from fired to skipped.
   const p = before.prepared;
   const begun = p && p.actual <= ctx.now ? p : null;
   const adopted = begun && !before.running.some((r) => r.runId === begun.runId) ? begun : null;
@@ -164,6 +165,23 @@ export function tick(ctx: MachineContext, before: ScheduleState): Transition {
 const FAILED = new Set(["failed", "timed_out"]);
 
 /**
+ * The close status of a prepared run whose first task became available to workers more than the
+ * catch-up window after its fire (the platform was down at the fire time): it never ran, and the
+ * fire counts as skipped by catch-up, not as fired (see src/objects/execution-start.ts).
+ */
+export const SKIPPED_CATCHUP = "skipped_catchup";
+
+/** The prepared run was skipped before this schedule recorded its fire: the fire is handled, as skipped. */
+export function skipPrepared(s: ScheduleState, p: PreparedRun): ScheduleState {
+  return {
+    ...s,
+    prepared: s.prepared?.runId === p.runId ? null : (s.prepared ?? null),
+    lastProcessed: Math.max(s.lastProcessed, p.nominal),
+    counters: { ...s.counters, skipped_catchup: s.counters.skipped_catchup + 1 },
+  };
+}
+
+/**
  * A run closed: free its slot, apply retry_max with backoff or on_failure, then start what the
  * buffer holds. Unknown run ids (a close notice delivered twice) change nothing.
  */
@@ -173,7 +191,10 @@ export function runClosed(ctx: MachineContext, s: ScheduleState, runId: string, 
   let next: ScheduleState = { ...s, running: s.running.filter((r) => r.runId !== runId) };
   const outcomes: Outcome[] = [];
   const retryable = closed.fire.kind === "scheduled" || closed.fire.kind === "retry";
-  if (FAILED.has(status)) {
+  if (status === SKIPPED_CATCHUP) {
+    // Counted as fired when the schedule adopted it; it never ran (its last_timestamp stays).
+    next.counters = { ...next.counters, fired: Math.max(0, next.counters.fired - 1), skipped_catchup: next.counters.skipped_catchup + 1 };
+  } else if (FAILED.has(status)) {
     next.counters = { ...next.counters, failed: next.counters.failed + 1 };
     const retriesSoFar = closed.fire.kind === "retry" ? (closed.fire.retry ?? 1) : 0;
     if (retryable && retriesSoFar < ctx.policy.retry_max) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ScheduleSpecInput } from "@sundial/sdk/protocol";
 import { compileSpec, type CompiledSpec } from "../../../src/core/spec.ts";
-import { clampCatchupWindow, planCatchup, type CatchupPlan } from "../../../src/core/catchup.ts";
+import { clampCatchupWindow, planCatchup, startDeadline, type CatchupPlan } from "../../../src/core/catchup.ts";
 import { decideOverlap, OVERLAP_POLICIES, type OverlapDecision, type OverlapPolicy } from "../../../src/core/overlap.ts";
 import { activityRetryDelaySeconds, alarmRetryDelayMs, DEFAULT_RETRY_POLICY, retryDecision, scheduleRetryDelaySeconds, type RetryPolicy } from "../../../src/core/backoff.ts";
 import { scheduleRunId } from "../../../src/core/run-id.ts";
@@ -64,6 +64,16 @@ describe("planCatchup", () => {
     expect(plan.due[60]!.nominal).toBe(now);
     expect(plan.cursor).toBe(now);
     expect(plan.more).toBe(false);
+  });
+
+  it("startDeadline is the same boundary: a fire exactly the window late is due, one millisecond more is skipped (clamped like the planner's window)", () => {
+    // The fire at `now`, planned exactly 10 s late and 1 ms more.
+    expect(startDeadline(now, 10)).toBe(now + 10_000);
+    expect(planCatchup({ spec: everyMinute, scheduleId: "s", lastProcessed: now - MIN, now: now + 10_000, windowSeconds: 10 })).toMatchObject({ skippedTooOld: 0 });
+    expect(planCatchup({ spec: everyMinute, scheduleId: "s", lastProcessed: now - MIN, now: now + 10_001, windowSeconds: 10 })).toMatchObject({ skippedTooOld: 1 });
+    const fire = now - 10_000;
+    expect(startDeadline(fire, 1)).toBe(now); // below the 10 s minimum
+    expect(startDeadline(fire, undefined)).toBe(fire + 86_400_000);
   });
 
   it("the default window is one day", () => {

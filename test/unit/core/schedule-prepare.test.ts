@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SCHEDULE_POLICY, ScheduleSpecInput, type SchedulePolicy } from "@sundial/sdk/protocol";
-import { adoptPrepared, initialState, tick, type ScheduleState } from "../../../src/core/schedule/machine.ts";
+import { adoptPrepared, initialState, runClosed, SKIPPED_CATCHUP, skipPrepared, tick, type ScheduleState } from "../../../src/core/schedule/machine.ts";
 import { planPrepare, prepareAt, settleAt, settlePrepared } from "../../../src/core/schedule/prepare.ts";
 import { compileSpec } from "../../../src/core/spec.ts";
 
@@ -98,7 +98,7 @@ describe("prepared starts: settling", () => {
     expect(tick(ctx({}, FIRE + 5), a).start).toEqual([]);
   });
 
-  it("the alarm adopts a prepared run whose time has come, even past the catch-up window: started once, only later fires skipped", () => {
+  it("the alarm adopts a prepared run whose time has come, even past the catch-up window (its run decides): started once, only later fires skipped", () => {
     const s: ScheduleState = { ...initialState(T0, false, ""), prepared };
     // An outage: the alarm comes 2 h 30 min after the prepared fire, with a 10 s window.
     const t = tick(ctx({ catchup_window_seconds: 10 }, FIRE + 2.5 * HOUR), s);
@@ -109,5 +109,29 @@ describe("prepared starts: settling", () => {
     expect(t.outcomes.map((o) => o.kind)).toEqual(["started", "skipped_catchup"]);
     // Before its time it is left alone.
     expect(tick(ctx({}, FIRE - 1), s).state.prepared).toEqual(prepared);
+  });
+
+  it("a prepared run its first lease found late moves from fired to skipped_catchup and frees its slot; a buffered fire then starts", () => {
+    const adopted = tick(ctx({ catchup_window_seconds: 10, overlap: "BUFFER_ONE" }, FIRE + 2.5 * HOUR), { ...initialState(T0, false, ""), prepared }).state;
+    // A fire buffered behind it (BUFFER_ONE), due inside the window.
+    const waiting = { ...adopted, buffer: [{ nominal: FIRE + 2 * HOUR, actual: FIRE + 2 * HOUR, kind: "scheduled" as const }] };
+    const c = ctx({ catchup_window_seconds: 10, overlap: "BUFFER_ONE", retry_max: 3, on_failure: "dead" }, FIRE + 2.5 * HOUR + 5);
+    const t = runClosed(c, waiting, RUN, SKIPPED_CATCHUP, null);
+    expect(t.known).toBe(true);
+    expect(t.state.counters).toMatchObject({ fired: 1, skipped_catchup: 3, failed: 0 }); // -1 +1 fired: the buffered fire started
+    expect(t.state).toMatchObject({ status: "active", retry: null, buffer: [] });
+    expect(t.start.map((x) => x.fire.nominal)).toEqual([FIRE + 2 * HOUR]);
+    expect(t.state.running.map((r) => r.runId)).not.toContain(RUN);
+    // Delivered twice: the second notice finds no such run and changes nothing.
+    expect(runClosed(c, t.state, RUN, SKIPPED_CATCHUP, null)).toMatchObject({ known: false, state: t.state });
+  });
+
+  it("a prepared run skipped before the schedule recorded it is handled as a skipped fire: not planned again", () => {
+    const s: ScheduleState = { ...initialState(T0, false, ""), prepared };
+    const k = skipPrepared(s, prepared);
+    expect(k).toMatchObject({ prepared: null, lastProcessed: FIRE, lastNominal: null, running: [], counters: { fired: 0, skipped_catchup: 1 } });
+    const t = tick(ctx({ catchup_window_seconds: 10 }, FIRE + 20_000), k);
+    expect(t.start).toEqual([]);
+    expect(t.state.counters).toMatchObject({ fired: 0, skipped_catchup: 1 });
   });
 });
