@@ -65,7 +65,15 @@ taskRoutes.post("/poll", async (c) => {
       return c.body(null, 204);
     }
     const exec = executionStub(c.env, p.namespace, task.execution_id);
-    const leased = task.kind === "workflow" ? await exec.startWorkflowTask(task.ref, body.identity, task.available_at) : await exec.startActivityTask(task.ref, task.attempt, body.identity);
+    let leased;
+    try {
+      leased = task.kind === "workflow" ? await exec.startWorkflowTask(task.ref, body.identity, task.available_at) : await exec.startActivityTask(task.ref, task.attempt, body.identity);
+    } catch (err) {
+      // The run could not be reached: put the task back as it was (with when it became available) instead of
+      // leaving it to the run's dispatch timeout, then fail this poll.
+      await queue(partitionFor(c.env, task.execution_id)).enqueue(task).catch(() => {});
+      throw err;
+    }
     if (leased) return c.json(task.available_at === undefined ? leased : { ...leased, available_at: toRfc3339(task.available_at) });
     // A stale entry (already started elsewhere, or its run closed): keep polling.
     if (Date.now() >= deadline) return c.body(null, 204);

@@ -35,12 +35,6 @@ export interface CatchupPlan {
 }
 
 /**
- * Decides which fires are due after an alarm or an outage. Every fire whose actual time is in
- * (lastProcessed, now] is due, except those more than the window late (actual time older than
- * `now - window`: a fire's jitter is a planned delay, not lateness), which are skipped and counted. Work per call is bounded (`batch` due, `scanLimit` examined) so a long
- * outage is worked off over several alarms instead of one storm.
- */
-/**
  * The last instant a fire whose actual time is `actual` may still start: later than this it is
  * more than the catch-up window late, and skipped. The schedule's planner and a prepared run's
  * first lease (src/objects/execution-start.ts) judge lateness with this one rule.
@@ -49,6 +43,12 @@ export function startDeadline(actual: number, windowSeconds: number | undefined)
   return actual + clampCatchupWindow(windowSeconds) * 1000;
 }
 
+/**
+ * Decides which fires are due after an alarm or an outage. Every fire whose actual time is in
+ * (lastProcessed, now] is due, except those more than the window late (actual time older than
+ * `now - window`: a fire's jitter is a planned delay, not lateness), which are skipped and counted. Work per call is bounded (`batch` due, `scanLimit` examined) so a long
+ * outage is worked off over several alarms instead of one storm.
+ */
 export function planCatchup(input: CatchupInput): CatchupPlan {
   const batch = input.batch ?? LIMITS.catchupBatch;
   const scanLimit = input.scanLimit ?? LIMITS.catchupScanPerAlarm;

@@ -28,9 +28,9 @@ export function startRun(store: ExecutionStore, args: StartArgs, now: number, di
   return { started: true };
 }
 
-/** A prepared run nothing has happened to yet: its first workflow task is all it has. */
+/** A prepared run nothing has happened to yet (no signal, cancel or update): its first workflow task is all it has. */
 function untouchedPrepared(store: ExecutionStore, run: RunRow): boolean {
-  return run.status === "running" && run.schedule !== null && run.wt_state === "scheduled" && run.wt_attempt === 1 && store.eventCount() === 2;
+  return run.status === "running" && run.schedule !== null && run.wt_state === "scheduled" && run.wt_attempt === 1 && store.eventCount() === 2 && store.updatesIn("requested").length === 0;
 }
 
 /** Forgets the run: it never existed (its index row is removed too). */
@@ -43,14 +43,22 @@ function forgetRun(store: ExecutionStore, run: RunRow, now: number): void {
 /**
  * Withdraws a run its schedule prepared ahead of the fire time (`start_at`), if that time has not
  * come: the execution then never existed (its index row is removed). Once its start time has
- * passed, or anything happened to it (a signal, a cancel), the run has begun, and it stays.
+ * passed, or anything happened to it (a signal, a cancel), the run has begun, and it stays; the
+ * schedule adopts it. So this also settles the catch-up window, once, if no lease has: a withdraw
+ * that arrives more than the window after the fire (it was queued before the fire, delivered after
+ * an outage) finds the run late and forgets it as withdrawn (the schedule's own planning handles
+ * that fire), and one in time clears `start_by`, so no later lease can skip a run the schedule adopted.
  */
 export function discardPreparedRun(store: ExecutionStore, now: number): { discarded: boolean } {
   const run = store.run();
   if (!run) return { discarded: true };
-  if (!(now < run.started_at && untouchedPrepared(store, run))) return { discarded: false };
-  forgetRun(store, run, now);
-  return { discarded: true };
+  const untouched = untouchedPrepared(store, run);
+  if ((now < run.started_at || (run.start_by !== null && now > run.start_by)) && untouched) {
+    forgetRun(store, run, now);
+    return { discarded: true };
+  }
+  if (run.start_by !== null) store.updateRun({ start_by: null });
+  return { discarded: false };
 }
 
 /**

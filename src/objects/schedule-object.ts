@@ -236,7 +236,14 @@ export class ScheduleObject extends DurableObject<Env> {
     const now = clock.now();
     // A prepared run can finish (or be skipped) before this schedule's alarm has recorded its fire: record it now.
     const p = row.state.prepared;
-    if (p && p.runId === notice.execution_id) row = notice.status === SKIPPED_CATCHUP ? this.store.skipPrepared(row, p, now) : this.store.adopt(row, p, now);
+    if (p && p.runId === notice.execution_id && notice.status === SKIPPED_CATCHUP) {
+      // Its fire is handled, as skipped. Do what the fire's alarm would have: it may have been the
+      // last fire (completed), or the next may be due or ready to prepare.
+      this.advance(this.store.skipPrepared(row, p, now), now);
+      await this.afterChange();
+      return;
+    }
+    if (p && p.runId === notice.execution_id) row = this.store.adopt(row, p, now);
     const t = runClosed(this.ctxFor(row, now), row.state, notice.execution_id, notice.status, notice.failure?.message ?? null);
     if (t.known) {
       this.store.setActionOutcome(notice.execution_id, notice.status);
@@ -249,11 +256,7 @@ export class ScheduleObject extends DurableObject<Env> {
     const now = clock.now();
     try {
       const row = this.store.get();
-      if (row) {
-        this.apply(row, tick(this.ctxFor(row, now), row.state), now);
-        this.runBackfills(now);
-        this.prepareNext(now);
-      }
+      if (row) this.advance(row, now);
       this.backoff.succeeded();
     } catch (err) {
       // One bad schedule state must not become an alarm loop: record it, and back off (alarm-backoff.ts).
@@ -274,6 +277,13 @@ export class ScheduleObject extends DurableObject<Env> {
       armAlarm(this.ctx.storage, this.backoff.failed(now), now);
     }
     await this.flush().catch((err: unknown) => console.error("schedule outbox flush failed; the alarm retries it", err));
+  }
+
+  /** An alarm's work: the due fires, pending backfill batches, and preparing the next run. */
+  private advance(row: ScheduleRow, now: number): void {
+    this.apply(row, tick(this.ctxFor(row, now), row.state), now);
+    this.runBackfills(now);
+    this.prepareNext(now);
   }
 
   private runBackfills(now: number): void {

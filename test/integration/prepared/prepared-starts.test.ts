@@ -6,32 +6,10 @@ import { ExecutionObject } from "../../../src/objects/execution-object.ts";
 import { prepareAt, settleAt } from "../../../src/core/schedule/prepare.ts";
 import { api, uid } from "../helpers.ts";
 import { alarmAt, createSchedule, describeSchedule, eventually, expectAlarm, expectNoRun, expectRunning, iso, runHistoryTypes, runId, setNow, succeed, T } from "../schedule-helpers.ts";
+import { AHEAD, M, poll, preparedSchedule, S } from "./prepared-helpers.ts";
 
-// This project runs with prepared starts on, as deployed (SUNDIAL_PREPARE_AHEAD_SECONDS = 60 in
-// wrangler.toml): a schedule creates its next run 30-60 s ahead and the task queue holds the run's
-// first workflow task until the fire time (src/core/schedule/prepare.ts).
-
-const S = 1_000;
-const M = 60_000;
-const AHEAD = 60 * S;
-
-async function poll(queue: string) {
-  return api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind: "workflow", identity: "prepared-test", wait_seconds: 0 });
-}
-
-/** Creates an every-10-minutes schedule at t0 (first fire t0 + 10 min) and prepares that fire. */
-async function preparedSchedule(prefix: string, extra: Record<string, unknown> = {}) {
-  const t0 = T("2027-06-01T00:00:00.000Z");
-  const sid = uid(prefix);
-  const queue = uid(`q-${prefix}`);
-  setNow(t0);
-  await createSchedule({ schedule_id: sid, workflow: "prep-wf", key: sid, interval_seconds: 600, task_queue: queue, ...extra });
-  const fire = t0 + 10 * M;
-  const prep = prepareAt(sid, fire, AHEAD);
-  await expectAlarm(sid, prep);
-  expect(await alarmAt(sid, prep)).toBe(true);
-  return { t0, sid, queue, fire, prep, run: runId(sid, fire) };
-}
+// Prepared starts: what a schedule prepares and when, and how every change takes it back or keeps
+// it. The catch-up window for prepared fires is in prepared-catchup.test.ts.
 
 describe("prepared starts", () => {
   it("prepares between 60 and 30 s ahead; the first task is held until the fire time, then the fire's alarm starts nothing twice", async () => {
@@ -106,81 +84,6 @@ describe("prepared starts", () => {
     await expectAlarm(sid, fire - 25 * S);
     expect(await alarmAt(sid, fire - 25 * S)).toBe(true);
     expect(await expectRunning(run)).toMatchObject({ started_at: iso(fire) });
-  });
-
-  it("after an outage longer than the catch-up window, the prepared fire is skipped and counted like the fires after it, when its first lease finds it late", async () => {
-    const { sid, queue, fire, run } = await preparedSchedule("prep-outage", { catchup_window_seconds: 10 });
-    // The platform was down from before the fire until 25 min after it: the schedule's alarm comes
-    // only then. The prepared run was created before the outage; the schedule adopts it as begun,
-    // and the two fires after it (fire + 10 min, + 20 min) are older than the 10 s window.
-    expect(await alarmAt(sid, fire + 25 * M)).toBe(true);
-    await expectRunning(run);
-    const adopted = await describeSchedule(sid);
-    expect(adopted.counters).toMatchObject({ fired: 1, skipped_catchup: 2 });
-    expect(adopted.running).toEqual([run]);
-    // The task queue's timer never ran in time either: its first task becomes available only now,
-    // 25 min after the fire. The first lease finds it late: no worker gets it, the run is forgotten.
-    expect((await poll(queue)).status).toBe(204);
-    await expectNoRun(run);
-    const list = await api("GET", `/v1/workflows/executions?schedule_id=${encodeURIComponent(sid)}`);
-    expect(list.body.executions).toEqual([]);
-    // The schedule is told: the fire moves from fired to skipped, and its slot is free.
-    await eventually(async () => {
-      const d = await describeSchedule(sid);
-      expect(d.counters).toMatchObject({ fired: 0, skipped_catchup: 3, failed: 0 });
-      expect(d.running).toEqual([]);
-      expect(d.recent_actions.find((a: { run_id: string | null }) => a.run_id === run)?.outcome).toBe("skipped_catchup");
-    });
-    await expectNoRun(runId(sid, fire + 10 * M));
-    await expectNoRun(runId(sid, fire + 20 * M));
-    // The next fire inside the window is prepared and runs as usual.
-    const next = fire + 30 * M;
-    await expectAlarm(sid, prepareAt(sid, next, AHEAD));
-    expect(await alarmAt(sid, prepareAt(sid, next, AHEAD))).toBe(true);
-    setNow(next);
-    expect((await poll(queue)).body.execution_id).toBe(runId(sid, next));
-  });
-
-  it("a prepared run found late before the schedule recorded its fire is skipped once: the schedule's later alarm starts nothing for that fire", async () => {
-    const { sid, queue, fire, run } = await preparedSchedule("prep-late-first", { catchup_window_seconds: 10, overlap: "SKIP" });
-    // Back 11 s after the fire: a worker polls before the schedule's alarm has run.
-    setNow(fire + 11 * S);
-    expect((await poll(queue)).status).toBe(204);
-    await expectNoRun(run);
-    await eventually(async () => {
-      const d = await describeSchedule(sid);
-      expect(d.counters).toMatchObject({ fired: 0, skipped_catchup: 1 });
-      expect(d.recent_actions[0]).toMatchObject({ run_id: run, outcome: "skipped_catchup" });
-    });
-    // A second notice (delivered twice) and the schedule's own alarm change nothing.
-    expect(await alarmAt(sid, fire + 12 * S)).toBe(true);
-    await expectNoRun(run);
-    expect((await describeSchedule(sid)).counters).toMatchObject({ fired: 0, skipped_catchup: 1, skipped_overlap: 0 });
-  });
-
-  it("a prepared run released at its fire time is kept however late a worker takes it; one first available inside the window too", async () => {
-    // Released on time by the queue's timer, leased 25 min later with a 10 s window: it was available in time.
-    const a = await preparedSchedule("prep-released", { catchup_window_seconds: 10 });
-    setNow(a.fire);
-    await runDurableObjectAlarm(env.TASK_QUEUES.getByName(`default/${a.queue}/0`));
-    setNow(a.fire + 25 * M);
-    const late = await poll(a.queue);
-    expect(late.status).toBe(200);
-    expect(late.body.execution_id).toBe(a.run);
-    expect(late.body.available_at).toBe(iso(a.fire));
-    // Never released by the timer, first available (and leased) 10 s after the fire: the window's edge, in time.
-    const b = await preparedSchedule("prep-edge", { catchup_window_seconds: 10 });
-    setNow(b.fire + 10 * S);
-    const edge = await poll(b.queue);
-    expect(edge.status).toBe(200);
-    expect(edge.body.execution_id).toBe(b.run);
-    // A task put back in the queue (its poller left before the lease) keeps when it first became available.
-    const q = env.TASK_QUEUES.getByName(`default/${b.queue}/0`);
-    await q.enqueue({ kind: "activity", execution_id: "put-back", ref: 1, attempt: 1, available_at: b.fire });
-    expect(await q.poll("activity", 0)).toMatchObject({ execution_id: "put-back", available_at: b.fire });
-    // Decided once: a later lease of the same run (its task timed out) is not judged again.
-    expect((await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: edge.body.task_token, commands: succeed() })).status).toBe(200);
-    await eventually(async () => expect((await describeSchedule(b.sid)).counters).toMatchObject({ fired: 1, skipped_catchup: 0 }));
   });
 
   it("once its fire time has passed, a prepared run is kept and counted even if no worker has taken it yet", async () => {

@@ -113,7 +113,7 @@ describe("prepared starts: settling", () => {
 
   it("a prepared run its first lease found late moves from fired to skipped_catchup and frees its slot; a buffered fire then starts", () => {
     const adopted = tick(ctx({ catchup_window_seconds: 10, overlap: "BUFFER_ONE" }, FIRE + 2.5 * HOUR), { ...initialState(T0, false, ""), prepared }).state;
-    // A fire buffered behind it (BUFFER_ONE), due inside the window.
+    // A fire buffered behind it (BUFFER_ONE): buffered fires wait for the slot, not for the window.
     const waiting = { ...adopted, buffer: [{ nominal: FIRE + 2 * HOUR, actual: FIRE + 2 * HOUR, kind: "scheduled" as const }] };
     const c = ctx({ catchup_window_seconds: 10, overlap: "BUFFER_ONE", retry_max: 3, on_failure: "dead" }, FIRE + 2.5 * HOUR + 5);
     const t = runClosed(c, waiting, RUN, SKIPPED_CATCHUP, null);

@@ -1,0 +1,145 @@
+import { env } from "cloudflare:workers";
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { ExecutionObject } from "../../../src/objects/execution-object.ts";
+import { prepareAt } from "../../../src/core/schedule/prepare.ts";
+import { api } from "../helpers.ts";
+import { alarmAt, describeSchedule, eventually, expectAlarm, expectNoRun, expectRunning, iso, runId, scheduleObject, setNow, succeed } from "../schedule-helpers.ts";
+import { AHEAD, M, poll, preparedSchedule, S } from "./prepared-helpers.ts";
+
+// The catch-up window holds for prepared fires too (DESIGN "Catch-up"; README "Time semantics").
+// The run decides once, the first time either a worker is handed its first task (judged by when
+// the queue made that task available) or a withdraw reaches it (judged by when it arrives): in
+// time, it has begun; later, it is forgotten and the fire counts in skipped_catchup, not fired.
+
+describe("prepared starts and the catch-up window", () => {
+  it("after an outage longer than the catch-up window, the prepared fire is skipped and counted like the fires after it, when its first lease finds it late", async () => {
+    const { sid, queue, fire, run } = await preparedSchedule("prep-outage", { catchup_window_seconds: 10 });
+    // The platform was down from before the fire until 25 min after it: the schedule's alarm comes
+    // only then. The prepared run was created before the outage; the schedule adopts it as begun,
+    // and the two fires after it (fire + 10 min, + 20 min) are older than the 10 s window.
+    expect(await alarmAt(sid, fire + 25 * M)).toBe(true);
+    await expectRunning(run);
+    const adopted = await describeSchedule(sid);
+    expect(adopted.counters).toMatchObject({ fired: 1, skipped_catchup: 2 });
+    expect(adopted.running).toEqual([run]);
+    // The task queue's timer never ran in time either: its first task becomes available only now,
+    // 25 min after the fire. The first lease finds it late: no worker gets it, the run is forgotten.
+    expect((await poll(queue)).status).toBe(204);
+    await expectNoRun(run);
+    await eventually(async () => {
+      const list = await api("GET", `/v1/workflows/executions?schedule_id=${encodeURIComponent(sid)}`);
+      expect(list.body.executions).toEqual([]);
+    });
+    // The schedule is told: the fire moves from fired to skipped, and its slot is free.
+    await eventually(async () => {
+      const d = await describeSchedule(sid);
+      expect(d.counters).toMatchObject({ fired: 0, skipped_catchup: 3, failed: 0 });
+      expect(d.running).toEqual([]);
+      expect(d.recent_actions.find((a: { run_id: string | null }) => a.run_id === run)?.outcome).toBe("skipped_catchup");
+    });
+    await expectNoRun(runId(sid, fire + 10 * M));
+    await expectNoRun(runId(sid, fire + 20 * M));
+    // The next fire inside the window is prepared and runs as usual.
+    const next = fire + 30 * M;
+    await expectAlarm(sid, prepareAt(sid, next, AHEAD));
+    expect(await alarmAt(sid, prepareAt(sid, next, AHEAD))).toBe(true);
+    setNow(next);
+    expect((await poll(queue)).body.execution_id).toBe(runId(sid, next));
+  });
+
+  it("a prepared run found late before the schedule recorded its fire is skipped once: the schedule's later alarm starts nothing for that fire", async () => {
+    const { sid, queue, fire, run } = await preparedSchedule("prep-late-first", { catchup_window_seconds: 10, overlap: "SKIP" });
+    // Back 11 s after the fire: a worker polls before the schedule's alarm has run.
+    setNow(fire + 11 * S);
+    expect((await poll(queue)).status).toBe(204);
+    await expectNoRun(run);
+    await eventually(async () => {
+      const d = await describeSchedule(sid);
+      expect(d.counters).toMatchObject({ fired: 0, skipped_catchup: 1 });
+      expect(d.recent_actions[0]).toMatchObject({ run_id: run, outcome: "skipped_catchup" });
+    });
+    // The notice delivered twice, and the schedule's own alarm, change nothing.
+    await scheduleObject(sid).runClosed({ namespace: "default", schedule_id: sid, execution_id: run, status: "skipped_catchup", failure: null, closed_at: fire + 11 * S });
+    expect(await alarmAt(sid, fire + 12 * S)).toBe(true);
+    await expectNoRun(run);
+    expect((await describeSchedule(sid)).counters).toMatchObject({ fired: 0, skipped_catchup: 1, skipped_overlap: 0 });
+  });
+
+  it("a prepared run released at its fire time is kept however late a worker takes it; one first available inside the window too", async () => {
+    // Released on time by the queue's timer, leased 25 min later with a 10 s window: it was available in time.
+    const a = await preparedSchedule("prep-released", { catchup_window_seconds: 10 });
+    setNow(a.fire);
+    await runDurableObjectAlarm(env.TASK_QUEUES.getByName(`default/${a.queue}/0`));
+    setNow(a.fire + 25 * M);
+    const late = await poll(a.queue);
+    expect(late.status).toBe(200);
+    expect(late.body.execution_id).toBe(a.run);
+    expect(late.body.available_at).toBe(iso(a.fire));
+    // Never released by the timer, first available (and leased) 10 s after the fire: the window's edge, in time.
+    const b = await preparedSchedule("prep-edge", { catchup_window_seconds: 10 });
+    setNow(b.fire + 10 * S);
+    const edge = await poll(b.queue);
+    expect(edge.status).toBe(200);
+    expect(edge.body.execution_id).toBe(b.run);
+    // A task put back in the queue (its poller left before the lease) keeps when it first became available.
+    const q = env.TASK_QUEUES.getByName(`default/${b.queue}/0`);
+    await q.enqueue({ kind: "activity", execution_id: "put-back", ref: 1, attempt: 1, available_at: b.fire });
+    expect(await q.poll("activity", 0)).toMatchObject({ execution_id: "put-back", available_at: b.fire });
+    // Decided once: a later lease of the same run (its task timed out) is not judged again.
+    expect((await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: edge.body.task_token, commands: succeed() })).status).toBe(200);
+    await eventually(async () => expect((await describeSchedule(b.sid)).counters).toMatchObject({ fired: 1, skipped_catchup: 0 }));
+  });
+
+  it("the last fire of a schedule, found late before the schedule recorded it, completes the schedule", async () => {
+    const { sid, queue, fire, run } = await preparedSchedule("prep-last", { catchup_window_seconds: 10, repeat_count: 1 });
+    setNow(fire + 11 * S);
+    expect((await poll(queue)).status).toBe(204);
+    await expectNoRun(run);
+    await eventually(async () => {
+      const d = await describeSchedule(sid);
+      expect(d.status).toBe("completed");
+      expect(d.counters).toMatchObject({ fired: 0, skipped_catchup: 1 });
+    });
+  });
+
+  it("a withdraw that reaches the run more than the window after its fire forgets it; one in time keeps it for good, however late a worker comes", async () => {
+    // Each withdraw is queued just before the fire (a trigger) and reaches the run later: the
+    // execution's clock is moved at that very call (one workerd shares one clock).
+    const original = ExecutionObject.prototype.discardPrepared;
+    const arriveAt = (t: number) => {
+      ExecutionObject.prototype.discardPrepared = function (this: ExecutionObject) {
+        setNow(t);
+        return original.call(this);
+      };
+    };
+    try {
+      const late = await preparedSchedule("prep-wd-late", { catchup_window_seconds: 10, overlap: "ALLOW_ALL" });
+      setNow(late.fire - 1);
+      arriveAt(late.fire + 11 * S);
+      expect((await api("POST", `/v1/workflows/schedules/${late.sid}/trigger`, { request_id: "t" })).status).toBe(202);
+      await expectNoRun(late.run);
+      let d = await describeSchedule(late.sid);
+      expect(d.running).not.toContain(late.run);
+      expect(d.counters.fired).toBe(1); // the trigger's run only
+
+      const ok = await preparedSchedule("prep-wd-ok", { catchup_window_seconds: 10, overlap: "ALLOW_ALL" });
+      setNow(ok.fire - 1);
+      arriveAt(ok.fire + 5 * S);
+      expect((await api("POST", `/v1/workflows/schedules/${ok.sid}/trigger`, { request_id: "t" })).status).toBe(202);
+      ExecutionObject.prototype.discardPrepared = original;
+      d = await describeSchedule(ok.sid);
+      expect(d.running).toContain(ok.run);
+      expect(d.counters.fired).toBe(2);
+      // Adopted as begun: a worker's first lease 25 min later cannot skip it any more.
+      setNow(ok.fire + 25 * M);
+      const task = await poll(ok.queue);
+      expect(task.status).toBe(200);
+      const polled = task.body.execution_id === ok.run ? task : await poll(ok.queue);
+      expect(polled.body.execution_id).toBe(ok.run);
+      expect((await describeSchedule(ok.sid)).counters).toMatchObject({ fired: 2, skipped_catchup: 0 });
+    } finally {
+      ExecutionObject.prototype.discardPrepared = original;
+    }
+  });
+});

@@ -1,0 +1,32 @@
+import { expect } from "vitest";
+import { prepareAt } from "../../../src/core/schedule/prepare.ts";
+import { api, uid } from "../helpers.ts";
+import { alarmAt, createSchedule, expectAlarm, runId, setNow, T } from "../schedule-helpers.ts";
+
+// Shared by the prepared-starts tests. This project runs with prepared starts on, as deployed
+// (SUNDIAL_PREPARE_AHEAD_SECONDS = 60 in wrangler.toml): a schedule creates its next run 30-60 s
+// ahead and the task queue holds the run's first workflow task until the fire time
+// (src/core/schedule/prepare.ts).
+
+export const S = 1_000;
+export const M = 60_000;
+export const AHEAD = 60 * S;
+
+/** One workflow-task poll that does not wait. */
+export async function poll(queue: string) {
+  return api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind: "workflow", identity: "prepared-test", wait_seconds: 0 });
+}
+
+/** Creates an every-10-minutes schedule at t0 (first fire t0 + 10 min) and prepares that fire. */
+export async function preparedSchedule(prefix: string, extra: Record<string, unknown> = {}) {
+  const t0 = T("2027-06-01T00:00:00.000Z");
+  const sid = uid(prefix);
+  const queue = uid(`q-${prefix}`);
+  setNow(t0);
+  await createSchedule({ schedule_id: sid, workflow: "prep-wf", key: sid, interval_seconds: 600, task_queue: queue, ...extra });
+  const fire = t0 + 10 * M;
+  const prep = prepareAt(sid, fire, AHEAD);
+  await expectAlarm(sid, prep);
+  expect(await alarmAt(sid, prep)).toBe(true);
+  return { t0, sid, queue, fire, prep, run: runId(sid, fire) };
+}
