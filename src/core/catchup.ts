@@ -37,7 +37,7 @@ export interface CatchupPlan {
 /**
  * The last instant a fire whose actual time is `actual` may still start: later than this it is
  * more than the catch-up window late, and skipped. The schedule's planner and a prepared run's
- * first lease (src/objects/execution-start.ts) judge lateness with this one rule.
+ * first lease (src/objects/execution-prepared.ts) judge lateness with this one rule.
  */
 export function startDeadline(actual: number, windowSeconds: number | undefined): number {
   return actual + clampCatchupWindow(windowSeconds) * 1000;

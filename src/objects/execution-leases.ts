@@ -67,9 +67,9 @@ export async function leaseWorkflowTask(store: ExecutionStore, env: Env, now: ()
   const run = store.run();
   if (!run || run.status !== "running" || run.wt_state !== "scheduled" || run.wt_scheduled_event_id !== scheduledEventId) return null;
   const token = await signToken(secretsFor(env).tokenSecret, workflowToken(run, scheduledEventId, run.wt_attempt));
-  // Re-check after the await: another poll may have leased it meanwhile.
-  const fresh = store.run()!;
-  if (fresh.wt_state !== "scheduled" || fresh.wt_scheduled_event_id !== scheduledEventId || fresh.wt_attempt !== run.wt_attempt) return null;
+  // Re-check after the await: another poll may have leased it meanwhile (or a prepared run been forgotten).
+  const fresh = store.run();
+  if (!fresh || fresh.run_id !== run.run_id || fresh.wt_state !== "scheduled" || fresh.wt_scheduled_event_id !== scheduledEventId || fresh.wt_attempt !== run.wt_attempt) return null;
   return recordWorkflowTaskStart(store, now(), token, identity);
 }
 

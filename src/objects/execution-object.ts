@@ -11,7 +11,8 @@ import { runExecutionTimeouts, nextExecutionAlarm } from "./execution-timeouts.t
 import { applyActivityCompletion, applyActivityFailure } from "./execution-activities.ts";
 import type { ChildClosedNotice } from "./execution-outbox.ts";
 import { applySqlMigrations } from "./sql-migrations.ts";
-import { discardPreparedRun, settlePreparedStart, startRun } from "./execution-start.ts";
+import { startRun } from "./execution-start.ts";
+import { discardPreparedRun, settlePreparedStart, settleUnleasedPrepared } from "./execution-prepared.ts";
 import { recordSignal, requestUpdate, updateOutcome } from "./execution-messages.ts";
 import { ExecutionDelivery } from "./execution-delivery.ts";
 import { recordChildClosed } from "./execution-children.ts";
@@ -62,7 +63,7 @@ export class ExecutionObject extends DurableObject<Env> {
     return guard(() => ({ execution: this.describeRun(this.requireRun()), started: r.value.started }));
   }
 
-  /** Withdraws a run its schedule prepared ahead of time, unless it has begun (see execution-start.ts). */
+  /** Withdraws a run its schedule prepared ahead of time, unless it has begun (see execution-prepared.ts). */
   async discardPrepared(): Promise<{ discarded: boolean }> {
     const r = discardPreparedRun(this.store, clock.now());
     this.resolveWaiters();
@@ -159,7 +160,7 @@ export class ExecutionObject extends DurableObject<Env> {
   /** Leases the workflow (or query) task a queue entry refers to; null when the entry is stale. */
   async startWorkflowTask(ref: number, identity: string, availableAt?: number): Promise<WorkflowTask | null> {
     if (ref < 0) return leaseQueryTask(this.store, this.env, this.queries, ref);
-    // A prepared run's first lease decides whether it came within the catch-up window (execution-start.ts).
+    // A prepared run's first lease decides whether it came within the catch-up window (execution-prepared.ts).
     const now = clock.now();
     if (settlePreparedStart(this.store, ref, availableAt ?? now, now)) {
       this.afterChange();
@@ -329,6 +330,7 @@ export class ExecutionObject extends DurableObject<Env> {
     const now = clock.now();
     let failure: unknown;
     try {
+      await settleUnleasedPrepared(this.store, this.env, now);
       failure = runExecutionTimeouts(this.store, now, this.delivery.pending);
     } catch (err) {
       failure = err;

@@ -68,7 +68,7 @@ export interface RunRow {
   /**
    * A prepared scheduled run: the last instant its first workflow task may become available to
    * workers (fire + catch-up window). Cleared when its first lease finds it in time; a run first
-   * available later is skipped instead (execution-start.ts).
+   * available later is skipped instead (execution-prepared.ts).
    */
   start_by: number | null;
 }

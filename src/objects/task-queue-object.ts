@@ -185,6 +185,18 @@ export class TaskQueueObject extends DurableObject<Env> {
     w.resolve(null);
   }
 
+  /**
+   * When this queue released a task to pollers: null when it is not in the queue (taken, or never
+   * enqueued) or not released yet. A prepared run that no worker took before its timeout asks, to
+   * judge the catch-up window (execution-prepared.ts).
+   */
+  releasedAt(kind: QueuedTask["kind"], executionId: string, ref: number, attempt: number): number | null {
+    const row = this.ctx.storage.sql
+      .exec<{ released_at: number | null }>("SELECT released_at FROM tasks WHERE kind = ? AND execution_id = ? AND ref = ? AND attempt = ?", kind, executionId, ref, attempt)
+      .toArray()[0];
+    return row?.released_at ?? null;
+  }
+
   /** Queued task counts per kind, visible ones only (for describe/bench). */
   depth(): { workflow: number; activity: number; waiting_pollers: number } {
     const rows = this.ctx.storage.sql.exec<{ kind: string; n: number }>("SELECT kind, COUNT(*) AS n FROM tasks WHERE visible_at <= ? GROUP BY kind", clock.now()).toArray();

@@ -167,7 +167,7 @@ const FAILED = new Set(["failed", "timed_out"]);
 /**
  * The close status of a prepared run whose first task became available to workers more than the
  * catch-up window after its fire (the platform was down at the fire time): it never ran, and the
- * fire counts as skipped by catch-up, not as fired (see src/objects/execution-start.ts).
+ * fire counts as skipped by catch-up, not as fired (see src/objects/execution-prepared.ts).
  */
 export const SKIPPED_CATCHUP = "skipped_catchup";
 

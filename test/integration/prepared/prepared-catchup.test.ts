@@ -142,4 +142,21 @@ describe("prepared starts and the catch-up window", () => {
       ExecutionObject.prototype.discardPrepared = original;
     }
   });
+  it("a prepared run no worker took before its execution timeout asks the queue: released late (an outage longer than the timeout), its fire is skipped; released on time, it times out", async () => {
+    const late = await preparedSchedule("prep-to-late", { catchup_window_seconds: 10 });
+    // Down from before the fire until 2 h 5 min after it: the run's overdue alarm comes before any poll.
+    setNow(late.fire + 125 * M);
+    expect(await runDurableObjectAlarm(env.EXECUTIONS.getByName(`default/${late.run}`))).toBe(true);
+    await expectNoRun(late.run);
+    // The schedule is told before its own alarm: that fire and the 12 after it (every 10 min) are all too old.
+    await eventually(async () => expect((await describeSchedule(late.sid)).counters).toMatchObject({ fired: 0, skipped_catchup: 13, failed: 0 }));
+
+    const onTime = await preparedSchedule("prep-to-ok", { catchup_window_seconds: 10 });
+    setNow(onTime.fire);
+    await runDurableObjectAlarm(env.TASK_QUEUES.getByName(`default/${onTime.queue}/0`));
+    setNow(onTime.fire + 125 * M);
+    expect(await runDurableObjectAlarm(env.EXECUTIONS.getByName(`default/${onTime.run}`))).toBe(true);
+    expect(await expectRunning(onTime.run)).toMatchObject({ status: "timed_out" });
+    await eventually(async () => expect((await describeSchedule(onTime.sid)).counters).toMatchObject({ fired: 1, skipped_catchup: 12, failed: 1 }));
+  });
 });

@@ -1,0 +1,82 @@
+import { SKIPPED_CATCHUP } from "../core/schedule/machine.ts";
+import type { Env } from "../env.ts";
+import { queueCloseNotice } from "./execution-effects.ts";
+import type { ExecutionStore, RunRow } from "./execution-store.ts";
+import { indexRow } from "./execution-view.ts";
+import { partitionFor, taskQueueStub } from "./names.ts";
+
+// Runs a schedule prepared ahead of their fire time (src/core/schedule/prepare.ts): withdrawing one
+// before its time, and settling the catch-up window for it, once, after its time.
+
+/** A prepared run nothing has happened to yet (no signal, cancel or update): its first workflow task is all it has. */
+function untouchedPrepared(store: ExecutionStore, run: RunRow): boolean {
+  return run.status === "running" && run.schedule !== null && run.wt_state === "scheduled" && run.wt_attempt === 1 && store.eventCount() === 2 && store.updatesIn("requested").length === 0;
+}
+
+/** Forgets the run: it never existed (its index row is removed too). */
+function forgetRun(store: ExecutionStore, run: RunRow, now: number): void {
+  const row = indexRow(run);
+  store.deleteRun();
+  store.outbox.put("index", { ...row, deleted: true }, now);
+}
+
+/**
+ * Withdraws a run its schedule prepared ahead of the fire time (`start_at`), if that time has not
+ * come: the execution then never existed (its index row is removed). Once its start time has
+ * passed, or anything happened to it (a signal, a cancel), the run has begun, and it stays; the
+ * schedule adopts it. So this also settles the catch-up window, once, if no lease has: a withdraw
+ * that arrives more than the window after the fire (it was queued before the fire, delivered after
+ * an outage) finds the run late and forgets it as withdrawn (the schedule's own planning handles
+ * that fire), and one in time clears `start_by`, so no later lease can skip a run the schedule adopted.
+ */
+export function discardPreparedRun(store: ExecutionStore, now: number): { discarded: boolean } {
+  const run = store.run();
+  if (!run) return { discarded: true };
+  const untouched = untouchedPrepared(store, run);
+  if ((now < run.started_at || (run.start_by !== null && now > run.start_by)) && untouched) {
+    forgetRun(store, run, now);
+    return { discarded: true };
+  }
+  if (run.start_by !== null) store.updateRun({ start_by: null });
+  return { discarded: false };
+}
+
+/**
+ * The catch-up window for a prepared run, decided once, when its first workflow task is leased.
+ * `availableAt` is when the task queue made that task available to workers: at the fire time as a
+ * rule, later when the platform was down (or its start was delivered late). In time (by `start_by`),
+ * or once anything else happened to the run, it has begun: the deadline is cleared and the lease
+ * goes ahead. Later, the fire was more than the window late: as the schedule skips such a fire
+ * when it plans it, the run is forgotten (as a withdrawn one is) and the schedule is told, so it
+ * counts the fire in `skipped_catchup` instead of `fired` (core `runClosed`). Returns true then:
+ * the queue entry `ref` (the scheduled event id it points to) is stale.
+ */
+export function settlePreparedStart(store: ExecutionStore, ref: number, availableAt: number, now: number): boolean {
+  const run = store.run();
+  if (!run || run.start_by === null || run.wt_scheduled_event_id !== ref) return false;
+  if (availableAt <= run.start_by || !untouchedPrepared(store, run)) {
+    store.updateRun({ start_by: null });
+    return false;
+  }
+  forgetRun(store, run, now);
+  queueCloseNotice(store, run, SKIPPED_CATCHUP, now);
+  return true;
+}
+
+/**
+ * A prepared run that reached its timeout with no worker having taken its first task has not
+ * settled the catch-up window yet: the queue says when it released that task. Released in time,
+ * the run times out as any run nobody worked on; later (the platform was down at the fire time,
+ * and for longer than the timeout), or never, its fire is skipped instead (settlePreparedStart).
+ * If the queue cannot be asked, the run times out as before.
+ */
+export async function settleUnleasedPrepared(store: ExecutionStore, env: Env, now: number): Promise<void> {
+  const run = store.run();
+  if (!run || run.start_by === null || run.status !== "running" || now < run.deadline) return;
+  const queue = taskQueueStub(env, run.namespace, run.task_queue, partitionFor(env, run.execution_id));
+  const releasedAt = await queue.releasedAt("workflow", run.execution_id, run.wt_scheduled_event_id, run.wt_attempt).catch((err: unknown) => {
+    console.warn("could not ask the task queue when it released a prepared run's first task", err);
+    return undefined;
+  });
+  if (releasedAt !== undefined) settlePreparedStart(store, run.wt_scheduled_event_id, releasedAt ?? now, now);
+}
