@@ -1,6 +1,8 @@
 import type { SchedulePayload } from "@sundial/sdk/protocol";
 import { clock } from "../clock.ts";
+import { startDeadline } from "../core/catchup.ts";
 import { LIMITS } from "../core/limits.ts";
+import { SKIPPED_CATCHUP } from "../core/schedule/machine.ts";
 import type { PreparedRun } from "../core/schedule/prepare.ts";
 import type { Env } from "../env.ts";
 import { deleteScheduleRow, upsertSchedule, type ScheduleIndexRow } from "../index/schedules.ts";
@@ -96,6 +98,24 @@ export class ScheduleDelivery {
   private async deliverIndex(ix: IndexEntry): Promise<void> {
     if ("delete" in ix) await deleteScheduleRow(this.env.DB, ix.namespace, ix.schedule_id);
     else await upsertSchedule(this.env.DB, ix);
+  }
+
+  /**
+   * A prepared fire the schedule's alarm finds more than the catch-up window late (the platform was
+   * down): its run decides, as for a withdraw (execution-prepared.ts), before the alarm plans the
+   * fires after it, so a run no worker can get holds no overlap slot. Returns the skip to record
+   * when the run was forgotten; null when it had begun (the alarm adopts it), was not late, or could
+   * not be asked (then it is adopted, and its first lease decides).
+   */
+  async withdrawLate(now: number): Promise<RunClosedNotice | null> {
+    const row = this.store.get();
+    const p = row?.state.prepared;
+    if (!row || !p || p.actual > now || now <= startDeadline(p.actual, row.policy.catchup_window_seconds)) return null;
+    const r = await executionStub(this.env, row.namespace, p.runId)
+      .discardPrepared()
+      .catch((err: unknown) => console.warn(`could not ask late prepared run ${p.runId}; adopting it`, err));
+    if (!r?.discarded) return null;
+    return { namespace: row.namespace, schedule_id: row.schedule_id, execution_id: p.runId, status: SKIPPED_CATCHUP, failure: null, closed_at: now };
   }
 
   /** Withdraws a prepared run; one whose fire time had already come is adopted as this schedule's fire. */

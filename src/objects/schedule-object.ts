@@ -255,6 +255,8 @@ export class ScheduleObject extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const now = clock.now();
     try {
+      const skipped = await this.delivery.withdrawLate(now);
+      if (skipped) await this.runClosed(skipped); // counted as skipped, wherever the run is by now
       const row = this.store.get();
       if (row) this.advance(row, now);
       this.backoff.succeeded();

@@ -13,35 +13,47 @@ import { AHEAD, M, poll, preparedSchedule, S } from "./prepared-helpers.ts";
 // time, it has begun; later, it is forgotten and the fire counts in skipped_catchup, not fired.
 
 describe("prepared starts and the catch-up window", () => {
-  it("after an outage longer than the catch-up window, the prepared fire is skipped and counted like the fires after it, when its first lease finds it late", async () => {
-    const { sid, queue, fire, run } = await preparedSchedule("prep-outage", { catchup_window_seconds: 10 });
-    // The platform was down from before the fire until 25 min after it: the schedule's alarm comes
-    // only then. The prepared run was created before the outage; the schedule adopts it as begun,
-    // and the two fires after it (fire + 10 min, + 20 min) are older than the 10 s window.
-    expect(await alarmAt(sid, fire + 25 * M)).toBe(true);
-    await expectRunning(run);
-    const adopted = await describeSchedule(sid);
-    expect(adopted.counters).toMatchObject({ fired: 1, skipped_catchup: 2 });
-    expect(adopted.running).toEqual([run]);
-    // The task queue's timer never ran in time either: its first task becomes available only now,
-    // 25 min after the fire. The first lease finds it late: no worker gets it, the run is forgotten.
+  it("after an outage longer than the catch-up window, the schedule's late alarm has the prepared run forgotten: skipped and counted like the fires after it, holding no slot", async () => {
+    const { sid, queue, fire, run } = await preparedSchedule("prep-outage", { catchup_window_seconds: 10, overlap: "SKIP" });
+    // The platform was down from before the fire until 20 min 5 s after it: the schedule's alarm
+    // comes only then. The prepared run and the fire after it (fire + 10 min) are older than the
+    // 10 s window; fire + 20 min is 5 s late, inside it, and starts: no slot is held for the run
+    // no worker can get any more.
+    expect(await alarmAt(sid, fire + 20 * M + 5 * S)).toBe(true);
+    await expectNoRun(run);
+    const d = await describeSchedule(sid);
+    expect(d.counters).toMatchObject({ fired: 1, skipped_catchup: 2, skipped_overlap: 0, failed: 0 });
+    expect(d.running).toEqual([runId(sid, fire + 20 * M)]);
+    expect(d.recent_actions.find((a: { run_id: string | null }) => a.run_id === run)?.outcome).toBe("skipped_catchup");
+    await expectNoRun(runId(sid, fire + 10 * M));
+    await eventually(async () => {
+      const list = await api("GET", `/v1/workflows/executions?schedule_id=${encodeURIComponent(sid)}`);
+      expect(list.body.executions.map((e: { execution_id: string }) => e.execution_id)).toEqual([runId(sid, fire + 20 * M)]);
+    });
+    // Workers get the fire that ran, not the forgotten one.
+    const task = await api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind: "workflow", identity: "prepared-test", wait_seconds: 2 });
+    expect(task.body.execution_id).toBe(runId(sid, fire + 20 * M));
+  });
+
+  it("a prepared run the schedule adopted in time, but whose task the queue released late, is skipped at its first lease: moved from fired to skipped, its slot freed", async () => {
+    const { sid, queue, fire, run } = await preparedSchedule("prep-adopted-late", { catchup_window_seconds: 10 });
+    // The schedule's alarm is on time and adopts the run; the queue's release never came (its
+    // object was down) until a worker polls 25 min later.
+    expect(await alarmAt(sid, fire + 2 * S)).toBe(true);
+    expect((await describeSchedule(sid)).counters).toMatchObject({ fired: 1, skipped_catchup: 0 });
+    setNow(fire + 25 * M);
     expect((await poll(queue)).status).toBe(204);
     await expectNoRun(run);
     await eventually(async () => {
-      const list = await api("GET", `/v1/workflows/executions?schedule_id=${encodeURIComponent(sid)}`);
-      expect(list.body.executions).toEqual([]);
-    });
-    // The schedule is told: the fire moves from fired to skipped, and its slot is free.
-    await eventually(async () => {
       const d = await describeSchedule(sid);
+      // It and, planned at once with its slot free, the two fires since (fire + 10 min, + 20 min): all too old.
       expect(d.counters).toMatchObject({ fired: 0, skipped_catchup: 3, failed: 0 });
       expect(d.running).toEqual([]);
       expect(d.recent_actions.find((a: { run_id: string | null }) => a.run_id === run)?.outcome).toBe("skipped_catchup");
     });
-    await expectNoRun(runId(sid, fire + 10 * M));
-    await expectNoRun(runId(sid, fire + 20 * M));
-    // The next fire inside the window is prepared and runs as usual.
+    // The next fire is prepared and runs as usual.
     const next = fire + 30 * M;
+    expect(await alarmAt(sid, fire + 25 * M)).toBe(true);
     await expectAlarm(sid, prepareAt(sid, next, AHEAD));
     expect(await alarmAt(sid, prepareAt(sid, next, AHEAD))).toBe(true);
     setNow(next);

@@ -1,7 +1,9 @@
+import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
 import { prepareAt } from "../../../src/core/schedule/prepare.ts";
 import { api, uid } from "../helpers.ts";
-import { alarmAt, createSchedule, expectAlarm, runId, setNow, T } from "../schedule-helpers.ts";
+import { alarmAt, createSchedule, eventually, expectAlarm, runId, setNow, T } from "../schedule-helpers.ts";
 
 // Shared by the prepared-starts tests. This project runs with prepared starts on, as deployed
 // (SUNDIAL_PREPARE_AHEAD_SECONDS = 60 in wrangler.toml): a schedule creates its next run 30-60 s
@@ -11,6 +13,11 @@ import { alarmAt, createSchedule, expectAlarm, runId, setNow, T } from "../sched
 export const S = 1_000;
 export const M = 60_000;
 export const AHEAD = 60 * S;
+
+/** The task queue's rows (partition 0), as stored. */
+export async function queuedTasks(queue: string): Promise<{ execution_id: string; visible_at: number; released_at: number | null }[]> {
+  return runInDurableObject(env.TASK_QUEUES.getByName(`default/${queue}/0`), async (_obj, state) => state.storage.sql.exec<{ execution_id: string; visible_at: number; released_at: number | null }>("SELECT * FROM tasks").toArray());
+}
 
 /** One workflow-task poll that does not wait. */
 export async function poll(queue: string) {
@@ -28,5 +35,7 @@ export async function preparedSchedule(prefix: string, extra: Record<string, unk
   const prep = prepareAt(sid, fire, AHEAD);
   await expectAlarm(sid, prep);
   expect(await alarmAt(sid, prep)).toBe(true);
+  // The run's first task reaches the queue (held there until the fire) before the test moves the clock on.
+  await eventually(async () => expect(await queuedTasks(queue)).toHaveLength(1));
   return { t0, sid, queue, fire, prep, run: runId(sid, fire) };
 }
