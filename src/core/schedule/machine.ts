@@ -20,6 +20,8 @@ export interface PendingFire {
 export interface RunningRun {
   runId: string;
   fire: PendingFire;
+  /** An adopted prepared run: `lastNominal` before it, restored if the run turns out skipped (SKIPPED_CATCHUP). */
+  lastNominalBefore?: number | null;
 }
 
 /** A schedule's mutable state, as plain data (the ScheduleObject persists it). */
@@ -116,7 +118,7 @@ export function adoptPrepared(s: ScheduleState, p: PreparedRun): ScheduleState {
   return {
     ...s,
     prepared: s.prepared?.runId === p.runId ? null : (s.prepared ?? null),
-    running: [...s.running, { runId: p.runId, fire: { nominal: p.nominal, actual: p.actual, kind: "scheduled" } }],
+    running: [...s.running, { runId: p.runId, fire: { nominal: p.nominal, actual: p.actual, kind: "scheduled" }, lastNominalBefore: s.lastNominal }],
     lastNominal: Math.max(s.lastNominal ?? 0, p.nominal),
     lastProcessed: Math.max(s.lastProcessed, p.nominal),
     counters: { ...s.counters, fired: s.counters.fired + 1 },
@@ -192,8 +194,9 @@ export function runClosed(ctx: MachineContext, s: ScheduleState, runId: string, 
   const outcomes: Outcome[] = [];
   const retryable = closed.fire.kind === "scheduled" || closed.fire.kind === "retry";
   if (status === SKIPPED_CATCHUP) {
-    // Counted as fired when the schedule adopted it; it never ran (its last_timestamp stays).
+    // Counted as fired when the schedule adopted it; it never ran, so it is not the last fire that started either.
     next.counters = { ...next.counters, fired: Math.max(0, next.counters.fired - 1), skipped_catchup: next.counters.skipped_catchup + 1 };
+    if (closed.lastNominalBefore !== undefined && next.lastNominal === closed.fire.nominal) next.lastNominal = closed.lastNominalBefore;
   } else if (FAILED.has(status)) {
     next.counters = { ...next.counters, failed: next.counters.failed + 1 };
     const retriesSoFar = closed.fire.kind === "retry" ? (closed.fire.retry ?? 1) : 0;

@@ -56,6 +56,8 @@ describe("prepared starts and the catch-up window", () => {
     expect(await alarmAt(sid, fire + 25 * M)).toBe(true);
     await expectAlarm(sid, prepareAt(sid, next, AHEAD));
     expect(await alarmAt(sid, prepareAt(sid, next, AHEAD))).toBe(true);
+    // Its payload's last_timestamp is not the skipped fire, which never ran.
+    expect(await expectRunning(runId(sid, next))).toMatchObject({ schedule: { timestamp: iso(next), last_timestamp: null } });
     setNow(next);
     expect((await poll(queue)).body.execution_id).toBe(runId(sid, next));
   });

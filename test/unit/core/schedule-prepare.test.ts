@@ -91,7 +91,7 @@ describe("prepared starts: settling", () => {
   it("a run a worker began before it could be withdrawn is adopted once as a started fire", () => {
     const s = initialState(T0, false, "");
     const a = adoptPrepared(s, prepared);
-    expect(a.running).toEqual([{ runId: RUN, fire: { nominal: FIRE, actual: FIRE, kind: "scheduled" } }]);
+    expect(a.running).toEqual([{ runId: RUN, fire: { nominal: FIRE, actual: FIRE, kind: "scheduled" }, lastNominalBefore: null }]);
     expect(a).toMatchObject({ lastNominal: FIRE, lastProcessed: FIRE, counters: { fired: 1 } });
     expect(adoptPrepared(a, prepared)).toBe(a);
     // The fire is not planned again afterwards.
@@ -122,6 +122,10 @@ describe("prepared starts: settling", () => {
     expect(t.state).toMatchObject({ status: "active", retry: null, buffer: [] });
     expect(t.start.map((x) => x.fire.nominal)).toEqual([FIRE + 2 * HOUR]);
     expect(t.state.running.map((r) => r.runId)).not.toContain(RUN);
+    // Its fire is not the last that started any more: last_timestamp goes back to what it was before it.
+    expect(adopted.lastNominal).toBe(FIRE);
+    const alone = runClosed(c, { ...adopted, lastNominal: FIRE, running: adopted.running.map((r) => ({ ...r, lastNominalBefore: FIRE - HOUR })) }, RUN, SKIPPED_CATCHUP, null);
+    expect(alone.state.lastNominal).toBe(FIRE - HOUR);
     // Delivered twice: the second notice finds no such run and changes nothing.
     expect(runClosed(c, t.state, RUN, SKIPPED_CATCHUP, null)).toMatchObject({ known: false, state: t.state });
   });
