@@ -65,18 +65,30 @@ export function settlePreparedStart(store: ExecutionStore, ref: number, availabl
 
 /**
  * A prepared run that reached its timeout with no worker having taken its first task has not
- * settled the catch-up window yet: the queue says when it released that task. Released in time,
- * the run times out as any run nobody worked on; later (the platform was down at the fire time,
- * and for longer than the timeout), or never, its fire is skipped instead (settlePreparedStart).
- * If the queue cannot be asked, the run times out as before.
+ * settled the catch-up window yet: the queue says when it released that task. Released at the
+ * fire time, the run times out as any run nobody worked on. Released (or still to be released)
+ * more than the window late, its fire is skipped (settlePreparedStart). Released late but within
+ * the window (the platform was down at the fire time, and for longer than the timeout), no worker
+ * could have had it before: its timeout counts from the release, as a fire started after the
+ * outage would. If the queue cannot be asked, or no longer holds the task (a lease is under way),
+ * the run times out as before.
  */
 export async function settleUnleasedPrepared(store: ExecutionStore, env: Env, now: number): Promise<void> {
   const run = store.run();
   if (!run || run.start_by === null || run.status !== "running" || now < run.deadline) return;
   const queue = taskQueueStub(env, run.namespace, run.task_queue, partitionFor(env, run.execution_id));
-  const releasedAt = await queue.releasedAt("workflow", run.execution_id, run.wt_scheduled_event_id, run.wt_attempt).catch((err: unknown) => {
+  const task = await queue.queuedTask("workflow", run.execution_id, run.wt_scheduled_event_id, run.wt_attempt).catch((err: unknown) => {
     console.warn("could not ask the task queue when it released a prepared run's first task", err);
     return undefined;
   });
-  if (releasedAt !== undefined) settlePreparedStart(store, run.wt_scheduled_event_id, releasedAt ?? now, now);
+  // A lease may have settled the window meanwhile (or forgotten the run): then there is nothing to decide.
+  const current = store.run();
+  if (!task?.queued || !current || current.start_by === null || current.status !== "running") return;
+  const availableAt = task.released_at ?? now;
+  if (availableAt > current.start_by) {
+    settlePreparedStart(store, current.wt_scheduled_event_id, availableAt, now);
+    return;
+  }
+  const deadline = availableAt + current.execution_timeout * 1000;
+  if (deadline > current.deadline) store.updateRun({ deadline });
 }

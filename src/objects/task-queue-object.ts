@@ -186,15 +186,15 @@ export class TaskQueueObject extends DurableObject<Env> {
   }
 
   /**
-   * When this queue released a task to pollers: null when it is not in the queue (taken, or never
-   * enqueued) or not released yet. A prepared run that no worker took before its timeout asks, to
-   * judge the catch-up window (execution-prepared.ts).
+   * Whether a task is in this queue and, if so, when it was released to pollers (null: not yet).
+   * Not queued means taken (a lease may be under way) or never enqueued. A prepared run that no
+   * worker took before its timeout asks, to judge the catch-up window (execution-prepared.ts).
    */
-  releasedAt(kind: QueuedTask["kind"], executionId: string, ref: number, attempt: number): number | null {
+  queuedTask(kind: QueuedTask["kind"], executionId: string, ref: number, attempt: number): { queued: false } | { queued: true; released_at: number | null } {
     const row = this.ctx.storage.sql
       .exec<{ released_at: number | null }>("SELECT released_at FROM tasks WHERE kind = ? AND execution_id = ? AND ref = ? AND attempt = ?", kind, executionId, ref, attempt)
       .toArray()[0];
-    return row?.released_at ?? null;
+    return row ? { queued: true, released_at: row.released_at } : { queued: false };
   }
 
   /** Queued task counts per kind, visible ones only (for describe/bench). */

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ExecutionObject } from "../../../src/objects/execution-object.ts";
 import { prepareAt } from "../../../src/core/schedule/prepare.ts";
@@ -172,5 +172,41 @@ describe("prepared starts and the catch-up window", () => {
     expect(await runDurableObjectAlarm(env.EXECUTIONS.getByName(`default/${onTime.run}`))).toBe(true);
     expect(await expectRunning(onTime.run)).toMatchObject({ status: "timed_out" });
     await eventually(async () => expect((await describeSchedule(onTime.sid)).counters).toMatchObject({ fired: 1, skipped_catchup: 12, failed: 1 }));
+  });
+  it("a prepared run first released after its timeout but inside the window (an outage longer than the timeout) gets its whole timeout from the release, not a failure", async () => {
+    // 3 h window, the default 1 h timeout, down from before the fire until 2 h 5 min after it.
+    const a = await preparedSchedule("prep-to-window", { catchup_window_seconds: 3 * 3600 });
+    setNow(a.fire + 125 * M);
+    // The run's overdue alarm comes before the queue's: the task is not released yet, and no worker had a chance.
+    expect(await runDurableObjectAlarm(env.EXECUTIONS.getByName(`default/${a.run}`))).toBe(true);
+    expect(await expectRunning(a.run)).toMatchObject({ status: "running" });
+    await runDurableObjectAlarm(env.TASK_QUEUES.getByName(`default/${a.queue}/0`));
+    setNow(a.fire + 150 * M);
+    const task = await poll(a.queue);
+    expect(task.status).toBe(200);
+    expect(task.body).toMatchObject({ execution_id: a.run, available_at: iso(a.fire + 125 * M) });
+    expect((await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: task.body.task_token, commands: succeed() })).status).toBe(200);
+    await eventually(async () => expect((await describeSchedule(a.sid)).counters).toMatchObject({ failed: 0, skipped_catchup: 0 }));
+
+    // Released first this time (at the end of the outage), and nobody comes: it times out an hour after the release.
+    const b = await preparedSchedule("prep-to-window-expire", { catchup_window_seconds: 3 * 3600 });
+    setNow(b.fire + 125 * M);
+    await runDurableObjectAlarm(env.TASK_QUEUES.getByName(`default/${b.queue}/0`));
+    expect(await runDurableObjectAlarm(env.EXECUTIONS.getByName(`default/${b.run}`))).toBe(true);
+    expect(await expectRunning(b.run)).toMatchObject({ status: "running" });
+    setNow(b.fire + 185 * M - 1);
+    await runDurableObjectAlarm(env.EXECUTIONS.getByName(`default/${b.run}`));
+    expect(await expectRunning(b.run)).toMatchObject({ status: "running" });
+    setNow(b.fire + 185 * M);
+    expect(await runDurableObjectAlarm(env.EXECUTIONS.getByName(`default/${b.run}`))).toBe(true);
+    expect(await expectRunning(b.run)).toMatchObject({ status: "timed_out" });
+  });
+
+  it("a prepared run whose task is no longer in its queue at the timeout (taken by a poll whose lease is still under way) times out rather than guessing it late", async () => {
+    const { fire, run, queue } = await preparedSchedule("prep-to-absent", { catchup_window_seconds: 10 });
+    await runInDurableObject(env.TASK_QUEUES.getByName(`default/${queue}/0`), async (_obj, state) => void state.storage.sql.exec("DELETE FROM tasks"));
+    setNow(fire + 125 * M);
+    expect(await runDurableObjectAlarm(env.EXECUTIONS.getByName(`default/${run}`))).toBe(true);
+    expect(await expectRunning(run)).toMatchObject({ status: "timed_out" });
   });
 });
