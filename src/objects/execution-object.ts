@@ -63,6 +63,16 @@ export class ExecutionObject extends DurableObject<Env> {
     return guard(() => ({ execution: this.describeRun(this.requireRun()), started: r.value.started }));
   }
 
+  /**
+   * A schedule's start of a run prepared ahead of its fire (schedule-delivery.ts). One that arrives
+   * after the catch-up window with no run yet (delivered again after the run was skipped, or after
+   * an outage) creates none: the fire is skipped, as the run's first lease would judge it.
+   */
+  async startPrepared(args: StartArgs): Promise<RpcResult<{ execution: Execution; started: boolean } | { skipped: true }>> {
+    if (args.start_by !== undefined && clock.now() > args.start_by && !this.store.run()) return { ok: true, value: { skipped: true } };
+    return this.start(args);
+  }
+
   /** Withdraws a run its schedule prepared ahead of time, unless it has begun (see execution-prepared.ts). */
   async discardPrepared(): Promise<{ discarded: boolean }> {
     const r = discardPreparedRun(this.store, clock.now());

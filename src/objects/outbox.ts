@@ -62,6 +62,11 @@ export class Outbox {
     this.sql.exec("DELETE FROM outbox WHERE key = ? AND payload = ?", key, payload);
   }
 
+  /** Deletes the entry whatever it holds: what it would deliver no longer applies. */
+  drop(key: string): void {
+    this.sql.exec("DELETE FROM outbox WHERE key = ?", key);
+  }
+
   retry(key: string, attempts: number, nextAt: number): void {
     this.sql.exec("UPDATE outbox SET attempts = ?, next_at = ? WHERE key = ?", attempts, nextAt, key);
   }

@@ -38,7 +38,7 @@ export class ScheduleDelivery {
 
   private readonly env: Env;
   private readonly store: ScheduleStore;
-  /** A run already existed and had closed (it will not call back): the object treats it as closed now. */
+  /** A run closed without calling back (it already existed closed, or was skipped): the object treats it as closed now. */
   private readonly closedMeanwhile: (notice: RunClosedNotice) => Promise<void>;
 
   constructor(env: Env, store: ScheduleStore, closedMeanwhile: (notice: RunClosedNotice) => Promise<void>) {
@@ -70,23 +70,23 @@ export class ScheduleDelivery {
       const stub = executionStub(this.env, row.namespace, (payload as { runId: string }).runId);
       if (key.startsWith("start:")) {
         const p = payload as StartEntry;
-        const res = await stub.start({
+        const args = {
           namespace: row.namespace,
           execution_id: p.runId,
           workflow: row.workflow,
           input: p.input,
           task_queue: row.task_queue,
           execution_timeout: row.execution_timeout ?? LIMITS.executionTimeoutDefault,
-          id_reuse_policy: "use_existing",
+          id_reuse_policy: "use_existing" as const,
           schedule: p.payload,
           callback: { schedule_id: row.schedule_id },
           ...(p.startAt !== undefined ? { start_at: p.startAt, ...(p.startBy !== undefined ? { start_by: p.startBy } : {}) } : {}),
-        });
+        };
+        const res = p.startAt !== undefined ? await stub.startPrepared(args) : await stub.start(args);
         if (!res.ok) throw new Error(`start ${p.runId} failed: ${JSON.stringify(res)}`);
         const started = unwrap(res);
-        if (!started.started && started.execution.status !== "running") {
-          await this.closedMeanwhile({ namespace: row.namespace, schedule_id: row.schedule_id, execution_id: p.runId, status: started.execution.status, failure: started.execution.failure, closed_at: clock.now() });
-        }
+        const closed = "skipped" in started ? { status: SKIPPED_CATCHUP, failure: null } : started.started || started.execution.status === "running" ? null : started.execution;
+        if (closed) await this.closedMeanwhile({ namespace: row.namespace, schedule_id: row.schedule_id, execution_id: p.runId, status: closed.status, failure: closed.failure, closed_at: clock.now() });
       } else if (key.startsWith("cancel:")) {
         await stub.cancel("cancelled by the schedule's CANCEL_OTHER overlap policy");
       } else if (key.startsWith("terminate:")) {
@@ -101,21 +101,24 @@ export class ScheduleDelivery {
   }
 
   /**
-   * A prepared fire the schedule's alarm finds more than the catch-up window late (the platform was
-   * down): its run decides, as for a withdraw (execution-prepared.ts), before the alarm plans the
-   * fires after it, so a run no worker can get holds no overlap slot. Returns the skip to record
-   * when the run was forgotten; null when it had begun (the alarm adopts it), was not late, or could
-   * not be asked (then it is adopted, and its first lease decides).
+   * A prepared fire more than the catch-up window late (the platform was down) is settled with its
+   * run before the schedule plans anything around it (its alarm, a trigger, pause, update or
+   * backfill), as for a withdraw (execution-prepared.ts): a run no worker can get any more is
+   * forgotten, and its fire recorded as skipped, holding no overlap slot. A run that had begun, or
+   * could not be asked, is left to be adopted (its first lease decides then).
    */
-  async withdrawLate(now: number): Promise<RunClosedNotice | null> {
+  async settleLate(now: number): Promise<void> {
     const row = this.store.get();
     const p = row?.state.prepared;
-    if (!row || !p || p.actual > now || now <= startDeadline(p.actual, row.policy.catchup_window_seconds)) return null;
+    if (!row || !p || p.actual > now || now <= startDeadline(p.actual, row.policy.catchup_window_seconds)) return;
     const r = await executionStub(this.env, row.namespace, p.runId)
       .discardPrepared()
       .catch((err: unknown) => console.warn(`could not ask late prepared run ${p.runId}; adopting it`, err));
-    if (!r?.discarded) return null;
-    return { namespace: row.namespace, schedule_id: row.schedule_id, execution_id: p.runId, status: SKIPPED_CATCHUP, failure: null, closed_at: now };
+    if (!r?.discarded) return;
+    const current = this.store.get();
+    if (current?.state.prepared?.runId === p.runId) this.store.skipPrepared(current, p, now);
+    // Adopted meanwhile (a change ran while the run was asked): counted as skipped, wherever the run is by now.
+    else await this.closedMeanwhile({ namespace: row.namespace, schedule_id: row.schedule_id, execution_id: p.runId, status: SKIPPED_CATCHUP, failure: null, closed_at: now });
   }
 
   /** Withdraws a prepared run; one whose fire time had already come is adopted as this schedule's fire. */

@@ -70,7 +70,7 @@ export class ScheduleObject extends DurableObject<Env> {
 
   /** Creates the schedule, or replaces its definition if it exists (the upsert); a new or changed spec is planned from now. */
   async upsert(def: ScheduleDefinition): Promise<RpcResult<{ schedule: Schedule; created: boolean }>> {
-    const r = guard(() => {
+    const r = await this.change(() => {
       const now = clock.now();
       const current = this.store.get();
       if (current && (current.workflow !== def.workflow || current.key !== def.key)) {
@@ -107,7 +107,6 @@ export class ScheduleObject extends DurableObject<Env> {
       this.backoff.succeeded();
       return { created: !existing };
     });
-    await this.afterChange();
     return r.ok ? ok({ schedule: this.view(), created: r.value.created }) : r;
   }
 
@@ -117,7 +116,7 @@ export class ScheduleObject extends DurableObject<Env> {
 
   /** Partial update with optimistic concurrency; a spec change re-plans from now. */
   async update(patch: SchedulePatch, expectedVersion: number | null): Promise<RpcResult<Schedule>> {
-    const r = guard(() => {
+    const r = await this.change(() => {
       const now = clock.now();
       const current = this.require();
       if (expectedVersion !== null && expectedVersion !== current.version) {
@@ -142,7 +141,6 @@ export class ScheduleObject extends DurableObject<Env> {
       this.store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "scheduled", outcome: `updated (version ${updated.version})` });
       this.apply(updated, tick(this.ctxFor(updated, now), updated.state), now);
     });
-    await this.afterChange();
     return this.answer(r);
   }
 
@@ -156,7 +154,7 @@ export class ScheduleObject extends DurableObject<Env> {
   }
 
   private async setStatus(status: "active" | "paused", note: string): Promise<RpcResult<Schedule>> {
-    const r = guard(() => {
+    const r = await this.change(() => {
       const now = clock.now();
       const current = this.require();
       if (current.state.status === "completed" || current.state.status === "dead") {
@@ -168,7 +166,6 @@ export class ScheduleObject extends DurableObject<Env> {
       this.store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "scheduled", outcome: status === "paused" ? `paused${note ? `: ${note}` : ""}` : `resumed${note ? `: ${note}` : ""}` });
       this.apply(updated, tick(this.ctxFor(updated, now), updated.state), now);
     });
-    await this.afterChange();
     return this.answer(r);
   }
 
@@ -179,7 +176,7 @@ export class ScheduleObject extends DurableObject<Env> {
    * terminate itself).
    */
   async trigger(input: unknown, overlap: OverlapPolicy | undefined, requestId: string | undefined): Promise<RpcResult<TriggerOutcome>> {
-    const r = guard((): TriggerOutcome => {
+    return this.change((): TriggerOutcome => {
       const now = clock.now();
       this.require();
       const seen = requestId === undefined ? null : this.store.triggerOutcome(requestId, now);
@@ -194,13 +191,11 @@ export class ScheduleObject extends DurableObject<Env> {
       if (requestId !== undefined) this.store.recordTrigger(requestId, now, answer);
       return answer;
     });
-    await this.afterChange();
-    return r;
   }
 
   /** Queues a backfill of (start, end]; started in bounded batches by the alarm. */
   async backfill(startAt: number, endAt: number, overlap: OverlapPolicy | undefined): Promise<RpcResult<{ fires: number }>> {
-    const r = guard(() => {
+    const r = await this.change(() => {
       const row = this.require();
       const count = between(this.backfillSpec(row, startAt - 1), startAt - 1, endAt, LIMITS.maxRepeatCount).length;
       // Checked here, before anything is written: an empty backfill must leave no job or action behind.
@@ -210,14 +205,13 @@ export class ScheduleObject extends DurableObject<Env> {
       this.store.addAction({ at: clock.now(), nominal: null, actual: null, run_id: null, kind: "backfill", outcome: `backfill of ${count} fires queued` });
       return { fires: count };
     });
-    await this.afterChange();
     if (r.ok) armAlarm(this.ctx.storage, clock.now(), clock.now());
     return r;
   }
 
   /** Deletes the schedule (runs it started keep running) and its index row. */
   async remove(): Promise<RpcResult<{ deleted: true }>> {
-    const r = guard(() => {
+    return this.change(() => {
       this.require();
       const row = this.withdrawPrepared(clock.now())!;
       this.store.wipe();
@@ -225,8 +219,6 @@ export class ScheduleObject extends DurableObject<Env> {
       this.store.outbox.put("index", { delete: true, namespace: row.namespace, schedule_id: row.schedule_id } satisfies IndexEntry, clock.now());
       return { deleted: true as const };
     });
-    await this.afterChange();
-    return r;
   }
 
   /** A run this schedule started has closed (delivered at least once; duplicates change nothing). */
@@ -255,8 +247,7 @@ export class ScheduleObject extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const now = clock.now();
     try {
-      const skipped = await this.delivery.withdrawLate(now);
-      if (skipped) await this.runClosed(skipped); // counted as skipped, wherever the run is by now
+      await this.delivery.settleLate(now);
       const row = this.store.get();
       if (row) this.advance(row, now);
       this.backoff.succeeded();
@@ -361,6 +352,18 @@ export class ScheduleObject extends DurableObject<Env> {
    */
   private answer(r: RpcResult<unknown>): RpcResult<Schedule> {
     return r.ok ? ok(this.view()) : r;
+  }
+
+  /**
+   * One change (upsert, update, pause, resume, trigger, backfill, delete): a prepared fire the
+   * platform is back to past the window is settled first (ScheduleDelivery.settleLate), then the
+   * change runs as one synchronous write, and what it queued is sent.
+   */
+  private async change<T>(fn: () => T): Promise<RpcResult<T>> {
+    await this.delivery.settleLate(clock.now());
+    const r = guard(fn);
+    await this.afterChange();
+    return r;
   }
 
   /** Sends what the change queued and re-arms; waits for the send when a prepared run is being withdrawn. */

@@ -139,10 +139,15 @@ export class ScheduleStore {
     return adopted;
   }
 
-  /** Records a prepared run skipped before this schedule recorded its fire (core `skipPrepared`); returns the row written. */
+  /**
+   * Records a prepared run skipped before this schedule recorded its fire (core `skipPrepared`);
+   * returns the row written. A start for it still in the outbox (never delivered: the run was not
+   * found) is dropped, so it cannot create the run after the fire was counted as skipped.
+   */
   skipPrepared(row: ScheduleRow, p: PreparedRun, at: number): ScheduleRow {
     const skipped = { ...row, state: skipPrepared(row.state, p) };
     this.put(skipped);
+    this.outbox.drop(`start:${p.runId}`);
     this.addAction({ at, nominal: p.nominal, actual: p.actual, run_id: p.runId, kind: "scheduled", outcome: SKIPPED_CATCHUP });
     return skipped;
   }

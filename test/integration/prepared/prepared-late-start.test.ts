@@ -1,0 +1,78 @@
+import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { ExecutionObject } from "../../../src/objects/execution-object.ts";
+import { prepareAt } from "../../../src/core/schedule/prepare.ts";
+import { api, uid } from "../helpers.ts";
+import { alarmAt, createSchedule, describeSchedule, eventually, expectAlarm, expectNoRun, runId, scheduleObject, setNow, T } from "../schedule-helpers.ts";
+import { AHEAD, M, preparedSchedule, S } from "./prepared-helpers.ts";
+
+// A prepared fire the platform comes back to more than the catch-up window late is skipped
+// whichever call reaches the schedule first (its alarm, or a trigger, pause or update), and no
+// start delivered late can bring its run back (README "Beyond the catch-up window").
+
+async function outboxKeys(sid: string): Promise<string[]> {
+  return runInDurableObject(scheduleObject(sid), async (_obj, state) => state.storage.sql.exec<{ key: string }>("SELECT key FROM outbox").toArray().map((r) => r.key));
+}
+
+describe("late prepared starts", () => {
+  it("a trigger that reaches the schedule before its alarm after an outage past the window skips the prepared run first: with SKIP it starts instead of being skipped by overlap", async () => {
+    const { sid, fire, run } = await preparedSchedule("prep-late-trigger", { catchup_window_seconds: 10, overlap: "SKIP" });
+    setNow(fire + 11 * S);
+    const r = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { request_id: "after-outage" });
+    expect(r.status).toBe(202);
+    expect(r.body).toMatchObject({ started: true, outcome: "started" });
+    await expectNoRun(run);
+    const d = await describeSchedule(sid);
+    expect(d.counters).toMatchObject({ fired: 1, skipped_catchup: 1, skipped_overlap: 0 });
+    expect(d.running).toEqual([r.body.run_id]);
+    expect(d.recent_actions.find((a: { run_id: string | null }) => a.run_id === run)?.outcome).toBe("skipped_catchup");
+  });
+
+  it("a pause after an outage past the window counts the prepared fire as skipped, not as a run holding a slot", async () => {
+    const { sid, fire, run } = await preparedSchedule("prep-late-pause", { catchup_window_seconds: 10 });
+    setNow(fire + 11 * S);
+    expect((await api("POST", `/v1/workflows/schedules/${sid}/pause`, { note: "after the outage" })).status).toBe(200);
+    await expectNoRun(run);
+    const d = await describeSchedule(sid);
+    expect(d.status).toBe("paused");
+    expect(d.counters).toMatchObject({ fired: 0, skipped_catchup: 1 });
+    expect(d.running).toEqual([]);
+  });
+
+  it("a start never delivered before the outage is dropped when the fire is skipped, and one delivered late creates no run", async () => {
+    const original = ExecutionObject.prototype.startPrepared;
+    const t0 = T("2027-06-01T00:00:00.000Z");
+    const sid = uid("prep-undelivered");
+    const fire = t0 + 10 * M;
+    const run = runId(sid, fire);
+    try {
+      // The start of the prepared run cannot reach its execution (the process was killed, say).
+      ExecutionObject.prototype.startPrepared = async () => {
+        throw new Error("injected: start not delivered");
+      };
+      setNow(t0);
+      await createSchedule({ schedule_id: sid, workflow: "prep-wf", key: sid, interval_seconds: 600, task_queue: uid("q"), catchup_window_seconds: 10, overlap: "SKIP" });
+      const prep = prepareAt(sid, fire, AHEAD);
+      await expectAlarm(sid, prep);
+      expect(await alarmAt(sid, prep)).toBe(true);
+      await eventually(async () => expect(await outboxKeys(sid)).toContain(`start:${run}`));
+      // Back 11 s after the fire: the alarm asks the run (it does not exist) and skips the fire; its start is not sent after that.
+      expect(await alarmAt(sid, fire + 11 * S)).toBe(true);
+      expect(await outboxKeys(sid)).not.toContain(`start:${run}`);
+    } finally {
+      ExecutionObject.prototype.startPrepared = original;
+    }
+    await expectNoRun(run);
+    expect((await describeSchedule(sid)).counters).toMatchObject({ fired: 0, skipped_catchup: 1 });
+
+    // The same start arriving now anyway (a delivery already under way, or retried after a lost reply) creates nothing.
+    const stub = env.EXECUTIONS.getByName(`default/${run}`);
+    const args = { namespace: "default", execution_id: run, workflow: "prep-wf", input: null, task_queue: "q", execution_timeout: 3600, id_reuse_policy: "use_existing" as const, schedule: null, callback: { schedule_id: sid }, start_at: fire, start_by: fire + 10 * S };
+    expect(await stub.startPrepared(args)).toEqual({ ok: true, value: { skipped: true } });
+    await expectNoRun(run);
+    // Within the window it is created as usual.
+    setNow(fire + 10 * S);
+    expect(await stub.startPrepared(args)).toMatchObject({ ok: true, value: { started: true, execution: { execution_id: run, status: "running" } } });
+  });
+});
