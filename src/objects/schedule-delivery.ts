@@ -121,12 +121,18 @@ export class ScheduleDelivery {
     else await this.closedMeanwhile({ namespace: row.namespace, schedule_id: row.schedule_id, execution_id: p.runId, status: SKIPPED_CATCHUP, failure: null, closed_at: now });
   }
 
-  /** Withdraws a prepared run; one whose fire time had already come is adopted as this schedule's fire. */
+  /**
+   * Withdraws a prepared run; one whose fire time had already come is adopted as this schedule's
+   * fire. If the same fire was prepared again meanwhile (a resume after a pause whose withdraw
+   * could not be delivered at once), the start sent for it may have found the old run and been
+   * answered with it, which this withdraw has just removed: the schedule forgets that it prepared
+   * the fire, and prepares it again (or starts it at its time) with a new start.
+   */
   private async deliverWithdraw(w: WithdrawEntry): Promise<void> {
     const r = await executionStub(this.env, w.namespace, w.prepared.runId).discardPrepared();
-    if (r.discarded) return;
     const row = this.store.get();
     if (!row) return;
-    this.store.adopt(row, w.prepared, clock.now());
+    if (!r.discarded) this.store.adopt(row, w.prepared, clock.now());
+    else if (row.state.prepared?.runId === w.prepared.runId) this.store.put({ ...row, state: { ...row.state, prepared: null } });
   }
 }

@@ -86,6 +86,38 @@ describe("prepared starts", () => {
     expect(await expectRunning(run)).toMatchObject({ started_at: iso(fire) });
   });
 
+  it("a withdraw delivered only after the same fire was prepared again (a pause whose withdraw failed, then a resume) leaves the fire prepared, not a run that no longer exists", async () => {
+    const original = ExecutionObject.prototype.discardPrepared;
+    const { sid, queue, fire, prep, run } = await preparedSchedule("prep-wd-retry");
+    try {
+      ExecutionObject.prototype.discardPrepared = async () => {
+        throw new Error("injected: withdraw not delivered");
+      };
+      setNow(prep + 5 * S);
+      expect((await api("POST", `/v1/workflows/schedules/${sid}/pause`, {})).status).toBe(200);
+      expect((await api("POST", `/v1/workflows/schedules/${sid}/resume`, {})).status).toBe(200);
+      // The resume's alarm prepares the same fire again; its start finds the old run, still there.
+      expect(await alarmAt(sid, prep + 5 * S)).toBe(true);
+      await expectRunning(run);
+    } finally {
+      ExecutionObject.prototype.discardPrepared = original;
+    }
+    // The withdraw lands on its retry and removes that run: the schedule prepares the fire anew.
+    expect(await alarmAt(sid, prep + 20 * S)).toBe(true);
+    await expectAlarm(sid, prep + 20 * S);
+    expect(await alarmAt(sid, prep + 20 * S)).toBe(true);
+    expect(await expectRunning(run)).toMatchObject({ status: "running", started_at: iso(fire) });
+    setNow(fire);
+    const task = await poll(queue);
+    expect(task.body.execution_id).toBe(run);
+    expect((await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: task.body.task_token, commands: succeed() })).status).toBe(200);
+    await eventually(async () => {
+      const d = await describeSchedule(sid);
+      expect(d.counters).toMatchObject({ fired: 1 });
+      expect(d.running).toEqual([]);
+    });
+  });
+
   it("once its fire time has passed, a prepared run is kept and counted even if no worker has taken it yet", async () => {
     const { sid, fire, run } = await preparedSchedule("prep-passed", { overlap: "SKIP" });
     setNow(fire + 1);
