@@ -20,20 +20,51 @@ function forgetRun(store: ExecutionStore, run: RunRow, now: number): void {
   store.outbox.put("index", { ...row, deleted: true }, now);
 }
 
+/** What the task queue says of a prepared run's first task, for a withdraw that comes after the window. */
+export type QueueVerdict = "in_time" | "late" | "leasing";
+
+/**
+ * Asks the task queue about a prepared run's first task when a withdraw arrives more than the
+ * window after the fire with nothing else having happened to the run (otherwise: undefined, and
+ * nothing is asked). Released by `start_by`: "in_time" (the schedule's alarm was late, not the
+ * queue); still held or released later: "late"; no longer queued: "leasing" (a worker's lease is
+ * under way, and decides). Undefined too when the queue cannot be asked.
+ */
+export async function askQueueIfLate(store: ExecutionStore, env: Env, now: number): Promise<QueueVerdict | undefined> {
+  const run = store.run();
+  if (!run || run.start_by === null || now <= run.start_by || !untouchedPrepared(store, run)) return undefined;
+  const task = await queuedFirstTask(env, run);
+  if (!task) return undefined;
+  if (!task.queued) return "leasing";
+  return task.released_at !== null && task.released_at <= run.start_by ? "in_time" : "late";
+}
+
+function queuedFirstTask(env: Env, run: RunRow) {
+  const queue = taskQueueStub(env, run.namespace, run.task_queue, partitionFor(env, run.execution_id));
+  return queue.queuedTask("workflow", run.execution_id, run.wt_scheduled_event_id, run.wt_attempt).catch((err: unknown) => {
+    console.warn("could not ask the task queue when it released a prepared run's first task", err);
+    return undefined;
+  });
+}
+
 /**
  * Withdraws a run its schedule prepared ahead of the fire time (`start_at`), if that time has not
  * come: the execution then never existed (its index row is removed). Once its start time has
  * passed, or anything happened to it (a signal, a cancel), the run has begun, and it stays; the
  * schedule adopts it. So this also settles the catch-up window, once, if no lease has: a withdraw
  * that arrives more than the window after the fire (it was queued before the fire, delivered after
- * an outage) finds the run late and forgets it as withdrawn (the schedule's own planning handles
- * that fire), and one in time clears `start_by`, so no later lease can skip a run the schedule adopted.
+ * an outage, or the schedule's alarm was that late) forgets the run as withdrawn (the schedule's
+ * own planning handles that fire) unless the queue released its task in time (`queue`, from
+ * askQueueIfLate), and one in time clears `start_by`, so no later lease can skip a run the
+ * schedule adopted. With a lease under way, the run stays and the lease decides.
  */
-export function discardPreparedRun(store: ExecutionStore, now: number): { discarded: boolean } {
+export function discardPreparedRun(store: ExecutionStore, now: number, queue?: QueueVerdict): { discarded: boolean } {
   const run = store.run();
   if (!run) return { discarded: true };
   const untouched = untouchedPrepared(store, run);
-  if ((now < run.started_at || (run.start_by !== null && now > run.start_by)) && untouched) {
+  const late = run.start_by !== null && now > run.start_by;
+  if (untouched && late && queue === "leasing") return { discarded: false };
+  if (untouched && (now < run.started_at || (late && queue !== "in_time"))) {
     forgetRun(store, run, now);
     return { discarded: true };
   }
@@ -76,11 +107,7 @@ export function settlePreparedStart(store: ExecutionStore, ref: number, availabl
 export async function settleUnleasedPrepared(store: ExecutionStore, env: Env, now: number): Promise<void> {
   const run = store.run();
   if (!run || run.start_by === null || run.status !== "running" || now < run.deadline) return;
-  const queue = taskQueueStub(env, run.namespace, run.task_queue, partitionFor(env, run.execution_id));
-  const task = await queue.queuedTask("workflow", run.execution_id, run.wt_scheduled_event_id, run.wt_attempt).catch((err: unknown) => {
-    console.warn("could not ask the task queue when it released a prepared run's first task", err);
-    return undefined;
-  });
+  const task = await queuedFirstTask(env, run);
   // A lease may have settled the window meanwhile (or forgotten the run): then there is nothing to decide.
   const current = store.run();
   if (!task?.queued || !current || current.start_by === null || current.status !== "running") return;

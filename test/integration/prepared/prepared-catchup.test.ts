@@ -9,7 +9,8 @@ import { AHEAD, M, poll, preparedSchedule, S } from "./prepared-helpers.ts";
 
 // The catch-up window holds for prepared fires too (DESIGN "Catch-up"; README "Time semantics").
 // The run decides once, the first time either a worker is handed its first task (judged by when
-// the queue made that task available) or a withdraw reaches it (judged by when it arrives): in
+// the queue made that task available) or a withdraw reaches it (judged by when it arrives, unless
+// the queue released the task in time: prepared-late-start.test.ts): in
 // time, it has begun; later, it is forgotten and the fire counts in skipped_catchup, not fired.
 
 describe("prepared starts and the catch-up window", () => {

@@ -1,11 +1,11 @@
 import { env } from "cloudflare:workers";
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ExecutionObject } from "../../../src/objects/execution-object.ts";
 import { prepareAt } from "../../../src/core/schedule/prepare.ts";
 import { api, uid } from "../helpers.ts";
-import { alarmAt, createSchedule, describeSchedule, eventually, expectAlarm, expectNoRun, runId, scheduleObject, setNow, T } from "../schedule-helpers.ts";
-import { AHEAD, M, preparedSchedule, S } from "./prepared-helpers.ts";
+import { alarmAt, createSchedule, describeSchedule, eventually, expectAlarm, expectNoRun, expectRunning, iso, runId, scheduleObject, setNow, T } from "../schedule-helpers.ts";
+import { AHEAD, M, poll, preparedSchedule, S } from "./prepared-helpers.ts";
 
 // A prepared fire the platform comes back to more than the catch-up window late is skipped
 // whichever call reaches the schedule first (its alarm, or a trigger, pause or update), and no
@@ -38,6 +38,27 @@ describe("late prepared starts", () => {
     expect(d.status).toBe("paused");
     expect(d.counters).toMatchObject({ fired: 0, skipped_catchup: 1 });
     expect(d.running).toEqual([]);
+  });
+
+  it("a schedule alarm later than the window keeps a prepared run its queue released in time (a worker just has not taken it yet), and a lease under way decides for itself", async () => {
+    const a = await preparedSchedule("prep-late-alarm", { catchup_window_seconds: 10, overlap: "SKIP" });
+    setNow(a.fire);
+    await runDurableObjectAlarm(env.TASK_QUEUES.getByName(`default/${a.queue}/0`));
+    // The schedule's alarm is 11 s late (a burst of fires), the queue was not.
+    expect(await alarmAt(a.sid, a.fire + 11 * S)).toBe(true);
+    let d = await describeSchedule(a.sid);
+    expect(d.counters).toMatchObject({ fired: 1, skipped_catchup: 0 });
+    expect(d.running).toEqual([a.run]);
+    const task = await poll(a.queue);
+    expect(task.body).toMatchObject({ execution_id: a.run, available_at: iso(a.fire) });
+
+    // Taken from the queue by a poll whose lease has not reached the run yet: the run stays, adopted, and that lease judges it.
+    const b = await preparedSchedule("prep-late-leasing", { catchup_window_seconds: 10, overlap: "SKIP" });
+    await runInDurableObject(env.TASK_QUEUES.getByName(`default/${b.queue}/0`), async (_obj, state) => void state.storage.sql.exec("DELETE FROM tasks"));
+    expect(await alarmAt(b.sid, b.fire + 11 * S)).toBe(true);
+    d = await describeSchedule(b.sid);
+    expect(d.counters).toMatchObject({ fired: 1, skipped_catchup: 0 });
+    expect(await expectRunning(b.run)).toMatchObject({ status: "running" });
   });
 
   it("a start never delivered before the outage is dropped when the fire is skipped, and one delivered late creates no run", async () => {
