@@ -12,7 +12,7 @@ import { applyActivityCompletion, applyActivityFailure } from "./execution-activ
 import type { ChildClosedNotice } from "./execution-outbox.ts";
 import { applySqlMigrations } from "./sql-migrations.ts";
 import { startRun } from "./execution-start.ts";
-import { askQueueIfLate, discardPreparedRun, settlePreparedStart, settleUnleasedPrepared } from "./execution-prepared.ts";
+import { askQueue, discardPreparedRun, settlePreparedStart, settleUnleasedPrepared } from "./execution-prepared.ts";
 import { recordSignal, requestUpdate, updateOutcome } from "./execution-messages.ts";
 import { ExecutionDelivery } from "./execution-delivery.ts";
 import { recordChildClosed } from "./execution-children.ts";
@@ -75,7 +75,7 @@ export class ExecutionObject extends DurableObject<Env> {
 
   /** Withdraws a run its schedule prepared ahead of time, unless it has begun (see execution-prepared.ts). */
   async discardPrepared(): Promise<{ discarded: boolean }> {
-    const queue = await askQueueIfLate(this.store, this.env, clock.now());
+    const queue = await askQueue(this.store, this.env, clock.now());
     const r = discardPreparedRun(this.store, clock.now(), queue);
     this.resolveWaiters();
     // The index row goes before the answer, so the schedule's change (pause, update) answers with

@@ -20,23 +20,20 @@ function forgetRun(store: ExecutionStore, run: RunRow, now: number): void {
   store.outbox.put("index", { ...row, deleted: true }, now);
 }
 
-/** What the task queue says of a prepared run's first task, for a withdraw that comes after the window. */
-export type QueueVerdict = "in_time" | "late" | "leasing";
+/** What the task queue says of a prepared run's first task: gone from the queue (a worker's lease is under way), or when it became available. */
+export type QueueAnswer = { leasing: true } | { leasing: false; availableAt: number };
 
 /**
- * Asks the task queue about a prepared run's first task when a withdraw arrives more than the
- * window after the fire with nothing else having happened to the run (otherwise: undefined, and
- * nothing is asked). Released by `start_by`: "in_time" (the schedule's alarm was late, not the
- * queue); still held or released later: "late"; no longer queued: "leasing" (a worker's lease is
- * under way, and decides). Undefined too when the queue cannot be asked.
+ * Asks the task queue about the first task of a prepared run that nothing else happened to, once
+ * its fire time has passed (before it, or for any other run: undefined, and nothing is asked).
+ * Still held there: available from now. Undefined too when the queue cannot be asked.
  */
-export async function askQueueIfLate(store: ExecutionStore, env: Env, now: number): Promise<QueueVerdict | undefined> {
+export async function askQueue(store: ExecutionStore, env: Env, now: number): Promise<QueueAnswer | undefined> {
   const run = store.run();
-  if (!run || run.start_by === null || now <= run.start_by || !untouchedPrepared(store, run)) return undefined;
+  if (!run || run.start_by === null || now < run.started_at || !untouchedPrepared(store, run)) return undefined;
   const task = await queuedFirstTask(env, run);
   if (!task) return undefined;
-  if (!task.queued) return "leasing";
-  return task.released_at !== null && task.released_at <= run.start_by ? "in_time" : "late";
+  return task.queued ? { leasing: false, availableAt: task.released_at ?? now } : { leasing: true };
 }
 
 function queuedFirstTask(env: Env, run: RunRow) {
@@ -48,27 +45,46 @@ function queuedFirstTask(env: Env, run: RunRow) {
 }
 
 /**
+ * The run has begun for good (no lease may skip it any more). Its execution timeout counts from
+ * when its first task became available, if that is later than the fire: after an outage longer
+ * than the timeout, no worker could have had it before.
+ */
+function beginPrepared(store: ExecutionStore, run: RunRow, availableAt: number | null): void {
+  const deadline = availableAt === null ? run.deadline : Math.max(run.deadline, availableAt + run.execution_timeout * 1000);
+  store.updateRun({ start_by: null, deadline });
+}
+
+/**
  * Withdraws a run its schedule prepared ahead of the fire time (`start_at`), if that time has not
  * come: the execution then never existed (its index row is removed). Once its start time has
  * passed, or anything happened to it (a signal, a cancel), the run has begun, and it stays; the
- * schedule adopts it. So this also settles the catch-up window, once, if no lease has: a withdraw
- * that arrives more than the window after the fire (it was queued before the fire, delivered after
- * an outage, or the schedule's alarm was that late) forgets the run as withdrawn (the schedule's
- * own planning handles that fire) unless the queue released its task in time (`queue`, from
- * askQueueIfLate), and one in time clears `start_by`, so no later lease can skip a run the
- * schedule adopted. With a lease under way, the run stays and the lease decides.
+ * schedule adopts it. So this also settles the catch-up window, once, if no lease has, with what
+ * the queue says (`queue`, from askQueue): a withdraw that arrives more than the window after the
+ * fire (queued before the fire and delivered after an outage, or the schedule's alarm was that
+ * late) forgets the run as withdrawn (the schedule's own planning handles that fire) unless the
+ * queue released its task in time; otherwise `start_by` is cleared, so no later lease can skip a
+ * run the schedule adopted. With a lease under way, the run stays and that lease decides.
  */
-export function discardPreparedRun(store: ExecutionStore, now: number, queue?: QueueVerdict): { discarded: boolean } {
+export function discardPreparedRun(store: ExecutionStore, now: number, queue?: QueueAnswer): { discarded: boolean } {
   const run = store.run();
   if (!run) return { discarded: true };
   const untouched = untouchedPrepared(store, run);
-  const late = run.start_by !== null && now > run.start_by;
-  if (untouched && late && queue === "leasing") return { discarded: false };
-  if (untouched && (now < run.started_at || (late && queue !== "in_time"))) {
+  if (untouched && now < run.started_at) {
     forgetRun(store, run, now);
     return { discarded: true };
   }
-  if (run.start_by !== null) store.updateRun({ start_by: null });
+  if (run.start_by === null) return { discarded: false };
+  if (!untouched) {
+    store.updateRun({ start_by: null });
+    return { discarded: false };
+  }
+  if (queue?.leasing) return { discarded: false };
+  const availableAt = queue ? queue.availableAt : null;
+  if (now > run.start_by && (availableAt === null || availableAt > run.start_by)) {
+    forgetRun(store, run, now);
+    return { discarded: true };
+  }
+  beginPrepared(store, run, availableAt);
   return { discarded: false };
 }
 
@@ -76,17 +92,17 @@ export function discardPreparedRun(store: ExecutionStore, now: number, queue?: Q
  * The catch-up window for a prepared run, decided once, when its first workflow task is leased.
  * `availableAt` is when the task queue made that task available to workers: at the fire time as a
  * rule, later when the platform was down (or its start was delivered late). In time (by `start_by`),
- * or once anything else happened to the run, it has begun: the deadline is cleared and the lease
- * goes ahead. Later, the fire was more than the window late: as the schedule skips such a fire
- * when it plans it, the run is forgotten (as a withdrawn one is) and the schedule is told, so it
- * counts the fire in `skipped_catchup` instead of `fired` (core `runClosed`). Returns true then:
- * the queue entry `ref` (the scheduled event id it points to) is stale.
+ * or once anything else happened to the run, it has begun (beginPrepared) and the lease goes ahead.
+ * Later, the fire was more than the window late: as the schedule skips such a fire when it plans
+ * it, the run is forgotten (as a withdrawn one is) and the schedule is told, so it counts the fire
+ * in `skipped_catchup` instead of `fired` (core `runClosed`). Returns true then: the queue entry
+ * `ref` (the scheduled event id it points to) is stale.
  */
 export function settlePreparedStart(store: ExecutionStore, ref: number, availableAt: number, now: number): boolean {
   const run = store.run();
   if (!run || run.start_by === null || run.wt_scheduled_event_id !== ref) return false;
   if (availableAt <= run.start_by || !untouchedPrepared(store, run)) {
-    store.updateRun({ start_by: null });
+    beginPrepared(store, run, availableAt);
     return false;
   }
   forgetRun(store, run, now);
@@ -96,26 +112,17 @@ export function settlePreparedStart(store: ExecutionStore, ref: number, availabl
 
 /**
  * A prepared run that reached its timeout with no worker having taken its first task has not
- * settled the catch-up window yet: the queue says when it released that task. Released at the
- * fire time, the run times out as any run nobody worked on. Released (or still to be released)
- * more than the window late, its fire is skipped (settlePreparedStart). Released late but within
- * the window (the platform was down at the fire time, and for longer than the timeout), no worker
- * could have had it before: its timeout counts from the release, as a fire started after the
- * outage would. If the queue cannot be asked, or no longer holds the task (a lease is under way),
- * the run times out as before.
+ * settled the catch-up window yet: the queue says when it released that task, and that settles it
+ * (settlePreparedStart). Released at the fire time, the run times out as any run nobody worked on.
+ * Released (or still to be released) more than the window late, its fire is skipped. Released late
+ * but within the window (the platform was down at the fire time, and for longer than the
+ * timeout), its timeout counts from the release. If the queue cannot be asked, or no longer holds
+ * the task (a lease is under way), the run times out as before.
  */
 export async function settleUnleasedPrepared(store: ExecutionStore, env: Env, now: number): Promise<void> {
   const run = store.run();
   if (!run || run.start_by === null || run.status !== "running" || now < run.deadline) return;
   const task = await queuedFirstTask(env, run);
-  // A lease may have settled the window meanwhile (or forgotten the run): then there is nothing to decide.
-  const current = store.run();
-  if (!task?.queued || !current || current.start_by === null || current.status !== "running") return;
-  const availableAt = task.released_at ?? now;
-  if (availableAt > current.start_by) {
-    settlePreparedStart(store, current.wt_scheduled_event_id, availableAt, now);
-    return;
-  }
-  const deadline = availableAt + current.execution_timeout * 1000;
-  if (deadline > current.deadline) store.updateRun({ deadline });
+  // A lease may have settled the window meanwhile (or forgotten the run): settlePreparedStart then does nothing.
+  if (task?.queued) settlePreparedStart(store, run.wt_scheduled_event_id, task.released_at ?? now, now);
 }

@@ -62,6 +62,11 @@ export class Outbox {
     this.sql.exec("DELETE FROM outbox WHERE key = ? AND payload = ?", key, payload);
   }
 
+  /** Whether an entry with this key is waiting (a delivery under way works from the entries it read at its start). */
+  has(key: string): boolean {
+    return this.sql.exec("SELECT 1 FROM outbox WHERE key = ?", key).toArray().length > 0;
+  }
+
   /** Deletes the entry whatever it holds: what it would deliver no longer applies. */
   drop(key: string): void {
     this.sql.exec("DELETE FROM outbox WHERE key = ?", key);

@@ -69,6 +69,8 @@ export class ScheduleDelivery {
       if (!row) return;
       const stub = executionStub(this.env, row.namespace, (payload as { runId: string }).runId);
       if (key.startsWith("start:")) {
+        // Dropped since this delivery read it (its fire was skipped meanwhile): nothing to send.
+        if (!this.store.outbox.has(key)) return;
         const p = payload as StartEntry;
         const args = {
           namespace: row.namespace,
@@ -124,15 +126,16 @@ export class ScheduleDelivery {
   /**
    * Withdraws a prepared run; one whose fire time had already come is adopted as this schedule's
    * fire. If the same fire was prepared again meanwhile (a resume after a pause whose withdraw
-   * could not be delivered at once), the start sent for it may have found the old run and been
-   * answered with it, which this withdraw has just removed: the schedule forgets that it prepared
-   * the fire, and prepares it again (or starts it at its time) with a new start.
+   * could not be delivered at once), and its start already went out, that start found the old run
+   * and was answered with it, which this withdraw has just removed: the schedule forgets that it
+   * prepared the fire, and prepares it again (or starts it at its time) with a new start. A start
+   * still waiting goes out after this withdraw and creates the run the schedule holds.
    */
   private async deliverWithdraw(w: WithdrawEntry): Promise<void> {
     const r = await executionStub(this.env, w.namespace, w.prepared.runId).discardPrepared();
     const row = this.store.get();
     if (!row) return;
     if (!r.discarded) this.store.adopt(row, w.prepared, clock.now());
-    else if (row.state.prepared?.runId === w.prepared.runId) this.store.put({ ...row, state: { ...row.state, prepared: null } });
+    else if (row.state.prepared?.runId === w.prepared.runId && !this.store.outbox.has(`start:${w.prepared.runId}`)) this.store.put({ ...row, state: { ...row.state, prepared: null } });
   }
 }

@@ -360,7 +360,8 @@ export class ScheduleObject extends DurableObject<Env> {
    * change runs as one synchronous write, and what it queued is sent.
    */
   private async change<T>(fn: () => T): Promise<RpcResult<T>> {
-    await this.delivery.settleLate(clock.now());
+    // If that cannot be done now, the change goes ahead: the run is adopted, and its first lease decides.
+    await this.delivery.settleLate(clock.now()).catch((err: unknown) => console.warn("could not settle a late prepared run before the change", err));
     const r = guard(fn);
     await this.afterChange();
     return r;

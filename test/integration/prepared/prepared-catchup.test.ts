@@ -201,6 +201,14 @@ describe("prepared starts and the catch-up window", () => {
     setNow(b.fire + 185 * M);
     expect(await runDurableObjectAlarm(env.EXECUTIONS.getByName(`default/${b.run}`))).toBe(true);
     expect(await expectRunning(b.run)).toMatchObject({ status: "timed_out" });
+
+    // A worker takes it as soon as the queue releases it, before the run's overdue alarm: the lease settles the same.
+    const c = await preparedSchedule("prep-to-window-leased", { catchup_window_seconds: 3 * 3600 });
+    setNow(c.fire + 125 * M);
+    await runDurableObjectAlarm(env.TASK_QUEUES.getByName(`default/${c.queue}/0`));
+    expect((await poll(c.queue)).body.execution_id).toBe(c.run);
+    await runDurableObjectAlarm(env.EXECUTIONS.getByName(`default/${c.run}`));
+    expect(await expectRunning(c.run)).toMatchObject({ status: "running" });
   });
 
   it("a prepared run whose task is no longer in its queue at the timeout (taken by a poll whose lease is still under way) times out rather than guessing it late", async () => {

@@ -1,11 +1,10 @@
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { ExecutionObject } from "../../../src/objects/execution-object.ts";
 import { prepareAt } from "../../../src/core/schedule/prepare.ts";
 import { api, uid } from "../helpers.ts";
 import { alarmAt, createSchedule, describeSchedule, eventually, expectAlarm, expectNoRun, expectRunning, iso, runId, scheduleObject, setNow, T } from "../schedule-helpers.ts";
-import { AHEAD, M, poll, preparedSchedule, S } from "./prepared-helpers.ts";
+import { AHEAD, M, poll, preparedSchedule, S, whileFailing } from "./prepared-helpers.ts";
 
 // A prepared fire the platform comes back to more than the catch-up window late is skipped
 // whichever call reaches the schedule first (its alarm, or a trigger, pause or update), and no
@@ -62,16 +61,12 @@ describe("late prepared starts", () => {
   });
 
   it("a start never delivered before the outage is dropped when the fire is skipped, and one delivered late creates no run", async () => {
-    const original = ExecutionObject.prototype.startPrepared;
     const t0 = T("2027-06-01T00:00:00.000Z");
     const sid = uid("prep-undelivered");
     const fire = t0 + 10 * M;
     const run = runId(sid, fire);
-    try {
-      // The start of the prepared run cannot reach its execution (the process was killed, say).
-      ExecutionObject.prototype.startPrepared = async () => {
-        throw new Error("injected: start not delivered");
-      };
+    // The start of the prepared run cannot reach its execution (the process was killed, say).
+    await whileFailing(["startPrepared"], async () => {
       setNow(t0);
       await createSchedule({ schedule_id: sid, workflow: "prep-wf", key: sid, interval_seconds: 600, task_queue: uid("q"), catchup_window_seconds: 10, overlap: "SKIP" });
       const prep = prepareAt(sid, fire, AHEAD);
@@ -81,9 +76,7 @@ describe("late prepared starts", () => {
       // Back 11 s after the fire: the alarm asks the run (it does not exist) and skips the fire; its start is not sent after that.
       expect(await alarmAt(sid, fire + 11 * S)).toBe(true);
       expect(await outboxKeys(sid)).not.toContain(`start:${run}`);
-    } finally {
-      ExecutionObject.prototype.startPrepared = original;
-    }
+    });
     await expectNoRun(run);
     expect((await describeSchedule(sid)).counters).toMatchObject({ fired: 0, skipped_catchup: 1 });
 

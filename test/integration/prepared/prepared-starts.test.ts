@@ -6,7 +6,7 @@ import { ExecutionObject } from "../../../src/objects/execution-object.ts";
 import { prepareAt, settleAt } from "../../../src/core/schedule/prepare.ts";
 import { api, uid } from "../helpers.ts";
 import { alarmAt, createSchedule, describeSchedule, eventually, expectAlarm, expectNoRun, expectRunning, iso, runHistoryTypes, runId, setNow, succeed, T } from "../schedule-helpers.ts";
-import { AHEAD, M, poll, preparedSchedule, S } from "./prepared-helpers.ts";
+import { AHEAD, M, poll, preparedSchedule, S, whileFailing } from "./prepared-helpers.ts";
 
 // Prepared starts: what a schedule prepares and when, and how every change takes it back or keeps
 // it. The catch-up window for prepared fires is in prepared-catchup.test.ts.
@@ -87,21 +87,15 @@ describe("prepared starts", () => {
   });
 
   it("a withdraw delivered only after the same fire was prepared again (a pause whose withdraw failed, then a resume) leaves the fire prepared, not a run that no longer exists", async () => {
-    const original = ExecutionObject.prototype.discardPrepared;
     const { sid, queue, fire, prep, run } = await preparedSchedule("prep-wd-retry");
-    try {
-      ExecutionObject.prototype.discardPrepared = async () => {
-        throw new Error("injected: withdraw not delivered");
-      };
+    await whileFailing(["discardPrepared"], async () => {
       setNow(prep + 5 * S);
       expect((await api("POST", `/v1/workflows/schedules/${sid}/pause`, {})).status).toBe(200);
       expect((await api("POST", `/v1/workflows/schedules/${sid}/resume`, {})).status).toBe(200);
       // The resume's alarm prepares the same fire again; its start finds the old run, still there.
       expect(await alarmAt(sid, prep + 5 * S)).toBe(true);
       await expectRunning(run);
-    } finally {
-      ExecutionObject.prototype.discardPrepared = original;
-    }
+    });
     // The withdraw lands on its retry and removes that run: the schedule prepares the fire anew.
     expect(await alarmAt(sid, prep + 20 * S)).toBe(true);
     await expectAlarm(sid, prep + 20 * S);
@@ -116,6 +110,22 @@ describe("prepared starts", () => {
       expect(d.counters).toMatchObject({ fired: 1 });
       expect(d.running).toEqual([]);
     });
+  });
+
+  it("a withdraw delivered just before the start of the same fire prepared again keeps that fire prepared: the run the start creates is the one a later pause withdraws", async () => {
+    const { sid, fire, prep, run } = await preparedSchedule("prep-wd-order");
+    await whileFailing(["discardPrepared", "startPrepared"], async () => {
+      setNow(prep + 5 * S);
+      expect((await api("POST", `/v1/workflows/schedules/${sid}/pause`, {})).status).toBe(200);
+      expect((await api("POST", `/v1/workflows/schedules/${sid}/resume`, {})).status).toBe(200);
+      expect(await alarmAt(sid, prep + 5 * S)).toBe(true);
+    });
+    // Both retried in one delivery, the withdraw first (it was written first): it removes the old run, the start creates it again.
+    expect(await alarmAt(sid, prep + 20 * S)).toBe(true);
+    expect(await expectRunning(run)).toMatchObject({ status: "running", started_at: iso(fire) });
+    // The schedule still holds it as prepared: a pause before the fire withdraws it.
+    expect((await api("POST", `/v1/workflows/schedules/${sid}/pause`, {})).status).toBe(200);
+    await expectNoRun(run);
   });
 
   it("once its fire time has passed, a prepared run is kept and counted even if no worker has taken it yet", async () => {
