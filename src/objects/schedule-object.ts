@@ -223,6 +223,10 @@ export class ScheduleObject extends DurableObject<Env> {
 
   /** A run this schedule started has closed (delivered at least once; duplicates change nothing). */
   async runClosed(notice: RunClosedNotice): Promise<void> {
+    // A close plans the fires after it (its tick): a late prepared fire (ALLOW_ALL prepares while
+    // runs are open) is settled first, as for any change. Not when the notice comes from that run
+    // (a skip is that settling itself, and asking a run that is waiting on this notice would deadlock).
+    if (notice.status !== SKIPPED_CATCHUP && this.store.get()?.state.prepared?.runId !== notice.execution_id) await this.delivery.settleLate(clock.now()).catch((err: unknown) => console.warn("could not settle a late prepared run before a close", err));
     let row = this.store.get();
     if (!row) return;
     const now = clock.now();

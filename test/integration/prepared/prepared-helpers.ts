@@ -4,7 +4,7 @@ import { expect } from "vitest";
 import { prepareAt } from "../../../src/core/schedule/prepare.ts";
 import { ExecutionObject } from "../../../src/objects/execution-object.ts";
 import { api, uid } from "../helpers.ts";
-import { alarmAt, createSchedule, eventually, expectAlarm, runId, setNow, T } from "../schedule-helpers.ts";
+import { alarmAt, createSchedule, eventually, expectAlarm, expectRunning, runId, setNow, T } from "../schedule-helpers.ts";
 
 // Shared by the prepared-starts tests. This project runs with prepared starts on, as deployed
 // (SUNDIAL_PREPARE_AHEAD_SECONDS = 60 in wrangler.toml): a schedule creates its next run 30-60 s
@@ -58,4 +58,22 @@ export async function whileFailing<T>(methods: ("discardPrepared" | "startPrepar
   } finally {
     for (const [m, f] of originals) proto[m] = f;
   }
+}
+
+/**
+ * An ALLOW_ALL schedule (with `extra`) whose first run a worker took at its fire, and whose next
+ * fire (10 min later) is prepared while that run is still open. `task` is the first run's leased task.
+ */
+export async function preparedWhileOpen(prefix: string, extra: Record<string, unknown> = {}) {
+  const p = await preparedSchedule(prefix, { ...extra, overlap: "ALLOW_ALL" });
+  setNow(p.fire);
+  const task = await poll(p.queue);
+  expect(task.body.execution_id).toBe(p.run);
+  expect(await alarmAt(p.sid, p.fire)).toBe(true);
+  const next = p.fire + 10 * M;
+  const prep2 = prepareAt(p.sid, next, AHEAD);
+  await expectAlarm(p.sid, prep2);
+  expect(await alarmAt(p.sid, prep2)).toBe(true);
+  await expectRunning(runId(p.sid, next));
+  return { ...p, task, next, nextRun: runId(p.sid, next) };
 }

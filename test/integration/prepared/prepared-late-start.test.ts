@@ -3,8 +3,8 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { prepareAt } from "../../../src/core/schedule/prepare.ts";
 import { api, uid } from "../helpers.ts";
-import { alarmAt, createSchedule, describeSchedule, eventually, expectAlarm, expectNoRun, expectRunning, iso, runId, scheduleObject, setNow, T } from "../schedule-helpers.ts";
-import { AHEAD, M, poll, preparedSchedule, S, whileFailing } from "./prepared-helpers.ts";
+import { alarmAt, createSchedule, describeSchedule, eventually, expectAlarm, expectNoRun, expectRunning, iso, runId, scheduleObject, setNow, succeed, T } from "../schedule-helpers.ts";
+import { AHEAD, M, poll, preparedSchedule, preparedWhileOpen, S, whileFailing } from "./prepared-helpers.ts";
 
 // A prepared fire the platform comes back to more than the catch-up window late is skipped
 // whichever call reaches the schedule first (its alarm, or a trigger, pause or update), and no
@@ -58,6 +58,19 @@ describe("late prepared starts", () => {
     d = await describeSchedule(b.sid);
     expect(d.counters).toMatchObject({ fired: 1, skipped_catchup: 0 });
     expect(await expectRunning(b.run)).toMatchObject({ status: "running" });
+  });
+
+  it("ALLOW_ALL: a run that closes after an outage past the window has the next, prepared fire skipped before its close plans anything", async () => {
+    const { sid, task, next, nextRun } = await preparedWhileOpen("prep-late-close", { catchup_window_seconds: 10 });
+    // Down from before the next fire until 11 s after it; the first run's completion reaches the schedule first.
+    setNow(next + 11 * S);
+    expect((await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: task.body.task_token, commands: succeed() })).status).toBe(200);
+    await eventually(async () => {
+      const d = await describeSchedule(sid);
+      expect(d.counters).toMatchObject({ fired: 1, skipped_catchup: 1 });
+      expect(d.running).toEqual([]);
+    });
+    await expectNoRun(nextRun);
   });
 
   it("a start never delivered before the outage is dropped when the fire is skipped, and one delivered late creates no run", async () => {

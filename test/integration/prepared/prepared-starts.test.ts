@@ -6,7 +6,7 @@ import { ExecutionObject } from "../../../src/objects/execution-object.ts";
 import { prepareAt, settleAt } from "../../../src/core/schedule/prepare.ts";
 import { api, uid } from "../helpers.ts";
 import { alarmAt, createSchedule, describeSchedule, eventually, expectAlarm, expectNoRun, expectRunning, iso, runHistoryTypes, runId, setNow, succeed, T } from "../schedule-helpers.ts";
-import { AHEAD, M, poll, preparedSchedule, S, whileFailing } from "./prepared-helpers.ts";
+import { AHEAD, M, poll, preparedSchedule, preparedWhileOpen, S, whileFailing } from "./prepared-helpers.ts";
 
 // Prepared starts: what a schedule prepares and when, and how every change takes it back or keeps
 // it. The catch-up window for prepared fires is in prepared-catchup.test.ts.
@@ -243,15 +243,8 @@ describe("prepared starts", () => {
   });
 
   it("ALLOW_ALL prepares the next fire even while a run is open", async () => {
-    const { sid, queue, fire, run } = await preparedSchedule("prep-all", { overlap: "ALLOW_ALL" });
-    setNow(fire);
-    expect((await poll(queue)).body.execution_id).toBe(run);
-    expect(await alarmAt(sid, fire)).toBe(true);
-    const next = fire + 10 * M;
-    const prep2 = prepareAt(sid, next, AHEAD);
-    await expectAlarm(sid, prep2);
-    expect(await alarmAt(sid, prep2)).toBe(true);
-    await expectRunning(runId(sid, next));
+    const { nextRun } = await preparedWhileOpen("prep-all");
+    expect(await expectRunning(nextRun)).toMatchObject({ status: "running" });
   });
 
   it("deleting the schedule or changing its spec withdraws the prepared run", async () => {
