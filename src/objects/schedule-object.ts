@@ -64,7 +64,8 @@ export class ScheduleObject extends DurableObject<Env> {
     super(ctx, env);
     this.backoff = new AlarmBackoff(ctx.storage);
     this.store = new ScheduleStore(ctx.storage.sql);
-    this.delivery = new ScheduleDelivery(env, this.store, (notice) => this.runClosed(notice));
+    // From inside a delivery: it must not wait for a send, which would be chained behind that delivery.
+    this.delivery = new ScheduleDelivery(env, this.store, (notice) => this.runClosed(notice, true));
     void ctx.blockConcurrencyWhile(async () => applySqlMigrations(ctx.storage, SCHEDULE_MIGRATIONS));
   }
 
@@ -222,11 +223,11 @@ export class ScheduleObject extends DurableObject<Env> {
   }
 
   /** A run this schedule started has closed (delivered at least once; duplicates change nothing). */
-  async runClosed(notice: RunClosedNotice): Promise<void> {
+  async runClosed(notice: RunClosedNotice, fromDelivery = false): Promise<void> {
     // A close plans the fires after it (its tick): a late prepared fire (ALLOW_ALL prepares while
     // runs are open) is settled first, as for any change. Not when the notice comes from that run
     // (a skip is that settling itself, and asking a run that is waiting on this notice would deadlock).
-    if (notice.status !== SKIPPED_CATCHUP && this.store.get()?.state.prepared?.runId !== notice.execution_id) await this.delivery.settleLate(clock.now()).catch((err: unknown) => console.warn("could not settle a late prepared run before a close", err));
+    if (!fromDelivery && notice.status !== SKIPPED_CATCHUP && this.store.get()?.state.prepared?.runId !== notice.execution_id) await this.delivery.settleLate(clock.now()).catch((err: unknown) => console.warn("could not settle a late prepared run before a close", err));
     let row = this.store.get();
     if (!row) return;
     const now = clock.now();
@@ -236,7 +237,7 @@ export class ScheduleObject extends DurableObject<Env> {
       // Its fire is handled, as skipped. Do what the fire's alarm would have: it may have been the
       // last fire (completed), or the next may be due or ready to prepare.
       this.advance(this.store.skipPrepared(row, p, now), now);
-      await this.afterChange();
+      await this.afterChange(fromDelivery);
       return;
     }
     if (p && p.runId === notice.execution_id) row = this.store.adopt(row, p, now);
@@ -245,7 +246,7 @@ export class ScheduleObject extends DurableObject<Env> {
       this.store.setActionOutcome(notice.execution_id, notice.status);
       this.apply(row, t, now);
     }
-    await this.afterChange();
+    await this.afterChange(fromDelivery);
   }
 
   override async alarm(): Promise<void> {
@@ -273,6 +274,8 @@ export class ScheduleObject extends DurableObject<Env> {
       console.error("schedule alarm could not plan its next run", err);
       armAlarm(this.ctx.storage, this.backoff.failed(now), now);
     }
+    // The alarm's own send: nobody waits on a withdraw it queued (and a later change must not think it does).
+    this.withdrawing = false;
     await this.flush().catch((err: unknown) => console.error("schedule outbox flush failed; the alarm retries it", err));
   }
 
@@ -371,9 +374,12 @@ export class ScheduleObject extends DurableObject<Env> {
     return r;
   }
 
-  /** Sends what the change queued and re-arms; waits for the send when a prepared run is being withdrawn. */
-  private async afterChange(): Promise<void> {
-    const withdrawing = this.withdrawing;
+  /**
+   * Sends what the change queued and re-arms; waits for the send when a prepared run is being
+   * withdrawn, unless the change came from inside a delivery (the send is chained behind it).
+   */
+  private async afterChange(fromDelivery = false): Promise<void> {
+    const withdrawing = this.withdrawing && !fromDelivery;
     this.withdrawing = false;
     const sent = this.flush();
     this.rearm();

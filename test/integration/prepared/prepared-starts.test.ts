@@ -1,11 +1,12 @@
 import { env } from "cloudflare:workers";
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { clock } from "../../../src/clock.ts";
 import { ExecutionObject } from "../../../src/objects/execution-object.ts";
+import { ScheduleObject } from "../../../src/objects/schedule-object.ts";
 import { prepareAt, settleAt } from "../../../src/core/schedule/prepare.ts";
 import { api, uid } from "../helpers.ts";
-import { alarmAt, createSchedule, describeSchedule, eventually, expectAlarm, expectNoRun, expectRunning, iso, runHistoryTypes, runId, setNow, succeed, T } from "../schedule-helpers.ts";
+import { alarmAt, createSchedule, describeSchedule, eventually, expectAlarm, expectNoRun, expectRunning, fail, iso, runHistoryTypes, runId, scheduleObject, setNow, succeed, T } from "../schedule-helpers.ts";
 import { AHEAD, M, poll, preparedSchedule, preparedWhileOpen, S, whileFailing } from "./prepared-helpers.ts";
 
 // Prepared starts: what a schedule prepares and when, and how every change takes it back or keeps
@@ -245,6 +246,32 @@ describe("prepared starts", () => {
   it("ALLOW_ALL prepares the next fire even while a run is open", async () => {
     const { nextRun } = await preparedWhileOpen("prep-all");
     expect(await expectRunning(nextRun)).toMatchObject({ status: "running" });
+  });
+
+  it("a start delivered again for a run that failed meanwhile pauses the schedule (on_failure) from inside the delivery without waiting on itself", async () => {
+    const original = ScheduleObject.prototype.runClosed;
+    const { sid, task, run, fire, nextRun } = await preparedWhileOpen("prep-redeliver", { on_failure: "pause" });
+    try {
+      // The run fails, and its close notice cannot reach the schedule yet.
+      ScheduleObject.prototype.runClosed = async () => {
+        throw new Error("injected: notice not delivered");
+      };
+      expect((await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: task.body.task_token, commands: fail() })).status).toBe(200);
+      expect(await expectRunning(run)).toMatchObject({ status: "failed" });
+    } finally {
+      ScheduleObject.prototype.runClosed = original;
+    }
+    // Its start goes out again (the schedule restarted mid-delivery, say) and is answered: closed, failed.
+    await runInDurableObject(scheduleObject(sid), async (_obj, state) => {
+      const entry = { runId: run, payload: {}, input: null, startAt: fire, startBy: fire + 86_400_000 };
+      state.storage.sql.exec("INSERT OR REPLACE INTO outbox (key, payload, attempts, next_at) VALUES (?, ?, 0, ?)", `start:${run}`, JSON.stringify(entry), fire);
+    });
+    // The alarm delivers it; the failure pauses the schedule, which withdraws the next prepared run. It completes.
+    expect(await alarmAt(sid, fire + 2 * M)).toBe(true);
+    const d = await describeSchedule(sid);
+    expect(d.status).toBe("paused");
+    expect(d.counters).toMatchObject({ failed: 1 });
+    await eventually(() => expectNoRun(nextRun));
   });
 
   it("deleting the schedule or changing its spec withdraws the prepared run", async () => {
