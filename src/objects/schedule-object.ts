@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { CreateScheduleCommand, OverlapPolicy, Schedule, SchedulePolicy, ScheduleSpec } from "@sundial/sdk/protocol";
 import { clock } from "../clock.ts";
 import { ConflictError, NotFoundError } from "../core/errors.ts";
-import { between, next } from "../core/fire-times.ts";
+import { between } from "../core/fire-times.ts";
 import { startDeadline } from "../core/catchup.ts";
 import { LIMITS } from "../core/limits.ts";
 import { initialState, runClosed, SKIPPED_CATCHUP, startExtra, tick, type PendingFire, type ScheduleState, type Transition } from "../core/schedule/machine.ts";
@@ -15,7 +15,7 @@ import { armAlarm, prepareAheadMs } from "./names.ts";
 import { guard, ok, type RpcResult } from "./rpc.ts";
 import { persistTransition, queueWithdraw, type IndexMemo } from "./schedule-apply.ts";
 import { ScheduleDelivery, type IndexEntry, type StartEntry } from "./schedule-delivery.ts";
-import { CompiledSpecs, machineContext, nextScheduleAlarm } from "./schedule-plan.ts";
+import { backfillSpec, CompiledSpecs, machineContext, nextScheduleAlarm } from "./schedule-plan.ts";
 import { ScheduleStore, SCHEDULE_MIGRATIONS, type ScheduleRow, type TriggerOutcome } from "./schedule-store.ts";
 import { scheduleView } from "./schedule-view.ts";
 import { applySqlMigrations } from "./sql-migrations.ts";
@@ -198,7 +198,7 @@ export class ScheduleObject extends DurableObject<Env> {
   async backfill(startAt: number, endAt: number, overlap: OverlapPolicy | undefined): Promise<RpcResult<{ fires: number }>> {
     const r = await this.change(() => {
       const row = this.require();
-      const count = between(this.backfillSpec(row, startAt - 1), startAt - 1, endAt, LIMITS.maxRepeatCount).length;
+      const count = between(backfillSpec(this.compileFor(row), row, startAt - 1), startAt - 1, endAt, LIMITS.maxRepeatCount).length;
       // Checked here, before anything is written: an empty backfill must leave no job or action behind.
       if (count === 0) throw new ConflictError("the spec has no fire times in that range", "empty_backfill", { field: "start_at" });
       this.withdrawPrepared(clock.now());
@@ -290,25 +290,13 @@ export class ScheduleObject extends DurableObject<Env> {
     for (const job of this.store.backfills()) {
       const row = this.store.get();
       if (!row) return;
-      const nominals = between(this.backfillSpec(row, job.cursor), job.cursor, job.end_at, LIMITS.catchupBatch);
+      const nominals = between(backfillSpec(this.compileFor(row), row, job.cursor), job.cursor, job.end_at, LIMITS.catchupBatch);
       const fires: PendingFire[] = nominals.map((n) => ({ nominal: n, actual: n, kind: "backfill" }));
       const t = startExtra(this.ctxFor(row, now), row.state, fires, job.overlap as OverlapPolicy);
       this.apply(row, { ...t, nextAlarm: null }, now);
       const last = nominals[nominals.length - 1];
       this.store.advanceBackfill(job.id, nominals.length < LIMITS.catchupBatch || last === undefined ? null : last);
     }
-  }
-
-  /**
-   * The spec as a backfill sees it: a backfill is for past ranges, so the creation time (or last spec
-   * change) is no lower bound; an explicit start_at still is. repeat_count keeps its last allowed
-   * time, counted from the real origin.
-   */
-  private backfillSpec(row: ScheduleRow, after: number): CompiledSpec {
-    const spec = this.compileFor(row);
-    if (row.spec.start_at !== null || after >= spec.origin) return spec;
-    next(spec, spec.origin); // fills the repeat_count memo from the real origin
-    return { ...spec, origin: after, lastAllowed: spec.lastAllowed ?? null };
   }
 
   /** Persists a transition (schedule-apply.ts); a prepared run it gave up is withdrawn. */

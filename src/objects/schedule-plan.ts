@@ -55,3 +55,14 @@ export function nextScheduleAlarm(row: ScheduleRow | null, spec: CompiledSpec | 
   }
   return times.length === 0 ? null : Math.min(...times);
 }
+
+/**
+ * The spec as a backfill sees it: a backfill is for past ranges, so the creation time (or last spec
+ * change) is no lower bound; an explicit start_at still is. repeat_count keeps its last allowed
+ * time, counted from the real origin.
+ */
+export function backfillSpec(spec: CompiledSpec, row: Pick<ScheduleRow, "spec">, after: number): CompiledSpec {
+  if (row.spec.start_at !== null || after >= spec.origin) return spec;
+  next(spec, spec.origin); // fills the repeat_count memo from the real origin
+  return { ...spec, origin: after, lastAllowed: spec.lastAllowed ?? null };
+}
