@@ -12,6 +12,7 @@ import {
   TaskHistoryRequest,
   toRfc3339,
 } from "@sundial/sdk/protocol";
+import { clock } from "../clock.ts";
 import { verifyToken } from "../core/crypto.ts";
 import { NotFoundError } from "../core/errors.ts";
 import { LIMITS } from "../core/limits.ts";
@@ -32,6 +33,9 @@ taskRoutes.use("*", requireKind("worker"));
  * this long, not a whole poll.
  */
 export const PARTITION_HOLD_SLICE_MS = 1_000;
+
+/** A task whose run could not be reached when a poll took it goes back to its queue for this long first. */
+export const PUT_BACK_DELAY_MS = 1_000;
 
 taskRoutes.post("/poll", async (c) => {
   const p = c.get("principal");
@@ -70,8 +74,11 @@ taskRoutes.post("/poll", async (c) => {
       leased = task.kind === "workflow" ? await exec.startWorkflowTask(task.ref, body.identity, task.available_at) : await exec.startActivityTask(task.ref, task.attempt, body.identity);
     } catch (err) {
       // The run could not be reached: put the task back as it was (with when it became available) instead of
-      // leaving it to the run's dispatch timeout, then fail this poll.
-      await queue(partitionFor(c.env, task.execution_id)).enqueue(task).catch(() => {});
+      // leaving it to the run's dispatch timeout, then fail this poll. It waits a second there, so a run
+      // that keeps failing is not handed out again at once to every poller.
+      await queue(partitionFor(c.env, task.execution_id))
+        .enqueue({ ...task, visible_at: clock.now() + PUT_BACK_DELAY_MS })
+        .catch(() => {});
       throw err;
     }
     if (leased) return c.json(task.available_at === undefined ? leased : { ...leased, available_at: toRfc3339(task.available_at) });

@@ -90,7 +90,8 @@ export class TaskQueueObject extends DurableObject<Env> {
       task.attempt,
       now,
       Math.max(visibleAt, now),
-      visibleAt <= now ? availableAt : null,
+      // A put-back held for a while keeps its first availability; a prepared start's is stamped at its release.
+      visibleAt <= now || task.available_at !== undefined ? availableAt : null,
     );
     // One timer and alarm for the earliest delayed task: re-armed only when this one comes sooner.
     if (visibleAt > now && (this.releaseAt === null || visibleAt < this.releaseAt)) this.armRelease();
@@ -130,7 +131,7 @@ export class TaskQueueObject extends DurableObject<Env> {
 
   /** Arms the release timer and alarm at the earliest delayed task still to release. */
   private armRelease(): void {
-    const next = this.ctx.storage.sql.exec<{ at: number | null }>("SELECT MIN(visible_at) AS at FROM tasks WHERE released_at IS NULL").one().at;
+    const next = this.ctx.storage.sql.exec<{ at: number | null }>("SELECT MIN(visible_at) AS at FROM tasks WHERE released_at IS NULL OR visible_at > ?", clock.now()).one().at;
     if (this.releaseTimer !== null) clearTimeout(this.releaseTimer);
     this.releaseTimer = null;
     this.releaseAt = next;

@@ -101,6 +101,14 @@ describe("prepared starts and the catch-up window", () => {
     const q = env.TASK_QUEUES.getByName(`default/${b.queue}/0`);
     await q.enqueue({ kind: "activity", execution_id: "put-back", ref: 1, attempt: 1, available_at: b.fire });
     expect(await q.poll("activity", 0)).toMatchObject({ execution_id: "put-back", available_at: b.fire });
+    // One held back a while (its run could not be reached) keeps it too, and is released by the queue's timer.
+    const at = b.fire + 10 * S;
+    await q.enqueue({ kind: "activity", execution_id: "held-back", ref: 1, attempt: 1, available_at: b.fire, visible_at: at + 1000 });
+    expect(await q.poll("activity", 0)).toBeNull();
+    setNow(at + 1000);
+    await runDurableObjectAlarm(q);
+    expect(await q.poll("activity", 0)).toMatchObject({ execution_id: "held-back", available_at: b.fire });
+    setNow(at);
     // Decided once: a later lease of the same run (its task timed out) is not judged again.
     expect((await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: edge.body.task_token, commands: succeed() })).status).toBe(200);
     await eventually(async () => expect((await describeSchedule(b.sid)).counters).toMatchObject({ fired: 1, skipped_catchup: 0 }));

@@ -45,7 +45,7 @@ export async function preparedSchedule(prefix: string, extra: Record<string, unk
  * Runs `fn` while the named ExecutionObject methods throw (a call that cannot reach the run: the
  * process was killed, say). Every object shares this isolate's prototype; restored afterwards.
  */
-export async function whileFailing<T>(methods: ("discardPrepared" | "startPrepared")[], fn: () => Promise<T>): Promise<T> {
+export async function whileFailing<T>(methods: ("discardPrepared" | "startPrepared" | "startWorkflowTask")[], fn: () => Promise<T>): Promise<T> {
   const proto = ExecutionObject.prototype as unknown as Record<string, unknown>;
   const originals = methods.map((m) => [m, proto[m]] as const);
   for (const m of methods) {

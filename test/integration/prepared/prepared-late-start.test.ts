@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { prepareAt } from "../../../src/core/schedule/prepare.ts";
 import { api, uid } from "../helpers.ts";
 import { alarmAt, createSchedule, describeSchedule, eventually, expectAlarm, expectNoRun, expectRunning, iso, runId, scheduleObject, setNow, succeed, T } from "../schedule-helpers.ts";
-import { AHEAD, M, poll, preparedSchedule, preparedWhileOpen, S, whileFailing } from "./prepared-helpers.ts";
+import { AHEAD, M, poll, preparedSchedule, preparedWhileOpen, queuedTasks, S, whileFailing } from "./prepared-helpers.ts";
 
 // A prepared fire the platform comes back to more than the catch-up window late is skipped
 // whichever call reaches the schedule first (its alarm, or a trigger, pause or update), and no
@@ -101,5 +101,17 @@ describe("late prepared starts", () => {
     // Within the window it is created as usual.
     setNow(fire + 10 * S);
     expect(await stub.startPrepared(args)).toMatchObject({ ok: true, value: { started: true, execution: { execution_id: run, status: "running" } } });
+  });
+
+  it("a task whose run could not be reached when a poll took it goes back to its queue for a second, keeping when it became available", async () => {
+    const { queue, fire, run } = await preparedSchedule("prep-put-back", { catchup_window_seconds: 10 });
+    setNow(fire);
+    await whileFailing(["startWorkflowTask"], async () => expect((await poll(queue)).status).toBe(500));
+    expect(await queuedTasks(queue)).toMatchObject([{ execution_id: run, visible_at: fire + 1000, released_at: fire }]);
+    expect((await poll(queue)).status).toBe(204);
+    setNow(fire + 1000);
+    await runDurableObjectAlarm(env.TASK_QUEUES.getByName(`default/${queue}/0`));
+    const task = await poll(queue);
+    expect(task.body).toMatchObject({ execution_id: run, available_at: iso(fire) });
   });
 });
