@@ -24,6 +24,8 @@ export const OUTBOX_BACKSTOP_MS = 5_000;
 export class Outbox {
   private deliveries = 0;
   private backstopAt = 0;
+  /** One set per flush under way: the keys dropped since it read its entries, which it must not send. */
+  private readonly droppedDuring = new Set<Set<string>>();
 
   private readonly sql: SqlStorage;
 
@@ -67,9 +69,10 @@ export class Outbox {
     return this.sql.exec("SELECT 1 FROM outbox WHERE key = ?", key).toArray().length > 0;
   }
 
-  /** Deletes the entry whatever it holds: what it would deliver no longer applies. */
+  /** Deletes the entry whatever it holds: what it would deliver no longer applies, and a flush under way does not send it. */
   drop(key: string): void {
     this.sql.exec("DELETE FROM outbox WHERE key = ?", key);
+    for (const dropped of this.droppedDuring) dropped.add(key);
   }
 
   retry(key: string, attempts: number, nextAt: number): void {
@@ -82,16 +85,22 @@ export class Outbox {
    */
   async flush(now: number, deliver: (key: string, payload: unknown) => Promise<void>): Promise<boolean> {
     let changed = false;
-    for (const e of this.entries()) {
-      if (e.next_at > now) continue;
-      try {
-        await deliver(e.key, JSON.parse(e.payload));
-        this.done(e.key, e.payload);
-      } catch (err) {
-        console.warn(`outbox ${e.key} failed (attempt ${e.attempts + 1}); will retry`, err);
-        this.retry(e.key, e.attempts + 1, now + Math.min(2 ** e.attempts * 1000, 300_000));
+    const dropped = new Set<string>();
+    this.droppedDuring.add(dropped);
+    try {
+      for (const e of this.entries()) {
+        if (e.next_at > now || dropped.has(e.key)) continue;
+        try {
+          await deliver(e.key, JSON.parse(e.payload));
+          this.done(e.key, e.payload);
+        } catch (err) {
+          console.warn(`outbox ${e.key} failed (attempt ${e.attempts + 1}); will retry`, err);
+          this.retry(e.key, e.attempts + 1, now + Math.min(2 ** e.attempts * 1000, 300_000));
+        }
+        changed = true;
       }
-      changed = true;
+    } finally {
+      this.droppedDuring.delete(dropped);
     }
     return changed;
   }

@@ -69,8 +69,6 @@ export class ScheduleDelivery {
       if (!row) return;
       const stub = executionStub(this.env, row.namespace, (payload as { runId: string }).runId);
       if (key.startsWith("start:")) {
-        // Dropped since this delivery read it (its fire was skipped meanwhile): nothing to send.
-        if (!this.store.outbox.has(key)) return;
         const p = payload as StartEntry;
         const args = {
           namespace: row.namespace,

@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
+import { Outbox, OUTBOX_TABLE_SQL } from "../../src/objects/outbox.ts";
 import { api, uid } from "./helpers.ts";
 
 // A real D1 failure, not a mock: the executions table is renamed away, so every index write
@@ -63,5 +64,24 @@ describe("the D1 index converges after D1 write failures (outbox)", () => {
     clock.now = () => t0 + 60_000;
     await runDurableObjectAlarm(env.SCHEDULES.getByName(`default/${id}`));
     expect(await status()).toBe("paused");
+  });
+});
+
+describe("the outbox", () => {
+  it("does not send an entry dropped while a flush that had already read it is under way", async () => {
+    const sent = await runInDurableObject(env.SCHEDULES.getByName(`default/${uid("outbox-drop")}`), async (_obj, state) => {
+      state.storage.sql.exec("DROP TABLE IF EXISTS outbox");
+      state.storage.sql.exec(OUTBOX_TABLE_SQL);
+      const outbox = new Outbox(state.storage.sql);
+      outbox.put("a", 1, 0);
+      outbox.put("b", 2, 0);
+      const delivered: string[] = [];
+      await outbox.flush(1, async (key) => {
+        delivered.push(key);
+        if (key === "a") outbox.drop("b");
+      });
+      return { delivered, left: outbox.entries().length };
+    });
+    expect(sent).toEqual({ delivered: ["a"], left: 0 });
   });
 });
