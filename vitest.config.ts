@@ -1,7 +1,7 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-// Projects: `unit` runs the pure core and the SDK in plain Node (fast, and proof the core has
+// Projects: `unit` runs the pure core, the SDK and the objects' platform-free helpers in plain Node (fast, and proof the core has
 // no cloudflare:* imports); `integration` runs the Worker and its Durable Objects inside workerd;
 // `integration-prepared` and `integration-partitions` run it with prepared starts on and with a
 // partitioned task queue, as deployments configure them.

@@ -24,6 +24,7 @@ import { acknowledgeTask, applyWorkflowTaskCompletion, applyWorkflowTaskFailure,
 import { describeRun } from "./execution-view.ts";
 import { guard, type RpcResult } from "./rpc.ts";
 import { AlarmBackoff } from "./alarm-backoff.ts";
+import { RunWaiters } from "./execution-waiters.ts";
 import { armAlarm, MAX_ALARM_AHEAD_MS } from "./names.ts";
 
 /**
@@ -33,10 +34,9 @@ import { armAlarm, MAX_ALARM_AHEAD_MS } from "./names.ts";
  */
 export class ExecutionObject extends DurableObject<Env> {
   private readonly store: ExecutionStore;
-  private waiters: (() => void)[] = [];
+  private readonly waiters = new RunWaiters();
   private readonly delivery: ExecutionDelivery;
   private readonly queries = new QueryBroker();
-  private updateWaiters: (() => void)[] = [];
   /** When the alarm is armed, as far as this instance knows (null: none; undefined: not known yet, e.g. after a restart). */
   private armedAt: number | null | undefined = undefined;
   private readonly backoff: AlarmBackoff;
@@ -58,7 +58,7 @@ export class ExecutionObject extends DurableObject<Env> {
     const r = guard(() => startRun(this.store, args, clock.now(), this.delivery.pending));
     this.afterChange();
     if (!r.ok) return r;
-    if (waitMs > 0 && this.store.run()?.status === "running") await this.untilClosed(waitMs);
+    if (waitMs > 0 && this.store.run()?.status === "running") await this.waiters.untilClosed(waitMs);
     // The execution as it is now (after a wait: closed, still running, or, a prepared run withdrawn meanwhile, gone).
     return guard(() => ({ execution: this.describeRun(this.requireRun()), started: r.value.started }));
   }
@@ -146,25 +146,10 @@ export class ExecutionObject extends DurableObject<Env> {
   async result(waitMs: number): Promise<RpcResult<ExecutionResult>> {
     const first = guard(() => this.requireRun());
     if (!first.ok) return first;
-    if (first.value.status === "running" && waitMs > 0) await this.untilClosed(waitMs);
+    if (first.value.status === "running" && waitMs > 0) await this.waiters.untilClosed(waitMs);
     return guard(() => {
       const run = this.requireRun();
       return { execution_id: run.execution_id, status: run.status, result: parseJson(run.result) ?? undefined, failure: parseJson<Failure>(run.failure) };
-    });
-  }
-
-  /** Resolves when the run closes or is gone (resolveWaiters), or after `waitMs`, whichever comes first. */
-  private untilClosed(waitMs: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const waiter = () => {
-        clearTimeout(t);
-        resolve();
-      };
-      const t = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        resolve();
-      }, waitMs);
-      this.waiters.push(waiter);
     });
   }
 
@@ -235,17 +220,7 @@ export class ExecutionObject extends DurableObject<Env> {
       const u = this.store.update(updateId);
       return u === null || u.state === "completed" || u.state === "rejected";
     };
-    if (!done() && waitMs > 0) {
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, waitMs);
-        const check = () => {
-          if (!done()) return this.updateWaiters.push(check);
-          clearTimeout(t);
-          resolve();
-        };
-        this.updateWaiters.push(check);
-      });
-    }
+    await this.waiters.until(done, waitMs);
     return guard(() => updateOutcome(this.store, updateId));
   }
 
@@ -372,17 +347,7 @@ export class ExecutionObject extends DurableObject<Env> {
   }
 
   private resolveWaiters(): void {
-    if (this.updateWaiters.length > 0) {
-      const w = this.updateWaiters;
-      this.updateWaiters = [];
-      for (const fn of w) fn();
-    }
-    const run = this.store.run();
-    if ((run === null || run.status !== "running") && this.waiters.length > 0) {
-      const w = this.waiters;
-      this.waiters = [];
-      for (const fn of w) fn();
-    }
+    this.waiters.notify(() => this.store.run()?.status === "running");
   }
 
   /** Sends dispatches and the outbox, then re-arms (a delivery that failed is retried on the alarm). */

@@ -4,7 +4,7 @@ import type { Env } from "../env.ts";
 import { deleteExecution, upsertExecution, type ExecutionIndexRow } from "../index/executions.ts";
 import { executionStub, scheduleStub } from "./names.ts";
 import type { Outbox } from "./outbox.ts";
-import type { RunClosedNotice } from "./schedule-object.ts";
+import type { RunClosedNotice } from "./schedule-types.ts";
 
 /** A child's close, reported to its parent (delivered at least once; the parent de-duplicates). */
 export interface ChildClosedNotice {

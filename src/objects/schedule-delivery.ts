@@ -8,7 +8,7 @@ import type { Env } from "../env.ts";
 import { deleteScheduleRow, upsertSchedule, type ScheduleIndexRow } from "../index/schedules.ts";
 import { executionStub } from "./names.ts";
 import { unwrap } from "./rpc.ts";
-import type { RunClosedNotice } from "./schedule-object.ts";
+import type { RunClosedNotice } from "./schedule-types.ts";
 import type { ScheduleStore } from "./schedule-store.ts";
 
 /** Outbox entries a ScheduleObject writes (keys: `index`, `start:<run>`, `cancel:<run>`, `terminate:<run>`, `withdraw:<run>`). */

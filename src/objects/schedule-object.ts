@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import type { CreateScheduleCommand, OverlapPolicy, Schedule, SchedulePolicy, ScheduleSpec } from "@sundial/sdk/protocol";
+import type { OverlapPolicy, Schedule } from "@sundial/sdk/protocol";
 import { clock } from "../clock.ts";
 import { ConflictError, NotFoundError } from "../core/errors.ts";
 import { between } from "../core/fire-times.ts";
@@ -17,34 +17,9 @@ import { persistTransition, queueWithdraw, type IndexMemo } from "./schedule-app
 import { ScheduleDelivery, type IndexEntry, type StartEntry } from "./schedule-delivery.ts";
 import { backfillSpec, CompiledSpecs, machineContext, nextScheduleAlarm } from "./schedule-plan.ts";
 import { ScheduleStore, SCHEDULE_MIGRATIONS, type ScheduleRow, type TriggerOutcome } from "./schedule-store.ts";
+import type { RunClosedNotice, ScheduleDefinition, SchedulePatch } from "./schedule-types.ts";
 import { scheduleView } from "./schedule-view.ts";
 import { applySqlMigrations } from "./sql-migrations.ts";
-
-/** Sent by an ExecutionObject when a run this schedule started closes. */
-export interface RunClosedNotice {
-  namespace: string;
-  schedule_id: string;
-  execution_id: string;
-  status: string;
-  failure: { message: string } | null;
-  closed_at: number;
-}
-
-export interface ScheduleDefinition extends CreateScheduleCommand {
-  namespace: string;
-  schedule_id: string;
-  source: "api" | "code";
-}
-
-/** A partial update, already validated and normalised by the API layer. */
-export interface SchedulePatch {
-  spec?: ScheduleSpec;
-  policy?: SchedulePolicy;
-  input?: unknown;
-  task_queue?: string;
-  execution_timeout?: number;
-  note?: string;
-}
 
 /**
  * One schedule: spec, policy and state in SQLite, one alarm armed at the next thing to do. Every
