@@ -48,6 +48,28 @@ export type WireSchedulePolicy = {
 /** A schedule definition on the wire: spec, key, input, policy and note. */
 export type WireScheduleDefinition = WireScheduleSpec & { key?: string; input?: unknown; policy?: WireSchedulePolicy; note?: string };
 
+/** The options of a spec (with the shorthands), of a policy, and of a whole schedule definition. */
+export const SPEC_OPTIONS = ["cronExpressions", "cron", "intervals", "intervalSeconds", "at", "startAt", "endAt", "repeatCount", "exclude", "jitter", "timezone"] as const;
+export const POLICY_OPTIONS = ["catchupWindow", "overlap", "retryMax", "retryDelay", "onFailure"] as const;
+export const DEFINITION_OPTIONS = [...SPEC_OPTIONS, "key", "note", "input", "policy"] as const;
+
+/**
+ * Throws a `TypeError` naming an option that is not one of `known` (a typo, or the wire's
+ * snake_case name), with the camelCase name meant when it can tell: without this an unknown option
+ * would be dropped and the platform's default used in silence (code run with Node's type stripping
+ * is never type-checked). Options set to `undefined` are ignored.
+ * @example rejectUnknownOptions({ catchup_window_seconds: 60 }, POLICY_OPTIONS, "policy")
+ * // TypeError: policy.catchup_window_seconds: unknown option (did you mean catchupWindow?) ...
+ */
+export function rejectUnknownOptions(options: object, known: readonly string[], where: string): void {
+  for (const [name, value] of Object.entries(options)) {
+    if (value === undefined || known.includes(name)) continue;
+    const camel = name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    const meant = [camel, camel.replace(/Seconds$/, "")].find((c) => known.includes(c));
+    throw new TypeError(`${path(where, name)}: unknown option${meant ? ` (did you mean ${meant}?${meant !== camel ? " It takes a duration: seconds or a string like \"7d\"." : ""})` : ""}; expected one of ${known.join(", ")}`);
+  }
+}
+
 /** `where` + `.field`, or just `field` at the top. */
 function path(where: string, field: string): string {
   return where === "" ? field : `${where}.${field}`;
@@ -100,6 +122,7 @@ export function scheduleSpecToWire(spec: ScheduleSpecOptions, where: string): Wi
  * // { catchup_window_seconds: 604800, overlap: "SKIP", retry_delay_seconds: 120 }
  */
 export function schedulePolicyToWire(policy: SchedulePolicy, where: string): WireSchedulePolicy {
+  rejectUnknownOptions(policy, POLICY_OPTIONS, where);
   const out: WireSchedulePolicy = {};
   if (policy.catchupWindow !== undefined) out.catchup_window_seconds = toSeconds(policy.catchupWindow, path(where, "catchupWindow"));
   if (policy.overlap !== undefined) out.overlap = policy.overlap;

@@ -7,7 +7,7 @@ import { camelize, type Camelize } from "./camel.ts";
 import { parse } from "./executions.ts";
 import type { HttpTransport } from "./http.ts";
 import * as res from "./schedule-responses.ts";
-import { instantToWire, scheduleDefinitionToWire, schedulePolicyToWire, scheduleSpecToWire, type ScheduleSpecOptions, type ScheduleSpecShorthands } from "./schedule-wire.ts";
+import { DEFINITION_OPTIONS, instantToWire, rejectUnknownOptions, scheduleDefinitionToWire, schedulePolicyToWire, scheduleSpecToWire, SPEC_OPTIONS, type ScheduleSpecOptions, type ScheduleSpecShorthands } from "./schedule-wire.ts";
 
 /** A schedule as `get`, `create`, `update`, `pause` and `resume` describe it. */
 export type Schedule = Camelize<wire.Schedule>;
@@ -37,6 +37,9 @@ export interface CreateScheduleOptions<I = unknown> extends ScheduleDefinition<I
   /** Create it paused. */
   paused?: boolean;
 }
+
+const CREATE_OPTIONS = [...DEFINITION_OPTIONS, "workflow", "scheduleId", "taskQueue", "executionTimeout", "paused"] as const;
+const UPDATE_OPTIONS = [...SPEC_OPTIONS, "input", "taskQueue", "executionTimeout", "policy", "note"] as const;
 
 /** What `create` returns: the id, whether this call created it (false: it updated it), the schedule. */
 export interface CreatedSchedule {
@@ -138,6 +141,7 @@ export class SchedulesClient {
    * });
    */
   async create<I = unknown>(options: CreateScheduleOptions<I>): Promise<CreatedSchedule> {
+    rejectUnknownOptions(options, CREATE_OPTIONS, "");
     const { workflow } = options;
     const def = typeof workflow === "string" ? undefined : workflow;
     const taskQueue = options.taskQueue ?? def?.taskQueue;
@@ -192,6 +196,7 @@ export class SchedulesClient {
    * await client.schedules.update(id, { cron: "0 15 * * *", policy: { retryMax: 5 } }, { version: s.version });
    */
   async update<I = unknown>(scheduleId: string, patch: ScheduleUpdate<I>, options: { version?: number } = {}): Promise<Schedule> {
+    rejectUnknownOptions(patch, UPDATE_OPTIONS, "");
     const body: wire.UpdateScheduleRequest = {
       ...scheduleSpecToWire(patch, ""),
       ...(patch.input === undefined ? {} : { input: patch.input }),
@@ -261,6 +266,7 @@ export class SchedulesClient {
    * // nominal: 2027-03-12T07:30Z, 2027-03-13T07:30Z, 2027-03-14T07:30Z (03:30 EDT: 02:30 does not exist that day)
    */
   async preview(spec: ScheduleSpecOptions, options: PreviewOptions = {}): Promise<SchedulePreview> {
+    rejectUnknownOptions(spec, SPEC_OPTIONS, "");
     const body: z.input<typeof wire.PreviewRequest> = {
       ...scheduleSpecToWire(spec, ""),
       ...(options.count === undefined ? {} : { count: options.count }),

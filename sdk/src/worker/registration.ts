@@ -1,4 +1,4 @@
-import { scheduleDefinitionToWire } from "../client/schedule-wire.ts";
+import { DEFINITION_OPTIONS, rejectUnknownOptions, scheduleDefinitionToWire } from "../client/schedule-wire.ts";
 import { CreateScheduleRequest } from "../protocol/schedule.ts";
 import type { RegisterWorkerRequest } from "../protocol/tasks.ts";
 import type { ScheduleDefinition } from "../workflow/schedule.ts";
@@ -22,6 +22,7 @@ export type WireSchedule = Record<string, unknown>;
  */
 export function toWireSchedule(workflowName: string, schedule: ScheduleDefinition, index: number): WireSchedule {
   const where = `workflow "${workflowName}" schedules.${index}`;
+  rejectUnknownOptions(schedule, DEFINITION_OPTIONS, where);
   const out: WireSchedule = scheduleDefinitionToWire(schedule, where);
 
   const checked = CreateScheduleRequest.safeParse({ workflow: workflowName, ...out });

@@ -71,6 +71,11 @@ describe("registration", () => {
     [{ intervals: [{ every: "often" as never }] }, 'workflow "w" schedules.0.intervals.0.every: invalid duration "often"'],
     [{ cronExpressions: ["@daily"], key: "has space" }, 'workflow "w" schedules.0.key: use letters, digits'],
     [{ cronExpressions: ["@daily"], policy: { overlap: "SOMETIMES" as never } }, 'workflow "w" schedules.0.policy.overlap: Invalid option'],
+    // The seeds' snake_case names (Mistral's SchedulePolicy) would otherwise be dropped in silence.
+    [{ cronExpressions: ["@daily"], policy: { catchup_window_seconds: 604_800 } as never }, 'workflow "w" schedules.0.policy.catchup_window_seconds: unknown option (did you mean catchupWindow?'],
+    [{ cronExpressions: ["@daily"], policy: { catchupWindowSeconds: 604_800 } as never }, 'workflow "w" schedules.0.policy.catchupWindowSeconds: unknown option (did you mean catchupWindow?'],
+    [{ cron_expressions: ["@daily"] } as never, 'workflow "w" schedules.0.cron_expressions: unknown option (did you mean cronExpressions?)'],
+    [{ cronExpressions: ["@daily"], timeZone: "Europe/Paris" } as never, 'workflow "w" schedules.0.timeZone: unknown option; expected one of cronExpressions'],
   ])("a malformed schedule stops the worker at start-up, naming the field (%j)", (schedule, message) => {
     const wf = defineWorkflow({ name: "w", schedules: [schedule], run: async () => null });
     expect(() => runWorker({ ...base, workflows: [wf] })).toThrow(message);

@@ -222,6 +222,20 @@ describe("client.schedules.create", () => {
     expect(sent()).toEqual([]);
   });
 
+  it("an unknown option (a typo, or the wire's snake_case name) fails with the name meant, before anything is sent", async () => {
+    await expect(client.schedules.create({ workflow: "w", cron: "@daily", policy: { catchup_window_seconds: 604_800 } as never })).rejects.toThrow(
+      "policy.catchup_window_seconds: unknown option (did you mean catchupWindow? It takes a duration",
+    );
+    await expect(client.schedules.create({ workflow: "w", cron: "@daily", task_queue: "gpu" } as never)).rejects.toThrow("task_queue: unknown option (did you mean taskQueue?)");
+    await expect(client.schedules.update("s", { interval_seconds: 600 } as never)).rejects.toThrow("interval_seconds: unknown option (did you mean intervalSeconds?)");
+    await expect(client.schedules.update("s", { policy: { retry_max: 3 } } as never)).rejects.toThrow("policy.retry_max: unknown option (did you mean retryMax?)");
+    await expect(client.schedules.preview({ cron: "@daily", tz: "UTC" } as never)).rejects.toThrow("tz: unknown option; expected one of cronExpressions, cron,");
+    expect(sent()).toEqual([]);
+    // An option set to undefined is no option.
+    fake.on(`POST ${BASE}`, () => ok(201, wireSchedule));
+    await client.schedules.create({ workflow: "w", cron: "@daily", policy: { overlap: undefined } });
+  });
+
   it("the platform's refusals surface as SundialApiError with code and field", async () => {
     fake.on(`POST ${BASE}`, () => fail(422, "validation_failed", 'timezone: unknown time zone "Mars/Olympus"', "timezone"));
     const err = await client.schedules.create({ workflow: "w", cron: "@daily", timezone: "Mars/Olympus" }).catch((e: unknown) => e);
