@@ -18,11 +18,9 @@ export interface IndexMemo {
  * which the caller withdraws (see {@link queueWithdraw}).
  */
 export function persistTransition(store: ScheduleStore, spec: CompiledSpec, row: ScheduleRow, t: Transition, now: number, index: IndexMemo): PreparedRun | null {
-  let prev = row.state.lastNominal;
   for (const s of t.start) {
     const f = s.fire;
-    const payload = schedulePayload(spec, { ...row, timezone: row.spec.timezone }, f, prev, now);
-    if (f.kind !== "trigger") prev = f.nominal;
+    const payload = schedulePayload(spec, { ...row, timezone: row.spec.timezone }, f, s.last, now);
     // A prepared run already exists with this very payload: its fire has come, nothing to send.
     if (s.runId === row.state.prepared?.runId) continue;
     store.outbox.put(`start:${s.runId}`, { runId: s.runId, payload, input: f.input !== undefined ? f.input : row.input } satisfies StartEntry, now);

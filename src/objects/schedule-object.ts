@@ -266,7 +266,8 @@ export class ScheduleObject extends DurableObject<Env> {
       const row = this.store.get();
       if (!row) return;
       const nominals = between(backfillSpec(this.compileFor(row), row, job.cursor), job.cursor, job.end_at, LIMITS.catchupBatch);
-      const fires: PendingFire[] = nominals.map((n) => ({ nominal: n, actual: n, kind: "backfill" }));
+      // last_timestamp: the backfilled fire before it (null for the range's first).
+      const fires: PendingFire[] = nominals.map((n, i) => ({ nominal: n, actual: n, kind: "backfill", last: i === 0 ? job.last_fire : nominals[i - 1]! }));
       const t = startExtra(this.ctxFor(row, now), row.state, fires, job.overlap as OverlapPolicy);
       this.apply(row, { ...t, nextAlarm: null }, now);
       const last = nominals[nominals.length - 1];

@@ -30,6 +30,11 @@ export const SCHEDULE_MIGRATIONS: SqlMigration[] = [
     description: "trigger requests answered once: a retried request_id gets the first call's outcome",
     sql: "CREATE TABLE trigger_requests (request_id TEXT PRIMARY KEY, at INTEGER NOT NULL, run_id TEXT NOT NULL, outcome TEXT NOT NULL);",
   },
+  {
+    id: 3,
+    description: "a backfill remembers its last fire started, the next batch's first last_timestamp",
+    sql: "ALTER TABLE backfills ADD COLUMN last_fire INTEGER;",
+  },
 ];
 
 /** What a trigger answered (and answers again to a retry with the same request_id). */
@@ -76,6 +81,8 @@ export interface BackfillRow {
   cursor: number;
   end_at: number;
   overlap: string;
+  /** The last fire a batch started (null before the first batch): the payload's last_timestamp of the next batch's first. */
+  last_fire: number | null;
 }
 
 /**
@@ -186,7 +193,7 @@ export class ScheduleStore {
 
   /** Pending backfill jobs, oldest first (a copy). */
   backfills(): BackfillRow[] {
-    if (this.jobs === undefined) this.jobs = this.sql.exec<{ id: number; cursor: number; end_at: number; overlap: string }>("SELECT * FROM backfills ORDER BY id").toArray();
+    if (this.jobs === undefined) this.jobs = this.sql.exec<{ id: number; cursor: number; end_at: number; overlap: string; last_fire: number | null }>("SELECT * FROM backfills ORDER BY id").toArray();
     return [...this.jobs];
   }
 
@@ -194,7 +201,7 @@ export class ScheduleStore {
     const jobs = this.backfills();
     this.jobs = undefined;
     const { id } = this.sql.exec<{ id: number }>("INSERT INTO backfills (cursor, end_at, overlap) VALUES (?, ?, ?) RETURNING id", from, to, overlap).one();
-    this.jobs = [...jobs, { id, cursor: from, end_at: to, overlap }];
+    this.jobs = [...jobs, { id, cursor: from, end_at: to, overlap, last_fire: null }];
   }
 
   advanceBackfill(id: number, cursor: number | null): void {
@@ -204,8 +211,9 @@ export class ScheduleStore {
       this.sql.exec("DELETE FROM backfills WHERE id = ?", id);
       this.jobs = jobs.filter((j) => j.id !== id);
     } else {
-      this.sql.exec("UPDATE backfills SET cursor = ? WHERE id = ?", cursor, id);
-      this.jobs = jobs.map((j) => (j.id === id ? { ...j, cursor } : j));
+      // The cursor is the batch's last fire: the next batch's first fire comes after it.
+      this.sql.exec("UPDATE backfills SET cursor = ?, last_fire = ? WHERE id = ?", cursor, cursor, id);
+      this.jobs = jobs.map((j) => (j.id === id ? { ...j, cursor, last_fire: cursor } : j));
     }
   }
 

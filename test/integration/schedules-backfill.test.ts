@@ -56,12 +56,37 @@ describe("backfill", () => {
     const last = (await getRun(bf(180))).body;
     expect(last.status).toBe("running");
     expect(last.schedule).toMatchObject({ timestamp: iso(to), actual_timestamp: iso(t0), schedule_id: sid });
+    // last_timestamp: the backfilled fire before it (null for the range's first), across batches too;
+    // never the schedule's latest live fire, which is later than every backfilled one.
+    expect((await getRun(bf(0))).body.schedule).toMatchObject({ timestamp: iso(from), last_timestamp: null });
+    expect((await getRun(bf(1))).body.schedule.last_timestamp).toBe(iso(from));
+    expect((await getRun(bf(100))).body.schedule).toMatchObject({ timestamp: iso(from + 100 * M), last_timestamp: iso(from + 99 * M) });
+    expect(last.schedule.last_timestamp).toBe(iso(to - M));
     await expectNoRun(bf(181));
     // A backfill never starts the ordinary run for the same nominal time.
     await expectNoRun(runId(sid, from));
     // Done: back to the next scheduled fire.
     await expectAlarm(sid, t0 + M);
   }, 60_000);
+
+  it("a backfilled run's last_timestamp is the backfilled fire before it, not the schedule's latest live fire", async () => {
+    const t0 = T("2027-05-03T12:00:00.000Z");
+    const sid = uid("backfill-last");
+    setNow(t0);
+    await createSchedule({ schedule_id: sid, workflow: "backfill-wf", key: sid, cron: "* * * * *", overlap: "ALLOW_ALL", task_queue: uid("q-bf") });
+    await alarmAt(sid, t0 + M);
+    expect((await getRun(runId(sid, t0 + M))).body.schedule.last_timestamp).toBeNull();
+    const r = await api("POST", `/v1/workflows/schedules/${sid}/backfill`, { start_at: iso(t0 - 3 * M), end_at: iso(t0 - M) });
+    expect(r.body).toEqual({ fires: 3 });
+    await alarmAt(sid, t0 + M);
+    const bf = (m: number) => runId(sid, t0 - m * M, ":backfill");
+    expect((await getRun(bf(3))).body.schedule).toMatchObject({ timestamp: iso(t0 - 3 * M), last_timestamp: null });
+    expect((await getRun(bf(2))).body.schedule).toMatchObject({ timestamp: iso(t0 - 2 * M), last_timestamp: iso(t0 - 3 * M) });
+    expect((await getRun(bf(1))).body.schedule).toMatchObject({ timestamp: iso(t0 - M), last_timestamp: iso(t0 - 2 * M) });
+    // The next live fire still follows the last live one: a backfill does not rewrite it.
+    await alarmAt(sid, t0 + 2 * M);
+    expect((await getRun(runId(sid, t0 + 2 * M))).body.schedule.last_timestamp).toBe(iso(t0 + M));
+  });
 
   it("rejects a range with no fire times (409) and end before start (422)", async () => {
     const t0 = T("2027-05-02T12:00:00.000Z");

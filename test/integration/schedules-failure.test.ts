@@ -50,8 +50,9 @@ describe("retries and on_failure", () => {
     await expectNoRun(`${first}:retry-1`);
     await alarmAt(sid, fire(2));
     const r1 = await expectRunning(`${first}:retry-1`);
-    // A retry re-fires the same nominal time.
-    expect(r1.schedule.timestamp).toBe(iso(fire(1)));
+    // A retry re-fires the same nominal time, with the same last_timestamp as the run it retries
+    // (the same window of time to process again: here the schedule's first fire, so null).
+    expect(r1.schedule).toMatchObject({ timestamp: iso(fire(1)), last_timestamp: null });
     // The fire due at the same instant is skipped (SKIP: the retry holds the slot).
     await expectNoRun(runId(sid, fire(2)));
 
@@ -72,7 +73,11 @@ describe("retries and on_failure", () => {
     await alarmAt(sid, fire(4) - S);
     await expectNoRun(`${first}:retry-2`);
     await alarmAt(sid, fire(4));
-    await expectRunning(`${first}:retry-2`);
+    const r2 = await expectRunning(`${first}:retry-2`);
+    // Not fire(3), which started meanwhile and is later than the fire being retried.
+    expect(r2.schedule).toMatchObject({ timestamp: iso(fire(1)), last_timestamp: null });
+    // The next fire's last_timestamp is the last scheduled fire started (retries re-run an earlier one).
+    expect((await getRun(runId(sid, fire(3)))).body.schedule.last_timestamp).toBe(iso(fire(1)));
 
     await completeRun(queue, `${first}:retry-2`, fail("still broken"));
     d = await eventually(async () => {

@@ -15,11 +15,19 @@ export interface PendingFire {
   retry?: number;
   requestId?: string;
   input?: unknown;
+  /**
+   * The payload's `last_timestamp`, when the fire carries its own: a retry keeps its original's
+   * (the same window of time to process again), a backfilled fire has the fire before it in the
+   * backfill. Unset, it is the schedule's last started fire when this one starts.
+   */
+  last?: number | null;
 }
 
 export interface RunningRun {
   runId: string;
   fire: PendingFire;
+  /** The payload's `last_timestamp` (absent in states written before it was kept). */
+  last?: number | null;
   /** An adopted prepared run: `lastNominal` before it, restored if the run turns out skipped (SKIPPED_CATCHUP). */
   lastNominalBefore?: number | null;
 }
@@ -51,7 +59,7 @@ export interface Outcome {
 /** What the object must do after a transition. */
 export interface Transition {
   state: ScheduleState;
-  start: { runId: string; fire: PendingFire }[];
+  start: { runId: string; fire: PendingFire; last: number | null }[];
   cancel: string[];
   terminate: string[];
   outcomes: Outcome[];
@@ -84,7 +92,14 @@ function applyOverlap(ctx: MachineContext, s: ScheduleState, due: PendingFire[],
   const d = decideOverlap({ policy, running: s.running.map((r) => r.runId), buffer: s.buffer, due, bufferCap: LIMITS.bufferCap });
   const outcomes: Outcome[] = [];
   // A run id already open (a trigger repeated with the same request_id) is not started twice.
-  const start = d.start.map((fire) => ({ runId: runIdFor(ctx.scheduleId, fire), fire })).filter((x, i, all) => !s.running.some((r) => r.runId === x.runId) && all.findIndex((y) => y.runId === x.runId) === i);
+  const unique = d.start.map((fire) => ({ runId: runIdFor(ctx.scheduleId, fire), fire })).filter((x, i, all) => !s.running.some((r) => r.runId === x.runId) && all.findIndex((y) => y.runId === x.runId) === i);
+  // Each start's last_timestamp: its own (retry, backfill), else the last scheduled fire started before it.
+  let prev = s.lastNominal;
+  const start = unique.map((x) => {
+    const last = x.fire.last !== undefined ? x.fire.last : prev;
+    if (x.fire.kind === "scheduled") prev = Math.max(prev ?? x.fire.nominal, x.fire.nominal);
+    return { ...x, last };
+  });
   const running = s.running.filter((r) => !d.terminate.includes(r.runId)).concat(start);
   for (const f of d.skipped) outcomes.push({ kind: "skipped_overlap", fire: f });
   for (const f of d.buffer) if (!s.buffer.includes(f)) outcomes.push({ kind: "buffered", fire: f });
@@ -118,7 +133,7 @@ export function adoptPrepared(s: ScheduleState, p: PreparedRun): ScheduleState {
   return {
     ...s,
     prepared: s.prepared?.runId === p.runId ? null : (s.prepared ?? null),
-    running: [...s.running, { runId: p.runId, fire: { nominal: p.nominal, actual: p.actual, kind: "scheduled" }, lastNominalBefore: s.lastNominal }],
+    running: [...s.running, { runId: p.runId, fire: { nominal: p.nominal, actual: p.actual, kind: "scheduled" }, last: s.lastNominal, lastNominalBefore: s.lastNominal }],
     lastNominal: Math.max(s.lastNominal ?? 0, p.nominal),
     lastProcessed: Math.max(s.lastProcessed, p.nominal),
     counters: { ...s.counters, fired: s.counters.fired + 1 },
@@ -203,7 +218,7 @@ export function runClosed(ctx: MachineContext, s: ScheduleState, runId: string, 
     if (retryable && retriesSoFar < ctx.policy.retry_max) {
       const first = ctx.policy.retry_delay_seconds ?? defaultRetryDelay(ctx.spec);
       const at = ctx.now + scheduleRetryDelaySeconds(first, retriesSoFar + 1) * 1000;
-      const fire: PendingFire = { nominal: closed.fire.nominal, actual: closed.fire.actual, kind: "retry", retry: retriesSoFar + 1 };
+      const fire: PendingFire = { nominal: closed.fire.nominal, actual: closed.fire.actual, kind: "retry", retry: retriesSoFar + 1, last: closed.last ?? closed.lastNominalBefore ?? null };
       next = { ...next, retry: { ...fire, at }, currentRetry: retriesSoFar + 1 };
       outcomes.push({ kind: "retry_scheduled", fire, runId });
     } else {

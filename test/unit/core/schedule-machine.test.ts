@@ -30,6 +30,39 @@ describe("schedule machine: retries and overlap", () => {
     expect(t.start.map((x) => x.runId)).toEqual(["s:2027-01-04T01:00:00.000Z:retry-1"]);
   });
 
+  it("each start carries its payload's last_timestamp: the last scheduled fire before it, and a retry keeps its original's", () => {
+    const policy = { overlap: "ALLOW_ALL" as const, retry_max: 1, retry_delay_seconds: 60 };
+    let t = tick(ctx(policy, T0 + 2 * HOUR), initialState(T0, false, ""));
+    // 01:00 and 02:00 due together (catch-up): the first has none, the second has 01:00.
+    expect(t.start.map((x) => [x.runId, x.last])).toEqual([
+      ["s:2027-01-04T01:00:00.000Z", null],
+      ["s:2027-01-04T02:00:00.000Z", T0 + HOUR],
+    ]);
+    // A trigger reports the last scheduled fire and does not become it.
+    const trig = startExtra(ctx(policy, T0 + 2 * HOUR + 1), t.state, [{ nominal: T0 + 2 * HOUR + 1, actual: T0 + 2 * HOUR + 1, kind: "trigger", requestId: "x" }], "ALLOW_ALL");
+    expect(trig.start[0]!.last).toBe(T0 + 2 * HOUR);
+    // 01:00 fails after 02:00 started: its retry re-runs 01:00's window (last null), not 02:00's.
+    t = runClosed(ctx(policy, T0 + 2 * HOUR + 2), trig.state, "s:2027-01-04T01:00:00.000Z", "failed", "boom");
+    expect(t.state.retry).toMatchObject({ nominal: T0 + HOUR, last: null });
+    t = tick(ctx(policy, T0 + 2 * HOUR + 2 + 60_000), t.state);
+    expect(t.start.map((x) => [x.runId, x.last])).toEqual([["s:2027-01-04T01:00:00.000Z:retry-1", null]]);
+    // 03:00 follows 02:00 (a retry re-runs an earlier fire; it is not the last fire).
+    t = tick(ctx(policy, T0 + 3 * HOUR), t.state);
+    expect(t.start.map((x) => [x.runId, x.last])).toEqual([["s:2027-01-04T03:00:00.000Z", T0 + 2 * HOUR]]);
+  });
+
+  it("a close notice delivered twice changes nothing the second time (no second failure, no second retry)", () => {
+    const policy = { retry_max: 1, retry_delay_seconds: 60 };
+    const t = tick(ctx(policy, T0 + HOUR), initialState(T0, false, ""));
+    const once = runClosed(ctx(policy, T0 + HOUR + 1000), t.state, "s:2027-01-04T01:00:00.000Z", "failed", "boom");
+    const twice = runClosed(ctx(policy, T0 + HOUR + 2000), once.state, "s:2027-01-04T01:00:00.000Z", "failed", "boom");
+    expect(once.known).toBe(true);
+    expect(twice.known).toBe(false);
+    expect(twice.state).toBe(once.state);
+    expect(twice.state.counters.failed).toBe(1);
+    expect(twice.state.retry).toMatchObject({ retry: 1, at: T0 + HOUR + 1000 + 60_000 });
+  });
+
   it("BUFFER_ALL keeps at most 1,000 fires waiting; the ones past the cap are skipped and counted", () => {
     const running: ScheduleState["running"] = [{ runId: "open", fire: { nominal: T0, actual: T0, kind: "scheduled" } }];
     const waiting = Array.from({ length: 999 }, (_, i) => ({ nominal: T0 + (i + 1) * HOUR, actual: T0 + (i + 1) * HOUR, kind: "backfill" as const }));

@@ -91,7 +91,7 @@ describe("prepared starts: settling", () => {
   it("a run a worker began before it could be withdrawn is adopted once as a started fire", () => {
     const s = initialState(T0, false, "");
     const a = adoptPrepared(s, prepared);
-    expect(a.running).toEqual([{ runId: RUN, fire: { nominal: FIRE, actual: FIRE, kind: "scheduled" }, lastNominalBefore: null }]);
+    expect(a.running).toEqual([{ runId: RUN, fire: { nominal: FIRE, actual: FIRE, kind: "scheduled" }, last: null, lastNominalBefore: null }]);
     expect(a).toMatchObject({ lastNominal: FIRE, lastProcessed: FIRE, counters: { fired: 1 } });
     expect(adoptPrepared(a, prepared)).toBe(a);
     // The fire is not planned again afterwards.
