@@ -52,8 +52,10 @@ export function parseCodeSchedules(w: CodeWorkflow, index: number, taskQueue: st
       if (err instanceof ValidationError) throw new ValidationError(`${prefix.join(".")}.${err.message}`, { field: `${prefix.join(".")}.${err.field ?? ""}`, code: err.code });
       throw err;
     }
-    if (w.input_schema && cmd.input !== undefined) {
-      const problem = validateJsonSchema(w.input_schema as JsonSchema, cmd.input, undefined, `${prefix.join(".")}.input`);
+    // A schedule without input starts runs with null, checked as the API's create checks it: a
+    // schema that needs fields is a 422 at start-up, not a run failing at its first fire.
+    if (w.input_schema) {
+      const problem = validateJsonSchema(w.input_schema as JsonSchema, cmd.input === undefined ? null : cmd.input, undefined, `${prefix.join(".")}.input`);
       if (problem) throw new ValidationError(`${problem.path}: ${problem.message}`, { field: problem.path, code: "invalid_input" });
     }
     return cmd;

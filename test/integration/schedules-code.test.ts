@@ -124,6 +124,24 @@ describe("schedules declared in code", () => {
     expect((await describeSchedule(`${wf}:code-0`)).spec.intervals).toEqual([{ every: 600, offset: 0 }]);
   });
 
+  it("a declared schedule whose input (or lack of one) the workflow's input schema refuses is a 422 naming it, and writes nothing", async () => {
+    const wf = uid("code-input");
+    const schema = { type: "object", properties: { user: { type: "string" } }, required: ["user"] };
+    const reg = (schedules: Record<string, unknown>[]) =>
+      api("POST", "/v1/workflows/workers/register", { identity: "w", task_queue: "code-q", workflows: [{ name: wf, input_schema: schema, schedules }], activities: [] });
+    // No input: its runs would start with null and fail at the first fire.
+    const none = await reg([{ cron_expressions: ["0 8 * * *"] }]);
+    expect(none.status).toBe(422);
+    expect(none.body).toMatchObject({ code: "invalid_input", field: "workflows.0.schedules.0.input" });
+    const wrong = await reg([{ cron_expressions: ["0 8 * * *"], input: { user: "a" } }, { cron_expressions: ["0 9 * * *"], input: { user: 7 } }]);
+    expect(wrong.status).toBe(422);
+    expect(wrong.body).toMatchObject({ code: "invalid_input", field: "workflows.0.schedules.1.input.user" });
+    expect(await codeSchedulesOf(wf)).toEqual([]);
+    const good = await reg([{ cron_expressions: ["0 8 * * *"], input: { user: "a" } }]);
+    expect(good.status, JSON.stringify(good.body)).toBe(200);
+    expect((await codeSchedulesOf(wf)).map((s) => s.schedule_id)).toEqual([`${wf}:code-0`]);
+  });
+
   it("a key already used by an API-created schedule of the workflow is a 409 and writes nothing", async () => {
     const wf = uid("code-key");
     setNow(T("2027-07-01T00:00:00.000Z"));
