@@ -47,7 +47,7 @@ async function principalFor(env: Env, secrets: Secrets, header: string | undefin
   const m = /^Bearer\s+(\S+)$/i.exec(header);
   if (!m) throw new UnauthorizedError("Authorization must be 'Bearer <key_id>.<secret>'", "malformed_key");
   const key = KEY_RE.exec(m[1]!);
-  if (!key) throw new UnauthorizedError("API keys look like <key_id>.<secret>", "malformed_key");
+  if (!key) throw new UnauthorizedError("API keys look like <key_id>.<secret>: a key id of 1-64 and a secret of 8-256 letters, digits, '_' or '-'", "malformed_key");
   const [, keyId, secret] = key as unknown as [string, string, string];
   if (secrets.devMode && constantTimeEqual(m[1]!, DEV_API_KEY)) return { namespace: DEV_NAMESPACE, keyId: "dev", kind: "admin" };
   if (env.SUNDIAL_ADMIN_KEY && constantTimeEqual(m[1]!, env.SUNDIAL_ADMIN_KEY)) return { namespace: DEV_NAMESPACE, keyId, kind: "admin" };

@@ -12,7 +12,7 @@ import { readJson, readQuery } from "./validate.ts";
 export const keyRoutes = new Hono<AppEnv>();
 keyRoutes.use("*", requireKind("admin"));
 
-const CreateKeyRequest = z.strictObject({
+export const CreateKeyRequest = z.strictObject({
   kind: z.enum(["admin", "app", "worker"]),
   /** Namespace the key belongs to; defaults to the caller's. A new name creates the namespace. */
   namespace: Identifier.optional(),

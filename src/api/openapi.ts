@@ -1,7 +1,9 @@
 import { z } from "zod";
 import * as P from "@sundial/sdk/protocol";
+import { CreateKeyRequest } from "./keys.ts";
 
-type Op = { summary: string; body?: z.ZodType; ok: number; kind: "app" | "worker" | "admin" | "any"; query?: string[] };
+/** `optionalBody`: the route reads an empty body as `{}` (every field of its schema is optional). */
+type Op = { summary: string; body?: z.ZodType; optionalBody?: true; ok: number; kind: "app" | "worker" | "admin" | "any"; query?: string[] };
 
 /** Every route, its request schema (from the shared protocol module) and success status. */
 const ROUTES: Record<string, Record<string, Op>> = {
@@ -16,26 +18,26 @@ const ROUTES: Record<string, Record<string, Op>> = {
     patch: { summary: "Partial update (If-Match or version for optimistic concurrency)", body: P.UpdateScheduleRequest, ok: 200, kind: "app" },
     delete: { summary: "Delete a schedule (its runs keep running)", ok: 204, kind: "app" },
   },
-  "/v1/workflows/schedules/{schedule_id}/pause": { post: { summary: "Pause with a note", body: P.PauseRequest, ok: 200, kind: "app" } },
-  "/v1/workflows/schedules/{schedule_id}/resume": { post: { summary: "Resume; missed fires follow the catch-up window", body: P.PauseRequest, ok: 200, kind: "app" } },
-  "/v1/workflows/schedules/{schedule_id}/trigger": { post: { summary: "Run now (works while paused)", body: P.TriggerRequest, ok: 202, kind: "app" } },
+  "/v1/workflows/schedules/{schedule_id}/pause": { post: { summary: "Pause with a note", optionalBody: true, body: P.PauseRequest, ok: 200, kind: "app" } },
+  "/v1/workflows/schedules/{schedule_id}/resume": { post: { summary: "Resume; missed fires follow the catch-up window", optionalBody: true, body: P.PauseRequest, ok: 200, kind: "app" } },
+  "/v1/workflows/schedules/{schedule_id}/trigger": { post: { summary: "Run now (works while paused)", optionalBody: true, body: P.TriggerRequest, ok: 202, kind: "app" } },
   "/v1/workflows/schedules/{schedule_id}/backfill": { post: { summary: "Start the fires of a past range, in bounded batches", body: P.BackfillRequest, ok: 202, kind: "app" } },
   "/v1/workflows/executions": {
     post: { summary: "Start a workflow execution", body: P.StartExecutionRequest, ok: 201, kind: "app" },
     get: { summary: "List executions (D1 index, cursor pagination)", ok: 200, kind: "app", query: ["workflow", "status", "schedule_id", "page_size", "page_token"] },
   },
   "/v1/workflows/executions/signal-with-start": { post: { summary: "Start the execution unless it runs, then signal it (one idempotent call)", body: P.SignalWithStartRequest, ok: 201, kind: "app" } },
-  "/v1/workflows/executions/{execution_id}/signals/{name}": { post: { summary: "Send a signal (recorded before the 202; request_id de-duplicates)", body: P.SignalRequest, ok: 202, kind: "app" } },
-  "/v1/workflows/executions/{execution_id}/queries/{name}": { post: { summary: "Query replayed state through a worker (408 query_timeout when none answers)", body: P.QueryRequest, ok: 200, kind: "app" } },
-  "/v1/workflows/executions/{execution_id}/updates/{name}": { post: { summary: "Send an update and wait for its result (422 update_rejected by the validator)", body: P.UpdateRequest, ok: 200, kind: "app" } },
+  "/v1/workflows/executions/{execution_id}/signals/{name}": { post: { summary: "Send a signal (recorded before the 202; request_id de-duplicates)", optionalBody: true, body: P.SignalRequest, ok: 202, kind: "app" } },
+  "/v1/workflows/executions/{execution_id}/queries/{name}": { post: { summary: "Query replayed state through a worker (408 query_timeout when none answers)", optionalBody: true, body: P.QueryRequest, ok: 200, kind: "app" } },
+  "/v1/workflows/executions/{execution_id}/updates/{name}": { post: { summary: "Send an update and wait for its result (422 update_rejected by the validator)", optionalBody: true, body: P.UpdateRequest, ok: 200, kind: "app" } },
   "/v1/workflows/tasks/query/respond": { post: { summary: "Answer a query task", body: P.QueryResponseRequest, ok: 200, kind: "worker" } },
   "/v1/workflows/tasks/ack": { post: { summary: "Acknowledge receipt of a task (else re-dispatched after 5 s)", body: P.AckTaskRequest, ok: 200, kind: "worker" } },
   "/v1/workflows/executions/{execution_id}/reset": { post: { summary: "Reset to a workflow_task_completed event (reason recorded; signals/updates after it re-applied unless excluded)", body: P.ResetRequest, ok: 200, kind: "app" } },
   "/v1/workflows/executions/{execution_id}": { get: { summary: "Describe an execution", ok: 200, kind: "app" } },
   "/v1/workflows/executions/{execution_id}/history": { get: { summary: "History events, paged", ok: 200, kind: "app", query: ["page_size", "page_token"] } },
   "/v1/workflows/executions/{execution_id}/result": { get: { summary: "Outcome; waits up to wait_seconds for the run to close (202 while running)", ok: 200, kind: "app", query: ["wait_seconds"] } },
-  "/v1/workflows/executions/{execution_id}/cancel": { post: { summary: "Request cancellation (delivered to the workflow)", body: P.CancelRequest, ok: 202, kind: "app" } },
-  "/v1/workflows/executions/{execution_id}/terminate": { post: { summary: "Terminate immediately", body: P.TerminateRequest, ok: 200, kind: "app" } },
+  "/v1/workflows/executions/{execution_id}/cancel": { post: { summary: "Request cancellation (delivered to the workflow)", optionalBody: true, body: P.CancelRequest, ok: 202, kind: "app" } },
+  "/v1/workflows/executions/{execution_id}/terminate": { post: { summary: "Terminate immediately", optionalBody: true, body: P.TerminateRequest, ok: 200, kind: "app" } },
   "/v1/workflows/workers/register": { post: { summary: "Register workflows (input schemas, schedules in code) and activities", body: P.RegisterWorkerRequest, ok: 200, kind: "worker" } },
   "/v1/workflows/workers/whoami": { get: { summary: "Which platform and namespace this key reaches", ok: 200, kind: "any" } },
   "/v1/workflows/tasks/poll": { post: { summary: "Long-poll for a workflow or activity task (204 when none arrived)", body: P.PollRequest, ok: 200, kind: "worker" } },
@@ -46,10 +48,10 @@ const ROUTES: Record<string, Record<string, Op>> = {
   "/v1/workflows/tasks/activity/fail": { post: { summary: "Fail an activity attempt (retried per policy)", body: P.FailActivityTaskRequest, ok: 200, kind: "worker" } },
   "/v1/workflows/tasks/activity/heartbeat": { post: { summary: "Heartbeat; answers whether cancellation was requested", body: P.HeartbeatRequest, ok: 200, kind: "worker" } },
   "/v1/admin/keys": {
-    post: { summary: "Create an API key (the secret is shown once)", ok: 201, kind: "admin" },
-    get: { summary: "List API keys of a namespace", ok: 200, kind: "admin" },
+    post: { summary: "Create an API key (the secret is shown once)", body: CreateKeyRequest, ok: 201, kind: "admin" },
+    get: { summary: "List API keys of a namespace (another one's: operator admins of namespace default only)", ok: 200, kind: "admin", query: ["namespace"] },
   },
-  "/v1/admin/keys/{key_id}": { delete: { summary: "Revoke an API key", ok: 204, kind: "admin" } },
+  "/v1/admin/keys/{key_id}": { delete: { summary: "Revoke an API key", ok: 204, kind: "admin", query: ["namespace"] } },
 };
 
 let cached: unknown = null;
@@ -68,7 +70,7 @@ export function openApiDocument(): unknown {
         ...(op.kind === "any" && path === "/v1/health" ? { security: [] } : {}),
         "x-key-kinds": op.kind === "any" ? ["admin", "app", "worker"] : op.kind === "admin" ? ["admin"] : ["admin", op.kind],
         ...(params.length ? { parameters: params } : {}),
-        ...(op.body ? { requestBody: { required: true, content: { "application/json": { schema: z.toJSONSchema(op.body, { io: "input", unrepresentable: "any" }) } } } } : {}),
+        ...(op.body ? { requestBody: { required: !op.optionalBody, content: { "application/json": { schema: z.toJSONSchema(op.body, { io: "input", unrepresentable: "any" }) } } } } : {}),
         responses: {
           [String(op.ok)]: { description: "success" },
           "4XX": { description: "problem+json naming the field at fault", content: { "application/problem+json": { schema: z.toJSONSchema(P.Problem, { io: "output" }) } } },
