@@ -11,7 +11,8 @@ const client = new SundialClient({
 });
 
 const name = process.argv[2] ?? "world";
-const started = await client.executions.start(hello, { input: { name } });
+// The queue the worker polls (worker.ts reads the same variable).
+const started = await client.executions.start(hello, { input: { name }, taskQueue: process.env.SUNDIAL_TASK_QUEUE ?? "default" });
 console.log(`started ${started.executionId} (run ${started.runId})`);
 
 const outcome = await client.executions.result(started.executionId, { timeout: "2m" });

@@ -61,6 +61,14 @@ export class TimeoutFailure extends Error {
 }
 
 /**
+ * The seeds' name for what a timed-out wait raises (Mistral: "a TimeoutError is raised"): the same
+ * class as {@link TimeoutFailure}, so `err instanceof TimeoutError` works too.
+ * @example try { await ctx.waitCondition(() => approved, "2d"); } catch (err) { if (err instanceof TimeoutError) escalate(); }
+ */
+export const TimeoutError = TimeoutFailure;
+export type TimeoutError = TimeoutFailure;
+
+/**
  * Query handlers and update validators run on replayed state and must not change it: calling
  * anything that would emit a command or move the deterministic state (`executeActivity`, `sleep`,
  * `waitCondition`, `random`, `uuid`, registering handlers…) inside one throws this error.

@@ -20,6 +20,7 @@ export {
   ContinueAsNew,
   NonDeterminismError,
   ReadOnlyContextError,
+  TimeoutError,
   TimeoutFailure,
   type ChildWorkflowFailureStatus,
   type TimeoutType,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CancelledError, NonDeterminismError, ReadOnlyContextError, TimeoutFailure, activate, defineWorkflow, type Duration } from "@sundial/sdk/workflow";
+import { CancelledError, NonDeterminismError, ReadOnlyContextError, TimeoutError, TimeoutFailure, activate, defineWorkflow, type Duration } from "@sundial/sdk/workflow";
 import { HistoryBuilder } from "./helpers/history.ts";
 import { Driver } from "./helpers/messages.ts";
 
@@ -171,6 +171,11 @@ describe("waitCondition", () => {
     expect(await d.task()).toEqual([
       { type: "complete_workflow", result: { approvedBy: null, log: [], timedOut: "wait_condition", message: "waitCondition timed out after 3600s" } },
     ]);
+  });
+
+  it("TimeoutError (the seeds' name) is TimeoutFailure: either instanceof catches a timed-out wait", () => {
+    expect(TimeoutError).toBe(TimeoutFailure);
+    expect(new TimeoutFailure("wait_condition")).toBeInstanceOf(TimeoutError);
   });
 
   it.each([
