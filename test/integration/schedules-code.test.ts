@@ -142,6 +142,17 @@ describe("schedules declared in code", () => {
     expect((await codeSchedulesOf(wf)).map((s) => s.schedule_id)).toEqual([`${wf}:code-0`]);
   });
 
+  it("Polos' shorthand (key global): an API create with key global updates that schedule instead of adding a second", async () => {
+    const wf = uid("code-global");
+    setNow(T("2027-06-01T00:00:00Z"));
+    expect((await register(wf, [{ key: "global", cron_expressions: ["0 9 * * *"] }])).status).toBe(200);
+    const r = await api("POST", "/v1/workflows/schedules", { workflow: wf, key: "global", cron: "0 10 * * *", task_queue: "code-q" });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body).toMatchObject({ schedule_id: `${wf}:code-0`, key: "global", spec: { cron_expressions: ["0 10 * * *"] } });
+    const all = await api("GET", `/v1/workflows/schedules?workflow=${encodeURIComponent(wf)}`);
+    expect(all.body.schedules.map((s: { schedule_id: string }) => s.schedule_id)).toEqual([`${wf}:code-0`]);
+  });
+
   it("a key already used by an API-created schedule of the workflow is a 409 and writes nothing", async () => {
     const wf = uid("code-key");
     setNow(T("2027-07-01T00:00:00.000Z"));

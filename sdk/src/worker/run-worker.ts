@@ -80,7 +80,7 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
         logger,
       })
     : undefined;
-  const workflowDeps = { workflows: o.workflows, api, logger, cache, identity: o.identity, taskQueue: o.taskQueue, hardStop: hardStop.signal, ...(eager ? { eager } : {}) };
+  const workflowDeps = { workflows: o.workflows, activities: o.activities, api, logger, cache, identity: o.identity, taskQueue: o.taskQueue, hardStop: hardStop.signal, ...(eager ? { eager } : {}) };
   const activityDeps = { activities: o.activities, api, logger, identity: o.identity, taskQueue: o.taskQueue, hardStop: hardStop.signal, ...(eager ? { eager } : {}) };
 
   /** Runs a workflow task (polled or handed back by a completion) on the slot `release` frees. */

@@ -16,6 +16,8 @@ import { historyForTask } from "./task-history.ts";
 /** What processing workflow tasks needs. */
 export interface WorkflowRunnerDeps {
   workflows: ReadonlyMap<string, WorkflowDefinition>;
+  /** The activities this worker runs: one its workflows schedule on its queue without running it is worth a warning (absent: no check). */
+  activities?: ReadonlyMap<string, unknown>;
   api: WorkerApi;
   logger: WorkerLogger;
   cache: LruCache<string, WorkflowState>;
@@ -67,6 +69,7 @@ export async function processWorkflowTask(task: WorkflowTask, deps: WorkflowRunn
     return;
   }
   logger.debug?.("workflow task processed", { ...fields, from_cache: result.fromCache, commands: result.commands.length });
+  warnUnrunActivities(result.commands, task.workflow, deps);
   const reserved = deps.eager?.reserveActivitySlots(result.commands) ?? [];
   let completion: Completion;
   try {
@@ -151,5 +154,27 @@ function jsonAnswer(result: unknown, queryName: string): { result?: unknown; fai
   } catch (err) {
     const message = `query handler "${queryName}" returned a value that is not JSON: ${err instanceof Error ? err.message : String(err)}`;
     return { failure: errorToFailure(new ApplicationFailure(message, { type: "InvalidQueryResult", nonRetryable: true })) };
+  }
+}
+
+const warnedActivities = new WeakMap<WorkflowRunnerDeps, Set<string>>();
+
+/**
+ * Warns (once per activity type and worker) when a workflow schedules, on this worker's queue, an
+ * activity this worker does not run: it waits for another worker that registered it, and with
+ * none it waits until a timeout, which otherwise looks like a hang.
+ */
+function warnUnrunActivities(commands: readonly { type: string; activity_type?: string; options?: { task_queue?: string } }[], workflow: string, deps: WorkflowRunnerDeps): void {
+  for (const c of commands) {
+    if (c.type !== "schedule_activity" || c.activity_type === undefined || deps.activities === undefined || deps.activities.has(c.activity_type)) continue;
+    if ((c.options?.task_queue ?? deps.taskQueue) !== deps.taskQueue) continue;
+    let warned = warnedActivities.get(deps);
+    if (!warned) warnedActivities.set(deps, (warned = new Set()));
+    if (warned.has(c.activity_type)) continue;
+    warned.add(c.activity_type);
+    deps.logger.warn(
+      `workflow "${workflow}" scheduled activity "${c.activity_type}" on task queue ${deps.taskQueue}, which this worker does not run: it waits for a worker that registered it (list it in runWorker's activities, or in the workflow's own activities)`,
+      { workflow, activity_type: c.activity_type, task_queue: deps.taskQueue },
+    );
   }
 }

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { isName } from "../protocol/execution.ts";
+import type { AnyActivityDefinition } from "./define-activity.ts";
 import type { WorkflowContext } from "./context.ts";
 import { toSeconds, type Duration } from "./duration.ts";
 import { checkInputSchema, inputJsonSchema, parseInput } from "./input-schema.ts";
@@ -26,6 +27,8 @@ export interface WorkflowDefinition<I = unknown, O = unknown> {
   /** Default task queue for starts and schedules of this workflow. */
   readonly taskQueue: string | undefined;
   readonly schedules: readonly ScheduleDefinition<I>[];
+  /** Activities this workflow calls, run by every worker that runs the workflow. */
+  readonly activities: readonly AnyActivityDefinition[];
   /** Parses `rawInput` with the schema (if any) and runs the workflow. Used by the runtime. */
   readonly execute: (ctx: WorkflowContext, rawInput: unknown) => Promise<O>;
 }
@@ -40,10 +43,16 @@ interface WorkflowOptionsBase {
   /**
    * One schedule declared in code, Polos' way: `"0 9 * * *"` (UTC) or
    * `{ cron: "0 17 * * *", timezone: "America/New_York" }`; the same as
-   * `schedules: [{ cronExpressions: [cron], timezone }]`. `true` ("can be scheduled via the API")
+   * `schedules: [{ key: "global", cronExpressions: [cron], timezone }]` (Polos' default key). `true` ("can be scheduled via the API")
    * declares nothing: every workflow can be scheduled over the API. Not together with `schedules`.
    */
   schedule?: ScheduleShorthand | boolean;
+  /**
+   * Activities this workflow calls. A worker running the workflow registers and runs them too, so
+   * `runWorker({ workflows: [w] })` is enough (the Mistral seed's `run_worker([MyWorkflow])`);
+   * runWorker's own `activities` add to them.
+   */
+  activities?: AnyActivityDefinition[];
 }
 
 /**
@@ -89,6 +98,7 @@ export function defineWorkflow(
     executionTimeout,
     taskQueue: options.taskQueue,
     schedules: Object.freeze([...schedules]),
+    activities: Object.freeze([...(options.activities ?? [])]),
     execute: async (ctx: WorkflowContext, rawInput: unknown) => {
       // Parsing happens inside the run's promise so a bad input fails the run, not the worker.
       const parsed = input === undefined ? rawInput : parseInput(name, input, rawInput);
@@ -103,7 +113,7 @@ function scheduleShorthand(workflowName: string, s: ScheduleShorthand | boolean 
   if (hasSchedules) throw new TypeError(`${where}: give either schedule or schedules, not both`);
   if (typeof s === "string") {
     if (s.trim() === "") throw new TypeError(`${where}: the cron expression is empty`);
-    return [{ cronExpressions: [s] }];
+    return [{ key: POLOS_GLOBAL_KEY, cronExpressions: [s] }];
   }
   if (typeof s !== "object" || s === null || typeof s.cron !== "string" || s.cron.trim() === "") {
     throw new TypeError(`${where}: must be a cron expression, { cron, timezone } or true, got ${JSON.stringify(s)}`);
@@ -111,8 +121,15 @@ function scheduleShorthand(workflowName: string, s: ScheduleShorthand | boolean 
   const extra = Object.keys(s).filter((k) => k !== "cron" && k !== "timezone");
   if (extra.length > 0) throw new TypeError(`${where}: unknown field ${extra[0]} (only cron and timezone; use schedules for more)`);
   if (s.timezone !== undefined && typeof s.timezone !== "string") throw new TypeError(`${where}.timezone: must be an IANA time zone name`);
-  return [{ cronExpressions: [s.cron], ...(s.timezone !== undefined ? { timezone: s.timezone } : {}) }];
+  return [{ key: POLOS_GLOBAL_KEY, cronExpressions: [s.cron], ...(s.timezone !== undefined ? { timezone: s.timezone } : {}) }];
 }
+
+/**
+ * The key of the one schedule Polos' shorthand declares: Polos' default key, so the run's
+ * `ctx.schedule.key` is `"global"`, and `schedules.create({ workflow, key: "global", … })` updates
+ * that schedule instead of adding a second one.
+ */
+const POLOS_GLOBAL_KEY = "global";
 
 /**
  * Schedules are upserted by (workflow, key): two declarations with one key would overwrite each

@@ -85,18 +85,31 @@ describe("registration", () => {
     const daily = defineWorkflow({ name: "daily-report", schedule: "0 9 * * *", run: async () => null });
     const sync = defineWorkflow({ name: "end-of-day-sync", schedule: { cron: "0 17 * * *", timezone: "America/New_York" }, run: async () => null });
     const reminder = defineWorkflow({ name: "user-reminder", schedule: true, run: async () => null });
-    expect(daily.schedules).toEqual([{ cronExpressions: ["0 9 * * *"] }]);
+    // Polos' default key: the run's ctx.schedule.key is "global", and an API create with key "global" updates it.
+    expect(daily.schedules).toEqual([{ key: "global", cronExpressions: ["0 9 * * *"] }]);
     expect(reminder.schedules).toEqual([]);
     const reg = buildRegistration(resolveWorkerOptions({ ...base, workflows: [daily, sync, reminder] }));
     expect(reg.workflows.map((w) => [w.name, w.schedules])).toEqual([
-      ["daily-report", [{ cron_expressions: ["0 9 * * *"] }]],
-      ["end-of-day-sync", [{ cron_expressions: ["0 17 * * *"], timezone: "America/New_York" }]],
+      ["daily-report", [{ key: "global", cron_expressions: ["0 9 * * *"] }]],
+      ["end-of-day-sync", [{ key: "global", cron_expressions: ["0 17 * * *"], timezone: "America/New_York" }]],
       ["user-reminder", []],
     ]);
     expect(() => defineWorkflow({ name: "x", schedule: "0 9 * * *", schedules: [{ cronExpressions: ["0 10 * * *"] }], run: async () => null })).toThrow('workflow "x" schedule: give either schedule or schedules, not both');
     expect(() => defineWorkflow({ name: "x", schedule: { cron: "0 9 * * *", tz: "UTC" } as never, run: async () => null })).toThrow("unknown field tz");
     expect(() => defineWorkflow({ name: "x", schedule: { timezone: "UTC" } as never, run: async () => null })).toThrow("must be a cron expression, { cron, timezone } or true");
     expect(() => defineWorkflow({ name: "x", schedule: " ", run: async () => null })).toThrow("the cron expression is empty");
+  });
+
+  it("a workflow's own activities are run by the worker that runs it (run_worker([MyWorkflow]) is enough)", () => {
+    const greet = defineActivity({ name: "greet", run: async (n: string) => `hi ${n}` });
+    const wf = defineWorkflow({ name: "with-acts", activities: [greet], run: async (ctx) => ctx.executeActivity(greet, "x") });
+    const only = resolveWorkerOptions({ url: "http://a:1", apiKey: "k", workflows: [wf] });
+    expect([...only.activities.keys()]).toEqual(["greet"]);
+    expect(only.activityPollers).toBe(2);
+    expect(buildRegistration(only).activities).toEqual(["greet"]);
+    // Listed in both places it is one activity; a different definition under its name is a conflict.
+    expect([...resolveWorkerOptions({ url: "http://a:1", apiKey: "k", workflows: [wf], activities: [greet] }).activities.keys()]).toEqual(["greet"]);
+    expect(() => resolveWorkerOptions({ url: "http://a:1", apiKey: "k", workflows: [wf], activities: [defineActivity({ name: "greet", run: async () => 1 })] })).toThrow('two activity definitions are named "greet"');
   });
 
   it("rejects inconsistent worker options before touching the network", () => {

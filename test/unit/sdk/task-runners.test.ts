@@ -70,6 +70,24 @@ describe("workflow task processing", () => {
     expect(calls[1]).toEqual({ call: "completeWorkflowTask", token: "t2", payload: [{ type: "schedule_activity", seq: 2, activity_type: "greet", input: "Hi Ada", options: {} }] });
   });
 
+  it("warns once per worker when a workflow schedules, on the worker's queue, an activity the worker does not run", async () => {
+    const { api } = stubApi();
+    const warnings: string[] = [];
+    const logger = { ...silentWorkerLogger, warn: (m: string) => void warnings.push(m) };
+    const runs = (activities: string[]) => ({ ...deps(api), logger, activities: new Map(activities.map((a) => [a, null])) });
+    const h = new HistoryBuilder({ workflow: "greet_twice", input: "Ada" }).task();
+    const without = runs(["other"]);
+    await processWorkflowTask(wfTask("t1", h.build()), without);
+    await processWorkflowTask(wfTask("t2", h.build()), without);
+    expect(warnings).toEqual([
+      'workflow "greet_twice" scheduled activity "greet" on task queue default, which this worker does not run: it waits for a worker that registered it (list it in runWorker\'s activities, or in the workflow\'s own activities)',
+    ]);
+    // A worker that runs it, or one told nothing about its activities, says nothing.
+    await processWorkflowTask(wfTask("t3", h.build()), runs(["greet"]));
+    await processWorkflowTask(wfTask("t4", h.build()), { ...deps(api), logger });
+    expect(warnings).toHaveLength(1);
+  });
+
   describe("a task that carries only its history's newest events", () => {
     /** An api whose history reads answer from `full` (and record what they were asked for), or refuse with `refuse`. */
     function withHistory(full: ReturnType<HistoryBuilder["build"]>, refuse?: SundialApiError) {
