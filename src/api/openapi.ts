@@ -19,7 +19,7 @@ const ROUTES: Record<string, Record<string, Op>> = {
     delete: { summary: "Delete a schedule (its runs keep running)", ok: 204, kind: "app" },
   },
   "/v1/workflows/schedules/{schedule_id}/pause": { post: { summary: "Pause with a note", optionalBody: true, body: P.PauseRequest, ok: 200, kind: "app" } },
-  "/v1/workflows/schedules/{schedule_id}/resume": { post: { summary: "Resume; missed fires follow the catch-up window", optionalBody: true, body: P.PauseRequest, ok: 200, kind: "app" } },
+  "/v1/workflows/schedules/{schedule_id}/resume": { post: { summary: "Resume, planning from now (catch_up: true also runs the fires due while paused, within the catch-up window)", optionalBody: true, body: P.ResumeRequest, ok: 200, kind: "app" } },
   "/v1/workflows/schedules/{schedule_id}/trigger": { post: { summary: "Run now (works while paused)", optionalBody: true, body: P.TriggerRequest, ok: 202, kind: "app" } },
   "/v1/workflows/schedules/{schedule_id}/backfill": { post: { summary: "Start the fires of a past range, in bounded batches", body: P.BackfillRequest, ok: 202, kind: "app" } },
   "/v1/workflows/executions": {

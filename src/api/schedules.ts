@@ -5,6 +5,7 @@ import {
   CreateScheduleRequest,
   Identifier,
   PauseRequest,
+  ResumeRequest,
   PreviewRequest,
   SCHEDULE_STATUSES,
   ScheduleSpecInput,
@@ -176,8 +177,8 @@ scheduleRoutes.post("/:id/pause", async (c) => {
 
 scheduleRoutes.post("/:id/resume", async (c) => {
   const p = c.get("principal");
-  const body = await readJson(c, PauseRequest, { optional: true });
-  return c.json(unwrap(await scheduleStub(c.env, p.namespace, scheduleId(c.req.param("id"))).resume(body.note)));
+  const body = await readJson(c, ResumeRequest, { optional: true });
+  return c.json(unwrap(await scheduleStub(c.env, p.namespace, scheduleId(c.req.param("id"))).resume(body.note, body.catch_up)));
 });
 
 scheduleRoutes.post("/:id/trigger", async (c) => {

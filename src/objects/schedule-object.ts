@@ -121,15 +121,18 @@ export class ScheduleObject extends DurableObject<Env> {
   }
 
   async pause(note: string): Promise<RpcResult<Schedule>> {
-    return this.setStatus("paused", note || "paused");
+    return this.setStatus("paused", note || "paused", false);
   }
 
-  /** Resumes; fires missed while paused follow the catch-up policy (within the window they run). */
-  async resume(note: string): Promise<RpcResult<Schedule>> {
-    return this.setStatus("active", note);
+  /**
+   * Resumes, planning from now: fires that came due while paused are not run (Temporal's and
+   * Pipelit's resume), unless `catchUp`, with which those within the catch-up window run.
+   */
+  async resume(note: string, catchUp = false): Promise<RpcResult<Schedule>> {
+    return this.setStatus("active", note, catchUp);
   }
 
-  private async setStatus(status: "active" | "paused", note: string): Promise<RpcResult<Schedule>> {
+  private async setStatus(status: "active" | "paused", note: string, catchUp: boolean): Promise<RpcResult<Schedule>> {
     const r = await this.change(() => {
       const now = clock.now();
       const current = this.require();
@@ -137,9 +140,13 @@ export class ScheduleObject extends DurableObject<Env> {
         if (status === "paused") throw new ConflictError(`schedule is ${current.state.status}`, "schedule_not_active");
       }
       const row = this.withdrawPrepared(now)!;
-      const updated = { ...row, version: row.version + 1, updated_at: now, state: { ...row.state, status, note } };
+      // Leaving a pause (or dead) without catch-up: what came due meanwhile is over (not counted as skipped by catch-up).
+      const missed = status === "active" && row.state.status !== "active" && !catchUp ? between(this.compileFor(row), row.state.lastProcessed, now, LIMITS.catchupBatch).length : 0;
+      const lastProcessed = missed > 0 ? Math.max(row.state.lastProcessed, now) : row.state.lastProcessed;
+      const updated = { ...row, version: row.version + 1, updated_at: now, state: { ...row.state, status, note, lastProcessed } };
       this.store.put(updated);
-      this.store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "scheduled", outcome: status === "paused" ? `paused${note ? `: ${note}` : ""}` : `resumed${note ? `: ${note}` : ""}` });
+      const resumed = `resumed${note ? `: ${note}` : ""}${missed > 0 ? `; ${missed >= LIMITS.catchupBatch ? `${missed}+` : missed} fire${missed === 1 ? "" : "s"} due while paused not run` : ""}`;
+      this.store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "scheduled", outcome: status === "paused" ? `paused${note ? `: ${note}` : ""}` : resumed });
       this.apply(updated, tick(this.ctxFor(updated, now), updated.state), now);
     });
     return this.answer(r);

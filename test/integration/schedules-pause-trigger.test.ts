@@ -22,7 +22,29 @@ const M = 60_000;
 const H = 3_600_000;
 
 describe("pause and resume", () => {
-  it("starts nothing while paused; on resume, fires missed while paused run within the catch-up window", async () => {
+  it("starts nothing while paused; a resume plans from now: what came due while paused is not run", async () => {
+    const t0 = T("2027-03-03T00:00:00.000Z");
+    const sid = uid("pause-plain");
+    setNow(t0);
+    await createSchedule({ schedule_id: sid, workflow: "pause-wf", key: sid, cron: "0 * * * *", task_queue: uid("q-pause"), overlap: "ALLOW_ALL", catchup_window_seconds: "3h" });
+    setNow(t0 + 30 * M);
+    expect((await api("POST", `/v1/workflows/schedules/${sid}/pause`, { note: "maintenance" })).status).toBe(200);
+    setNow(t0 + 4 * H + 30 * M);
+    const resumed = await api("POST", `/v1/workflows/schedules/${sid}/resume`, { note: "back" });
+    expect(resumed.status).toBe(200);
+    expect(resumed.body.status).toBe("active");
+    for (let h = 1; h <= 4; h++) await expectNoRun(runId(sid, t0 + h * H));
+    // Not an outage: nothing counted as skipped by catch-up; the action says what was not run.
+    const d = await describeSchedule(sid);
+    expect(d.counters).toMatchObject({ fired: 0, skipped_catchup: 0 });
+    expect(d.recent_actions.map((a: { outcome: string }) => a.outcome)).toContain("resumed: back; 4 fires due while paused not run");
+    await expectAlarm(sid, t0 + 5 * H);
+    expect(await alarmAt(sid, t0 + 5 * H)).toBe(true);
+    await expectRunning(runId(sid, t0 + 5 * H));
+    await expectNoRun(runId(sid, t0 + 4 * H));
+  });
+
+  it("starts nothing while paused; a resume with catch_up runs the fires missed while paused within the catch-up window", async () => {
     const t0 = T("2027-03-01T00:00:00.000Z");
     const sid = uid("pause");
     setNow(t0);
@@ -43,8 +65,8 @@ describe("pause and resume", () => {
     for (let h = 1; h <= 4; h++) await expectNoRun(runId(sid, t0 + h * H));
     expect((await describeSchedule(sid)).counters).toMatchObject({ fired: 0, skipped_catchup: 0 });
 
-    // Resume at 04:30 with a 3 h window: 01:00 is too old; 02:00, 03:00 and 04:00 run.
-    const resumed = await api("POST", `/v1/workflows/schedules/${sid}/resume`, {});
+    // Resume at 04:30 with catch_up and a 3 h window: 01:00 is too old; 02:00, 03:00 and 04:00 run.
+    const resumed = await api("POST", `/v1/workflows/schedules/${sid}/resume`, { catch_up: true });
     expect(resumed.status).toBe(200);
     expect(resumed.body.status).toBe("active");
     for (let h = 2; h <= 4; h++) await expectRunning(runId(sid, t0 + h * H));

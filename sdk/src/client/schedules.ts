@@ -222,11 +222,14 @@ export class SchedulesClient {
   }
 
   /**
-   * Resumes a paused schedule; fires missed while paused follow the catch-up window.
+   * Resumes a paused schedule, planning from now: fires that came due while it was paused are not
+   * run, unless `catchUp`, with which those within the catch-up window run.
    * @example await client.schedules.resume(id, "maintenance over");
+   * @example await client.schedules.resume(id, "back", { catchUp: true }); // also run what was missed
    */
-  async resume(scheduleId: string, note?: string): Promise<Schedule> {
-    const answer = await this.http.request("POST", `${one(scheduleId)}/resume`, { body: note === undefined ? {} : { note } });
+  async resume(scheduleId: string, note?: string, options: { catchUp?: boolean } = {}): Promise<Schedule> {
+    const body = { ...(note === undefined ? {} : { note }), ...(options.catchUp === undefined ? {} : { catch_up: options.catchUp }) };
+    const answer = await this.http.request("POST", `${one(scheduleId)}/resume`, { body });
     return camelize(parse(res.ScheduleResponse, answer.body));
   }
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { schedules, SundialApiError, SundialClient, type Schedule } from "@sundial/sdk/client";
-import { BackfillRequest, CreateScheduleRequest, PauseRequest, PreviewRequest, TriggerRequest, UpdateScheduleRequest, type Schedule as WireSchedule, type ScheduleSummary as WireSummary } from "@sundial/sdk/protocol";
+import { BackfillRequest, CreateScheduleRequest, PauseRequest, PreviewRequest, ResumeRequest, TriggerRequest, UpdateScheduleRequest, type Schedule as WireSchedule, type ScheduleSummary as WireSummary } from "@sundial/sdk/protocol";
 import { toWireSchedule } from "@sundial/sdk/worker";
 import { defineWorkflow, type ScheduleDefinition } from "@sundial/sdk/workflow";
 import { FakePlatform, problem, type FakeAnswer, type FakeRequest } from "./helpers/fake-platform.ts";
@@ -340,8 +340,15 @@ describe("client.schedules: read, list, change", () => {
     await client.schedules.pause("s1");
     expect((await client.schedules.resume("s1", "back")).status).toBe("active");
     await client.schedules.resume("s1");
-    expect(sent()).toEqual([`POST ${BASE}/s1/pause {"note":"maintenance"}`, `POST ${BASE}/s1/pause {}`, `POST ${BASE}/s1/resume {"note":"back"}`, `POST ${BASE}/s1/resume {}`]);
-    for (const r of fake.requests) expect(PauseRequest.safeParse(r.body).success).toBe(true);
+    await client.schedules.resume("s1", undefined, { catchUp: true });
+    expect(sent()).toEqual([
+      `POST ${BASE}/s1/pause {"note":"maintenance"}`,
+      `POST ${BASE}/s1/pause {}`,
+      `POST ${BASE}/s1/resume {"note":"back"}`,
+      `POST ${BASE}/s1/resume {}`,
+      `POST ${BASE}/s1/resume {"catch_up":true}`,
+    ]);
+    for (const r of fake.requests) expect((r.path.endsWith("/resume") ? ResumeRequest : PauseRequest).safeParse(r.body).success).toBe(true);
   });
 
   it("trigger sends input, overlap and request_id and maps { runId, started, outcome }", async () => {
