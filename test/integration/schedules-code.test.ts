@@ -142,7 +142,7 @@ describe("schedules declared in code", () => {
     expect((await codeSchedulesOf(wf)).map((s) => s.schedule_id)).toEqual([`${wf}:code-0`]);
   });
 
-  it("Polos' shorthand (key global): an API create with key global updates that schedule instead of adding a second", async () => {
+  it("a code schedule declared with key global: an API create with key global updates that schedule instead of adding a second", async () => {
     const wf = uid("code-global");
     setNow(T("2027-06-01T00:00:00Z"));
     expect((await register(wf, [{ key: "global", cron_expressions: ["0 9 * * *"] }])).status).toBe(200);

@@ -108,9 +108,9 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   const taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
   if (typeof taskQueue !== "string" || !isName(taskQueue)) throw new TypeError(`taskQueue ${JSON.stringify(taskQueue)} is invalid: use 1-200 letters, digits and . _ : -, starting with a letter or digit`);
   const workflows = byName(options.workflows ?? [], "workflow");
-  // The workflows' own activities join the worker's (the same definition listed twice is one).
-  const declared = [...(options.activities ?? []), ...[...workflows.values()].flatMap((wf) => wf.activities ?? [])];
-  const activities = byName(declared.filter((a, i) => declared.indexOf(a) === i), "activity");
+  // The workflows' own activities join the worker's; one the worker lists by the same name wins (a test's stub, say).
+  const activities = byName(options.activities ?? [], "activity");
+  for (const wf of workflows.values()) for (const a of wf.activities ?? []) if (!activities.has(a.name)) activities.set(a.name, a);
   if (workflows.size === 0 && activities.size === 0) throw new TypeError("a worker needs at least one workflow or activity");
   for (const wf of workflows.values()) {
     if (wf.taskQueue !== undefined && wf.taskQueue !== taskQueue) {

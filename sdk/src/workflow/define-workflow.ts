@@ -43,7 +43,7 @@ interface WorkflowOptionsBase {
   /**
    * One schedule declared in code, Polos' way: `"0 9 * * *"` (UTC) or
    * `{ cron: "0 17 * * *", timezone: "America/New_York" }`; the same as
-   * `schedules: [{ key: "global", cronExpressions: [cron], timezone }]` (Polos' default key). `true` ("can be scheduled via the API")
+   * `schedules: [{ cronExpressions: [cron], timezone }]`. `true` ("can be scheduled via the API")
    * declares nothing: every workflow can be scheduled over the API. Not together with `schedules`.
    */
   schedule?: ScheduleShorthand | boolean;
@@ -113,7 +113,7 @@ function scheduleShorthand(workflowName: string, s: ScheduleShorthand | boolean 
   if (hasSchedules) throw new TypeError(`${where}: give either schedule or schedules, not both`);
   if (typeof s === "string") {
     if (s.trim() === "") throw new TypeError(`${where}: the cron expression is empty`);
-    return [{ key: POLOS_GLOBAL_KEY, cronExpressions: [s] }];
+    return [{ cronExpressions: [s] }];
   }
   if (typeof s !== "object" || s === null || typeof s.cron !== "string" || s.cron.trim() === "") {
     throw new TypeError(`${where}: must be a cron expression, { cron, timezone } or true, got ${JSON.stringify(s)}`);
@@ -121,15 +121,9 @@ function scheduleShorthand(workflowName: string, s: ScheduleShorthand | boolean 
   const extra = Object.keys(s).filter((k) => k !== "cron" && k !== "timezone");
   if (extra.length > 0) throw new TypeError(`${where}: unknown field ${extra[0]} (only cron and timezone; use schedules for more)`);
   if (s.timezone !== undefined && typeof s.timezone !== "string") throw new TypeError(`${where}.timezone: must be an IANA time zone name`);
-  return [{ key: POLOS_GLOBAL_KEY, cronExpressions: [s.cron], ...(s.timezone !== undefined ? { timezone: s.timezone } : {}) }];
+  return [{ cronExpressions: [s.cron], ...(s.timezone !== undefined ? { timezone: s.timezone } : {}) }];
 }
 
-/**
- * The key of the one schedule Polos' shorthand declares: Polos' default key, so the run's
- * `ctx.schedule.key` is `"global"`, and `schedules.create({ workflow, key: "global", … })` updates
- * that schedule instead of adding a second one.
- */
-const POLOS_GLOBAL_KEY = "global";
 
 /**
  * Schedules are upserted by (workflow, key): two declarations with one key would overwrite each

@@ -106,7 +106,8 @@ function applyOverlap(ctx: MachineContext, s: ScheduleState, due: PendingFire[],
   for (const st of start) outcomes.push({ kind: "started", fire: st.fire, runId: st.runId });
   for (const id of d.cancel) outcomes.push({ kind: "cancel_requested", runId: id });
   for (const id of d.terminate) outcomes.push({ kind: "terminated", runId: id });
-  const lastStarted = start.filter((x) => x.fire.kind !== "trigger").map((x) => x.fire.nominal);
+  // Only scheduled fires move it: a retry re-runs an earlier one, a backfill a past range (or a future one).
+  const lastStarted = start.filter((x) => x.fire.kind === "scheduled").map((x) => x.fire.nominal);
   return {
     state: {
       ...s,

@@ -46,6 +46,10 @@ describe("schedule machine: retries and overlap", () => {
     expect(t.state.retry).toMatchObject({ nominal: T0 + HOUR, last: null });
     t = tick(ctx(policy, T0 + 2 * HOUR + 2 + 60_000), t.state);
     expect(t.start.map((x) => [x.runId, x.last])).toEqual([["s:2027-01-04T01:00:00.000Z:retry-1", null]]);
+    // A backfilled fire (even one ahead of now) is not the last scheduled fire either.
+    const bf = startExtra(ctx(policy, T0 + 2 * HOUR + 3), t.state, [{ nominal: T0 + 30 * HOUR, actual: T0 + 30 * HOUR, kind: "backfill", last: null }], "ALLOW_ALL");
+    expect(bf.state.lastNominal).toBe(T0 + 2 * HOUR);
+    t = { ...t, state: bf.state };
     // 03:00 follows 02:00 (a retry re-runs an earlier fire; it is not the last fire).
     t = tick(ctx(policy, T0 + 3 * HOUR), t.state);
     expect(t.start.map((x) => [x.runId, x.last])).toEqual([["s:2027-01-04T03:00:00.000Z", T0 + 2 * HOUR]]);

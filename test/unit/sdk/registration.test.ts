@@ -85,13 +85,12 @@ describe("registration", () => {
     const daily = defineWorkflow({ name: "daily-report", schedule: "0 9 * * *", run: async () => null });
     const sync = defineWorkflow({ name: "end-of-day-sync", schedule: { cron: "0 17 * * *", timezone: "America/New_York" }, run: async () => null });
     const reminder = defineWorkflow({ name: "user-reminder", schedule: true, run: async () => null });
-    // Polos' default key: the run's ctx.schedule.key is "global", and an API create with key "global" updates it.
-    expect(daily.schedules).toEqual([{ key: "global", cronExpressions: ["0 9 * * *"] }]);
+    expect(daily.schedules).toEqual([{ cronExpressions: ["0 9 * * *"] }]);
     expect(reminder.schedules).toEqual([]);
     const reg = buildRegistration(resolveWorkerOptions({ ...base, workflows: [daily, sync, reminder] }));
     expect(reg.workflows.map((w) => [w.name, w.schedules])).toEqual([
-      ["daily-report", [{ key: "global", cron_expressions: ["0 9 * * *"] }]],
-      ["end-of-day-sync", [{ key: "global", cron_expressions: ["0 17 * * *"], timezone: "America/New_York" }]],
+      ["daily-report", [{ cron_expressions: ["0 9 * * *"] }]],
+      ["end-of-day-sync", [{ cron_expressions: ["0 17 * * *"], timezone: "America/New_York" }]],
       ["user-reminder", []],
     ]);
     expect(() => defineWorkflow({ name: "x", schedule: "0 9 * * *", schedules: [{ cronExpressions: ["0 10 * * *"] }], run: async () => null })).toThrow('workflow "x" schedule: give either schedule or schedules, not both');
@@ -107,9 +106,10 @@ describe("registration", () => {
     expect([...only.activities.keys()]).toEqual(["greet"]);
     expect(only.activityPollers).toBe(2);
     expect(buildRegistration(only).activities).toEqual(["greet"]);
-    // Listed in both places it is one activity; a different definition under its name is a conflict.
+    // Listed in both places it is one activity; the worker's own definition under that name wins (a stub in a test).
     expect([...resolveWorkerOptions({ url: "http://a:1", apiKey: "k", workflows: [wf], activities: [greet] }).activities.keys()]).toEqual(["greet"]);
-    expect(() => resolveWorkerOptions({ url: "http://a:1", apiKey: "k", workflows: [wf], activities: [defineActivity({ name: "greet", run: async () => 1 })] })).toThrow('two activity definitions are named "greet"');
+    const stub = defineActivity({ name: "greet", run: async () => "stub" });
+    expect(resolveWorkerOptions({ url: "http://a:1", apiKey: "k", workflows: [wf], activities: [stub] }).activities.get("greet")).toBe(stub);
   });
 
   it("rejects inconsistent worker options before touching the network", () => {
