@@ -219,7 +219,7 @@ export function runClosed(ctx: MachineContext, s: ScheduleState, runId: string, 
     if (retryable && retriesSoFar < ctx.policy.retry_max) {
       const first = ctx.policy.retry_delay_seconds ?? defaultRetryDelay(ctx.spec);
       const at = ctx.now + scheduleRetryDelaySeconds(first, retriesSoFar + 1) * 1000;
-      const fire: PendingFire = { nominal: closed.fire.nominal, actual: closed.fire.actual, kind: "retry", retry: retriesSoFar + 1, last: closed.last ?? closed.lastNominalBefore ?? null };
+      const fire: PendingFire = { nominal: closed.fire.nominal, actual: closed.fire.actual, kind: "retry", retry: retriesSoFar + 1, ...retryLast(closed) };
       next = { ...next, retry: { ...fire, at }, currentRetry: retriesSoFar + 1 };
       outcomes.push({ kind: "retry_scheduled", fire, runId });
     } else {
@@ -244,6 +244,13 @@ export function runClosed(ctx: MachineContext, s: ScheduleState, runId: string, 
     nextAlarm: after.nextAlarm,
     known: true,
   };
+}
+
+/** A retry's last_timestamp: its original's; unknown for a run recorded before runs kept it (then the retry's start decides, as for any fire). */
+function retryLast(closed: RunningRun): { last?: number | null } {
+  if (closed.last !== undefined) return { last: closed.last };
+  if (closed.lastNominalBefore !== undefined) return { last: closed.lastNominalBefore };
+  return {};
 }
 
 /** Trigger-now and backfill fires go through the same overlap machinery (with their own policy). */

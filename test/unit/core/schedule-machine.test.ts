@@ -55,6 +55,15 @@ describe("schedule machine: retries and overlap", () => {
     expect(t.start.map((x) => [x.runId, x.last])).toEqual([["s:2027-01-04T03:00:00.000Z", T0 + 2 * HOUR]]);
   });
 
+  it("a run recorded before runs kept last_timestamp: its retry's comes from the start, not a null that reads as a first run", () => {
+    const policy = { retry_max: 1, retry_delay_seconds: 60 };
+    const old: ScheduleState = { ...initialState(T0, false, ""), lastProcessed: T0 + HOUR, lastNominal: T0 + HOUR, running: [{ runId: "s:2027-01-04T01:00:00.000Z", fire: { nominal: T0 + HOUR, actual: T0 + HOUR, kind: "scheduled" } }] };
+    const t = runClosed(ctx(policy, T0 + HOUR + 1000), old, "s:2027-01-04T01:00:00.000Z", "failed", "boom");
+    expect(t.state.retry).not.toHaveProperty("last");
+    const r = tick(ctx(policy, T0 + HOUR + 61_000), t.state);
+    expect(r.start.map((x) => [x.runId, x.last])).toEqual([["s:2027-01-04T01:00:00.000Z:retry-1", T0 + HOUR]]);
+  });
+
   it("a close notice delivered twice changes nothing the second time (no second failure, no second retry)", () => {
     const policy = { retry_max: 1, retry_delay_seconds: 60 };
     const t = tick(ctx(policy, T0 + HOUR), initialState(T0, false, ""));
