@@ -73,13 +73,39 @@ function nextAt(at: readonly number[], after: number): number | null {
   return lo < at.length ? at[lo]! : null;
 }
 
+/** Whether an exclusion names the minute (5 fields) or second (6 fields) that holds a wall time. */
+function excludedWall(spec: CompiledSpec, wall: number): boolean {
+  // Interval fires anchored at the creation time carry milliseconds and arbitrary seconds, and an
+  // exact match would never exclude them ("* 0-6 * * *" must keep an every-10-minutes interval quiet at night).
+  return spec.excludes.some((x) => x.matchesLocal(Math.floor(wall / x.granularityMs) * x.granularityMs));
+}
+
+/**
+ * Whether a fire is excluded, judged by the wall time it was asked for. That is its local time,
+ * except for a cron fire shifted out of a spring-forward gap: `30 2 * * *` fires at 03:30 EDT on
+ * New York's spring-forward day, and `exclude: ["30 2 * * 0"]` must remove it, as it would on any
+ * other Sunday. When the instant is also a real match (of a cron, an interval or an `at` time) it
+ * stays unless its local time is excluded too: one fire, wanted for two reasons.
+ */
 function isExcluded(spec: CompiledSpec, instant: number): boolean {
   if (spec.excludes.length === 0) return false;
-  const local = instant + spec.zone.offsetAt(instant);
-  // Test the minute (5 fields) or second (6 fields) that holds the fire: interval fires anchored at
-  // the creation time carry milliseconds and arbitrary seconds, and an exact match would never
-  // exclude them ("* 0-6 * * *" must keep an every-10-minutes interval quiet at night).
-  return spec.excludes.some((x) => x.matchesLocal(Math.floor(local / x.granularityMs) * x.granularityMs));
+  const offset = spec.zone.offsetAt(instant);
+  const local = instant + offset;
+  const localExcluded = excludedWall(spec, local);
+  if (spec.zone.fixed || spec.crons.length === 0) return localExcluded;
+  // The wall time read with the offset of a day earlier: a gap time the zone shifted forward to here.
+  const before = spec.zone.offsetAt(instant - DAY_MS);
+  if (before >= offset) return localExcluded;
+  const wall = instant + before;
+  const r = spec.zone.resolve(wall);
+  const shifted = r.kind === "gap" && r.instant === instant && spec.crons.some((c) => c.matchesLocal(wall));
+  if (!shifted) return localExcluded;
+  if (!excludedWall(spec, wall)) return false;
+  const alsoReal =
+    spec.crons.some((c) => c.matchesLocal(local)) ||
+    spec.intervals.some(([first, every]) => instant >= first && (instant - first) % every === 0) ||
+    spec.at.includes(instant);
+  return !alsoReal || localExcluded;
 }
 
 /**

@@ -243,6 +243,34 @@ describe("exclude: evaluated in the schedule zone's local wall time", () => {
       to: "2026-11-01T08:00:00Z",
       fires: ["2026-11-01T04:30:00Z", "2026-11-01T07:30:00Z"], // 01:30 EDT and 01:30 EST both excluded
     },
+    {
+      name: "an exclusion removes the fire its wall time was shifted from (New York spring-forward Sunday)",
+      input: { cron: "30 2 * * *", exclude: ["30 2 * * 0"], timezone: "America/New_York" },
+      from: "2026-03-07T05:00:00Z",
+      to: "2026-03-10T04:00:00Z",
+      fires: ["2026-03-07T07:30:00Z", "2026-03-09T06:30:00Z"], // Sunday's 02:30 -> 03:30 EDT (07:30Z) is excluded
+    },
+    {
+      name: "the same on Lord Howe Island's 30-minute gap",
+      input: { cron: "15 2 * * *", exclude: ["15 2 * * 0"], timezone: "Australia/Lord_Howe" },
+      from: "2026-10-02T00:00:00Z",
+      to: "2026-10-05T00:00:00Z",
+      fires: ["2026-10-02T15:45:00Z", "2026-10-04T15:15:00Z"], // Sunday Oct 4's 02:15 -> 02:45 (+11, Oct 3 15:45Z) is excluded
+    },
+    {
+      name: "a shifted fire that is also a real match stays unless its own wall time is excluded",
+      input: { cron_expressions: ["30 2 * * *", "30 3 * * *"], exclude: ["30 2 * * 0"], timezone: "America/New_York" },
+      from: "2026-03-08T05:00:00Z",
+      to: "2026-03-08T12:00:00Z",
+      fires: ["2026-03-08T07:30:00Z"], // 03:30 EDT is wanted by the second expression
+    },
+    {
+      name: "an interval fire at 03:30 EDT is not a shifted 02:30, so a 02:30 exclusion keeps it",
+      input: { intervals: [{ every: "1h" }], start_at: "2026-03-08T05:30:00Z", exclude: ["30 2 * * 0"], timezone: "America/New_York" },
+      from: "2026-03-08T05:00:00Z",
+      to: "2026-03-08T08:30:00Z",
+      fires: ["2026-03-08T05:30:00Z", "2026-03-08T06:30:00Z", "2026-03-08T07:30:00Z", "2026-03-08T08:30:00Z"],
+    },
   ])("$name", run);
 });
 
