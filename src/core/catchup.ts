@@ -1,4 +1,4 @@
-import { fires, type Fire } from "./fire-times.ts";
+import { between, fires, next, type Fire } from "./fire-times.ts";
 import { LIMITS } from "./limits.ts";
 import type { CompiledSpec } from "./spec.ts";
 
@@ -65,4 +65,56 @@ export function planCatchup(input: CatchupInput): CatchupPlan {
     scanned++;
   }
   return { due, skippedTooOld: skipped, cursor, more: false, nextFire: null };
+}
+
+/** What a resume without catch-up passes over: how many fires it does not run, and the new cursor. */
+export interface MissedFires {
+  /** Fires whose actual time came while paused, counted up to the limit asked for. */
+  missed: number;
+  /** New value for lastProcessed. */
+  cursor: number;
+}
+
+/** The last fire with a nominal time in (after, now], looking back no further than needed. */
+function lastFireBy(spec: CompiledSpec, scheduleId: string, after: number, now: number): Fire | null {
+  // Widen a window back from now until it holds a fire, then walk it: an every-second spec with a
+  // week of jitter walks a handful of fires, not a week of them.
+  for (let width = 1000; ; width *= 2) {
+    const from = Math.max(after, now - width);
+    const n = next(spec, from);
+    if (n !== null && n <= now) {
+      let last: Fire | null = null;
+      for (const f of fires(spec, scheduleId, from)) {
+        if (f.nominal > now) break;
+        last = f;
+      }
+      return last;
+    }
+    if (from === after) return null;
+  }
+}
+
+/**
+ * The cursor past every fire in (lastProcessed, now] whose actual time has come, for planning as
+ * of now (a resume without catch-up) and for listing what is still to come (describe). A jittered
+ * fire whose nominal time has passed but whose actual time has not is not due yet and stays ahead
+ * of it; only the last nominal time before now can be one (jitter never reaches the next nominal time).
+ */
+export function cursorAt(spec: CompiledSpec, scheduleId: string, lastProcessed: number, now: number): number {
+  if (now <= lastProcessed) return lastProcessed;
+  const last = spec.jitterMs > 0 ? lastFireBy(spec, scheduleId, lastProcessed, now) : null;
+  // Just before its nominal time: every earlier fire is passed over, this one is still ahead.
+  if (last !== null && last.actual > now) return Math.max(lastProcessed, last.nominal - 1);
+  return now;
+}
+
+/**
+ * Passes over the fires that came due while a schedule was paused (a resume without catch-up runs
+ * none of them, and keeps one still waiting for its jitter): the new cursor, and how many fires it
+ * passed over. `limit` bounds the counting, not the skipping.
+ */
+export function passOverMissed(spec: CompiledSpec, scheduleId: string, lastProcessed: number, now: number, limit: number): MissedFires {
+  const cursor = cursorAt(spec, scheduleId, lastProcessed, now);
+  const missed = between(spec, lastProcessed, cursor, limit).length;
+  return { missed, cursor: missed === 0 ? lastProcessed : cursor };
 }

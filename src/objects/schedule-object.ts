@@ -3,7 +3,7 @@ import type { OverlapPolicy, Schedule } from "@sundial/sdk/protocol";
 import { clock } from "../clock.ts";
 import { ConflictError, NotFoundError } from "../core/errors.ts";
 import { between } from "../core/fire-times.ts";
-import { startDeadline } from "../core/catchup.ts";
+import { passOverMissed, startDeadline } from "../core/catchup.ts";
 import { LIMITS } from "../core/limits.ts";
 import { initialState, runClosed, SKIPPED_CATCHUP, startExtra, tick, type PendingFire, type ScheduleState, type Transition } from "../core/schedule/machine.ts";
 import { compileSpec, type CompiledSpec } from "../core/spec.ts";
@@ -141,8 +141,9 @@ export class ScheduleObject extends DurableObject<Env> {
       }
       const row = this.withdrawPrepared(now)!;
       // Leaving a pause (or dead) without catch-up: what came due meanwhile is over (not counted as skipped by catch-up).
-      const missed = status === "active" && row.state.status !== "active" && !catchUp ? between(this.compileFor(row), row.state.lastProcessed, now, LIMITS.catchupBatch).length : 0;
-      const lastProcessed = missed > 0 ? Math.max(row.state.lastProcessed, now) : row.state.lastProcessed;
+      const passed = status === "active" && row.state.status !== "active" && !catchUp ? passOverMissed(this.compileFor(row), row.schedule_id, row.state.lastProcessed, now, LIMITS.catchupBatch) : null;
+      const missed = passed?.missed ?? 0;
+      const lastProcessed = passed?.cursor ?? row.state.lastProcessed;
       const updated = { ...row, version: row.version + 1, updated_at: now, state: { ...row.state, status, note, lastProcessed } };
       this.store.put(updated);
       const resumed = `resumed${note ? `: ${note}` : ""}${missed > 0 ? `; ${missed >= LIMITS.catchupBatch ? `${missed}+` : missed} fire${missed === 1 ? "" : "s"} due while paused not run` : ""}`;

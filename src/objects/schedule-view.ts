@@ -1,5 +1,6 @@
 import { toRfc3339, type Schedule, type ScheduleAction } from "@sundial/sdk/protocol";
 import { describeSpec } from "../core/describe-spec.ts";
+import { cursorAt } from "../core/catchup.ts";
 import { upcoming } from "../core/fire-times.ts";
 import { LIMITS } from "../core/limits.ts";
 import type { CompiledSpec } from "../core/spec.ts";
@@ -9,7 +10,7 @@ const iso = (ms: number | null) => (ms === null ? null : toRfc3339(ms));
 
 /** Renders a schedule for the API: canonical spec, description, next fire times, recent actions, counters. */
 export function scheduleView(row: ScheduleRow, spec: CompiledSpec, actions: ActionRow[], now: number): Schedule {
-  const nextFires = row.state.status === "active" || row.state.status === "paused" ? upcoming(spec, row.schedule_id, Math.max(now, row.state.lastProcessed), LIMITS.upcomingDefault) : [];
+  const nextFires = row.state.status === "active" || row.state.status === "paused" ? upcoming(spec, row.schedule_id, cursorAt(spec, row.schedule_id, row.state.lastProcessed, now), LIMITS.upcomingDefault) : [];
   return {
     schedule_id: row.schedule_id,
     workflow: row.workflow,

@@ -1,6 +1,9 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { ScheduleSpecInput } from "@sundial/sdk/protocol";
 import { clock } from "../../src/clock.ts";
+import { nextFire } from "../../src/core/fire-times.ts";
+import { compileSpec } from "../../src/core/spec.ts";
 import { api, uid } from "./helpers.ts";
 import {
   alarmAt,
@@ -42,6 +45,32 @@ describe("pause and resume", () => {
     expect(await alarmAt(sid, t0 + 5 * H)).toBe(true);
     await expectRunning(runId(sid, t0 + 5 * H));
     await expectNoRun(runId(sid, t0 + 4 * H));
+  });
+
+  it("a resume without catch-up keeps a jittered fire whose nominal time passed while paused but whose actual time has not come", async () => {
+    const t0 = T("2027-03-05T00:00:00.000Z");
+    const spec = compileSpec(ScheduleSpecInput.parse({ cron: "0 * * * *", jitter_seconds: "50m" }), { createdAt: t0 });
+    // A schedule id whose 02:00 fire is jittered by more than a minute (jitter is a hash of the id).
+    let sid = "";
+    let delay = 0;
+    while (delay <= M) {
+      sid = uid("pause-jitter");
+      delay = nextFire(spec, sid, t0 + 2 * H - 1)!.actual - (t0 + 2 * H);
+    }
+    setNow(t0);
+    await createSchedule({ schedule_id: sid, workflow: "pause-wf", key: sid, cron: "0 * * * *", jitter_seconds: "50m", task_queue: uid("q-pause") });
+    setNow(t0 + 30 * M);
+    expect((await api("POST", `/v1/workflows/schedules/${sid}/pause`, {})).status).toBe(200);
+    // Resume after 02:00 but before 02:00's actual time: 01:00 came due while paused, 02:00 has not.
+    setNow(t0 + 2 * H + Math.floor(delay / 2));
+    expect((await api("POST", `/v1/workflows/schedules/${sid}/resume`, {})).status).toBe(200);
+    const d = await describeSchedule(sid);
+    expect(d.recent_actions.map((a: { outcome: string }) => a.outcome)).toContain("resumed; 1 fire due while paused not run");
+    expect(d.next_fire_times[0]).toEqual({ nominal: iso(t0 + 2 * H), actual: iso(t0 + 2 * H + delay) });
+    await expectAlarm(sid, t0 + 2 * H + delay);
+    expect(await alarmAt(sid, t0 + 2 * H + delay)).toBe(true);
+    await expectRunning(runId(sid, t0 + 2 * H));
+    await expectNoRun(runId(sid, t0 + H));
   });
 
   it("starts nothing while paused; a resume with catch_up runs the fires missed while paused within the catch-up window", async () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ScheduleSpecInput } from "@sundial/sdk/protocol";
 import { compileSpec, type CompiledSpec } from "../../../src/core/spec.ts";
-import { clampCatchupWindow, planCatchup, startDeadline, type CatchupPlan } from "../../../src/core/catchup.ts";
+import { clampCatchupWindow, passOverMissed, planCatchup, startDeadline, type CatchupPlan } from "../../../src/core/catchup.ts";
+import { fires } from "../../../src/core/fire-times.ts";
 import { decideOverlap, OVERLAP_POLICIES, type OverlapDecision, type OverlapPolicy } from "../../../src/core/overlap.ts";
 import { activityRetryDelaySeconds, alarmRetryDelayMs, DEFAULT_RETRY_POLICY, retryDecision, scheduleRetryDelaySeconds, type RetryPolicy } from "../../../src/core/backoff.ts";
 import { scheduleRunId } from "../../../src/core/run-id.ts";
@@ -186,6 +187,65 @@ describe("planCatchup", () => {
     expect(onTime).toMatchObject({ due: [{ nominal, actual: nominal + j }], skippedTooOld: 0 });
     const late = planCatchup({ spec: hourly, scheduleId: "jittered", lastProcessed: nominal - HOUR, now: nominal + j + 10_001, windowSeconds: 10 });
     expect(late).toMatchObject({ due: [], skippedTooOld: 1, cursor: nominal });
+  });
+});
+
+describe("passOverMissed: a resume without catch-up", () => {
+  const t0 = ms("2027-01-01T00:00:00Z");
+
+  /** A schedule id whose jitter delays the fire at `nominal` by more than 2 ms, and that delay. */
+  function jittered(spec: CompiledSpec, nominal: number): { id: string; delay: number } {
+    for (let i = 0; ; i++) {
+      const id = `s${i}`;
+      const f = fires(spec, id, nominal - 1).next().value!;
+      if (f.nominal === nominal && f.actual - nominal > 2) return { id, delay: f.actual - nominal };
+    }
+  }
+
+  it("passes over every fire that came due and counts them", () => {
+    const spec = compile({ cron: "0 * * * *" });
+    expect(passOverMissed(spec, "s", t0, t0 + 4 * HOUR + 30 * MIN, 100)).toEqual({ missed: 4, cursor: t0 + 4 * HOUR + 30 * MIN });
+  });
+
+  it("changes nothing when nothing came due", () => {
+    const spec = compile({ cron: "0 * * * *" });
+    expect(passOverMissed(spec, "s", t0, t0 + 30 * MIN, 100)).toEqual({ missed: 0, cursor: t0 });
+  });
+
+  it("counts up to the limit and still passes over the rest", () => {
+    const spec = compile({ cron: "* * * * *" });
+    expect(passOverMissed(spec, "s", t0, t0 + DAY, 100)).toEqual({ missed: 100, cursor: t0 + DAY });
+  });
+
+  it("keeps a jittered fire whose nominal time has passed but actual time has not: it runs at its actual time", () => {
+    const spec = compile({ cron: "0 * * * *", jitter_seconds: "50m" });
+    const nominal = t0 + 4 * HOUR;
+    const { id, delay } = jittered(spec, nominal);
+    const now = nominal + Math.floor(delay / 2);
+    const passed = passOverMissed(spec, id, t0, now, 100);
+    expect(passed.missed).toBe(3);
+    // Planning from the new cursor: nothing is due now, and the kept fire is next, at its actual time.
+    const plan = planCatchup({ spec, scheduleId: id, lastProcessed: passed.cursor, now });
+    expect(plan.due).toEqual([]);
+    expect(plan.nextFire).toEqual({ nominal, actual: nominal + delay });
+    expect(planCatchup({ spec, scheduleId: id, lastProcessed: passed.cursor, now: nominal + delay }).due).toEqual([{ nominal, actual: nominal + delay }]);
+  });
+
+  it("passes over a jittered fire whose actual time has come", () => {
+    const spec = compile({ cron: "0 * * * *", jitter_seconds: "50m" });
+    const nominal = t0 + 4 * HOUR;
+    const { id, delay } = jittered(spec, nominal);
+    expect(passOverMissed(spec, id, t0, nominal + delay, 100)).toEqual({ missed: 4, cursor: nominal + delay });
+  });
+
+  it("finds the one fire still waiting for its jitter quickly on a dense spec with a week of jitter", () => {
+    const spec = compile({ cron: "* * * * * *", jitter_seconds: "7d" });
+    const nominal = t0 + 3 * DAY;
+    const { id, delay } = jittered(spec, nominal);
+    const started = performance.now();
+    const passed = passOverMissed(spec, id, t0, nominal + Math.floor(delay / 2), 100);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(passed).toEqual({ missed: 100, cursor: nominal - 1 });
   });
 });
 
