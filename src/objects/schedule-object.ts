@@ -274,12 +274,14 @@ export class ScheduleObject extends DurableObject<Env> {
       const row = this.store.get();
       if (!row) return;
       const nominals = between(backfillSpec(this.compileFor(row), row, job.cursor), job.cursor, job.end_at, LIMITS.catchupBatch);
-      // last_timestamp: the backfilled fire before it (null for the range's first).
-      const fires: PendingFire[] = nominals.map((n, i) => ({ nominal: n, actual: n, kind: "backfill", last: i === 0 ? job.last_fire : nominals[i - 1]! }));
+      // last_timestamp: the backfill's fire before it that was not skipped (null for the first); the machine chains the batch.
+      const fires: PendingFire[] = nominals.map((n) => ({ nominal: n, actual: n, kind: "backfill", last: job.last_fire }));
       const t = startExtra(this.ctxFor(row, now), row.state, fires, job.overlap as OverlapPolicy);
       this.apply(row, { ...t, nextAlarm: null }, now);
+      const skipped = new Set(t.outcomes.flatMap((o) => (o.kind === "skipped_overlap" ? [o.fire] : [])));
+      const lastKept = fires.filter((f) => !skipped.has(f)).at(-1)?.nominal ?? job.last_fire;
       const last = nominals[nominals.length - 1];
-      this.store.advanceBackfill(job.id, nominals.length < LIMITS.catchupBatch || last === undefined ? null : last);
+      this.store.advanceBackfill(job.id, nominals.length < LIMITS.catchupBatch || last === undefined ? null : last, lastKept);
     }
   }
 

@@ -32,7 +32,7 @@ export const SCHEDULE_MIGRATIONS: SqlMigration[] = [
   },
   {
     id: 3,
-    description: "a backfill remembers its last fire started, the next batch's first last_timestamp",
+    description: "a backfill remembers its last fire not skipped, the next batch's first last_timestamp",
     sql: "ALTER TABLE backfills ADD COLUMN last_fire INTEGER;",
   },
 ];
@@ -81,7 +81,7 @@ export interface BackfillRow {
   cursor: number;
   end_at: number;
   overlap: string;
-  /** The last fire a batch started (null before the first batch): the payload's last_timestamp of the next batch's first. */
+  /** The backfill's last fire not skipped by overlap (null before any): the next batch's first fire's last_timestamp. */
   last_fire: number | null;
 }
 
@@ -204,7 +204,8 @@ export class ScheduleStore {
     this.jobs = [...jobs, { id, cursor: from, end_at: to, overlap, last_fire: null }];
   }
 
-  advanceBackfill(id: number, cursor: number | null): void {
+  /** Moves a backfill to its next batch (after `cursor`; null: done), remembering its last fire not skipped by overlap. */
+  advanceBackfill(id: number, cursor: number | null, lastFire: number | null): void {
     const jobs = this.backfills();
     this.jobs = undefined;
     if (cursor === null) {
@@ -212,8 +213,8 @@ export class ScheduleStore {
       this.jobs = jobs.filter((j) => j.id !== id);
     } else {
       // The cursor is the batch's last fire: the next batch's first fire comes after it.
-      this.sql.exec("UPDATE backfills SET cursor = ?, last_fire = ? WHERE id = ?", cursor, cursor, id);
-      this.jobs = jobs.map((j) => (j.id === id ? { ...j, cursor, last_fire: cursor } : j));
+      this.sql.exec("UPDATE backfills SET cursor = ?, last_fire = ? WHERE id = ?", cursor, lastFire, id);
+      this.jobs = jobs.map((j) => (j.id === id ? { ...j, cursor, last_fire: lastFire } : j));
     }
   }
 

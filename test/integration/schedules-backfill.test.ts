@@ -88,6 +88,28 @@ describe("backfill", () => {
     expect((await getRun(runId(sid, t0 + 2 * M))).body.schedule.last_timestamp).toBe(iso(t0 + M));
   });
 
+  it("a backfilled run's last_timestamp skips over the fires its overlap policy skipped, across batches", async () => {
+    const t0 = T("2027-05-04T12:00:00.000Z");
+    const sid = uid("backfill-skip");
+    const queue = uid("q-bf");
+    setNow(t0);
+    await createSchedule({ schedule_id: sid, workflow: "backfill-wf", key: sid, cron: "* * * * *", task_queue: queue });
+    const from = T("2027-05-04T06:00:00Z");
+    const bf = (m: number) => runId(sid, from + m * M, ":backfill");
+    // 150 minutes under SKIP: the first batch starts 06:00 and skips the other 99 (06:00 is still running).
+    const r = await api("POST", `/v1/workflows/schedules/${sid}/backfill`, { start_at: iso(from), end_at: iso(from + 149 * M), overlap: "SKIP" });
+    expect(r.body).toEqual({ fires: 150 });
+    await alarmAt(sid, t0);
+    expect((await describeSchedule(sid)).counters).toMatchObject({ fired: 1, skipped_overlap: 99 });
+    expect((await getRun(bf(0))).body.schedule.last_timestamp).toBeNull();
+    await completeRun(queue, bf(0), succeed());
+    await eventually(async () => expect((await describeSchedule(sid)).running).toEqual([]));
+    // The second batch starts 07:40: everything since 06:00 (the last backfilled run) is its window.
+    await alarmAt(sid, t0);
+    expect((await describeSchedule(sid)).counters).toMatchObject({ fired: 2, skipped_overlap: 148 });
+    expect((await getRun(bf(100))).body.schedule).toMatchObject({ timestamp: iso(from + 100 * M), last_timestamp: iso(from) });
+  }, 60_000);
+
   it("rejects a range with no fire times (409) and end before start (422)", async () => {
     const t0 = T("2027-05-02T12:00:00.000Z");
     const sid = uid("backfill-empty");

@@ -2,7 +2,7 @@ import type { SchedulePolicy, ScheduleStatus } from "@sundial/sdk/protocol";
 import { scheduleRetryDelaySeconds } from "../backoff.ts";
 import { planCatchup } from "../catchup.ts";
 import { LIMITS } from "../limits.ts";
-import { decideOverlap, type OverlapPolicy } from "../overlap.ts";
+import { decideOverlap, type OverlapDecision, type OverlapPolicy } from "../overlap.ts";
 import { scheduleRunId } from "../run-id.ts";
 import type { CompiledSpec } from "../spec.ts";
 import type { PreparedRun } from "./prepare.ts";
@@ -17,8 +17,9 @@ export interface PendingFire {
   input?: unknown;
   /**
    * The payload's `last_timestamp`, when the fire carries its own: a retry keeps its original's
-   * (the same window of time to process again), a backfilled fire has the fire before it in the
-   * backfill. Unset, it is the schedule's last started fire when this one starts.
+   * (the same window of time to process again), a backfilled fire has the backfill's fire before
+   * it that was not skipped (chainBackfills). Unset, it is the schedule's last started fire when
+   * this one starts.
    */
   last?: number | null;
 }
@@ -87,9 +88,32 @@ export function runIdFor(scheduleId: string, f: PendingFire): string {
   }
 }
 
+/**
+ * A backfilled fire's `last_timestamp` is the backfilled fire before it that the overlap policy
+ * did not skip (it started, or waits in the buffer to start): "everything since last_timestamp"
+ * then also covers the windows of the fires skipped between them. The first backfilled fire of a
+ * batch starts the chain from its own `last` (the backfill's last fire not skipped, or null).
+ */
+function chainBackfills(due: readonly PendingFire[], d: OverlapDecision<PendingFire>): OverlapDecision<PendingFire> {
+  const relinked = new Map<PendingFire, PendingFire>();
+  let chain: number | null | undefined;
+  let first = true;
+  for (const f of due) {
+    if (f.kind !== "backfill") continue;
+    if (first) chain = f.last;
+    first = false;
+    if (d.skipped.includes(f)) continue;
+    if (chain !== undefined && f.last !== chain) relinked.set(f, { ...f, last: chain });
+    chain = f.nominal;
+  }
+  if (relinked.size === 0) return d;
+  const sub = (f: PendingFire) => relinked.get(f) ?? f;
+  return { ...d, start: d.start.map(sub), buffer: d.buffer.map(sub) };
+}
+
 /** Applies an overlap decision to the state; returns the transition pieces. */
 function applyOverlap(ctx: MachineContext, s: ScheduleState, due: PendingFire[], policy: OverlapPolicy): Omit<Transition, "nextAlarm"> {
-  const d = decideOverlap({ policy, running: s.running.map((r) => r.runId), buffer: s.buffer, due, bufferCap: LIMITS.bufferCap });
+  const d = chainBackfills(due, decideOverlap({ policy, running: s.running.map((r) => r.runId), buffer: s.buffer, due, bufferCap: LIMITS.bufferCap }));
   const outcomes: Outcome[] = [];
   // A run id already open (a trigger repeated with the same request_id) is not started twice.
   const unique = d.start.map((fire) => ({ runId: runIdFor(ctx.scheduleId, fire), fire })).filter((x, i, all) => !s.running.some((r) => r.runId === x.runId) && all.findIndex((y) => y.runId === x.runId) === i);

@@ -55,6 +55,28 @@ describe("schedule machine: retries and overlap", () => {
     expect(t.start.map((x) => [x.runId, x.last])).toEqual([["s:2027-01-04T03:00:00.000Z", T0 + 2 * HOUR]]);
   });
 
+  it("a backfilled fire's last_timestamp is the backfill's fire before it that overlap did not skip", () => {
+    const bf = (h: number, last?: number | null) => ({ nominal: T0 + h * HOUR, actual: T0 + h * HOUR, kind: "backfill" as const, ...(last !== undefined ? { last } : {}) });
+    const s = initialState(T0 + 100 * HOUR, false, "");
+    const busy: ScheduleState = { ...s, running: [{ runId: "other", fire: { nominal: 0, actual: 0, kind: "trigger" } }] };
+    // SKIP with nothing open: 01:00 starts, 02:00-04:00 are skipped; the batch began after the backfill's 00:00.
+    const skip = startExtra(ctx({}, T0 + 100 * HOUR), s, [bf(1, T0), bf(2, T0), bf(3, T0), bf(4, T0)], "SKIP");
+    expect(skip.start.map((x) => [x.fire.nominal, x.last])).toEqual([[T0 + HOUR, T0]]);
+    // BUFFER_ONE with a run open: 01:00 waits, 02:00 and 03:00 are skipped; the one waiting keeps its own last.
+    const one = startExtra(ctx({}, T0 + 100 * HOUR), busy, [bf(1, null), bf(2, null), bf(3, null)], "BUFFER_ONE");
+    expect(one.state.buffer.map((f) => [f.nominal, f.last])).toEqual([[T0 + HOUR, null]]);
+    // BUFFER_ONE with nothing open: 01:00 starts, 02:00 waits (after 01:00), 03:00 is skipped.
+    const free = startExtra(ctx({}, T0 + 100 * HOUR), s, [bf(1, null), bf(2, null), bf(3, null)], "BUFFER_ONE");
+    expect(free.start.map((x) => [x.fire.nominal, x.last])).toEqual([[T0 + HOUR, null]]);
+    expect(free.state.buffer.map((f) => [f.nominal, f.last])).toEqual([[T0 + 2 * HOUR, T0 + HOUR]]);
+    // CANCEL_OTHER with nothing open starts only the newest: its last is the batch's own start of chain.
+    const cancel = startExtra(ctx({}, T0 + 100 * HOUR), s, [bf(1, T0), bf(2, T0), bf(3, T0)], "CANCEL_OTHER");
+    expect(cancel.start.map((x) => [x.fire.nominal, x.last])).toEqual([[T0 + 3 * HOUR, T0]]);
+    // ALLOW_ALL: each follows the one before it.
+    const all = startExtra(ctx({}, T0 + 100 * HOUR), s, [bf(1, null), bf(2, null), bf(3, null)], "ALLOW_ALL");
+    expect(all.start.map((x) => x.last)).toEqual([null, T0 + HOUR, T0 + 2 * HOUR]);
+  });
+
   it("a run recorded before runs kept last_timestamp: its retry's comes from the start, not a null that reads as a first run", () => {
     const policy = { retry_max: 1, retry_delay_seconds: 60 };
     const old: ScheduleState = { ...initialState(T0, false, ""), lastProcessed: T0 + HOUR, lastNominal: T0 + HOUR, running: [{ runId: "s:2027-01-04T01:00:00.000Z", fire: { nominal: T0 + HOUR, actual: T0 + HOUR, kind: "scheduled" } }] };
