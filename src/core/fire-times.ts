@@ -15,44 +15,76 @@ const MAX_CANDIDATES = 500_000;
  */
 const EXCLUDED_HORIZON_MS = 12 * 366 * DAY_MS;
 
+/** The instant a zone's offset changes in (lo, hi], given that it differs at the two ends (one change: tz rules put them days apart). */
+function changeBetween(zone: Zone, lo: number, hi: number): number {
+  const target = zone.offsetAt(hi);
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (zone.offsetAt(mid) === target) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
 /**
  * Next fire of one cron expression in a zone, strictly after `after`, with DESIGN.md's DST rules:
  * a wall time in a spring-forward gap fires once, shifted forward by the gap; a wall time that
  * happens twice fires at both instants only when the hour field covers every hour, otherwise once,
  * at the first occurrence. A shifted fire that lands on a real match is one fire, not two.
+ *
+ * The work does not grow with the size of an offset change: walls after `after`'s own wall time
+ * are walked from it (the first that maps past `after` is the earliest of them), and the two ways a
+ * wall at or before it can still map past `after` are looked up directly: the second pass of a
+ * fall-back just ahead, and the gap of a spring-forward just behind. Walking from `after` + the
+ * smallest nearby offset instead cost one step per wasted candidate: an every-second cron near a
+ * 3-hour change (Antarctica/Casey) ran out of steps and read as "no more fires".
  */
 export function nextCronFire(cron: CronMatcher, zone: Zone, after: number): number | null {
+  const offset = zone.offsetAt(after);
   if (zone.fixed) {
-    const off = zone.offsetAt(after);
-    const local = cron.nextLocal(after + off);
-    return local === null ? null : local - off;
+    const local = cron.nextLocal(after + offset);
+    return local === null ? null : local - offset;
   }
-  const o0 = zone.offsetAt(after - DAY_MS);
-  const o1 = zone.offsetAt(after);
-  const o2 = zone.offsetAt(after + DAY_MS);
-  // Every wall time whose instant could be > after lies after `after + smallest offset`.
-  let cursor = after + Math.min(o0, o1, o2);
-  let maxOffset = Math.max(o0, o1, o2);
+  const wall = after + offset;
   let best: number | null = null;
+  const consider = (instant: number) => {
+    if (instant > after && (best === null || instant < best)) best = instant;
+  };
+  let cursor = wall;
   for (let guard = 0; guard < 10_000; guard++) {
     const local = cron.nextLocal(cursor);
     if (local === null) break;
-    // No later wall time can map to an instant before `best`.
-    if (best !== null && local - maxOffset > best) break;
     const r = zone.resolve(local);
-    const consider = (instant: number) => {
-      if (instant > after && (best === null || instant < best)) {
-        if (best === null) maxOffset = Math.max(maxOffset, zone.offsetAt(instant - DAY_MS), zone.offsetAt(instant + DAY_MS));
-        best = instant;
-      }
-    };
-    if (r.kind === "ambiguous") {
-      consider(r.first);
-      if (cron.everyHour) consider(r.second);
-    } else {
+    if (r.kind !== "ambiguous") {
       consider(r.instant);
+      break;
     }
-    cursor = local;
+    if (r.first > after) {
+      consider(r.first);
+      break;
+    }
+    if (cron.everyHour) {
+      consider(r.second);
+      break;
+    }
+    // `after` is in a fall-back's second pass and only first passes fire: skip the repeated walls
+    // whose first pass is over (not past the repeat's end: the walls after it happen once, later).
+    const early = local - r.first;
+    cursor = Math.max(local, Math.min(after + early, changeBetween(zone, r.first, r.second) + early - 1));
+  }
+  const behind = zone.offsetAt(after - DAY_MS);
+  const ahead = zone.offsetAt(after + DAY_MS);
+  if (cron.everyHour && ahead < offset) {
+    // A fall-back just ahead: the walls of its second pass up to `wall` happen again after `after`.
+    const change = changeBetween(zone, after, after + DAY_MS);
+    const local = cron.nextLocal(change + ahead - 1);
+    if (local !== null && local <= wall) consider(local - ahead);
+  }
+  if (behind < offset) {
+    // A spring-forward just behind: its gap's walls (not reached while walking) are shifted forward by the gap.
+    const change = changeBetween(zone, after - DAY_MS, after);
+    const local = cron.nextLocal(after + behind);
+    if (local !== null && local < change + offset) consider(local - behind);
   }
   return best;
 }

@@ -243,3 +243,36 @@ describe("odd zones: a 2-hour DST, a Ramadan suspension, a gap across midnight, 
     },
   ])("$name", (row) => expectFires(row));
 });
+
+describe("offset changes larger than 10,000 one-second candidates (the search once counted wasted steps and gave up)", () => {
+  it.each<Row>([
+    {
+      name: "Casey every second, the day before its 3-hour fall-back, 2022",
+      input: { cron: "* * * * * *", timezone: "Antarctica/Casey" },
+      from: "2022-03-12T09:00:00Z", // 20:00 +11; 2022-03-12T13:00Z +11 -> +08 repeats 21:00-23:59
+      to: "2022-03-12T09:00:03Z",
+      fires: ["2022-03-12T09:00:01.000Z", "2022-03-12T09:00:02.000Z", "2022-03-12T09:00:03.000Z"],
+    },
+    {
+      name: "Casey every second, hours after its 3-hour spring-forward, 2022",
+      input: { cron: "* * * * * *", timezone: "Antarctica/Casey" },
+      from: "2022-10-01T20:00:00Z", // 2022-10-01T16:01Z +08 -> +11
+      to: "2022-10-01T20:00:02Z",
+      fires: ["2022-10-01T20:00:01.000Z", "2022-10-01T20:00:02.000Z"],
+    },
+    {
+      name: "Danmarkshavn every second, hours after its 3-hour gap, 1996",
+      input: { cron: "* * * * * *", timezone: "America/Danmarkshavn", start_at: "1995-01-01T00:00:00Z" },
+      from: "1996-01-01T08:00:00Z", // 1996-01-01T03:00Z -03 -> +00
+      to: "1996-01-01T08:00:02Z",
+      fires: ["1996-01-01T08:00:01.000Z", "1996-01-01T08:00:02.000Z"],
+    },
+    {
+      name: "Kwajalein every 5 seconds on the day that repeated 23 hours, 1969",
+      input: { cron: "*/5 * * * * *", timezone: "Pacific/Kwajalein", start_at: "1969-01-01T00:00:00Z" },
+      from: "1969-09-30T00:00:00Z", // 11:00 +11, first pass; 1969-09-30T13:00Z +11 -> -12
+      to: "1969-09-30T00:00:15Z",
+      fires: ["1969-09-30T00:00:05.000Z", "1969-09-30T00:00:10.000Z", "1969-09-30T00:00:15.000Z"],
+    },
+  ])("$name", (row) => expectFires(row));
+});

@@ -287,6 +287,10 @@ describe("exclusions that reject long stretches", () => {
     ["quarter-hours, not on Sundays, New York spring-forward Sunday", { cron: "*/15 * * * *", exclude: ["* * * * 0"], timezone: "America/New_York" }, "2026-03-08T04:59:00Z", "2026-03-09T04:00:00.000Z"],
     // Same on Lord Howe (Sunday Oct 4 2026, 02:00 -> 02:30): Monday 00:00 +11 is Oct 4 13:00Z.
     ["quarter-hours, not on Sundays, Lord Howe spring-forward Sunday", { cron: "*/15 * * * *", exclude: ["* * * * SUN"], timezone: "Australia/Lord_Howe" }, "2026-10-03T13:29:00Z", "2026-10-04T13:00:00.000Z"],
+    // Sat Oct 31 23:59:59 EDT -> Mon Nov 2 00:00 EST: fall-back Sunday is walked second by second (23 s per call once, each step re-walking an hour).
+    ["every second, not on Sundays, New York fall-back Sunday", { cron: "* * * * * *", exclude: ["* * * * * 0"], timezone: "America/New_York" }, "2026-11-01T03:59:59Z", "2026-11-02T05:00:00.000Z"],
+    // Troll's 2-hour fall-back (Sun Oct 25 2026 01:00Z, +02 -> +00): Sat 23:59:59 +02 -> Mon 00:00 +00 (695 s per call once).
+    ["every second, not on Sundays, Antarctica/Troll fall-back Sunday", { cron: "* * * * * *", exclude: ["* * * * * 0"], timezone: "Antarctica/Troll" }, "2026-10-24T21:59:59Z", "2026-10-26T00:00:00.000Z"],
     // Two exclusions: one covers Sundays, the other only mornings; Monday afternoon must survive.
     ["hourly, no mornings and no Sundays", { cron: "0 * * * *", exclude: ["* 0-11 * * *", "* * * * 0"] }, "2026-01-04T00:00:00Z", "2026-01-05T12:00:00.000Z"],
     // Only December: 11 whole months excluded.
