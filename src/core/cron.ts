@@ -48,15 +48,23 @@ function sortedNumbers(values: readonly (number | string)[]): number[] {
   return [...new Set(values.filter((v): v is number => typeof v === "number"))].sort((a, b) => a - b);
 }
 
+/** Date.UTC for a day, except that years 0-99 stay years 0-99 (Date.UTC reads them as 1900-1999). */
+function utcDay(year: number, month0: number, day: number): number {
+  if (year >= 100) return Date.UTC(year, month0, day);
+  const d = new Date(0);
+  d.setUTCFullYear(year, month0, day);
+  return d.getTime();
+}
+
 function daysInMonth(year: number, month1: number): number {
-  return new Date(Date.UTC(year, month1, 0)).getUTCDate();
+  return new Date(utcDay(year, month1, 0)).getUTCDate();
 }
 
 /** Quartz `nW`: the weekday nearest to day `n`, never leaving the month. */
 function nearestWeekday(year: number, month1: number, day: number): number | null {
   const dim = daysInMonth(year, month1);
   if (day > dim) return null;
-  const dow = new Date(Date.UTC(year, month1 - 1, day)).getUTCDay();
+  const dow = new Date(utcDay(year, month1 - 1, day)).getUTCDay();
   if (dow === 6) return day === 1 ? 3 : day - 1;
   if (dow === 0) return day === dim ? day - 2 : day + 1;
   return day;
@@ -64,7 +72,7 @@ function nearestWeekday(year: number, month1: number, day: number): number | nul
 
 function lastWeekday(year: number, month1: number): number {
   const dim = daysInMonth(year, month1);
-  const dow = new Date(Date.UTC(year, month1 - 1, dim)).getUTCDay();
+  const dow = new Date(utcDay(year, month1 - 1, dim)).getUTCDay();
   return dow === 6 ? dim - 1 : dow === 0 ? dim - 2 : dim;
 }
 
@@ -142,7 +150,7 @@ export function parseCron(expression: string, field: string): CronMatcher {
       (lastDay && d === dim) ||
       (lastWeekdayFlag && d === lastWeekday(y, m)) ||
       wDays.some((w) => nearestWeekday(y, m, w) === d);
-    const dow = new Date(Date.UTC(y, m - 1, d)).getUTCDay();
+    const dow = new Date(utcDay(y, m - 1, d)).getUTCDay();
     const dowMatch = (dowSet[dow] === true && (nth === 0 || Math.ceil(d / 7) === nth)) || (lastDow[dow] === true && d + 7 > dim);
     if (domWild) return dowMatch;
     if (dowWild) return domMatch;
@@ -188,7 +196,7 @@ export function parseCron(expression: string, field: string): CronMatcher {
       }
       if (dayMatches(y, mo, day)) {
         const tod = firstTimeAtOrAfter(h, mi, s);
-        if (tod !== null) return Date.UTC(y, mo - 1, day) + tod * 1000;
+        if (tod !== null) return utcDay(y, mo - 1, day) + tod * 1000;
       }
       day += 1; h = 0; mi = 0; s = 0;
     }

@@ -168,6 +168,25 @@ describe("bounds: start_at and end_at are inclusive; between is (from, to]", () 
   });
 });
 
+describe("years 0-99 (Date.UTC reads them as 1900-1999)", () => {
+  it.each<Row>([
+    {
+      name: "a daily cron in year 50 fires in year 50, not in 1950",
+      input: { cron: "0 0 * * *", start_at: "0050-01-01T00:00:00Z" },
+      from: "0049-12-31T00:00:00Z",
+      to: "0050-01-02T00:00:00Z",
+      fires: ["0050-01-01T00:00:00.000Z", "0050-01-02T00:00:00.000Z"],
+    },
+    {
+      name: "29 February of year 0 (a leap year; 1900 is not), and its weekday (a Tuesday)",
+      input: { cron: "0 0 29 2 2", start_at: "0000-01-01T00:00:00Z" },
+      from: "0000-02-27T00:00:00Z",
+      to: "0000-03-01T00:00:00Z",
+      fires: ["0000-02-29T00:00:00.000Z"],
+    },
+  ])("$name", run);
+});
+
 describe("exclude: evaluated in the schedule zone's local wall time", () => {
   it.each<Row>([
     {

@@ -119,6 +119,12 @@ describe("ScheduleSpecInput rejects bad input and names the field", () => {
 
   it("rejects a calendar date that does not exist (2026-02-30)", () => {
     issuesOf({ at: "2026-02-30T00:00:00Z" });
+    issuesOf({ at: "0100-02-29T00:00:00Z" });
+  });
+
+  it("accepts 29 February of a leap year below 100 (0000 is one; 1900, which Date.UTC reads it as, is not)", () => {
+    expect(ScheduleSpecInput.parse({ at: "0000-02-29T00:00:00Z" }).at).toEqual([Date.parse("0000-02-29T00:00:00Z")]);
+    expect(ScheduleSpecInput.parse({ at: "2024-02-29T00:00:00Z" }).at).toEqual([Date.parse("2024-02-29T00:00:00Z")]);
   });
 });
 
