@@ -55,17 +55,26 @@ export function nextCronFire(cron: CronMatcher, zone: Zone, after: number): numb
     const local = cron.nextLocal(cursor);
     if (local === null) break;
     const r = zone.resolve(local);
+    // The first wall past `wall` that maps past `after` gives the earliest of these walls' instants.
     if (r.kind !== "ambiguous") {
-      consider(r.instant);
-      break;
+      if (r.instant > after) {
+        consider(r.instant);
+        break;
+      }
+      cursor = local;
+      continue;
     }
     if (r.first > after) {
       consider(r.first);
       break;
     }
-    if (cron.everyHour) {
+    if (cron.everyHour && r.second > after) {
       consider(r.second);
       break;
+    }
+    if (r.second <= after) {
+      cursor = local;
+      continue;
     }
     // `after` is in a fall-back's second pass and only first passes fire: skip the repeated walls
     // whose first pass is over (not past the repeat's end: the walls after it happen once, later).
