@@ -59,6 +59,14 @@ export function nextCronFire(cron: CronMatcher, zone: Zone, after: number): numb
     if (r.kind !== "ambiguous") {
       if (r.instant > after) {
         consider(r.instant);
+        // Except a gap wall's: it is shifted by the gap, and a real wall just after the gap can come
+        // first when the gap is not a whole clock hour (Lord Howe: 02:35 +11 before 02:15 -> 02:45).
+        if (r.kind === "gap") {
+          const change = changeBetween(zone, r.instant - r.gapMs, r.instant);
+          const late = zone.offsetAt(change);
+          const real = cron.nextLocal(change + late - 1);
+          if (real !== null && real < local + r.gapMs) consider(real - late);
+        }
         break;
       }
       cursor = local;

@@ -276,3 +276,36 @@ describe("offset changes larger than 10,000 one-second candidates (the search on
     },
   ])("$name", (row) => expectFires(row));
 });
+
+describe("a real wall time just after a gap that is not a whole clock hour comes before a shifted one", () => {
+  it.each<Row>([
+    {
+      name: "Lord Howe 2025: 02:35 (+11) is real and comes before 02:15 shifted to 02:45",
+      input: { cron: "15,35 2 * * *", timezone: "Australia/Lord_Howe" },
+      from: "2025-10-04T15:00:00Z", // 01:30 +10:30; 2025-10-04T15:30Z 02:00 +10:30 -> 02:30 +11
+      to: "2025-10-04T16:00:00Z",
+      fires: ["2025-10-04T15:35:00.000Z", "2025-10-04T15:45:00.000Z"],
+    },
+    {
+      name: "St John's 2006 (change at 00:01): 01:01-01:59 NDT are real; 01:00 shifted to 02:00 NDT comes after them",
+      input: { cron: "* 1 * * *", timezone: "America/St_Johns", start_at: "2006-01-01T00:00:00Z" },
+      from: "2006-04-02T03:30:59.999Z", // 00:00:59 -03:30; 2006-04-02T03:31Z 00:01 -03:30 -> 01:01 -02:30
+      to: "2006-04-02T03:33:00Z",
+      fires: ["2006-04-02T03:31:00.000Z", "2006-04-02T03:32:00.000Z", "2006-04-02T03:33:00.000Z"],
+    },
+    {
+      name: "Troll 2025 (2-hour gap): 03:00 +02 is real and comes before 02:00 shifted to 04:00",
+      input: { cron: "0 2,3 * * *", timezone: "Antarctica/Troll" },
+      from: "2025-03-29T23:00:00Z", // 23:00 +00; 2025-03-30T01:00Z 01:00 +00 -> 03:00 +02
+      to: "2025-03-30T02:00:00Z",
+      fires: ["2025-03-30T01:00:00.000Z", "2025-03-30T02:00:00.000Z"],
+    },
+    {
+      name: "Caracas 2016 (30-minute gap): 03:00 -04 is real and comes before 02:50 shifted to 03:20",
+      input: { cron: "*/25 * * * *", timezone: "America/Caracas" },
+      from: "2016-05-01T06:59:59.999Z", // 02:29:59 -04:30; 2016-05-01T07:00Z 02:30 -04:30 -> 03:00 -04
+      to: "2016-05-01T07:25:00Z",
+      fires: ["2016-05-01T07:00:00.000Z", "2016-05-01T07:20:00.000Z", "2016-05-01T07:25:00.000Z"],
+    },
+  ])("$name", (row) => expectFires(row));
+});
