@@ -309,3 +309,29 @@ describe("a real wall time just after a gap that is not a whole clock hour comes
     },
   ])("$name", (row) => expectFires(row));
 });
+
+describe("README's DST rules, read at their edges", () => {
+  it.each<Row>([
+    {
+      name: "a fixed-hour fire whose first occurrence is before start_at does not move to the second",
+      input: { cron: "30 1 * * *", timezone: "America/New_York", start_at: "2026-11-01T06:15:00Z" }, // 01:15 EST, the second pass
+      from: "2026-11-01T00:00:00Z",
+      to: "2026-11-02T12:00:00Z",
+      fires: ["2026-11-02T06:30:00.000Z"], // not 01:30 EST on Nov 1 (07:30Z): its first occurrence, 01:30 EDT, was before start_at
+    },
+    {
+      name: "Samoa skipped 2011-12-30: a fire named for that day is shifted 24 h onto the 31st",
+      input: { cron: "0 9 30 12 *", timezone: "Pacific/Apia", start_at: "2011-01-01T00:00:00Z" },
+      from: "2011-12-29T00:00:00Z", // 2011-12-30T10:00Z -10 -> +14
+      to: "2012-01-01T00:00:00Z",
+      fires: ["2011-12-30T19:00:00.000Z"], // Dec 31 09:00 +14
+    },
+    {
+      name: "Samoa: a daily fire on the skipped day meets the 31st's own, one fire",
+      input: { cron: "0 12 * * *", timezone: "Pacific/Apia", start_at: "2011-01-01T00:00:00Z" },
+      from: "2011-12-29T00:00:00Z",
+      to: "2012-01-01T00:00:00Z",
+      fires: ["2011-12-29T22:00:00.000Z", "2011-12-30T22:00:00.000Z", "2011-12-31T22:00:00.000Z"], // Dec 29 12:00 -10; Dec 31 12:00 +14 (once); Jan 1 12:00 +14
+    },
+  ])("$name", (row) => expectFires(row));
+});
