@@ -91,13 +91,15 @@ export function nextCronFire(cron: CronMatcher, zone: Zone, after: number): numb
   }
   const behind = zone.offsetAt(after - DAY_MS);
   const ahead = zone.offsetAt(after + DAY_MS);
-  if (cron.everyHour && ahead < offset) {
+  // Each lookup below costs a search for the change, so it runs only when the change is close
+  // enough to matter (within its own size of `after`), which one offset lookup tells.
+  if (cron.everyHour && ahead < offset && zone.offsetAt(after + (offset - ahead)) !== offset) {
     // A fall-back just ahead: the walls of its second pass up to `wall` happen again after `after`.
     const change = changeBetween(zone, after, after + DAY_MS);
     const local = cron.nextLocal(change + ahead - 1);
     if (local !== null && local <= wall) consider(local - ahead);
   }
-  if (behind < offset) {
+  if (behind < offset && zone.offsetAt(after - (offset - behind)) !== offset) {
     // A spring-forward just behind: its gap's walls (not reached while walking) are shifted forward by the gap.
     const change = changeBetween(zone, after - DAY_MS, after);
     const local = cron.nextLocal(after + behind);
