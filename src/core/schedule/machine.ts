@@ -94,13 +94,19 @@ export function runIdFor(scheduleId: string, f: PendingFire): string {
  * then also covers the windows of the fires skipped between them. The first backfilled fire of a
  * batch starts the chain from its own `last` (the backfill's last fire not skipped, or null).
  */
-function chainBackfills(due: readonly PendingFire[], d: OverlapDecision<PendingFire>): OverlapDecision<PendingFire> {
+function chainBackfills(buffered: readonly PendingFire[], due: readonly PendingFire[], d: OverlapDecision<PendingFire>): OverlapDecision<PendingFire> {
   const relinked = new Map<PendingFire, PendingFire>();
   let chain: number | null | undefined;
   let first = true;
   for (const f of due) {
     if (f.kind !== "backfill") continue;
-    if (first) chain = f.last;
+    if (first) {
+      chain = f.last;
+      // The fire it follows was waiting in the buffer and is dropped now (CANCEL_OTHER keeps only
+      // the newest): it never runs, so follow what that one followed.
+      const dropped = buffered.find((b) => b.kind === "backfill" && b.nominal === chain && d.skipped.includes(b));
+      if (dropped) chain = dropped.last;
+    }
     first = false;
     if (d.skipped.includes(f)) continue;
     if (chain !== undefined && f.last !== chain) relinked.set(f, { ...f, last: chain });
@@ -113,7 +119,7 @@ function chainBackfills(due: readonly PendingFire[], d: OverlapDecision<PendingF
 
 /** Applies an overlap decision to the state; returns the transition pieces. */
 function applyOverlap(ctx: MachineContext, s: ScheduleState, due: PendingFire[], policy: OverlapPolicy): Omit<Transition, "nextAlarm"> {
-  const d = chainBackfills(due, decideOverlap({ policy, running: s.running.map((r) => r.runId), buffer: s.buffer, due, bufferCap: LIMITS.bufferCap }));
+  const d = chainBackfills(s.buffer, due, decideOverlap({ policy, running: s.running.map((r) => r.runId), buffer: s.buffer, due, bufferCap: LIMITS.bufferCap }));
   const outcomes: Outcome[] = [];
   // A run id already open (a trigger repeated with the same request_id) is not started twice.
   const unique = d.start.map((fire) => ({ runId: runIdFor(ctx.scheduleId, fire), fire })).filter((x, i, all) => !s.running.some((r) => r.runId === x.runId) && all.findIndex((y) => y.runId === x.runId) === i);

@@ -72,6 +72,12 @@ describe("schedule machine: retries and overlap", () => {
     // CANCEL_OTHER with nothing open starts only the newest: its last is the batch's own start of chain.
     const cancel = startExtra(ctx({}, T0 + 100 * HOUR), s, [bf(1, T0), bf(2, T0), bf(3, T0)], "CANCEL_OTHER");
     expect(cancel.start.map((x) => [x.fire.nominal, x.last])).toEqual([[T0 + 3 * HOUR, T0]]);
+    // CANCEL_OTHER across batches with a run still open: the first batch's newest waits; the next
+    // batch drops it for its own newest, which then follows what the dropped one followed.
+    const first = startExtra(ctx({}, T0 + 100 * HOUR), busy, [bf(1, null), bf(2, null), bf(3, null)], "CANCEL_OTHER");
+    expect(first.state.buffer.map((f) => [f.nominal, f.last])).toEqual([[T0 + 3 * HOUR, null]]);
+    const second = startExtra(ctx({}, T0 + 100 * HOUR), first.state, [bf(4, T0 + 3 * HOUR), bf(5, T0 + 3 * HOUR), bf(6, T0 + 3 * HOUR)], "CANCEL_OTHER");
+    expect(second.state.buffer.map((f) => [f.nominal, f.last])).toEqual([[T0 + 6 * HOUR, null]]);
     // ALLOW_ALL: each follows the one before it.
     const all = startExtra(ctx({}, T0 + 100 * HOUR), s, [bf(1, null), bf(2, null), bf(3, null)], "ALLOW_ALL");
     expect(all.start.map((x) => x.last)).toEqual([null, T0 + HOUR, T0 + 2 * HOUR]);
