@@ -132,31 +132,30 @@ function excludedWall(spec: CompiledSpec, wall: number): boolean {
 }
 
 /**
- * Whether a fire is excluded, judged by the wall time it was asked for. That is its local time,
- * except for a cron fire shifted out of a spring-forward gap: `30 2 * * *` fires at 03:30 EDT on
- * New York's spring-forward day, and `exclude: ["30 2 * * 0"]` must remove it, as it would on any
- * other Sunday. When the instant is also a real match (of a cron, an interval or an `at` time) it
- * stays unless its local time is excluded too: one fire, wanted for two reasons.
+ * Whether a fire is excluded. A fire whose local time is excluded is (it would run then). So is a
+ * cron fire shifted out of a spring-forward gap whose wall time before the shift is excluded:
+ * `30 2 * * *` fires at 03:30 EDT on New York's spring-forward day, and `exclude: ["30 2 * * 0"]`
+ * must remove it, as it would on any other Sunday; unless that instant is also a real match (of a
+ * cron, an interval or an `at` time): one fire, still wanted for the other reason.
  */
 function isExcluded(spec: CompiledSpec, instant: number): boolean {
   if (spec.excludes.length === 0) return false;
   const offset = spec.zone.offsetAt(instant);
   const local = instant + offset;
-  const localExcluded = excludedWall(spec, local);
-  if (spec.zone.fixed || spec.crons.length === 0) return localExcluded;
+  if (excludedWall(spec, local)) return true;
+  if (spec.zone.fixed || spec.crons.length === 0) return false;
   // The wall time read with the offset of a day earlier: a gap time the zone shifted forward to here.
   const before = spec.zone.offsetAt(instant - DAY_MS);
-  if (before >= offset) return localExcluded;
+  if (before >= offset) return false;
   const wall = instant + before;
-  const r = spec.zone.resolve(wall);
-  const shifted = r.kind === "gap" && r.instant === instant && spec.crons.some((c) => c.matchesLocal(wall));
-  if (!shifted) return localExcluded;
   if (!excludedWall(spec, wall)) return false;
+  const r = spec.zone.resolve(wall);
+  if (r.kind !== "gap" || r.instant !== instant || !spec.crons.some((c) => c.matchesLocal(wall))) return false;
   const alsoReal =
     spec.crons.some((c) => c.matchesLocal(local)) ||
     spec.intervals.some(([first, every]) => instant >= first && (instant - first) % every === 0) ||
     spec.at.includes(instant);
-  return !alsoReal || localExcluded;
+  return !alsoReal;
 }
 
 /**

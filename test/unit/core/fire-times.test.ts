@@ -284,6 +284,13 @@ describe("exclude: evaluated in the schedule zone's local wall time", () => {
       fires: ["2026-03-08T07:30:00Z"], // 03:30 EDT is wanted by the second expression
     },
     {
+      name: "a shifted fire is also excluded by the local time it runs at (a 3 a.m. window covers 02:30 -> 03:30 EDT)",
+      input: { cron: "30 2 * * *", exclude: ["* 3 * * *"], timezone: "America/New_York" },
+      from: "2026-03-07T05:00:00Z",
+      to: "2026-03-10T04:00:00Z",
+      fires: ["2026-03-07T07:30:00Z", "2026-03-09T06:30:00Z"], // Sunday's 03:30 EDT (07:30Z) would run inside the excluded hour
+    },
+    {
       name: "an interval fire at 03:30 EDT is not a shifted 02:30, so a 02:30 exclusion keeps it",
       input: { intervals: [{ every: "1h" }], start_at: "2026-03-08T05:30:00Z", exclude: ["30 2 * * 0"], timezone: "America/New_York" },
       from: "2026-03-08T05:00:00Z",
