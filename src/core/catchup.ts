@@ -75,12 +75,17 @@ export interface MissedFires {
   cursor: number;
 }
 
-/** The last fire with a nominal time in (after, now], looking back no further than needed. */
+/**
+ * The last fire with a nominal time in (after, now] that can still be waiting for its jitter, or
+ * an earlier one that is not (either way the caller checks its actual time), or null.
+ */
 function lastFireBy(spec: CompiledSpec, scheduleId: string, after: number, now: number): Fire | null {
+  // Jitter is less than jitterMs, so only a nominal time after now - jitterMs can still be waiting.
+  const floor = Math.max(after, now - spec.jitterMs);
   // Widen a window back from now until it holds a fire, then walk it: an every-second spec with a
   // week of jitter walks a handful of fires, not a week of them.
   for (let width = 1000; ; width *= 2) {
-    const from = Math.max(after, now - width);
+    const from = Math.max(floor, now - width);
     const n = next(spec, from);
     if (n !== null && n <= now) {
       let last: Fire | null = null;
@@ -90,7 +95,7 @@ function lastFireBy(spec: CompiledSpec, scheduleId: string, after: number, now: 
       }
       return last;
     }
-    if (from === after) return null;
+    if (from === floor) return null;
   }
 }
 

@@ -219,6 +219,11 @@ describe("passOverMissed: a resume without catch-up", () => {
     expect(passOverMissed(spec, "s", t0, t0 + 4 * HOUR + 30 * MIN, 100)).toEqual({ missed: 4, cursor: t0 + 4 * HOUR + 30 * MIN });
   });
 
+  it("changes nothing when the cursor is already past now (a spec changed, a run adopted ahead)", () => {
+    const spec = compile({ cron: "0 * * * *", jitter_seconds: "50m" });
+    expect(passOverMissed(spec, "s", t0 + 5 * HOUR, t0 + 4 * HOUR + 30 * MIN, 100)).toEqual({ missed: 0, cursor: t0 + 5 * HOUR });
+  });
+
   it("changes nothing when nothing came due", () => {
     const spec = compile({ cron: "0 * * * *" });
     expect(passOverMissed(spec, "s", t0, t0 + 30 * MIN, 100)).toEqual({ missed: 0, cursor: t0 });
