@@ -15,17 +15,6 @@ const MAX_CANDIDATES = 500_000;
  */
 const EXCLUDED_HORIZON_MS = 12 * 366 * DAY_MS;
 
-/** The instant a zone's offset changes in (lo, hi], given that it differs at the two ends (one change: tz rules put them days apart). */
-function changeBetween(zone: Zone, lo: number, hi: number): number {
-  const target = zone.offsetAt(hi);
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (zone.offsetAt(mid) === target) hi = mid;
-    else lo = mid;
-  }
-  return hi;
-}
-
 /**
  * Next fire of one cron expression in a zone, strictly after `after`, with DESIGN.md's DST rules:
  * a wall time in a spring-forward gap fires once, shifted forward by the gap; a wall time that
@@ -62,7 +51,7 @@ export function nextCronFire(cron: CronMatcher, zone: Zone, after: number): numb
         // Except a gap wall's: it is shifted by the gap, and a real wall just after the gap can come
         // first when the gap is not a whole clock hour (Lord Howe: 02:35 +11 before 02:15 -> 02:45).
         if (r.kind === "gap") {
-          const change = changeBetween(zone, r.instant - r.gapMs, r.instant);
+          const change = zone.changeIn(r.instant - r.gapMs, r.instant);
           const late = zone.offsetAt(change);
           const real = cron.nextLocal(change + late - 1);
           if (real !== null && real < local + r.gapMs) consider(real - late);
@@ -87,7 +76,7 @@ export function nextCronFire(cron: CronMatcher, zone: Zone, after: number): numb
     // `after` is in a fall-back's second pass and only first passes fire: skip the repeated walls
     // whose first pass is over (not past the repeat's end: the walls after it happen once, later).
     const early = local - r.first;
-    cursor = Math.max(local, Math.min(after + early, changeBetween(zone, r.first, r.second) + early - 1));
+    cursor = Math.max(local, Math.min(after + early, zone.changeIn(r.first, r.second) + early - 1));
   }
   const behind = zone.offsetAt(after - DAY_MS);
   const ahead = zone.offsetAt(after + DAY_MS);
@@ -95,13 +84,13 @@ export function nextCronFire(cron: CronMatcher, zone: Zone, after: number): numb
   // enough to matter (within its own size of `after`), which one offset lookup tells.
   if (cron.everyHour && ahead < offset && zone.offsetAt(after + (offset - ahead)) !== offset) {
     // A fall-back just ahead: the walls of its second pass up to `wall` happen again after `after`.
-    const change = changeBetween(zone, after, after + DAY_MS);
+    const change = zone.changeIn(after, after + DAY_MS);
     const local = cron.nextLocal(change + ahead - 1);
     if (local !== null && local <= wall) consider(local - ahead);
   }
   if (behind < offset && zone.offsetAt(after - (offset - behind)) !== offset) {
     // A spring-forward just behind: its gap's walls (not reached while walking) are shifted forward by the gap.
-    const change = changeBetween(zone, after - DAY_MS, after);
+    const change = zone.changeIn(after - DAY_MS, after);
     const local = cron.nextLocal(after + behind);
     if (local !== null && local < change + offset) consider(local - behind);
   }

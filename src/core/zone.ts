@@ -19,6 +19,11 @@ export interface Zone {
   offsetAt(instant: number): number;
   /** Maps a naive local time (ms, wall clock read as if UTC) to instants. */
   resolve(naive: number): LocalResolution;
+  /**
+   * The instant the offset changes in (lo, hi], given that it differs at the two ends and the span
+   * is at most a couple of days (tz rules put changes further apart, so there is exactly one).
+   */
+  changeIn(lo: number, hi: number): number;
 }
 
 const cache = new Map<string, Zone>();
@@ -72,7 +77,23 @@ export function zoneFor(name: string): Zone {
     // before the transition shifts it forward by exactly the gap (02:30 -> 03:30 in New York).
     return { kind: "gap", instant: naive - Math.min(early, late), gapMs: Math.abs(late - early) };
   };
-  const zone: Zone = { name, fixed, offsetAt, resolve };
+  // Changes found so far: DST maths near a change asks for the same one many times, and each
+  // search is ~27 lookups inside the one bucket the offset cache cannot hold.
+  const changes: number[] = [];
+  const changeIn = (lo: number, hi: number): number => {
+    const known = changes.find((t) => t > lo && t <= hi);
+    if (known !== undefined) return known;
+    const target = offsetAt(hi);
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (offsetAt(mid) === target) hi = mid;
+      else lo = mid;
+    }
+    if (changes.length >= 64) changes.shift();
+    changes.push(hi);
+    return hi;
+  };
+  const zone: Zone = { name, fixed, offsetAt, resolve, changeIn };
   cache.set(name, zone);
   return zone;
 }
