@@ -32,6 +32,8 @@ export class ExecutionStore {
   private runRow: RunRow | null | undefined;
   private lastId: number | undefined;
   private bytes: number | undefined;
+  /** Whether the updates table has any row (undefined: not read yet). Most runs never get one, and every workflow task asks. */
+  private anyUpdates: boolean | undefined;
 
   private readonly sql: SqlStorage;
 
@@ -124,10 +126,11 @@ export class ExecutionStore {
    * every other table of the old run is emptied.
    */
   restartHistoryAt(eventId: number): void {
-    this.lastId = this.bytes = undefined;
+    this.lastId = this.bytes = this.anyUpdates = undefined;
     this.sql.exec("UPDATE events SET id = -id WHERE id >= ?", eventId);
     this.sql.exec(CLEAR_RUN_TABLES);
     this.lastId = eventId - 1;
+    this.anyUpdates = false;
   }
 
   /** The events {@link restartHistoryAt} set aside, in their order and with their ids, a page at a time. */
@@ -223,9 +226,10 @@ export class ExecutionStore {
 
   /** Clears a closed run's records before a new run under the same execution id. */
   resetForNewRun(): void {
-    this.lastId = this.bytes = undefined;
+    this.lastId = this.bytes = this.anyUpdates = undefined;
     this.sql.exec(`DELETE FROM events; ${CLEAR_RUN_TABLES}`);
     this.lastId = this.bytes = 0;
+    this.anyUpdates = false;
   }
 
   children(): ChildRow[] {
@@ -245,6 +249,8 @@ export class ExecutionStore {
   }
 
   updatesIn(state: UpdateState): UpdateRow[] {
+    this.anyUpdates ??= this.sql.exec("SELECT 1 FROM updates LIMIT 1").toArray().length > 0;
+    if (!this.anyUpdates) return [];
     return this.sql.exec<Record<string, SqlStorageValue>>("SELECT * FROM updates WHERE state = ? ORDER BY created_at, update_id", state).toArray() as unknown as UpdateRow[];
   }
 
@@ -255,7 +261,9 @@ export class ExecutionStore {
   }
 
   insertUpdate(u: UpdateRow): void {
+    this.anyUpdates = undefined;
     this.sql.exec("INSERT INTO updates (update_id, name, input, state, result, failure, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", u.update_id, u.name, u.input, u.state, u.result, u.failure, u.created_at);
+    this.anyUpdates = true;
   }
 
   /** Sets an update's state and outcome; a rejected update keeps no input (only its id, name and failure answer a retry). */
