@@ -6,6 +6,9 @@ import { flushExecutionOutbox } from "./execution-outbox.ts";
 import type { ExecutionStore } from "./execution-store.ts";
 import { partitionFor, taskQueueStub } from "./names.ts";
 
+/** Delays before a failed task dispatch is sent again (then the run's 60 s dispatch timeout takes over). */
+export const DISPATCH_RESEND_MS = [1_000, 2_000, 4_000, 8_000, 16_000];
+
 /**
  * Everything an ExecutionObject sends out after a change is written: tasks to their queues and
  * the outbox (index, close notices, children). Single-flight: a flush requested while one runs
@@ -62,10 +65,33 @@ export class ExecutionDelivery {
         try {
           await taskQueueStub(this.env, d.namespace, d.queue, partitionFor(this.env, d.executionId)).enqueue({ kind: d.kind, execution_id: d.executionId, ref: d.ref, attempt: d.attempt, ...(d.visibleAt !== undefined ? { visible_at: d.visibleAt } : {}) });
         } catch (err) {
-          // The dispatch timeout re-enqueues it; nothing is lost.
-          console.warn("task dispatch failed; will retry", err);
+          this.resendLater(d, err);
         }
       }),
     );
   }
+
+  /**
+   * A task its queue did not take is sent again after 1, 2, 4, 8 and 16 s while this object stays
+   * awake (the queue may be restarting). The run's dispatch timeout (60 s) backs these up: it
+   * re-sends any task not leased by then, so an eviction meanwhile loses nothing. Sending a task
+   * that was leased meanwhile is harmless: a poll finds the entry stale and skips it.
+   */
+  private resendLater(d: Dispatch, err: unknown): void {
+    const resends = this.resends.get(d) ?? 0;
+    const delay = DISPATCH_RESEND_MS[resends];
+    if (delay === undefined) {
+      console.warn(`task dispatch failed ${resends + 1} times; the run's dispatch timeout sends it again`, err);
+      return;
+    }
+    console.warn(`task dispatch failed; sending it again in ${delay} ms`, err);
+    setTimeout(() => {
+      this.resends.set(d, resends + 1);
+      this.pending.push(d);
+      void this.flush().catch(() => {});
+    }, delay);
+  }
+
+  /** How many times a dispatch was sent again after failing. */
+  private readonly resends = new WeakMap<Dispatch, number>();
 }
