@@ -6,7 +6,7 @@ import { flushExecutionOutbox } from "./execution-outbox.ts";
 import type { ExecutionStore } from "./execution-store.ts";
 import { partitionFor, taskQueueStub } from "./names.ts";
 
-/** Delays before a failed task dispatch is sent again (then the run's 60 s dispatch timeout takes over). */
+/** Waits between the tries of a failed task dispatch (then the run's 60 s dispatch timeout takes over). */
 export const DISPATCH_RESEND_MS = [1_000, 2_000, 4_000, 8_000, 16_000];
 
 /**
@@ -21,10 +21,13 @@ export class ExecutionDelivery {
 
   private readonly env: Env;
   private readonly store: ExecutionStore;
+  /** The owner's flush (which re-arms its alarm afterwards): what a re-send of a failed dispatch runs. */
+  private readonly flushOwner: () => Promise<void>;
 
-  constructor(env: Env, store: ExecutionStore) {
+  constructor(env: Env, store: ExecutionStore, flushOwner: () => Promise<void>) {
     this.env = env;
     this.store = store;
+    this.flushOwner = flushOwner;
   }
 
   /**
@@ -72,10 +75,11 @@ export class ExecutionDelivery {
   }
 
   /**
-   * A task its queue did not take is sent again after 1, 2, 4, 8 and 16 s while this object stays
-   * awake (the queue may be restarting). The run's dispatch timeout (60 s) backs these up: it
-   * re-sends any task not leased by then, so an eviction meanwhile loses nothing. Sending a task
-   * that was leased meanwhile is harmless: a poll finds the entry stale and skips it.
+   * A task its queue did not take is sent again while this object stays awake (the queue may be
+   * restarting), waiting 1 s, then 2, 4, 8 and 16 s between tries (the last ~31 s after the
+   * failure). The run's dispatch timeout (60 s) backs these up: it re-sends any task not leased by
+   * then, so an eviction meanwhile loses nothing. Sending a task that was leased meanwhile is
+   * harmless: a poll finds the entry stale and skips it.
    */
   private resendLater(d: Dispatch, err: unknown): void {
     const resends = this.resends.get(d) ?? 0;
@@ -88,7 +92,7 @@ export class ExecutionDelivery {
     setTimeout(() => {
       this.resends.set(d, resends + 1);
       this.pending.push(d);
-      void this.flush().catch(() => {});
+      this.flushOwner().catch((e: unknown) => console.warn("re-sending a task dispatch failed", e));
     }, delay);
   }
 

@@ -45,7 +45,7 @@ export class ExecutionObject extends DurableObject<Env> {
     super(ctx, env);
     this.backoff = new AlarmBackoff(ctx.storage);
     this.store = new ExecutionStore(ctx.storage.sql);
-    this.delivery = new ExecutionDelivery(env, this.store);
+    this.delivery = new ExecutionDelivery(env, this.store, () => this.flush());
     void ctx.blockConcurrencyWhile(async () => applySqlMigrations(ctx.storage, EXECUTION_MIGRATIONS, EXECUTION_SCHEMA));
   }
 

@@ -149,15 +149,13 @@ export class TaskQueueObject extends DurableObject<Env> {
 
   /** Removes and returns the oldest visible task of a kind. */
   private take(kind: QueuedTask["kind"], now: number): QueuedTask | null {
-    // One statement: a poll on an empty queue (most of them) and a take both cost a single exec.
+    // Read first: a poll on an empty queue (most of them) must stay a read. Any DELETE, even one
+    // that matches nothing, opens a write transaction whose commit holds the poll's answer.
     const row = this.ctx.storage.sql
-      .exec<TaskRow>(
-        "DELETE FROM tasks WHERE id = (SELECT id FROM tasks WHERE kind = ? AND visible_at <= ? ORDER BY visible_at, id LIMIT 1) RETURNING *",
-        kind,
-        now,
-      )
+      .exec<TaskRow>("SELECT * FROM tasks WHERE kind = ? AND visible_at <= ? ORDER BY visible_at, id LIMIT 1", kind, now)
       .toArray()[0];
     if (!row) return null;
+    this.ctx.storage.sql.exec("DELETE FROM tasks WHERE id = ?", row.id);
     // A delayed task taken before the timer stamped it became available at the latest now.
     return { kind: row.kind as QueuedTask["kind"], execution_id: row.execution_id, ref: row.ref, attempt: row.attempt, available_at: row.released_at ?? now };
   }
