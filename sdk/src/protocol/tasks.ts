@@ -81,6 +81,12 @@ export const CompleteWorkflowTaskRequest = z.strictObject({
    * in `activity_tasks` instead of being queued. Offer only activity types the worker runs.
    */
   eager_activity_slots: z.number().int().min(0).max(MAX_EAGER_ACTIVITY_SLOTS).optional(),
+  /**
+   * The worker has a free workflow task slot and polls this task queue: the oldest workflow task
+   * waiting there (of any run) is leased to it and returned in `workflow_task`, saving a poll. Offer
+   * it when the queue may have a backlog (none of the worker's polls is waiting for a task).
+   */
+  next_workflow_task_queue: Name.optional(),
   /** The worker's identity, recorded in history for the tasks handed back eagerly (default: the API key's id). */
   identity: Identity.optional(),
 });
@@ -102,6 +108,11 @@ export const CompleteActivityTaskRequest = z.strictObject({
    * returned in `workflow_task` instead of being queued.
    */
   eager_workflow_task: z.boolean().optional(),
+  /**
+   * As on a workflow task completion: when this completion hands back no workflow task of its own
+   * run, the oldest one waiting in this task queue is leased to the worker and returned instead.
+   */
+  next_workflow_task_queue: Name.optional(),
   /** The worker's identity, recorded in history for a task handed back eagerly (default: the API key's id). */
   identity: Identity.optional(),
 });

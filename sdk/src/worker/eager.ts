@@ -1,7 +1,7 @@
 import type { CommandInput } from "../protocol/commands.ts";
 import { MAX_EAGER_ACTIVITY_SLOTS, type ActivityTask, type WorkflowTask } from "../protocol/tasks.ts";
 import type { WorkerLogger } from "./logger.ts";
-import type { Slots } from "./poller.ts";
+import type { ParkedPolls, Slots } from "./poller.ts";
 
 /**
  * Eager dispatch, the worker's side (Temporal's eager activity execution). A completion offers the
@@ -22,6 +22,14 @@ export interface EagerDispatch {
   runActivityTasks(tasks: readonly ActivityTask[], reserved: readonly (() => void)[]): void;
   /** Takes a free workflow task slot for the next task of a run of `workflow`; null when none is free, the workflow is not this worker's, or it is shutting down. */
   reserveWorkflowSlot(workflow: string): (() => void) | null;
+  /**
+   * The task queue to name in `next_workflow_task_queue` when offering a workflow task slot: this
+   * worker's queue, unless the worker runs no workflows or one of its workflow task polls is
+   * parked at the platform (then nothing waits there).
+   */
+  nextWorkflowTaskQueue(): string | undefined;
+  /** Takes a free workflow task slot for a waiting workflow task of any run, when {@link nextWorkflowTaskQueue} says one may wait; null otherwise. */
+  reserveNextWorkflowSlot(): (() => void) | null;
   /** Runs the workflow task a completion handed back on the reserved slot, or frees the slot when there is none. */
   runWorkflowTask(task: WorkflowTask | undefined, slot: () => void): void;
 }
@@ -35,6 +43,8 @@ export interface EagerDispatchOptions {
   workflowSlots: Slots;
   /** False once shutdown started: nothing more is offered. */
   accepting: () => boolean;
+  /** The worker's workflow task polls parked at the platform (absent: never ask for waiting tasks). */
+  parkedWorkflowPolls?: ParkedPolls;
   /** Runs a task on a slot, exactly as the poll loops do. */
   runActivity: (task: ActivityTask, release: () => void) => void;
   runWorkflow: (task: WorkflowTask, release: () => void) => void;
@@ -71,6 +81,13 @@ export function eagerDispatch(o: EagerDispatchOptions): EagerDispatch {
     reserveWorkflowSlot(workflow) {
       if (!o.accepting() || !o.workflows.has(workflow)) return null;
       return o.workflowSlots.tryAcquire();
+    },
+    nextWorkflowTaskQueue() {
+      if (!o.parkedWorkflowPolls || o.parkedWorkflowPolls.any || o.workflows.size === 0 || !o.accepting()) return undefined;
+      return o.taskQueue;
+    },
+    reserveNextWorkflowSlot() {
+      return this.nextWorkflowTaskQueue() === undefined ? null : o.workflowSlots.tryAcquire();
     },
     runWorkflowTask(task, slot) {
       if (task) o.runWorkflow(task, slot);

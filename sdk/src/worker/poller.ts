@@ -65,6 +65,39 @@ export class Slots {
   }
 }
 
+/** A poll still open after this long is parked at the platform: its queue had nothing to hand out. */
+export const PARKED_AFTER_MS = 50;
+
+/**
+ * Counts the polls parked at the platform (open longer than {@link PARKED_AFTER_MS}). While one of
+ * the worker's workflow task polls is parked, its queue has no backlog, so a completion does not
+ * ask for a waiting workflow task (`next_workflow_task_queue`): that would only cost the platform
+ * a queue lookup for nothing.
+ */
+export class ParkedPolls {
+  private parked = 0;
+
+  /** Whether any watched poll is parked right now. */
+  get any(): boolean {
+    return this.parked > 0;
+  }
+
+  /** Starts watching one poll; call the returned function when it answers (idempotent). */
+  watch(): () => void {
+    let state: "open" | "parked" | "done" = "open";
+    const timer = setTimeout(() => {
+      if (state !== "open") return;
+      state = "parked";
+      this.parked++;
+    }, PARKED_AFTER_MS);
+    return () => {
+      clearTimeout(timer);
+      if (state === "parked") this.parked--;
+      state = "done";
+    };
+  }
+}
+
 /** Answers that no amount of retrying fixes: the key is wrong or may not poll. */
 function isFatal(err: unknown): boolean {
   return err instanceof SundialApiError && (err.status === 401 || err.status === 403);
@@ -82,6 +115,8 @@ export interface PollLoopOptions {
   backoff: { initialMs: number; maxMs: number };
   logger: WorkerLogger;
   slots?: Slots;
+  /** Counts this loop's polls while they are parked at the platform (workflow task polls). */
+  parked?: ParkedPolls;
   /** Handles a task; the loop awaits it before polling again. `release` frees the slot (a no-op without `slots`). */
   onTask: (task: Task, release: () => void) => Promise<void>;
   /** Called with an error that stops the whole worker (401/403). */
@@ -102,10 +137,12 @@ export async function pollLoop(o: PollLoopOptions): Promise<void> {
       return;
     }
     let task: Task | null;
+    const answered = o.parked?.watch();
     try {
       task = await o.api.poll(o.kind, o.taskQueue, o.identity, o.waitSeconds, o.stop);
       failures = 0;
     } catch (err) {
+      answered?.();
       release();
       if (o.stop.aborted) return;
       if (isFatal(err)) return o.onFatal(err);
@@ -116,6 +153,7 @@ export async function pollLoop(o: PollLoopOptions): Promise<void> {
       await sleep(delay, o.stop).catch(() => {});
       continue;
     }
+    answered?.();
     if (task === null) {
       release();
       continue;
