@@ -29,7 +29,11 @@ export async function leaseQueuedTask(env: Env, namespace: string, taskQueue: st
     throw err;
   }
   if (!leased) return null;
-  return task.available_at === undefined ? leased : { ...leased, available_at: toRfc3339(task.available_at) };
+  return {
+    ...leased,
+    ...(task.available_at === undefined ? {} : { available_at: toRfc3339(task.available_at) }),
+    ...(task.more_queued === undefined ? {} : { more_queued: task.more_queued }),
+  };
 }
 
 /**

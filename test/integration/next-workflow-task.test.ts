@@ -28,17 +28,26 @@ describe("a completion offering a free workflow task slot", () => {
     const queue = uid("q-next");
     const a = await start(queue);
     const first = await poll("workflow", queue);
-    expect(first.body.execution_id).toBe(a);
+    // Taken from the queue, with nothing behind it.
+    expect(first.body).toMatchObject({ execution_id: a, more_queued: false });
     const b = await start(queue);
     const c = await start(queue);
     const done = await complete(first.body.task_token, { next_workflow_task_queue: queue, identity: "busy-worker" });
     expect(done.status).toBe(200);
     expect(done.body.status).toBe("accepted");
-    expect(done.body.workflow_task).toMatchObject({ kind: "workflow", execution_id: b, attempt: 1 });
+    // c waits behind b: the worker keeps asking on its completions.
+    expect(done.body.workflow_task).toMatchObject({ kind: "workflow", execution_id: b, attempt: 1, more_queued: true });
     expect(Date.parse(done.body.workflow_task.available_at)).toBeGreaterThan(0);
     expect((await history(b)).find((e) => e.type === "workflow_task_started")).toMatchObject({ identity: "busy-worker" });
     // c is still queued, for the next poll or completion; a is closed.
-    expect((await poll("workflow", queue)).body.execution_id).toBe(c);
+    expect((await poll("workflow", queue)).body).toMatchObject({ execution_id: c, more_queued: false });
+    // A task handed straight to a waiting poll was never queued: no more_queued at all.
+    const waiting = poll("workflow", queue, 5);
+    await new Promise((r) => setTimeout(r, 200));
+    const d = await start(queue);
+    const direct = (await waiting).body;
+    expect(direct.execution_id).toBe(d);
+    expect(direct.more_queued).toBeUndefined();
     expect((await api("GET", `/v1/workflows/executions/${a}`)).body.status).toBe("completed");
     // The task handed back completes like any other.
     expect((await complete(done.body.workflow_task.task_token)).body).toEqual({ status: "accepted" });

@@ -45,6 +45,11 @@ export const WorkflowTask = z.object({
    * task of a scheduled run prepared ahead of its fire time, when the queue released it.
    */
   available_at: z.string().optional(),
+  /**
+   * Set on a task taken from its queue: whether another task of its kind was waiting there too
+   * (a backlog). The SDK offers `next_workflow_task_queue` on its completions while it is true.
+   */
+  more_queued: z.boolean().optional(),
 });
 export type WorkflowTask = z.output<typeof WorkflowTask>;
 
@@ -63,6 +68,8 @@ export const ActivityTask = z.object({
   heartbeat_details: z.unknown().optional(),
   /** When the task became available to pollers (RFC 3339). */
   available_at: z.string().optional(),
+  /** Set on a task taken from its queue: whether another activity task was waiting there too. */
+  more_queued: z.boolean().optional(),
 });
 export type ActivityTask = z.output<typeof ActivityTask>;
 
@@ -84,7 +91,7 @@ export const CompleteWorkflowTaskRequest = z.strictObject({
   /**
    * The worker has a free workflow task slot and polls this task queue: the oldest workflow task
    * waiting there (of any run) is leased to it and returned in `workflow_task`, saving a poll. Offer
-   * it when the queue may have a backlog (none of the worker's polls is waiting for a task).
+   * it while the queue has a backlog: the last task taken from it said `more_queued: true`.
    */
   next_workflow_task_queue: Name.optional(),
   /** The worker's identity, recorded in history for the tasks handed back eagerly (default: the API key's id). */

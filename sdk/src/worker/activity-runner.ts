@@ -119,6 +119,7 @@ async function runAttempt(task: ActivityTask, deps: ActivityRunnerDeps, controll
     await api.failActivityTask(task.task_token, errorToFailure(failure), hardStop);
     return;
   }
+  if (next) deps.eager!.nextWorkflowTaskAnswered(completion.workflowTask);
   if (slot) deps.eager!.runWorkflowTask(completion.workflowTask, slot);
 }
 

@@ -1,7 +1,7 @@
 import type { CommandInput } from "../protocol/commands.ts";
 import { MAX_EAGER_ACTIVITY_SLOTS, type ActivityTask, type WorkflowTask } from "../protocol/tasks.ts";
 import type { WorkerLogger } from "./logger.ts";
-import type { ParkedPolls, Slots } from "./poller.ts";
+import type { QueueBacklog, Slots } from "./poller.ts";
 
 /**
  * Eager dispatch, the worker's side (Temporal's eager activity execution). A completion offers the
@@ -24,10 +24,11 @@ export interface EagerDispatch {
   reserveWorkflowSlot(workflow: string): (() => void) | null;
   /**
    * The task queue to name in `next_workflow_task_queue` when offering a workflow task slot: this
-   * worker's queue, unless the worker runs no workflows or one of its workflow task polls is
-   * parked at the platform (then nothing waits there).
+   * worker's queue while the platform last said it has a backlog, and the worker runs workflows.
    */
   nextWorkflowTaskQueue(): string | undefined;
+  /** Records what a completion that named `next_workflow_task_queue` got back in `workflow_task`. */
+  nextWorkflowTaskAnswered(task: WorkflowTask | undefined): void;
   /** Takes a free workflow task slot for a waiting workflow task of any run, when {@link nextWorkflowTaskQueue} says one may wait; null otherwise. */
   reserveNextWorkflowSlot(): (() => void) | null;
   /** Runs the workflow task a completion handed back on the reserved slot, or frees the slot when there is none. */
@@ -43,8 +44,8 @@ export interface EagerDispatchOptions {
   workflowSlots: Slots;
   /** False once shutdown started: nothing more is offered. */
   accepting: () => boolean;
-  /** The worker's workflow task polls parked at the platform (absent: never ask for waiting tasks). */
-  parkedWorkflowPolls?: ParkedPolls;
+  /** Whether the worker's queue has a backlog of workflow tasks (absent: never ask for waiting tasks). */
+  workflowBacklog?: QueueBacklog;
   /** Runs a task on a slot, exactly as the poll loops do. */
   runActivity: (task: ActivityTask, release: () => void) => void;
   runWorkflow: (task: WorkflowTask, release: () => void) => void;
@@ -83,8 +84,11 @@ export function eagerDispatch(o: EagerDispatchOptions): EagerDispatch {
       return o.workflowSlots.tryAcquire();
     },
     nextWorkflowTaskQueue() {
-      if (!o.parkedWorkflowPolls || o.parkedWorkflowPolls.any || o.workflows.size === 0 || !o.accepting()) return undefined;
+      if (!o.workflowBacklog?.any || o.workflows.size === 0 || !o.accepting()) return undefined;
       return o.taskQueue;
+    },
+    nextWorkflowTaskAnswered(task) {
+      o.workflowBacklog?.handedBack(task);
     },
     reserveNextWorkflowSlot() {
       return this.nextWorkflowTaskQueue() === undefined ? null : o.workflowSlots.tryAcquire();

@@ -1,6 +1,6 @@
 import { backoffDelay, sleep } from "../client/backoff.ts";
 import { isTransient, SundialApiError } from "../client/errors.ts";
-import type { Task } from "../protocol/tasks.ts";
+import type { Task, WorkflowTask } from "../protocol/tasks.ts";
 import type { WorkerApi } from "./api.ts";
 import type { WorkerLogger } from "./logger.ts";
 
@@ -65,36 +65,32 @@ export class Slots {
   }
 }
 
-/** A poll still open after this long is parked at the platform: its queue had nothing to hand out. */
-export const PARKED_AFTER_MS = 50;
-
 /**
- * Counts the polls parked at the platform (open longer than {@link PARKED_AFTER_MS}). While one of
- * the worker's workflow task polls is parked, its queue has no backlog, so a completion does not
- * ask for a waiting workflow task (`next_workflow_task_queue`): that would only cost the platform
- * a queue lookup for nothing.
+ * Whether the worker's task queue has a backlog of workflow tasks, as the platform last said: a
+ * task taken from a queue carries `more_queued` (another one waited behind it); a task handed
+ * straight to a waiting poll, an empty poll, or a completion that asked for a waiting task and got
+ * none says there is none. While there is one, completions offer a free workflow task slot for the
+ * next waiting task (`next_workflow_task_queue`) instead of leaving it to a poll.
  */
-export class ParkedPolls {
-  private parked = 0;
+export class QueueBacklog {
+  private more = false;
 
-  /** Whether any watched poll is parked right now. */
   get any(): boolean {
-    return this.parked > 0;
+    return this.more;
   }
 
-  /** Starts watching one poll; call the returned function when it answers (idempotent). */
-  watch(): () => void {
-    let state: "open" | "parked" | "done" = "open";
-    const timer = setTimeout(() => {
-      if (state !== "open") return;
-      state = "parked";
-      this.parked++;
-    }, PARKED_AFTER_MS);
-    return () => {
-      clearTimeout(timer);
-      if (state === "parked") this.parked--;
-      state = "done";
-    };
+  /** What a workflow task poll answered (null: nothing within its hold). */
+  polled(task: Task | null): void {
+    this.more = task?.more_queued === true;
+  }
+
+  /**
+   * What a completion that asked for a waiting workflow task got back: none (the queue is empty),
+   * one taken from the queue (its more_queued), or its own run's next task (says nothing about the queue).
+   */
+  handedBack(task: WorkflowTask | undefined): void {
+    if (task === undefined) this.more = false;
+    else if (task.more_queued !== undefined) this.more = task.more_queued;
   }
 }
 
@@ -115,8 +111,8 @@ export interface PollLoopOptions {
   backoff: { initialMs: number; maxMs: number };
   logger: WorkerLogger;
   slots?: Slots;
-  /** Counts this loop's polls while they are parked at the platform (workflow task polls). */
-  parked?: ParkedPolls;
+  /** Told what each poll answered (workflow task polls): whether the queue has a backlog. */
+  backlog?: QueueBacklog;
   /** Handles a task; the loop awaits it before polling again. `release` frees the slot (a no-op without `slots`). */
   onTask: (task: Task, release: () => void) => Promise<void>;
   /** Called with an error that stops the whole worker (401/403). */
@@ -137,12 +133,10 @@ export async function pollLoop(o: PollLoopOptions): Promise<void> {
       return;
     }
     let task: Task | null;
-    const answered = o.parked?.watch();
     try {
       task = await o.api.poll(o.kind, o.taskQueue, o.identity, o.waitSeconds, o.stop);
       failures = 0;
     } catch (err) {
-      answered?.();
       release();
       if (o.stop.aborted) return;
       if (isFatal(err)) return o.onFatal(err);
@@ -153,7 +147,7 @@ export async function pollLoop(o: PollLoopOptions): Promise<void> {
       await sleep(delay, o.stop).catch(() => {});
       continue;
     }
-    answered?.();
+    o.backlog?.polled(task);
     if (task === null) {
       release();
       continue;

@@ -99,7 +99,10 @@ export async function processWorkflowTask(task: WorkflowTask, deps: WorkflowRunn
   }
   if (completion.outcome !== "stale" && !result.state.closed) cache.set(key, result.state);
   deps.eager?.runActivityTasks(completion.activityTasks, reserved);
-  if (nextSlot) deps.eager!.runWorkflowTask(completion.workflowTask, nextSlot);
+  if (nextSlot) {
+    deps.eager!.nextWorkflowTaskAnswered(completion.workflowTask);
+    deps.eager!.runWorkflowTask(completion.workflowTask, nextSlot);
+  }
 }
 
 /**

@@ -7,7 +7,6 @@ import { runWorker, silentWorkerLogger, type WorkerHandle, type WorkerOptions } 
 import { defineActivity, defineWorkflow } from "@sundial/sdk/workflow";
 import { FakePlatform, problem, until } from "./helpers/fake-platform.ts";
 import { HistoryBuilder } from "./helpers/history.ts";
-import { PARKED_AFTER_MS } from "../../../sdk/src/worker/poller.ts";
 
 const greet = defineActivity({ name: "greet", run: async (name: string) => `Hello, ${name}!` });
 let releaseSlow: () => void = () => {};
@@ -39,19 +38,6 @@ afterEach(async () => {
   worker = undefined;
   await fake?.stop();
 });
-
-/**
- * A started worker whose workflow polls are parked at the fake platform (held open past
- * PARKED_AFTER_MS), so its completions ask for no waiting workflow task: one poll takes a pushed
- * task, the other stays parked.
- */
-async function parkedWorker(overrides: Partial<WorkerOptions> = {}): Promise<WorkerHandle> {
-  fake.holdMs = 5_000;
-  const w = start(overrides);
-  await w.ready;
-  await new Promise((r) => setTimeout(r, PARKED_AFTER_MS + 30));
-  return w;
-}
 
 function start(overrides: Partial<WorkerOptions> = {}): WorkerHandle {
   worker = runWorker({
@@ -130,7 +116,7 @@ describe("worker HTTP loop: retries", () => {
       if (token === "t-2") return { status: 409, problem: true, body: problem(409, "stale_task", "task t-2 timed out and was re-leased") };
       return { status: 200, body: { status: "accepted" } };
     });
-    await parkedWorker();
+    await start().ready;
     fake.push(workflowTask("t-1"));
     await until(() => completions.includes("t-1"), 3000, "t-1 completion");
     fake.push(workflowTask("t-2"));
@@ -219,7 +205,7 @@ describe("worker HTTP loop: eager dispatch", () => {
       h.activityStarted(1).activityCompleted(1, body.result).task();
       return { status: 200, body: { status: "accepted", workflow_task: { ...workflowTask("wt-2"), history: h.build() } } };
     });
-    await parkedWorker();
+    await start().ready;
     fake.push(workflowTask("wt-1"));
     await until(() => fake.calls("/v1/workflows/tasks/workflow/complete").length === 2, 3000, "second workflow task completed");
     const completions = fake.calls("/v1/workflows/tasks/workflow/complete");
@@ -229,17 +215,20 @@ describe("worker HTTP loop: eager dispatch", () => {
     expect(completions[1]).toEqual({ task_token: "wt-2", commands: [{ type: "complete_workflow", result: "Hello, Ada!" }] });
   });
 
-  it("asks for a waiting workflow task while no workflow poll is parked, and runs the one handed back", async () => {
+  it("asks for a waiting workflow task while the queue has a backlog, and stops once it has none", async () => {
     fake = await new FakePlatform().start();
-    fake.holdMs = 0; // every poll answers at once: none is ever parked, so the queue may have a backlog
     fake.on("/v1/workflows/tasks/workflow/complete", (body) => {
-      if (body.task_token === "wt-1" && body.next_workflow_task_queue === "default") return { status: 200, body: { status: "accepted", workflow_task: workflowTask("wt-waiting") } };
+      if (body.task_token === "wt-1") return { status: 200, body: { status: "accepted", workflow_task: { ...workflowTask("wt-waiting"), more_queued: false } } };
       return { status: 200, body: { status: "accepted" } };
     });
     await start().ready;
-    fake.push(workflowTask("wt-1"));
+    // Taken from the queue with another one behind it: a backlog.
+    fake.push({ ...workflowTask("wt-1"), more_queued: true });
     await until(() => fake.calls("/v1/workflows/tasks/workflow/complete").some((c) => c.task_token === "wt-waiting"), 3000, "the handed-back task completed");
-    expect(fake.calls("/v1/workflows/tasks/workflow/complete")[0]).toMatchObject({ task_token: "wt-1", next_workflow_task_queue: "default", identity: "test-worker" });
+    const [first, second] = fake.calls("/v1/workflows/tasks/workflow/complete");
+    expect(first).toMatchObject({ task_token: "wt-1", next_workflow_task_queue: "default", identity: "test-worker" });
+    // The task handed back said nothing more waits: its own completion asks for nothing.
+    expect(second).toEqual({ task_token: "wt-waiting", commands: [{ type: "schedule_activity", seq: 1, activity_type: "greet", input: "Ada", options: {} }], eager_activity_slots: 1, identity: "test-worker" });
   });
 
   it("never offers slots with eagerDispatch: false", async () => {
