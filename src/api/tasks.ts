@@ -10,7 +10,9 @@ import {
   PollRequest,
   QueryResponseRequest,
   TaskHistoryRequest,
+  toRfc3339,
 } from "@sundial/sdk/protocol";
+import { clock } from "../clock.ts";
 import { verifyToken } from "../core/crypto.ts";
 import { NotFoundError } from "../core/errors.ts";
 import { LIMITS } from "../core/limits.ts";
@@ -18,7 +20,6 @@ import type { TokenPayload } from "../objects/execution-types.ts";
 import { executionStub, partitionCount, partitionFor, taskQueueStub } from "../objects/names.ts";
 import { unwrap } from "../objects/rpc.ts";
 import { requireKind, type AppEnv } from "./auth.ts";
-import { leaseQueuedTask, takeWaitingWorkflowTask } from "./task-leasing.ts";
 import { readJson } from "./validate.ts";
 import { checkPayloadSize } from "./workflow-input.ts";
 
@@ -32,6 +33,9 @@ taskRoutes.use("*", requireKind("worker"));
  * this long, not a whole poll.
  */
 export const PARTITION_HOLD_SLICE_MS = 1_000;
+
+/** A task whose run could not be reached when a poll took it goes back to its queue for this long first. */
+export const PUT_BACK_DELAY_MS = 1_000;
 
 taskRoutes.post("/poll", async (c) => {
   const p = c.get("principal");
@@ -64,9 +68,20 @@ taskRoutes.post("/poll", async (c) => {
       await queue(partitionFor(c.env, task.execution_id)).enqueue(task);
       return c.body(null, 204);
     }
-    // A run that cannot be reached puts the task back and fails this poll.
-    const leased = await leaseQueuedTask(c.env, p.namespace, body.task_queue, task, body.identity);
-    if (leased) return c.json(leased);
+    const exec = executionStub(c.env, p.namespace, task.execution_id);
+    let leased;
+    try {
+      leased = task.kind === "workflow" ? await exec.startWorkflowTask(task.ref, body.identity, task.available_at) : await exec.startActivityTask(task.ref, task.attempt, body.identity);
+    } catch (err) {
+      // The run could not be reached: put the task back as it was (with when it became available) instead of
+      // leaving it to the run's dispatch timeout, then fail this poll. It waits a second there, so a run
+      // that keeps failing is not handed out again at once to every poller.
+      await queue(partitionFor(c.env, task.execution_id))
+        .enqueue({ ...task, visible_at: clock.now() + PUT_BACK_DELAY_MS })
+        .catch(() => {});
+      throw err;
+    }
+    if (leased) return c.json(task.available_at === undefined ? leased : { ...leased, available_at: toRfc3339(task.available_at) });
     // A stale entry (already started elsewhere, or its run closed): keep polling.
     if (Date.now() >= deadline) return c.body(null, 204);
   }
@@ -117,8 +132,7 @@ taskRoutes.post("/workflow/complete", async (c) => {
   const tok = await tokenFor(c, body.task_token, "w");
   const keyId = c.get("principal").keyId;
   const eager = body.eager_activity_slots ? { slots: body.eager_activity_slots, identity: body.identity ?? keyId } : null;
-  const done = unwrap(await stubFor(c, tok).completeWorkflowTask(tok, body.commands, keyId, eager));
-  return c.json(await withNextWorkflowTask(c, done, body.next_workflow_task_queue, body.identity));
+  return c.json(unwrap(await stubFor(c, tok).completeWorkflowTask(tok, body.commands, keyId, eager)));
 });
 
 taskRoutes.post("/workflow/fail", async (c) => {
@@ -132,26 +146,8 @@ taskRoutes.post("/activity/complete", async (c) => {
   const body = await readJson(c, CompleteActivityTaskRequest);
   const tok = await tokenFor(c, body.task_token, "a");
   const eager = body.eager_workflow_task ? { identity: body.identity ?? c.get("principal").keyId } : null;
-  const done = unwrap(await stubFor(c, tok).completeActivity(tok, body.result, eager));
-  return c.json(await withNextWorkflowTask(c, done, body.next_workflow_task_queue, body.identity));
+  return c.json(unwrap(await stubFor(c, tok).completeActivity(tok, body.result, eager)));
 });
-
-/**
- * A completion that offered a free workflow task slot (`next_workflow_task_queue`) and got no
- * workflow task of its own run back gets the oldest one waiting in that queue. The completion is
- * already applied: a run that cannot be reached only leaves the slot unused (its task went back).
- */
-async function withNextWorkflowTask<T extends { workflow_task?: unknown }>(c: { env: AppEnv["Bindings"]; get: (k: "principal") => { namespace: string; keyId: string } }, done: T, queue: string | undefined, identity: string | undefined): Promise<T> {
-  if (queue === undefined || done.workflow_task !== undefined) return done;
-  const p = c.get("principal");
-  try {
-    const next = await takeWaitingWorkflowTask(c.env, p.namespace, queue, identity ?? p.keyId);
-    return next ? { ...done, workflow_task: next } : done;
-  } catch (err) {
-    console.warn("could not hand a waiting workflow task to a completion (it goes back to its queue)", err);
-    return done;
-  }
-}
 
 taskRoutes.post("/activity/fail", async (c) => {
   const body = await readJson(c, FailActivityTaskRequest);

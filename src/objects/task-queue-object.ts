@@ -18,8 +18,6 @@ export interface QueuedTask {
    * for a delayed task the moment the queue released it; never before `visible_at`).
    */
   available_at?: number;
-  /** Set on tasks taken from the table: whether another visible task of the kind was waiting too. */
-  more_queued?: boolean;
 }
 
 const MIGRATIONS: SqlMigration[] = [
@@ -83,8 +81,7 @@ export class TaskQueueObject extends DurableObject<Env> {
     const visibleAt = task.visible_at ?? 0;
     // A task put back (its poller left) keeps the instant it first became available.
     const availableAt = task.available_at ?? now;
-    // Handed straight to a waiting poller: nothing was queued behind it (a put-back's more_queued no longer holds).
-    if (visibleAt <= now && this.handOver({ kind: task.kind, execution_id: task.execution_id, ref: task.ref, attempt: task.attempt, available_at: availableAt })) return;
+    if (visibleAt <= now && this.handOver({ ...task, available_at: availableAt })) return;
     this.ctx.storage.sql.exec(
       "INSERT OR IGNORE INTO tasks (kind, execution_id, ref, attempt, enqueued_at, visible_at, released_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
       task.kind,
@@ -153,16 +150,14 @@ export class TaskQueueObject extends DurableObject<Env> {
   /** Removes and returns the oldest visible task of a kind. */
   private take(kind: QueuedTask["kind"], now: number): QueuedTask | null {
     // Read first: a poll on an empty queue (most of them) must stay a read. Any DELETE, even one
-    // that matches nothing, opens a write transaction whose commit holds the poll's answer. The
-    // second row only says whether another task waits behind this one (more_queued).
-    const rows = this.ctx.storage.sql
-      .exec<TaskRow>("SELECT * FROM tasks WHERE kind = ? AND visible_at <= ? ORDER BY visible_at, id LIMIT 2", kind, now)
-      .toArray();
-    const row = rows[0];
+    // that matches nothing, opens a write transaction whose commit holds the poll's answer.
+    const row = this.ctx.storage.sql
+      .exec<TaskRow>("SELECT * FROM tasks WHERE kind = ? AND visible_at <= ? ORDER BY visible_at, id LIMIT 1", kind, now)
+      .toArray()[0];
     if (!row) return null;
     this.ctx.storage.sql.exec("DELETE FROM tasks WHERE id = ?", row.id);
     // A delayed task taken before the timer stamped it became available at the latest now.
-    return { kind: row.kind as QueuedTask["kind"], execution_id: row.execution_id, ref: row.ref, attempt: row.attempt, available_at: row.released_at ?? now, more_queued: rows.length > 1 };
+    return { kind: row.kind as QueuedTask["kind"], execution_id: row.execution_id, ref: row.ref, attempt: row.attempt, available_at: row.released_at ?? now };
   }
 
   /** Takes the oldest task of a kind, waiting up to `waitMs` for one; null on timeout. */

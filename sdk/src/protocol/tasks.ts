@@ -45,11 +45,6 @@ export const WorkflowTask = z.object({
    * task of a scheduled run prepared ahead of its fire time, when the queue released it.
    */
   available_at: z.string().optional(),
-  /**
-   * Set on a task taken from its queue: whether another task of its kind was waiting there too
-   * (a backlog). The SDK offers `next_workflow_task_queue` on its completions while it is true.
-   */
-  more_queued: z.boolean().optional(),
 });
 export type WorkflowTask = z.output<typeof WorkflowTask>;
 
@@ -68,8 +63,6 @@ export const ActivityTask = z.object({
   heartbeat_details: z.unknown().optional(),
   /** When the task became available to pollers (RFC 3339). */
   available_at: z.string().optional(),
-  /** Set on a task taken from its queue: whether another activity task was waiting there too. */
-  more_queued: z.boolean().optional(),
 });
 export type ActivityTask = z.output<typeof ActivityTask>;
 
@@ -88,12 +81,6 @@ export const CompleteWorkflowTaskRequest = z.strictObject({
    * in `activity_tasks` instead of being queued. Offer only activity types the worker runs.
    */
   eager_activity_slots: z.number().int().min(0).max(MAX_EAGER_ACTIVITY_SLOTS).optional(),
-  /**
-   * The worker has a free workflow task slot and polls this task queue: the oldest workflow task
-   * waiting there (of any run) is leased to it and returned in `workflow_task`, saving a poll. Offer
-   * it while the queue has a backlog: the last task taken from it said `more_queued: true`.
-   */
-  next_workflow_task_queue: Name.optional(),
   /** The worker's identity, recorded in history for the tasks handed back eagerly (default: the API key's id). */
   identity: Identity.optional(),
 });
@@ -115,11 +102,6 @@ export const CompleteActivityTaskRequest = z.strictObject({
    * returned in `workflow_task` instead of being queued.
    */
   eager_workflow_task: z.boolean().optional(),
-  /**
-   * As on a workflow task completion: when this completion hands back no workflow task of its own
-   * run, the oldest one waiting in this task queue is leased to the worker and returned instead.
-   */
-  next_workflow_task_queue: Name.optional(),
   /** The worker's identity, recorded in history for a task handed back eagerly (default: the API key's id). */
   identity: Identity.optional(),
 });

@@ -106,11 +106,9 @@ async function runAttempt(task: ActivityTask, deps: ActivityRunnerDeps, controll
     return;
   }
   const slot = deps.eager?.reserveWorkflowSlot(task.workflow) ?? null;
-  // The same slot serves a workflow task waiting in the queue when this result causes none.
-  const next = slot ? deps.eager!.nextWorkflowTaskQueue() : undefined;
   let completion: Completion;
   try {
-    completion = await api.completeActivityTask(task.task_token, outcome.result, hardStop, slot ? { identity: deps.identity, ...(next ? { nextWorkflowTaskQueue: next } : {}) } : undefined);
+    completion = await api.completeActivityTask(task.task_token, outcome.result, hardStop, slot ? { identity: deps.identity } : undefined);
   } catch (err) {
     slot?.();
     if (!(err instanceof SundialApiError) || err.transient) throw err;
@@ -119,7 +117,6 @@ async function runAttempt(task: ActivityTask, deps: ActivityRunnerDeps, controll
     await api.failActivityTask(task.task_token, errorToFailure(failure), hardStop);
     return;
   }
-  if (next) deps.eager!.nextWorkflowTaskAnswered(completion.workflowTask);
   if (slot) deps.eager!.runWorkflowTask(completion.workflowTask, slot);
 }
 

@@ -72,17 +72,10 @@ export class WorkerApi {
     return parse(Task, res.body);
   }
 
-  /**
-   * Completes a workflow task; with `eager`, offers that many free activity slots for the
-   * activities it schedules, and with `nextWorkflowTaskQueue` a free workflow task slot for a
-   * workflow task waiting in that queue.
-   */
-  completeWorkflowTask(token: string, commands: Command[], signal?: AbortSignal, eager?: { slots: number; identity: string; nextWorkflowTaskQueue?: string }): Promise<Completion> {
-    const offer = {
-      ...(eager && eager.slots > 0 ? { eager_activity_slots: eager.slots } : {}),
-      ...(eager?.nextWorkflowTaskQueue ? { next_workflow_task_queue: eager.nextWorkflowTaskQueue } : {}),
-    };
-    return this.complete("workflow/complete", { task_token: token, commands, ...offer, ...(Object.keys(offer).length > 0 ? { identity: eager!.identity } : {}) }, signal);
+  /** Completes a workflow task; with `eager`, offers that many free activity slots for the activities it schedules. */
+  completeWorkflowTask(token: string, commands: Command[], signal?: AbortSignal, eager?: { slots: number; identity: string }): Promise<Completion> {
+    const offer = eager && eager.slots > 0 ? { eager_activity_slots: eager.slots, identity: eager.identity } : {};
+    return this.complete("workflow/complete", { task_token: token, commands, ...offer }, signal);
   }
 
   /** Fails a workflow task (the platform retries it), or with `terminateRun` ends the run: no retry could succeed. */
@@ -90,12 +83,9 @@ export class WorkerApi {
     return (await this.complete("workflow/fail", { task_token: token, failure, ...(terminateRun ? { terminate_run: true } : {}) }, signal)).outcome;
   }
 
-  /**
-   * Completes an activity attempt; with `eager`, offers a free workflow task slot for the workflow
-   * task it causes or, with `nextWorkflowTaskQueue`, when it causes none, for one waiting there.
-   */
-  completeActivityTask(token: string, result: unknown, signal?: AbortSignal, eager?: { identity: string; nextWorkflowTaskQueue?: string }): Promise<Completion> {
-    const offer = eager ? { eager_workflow_task: true, identity: eager.identity, ...(eager.nextWorkflowTaskQueue ? { next_workflow_task_queue: eager.nextWorkflowTaskQueue } : {}) } : {};
+  /** Completes an activity attempt; with `eager`, offers a free workflow task slot for the workflow task it causes. */
+  completeActivityTask(token: string, result: unknown, signal?: AbortSignal, eager?: { identity: string }): Promise<Completion> {
+    const offer = eager ? { eager_workflow_task: true, identity: eager.identity } : {};
     return this.complete("activity/complete", { task_token: token, ...(result === undefined ? {} : { result }), ...offer }, signal);
   }
 

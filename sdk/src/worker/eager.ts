@@ -1,7 +1,7 @@
 import type { CommandInput } from "../protocol/commands.ts";
 import { MAX_EAGER_ACTIVITY_SLOTS, type ActivityTask, type WorkflowTask } from "../protocol/tasks.ts";
 import type { WorkerLogger } from "./logger.ts";
-import type { QueueBacklog, Slots } from "./poller.ts";
+import type { Slots } from "./poller.ts";
 
 /**
  * Eager dispatch, the worker's side (Temporal's eager activity execution). A completion offers the
@@ -22,15 +22,6 @@ export interface EagerDispatch {
   runActivityTasks(tasks: readonly ActivityTask[], reserved: readonly (() => void)[]): void;
   /** Takes a free workflow task slot for the next task of a run of `workflow`; null when none is free, the workflow is not this worker's, or it is shutting down. */
   reserveWorkflowSlot(workflow: string): (() => void) | null;
-  /**
-   * The task queue to name in `next_workflow_task_queue` when offering a workflow task slot: this
-   * worker's queue while the platform last said it has a backlog, and the worker runs workflows.
-   */
-  nextWorkflowTaskQueue(): string | undefined;
-  /** Records what a completion that named `next_workflow_task_queue` got back in `workflow_task`. */
-  nextWorkflowTaskAnswered(task: WorkflowTask | undefined): void;
-  /** Takes a free workflow task slot for a waiting workflow task of any run, when {@link nextWorkflowTaskQueue} says one may wait; null otherwise. */
-  reserveNextWorkflowSlot(): (() => void) | null;
   /** Runs the workflow task a completion handed back on the reserved slot, or frees the slot when there is none. */
   runWorkflowTask(task: WorkflowTask | undefined, slot: () => void): void;
 }
@@ -44,8 +35,6 @@ export interface EagerDispatchOptions {
   workflowSlots: Slots;
   /** False once shutdown started: nothing more is offered. */
   accepting: () => boolean;
-  /** Whether the worker's queue has a backlog of workflow tasks (absent: never ask for waiting tasks). */
-  workflowBacklog?: QueueBacklog;
   /** Runs a task on a slot, exactly as the poll loops do. */
   runActivity: (task: ActivityTask, release: () => void) => void;
   runWorkflow: (task: WorkflowTask, release: () => void) => void;
@@ -82,16 +71,6 @@ export function eagerDispatch(o: EagerDispatchOptions): EagerDispatch {
     reserveWorkflowSlot(workflow) {
       if (!o.accepting() || !o.workflows.has(workflow)) return null;
       return o.workflowSlots.tryAcquire();
-    },
-    nextWorkflowTaskQueue() {
-      if (!o.workflowBacklog?.any || o.workflows.size === 0 || !o.accepting()) return undefined;
-      return o.taskQueue;
-    },
-    nextWorkflowTaskAnswered(task) {
-      o.workflowBacklog?.handedBack(task);
-    },
-    reserveNextWorkflowSlot() {
-      return this.nextWorkflowTaskQueue() === undefined ? null : o.workflowSlots.tryAcquire();
     },
     runWorkflowTask(task, slot) {
       if (task) o.runWorkflow(task, slot);

@@ -1,6 +1,6 @@
 import { backoffDelay, sleep } from "../client/backoff.ts";
 import { isTransient, SundialApiError } from "../client/errors.ts";
-import type { Task, WorkflowTask } from "../protocol/tasks.ts";
+import type { Task } from "../protocol/tasks.ts";
 import type { WorkerApi } from "./api.ts";
 import type { WorkerLogger } from "./logger.ts";
 
@@ -65,35 +65,6 @@ export class Slots {
   }
 }
 
-/**
- * Whether the worker's task queue has a backlog of workflow tasks, as the platform last said: a
- * task taken from a queue carries `more_queued` (another one waited behind it); a task handed
- * straight to a waiting poll, an empty poll, or a completion that asked for a waiting task and got
- * none says there is none. While there is one, completions offer a free workflow task slot for the
- * next waiting task (`next_workflow_task_queue`) instead of leaving it to a poll.
- */
-export class QueueBacklog {
-  private more = false;
-
-  get any(): boolean {
-    return this.more;
-  }
-
-  /** What a workflow task poll answered (null: nothing within its hold). */
-  polled(task: Task | null): void {
-    this.more = task?.more_queued === true;
-  }
-
-  /**
-   * What a completion that asked for a waiting workflow task got back: none (the queue is empty),
-   * one taken from the queue (its more_queued), or its own run's next task (says nothing about the queue).
-   */
-  handedBack(task: WorkflowTask | undefined): void {
-    if (task === undefined) this.more = false;
-    else if (task.more_queued !== undefined) this.more = task.more_queued;
-  }
-}
-
 /** Answers that no amount of retrying fixes: the key is wrong or may not poll. */
 function isFatal(err: unknown): boolean {
   return err instanceof SundialApiError && (err.status === 401 || err.status === 403);
@@ -111,8 +82,6 @@ export interface PollLoopOptions {
   backoff: { initialMs: number; maxMs: number };
   logger: WorkerLogger;
   slots?: Slots;
-  /** Told what each poll answered (workflow task polls): whether the queue has a backlog. */
-  backlog?: QueueBacklog;
   /** Handles a task; the loop awaits it before polling again. `release` frees the slot (a no-op without `slots`). */
   onTask: (task: Task, release: () => void) => Promise<void>;
   /** Called with an error that stops the whole worker (401/403). */
@@ -147,7 +116,6 @@ export async function pollLoop(o: PollLoopOptions): Promise<void> {
       await sleep(delay, o.stop).catch(() => {});
       continue;
     }
-    o.backlog?.polled(task);
     if (task === null) {
       release();
       continue;

@@ -7,7 +7,7 @@ import { startActivityTask, type InFlightActivity } from "./activity-runner.ts";
 import { eagerDispatch } from "./eager.ts";
 import { LruCache } from "./lru-cache.ts";
 import { resolveWorkerOptions, type WorkerOptions } from "./options.ts";
-import { pollLoop, QueueBacklog, Slots } from "./poller.ts";
+import { pollLoop, Slots } from "./poller.ts";
 import { buildRegistration } from "./registration.ts";
 import { processWorkflowTask } from "./workflow-runner.ts";
 
@@ -50,7 +50,6 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
   const cache = new LruCache<string, WorkflowState>(o.maxCachedWorkflows);
   const slots = new Slots(o.concurrency);
   const workflowSlots = new Slots(o.workflowConcurrency);
-  const workflowBacklog = new QueueBacklog();
   let fatal: { error: unknown } | undefined;
   let shutdownPromise: Promise<void> | undefined;
   let markReady: () => void = () => {};
@@ -76,7 +75,6 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
         activitySlots: slots,
         workflowSlots,
         accepting: () => !pollStop.signal.aborted,
-        workflowBacklog,
         runActivity,
         runWorkflow,
         logger,
@@ -123,7 +121,6 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
           ...common,
           kind: "workflow",
           slots: workflowSlots,
-          backlog: workflowBacklog,
           onFatal,
           onTask: async (task, release) => (task.kind === "workflow" ? runWorkflow(task, release) : release()),
         }),

@@ -71,15 +71,11 @@ export async function processWorkflowTask(task: WorkflowTask, deps: WorkflowRunn
   logger.debug?.("workflow task processed", { ...fields, from_cache: result.fromCache, commands: result.commands.length });
   warnUnrunActivities(result.commands, task.workflow, deps);
   const reserved = deps.eager?.reserveActivitySlots(result.commands) ?? [];
-  // A workflow task slot for a task of another run waiting in the queue (a backlog), saving a poll.
-  const nextSlot = deps.eager?.reserveNextWorkflowSlot() ?? null;
-  const offer = reserved.length > 0 || nextSlot ? { slots: reserved.length, identity: deps.identity, ...(nextSlot ? { nextWorkflowTaskQueue: deps.taskQueue } : {}) } : undefined;
   let completion: Completion;
   try {
-    completion = await api.completeWorkflowTask(task.task_token, result.commands, hardStop, offer);
+    completion = await api.completeWorkflowTask(task.task_token, result.commands, hardStop, reserved.length > 0 ? { slots: reserved.length, identity: deps.identity } : undefined);
   } catch (err) {
     for (const release of reserved) release();
-    nextSlot?.();
     if (!(err instanceof SundialApiError) || err.transient) throw err;
     if (err.status === 413) {
       // Too large for the platform: every retry would compute the same commands (and run the
@@ -99,10 +95,6 @@ export async function processWorkflowTask(task: WorkflowTask, deps: WorkflowRunn
   }
   if (completion.outcome !== "stale" && !result.state.closed) cache.set(key, result.state);
   deps.eager?.runActivityTasks(completion.activityTasks, reserved);
-  if (nextSlot) {
-    deps.eager!.nextWorkflowTaskAnswered(completion.workflowTask);
-    deps.eager!.runWorkflowTask(completion.workflowTask, nextSlot);
-  }
 }
 
 /**

@@ -6,7 +6,7 @@ import { defineActivity, defineWorkflow, type WorkflowDefinition, type WorkflowS
 import type { Completion, WorkerApi } from "../../../sdk/src/worker/api.ts";
 import { startActivityTask } from "../../../sdk/src/worker/activity-runner.ts";
 import { eagerDispatch, type EagerDispatch } from "../../../sdk/src/worker/eager.ts";
-import { QueueBacklog, Slots } from "../../../sdk/src/worker/poller.ts";
+import { Slots } from "../../../sdk/src/worker/poller.ts";
 import { processWorkflowTask } from "../../../sdk/src/worker/workflow-runner.ts";
 import { HistoryBuilder } from "./helpers/history.ts";
 
@@ -38,7 +38,7 @@ function wfTask(token: string, workflow: string, input: unknown): WorkflowTask {
 }
 
 /** An EagerDispatch over real slots that records what it was asked to run. */
-function harness(opts: { activitySlots?: number; workflowSlots?: number; accepting?: boolean; backlog?: QueueBacklog } = {}) {
+function harness(opts: { activitySlots?: number; workflowSlots?: number; accepting?: boolean } = {}) {
   const activitySlots = new Slots(opts.activitySlots ?? 10);
   const workflowSlots = new Slots(opts.workflowSlots ?? 10);
   const ran: { kind: string; token: string; release: () => void }[] = [];
@@ -52,7 +52,6 @@ function harness(opts: { activitySlots?: number; workflowSlots?: number; accepti
     activitySlots,
     workflowSlots,
     accepting: () => opts.accepting ?? true,
-    ...(opts.backlog ? { workflowBacklog: opts.backlog } : {}),
     runActivity: (task, release) => ran.push({ kind: "activity", token: task.task_token, release }),
     runWorkflow: (task, release) => ran.push({ kind: "workflow", token: task.task_token, release }),
     logger: silentWorkerLogger,
@@ -178,111 +177,5 @@ describe("eager dispatch: activity completions", () => {
     await run(activityTask("a-3", 3), api, h.eager);
     busy();
     expect(offers).toEqual([undefined, { identity: "w-1" }, undefined]);
-  });
-});
-
-/** A backlog tracker that a poll has just told: another workflow task waits in the queue. */
-function withBacklog(): QueueBacklog {
-  const backlog = new QueueBacklog();
-  backlog.polled({ ...wfTask("polled", "fan_out", []), more_queued: true });
-  return backlog;
-}
-
-describe("QueueBacklog", () => {
-  it("follows what the platform last said about the queue", () => {
-    const b = new QueueBacklog();
-    expect(b.any).toBe(false);
-    b.polled({ ...wfTask("t-1", "fan_out", []), more_queued: true });
-    expect(b.any).toBe(true);
-    // A run's own next task handed back says nothing about the queue.
-    b.handedBack(wfTask("own", "fan_out", []));
-    expect(b.any).toBe(true);
-    b.handedBack({ ...wfTask("t-2", "fan_out", []), more_queued: false });
-    expect(b.any).toBe(false);
-    b.handedBack({ ...wfTask("t-3", "fan_out", []), more_queued: true });
-    expect(b.any).toBe(true);
-    b.handedBack(undefined); // asked, and nothing waited
-    expect(b.any).toBe(false);
-    b.polled({ ...wfTask("t-4", "fan_out", []), more_queued: true });
-    b.polled(wfTask("t-5", "fan_out", [])); // handed straight to a waiting poll
-    expect(b.any).toBe(false);
-    b.polled({ ...wfTask("t-6", "fan_out", []), more_queued: true });
-    b.polled(null); // an empty poll
-    expect(b.any).toBe(false);
-  });
-});
-
-describe("a waiting workflow task handed to a completion (next_workflow_task_queue)", () => {
-  const run = (task: ActivityTask, api: WorkerApi, eager: EagerDispatch) =>
-    startActivityTask(task, { activities: new Map([["greet", greet]]), api, logger: silentWorkerLogger, taskQueue: "default", identity: "w-1", hardStop: new AbortController().signal, eager }).done;
-
-  it("is asked for by a workflow task completion while the queue has a backlog, and runs on the slot it reserved", async () => {
-    const backlog = withBacklog();
-    const { eager, workflowSlots, ran } = harness({ workflowSlots: 3, backlog });
-    const offers: unknown[] = [];
-    let handBack: WorkflowTask | undefined = { ...wfTask("wt-other", "fan_out", ["Bo"]), more_queued: true };
-    const api = {
-      completeWorkflowTask: async (_t: string, _c: Command[], _s: AbortSignal, o: unknown) => {
-        offers.push(o);
-        return accepted({ workflowTask: handBack });
-      },
-    } as unknown as WorkerApi;
-    await processWorkflowTask(wfTask("t-1", "fan_out", []), workflowDeps(api, eager));
-    expect(offers[0]).toEqual({ slots: 0, identity: "w-1", nextWorkflowTaskQueue: "default" });
-    expect(ran.map((r) => [r.kind, r.token])).toEqual([["workflow", "wt-other"]]);
-    expect(workflowSlots.available).toBe(2);
-    ran[0]!.release();
-    // Nothing waited: the slot is free again, and the next completion does not ask.
-    handBack = undefined;
-    await processWorkflowTask(wfTask("t-2", "fan_out", []), workflowDeps(api, eager));
-    expect(ran).toHaveLength(1);
-    expect(workflowSlots.available).toBe(3);
-    await processWorkflowTask(wfTask("t-3", "fan_out", []), workflowDeps(api, eager));
-    expect(offers).toEqual([{ slots: 0, identity: "w-1", nextWorkflowTaskQueue: "default" }, { slots: 0, identity: "w-1", nextWorkflowTaskQueue: "default" }, undefined]);
-  });
-
-  it("is not asked for without a backlog, with no free slot, while shutting down, or without the tracker", async () => {
-    const offers: unknown[] = [];
-    const api = {
-      completeWorkflowTask: async (_t: string, _c: Command[], _s: AbortSignal, o: unknown) => {
-        offers.push(o);
-        return accepted();
-      },
-    } as unknown as WorkerApi;
-    await processWorkflowTask(wfTask("t-1", "fan_out", []), workflowDeps(api, harness({ backlog: new QueueBacklog() }).eager));
-    const full = harness({ backlog: withBacklog(), workflowSlots: 1 });
-    const held = full.workflowSlots.tryAcquire()!;
-    await processWorkflowTask(wfTask("t-2", "fan_out", []), workflowDeps(api, full.eager));
-    held();
-    await processWorkflowTask(wfTask("t-3", "fan_out", []), workflowDeps(api, harness({ backlog: withBacklog(), accepting: false }).eager));
-    await processWorkflowTask(wfTask("t-4", "fan_out", []), workflowDeps(api, harness().eager));
-    expect(offers).toEqual([undefined, undefined, undefined, undefined]);
-  });
-
-  it("frees the reserved slot when the completion fails", async () => {
-    const { eager, workflowSlots } = harness({ workflowSlots: 2, backlog: withBacklog() });
-    const api = {
-      completeWorkflowTask: async () => {
-        throw new SundialApiError({ type: "about:blank", title: "Service Unavailable", status: 503, code: "unavailable", detail: "down" });
-      },
-    } as unknown as WorkerApi;
-    await expect(processWorkflowTask(wfTask("t-1", "fan_out", []), workflowDeps(api, eager))).rejects.toBeDefined();
-    expect(workflowSlots.available).toBe(2);
-  });
-
-  it("is asked for by an activity completion on the slot offered for its own run's workflow task", async () => {
-    const backlog = withBacklog();
-    const { eager, ran } = harness({ workflowSlots: 1, backlog });
-    let offer: unknown;
-    const api = {
-      completeActivityTask: async (_t: string, _r: unknown, _s: AbortSignal, o: unknown) => {
-        offer = o;
-        return accepted({ workflowTask: { ...wfTask("wt-waiting", "fan_out", ["Cy"]), more_queued: false } });
-      },
-    } as unknown as WorkerApi;
-    await run(activityTask("a-1", 1), api, eager);
-    expect(offer).toEqual({ identity: "w-1", nextWorkflowTaskQueue: "default" });
-    expect(ran.map((r) => r.token)).toEqual(["wt-waiting"]);
-    expect(backlog.any).toBe(false);
   });
 });

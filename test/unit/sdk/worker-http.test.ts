@@ -215,22 +215,6 @@ describe("worker HTTP loop: eager dispatch", () => {
     expect(completions[1]).toEqual({ task_token: "wt-2", commands: [{ type: "complete_workflow", result: "Hello, Ada!" }] });
   });
 
-  it("asks for a waiting workflow task while the queue has a backlog, and stops once it has none", async () => {
-    fake = await new FakePlatform().start();
-    fake.on("/v1/workflows/tasks/workflow/complete", (body) => {
-      if (body.task_token === "wt-1") return { status: 200, body: { status: "accepted", workflow_task: { ...workflowTask("wt-waiting"), more_queued: false } } };
-      return { status: 200, body: { status: "accepted" } };
-    });
-    await start().ready;
-    // Taken from the queue with another one behind it: a backlog.
-    fake.push({ ...workflowTask("wt-1"), more_queued: true });
-    await until(() => fake.calls("/v1/workflows/tasks/workflow/complete").some((c) => c.task_token === "wt-waiting"), 3000, "the handed-back task completed");
-    const [first, second] = fake.calls("/v1/workflows/tasks/workflow/complete");
-    expect(first).toMatchObject({ task_token: "wt-1", next_workflow_task_queue: "default", identity: "test-worker" });
-    // The task handed back said nothing more waits: its own completion asks for nothing.
-    expect(second).toEqual({ task_token: "wt-waiting", commands: [{ type: "schedule_activity", seq: 1, activity_type: "greet", input: "Ada", options: {} }], eager_activity_slots: 1, identity: "test-worker" });
-  });
-
   it("never offers slots with eagerDispatch: false", async () => {
     fake = await new FakePlatform().start();
     await start({ eagerDispatch: false }).ready;
