@@ -35,6 +35,20 @@ const ids = (events: Event[]) => events.map((e) => e.id);
 const oneTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 const size = (events: Event[]) => JSON.stringify(events).length;
 
+
+/**
+ * A worker holding a workflow task while the test sends it signals: acknowledges the task at most
+ * once a second, as the SDK does for a slow task. Without it, a loop that outlasts the 5 s delivery
+ * timeout on a slow machine has its task handed out again, and the completion is a 409.
+ */
+function holding(token: string): () => Promise<void> {
+  let last = 0;
+  return async () => {
+    if (Date.now() - last < 1_000) return;
+    last = Date.now();
+    expect((await api("POST", "/v1/workflows/tasks/ack", { task_token: token })).status).toBe(200);
+  };
+}
 describe("history in pages bounded by size", () => {
   it("a task carries only its newest events past 1 MiB; the worker reads the rest, page by page, each within 4 MiB", async () => {
     const { queue } = await bigRun(24); // ~6 MB
@@ -125,9 +139,11 @@ describe("history in pages bounded by size", () => {
     expect(task.body.history.at(-1)).toMatchObject({ type: "workflow_task_started", suggest_continue_as_new: true });
 
     let refused: { status: number; body: { code: string; field: string } } | undefined;
+    const held = holding(task.body.task_token);
     for (let i = 0; i < 220 && !refused; i++) {
       const r = await api("POST", `/v1/workflows/executions/${id}/signals/s`, { input: { i, blob: BLOB } });
       if (r.status !== 202) refused = r;
+      await held();
     }
     expect(refused).toMatchObject({ status: 422, body: { code: "limit_exceeded", field: "input" } });
     // A refused signal sent again with its request_id is refused again, not taken as already recorded.
@@ -146,7 +162,8 @@ describe("history in pages bounded by size", () => {
   it("a workflow task that ends the run goes through past the size limit (the continue-as-new the suggestion asked for)", async () => {
     const { id, queue } = await bigRun(0);
     const task = await pollWorkflow(queue);
-    for (let i = 0; (await api("POST", `/v1/workflows/executions/${id}/signals/s`, { input: { i, blob: BLOB } })).status === 202; i++);
+    const held = holding(task.task_token);
+    for (let i = 0; (await api("POST", `/v1/workflows/executions/${id}/signals/s`, { input: { i, blob: BLOB } })).status === 202; i++) await held();
     expect((await api("GET", `/v1/workflows/executions/${id}`)).body.history_size_bytes).toBeGreaterThanOrEqual(LIMITS.maxHistoryBytes);
     expect((await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: task.task_token, commands: [{ type: "continue_as_new", input: { from: 1 } }] })).status).toBe(200);
     const next = (await api("GET", `/v1/workflows/executions/${id}`)).body;
