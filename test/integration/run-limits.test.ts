@@ -13,7 +13,17 @@ async function started() {
   expect((await api("POST", "/v1/workflows/executions", { workflow: "w", input: null, execution_id: id, task_queue: queue })).status).toBe(201);
   const wt = await api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind: "workflow", identity: "t", wait_seconds: 1 });
   expect(wt.status).toBe(200);
+  await received(wt.body.task_token);
   return { id, queue, token: wt.body.task_token as string };
+}
+
+/**
+ * Acknowledges a polled workflow task, as the SDK does for one that takes a while: these tasks
+ * carry thousands of commands, and on a slow machine the 5 s delivery timeout could otherwise hand
+ * them out again before they complete (the workflow task timeout, 10 s, then applies).
+ */
+async function received(token: string): Promise<void> {
+  expect((await api("POST", "/v1/workflows/tasks/ack", { task_token: token })).status).toBe(200);
 }
 
 const schedule = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ type: "schedule_activity", seq: from + i, activity_type: "a", input: null }));
@@ -48,6 +58,7 @@ describe("run limits", () => {
         const next = await api("POST", "/v1/workflows/tasks/poll", { task_queue: run.queue, kind: "workflow", identity: "t", wait_seconds: 1 });
         expect(next.status).toBe(200);
         token = next.body.task_token;
+        await received(token);
       }
       throw new Error("the run never reached the limit");
     }
