@@ -1,4 +1,5 @@
 import { CronExpressionParser } from "cron-parser";
+import { daysInMonth } from "@sundial/sdk/protocol";
 import { InvalidCronError } from "./errors.ts";
 
 /**
@@ -54,10 +55,6 @@ function utcDay(year: number, month0: number, day: number): number {
   const d = new Date(0);
   d.setUTCFullYear(year, month0, day);
   return d.getTime();
-}
-
-function daysInMonth(year: number, month1: number): number {
-  return new Date(utcDay(year, month1, 0)).getUTCDate();
 }
 
 /** Quartz `nW`: the weekday nearest to day `n`, never leaving the month. */

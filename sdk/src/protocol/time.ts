@@ -2,13 +2,20 @@ import { z } from "zod";
 
 const RFC3339_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
 
+/**
+ * Days in a month (1-12) of the proleptic Gregorian calendar, for any year. Arithmetic, not
+ * Date.UTC: that reads years 0-99 as 1900-1999, and 1900 has no 29 February where 0000 does.
+ * The cron matcher (src/core/cron.ts) uses it too.
+ */
+export function daysInMonth(year: number, month1: number): number {
+  if (month1 === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month1 === 4 || month1 === 6 || month1 === 9 || month1 === 11 ? 30 : 31;
+}
+
 /** Date.parse rolls 2026-02-30 over to 2 March; a wire time must name a real date and clock time. */
 function realCalendarTime(v: string): boolean {
   const [y, mo, d, h, mi, s] = [v.slice(0, 4), v.slice(5, 7), v.slice(8, 10), v.slice(11, 13), v.slice(14, 16), v.slice(17, 19)].map(Number) as [number, number, number, number, number, number];
-  // Not Date.UTC: it reads years 0-99 as 1900-1999, and 1900 has no 29 February where 0000 does.
-  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-  const days = mo === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(mo) ? 30 : 31;
-  return mo >= 1 && mo <= 12 && d >= 1 && d <= days && h <= 23 && mi <= 59 && s <= 59;
+  return mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo) && h <= 23 && mi <= 59 && s <= 59;
 }
 
 /**
