@@ -7,7 +7,7 @@ import type { ExecutionStore } from "./execution-store.ts";
 import { partitionFor, taskQueueStub } from "./names.ts";
 
 /** Waits between the tries of a failed task dispatch (then the run's 60 s dispatch timeout takes over). */
-export const DISPATCH_RESEND_MS = [1_000, 2_000, 4_000, 8_000, 16_000];
+const DISPATCH_RESEND_MS = [1_000, 2_000, 4_000, 8_000, 16_000];
 
 /**
  * Everything an ExecutionObject sends out after a change is written: tasks to their queues and
@@ -23,6 +23,8 @@ export class ExecutionDelivery {
   private readonly store: ExecutionStore;
   /** The owner's flush (which re-arms its alarm afterwards): what a re-send of a failed dispatch runs. */
   private readonly flushOwner: () => Promise<void>;
+  /** How many times a dispatch was sent again after failing. */
+  private readonly resends = new WeakMap<Dispatch, number>();
 
   constructor(env: Env, store: ExecutionStore, flushOwner: () => Promise<void>) {
     this.env = env;
@@ -95,7 +97,4 @@ export class ExecutionDelivery {
       this.flushOwner().catch((e: unknown) => console.warn("re-sending a task dispatch failed", e));
     }, delay);
   }
-
-  /** How many times a dispatch was sent again after failing. */
-  private readonly resends = new WeakMap<Dispatch, number>();
 }
