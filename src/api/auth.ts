@@ -2,6 +2,8 @@ import { createMiddleware } from "hono/factory";
 import { constantTimeEqual, hashSecret } from "../core/crypto.ts";
 import { ForbiddenError, NotConfiguredError, UnauthorizedError } from "../core/errors.ts";
 import { findKey, type KeyKind } from "../index/api-keys.ts";
+import { clock } from "../clock.ts";
+import { cachedPrincipal, rememberPrincipal } from "./key-cache.ts";
 import type { Env } from "../env.ts";
 
 /** The documented local development key (`npm start` only): admin of namespace `default`. */
@@ -51,12 +53,18 @@ async function principalFor(env: Env, secrets: Secrets, header: string | undefin
   const [, keyId, secret] = key as unknown as [string, string, string];
   if (secrets.devMode && constantTimeEqual(m[1]!, DEV_API_KEY)) return { namespace: DEV_NAMESPACE, keyId: "dev", kind: "admin" };
   if (env.SUNDIAL_ADMIN_KEY && constantTimeEqual(m[1]!, env.SUNDIAL_ADMIN_KEY)) return { namespace: DEV_NAMESPACE, keyId, kind: "admin" };
+  // Verified by this isolate a few seconds ago (key-cache.ts): no D1 read, no hash.
+  const now = clock.now();
+  const cached = cachedPrincipal(m[1]!, now);
+  if (cached) return cached;
   const row = await findKey(env.DB, keyId);
   // Hash even when the key id is unknown, so timing does not reveal which ids exist.
   const hash = await hashSecret(secrets.pepper, secret);
   if (!row || !constantTimeEqual(hash, row.secret_hash)) throw new UnauthorizedError("invalid API key");
   if (row.revoked_at !== null) throw new UnauthorizedError("this API key was revoked", "revoked_key");
-  return { namespace: row.namespace, keyId: row.key_id, kind: row.kind };
+  const principal: Principal = { namespace: row.namespace, keyId: row.key_id, kind: row.kind };
+  rememberPrincipal(m[1]!, principal, now);
+  return principal;
 }
 
 /** Authenticates every request it guards; sets `principal` and `secrets`. */
