@@ -430,11 +430,10 @@ describe("the rightful keys still work (so every 401/403/404 above was the key's
   }, 30_000);
 });
 
-describe("known gap, reported rather than fixed (src/core/crypto.ts)", () => {
-  // verifyToken decodes the signature with forgiving base64, which ignores the 2 spare bits of the
-  // last character of a 43-character signature: 4 spellings of every token verify. No payload can be
-  // changed this way, but "a token that is not byte-for-byte the one issued is unknown" does not hold.
-  // Fix: reject a signature whose re-encoding differs (toBase64Url(sig) !== text). Flip to `it` then.
+describe("tokens: only the issued spelling (src/core/crypto.ts)", () => {
+  // base64url's last character of a 43-character signature carries 2 unused bits, so forgiving
+  // decoding alone would accept 4 spellings of every token; verifyToken re-encodes the signature and
+  // refuses any spelling but the one issued.
   it("a token whose last character differs only in base64 padding bits is unknown (404)", async () => {
     const last = at1.length - 1;
     const t = at1.slice(0, last) + ALPHABET[ALPHABET.indexOf(at1[last]!) ^ 1]!;
