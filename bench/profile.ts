@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- profile [creates|workflows] [--n=600] [--concurrency=16] [--workers=4] [--top=30]`:
+ * `npm run bench -- profile [creates|workflows|steps] [--n=600] [--concurrency=16] [--workers=4] [--top=30]`:
  * where the platform's time goes, for the two floors the other suites miss.
  *
  * Boots the bench's `wrangler dev` (bench/wrangler.bench.toml, local observability off), warms it
@@ -7,7 +7,8 @@
  * wrangler's inspector (the same DevTools endpoint `wrangler dev` offers for debugging):
  * - `creates`: POST /v1/workflows/schedules with distinct keys (what `schedules` times);
  * - `workflows`: start + result of `bench_one` (one activity) with `--workers` SDK worker
- *   processes (bench/fixtures/bench-worker.ts, what `workflows` times).
+ *   processes (bench/fixtures/bench-worker.ts, what `workflows` times);
+ * - `steps`: the same with `bench_step_one` (one `ctx.step.run` instead of the activity).
  * Prints the rate (lower than the other suites': sampling costs CPU), the CPU time per operation of
  * each platform process split into user and system time (/proc), and the isolate's functions by
  * self and inclusive time, with the bundle line most samples fell on, so an anonymous route
@@ -23,7 +24,7 @@ import { Child, Platform, api, cleanup, pool } from "./lib/platform.ts";
 import { printContext, printTable } from "./lib/report.ts";
 
 interface Options {
-  what: "creates" | "workflows";
+  what: "creates" | "workflows" | "steps";
   n: number;
   concurrency: number;
   workers: number;
@@ -34,12 +35,12 @@ interface Options {
 function parse(args: string[]): Options {
   const o: Options = { what: "creates", n: 600, concurrency: 0, workers: 4, top: 30 };
   for (const a of args) {
-    if (a === "creates" || a === "workflows") {
+    if (a === "creates" || a === "workflows" || a === "steps") {
       o.what = a;
       continue;
     }
     const m = /^--(n|concurrency|workers|top)=(\d+)$/.exec(a);
-    if (!m) throw new Error(`unknown argument ${a} (expected creates|workflows, --n=, --concurrency=, --workers=, --top=)`);
+    if (!m) throw new Error(`unknown argument ${a} (expected creates|workflows|steps, --n=, --concurrency=, --workers=, --top=)`);
     o[m[1] as "n" | "concurrency" | "workers" | "top"] = Number(m[2]);
   }
   if (o.concurrency === 0) o.concurrency = o.what === "creates" ? 16 : 32;
@@ -105,7 +106,7 @@ export async function run(args: string[]): Promise<void> {
   const o = parse(args);
   process.env.X_LOCAL_OBSERVABILITY = "false";
   printContext("profile", [
-    ["method", `${o.n} ${o.what === "creates" ? "schedule creates" : `1-activity workflows (start + result) with ${o.workers} SDK worker processes`}, ${o.concurrency} in flight, after a warm-up; the Worker isolate sampled through wrangler's inspector`],
+    ["method", `${o.n} ${o.what === "creates" ? "schedule creates" : `${o.what === "steps" ? "1-step" : "1-activity"} workflows (start + result) with ${o.workers} SDK worker processes`}, ${o.concurrency} in flight, after a warm-up; the Worker isolate sampled through wrangler's inspector`],
   ]);
   const platform = await Platform.prepare("profile");
   try {
@@ -119,7 +120,7 @@ export async function run(args: string[]): Promise<void> {
       for (const w of workers) await w.waitFor("bench-worker ready");
       op = async (i, tag) => {
         const id = `${tag}-${i}`;
-        await api(url, "POST", "/v1/workflows/executions", { workflow: "bench_one", task_queue: "bench", execution_id: id });
+        await api(url, "POST", "/v1/workflows/executions", { workflow: o.what === "steps" ? "bench_step_one" : "bench_one", task_queue: "bench", execution_id: id });
         for (;;) if ((await api(url, "GET", `/v1/workflows/executions/${id}/result?wait_seconds=60`, undefined, [202])).status === 200) return;
       };
     }

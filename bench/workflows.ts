@@ -8,7 +8,9 @@
  *   start-to-close and dispatch latency. Sundial with 1 worker; the peer with 1 and 3 steps.
  * - closed loop: `--n` executions per cell, `--concurrency` in flight (each lane starts one, waits
  *   for its result, starts the next): 1- and 3-activity workflows with 1 and 4 worker processes
- *   (bench/fixtures/bench-worker.ts, SDK defaults), and the peer's 1- and 3-step workflows.
+ *   (bench/fixtures/bench-worker.ts, SDK defaults), the same with 1 and 3 durable steps
+ *   (`ctx.step.run`, run inline in the workflow task as the peer's `step.do` is), and the peer's
+ *   1- and 3-step workflows.
  *
  * Every latency comes from the platform's own timestamps (workerd clock), not from the client:
  * Sundial start-to-close = the execution's started_at → closed_at (GET /v1/workflows/executions/{id});
@@ -83,6 +85,8 @@ interface Sample {
 interface Cell {
   system: "Sundial" | "CF Workflows";
   shape: 1 | 3;
+  /** What the workflow's units of work are: activities (Sundial) or steps (Sundial's `ctx.step.run`, the peer's `step.do`). */
+  work: "activity" | "step";
   workers: string;
   load: "idle" | "loop";
   inFlight: number;
@@ -135,6 +139,8 @@ async function sundialSample(url: string, id: string): Promise<Sample> {
   const closedAt = d.closed_at ? Date.parse(d.closed_at) : Number.NaN;
   const actDispatch: number[] = [];
   let firstAct = Number.NaN;
+  const step = ev.find((e) => e.type === "step_recorded")?.result?.at;
+  if (typeof step === "number") firstAct = step;
   for (const s of ev.filter((e) => e.type === "activity_scheduled")) {
     const done = ev.find((e) => e.type === "activity_completed" && e.seq === s.seq);
     const at = done?.result?.at;
@@ -155,8 +161,8 @@ async function sundialSample(url: string, id: string): Promise<Sample> {
   };
 }
 
-async function sundialCell(url: string, shape: 1 | 3, n: number, concurrency: number, prefix: string): Promise<Sample[]> {
-  const workflow = shape === 1 ? "bench_one" : "bench_three";
+async function sundialCell(url: string, shape: 1 | 3, n: number, concurrency: number, prefix: string, work: Cell["work"] = "activity"): Promise<Sample[]> {
+  const workflow = work === "step" ? (shape === 1 ? "bench_step_one" : "bench_step_three") : shape === 1 ? "bench_one" : "bench_three";
   const ids = await pool(n, concurrency, async (i) => {
     const id = `${prefix}-${i}`;
     await sundialRun(url, workflow, id);
@@ -250,7 +256,7 @@ function cellRow(c: Cell, peer: Cell | undefined): string[] {
     vsP50 = ratio(stc.p50, pct(pOk.map((s) => s.startToClose)).p50);
   }
   const cpu = c.cpu;
-  const name = c.system === "Sundial" ? `${c.shape} activit${c.shape === 1 ? "y" : "ies"}` : `${c.shape} step${c.shape === 1 ? "" : "s"}`;
+  const name = c.work === "activity" ? `${c.shape} activit${c.shape === 1 ? "y" : "ies"}` : `${c.shape} step${c.shape === 1 ? "" : "s"}`;
   return [
     c.system,
     name,
@@ -263,7 +269,7 @@ function cellRow(c: Cell, peer: Cell | undefined): string[] {
     ms(fw.p50),
     ms(fw.p99),
     c.system === "Sundial" ? `${ms(wt.p50)} / ${ms(wt.p99)}` : "—",
-    c.system === "Sundial" ? `${ms(act.p50)} / ${ms(act.p99)}` : "—",
+    c.system === "Sundial" && c.work === "activity" ? `${ms(act.p50)} / ${ms(act.p99)}` : "—",
     `${(cpu.other ?? 0) >= BUSY_OTHER ? "*" : ""}${(cpu.platform ?? 0).toFixed(2)}/${(cpu.workers ?? 0).toFixed(2)}/${(cpu.bench ?? 0).toFixed(2)}/${(cpu.other ?? 0).toFixed(2)}`,
     ms(((cpu.platform ?? 0) * (cpu.wall ?? 0) * 1000) / Math.max(1, c.samples.length)),
     (requestTotal(c.requests) / Math.max(1, c.samples.length)).toFixed(1),
@@ -333,7 +339,7 @@ export async function run(args: string[]): Promise<void> {
       const c = { ...cell, samples, cpu, requests };
       cells.push(c);
       const bad = samples.filter((s) => !s.ok);
-      console.error(`  ${cell.system} ${cell.shape} ${cell.workers} ${cell.load}: ${samples.length - bad.length}/${samples.length} ok${bad[0] ? ` (first failure: ${bad[0].error})` : ""}`);
+      console.error(`  ${cell.system} ${cell.shape} ${cell.work} ${cell.workers} ${cell.load}: ${samples.length - bad.length}/${samples.length} ok${bad[0] ? ` (first failure: ${bad[0].error})` : ""}`);
       return c;
     };
     const startWorkers = async (count: number) => {
@@ -352,28 +358,33 @@ export async function run(args: string[]): Promise<void> {
       await startWorkers(count);
       await sundialCell(platform.url, 1, o.warmup, 8, `w${runId}-warm1-${count}`);
       await sundialCell(platform.url, 3, o.warmup, 8, `w${runId}-warm3-${count}`);
+      await sundialCell(platform.url, 1, o.warmup, 8, `w${runId}-warmstep1-${count}`, "step");
       await cfCell(platform.url, 1, o.warmup, 8);
       await cfCell(platform.url, 3, o.warmup, 8);
       if (count === 1) {
-        await measure({ system: "Sundial", shape: 1, workers: "1", load: "idle", inFlight: 1, phase: 1 }, () => sundialCell(platform.url, 1, o.idle, 1, `w${runId}-idle1`));
-        for (const shape of [1, 3] as const) await measure({ system: "CF Workflows", shape, workers: "—", load: "idle", inFlight: 1, phase: 1 }, () => cfCell(platform.url, shape, o.idle, 1));
+        await measure({ system: "Sundial", shape: 1, work: "activity", workers: "1", load: "idle", inFlight: 1, phase: 1 }, () => sundialCell(platform.url, 1, o.idle, 1, `w${runId}-idle1`));
+        await measure({ system: "Sundial", shape: 1, work: "step", workers: "1", load: "idle", inFlight: 1, phase: 1 }, () => sundialCell(platform.url, 1, o.idle, 1, `w${runId}-idlestep1`, "step"));
+        for (const shape of [1, 3] as const) await measure({ system: "CF Workflows", shape, work: "step", workers: "—", load: "idle", inFlight: 1, phase: 1 }, () => cfCell(platform.url, shape, o.idle, 1));
       }
       for (const shape of [1, 3] as const) {
-        await measure({ system: "Sundial", shape, workers: String(count), load: "loop", inFlight: o.concurrency, phase: count }, () => sundialCell(platform.url, shape, o.n, o.concurrency, `w${runId}-s${shape}-w${count}`));
-        await measure({ system: "CF Workflows", shape, workers: `— (beside ${count}w)`, load: "loop", inFlight: o.concurrency, phase: count }, () => cfCell(platform.url, shape, o.n, o.concurrency));
+        // The peer cell sits between Sundial's activity and step cells of the same shape: both ratios pair neighbours.
+        await measure({ system: "Sundial", shape, work: "activity", workers: String(count), load: "loop", inFlight: o.concurrency, phase: count }, () => sundialCell(platform.url, shape, o.n, o.concurrency, `w${runId}-s${shape}-w${count}`));
+        await measure({ system: "CF Workflows", shape, work: "step", workers: `— (beside ${count}w)`, load: "loop", inFlight: o.concurrency, phase: count }, () => cfCell(platform.url, shape, o.n, o.concurrency));
+        await measure({ system: "Sundial", shape, work: "step", workers: String(count), load: "loop", inFlight: o.concurrency, phase: count }, () => sundialCell(platform.url, shape, o.n, o.concurrency, `w${runId}-st${shape}-w${count}`, "step"));
       }
       await stopWorkers();
     }
 
     // ------------------------------------------------------------------ report
     const peerOf = (c: Cell) => (c.system === "Sundial" ? cells.find((p) => p.system === "CF Workflows" && p.shape === c.shape && p.load === c.load && p.phase === c.phase) : undefined);
-    const order = (c: Cell) => (c.system === "Sundial" ? 0 : 1) * 100 + (c.load === "idle" ? 0 : 10) + c.shape * 2 + Number(c.phase === 4);
+    const order = (c: Cell) => (c.system === "Sundial" ? 0 : 1) * 1000 + (c.system === "Sundial" && c.work === "step" ? 100 : 0) + (c.load === "idle" ? 0 : 10) + c.shape * 2 + Number(c.phase === 4);
     const sorted = [...cells].sort((a, b) => order(a) - order(b));
     const rows: (string[] | null)[] = [];
     let prevSys = "";
     for (const c of sorted) {
-      if (prevSys && prevSys !== c.system) rows.push(null);
-      prevSys = c.system;
+      const group = `${c.system} ${c.system === "Sundial" ? c.work : ""}`;
+      if (prevSys && prevSys !== group) rows.push(null);
+      prevSys = group;
       rows.push(cellRow(c, peerOf(c)));
     }
     console.log("");
@@ -400,7 +411,8 @@ export async function run(args: string[]): Promise<void> {
       rows,
     );
 
-    const cell = (sys: Cell["system"], shape: 1 | 3, workersLabel: string, load: Cell["load"]) => cells.find((c) => c.system === sys && c.shape === shape && c.workers === workersLabel && c.load === load);
+    const cell = (sys: Cell["system"], shape: 1 | 3, workersLabel: string, load: Cell["load"], work: Cell["work"] = sys === "Sundial" ? "activity" : "step") =>
+      cells.find((c) => c.system === sys && c.shape === shape && c.workers === workersLabel && c.load === load && c.work === work);
     const wfsOf = (c: Cell | undefined) => {
       if (!c) return Number.NaN;
       const ok = c.samples.filter((s) => s.ok);
@@ -410,9 +422,11 @@ export async function run(args: string[]): Promise<void> {
     const idleWt = pct(idle?.samples.filter((s) => s.ok).map((s) => s.wtDispatch) ?? []);
     const idleAct = pct(idle?.samples.filter((s) => s.ok).flatMap((s) => s.actDispatch) ?? []);
     const four = wfsOf(cell("Sundial", 1, "4", "loop"));
+    const fourSteps = wfsOf(cell("Sundial", 1, "4", "loop", "step"));
     console.log("");
     console.log("wf/s = completed executions / (last close - first start) of the cell, platform clock. Latencies in ms from the platform's own timestamps (ms resolution).");
-    console.log("start→1st work = execution start → the first activity ran in a worker process (Sundial) / the first step.do callback ran (CF Workflows).");
+    console.log("start→1st work = execution start → the first activity or step ran in a worker process (Sundial) / the first step.do callback ran (CF Workflows).");
+    console.log("Sundial steps = ctx.step.run: the function runs inline in the workflow task and its outcome is recorded with the task's completion (step_recorded), as CF Workflows' step.do runs inside its instance; an activity is a task of its own (scheduled, polled or eagerly handed over, completed).");
     console.log("1st WT dispatch = first workflow task: workflow_task_scheduled → workflow_task_started (leased by a poller, server side). activity dispatch = activity_scheduled → the activity function ran in the worker process (its Date.now()).");
     console.log("÷ CF = Sundial divided by the CF Workflows row of the same shape and load (wf/s: > 1 Sundial faster; p50: > 1 Sundial slower).");
     console.log(`cores = CPU used during the cell: platform (wrangler + workerd) / SDK worker processes / this bench process / everything else on the machine; * = other processes used >= ${BUSY_OTHER} cores (a shared machine: read that row with care). plat CPU ms/wf = platform CPU time / executions.`);
@@ -423,12 +437,12 @@ export async function run(args: string[]): Promise<void> {
             .map(([k, v]) => `${k} ${(v / Math.max(1, c.samples.length)).toFixed(2)}`)
             .join(", ")
         : "—";
-    console.log(`HTTP req/wf = requests by the bench (start, result / wait) and the SDK workers (polls, completions, acks, heartbeats) during the cell / executions. Sundial 1 activity, 1 worker: ${perWf(cell("Sundial", 1, "1", "loop"))}; idle: ${perWf(cell("Sundial", 1, "1", "idle"))}.`);
-    console.log("CF Workflows cells ran right after the Sundial cell of the same shape (beside 1w / 4w: while 1 or 4 idle SDK workers were connected); ratios pair those two cells.");
+    console.log(`HTTP req/wf = requests by the bench (start, result / wait) and the SDK workers (polls, completions, acks, heartbeats) during the cell / executions. Sundial 1 activity, 1 worker: ${perWf(cell("Sundial", 1, "1", "loop"))}; idle: ${perWf(cell("Sundial", 1, "1", "idle"))}. 1 step, 1 worker: ${perWf(cell("Sundial", 1, "1", "loop", "step"))}.`);
+    console.log("CF Workflows cells ran right after the Sundial activity cell and right before the Sundial step cell of the same shape (beside 1w / 4w: while 1 or 4 idle SDK workers were connected); ratios pair those neighbours.");
     console.log(`request floor: GET /v1/health through wrangler dev p50 ${ms(floorHealth)} ms and ${ms(healthCpuMs)} ms of platform CPU per request; the same JSON from a plain Node http server p50 ${ms(floorNode)} ms (c=1, same client).`);
     console.log("");
     console.log("floors (issue):");
-    console.log(floor(">= 100 single-activity workflows/s with 4 workers", four >= 100, `${rate(four)} wf/s (closed loop, ${o.concurrency} in flight)`));
+    console.log(floor(">= 100 single-activity workflows/s with 4 workers", four >= 100, `${rate(four)} wf/s (closed loop, ${o.concurrency} in flight); with one step instead of the activity: ${rate(fourSteps)} wf/s`));
     console.log(floor("dispatch p50 <= 5 ms (pollers waiting)", idleWt.p50 <= 5 && idleAct.p50 <= 5, `first workflow task ${ms(idleWt.p50)} ms, activity ${ms(idleAct.p50)} ms (idle row)`));
     console.log("");
     console.log(`suite time ${((performance.now() - t0) / 1000).toFixed(1)} s; load average at end ${loadAverage()}`);
