@@ -351,14 +351,16 @@ export async function run(args: string[]): Promise<void> {
       workers = [];
     };
 
-    // Sundial and its peer are measured in alternation (each Sundial cell is followed by the peer
-    // cell of the same shape), so the pair behind every ratio ran under the same machine conditions.
+    // Sundial and its peer are measured in alternation (the peer cell of a shape runs between
+    // Sundial's activity and step cells of that shape), so the cells behind every ratio are
+    // neighbours that ran under the same machine conditions.
     for (const count of [1, 4]) {
       console.error(`Sundial, ${count} worker process${count === 1 ? "" : "es"}, alternating with Cloudflare Workflows…`);
       await startWorkers(count);
       await sundialCell(platform.url, 1, o.warmup, 8, `w${runId}-warm1-${count}`);
       await sundialCell(platform.url, 3, o.warmup, 8, `w${runId}-warm3-${count}`);
       await sundialCell(platform.url, 1, o.warmup, 8, `w${runId}-warmstep1-${count}`, "step");
+      await sundialCell(platform.url, 3, o.warmup, 8, `w${runId}-warmstep3-${count}`, "step");
       await cfCell(platform.url, 1, o.warmup, 8);
       await cfCell(platform.url, 3, o.warmup, 8);
       if (count === 1) {

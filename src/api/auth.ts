@@ -3,7 +3,7 @@ import { constantTimeEqual, hashSecret } from "../core/crypto.ts";
 import { ForbiddenError, NotConfiguredError, UnauthorizedError } from "../core/errors.ts";
 import { findKey, type KeyKind } from "../index/api-keys.ts";
 import { clock } from "../clock.ts";
-import { cachedPrincipal, rememberPrincipal } from "./key-cache.ts";
+import { cachedKey, rememberKey, verificationMark } from "./key-cache.ts";
 import type { Env } from "../env.ts";
 
 /** The documented local development key (`npm start` only): admin of namespace `default`. */
@@ -53,17 +53,21 @@ async function principalFor(env: Env, secrets: Secrets, header: string | undefin
   const [, keyId, secret] = key as unknown as [string, string, string];
   if (secrets.devMode && constantTimeEqual(m[1]!, DEV_API_KEY)) return { namespace: DEV_NAMESPACE, keyId: "dev", kind: "admin" };
   if (env.SUNDIAL_ADMIN_KEY && constantTimeEqual(m[1]!, env.SUNDIAL_ADMIN_KEY)) return { namespace: DEV_NAMESPACE, keyId, kind: "admin" };
-  // Verified by this isolate a few seconds ago (key-cache.ts): no D1 read, no hash.
+  // A key row this isolate read a few seconds ago (key-cache.ts) spares the D1 read; the secret is checked either way.
   const now = clock.now();
-  const cached = cachedPrincipal(m[1]!, now);
-  if (cached) return cached;
+  const cached = cachedKey(keyId, now);
+  if (cached) {
+    if (!constantTimeEqual(await hashSecret(secrets.pepper, secret), cached.secretHash)) throw new UnauthorizedError("invalid API key");
+    return cached.principal;
+  }
+  const mark = verificationMark();
   const row = await findKey(env.DB, keyId);
   // Hash even when the key id is unknown, so timing does not reveal which ids exist.
   const hash = await hashSecret(secrets.pepper, secret);
   if (!row || !constantTimeEqual(hash, row.secret_hash)) throw new UnauthorizedError("invalid API key");
   if (row.revoked_at !== null) throw new UnauthorizedError("this API key was revoked", "revoked_key");
   const principal: Principal = { namespace: row.namespace, keyId: row.key_id, kind: row.kind };
-  rememberPrincipal(m[1]!, principal, now);
+  rememberKey(keyId, principal, row.secret_hash, now, mark);
   return principal;
 }
 
