@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- profile [creates|workflows|steps] [--n=600] [--concurrency=16] [--workers=4] [--top=30]`:
+ * `npm run bench -- profile [creates|workflows|steps|fires] [--n=600] [--concurrency=16] [--workers=4] [--top=30]`:
  * where the platform's time goes, for the two floors the other suites miss.
  *
  * Boots the bench's `wrangler dev` (bench/wrangler.bench.toml, local observability off), warms it
@@ -8,7 +8,11 @@
  * - `creates`: POST /v1/workflows/schedules with distinct keys (what `schedules` times);
  * - `workflows`: start + result of `bench_one` (one activity) with `--workers` SDK worker
  *   processes (bench/fixtures/bench-worker.ts, what `workflows` times);
- * - `steps`: the same with `bench_step_one` (one `ctx.step.run` instead of the activity).
+ * - `steps`: the same with `bench_step_one` (one `ctx.step.run` instead of the activity);
+ * - `fires`: `--n` schedules (default 400) all due in the same second, as `schedules` times: the
+ *   profile runs from 2 s before that second until 50 pollers (each polls, completes the run with
+ *   one command and polls again) have received every run's first task, and 2 s more for the
+ *   schedules' own bookkeeping. Per operation = per fire.
  * Prints the rate (lower than the other suites': sampling costs CPU), the CPU time per operation of
  * each platform process split into user and system time (/proc), and the isolate's functions by
  * self and inclusive time, with the bundle line most samples fell on, so an anonymous route
@@ -20,11 +24,12 @@ import { join } from "node:path";
 import { listeningPorts, workerdSample } from "../test/soak/lib/memory.ts";
 import { readStat } from "./lib/cpu.ts";
 import { isIdle, summarize, type CpuProfile, type FunctionTime } from "./lib/cpu-profile.ts";
-import { Child, Platform, api, cleanup, pool } from "./lib/platform.ts";
+import { Child, Platform, api, cleanup, pool, sleep } from "./lib/platform.ts";
 import { printContext, printTable } from "./lib/report.ts";
+import { POLLERS, PREPARE_AHEAD_MS, cron6, dueSecond, sleepUntil } from "./schedules.ts";
 
 interface Options {
-  what: "creates" | "workflows" | "steps";
+  what: "creates" | "workflows" | "steps" | "fires";
   n: number;
   concurrency: number;
   workers: number;
@@ -33,17 +38,18 @@ interface Options {
 
 /** Defaults: 16 creates in flight (as `schedules`), 32 workflows in flight (as `workflows`). */
 function parse(args: string[]): Options {
-  const o: Options = { what: "creates", n: 600, concurrency: 0, workers: 4, top: 30 };
+  const o: Options = { what: "creates", n: 0, concurrency: 0, workers: 4, top: 30 };
   for (const a of args) {
-    if (a === "creates" || a === "workflows" || a === "steps") {
+    if (a === "creates" || a === "workflows" || a === "steps" || a === "fires") {
       o.what = a;
       continue;
     }
     const m = /^--(n|concurrency|workers|top)=(\d+)$/.exec(a);
-    if (!m) throw new Error(`unknown argument ${a} (expected creates|workflows|steps, --n=, --concurrency=, --workers=, --top=)`);
+    if (!m) throw new Error(`unknown argument ${a} (expected creates|workflows|steps|fires, --n=, --concurrency=, --workers=, --top=)`);
     o[m[1] as "n" | "concurrency" | "workers" | "top"] = Number(m[2]);
   }
   if (o.concurrency === 0) o.concurrency = o.what === "creates" ? 16 : 32;
+  if (o.n === 0) o.n = o.what === "fires" ? 400 : 600;
   return o;
 }
 
@@ -102,18 +108,63 @@ class Inspector {
   }
 }
 
+/**
+ * `fires`: creates `n` schedules all due at one second T (before the profile starts); the measured
+ * part starts 2 s before T and ends when the pollers have received every run's first task, plus 2 s.
+ */
+function fires(url: string, n: number): { prepare: () => Promise<void>; measured: () => Promise<void> } {
+  const queue = "bench-fires";
+  let due = 0;
+  return {
+    prepare: async () => {
+      due = dueSecond(n, 30, PREPARE_AHEAD_MS);
+      const spec = cron6(due);
+      await pool(n, 16, async (i) => {
+        const r = await api(url, "POST", "/v1/workflows/schedules", { workflow: "bench_fires", key: `fire-${i}`, cron: spec, timezone: "UTC", task_queue: queue });
+        if (r.status !== 201) throw new Error(`create fire-${i}: status ${r.status}`);
+      });
+      console.error(`created ${n} schedules due at ${new Date(due).toISOString()} (${((due - Date.now()) / 1000).toFixed(0)} s from now)`);
+      if (due - Date.now() < 3000) throw new Error("creating took longer than planned");
+      await sleepUntil(due - 2000);
+    },
+    measured: async () => {
+      let received = 0;
+      const stopAt = due + 120_000;
+      await Promise.all(
+        Array.from({ length: POLLERS }, async (_, k) => {
+          while (received < n && Date.now() < stopAt) {
+            const r = await api(url, "POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind: "workflow", identity: `profile-poller-${k}`, wait_seconds: 5 }, [204]);
+            if (r.status !== 200) continue;
+            received++;
+            const t = r.body as { task_token: string };
+            await api(url, "POST", "/v1/workflows/tasks/workflow/complete", { task_token: t.task_token, commands: [{ type: "complete_workflow", result: null }] });
+          }
+        }),
+      );
+      console.error(`${received}/${n} first tasks received ${((Date.now() - due) / 1000).toFixed(1)} s after the due time`);
+      await sleep(2000);
+    },
+  };
+}
+
 export async function run(args: string[]): Promise<void> {
   const o = parse(args);
   process.env.X_LOCAL_OBSERVABILITY = "false";
   printContext("profile", [
-    ["method", `${o.n} ${o.what === "creates" ? "schedule creates" : `${o.what === "steps" ? "1-step" : "1-activity"} workflows (start + result) with ${o.workers} SDK worker processes`}, ${o.concurrency} in flight, after a warm-up; the Worker isolate sampled through wrangler's inspector`],
+    ["method", `${o.n} ${o.what === "creates" ? "schedule creates" : o.what === "fires" ? `schedules due in the same second, handed to ${POLLERS} pollers` : `${o.what === "steps" ? "1-step" : "1-activity"} workflows (start + result) with ${o.workers} SDK worker processes`}, ${o.what === "fires" ? "" : `${o.concurrency} in flight, `}after a warm-up; the Worker isolate sampled through wrangler's inspector`],
   ]);
   const platform = await Platform.prepare("profile");
   try {
     await platform.boot();
     const url = platform.url;
     let op: (i: number, tag: string) => Promise<unknown>;
-    if (o.what === "creates") {
+    /** What is measured (default: `--n` ops, `--concurrency` in flight); `fires` sets its own, and what to do before it. */
+    let measured = async (): Promise<void> => void (await pool(o.n, o.concurrency, (i) => op(i, "op")));
+    let prepare = async () => {};
+    if (o.what === "fires") {
+      op = (i, tag) => api(url, "POST", "/v1/workflows/schedules", { workflow: "bench_profile", key: `${tag}-${i}`, cron: "0 0 0 1 1 *", timezone: "UTC", task_queue: "bench" });
+      ({ prepare, measured } = fires(url, o.n));
+    } else if (o.what === "creates") {
       op = (i, tag) => api(url, "POST", "/v1/workflows/schedules", { workflow: "bench_profile", key: `${tag}-${i}`, cron: "0 0 0 1 1 *", timezone: "UTC", task_queue: "bench" });
     } else {
       const workers = Array.from({ length: o.workers }, (_, i) => Child.node(`bench worker ${i + 1}`, "bench/fixtures/bench-worker.ts", { SUNDIAL_URL: url, SUNDIAL_TASK_QUEUE: "bench" }));
@@ -125,6 +176,7 @@ export async function run(args: string[]): Promise<void> {
       };
     }
     await pool(Math.min(60, o.n), Math.min(8, o.concurrency), (i) => op(i, "warm"));
+    await prepare();
 
     const pids = platform.tree().map((p) => p.pid);
     const inspector = await Inspector.connect(pids);
@@ -134,7 +186,7 @@ export async function run(args: string[]): Promise<void> {
     await inspector.call("Profiler.start", {}, nudge);
     const before = new Map(pids.map((p) => [p, readStat(p)]));
     const t0 = performance.now();
-    await pool(o.n, o.concurrency, (i) => op(i, "op"));
+    await measured();
     const seconds = (performance.now() - t0) / 1000;
     const after = new Map(pids.map((p) => [p, readStat(p)]));
     const { profile } = (await inspector.call("Profiler.stop", {}, nudge)) as { profile: CpuProfile };

@@ -52,9 +52,9 @@ function parseArgs(args: string[]): Options {
 
 const PILOT = 50;
 /** bench/wrangler.bench.toml's SUNDIAL_PREPARE_AHEAD_SECONDS. */
-const PREPARE_AHEAD_MS = 60_000;
+export const PREPARE_AHEAD_MS = 60_000;
 /** Pollers waiting for the fires (BullMQ's Worker runs with concurrency 50). */
-const POLLERS = 50;
+export const POLLERS = 50;
 const SCHED_WORKFLOW = "bench_sched";
 const LIST_WORKFLOW = "bench_list";
 const QUEUE_NAME = "bench-sched";
@@ -62,7 +62,7 @@ const QUEUE_NAME = "bench-sched";
 const QUIET_WAIT_MS = 10_000;
 
 /** `S M H D Mon *` in UTC: fires once a year, at `t` (whole second). */
-function cron6(t: number): string {
+export function cron6(t: number): string {
   const d = new Date(t);
   return `${d.getUTCSeconds()} ${d.getUTCMinutes()} ${d.getUTCHours()} ${d.getUTCDate()} ${d.getUTCMonth() + 1} *`;
 }
@@ -115,7 +115,7 @@ async function timedCalls(n: number, concurrency: number, fn: (i: number) => Pro
  * 60 s lead of prepared starts for Sundial, so no schedule prepares its run while creates are
  * still being measured.
  */
-function dueSecond(n: number, perSec: number, leadMs = 0): number {
+export function dueSecond(n: number, perSec: number, leadMs = 0): number {
   return Math.ceil((Date.now() + (n / perSec) * 1500 + 8000 + leadMs) / 1000) * 1000;
 }
 
@@ -133,7 +133,7 @@ async function countExecutions(url: string, workflow: string): Promise<number> {
   return count;
 }
 
-async function sleepUntil(t: number): Promise<void> {
+export async function sleepUntil(t: number): Promise<void> {
   while (Date.now() < t) await sleep(Math.min(500, t - Date.now()));
 }
 
