@@ -250,6 +250,12 @@ export class ScheduleObject extends DurableObject<Env> {
         console.error("could not record the alarm failure", recordErr);
       }
     }
+    // The alarm's own send: nobody waits on a withdraw it queued (and a later change must not think it does).
+    this.withdrawing = false;
+    // Send first, then arm once for what is left (a failed entry's retry, the next fire): one alarm
+    // write per run instead of one at "now" and another after the send. Should the object die while
+    // sending, the platform runs this alarm again, since it did not complete.
+    await this.delivery.flush().catch((err: unknown) => console.error("schedule outbox flush failed; the alarm retries it", err));
     try {
       this.rearm();
     } catch (err) {
@@ -257,9 +263,6 @@ export class ScheduleObject extends DurableObject<Env> {
       console.error("schedule alarm could not plan its next run", err);
       armAlarm(this.ctx.storage, this.backoff.failed(now), now);
     }
-    // The alarm's own send: nobody waits on a withdraw it queued (and a later change must not think it does).
-    this.withdrawing = false;
-    await this.flush().catch((err: unknown) => console.error("schedule outbox flush failed; the alarm retries it", err));
   }
 
   /** An alarm's work: the due fires, pending backfill batches, and preparing the next run. */
