@@ -5,6 +5,7 @@ import type { Dispatch } from "./execution-effects.ts";
 import { flushExecutionOutbox } from "./execution-outbox.ts";
 import type { ExecutionStore } from "./execution-store.ts";
 import { partitionFor, taskQueueStub } from "./names.ts";
+import { FlushQueue } from "./outbox.ts";
 
 /** Waits between the tries of a failed task dispatch (then the run's 60 s dispatch timeout takes over). */
 const DISPATCH_RESEND_MS = [1_000, 2_000, 4_000, 8_000, 16_000];
@@ -17,7 +18,7 @@ const DISPATCH_RESEND_MS = [1_000, 2_000, 4_000, 8_000, 16_000];
 export class ExecutionDelivery {
   /** Tasks to enqueue, filled by the handlers that scheduled them. */
   pending: Dispatch[] = [];
-  private flushing: Promise<boolean> | null = null;
+  private readonly queue: FlushQueue;
 
   private readonly env: Env;
   private readonly store: ExecutionStore;
@@ -30,6 +31,7 @@ export class ExecutionDelivery {
     this.env = env;
     this.store = store;
     this.flushOwner = flushOwner;
+    this.queue = new FlushQueue(store.outbox, () => clock.now());
   }
 
   /**
@@ -38,17 +40,7 @@ export class ExecutionDelivery {
    * the caller arms next backs this delivery up instead of racing it.
    */
   flush(): Promise<boolean> {
-    const ended = this.store.outbox.delivering(clock.now());
-    const run = (this.flushing ?? Promise.resolve(false))
-      .catch(() => false)
-      .then(() => this.flushOnce())
-      .finally(ended);
-    const settled = run.catch(() => false);
-    this.flushing = settled;
-    void settled.then(() => {
-      if (this.flushing === settled) this.flushing = null;
-    });
-    return run;
+    return this.queue.run(() => this.flushOnce());
   }
 
   private async flushOnce(): Promise<boolean> {

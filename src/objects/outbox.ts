@@ -105,3 +105,37 @@ export class Outbox {
     return changed;
   }
 }
+
+/**
+ * Runs an object's outbox deliveries one at a time: a flush requested while one runs starts right
+ * after it, never alongside (one entry is never delivered twice at once, and a withdraw never
+ * overtakes the start it withdraws), and one that failed as a whole does not fail those queued
+ * behind it. From the request on, the outbox counts as due only at the backstop (see
+ * {@link Outbox.delivering}), so the alarm its owner arms next backs the delivery up instead of
+ * racing it.
+ */
+export class FlushQueue {
+  private flushing: Promise<boolean> | null = null;
+  private readonly outbox: Outbox;
+  private readonly now: () => number;
+
+  constructor(outbox: Outbox, now: () => number) {
+    this.outbox = outbox;
+    this.now = now;
+  }
+
+  /** Queues `flushOnce` (resolves true when the outbox changed: the owner re-arms its alarm). */
+  run(flushOnce: () => Promise<boolean>): Promise<boolean> {
+    const ended = this.outbox.delivering(this.now());
+    const run = (this.flushing ?? Promise.resolve(false))
+      .catch(() => false)
+      .then(flushOnce)
+      .finally(ended);
+    const settled = run.catch(() => false);
+    this.flushing = settled;
+    void settled.then(() => {
+      if (this.flushing === settled) this.flushing = null;
+    });
+    return run;
+  }
+}

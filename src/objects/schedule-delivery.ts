@@ -7,6 +7,7 @@ import type { PreparedRun } from "../core/schedule/prepare.ts";
 import type { Env } from "../env.ts";
 import { deleteScheduleRow, upsertSchedule, type ScheduleIndexRow } from "../index/schedules.ts";
 import { executionStub } from "./names.ts";
+import { FlushQueue } from "./outbox.ts";
 import { unwrap } from "./rpc.ts";
 import type { RunClosedNotice } from "./schedule-types.ts";
 import type { ScheduleStore } from "./schedule-store.ts";
@@ -34,7 +35,7 @@ export interface WithdrawEntry {
  * withdraws. Each entry is retried with backoff until it lands.
  */
 export class ScheduleDelivery {
-  private flushing: Promise<boolean> | null = null;
+  private readonly queue: FlushQueue;
 
   private readonly env: Env;
   private readonly store: ScheduleStore;
@@ -45,6 +46,7 @@ export class ScheduleDelivery {
     this.env = env;
     this.store = store;
     this.closedMeanwhile = closedMeanwhile;
+    this.queue = new FlushQueue(store.outbox, () => clock.now());
   }
 
   /**
@@ -53,12 +55,7 @@ export class ScheduleDelivery {
    * delivery up instead of racing it.
    */
   flush(): Promise<boolean> {
-    const ended = this.store.outbox.delivering(clock.now());
-    const run = (this.flushing ?? Promise.resolve(false)).then(() => this.flushOnce()).finally(ended);
-    this.flushing = run.finally(() => {
-      if (this.flushing === run) this.flushing = null;
-    });
-    return run;
+    return this.queue.run(() => this.flushOnce());
   }
 
   private flushOnce(): Promise<boolean> {

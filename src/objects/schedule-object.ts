@@ -232,7 +232,7 @@ export class ScheduleObject extends DurableObject<Env> {
     await this.afterChange(fromDelivery);
   }
 
-  override async alarm(): Promise<void> {
+  override async alarm(info?: AlarmInvocationInfo): Promise<void> {
     const now = clock.now();
     try {
       await this.delivery.settleLate(now);
@@ -254,14 +254,25 @@ export class ScheduleObject extends DurableObject<Env> {
     this.withdrawing = false;
     // Send first, then arm once for what is left (a failed entry's retry, the next fire): one alarm
     // write per run instead of one at "now" and another after the send. Should the object die while
-    // sending, the platform runs this alarm again, since it did not complete.
-    await this.delivery.flush().catch((err: unknown) => console.error("schedule outbox flush failed; the alarm retries it", err));
+    // sending, the platform runs this alarm again, but only a few times; so a retry arms its own
+    // backstop before it sends (the entries being sent count as due at the backstop meanwhile), as
+    // ExecutionObject.alarm always does.
+    const sending = this.delivery.flush();
+    if (info?.isRetry) {
+      try {
+        this.rearm();
+      } catch {
+        // The re-arm after the send reports it and backs off.
+      }
+    }
+    await sending.catch((err: unknown) => console.error("schedule outbox flush failed; the alarm retries it", err));
     try {
       this.rearm();
     } catch (err) {
       // Planning the next alarm failed too (a row that no longer compiles): retry on the backoff anyway.
       console.error("schedule alarm could not plan its next run", err);
-      armAlarm(this.ctx.storage, this.backoff.failed(now), now);
+      const at = clock.now();
+      armAlarm(this.ctx.storage, this.backoff.failed(at), at);
     }
   }
 
