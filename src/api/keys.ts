@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { Identifier, toRfc3339 } from "@sundial/sdk/protocol";
+import { CreateKeyRequest, Identifier, toRfc3339, type CreatedApiKey, type ListKeysResponse } from "@sundial/sdk/protocol";
 import { clock } from "../clock.ts";
 import { hashSecret, toBase64Url } from "../core/crypto.ts";
 import { NotFoundError } from "../core/errors.ts";
@@ -13,12 +13,6 @@ import { readJson, readQuery } from "./validate.ts";
 export const keyRoutes = new Hono<AppEnv>();
 keyRoutes.use("*", requireKind("admin"));
 
-export const CreateKeyRequest = z.strictObject({
-  kind: z.enum(["admin", "app", "worker"]),
-  /** Namespace the key belongs to; defaults to the caller's. A new name creates the namespace. */
-  namespace: Identifier.optional(),
-  description: z.string().max(500).default(""),
-});
 const ListQuery = z.strictObject({ namespace: Identifier.optional() });
 
 /**
@@ -46,7 +40,7 @@ keyRoutes.post("/", async (c) => {
   const namespace = targetNamespace(p, body.namespace);
   await insertKey(c.env.DB, { key_id: keyId, namespace, kind: body.kind, secret_hash: await hashSecret(c.get("secrets").pepper, secret), description: body.description, created_at: now });
   // The secret is shown once; only its peppered hash is stored.
-  return c.json({ key: `${keyId}.${secret}`, key_id: keyId, namespace, kind: body.kind, description: body.description, created_at: toRfc3339(now) }, 201);
+  return c.json({ key: `${keyId}.${secret}`, key_id: keyId, namespace, kind: body.kind, description: body.description, created_at: toRfc3339(now) } satisfies CreatedApiKey, 201);
 });
 
 keyRoutes.get("/", async (c) => {
@@ -55,7 +49,7 @@ keyRoutes.get("/", async (c) => {
   const rows = await listKeys(c.env.DB, targetNamespace(p, q.namespace));
   return c.json({
     keys: rows.map((r) => ({ key_id: r.key_id, namespace: r.namespace, kind: r.kind, description: r.description, created_at: toRfc3339(r.created_at), revoked_at: r.revoked_at === null ? null : toRfc3339(r.revoked_at) })),
-  });
+  } satisfies ListKeysResponse);
 });
 
 keyRoutes.delete("/:key_id", async (c) => {

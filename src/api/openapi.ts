@@ -1,6 +1,5 @@
 import { z } from "zod";
 import * as P from "@sundial/sdk/protocol";
-import { CreateKeyRequest } from "./keys.ts";
 
 /** `optionalBody`: the route reads an empty body as `{}` (every field of its schema is optional). */
 type Op = { summary: string; body?: z.ZodType; optionalBody?: true; ok: number; kind: "app" | "worker" | "admin" | "any"; query?: string[] };
@@ -48,7 +47,7 @@ const ROUTES: Record<string, Record<string, Op>> = {
   "/v1/workflows/tasks/activity/fail": { post: { summary: "Fail an activity attempt (retried per policy)", body: P.FailActivityTaskRequest, ok: 200, kind: "worker" } },
   "/v1/workflows/tasks/activity/heartbeat": { post: { summary: "Heartbeat; answers whether cancellation was requested", body: P.HeartbeatRequest, ok: 200, kind: "worker" } },
   "/v1/admin/keys": {
-    post: { summary: "Create an API key (the secret is shown once)", body: CreateKeyRequest, ok: 201, kind: "admin" },
+    post: { summary: "Create an API key (the secret is shown once)", body: P.CreateKeyRequest, ok: 201, kind: "admin" },
     get: { summary: "List API keys of a namespace (another one's: operator admins of namespace default only)", ok: 200, kind: "admin", query: ["namespace"] },
   },
   "/v1/admin/keys/{key_id}": { delete: { summary: "Revoke an API key", ok: 204, kind: "admin", query: ["namespace"] } },

@@ -1,6 +1,7 @@
 /** D1 access for the api_keys table (and nothing else). */
+import type { KeyKind } from "@sundial/sdk/protocol";
 
-export type KeyKind = "admin" | "app" | "worker";
+export type { KeyKind };
 
 export interface ApiKeyRow {
   key_id: string;

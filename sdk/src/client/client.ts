@@ -1,6 +1,7 @@
 import type { WhoAmIResponse } from "../protocol/tasks.ts";
 import { ExecutionsClient } from "./executions.ts";
 import { HttpTransport, type ConnectionOptions } from "./http.ts";
+import { KeysClient } from "./keys.ts";
 import { SchedulesClient } from "./schedules.ts";
 
 /**
@@ -18,6 +19,8 @@ export class SundialClient {
   readonly executions: ExecutionsClient;
   /** Schedules: create (upsert by workflow + key), get, list, update, delete, pause, resume, trigger, backfill, preview. */
   readonly schedules: SchedulesClient;
+  /** API keys (admin keys only): create, list, revoke. */
+  readonly keys: KeysClient;
   /** The transport, shared by every resource client. */
   readonly http: HttpTransport;
 
@@ -25,6 +28,7 @@ export class SundialClient {
     this.http = new HttpTransport(options);
     this.executions = new ExecutionsClient(this.http);
     this.schedules = new SchedulesClient(this.http);
+    this.keys = new KeysClient(this.http);
   }
 
   /** Which platform, namespace and key this client talks to (`GET /v1/workflows/workers/whoami`, the Mistral seed's worker info). */

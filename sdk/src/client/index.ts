@@ -44,6 +44,7 @@ export {
   type TriggerOptions,
   type TriggerResult,
 } from "./schedules.ts";
+export { KeysClient, type ApiKey, type CreatedKey, type CreateKeyOptions, type KeyKind } from "./keys.ts";
 export {
   instantToWire,
   scheduleDefinitionToWire,

@@ -8,3 +8,4 @@ export * from "./execution.ts";
 export * from "./tasks.ts";
 export * from "./problem.ts";
 export * from "./schedule.ts";
+export * from "./keys.ts";

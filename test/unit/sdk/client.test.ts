@@ -197,3 +197,30 @@ describe("SundialClient.executions", () => {
     ]);
   });
 });
+
+describe("SundialClient.keys", () => {
+  const created = { key: "kA1.s3cret-s3cret", key_id: "kA1", namespace: "acme", kind: "worker", description: "billing", created_at: "2026-12-03T10:00:00.000Z" };
+  it("create sends kind, namespace and description, and maps the answer (secret included, once)", async () => {
+    const { seen, client } = scripted([json(201, created)]);
+    expect(await client.keys.create({ kind: "worker", namespace: "acme", description: "billing" })).toEqual({ key: "kA1.s3cret-s3cret", keyId: "kA1", namespace: "acme", kind: "worker", description: "billing", createdAt: "2026-12-03T10:00:00.000Z" });
+    expect(seen.map((r) => [r.method, r.url, r.body])).toEqual([["POST", "http://platform.test/v1/admin/keys", { kind: "worker", namespace: "acme", description: "billing" }]]);
+  });
+
+  it("list and revoke pass the namespace as a query parameter", async () => {
+    const row = { key_id: "kA1", namespace: "acme", kind: "worker", description: "", created_at: "2026-12-03T10:00:00.000Z", revoked_at: null };
+    const { seen, client } = scripted([json(200, { keys: [row] }), () => new Response(null, { status: 204 }), json(200, { keys: [] })]);
+    expect(await client.keys.list({ namespace: "acme" })).toEqual([{ keyId: "kA1", namespace: "acme", kind: "worker", description: "", createdAt: "2026-12-03T10:00:00.000Z", revokedAt: null }]);
+    await client.keys.revoke("kA1", { namespace: "acme" });
+    await client.keys.list();
+    expect(seen.map((r) => `${r.method} ${r.url}`)).toEqual(["GET http://platform.test/v1/admin/keys?namespace=acme", "DELETE http://platform.test/v1/admin/keys/kA1?namespace=acme", "GET http://platform.test/v1/admin/keys"]);
+  });
+
+  it("maps a refusal to SundialApiError, and an answer of the wrong shape to invalid_response", async () => {
+    const { client } = scripted([
+      json(403, { type: "about:blank", title: "Forbidden", status: 403, code: "wrong_key_kind", detail: "an app key cannot call this endpoint (needs admin)" }, "application/problem+json"),
+      json(201, { ...created, kind: "root" }),
+    ]);
+    await expect(client.keys.create({ kind: "app" })).rejects.toMatchObject({ name: "SundialApiError", status: 403, code: "wrong_key_kind" });
+    await expect(client.keys.create({ kind: "app" })).rejects.toMatchObject({ code: "invalid_response" });
+  });
+});
