@@ -116,10 +116,10 @@ export class Outbox {
  */
 export class FlushQueue {
   private flushing: Promise<boolean> | null = null;
-  private readonly outbox: Outbox;
+  private readonly outbox: Pick<Outbox, "delivering">;
   private readonly now: () => number;
 
-  constructor(outbox: Outbox, now: () => number) {
+  constructor(outbox: Pick<Outbox, "delivering">, now: () => number) {
     this.outbox = outbox;
     this.now = now;
   }

@@ -1,27 +1,30 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ExecutionObject } from "../../src/objects/execution-object.ts";
+import { OUTBOX_BACKSTOP_MS } from "../../src/objects/outbox.ts";
 import { uid } from "./helpers.ts";
-import { alarmOf, createSchedule, eventually, expectAlarm, expectRunning, runId, scheduleObject, setNow, T } from "./schedule-helpers.ts";
+import { alarmOf, createSchedule, expectAlarm, expectRunning, getRun, runId, scheduleObject, setNow, T } from "./schedule-helpers.ts";
 
 // A ScheduleObject's alarm sends its outbox (the runs it starts) before it arms its next alarm, so
 // it writes the alarm once (src/objects/schedule-object.ts). Should the object die during the
 // send, the platform runs the alarm again, but only a few times; a retried alarm therefore arms a
 // backstop before it sends. The send is held here by making the run's start wait.
 
-const HOLD_MS = 300;
-
-async function holdStarts<R>(fn: () => Promise<R>): Promise<R> {
+/** Holds every ExecutionObject start until `fn` is done; `reached` resolves when the first one is entered. */
+async function holdStarts<R>(fn: (reached: Promise<void>) => Promise<R>): Promise<R> {
   const proto = ExecutionObject.prototype as unknown as { start: (...args: unknown[]) => Promise<unknown> };
   const original = proto.start;
   let release!: () => void;
+  let reach!: () => void;
   const released = new Promise<void>((r) => (release = r));
+  const reached = new Promise<void>((r) => (reach = r));
   proto.start = async function (this: ExecutionObject, ...args: unknown[]) {
+    reach();
     await released;
     return original.apply(this, args);
   };
   try {
-    return await fn();
+    return await fn(reached);
   } finally {
     release();
     proto.start = original;
@@ -49,19 +52,22 @@ describe("a schedule's alarm and its send", () => {
   it("a retried alarm arms a backstop before it sends; the first try arms once, after the send", async () => {
     for (const isRetry of [false, true]) {
       const { sid, fire } = await dueSchedule(`alarm-send-${isRetry ? "retry" : "first"}`);
-      const { alarm } = await holdStarts(async () => {
-        const alarm = runAlarm(sid, { isRetry, retryCount: isRetry ? 1 : 0, scheduledTime: fire });
-        // The run's start is held: the alarm is still sending.
-        await new Promise((r) => setTimeout(r, HOLD_MS));
-        const armed = await alarmOf(sid);
-        if (isRetry) expect(armed, "a retry's backstop, while it sends").toBeGreaterThan(fire + 1_000);
-        // The first try leaves the alarm that is running in place (the platform clears it when the handler ends).
-        else expect(armed, "the first try writes nothing before its send").toBe(fire);
-        // Wrapped: an async function returning the promise itself would wait for it, before the release.
-        return { alarm };
-      });
-      await alarm;
-      await eventually(() => expectRunning(runId(sid, fire)));
+      let alarm: Promise<void> | undefined;
+      try {
+        await holdStarts(async (reached) => {
+          alarm = runAlarm(sid, { isRetry, retryCount: isRetry ? 1 : 0, scheduledTime: fire });
+          // The alarm is sending: the run's start has been entered, and is held.
+          await reached;
+          expect((await getRun(runId(sid, fire))).status, "the run is not started while its start is held").toBe(404);
+          const armed = await alarmOf(sid);
+          if (isRetry) expect(armed, "a retry's backstop, while it sends").toBe(fire + 1_000 + OUTBOX_BACKSTOP_MS);
+          // The first try leaves the alarm that is running in place (the platform clears it when the handler ends).
+          else expect(armed, "the first try writes nothing before its send").toBe(fire);
+        });
+      } finally {
+        await alarm;
+      }
+      await expectRunning(runId(sid, fire));
       await expectAlarm(sid, fire + 600_000);
     }
   });
