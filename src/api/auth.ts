@@ -3,7 +3,7 @@ import { constantTimeEqual, hashSecret } from "../core/crypto.ts";
 import { ForbiddenError, NotConfiguredError, UnauthorizedError } from "../core/errors.ts";
 import { findKey, type KeyKind } from "../index/api-keys.ts";
 import { clock } from "../clock.ts";
-import { cachedKey, rememberKey, verificationMark } from "./key-cache.ts";
+import { keyCache } from "./key-cache.ts";
 import type { Env } from "../env.ts";
 
 /** The documented local development key (`npm start` only): admin of namespace `default`. */
@@ -55,19 +55,19 @@ async function principalFor(env: Env, secrets: Secrets, header: string | undefin
   if (env.SUNDIAL_ADMIN_KEY && constantTimeEqual(m[1]!, env.SUNDIAL_ADMIN_KEY)) return { namespace: DEV_NAMESPACE, keyId, kind: "admin" };
   // A key row this isolate read a few seconds ago (key-cache.ts) spares the D1 read; the secret is checked either way.
   const now = clock.now();
-  const cached = cachedKey(keyId, now);
+  const cached = keyCache.get(keyId, now);
   if (cached) {
     if (!constantTimeEqual(await hashSecret(secrets.pepper, secret), cached.secretHash)) throw new UnauthorizedError("invalid API key");
     return cached.principal;
   }
-  const mark = verificationMark();
+  const mark = keyCache.mark();
   const row = await findKey(env.DB, keyId);
   // Hash even when the key id is unknown, so timing does not reveal which ids exist.
   const hash = await hashSecret(secrets.pepper, secret);
   if (!row || !constantTimeEqual(hash, row.secret_hash)) throw new UnauthorizedError("invalid API key");
   if (row.revoked_at !== null) throw new UnauthorizedError("this API key was revoked", "revoked_key");
   const principal: Principal = { namespace: row.namespace, keyId: row.key_id, kind: row.kind };
-  rememberKey(keyId, principal, row.secret_hash, now, mark);
+  keyCache.set(keyId, { principal: Object.freeze({ ...principal }), secretHash: row.secret_hash }, now, mark);
   return principal;
 }
 

@@ -5,7 +5,7 @@ import { clock } from "../clock.ts";
 import { hashSecret, toBase64Url } from "../core/crypto.ts";
 import { NotFoundError } from "../core/errors.ts";
 import { insertKey, listKeys, revokeKey } from "../index/api-keys.ts";
-import { forgetKey } from "./key-cache.ts";
+import { keyCache } from "./key-cache.ts";
 import { DEV_NAMESPACE, requireKind, type AppEnv, type Principal } from "./auth.ts";
 import { readJson, readQuery } from "./validate.ts";
 
@@ -57,6 +57,6 @@ keyRoutes.delete("/:key_id", async (c) => {
   const q = readQuery(c, ListQuery);
   const ok = await revokeKey(c.env.DB, targetNamespace(p, q.namespace), c.req.param("key_id"), clock.now());
   if (!ok) throw new NotFoundError("no such key in this namespace", "key_not_found");
-  forgetKey(c.req.param("key_id"));
+  keyCache.forget(c.req.param("key_id"));
   return c.body(null, 204);
 });

@@ -7,6 +7,7 @@ import { applyCodeSchedules, definitionHash, parseCodeSchedules, planCodeSchedul
 import { inputSchemaProblem } from "./input-schema.ts";
 import { ValidationError } from "../core/errors.ts";
 import { readJson } from "./validate.ts";
+import { forgetRegistration } from "./workflow-input.ts";
 
 /** /v1/workflows/workers: registration (workflow types, input schemas, schedules in code) and whoami. */
 export const workerRoutes = new Hono<AppEnv>();
@@ -54,6 +55,7 @@ workerRoutes.post("/register", requireKind("worker"), async (c) => {
     });
   }
   await upsertWorkflowTypes(c.env.DB, rows);
+  for (const r of rows) forgetRegistration(r.namespace, r.name);
   const conflicts = outcomes.filter((o) => o.conflict).map((o) => ({ workflow: o.workflow, message: o.conflict! }));
   for (const conflict of conflicts) console.warn(`sundial: conflicting schedule registration: ${conflict.message}`);
   return c.json({

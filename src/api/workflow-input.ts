@@ -2,6 +2,37 @@ import { ValidationError, PayloadTooLargeError } from "../core/errors.ts";
 import { validateJsonSchema, type JsonSchema } from "../core/json-schema.ts";
 import { exceedsPayloadLimit, LIMITS } from "../core/limits.ts";
 import { getWorkflowType, type WorkflowTypeRow } from "../index/workflow-types.ts";
+import { clock } from "../clock.ts";
+import { IsolateCache } from "./isolate-cache.ts";
+
+/**
+ * How long an isolate uses a workflow's registration (input schema, default execution timeout)
+ * it has read before it reads it again. A registration that changes reaches starts in the isolate
+ * that received it at once, and starts in other isolates (once deployed) at most this long later;
+ * a workflow registered for the first time is seen at once everywhere (only registrations that
+ * exist are remembered).
+ */
+export const REGISTRATION_CACHE_TTL_MS = 10_000;
+
+const registrations = new IsolateCache<WorkflowTypeRow>(REGISTRATION_CACHE_TTL_MS, 1_000);
+const registrationKey = (namespace: string, workflow: string) => `${namespace}\u0000${workflow}`;
+
+/** A workflow's registration changed (a worker registered it): this isolate reads it again from the next start on. */
+export function forgetRegistration(namespace: string, workflow: string): void {
+  registrations.forget(registrationKey(namespace, workflow));
+}
+
+/** The workflow's registration (null: no worker registered it), from this isolate's memory when it read it less than the TTL ago. */
+async function registration(db: D1Database, namespace: string, workflow: string): Promise<WorkflowTypeRow | null> {
+  const key = registrationKey(namespace, workflow);
+  const now = clock.now();
+  const cached = registrations.get(key, now);
+  if (cached) return cached;
+  const mark = registrations.mark();
+  const row = await getWorkflowType(db, namespace, workflow);
+  if (row) registrations.set(key, row, now, mark);
+  return row;
+}
 
 /** Bounds a message payload (signal, query or update input) by LIMITS.maxPayloadBytes. */
 export function checkPayloadSize(value: unknown, field: string): void {
@@ -32,5 +63,5 @@ export function checkInputAgainst(type: WorkflowTypeRow | null, workflow: string
  */
 export async function checkWorkflowInput(db: D1Database, namespace: string, workflow: string, input: unknown, field = "input"): Promise<{ executionTimeout: number | null }> {
   checkPayloadSize(input, field);
-  return checkInputAgainst(await getWorkflowType(db, namespace, workflow), workflow, input, field);
+  return checkInputAgainst(await registration(db, namespace, workflow), workflow, input, field);
 }

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { KEY_CACHE_TTL_MS } from "../../src/api/key-cache.ts";
 import { clock } from "../../src/clock.ts";
 import { api, uid } from "./helpers.ts";
@@ -12,14 +12,10 @@ import { api, uid } from "./helpers.ts";
  * lets a wrong secret in.
  */
 
-const realNow = clock.now;
+// restore-clock.ts (a setup file) puts the clock back after each test.
 let now = Date.parse("2027-05-01T08:00:00.000Z");
-
 beforeEach(() => {
   clock.now = () => now;
-});
-afterEach(() => {
-  clock.now = realNow;
 });
 
 async function newKey(): Promise<{ key: string; key_id: string; namespace: string }> {
