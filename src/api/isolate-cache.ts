@@ -32,11 +32,14 @@ export class IsolateCache<V> {
     return this.changes;
   }
 
-  /** Remembers a row read since `mark`, unless a row was changed in this isolate meanwhile (it may be older than that change). */
+  /**
+   * Remembers a row read since `mark`, unless a row was changed in this isolate meanwhile (it may be
+   * older than that change). The value is frozen (shallowly): requests share it.
+   */
   set(key: string, value: V, now: number, mark: number): void {
     if (mark !== this.changes) return;
     this.entries.delete(key);
-    this.entries.set(key, { value, until: now + this.ttlMs });
+    this.entries.set(key, { value: Object.freeze(value), until: now + this.ttlMs });
     // Beyond the bound, the entry remembered longest ago goes first.
     if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
   }

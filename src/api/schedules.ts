@@ -28,7 +28,7 @@ import { requireKind, type AppEnv } from "./auth.ts";
 import { decodeCursor, encodeCursor, PageSize } from "./pagination.ts";
 import { fromZodError } from "./problem.ts";
 import { readJson, readQuery } from "./validate.ts";
-import { checkInputAgainst, checkPayloadSize, checkWorkflowInput } from "./workflow-input.ts";
+import { checkInputAgainst, checkPayloadSize, checkWorkflowInput, readRegistration } from "./workflow-input.ts";
 import { mergeSpecPatch, SPEC_PATCH_KEYS } from "./spec-patch.ts";
 import { checkSpecBounds } from "./spec-bounds.ts";
 
@@ -78,7 +78,7 @@ scheduleRoutes.post("/", async (c) => {
   checkPayloadSize(cmd.input, "input");
   // The three reads (workflow type, the schedule holding (workflow, key), the namespace's count)
   // as one statement: sequential reads were most of a create's latency.
-  const found = await createLookup(c.env.DB, p.namespace, cmd.workflow, cmd.key);
+  const found = await readRegistration(p.namespace, cmd.workflow, () => createLookup(c.env.DB, p.namespace, cmd.workflow, cmd.key), (f) => f.type);
   const registered = checkInputAgainst(found.type, cmd.workflow, cmd.input);
   if (cmd.execution_timeout === undefined && registered.executionTimeout !== null) cmd.execution_timeout = registered.executionTimeout;
   // Polos' upsert: an existing (workflow, key) is updated in place and keeps its id.

@@ -24,14 +24,21 @@ export function forgetRegistration(namespace: string, workflow: string): void {
 
 /** The workflow's registration (null: no worker registered it), from this isolate's memory when it read it less than the TTL ago. */
 async function registration(db: D1Database, namespace: string, workflow: string): Promise<WorkflowTypeRow | null> {
-  const key = registrationKey(namespace, workflow);
+  const cached = registrations.get(registrationKey(namespace, workflow), clock.now());
+  return cached ?? readRegistration(namespace, workflow, () => getWorkflowType(db, namespace, workflow), (row) => row);
+}
+
+/**
+ * Reads a registration through `read` (which may read other rows with it: a schedule create does)
+ * and remembers it, so every path in this isolate judges inputs by the same registration.
+ */
+export async function readRegistration<T>(namespace: string, workflow: string, read: () => Promise<T>, typeOf: (t: T) => WorkflowTypeRow | null): Promise<T> {
   const now = clock.now();
-  const cached = registrations.get(key, now);
-  if (cached) return cached;
   const mark = registrations.mark();
-  const row = await getWorkflowType(db, namespace, workflow);
-  if (row) registrations.set(key, row, now, mark);
-  return row;
+  const result = await read();
+  const row = typeOf(result);
+  if (row) registrations.set(registrationKey(namespace, workflow), row, now, mark);
+  return result;
 }
 
 /** Bounds a message payload (signal, query or update input) by LIMITS.maxPayloadBytes. */

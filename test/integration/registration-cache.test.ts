@@ -21,11 +21,13 @@ beforeEach(() => {
 const numberInput = { type: "object", properties: { n: { type: "number" } }, required: ["n"] };
 const stringInput = { type: "object", properties: { n: { type: "string" } }, required: ["n"] };
 
-const register = async (workflow: string, inputSchema: unknown) => {
-  const r = await api("POST", "/v1/workflows/workers/register", { identity: "cache-test", task_queue: "q-cache", workflows: [{ name: workflow, input_schema: inputSchema }], activities: [] });
+const register = async (workflow: string, inputSchema: unknown, executionTimeout?: number) => {
+  const w = { name: workflow, input_schema: inputSchema, ...(executionTimeout === undefined ? {} : { execution_timeout: executionTimeout }) };
+  const r = await api("POST", "/v1/workflows/workers/register", { identity: "cache-test", task_queue: "q-cache", workflows: [w], activities: [] });
   expect(r.status, JSON.stringify(r.body)).toBe(200);
 };
-const start = async (workflow: string, input: unknown) => (await api("POST", "/v1/workflows/executions", { workflow, execution_id: uid("reg-cache"), task_queue: "q-cache", input })).status;
+const started = (workflow: string, input: unknown) => api("POST", "/v1/workflows/executions", { workflow, execution_id: uid("reg-cache"), task_queue: "q-cache", input });
+const start = async (workflow: string, input: unknown) => (await started(workflow, input)).status;
 const rewriteSchema = (workflow: string, inputSchema: unknown) =>
   env.DB.prepare("UPDATE workflow_types SET input_schema = ? WHERE namespace = 'default' AND name = ?").bind(JSON.stringify(inputSchema), workflow).run();
 
@@ -57,5 +59,25 @@ describe("workflow registrations are remembered per isolate for a few seconds", 
       .bind(wf, JSON.stringify(numberInput), now)
       .run();
     expect(await start(wf, { n: "five" })).toBe(422);
+  });
+
+  it("a re-registered default execution timeout reaches the next start in this isolate", async () => {
+    const wf = uid("reg-cache-timeout");
+    await register(wf, numberInput, 120);
+    expect((await started(wf, { n: 1 })).body.execution_timeout).toBe(120);
+    await register(wf, numberInput, 300);
+    expect((await started(wf, { n: 2 })).body.execution_timeout).toBe(300);
+  });
+
+  it("a schedule create, which reads the registration with other rows, keeps this isolate's memory in step", async () => {
+    const wf = uid("reg-cache-sched");
+    await register(wf, numberInput);
+    expect(await start(wf, { n: 1 })).toBe(201);
+    await rewriteSchema(wf, stringInput);
+    const created = await api("POST", "/v1/workflows/schedules", { workflow: wf, key: uid("k"), cron: "0 9 * * *", task_queue: "q-cache", input: { n: "nine" } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    // The create read the new schema, and so does the next start: the two paths agree.
+    expect(await start(wf, { n: "ten" })).toBe(201);
+    expect(await start(wf, { n: 10 })).toBe(422);
   });
 });

@@ -47,4 +47,10 @@ describe("IsolateCache", () => {
     expect(c.get("k0", T)).toBeUndefined();
     expect(Array.from({ length: 1_000 }, (_, i) => c.get(`k${i + 1}`, T)).every((v, i) => v === i + 1)).toBe(true);
   });
+
+  it("hands out frozen values: requests share them", () => {
+    const c = new IsolateCache<{ n: number }>(TTL, 10);
+    c.set("k", { n: 1 }, T, c.mark());
+    expect(Object.isFrozen(c.get("k", T))).toBe(true);
+  });
 });
