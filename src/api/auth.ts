@@ -53,21 +53,21 @@ async function principalFor(env: Env, secrets: Secrets, header: string | undefin
   const [, keyId, secret] = key as unknown as [string, string, string];
   if (secrets.devMode && constantTimeEqual(m[1]!, DEV_API_KEY)) return { namespace: DEV_NAMESPACE, keyId: "dev", kind: "admin" };
   if (env.SUNDIAL_ADMIN_KEY && constantTimeEqual(m[1]!, env.SUNDIAL_ADMIN_KEY)) return { namespace: DEV_NAMESPACE, keyId, kind: "admin" };
-  // A key row this isolate read a few seconds ago (key-cache.ts) spares the D1 read; the secret is checked either way.
+  // A key row this isolate read a few seconds ago (key-cache.ts) spares the D1 read; the secret is hashed and compared either way.
   const now = clock.now();
   const cached = keyCache.get(keyId, now);
-  if (cached) {
-    if (!constantTimeEqual(await hashSecret(secrets.pepper, secret), cached.secretHash)) throw new UnauthorizedError("invalid API key");
-    return cached.principal;
-  }
   const mark = keyCache.mark();
-  const row = await findKey(env.DB, keyId);
+  const row = cached ? null : await findKey(env.DB, keyId);
   // Hash even when the key id is unknown, so timing does not reveal which ids exist.
   const hash = await hashSecret(secrets.pepper, secret);
-  if (!row || !constantTimeEqual(hash, row.secret_hash)) throw new UnauthorizedError("invalid API key");
-  if (row.revoked_at !== null) throw new UnauthorizedError("this API key was revoked", "revoked_key");
-  const principal: Principal = { namespace: row.namespace, keyId: row.key_id, kind: row.kind };
-  keyCache.set(keyId, { principal: Object.freeze({ ...principal }), secretHash: row.secret_hash }, now, mark);
+  const expected = cached?.secretHash ?? row?.secret_hash;
+  if (expected === undefined || !constantTimeEqual(hash, expected)) throw new UnauthorizedError("invalid API key");
+  if (cached) return cached.principal;
+  // Not cached, and a secret hash to compare: the row was read.
+  const { namespace, key_id, kind, revoked_at, secret_hash } = row!;
+  if (revoked_at !== null) throw new UnauthorizedError("this API key was revoked", "revoked_key");
+  const principal: Principal = { namespace, keyId: key_id, kind };
+  keyCache.set(keyId, { principal: Object.freeze({ ...principal }), secretHash: secret_hash }, now, mark);
   return principal;
 }
 
