@@ -60,7 +60,7 @@ export class ExecutionDelivery {
     await Promise.all(
       items.map(async (d) => {
         try {
-          await taskQueueStub(this.env, d.namespace, d.queue, partitionFor(this.env, d.executionId)).enqueue({ kind: d.kind, execution_id: d.executionId, ref: d.ref, attempt: d.attempt, ...(d.visibleAt !== undefined ? { visible_at: d.visibleAt } : {}) });
+          await taskQueueStub(this.env, d.namespace, d.queue, partitionFor(this.env, d.executionId)).enqueue({ kind: d.kind, type: d.type, execution_id: d.executionId, ref: d.ref, attempt: d.attempt, ...(d.visibleAt !== undefined ? { visible_at: d.visibleAt } : {}) });
         } catch (err) {
           this.resendLater(d, err);
         }

@@ -11,6 +11,8 @@ export interface Dispatch {
   queue: string;
   executionId: string;
   kind: "workflow" | "activity";
+  /** The workflow's name (workflow and query tasks) or the activity's type: only a poller that runs it gets the task. */
+  type: string;
   ref: number;
   attempt: number;
   /** Not before this instant (ms): the first task of a run prepared ahead of its start. */
@@ -33,7 +35,7 @@ export function scheduleWorkflowTask(store: ExecutionStore, now: number, out: Di
   const visibleAt = Math.max(now, run.started_at);
   const id = store.append("workflow_task_scheduled", now, visibleAt > now ? { attempt, visible_at: toRfc3339(visibleAt) } : { attempt });
   store.updateRun({ wt_state: "scheduled", wt_scheduled_event_id: id, wt_attempt: attempt, wt_dispatched_at: visibleAt, wt_retry_at: null, wt_needed: 0 });
-  out.push({ namespace: run.namespace, queue: run.task_queue, executionId: run.execution_id, kind: "workflow", ref: id, attempt, ...(visibleAt > now ? { visibleAt } : {}) });
+  out.push({ namespace: run.namespace, queue: run.task_queue, executionId: run.execution_id, kind: "workflow", type: run.workflow, ref: id, attempt, ...(visibleAt > now ? { visibleAt } : {}) });
 }
 
 export type CloseOutcome =
@@ -153,7 +155,7 @@ export function applyCommandEffects(store: ExecutionStore, now: number, run: Run
         const id = store.append("activity_scheduled", now, { seq: e.seq, activity_type: e.activityType, input: e.input ?? null, options: e.options });
         store.insertActivity(newActivityRow(e.seq, id, e.activityType, e.input, e.options, now));
         store.updateRun({ last_activity_seq: e.seq });
-        out.push({ namespace: run.namespace, queue: e.options.task_queue ?? run.task_queue, executionId: run.execution_id, kind: "activity", ref: e.seq, attempt: 1 });
+        out.push({ namespace: run.namespace, queue: e.options.task_queue ?? run.task_queue, executionId: run.execution_id, kind: "activity", type: e.activityType, ref: e.seq, attempt: 1 });
         break;
       }
       case "cancel_activity": {

@@ -229,7 +229,7 @@ export class ExecutionObject extends DurableObject<Env> {
     const run = guard(() => this.requireRun());
     if (!run.ok) return run;
     const { ref, answer } = this.queries.open(name, input, timeoutMs);
-    this.delivery.pending.push({ namespace: run.value.namespace, queue: run.value.task_queue, executionId: run.value.execution_id, kind: "workflow", ref, attempt: 0 });
+    this.delivery.pending.push({ namespace: run.value.namespace, queue: run.value.task_queue, executionId: run.value.execution_id, kind: "workflow", type: run.value.workflow, ref, attempt: 0 });
     this.ctx.waitUntil(this.flush());
     const a = await answer;
     return guard(() => {

@@ -89,7 +89,7 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
       lastActivity = Math.max(lastActivity, e.seq);
       if (resolvedActivities.has(e.seq)) continue;
       store.insertActivity(newActivityRow(e.seq, e.id, e.activity_type, e.input, e.options, now));
-      out.push({ namespace: run.namespace, queue: e.options.task_queue ?? run.task_queue, executionId: run.execution_id, kind: "activity", ref: e.seq, attempt: 1 });
+      out.push({ namespace: run.namespace, queue: e.options.task_queue ?? run.task_queue, executionId: run.execution_id, kind: "activity", type: e.activity_type, ref: e.seq, attempt: 1 });
     } else if (e.type === "step_recorded") {
       lastStep = Math.max(lastStep, e.seq);
     } else if (e.type === "timer_started") {

@@ -47,7 +47,7 @@ function workflowTaskTimeouts(store: ExecutionStore, now: number, out: Dispatch[
     scheduleWorkflowTask(store, now, out, run.wt_attempt + 1);
   } else if (run.wt_state === "scheduled" && run.wt_dispatched_at !== null && now >= run.wt_dispatched_at + DISPATCH_TIMEOUT_MS) {
     store.updateRun({ wt_dispatched_at: now });
-    out.push({ namespace: run.namespace, queue: run.task_queue, executionId: run.execution_id, kind: "workflow", ref: run.wt_scheduled_event_id, attempt: run.wt_attempt });
+    out.push({ namespace: run.namespace, queue: run.task_queue, executionId: run.execution_id, kind: "workflow", type: run.workflow, ref: run.wt_scheduled_event_id, attempt: run.wt_attempt });
   } else if (run.wt_state === "backoff" && run.wt_retry_at !== null && now >= run.wt_retry_at) {
     store.updateRun({ wt_state: "none", wt_retry_at: null });
     scheduleWorkflowTask(store, now, out, run.wt_attempt);
@@ -67,7 +67,7 @@ function activityTimeouts(store: ExecutionStore, now: number, out: Dispatch[]): 
     if (neverReceived) {
       // Never received: back to the queue as the same attempt (the lost lease's token is now stale).
       store.updateActivity(row.seq, { state: "scheduled", started_at: null, last_heartbeat_at: null, identity: null, dispatched_at: now });
-      out.push({ namespace: run.namespace, queue, executionId: run.execution_id, kind: "activity", ref: row.seq, attempt: a.attempt });
+      out.push({ namespace: run.namespace, queue, executionId: run.execution_id, kind: "activity", type: row.activity_type, ref: row.seq, attempt: a.attempt });
     } else if (timeout !== null) {
       const failure = { message: `activity ${timeout.replace(/_/g, "-")} timeout`, type: "TimeoutError", non_retryable: false };
       const outcome = afterFailedAttempt(a, failure, now, timeout);
@@ -80,10 +80,10 @@ function activityTimeouts(store: ExecutionStore, now: number, out: Dispatch[]): 
       }
     } else if (a.state === "backing_off" && a.nextAttemptAt !== null && now >= a.nextAttemptAt) {
       store.updateActivity(row.seq, { state: "scheduled", next_attempt_at: null, dispatched_at: now });
-      out.push({ namespace: run.namespace, queue, executionId: run.execution_id, kind: "activity", ref: row.seq, attempt: a.attempt });
+      out.push({ namespace: run.namespace, queue, executionId: run.execution_id, kind: "activity", type: row.activity_type, ref: row.seq, attempt: a.attempt });
     } else if (a.state === "scheduled" && a.dispatchedAt !== null && now >= a.dispatchedAt + DISPATCH_TIMEOUT_MS) {
       store.updateActivity(row.seq, { dispatched_at: now });
-      out.push({ namespace: run.namespace, queue, executionId: run.execution_id, kind: "activity", ref: row.seq, attempt: a.attempt });
+      out.push({ namespace: run.namespace, queue, executionId: run.execution_id, kind: "activity", type: row.activity_type, ref: row.seq, attempt: a.attempt });
     }
   }
 }

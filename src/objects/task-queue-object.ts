@@ -7,6 +7,12 @@ import { applySqlMigrations, type SqlMigration } from "./sql-migrations.ts";
 /** A queue entry: a pointer to work an ExecutionObject owns (the object decides if it is still current). */
 export interface QueuedTask {
   kind: "workflow" | "activity";
+  /**
+   * The workflow's name (workflow and query tasks) or the activity's type: a poll that names the
+   * types its worker runs gets only tasks of those types. Absent on tasks queued before the queue
+   * recorded types: any poller takes those.
+   */
+  type?: string;
   execution_id: string;
   /** Workflow task: its scheduled event id. Activity: its seq. */
   ref: number;
@@ -37,13 +43,34 @@ const MIGRATIONS: SqlMigration[] = [
           ALTER TABLE tasks ADD COLUMN released_at INTEGER;
           CREATE INDEX tasks_visible ON tasks (kind, visible_at, id);`,
   },
+  {
+    id: 3,
+    description: "task types: a poll gets only the workflows or activities its worker runs",
+    sql: `ALTER TABLE tasks ADD COLUMN type TEXT;`,
+  },
 ];
 
-type TaskRow = { id: number; kind: string; execution_id: string; ref: number; attempt: number; visible_at: number; released_at: number | null; enqueued_at: number };
+type TaskRow = { id: number; kind: string; type: string | null; execution_id: string; ref: number; attempt: number; visible_at: number; released_at: number | null; enqueued_at: number };
+
+/** The task types a poll accepts (null: any), as a set for hand-overs and as JSON for the table's `json_each`. */
+interface TypeFilter {
+  set: ReadonlySet<string>;
+  json: string;
+}
+
+function typeFilter(types: readonly string[] | null | undefined): TypeFilter | null {
+  return types ? { set: new Set(types), json: JSON.stringify(types) } : null;
+}
+
+/** Whether a poll accepting `filter` may take `task` (a task without a type goes to anyone). */
+function accepts(filter: TypeFilter | null, task: QueuedTask): boolean {
+  return filter === null || task.type === undefined || filter.set.has(task.type);
+}
 
 interface Waiter {
   id: string;
   kind: QueuedTask["kind"];
+  types: TypeFilter | null;
   resolve: (t: QueuedTask | null) => void;
   timer: ReturnType<typeof setTimeout>;
 }
@@ -83,8 +110,9 @@ export class TaskQueueObject extends DurableObject<Env> {
     const availableAt = task.available_at ?? now;
     if (visibleAt <= now && this.handOver({ ...task, available_at: availableAt })) return;
     this.ctx.storage.sql.exec(
-      "INSERT OR IGNORE INTO tasks (kind, execution_id, ref, attempt, enqueued_at, visible_at, released_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO tasks (kind, type, execution_id, ref, attempt, enqueued_at, visible_at, released_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       task.kind,
+      task.type ?? null,
       task.execution_id,
       task.ref,
       task.attempt,
@@ -97,14 +125,18 @@ export class TaskQueueObject extends DurableObject<Env> {
     if (visibleAt > now && (this.releaseAt === null || visibleAt < this.releaseAt)) this.armRelease();
   }
 
-  /** Gives a task to the longest-waiting poller of its kind; false when none waits. */
+  /** Gives a task to the longest-waiting poller of its kind that runs its type; false when none waits. */
   private handOver(task: QueuedTask): boolean {
-    const i = this.waiters.findIndex((w) => w.kind === task.kind);
-    if (i < 0) return false;
-    const [w] = this.waiters.splice(i, 1);
-    clearTimeout(w!.timer);
-    w!.resolve(task);
+    const w = this.waiters.find((x) => x.kind === task.kind && accepts(x.types, task));
+    if (!w) return false;
+    this.resolveWaiter(w, task);
     return true;
+  }
+
+  private resolveWaiter(w: Waiter, task: QueuedTask | null): void {
+    this.waiters = this.waiters.filter((x) => x !== w);
+    clearTimeout(w.timer);
+    w.resolve(task);
   }
 
   /**
@@ -115,12 +147,13 @@ export class TaskQueueObject extends DurableObject<Env> {
   private release(): void {
     const now = clock.now();
     this.ctx.storage.sql.exec("UPDATE tasks SET released_at = ? WHERE released_at IS NULL AND visible_at <= ?", now, now);
-    for (const kind of ["workflow", "activity"] as const) {
-      while (this.waiters.some((w) => w.kind === kind)) {
-        const t = this.take(kind, now);
-        if (!t) break;
-        this.handOver(t);
-      }
+    // Longest-waiting poller first, each taking the oldest task it runs; a kind with nothing visible is not read again.
+    const drained = new Set<QueuedTask["kind"]>();
+    for (const w of [...this.waiters]) {
+      if (drained.has(w.kind)) continue;
+      const t = this.take(w.kind, now, w.types);
+      if (t) this.resolveWaiter(w, t);
+      else if (w.types === null) drained.add(w.kind);
     }
     this.armRelease();
   }
@@ -147,28 +180,42 @@ export class TaskQueueObject extends DurableObject<Env> {
     this.release();
   }
 
-  /** Removes and returns the oldest visible task of a kind. */
-  private take(kind: QueuedTask["kind"], now: number): QueuedTask | null {
+  /** Removes and returns the oldest visible task of a kind (of one of the filter's types, or without a type). */
+  private take(kind: QueuedTask["kind"], now: number, types: TypeFilter | null = null): QueuedTask | null {
     // Read first: a poll on an empty queue (most of them) must stay a read. Any DELETE, even one
     // that matches nothing, opens a write transaction whose commit holds the poll's answer.
-    const row = this.ctx.storage.sql
-      .exec<TaskRow>("SELECT * FROM tasks WHERE kind = ? AND visible_at <= ? ORDER BY visible_at, id LIMIT 1", kind, now)
-      .toArray()[0];
+    const sql = this.ctx.storage.sql;
+    const row = (
+      types === null
+        ? sql.exec<TaskRow>("SELECT * FROM tasks WHERE kind = ? AND visible_at <= ? ORDER BY visible_at, id LIMIT 1", kind, now)
+        : sql.exec<TaskRow>(
+            "SELECT * FROM tasks WHERE kind = ? AND visible_at <= ? AND (type IS NULL OR type IN (SELECT value FROM json_each(?))) ORDER BY visible_at, id LIMIT 1",
+            kind,
+            now,
+            types.json,
+          )
+    ).toArray()[0];
     if (!row) return null;
-    this.ctx.storage.sql.exec("DELETE FROM tasks WHERE id = ?", row.id);
+    sql.exec("DELETE FROM tasks WHERE id = ?", row.id);
     // A delayed task taken before the timer stamped it became available at the latest now.
-    return { kind: row.kind as QueuedTask["kind"], execution_id: row.execution_id, ref: row.ref, attempt: row.attempt, available_at: row.released_at ?? now };
+    return { kind: row.kind as QueuedTask["kind"], ...(row.type !== null ? { type: row.type } : {}), execution_id: row.execution_id, ref: row.ref, attempt: row.attempt, available_at: row.released_at ?? now };
   }
 
-  /** Takes the oldest task of a kind, waiting up to `waitMs` for one; null on timeout. */
-  async poll(kind: QueuedTask["kind"], waitMs: number, pollId = ""): Promise<QueuedTask | null> {
-    const task = this.take(kind, clock.now());
+  /**
+   * Takes the oldest task of a kind, waiting up to `waitMs` for one; null on timeout. With
+   * `types` (the workflow names or activity types the polling worker runs), only a task of one of
+   * those types: others stay for the workers that run them.
+   */
+  async poll(kind: QueuedTask["kind"], waitMs: number, pollId = "", types: readonly string[] | null = null): Promise<QueuedTask | null> {
+    const filter = typeFilter(types);
+    const task = this.take(kind, clock.now(), filter);
     if (task) return task;
     if (waitMs <= 0) return null;
     return new Promise<QueuedTask | null>((resolve) => {
       const waiter: Waiter = {
         id: pollId,
         kind,
+        types: filter,
         resolve,
         timer: setTimeout(() => {
           this.waiters = this.waiters.filter((w) => w !== waiter);
@@ -182,10 +229,7 @@ export class TaskQueueObject extends DurableObject<Env> {
   /** Ends a held poll whose client went away, so no task is handed to it. */
   cancelPoll(pollId: string): void {
     const w = this.waiters.find((x) => x.id === pollId && pollId !== "");
-    if (!w) return;
-    this.waiters = this.waiters.filter((x) => x !== w);
-    clearTimeout(w.timer);
-    w.resolve(null);
+    if (w) this.resolveWaiter(w, null);
   }
 
   /**

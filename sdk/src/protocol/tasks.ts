@@ -5,6 +5,9 @@ import { HistoryEvent } from "./history.ts";
 import { DEFAULT_TASK_QUEUE, Name } from "./execution.ts";
 
 const Identity = z.string().min(1).max(200);
+
+/** Most types one poll may name ({@link PollRequest} `types`). */
+export const MAX_POLL_TYPES = 1000;
 const TaskToken = z.string().min(1).max(2048);
 
 /** POST /v1/workflows/tasks/poll */
@@ -14,6 +17,12 @@ export const PollRequest = z.strictObject({
   identity: Identity,
   /** How long to hold the poll when nothing is queued (seconds, capped by the platform). */
   wait_seconds: z.number().min(0).max(60).optional(),
+  /**
+   * The workflow names (kind "workflow") or activity types (kind "activity") this worker runs: the
+   * poll gets only tasks of those types, and the others wait for a worker that runs them. Omitted:
+   * any task of the kind (the SDK omits it only past {@link MAX_POLL_TYPES} types).
+   */
+  types: z.array(z.string().min(1).max(256)).min(1).max(MAX_POLL_TYPES).optional(),
 });
 export type PollRequest = z.input<typeof PollRequest>;
 

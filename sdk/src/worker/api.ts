@@ -6,7 +6,7 @@ import type { Command } from "../protocol/commands.ts";
 import { HistoryPage } from "../protocol/execution.ts";
 import type { Failure } from "../protocol/failure.ts";
 import type { HistoryEvent } from "../protocol/history.ts";
-import { HeartbeatResponse, Task, TaskCompletionResponse, type ActivityTask, type RegisterWorkerRequest, type WorkflowTask } from "../protocol/tasks.ts";
+import { HeartbeatResponse, MAX_POLL_TYPES, Task, TaskCompletionResponse, type ActivityTask, type RegisterWorkerRequest, type WorkflowTask } from "../protocol/tasks.ts";
 import type { WorkerLogger } from "./logger.ts";
 
 /** How a completion ended: applied (`accepted`, or `duplicate` if it already was), or dropped as `stale`. */
@@ -65,8 +65,10 @@ export class WorkerApi {
   }
 
   /** One long poll: a task, or null when none arrived within the platform's hold (204). */
-  async poll(kind: "workflow" | "activity", taskQueue: string, identity: string, waitSeconds: number | undefined, signal: AbortSignal): Promise<Task | null> {
-    const body = { task_queue: taskQueue, kind, identity, ...(waitSeconds === undefined ? {} : { wait_seconds: waitSeconds }) };
+  async poll(kind: "workflow" | "activity", taskQueue: string, identity: string, waitSeconds: number | undefined, signal: AbortSignal, types?: readonly string[]): Promise<Task | null> {
+    // Past the platform's limit the poll names no types and takes any task of its kind (one it does not run, it fails).
+    const named = types !== undefined && types.length > 0 && types.length <= MAX_POLL_TYPES ? { types } : {};
+    const body = { task_queue: taskQueue, kind, identity, ...(waitSeconds === undefined ? {} : { wait_seconds: waitSeconds }), ...named };
     const res = await this.http.request("POST", `${TASKS}/poll`, { body, signal });
     if (res.status === 204 || res.body === undefined) return null;
     return parse(Task, res.body);

@@ -77,6 +77,8 @@ export interface PollLoopOptions {
   taskQueue: string;
   identity: string;
   waitSeconds: number | undefined;
+  /** The workflow names or activity types this worker runs (the poll asks for only those). */
+  types?: readonly string[];
   /** Aborted when shutdown starts: the loop stops polling (an in-flight poll is aborted). */
   stop: AbortSignal;
   backoff: { initialMs: number; maxMs: number };
@@ -103,7 +105,7 @@ export async function pollLoop(o: PollLoopOptions): Promise<void> {
     }
     let task: Task | null;
     try {
-      task = await o.api.poll(o.kind, o.taskQueue, o.identity, o.waitSeconds, o.stop);
+      task = await o.api.poll(o.kind, o.taskQueue, o.identity, o.waitSeconds, o.stop, o.types);
       failures = 0;
     } catch (err) {
       release();

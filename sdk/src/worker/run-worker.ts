@@ -120,6 +120,7 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
         pollLoop({
           ...common,
           kind: "workflow",
+          types: [...o.workflows.keys()],
           slots: workflowSlots,
           onFatal,
           onTask: async (task, release) => (task.kind === "workflow" ? runWorkflow(task, release) : release()),
@@ -131,6 +132,7 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
         pollLoop({
           ...common,
           kind: "activity",
+          types: [...o.activities.keys()],
           slots,
           onFatal,
           onTask: async (task, release) => (task.kind === "activity" ? runActivity(task, release) : release()),

@@ -88,6 +88,16 @@ describe("worker HTTP loop: retries", () => {
     });
   });
 
+  it("polls for the workflows and activities it runs, by name, so tasks of other code stay for other workers", async () => {
+    fake = await new FakePlatform().start();
+    await start().ready;
+    await until(() => fake.calls("/v1/workflows/tasks/poll").length >= 4, 2_000);
+    const polls = fake.calls("/v1/workflows/tasks/poll");
+    expect(polls.filter((p) => p.kind === "workflow").every((p) => JSON.stringify(p.types) === JSON.stringify(["hello"]))).toBe(true);
+    expect(polls.filter((p) => p.kind === "activity").every((p) => JSON.stringify(p.types) === JSON.stringify(["greet", "slow"]))).toBe(true);
+    expect(polls.some((p) => p.kind === "activity") && polls.some((p) => p.kind === "workflow")).toBe(true);
+  });
+
   it("keeps retrying while the platform refuses connections, and registers once it is up", async () => {
     const port = await freePort();
     fake = new FakePlatform();

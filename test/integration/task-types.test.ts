@@ -1,0 +1,90 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { taskQueueStub } from "../../src/objects/names.ts";
+import { api, uid } from "./helpers.ts";
+
+// A poll names the workflows or activities its worker runs and gets only tasks of those types:
+// workers running different code can share one task queue (the Mistral seed: "any worker that has
+// registered a given workflow or activity can execute it").
+
+async function poll(kind: "workflow" | "activity", queue: string, types?: string[], wait = 0) {
+  return api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind, identity: "poller", wait_seconds: wait, ...(types ? { types } : {}) });
+}
+
+const activity = (seq: number, type: string) => ({ type: "schedule_activity", seq, activity_type: type, input: null });
+
+/** Starts a run of `workflow` on a fresh queue and completes its first task with `commands`. */
+async function scheduled(workflow: string, commands: unknown[]): Promise<{ id: string; queue: string }> {
+  const id = uid("typed");
+  const queue = uid("q");
+  await api("POST", "/v1/workflows/executions", { workflow, execution_id: id, task_queue: queue });
+  const wt = await poll("workflow", queue, [workflow], 1);
+  expect(wt.status).toBe(200);
+  expect((await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands })).status).toBe(200);
+  return { id, queue };
+}
+
+describe("task types", () => {
+  it("hands a workflow task only to a poll that runs its workflow", async () => {
+    const id = uid("typed");
+    const queue = uid("q");
+    await api("POST", "/v1/workflows/executions", { workflow: "billing", execution_id: id, task_queue: queue });
+    expect((await poll("workflow", queue, ["reports", "emails"])).status).toBe(204);
+    const wt = await poll("workflow", queue, ["emails", "billing"]);
+    expect(wt.status).toBe(200);
+    expect(wt.body).toMatchObject({ execution_id: id, workflow: "billing" });
+  });
+
+  it("hands each activity to a poll that runs its type, past older tasks of other types", async () => {
+    const { id, queue } = await scheduled("w", [activity(1, "fetch"), activity(2, "post")]);
+    expect((await poll("activity", queue, ["resize"])).status).toBe(204);
+    // "post" was queued after "fetch", which this worker does not run: it is not in the way.
+    expect((await poll("activity", queue, ["post"])).body).toMatchObject({ execution_id: id, activity_type: "post", seq: 2 });
+    expect((await poll("activity", queue, ["post"])).status).toBe(204);
+    expect((await poll("activity", queue, ["fetch", "post"])).body).toMatchObject({ activity_type: "fetch", seq: 1 });
+  });
+
+  it("gives a poll that names no types any task of its kind", async () => {
+    const { queue } = await scheduled("w", [activity(1, "fetch")]);
+    expect((await poll("activity", queue)).body).toMatchObject({ activity_type: "fetch" });
+  });
+
+  it("a held poll waits past tasks it does not run and gets the next one it does", async () => {
+    const id = uid("typed");
+    const queue = uid("q");
+    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
+    const wt = await poll("workflow", queue, ["w"], 1);
+    const held = poll("activity", queue, ["post"], 2);
+    await new Promise((r) => setTimeout(r, 100)); // the poll is held in the queue
+    await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [activity(1, "fetch"), activity(2, "post")] });
+    expect((await held).body).toMatchObject({ execution_id: id, activity_type: "post", seq: 2 });
+    expect((await poll("activity", queue, ["fetch"])).body).toMatchObject({ activity_type: "fetch", seq: 1 });
+  });
+
+  it("releases a delayed task to the longest-waiting poll that runs its type", async () => {
+    const queue = taskQueueStub(env, "typed-ns", uid("q"), 0);
+    const visibleAt = Date.now() + 300;
+    await queue.enqueue({ kind: "workflow", type: "daily-report", execution_id: "run-1", ref: 2, attempt: 1, visible_at: visibleAt });
+    const other = queue.poll("workflow", 1_000, "p1", ["hourly-sync"]);
+    const mine = queue.poll("workflow", 1_000, "p2", ["daily-report"]);
+    const got = await mine;
+    expect(got).toMatchObject({ type: "daily-report", execution_id: "run-1", ref: 2 });
+    expect(got!.available_at).toBeGreaterThanOrEqual(visibleAt);
+    expect(await other).toBeNull();
+  });
+
+  it("hands a task queued without a type (queued before types were recorded) to any poll", async () => {
+    const queue = taskQueueStub(env, "typed-ns", uid("q"), 0);
+    await queue.enqueue({ kind: "activity", execution_id: "run-1", ref: 1, attempt: 1 });
+    expect(await queue.poll("activity", 0, "", ["anything"])).toMatchObject({ execution_id: "run-1", ref: 1 });
+  });
+
+  it("refuses an empty or oversized type list, naming the field", async () => {
+    const queue = uid("q");
+    const empty = await poll("activity", queue, []);
+    expect(empty.status).toBe(422);
+    expect(JSON.stringify(empty.body)).toContain("types");
+    const many = await poll("activity", queue, Array.from({ length: 1001 }, (_, i) => `a${i}`));
+    expect(many.status).toBe(422);
+  });
+});
