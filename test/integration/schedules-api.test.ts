@@ -168,6 +168,35 @@ describe("PATCH", () => {
   });
 });
 
+describe("PATCH: the spec's times", () => {
+  it("changes start_at, end_at and at, and null clears a bound", async () => {
+    const t0 = T("2027-06-14T00:00:00.000Z");
+    setNow(t0);
+    const sid = uid("patch-times");
+    const path = `/v1/workflows/schedules/${sid}`;
+    await api("POST", "/v1/workflows/schedules", { schedule_id: sid, workflow: "patch-wf", key: sid, cron: "0 * * * *", task_queue: uid("q-patch") });
+    const bounded = await api("PATCH", path, { start_at: "2027-06-15T00:30:00Z", end_at: "2027-06-15T03:30:00+00:00" });
+    expect(bounded.status, JSON.stringify(bounded.body)).toBe(200);
+    expect(bounded.body.spec).toMatchObject({ start_at: "2027-06-15T00:30:00.000Z", end_at: "2027-06-15T03:30:00.000Z" });
+    expect(bounded.body.next_fire_times.map((f: { nominal: string }) => f.nominal)).toEqual(["2027-06-15T01:00:00.000Z", "2027-06-15T02:00:00.000Z", "2027-06-15T03:00:00.000Z"]);
+
+    const open = await api("PATCH", path, { end_at: null });
+    expect(open.status, JSON.stringify(open.body)).toBe(200);
+    expect(open.body.spec).toMatchObject({ start_at: "2027-06-15T00:30:00.000Z", end_at: null });
+    expect(open.body.next_fire_times).toHaveLength(10);
+
+    const oneShot = await api("PATCH", path, { cron_expressions: [], at: "2027-06-20T12:00:00Z", start_at: null });
+    expect(oneShot.status, JSON.stringify(oneShot.body)).toBe(200);
+    expect(oneShot.body.spec).toMatchObject({ cron_expressions: [], at: ["2027-06-20T12:00:00.000Z"], start_at: null });
+    expect(oneShot.body.next_fire_times.map((f: { nominal: string }) => f.nominal)).toEqual(["2027-06-20T12:00:00.000Z"]);
+
+    const bad = await api("PATCH", path, { end_at: "2027-06-31T00:00:00Z" });
+    expect(bad.status).toBe(422);
+    expect(bad.body.field).toBe("end_at");
+    expect((await describeSchedule(sid)).version).toBe(4);
+  });
+});
+
 describe("DELETE", () => {
   it("removes the schedule and its index row and disarms it; runs it started keep running", async () => {
     const t0 = T("2027-06-20T00:00:00.000Z");

@@ -49,7 +49,11 @@ export interface CreatedSchedule {
 }
 
 /** A partial update: only the fields given change; a spec field re-plans from now. */
-export interface ScheduleUpdate<I = unknown> extends ScheduleSpecOptions {
+export interface ScheduleUpdate<I = unknown> extends Omit<ScheduleSpecOptions, "startAt" | "endAt"> {
+  /** A new start bound; null removes it. */
+  startAt?: Instant | null;
+  /** A new end bound; null removes it. */
+  endAt?: Instant | null;
   input?: I;
   taskQueue?: string;
   executionTimeout?: Duration;
@@ -197,8 +201,11 @@ export class SchedulesClient {
    */
   async update<I = unknown>(scheduleId: string, patch: ScheduleUpdate<I>, options: { version?: number } = {}): Promise<Schedule> {
     rejectUnknownOptions(patch, UPDATE_OPTIONS, "");
+    const { startAt, endAt, ...rest } = patch;
     const body: wire.UpdateScheduleRequest = {
-      ...scheduleSpecToWire(patch, ""),
+      ...scheduleSpecToWire({ ...rest, ...(startAt != null ? { startAt } : {}), ...(endAt != null ? { endAt } : {}) }, ""),
+      ...(startAt === null ? { start_at: null } : {}),
+      ...(endAt === null ? { end_at: null } : {}),
       ...(patch.input === undefined ? {} : { input: patch.input }),
       ...(patch.taskQueue === undefined ? {} : { task_queue: patch.taskQueue }),
       ...(patch.executionTimeout === undefined ? {} : { execution_timeout: toSeconds(patch.executionTimeout, "executionTimeout") }),

@@ -107,6 +107,9 @@ export const UpdateScheduleRequest = z.strictObject({
   note: z.string().max(1000).optional(),
   ...SchedulePolicyFields,
   ...ScheduleSpecFields,
+  /** null clears the bound. */
+  start_at: Timestamp.nullable().optional(),
+  end_at: Timestamp.nullable().optional(),
 });
 export type UpdateScheduleRequest = z.input<typeof UpdateScheduleRequest>;
 

@@ -320,6 +320,14 @@ describe("client.schedules: read, list, change", () => {
     expect(sent()[1]).toBe(`PATCH ${BASE}/health-monitor%3Aglobal {"interval_seconds":1800,"policy":{"retry_max":5}}`);
   });
 
+  it("update moves a bound with a Date and removes one with null", async () => {
+    fake.on(`PATCH ${BASE}/s1`, () => ok(200, wireSchedule));
+    await client.schedules.update("s1", { startAt: new Date(Date.UTC(2027, 0, 1)), endAt: null });
+    const body = JSON.parse(last().rawBody) as Record<string, unknown>;
+    expect(body).toEqual({ start_at: "2027-01-01T00:00:00.000Z", end_at: null });
+    expect(UpdateScheduleRequest.safeParse(body).success).toBe(true);
+  });
+
   it("a stale version surfaces as SundialApiError version_conflict (409)", async () => {
     fake.on(`PATCH ${BASE}/s1`, () => fail(409, "version_conflict", "the schedule is at version 5, not 3", "version"));
     const err = await client.schedules.update("s1", { note: "x" }, { version: 3 }).catch((e: unknown) => e);
