@@ -1,4 +1,4 @@
-import { toRfc3339, type Failure } from "@sundial/sdk/protocol";
+import { defaultChildExecutionId, toRfc3339, type Failure } from "@sundial/sdk/protocol";
 import type { CommandEffect } from "../core/execution/commands.ts";
 import { failOpenUpdates } from "./execution-messages.ts";
 import { beginRun } from "./execution-start.ts";
@@ -202,8 +202,7 @@ export function applyCommandEffects(store: ExecutionStore, now: number, run: Run
         store.updateRun({ last_step_seq: e.seq });
         break;
       case "start_child": {
-        // Deterministic per parent run: seqs restart after continue-as-new, so later runs add their number.
-        const childId = e.executionId ?? `${run.execution_id}:${run.run_number > 1 ? `run-${run.run_number}:` : ""}child-${e.seq}`;
+        const childId = e.executionId ?? defaultChildExecutionId(run.execution_id, run.run_number, e.seq);
         store.append("child_workflow_initiated", now, { seq: e.seq, workflow: e.workflow, execution_id: childId, input: e.input ?? null, parent_close_policy: e.policy });
         store.putChild({ seq: e.seq, execution_id: childId, policy: e.policy, state: "initiated" });
         store.updateRun({ last_child_seq: e.seq });

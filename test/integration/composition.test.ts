@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { defaultChildExecutionId } from "@sundial/sdk/protocol";
 import { api, uid } from "./helpers.ts";
 
 async function poll(queue: string, kind: "workflow" | "activity" = "workflow") {
@@ -198,13 +199,37 @@ describe("composition edge cases", () => {
     const queue = uid("q");
     const parent = uid("cankid");
     await api("POST", "/v1/workflows/executions", { workflow: "loop", execution_id: parent, task_queue: queue });
-    await complete((await poll(queue)).body.task_token, [{ type: "continue_as_new", input: { i: 2 } }]);
-    await complete((await poll(queue)).body.task_token, [{ type: "start_child_workflow", seq: 1, workflow: "kid", input: { i: 2 } }]);
+    const first = await poll(queue);
+    expect(first.body.run_number).toBe(1);
+    await complete(first.body.task_token, [{ type: "continue_as_new", input: { i: 2 } }]);
+    const second = await poll(queue);
+    // The task says which run it is, so the SDK names the child as the platform does.
+    expect(second.body.run_number).toBe(2);
+    await complete(second.body.task_token, [{ type: "start_child_workflow", seq: 1, workflow: "kid", input: { i: 2 } }]);
+    expect(defaultChildExecutionId(parent, second.body.run_number, 1)).toBe(`${parent}:run-2:child-1`);
     const kid = await eventually(async () => {
       const d = await describeExec(`${parent}:run-2:child-1`);
       return d.status === "running" ? d : null;
     });
     expect(kid.input).toEqual({ i: 2 });
+  });
+
+  it("a reset raises the run number its tasks carry, and a child started after it is named with it", async () => {
+    const queue = uid("q");
+    const parent = uid("resetnum");
+    await api("POST", "/v1/workflows/executions", { workflow: "p", execution_id: parent, task_queue: queue });
+    await complete((await poll(queue)).body.task_token, [{ type: "start_timer", seq: 1, duration: 0 }]);
+    const wt = await eventually(async () => (await poll(queue)).body);
+    await complete(wt.task_token, [{ type: "fail_workflow", failure: { message: "bug" } }]);
+    const h = (await api("GET", `/v1/workflows/executions/${parent}/history`)).body.events as { id: number; type: string }[];
+    const point = h.filter((e) => e.type === "workflow_task_completed")[1]!.id;
+    expect((await api("POST", `/v1/workflows/executions/${parent}/reset`, { event_id: point, reason: "fix" })).status).toBe(200);
+    const again = await poll(queue);
+    expect(again.body.run_number).toBe(2);
+    await complete(again.body.task_token, [{ type: "start_child_workflow", seq: 1, workflow: "kid", input: null }]);
+    const childId = defaultChildExecutionId(parent, again.body.run_number, 1);
+    expect(childId).toBe(`${parent}:run-2:child-1`);
+    expect(await eventually(async () => (await describeExec(childId)).status === "running")).toBe(true);
   });
 
   it("a reset to before a child's result delivers that result again", async () => {

@@ -15,7 +15,7 @@ export const Command = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("accept_update"), update_id: z.string().min(1).max(200) }),
   /** The validator rejected the update: nothing is written to history; the caller gets the failure. */
   z.strictObject({ type: z.literal("reject_update"), update_id: z.string().min(1).max(200), failure: Failure }),
-  /** Starts a child workflow (id default `{parent execution id}:child-{seq}`); numbered per kind like activities. */
+  /** Starts a child workflow (id default: {@link defaultChildExecutionId}); numbered per kind like activities. */
   z.strictObject({
     type: z.literal("start_child_workflow"),
     seq: z.number().int().positive(),
@@ -38,3 +38,13 @@ export const Command = z.discriminatedUnion("type", [
 ]);
 export type Command = z.output<typeof Command>;
 export type CommandInput = z.input<typeof Command>;
+
+/**
+ * The id of a child started without `execution_id`: `{parent}:child-{seq}` in run 1, and
+ * `{parent}:run-{n}:child-{seq}` in run n ≥ 2 (after a continue-as-new or a reset), since seqs
+ * restart with each run and a later run must not find an earlier run's child. The platform names
+ * the child with it, and the SDK reports it on the child's handle: one function, so both agree.
+ */
+export function defaultChildExecutionId(parentExecutionId: string, runNumber: number, seq: number): string {
+  return `${parentExecutionId}:${runNumber > 1 ? `run-${runNumber}:` : ""}child-${seq}`;
+}

@@ -34,6 +34,11 @@ export const WorkflowTask = z.object({
   workflow: z.string(),
   attempt: z.number(),
   /**
+   * The run's number: 1, then +1 with each continue-as-new or reset. Default child ids include it
+   * from 2 on (`defaultChildExecutionId`). A platform older than the field omits it: taken as 1.
+   */
+  run_number: z.number().int().positive().optional(),
+  /**
    * The run's history up to and including this task's `workflow_task_started` — all of it, or,
    * when it is larger than the platform sends with a task (1 MiB), its newest events: then the
    * first event is not event 1, and a worker that has not cached the run up to there reads the

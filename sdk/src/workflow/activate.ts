@@ -20,6 +20,11 @@ export type WorkflowState = WorkflowInstance;
 export interface ActivateOptions {
   /** The execution id; default: the one `execution_started` records, else the run id. */
   executionId?: string;
+  /**
+   * The run's number (`WorkflowTask.run_number`; default 1): 1, then +1 with each continue-as-new
+   * or reset. Default child ids include it from run 2 on, as the platform names them.
+   */
+  runNumber?: number;
   /** Where `ctx.log` writes (default: the console). */
   logSink?: LogSink;
   /** The task's continue-as-new suggestion, used when its `workflow_task_started` does not record one. */
@@ -103,7 +108,7 @@ export async function activate(
     if (first.workflow !== definition.name) {
       throw new Error(`history is of workflow "${first.workflow}" but the definition is "${definition.name}"`);
     }
-    instance = new WorkflowInstance(definition, first, { executionId: options.executionId ?? first.execution_id ?? first.run_id, logSink: options.logSink ?? consoleLogSink });
+    instance = new WorkflowInstance(definition, first, { executionId: options.executionId ?? first.execution_id ?? first.run_id, runNumber: options.runNumber ?? 1, logSink: options.logSink ?? consoleLogSink });
     events = history;
   }
   instance.knowRecordedSteps(events);
@@ -159,7 +164,7 @@ export async function queryWorkflow(definition: WorkflowDefinition, history: rea
   if (first.workflow !== definition.name) {
     throw new Error(`history is of workflow "${first.workflow}" but the definition is "${definition.name}"`);
   }
-  const instance = new WorkflowInstance(definition, first, { executionId: options.executionId ?? first.execution_id ?? first.run_id, logSink: options.logSink ?? consoleLogSink });
+  const instance = new WorkflowInstance(definition, first, { executionId: options.executionId ?? first.execution_id ?? first.run_id, runNumber: options.runNumber ?? 1, logSink: options.logSink ?? consoleLogSink });
   instance.knowRecordedSteps(history);
   const activations = splitActivations(history);
   for (const [i, activation] of activations.entries()) {

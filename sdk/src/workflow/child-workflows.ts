@@ -17,7 +17,10 @@ const POLICIES: readonly ParentClosePolicy[] = ["ABANDON", "REQUEST_CANCEL", "TE
 
 /** Options of `ctx.executeChildWorkflow()`. */
 export interface ChildWorkflowOptions {
-  /** The child's execution id; default `{parent execution id}:child-{seq}` (deterministic). */
+  /**
+   * The child's execution id; default `{parent execution id}:child-{seq}`, or
+   * `{parent execution id}:run-{n}:child-{seq}` in run n ≥ 2 (deterministic).
+   */
   executionId?: string;
   /** Default: the definition's `taskQueue`, else the parent's task queue. */
   taskQueue?: string;
@@ -93,10 +96,13 @@ interface PendingChild {
   result: Deferred<unknown>;
 }
 
-/** The child's command, validated: a bad option throws a `TypeError` where it is written. */
+/**
+ * The child's command, validated: a bad option throws a `TypeError` where it is written.
+ * `defaultExecutionId` is the child's id unless `options.executionId` names one.
+ */
 export function startChildCommand(
   seq: number,
-  parentExecutionId: string,
+  defaultExecutionId: string,
   workflow: WorkflowDefinition | string,
   input: unknown,
   options: ChildWorkflowOptions,
@@ -123,7 +129,7 @@ export function startChildCommand(
   if (seconds !== undefined && (seconds < 1 || seconds > 86_400 * 365)) {
     throw new TypeError(`ctx.executeChildWorkflow("${name}") executionTimeout: must be between 1 second and 1 year, got ${seconds}s`);
   }
-  const executionId = options.executionId ?? `${parentExecutionId}:child-${seq}`;
+  const executionId = options.executionId ?? defaultExecutionId;
   const command: Extract<Command, { type: "start_child_workflow" }> = {
     type: "start_child_workflow",
     seq,

@@ -119,8 +119,9 @@ export interface WorkflowContext {
    * Runs another workflow as a child of this one and resolves with its result (default), or rejects
    * with a `ChildWorkflowFailure` when it failed, timed out, was cancelled or terminated, or could
    * not start (`status` says which; `cause` is the child's error) — or with `CancelledError` once
-   * this execution is asked to cancel. The child's id is `{this execution id}:child-{n}` unless
-   * `executionId` is given; its parent close policy defaults to `TERMINATE`.
+   * this execution is asked to cancel. The child's id is `{this execution id}:child-{n}` (from the
+   * run's second run on, after a continue-as-new or reset: `{this execution id}:run-{r}:child-{n}`)
+   * unless `executionId` is given; its parent close policy defaults to `TERMINATE`.
    *
    * With `wait: false` it resolves at once with a {@link ChildWorkflowHandle} (`executionId`,
    * `started`, `result()`) and the policy defaults to `ABANDON`: the child keeps running after

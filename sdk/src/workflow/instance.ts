@@ -1,4 +1,4 @@
-import type { Command } from "../protocol/commands.ts";
+import { defaultChildExecutionId, type Command } from "../protocol/commands.ts";
 import type { EventOf, HistoryEvent } from "../protocol/history.ts";
 import { mergeActivityOptions, toWireActivityOptions, type ActivityCallOptions } from "./activity-options.ts";
 import { verifyRecordedCommands, type RunLabel } from "./command-matcher.ts";
@@ -34,6 +34,8 @@ const drainMicrotasks: () => Promise<void> =
 /** What an instance needs besides its definition and first event. */
 export interface InstanceOptions {
   executionId: string;
+  /** The run's number (`WorkflowTask.run_number`): default child ids include it from 2 on. */
+  runNumber: number;
   logSink: LogSink;
 }
 
@@ -54,6 +56,7 @@ export class WorkflowInstance {
   /** True once processing threw (non-determinism): the state must not be reused. */
   broken = false;
   private readonly started: EventOf<"execution_started">;
+  private readonly runNumber: number;
   private readonly rng: DeterministicRandom;
   private readonly pending = new Map<string, PendingOperation>();
   private activitySeq = 0;
@@ -78,6 +81,7 @@ export class WorkflowInstance {
   constructor(definition: WorkflowDefinition, started: EventOf<"execution_started">, options: InstanceOptions) {
     this.definition = definition;
     this.started = started;
+    this.runNumber = options.runNumber;
     this.label = { workflow: started.workflow, executionId: options.executionId, runId: started.run_id };
     this.rng = new DeterministicRandom(started.run_id);
     this.nowMs = Date.parse(started.ts);
@@ -320,8 +324,13 @@ export class WorkflowInstance {
     const seq = this.childSeq + 1;
     const refused = this.payloadRefused(input, `the input of child workflow ${JSON.stringify(typeof workflow === "string" ? workflow : workflow?.name)}`, (e) => (e.type === "child_workflow_initiated" && e.seq === seq ? { payload: e.input } : null));
     if (refused !== null) return rejected(refused.error);
+    // A replayed child keeps the id history recorded: after a reset the run number grew, but the
+    // children of the kept history were named in the earlier run. A new one is named as the
+    // platform will name it.
+    const recorded = this.recordedNext();
+    const defaultId = recorded?.type === "child_workflow_initiated" && recorded.seq === seq ? recorded.execution_id : defaultChildExecutionId(this.label.executionId, this.runNumber, seq);
     // Validates before taking the seq: a bad option throws and leaves the numbering untouched.
-    const { command, executionId, wait } = startChildCommand(seq, this.label.executionId, workflow, input, options);
+    const { command, executionId, wait } = startChildCommand(seq, defaultId, workflow, input, options);
     this.childSeq = seq;
     const { started, result } = this.children.add(seq, command.workflow, executionId);
     this.emit(command);

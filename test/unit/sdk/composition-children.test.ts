@@ -374,3 +374,40 @@ describe("child workflows: replay", () => {
     expect(commands).toEqual([]);
   });
 });
+
+/** Starts two children without waiting, a task apart, and returns the ids their handles report. */
+const twoKids = defineWorkflow({
+  name: "two_kids",
+  run: async (ctx) => {
+    const first = await ctx.executeChildWorkflow("kid", 1, { wait: false });
+    await first.started;
+    const second = await ctx.executeChildWorkflow("kid", 2, { wait: false });
+    return [first.executionId, second.executionId];
+  },
+});
+
+describe("child workflows: default ids in later runs", () => {
+  it("a run continued as new names its children with its run number, as the platform does (`…:run-n:child-seq`)", async () => {
+    const h = new HistoryBuilder({ workflow: "two_kids", executionId: "p", runId: "run-c", continuedFromRunId: "run-b", runNumber: 3 }).task();
+    const d = new Driver(twoKids, h, { runNumber: 3 });
+    const t1 = await d.task();
+    expect(t1).toEqual([{ type: "start_child_workflow", seq: 1, workflow: "kid", input: 1, parent_close_policy: "ABANDON" }]);
+    d.complete(t1).childStarted(1).task();
+    expect(await d.task()).toEqual([
+      { type: "start_child_workflow", seq: 2, workflow: "kid", input: 2, parent_close_policy: "ABANDON" },
+      { type: "complete_workflow", result: ["p:run-3:child-1", "p:run-3:child-2"] },
+    ]);
+  });
+
+  it("after a reset, a replayed child keeps the id history recorded in the earlier run; a new one gets the new run's number", async () => {
+    const h = new HistoryBuilder({ workflow: "two_kids", executionId: "p" }).task();
+    const d = new Driver(twoKids, h);
+    d.complete(await d.task()).childStarted(1).task();
+    h.reset().task();
+    const { commands } = await activate(twoKids, h.build(), undefined, { ...quiet, runNumber: 2 });
+    expect(commands).toEqual([
+      { type: "start_child_workflow", seq: 2, workflow: "kid", input: 2, parent_close_policy: "ABANDON" },
+      { type: "complete_workflow", result: ["p:child-1", "p:run-2:child-2"] },
+    ]);
+  });
+});

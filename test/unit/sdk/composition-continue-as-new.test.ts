@@ -20,6 +20,19 @@ const counter = defineWorkflow({
   },
 });
 
+/** A platform that accepts every workflow task completion and keeps its commands in `sent`. */
+function recordingApi(sent: Command[][]): WorkerApi {
+  return {
+    completeWorkflowTask: async (_token: string, commands: Command[]) => {
+      sent.push(commands);
+      return { outcome: "accepted", activityTasks: [], workflowTask: undefined };
+    },
+    failWorkflowTask: async () => {
+      throw new Error("unexpected fail");
+    },
+  } as unknown as WorkerApi;
+}
+
 describe("continue-as-new", () => {
   it("emits continue_as_new with the next input and timeout as the run's last command; the run is closed (full replay = cached state)", async () => {
     const d = new Driver(counter, new HistoryBuilder({ workflow: "counter", input: { count: 0, until: 2 } }).task());
@@ -151,15 +164,7 @@ describe("continue-as-new", () => {
 
   it("the worker sends it and does not cache the finished run", async () => {
     const sent: Command[][] = [];
-    const api = {
-      completeWorkflowTask: async (_token: string, commands: Command[]) => {
-        sent.push(commands);
-        return { outcome: "accepted", activityTasks: [], workflowTask: undefined };
-      },
-      failWorkflowTask: async () => {
-        throw new Error("unexpected fail");
-      },
-    } as unknown as WorkerApi;
+    const api = recordingApi(sent);
     const cache = new LruCache<string, WorkflowState>(4);
     const deps = { workflows: new Map([[counter.name, counter]]), api, logger: silentWorkerLogger, cache, identity: "w", taskQueue: "default", hardStop: new AbortController().signal };
     const h = new HistoryBuilder({ workflow: "counter", input: { count: 0, until: 5 } }).task();
@@ -170,5 +175,18 @@ describe("continue-as-new", () => {
     await processWorkflowTask(task(), deps);
     expect(sent[1]).toEqual([{ type: "continue_as_new", input: { count: 1, until: 5 }, execution_timeout: 7200 }]);
     expect(cache.size).toBe(0);
+  });
+
+  it("the worker names a later run's children with the task's run_number, as the platform does", async () => {
+    const sent: Command[][] = [];
+    const api = recordingApi(sent);
+    const spawner = defineWorkflow({ name: "spawner", run: async (ctx) => (await ctx.executeChildWorkflow("kid", null, { wait: false })).executionId });
+    const deps = { workflows: new Map([[spawner.name, spawner]]), api, logger: silentWorkerLogger, cache: new LruCache<string, WorkflowState>(4), identity: "w", taskQueue: "default", hardStop: new AbortController().signal };
+    const h = new HistoryBuilder({ workflow: "spawner", executionId: "s-1", runId: "run-2", continuedFromRunId: "run-1", runNumber: 2 }).task();
+    await processWorkflowTask({ kind: "workflow", task_token: "tok", execution_id: "s-1", run_id: "run-2", run_number: 2, workflow: "spawner", attempt: 1, history: h.build(), continue_as_new_suggested: false }, deps);
+    expect(sent[0]).toEqual([
+      { type: "start_child_workflow", seq: 1, workflow: "kid", input: null, parent_close_policy: "ABANDON" },
+      { type: "complete_workflow", result: "s-1:run-2:child-1" },
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import type { Command, Failure, HistoryEvent, SchedulePayload } from "@sundial/sdk/protocol";
+import { defaultChildExecutionId, type Command, type Failure, type HistoryEvent, type SchedulePayload } from "@sundial/sdk/protocol";
 
 type Attrs = Record<string, unknown>;
 
@@ -17,6 +17,8 @@ export class HistoryBuilder {
   private readonly childIds = new Map<number, string>();
   /** The execution id default child ids derive from (the run id unless given, like the runtime). */
   readonly executionId: string;
+  /** The run's number, which default child ids include from 2 on; {@link reset} raises it. */
+  runNumber: number;
 
   constructor(opts: {
     workflow: string;
@@ -30,9 +32,12 @@ export class HistoryBuilder {
     executionId?: string;
     /** Recorded in execution_started (a run started by continue-as-new). */
     continuedFromRunId?: string;
+    /** The run's number (default 1), as the platform names children with it. */
+    runNumber?: number;
   }) {
     this.t = Date.parse(opts.start ?? "2026-11-22T09:00:00.000Z");
     this.executionId = opts.executionId ?? opts.runId ?? "run-1";
+    this.runNumber = opts.runNumber ?? 1;
     this.add("execution_started", {
       ...(opts.executionId === undefined ? {} : { execution_id: opts.executionId }),
       ...(opts.continuedFromRunId === undefined ? {} : { continued_from_run_id: opts.continuedFromRunId }),
@@ -107,6 +112,16 @@ export class HistoryBuilder {
     return this;
   }
 
+  /**
+   * A reset to the last task: the platform kept the history up to its start, records it as failed
+   * (`ResetWorkflow`) and goes on in a new run, whose number is one higher.
+   */
+  reset(reason = "fix"): this {
+    this.add("workflow_task_failed", { scheduled_event_id: this.taskScheduledId, failure: { message: `reset: ${reason}`, type: "ResetWorkflow", non_retryable: false } });
+    this.runNumber += 1;
+    return this;
+  }
+
   timeoutTask(): this {
     this.add("workflow_task_timed_out", { scheduled_event_id: this.taskScheduledId }, 10_000);
     return this;
@@ -139,7 +154,7 @@ export class HistoryBuilder {
         this.add("update_completed", { update_id: c.update_id, ...(c.failure === undefined ? { result: c.result ?? null } : { failure: c.failure }) }, 0);
         return;
       case "start_child_workflow": {
-        const executionId = c.execution_id ?? `${this.executionId}:child-${c.seq}`;
+        const executionId = c.execution_id ?? defaultChildExecutionId(this.executionId, this.runNumber, c.seq);
         this.childIds.set(c.seq, executionId);
         this.add("child_workflow_initiated", { seq: c.seq, workflow: c.workflow, execution_id: executionId, input: c.input ?? null, parent_close_policy: c.parent_close_policy }, 0);
         return;
@@ -155,7 +170,7 @@ export class HistoryBuilder {
   }
 
   private childId(seq: number): string {
-    return this.childIds.get(seq) ?? `${this.executionId}:child-${seq}`;
+    return this.childIds.get(seq) ?? defaultChildExecutionId(this.executionId, this.runNumber, seq);
   }
 
   /** The platform started child `seq` (child_workflow_started). */

@@ -1,6 +1,6 @@
 import { expect } from "vitest";
 import type { Command } from "@sundial/sdk/protocol";
-import { activate, type OfferedUpdate, type WorkflowDefinition, type WorkflowState } from "@sundial/sdk/workflow";
+import { activate, type ActivateOptions, type OfferedUpdate, type WorkflowDefinition, type WorkflowState } from "@sundial/sdk/workflow";
 import type { HistoryBuilder } from "./history.ts";
 
 /** Failure stacks name files and call paths: not part of what a task must reproduce. */
@@ -21,9 +21,9 @@ export class Driver {
 
   readonly def: WorkflowDefinition;
   readonly h: HistoryBuilder;
-  readonly options: { executionId?: string };
+  readonly options: Pick<ActivateOptions, "executionId" | "runNumber">;
 
-  constructor(def: WorkflowDefinition, h: HistoryBuilder, options: { executionId?: string } = {}) {
+  constructor(def: WorkflowDefinition, h: HistoryBuilder, options: Pick<ActivateOptions, "executionId" | "runNumber"> = {}) {
     this.def = def;
     this.h = h;
     this.options = options;
