@@ -8,13 +8,13 @@ import { camelize, type Camelize } from "./camel.ts";
  * try {
  *   await client.executions.get("nope");
  * } catch (err) {
- *   if (err instanceof SundialApiError && err.code === "not_found") console.log("no such execution");
+ *   if (err instanceof SundialApiError && err.code === "execution_not_found") console.log("no such execution");
  * }
  */
 export class SundialApiError extends Error {
   /** HTTP status. */
   readonly status: number;
-  /** Stable string code, e.g. `validation_failed`, `not_found`, `stale_task`. */
+  /** Stable string code, e.g. `validation_failed`, `execution_not_found`, `schedule_not_found`, `stale_task`. */
   readonly code: string;
   /** Dotted path of the request field at fault, when one is. */
   readonly field: string | undefined;

@@ -290,7 +290,7 @@ export class ExecutionsClient {
    * Queries the execution (running or closed): a worker replays its history and runs the query
    * handler. Resolves with the handler's result. Throws {@link SundialApiError}: `query_timeout`
    * (408) when no worker answered in time, `query_failed` when the handler threw (its error in
-   * `err.failure`), `not_found`.
+   * `err.failure`), `execution_not_found` (404) when there is no such execution.
    * @example const status = await client.executions.query<{ status: string }>("invoice-42", "get_status");
    */
   async query<R = unknown>(executionId: string, name: string, input?: unknown, options: QueryOptions = {}): Promise<R> {
