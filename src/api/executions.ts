@@ -23,7 +23,7 @@ import { requireKind, type AppEnv } from "./auth.ts";
 import { decodeCursor, encodeCursor, PageSize } from "./pagination.ts";
 import { readJson, readQuery } from "./validate.ts";
 import { checkPayloadSize, checkWorkflowInput } from "./workflow-input.ts";
-import { Identifier } from "@sundial/sdk/protocol";
+import { IdReference } from "@sundial/sdk/protocol";
 import { ValidationError } from "../core/errors.ts";
 
 /** /v1/workflows/executions: start, describe, list, history, cancel, terminate, result. */
@@ -42,7 +42,7 @@ const HistoryQuery = z.strictObject({ page_size: PageSize, page_token: z.string(
 const ResultQuery = z.strictObject({ wait_seconds: z.coerce.number().min(0).max(60).default(0) });
 
 function executionId(raw: string): string {
-  const r = Identifier.safeParse(raw);
+  const r = IdReference.safeParse(raw);
   if (!r.success) throw new ValidationError(`execution_id: ${r.error.issues[0]?.message ?? "invalid"}`, { field: "execution_id" });
   return r.data;
 }

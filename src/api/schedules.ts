@@ -4,6 +4,7 @@ import {
   BackfillRequest,
   CreateScheduleRequest,
   Identifier,
+  IdReference,
   PauseRequest,
   ResumeRequest,
   PreviewRequest,
@@ -46,7 +47,7 @@ const ListQuery = z.strictObject({
 });
 
 function scheduleId(raw: string): string {
-  const r = Identifier.safeParse(raw);
+  const r = IdReference.safeParse(raw);
   if (!r.success) throw new ValidationError(`schedule_id: ${r.error.issues[0]?.message ?? "invalid"}`, { field: "schedule_id" });
   return r.data;
 }

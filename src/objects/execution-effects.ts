@@ -1,5 +1,6 @@
-import { defaultChildExecutionId, toRfc3339, type Failure } from "@sundial/sdk/protocol";
+import { defaultChildExecutionId, MAX_ID_LENGTH, toRfc3339, type Failure } from "@sundial/sdk/protocol";
 import type { CommandEffect } from "../core/execution/commands.ts";
+import { recordChildStartFailed } from "./execution-children.ts";
 import { failOpenUpdates } from "./execution-messages.ts";
 import { beginRun } from "./execution-start.ts";
 import { indexRow } from "./execution-view.ts";
@@ -206,6 +207,12 @@ export function applyCommandEffects(store: ExecutionStore, now: number, run: Run
         store.append("child_workflow_initiated", now, { seq: e.seq, workflow: e.workflow, execution_id: childId, input: e.input ?? null, parent_close_policy: e.policy });
         store.putChild({ seq: e.seq, execution_id: childId, policy: e.policy, state: "initiated" });
         store.updateRun({ last_child_seq: e.seq });
+        if (childId.length > MAX_ID_LENGTH) {
+          // A default id nested this deep could not be addressed by any route: the child does not start.
+          const message = `child execution id is ${childId.length} characters, more than ${MAX_ID_LENGTH}: give the child an execution_id`;
+          recordChildStartFailed(store, now, e.seq, childId, { message, type: "ChildExecutionIdTooLong", non_retryable: true }, out);
+          break;
+        }
         store.outbox.put(`start-child:${e.seq}`, {
           namespace: run.namespace,
           execution_id: childId,
