@@ -32,8 +32,13 @@ export interface RegistrationOutcome {
 /** Stable id of the i-th schedule declared on a workflow in code. */
 export const codeScheduleId = (workflow: string, i: number) => `${workflow}:code-${i}`;
 
-export function definitionHash(w: CodeWorkflow): string {
-  return String(hash32(JSON.stringify(w.schedules)));
+/**
+ * What a registration compares with the last one to decide whether anything changed: the parsed
+ * commands it would upsert, so the worker's task queue and the workflow's execution timeout (the
+ * defaults filled in) count as much as the declared schedules do.
+ */
+export function definitionHash(cmds: z.output<typeof CreateScheduleRequest>[]): string {
+  return String(hash32(JSON.stringify(cmds)));
 }
 
 /**
@@ -95,7 +100,7 @@ export async function planCodeSchedules(
   buildId: string | null,
   now: number,
 ): Promise<CodeSchedulePlan> {
-  const hash = definitionHash(w);
+  const hash = definitionHash(cmds);
   const ids = cmds.map((_, i) => codeScheduleId(w.name, i));
   if (previous && previous.definition_hash !== hash && previous.build_id && buildId && previous.build_id !== buildId && now - previous.updated_at < CONFLICT_WINDOW_MS) {
     return {

@@ -49,7 +49,7 @@ workerRoutes.post("/register", requireKind("worker"), async (c) => {
       input_schema: w.input_schema ? JSON.stringify(w.input_schema) : (previous?.input_schema ?? null),
       build_id: outcome.applied ? (body.build_id ?? null) : (previous?.build_id ?? null),
       identity: body.identity,
-      definition_hash: outcome.applied ? definitionHash(w) : (previous?.definition_hash ?? ""),
+      definition_hash: outcome.applied ? definitionHash(parsed[i]!) : (previous?.definition_hash ?? ""),
       execution_timeout: w.execution_timeout ?? null,
       updated_at: outcome.applied ? now : (previous?.updated_at ?? now),
     });

@@ -75,6 +75,32 @@ describe("schedules declared in code", () => {
     expect(after.next_fire_times[0].nominal).toBe(new Date(t0 + 2 * H).toISOString());
   });
 
+  it("the same schedules registered with a new task queue or execution timeout are applied: the runs go where the worker now polls", async () => {
+    const wf = uid("code-queue");
+    setNow(T("2027-04-15T00:00:00.000Z"));
+    const schedules = [{ interval_seconds: 3600 }];
+    const reg = (taskQueue: string, executionTimeout?: number) =>
+      api("POST", "/v1/workflows/workers/register", {
+        identity: "w",
+        task_queue: taskQueue,
+        build_id: "b1",
+        workflows: [{ name: wf, schedules, ...(executionTimeout === undefined ? {} : { execution_timeout: executionTimeout }) }],
+        activities: [],
+      });
+    expect((await reg("old-q")).status).toBe(200);
+    const id = `${wf}:code-0`;
+    expect(await describeSchedule(id)).toMatchObject({ task_queue: "old-q", version: 1 });
+
+    setNow(T("2027-04-15T00:10:00.000Z"));
+    expect((await reg("new-q")).status).toBe(200);
+    expect(await describeSchedule(id)).toMatchObject({ task_queue: "new-q", version: 2 });
+    expect((await reg("new-q", 120)).status).toBe(200);
+    expect(await describeSchedule(id)).toMatchObject({ task_queue: "new-q", execution_timeout: 120, version: 3 });
+    // And unchanged again is left alone.
+    expect((await reg("new-q", 120)).status).toBe(200);
+    expect((await describeSchedule(id)).version).toBe(3);
+  });
+
   it("a changed definition is applied; schedules it no longer declares are deleted", async () => {
     const wf = uid("code-change");
     setNow(T("2027-05-01T00:00:00.000Z"));
