@@ -130,10 +130,18 @@ export async function planCodeSchedules(
   return { outcome: { workflow: w.name, schedules: ids, applied: true }, upserts, removals };
 }
 
-/** Writes a plan from {@link planCodeSchedules}. */
+/**
+ * Writes a plan from {@link planCodeSchedules}. A removal finding the schedule already gone is done:
+ * the plan read the D1 index, whose row outlives the object until its outbox is delivered, so
+ * two replicas registering together both plan the same removal.
+ */
 export async function applyCodeSchedules(env: Env, namespace: string, plan: CodeSchedulePlan): Promise<RegistrationOutcome> {
   for (const { id, cmd } of plan.upserts) unwrap(await scheduleStub(env, namespace, id).upsert({ ...cmd, namespace, schedule_id: id, source: "code" }));
-  for (const id of plan.removals) unwrap(await scheduleStub(env, namespace, id).remove());
+  for (const id of plan.removals) {
+    const r = await scheduleStub(env, namespace, id).remove();
+    if (!r.ok && r.error.code === "schedule_not_found") continue;
+    unwrap(r);
+  }
   return plan.outcome;
 }
 

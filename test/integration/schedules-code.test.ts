@@ -1,6 +1,8 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { CONFLICT_WINDOW_MS } from "../../src/api/code-schedules.ts";
+import { upsertSchedule } from "../../src/index/schedules.ts";
 import { api, uid } from "./helpers.ts";
 import { alarmAt, describeSchedule, expectAlarm, setNow, T } from "./schedule-helpers.ts";
 
@@ -120,6 +122,24 @@ describe("schedules declared in code", () => {
     // Declaring none removes them all.
     expect((await register(wf, [])).status).toBe(200);
     expect(await codeSchedulesOf(wf)).toEqual([]);
+  });
+
+  it("a removal whose schedule is already gone counts as done (two replicas registering together)", async () => {
+    const wf = uid("code-replicas");
+    const now = T("2027-05-02T00:00:00.000Z");
+    setNow(now);
+    expect((await register(wf, [{ interval_seconds: 3600 }])).status).toBe(200);
+    // What the other replica leaves: it removed code-1's object, whose index row lives on until
+    // the object's outbox deletes it, so this registration plans that removal too.
+    const gone = `${wf}:code-1`;
+    await upsertSchedule(env.DB, { namespace: "default", schedule_id: gone, workflow: wf, key: "code-1", status: "active", source: "code", next_fire_at: null, last_fire_at: null, next_run_at: null, current_repeat: 0, current_retry: 0, created_at: now, updated_at: now });
+
+    setNow(now + 60_000);
+    const r = await register(wf, [{ interval_seconds: 1800 }]);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.workflows[0]).toEqual({ name: wf, schedules: [`${wf}:code-0`], applied: true });
+    expect((await describeSchedule(`${wf}:code-0`)).spec.intervals).toEqual([{ every: 1800, offset: 0 }]);
+    expect((await api("GET", `/v1/workflows/schedules/${encodeURIComponent(gone)}`)).status).toBe(404);
   });
 
   it("workers on different builds that disagree are reported, not applied, until the window passes", async () => {
