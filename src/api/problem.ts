@@ -34,6 +34,11 @@ export function fromZodError(error: z.ZodError, prefix: readonly (string | numbe
   return new ValidationError(`${first.field}: ${first.message}${more}`, { issues });
 }
 
+/** An error D1 raised (unreachable, overloaded, a statement it refused): its message starts `D1_`. */
+export function isD1Error(err: unknown): err is Error {
+  return err instanceof Error && /^D1_/.test(err.message);
+}
+
 /** Builds the problem+json body for an error (the one place errors become HTTP). */
 export function toProblem(err: unknown): Problem {
   if (err instanceof SundialError) {
@@ -50,7 +55,7 @@ export function toProblem(err: unknown): Problem {
   if (err instanceof z.ZodError) return toProblem(fromZodError(err));
   // D1 unreachable or failing: the objects still hold the truth, but lookups that need the index
   // cannot run. A retryable 503 says so; nothing was written.
-  if (err instanceof Error && /^D1_/.test(err.message)) {
+  if (isD1Error(err)) {
     return { type: "https://sundial.dev/problems/index_unavailable", title: TITLES[503]!, status: 503, detail: "the D1 index is unavailable; retry shortly (nothing was changed)", code: "index_unavailable" };
   }
   return { type: "https://sundial.dev/problems/internal", title: TITLES[500]!, status: 500, detail: "internal error", code: "internal" };

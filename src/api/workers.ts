@@ -5,7 +5,8 @@ import { upsertWorkflowTypes, getWorkflowType } from "../index/workflow-types.ts
 import { requireKind, type AppEnv } from "./auth.ts";
 import { applyCodeSchedules, definitionHash, parseCodeSchedules, planCodeSchedules, type CodeSchedulePlan, type RegistrationOutcome } from "./code-schedules.ts";
 import { inputSchemaProblem } from "./input-schema.ts";
-import { ValidationError } from "../core/errors.ts";
+import { isD1Error } from "./problem.ts";
+import { SundialError, ValidationError } from "../core/errors.ts";
 import { readJson } from "./validate.ts";
 import { forgetRegistration } from "./workflow-input.ts";
 
@@ -54,7 +55,23 @@ workerRoutes.post("/register", requireKind("worker"), async (c) => {
       updated_at: outcome.applied ? now : (previous?.updated_at ?? now),
     });
   }
-  await upsertWorkflowTypes(c.env.DB, rows);
+  try {
+    await upsertWorkflowTypes(c.env.DB, rows);
+  } catch (err) {
+    // The schedule objects already hold the change, so the generic 503's "nothing was changed"
+    // would be untrue. The row is written last on purpose: until it is, the stored hash is the old
+    // one, so a retry applies the same definition again (an unchanged spec keeps its plan) and
+    // then records it.
+    const applied = plans.filter(({ plan }) => plan.upserts.length + plan.removals.length > 0).map(({ plan }) => plan.outcome.workflow);
+    if (!isD1Error(err) || applied.length === 0) throw err;
+    console.error("sundial: registration applied schedules but could not record the workflow types", err);
+    throw new SundialError(
+      "index_unavailable",
+      503,
+      `the D1 index is unavailable: the schedules declared for ${applied.join(", ")} were applied, but the registration was not recorded; retry it (the SDK does): a retry applies the same definition again, keeping the schedules' plans, and records it`,
+      { cause: err },
+    );
+  }
   for (const r of rows) forgetRegistration(r.namespace, r.name);
   const conflicts = outcomes.filter((o) => o.conflict).map((o) => ({ workflow: o.workflow, message: o.conflict! }));
   for (const conflict of conflicts) console.warn(`sundial: conflicting schedule registration: ${conflict.message}`);

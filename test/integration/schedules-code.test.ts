@@ -142,6 +142,40 @@ describe("schedules declared in code", () => {
     expect((await api("GET", `/v1/workflows/schedules/${encodeURIComponent(gone)}`)).status).toBe(404);
   });
 
+  it("D1 failing as the registration is recorded: a 503 saying the schedules were applied, and a retry converges", async () => {
+    const wf = uid("code-d1");
+    const t0 = T("2027-05-03T00:00:00.000Z");
+    setNow(t0);
+    expect((await register(wf, [{ interval_seconds: 3600 }], "b1")).status).toBe(200);
+    const id = `${wf}:code-0`;
+
+    // A real D1 failure, at the last write only: the workflow type row of this workflow.
+    const trigger = `fail_${wf.replace(/\W/g, "_")}`;
+    await env.DB.exec(`CREATE TRIGGER ${trigger} BEFORE INSERT ON workflow_types WHEN NEW.name = '${wf}' BEGIN SELECT RAISE(ABORT, 'index offline'); END`);
+    setNow(t0 + 60_000);
+    try {
+      const failed = await register(wf, [{ interval_seconds: 1800 }], "b1");
+      expect(failed.status).toBe(503);
+      expect(failed.body.code).toBe("index_unavailable");
+      expect(failed.body.detail).toContain(`the schedules declared for ${wf} were applied`);
+      expect(failed.body.detail).not.toContain("nothing was changed");
+    } finally {
+      await env.DB.exec(`DROP TRIGGER ${trigger}`);
+    }
+    const applied = await describeSchedule(id);
+    expect(applied.spec.intervals).toEqual([{ every: 1800, offset: 0 }]);
+
+    // The retry (the SDK's, on a 503) applies the same definition again and records it.
+    setNow(t0 + 120_000);
+    expect((await register(wf, [{ interval_seconds: 1800 }], "b1")).status).toBe(200);
+    const retried = await describeSchedule(id);
+    expect(retried.spec.intervals).toEqual([{ every: 1800, offset: 0 }]);
+    expect(retried.next_fire_times[0].nominal).toBe(applied.next_fire_times[0].nominal);
+    // Recorded now: the next registration is unchanged and leaves the schedule alone.
+    expect((await register(wf, [{ interval_seconds: 1800 }], "b1")).status).toBe(200);
+    expect((await describeSchedule(id)).version).toBe(retried.version);
+  });
+
   it("workers on different builds that disagree are reported, not applied, until the window passes", async () => {
     const wf = uid("code-conflict");
     const t0 = T("2027-06-01T00:00:00.000Z");
