@@ -121,7 +121,8 @@ export async function planCodeSchedules(
     for (const [i, cmd] of cmds.entries()) {
       const holder = await findByWorkflowKey(env.DB, namespace, w.name, cmd.key);
       if (holder && holder.schedule_id !== ids[i]) {
-        throw new ConflictError(`schedule key ${cmd.key} of workflow ${w.name} is already used by schedule ${holder.schedule_id}`, "schedule_key_taken", { field: `workflows.${index}.schedules.${i}.key` });
+        const whose = holder.source === "api" ? ", created through the API (a registration does not take it over): delete it or declare another key" : "";
+        throw new ConflictError(`schedule key ${cmd.key} of workflow ${w.name} is already used by schedule ${holder.schedule_id}${whose}`, "schedule_key_taken", { field: `workflows.${index}.schedules.${i}.key` });
       }
       upserts.push({ id: ids[i]!, cmd });
     }

@@ -52,6 +52,16 @@ export class ScheduleObject extends DurableObject<Env> {
       if (current && (current.workflow !== def.workflow || current.key !== def.key)) {
         throw new ConflictError(`schedule ${def.schedule_id} belongs to workflow ${current.workflow} key ${current.key}`, "schedule_exists", { field: "schedule_id" });
       }
+      // Code schedules follow the deployments and API-created ones do not, so a create never takes
+      // one over: a registration would put the code's definition back (or, the source now "api",
+      // stop managing it). Code may take back its own id (`{workflow}:code-{i}`) from an API create.
+      if (current && current.source === "code" && def.source === "api") {
+        throw new ConflictError(
+          `key ${def.key} of workflow ${def.workflow} is held by schedule ${def.schedule_id}, declared in worker code: change it in the code, or update, pause or resume it by id; a create does not replace it`,
+          "schedule_key_taken",
+          { field: "key" },
+        );
+      }
       compileSpec(def.spec, { createdAt: now }); // a bad spec changes nothing, not even the prepared run
       const existing = this.withdrawPrepared(now);
       // An unchanged spec keeps its plan (interval anchor, repeat count origin, catch-up position), so

@@ -222,15 +222,25 @@ describe("schedules declared in code", () => {
     expect((await codeSchedulesOf(wf)).map((s) => s.schedule_id)).toEqual([`${wf}:code-0`]);
   });
 
-  it("a code schedule declared with key global: an API create with key global updates that schedule instead of adding a second", async () => {
+  it("an API create with the key of a code schedule is a 409 and changes nothing: the registration stays in charge of it", async () => {
     const wf = uid("code-global");
     setNow(T("2027-06-01T00:00:00Z"));
-    expect((await register(wf, [{ key: "global", cron_expressions: ["0 9 * * *"] }])).status).toBe(200);
+    const schedules = [{ key: "global", cron_expressions: ["0 9 * * *"] }];
+    expect((await register(wf, schedules)).status).toBe(200);
+    const id = `${wf}:code-0`;
+    const before = await describeSchedule(id);
     const r = await api("POST", "/v1/workflows/schedules", { workflow: wf, key: "global", cron: "0 10 * * *", task_queue: "code-q" });
-    expect(r.status, JSON.stringify(r.body)).toBe(200);
-    expect(r.body).toMatchObject({ schedule_id: `${wf}:code-0`, key: "global", spec: { cron_expressions: ["0 10 * * *"] } });
+    expect(r.status, JSON.stringify(r.body)).toBe(409);
+    expect(r.body).toMatchObject({ code: "schedule_key_taken", field: "key" });
+    expect(r.body.detail).toContain(`held by schedule ${id}, declared in worker code`);
+    expect(await describeSchedule(id)).toMatchObject({ source: "code", version: before.version, spec: { cron_expressions: ["0 9 * * *"] } });
+
+    // Changes by id are allowed and outlive a restart with the same definition.
+    expect((await api("POST", `/v1/workflows/schedules/${encodeURIComponent(id)}/pause`, { note: "holiday" })).status).toBe(200);
+    expect((await register(wf, schedules)).status).toBe(200);
+    expect(await describeSchedule(id)).toMatchObject({ source: "code", status: "paused", version: before.version + 1 });
     const all = await api("GET", `/v1/workflows/schedules?workflow=${encodeURIComponent(wf)}`);
-    expect(all.body.schedules.map((s: { schedule_id: string }) => s.schedule_id)).toEqual([`${wf}:code-0`]);
+    expect(all.body.schedules.map((s: { schedule_id: string }) => s.schedule_id)).toEqual([id]);
   });
 
   it("a key already used by an API-created schedule of the workflow is a 409 and writes nothing", async () => {
@@ -249,6 +259,8 @@ describe("schedules declared in code", () => {
     expect(r.status).toBe(409);
     expect(r.headers.get("content-type")).toContain("application/problem+json");
     expect(r.body).toMatchObject({ code: "schedule_key_taken", field: "workflows.0.schedules.1.key" });
+    expect(r.body.detail).toContain(`already used by schedule ${mine.body.schedule_id}, created through the API`);
+    expect(r.body.detail).toContain("delete it or declare another key");
     expect(await codeSchedulesOf(wf)).toEqual([]);
     expect((await api("GET", `/v1/workflows/schedules/${encodeURIComponent(`${wf}:code-0`)}`)).status).toBe(404);
     expect((await describeSchedule(mine.body.schedule_id)).spec.cron_expressions).toEqual(["0 2 * * *"]);

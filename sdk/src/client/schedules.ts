@@ -26,7 +26,7 @@ export type FireTime = Camelize<wire.FireTime>;
 export interface CreateScheduleOptions<I = unknown> extends ScheduleDefinition<I>, ScheduleSpecShorthands {
   /** The workflow to run: a definition or its name. */
   workflow: WorkflowDefinition<I, unknown> | string;
-  /** (workflow, key) identifies the schedule: creating it again updates it in place. Default `global`. */
+  /** (workflow, key) identifies the schedule: creating it again updates it in place (a 409 `schedule_key_taken` if worker code declares it). Default `global`. */
   key?: string;
   /** Default `{workflow}:{key}`; ignored when (workflow, key) exists (the existing id is kept). */
   scheduleId?: string;
