@@ -34,6 +34,8 @@ export class ScheduleObject extends DurableObject<Env> {
   /** Set when a change queued a withdraw: its response then waits for the send. */
   private withdrawing = false;
   private readonly backoff: AlarmBackoff;
+  /** The last epoch ms a trigger without a request_id was named by (see trigger()). */
+  private lastTriggerStamp = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -176,7 +178,9 @@ export class ScheduleObject extends DurableObject<Env> {
       const seen = requestId === undefined ? null : this.store.triggerOutcome(requestId, now);
       if (seen) return seen;
       const row = this.withdrawPrepared(now)!;
-      const fire: PendingFire = { nominal: now, actual: now, kind: "trigger", requestId: requestId ?? String(now), ...(input !== undefined ? { input } : {}) };
+      // Without a request_id the run id carries the epoch ms, made unique: two triggers in one millisecond are two runs.
+      const stamp = (this.lastTriggerStamp = Math.max(now, this.lastTriggerStamp + 1));
+      const fire: PendingFire = { nominal: now, actual: now, kind: "trigger", requestId: requestId ?? String(stamp), ...(input !== undefined ? { input } : {}) };
       const t = startExtra(this.ctxFor(row, now), row.state, [fire], overlap ?? row.policy.overlap);
       this.apply(row, { ...t, nextAlarm: null }, now);
       const started = t.start.find((s) => s.fire === fire);

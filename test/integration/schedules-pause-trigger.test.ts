@@ -160,6 +160,20 @@ describe("trigger now", () => {
     expect((await getRun(runId(sid, T("2027-03-03T09:00:00Z")))).status).toBe(404);
   });
 
+  it("two triggers without a request_id in the same millisecond start two runs", async () => {
+    const t0 = T("2027-03-04T00:00:00.000Z");
+    setNow(t0); // the platform's clock stands still: both calls see the same millisecond
+    const sid = uid("trigger-same-ms");
+    await createSchedule({ schedule_id: sid, workflow: "trigger-wf", key: sid, cron: "0 9 * * *", task_queue: uid("q-same-ms") });
+    const a = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { overlap: "ALLOW_ALL" });
+    const b = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { overlap: "ALLOW_ALL" });
+    expect(a.body).toMatchObject({ started: true, run_id: `${sid}:trigger:${t0}` });
+    expect(b.body).toMatchObject({ started: true, run_id: `${sid}:trigger:${t0 + 1}` });
+    await expectRunning(a.body.run_id);
+    await expectRunning(b.body.run_id);
+    expect((await describeSchedule(sid)).running).toHaveLength(2);
+  });
+
   it("a trigger retried with the same request_id gets the first answer and changes nothing, whatever the overlap policy", async () => {
     const t0 = T("2027-03-05T00:00:00.000Z");
     setNow(t0);
