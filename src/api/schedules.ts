@@ -22,7 +22,7 @@ import { ConflictError, ValidationError } from "../core/errors.ts";
 import { upcoming } from "../core/fire-times.ts";
 import { schedulesPerNamespaceLimit } from "../core/limits.ts";
 import { compileSpec } from "../core/spec.ts";
-import { createLookup, listSchedules } from "../index/schedules.ts";
+import { claimScheduleKey, createLookup, listSchedules, releaseScheduleClaim } from "../index/schedules.ts";
 import { scheduleStub } from "../objects/names.ts";
 import { unwrap } from "../objects/rpc.ts";
 import { requireKind, type AppEnv } from "./auth.ts";
@@ -87,8 +87,30 @@ scheduleRoutes.post("/", async (c) => {
   if (found.existingId === null && found.count >= limit) {
     throw new ValidationError(`this namespace already has ${limit} schedules (the limit)`, { field: "schedule_id", code: "limit_exceeded" });
   }
-  const id = found.existingId ?? cmd.schedule_id ?? `${cmd.workflow}:${cmd.key}`;
-  const r = unwrap(await scheduleStub(c.env, p.namespace, id).upsert({ ...cmd, namespace: p.namespace, schedule_id: id, source: "api" }));
+  let id = found.existingId ?? cmd.schedule_id ?? `${cmd.workflow}:${cmd.key}`;
+  const taken = (holder: string) =>
+    new ConflictError(`workflow ${cmd.workflow} key ${cmd.key} belongs to schedule ${holder}: create it without schedule_id (or with that one) to update it`, "schedule_key_taken", { field: "schedule_id" });
+  if (cmd.schedule_id !== undefined && found.existingId !== null && found.existingId !== cmd.schedule_id) throw taken(found.existingId);
+  // A new schedule claims (workflow, key) in the index first: a concurrent create of the same pair under another id then updates this one.
+  let claimed = false;
+  if (found.existingId === null) {
+    const claim = await claimScheduleKey(c.env.DB, { namespace: p.namespace, scheduleId: id, workflow: cmd.workflow, key: cmd.key, source: "api", now: clock.now(), limit });
+    claimed = claim.claimed;
+    if (!claimed && claim.holder !== null && claim.holder !== id) {
+      if (cmd.schedule_id !== undefined) throw taken(claim.holder);
+      id = claim.holder;
+    } else if (!claimed && claim.holder === null && claim.count >= limit) {
+      throw new ValidationError(`this namespace already has ${limit} schedules (the limit)`, { field: "schedule_id", code: "limit_exceeded" });
+    }
+    // Otherwise the id is held by another (workflow, key), or a concurrent create claimed this one: the object decides.
+  }
+  let r;
+  try {
+    r = unwrap(await scheduleStub(c.env, p.namespace, id).upsert({ ...cmd, namespace: p.namespace, schedule_id: id, source: "api" }));
+  } catch (err) {
+    if (claimed) await releaseScheduleClaim(c.env.DB, p.namespace, id).catch((e: unknown) => console.warn("releasing a schedule claim failed", e));
+    throw err;
+  }
   c.header("location", `/v1/workflows/schedules/${encodeURIComponent(id)}`);
   return c.json(r.schedule, r.created ? 201 : 200);
 });

@@ -95,6 +95,46 @@ export async function createLookup(db: D1Database, namespace: string, workflow: 
   return { type: type.name === null ? null : type, existingId: lookup_existing_id, count: lookup_count ?? 0 };
 }
 
+/** What {@link claimScheduleKey} found. */
+export interface ScheduleClaim {
+  /** The row was written: (workflow, key) and the id are this create's. */
+  claimed: boolean;
+  /** The schedule holding (workflow, key) now (this create's id when claimed). */
+  holder: string | null;
+  /** The namespace's schedule count. */
+  count: number;
+}
+
+/**
+ * Claims (workflow, key) and the id for a schedule about to be created, in the index's unique
+ * index, before its object exists: the object writes its row only after its change, so two
+ * creates of one (workflow, key) under different ids (an explicit `schedule_id`, then the default
+ * id) would otherwise both make an object, and the second's row could never be written. The claim
+ * is a placeholder (updated_at 0) that the object's own row replaces; not written past the
+ * namespace's limit. One round trip: the insert and the read of who holds the pair.
+ */
+export async function claimScheduleKey(db: D1Database, c: { namespace: string; scheduleId: string; workflow: string; key: string; source: string; now: number; limit: number }): Promise<ScheduleClaim> {
+  const [insert, look] = await db.batch([
+    db
+      .prepare(
+        `INSERT INTO schedules (namespace, schedule_id, workflow, key, status, source, created_at, updated_at)
+         SELECT ?1, ?2, ?3, ?4, 'active', ?5, ?6, 0 WHERE COALESCE((SELECT n FROM namespace_schedule_counts WHERE namespace = ?1), 0) < ?7
+         ON CONFLICT DO NOTHING`,
+      )
+      .bind(c.namespace, c.scheduleId, c.workflow, c.key, c.source, c.now, c.limit),
+    db
+      .prepare("SELECT (SELECT schedule_id FROM schedules WHERE namespace = ?1 AND workflow = ?2 AND key = ?3) AS holder, (SELECT n FROM namespace_schedule_counts WHERE namespace = ?1) AS n")
+      .bind(c.namespace, c.workflow, c.key),
+  ]);
+  const row = (look!.results as { holder: string | null; n: number | null }[])[0];
+  return { claimed: (insert!.meta.changes ?? 0) > 0, holder: row?.holder ?? null, count: row?.n ?? 0 };
+}
+
+/** Drops a claim whose create failed, unless the schedule's object has written its row since. */
+export async function releaseScheduleClaim(db: D1Database, namespace: string, scheduleId: string): Promise<void> {
+  await db.prepare("DELETE FROM schedules WHERE namespace = ? AND schedule_id = ? AND updated_at = 0").bind(namespace, scheduleId).run();
+}
+
 export interface ScheduleListQuery {
   namespace: string;
   key?: string | undefined;

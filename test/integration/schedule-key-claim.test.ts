@@ -1,0 +1,76 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { ScheduleDelivery } from "../../src/objects/schedule-delivery.ts";
+import { ScheduleObject } from "../../src/objects/schedule-object.ts";
+import { api, uid } from "./helpers.ts";
+
+// One (workflow, key), one schedule: a create claims the pair in the D1 index before its object
+// exists, so a create of the same pair under another id cannot make a second object while the
+// first object's own index row is still on its way (its outbox writes it after the change).
+
+const indexRow = (id: string) => env.DB.prepare("SELECT schedule_id, updated_at FROM schedules WHERE namespace = 'default' AND schedule_id = ?").bind(id).first<{ schedule_id: string; updated_at: number }>();
+
+/** Runs `fn` while schedule objects cannot write their index rows (D1 unreachable from them). */
+async function withIndexDeliveryDown<T>(fn: () => Promise<T>): Promise<T> {
+  const proto = ScheduleDelivery.prototype as unknown as { deliverIndex: () => Promise<void> };
+  const original = proto.deliverIndex;
+  proto.deliverIndex = async () => {
+    throw new Error("D1 unreachable (test)");
+  };
+  try {
+    return await fn();
+  } finally {
+    proto.deliverIndex = original;
+  }
+}
+
+describe("(workflow, key) claims", () => {
+  it("a create without schedule_id updates the schedule an explicit id created for the same pair, before its index row landed", async () => {
+    const wf = uid("claim-wf");
+    const explicit = uid("mine");
+    await withIndexDeliveryDown(async () => {
+      const first = await api("POST", "/v1/workflows/schedules", { schedule_id: explicit, workflow: wf, key: "user_1", cron: "0 8 * * *" });
+      expect(first.status).toBe(201);
+      const second = await api("POST", "/v1/workflows/schedules", { workflow: wf, key: "user_1", cron: "0 9 * * *" });
+      expect(second.status, JSON.stringify(second.body)).toBe(200);
+      expect(second.body.schedule_id).toBe(explicit);
+      expect(second.body.spec.cron_expressions).toEqual(["0 9 * * *"]);
+    });
+    expect((await api("GET", `/v1/workflows/schedules/${encodeURIComponent(`${wf}:user_1`)}`)).status).toBe(404);
+  });
+
+  it("a create naming another schedule_id for a pair already held is a 409 schedule_key_taken and writes nothing", async () => {
+    const wf = uid("claim-wf");
+    const held = uid("held");
+    const other = uid("other");
+    await withIndexDeliveryDown(async () => {
+      expect((await api("POST", "/v1/workflows/schedules", { schedule_id: held, workflow: wf, key: "k", cron: "0 8 * * *" })).status).toBe(201);
+      const r = await api("POST", "/v1/workflows/schedules", { schedule_id: other, workflow: wf, key: "k", cron: "0 9 * * *" });
+      expect(r.status).toBe(409);
+      expect(r.body).toMatchObject({ code: "schedule_key_taken", field: "schedule_id" });
+    });
+    expect((await api("GET", `/v1/workflows/schedules/${other}`)).status).toBe(404);
+    expect(await indexRow(other)).toBeNull();
+    // Once the holder's row is in the index, the same answer.
+    expect((await api("POST", "/v1/workflows/schedules", { schedule_id: other, workflow: wf, key: "k", cron: "0 9 * * *" })).status).toBe(409);
+  });
+
+  it("a create whose object fails drops its claim; the object's own row replaces a claim", async () => {
+    const wf = uid("claim-wf");
+    const proto = ScheduleObject.prototype as unknown as { upsert: (...a: unknown[]) => Promise<unknown> };
+    const original = proto.upsert;
+    proto.upsert = async () => {
+      throw new Error("object unavailable (test)");
+    };
+    try {
+      const r = await api("POST", "/v1/workflows/schedules", { workflow: wf, key: "k", cron: "0 8 * * *" });
+      expect(r.status).toBeGreaterThanOrEqual(500);
+    } finally {
+      proto.upsert = original;
+    }
+    expect(await indexRow(`${wf}:k`)).toBeNull();
+    const ok = await api("POST", "/v1/workflows/schedules", { workflow: wf, key: "k", cron: "0 8 * * *" });
+    expect(ok.status).toBe(201);
+    await expect.poll(async () => (await indexRow(`${wf}:k`))?.updated_at ?? 0).toBeGreaterThan(0);
+  });
+});
