@@ -20,7 +20,7 @@ import type { StartArgs } from "../objects/execution-types.ts";
 import { executionStub } from "../objects/names.ts";
 import { unwrap } from "../objects/rpc.ts";
 import { requireKind, type AppEnv } from "./auth.ts";
-import { decodeCursor, encodeCursor, PageSize } from "./pagination.ts";
+import { decodeCursor, encodeCursor, ExecutionsCursor, PageSize } from "./pagination.ts";
 import { readJson, readQuery } from "./validate.ts";
 import { checkPayloadSize, checkWorkflowInput } from "./workflow-input.ts";
 import { IdReference } from "@sundial/sdk/protocol";
@@ -75,13 +75,13 @@ executionRoutes.post("/", async (c) => {
 executionRoutes.get("/", async (c) => {
   const p = c.get("principal");
   const q = readQuery(c, ListQuery);
-  const after = q.page_token ? decodeCursor(q.page_token, ["s", "i"]) : undefined;
+  const after = q.page_token ? decodeCursor(q.page_token, ExecutionsCursor) : undefined;
   const rows = await listExecutions(c.env.DB, {
     namespace: p.namespace,
     workflow: q.workflow,
     status: q.status,
     scheduleId: q.schedule_id,
-    after: after ? { startedAt: Number(after.s), executionId: String(after.i) } : undefined,
+    after: after ? { startedAt: after.s, executionId: after.i } : undefined,
     limit: q.page_size + 1,
   });
   const page = rows.slice(0, q.page_size);
@@ -96,7 +96,7 @@ executionRoutes.get("/", async (c) => {
     closed_at: r.closed_at === null ? null : toRfc3339(r.closed_at),
     schedule_id: r.schedule_id,
   }));
-  return c.json({ executions, next_page_token: rows.length > q.page_size && last ? encodeCursor({ s: last.started_at, i: last.execution_id }) : null });
+  return c.json({ executions, next_page_token: rows.length > q.page_size && last ? encodeCursor(ExecutionsCursor, { s: last.started_at, i: last.execution_id }) : null });
 });
 
 executionRoutes.get("/:id", async (c) => {

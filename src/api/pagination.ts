@@ -6,12 +6,21 @@ import { fromBase64Url, toBase64Url } from "../core/crypto.ts";
 /** `page_size` query parameter: 1..LIMITS.pageSizeMax, default LIMITS.pageSizeDefault. */
 export const PageSize = z.coerce.number().int().min(1).max(LIMITS.pageSizeMax).default(LIMITS.pageSizeDefault);
 
+/**
+ * What each list's cursor holds. Strict, so each list takes only its own tokens (an executions
+ * token has `s`, a schedules token does not), and typed, so a forged token never reaches D1 as
+ * NaN or "[object Object]". Ids are not held to Identifier: a default child id can be longer.
+ */
+export const ExecutionsCursor = z.strictObject({ s: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), i: z.string().min(1) });
+export const SchedulesCursor = z.strictObject({ i: z.string().min(1) });
+
 /** Opaque keyset cursor: base64url JSON of the last row's sort keys. */
-export function encodeCursor(keys: Record<string, string | number>): string {
+export function encodeCursor<S extends z.ZodType<Record<string, string | number>>>(_schema: S, keys: z.input<S>): string {
   return toBase64Url(new TextEncoder().encode(JSON.stringify(keys)));
 }
 
-export function decodeCursor(token: string, required: string[]): Record<string, string | number> {
+/** The cursor in a `page_token`, or a 400 `invalid_page_token` if it is not one this list issued. */
+export function decodeCursor<S extends z.ZodType>(token: string, schema: S): z.output<S> {
   const bytes = fromBase64Url(token);
   let value: unknown = null;
   try {
@@ -19,8 +28,7 @@ export function decodeCursor(token: string, required: string[]): Record<string, 
   } catch {
     value = null;
   }
-  if (!value || typeof value !== "object" || !required.every((k) => k in (value as object))) {
-    throw new BadRequestError("page_token is not a token this API issued", { field: "query.page_token", code: "invalid_page_token" });
-  }
-  return value as Record<string, string | number>;
+  const r = schema.safeParse(value);
+  if (!r.success) throw new BadRequestError("page_token is not a token this list issued", { field: "query.page_token", code: "invalid_page_token" });
+  return r.data;
 }

@@ -26,7 +26,7 @@ import { claimScheduleKey, createLookup, listSchedules, releaseScheduleClaim } f
 import { scheduleStub } from "../objects/names.ts";
 import { unwrap } from "../objects/rpc.ts";
 import { requireKind, type AppEnv } from "./auth.ts";
-import { decodeCursor, encodeCursor, PageSize } from "./pagination.ts";
+import { decodeCursor, encodeCursor, PageSize, SchedulesCursor } from "./pagination.ts";
 import { fromZodError } from "./problem.ts";
 import { readJson, readQuery } from "./validate.ts";
 import { checkInputAgainst, checkPayloadSize, checkWorkflowInput, readRegistration } from "./workflow-input.ts";
@@ -118,7 +118,7 @@ scheduleRoutes.post("/", async (c) => {
 scheduleRoutes.get("/", async (c) => {
   const p = c.get("principal");
   const q = readQuery(c, ListQuery);
-  const after = q.page_token ? String(decodeCursor(q.page_token, ["i"]).i) : undefined;
+  const after = q.page_token ? decodeCursor(q.page_token, SchedulesCursor).i : undefined;
   const rows = await listSchedules(c.env.DB, { namespace: p.namespace, key: q.key, workflow: q.workflow, status: q.status, source: q.source, afterId: after, limit: q.page_size + 1 });
   const page = rows.slice(0, q.page_size);
   const iso = (ms: number | null) => (ms === null ? null : toRfc3339(ms));
@@ -136,7 +136,7 @@ scheduleRoutes.get("/", async (c) => {
     created_at: toRfc3339(r.created_at),
   }));
   const last = page[page.length - 1];
-  return c.json({ schedules, next_page_token: rows.length > q.page_size && last ? encodeCursor({ i: last.schedule_id }) : null });
+  return c.json({ schedules, next_page_token: rows.length > q.page_size && last ? encodeCursor(SchedulesCursor, { i: last.schedule_id }) : null });
 });
 
 scheduleRoutes.get("/:id", async (c) => {

@@ -88,6 +88,28 @@ describe("DESIGN rules", () => {
     }
   });
 
+  it("a page token of the wrong shape, types or list is a 400 invalid_page_token, never a wrong page", async () => {
+    const token = (v: unknown) => btoa(JSON.stringify(v)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    const cases: [string, unknown][] = [
+      ["/v1/workflows/executions", { s: "x", i: {} }],
+      ["/v1/workflows/executions", { s: 1.5, i: "a" }],
+      ["/v1/workflows/executions", { s: 1, i: 7 }],
+      ["/v1/workflows/executions", { i: "a" }], // a schedules token
+      ["/v1/workflows/schedules", { i: {} }],
+      ["/v1/workflows/schedules", { i: 5 }],
+      ["/v1/workflows/schedules", { s: 1_700_000_000_000, i: "a" }], // an executions token
+    ];
+    for (const [path, cursor] of cases) {
+      const r = await api("GET", `${path}?page_token=${token(cursor)}`);
+      expect(r.status, `${path} ${JSON.stringify(cursor)}`).toBe(400);
+      expect(r.body).toMatchObject({ code: "invalid_page_token", field: "query.page_token" });
+    }
+    // The tokens each list issues still read back.
+    for (const [path, cursor] of [["/v1/workflows/executions", { s: 1_700_000_000_000, i: "a" }], ["/v1/workflows/schedules", { i: "a" }]] as const) {
+      expect((await api("GET", `${path}?page_token=${token(cursor)}`)).status, path).toBe(200);
+    }
+  });
+
   it("the API is described by an OpenAPI 3.1 document, which like every route but health needs a key", async () => {
     const doc = await api("GET", "/openapi.json");
     expect(doc.status).toBe(200);
