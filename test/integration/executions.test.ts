@@ -509,6 +509,25 @@ describe("executions over HTTP with a hand-driven worker", () => {
     expect(r.body).toMatchObject({ code: "invalid_command", field: "commands.0" });
   });
 
+  it("a child's id, task queue and workflow follow the REST start request's rules: else 422 naming the field, and nothing is started", async () => {
+    const id = uid("bad-child");
+    const queue = uid("q");
+    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
+    const wt = await poll("workflow", queue);
+    const before = (await api("GET", `/v1/workflows/executions/${id}`)).body.history_length;
+    const child = { type: "start_child_workflow", seq: 1, workflow: "child", input: null };
+    for (const [field, value] of [["execution_id", `${id}/kid`], ["execution_id", "kid 1"], ["task_queue", "my queue"], ["task_queue", "q/1"], ["workflow", "child workflow"]] as const) {
+      const r = await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ ...child, [field]: value }] });
+      expect(r.status, `${field} ${value}`).toBe(422);
+      expect(r.body).toMatchObject({ code: "validation_failed", field: `commands.0.${field}` });
+    }
+    expect((await api("GET", `/v1/workflows/executions/${id}`)).body.history_length).toBe(before);
+    // The same task then starts a child REST can reach.
+    const ok = await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ ...child, execution_id: `${id}:kid`, task_queue: "q.1" }] });
+    expect(ok.body).toEqual({ status: "accepted" });
+    expect((await api("GET", `/v1/workflows/executions/${encodeURIComponent(`${id}:kid`)}`)).body).toMatchObject({ status: "running", task_queue: "q.1" });
+  });
+
   it("lists executions from the D1 index with filters and cursor pagination", async () => {
     const wf = uid("listwf");
     for (let i = 0; i < 5; i++) await api("POST", "/v1/workflows/executions", { workflow: wf, execution_id: uid("l") });

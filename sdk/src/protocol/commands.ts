@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Identifier, Name } from "./execution.ts";
 import { Failure } from "./failure.ts";
 import { ActivityOptions } from "./history.ts";
 
@@ -15,14 +16,17 @@ export const Command = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("accept_update"), update_id: z.string().min(1).max(200) }),
   /** The validator rejected the update: nothing is written to history; the caller gets the failure. */
   z.strictObject({ type: z.literal("reject_update"), update_id: z.string().min(1).max(200), failure: Failure }),
-  /** Starts a child workflow (id default: {@link defaultChildExecutionId}); numbered per kind like activities. */
+  /**
+   * Starts a child workflow (id default: {@link defaultChildExecutionId}); numbered per kind like activities.
+   * Its names follow the REST start request's rules, so every child can be reached by REST and polled.
+   */
   z.strictObject({
     type: z.literal("start_child_workflow"),
     seq: z.number().int().positive(),
-    workflow: z.string().min(1).max(200),
+    workflow: Name,
     input: z.unknown(),
-    execution_id: z.string().min(1).max(200).optional(),
-    task_queue: z.string().min(1).max(200).optional(),
+    execution_id: Identifier.optional(),
+    task_queue: Name.optional(),
     execution_timeout: z.number().min(1).max(86_400 * 365).optional(),
     parent_close_policy: z.enum(["ABANDON", "REQUEST_CANCEL", "TERMINATE"]).default("TERMINATE"),
   }),
