@@ -52,6 +52,18 @@ function scheduleId(raw: string): string {
   return r.data;
 }
 
+/**
+ * The version an If-Match header asks for. `*` matches any current schedule (RFC 9110), so it asks
+ * for none; otherwise it must be the ETag describe and update send, `"3"`, or the `W/"3"` a
+ * compressing proxy turns it into. Anything else (`""`, `"0x2"`, a list) is a 422 naming the header.
+ */
+function ifMatchVersion(header: string | undefined): number | undefined {
+  if (header === undefined || header.trim() === "*") return undefined;
+  const m = /^(?:W\/)?"([1-9][0-9]{0,14})"$/.exec(header.trim());
+  if (!m) throw new ValidationError(`If-Match must be * or the schedule's ETag, e.g. "3", not ${JSON.stringify(header)}`, { field: "If-Match" });
+  return Number(m[1]);
+}
+
 /** Checks a spec can be computed (cron, zone, bounds) before anything is written. */
 function checkSpec(spec: Parameters<typeof compileSpec>[0]): void {
   checkSpecBounds(spec);
@@ -150,9 +162,7 @@ scheduleRoutes.patch("/:id", async (c) => {
   const p = c.get("principal");
   const id = scheduleId(c.req.param("id"));
   const body = await readJson(c, UpdateScheduleRequest);
-  const ifMatch = c.req.header("if-match");
-  const headerVersion = ifMatch ? Number(ifMatch.replace(/^W\//, "").replace(/"/g, "")) : undefined;
-  if (ifMatch && !Number.isInteger(headerVersion)) throw new ValidationError("If-Match must be the schedule's version, e.g. \"3\"", { field: "If-Match" });
+  const headerVersion = ifMatchVersion(c.req.header("if-match"));
   const stub = scheduleStub(c.env, p.namespace, id);
   const current = unwrap(await stub.get());
   const expected = body.version ?? headerVersion ?? null;

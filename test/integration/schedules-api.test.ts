@@ -166,6 +166,25 @@ describe("PATCH", () => {
     const missing = await api("PATCH", `/v1/workflows/schedules/${uid("nope")}`, { note: "x" });
     expect(missing.status).toBe(404);
   });
+
+  it("If-Match: * updates whatever the version; else only the ETag GET sends (or its weak form), any other value is a 422 naming If-Match", async () => {
+    setNow(T("2027-06-11T00:00:00.000Z"));
+    const sid = uid("if-match");
+    await api("POST", "/v1/workflows/schedules", { schedule_id: sid, workflow: "if-match-wf", key: sid, cron: "0 * * * *", task_queue: uid("q-patch") });
+    const patch = (ifMatch: string, note: string) => api("PATCH", `/v1/workflows/schedules/${sid}`, { note }, undefined, { headers: { "if-match": ifMatch } });
+    const etag = (await api("GET", `/v1/workflows/schedules/${sid}`)).headers.get("etag")!;
+    expect(etag).toBe('"1"');
+    expect((await patch("*", "any version")).body).toMatchObject({ version: 2, note: "any version" });
+    for (const bad of ['""', '"0x2"', '"2.0"', '"02"', '"0"', "2", '"2", "3"', "**", "W/2"]) {
+      const r = await patch(bad, "refused");
+      expect(r.status, `If-Match: ${bad}`).toBe(422);
+      expect(r.body).toMatchObject({ code: "validation_failed", field: "If-Match" });
+    }
+    expect((await patch(etag, "stale")).body).toMatchObject({ code: "version_conflict" });
+    expect((await patch('"2"', "strong")).body).toMatchObject({ version: 3, note: "strong" });
+    expect((await patch('W/"3"', "weak")).body).toMatchObject({ version: 4, note: "weak" });
+    expect((await describeSchedule(sid)).note).toBe("weak");
+  });
 });
 
 describe("PATCH: the spec's times", () => {
