@@ -9,10 +9,7 @@ import { fromZodError } from "./problem.ts";
  * on Content-Length) and parses it with a wire schema. Every failure is a 4xx naming the field.
  */
 export async function readJson<S extends z.ZodType>(c: Context, schema: S, opts: { optional?: boolean } = {}): Promise<z.output<S>> {
-  const declared = Number(c.req.header("content-length") ?? "0");
-  if (declared > LIMITS.maxBodyBytes) throw new PayloadTooLargeError(`request body is larger than ${LIMITS.maxBodyBytes} bytes`, "body");
-  const buf = await c.req.arrayBuffer();
-  if (buf.byteLength > LIMITS.maxBodyBytes) throw new PayloadTooLargeError(`request body is larger than ${LIMITS.maxBodyBytes} bytes`, "body");
+  const buf = await readBody(c.req.raw, LIMITS.maxBodyBytes);
   let value: unknown = {};
   if (buf.byteLength > 0) {
     let text: string;
@@ -35,6 +32,38 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S, opts:
   const deep = tooDeepField(value, MAX_JSON_DEPTH);
   if (deep !== null) throw new ValidationError(`${deep}: JSON is nested more than ${MAX_JSON_DEPTH} levels deep`, { field: deep, code: "nesting_too_deep" });
   return parseWith(schema, value);
+}
+
+/**
+ * The request's body, at most `max` bytes: a larger Content-Length is refused before reading, and
+ * a body without one (chunked) is counted as it arrives and dropped as soon as it passes `max`,
+ * so no request makes the Worker hold more than `max` bytes of it.
+ */
+export async function readBody(req: Request, max: number): Promise<Uint8Array> {
+  const tooLarge = () => new PayloadTooLargeError(`request body is larger than ${max} bytes`, "body");
+  if (Number(req.headers.get("content-length") ?? "0") > max) throw tooLarge();
+  if (!req.body) return new Uint8Array(0);
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      void reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
 }
 
 /**

@@ -79,6 +79,24 @@ describe("DESIGN rules", () => {
     expect((await api("GET", `/v1/workflows/executions/${id}`)).body.pending_activities).toHaveLength(1);
   });
 
+  it("a chunked body (no Content-Length) is refused with 413 as soon as it passes 1 MiB, not read to its end first", async () => {
+    const chunk = new Uint8Array(64 * 1024).fill(0x20);
+    let sent = 0;
+    // A client that sends just over 1 MiB and then stalls without ending the body.
+    const body = new ReadableStream<Uint8Array>({
+      pull(ctl) {
+        if (sent > LIMITS.maxBodyBytes) return new Promise<void>(() => {});
+        ctl.enqueue(chunk);
+        sent += chunk.byteLength;
+      },
+    });
+    const stalled = new Promise<"still reading">((resolve) => setTimeout(() => resolve("still reading"), 2_000));
+    const r = await Promise.race([api("POST", "/v1/workflows/executions", body), stalled]);
+    expect(r, "the Worker waited for the rest of a body already over the limit").not.toBe("still reading");
+    expect(r).toMatchObject({ status: 413, body: { code: "payload_too_large", field: "body" } });
+    expect(sent).toBeLessThanOrEqual(LIMITS.maxBodyBytes + 2 * chunk.byteLength);
+  });
+
   it("list page sizes are bounded: page_size above 500 is a 422 naming query.page_size", async () => {
     for (const path of ["/v1/workflows/executions", "/v1/workflows/schedules"]) {
       const r = await api("GET", `${path}?page_size=${LIMITS.pageSizeMax + 1}`);
