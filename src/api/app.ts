@@ -9,9 +9,13 @@ import { workerRoutes } from "./workers.ts";
 import { NotFoundError } from "../core/errors.ts";
 import { openApiDocument } from "./openapi.ts";
 
-/** The REST API: every route but health needs a key (any kind, for the OpenAPI document); every error is problem+json. */
+/**
+ * The REST API: every route but health needs a key (any kind, for the OpenAPI document); every error is problem+json.
+ * Not strict: a path with a trailing slash (Pipelit's clients send `/v1/workflows/schedules/`) is the route without it.
+ * The flag is the top app's (it matches every request, the sub-apps' routes included), so the sub-apps need none.
+ */
 export function createApp(): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+  const app = new Hono<AppEnv>({ strict: false });
   app.get("/v1/health", (c) => c.json({ status: "ok", service: "sundial" }));
   app.get("/openapi.json", authenticate, (c) => c.json(openApiDocument()));
   app.use("/v1/*", authenticate);

@@ -97,6 +97,23 @@ describe("DESIGN rules", () => {
     expect(sent).toBeLessThanOrEqual(LIMITS.maxBodyBytes + 2 * chunk.byteLength);
   });
 
+  it("every route takes a trailing slash (Pipelit's URLs), behind the same auth; unknown paths are still 404 route_not_found", async () => {
+    const key = uid("slash");
+    const created = await api("POST", "/v1/workflows/schedules/", { workflow: "slash-wf", key, cron: "0 * * * *", task_queue: uid("q-slash") });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const sid = encodeURIComponent(created.body.schedule_id);
+    expect((await api("POST", `/v1/workflows/schedules/${sid}/pause/`, { note: "slash" })).body).toMatchObject({ status: "paused" });
+    expect((await api("GET", `/v1/workflows/schedules/${sid}/`)).body).toMatchObject({ status: "paused", note: "slash" });
+    const listed = await api("GET", `/v1/workflows/schedules/?workflow=slash-wf&key=${key}`);
+    expect(listed.body.schedules.map((s: { schedule_id: string }) => s.schedule_id)).toEqual([created.body.schedule_id]);
+    const id = uid("slash-exec");
+    expect((await api("POST", "/v1/workflows/executions/", { workflow: "w", execution_id: id })).status).toBe(201);
+    expect((await api("GET", `/v1/workflows/executions/${id}/`)).body).toMatchObject({ execution_id: id, status: "running" });
+    expect((await api("GET", "/v1/health/", undefined, null)).status).toBe(200);
+    expect((await api("GET", "/v1/workflows/schedules/", undefined, null)).body).toMatchObject({ status: 401, code: "unauthorized" });
+    expect((await api("GET", `/v1/workflows/schedules/${sid}/nope/`)).body).toMatchObject({ status: 404, code: "route_not_found" });
+  });
+
   it("list page sizes are bounded: page_size above 500 is a 422 naming query.page_size", async () => {
     for (const path of ["/v1/workflows/executions", "/v1/workflows/schedules"]) {
       const r = await api("GET", `${path}?page_size=${LIMITS.pageSizeMax + 1}`);
