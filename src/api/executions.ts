@@ -20,10 +20,10 @@ import type { StartArgs } from "../objects/execution-types.ts";
 import { executionStub } from "../objects/names.ts";
 import { unwrap } from "../objects/rpc.ts";
 import { requireKind, type AppEnv } from "./auth.ts";
-import { decodeCursor, encodeCursor, ExecutionsCursor, PageSize } from "./pagination.ts";
+import { decodeCursor, encodeCursor, ExecutionsCursor, PageSize, PageToken } from "./pagination.ts";
 import { readJson, readQuery } from "./validate.ts";
 import { checkPayloadSize, checkWorkflowInput } from "./workflow-input.ts";
-import { IdReference } from "@sundial/sdk/protocol";
+import { IdReference, MAX_ID_LENGTH } from "@sundial/sdk/protocol";
 import { ValidationError } from "../core/errors.ts";
 
 /** /v1/workflows/executions: start, describe, list, history, cancel, terminate, result. */
@@ -33,9 +33,9 @@ executionRoutes.use("*", requireKind("app"));
 const ListQuery = z.strictObject({
   workflow: z.string().max(200).optional(),
   status: z.enum(EXECUTION_STATUSES).optional(),
-  schedule_id: z.string().max(200).optional(),
+  schedule_id: z.string().max(MAX_ID_LENGTH).optional(),
   page_size: PageSize,
-  page_token: z.string().max(500).optional(),
+  page_token: PageToken,
 });
 
 const HistoryQuery = z.strictObject({ page_size: PageSize, page_token: z.string().regex(/^\d{1,9}$/).optional() });

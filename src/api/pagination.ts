@@ -11,6 +11,9 @@ export const PageSize = z.coerce.number().int().min(1).max(LIMITS.pageSizeMax).d
  * token has `s`, a schedules token does not), and typed, so a forged token never reaches D1 as
  * NaN or "[object Object]". Ids are not held to Identifier: a default child id can be longer.
  */
+/** `page_token` query parameter: long enough for a cursor holding the longest id (MAX_ID_LENGTH). */
+export const PageToken = z.string().max(2000).optional();
+
 export const ExecutionsCursor = z.strictObject({ s: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), i: z.string().min(1) });
 export const SchedulesCursor = z.strictObject({ i: z.string().min(1) });
 

@@ -26,7 +26,7 @@ import { claimScheduleKey, createLookup, listSchedules, releaseScheduleClaim } f
 import { scheduleStub } from "../objects/names.ts";
 import { unwrap } from "../objects/rpc.ts";
 import { requireKind, type AppEnv } from "./auth.ts";
-import { decodeCursor, encodeCursor, PageSize, SchedulesCursor } from "./pagination.ts";
+import { decodeCursor, encodeCursor, PageSize, PageToken, SchedulesCursor } from "./pagination.ts";
 import { fromZodError } from "./problem.ts";
 import { readJson, readQuery } from "./validate.ts";
 import { checkInputAgainst, checkPayloadSize, checkWorkflowInput, readRegistration } from "./workflow-input.ts";
@@ -43,7 +43,7 @@ const ListQuery = z.strictObject({
   status: z.enum(SCHEDULE_STATUSES).optional(),
   source: z.enum(["api", "code"]).optional(),
   page_size: PageSize,
-  page_token: z.string().max(500).optional(),
+  page_token: PageToken,
 });
 
 function scheduleId(raw: string): string {

@@ -26,6 +26,16 @@ describe("long composed ids", () => {
     const path = `/v1/workflows/schedules/${enc(sid)}`;
     expect((await api("GET", path)).status).toBe(200);
     expect((await api("PATCH", path, { note: "edited" })).body).toMatchObject({ schedule_id: sid, note: "edited" });
+    // Lists page past a long id, and filter by one.
+    const key2 = `${uid("k2")}-`.padEnd(200, "k");
+    await createSchedule({ workflow, key: key2, cron: "0 * * * *", task_queue: queue });
+    const page1 = await api("GET", `/v1/workflows/schedules?workflow=${workflow}&page_size=1`);
+    expect(page1.status, JSON.stringify(page1.body)).toBe(200);
+    expect(page1.body.next_page_token).toEqual(expect.any(String));
+    const page2 = await api("GET", `/v1/workflows/schedules?workflow=${workflow}&page_size=1&page_token=${page1.body.next_page_token}`);
+    expect(page2.status, JSON.stringify(page2.body)).toBe(200);
+    expect([...page1.body.schedules, ...page2.body.schedules].map((x: { key: string }) => x.key).sort()).toEqual([key, key2].sort());
+    expect((await api("GET", `/v1/workflows/executions?schedule_id=${enc(sid)}`)).status).toBe(200);
 
     await alarmAt(sid, t0 + H);
     const run = runId(sid, t0 + H);

@@ -87,4 +87,14 @@ describe("task types", () => {
     const many = await poll("activity", queue, Array.from({ length: 1001 }, (_, i) => `a${i}`));
     expect(many.status).toBe(422);
   });
+
+  it("refuses an activity bound for a task queue no poll could name", async () => {
+    const id = uid("typed");
+    const queue = uid("q");
+    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
+    const wt = await poll("workflow", queue, ["w"], 1);
+    const r = await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ ...activity(1, "fetch"), options: { task_queue: "my queue" } }] });
+    expect(r.status).toBe(422);
+    expect(r.body.field).toBe("commands.0.options.task_queue");
+  });
 });

@@ -2,26 +2,9 @@ import { z } from "zod";
 import { Duration } from "./duration.ts";
 import { Failure } from "./failure.ts";
 import { HistoryEvent, SchedulePayload } from "./history.ts";
+import { Identifier, Name } from "./names.ts";
 
-const ID_CHARS = /^[A-Za-z0-9][A-Za-z0-9._:@+=-]*$/;
-const ID_CHARS_MESSAGE = "use letters, digits and . _ : @ + = - (no spaces or slashes), starting with a letter or digit";
-
-/** Ids users choose (execution ids, schedule ids, keys): printable, no slashes, bounded. */
-export const Identifier = z.string().min(1).max(200).regex(ID_CHARS, ID_CHARS_MESSAGE);
-
-/**
- * The longest id that names an existing schedule or execution. Ids the platform composes from
- * others are longer than a chosen one may be: a default schedule id `{workflow}:{key}` (401), a
- * scheduled run's `{schedule_id}:{time}` and a trigger's `{schedule_id}:trigger:{request_id}`
- * (up to 610), a default child id `{parent}:child-{n}` (its parent's plus a few characters).
- */
-export const MAX_ID_LENGTH = 1024;
-
-/** An id in a path, naming an existing schedule or execution: a chosen {@link Identifier} or a composed one. */
-export const IdReference = z.string().min(1).max(MAX_ID_LENGTH).regex(ID_CHARS, ID_CHARS_MESSAGE);
-
-/** Workflow, activity, task queue, signal, query and update names: 1-200 letters, digits and . _ : -, starting with a letter or digit. */
-export const Name = z.string().min(1).max(200).regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "use letters, digits and . _ : -");
+export { IdReference, Identifier, MAX_ID_LENGTH, Name } from "./names.ts";
 
 /** The largest payload (an input, result, step value, failure, heartbeat details: its JSON, in UTF-8 bytes) the platform accepts; larger is a 413. */
 export const MAX_PAYLOAD_BYTES = 262_144;
