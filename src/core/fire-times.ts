@@ -97,8 +97,9 @@ export function nextCronFire(cron: CronMatcher, zone: Zone, after: number): numb
   return best;
 }
 
-function nextIntervalFire(first: number, every: number, after: number): number {
-  if (after < first) return first;
+/** The interval's next fire after `after`: from `first` on, or anywhere on its grid with `wholeGrid`. */
+function nextIntervalFire(first: number, every: number, after: number, wholeGrid = false): number {
+  if (after < first && !wholeGrid) return first;
   return first + (Math.floor((after - first) / every) + 1) * every;
 }
 
@@ -174,7 +175,7 @@ function nextUnbounded(spec: CompiledSpec, after: number): number | null {
       if (n !== null && (best === null || n < best)) best = n;
     }
     for (const [first, every] of spec.intervals) {
-      const n = nextIntervalFire(first, every, t);
+      const n = nextIntervalFire(first, every, t, spec.intervalGridBeforeFirst);
       if (best === null || n < best) best = n;
     }
     const a = nextAt(spec.at, t);

@@ -14,6 +14,11 @@ export interface CompiledSpec {
   readonly at: readonly number[];
   /** Fires are strictly after this instant (start_at - 1 ms, or the creation time). */
   readonly origin: number;
+  /**
+   * Intervals fire on their whole grid (first + k·every for any k, so also before `first`), not
+   * from `first` on: what a backfill of a schedule without start_at sees (its past has a grid too).
+   */
+  readonly intervalGridBeforeFirst?: boolean;
   readonly endAt: number | null;
   readonly jitterMs: number;
   /** Memo for repeat_count: the last allowed nominal time (undefined = not computed yet). */

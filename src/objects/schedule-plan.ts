@@ -58,11 +58,12 @@ export function nextScheduleAlarm(row: ScheduleRow | null, spec: CompiledSpec | 
 
 /**
  * The spec as a backfill sees it: a backfill is for past ranges, so the creation time (or last spec
- * change) is no lower bound; an explicit start_at still is. repeat_count keeps its last allowed
- * time, counted from the real origin.
+ * change) is no lower bound, and an interval anchored there fires on its grid before it too (every
+ * hour from creation at 10:17 backfills 09:17, 08:17, …); an explicit start_at still is a bound.
+ * repeat_count keeps its last allowed time, counted from the real origin.
  */
 export function backfillSpec(spec: CompiledSpec, row: Pick<ScheduleRow, "spec">, after: number): CompiledSpec {
   if (row.spec.start_at !== null || after >= spec.origin) return spec;
   next(spec, spec.origin); // fills the repeat_count memo from the real origin
-  return { ...spec, origin: after, lastAllowed: spec.lastAllowed ?? null };
+  return { ...spec, origin: after, intervalGridBeforeFirst: true, lastAllowed: spec.lastAllowed ?? null };
 }

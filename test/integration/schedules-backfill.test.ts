@@ -110,6 +110,22 @@ describe("backfill", () => {
     expect((await getRun(bf(100))).body.schedule).toMatchObject({ timestamp: iso(from + 100 * M), last_timestamp: iso(from) });
   }, 60_000);
 
+  it("backfills an interval anchored at its creation on the interval's grid before it (Pipelit's shape)", async () => {
+    const t0 = T("2027-05-03T10:17:00.000Z");
+    const sid = uid("backfill-interval");
+    setNow(t0);
+    // Every hour from creation (first fire 11:17), with a 5-minute offset: the grid is …:22.
+    const created = await createSchedule({ schedule_id: sid, workflow: "backfill-wf", key: sid, intervals: [{ every: 3600, offset: 300 }], overlap: "ALLOW_ALL", task_queue: uid("q-bf") });
+    expect(created.next_fire_times[0].nominal).toBe("2027-05-03T11:22:00.000Z");
+    const r = await api("POST", `/v1/workflows/schedules/${sid}/backfill`, { start_at: "2027-05-03T06:00:00Z", end_at: "2027-05-03T09:30:00Z" });
+    expect(r.status, JSON.stringify(r.body)).toBe(202);
+    expect(r.body).toEqual({ fires: 4 });
+    await alarmAt(sid, t0);
+    for (const h of ["06", "07", "08", "09"]) await getRun(`${sid}:2027-05-03T${h}:22:00.000Z:backfill`).then((g) => expect(g.status).toBe(200));
+    // The live plan is unchanged: the next fire is still one interval (plus offset) after creation.
+    expect((await describeSchedule(sid)).next_fire_times[0].nominal).toBe("2027-05-03T11:22:00.000Z");
+  });
+
   it("rejects a range with no fire times (409) and end before start (422)", async () => {
     const t0 = T("2027-05-02T12:00:00.000Z");
     const sid = uid("backfill-empty");
