@@ -3,13 +3,12 @@ import type { z } from "zod";
 import { ConflictError, ValidationError } from "../core/errors.ts";
 import { hash32 } from "../core/jitter.ts";
 import { validateJsonSchema, type JsonSchema } from "../core/json-schema.ts";
-import { compileSpec } from "../core/spec.ts";
 import type { Env } from "../env.ts";
 import { findByWorkflowKey, listCodeSchedules } from "../index/schedules.ts";
 import { getWorkflowType, type WorkflowTypeRow } from "../index/workflow-types.ts";
 import { scheduleStub } from "../objects/names.ts";
 import { unwrap } from "../objects/rpc.ts";
-import { checkSpecBounds } from "./spec-bounds.ts";
+import { compileChecked } from "./spec-bounds.ts";
 import { parseWith } from "./validate.ts";
 
 /** A registration that names a different definition from a different build this recently is a conflict. */
@@ -51,8 +50,7 @@ export function parseCodeSchedules(w: CodeWorkflow, index: number, taskQueue: st
     const defaults = { task_queue: taskQueue, ...(w.execution_timeout !== undefined ? { execution_timeout: w.execution_timeout } : {}) };
     const cmd = parseWith(CreateScheduleRequest, { ...defaults, key: `code-${i}`, ...raw, workflow: w.name }, prefix);
     try {
-      checkSpecBounds(cmd.spec);
-      compileSpec(cmd.spec, { createdAt: now });
+      compileChecked(cmd.spec, now);
     } catch (err) {
       if (err instanceof ValidationError) throw new ValidationError(`${prefix.join(".")}.${err.message}`, { field: `${prefix.join(".")}.${err.field ?? ""}`, code: err.code });
       throw err;

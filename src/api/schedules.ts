@@ -31,7 +31,7 @@ import { fromZodError } from "./problem.ts";
 import { readJson, readQuery } from "./validate.ts";
 import { checkInputAgainst, checkPayloadSize, checkWorkflowInput, readRegistration } from "./workflow-input.ts";
 import { mergeSpecPatch, SPEC_PATCH_KEYS } from "./spec-patch.ts";
-import { checkSpecBounds } from "./spec-bounds.ts";
+import { compileChecked } from "./spec-bounds.ts";
 
 /** /v1/workflows/schedules: the seeds' endpoints plus describe, update, pause/resume, trigger, backfill, preview. */
 export const scheduleRoutes = new Hono<AppEnv>();
@@ -66,16 +66,14 @@ function ifMatchVersion(header: string | undefined): number | undefined {
 
 /** Checks a spec can be computed (cron, zone, bounds) before anything is written. */
 function checkSpec(spec: Parameters<typeof compileSpec>[0]): void {
-  checkSpecBounds(spec);
-  compileSpec(spec, { createdAt: clock.now() });
+  compileChecked(spec, clock.now());
 }
 
 scheduleRoutes.post("/preview", async (c) => {
   const body = await readJson(c, PreviewRequest);
   const now = clock.now();
-  checkSpecBounds(body.spec);
   // Preview as if the schedule had been created at `after`, so a past `after` shows past fires too.
-  const spec = compileSpec(body.spec, { createdAt: Math.min(now, body.after ?? now) });
+  const spec = compileChecked(body.spec, Math.min(now, body.after ?? now), body.after ?? now);
   const fires = upcoming(spec, body.schedule_id, body.after ?? now, body.count);
   return c.json({
     description: describeSpec(body.spec),

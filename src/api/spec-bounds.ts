@@ -1,5 +1,7 @@
 import type { ScheduleSpec } from "@sundial/sdk/protocol";
 import { ValidationError } from "../core/errors.ts";
+import { searchGivesUp } from "../core/fire-times.ts";
+import { compileSpec, type CompiledSpec } from "../core/spec.ts";
 
 /**
  * Longest interval a spec may have: 100 years. The wire schema bounds every time field but not
@@ -16,4 +18,18 @@ export function checkSpecBounds(spec: ScheduleSpec): void {
       throw new ValidationError(`intervals.${i}.every: must be at most ${MAX_INTERVAL_SECONDS} seconds (100 years)`, { field: `intervals.${i}.every` });
     }
   }
+}
+
+/**
+ * Compiles a spec as created at `createdAt`, or throws a 422 naming the field: bounds, cron and
+ * zone (compileSpec), and exclusions that leave the next fire after `from` too sparse to find
+ * (the search would give up and read as "no more fires", completing the schedule at once).
+ */
+export function compileChecked(spec: ScheduleSpec, createdAt: number, from = createdAt): CompiledSpec {
+  checkSpecBounds(spec);
+  const compiled = compileSpec(spec, { createdAt });
+  if (searchGivesUp(compiled, from)) {
+    throw new ValidationError("exclude: the exclusions leave fire times too sparse to find the next one; exclude whole hours or days, or fewer times", { field: "exclude" });
+  }
+  return compiled;
 }

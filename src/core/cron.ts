@@ -27,6 +27,8 @@ export interface CronMatcher {
   readonly granularityMs: number;
   /** Whether every time on the local day of `naive` matches (at `granularityMs`): a whole day can be skipped. */
   coversDay(naive: number): boolean;
+  /** Whether every time in the local hour of `naive` matches: a whole hour can be skipped. */
+  coversHour(naive: number): boolean;
 }
 
 /** No prototype: a lookup of "constructor" or "toString" finds nothing. */
@@ -218,7 +220,12 @@ export function parseCron(expression: string, field: string): CronMatcher {
     const d = new Date(naive);
     return dayMatches(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate());
   };
-  return { expression, canonical, everyHour: hours.length === 24, nextLocal, matchesLocal, granularityMs, coversDay };
+  const coversHour = (naive: number): boolean => {
+    if (minutes.length !== 60 || (granularityMs === 1000 && seconds.length !== 60)) return false;
+    const d = new Date(naive);
+    return hours.includes(d.getUTCHours()) && dayMatches(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate());
+  };
+  return { expression, canonical, everyHour: hours.length === 24, nextLocal, matchesLocal, granularityMs, coversDay, coversHour };
 }
 
 export { DAY_MS };

@@ -5,6 +5,7 @@ import { jitterOffset } from "./jitter.ts";
 import type { Zone } from "./zone.ts";
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 /** Upper bound on candidates examined by one `next` call (exclusions can reject many in a row). */
 const MAX_CANDIDATES = 500_000;
 /**
@@ -150,22 +151,41 @@ function isExcluded(spec: CompiledSpec, instant: number): boolean {
 
 /**
  * Where to resume after an excluded candidate. When an exclusion covers the candidate's whole local
- * day, jump to that day's last instant: walking it candidate by candidate (an every-second cron
- * excluded six days a week) used up MAX_CANDIDATES and read as "no more fires", completing a
- * schedule that still had fires. Only when no offset change lies ahead within a day, so every
- * skipped instant is on that same local day.
+ * day, jump to that day's last instant, else when one covers its whole local hour, to that hour's:
+ * walking them candidate by candidate (an every-second cron excluded six days a week, or all hours
+ * but one by two exclusions together) used up MAX_CANDIDATES and read as "no more fires",
+ * completing a schedule that still had fires. Only when no offset change lies ahead within the
+ * span, so every skipped instant is in that same local day or hour.
  */
 function resumeAfterExcluded(spec: CompiledSpec, instant: number): number {
   const offset = spec.zone.offsetAt(instant);
   const local = instant + offset;
-  if (!spec.excludes.some((x) => x.coversDay(local))) return instant;
-  if (spec.zone.offsetAt(instant + DAY_MS) !== offset) return instant;
-  const nextMidnight = Math.floor(local / DAY_MS) * DAY_MS + DAY_MS;
-  return Math.max(instant, nextMidnight - offset - 1);
+  // The whole local day, or else the whole local hour, when one exclusion covers it and the offset holds across it.
+  for (const [covers, span] of [["coversDay", DAY_MS], ["coversHour", HOUR_MS]] as const) {
+    if (!spec.excludes.some((x) => x[covers](local))) continue;
+    if (spec.zone.offsetAt(instant + span) !== offset) return instant;
+    const nextBoundary = Math.floor(local / span) * span + span;
+    return Math.max(instant, nextBoundary - offset - 1);
+  }
+  return instant;
 }
 
 /** Next nominal time ignoring repeat_count: union of components, bounds and exclusions applied. */
 function nextUnbounded(spec: CompiledSpec, after: number): number | null {
+  return searchNext(spec, after).at;
+}
+
+/**
+ * Whether finding the fire after `after` takes more candidates than the search may look at: the
+ * exclusions leave fire times so sparse, at so fine a grain, that the answer ("none") would be a
+ * guess. A create, update or preview refuses such a spec rather than complete a schedule early.
+ */
+export function searchGivesUp(spec: CompiledSpec, after: number): boolean {
+  return searchNext(spec, after).exhausted;
+}
+
+function searchNext(spec: CompiledSpec, after: number): { at: number | null; exhausted: boolean } {
+  const none = { at: null, exhausted: false };
   let t = Math.max(after, spec.origin);
   const giveUpAfter = t + EXCLUDED_HORIZON_MS;
   for (let i = 0; i < MAX_CANDIDATES; i++) {
@@ -180,15 +200,15 @@ function nextUnbounded(spec: CompiledSpec, after: number): number | null {
     }
     const a = nextAt(spec.at, t);
     if (a !== null && (best === null || a < best)) best = a;
-    if (best === null) return null;
+    if (best === null) return none;
     // Past 9999-12-31T23:59:59.999Z a time has no RFC 3339 form: the spec simply has no more fires.
-    if (best > MAX_TIMESTAMP_MS) return null;
-    if (spec.endAt !== null && best > spec.endAt) return null;
-    if (!isExcluded(spec, best)) return best;
-    if (best > giveUpAfter) return null;
+    if (best > MAX_TIMESTAMP_MS) return none;
+    if (spec.endAt !== null && best > spec.endAt) return none;
+    if (!isExcluded(spec, best)) return { at: best, exhausted: false };
+    if (best > giveUpAfter) return none;
     t = resumeAfterExcluded(spec, best);
   }
-  return null;
+  return { at: null, exhausted: true };
 }
 
 /** The last nominal time repeat_count allows (computed once per compiled spec), or null for no limit. */

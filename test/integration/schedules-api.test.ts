@@ -306,3 +306,23 @@ describe("bad input and preview", () => {
     expect(await total()).toBe(before);
   });
 });
+
+describe("exclusions that leave a sparse spec", () => {
+  it("fires the one hour a week two exclusions leave, and refuses (422 naming exclude) exclusions too fine-grained to search, writing nothing", async () => {
+    setNow(T("2027-01-04T00:00:00Z")); // a Monday
+    const sparse = await api("POST", "/v1/workflows/schedules", { workflow: uid("sparse"), cron: "* * * * * *", exclude: ["* * 0-22 * * *", "* * 23 * * 1-6"], task_queue: uid("q") });
+    expect(sparse.status, JSON.stringify(sparse.body)).toBe(201);
+    expect(sparse.body.status).toBe("active");
+    expect(sparse.body.next_fire_times[0].nominal).toBe("2027-01-10T23:00:00.000Z");
+
+    const wf = uid("too-fine");
+    const spec = { cron: "* * * * * *", exclude: ["0-29 * * * * *", "30-59 * * * * 1-6"] };
+    const create = await api("POST", "/v1/workflows/schedules", { workflow: wf, ...spec });
+    expect(create.status).toBe(422);
+    expect(create.body.field).toBe("exclude");
+    expect((await api("GET", `/v1/workflows/schedules?workflow=${wf}`)).body.schedules).toEqual([]);
+    const preview = await api("POST", "/v1/workflows/schedules/preview", spec);
+    expect(preview.status).toBe(422);
+    expect(preview.body.field).toBe("exclude");
+  });
+});

@@ -515,3 +515,21 @@ describe("nextFire / upcoming", () => {
     expect(f!.actual - f!.nominal).toBeLessThan(10_000);
   });
 });
+
+describe("exclusions that together leave a sparse spec", () => {
+  it("finds a fire that only two exclusions together leave, a week away, without walking every second", () => {
+    // Every second, except hours 0-22 every day and hour 23 Monday to Saturday: only Sunday 23:xx fires.
+    const spec = compile({ cron: "* * * * * *", exclude: ["* * 0-22 * * *", "* * 23 * * 1-6"] }, "2026-01-05T00:00:00Z"); // a Monday
+    const started = performance.now();
+    expect(iso(next(spec, ms("2026-01-05T00:00:00Z"))!)).toBe("2026-01-11T23:00:00.000Z");
+    expect(iso(next(spec, ms("2026-01-11T23:59:59Z"))!)).toBe("2026-01-18T23:00:00.000Z");
+    // Hour by hour, not second by second (which gave up after 500,000 candidates and read as "no more fires").
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
+  it("skips whole excluded hours in a zone with DST without skipping the hour of the change", () => {
+    // Hourly at :30, excluding 0-1 and 3-23 New York time: only 02:30 is left, which the spring-forward day lacks (shifted to 03:30, excluded).
+    const spec = compile({ cron: "30 * * * *", exclude: ["* 0-1 * * *", "* 3-23 * * *"], timezone: "America/New_York" }, "2026-03-07T00:00:00Z");
+    expect(between(spec, ms("2026-03-07T00:00:00Z"), ms("2026-03-10T00:00:00Z")).map(iso)).toEqual(["2026-03-07T07:30:00.000Z", "2026-03-09T06:30:00.000Z"]);
+  });
+});
