@@ -6,6 +6,7 @@ import { scheduleRoutes } from "./schedules.ts";
 import { problemResponse } from "./problem.ts";
 import { taskRoutes } from "./tasks.ts";
 import { workerRoutes } from "./workers.ts";
+import { workflowTypeRoutes } from "./workflow-types.ts";
 import { NotFoundError } from "../core/errors.ts";
 import { openApiDocument } from "./openapi.ts";
 
@@ -24,6 +25,7 @@ export function createApp(): Hono<AppEnv> {
   app.route("/v1/admin/keys", keyRoutes);
   app.route("/v1/workflows/tasks", taskRoutes);
   app.route("/v1/workflows/workers", workerRoutes);
+  app.route("/v1/workflows/types", workflowTypeRoutes);
   app.notFound((c) => problemResponse(c, new NotFoundError(`no route for ${c.req.method} ${new URL(c.req.url).pathname}`, "route_not_found")));
   app.onError((err, c) => problemResponse(c, err));
   return app;

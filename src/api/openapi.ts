@@ -37,6 +37,8 @@ const ROUTES: Record<string, Record<string, Op>> = {
   "/v1/workflows/executions/{execution_id}/result": { get: { summary: "Outcome; waits up to wait_seconds for the run to close (202 while running)", ok: 200, kind: "app", query: ["wait_seconds"] } },
   "/v1/workflows/executions/{execution_id}/cancel": { post: { summary: "Request cancellation (delivered to the workflow)", optionalBody: true, body: P.CancelRequest, ok: 202, kind: "app" } },
   "/v1/workflows/executions/{execution_id}/terminate": { post: { summary: "Terminate immediately", optionalBody: true, body: P.TerminateRequest, ok: 200, kind: "app" } },
+  "/v1/workflows/types": { get: { summary: "Registered workflows (name, task queue, input JSON Schema), by name, paged", ok: 200, kind: "app", query: ["page_size", "page_token"] } },
+  "/v1/workflows/types/{name}": { get: { summary: "One registered workflow (404 workflow_not_found)", ok: 200, kind: "app" } },
   "/v1/workflows/workers/register": { post: { summary: "Register workflows (input schemas, schedules in code) and activities", body: P.RegisterWorkerRequest, ok: 200, kind: "worker" } },
   "/v1/workflows/workers/whoami": { get: { summary: "Which platform and namespace this key reaches", ok: 200, kind: "any" } },
   "/v1/workflows/tasks/poll": { post: { summary: "Long-poll for a workflow or activity task (204 when none arrived)", body: P.PollRequest, ok: 200, kind: "worker" } },

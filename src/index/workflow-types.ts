@@ -22,6 +22,15 @@ export async function getWorkflowType(db: D1Database, namespace: string, name: s
   return workflowTypeQuery(db, namespace, name).first<WorkflowTypeRow>();
 }
 
+/** The namespace's registered workflows by name, after `afterName` (keyset pagination). */
+export async function listWorkflowTypes(db: D1Database, namespace: string, afterName: string | undefined, limit: number): Promise<WorkflowTypeRow[]> {
+  const rows = await db
+    .prepare("SELECT * FROM workflow_types WHERE namespace = ? AND name > ? ORDER BY name LIMIT ?")
+    .bind(namespace, afterName ?? "", limit)
+    .all<WorkflowTypeRow>();
+  return rows.results;
+}
+
 export async function upsertWorkflowTypes(db: D1Database, rows: WorkflowTypeRow[]): Promise<void> {
   if (rows.length === 0) return;
   const stmt = db.prepare(

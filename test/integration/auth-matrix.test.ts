@@ -30,6 +30,8 @@ const nsB = uid("tenant-b");
 const wfA = uid("wf-a");
 const qA = uid("q-a");
 const sidA = uid("sched-a");
+/** A workflow only namespace A registered (GET /v1/workflows/types). */
+const typeA = uid("type-a");
 const e1 = uid("exec-a1"); // an activity attempt is running (token at1)
 const e2 = uid("exec-a2"); // a workflow task is running (token wt2)
 const e3 = uid("exec-a3"); // a workflow task is queued, nobody polled it yet
@@ -113,6 +115,8 @@ beforeAll(async () => {
   }
 
   const A = keys.appA.key;
+  const registered = await api("POST", "/v1/workflows/workers/register", { identity: "rightful-worker", task_queue: qA, workflows: [{ name: typeA }], activities: [] }, keys.workerA.key);
+  expect(registered.status, JSON.stringify(registered.body)).toBe(200);
   const created = await api("POST", "/v1/workflows/schedules", { schedule_id: sidA, workflow: wfA, key: "user-1", cron: "0 0 1 1 *", task_queue: uid("q-sched"), input: { v: 1 } }, A);
   expect(created.status, JSON.stringify(created.body)).toBe(201);
 
@@ -197,6 +201,8 @@ const CASES: Record<string, RouteCase> = {
     body: () => ({ identity: "intruder", task_queue: qA, workflows: [{ name: wfA, input_schema: { type: "string" }, schedules: [{ cron: "* * * * *" }] }], activities: ["charge"] }),
     other: { write: true },
   },
+  "GET /v1/workflows/types": { kind: "app", path: () => "/v1/workflows/types", other: { key: "appB", status: 200, check: (b) => expect(b.workflow_types.map((t: { name: string }) => t.name)).not.toContain(typeA) } },
+  "GET /v1/workflows/types/{name}": { kind: "app", path: () => `/v1/workflows/types/${typeA}`, other: { key: "appB", status: 404, code: "workflow_not_found" } },
   "GET /v1/workflows/workers/whoami": { kind: "any", path: () => "/v1/workflows/workers/whoami", other: { key: "workerB", status: 200, check: (b) => expect(b).toMatchObject({ namespace: nsB, key_id: keys.workerB.key_id }) } },
   "POST /v1/workflows/tasks/poll": {
     kind: "worker",

@@ -3,6 +3,7 @@ import { ExecutionsClient } from "./executions.ts";
 import { HttpTransport, type ConnectionOptions } from "./http.ts";
 import { KeysClient } from "./keys.ts";
 import { SchedulesClient } from "./schedules.ts";
+import { WorkflowTypesClient } from "./workflow-types.ts";
 
 /**
  * The Sundial API client: typed, camelCase in and out. One instance per process is plenty.
@@ -21,6 +22,8 @@ export class SundialClient {
   readonly schedules: SchedulesClient;
   /** API keys (admin keys only): create, list, revoke. */
   readonly keys: KeysClient;
+  /** Registered workflows and their input JSON Schemas: get, list, listAll. */
+  readonly workflows: WorkflowTypesClient;
   /** The transport, shared by every resource client. */
   readonly http: HttpTransport;
 
@@ -29,6 +32,7 @@ export class SundialClient {
     this.executions = new ExecutionsClient(this.http);
     this.schedules = new SchedulesClient(this.http);
     this.keys = new KeysClient(this.http);
+    this.workflows = new WorkflowTypesClient(this.http);
   }
 
   /** Which platform, namespace and key this client talks to (`GET /v1/workflows/workers/whoami`, the Mistral seed's worker info). */

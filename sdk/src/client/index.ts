@@ -45,6 +45,7 @@ export {
   type TriggerResult,
 } from "./schedules.ts";
 export { KeysClient, type ApiKey, type CreatedKey, type CreateKeyOptions, type KeyKind } from "./keys.ts";
+export { WorkflowTypesClient, type WorkflowType, type WorkflowTypePage } from "./workflow-types.ts";
 export {
   instantToWire,
   scheduleDefinitionToWire,
@@ -58,6 +59,7 @@ export {
 } from "./schedule-wire.ts";
 export type { Duration } from "../workflow/duration.ts";
 export type { Instant, OverlapPolicy, SchedulePolicy, ScheduleDefinition } from "../workflow/schedule.ts";
+export { ScheduleOverlapPolicy } from "../workflow/schedule.ts";
 export { HttpTransport, type ConnectionOptions, type HttpResponse, type RequestOptions } from "./http.ts";
 export { SundialApiError, SundialConnectionError, ResultTimeoutError, UpdateFailedError, UpdateTimeoutError, isTransient } from "./errors.ts";
 export { camelize, type Camelize, type CamelCase } from "./camel.ts";

@@ -9,3 +9,4 @@ export * from "./tasks.ts";
 export * from "./problem.ts";
 export * from "./schedule.ts";
 export * from "./keys.ts";
+export * from "./workflow-types.ts";

@@ -2,8 +2,9 @@ import { z } from "zod";
 import { Identifier } from "./execution.ts";
 
 /**
- * What an API key may do: `admin` everything, key management included; `app` schedules and
- * executions; `worker` register, poll, complete and heartbeat.
+ * What an API key may do: `admin` everything, key management included; `app` schedules,
+ * executions and reading registered workflows; `worker` the worker endpoints (register, whoami,
+ * and every task call: poll, acknowledge, complete, fail, heartbeat, answer queries).
  */
 export const KeyKind = z.enum(["admin", "app", "worker"]);
 export type KeyKind = z.infer<typeof KeyKind>;

@@ -12,8 +12,10 @@ import { failureToError } from "./failure-convert.ts";
  * it to cancel (it may clean up), `TERMINATE` ends it at once.
  */
 export type ParentClosePolicy = "ABANDON" | "REQUEST_CANCEL" | "TERMINATE";
+/** The policies by name, as the Mistral seed writes them: `parentClosePolicy: ParentClosePolicy.TERMINATE`. */
+export const ParentClosePolicy = { ABANDON: "ABANDON", REQUEST_CANCEL: "REQUEST_CANCEL", TERMINATE: "TERMINATE" } as const satisfies Record<ParentClosePolicy, ParentClosePolicy>;
 
-const POLICIES: readonly ParentClosePolicy[] = ["ABANDON", "REQUEST_CANCEL", "TERMINATE"];
+const POLICIES: readonly ParentClosePolicy[] = Object.values(ParentClosePolicy);
 
 /** Options of `ctx.executeChildWorkflow()`. */
 export interface ChildWorkflowOptions {

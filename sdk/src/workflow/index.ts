@@ -10,6 +10,7 @@ export type { ScheduleInfo, StepOptions, WorkflowContext, WorkflowSteps, Workflo
 export { WORKFLOW_METADATA_QUERY } from "./context.ts";
 export { STEP_CHECKPOINT } from "./steps.ts";
 export type { ScheduleDefinition, SchedulePolicy, OverlapPolicy, Instant } from "./schedule.ts";
+export { ScheduleOverlapPolicy } from "./schedule.ts";
 export { toWireActivityOptions, mergeActivityOptions, type ActivityCallOptions, type RetryOptions } from "./activity-options.ts";
 export { toSeconds, type Duration } from "./duration.ts";
 export {
@@ -25,7 +26,8 @@ export {
   type ChildWorkflowFailureStatus,
   type TimeoutType,
 } from "./errors.ts";
-export type { ChildWorkflowHandle, ChildWorkflowOptions, ChildWorkflowStarted, ParentClosePolicy } from "./child-workflows.ts";
+export type { ChildWorkflowHandle, ChildWorkflowOptions, ChildWorkflowStarted } from "./child-workflows.ts";
+export { ParentClosePolicy } from "./child-workflows.ts";
 export { errorToFailure, failureToError } from "./failure-convert.ts";
 export { checkInputSchema, inputJsonSchema, parseInput } from "./input-schema.ts";
 export { activate, canContinue, queryWorkflow, type ActivateOptions, type ActivationResult, type QueryRequestInfo, type WorkflowState } from "./activate.ts";

@@ -2,6 +2,17 @@ import type { Duration } from "./duration.ts";
 
 /** What to do when a run is due while the previous one still runs (Temporal's names). */
 export type OverlapPolicy = "SKIP" | "BUFFER_ONE" | "BUFFER_ALL" | "CANCEL_OTHER" | "TERMINATE_OTHER" | "ALLOW_ALL";
+/** The Mistral seed's name for {@link OverlapPolicy}. */
+export type ScheduleOverlapPolicy = OverlapPolicy;
+/** The policies by name, as the Mistral seed writes them: `overlap: ScheduleOverlapPolicy.SKIP`. */
+export const ScheduleOverlapPolicy = {
+  SKIP: "SKIP",
+  BUFFER_ONE: "BUFFER_ONE",
+  BUFFER_ALL: "BUFFER_ALL",
+  CANCEL_OTHER: "CANCEL_OTHER",
+  TERMINATE_OTHER: "TERMINATE_OTHER",
+  ALLOW_ALL: "ALLOW_ALL",
+} as const satisfies Record<OverlapPolicy, OverlapPolicy>;
 
 /**
  * Catch-up, overlap and failure handling of a schedule.

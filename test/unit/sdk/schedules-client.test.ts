@@ -417,3 +417,14 @@ describe("one camelCase → wire mapping for schedules", () => {
     expect(last().body).toEqual({ workflow: "backup", ...toWireSchedule("backup", definition, 0) });
   });
 });
+
+describe("the Mistral seed's policy names", () => {
+  it("ScheduleOverlapPolicy and ParentClosePolicy name every policy the wire takes, by its own name", async () => {
+    const { ScheduleOverlapPolicy } = await import("@sundial/sdk/client");
+    const { ParentClosePolicy } = await import("@sundial/sdk/workflow");
+    const { OverlapPolicy } = await import("@sundial/sdk/protocol");
+    expect(Object.values(ScheduleOverlapPolicy).sort()).toEqual([...OverlapPolicy.options].sort());
+    for (const [k, v] of Object.entries(ScheduleOverlapPolicy)) expect(v).toBe(k);
+    expect(ParentClosePolicy).toEqual({ ABANDON: "ABANDON", REQUEST_CANCEL: "REQUEST_CANCEL", TERMINATE: "TERMINATE" });
+  });
+});

@@ -1,0 +1,68 @@
+import * as wire from "../protocol/workflow-types.ts";
+import { parse } from "./executions.ts";
+import type { HttpTransport } from "./http.ts";
+
+/** A registered workflow: what the last worker that registered it declared. */
+export interface WorkflowType {
+  name: string;
+  taskQueue: string;
+  /** The JSON Schema its inputs are checked against, as registered (keys untouched); null: any JSON. */
+  inputSchema: Record<string, unknown> | null;
+  /** Default execution timeout of its runs (seconds), or null (1 h). */
+  executionTimeout: number | null;
+  buildId: string | null;
+  /** The identity of the worker that registered it. */
+  identity: string;
+  /** RFC 3339. */
+  updatedAt: string;
+}
+
+export interface WorkflowTypePage {
+  workflowTypes: WorkflowType[];
+  nextPageToken: string | null;
+}
+
+const BASE = "/v1/workflows/types";
+
+/** Not camelize(): the JSON Schema's own keys (a property named `report_type`) must stay as registered. */
+function fromWire(t: wire.WorkflowTypeInfo): WorkflowType {
+  return { name: t.name, taskQueue: t.task_queue, inputSchema: t.input_schema, executionTimeout: t.execution_timeout, buildId: t.build_id, identity: t.identity, updatedAt: t.updated_at };
+}
+
+/**
+ * Registered workflows (`/v1/workflows/types`): what workers registered, with each workflow's input
+ * JSON Schema — what a console needs to render a start form. Workers register; this only reads.
+ * @example
+ * const report = await client.workflows.get("daily-report");
+ * console.log(report.inputSchema); // { type: "object", properties: { report_type: { type: "string" } }, … }
+ */
+export class WorkflowTypesClient {
+  private readonly http: HttpTransport;
+
+  constructor(http: HttpTransport) {
+    this.http = http;
+  }
+
+  /** One registered workflow; a `SundialApiError` with code `workflow_not_found` (404) when no worker registered it. */
+  async get(name: string): Promise<WorkflowType> {
+    const answer = await this.http.request("GET", `${BASE}/${encodeURIComponent(name)}`);
+    return fromWire(parse(wire.WorkflowTypeInfo, answer.body));
+  }
+
+  /** One page, by name. */
+  async list(options: { pageSize?: number; pageToken?: string } = {}): Promise<WorkflowTypePage> {
+    const answer = await this.http.request("GET", BASE, { query: { page_size: options.pageSize, page_token: options.pageToken } });
+    const page = parse(wire.ListWorkflowTypesResponse, answer.body);
+    return { workflowTypes: page.workflow_types.map(fromWire), nextPageToken: page.next_page_token };
+  }
+
+  /** Every registered workflow, fetching pages as the loop goes. */
+  async *listAll(options: { pageSize?: number } = {}): AsyncGenerator<WorkflowType, void, undefined> {
+    let pageToken: string | undefined;
+    do {
+      const page = await this.list({ ...options, ...(pageToken === undefined ? {} : { pageToken }) });
+      yield* page.workflowTypes;
+      pageToken = page.nextPageToken ?? undefined;
+    } while (pageToken !== undefined);
+  }
+}
