@@ -55,6 +55,33 @@ describe("durable executions end to end (wrangler dev + SDK worker processes)", 
     await w.kill("SIGTERM");
   });
 
+  it("shares one task queue between worker programs running different code: every task goes to a worker that runs it", async () => {
+    const split = (role: string) => {
+      const w = new WorkerProcess("test/e2e/fixtures/split-worker.ts", { SUNDIAL_URL: platform.url, SUNDIAL_TASK_QUEUE: "shared", ROLE: role });
+      workers.push(w);
+      return w;
+    };
+    // The unrelated program polls first: before tasks were routed by type it took the others' tasks and failed them.
+    const other = split("other");
+    await other.waitFor("worker ready");
+    const [flows, acts] = [split("workflows"), split("activities")];
+    await Promise.all([flows.waitFor("worker ready"), acts.waitFor("worker ready")]);
+    const ids = [1, 2, 3, 4, 5, 6].map((n) => `split-${n}`);
+    for (const [i, id] of ids.entries()) {
+      expect((await platform.api("POST", "/v1/workflows/executions", { workflow: "split_report", execution_id: id, task_queue: "shared", input: { n: i + 1 } })).status).toBe(201);
+    }
+    expect((await platform.api("POST", "/v1/workflows/executions", { workflow: "unrelated_flow", execution_id: "split-unrelated", task_queue: "shared" })).status).toBe(201);
+    for (const [i, id] of ids.entries()) expect(await result(id)).toMatchObject({ status: "completed", result: `report ${i + 1}` });
+    expect(await result("split-unrelated")).toMatchObject({ status: "completed", result: "unrelated" });
+    for (const id of ids) {
+      const events = (await historyTypes(id)) as { type: string; identity?: string }[];
+      expect(events.filter((e) => e.type === "workflow_task_failed" || e.type === "activity_failed" || e.type === "activity_timed_out")).toEqual([]);
+      expect(events.filter((e) => e.type === "workflow_task_started").every((e) => e.identity?.startsWith("workflows-"))).toBe(true);
+      expect(events.filter((e) => e.type === "activity_started").map((e) => e.identity?.split("-")[0])).toEqual(["activities"]);
+    }
+    await Promise.all([other, flows, acts].map((w) => w.kill("SIGTERM")));
+  });
+
   it("finishes a run on another worker after the first is SIGKILLed mid-activity, recording the result once", async () => {
     const a = startWorker("crashy", { SLOW_EXTRACT_MS: "4000" });
     await a.waitFor("worker ready");
