@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError } from "../core/errors.ts";
 import { between } from "../core/fire-times.ts";
 import { passOverMissed, startDeadline } from "../core/catchup.ts";
 import { LIMITS } from "../core/limits.ts";
-import { initialState, runClosed, SKIPPED_CATCHUP, startExtra, tick, type PendingFire, type ScheduleState, type Transition } from "../core/schedule/machine.ts";
+import { runClosed, SKIPPED_CATCHUP, startExtra, tick, type PendingFire, type ScheduleState, type Transition } from "../core/schedule/machine.ts";
 import { compileSpec, type CompiledSpec } from "../core/spec.ts";
 import { schedulePayload } from "../core/schedule/payload.ts";
 import { planPrepare, type PreparedRun } from "../core/schedule/prepare.ts";
@@ -18,6 +18,7 @@ import { ScheduleDelivery, type IndexEntry, type StartEntry } from "./schedule-d
 import { backfillSpec, CompiledSpecs, machineContext, nextScheduleAlarm } from "./schedule-plan.ts";
 import { ScheduleStore, SCHEDULE_MIGRATIONS, type ScheduleRow, type TriggerOutcome } from "./schedule-store.ts";
 import type { RunClosedNotice, ScheduleDefinition, SchedulePatch } from "./schedule-types.ts";
+import { checkUpsert, patchedRow, upsertedRow } from "./schedule-rows.ts";
 import { scheduleView } from "./schedule-view.ts";
 import { applySqlMigrations } from "./sql-migrations.ts";
 
@@ -50,43 +51,10 @@ export class ScheduleObject extends DurableObject<Env> {
   async upsert(def: ScheduleDefinition): Promise<RpcResult<{ schedule: Schedule; created: boolean }>> {
     const r = await this.change(() => {
       const now = clock.now();
-      const current = this.store.get();
-      if (current && (current.workflow !== def.workflow || current.key !== def.key)) {
-        throw new ConflictError(`schedule ${def.schedule_id} belongs to workflow ${current.workflow} key ${current.key}`, "schedule_exists", { field: "schedule_id" });
-      }
-      // Code schedules follow the deployments and API-created ones do not, so a create never takes
-      // one over: a registration would put the code's definition back (or, the source now "api",
-      // stop managing it). Code may take back its own id (`{workflow}:code-{i}`) from an API create.
-      if (current && current.source === "code" && def.source === "api") {
-        throw new ConflictError(
-          `key ${def.key} of workflow ${def.workflow} is held by schedule ${def.schedule_id}, declared in worker code: change it in the code, or update, pause or resume it by id; a create does not replace it`,
-          "schedule_key_taken",
-          { field: "key" },
-        );
-      }
+      checkUpsert(this.store.get(), def);
       compileSpec(def.spec, { createdAt: now }); // a bad spec changes nothing, not even the prepared run
       const existing = this.withdrawPrepared(now);
-      // An unchanged spec keeps its plan (interval anchor, repeat count origin, catch-up position), so
-      // calling create() again — Polos' upsert, on every login say — never postpones or drops fires.
-      // A changed spec, or reviving a completed/dead schedule, re-plans from now.
-      const keepPlan = existing !== null && JSON.stringify(existing.spec) === JSON.stringify(def.spec) && (existing.state.status === "active" || existing.state.status === "paused");
-      const row: ScheduleRow = {
-        namespace: def.namespace,
-        schedule_id: def.schedule_id,
-        workflow: def.workflow,
-        key: def.key,
-        source: def.source,
-        spec: def.spec,
-        policy: def.policy,
-        input: def.input ?? null,
-        task_queue: def.task_queue,
-        execution_timeout: def.execution_timeout ?? null,
-        version: (existing?.version ?? 0) + 1,
-        created_at: existing?.created_at ?? now,
-        updated_at: now,
-        spec_origin: keepPlan ? existing.spec_origin : now,
-        state: existing ? { ...existing.state, lastProcessed: keepPlan ? existing.state.lastProcessed : now, status: def.paused ? "paused" : existing.state.status === "paused" ? "paused" : "active", note: def.note || existing.state.note } : initialState(now, def.paused, def.note),
-      };
+      const row = upsertedRow(def, existing, now);
       this.compileFor(row); // throws a ValidationError before anything is written
       const t = tick(this.ctxFor(row, now), row.state);
       this.store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "scheduled", outcome: existing ? `updated (version ${row.version})` : "created" });
@@ -111,19 +79,7 @@ export class ScheduleObject extends DurableObject<Env> {
         throw new ConflictError(`version mismatch: the schedule is at version ${current.version}, the update expected ${expectedVersion}`, "version_conflict", { field: "version" });
       }
       this.compileFor({ ...current, ...(patch.spec ? { spec: patch.spec } : {}) }); // a bad spec changes nothing, not even the prepared run
-      const row = this.withdrawPrepared(now)!;
-      const updated: ScheduleRow = {
-        ...row,
-        ...(patch.spec ? { spec: patch.spec, spec_origin: now, state: { ...row.state, lastProcessed: now } } : {}),
-        ...(patch.policy ? { policy: patch.policy } : {}),
-        ...(patch.input !== undefined ? { input: patch.input } : {}),
-        ...(patch.task_queue ? { task_queue: patch.task_queue } : {}),
-        ...(patch.execution_timeout !== undefined ? { execution_timeout: patch.execution_timeout } : {}),
-        version: row.version + 1,
-        updated_at: now,
-      };
-      if (patch.note !== undefined) updated.state = { ...updated.state, note: patch.note };
-      if (patch.spec && updated.state.status === "completed") updated.state = { ...updated.state, status: "active" };
+      const updated = patchedRow(this.withdrawPrepared(now)!, patch, now);
       this.compileFor(updated);
       this.store.put(updated);
       this.store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "scheduled", outcome: `updated (version ${updated.version})` });

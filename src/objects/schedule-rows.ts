@@ -1,0 +1,71 @@
+import { ConflictError } from "../core/errors.ts";
+import { initialState } from "../core/schedule/machine.ts";
+import type { ScheduleRow } from "./schedule-store.ts";
+import type { ScheduleDefinition, SchedulePatch } from "./schedule-types.ts";
+
+// What a create (upsert) or a PATCH makes of a schedule's row: pure, so ScheduleObject only
+// withdraws, persists and re-plans around them.
+
+/** Refuses a create that would take over this object: another (workflow, key), or a schedule declared in code. */
+export function checkUpsert(current: ScheduleRow | null, def: ScheduleDefinition): void {
+  if (!current) return;
+  if (current.workflow !== def.workflow || current.key !== def.key) {
+    throw new ConflictError(`schedule ${def.schedule_id} belongs to workflow ${current.workflow} key ${current.key}`, "schedule_exists", { field: "schedule_id" });
+  }
+  // Code schedules follow the deployments and API-created ones do not, so a create never takes
+  // one over: a registration would put the code's definition back (or, the source now "api",
+  // stop managing it). Code may take back its own id (`{workflow}:code-{i}`) from an API create.
+  if (current.source === "code" && def.source === "api") {
+    throw new ConflictError(
+      `key ${def.key} of workflow ${def.workflow} is held by schedule ${def.schedule_id}, declared in worker code: change it in the code, or update, pause or resume it by id; a create does not replace it`,
+      "schedule_key_taken",
+      { field: "key" },
+    );
+  }
+}
+
+/**
+ * The row a create makes, new or over `existing`. An unchanged spec keeps its plan (interval
+ * anchor, repeat count origin, catch-up position), so calling create() again — Polos' upsert, on
+ * every login say — never postpones or drops fires. A changed spec, or reviving a completed or
+ * dead schedule, re-plans from now.
+ */
+export function upsertedRow(def: ScheduleDefinition, existing: ScheduleRow | null, now: number): ScheduleRow {
+  const keepPlan = existing !== null && JSON.stringify(existing.spec) === JSON.stringify(def.spec) && (existing.state.status === "active" || existing.state.status === "paused");
+  return {
+    namespace: def.namespace,
+    schedule_id: def.schedule_id,
+    workflow: def.workflow,
+    key: def.key,
+    source: def.source,
+    spec: def.spec,
+    policy: def.policy,
+    input: def.input ?? null,
+    task_queue: def.task_queue,
+    execution_timeout: def.execution_timeout ?? null,
+    version: (existing?.version ?? 0) + 1,
+    created_at: existing?.created_at ?? now,
+    updated_at: now,
+    spec_origin: keepPlan ? existing.spec_origin : now,
+    state: existing
+      ? { ...existing.state, lastProcessed: keepPlan ? existing.state.lastProcessed : now, status: def.paused ? "paused" : existing.state.status === "paused" ? "paused" : "active", note: def.note || existing.state.note }
+      : initialState(now, def.paused, def.note),
+  };
+}
+
+/** The row a PATCH makes: a spec change re-plans from now (and revives a completed schedule). */
+export function patchedRow(row: ScheduleRow, patch: SchedulePatch, now: number): ScheduleRow {
+  const updated: ScheduleRow = {
+    ...row,
+    ...(patch.spec ? { spec: patch.spec, spec_origin: now, state: { ...row.state, lastProcessed: now } } : {}),
+    ...(patch.policy ? { policy: patch.policy } : {}),
+    ...(patch.input !== undefined ? { input: patch.input } : {}),
+    ...(patch.task_queue ? { task_queue: patch.task_queue } : {}),
+    ...(patch.execution_timeout !== undefined ? { execution_timeout: patch.execution_timeout } : {}),
+    version: row.version + 1,
+    updated_at: now,
+  };
+  if (patch.note !== undefined) updated.state = { ...updated.state, note: patch.note };
+  if (patch.spec && updated.state.status === "completed") updated.state = { ...updated.state, status: "active" };
+  return updated;
+}
