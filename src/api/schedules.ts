@@ -22,7 +22,7 @@ import { ConflictError, ValidationError } from "../core/errors.ts";
 import { upcoming } from "../core/fire-times.ts";
 import { schedulesPerNamespaceLimit } from "../core/limits.ts";
 import { compileSpec } from "../core/spec.ts";
-import { claimScheduleKey, createLookup, listSchedules, releaseScheduleClaim } from "../index/schedules.ts";
+import { listSchedules, lookupForCreate, releaseScheduleClaim } from "../index/schedules.ts";
 import { scheduleStub } from "../objects/names.ts";
 import { unwrap } from "../objects/rpc.ts";
 import { requireKind, type AppEnv } from "./auth.ts";
@@ -87,38 +87,35 @@ scheduleRoutes.post("/", async (c) => {
   const cmd = await readJson(c, CreateScheduleRequest);
   checkSpec(cmd.spec);
   checkPayloadSize(cmd.input, "input");
-  // The three reads (workflow type, the schedule holding (workflow, key), the namespace's count)
-  // as one statement: sequential reads were most of a create's latency.
-  const found = await readRegistration(p.namespace, cmd.workflow, () => createLookup(c.env.DB, p.namespace, cmd.workflow, cmd.key), (f) => f.type);
-  const registered = checkInputAgainst(found.type, cmd.workflow, cmd.input);
-  if (cmd.execution_timeout === undefined && registered.executionTimeout !== null) cmd.execution_timeout = registered.executionTimeout;
-  // Polos' upsert: an existing (workflow, key) is updated in place and keeps its id.
   const limit = schedulesPerNamespaceLimit(c.env.SUNDIAL_MAX_SCHEDULES_PER_NAMESPACE);
-  if (found.existingId === null && found.count >= limit) {
-    throw new ValidationError(`this namespace already has ${limit} schedules (the limit)`, { field: "schedule_id", code: "limit_exceeded" });
-  }
-  let id = found.existingId ?? cmd.schedule_id ?? `${cmd.workflow}:${cmd.key}`;
-  const taken = (holder: string) =>
-    new ConflictError(`workflow ${cmd.workflow} key ${cmd.key} belongs to schedule ${holder}: create it without schedule_id (or with that one) to update it`, "schedule_key_taken", { field: "schedule_id" });
-  if (cmd.schedule_id !== undefined && found.existingId !== null && found.existingId !== cmd.schedule_id) throw taken(found.existingId);
-  // A new schedule claims (workflow, key) in the index first: a concurrent create of the same pair under another id then updates this one.
-  let claimed = false;
-  if (found.existingId === null) {
-    const claim = await claimScheduleKey(c.env.DB, { namespace: p.namespace, scheduleId: id, workflow: cmd.workflow, key: cmd.key, source: "api", now: clock.now(), limit });
-    claimed = claim.claimed;
-    if (!claimed && claim.holder !== null && claim.holder !== id) {
-      if (cmd.schedule_id !== undefined) throw taken(claim.holder);
-      id = claim.holder;
-    } else if (!claimed && claim.holder === null && claim.count >= limit) {
+  const wanted = cmd.schedule_id ?? `${cmd.workflow}:${cmd.key}`;
+  // One round trip: the registration, who holds (workflow, key), the namespace's count, and the
+  // claim of the pair when nobody does (sequential reads were most of a create's latency).
+  const found = await readRegistration(
+    p.namespace,
+    cmd.workflow,
+    () => lookupForCreate(c.env.DB, { namespace: p.namespace, scheduleId: wanted, workflow: cmd.workflow, key: cmd.key, source: "api", now: clock.now(), limit }),
+    (f) => f.type,
+  );
+  let r;
+  let id = wanted;
+  try {
+    const registered = checkInputAgainst(found.type, cmd.workflow, cmd.input);
+    if (cmd.execution_timeout === undefined && registered.executionTimeout !== null) cmd.execution_timeout = registered.executionTimeout;
+    if (!found.claimed && found.holder !== null) {
+      // Polos' upsert: an existing (workflow, key) is updated in place and keeps its id.
+      if (cmd.schedule_id !== undefined && found.holder !== cmd.schedule_id) {
+        throw new ConflictError(`workflow ${cmd.workflow} key ${cmd.key} belongs to schedule ${found.holder}: create it without schedule_id (or with that one) to update it`, "schedule_key_taken", { field: "schedule_id" });
+      }
+      id = found.holder;
+    } else if (!found.claimed && found.count >= limit) {
       throw new ValidationError(`this namespace already has ${limit} schedules (the limit)`, { field: "schedule_id", code: "limit_exceeded" });
     }
-    // Otherwise the id is held by another (workflow, key), or a concurrent create claimed this one: the object decides.
-  }
-  let r;
-  try {
+    // Otherwise this create claimed the pair, or its id belongs to another (workflow, key): the object refuses that.
     r = unwrap(await scheduleStub(c.env, p.namespace, id).upsert({ ...cmd, namespace: p.namespace, schedule_id: id, source: "api" }));
   } catch (err) {
-    if (claimed) await releaseScheduleClaim(c.env.DB, p.namespace, id).catch((e: unknown) => console.warn("releasing a schedule claim failed", e));
+    // A refused create changes nothing: its claim goes (unless the object wrote its own row meanwhile).
+    if (found.claimed) await releaseScheduleClaim(c.env.DB, p.namespace, id).catch((e: unknown) => console.warn("releasing a schedule claim failed", e));
     throw err;
   }
   c.header("location", `/v1/workflows/schedules/${encodeURIComponent(id)}`);

