@@ -114,33 +114,40 @@ export async function planCodeSchedules(
   }
   const existing = await listCodeSchedules(env.DB, namespace, w.name);
   const unchanged = previous?.definition_hash === hash && ids.every((id) => existing.some((e) => e.schedule_id === id));
+  // An id that now declares another key (schedules with keys reordered, or a key changed) is
+  // re-created: a schedule never changes its (workflow, key). So are ids no longer declared.
+  const rekeyed = unchanged ? [] : ids.filter((id, i) => existing.some((e) => e.schedule_id === id && e.key !== cmds[i]!.key));
+  const leaving = existing.map((e) => e.schedule_id).filter((id) => !ids.includes(id));
   const upserts: CodeSchedulePlan["upserts"] = [];
   if (!unchanged) {
     for (const [i, cmd] of cmds.entries()) {
       const holder = await findByWorkflowKey(env.DB, namespace, w.name, cmd.key);
-      if (holder && holder.schedule_id !== ids[i]) {
+      // A key held by one of this workflow's code schedules that goes or is re-created is free once the removals ran.
+      const freed = holder !== null && holder.source === "code" && (leaving.includes(holder.schedule_id) || rekeyed.includes(holder.schedule_id));
+      if (holder && holder.schedule_id !== ids[i] && !freed) {
         const whose = holder.source === "api" ? ", created through the API (a registration does not take it over): delete it or declare another key" : "";
         throw new ConflictError(`schedule key ${cmd.key} of workflow ${w.name} is already used by schedule ${holder.schedule_id}${whose}`, "schedule_key_taken", { field: `workflows.${index}.schedules.${i}.key` });
       }
       upserts.push({ id: ids[i]!, cmd });
     }
   }
-  const removals = existing.map((e) => e.schedule_id).filter((id) => !ids.includes(id));
-  return { outcome: { workflow: w.name, schedules: ids, applied: true }, upserts, removals };
+  return { outcome: { workflow: w.name, schedules: ids, applied: true }, upserts, removals: [...leaving, ...rekeyed] };
 }
 
 /**
- * Writes a plan from {@link planCodeSchedules}. A removal finding the schedule already gone is done:
- * the plan read the D1 index, whose row outlives the object until its outbox is delivered, so
- * two replicas registering together both plan the same removal.
+ * Writes a plan from {@link planCodeSchedules}: removals first (a re-created id must be gone
+ * before its new definition, a key freed before it is declared again), then upserts. A removal
+ * finding the schedule already gone is done: the plan read the D1 index, whose row outlives the
+ * object until its outbox is delivered, so two replicas registering together both plan the same
+ * removal.
  */
 export async function applyCodeSchedules(env: Env, namespace: string, plan: CodeSchedulePlan): Promise<RegistrationOutcome> {
-  for (const { id, cmd } of plan.upserts) unwrap(await scheduleStub(env, namespace, id).upsert({ ...cmd, namespace, schedule_id: id, source: "code" }));
   for (const id of plan.removals) {
     const r = await scheduleStub(env, namespace, id).remove();
     if (!r.ok && r.error.code === "schedule_not_found") continue;
     unwrap(r);
   }
+  for (const { id, cmd } of plan.upserts) unwrap(await scheduleStub(env, namespace, id).upsert({ ...cmd, namespace, schedule_id: id, source: "code" }));
   return plan.outcome;
 }
 

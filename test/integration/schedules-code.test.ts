@@ -124,6 +124,24 @@ describe("schedules declared in code", () => {
     expect(await codeSchedulesOf(wf)).toEqual([]);
   });
 
+  it("schedules with keys reordered in the code are re-created under their new ids, not refused", async () => {
+    const wf = uid("code-reorder");
+    setNow(T("2027-05-02T00:00:00.000Z"));
+    const a = { key: "alpha", cron_expressions: ["0 8 * * *"] };
+    const b = { key: "beta", cron_expressions: ["0 20 * * *"] };
+    expect((await register(wf, [a, b])).status).toBe(200);
+    setNow(T("2027-05-02T00:10:00.000Z"));
+    const r = await register(wf, [b, a]);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.workflows[0]).toMatchObject({ applied: true, schedules: [`${wf}:code-0`, `${wf}:code-1`] });
+    const zero = await describeSchedule(`${wf}:code-0`);
+    const one = await describeSchedule(`${wf}:code-1`);
+    expect([zero.key, zero.spec.cron_expressions]).toEqual(["beta", ["0 20 * * *"]]);
+    expect([one.key, one.spec.cron_expressions]).toEqual(["alpha", ["0 8 * * *"]]);
+    // The index follows (its rows are rewritten by the objects' outboxes, a freed key first).
+    await expect.poll(async () => (await codeSchedulesOf(wf)).map((s) => `${s.schedule_id}=${s.key}`).sort(), { timeout: 10_000 }).toEqual([`${wf}:code-0=beta`, `${wf}:code-1=alpha`]);
+  });
+
   it("a removal whose schedule is already gone counts as done (two replicas registering together)", async () => {
     const wf = uid("code-replicas");
     const now = T("2027-05-02T00:00:00.000Z");
