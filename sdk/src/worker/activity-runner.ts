@@ -61,11 +61,12 @@ async function runAttempt(task: ActivityTask, deps: ActivityRunnerDeps, controll
   const heartbeater = new Heartbeater({
     intervalMs,
     // A hung request must not stall heartbeating: the next beat waits for this one to settle.
-    send: (details) => api.heartbeat(task.task_token, details, AbortSignal.any([hardStop, AbortSignal.timeout(Math.max(intervalMs, 10_000))])),
+    // Nor outlast the interval: with a 5 s heartbeat timeout, a request held 10 s lost the attempt.
+    send: (details) => api.heartbeat(task.task_token, details, AbortSignal.any([hardStop, AbortSignal.timeout(Math.max(intervalMs, 1_000))])),
     onCancel: (reason) => controller.abort(reason),
     logger: deps.logger,
   });
-  const deadline = setTimeout(() => controller.abort(new TimeoutFailure("start_to_close")), task.start_to_close_timeout * 1000);
+  const clearDeadline = longTimeout(() => controller.abort(new TimeoutFailure("start_to_close")), task.start_to_close_timeout * 1000);
   const info: ActivityInfo = {
     workflow: task.workflow,
     executionId: task.execution_id,
@@ -98,7 +99,7 @@ async function runAttempt(task: ActivityTask, deps: ActivityRunnerDeps, controll
     outcome = { ok: false, error };
   } finally {
     heartbeater.stop();
-    clearTimeout(deadline);
+    clearDeadline();
   }
   if (entry.abandoned) return;
   if (!outcome.ok) {
@@ -139,4 +140,17 @@ function parseActivityInput(def: AnyActivityDefinition, raw: unknown): unknown {
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.map((i) => `${i.path.length > 0 ? i.path.join(".") : "input"}: ${i.message}`);
   throw ApplicationFailure.nonRetryable(`invalid input for activity "${def.name}": ${issues.join("; ")}`, "InvalidInput", { issues });
+}
+
+/** The longest delay setTimeout honours (2^31 − 1 ms, ~24.8 days): a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** setTimeout for any delay (a start-to-close timeout of 30 days, say), chained past MAX_TIMER_MS. Returns the clear. */
+export function longTimeout(fn: () => void, ms: number): () => void {
+  let timer: ReturnType<typeof setTimeout>;
+  const arm = (left: number) => {
+    timer = setTimeout(() => (left > MAX_TIMER_MS ? arm(left - MAX_TIMER_MS) : fn()), Math.min(left, MAX_TIMER_MS));
+  };
+  arm(ms);
+  return () => clearTimeout(timer);
 }

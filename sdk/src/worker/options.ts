@@ -90,6 +90,13 @@ function positiveInt(value: number | undefined, fallback: number, what: string, 
   return v;
 }
 
+/** An optional number within [min, max] (the platform's own bounds), checked before anything touches the network. */
+function inRange(value: number | undefined, min: number, max: number, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max) throw new RangeError(`${what} must be a number from ${min} to ${max}, got ${value}`);
+  return value;
+}
+
 function byName<T extends { name: string }>(items: readonly T[], what: string): Map<string, T> {
   const map = new Map<string, T>();
   for (const item of items) {
@@ -137,8 +144,8 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     maxCachedWorkflows: positiveInt(options.maxCachedWorkflows, 500, "maxCachedWorkflows", 0),
     eagerDispatch: options.eagerDispatch ?? true,
     logger: options.logger ?? consoleWorkerLogger,
-    pollWaitSeconds: options.pollWaitSeconds,
-    backoff: { initialMs: options.backoff?.initialMs ?? 200, maxMs: options.backoff?.maxMs ?? 10_000 },
+    pollWaitSeconds: inRange(options.pollWaitSeconds, 0, 60, "pollWaitSeconds"),
+    backoff: { initialMs: inRange(options.backoff?.initialMs, 1, 3_600_000, "backoff.initialMs") ?? 200, maxMs: inRange(options.backoff?.maxMs, 1, 3_600_000, "backoff.maxMs") ?? 10_000 },
     fetch: options.fetch,
   };
 }

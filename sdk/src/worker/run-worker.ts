@@ -1,4 +1,5 @@
 import { sleep } from "../client/backoff.ts";
+import { isTransient } from "../client/errors.ts";
 import { HttpTransport } from "../client/http.ts";
 import type { ActivityTask, WorkflowTask } from "../protocol/tasks.ts";
 import type { WorkflowState } from "../workflow/activate.ts";
@@ -100,11 +101,11 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
 
   /** Runs an activity task (polled or handed back by a completion) on the slot `release` frees. */
   function runActivity(task: ActivityTask, release: () => void): void {
-    const ack = ackIfSlow(api, task.task_token);
+    const stopAck = ackIfSlow(api, task.task_token);
     const entry = startActivityTask(task, activityDeps);
     activities.add(entry);
     void entry.done.finally(() => {
-      clearTimeout(ack);
+      stopAck();
       activities.delete(entry);
       release();
     });
@@ -247,8 +248,29 @@ export function keepWorkflowTaskLeased(api: Pick<WorkerApi, "ack">, token: strin
   };
 }
 
-function ackIfSlow(api: WorkerApi, token: string): ReturnType<typeof setTimeout> {
-  const t = setTimeout(() => void api.ack(token).catch(() => {}), ACK_AFTER_MS);
-  t.unref?.();
-  return t;
+/** Tries an acknowledgement gets within the platform's 5 s (at 1, 2, 3 and 4 s): one lost ack must not let the attempt run twice. */
+export const ACK_TRIES = 4;
+
+/**
+ * Acknowledges an activity task still running after ACK_AFTER_MS, trying again each second while
+ * the acknowledgement fails for a reason that may pass (a 503, a reset connection): the platform
+ * hands an unacknowledged attempt to another worker after 5 s. Returns the stop.
+ */
+export function ackIfSlow(api: Pick<WorkerApi, "ack">, token: string): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  const attempt = (n: number) => {
+    timer = setTimeout(() => {
+      if (stopped) return;
+      api.ack(token).catch((err: unknown) => {
+        if (!stopped && n + 1 < ACK_TRIES && isTransient(err)) attempt(n + 1);
+      });
+    }, ACK_AFTER_MS);
+    timer.unref?.();
+  };
+  attempt(0);
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
 }

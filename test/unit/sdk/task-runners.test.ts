@@ -278,6 +278,25 @@ describe("activity task processing", () => {
     expect(failures[1]).toEqual({ message: "upstream said no", type: "Upstream", non_retryable: true, details: { refused: "payload_too_large" } });
   });
 
+  it("a heartbeat request that hangs is given up after the heartbeat interval, so the next beat goes out before the heartbeat timeout", async () => {
+    // heartbeat_timeout 3 s → a beat each second; the first request never answers.
+    const sent: number[] = [];
+    const t0 = Date.now();
+    const api = {
+      ...stubApi().api,
+      heartbeat: (_token: string, _details: unknown, signal?: AbortSignal) => {
+        sent.push(Date.now() - t0);
+        if (sent.length > 1) return Promise.resolve({ cancel_requested: false });
+        return new Promise((_, reject) => signal?.addEventListener("abort", () => reject(signal.reason), { once: true }));
+      },
+    } as unknown as WorkerApi;
+    const slow = defineActivity({ name: "slow_beats", run: () => new Promise<string>((r) => setTimeout(() => r("done"), 2_600)) });
+    await run(slow, task("slow_beats", null, { heartbeat_timeout: 3 }), api);
+    // Before the fix the hung request held the next beat back 10 s: the platform would have timed the attempt out at 3 s.
+    expect(sent.length).toBeGreaterThanOrEqual(2);
+    expect(sent[1]!).toBeLessThan(3_000);
+  });
+
   it("ctx.heartbeat() sends a snapshot of the details: changing them afterwards changes nothing", async () => {
     const { api, calls } = stubApi();
     const progress = defineActivity({
