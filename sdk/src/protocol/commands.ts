@@ -4,10 +4,13 @@ import { Failure } from "./failure.ts";
 import { ActivityOptions } from "./history.ts";
 
 /** A workflow's decision, sent when it completes a workflow task; validated against the state machine. */
+/** The longest timer (`ctx.sleep`) a workflow may start: 10 years. */
+export const MAX_TIMER_SECONDS = 86_400 * 365 * 10;
+
 export const Command = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("schedule_activity"), seq: z.number().int().positive(), activity_type: z.string().min(1).max(256), input: z.unknown(), options: ActivityOptions.default({}) }),
   z.strictObject({ type: z.literal("request_cancel_activity"), seq: z.number().int().positive() }),
-  z.strictObject({ type: z.literal("start_timer"), seq: z.number().int().positive(), duration: z.number().min(0).max(86_400 * 365 * 10) }),
+  z.strictObject({ type: z.literal("start_timer"), seq: z.number().int().positive(), duration: z.number().min(0).max(MAX_TIMER_SECONDS) }),
   z.strictObject({ type: z.literal("cancel_timer"), seq: z.number().int().positive() }),
   z.strictObject({ type: z.literal("complete_workflow"), result: z.unknown() }),
   z.strictObject({ type: z.literal("fail_workflow"), failure: Failure }),

@@ -1,4 +1,4 @@
-import type { ActivityOptions as WireActivityOptions } from "../protocol/history.ts";
+import { ActivityOptions as WireActivityOptionsSchema, type ActivityOptions as WireActivityOptions } from "../protocol/history.ts";
 import { optionalSeconds, type Duration } from "./duration.ts";
 
 /**
@@ -65,5 +65,23 @@ export function toWireActivityOptions(options: ActivityCallOptions): WireActivit
     if (r.nonRetryableErrorTypes !== undefined) retry.non_retryable_error_types = [...r.nonRetryableErrorTypes];
     wire.retry = retry;
   }
+  checkAgainstWire(wire);
   return wire;
+}
+
+/** The SDK's name of a wire option path: `retry.backoff_coefficient` → `retry.backoffCoefficient`. */
+function camelPath(path: readonly PropertyKey[]): string {
+  return path.map((p) => String(p).replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())).join(".");
+}
+
+/**
+ * Checks the options against the platform's own schema: one it refuses (a heartbeat timeout of two
+ * days, a backoff coefficient under 1, a task queue name with a space) would refuse the whole
+ * workflow task, retried until the run times out. Throws a `TypeError` in the workflow code instead.
+ */
+function checkAgainstWire(wire: WireActivityOptions): void {
+  const r = WireActivityOptionsSchema.safeParse(wire);
+  if (r.success) return;
+  const issue = r.error.issues[0]!;
+  throw new TypeError(`activity option ${camelPath(issue.path)}: ${issue.message}`);
 }

@@ -1,4 +1,4 @@
-import { defaultChildExecutionId, type Command } from "../protocol/commands.ts";
+import { defaultChildExecutionId, MAX_TIMER_SECONDS, type Command } from "../protocol/commands.ts";
 import type { EventOf, HistoryEvent } from "../protocol/history.ts";
 import { mergeActivityOptions, toWireActivityOptions, type ActivityCallOptions } from "./activity-options.ts";
 import { verifyRecordedCommands, type RunLabel } from "./command-matcher.ts";
@@ -311,6 +311,9 @@ export class WorkflowInstance {
   private executeActivity(activity: ActivityDefinition | string, input: unknown, options?: ActivityCallOptions): Promise<unknown> {
     this.handlers.assertWritable("ctx.executeActivity()");
     const activityType = typeof activity === "string" ? activity : activity.name;
+    if (typeof activityType !== "string" || activityType.length < 1 || activityType.length > 256) {
+      throw new TypeError(`ctx.executeActivity(): the activity must be a definition or a name of 1-256 characters, got ${JSON.stringify(activityType)}`);
+    }
     const refused = this.payloadRefused(input, `the input of activity "${activityType}"`, (e) => (e.type === "activity_scheduled" && e.seq === this.activitySeq + 1 ? { payload: e.input } : null));
     if (refused !== null) return rejected(refused.error);
     const merged = mergeActivityOptions(typeof activity === "string" ? undefined : activity.options, options);
@@ -353,6 +356,8 @@ export class WorkflowInstance {
   private sleep(duration: Duration): Promise<void> {
     this.handlers.assertWritable("ctx.sleep()");
     const seconds = toSeconds(duration, "sleep duration");
+    // The platform's bound: a longer timer would refuse the whole workflow task, retried until the run times out.
+    if (seconds > MAX_TIMER_SECONDS) throw new TypeError(`ctx.sleep(): at most ${MAX_TIMER_SECONDS / (86_400 * 365)} years, got ${seconds}s`);
     return this.startTimer(seconds).fired;
   }
 

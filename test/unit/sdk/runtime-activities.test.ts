@@ -162,3 +162,32 @@ describe("runtime: activity failure after retries", () => {
     ]);
   });
 });
+
+describe("runtime: options the platform would refuse", () => {
+  it("throw a TypeError naming the option where they are written (the run fails; the platform never refuses the task)", async () => {
+    const bad = defineWorkflow({
+      name: "bad_options",
+      run: async (ctx, which: string) => {
+        if (which === "heartbeat") return ctx.executeActivity("a", null, { heartbeatTimeout: "2d" });
+        if (which === "backoff") return ctx.executeActivity("a", null, { retry: { backoffCoefficient: 0.5 } });
+        if (which === "queue") return ctx.executeActivity("a", null, { taskQueue: "my queue" });
+        if (which === "start") return ctx.executeActivity("a", null, { startToCloseTimeout: 0 });
+        if (which === "name") return ctx.executeActivity("x".repeat(300), null);
+        return ctx.sleep(86_400 * 365 * 11);
+      },
+    });
+    for (const [which, text] of [
+      ["heartbeat", "activity option heartbeatTimeout:"],
+      ["backoff", "activity option retry.backoffCoefficient:"],
+      ["queue", "activity option taskQueue:"],
+      ["start", "activity option startToCloseTimeout:"],
+      ["name", "ctx.executeActivity(): the activity must be a definition or a name of 1-256 characters"],
+      ["sleep", "ctx.sleep(): at most 10 years"],
+    ]) {
+      const { commands } = await activate(bad, new HistoryBuilder({ workflow: "bad_options", input: which }).task().build(), undefined, quiet);
+      expect(commands, which).toHaveLength(1);
+      expect(commands[0], which).toMatchObject({ type: "fail_workflow", failure: { type: "TypeError" } });
+      expect((commands[0] as { failure: { message: string } }).failure.message, which).toContain(text);
+    }
+  });
+});
