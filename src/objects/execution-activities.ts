@@ -1,11 +1,13 @@
-import type { Failure } from "@sundial/sdk/protocol";
+import { HANDED_BACK_FAILURE_TYPE, type Failure } from "@sundial/sdk/protocol";
 import { ConflictError } from "../core/errors.ts";
 import { afterFailedAttempt } from "../core/execution/activity.ts";
 import { scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
+import { MAX_LOST_DELIVERIES } from "./execution-timeouts.ts";
 import type { TokenPayload } from "./execution-types.ts";
 import { activityState, type ActivityRow, type ExecutionStore } from "./execution-store.ts";
 
 type Completion = { status: "accepted" | "duplicate" };
+
 
 function staleTask(): ConflictError {
   return new ConflictError("this activity attempt is no longer current (it timed out, was retried, or its run closed)", "stale_task");
@@ -40,6 +42,14 @@ export function applyActivityCompletion(store: ExecutionStore, now: number, tok:
 export function applyActivityFailure(store: ExecutionStore, now: number, tok: TokenPayload, failure: Failure, out: Dispatch[]): Completion {
   const row = currentAttempt(store, tok);
   if (row === "duplicate") return { status: "duplicate" };
+  const run = store.run();
+  if (failure.type === HANDED_BACK_FAILURE_TYPE && row.cancel_requested !== 1 && run && row.lease - row.attempt < MAX_LOST_DELIVERIES) {
+    // A worker shutting down handed the attempt back unfinished: the same attempt goes out again at
+    // once, no retry spent (unless it keeps happening). The handed-back lease's token is now stale.
+    store.updateActivity(row.seq, { state: "scheduled", started_at: null, last_heartbeat_at: null, identity: null, dispatched_at: now });
+    out.push({ namespace: run.namespace, queue: activityState(row).options.task_queue ?? run.task_queue, executionId: run.execution_id, kind: "activity", type: row.activity_type, ref: row.seq, attempt: row.attempt });
+    return { status: "accepted" };
+  }
   store.markCompleted(`a:${tok.i}:${tok.a}`, now);
   if (row.cancel_requested === 1) {
     recordStarted(store, now, row);

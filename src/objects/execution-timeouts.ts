@@ -7,7 +7,7 @@ import { activityState, type ExecutionStore } from "./execution-store.ts";
 export const DISPATCH_TIMEOUT_MS = 60_000;
 const WT_TIMEOUT_MS = LIMITS.workflowTaskTimeout * 1000;
 /** Leases of one attempt that may go unacknowledged before the attempt counts as failed. */
-const MAX_LOST_DELIVERIES = 3;
+export const MAX_LOST_DELIVERIES = 3;
 
 /**
  * Handles everything due at `now`: execution timeout, workflow task timeout/retry, activity

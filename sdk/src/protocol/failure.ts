@@ -31,3 +31,10 @@ export const RetryPolicy = z.strictObject({
   non_retryable_error_types: z.array(z.string().max(256)).max(100).default([]),
 });
 export type RetryPolicy = z.output<typeof RetryPolicy>;
+
+/**
+ * The failure type with which a worker shutting down hands back an activity attempt it could not
+ * finish: the platform gives the same attempt to another worker at once, spending no retry
+ * (unless the same attempt is handed back or lost more than 3 times).
+ */
+export const HANDED_BACK_FAILURE_TYPE = "WorkerShutdown";

@@ -16,6 +16,8 @@ export interface InFlightActivity {
   readonly controller: AbortController;
   /** Set when shutdown already failed the task: the attempt's own outcome is then not reported. */
   abandoned: boolean;
+  /** Set once the activity function settled: its outcome is being reported, it is not handed back. */
+  finished: boolean;
   /** Settles once the attempt finished and its outcome was reported (never rejects). */
   readonly done: Promise<void>;
 }
@@ -42,14 +44,14 @@ export interface ActivityRunnerDeps {
  */
 export function startActivityTask(task: ActivityTask, deps: ActivityRunnerDeps): InFlightActivity {
   const controller = new AbortController();
-  const entry: { abandoned: boolean } = { abandoned: false };
+  const entry: { abandoned: boolean; finished: boolean } = { abandoned: false, finished: false };
   const done = runAttempt(task, deps, controller, entry).catch((err: unknown) => {
     deps.logger.error(`could not report activity "${task.activity_type}"`, { execution_id: task.execution_id, seq: task.seq, error: err });
   });
   return Object.assign(entry, { task, controller, done });
 }
 
-async function runAttempt(task: ActivityTask, deps: ActivityRunnerDeps, controller: AbortController, entry: { abandoned: boolean }): Promise<void> {
+async function runAttempt(task: ActivityTask, deps: ActivityRunnerDeps, controller: AbortController, entry: { abandoned: boolean; finished: boolean }): Promise<void> {
   const { api, hardStop } = deps;
   const def = deps.activities.get(task.activity_type);
   if (def === undefined) {
@@ -100,6 +102,7 @@ async function runAttempt(task: ActivityTask, deps: ActivityRunnerDeps, controll
   } finally {
     heartbeater.stop();
     clearDeadline();
+    if (!entry.abandoned) entry.finished = true;
   }
   if (entry.abandoned) return;
   if (!outcome.ok) {

@@ -1,6 +1,7 @@
 import { sleep } from "../client/backoff.ts";
 import { isTransient } from "../client/errors.ts";
 import { HttpTransport } from "../client/http.ts";
+import { HANDED_BACK_FAILURE_TYPE } from "../protocol/failure.ts";
 import type { ActivityTask, WorkflowTask } from "../protocol/tasks.ts";
 import type { WorkflowState } from "../workflow/activate.ts";
 import { WorkerApi } from "./api.ts";
@@ -160,18 +161,23 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
     const inTime = await Promise.race([finished, expired]);
     skipGrace.abort();
     if (inTime) return;
-    const left = [...activities];
-    if (left.length > 0) logger.warn(`grace period over: failing ${left.length} activity task(s) with WorkerShutdown`, { identity: o.identity });
-    await Promise.all(
-      left.map(async (entry) => {
+    // Attempts still running are handed back (another worker gets the same attempt at once); those
+    // already finished are reporting their outcome, which gets a few more seconds: handing one back
+    // as well would run a finished activity again.
+    const left = [...activities].filter((entry) => !entry.finished);
+    const reporting = [...activities].filter((entry) => entry.finished);
+    if (left.length > 0) logger.warn(`grace period over: handing back ${left.length} unfinished activity task(s)`, { identity: o.identity });
+    await Promise.all([
+      Promise.race([Promise.all(reporting.map((entry) => entry.done)), sleep(REPORT_GRACE_MS).catch(() => {})]),
+      ...left.map(async (entry) => {
         entry.abandoned = true;
-        const failure = { message: `worker ${o.identity} shut down before the activity finished`, type: "WorkerShutdown", non_retryable: false };
+        const failure = { message: `worker ${o.identity} shut down before the activity finished`, type: HANDED_BACK_FAILURE_TYPE, non_retryable: false };
         entry.controller.abort(Object.assign(new Error(failure.message), { name: "WorkerShutdown" }));
         await api.failActivityTask(entry.task.task_token, failure, AbortSignal.timeout(5_000)).catch((err: unknown) => {
           logger.error("could not hand back an activity task at shutdown", { activity_type: entry.task.activity_type, error: err });
         });
       }),
-    );
+    ]);
   }
 
   function shutdown(): Promise<void> {
@@ -221,6 +227,9 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
  * slow tasks pay the extra request; fast ones are acknowledged by their result.
  */
 export const ACK_AFTER_MS = 1_000;
+
+/** After the grace period, how long activities that finished may still take to report their outcome. */
+export const REPORT_GRACE_MS = 5_000;
 
 /** While a workflow task runs (its steps may be slow), it is acknowledged again this often: a third of the platform's 10 s workflow task timeout. */
 export const WORKFLOW_TASK_RENEW_MS = 3_000;

@@ -202,6 +202,24 @@ describe("worker HTTP loop: graceful shutdown", () => {
   });
 });
 
+describe("worker HTTP loop: shutdown never re-runs a finished activity", () => {
+  it("an activity that finished and is still reporting when the grace period ends is not handed back: its result gets through", async () => {
+    fake = await new FakePlatform().start();
+    // The platform answers the result slowly (past the 0.1 s grace), as under load.
+    fake.on("/v1/workflows/tasks/activity/complete", async () => {
+      await new Promise((r) => setTimeout(r, 600));
+      return { status: 200, body: { status: "accepted" } };
+    });
+    const w = start({ shutdownGrace: 0.1 });
+    await w.ready;
+    fake.push(activityTask("a-3", "greet", "Ada"));
+    await until(() => fake.calls("/v1/workflows/tasks/activity/complete").length > 0, 3000, "result sent");
+    await w.shutdown();
+    expect(fake.calls("/v1/workflows/tasks/activity/fail")).toEqual([]);
+    expect(fake.calls("/v1/workflows/tasks/activity/complete")).toMatchObject([{ task_token: "a-3", result: "Hello, Ada!" }]);
+  });
+});
+
 describe("worker HTTP loop: eager dispatch", () => {
   it("runs a whole workflow from one poll: each completion hands the next task back", async () => {
     fake = await new FakePlatform().start();

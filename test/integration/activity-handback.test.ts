@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { api, uid } from "./helpers.ts";
+
+// A worker shutting down hands back an activity attempt it could not finish (failure type
+// WorkerShutdown, HANDED_BACK_FAILURE_TYPE): the same attempt goes to another worker at once, no retry spent.
+
+const poll = (kind: "workflow" | "activity", queue: string) => api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind, identity: "w", wait_seconds: 1 });
+const handBack = (token: string) => api("POST", "/v1/workflows/tasks/activity/fail", { task_token: token, failure: { message: "worker w shut down before the activity finished", type: "WorkerShutdown", non_retryable: false } });
+
+async function leasedActivity(retry: Record<string, unknown> = {}) {
+  const id = uid("handback");
+  const queue = uid("q");
+  await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
+  const wt = await poll("workflow", queue);
+  await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ type: "schedule_activity", seq: 1, activity_type: "a", input: null, options: { retry: { maximum_attempts: 1, ...retry } } }] });
+  const at = await poll("activity", queue);
+  expect(at.body).toMatchObject({ seq: 1, attempt: 1 });
+  return { id, queue, token: at.body.task_token as string };
+}
+
+describe("activity hand-back at worker shutdown", () => {
+  it("gives the same attempt to the next poller at once, spending no retry (even with maximum_attempts 1)", async () => {
+    const { id, queue, token } = await leasedActivity();
+    expect((await handBack(token)).body).toEqual({ status: "accepted" });
+    const again = await poll("activity", queue);
+    expect(again.body).toMatchObject({ seq: 1, attempt: 1 });
+    // The handed-back lease is stale: its token can no longer complete the attempt.
+    expect((await api("POST", "/v1/workflows/tasks/activity/complete", { task_token: token, result: "late" })).status).toBe(409);
+    expect((await api("POST", "/v1/workflows/tasks/activity/complete", { task_token: again.body.task_token, result: "ok" })).body).toEqual({ status: "accepted" });
+    const events = (await api("GET", `/v1/workflows/executions/${id}/history`)).body.events as { type: string; attempt?: number }[];
+    expect(events.filter((e) => e.type.startsWith("activity_")).map((e) => `${e.type}:${e.attempt ?? ""}`)).toEqual(["activity_scheduled:", "activity_started:1", "activity_completed:1"]);
+  });
+
+  it("an attempt handed back over and over counts as failed after 3 times", async () => {
+    const { id, queue, token } = await leasedActivity();
+    let t = token;
+    for (let i = 0; i < 3; i++) {
+      await handBack(t);
+      const again = await poll("activity", queue);
+      expect(again.body).toMatchObject({ seq: 1, attempt: 1 });
+      t = again.body.task_token;
+    }
+    await handBack(t);
+    const events = (await api("GET", `/v1/workflows/executions/${id}/history`)).body.events as { type: string; failure?: { type: string } }[];
+    expect(events.find((e) => e.type === "activity_failed")?.failure).toMatchObject({ type: "WorkerShutdown" });
+  });
+});
