@@ -74,6 +74,9 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
     last_child_seq: 0,
     last_step_seq: 0,
     start_by: null,
+    // A cancel request after the reset point is set aside with the rest of that history: the new
+    // run has not been asked to cancel (a later cancel must reach its workflow).
+    cancel_requested: 0,
   };
   store.insertRun(run);
   const wtScheduled = (target as { scheduled_event_id: number }).scheduled_event_id;

@@ -59,12 +59,22 @@ function activityTimeouts(store: ExecutionStore, now: number, out: Dispatch[]): 
   for (const row of store.activities()) {
     const a = activityState(row);
     const queue = a.options.task_queue ?? run.task_queue;
-    const timeout = expiredTimeout(a, now);
+    const lost = deliveryLost(a, now);
+    // An attempt never acknowledged again after MAX_LOST_DELIVERIES hand-outs looks like a worker
+    // dying on it: that counts as a failed attempt (as start-to-close), where before no branch took
+    // it and its past ack deadline re-armed the alarm at once, over and over.
+    const timeout = expiredTimeout(a, now) ?? (lost && row.lease - row.attempt >= MAX_LOST_DELIVERIES ? "start_to_close" : null);
     // An attempt whose worker never confirmed receipt was most likely never delivered (the poll's
     // answer went to a dead worker): hand the same attempt out again instead of spending a retry —
     // unless it keeps happening, which looks like a worker dying on it, and counts as a failure.
-    const neverReceived = !a.acked && (deliveryLost(a, now) || timeout === "heartbeat" || timeout === "start_to_close") && row.lease - row.attempt < MAX_LOST_DELIVERIES;
-    if (neverReceived) {
+    const neverReceived = !a.acked && (lost || timeout === "heartbeat" || timeout === "start_to_close") && row.lease - row.attempt < MAX_LOST_DELIVERIES;
+    if (row.cancel_requested === 1 && (neverReceived || timeout !== null)) {
+      // The workflow asked to cancel it and its worker is gone: it is cancelled, not run again.
+      store.append("activity_started", now, { scheduled_event_id: row.scheduled_event_id, attempt: row.attempt, identity: row.identity ?? "" });
+      store.append("activity_cancelled", now, { scheduled_event_id: row.scheduled_event_id, seq: row.seq });
+      store.deleteActivity(row.seq);
+      scheduleWorkflowTask(store, now, out);
+    } else if (neverReceived) {
       // Never received: back to the queue as the same attempt (the lost lease's token is now stale).
       store.updateActivity(row.seq, { state: "scheduled", started_at: null, last_heartbeat_at: null, identity: null, dispatched_at: now });
       out.push({ namespace: run.namespace, queue, executionId: run.execution_id, kind: "activity", type: row.activity_type, ref: row.seq, attempt: a.attempt });

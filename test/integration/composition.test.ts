@@ -252,4 +252,21 @@ describe("composition edge cases", () => {
     // The copied start keeps the first run's id, which seeds the workflow's deterministic random.
     expect(again.body.history[0].run_id).toBe(h[0]!.run_id);
   });
+
+  it("a reset of a run that was asked to cancel starts a run that was not, and a new cancel reaches it", async () => {
+    const queue = uid("q");
+    const id = uid("resetcancel");
+    await api("POST", "/v1/workflows/executions", { workflow: "p", execution_id: id, task_queue: queue });
+    await complete((await poll(queue)).body.task_token, [{ type: "start_timer", seq: 1, duration: 3600 }]);
+    expect((await api("POST", `/v1/workflows/executions/${id}/cancel`, { reason: "first" })).status).toBe(202);
+    await complete((await poll(queue)).body.task_token, [{ type: "cancel_workflow" }]);
+    const h = (await api("GET", `/v1/workflows/executions/${id}/history`)).body.events as { id: number; type: string }[];
+    const first = h.find((e) => e.type === "workflow_task_completed")!.id;
+    expect((await api("POST", `/v1/workflows/executions/${id}/reset`, { event_id: first, reason: "again" })).status).toBe(200);
+    expect((await api("GET", `/v1/workflows/executions/${id}`)).body).toMatchObject({ status: "running", cancel_requested: false });
+    await complete((await poll(queue)).body.task_token, [{ type: "start_timer", seq: 1, duration: 3600 }]);
+    expect((await api("POST", `/v1/workflows/executions/${id}/cancel`, { reason: "second" })).status).toBe(202);
+    const task = await poll(queue);
+    expect(task.body.history.map((e: { type: string }) => e.type)).toContain("execution_cancel_requested");
+  });
 });

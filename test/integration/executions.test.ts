@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { api, uid } from "./helpers.ts";
@@ -144,6 +144,50 @@ describe("executions over HTTP with a hand-driven worker", () => {
     clock.now = () => t0 + 20_000;
     await runDurableObjectAlarm(stub);
     expect((await api("GET", `/v1/workflows/executions/${id}`)).body.pending_activities[0]).toMatchObject({ state: "started", attempt: 1 });
+  });
+
+  it("an attempt never acknowledged four times counts as failed (and its alarm does not spin on the past ack deadline)", async () => {
+    const id = uid("lost4");
+    const queue = uid("q");
+    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
+    const wt = await poll("workflow", queue);
+    await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ type: "schedule_activity", seq: 1, activity_type: "a", input: null, options: { start_to_close_timeout: 3600, retry: { initial_interval: 60, maximum_attempts: 2 } } }] });
+    const stub = env.EXECUTIONS.getByName(`default/${id}`);
+    let t = Date.now();
+    for (let lease = 1; lease <= 4; lease++) {
+      clock.now = () => t;
+      expect((await poll("activity", queue)).body).toMatchObject({ attempt: 1 });
+      t += 5_000;
+      clock.now = () => t;
+      await runDurableObjectAlarm(stub);
+    }
+    // The fourth unacknowledged lease is a failed attempt: attempt 2 waits out its backoff.
+    const pending = (await api("GET", `/v1/workflows/executions/${id}`)).body.pending_activities[0];
+    expect(pending).toMatchObject({ state: "backing_off", attempt: 2 });
+    const alarm = await runInDurableObject(stub, (_o, state) => state.storage.getAlarm());
+    expect(alarm).toBeGreaterThanOrEqual(t + 59_000);
+  });
+
+  it("an activity the workflow asked to cancel is cancelled, not run again, when its worker is gone", async () => {
+    const id = uid("cancel-lost");
+    const queue = uid("q");
+    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
+    const wt = await poll("workflow", queue);
+    await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ type: "schedule_activity", seq: 1, activity_type: "a", input: null, options: { heartbeat_timeout: 10 } }] });
+    const t0 = Date.now();
+    clock.now = () => t0;
+    const at = await poll("activity", queue);
+    await api("POST", "/v1/workflows/tasks/ack", { task_token: at.body.task_token });
+    // The workflow cancels it (the worker would learn it at its next heartbeat, but it died).
+    await api("POST", `/v1/workflows/executions/${id}/signals/go`, {});
+    const wt2 = await poll("workflow", queue);
+    expect((await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt2.body.task_token, commands: [{ type: "request_cancel_activity", seq: 1 }] })).body).toEqual({ status: "accepted" });
+    clock.now = () => t0 + 10_000;
+    await runDurableObjectAlarm(env.EXECUTIONS.getByName(`default/${id}`));
+    expect((await poll("activity", queue)).status).toBe(204);
+    const events = (await api("GET", `/v1/workflows/executions/${id}/history`)).body.events as { type: string }[];
+    expect(events.map((e) => e.type), JSON.stringify(events.map((e) => e.type))).toContain("activity_cancelled");
+    expect((await api("GET", `/v1/workflows/executions/${id}`)).body.pending_activities).toEqual([]);
   });
 
   it("start-to-close: an attempt that runs too long is retried, and the last one times out into history", async () => {
