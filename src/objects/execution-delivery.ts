@@ -1,6 +1,6 @@
 import { clock } from "../clock.ts";
 import type { Env } from "../env.ts";
-import { recordChildStartFailed, recordChildStarted } from "./execution-children.ts";
+import { recordChildClosed, recordChildStartFailed, recordChildStarted } from "./execution-children.ts";
 import type { Dispatch } from "./execution-effects.ts";
 import { flushExecutionOutbox } from "./execution-outbox.ts";
 import type { ExecutionStore } from "./execution-store.ts";
@@ -48,6 +48,7 @@ export class ExecutionDelivery {
     const changed = await flushExecutionOutbox(this.store.outbox, this.env, clock.now(), {
       started: (seq, executionId, runId) => recordChildStarted(this.store, clock.now(), seq, executionId, runId, this.pending),
       failed: (seq, executionId, failure) => recordChildStartFailed(this.store, clock.now(), seq, executionId, failure, this.pending),
+      closed: (notice) => void recordChildClosed(this.store, clock.now(), notice, this.pending),
     });
     // Outbox deliveries (a child started) may have scheduled a workflow task: send it now too.
     if (this.pending.length > 0) await this.sendDispatches();

@@ -34,6 +34,8 @@ interface ChildStart {
 export interface ChildStartHooks {
   started(seq: number, executionId: string, runId: string): void;
   failed(seq: number, executionId: string, failure: Failure): void;
+  /** The child's id named an execution that had already closed: its outcome is the child's. */
+  closed(notice: ChildClosedNotice): void;
 }
 
 /**
@@ -71,8 +73,19 @@ export function flushExecutionOutbox(outbox: Outbox, env: Env, now: number, hook
         callback: { parent: c.parent },
         parent_execution_id: c.parent.execution_id,
       });
-      if (r.ok) hooks.started(seq, c.execution_id, r.value.execution.run_id);
-      else if (r.error.status < 500) hooks.failed(seq, c.execution_id, { message: r.error.message, type: "ChildWorkflowStartFailed", non_retryable: true });
+      if (r.ok) {
+        const x = r.value.execution;
+        if (!r.value.started && x.status === "running" && x.parent_execution_id !== c.parent.execution_id) {
+          // Running for someone else: its close notice goes there, and this parent would wait forever.
+          const message = `execution ${c.execution_id} is already running (started by ${x.parent_execution_id ?? "a client"}): give the child another execution_id`;
+          hooks.failed(seq, c.execution_id, { message, type: "ChildWorkflowStartFailed", non_retryable: true });
+          return;
+        }
+        hooks.started(seq, c.execution_id, x.run_id);
+        // Already closed (an id used before, a reset to before the start, a start delivered again after
+        // the child finished): its close notice went out long ago, so its outcome is recorded now.
+        if (!r.value.started && x.status !== "running") hooks.closed({ seq, execution_id: c.execution_id, status: x.status, result: x.result ?? null, failure: x.failure ?? null });
+      } else if (r.error.status < 500) hooks.failed(seq, c.execution_id, { message: r.error.message, type: "ChildWorkflowStartFailed", non_retryable: true });
       else throw new Error(r.error.message);
       return;
     }

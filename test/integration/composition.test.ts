@@ -269,4 +269,31 @@ describe("composition edge cases", () => {
     const task = await poll(queue);
     expect(task.body.history.map((e: { type: string }) => e.type)).toContain("execution_cancel_requested");
   });
+
+  it("a child whose id names a closed execution gets that execution's outcome; one running for someone else fails to start", async () => {
+    const queue = uid("q");
+    const done = uid("done-kid");
+    // An execution that ran and closed on its own.
+    await api("POST", "/v1/workflows/executions", { workflow: "kid", execution_id: done, task_queue: queue });
+    await complete((await poll(queue)).body.task_token, [{ type: "complete_workflow", result: "earlier" }]);
+    const busy = uid("busy-kid");
+    await api("POST", "/v1/workflows/executions", { workflow: "kid", execution_id: busy, task_queue: queue });
+    const busyTask = await poll(queue);
+    expect(busyTask.body.execution_id).toBe(busy);
+
+    const parent = uid("reuse-parent");
+    await api("POST", "/v1/workflows/executions", { workflow: "p", execution_id: parent, task_queue: queue });
+    await complete((await poll(queue)).body.task_token, [
+      { type: "start_child_workflow", seq: 1, workflow: "kid", input: null, execution_id: done },
+      { type: "start_child_workflow", seq: 2, workflow: "kid", input: null, execution_id: busy },
+    ]);
+    const next = await poll(queue);
+    expect(next.body.execution_id).toBe(parent);
+    const types = (next.body.history as { type: string; seq?: number; result?: unknown; failure?: { type: string } }[]).filter((e) => e.type.startsWith("child_workflow_") && e.type !== "child_workflow_initiated");
+    expect(types).toEqual(expect.arrayContaining([
+      expect.objectContaining({ type: "child_workflow_started", seq: 1 }),
+      expect.objectContaining({ type: "child_workflow_completed", seq: 1, result: "earlier" }),
+      expect.objectContaining({ type: "child_workflow_start_failed", seq: 2, failure: expect.objectContaining({ type: "ChildWorkflowStartFailed" }) }),
+    ]));
+  });
 });
