@@ -2,6 +2,7 @@ import { activityDeadline, afterFailedAttempt, deliveryLost, DELIVERY_ACK_TIMEOU
 import { LIMITS } from "../core/limits.ts";
 import { closeRun, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
 import { activityState, type ExecutionStore } from "./execution-store.ts";
+import { workflowTaskRetryDelayMs } from "./execution-workflow-tasks.ts";
 
 /** A queued task not leased within this long is queued again (covers lost enqueues and dead pollers). */
 export const DISPATCH_TIMEOUT_MS = 60_000;
@@ -43,8 +44,15 @@ function workflowTaskTimeouts(store: ExecutionStore, now: number, out: Dispatch[
   const unacked = run.wt_state === "started" && run.wt_acked === 0 && run.wt_started_at !== null && now >= run.wt_started_at + DELIVERY_ACK_TIMEOUT_MS;
   if (unacked || (run.wt_state === "started" && run.wt_started_at !== null && now >= run.wt_started_at + WT_TIMEOUT_MS)) {
     store.append("workflow_task_timed_out", now, { scheduled_event_id: run.wt_scheduled_event_id });
-    store.updateRun({ wt_state: "none", wt_started_at: null });
-    scheduleWorkflowTask(store, now, out, run.wt_attempt + 1);
+    if (run.wt_attempt >= 2) {
+      // Timing out again (a worker crashing on this very task): back off as a failed task does, so
+      // a crash loop does not add three events to history every few seconds.
+      store.updateRun({ wt_state: "backoff", wt_started_at: null, wt_retry_at: now + workflowTaskRetryDelayMs(run.wt_attempt), wt_attempt: run.wt_attempt + 1 });
+    } else {
+      // Once is most likely one lost delivery: handed out again at once.
+      store.updateRun({ wt_state: "none", wt_started_at: null });
+      scheduleWorkflowTask(store, now, out, run.wt_attempt + 1);
+    }
   } else if (run.wt_state === "scheduled" && run.wt_dispatched_at !== null && now >= run.wt_dispatched_at + DISPATCH_TIMEOUT_MS) {
     store.updateRun({ wt_dispatched_at: now });
     out.push({ namespace: run.namespace, queue: run.task_queue, executionId: run.execution_id, kind: "workflow", type: run.workflow, ref: run.wt_scheduled_event_id, attempt: run.wt_attempt });

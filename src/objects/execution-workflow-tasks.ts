@@ -114,9 +114,13 @@ export function applyWorkflowTaskFailure(store: ExecutionStore, now: number, tok
     closeRun(store, now, { outcome: "terminated", reason: reason.length > 1_000 ? `${reason.slice(0, 999)}…` : reason });
     return { status: "accepted" };
   }
-  const delay = Math.min(2 ** Math.max(0, run.wt_attempt - 1), 600) * 1000;
-  store.updateRun({ wt_state: "backoff", wt_started_at: null, wt_retry_at: now + delay, wt_attempt: run.wt_attempt + 1 });
+  store.updateRun({ wt_state: "backoff", wt_started_at: null, wt_retry_at: now + workflowTaskRetryDelayMs(run.wt_attempt), wt_attempt: run.wt_attempt + 1 });
   return { status: "accepted" };
+}
+
+/** How long a workflow task that failed (or timed out again) waits before its next attempt: 1 s doubling, 10 min cap. */
+export function workflowTaskRetryDelayMs(attempt: number): number {
+  return Math.min(2 ** Math.max(0, attempt - 1), 600) * 1000;
 }
 
 /** Records an activity heartbeat; tells the worker whether cancellation was requested. */

@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { api, uid } from "./helpers.ts";
 
-async function poll(kind: "workflow" | "activity", queue: string) {
-  return api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind, identity: "test-worker", wait_seconds: 1 });
+async function poll(kind: "workflow" | "activity", queue: string, waitSeconds = 1) {
+  return api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind, identity: "test-worker", wait_seconds: waitSeconds });
 }
 
 describe("executions over HTTP with a hand-driven worker", () => {
@@ -370,6 +370,33 @@ describe("executions over HTTP with a hand-driven worker", () => {
     expect(retried.body.attempt).toBe(2);
     expect(retried.body.history.map((e: { type: string }) => e.type)).toContain("workflow_task_timed_out");
     expect((await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: lost.body.task_token, commands: [] })).status).toBe(409);
+  });
+
+  it("a workflow task that times out again and again backs off (1 s doubling) instead of filling history every 5 s", async () => {
+    const id = uid("wtt-loop");
+    const queue = uid("q");
+    let t = Date.now();
+    clock.now = () => t;
+    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
+    const stub = env.EXECUTIONS.getByName(`default/${id}`);
+    expect((await poll("workflow", queue)).body.attempt).toBe(1);
+    t += 5_000; // never acknowledged: a lost delivery, handed out again at once
+    await runDurableObjectAlarm(stub);
+    expect((await poll("workflow", queue)).body.attempt).toBe(2);
+    t += 5_000; // again: the worker crashes on this task; the next attempt waits 2 s
+    await runDurableObjectAlarm(stub);
+    expect((await poll("workflow", queue, 0)).status).toBe(204);
+    t += 2_000;
+    await runDurableObjectAlarm(stub);
+    expect((await poll("workflow", queue)).body.attempt).toBe(3);
+    t += 5_000;
+    await runDurableObjectAlarm(stub);
+    t += 2_000;
+    await runDurableObjectAlarm(stub);
+    expect((await poll("workflow", queue, 0)).status).toBe(204); // 4 s this time
+    t += 2_000;
+    await runDurableObjectAlarm(stub);
+    expect((await poll("workflow", queue)).body.attempt).toBe(4);
   });
 
   it("each acknowledgement of a workflow task renews its timeout (a worker running slow steps keeps it); silence still times it out", async () => {
