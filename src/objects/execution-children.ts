@@ -9,7 +9,8 @@ import type { ExecutionStore } from "./execution-store.ts";
 /** The child started: the parent's workflow learns it (and may now signal or await it). */
 export function recordChildStarted(store: ExecutionStore, now: number, seq: number, executionId: string, runId: string, out: Dispatch[]): void {
   const c = store.child(seq);
-  if (!c || c.state !== "initiated" || store.run()?.status !== "running") return;
+  // The execution id too: a start carried over from the previous run (continue-as-new) must not be recorded for this run's child `seq`.
+  if (!c || c.state !== "initiated" || c.execution_id !== executionId || store.run()?.status !== "running") return;
   store.append("child_workflow_started", now, { seq, execution_id: executionId, run_id: runId });
   store.putChild({ ...c, state: "started" });
   scheduleWorkflowTask(store, now, out);
@@ -18,7 +19,7 @@ export function recordChildStarted(store: ExecutionStore, now: number, seq: numb
 /** The child could not start (its id belongs to another workflow). */
 export function recordChildStartFailed(store: ExecutionStore, now: number, seq: number, executionId: string, failure: Failure, out: Dispatch[]): void {
   const c = store.child(seq);
-  if (!c || c.state !== "initiated" || store.run()?.status !== "running") return;
+  if (!c || c.state !== "initiated" || c.execution_id !== executionId || store.run()?.status !== "running") return;
   store.append("child_workflow_start_failed", now, { seq, execution_id: executionId, failure });
   store.putChild({ ...c, state: "closed" });
   scheduleWorkflowTask(store, now, out);

@@ -90,6 +90,10 @@ export function flushExecutionOutbox(outbox: Outbox, env: Env, now: number, hook
       return;
     }
     const target = payload as { namespace: string; execution_id: string };
+    // A child whose start is still waiting in this outbox (its delivery failed and backs off) cannot
+    // be stopped yet: the stop waits for it, instead of finding nothing and letting the start
+    // create a child nobody stops.
+    if (outbox.has(`start-child:${seq}`)) throw new Error(`child ${target.execution_id} is not started yet; its ${key.split(":")[0]} waits for the start`);
     if (key.startsWith("cancel-child:")) await executionStub(env, target.namespace, target.execution_id).cancel("parent closed (parent close policy REQUEST_CANCEL)");
     if (key.startsWith("terminate-child:")) await executionStub(env, target.namespace, target.execution_id).terminate("parent closed (parent close policy TERMINATE)");
   });

@@ -1,5 +1,11 @@
+import { env } from "cloudflare:workers";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { defaultChildExecutionId } from "@sundial/sdk/protocol";
+import { clock } from "../../src/clock.ts";
+import { recordChildStarted } from "../../src/objects/execution-children.ts";
+import { ExecutionObject } from "../../src/objects/execution-object.ts";
+import type { ExecutionStore } from "../../src/objects/execution-store.ts";
 import { api, uid } from "./helpers.ts";
 
 async function poll(queue: string, kind: "workflow" | "activity" = "workflow") {
@@ -295,5 +301,56 @@ describe("composition edge cases", () => {
       expect.objectContaining({ type: "child_workflow_completed", seq: 1, result: "earlier" }),
       expect.objectContaining({ type: "child_workflow_start_failed", seq: 2, failure: expect.objectContaining({ type: "ChildWorkflowStartFailed" }) }),
     ]));
+  });
+
+  it("a child whose start is still waiting when its parent closes is stopped once it starts (policy TERMINATE), not left running", async () => {
+    const queue = uid("q");
+    const parent = uid("orphan-parent");
+    const kid = `${parent}:child-1`;
+    const t0 = Date.now();
+    clock.now = () => t0;
+    await api("POST", "/v1/workflows/executions", { workflow: "p", execution_id: parent, task_queue: queue });
+    // The child's object cannot be reached for now: the parent's outbox backs off its start.
+    const proto = ExecutionObject.prototype as unknown as { start: (...a: unknown[]) => Promise<unknown> };
+    const original = proto.start;
+    proto.start = async function (this: unknown, ...args: unknown[]) {
+      if ((args[0] as { execution_id: string }).execution_id === kid) throw new Error("child object unavailable (test)");
+      return original.apply(this, args);
+    };
+    try {
+      await complete((await poll(queue)).body.task_token, [{ type: "start_child_workflow", seq: 1, workflow: "kid", input: null, parent_close_policy: "TERMINATE" }]);
+      await new Promise((r) => setTimeout(r, 100)); // the first delivery fails
+      expect((await api("POST", `/v1/workflows/executions/${parent}/terminate`, { reason: "done" })).status).toBe(200);
+    } finally {
+      proto.start = original;
+    }
+    // Later retries of the parent's outbox: the start is gone, so the child never runs.
+    for (const dt of [2_000, 10_000, 60_000]) {
+      clock.now = () => t0 + dt;
+      await runDurableObjectAlarm(env.EXECUTIONS.getByName(`default/${parent}`));
+    }
+    await eventually(async () => (await describeExec(kid)).status === "terminated");
+  });
+
+  it("news of a child start is recorded only for the child of that id (a start carried over from the previous run is not this run's child)", async () => {
+    const queue = uid("q");
+    const parent = uid("carried");
+    await api("POST", "/v1/workflows/executions", { workflow: "p", execution_id: parent, task_queue: queue });
+    const proto = ExecutionObject.prototype as unknown as { start: (...a: unknown[]) => Promise<unknown> };
+    const original = proto.start;
+    proto.start = async function (this: unknown, ...args: unknown[]) {
+      if ((args[0] as { execution_id: string }).execution_id === `${parent}:mine`) throw new Error("unavailable (test)");
+      return original.apply(this, args);
+    };
+    try {
+      await complete((await poll(queue)).body.task_token, [{ type: "start_child_workflow", seq: 1, workflow: "kid", input: null, execution_id: `${parent}:mine` }]);
+      await runInDurableObject(env.EXECUTIONS.getByName(`default/${parent}`), (obj) => {
+        const store = (obj as unknown as { store: ExecutionStore }).store;
+        recordChildStarted(store, Date.now(), 1, `${parent}:child-1`, "someone-elses-run", []);
+        expect(store.child(1)).toMatchObject({ state: "initiated", execution_id: `${parent}:mine` });
+      });
+    } finally {
+      proto.start = original;
+    }
   });
 });
