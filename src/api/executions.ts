@@ -38,7 +38,8 @@ const ListQuery = z.strictObject({
   page_token: PageToken,
 });
 
-const HistoryQuery = z.strictObject({ page_size: PageSize, page_token: z.string().regex(/^\d{1,9}$/).optional() });
+/** A history page token: `{last event id}.{run id}` (a bare event id, as issued before 2026-12-03, is still read). */
+const HistoryQuery = z.strictObject({ page_size: PageSize, page_token: z.string().regex(/^\d{1,9}(\.[A-Za-z0-9-]{1,64})?$/).optional() });
 const ResultQuery = z.strictObject({ wait_seconds: z.coerce.number().min(0).max(60).default(0) });
 
 function executionId(raw: string): string {
@@ -107,7 +108,8 @@ executionRoutes.get("/:id", async (c) => {
 executionRoutes.get("/:id/history", async (c) => {
   const p = c.get("principal");
   const q = readQuery(c, HistoryQuery);
-  return c.json(unwrap(await executionStub(c.env, p.namespace, executionId(c.req.param("id"))).history(Number(q.page_token ?? 0), q.page_size)));
+  const [after, runId] = (q.page_token ?? "0").split(".");
+  return c.json(unwrap(await executionStub(c.env, p.namespace, executionId(c.req.param("id"))).history(Number(after), q.page_size, undefined, runId)));
 });
 
 executionRoutes.post("/:id/cancel", async (c) => {

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Command, Execution, ExecutionResult, Failure, HistoryPage, WorkflowTask, ActivityTask } from "@sundial/sdk/protocol";
 import { clock } from "../clock.ts";
-import { NotFoundError, PayloadTooLargeError, QueryTimeoutError, ValidationError } from "../core/errors.ts";
+import { ConflictError, NotFoundError, PayloadTooLargeError, QueryTimeoutError, ValidationError } from "../core/errors.ts";
 import { exceedsPayloadLimit, LIMITS } from "../core/limits.ts";
 import type { Env } from "../env.ts";
 import { EXECUTION_MIGRATIONS, EXECUTION_SCHEMA } from "./execution-schema.ts";
@@ -95,12 +95,19 @@ export class ExecutionObject extends DurableObject<Env> {
    * LIMITS.historyPageBytes. For a worker reading its task's history (`task`) the run must still be
    * `task.runId`, else 409 stale_task.
    */
-  history(afterId: number, limit: number, task?: { runId: string; beforeId: number }): RpcResult<HistoryPage> {
+  history(afterId: number, limit: number, task?: { runId: string; beforeId: number }, pageRunId?: string): RpcResult<HistoryPage> {
     return guard(() => {
       const run = task === undefined ? this.requireRun() : this.store.run();
       if (run === null || (task !== undefined && run.run_id !== task.runId)) throw staleTask();
+      // A page token names the run it pages through: after a continue-as-new or a reset the next
+      // page would join another run's events to it.
+      if (pageRunId !== undefined && pageRunId !== run.run_id) {
+        throw new ConflictError("the execution has a new run since this page token was issued (continue-as-new or reset): read its history again from the start", "history_changed", { field: "page_token" });
+      }
       const { events, more } = this.store.eventsPage(afterId, limit, LIMITS.historyPageBytes, task?.beforeId);
-      return { events, next_page_token: more ? String(events[events.length - 1]!.id) : null };
+      const last = events[events.length - 1]!;
+      // A worker's task history reads by event ids; a client's page token also names the run.
+      return { events, next_page_token: !more ? null : task === undefined ? `${last.id}.${run.run_id}` : String(last.id) };
     });
   }
 

@@ -202,4 +202,17 @@ describe("history in pages bounded by size", () => {
     expect(stale.status).toBe(409);
     expect(stale.body).toMatchObject({ code: "stale_task" });
   });
+
+  it("a page token names its run: after a continue-as-new the next page is a 409 history_changed, not another run's events", async () => {
+    const { id, queue } = await bigRun(24);
+    const first = await api("GET", `/v1/workflows/executions/${id}/history?page_size=500`);
+    expect(first.body.next_page_token).toMatch(/^\d+\.[0-9a-f-]+$/);
+    const task = await pollWorkflow(queue);
+    await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: task.task_token, commands: [{ type: "continue_as_new", input: null }] });
+    const stale = await api("GET", `/v1/workflows/executions/${id}/history?page_size=500&page_token=${first.body.next_page_token}`);
+    expect(stale.status).toBe(409);
+    expect(stale.body).toMatchObject({ code: "history_changed", field: "page_token" });
+    // A bare event id (a token issued before tokens named their run) is still read.
+    expect((await api("GET", `/v1/workflows/executions/${id}/history?page_token=1`)).status).toBe(200);
+  });
 });
