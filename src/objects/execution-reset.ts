@@ -40,7 +40,9 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
   const closedChildren = new Set<number>();
   const startedChildren = new Set<number>();
   const completedUpdates = new Set<string>();
+  let cancelKept = false;
   for (const e of prefix()) {
+    if (e.type === "execution_cancel_requested") cancelKept = true;
     if (RESOLVES_ACTIVITY.has(e.type)) resolvedActivities.add(seqOf(e));
     else if (RESOLVES_TIMER.has(e.type)) resolvedTimers.add(seqOf(e));
     else if (CLOSES_CHILD.has(e.type)) closedChildren.add(seqOf(e));
@@ -74,9 +76,10 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
     last_child_seq: 0,
     last_step_seq: 0,
     start_by: null,
-    // A cancel request after the reset point is set aside with the rest of that history: the new
-    // run has not been asked to cancel (a later cancel must reach its workflow).
-    cancel_requested: 0,
+    // A cancel request kept before the reset point still holds (the replayed workflow sees it and
+    // may cancel); one after it is set aside with the rest of that history, so a later cancel must
+    // reach the new run's workflow.
+    cancel_requested: cancelKept ? 1 : 0,
   };
   store.insertRun(run);
   const wtScheduled = (target as { scheduled_event_id: number }).scheduled_event_id;

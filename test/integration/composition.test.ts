@@ -274,6 +274,15 @@ describe("composition edge cases", () => {
     expect((await api("POST", `/v1/workflows/executions/${id}/cancel`, { reason: "second" })).status).toBe(202);
     const task = await poll(queue);
     expect(task.body.history.map((e: { type: string }) => e.type)).toContain("execution_cancel_requested");
+    // A reset to after that request keeps it: the workflow, replayed, may still cancel.
+    await complete(task.body.task_token, []);
+    const h2 = (await api("GET", `/v1/workflows/executions/${id}/history`)).body.events as { id: number; type: string }[];
+    const afterCancel = h2.filter((e) => e.type === "workflow_task_completed").at(-1)!.id;
+    expect((await api("POST", `/v1/workflows/executions/${id}/reset`, { event_id: afterCancel, reason: "keep" })).status).toBe(200);
+    expect((await api("GET", `/v1/workflows/executions/${id}`)).body).toMatchObject({ status: "running", cancel_requested: true });
+    const replay = await poll(queue);
+    expect((await complete(replay.body.task_token, [{ type: "cancel_workflow" }])).status).toBe(200);
+    expect((await api("GET", `/v1/workflows/executions/${id}`)).body.status).toBe("cancelled");
   });
 
   it("a child whose id names a closed execution gets that execution's outcome; one running for someone else fails to start", async () => {
