@@ -39,6 +39,8 @@ export class WorkerApi {
   private readonly http: HttpTransport;
   private readonly logger: WorkerLogger;
   private readonly retry: RetrySettings;
+  /** False once the platform refused a poll's `types` (it predates routing by type). */
+  private typedPolls = true;
 
   constructor(http: HttpTransport, logger: WorkerLogger, retry: RetrySettings) {
     this.http = http;
@@ -67,9 +69,18 @@ export class WorkerApi {
   /** One long poll: a task, or null when none arrived within the platform's hold (204). */
   async poll(kind: "workflow" | "activity", taskQueue: string, identity: string, waitSeconds: number | undefined, signal: AbortSignal, types?: readonly string[]): Promise<Task | null> {
     // Past the platform's limit the poll names no types and takes any task of its kind (one it does not run, it fails).
-    const named = types !== undefined && types.length > 0 && types.length <= MAX_POLL_TYPES ? { types } : {};
+    const named = this.typedPolls && types !== undefined && types.length > 0 && types.length <= MAX_POLL_TYPES ? { types } : {};
     const body = { task_queue: taskQueue, kind, identity, ...(waitSeconds === undefined ? {} : { wait_seconds: waitSeconds }), ...named };
-    const res = await this.http.request("POST", `${TASKS}/poll`, { body, signal });
+    let res;
+    try {
+      res = await this.http.request("POST", `${TASKS}/poll`, { body, signal });
+    } catch (err) {
+      // A platform from before 2026-12-03 refuses the field (its poll schema is strict): poll as it expects, untyped.
+      if (!("types" in named) || !(err instanceof SundialApiError) || err.status !== 422 || !/types/.test(`${err.field ?? ""} ${err.detail}`)) throw err;
+      this.typedPolls = false;
+      this.logger.warn("the platform does not route tasks by type (it predates it): polling for any task of the kind; upgrade the platform");
+      return this.poll(kind, taskQueue, identity, waitSeconds, signal, types);
+    }
     if (res.status === 204 || res.body === undefined) return null;
     return parse(Task, res.body);
   }

@@ -98,6 +98,22 @@ describe("worker HTTP loop: retries", () => {
     expect(polls.some((p) => p.kind === "activity") && polls.some((p) => p.kind === "workflow")).toBe(true);
   });
 
+  it("against a platform that predates routing by type (it refuses `types`), polls untyped instead of failing every poll", async () => {
+    fake = await new FakePlatform().start();
+    let refused = 0;
+    fake.on("/v1/workflows/tasks/poll", (body) => {
+      if ("types" in body) {
+        refused++;
+        return { status: 422, problem: true, body: { ...problem(422, "validation_failed", 'body: Unrecognized key: "types"'), field: "body" } };
+      }
+      return { status: 204, body: undefined };
+    });
+    await start().ready;
+    await until(() => fake.calls("/v1/workflows/tasks/poll").filter((p) => !("types" in p)).length >= 4, 3_000, "untyped polls");
+    // One refusal per poll loop at most: the worker remembers.
+    expect(refused).toBeLessThanOrEqual(4);
+  });
+
   it("keeps retrying while the platform refuses connections, and registers once it is up", async () => {
     const port = await freePort();
     fake = new FakePlatform();
