@@ -193,7 +193,12 @@ scheduleRoutes.patch("/:id", async (c) => {
 
 scheduleRoutes.delete("/:id", async (c) => {
   const p = c.get("principal");
-  unwrap(await scheduleStub(c.env, p.namespace, scheduleId(c.req.param("id"))).remove());
+  const id = scheduleId(c.req.param("id"));
+  const r = await scheduleStub(c.env, p.namespace, id).remove();
+  // No object: a claim left by a create cut off before its object existed (the client went away)
+  // is dropped, so it no longer holds its (workflow, key) or counts against the limit.
+  if (!r.ok && r.error.code === "schedule_not_found") await releaseScheduleClaim(c.env.DB, p.namespace, id);
+  unwrap(r);
   return c.body(null, 204);
 });
 

@@ -128,7 +128,8 @@ export interface ScheduleListQuery {
 
 /** Ordered by schedule id (keyset pagination: stable while schedules are added). */
 export async function listSchedules(db: D1Database, q: ScheduleListQuery): Promise<ScheduleIndexRow[]> {
-  const where = ["namespace = ?"];
+  // Not claims (updated_at 0): a create under way, or one whose request was cut off before its object existed.
+  const where = ["namespace = ?", "updated_at > 0"];
   const binds: (string | number)[] = [q.namespace];
   for (const [col, v] of [["key", q.key], ["workflow", q.workflow], ["status", q.status], ["source", q.source]] as const) {
     if (v !== undefined) {

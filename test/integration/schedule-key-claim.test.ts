@@ -86,3 +86,20 @@ describe("(workflow, key) claims", () => {
     expect(counts?.n).toBe(0);
   });
 });
+
+describe("a claim left behind by a create cut off before its object existed", () => {
+  it("is not listed, a create of the same pair heals it, and DELETE of its id drops it", async () => {
+    const wf = uid("claim-wf");
+    const orphan = `${wf}:k`;
+    // What a create whose request was cancelled between its lookup batch and its object leaves.
+    await env.DB.prepare("INSERT INTO schedules (namespace, schedule_id, workflow, key, status, source, created_at, updated_at) VALUES ('default', ?, ?, 'k', 'active', 'api', ?, 0)").bind(orphan, wf, Date.now()).run();
+    expect((await api("GET", `/v1/workflows/schedules?workflow=${wf}`)).body.schedules).toEqual([]);
+    expect((await api("DELETE", `/v1/workflows/schedules/${encodeURIComponent(orphan)}`)).status).toBe(404);
+    expect(await indexRow(orphan)).toBeNull();
+
+    await env.DB.prepare("INSERT INTO schedules (namespace, schedule_id, workflow, key, status, source, created_at, updated_at) VALUES ('default', ?, ?, 'k', 'active', 'api', ?, 0)").bind(orphan, wf, Date.now()).run();
+    const retried = await api("POST", "/v1/workflows/schedules", { workflow: wf, key: "k", cron: "0 8 * * *" });
+    expect(retried.status).toBe(201);
+    expect(retried.body.schedule_id).toBe(orphan);
+  });
+});
