@@ -1,6 +1,8 @@
 import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { taskQueueStub } from "../../src/objects/names.ts";
+import { TYPED_TAKE_SQL } from "../../src/objects/task-queue-object.ts";
 import { api, uid } from "./helpers.ts";
 
 // A poll names the workflows or activities its worker runs and gets only tasks of those types:
@@ -96,5 +98,19 @@ describe("task types", () => {
     const r = await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ ...activity(1, "fetch"), options: { task_queue: "my queue" } }] });
     expect(r.status).toBe(422);
     expect(r.body.field).toBe("commands.0.options.task_queue");
+  });
+
+  it("a typed poll reads its types' oldest tasks through an index, never the backlog of other types", async () => {
+    const queue = taskQueueStub(env, "typed-ns", uid("q"), 0);
+    for (let i = 0; i < 300; i++) await queue.enqueue({ kind: "activity", type: "nobody-runs-this", execution_id: `run-${i}`, ref: 1, attempt: 1 });
+    await queue.enqueue({ kind: "activity", type: "mine", execution_id: "run-mine", ref: 1, attempt: 1 });
+    expect(await queue.poll("activity", 0, "", ["mine", "also-mine"])).toMatchObject({ type: "mine", execution_id: "run-mine" });
+    await runInDurableObject(queue as never, (_obj, state) => {
+      const plan = state.storage.sql.exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${TYPED_TAKE_SQL}`, "activity", Date.now(), JSON.stringify(["mine"])).toArray().map((r) => r.detail);
+      // Every read of tasks is a search of an index on (kind, type, …), never a scan of the table or of (kind, visible_at).
+      const reads = plan.filter((d) => / tasks\b| t\b/.test(d) && !/json_each/.test(d));
+      expect(reads.length, plan.join("\n")).toBeGreaterThan(0);
+      for (const d of reads) expect(d, plan.join("\n")).toMatch(/SEARCH .*(tasks_typed|INTEGER PRIMARY KEY)/);
+    });
   });
 });
