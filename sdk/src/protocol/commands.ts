@@ -7,8 +7,11 @@ import { ActivityOptions } from "./history.ts";
 /** The longest timer (`ctx.sleep`) a workflow may start: 10 years. */
 export const MAX_TIMER_SECONDS = 86_400 * 365 * 10;
 
+/** Options of a new schedule_activity command: as recorded, with a task queue a poll can name. */
+export const ScheduleActivityOptions = ActivityOptions.extend({ task_queue: Name.optional() });
+
 export const Command = z.discriminatedUnion("type", [
-  z.strictObject({ type: z.literal("schedule_activity"), seq: z.number().int().positive(), activity_type: z.string().min(1).max(256), input: z.unknown(), options: ActivityOptions.default({}) }),
+  z.strictObject({ type: z.literal("schedule_activity"), seq: z.number().int().positive(), activity_type: z.string().min(1).max(256), input: z.unknown(), options: ScheduleActivityOptions.default({}) }),
   z.strictObject({ type: z.literal("request_cancel_activity"), seq: z.number().int().positive() }),
   z.strictObject({ type: z.literal("start_timer"), seq: z.number().int().positive(), duration: z.number().min(0).max(MAX_TIMER_SECONDS) }),
   z.strictObject({ type: z.literal("cancel_timer"), seq: z.number().int().positive() }),

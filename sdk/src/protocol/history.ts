@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { Failure, RetryPolicy } from "./failure.ts";
-import { Name } from "./names.ts";
 
 /** Options of one activity call, as recorded in history (all durations in seconds). */
 export const ActivityOptions = z.strictObject({
-  task_queue: Name.optional(),
+  /** As recorded (histories from before 2026-12-03 may hold any name); a new command's follows Name: {@link ScheduleActivityOptions}. */
+  task_queue: z.string().max(200).optional(),
   start_to_close_timeout: z.number().positive().max(86_400 * 365).optional(),
   schedule_to_close_timeout: z.number().positive().max(86_400 * 365).optional(),
   heartbeat_timeout: z.number().positive().max(86_400).optional(),

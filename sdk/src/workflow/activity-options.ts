@@ -1,4 +1,5 @@
-import { ActivityOptions as WireActivityOptionsSchema, type ActivityOptions as WireActivityOptions } from "../protocol/history.ts";
+import { ScheduleActivityOptions as WireActivityOptionsSchema } from "../protocol/commands.ts";
+import type { ActivityOptions as WireActivityOptions } from "../protocol/history.ts";
 import { optionalSeconds, type Duration } from "./duration.ts";
 
 /**

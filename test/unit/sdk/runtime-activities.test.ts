@@ -191,3 +191,13 @@ describe("runtime: options the platform would refuse", () => {
     }
   });
 });
+
+describe("protocol: activity task queues", () => {
+  it("a new command's task queue follows the name rule; a recorded one is read as it was", async () => {
+    const { Command, HistoryEvent } = await import("@sundial/sdk/protocol");
+    const options = { task_queue: "my queue" };
+    expect(Command.safeParse({ type: "schedule_activity", seq: 1, activity_type: "a", input: null, options }).success).toBe(false);
+    const recorded = { id: 5, ts: "2026-12-01T00:00:00.000Z", type: "activity_scheduled", seq: 1, activity_type: "a", input: null, options };
+    expect(HistoryEvent.safeParse(recorded).success).toBe(true);
+  });
+});
