@@ -16,6 +16,13 @@ export const LIMITS = {
   catchupScanPerAlarm: 10_000,
   /** BUFFER_ALL cap. */
   bufferCap: 1_000,
+  /**
+   * Open runs one schedule tracks at once (ALLOW_ALL, backfills): a fire past it is skipped by
+   * overlap, a backfill waits for runs to close, a due retry waits for a slot.
+   */
+  runningCap: 1_000,
+  /** Trigger input overrides waiting in one schedule's buffer, bytes of JSON (its state is one row). */
+  bufferedInputBytes: 1_048_576,
   /** Recent actions kept per schedule. */
   recentActions: 20,
   /** A trigger's request_id answers a retry with the first call's outcome for this long (and the most recent `triggerRequestsKept`). */
@@ -104,8 +111,12 @@ export function schedulesPerNamespaceLimit(raw: string | undefined): number {
   return LIMITS.schedulesPerNamespace;
 }
 
-/** Whether a value's JSON is more than LIMITS.maxPayloadBytes of UTF-8 (undefined: never), by the protocol's one measure. */
+/** Bytes of a value's JSON as UTF-8, by the protocol's one measure (undefined: 0). */
+export function payloadJsonBytes(value: unknown): number {
+  return value === undefined ? 0 : payloadBytes(JSON.stringify(value));
+}
+
+/** Whether a value's JSON is more than LIMITS.maxPayloadBytes of UTF-8 (undefined: never). */
 export function exceedsPayloadLimit(value: unknown): boolean {
-  const json = value === undefined ? undefined : JSON.stringify(value);
-  return json !== undefined && payloadBytes(json) > MAX_PAYLOAD_BYTES;
+  return payloadJsonBytes(value) > MAX_PAYLOAD_BYTES;
 }

@@ -1,10 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
 import type { OverlapPolicy, Schedule } from "@sundial/sdk/protocol";
 import { clock } from "../clock.ts";
-import { ConflictError, NotFoundError } from "../core/errors.ts";
+import { ConflictError, NotFoundError, ValidationError } from "../core/errors.ts";
 import { between } from "../core/fire-times.ts";
 import { passOverMissed, startDeadline } from "../core/catchup.ts";
-import { LIMITS } from "../core/limits.ts";
+import { LIMITS, payloadJsonBytes } from "../core/limits.ts";
 import { runClosed, SKIPPED_CATCHUP, startExtra, tick, type PendingFire, type ScheduleState, type Transition } from "../core/schedule/machine.ts";
 import { compileSpec, type CompiledSpec } from "../core/spec.ts";
 import { schedulePayload } from "../core/schedule/payload.ts";
@@ -138,6 +138,7 @@ export class ScheduleObject extends DurableObject<Env> {
       const stamp = (this.lastTriggerStamp = Math.max(now, this.lastTriggerStamp + 1));
       const fire: PendingFire = { nominal: now, actual: now, kind: "trigger", requestId: requestId ?? String(stamp), ...(input !== undefined ? { input } : {}) };
       const t = startExtra(this.ctxFor(row, now), row.state, [fire], overlap ?? row.policy.overlap);
+      checkBufferedInputs(t.state.buffer);
       this.apply(row, { ...t, nextAlarm: null }, now);
       const started = t.start.find((s) => s.fire === fire);
       const outcome = started ? "started" : t.state.buffer.includes(fire) ? "buffered" : "skipped_overlap";
@@ -257,7 +258,10 @@ export class ScheduleObject extends DurableObject<Env> {
     for (const job of this.store.backfills()) {
       const row = this.store.get();
       if (!row) return;
-      const nominals = between(backfillSpec(this.compileFor(row), row, job.cursor), job.cursor, job.end_at, LIMITS.catchupBatch);
+      // A backfill starts no more than the schedule can track: at the cap it waits for runs to close.
+      const room = Math.min(LIMITS.catchupBatch, LIMITS.runningCap - row.state.running.length);
+      if (room <= 0) return;
+      const nominals = between(backfillSpec(this.compileFor(row), row, job.cursor), job.cursor, job.end_at, room);
       // last_timestamp: the backfill's fire before it that was not skipped (null for the first); the machine chains the batch.
       const fires: PendingFire[] = nominals.map((n) => ({ nominal: n, actual: n, kind: "backfill", last: job.last_fire }));
       const t = startExtra(this.ctxFor(row, now), row.state, fires, job.overlap as OverlapPolicy);
@@ -265,7 +269,7 @@ export class ScheduleObject extends DurableObject<Env> {
       const skipped = new Set(t.outcomes.flatMap((o) => (o.kind === "skipped_overlap" ? [o.fire] : [])));
       const lastKept = fires.filter((f) => !skipped.has(f)).at(-1)?.nominal ?? job.last_fire;
       const last = nominals[nominals.length - 1];
-      this.store.advanceBackfill(job.id, nominals.length < LIMITS.catchupBatch || last === undefined ? null : last, lastKept);
+      this.store.advanceBackfill(job.id, nominals.length < room || last === undefined ? null : last, lastKept);
     }
   }
 
@@ -380,3 +384,14 @@ export class ScheduleObject extends DurableObject<Env> {
 }
 
 export type { ScheduleState };
+
+/**
+ * Trigger inputs waiting in the buffer live in the schedule's state, one row: past
+ * LIMITS.bufferedInputBytes a trigger that would wait there is refused before anything is written.
+ */
+function checkBufferedInputs(buffer: readonly PendingFire[]): void {
+  const bytes = buffer.reduce((sum, f) => sum + payloadJsonBytes(f.input), 0);
+  if (bytes > LIMITS.bufferedInputBytes) {
+    throw new ValidationError(`the schedule's buffer already holds ${LIMITS.bufferedInputBytes} bytes of trigger inputs waiting for a slot: try again when its runs have closed, or trigger without an input override`, { field: "input", code: "limit_exceeded" });
+  }
+}

@@ -1,5 +1,6 @@
 import { next, nextFire } from "../core/fire-times.ts";
 import { jitterOffset } from "../core/jitter.ts";
+import { LIMITS } from "../core/limits.ts";
 import { planPrepare, settleAt } from "../core/schedule/prepare.ts";
 import { compileSpec, type CompiledSpec } from "../core/spec.ts";
 import type { ScheduleRow } from "./schedule-store.ts";
@@ -35,7 +36,8 @@ export function nextScheduleAlarm(row: ScheduleRow | null, spec: CompiledSpec | 
   const times: number[] = [];
   if (outboxAt !== null) times.push(outboxAt);
   if (row && spec) {
-    if (backfillPending) times.push(now);
+    // A backfill waiting for runs to close (LIMITS.runningCap) is woken by their close notices.
+    if (backfillPending && row.state.running.length < LIMITS.runningCap) times.push(now);
     if (row.state.status === "active") {
       const f = next(spec, row.state.lastProcessed);
       const p = row.state.prepared;

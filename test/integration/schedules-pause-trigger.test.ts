@@ -220,4 +220,36 @@ describe("trigger now", () => {
     expect(bad.status).toBe(422);
     expect(bad.body.field).toBe("overlap");
   });
+
+  it("trigger inputs do not pile up in the schedule's state: started runs keep none, and a buffer full of them refuses the next with 422, changing nothing", async () => {
+    const t0 = T("2027-03-06T00:00:00.000Z");
+    setNow(t0);
+    const big = (i: number) => ({ i, blob: "x".repeat(250_000) });
+    // ALLOW_ALL: every trigger starts; 9 inputs of 250 KB are more than one state row can hold.
+    const all = uid("trigger-inputs-all");
+    await createSchedule({ schedule_id: all, workflow: "trigger-wf", key: all, cron: "0 9 * * *", task_queue: uid("q-inputs"), overlap: "ALLOW_ALL" });
+    for (let i = 0; i < 9; i++) {
+      const r = await api("POST", `/v1/workflows/schedules/${all}/trigger`, { request_id: `r${i}`, input: big(i) });
+      expect(r.status).toBe(202);
+      expect(r.body.outcome).toBe("started");
+    }
+    expect((await describeSchedule(all)).running).toHaveLength(9);
+    expect((await getRun(`${all}:trigger:r8`)).body.input).toEqual(big(8));
+
+    // BUFFER_ALL behind a running run: inputs wait in the buffer, up to 1 MiB of them.
+    const buf = uid("trigger-inputs-buf");
+    await createSchedule({ schedule_id: buf, workflow: "trigger-wf", key: buf, cron: "0 9 * * *", task_queue: uid("q-inputs"), overlap: "BUFFER_ALL" });
+    expect((await api("POST", `/v1/workflows/schedules/${buf}/trigger`, {})).body.outcome).toBe("started");
+    for (let i = 0; i < 4; i++) expect((await api("POST", `/v1/workflows/schedules/${buf}/trigger`, { input: big(i) })).body.outcome).toBe("buffered");
+    const before = await describeSchedule(buf);
+    const refused = await api("POST", `/v1/workflows/schedules/${buf}/trigger`, { input: big(4) });
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({ code: "limit_exceeded", field: "input" });
+    const after = await describeSchedule(buf);
+    expect(after.buffered).toBe(4);
+    expect(after.counters).toEqual(before.counters);
+    expect(after.recent_actions).toEqual(before.recent_actions);
+    // Without an input override a trigger still waits in the buffer.
+    expect((await api("POST", `/v1/workflows/schedules/${buf}/trigger`, {})).body.outcome).toBe("buffered");
+  });
 });

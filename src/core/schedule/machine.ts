@@ -125,13 +125,18 @@ function applyOverlap(ctx: MachineContext, s: ScheduleState, due: PendingFire[],
   const unique = d.start.map((fire) => ({ runId: runIdFor(ctx.scheduleId, fire), fire })).filter((x, i, all) => !s.running.some((r) => r.runId === x.runId) && all.findIndex((y) => y.runId === x.runId) === i);
   // Each start's last_timestamp: its own (retry, backfill), else the last scheduled fire started before it.
   let prev = s.lastNominal;
-  const start = unique.map((x) => {
+  const started = unique.map((x) => {
     const last = x.fire.last !== undefined ? x.fire.last : prev;
     if (x.fire.kind === "scheduled") prev = Math.max(prev ?? x.fire.nominal, x.fire.nominal);
     return { ...x, last };
   });
-  const running = s.running.filter((r) => !d.terminate.includes(r.runId)).concat(start);
-  for (const f of d.skipped) outcomes.push({ kind: "skipped_overlap", fire: f });
+  const open = s.running.filter((r) => !d.terminate.includes(r.runId));
+  // ALLOW_ALL is bounded by the open runs one schedule tracks: a fire past that is skipped by overlap.
+  const start = started.slice(0, Math.max(0, LIMITS.runningCap - open.length));
+  const skipped = [...d.skipped, ...started.slice(start.length).map((x) => x.fire)];
+  // A running run keeps no input override: its start (the outbox entry) carries it, and a trigger's run is never retried.
+  const running = open.concat(start.map(({ fire: { input: _input, ...fire }, ...run }) => ({ ...run, fire })));
+  for (const f of skipped) outcomes.push({ kind: "skipped_overlap", fire: f });
   for (const f of d.buffer) if (!s.buffer.includes(f)) outcomes.push({ kind: "buffered", fire: f });
   for (const st of start) outcomes.push({ kind: "started", fire: st.fire, runId: st.runId });
   for (const id of d.cancel) outcomes.push({ kind: "cancel_requested", runId: id });
@@ -144,7 +149,7 @@ function applyOverlap(ctx: MachineContext, s: ScheduleState, due: PendingFire[],
       running,
       buffer: d.buffer,
       lastNominal: lastStarted.length > 0 ? Math.max(s.lastNominal ?? 0, ...lastStarted) : s.lastNominal,
-      counters: { ...s.counters, fired: s.counters.fired + start.length, skipped_overlap: s.counters.skipped_overlap + d.skipped.length },
+      counters: { ...s.counters, fired: s.counters.fired + start.length, skipped_overlap: s.counters.skipped_overlap + skipped.length },
     },
     start,
     cancel: d.cancel,
@@ -190,8 +195,12 @@ export function tick(ctx: MachineContext, before: ScheduleState): Transition {
   const due: PendingFire[] = [];
   let retry = s.retry;
   // A due retry waits for a free slot (unless ALLOW_ALL): the overlap policy must never drop it,
-  // or the failed fire would be forgotten and on_failure never applied.
-  if (retry && retry.at <= ctx.now && (s.running.length === 0 || ctx.policy.overlap === "ALLOW_ALL")) {
+  // or the failed fire would be forgotten and on_failure never applied. CANCEL_OTHER and
+  // TERMINATE_OTHER keep only the newest fire, so beside a scheduled fire due now it waits too
+  // (that fire starts; the retry when its run has closed).
+  const newestOnly = (ctx.policy.overlap === "CANCEL_OTHER" || ctx.policy.overlap === "TERMINATE_OTHER") && plan.due.length > 0;
+  const slot = s.running.length === 0 || (ctx.policy.overlap === "ALLOW_ALL" && s.running.length < LIMITS.runningCap);
+  if (retry && retry.at <= ctx.now && slot && !newestOnly) {
     const { at: _at, ...fire } = retry;
     due.push(fire);
     retry = null;

@@ -125,4 +125,51 @@ describe("schedule machine: retries and overlap", () => {
     expect(second.start).toHaveLength(0);
     expect(second.state.running).toHaveLength(1);
   });
+
+  it("a started run keeps no trigger input in the state (its start carries it): the state stays small", () => {
+    const fire = { nominal: T0 + 5, actual: T0 + 5, kind: "trigger" as const, requestId: "big", input: { blob: "x".repeat(200_000) } };
+    const t = startExtra(ctx({ overlap: "ALLOW_ALL" }, T0 + 5), initialState(T0, false, ""), [fire], "ALLOW_ALL");
+    expect(t.start[0]!.fire.input).toEqual(fire.input);
+    expect(t.state.running[0]!.fire).toEqual({ nominal: T0 + 5, actual: T0 + 5, kind: "trigger", requestId: "big" });
+    expect(JSON.stringify(t.state).length).toBeLessThan(1_000);
+  });
+
+  it("ALLOW_ALL tracks at most 1,000 open runs: fires past the cap are skipped and counted, and a due retry waits for a slot", () => {
+    const running: ScheduleState["running"] = Array.from({ length: 998 }, (_, i) => ({ runId: `open-${i}`, fire: { nominal: T0, actual: T0, kind: "trigger" as const, requestId: String(i) } }));
+    const s: ScheduleState = { ...initialState(T0, false, ""), running };
+    const fires = [3, 2, 1].map((h) => ({ nominal: T0 - h * HOUR, actual: T0 - h * HOUR, kind: "backfill" as const }));
+    const t = startExtra(ctx({ overlap: "ALLOW_ALL" }, T0 + 1), s, fires, "ALLOW_ALL");
+    expect(t.start.map((x) => x.fire.nominal)).toEqual([T0 - 3 * HOUR, T0 - 2 * HOUR]);
+    expect(t.state.running).toHaveLength(1_000);
+    expect(t.state.counters).toMatchObject({ fired: 2, skipped_overlap: 1 });
+    expect(t.outcomes.filter((o) => o.kind === "skipped_overlap").map((o) => o.fire?.nominal)).toEqual([T0 - HOUR]);
+    // At the cap a due retry is held (not dropped), and starts once a run closes.
+    const policy = { overlap: "ALLOW_ALL" as const, retry_max: 1, retry_delay_seconds: 60 };
+    const retry = { nominal: T0, actual: T0, kind: "retry" as const, retry: 1, at: T0 + 10 };
+    const held = tick(ctx(policy, T0 + 20), { ...t.state, lastProcessed: T0 + 20, retry });
+    expect(held.start).toEqual([]);
+    expect(held.state.retry).toEqual(retry);
+    const freed = runClosed(ctx(policy, T0 + 30), held.state, "open-0", "completed", null);
+    expect(freed.start.map((x) => x.runId)).toEqual(["s:2027-01-04T00:00:00.000Z:retry-1"]);
+  });
+
+  for (const overlap of ["CANCEL_OTHER", "TERMINATE_OTHER"] as const) {
+    it(`${overlap}: a due retry beside a scheduled fire is not dropped; it runs after that fire's run, and on_failure applies to it`, () => {
+      const policy = { overlap, retry_max: 1, retry_delay_seconds: 90, on_failure: "pause" as const };
+      // 01:00 fails at 01:00:30; its retry is due at 01:02:00, while 02:00 is not yet due.
+      let t = tick(ctx(policy, T0 + HOUR), initialState(T0, false, ""));
+      t = runClosed(ctx(policy, T0 + HOUR + 30_000), t.state, "s:2027-01-04T01:00:00.000Z", "failed", "boom");
+      expect(t.state.retry).toMatchObject({ retry: 1, at: T0 + HOUR + 120_000 });
+      // The alarm is late: at 02:00:05 the retry and the 02:00 fire are due together.
+      t = tick(ctx(policy, T0 + 2 * HOUR + 5_000), t.state);
+      expect(t.start.map((x) => x.runId)).toEqual(["s:2027-01-04T02:00:00.000Z"]);
+      expect(t.state.retry).toMatchObject({ retry: 1 });
+      expect(t.state.counters.skipped_overlap).toBe(0);
+      // 02:00 completes: the retry starts; it fails, and on_failure pauses the schedule.
+      t = runClosed(ctx(policy, T0 + 2 * HOUR + 60_000), t.state, "s:2027-01-04T02:00:00.000Z", "completed", null);
+      expect(t.start.map((x) => x.runId)).toEqual(["s:2027-01-04T01:00:00.000Z:retry-1"]);
+      t = runClosed(ctx(policy, T0 + 2 * HOUR + 90_000), t.state, "s:2027-01-04T01:00:00.000Z:retry-1", "failed", "boom again");
+      expect(t.state.status).toBe("paused");
+    });
+  }
 });

@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_SCHEDULE_POLICY, ScheduleSpecInput } from "@sundial/sdk/protocol";
+import { LIMITS } from "../../../src/core/limits.ts";
+import { initialState } from "../../../src/core/schedule/machine.ts";
+import { compileSpec } from "../../../src/core/spec.ts";
+import { nextScheduleAlarm } from "../../../src/objects/schedule-plan.ts";
+import type { ScheduleRow } from "../../../src/objects/schedule-store.ts";
+
+// nextScheduleAlarm (src/objects/schedule-plan.ts): a pending backfill wakes the schedule at once,
+// unless it is waiting for runs to close (LIMITS.runningCap): then their close notices wake it, and
+// the alarm must not ring back to back meanwhile.
+
+const T0 = Date.UTC(2027, 0, 4, 0, 0, 0);
+const spec = ScheduleSpecInput.parse({ cron: "0 9 * * *" });
+
+function row(running: number): ScheduleRow {
+  const open = Array.from({ length: running }, (_, i) => ({ runId: `r${i}`, fire: { nominal: T0, actual: T0, kind: "backfill" as const } }));
+  return {
+    namespace: "ns", schedule_id: "s", workflow: "w", key: "global", source: "api", spec, policy: { ...DEFAULT_SCHEDULE_POLICY, overlap: "ALLOW_ALL" },
+    input: null, task_queue: "q", execution_timeout: null, version: 1, created_at: T0, updated_at: T0, spec_origin: T0,
+    state: { ...initialState(T0, false, ""), running: open },
+  };
+}
+
+describe("nextScheduleAlarm with a pending backfill", () => {
+  const compiled = compileSpec(spec, { createdAt: T0 });
+  it("wakes at once while the schedule can start more runs", () => {
+    expect(nextScheduleAlarm(row(LIMITS.runningCap - 1), compiled, null, true, 0, T0 + 1)).toBe(T0 + 1);
+  });
+  it("does not spin while the schedule tracks as many open runs as it may: the next thing to do is the next fire", () => {
+    expect(nextScheduleAlarm(row(LIMITS.runningCap), compiled, null, true, 0, T0 + 1)).toBe(T0 + 9 * 3_600_000);
+  });
+});
