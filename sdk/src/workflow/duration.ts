@@ -1,3 +1,4 @@
+import { MAX_TIMER_SECONDS } from "../protocol/commands.ts";
 import { parseDuration } from "../protocol/duration.ts";
 
 /**
@@ -25,4 +26,19 @@ export function toSeconds(value: Duration, what: string): number {
 /** Like {@link toSeconds} but `undefined` stays `undefined` (for optional options). */
 export function optionalSeconds(value: Duration | undefined, what: string): number | undefined {
   return value === undefined ? undefined : toSeconds(value, what);
+}
+
+/**
+ * Converts the length of a workflow timer (`ctx.sleep`'s duration, `ctx.waitCondition`'s timeout)
+ * to seconds, like {@link toSeconds}, and also refuses more than the platform's longest timer
+ * (`MAX_TIMER_SECONDS`, 10 years): the platform would refuse the whole workflow task, retried until
+ * the run times out, so the workflow code throws a `TypeError` naming `what` where it is written.
+ * @example timerSeconds("7d", "ctx.waitCondition() timeout") // 604800
+ */
+export function timerSeconds(value: Duration, what: string): number {
+  const seconds = toSeconds(value, what);
+  if (seconds > MAX_TIMER_SECONDS) {
+    throw new TypeError(`${what}: at most ${MAX_TIMER_SECONDS / (86_400 * 365)} years (${MAX_TIMER_SECONDS}s, the platform's longest timer), got ${seconds}s`);
+  }
+  return seconds;
 }

@@ -2,7 +2,7 @@ import type { Command } from "../protocol/commands.ts";
 import { isName } from "../protocol/execution.ts";
 import type { Failure } from "../protocol/failure.ts";
 import { WORKFLOW_METADATA_QUERY, type HandlerOptions, type QueryHandler, type SignalHandler, type UpdateHandler, type UpdateHandlerOptions } from "./context.ts";
-import { toSeconds, type Duration } from "./duration.ts";
+import { timerSeconds, type Duration } from "./duration.ts";
 import { ApplicationFailure, CancelledError, ReadOnlyContextError, TimeoutFailure } from "./errors.ts";
 import { checkPayload } from "./payload-limits.ts";
 import { errorToFailure } from "./failure-convert.ts";
@@ -296,7 +296,7 @@ export class MessageHandlers {
   waitCondition(fn: () => boolean, timeout: Duration | undefined): Promise<void> {
     this.assertWritable("ctx.waitCondition()");
     if (typeof fn !== "function") throw new TypeError("ctx.waitCondition(fn, timeout?): fn must be a function returning a boolean");
-    const seconds = timeout === undefined ? undefined : toSeconds(timeout, "waitCondition timeout");
+    const seconds = timeout === undefined ? undefined : timerSeconds(timeout, "ctx.waitCondition() timeout");
     // Already true: no timer, no command.
     if (this.evaluate(fn)) return Promise.resolve();
     let wait!: ConditionWait;

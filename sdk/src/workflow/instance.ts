@@ -1,11 +1,11 @@
-import { defaultChildExecutionId, MAX_TIMER_SECONDS, type Command } from "../protocol/commands.ts";
+import { defaultChildExecutionId, type Command } from "../protocol/commands.ts";
 import type { EventOf, HistoryEvent } from "../protocol/history.ts";
 import { mergeActivityOptions, toWireActivityOptions, type ActivityCallOptions } from "./activity-options.ts";
 import { verifyRecordedCommands, type RunLabel } from "./command-matcher.ts";
 import { scheduleInfo, type HandlerOptions, type QueryHandler, type SignalHandler, type UpdateHandler, type UpdateHandlerOptions, type WorkflowContext } from "./context.ts";
 import type { ActivityDefinition } from "./define-activity.ts";
 import type { WorkflowDefinition } from "./define-workflow.ts";
-import { toSeconds, type Duration } from "./duration.ts";
+import { timerSeconds, toSeconds, type Duration } from "./duration.ts";
 import { ChildWorkflows, startChildCommand, type ChildWorkflowHandle, type ChildWorkflowOptions } from "./child-workflows.ts";
 import { ActivityFailure, CancelledError, ContinueAsNew, TimeoutFailure } from "./errors.ts";
 import { errorToFailure, failureToError } from "./failure-convert.ts";
@@ -355,10 +355,7 @@ export class WorkflowInstance {
 
   private sleep(duration: Duration): Promise<void> {
     this.handlers.assertWritable("ctx.sleep()");
-    const seconds = toSeconds(duration, "sleep duration");
-    // The platform's bound: a longer timer would refuse the whole workflow task, retried until the run times out.
-    if (seconds > MAX_TIMER_SECONDS) throw new TypeError(`ctx.sleep(): at most ${MAX_TIMER_SECONDS / (86_400 * 365)} years, got ${seconds}s`);
-    return this.startTimer(seconds).fired;
+    return this.startTimer(timerSeconds(duration, "ctx.sleep() duration")).fired;
   }
 
   /** Starts the next timer: `ctx.sleep()`'s, `ctx.waitCondition()`'s timeouts and step checkpoints share the numbering. */

@@ -189,6 +189,29 @@ describe("waitCondition", () => {
     expect(await d.task()).toEqual([{ type: "complete_workflow", result: { approvedBy: "cy", log: ["approve:cy"] } }]);
   });
 
+  it("a timeout past the platform's longest timer (10 years) throws a TypeError at the call, naming the option, even when the condition already holds", async () => {
+    const wf = defineWorkflow({
+      name: "forever",
+      run: async (ctx, when: string) => {
+        const caught = (fn: () => Promise<void>) => {
+          try {
+            void fn();
+            return "no error";
+          } catch (err) {
+            return `${(err as Error).name}: ${(err as Error).message}`;
+          }
+        };
+        return caught(() => ctx.waitCondition(() => when === "already", 86_400 * 4000));
+      },
+    });
+    for (const when of ["already", "not yet"]) {
+      const { commands } = await activate(wf, new HistoryBuilder({ workflow: "forever", input: when }).task().build(), undefined, quiet);
+      expect(commands, when).toEqual([
+        { type: "complete_workflow", result: "TypeError: ctx.waitCondition() timeout: at most 10 years (315360000s, the platform's longest timer), got 345600000s" },
+      ]);
+    }
+  });
+
   it("an already-true condition resolves at once, without a timer", async () => {
     const wf = defineWorkflow({
       name: "already",

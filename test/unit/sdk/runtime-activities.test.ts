@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ActivityFailure, ApplicationFailure, TimeoutFailure, activate, defineActivity, defineWorkflow } from "@sundial/sdk/workflow";
+import { MAX_TIMER_SECONDS } from "@sundial/sdk/protocol";
+import { timerSeconds } from "../../../sdk/src/workflow/duration.ts";
 import { HistoryBuilder } from "./helpers/history.ts";
 
 const quiet = { logSink: () => {} };
@@ -98,7 +100,7 @@ describe("runtime: sleep", () => {
   it("rejects a malformed duration inside the workflow (fails the run, naming the option)", async () => {
     const bad = defineWorkflow({ name: "bad_sleep", run: async (ctx) => ctx.sleep("soon" as never) });
     const { commands } = await activate(bad, new HistoryBuilder({ workflow: "bad_sleep" }).task().build(), undefined, quiet);
-    expect(commands).toMatchObject([{ type: "fail_workflow", failure: { type: "TypeError", message: expect.stringContaining('sleep duration: invalid duration "soon"') } }]);
+    expect(commands).toMatchObject([{ type: "fail_workflow", failure: { type: "TypeError", message: expect.stringContaining('ctx.sleep() duration: invalid duration "soon"') } }]);
   });
 });
 
@@ -182,13 +184,33 @@ describe("runtime: options the platform would refuse", () => {
       ["queue", "activity option taskQueue:"],
       ["start", "activity option startToCloseTimeout:"],
       ["name", "ctx.executeActivity(): the activity must be a definition or a name of 1-256 characters"],
-      ["sleep", "ctx.sleep(): at most 10 years"],
+      ["sleep", "ctx.sleep() duration: at most 10 years"],
     ]) {
       const { commands } = await activate(bad, new HistoryBuilder({ workflow: "bad_options", input: which }).task().build(), undefined, quiet);
       expect(commands, which).toHaveLength(1);
       expect(commands[0], which).toMatchObject({ type: "fail_workflow", failure: { type: "TypeError" } });
       expect((commands[0] as { failure: { message: string } }).failure.message, which).toContain(text);
     }
+  });
+});
+
+describe("timerSeconds: the one conversion of sleep durations and waitCondition timeouts", () => {
+  it.each([
+    [0, 0],
+    ["90s", 90],
+    ["1d", 86_400],
+    [MAX_TIMER_SECONDS, MAX_TIMER_SECONDS],
+  ] as const)("%j is %d seconds", (value, seconds) => {
+    expect(timerSeconds(value, "t")).toBe(seconds);
+  });
+
+  it.each([
+    [MAX_TIMER_SECONDS + 1, "t: at most 10 years (315360000s, the platform's longest timer), got 315360001s"],
+    ["-1s", 't: invalid duration "-1s"'],
+    ["soon", 't: invalid duration "soon"'],
+  ] as const)("%j is refused with a TypeError naming the option", (value, message) => {
+    expect(() => timerSeconds(value as never, "t")).toThrow(TypeError);
+    expect(() => timerSeconds(value as never, "t")).toThrow(message);
   });
 });
 
