@@ -2,7 +2,7 @@ import type { Command } from "../protocol/commands.ts";
 import type { HistoryEvent } from "../protocol/history.ts";
 import type { WorkflowDefinition } from "./define-workflow.ts";
 import type { OfferedUpdate } from "./handlers.ts";
-import { recordedCommandsOf, splitActivations } from "./history-batches.ts";
+import { activationsForQuery, recordedCommandsOf, splitActivations } from "./history-batches.ts";
 import { WorkflowInstance } from "./instance.ts";
 import { consoleLogSink, type LogSink } from "./logger.ts";
 
@@ -150,7 +150,8 @@ export interface QueryRequestInfo {
 /**
  * Answers a query: replays `history` (of a running or a closed run) into a fresh instance without
  * emitting anything — every batch, the one of a workflow task still in progress included, runs as
- * a replay — then runs the query handler on that state, read-only. Returns the handler's result;
+ * a replay, and replay stops there: what was recorded after an in-flight task started waits for the
+ * next task (see {@link activationsForQuery}) — then runs the query handler on that state, read-only. Returns the handler's result;
  * throws what it throws, an `UnknownQuery` ApplicationFailure, or a {@link NonDeterminismError}.
  * Never touches a cached state (it builds its own instance), so it cannot corrupt a run's cache.
  * @example
@@ -165,8 +166,8 @@ export async function queryWorkflow(definition: WorkflowDefinition, history: rea
     throw new Error(`history is of workflow "${first.workflow}" but the definition is "${definition.name}"`);
   }
   const instance = new WorkflowInstance(definition, first, { executionId: options.executionId ?? first.execution_id ?? first.run_id, runNumber: options.runNumber ?? 1, logSink: options.logSink ?? consoleLogSink });
-  instance.knowRecordedSteps(history);
-  const activations = splitActivations(history);
+  const activations = activationsForQuery(history);
+  instance.knowRecordedSteps(activations.flatMap((a) => a.events));
   for (const [i, activation] of activations.entries()) {
     await instance.process({ ...activation, replay: true }, options.continueAsNewSuggested ?? false, recordedCommandsOf(activations[i + 1]));
   }

@@ -87,6 +87,21 @@ export function splitActivations(events: readonly HistoryEvent[]): Activation[] 
 }
 
 /**
+ * The activations a query replays: all of them, up to and including a workflow task still in
+ * flight (started, not yet completed, failed or timed out). Events recorded after that task
+ * started — a signal, a fired timer, a terminate, a timeout — belong to the next activation, which
+ * has not happened: history does not yet hold the in-flight task's commands, so replaying past it
+ * would match them against nothing and report non-determinism that is not there.
+ * @example
+ * activationsForQuery(queryTask.history).at(-1)?.started?.id // the in-flight task's start, when there is one
+ */
+export function activationsForQuery(events: readonly HistoryEvent[]): Activation[] {
+  const activations = splitActivations(events);
+  const inFlight = activations.findIndex((a) => a.started !== null && !a.replay);
+  return inFlight === -1 ? activations : activations.slice(0, inFlight + 1);
+}
+
+/**
  * The command events history recorded for the activation before `next`: they open `next`'s batch
  * (the previous task's completion wrote them). Empty when there is no next activation yet.
  */

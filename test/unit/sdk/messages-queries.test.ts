@@ -125,6 +125,25 @@ describe("queries on replayed state", () => {
     expect(await q(closed.length, "times", 10)).toBe(20);
   });
 
+  it("stop at a workflow task still in flight: a signal, a terminate or a timeout recorded after it started waits for the next task", async () => {
+    const h = new HistoryBuilder({ workflow: "counter", input: 2 }).task();
+    h.complete((await activate(counter, h.build(), undefined, quiet)).commands).activityCompleted(1, null).task();
+    // Task 2 is leased but not completed: replaying it schedules item 1, which history does not record yet.
+    const inFlight = h.build();
+    expect(inFlight[inFlight.length - 1]!.type).toBe("workflow_task_started");
+    const signalled = h.signal("tag", "late").build();
+    const closedBy = (type: "execution_terminated" | "execution_timed_out", attrs: Record<string, unknown>): HistoryEvent[] => [
+      ...signalled,
+      { id: signalled.length + 1, type, ts: "2026-11-22T10:00:00.000Z", ...attrs } as HistoryEvent,
+    ];
+    const asOfTask2 = { status: "working", done: 1, total: 2, seen: [] };
+    expect(await queryWorkflow(counter, signalled, { name: "progress" }, quiet)).toEqual(asOfTask2);
+    expect(await queryWorkflow(counter, closedBy("execution_terminated", { reason: "ops" }), { name: "progress" }, quiet)).toEqual(asOfTask2);
+    expect(await queryWorkflow(counter, closedBy("execution_timed_out", {}), { name: "progress" }, quiet)).toEqual(asOfTask2);
+    // What the query replayed is what the in-flight task's worker sends when it completes it.
+    expect((await activate(counter, inFlight, undefined, quiet)).commands).toEqual([{ type: "schedule_activity", seq: 2, activity_type: "process_item", input: 1, options: {} }]);
+  });
+
   it("answer before the first workflow task ran, from the initial state", async () => {
     const h = new HistoryBuilder({ workflow: "counter", input: 3 }).task();
     expect(await queryWorkflow(counter, h.build().slice(0, 2), { name: "progress" }, quiet)).toEqual({ status: "working", done: 0, total: 3, seen: [] });
