@@ -12,11 +12,13 @@ function requireOpen(store: ExecutionStore, what: string): void {
 
 /**
  * Records a signal in history (before the caller's 202) and wakes the workflow. A retried send
- * with the same request_id is recognised and not recorded twice.
+ * with the same request_id is recognised and not recorded twice, also once the run has closed:
+ * the first send was delivered, so its retry (its answer lost on the wire) succeeds as a duplicate
+ * rather than a 409 that would tell the sender the signal never arrived.
  */
 export function recordSignal(store: ExecutionStore, now: number, name: string, input: unknown, requestId: string | null, out: Dispatch[]): { recorded: boolean } {
-  requireOpen(store, "signal");
   if (requestId !== null && store.wasCompleted(`s:${requestId}`)) return { recorded: false };
+  requireOpen(store, "signal");
   // The limits come before the request id is marked: a refused signal sent again is refused again.
   if (store.countEvents("signal_received") >= LIMITS.maxSignalsPerRun) {
     throw new ValidationError(`this run already received ${LIMITS.maxSignalsPerRun} signals (the limit); continue as new`, { field: "name", code: "limit_exceeded" });

@@ -31,6 +31,25 @@ describe("signals, updates and queries over HTTP (hand-driven worker)", () => {
     expect(late.body.code).toBe("execution_closed");
   });
 
+  it("a signal retried with its recorded request_id after the run closed is a 202 duplicate; a new request_id is still refused", async () => {
+    const queue = uid("q");
+    const id = await started(queue);
+    const send = (requestId: string) => api("POST", `/v1/workflows/executions/${id}/signals/approve`, { input: { by: "ada" }, request_id: requestId });
+    expect((await send("r1")).body).toEqual({ recorded: true });
+    const wt = await poll(queue);
+    await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ type: "complete_workflow", result: "approved" }] });
+    expect((await api("GET", `/v1/workflows/executions/${id}`)).body.status).toBe("completed");
+    // The sender's answer to r1 was lost and it sends again: the signal was delivered, so this is a success.
+    const retried = await send("r1");
+    expect(retried.status).toBe(202);
+    expect(retried.body).toEqual({ recorded: false });
+    const fresh = await send("r2");
+    expect(fresh.status).toBe(409);
+    expect(fresh.body).toMatchObject({ code: "execution_closed" });
+    const h = await api("GET", `/v1/workflows/executions/${id}/history`);
+    expect(types(h.body.events).filter((t: string) => t === "signal_received")).toHaveLength(1);
+  });
+
   it("signal-with-start starts once and signals every time", async () => {
     const queue = uid("q");
     const id = uid("sws");

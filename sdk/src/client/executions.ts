@@ -67,7 +67,10 @@ export interface SignalWithStartOptions<I = unknown> extends StartExecutionOptio
 
 /** Options of {@link ExecutionsClient.signal}. */
 export interface SignalOptions {
-  /** De-duplicates retried sends: a signal with a request id already recorded is not recorded again. */
+  /**
+   * De-duplicates retried sends: a signal with a request id already recorded is not recorded again,
+   * and its retry succeeds even once the run has closed (a new request id to a closed run is a 409 `execution_closed`).
+   */
   requestId?: string;
   signal?: AbortSignal;
 }
