@@ -20,7 +20,7 @@ import { QueryBroker } from "./execution-queries.ts";
 import { resetRun, type ResetOptions } from "./execution-reset.ts";
 import { leaseActivityTask, leaseQueryTask, leaseWorkflowTask, signEagerActivities, signEagerWorkflowTask, takeEagerActivities, takeEagerWorkflowTask } from "./execution-leases.ts";
 import type { Completion, StartArgs, TokenPayload } from "./execution-types.ts";
-import { acknowledgeTask, applyWorkflowTaskCompletion, applyWorkflowTaskFailure, recordHeartbeat, requireTaskRun, staleTask } from "./execution-workflow-tasks.ts";
+import { acknowledgeTask, applyWorkflowTaskCompletion, applyWorkflowTaskFailure, recordHeartbeat, requireTaskRun, staleTask, unhandledCommand } from "./execution-workflow-tasks.ts";
 import { describeRun } from "./execution-view.ts";
 import { guard, type RpcResult } from "./rpc.ts";
 import { AlarmBackoff } from "./alarm-backoff.ts";
@@ -265,6 +265,8 @@ export class ExecutionObject extends DurableObject<Env> {
     const r = guard((): Completion => {
       const now = clock.now();
       const done = applyWorkflowTaskCompletion(this.store, now, tok, commands, identity, this.delivery.pending);
+      // The failed task and its replacement are written (guard does not roll back): only the answer is a 409.
+      if (done.status === "unhandled_command") throw unhandledCommand();
       const activityTasks = done.applied && eagerTokens ? takeEagerActivities(this.store, now, this.delivery.pending, eagerTokens, eager!.identity) : [];
       return activityTasks.length > 0 ? { status: done.status, activity_tasks: activityTasks } : { status: done.status };
     });

@@ -1,6 +1,6 @@
 import type { Command, Failure } from "@sundial/sdk/protocol";
 import { ConflictError, PayloadTooLargeError } from "../core/errors.ts";
-import { planCommands } from "../core/execution/commands.ts";
+import { planCommands, unhandledCommandFailure } from "../core/execution/commands.ts";
 import { exceedsPayloadLimit, LIMITS } from "../core/limits.ts";
 import { applyCommandEffects, closeRun, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
 import type { ExecutionStore, RunRow } from "./execution-store.ts";
@@ -13,6 +13,11 @@ import type { TokenPayload } from "./execution-types.ts";
 
 export function staleTask(): ConflictError {
   return new ConflictError("this task is no longer current (it timed out, was re-leased, or its run closed)", "stale_task");
+}
+
+/** The 409 for a task that would have closed the run while new events waited (see {@link unhandledCommandFailure}). */
+export function unhandledCommand(): ConflictError {
+  return new ConflictError("new events (a signal, an update, an activity's outcome, …) arrived while this workflow task ran, so it may not close the run: the task was dropped and a new one delivers them", "stale_task");
 }
 
 /** The run a task token was minted for; a token of an earlier run (reset, continue-as-new) is stale. */
@@ -51,9 +56,11 @@ function requireStartedWorkflowTask(run: RunRow, tok: TokenPayload): void {
 /**
  * Applies a workflow task's commands, validated by the core state machine. `applied` is false for
  * a duplicate and when the history limit closed the run instead (then nothing the commands
- * scheduled exists to hand out eagerly).
+ * scheduled exists to hand out eagerly). `unhandled_command`: the commands would have closed the
+ * run while new events waited, so the task was failed instead (`workflow_task_failed`, cause
+ * `UnhandledCommand`) and a new one scheduled at once; the caller answers {@link unhandledCommand}.
  */
-export function applyWorkflowTaskCompletion(store: ExecutionStore, now: number, tok: TokenPayload, commands: Command[], identity: string, out: Dispatch[]): { status: "accepted" | "duplicate"; applied: boolean } {
+export function applyWorkflowTaskCompletion(store: ExecutionStore, now: number, tok: TokenPayload, commands: Command[], identity: string, out: Dispatch[]): { status: "accepted" | "duplicate"; applied: boolean } | { status: "unhandled_command"; applied: false } {
   const key = `w:${tok.i}:${tok.a}`;
   const run = requireTaskRun(store, tok);
   if (store.wasCompleted(key)) return { status: "duplicate", applied: false };
@@ -78,6 +85,15 @@ export function applyWorkflowTaskCompletion(store: ExecutionStore, now: number, 
     },
     commands,
   );
+  const unhandled = unhandledCommandFailure(effects, run.wt_needed === 1);
+  if (unhandled) {
+    // Not marked completed: the same completion sent again finds the task no longer started and
+    // gets the same 409. Attempt 1 and no backoff: nothing went wrong with the worker or the code.
+    store.append("workflow_task_failed", now, { scheduled_event_id: tok.i, cause: "UnhandledCommand", failure: unhandled });
+    store.updateRun({ wt_state: "none", wt_started_at: null, wt_needed: 0 });
+    scheduleWorkflowTask(store, now, out);
+    return { status: "unhandled_command", applied: false };
+  }
   store.markCompleted(key, now);
   store.append("workflow_task_completed", now, { scheduled_event_id: tok.i, identity });
   store.updateRun({ wt_state: "none", wt_started_at: null, wt_needed: 0 });

@@ -58,7 +58,16 @@ export const HistoryEvent = z.discriminatedUnion("type", [
     suggest_continue_as_new: z.boolean().optional(),
   }),
   e("workflow_task_completed", { scheduled_event_id: z.number().int(), identity: z.string() }),
-  e("workflow_task_failed", { scheduled_event_id: z.number().int(), failure: Failure }),
+  e("workflow_task_failed", {
+    scheduled_event_id: z.number().int(),
+    failure: Failure,
+    /**
+     * Set when the platform failed the task rather than the worker: `UnhandledCommand` (Temporal's
+     * name) when the task would have closed the run while new events waited for the workflow. A
+     * string, not an enum, so a history with a cause added later still parses.
+     */
+    cause: z.string().optional(),
+  }),
   e("workflow_task_timed_out", { scheduled_event_id: z.number().int() }),
   e("activity_scheduled", { seq: z.number().int(), activity_type: z.string(), input: z.unknown(), options: ActivityOptions }),
   e("activity_started", { scheduled_event_id: z.number().int(), attempt: z.number().int(), identity: z.string() }),

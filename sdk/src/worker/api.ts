@@ -32,7 +32,8 @@ export interface RetrySettings {
 /**
  * The worker's side of the task protocol over the shared transport. Completions are retried on
  * transient failures (they are idempotent on the platform); a 409 `stale_task` (the task timed out
- * and was leased again) or a 404 `task_not_found` is logged and dropped. Any other refusal (422
+ * and was leased again, or it would have closed the run over events that arrived while it ran) or
+ * a 404 `task_not_found` is logged and dropped. Any other refusal (422
  * invalid command, 413 payload too large) is thrown for the caller to turn into a failure.
  */
 export class WorkerApi {
@@ -167,7 +168,9 @@ export class WorkerApi {
       return { outcome: answer.status, activityTasks: answer.activity_tasks ?? [], workflowTask: answer.workflow_task };
     } catch (err) {
       if (err instanceof SundialApiError && (err.code === "stale_task" || err.code === "task_not_found")) {
-        this.logger.info(`dropped a stale task completion (${path}): the task timed out and was handed out again, or its run closed`, { code: err.code, detail: err.detail });
+        // Also a workflow task that would have closed the run while new events waited (UnhandledCommand):
+        // the platform already scheduled a new task that delivers them.
+        this.logger.info(`dropped a stale task completion (${path}): the task timed out and was handed out again, its run closed, or new events arrived while it ran`, { code: err.code, detail: err.detail });
         return { outcome: "stale", activityTasks: [], workflowTask: undefined };
       }
       throw err;

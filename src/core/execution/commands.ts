@@ -152,3 +152,21 @@ export function planCommands(ctx: CommandContext, commands: readonly Command[]):
   });
   return effects;
 }
+
+/**
+ * Temporal's UnhandledCommand rule: a task whose commands close the run (complete, fail, cancel,
+ * continue-as-new) while events arrived after it started (`newEventsPending`: a signal, an update,
+ * an activity's outcome, …) must not close it, or the workflow would end without having seen them
+ * and they would be lost. The task fails instead, with this failure, and a new one delivers them.
+ * Null when the task may complete.
+ * @example
+ * unhandledCommandFailure([{ kind: "close", outcome: "completed", result: 1 }], true)?.type // "UnhandledCommand"
+ */
+export function unhandledCommandFailure(effects: readonly CommandEffect[], newEventsPending: boolean): Failure | null {
+  if (!newEventsPending || !effects.some((e) => e.kind === "close")) return null;
+  return {
+    message: "new events arrived while this workflow task ran: the run was not closed, and a new workflow task delivers them to the workflow",
+    type: "UnhandledCommand",
+    non_retryable: false,
+  };
+}

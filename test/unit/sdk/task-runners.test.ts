@@ -168,6 +168,30 @@ describe("workflow task processing", () => {
     expect(cache.size).toBe(0);
   });
 
+  it("a closing task refused as stale (UnhandledCommand: a signal came meanwhile) leaves no cached state, and the next task replays with the signal", async () => {
+    const outcomes: CompletionOutcome[] = ["accepted", "accepted", "stale", "accepted"];
+    const sent: Command[][] = [];
+    const api = {
+      completeWorkflowTask: async (_token: string, commands: Command[]) => {
+        sent.push(commands);
+        return { outcome: outcomes[sent.length - 1]!, activityTasks: [], workflowTask: undefined };
+      },
+    } as unknown as WorkerApi;
+    const cache = new LruCache<string, WorkflowState>(10);
+    const h = new HistoryBuilder({ workflow: "greet_twice", input: "Ada" }).task();
+    await processWorkflowTask(wfTask("t1", h.build()), deps(api, cache));
+    h.complete(sent[0]!).activityCompleted(1, "Hi Ada").task();
+    await processWorkflowTask(wfTask("t2", h.build()), deps(api, cache));
+    h.complete(sent[1]!).activityCompleted(2, "Hi Hi Ada").task();
+    await processWorkflowTask(wfTask("t3", h.build()), deps(api, cache));
+    expect(sent[2]).toEqual([{ type: "complete_workflow", result: "Hi Hi Ada" }]);
+    // Dropped: the state that produced a refused completion is not kept for the run's next task.
+    expect(cache.size).toBe(0);
+    h.signal("note", "late").unhandledCommand().task();
+    await processWorkflowTask(wfTask("t4", h.build()), deps(api, cache));
+    expect(sent[3]).toEqual([{ type: "complete_workflow", result: "Hi Hi Ada" }]);
+  });
+
   it("fails the workflow TASK on non-determinism, with the message, and never completes it", async () => {
     const { api, calls } = stubApi();
     const h = new HistoryBuilder({ workflow: "greet_twice", input: "Ada" }).task();

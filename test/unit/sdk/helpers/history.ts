@@ -113,6 +113,19 @@ export class HistoryBuilder {
   }
 
   /**
+   * The platform failed the last task itself (Temporal's UnhandledCommand): it would have closed
+   * the run while events that arrived after it started waited, so nothing it sent was recorded.
+   */
+  unhandledCommand(): this {
+    this.add("workflow_task_failed", {
+      scheduled_event_id: this.taskScheduledId,
+      cause: "UnhandledCommand",
+      failure: { message: "new events arrived while this workflow task ran", type: "UnhandledCommand", non_retryable: false },
+    });
+    return this;
+  }
+
+  /**
    * A reset to the last task: the platform kept the history up to its start, records it as failed
    * (`ResetWorkflow`) and goes on in a new run, whose number is one higher.
    */
