@@ -1,7 +1,7 @@
 import type { Failure } from "@sundial/sdk/protocol";
 import { scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
 import type { ChildClosedNotice } from "./execution-outbox.ts";
-import type { ExecutionStore } from "./execution-store.ts";
+import type { ChildRow, ExecutionStore } from "./execution-store.ts";
 
 // Each of these runs after an await (an RPC to the child or from it): re-check that the child is
 // still waiting for this news and that the parent run is still open, so a repeat changes nothing.
@@ -16,10 +16,24 @@ export function recordChildStarted(store: ExecutionStore, now: number, seq: numb
   scheduleWorkflowTask(store, now, out);
 }
 
+/**
+ * A child of a parent run that has closed turned out never to have started, or to have closed: it
+ * is closed in the parent's bookkeeping, and the stops its parent's close policy queued for it are
+ * dropped (there is nothing to stop, and the id may be, or become, someone else's execution).
+ */
+function forgetChild(store: ExecutionStore, c: ChildRow): void {
+  store.putChild({ ...c, state: "closed" });
+  for (const e of store.outbox.entries()) {
+    if (!/^(cancel|terminate)-child:/.test(e.key) || Number(e.key.slice(e.key.lastIndexOf(":") + 1)) !== c.seq) continue;
+    if ((JSON.parse(e.payload) as { execution_id: string }).execution_id === c.execution_id) store.outbox.drop(e.key);
+  }
+}
+
 /** The child could not start (its id belongs to another workflow). */
 export function recordChildStartFailed(store: ExecutionStore, now: number, seq: number, executionId: string, failure: Failure, out: Dispatch[]): void {
   const c = store.child(seq);
-  if (!c || c.state !== "initiated" || c.execution_id !== executionId || store.run()?.status !== "running") return;
+  if (!c || c.state !== "initiated" || c.execution_id !== executionId) return;
+  if (store.run()?.status !== "running") return forgetChild(store, c);
   store.append("child_workflow_start_failed", now, { seq, execution_id: executionId, failure });
   store.putChild({ ...c, state: "closed" });
   scheduleWorkflowTask(store, now, out);
@@ -28,7 +42,11 @@ export function recordChildStartFailed(store: ExecutionStore, now: number, seq: 
 /** The child closed: its result or failure becomes a history event the parent awaits. */
 export function recordChildClosed(store: ExecutionStore, now: number, notice: ChildClosedNotice, out: Dispatch[]): { recorded: boolean } {
   const c = store.child(notice.seq);
-  if (!c || c.execution_id !== notice.execution_id || c.state === "closed" || store.run()?.status !== "running") return { recorded: false };
+  if (!c || c.execution_id !== notice.execution_id || c.state === "closed") return { recorded: false };
+  if (store.run()?.status !== "running") {
+    forgetChild(store, c);
+    return { recorded: false };
+  }
   if (notice.status === "completed") {
     store.append("child_workflow_completed", now, { seq: notice.seq, execution_id: notice.execution_id, result: notice.result ?? null });
   } else {

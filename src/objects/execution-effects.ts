@@ -46,11 +46,16 @@ export type CloseOutcome =
   | { outcome: "timed_out" }
   | { outcome: "terminated"; reason: string };
 
-/** Parent close policy: children still open are cancelled or terminated through the outbox. */
-function applyParentClosePolicy(store: ExecutionStore, now: number, namespace: string): void {
+/**
+ * Parent close policy: children still open are cancelled or terminated through the outbox. Each
+ * stop says who sends it (`from`: this execution and the run that started the child), so the child
+ * can refuse one that is not from its parent.
+ */
+function applyParentClosePolicy(store: ExecutionStore, now: number, run: RunRow): void {
   for (const c of store.children()) {
     if (c.state === "closed" || c.policy === "ABANDON") continue;
-    store.outbox.put(`${c.policy === "TERMINATE" ? "terminate" : "cancel"}-child:${c.seq}`, { namespace, execution_id: c.execution_id }, now);
+    const from = { execution_id: run.execution_id, run_id: c.parent_run };
+    store.outbox.put(`${c.policy === "TERMINATE" ? "terminate" : "cancel"}-child:${c.seq}`, { namespace: run.namespace, execution_id: c.execution_id, from }, now);
   }
 }
 
@@ -61,7 +66,7 @@ function applyParentClosePolicy(store: ExecutionStore, now: number, namespace: s
 export function continueAsNew(store: ExecutionStore, now: number, input: unknown, executionTimeout: number | undefined, out: Dispatch[]): void {
   const old = store.run();
   if (!old || old.status !== "running") return;
-  applyParentClosePolicy(store, now, old.namespace);
+  applyParentClosePolicy(store, now, old);
   failOpenUpdates(store, "continued as new");
   const carried = store.outbox.entries().filter((e) => e.key.includes("-child:"));
   store.resetForNewRun();
@@ -121,7 +126,7 @@ export function closeRun(store: ExecutionStore, now: number, close: CloseOutcome
   store.updateRun({ ...patch, status, closed_at: now, wt_state: "none", wt_started_at: null, wt_retry_at: null, wt_needed: 0 });
   store.clearPending();
   failOpenUpdates(store, status);
-  applyParentClosePolicy(store, now, run.namespace);
+  applyParentClosePolicy(store, now, run);
   const closed = store.run()!;
   store.outbox.put("index", indexRow(closed), now);
   queueCloseNotice(store, closed, status, now);
@@ -205,7 +210,7 @@ export function applyCommandEffects(store: ExecutionStore, now: number, run: Run
       case "start_child": {
         const childId = e.executionId ?? defaultChildExecutionId(run.execution_id, run.run_number, e.seq);
         store.append("child_workflow_initiated", now, { seq: e.seq, workflow: e.workflow, execution_id: childId, input: e.input ?? null, parent_close_policy: e.policy });
-        store.putChild({ seq: e.seq, execution_id: childId, policy: e.policy, state: "initiated" });
+        store.putChild({ seq: e.seq, execution_id: childId, policy: e.policy, state: "initiated", parent_run: run.run_id });
         store.updateRun({ last_child_seq: e.seq });
         if (childId.length > MAX_ID_LENGTH) {
           // A default id nested this deep could not be addressed by any route: the child does not start.
@@ -220,7 +225,7 @@ export function applyCommandEffects(store: ExecutionStore, now: number, run: Run
           input: e.input ?? null,
           task_queue: e.taskQueue ?? run.task_queue,
           execution_timeout: e.executionTimeout ?? null,
-          parent: { execution_id: run.execution_id, seq: e.seq },
+          parent: { execution_id: run.execution_id, seq: e.seq, run_id: run.run_id },
         }, now);
         break;
       }

@@ -6,7 +6,8 @@ import { exceedsPayloadLimit, LIMITS } from "../core/limits.ts";
 import type { Env } from "../env.ts";
 import { EXECUTION_MIGRATIONS, EXECUTION_SCHEMA } from "./execution-schema.ts";
 import { ExecutionStore, parseJson, type RunRow } from "./execution-store.ts";
-import { closeRun, scheduleWorkflowTask } from "./execution-effects.ts";
+import type { StopFrom } from "../core/execution/children.ts";
+import { requestCancel, terminateRun } from "./execution-stop.ts";
 import { runExecutionTimeouts, nextExecutionAlarm } from "./execution-timeouts.ts";
 import { applyActivityCompletion, applyActivityFailure } from "./execution-activities.ts";
 import type { ChildClosedNotice } from "./execution-outbox.ts";
@@ -111,27 +112,20 @@ export class ExecutionObject extends DurableObject<Env> {
     });
   }
 
-  /** Requests cancellation: recorded in history and delivered to the workflow, which decides how to end. */
-  async cancel(reason: string): Promise<RpcResult<Execution>> {
+  /** Requests cancellation (see execution-stop.ts); `from`: a parent's close policy, refused unless from this run's parent. */
+  async cancel(reason: string, from?: StopFrom): Promise<RpcResult<Execution>> {
     const r = guard(() => {
-      const run = this.requireRun();
-      if (run.status === "running" && run.cancel_requested === 0) {
-        const now = clock.now();
-        this.store.append("execution_cancel_requested", now, { reason });
-        this.store.updateRun({ cancel_requested: 1 });
-        scheduleWorkflowTask(this.store, now, this.delivery.pending);
-      }
+      requestCancel(this.store, this.requireRun(), clock.now(), reason, from, this.delivery.pending);
       return this.describeRun(this.store.run()!);
     });
     this.afterChange();
     return r;
   }
 
-  /** Ends the run at once; the workflow gets no say. */
-  async terminate(reason: string): Promise<RpcResult<Execution>> {
+  /** Ends the run at once; the workflow gets no say. `from` as for {@link cancel}. */
+  async terminate(reason: string, from?: StopFrom): Promise<RpcResult<Execution>> {
     const r = guard(() => {
-      const run = this.requireRun();
-      if (run.status === "running") closeRun(this.store, clock.now(), { outcome: "terminated", reason });
+      terminateRun(this.store, this.requireRun(), clock.now(), reason, from);
       return this.describeRun(this.store.run()!);
     });
     this.afterChange();

@@ -1,4 +1,5 @@
 import type { Failure } from "@sundial/sdk/protocol";
+import type { StopFrom } from "../core/execution/children.ts";
 import { LIMITS } from "../core/limits.ts";
 import type { Env } from "../env.ts";
 import { deleteExecution, upsertExecution, type ExecutionIndexRow } from "../index/executions.ts";
@@ -27,7 +28,7 @@ interface ChildStart {
   input: unknown;
   task_queue: string;
   execution_timeout: number | null;
-  parent: { execution_id: string; seq: number };
+  parent: { execution_id: string; seq: number; run_id?: string };
 }
 
 /** What the parent records once the outbox has (or could not have) started a child. */
@@ -89,12 +90,13 @@ export function flushExecutionOutbox(outbox: Outbox, env: Env, now: number, hook
       else throw new Error(r.error.message);
       return;
     }
-    const target = payload as { namespace: string; execution_id: string };
+    // `from` (absent in entries written before it was): the child refuses a stop not from its parent.
+    const target = payload as { namespace: string; execution_id: string; from?: StopFrom };
     // A child whose start is still waiting in this outbox (its delivery failed and backs off) cannot
     // be stopped yet: the stop waits for it, instead of finding nothing and letting the start
     // create a child nobody stops.
     if (outbox.has(`start-child:${seq}`)) throw new Error(`child ${target.execution_id} is not started yet; its ${key.split(":")[0]} waits for the start`);
-    if (key.startsWith("cancel-child:")) await executionStub(env, target.namespace, target.execution_id).cancel("parent closed (parent close policy REQUEST_CANCEL)");
-    if (key.startsWith("terminate-child:")) await executionStub(env, target.namespace, target.execution_id).terminate("parent closed (parent close policy TERMINATE)");
+    if (key.startsWith("cancel-child:")) await executionStub(env, target.namespace, target.execution_id).cancel("parent closed (parent close policy REQUEST_CANCEL)", target.from);
+    if (key.startsWith("terminate-child:")) await executionStub(env, target.namespace, target.execution_id).terminate("parent closed (parent close policy TERMINATE)", target.from);
   });
 }

@@ -50,6 +50,9 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
     else if (e.type === "update_completed") completedUpdates.add(e.update_id);
   }
 
+  // Which run started each child (the children table is emptied with the old run's other tables).
+  const parentRuns = new Map(store.children().map((c) => [c.seq, c]));
+
   // The history before the reset point stays as it is — execution_started keeps the original run
   // id, since the SDK seeds ctx.random()/uuid() from it and the replayed part must draw the same
   // values — and the rest is set aside until the messages in it are delivered again.
@@ -104,7 +107,9 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
     } else if (e.type === "child_workflow_initiated") {
       lastChild = Math.max(lastChild, e.seq);
       const state = closedChildren.has(e.seq) ? "closed" : startedChildren.has(e.seq) ? "started" : "initiated";
-      store.putChild({ seq: e.seq, execution_id: e.execution_id, policy: e.parent_close_policy, state });
+      const before = parentRuns.get(e.seq);
+      const parentRun = before?.execution_id === e.execution_id ? before.parent_run : null;
+      store.putChild({ seq: e.seq, execution_id: e.execution_id, policy: e.parent_close_policy, state, parent_run: parentRun });
     } else if (e.type === "update_accepted" && !completedUpdates.has(e.update_id)) {
       store.insertUpdate({ update_id: e.update_id, name: e.name, input: JSON.stringify(e.input ?? null), state: "accepted", result: null, failure: null, created_at: ts(e) });
     }

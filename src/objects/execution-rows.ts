@@ -8,6 +8,8 @@ export interface ChildRow {
   execution_id: string;
   policy: "ABANDON" | "REQUEST_CANCEL" | "TERMINATE";
   state: "initiated" | "started" | "closed";
+  /** The parent run that started the child (null in rows written before it was recorded). */
+  parent_run: string | null;
 }
 
 export type UpdateState = "requested" | "accepted" | "completed" | "rejected";
@@ -30,7 +32,7 @@ export interface CloseCallback {
   /** The schedule that started this run. */
   schedule_id?: string;
   /** The parent workflow that started this run as its child `seq`. */
-  parent?: { execution_id: string; seq: number };
+  parent?: { execution_id: string; seq: number; run_id?: string };
 }
 
 export interface RunRow {

@@ -86,6 +86,14 @@ EXECUTION_MIGRATIONS.push({
   `,
 });
 
+EXECUTION_MIGRATIONS.push({
+  id: 7,
+  description: "which parent run started each child: its outbox entries and its parent's stops name that run",
+  sql: `
+    ALTER TABLE children ADD COLUMN parent_run TEXT;
+  `,
+});
+
 /**
  * What applying every migration above in order produces, as one schema: a brand-new
  * ExecutionObject (one per execution, so most of them are) creates it in one step instead of
@@ -94,7 +102,7 @@ EXECUTION_MIGRATIONS.push({
  * be added here too (the test fails until it is).
  */
 export const EXECUTION_SCHEMA: { sql: string; upTo: number } = {
-  upTo: 6,
+  upTo: 7,
   sql: `
     CREATE TABLE run (${RUN_V1_COLUMNS},
       wt_acked INTEGER NOT NULL DEFAULT 1,
@@ -105,6 +113,6 @@ export const EXECUTION_SCHEMA: { sql: string; upTo: number } = {
     CREATE TABLE activities (${ACTIVITIES_V1_COLUMNS},
       acked INTEGER NOT NULL DEFAULT 1, lease INTEGER NOT NULL DEFAULT 0
     );${V1_SMALL_TABLES}${UPDATES_TABLE}
-    ${CHILDREN_TABLE}
+    CREATE TABLE children (seq INTEGER PRIMARY KEY, execution_id TEXT NOT NULL, policy TEXT NOT NULL, state TEXT NOT NULL, parent_run TEXT);
   `,
 };

@@ -241,7 +241,7 @@ export class ExecutionStore {
   }
 
   putChild(c: ChildRow): void {
-    this.sql.exec("INSERT OR REPLACE INTO children (seq, execution_id, policy, state) VALUES (?, ?, ?, ?)", c.seq, c.execution_id, c.policy, c.state);
+    this.sql.exec("INSERT OR REPLACE INTO children (seq, execution_id, policy, state, parent_run) VALUES (?, ?, ?, ?, ?)", c.seq, c.execution_id, c.policy, c.state, c.parent_run);
   }
 
   update(updateId: string): UpdateRow | null {

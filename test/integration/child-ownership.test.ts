@@ -1,0 +1,95 @@
+import { env } from "cloudflare:workers";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { clock } from "../../src/clock.ts";
+import { ExecutionObject } from "../../src/objects/execution-object.ts";
+import type { ExecutionStore } from "../../src/objects/execution-store.ts";
+import { api, uid } from "./helpers.ts";
+
+// Which child belongs to which parent run: stops from a parent, child starts refused or arriving
+// after the parent closed, and the outbox entries that carry them.
+
+async function poll(queue: string) {
+  return api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind: "workflow", identity: "hand", wait_seconds: 2 });
+}
+async function complete(token: string, commands: unknown[]) {
+  return api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: token, commands });
+}
+async function eventually<T>(fn: () => Promise<T | null | undefined | false>): Promise<T> {
+  for (let i = 0; i < 100; i++) {
+    const v = await fn();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error("timed out");
+}
+const describeExec = async (id: string) => (await api("GET", `/v1/workflows/executions/${encodeURIComponent(id)}`)).body;
+const stub = (id: string) => env.EXECUTIONS.getByName(`default/${id}`);
+const storeOf = (obj: unknown) => (obj as { store: ExecutionStore }).store;
+
+/** Makes the child objects with these ids unreachable (their starts fail) until the returned function is called. */
+function unreachable(...ids: string[]): () => void {
+  const proto = ExecutionObject.prototype as unknown as { start: (...a: unknown[]) => Promise<unknown> };
+  const original = proto.start;
+  proto.start = async function (this: unknown, ...args: unknown[]) {
+    if (ids.includes((args[0] as { execution_id: string }).execution_id)) throw new Error("child object unavailable (test)");
+    return original.apply(this, args);
+  };
+  return () => {
+    proto.start = original;
+  };
+}
+
+/** Runs the parent's alarm at a few later instants, so its outbox retries whatever backed off. */
+async function retryOutbox(parent: string, t0: number) {
+  for (const dt of [2_000, 10_000, 60_000]) {
+    clock.now = () => t0 + dt;
+    await runDurableObjectAlarm(stub(parent));
+  }
+}
+
+describe("a parent's stops reach only its own child", () => {
+  it("a cancel or terminate naming another parent, or a stale run of this one, is refused; the parent run that started it is obeyed", async () => {
+    const queue = uid("q");
+    const parent = uid("owner");
+    const started = await api("POST", "/v1/workflows/executions", { workflow: "p", execution_id: parent, task_queue: queue });
+    await complete((await poll(queue)).body.task_token, [{ type: "start_child_workflow", seq: 1, workflow: "kid", input: null }]);
+    const kid = `${parent}:child-1`;
+    await eventually(async () => (await describeExec(kid)).status === "running");
+
+    const stale = await stub(kid).terminate("stale parent", { execution_id: parent, run_id: "an-earlier-run" });
+    expect(stale).toMatchObject({ ok: false, error: { status: 409, code: "not_parent" } });
+    const other = await stub(kid).cancel("someone else", { execution_id: uid("other"), run_id: null });
+    expect(other).toMatchObject({ ok: false, error: { status: 409, code: "not_parent" } });
+    expect(await describeExec(kid)).toMatchObject({ status: "running", cancel_requested: false });
+
+    expect(await stub(kid).terminate("parent closed", { execution_id: parent, run_id: started.body.run_id })).toMatchObject({ ok: true });
+    expect((await describeExec(kid)).status).toBe("terminated");
+  });
+
+  it("a child start refused after its parent closed closes the child in the parent's books and drops its stop; the id's owner runs on", async () => {
+    const queue = uid("q");
+    const busy = uid("busy");
+    await api("POST", "/v1/workflows/executions", { workflow: "kid", execution_id: busy, task_queue: queue });
+    expect((await poll(queue)).body.execution_id).toBe(busy);
+    const parent = uid("late-parent");
+    const t0 = Date.now();
+    clock.now = () => t0;
+    await api("POST", "/v1/workflows/executions", { workflow: "p", execution_id: parent, task_queue: queue });
+    const reachable = unreachable(busy);
+    try {
+      await complete((await poll(queue)).body.task_token, [{ type: "start_child_workflow", seq: 1, workflow: "kid", input: null, execution_id: busy, parent_close_policy: "TERMINATE" }]);
+      await new Promise((r) => setTimeout(r, 100)); // the first delivery fails
+      expect((await api("POST", `/v1/workflows/executions/${parent}/terminate`, { reason: "done" })).status).toBe(200);
+    } finally {
+      reachable();
+    }
+    await retryOutbox(parent, t0);
+    await runInDurableObject(stub(parent), (obj) => {
+      const store = storeOf(obj);
+      expect(store.child(1)).toMatchObject({ execution_id: busy, state: "closed" });
+      expect(store.outbox.entries().filter((e) => e.key.includes("-child:"))).toEqual([]);
+    });
+    expect(await describeExec(busy)).toMatchObject({ status: "running", cancel_requested: false });
+  });
+});
