@@ -1,4 +1,5 @@
 import type { Failure } from "@sundial/sdk/protocol";
+import { parseChildEntryKey } from "../core/execution/children.ts";
 import { scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
 import type { ChildClosedNotice } from "./execution-outbox.ts";
 import type { ChildRow, ExecutionStore } from "./execution-store.ts";
@@ -24,7 +25,8 @@ export function recordChildStarted(store: ExecutionStore, now: number, seq: numb
 function forgetChild(store: ExecutionStore, c: ChildRow): void {
   store.putChild({ ...c, state: "closed" });
   for (const e of store.outbox.entries()) {
-    if (!/^(cancel|terminate)-child:/.test(e.key) || Number(e.key.slice(e.key.lastIndexOf(":") + 1)) !== c.seq) continue;
+    const entry = parseChildEntryKey(e.key);
+    if (entry === null || entry.kind === "start-child" || entry.seq !== c.seq) continue;
     if ((JSON.parse(e.payload) as { execution_id: string }).execution_id === c.execution_id) store.outbox.drop(e.key);
   }
 }

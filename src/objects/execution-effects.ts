@@ -1,4 +1,5 @@
 import { defaultChildExecutionId, MAX_ID_LENGTH, toRfc3339, type Failure } from "@sundial/sdk/protocol";
+import { childEntryKey } from "../core/execution/children.ts";
 import type { CommandEffect } from "../core/execution/commands.ts";
 import { recordChildStartFailed } from "./execution-children.ts";
 import { failOpenUpdates } from "./execution-messages.ts";
@@ -55,7 +56,8 @@ function applyParentClosePolicy(store: ExecutionStore, now: number, run: RunRow)
   for (const c of store.children()) {
     if (c.state === "closed" || c.policy === "ABANDON") continue;
     const from = { execution_id: run.execution_id, run_id: c.parent_run };
-    store.outbox.put(`${c.policy === "TERMINATE" ? "terminate" : "cancel"}-child:${c.seq}`, { namespace: run.namespace, execution_id: c.execution_id, from }, now);
+    const key = childEntryKey(c.policy === "TERMINATE" ? "terminate-child" : "cancel-child", c.parent_run ?? run.run_id, c.seq);
+    store.outbox.put(key, { namespace: run.namespace, execution_id: c.execution_id, from }, now);
   }
 }
 
@@ -218,7 +220,7 @@ export function applyCommandEffects(store: ExecutionStore, now: number, run: Run
           recordChildStartFailed(store, now, e.seq, childId, { message, type: "ChildExecutionIdTooLong", non_retryable: true }, out);
           break;
         }
-        store.outbox.put(`start-child:${e.seq}`, {
+        store.outbox.put(childEntryKey("start-child", run.run_id, e.seq), {
           namespace: run.namespace,
           execution_id: childId,
           workflow: e.workflow,

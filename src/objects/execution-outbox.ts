@@ -1,5 +1,5 @@
 import type { Failure } from "@sundial/sdk/protocol";
-import type { StopFrom } from "../core/execution/children.ts";
+import { childEntryKey, parseChildEntryKey, type StopFrom } from "../core/execution/children.ts";
 import { LIMITS } from "../core/limits.ts";
 import type { Env } from "../env.ts";
 import { deleteExecution, upsertExecution, type ExecutionIndexRow } from "../index/executions.ts";
@@ -59,8 +59,11 @@ export function flushExecutionOutbox(outbox: Outbox, env: Env, now: number, hook
       if (notice.schedule_id) await scheduleStub(env, notice.namespace, notice.schedule_id).runClosed(notice);
       return;
     }
-    const seq = Number(key.slice(key.indexOf(":") + 1));
-    if (key.startsWith("start-child:")) {
+    // Child entries: `{kind}:{parent run}:{seq}`, or `{kind}:{seq}` as written before keys named the run.
+    const entry = parseChildEntryKey(key);
+    if (entry === null) return console.warn(`outbox entry ${key} is of no known kind: dropped`);
+    const seq = entry.seq;
+    if (entry.kind === "start-child") {
       const c = payload as ChildStart;
       const r = await executionStub(env, c.namespace, c.execution_id).start({
         namespace: c.namespace,
@@ -95,8 +98,9 @@ export function flushExecutionOutbox(outbox: Outbox, env: Env, now: number, hook
     // A child whose start is still waiting in this outbox (its delivery failed and backs off) cannot
     // be stopped yet: the stop waits for it, instead of finding nothing and letting the start
     // create a child nobody stops.
-    if (outbox.has(`start-child:${seq}`)) throw new Error(`child ${target.execution_id} is not started yet; its ${key.split(":")[0]} waits for the start`);
-    if (key.startsWith("cancel-child:")) await executionStub(env, target.namespace, target.execution_id).cancel("parent closed (parent close policy REQUEST_CANCEL)", target.from);
-    if (key.startsWith("terminate-child:")) await executionStub(env, target.namespace, target.execution_id).terminate("parent closed (parent close policy TERMINATE)", target.from);
+    const starts = [`start-child:${seq}`, ...(entry.parentRun === null ? [] : [childEntryKey("start-child", entry.parentRun, seq)])];
+    if (starts.some((k) => outbox.has(k))) throw new Error(`child ${target.execution_id} is not started yet; its ${key.split(":")[0]} waits for the start`);
+    if (entry.kind === "cancel-child") await executionStub(env, target.namespace, target.execution_id).cancel("parent closed (parent close policy REQUEST_CANCEL)", target.from);
+    if (entry.kind === "terminate-child") await executionStub(env, target.namespace, target.execution_id).terminate("parent closed (parent close policy TERMINATE)", target.from);
   });
 }

@@ -93,3 +93,61 @@ describe("a parent's stops reach only its own child", () => {
     expect(await describeExec(busy)).toMatchObject({ status: "running", cancel_requested: false });
   });
 });
+
+describe("child outbox entries name the parent run that wrote them", () => {
+  it("a continued run's child never replaces the start of the previous run's child with the same number", async () => {
+    const queue = uid("q");
+    const parent = uid("carry");
+    const [first, second] = [`${parent}:first`, `${parent}:second`];
+    const t0 = Date.now();
+    clock.now = () => t0;
+    await api("POST", "/v1/workflows/executions", { workflow: "p", execution_id: parent, task_queue: queue });
+    const reachable = unreachable(first);
+    try {
+      await complete((await poll(queue)).body.task_token, [
+        { type: "start_child_workflow", seq: 1, workflow: "kid", input: null, execution_id: first, parent_close_policy: "ABANDON" },
+        { type: "continue_as_new", input: null },
+      ]);
+      const next = await eventually(async () => {
+        const t = await poll(queue);
+        return t.body.execution_id === parent ? t : null;
+      });
+      expect(next.body.run_number).toBe(2);
+      await complete(next.body.task_token, [{ type: "start_child_workflow", seq: 1, workflow: "kid", input: null, execution_id: second, parent_close_policy: "ABANDON" }]);
+      await eventually(async () => (await describeExec(second)).status === "running");
+    } finally {
+      reachable();
+    }
+    await retryOutbox(parent, t0);
+    // The first run abandoned its child: it still starts, on its own.
+    expect(await eventually(async () => (await describeExec(first)).status === "running")).toBe(true);
+  });
+
+  it("entries written under the old keys ({kind}:{seq}) are still delivered", async () => {
+    const queue = uid("q");
+    const parent = uid("legacy");
+    const kid = `${parent}:old-kid`;
+    await api("POST", "/v1/workflows/executions", { workflow: "p", execution_id: parent, task_queue: queue });
+    await complete((await poll(queue)).body.task_token, []);
+    // As an object deployed before: a child row without its parent run, and its start under the old key.
+    await runInDurableObject(stub(parent), (obj) => {
+      const store = storeOf(obj);
+      store.putChild({ seq: 1, execution_id: kid, policy: "TERMINATE", state: "initiated", parent_run: null });
+      store.outbox.put("start-child:1", { namespace: "default", execution_id: kid, workflow: "kid", input: null, task_queue: queue, execution_timeout: null, parent: { execution_id: parent, seq: 1 } }, Date.now());
+    });
+    await api("POST", `/v1/workflows/executions/${parent}/signals/wake`, {}); // any change flushes the outbox
+    expect(await eventually(async () => (await describeExec(kid)).status === "running")).toBe(true);
+    const history = await eventually(async () => {
+      const h = (await api("GET", `/v1/workflows/executions/${parent}/history`)).body.events as { type: string; seq?: number }[];
+      return h.some((e) => e.type === "child_workflow_started") ? h : null;
+    });
+    expect(history.find((e) => e.type === "child_workflow_started")).toMatchObject({ seq: 1, execution_id: kid });
+    // A stop under the old key, without `from`, is delivered as before.
+    await runInDurableObject(stub(parent), (obj) => storeOf(obj).outbox.put("cancel-child:1", { namespace: "default", execution_id: kid }, Date.now()));
+    await api("POST", `/v1/workflows/executions/${parent}/signals/wake`, {});
+    expect(await eventually(async () => (await describeExec(kid)).cancel_requested === true)).toBe(true);
+    // The parent's own close stops the child (its row names no run: the stop is accepted on the execution id).
+    expect((await api("POST", `/v1/workflows/executions/${parent}/terminate`, { reason: "done" })).status).toBe(200);
+    expect(await eventually(async () => (await describeExec(kid)).status === "terminated")).toBe(true);
+  });
+});

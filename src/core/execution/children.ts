@@ -25,3 +25,25 @@ const sameRun = (a: string | null | undefined, b: string | null | undefined) => 
 export function isParentsStop(parent: ParentRef | undefined, from: StopFrom): boolean {
   return parent !== undefined && parent.execution_id === from.execution_id && sameRun(parent.run_id, from.run_id);
 }
+
+/** What a parent's outbox does for one child: start it, or stop it under the parent close policy. */
+export type ChildEntryKind = "start-child" | "cancel-child" | "terminate-child";
+
+/**
+ * A child's outbox key: `{kind}:{parent run}:{seq}`. The run is the parent run that started the
+ * child, so a later run (continue-as-new, reset) numbering its children from 1 again never
+ * replaces an earlier run's entry for another child.
+ */
+export function childEntryKey(kind: ChildEntryKind, parentRun: string, seq: number): string {
+  return `${kind}:${parentRun}:${seq}`;
+}
+
+/** Reads a child entry's key; one written before keys named the run (`{kind}:{seq}`) has `parentRun` null. */
+export function parseChildEntryKey(key: string): { kind: ChildEntryKind; parentRun: string | null; seq: number } | null {
+  const parts = key.split(":");
+  const kind = parts[0];
+  if (kind !== "start-child" && kind !== "cancel-child" && kind !== "terminate-child") return null;
+  if (parts.length === 2) return { kind, parentRun: null, seq: Number(parts[1]) };
+  if (parts.length === 3) return { kind, parentRun: parts[1]!, seq: Number(parts[2]) };
+  return null;
+}
