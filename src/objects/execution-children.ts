@@ -1,5 +1,5 @@
 import type { Failure } from "@sundial/sdk/protocol";
-import { parseChildEntryKey } from "../core/execution/children.ts";
+import { isNewsForRun, parseChildEntryKey } from "../core/execution/children.ts";
 import { scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
 import type { ChildClosedNotice } from "./execution-outbox.ts";
 import type { ChildRow, ExecutionStore } from "./execution-store.ts";
@@ -8,14 +8,17 @@ import type { ChildRow, ExecutionStore } from "./execution-store.ts";
 // still waiting for this news and that the parent run is still open, so a repeat changes nothing.
 
 /** The child started: the parent's workflow learns it (and may now signal or await it). */
-export function recordChildStarted(store: ExecutionStore, now: number, seq: number, executionId: string, runId: string, out: Dispatch[]): void {
+export function recordChildStarted(store: ExecutionStore, now: number, seq: number, executionId: string, runId: string, out: Dispatch[], parentRun: string | null = null): void {
   const c = store.child(seq);
-  // The execution id too: a start carried over from the previous run (continue-as-new) must not be recorded for this run's child `seq`.
-  if (!c || c.state !== "initiated" || c.execution_id !== executionId || store.run()?.status !== "running") return;
+  // The execution id and the parent run too: a start carried over from the previous run (continue-as-new) must not be recorded for this run's child `seq`.
+  if (!c || c.state !== "initiated" || !isChild(c, executionId, parentRun) || store.run()?.status !== "running") return;
   store.append("child_workflow_started", now, { seq, execution_id: executionId, run_id: runId });
   store.putChild({ ...c, state: "started" });
   scheduleWorkflowTask(store, now, out);
 }
+
+/** Whether news of `executionId`, started by `parentRun` (null: not known), is about child row `c`. */
+const isChild = (c: ChildRow, executionId: string, parentRun: string | null | undefined) => c.execution_id === executionId && isNewsForRun(c.parent_run, parentRun);
 
 /**
  * A child of a parent run that has closed turned out never to have started, or to have closed: it
@@ -32,9 +35,9 @@ function forgetChild(store: ExecutionStore, c: ChildRow): void {
 }
 
 /** The child could not start (its id belongs to another workflow). */
-export function recordChildStartFailed(store: ExecutionStore, now: number, seq: number, executionId: string, failure: Failure, out: Dispatch[]): void {
+export function recordChildStartFailed(store: ExecutionStore, now: number, seq: number, executionId: string, failure: Failure, out: Dispatch[], parentRun: string | null = null): void {
   const c = store.child(seq);
-  if (!c || c.state !== "initiated" || c.execution_id !== executionId) return;
+  if (!c || c.state !== "initiated" || !isChild(c, executionId, parentRun)) return;
   if (store.run()?.status !== "running") return forgetChild(store, c);
   store.append("child_workflow_start_failed", now, { seq, execution_id: executionId, failure });
   store.putChild({ ...c, state: "closed" });
@@ -44,7 +47,7 @@ export function recordChildStartFailed(store: ExecutionStore, now: number, seq: 
 /** The child closed: its result or failure becomes a history event the parent awaits. */
 export function recordChildClosed(store: ExecutionStore, now: number, notice: ChildClosedNotice, out: Dispatch[]): { recorded: boolean } {
   const c = store.child(notice.seq);
-  if (!c || c.execution_id !== notice.execution_id || c.state === "closed") return { recorded: false };
+  if (!c || !isChild(c, notice.execution_id, notice.parent_run) || c.state === "closed") return { recorded: false };
   if (store.run()?.status !== "running") {
     forgetChild(store, c);
     return { recorded: false };

@@ -46,8 +46,8 @@ export class ExecutionDelivery {
   private async flushOnce(): Promise<boolean> {
     await this.sendDispatches();
     const changed = await flushExecutionOutbox(this.store.outbox, this.env, clock.now(), {
-      started: (seq, executionId, runId) => recordChildStarted(this.store, clock.now(), seq, executionId, runId, this.pending),
-      failed: (seq, executionId, failure) => recordChildStartFailed(this.store, clock.now(), seq, executionId, failure, this.pending),
+      started: (seq, executionId, runId, parentRun) => recordChildStarted(this.store, clock.now(), seq, executionId, runId, this.pending, parentRun),
+      failed: (seq, executionId, failure, parentRun) => recordChildStartFailed(this.store, clock.now(), seq, executionId, failure, this.pending, parentRun),
       closed: (notice) => void recordChildClosed(this.store, clock.now(), notice, this.pending),
     });
     // Outbox deliveries (a child started) may have scheduled a workflow task: send it now too.

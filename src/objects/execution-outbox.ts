@@ -14,10 +14,12 @@ export interface ChildClosedNotice {
   status: string;
   result: unknown;
   failure: Failure | null;
+  /** The parent run that started the child (absent from notices of children started before it was recorded). */
+  parent_run?: string | null;
 }
 
 interface CloseNotice extends RunClosedNotice {
-  parent?: { execution_id: string; seq: number };
+  parent?: { execution_id: string; seq: number; run_id?: string };
   result: unknown;
 }
 
@@ -33,8 +35,9 @@ interface ChildStart {
 
 /** What the parent records once the outbox has (or could not have) started a child. */
 export interface ChildStartHooks {
-  started(seq: number, executionId: string, runId: string): void;
-  failed(seq: number, executionId: string, failure: Failure): void;
+  /** `parentRun`: the parent run whose start this was (null for an entry written before keys named it). */
+  started(seq: number, executionId: string, runId: string, parentRun: string | null): void;
+  failed(seq: number, executionId: string, failure: Failure, parentRun: string | null): void;
   /** The child's id named an execution that had already closed: its outcome is the child's. */
   closed(notice: ChildClosedNotice): void;
 }
@@ -53,7 +56,7 @@ export function flushExecutionOutbox(outbox: Outbox, env: Env, now: number, hook
     if (key === "callback") {
       const notice = payload as CloseNotice;
       if (notice.parent) {
-        const r = await executionStub(env, notice.namespace, notice.parent.execution_id).childClosed({ seq: notice.parent.seq, execution_id: notice.execution_id, status: notice.status, result: notice.result, failure: notice.failure as Failure | null });
+        const r = await executionStub(env, notice.namespace, notice.parent.execution_id).childClosed({ seq: notice.parent.seq, execution_id: notice.execution_id, status: notice.status, result: notice.result, failure: notice.failure as Failure | null, parent_run: notice.parent.run_id ?? null });
         if (!r.ok && r.error.status >= 500) throw new Error(r.error.message);
       }
       if (notice.schedule_id) await scheduleStub(env, notice.namespace, notice.schedule_id).runClosed(notice);
@@ -65,6 +68,7 @@ export function flushExecutionOutbox(outbox: Outbox, env: Env, now: number, hook
     const seq = entry.seq;
     if (entry.kind === "start-child") {
       const c = payload as ChildStart;
+      const parentRun = entry.parentRun ?? c.parent.run_id ?? null;
       const r = await executionStub(env, c.namespace, c.execution_id).start({
         namespace: c.namespace,
         execution_id: c.execution_id,
@@ -82,14 +86,14 @@ export function flushExecutionOutbox(outbox: Outbox, env: Env, now: number, hook
         if (!r.value.started && x.status === "running" && x.parent_execution_id !== c.parent.execution_id) {
           // Running for someone else: its close notice goes there, and this parent would wait forever.
           const message = `execution ${c.execution_id} is already running (started by ${x.parent_execution_id ?? "a client"}): give the child another execution_id`;
-          hooks.failed(seq, c.execution_id, { message, type: "ChildWorkflowStartFailed", non_retryable: true });
+          hooks.failed(seq, c.execution_id, { message, type: "ChildWorkflowStartFailed", non_retryable: true }, parentRun);
           return;
         }
-        hooks.started(seq, c.execution_id, x.run_id);
+        hooks.started(seq, c.execution_id, x.run_id, parentRun);
         // Already closed (an id used before, a reset to before the start, a start delivered again after
         // the child finished): its close notice went out long ago, so its outcome is recorded now.
-        if (!r.value.started && x.status !== "running") hooks.closed({ seq, execution_id: c.execution_id, status: x.status, result: x.result ?? null, failure: x.failure ?? null });
-      } else if (r.error.status < 500) hooks.failed(seq, c.execution_id, { message: r.error.message, type: "ChildWorkflowStartFailed", non_retryable: true });
+        if (!r.value.started && x.status !== "running") hooks.closed({ seq, execution_id: c.execution_id, status: x.status, result: x.result ?? null, failure: x.failure ?? null, parent_run: parentRun });
+      } else if (r.error.status < 500) hooks.failed(seq, c.execution_id, { message: r.error.message, type: "ChildWorkflowStartFailed", non_retryable: true }, parentRun);
       else throw new Error(r.error.message);
       return;
     }

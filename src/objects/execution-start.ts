@@ -1,7 +1,8 @@
+import { isSameChild } from "../core/execution/children.ts";
 import { ConflictError } from "../core/errors.ts";
 import { scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
 import type { StartArgs } from "./execution-types.ts";
-import type { ExecutionStore, RunRow, RunStatus } from "./execution-store.ts";
+import { parseJson, type CloseCallback, type ExecutionStore, type RunRow, type RunStatus } from "./execution-store.ts";
 import { indexRow } from "./execution-view.ts";
 
 const FAILED_STATUSES: RunStatus[] = ["failed", "timed_out", "cancelled", "terminated"];
@@ -18,13 +19,29 @@ export function startRun(store: ExecutionStore, args: StartArgs, now: number, di
     const policy = args.id_reuse_policy;
     const reusable = policy === "allow_duplicate" ? closed : policy === "allow_duplicate_failed_only" ? FAILED_STATUSES.includes(existing.status) : false;
     if (!reusable) {
-      if (policy === "use_existing" && existing.workflow === args.workflow) return { started: false };
+      if (policy === "use_existing" && existing.workflow === args.workflow) {
+        refuseOtherChild(existing, args);
+        return { started: false };
+      }
       throw new ConflictError(`execution ${args.execution_id} already exists (${existing.workflow}, ${existing.status})`, "execution_exists", { field: "execution_id" });
     }
     store.resetForNewRun();
   }
   beginRun(store, args, now, dispatches, { run_number: 1, previous_run_id: null });
   return { started: true };
+}
+
+/**
+ * A parent's child start finding its id running as the same parent's child of another seq or of
+ * an earlier run: that is another child, and this start fails (409, which the parent records as
+ * ChildWorkflowStartFailed) instead of attaching to it. A start delivered again finds its own child.
+ */
+function refuseOtherChild(existing: RunRow, args: StartArgs): void {
+  const starting = args.callback?.parent;
+  const theirs = parseJson<CloseCallback>(existing.callback)?.parent;
+  if (existing.status !== "running" || !starting || !theirs || theirs.execution_id !== starting.execution_id || isSameChild(theirs, starting)) return;
+  const run = theirs.run_id ? ` (parent run ${theirs.run_id})` : "";
+  throw new ConflictError(`workflow already started: execution ${args.execution_id} is running as child ${theirs.seq} of ${theirs.execution_id}${run}; give this child another execution_id`, "execution_exists", { field: "execution_id" });
 }
 
 /** Writes a fresh run (the first, or the next after continue-as-new) and schedules its first task. */

@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
+import { recordChildStarted } from "../../src/objects/execution-children.ts";
 import { ExecutionObject } from "../../src/objects/execution-object.ts";
 import type { ExecutionStore } from "../../src/objects/execution-store.ts";
 import { api, uid } from "./helpers.ts";
@@ -149,5 +150,71 @@ describe("child outbox entries name the parent run that wrote them", () => {
     // The parent's own close stops the child (its row names no run: the stop is accepted on the execution id).
     expect((await api("POST", `/v1/workflows/executions/${parent}/terminate`, { reason: "done" })).status).toBe(200);
     expect(await eventually(async () => (await describeExec(kid)).status === "terminated")).toBe(true);
+  });
+});
+
+describe("one child id, one child of a parent", () => {
+  const childEvents = (history: { type: string }[]) => history.filter((e) => e.type.startsWith("child_workflow_") && e.type !== "child_workflow_initiated");
+
+  it("a second child of the same run with the id of a running child fails to start (workflow already started)", async () => {
+    const queue = uid("q");
+    const parent = uid("twice");
+    const kid = `${parent}:kid`;
+    await api("POST", "/v1/workflows/executions", { workflow: "p", execution_id: parent, task_queue: queue });
+    await complete((await poll(queue)).body.task_token, [
+      { type: "start_child_workflow", seq: 1, workflow: "kid", input: null, execution_id: kid },
+      { type: "start_child_workflow", seq: 2, workflow: "kid", input: null, execution_id: kid },
+    ]);
+    const events = await eventually(async () => {
+      const h = (await api("GET", `/v1/workflows/executions/${parent}/history`)).body.events as { type: string }[];
+      return childEvents(h).length >= 2 ? childEvents(h) : null;
+    });
+    expect(events).toEqual([
+      expect.objectContaining({ type: "child_workflow_started", seq: 1, execution_id: kid }),
+      expect.objectContaining({ type: "child_workflow_start_failed", seq: 2, execution_id: kid, failure: expect.objectContaining({ type: "ChildWorkflowStartFailed", message: expect.stringContaining("already started") }) }),
+    ]);
+  });
+
+  it("a continued run's child with the id of the previous run's child, still running, fails to start", async () => {
+    const queue = uid("q");
+    const parent = uid("again");
+    const kid = `${parent}:kid`;
+    await api("POST", "/v1/workflows/executions", { workflow: "p", execution_id: parent, task_queue: queue });
+    await complete((await poll(queue)).body.task_token, [
+      { type: "start_child_workflow", seq: 1, workflow: "kid", input: null, execution_id: kid, parent_close_policy: "ABANDON" },
+      { type: "continue_as_new", input: null },
+    ]);
+    await eventually(async () => (await describeExec(kid)).status === "running");
+    const next = await eventually(async () => {
+      const t = await poll(queue);
+      return t.body.execution_id === parent ? t : null;
+    });
+    expect(next.body.run_number).toBe(2);
+    await complete(next.body.task_token, [{ type: "start_child_workflow", seq: 1, workflow: "kid", input: null, execution_id: kid }]);
+    const events = await eventually(async () => {
+      const h = (await api("GET", `/v1/workflows/executions/${parent}/history`)).body.events as { type: string }[];
+      return childEvents(h).length > 0 ? childEvents(h) : null;
+    });
+    expect(events).toEqual([expect.objectContaining({ type: "child_workflow_start_failed", seq: 1, failure: expect.objectContaining({ type: "ChildWorkflowStartFailed" }) })]);
+  });
+
+  it("news of a start sent for another parent run's child is not recorded for this run's child of that number and id", async () => {
+    const queue = uid("q");
+    const parent = uid("otherrun");
+    const kid = `${parent}:kid`;
+    await api("POST", "/v1/workflows/executions", { workflow: "p", execution_id: parent, task_queue: queue });
+    const reachable = unreachable(kid);
+    try {
+      await complete((await poll(queue)).body.task_token, [{ type: "start_child_workflow", seq: 1, workflow: "kid", input: null, execution_id: kid }]);
+      await runInDurableObject(stub(parent), (obj) => {
+        const store = storeOf(obj);
+        recordChildStarted(store, Date.now(), 1, kid, "kid-run", [], "an-earlier-parent-run");
+        expect(store.child(1)).toMatchObject({ state: "initiated" });
+        recordChildStarted(store, Date.now(), 1, kid, "kid-run", [], store.run()!.run_id);
+        expect(store.child(1)).toMatchObject({ state: "started" });
+      });
+    } finally {
+      reachable();
+    }
   });
 });

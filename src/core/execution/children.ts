@@ -47,3 +47,17 @@ export function parseChildEntryKey(key: string): { kind: ChildEntryKind; parentR
   if (parts.length === 3) return { kind, parentRun: parts[1]!, seq: Number(parts[2]) };
   return null;
 }
+
+/**
+ * Whether a child start finding `existing` (a running execution's parent) found the very child it
+ * starts: a start delivered again. The same parent's child of another seq, or of an earlier run,
+ * is another child: the start fails rather than attach to it (its news goes to that child).
+ */
+export function isSameChild(existing: ParentRef, starting: ParentRef): boolean {
+  return existing.execution_id === starting.execution_id && existing.seq === starting.seq && sameRun(existing.run_id, starting.run_id);
+}
+
+/** Whether news about a child, sent for `parentRun`'s child, concerns the row of a child started by `rowRun` (unknown runs match). */
+export function isNewsForRun(rowRun: string | null, parentRun: string | null | undefined): boolean {
+  return sameRun(rowRun, parentRun);
+}
