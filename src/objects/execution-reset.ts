@@ -21,6 +21,9 @@ const CLOSES_CHILD = new Set(["child_workflow_completed", "child_workflow_failed
  * recorded as failed with the reason, so current code re-runs it and everything after; signals
  * and updates received later are re-applied unless excluded. Pending activities, timers and
  * accepted updates of the copied part are restored, so the workflow finds them as it left them.
+ * What answers a message sent again is rebuilt from the kept history too: signal request ids and
+ * completed updates; an excluded update is closed (409 to its caller), and updates requested but
+ * not yet accepted are offered to the new run.
  */
 export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, out: Dispatch[]): void {
   const old = store.run();
@@ -50,8 +53,10 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
     else if (e.type === "update_completed") completedUpdates.add(e.update_id);
   }
 
-  // Which run started each child (the children table is emptied with the old run's other tables).
+  // Which run started each child, and the updates not in history (requested, not yet accepted, or
+  // rejected by a validator): the old run's tables are emptied, and these are not rebuilt from history.
   const parentRuns = new Map(store.children().map((c) => [c.seq, c]));
+  const unrecordedUpdates = [...store.updatesIn("requested"), ...store.updatesIn("rejected")];
 
   // The history before the reset point stays as it is — execution_started keeps the original run
   // id, since the SDK seeds ctx.random()/uuid() from it and the replayed part must draw the same
@@ -93,6 +98,7 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
   let lastTimer = 0;
   let lastChild = 0;
   let lastStep = 0;
+  const acceptedNames = new Map<string, string>();
   for (const e of prefix()) {
     if (e.type === "activity_scheduled") {
       lastActivity = Math.max(lastActivity, e.seq);
@@ -110,8 +116,16 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
       const before = parentRuns.get(e.seq);
       const parentRun = before?.execution_id === e.execution_id ? before.parent_run : null;
       store.putChild({ seq: e.seq, execution_id: e.execution_id, policy: e.parent_close_policy, state, parent_run: parentRun });
-    } else if (e.type === "update_accepted" && !completedUpdates.has(e.update_id)) {
-      store.insertUpdate({ update_id: e.update_id, name: e.name, input: JSON.stringify(e.input ?? null), state: "accepted", result: null, failure: null, created_at: ts(e) });
+    } else if (e.type === "update_accepted") {
+      if (completedUpdates.has(e.update_id)) acceptedNames.set(e.update_id, e.name);
+      else store.insertUpdate({ update_id: e.update_id, name: e.name, input: JSON.stringify(e.input ?? null), state: "accepted", result: null, failure: null, created_at: ts(e) });
+    } else if (e.type === "update_completed") {
+      // A client sending a completed update again gets its outcome, not a second run of its handler.
+      const failure = e.failure ? JSON.stringify(e.failure) : null;
+      store.insertUpdate({ update_id: e.update_id, name: acceptedNames.get(e.update_id) ?? "", input: "null", state: "completed", result: failure ? null : JSON.stringify(e.result ?? null), failure, created_at: ts(e) });
+    } else if (e.type === "signal_received" && e.request_id) {
+      // A signal sent again with its request id is still recognised.
+      store.markCompleted(`s:${e.request_id}`, ts(e));
     }
   }
   store.updateRun({ last_activity_seq: lastActivity, last_timer_seq: lastTimer, last_child_seq: lastChild, last_step_seq: lastStep });
@@ -131,13 +145,24 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
         store.putChild({ ...c, state: "closed" });
       }
     }
-    if (e.type === "signal_received" && !o.excludeSignals) store.append("signal_received", now, { name: e.name, input: e.input ?? null, request_id: e.request_id });
-    if (e.type === "update_accepted" && !o.excludeUpdates && store.update(e.update_id) === null) {
+    if (e.type === "signal_received" && !o.excludeSignals) {
+      store.append("signal_received", now, { name: e.name, input: e.input ?? null, request_id: e.request_id });
+      if (e.request_id) store.markCompleted(`s:${e.request_id}`, now);
+    }
+    if (e.type === "update_accepted" && store.update(e.update_id) === null) {
+      if (o.excludeUpdates) {
+        // Excluded: its caller (waiting, or sending it again) gets 409 execution_closed, not a wait for a handler that will not run.
+        const failure = { message: "the execution was reset to before the update and the reset excluded updates", type: "ExecutionClosed", non_retryable: true };
+        store.insertUpdate({ update_id: e.update_id, name: e.name, input: "null", state: "rejected", result: null, failure: JSON.stringify(failure), created_at: now });
+        continue;
+      }
       store.append("update_accepted", now, { update_id: e.update_id, name: e.name, input: e.input ?? null });
       store.insertUpdate({ update_id: e.update_id, name: e.name, input: JSON.stringify(e.input ?? null), state: "accepted", result: null, failure: null, created_at: now });
     }
   }
   store.dropSetAside();
+  // Updates requested but not yet accepted are offered to the new run; validator rejections still answer a retry.
+  for (const u of unrecordedUpdates) if (store.update(u.update_id) === null) store.insertUpdate(u);
   scheduleWorkflowTask(store, now, out);
   store.outbox.put("index", indexRow(store.run()!), now);
 }

@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { api, uid } from "./helpers.ts";
+
+// What a reset does to the messages a client may send again: signal request ids, and updates
+// completed, excluded or still waiting to be accepted.
+
+async function poll(queue: string) {
+  return api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind: "workflow", identity: "hand", wait_seconds: 2 });
+}
+async function complete(token: string, commands: unknown[]) {
+  return api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: token, commands });
+}
+async function history(id: string) {
+  return (await api("GET", `/v1/workflows/executions/${id}/history`)).body.events as { id: number; type: string }[];
+}
+const lastCompleted = async (id: string) => (await history(id)).filter((e) => e.type === "workflow_task_completed").at(-1)!.id;
+async function start(prefix: string) {
+  const queue = uid("q");
+  const id = uid(prefix);
+  await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
+  return { queue, id };
+}
+
+describe("reset and messages sent again", () => {
+  it("a signal sent again with the request id of one in the kept history is not recorded twice", async () => {
+    const { queue, id } = await start("rs-sig");
+    expect((await api("POST", `/v1/workflows/executions/${id}/signals/nudge`, { input: 1, request_id: "sig-1" })).status).toBe(202);
+    await complete((await poll(queue)).body.task_token, []);
+    expect((await api("POST", `/v1/workflows/executions/${id}/reset`, { event_id: await lastCompleted(id), reason: "again" })).status).toBe(200);
+    expect((await api("POST", `/v1/workflows/executions/${id}/signals/nudge`, { input: 1, request_id: "sig-1" })).body).toEqual({ recorded: false });
+    expect((await history(id)).filter((e) => e.type === "signal_received")).toHaveLength(1);
+  });
+
+  it("an update completed in the kept history, sent again, answers with its outcome instead of running again", async () => {
+    const { queue, id } = await start("rs-done");
+    await complete((await poll(queue)).body.task_token, []);
+    const first = api("POST", `/v1/workflows/executions/${id}/updates/set`, { input: 5, update_id: "u1", wait_seconds: 5 });
+    const wt = await poll(queue);
+    expect(wt.body.updates).toEqual([expect.objectContaining({ update_id: "u1" })]);
+    await complete(wt.body.task_token, [{ type: "accept_update", update_id: "u1" }]);
+    await complete((await poll(queue)).body.task_token, [{ type: "complete_update", update_id: "u1", result: "five" }]);
+    expect((await first).body).toMatchObject({ status: "completed", result: "five" });
+    await api("POST", `/v1/workflows/executions/${id}/signals/nudge`, {});
+    await complete((await poll(queue)).body.task_token, []);
+    expect((await api("POST", `/v1/workflows/executions/${id}/reset`, { event_id: await lastCompleted(id), reason: "again" })).status).toBe(200);
+    const again = await api("POST", `/v1/workflows/executions/${id}/updates/set`, { input: 5, update_id: "u1", wait_seconds: 1 });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ update_id: "u1", status: "completed", result: "five" });
+    expect((await poll(queue)).body.updates ?? []).toEqual([]);
+  });
+
+  it("an update the reset excluded, sent again, is a 409 execution_closed", async () => {
+    const { queue, id } = await start("rs-excl");
+    await complete((await poll(queue)).body.task_token, []);
+    const point = await lastCompleted(id);
+    const first = api("POST", `/v1/workflows/executions/${id}/updates/set`, { input: 5, update_id: "u1", wait_seconds: 1 });
+    await complete((await poll(queue)).body.task_token, [{ type: "accept_update", update_id: "u1" }]);
+    expect((await first).status).toBe(202); // accepted, still running
+    expect((await api("POST", `/v1/workflows/executions/${id}/reset`, { event_id: point, reason: "again", exclude_updates: true })).status).toBe(200);
+    const again = await api("POST", `/v1/workflows/executions/${id}/updates/set`, { input: 5, update_id: "u1", wait_seconds: 1 });
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ code: "execution_closed" });
+  });
+
+  it("an update requested but not yet accepted when the run is reset is offered to the new run, and its caller gets the outcome", async () => {
+    const { queue, id } = await start("rs-req");
+    await complete((await poll(queue)).body.task_token, []);
+    const point = await lastCompleted(id);
+    const pending = api("POST", `/v1/workflows/executions/${id}/updates/set`, { input: 7, update_id: "u2", wait_seconds: 10 });
+    // Requested: a workflow task is due to offer it, and nobody has taken it yet.
+    for (let i = 0; i < 50 && (await history(id)).at(-1)!.type !== "workflow_task_scheduled"; i++) await new Promise((r) => setTimeout(r, 20));
+    expect((await api("POST", `/v1/workflows/executions/${id}/reset`, { event_id: point, reason: "again" })).status).toBe(200);
+    const wt = await poll(queue);
+    expect(wt.body.run_number).toBe(2);
+    expect(wt.body.updates).toEqual([expect.objectContaining({ update_id: "u2", input: 7 })]);
+    await complete(wt.body.task_token, [{ type: "accept_update", update_id: "u2" }]);
+    await complete((await poll(queue)).body.task_token, [{ type: "complete_update", update_id: "u2", result: "seven" }]);
+    expect((await pending).body).toMatchObject({ status: "completed", result: "seven" });
+  });
+});
