@@ -1,4 +1,4 @@
-import type { Failure } from "@sundial/sdk/protocol";
+import type { Execution, Failure } from "@sundial/sdk/protocol";
 import { childEntryKey, parseChildEntryKey, type StopFrom } from "../core/execution/children.ts";
 import { LIMITS } from "../core/limits.ts";
 import type { Env } from "../env.ts";
@@ -62,6 +62,7 @@ export function flushExecutionOutbox(outbox: Outbox, env: Env, now: number, hook
       if (notice.schedule_id) await scheduleStub(env, notice.namespace, notice.schedule_id).runClosed(notice);
       return;
     }
+    if (key.startsWith("lookup-child:")) return lookUpChild(env, Number(key.slice("lookup-child:".length)), payload as ChildLookup, hooks);
     // Child entries: `{kind}:{parent run}:{seq}`, or `{kind}:{seq}` as written before keys named the run.
     const entry = parseChildEntryKey(key);
     if (entry === null) return console.warn(`outbox entry ${key} is of no known kind: dropped`);
@@ -81,19 +82,8 @@ export function flushExecutionOutbox(outbox: Outbox, env: Env, now: number, hook
         callback: { parent: c.parent },
         parent_execution_id: c.parent.execution_id,
       });
-      if (r.ok) {
-        const x = r.value.execution;
-        if (!r.value.started && x.status === "running" && x.parent_execution_id !== c.parent.execution_id) {
-          // Running for someone else: its close notice goes there, and this parent would wait forever.
-          const message = `execution ${c.execution_id} is already running (started by ${x.parent_execution_id ?? "a client"}): give the child another execution_id`;
-          hooks.failed(seq, c.execution_id, { message, type: "ChildWorkflowStartFailed", non_retryable: true }, parentRun);
-          return;
-        }
-        hooks.started(seq, c.execution_id, x.run_id, parentRun);
-        // Already closed (an id used before, a reset to before the start, a start delivered again after
-        // the child finished): its close notice went out long ago, so its outcome is recorded now.
-        if (!r.value.started && x.status !== "running") hooks.closed({ seq, execution_id: c.execution_id, status: x.status, result: x.result ?? null, failure: x.failure ?? null, parent_run: parentRun });
-      } else if (r.error.status < 500) hooks.failed(seq, c.execution_id, { message: r.error.message, type: "ChildWorkflowStartFailed", non_retryable: true }, parentRun);
+      if (r.ok) reportExistingChild(hooks, seq, c.parent.execution_id, parentRun, r.value.execution, r.value.started);
+      else if (r.error.status < 500) hooks.failed(seq, c.execution_id, { message: r.error.message, type: "ChildWorkflowStartFailed", non_retryable: true }, parentRun);
       else throw new Error(r.error.message);
       return;
     }
@@ -107,4 +97,36 @@ export function flushExecutionOutbox(outbox: Outbox, env: Env, now: number, hook
     if (entry.kind === "cancel-child") await executionStub(env, target.namespace, target.execution_id).cancel("parent closed (parent close policy REQUEST_CANCEL)", target.from);
     if (entry.kind === "terminate-child") await executionStub(env, target.namespace, target.execution_id).terminate("parent closed (parent close policy TERMINATE)", target.from);
   });
+}
+
+/**
+ * What the parent learns of its child `seq` from the execution its id names now (after a start,
+ * or a lookup after a reset). Running for someone else: the child's start fails (its close notice
+ * goes there, and this parent would wait forever). Otherwise it started; and if it has closed
+ * already (an id used before, a reset to before the start, a start delivered again after the child
+ * finished, a close notice the parent refused while it was closed) its outcome is recorded now.
+ */
+export function reportExistingChild(hooks: ChildStartHooks, seq: number, parentId: string, parentRun: string | null, x: Execution, startedNow: boolean): void {
+  if (!startedNow && x.status === "running" && x.parent_execution_id !== parentId) {
+    const message = `execution ${x.execution_id} is already running (started by ${x.parent_execution_id ?? "a client"}): give the child another execution_id`;
+    hooks.failed(seq, x.execution_id, { message, type: "ChildWorkflowStartFailed", non_retryable: true }, parentRun);
+    return;
+  }
+  hooks.started(seq, x.execution_id, x.run_id, parentRun);
+  if (!startedNow && x.status !== "running") hooks.closed({ seq, execution_id: x.execution_id, status: x.status, result: x.result ?? null, failure: x.failure ?? null, parent_run: parentRun });
+}
+
+/** A reset's question to a child of the kept history whose fate the parent does not know (see execution-reset.ts). */
+export interface ChildLookup {
+  namespace: string;
+  execution_id: string;
+  parent: { execution_id: string; run_id: string | null };
+}
+
+async function lookUpChild(env: Env, seq: number, c: ChildLookup, hooks: ChildStartHooks): Promise<void> {
+  const r = await executionStub(env, c.namespace, c.execution_id).describe();
+  if (r.ok) return reportExistingChild(hooks, seq, c.parent.execution_id, c.parent.run_id, r.value, false);
+  // Never created (its start was refused while the parent was closed): the child did not start.
+  if (r.error.status === 404) hooks.failed(seq, c.execution_id, { message: `child execution ${c.execution_id} does not exist`, type: "ChildWorkflowStartFailed", non_retryable: true }, c.parent.run_id);
+  else if (r.error.status >= 500) throw new Error(r.error.message);
 }

@@ -1,5 +1,7 @@
 import type { HistoryEvent } from "@sundial/sdk/protocol";
+import { childEntryKey } from "../core/execution/children.ts";
 import { ValidationError } from "../core/errors.ts";
+import type { ChildLookup } from "./execution-outbox.ts";
 import { scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
 import { newActivityRow, type ExecutionStore, type RunRow } from "./execution-store.ts";
 import { indexRow } from "./execution-view.ts";
@@ -161,8 +163,24 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
     }
   }
   store.dropSetAside();
+  askOpenChildren(store, now);
   // Updates requested but not yet accepted are offered to the new run; validator rejections still answer a retry.
   for (const u of unrecordedUpdates) if (store.update(u.update_id) === null) store.insertUpdate(u);
   scheduleWorkflowTask(store, now, out);
   store.outbox.put("index", indexRow(store.run()!), now);
+}
+
+/**
+ * Children of the kept history still open in the new run's books may have started or closed while
+ * the old run could no longer hear it (it had closed): each one whose start is not still waiting
+ * in the outbox gets a `lookup-child:{seq}` entry, which reports what its execution is now.
+ */
+function askOpenChildren(store: ExecutionStore, now: number): void {
+  const run = store.run()!;
+  for (const c of store.children()) {
+    if (c.state === "closed") continue;
+    if (store.outbox.has(`start-child:${c.seq}`) || (c.parent_run !== null && store.outbox.has(childEntryKey("start-child", c.parent_run, c.seq)))) continue;
+    const lookup: ChildLookup = { namespace: run.namespace, execution_id: c.execution_id, parent: { execution_id: run.execution_id, run_id: c.parent_run } };
+    store.outbox.put(`lookup-child:${c.seq}`, lookup, now);
+  }
 }

@@ -218,3 +218,30 @@ describe("one child id, one child of a parent", () => {
     }
   });
 });
+
+describe("a reset asks the children of the kept history what became of them", () => {
+  it("a child stopped by its parent's close (whose close notice the closed parent refused) is reported to the reset run", async () => {
+    const queue = uid("q");
+    const parent = uid("ask");
+    const kid = `${parent}:child-1`;
+    await api("POST", "/v1/workflows/executions", { workflow: "p", execution_id: parent, task_queue: queue });
+    await complete((await poll(queue)).body.task_token, [{ type: "start_child_workflow", seq: 1, workflow: "kid", input: null, parent_close_policy: "TERMINATE" }]);
+    const tasks = [await poll(queue), await poll(queue)];
+    const parentTask = tasks.find((t) => t.body.execution_id === parent)!;
+    expect(parentTask.body.history.map((e: { type: string }) => e.type)).toContain("child_workflow_started");
+    await complete(parentTask.body.task_token, []);
+    const point = (await api("GET", `/v1/workflows/executions/${parent}/history`)).body.events.filter((e: { type: string }) => e.type === "workflow_task_completed").at(-1).id;
+    // The parent fails; its policy terminates the child, whose close notice finds the parent closed.
+    expect((await api("POST", `/v1/workflows/executions/${parent}/terminate`, { reason: "bug" })).status).toBe(200);
+    await eventually(async () => (await describeExec(kid)).status === "terminated");
+    await eventually(async () => runInDurableObject(stub(kid), (obj) => storeOf(obj).outbox.entries().length === 0));
+
+    expect((await api("POST", `/v1/workflows/executions/${parent}/reset`, { event_id: point, reason: "fixed" })).status).toBe(200);
+    const failed = await eventually(async () => {
+      const h = (await api("GET", `/v1/workflows/executions/${parent}/history`)).body.events as { type: string }[];
+      return h.find((e) => e.type === "child_workflow_failed");
+    });
+    expect(failed).toMatchObject({ seq: 1, execution_id: kid, status: "terminated" });
+    await runInDurableObject(stub(parent), (obj) => expect(storeOf(obj).child(1)).toMatchObject({ state: "closed" }));
+  });
+});
