@@ -29,7 +29,7 @@ function forgetChild(store: ExecutionStore, c: ChildRow): void {
   store.putChild({ ...c, state: "closed" });
   for (const e of store.outbox.entries()) {
     const entry = parseChildEntryKey(e.key);
-    if (entry === null || entry.kind === "start-child" || entry.seq !== c.seq) continue;
+    if (entry === null || entry.kind === "start-child" || entry.seq !== c.seq || !isNewsForRun(c.parent_run, entry.parentRun)) continue;
     if ((JSON.parse(e.payload) as { execution_id: string }).execution_id === c.execution_id) store.outbox.drop(e.key);
   }
 }

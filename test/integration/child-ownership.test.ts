@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
-import { recordChildStarted } from "../../src/objects/execution-children.ts";
+import { recordChildStartFailed, recordChildStarted } from "../../src/objects/execution-children.ts";
 import { ExecutionObject } from "../../src/objects/execution-object.ts";
 import type { ExecutionStore } from "../../src/objects/execution-store.ts";
 import { api, uid } from "./helpers.ts";
@@ -96,6 +96,23 @@ describe("a parent's stops reach only its own child", () => {
 });
 
 describe("child outbox entries name the parent run that wrote them", () => {
+  it("a refused start after the parent closed drops only the stop of that run's child, not an earlier run's stop for its child of the same number and id", async () => {
+    const parent = uid("two-stops");
+    const kid = `${parent}:kid`;
+    await api("POST", "/v1/workflows/executions", { workflow: "p", execution_id: parent, task_queue: uid("q") });
+    expect((await api("POST", `/v1/workflows/executions/${parent}/terminate`, { reason: "done" })).status).toBe(200);
+    await runInDurableObject(stub(parent), (obj) => {
+      const store = storeOf(obj);
+      const later = Date.now() + 3_600_000; // not delivered meanwhile
+      store.putChild({ seq: 1, execution_id: kid, policy: "TERMINATE", state: "initiated", parent_run: "run-2" });
+      store.outbox.put("terminate-child:run-1:1", { namespace: "default", execution_id: kid, from: { execution_id: parent, run_id: "run-1" } }, later);
+      store.outbox.put("terminate-child:run-2:1", { namespace: "default", execution_id: kid, from: { execution_id: parent, run_id: "run-2" } }, later);
+      recordChildStartFailed(store, Date.now(), 1, kid, { message: "already started", type: "ChildWorkflowStartFailed", non_retryable: true }, [], "run-2");
+      expect(store.child(1)).toMatchObject({ state: "closed" });
+      expect(store.outbox.entries().map((e) => e.key).filter((k) => k.includes("-child:"))).toEqual(["terminate-child:run-1:1"]);
+    });
+  });
+
   it("a continued run's child never replaces the start of the previous run's child with the same number", async () => {
     const queue = uid("q");
     const parent = uid("carry");
