@@ -77,6 +77,10 @@ export interface CodeSchedulePlan {
   outcome: RegistrationOutcome;
   upserts: { id: string; cmd: z.output<typeof CreateScheduleRequest> }[];
   removals: string[];
+  /** Request paths (`workflows.N.schedules.M`) of the upserts that make a new schedule: they count against the namespace's limit. */
+  created: string[];
+  /** Schedules the removals take out of the namespace for good (not re-created under their id). */
+  freed: number;
 }
 
 /**
@@ -110,6 +114,8 @@ export async function planCodeSchedules(
       },
       upserts: [],
       removals: [],
+      created: [],
+      freed: 0,
     };
   }
   const existing = await listCodeSchedules(env.DB, namespace, w.name);
@@ -119,6 +125,7 @@ export async function planCodeSchedules(
   const rekeyed = unchanged ? [] : ids.filter((id, i) => existing.some((e) => e.schedule_id === id && e.key !== cmds[i]!.key));
   const leaving = existing.map((e) => e.schedule_id).filter((id) => !ids.includes(id));
   const upserts: CodeSchedulePlan["upserts"] = [];
+  const created: string[] = [];
   if (!unchanged) {
     for (const [i, cmd] of cmds.entries()) {
       const holder = await findByWorkflowKey(env.DB, namespace, w.name, cmd.key);
@@ -129,9 +136,10 @@ export async function planCodeSchedules(
         throw new ConflictError(`schedule key ${cmd.key} of workflow ${w.name} is already used by schedule ${holder.schedule_id}${whose}`, "schedule_key_taken", { field: `workflows.${index}.schedules.${i}.key` });
       }
       upserts.push({ id: ids[i]!, cmd });
+      if (!existing.some((e) => e.schedule_id === ids[i])) created.push(`workflows.${index}.schedules.${i}`);
     }
   }
-  return { outcome: { workflow: w.name, schedules: ids, applied: true }, upserts, removals: [...leaving, ...rekeyed] };
+  return { outcome: { workflow: w.name, schedules: ids, applied: true }, upserts, removals: [...leaving, ...rekeyed], created, freed: leaving.length };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { MAX_PAYLOAD_BYTES, payloadBytes, SPEC_LIMITS } from "@sundial/sdk/protocol";
+import { MAX_CODE_SCHEDULES_PER_REGISTRATION } from "./code-schedule-limits.ts";
 
 /**
  * Every bound Sundial enforces, in one place (Temporal's "tweakables"). Changing a number here
@@ -71,6 +72,8 @@ export const LIMITS = {
   maxPatternInputLength: 10_000,
   pageSizeDefault: 50,
   pageSizeMax: 500,
+  /** Schedules one worker registration may declare in code, over all its workflows. */
+  codeSchedulesPerRegistration: MAX_CODE_SCHEDULES_PER_REGISTRATION,
   /** Default of schedules per namespace; a deployment sets its own with SUNDIAL_MAX_SCHEDULES_PER_NAMESPACE. */
   schedulesPerNamespace: 1_000_000,
   /**
