@@ -10,6 +10,7 @@ import { scheduleStub } from "../objects/names.ts";
 import { unwrap } from "../objects/rpc.ts";
 import { compileChecked } from "./spec-bounds.ts";
 import { parseWith } from "./validate.ts";
+import { checkPayloadSize } from "./workflow-input.ts";
 
 /** A registration that names a different definition from a different build this recently is a conflict. */
 export const CONFLICT_WINDOW_MS = 10 * 60_000;
@@ -55,6 +56,8 @@ export function parseCodeSchedules(w: CodeWorkflow, index: number, taskQueue: st
       if (err instanceof ValidationError) throw new ValidationError(`${prefix.join(".")}.${err.message}`, { field: `${prefix.join(".")}.${err.field ?? ""}`, code: err.code });
       throw err;
     }
+    // The same 413 a REST create answers: each fire would start a run with this input.
+    checkPayloadSize(cmd.input, `${prefix.join(".")}.input`);
     // A schedule without input starts runs with null, checked as the API's create checks it: a
     // schema that needs fields is a 422 at start-up, not a run failing at its first fire.
     if (w.input_schema) {

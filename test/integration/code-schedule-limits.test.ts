@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index.ts";
+import { LIMITS } from "../../src/core/limits.ts";
 import { countSchedules } from "../../src/index/schedules.ts";
 import { api, uid } from "./helpers.ts";
 import { eventually } from "./schedule-helpers.ts";
@@ -84,5 +85,24 @@ describe("schedules in code and the per-namespace schedule limit", () => {
     expect(r.body).toMatchObject({ code: "limit_exceeded", field: "workflows.10.schedules.0" });
     expect(r.body.detail).toContain("1000");
     await expectNothingWritten(key, [names[0]!, names[10]!]);
+  });
+});
+
+describe("a code schedule's input", () => {
+  it("larger than the payload limit is the 413 payload_too_large a REST create answers, naming its path, and nothing is written", async () => {
+    const { key } = await freshNamespace();
+    const [small, big] = [uid("code-input-ok"), uid("code-input-big")];
+    const input = { blob: "x".repeat(LIMITS.maxPayloadBytes) };
+    const rest = await api("POST", "/v1/workflows/schedules", { workflow: big, key: "k", cron: "0 8 * * *", input }, key);
+    expect(rest.status).toBe(413);
+    expect(rest.body).toMatchObject({ code: "payload_too_large", field: "input" });
+
+    const r = await api("POST", "/v1/workflows/workers/register", registration([
+      { name: small, schedules: [{ interval_seconds: 3600, input: { fine: true } }] },
+      { name: big, schedules: [{ interval_seconds: 3600 }, { interval_seconds: 60, input }] },
+    ]), key);
+    expect(r.status, JSON.stringify(r.body).slice(0, 500)).toBe(413);
+    expect(r.body).toMatchObject({ code: "payload_too_large", field: "workflows.1.schedules.1.input" });
+    await expectNothingWritten(key, [small, big]);
   });
 });
