@@ -7,13 +7,15 @@ import { NotFoundError } from "../core/errors.ts";
 import { insertKey, listKeys, revokeKey } from "../index/api-keys.ts";
 import { keyCache } from "./key-cache.ts";
 import { DEV_NAMESPACE, requireKind, type AppEnv, type Principal } from "./auth.ts";
+import { decodeCursor, encodeCursor, KeysCursor, PageSize, PageToken } from "./pagination.ts";
 import { readJson, readQuery } from "./validate.ts";
 
 /** /v1/admin/keys: create, list and revoke API keys (admin keys only). */
 export const keyRoutes = new Hono<AppEnv>();
 keyRoutes.use("*", requireKind("admin"));
 
-const ListQuery = z.strictObject({ namespace: Identifier.optional() });
+const NamespaceQuery = z.strictObject({ namespace: Identifier.optional() });
+const ListQuery = NamespaceQuery.extend({ page_size: PageSize, page_token: PageToken });
 
 /**
  * The namespace a key-management call acts on. Admin keys of the operator namespace (`default`: the
@@ -46,15 +48,20 @@ keyRoutes.post("/", async (c) => {
 keyRoutes.get("/", async (c) => {
   const p = c.get("principal");
   const q = readQuery(c, ListQuery);
-  const rows = await listKeys(c.env.DB, targetNamespace(p, q.namespace));
+  const namespace = targetNamespace(p, q.namespace);
+  const cursor = q.page_token ? decodeCursor(q.page_token, KeysCursor) : undefined;
+  const rows = await listKeys(c.env.DB, namespace, cursor && { createdAt: cursor.c, keyId: cursor.i }, q.page_size + 1);
+  const page = rows.slice(0, q.page_size);
+  const last = page[page.length - 1];
   return c.json({
-    keys: rows.map((r) => ({ key_id: r.key_id, namespace: r.namespace, kind: r.kind, description: r.description, created_at: toRfc3339(r.created_at), revoked_at: r.revoked_at === null ? null : toRfc3339(r.revoked_at) })),
+    keys: page.map((r) => ({ key_id: r.key_id, namespace: r.namespace, kind: r.kind, description: r.description, created_at: toRfc3339(r.created_at), revoked_at: r.revoked_at === null ? null : toRfc3339(r.revoked_at) })),
+    next_page_token: rows.length > q.page_size && last ? encodeCursor(KeysCursor, { c: last.created_at, i: last.key_id }) : null,
   } satisfies ListKeysResponse);
 });
 
 keyRoutes.delete("/:key_id", async (c) => {
   const p = c.get("principal");
-  const q = readQuery(c, ListQuery);
+  const q = readQuery(c, NamespaceQuery);
   const ok = await revokeKey(c.env.DB, targetNamespace(p, q.namespace), c.req.param("key_id"), clock.now());
   if (!ok) throw new NotFoundError("no such key in this namespace", "key_not_found");
   keyCache.forget(c.req.param("key_id"));

@@ -50,7 +50,7 @@ const ROUTES: Record<string, Record<string, Op>> = {
   "/v1/workflows/tasks/activity/heartbeat": { post: { summary: "Heartbeat; answers whether cancellation was requested", body: P.HeartbeatRequest, ok: 200, kind: "worker" } },
   "/v1/admin/keys": {
     post: { summary: "Create an API key (the secret is shown once)", body: P.CreateKeyRequest, ok: 201, kind: "admin" },
-    get: { summary: "List API keys of a namespace (another one's: operator admins of namespace default only)", ok: 200, kind: "admin", query: ["namespace"] },
+    get: { summary: "List API keys of a namespace, oldest first, paged (another one's: operator admins of namespace default only)", ok: 200, kind: "admin", query: ["namespace", "page_size", "page_token"] },
   },
   "/v1/admin/keys/{key_id}": { delete: { summary: "Revoke an API key", ok: 204, kind: "admin", query: ["namespace"] } },
 };

@@ -17,6 +17,7 @@ export const PageToken = z.string().max(2000).optional();
 export const ExecutionsCursor = z.strictObject({ s: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), i: z.string().min(1) });
 export const SchedulesCursor = z.strictObject({ i: z.string().min(1) });
 export const WorkflowTypesCursor = z.strictObject({ n: z.string().min(1) });
+export const KeysCursor = z.strictObject({ c: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), i: z.string().min(1) });
 
 /** Opaque keyset cursor: base64url JSON of the last row's sort keys. */
 export function encodeCursor<S extends z.ZodType<Record<string, string | number>>>(_schema: S, keys: z.input<S>): string {

@@ -24,12 +24,16 @@ export async function insertKey(db: D1Database, row: Omit<ApiKeyRow, "revoked_at
     .run();
 }
 
-export async function listKeys(db: D1Database, namespace: string): Promise<Omit<ApiKeyRow, "secret_hash">[]> {
-  const r = await db
-    .prepare("SELECT key_id, namespace, kind, description, created_at, revoked_at FROM api_keys WHERE namespace = ? ORDER BY created_at, key_id")
-    .bind(namespace)
-    .all<Omit<ApiKeyRow, "secret_hash">>();
-  return r.results;
+/**
+ * A namespace's keys ordered by (created_at, key_id), at most `limit`, after the key at `after`
+ * (keyset pagination: stable while keys are created and revoked, as a revoked key stays listed).
+ */
+export async function listKeys(db: D1Database, namespace: string, after: { createdAt: number; keyId: string } | undefined, limit: number): Promise<Omit<ApiKeyRow, "secret_hash">[]> {
+  const cols = "SELECT key_id, namespace, kind, description, created_at, revoked_at FROM api_keys WHERE namespace = ?";
+  const stmt = after
+    ? db.prepare(`${cols} AND (created_at > ? OR (created_at = ? AND key_id > ?)) ORDER BY created_at, key_id LIMIT ?`).bind(namespace, after.createdAt, after.createdAt, after.keyId, limit)
+    : db.prepare(`${cols} ORDER BY created_at, key_id LIMIT ?`).bind(namespace, limit);
+  return (await stmt.all<Omit<ApiKeyRow, "secret_hash">>()).results;
 }
 
 /** Marks a key revoked; returns false when no such key exists in the namespace. */

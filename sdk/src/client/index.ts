@@ -44,7 +44,8 @@ export {
   type TriggerOptions,
   type TriggerResult,
 } from "./schedules.ts";
-export { KeysClient, type ApiKey, type CreatedKey, type CreateKeyOptions, type KeyKind } from "./keys.ts";
+export { KeysClient, type ApiKey, type CreatedKey, type CreateKeyOptions, type KeyKind, type KeyPage, type ListKeysOptions } from "./keys.ts";
+export { collect, everyItem, type PageOf } from "./pages.ts";
 export { WorkflowTypesClient, type WorkflowType, type WorkflowTypePage } from "./workflow-types.ts";
 export {
   instantToWire,

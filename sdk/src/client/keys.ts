@@ -2,6 +2,7 @@ import * as wire from "../protocol/keys.ts";
 import { camelize, type Camelize } from "./camel.ts";
 import { parse } from "./executions.ts";
 import type { HttpTransport } from "./http.ts";
+import { everyItem } from "./pages.ts";
 
 /** A key as listed: never its secret. */
 export type ApiKey = Camelize<wire.ApiKeyInfo>;
@@ -16,6 +17,21 @@ export interface CreateKeyOptions {
   /** Default: the calling key's namespace. A new name creates the namespace (admins of `default` only). */
   namespace?: string;
   description?: string;
+}
+
+/** Options of {@link KeysClient.list}. */
+export interface ListKeysOptions {
+  /** Default: the calling key's namespace. Another one: admins of `default` only. */
+  namespace?: string;
+  /** 1-500, default 50 (the platform's). */
+  pageSize?: number;
+  pageToken?: string;
+}
+
+/** A page of keys, oldest first; `nextPageToken` is null on the last page. */
+export interface KeyPage {
+  keys: ApiKey[];
+  nextPageToken: string | null;
 }
 
 const BASE = "/v1/admin/keys";
@@ -41,10 +57,27 @@ export class KeysClient {
     return camelize(parse(wire.CreatedApiKey, answer.body));
   }
 
-  /** The namespace's keys, revoked ones included (with `revokedAt`), oldest first. */
-  async list(options: { namespace?: string } = {}): Promise<ApiKey[]> {
-    const answer = await this.http.request("GET", BASE, { query: { namespace: options.namespace } });
-    return camelize(parse(wire.ListKeysResponse, answer.body)).keys;
+  /**
+   * One page of the namespace's keys, revoked ones included (with `revokedAt`), oldest first (see
+   * {@link KeysClient.listAll} for every page).
+   * @example const { keys, nextPageToken } = await admin.keys.list({ namespace: "acme", pageSize: 100 });
+   */
+  async list(options: ListKeysOptions = {}): Promise<KeyPage> {
+    const answer = await this.http.request("GET", BASE, { query: { namespace: options.namespace, page_size: options.pageSize, page_token: options.pageToken } });
+    return camelize(parse(wire.ListKeysResponse, answer.body));
+  }
+
+  /**
+   * Every key of the namespace, oldest first, fetching pages (of `pageSize`) as the loop goes.
+   * @example
+   * for await (const k of admin.keys.listAll({ namespace: "acme" })) if (k.revokedAt === null) console.log(k.keyId, k.kind);
+   * const all = await collect(admin.keys.listAll({ namespace: "acme" })); // collect: from @sundial/sdk/client
+   */
+  listAll(options: ListKeysOptions = {}): AsyncGenerator<ApiKey, void, undefined> {
+    return everyItem(options.pageToken, async (pageToken) => {
+      const page = await this.list({ ...options, ...(pageToken === undefined ? {} : { pageToken }) });
+      return { items: page.keys, nextPageToken: page.nextPageToken };
+    });
   }
 
   /**

@@ -6,6 +6,7 @@ import type { Instant, OverlapPolicy, ScheduleDefinition, SchedulePolicy } from 
 import { camelize, type Camelize } from "./camel.ts";
 import { parse } from "./executions.ts";
 import type { HttpTransport } from "./http.ts";
+import { everyItem } from "./pages.ts";
 import * as res from "./schedule-responses.ts";
 import { DEFINITION_OPTIONS, instantToWire, rejectUnknownOptions, scheduleDefinitionToWire, schedulePolicyToWire, scheduleSpecToWire, SPEC_OPTIONS, type ScheduleSpecOptions, type ScheduleSpecShorthands } from "./schedule-wire.ts";
 
@@ -183,13 +184,11 @@ export class SchedulesClient {
    * Every schedule matching the filters, fetching pages (of `pageSize`) as the loop goes.
    * @example for await (const s of client.schedules.listAll({ workflow: "user-reminder" })) console.log(s.key, s.nextFireAt);
    */
-  async *listAll(options: ListSchedulesOptions = {}): AsyncGenerator<ScheduleSummary, void, undefined> {
-    let pageToken = options.pageToken;
-    do {
+  listAll(options: ListSchedulesOptions = {}): AsyncGenerator<ScheduleSummary, void, undefined> {
+    return everyItem(options.pageToken, async (pageToken) => {
       const page = await this.list({ ...options, ...(pageToken === undefined ? {} : { pageToken }) });
-      yield* page.schedules;
-      pageToken = page.nextPageToken ?? undefined;
-    } while (pageToken !== undefined);
+      return { items: page.schedules, nextPageToken: page.nextPageToken };
+    });
   }
 
   /**

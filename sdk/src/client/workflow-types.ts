@@ -1,6 +1,7 @@
 import * as wire from "../protocol/workflow-types.ts";
 import { parse } from "./executions.ts";
 import type { HttpTransport } from "./http.ts";
+import { everyItem } from "./pages.ts";
 
 /** A registered workflow: what the last worker that registered it declared. */
 export interface WorkflowType {
@@ -57,12 +58,10 @@ export class WorkflowTypesClient {
   }
 
   /** Every registered workflow, fetching pages as the loop goes. */
-  async *listAll(options: { pageSize?: number } = {}): AsyncGenerator<WorkflowType, void, undefined> {
-    let pageToken: string | undefined;
-    do {
+  listAll(options: { pageSize?: number } = {}): AsyncGenerator<WorkflowType, void, undefined> {
+    return everyItem(undefined, async (pageToken) => {
       const page = await this.list({ ...options, ...(pageToken === undefined ? {} : { pageToken }) });
-      yield* page.workflowTypes;
-      pageToken = page.nextPageToken ?? undefined;
-    } while (pageToken !== undefined);
+      return { items: page.workflowTypes, nextPageToken: page.nextPageToken };
+    });
   }
 }

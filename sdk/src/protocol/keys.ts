@@ -32,5 +32,6 @@ export type ApiKeyInfo = z.infer<typeof ApiKeyInfo>;
 export const CreatedApiKey = ApiKeyInfo.omit({ revoked_at: true }).extend({ key: z.string() });
 export type CreatedApiKey = z.infer<typeof CreatedApiKey>;
 
-export const ListKeysResponse = z.object({ keys: z.array(ApiKeyInfo) });
+/** `GET /v1/admin/keys` → 200: one page, oldest first (created time, then key id); `next_page_token` is null on the last. */
+export const ListKeysResponse = z.object({ keys: z.array(ApiKeyInfo), next_page_token: z.string().nullable() });
 export type ListKeysResponse = z.infer<typeof ListKeysResponse>;

@@ -206,13 +206,29 @@ describe("SundialClient.keys", () => {
     expect(seen.map((r) => [r.method, r.url, r.body])).toEqual([["POST", "http://platform.test/v1/admin/keys", { kind: "worker", namespace: "acme", description: "billing" }]]);
   });
 
-  it("list and revoke pass the namespace as a query parameter", async () => {
-    const row = { key_id: "kA1", namespace: "acme", kind: "worker", description: "", created_at: "2026-12-03T10:00:00.000Z", revoked_at: null };
-    const { seen, client } = scripted([json(200, { keys: [row] }), () => new Response(null, { status: 204 }), json(200, { keys: [] })]);
-    expect(await client.keys.list({ namespace: "acme" })).toEqual([{ keyId: "kA1", namespace: "acme", kind: "worker", description: "", createdAt: "2026-12-03T10:00:00.000Z", revokedAt: null }]);
+  const row = (id: string) => ({ key_id: id, namespace: "acme", kind: "worker", description: "", created_at: "2026-12-03T10:00:00.000Z", revoked_at: null });
+  const listed = (id: string) => ({ keyId: id, namespace: "acme", kind: "worker", description: "", createdAt: "2026-12-03T10:00:00.000Z", revokedAt: null });
+
+  it("list returns a page (keys and nextPageToken); list and revoke pass the namespace and paging as query parameters", async () => {
+    const { seen, client } = scripted([json(200, { keys: [row("kA1")], next_page_token: "t1" }), () => new Response(null, { status: 204 }), json(200, { keys: [], next_page_token: null })]);
+    expect(await client.keys.list({ namespace: "acme", pageSize: 1 })).toEqual({ keys: [listed("kA1")], nextPageToken: "t1" });
     await client.keys.revoke("kA1", { namespace: "acme" });
-    await client.keys.list();
-    expect(seen.map((r) => `${r.method} ${r.url}`)).toEqual(["GET http://platform.test/v1/admin/keys?namespace=acme", "DELETE http://platform.test/v1/admin/keys/kA1?namespace=acme", "GET http://platform.test/v1/admin/keys"]);
+    expect(await client.keys.list({ pageToken: "t1" })).toEqual({ keys: [], nextPageToken: null });
+    expect(seen.map((r) => `${r.method} ${r.url}`)).toEqual([
+      "GET http://platform.test/v1/admin/keys?namespace=acme&page_size=1",
+      "DELETE http://platform.test/v1/admin/keys/kA1?namespace=acme",
+      "GET http://platform.test/v1/admin/keys?page_token=t1",
+    ]);
+  });
+
+  it("listAll follows next_page_token to the last page, lazily, keeping the namespace and page size", async () => {
+    const { seen, client } = scripted([json(200, { keys: [row("kA1"), row("kA2")], next_page_token: "t2" }), json(200, { keys: [row("kA3")], next_page_token: null })]);
+    const all = client.keys.listAll({ namespace: "acme", pageSize: 2 });
+    expect(seen).toHaveLength(0);
+    const ids: string[] = [];
+    for await (const k of all) ids.push(k.keyId);
+    expect(ids).toEqual(["kA1", "kA2", "kA3"]);
+    expect(seen.map((r) => r.url)).toEqual(["http://platform.test/v1/admin/keys?namespace=acme&page_size=2", "http://platform.test/v1/admin/keys?namespace=acme&page_size=2&page_token=t2"]);
   });
 
   it("maps a refusal to SundialApiError, and an answer of the wrong shape to invalid_response", async () => {
