@@ -10,11 +10,11 @@ export interface Env {
   TASK_QUEUES: DurableObjectNamespace<TaskQueueObject>;
   /** "true" only under `npm start` / tests: enables the development key and default secrets. */
   SUNDIAL_DEV_MODE?: string;
-  /** Secret mixed into API key hashes. Required when not in dev mode. */
+  /** Secret mixed into API key hashes. Required when not in dev mode; at least 32 characters when set (core/secrets.ts). */
   SUNDIAL_PEPPER?: string;
-  /** HMAC key for task tokens. Required when not in dev mode. */
+  /** HMAC key for task tokens. Required when not in dev mode; at least 32 characters when set. */
   SUNDIAL_TOKEN_SECRET?: string;
-  /** Bootstrap admin key (`<key_id>.<secret>`) for a fresh deployment, optional. */
+  /** Bootstrap admin key (`<key_id>.<secret>`) for a fresh deployment, optional; its secret has at least 32 characters. */
   SUNDIAL_ADMIN_KEY?: string;
   SUNDIAL_TASK_QUEUE_PARTITIONS?: string;
   /**

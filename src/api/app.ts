@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { authenticate, type AppEnv } from "./auth.ts";
+import { assertConfigured, authenticate, type AppEnv } from "./auth.ts";
 import { executionRoutes } from "./executions.ts";
 import { keyRoutes } from "./keys.ts";
 import { scheduleRoutes } from "./schedules.ts";
@@ -17,7 +17,12 @@ import { openApiDocument } from "./openapi.ts";
  */
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ strict: false });
-  app.get("/v1/health", (c) => c.json({ status: "ok", service: "sundial" }));
+  // Needs no key, but answers 503 not_configured (naming the secrets, never their values) when the
+  // deployment's secrets are missing or too short: every authenticated request would fail anyway.
+  app.get("/v1/health", (c) => {
+    assertConfigured(c.env);
+    return c.json({ status: "ok", service: "sundial" });
+  });
   app.get("/openapi.json", authenticate, (c) => c.json(openApiDocument()));
   app.use("/v1/*", authenticate);
   app.route("/v1/workflows/executions", executionRoutes);

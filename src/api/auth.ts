@@ -1,6 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { constantTimeEqual, hashSecret } from "../core/crypto.ts";
 import { ForbiddenError, NotConfiguredError, UnauthorizedError } from "../core/errors.ts";
+import { secretIssues } from "../core/secrets.ts";
 import { findKey, type KeyKind } from "../index/api-keys.ts";
 import { clock } from "../clock.ts";
 import { keyCache } from "./key-cache.ts";
@@ -28,18 +29,26 @@ export interface Secrets {
 }
 
 /**
+ * Throws the 503 `not_configured` of a deployment whose secrets are missing or too short
+ * (core/secrets.ts), naming each secret at fault (never its value), with a log line saying why.
+ * `GET /v1/health` calls it too, so a misconfigured deployment is visible before any request fails.
+ */
+export function assertConfigured(env: Env): void {
+  const issues = secretIssues(env);
+  if (issues.length === 0) return;
+  const why = issues.map((i) => i.message).join("; ");
+  console.error(`sundial: refusing requests: ${why} (wrangler secret put, e.g. openssl rand -hex 32)`);
+  throw new NotConfiguredError(`this deployment's secrets are not configured: ${why}; see README 'Deploy'`, issues);
+}
+
+/**
  * The secrets this deployment runs with. Under `npm start` (SUNDIAL_DEV_MODE=true) fixed development
- * values apply; anywhere else a missing secret is a 503 and a log line, never an open door.
+ * values apply to unset ones; anywhere else a missing or short secret is a 503 and a log line, never an open door.
  */
 export function secretsFor(env: Env): Secrets {
+  assertConfigured(env);
   const devMode = env.SUNDIAL_DEV_MODE === "true";
-  const pepper = env.SUNDIAL_PEPPER ?? (devMode ? DEV_PEPPER : undefined);
-  const tokenSecret = env.SUNDIAL_TOKEN_SECRET ?? (devMode ? DEV_TOKEN_SECRET : undefined);
-  if (!pepper || !tokenSecret) {
-    console.error("sundial: SUNDIAL_PEPPER and SUNDIAL_TOKEN_SECRET must be set (wrangler secret put); refusing requests");
-    throw new NotConfiguredError("this deployment is missing its secrets (SUNDIAL_PEPPER, SUNDIAL_TOKEN_SECRET); see README 'Deploy'");
-  }
-  return { pepper, tokenSecret, devMode };
+  return { pepper: env.SUNDIAL_PEPPER || DEV_PEPPER, tokenSecret: env.SUNDIAL_TOKEN_SECRET || DEV_TOKEN_SECRET, devMode };
 }
 
 const KEY_RE = /^([A-Za-z0-9_-]{1,64})\.([A-Za-z0-9_-]{8,256})$/;

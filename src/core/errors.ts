@@ -76,10 +76,10 @@ export class PayloadTooLargeError extends SundialError {
   }
 }
 
-/** The deployment lacks a secret it needs; it refuses rather than run open. */
+/** The deployment lacks a secret it needs (or has one too short); it refuses rather than run open. */
 export class NotConfiguredError extends SundialError {
-  constructor(message: string) {
-    super("not_configured", 503, message);
+  constructor(message: string, issues: FieldIssue[] = []) {
+    super("not_configured", 503, message, { issues });
   }
 }
 

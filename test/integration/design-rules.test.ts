@@ -184,7 +184,8 @@ describe("DESIGN rules", () => {
     const r = await fetchWith(bare, "/v1/workflows/executions");
     expect(r.status).toBe(503);
     expect(r.body).toMatchObject({ code: "not_configured" });
-    expect((await fetchWith(bare, "/v1/health", null)).status).toBe(200);
+    // Health needs no key, and says so too (test/integration/health-config.test.ts).
+    expect((await fetchWith(bare, "/v1/health", null)).status).toBe(503);
     // With its secrets but not in dev mode, the development key is just an unknown key.
     const configured = { SUNDIAL_DEV_MODE: undefined, SUNDIAL_PEPPER: "p".repeat(32), SUNDIAL_TOKEN_SECRET: "t".repeat(32) };
     const dev = await fetchWith(configured, "/v1/workflows/executions");
