@@ -7,25 +7,15 @@ import type { ActivityDefinition } from "./define-activity.ts";
 import type { WorkflowDefinition } from "./define-workflow.ts";
 import { timerSeconds, toSeconds, type Duration } from "./duration.ts";
 import { ChildWorkflows, startChildCommand, type ChildWorkflowHandle, type ChildWorkflowOptions } from "./child-workflows.ts";
-import { ActivityFailure, CancelledError, ContinueAsNew, TimeoutFailure } from "./errors.ts";
-import { errorToFailure, failureToError } from "./failure-convert.ts";
+import { CancelledError, ContinueAsNew } from "./errors.ts";
+import { errorToFailure } from "./failure-convert.ts";
 import { MessageHandlers, type OfferedUpdate } from "./handlers.ts";
 import { RESOLUTION_EVENT_TYPES, type Activation } from "./history-batches.ts";
 import { replayAwareLogger, type LogSink } from "./logger.ts";
+import { PendingOperations } from "./pending-operations.ts";
 import { DeterministicRandom } from "./random.ts";
 import { Steps } from "./steps.ts";
-import { markHandled } from "./promises.ts";
 import { checkPayload, refusedPayload, rejected } from "./payload-limits.ts";
-
-interface PendingOperation {
-  kind: "activity" | "timer";
-  seq: number;
-  activityType: string;
-  /** Not cancelled by a cancel request (a step checkpoint: steps were never cancellable). */
-  keepOnCancel: boolean;
-  resolve(value: unknown): void;
-  reject(reason: unknown): void;
-}
 
 /** Runs every promise reaction the workflow has queued: all microtasks finish before a macrotask. */
 const drainMicrotasks: () => Promise<void> =
@@ -58,7 +48,7 @@ export class WorkflowInstance {
   private readonly started: EventOf<"execution_started">;
   private readonly runNumber: number;
   private readonly rng: DeterministicRandom;
-  private readonly pending = new Map<string, PendingOperation>();
+  private readonly pending = new PendingOperations();
   private activitySeq = 0;
   private timerSeq = 0;
   private childSeq = 0;
@@ -91,7 +81,7 @@ export class WorkflowInstance {
       failRun: (err) => this.failRun(err),
       startTimer: (seconds) => this.startTimer(seconds),
       cancelTimer: (seq) => {
-        if (this.take("timer", seq) !== undefined) this.emit({ type: "cancel_timer", seq });
+        if (this.pending.take("timer", seq) !== undefined) this.emit({ type: "cancel_timer", seq });
       },
     });
     this.steps = new Steps({
@@ -241,36 +231,9 @@ export class WorkflowInstance {
     if (!this.closed) this.emitted.push(command);
   }
 
-  private take(kind: "activity" | "timer", seq: number): PendingOperation | undefined {
-    const key = `${kind}:${seq}`;
-    const op = this.pending.get(key);
-    this.pending.delete(key);
-    return op;
-  }
-
   private apply(event: HistoryEvent): void {
+    if (this.pending.apply(event)) return;
     switch (event.type) {
-      case "activity_completed":
-        this.take("activity", event.seq)?.resolve(event.result);
-        return;
-      case "activity_failed": {
-        const op = this.take("activity", event.seq);
-        op?.reject(new ActivityFailure(op.activityType, event.seq, event.attempt, failureToError(event.failure)));
-        return;
-      }
-      case "activity_timed_out": {
-        const op = this.take("activity", event.seq);
-        op?.reject(new ActivityFailure(op.activityType, event.seq, event.attempt, new TimeoutFailure(event.timeout_type)));
-        return;
-      }
-      case "activity_cancelled": {
-        const op = this.take("activity", event.seq);
-        op?.reject(new CancelledError(`activity "${op.activityType}" (seq ${event.seq}) was cancelled`));
-        return;
-      }
-      case "timer_fired":
-        this.take("timer", event.seq)?.resolve(undefined);
-        return;
       case "signal_received":
         this.handlers.deliverSignal(event.name, event.input);
         return;
@@ -280,13 +243,7 @@ export class WorkflowInstance {
       case "execution_cancel_requested": {
         this.cancelRequested = true;
         const reason = event.reason ? `execution cancelled: ${event.reason}` : "execution cancelled";
-        // Creation order, so the cancel commands come out in the same order on every replay.
-        for (const op of [...this.pending.values()]) {
-          if (op.keepOnCancel) continue;
-          this.pending.delete(`${op.kind}:${op.seq}`);
-          this.emit(op.kind === "activity" ? { type: "request_cancel_activity", seq: op.seq } : { type: "cancel_timer", seq: op.seq });
-          op.reject(new CancelledError(reason));
-        }
+        this.pending.cancelAll(reason, (command) => this.emit(command));
         // Children emit nothing: the parent close policy deals with them when this run ends.
         this.children.cancelAll(reason);
         this.handlers.cancelConditions(reason);
@@ -299,11 +256,7 @@ export class WorkflowInstance {
   }
 
   private schedule<T>(kind: "activity" | "timer", seq: number, activityType: string, command: Command, keepOnCancel = false): Promise<T> {
-    const promise = new Promise<T>((resolve, reject) => {
-      this.pending.set(`${kind}:${seq}`, { kind, seq, activityType, keepOnCancel, resolve: resolve as (value: unknown) => void, reject });
-    });
-    // Marks the promise handled: a cancelled operation nobody awaits must not crash the process.
-    markHandled(promise);
+    const promise = this.pending.add<T>(kind, seq, activityType, keepOnCancel);
     this.emit(command);
     return promise;
   }
