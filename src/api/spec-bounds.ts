@@ -1,5 +1,6 @@
 import type { ScheduleSpec } from "@sundial/sdk/protocol";
-import { ValidationError } from "../core/errors.ts";
+import { neverFires } from "../core/cron.ts";
+import { InvalidCronError, ValidationError } from "../core/errors.ts";
 import { searchGivesUp } from "../core/fire-times.ts";
 import { compileSpec, type CompiledSpec } from "../core/spec.ts";
 
@@ -22,12 +23,16 @@ export function checkSpecBounds(spec: ScheduleSpec): void {
 
 /**
  * Compiles a spec as created at `createdAt`, or throws a 422 naming the field: bounds, cron and
- * zone (compileSpec), and exclusions that leave the next fire after `from` too sparse to find
+ * zone (compileSpec), a cron expression that matches no date ever, and exclusions that leave the next fire after `from` too sparse to find
  * (the search would give up and read as "no more fires", completing the schedule at once).
  */
 export function compileChecked(spec: ScheduleSpec, createdAt: number, from = createdAt): CompiledSpec {
   checkSpecBounds(spec);
   const compiled = compileSpec(spec, { createdAt });
+  // Checked here, not in the parser: a stored schedule that has such an expression still loads (and has completed).
+  compiled.crons.forEach((m, i) => {
+    if (neverFires(m)) throw new InvalidCronError(`cron_expressions.${i}`, m.expression, "it never fires: no date matches it (the calendar repeats every 400 years, and none of them has one)");
+  });
   if (searchGivesUp(compiled, from)) {
     throw new ValidationError("exclude: the exclusions leave fire times too sparse to find the next one; exclude whole hours or days, or fewer times", { field: "exclude" });
   }

@@ -44,8 +44,13 @@ const ALIASES: Readonly<Record<string, string>> = Object.assign(Object.create(nu
 const NAMES_RE = /\b(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|SUN|MON|TUE|WED|THU|FRI|SAT)\b/gi;
 const W_TOKEN_RE = /^([1-9]|[12]\d|3[01])W$/i;
 const DAY_MS = 86_400_000;
-/** How far ahead `nextLocal` searches before concluding the expression never fires again. */
-const HORIZON_YEARS = 12;
+/**
+ * How far ahead `nextLocal` searches, in months. The Gregorian calendar repeats every 400 years
+ * (146,097 days, exactly 20,871 weeks), so a match that no 400-year span holds never comes: past
+ * this horizon null is a fact, not a guess. Rare combinations really are decades apart (a leap-day
+ * Monday, `0 0 * 2 1#5`: 2044, 2072, then 2112, as 2100 is no leap year); 12 years found none.
+ */
+const HORIZON_MONTHS = 401 * 12;
 
 function sortedNumbers(values: readonly (number | string)[]): number[] {
   return [...new Set(values.filter((v): v is number => typeof v === "number"))].sort((a, b) => a - b);
@@ -140,22 +145,29 @@ export function parseCron(expression: string, field: string): CronMatcher {
   const domWild = !hasW && (domText === "*" || domText === "?");
   const dowWild = dowText === "*" || dowText === "?";
 
-  const dayMatches = (y: number, m: number, d: number): boolean => {
-    if (!months[m]) return false;
+  /** Days of month `m` that `nW` and `LW` name (computed once per month searched, not once per day). */
+  const wMatches = (y: number, m: number): number[] => {
+    const out = wDays.map((w) => nearestWeekday(y, m, w)).filter((d): d is number => d !== null);
+    if (lastWeekdayFlag) out.push(lastWeekday(y, m));
+    return out;
+  };
+  const NO_DAYS: readonly number[] = [];
+
+  /** Whether day `d` matches, given the month's day count, the weekday of its 1st and its W days. */
+  const dayMatchesIn = (d: number, dim: number, dow1: number, wHits: readonly number[]): boolean => {
     if (domWild && dowWild) return true;
-    const dim = daysInMonth(y, m);
-    const domMatch =
-      domSet[d] === true ||
-      (lastDay && d === dim) ||
-      (lastWeekdayFlag && d === lastWeekday(y, m)) ||
-      wDays.some((w) => nearestWeekday(y, m, w) === d);
-    const dow = new Date(utcDay(y, m - 1, d)).getUTCDay();
+    const domMatch = domSet[d] === true || (lastDay && d === dim) || wHits.includes(d);
+    const dow = (dow1 + d - 1) % 7;
     const dowMatch = (dowSet[dow] === true && (nth === 0 || Math.ceil(d / 7) === nth)) || (lastDow[dow] === true && d + 7 > dim);
     if (domWild) return dowMatch;
     if (dowWild) return domMatch;
     // Vixie cron: both restricted means either may match.
     return domMatch || dowMatch;
   };
+
+  const weekdayOfFirst = (y: number, m: number): number => new Date(utcDay(y, m - 1, 1)).getUTCDay();
+  const dayMatches = (y: number, m: number, d: number): boolean =>
+    months[m] === true && dayMatchesIn(d, daysInMonth(y, m), weekdayOfFirst(y, m), hasW ? wMatches(y, m) : NO_DAYS);
 
   /** First (h, m, s) on a day at or after the given time of day, as seconds since midnight. */
   const firstTimeAtOrAfter = (h0: number, m0: number, s0: number): number | null => {
@@ -170,34 +182,31 @@ export function parseCron(expression: string, field: string): CronMatcher {
     return null;
   };
 
+  // Month by month: a month the month field excludes costs one step, and a month's days are
+  // tested with arithmetic (the weekday of its 1st, its W days once), so even the full 400-year
+  // horizon of an expression that never fires is a few thousand steps.
   const nextLocal = (afterNaive: number): number | null => {
-    let t = Math.floor(afterNaive / 1000) * 1000 + 1000;
-    const d0 = new Date(t);
+    const d0 = new Date(Math.floor(afterNaive / 1000) * 1000 + 1000);
     let y = d0.getUTCFullYear();
     let mo = d0.getUTCMonth() + 1;
-    let day = d0.getUTCDate();
-    let h = d0.getUTCHours();
-    let mi = d0.getUTCMinutes();
-    let s = d0.getUTCSeconds();
-    const stopYear = y + HORIZON_YEARS;
-    while (y <= stopYear) {
-      if (!months[mo]) {
-        mo += 1;
-        if (mo > 12) { mo = 1; y += 1; }
-        day = 1; h = 0; mi = 0; s = 0;
-        continue;
+    let fromDay = d0.getUTCDate();
+    // Only the first day searched starts part-way through; every later one at midnight.
+    const firstTod = firstTimeAtOrAfter(d0.getUTCHours(), d0.getUTCMinutes(), d0.getUTCSeconds());
+    const midnightTod = firstTimeAtOrAfter(0, 0, 0);
+    for (let i = 0; i <= HORIZON_MONTHS; i++) {
+      if (months[mo]) {
+        const dim = daysInMonth(y, mo);
+        const dow1 = weekdayOfFirst(y, mo);
+        const wHits = hasW ? wMatches(y, mo) : NO_DAYS;
+        for (let day = fromDay; day <= dim; day++) {
+          if (!dayMatchesIn(day, dim, dow1, wHits)) continue;
+          const tod = i === 0 && day === fromDay ? firstTod : midnightTod;
+          if (tod !== null) return utcDay(y, mo - 1, day) + tod * 1000;
+        }
       }
-      if (day > daysInMonth(y, mo)) {
-        mo += 1;
-        if (mo > 12) { mo = 1; y += 1; }
-        day = 1; h = 0; mi = 0; s = 0;
-        continue;
-      }
-      if (dayMatches(y, mo, day)) {
-        const tod = firstTimeAtOrAfter(h, mi, s);
-        if (tod !== null) return utcDay(y, mo - 1, day) + tod * 1000;
-      }
-      day += 1; h = 0; mi = 0; s = 0;
+      mo += 1;
+      if (mo > 12) { mo = 1; y += 1; }
+      fromDay = 1;
     }
     return null;
   };
@@ -226,6 +235,14 @@ export function parseCron(expression: string, field: string): CronMatcher {
     return hours.includes(d.getUTCHours()) && dayMatches(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate());
   };
   return { expression, canonical, everyHour: hours.length === 24, nextLocal, matchesLocal, granularityMs, coversDay, coversHour };
+}
+
+/**
+ * Whether an expression matches no date at all: cron-parser refuses `0 0 30 2 *`, but not every
+ * impossible combination (`31W` in 30-day months). One search of the whole 400-year cycle decides.
+ */
+export function neverFires(m: CronMatcher): boolean {
+  return m.nextLocal(0) === null;
 }
 
 export { DAY_MS };
