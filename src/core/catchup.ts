@@ -1,4 +1,4 @@
-import { between, fires, next, type Fire } from "./fire-times.ts";
+import { between, fires, next, upcoming, type Fire } from "./fire-times.ts";
 import { LIMITS } from "./limits.ts";
 import type { CompiledSpec } from "./spec.ts";
 
@@ -122,4 +122,46 @@ export function passOverMissed(spec: CompiledSpec, scheduleId: string, lastProce
   const cursor = cursorAt(spec, scheduleId, lastProcessed, now);
   const missed = between(spec, lastProcessed, cursor, limit).length;
   return { missed, cursor: missed === 0 ? lastProcessed : cursor };
+}
+
+/**
+ * Nominal times at or before this instant are too old for the catch-up window at `now` whatever
+ * their jitter (a fire's jitter is less than jitterMs): planning passes over them without looking at each.
+ */
+export function tooOldThrough(spec: CompiledSpec, now: number, windowSeconds: number | undefined): number {
+  return now - clampCatchupWindow(windowSeconds) * 1000 - spec.jitterMs - 1;
+}
+
+/** What {@link pendingFires} reads of a schedule. */
+export interface PendingInput {
+  spec: CompiledSpec;
+  scheduleId: string;
+  status: string;
+  /** Nominal time of the last fire already handled (the state's lastProcessed). */
+  lastProcessed: number;
+  now: number;
+  windowSeconds?: number;
+}
+
+/**
+ * The next `count` fires a schedule will act on, as its planner sees them at `now`: an active
+ * schedule's start at its last processed fire, so a fire already due (catch-up still pending, a
+ * jittered fire whose actual time is ahead, an alarm not yet delivered) comes first, and those too
+ * old for the catch-up window (which the plan skips) do not appear; a paused schedule's start from
+ * now, as a resume plans (a fire still waiting for its jitter stays); other statuses have none.
+ * Describe's `next_fire_times` and the D1 index's `next_fire_at` both come from here, so a listed
+ * next fire is describe's.
+ */
+export function pendingFires(input: PendingInput, count: number): Fire[] {
+  const { spec, scheduleId, lastProcessed, now, windowSeconds } = input;
+  if (count <= 0) return [];
+  if (input.status === "paused") return upcoming(spec, scheduleId, cursorAt(spec, scheduleId, lastProcessed, now), count);
+  if (input.status !== "active") return [];
+  const out: Fire[] = [];
+  for (const f of fires(spec, scheduleId, Math.max(lastProcessed, tooOldThrough(spec, now, windowSeconds)))) {
+    if (now > startDeadline(f.actual, windowSeconds)) continue;
+    out.push(f);
+    if (out.length >= count) break;
+  }
+  return out;
 }

@@ -3,7 +3,7 @@ import { schedulePayload } from "../core/schedule/payload.ts";
 import { settlePrepared, type PreparedRun } from "../core/schedule/prepare.ts";
 import type { CompiledSpec } from "../core/spec.ts";
 import type { IndexEntry, StartEntry, WithdrawEntry } from "./schedule-delivery.ts";
-import { nextFire } from "../core/fire-times.ts";
+import { pendingFires } from "../core/catchup.ts";
 import type { ScheduleRow, ScheduleStore } from "./schedule-store.ts";
 
 /** What a ScheduleObject last queued for its D1 index row (in memory: after a restart it writes once more). */
@@ -39,7 +39,12 @@ export function persistTransition(store: ScheduleStore, spec: CompiledSpec, row:
   if (withdraw) queueWithdraw(store, row, withdraw, now);
   const updated: ScheduleRow = { ...row, state: settled.state };
   store.put(updated);
-  const upcoming = t.state.status === "active" ? nextFire(spec, row.schedule_id, Math.max(updated.state.lastProcessed, now)) : null;
+  // Describe's first next fire, from the same code: the fire the planner acts on next (a paused
+  // schedule lists none, as it fires none).
+  const upcoming =
+    t.state.status === "active"
+      ? (pendingFires({ spec, scheduleId: row.schedule_id, status: "active", lastProcessed: updated.state.lastProcessed, now, windowSeconds: row.policy.catchup_window_seconds }, 1)[0] ?? null)
+      : null;
   const s = t.state;
   // Most transitions (a run closing, say) change nothing the index shows: skip that D1 write.
   const indexed = JSON.stringify([s.status, upcoming?.nominal, upcoming?.actual, s.lastNominal, s.counters.fired, s.currentRetry, row.workflow, row.key, row.source]);

@@ -1,7 +1,6 @@
 import { toRfc3339, type Schedule, type ScheduleAction } from "@sundial/sdk/protocol";
 import { describeSpec } from "../core/describe-spec.ts";
-import { cursorAt } from "../core/catchup.ts";
-import { upcoming } from "../core/fire-times.ts";
+import { pendingFires } from "../core/catchup.ts";
 import { LIMITS } from "../core/limits.ts";
 import type { CompiledSpec } from "../core/spec.ts";
 import type { ActionRow, ScheduleRow } from "./schedule-store.ts";
@@ -10,7 +9,11 @@ const iso = (ms: number | null) => (ms === null ? null : toRfc3339(ms));
 
 /** Renders a schedule for the API: canonical spec, description, next fire times, recent actions, counters. */
 export function scheduleView(row: ScheduleRow, spec: CompiledSpec, actions: ActionRow[], now: number): Schedule {
-  const nextFires = row.state.status === "active" || row.state.status === "paused" ? upcoming(spec, row.schedule_id, cursorAt(spec, row.schedule_id, row.state.lastProcessed, now), LIMITS.upcomingDefault) : [];
+  // The fires the planner will act on (the D1 index's next_fire_at is the first of them).
+  const nextFires = pendingFires(
+    { spec, scheduleId: row.schedule_id, status: row.state.status, lastProcessed: row.state.lastProcessed, now, windowSeconds: row.policy.catchup_window_seconds },
+    LIMITS.upcomingDefault,
+  );
   return {
     schedule_id: row.schedule_id,
     workflow: row.workflow,
