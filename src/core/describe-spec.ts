@@ -31,6 +31,30 @@ function dowText(f: string): string {
   return `day-of-week ${f}`;
 }
 
+/** 2 -> "2nd", 5 -> "5th", 11 -> "11th", 21 -> "21st". */
+function ordinal(n: number): string {
+  const teen = n % 100 >= 11 && n % 100 <= 13;
+  const suffix = teen ? "th" : ({ 1: "st", 2: "nd", 3: "rd" } as Record<number, string>)[n % 10] ?? "th";
+  return `${n}${suffix}`;
+}
+
+/**
+ * The times of day of an expression whose seconds field is `*`: every second of the minutes and
+ * hours it names (common shapes; null for others, which are quoted). Read as if the seconds were
+ * 0, `* 0 9 * * *` said "at 09:00": one fire, where it has sixty.
+ */
+function everySecondOf(min: string, hour: string): string | null {
+  if (min === "*" && hour === "*") return "every second";
+  if (isNum(min) && isNum(hour)) return `every second from ${pad(hour)}:${pad(min)}:00 to ${pad(hour)}:${pad(min)}:59`;
+  if (min === "*" && isNum(hour)) return `every second from ${pad(hour)}:00:00 to ${pad(hour)}:59:59`;
+  if (isNum(min) && hour === "*") return `every second of minute ${min} of every hour`;
+  if (/^\*\/\d+$/.test(min) && hour === "*") {
+    const n = Number(min.slice(2));
+    return n === 1 ? "every second" : `every second of every ${ordinal(n)} minute`;
+  }
+  return null;
+}
+
 /** A readable English rendering of one cron expression (common shapes; anything else is quoted). */
 export function describeCron(expr: string): string {
   const alias = ALIASES[expr.trim().toLowerCase()];
@@ -39,18 +63,23 @@ export function describeCron(expr: string): string {
   const [sec, min, hour, dom, mon, dow] = parts.length === 6 ? parts : ["0", ...parts];
   if (sec === undefined || min === undefined || hour === undefined || dom === undefined || mon === undefined || dow === undefined) return `cron "${expr}"`;
   let time: string;
-  if (sec !== "0" && sec !== "*") time = `cron "${expr}"`;
+  if (sec === "*") {
+    const every = everySecondOf(min, hour);
+    if (every === null) return `cron "${expr}"`;
+    time = every;
+  } else if (sec !== "0") time = `cron "${expr}"`;
   else if (isNum(min) && isNum(hour)) time = `at ${pad(hour)}:${pad(min)}`;
   else if (isNum(min) && hour === "*") time = `at minute ${min} of every hour`;
   else if (isNum(min) && /^\*\/\d+$/.test(hour)) time = `at minute ${min} every ${hour.slice(2)} hours`;
   else if (/^\*\/\d+$/.test(min) && hour === "*") time = `every ${min.slice(2)} minutes`;
-  else if (min === "*" && hour === "*") time = sec === "*" ? "every second" : "every minute";
+  else if (min === "*" && hour === "*") time = "every minute";
   else return `cron "${expr}"`;
   const days: string[] = [];
   if (dom !== "*" && dom !== "?") days.push(dom === "L" ? "on the last day of the month" : `on day-of-month ${dom}`);
   if (dow !== "*" && dow !== "?") days.push(`on ${dowText(dow)}`);
   if (mon !== "*") days.push(`in month ${mon}`);
   if (days.length === 0 && time.startsWith("at ") && /^at \d/.test(time)) return `every day ${time}`;
+  if (days.length === 0 && time.startsWith("every second from")) return `${time}, every day`;
   return [time, ...days].join(", ");
 }
 
