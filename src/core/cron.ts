@@ -144,6 +144,10 @@ export function parseCron(expression: string, field: string): CronMatcher {
   const nth = f.dayOfWeek.nthDay;
   const domWild = !hasW && (domText === "*" || domText === "?");
   const dowWild = dowText === "*" || dowText === "?";
+  // Vixie cron's rule, by the field's text: when either day field starts with `*` (`*/2`, say) the
+  // two must both match; only when both are restricted (neither starts with `*`) may either match.
+  // cron-parser decides by the values instead, so it ORs `*/2 * 1` (odd days or Mondays): overridden.
+  const dayFieldsAnded = /^[*?]/.test(domText) || /^[*?]/.test(dowText);
 
   /** Days of month `m` that `nW` and `LW` name (computed once per month searched, not once per day). */
   const wMatches = (y: number, m: number): number[] => {
@@ -161,8 +165,7 @@ export function parseCron(expression: string, field: string): CronMatcher {
     const dowMatch = (dowSet[dow] === true && (nth === 0 || Math.ceil(d / 7) === nth)) || (lastDow[dow] === true && d + 7 > dim);
     if (domWild) return dowMatch;
     if (dowWild) return domMatch;
-    // Vixie cron: both restricted means either may match.
-    return domMatch || dowMatch;
+    return dayFieldsAnded ? domMatch && dowMatch : domMatch || dowMatch;
   };
 
   const weekdayOfFirst = (y: number, m: number): number => new Date(utcDay(y, m - 1, 1)).getUTCDay();
