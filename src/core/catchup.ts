@@ -26,6 +26,8 @@ export interface CatchupPlan {
   due: Fire[];
   /** Fires whose nominal time is older than now - window: skipped and counted, never started. */
   skippedTooOld: number;
+  /** More fires were skipped than counted (LIMITS.catchupSkipCountCap): skippedTooOld is a minimum. */
+  skippedCapped?: boolean;
   /** New value for lastProcessed. */
   cursor: number;
   /** More fires are already due: plan again at once (the next alarm). */
@@ -44,27 +46,47 @@ export function startDeadline(actual: number, windowSeconds: number | undefined)
 }
 
 /**
+ * Passes over the fires after `lastProcessed` whose nominal time is too old for the window
+ * whatever their jitter ({@link tooOldThrough}) in one jump: counts them up to `cap` (past it the
+ * count is a minimum) and moves the cursor past them, without examining each. A year-long outage
+ * of an every-second schedule is 31 million fires; walking them took thousands of alarms.
+ */
+function jumpTooOld(input: CatchupInput, cap: number): { skipped: number; capped: boolean; cursor: number } {
+  const through = tooOldThrough(input.spec, input.now, input.windowSeconds);
+  if (through <= input.lastProcessed) return { skipped: 0, capped: false, cursor: input.lastProcessed };
+  const passed = between(input.spec, input.lastProcessed, through, cap + 1);
+  if (passed.length === 0) return { skipped: 0, capped: false, cursor: input.lastProcessed };
+  if (passed.length > cap) return { skipped: cap, capped: true, cursor: through };
+  return { skipped: passed.length, capped: false, cursor: passed.at(-1)! };
+}
+
+/**
  * Decides which fires are due after an alarm or an outage. Every fire whose actual time is in
  * (lastProcessed, now] is due, except those more than the window late (actual time older than
- * `now - window`: a fire's jitter is a planned delay, not lateness), which are skipped and counted. Work per call is bounded (`batch` due, `scanLimit` examined) so a long
- * outage is worked off over several alarms instead of one storm.
+ * `now - window`: a fire's jitter is a planned delay, not lateness), which are skipped and
+ * counted. Those older than the window by more than the largest jitter are jumped over at once
+ * and counted up to LIMITS.catchupSkipCountCap; the rest are examined one by one. Work per call
+ * is bounded (`batch` due, `scanLimit` examined) so a long outage is worked off over several
+ * alarms instead of one storm.
  */
 export function planCatchup(input: CatchupInput): CatchupPlan {
   const batch = input.batch ?? LIMITS.catchupBatch;
   const scanLimit = input.scanLimit ?? LIMITS.catchupScanPerAlarm;
   const due: Fire[] = [];
-  let skipped = 0;
-  let cursor = input.lastProcessed;
+  const jump = jumpTooOld(input, LIMITS.catchupSkipCountCap);
+  let skipped = jump.skipped;
+  let cursor = jump.cursor;
   let scanned = 0;
-  for (const fire of fires(input.spec, input.scheduleId, input.lastProcessed)) {
-    if (fire.actual > input.now) return { due, skippedTooOld: skipped, cursor, more: false, nextFire: fire };
-    if (due.length >= batch || scanned >= scanLimit) return { due, skippedTooOld: skipped, cursor, more: true, nextFire: null };
+  const plan = (more: boolean, nextFire: Fire | null): CatchupPlan => ({ due, skippedTooOld: skipped, ...(jump.capped ? { skippedCapped: true } : {}), cursor, more, nextFire });
+  for (const fire of fires(input.spec, input.scheduleId, cursor)) {
+    if (fire.actual > input.now) return plan(false, fire);
+    if (due.length >= batch || scanned >= scanLimit) return plan(true, null);
     if (input.now > startDeadline(fire.actual, input.windowSeconds)) skipped++;
     else due.push(fire);
     cursor = fire.nominal;
     scanned++;
   }
-  return { due, skippedTooOld: skipped, cursor, more: false, nextFire: null };
+  return plan(false, null);
 }
 
 /** What a resume without catch-up passes over: how many fires it does not run, and the new cursor. */

@@ -15,6 +15,11 @@ export const LIMITS = {
   catchupBatch: 100,
   /** Fires examined (started or skipped as too old) per alarm, so a long outage is worked off in bounded steps. */
   catchupScanPerAlarm: 10_000,
+  /**
+   * Fires too old for the catch-up window that one plan passes over are jumped over, not walked,
+   * and counted up to this many: past it `skipped_catchup` grows by this much and is a minimum ("N+").
+   */
+  catchupSkipCountCap: 10_000,
   /** BUFFER_ALL cap. */
   bufferCap: 1_000,
   /**

@@ -29,7 +29,7 @@ export function persistTransition(store: ScheduleStore, spec: CompiledSpec, row:
   for (const id of t.terminate) store.outbox.put(`terminate:${id}`, { runId: id }, now);
   for (const o of t.outcomes) {
     if (o.kind === "skipped_catchup") {
-      store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "scheduled", outcome: `skipped ${o.count} fires older than the catch-up window` });
+      store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "scheduled", outcome: `skipped ${o.count}${o.atLeast ? "+" : ""} fires older than the catch-up window` });
     } else {
       store.addAction({ at: now, nominal: o.fire?.nominal ?? null, actual: o.fire?.actual ?? null, run_id: o.runId ?? null, kind: o.fire?.kind ?? "scheduled", outcome: o.kind });
     }

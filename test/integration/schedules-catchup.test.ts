@@ -85,6 +85,24 @@ describe("catch-up after an outage", () => {
   }, 30_000);
 });
 
+describe("catch-up after a very long outage", () => {
+  it("one alarm jumps over a month of fires too old for the window (counted 10000+) and starts those inside it", async () => {
+    const t0 = T("2027-02-04T00:00:00.000Z");
+    const sid = uid("catchup-jump");
+    setNow(t0);
+    await createSchedule({ schedule_id: sid, workflow: "catchup-wf", key: sid, cron: "* * * * *", catchup_window_seconds: "10m", task_queue: uid("q-cu"), overlap: "ALLOW_ALL" });
+    // Down for 30 days: 43,200 fires, all but the last 11 older than the 10-minute window.
+    const now = t0 + 30 * 24 * H;
+    await alarmAt(sid, now);
+    const d = await describeSchedule(sid);
+    expect(d.counters).toMatchObject({ fired: 11, skipped_catchup: 10_000 });
+    expect(d.recent_actions.map((a: { outcome: string }) => a.outcome)).toContain("skipped 10000+ fires older than the catch-up window");
+    await expectNoRun(runId(sid, now - 11 * M));
+    for (const k of [10, 5, 0]) expect((await getRun(runId(sid, now - k * M))).status).toBe(200);
+    await expectAlarm(sid, now + M);
+  }, 30_000);
+});
+
 describe("DST days: the alarm is armed at the resolved instant", () => {
   async function daily(cron: string, timezone: string, createdAt: number) {
     const sid = uid("dst");

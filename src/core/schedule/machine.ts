@@ -55,6 +55,8 @@ export interface Outcome {
   fire?: PendingFire;
   runId?: string;
   count?: number;
+  /** A skipped_catchup count that stopped at LIMITS.catchupSkipCountCap: at least this many. */
+  atLeast?: boolean;
 }
 
 /** What the object must do after a transition. */
@@ -208,7 +210,7 @@ export function tick(ctx: MachineContext, before: ScheduleState): Transition {
   due.push(...plan.due.map((f) => ({ nominal: f.nominal, actual: f.actual, kind: "scheduled" as const })));
   const base: ScheduleState = { ...s, retry, lastProcessed: plan.cursor, counters: { ...s.counters, skipped_catchup: s.counters.skipped_catchup + plan.skippedTooOld } };
   const t = applyOverlap(ctx, base, due, ctx.policy.overlap);
-  if (plan.skippedTooOld > 0) t.outcomes.unshift({ kind: "skipped_catchup", count: plan.skippedTooOld });
+  if (plan.skippedTooOld > 0) t.outcomes.unshift({ kind: "skipped_catchup", count: plan.skippedTooOld, ...(plan.skippedCapped ? { atLeast: true } : {}) });
   if (adopted) t.outcomes.unshift({ kind: "started", fire: { nominal: adopted.nominal, actual: adopted.actual, kind: "scheduled" }, runId: adopted.runId });
   // A retry held for a free slot wakes nobody: the run's close notice ticks again.
   const retryWake = t.state.retry && t.state.retry.at > ctx.now ? t.state.retry.at : null;
