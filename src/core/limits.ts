@@ -60,6 +60,12 @@ export const LIMITS = {
   /** Past this size continue-as-new is suggested (where Temporal warns). */
   continueAsNewSuggestedBytes: 10 * 1_048_576,
   maxSignalsPerRun: 10_000,
+  /**
+   * Signal request ids an execution remembers across continue-as-new: the newest this many are
+   * carried to the next run (as many as one run may record, so a retry of any signal the last run
+   * recorded is recognised, while a long chain of runs keeps a bounded set).
+   */
+  signalRequestIdsKept: 10_000,
   /** Updates requested or accepted and not yet finished, per run (Temporal's 10): each rides on every workflow task until answered. */
   maxUpdatesInFlight: 10,
   /** Updates per run, finished or not, not counting those the validator rejected (Temporal's 2,000). */

@@ -1,6 +1,8 @@
 import { defaultChildExecutionId, MAX_ID_LENGTH, toRfc3339, type Failure } from "@sundial/sdk/protocol";
 import { childEntryKey } from "../core/execution/children.ts";
 import type { CommandEffect } from "../core/execution/commands.ts";
+import { SIGNAL_MARK_PREFIX } from "../core/execution/signal-marks.ts";
+import { LIMITS } from "../core/limits.ts";
 import { recordChildStartFailed } from "./execution-children.ts";
 import { failOpenUpdates } from "./execution-messages.ts";
 import { beginRun } from "./execution-start.ts";
@@ -63,7 +65,8 @@ function applyParentClosePolicy(store: ExecutionStore, now: number, run: RunRow)
 
 /**
  * Continue-as-new: this run ends and a fresh one (new input, empty history, run_number + 1)
- * starts under the same execution id, keeping its schedule payload and close callback.
+ * starts under the same execution id, keeping its schedule payload and close callback, and the
+ * newest signal request ids (a retried signal is not delivered again to the new run).
  */
 export function continueAsNew(store: ExecutionStore, now: number, input: unknown, executionTimeout: number | undefined, out: Dispatch[]): void {
   const old = store.run();
@@ -71,6 +74,8 @@ export function continueAsNew(store: ExecutionStore, now: number, input: unknown
   applyParentClosePolicy(store, now, old);
   failOpenUpdates(store, "continued as new");
   const carried = store.outbox.entries().filter((e) => e.key.includes("-child:"));
+  // A client retrying a signal the old run recorded must get `recorded: false`, not a second delivery.
+  const signalMarks = store.marksWithPrefix(SIGNAL_MARK_PREFIX, LIMITS.signalRequestIdsKept);
   store.resetForNewRun();
   beginRun(
     store,
@@ -90,6 +95,7 @@ export function continueAsNew(store: ExecutionStore, now: number, input: unknown
     { run_number: old.run_number + 1, previous_run_id: old.run_id },
   );
   for (const e of carried) store.outbox.put(e.key, JSON.parse(e.payload), now);
+  for (const m of signalMarks) store.markCompleted(m.task_key, m.at);
 }
 
 /** Closes the run: the closing event, status, no pending work, and outbox entries for the index and the schedule. */

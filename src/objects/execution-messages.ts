@@ -2,6 +2,7 @@ import type { Failure } from "@sundial/sdk/protocol";
 import { ConflictError, ValidationError } from "../core/errors.ts";
 import { parseJson } from "./execution-store.ts";
 import { LIMITS } from "../core/limits.ts";
+import { signalMarkKey } from "../core/execution/signal-marks.ts";
 import { scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
 import type { ExecutionStore, UpdateRow } from "./execution-store.ts";
 
@@ -12,12 +13,13 @@ function requireOpen(store: ExecutionStore, what: string): void {
 
 /**
  * Records a signal in history (before the caller's 202) and wakes the workflow. A retried send
- * with the same request_id is recognised and not recorded twice, also once the run has closed:
- * the first send was delivered, so its retry (its answer lost on the wire) succeeds as a duplicate
- * rather than a 409 that would tell the sender the signal never arrived.
+ * with the same request_id is recognised and not recorded twice, also once the run has closed
+ * (the first send was delivered, so its retry — its answer lost on the wire — succeeds as a
+ * duplicate rather than a 409 that would tell the sender the signal never arrived) and by a later
+ * run of the execution (continue-as-new carries the marks).
  */
 export function recordSignal(store: ExecutionStore, now: number, name: string, input: unknown, requestId: string | null, out: Dispatch[]): { recorded: boolean } {
-  if (requestId !== null && store.wasCompleted(`s:${requestId}`)) return { recorded: false };
+  if (requestId !== null && store.wasCompleted(signalMarkKey(requestId))) return { recorded: false };
   requireOpen(store, "signal");
   // The limits come before the request id is marked: a refused signal sent again is refused again.
   if (store.countEvents("signal_received") >= LIMITS.maxSignalsPerRun) {
@@ -26,7 +28,7 @@ export function recordSignal(store: ExecutionStore, now: number, name: string, i
   if (store.historyBytes() >= LIMITS.maxHistoryBytes) {
     throw new ValidationError(`this run's history reached ${LIMITS.maxHistoryBytes / 1_048_576} MiB (the limit): it records no more signals and fails at its next workflow task; continue as new`, { field: "input", code: "limit_exceeded" });
   }
-  if (requestId !== null) store.markCompleted(`s:${requestId}`, now);
+  if (requestId !== null) store.markCompleted(signalMarkKey(requestId), now);
   store.append("signal_received", now, { name, input: input ?? null, request_id: requestId });
   scheduleWorkflowTask(store, now, out);
   return { recorded: true };

@@ -287,6 +287,17 @@ export class ExecutionStore {
   wasCompleted(taskKey: string): boolean {
     return this.sql.exec("SELECT 1 FROM completions WHERE task_key = ?", taskKey).toArray().length > 0;
   }
+
+  /**
+   * The newest `limit` completion marks whose key starts with `prefix` (signal request ids), oldest
+   * first: re-marked in this order, they keep their order in the next run.
+   */
+  marksWithPrefix(prefix: string, limit: number): { task_key: string; at: number }[] {
+    return this.sql
+      .exec<{ task_key: string; at: number }>("SELECT task_key, at FROM completions WHERE substr(task_key, 1, ?1) = ?2 ORDER BY at DESC, rowid DESC LIMIT ?3", prefix.length, prefix, limit)
+      .toArray()
+      .reverse();
+  }
 }
 
 export function parseJson<T>(text: string | null): T | null {
