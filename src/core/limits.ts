@@ -70,6 +70,13 @@ export const LIMITS = {
   maxUpdatesInFlight: 10,
   /** Updates per run, finished or not, not counting those the validator rejected (Temporal's 2,000). */
   maxUpdatesPerRun: 2_000,
+  /**
+   * Completed updates whose outcome continue-as-new carries to the next run, so a retried
+   * update_id answers with it instead of running again: the newest this many, and no more than
+   * `updateOutcomesKeptBytes` of results and failures (the next run reads them in one go).
+   */
+  updateOutcomesKept: 2_000,
+  updateOutcomesKeptBytes: 8 * 1_048_576,
   /** Activities pending (scheduled, started or backing off) in one run at once, as Temporal's 2,000. */
   maxPendingActivities: 2_000,
   /**

@@ -66,7 +66,8 @@ function applyParentClosePolicy(store: ExecutionStore, now: number, run: RunRow)
 /**
  * Continue-as-new: this run ends and a fresh one (new input, empty history, run_number + 1)
  * starts under the same execution id, keeping its schedule payload and close callback, and the
- * newest signal request ids (a retried signal is not delivered again to the new run).
+ * newest signal request ids and completed updates' outcomes (a retried signal or update is not
+ * delivered again to the new run).
  */
 export function continueAsNew(store: ExecutionStore, now: number, input: unknown, executionTimeout: number | undefined, out: Dispatch[]): void {
   const old = store.run();
@@ -76,6 +77,8 @@ export function continueAsNew(store: ExecutionStore, now: number, input: unknown
   const carried = store.outbox.entries().filter((e) => e.key.includes("-child:"));
   // A client retrying a signal the old run recorded must get `recorded: false`, not a second delivery.
   const signalMarks = store.marksWithPrefix(SIGNAL_MARK_PREFIX, LIMITS.signalRequestIdsKept);
+  // Likewise a retried update_id gets the outcome its update had, instead of running it again.
+  const finishedUpdates = store.finishedUpdates(LIMITS.updateOutcomesKept, LIMITS.updateOutcomesKeptBytes);
   store.resetForNewRun();
   beginRun(
     store,
@@ -96,6 +99,7 @@ export function continueAsNew(store: ExecutionStore, now: number, input: unknown
   );
   for (const e of carried) store.outbox.put(e.key, JSON.parse(e.payload), now);
   for (const m of signalMarks) store.markCompleted(m.task_key, m.at);
+  for (const u of finishedUpdates) store.insertUpdate({ ...u, state: "carried" });
 }
 
 /** Closes the run: the closing event, status, no pending work, and outbox entries for the index and the schedule. */

@@ -36,7 +36,8 @@ export function recordSignal(store: ExecutionStore, now: number, name: string, i
 
 /**
  * Registers an update request (not in history: the workflow's validator may still reject it) and
- * offers it to the workflow in the next task. A known update id returns the existing record.
+ * offers it to the workflow in the next task. A known update id returns the existing record (also
+ * one completed by an earlier run of the execution, which continue-as-new carried).
  */
 export function requestUpdate(store: ExecutionStore, now: number, name: string, input: unknown, updateId: string, out: Dispatch[]): UpdateRow {
   const existing = store.update(updateId);
@@ -73,6 +74,6 @@ export function updateOutcome(store: ExecutionStore, updateId: string): { update
     if (f?.type === "ExecutionClosed") throw new ConflictError(`update ${u.name}: ${f.message}`, "execution_closed");
     throw new ValidationError(`update ${u.name} was rejected: ${f?.message ?? "rejected"}`, { field: "input", code: "update_rejected" });
   }
-  if (u.state !== "completed") return { update_id: updateId, status: "pending", failure: null };
+  if (u.state !== "completed" && u.state !== "carried") return { update_id: updateId, status: "pending", failure: null };
   return { update_id: updateId, status: "completed", ...(u.result !== null ? { result: JSON.parse(u.result) } : {}), failure: parseJson<Failure>(u.failure) };
 }

@@ -219,7 +219,7 @@ export class ExecutionObject extends DurableObject<Env> {
     if (!first.ok) return first;
     const done = () => {
       const u = this.store.update(updateId);
-      return u === null || u.state === "completed" || u.state === "rejected";
+      return u === null || u.state === "completed" || u.state === "carried" || u.state === "rejected";
     };
     await this.waiters.until(done, waitMs);
     return guard(() => updateOutcome(this.store, updateId));

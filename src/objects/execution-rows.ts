@@ -12,7 +12,12 @@ export interface ChildRow {
   parent_run: string | null;
 }
 
-export type UpdateState = "requested" | "accepted" | "completed" | "rejected";
+/**
+ * `carried`: completed in an earlier run of the execution and kept by continue-as-new (result or
+ * failure only, no input), so a retried update_id gets its outcome instead of running again; it
+ * is not one of this run's updates (not counted, never offered to the workflow).
+ */
+export type UpdateState = "requested" | "accepted" | "completed" | "rejected" | "carried";
 
 export interface UpdateRow {
   update_id: string;

@@ -254,9 +254,9 @@ export class ExecutionStore {
     return this.sql.exec<Record<string, SqlStorageValue>>("SELECT * FROM updates WHERE state = ? ORDER BY created_at, update_id", state).toArray() as unknown as UpdateRow[];
   }
 
-  /** Updates of this run the workflow admitted or may still admit (all but rejected ones), and those in flight (requested or accepted). */
+  /** Updates of this run the workflow admitted or may still admit (all but rejected and carried ones), and those in flight (requested or accepted). */
   countUpdates(): { admitted: number; inFlight: number } {
-    const r = this.sql.exec<{ admitted: number | null; inFlight: number | null }>("SELECT SUM(state <> 'rejected') AS admitted, SUM(state IN ('requested', 'accepted')) AS inFlight FROM updates").one();
+    const r = this.sql.exec<{ admitted: number | null; inFlight: number | null }>("SELECT SUM(state NOT IN ('rejected', 'carried')) AS admitted, SUM(state IN ('requested', 'accepted')) AS inFlight FROM updates").one();
     return { admitted: r.admitted ?? 0, inFlight: r.inFlight ?? 0 };
   }
 
@@ -264,6 +264,26 @@ export class ExecutionStore {
     this.anyUpdates = undefined;
     this.sql.exec("INSERT INTO updates (update_id, name, input, state, result, failure, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", u.update_id, u.name, u.input, u.state, u.result, u.failure, u.created_at);
     this.anyUpdates = true;
+  }
+
+  /**
+   * The newest completed updates (this run's and those carried from earlier runs), oldest first:
+   * at most `limit`, and no more than `maxBytes` of results and failures. What continue-as-new
+   * carries; inputs are not read.
+   */
+  finishedUpdates(limit: number, maxBytes: number): UpdateRow[] {
+    return this.sql
+      .exec<Record<string, SqlStorageValue>>(
+        `SELECT update_id, name, state, result, failure, created_at FROM (
+           SELECT rowid AS r, update_id, name, state, result, failure, created_at, ROW_NUMBER() OVER w AS n,
+             SUM(COALESCE(octet_length(result), 0) + COALESCE(octet_length(failure), 0)) OVER w AS bytes
+           FROM updates WHERE state IN ('completed', 'carried') WINDOW w AS (ORDER BY created_at DESC, rowid DESC)
+         ) WHERE n <= ? AND bytes <= ? ORDER BY created_at, r`,
+        limit,
+        maxBytes,
+      )
+      .toArray()
+      .map((r) => ({ ...(r as unknown as Omit<UpdateRow, "input">), input: "null" }));
   }
 
   /** Sets an update's state and outcome; a rejected update keeps no input (only its id, name and failure answer a retry). */
