@@ -1,6 +1,8 @@
 import type { HistoryEvent } from "@sundial/sdk/protocol";
 import { childEntryKey } from "../core/execution/children.ts";
 import { ValidationError } from "../core/errors.ts";
+import { SIGNAL_MARK_PREFIX, signalMarkKey } from "../core/execution/signal-marks.ts";
+import { LIMITS } from "../core/limits.ts";
 import type { ChildLookup } from "./execution-outbox.ts";
 import { scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
 import { newActivityRow, type ExecutionStore, type RunRow } from "./execution-store.ts";
@@ -59,6 +61,11 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
   // rejected by a validator): the old run's tables are emptied, and these are not rebuilt from history.
   const parentRuns = new Map(store.children().map((c) => [c.seq, c]));
   const unrecordedUpdates = [...store.updatesIn("requested"), ...store.updatesIn("rejected")];
+  // Every signal request id the execution has seen (earlier runs' ones too, handed on by
+  // continue-as-new, and those of signals the reset sets aside or excludes: a retry of any of them
+  // is a duplicate, never a second delivery), and the outcomes earlier runs handed on.
+  const signalMarks = store.marksWithPrefix(SIGNAL_MARK_PREFIX, LIMITS.signalRequestIdsKept);
+  const carriedUpdates = store.finishedUpdates(LIMITS.updateOutcomesKept, LIMITS.updateOutcomesKeptBytes).filter((u) => u.state === "carried");
 
   // The history before the reset point stays as it is — execution_started keeps the original run
   // id, since the SDK seeds ctx.random()/uuid() from it and the replayed part must draw the same
@@ -92,6 +99,8 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
     cancel_requested: cancelKept ? 1 : 0,
   };
   store.insertRun(run);
+  for (const m of signalMarks) store.markCompleted(m.task_key, m.at);
+  for (const u of carriedUpdates) store.insertUpdate(u);
   const wtScheduled = (target as { scheduled_event_id: number }).scheduled_event_id;
   store.append("workflow_task_failed", now, { scheduled_event_id: wtScheduled, failure: { message: `reset: ${o.reason}`, type: "ResetWorkflow", non_retryable: false } });
 
@@ -127,7 +136,7 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
       store.insertUpdate({ update_id: e.update_id, name: acceptedNames.get(e.update_id) ?? "", input: "null", state: "completed", result: failure ? null : JSON.stringify(e.result ?? null), failure, created_at: ts(e) });
     } else if (e.type === "signal_received" && e.request_id) {
       // A signal sent again with its request id is still recognised.
-      store.markCompleted(`s:${e.request_id}`, ts(e));
+      store.markCompleted(signalMarkKey(e.request_id), ts(e));
     }
   }
   store.updateRun({ last_activity_seq: lastActivity, last_timer_seq: lastTimer, last_child_seq: lastChild, last_step_seq: lastStep });
@@ -149,7 +158,7 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
     }
     if (e.type === "signal_received" && !o.excludeSignals) {
       store.append("signal_received", now, { name: e.name, input: e.input ?? null, request_id: e.request_id });
-      if (e.request_id) store.markCompleted(`s:${e.request_id}`, now);
+      if (e.request_id) store.markCompleted(signalMarkKey(e.request_id), now);
     }
     if (e.type === "update_accepted" && store.update(e.update_id) === null) {
       if (o.excludeUpdates) {

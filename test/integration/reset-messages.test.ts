@@ -77,4 +77,28 @@ describe("reset and messages sent again", () => {
     await complete((await poll(queue)).body.task_token, [{ type: "complete_update", update_id: "u2", result: "seven" }]);
     expect((await pending).body).toMatchObject({ status: "completed", result: "seven" });
   });
+  it("keeps what earlier runs handed on and the request ids of signals it excludes: none is delivered or run twice", async () => {
+    const { queue, id } = await start("rs-carry");
+    await complete((await poll(queue)).body.task_token, []);
+    expect((await api("POST", `/v1/workflows/executions/${id}/signals/nudge`, { input: 1, request_id: "run1-sig" })).body).toEqual({ recorded: true });
+    const pending = api("POST", `/v1/workflows/executions/${id}/updates/bump`, { input: 1, update_id: "run1-upd", wait_seconds: 10 });
+    let wt = await poll(queue);
+    for (let i = 0; i < 20 && wt.body.updates?.length !== 1; i++) wt = await poll(queue);
+    await complete(wt.body.task_token, [{ type: "accept_update", update_id: "run1-upd" }]);
+    await complete((await poll(queue)).body.task_token, [{ type: "complete_update", update_id: "run1-upd", result: "done" }, { type: "continue_as_new", input: null }]);
+    expect((await pending).body).toMatchObject({ status: "completed", result: "done" });
+    // Run 2: a task to reset to, then a signal after it that the reset excludes.
+    await complete((await poll(queue)).body.task_token, []);
+    const point = await lastCompleted(id);
+    expect((await api("POST", `/v1/workflows/executions/${id}/signals/nudge`, { input: 2, request_id: "run2-sig" })).body).toEqual({ recorded: true });
+    expect((await api("POST", `/v1/workflows/executions/${id}/reset`, { event_id: point, reason: "again", exclude_signals: true })).status).toBe(200);
+
+    for (const requestId of ["run1-sig", "run2-sig"]) {
+      expect((await api("POST", `/v1/workflows/executions/${id}/signals/nudge`, { input: 1, request_id: requestId })).body).toEqual({ recorded: false });
+    }
+    expect((await history(id)).filter((e) => e.type === "signal_received")).toHaveLength(0);
+    const again = await api("POST", `/v1/workflows/executions/${id}/updates/bump`, { input: 1, update_id: "run1-upd", wait_seconds: 1 });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ update_id: "run1-upd", status: "completed", result: "done" });
+  }, 30_000);
 });
