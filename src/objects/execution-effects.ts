@@ -4,7 +4,7 @@ import type { CommandEffect } from "../core/execution/commands.ts";
 import { SIGNAL_MARK_PREFIX } from "../core/execution/signal-marks.ts";
 import { LIMITS } from "../core/limits.ts";
 import { recordChildStartFailed } from "./execution-children.ts";
-import { failOpenUpdates } from "./execution-messages.ts";
+import { endOpenUpdates } from "./execution-messages.ts";
 import { beginRun } from "./execution-start.ts";
 import { indexRow } from "./execution-view.ts";
 import { newActivityRow, parseJson, type CloseCallback, type ExecutionStore, type RunRow, type RunStatus } from "./execution-store.ts";
@@ -73,7 +73,8 @@ export function continueAsNew(store: ExecutionStore, now: number, input: unknown
   const old = store.run();
   if (!old || old.status !== "running") return;
   applyParentClosePolicy(store, now, old);
-  failOpenUpdates(store, "continued as new");
+  // Updates the old run never accepted are offered to the new one; those it accepted fail.
+  const updates = endOpenUpdates(store, "continued_as_new");
   const carried = store.outbox.entries().filter((e) => e.key.includes("-child:"));
   // A client retrying a signal the old run recorded must get `recorded: false`, not a second delivery.
   const signalMarks = store.marksWithPrefix(SIGNAL_MARK_PREFIX, LIMITS.signalRequestIdsKept);
@@ -100,6 +101,7 @@ export function continueAsNew(store: ExecutionStore, now: number, input: unknown
   for (const e of carried) store.outbox.put(e.key, JSON.parse(e.payload), now);
   for (const m of signalMarks) store.markCompleted(m.task_key, m.at);
   for (const u of finishedUpdates) store.insertUpdate({ ...u, state: "carried" });
+  for (const u of updates) store.insertUpdate(u);
 }
 
 /** Closes the run: the closing event, status, no pending work, and outbox entries for the index and the schedule. */
@@ -137,7 +139,7 @@ export function closeRun(store: ExecutionStore, now: number, close: CloseOutcome
   }
   store.updateRun({ ...patch, status, closed_at: now, wt_state: "none", wt_started_at: null, wt_retry_at: null, wt_needed: 0 });
   store.clearPending();
-  failOpenUpdates(store, status);
+  endOpenUpdates(store, status);
   applyParentClosePolicy(store, now, run);
   const closed = store.run()!;
   store.outbox.put("index", indexRow(closed), now);
@@ -159,6 +161,8 @@ export function applyCommandEffects(store: ExecutionStore, now: number, run: Run
     switch (e.kind) {
       case "accept_update":
         // Recorded after this task's command events: the handler runs from there, in the next task.
+        // Accepted now all the same, so a close in this task fails it rather than offering it again.
+        store.setUpdate(e.updateId, "accepted");
         accepted.push(e.updateId);
         break;
       case "reject_update":
@@ -246,9 +250,9 @@ export function applyCommandEffects(store: ExecutionStore, now: number, run: Run
   if (store.run()?.status === "running") {
     for (const id of accepted) {
       const u = store.update(id);
-      if (!u) continue; // the same task continued as new: the update ended with the old run
+      // The same task continued as new: the update failed with the old run.
+      if (u?.state !== "accepted") continue;
       store.append("update_accepted", now, { update_id: id, name: u.name, input: JSON.parse(u.input) });
-      store.setUpdate(id, "accepted");
       needTask = true;
     }
   }

@@ -3,6 +3,7 @@ import { ConflictError, ValidationError } from "../core/errors.ts";
 import { parseJson } from "./execution-store.ts";
 import { LIMITS } from "../core/limits.ts";
 import { signalMarkKey } from "../core/execution/signal-marks.ts";
+import { EXECUTION_CLOSED_FAILURE, updatesAtRunEnd, type OpenUpdate, type RunEnd } from "../core/execution/update-close.ts";
 import { scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
 import type { ExecutionStore, UpdateRow } from "./execution-store.ts";
 
@@ -59,10 +60,24 @@ export function requestUpdate(store: ExecutionStore, now: number, name: string, 
   return row;
 }
 
-/** Updates still open when the run closes fail: their callers must not wait forever. */
-export function failOpenUpdates(store: ExecutionStore, status: string): void {
-  const failure: Failure = { message: `the execution ${status} before the update completed`, type: "ExecutionClosed", non_retryable: true };
-  for (const u of [...store.updatesIn("requested"), ...store.updatesIn("accepted")]) store.setUpdate(u.update_id, "rejected", null, JSON.stringify(failure));
+/**
+ * Ends the updates still open when the run ends (see {@link updatesAtRunEnd}): those that fail are
+ * marked so here, and their callers get a 409 `execution_closed` at once. Returns the rows the
+ * next run keeps after a continue-as-new (which clears this run's updates): the updates it is
+ * offered, and the failed ones, so their ids answer with the failure rather than run again there.
+ */
+export function endOpenUpdates(store: ExecutionStore, end: RunEnd): UpdateRow[] {
+  const open = [...store.updatesIn("requested"), ...store.updatesIn("accepted")];
+  if (open.length === 0) return [];
+  const plan = updatesAtRunEnd(open.map((u) => ({ update_id: u.update_id, state: u.state as OpenUpdate["state"] })), end);
+  const byId = new Map(open.map((u) => [u.update_id, u]));
+  const kept: UpdateRow[] = plan.carry.map((id) => byId.get(id)!);
+  for (const f of plan.fail) {
+    const failure = JSON.stringify(f.failure);
+    store.setUpdate(f.updateId, "rejected", null, failure);
+    kept.push({ ...byId.get(f.updateId)!, state: "rejected", input: "null", result: null, failure });
+  }
+  return kept;
 }
 
 /** An update's outcome for its caller: the result, "pending", or the rejection as a 422. */
@@ -71,7 +86,7 @@ export function updateOutcome(store: ExecutionStore, updateId: string): { update
   if (!u) throw new ConflictError(`update ${updateId}: the run ended (continued as new or was reset) before the update completed; send it again`, "execution_closed");
   if (u.state === "rejected") {
     const f = parseJson<Failure>(u.failure);
-    if (f?.type === "ExecutionClosed") throw new ConflictError(`update ${u.name}: ${f.message}`, "execution_closed");
+    if (f?.type === EXECUTION_CLOSED_FAILURE) throw new ConflictError(`update ${u.name}: ${f.message}`, "execution_closed");
     throw new ValidationError(`update ${u.name} was rejected: ${f?.message ?? "rejected"}`, { field: "input", code: "update_rejected" });
   }
   if (u.state !== "completed" && u.state !== "carried") return { update_id: updateId, status: "pending", failure: null };

@@ -1,0 +1,155 @@
+import { exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { HttpTransport } from "@sundial/sdk/client";
+import type { WorkflowTask } from "@sundial/sdk/protocol";
+import { LruCache, silentWorkerLogger } from "@sundial/sdk/worker";
+import { defineWorkflow, type WorkflowDefinition, type WorkflowState } from "@sundial/sdk/workflow";
+import { WorkerApi } from "../../sdk/src/worker/api.ts";
+import { processWorkflowTask } from "../../sdk/src/worker/workflow-runner.ts";
+import { api, DEV_KEY, uid } from "./helpers.ts";
+
+// An update and the close of its run in the same workflow task (Temporal's rules): an update the
+// closing task completes gets its result; one accepted but not completed, or never accepted, fails
+// for its caller with 409 execution_closed at once; a continue-as-new offers the updates the old
+// run had not accepted to the new run.
+
+type Event = { id: number; type: string } & Record<string, unknown>;
+
+/** Waits for a `go` signal, then returns (`stop`) or continues as new (`again`). */
+const signalled = defineWorkflow({
+  name: "update-close-signalled",
+  run: async (ctx, input: { run: number } | null) => {
+    const run = input?.run ?? 1;
+    let go: string | undefined;
+    let value: unknown;
+    ctx.setSignalHandler("go", (how: string) => void (go = how));
+    ctx.setUpdateHandler("set", (v: unknown) => ({ run, set: (value = v) }));
+    await ctx.waitCondition(() => go !== undefined);
+    if (go === "again") return ctx.continueAsNew({ run: run + 1 });
+    return { run, value };
+  },
+});
+
+function worker(queue: string) {
+  const self = (exports as unknown as { default: { fetch(r: Request): Promise<Response> } }).default;
+  const transport = new HttpTransport({ url: "http://sundial.test", apiKey: DEV_KEY, fetch: (async (input: URL | string, init?: RequestInit) => self.fetch(new Request(input, init))) as typeof fetch });
+  return {
+    workflows: new Map<string, WorkflowDefinition>([
+      [signalled.name, signalled],
+    ]),
+    api: new WorkerApi(transport, silentWorkerLogger, { initialMs: 1, maxMs: 2, attempts: 2 }),
+    logger: silentWorkerLogger,
+    cache: new LruCache<string, WorkflowState>(4),
+    identity: "update-close-worker",
+    taskQueue: queue,
+    hardStop: new AbortController().signal,
+  };
+}
+
+const poll = async (queue: string, kind: "workflow" | "activity" = "workflow") => {
+  const r = await api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind, identity: "update-close-worker", wait_seconds: 1 });
+  expect(r.status).toBe(200);
+  return r.body as WorkflowTask & { task_token: string };
+};
+const complete = (token: string, commands: unknown[]) => api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: token, commands });
+const history = async (id: string) => (await api("GET", `/v1/workflows/executions/${id}/history`)).body.events as Event[];
+const sendUpdate = (id: string, updateId: string, input: unknown, waitSeconds = 10) =>
+  api("POST", `/v1/workflows/executions/${id}/updates/set`, { input, update_id: updateId, wait_seconds: waitSeconds });
+
+async function start(workflow: string, queue: string) {
+  const id = uid("upd-close");
+  expect((await api("POST", "/v1/workflows/executions", { workflow, execution_id: id, task_queue: queue })).status).toBe(201);
+  return id;
+}
+
+describe("updates and the close of their run in one workflow task (SDK worker)", () => {
+  it("continue-as-new offers the updates the old run had not accepted to the new run, whose handler answers them", async () => {
+    const queue = uid("q");
+    const deps = worker(queue);
+    const id = await start(signalled.name, queue);
+    await processWorkflowTask(await poll(queue), deps);
+    expect((await api("POST", `/v1/workflows/executions/${id}/signals/go`, { input: "again" })).status).toBe(202);
+    const caller = sendUpdate(id, "u1", 5);
+    const wt = await poll(queue);
+    expect(wt.updates).toEqual([{ update_id: "u1", name: "set", input: 5 }]);
+    await processWorkflowTask(wt, deps); // continues as new, leaving u1 unanswered
+    expect((await api("GET", `/v1/workflows/executions/${id}`)).body).toMatchObject({ status: "running", run_number: 2 });
+    const next = await poll(queue);
+    expect(next.run_number).toBe(2);
+    expect(next.updates).toEqual([{ update_id: "u1", name: "set", input: 5 }]);
+    await processWorkflowTask(next, deps); // accepts u1
+    await processWorkflowTask(await poll(queue), deps); // runs the handler
+    const res = await caller;
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ update_id: "u1", status: "completed", result: { run: 2, set: 5 } });
+  });
+});
+
+describe("updates and the close of their run in one workflow task (hand-driven worker)", () => {
+  it("an update accepted by the task that completes the run fails at once with 409 execution_closed and is not recorded as accepted", async () => {
+    const queue = uid("q");
+    const id = await start("approval", queue);
+    await complete((await poll(queue)).task_token, []);
+    const caller = sendUpdate(id, "u1", 1);
+    const wt = await poll(queue);
+    expect(wt.updates).toHaveLength(1);
+    expect((await complete(wt.task_token, [{ type: "accept_update", update_id: "u1" }, { type: "complete_workflow", result: "done" }])).status).toBe(200);
+    const res = await caller;
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ code: "execution_closed" });
+    expect(res.body.detail).toContain("completed before the update completed");
+    expect((await history(id)).some((e) => e.type.startsWith("update_"))).toBe(false);
+    // Asked again with its id: the same answer.
+    expect((await sendUpdate(id, "u1", 1, 1)).body).toMatchObject({ code: "execution_closed" });
+  });
+
+  it("an update accepted earlier and still running at continue-as-new fails with 409 execution_closed; its id sent again is not a new update of the new run", async () => {
+    const queue = uid("q");
+    const id = await start("approval", queue);
+    await complete((await poll(queue)).task_token, []);
+    const first = await sendUpdate(id, "u1", 1, 1);
+    expect(first.body).toMatchObject({ status: "pending" });
+    await complete((await poll(queue)).task_token, [{ type: "accept_update", update_id: "u1" }]);
+    const caller = sendUpdate(id, "u1", 1);
+    expect((await complete((await poll(queue)).task_token, [{ type: "continue_as_new", input: null }])).status).toBe(200);
+    const res = await caller;
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ code: "execution_closed" });
+    expect(res.body.detail).toContain("continued as new before the update completed");
+    // The SDK client asks again with the same id after a 202: the handler ran in the old run, so it must not run again.
+    const again = await sendUpdate(id, "u1", 1, 1);
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ code: "execution_closed" });
+    const next = await poll(queue);
+    expect(next.run_number).toBe(2);
+    expect(next.updates).toEqual([]);
+  });
+
+  it("an update accepted by the task that continues as new fails with 409 execution_closed and is not offered to the new run", async () => {
+    const queue = uid("q");
+    const id = await start("approval", queue);
+    await complete((await poll(queue)).task_token, []);
+    const caller = sendUpdate(id, "u1", 1);
+    const wt = await poll(queue);
+    expect((await complete(wt.task_token, [{ type: "accept_update", update_id: "u1" }, { type: "continue_as_new", input: null }])).status).toBe(200);
+    const res = await caller;
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ code: "execution_closed" });
+    const next = await poll(queue);
+    expect(next.run_number).toBe(2);
+    expect(next.updates).toEqual([]);
+  });
+
+  it("an update never answered when the run fails for good fails at once with 409 execution_closed", async () => {
+    const queue = uid("q");
+    const id = await start("approval", queue);
+    await complete((await poll(queue)).task_token, []);
+    const caller = sendUpdate(id, "u1", 1);
+    const wt = await poll(queue);
+    expect((await complete(wt.task_token, [{ type: "fail_workflow", failure: { message: "no" } }])).status).toBe(200);
+    const res = await caller;
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ code: "execution_closed" });
+    expect(res.body.detail).toContain("failed before the update was accepted");
+  });
+});
