@@ -15,6 +15,21 @@ import { api, DEV_KEY, uid } from "./helpers.ts";
 
 type Event = { id: number; type: string } & Record<string, unknown>;
 
+/** Sets `got` from its update handler, whose result takes a few more turns than the workflow's own return. */
+const slowHandler = defineWorkflow({
+  name: "update-close-slow-handler",
+  run: async (ctx) => {
+    let got: unknown;
+    ctx.setUpdateHandler("set", async (v: unknown) => {
+      got = v;
+      for (let i = 0; i < 10; i++) await null;
+      return { set: v };
+    });
+    await ctx.executeActivity("work", null);
+    return { got };
+  },
+});
+
 /** Waits for a `go` signal, then returns (`stop`) or continues as new (`again`). */
 const signalled = defineWorkflow({
   name: "update-close-signalled",
@@ -35,6 +50,7 @@ function worker(queue: string) {
   const transport = new HttpTransport({ url: "http://sundial.test", apiKey: DEV_KEY, fetch: (async (input: URL | string, init?: RequestInit) => self.fetch(new Request(input, init))) as typeof fetch });
   return {
     workflows: new Map<string, WorkflowDefinition>([
+      [slowHandler.name, slowHandler],
       [signalled.name, signalled],
     ]),
     api: new WorkerApi(transport, silentWorkerLogger, { initialMs: 1, maxMs: 2, attempts: 2 }),
@@ -63,6 +79,42 @@ async function start(workflow: string, queue: string) {
 }
 
 describe("updates and the close of their run in one workflow task (SDK worker)", () => {
+  it("an update whose handler finishes in the task where the workflow returns gets its result", async () => {
+    const queue = uid("q");
+    const deps = worker(queue);
+    const id = await start(slowHandler.name, queue);
+    await processWorkflowTask(await poll(queue), deps); // schedules the activity
+    const caller = sendUpdate(id, "u1", 7);
+    await processWorkflowTask(await poll(queue), deps); // accepts u1
+    const act = await poll(queue, "activity");
+    expect((await api("POST", "/v1/workflows/tasks/activity/complete", { task_token: act.task_token, result: "ok" })).status).toBe(200);
+    // One task sees update_accepted and the activity's result: the workflow returns before the handler does.
+    await processWorkflowTask(await poll(queue), deps);
+    const res = await caller;
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ update_id: "u1", status: "completed", result: { set: 7 } });
+    expect((await api("GET", `/v1/workflows/executions/${id}`)).body).toMatchObject({ status: "completed", result: { got: 7 } });
+    expect((await history(id)).filter((e) => e.type === "update_completed")).toEqual([expect.objectContaining({ update_id: "u1", result: { set: 7 } })]);
+  });
+
+  it("an update offered to the task that returns is left to the platform: its caller gets 409 execution_closed, not a rejection of its input", async () => {
+    const queue = uid("q");
+    const deps = worker(queue);
+    const id = await start(signalled.name, queue);
+    await processWorkflowTask(await poll(queue), deps);
+    expect((await api("POST", `/v1/workflows/executions/${id}/signals/go`, { input: "stop" })).status).toBe(202);
+    const caller = sendUpdate(id, "u1", 1);
+    const wt = await poll(queue);
+    expect(wt.updates).toEqual([{ update_id: "u1", name: "set", input: 1 }]);
+    await processWorkflowTask(wt, deps);
+    const res = await caller;
+    expect(res.status).toBe(409);
+    expect(res.headers.get("content-type")).toContain("application/problem+json");
+    expect(res.body).toMatchObject({ code: "execution_closed" });
+    expect(res.body.detail).toContain("completed before the update was accepted");
+    expect((await api("GET", `/v1/workflows/executions/${id}`)).body.status).toBe("completed");
+  });
+
   it("continue-as-new offers the updates the old run had not accepted to the new run, whose handler answers them", async () => {
     const queue = uid("q");
     const deps = worker(queue);

@@ -311,8 +311,10 @@ export class ExecutionsClient {
    * Sends an update and waits for the handler's result. The platform holds each request up to
    * `waitSeconds`; while the update is pending (202) the call asks again with the same update id
    * (also after transient errors), so it runs once. Throws {@link SundialApiError} `update_rejected`
-   * (422: the validator rejected it, nothing was recorded; its error in `err.failure`) or 409 on a
-   * closed execution, {@link UpdateFailedError} when the handler threw, and
+   * (422: the validator rejected it, nothing was recorded; its error in `err.failure`) or 409
+   * `execution_closed` when the run ended before the update completed (after a continue-as-new, an
+   * update the old run had not accepted goes to the new run, and this call waits for its answer),
+   * {@link UpdateFailedError} when the handler threw, and
    * {@link UpdateTimeoutError} once `wait` passed.
    * @example
    * const res = await client.executions.update<{ success: boolean }>("invoice-42", "update_config", { accounting_code: "IT-6100" }, { wait: "1m" });

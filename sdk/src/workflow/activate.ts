@@ -32,7 +32,8 @@ export interface ActivateOptions {
   /**
    * The updates the task offers (`WorkflowTask.updates`): after the activation each one's validator
    * runs against the current state and the commands end with an `accept_update` or
-   * `reject_update` per update (none for an update history already records as accepted).
+   * `reject_update` per update (none for an update history already records as accepted, and none
+   * at all when the task closes the run: the platform fails them, or offers them to the next run).
    */
   updates?: readonly OfferedUpdate[];
 }
@@ -125,14 +126,14 @@ export async function activate(
     }
     // Validators see the state after this task's activation. Their answers are not command events
     // (the platform writes update_accepted after the task's other events), so they never take part
-    // in matching; they go last, but before a closing command, which must end the list.
-    // A run that continues as new leaves them unanswered: accepting one would start a handler in
-    // a run that is over; the platform fails updates still open when the run closes.
+    // in matching; they go last. A task that closes the run leaves them unanswered: accepting one
+    // would start a handler in a run that is over, and refusing it would tell its caller the input
+    // was wrong. The platform fails them for their callers (409 execution_closed), or offers them
+    // to the next run after a continue-as-new (Temporal's rules).
     const last = commands[commands.length - 1];
-    if (live && options.updates !== undefined && options.updates.length > 0 && last?.type !== "continue_as_new") {
-      const answers = instance.answerUpdates(options.updates);
-      const closing = last !== undefined && CLOSING_COMMANDS.has(last.type);
-      commands = closing ? [...commands.slice(0, -1), ...answers, last] : [...commands, ...answers];
+    const closing = last !== undefined && CLOSING_COMMANDS.has(last.type);
+    if (live && options.updates !== undefined && options.updates.length > 0 && !closing) {
+      commands = [...commands, ...instance.answerUpdates(options.updates)];
     }
   } catch (err) {
     instance.broken = true;

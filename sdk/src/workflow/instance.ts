@@ -227,8 +227,11 @@ export class WorkflowInstance {
   }
 
   private emit(command: Command): void {
-    // Anything a dangling promise does after the run settled is moot: the run is over.
     if (!this.closed) this.emitted.push(command);
+    // An update handler that finished in the activation where the run closed (a few turns after the
+    // workflow's return) answered its caller: its result goes before the closing command, which
+    // stays last. Anything else a dangling promise does after the run settled is moot.
+    else if (command.type === "complete_update" && this.emitted.length > 0) this.emitted.splice(this.emitted.length - 1, 0, command);
   }
 
   private apply(event: HistoryEvent): void {

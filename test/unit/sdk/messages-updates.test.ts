@@ -92,12 +92,33 @@ describe("updates", () => {
     expect(await d.task()).toEqual([{ type: "complete_workflow", result: { config: { limit: 10 }, applied: 0 } }]);
   });
 
-  it("an update offered while the run closes is rejected, before the closing command (which must come last)", async () => {
+  it("an update offered to the task that closes the run is left unanswered (the platform fails it, or offers it to the next run): only the closing command", async () => {
     const d = new Driver(configurable, new HistoryBuilder({ workflow: "configurable" }).task());
     d.complete(await d.task()).signal("stop").task();
-    expect(await d.task([setLimit("u-5", 1)])).toEqual([
-      { type: "reject_update", update_id: "u-5", failure: { message: 'workflow "configurable" is closing: update "set_limit" was not accepted', type: "WorkflowClosed", non_retryable: true } },
-      { type: "complete_workflow", result: { config: { limit: 10 }, applied: 0 } },
+    expect(await d.task([setLimit("u-5", 1)])).toEqual([{ type: "complete_workflow", result: { config: { limit: 10 }, applied: 0 } }]);
+  });
+
+  it("an update handler that finishes in the activation where the workflow returns keeps its result, before the closing command", async () => {
+    const returnsFirst = defineWorkflow({
+      name: "returns-first",
+      run: async (ctx) => {
+        ctx.setUpdateHandler("slow", async (v: number) => {
+          for (let i = 0; i < 10; i++) await null;
+          return v * 2;
+        });
+        await ctx.executeActivity("work", null);
+        return "done";
+      },
+    });
+    const d = new Driver(returnsFirst, new HistoryBuilder({ workflow: "returns-first" }).task());
+    d.complete(await d.task()).task();
+    const t2 = await d.task([{ update_id: "s", name: "slow", input: 21 }]);
+    expect(t2).toEqual([{ type: "accept_update", update_id: "s" }]);
+    // update_accepted and the activity's result in one batch: the workflow returns a few turns before the handler.
+    d.complete(t2).activityCompleted(1, "ok").task();
+    expect(await d.task()).toEqual([
+      { type: "complete_update", update_id: "s", result: 42 },
+      { type: "complete_workflow", result: "done" },
     ]);
   });
 
