@@ -1,11 +1,12 @@
-import type { HistoryEvent } from "@sundial/sdk/protocol";
+import type { Failure, HistoryEvent } from "@sundial/sdk/protocol";
 import { childEntryKey } from "../core/execution/children.ts";
 import { ValidationError } from "../core/errors.ts";
 import { SIGNAL_MARK_PREFIX, signalMarkKey } from "../core/execution/signal-marks.ts";
 import { LIMITS } from "../core/limits.ts";
+import { EXECUTION_CLOSED_FAILURE } from "../core/execution/update-close.ts";
 import type { ChildLookup } from "./execution-outbox.ts";
 import { scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
-import { newActivityRow, type ExecutionStore, type RunRow } from "./execution-store.ts";
+import { newActivityRow, parseJson, type ExecutionStore, type RunRow, type UpdateRow } from "./execution-store.ts";
 import { indexRow } from "./execution-view.ts";
 
 export interface ResetOptions {
@@ -59,8 +60,12 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
 
   // Which run started each child, and the updates not in history (requested, not yet accepted, or
   // rejected by a validator): the old run's tables are emptied, and these are not rebuilt from history.
+  // An update failed with ExecutionClosed when the old run closed was not refused by the workflow:
+  // it is forgotten, and a retry is a new request to the new run (one the old run had accepted is
+  // rebuilt from the history, like every accepted update).
   const parentRuns = new Map(store.children().map((c) => [c.seq, c]));
-  const unrecordedUpdates = [...store.updatesIn("requested"), ...store.updatesIn("rejected")];
+  const closedByRun = (u: UpdateRow) => parseJson<Failure>(u.failure)?.type === EXECUTION_CLOSED_FAILURE;
+  const unrecordedUpdates = [...store.updatesIn("requested"), ...store.updatesIn("rejected").filter((u) => !closedByRun(u))];
   // Every signal request id the execution has seen (earlier runs' ones too, handed on by
   // continue-as-new, and those of signals the reset sets aside or excludes: a retry of any of them
   // is a duplicate, never a second delivery), and the outcomes earlier runs handed on.

@@ -102,3 +102,24 @@ describe("reset and messages sent again", () => {
     expect(again.body).toMatchObject({ update_id: "run1-upd", status: "completed", result: "done" });
   }, 30_000);
 });
+
+describe("reset of a closed run and updates its close failed", () => {
+  it("an update requested but never accepted when the run closed, sent again after a reset, is offered to the new run instead of a 409 forever", async () => {
+    const { queue, id } = await start("rs-closed-req");
+    await complete((await poll(queue)).body.task_token, []);
+    const point = await lastCompleted(id);
+    const pending = api("POST", `/v1/workflows/executions/${id}/updates/set`, { input: 3, update_id: "u3", wait_seconds: 10 });
+    for (let i = 0; i < 50 && (await history(id)).at(-1)!.type !== "workflow_task_scheduled"; i++) await new Promise((r) => setTimeout(r, 20));
+    expect((await api("POST", `/v1/workflows/executions/${id}/terminate`, { reason: "ops" })).status).toBe(200);
+    // Its caller learns that the run closed before the update completed: "send it again".
+    expect((await pending).body).toMatchObject({ code: "execution_closed" });
+    expect((await api("POST", `/v1/workflows/executions/${id}/reset`, { event_id: point, reason: "again" })).status).toBe(200);
+    const again = api("POST", `/v1/workflows/executions/${id}/updates/set`, { input: 3, update_id: "u3", wait_seconds: 10 });
+    const wt = await poll(queue);
+    expect(wt.body.run_number).toBe(2);
+    expect(wt.body.updates).toEqual([expect.objectContaining({ update_id: "u3", input: 3 })]);
+    await complete(wt.body.task_token, [{ type: "accept_update", update_id: "u3" }]);
+    await complete((await poll(queue)).body.task_token, [{ type: "complete_update", update_id: "u3", result: "three" }]);
+    expect((await again).body).toMatchObject({ status: "completed", result: "three" });
+  });
+});
