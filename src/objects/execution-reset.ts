@@ -155,6 +155,8 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
       if (!c || c.state === "closed") continue;
       if (e.type === "child_workflow_started" && !startedChildren.has(e.seq)) {
         store.append("child_workflow_started", now, { seq: e.seq, execution_id: e.execution_id, run_id: e.run_id });
+        // Started in the new run's books too: its lookup (askOpenChildren) must not record it again.
+        store.putChild({ ...c, state: "started" });
       } else if (e.type !== "child_workflow_started") {
         const { id: _i, type, ts: _t, ...attrs } = e;
         store.append(type, now, attrs);

@@ -262,3 +262,38 @@ describe("a reset asks the children of the kept history what became of them", ()
     await runInDurableObject(stub(parent), (obj) => expect(storeOf(obj).child(1)).toMatchObject({ state: "closed" }));
   });
 });
+
+describe("a reset's child lookup and the child news it re-delivers", () => {
+  it("a child whose start was recorded after the reset point is started once in the new run, not again by the lookup", async () => {
+    const queue = uid("q");
+    const parent = uid("restarted");
+    const kid = `${parent}:child-1`;
+    const t0 = Date.now();
+    clock.now = () => t0;
+    await api("POST", "/v1/workflows/executions", { workflow: "p", execution_id: parent, task_queue: queue });
+    const reachable = unreachable(kid);
+    try {
+      await complete((await poll(queue)).body.task_token, [{ type: "start_child_workflow", seq: 1, workflow: "kid", input: null }]);
+      await new Promise((r) => setTimeout(r, 100)); // the first delivery fails
+      // A later task completes while the child's start still backs off: the reset point.
+      await api("POST", `/v1/workflows/executions/${parent}/signals/nudge`, {});
+      await complete((await poll(queue)).body.task_token, []);
+    } finally {
+      reachable();
+    }
+    const point = (await api("GET", `/v1/workflows/executions/${parent}/history`)).body.events.filter((e: { type: string }) => e.type === "workflow_task_completed").at(-1).id;
+    await retryOutbox(parent, t0);
+    await eventually(async () => (await describeExec(kid)).status === "running");
+    const historyOf = async () => (await api("GET", `/v1/workflows/executions/${parent}/history`)).body.events as { id: number; type: string }[];
+    expect((await historyOf()).filter((e) => e.type === "child_workflow_started" && e.id > point)).toHaveLength(1);
+
+    expect((await api("POST", `/v1/workflows/executions/${parent}/reset`, { event_id: point, reason: "again" })).status).toBe(200);
+    await retryOutbox(parent, t0 + 120_000);
+    await runInDurableObject(stub(parent), (obj) => {
+      const store = storeOf(obj);
+      expect(store.child(1)).toMatchObject({ execution_id: kid, state: "started" });
+      expect(store.outbox.entries().filter((e) => e.key.includes("-child:"))).toEqual([]);
+    });
+    expect((await historyOf()).filter((e) => e.type === "child_workflow_started")).toHaveLength(1);
+  });
+});
