@@ -123,3 +123,20 @@ describe("reset of a closed run and updates its close failed", () => {
     expect((await again).body).toMatchObject({ status: "completed", result: "three" });
   });
 });
+
+describe("an update a reset excluded, across a later reset", () => {
+  it("still answers 409 execution_closed when sent again after a second reset", async () => {
+    const { queue, id } = await start("rs-excl2");
+    await complete((await poll(queue)).body.task_token, []);
+    const point = await lastCompleted(id);
+    const first = api("POST", `/v1/workflows/executions/${id}/updates/set`, { input: 5, update_id: "u4", wait_seconds: 1 });
+    await complete((await poll(queue)).body.task_token, [{ type: "accept_update", update_id: "u4" }]);
+    expect((await first).status).toBe(202);
+    expect((await api("POST", `/v1/workflows/executions/${id}/reset`, { event_id: point, reason: "once", exclude_updates: true })).status).toBe(200);
+    await complete((await poll(queue)).body.task_token, []);
+    expect((await api("POST", `/v1/workflows/executions/${id}/reset`, { event_id: await lastCompleted(id), reason: "twice" })).status).toBe(200);
+    const again = await api("POST", `/v1/workflows/executions/${id}/updates/set`, { input: 5, update_id: "u4", wait_seconds: 1 });
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ code: "execution_closed" });
+  });
+});
