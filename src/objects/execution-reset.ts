@@ -62,7 +62,7 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
   // rejected by a validator): the old run's tables are emptied, and these are not rebuilt from history.
   // An update failed with ExecutionClosed when the old run closed was not refused by the workflow:
   // it is forgotten, and a retry is a new request to the new run (one the old run had accepted is
-  // rebuilt from the history, like every accepted update). One a reset excluded (EXCLUDED_BY_RESET)
+  // rebuilt from the history, like every accepted update). One a reset excluded (details.excluded_by_reset)
   // still answers 409 after a later reset.
   const parentRuns = new Map(store.children().map((c) => [c.seq, c]));
   const closedByRun = (u: UpdateRow) => {
@@ -174,7 +174,7 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
     if (e.type === "update_accepted" && store.update(e.update_id) === null) {
       if (o.excludeUpdates) {
         // Excluded: its caller (waiting, or sending it again) gets 409 execution_closed, not a wait for a handler that will not run.
-        const failure: Failure = { message: "the execution was reset to before the update and the reset excluded updates", type: "ExecutionClosed", non_retryable: true, details: { excluded_by_reset: true } };
+        const failure: Failure = { message: "the execution was reset to before the update and the reset excluded updates", type: EXECUTION_CLOSED_FAILURE, non_retryable: true, details: { excluded_by_reset: true } };
         store.insertUpdate({ update_id: e.update_id, name: e.name, input: "null", state: "rejected", result: null, failure: JSON.stringify(failure), created_at: now });
         continue;
       }
