@@ -1,6 +1,6 @@
 /**
- * Starts the hello workflow and prints its result: `node examples/hello/start.ts [name]`.
- * Needs the platform (`npm start`) and the worker (`node examples/hello/worker.ts`) running.
+ * Starts the hello workflow and prints its result: `npx node examples/hello/start.ts [name]`.
+ * Needs the platform (`npm start`) and the worker (`npx node examples/hello/worker.ts`) running.
  */
 import { SundialClient } from "@sundial/sdk/client";
 import { hello } from "./workflows.ts";

@@ -1,5 +1,5 @@
 /**
- * Runs the hello example's worker: `node examples/hello/worker.ts`. Ctrl-C shuts it down
+ * Runs the hello example's worker: `npx node examples/hello/worker.ts`. Ctrl-C shuts it down
  * gracefully (a second Ctrl-C skips the grace period).
  */
 import { runWorker } from "@sundial/sdk/worker";

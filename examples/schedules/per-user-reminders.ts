@@ -1,9 +1,9 @@
 /**
  * Per-user schedules in each user's own time zone (the Polos seed), through the typed client:
  *
- *   node examples/schedules/per-user-reminders.ts             create or update, list by key, preview DST
- *   node examples/schedules/per-user-reminders.ts --trigger   also run user_123's reminder now (needs worker.ts)
- *   node examples/schedules/per-user-reminders.ts --cleanup   delete this example's schedules
+ *   npx node examples/schedules/per-user-reminders.ts             create or update, list by key, preview DST
+ *   npx node examples/schedules/per-user-reminders.ts --trigger   also run user_123's reminder now (needs worker.ts)
+ *   npx node examples/schedules/per-user-reminders.ts --cleanup   delete this example's schedules
  *
  * Reads SUNDIAL_URL (default http://127.0.0.1:8787) and SUNDIAL_API_KEY (default: the key `npm start`
  * accepts locally).
@@ -80,7 +80,7 @@ await show("Lord Howe, 30-minute DST", { cron: "15 2 * * *", timezone: "Australi
 await show("New York, 24 h interval", { intervals: [{ every: "24h" }], startAt: "2027-03-12T13:00:00Z", timezone: "America/New_York" }, "2027-03-12T12:00:00Z", 4);
 
 if (process.argv.includes("--trigger")) {
-  console.log("\n5. Run user_123's reminder now (a worker must be running: node examples/schedules/worker.ts)");
+  console.log("\n5. Run user_123's reminder now (a worker must be running: npx node examples/schedules/worker.ts)");
   const run = await client.schedules.trigger(moved.scheduleId, { requestId: `demo-${Date.now()}` });
   console.log(`   ${run.outcome}: ${run.runId}`);
   if (run.started) {

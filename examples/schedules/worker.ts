@@ -1,5 +1,5 @@
 /**
- * Runs the schedules example's worker: `node examples/schedules/worker.ts` (Ctrl-C stops it).
+ * Runs the schedules example's worker: `npx node examples/schedules/worker.ts` (Ctrl-C stops it).
  * It registers `user-reminder` (with its input JSON Schema) and `send_reminder`, then polls.
  */
 import { runWorker } from "@sundial/sdk/worker";
