@@ -28,7 +28,7 @@ export async function upsertSchedule(db: D1Database, r: ScheduleIndexRow): Promi
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (namespace, schedule_id) DO UPDATE SET workflow = excluded.workflow, key = excluded.key, status = excluded.status,
          source = excluded.source, next_fire_at = excluded.next_fire_at, last_fire_at = excluded.last_fire_at, next_run_at = excluded.next_run_at,
-         current_repeat = excluded.current_repeat, current_retry = excluded.current_retry, updated_at = excluded.updated_at
+         current_repeat = excluded.current_repeat, current_retry = excluded.current_retry, created_at = excluded.created_at, updated_at = excluded.updated_at
        WHERE excluded.updated_at >= schedules.updated_at`,
     )
     .bind(r.namespace, r.schedule_id, r.workflow, r.key, r.status, r.source, r.next_fire_at, r.last_fire_at, r.next_run_at ?? null, r.current_repeat ?? 0, r.current_retry ?? 0, r.created_at, r.updated_at)

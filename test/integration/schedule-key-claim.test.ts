@@ -102,4 +102,14 @@ describe("a claim left behind by a create cut off before its object existed", ()
     expect(retried.status).toBe(201);
     expect(retried.body.schedule_id).toBe(orphan);
   });
+  it("the listed created_at is the schedule's own, not the claim's", async () => {
+    const wf = uid("claim-wf");
+    const id = `${wf}:k`;
+    // A claim written long before the object exists (its create's clock, or a cut-off create).
+    await env.DB.prepare("INSERT INTO schedules (namespace, schedule_id, workflow, key, status, source, created_at, updated_at) VALUES ('default', ?, ?, 'k', 'active', 'api', 1000, 0)").bind(id, wf).run();
+    expect((await api("POST", "/v1/workflows/schedules", { workflow: wf, key: "k", cron: "0 8 * * *" })).status).toBe(201);
+    await expect.poll(async () => (await indexRow(id))?.updated_at ?? 0).toBeGreaterThan(0);
+    const described = (await api("GET", `/v1/workflows/schedules/${encodeURIComponent(id)}`)).body.created_at;
+    expect((await api("GET", `/v1/workflows/schedules?workflow=${wf}`)).body.schedules.map((r: { created_at: string }) => r.created_at)).toEqual([described]);
+  });
 });
