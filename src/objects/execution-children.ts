@@ -27,6 +27,14 @@ const isChild = (c: ChildRow, executionId: string, parentRun: string | null | un
  */
 function forgetChild(store: ExecutionStore, c: ChildRow): void {
   store.putChild({ ...c, state: "closed" });
+  dropChildStops(store, c);
+}
+
+/**
+ * Drops the cancel and terminate entries a parent close policy queued for child row `c` (those of
+ * the parent run that started it, for its execution id) that have not gone out yet.
+ */
+export function dropChildStops(store: ExecutionStore, c: ChildRow): void {
   for (const e of store.outbox.entries()) {
     const entry = parseChildEntryKey(e.key);
     if (entry === null || entry.kind === "start-child" || entry.seq !== c.seq || !isNewsForRun(c.parent_run, entry.parentRun)) continue;

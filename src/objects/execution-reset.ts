@@ -4,6 +4,7 @@ import { ValidationError } from "../core/errors.ts";
 import { SIGNAL_MARK_PREFIX, signalMarkKey } from "../core/execution/signal-marks.ts";
 import { LIMITS } from "../core/limits.ts";
 import { EXECUTION_CLOSED_FAILURE } from "../core/execution/update-close.ts";
+import { dropChildStops } from "./execution-children.ts";
 import type { ChildLookup } from "./execution-outbox.ts";
 import { scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
 import { newActivityRow, parseJson, type ExecutionStore, type RunRow, type UpdateRow } from "./execution-store.ts";
@@ -193,12 +194,16 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
 /**
  * Children of the kept history still open in the new run's books may have started or closed while
  * the old run could no longer hear it (it had closed): each one whose start is not still waiting
- * in the outbox gets a `lookup-child:{seq}` entry, which reports what its execution is now.
+ * in the outbox gets a `lookup-child:{seq}` entry, which reports what its execution is now. The
+ * stops the old run's close policy queued for them and has not delivered yet are dropped: the new
+ * run keeps these children, and a stop going out after the reset would end one it waits on (one
+ * delivered already is what the lookup reports).
  */
 function askOpenChildren(store: ExecutionStore, now: number): void {
   const run = store.run()!;
   for (const c of store.children()) {
     if (c.state === "closed") continue;
+    dropChildStops(store, c);
     if (store.outbox.has(`start-child:${c.seq}`) || (c.parent_run !== null && store.outbox.has(childEntryKey("start-child", c.parent_run, c.seq)))) continue;
     const lookup: ChildLookup = { namespace: run.namespace, execution_id: c.execution_id, parent: { execution_id: run.execution_id, run_id: c.parent_run } };
     store.outbox.put(`lookup-child:${c.seq}`, lookup, now);

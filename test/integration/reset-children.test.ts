@@ -1,0 +1,101 @@
+import { env } from "cloudflare:workers";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { afterEach, describe, expect, it } from "vitest";
+import { clock } from "../../src/clock.ts";
+import { ExecutionObject } from "../../src/objects/execution-object.ts";
+import type { ExecutionStore } from "../../src/objects/execution-store.ts";
+import { api, uid } from "./helpers.ts";
+
+// What a reset does to the children of the old run: those of the kept history stay the new run's
+// (nothing the old run queued stops them), and those started after the reset point follow the old
+// run's parent close policy.
+
+async function poll(queue: string) {
+  return api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind: "workflow", identity: "hand", wait_seconds: 2 });
+}
+async function complete(token: string, commands: unknown[]) {
+  return api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: token, commands });
+}
+/** The next workflow task of `id` on `queue` (its children's tasks share the queue and are skipped). */
+async function taskOf(queue: string, id: string) {
+  for (let i = 0; i < 10; i++) {
+    const t = await poll(queue);
+    if (t.body?.execution_id === id) return t;
+  }
+  throw new Error(`no task for ${id}`);
+}
+async function eventually<T>(fn: () => Promise<T | null | undefined | false>): Promise<T> {
+  for (let i = 0; i < 100; i++) {
+    const v = await fn();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error("timed out");
+}
+const describeExec = async (id: string) => (await api("GET", `/v1/workflows/executions/${encodeURIComponent(id)}`)).body;
+const history = async (id: string) => (await api("GET", `/v1/workflows/executions/${encodeURIComponent(id)}/history`)).body.events as { id: number; type: string; seq?: number }[];
+const lastCompleted = async (id: string) => (await history(id)).filter((e) => e.type === "workflow_task_completed").at(-1)!.id;
+const stub = (id: string) => env.EXECUTIONS.getByName(`default/${id}`);
+const storeOf = (obj: unknown) => (obj as { store: ExecutionStore }).store;
+const realNow = clock.now;
+afterEach(() => {
+  clock.now = realNow;
+});
+
+/** Makes the objects with these ids refuse `method` calls (their deliveries fail) until the returned function is called. */
+function unreachable(method: "terminate" | "cancel", ...ids: string[]): () => void {
+  const proto = ExecutionObject.prototype as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+  const original = proto[method]!;
+  proto[method] = async function (this: unknown, ...args: unknown[]) {
+    if (ids.includes(storeOf(this).run()?.execution_id ?? "")) throw new Error(`${method} unavailable (test)`);
+    return original.apply(this, args);
+  };
+  return () => {
+    proto[method] = original;
+  };
+}
+
+/** Runs the parent's alarm at a few later instants, so its outbox retries whatever backed off. */
+async function retryOutbox(parent: string, t0: number) {
+  for (const dt of [2_000, 10_000, 60_000]) {
+    clock.now = () => t0 + dt;
+    await runDurableObjectAlarm(stub(parent));
+  }
+}
+
+/** A parent whose child `kid` (id fixed, with `policy`) has started; returns the reset point after the start. */
+async function parentWithChild(prefix: string, policy: string) {
+  const queue = uid("q");
+  const parent = uid(prefix);
+  const kid = `${parent}:kid`;
+  await api("POST", "/v1/workflows/executions", { workflow: "p", execution_id: parent, task_queue: queue });
+  await complete((await taskOf(queue, parent)).body.task_token, [{ type: "start_child_workflow", seq: 1, workflow: "kid", input: null, execution_id: kid, parent_close_policy: policy }]);
+  const second = await taskOf(queue, parent);
+  expect(second.body.history.map((e: { type: string }) => e.type)).toContain("child_workflow_started");
+  await complete(second.body.task_token, []);
+  return { queue, parent, kid, point: await lastCompleted(parent) };
+}
+
+describe("a reset of a closed parent keeps the children of the kept history", () => {
+  it("a stop the old run's close policy queued for a kept child and had not delivered is dropped: the child runs on, started in the new run's books", async () => {
+    const { parent, kid, point } = await parentWithChild("rc-stop", "TERMINATE");
+    const t0 = Date.now();
+    clock.now = () => t0;
+    const reachable = unreachable("terminate", kid);
+    try {
+      expect((await api("POST", `/v1/workflows/executions/${parent}/terminate`, { reason: "bug" })).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 100)); // the stop's first delivery fails
+      await runInDurableObject(stub(parent), (obj) => expect(storeOf(obj).outbox.entries().filter((e) => e.key.startsWith("terminate-child:"))).toHaveLength(1));
+      expect((await api("POST", `/v1/workflows/executions/${parent}/reset`, { event_id: point, reason: "fixed" })).status).toBe(200);
+    } finally {
+      reachable();
+    }
+    await retryOutbox(parent, t0);
+    expect(await describeExec(kid)).toMatchObject({ status: "running", cancel_requested: false });
+    await runInDurableObject(stub(parent), (obj) => {
+      const store = storeOf(obj);
+      expect(store.child(1)).toMatchObject({ execution_id: kid, state: "started" });
+      expect(store.outbox.entries().filter((e) => e.key.includes("-child:"))).toEqual([]);
+    });
+  });
+});
