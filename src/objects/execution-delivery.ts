@@ -1,6 +1,6 @@
 import { clock } from "../clock.ts";
 import type { Env } from "../env.ts";
-import { recordChildClosed, recordChildStartFailed, recordChildStarted } from "./execution-children.ts";
+import { recordChildClosed, recordChildIdTaken, recordChildStartFailed, recordChildStarted } from "./execution-children.ts";
 import type { Dispatch } from "./execution-effects.ts";
 import { flushExecutionOutbox } from "./execution-outbox.ts";
 import type { ExecutionStore } from "./execution-store.ts";
@@ -49,6 +49,7 @@ export class ExecutionDelivery {
       started: (seq, executionId, runId, parentRun) => recordChildStarted(this.store, clock.now(), seq, executionId, runId, this.pending, parentRun),
       failed: (seq, executionId, failure, parentRun) => recordChildStartFailed(this.store, clock.now(), seq, executionId, failure, this.pending, parentRun),
       closed: (notice) => void recordChildClosed(this.store, clock.now(), notice, this.pending),
+      taken: (seq, executionId, owner, parentRun) => recordChildIdTaken(this.store, clock.now(), seq, executionId, owner, this.pending, parentRun),
     });
     // Outbox deliveries (a child started) may have scheduled a workflow task: send it now too.
     if (this.pending.length > 0) await this.sendDispatches();

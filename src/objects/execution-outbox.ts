@@ -40,6 +40,8 @@ export interface ChildStartHooks {
   failed(seq: number, executionId: string, failure: Failure, parentRun: string | null): void;
   /** The child's id named an execution that had already closed: its outcome is the child's. */
   closed(notice: ChildClosedNotice): void;
+  /** The child's id names a running execution that is not this child (`owner`: who started it). */
+  taken(seq: number, executionId: string, owner: string, parentRun: string | null): void;
 }
 
 /**
@@ -101,15 +103,14 @@ export function flushExecutionOutbox(outbox: Outbox, env: Env, now: number, hook
 
 /**
  * What the parent learns of its child `seq` from the execution its id names now (after a start,
- * or a lookup after a reset). Running for someone else: the child's start fails (its close notice
- * goes there, and this parent would wait forever). Otherwise it started; and if it has closed
+ * or a lookup after a reset). Running for someone else: the child is not that execution (its close
+ * notice goes there, and this parent would wait forever), see `recordChildIdTaken`. Otherwise it started; and if it has closed
  * already (an id used before, a reset to before the start, a start delivered again after the child
  * finished, a close notice the parent refused while it was closed) its outcome is recorded now.
  */
 export function reportExistingChild(hooks: ChildStartHooks, seq: number, parentId: string, parentRun: string | null, x: Execution, startedNow: boolean): void {
   if (!startedNow && x.status === "running" && x.parent_execution_id !== parentId) {
-    const message = `execution ${x.execution_id} is already running (started by ${x.parent_execution_id ?? "a client"}): give the child another execution_id`;
-    hooks.failed(seq, x.execution_id, { message, type: "ChildWorkflowStartFailed", non_retryable: true }, parentRun);
+    hooks.taken(seq, x.execution_id, x.parent_execution_id ?? "a client", parentRun);
     return;
   }
   hooks.started(seq, x.execution_id, x.run_id, parentRun);

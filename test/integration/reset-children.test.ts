@@ -99,3 +99,26 @@ describe("a reset of a closed parent keeps the children of the kept history", ()
     });
   });
 });
+
+describe("a reset's lookup of a kept child whose id was used again", () => {
+  it("a kept child that closed while the parent was closed, its id now running for a client, closes in the new run with a failure saying so", async () => {
+    const { queue, parent, kid, point } = await parentWithChild("rc-reused", "ABANDON");
+    expect((await api("POST", `/v1/workflows/executions/${parent}/terminate`, { reason: "bug" })).status).toBe(200);
+    // The abandoned child ends; the closed parent refuses its close notice.
+    expect((await api("POST", `/v1/workflows/executions/${encodeURIComponent(kid)}/terminate`, { reason: "done" })).status).toBe(200);
+    await eventually(async () => runInDurableObject(stub(kid), (obj) => storeOf(obj).outbox.entries().length === 0));
+    // A client starts an unrelated execution under the child's id.
+    const other = await api("POST", "/v1/workflows/executions", { workflow: "other", execution_id: kid, task_queue: uid("q"), id_reuse_policy: "allow_duplicate" });
+    expect(other.body).toMatchObject({ status: "running" });
+
+    expect((await api("POST", `/v1/workflows/executions/${parent}/reset`, { event_id: point, reason: "fixed" })).status).toBe(200);
+    const failed = await eventually(async () => (await history(parent)).find((e) => e.type === "child_workflow_failed"));
+    expect(failed).toMatchObject({ seq: 1, execution_id: kid, status: "terminated", failure: { type: "ChildExecutionIdReused", message: expect.stringContaining("belongs to another execution") } });
+    await runInDurableObject(stub(parent), (obj) => expect(storeOf(obj).child(1)).toMatchObject({ state: "closed" }));
+    // The workflow hears of it: a task with the child's failure.
+    const task = await taskOf(queue, parent);
+    expect(task.body.history.map((e: { type: string }) => e.type)).toContain("child_workflow_failed");
+    // The execution that owns the id now is left alone.
+    expect(await describeExec(kid)).toMatchObject({ workflow: "other", status: "running", cancel_requested: false });
+  });
+});
