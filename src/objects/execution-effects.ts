@@ -7,7 +7,7 @@ import { recordChildStartFailed } from "./execution-children.ts";
 import { endOpenUpdates } from "./execution-messages.ts";
 import { beginRun } from "./execution-start.ts";
 import { indexRow } from "./execution-view.ts";
-import { newActivityRow, parseJson, type CloseCallback, type ExecutionStore, type RunRow, type RunStatus } from "./execution-store.ts";
+import { newActivityRow, parseJson, type ChildRow, type CloseCallback, type ExecutionStore, type RunRow, type RunStatus } from "./execution-store.ts";
 
 /** A task to hand to a task queue once the change that created it is written. */
 export interface Dispatch {
@@ -50,12 +50,12 @@ export type CloseOutcome =
   | { outcome: "terminated"; reason: string };
 
 /**
- * Parent close policy: children still open are cancelled or terminated through the outbox. Each
- * stop says who sends it (`from`: this execution and the run that started the child), so the child
- * can refuse one that is not from its parent.
+ * Parent close policy: children still open (of `children`, by default all the run's) are cancelled
+ * or terminated through the outbox. Each stop says who sends it (`from`: this execution and the
+ * run that started the child), so the child can refuse one that is not from its parent.
  */
-function applyParentClosePolicy(store: ExecutionStore, now: number, run: RunRow): void {
-  for (const c of store.children()) {
+export function applyParentClosePolicy(store: ExecutionStore, now: number, run: RunRow, children: ChildRow[] = store.children()): void {
+  for (const c of children) {
     if (c.state === "closed" || c.policy === "ABANDON") continue;
     const from = { execution_id: run.execution_id, run_id: c.parent_run };
     const key = childEntryKey(c.policy === "TERMINATE" ? "terminate-child" : "cancel-child", c.parent_run ?? run.run_id, c.seq);

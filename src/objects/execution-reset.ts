@@ -6,7 +6,7 @@ import { LIMITS } from "../core/limits.ts";
 import { EXECUTION_CLOSED_FAILURE } from "../core/execution/update-close.ts";
 import { dropChildStops } from "./execution-children.ts";
 import type { ChildLookup } from "./execution-outbox.ts";
-import { scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
+import { applyParentClosePolicy, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
 import { newActivityRow, parseJson, type ExecutionStore, type RunRow, type UpdateRow } from "./execution-store.ts";
 import { indexRow } from "./execution-view.ts";
 
@@ -29,7 +29,8 @@ const CLOSES_CHILD = new Set(["child_workflow_completed", "child_workflow_failed
  * accepted updates of the copied part are restored, so the workflow finds them as it left them.
  * What answers a message sent again is rebuilt from the kept history too: signal request ids and
  * completed updates; an excluded update is closed (409 to its caller), and updates requested but
- * not yet accepted are offered to the new run.
+ * not yet accepted are offered to the new run. Children of the kept history stay the new run's;
+ * a running old run's children started after the reset point follow its parent close policy.
  */
 export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, out: Dispatch[]): void {
   const old = store.run();
@@ -46,6 +47,7 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
   // time, and never searched once per event).
   const resolvedActivities = new Set<number>();
   const resolvedTimers = new Set<number>();
+  const keptChildren = new Set<number>();
   const closedChildren = new Set<number>();
   const startedChildren = new Set<number>();
   const completedUpdates = new Set<string>();
@@ -56,6 +58,7 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
     else if (RESOLVES_TIMER.has(e.type)) resolvedTimers.add(seqOf(e));
     else if (CLOSES_CHILD.has(e.type)) closedChildren.add(seqOf(e));
     else if (e.type === "child_workflow_started") startedChildren.add(e.seq);
+    else if (e.type === "child_workflow_initiated") keptChildren.add(e.seq);
     else if (e.type === "update_completed") completedUpdates.add(e.update_id);
   }
 
@@ -66,6 +69,10 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
   // rebuilt from the history, like every accepted update). One a reset excluded (details.excluded_by_reset)
   // still answers 409 after a later reset.
   const parentRuns = new Map(store.children().map((c) => [c.seq, c]));
+  // Reset ends a running run as a terminate would (Temporal's reset terminates it): the children it
+  // started after the reset point, which the new run does not have, follow its parent close policy.
+  // Those of the kept history stay the new run's. A closed run applied its policy when it closed.
+  if (old.status === "running") applyParentClosePolicy(store, now, old, [...parentRuns.values()].filter((c) => !keptChildren.has(c.seq)));
   const closedByRun = (u: UpdateRow) => {
     const f = parseJson<Failure>(u.failure);
     return f?.type === EXECUTION_CLOSED_FAILURE && (f.details as { excluded_by_reset?: boolean } | undefined)?.excluded_by_reset !== true;

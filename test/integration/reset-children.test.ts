@@ -122,3 +122,37 @@ describe("a reset's lookup of a kept child whose id was used again", () => {
     expect(await describeExec(kid)).toMatchObject({ workflow: "other", status: "running", cancel_requested: false });
   });
 });
+
+describe("a reset of a running parent and the children it started after the reset point", () => {
+  it("they follow the old run's parent close policy (terminated, asked to cancel, or abandoned); children of the kept history run on", async () => {
+    const queue = uid("q");
+    const parent = uid("rc-running");
+    const [keep, gone, asked, left] = ["keep", "gone", "asked", "left"].map((k) => `${parent}:${k}`) as [string, string, string, string];
+    await api("POST", "/v1/workflows/executions", { workflow: "p", execution_id: parent, task_queue: queue });
+    await complete((await taskOf(queue, parent)).body.task_token, [{ type: "start_child_workflow", seq: 1, workflow: "kid", input: null, execution_id: keep, parent_close_policy: "TERMINATE" }]);
+    await complete((await taskOf(queue, parent)).body.task_token, []);
+    const point = await lastCompleted(parent);
+    await api("POST", `/v1/workflows/executions/${parent}/signals/nudge`, {});
+    await complete((await taskOf(queue, parent)).body.task_token, [
+      { type: "start_child_workflow", seq: 2, workflow: "kid", input: null, execution_id: gone, parent_close_policy: "TERMINATE" },
+      { type: "start_child_workflow", seq: 3, workflow: "kid", input: null, execution_id: asked, parent_close_policy: "REQUEST_CANCEL" },
+      { type: "start_child_workflow", seq: 4, workflow: "kid", input: null, execution_id: left, parent_close_policy: "ABANDON" },
+    ]);
+    for (const kid of [keep, gone, asked, left]) await eventually(async () => (await describeExec(kid)).status === "running");
+
+    expect((await api("POST", `/v1/workflows/executions/${parent}/reset`, { event_id: point, reason: "fixed" })).status).toBe(200);
+    expect(await eventually(async () => (await describeExec(gone)).status === "terminated")).toBe(true);
+    expect(await eventually(async () => (await describeExec(asked)).cancel_requested === true)).toBe(true);
+    await runInDurableObject(stub(parent), (obj) => {
+      const store = storeOf(obj);
+      expect(store.outbox.entries().filter((e) => e.key.includes("-child:"))).toEqual([]);
+      expect(store.children().map((c) => [c.seq, c.state])).toEqual([[1, "started"]]);
+    });
+    expect(await describeExec(left)).toMatchObject({ status: "running", cancel_requested: false });
+    expect(await describeExec(keep)).toMatchObject({ status: "running", cancel_requested: false });
+    // The new run starting the abandoned child again under its fixed id finds it the old run's: the start fails.
+    await complete((await taskOf(queue, parent)).body.task_token, [{ type: "start_child_workflow", seq: 2, workflow: "kid", input: null, execution_id: left, parent_close_policy: "ABANDON" }]);
+    const refused = await eventually(async () => (await history(parent)).find((e) => e.type === "child_workflow_start_failed"));
+    expect(refused).toMatchObject({ seq: 2, execution_id: left, failure: { type: "ChildWorkflowStartFailed", message: expect.stringContaining("already started") } });
+  });
+});
