@@ -12,10 +12,17 @@ const MAX_CANDIDATES = 500_000;
  * How far past its starting point one `next` call follows excluded candidates before concluding
  * there are no more fires. Whole excluded days are skipped in one step, so without this bound an
  * exclusion that rejects everything would walk MAX_CANDIDATES days (over a thousand years) of
- * offset look-ups. Shorter than cron.ts's own search (the calendar's whole 400-year cycle), which
- * steps by month, not by candidate.
+ * offset look-ups. Dense candidates stop here, once SPARSE_CANDIDATES have been examined.
  */
 const EXCLUDED_HORIZON_MS = 12 * 366 * DAY_MS;
+/**
+ * Sparse candidates are followed over the calendar's whole 400-year cycle (as cron.ts searches),
+ * up to this many: exclusions can leave a fire decades away (leap days, `0 0 29 2 *`, that are
+ * Mondays: 2044, then 2072), and 12 years of every-4-years candidates read as "no more fires".
+ * Monthly candidates over 401 years fit (4,812); a daily one excluded for good stops after ~14 years.
+ */
+const CYCLE_HORIZON_MS = 401 * 366 * DAY_MS;
+const SPARSE_CANDIDATES = 5_000;
 
 /**
  * Next fire of one cron expression in a zone, strictly after `after`, with DESIGN.md's DST rules:
@@ -189,6 +196,7 @@ function searchNext(spec: CompiledSpec, after: number): { at: number | null; exh
   const none = { at: null, exhausted: false };
   let t = Math.max(after, spec.origin);
   const giveUpAfter = t + EXCLUDED_HORIZON_MS;
+  const cycleEnd = t + CYCLE_HORIZON_MS;
   for (let i = 0; i < MAX_CANDIDATES; i++) {
     let best: number | null = null;
     for (const c of spec.crons) {
@@ -206,7 +214,7 @@ function searchNext(spec: CompiledSpec, after: number): { at: number | null; exh
     if (best > MAX_TIMESTAMP_MS) return none;
     if (spec.endAt !== null && best > spec.endAt) return none;
     if (!isExcluded(spec, best)) return { at: best, exhausted: false };
-    if (best > giveUpAfter) return none;
+    if (best > cycleEnd || (best > giveUpAfter && i >= SPARSE_CANDIDATES)) return none;
     t = resumeAfterExcluded(spec, best);
   }
   return { at: null, exhausted: true };

@@ -70,3 +70,26 @@ describe("parseCron: an expression that never fires", () => {
     expect(performance.now() - started).toBeLessThan(2_000);
   });
 });
+
+describe("exclusions that leave a fire decades away", () => {
+  const from = Date.parse("2026-01-01T00:00:00Z");
+  const isoAll = (ts: number[]) => ts.map((t) => new Date(t).toISOString());
+  // Excluded candidates used to be followed 12 years only: these specs read as "no more fires"
+  // (a create completed the schedule at once) though the cron search itself covers 400 years.
+  it("leap days except those that are Mondays: 2044, 2072, 2112", () => {
+    const spec = compileSpec(ScheduleSpecInput.parse({ cron: "0 0 29 2 *", exclude: ["0 0 * * 0,2-6"] }), { createdAt: from });
+    expect(isoAll(between(spec, from, Date.parse("2120-01-01T00:00:00Z")))).toEqual(["2044-02-29T00:00:00.000Z", "2072-02-29T00:00:00.000Z", "2112-02-29T00:00:00.000Z"]);
+  });
+
+  it("a 29th of the month that is a February Monday, in New York: monthly candidates, 18 years of them", () => {
+    const spec = compileSpec(ScheduleSpecInput.parse({ cron: "0 9 29 * *", exclude: ["* * * 1,3-12 *", "* * * * 0,2-6"], timezone: "America/New_York" }), { createdAt: from });
+    expect(next(spec, from)).toBe(Date.parse("2044-02-29T14:00:00Z"));
+  });
+
+  it("an exclusion that rejects every daily fire still ends with null, in bounded time", () => {
+    const spec = compileSpec(ScheduleSpecInput.parse({ cron: "0 0 * * *", exclude: ["0 0 * * *"], timezone: "America/New_York" }), { createdAt: from });
+    const started = performance.now();
+    expect(next(spec, from)).toBeNull();
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+});
