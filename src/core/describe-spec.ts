@@ -75,8 +75,11 @@ export function describeCron(expr: string): string {
   else if (min === "*" && hour === "*") time = "every minute";
   else return `cron "${expr}"`;
   const days: string[] = [];
-  if (dom !== "*" && dom !== "?") days.push(dom === "L" ? "on the last day of the month" : `on day-of-month ${dom}`);
-  if (dow !== "*" && dow !== "?") days.push(`on ${dowText(dow)}`);
+  const domPart = dom !== "*" && dom !== "?" ? (dom === "L" ? "on the last day of the month" : `on day-of-month ${dom}`) : null;
+  const dowPart = dow !== "*" && dow !== "?" ? `on ${dowText(dow)}` : null;
+  // Vixie's rule (cron.ts): two restricted day fields match either; one starting with `*` (`*/2`) ANDs.
+  if (domPart !== null && dowPart !== null && !/^[*?]/.test(dom) && !/^[*?]/.test(dow)) days.push(`${domPart} or ${dowPart}`);
+  else days.push(...[domPart, dowPart].filter((d): d is string => d !== null));
   if (mon !== "*") days.push(`in month ${mon}`);
   if (days.length === 0 && time.startsWith("at ") && /^at \d/.test(time)) return `every day ${time}`;
   if (days.length === 0 && time.startsWith("every second from")) return `${time}, every day`;

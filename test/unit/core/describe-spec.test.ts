@@ -33,6 +33,19 @@ describe("describeCron", () => {
     expect(describeCron(expr)).toBe(text);
   });
 
+  // Vixie's rule: two restricted day fields match either day ("0 0 1 * 1": the 1st, and every
+  // Monday); a field starting with `*` ANDs with the other ("0 0 */2 * 1": odd-numbered Mondays).
+  it.each<[string, string]>([
+    ["0 0 1 * 1", "at 00:00, on day-of-month 1 or on Monday"],
+    ["0 9 L * 5", "at 09:00, on the last day of the month or on Friday"],
+    ["0 9 1,15 * 1-5", "at 09:00, on day-of-month 1,15 or on Monday through Friday"],
+    ["0 0 */2 * 1", "at 00:00, on day-of-month */2, on Monday"],
+    ["0 0 1 * */2", "at 00:00, on day-of-month 1, on day-of-week */2"],
+    ["0 0 ? * 1", "at 00:00, on Monday"],
+  ])("day fields: %s -> %s", (expr, text) => {
+    expect(describeCron(expr)).toBe(text);
+  });
+
   it("a spec's description keeps the seconds of each expression and exclusion", () => {
     const spec = ScheduleSpecInput.parse({ cron_expressions: ["* 0 9 * * *"], exclude: ["* * * * * 0"], timezone: "Europe/Paris" });
     expect(describeSpec(spec)).toBe("every second from 09:00:00 to 09:00:59, every day, except every second, on Sunday (Europe/Paris)");
