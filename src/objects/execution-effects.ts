@@ -74,12 +74,14 @@ export function continueAsNew(store: ExecutionStore, now: number, input: unknown
   if (!old || old.status !== "running") return;
   applyParentClosePolicy(store, now, old);
   // Updates the old run never accepted are offered to the new one; those it accepted fail.
-  const updates = endOpenUpdates(store, "continued_as_new");
+  const openUpdates = endOpenUpdates(store, "continued_as_new");
   const carried = store.outbox.entries().filter((e) => e.key.includes("-child:"));
   // A client retrying a signal the old run recorded must get `recorded: false`, not a second delivery.
   const signalMarks = store.marksWithPrefix(SIGNAL_MARK_PREFIX, LIMITS.signalRequestIdsKept);
-  // Likewise a retried update_id gets the outcome its update had, instead of running it again.
+  // Likewise a retried update_id gets the outcome its update had, instead of running it again: its
+  // result, or the 409 of one failed as a run ended (this one, or an earlier one), whose handler ran.
   const finishedUpdates = store.finishedUpdates(LIMITS.updateOutcomesKept, LIMITS.updateOutcomesKeptBytes);
+  const finishedIds = new Set(finishedUpdates.map((u) => u.update_id));
   store.resetForNewRun();
   beginRun(
     store,
@@ -101,7 +103,7 @@ export function continueAsNew(store: ExecutionStore, now: number, input: unknown
   for (const e of carried) store.outbox.put(e.key, JSON.parse(e.payload), now);
   for (const m of signalMarks) store.markCompleted(m.task_key, m.at);
   for (const u of finishedUpdates) store.insertUpdate({ ...u, state: "carried" });
-  for (const u of updates) store.insertUpdate(u);
+  for (const u of openUpdates) if (!finishedIds.has(u.update_id)) store.insertUpdate(u);
 }
 
 /** Closes the run: the closing event, status, no pending work, and outbox entries for the index and the schedule. */

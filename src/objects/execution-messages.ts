@@ -84,9 +84,13 @@ export function endOpenUpdates(store: ExecutionStore, end: RunEnd): UpdateRow[] 
 export function updateOutcome(store: ExecutionStore, updateId: string): { update_id: string; status: "completed" | "pending"; result?: unknown; failure: Failure | null } {
   const u = store.update(updateId);
   if (!u) throw new ConflictError(`update ${updateId}: the run ended (continued as new or was reset) before the update completed; send it again`, "execution_closed");
+  if (u.state === "rejected" || (u.state === "carried" && u.result === null)) {
+    const f = parseJson<Failure>(u.failure);
+    // Failed as its run (this one, or an earlier one that handed it on) ended.
+    if (f?.type === EXECUTION_CLOSED_FAILURE) throw new ConflictError(`update ${u.name}: ${f.message}`, "execution_closed");
+  }
   if (u.state === "rejected") {
     const f = parseJson<Failure>(u.failure);
-    if (f?.type === EXECUTION_CLOSED_FAILURE) throw new ConflictError(`update ${u.name}: ${f.message}`, "execution_closed");
     throw new ValidationError(`update ${u.name} was rejected: ${f?.message ?? "rejected"}`, { field: "input", code: "update_rejected" });
   }
   if (u.state !== "completed" && u.state !== "carried") return { update_id: updateId, status: "pending", failure: null };

@@ -13,9 +13,10 @@ export interface ChildRow {
 }
 
 /**
- * `carried`: completed in an earlier run of the execution and kept by continue-as-new (result or
- * failure only, no input), so a retried update_id gets its outcome instead of running again; it
- * is not one of this run's updates (not counted, never offered to the workflow).
+ * `carried`: completed in an earlier run of the execution, or failed with ExecutionClosed as one
+ * ended, and kept by continue-as-new (result or failure only, no input), so a retried update_id
+ * gets its outcome (or the 409 again) instead of running again; it is not one of this run's
+ * updates (not counted, never offered to the workflow).
  */
 export type UpdateState = "requested" | "accepted" | "completed" | "rejected" | "carried";
 

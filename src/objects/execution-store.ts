@@ -1,6 +1,7 @@
 import { toRfc3339, type Failure, type HistoryEvent, type SchedulePayload } from "@sundial/sdk/protocol";
 import { utf8Length } from "@sundial/sdk/protocol";
 import { takeWithin, type EventRow } from "../core/execution/history-pages.ts";
+import { EXECUTION_CLOSED_FAILURE } from "../core/execution/update-close.ts";
 import { SUMMARY_COLUMNS, type ActivityRow, type ActivitySummary, type ChildRow, type RunRow, type UpdateRow, type UpdateState } from "./execution-rows.ts";
 import { Outbox } from "./outbox.ts";
 
@@ -267,9 +268,10 @@ export class ExecutionStore {
   }
 
   /**
-   * The newest completed updates (this run's and those carried from earlier runs), oldest first:
-   * at most `limit`, and no more than `maxBytes` of results and failures. What continue-as-new
-   * carries; inputs are not read.
+   * The newest finished updates, oldest first: completed ones (this run's and those carried from
+   * earlier runs) and those failed with {@link EXECUTION_CLOSED_FAILURE} as a run ended (their handler may have run; a
+   * retry must get the 409 again, never run it twice). At most `limit`, and no more than
+   * `maxBytes` of results and failures. What continue-as-new carries; inputs are not read.
    */
   finishedUpdates(limit: number, maxBytes: number): UpdateRow[] {
     return this.sql
@@ -277,10 +279,12 @@ export class ExecutionStore {
         `SELECT update_id, name, state, result, failure, created_at FROM (
            SELECT rowid AS r, update_id, name, state, result, failure, created_at, ROW_NUMBER() OVER w AS n,
              SUM(COALESCE(octet_length(result), 0) + COALESCE(octet_length(failure), 0)) OVER w AS bytes
-           FROM updates WHERE state IN ('completed', 'carried') WINDOW w AS (ORDER BY created_at DESC, rowid DESC)
-         ) WHERE n <= ? AND bytes <= ? ORDER BY created_at, r`,
+           FROM updates WHERE state IN ('completed', 'carried') OR (state = 'rejected' AND json_extract(failure, '$.type') = ?3)
+           WINDOW w AS (ORDER BY created_at DESC, rowid DESC)
+         ) WHERE n <= ?1 AND bytes <= ?2 ORDER BY created_at, r`,
         limit,
         maxBytes,
+        EXECUTION_CLOSED_FAILURE,
       )
       .toArray()
       .map((r) => ({ ...(r as unknown as Omit<UpdateRow, "input">), input: "null" }));

@@ -177,6 +177,34 @@ describe("updates and the close of their run in one workflow task (hand-driven w
     expect(next.updates).toEqual([]);
   });
 
+  it("an update accepted and left running at continue-as-new still answers 409 execution_closed two runs later, and after a reset of a later run", async () => {
+    const queue = uid("q");
+    const id = await start("approval", queue);
+    await complete((await poll(queue)).task_token, []);
+    expect((await sendUpdate(id, "u1", 1, 1)).body).toMatchObject({ status: "pending" });
+    await complete((await poll(queue)).task_token, [{ type: "accept_update", update_id: "u1" }]);
+    expect((await complete((await poll(queue)).task_token, [{ type: "continue_as_new", input: null }])).status).toBe(200);
+    // Run 2 continues as new too: the failure must go on to run 3, not be dropped.
+    expect((await complete((await poll(queue)).task_token, [{ type: "continue_as_new", input: null }])).status).toBe(200);
+    const run3 = await poll(queue);
+    expect(run3.run_number).toBe(3);
+    expect(run3.updates).toEqual([]);
+    const again = await sendUpdate(id, "u1", 1, 1);
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ code: "execution_closed" });
+    expect(again.body.detail).toContain("continued as new before the update completed");
+    // A reset of run 3 keeps what earlier runs handed on: the handler that ran in run 1 does not run again.
+    await complete(run3.task_token, []);
+    const point = (await history(id)).filter((e) => e.type === "workflow_task_completed").at(-1)!.id;
+    expect((await api("POST", `/v1/workflows/executions/${id}/reset`, { event_id: point, reason: "again" })).status).toBe(200);
+    const afterReset = await sendUpdate(id, "u1", 1, 1);
+    expect(afterReset.status).toBe(409);
+    expect(afterReset.body).toMatchObject({ code: "execution_closed" });
+    const run4 = await poll(queue);
+    expect(run4.run_number).toBe(4);
+    expect(run4.updates).toEqual([]);
+  });
+
   it("an update accepted by the task that continues as new fails with 409 execution_closed and is not offered to the new run", async () => {
     const queue = uid("q");
     const id = await start("approval", queue);
