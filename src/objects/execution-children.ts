@@ -72,20 +72,21 @@ export function recordChildClosed(store: ExecutionStore, now: number, notice: Ch
 }
 
 /**
- * The child's id names a running execution that is not this child: another parent's, or a
- * client's. A child not started yet fails to start (its id is taken). One the parent's books have
- * as started (a reset's lookup of a kept child that closed while the parent was closed, its id
- * since used again) is gone: it closes with a failure saying so, as otherwise the workflow would
- * wait on it forever, and its real outcome is not known.
+ * The child's id names an execution that is not this child: another parent's, or a client's,
+ * running (`status`) or, found by a reset's lookup, closed. A child not started yet fails to start
+ * (its id is taken). One the parent's books have as started (a reset's lookup of a kept child that
+ * closed while the parent was closed, its id since used again) is gone: it closes with a failure
+ * saying so, as otherwise the workflow would wait on it forever (or take the other execution's
+ * outcome for its own), and its real outcome is not known.
  */
-export function recordChildIdTaken(store: ExecutionStore, now: number, seq: number, executionId: string, owner: string, out: Dispatch[], parentRun: string | null = null): void {
+export function recordChildIdTaken(store: ExecutionStore, now: number, seq: number, executionId: string, owner: string, out: Dispatch[], parentRun: string | null = null, status = "running"): void {
   const c = store.child(seq);
   if (!c || !isChild(c, executionId, parentRun)) return;
   if (c.state === "initiated") {
-    const message = `execution ${executionId} is already running (started by ${owner}): give the child another execution_id`;
+    const message = status === "running" ? `execution ${executionId} is already running (started by ${owner}): give the child another execution_id` : `execution ${executionId} is another execution (${status}, started by ${owner}): give the child another execution_id`;
     return recordChildStartFailed(store, now, seq, executionId, { message, type: "ChildWorkflowStartFailed", non_retryable: true }, out, parentRun);
   }
-  const message = `child execution ${executionId} ended unseen by its parent, and its id now belongs to another execution (running, started by ${owner}): the child's outcome is lost`;
+  const message = `child execution ${executionId} ended unseen by its parent, and its id now belongs to another execution (${status}, started by ${owner}): the child's outcome is lost`;
   const failure: Failure = { message, type: "ChildExecutionIdReused", non_retryable: true };
   recordChildClosed(store, now, { seq, execution_id: executionId, status: "terminated", result: null, failure, parent_run: parentRun }, out);
 }

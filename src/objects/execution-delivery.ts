@@ -49,7 +49,7 @@ export class ExecutionDelivery {
       started: (seq, executionId, runId, parentRun) => recordChildStarted(this.store, clock.now(), seq, executionId, runId, this.pending, parentRun),
       failed: (seq, executionId, failure, parentRun) => recordChildStartFailed(this.store, clock.now(), seq, executionId, failure, this.pending, parentRun),
       closed: (notice) => void recordChildClosed(this.store, clock.now(), notice, this.pending),
-      taken: (seq, executionId, owner, parentRun) => recordChildIdTaken(this.store, clock.now(), seq, executionId, owner, this.pending, parentRun),
+      taken: (seq, executionId, owner, parentRun, status) => recordChildIdTaken(this.store, clock.now(), seq, executionId, owner, this.pending, parentRun, status),
     });
     // Outbox deliveries (a child started) may have scheduled a workflow task: send it now too.
     if (this.pending.length > 0) await this.sendDispatches();

@@ -1,5 +1,5 @@
 import type { Execution, Failure } from "@sundial/sdk/protocol";
-import { childEntryKey, parseChildEntryKey, type StopFrom } from "../core/execution/children.ts";
+import { childEntryKey, isChildOf, parseChildEntryKey, type StopFrom } from "../core/execution/children.ts";
 import { LIMITS } from "../core/limits.ts";
 import type { Env } from "../env.ts";
 import { deleteExecution, upsertExecution, type ExecutionIndexRow } from "../index/executions.ts";
@@ -40,8 +40,8 @@ export interface ChildStartHooks {
   failed(seq: number, executionId: string, failure: Failure, parentRun: string | null): void;
   /** The child's id named an execution that had already closed: its outcome is the child's. */
   closed(notice: ChildClosedNotice): void;
-  /** The child's id names a running execution that is not this child (`owner`: who started it). */
-  taken(seq: number, executionId: string, owner: string, parentRun: string | null): void;
+  /** The child's id names an execution that is not this child (`owner`: who started it; `status`: it is running, or closed so). */
+  taken(seq: number, executionId: string, owner: string, parentRun: string | null, status: string): void;
 }
 
 /**
@@ -110,7 +110,7 @@ export function flushExecutionOutbox(outbox: Outbox, env: Env, now: number, hook
  */
 export function reportExistingChild(hooks: ChildStartHooks, seq: number, parentId: string, parentRun: string | null, x: Execution, startedNow: boolean): void {
   if (!startedNow && x.status === "running" && x.parent_execution_id !== parentId) {
-    hooks.taken(seq, x.execution_id, x.parent_execution_id ?? "a client", parentRun);
+    hooks.taken(seq, x.execution_id, x.parent_execution_id ?? "a client", parentRun, x.status);
     return;
   }
   hooks.started(seq, x.execution_id, x.run_id, parentRun);
@@ -126,7 +126,13 @@ export interface ChildLookup {
 
 async function lookUpChild(env: Env, seq: number, c: ChildLookup, hooks: ChildStartHooks): Promise<void> {
   const r = await executionStub(env, c.namespace, c.execution_id).describe();
-  if (r.ok) return reportExistingChild(hooks, seq, c.parent.execution_id, c.parent.run_id, r.value, false);
+  if (r.ok) {
+    const x = r.value;
+    // Closed, and not this parent's child: the id was used again (a client's execution, another
+    // parent's child) and that one closed too. Its outcome is not the child's, which is lost.
+    if (x.status !== "running" && !isChildOf(x, c.parent.execution_id, c.parent.run_id)) return hooks.taken(seq, x.execution_id, x.parent_execution_id ?? "a client", c.parent.run_id, x.status);
+    return reportExistingChild(hooks, seq, c.parent.execution_id, c.parent.run_id, x, false);
+  }
   // Never created (its start was refused while the parent was closed): the child did not start.
   if (r.error.status === 404) hooks.failed(seq, c.execution_id, { message: `child execution ${c.execution_id} does not exist`, type: "ChildWorkflowStartFailed", non_retryable: true }, c.parent.run_id);
   else if (r.error.status >= 500) throw new Error(r.error.message);

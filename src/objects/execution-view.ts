@@ -15,6 +15,7 @@ export function describeRun(store: ExecutionStore, run: RunRow): Execution {
     const cut = store.lastFailure(seq, true);
     return cut === null ? null : truncatedFailure(cut, bytes);
   };
+  const parent = parseJson<CloseCallback>(run.callback)?.parent;
   return {
     execution_id: run.execution_id,
     run_id: run.run_id,
@@ -42,7 +43,8 @@ export function describeRun(store: ExecutionStore, run: RunRow): Execution {
     schedule: parseJson<SchedulePayload>(run.schedule),
     run_number: run.run_number,
     previous_run_id: run.previous_run_id,
-    parent_execution_id: parseJson<CloseCallback>(run.callback)?.parent?.execution_id ?? null,
+    parent_execution_id: parent?.execution_id ?? null,
+    parent_run_id: parent?.run_id ?? null,
   };
 }
 

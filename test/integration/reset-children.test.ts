@@ -123,6 +123,28 @@ describe("a reset's lookup of a kept child whose id was used again", () => {
   });
 });
 
+describe("a reset's lookup of a kept child whose id was used again by an execution that closed too", () => {
+  it("the other execution's outcome is not taken for the child's: the child closes with ChildExecutionIdReused", async () => {
+    const { queue, parent, kid, point } = await parentWithChild("rc-reused-closed", "ABANDON");
+    expect(await describeExec(kid)).toMatchObject({ parent_execution_id: parent, parent_run_id: (await describeExec(parent)).run_id });
+    expect((await api("POST", `/v1/workflows/executions/${parent}/terminate`, { reason: "bug" })).status).toBe(200);
+    expect((await api("POST", `/v1/workflows/executions/${encodeURIComponent(kid)}/terminate`, { reason: "done" })).status).toBe(200);
+    await eventually(async () => runInDurableObject(stub(kid), (obj) => storeOf(obj).outbox.entries().length === 0));
+    // A client's unrelated execution under the child's id, which completes before the reset.
+    const otherQueue = uid("q");
+    const other = await api("POST", "/v1/workflows/executions", { workflow: "other", execution_id: kid, task_queue: otherQueue, id_reuse_policy: "allow_duplicate" });
+    expect(other.body).toMatchObject({ status: "running", parent_execution_id: null });
+    await complete((await taskOf(otherQueue, kid)).body.task_token, [{ type: "complete_workflow", result: "the client's result" }]);
+    expect(await describeExec(kid)).toMatchObject({ workflow: "other", status: "completed" });
+
+    expect((await api("POST", `/v1/workflows/executions/${parent}/reset`, { event_id: point, reason: "fixed" })).status).toBe(200);
+    const closed = await eventually(async () => (await history(parent)).find((e) => e.type === "child_workflow_failed" || e.type === "child_workflow_completed"));
+    expect(closed).toMatchObject({ type: "child_workflow_failed", seq: 1, execution_id: kid, status: "terminated", failure: { type: "ChildExecutionIdReused", message: expect.stringContaining("belongs to another execution") } });
+    await runInDurableObject(stub(parent), (obj) => expect(storeOf(obj).child(1)).toMatchObject({ state: "closed" }));
+    expect((await taskOf(queue, parent)).body.history.map((e: { type: string }) => e.type)).toContain("child_workflow_failed");
+  });
+});
+
 describe("a reset of a running parent and the children it started after the reset point", () => {
   it("they follow the old run's parent close policy (terminated, asked to cancel, or abandoned); children of the kept history run on", async () => {
     const queue = uid("q");

@@ -113,6 +113,8 @@ export const Execution = z.object({
   previous_run_id: z.string().nullable().optional(),
   /** The parent execution, when this is a child workflow. */
   parent_execution_id: z.string().nullable().optional(),
+  /** The parent's run that started this child (null if not a child, or not recorded). */
+  parent_run_id: z.string().nullable().optional(),
 });
 export type Execution = z.output<typeof Execution>;
 

@@ -57,6 +57,14 @@ export function isSameChild(existing: ParentRef, starting: ParentRef): boolean {
   return existing.execution_id === starting.execution_id && existing.seq === starting.seq && sameRun(existing.run_id, starting.run_id);
 }
 
+/**
+ * Whether an execution found under a child's id (its parent as it describes it) was started by
+ * this parent, by `parentRun` when both runs are known: only then is its outcome the child's.
+ */
+export function isChildOf(found: { parent_execution_id?: string | null | undefined; parent_run_id?: string | null | undefined }, parentId: string, parentRun: string | null): boolean {
+  return found.parent_execution_id === parentId && sameRun(found.parent_run_id, parentRun);
+}
+
 /** Whether news about a child, sent for `parentRun`'s child, concerns the row of a child started by `rowRun` (unknown runs match). */
 export function isNewsForRun(rowRun: string | null, parentRun: string | null | undefined): boolean {
   return sameRun(rowRun, parentRun);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { childEntryKey, isParentsStop, parseChildEntryKey } from "../../../src/core/execution/children.ts";
+import { childEntryKey, isChildOf, isParentsStop, parseChildEntryKey } from "../../../src/core/execution/children.ts";
 
 describe("child outbox keys and parent stops", () => {
   it("keys name the parent run; keys written before it are read with no run", () => {
@@ -18,5 +18,15 @@ describe("child outbox keys and parent stops", () => {
     expect(isParentsStop({ execution_id: "p", seq: 1 }, { execution_id: "p", run_id: "r2" })).toBe(true);
     expect(isParentsStop(parent, { execution_id: "p", run_id: null })).toBe(true);
     expect(isParentsStop(undefined, { execution_id: "p", run_id: "r1" })).toBe(false);
+  });
+
+  it("an execution found under a child's id is the child only if this parent (and, where both know it, this run) started it", () => {
+    expect(isChildOf({ parent_execution_id: "p", parent_run_id: "r1" }, "p", "r1")).toBe(true);
+    expect(isChildOf({ parent_execution_id: "p", parent_run_id: "r1" }, "p", "r2")).toBe(false);
+    expect(isChildOf({ parent_execution_id: "q", parent_run_id: "r1" }, "p", "r1")).toBe(false);
+    expect(isChildOf({ parent_execution_id: null, parent_run_id: null }, "p", "r1")).toBe(false);
+    expect(isChildOf({}, "p", null)).toBe(false);
+    expect(isChildOf({ parent_execution_id: "p", parent_run_id: null }, "p", "r1")).toBe(true);
+    expect(isChildOf({ parent_execution_id: "p", parent_run_id: "r1" }, "p", null)).toBe(true);
   });
 });
