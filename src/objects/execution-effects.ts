@@ -1,5 +1,5 @@
 import { defaultChildExecutionId, MAX_ID_LENGTH, toRfc3339, type Failure } from "@sundial/sdk/protocol";
-import { childEntryKey } from "../core/execution/children.ts";
+import { childEntryKey, type StopCause } from "../core/execution/children.ts";
 import type { CommandEffect } from "../core/execution/commands.ts";
 import { SIGNAL_MARK_PREFIX } from "../core/execution/signal-marks.ts";
 import { LIMITS } from "../core/limits.ts";
@@ -52,14 +52,15 @@ export type CloseOutcome =
 /**
  * Parent close policy: children still open (of `children`, by default all the run's) are cancelled
  * or terminated through the outbox. Each stop says who sends it (`from`: this execution and the
- * run that started the child), so the child can refuse one that is not from its parent.
+ * run that started the child), so the child can refuse one that is not from its parent, and why
+ * (`cause`: the run closed, or a reset ended it), which the child's history shows as the reason.
  */
-export function applyParentClosePolicy(store: ExecutionStore, now: number, run: RunRow, children: ChildRow[] = store.children()): void {
+export function applyParentClosePolicy(store: ExecutionStore, now: number, run: RunRow, children: ChildRow[] = store.children(), cause: StopCause = "closed"): void {
   for (const c of children) {
     if (c.state === "closed" || c.policy === "ABANDON") continue;
     const from = { execution_id: run.execution_id, run_id: c.parent_run };
     const key = childEntryKey(c.policy === "TERMINATE" ? "terminate-child" : "cancel-child", c.parent_run ?? run.run_id, c.seq);
-    store.outbox.put(key, { namespace: run.namespace, execution_id: c.execution_id, from }, now);
+    store.outbox.put(key, { namespace: run.namespace, execution_id: c.execution_id, from, ...(cause === "closed" ? {} : { cause }) }, now);
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Execution, Failure } from "@sundial/sdk/protocol";
-import { childEntryKey, isChildOf, parseChildEntryKey, type StopFrom } from "../core/execution/children.ts";
+import { childEntryKey, isChildOf, parentStopReason, parseChildEntryKey, type StopCause, type StopFrom } from "../core/execution/children.ts";
 import { LIMITS } from "../core/limits.ts";
 import type { Env } from "../env.ts";
 import { deleteExecution, upsertExecution, type ExecutionIndexRow } from "../index/executions.ts";
@@ -90,14 +90,16 @@ export function flushExecutionOutbox(outbox: Outbox, env: Env, now: number, hook
       return;
     }
     // `from` (absent in entries written before it was): the child refuses a stop not from its parent.
-    const target = payload as { namespace: string; execution_id: string; from?: StopFrom };
+    // `cause` (absent: the parent's run closed) gives the stop's reason.
+    const target = payload as { namespace: string; execution_id: string; from?: StopFrom; cause?: StopCause };
     // A child whose start is still waiting in this outbox (its delivery failed and backs off) cannot
     // be stopped yet: the stop waits for it, instead of finding nothing and letting the start
     // create a child nobody stops.
     const starts = [`start-child:${seq}`, ...(entry.parentRun === null ? [] : [childEntryKey("start-child", entry.parentRun, seq)])];
     if (starts.some((k) => outbox.has(k))) throw new Error(`child ${target.execution_id} is not started yet; its ${key.split(":")[0]} waits for the start`);
-    if (entry.kind === "cancel-child") await executionStub(env, target.namespace, target.execution_id).cancel("parent closed (parent close policy REQUEST_CANCEL)", target.from);
-    if (entry.kind === "terminate-child") await executionStub(env, target.namespace, target.execution_id).terminate("parent closed (parent close policy TERMINATE)", target.from);
+    const reason = parentStopReason(entry.kind, target.cause);
+    if (entry.kind === "cancel-child") await executionStub(env, target.namespace, target.execution_id).cancel(reason, target.from);
+    if (entry.kind === "terminate-child") await executionStub(env, target.namespace, target.execution_id).terminate(reason, target.from);
   });
 }
 

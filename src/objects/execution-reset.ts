@@ -72,7 +72,7 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
   // Reset ends a running run as a terminate would (Temporal's reset terminates it): the children it
   // started after the reset point, which the new run does not have, follow its parent close policy.
   // Those of the kept history stay the new run's. A closed run applied its policy when it closed.
-  if (old.status === "running") applyParentClosePolicy(store, now, old, [...parentRuns.values()].filter((c) => !keptChildren.has(c.seq)));
+  if (old.status === "running") applyParentClosePolicy(store, now, old, [...parentRuns.values()].filter((c) => !keptChildren.has(c.seq)), "reset");
   const closedByRun = (u: UpdateRow) => {
     const f = parseJson<Failure>(u.failure);
     return f?.type === EXECUTION_CLOSED_FAILURE && (f.details as { excluded_by_reset?: boolean } | undefined)?.excluded_by_reset !== true;

@@ -165,6 +165,9 @@ describe("a reset of a running parent and the children it started after the rese
     expect((await api("POST", `/v1/workflows/executions/${parent}/reset`, { event_id: point, reason: "fixed" })).status).toBe(200);
     expect(await eventually(async () => (await describeExec(gone)).status === "terminated")).toBe(true);
     expect(await eventually(async () => (await describeExec(asked)).cancel_requested === true)).toBe(true);
+    // Their stops say the parent was reset, not that it closed.
+    expect((await history(gone)).find((e) => e.type === "execution_terminated")).toMatchObject({ reason: "parent reset (parent close policy TERMINATE)" });
+    expect((await history(asked)).find((e) => e.type === "execution_cancel_requested")).toMatchObject({ reason: "parent reset (parent close policy REQUEST_CANCEL)" });
     await runInDurableObject(stub(parent), (obj) => {
       const store = storeOf(obj);
       expect(store.outbox.entries().filter((e) => e.key.includes("-child:"))).toEqual([]);

@@ -26,6 +26,18 @@ export function isParentsStop(parent: ParentRef | undefined, from: StopFrom): bo
   return parent !== undefined && parent.execution_id === from.execution_id && sameRun(parent.run_id, from.run_id);
 }
 
+/** Why a parent stops its children under its close policy: its run closed, or a reset ended it. */
+export type StopCause = "closed" | "reset";
+
+/**
+ * The reason a parent close policy's stop gives the child (its cancel request or terminate).
+ * @example
+ * parentStopReason("terminate-child", "reset") // "parent reset (parent close policy TERMINATE)"
+ */
+export function parentStopReason(kind: "cancel-child" | "terminate-child", cause: StopCause = "closed"): string {
+  return `parent ${cause} (parent close policy ${kind === "terminate-child" ? "TERMINATE" : "REQUEST_CANCEL"})`;
+}
+
 /** What a parent's outbox does for one child: start it, or stop it under the parent close policy. */
 export type ChildEntryKind = "start-child" | "cancel-child" | "terminate-child";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { childEntryKey, isChildOf, isParentsStop, parseChildEntryKey } from "../../../src/core/execution/children.ts";
+import { childEntryKey, isChildOf, isParentsStop, parentStopReason, parseChildEntryKey } from "../../../src/core/execution/children.ts";
 
 describe("child outbox keys and parent stops", () => {
   it("keys name the parent run; keys written before it are read with no run", () => {
@@ -28,5 +28,12 @@ describe("child outbox keys and parent stops", () => {
     expect(isChildOf({}, "p", null)).toBe(false);
     expect(isChildOf({ parent_execution_id: "p", parent_run_id: null }, "p", "r1")).toBe(true);
     expect(isChildOf({ parent_execution_id: "p", parent_run_id: "r1" }, "p", null)).toBe(true);
+  });
+
+  it("a parent close policy's stop says whether the parent closed or was reset", () => {
+    expect(parentStopReason("terminate-child")).toBe("parent closed (parent close policy TERMINATE)");
+    expect(parentStopReason("cancel-child", "closed")).toBe("parent closed (parent close policy REQUEST_CANCEL)");
+    expect(parentStopReason("terminate-child", "reset")).toBe("parent reset (parent close policy TERMINATE)");
+    expect(parentStopReason("cancel-child", "reset")).toBe("parent reset (parent close policy REQUEST_CANCEL)");
   });
 });
