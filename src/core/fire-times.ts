@@ -197,10 +197,16 @@ function searchNext(spec: CompiledSpec, after: number): { at: number | null; exh
   let t = Math.max(after, spec.origin);
   const giveUpAfter = t + EXCLUDED_HORIZON_MS;
   const cycleEnd = t + CYCLE_HORIZON_MS;
+  // Each cron's last answer, reused while it is still after `t` (which only grows): asking again
+  // on every excluded candidate made a cron that never fires (null: skipped from then on) cost a
+  // 400-year search per candidate, and every other cron a search per candidate it did not win.
+  const cronNext: (number | null | undefined)[] = new Array(spec.crons.length);
   for (let i = 0; i < MAX_CANDIDATES; i++) {
     let best: number | null = null;
-    for (const c of spec.crons) {
-      const n = nextCronFire(c, spec.zone, t);
+    for (let k = 0; k < spec.crons.length; k++) {
+      let n = cronNext[k];
+      if (n === null) continue;
+      if (n === undefined || n <= t) cronNext[k] = n = nextCronFire(spec.crons[k]!, spec.zone, t);
       if (n !== null && (best === null || n < best)) best = n;
     }
     for (const [first, every] of spec.intervals) {
