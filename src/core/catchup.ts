@@ -64,7 +64,7 @@ function jumpTooOld(input: CatchupInput, cap: number): { skipped: number; capped
  * Decides which fires are due after an alarm or an outage. Every fire whose actual time is in
  * (lastProcessed, now] is due, except those more than the window late (actual time older than
  * `now - window`: a fire's jitter is a planned delay, not lateness), which are skipped and
- * counted. Those older than the window by more than the largest jitter are jumped over at once
+ * counted. Those too old whatever their jitter ({@link tooOldThrough}) are jumped over at once
  * and counted up to LIMITS.catchupSkipCountCap; the rest are examined one by one. Work per call
  * is bounded (`batch` due, `scanLimit` examined) so a long outage is worked off over several
  * alarms instead of one storm.
@@ -148,10 +148,31 @@ export function passOverMissed(spec: CompiledSpec, scheduleId: string, lastProce
 
 /**
  * Nominal times at or before this instant are too old for the catch-up window at `now` whatever
- * their jitter (a fire's jitter is less than jitterMs): planning passes over them without looking at each.
+ * their jitter: planning passes over them without looking at each. A fire's jitter is less than
+ * jitterMs, and also less than the gap to the following nominal time, so every fire before the
+ * last one at or before the window start is too old too (its actual time comes before its
+ * successor's nominal time). Allowing for the configured jitter alone left an every-second cron
+ * with a day of jitter 86,400 fires to walk one by one, on every describe and for ~9 alarms.
  */
 export function tooOldThrough(spec: CompiledSpec, now: number, windowSeconds: number | undefined): number {
-  return now - clampCatchupWindow(windowSeconds) * 1000 - spec.jitterMs - 1;
+  const windowStart = now - clampCatchupWindow(windowSeconds) * 1000;
+  const byJitter = windowStart - spec.jitterMs - 1;
+  // Without jitter that is already just before the window start; with it, find the last fire at
+  // or before the window start by bisection (log2 of the jitter in `next` calls, ~27 for a day).
+  const firesBy = (t: number): boolean => {
+    const n = next(spec, t);
+    return n !== null && n <= windowStart;
+  };
+  if (spec.jitterMs === 0 || !firesBy(byJitter)) return byJitter;
+  // A fire lies in (lo, windowStart], none in (hi, windowStart]: when they meet, hi is that last fire.
+  let lo = byJitter;
+  let hi = windowStart;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (firesBy(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** What {@link pendingFires} reads of a schedule. */

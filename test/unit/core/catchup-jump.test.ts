@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ScheduleSpecInput } from "@sundial/sdk/protocol";
-import { planCatchup } from "../../../src/core/catchup.ts";
+import { pendingFires, planCatchup, startDeadline } from "../../../src/core/catchup.ts";
+import { fires } from "../../../src/core/fire-times.ts";
 import { LIMITS } from "../../../src/core/limits.ts";
 import { compileSpec, type CompiledSpec } from "../../../src/core/spec.ts";
 
@@ -53,5 +54,59 @@ describe("planCatchup after a very long outage", () => {
     expect(plan.skippedTooOld).toBeGreaterThan(9_000);
     // Whatever was due is inside the window by its actual time.
     for (const f of plan.due) expect(now - f.actual).toBeLessThanOrEqual(600 * SEC);
+  });
+});
+
+describe("fires too old whatever their actual jitter", () => {
+  // Jitter never reaches the following nominal time, so a fire whose following fire is already
+  // older than the window start is too old, however large jitter_seconds is: an every-second cron
+  // with a day of jitter has under a second of it, not a day's 86,400 fires to examine one by one.
+  const now = ms("2026-06-01T12:00:00Z");
+  const spec = compile({ cron: "* * * * * *", jitter_seconds: 86_400 });
+  const plain = compile({ cron: "* * * * * *" });
+  const input = { scheduleId: "s", lastProcessed: now - 2 * 86_400_000, now, windowSeconds: 60 };
+
+  it("one plan: the fires inside the window start at once, not after ~9 alarms of walking", () => {
+    const plan = planCatchup({ ...input, spec });
+    expect(plan.more).toBe(false);
+    expect(plan.skippedTooOld).toBe(10_000);
+    expect(plan.skippedCapped).toBe(true);
+    // Each fire's jitter is under the 1 s to its successor: those inside the window are due, the last maybe not yet.
+    expect(plan.due.length).toBeGreaterThanOrEqual(60);
+    for (const f of plan.due) {
+      expect(f.actual - f.nominal).toBeLessThan(SEC);
+      expect(now - f.actual).toBeLessThanOrEqual(60 * SEC);
+    }
+    expect(plan.due[0]!.nominal).toBeLessThanOrEqual(now - 59 * SEC);
+  });
+
+  it.each([60, 600, 3_600, 86_400])("skips and starts exactly the fires a one-by-one walk does (window %i s)", (windowSeconds) => {
+    const sparse = compile({ cron: "*/10 * * * *", jitter_seconds: 86_400, exclude: ["* 3 * * *"] });
+    const lastProcessed = now - 3 * 86_400_000 + 1_234;
+    const plan = planCatchup({ spec: sparse, scheduleId: "o", lastProcessed, now, windowSeconds, batch: 1_000 });
+    let skipped = 0;
+    const due: number[] = [];
+    for (const f of fires(sparse, "o", lastProcessed)) {
+      if (f.actual > now) break;
+      if (now > startDeadline(f.actual, windowSeconds)) skipped++;
+      else due.push(f.nominal);
+    }
+    expect(plan.more).toBe(false);
+    expect(plan.skippedTooOld).toBe(skipped);
+    expect(plan.due.map((f) => f.nominal)).toEqual(due);
+  });
+
+  it("pendingFires (describe, the index) costs about what it does without jitter", () => {
+    const pending = { ...input, status: "active" };
+    pendingFires({ ...pending, spec: plain }, 3); // warm up
+    const t0 = performance.now();
+    const want = pendingFires({ ...pending, spec: plain }, 3);
+    const budget = 30 + 10 * (performance.now() - t0);
+    const t1 = performance.now();
+    const got = pendingFires({ ...pending, spec }, 3);
+    const took = performance.now() - t1;
+    expect(got.map((f) => f.nominal)).toEqual([now - 60 * SEC, now - 59 * SEC, now - 58 * SEC]);
+    expect(want.map((f) => f.nominal)).toEqual(got.map((f) => f.nominal));
+    expect(took).toBeLessThan(budget);
   });
 });

@@ -56,6 +56,9 @@ describe("pendingFires", () => {
       compile({ cron: "0 * * * *", jitter_seconds: 3_000, exclude: ["* 2-4 * * *"] }),
       compile({ intervals: [{ every: 90 }], start_at: "2026-01-01T00:00:00Z", jitter_seconds: 60 }),
       compile({ cron: "30 2 * * *", timezone: "America/New_York", jitter_seconds: 600 }),
+      // Jitter far larger than the gap between fires: the gap bounds it, and so what is too old.
+      compile({ cron: "* * * * * *", jitter_seconds: 86_400 }),
+      compile({ cron: "*/10 * * * *", jitter_seconds: 86_400, exclude: ["* 3 * * *"] }),
     ];
     const base = ms("2026-01-01T00:00:00Z");
     for (const [i, spec] of specs.entries()) {
