@@ -29,6 +29,10 @@ export interface CronMatcher {
   coversDay(naive: number): boolean;
   /** Whether every time in the local hour of `naive` matches: a whole hour can be skipped. */
   coversHour(naive: number): boolean;
+  /** Whether every day of the local month of `naive` matches the month and day fields (times of day aside). */
+  coversMonthDays(naive: number): boolean;
+  /** The second, minute and hour fields' values, ascending: the times of day it matches. */
+  readonly times: { readonly seconds: readonly number[]; readonly minutes: readonly number[]; readonly hours: readonly number[] };
 }
 
 /** No prototype: a lookup of "constructor" or "toString" finds nothing. */
@@ -237,7 +241,38 @@ export function parseCron(expression: string, field: string): CronMatcher {
     const d = new Date(naive);
     return hours.includes(d.getUTCHours()) && dayMatches(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate());
   };
-  return { expression, canonical, everyHour: hours.length === 24, nextLocal, matchesLocal, granularityMs, coversDay, coversHour };
+  const coversMonthDays = (naive: number): boolean => {
+    const d = new Date(naive);
+    const y = d.getUTCFullYear();
+    const m = d.getUTCMonth() + 1;
+    if (months[m] !== true) return false;
+    const dim = daysInMonth(y, m);
+    const dow1 = weekdayOfFirst(y, m);
+    const wHits = hasW ? wMatches(y, m) : NO_DAYS;
+    for (let day = 1; day <= dim; day++) if (!dayMatchesIn(day, dim, dow1, wHits)) return false;
+    return true;
+  };
+  const times = { seconds, minutes, hours };
+  return { expression, canonical, everyHour: hours.length === 24, nextLocal, matchesLocal, granularityMs, coversDay, coversHour, coversMonthDays, times };
+}
+
+/**
+ * Whether exclusion `x` matches every time of day that `cron` fires at: its hours and minutes, and
+ * its seconds when `x` names seconds (a 5-field exclusion names whole minutes). Together with
+ * {@link CronMatcher.coversMonthDays} it tells that every fire of `cron` in a month is excluded.
+ */
+export function coversTimesOf(x: CronMatcher, cron: CronMatcher): boolean {
+  const within = (mine: readonly number[], theirs: readonly number[]) => theirs.every((v) => mine.includes(v));
+  return (
+    within(x.times.hours, cron.times.hours) &&
+    within(x.times.minutes, cron.times.minutes) &&
+    (x.granularityMs !== 1000 || within(x.times.seconds, cron.times.seconds))
+  );
+}
+
+/** Whether an exclusion matches every time of day (at its granularity): it excludes any fire on a day it covers. */
+export function coversWholeDay(x: CronMatcher): boolean {
+  return x.times.hours.length === 24 && x.times.minutes.length === 60 && (x.granularityMs !== 1000 || x.times.seconds.length === 60);
 }
 
 /**

@@ -1,11 +1,12 @@
 import { MAX_TIMESTAMP_MS } from "@sundial/sdk/protocol";
-import type { CronMatcher } from "./cron.ts";
+import { coversTimesOf, coversWholeDay, type CronMatcher } from "./cron.ts";
 import type { CompiledSpec } from "./spec.ts";
 import { jitterOffset } from "./jitter.ts";
 import type { Zone } from "./zone.ts";
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
+const WEEK_MS = 7 * DAY_MS;
 /** Upper bound on candidates examined by one `next` call (exclusions can reject many in a row). */
 const MAX_CANDIDATES = 500_000;
 /**
@@ -168,6 +169,8 @@ function isExcluded(spec: CompiledSpec, instant: number): boolean {
 function resumeAfterExcluded(spec: CompiledSpec, instant: number): number {
   const offset = spec.zone.offsetAt(instant);
   const local = instant + offset;
+  const month = resumeAfterExcludedMonth(spec, instant, local, offset);
+  if (month !== null) return month;
   // The whole local day, or else the whole local hour, when one exclusion covers it and the offset holds across it.
   for (const [covers, span] of [["coversDay", DAY_MS], ["coversHour", HOUR_MS]] as const) {
     if (!spec.excludes.some((x) => x[covers](local))) continue;
@@ -176,6 +179,55 @@ function resumeAfterExcluded(spec: CompiledSpec, instant: number): number {
     return Math.max(instant, nextBoundary - offset - 1);
   }
   return instant;
+}
+
+/**
+ * The exclusions that exclude every fire on a day they cover (memoised per compiled spec): those
+ * matching every time of day, and, when the spec has no intervals (which fire at any time of day),
+ * those matching every time of day its crons fire at (`0 0 * 1,3-12 *` for `0 0 * * *`).
+ */
+function monthExcludes(spec: CompiledSpec): readonly CronMatcher[] {
+  if (spec.monthExcludes !== undefined) return spec.monthExcludes;
+  const found = spec.excludes.filter(
+    (x) => coversWholeDay(x) || (spec.intervals.length === 0 && spec.crons.length > 0 && spec.crons.every((c) => coversTimesOf(x, c))),
+  );
+  spec.monthExcludes = found;
+  return found;
+}
+
+/**
+ * Where to resume after an excluded candidate whose whole local month one exclusion covers (every
+ * day, at every time the spec fires): just before the next local month, or null. A daily cron
+ * excluded to leap-day Mondays has one candidate a day, and 5,000 of them (14 years) read as "no
+ * more fires" before 2044's. Only as far as the offset holds, as for a day or an hour; and never
+ * past an `at` time, which an exclusion of the crons' times need not cover.
+ */
+function resumeAfterExcludedMonth(spec: CompiledSpec, instant: number, local: number, offset: number): number | null {
+  const excludes = monthExcludes(spec);
+  if (excludes.length === 0 || !excludes.some((x) => x.coversMonthDays(local))) return null;
+  const d = new Date(local);
+  const nextMonth = new Date(0);
+  // setUTCFullYear, not Date.UTC: years 0-99 stay those years; month 12 rolls into the next year.
+  nextMonth.setUTCFullYear(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+  let until = nextMonth.getTime() - offset - 1;
+  if (!spec.zone.fixed) {
+    // The offset at the month's end must be this one, or the local month end is not `until`. It is
+    // also sampled weekly (each sample a fresh offset look-up, the search's main cost), catching a
+    // DST suspension of a few weeks inside the month (Gaza, August 2011); fires inside a shorter one
+    // would still be excluded (their wall times are the crons', on days of this month). A month with
+    // a change is skipped up to the last sample before it; the candidates around it are walked.
+    const last = until;
+    for (let t = instant; ; t = Math.min(t + WEEK_MS, last)) {
+      if (spec.zone.offsetAt(t) !== offset) {
+        until = t - WEEK_MS;
+        break;
+      }
+      if (t === last) break;
+    }
+  }
+  const at = nextAt(spec.at, instant);
+  if (at !== null && at <= until) until = at - 1;
+  return until > instant ? until : null;
 }
 
 /** Next nominal time ignoring repeat_count: union of components, bounds and exclusions applied. */

@@ -23,6 +23,8 @@ export interface CompiledSpec {
   readonly jitterMs: number;
   /** Memo for repeat_count: the last allowed nominal time (undefined = not computed yet). */
   lastAllowed?: number | null;
+  /** Memo: the exclusions that match every time of day the spec fires at (see fire-times.ts), once computed. */
+  monthExcludes?: readonly CronMatcher[];
 }
 
 /** Parsed expressions (a matcher is immutable; only expressions that parsed are kept). */
