@@ -35,3 +35,8 @@ export function uid(prefix: string): string {
   counter += 1;
   return `${prefix}-${Date.now().toString(36)}-${counter}`;
 }
+
+/** Polls a task queue as a hand-driven worker (identity test-worker) would. */
+export async function poll(kind: "workflow" | "activity", queue: string, waitSeconds = 1) {
+  return api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind, identity: "test-worker", wait_seconds: waitSeconds });
+}
