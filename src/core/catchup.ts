@@ -164,12 +164,19 @@ export function tooOldThrough(spec: CompiledSpec, now: number, windowSeconds: nu
     return n !== null && n <= windowStart;
   };
   if (spec.jitterMs === 0 || !firesBy(byJitter)) return byJitter;
+  // The bisection only asks whether a fire lies at or before the window start: its searches stop
+  // there (end_at), instead of looking for the fire after it, which can be decades of excluded
+  // candidates (or 400 years, when there is none) on each of the ~half of its steps past that
+  // fire: a week of jitter made every describe of such a schedule take seconds. repeat_count's
+  // memo was set by the call above, on the spec itself.
+  const bounded: CompiledSpec = { ...spec, endAt: spec.endAt === null ? windowStart : Math.min(spec.endAt, windowStart) };
+  const boundedFiresBy = (t: number): boolean => next(bounded, t) !== null;
   // A fire lies in (lo, windowStart], none in (hi, windowStart]: when they meet, hi is that last fire.
   let lo = byJitter;
   let hi = windowStart;
   while (hi - lo > 1) {
     const mid = Math.floor((lo + hi) / 2);
-    if (firesBy(mid)) lo = mid;
+    if (boundedFiresBy(mid)) lo = mid;
     else hi = mid;
   }
   return lo;

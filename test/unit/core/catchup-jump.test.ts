@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ScheduleSpecInput } from "@sundial/sdk/protocol";
-import { pendingFires, planCatchup, startDeadline } from "../../../src/core/catchup.ts";
+import { pendingFires, planCatchup, startDeadline, tooOldThrough } from "../../../src/core/catchup.ts";
 import { fires } from "../../../src/core/fire-times.ts";
 import { LIMITS } from "../../../src/core/limits.ts";
 import { compileSpec, type CompiledSpec } from "../../../src/core/spec.ts";
@@ -108,5 +108,22 @@ describe("fires too old whatever their actual jitter", () => {
     expect(got.map((f) => f.nominal)).toEqual([now - 60 * SEC, now - 59 * SEC, now - 58 * SEC]);
     expect(want.map((f) => f.nominal)).toEqual(got.map((f) => f.nominal));
     expect(took).toBeLessThan(budget);
+  });
+});
+
+describe("finding the last fire at the window start", () => {
+  it("asks only about fires up to the window start, not for the fire after it (which can be centuries of excluded candidates away)", () => {
+    // One `at` fire before the window start, then none: every cron candidate is excluded, so the fire
+    // after it is a 400-year search that finds nothing. The bisection asked for it on about half of
+    // its ~30 steps (each a search of that length: seconds per describe); now it asks up to the window start.
+    const base = compile({ cron: "0 0 * * *", exclude: ["0 0 * * *"], at: ["2026-01-11T20:00:00Z"], jitter_seconds: 604_800, timezone: "America/New_York" });
+    let lookups = 0;
+    const z = base.zone;
+    const zone = { name: z.name, fixed: z.fixed, offsetAt: (t: number) => (lookups++, z.offsetAt(t)), resolve: (n: number) => z.resolve(n), changeIn: (lo: number, hi: number) => z.changeIn(lo, hi) };
+    const spec: CompiledSpec = { ...base, zone };
+    const now = ms("2026-01-12T00:00:00Z");
+    expect(tooOldThrough(spec, now, 3_600)).toBe(ms("2026-01-11T20:00:00Z") - 1);
+    // ~30 short searches (under 200 offset look-ups); asking for the fire after it cost ~370,000 (3 s).
+    expect(lookups).toBeLessThan(5_000);
   });
 });
