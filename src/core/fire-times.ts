@@ -232,8 +232,21 @@ function resumeAfterExcludedMonth(spec: CompiledSpec, instant: number, local: nu
 
 /** Next nominal time ignoring repeat_count: union of components, bounds and exclusions applied. */
 function nextUnbounded(spec: CompiledSpec, after: number): number | null {
-  return searchNext(spec, after).at;
+  const none = noFiresAfter.get(spec);
+  if (none !== undefined && after >= none) return null;
+  const found = searchNext(spec, after);
+  if (found.at === null && !found.exhausted) noFiresAfter.set(spec, Math.min(after, none ?? after));
+  return found.at;
 }
+
+/**
+ * Per compiled spec, an instant after which a search found no fire: none is after any later
+ * instant either. A spec whose exclusions leave no fire costs a search of the whole 400-year
+ * horizon (about half a second in a zone with DST), and describe, the index and every alarm ask
+ * for the fire after the last one again. A WeakMap, not a field: copies of a spec (a backfill's
+ * wider grid, catch-up's capped end) may have fires the original has not.
+ */
+const noFiresAfter = new WeakMap<CompiledSpec, number>();
 
 /**
  * Whether finding the fire after `after` takes more candidates than the search may look at: the

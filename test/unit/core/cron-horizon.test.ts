@@ -93,3 +93,21 @@ describe("exclusions that leave a fire decades away", () => {
     expect(performance.now() - started).toBeLessThan(5_000);
   });
 });
+
+describe("a spec with no fire left", () => {
+  it("searches the horizon once: asked again from the same or a later instant, it answers null without searching", () => {
+    // Every candidate excluded: the fire after any instant is a search of the whole 400-year horizon.
+    const base = compileSpec(ScheduleSpecInput.parse({ cron: "0 0 * * *", exclude: ["0 0 * * *"], timezone: "America/New_York" }), { createdAt: Date.parse("2026-01-01T00:00:00Z") });
+    let lookups = 0;
+    const z = base.zone;
+    const spec = { ...base, zone: { name: z.name, fixed: z.fixed, offsetAt: (t: number) => (lookups++, z.offsetAt(t)), resolve: (n: number) => z.resolve(n), changeIn: (lo: number, hi: number) => z.changeIn(lo, hi) } };
+    const t = Date.parse("2026-06-01T00:00:00Z");
+    expect(next(spec, t)).toBeNull();
+    const first = lookups;
+    expect(first).toBeGreaterThan(1_000);
+    for (const later of [t, t + 1, t + 86_400_000 * 365]) expect(next(spec, later)).toBeNull();
+    expect(lookups).toBe(first);
+    // An earlier instant is a new question (the memo only answers for instants after the one searched).
+    expect(next({ ...spec }, t - 1)).toBeNull();
+  });
+});
