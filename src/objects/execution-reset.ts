@@ -82,7 +82,7 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
   // continue-as-new, and those of signals the reset sets aside or excludes: a retry of any of them
   // is a duplicate, never a second delivery), and the outcomes earlier runs handed on.
   const signalMarks = store.marksWithPrefix(SIGNAL_MARK_PREFIX, LIMITS.signalRequestIdsKept);
-  const carriedUpdates = store.finishedUpdates(LIMITS.updateOutcomesKept, LIMITS.updateOutcomesKeptBytes).filter((u) => u.state === "carried");
+  const carriedUpdates = store.finishedUpdates(LIMITS.updateOutcomesKept, LIMITS.updateOutcomesKeptBytes, true);
 
   // The history before the reset point stays as it is — execution_started keeps the original run
   // id, since the SDK seeds ctx.random()/uuid() from it and the replayed part must draw the same

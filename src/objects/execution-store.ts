@@ -272,19 +272,21 @@ export class ExecutionStore {
    * earlier runs) and those failed with {@link EXECUTION_CLOSED_FAILURE} as a run ended (their handler may have run; a
    * retry must get the 409 again, never run it twice). At most `limit`, and no more than
    * `maxBytes` of results and failures. What continue-as-new carries; inputs are not read.
+   * `onlyCarried`: just the rows earlier runs handed on (what a reset keeps), bounded the same way.
    */
-  finishedUpdates(limit: number, maxBytes: number): UpdateRow[] {
+  finishedUpdates(limit: number, maxBytes: number, onlyCarried = false): UpdateRow[] {
     return this.sql
       .exec<Record<string, SqlStorageValue>>(
         `SELECT update_id, name, state, result, failure, created_at FROM (
            SELECT rowid AS r, update_id, name, state, result, failure, created_at, ROW_NUMBER() OVER w AS n,
              SUM(COALESCE(octet_length(result), 0) + COALESCE(octet_length(failure), 0)) OVER w AS bytes
-           FROM updates WHERE state IN ('completed', 'carried') OR (state = 'rejected' AND json_extract(failure, '$.type') = ?3)
+           FROM updates WHERE state = 'carried' OR (?4 = 0 AND (state = 'completed' OR (state = 'rejected' AND json_extract(failure, '$.type') = ?3)))
            WINDOW w AS (ORDER BY created_at DESC, rowid DESC)
          ) WHERE n <= ?1 AND bytes <= ?2 ORDER BY created_at, r`,
         limit,
         maxBytes,
         EXECUTION_CLOSED_FAILURE,
+        onlyCarried ? 1 : 0,
       )
       .toArray()
       .map((r) => ({ ...(r as unknown as Omit<UpdateRow, "input">), input: "null" }));

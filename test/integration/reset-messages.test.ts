@@ -1,4 +1,8 @@
+import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { LIMITS } from "../../src/core/limits.ts";
+import type { ExecutionStore } from "../../src/objects/execution-store.ts";
 import { api, uid } from "./helpers.ts";
 
 // What a reset does to the messages a client may send again: signal request ids, and updates
@@ -139,4 +143,21 @@ describe("an update a reset excluded, across a later reset", () => {
     expect(again.status).toBe(409);
     expect(again.body).toMatchObject({ code: "execution_closed" });
   });
+  it("keeps every outcome earlier runs handed on, up to the bound, whatever this run's own closed updates", async () => {
+    const { queue, id } = await start("rs-bound");
+    await complete((await poll(queue)).body.task_token, []);
+    const point = await lastCompleted(id);
+    const stub = env.EXECUTIONS.getByName(`default/${id}`);
+    const closed = JSON.stringify({ message: "the execution continued as new before the update completed", type: "ExecutionClosed", non_retryable: true });
+    await runInDurableObject(stub, (obj) => {
+      const store = (obj as unknown as { store: ExecutionStore }).store;
+      // As if earlier runs had handed on a full set of outcomes, and this run had an update failed since (newer).
+      for (let i = 0; i < LIMITS.updateOutcomesKept; i++) store.insertUpdate({ update_id: `old-${i}`, name: "bump", input: "null", state: "carried", result: JSON.stringify(i), failure: null, created_at: 1_000 + i });
+      store.insertUpdate({ update_id: "mine", name: "bump", input: "null", state: "rejected", result: null, failure: closed, created_at: Date.now() });
+    });
+    expect((await api("POST", `/v1/workflows/executions/${id}/reset`, { event_id: point, reason: "again" })).status).toBe(200);
+    const carried = await runInDurableObject(stub, (_obj, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM updates WHERE state = 'carried'").one().n);
+    expect(carried).toBe(LIMITS.updateOutcomesKept);
+    expect((await api("POST", `/v1/workflows/executions/${id}/updates/bump`, { update_id: "old-0", wait_seconds: 1 })).body).toMatchObject({ status: "completed", result: 0 });
+  }, 30_000);
 });
