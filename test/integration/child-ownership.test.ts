@@ -1,32 +1,14 @@
-import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { recordChildStartFailed, recordChildStarted } from "../../src/objects/execution-children.ts";
 import { ExecutionObject } from "../../src/objects/execution-object.ts";
-import type { ExecutionStore } from "../../src/objects/execution-store.ts";
 import { api, uid } from "./helpers.ts";
+import { poll, complete, eventually, describeExec, stub, storeOf } from "./hand-worker.ts";
 
 // Which child belongs to which parent run: stops from a parent, child starts refused or arriving
 // after the parent closed, and the outbox entries that carry them.
 
-async function poll(queue: string) {
-  return api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind: "workflow", identity: "hand", wait_seconds: 2 });
-}
-async function complete(token: string, commands: unknown[]) {
-  return api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: token, commands });
-}
-async function eventually<T>(fn: () => Promise<T | null | undefined | false>): Promise<T> {
-  for (let i = 0; i < 100; i++) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error("timed out");
-}
-const describeExec = async (id: string) => (await api("GET", `/v1/workflows/executions/${encodeURIComponent(id)}`)).body;
-const stub = (id: string) => env.EXECUTIONS.getByName(`default/${id}`);
-const storeOf = (obj: unknown) => (obj as { store: ExecutionStore }).store;
 
 /** Makes the child objects with these ids unreachable (their starts fail) until the returned function is called. */
 function unreachable(...ids: string[]): () => void {

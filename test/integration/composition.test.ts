@@ -7,22 +7,8 @@ import { recordChildStarted } from "../../src/objects/execution-children.ts";
 import { ExecutionObject } from "../../src/objects/execution-object.ts";
 import type { ExecutionStore } from "../../src/objects/execution-store.ts";
 import { api, uid } from "./helpers.ts";
+import { poll, complete, eventually, describeExec } from "./hand-worker.ts";
 
-async function poll(queue: string, kind: "workflow" | "activity" = "workflow") {
-  return api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind, identity: "hand", wait_seconds: 2 });
-}
-async function complete(token: string, commands: unknown[]) {
-  return api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: token, commands });
-}
-async function eventually<T>(fn: () => Promise<T | null | undefined | false>): Promise<T> {
-  for (let i = 0; i < 100; i++) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error("timed out");
-}
-const describeExec = async (id: string) => (await api("GET", `/v1/workflows/executions/${encodeURIComponent(id)}`)).body;
 
 describe("child workflows and continue-as-new (hand-driven worker)", () => {
   it("starts a child with a deterministic id and delivers its result to the parent", async () => {

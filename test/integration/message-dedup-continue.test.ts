@@ -4,16 +4,11 @@ import { describe, expect, it } from "vitest";
 import { LIMITS } from "../../src/core/limits.ts";
 import type { ExecutionStore } from "../../src/objects/execution-store.ts";
 import { api, uid } from "./helpers.ts";
+import { poll, complete } from "./hand-worker.ts";
 
 // A client whose signal answer was lost retries it with the same request_id; by then the run may
 // have continued as new. The retry must not reach the new run as a second signal.
 
-async function poll(queue: string) {
-  return api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind: "workflow", identity: "hand", wait_seconds: 2 });
-}
-async function complete(token: string, commands: unknown[]) {
-  return api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: token, commands });
-}
 const signal = (id: string, requestId: string, input: unknown) => api("POST", `/v1/workflows/executions/${id}/signals/approve`, { input, request_id: requestId });
 const signalsIn = (events: { type: string }[]) => events.filter((e) => e.type === "signal_received");
 

@@ -1,21 +1,14 @@
-import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { ExecutionObject } from "../../src/objects/execution-object.ts";
-import type { ExecutionStore } from "../../src/objects/execution-store.ts";
 import { api, uid } from "./helpers.ts";
+import { poll, complete, eventually, describeExec, stub, storeOf } from "./hand-worker.ts";
 
 // What a reset does to the children of the old run: those of the kept history stay the new run's
 // (nothing the old run queued stops them), and those started after the reset point follow the old
 // run's parent close policy.
 
-async function poll(queue: string) {
-  return api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind: "workflow", identity: "hand", wait_seconds: 2 });
-}
-async function complete(token: string, commands: unknown[]) {
-  return api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: token, commands });
-}
 /** The next workflow task of `id` on `queue` (its children's tasks share the queue and are skipped). */
 async function taskOf(queue: string, id: string) {
   for (let i = 0; i < 10; i++) {
@@ -24,19 +17,8 @@ async function taskOf(queue: string, id: string) {
   }
   throw new Error(`no task for ${id}`);
 }
-async function eventually<T>(fn: () => Promise<T | null | undefined | false>): Promise<T> {
-  for (let i = 0; i < 100; i++) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error("timed out");
-}
-const describeExec = async (id: string) => (await api("GET", `/v1/workflows/executions/${encodeURIComponent(id)}`)).body;
 const history = async (id: string) => (await api("GET", `/v1/workflows/executions/${encodeURIComponent(id)}/history`)).body.events as { id: number; type: string; seq?: number }[];
 const lastCompleted = async (id: string) => (await history(id)).filter((e) => e.type === "workflow_task_completed").at(-1)!.id;
-const stub = (id: string) => env.EXECUTIONS.getByName(`default/${id}`);
-const storeOf = (obj: unknown) => (obj as { store: ExecutionStore }).store;
 const realNow = clock.now;
 afterEach(() => {
   clock.now = realNow;

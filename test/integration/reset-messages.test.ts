@@ -4,16 +4,11 @@ import { describe, expect, it } from "vitest";
 import { LIMITS } from "../../src/core/limits.ts";
 import type { ExecutionStore } from "../../src/objects/execution-store.ts";
 import { api, uid } from "./helpers.ts";
+import { poll, complete } from "./hand-worker.ts";
 
 // What a reset does to the messages a client may send again: signal request ids, and updates
 // completed, excluded or still waiting to be accepted.
 
-async function poll(queue: string) {
-  return api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind: "workflow", identity: "hand", wait_seconds: 2 });
-}
-async function complete(token: string, commands: unknown[]) {
-  return api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: token, commands });
-}
 async function history(id: string) {
   return (await api("GET", `/v1/workflows/executions/${id}/history`)).body.events as { id: number; type: string }[];
 }

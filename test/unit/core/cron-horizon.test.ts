@@ -1,25 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { ScheduleSpecInput } from "@sundial/sdk/protocol";
-import { neverFires, parseCron, type CronMatcher } from "../../../src/core/cron.ts";
+import { neverFires, parseCron } from "../../../src/core/cron.ts";
 import { between, next } from "../../../src/core/fire-times.ts";
 import { compileSpec } from "../../../src/core/spec.ts";
+import { naive, nextN } from "./cron-support.ts";
 
 // How far the cron search looks: the whole 400-year cycle of the Gregorian calendar, so a rare
 // match decades away is found and "no match" means the expression never fires.
-const naive = (wall: string): number => Date.parse(`${wall}Z`);
-const wall = (ms: number): string => new Date(ms).toISOString().slice(0, 19);
-
-function nextN(m: CronMatcher, after: string, count: number): (string | null)[] {
-  const out: (string | null)[] = [];
-  let t = naive(after);
-  for (let i = 0; i < count; i++) {
-    const n = m.nextLocal(t);
-    out.push(n === null ? null : wall(n));
-    if (n === null) break;
-    t = n;
-  }
-  return out;
-}
 
 describe("parseCron: nextLocal finds rare matches decades ahead", () => {
   // Leap days that are Mondays (2024-02-29 was a Thursday): 2044, 2072, then 2112 (2100 is no leap year).

@@ -1,23 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { parseCron, type CronMatcher } from "../../../src/core/cron.ts";
+import { parseCron } from "../../../src/core/cron.ts";
 import { InvalidCronError, ValidationError } from "../../../src/core/errors.ts";
-
-// parseCron works on *naive* wall-clock times: epoch ms read as if UTC. These helpers keep the
-// tables readable: "2026-01-05T09:00:00" is a local wall time with no zone attached.
-const naive = (wall: string): number => Date.parse(`${wall}Z`);
-const wall = (ms: number): string => new Date(ms).toISOString().slice(0, 19);
-
-function nextN(m: CronMatcher, after: string, count: number): (string | null)[] {
-  const out: (string | null)[] = [];
-  let t = naive(after);
-  for (let i = 0; i < count; i++) {
-    const n = m.nextLocal(t);
-    out.push(n === null ? null : wall(n));
-    if (n === null) break;
-    t = n;
-  }
-  return out;
-}
+import { naive, nextN, wall } from "./cron-support.ts";
 
 describe("parseCron: nextLocal", () => {
   // [expression, after (exclusive), the next matching wall times]
