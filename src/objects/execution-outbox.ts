@@ -105,13 +105,15 @@ export function flushExecutionOutbox(outbox: Outbox, env: Env, now: number, hook
 
 /**
  * What the parent learns of its child `seq` from the execution its id names now (after a start,
- * or a lookup after a reset). Running for someone else: the child is not that execution (its close
- * notice goes there, and this parent would wait forever), see `recordChildIdTaken`. Otherwise it started; and if it has closed
+ * or a lookup after a reset). Not this parent run's child and running: the child is not that
+ * execution (its close notice goes there, and this parent would wait forever), see
+ * `recordChildIdTaken`; so too, for a lookup (`closedMustBeOurs`), one that has closed (the id was
+ * used again, and its outcome is not the child's). Otherwise it started; and if it has closed
  * already (an id used before, a reset to before the start, a start delivered again after the child
  * finished, a close notice the parent refused while it was closed) its outcome is recorded now.
  */
-export function reportExistingChild(hooks: ChildStartHooks, seq: number, parentId: string, parentRun: string | null, x: Execution, startedNow: boolean): void {
-  if (!startedNow && x.status === "running" && x.parent_execution_id !== parentId) {
+export function reportExistingChild(hooks: ChildStartHooks, seq: number, parentId: string, parentRun: string | null, x: Execution, startedNow: boolean, closedMustBeOurs = false): void {
+  if (!startedNow && (x.status === "running" || closedMustBeOurs) && !isChildOf(x, parentId, parentRun)) {
     hooks.taken(seq, x.execution_id, x.parent_execution_id ?? "a client", parentRun, x.status);
     return;
   }
@@ -128,13 +130,7 @@ export interface ChildLookup {
 
 async function lookUpChild(env: Env, seq: number, c: ChildLookup, hooks: ChildStartHooks): Promise<void> {
   const r = await executionStub(env, c.namespace, c.execution_id).describe();
-  if (r.ok) {
-    const x = r.value;
-    // Closed, and not this parent's child: the id was used again (a client's execution, another
-    // parent's child) and that one closed too. Its outcome is not the child's, which is lost.
-    if (x.status !== "running" && !isChildOf(x, c.parent.execution_id, c.parent.run_id)) return hooks.taken(seq, x.execution_id, x.parent_execution_id ?? "a client", c.parent.run_id, x.status);
-    return reportExistingChild(hooks, seq, c.parent.execution_id, c.parent.run_id, x, false);
-  }
+  if (r.ok) return reportExistingChild(hooks, seq, c.parent.execution_id, c.parent.run_id, r.value, false, true);
   // Never created (its start was refused while the parent was closed): the child did not start.
   if (r.error.status === 404) hooks.failed(seq, c.execution_id, { message: `child execution ${c.execution_id} does not exist`, type: "ChildWorkflowStartFailed", non_retryable: true }, c.parent.run_id);
   else if (r.error.status >= 500) throw new Error(r.error.message);
