@@ -28,11 +28,14 @@ export async function insertKey(db: D1Database, row: Omit<ApiKeyRow, "revoked_at
  * A namespace's keys ordered by (created_at, key_id), at most `limit`, after the key at `after`
  * (keyset pagination: stable while keys are created and revoked, as a revoked key stays listed).
  */
+/** The page query, after a key or from the start: served in order by the api_keys_page index (migration 0006), no sort. */
+export function keysPageSql(after: boolean): string {
+  const cols = "SELECT key_id, namespace, kind, description, created_at, revoked_at FROM api_keys WHERE namespace = ?1";
+  return after ? `${cols} AND (created_at > ?2 OR (created_at = ?2 AND key_id > ?3)) ORDER BY created_at, key_id LIMIT ?4` : `${cols} ORDER BY created_at, key_id LIMIT ?4`;
+}
+
 export async function listKeys(db: D1Database, namespace: string, after: { createdAt: number; keyId: string } | undefined, limit: number): Promise<Omit<ApiKeyRow, "secret_hash">[]> {
-  const cols = "SELECT key_id, namespace, kind, description, created_at, revoked_at FROM api_keys WHERE namespace = ?";
-  const stmt = after
-    ? db.prepare(`${cols} AND (created_at > ? OR (created_at = ? AND key_id > ?)) ORDER BY created_at, key_id LIMIT ?`).bind(namespace, after.createdAt, after.createdAt, after.keyId, limit)
-    : db.prepare(`${cols} ORDER BY created_at, key_id LIMIT ?`).bind(namespace, limit);
+  const stmt = after ? db.prepare(keysPageSql(true)).bind(namespace, after.createdAt, after.keyId, limit) : db.prepare(keysPageSql(false)).bind(namespace, null, null, limit);
   return (await stmt.all<Omit<ApiKeyRow, "secret_hash">>()).results;
 }
 
