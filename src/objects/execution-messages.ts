@@ -3,7 +3,7 @@ import { ConflictError, ValidationError } from "../core/errors.ts";
 import { parseJson } from "./execution-store.ts";
 import { LIMITS } from "../core/limits.ts";
 import { signalMarkKey } from "../core/execution/signal-marks.ts";
-import { EXECUTION_CLOSED_FAILURE, updatesAtRunEnd, type OpenUpdate, type RunEnd } from "../core/execution/update-close.ts";
+import { isExecutionClosedFailure, updatesAtRunEnd, type OpenUpdate, type RunEnd } from "../core/execution/update-close.ts";
 import { scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
 import type { ExecutionStore, UpdateRow } from "./execution-store.ts";
 
@@ -87,7 +87,7 @@ export function updateOutcome(store: ExecutionStore, updateId: string): { update
   if (u.state === "rejected" || (u.state === "carried" && u.result === null)) {
     const f = parseJson<Failure>(u.failure);
     // Failed as its run (this one, or an earlier one that handed it on) ended.
-    if (f?.type === EXECUTION_CLOSED_FAILURE) throw new ConflictError(`update ${u.name}: ${f.message}`, "execution_closed");
+    if (isExecutionClosedFailure(f)) throw new ConflictError(`update ${u.name}: ${f.message}`, "execution_closed");
   }
   if (u.state === "rejected") {
     const f = parseJson<Failure>(u.failure);

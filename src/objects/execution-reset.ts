@@ -3,7 +3,7 @@ import { childEntryKey } from "../core/execution/children.ts";
 import { ValidationError } from "../core/errors.ts";
 import { SIGNAL_MARK_PREFIX, signalMarkKey } from "../core/execution/signal-marks.ts";
 import { LIMITS } from "../core/limits.ts";
-import { EXECUTION_CLOSED_FAILURE } from "../core/execution/update-close.ts";
+import { executionClosedFailure, isExecutionClosedFailure } from "../core/execution/update-close.ts";
 import { dropChildStops } from "./execution-children.ts";
 import type { ChildLookup } from "./execution-outbox.ts";
 import { applyParentClosePolicy, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
@@ -75,7 +75,7 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
   if (old.status === "running") applyParentClosePolicy(store, now, old, [...parentRuns.values()].filter((c) => !keptChildren.has(c.seq)), "reset");
   const closedByRun = (u: UpdateRow) => {
     const f = parseJson<Failure>(u.failure);
-    return f?.type === EXECUTION_CLOSED_FAILURE && (f.details as { excluded_by_reset?: boolean } | undefined)?.excluded_by_reset !== true;
+    return isExecutionClosedFailure(f) && (f.details as { excluded_by_reset?: boolean } | undefined)?.excluded_by_reset !== true;
   };
   const unrecordedUpdates = [...store.updatesIn("requested"), ...store.updatesIn("rejected").filter((u) => !closedByRun(u))];
   // Every signal request id the execution has seen (earlier runs' ones too, handed on by
@@ -182,7 +182,7 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
     if (e.type === "update_accepted" && store.update(e.update_id) === null) {
       if (o.excludeUpdates) {
         // Excluded: its caller (waiting, or sending it again) gets 409 execution_closed, not a wait for a handler that will not run.
-        const failure: Failure = { message: "the execution was reset to before the update and the reset excluded updates", type: EXECUTION_CLOSED_FAILURE, non_retryable: true, details: { excluded_by_reset: true } };
+        const failure: Failure = executionClosedFailure("the execution was reset to before the update and the reset excluded updates", { excluded_by_reset: true });
         store.insertUpdate({ update_id: e.update_id, name: e.name, input: "null", state: "rejected", result: null, failure: JSON.stringify(failure), created_at: now });
         continue;
       }

@@ -1,7 +1,7 @@
 import { toRfc3339, type Failure, type HistoryEvent, type SchedulePayload } from "@sundial/sdk/protocol";
 import { utf8Length } from "@sundial/sdk/protocol";
 import { takeWithin, type EventRow } from "../core/execution/history-pages.ts";
-import { EXECUTION_CLOSED_FAILURE } from "../core/execution/update-close.ts";
+import { EXECUTION_CLOSED_FAILURE, EXECUTION_CLOSED_MARK, LEGACY_EXECUTION_CLOSED_GLOB } from "../core/execution/update-close.ts";
 import { SUMMARY_COLUMNS, type ActivityRow, type ActivitySummary, type ChildRow, type RunRow, type UpdateRow, type UpdateState } from "./execution-rows.ts";
 import { Outbox } from "./outbox.ts";
 
@@ -269,8 +269,8 @@ export class ExecutionStore {
 
   /**
    * The newest finished updates, oldest first: completed ones (this run's and those carried from
-   * earlier runs) and those failed with {@link EXECUTION_CLOSED_FAILURE} as a run ended (their handler may have run; a
-   * retry must get the 409 again, never run it twice). At most `limit`, and no more than
+   * earlier runs) and those the platform failed as a run ended (`isExecutionClosedFailure`, in
+   * SQL: their handler may have run; a retry must get the 409 again, never run it twice). At most `limit`, and no more than
    * `maxBytes` of results and failures. What continue-as-new carries; inputs are not read.
    * `onlyCarried`: just the rows earlier runs handed on (what a reset keeps), bounded the same way.
    */
@@ -280,13 +280,16 @@ export class ExecutionStore {
         `SELECT update_id, name, state, result, failure, created_at FROM (
            SELECT rowid AS r, update_id, name, state, result, failure, created_at, ROW_NUMBER() OVER w AS n,
              SUM(COALESCE(octet_length(result), 0) + COALESCE(octet_length(failure), 0)) OVER w AS bytes
-           FROM updates WHERE state = 'carried' OR (?4 = 0 AND (state = 'completed' OR (state = 'rejected' AND json_extract(failure, '$.type') = ?3)))
+           FROM updates WHERE state = 'carried' OR (?4 = 0 AND (state = 'completed' OR (state = 'rejected' AND json_extract(failure, '$.type') = ?3
+             AND (json_extract(failure, '$.details.' || ?5) = 1 OR json_extract(failure, '$.message') GLOB ?6))))
            WINDOW w AS (ORDER BY created_at DESC, rowid DESC)
          ) WHERE n <= ?1 AND bytes <= ?2 ORDER BY created_at, r`,
         limit,
         maxBytes,
         EXECUTION_CLOSED_FAILURE,
         onlyCarried ? 1 : 0,
+        EXECUTION_CLOSED_MARK,
+        LEGACY_EXECUTION_CLOSED_GLOB,
       )
       .toArray()
       .map((r) => ({ ...(r as unknown as Omit<UpdateRow, "input">), input: "null" }));

@@ -17,8 +17,36 @@ export interface UpdatesAtRunEnd {
   fail: { updateId: string; failure: Failure }[];
 }
 
-/** The failure type the platform answers as a 409 `execution_closed` rather than a rejection. */
+/** The failure type the platform gives an update its run ended without answering (a 409 `execution_closed`). */
 export const EXECUTION_CLOSED_FAILURE = "ExecutionClosed";
+
+/**
+ * The `details` flag that tells the platform's ExecutionClosed failures from a workflow's own error
+ * of that name (a worker reports failures by error class name, and "ExecutionClosed" is a fair name
+ * in an order-execution domain): only the platform sets it, and only those answer 409.
+ */
+export const EXECUTION_CLOSED_MARK = "sundial_execution_closed";
+
+/** The platform's failure for an update its run ended without answering. */
+export function executionClosedFailure(message: string, details: Record<string, unknown> = {}): Failure {
+  return { message, type: EXECUTION_CLOSED_FAILURE, non_retryable: true, details: { ...details, [EXECUTION_CLOSED_MARK]: true } };
+}
+
+/**
+ * Whether the platform failed this update as its run ended (answered 409), as opposed to the
+ * workflow failing or rejecting it. Rows written before {@link EXECUTION_CLOSED_MARK} carry the
+ * platform's own wording instead ({@link LEGACY_EXECUTION_CLOSED_GLOB}).
+ */
+export function isExecutionClosedFailure(f: Failure | null | undefined): f is Failure {
+  if (f?.type !== EXECUTION_CLOSED_FAILURE) return false;
+  const details = f.details as Record<string, unknown> | undefined;
+  if (details !== null && typeof details === "object" && details[EXECUTION_CLOSED_MARK] === true) return true;
+  return LEGACY_EXECUTION_CLOSED.test(f.message);
+}
+
+/** The messages the platform wrote before the mark (update-close and reset), as a regular expression and as a SQL GLOB. */
+const LEGACY_EXECUTION_CLOSED = /^the execution .* before the update/;
+export const LEGACY_EXECUTION_CLOSED_GLOB = "the execution * before the update*";
 
 /**
  * Temporal's rules for the updates a run leaves open. An accepted update's handler ran in this run:
@@ -38,7 +66,7 @@ export function updatesAtRunEnd(open: readonly OpenUpdate[], end: RunEnd): Updat
       continue;
     }
     const what = u.state === "accepted" ? "completed" : "was accepted";
-    out.fail.push({ updateId: u.update_id, failure: { message: `the execution ${how} before the update ${what}`, type: EXECUTION_CLOSED_FAILURE, non_retryable: true } });
+    out.fail.push({ updateId: u.update_id, failure: executionClosedFailure(`the execution ${how} before the update ${what}`) });
   }
   return out;
 }
