@@ -1,11 +1,12 @@
 /**
- * The benchmarks' real processes, from the shared harness (test/support/processes.ts, also used by
- * the e2e tests and the soak scripts): `wrangler dev` serving bench/wrangler.bench.toml on a free
+ * The benchmarks' real processes, from the shared harness (test/support/processes.ts and
+ * wrangler-dev.ts, also used by the e2e tests and the soak scripts): `wrangler dev` serving bench/wrangler.bench.toml on a free
  * loopback port with its own state directory, SDK worker processes, any other child (redis-server),
  * and a clean-up registry that stops them all at the end of a suite (`cleanup()` in a finally),
  * on SIGINT/SIGTERM and at exit.
  */
-import { DEV_KEY, WranglerDev } from "../../test/support/processes.ts";
+import { DEV_KEY } from "../../test/support/processes.ts";
+import { WranglerDev } from "../../test/support/wrangler-dev.ts";
 
 export { Child, cleanup, freePort, pool, sleep } from "../../test/support/processes.ts";
 

@@ -1,10 +1,11 @@
 /**
  * The end-to-end tests' platform and worker processes, on the shared harness
- * (test/support/processes.ts): a real `wrangler dev` serving a snapshot of the Worker with its own
+ * (test/support/processes.ts, test/support/wrangler-dev.ts): a real `wrangler dev` serving a snapshot of the Worker with its own
  * state directory, and real SDK worker processes, all stopped (and the state removed) by `stop()`.
  */
 import { basename, join } from "node:path";
-import { BIN, Child, cleanup, DEV_KEY, ROOT, WranglerDev } from "../support/processes.ts";
+import { BIN, Child, cleanup, DEV_KEY, ROOT } from "../support/processes.ts";
+import { WranglerDev } from "../support/wrangler-dev.ts";
 
 export { DEV_KEY, eventually, tempDir } from "../support/processes.ts";
 

@@ -1,11 +1,13 @@
 /**
- * What the soak scripts add to the shared process harness (test/support/processes.ts: `wrangler
- * dev` on a snapshot of the Worker, SDK worker processes, clean-up on exit and on signals): an HTTP
+ * What the soak scripts add to the shared process harness (test/support/processes.ts and
+ * wrangler-dev.ts: `wrangler dev` on a snapshot of the Worker, SDK worker processes, clean-up on
+ * exit and on signals): an HTTP
  * client that counts every response and never throws, flags, tables and the measured revision.
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { Child, DEV_KEY, ROOT, sleep, WranglerDev } from "../../support/processes.ts";
+import { Child, DEV_KEY, ROOT, sleep } from "../../support/processes.ts";
+import { WranglerDev } from "../../support/wrangler-dev.ts";
 
 export { Child, cleanup, pool, rssMiB, sleep } from "../../support/processes.ts";
 
