@@ -5,26 +5,26 @@
  */
 export { SundialClient, type WhoAmI } from "./client.ts";
 export { WORKFLOW_METADATA_QUERY } from "../workflow/context.ts";
-export {
-  ExecutionsClient,
-  type Execution,
-  type ExecutionPage,
-  type ExecutionResult,
-  type ExecutionStatus,
-  type ExecutionSummary,
-  type FailureInfo,
-  type HistoryEventInfo,
-  type HistoryPageInfo,
-  type IdReusePolicy,
-  type StartedExecution,
-  type StartExecutionOptions,
-  type ExecuteOptions,
-  type SignalOptions,
-  type SignalWithStartOptions,
-  type QueryOptions,
-  type ResetOptions,
-  type UpdateOptions,
-} from "./executions.ts";
+export { ExecutionsClient } from "./executions.ts";
+export type {
+  Execution,
+  ExecutionPage,
+  ExecutionResult,
+  ExecutionStatus,
+  ExecutionSummary,
+  FailureInfo,
+  HistoryEventInfo,
+  HistoryPageInfo,
+  IdReusePolicy,
+  StartedExecution,
+  StartExecutionOptions,
+  ExecuteOptions,
+  SignalOptions,
+  SignalWithStartOptions,
+  QueryOptions,
+  ResetOptions,
+  UpdateOptions,
+} from "./execution-options.ts";
 export {
   SchedulesClient,
   schedules,

@@ -1,6 +1,6 @@
 import * as wire from "../protocol/keys.ts";
 import { camelize, type Camelize } from "./camel.ts";
-import { parse } from "./executions.ts";
+import { parse } from "./parse-response.ts";
 import type { HttpTransport } from "./http.ts";
 import { everyItem } from "./pages.ts";
 

@@ -4,7 +4,7 @@ import type { WorkflowDefinition } from "../workflow/define-workflow.ts";
 import { toSeconds, type Duration } from "../workflow/duration.ts";
 import type { Instant, OverlapPolicy, ScheduleDefinition, SchedulePolicy } from "../workflow/schedule.ts";
 import { camelize, type Camelize } from "./camel.ts";
-import { parse } from "./executions.ts";
+import { parse } from "./parse-response.ts";
 import type { HttpTransport } from "./http.ts";
 import { everyItem } from "./pages.ts";
 import * as res from "./schedule-responses.ts";

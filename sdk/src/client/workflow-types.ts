@@ -1,5 +1,5 @@
 import * as wire from "../protocol/workflow-types.ts";
-import { parse } from "./executions.ts";
+import { parse } from "./parse-response.ts";
 import type { HttpTransport } from "./http.ts";
 import { everyItem } from "./pages.ts";
 

@@ -1,6 +1,6 @@
 import { backoffDelay, sleep } from "../client/backoff.ts";
 import { isTransient, SundialApiError } from "../client/errors.ts";
-import { parse } from "../client/executions.ts";
+import { parse } from "../client/parse-response.ts";
 import type { HttpTransport } from "../client/http.ts";
 import type { Command } from "../protocol/commands.ts";
 import { HistoryPage } from "../protocol/execution.ts";
