@@ -26,7 +26,7 @@ import { readStat } from "./lib/cpu.ts";
 import { isIdle, summarize, type CpuProfile, type FunctionTime } from "./lib/cpu-profile.ts";
 import { Child, Platform, api, cleanup, pool, sleep } from "./lib/platform.ts";
 import { printContext, printTable } from "./lib/report.ts";
-import { POLLERS, PREPARE_AHEAD_MS, cron6, dueSecond, sleepUntil } from "./schedules.ts";
+import { POLLERS, PREPARE_AHEAD_MS, cron6, dueSecond, sleepUntil } from "./lib/schedule-load.ts";
 
 interface Options {
   what: "creates" | "workflows" | "steps" | "fires";

@@ -18,15 +18,16 @@
  *     for random keys, one at a time. Listing reads only the D1 index (no Durable Object), so
  *     index rows without objects behind them are a faithful stand-in for 100,000 real schedules.
  */
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Queue, Worker } from "bullmq";
 import { scheduleRunId } from "../src/core/run-id.ts";
 import { CpuMeter, busyCores, fsType, loadAverage, waitQuiet, type CpuSample, type ProcessGroup } from "./lib/cpu.ts";
 import { Platform, api, cleanup, pool, sleep } from "./lib/platform.ts";
 import { REDIS_INSTALL_HINT, findRedisServer, redisVersion, startRedis } from "./lib/redis.ts";
-import { packageVersion, printContext, printTable } from "./lib/report.ts";
-import { floor, ms, pct, rate, ratio } from "./lib/stats.ts";
+import { packageVersion, printContext } from "./lib/report.ts";
+import { countExecutions, cron6, dueSecond, pad, POLLERS, PREPARE_AHEAD_MS, sleepUntil, stats, timedCalls, writeSeed } from "./lib/schedule-load.ts";
+import { printSchedulesReport, type Row } from "./lib/schedule-report.ts";
+import { ms, pct, rate } from "./lib/stats.ts";
 
 interface Options {
   n: number;
@@ -51,91 +52,10 @@ function parseArgs(args: string[]): Options {
 }
 
 const PILOT = 50;
-/** bench/wrangler.bench.toml's SUNDIAL_PREPARE_AHEAD_SECONDS. */
-export const PREPARE_AHEAD_MS = 60_000;
-/** Pollers waiting for the fires (BullMQ's Worker runs with concurrency 50). */
-export const POLLERS = 50;
 const SCHED_WORKFLOW = "bench_sched";
-const LIST_WORKFLOW = "bench_list";
 const QUEUE_NAME = "bench-sched";
 /** Before each phase that can wait, wait up to this long for other processes on the machine to go quiet. */
 const QUIET_WAIT_MS = 10_000;
-
-/** `S M H D Mon *` in UTC: fires once a year, at `t` (whole second). */
-export function cron6(t: number): string {
-  const d = new Date(t);
-  return `${d.getUTCSeconds()} ${d.getUTCMinutes()} ${d.getUTCHours()} ${d.getUTCDate()} ${d.getUTCMonth() + 1} *`;
-}
-
-const pad = (i: number, w = 6) => String(i).padStart(w, "0");
-
-/** The seed: `n` schedule index rows, 500 per INSERT (D1 statements stay < 100 KB). */
-function writeSeed(file: string, n: number, now: number): void {
-  const lines: string[] = [];
-  for (let i = 0; i < n; i += 500) {
-    const values: string[] = [];
-    for (let k = i; k < Math.min(n, i + 500); k++) {
-      const key = `user_${pad(k)}`;
-      values.push(`('default','${LIST_WORKFLOW}:${key}','${LIST_WORKFLOW}','${key}','active','api',NULL,NULL,${now},${now})`);
-    }
-    lines.push(`INSERT INTO schedules (namespace, schedule_id, workflow, key, status, source, next_fire_at, last_fire_at, created_at, updated_at) VALUES ${values.join(",")};`);
-  }
-  writeFileSync(file, lines.join("\n") + "\n");
-}
-
-interface Row {
-  system: "Sundial" | "BullMQ";
-  op: string;
-  kind: "create" | "fire" | "handoff" | "list";
-  n: string;
-  perSec: number;
-  lat: { p50: number; p99: number; max: number; min: number };
-  cpu: Record<string, number> | null;
-}
-
-/** pct() plus the minimum. */
-function stats(values: readonly number[]): { p50: number; p99: number; max: number; min: number } {
-  return { ...pct(values), min: values.length ? Math.min(...values) : Number.NaN };
-}
-
-/** Times `n` calls with `concurrency` in flight: rate and per-call latency. */
-async function timedCalls(n: number, concurrency: number, fn: (i: number) => Promise<void>): Promise<{ perSec: number; lat: number[] }> {
-  const lat: number[] = [];
-  const t0 = performance.now();
-  await pool(n, concurrency, async (i) => {
-    const a = performance.now();
-    await fn(i);
-    lat.push(performance.now() - a);
-  });
-  return { perSec: (n * 1000) / (performance.now() - t0), lat };
-}
-
-/**
- * A whole second far enough ahead for `n` more creates at `perSec` (×1.5 + 8 s margin), plus the
- * 60 s lead of prepared starts for Sundial, so no schedule prepares its run while creates are
- * still being measured.
- */
-export function dueSecond(n: number, perSec: number, leadMs = 0): number {
-  return Math.ceil((Date.now() + (n / perSec) * 1500 + 8000 + leadMs) / 1000) * 1000;
-}
-
-/** Executions of a workflow in the D1 index (listing wakes no Durable Object). */
-async function countExecutions(url: string, workflow: string): Promise<number> {
-  let count = 0;
-  let token: string | null = null;
-  do {
-    const q: string = `/v1/workflows/executions?workflow=${workflow}&page_size=500${token ? `&page_token=${encodeURIComponent(token)}` : ""}`;
-    const r = await api(url, "GET", q);
-    const b = r.body as { executions: unknown[]; next_page_token: string | null };
-    count += b.executions.length;
-    token = b.next_page_token;
-  } while (token);
-  return count;
-}
-
-export async function sleepUntil(t: number): Promise<void> {
-  while (Date.now() < t) await sleep(Math.min(500, t - Date.now()));
-}
 
 export async function run(args: string[]): Promise<void> {
   const o = parseArgs(args);
@@ -344,64 +264,7 @@ export async function run(args: string[]): Promise<void> {
       }
     }
 
-    // ------------------------------------------------------------------ report
-    const peer = (r: Row) => (r.system === "Sundial" ? rows.find((p) => p.system === "BullMQ" && p.kind === r.kind) : undefined);
-    const order = { create: 0, fire: 1, handoff: 2, list: 3 } as const;
-    const sorted = [...rows].sort((a, b) => order[a.kind] - order[b.kind] || (a.system === "Sundial" ? -1 : 1));
-    const table: (string[] | null)[] = [];
-    let prev = "";
-    for (const r of sorted) {
-      if (prev && prev !== r.kind) table.push(null);
-      prev = r.kind;
-      const p = peer(r);
-      const cpu = r.cpu;
-      table.push([
-        r.system,
-        r.op,
-        r.n,
-        rate(r.perSec),
-        ms(r.lat.min),
-        ms(r.lat.p50),
-        ms(r.lat.p99),
-        ms(r.lat.max),
-        cpu ? `${(cpu.other ?? 0) >= 0.5 ? "*" : ""}${(cpu.platform ?? 0).toFixed(2)}/${(cpu.peer ?? 0).toFixed(2)}/${(cpu.bench ?? 0).toFixed(2)}/${(cpu.other ?? 0).toFixed(2)}` : "",
-        p && r.kind === "create" ? ratio(r.perSec, p.perSec) : "",
-        p ? ratio(r.lat.p50, p.lat.p50) : "",
-        p ? ratio(r.lat.p99, p.lat.p99) : "",
-      ]);
-    }
-    console.log("");
-    printTable(
-      [
-        { header: "system" },
-        { header: "operation" },
-        { header: "n", right: true },
-        { header: "per s", right: true },
-        { header: "min ms", right: true },
-        { header: "p50 ms", right: true },
-        { header: "p99 ms", right: true },
-        { header: "max ms", right: true },
-        { header: "cores plat/redis/bench/other", right: true },
-        { header: "rate ÷ BullMQ", right: true },
-        { header: "p50 ÷ BullMQ", right: true },
-        { header: "p99 ÷ BullMQ", right: true },
-      ],
-      table,
-    );
-    console.log("");
-    console.log("per s: creates = calls / wall time of the phase; fire lateness = fires / max lateness (how fast the backlog of simultaneous fires drained); list = 1 / mean latency (one at a time).");
-    console.log("create latencies: one call, client side. fire lateness: when the task queue released the run's first task to pollers (available_at, platform clock) − due. hand-off: Sundial when a poller (HTTP long poll from this process) received the task, BullMQ Date.now() in the Worker's processor (same machine clock); both minus the nominal due time.");
-    console.log("÷ BullMQ = Sundial divided by BullMQ (rate: > 1 Sundial faster; latency: > 1 Sundial slower).");
-    console.log("cores = CPU used during the phase: platform (wrangler + workerd) / redis-server / this bench process (the BullMQ client and Worker run here) / everything else on the machine; * = other processes used >= 0.5 cores (a shared machine: read that row with care).");
-    console.log(`listing reads only the D1 index (schedules_by_key), not the ${o.seed.toLocaleString("en-US")} schedules' Durable Objects; the rows were seeded with wrangler d1 execute --file in ${seedS.toFixed(1)} s.`);
-    console.log(`for reference: GET /v1/health through wrangler dev p50 ${ms(pct(healthLat).p50)} ms and ${ms(healthCpuMs)} ms of platform CPU per request; a SELECT COUNT(*) over the namespace's ${seeded.toLocaleString("en-US")} index rows takes ${ms(countMs)} ms in D1 (wrangler d1 execute, meta.duration); creates read a per-namespace counter instead.`);
-    for (const n of notes) console.log(n);
-    console.log("");
-    const fire = rows.find((r) => r.system === "Sundial" && r.kind === "fire")!;
-    const create = rows.find((r) => r.system === "Sundial" && r.kind === "create")!;
-    console.log("floors (issue):");
-    console.log(floor(`fire lateness p99 <= 100 ms for ${o.n.toLocaleString("en-US")} simultaneous fires`, fire.lat.p99 <= 100 && fire.n === `${o.n}/${o.n}`, `p99 ${ms(fire.lat.p99)} ms, max ${ms(fire.lat.max)} ms (${fire.n} fired)`));
-    console.log(floor(">= 200 schedule creates/s", create.perSec >= 200, `${rate(create.perSec)} creates/s (${o.concurrency} in flight, ${seeded.toLocaleString("en-US")} index rows present)`));
+    printSchedulesReport(rows, notes, o, { seedS, seeded, countMs, healthLat, healthCpuMs });
     console.log("");
     console.log(`suite time ${((performance.now() - t0) / 1000).toFixed(1)} s; load average at end ${loadAverage()}`);
   } finally {
