@@ -55,6 +55,17 @@ describe("(workflow, key) claims", () => {
     expect((await api("POST", "/v1/workflows/schedules", { schedule_id: other, workflow: wf, key: "k", cron: "0 9 * * *" })).status).toBe(409);
   });
 
+  it("a create whose schedule_id names a schedule of another (workflow, key) is a 409 schedule_exists and changes nothing", async () => {
+    const wf = uid("claim-wf");
+    const id = uid("taken-id");
+    expect((await api("POST", "/v1/workflows/schedules", { schedule_id: id, workflow: wf, key: "k1", cron: "0 8 * * *" })).status).toBe(201);
+    const r = await api("POST", "/v1/workflows/schedules", { schedule_id: id, workflow: wf, key: "k2", cron: "0 9 * * *" });
+    expect(r.status).toBe(409);
+    expect(r.body).toMatchObject({ code: "schedule_exists", field: "schedule_id" });
+    const kept = await api("GET", `/v1/workflows/schedules/${id}`);
+    expect(kept.body).toMatchObject({ key: "k1", spec: { cron_expressions: ["0 8 * * *"] } });
+  });
+
   it("a create whose object fails drops its claim; the object's own row replaces a claim", async () => {
     const wf = uid("claim-wf");
     const proto = ScheduleObject.prototype as unknown as { upsert: (...a: unknown[]) => Promise<unknown> };
