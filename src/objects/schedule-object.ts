@@ -148,7 +148,7 @@ export class ScheduleObject extends DurableObject<Env> {
     });
   }
 
-  /** Queues a backfill of (start, end]; started in bounded batches by the alarm. */
+  /** Queues a backfill of [start, end] (the job's cursor starts 1 ms before start); started in bounded batches by the alarm. */
   async backfill(startAt: number, endAt: number, overlap: OverlapPolicy | undefined): Promise<RpcResult<{ fires: number }>> {
     const r = await this.change(() => {
       const row = this.require();

@@ -93,7 +93,7 @@ export interface TriggerOptions<I = unknown> {
 /** What `trigger` did: `started` (with `runId`), `buffered` or `skipped_overlap` (`runId` empty). */
 export type TriggerResult = Camelize<res.TriggerResponse>;
 
-/** Options of {@link SchedulesClient.backfill}: the range (start exclusive, end inclusive). */
+/** Options of {@link SchedulesClient.backfill}: the range, both ends included (`startAt` ≤ fire ≤ `endAt`). */
 export interface BackfillOptions {
   startAt: Instant;
   endAt: Instant;
@@ -254,7 +254,7 @@ export class SchedulesClient {
   }
 
   /**
-   * Starts every fire of a past range (after `startAt`, up to and including `endAt`), in batches.
+   * Starts every fire of a past range (from `startAt` up to `endAt`, both included), in batches.
    * A range with no fire time is a 409 `empty_backfill`.
    * @example await client.schedules.backfill(id, { startAt: "2026-11-01T00:00:00Z", endAt: new Date(), overlap: "ALLOW_ALL" });
    */
