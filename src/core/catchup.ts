@@ -191,6 +191,8 @@ export interface PendingInput {
   lastProcessed: number;
   now: number;
   windowSeconds?: number;
+  /** Scheduled runs repeat_count still allows (core/schedule/machine.ts `runsLeft`): no more fires than that are listed. */
+  runsLeft?: number;
 }
 
 /**
@@ -202,8 +204,9 @@ export interface PendingInput {
  * Describe's `next_fire_times` and the D1 index's `next_fire_at` both come from here, so a listed
  * next fire is describe's.
  */
-export function pendingFires(input: PendingInput, count: number): Fire[] {
+export function pendingFires(input: PendingInput, wanted: number): Fire[] {
   const { spec, scheduleId, lastProcessed, now, windowSeconds } = input;
+  const count = Math.min(wanted, input.runsLeft ?? Number.POSITIVE_INFINITY);
   if (count <= 0) return [];
   if (input.status === "paused") return upcoming(spec, scheduleId, cursorAt(spec, scheduleId, lastProcessed, now), count);
   if (input.status !== "active") return [];

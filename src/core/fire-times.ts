@@ -291,6 +291,23 @@ function searchNext(spec: CompiledSpec, after: number): { at: number | null; exh
   return { at: null, exhausted: true };
 }
 
+/**
+ * The spec without repeat_count's bound on its fire times: what a schedule plans with, since
+ * repeat_count limits the runs it starts (core/schedule/machine.ts `runsLeft`), and fires skipped
+ * by overlap, catch-up or a pause use none of them. Preview (no runs yet) keeps the bound: the
+ * first repeat_count fires. Memoised per spec, so the copy keeps its own memos.
+ */
+export function withoutRepeatBound(spec: CompiledSpec): CompiledSpec {
+  if (spec.spec.repeat_count === 0 || spec.lastAllowed === null) return spec;
+  let copy = unbounded.get(spec);
+  if (!copy) {
+    copy = { ...spec, lastAllowed: null };
+    unbounded.set(spec, copy);
+  }
+  return copy;
+}
+const unbounded = new WeakMap<CompiledSpec, CompiledSpec>();
+
 /** The last nominal time repeat_count allows (computed once per compiled spec), or null for no limit. */
 function lastAllowed(spec: CompiledSpec): number | null {
   if (spec.lastAllowed !== undefined) return spec.lastAllowed;

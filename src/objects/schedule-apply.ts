@@ -1,4 +1,4 @@
-import type { Transition } from "../core/schedule/machine.ts";
+import { isLastRun, repeatRuns, runsLeft, type Transition } from "../core/schedule/machine.ts";
 import { schedulePayload } from "../core/schedule/payload.ts";
 import { settlePrepared, type PreparedRun } from "../core/schedule/prepare.ts";
 import type { CompiledSpec } from "../core/spec.ts";
@@ -20,7 +20,7 @@ export interface IndexMemo {
 export function persistTransition(store: ScheduleStore, spec: CompiledSpec, row: ScheduleRow, t: Transition, now: number, index: IndexMemo): PreparedRun | null {
   for (const s of t.start) {
     const f = s.fire;
-    const payload = schedulePayload(spec, { ...row, timezone: row.spec.timezone }, f, s.last, now);
+    const payload = schedulePayload(spec, { ...row, timezone: row.spec.timezone }, f, s.last, now, isLastRun(spec, t.state, f));
     // A prepared run already exists with this very payload: its fire has come, nothing to send.
     if (s.runId === row.state.prepared?.runId) continue;
     store.outbox.put(`start:${s.runId}`, { runId: s.runId, payload, input: f.input !== undefined ? f.input : row.input } satisfies StartEntry, now);
@@ -43,11 +43,12 @@ export function persistTransition(store: ScheduleStore, spec: CompiledSpec, row:
   // schedule lists none, as it fires none).
   const upcoming =
     t.state.status === "active"
-      ? (pendingFires({ spec, scheduleId: row.schedule_id, status: "active", lastProcessed: updated.state.lastProcessed, now, windowSeconds: row.policy.catchup_window_seconds }, 1)[0] ?? null)
+      ? (pendingFires({ spec, scheduleId: row.schedule_id, status: "active", lastProcessed: updated.state.lastProcessed, now, windowSeconds: row.policy.catchup_window_seconds, runsLeft: runsLeft(spec, updated.state) }, 1)[0] ?? null)
       : null;
   const s = t.state;
+  const repeats = repeatRuns(spec, s);
   // Most transitions (a run closing, say) change nothing the index shows: skip that D1 write.
-  const indexed = JSON.stringify([s.status, upcoming?.nominal, upcoming?.actual, s.lastNominal, s.counters.fired, s.currentRetry, row.workflow, row.key, row.source]);
+  const indexed = JSON.stringify([s.status, upcoming?.nominal, upcoming?.actual, s.lastNominal, repeats, s.currentRetry, row.workflow, row.key, row.source]);
   if (indexed === index.last) return withdraw;
   index.last = indexed;
   store.outbox.put("index", {
@@ -60,7 +61,7 @@ export function persistTransition(store: ScheduleStore, spec: CompiledSpec, row:
     next_fire_at: upcoming?.nominal ?? null,
     last_fire_at: s.lastNominal,
     next_run_at: upcoming?.actual ?? null,
-    current_repeat: s.counters.fired,
+    current_repeat: repeats,
     current_retry: s.currentRetry,
     created_at: row.created_at,
     updated_at: now,

@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from "../core/errors.ts
 import { between } from "../core/fire-times.ts";
 import { passOverMissed, startDeadline } from "../core/catchup.ts";
 import { LIMITS, payloadJsonBytes } from "../core/limits.ts";
-import { runClosed, SKIPPED_CATCHUP, startExtra, tick, type PendingFire, type ScheduleState, type Transition } from "../core/schedule/machine.ts";
+import { runClosed, runsLeft, SKIPPED_CATCHUP, startExtra, tick, type PendingFire, type ScheduleState, type Transition } from "../core/schedule/machine.ts";
 import { compileSpec, type CompiledSpec } from "../core/spec.ts";
 import { schedulePayload } from "../core/schedule/payload.ts";
 import { planPrepare, type PreparedRun } from "../core/schedule/prepare.ts";
@@ -285,7 +285,9 @@ export class ScheduleObject extends DurableObject<Env> {
     const d = planPrepare(this.ctxFor(row, now), row.state, prepareAheadMs(this.env), this.store.backfills().length > 0);
     if (d.kind !== "prepare") return;
     const fire: PendingFire = { nominal: d.run.nominal, actual: d.run.actual, kind: "scheduled" };
-    const payload = schedulePayload(this.compileFor(row), { ...row, timezone: row.spec.timezone }, fire, row.state.lastNominal, now);
+    const spec = this.compileFor(row);
+    // The fire is prepared with nothing buffered: it is the last run when it uses the last one repeat_count allows.
+    const payload = schedulePayload(spec, { ...row, timezone: row.spec.timezone }, fire, row.state.lastNominal, now, runsLeft(spec, row.state) === 1);
     const startBy = startDeadline(d.run.actual, row.policy.catchup_window_seconds);
     this.store.outbox.put(`start:${d.run.runId}`, { runId: d.run.runId, payload, input: row.input, startAt: d.run.actual, startBy } satisfies StartEntry, now);
     this.store.put({ ...row, state: { ...row.state, prepared: d.run } });

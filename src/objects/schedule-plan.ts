@@ -1,6 +1,7 @@
-import { next, nextFire } from "../core/fire-times.ts";
+import { next, nextFire, withoutRepeatBound } from "../core/fire-times.ts";
 import { jitterOffset } from "../core/jitter.ts";
 import { LIMITS } from "../core/limits.ts";
+import { runsLeft } from "../core/schedule/machine.ts";
 import { planPrepare, settleAt } from "../core/schedule/prepare.ts";
 import { compileSpec, type CompiledSpec } from "../core/spec.ts";
 import type { ScheduleRow } from "./schedule-store.ts";
@@ -12,11 +13,14 @@ import type { ScheduleRow } from "./schedule-store.ts";
 export class CompiledSpecs {
   private last: { key: string; spec: CompiledSpec } | null = null;
 
-  /** Throws a ValidationError for a spec that cannot compile, before anything is written. */
+  /**
+   * Throws a ValidationError for a spec that cannot compile, before anything is written. Without
+   * repeat_count's bound on fire times: a schedule counts it in runs (core `runsLeft`).
+   */
   of(row: Pick<ScheduleRow, "spec" | "spec_origin">): CompiledSpec {
     const key = `${row.spec_origin}|${JSON.stringify(row.spec)}`;
     if (this.last?.key === key) return this.last.spec;
-    const spec = compileSpec(row.spec, { createdAt: row.spec_origin });
+    const spec = withoutRepeatBound(compileSpec(row.spec, { createdAt: row.spec_origin }));
     this.last = { key, spec };
     return spec;
   }
@@ -39,7 +43,7 @@ export function nextScheduleAlarm(row: ScheduleRow | null, spec: CompiledSpec | 
     // A backfill waiting for runs to close (LIMITS.runningCap) is woken by their close notices.
     if (backfillPending && row.state.running.length < LIMITS.runningCap) times.push(now);
     if (row.state.status === "active") {
-      const f = next(spec, row.state.lastProcessed);
+      const f = runsLeft(spec, row.state) > 0 ? next(spec, row.state.lastProcessed) : null;
       const p = row.state.prepared;
       if (p && p.nominal === f) {
         // A prepared fire needs no alarm at its time (the queue releases the run); record it a little after ...
@@ -62,10 +66,11 @@ export function nextScheduleAlarm(row: ScheduleRow | null, spec: CompiledSpec | 
  * The spec as a backfill sees it: a backfill is for past ranges, so the creation time (or last spec
  * change) is no lower bound, and an interval anchored there fires on its grid before it too (every
  * hour from creation at 10:17 backfills 09:17, 08:17, …); an explicit start_at still is a bound.
- * repeat_count keeps its last allowed time, counted from the real origin.
+ * repeat_count does not limit a backfill (it counts scheduled runs, as Temporal's remaining
+ * actions do not count backfills).
  */
 export function backfillSpec(spec: CompiledSpec, row: Pick<ScheduleRow, "spec">, after: number): CompiledSpec {
-  if (row.spec.start_at !== null || after >= spec.origin) return spec;
-  next(spec, spec.origin); // fills the repeat_count memo from the real origin
-  return { ...spec, origin: after, intervalGridBeforeFirst: true, lastAllowed: spec.lastAllowed ?? null };
+  const unbounded = withoutRepeatBound(spec);
+  if (row.spec.start_at !== null || after >= spec.origin) return unbounded;
+  return { ...unbounded, origin: after, intervalGridBeforeFirst: true, lastAllowed: null };
 }

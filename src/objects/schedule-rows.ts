@@ -48,7 +48,7 @@ export function upsertedRow(def: ScheduleDefinition, existing: ScheduleRow | nul
     updated_at: now,
     spec_origin: keepPlan ? existing.spec_origin : now,
     state: existing
-      ? { ...existing.state, lastProcessed: keepPlan ? existing.state.lastProcessed : now, status: def.paused ? "paused" : existing.state.status === "paused" ? "paused" : "active", note: def.note || existing.state.note }
+      ? { ...existing.state, lastProcessed: keepPlan ? existing.state.lastProcessed : now, ...(keepPlan ? {} : { repeatRuns: 0 }), status: def.paused ? "paused" : existing.state.status === "paused" ? "paused" : "active", note: def.note || existing.state.note }
       : initialState(now, def.paused, def.note),
   };
 }
@@ -57,7 +57,8 @@ export function upsertedRow(def: ScheduleDefinition, existing: ScheduleRow | nul
 export function patchedRow(row: ScheduleRow, patch: SchedulePatch, now: number): ScheduleRow {
   const updated: ScheduleRow = {
     ...row,
-    ...(patch.spec ? { spec: patch.spec, spec_origin: now, state: { ...row.state, lastProcessed: now } } : {}),
+    // A new spec counts repeat_count's runs afresh, from its new origin.
+    ...(patch.spec ? { spec: patch.spec, spec_origin: now, state: { ...row.state, lastProcessed: now, repeatRuns: 0 } } : {}),
     ...(patch.policy ? { policy: patch.policy } : {}),
     ...(patch.input !== undefined ? { input: patch.input } : {}),
     ...(patch.task_queue ? { task_queue: patch.task_queue } : {}),

@@ -2,6 +2,7 @@ import { toRfc3339, type Schedule, type ScheduleAction } from "@sundial/sdk/prot
 import { describeSpec } from "../core/describe-spec.ts";
 import { pendingFires } from "../core/catchup.ts";
 import { LIMITS } from "../core/limits.ts";
+import { repeatRuns, runsLeft } from "../core/schedule/machine.ts";
 import type { CompiledSpec } from "../core/spec.ts";
 import type { ActionRow, ScheduleRow } from "./schedule-store.ts";
 
@@ -11,7 +12,7 @@ const iso = (ms: number | null) => (ms === null ? null : toRfc3339(ms));
 export function scheduleView(row: ScheduleRow, spec: CompiledSpec, actions: ActionRow[], now: number): Schedule {
   // The fires the planner will act on (the D1 index's next_fire_at is the first of them).
   const nextFires = pendingFires(
-    { spec, scheduleId: row.schedule_id, status: row.state.status, lastProcessed: row.state.lastProcessed, now, windowSeconds: row.policy.catchup_window_seconds },
+    { spec, scheduleId: row.schedule_id, status: row.state.status, lastProcessed: row.state.lastProcessed, now, windowSeconds: row.policy.catchup_window_seconds, runsLeft: runsLeft(spec, row.state) },
     LIMITS.upcomingDefault,
   );
   return {
@@ -39,7 +40,7 @@ export function scheduleView(row: ScheduleRow, spec: CompiledSpec, actions: Acti
     running: row.state.running.map((r) => r.runId),
     buffered: row.state.buffer.length,
     counters: row.state.counters,
-    current_repeat: row.state.counters.fired,
+    current_repeat: repeatRuns(spec, row.state),
     current_retry: row.state.currentRetry,
   };
 }

@@ -47,7 +47,7 @@ export interface ScheduleSpec {
   at: number[];
   start_at: number | null;
   end_at: number | null;
-  /** Maximum number of fires; 0 = unlimited. */
+  /** Most scheduled runs the schedule starts (fires skipped by overlap, catch-up or a pause use none); 0 = unlimited. */
   repeat_count: number;
   exclude: string[];
   jitter_seconds: number;

@@ -60,7 +60,7 @@ export interface ScheduleDefinition<I = unknown> {
   at?: Instant | Instant[];
   startAt?: Instant;
   endAt?: Instant;
-  /** Maximum number of fires (0 = unlimited). */
+  /** Most scheduled runs the schedule starts (fires skipped by overlap, catch-up or a pause use none; 0 = unlimited). */
   repeatCount?: number;
   /** Cron expressions whose matches are skipped. */
   exclude?: string[];

@@ -1,6 +1,7 @@
 import type { SchedulePolicy, ScheduleStatus } from "@sundial/sdk/protocol";
 import { scheduleRetryDelaySeconds } from "../backoff.ts";
 import { planCatchup } from "../catchup.ts";
+import { between, withoutRepeatBound } from "../fire-times.ts";
 import { LIMITS } from "../limits.ts";
 import { decideOverlap, type OverlapDecision, type OverlapPolicy } from "../overlap.ts";
 import { scheduleRunId } from "../run-id.ts";
@@ -45,6 +46,12 @@ export interface ScheduleState {
   buffer: PendingFire[];
   retry: (PendingFire & { at: number }) | null;
   counters: { fired: number; skipped_overlap: number; skipped_catchup: number; failed: number };
+  /**
+   * Scheduled fires started since the spec's origin (creation or last spec change): what
+   * repeat_count limits (DESIGN: max runs). Triggers, backfills and retries do not count, nor do
+   * fires skipped by overlap, catch-up or a pause. Absent in states written before it: see {@link repeatRuns}.
+   */
+  repeatRuns?: number;
   currentRetry: number;
   /** The next fire's run, created ahead of its time (see prepare.ts); absent in states written before it existed. */
   prepared?: PreparedRun | null;
@@ -75,6 +82,42 @@ export interface MachineContext {
   scheduleId: string;
   policy: SchedulePolicy;
   now: number;
+}
+
+/**
+ * The scheduled runs counted toward repeat_count. A state written before the count was kept
+ * counted every fire it handled (repeat_count then limited fire times): those fires since the
+ * origin stand in for it, so such a schedule stops where it would have.
+ */
+export function repeatRuns(spec: CompiledSpec, s: ScheduleState): number {
+  if (s.repeatRuns !== undefined) return s.repeatRuns;
+  const limit = spec.spec.repeat_count;
+  return limit === 0 ? 0 : between(withoutRepeatBound(spec), spec.origin, s.lastProcessed, limit).length;
+}
+
+/** The state with its repeat_count runs written down (derived once for a state from before they were kept). */
+function withRepeatRuns(spec: CompiledSpec, s: ScheduleState): ScheduleState {
+  return s.repeatRuns !== undefined ? s : { ...s, repeatRuns: repeatRuns(spec, s) };
+}
+
+/**
+ * How many more scheduled fires may start: repeat_count minus the runs counted and the scheduled
+ * fires waiting in the buffer (they start later); Infinity without a repeat_count.
+ */
+export function runsLeft(spec: CompiledSpec, s: ScheduleState): number {
+  const limit = spec.spec.repeat_count;
+  if (limit === 0) return Number.POSITIVE_INFINITY;
+  const waiting = s.buffer.filter((f) => f.kind === "scheduled").length;
+  return Math.max(0, limit - repeatRuns(spec, s) - waiting);
+}
+
+/**
+ * Whether `f`, started in state `s`, is the schedule's last scheduled run (repeat_count reached
+ * with it): its payload's `upcoming` is null then. A retry of it is too; a retry of an earlier fire is not.
+ */
+export function isLastRun(spec: CompiledSpec, s: ScheduleState, f: PendingFire): boolean {
+  if (f.kind !== "scheduled" && f.kind !== "retry") return false;
+  return runsLeft(spec, s) === 0 && f.nominal >= (s.lastNominal ?? f.nominal) && !s.buffer.some((b) => b.kind === "scheduled");
 }
 
 export function runIdFor(scheduleId: string, f: PendingFire): string {
@@ -150,6 +193,7 @@ function applyOverlap(ctx: MachineContext, s: ScheduleState, due: PendingFire[],
       ...s,
       running,
       buffer: d.buffer,
+      repeatRuns: repeatRuns(ctx.spec, s) + lastStarted.length,
       lastNominal: lastStarted.length > 0 ? Math.max(s.lastNominal ?? 0, ...lastStarted) : s.lastNominal,
       counters: { ...s.counters, fired: s.counters.fired + start.length, skipped_overlap: s.counters.skipped_overlap + skipped.length },
     },
@@ -170,6 +214,8 @@ export function adoptPrepared(s: ScheduleState, p: PreparedRun): ScheduleState {
   if (s.running.some((r) => r.runId === p.runId)) return s.prepared?.runId === p.runId ? { ...s, prepared: null } : s;
   return {
     ...s,
+    // A state without the count derives it from lastProcessed, which moves past this fire below.
+    ...(s.repeatRuns !== undefined ? { repeatRuns: s.repeatRuns + 1 } : {}),
     prepared: s.prepared?.runId === p.runId ? null : (s.prepared ?? null),
     running: [...s.running, { runId: p.runId, fire: { nominal: p.nominal, actual: p.actual, kind: "scheduled" }, last: s.lastNominal, lastNominalBefore: s.lastNominal }],
     lastNominal: Math.max(s.lastNominal ?? 0, p.nominal),
@@ -183,8 +229,10 @@ export function adoptPrepared(s: ScheduleState, p: PreparedRun): ScheduleState {
  * (bounded per call), add a due retry, apply the overlap policy, and say when to wake next. Paused,
  * completed and dead schedules start nothing.
  */
-export function tick(ctx: MachineContext, before: ScheduleState): Transition {
-  if (before.status !== "active") return { state: before, start: [], cancel: [], terminate: [], outcomes: [], nextAlarm: null };
+export function tick(context: MachineContext, prior: ScheduleState): Transition {
+  if (prior.status !== "active") return { state: prior, start: [], cancel: [], terminate: [], outcomes: [], nextAlarm: null };
+  const ctx = { ...context, spec: withoutRepeatBound(context.spec) };
+  const before = withRepeatRuns(ctx.spec, prior);
   // A prepared run whose fire time has come has begun: the task queue released it at that time,
   // or will when the platform is back from an outage. It is that fire's one start. If it became
   // available more than the catch-up window late, its run says so when a worker first leases it
@@ -193,7 +241,7 @@ export function tick(ctx: MachineContext, before: ScheduleState): Transition {
   const begun = p && p.actual <= ctx.now ? p : null;
   const adopted = begun && !before.running.some((r) => r.runId === begun.runId) ? begun : null;
   const s = begun ? adoptPrepared(before, begun) : before;
-  const plan = planCatchup({ spec: ctx.spec, scheduleId: ctx.scheduleId, lastProcessed: s.lastProcessed, now: ctx.now, windowSeconds: ctx.policy.catchup_window_seconds });
+  const plan = limitToRuns(planCatchup({ spec: ctx.spec, scheduleId: ctx.scheduleId, lastProcessed: s.lastProcessed, now: ctx.now, windowSeconds: ctx.policy.catchup_window_seconds }), runsLeft(ctx.spec, s), s.lastProcessed);
   const due: PendingFire[] = [];
   let retry = s.retry;
   // A due retry waits for a free slot (unless ALLOW_ALL): the overlap policy must never drop it,
@@ -214,7 +262,9 @@ export function tick(ctx: MachineContext, before: ScheduleState): Transition {
   if (adopted) t.outcomes.unshift({ kind: "started", fire: { nominal: adopted.nominal, actual: adopted.actual, kind: "scheduled" }, runId: adopted.runId });
   // A retry held for a free slot wakes nobody: the run's close notice ticks again.
   const retryWake = t.state.retry && t.state.retry.at > ctx.now ? t.state.retry.at : null;
-  const wake = [plan.more ? ctx.now : null, plan.nextFire?.actual ?? null, retryWake].filter((x): x is number => x !== null);
+  // With repeat_count reached (counting what this tick started), no fire is left to wake for.
+  const fireWake = runsLeft(ctx.spec, t.state) > 0 ? [plan.more ? ctx.now : null, plan.nextFire?.actual ?? null] : [];
+  const wake = [...fireWake, retryWake].filter((x): x is number => x !== null);
   const nextAlarm = wake.length > 0 ? Math.min(...wake) : null;
   const finished = nextAlarm === null && t.state.running.length === 0 && t.state.buffer.length === 0;
   return { ...t, state: finished ? { ...t.state, status: "completed" } : t.state, nextAlarm };
@@ -244,7 +294,8 @@ export function skipPrepared(s: ScheduleState, p: PreparedRun): ScheduleState {
  * A run closed: free its slot, apply retry_max with backoff or on_failure, then start what the
  * buffer holds. Unknown run ids (a close notice delivered twice) change nothing.
  */
-export function runClosed(ctx: MachineContext, s: ScheduleState, runId: string, status: string, failureMessage: string | null): Transition & { known: boolean } {
+export function runClosed(ctx: MachineContext, prior: ScheduleState, runId: string, status: string, failureMessage: string | null): Transition & { known: boolean } {
+  const s = withRepeatRuns(ctx.spec, prior);
   const closed = s.running.find((r) => r.runId === runId);
   if (!closed) return { state: s, start: [], cancel: [], terminate: [], outcomes: [], nextAlarm: null, known: false };
   let next: ScheduleState = { ...s, running: s.running.filter((r) => r.runId !== runId) };
@@ -253,6 +304,7 @@ export function runClosed(ctx: MachineContext, s: ScheduleState, runId: string, 
   if (status === SKIPPED_CATCHUP) {
     // Counted as fired when the schedule adopted it; it never ran, so it is not the last fire that started either.
     next.counters = { ...next.counters, fired: Math.max(0, next.counters.fired - 1), skipped_catchup: next.counters.skipped_catchup + 1 };
+    if (closed.fire.kind === "scheduled") next.repeatRuns = Math.max(0, repeatRuns(ctx.spec, s) - 1);
     if (closed.lastNominalBefore !== undefined && next.lastNominal === closed.fire.nominal) next.lastNominal = closed.lastNominalBefore;
   } else if (FAILED.has(status)) {
     next.counters = { ...next.counters, failed: next.counters.failed + 1 };
@@ -296,7 +348,7 @@ function retryLast(closed: RunningRun): { last?: number | null } {
 
 /** Trigger-now and backfill fires go through the same overlap machinery (with their own policy). */
 export function startExtra(ctx: MachineContext, s: ScheduleState, fires: PendingFire[], policy: OverlapPolicy): Omit<Transition, "nextAlarm"> {
-  return applyOverlap(ctx, s, fires, policy);
+  return applyOverlap(ctx, withRepeatRuns(ctx.spec, s), fires, policy);
 }
 
 /** retry_delay_seconds default: the (first) interval for interval specs, 60 s otherwise. */
@@ -315,6 +367,19 @@ export function initialState(now: number, paused: boolean, note: string): Schedu
     buffer: [],
     retry: null,
     counters: { fired: 0, skipped_overlap: 0, skipped_catchup: 0, failed: 0 },
+    repeatRuns: 0,
     currentRetry: 0,
   };
+}
+
+/**
+ * A plan cut to the runs repeat_count still allows: no more due fires than `left` (the cursor
+ * stops after the last one kept, and the rest are planned again once those have started or been
+ * skipped, since a skipped fire uses no run); none at all, and nothing to wait for, at 0.
+ */
+function limitToRuns(plan: ReturnType<typeof planCatchup>, left: number, lastProcessed: number): ReturnType<typeof planCatchup> {
+  if (left === 0) return { due: [], skippedTooOld: 0, cursor: lastProcessed, more: false, nextFire: null };
+  if (plan.due.length <= left) return plan;
+  const due = plan.due.slice(0, left);
+  return { ...plan, due, cursor: due.at(-1)!.nominal, more: true, nextFire: null };
 }

@@ -1,7 +1,7 @@
-import { nextFire, type Fire } from "../fire-times.ts";
+import { nextFire, withoutRepeatBound, type Fire } from "../fire-times.ts";
 import { hash32 } from "../jitter.ts";
 import type { MachineContext, ScheduleState } from "./machine.ts";
-import { runIdFor } from "./machine.ts";
+import { runIdFor, runsLeft } from "./machine.ts";
 
 /**
  * Prepared starts. A schedule creates its next run ahead of the fire time, with the run's first
@@ -46,7 +46,9 @@ export function settleAt(scheduleId: string, actual: number): number {
 export function planPrepare(ctx: MachineContext, s: ScheduleState, aheadMs: number, backfillPending: boolean): PrepareDecision {
   if (aheadMs <= 0 || s.status !== "active" || s.prepared || backfillPending) return { kind: "none" };
   if (s.buffer.length > 0 || s.retry !== null || (s.running.length > 0 && ctx.policy.overlap !== "ALLOW_ALL")) return { kind: "none" };
-  const f: Fire | null = nextFire(ctx.spec, ctx.scheduleId, s.lastProcessed);
+  // repeat_count reached: no fire left to start.
+  if (runsLeft(ctx.spec, s) === 0) return { kind: "none" };
+  const f: Fire | null = nextFire(withoutRepeatBound(ctx.spec), ctx.scheduleId, s.lastProcessed);
   if (f === null || f.actual <= ctx.now) return { kind: "none" };
   const at = prepareAt(ctx.scheduleId, f.actual, aheadMs);
   if (ctx.now < at) return { kind: "wait", at };

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { ExecutionObject } from "../../../src/objects/execution-object.ts";
 import { prepareAt } from "../../../src/core/schedule/prepare.ts";
 import { api } from "../helpers.ts";
-import { alarmAt, describeSchedule, eventually, expectAlarm, expectNoRun, expectRunning, iso, runId, scheduleObject, setNow, succeed } from "../schedule-helpers.ts";
+import { alarmAt, completeRun, describeSchedule, eventually, expectAlarm, expectNoRun, expectRunning, iso, runId, scheduleObject, setNow, succeed } from "../schedule-helpers.ts";
 import { AHEAD, M, poll, preparedSchedule, S } from "./prepared-helpers.ts";
 
 // The catch-up window holds for prepared fires too (DESIGN "Catch-up"; README "Time semantics").
@@ -114,15 +114,29 @@ describe("prepared starts and the catch-up window", () => {
     await eventually(async () => expect((await describeSchedule(b.sid)).counters).toMatchObject({ fired: 1, skipped_catchup: 0 }));
   });
 
-  it("the last fire of a schedule, found late before the schedule recorded it, completes the schedule", async () => {
+  it("a one-run schedule whose prepared fire is found late uses no run on it: the next fire runs, and then the schedule completes", async () => {
     const { sid, queue, fire, run } = await preparedSchedule("prep-last", { catchup_window_seconds: 10, repeat_count: 1 });
     setNow(fire + 11 * S);
     expect((await poll(queue)).status).toBe(204);
     await expectNoRun(run);
+    // repeat_count counts runs (DESIGN: max runs): a fire skipped by catch-up is not one.
+    const next = fire + 10 * M;
+    await eventually(async () => {
+      const d = await describeSchedule(sid);
+      expect(d.status).toBe("active");
+      expect(d.counters).toMatchObject({ fired: 0, skipped_catchup: 1 });
+      expect(d.current_repeat).toBe(0);
+      expect(d.next_fire_times.map((f: { nominal: string }) => f.nominal)).toEqual([iso(next)]);
+    });
+    expect(await alarmAt(sid, prepareAt(sid, next, AHEAD))).toBe(true);
+    setNow(next + S);
+    await completeRun(queue, runId(sid, next), succeed());
     await eventually(async () => {
       const d = await describeSchedule(sid);
       expect(d.status).toBe("completed");
-      expect(d.counters).toMatchObject({ fired: 0, skipped_catchup: 1 });
+      expect(d.counters).toMatchObject({ fired: 1, skipped_catchup: 1 });
+      expect(d.current_repeat).toBe(1);
+      expect(d.next_fire_times).toEqual([]);
     });
   });
 

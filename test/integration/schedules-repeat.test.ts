@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { api, uid } from "./helpers.ts";
+import { alarmAt, completeRun, createSchedule, describeSchedule, eventually, expectRunning, getRun, iso, runId, setNow, succeed, T } from "./schedule-helpers.ts";
+
+// Pipelit's repeat_count over the REST API: the most runs a schedule starts (DESIGN "Specs": max
+// runs). A fire that comes while the schedule is paused is no run, so a two-run schedule paused
+// across one of its fires still runs twice; the last run's payload has no upcoming fire, and the
+// list's current_repeat counts the runs.
+
+const M = 60_000;
+
+describe("repeat_count: runs over the REST API", () => {
+  it("a two-run interval schedule paused across a fire runs twice, then completes", async () => {
+    const t0 = T("2027-07-01T00:00:00.000Z");
+    const wf = uid("repeat-wf");
+    const queue = uid("q-repeat");
+    setNow(t0);
+    const created = await createSchedule({ workflow: wf, key: "u1", interval_seconds: 600, repeat_count: 2, task_queue: queue });
+    const sid = created.schedule_id as string;
+    expect(created.next_fire_times.map((f: { nominal: string }) => f.nominal)).toEqual([iso(t0 + 10 * M), iso(t0 + 20 * M)]);
+
+    expect(await alarmAt(sid, t0 + 10 * M)).toBe(true);
+    await expectRunning(runId(sid, t0 + 10 * M));
+    await completeRun(queue, runId(sid, t0 + 10 * M), succeed());
+
+    setNow(t0 + 15 * M);
+    expect((await api("POST", `/v1/workflows/schedules/${sid}/pause`, { note: "away" })).status).toBe(200);
+    // Paused through 00:20; resumed at 00:25, it plans from now: one run is left, at 00:30.
+    setNow(t0 + 25 * M);
+    const resumed = await api("POST", `/v1/workflows/schedules/${sid}/resume`, {});
+    expect(resumed.status, JSON.stringify(resumed.body)).toBe(200);
+    await eventually(async () => {
+      const d = await describeSchedule(sid);
+      expect(d.status).toBe("active");
+      expect(d.current_repeat).toBe(1);
+      expect(d.next_fire_times.map((f: { nominal: string }) => f.nominal)).toEqual([iso(t0 + 30 * M)]);
+    });
+
+    expect(await alarmAt(sid, t0 + 30 * M)).toBe(true);
+    const last = await expectRunning(runId(sid, t0 + 30 * M));
+    expect(last.schedule).toMatchObject({ timestamp: iso(t0 + 30 * M), upcoming: null, last_timestamp: iso(t0 + 10 * M) });
+    await completeRun(queue, runId(sid, t0 + 30 * M), succeed());
+    await eventually(async () => {
+      const d = await describeSchedule(sid);
+      expect(d.status).toBe("completed");
+      expect(d.current_repeat).toBe(2);
+      expect(d.counters).toMatchObject({ fired: 2 });
+      expect(d.next_fire_times).toEqual([]);
+    });
+    await eventually(async () => {
+      const list = await api("GET", `/v1/workflows/schedules?workflow=${wf}`);
+      expect(list.body.schedules).toMatchObject([{ schedule_id: sid, status: "completed", current_repeat: 2, next_fire_at: null }]);
+    });
+    expect((await getRun(runId(sid, t0 + 20 * M))).status).toBe(404);
+  });
+});

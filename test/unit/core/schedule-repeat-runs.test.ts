@@ -1,0 +1,128 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_SCHEDULE_POLICY, ScheduleSpecInput, type SchedulePolicy } from "@sundial/sdk/protocol";
+import { pendingFires } from "../../../src/core/catchup.ts";
+import { withoutRepeatBound } from "../../../src/core/fire-times.ts";
+import { initialState, isLastRun, repeatRuns, runClosed, runsLeft, startExtra, tick, type ScheduleState } from "../../../src/core/schedule/machine.ts";
+import { planPrepare } from "../../../src/core/schedule/prepare.ts";
+import { compileSpec } from "../../../src/core/spec.ts";
+
+// repeat_count is the most scheduled runs a schedule starts (DESIGN "Specs": max runs; Pipelit's
+// current_repeat counts runs; Temporal's remaining actions): fires skipped by overlap, catch-up or
+// a pause use none, and triggers, backfills and retries do not count.
+
+const T0 = Date.UTC(2027, 0, 4, 0, 0, 0);
+const HOUR = 3_600_000;
+const at = (h: number) => `s:${new Date(T0 + h * HOUR).toISOString()}`;
+
+function ctx(policy: Partial<SchedulePolicy>, now: number, repeat = 3) {
+  const spec = compileSpec(ScheduleSpecInput.parse({ cron: "0 * * * *", repeat_count: repeat }), { createdAt: T0 });
+  return { spec, scheduleId: "s", policy: { ...DEFAULT_SCHEDULE_POLICY, ...policy }, now };
+}
+
+describe("repeat_count counts runs, not fire times", () => {
+  it("fires skipped by SKIP while a run is open use no run: three runs start, then the schedule completes", () => {
+    let s: ScheduleState = initialState(T0, false, "");
+    let t = tick(ctx({}, T0 + HOUR), s);
+    expect(t.start.map((x) => x.runId)).toEqual([at(1)]);
+    // 02:00 and 03:00 come while 01:00 still runs: skipped, and not counted.
+    t = tick(ctx({}, T0 + 2 * HOUR), t.state);
+    t = tick(ctx({}, T0 + 3 * HOUR), t.state);
+    expect(t.state.counters.skipped_overlap).toBe(2);
+    expect(repeatRuns(ctx({}, 0).spec, t.state)).toBe(1);
+    expect(t.nextAlarm).toBe(T0 + 4 * HOUR);
+    t = runClosed(ctx({}, T0 + 3 * HOUR + 1), t.state, at(1), "completed", null);
+    t = tick(ctx({}, T0 + 4 * HOUR), t.state);
+    expect(t.start.map((x) => x.runId)).toEqual([at(4)]);
+    t = runClosed(ctx({}, T0 + 4 * HOUR + 1), t.state, at(4), "completed", null);
+    t = tick(ctx({}, T0 + 5 * HOUR), t.state);
+    expect(t.start.map((x) => x.runId)).toEqual([at(5)]);
+    // The third run: nothing left to wait for, but it is still open.
+    expect(t.nextAlarm).toBeNull();
+    expect(t.state.status).toBe("active");
+    s = runClosed(ctx({}, T0 + 5 * HOUR + 1), t.state, at(5), "completed", null).state;
+    expect(s.status).toBe("completed");
+    expect(s.counters).toMatchObject({ fired: 3, skipped_overlap: 2 });
+  });
+
+  it("fires too old for the catch-up window use no run", () => {
+    // Down from 00:30 to 10:00:30 with a 1-hour window: 01:00-09:00 are skipped, 10:00 runs.
+    const policy = { catchup_window_seconds: 3600 };
+    const t = tick(ctx(policy, T0 + 10 * HOUR + 30_000), initialState(T0, false, ""));
+    expect(t.state.counters.skipped_catchup).toBe(9);
+    expect(t.start.map((x) => x.runId)).toEqual([at(10)]);
+    expect(runsLeft(ctx(policy, 0).spec, t.state)).toBe(2);
+    expect(t.state.status).toBe("active");
+  });
+
+  it("a catch-up batch starts no more runs than are left, and the fires past them are planned again (ALLOW_ALL)", () => {
+    const policy = { overlap: "ALLOW_ALL" as const };
+    const t = tick(ctx(policy, T0 + 5 * HOUR + 1), initialState(T0, false, ""));
+    expect(t.start.map((x) => x.runId)).toEqual([at(1), at(2), at(3)]);
+    expect(t.nextAlarm).toBeNull();
+    // Later ticks start nothing more.
+    const again = tick(ctx(policy, T0 + 6 * HOUR), t.state);
+    expect(again.start).toEqual([]);
+    expect(again.state.lastProcessed).toBe(t.state.lastProcessed);
+  });
+
+  it("a batch cut short re-plans at once when a kept fire was skipped (BUFFER_ONE with a run open)", () => {
+    const policy = { overlap: "BUFFER_ONE" as const };
+    // One run already counted and open: two runs left; 01:00-05:00 due.
+    const open: ScheduleState = { ...initialState(T0, false, ""), repeatRuns: 1, running: [{ runId: "x", fire: { nominal: T0, actual: T0, kind: "scheduled" } }] };
+    const t = tick(ctx(policy, T0 + 5 * HOUR + 1), open);
+    // 01:00 buffered (it counts: it will run), 02:00 skipped; then the plan stops for now.
+    expect(t.state.buffer.map((f) => f.nominal)).toEqual([T0 + HOUR]);
+    expect(t.state.counters.skipped_overlap).toBe(1);
+    expect(t.state.lastProcessed).toBe(T0 + 2 * HOUR);
+    expect(t.nextAlarm).toBe(T0 + 5 * HOUR + 1);
+    const next = tick(ctx(policy, T0 + 5 * HOUR + 2), t.state);
+    expect(runsLeft(ctx(policy, 0).spec, next.state)).toBe(1);
+    expect(next.state.lastProcessed).toBeGreaterThan(T0 + 2 * HOUR);
+  });
+
+  it("fires while paused use no run: a resume plans the runs that are left", () => {
+    const c = ctx({}, T0 + HOUR);
+    const started = tick(c, initialState(T0, false, ""));
+    const closed = runClosed(ctx({}, T0 + HOUR + 1), started.state, at(1), "completed", null).state;
+    // Paused 01:00-08:00, resumed at 08:00 (a resume plans from now).
+    const resumed: ScheduleState = { ...closed, status: "active", lastProcessed: T0 + 8 * HOUR };
+    const spec = ctx({}, 0).spec;
+    expect(pendingFires({ spec: withoutRepeatBound(spec), scheduleId: "s", status: "active", lastProcessed: resumed.lastProcessed, now: T0 + 8 * HOUR, runsLeft: runsLeft(spec, resumed) }, 10).map((f) => f.nominal)).toEqual([T0 + 9 * HOUR, T0 + 10 * HOUR]);
+    const t = tick(ctx({}, T0 + 9 * HOUR), resumed);
+    expect(t.start.map((x) => x.runId)).toEqual([at(9)]);
+  });
+
+  it("triggers, backfills and retries do not count", () => {
+    const policy = { overlap: "ALLOW_ALL" as const, retry_max: 1, retry_delay_seconds: 60 };
+    let t = tick(ctx(policy, T0 + HOUR), initialState(T0, false, ""));
+    const extra = startExtra(ctx(policy, T0 + HOUR + 1), t.state, [
+      { nominal: T0 + HOUR + 1, actual: T0 + HOUR + 1, kind: "trigger", requestId: "a" },
+      { nominal: T0 - 5 * HOUR, actual: T0 - 5 * HOUR, kind: "backfill", last: null },
+    ], "ALLOW_ALL");
+    expect(repeatRuns(ctx(policy, 0).spec, extra.state)).toBe(1);
+    t = runClosed(ctx(policy, T0 + HOUR + 2), extra.state, at(1), "failed", "boom");
+    t = tick(ctx(policy, T0 + HOUR + 2 + 60_000), t.state);
+    expect(t.start.map((x) => x.runId)).toEqual([`${at(1)}:retry-1`]);
+    expect(repeatRuns(ctx(policy, 0).spec, t.state)).toBe(1);
+  });
+
+  it("the last run's payload has no upcoming fire; a prepared run is not planned once none is left", () => {
+    const policy = { overlap: "ALLOW_ALL" as const };
+    const t = tick(ctx(policy, T0 + 3 * HOUR + 1), initialState(T0, false, ""));
+    const spec = ctx(policy, 0).spec;
+    expect(t.start.map((x) => isLastRun(spec, t.state, x.fire))).toEqual([false, false, true]);
+    expect(planPrepare(ctx(policy, T0 + 3 * HOUR + 2), t.state, 60_000, false)).toEqual({ kind: "none" });
+  });
+
+  it("a state written before runs were counted counts the fires it handled, so the schedule stops where it would have", () => {
+    const spec = ctx({}, 0).spec;
+    const legacy: ScheduleState = { ...initialState(T0, false, ""), lastProcessed: T0 + 2 * HOUR };
+    delete legacy.repeatRuns;
+    expect(repeatRuns(spec, legacy)).toBe(2);
+    expect(runsLeft(spec, legacy)).toBe(1);
+    const t = tick(ctx({}, T0 + 3 * HOUR), legacy);
+    expect(t.start.map((x) => x.runId)).toEqual([at(3)]);
+    expect(t.state.repeatRuns).toBe(3);
+    expect(t.nextAlarm).toBeNull();
+  });
+});
