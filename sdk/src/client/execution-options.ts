@@ -108,6 +108,17 @@ export interface ResetOptions {
   excludeUpdates?: boolean;
 }
 
+/** Options of {@link ExecutionsClient.list}: filters (combined with AND) and paging. */
+export interface ListExecutionsOptions {
+  workflow?: string;
+  status?: ExecutionStatus;
+  /** Only the runs this schedule started (their `scheduleId`). */
+  scheduleId?: string;
+  /** 1-500, default 50 (the platform's). */
+  pageSize?: number;
+  pageToken?: string;
+}
+
 /** A page of executions. */
 export interface ExecutionPage {
   executions: ExecutionSummary[];

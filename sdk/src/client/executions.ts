@@ -11,8 +11,8 @@ import type {
   ExecuteOptions,
   ExecutionPage,
   ExecutionResult,
-  ExecutionStatus,
   HistoryPageInfo,
+  ListExecutionsOptions,
   QueryOptions,
   ResetOptions,
   SignalOptions,
@@ -134,9 +134,11 @@ export class ExecutionsClient {
   /**
    * Lists executions, newest first, one page at a time.
    * @example const { executions, nextPageToken } = await client.executions.list({ workflow: "hello", status: "running" });
+   * @example const { executions } = await client.executions.list({ scheduleId: "user-reminder:user_123" }); // that schedule's runs
    */
-  async list(options: { workflow?: string; status?: ExecutionStatus; pageSize?: number; pageToken?: string } = {}): Promise<ExecutionPage> {
-    const res = await this.http.request("GET", BASE, { query: { workflow: options.workflow, status: options.status, page_size: options.pageSize, page_token: options.pageToken } });
+  async list(options: ListExecutionsOptions = {}): Promise<ExecutionPage> {
+    const query = { workflow: options.workflow, status: options.status, schedule_id: options.scheduleId, page_size: options.pageSize, page_token: options.pageToken };
+    const res = await this.http.request("GET", BASE, { query });
     return camelize(parse(wire.ListExecutionsResponse, res.body));
   }
 

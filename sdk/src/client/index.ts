@@ -16,6 +16,7 @@ export type {
   HistoryEventInfo,
   HistoryPageInfo,
   IdReusePolicy,
+  ListExecutionsOptions,
   StartedExecution,
   StartExecutionOptions,
   ExecuteOptions,

@@ -182,6 +182,7 @@ describe("SundialClient.executions", () => {
       json(200, { events: [{ id: 1, type: "execution_started", ts: "t", workflow: "order", input: { a_b: 1 }, task_queue: "default", execution_timeout: 60, run_id: "r" }], next_page_token: null }),
       json(202, { ...wireExecution, cancel_requested: true }),
       json(200, { ...wireExecution, status: "terminated" }),
+      json(200, { executions: [], next_page_token: null }),
     ]);
     const page = await client.executions.list({ workflow: "order", status: "completed", pageSize: 10 });
     expect(page).toEqual({ executions: [{ executionId: "a", runId: "r", workflow: "order", status: "completed", taskQueue: "default", startedAt: "t", closedAt: "t2", scheduleId: null }], nextPageToken: "p2" });
@@ -189,11 +190,13 @@ describe("SundialClient.executions", () => {
     expect(history.events[0]).toEqual({ id: 1, type: "execution_started", ts: "t", workflow: "order", input: { a_b: 1 }, taskQueue: "default", executionTimeout: 60, runId: "r", attempt: 1, schedule: null });
     expect((await client.executions.cancel("a", "no longer needed")).cancelRequested).toBe(true);
     expect((await client.executions.terminate("a")).status).toBe("terminated");
+    await client.executions.list({ scheduleId: "order:nightly", pageToken: "p2" });
     expect(seen.map((s) => `${s.method} ${s.url} ${JSON.stringify(s.body ?? null)}`)).toEqual([
       "GET http://platform.test/v1/workflows/executions?workflow=order&status=completed&page_size=10 null",
       "GET http://platform.test/v1/workflows/executions/a%20b/history?page_size=100 null",
       'POST http://platform.test/v1/workflows/executions/a/cancel {"reason":"no longer needed"}',
       'POST http://platform.test/v1/workflows/executions/a/terminate {"reason":""}',
+      "GET http://platform.test/v1/workflows/executions?schedule_id=order%3Anightly&page_token=p2 null",
     ]);
   });
 });
