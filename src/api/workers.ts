@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { RegisterWorkerRequest } from "@sundial/sdk/protocol";
+import { RegisterWorkerRequest, type RegisterWorkerResponse } from "@sundial/sdk/protocol";
 import { clock } from "../clock.ts";
 import { upsertWorkflowTypes, getWorkflowType } from "../index/workflow-types.ts";
 import type { Env } from "../env.ts";
@@ -106,5 +106,5 @@ workerRoutes.post("/register", requireKind("worker"), async (c) => {
     workflows: outcomes.map((o) => ({ name: o.workflow, schedules: o.schedules, applied: o.applied })),
     activities: body.activities,
     conflicts,
-  });
+  } satisfies RegisterWorkerResponse);
 });

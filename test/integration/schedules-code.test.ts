@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { RegisterWorkerResponse } from "@sundial/sdk/protocol";
 import { clock } from "../../src/clock.ts";
 import { CONFLICT_WINDOW_MS } from "../../src/api/code-schedules.ts";
 import { upsertSchedule } from "../../src/index/schedules.ts";
@@ -208,6 +209,8 @@ describe("schedules declared in code", () => {
     expect(r.body.conflicts).toHaveLength(1);
     expect(r.body.conflicts[0]).toMatchObject({ workflow: wf });
     expect(r.body.conflicts[0].message).toContain("build v2 declares different schedules");
+    // The answer is the shape the SDK worker reads to warn of the conflict, naming the kept-back schedule.
+    expect(RegisterWorkerResponse.parse(r.body).workflows[0]!.schedules).toEqual([`${wf}:code-0`]);
     expect((await describeSchedule(`${wf}:code-0`)).spec.intervals).toEqual([{ every: 3600, offset: 0 }]);
 
     // v1 workers restarting meanwhile keep theirs (no flapping back and forth).

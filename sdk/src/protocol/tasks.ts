@@ -172,6 +172,20 @@ export const RegisterWorkerRequest = z.strictObject({
 });
 export type RegisterWorkerRequest = z.input<typeof RegisterWorkerRequest>;
 
+/**
+ * Answer to a registration: per workflow, the ids of its schedules declared in code and whether
+ * this registration applied them; `conflicts` names each workflow whose changed schedules were kept
+ * back (another build registered a different definition less than 10 minutes ago) and why.
+ */
+export const RegisterWorkerResponse = z.object({
+  namespace: z.string(),
+  task_queue: z.string(),
+  workflows: z.array(z.object({ name: z.string(), schedules: z.array(z.string()), applied: z.boolean() })),
+  activities: z.array(z.string()),
+  conflicts: z.array(z.object({ workflow: z.string(), message: z.string() })),
+});
+export type RegisterWorkerResponse = z.output<typeof RegisterWorkerResponse>;
+
 /** GET /v1/workflows/workers/whoami (the Mistral seed's shape, plus the key's identity). */
 export const WhoAmIResponse = z.object({
   scheduler_url: z.string(),

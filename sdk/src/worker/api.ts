@@ -63,8 +63,10 @@ export class WorkerApi {
     }
   }
 
-  async register(request: RegisterWorkerRequest, signal?: AbortSignal): Promise<void> {
-    await this.withRetry("registration", () => this.http.request("POST", "/v1/workflows/workers/register", { body: request, ...(signal ? { signal } : {}) }), signal, Infinity);
+  /** Registers the worker (retried until accepted or `signal` aborts); returns the platform's answer, unread. */
+  async register(request: RegisterWorkerRequest, signal?: AbortSignal): Promise<unknown> {
+    const res = await this.withRetry("registration", () => this.http.request("POST", "/v1/workflows/workers/register", { body: request, ...(signal ? { signal } : {}) }), signal, Infinity);
+    return res.body;
   }
 
   /** One long poll: a task, or null when none arrived within the platform's hold (204). */

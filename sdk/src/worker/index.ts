@@ -6,7 +6,7 @@
 export { runWorker, type WorkerHandle } from "./run-worker.ts";
 export type { WorkerOptions } from "./options.ts";
 export { consoleWorkerLogger, silentWorkerLogger, type WorkerLogger, type WorkerLogFields } from "./logger.ts";
-export { buildRegistration, toWireSchedule, type WireSchedule } from "./registration.ts";
+export { buildRegistration, readRegistration, toWireSchedule, type ScheduleConflict, type WireSchedule, type WorkerRegistration } from "./registration.ts";
 export { resolveWorkerOptions, type ResolvedWorkerOptions } from "./options.ts";
 export { Heartbeater, heartbeatIntervalMs, DEFAULT_HEARTBEAT_INTERVAL_MS, type HeartbeaterOptions } from "./heartbeater.ts";
 export { LruCache } from "./lru-cache.ts";

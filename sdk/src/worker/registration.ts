@@ -1,7 +1,8 @@
 import { DEFINITION_OPTIONS, rejectUnknownOptions, scheduleDefinitionToWire } from "../client/schedule-wire.ts";
 import { CreateScheduleRequest } from "../protocol/schedule.ts";
-import type { RegisterWorkerRequest } from "../protocol/tasks.ts";
+import { RegisterWorkerResponse, type RegisterWorkerRequest } from "../protocol/tasks.ts";
 import type { ScheduleDefinition } from "../workflow/schedule.ts";
+import type { WorkerLogger } from "./logger.ts";
 import type { ResolvedWorkerOptions } from "./options.ts";
 
 /** A code-declared schedule in the wire's snake_case shape, as sent in the registration. */
@@ -57,4 +58,48 @@ export function buildRegistration(options: ResolvedWorkerOptions): RegisterWorke
     workflows,
     activities: [...options.activities.keys()],
   };
+}
+
+/** A workflow whose changed schedules declared in code the platform kept back, so they are not in effect. */
+export interface ScheduleConflict {
+  workflow: string;
+  /** The ids of the schedules this worker declares for it (`{workflow}:code-<index>`). */
+  scheduleIds: string[];
+  /** The platform's reason: which other build registered another definition, and how long ago. */
+  message: string;
+}
+
+/** What `worker.ready` resolves to: the registration as the platform accepted it. */
+export interface WorkerRegistration {
+  /** Empty unless schedules declared in code were kept back (see {@link ScheduleConflict}). */
+  conflicts: ScheduleConflict[];
+}
+
+/** The parts of the answer the worker reads; a platform (or stand-in) that leaves them out reports no conflict. */
+const RegistrationAnswer = RegisterWorkerResponse.pick({ workflows: true, conflicts: true }).partial();
+
+/**
+ * Reads the platform's answer to a registration and warns, through the worker's logger, of each
+ * workflow whose changed schedules were kept back: the developer's new schedules are not in effect
+ * until the workers of the other build stop registering theirs.
+ * @example
+ * readRegistration({ workflows: [{ name: "report", schedules: ["report:code-0"], applied: false }], conflicts: [{ workflow: "report", message: "build v2 declares…" }] }, logger)
+ * // { conflicts: [{ workflow: "report", scheduleIds: ["report:code-0"], message: "build v2 declares…" }] }, and one warning
+ */
+export function readRegistration(answer: unknown, logger: WorkerLogger): WorkerRegistration {
+  const parsed = RegistrationAnswer.safeParse(answer);
+  if (!parsed.success) {
+    logger.warn("the platform's registration answer could not be read: schedule conflicts, if any, are not reported", { error: parsed.error.issues[0]?.message });
+    return { conflicts: [] };
+  }
+  const conflicts = (parsed.data.conflicts ?? []).map((c) => ({
+    workflow: c.workflow,
+    scheduleIds: parsed.data.workflows?.find((w) => w.name === c.workflow)?.schedules ?? [],
+    message: c.message,
+  }));
+  for (const c of conflicts) {
+    const ids = c.scheduleIds.length > 0 ? ` (${c.scheduleIds.join(", ")})` : "";
+    logger.warn(`the schedules declared in code for workflow "${c.workflow}"${ids} were not applied: ${c.message}`, { workflow: c.workflow, schedule_ids: c.scheduleIds, reason: c.message });
+  }
+  return { conflicts };
 }

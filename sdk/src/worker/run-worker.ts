@@ -10,15 +10,18 @@ import { eagerDispatch } from "./eager.ts";
 import { LruCache } from "./lru-cache.ts";
 import { resolveWorkerOptions, type WorkerOptions } from "./options.ts";
 import { pollLoop, Slots } from "./poller.ts";
-import { buildRegistration } from "./registration.ts";
+import { buildRegistration, readRegistration, type WorkerRegistration } from "./registration.ts";
 import { processWorkflowTask } from "./workflow-runner.ts";
 
 /** A running worker. */
 export interface WorkerHandle {
   /** The identity the worker registered and polls with. */
   readonly identity: string;
-  /** Resolves once the registration was accepted; rejects if it was refused. */
-  readonly ready: Promise<void>;
+  /**
+   * Resolves once the registration was accepted, with its `conflicts`: workflows whose changed
+   * schedules declared in code were kept back (each also logged as a warning); rejects if it was refused.
+   */
+  readonly ready: Promise<WorkerRegistration>;
   /** Resolves when the worker has shut down gracefully; rejects with the error that stopped it. */
   readonly done: Promise<void>;
   /**
@@ -54,9 +57,9 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
   const workflowSlots = new Slots(o.workflowConcurrency);
   let fatal: { error: unknown } | undefined;
   let shutdownPromise: Promise<void> | undefined;
-  let markReady: () => void = () => {};
+  let markReady: (registered: WorkerRegistration) => void = () => {};
   let markNotReady: (err: unknown) => void = () => {};
-  const ready = new Promise<void>((resolve, reject) => {
+  const ready = new Promise<WorkerRegistration>((resolve, reject) => {
     markReady = resolve;
     markNotReady = reject;
   });
@@ -113,9 +116,9 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
   }
 
   const main = (async () => {
-    await api.register(registration, pollStop.signal);
-    markReady();
+    const answer = await api.register(registration, pollStop.signal);
     logger.info("worker registered", { identity: o.identity, task_queue: o.taskQueue, workflows: [...o.workflows.keys()], activities: [...o.activities.keys()] });
+    markReady(readRegistration(answer, logger));
     const loops: Promise<void>[] = [];
     for (let i = 0; i < o.workflowPollers; i++) {
       loops.push(

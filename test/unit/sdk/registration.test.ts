@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { RegisterWorkerRequest } from "@sundial/sdk/protocol";
-import { buildRegistration, LruCache, resolveWorkerOptions, runWorker, toWireSchedule } from "@sundial/sdk/worker";
+import { buildRegistration, LruCache, resolveWorkerOptions, runWorker, toWireSchedule, type WorkerLogFields } from "@sundial/sdk/worker";
 import { SundialClient } from "@sundial/sdk/client";
 import { defineActivity, defineWorkflow, type ScheduleDefinition } from "@sundial/sdk/workflow";
+import { FakePlatform } from "./helpers/fake-platform.ts";
 
 const backup = defineWorkflow({
   name: "database_backup_workflow",
@@ -125,6 +126,61 @@ describe("registration", () => {
     const o = resolveWorkerOptions({ ...base, workflows: [backup], activities: [noop] });
     expect(o).toMatchObject({ concurrency: 10, workflowPollers: 2, activityPollers: 2, shutdownGraceMs: 10_000, maxCachedWorkflows: 500, handleSignals: false });
     expect(resolveWorkerOptions({ ...base, activities: [noop], concurrency: 1 })).toMatchObject({ workflowPollers: 0, activityPollers: 1 });
+  });
+});
+
+describe("schedules kept back by the platform", () => {
+  let fake: FakePlatform | undefined;
+  afterEach(async () => {
+    await fake?.stop();
+    fake = undefined;
+  });
+
+  it("each conflict in the registration answer is logged as a warning naming the workflow, its schedules and why, and worker.ready carries them", async () => {
+    fake = await new FakePlatform().start();
+    const why = "build v2 declares different schedules for database_backup_workflow than build v1 registered 42s ago; keeping the current definition until all workers agree";
+    fake.on("/v1/workflows/workers/register", () => ({
+      status: 200,
+      body: {
+        namespace: "default",
+        task_queue: "default",
+        workflows: [
+          { name: "database_backup_workflow", schedules: ["database_backup_workflow:code-0", "database_backup_workflow:code-1"], applied: false },
+          { name: "other", schedules: [], applied: true },
+        ],
+        activities: ["noop"],
+        conflicts: [{ workflow: "database_backup_workflow", message: why }],
+      },
+    }));
+    const warnings: [string, WorkerLogFields | undefined][] = [];
+    const logger = { info: () => {}, error: () => {}, warn: (m: string, f?: WorkerLogFields) => void warnings.push([m, f]) };
+    const other = defineWorkflow({ name: "other", run: async () => null });
+    const worker = runWorker({ ...base, url: fake.url, buildId: "v2", workflows: [backup, other], activities: [noop], logger });
+    try {
+      const registered = await worker.ready;
+      expect(registered.conflicts).toEqual([{ workflow: "database_backup_workflow", scheduleIds: ["database_backup_workflow:code-0", "database_backup_workflow:code-1"], message: why }]);
+      expect(warnings).toEqual([
+        [
+          `the schedules declared in code for workflow "database_backup_workflow" (database_backup_workflow:code-0, database_backup_workflow:code-1) were not applied: ${why}`,
+          { workflow: "database_backup_workflow", schedule_ids: ["database_backup_workflow:code-0", "database_backup_workflow:code-1"], reason: why },
+        ],
+      ]);
+    } finally {
+      await worker.shutdown();
+    }
+  });
+
+  it("an answer without conflicts (or from a platform that sends none) warns of nothing", async () => {
+    fake = await new FakePlatform().start();
+    const warnings: string[] = [];
+    const logger = { info: () => {}, error: () => {}, warn: (m: string) => void warnings.push(m) };
+    const worker = runWorker({ ...base, url: fake.url, workflows: [backup], logger });
+    try {
+      expect((await worker.ready).conflicts).toEqual([]);
+      expect(warnings).toEqual([]);
+    } finally {
+      await worker.shutdown();
+    }
   });
 });
 
