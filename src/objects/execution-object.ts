@@ -192,13 +192,18 @@ export class ExecutionObject extends DurableObject<Env> {
     return r;
   }
 
-  /** Starts the execution unless it is running (a closed one gets a new run), then signals it: one atomic write. */
+  /**
+   * Signals the execution, starting it first unless it is running: a closed one gets a new run only
+   * if `id_reuse_policy` allows it, as for a plain start, and a refused start (409) writes nothing.
+   * Under `use_existing` the closed run stays, and the signal is refused as for a plain signal
+   * (`execution_closed`). One atomic write.
+   */
   async signalWithStart(args: StartArgs, name: string, input: unknown, requestId: string | null): Promise<RpcResult<{ execution: Execution; started: boolean }>> {
     const r = guard(() => {
       const now = clock.now();
       const existing = this.store.run();
       let started = false;
-      if (!existing || existing.status !== "running") started = startRun(this.store, { ...args, id_reuse_policy: existing ? "allow_duplicate" : args.id_reuse_policy }, now, this.delivery.pending).started;
+      if (!existing || existing.status !== "running") started = startRun(this.store, args, now, this.delivery.pending).started;
       recordSignal(this.store, now, name, input, requestId, this.delivery.pending);
       return { execution: this.describeRun(this.store.run()!), started };
     });

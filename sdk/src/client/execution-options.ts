@@ -62,6 +62,13 @@ export interface ExecuteOptions<I = unknown> extends StartExecutionOptions<I> {
 export interface SignalWithStartOptions<I = unknown> extends StartExecutionOptions<I> {
   /** Required: the execution to signal, started first if it does not run. */
   executionId: string;
+  /**
+   * Whether a closed execution is started again (a running one is always signalled), as for a
+   * start: default `allow_duplicate` (a new run); `reject_duplicate`, or `allow_duplicate_failed_only`
+   * after a completed run, is a 409 `execution_exists`; `use_existing` keeps the closed run, so the
+   * signal is a 409 `execution_closed`. A refused call starts nothing and records no signal.
+   */
+  idReusePolicy?: IdReusePolicy;
   signalName: string;
   signalInput?: unknown;
   /** De-duplicates retried sends of this signal. */

@@ -174,7 +174,8 @@ export class ExecutionsClient {
 
   /**
    * Signals the execution, starting it first if it is not running (atomically): 201 with
-   * `started: true` when this call started it, 200 otherwise.
+   * `started: true` when this call started it, 200 otherwise. A closed execution is started again
+   * only if `idReusePolicy` allows it (default `allow_duplicate`: it does); else a 409, nothing written.
    * @example
    * await client.executions.signalWithStart(invoiceApproval, { executionId: "invoice-42", input: { invoice_id: "42" }, signalName: "approve", signalInput: { approver: "ada" } });
    */

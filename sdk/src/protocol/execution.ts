@@ -158,9 +158,14 @@ export const SignalRequest = z.strictObject({
   request_id: Identifier.optional(),
 });
 
-/** POST /v1/workflows/executions/signal-with-start: start the execution if needed, then signal it, atomically. */
+/**
+ * POST /v1/workflows/executions/signal-with-start: start the execution if needed, then signal it,
+ * atomically. A running execution is signalled; a closed one is started again only if
+ * `id_reuse_policy` allows it (default `allow_duplicate`, Temporal's: a new run).
+ */
 export const SignalWithStartRequest = StartFields.safeExtend({
   execution_id: Identifier,
+  id_reuse_policy: IdReusePolicy.default("allow_duplicate"),
   signal_name: Name,
   signal_input: z.unknown().optional(),
   request_id: Identifier.optional(),
