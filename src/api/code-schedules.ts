@@ -1,10 +1,12 @@
 import { CreateScheduleRequest } from "@sundial/sdk/protocol";
 import type { z } from "zod";
-import { ConflictError, ValidationError } from "../core/errors.ts";
+import { codeScheduleClaims, type ClaimVerdict, type CodeClaim, type IndexTriple } from "../core/code-schedule-claims.ts";
+import { ConflictError, SundialError, ValidationError } from "../core/errors.ts";
 import { hash32 } from "../core/jitter.ts";
 import { validateJsonSchema, type JsonSchema } from "../core/json-schema.ts";
 import type { Env } from "../env.ts";
-import { findByWorkflowKey, listCodeSchedules } from "../index/schedules.ts";
+import { claimCodeSchedules, releaseCodeClaims, type ClaimRequest } from "../index/code-schedule-claims.ts";
+import { listCodeSchedules } from "../index/schedules.ts";
 import { getWorkflowType, type WorkflowTypeRow } from "../index/workflow-types.ts";
 import { scheduleStub } from "../objects/names.ts";
 import { unwrap } from "../objects/rpc.ts";
@@ -80,10 +82,10 @@ export interface CodeSchedulePlan {
   outcome: RegistrationOutcome;
   upserts: { id: string; cmd: z.output<typeof CreateScheduleRequest> }[];
   removals: string[];
-  /** Request paths (`workflows.N.schedules.M`) of the upserts that make a new schedule: they count against the namespace's limit. */
-  created: string[];
-  /** Schedules the removals take out of the namespace for good (not re-created under their id). */
-  freed: number;
+  /** The index rows of the removals, as read. */
+  gone: IndexTriple[];
+  /** The index rows the upserts claim before their objects are written (all but updates in place). */
+  claims: CodeClaim[];
 }
 
 /**
@@ -92,8 +94,9 @@ export interface CodeSchedulePlan {
  * unchanged definition is left alone, so a worker restart never resets a schedule's catch-up
  * position. Workers on different builds declaring different definitions within CONFLICT_WINDOW_MS
  * are reported, not applied: the platform keeps the current definition instead of flapping between
- * them. Reads only: a registration plans every workflow first, so a conflict in any of them
- * (`index` is its place in the request) rejects the whole registration with nothing written.
+ * them. Reads only: a registration plans every workflow first, then claims what the plans create
+ * ({@link applyCodeSchedules}), so a conflict in any of them rejects the whole registration with
+ * nothing written.
  */
 export async function planCodeSchedules(
   env: Env,
@@ -117,8 +120,8 @@ export async function planCodeSchedules(
       },
       upserts: [],
       removals: [],
-      created: [],
-      freed: 0,
+      gone: [],
+      claims: [],
     };
   }
   const existing = await listCodeSchedules(env.DB, namespace, w.name);
@@ -127,39 +130,65 @@ export async function planCodeSchedules(
   // re-created: a schedule never changes its (workflow, key). So are ids no longer declared.
   const rekeyed = unchanged ? [] : ids.filter((id, i) => existing.some((e) => e.schedule_id === id && e.key !== cmds[i]!.key));
   const leaving = existing.map((e) => e.schedule_id).filter((id) => !ids.includes(id));
-  const upserts: CodeSchedulePlan["upserts"] = [];
-  const created: string[] = [];
-  if (!unchanged) {
-    for (const [i, cmd] of cmds.entries()) {
-      const holder = await findByWorkflowKey(env.DB, namespace, w.name, cmd.key);
-      // A key held by one of this workflow's code schedules that goes or is re-created is free once the removals ran.
-      const freed = holder !== null && holder.source === "code" && (leaving.includes(holder.schedule_id) || rekeyed.includes(holder.schedule_id));
-      if (holder && holder.schedule_id !== ids[i] && !freed) {
-        const whose = holder.source === "api" ? ", created through the API (a registration does not take it over): delete it or declare another key" : "";
-        throw new ConflictError(`schedule key ${cmd.key} of workflow ${w.name} is already used by schedule ${holder.schedule_id}${whose}`, "schedule_key_taken", { field: `workflows.${index}.schedules.${i}.key` });
-      }
-      upserts.push({ id: ids[i]!, cmd });
-      if (!existing.some((e) => e.schedule_id === ids[i])) created.push(`workflows.${index}.schedules.${i}`);
-    }
+  const removals = [...leaving, ...rekeyed];
+  const upserts = unchanged ? [] : cmds.map((cmd, i) => ({ id: ids[i]!, cmd }));
+  // Whether each claimed key is free (or held by an API schedule: a 409) is decided by the claim
+  // itself, in D1's transaction, not by a read here that a concurrent create could overtake.
+  const claims = codeScheduleClaims({ workflow: w.name, upserts: upserts.map((u, i) => ({ id: u.id, key: u.cmd.key, path: `workflows.${index}.schedules.${i}` })), existing, removals });
+  return { outcome: { workflow: w.name, schedules: ids, applied: true }, upserts, removals, gone: existing.filter((e) => removals.includes(e.schedule_id)), claims };
+}
+
+/** The 409 or 422 a refused claim batch answers. */
+function refusal(verdict: Exclude<ClaimVerdict, { ok: true }>, limit: number): SundialError {
+  if ("pastLimit" in verdict) {
+    const { pastLimit, count, created } = verdict;
+    return new ValidationError(`${pastLimit}: this namespace has ${count} schedules and the limit is ${limit}: the registration's ${created} new schedules in code do not fit`, { field: pastLimit, code: "limit_exceeded" });
   }
-  return { outcome: { workflow: w.name, schedules: ids, applied: true }, upserts, removals: [...leaving, ...rekeyed], created, freed: leaving.length };
+  const { taken: c, holder } = verdict;
+  if (holder.workflow !== c.workflow || holder.key !== c.key) {
+    return new ConflictError(`schedule ${c.schedule_id} belongs to workflow ${holder.workflow} key ${holder.key}: declared as ${c.path}, it cannot take key ${c.key}`, "schedule_exists", { field: c.path });
+  }
+  const whose = holder.source === "api" ? ", created through the API (a registration does not take it over): delete it or declare another key" : "";
+  return new ConflictError(`schedule key ${c.key} of workflow ${c.workflow} is already used by schedule ${holder.schedule_id}${whose}`, "schedule_key_taken", { field: `${c.path}.key` });
 }
 
 /**
- * Writes a plan from {@link planCodeSchedules}: removals first (a re-created id must be gone
- * before its new definition, a key freed before it is declared again), then upserts. A removal
- * finding the schedule already gone is done: the plan read the D1 index, whose row outlives the
- * object until its outbox is delivered, so two replicas registering together both plan the same
- * removal.
+ * Writes the plans from {@link planCodeSchedules}, claiming as a REST create does. First one D1
+ * batch claims the index rows of every new or re-created schedule (pair, id and a slot under the
+ * namespace's limit), all or none: refused, the registration is a 409 or 422 and nothing is
+ * written. Then the removals (a re-created id must be gone before its new definition, a key
+ * freed before it is declared again); the claims that needed one of them gone are taken next, with
+ * the removed rows dropped in the same batch; then the upserts. A failure part-way releases the
+ * claims of the schedules whose objects were not written. A removal finding the schedule already
+ * gone is done: the plan read the D1 index, whose row outlives the object until its outbox is
+ * delivered, so two replicas registering together both plan the same removal.
  */
-export async function applyCodeSchedules(env: Env, namespace: string, plan: CodeSchedulePlan): Promise<RegistrationOutcome> {
-  for (const id of plan.removals) {
-    const r = await scheduleStub(env, namespace, id).remove();
-    if (!r.ok && r.error.code === "schedule_not_found") continue;
-    unwrap(r);
+export async function applyCodeSchedules(env: Env, namespace: string, plans: CodeSchedulePlan[], limit: number, now: number): Promise<void> {
+  const claims = plans.flatMap((p) => p.claims);
+  const gone = plans.flatMap((p) => p.gone);
+  const claim = async (r: Omit<ClaimRequest, "namespace" | "now" | "limit">) => {
+    if (r.claims.length === 0) return [];
+    const { verdict, inserted } = await claimCodeSchedules(env.DB, { namespace, now, limit, ...r });
+    if (!verdict.ok) throw refusal(verdict, limit);
+    return inserted;
+  };
+  const held = new Set(await claim({ claims: claims.map((c) => ({ claim: c, insert: !c.afterRemovals })), gone }));
+  try {
+    for (const id of plans.flatMap((p) => p.removals)) {
+      const r = await scheduleStub(env, namespace, id).remove();
+      if (!r.ok && r.error.code === "schedule_not_found") continue;
+      unwrap(r);
+    }
+    const later = claims.filter((c) => c.afterRemovals);
+    if (later.length > 0) for (const id of await claim({ claims: later.map((c) => ({ claim: c, insert: true })), gone: [], drop: gone })) held.add(id);
+    for (const { id, cmd } of plans.flatMap((p) => p.upserts)) {
+      unwrap(await scheduleStub(env, namespace, id).upsert({ ...cmd, namespace, schedule_id: id, source: "code" }));
+      held.delete(id);
+    }
+  } catch (err) {
+    await releaseCodeClaims(env.DB, namespace, [...held]).catch((e: unknown) => console.warn("releasing code schedule claims failed", e));
+    throw err;
   }
-  for (const { id, cmd } of plan.upserts) unwrap(await scheduleStub(env, namespace, id).upsert({ ...cmd, namespace, schedule_id: id, source: "code" }));
-  return plan.outcome;
 }
 
 export { getWorkflowType };

@@ -25,6 +25,7 @@ import { compileSpec } from "../core/spec.ts";
 import { listSchedules, lookupForCreate, releaseScheduleClaim } from "../index/schedules.ts";
 import { scheduleStub } from "../objects/names.ts";
 import { unwrap } from "../objects/rpc.ts";
+import { heldByCode } from "../objects/schedule-rows.ts";
 import { requireKind, type AppEnv } from "./auth.ts";
 import { decodeCursor, encodeCursor, PageSize, PageToken, SchedulesCursor } from "./pagination.ts";
 import { fromZodError } from "./problem.ts";
@@ -103,6 +104,9 @@ scheduleRoutes.post("/", async (c) => {
     const registered = checkInputAgainst(found.type, cmd.workflow, cmd.input);
     if (cmd.execution_timeout === undefined && registered.executionTimeout !== null) cmd.execution_timeout = registered.executionTimeout;
     if (!found.claimed && found.holder !== null) {
+      // A code schedule's pair: its object refuses the create too, but may not exist yet (a
+      // registration's claim), and the create would make it, as an API schedule.
+      if (found.holderSource === "code") throw heldByCode(cmd.workflow, cmd.key, found.holder);
       // Polos' upsert: an existing (workflow, key) is updated in place and keeps its id.
       if (cmd.schedule_id !== undefined && found.holder !== cmd.schedule_id) {
         throw new ConflictError(`workflow ${cmd.workflow} key ${cmd.key} belongs to schedule ${found.holder}: create it without schedule_id (or with that one) to update it`, "schedule_key_taken", { field: "schedule_id" });

@@ -2,33 +2,15 @@ import { Hono } from "hono";
 import { RegisterWorkerRequest, type RegisterWorkerResponse } from "@sundial/sdk/protocol";
 import { clock } from "../clock.ts";
 import { upsertWorkflowTypes, getWorkflowType } from "../index/workflow-types.ts";
-import type { Env } from "../env.ts";
 import { requireKind, type AppEnv } from "./auth.ts";
 import { applyCodeSchedules, definitionHash, parseCodeSchedules, planCodeSchedules, type CodeSchedulePlan, type RegistrationOutcome } from "./code-schedules.ts";
 import { inputSchemaProblem } from "./input-schema.ts";
 import { isD1Error } from "./problem.ts";
 import { SundialError, ValidationError } from "../core/errors.ts";
-import { firstCreatedPastLimit, firstScheduleOverRegistrationCap, MAX_CODE_SCHEDULES_PER_REGISTRATION } from "../core/code-schedule-limits.ts";
+import { firstScheduleOverRegistrationCap, MAX_CODE_SCHEDULES_PER_REGISTRATION } from "../core/code-schedule-limits.ts";
 import { schedulesPerNamespaceLimit } from "../core/limits.ts";
-import { countSchedules } from "../index/schedules.ts";
 import { readJson } from "./validate.ts";
 import { forgetRegistration } from "./workflow-input.ts";
-
-/**
- * The per-namespace schedule limit, as a REST create applies it: a registration whose new code
- * schedules would take the namespace past it is a 422 `limit_exceeded` naming the first one that
- * does not fit, before anything is written. Like a create, it reads the D1 index's count, which
- * trails writes by the index write-behind.
- */
-async function checkNamespaceLimit(env: Env, namespace: string, plans: CodeSchedulePlan[]): Promise<void> {
-  const created = plans.flatMap((plan) => plan.created);
-  if (created.length === 0) return;
-  const limit = schedulesPerNamespaceLimit(env.SUNDIAL_MAX_SCHEDULES_PER_NAMESPACE);
-  const count = await countSchedules(env.DB, namespace);
-  const removed = plans.reduce((n, plan) => n + plan.freed, 0);
-  const past = firstCreatedPastLimit({ count, removed, limit, created });
-  if (past) throw new ValidationError(`${past}: this namespace has ${count} schedules and the limit is ${limit}: the registration's ${created.length} new schedules in code do not fit`, { field: past, code: "limit_exceeded" });
-}
 
 /** /v1/workflows/workers: registration (workflow types, input schemas, schedules in code) and whoami. */
 export const workerRoutes = new Hono<AppEnv>();
@@ -61,12 +43,14 @@ workerRoutes.post("/register", requireKind("worker"), async (c) => {
     const previous = await getWorkflowType(c.env.DB, p.namespace, w.name);
     plans.push({ previous, plan: await planCodeSchedules(c.env, p.namespace, w, i, parsed[i]!, previous, body.build_id ?? null, now) });
   }
-  await checkNamespaceLimit(c.env, p.namespace, plans.map(({ plan }) => plan));
+  // New code schedules count against the namespace's limit, as a REST create's do: their claims
+  // are taken with it, in one D1 transaction, before anything is written.
+  await applyCodeSchedules(c.env, p.namespace, plans.map(({ plan }) => plan), schedulesPerNamespaceLimit(c.env.SUNDIAL_MAX_SCHEDULES_PER_NAMESPACE), now);
   const outcomes: RegistrationOutcome[] = [];
   const rows = [];
   for (const [i, w] of body.workflows.entries()) {
     const { previous, plan } = plans[i]!;
-    const outcome = await applyCodeSchedules(c.env, p.namespace, plan);
+    const outcome = plan.outcome;
     outcomes.push(outcome);
     rows.push({
       namespace: p.namespace,

@@ -71,6 +71,8 @@ export interface CreateLookup {
   type: WorkflowTypeRow | null;
   /** The schedule holding (workflow, key) now: this create's id when it claimed the pair. */
   holder: string | null;
+  /** Where the holder comes from: `code` also while a registration's claim awaits its object. */
+  holderSource: string | null;
   /** This create claimed (workflow, key) and its id: a new schedule. */
   claimed: boolean;
   /** The namespace's schedule count (for the per-namespace limit). */
@@ -99,16 +101,17 @@ export async function lookupForCreate(db: D1Database, c: { namespace: string; sc
     db
       .prepare(
         `SELECT (SELECT schedule_id FROM schedules WHERE namespace = ?1 AND workflow = ?2 AND key = ?3) AS lookup_holder,
+                (SELECT source FROM schedules WHERE namespace = ?1 AND workflow = ?2 AND key = ?3) AS lookup_holder_source,
                 (SELECT n FROM namespace_schedule_counts WHERE namespace = ?1) AS lookup_count,
                 t.*
          FROM (SELECT 1) LEFT JOIN workflow_types t ON t.namespace = ?1 AND t.name = ?2`,
       )
       .bind(c.namespace, c.workflow, c.key),
   ]);
-  const row = (look!.results as (WorkflowTypeRow & { lookup_holder: string | null; lookup_count: number | null })[])[0];
+  const row = (look!.results as (WorkflowTypeRow & { lookup_holder: string | null; lookup_holder_source: string | null; lookup_count: number | null })[])[0];
   if (!row) throw new Error("lookupForCreate: the lookup returned no row");
-  const { lookup_holder, lookup_count, ...type } = row;
-  return { type: type.name === null ? null : type, holder: lookup_holder, claimed: (insert!.meta.changes ?? 0) > 0, count: lookup_count ?? 0 };
+  const { lookup_holder, lookup_holder_source, lookup_count, ...type } = row;
+  return { type: type.name === null ? null : type, holder: lookup_holder, holderSource: lookup_holder_source, claimed: (insert!.meta.changes ?? 0) > 0, count: lookup_count ?? 0 };
 }
 
 /** Drops a claim whose create failed, unless the schedule's object has written its row since. */

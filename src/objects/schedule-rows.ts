@@ -15,13 +15,16 @@ export function checkUpsert(current: ScheduleRow | null, def: ScheduleDefinition
   // Code schedules follow the deployments and API-created ones do not, so a create never takes
   // one over: a registration would put the code's definition back (or, the source now "api",
   // stop managing it). Code may take back its own id (`{workflow}:code-{i}`) from an API create.
-  if (current.source === "code" && def.source === "api") {
-    throw new ConflictError(
-      `key ${def.key} of workflow ${def.workflow} is held by schedule ${def.schedule_id}, declared in worker code: change it in the code, or update, pause or resume it by id; a create does not replace it`,
-      "schedule_key_taken",
-      { field: "key" },
-    );
-  }
+  if (current.source === "code" && def.source === "api") throw heldByCode(def.workflow, def.key, def.schedule_id);
+}
+
+/** A create's 409 for a (workflow, key) a schedule declared in code holds (or has claimed). */
+export function heldByCode(workflow: string, key: string, scheduleId: string): ConflictError {
+  return new ConflictError(
+    `key ${key} of workflow ${workflow} is held by schedule ${scheduleId}, declared in worker code: change it in the code, or update, pause or resume it by id; a create does not replace it`,
+    "schedule_key_taken",
+    { field: "key" },
+  );
 }
 
 /**

@@ -19,7 +19,7 @@ async function freshNamespace(): Promise<{ ns: string; key: string }> {
 }
 
 /** The Worker's own fetch handler with this deployment's vars changed. */
-async function call(vars: Record<string, string>, key: string, method: string, path: string, body?: unknown) {
+async function call(vars: Record<string, unknown>, key: string, method: string, path: string, body?: unknown) {
   const ctx = createExecutionContext();
   const res = await worker.fetch(
     new Request(`http://sundial.test${path}`, { method, headers: { "content-type": "application/json", authorization: `Bearer ${key}` }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }),
@@ -87,6 +87,102 @@ describe("schedules in code and the per-namespace schedule limit", () => {
     await expectNothingWritten(key, [names[0]!, names[10]!]);
   });
 });
+
+/** The namespace's index rows and its schedule objects (described by id): what it really holds. */
+async function holdings(ns: string, key: string, ids: string[]) {
+  const rows = await env.DB.prepare("SELECT schedule_id, workflow, key, updated_at FROM schedules WHERE namespace = ?").bind(ns).all<{ schedule_id: string; workflow: string; key: string; updated_at: number }>();
+  const objects: string[] = [];
+  for (const id of ids) if ((await api("GET", `/v1/workflows/schedules/${encodeURIComponent(id)}`, undefined, key)).status === 200) objects.push(id);
+  return { rows: rows.results, objects };
+}
+
+describe("code schedules claim their index rows as a REST create does", () => {
+  it("concurrent registrations never take the namespace past its limit; the refused ones are 422 limit_exceeded and leave nothing", async () => {
+    const { ns, key } = await freshNamespace();
+    const limit = 3;
+    const vars = { SUNDIAL_MAX_SCHEDULES_PER_NAMESPACE: String(limit) };
+    const held = uid("api-held");
+    expect((await call(vars, key, "POST", "/v1/workflows/schedules", { workflow: held, key: "a", cron: "0 8 * * *" })).status).toBe(201);
+    // Room for 2: four registrations of 2 new schedules each, at once; one fits, exactly.
+    const workflows = Array.from({ length: 4 }, (_, i) => uid(`code-race-${i}`));
+    const answers = await Promise.all(workflows.map((name) => call(vars, key, "POST", "/v1/workflows/workers/register", registration([{ name, schedules: [{ interval_seconds: 3600 }, { interval_seconds: 7200 }] }]))));
+    for (const r of answers) {
+      expect([200, 422], JSON.stringify(r.body)).toContain(r.status);
+      if (r.status === 422) expect(r.body).toMatchObject({ code: "limit_exceeded", field: expect.stringMatching(/^workflows\.0\.schedules\.[01]$/) });
+    }
+    expect(answers.filter((r) => r.status === 200)).toHaveLength(1);
+
+    const codeIds = workflows.flatMap((wf) => [`${wf}:code-0`, `${wf}:code-1`]);
+    const { rows, objects } = await holdings(ns, key, [`${held}:a`, ...codeIds]);
+    expect(objects.length, objects.join()).toBeLessThanOrEqual(limit);
+    expect(rows.length).toBeLessThanOrEqual(limit);
+    // Every schedule made is indexed (its claim replaced by its own row), and nothing else is.
+    await eventually(async () => {
+      const now = await holdings(ns, key, []);
+      expect(now.rows.filter((r) => r.updated_at > 0).map((r) => r.schedule_id).sort()).toEqual([...objects].sort());
+      expect(now.rows).toHaveLength(objects.length);
+    });
+    expect(await countSchedules(env.DB, ns)).toBe(objects.length);
+    for (const [i, r] of answers.entries()) {
+      const wf = workflows[i]!;
+      if (r.status === 200) expect(objects).toEqual(expect.arrayContaining([`${wf}:code-0`, `${wf}:code-1`]));
+      else {
+        expect(objects.filter((id) => id.startsWith(`${wf}:`))).toEqual([]);
+        await expectNothingWritten(key, [wf]);
+      }
+    }
+  });
+
+  it("a REST create of the same (workflow, key) landing while a registration is under way: one schedule holds the pair, and it is indexed", async () => {
+    const { ns, key } = await freshNamespace();
+    // The create lands once the registration has read the index (before its first D1 batch, or
+    // before its first schedule object write): the window a plan read ahead of the writes leaves.
+    for (const at of ["batch", "object"] as const) {
+      const wf = uid(`code-vs-api-${at}`);
+      let rival: Promise<{ status: number; body: any }> | undefined;
+      const land = () => (rival ??= call({}, key, "POST", "/v1/workflows/schedules", { workflow: wf, key: "k", cron: "0 8 * * *" }));
+      const reg = await call(interposed(at, land), key, "POST", "/v1/workflows/workers/register", registration([{ name: wf, schedules: [{ key: "k", interval_seconds: 3600 }] }]));
+      const rest = await land();
+      expect([200, 409], JSON.stringify(reg.body)).toContain(reg.status);
+      expect([200, 201, 409], JSON.stringify(rest.body)).toContain(rest.status);
+      const { objects } = await holdings(ns, key, [`${wf}:code-0`, `${wf}:k`]);
+      expect(objects, `${at}: registration ${reg.status}, create ${rest.status}`).toHaveLength(1);
+      // The one that lost is the 409 it gets when the other's schedule already exists.
+      expect([reg.status, rest.status < 300 ? "created" : rest.status].sort(), `${at}`).toEqual(reg.status === 200 ? [200, 409] : [409, "created"]);
+      if (reg.status === 409) {
+        expect(reg.body).toMatchObject({ code: "schedule_key_taken", field: "workflows.0.schedules.0.key" });
+        expect(reg.body.detail).toContain(`already used by schedule ${wf}:k, created through the API`);
+      } else {
+        expect(rest.body).toMatchObject({ code: "schedule_key_taken", field: "key" });
+        expect(rest.body.detail).toContain(`held by schedule ${wf}:code-0, declared in worker code`);
+      }
+      await eventually(async () => {
+        const row = await env.DB.prepare("SELECT schedule_id, updated_at FROM schedules WHERE namespace = ? AND workflow = ? AND key = 'k'").bind(ns, wf).first<{ schedule_id: string; updated_at: number }>();
+        expect(row).toMatchObject({ schedule_id: objects[0] });
+        expect(row!.updated_at).toBeGreaterThan(0);
+      });
+    }
+  });
+});
+
+/**
+ * The bindings of one request with `land` run (and awaited) just before its first D1 batch, or
+ * before its first call to a schedule object: another request landing at that moment.
+ */
+function interposed(at: "batch" | "object", land: () => Promise<unknown>): Record<string, unknown> {
+  if (at === "batch") {
+    return { DB: { prepare: (sql: string) => env.DB.prepare(sql), batch: async (s: D1PreparedStatement[]) => (await land(), env.DB.batch(s)) } };
+  }
+  const first = async <T>(fn: () => Promise<T>) => (await land(), fn());
+  return {
+    SCHEDULES: {
+      getByName(name: string) {
+        const stub = env.SCHEDULES.getByName(name) as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+        return { upsert: (...a: unknown[]) => first(() => stub.upsert!(...a)), remove: (...a: unknown[]) => first(() => stub.remove!(...a)), get: (...a: unknown[]) => stub.get!(...a) };
+      },
+    },
+  };
+}
 
 describe("a code schedule's input", () => {
   it("larger than the payload limit is the 413 payload_too_large a REST create answers, naming its path, and nothing is written", async () => {

@@ -98,6 +98,33 @@ describe("(workflow, key) claims", () => {
   });
 });
 
+describe("(workflow, key) claims of schedules declared in code", () => {
+  const register = (wf: string, schedules: Record<string, unknown>[]) => api("POST", "/v1/workflows/workers/register", { identity: "claims", task_queue: "q-claims", workflows: [{ name: wf, schedules }], activities: [] });
+
+  it("a registration failing part-way releases the claims of the schedules it did not write", async () => {
+    const wf = uid("claim-code-partway");
+    const proto = ScheduleObject.prototype as unknown as { upsert: (def: { schedule_id: string }) => Promise<unknown> };
+    const original = proto.upsert;
+    proto.upsert = async function (this: unknown, def: { schedule_id: string }) {
+      if (def.schedule_id === `${wf}:code-1`) throw new Error("object unavailable (test)");
+      return original.call(this, def);
+    };
+    try {
+      const r = await register(wf, [{ interval_seconds: 3600 }, { interval_seconds: 7200 }, { interval_seconds: 10800 }]);
+      expect(r.status).toBeGreaterThanOrEqual(500);
+    } finally {
+      proto.upsert = original;
+    }
+    expect(await indexRow(`${wf}:code-1`)).toBeNull();
+    expect(await indexRow(`${wf}:code-2`)).toBeNull();
+    await expect.poll(async () => (await indexRow(`${wf}:code-0`))?.updated_at ?? 0).toBeGreaterThan(0);
+    // The SDK's retry then writes the rest.
+    expect((await register(wf, [{ interval_seconds: 3600 }, { interval_seconds: 7200 }, { interval_seconds: 10800 }])).status).toBe(200);
+    expect((await api("GET", `/v1/workflows/schedules/${encodeURIComponent(`${wf}:code-2`)}`)).status).toBe(200);
+  });
+
+});
+
 describe("a claim left behind by a create cut off before its object existed", () => {
   it("is not listed, a create of the same pair heals it, and DELETE of its id drops it", async () => {
     const wf = uid("claim-wf");
