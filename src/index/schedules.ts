@@ -35,8 +35,14 @@ export async function upsertSchedule(db: D1Database, r: ScheduleIndexRow): Promi
     .run();
 }
 
-export async function deleteScheduleRow(db: D1Database, namespace: string, scheduleId: string): Promise<void> {
-  await db.prepare("DELETE FROM schedules WHERE namespace = ? AND schedule_id = ?").bind(namespace, scheduleId).run();
+/**
+ * Deletes a schedule's row. Given the (workflow, key) the schedule held, only a row still holding
+ * it: a registration re-creating the id with another key claims the id's row before the old
+ * object's delete arrives, and that claim must stay.
+ */
+export async function deleteScheduleRow(db: D1Database, namespace: string, scheduleId: string, pair?: { workflow: string; key: string }): Promise<void> {
+  if (pair) await db.prepare("DELETE FROM schedules WHERE namespace = ? AND schedule_id = ? AND workflow = ? AND key = ?").bind(namespace, scheduleId, pair.workflow, pair.key).run();
+  else await db.prepare("DELETE FROM schedules WHERE namespace = ? AND schedule_id = ?").bind(namespace, scheduleId).run();
 }
 
 /** The schedule holding (workflow, key), as a statement to run alone or in a `db.batch`. */

@@ -22,7 +22,8 @@ export interface StartEntry {
   /** A prepared run: skipped if its first task is not available to workers by then (fire + catch-up window). */
   startBy?: number;
 }
-export type IndexEntry = ScheduleIndexRow | { delete: true; namespace: string; schedule_id: string };
+/** A delete names the (workflow, key) the schedule held (entries queued before it was added do not). */
+export type IndexEntry = ScheduleIndexRow | { delete: true; namespace: string; schedule_id: string; workflow?: string; key?: string };
 export interface WithdrawEntry {
   namespace: string;
   prepared: PreparedRun;
@@ -93,7 +94,7 @@ export class ScheduleDelivery {
   }
 
   private async deliverIndex(ix: IndexEntry): Promise<void> {
-    if ("delete" in ix) await deleteScheduleRow(this.env.DB, ix.namespace, ix.schedule_id);
+    if ("delete" in ix) await deleteScheduleRow(this.env.DB, ix.namespace, ix.schedule_id, ix.workflow !== undefined && ix.key !== undefined ? { workflow: ix.workflow, key: ix.key } : undefined);
     else await upsertSchedule(this.env.DB, ix);
   }
 

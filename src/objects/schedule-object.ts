@@ -171,7 +171,7 @@ export class ScheduleObject extends DurableObject<Env> {
       const row = this.withdrawPrepared(clock.now())!;
       this.store.wipe();
       this.index.last = null;
-      this.store.outbox.put("index", { delete: true, namespace: row.namespace, schedule_id: row.schedule_id } satisfies IndexEntry, clock.now());
+      this.store.outbox.put("index", { delete: true, namespace: row.namespace, schedule_id: row.schedule_id, workflow: row.workflow, key: row.key } satisfies IndexEntry, clock.now());
       return { deleted: true as const };
     });
   }

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { ScheduleDelivery } from "../../src/objects/schedule-delivery.ts";
+import { ScheduleDelivery, type IndexEntry } from "../../src/objects/schedule-delivery.ts";
 import { ScheduleObject } from "../../src/objects/schedule-object.ts";
 import { api, uid } from "./helpers.ts";
 
@@ -100,6 +100,38 @@ describe("(workflow, key) claims", () => {
 
 describe("(workflow, key) claims of schedules declared in code", () => {
   const register = (wf: string, schedules: Record<string, unknown>[]) => api("POST", "/v1/workflows/workers/register", { identity: "claims", task_queue: "q-claims", workflows: [{ name: wf, schedules }], activities: [] });
+
+  it("an id re-created with another key keeps its new key claimed when the old schedule's delete reaches the index after the claim", async () => {
+    const wf = uid("claim-rekey");
+    const id = `${wf}:code-0`;
+    expect((await register(wf, [{ key: "alpha", interval_seconds: 3600 }])).status).toBe(200);
+    await expect.poll(async () => (await indexRow(id))?.updated_at ?? 0).toBeGreaterThan(0);
+    // The old object's delete is held on its way, and the new object's row cannot land yet.
+    const proto = ScheduleDelivery.prototype as unknown as { deliverIndex: (ix: IndexEntry) => Promise<void> };
+    const original = proto.deliverIndex;
+    let letDeletesThrough = false;
+    let deleted = false;
+    proto.deliverIndex = async function (this: unknown, ix: IndexEntry) {
+      if (!("delete" in ix)) throw new Error("D1 unreachable (test)");
+      while (!letDeletesThrough) await new Promise((r) => setTimeout(r, 5));
+      await original.call(this, ix);
+      deleted = true;
+    };
+    try {
+      const r = await register(wf, [{ key: "beta", interval_seconds: 3600 }]);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      letDeletesThrough = true;
+      await expect.poll(() => deleted).toBe(true);
+      const row = await env.DB.prepare("SELECT key FROM schedules WHERE namespace = 'default' AND schedule_id = ?").bind(id).first<{ key: string }>();
+      expect(row).toEqual({ key: "beta" });
+      const create = await api("POST", "/v1/workflows/schedules", { workflow: wf, key: "beta", cron: "0 8 * * *" });
+      expect(create.status, JSON.stringify(create.body)).toBe(409);
+      expect(create.body).toMatchObject({ code: "schedule_key_taken", field: "key" });
+    } finally {
+      proto.deliverIndex = original;
+    }
+    expect((await api("GET", `/v1/workflows/schedules/${encodeURIComponent(`${wf}:beta`)}`)).status).toBe(404);
+  });
 
   it("a registration failing part-way releases the claims of the schedules it did not write", async () => {
     const wf = uid("claim-code-partway");
