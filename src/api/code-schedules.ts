@@ -161,7 +161,8 @@ function refusal(verdict: Exclude<ClaimVerdict, { ok: true }>, limit: number): S
  * the removed rows dropped in the same batch; then the upserts. A failure part-way releases the
  * claims of the schedules whose objects were not written. A removal finding the schedule already
  * gone is done: the plan read the D1 index, whose row outlives the object until its outbox is
- * delivered, so two replicas registering together both plan the same removal.
+ * delivered, so two replicas registering together both plan the same removal (and a claim, left by
+ * a registration cut off before the object existed, is dropped).
  */
 export async function applyCodeSchedules(env: Env, namespace: string, plans: CodeSchedulePlan[], limit: number, now: number): Promise<void> {
   const claims = plans.flatMap((p) => p.claims);
@@ -174,11 +175,14 @@ export async function applyCodeSchedules(env: Env, namespace: string, plans: Cod
   };
   const held = new Set(await claim({ claims: claims.map((c) => ({ claim: c, insert: !c.afterRemovals })), gone }));
   try {
+    const absent: string[] = [];
     for (const id of plans.flatMap((p) => p.removals)) {
       const r = await scheduleStub(env, namespace, id).remove();
-      if (!r.ok && r.error.code === "schedule_not_found") continue;
-      unwrap(r);
+      if (!r.ok && r.error.code === "schedule_not_found") absent.push(id);
+      else unwrap(r);
     }
+    // No object: a claim left by a registration cut off before it wrote one goes with it.
+    await releaseCodeClaims(env.DB, namespace, absent);
     const later = claims.filter((c) => c.afterRemovals);
     if (later.length > 0) for (const id of await claim({ claims: later.map((c) => ({ claim: c, insert: true })), gone: [], drop: gone })) held.add(id);
     for (const { id, cmd } of plans.flatMap((p) => p.upserts)) {

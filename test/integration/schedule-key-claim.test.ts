@@ -155,6 +155,15 @@ describe("(workflow, key) claims of schedules declared in code", () => {
     expect((await api("GET", `/v1/workflows/schedules/${encodeURIComponent(`${wf}:code-2`)}`)).status).toBe(200);
   });
 
+  it("a claim left by a registration cut off before its object existed goes when a registration no longer declares it", async () => {
+    const wf = uid("claim-code-orphan");
+    expect((await register(wf, [{ interval_seconds: 3600 }])).status).toBe(200);
+    const orphan = `${wf}:code-1`;
+    await env.DB.prepare("INSERT INTO schedules (namespace, schedule_id, workflow, key, status, source, created_at, updated_at) VALUES ('default', ?, ?, 'code-1', 'active', 'code', ?, 0)").bind(orphan, wf, Date.now()).run();
+    expect((await register(wf, [{ interval_seconds: 1800 }])).status).toBe(200);
+    expect(await indexRow(orphan)).toBeNull();
+    expect((await api("POST", "/v1/workflows/schedules", { workflow: wf, key: "code-1", cron: "0 8 * * *" })).status).toBe(201);
+  });
 });
 
 describe("a claim left behind by a create cut off before its object existed", () => {
