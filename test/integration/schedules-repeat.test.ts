@@ -5,11 +5,11 @@ import { alarmAt, completeRun, createSchedule, describeSchedule, eventually, exp
 // Pipelit's repeat_count over the REST API: the most runs a schedule starts (DESIGN "Specs": max
 // runs). A fire that comes while the schedule is paused is no run, so a two-run schedule paused
 // across one of its fires still runs twice; the last run's payload has no upcoming fire, and the
-// list's current_repeat counts the runs.
+// list's current_repeat counts the runs. A resume revives a dead schedule, never a completed one.
 
 const M = 60_000;
 
-describe("repeat_count: runs over the REST API", () => {
+describe("repeat_count and resume over the REST API", () => {
   it("a two-run interval schedule paused across a fire runs twice, then completes", async () => {
     const t0 = T("2027-07-01T00:00:00.000Z");
     const wf = uid("repeat-wf");
@@ -52,5 +52,29 @@ describe("repeat_count: runs over the REST API", () => {
       expect(list.body.schedules).toMatchObject([{ schedule_id: sid, status: "completed", current_repeat: 2, next_fire_at: null }]);
     });
     expect((await getRun(runId(sid, t0 + 20 * M))).status).toBe(404);
+
+    // A resume cannot give it runs back: it completes again at once.
+    setNow(t0 + 40 * M);
+    const again = await api("POST", `/v1/workflows/schedules/${sid}/resume`, { note: "more?" });
+    expect(again.status, JSON.stringify(again.body)).toBe(200);
+    expect(again.body).toMatchObject({ status: "completed", next_fire_times: [] });
+  });
+
+  it("a resume revives a dead schedule: it fires again, from now", async () => {
+    const t0 = T("2027-07-02T00:00:00.000Z");
+    const wf = uid("dead-wf");
+    const queue = uid("q-dead");
+    setNow(t0);
+    const sid = (await createSchedule({ workflow: wf, key: "u1", interval_seconds: 600, on_failure: "dead", task_queue: queue })).schedule_id as string;
+    expect(await alarmAt(sid, t0 + 10 * M)).toBe(true);
+    await completeRun(queue, runId(sid, t0 + 10 * M), [{ type: "fail_workflow", failure: { message: "boom", type: "TestFailure" } }]);
+    await eventually(async () => expect((await describeSchedule(sid)).status).toBe("dead"));
+    setNow(t0 + 25 * M);
+    const revived = await api("POST", `/v1/workflows/schedules/${sid}/resume`, { note: "fixed" });
+    expect(revived.status, JSON.stringify(revived.body)).toBe(200);
+    expect(revived.body.status).toBe("active");
+    expect(revived.body.next_fire_times[0].nominal).toBe(iso(t0 + 30 * M));
+    expect(await alarmAt(sid, t0 + 30 * M)).toBe(true);
+    await expectRunning(runId(sid, t0 + 30 * M));
   });
 });
