@@ -20,7 +20,7 @@ import type { StartArgs } from "../objects/execution-types.ts";
 import { executionStub } from "../objects/names.ts";
 import { unwrap } from "../objects/rpc.ts";
 import { requireKind, type AppEnv } from "./auth.ts";
-import { decodeCursor, encodeCursor, ExecutionsCursor, PageSize, PageToken } from "./pagination.ts";
+import { decodeCursor, decodeHistoryToken, encodeCursor, ExecutionsCursor, PageSize, PageToken } from "./pagination.ts";
 import { readJson, readQuery } from "./validate.ts";
 import { checkPayloadSize, checkWorkflowInput } from "./workflow-input.ts";
 import { IdReference, MAX_ID_LENGTH } from "@sundial/sdk/protocol";
@@ -39,7 +39,7 @@ const ListQuery = z.strictObject({
 });
 
 /** A history page token: `{last event id}.{run id}` (a bare event id, as issued before 2026-12-03, is still read). */
-const HistoryQuery = z.strictObject({ page_size: PageSize, page_token: z.string().regex(/^\d{1,9}(\.[A-Za-z0-9-]{1,64})?$/).optional() });
+const HistoryQuery = z.strictObject({ page_size: PageSize, page_token: z.string().optional() });
 const ResultQuery = z.strictObject({ wait_seconds: z.coerce.number().min(0).max(60).default(0) });
 
 function executionId(raw: string): string {
@@ -108,8 +108,8 @@ executionRoutes.get("/:id", async (c) => {
 executionRoutes.get("/:id/history", async (c) => {
   const p = c.get("principal");
   const q = readQuery(c, HistoryQuery);
-  const [after, runId] = (q.page_token ?? "0").split(".");
-  return c.json(unwrap(await executionStub(c.env, p.namespace, executionId(c.req.param("id"))).history(Number(after), q.page_size, undefined, runId)));
+  const [after, runId] = decodeHistoryToken(q.page_token);
+  return c.json(unwrap(await executionStub(c.env, p.namespace, executionId(c.req.param("id"))).history(after, q.page_size, undefined, runId)));
 });
 
 executionRoutes.post("/:id/cancel", async (c) => {

@@ -24,6 +24,8 @@ export function encodeCursor<S extends z.ZodType<Record<string, string | number>
   return toBase64Url(new TextEncoder().encode(JSON.stringify(keys)));
 }
 
+const invalidPageToken = () => new BadRequestError("page_token is not a token this list issued", { field: "query.page_token", code: "invalid_page_token" });
+
 /** The cursor in a `page_token`, or a 400 `invalid_page_token` if it is not one this list issued. */
 export function decodeCursor<S extends z.ZodType>(token: string, schema: S): z.output<S> {
   const bytes = fromBase64Url(token);
@@ -34,6 +36,17 @@ export function decodeCursor<S extends z.ZodType>(token: string, schema: S): z.o
     value = null;
   }
   const r = schema.safeParse(value);
-  if (!r.success) throw new BadRequestError("page_token is not a token this list issued", { field: "query.page_token", code: "invalid_page_token" });
+  if (!r.success) throw invalidPageToken();
   return r.data;
+}
+
+/**
+ * A history `page_token` (`{after event id}` or `{after}.{run id}`, as history pages issue them):
+ * [after, run id], or the same 400 `invalid_page_token` as every other list for anything else.
+ */
+export function decodeHistoryToken(token: string | undefined): [number, string | undefined] {
+  if (token === undefined) return [0, undefined];
+  const m = /^(\d{1,9})(?:\.([A-Za-z0-9-]{1,64}))?$/.exec(token);
+  if (!m) throw invalidPageToken();
+  return [Number(m[1]), m[2]];
 }

@@ -220,4 +220,13 @@ describe("history in pages bounded by size", () => {
     // A bare event id (a token issued before tokens named their run) is still read.
     expect((await api("GET", `/v1/workflows/executions/${id}/history?page_token=1`)).status).toBe(200);
   });
+
+  it("a page token history did not issue is a 400 invalid_page_token, as on every other list", async () => {
+    const { id } = await bigRun(2);
+    for (const token of ["abc", "1.", "-5", "1.x.y", "1234567890"]) {
+      const r = await api("GET", `/v1/workflows/executions/${id}/history?page_token=${encodeURIComponent(token)}`);
+      expect(r.status, token).toBe(400);
+      expect(r.body).toMatchObject({ code: "invalid_page_token", field: "query.page_token" });
+    }
+  });
 });
