@@ -11,6 +11,7 @@ import type {
   ExecuteOptions,
   ExecutionPage,
   ExecutionResult,
+  ExecutionSummary,
   HistoryPageInfo,
   ListExecutionsOptions,
   QueryOptions,
@@ -22,6 +23,7 @@ import type {
   UpdateOptions,
 } from "./execution-options.ts";
 import type { HttpTransport } from "./http.ts";
+import { everyItem } from "./pages.ts";
 import { parse } from "./parse-response.ts";
 
 const BASE = "/v1/workflows/executions";
@@ -140,6 +142,18 @@ export class ExecutionsClient {
     const query = { workflow: options.workflow, status: options.status, schedule_id: options.scheduleId, page_size: options.pageSize, page_token: options.pageToken };
     const res = await this.http.request("GET", BASE, { query });
     return camelize(parse(wire.ListExecutionsResponse, res.body));
+  }
+
+  /**
+   * Every execution matching the filters, newest first, fetching pages (of `pageSize`) as the loop
+   * goes: the executions client's `listAll`, as schedules, keys and workflow types have.
+   * @example for await (const e of client.executions.listAll({ scheduleId: "daily-report:global" })) console.log(e.executionId, e.status);
+   */
+  listAll(options: ListExecutionsOptions = {}): AsyncGenerator<ExecutionSummary, void, undefined> {
+    return everyItem(options.pageToken, async (pageToken) => {
+      const page = await this.list({ ...options, ...(pageToken === undefined ? {} : { pageToken }) });
+      return { items: page.executions, nextPageToken: page.nextPageToken };
+    });
   }
 
   /**

@@ -199,6 +199,18 @@ describe("SundialClient.executions", () => {
       "GET http://platform.test/v1/workflows/executions?schedule_id=order%3Anightly&page_token=p2 null",
     ]);
   });
+
+  it("executions.listAll walks every page with the same filters, lazily", async () => {
+    const row = (id: string) => ({ execution_id: id, run_id: "r", workflow: "order", status: "completed", task_queue: "default", started_at: "t", closed_at: "t2", schedule_id: "order:nightly" });
+    const { seen, client } = scripted([json(200, { executions: [row("a"), row("b")], next_page_token: "p2" }), json(200, { executions: [row("c")], next_page_token: null })]);
+    const ids: string[] = [];
+    for await (const e of client.executions.listAll({ scheduleId: "order:nightly", pageSize: 2 })) ids.push(e.executionId);
+    expect(ids).toEqual(["a", "b", "c"]);
+    expect(seen.map((s) => s.url)).toEqual([
+      "http://platform.test/v1/workflows/executions?schedule_id=order%3Anightly&page_size=2",
+      "http://platform.test/v1/workflows/executions?schedule_id=order%3Anightly&page_size=2&page_token=p2",
+    ]);
+  });
 });
 
 describe("SundialClient.keys", () => {
