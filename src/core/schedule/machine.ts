@@ -105,10 +105,15 @@ function withRepeatRuns(spec: CompiledSpec, s: ScheduleState): ScheduleState {
  * fires waiting in the buffer (they start later); Infinity without a repeat_count.
  */
 export function runsLeft(spec: CompiledSpec, s: ScheduleState): number {
+  return Math.max(0, unclaimedRuns(spec, s));
+}
+
+/** {@link runsLeft} before it stops at 0: below it when a plan started or buffered more scheduled fires than repeat_count allows. */
+function unclaimedRuns(spec: CompiledSpec, s: ScheduleState): number {
   const limit = spec.spec.repeat_count;
   if (limit === 0) return Number.POSITIVE_INFINITY;
   const waiting = s.buffer.filter((f) => f.kind === "scheduled").length;
-  return Math.max(0, limit - repeatRuns(spec, s) - waiting);
+  return limit - repeatRuns(spec, s) - waiting;
 }
 
 /**
@@ -241,7 +246,29 @@ export function tick(context: MachineContext, prior: ScheduleState): Transition 
   const begun = p && p.actual <= ctx.now ? p : null;
   const adopted = begun && !before.running.some((r) => r.runId === begun.runId) ? begun : null;
   const s = begun ? adoptPrepared(before, begun) : before;
-  const plan = limitToRuns(planCatchup({ spec: ctx.spec, scheduleId: ctx.scheduleId, lastProcessed: s.lastProcessed, now: ctx.now, windowSeconds: ctx.policy.catchup_window_seconds }), runsLeft(ctx.spec, s), s.lastProcessed);
+  const left = runsLeft(ctx.spec, s);
+  const full = planCatchup({ spec: ctx.spec, scheduleId: ctx.scheduleId, lastProcessed: s.lastProcessed, now: ctx.now, windowSeconds: ctx.policy.catchup_window_seconds });
+  // The overlap policy decides what the due fires start or buffer (SKIP, CANCEL_OTHER and
+  // TERMINATE_OTHER use one run of a whole batch, the newest for the last two); only when that is
+  // more scheduled fires than runs are left is the plan cut to them (as Temporal takes its
+  // remaining actions after the policy).
+  let plan = left === 0 ? limitToRuns(full, 0, s.lastProcessed) : full;
+  let t = planned(ctx, s, plan);
+  if (left > 0 && plan.due.length > left && unclaimedRuns(ctx.spec, t.state) < 0) t = planned(ctx, s, (plan = limitToRuns(full, left, s.lastProcessed)));
+  if (plan.skippedTooOld > 0) t.outcomes.unshift({ kind: "skipped_catchup", count: plan.skippedTooOld, ...(plan.skippedCapped ? { atLeast: true } : {}) });
+  if (adopted) t.outcomes.unshift({ kind: "started", fire: { nominal: adopted.nominal, actual: adopted.actual, kind: "scheduled" }, runId: adopted.runId });
+  // A retry held for a free slot wakes nobody: the run's close notice ticks again.
+  const retryWake = t.state.retry && t.state.retry.at > ctx.now ? t.state.retry.at : null;
+  // With repeat_count reached (counting what this tick started), no fire is left to wake for.
+  const fireWake = runsLeft(ctx.spec, t.state) > 0 ? [plan.more ? ctx.now : null, plan.nextFire?.actual ?? null] : [];
+  const wake = [...fireWake, retryWake].filter((x): x is number => x !== null);
+  const nextAlarm = wake.length > 0 ? Math.min(...wake) : null;
+  const finished = nextAlarm === null && t.state.running.length === 0 && t.state.buffer.length === 0;
+  return { ...t, state: finished ? { ...t.state, status: "completed" } : t.state, nextAlarm };
+}
+
+/** The transition pieces of one catch-up plan: a due retry and the plan's due fires through the overlap policy. */
+function planned(ctx: MachineContext, s: ScheduleState, plan: ReturnType<typeof planCatchup>): Omit<Transition, "nextAlarm"> {
   const due: PendingFire[] = [];
   let retry = s.retry;
   // A due retry waits for a free slot (unless ALLOW_ALL): the overlap policy must never drop it,
@@ -257,17 +284,7 @@ export function tick(context: MachineContext, prior: ScheduleState): Transition 
   }
   due.push(...plan.due.map((f) => ({ nominal: f.nominal, actual: f.actual, kind: "scheduled" as const })));
   const base: ScheduleState = { ...s, retry, lastProcessed: plan.cursor, counters: { ...s.counters, skipped_catchup: s.counters.skipped_catchup + plan.skippedTooOld } };
-  const t = applyOverlap(ctx, base, due, ctx.policy.overlap);
-  if (plan.skippedTooOld > 0) t.outcomes.unshift({ kind: "skipped_catchup", count: plan.skippedTooOld, ...(plan.skippedCapped ? { atLeast: true } : {}) });
-  if (adopted) t.outcomes.unshift({ kind: "started", fire: { nominal: adopted.nominal, actual: adopted.actual, kind: "scheduled" }, runId: adopted.runId });
-  // A retry held for a free slot wakes nobody: the run's close notice ticks again.
-  const retryWake = t.state.retry && t.state.retry.at > ctx.now ? t.state.retry.at : null;
-  // With repeat_count reached (counting what this tick started), no fire is left to wake for.
-  const fireWake = runsLeft(ctx.spec, t.state) > 0 ? [plan.more ? ctx.now : null, plan.nextFire?.actual ?? null] : [];
-  const wake = [...fireWake, retryWake].filter((x): x is number => x !== null);
-  const nextAlarm = wake.length > 0 ? Math.min(...wake) : null;
-  const finished = nextAlarm === null && t.state.running.length === 0 && t.state.buffer.length === 0;
-  return { ...t, state: finished ? { ...t.state, status: "completed" } : t.state, nextAlarm };
+  return applyOverlap(ctx, base, due, ctx.policy.overlap);
 }
 
 /** Statuses that count as a failed run (cancel/terminate are our own doing or the user's). */

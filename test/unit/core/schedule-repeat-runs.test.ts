@@ -65,19 +65,22 @@ describe("repeat_count counts runs, not fire times", () => {
     expect(again.state.lastProcessed).toBe(t.state.lastProcessed);
   });
 
-  it("a batch cut short re-plans at once when a kept fire was skipped (BUFFER_ONE with a run open)", () => {
-    const policy = { overlap: "BUFFER_ONE" as const };
+  it("a batch is cut to the runs left only when its overlap policy would start or buffer more (BUFFER_ALL; BUFFER_ONE with a run open is not)", () => {
     // One run already counted and open: two runs left; 01:00-05:00 due.
     const open: ScheduleState = { ...initialState(T0, false, ""), repeatRuns: 1, running: [{ runId: "x", fire: { nominal: T0, actual: T0, kind: "scheduled" } }] };
-    const t = tick(ctx(policy, T0 + 5 * HOUR + 1), open);
-    // 01:00 buffered (it counts: it will run), 02:00 skipped; then the plan stops for now.
-    expect(t.state.buffer.map((f) => f.nominal)).toEqual([T0 + HOUR]);
-    expect(t.state.counters.skipped_overlap).toBe(1);
-    expect(t.state.lastProcessed).toBe(T0 + 2 * HOUR);
-    expect(t.nextAlarm).toBe(T0 + 5 * HOUR + 1);
-    const next = tick(ctx(policy, T0 + 5 * HOUR + 2), t.state);
-    expect(runsLeft(ctx(policy, 0).spec, next.state)).toBe(1);
-    expect(next.state.lastProcessed).toBeGreaterThan(T0 + 2 * HOUR);
+    const all = tick(ctx({ overlap: "BUFFER_ALL" }, T0 + 5 * HOUR + 1), open);
+    // 01:00 and 02:00 wait (they count: they will run); 03:00-05:00 are not planned, not skipped.
+    expect(all.state.buffer.map((f) => f.nominal)).toEqual([T0 + HOUR, T0 + 2 * HOUR]);
+    expect(all.state.counters.skipped_overlap).toBe(0);
+    expect(all.state.lastProcessed).toBe(T0 + 2 * HOUR);
+    expect(all.nextAlarm).toBeNull();
+    // BUFFER_ONE buffers 01:00 and skips 02:00-05:00, one run of the batch: as without repeat_count.
+    const one = tick(ctx({ overlap: "BUFFER_ONE" }, T0 + 5 * HOUR + 1), open);
+    expect(one.state.buffer.map((f) => f.nominal)).toEqual([T0 + HOUR]);
+    expect(one.state.counters.skipped_overlap).toBe(4);
+    expect(one.state.lastProcessed).toBe(T0 + 5 * HOUR);
+    expect(runsLeft(ctx({}, 0).spec, one.state)).toBe(1);
+    expect(one.nextAlarm).toBe(T0 + 6 * HOUR);
   });
 
   it("fires while paused use no run: a resume plans the runs that are left", () => {
