@@ -87,12 +87,16 @@ export interface MachineContext {
 /**
  * The scheduled runs counted toward repeat_count. A state written before the count was kept
  * counted every fire it handled (repeat_count then limited fire times): those fires since the
- * origin stand in for it, so such a schedule stops where it would have.
+ * origin stand in for it, so such a schedule stops where it would have; those still waiting in
+ * the buffer are not runs yet (each counts when it starts, and runsLeft counts it as waiting).
  */
 export function repeatRuns(spec: CompiledSpec, s: ScheduleState): number {
   if (s.repeatRuns !== undefined) return s.repeatRuns;
   const limit = spec.spec.repeat_count;
-  return limit === 0 ? 0 : between(withoutRepeatBound(spec), spec.origin, s.lastProcessed, limit).length;
+  if (limit === 0) return 0;
+  const handled = between(withoutRepeatBound(spec), spec.origin, s.lastProcessed, limit).length;
+  const waiting = s.buffer.filter((f) => f.kind === "scheduled" && f.nominal > spec.origin && f.nominal <= s.lastProcessed).length;
+  return Math.max(0, handled - waiting);
 }
 
 /** The state with its repeat_count runs written down (derived once for a state from before they were kept). */

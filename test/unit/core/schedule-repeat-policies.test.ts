@@ -56,4 +56,25 @@ describe("repeat_count with each overlap policy", () => {
       expect(repeatRuns(ctx({}, 0, 2).spec, done.state)).toBe(2);
     }
   });
+
+  it("a state written before runs were counted, with a fire waiting in the buffer, counts that fire once (when it starts)", () => {
+    // BUFFER_ONE, three runs: 01:00 runs, 02:00 waits for it; repeat_count then allowed 01:00-03:00.
+    const spec = ctx({}, 0).spec;
+    const legacy: ScheduleState = {
+      ...initialState(T0, false, ""),
+      lastProcessed: T0 + 2 * HOUR,
+      lastNominal: T0 + HOUR,
+      running: [{ runId: at(1), fire: { nominal: T0 + HOUR, actual: T0 + HOUR, kind: "scheduled" } }],
+      buffer: [{ nominal: T0 + 2 * HOUR, actual: T0 + 2 * HOUR, kind: "scheduled" }],
+    };
+    delete legacy.repeatRuns;
+    expect(repeatRuns(spec, legacy)).toBe(1);
+    expect(runsLeft(spec, legacy)).toBe(1);
+    const policy = { overlap: "BUFFER_ONE" as const };
+    const first = runClosed(ctx(policy, T0 + 2 * HOUR + 1), legacy, at(1), "completed", null);
+    expect(first.start.map((x) => x.runId)).toEqual([at(2)]);
+    expect(first.nextAlarm).toBe(T0 + 3 * HOUR);
+    const second = runClosed(ctx(policy, T0 + 2 * HOUR + 2), first.state, at(2), "completed", null);
+    expect(tick(ctx(policy, T0 + 3 * HOUR), second.state).start.map((x) => x.runId)).toEqual([at(3)]);
+  });
 });
