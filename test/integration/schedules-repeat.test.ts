@@ -60,6 +60,27 @@ describe("repeat_count and resume over the REST API", () => {
     expect(again.body).toMatchObject({ status: "completed", next_fire_times: [] });
   });
 
+  it("a trigger once no scheduled run is left has no upcoming fire in its payload; one before the last run has the next fire", async () => {
+    const t0 = T("2027-07-03T00:00:00.000Z");
+    const wf = uid("repeat-trig-wf");
+    const queue = uid("q-repeat-trig");
+    setNow(t0);
+    const sid = (await createSchedule({ workflow: wf, key: "u1", interval_seconds: 600, repeat_count: 1, overlap: "ALLOW_ALL", task_queue: queue })).schedule_id as string;
+    setNow(t0 + 5 * M);
+    const before = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, {});
+    expect(before.status, JSON.stringify(before.body)).toBe(202);
+    expect((await expectRunning(before.body.run_id)).schedule).toMatchObject({ upcoming: iso(t0 + 10 * M) });
+    await completeRun(queue, before.body.run_id, succeed());
+
+    expect(await alarmAt(sid, t0 + 10 * M)).toBe(true);
+    await expectRunning(runId(sid, t0 + 10 * M));
+    // The one run repeat_count allows is running: 00:20 will never fire.
+    setNow(t0 + 15 * M);
+    const after = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, {});
+    expect(after.status, JSON.stringify(after.body)).toBe(202);
+    expect((await expectRunning(after.body.run_id)).schedule).toMatchObject({ upcoming: null });
+  });
+
   it("a resume revives a dead schedule: it fires again, from now", async () => {
     const t0 = T("2027-07-02T00:00:00.000Z");
     const wf = uid("dead-wf");

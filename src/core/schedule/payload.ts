@@ -6,7 +6,7 @@ import type { PendingFire } from "./machine.ts";
 /**
  * The schedule payload a run receives (DESIGN.md "Payloads"). `prev` is the nominal time of the
  * last fire started before this one; triggers and backfills report `now` as their actual time.
- * `lastRun`: no scheduled run follows this one (repeat_count is reached with it), so `upcoming` is null.
+ * `lastRun`: no scheduled run follows this one (repeat_count is reached), so `upcoming` is null.
  */
 export function schedulePayload(spec: CompiledSpec, s: { schedule_id: string; key: string; timezone: string }, f: PendingFire, prev: number | null, now: number, lastRun = false): SchedulePayload {
   const upcoming = lastRun ? null : next(spec, f.nominal);
