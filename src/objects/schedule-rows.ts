@@ -1,5 +1,5 @@
 import { ConflictError } from "../core/errors.ts";
-import { initialState } from "../core/schedule/machine.ts";
+import { initialState, replanned } from "../core/schedule/machine.ts";
 import type { ScheduleRow } from "./schedule-store.ts";
 import type { ScheduleDefinition, SchedulePatch } from "./schedule-types.ts";
 
@@ -51,7 +51,7 @@ export function upsertedRow(def: ScheduleDefinition, existing: ScheduleRow | nul
     updated_at: now,
     spec_origin: keepPlan ? existing.spec_origin : now,
     state: existing
-      ? { ...existing.state, lastProcessed: keepPlan ? existing.state.lastProcessed : now, ...(keepPlan ? {} : { repeatRuns: 0 }), status: def.paused ? "paused" : existing.state.status === "paused" ? "paused" : "active", note: def.note || existing.state.note }
+      ? { ...(keepPlan ? existing.state : replanned(existing.state, now)), status: def.paused ? "paused" : existing.state.status === "paused" ? "paused" : "active", note: def.note || existing.state.note }
       : initialState(now, def.paused, def.note),
   };
 }
@@ -61,7 +61,7 @@ export function patchedRow(row: ScheduleRow, patch: SchedulePatch, now: number):
   const updated: ScheduleRow = {
     ...row,
     // A new spec counts repeat_count's runs afresh, from its new origin.
-    ...(patch.spec ? { spec: patch.spec, spec_origin: now, state: { ...row.state, lastProcessed: now, repeatRuns: 0 } } : {}),
+    ...(patch.spec ? { spec: patch.spec, spec_origin: now, state: replanned(row.state, now) } : {}),
     ...(patch.policy ? { policy: patch.policy } : {}),
     ...(patch.input !== undefined ? { input: patch.input } : {}),
     ...(patch.task_queue ? { task_queue: patch.task_queue } : {}),

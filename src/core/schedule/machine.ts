@@ -23,6 +23,8 @@ export interface PendingFire {
    * this one starts.
    */
   last?: number | null;
+  /** A scheduled fire of the spec before the last spec change: it still runs, and uses none of this spec's repeat_count. */
+  prior?: true;
 }
 
 export interface RunningRun {
@@ -116,8 +118,20 @@ export function runsLeft(spec: CompiledSpec, s: ScheduleState): number {
 function unclaimedRuns(spec: CompiledSpec, s: ScheduleState): number {
   const limit = spec.spec.repeat_count;
   if (limit === 0) return Number.POSITIVE_INFINITY;
-  const waiting = s.buffer.filter((f) => f.kind === "scheduled").length;
+  const waiting = s.buffer.filter(counts).length;
   return limit - repeatRuns(spec, s) - waiting;
+}
+
+/** A scheduled fire of the current spec: what repeat_count counts. */
+const counts = (f: PendingFire): boolean => f.kind === "scheduled" && !f.prior;
+
+/**
+ * The state a new spec plans from `now` with: its repeat_count counted afresh. Fires of the old
+ * spec still waiting in the buffer (or running) are kept, marked so they use none of the new count.
+ */
+export function replanned(s: ScheduleState, now: number): ScheduleState {
+  const prior = (f: PendingFire): PendingFire => (f.kind === "scheduled" ? { ...f, prior: true } : f);
+  return { ...s, lastProcessed: now, repeatRuns: 0, buffer: s.buffer.map(prior), running: s.running.map((r) => ({ ...r, fire: prior(r.fire) })) };
 }
 
 /**
@@ -204,7 +218,7 @@ function applyOverlap(ctx: MachineContext, s: ScheduleState, due: PendingFire[],
       ...s,
       running,
       buffer: d.buffer,
-      repeatRuns: repeatRuns(ctx.spec, s) + lastStarted.length,
+      repeatRuns: repeatRuns(ctx.spec, s) + start.filter((x) => counts(x.fire)).length,
       lastNominal: lastStarted.length > 0 ? Math.max(s.lastNominal ?? 0, ...lastStarted) : s.lastNominal,
       counters: { ...s.counters, fired: s.counters.fired + start.length, skipped_overlap: s.counters.skipped_overlap + skipped.length },
     },
@@ -327,7 +341,7 @@ export function runClosed(ctx: MachineContext, prior: ScheduleState, runId: stri
   if (status === SKIPPED_CATCHUP) {
     // Counted as fired when the schedule adopted it; it never ran, so it is not the last fire that started either.
     next.counters = { ...next.counters, fired: Math.max(0, next.counters.fired - 1), skipped_catchup: next.counters.skipped_catchup + 1 };
-    if (closed.fire.kind === "scheduled") next.repeatRuns = Math.max(0, repeatRuns(ctx.spec, s) - 1);
+    if (counts(closed.fire)) next.repeatRuns = Math.max(0, repeatRuns(ctx.spec, s) - 1);
     if (closed.lastNominalBefore !== undefined && next.lastNominal === closed.fire.nominal) next.lastNominal = closed.lastNominalBefore;
   } else if (FAILED.has(status)) {
     next.counters = { ...next.counters, failed: next.counters.failed + 1 };
