@@ -1,4 +1,5 @@
-import { isLastRun, repeatRuns, runsLeft, type Transition } from "../core/schedule/machine.ts";
+import { type Transition } from "../core/schedule/machine.ts";
+import { isLastRun, repeatRuns, runsLeft } from "../core/schedule/repeat-runs.ts";
 import { schedulePayload } from "../core/schedule/payload.ts";
 import { settlePrepared, type PreparedRun } from "../core/schedule/prepare.ts";
 import type { CompiledSpec } from "../core/spec.ts";

@@ -5,7 +5,8 @@ import { ConflictError, NotFoundError, ValidationError } from "../core/errors.ts
 import { between } from "../core/fire-times.ts";
 import { passOverMissed, startDeadline } from "../core/catchup.ts";
 import { LIMITS, payloadJsonBytes } from "../core/limits.ts";
-import { runClosed, runsLeft, SKIPPED_CATCHUP, startExtra, tick, type PendingFire, type ScheduleState, type Transition } from "../core/schedule/machine.ts";
+import { runClosed, SKIPPED_CATCHUP, startExtra, tick, type PendingFire, type ScheduleState, type Transition } from "../core/schedule/machine.ts";
+import { runsLeft } from "../core/schedule/repeat-runs.ts";
 import { compileSpec, type CompiledSpec } from "../core/spec.ts";
 import { schedulePayload } from "../core/schedule/payload.ts";
 import { planPrepare, type PreparedRun } from "../core/schedule/prepare.ts";

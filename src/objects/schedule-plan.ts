@@ -1,7 +1,7 @@
 import { next, nextFire, withoutRepeatBound } from "../core/fire-times.ts";
 import { jitterOffset } from "../core/jitter.ts";
 import { LIMITS } from "../core/limits.ts";
-import { runsLeft } from "../core/schedule/machine.ts";
+import { runsLeft } from "../core/schedule/repeat-runs.ts";
 import { planPrepare, settleAt } from "../core/schedule/prepare.ts";
 import { compileSpec, type CompiledSpec } from "../core/spec.ts";
 import type { ScheduleRow } from "./schedule-store.ts";

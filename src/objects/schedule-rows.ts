@@ -1,5 +1,6 @@
 import { ConflictError } from "../core/errors.ts";
-import { initialState, replanned } from "../core/schedule/machine.ts";
+import { initialState } from "../core/schedule/machine.ts";
+import { replanned } from "../core/schedule/repeat-runs.ts";
 import type { ScheduleRow } from "./schedule-store.ts";
 import type { ScheduleDefinition, SchedulePatch } from "./schedule-types.ts";
 

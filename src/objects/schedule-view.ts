@@ -2,7 +2,7 @@ import { toRfc3339, type Schedule, type ScheduleAction } from "@sundial/sdk/prot
 import { describeSpec } from "../core/describe-spec.ts";
 import { pendingFires } from "../core/catchup.ts";
 import { LIMITS } from "../core/limits.ts";
-import { repeatRuns, runsLeft } from "../core/schedule/machine.ts";
+import { repeatRuns, runsLeft } from "../core/schedule/repeat-runs.ts";
 import type { CompiledSpec } from "../core/spec.ts";
 import type { ActionRow, ScheduleRow } from "./schedule-store.ts";
 

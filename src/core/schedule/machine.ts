@@ -1,12 +1,13 @@
 import type { SchedulePolicy, ScheduleStatus } from "@sundial/sdk/protocol";
 import { scheduleRetryDelaySeconds } from "../backoff.ts";
 import { planCatchup } from "../catchup.ts";
-import { between, withoutRepeatBound } from "../fire-times.ts";
+import { withoutRepeatBound } from "../fire-times.ts";
 import { LIMITS } from "../limits.ts";
 import { decideOverlap, type OverlapDecision, type OverlapPolicy } from "../overlap.ts";
 import { scheduleRunId } from "../run-id.ts";
 import type { CompiledSpec } from "../spec.ts";
 import type { PreparedRun } from "./prepare.ts";
+import { counts, limitToRuns, repeatRuns, runsLeft, unclaimedRuns, withRepeatRuns } from "./repeat-runs.ts";
 
 /** A fire waiting to start or running: where it came from and, for triggers, its input override. */
 export interface PendingFire {
@@ -84,65 +85,6 @@ export interface MachineContext {
   scheduleId: string;
   policy: SchedulePolicy;
   now: number;
-}
-
-/**
- * The scheduled runs counted toward repeat_count. A state written before the count was kept
- * counted every fire it handled (repeat_count then limited fire times): those fires since the
- * origin stand in for it, so such a schedule stops where it would have; those still waiting in
- * the buffer are not runs yet (each counts when it starts, and runsLeft counts it as waiting).
- */
-export function repeatRuns(spec: CompiledSpec, s: ScheduleState): number {
-  if (s.repeatRuns !== undefined) return s.repeatRuns;
-  const limit = spec.spec.repeat_count;
-  if (limit === 0) return 0;
-  const handled = between(withoutRepeatBound(spec), spec.origin, s.lastProcessed, limit).length;
-  const waiting = s.buffer.filter((f) => f.kind === "scheduled" && f.nominal > spec.origin && f.nominal <= s.lastProcessed).length;
-  return Math.max(0, handled - waiting);
-}
-
-/** The state with its repeat_count runs written down (derived once for a state from before they were kept). */
-function withRepeatRuns(spec: CompiledSpec, s: ScheduleState): ScheduleState {
-  return s.repeatRuns !== undefined ? s : { ...s, repeatRuns: repeatRuns(spec, s) };
-}
-
-/**
- * How many more scheduled fires may start: repeat_count minus the runs counted and the scheduled
- * fires waiting in the buffer (they start later); Infinity without a repeat_count.
- */
-export function runsLeft(spec: CompiledSpec, s: ScheduleState): number {
-  return Math.max(0, unclaimedRuns(spec, s));
-}
-
-/** {@link runsLeft} before it stops at 0: below it when a plan started or buffered more scheduled fires than repeat_count allows. */
-function unclaimedRuns(spec: CompiledSpec, s: ScheduleState): number {
-  const limit = spec.spec.repeat_count;
-  if (limit === 0) return Number.POSITIVE_INFINITY;
-  const waiting = s.buffer.filter(counts).length;
-  return limit - repeatRuns(spec, s) - waiting;
-}
-
-/** A scheduled fire of the current spec: what repeat_count counts. */
-const counts = (f: PendingFire): boolean => f.kind === "scheduled" && !f.prior;
-
-/**
- * The state a new spec plans from `now` with: its repeat_count counted afresh. Fires of the old
- * spec still waiting in the buffer (or running) are kept, marked so they use none of the new count.
- */
-export function replanned(s: ScheduleState, now: number): ScheduleState {
-  const prior = (f: PendingFire): PendingFire => (f.kind === "scheduled" ? { ...f, prior: true } : f);
-  return { ...s, lastProcessed: now, repeatRuns: 0, buffer: s.buffer.map(prior), running: s.running.map((r) => ({ ...r, fire: prior(r.fire) })) };
-}
-
-/**
- * Whether no scheduled run follows `f`, started in state `s` (repeat_count is reached with it, or
- * was before a trigger): its payload's `upcoming` is null then. A retry of the last run is the
- * last too; a retry of an earlier fire is not.
- */
-export function isLastRun(spec: CompiledSpec, s: ScheduleState, f: PendingFire): boolean {
-  if (f.kind === "trigger") return runsLeft(spec, s) === 0;
-  if (f.kind !== "scheduled" && f.kind !== "retry") return false;
-  return runsLeft(spec, s) === 0 && f.nominal >= (s.lastNominal ?? f.nominal) && !s.buffer.some((b) => b.kind === "scheduled");
 }
 
 export function runIdFor(scheduleId: string, f: PendingFire): string {
@@ -407,16 +349,4 @@ export function initialState(now: number, paused: boolean, note: string): Schedu
     repeatRuns: 0,
     currentRetry: 0,
   };
-}
-
-/**
- * A plan cut to the runs repeat_count still allows: no more due fires than `left` (the cursor
- * stops after the last one kept, and the rest are planned again once those have started or been
- * skipped, since a skipped fire uses no run); none at all, and nothing to wait for, at 0.
- */
-function limitToRuns(plan: ReturnType<typeof planCatchup>, left: number, lastProcessed: number): ReturnType<typeof planCatchup> {
-  if (left === 0) return { due: [], skippedTooOld: 0, cursor: lastProcessed, more: false, nextFire: null };
-  if (plan.due.length <= left) return plan;
-  const due = plan.due.slice(0, left);
-  return { ...plan, due, cursor: due.at(-1)!.nominal, more: true, nextFire: null };
 }

@@ -1,7 +1,8 @@
 import { nextFire, withoutRepeatBound, type Fire } from "../fire-times.ts";
 import { hash32 } from "../jitter.ts";
 import type { MachineContext, ScheduleState } from "./machine.ts";
-import { runIdFor, runsLeft } from "./machine.ts";
+import { runIdFor } from "./machine.ts";
+import { runsLeft } from "./repeat-runs.ts";
 
 /**
  * Prepared starts. A schedule creates its next run ahead of the fire time, with the run's first

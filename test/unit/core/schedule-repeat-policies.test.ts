@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SCHEDULE_POLICY, ScheduleSpecInput, type SchedulePolicy } from "@sundial/sdk/protocol";
-import { initialState, repeatRuns, runClosed, runsLeft, tick, type ScheduleState } from "../../../src/core/schedule/machine.ts";
+import { initialState, runClosed, tick, type ScheduleState } from "../../../src/core/schedule/machine.ts";
+import { repeatRuns, runsLeft } from "../../../src/core/schedule/repeat-runs.ts";
 import { compileSpec } from "../../../src/core/spec.ts";
 
 // repeat_count near the last runs, with each overlap policy: the policy decides what a batch of

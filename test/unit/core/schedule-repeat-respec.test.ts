@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SCHEDULE_POLICY, ScheduleSpecInput, type SchedulePolicy } from "@sundial/sdk/protocol";
-import { initialState, repeatRuns, runClosed, runsLeft, tick, type ScheduleState, type Transition } from "../../../src/core/schedule/machine.ts";
+import { initialState, runClosed, tick, type ScheduleState, type Transition } from "../../../src/core/schedule/machine.ts";
+import { repeatRuns, runsLeft } from "../../../src/core/schedule/repeat-runs.ts";
 import { compileSpec } from "../../../src/core/spec.ts";
 import { patchedRow, upsertedRow } from "../../../src/objects/schedule-rows.ts";
 import type { ScheduleRow } from "../../../src/objects/schedule-store.ts";

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_SCHEDULE_POLICY, ScheduleSpecInput, type SchedulePolicy } from "@sundial/sdk/protocol";
 import { pendingFires } from "../../../src/core/catchup.ts";
 import { withoutRepeatBound } from "../../../src/core/fire-times.ts";
-import { initialState, isLastRun, repeatRuns, runClosed, runsLeft, startExtra, tick, type ScheduleState } from "../../../src/core/schedule/machine.ts";
+import { initialState, runClosed, startExtra, tick, type ScheduleState } from "../../../src/core/schedule/machine.ts";
+import { isLastRun, repeatRuns, runsLeft } from "../../../src/core/schedule/repeat-runs.ts";
 import { planPrepare } from "../../../src/core/schedule/prepare.ts";
 import { compileSpec } from "../../../src/core/spec.ts";
 

@@ -4,7 +4,8 @@ import { DEFAULT_SCHEDULE_POLICY, ScheduleSpecInput, type SchedulePolicy } from 
 import { passOverMissed } from "../../../src/core/catchup.ts";
 import { withoutRepeatBound } from "../../../src/core/fire-times.ts";
 import { OVERLAP_POLICIES, type OverlapPolicy } from "../../../src/core/overlap.ts";
-import { adoptPrepared, initialState, repeatRuns, runClosed, SKIPPED_CATCHUP, startExtra, tick, type ScheduleState, type Transition } from "../../../src/core/schedule/machine.ts";
+import { adoptPrepared, initialState, runClosed, SKIPPED_CATCHUP, startExtra, tick, type ScheduleState, type Transition } from "../../../src/core/schedule/machine.ts";
+import { repeatRuns } from "../../../src/core/schedule/repeat-runs.ts";
 import { planPrepare, settlePrepared } from "../../../src/core/schedule/prepare.ts";
 import { compileSpec } from "../../../src/core/spec.ts";
 import { nextScheduleAlarm } from "../../../src/objects/schedule-plan.ts";

@@ -1,0 +1,78 @@
+import type { planCatchup } from "../catchup.ts";
+import { between, withoutRepeatBound } from "../fire-times.ts";
+import type { CompiledSpec } from "../spec.ts";
+import type { PendingFire, ScheduleState } from "./machine.ts";
+
+// repeat_count: the most scheduled runs a schedule starts (DESIGN "Specs": max runs), counted in
+// the state since the spec's origin. The machine (machine.ts) plans no more fires than are left.
+
+/**
+ * The scheduled runs counted toward repeat_count. A state written before the count was kept
+ * counted every fire it handled (repeat_count then limited fire times): those fires since the
+ * origin stand in for it, so such a schedule stops where it would have; those still waiting in
+ * the buffer are not runs yet (each counts when it starts, and runsLeft counts it as waiting).
+ */
+export function repeatRuns(spec: CompiledSpec, s: ScheduleState): number {
+  if (s.repeatRuns !== undefined) return s.repeatRuns;
+  const limit = spec.spec.repeat_count;
+  if (limit === 0) return 0;
+  const handled = between(withoutRepeatBound(spec), spec.origin, s.lastProcessed, limit).length;
+  const waiting = s.buffer.filter((f) => f.kind === "scheduled" && f.nominal > spec.origin && f.nominal <= s.lastProcessed).length;
+  return Math.max(0, handled - waiting);
+}
+
+/** The state with its repeat_count runs written down (derived once for a state from before they were kept). */
+export function withRepeatRuns(spec: CompiledSpec, s: ScheduleState): ScheduleState {
+  return s.repeatRuns !== undefined ? s : { ...s, repeatRuns: repeatRuns(spec, s) };
+}
+
+/**
+ * How many more scheduled fires may start: repeat_count minus the runs counted and the scheduled
+ * fires waiting in the buffer (they start later); Infinity without a repeat_count.
+ */
+export function runsLeft(spec: CompiledSpec, s: ScheduleState): number {
+  return Math.max(0, unclaimedRuns(spec, s));
+}
+
+/** {@link runsLeft} before it stops at 0: below it when a plan started or buffered more scheduled fires than repeat_count allows. */
+export function unclaimedRuns(spec: CompiledSpec, s: ScheduleState): number {
+  const limit = spec.spec.repeat_count;
+  if (limit === 0) return Number.POSITIVE_INFINITY;
+  const waiting = s.buffer.filter(counts).length;
+  return limit - repeatRuns(spec, s) - waiting;
+}
+
+/** A scheduled fire of the current spec: what repeat_count counts. */
+export const counts = (f: PendingFire): boolean => f.kind === "scheduled" && !f.prior;
+
+/**
+ * The state a new spec plans from `now` with: its repeat_count counted afresh. Fires of the old
+ * spec still waiting in the buffer (or running) are kept, marked so they use none of the new count.
+ */
+export function replanned(s: ScheduleState, now: number): ScheduleState {
+  const prior = (f: PendingFire): PendingFire => (f.kind === "scheduled" ? { ...f, prior: true } : f);
+  return { ...s, lastProcessed: now, repeatRuns: 0, buffer: s.buffer.map(prior), running: s.running.map((r) => ({ ...r, fire: prior(r.fire) })) };
+}
+
+/**
+ * Whether no scheduled run follows `f`, started in state `s` (repeat_count is reached with it, or
+ * was before a trigger): its payload's `upcoming` is null then. A retry of the last run is the
+ * last too; a retry of an earlier fire is not.
+ */
+export function isLastRun(spec: CompiledSpec, s: ScheduleState, f: PendingFire): boolean {
+  if (f.kind === "trigger") return runsLeft(spec, s) === 0;
+  if (f.kind !== "scheduled" && f.kind !== "retry") return false;
+  return runsLeft(spec, s) === 0 && f.nominal >= (s.lastNominal ?? f.nominal) && !s.buffer.some((b) => b.kind === "scheduled");
+}
+
+/**
+ * A plan cut to the runs repeat_count still allows: no more due fires than `left` (the cursor
+ * stops after the last one kept, and the rest are planned again once those have started or been
+ * skipped, since a skipped fire uses no run); none at all, and nothing to wait for, at 0.
+ */
+export function limitToRuns(plan: ReturnType<typeof planCatchup>, left: number, lastProcessed: number): ReturnType<typeof planCatchup> {
+  if (left === 0) return { due: [], skippedTooOld: 0, cursor: lastProcessed, more: false, nextFire: null };
+  if (plan.due.length <= left) return plan;
+  const due = plan.due.slice(0, left);
+  return { ...plan, due, cursor: due.at(-1)!.nominal, more: true, nextFire: null };
+}
