@@ -244,9 +244,15 @@ function planned(ctx: MachineContext, s: ScheduleState, plan: ReturnType<typeof 
     due.push(fire);
     retry = null;
   }
-  due.push(...plan.due.map((f) => ({ nominal: f.nominal, actual: f.actual, kind: "scheduled" as const })));
-  const base: ScheduleState = { ...s, retry, lastProcessed: plan.cursor, counters: { ...s.counters, skipped_catchup: s.counters.skipped_catchup + plan.skippedTooOld } };
-  return applyOverlap(ctx, base, due, ctx.policy.overlap);
+  const fires = plan.due.map((f): PendingFire => ({ nominal: f.nominal, actual: f.actual, kind: "scheduled" }));
+  // A batch of a longer catch-up is not the last: the next batch's newest fire supersedes all of
+  // this one's, so none starts (only to be cancelled or terminated at once, and use a run).
+  const superseded = newestOnly && plan.more ? fires : [];
+  if (superseded.length === 0) due.push(...fires);
+  const counters = { ...s.counters, skipped_catchup: s.counters.skipped_catchup + plan.skippedTooOld, skipped_overlap: s.counters.skipped_overlap + superseded.length };
+  const t = applyOverlap(ctx, { ...s, retry, lastProcessed: plan.cursor, counters }, due, ctx.policy.overlap);
+  t.outcomes.unshift(...superseded.map((fire) => ({ kind: "skipped_overlap" as const, fire })));
+  return t;
 }
 
 /** Statuses that count as a failed run (cancel/terminate are our own doing or the user's). */

@@ -34,6 +34,25 @@ describe("repeat_count with each overlap policy", () => {
     });
   }
 
+  for (const overlap of ["CANCEL_OTHER", "TERMINATE_OTHER"] as const) {
+    it(`${overlap}: a catch-up longer than one batch starts only the newest fire of the last batch, using one run`, () => {
+      // Every minute, three runs; the alarm comes 250 fires late (batches of LIMITS.catchupBatch).
+      const spec = compileSpec(ScheduleSpecInput.parse({ cron: "* * * * *", repeat_count: 3 }), { createdAt: T0 });
+      const now = T0 + 250 * 60_000 + 1;
+      const c = { spec, scheduleId: "s", policy: { ...DEFAULT_SCHEDULE_POLICY, overlap }, now };
+      let t = tick(c, initialState(T0, false, ""));
+      const started = [...t.start];
+      for (let i = 0; i < 10 && t.nextAlarm === now; i++) {
+        t = tick(c, t.state);
+        started.push(...t.start);
+      }
+      expect(started.map((x) => x.runId)).toEqual([`s:${new Date(T0 + 250 * 60_000).toISOString()}`]);
+      expect(t.state.counters).toMatchObject({ fired: 1, skipped_overlap: 249 });
+      expect(repeatRuns(spec, t.state)).toBe(1);
+      expect(t.nextAlarm).toBe(T0 + 251 * 60_000);
+    });
+  }
+
   it("SKIP with a run open passes over a late batch in one plan, as without repeat_count", () => {
     const open: ScheduleState = { ...initialState(T0, false, ""), repeatRuns: 1, running: [{ runId: "x", fire: { nominal: T0, actual: T0, kind: "scheduled" } }] };
     const t = tick(ctx({}, T0 + 5 * HOUR + 1, 2), open);
