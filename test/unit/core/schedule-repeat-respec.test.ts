@@ -32,6 +32,15 @@ function busy(): ScheduleState {
 }
 
 describe("repeat_count after a spec change", () => {
+  it("a create with the same spec keeps the plan: the runs counted, and the waiting fires count as before", () => {
+    const before = busy();
+    const kept = upsertedRow({ namespace: "default", schedule_id: "s", workflow: "wf", key: "k", source: "code", spec: hourly, policy, input: null, task_queue: "q", execution_timeout: undefined, paused: false, note: "" }, row(before), T0 + 4 * HOUR);
+    const spec = compileSpec(hourly, { createdAt: kept.spec_origin });
+    expect(kept.state).toEqual(before);
+    expect([repeatRuns(spec, kept.state), runsLeft(spec, kept.state)]).toEqual([1, 2]);
+  });
+
+
   const changes: [string, (r: ScheduleRow, now: number) => ScheduleRow][] = [
     ["PATCH", (r, now) => patchedRow(r, { spec: halfPast }, now)],
     ["a create with another spec (upsert)", (r, now) => upsertedRow({ namespace: "default", schedule_id: "s", workflow: "wf", key: "k", source: "api", spec: halfPast, policy, input: null, task_queue: "q", execution_timeout: undefined, paused: false, note: "" }, r, now)],
