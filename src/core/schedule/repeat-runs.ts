@@ -11,11 +11,14 @@ import type { PendingFire, ScheduleState } from "./machine.ts";
  * counted every fire it handled (repeat_count then limited fire times): those fires since the
  * origin stand in for it, so such a schedule stops where it would have; those still waiting in
  * the buffer are not runs yet (each counts when it starts, and runsLeft counts it as waiting).
+ * Without a repeat_count such a state had nothing to stop; its count starts from the runs it started.
  */
 export function repeatRuns(spec: CompiledSpec, s: ScheduleState): number {
   if (s.repeatRuns !== undefined) return s.repeatRuns;
   const limit = spec.spec.repeat_count;
-  if (limit === 0) return 0;
+  // Without a repeat_count nothing was limited, and current_repeat showed every fire started:
+  // keep showing that (triggers and backfills included) rather than restart it at 0.
+  if (limit === 0) return s.counters.fired;
   const handled = between(withoutRepeatBound(spec), spec.origin, s.lastProcessed, limit).length;
   const waiting = s.buffer.filter((f) => f.kind === "scheduled" && f.nominal > spec.origin && f.nominal <= s.lastProcessed).length;
   return Math.max(0, handled - waiting);

@@ -215,3 +215,15 @@ describe("repeat_count with each overlap policy", () => {
     expect(tick(ctx(policy, T0 + 3 * HOUR), second.state).start.map((x) => x.runId)).toEqual([at(3)]);
   });
 });
+
+describe("current_repeat of a state written before runs were counted, without a repeat_count", () => {
+  it("goes on from the runs it had started instead of restarting at 0", () => {
+    const spec = ctx({}, 0, 0).spec;
+    const legacy: ScheduleState = { ...initialState(T0, false, ""), lastProcessed: T0 + 2 * HOUR, counters: { fired: 5, skipped_overlap: 0, skipped_catchup: 0, failed: 0 } };
+    delete legacy.repeatRuns;
+    expect(repeatRuns(spec, legacy)).toBe(5);
+    const t = tick(ctx({}, T0 + 3 * HOUR, 0), legacy);
+    expect(t.start.map((x) => x.runId)).toEqual([at(3)]);
+    expect(t.state.repeatRuns).toBe(6);
+  });
+});
