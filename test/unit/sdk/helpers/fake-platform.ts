@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Task } from "@sundial/sdk/protocol";
+import type { RegisterWorkerResponse, Task } from "@sundial/sdk/protocol";
 
 /** An answer the fake gives: status and JSON body (problem+json when `problem` is set). */
 export interface FakeAnswer {
@@ -39,7 +39,18 @@ export class FakePlatform {
   url = "";
 
   constructor() {
-    this.on("/v1/workflows/workers/register", () => ({ status: 200, body: { status: "registered" } }));
+    // The real answer's shape (RegisterWorkerResponse): every workflow applied, no conflicts.
+    this.on("/v1/workflows/workers/register", (body) => {
+      const workflows = (body.workflows as { name: string; schedules?: unknown[] }[] | undefined) ?? [];
+      const answer: RegisterWorkerResponse = {
+        namespace: "default",
+        task_queue: String(body.task_queue ?? "default"),
+        workflows: workflows.map((w) => ({ name: w.name, schedules: [], applied: true })),
+        activities: (body.activities as string[] | undefined) ?? [],
+        conflicts: [],
+      };
+      return { status: 200, body: answer };
+    });
     for (const p of ["workflow/complete", "workflow/fail", "activity/complete", "activity/fail"]) {
       this.on(`/v1/workflows/tasks/${p}`, () => ({ status: 200, body: { status: "accepted" } }));
     }
