@@ -1,4 +1,4 @@
-import { type Transition } from "../core/schedule/machine.ts";
+import type { Transition } from "../core/schedule/machine.ts";
 import { isLastRun, repeatRuns, runsLeft } from "../core/schedule/repeat-runs.ts";
 import { schedulePayload } from "../core/schedule/payload.ts";
 import { settlePrepared, type PreparedRun } from "../core/schedule/prepare.ts";
