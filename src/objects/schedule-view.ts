@@ -1,6 +1,6 @@
 import { toRfc3339, type Schedule, type ScheduleAction } from "@sundial/sdk/protocol";
 import { describeSpec } from "../core/describe-spec.ts";
-import { pendingFires } from "../core/catchup.ts";
+import { clampCatchupWindow, pendingFires } from "../core/catchup.ts";
 import { LIMITS } from "../core/limits.ts";
 import { repeatRuns, runsLeft } from "../core/schedule/repeat-runs.ts";
 import type { CompiledSpec } from "../core/spec.ts";
@@ -25,7 +25,9 @@ export function scheduleView(row: ScheduleRow, spec: CompiledSpec, actions: Acti
     version: row.version,
     spec: { ...row.spec, at: row.spec.at.map((t) => toRfc3339(t)), start_at: iso(row.spec.start_at), end_at: iso(row.spec.end_at) },
     description: describeSpec(row.spec),
-    policy: row.policy,
+    // The window the schedule keeps (a value sent outside [10 s, 366 d] is stored as sent, and
+    // every reader clamps it): describe shows what it does, not what was asked.
+    policy: { ...row.policy, catchup_window_seconds: clampCatchupWindow(row.policy.catchup_window_seconds) },
     input: row.input,
     task_queue: row.task_queue,
     execution_timeout: row.execution_timeout,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
-import { uid } from "./helpers.ts";
+import { api, uid } from "./helpers.ts";
 import {
   alarmAt,
   alarmOf,
@@ -59,6 +59,20 @@ describe("catch-up after an outage", () => {
     const d = await describeSchedule(sid);
     expect(d.counters).toMatchObject({ fired: 5, skipped_catchup: 0 });
     await expectAlarm(sid, t0 + 6 * H);
+  });
+
+  it("a window outside [10 s, 366 days] is clamped, and describe shows the window the schedule keeps, not the one sent", async () => {
+    const t0 = T("2027-02-03T00:00:00.000Z");
+    const short = await hourly(t0, { catchup_window_seconds: 1 });
+    expect((await describeSchedule(short)).policy.catchup_window_seconds).toBe(10);
+    // The clamped window is the one kept: a fire 10 s late still runs, one 11 s late would not.
+    await alarmAt(short, t0 + H + 10_000);
+    expect((await getRun(runId(short, t0 + H))).body.status).toBe("running");
+    const long = await hourly(t0, { policy: { catchup_window_seconds: "3650d" } });
+    expect((await describeSchedule(long)).policy.catchup_window_seconds).toBe(366 * 86_400);
+    const patched = await api("PATCH", `/v1/workflows/schedules/${encodeURIComponent(long)}`, { catchup_window_seconds: 0 });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    expect(patched.body.policy.catchup_window_seconds).toBe(10);
   });
 
   it("works off a long outage in bounded batches of 100 starts per alarm", async () => {
