@@ -34,7 +34,9 @@ export function scheduleView(row: ScheduleRow, spec: CompiledSpec, actions: Acti
     created_at: toRfc3339(row.created_at),
     updated_at: toRfc3339(row.updated_at),
     next_fire_times: nextFires.map((f) => ({ nominal: toRfc3339(f.nominal), actual: toRfc3339(f.actual) })),
-    next_run_at: nextFires[0] ? toRfc3339(nextFires[0].actual) : null,
+    // Pipelit's next run time, as the list shows it: none while the schedule fires nothing (paused,
+    // completed, dead), though next_fire_times previews what a resume would plan.
+    next_run_at: row.state.status === "active" && nextFires[0] ? toRfc3339(nextFires[0].actual) : null,
     last_fire_at: iso(row.state.lastNominal),
     recent_actions: actions.map(
       (a): ScheduleAction => ({ at: toRfc3339(a.at), nominal: iso(a.nominal), actual: iso(a.actual), run_id: a.run_id, kind: a.kind as ScheduleAction["kind"], outcome: a.outcome }),

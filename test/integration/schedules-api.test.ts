@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
-import { api, uid } from "./helpers.ts";
+import { exports } from "cloudflare:workers";
+import { api, DEV_KEY, uid } from "./helpers.ts";
 import { alarmAt, createSchedule, describeSchedule, eventually, expectAlarm, expectNoRun, getRun, iso, runId, setNow, T } from "./schedule-helpers.ts";
 
 const H = 3_600_000;
@@ -231,6 +232,47 @@ describe("DELETE", () => {
     await eventually(async () => expect(ids(await api("GET", `/v1/workflows/schedules?key=${sid}`))).toEqual([]));
     await expectAlarm(sid, null);
     expect((await getRun(runId(sid, t0 + H))).body.status).toBe("running");
+  });
+});
+
+describe("the seeds' calls as their docs write them", () => {
+  /** A request as curl sends it with only -X and -H "Authorization": no body, no content-type. */
+  async function bare(method: string, path: string): Promise<{ status: number; body: any }> {
+    const worker = (exports as unknown as { default: { fetch(r: Request): Promise<Response> } }).default;
+    const res = await worker.fetch(new Request(`http://sundial.test${path}`, { method, headers: { authorization: `Bearer ${DEV_KEY}` } }));
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  }
+
+  it("Polos' global schedule: a create without a key is key \"global\", id {workflow}:global, and the next one updates it", async () => {
+    setNow(T("2027-06-25T00:00:00.000Z"));
+    const wf = uid("cleanup-task");
+    const a = await api("POST", "/v1/workflows/schedules", { workflow: wf, cron: "0 3 * * *", timezone: "UTC" });
+    expect(a.status, JSON.stringify(a.body)).toBe(201);
+    expect(a.body).toMatchObject({ schedule_id: `${wf}:global`, key: "global", status: "active" });
+    const b = await api("POST", "/v1/workflows/schedules", { workflow: wf, cron: "0 4 * * *", key: "global" });
+    expect(b.status).toBe(200);
+    expect(b.body).toMatchObject({ schedule_id: `${wf}:global`, version: 2, spec: { cron_expressions: ["0 4 * * *"] } });
+    await eventually(async () => expect(ids(await api("GET", `/v1/workflows/schedules?workflow=${wf}`))).toEqual([`${wf}:global`]));
+  });
+
+  it("Pipelit's pause, resume and delete: bodiless POSTs and DELETE on slash-ended paths", async () => {
+    const t0 = T("2027-06-26T00:00:00.000Z");
+    const sid = uid("pipelit-bare");
+    setNow(t0);
+    await createSchedule({ schedule_id: sid, workflow: "health-monitor", key: sid, interval_seconds: 3600, repeat_count: 0, retry_max: 3, task_queue: uid("q-bare") });
+    const paused = await bare("POST", `/v1/workflows/schedules/${sid}/pause/`);
+    expect(paused.status, JSON.stringify(paused.body)).toBe(200);
+    expect(paused.body).toMatchObject({ status: "paused", next_run_at: null });
+    await expectAlarm(sid, null);
+    setNow(t0 + 90 * 60_000);
+    const resumed = await bare("POST", `/v1/workflows/schedules/${sid}/resume/`);
+    expect(resumed.status, JSON.stringify(resumed.body)).toBe(200);
+    // "The scheduler calculates the next run time": the interval's next fire after now.
+    expect(resumed.body).toMatchObject({ status: "active", next_run_at: iso(t0 + 2 * H) });
+    await expectAlarm(sid, t0 + 2 * H);
+    expect((await bare("DELETE", `/v1/workflows/schedules/${sid}/`)).status).toBe(204);
+    expect((await api("GET", `/v1/workflows/schedules/${sid}`)).status).toBe(404);
   });
 });
 
