@@ -6,6 +6,7 @@ import { alarmAt, completeRun, createSchedule, describeSchedule, eventually, exp
 // runs). A fire that comes while the schedule is paused is no run, so a two-run schedule paused
 // across one of its fires still runs twice; the last run's payload has no upcoming fire, and the
 // list's current_repeat counts the runs. A resume revives a dead schedule, never a completed one.
+// An end_at that leaves no fire completes a schedule the same way (DESIGN: "completed": no more fire times).
 
 const M = 60_000;
 
@@ -97,5 +98,35 @@ describe("repeat_count and resume over the REST API", () => {
     expect(revived.body.next_fire_times[0].nominal).toBe(iso(t0 + 30 * M));
     expect(await alarmAt(sid, t0 + 30 * M)).toBe(true);
     await expectRunning(runId(sid, t0 + 30 * M));
+  });
+
+  it("a schedule whose end_at leaves no fire completes after its last run; a PATCH clearing end_at revives it", async () => {
+    const t0 = T("2027-07-04T00:00:00.000Z");
+    const wf = uid("end-wf");
+    const queue = uid("q-end");
+    setNow(t0);
+    const created = await createSchedule({ workflow: wf, key: "u1", interval_seconds: 600, end_at: iso(t0 + 25 * M), task_queue: queue });
+    const sid = created.schedule_id as string;
+    expect(created.next_fire_times.map((f: { nominal: string }) => f.nominal)).toEqual([iso(t0 + 10 * M), iso(t0 + 20 * M)]);
+    expect(await alarmAt(sid, t0 + 10 * M)).toBe(true);
+    await completeRun(queue, runId(sid, t0 + 10 * M), succeed());
+    // The schedule hears of the close before its next fire (else SKIP would skip that fire).
+    await eventually(async () => expect((await describeSchedule(sid)).running).toEqual([]));
+    expect(await alarmAt(sid, t0 + 20 * M)).toBe(true);
+    const last = await expectRunning(runId(sid, t0 + 20 * M));
+    expect(last.schedule).toMatchObject({ upcoming: null, last_timestamp: iso(t0 + 10 * M) });
+    await completeRun(queue, runId(sid, t0 + 20 * M), succeed());
+    await eventually(async () => {
+      const d = await describeSchedule(sid);
+      expect(d).toMatchObject({ status: "completed", next_fire_times: [], next_run_at: null, counters: { fired: 2 } });
+    });
+    await eventually(async () => {
+      const list = await api("GET", `/v1/workflows/schedules?workflow=${wf}`);
+      expect(list.body.schedules).toMatchObject([{ schedule_id: sid, status: "completed", next_fire_at: null, next_run_at: null }]);
+    });
+    setNow(t0 + 35 * M);
+    const revived = await api("PATCH", `/v1/workflows/schedules/${sid}`, { end_at: null });
+    expect(revived.status, JSON.stringify(revived.body)).toBe(200);
+    expect(revived.body).toMatchObject({ status: "active", next_run_at: iso(t0 + 45 * M) });
   });
 });
