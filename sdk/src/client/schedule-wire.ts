@@ -1,6 +1,6 @@
 import type { OverlapPolicy } from "../protocol/schedule.ts";
 import { toSeconds, type Duration } from "../workflow/duration.ts";
-import type { Instant, ScheduleDefinition, SchedulePolicy } from "../workflow/schedule.ts";
+import type { Instant, ScheduleDefinition, SchedulePolicy, ScheduleSpecShorthands } from "../workflow/schedule.ts";
 
 /**
  * The one camelCase → snake_case mapping of schedules, shared by the client (`client.schedules`)
@@ -9,17 +9,10 @@ import type { Instant, ScheduleDefinition, SchedulePolicy } from "../workflow/sc
  * with the protocol's schemas. Absent options are left out, so the platform's defaults apply.
  */
 
-/** The shorthands the seeds use, accepted next to the canonical fields. */
-export interface ScheduleSpecShorthands {
-  /** One cron expression (Polos' `cron`); joins `cronExpressions`. */
-  cron?: string;
-  /** Fire every this long, from `startAt` or creation (Pipelit's `interval_seconds`); joins `intervals`. */
-  intervalSeconds?: Duration;
-}
+export type { ScheduleSpecShorthands };
 
 /** When a schedule fires: {@link ScheduleDefinition}'s spec fields plus the seeds' shorthands. */
-export type ScheduleSpecOptions = Pick<ScheduleDefinition, "cronExpressions" | "intervals" | "at" | "startAt" | "endAt" | "repeatCount" | "exclude" | "jitter" | "timezone"> &
-  ScheduleSpecShorthands;
+export type ScheduleSpecOptions = Pick<ScheduleDefinition, "cronExpressions" | "cron" | "intervals" | "intervalSeconds" | "at" | "startAt" | "endAt" | "repeatCount" | "exclude" | "jitter" | "timezone">;
 
 /** A spec on the wire (the protocol's `ScheduleSpecFields`, durations in seconds). */
 export type WireScheduleSpec = {
@@ -140,7 +133,7 @@ export function schedulePolicyToWire(policy: SchedulePolicy, where: string): Wir
  * @example scheduleDefinitionToWire({ cronExpressions: ["0 0 * * *"], policy: { catchupWindow: "1d", overlap: "SKIP" } }, "")
  * // { cron_expressions: ["0 0 * * *"], policy: { catchup_window_seconds: 86400, overlap: "SKIP" } }
  */
-export function scheduleDefinitionToWire(schedule: ScheduleDefinition & ScheduleSpecShorthands, where: string): WireScheduleDefinition {
+export function scheduleDefinitionToWire(schedule: ScheduleDefinition, where: string): WireScheduleDefinition {
   const out: WireScheduleDefinition = {};
   if (schedule.key !== undefined) out.key = schedule.key;
   Object.assign(out, scheduleSpecToWire(schedule, where));

@@ -8,7 +8,7 @@ import { parse } from "./parse-response.ts";
 import type { HttpTransport } from "./http.ts";
 import { everyItem } from "./pages.ts";
 import * as res from "./schedule-responses.ts";
-import { DEFINITION_OPTIONS, instantToWire, rejectUnknownOptions, scheduleDefinitionToWire, schedulePolicyToWire, scheduleSpecToWire, SPEC_OPTIONS, type ScheduleSpecOptions, type ScheduleSpecShorthands } from "./schedule-wire.ts";
+import { DEFINITION_OPTIONS, instantToWire, rejectUnknownOptions, scheduleDefinitionToWire, schedulePolicyToWire, scheduleSpecToWire, SPEC_OPTIONS, type ScheduleSpecOptions } from "./schedule-wire.ts";
 
 /** A schedule as `get`, `create`, `update`, `pause` and `resume` describe it. */
 export type Schedule = Camelize<wire.Schedule>;
@@ -21,10 +21,10 @@ export type FireTime = Camelize<wire.FireTime>;
 
 /**
  * Options of {@link SchedulesClient.create}: a {@link ScheduleDefinition} (the same camelCase shape
- * as schedules declared in code) plus the workflow and the seeds' shorthands `cron` and
- * `intervalSeconds`.
+ * as schedules declared in code, the seeds' shorthands `cron` and `intervalSeconds` included) plus
+ * the workflow and what a worker supplies for code schedules (`taskQueue`, `executionTimeout`).
  */
-export interface CreateScheduleOptions<I = unknown> extends ScheduleDefinition<I>, ScheduleSpecShorthands {
+export interface CreateScheduleOptions<I = unknown> extends ScheduleDefinition<I> {
   /** The workflow to run: a definition or its name. */
   workflow: WorkflowDefinition<I, unknown> | string;
   /** (workflow, key) identifies the schedule: creating it again updates it in place (a 409 `schedule_key_taken` if worker code declares it). Default `global`. */

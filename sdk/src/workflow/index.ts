@@ -9,7 +9,7 @@ export { defineWorkflow, DEFAULT_EXECUTION_TIMEOUT_SECONDS, type ScheduleShortha
 export type { ScheduleInfo, StepOptions, WorkflowContext, WorkflowSteps, WorkflowLogger, LogAttributes, SignalHandler, QueryHandler, UpdateHandler, UpdateHandlerOptions, HandlerOptions } from "./context.ts";
 export { WORKFLOW_METADATA_QUERY } from "./context.ts";
 export { STEP_CHECKPOINT } from "./steps.ts";
-export type { ScheduleDefinition, SchedulePolicy, OverlapPolicy, Instant } from "./schedule.ts";
+export type { ScheduleDefinition, SchedulePolicy, ScheduleSpecShorthands, OverlapPolicy, Instant } from "./schedule.ts";
 export { ScheduleOverlapPolicy } from "./schedule.ts";
 export { toWireActivityOptions, mergeActivityOptions, type ActivityCallOptions, type RetryOptions } from "./activity-options.ts";
 export { toSeconds, type Duration } from "./duration.ts";

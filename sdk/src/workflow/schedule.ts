@@ -36,6 +36,18 @@ export interface SchedulePolicy {
 export type Instant = Date | string;
 
 /**
+ * The shorthands the seeds use, accepted next to the canonical fields wherever a schedule is
+ * written (`client.schedules.create`, `update`, `preview`, and schedules declared in code).
+ * @example const spec: ScheduleSpecShorthands = { cron: "0 8 * * *" };
+ */
+export interface ScheduleSpecShorthands {
+  /** One cron expression (Polos' `cron`); joins `cronExpressions`. */
+  cron?: string;
+  /** Fire every this long, from `startAt` or creation (Pipelit's `interval_seconds`); joins `intervals`. */
+  intervalSeconds?: Duration;
+}
+
+/**
  * A schedule declared in code next to its workflow; workers upsert it when they start (the Mistral
  * seed's `ScheduleDefinition`). Fire times are the union of every cron expression, interval and
  * `at` time.
@@ -47,7 +59,7 @@ export type Instant = Date | string;
  *   policy: { catchupWindow: "7d", overlap: "SKIP" },
  * };
  */
-export interface ScheduleDefinition<I = unknown> {
+export interface ScheduleDefinition<I = unknown> extends ScheduleSpecShorthands {
   /** (workflow, key) identifies the schedule. Default: `code-<position in the list>`, set by the platform. */
   key?: string;
   /** Free text shown with the schedule. */

@@ -65,6 +65,15 @@ describe("registration", () => {
     expect(RegisterWorkerRequest.safeParse(reg).success).toBe(true);
   });
 
+  it("a code-declared schedule takes create's shorthands cron and intervalSeconds, typed as create types them", () => {
+    // Written without a cast: the README says a code schedule takes create's fields, so the type must take them too.
+    const schedules: ScheduleDefinition[] = [{ cron: "0 6 * * *", timezone: "Europe/Paris" }, { key: "poll", intervalSeconds: "15m" }];
+    const wf = defineWorkflow({ name: "shorthands", schedules, run: async () => null });
+    const reg = buildRegistration(resolveWorkerOptions({ ...base, workflows: [wf] }));
+    expect(reg.workflows[0]!.schedules).toEqual([{ cron: "0 6 * * *", timezone: "Europe/Paris" }, { key: "poll", interval_seconds: 900 }]);
+    expect(RegisterWorkerRequest.safeParse(reg).success).toBe(true);
+  });
+
   it.each<[ScheduleDefinition, string]>([
     [{ cronExpressions: ["0 0 * * *"], timezone: "Mars/Olympus" }, 'workflow "w" schedules.0.timezone: unknown time zone "Mars/Olympus"'],
     [{ intervals: [{ every: "1h", offset: "2h" }] }, 'workflow "w" schedules.0.intervals.0.offset: offset (7200s) must be smaller than every (3600s)'],
