@@ -6,7 +6,7 @@ import type { WorkerLogger } from "./logger.ts";
 /** Keep-alive period when the activity has no heartbeat timeout (still how cancellation arrives). */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 30_000;
 
-/** The heartbeat period for an activity: a third of its heartbeat timeout, so two may be lost. */
+/** The heartbeat period for an activity: a third of its heartbeat timeout, so two may be lost, and at most 30 s (a heartbeat answer carries cancellation). */
 export function heartbeatIntervalMs(heartbeatTimeoutSeconds: number | null): number {
   if (heartbeatTimeoutSeconds === null || heartbeatTimeoutSeconds <= 0) return DEFAULT_HEARTBEAT_INTERVAL_MS;
   return Math.max(50, Math.min(DEFAULT_HEARTBEAT_INTERVAL_MS, (heartbeatTimeoutSeconds * 1000) / 3));
