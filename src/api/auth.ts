@@ -88,12 +88,18 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
+/** "an app", "a worker". */
+function withArticle(word: string): string {
+  return `${/^[aeiou]/.test(word) ? "an" : "a"} ${word}`;
+}
+
 /** Allows only the given key kinds (admin keys may do everything). */
 export function requireKind(...kinds: KeyKind[]) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const p = c.get("principal");
     if (p.kind !== "admin" && !kinds.includes(p.kind)) {
-      throw new ForbiddenError(`a ${p.kind} key cannot call this endpoint (needs ${kinds.join(" or ")})`, "wrong_key_kind");
+      const needed = [...new Set([...kinds, "admin"])].join(" or ");
+      throw new ForbiddenError(`${withArticle(p.kind)} key cannot call this endpoint (needs ${withArticle(needed)} key)`, "wrong_key_kind");
     }
     await next();
   });

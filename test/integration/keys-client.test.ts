@@ -37,7 +37,7 @@ describe("client.keys", () => {
     expect(bad).toBeInstanceOf(SundialApiError);
     expect(bad).toMatchObject({ status: 422, field: "kind" });
     const app = await admin.keys.create({ kind: "app", namespace });
-    await expect(clientWith(app.key).keys.list()).rejects.toMatchObject({ status: 403, code: "wrong_key_kind" });
+    await expect(clientWith(app.key).keys.list()).rejects.toMatchObject({ status: 403, code: "wrong_key_kind", detail: "an app key cannot call this endpoint (needs an admin key)" });
     expect((await admin.keys.list({ namespace })).keys.map((k) => k.kind)).toEqual(["app"]);
   });
 

@@ -54,5 +54,11 @@ describe("registered workflows", () => {
     const r = await api("GET", "/v1/workflows/types", undefined, created.body.key);
     expect(r.status).toBe(403);
     expect(r.body.code).toBe("wrong_key_kind");
+    // Admin keys pass every kind check, so the refusal names them too.
+    expect(r.body.detail).toBe("a worker key cannot call this endpoint (needs an app or admin key)");
+    const app = await api("POST", "/v1/admin/keys", { kind: "app", description: "types test" });
+    const poll = await api("POST", "/v1/workflows/tasks/poll", { task_queue: "q", kind: "workflow", identity: "t", wait_seconds: 0 }, app.body.key);
+    expect(poll.status).toBe(403);
+    expect(poll.body.detail).toBe("an app key cannot call this endpoint (needs a worker or admin key)");
   });
 });
