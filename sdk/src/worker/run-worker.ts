@@ -22,11 +22,16 @@ export interface WorkerHandle {
    * schedules declared in code were kept back (each also logged as a warning); rejects if it was refused.
    */
   readonly ready: Promise<WorkerRegistration>;
-  /** Resolves when the worker has shut down gracefully; rejects with the error that stopped it. */
+  /**
+   * Resolves when the worker has shut down gracefully; rejects with the error that stopped it (a
+   * refused registration too, which `ready` also rejects with: handle both, or Node reports the
+   * one left unobserved as an unhandled rejection).
+   */
   readonly done: Promise<void>;
   /**
    * Stops polling, lets in-flight tasks finish for the grace period, then fails the activity tasks
    * still running with a retryable `WorkerShutdown` failure so another worker picks them up at once.
+   * Rejects, as `done` does, when an error stopped the worker.
    */
   shutdown(): Promise<void>;
 }
