@@ -22,7 +22,7 @@ export const userReminder = defineWorkflow({
   input: z.object({ userId: z.string(), channel: z.enum(["email", "push"]).default("email") }),
   executionTimeout: "5m",
   run: async (ctx, { userId, channel }) => {
-    // ctx.schedule is the payload (timestamp, lastTimestamp, timezone, scheduleId, key, upcoming),
+    // ctx.schedule is the payload (timestamp, actualTimestamp, lastTimestamp, timezone, scheduleId, key, upcoming),
     // null when the run was started by hand with client.executions.start.
     // Deterministic: the payload and ctx.now() come from history, never from the worker's clock.
     const firedAt = ctx.schedule?.timestamp ?? ctx.now().toISOString();
