@@ -87,6 +87,9 @@ describe("pause and resume", () => {
     // Paused: no alarm for the fires (describe still shows when they would be).
     await expectAlarm(sid, null);
     expect(paused.body.next_fire_times[0].nominal).toBe(iso(t0 + H));
+    // …but no next run: a paused schedule runs nothing, as its list row says too.
+    expect(paused.body.next_run_at).toBeNull();
+    expect((await api("GET", `/v1/workflows/schedules?key=${sid}`)).body.schedules[0].next_run_at).toBeNull();
 
     // Even a stray alarm delivered while paused starts nothing.
     await runInDurableObject(scheduleObject(sid), async (_o, state) => state.storage.setAlarm(t0 + H));
@@ -101,6 +104,7 @@ describe("pause and resume", () => {
     for (let h = 2; h <= 4; h++) await expectRunning(runId(sid, t0 + h * H));
     await expectNoRun(runId(sid, t0 + H));
     const d = await describeSchedule(sid);
+    expect(d.next_run_at).toBe(iso(t0 + 5 * H));
     expect(d.counters).toMatchObject({ fired: 3, skipped_catchup: 1 });
     expect(d.recent_actions.map((a: { outcome: string }) => a.outcome)).toEqual(expect.arrayContaining(["paused: maintenance", "resumed"]));
     await expectAlarm(sid, t0 + 5 * H);

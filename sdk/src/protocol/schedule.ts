@@ -170,6 +170,7 @@ export interface Schedule {
   created_at: string;
   updated_at: string;
   next_fire_times: FireTime[];
+  /** When the next run starts (the first of `next_fire_times`, jitter applied); null unless the schedule is active. */
   next_run_at: string | null;
   last_fire_at: string | null;
   recent_actions: ScheduleAction[];
