@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { constantTimeEqual, hashSecret } from "../core/crypto.ts";
-import { ForbiddenError, NotConfiguredError, UnauthorizedError } from "../core/errors.ts";
+import { ForbiddenError, NotConfiguredError, UnauthorizedError, withArticle } from "../core/errors.ts";
 import { secretIssues } from "../core/secrets.ts";
 import { findKey, type KeyKind } from "../index/api-keys.ts";
 import { clock } from "../clock.ts";
@@ -87,11 +87,6 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   c.set("principal", await principalFor(c.env, secrets, c.req.header("authorization")));
   await next();
 });
-
-/** "an app", "a worker". */
-function withArticle(word: string): string {
-  return `${/^[aeiou]/.test(word) ? "an" : "a"} ${word}`;
-}
 
 /** Allows only the given key kinds (admin keys may do everything). */
 export function requireKind(...kinds: KeyKind[]) {

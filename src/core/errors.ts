@@ -89,3 +89,8 @@ export class QueryTimeoutError extends SundialError {
     super("query_timeout", 408, message);
   }
 }
+
+/** A noun with its indefinite article for messages: "an app", "a worker", "an execution_started". */
+export function withArticle(word: string): string {
+  return `${/^[aeiou]/i.test(word) ? "an" : "a"} ${word}`;
+}

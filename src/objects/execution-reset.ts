@@ -1,6 +1,6 @@
 import type { Failure, HistoryEvent } from "@sundial/sdk/protocol";
 import { childEntryKey } from "../core/execution/children.ts";
-import { ValidationError } from "../core/errors.ts";
+import { ValidationError, withArticle } from "../core/errors.ts";
 import { SIGNAL_MARK_PREFIX, signalMarkKey } from "../core/execution/signal-marks.ts";
 import { LIMITS } from "../core/limits.ts";
 import { executionClosedFailure, isExecutionClosedFailure } from "../core/execution/update-close.ts";
@@ -37,7 +37,7 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
   if (!old) throw new ValidationError("execution not found", { field: "execution_id" });
   const target = store.event(o.eventId);
   if (!target || target.type !== "workflow_task_completed") {
-    throw new ValidationError(`event_id: event ${o.eventId} is ${target ? `a ${target.type}` : "not in this run's history"}; reset needs a workflow_task_completed event`, { field: "event_id", code: "invalid_reset_point" });
+    throw new ValidationError(`event_id: event ${o.eventId} is ${target ? withArticle(target.type) : "not in this run's history"}; reset needs a workflow_task_completed event`, { field: "event_id", code: "invalid_reset_point" });
   }
   const ts = (e: HistoryEvent) => Date.parse(e.ts);
   const seqOf = (e: HistoryEvent) => (e as { seq?: number }).seq ?? 0;

@@ -104,6 +104,7 @@ describe("reset", () => {
     const bad = await api("POST", `/v1/workflows/executions/${id}/reset`, { event_id: 1, reason: "x" });
     expect(bad.status).toBe(422);
     expect(bad.body).toMatchObject({ code: "invalid_reset_point", field: "event_id" });
+    expect(bad.body.detail).toBe("event_id: event 1 is an execution_started; reset needs a workflow_task_completed event");
 
     const r = await api("POST", `/v1/workflows/executions/${id}/reset`, { event_id: completedIds[1], reason: "bug fixed in activity logic" });
     expect(r.status).toBe(200);

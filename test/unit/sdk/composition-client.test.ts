@@ -49,7 +49,7 @@ describe("client.executions.reset", () => {
   });
 
   it("a bad reset point is the platform's 422 invalid_reset_point; bad arguments throw before anything is sent", async () => {
-    const problem = { type: "https://sundial.dev/problems/invalid_reset_point", title: "t", status: 422, code: "invalid_reset_point", detail: "event_id: event 1 is a execution_started", field: "event_id" };
+    const problem = { type: "https://sundial.dev/problems/invalid_reset_point", title: "t", status: 422, code: "invalid_reset_point", detail: "event_id: event 1 is an execution_started", field: "event_id" };
     const { seen, client } = scripted([json(422, problem, "application/problem+json")]);
     const err = await client.executions.reset("x", { eventId: 1, reason: "r" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SundialApiError);
