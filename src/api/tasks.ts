@@ -21,7 +21,7 @@ import { executionStub, partitionCount, partitionFor, taskQueueStub } from "../o
 import { unwrap } from "../objects/rpc.ts";
 import { requireKind, type AppEnv } from "./auth.ts";
 import { readJson } from "./validate.ts";
-import { checkPayloadSize } from "./workflow-input.ts";
+import { checkCommandInputs, checkPayloadSize } from "./workflow-input.ts";
 
 /** /v1/workflows/tasks: what worker processes call (poll, complete, fail, heartbeat). */
 export const taskRoutes = new Hono<AppEnv>();
@@ -134,6 +134,8 @@ taskRoutes.post("/workflow/complete", async (c) => {
   const tok = await tokenFor(c, body.task_token, "w");
   const keyId = c.get("principal").keyId;
   const eager = body.eager_activity_slots ? { slots: body.eager_activity_slots, identity: body.identity ?? keyId } : null;
+  // Before anything is written: a refused input leaves the task leased to this worker, as any refused command does.
+  await checkCommandInputs(c.env.DB, tok.n, body.commands, async () => unwrap(await stubFor(c, tok).describe()).workflow);
   return c.json(unwrap(await stubFor(c, tok).completeWorkflowTask(tok, body.commands, keyId, eager)));
 });
 

@@ -1,3 +1,4 @@
+import type { Command } from "@sundial/sdk/protocol";
 import { ValidationError, PayloadTooLargeError } from "../core/errors.ts";
 import { validateJsonSchema, type JsonSchema } from "../core/json-schema.ts";
 import { exceedsPayloadLimit, LIMITS } from "../core/limits.ts";
@@ -71,4 +72,25 @@ export function checkInputAgainst(type: WorkflowTypeRow | null, workflow: string
 export async function checkWorkflowInput(db: D1Database, namespace: string, workflow: string, input: unknown, field = "input"): Promise<{ executionTimeout: number | null }> {
   checkPayloadSize(input, field);
   return checkInputAgainst(await registration(db, namespace, workflow), workflow, input, field);
+}
+
+/**
+ * Checks the inputs of the runs a workflow task's commands would start — a child
+ * (`start_child_workflow`) and the next run (`continue_as_new`, of the current workflow, which
+ * `currentWorkflow` names and is asked only if needed) — as a REST start's: against the workflow's
+ * registered input JSON Schema, if any, a 422 `invalid_input` whose field is `commands.N.input…`.
+ * Sizes are left to the completion, which bounds every command payload.
+ */
+export async function checkCommandInputs(db: D1Database, namespace: string, commands: readonly Command[], currentWorkflow: () => Promise<string>): Promise<void> {
+  const starts: { i: number; workflow: Promise<string> | string; input: unknown }[] = [];
+  let current: Promise<string> | undefined;
+  for (const [i, c] of commands.entries()) {
+    if (c.type === "start_child_workflow") starts.push({ i, workflow: c.workflow, input: c.input });
+    else if (c.type === "continue_as_new") starts.push({ i, workflow: (current ??= currentWorkflow()), input: c.input });
+  }
+  if (starts.length === 0) return;
+  const names = await Promise.all(starts.map((s) => s.workflow));
+  // One read per workflow, however many children of it the task starts.
+  const types = new Map(await Promise.all([...new Set(names)].map(async (w) => [w, await registration(db, namespace, w)] as const)));
+  starts.forEach((s, k) => checkInputAgainst(types.get(names[k]!) ?? null, names[k]!, s.input, `commands.${s.i}.input`));
 }

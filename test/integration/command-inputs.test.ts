@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import { api, uid } from "./helpers.ts";
+import { complete, describeExec, eventually, poll } from "./hand-worker.ts";
+
+// A child start and a continue-as-new start a run of a workflow as a REST start does: their input
+// is checked against the workflow's registered input schema too, when the task completes.
+
+const schema = { type: "object", properties: { amount: { type: "number" } }, required: ["amount"] };
+
+async function register(queue: string, ...names: string[]) {
+  const r = await api("POST", "/v1/workflows/workers/register", { identity: "cmd-inputs", task_queue: queue, workflows: names.map((name) => ({ name, input_schema: schema })), activities: [] });
+  expect(r.status, JSON.stringify(r.body)).toBeLessThan(300);
+}
+
+const history = async (id: string) => (await api("GET", `/v1/workflows/executions/${encodeURIComponent(id)}/history`)).body.events as { type: string }[];
+
+/** Starts `workflow` as `id` on `queue` and polls its first workflow task. */
+async function firstTask(workflow: string, id: string, queue: string, input: unknown = null) {
+  const started = await api("POST", "/v1/workflows/executions", { workflow, execution_id: id, task_queue: queue, input });
+  expect(started.status, JSON.stringify(started.body)).toBeLessThan(300);
+  const wt = await poll(queue);
+  expect(wt.body.execution_id).toBe(id);
+  return wt.body.task_token as string;
+}
+
+describe("workflow inputs carried by commands", () => {
+  it("a child's input its workflow's schema refuses is a 422 naming the command's input, and nothing is written", async () => {
+    const queue = uid("q");
+    const child = uid("child-wf");
+    await register(queue, child);
+    const parent = uid("parent");
+    const token = await firstTask("parent", parent, queue);
+    const before = await history(parent);
+    const r = await complete(token, [
+      { type: "start_timer", seq: 1, duration: 60 },
+      { type: "start_child_workflow", seq: 1, workflow: child, input: { amount: "ten" } },
+    ]);
+    expect(r.status).toBe(422);
+    expect(r.body).toMatchObject({ code: "invalid_input", field: "commands.1.input.amount" });
+    expect(r.body.detail).toContain(child);
+    const missing = await complete(token, [{ type: "start_child_workflow", seq: 1, workflow: child, input: null }]);
+    expect(missing.body).toMatchObject({ code: "invalid_input", field: "commands.0.input" });
+    expect(await history(parent)).toEqual(before);
+    expect((await describeExec(`${parent}:child-1`)).code).toBe("execution_not_found");
+    // The task is still the worker's: the same token completes once the input is right.
+    const ok = await complete(token, [{ type: "start_child_workflow", seq: 1, workflow: child, input: { amount: 10 } }]);
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    expect(ok.body.status).toBe("accepted");
+    // The child starts from the parent's outbox, after the answer.
+    const started = await eventually(async () => ((await describeExec(`${parent}:child-1`)).status === "running" ? describeExec(`${parent}:child-1`) : null));
+    expect(started).toMatchObject({ workflow: child, input: { amount: 10 } });
+  });
+
+  it("a continue-as-new's input is checked against the current workflow's schema: 422, and the run goes on", async () => {
+    const queue = uid("q");
+    const wf = uid("can-wf");
+    await register(queue, wf);
+    const id = uid("can");
+    const token = await firstTask(wf, id, queue, { amount: 1 });
+    const before = await history(id);
+    const r = await complete(token, [{ type: "continue_as_new", input: { amount: [2] } }]);
+    expect(r.status).toBe(422);
+    expect(r.body).toMatchObject({ code: "invalid_input", field: "commands.0.input.amount" });
+    expect(await history(id)).toEqual(before);
+    expect(await describeExec(id)).toMatchObject({ status: "running", run_number: 1 });
+    expect((await complete(token, [{ type: "continue_as_new", input: { amount: 2 } }])).status).toBe(200);
+    expect(await describeExec(id)).toMatchObject({ status: "running", run_number: 2, input: { amount: 2 } });
+  });
+
+  it("a workflow no worker registered (or registered without a schema) takes any input", async () => {
+    const queue = uid("q");
+    const bare = uid("bare-wf");
+    const reg = await api("POST", "/v1/workflows/workers/register", { identity: "cmd-inputs", task_queue: queue, workflows: [{ name: bare }], activities: [] });
+    expect(reg.status).toBeLessThan(300);
+    const parent = uid("parent-free");
+    const token = await firstTask(uid("unregistered"), parent, queue);
+    const r = await complete(token, [
+      { type: "start_child_workflow", seq: 1, workflow: uid("unregistered-child"), input: { amount: "ten" }, parent_close_policy: "ABANDON" },
+      { type: "start_child_workflow", seq: 2, workflow: bare, input: "anything", parent_close_policy: "ABANDON" },
+      { type: "continue_as_new", input: [1, 2, 3] },
+    ]);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(await describeExec(parent)).toMatchObject({ run_number: 2, input: [1, 2, 3] });
+    for (const kid of [`${parent}:child-1`, `${parent}:child-2`]) expect(await eventually(async () => (await describeExec(kid)).status === "running")).toBe(true);
+  });
+});
