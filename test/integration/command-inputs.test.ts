@@ -84,3 +84,24 @@ describe("workflow inputs carried by commands", () => {
     for (const kid of [`${parent}:child-1`, `${parent}:child-2`]) expect(await eventually(async () => (await describeExec(kid)).status === "running")).toBe(true);
   });
 });
+
+describe("activity types carried by commands", () => {
+  it("schedule_activity's activity_type follows the registration's name rules: else 422 naming the command's field, and nothing is scheduled", async () => {
+    const queue = uid("q");
+    const id = uid("act-name");
+    const token = await firstTask("w", id, queue);
+    const before = await history(id);
+    for (const name of ["send email", "billing/charge", "_private", "x".repeat(201)]) {
+      const r = await complete(token, [
+        { type: "start_timer", seq: 1, duration: 60 },
+        { type: "schedule_activity", seq: 1, activity_type: name, input: null },
+      ]);
+      expect(r.status, name).toBe(422);
+      expect(r.body, name).toMatchObject({ code: "validation_failed", field: "commands.1.activity_type" });
+    }
+    expect(await history(id)).toEqual(before);
+    const ok = await complete(token, [{ type: "schedule_activity", seq: 1, activity_type: `billing.charge:${"v".repeat(185)}`, input: null }]);
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    expect((await describeExec(id)).pending_activities).toHaveLength(1);
+  });
+});

@@ -11,7 +11,8 @@ export const MAX_TIMER_SECONDS = 86_400 * 365 * 10;
 export const ScheduleActivityOptions = ActivityOptions.extend({ task_queue: Name.optional() });
 
 export const Command = z.discriminatedUnion("type", [
-  z.strictObject({ type: z.literal("schedule_activity"), seq: z.number().int().positive(), activity_type: z.string().min(1).max(256), input: z.unknown(), options: ScheduleActivityOptions.default({}) }),
+  /** `activity_type` follows the names a worker registers its activities under ({@link Name}): anything else no worker could run. */
+  z.strictObject({ type: z.literal("schedule_activity"), seq: z.number().int().positive(), activity_type: Name, input: z.unknown(), options: ScheduleActivityOptions.default({}) }),
   z.strictObject({ type: z.literal("request_cancel_activity"), seq: z.number().int().positive() }),
   z.strictObject({ type: z.literal("start_timer"), seq: z.number().int().positive(), duration: z.number().min(0).max(MAX_TIMER_SECONDS) }),
   z.strictObject({ type: z.literal("cancel_timer"), seq: z.number().int().positive() }),

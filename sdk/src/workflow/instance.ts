@@ -1,5 +1,6 @@
 import { defaultChildExecutionId, type Command } from "../protocol/commands.ts";
 import type { EventOf, HistoryEvent } from "../protocol/history.ts";
+import { isName } from "../protocol/execution.ts";
 import { mergeActivityOptions, toWireActivityOptions, type ActivityCallOptions } from "./activity-options.ts";
 import { verifyRecordedCommands, type RunLabel } from "./command-matcher.ts";
 import { scheduleInfo, type HandlerOptions, type QueryHandler, type SignalHandler, type UpdateHandler, type UpdateHandlerOptions, type WorkflowContext } from "./context.ts";
@@ -267,8 +268,8 @@ export class WorkflowInstance {
   private executeActivity(activity: ActivityDefinition | string, input: unknown, options?: ActivityCallOptions): Promise<unknown> {
     this.handlers.assertWritable("ctx.executeActivity()");
     const activityType = typeof activity === "string" ? activity : activity.name;
-    if (typeof activityType !== "string" || activityType.length < 1 || activityType.length > 256) {
-      throw new TypeError(`ctx.executeActivity(): the activity must be a definition or a name of 1-256 characters, got ${JSON.stringify(activityType)}`);
+    if (!isName(activityType)) {
+      throw new TypeError(`ctx.executeActivity(): the activity must be a definition or a name (1-200 letters, digits and . _ : -, starting with a letter or digit), got ${JSON.stringify(activityType)}`);
     }
     const refused = this.payloadRefused(input, `the input of activity "${activityType}"`, (e) => (e.type === "activity_scheduled" && e.seq === this.activitySeq + 1 ? { payload: e.input } : null));
     if (refused !== null) return rejected(refused.error);

@@ -174,7 +174,8 @@ describe("runtime: options the platform would refuse", () => {
         if (which === "backoff") return ctx.executeActivity("a", null, { retry: { backoffCoefficient: 0.5 } });
         if (which === "queue") return ctx.executeActivity("a", null, { taskQueue: "my queue" });
         if (which === "start") return ctx.executeActivity("a", null, { startToCloseTimeout: 0 });
-        if (which === "name") return ctx.executeActivity("x".repeat(300), null);
+        if (which === "name") return ctx.executeActivity("x".repeat(201), null);
+        if (which === "spaced") return ctx.executeActivity("send email", null);
         return ctx.sleep(86_400 * 365 * 11);
       },
     });
@@ -183,7 +184,9 @@ describe("runtime: options the platform would refuse", () => {
       ["backoff", "activity option retry.backoffCoefficient:"],
       ["queue", "activity option taskQueue:"],
       ["start", "activity option startToCloseTimeout:"],
-      ["name", "ctx.executeActivity(): the activity must be a definition or a name of 1-256 characters"],
+      // The platform refuses a command naming any other (as registration does): the workflow hears it where it called.
+      ["name", "ctx.executeActivity(): the activity must be a definition or a name (1-200 letters, digits and . _ : -"],
+      ["spaced", 'got "send email"'],
       ["sleep", "ctx.sleep() duration: at most 10 years"],
     ]) {
       const { commands } = await activate(bad, new HistoryBuilder({ workflow: "bad_options", input: which }).task().build(), undefined, quiet);
