@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Identifier, Name } from "./execution.ts";
-import { Failure } from "./failure.ts";
+import { Failure, resultOrFailure } from "./failure.ts";
 import { ActivityOptions } from "./history.ts";
 
 /** A workflow's decision, sent when it completes a workflow task; validated against the state machine. */
@@ -40,7 +40,7 @@ export const Command = z.discriminatedUnion("type", [
   /** Ends this run and starts a fresh one (empty history, new input) under the same execution id. */
   z.strictObject({ type: z.literal("continue_as_new"), input: z.unknown(), execution_timeout: z.number().min(1).max(86_400 * 365).optional() }),
   /** The update handler finished: recorded as update_completed and returned to the caller. */
-  z.strictObject({ type: z.literal("complete_update"), update_id: z.string().min(1).max(200), result: z.unknown().optional(), failure: Failure.optional() }),
+  z.strictObject({ type: z.literal("complete_update"), update_id: z.string().min(1).max(200), result: z.unknown().optional(), failure: Failure.optional() }).superRefine(resultOrFailure),
   /**
    * The outcome of a step the workflow ran inline (`ctx.step.run`, Polos' steps): recorded as
    * step_recorded, so a replay returns it instead of running the step again. Numbered per kind.

@@ -13,6 +13,18 @@ export const Failure = z.strictObject({
 export type Failure = z.output<typeof Failure>;
 
 /**
+ * Refines a message that answers with a result or a failure (an update's completion, a query's
+ * answer): both at once is refused, naming `failure`, since one of them would silently win.
+ * `result: null` counts as a result (it is a value on the wire).
+ *
+ * @example
+ * z.strictObject({ result: z.unknown().optional(), failure: Failure.optional() }).superRefine(resultOrFailure);
+ */
+export function resultOrFailure(m: { result?: unknown; failure?: unknown }, ctx: z.RefinementCtx): void {
+  if (m.result !== undefined && m.failure !== undefined) ctx.addIssue({ code: "custom", path: ["failure"], message: "carries a result or a failure, not both" });
+}
+
+/**
  * A failure cut to its message (at most 4 KiB), type and retry flag, with `details.truncated` and
  * the size it had (`bytes`, null when it was not JSON): how the SDK sends a failure too large to
  * send, and how describe shows pending activities' failures past its budget.

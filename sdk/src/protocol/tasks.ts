@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Command } from "./commands.ts";
-import { Failure } from "./failure.ts";
+import { Failure, resultOrFailure } from "./failure.ts";
 import { HistoryEvent } from "./history.ts";
 import { DEFAULT_TASK_QUEUE, Name } from "./execution.ts";
 
@@ -132,8 +132,8 @@ export const TaskHistoryRequest = z
   .strictObject({ task_token: TaskToken, after_event_id: z.number().int().min(0), before_event_id: z.number().int().min(2) })
   .refine((r) => r.before_event_id > r.after_event_id + 1, { message: "before_event_id must leave at least one event after after_event_id", path: ["before_event_id"] });
 export type TaskHistoryRequest = z.input<typeof TaskHistoryRequest>;
-/** POST /v1/workflows/tasks/query/respond */
-export const QueryResponseRequest = z.strictObject({ task_token: TaskToken, result: z.unknown().optional(), failure: Failure.optional() });
+/** POST /v1/workflows/tasks/query/respond: the query handler's result or its failure (not both). */
+export const QueryResponseRequest = z.strictObject({ task_token: TaskToken, result: z.unknown().optional(), failure: Failure.optional() }).superRefine(resultOrFailure);
 export const HeartbeatRequest = z.strictObject({ task_token: TaskToken, details: z.unknown().optional() });
 export const HeartbeatResponse = z.object({ cancel_requested: z.boolean() });
 export type HeartbeatResponse = z.output<typeof HeartbeatResponse>;
