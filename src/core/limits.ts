@@ -29,6 +29,8 @@ export const LIMITS = {
   runningCap: 1_000,
   /** Trigger input overrides waiting in one schedule's buffer, bytes of JSON (its state is one row). */
   bufferedInputBytes: 1_048_576,
+  /** Fires one backfill may start (its range is checked before anything is written; split a longer one). */
+  maxBackfillFires: 100_000,
   /** Recent actions kept per schedule. */
   recentActions: 20,
   /** A trigger's request_id answers a retry with the first call's outcome for this long (and the most recent `triggerRequestsKept`). */

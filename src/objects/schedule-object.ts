@@ -8,6 +8,7 @@ import { LIMITS, payloadJsonBytes } from "../core/limits.ts";
 import { runClosed, SKIPPED_CATCHUP, startExtra, tick, type PendingFire, type ScheduleState, type Transition } from "../core/schedule/machine.ts";
 import { runsLeft } from "../core/schedule/repeat-runs.ts";
 import { compileSpec, type CompiledSpec } from "../core/spec.ts";
+import { checkBackfillFires } from "../core/schedule/backfill-fires.ts";
 import { schedulePayload } from "../core/schedule/payload.ts";
 import { planPrepare, type PreparedRun } from "../core/schedule/prepare.ts";
 import type { Env } from "../env.ts";
@@ -153,9 +154,8 @@ export class ScheduleObject extends DurableObject<Env> {
   async backfill(startAt: number, endAt: number, overlap: OverlapPolicy | undefined): Promise<RpcResult<{ fires: number }>> {
     const r = await this.change(() => {
       const row = this.require();
-      const count = between(backfillSpec(this.compileFor(row), row, startAt - 1), startAt - 1, endAt, LIMITS.maxRepeatCount).length;
-      // Checked here, before anything is written: an empty backfill must leave no job or action behind.
-      if (count === 0) throw new ConflictError("the spec has no fire times in that range", "empty_backfill", { field: "start_at" });
+      // Checked here, before anything is written: an empty or too large backfill leaves no job or action behind.
+      const count = checkBackfillFires(backfillSpec(this.compileFor(row), row, startAt - 1), startAt, endAt);
       this.withdrawPrepared(clock.now());
       this.store.addBackfill(startAt - 1, endAt, overlap ?? row.policy.overlap);
       this.store.addAction({ at: clock.now(), nominal: null, actual: null, run_id: null, kind: "backfill", outcome: `backfill of ${count} fires queued` });

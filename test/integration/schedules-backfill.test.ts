@@ -143,6 +143,31 @@ describe("backfill", () => {
     // The next fire (2028-01-01) is more than 180 days out: the alarm waits at most that long, then re-plans.
     await expectAlarm(sid, Math.min(T("2028-01-01T00:00:00Z"), t0 + 180 * 86_400_000));
   });
+
+  it("a range of more than 100,000 fires is a 422 limit_exceeded naming end_at and writes nothing; 100,000 fires are accepted", async () => {
+    const t0 = T("2027-05-05T12:00:00.000Z");
+    const sid = uid("backfill-cap");
+    setNow(t0);
+    // Every second: 2 days of it are 172,800 fires.
+    await createSchedule({ schedule_id: sid, workflow: "backfill-wf", key: sid, intervals: [{ every: "1s" }], overlap: "ALLOW_ALL", task_queue: uid("q-bf") });
+    const from = T("2027-05-01T00:00:00Z");
+    const tooMany = await api("POST", `/v1/workflows/schedules/${sid}/backfill`, { start_at: iso(from), end_at: iso(from + 2 * 86_400_000) });
+    expect(tooMany.status, JSON.stringify(tooMany.body)).toBe(422);
+    expect(tooMany.headers.get("content-type")).toContain("application/problem+json");
+    expect(tooMany.body).toMatchObject({ code: "limit_exceeded", field: "end_at" });
+    expect(tooMany.body.detail).toContain("100000");
+    expect(tooMany.body.detail).toMatch(/split/);
+    // One fire past the cap (both ends are included) is refused too.
+    const oneOver = await api("POST", `/v1/workflows/schedules/${sid}/backfill`, { start_at: iso(from), end_at: iso(from + 100_000 * 1000) });
+    expect(oneOver.status, JSON.stringify(oneOver.body)).toBe(422);
+    // Nothing was written: no backfill action, and the alarm still waits for the next live fire.
+    expect((await describeSchedule(sid)).recent_actions.filter((a: { kind: string }) => a.kind === "backfill")).toEqual([]);
+    await expectAlarm(sid, t0 + 1000);
+    // Exactly the cap: accepted.
+    const atCap = await api("POST", `/v1/workflows/schedules/${sid}/backfill`, { start_at: iso(from), end_at: iso(from + 99_999 * 1000) });
+    expect(atCap.status, JSON.stringify(atCap.body)).toBe(202);
+    expect(atCap.body).toEqual({ fires: 100_000 });
+  }, 60_000);
 });
 
 describe("at-least-once delivery", () => {

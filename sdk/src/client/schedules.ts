@@ -255,7 +255,8 @@ export class SchedulesClient {
 
   /**
    * Starts every fire of a past range (from `startAt` up to `endAt`, both included), in batches.
-   * A range with no fire time is a 409 `empty_backfill`.
+   * A range with no fire time is a 409 `empty_backfill`; one with more than 100,000 fires is a 422
+   * `limit_exceeded` naming `end_at` (nothing is queued: split the range).
    * @example await client.schedules.backfill(id, { startAt: "2026-11-01T00:00:00Z", endAt: new Date(), overlap: "ALLOW_ALL" });
    */
   async backfill(scheduleId: string, options: BackfillOptions): Promise<BackfillResult> {

@@ -1,0 +1,25 @@
+import { ConflictError, ValidationError } from "../errors.ts";
+import { next } from "../fire-times.ts";
+import { LIMITS } from "../limits.ts";
+import type { CompiledSpec } from "../spec.ts";
+
+/**
+ * The fires of a backfill of [startAt, endAt] (both ends included, as the backfill starts them)
+ * under `spec` (the spec as a backfill sees it). Counting stops one past `max`, so the check costs
+ * at most `max + 1` fire-time steps however frequent the spec and long the range: every second
+ * for 10 years would be 315 million fires, each one a run to start and a history to keep.
+ *
+ * @throws ConflictError 409 `empty_backfill` (field `start_at`) when the range has no fire.
+ * @throws ValidationError 422 `limit_exceeded` (field `end_at`) when it has more than `max`.
+ * @example
+ * checkBackfillFires(everyMinute, Date.parse("2027-05-01T06:00:00Z"), Date.parse("2027-05-01T09:00:00Z")) // 181
+ */
+export function checkBackfillFires(spec: CompiledSpec, startAt: number, endAt: number, max: number = LIMITS.maxBackfillFires): number {
+  let count = 0;
+  for (let t = next(spec, startAt - 1); t !== null && t <= endAt && count <= max; t = next(spec, t)) count++;
+  if (count === 0) throw new ConflictError("the spec has no fire times in that range", "empty_backfill", { field: "start_at" });
+  if (count > max) {
+    throw new ValidationError(`a backfill starts at most ${max} fires and this range has more: split it into shorter ranges of at most ${max} fires each and backfill them one after another`, { field: "end_at", code: "limit_exceeded" });
+  }
+  return count;
+}

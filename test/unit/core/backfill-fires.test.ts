@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { ScheduleSpecInput } from "@sundial/sdk/protocol";
+import { ConflictError, ValidationError } from "../../../src/core/errors.ts";
+import { LIMITS } from "../../../src/core/limits.ts";
+import { checkBackfillFires } from "../../../src/core/schedule/backfill-fires.ts";
+import { compileSpec } from "../../../src/core/spec.ts";
+
+// A backfill starts every fire of [start_at, end_at] (both ends included): at most
+// LIMITS.maxBackfillFires of them. Counting stops one past the cap, so the check is bounded
+// however frequent the spec and long the range.
+
+const T = (iso: string) => Date.parse(iso);
+const compile = (input: Record<string, unknown>) => compileSpec(ScheduleSpecInput.parse(input), { createdAt: T("2020-01-01T00:00:00Z") });
+const DAY = 86_400_000;
+const from = T("2026-01-01T00:00:00Z");
+
+function refusal(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  throw new Error("did not throw");
+}
+
+describe("checkBackfillFires", () => {
+  it("the cap is 100,000 fires", () => {
+    expect(LIMITS.maxBackfillFires).toBe(100_000);
+  });
+
+  it.each([
+    ["an interval of 1 s, both ends included", { interval_seconds: 1 }, from, from + 99_999_000, 100_000],
+    ["a cron every minute over 3 hours", { cron: "* * * * *" }, from, from + 3 * 3_600_000, 181],
+    ["one at time", { at: ["2026-01-01T00:00:30Z"] }, from, from + DAY, 1],
+  ])("%s: counts %#", (_name, input, start, end, want) => {
+    expect(checkBackfillFires(compile(input), start, end)).toBe(want);
+  });
+
+  it.each([
+    ["an interval of 1 s over 2 days (172,800 fires)", { interval_seconds: 1 }, from + 2 * DAY],
+    ["an interval of 1 s, one fire past the cap", { interval_seconds: 1 }, from + 100_000_000],
+    ["a cron every second over 10 years", { cron: "* * * * * *" }, from + 3_653 * DAY],
+  ])("%s: 422 limit_exceeded naming end_at, the cap and a split", (_name, input, end) => {
+    const t = performance.now();
+    const err = refusal(() => checkBackfillFires(compile(input), from, end));
+    // Bounded: the count stops at cap + 1 (10 years of seconds would be 315 million fires).
+    expect(performance.now() - t).toBeLessThan(5_000);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect(err).toMatchObject({ status: 422, code: "limit_exceeded", field: "end_at" });
+    expect((err as Error).message).toContain("100000");
+    expect((err as Error).message).toMatch(/split/);
+  });
+
+  it("a range with no fire is a 409 empty_backfill naming start_at", () => {
+    const err = refusal(() => checkBackfillFires(compile({ cron: "0 0 1 1 *" }), from + DAY, from + 30 * DAY));
+    expect(err).toBeInstanceOf(ConflictError);
+    expect(err).toMatchObject({ status: 409, code: "empty_backfill", field: "start_at" });
+  });
+
+  it("a smaller cap can be given (the check is the same)", () => {
+    expect(checkBackfillFires(compile({ interval_seconds: 60 }), from, from + 9 * 60_000, 10)).toBe(10);
+    expect(refusal(() => checkBackfillFires(compile({ interval_seconds: 60 }), from, from + 10 * 60_000, 10))).toMatchObject({ code: "limit_exceeded" });
+  });
+});
