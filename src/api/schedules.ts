@@ -233,6 +233,5 @@ scheduleRoutes.post("/:id/backfill", async (c) => {
   const body = await readJson(c, BackfillRequest);
   if (body.end_at - body.start_at > 366 * 86_400_000 * 10) throw new ValidationError("backfill range is longer than 10 years", { field: "end_at" });
   const r = unwrap(await scheduleStub(c.env, p.namespace, scheduleId(c.req.param("id"))).backfill(body.start_at, body.end_at, body.overlap));
-  if (r.fires === 0) throw new ConflictError("the spec has no fire times in that range", "empty_backfill", { field: "start_at" });
   return c.json(r, 202);
 });
