@@ -22,7 +22,7 @@ export const PollRequest = z.strictObject({
    * poll gets only tasks of those types, and the others wait for a worker that runs them. Omitted:
    * any task of the kind (the SDK omits it only past {@link MAX_POLL_TYPES} types).
    */
-  types: z.array(z.string().min(1).max(256)).min(1).max(MAX_POLL_TYPES).optional(),
+  types: z.array(Name).min(1).max(MAX_POLL_TYPES).optional(),
 });
 export type PollRequest = z.input<typeof PollRequest>;
 

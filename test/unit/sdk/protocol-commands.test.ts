@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { Command, RegisterWorkerRequest } from "@sundial/sdk/protocol";
+import { Command, PollRequest, RegisterWorkerRequest } from "@sundial/sdk/protocol";
 
 const schedule = (activity_type: string) => Command.safeParse({ type: "schedule_activity", seq: 1, activity_type, input: null });
+const polls = (name: string) => PollRequest.safeParse({ task_queue: "q", kind: "activity", identity: "w", types: [name] }).success;
 const registers = (name: string) => RegisterWorkerRequest.safeParse({ identity: "w", workflows: [], activities: [name] }).success;
 
-describe("schedule_activity's activity_type follows the names a worker may register", () => {
+describe("schedule_activity's activity_type and a poll's types follow the names a worker may register", () => {
   it.each([
     ["send_email", true],
     ["billing.charge:v2-eu", true],
@@ -21,6 +22,8 @@ describe("schedule_activity's activity_type follows the names a worker may regis
     expect(schedule(name).success).toBe(ok);
     // The same rule, not a copy of it: whatever registration takes, a command may schedule.
     expect(registers(name)).toBe(ok);
+    // A poll's types are names a worker registered too: one no worker could register matches nothing.
+    expect(polls(name)).toBe(ok);
   });
 
   it("names the field at fault", () => {
