@@ -45,7 +45,7 @@ export const Command = z.discriminatedUnion("type", [
    * The outcome of a step the workflow ran inline (`ctx.step.run`, Polos' steps): recorded as
    * step_recorded, so a replay returns it instead of running the step again. Numbered per kind.
    */
-  z.strictObject({ type: z.literal("record_step"), seq: z.number().int().positive(), name: z.string().min(1).max(200), result: z.unknown().optional(), failure: Failure.optional() }).superRefine(resultOrFailure),
+  z.strictObject({ type: z.literal("record_step"), seq: z.number().int().positive(), name: z.string().min(1).max(200), result: z.unknown().optional(), failure: Failure.optional() }),
 ]);
 export type Command = z.output<typeof Command>;
 export type CommandInput = z.input<typeof Command>;
