@@ -29,8 +29,11 @@ export interface Zone {
 const cache = new Map<string, Zone>();
 const BUCKET_MS = 6 * 3_600_000;
 const MIXED = Number.NaN;
-/** Zones whose offset never changes; they skip every lookup. */
-const FIXED_ZONE_RE = /^(UTC|Etc\/UTC|Etc\/GMT|Etc\/GMT[+-]\d{1,2}|GMT|UCT|Etc\/UCT|Zulu|Etc\/Zulu|Universal|Etc\/Universal)$/;
+/**
+ * Zones whose offset never changes; they skip every lookup. Any case: names are stored in their IANA
+ * spelling, but a schedule stored before that was done may hold `utc`.
+ */
+const FIXED_ZONE_RE = /^(UTC|Etc\/UTC|Etc\/GMT|Etc\/GMT[+-]\d{1,2}|GMT|UCT|Etc\/UCT|Zulu|Etc\/Zulu|Universal|Etc\/Universal)$/i;
 
 /** Returns the zone for an IANA name (validated by the protocol schema before it gets here). */
 export function zoneFor(name: string): Zone {

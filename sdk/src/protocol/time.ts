@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ZONE_ALIASES } from "./zone-names.ts";
 
 const RFC3339_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
 
@@ -50,30 +51,72 @@ export function toRfc3339(ms: number): string {
 }
 
 /**
- * Zones already accepted. Constructing the Intl.DateTimeFormat is the whole cost of a check (~0.25 ms
- * in workerd, about 2 % of a schedule create), and every request naming a zone checks it. Only
- * valid names are kept (a bounded set: the tz database's names and aliases); the cap guards anyway.
+ * Zones already checked, by the name as typed, with its IANA spelling. Constructing the
+ * Intl.DateTimeFormat is the whole cost of a check (~0.25 ms in workerd, about 2 % of a schedule
+ * create), and every request naming a zone checks it. Only valid names are kept (a bounded set:
+ * the tz database's names and aliases, in the cases people type them); the cap guards anyway.
  */
-const knownZones = new Set<string>();
+const knownZones = new Map<string, string>();
 const KNOWN_ZONES_MAX = 4096;
 
-/** True when `zone` is an IANA time zone name this runtime knows (`UTC` included). */
-export function isValidTimeZone(zone: string): boolean {
-  if (zone.length === 0 || zone.length > 64) return false;
-  if (knownZones.has(zone)) return true;
+/** A UTC offset ("+05:00", "-0500", "+05"), which workerd's Intl takes for a zone and Node's does not. */
+const OFFSET_RE = /^[+\u2212-]\d/;
+
+/**
+ * The IANA spelling of a time zone name this runtime knows, in whatever case it was typed
+ * (`america/new_york` -> `America/New_York`, `utc` -> `UTC`, `etc/utc` -> `Etc/UTC`), or null
+ * for an unknown name or a UTC offset. Never another name for the same zone: Intl's
+ * `resolvedOptions()` renames links (`Asia/Kolkata` -> `Asia/Calcutta`), so its answer is used only
+ * when it is the typed name up to case, and links are spelt from {@link ZONE_ALIASES}.
+ * @example canonicalTimeZone("europe/paris") // "Europe/Paris"
+ */
+export function canonicalTimeZone(zone: string): string | null {
+  if (zone.length === 0 || zone.length > 64 || OFFSET_RE.test(zone)) return null;
+  const hit = knownZones.get(zone);
+  if (hit !== undefined) return hit;
+  let resolved: string;
   try {
-    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    resolved = new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
   } catch {
-    return false;
+    return null;
   }
-  if (knownZones.size < KNOWN_ZONES_MAX) knownZones.add(zone);
-  return true;
+  const lower = zone.toLowerCase();
+  const name = ZONE_ALIASES.get(lower) ?? (resolved.toLowerCase() === lower ? resolved : zone);
+  if (knownZones.size < KNOWN_ZONES_MAX) knownZones.set(zone, name);
+  return name;
 }
 
-/** An IANA time zone name, validated against the runtime's tz database. */
+/** True when `zone` is an IANA time zone name this runtime knows (`UTC` included), in any case. */
+export function isValidTimeZone(zone: string): boolean {
+  return canonicalTimeZone(zone) !== null;
+}
+
+/** Why a zone name was refused; an offset gets the fixed-offset zone to use, when IANA has one. */
+function zoneProblem(zone: string): string {
+  if (!OFFSET_RE.test(zone)) return `unknown time zone ${JSON.stringify(zone)}: use an IANA name such as America/New_York`;
+  const m = /^([+\u2212-])(\d{2})(?::?(\d{2}))?$/.exec(zone);
+  const text = `${JSON.stringify(zone)} is a UTC offset, not a time zone: use an IANA name such as America/New_York`;
+  if (!m || (m[3] ?? "00") !== "00") return text;
+  const east = m[1] === "+";
+  const hours = Number(m[2]);
+  if (hours > (east ? 14 : 12)) return text;
+  // Etc/GMT signs are POSIX's: Etc/GMT-5 is five hours east of UTC.
+  const etc = hours === 0 ? "UTC" : `Etc/GMT${east ? "-" : "+"}${hours}`;
+  return `${text} (a fixed UTC${east ? "+" : "-"}${m[2]}:00 is ${etc})`;
+}
+
+/**
+ * An IANA time zone name, validated against the runtime's tz database and read in its IANA
+ * spelling (see {@link canonicalTimeZone}), which is what is stored, echoed and given to runs.
+ */
 export const TimeZone = z
   .string()
   .max(64)
-  .superRefine((v, ctx) => {
-    if (!isValidTimeZone(v)) ctx.addIssue({ code: "custom", message: `unknown time zone ${JSON.stringify(v)}: use an IANA name such as America/New_York` });
+  .transform((v, ctx) => {
+    const name = canonicalTimeZone(v);
+    if (name === null) {
+      ctx.addIssue({ code: "custom", message: zoneProblem(v) });
+      return z.NEVER;
+    }
+    return name;
   });

@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { canonicalTimeZone } from "@sundial/sdk/protocol";
+import { TZ_NAMES } from "../unit/core/tz-names.ts";
+import { api, uid } from "./helpers.ts";
+import { createSchedule, describeSchedule, setNow, T } from "./schedule-helpers.ts";
+
+// Input handling of schedule specs as the API sees it, in workerd (whose Intl differs from Node's:
+// it accepts UTC offsets such as "+05:00" as zones).
+
+describe("time zone names", () => {
+  it("a zone typed in lower case is stored, described and planned as its IANA name", async () => {
+    setNow(T("2027-03-12T12:00:00Z"));
+    const created = await createSchedule({ workflow: uid("tz-case"), cron: "30 2 * * *", timezone: "america/new_york" });
+    const d = await describeSchedule(created.schedule_id);
+    expect(d.spec.timezone).toBe("America/New_York");
+    expect(d.description).toBe("every day at 02:30 (America/New_York)");
+    // New York's spring-forward (14 March 2027): 02:30 does not exist and fires once, at 03:30 EDT.
+    expect(d.next_fire_times.slice(0, 3).map((f: { nominal: string }) => f.nominal)).toEqual([
+      "2027-03-13T07:30:00.000Z",
+      "2027-03-14T07:30:00.000Z",
+      "2027-03-15T06:30:00.000Z",
+    ]);
+    const preview = await api("POST", "/v1/workflows/schedules/preview", { cron: "0 9 * * *", timezone: "uTc", count: 1 });
+    expect(preview.status, JSON.stringify(preview.body)).toBe(200);
+    expect(preview.body).toMatchObject({ timezone: "UTC", description: "every day at 09:00 (UTC)" });
+  });
+
+  it("a UTC offset is refused with a 422 naming timezone, though workerd's Intl accepts it", async () => {
+    const r = await api("POST", "/v1/workflows/schedules", { workflow: uid("tz-offset"), cron: "0 9 * * *", timezone: "+05:00" });
+    expect(r.status).toBe(422);
+    expect(r.body).toMatchObject({ code: "validation_failed", field: "timezone" });
+    expect(r.body.detail).toMatch(/"\+05:00" is a UTC offset, not a time zone/);
+  });
+
+  it("every tz database name, in any case, is spelt as IANA spells it in workerd too", () => {
+    const wrong: string[] = [];
+    for (const name of TZ_NAMES) {
+      for (const typed of [name, name.toLowerCase(), name.toUpperCase()]) {
+        const got = canonicalTimeZone(typed);
+        if (got !== name) wrong.push(`${typed} -> ${got}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+});
