@@ -1,4 +1,5 @@
 import type { ScheduleSpec } from "@sundial/sdk/protocol";
+import { durationMs } from "./spec.ts";
 
 const DOW = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 /** No prototype: a lookup of "constructor" or "toString" finds nothing. */
@@ -12,7 +13,9 @@ const ALIASES: Readonly<Record<string, string>> = Object.assign(Object.create(nu
   "@hourly": "at minute 0 of every hour",
 });
 
-function seconds(n: number): string {
+/** A spec duration in words, as it fires (whole milliseconds). */
+function seconds(spec: number): string {
+  const n = durationMs(spec) / 1000;
   if (n % 86_400 === 0) return n === 86_400 ? "day" : `${n / 86_400} days`;
   if (n % 3600 === 0) return n === 3600 ? "hour" : `${n / 3600} hours`;
   if (n % 60 === 0) return n === 60 ? "minute" : `${n / 60} minutes`;
@@ -90,11 +93,11 @@ export function describeCron(expr: string): string {
 export function describeSpec(spec: ScheduleSpec): string {
   const parts: string[] = [];
   for (const c of spec.cron_expressions) parts.push(describeCron(c));
-  for (const i of spec.intervals) parts.push(`every ${seconds(i.every)}${i.offset ? ` (offset ${seconds(i.offset)})` : ""}`);
+  for (const i of spec.intervals) parts.push(`every ${seconds(i.every)}${durationMs(i.offset) > 0 ? ` (offset ${seconds(i.offset)})` : ""}`);
   if (spec.at.length > 0) parts.push(spec.at.length === 1 ? `once at ${new Date(spec.at[0]!).toISOString()}` : `at ${spec.at.length} set times`);
   let text = parts.join("; ");
   if (spec.exclude.length > 0) text += `, except ${spec.exclude.map(describeCron).join(" or ")}`;
   if (spec.repeat_count > 0) text += `, ${spec.repeat_count} time${spec.repeat_count === 1 ? "" : "s"} at most`;
-  if (spec.jitter_seconds > 0) text += `, with up to ${seconds(spec.jitter_seconds)} of jitter`;
+  if (durationMs(spec.jitter_seconds) > 0) text += `, with up to ${seconds(spec.jitter_seconds)} of jitter`;
   return `${text} (${spec.timezone})`;
 }

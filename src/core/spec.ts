@@ -41,6 +41,15 @@ function cachedCron(expression: string, field: string): CronMatcher {
   return m;
 }
 
+/**
+ * A spec duration (seconds on the wire, any fraction) as it fires: whole milliseconds. describe
+ * uses it too, so the text gives the period that fires, not the float a unit left ("1.1h" is
+ * 3960.0000000000005 s).
+ */
+export function durationMs(seconds: number): number {
+  return Math.round(seconds * 1000);
+}
+
 /** Where the schedule comes from: its creation time anchors intervals and repeat counting. */
 export interface SpecContext {
   createdAt: number;
@@ -61,8 +70,8 @@ export function compileSpec(spec: ScheduleSpec, ctx: SpecContext): CompiledSpec 
   const crons = spec.cron_expressions.map((e, i) => cachedCron(e, `cron_expressions.${i}`));
   const excludes = spec.exclude.map((e, i) => cachedCron(e, `exclude.${i}`));
   const intervals = spec.intervals.map((iv, i) => {
-    const every = Math.round(iv.every * 1000);
-    const offset = Math.round(iv.offset * 1000);
+    const every = durationMs(iv.every);
+    const offset = durationMs(iv.offset);
     if (every < 1000) throw new ValidationError(`intervals.${i}.every: must be at least 1 second`, { field: `intervals.${i}.every` });
     // Anchored at start_at; without one, the first fire is one interval after creation (Pipelit).
     const first = spec.start_at !== null ? spec.start_at + offset : ctx.createdAt + every + offset;
@@ -80,6 +89,6 @@ export function compileSpec(spec: ScheduleSpec, ctx: SpecContext): CompiledSpec 
     at: [...spec.at].sort((a, b) => a - b),
     origin: spec.start_at !== null ? spec.start_at - 1 : ctx.createdAt,
     endAt: spec.end_at,
-    jitterMs: Math.round(spec.jitter_seconds * 1000),
+    jitterMs: durationMs(spec.jitter_seconds),
   };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ScheduleSpecInput } from "@sundial/sdk/protocol";
 import { describeCron, describeSpec } from "../../../src/core/describe-spec.ts";
+import { compileSpec } from "../../../src/core/spec.ts";
 
 describe("describeCron", () => {
   // A `*` seconds field fires every second of the minutes it names: sixty fires, not one.
@@ -49,5 +50,34 @@ describe("describeCron", () => {
   it("a spec's description keeps the seconds of each expression and exclusion", () => {
     const spec = ScheduleSpecInput.parse({ cron_expressions: ["* 0 9 * * *"], exclude: ["* * * * * 0"], timezone: "Europe/Paris" });
     expect(describeSpec(spec)).toBe("every second from 09:00:00 to 09:00:59, every day, except every second, on Sunday (Europe/Paris)");
+  });
+});
+
+describe("describeSpec: durations as they fire", () => {
+  // Intervals, offsets and jitter fire in whole milliseconds (compileSpec rounds them); the text
+  // says what fires, not the float the wire's arithmetic left ("1.1h" is 3960.0000000000005 s).
+  it.each<[string, ScheduleSpecInput, string]>([
+    ["a float left by unit arithmetic", { intervals: [{ every: "1.1h" }] }, "every 66 minutes (UTC)"],
+    ["a sub-millisecond fraction", { intervals: [{ every: 1.0005 }] }, "every 1.001 seconds (UTC)"],
+    ["a fraction that rounds to a whole second", { intervals: [{ every: "1000.4ms" }] }, "every second (UTC)"],
+    ["an offset that rounds to nothing", { intervals: [{ every: "1h", offset: 0.0004 }] }, "every hour (UTC)"],
+    ["an offset with a sub-millisecond fraction", { intervals: [{ every: "1h", offset: "0.7m" }] }, "every hour (offset 42 seconds) (UTC)"],
+    ["jitter with a sub-millisecond fraction", { cron: "0 9 * * *", jitter_seconds: "1.0005s" }, "every day at 09:00, with up to 1.001 seconds of jitter (UTC)"],
+    ["jitter that rounds to nothing", { cron: "0 9 * * *", jitter_seconds: 0.0004 }, "every day at 09:00 (UTC)"],
+  ])("%s", (_name, input, text) => {
+    const spec = ScheduleSpecInput.parse(input);
+    expect(describeSpec(spec)).toBe(text);
+  });
+
+  it("the text gives the period compileSpec fires at", () => {
+    for (const every of [1.0005, 1.0004, 2.5, "1.1h", "0.3m", "1000.6ms", 7.123456]) {
+      const spec = ScheduleSpecInput.parse({ intervals: [{ every }] });
+      const ms = compileSpec(spec, { createdAt: 0 }).intervals[0]![1];
+      const described = describeSpec(spec);
+      const m = /^every (?:(\d+(?:\.\d+)?) )?(second|minute|hour)s? \(UTC\)$/.exec(described);
+      expect(m, described).not.toBeNull();
+      const unit = { second: 1000, minute: 60_000, hour: 3_600_000 }[m![2] as "second"];
+      expect(Number(m![1] ?? 1) * unit, `${String(every)}: ${described}`).toBeCloseTo(ms, 6);
+    }
   });
 });
