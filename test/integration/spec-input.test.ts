@@ -43,3 +43,19 @@ describe("time zone names", () => {
     expect(wrong).toEqual([]);
   });
 });
+
+describe("list limits of a spec", () => {
+  it("an `at` list past its limit is a 422 naming `at` and the limit", async () => {
+    const at = Array.from({ length: 1001 }, (_, i) => new Date(Date.UTC(2030, 0, 1) + i * 60_000).toISOString());
+    const r = await api("POST", "/v1/workflows/schedules", { workflow: uid("at-limit"), at });
+    expect(r.status).toBe(422);
+    expect(r.body).toMatchObject({ code: "validation_failed", field: "at", detail: "at: at most 1000 times" });
+  });
+
+  it("a bad time inside an `at` list is named by its index", async () => {
+    const r = await api("POST", "/v1/workflows/schedules/preview", { at: ["2030-01-01T00:00:00Z", "tomorrow"] });
+    expect(r.status).toBe(422);
+    expect(r.body).toMatchObject({ code: "validation_failed", field: "at.1" });
+    expect(r.body.detail).toMatch(/^at\.1: invalid timestamp "tomorrow"/);
+  });
+});

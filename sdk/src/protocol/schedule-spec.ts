@@ -15,6 +15,32 @@ export const SPEC_LIMITS = {
 
 const CronText = z.string().trim().min(1, "empty cron expression").max(SPEC_LIMITS.cronLength);
 
+/**
+ * A list of at most `max` items whose refusal names the limit ("at most 20 intervals"), in words a
+ * user reads, rather than zod's "Too big: expected array to have <=20 items".
+ */
+function limitedList<T extends z.ZodType>(item: T, max: number, noun: string) {
+  return z.array(item).max(max, { message: `at most ${max} ${noun}` });
+}
+
+const AtList = limitedList(Timestamp, SPEC_LIMITS.atTimes, "times");
+
+/**
+ * `at`: one time or a list of them. Not a plain z.union of the two: when both branches fail, a
+ * union reports only "Invalid input" at `at`, which named neither the limit of a list too long nor
+ * the item at fault. The outer union checks only the shape (and is what the OpenAPI document
+ * shows: the list's limit is annotated); the shape picks the schema whose issues, with their item
+ * paths, are reported as they are.
+ */
+const AtTimes = z
+  .union([z.string().max(40), z.array(z.string().max(40)).meta({ maxItems: SPEC_LIMITS.atTimes })], { error: "expected an RFC 3339 time or a list of them" })
+  .transform((v, ctx) => {
+    const r = Array.isArray(v) ? AtList.safeParse(v) : Timestamp.safeParse(v);
+    if (r.success) return r.data;
+    for (const issue of r.error.issues) ctx.addIssue({ code: "custom", message: issue.message, path: issue.path });
+    return z.NEVER;
+  });
+
 /** One interval: fire every `every` seconds, shifted by `offset`, anchored at `start_at` (or creation). */
 export const IntervalSpec = z.strictObject({
   every: PositiveDuration,
@@ -27,15 +53,15 @@ export const IntervalSpec = z.strictObject({
  * `interval_seconds` (Pipelit) are accepted as shorthands and folded into the canonical form.
  */
 export const ScheduleSpecFields = {
-  cron_expressions: z.array(CronText).max(SPEC_LIMITS.cronExpressions).optional(),
+  cron_expressions: limitedList(CronText, SPEC_LIMITS.cronExpressions, "cron expressions").optional(),
   cron: CronText.optional(),
-  intervals: z.array(IntervalSpec).max(SPEC_LIMITS.intervals).optional(),
+  intervals: limitedList(IntervalSpec, SPEC_LIMITS.intervals, "intervals").optional(),
   interval_seconds: PositiveDuration.optional(),
-  at: z.union([Timestamp, z.array(Timestamp).max(SPEC_LIMITS.atTimes)]).optional(),
+  at: AtTimes.optional(),
   start_at: Timestamp.optional(),
   end_at: Timestamp.optional(),
   repeat_count: z.number().int().min(0).max(SPEC_LIMITS.maxRepeatCount).optional(),
-  exclude: z.array(CronText).max(SPEC_LIMITS.excludes).optional(),
+  exclude: limitedList(CronText, SPEC_LIMITS.excludes, "exclude expressions").optional(),
   jitter_seconds: Duration.refine((s) => s <= SPEC_LIMITS.maxJitterSeconds, { message: `must be at most ${SPEC_LIMITS.maxJitterSeconds}` }).optional(),
   timezone: TimeZone.optional(),
 } as const;

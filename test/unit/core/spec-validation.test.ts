@@ -76,7 +76,9 @@ describe("ScheduleSpecInput rejects bad input and names the field", () => {
     ["jitter above a week", { cron: "* * * * *", jitter_seconds: "8d" }, ["jitter_seconds"], /must be at most 604800/],
     // Timestamps.
     ["at without offset", { at: "2026-01-01T00:00:00" }, ["at"], /invalid timestamp "2026-01-01T00:00:00": use RFC 3339 with an offset/],
-    ["at list with a bad item", { at: ["2026-01-01T00:00:00Z", "tomorrow"] }, ["at"], /Invalid input/],
+    ["at list with a bad item", { at: ["2026-01-01T00:00:00Z", "tomorrow"] }, ["at", 1], /^invalid timestamp "tomorrow": use RFC 3339/],
+    ["at that is neither a time nor a list", { at: 5 }, ["at"], /^expected an RFC 3339 time or a list of them$/],
+    ["at list holding a number", { at: [5] }, ["at"], /^expected an RFC 3339 time or a list of them$/],
     ["start_at date only", { cron: "* * * * *", start_at: "2026-01-01" }, ["start_at"], /invalid timestamp "2026-01-01"/],
     ["end_at with a space", { cron: "* * * * *", end_at: "2026-01-01 00:00:00Z" }, ["end_at"], /invalid timestamp/],
     ["start_at as epoch number", { cron: "* * * * *", start_at: 1767225600000 }, ["start_at"], /expected string/],
@@ -89,8 +91,11 @@ describe("ScheduleSpecInput rejects bad input and names the field", () => {
     ["empty cron", { cron: "" }, ["cron"], /empty cron expression/],
     ["blank cron in the list", { cron_expressions: ["0 9 * * *", "  "] }, ["cron_expressions", 1], /empty cron expression/],
     ["cron too long", { cron: `0 9 * * *${" ".repeat(195)}1` }, ["cron"], /<=200/],
-    ["too many crons", { cron_expressions: Array.from({ length: 21 }, () => "* * * * *") }, ["cron_expressions"], /<=20 items/],
-    ["too many excludes", { cron: "* * * * *", exclude: Array.from({ length: 21 }, () => "0 0 * * *") }, ["exclude"], /<=20 items/],
+    // List limits name the limit (a union's bare "Invalid input" named nothing for `at`).
+    ["too many crons", { cron_expressions: Array.from({ length: 21 }, () => "* * * * *") }, ["cron_expressions"], /^at most 20 cron expressions$/],
+    ["too many excludes", { cron: "* * * * *", exclude: Array.from({ length: 21 }, () => "0 0 * * *") }, ["exclude"], /^at most 20 exclude expressions$/],
+    ["too many intervals", { intervals: Array.from({ length: 21 }, (_, i) => ({ every: 60 + i })) }, ["intervals"], /^at most 20 intervals$/],
+    ["too many at times", { at: Array.from({ length: 1001 }, (_, i) => new Date(Date.UTC(2030, 0, 1) + i * 60_000).toISOString()) }, ["at"], /^at most 1000 times$/],
   ])("%s", (_name, input, path, message) => {
     const issues = issuesOf(input);
     const atPath = issues.filter((i) => JSON.stringify(i.path) === JSON.stringify(path));
