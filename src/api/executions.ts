@@ -21,7 +21,7 @@ import { executionStub } from "../objects/names.ts";
 import { unwrap } from "../objects/rpc.ts";
 import { requireKind, type AppEnv } from "./auth.ts";
 import { decodeCursor, decodeHistoryToken, encodeCursor, ExecutionsCursor, PageSize, PageToken } from "./pagination.ts";
-import { readJson, readQuery } from "./validate.ts";
+import { queryNumber, readJson, readQuery } from "./validate.ts";
 import { checkPayloadSize, checkWorkflowInput } from "./workflow-input.ts";
 import { IdReference, MAX_ID_LENGTH } from "@sundial/sdk/protocol";
 import { ValidationError } from "../core/errors.ts";
@@ -40,7 +40,7 @@ const ListQuery = z.strictObject({
 
 /** A history page token: `{last event id}.{run id}` (a bare event id, as issued before 2026-12-03, is still read). */
 const HistoryQuery = z.strictObject({ page_size: PageSize, page_token: z.string().optional() });
-const ResultQuery = z.strictObject({ wait_seconds: z.coerce.number().min(0).max(60).default(0) });
+const ResultQuery = z.strictObject({ wait_seconds: queryNumber(z.number().min(0).max(60), { fraction: true }).default(0) });
 
 function executionId(raw: string): string {
   const r = IdReference.safeParse(raw);

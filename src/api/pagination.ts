@@ -2,9 +2,10 @@ import { z } from "zod";
 import { BadRequestError } from "../core/errors.ts";
 import { LIMITS } from "../core/limits.ts";
 import { fromBase64Url, toBase64Url } from "../core/crypto.ts";
+import { queryNumber } from "./validate.ts";
 
 /** `page_size` query parameter: 1..LIMITS.pageSizeMax, default LIMITS.pageSizeDefault. */
-export const PageSize = z.coerce.number().int().min(1).max(LIMITS.pageSizeMax).default(LIMITS.pageSizeDefault);
+export const PageSize = queryNumber(z.number().min(1).max(LIMITS.pageSizeMax)).default(LIMITS.pageSizeDefault);
 
 /**
  * What each list's cursor holds. Strict, so each list takes only its own tokens (an executions

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { z } from "zod";
+import { z } from "zod";
 import { BadRequestError, PayloadTooLargeError, ValidationError } from "../core/errors.ts";
 import { LIMITS } from "../core/limits.ts";
 import { fromZodError } from "./problem.ts";
@@ -100,8 +100,26 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, prefix
   return r.data;
 }
 
-/** Parses query parameters with a schema. */
+/**
+ * Parses query parameters with a schema. A parameter given more than once (`?key=a&key=b`) is a
+ * 422 naming it: which value wins is the framework's choice, never one the caller sees.
+ */
 export function readQuery<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
+  for (const [name, values] of Object.entries(c.req.queries())) {
+    if (values.length > 1) throw new ValidationError(`query.${name}: given ${values.length} times; give it once`, { field: `query.${name}` });
+  }
   return parseWith(schema, c.req.query(), ["query"]);
+}
+
+/**
+ * A numeric query parameter, read from plain decimal digits only (with a fraction when `fraction`),
+ * then checked by `schema`. Number() and z.coerce also read `0x10` as 16, `1e1` as 10 and ` 16` as
+ * 16, so a typo or an odd client turned into a value nobody wrote.
+ */
+export function queryNumber<S extends z.ZodType<number, number>>(schema: S, opts: { fraction?: boolean } = {}) {
+  const [re, message] = opts.fraction
+    ? [/^\d+(?:\.\d+)?$/, "must be a number in decimal digits, e.g. 30 or 0.5"]
+    : [/^\d+$/, "must be a whole number in decimal digits, e.g. 50"];
+  return z.string().regex(re, { message }).transform(Number).pipe(schema);
 }
 
