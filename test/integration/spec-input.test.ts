@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { canonicalTimeZone } from "@sundial/sdk/protocol";
-import { TZ_NAMES } from "../unit/core/tz-names.ts";
+import { misspeltZones } from "../unit/core/tz-names.ts";
 import { api, uid } from "./helpers.ts";
 import { createSchedule, describeSchedule, setNow, T } from "./schedule-helpers.ts";
 
@@ -33,14 +33,7 @@ describe("time zone names", () => {
   });
 
   it("every tz database name, in any case, is spelt as IANA spells it in workerd too", () => {
-    const wrong: string[] = [];
-    for (const name of TZ_NAMES) {
-      for (const typed of [name, name.toLowerCase(), name.toUpperCase()]) {
-        const got = canonicalTimeZone(typed);
-        if (got !== name) wrong.push(`${typed} -> ${got}`);
-      }
-    }
-    expect(wrong).toEqual([]);
+    expect(misspeltZones(canonicalTimeZone)).toEqual([]);
   });
 });
 

@@ -107,3 +107,18 @@ SystemV/YST9 SystemV/YST9YDT Turkey UCT US/Alaska US/Aleutian US/Arizona US/Cent
 US/Eastern US/Hawaii US/Indiana-Starke US/Michigan US/Mountain US/Pacific US/Pacific-New US/Samoa
 UTC Universal VST W-SU WET Zulu
 `.trim().split(/\s+/);
+
+/**
+ * Every name of {@link TZ_NAMES}, typed as is, in lower case and in upper case, that `canonical`
+ * does not answer with the name as IANA spells it (`typed -> answer`); empty when all come back.
+ */
+export function misspeltZones(canonical: (typed: string) => string | null): string[] {
+  const wrong: string[] = [];
+  for (const name of TZ_NAMES) {
+    for (const typed of [name, name.toLowerCase(), name.toUpperCase()]) {
+      const got = canonical(typed);
+      if (got !== name) wrong.push(`${typed} -> ${got}`);
+    }
+  }
+  return wrong;
+}
