@@ -35,7 +35,7 @@ export function heldByCode(workflow: string, key: string, scheduleId: string): C
  * dead schedule, re-plans from now.
  */
 export function upsertedRow(def: ScheduleDefinition, existing: ScheduleRow | null, now: number): ScheduleRow {
-  const keepPlan = existing !== null && JSON.stringify(existing.spec) === JSON.stringify(def.spec) && (existing.state.status === "active" || existing.state.status === "paused");
+  const keepPlan = existing !== null && keepsPlan(existing, def.spec);
   return {
     namespace: def.namespace,
     schedule_id: def.schedule_id,
@@ -57,12 +57,25 @@ export function upsertedRow(def: ScheduleDefinition, existing: ScheduleRow | nul
   };
 }
 
-/** The row a PATCH makes: a spec change re-plans from now (and revives a completed schedule). */
+/**
+ * Whether a definition's spec leaves `row`'s plan as it is: the same spec, on a schedule still
+ * active or paused (a completed or dead one is revived, from now, by any spec a create or PATCH sends).
+ */
+function keepsPlan(row: ScheduleRow, spec: ScheduleRow["spec"]): boolean {
+  return JSON.stringify(row.spec) === JSON.stringify(spec) && (row.state.status === "active" || row.state.status === "paused");
+}
+
+/**
+ * The row a PATCH makes: a spec change re-plans from now (and revives a completed schedule). A
+ * PATCH that sends the spec the schedule already has (a client sending the whole spec with a new
+ * input, say) keeps the plan, as a create of the same spec does.
+ */
 export function patchedRow(row: ScheduleRow, patch: SchedulePatch, now: number): ScheduleRow {
+  const newSpec = patch.spec && !keepsPlan(row, patch.spec) ? patch.spec : undefined;
   const updated: ScheduleRow = {
     ...row,
     // A new spec counts repeat_count's runs afresh, from its new origin.
-    ...(patch.spec ? { spec: patch.spec, spec_origin: now, state: replanned(row.state, now) } : {}),
+    ...(newSpec ? { spec: newSpec, spec_origin: now, state: replanned(row.state, now) } : {}),
     ...(patch.policy ? { policy: patch.policy } : {}),
     ...(patch.input !== undefined ? { input: patch.input } : {}),
     ...(patch.task_queue ? { task_queue: patch.task_queue } : {}),
@@ -71,6 +84,6 @@ export function patchedRow(row: ScheduleRow, patch: SchedulePatch, now: number):
     updated_at: now,
   };
   if (patch.note !== undefined) updated.state = { ...updated.state, note: patch.note };
-  if (patch.spec && updated.state.status === "completed") updated.state = { ...updated.state, status: "active" };
+  if (newSpec && updated.state.status === "completed") updated.state = { ...updated.state, status: "active" };
   return updated;
 }

@@ -129,4 +129,30 @@ describe("repeat_count and resume over the REST API", () => {
     expect(revived.status, JSON.stringify(revived.body)).toBe(200);
     expect(revived.body).toMatchObject({ status: "active", next_run_at: iso(t0 + 45 * M) });
   });
+
+  it("a PATCH that sends the spec it already has keeps the plan: interval anchor, runs counted, catch-up position", async () => {
+    const t0 = T("2027-07-05T00:00:00.000Z");
+    const wf = uid("same-spec-wf");
+    const queue = uid("q-same-spec");
+    setNow(t0);
+    const created = await createSchedule({ workflow: wf, key: "u1", interval_seconds: 600, repeat_count: 3, task_queue: queue });
+    const sid = created.schedule_id as string;
+    expect(await alarmAt(sid, t0 + 10 * M)).toBe(true);
+    await completeRun(queue, runId(sid, t0 + 10 * M), succeed());
+    await eventually(async () => expect((await describeSchedule(sid)).running).toEqual([]));
+
+    // A client that always sends the whole spec (with a new input, say) at 00:15: nothing about
+    // when it fires changed, so the next fire stays 00:20 and one of the three runs is used.
+    setNow(t0 + 15 * M);
+    const patched = await api("PATCH", `/v1/workflows/schedules/${sid}`, { interval_seconds: 600, repeat_count: 3, timezone: "UTC", input: { v: 2 } });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    expect(patched.body).toMatchObject({ version: 2, current_repeat: 1, input: { v: 2 }, next_run_at: iso(t0 + 20 * M) });
+    expect(patched.body.next_fire_times.map((f: { nominal: string }) => f.nominal)).toEqual([iso(t0 + 20 * M), iso(t0 + 30 * M)]);
+
+    // A spec that does change re-plans from now, with its runs counted afresh.
+    const changed = await api("PATCH", `/v1/workflows/schedules/${sid}`, { interval_seconds: 300 });
+    expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+    expect(changed.body).toMatchObject({ version: 3, current_repeat: 0 });
+    expect(changed.body.next_fire_times.map((f: { nominal: string }) => f.nominal)).toEqual([iso(t0 + 20 * M), iso(t0 + 25 * M), iso(t0 + 30 * M)]);
+  });
 });
