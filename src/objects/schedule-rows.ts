@@ -1,3 +1,4 @@
+import { canonicalTimeZone } from "@sundial/sdk/protocol";
 import { ConflictError } from "../core/errors.ts";
 import { initialState } from "../core/schedule/machine.ts";
 import { replanned } from "../core/schedule/repeat-runs.ts";
@@ -62,7 +63,17 @@ export function upsertedRow(def: ScheduleDefinition, existing: ScheduleRow | nul
  * active or paused (a completed or dead one is revived, from now, by any spec a create or PATCH sends).
  */
 function keepsPlan(row: ScheduleRow, spec: ScheduleRow["spec"]): boolean {
-  return JSON.stringify(row.spec) === JSON.stringify(spec) && (row.state.status === "active" || row.state.status === "paused");
+  return sameSpec(row.spec, spec) && (row.state.status === "active" || row.state.status === "paused");
+}
+
+/**
+ * Whether a stored spec is the one sent. A zone stored before zones were stored in their IANA
+ * spelling (as typed: `utc`, `america/new_york`) is read in that spelling here, so sending the
+ * same spec again (a schedule declared in code, at every worker start) is no change of spec.
+ */
+function sameSpec(stored: ScheduleRow["spec"], sent: ScheduleRow["spec"]): boolean {
+  const timezone = canonicalTimeZone(stored.timezone) ?? stored.timezone;
+  return JSON.stringify(timezone === stored.timezone ? stored : { ...stored, timezone }) === JSON.stringify(sent);
 }
 
 /**
@@ -74,8 +85,10 @@ export function patchedRow(row: ScheduleRow, patch: SchedulePatch, now: number):
   const newSpec = patch.spec && !keepsPlan(row, patch.spec) ? patch.spec : undefined;
   const updated: ScheduleRow = {
     ...row,
+    // The spec as sent, also when it is the same (its zone then in its IANA spelling, see sameSpec).
+    ...(patch.spec ? { spec: patch.spec } : {}),
     // A new spec counts repeat_count's runs afresh, from its new origin.
-    ...(newSpec ? { spec: newSpec, spec_origin: now, state: replanned(row.state, now) } : {}),
+    ...(newSpec ? { spec_origin: now, state: replanned(row.state, now) } : {}),
     ...(patch.policy ? { policy: patch.policy } : {}),
     ...(patch.input !== undefined ? { input: patch.input } : {}),
     ...(patch.task_queue ? { task_queue: patch.task_queue } : {}),

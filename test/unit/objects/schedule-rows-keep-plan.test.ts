@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_SCHEDULE_POLICY, ScheduleSpecInput, type ScheduleSpec } from "@sundial/sdk/protocol";
+import { initialState, tick, type ScheduleState } from "../../../src/core/schedule/machine.ts";
+import { compileSpec } from "../../../src/core/spec.ts";
+import { patchedRow, upsertedRow } from "../../../src/objects/schedule-rows.ts";
+import type { ScheduleRow } from "../../../src/objects/schedule-store.ts";
+import type { ScheduleDefinition } from "../../../src/objects/schedule-types.ts";
+
+// A create or PATCH that sends the spec a schedule already has keeps its plan (interval anchor,
+// repeat_count runs counted, catch-up position): README, PATCH and "Time semantics".
+
+const T0 = Date.UTC(2027, 0, 4, 0, 0, 0);
+const M = 60_000;
+const policy = DEFAULT_SCHEDULE_POLICY;
+
+function row(spec: ScheduleSpec, state: ScheduleState): ScheduleRow {
+  return { namespace: "default", schedule_id: "s", workflow: "wf", key: "k", source: "api", spec, policy, input: null, task_queue: "q", execution_timeout: null, version: 1, created_at: T0, updated_at: T0, spec_origin: T0, state };
+}
+
+/** Every 10 minutes from T0, three runs at most: the 00:10 fire has started. */
+function oneRunUsed(spec: ScheduleSpec): ScheduleState {
+  const t = tick({ spec: compileSpec(spec, { createdAt: T0 }), scheduleId: "s", policy, now: T0 + 10 * M }, initialState(T0, false, ""));
+  expect(t.start).toHaveLength(1);
+  return t.state;
+}
+
+const def = (spec: ScheduleSpec): ScheduleDefinition => ({ namespace: "default", schedule_id: "s", workflow: "wf", key: "k", source: "code", spec, policy, input: null, task_queue: "q", execution_timeout: undefined, paused: false, note: "" });
+
+describe("a schedule stored with a zone spelt before zones were stored in their IANA spelling", () => {
+  // Before 2026-12-05 a zone was stored as typed ("utc", "america/new_york"); the same spec sent
+  // again now reads as "UTC": it is the same spec, so the plan stays (a schedule declared in code
+  // is sent again at every worker start).
+  const stored = { ...ScheduleSpecInput.parse({ interval_seconds: 600, repeat_count: 3 }), timezone: "utc" };
+  const sent = ScheduleSpecInput.parse({ interval_seconds: 600, repeat_count: 3, timezone: "utc" });
+
+  it("the spec sent again reads the zone in its IANA spelling", () => {
+    expect(sent.timezone).toBe("UTC");
+  });
+
+  it.each<[string, (r: ScheduleRow, now: number) => ScheduleRow]>([
+    ["a create (upsert)", (r, now) => upsertedRow(def(sent), r, now)],
+    ["a PATCH", (r, now) => patchedRow(r, { spec: sent, input: { v: 2 } }, now)],
+  ])("%s of the same spec keeps the plan, and stores the IANA spelling", (_name, change) => {
+    const before = oneRunUsed(stored);
+    const after = change(row(stored, before), T0 + 15 * M);
+    expect(after.spec_origin).toBe(T0);
+    expect(after.state).toEqual(before);
+    expect(after.spec.timezone).toBe("UTC");
+  });
+
+  it("a zone that really changes still re-plans", () => {
+    const other = ScheduleSpecInput.parse({ interval_seconds: 600, repeat_count: 3, timezone: "Europe/Paris" });
+    const after = patchedRow(row(stored, oneRunUsed(stored)), { spec: other }, T0 + 15 * M);
+    expect(after.spec_origin).toBe(T0 + 15 * M);
+    expect(after.spec.timezone).toBe("Europe/Paris");
+  });
+});
