@@ -59,8 +59,8 @@ export function upsertedRow(def: ScheduleDefinition, existing: ScheduleRow | nul
 }
 
 /**
- * Whether a definition's spec leaves `row`'s plan as it is: the same spec, on a schedule still
- * active or paused (a completed or dead one is revived, from now, by any spec a create or PATCH sends).
+ * Whether a create's spec leaves `row`'s plan as it is: the same spec, on a schedule still active
+ * or paused (a create revives a completed or dead one, from now, whatever spec it sends).
  */
 function keepsPlan(row: ScheduleRow, spec: ScheduleRow["spec"]): boolean {
   return sameSpec(row.spec, spec) && (row.state.status === "active" || row.state.status === "paused");
@@ -79,10 +79,11 @@ function sameSpec(stored: ScheduleRow["spec"], sent: ScheduleRow["spec"]): boole
 /**
  * The row a PATCH makes: a spec change re-plans from now (and revives a completed schedule). A
  * PATCH that sends the spec the schedule already has (a client sending the whole spec with a new
- * input, say) keeps the plan, as a create of the same spec does.
+ * input, say) changes no plan and no status, whatever the status: a completed schedule does not
+ * get its repeat_count runs back, nor a dead one its runs counted afresh.
  */
 export function patchedRow(row: ScheduleRow, patch: SchedulePatch, now: number): ScheduleRow {
-  const newSpec = patch.spec && !keepsPlan(row, patch.spec) ? patch.spec : undefined;
+  const newSpec = patch.spec && !sameSpec(row.spec, patch.spec) ? patch.spec : undefined;
   const updated: ScheduleRow = {
     ...row,
     // The spec as sent, also when it is the same (its zone then in its IANA spelling, see sameSpec).

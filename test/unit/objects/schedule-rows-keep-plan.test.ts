@@ -55,3 +55,25 @@ describe("a schedule stored with a zone spelt before zones were stored in their 
     expect(after.spec.timezone).toBe("Europe/Paris");
   });
 });
+
+describe("a PATCH of the spec a schedule already has, whatever its status", () => {
+  // README: such a PATCH "changes no plan: same next fire, same runs counted"; only a new spec
+  // revives a completed schedule. A client that always sends the whole spec (with a new input,
+  // say) must not give a finished repeat_count schedule its runs back.
+  const spec = ScheduleSpecInput.parse({ interval_seconds: 600, repeat_count: 3 });
+
+  it.each(["active", "paused", "completed", "dead"] as const)("%s: the plan and the status stay, the input changes", (status) => {
+    const before = { ...oneRunUsed(spec), status };
+    const after = patchedRow(row(spec, before), { spec, input: { v: 2 } }, T0 + 15 * M);
+    expect(after.state).toEqual(before);
+    expect(after.spec_origin).toBe(T0);
+    expect(after.input).toEqual({ v: 2 });
+  });
+
+  it("a new spec still revives a completed schedule, from now", () => {
+    const before = { ...oneRunUsed(spec), status: "completed" as const };
+    const after = patchedRow(row(spec, before), { spec: { ...spec, repeat_count: 5 } }, T0 + 15 * M);
+    expect(after.state.status).toBe("active");
+    expect(after.spec_origin).toBe(T0 + 15 * M);
+  });
+});
