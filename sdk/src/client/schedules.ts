@@ -49,7 +49,7 @@ export interface CreatedSchedule {
   schedule: Schedule;
 }
 
-/** A partial update: only the fields given change; a spec field re-plans from now. */
+/** A partial update: only the fields given change; a spec that changes re-plans from now (the spec the schedule already has, sent again, changes no plan). */
 export interface ScheduleUpdate<I = unknown> extends Omit<ScheduleSpecOptions, "startAt" | "endAt"> {
   /** A new start bound; null removes it. */
   startAt?: Instant | null;
