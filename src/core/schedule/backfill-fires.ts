@@ -1,5 +1,5 @@
 import { ConflictError, ValidationError } from "../errors.ts";
-import { next } from "../fire-times.ts";
+import { between } from "../fire-times.ts";
 import { LIMITS } from "../limits.ts";
 import type { CompiledSpec } from "../spec.ts";
 
@@ -15,8 +15,7 @@ import type { CompiledSpec } from "../spec.ts";
  * checkBackfillFires(everyMinute, Date.parse("2027-05-01T06:00:00Z"), Date.parse("2027-05-01T09:00:00Z")) // 181
  */
 export function checkBackfillFires(spec: CompiledSpec, startAt: number, endAt: number, max: number = LIMITS.maxBackfillFires): number {
-  let count = 0;
-  for (let t = next(spec, startAt - 1); t !== null && t <= endAt && count <= max; t = next(spec, t)) count++;
+  const count = between(spec, startAt - 1, endAt, max + 1).length;
   if (count === 0) throw new ConflictError("the spec has no fire times in that range", "empty_backfill", { field: "start_at" });
   if (count > max) {
     throw new ValidationError(`a backfill starts at most ${max} fires and this range has more: split it into shorter ranges of at most ${max} fires each and backfill them one after another`, { field: "end_at", code: "limit_exceeded" });

@@ -41,10 +41,9 @@ describe("checkBackfillFires", () => {
     ["an interval of 1 s, one fire past the cap", { interval_seconds: 1 }, from + 100_000_000],
     ["a cron every second over 10 years", { cron: "* * * * * *" }, from + 3_653 * DAY],
   ])("%s: 422 limit_exceeded naming end_at, the cap and a split", (_name, input, end) => {
-    const t = performance.now();
+    // Bounded: the count stops at cap + 1 (10 years of seconds would be 315 million fires, far
+    // past this test's timeout).
     const err = refusal(() => checkBackfillFires(compile(input), from, end));
-    // Bounded: the count stops at cap + 1 (10 years of seconds would be 315 million fires).
-    expect(performance.now() - t).toBeLessThan(5_000);
     expect(err).toBeInstanceOf(ValidationError);
     expect(err).toMatchObject({ status: 422, code: "limit_exceeded", field: "end_at" });
     expect((err as Error).message).toContain("100000");
