@@ -20,7 +20,7 @@ import { ScheduleDelivery, type IndexEntry, type StartEntry } from "./schedule-d
 import { backfillSpec, CompiledSpecs, machineContext, nextScheduleAlarm } from "./schedule-plan.ts";
 import { ScheduleStore, SCHEDULE_MIGRATIONS, type ScheduleRow, type TriggerOutcome } from "./schedule-store.ts";
 import type { RunClosedNotice, ScheduleDefinition, SchedulePatch } from "./schedule-types.ts";
-import { checkUpsert, patchedRow, upsertedRow } from "./schedule-rows.ts";
+import { changesNothing, checkUpsert, patchedRow, upsertedRow } from "./schedule-rows.ts";
 import { scheduleView } from "./schedule-view.ts";
 import { applySqlMigrations } from "./sql-migrations.ts";
 
@@ -81,6 +81,7 @@ export class ScheduleObject extends DurableObject<Env> {
         throw new ConflictError(`version mismatch: the schedule is at version ${current.version}, the update expected ${expectedVersion}`, "version_conflict", { field: "version" });
       }
       this.compileFor({ ...current, ...(patch.spec ? { spec: patch.spec } : {}) }); // a bad spec changes nothing, not even the prepared run
+      if (changesNothing(current, patch)) return;
       const updated = patchedRow(this.withdrawPrepared(now)!, patch, now);
       this.compileFor(updated);
       this.store.put(updated);

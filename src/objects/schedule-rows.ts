@@ -77,6 +77,22 @@ function sameSpec(stored: ScheduleRow["spec"], sent: ScheduleRow["spec"]): boole
 }
 
 /**
+ * Whether a PATCH leaves the row as it is: every field it sends already has that value (an empty
+ * PATCH sends none). Such a PATCH writes nothing: no new version, no action, the prepared run kept.
+ */
+export function changesNothing(row: ScheduleRow, patch: SchedulePatch): boolean {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  return (
+    (patch.spec === undefined || same(row.spec, patch.spec)) &&
+    (patch.policy === undefined || same(row.policy, patch.policy)) &&
+    (patch.input === undefined || same(row.input, patch.input)) &&
+    (patch.task_queue === undefined || row.task_queue === patch.task_queue) &&
+    (patch.execution_timeout === undefined || row.execution_timeout === patch.execution_timeout) &&
+    (patch.note === undefined || row.state.note === patch.note)
+  );
+}
+
+/**
  * The row a PATCH makes: a spec change re-plans from now (and revives a completed schedule). A
  * PATCH that sends the spec the schedule already has (a client sending the whole spec with a new
  * input, say) changes no plan and no status, whatever the status: a completed schedule does not

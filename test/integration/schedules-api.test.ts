@@ -168,6 +168,27 @@ describe("PATCH", () => {
     expect(missing.status).toBe(404);
   });
 
+  it("a PATCH that changes nothing (empty, or every field as it is) writes nothing: same version, no action, same plan", async () => {
+    setNow(T("2027-06-12T00:00:00.000Z"));
+    const sid = uid("noop");
+    const queue = uid("q-noop");
+    const created = await api("POST", "/v1/workflows/schedules", { schedule_id: sid, workflow: "noop-wf", key: sid, cron: "0 * * * *", input: { a: 1 }, note: "n", task_queue: queue });
+    expect(created.status).toBe(201);
+    const before = await describeSchedule(sid);
+    for (const body of [{}, { version: 1 }, { cron: "0 * * * *", input: { a: 1 }, note: "n", task_queue: queue, overlap: before.policy.overlap, timezone: "UTC" }]) {
+      const r = await api("PATCH", `/v1/workflows/schedules/${sid}`, body);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.body.version, JSON.stringify(body)).toBe(1);
+      expect(r.headers.get("etag")).toBe('"1"');
+    }
+    const after = await describeSchedule(sid);
+    expect(after.recent_actions).toEqual(before.recent_actions);
+    expect(after.updated_at).toBe(before.updated_at);
+    // One field that does change is an update as before.
+    const changed = await api("PATCH", `/v1/workflows/schedules/${sid}`, { version: 1, input: { a: 2 } });
+    expect(changed.body).toMatchObject({ version: 2, input: { a: 2 } });
+  });
+
   it("If-Match: * updates whatever the version; else only the ETag GET sends (or its weak form), any other value is a 422 naming If-Match", async () => {
     setNow(T("2027-06-11T00:00:00.000Z"));
     const sid = uid("if-match");

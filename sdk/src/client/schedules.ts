@@ -193,7 +193,8 @@ export class SchedulesClient {
 
   /**
    * Changes some fields. With `version`, the update applies only if the schedule is still at that
-   * version (else a `SundialApiError` with code `version_conflict`, 409).
+   * version (else a `SundialApiError` with code `version_conflict`, 409). An update that changes
+   * nothing writes nothing: the schedule comes back at the same version.
    * @example
    * const s = await client.schedules.get(id);
    * await client.schedules.update(id, { cron: "0 15 * * *", policy: { retryMax: 5 } }, { version: s.version });
