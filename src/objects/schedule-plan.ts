@@ -1,7 +1,7 @@
 import { next, nextFire, withoutRepeatBound } from "../core/fire-times.ts";
 import { jitterOffset } from "../core/jitter.ts";
 import { LIMITS } from "../core/limits.ts";
-import { runsLeft } from "../core/schedule/repeat-runs.ts";
+import { plansFires } from "../core/schedule/repeat-runs.ts";
 import { planPrepare, settleAt } from "../core/schedule/prepare.ts";
 import { compileSpec, type CompiledSpec } from "../core/spec.ts";
 import type { ScheduleRow } from "./schedule-store.ts";
@@ -43,7 +43,7 @@ export function nextScheduleAlarm(row: ScheduleRow | null, spec: CompiledSpec | 
     // A backfill waiting for runs to close (LIMITS.runningCap) is woken by their close notices.
     if (backfillPending && row.state.running.length < LIMITS.runningCap) times.push(now);
     if (row.state.status === "active") {
-      const f = runsLeft(spec, row.state) > 0 ? next(spec, row.state.lastProcessed) : null;
+      const f = plansFires(spec, row.state, row.policy.overlap) ? next(spec, row.state.lastProcessed) : null;
       const p = row.state.prepared;
       if (p && p.nominal === f) {
         // A prepared fire needs no alarm at its time (the queue releases the run); record it a little after ...

@@ -7,7 +7,7 @@ import { decideOverlap, type OverlapDecision, type OverlapPolicy } from "../over
 import { scheduleRunId } from "../run-id.ts";
 import type { CompiledSpec } from "../spec.ts";
 import type { PreparedRun } from "./prepare.ts";
-import { counts, limitToRuns, repeatRuns, runsLeft, unclaimedRuns, withRepeatRuns } from "./repeat-runs.ts";
+import { counts, limitToRuns, plansFires, repeatRuns, runsLeft, unclaimedRuns, withRepeatRuns } from "./repeat-runs.ts";
 
 /** A fire waiting to start or running: where it came from and, for triggers, its input override. */
 export interface PendingFire {
@@ -213,16 +213,17 @@ export function tick(context: MachineContext, prior: ScheduleState): Transition 
   // The overlap policy decides what the due fires start or buffer (SKIP, CANCEL_OTHER and
   // TERMINATE_OTHER use one run of a whole batch, the newest for the last two); only when that is
   // more scheduled fires than runs are left is the plan cut to them (as Temporal takes its
-  // remaining actions after the policy).
-  let plan = left === 0 ? limitToRuns(full, 0, s.lastProcessed) : full;
+  // remaining actions after the policy). With the last runs waiting in the buffer, a fire is still
+  // decided at its time when the policy puts it in place of a waiting one (plansFires).
+  let plan = plansFires(ctx.spec, s, ctx.policy.overlap) ? full : limitToRuns(full, 0, s.lastProcessed);
   let t = planned(ctx, s, plan);
-  if (left > 0 && plan.due.length > left && unclaimedRuns(ctx.spec, t.state) < 0) t = planned(ctx, s, (plan = limitToRuns(full, left, s.lastProcessed)));
+  if (plan.due.length > left && unclaimedRuns(ctx.spec, t.state) < 0) t = planned(ctx, s, (plan = limitToRuns(full, left, s.lastProcessed)));
   if (plan.skippedTooOld > 0) t.outcomes.unshift({ kind: "skipped_catchup", count: plan.skippedTooOld, ...(plan.skippedCapped ? { atLeast: true } : {}) });
   if (adopted) t.outcomes.unshift({ kind: "started", fire: { nominal: adopted.nominal, actual: adopted.actual, kind: "scheduled" }, runId: adopted.runId });
   // A retry held for a free slot wakes nobody: the run's close notice ticks again.
   const retryWake = t.state.retry && t.state.retry.at > ctx.now ? t.state.retry.at : null;
-  // With repeat_count reached (counting what this tick started), no fire is left to wake for.
-  const fireWake = runsLeft(ctx.spec, t.state) > 0 ? [plan.more ? ctx.now : null, plan.nextFire?.actual ?? null] : [];
+  // With repeat_count reached (counting what this tick started, and waiting fires a new one would not replace), no fire is left to wake for.
+  const fireWake = plansFires(ctx.spec, t.state, ctx.policy.overlap) ? [plan.more ? ctx.now : null, plan.nextFire?.actual ?? null] : [];
   const wake = [...fireWake, retryWake].filter((x): x is number => x !== null);
   const nextAlarm = wake.length > 0 ? Math.min(...wake) : null;
   const finished = nextAlarm === null && t.state.running.length === 0 && t.state.buffer.length === 0;

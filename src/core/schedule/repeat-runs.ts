@@ -1,5 +1,7 @@
 import type { planCatchup } from "../catchup.ts";
 import { between, withoutRepeatBound } from "../fire-times.ts";
+import { LIMITS } from "../limits.ts";
+import { decideOverlap, type OverlapPolicy } from "../overlap.ts";
 import type { CompiledSpec } from "../spec.ts";
 import type { PendingFire, ScheduleState } from "./machine.ts";
 
@@ -43,6 +45,23 @@ export function unclaimedRuns(spec: CompiledSpec, s: ScheduleState): number {
   if (limit === 0) return Number.POSITIVE_INFINITY;
   const waiting = s.buffer.filter(counts).length;
   return limit - repeatRuns(spec, s) - waiting;
+}
+
+/**
+ * Whether the planner goes on deciding scheduled fires at their time: while runs are left, and
+ * while the last ones wait in the buffer if a new fire would take a waiting one's place
+ * (CANCEL_OTHER and TERMINATE_OTHER keep only the newest fire: the newest then runs, as Temporal's
+ * buffer does, and no further run is used). Otherwise the fires past the last run are not planned
+ * (none could run) until a waiting one has started or been dropped.
+ */
+export function plansFires(spec: CompiledSpec, s: ScheduleState, policy: OverlapPolicy): boolean {
+  if (runsLeft(spec, s) > 0) return true;
+  const unstarted = spec.spec.repeat_count - repeatRuns(spec, s);
+  if (unstarted <= 0) return false;
+  const probe: PendingFire = { nominal: Number.MAX_SAFE_INTEGER, actual: Number.MAX_SAFE_INTEGER, kind: "scheduled" };
+  const d = decideOverlap({ policy, running: s.running.map((r) => r.runId), buffer: s.buffer, due: [probe], bufferCap: LIMITS.bufferCap });
+  const kept = [...d.start, ...d.buffer];
+  return kept.includes(probe) && kept.filter(counts).length <= unstarted;
 }
 
 /** A scheduled fire of the current spec: what repeat_count counts. */

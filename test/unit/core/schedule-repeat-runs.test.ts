@@ -6,6 +6,8 @@ import { initialState, runClosed, startExtra, tick, type ScheduleState } from ".
 import { isLastRun, repeatRuns, runsLeft } from "../../../src/core/schedule/repeat-runs.ts";
 import { planPrepare } from "../../../src/core/schedule/prepare.ts";
 import { compileSpec } from "../../../src/core/spec.ts";
+import { nextScheduleAlarm } from "../../../src/objects/schedule-plan.ts";
+import type { ScheduleRow } from "../../../src/objects/schedule-store.ts";
 
 // repeat_count is the most scheduled runs a schedule starts (DESIGN "Specs": max runs; Pipelit's
 // current_repeat counts runs; Temporal's remaining actions): fires skipped by overlap, catch-up or
@@ -225,5 +227,42 @@ describe("current_repeat of a state written before runs were counted, without a 
     const t = tick(ctx({}, T0 + 3 * HOUR, 0), legacy);
     expect(t.start.map((x) => x.runId)).toEqual([at(3)]);
     expect(t.state.repeatRuns).toBe(6);
+  });
+});
+
+// repeat_count with its last runs waiting in the buffer: a fire that would take a waiting fire's
+// place (CANCEL_OTHER, TERMINATE_OTHER keep only the newest) is still decided at its time, as in
+// Temporal (its buffer keeps the newest; remaining actions count only starts).
+describe("repeat_count with the last runs waiting in the buffer", () => {
+  it("CANCEL_OTHER: a newer fire replaces the waiting one, so the newest fire runs (two runs in all)", () => {
+    const policy = { overlap: "CANCEL_OTHER" as const };
+    let t = tick(ctx(policy, T0 + HOUR, 2), initialState(T0, false, ""));
+    expect(t.start.map((x) => x.runId)).toEqual([at(1)]);
+    // 02:00: 01:00 is asked to cancel, 02:00 waits for its slot; the 03:00 fire must still be seen.
+    t = tick(ctx(policy, T0 + 2 * HOUR, 2), t.state);
+    expect(t.cancel).toEqual([at(1)]);
+    expect(t.state.buffer.map((f) => f.nominal)).toEqual([T0 + 2 * HOUR]);
+    expect(t.nextAlarm).toBe(T0 + 3 * HOUR);
+    // 03:00 before 01:00 has closed: 03:00 replaces 02:00 (skipped by overlap).
+    t = tick(ctx(policy, T0 + 3 * HOUR, 2), t.state);
+    expect(t.state.buffer.map((f) => f.nominal)).toEqual([T0 + 3 * HOUR]);
+    expect(t.state.counters.skipped_overlap).toBe(1);
+    t = runClosed(ctx(policy, T0 + 3 * HOUR + 1, 2), t.state, at(1), "cancelled", null);
+    expect(t.start.map((x) => x.runId)).toEqual([at(3)]);
+    const done = runClosed(ctx(policy, T0 + 3 * HOUR + 2, 2), t.state, at(3), "completed", null);
+    expect(done.state.status).toBe("completed");
+    expect(repeatRuns(ctx({}, 0, 2).spec, done.state)).toBe(2);
+    expect(done.state.counters).toMatchObject({ fired: 2, skipped_overlap: 1 });
+  });
+
+  it("the schedule's alarm rings at the next fire only when that fire would replace the waiting one (not for BUFFER_ONE or BUFFER_ALL, where it could not run)", () => {
+    for (const [overlap, expected] of [["CANCEL_OTHER", T0 + 3 * HOUR], ["BUFFER_ONE", null], ["BUFFER_ALL", null]] as const) {
+      const c = ctx({ overlap }, T0 + 2 * HOUR, 2);
+      const s = tick(c, tick(ctx({ overlap }, T0 + HOUR, 2), initialState(T0, false, "")).state).state;
+      expect(s.buffer.map((f) => f.nominal)).toEqual([T0 + 2 * HOUR]);
+      // The object compiles its spec without repeat_count's bound on fire times (schedule-plan.ts).
+      const row = { schedule_id: "s", policy: c.policy, state: s } as unknown as ScheduleRow;
+      expect(nextScheduleAlarm(row, withoutRepeatBound(c.spec), null, false, 0, T0 + 2 * HOUR)).toBe(expected);
+    }
   });
 });
