@@ -3,7 +3,13 @@ export const OVERLAP_POLICIES = ["SKIP", "BUFFER_ONE", "BUFFER_ALL", "CANCEL_OTH
 export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
 
 export interface OverlapInput<T> {
+  /** The schedule's policy: what a fire without its own (see `policyOf`) follows. */
   policy: OverlapPolicy;
+  /**
+   * A fire's own policy, when it has one (a trigger or backfill given `overlap`); resolved at
+   * each decision otherwise, so a policy change applies to fires already waiting, as in Temporal.
+   */
+  policyOf?: (fire: T) => OverlapPolicy | undefined;
   /** Run ids of this schedule's runs that are still open. */
   running: readonly string[];
   /** Fires waiting for a slot (BUFFER_* and CANCEL_OTHER), oldest first. */
@@ -26,41 +32,74 @@ export interface OverlapDecision<T> {
 }
 
 /**
- * Applies an overlap policy (Temporal's `ProcessBuffer`, as one pure function). Buffered fires go
- * before newly due ones. SKIP never starts a second run; BUFFER_ONE keeps the first waiting fire and
- * drops later ones until it starts; BUFFER_ALL queues up to `bufferCap`; CANCEL_OTHER asks running
- * runs to cancel and keeps only the newest fire waiting for the slot; TERMINATE_OTHER terminates
- * them and starts the newest at once; ALLOW_ALL starts everything.
+ * Applies the overlap policy (Temporal's `ProcessBuffer`, as one pure function): the waiting fires,
+ * then the newly due ones, oldest first, each under its own policy. With no run open the first
+ * starts, whatever its policy; past that, a fire under SKIP is dropped; under BUFFER_ONE it waits
+ * if nothing else does; under BUFFER_ALL it waits (up to `bufferCap`); under CANCEL_OTHER the open
+ * runs are asked to cancel and it waits for the slot; under TERMINATE_OTHER they are terminated
+ * and it starts at once. CANCEL_OTHER and TERMINATE_OTHER keep only the newest fire: one takes the
+ * place of every fire before it, waiting or about to start. ALLOW_ALL starts the fire whatever is
+ * open (unless a run is being cancelled or terminated for a newer fire: then it is dropped). So a
+ * fire's policy decides only its own fate (and, for the last two, that of the fires before it): a
+ * trigger under SKIP never drops a scheduled fire that waits under BUFFER_ONE.
  */
 export function decideOverlap<T>(input: OverlapInput<T>): OverlapDecision<T> {
   const candidates = [...input.buffer, ...input.due];
   const busy = input.running.length > 0;
-  const none: OverlapDecision<T> = { start: [], buffer: [], cancel: [], terminate: [], skipped: [] };
-  if (candidates.length === 0) return { ...none, buffer: [] };
-  switch (input.policy) {
-    case "ALLOW_ALL":
-      return { ...none, start: candidates };
-    case "SKIP":
-      return busy ? { ...none, skipped: candidates } : { ...none, start: candidates.slice(0, 1), skipped: candidates.slice(1) };
-    case "BUFFER_ONE": {
-      const [first, second, ...rest] = candidates;
-      if (busy) return { ...none, buffer: [first!], skipped: second === undefined ? rest : [second, ...rest] };
-      return { ...none, start: [first!], buffer: second === undefined ? [] : [second], skipped: rest };
+  const policyOf = (f: T): OverlapPolicy => input.policyOf?.(f) ?? input.policy;
+  const overlapping: T[] = [];
+  let buffer: T[] = [];
+  const skipped: T[] = [];
+  let first: T | undefined;
+  let cancel = false;
+  let terminate = false;
+  for (const f of candidates) {
+    const policy = policyOf(f);
+    if (policy === "ALLOW_ALL") {
+      overlapping.push(f);
+      continue;
     }
-    case "BUFFER_ALL": {
-      const queue = busy ? candidates : candidates.slice(1);
-      const kept = queue.slice(0, input.bufferCap);
-      return { ...none, start: busy ? [] : candidates.slice(0, 1), buffer: kept, skipped: queue.slice(input.bufferCap) };
+    if (!busy && first === undefined) {
+      first = f;
+      continue;
     }
-    case "CANCEL_OTHER": {
-      const newest = candidates[candidates.length - 1]!;
-      const older = candidates.slice(0, -1);
-      if (busy) return { ...none, cancel: [...input.running], buffer: [newest], skipped: older };
-      return { ...none, start: [newest], skipped: older };
-    }
-    case "TERMINATE_OTHER": {
-      const newest = candidates[candidates.length - 1]!;
-      return { ...none, terminate: [...input.running], start: [newest], skipped: candidates.slice(0, -1) };
+    switch (policy) {
+      case "SKIP":
+        skipped.push(f);
+        break;
+      case "BUFFER_ONE":
+        if (buffer.length === 0) buffer.push(f);
+        else skipped.push(f);
+        break;
+      case "BUFFER_ALL":
+        if (buffer.length < input.bufferCap) buffer.push(f);
+        else skipped.push(f);
+        break;
+      case "CANCEL_OTHER":
+      case "TERMINATE_OTHER": {
+        // The newest wins: every fire before it, waiting or about to start, is dropped.
+        skipped.push(...(first === undefined ? [] : [first]), ...buffer);
+        buffer = [];
+        first = undefined;
+        if (!busy || policy === "TERMINATE_OTHER") first = f;
+        else buffer = [f];
+        if (busy && policy === "CANCEL_OTHER") cancel = true;
+        if (busy && policy === "TERMINATE_OTHER") terminate = true;
+        break;
+      }
     }
   }
+  // A run cancelled or terminated for a newer fire would take any ALLOW_ALL start down with it: none starts.
+  const starting = cancel || terminate ? [] : overlapping;
+  if (starting !== overlapping) skipped.push(...overlapping);
+  const starts = new Set(starting);
+  const dropped = new Set(skipped);
+  const start = candidates.filter((f) => f === first || starts.has(f));
+  return {
+    start,
+    buffer,
+    cancel: cancel ? [...input.running] : [],
+    terminate: terminate ? [...input.running] : [],
+    skipped: candidates.filter((f) => dropped.has(f)),
+  };
 }

@@ -139,8 +139,8 @@ export class ScheduleObject extends DurableObject<Env> {
       const row = this.withdrawPrepared(now)!;
       // Without a request_id the run id carries the epoch ms, made unique: two triggers in one millisecond are two runs.
       const stamp = (this.lastTriggerStamp = Math.max(now, this.lastTriggerStamp + 1));
-      const fire: PendingFire = { nominal: now, actual: now, kind: "trigger", requestId: requestId ?? String(stamp), ...(input !== undefined ? { input } : {}) };
-      const t = startExtra(this.ctxFor(row, now), row.state, [fire], overlap ?? row.policy.overlap);
+      const fire: PendingFire = { nominal: now, actual: now, kind: "trigger", requestId: requestId ?? String(stamp), ...(input !== undefined ? { input } : {}), ...(overlap ? { overlap } : {}) };
+      const t = startExtra(this.ctxFor(row, now), row.state, [fire]);
       checkBufferedInputs(t.state.buffer);
       this.apply(row, { ...t, nextAlarm: null }, now);
       const started = t.start.find((s) => s.fire === fire);
@@ -265,8 +265,8 @@ export class ScheduleObject extends DurableObject<Env> {
       if (room <= 0) return;
       const nominals = between(backfillSpec(this.compileFor(row), row, job.cursor), job.cursor, job.end_at, room);
       // last_timestamp: the backfill's fire before it that was not skipped (null for the first); the machine chains the batch.
-      const fires: PendingFire[] = nominals.map((n) => ({ nominal: n, actual: n, kind: "backfill", last: job.last_fire }));
-      const t = startExtra(this.ctxFor(row, now), row.state, fires, job.overlap as OverlapPolicy);
+      const fires: PendingFire[] = nominals.map((n) => ({ nominal: n, actual: n, kind: "backfill", last: job.last_fire, overlap: job.overlap as OverlapPolicy }));
+      const t = startExtra(this.ctxFor(row, now), row.state, fires);
       this.apply(row, { ...t, nextAlarm: null }, now);
       const skipped = new Set(t.outcomes.flatMap((o) => (o.kind === "skipped_overlap" ? [o.fire] : [])));
       const lastKept = fires.filter((f) => !skipped.has(f)).at(-1)?.nominal ?? job.last_fire;

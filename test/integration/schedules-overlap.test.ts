@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
-import { uid } from "./helpers.ts";
+import { api, uid } from "./helpers.ts";
 import {
   alarmAt,
   completeRun,
@@ -170,5 +170,46 @@ describe("overlap policies with a slow run", () => {
     expect((await getRun(run(3))).body.schedule.last_timestamp).toBe(iso(t0 + 2 * M));
     for (let m = 1; m <= 3; m++) await completeRun(queue, run(m), succeed(m));
     await eventually(async () => expect((await describeSchedule(sid)).running).toEqual([]));
+  });
+});
+
+describe("a trigger's or backfill's own overlap policy decides only its own fires", () => {
+  it("a trigger under SKIP is dropped alone: the scheduled fire waiting under BUFFER_ONE still runs", async () => {
+    const { sid, queue, run } = await minutely("BUFFER_ONE");
+    await alarmAt(sid, t0 + M);
+    await alarmAt(sid, t0 + 2 * M);
+    expect((await describeSchedule(sid)).buffered).toBe(1);
+    setNow(t0 + 2 * M + 5_000);
+    const skipped = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { request_id: "skip-me", overlap: "SKIP" });
+    expect(skipped.body).toEqual({ run_id: "", started: false, outcome: "skipped_overlap" });
+    const d = await describeSchedule(sid);
+    expect(d.buffered).toBe(1);
+    expect(d.counters).toMatchObject({ fired: 1, skipped_overlap: 1 });
+
+    await completeRun(queue, run(1), succeed());
+    await expectRunning(run(2));
+    await expectNoRun(`${sid}:trigger:skip-me`);
+  });
+
+  it("a trigger waiting under BUFFER_ONE is not dropped by the scheduled fires a SKIP schedule skips, and runs when the slot frees", async () => {
+    const { sid, queue, run } = await minutely("SKIP");
+    await alarmAt(sid, t0 + M);
+    setNow(t0 + M + 5_000);
+    const waiting = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { request_id: "after-it", overlap: "BUFFER_ONE" });
+    expect(waiting.body).toEqual({ run_id: "", started: false, outcome: "buffered" });
+    await alarmAt(sid, t0 + 2 * M);
+    await alarmAt(sid, t0 + 3 * M);
+    let d = await describeSchedule(sid);
+    expect(d.buffered).toBe(1);
+    expect(d.counters).toMatchObject({ fired: 1, skipped_overlap: 2 });
+    await expectNoRun(run(2));
+
+    setNow(t0 + 3 * M + 5_000);
+    await completeRun(queue, run(1), succeed());
+    await expectRunning(`${sid}:trigger:after-it`);
+    d = await describeSchedule(sid);
+    expect(d.running).toEqual([`${sid}:trigger:after-it`]);
+    expect(d.buffered).toBe(0);
+    expect(d.counters).toMatchObject({ fired: 2, skipped_overlap: 2 });
   });
 });

@@ -3,9 +3,10 @@ import { scheduleRetryDelaySeconds } from "../backoff.ts";
 import { planCatchup } from "../catchup.ts";
 import { withoutRepeatBound } from "../fire-times.ts";
 import { LIMITS } from "../limits.ts";
-import { decideOverlap, type OverlapDecision, type OverlapPolicy } from "../overlap.ts";
+import type { OverlapDecision, OverlapPolicy } from "../overlap.ts";
 import { scheduleRunId } from "../run-id.ts";
 import type { CompiledSpec } from "../spec.ts";
+import { overlapDecision } from "./overlap-decision.ts";
 import type { PreparedRun } from "./prepare.ts";
 import { counts, limitToRuns, plansFires, repeatRuns, runsLeft, unclaimedRuns, withRepeatRuns } from "./repeat-runs.ts";
 
@@ -26,6 +27,11 @@ export interface PendingFire {
   last?: number | null;
   /** A scheduled fire of the spec before the last spec change: it still runs, and uses none of this spec's repeat_count. */
   prior?: true;
+  /**
+   * The fire's own overlap policy (a trigger's or backfill's `overlap`); without it the
+   * schedule's policy at each decision. It decides only this fire's fate (see decideOverlap).
+   */
+  overlap?: OverlapPolicy;
 }
 
 export interface RunningRun {
@@ -130,8 +136,8 @@ function chainBackfills(buffered: readonly PendingFire[], due: readonly PendingF
 }
 
 /** Applies an overlap decision to the state; returns the transition pieces. */
-function applyOverlap(ctx: MachineContext, s: ScheduleState, due: PendingFire[], policy: OverlapPolicy): Omit<Transition, "nextAlarm"> {
-  const d = chainBackfills(s.buffer, due, decideOverlap({ policy, running: s.running.map((r) => r.runId), buffer: s.buffer, due, bufferCap: LIMITS.bufferCap }));
+function applyOverlap(ctx: MachineContext, s: ScheduleState, due: PendingFire[]): Omit<Transition, "nextAlarm"> {
+  const d = chainBackfills(s.buffer, due, overlapDecision(ctx.policy.overlap, s, due));
   const outcomes: Outcome[] = [];
   // A run id already open (a trigger repeated with the same request_id) is not started twice.
   const unique = d.start.map((fire) => ({ runId: runIdFor(ctx.scheduleId, fire), fire })).filter((x, i, all) => !s.running.some((r) => r.runId === x.runId) && all.findIndex((y) => y.runId === x.runId) === i);
@@ -146,8 +152,9 @@ function applyOverlap(ctx: MachineContext, s: ScheduleState, due: PendingFire[],
   // ALLOW_ALL is bounded by the open runs one schedule tracks: a fire past that is skipped by overlap.
   const start = started.slice(0, Math.max(0, LIMITS.runningCap - open.length));
   const skipped = [...d.skipped, ...started.slice(start.length).map((x) => x.fire)];
-  // A running run keeps no input override: its start (the outbox entry) carries it, and a trigger's run is never retried.
-  const running = open.concat(start.map(({ fire: { input: _input, ...fire }, ...run }) => ({ ...run, fire })));
+  // A running run keeps no input override (its start, the outbox entry, carries it, and a trigger's
+  // run is never retried) and no overlap policy (only fires still to start have one).
+  const running = open.concat(start.map(({ fire: { input: _input, overlap: _overlap, ...fire }, ...run }) => ({ ...run, fire })));
   for (const f of skipped) outcomes.push({ kind: "skipped_overlap", fire: f });
   for (const f of d.buffer) if (!s.buffer.includes(f)) outcomes.push({ kind: "buffered", fire: f });
   for (const st of start) outcomes.push({ kind: "started", fire: st.fire, runId: st.runId });
@@ -251,7 +258,7 @@ function planned(ctx: MachineContext, s: ScheduleState, plan: ReturnType<typeof 
   const superseded = newestOnly && plan.more ? fires : [];
   if (superseded.length === 0) due.push(...fires);
   const counters = { ...s.counters, skipped_catchup: s.counters.skipped_catchup + plan.skippedTooOld, skipped_overlap: s.counters.skipped_overlap + superseded.length };
-  const t = applyOverlap(ctx, { ...s, retry, lastProcessed: plan.cursor, counters }, due, ctx.policy.overlap);
+  const t = applyOverlap(ctx, { ...s, retry, lastProcessed: plan.cursor, counters }, due);
   t.outcomes.unshift(...superseded.map((fire) => ({ kind: "skipped_overlap" as const, fire })));
   return t;
 }
@@ -312,7 +319,7 @@ export function runClosed(ctx: MachineContext, prior: ScheduleState, runId: stri
     next.currentRetry = 0;
   }
   if (next.status !== "active") return { state: next, start: [], cancel: [], terminate: [], outcomes, nextAlarm: null, known: true };
-  const t = applyOverlap(ctx, next, [], ctx.policy.overlap);
+  const t = applyOverlap(ctx, next, []);
   const after = tick(ctx, t.state);
   return {
     state: after.state,
@@ -332,9 +339,9 @@ function retryLast(closed: RunningRun): { last?: number | null } {
   return {};
 }
 
-/** Trigger-now and backfill fires go through the same overlap machinery (with their own policy). */
-export function startExtra(ctx: MachineContext, s: ScheduleState, fires: PendingFire[], policy: OverlapPolicy): Omit<Transition, "nextAlarm"> {
-  return applyOverlap(ctx, withRepeatRuns(ctx.spec, s), fires, policy);
+/** Trigger-now and backfill fires go through the same overlap machinery (each under its `overlap`, if it has one). */
+export function startExtra(ctx: MachineContext, s: ScheduleState, fires: PendingFire[]): Omit<Transition, "nextAlarm"> {
+  return applyOverlap(ctx, withRepeatRuns(ctx.spec, s), fires);
 }
 
 /** retry_delay_seconds default: the (first) interval for interval specs, 60 s otherwise. */

@@ -1,9 +1,9 @@
 import type { planCatchup } from "../catchup.ts";
 import { between, withoutRepeatBound } from "../fire-times.ts";
-import { LIMITS } from "../limits.ts";
-import { decideOverlap, type OverlapPolicy } from "../overlap.ts";
+import type { OverlapPolicy } from "../overlap.ts";
 import type { CompiledSpec } from "../spec.ts";
 import type { PendingFire, ScheduleState } from "./machine.ts";
+import { overlapDecision } from "./overlap-decision.ts";
 
 // repeat_count: the most scheduled runs a schedule starts (DESIGN "Specs": max runs), counted in
 // the state since the spec's origin. The machine (machine.ts) plans no more fires than are left.
@@ -59,7 +59,7 @@ export function plansFires(spec: CompiledSpec, s: ScheduleState, policy: Overlap
   const unstarted = spec.spec.repeat_count - repeatRuns(spec, s);
   if (unstarted <= 0) return false;
   const probe: PendingFire = { nominal: Number.MAX_SAFE_INTEGER, actual: Number.MAX_SAFE_INTEGER, kind: "scheduled" };
-  const d = decideOverlap({ policy, running: s.running.map((r) => r.runId), buffer: s.buffer, due: [probe], bufferCap: LIMITS.bufferCap });
+  const d = overlapDecision(policy, s, [probe]);
   const kept = [...d.start, ...d.buffer];
   return kept.includes(probe) && kept.filter(counts).length <= unstarted;
 }

@@ -57,6 +57,38 @@ describe("decideOverlap", () => {
   });
 });
 
+describe("decideOverlap: each fire under its own policy (a trigger's or backfill's override)", () => {
+  const NONE: OverlapDecision<string> = { start: [], buffer: [], cancel: [], terminate: [], skipped: [] };
+  // A fire named "a:POLICY" has its own policy; a bare name follows the schedule's.
+  const policyOf = (f: string): OverlapPolicy | undefined => (f.includes(":") ? (f.split(":")[1] as OverlapPolicy) : undefined);
+  type Row = [string, OverlapPolicy, string[], string[], string[], Partial<OverlapDecision<string>>];
+  it.each<Row>([
+    ["a SKIP trigger is dropped alone: the scheduled fire waiting under BUFFER_ONE keeps its place", "BUFFER_ONE", ["r1"], ["x"], ["t:SKIP"], { buffer: ["x"], skipped: ["t:SKIP"] }],
+    ["a trigger waiting under BUFFER_ONE is not dropped by a scheduled fire under SKIP", "SKIP", ["r1"], ["t:BUFFER_ONE"], ["f"], { buffer: ["t:BUFFER_ONE"], skipped: ["f"] }],
+    ["a trigger under BUFFER_ONE waits beside nothing else; a second is dropped", "SKIP", ["r1"], [], ["t:BUFFER_ONE", "u:BUFFER_ONE"], { buffer: ["t:BUFFER_ONE"], skipped: ["u:BUFFER_ONE"] }],
+    ["with the slot free the waiting trigger starts first, whatever the schedule's policy", "SKIP", [], ["t:BUFFER_ONE"], ["f"], { start: ["t:BUFFER_ONE"], skipped: ["f"] }],
+    ["BUFFER_ALL backfill fires queue behind a waiting scheduled fire", "BUFFER_ONE", ["r1"], ["x"], ["b1:BUFFER_ALL", "b2:BUFFER_ALL"], { buffer: ["x", "b1:BUFFER_ALL", "b2:BUFFER_ALL"] }],
+    ["an ALLOW_ALL trigger starts beside the open run and leaves the waiting fire alone", "BUFFER_ONE", ["r1"], ["x"], ["t:ALLOW_ALL"], { start: ["t:ALLOW_ALL"], buffer: ["x"] }],
+    ["a CANCEL_OTHER trigger takes the place of every fire before it", "BUFFER_ALL", ["r1"], ["x", "y"], ["t:CANCEL_OTHER"], { cancel: ["r1"], buffer: ["t:CANCEL_OTHER"], skipped: ["x", "y"] }],
+    ["a TERMINATE_OTHER trigger starts at once; a SKIP fire after it is dropped", "SKIP", ["r1"], ["x:BUFFER_ONE"], ["t:TERMINATE_OTHER", "f"], { terminate: ["r1"], start: ["t:TERMINATE_OTHER"], skipped: ["x:BUFFER_ONE", "f"] }],
+    ["a CANCEL_OTHER fire with the slot free replaces the one about to start", "SKIP", [], [], ["f", "t:CANCEL_OTHER"], { start: ["t:CANCEL_OTHER"], skipped: ["f"] }],
+    ["an ALLOW_ALL fire is dropped when a newer fire cancels the open runs", "SKIP", ["r1"], [], ["t:ALLOW_ALL", "u:CANCEL_OTHER"], { cancel: ["r1"], buffer: ["u:CANCEL_OTHER"], skipped: ["t:ALLOW_ALL"] }],
+  ])("%s", (_name, policy, running, buffer, due, expected) => {
+    expect(decideOverlap({ policy, policyOf, running, buffer, due, bufferCap: 1_000 })).toEqual({ ...NONE, ...expected });
+  });
+
+  it("with one policy for every fire it decides as the schedule's policy alone", () => {
+    for (const policy of OVERLAP_POLICIES) {
+      for (const running of [[], ["r1"]]) {
+        const buffer = ["x", "y"];
+        const due = ["a", "b", "c"];
+        const own = decideOverlap({ policy: "SKIP", policyOf: () => policy, running, buffer, due, bufferCap: 3 });
+        expect(own).toEqual(decideOverlap({ policy, running, buffer, due, bufferCap: 3 }));
+      }
+    }
+  });
+});
+
 describe("scheduleRetryDelaySeconds: doubling, capped at 10x the first delay", () => {
   it.each<[number, number, number]>([
     [60, 1, 60],

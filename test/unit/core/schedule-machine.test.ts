@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_SCHEDULE_POLICY, ScheduleSpecInput, type SchedulePolicy } from "@sundial/sdk/protocol";
 import { initialState, runClosed, startExtra, tick, type ScheduleState } from "../../../src/core/schedule/machine.ts";
 import { compileSpec } from "../../../src/core/spec.ts";
+import { withOverlap } from "./schedule-support.ts";
+
 
 const T0 = Date.UTC(2027, 0, 4, 0, 0, 0);
 const HOUR = 3_600_000;
@@ -39,7 +41,7 @@ describe("schedule machine: retries and overlap", () => {
       ["s:2027-01-04T02:00:00.000Z", T0 + HOUR],
     ]);
     // A trigger reports the last scheduled fire and does not become it.
-    const trig = startExtra(ctx(policy, T0 + 2 * HOUR + 1), t.state, [{ nominal: T0 + 2 * HOUR + 1, actual: T0 + 2 * HOUR + 1, kind: "trigger", requestId: "x" }], "ALLOW_ALL");
+    const trig = startExtra(ctx(policy, T0 + 2 * HOUR + 1), t.state, withOverlap([{ nominal: T0 + 2 * HOUR + 1, actual: T0 + 2 * HOUR + 1, kind: "trigger", requestId: "x" }], "ALLOW_ALL"));
     expect(trig.start[0]!.last).toBe(T0 + 2 * HOUR);
     // 01:00 fails after 02:00 started: its retry re-runs 01:00's window (last null), not 02:00's.
     t = runClosed(ctx(policy, T0 + 2 * HOUR + 2), trig.state, "s:2027-01-04T01:00:00.000Z", "failed", "boom");
@@ -47,7 +49,7 @@ describe("schedule machine: retries and overlap", () => {
     t = tick(ctx(policy, T0 + 2 * HOUR + 2 + 60_000), t.state);
     expect(t.start.map((x) => [x.runId, x.last])).toEqual([["s:2027-01-04T01:00:00.000Z:retry-1", null]]);
     // A backfilled fire (even one ahead of now) is not the last scheduled fire either.
-    const bf = startExtra(ctx(policy, T0 + 2 * HOUR + 3), t.state, [{ nominal: T0 + 30 * HOUR, actual: T0 + 30 * HOUR, kind: "backfill", last: null }], "ALLOW_ALL");
+    const bf = startExtra(ctx(policy, T0 + 2 * HOUR + 3), t.state, withOverlap([{ nominal: T0 + 30 * HOUR, actual: T0 + 30 * HOUR, kind: "backfill", last: null }], "ALLOW_ALL"));
     expect(bf.state.lastNominal).toBe(T0 + 2 * HOUR);
     t = { ...t, state: bf.state };
     // 03:00 follows 02:00 (a retry re-runs an earlier fire; it is not the last fire).
@@ -60,26 +62,26 @@ describe("schedule machine: retries and overlap", () => {
     const s = initialState(T0 + 100 * HOUR, false, "");
     const busy: ScheduleState = { ...s, running: [{ runId: "other", fire: { nominal: 0, actual: 0, kind: "trigger" } }] };
     // SKIP with nothing open: 01:00 starts, 02:00-04:00 are skipped; the batch began after the backfill's 00:00.
-    const skip = startExtra(ctx({}, T0 + 100 * HOUR), s, [bf(1, T0), bf(2, T0), bf(3, T0), bf(4, T0)], "SKIP");
+    const skip = startExtra(ctx({}, T0 + 100 * HOUR), s, withOverlap([bf(1, T0), bf(2, T0), bf(3, T0), bf(4, T0)], "SKIP"));
     expect(skip.start.map((x) => [x.fire.nominal, x.last])).toEqual([[T0 + HOUR, T0]]);
     // BUFFER_ONE with a run open: 01:00 waits, 02:00 and 03:00 are skipped; the one waiting keeps its own last.
-    const one = startExtra(ctx({}, T0 + 100 * HOUR), busy, [bf(1, null), bf(2, null), bf(3, null)], "BUFFER_ONE");
+    const one = startExtra(ctx({}, T0 + 100 * HOUR), busy, withOverlap([bf(1, null), bf(2, null), bf(3, null)], "BUFFER_ONE"));
     expect(one.state.buffer.map((f) => [f.nominal, f.last])).toEqual([[T0 + HOUR, null]]);
     // BUFFER_ONE with nothing open: 01:00 starts, 02:00 waits (after 01:00), 03:00 is skipped.
-    const free = startExtra(ctx({}, T0 + 100 * HOUR), s, [bf(1, null), bf(2, null), bf(3, null)], "BUFFER_ONE");
+    const free = startExtra(ctx({}, T0 + 100 * HOUR), s, withOverlap([bf(1, null), bf(2, null), bf(3, null)], "BUFFER_ONE"));
     expect(free.start.map((x) => [x.fire.nominal, x.last])).toEqual([[T0 + HOUR, null]]);
     expect(free.state.buffer.map((f) => [f.nominal, f.last])).toEqual([[T0 + 2 * HOUR, T0 + HOUR]]);
     // CANCEL_OTHER with nothing open starts only the newest: its last is the batch's own start of chain.
-    const cancel = startExtra(ctx({}, T0 + 100 * HOUR), s, [bf(1, T0), bf(2, T0), bf(3, T0)], "CANCEL_OTHER");
+    const cancel = startExtra(ctx({}, T0 + 100 * HOUR), s, withOverlap([bf(1, T0), bf(2, T0), bf(3, T0)], "CANCEL_OTHER"));
     expect(cancel.start.map((x) => [x.fire.nominal, x.last])).toEqual([[T0 + 3 * HOUR, T0]]);
     // CANCEL_OTHER across batches with a run still open: the first batch's newest waits; the next
     // batch drops it for its own newest, which then follows what the dropped one followed.
-    const first = startExtra(ctx({}, T0 + 100 * HOUR), busy, [bf(1, null), bf(2, null), bf(3, null)], "CANCEL_OTHER");
+    const first = startExtra(ctx({}, T0 + 100 * HOUR), busy, withOverlap([bf(1, null), bf(2, null), bf(3, null)], "CANCEL_OTHER"));
     expect(first.state.buffer.map((f) => [f.nominal, f.last])).toEqual([[T0 + 3 * HOUR, null]]);
-    const second = startExtra(ctx({}, T0 + 100 * HOUR), first.state, [bf(4, T0 + 3 * HOUR), bf(5, T0 + 3 * HOUR), bf(6, T0 + 3 * HOUR)], "CANCEL_OTHER");
+    const second = startExtra(ctx({}, T0 + 100 * HOUR), first.state, withOverlap([bf(4, T0 + 3 * HOUR), bf(5, T0 + 3 * HOUR), bf(6, T0 + 3 * HOUR)], "CANCEL_OTHER"));
     expect(second.state.buffer.map((f) => [f.nominal, f.last])).toEqual([[T0 + 6 * HOUR, null]]);
     // ALLOW_ALL: each follows the one before it.
-    const all = startExtra(ctx({}, T0 + 100 * HOUR), s, [bf(1, null), bf(2, null), bf(3, null)], "ALLOW_ALL");
+    const all = startExtra(ctx({}, T0 + 100 * HOUR), s, withOverlap([bf(1, null), bf(2, null), bf(3, null)], "ALLOW_ALL"));
     expect(all.start.map((x) => x.last)).toEqual([null, T0 + HOUR, T0 + 2 * HOUR]);
   });
 
@@ -109,7 +111,7 @@ describe("schedule machine: retries and overlap", () => {
     const waiting = Array.from({ length: 999 }, (_, i) => ({ nominal: T0 + (i + 1) * HOUR, actual: T0 + (i + 1) * HOUR, kind: "backfill" as const }));
     const s: ScheduleState = { ...initialState(T0, false, ""), running, buffer: waiting };
     const more = [2000, 2001, 2002].map((h) => ({ nominal: T0 + h * HOUR, actual: T0 + h * HOUR, kind: "backfill" as const }));
-    const t = startExtra(ctx({ overlap: "BUFFER_ALL" }, T0 + 1), s, more, "BUFFER_ALL");
+    const t = startExtra(ctx({ overlap: "BUFFER_ALL" }, T0 + 1), s, withOverlap(more, "BUFFER_ALL"));
     expect(t.start).toEqual([]);
     expect(t.state.buffer).toHaveLength(1_000);
     expect(t.state.buffer.at(-1)).toBe(more[0]);
@@ -119,8 +121,8 @@ describe("schedule machine: retries and overlap", () => {
   it("does not start the same trigger request twice", () => {
     const s = initialState(T0, false, "");
     const fire = { nominal: T0 + 5, actual: T0 + 5, kind: "trigger" as const, requestId: "r1" };
-    const first = startExtra(ctx({ overlap: "ALLOW_ALL" }, T0 + 5), s, [fire], "ALLOW_ALL");
-    const second = startExtra(ctx({ overlap: "ALLOW_ALL" }, T0 + 6), first.state, [{ ...fire }], "ALLOW_ALL");
+    const first = startExtra(ctx({ overlap: "ALLOW_ALL" }, T0 + 5), s, withOverlap([fire], "ALLOW_ALL"));
+    const second = startExtra(ctx({ overlap: "ALLOW_ALL" }, T0 + 6), first.state, withOverlap([{ ...fire }], "ALLOW_ALL"));
     expect(first.start).toHaveLength(1);
     expect(second.start).toHaveLength(0);
     expect(second.state.running).toHaveLength(1);
@@ -128,7 +130,7 @@ describe("schedule machine: retries and overlap", () => {
 
   it("a started run keeps no trigger input in the state (its start carries it): the state stays small", () => {
     const fire = { nominal: T0 + 5, actual: T0 + 5, kind: "trigger" as const, requestId: "big", input: { blob: "x".repeat(200_000) } };
-    const t = startExtra(ctx({ overlap: "ALLOW_ALL" }, T0 + 5), initialState(T0, false, ""), [fire], "ALLOW_ALL");
+    const t = startExtra(ctx({ overlap: "ALLOW_ALL" }, T0 + 5), initialState(T0, false, ""), withOverlap([fire], "ALLOW_ALL"));
     expect(t.start[0]!.fire.input).toEqual(fire.input);
     expect(t.state.running[0]!.fire).toEqual({ nominal: T0 + 5, actual: T0 + 5, kind: "trigger", requestId: "big" });
     expect(JSON.stringify(t.state).length).toBeLessThan(1_000);
@@ -138,7 +140,7 @@ describe("schedule machine: retries and overlap", () => {
     const running: ScheduleState["running"] = Array.from({ length: 998 }, (_, i) => ({ runId: `open-${i}`, fire: { nominal: T0, actual: T0, kind: "trigger" as const, requestId: String(i) } }));
     const s: ScheduleState = { ...initialState(T0, false, ""), running };
     const fires = [3, 2, 1].map((h) => ({ nominal: T0 - h * HOUR, actual: T0 - h * HOUR, kind: "backfill" as const }));
-    const t = startExtra(ctx({ overlap: "ALLOW_ALL" }, T0 + 1), s, fires, "ALLOW_ALL");
+    const t = startExtra(ctx({ overlap: "ALLOW_ALL" }, T0 + 1), s, withOverlap(fires, "ALLOW_ALL"));
     expect(t.start.map((x) => x.fire.nominal)).toEqual([T0 - 3 * HOUR, T0 - 2 * HOUR]);
     expect(t.state.running).toHaveLength(1_000);
     expect(t.state.counters).toMatchObject({ fired: 2, skipped_overlap: 1 });

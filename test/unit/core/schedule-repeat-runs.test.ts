@@ -8,6 +8,8 @@ import { planPrepare } from "../../../src/core/schedule/prepare.ts";
 import { compileSpec } from "../../../src/core/spec.ts";
 import { nextScheduleAlarm } from "../../../src/objects/schedule-plan.ts";
 import type { ScheduleRow } from "../../../src/objects/schedule-store.ts";
+import { withOverlap } from "./schedule-support.ts";
+
 
 // repeat_count is the most scheduled runs a schedule starts (DESIGN "Specs": max runs; Pipelit's
 // current_repeat counts runs; Temporal's remaining actions): fires skipped by overlap, catch-up or
@@ -101,10 +103,10 @@ describe("repeat_count counts runs, not fire times", () => {
   it("triggers, backfills and retries do not count", () => {
     const policy = { overlap: "ALLOW_ALL" as const, retry_max: 1, retry_delay_seconds: 60 };
     let t = tick(ctx(policy, T0 + HOUR), initialState(T0, false, ""));
-    const extra = startExtra(ctx(policy, T0 + HOUR + 1), t.state, [
+    const extra = startExtra(ctx(policy, T0 + HOUR + 1), t.state, withOverlap([
       { nominal: T0 + HOUR + 1, actual: T0 + HOUR + 1, kind: "trigger", requestId: "a" },
       { nominal: T0 - 5 * HOUR, actual: T0 - 5 * HOUR, kind: "backfill", last: null },
-    ], "ALLOW_ALL");
+    ], "ALLOW_ALL"));
     expect(repeatRuns(ctx(policy, 0).spec, extra.state)).toBe(1);
     t = runClosed(ctx(policy, T0 + HOUR + 2), extra.state, at(1), "failed", "boom");
     t = tick(ctx(policy, T0 + HOUR + 2 + 60_000), t.state);

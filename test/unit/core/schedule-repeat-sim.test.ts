@@ -10,6 +10,8 @@ import { planPrepare, settlePrepared } from "../../../src/core/schedule/prepare.
 import { compileSpec } from "../../../src/core/spec.ts";
 import { nextScheduleAlarm } from "../../../src/objects/schedule-plan.ts";
 import type { ScheduleRow } from "../../../src/objects/schedule-store.ts";
+import { withOverlap } from "./schedule-support.ts";
+
 
 // repeat_count (the most scheduled runs) played against random histories of an hourly schedule:
 // alarms ringing on time or late, runs closing (completed, failed, found late by catch-up),
@@ -92,7 +94,7 @@ function play(repeat: number, policy: SchedulePolicy, steps: Step[], check: (p: 
     else if (step.kind === "close") close(step.pick, step.status);
     else if (step.kind === "trigger") {
       withdraw();
-      apply(startExtra(ctx(), s, [{ nominal: now, actual: now, kind: "trigger", requestId: `r${++triggers}` }], step.policy));
+      apply(startExtra(ctx(), s, withOverlap([{ nominal: now, actual: now, kind: "trigger", requestId: `r${++triggers}` }], step.policy)));
     } else if (step.kind === "pause" && (s.status === "active" || s.status === "paused")) {
       withdraw();
       s = { ...s, status: "paused" };
