@@ -1,5 +1,5 @@
 import type { Transition } from "../core/schedule/machine.ts";
-import { isLastRun, repeatRuns, runsLeft } from "../core/schedule/repeat-runs.ts";
+import { firesActedOn, isLastRun, repeatRuns } from "../core/schedule/repeat-runs.ts";
 import { schedulePayload } from "../core/schedule/payload.ts";
 import { settlePrepared, type PreparedRun } from "../core/schedule/prepare.ts";
 import type { CompiledSpec } from "../core/spec.ts";
@@ -44,7 +44,7 @@ export function persistTransition(store: ScheduleStore, spec: CompiledSpec, row:
   // schedule lists none, as it fires none).
   const upcoming =
     t.state.status === "active"
-      ? (pendingFires({ spec, scheduleId: row.schedule_id, status: "active", lastProcessed: updated.state.lastProcessed, now, windowSeconds: row.policy.catchup_window_seconds, runsLeft: runsLeft(spec, updated.state) }, 1)[0] ?? null)
+      ? (pendingFires({ spec, scheduleId: row.schedule_id, status: "active", lastProcessed: updated.state.lastProcessed, now, windowSeconds: row.policy.catchup_window_seconds, runsLeft: firesActedOn(spec, updated.state, row.policy.overlap) }, 1)[0] ?? null)
       : null;
   const s = t.state;
   const repeats = repeatRuns(spec, s);

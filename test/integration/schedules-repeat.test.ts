@@ -61,6 +61,25 @@ describe("repeat_count and resume over the REST API", () => {
     expect(again.body).toMatchObject({ status: "completed", next_fire_times: [] });
   });
 
+  it("with its last run waiting under CANCEL_OTHER, describe and the list show the next fire, which would take its place; under BUFFER_ONE none", async () => {
+    const t0 = T("2027-07-02T00:00:00.000Z");
+    for (const [overlap, expected] of [["CANCEL_OTHER", [iso(t0 + 30 * M)]], ["BUFFER_ONE", []]] as const) {
+      const wf = uid("repeat-wait-wf");
+      setNow(t0);
+      const created = await createSchedule({ workflow: wf, key: "u1", interval_seconds: 600, repeat_count: 2, overlap, task_queue: uid("q-repeat-wait") });
+      const sid = created.schedule_id as string;
+      expect(await alarmAt(sid, t0 + 10 * M)).toBe(true);
+      expect(await alarmAt(sid, t0 + 20 * M)).toBe(true);
+      const d = await describeSchedule(sid);
+      expect(d.buffered).toBe(1);
+      expect(d.next_fire_times.map((f: { nominal: string }) => f.nominal), overlap).toEqual(expected);
+      await eventually(async () => {
+        const list = await api("GET", `/v1/workflows/schedules?workflow=${wf}`);
+        expect(list.body.schedules).toMatchObject([{ schedule_id: sid, next_fire_at: expected[0] ?? null }]);
+      });
+    }
+  });
+
   it("a trigger once no scheduled run is left has no upcoming fire in its payload; one before the last run has the next fire", async () => {
     const t0 = T("2027-07-03T00:00:00.000Z");
     const wf = uid("repeat-trig-wf");

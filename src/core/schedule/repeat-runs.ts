@@ -64,6 +64,17 @@ export function plansFires(spec: CompiledSpec, s: ScheduleState, policy: Overlap
   return kept.includes(probe) && kept.filter(counts).length <= unstarted;
 }
 
+/**
+ * How many of the next fires the schedule acts on, for describe's `next_fire_times` and the
+ * index's next fire: the runs left, or one while the last runs wait in the buffer and a new fire
+ * would take a waiting one's place (plansFires): it is decided at its time, though only one of
+ * those fires runs.
+ */
+export function firesActedOn(spec: CompiledSpec, s: ScheduleState, policy: OverlapPolicy): number {
+  const left = runsLeft(spec, s);
+  return left === 0 && plansFires(spec, s, policy) ? 1 : left;
+}
+
 /** A scheduled fire of the current spec: what repeat_count counts. */
 export const counts = (f: PendingFire): boolean => f.kind === "scheduled" && !f.prior;
 
