@@ -109,6 +109,8 @@ describe("README ts snippets", () => {
     const used = new Set([...snippets, ...CANARIES].flatMap((s) => s.preludes));
     expect(Object.keys(PRELUDES).filter((p) => !used.has(p))).toEqual([]);
     expect(snippets.filter((s) => s.fileName.startsWith("canary-"))).toEqual([]);
+    // A directive that silences the compiler would make a block pass unchecked.
+    expect(snippets.filter((s) => /@ts-(ignore|nocheck|expect-error)/.test(s.code)).map((s) => s.name)).toEqual([]);
   });
 
   it.each(checked.map((s) => ({ ...s, line: s.fenceLine })))("$name (README.md:$line) typechecks against the SDK", (s) => {
