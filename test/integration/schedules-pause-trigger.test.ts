@@ -7,6 +7,7 @@ import { compileSpec } from "../../src/core/spec.ts";
 import { api, uid } from "./helpers.ts";
 import {
   alarmAt,
+  completeRun,
   createSchedule,
   describeSchedule,
   eventually,
@@ -18,6 +19,7 @@ import {
   runId,
   scheduleObject,
   setNow,
+  succeed,
   T,
 } from "./schedule-helpers.ts";
 
@@ -162,6 +164,41 @@ describe("trigger now", () => {
     // A trigger is not a scheduled fire: last_fire_at stays empty and no scheduled run exists.
     expect(d.last_fire_at).toBeNull();
     expect((await getRun(runId(sid, T("2027-03-03T09:00:00Z")))).status).toBe(404);
+  });
+
+  it("while paused, a trigger runs now and the scheduled fire that waited before the pause waits for the resume; a trigger waiting for the slot starts when it frees", async () => {
+    const t0 = T("2027-03-05T00:00:00.000Z");
+    const sid = uid("trigger-paused-buffer");
+    const queue = uid("q-trig-pb");
+    setNow(t0);
+    await createSchedule({ schedule_id: sid, workflow: "trigger-wf", key: sid, cron: "* * * * *", task_queue: queue, overlap: "BUFFER_ONE" });
+    await alarmAt(sid, t0 + M);
+    await alarmAt(sid, t0 + 2 * M); // 00:02 waits for 00:01's run
+    setNow(t0 + 2 * M + 5_000);
+    expect((await api("POST", `/v1/workflows/schedules/${sid}/pause`, { note: "hold" })).status).toBe(200);
+    // A trigger while 00:01 still runs waits for the slot; when 00:01 closes it starts, not 00:02.
+    const waiting = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { request_id: "wait" });
+    expect(waiting.body).toEqual({ run_id: "", started: false, outcome: "buffered" });
+    await completeRun(queue, runId(sid, t0 + M), succeed());
+    await expectRunning(`${sid}:trigger:wait`);
+    await expectNoRun(runId(sid, t0 + 2 * M));
+    await completeRun(queue, `${sid}:trigger:wait`, succeed());
+    await eventually(async () => expect((await describeSchedule(sid)).running).toEqual([]));
+    // Nothing open now: a trigger starts at once, and 00:02 still waits.
+    const now = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { request_id: "now" });
+    expect(now.body).toEqual({ run_id: `${sid}:trigger:now`, started: true, outcome: "started" });
+    await expectNoRun(runId(sid, t0 + 2 * M));
+    let d = await describeSchedule(sid);
+    expect(d).toMatchObject({ status: "paused", buffered: 1, running: [`${sid}:trigger:now`] });
+    await completeRun(queue, `${sid}:trigger:now`, succeed());
+    await eventually(async () => expect((await describeSchedule(sid)).running).toEqual([]));
+    expect((await describeSchedule(sid)).buffered).toBe(1);
+    // The resume starts it.
+    expect((await api("POST", `/v1/workflows/schedules/${sid}/resume`, {})).status).toBe(200);
+    await expectRunning(runId(sid, t0 + 2 * M));
+    d = await describeSchedule(sid);
+    expect(d).toMatchObject({ status: "active", buffered: 0, running: [runId(sid, t0 + 2 * M)] });
+    expect(d.counters).toMatchObject({ fired: 4, skipped_overlap: 0 });
   });
 
   it("two triggers without a request_id in the same millisecond start two runs", async () => {

@@ -137,7 +137,12 @@ function chainBackfills(buffered: readonly PendingFire[], due: readonly PendingF
 
 /** Applies an overlap decision to the state; returns the transition pieces. */
 function applyOverlap(ctx: MachineContext, s: ScheduleState, due: PendingFire[]): Omit<Transition, "nextAlarm"> {
-  const d = chainBackfills(s.buffer, due, overlapDecision(ctx.policy.overlap, s, due));
+  // A schedule that is not active starts none of its own fires: those waiting keep waiting, out of
+  // the decision, until a resume; a trigger or backfill (which run also while paused) is decided alone.
+  const held = s.status === "active" ? [] : s.buffer.filter((f) => f.kind === "scheduled");
+  const deciding = held.length === 0 ? s : { ...s, buffer: s.buffer.filter((f) => f.kind !== "scheduled") };
+  const decided = chainBackfills(deciding.buffer, due, overlapDecision(ctx.policy.overlap, deciding, due));
+  const d = held.length === 0 ? decided : { ...decided, buffer: [...held, ...decided.buffer] };
   const outcomes: Outcome[] = [];
   // A run id already open (a trigger repeated with the same request_id) is not started twice.
   const unique = d.start.map((fire) => ({ runId: runIdFor(ctx.scheduleId, fire), fire })).filter((x, i, all) => !s.running.some((r) => r.runId === x.runId) && all.findIndex((y) => y.runId === x.runId) === i);
@@ -318,8 +323,9 @@ export function runClosed(ctx: MachineContext, prior: ScheduleState, runId: stri
     // Only when no other fire's retry is pending or running: that retry chain still counts.
     next.currentRetry = 0;
   }
-  if (next.status !== "active") return { state: next, start: [], cancel: [], terminate: [], outcomes, nextAlarm: null, known: true };
   const t = applyOverlap(ctx, next, []);
+  // Not active: its own waiting fires stay (applyOverlap), a trigger or backfill waiting for this slot starts.
+  if (next.status !== "active") return { ...t, outcomes: [...outcomes, ...t.outcomes], nextAlarm: null, known: true };
   const after = tick(ctx, t.state);
   return {
     state: after.state,

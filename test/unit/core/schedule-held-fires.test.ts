@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_SCHEDULE_POLICY, ScheduleSpecInput, type SchedulePolicy } from "@sundial/sdk/protocol";
+import { initialState, runClosed, startExtra, tick, type PendingFire, type ScheduleState } from "../../../src/core/schedule/machine.ts";
+import { compileSpec } from "../../../src/core/spec.ts";
+
+// A schedule that is not active (paused, completed, dead) starts none of its own fires, also not
+// those waiting in the buffer; a trigger or backfill runs all the same ("run now, also while paused").
+
+const T0 = Date.UTC(2027, 0, 4, 0, 0, 0);
+const HOUR = 3_600_000;
+
+function ctx(policy: Partial<SchedulePolicy>, now: number) {
+  const spec = compileSpec(ScheduleSpecInput.parse({ cron: "0 * * * *" }), { createdAt: T0 });
+  return { spec, scheduleId: "s", policy: { ...DEFAULT_SCHEDULE_POLICY, ...policy }, now };
+}
+const scheduled = (h: number): PendingFire => ({ nominal: T0 + h * HOUR, actual: T0 + h * HOUR, kind: "scheduled" });
+const runOf = (h: number) => ({ runId: `s:${new Date(T0 + h * HOUR).toISOString()}`, fire: scheduled(h) });
+const trigger = (at: number, requestId: string): PendingFire => ({ nominal: at, actual: at, kind: "trigger", requestId });
+
+describe("fires waiting while the schedule is not active", () => {
+  it("a trigger while paused runs now; the scheduled fire that waited before the pause keeps waiting for the resume", () => {
+    const policy = { overlap: "BUFFER_ONE" as const };
+    // 02:00 waited for 01:00's run; the schedule was paused, then 01:00 closed: 02:00 still waits.
+    const s: ScheduleState = { ...initialState(T0, false, ""), status: "paused", lastProcessed: T0 + 2 * HOUR, lastNominal: T0 + HOUR, buffer: [scheduled(2)], counters: { fired: 1, skipped_overlap: 0, skipped_catchup: 0, failed: 0 } };
+    const now = T0 + 2 * HOUR + 60_000;
+    const t = startExtra(ctx(policy, now), s, [trigger(now, "now")]);
+    expect(t.start.map((x) => x.runId)).toEqual(["s:trigger:now"]);
+    expect(t.state.buffer).toEqual([scheduled(2)]);
+    expect(t.state.status).toBe("paused");
+    // The resume (after the trigger's run closed) starts it.
+    const closed = runClosed(ctx(policy, now + 1_000), t.state, t.start[0]!.runId, "completed", null);
+    expect(closed.start).toEqual([]);
+    const resumed = tick(ctx(policy, now + 2_000), { ...closed.state, status: "active" });
+    expect(resumed.start.map((x) => x.runId)).toEqual(["s:2027-01-04T02:00:00.000Z"]);
+  });
+
+  for (const status of ["paused", "completed"] as const) {
+    it(`a trigger waiting for the slot of a ${status} schedule starts when the open run closes`, () => {
+      const policy = { overlap: "BUFFER_ONE" as const };
+      const s: ScheduleState = { ...initialState(T0, false, ""), status, lastProcessed: T0 + HOUR, lastNominal: T0 + HOUR, running: [runOf(1)] };
+      const now = T0 + HOUR + 60_000;
+      const t = startExtra(ctx(policy, now), s, [trigger(now, "wait")]);
+      expect(t.state.buffer).toHaveLength(1);
+      const closed = runClosed(ctx(policy, now + 1_000), t.state, runOf(1).runId, "completed", null);
+      expect(closed.start.map((x) => x.runId)).toEqual(["s:trigger:wait"]);
+      expect(closed.state.buffer).toEqual([]);
+      expect(closed.state.status).toBe(status);
+      expect(closed.state.counters.fired).toBe(1);
+    });
+  }
+});
