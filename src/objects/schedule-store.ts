@@ -80,6 +80,7 @@ export interface BackfillRow {
   id: number;
   cursor: number;
   end_at: number;
+  /** The backfill's own overlap policy; "" when it was given none (its fires follow the schedule's). */
   overlap: string;
   /** The backfill's last fire not skipped by overlap (null before any): the next batch's first fire's last_timestamp. */
   last_fire: number | null;

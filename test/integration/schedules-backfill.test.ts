@@ -110,6 +110,27 @@ describe("backfill", () => {
     expect((await getRun(bf(100))).body.schedule).toMatchObject({ timestamp: iso(from + 100 * M), last_timestamp: iso(from) });
   }, 60_000);
 
+  it("a backfill without overlap follows the schedule's policy as it is at each decision: its fires waiting under BUFFER_ALL are dropped by a PATCH to SKIP", async () => {
+    const t0 = T("2027-05-05T12:00:00.000Z");
+    const sid = uid("backfill-policy");
+    const queue = uid("q-bf-pol");
+    setNow(t0);
+    await createSchedule({ schedule_id: sid, workflow: "backfill-wf", key: sid, cron: "* * * * *", task_queue: queue, overlap: "BUFFER_ALL" });
+    await alarmAt(sid, t0 + M); // 12:01 runs and stays open
+    setNow(t0 + M + 5_000);
+    const r = await api("POST", `/v1/workflows/schedules/${sid}/backfill`, { start_at: iso(t0 - 3 * M), end_at: iso(t0 - M) });
+    expect(r.body).toEqual({ fires: 3 });
+    await alarmAt(sid, t0 + M + 6_000);
+    expect((await describeSchedule(sid)).buffered).toBe(3);
+    const patched = await api("PATCH", `/v1/workflows/schedules/${sid}`, { overlap: "SKIP" });
+    expect(patched.status).toBe(200);
+    expect(patched.body.buffered).toBe(0);
+    expect(patched.body.counters).toMatchObject({ fired: 1, skipped_overlap: 3 });
+    await completeRun(queue, runId(sid, t0 + M), succeed());
+    await eventually(async () => expect((await describeSchedule(sid)).running).toEqual([]));
+    await expectNoRun(runId(sid, t0 - 3 * M, ":backfill"));
+  });
+
   it("backfills an interval anchored at its creation on the interval's grid before it (Pipelit's shape)", async () => {
     const t0 = T("2027-05-03T10:17:00.000Z");
     const sid = uid("backfill-interval");
