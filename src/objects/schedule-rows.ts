@@ -1,4 +1,5 @@
-import { canonicalTimeZone } from "@sundial/sdk/protocol";
+import { canonicalTimeZone, type SchedulePolicy } from "@sundial/sdk/protocol";
+import { clampCatchupWindow } from "../core/catchup.ts";
 import { ConflictError } from "../core/errors.ts";
 import { initialState } from "../core/schedule/machine.ts";
 import { replanned } from "../core/schedule/repeat-runs.ts";
@@ -84,13 +85,16 @@ export function changesNothing(row: ScheduleRow, patch: SchedulePatch): boolean 
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   return (
     (patch.spec === undefined || same(row.spec, patch.spec)) &&
-    (patch.policy === undefined || same(row.policy, patch.policy)) &&
+    // A catch-up window stored outside its bounds is read clamped (describe shows it so, and a PATCH merges into that).
+    (patch.policy === undefined || same(clampedPolicy(row.policy), clampedPolicy(patch.policy))) &&
     (patch.input === undefined || same(row.input, patch.input)) &&
     (patch.task_queue === undefined || row.task_queue === patch.task_queue) &&
     (patch.execution_timeout === undefined || row.execution_timeout === patch.execution_timeout) &&
     (patch.note === undefined || row.state.note === patch.note)
   );
 }
+
+const clampedPolicy = (p: SchedulePolicy): SchedulePolicy => ({ ...p, catchup_window_seconds: clampCatchupWindow(p.catchup_window_seconds) });
 
 /**
  * The row a PATCH makes: a spec change re-plans from now (and revives a completed schedule). A

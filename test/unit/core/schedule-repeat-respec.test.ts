@@ -3,7 +3,7 @@ import { DEFAULT_SCHEDULE_POLICY, ScheduleSpecInput, type SchedulePolicy } from 
 import { initialState, runClosed, tick, type ScheduleState, type Transition } from "../../../src/core/schedule/machine.ts";
 import { repeatRuns, runsLeft } from "../../../src/core/schedule/repeat-runs.ts";
 import { compileSpec } from "../../../src/core/spec.ts";
-import { patchedRow, upsertedRow } from "../../../src/objects/schedule-rows.ts";
+import { changesNothing, patchedRow, upsertedRow } from "../../../src/objects/schedule-rows.ts";
 import type { ScheduleRow } from "../../../src/objects/schedule-store.ts";
 
 // A spec change counts repeat_count afresh (README "Time semantics"): fires of the old spec still
@@ -65,4 +65,17 @@ describe("repeat_count after a spec change", () => {
       expect(repeatRuns(spec, t.state)).toBe(1);
     });
   }
+});
+
+describe("a PATCH that changes nothing", () => {
+  const stored = (p: Partial<SchedulePolicy>): ScheduleRow => ({ ...row(initialState(T0, false, "")), policy: { ...policy, ...p } });
+
+  it("a policy PATCH of only overlap is a change; the policy as describe shows it (its catch-up window clamped) is none", () => {
+    const r = stored({ catchup_window_seconds: 5 });
+    // The API merges a PATCH into the policy describe shows, whose window is clamped to 10 s.
+    const shown = { ...r.policy, catchup_window_seconds: 10 };
+    expect(changesNothing(r, { policy: shown })).toBe(true);
+    expect(changesNothing(r, { policy: { ...shown, overlap: "SKIP" } })).toBe(false);
+    expect(changesNothing(r, { policy: { ...shown, catchup_window_seconds: 60 } })).toBe(false);
+  });
 });
