@@ -158,8 +158,7 @@ export class ScheduleObject extends DurableObject<Env> {
       // Checked here, before anything is written: an empty or too large backfill leaves no job or action behind.
       const count = checkBackfillFires(backfillSpec(this.compileFor(row), row, startAt - 1), startAt, endAt);
       this.withdrawPrepared(clock.now());
-      // Without its own overlap ("" stored) its fires follow the schedule's policy at each decision, as a trigger's do.
-      this.store.addBackfill(startAt - 1, endAt, overlap ?? "");
+      this.store.addBackfill(startAt - 1, endAt, overlap ?? ""); // "": its fires follow the schedule's policy at each decision
       this.store.addAction({ at: clock.now(), nominal: null, actual: null, run_id: null, kind: "backfill", outcome: `backfill of ${count} fires queued` });
       return { fires: count };
     });
@@ -266,8 +265,7 @@ export class ScheduleObject extends DurableObject<Env> {
       if (room <= 0) return;
       const nominals = between(backfillSpec(this.compileFor(row), row, job.cursor), job.cursor, job.end_at, room);
       // last_timestamp: the backfill's fire before it that was not skipped (null for the first); the machine chains the batch.
-      const own = job.overlap ? { overlap: job.overlap as OverlapPolicy } : {};
-      const fires: PendingFire[] = nominals.map((n) => ({ nominal: n, actual: n, kind: "backfill", last: job.last_fire, ...own }));
+      const fires: PendingFire[] = nominals.map((n) => ({ nominal: n, actual: n, kind: "backfill", last: job.last_fire, ...(job.overlap ? { overlap: job.overlap as OverlapPolicy } : {}) }));
       const t = startExtra(this.ctxFor(row, now), row.state, fires);
       this.apply(row, { ...t, nextAlarm: null }, now);
       const skipped = new Set(t.outcomes.flatMap((o) => (o.kind === "skipped_overlap" ? [o.fire] : [])));
