@@ -41,6 +41,8 @@ export interface RunningRun {
   last?: number | null;
   /** An adopted prepared run: `lastNominal` before it, restored if the run turns out skipped (SKIPPED_CATCHUP). */
   lastNominalBefore?: number | null;
+  /** CANCEL_OTHER asked it to cancel: later decisions do not ask again. */
+  cancelRequested?: true;
 }
 
 /** A schedule's mutable state, as plain data (the ScheduleObject persists it). */
@@ -159,11 +161,15 @@ function applyOverlap(ctx: MachineContext, s: ScheduleState, due: PendingFire[])
   const skipped = [...d.skipped, ...started.slice(start.length).map((x) => x.fire)];
   // A running run keeps no input override (its start, the outbox entry, carries it, and a trigger's
   // run is never retried) and no overlap policy (only fires still to start have one).
-  const running = open.concat(start.map(({ fire: { input: _input, overlap: _overlap, ...fire }, ...run }) => ({ ...run, fire })));
+  // A run already asked to cancel is not asked again by each later decision while a fire waits for
+  // its slot (every request would add an action and a delivery).
+  const cancel = d.cancel.filter((id) => !s.running.some((r) => r.runId === id && r.cancelRequested));
+  const asked = (r: RunningRun): RunningRun => (cancel.includes(r.runId) ? { ...r, cancelRequested: true } : r);
+  const running = open.map(asked).concat(start.map(({ fire: { input: _input, overlap: _overlap, ...fire }, ...run }) => ({ ...run, fire })));
   for (const f of skipped) outcomes.push({ kind: "skipped_overlap", fire: f });
   for (const f of d.buffer) if (!s.buffer.includes(f)) outcomes.push({ kind: "buffered", fire: f });
   for (const st of start) outcomes.push({ kind: "started", fire: st.fire, runId: st.runId });
-  for (const id of d.cancel) outcomes.push({ kind: "cancel_requested", runId: id });
+  for (const id of cancel) outcomes.push({ kind: "cancel_requested", runId: id });
   for (const id of d.terminate) outcomes.push({ kind: "terminated", runId: id });
   // Only scheduled fires move it: a retry re-runs an earlier one, a backfill a past range (or a future one).
   const lastStarted = start.filter((x) => x.fire.kind === "scheduled").map((x) => x.fire.nominal);
@@ -177,7 +183,7 @@ function applyOverlap(ctx: MachineContext, s: ScheduleState, due: PendingFire[])
       counters: { ...s.counters, fired: s.counters.fired + start.length, skipped_overlap: s.counters.skipped_overlap + skipped.length },
     },
     start,
-    cancel: d.cancel,
+    cancel,
     terminate: d.terminate,
     outcomes,
   };

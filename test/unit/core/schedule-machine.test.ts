@@ -106,6 +106,26 @@ describe("schedule machine: retries and overlap", () => {
     expect(twice.state.retry).toMatchObject({ retry: 1, at: T0 + HOUR + 1000 + 60_000 });
   });
 
+  it("CANCEL_OTHER asks an open run to cancel once: later fires waiting for its slot do not ask again", () => {
+    const policy = { overlap: "CANCEL_OTHER" as const };
+    let t = tick(ctx(policy, T0 + HOUR), initialState(T0, false, ""));
+    const first = "s:2027-01-04T01:00:00.000Z";
+    expect(t.start.map((x) => x.runId)).toEqual([first]);
+    t = tick(ctx(policy, T0 + 2 * HOUR), t.state);
+    expect(t.cancel).toEqual([first]);
+    expect(t.outcomes.filter((o) => o.kind === "cancel_requested")).toHaveLength(1);
+    // 03:00 comes before the run has closed: it takes 02:00's place, and the run is not asked again.
+    t = tick(ctx(policy, T0 + 3 * HOUR), t.state);
+    expect(t.state.buffer.map((f) => f.nominal)).toEqual([T0 + 3 * HOUR]);
+    expect(t.cancel).toEqual([]);
+    expect(t.outcomes.map((o) => o.kind)).toEqual(["skipped_overlap", "buffered"]);
+    t = runClosed(ctx(policy, T0 + 3 * HOUR + 5), t.state, first, "cancelled", null);
+    expect(t.start.map((x) => x.runId)).toEqual(["s:2027-01-04T03:00:00.000Z"]);
+    // The new run has not been asked: the next fire asks it.
+    t = tick(ctx(policy, T0 + 4 * HOUR), t.state);
+    expect(t.cancel).toEqual(["s:2027-01-04T03:00:00.000Z"]);
+  });
+
   it("BUFFER_ALL keeps at most 1,000 fires waiting; the ones past the cap are skipped and counted", () => {
     const running: ScheduleState["running"] = [{ runId: "open", fire: { nominal: T0, actual: T0, kind: "scheduled" } }];
     const waiting = Array.from({ length: 999 }, (_, i) => ({ nominal: T0 + (i + 1) * HOUR, actual: T0 + (i + 1) * HOUR, kind: "backfill" as const }));
