@@ -1,9 +1,11 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import { extractSnippets, readReadme, snippetFile, typecheckSnippets, type SnippetError, type SnippetFile } from "./helpers/readme-snippets.ts";
+import { extractSnippets, readReadme, snippetFile, typecheckSnippets, type Snippet, type SnippetError, type SnippetFile } from "./helpers/readme-snippets.ts";
 
 /**
- * Every ```ts block of README.md typechecks against the real SDK (`@sundial/sdk/*`, resolved as for
+ * Every ```ts block of README.md (and of the examples' READMEs) typechecks against the real SDK (`@sundial/sdk/*`, resolved as for
  * any file of this repository) with the compiler options of tsconfig.json, so an example that calls
  * a function or option the SDK does not have, or passes the wrong type, fails here.
  *
@@ -79,7 +81,20 @@ const CANARIES: { name: string; preludes: string[]; code: string; error: RegExp 
   },
 ];
 
-const snippets = extractSnippets(readReadme(ROOT));
+/** The examples' READMEs follow the same convention; their blocks are checked as files of their own. */
+const EXAMPLE_READMES = ["examples/hello/README.md", "examples/schedules/README.md"];
+
+const snippets: (Snippet & { source: string })[] = [
+  ...extractSnippets(readReadme(ROOT)).map((s) => ({ ...s, source: "README.md" })),
+  ...EXAMPLE_READMES.flatMap((source) =>
+    extractSnippets(readFileSync(join(ROOT, source), "utf8")).map((s) => ({
+      ...s,
+      name: `${source}: ${s.name}`,
+      fileName: `${source.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}-${s.fileName}`,
+      source,
+    })),
+  ),
+];
 const checked = snippets.filter((s) => !(s.name in UNCHECKED));
 
 function preludeText(names: string[]): string {
@@ -91,8 +106,8 @@ const files: SnippetFile[] = [
   ...CANARIES.map((c, i) => snippetFile(`canary-${i}.ts`, c.code, preludeText(c.preludes))),
 ];
 
-function describeErrors(errors: SnippetError[], fenceLine: number): string {
-  return errors.map((e) => (e.snippetLine > 0 ? `README.md:${fenceLine + e.snippetLine}: ${e.message}` : `(prelude): ${e.message}`)).join("\n");
+function describeErrors(errors: SnippetError[], source: string, fenceLine: number): string {
+  return errors.map((e) => (e.snippetLine > 0 ? `${source}:${fenceLine + e.snippetLine}: ${e.message}` : `(prelude): ${e.message}`)).join("\n");
 }
 
 describe("README ts snippets", () => {
@@ -102,7 +117,8 @@ describe("README ts snippets", () => {
   }, 60_000);
 
   it("finds the README's ts blocks; each is checked or listed with a reason; markers name known preludes", () => {
-    expect(snippets.length).toBeGreaterThanOrEqual(11);
+    expect(snippets.filter((s) => s.source === "README.md").length).toBeGreaterThanOrEqual(11);
+    expect(snippets.filter((s) => s.source !== "README.md").length).toBeGreaterThanOrEqual(1);
     expect(Object.keys(UNCHECKED).filter((name) => !snippets.some((s) => s.name === name))).toEqual([]);
     const unknown = snippets.flatMap((s) => s.preludes.filter((p) => !(p in PRELUDES)).map((p) => `${s.name}: ${p}`));
     expect(unknown).toEqual([]);
@@ -113,8 +129,8 @@ describe("README ts snippets", () => {
     expect(snippets.filter((s) => /@ts-(ignore|nocheck|expect-error)/.test(s.code)).map((s) => s.name)).toEqual([]);
   });
 
-  it.each(checked.map((s) => ({ ...s, line: s.fenceLine })))("$name (README.md:$line) typechecks against the SDK", (s) => {
-    expect(describeErrors(errors.get(s.fileName) ?? [], s.fenceLine)).toBe("");
+  it.each(checked.map((s) => ({ ...s, line: s.fenceLine })))("$name ($source:$line) typechecks against the SDK", (s) => {
+    expect(describeErrors(errors.get(s.fileName) ?? [], s.source, s.fenceLine)).toBe("");
   });
 
   it.each(CANARIES.map((c, i) => ({ ...c, i })))("rejects $name", (c) => {
