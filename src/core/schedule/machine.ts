@@ -276,6 +276,8 @@ function planned(ctx: MachineContext, s: ScheduleState, plan: ReturnType<typeof 
 
 /** Statuses that count as a failed run (cancel/terminate are our own doing or the user's). */
 const FAILED = new Set(["failed", "timed_out"]);
+/** Statuses after which a fire is not retried: its retry chain, and current_retry, end. */
+const CHAIN_ENDS = new Set(["completed", "cancelled", "terminated"]);
 
 /**
  * The close status of a prepared run whose first task became available to workers more than the
@@ -325,8 +327,9 @@ export function runClosed(ctx: MachineContext, prior: ScheduleState, runId: stri
       if (ctx.policy.on_failure === "pause") next = { ...next, status: "paused", note: `paused after ${why}` };
       if (ctx.policy.on_failure === "dead") next = { ...next, status: "dead", note: `dead after ${why}`, buffer: [], retry: null };
     }
-  } else if (status === "completed" && retryable && next.retry === null && !next.running.some((r) => r.fire.kind === "retry")) {
-    // Only when no other fire's retry is pending or running: that retry chain still counts.
+  } else if (CHAIN_ENDS.has(status) && retryable && next.retry === null && !next.running.some((r) => r.fire.kind === "retry")) {
+    // No retry follows a run that completed, or was cancelled or terminated (by the overlap policy
+    // or a user). Only when no other fire's retry is pending or running: that retry chain still counts.
     next.currentRetry = 0;
   }
   const t = applyOverlap(ctx, next, []);

@@ -126,6 +126,20 @@ describe("schedule machine: retries and overlap", () => {
     expect(t.cancel).toEqual(["s:2027-01-04T03:00:00.000Z"]);
   });
 
+  it("current_retry goes back to 0 when a retry run is cancelled or terminated: no retry follows it", () => {
+    for (const status of ["cancelled", "terminated"]) {
+      const policy = { retry_max: 3, retry_delay_seconds: 60 };
+      let t = tick(ctx(policy, T0 + HOUR), initialState(T0, false, ""));
+      t = runClosed(ctx(policy, T0 + HOUR + 1), t.state, "s:2027-01-04T01:00:00.000Z", "failed", "boom");
+      t = tick(ctx(policy, T0 + HOUR + 1 + 60_000), t.state);
+      expect(t.start.map((x) => x.runId)).toEqual(["s:2027-01-04T01:00:00.000Z:retry-1"]);
+      expect(t.state.currentRetry).toBe(1);
+      t = runClosed(ctx(policy, T0 + HOUR + 2 + 60_000), t.state, "s:2027-01-04T01:00:00.000Z:retry-1", status, null);
+      expect(t.state.retry, status).toBeNull();
+      expect(t.state.currentRetry, status).toBe(0);
+    }
+  });
+
   it("BUFFER_ALL keeps at most 1,000 fires waiting; the ones past the cap are skipped and counted", () => {
     const running: ScheduleState["running"] = [{ runId: "open", fire: { nominal: T0, actual: T0, kind: "scheduled" } }];
     const waiting = Array.from({ length: 999 }, (_, i) => ({ nominal: T0 + (i + 1) * HOUR, actual: T0 + (i + 1) * HOUR, kind: "backfill" as const }));
