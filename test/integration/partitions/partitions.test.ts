@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { PARTITION_HOLD_SLICE_MS } from "../../../src/api/tasks.ts";
 import { partitionCount, partitionFor } from "../../../src/objects/names.ts";
 import { api, uid } from "../helpers.ts";
@@ -36,7 +36,8 @@ describe("a task queue spread over partitions", () => {
     const queue = uid("q-parts");
     const ids = idsPerPartition(uid("px"));
     for (const id of ids) expect((await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue })).status).toBe(201);
-    expect(await Promise.all([0, 1, 2, 3].map((p) => queued(queue, p)))).toEqual([1, 1, 1, 1]);
+    // A create answers before its first task is sent (the run dispatches it after the response).
+    await vi.waitFor(async () => expect(await Promise.all([0, 1, 2, 3].map((p) => queued(queue, p)))).toEqual([1, 1, 1, 1]), { timeout: 2_000, interval: 20 });
     const got: string[] = [];
     for (let i = 0; i < 4; i++) {
       const t = await poll(queue, 0);
