@@ -232,6 +232,6 @@ scheduleRoutes.post("/:id/backfill", async (c) => {
   const p = c.get("principal");
   const body = await readJson(c, BackfillRequest);
   if (body.end_at - body.start_at > 366 * 86_400_000 * 10) throw new ValidationError("backfill range is longer than 10 years", { field: "end_at" });
-  const r = unwrap(await scheduleStub(c.env, p.namespace, scheduleId(c.req.param("id"))).backfill(body.start_at, body.end_at, body.overlap));
+  const r = unwrap(await scheduleStub(c.env, p.namespace, scheduleId(c.req.param("id"))).backfill(body.start_at, body.end_at, body.overlap, body.request_id));
   return c.json(r, 202);
 });

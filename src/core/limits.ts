@@ -33,7 +33,7 @@ export const LIMITS = {
   maxBackfillFires: 100_000,
   /** Recent actions kept per schedule. */
   recentActions: 20,
-  /** A trigger's request_id answers a retry with the first call's outcome for this long (and the most recent `triggerRequestsKept`). */
+  /** A trigger's (and a backfill's) request_id answers a retry with the first call's outcome for this long (and the most recent `triggerRequestsKept`). */
   triggerRequestSeconds: 86_400,
   triggerRequestsKept: 1_000,
   /** Upcoming fire times shown by describe / preview. */

@@ -1,11 +1,13 @@
 import { toRfc3339 } from "@sundial/sdk/protocol";
 
 /** Why a schedule started a run: its spec, a retry of a failed fire, trigger-now, or a backfill. */
-export type RunOrigin = { kind: "scheduled" } | { kind: "retry"; retry: number } | { kind: "trigger"; requestId: string } | { kind: "backfill" };
+export type RunOrigin = { kind: "scheduled" } | { kind: "retry"; retry: number } | { kind: "trigger"; requestId: string } | { kind: "backfill"; job?: number };
 
 /**
  * Deterministic run id `{schedule_id}:{nominal RFC 3339}` (with a marker for retries, triggers and
- * backfills), so starting a run is idempotent: an alarm delivered twice starts one run.
+ * backfills), so starting a run is idempotent: an alarm delivered twice starts one run. A
+ * backfill's marker names its job (`:backfill-3`, the schedule's third backfill request; plain
+ * `:backfill` for fires queued before jobs were numbered).
  * @example scheduleRunId("nightly", Date.UTC(2026, 10, 22, 9)) // "nightly:2026-11-22T09:00:00.000Z"
  */
 export function scheduleRunId(scheduleId: string, nominal: number, origin: RunOrigin = { kind: "scheduled" }): string {
@@ -18,6 +20,7 @@ export function scheduleRunId(scheduleId: string, nominal: number, origin: RunOr
     case "trigger":
       return `${scheduleId}:trigger:${origin.requestId}`;
     case "backfill":
-      return `${base}:backfill`;
+      // Each backfill request is its own job: backfilling a range again runs its fires again.
+      return origin.job === undefined ? `${base}:backfill` : `${base}:backfill-${origin.job}`;
   }
 }

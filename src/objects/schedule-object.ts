@@ -2,7 +2,6 @@ import { DurableObject } from "cloudflare:workers";
 import type { OverlapPolicy, Schedule } from "@sundial/sdk/protocol";
 import { clock } from "../clock.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../core/errors.ts";
-import { between } from "../core/fire-times.ts";
 import { passOverMissed, startDeadline } from "../core/catchup.ts";
 import { LIMITS, payloadJsonBytes } from "../core/limits.ts";
 import { runClosed, SKIPPED_CATCHUP, startExtra, tick, type PendingFire, type ScheduleState, type Transition } from "../core/schedule/machine.ts";
@@ -16,9 +15,10 @@ import { AlarmBackoff } from "./alarm-backoff.ts";
 import { armAlarm, prepareAheadMs } from "./names.ts";
 import { guard, ok, type RpcResult } from "./rpc.ts";
 import { persistTransition, queueWithdraw, type IndexMemo } from "./schedule-apply.ts";
+import { runBackfillBatches, type BackfillHost } from "./schedule-backfill.ts";
 import { ScheduleDelivery, type IndexEntry, type StartEntry } from "./schedule-delivery.ts";
 import { backfillSpec, CompiledSpecs, machineContext, nextScheduleAlarm } from "./schedule-plan.ts";
-import { ScheduleStore, SCHEDULE_MIGRATIONS, type ScheduleRow, type TriggerOutcome } from "./schedule-store.ts";
+import { ScheduleStore, SCHEDULE_MIGRATIONS, type BackfillOutcome, type ScheduleRow, type TriggerOutcome } from "./schedule-store.ts";
 import type { RunClosedNotice, ScheduleDefinition, SchedulePatch } from "./schedule-types.ts";
 import { changesNothing, checkUpsert, patchedRow, upsertedRow } from "./schedule-rows.ts";
 import { scheduleView } from "./schedule-view.ts";
@@ -39,11 +39,14 @@ export class ScheduleObject extends DurableObject<Env> {
   private readonly backoff: AlarmBackoff;
   /** The last epoch ms a trigger without a request_id was named by (see trigger()). */
   private lastTriggerStamp = 0;
+  /** What backfill batches use of this object (schedule-backfill.ts). */
+  private readonly host: BackfillHost;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.backoff = new AlarmBackoff(ctx.storage);
     this.store = new ScheduleStore(ctx.storage.sql);
+    this.host = { store: this.store, compileFor: (row) => this.compileFor(row), ctxFor: (row, now) => this.ctxFor(row, now), apply: (row, t, now) => this.apply(row, t, now) };
     // From inside a delivery: it must not wait for a send, which would be chained behind that delivery.
     this.delivery = new ScheduleDelivery(env, this.store, (notice) => this.runClosed(notice, true));
     void ctx.blockConcurrencyWhile(async () => applySqlMigrations(ctx.storage, SCHEDULE_MIGRATIONS));
@@ -151,16 +154,25 @@ export class ScheduleObject extends DurableObject<Env> {
     });
   }
 
-  /** Queues a backfill of [start, end] (the job's cursor starts 1 ms before start); started in bounded batches by the alarm. */
-  async backfill(startAt: number, endAt: number, overlap: OverlapPolicy | undefined): Promise<RpcResult<{ fires: number }>> {
-    const r = await this.change(() => {
+  /**
+   * Queues a backfill of [start, end] (the job's cursor starts 1 ms before start); started in
+   * bounded batches by the alarm. A retry with the same `requestId` gets the first call's answer
+   * and queues nothing.
+   */
+  async backfill(startAt: number, endAt: number, overlap: OverlapPolicy | undefined, requestId?: string): Promise<RpcResult<BackfillOutcome>> {
+    const r = await this.change((): BackfillOutcome => {
+      const now = clock.now();
       const row = this.require();
+      const seen = requestId === undefined ? null : this.store.backfillOutcome(requestId, now);
+      if (seen) return seen;
       // Checked here, before anything is written: an empty or too large backfill leaves no job or action behind.
-      const count = checkBackfillFires(backfillSpec(this.compileFor(row), row, startAt - 1), startAt, endAt);
-      this.withdrawPrepared(clock.now());
-      this.store.addBackfill(startAt - 1, endAt, overlap ?? ""); // "": its fires follow the schedule's policy at each decision
-      this.store.addAction({ at: clock.now(), nominal: null, actual: null, run_id: null, kind: "backfill", outcome: `backfill of ${count} fires queued` });
-      return { fires: count };
+      const fires = checkBackfillFires(backfillSpec(this.compileFor(row), row, startAt - 1), startAt, endAt);
+      this.withdrawPrepared(now);
+      const id = this.store.addBackfill(startAt - 1, endAt, overlap ?? ""); // "": its fires follow the schedule's policy at each decision
+      this.store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "backfill", outcome: `backfill ${id} of ${fires} fires queued (runs {nominal}:backfill-${id})` });
+      const answer = { backfill_id: id, fires };
+      if (requestId !== undefined) this.store.recordBackfill(requestId, now, answer);
+      return answer;
     });
     if (r.ok) armAlarm(this.ctx.storage, clock.now(), clock.now());
     return r;
@@ -252,27 +264,8 @@ export class ScheduleObject extends DurableObject<Env> {
   /** An alarm's work: the due fires, pending backfill batches, and preparing the next run. */
   private advance(row: ScheduleRow, now: number): void {
     this.apply(row, tick(this.ctxFor(row, now), row.state), now);
-    this.runBackfills(now);
+    runBackfillBatches(this.host, now);
     this.prepareNext(now);
-  }
-
-  private runBackfills(now: number): void {
-    for (const job of this.store.backfills()) {
-      const row = this.store.get();
-      if (!row) return;
-      // A backfill starts no more than the schedule can track: at the cap it waits for runs to close.
-      const room = Math.min(LIMITS.catchupBatch, LIMITS.runningCap - row.state.running.length);
-      if (room <= 0) return;
-      const nominals = between(backfillSpec(this.compileFor(row), row, job.cursor), job.cursor, job.end_at, room);
-      // last_timestamp: the backfill's fire before it that was not skipped (null for the first); the machine chains the batch.
-      const fires: PendingFire[] = nominals.map((n) => ({ nominal: n, actual: n, kind: "backfill", last: job.last_fire, ...(job.overlap ? { overlap: job.overlap as OverlapPolicy } : {}) }));
-      const t = startExtra(this.ctxFor(row, now), row.state, fires);
-      this.apply(row, { ...t, nextAlarm: null }, now);
-      const skipped = new Set(t.outcomes.flatMap((o) => (o.kind === "skipped_overlap" ? [o.fire] : [])));
-      const lastKept = fires.filter((f) => !skipped.has(f)).at(-1)?.nominal ?? job.last_fire;
-      const last = nominals[nominals.length - 1];
-      this.store.advanceBackfill(job.id, nominals.length < room || last === undefined ? null : last, lastKept);
-    }
   }
 
   /** Persists a transition (schedule-apply.ts); a prepared run it gave up is withdrawn. */

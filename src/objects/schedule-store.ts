@@ -35,7 +35,18 @@ export const SCHEDULE_MIGRATIONS: SqlMigration[] = [
     description: "a backfill remembers its last fire not skipped, the next batch's first last_timestamp",
     sql: "ALTER TABLE backfills ADD COLUMN last_fire INTEGER;",
   },
+  {
+    id: 4,
+    description: "backfill requests answered once: a retried request_id gets the first call's answer and queues nothing",
+    sql: "CREATE TABLE backfill_requests (request_id TEXT PRIMARY KEY, at INTEGER NOT NULL, backfill_id INTEGER NOT NULL, fires INTEGER NOT NULL);",
+  },
 ];
+
+/** What a backfill answered: its job's id (its runs' ids end in `:backfill-{id}`) and how many fires it queued. */
+export interface BackfillOutcome {
+  backfill_id: number;
+  fires: number;
+}
 
 /** What a trigger answered (and answers again to a retry with the same request_id). */
 export interface TriggerOutcome {
@@ -178,14 +189,26 @@ export class ScheduleStore {
     return row ? { run_id: row.run_id, started: row.outcome === "started", outcome: row.outcome } : null;
   }
 
+  /** The answer recorded for a backfill's request_id, if it is recent enough to be remembered (as a trigger's). */
+  backfillOutcome(requestId: string, now: number): BackfillOutcome | null {
+    return this.sql.exec<{ backfill_id: number; fires: number }>("SELECT backfill_id, fires FROM backfill_requests WHERE request_id = ? AND at > ?", requestId, now - LIMITS.triggerRequestSeconds * 1000).toArray()[0] ?? null;
+  }
+
+  /** Remembers a backfill's answer under its request_id, kept as long as a trigger's. */
+  recordBackfill(requestId: string, now: number, o: BackfillOutcome): void {
+    this.sql.exec("INSERT OR REPLACE INTO backfill_requests (request_id, at, backfill_id, fires) VALUES (?, ?, ?, ?)", requestId, now, o.backfill_id, o.fires);
+    this.forgetRequests("backfill_requests", now);
+  }
+
   /** Remembers a trigger's outcome under its request_id; forgets those too old or beyond the most recent ones kept. */
   recordTrigger(requestId: string, now: number, o: TriggerOutcome): void {
     this.sql.exec("INSERT OR REPLACE INTO trigger_requests (request_id, at, run_id, outcome) VALUES (?, ?, ?, ?)", requestId, now, o.run_id, o.outcome);
-    this.sql.exec(
-      "DELETE FROM trigger_requests WHERE at <= ? OR rowid <= (SELECT MAX(rowid) FROM trigger_requests) - ?",
-      now - LIMITS.triggerRequestSeconds * 1000,
-      LIMITS.triggerRequestsKept,
-    );
+    this.forgetRequests("trigger_requests", now);
+  }
+
+  /** Forgets the request ids too old to answer, and those beyond the most recent ones kept. */
+  private forgetRequests(table: "trigger_requests" | "backfill_requests", now: number): void {
+    this.sql.exec(`DELETE FROM ${table} WHERE at <= ? OR rowid <= (SELECT MAX(rowid) FROM ${table}) - ?`, now - LIMITS.triggerRequestSeconds * 1000, LIMITS.triggerRequestsKept);
   }
 
   actions(): ActionRow[] {
@@ -198,11 +221,13 @@ export class ScheduleStore {
     return [...this.jobs];
   }
 
-  addBackfill(from: number, to: number, overlap: string): void {
+  /** Queues a backfill job; returns its id (AUTOINCREMENT: never reused, also after a delete and a new schedule of the same id). */
+  addBackfill(from: number, to: number, overlap: string): number {
     const jobs = this.backfills();
     this.jobs = undefined;
     const { id } = this.sql.exec<{ id: number }>("INSERT INTO backfills (cursor, end_at, overlap) VALUES (?, ?, ?) RETURNING id", from, to, overlap).one();
     this.jobs = [...jobs, { id, cursor: from, end_at: to, overlap, last_fire: null }];
+    return id;
   }
 
   /** Moves a backfill to its next batch (after `cursor`; null: done), remembering its last fire not skipped by overlap. */
@@ -222,7 +247,7 @@ export class ScheduleStore {
   wipe(): void {
     this.row = undefined;
     this.jobs = undefined;
-    this.sql.exec("DELETE FROM schedule; DELETE FROM actions; DELETE FROM backfills; DELETE FROM trigger_requests;");
+    this.sql.exec("DELETE FROM schedule; DELETE FROM actions; DELETE FROM backfills; DELETE FROM trigger_requests; DELETE FROM backfill_requests;");
     this.row = null;
     this.jobs = [];
   }

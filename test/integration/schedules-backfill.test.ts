@@ -24,19 +24,19 @@ import {
 const M = 60_000;
 
 describe("backfill", () => {
-  it("starts the fires of a past range with :backfill ids, in bounded batches of 100 per alarm", async () => {
+  it("starts the fires of a past range with :backfill-N ids (N: the backfill job), in bounded batches of 100 per alarm", async () => {
     const t0 = T("2027-05-01T12:00:00.000Z");
     const sid = uid("backfill");
     setNow(t0);
     await createSchedule({ schedule_id: sid, workflow: "backfill-wf", key: sid, cron: "* * * * *", overlap: "ALLOW_ALL", task_queue: uid("q-bf") });
     const from = T("2027-05-01T06:00:00Z");
     const to = T("2027-05-01T09:00:00Z");
-    const bf = (m: number) => runId(sid, from + m * M, ":backfill");
+    const bf = (m: number) => runId(sid, from + m * M, ":backfill-1");
 
     const r = await api("POST", `/v1/workflows/schedules/${sid}/backfill`, { start_at: iso(from), end_at: iso(to) });
     expect(r.status, JSON.stringify(r.body)).toBe(202);
     // Every minute of 06:00 … 09:00, both ends included.
-    expect(r.body).toEqual({ fires: 181 });
+    expect(r.body).toEqual({ backfill_id: 1, fires: 181 });
     // Nothing starts in the request itself: the alarm does it, at once.
     await expectNoRun(bf(0));
     expect(await alarmOf(sid)).toBe(t0);
@@ -77,9 +77,9 @@ describe("backfill", () => {
     await alarmAt(sid, t0 + M);
     expect((await getRun(runId(sid, t0 + M))).body.schedule.last_timestamp).toBeNull();
     const r = await api("POST", `/v1/workflows/schedules/${sid}/backfill`, { start_at: iso(t0 - 3 * M), end_at: iso(t0 - M) });
-    expect(r.body).toEqual({ fires: 3 });
+    expect(r.body).toEqual({ backfill_id: 1, fires: 3 });
     await alarmAt(sid, t0 + M);
-    const bf = (m: number) => runId(sid, t0 - m * M, ":backfill");
+    const bf = (m: number) => runId(sid, t0 - m * M, ":backfill-1");
     expect((await getRun(bf(3))).body.schedule).toMatchObject({ timestamp: iso(t0 - 3 * M), last_timestamp: null });
     expect((await getRun(bf(2))).body.schedule).toMatchObject({ timestamp: iso(t0 - 2 * M), last_timestamp: iso(t0 - 3 * M) });
     expect((await getRun(bf(1))).body.schedule).toMatchObject({ timestamp: iso(t0 - M), last_timestamp: iso(t0 - 2 * M) });
@@ -95,10 +95,10 @@ describe("backfill", () => {
     setNow(t0);
     await createSchedule({ schedule_id: sid, workflow: "backfill-wf", key: sid, cron: "* * * * *", task_queue: queue });
     const from = T("2027-05-04T06:00:00Z");
-    const bf = (m: number) => runId(sid, from + m * M, ":backfill");
+    const bf = (m: number) => runId(sid, from + m * M, ":backfill-1");
     // 150 minutes under SKIP: the first batch starts 06:00 and skips the other 99 (06:00 is still running).
     const r = await api("POST", `/v1/workflows/schedules/${sid}/backfill`, { start_at: iso(from), end_at: iso(from + 149 * M), overlap: "SKIP" });
-    expect(r.body).toEqual({ fires: 150 });
+    expect(r.body).toEqual({ backfill_id: 1, fires: 150 });
     await alarmAt(sid, t0);
     expect((await describeSchedule(sid)).counters).toMatchObject({ fired: 1, skipped_overlap: 99 });
     expect((await getRun(bf(0))).body.schedule.last_timestamp).toBeNull();
@@ -119,7 +119,7 @@ describe("backfill", () => {
     await alarmAt(sid, t0 + M); // 12:01 runs and stays open
     setNow(t0 + M + 5_000);
     const r = await api("POST", `/v1/workflows/schedules/${sid}/backfill`, { start_at: iso(t0 - 3 * M), end_at: iso(t0 - M) });
-    expect(r.body).toEqual({ fires: 3 });
+    expect(r.body).toEqual({ backfill_id: 1, fires: 3 });
     await alarmAt(sid, t0 + M + 6_000);
     expect((await describeSchedule(sid)).buffered).toBe(3);
     const patched = await api("PATCH", `/v1/workflows/schedules/${sid}`, { overlap: "SKIP" });
@@ -128,7 +128,7 @@ describe("backfill", () => {
     expect(patched.body.counters).toMatchObject({ fired: 1, skipped_overlap: 3 });
     await completeRun(queue, runId(sid, t0 + M), succeed());
     await eventually(async () => expect((await describeSchedule(sid)).running).toEqual([]));
-    await expectNoRun(runId(sid, t0 - 3 * M, ":backfill"));
+    await expectNoRun(runId(sid, t0 - 3 * M, ":backfill-1"));
   });
 
   it("backfills an interval anchored at its creation on the interval's grid before it (Pipelit's shape)", async () => {
@@ -140,12 +140,53 @@ describe("backfill", () => {
     expect(created.next_fire_times[0].nominal).toBe("2027-05-03T11:22:00.000Z");
     const r = await api("POST", `/v1/workflows/schedules/${sid}/backfill`, { start_at: "2027-05-03T06:00:00Z", end_at: "2027-05-03T09:30:00Z" });
     expect(r.status, JSON.stringify(r.body)).toBe(202);
-    expect(r.body).toEqual({ fires: 4 });
+    expect(r.body).toEqual({ backfill_id: 1, fires: 4 });
     await alarmAt(sid, t0);
-    for (const h of ["06", "07", "08", "09"]) await getRun(`${sid}:2027-05-03T${h}:22:00.000Z:backfill`).then((g) => expect(g.status).toBe(200));
+    for (const h of ["06", "07", "08", "09"]) await getRun(`${sid}:2027-05-03T${h}:22:00.000Z:backfill-1`).then((g) => expect(g.status).toBe(200));
     // The live plan is unchanged: the next fire is still one interval (plus offset) after creation.
     expect((await describeSchedule(sid)).next_fire_times[0].nominal).toBe("2027-05-03T11:22:00.000Z");
   });
+
+  it("each backfill runs its fires anew (a range backfilled again runs again, overlapping backfills are decided as any fires); a retried request_id queues nothing", async () => {
+    const t0 = T("2027-05-06T12:00:00.000Z");
+    const sid = uid("backfill-again");
+    const queue = uid("q-bf-again");
+    setNow(t0);
+    await createSchedule({ schedule_id: sid, workflow: "backfill-wf", key: sid, cron: "* * * * *", overlap: "ALLOW_ALL", task_queue: queue });
+    const range = { start_at: iso(t0 - 3 * M), end_at: iso(t0 - M) };
+    const runs = (job: number) => [3, 2, 1].map((m) => runId(sid, t0 - m * M, `:backfill-${job}`));
+    const backfill = (body: Record<string, unknown>) => api("POST", `/v1/workflows/schedules/${sid}/backfill`, body);
+
+    expect((await backfill(range)).body).toEqual({ backfill_id: 1, fires: 3 });
+    await alarmAt(sid, t0);
+    for (const r of runs(1)) expect((await getRun(r)).body.status).toBe("running");
+    // The same range again while those run: its own runs, under the schedule's ALLOW_ALL.
+    expect((await backfill(range)).body).toEqual({ backfill_id: 2, fires: 3 });
+    await alarmAt(sid, t0);
+    for (const r of runs(2)) expect((await getRun(r)).body.status).toBe("running");
+    // Under SKIP, a third is skipped by overlap: counted, not dropped unseen.
+    expect((await backfill({ ...range, overlap: "SKIP" })).body).toEqual({ backfill_id: 3, fires: 3 });
+    await alarmAt(sid, t0);
+    for (const r of runs(3)) await expectNoRun(r);
+    expect((await describeSchedule(sid)).counters).toMatchObject({ fired: 6, skipped_overlap: 3 });
+
+    // Once the first runs closed, the range backfilled again runs again: new runs, not the closed ones' outcomes.
+    for (const r of [...runs(1), ...runs(2)]) await completeRun(queue, r, succeed());
+    await eventually(async () => expect((await describeSchedule(sid)).running).toEqual([]));
+    const retried = { ...range, request_id: "refill-may-6" };
+    expect((await backfill(retried)).body).toEqual({ backfill_id: 4, fires: 3 });
+    // The same request sent again (a client retry) gets the first answer and queues nothing.
+    expect((await backfill(retried)).body).toEqual({ backfill_id: 4, fires: 3 });
+    await alarmAt(sid, t0);
+    await alarmAt(sid, t0);
+    for (const r of runs(4)) expect((await getRun(r)).body.status).toBe("running");
+    await expectNoRun(runId(sid, t0 - 3 * M, ":backfill-5"));
+    const d = await describeSchedule(sid);
+    expect(d.counters).toMatchObject({ fired: 9, skipped_overlap: 3 });
+    expect(d.recent_actions.filter((a: { kind: string; nominal: string | null }) => a.kind === "backfill" && a.nominal === null).map((a: { outcome: string }) => a.outcome)).toEqual(
+      [4, 3, 2, 1].map((n) => `backfill ${n} of 3 fires queued (runs {nominal}:backfill-${n})`),
+    );
+  }, 60_000);
 
   it("rejects a range with no fire times (409) and end before start (422)", async () => {
     const t0 = T("2027-05-02T12:00:00.000Z");
@@ -187,7 +228,7 @@ describe("backfill", () => {
     // Exactly the cap: accepted.
     const atCap = await api("POST", `/v1/workflows/schedules/${sid}/backfill`, { start_at: iso(from), end_at: iso(from + 99_999 * 1000) });
     expect(atCap.status, JSON.stringify(atCap.body)).toBe(202);
-    expect(atCap.body).toEqual({ fires: 100_000 });
+    expect(atCap.body).toEqual({ backfill_id: 1, fires: 100_000 });
   }, 60_000);
 });
 

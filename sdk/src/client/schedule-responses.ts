@@ -78,7 +78,7 @@ export const TriggerResponse = z.object({ run_id: z.string(), started: z.boolean
 export type TriggerResponse = z.output<typeof TriggerResponse>;
 
 /** POST …/{id}/backfill (202): how many fires the range holds (started in batches by the platform). */
-export const BackfillResponse = z.object({ fires: z.number() });
+export const BackfillResponse = z.object({ backfill_id: z.number(), fires: z.number() });
 export type BackfillResponse = z.output<typeof BackfillResponse>;
 
 /** POST /v1/workflows/schedules/preview. */

@@ -98,9 +98,14 @@ export interface BackfillOptions {
   startAt: Instant;
   endAt: Instant;
   overlap?: OverlapPolicy;
+  /** Idempotency key: a backfill sent again with this id (within 24 h, among the last 1,000) gets the first answer and queues nothing. Without it every call is a new backfill, whose fires run again. */
+  requestId?: string;
 }
 
-/** What `backfill` queued: the number of fires in the range, started in batches of 100. */
+/**
+ * What `backfill` queued: `backfillId`, the schedule's number for this backfill (its runs are
+ * `{id}:{nominal}:backfill-{backfillId}`), and the number of fires in the range, started in batches of 100.
+ */
 export type BackfillResult = Camelize<res.BackfillResponse>;
 
 /** Options of {@link SchedulesClient.preview}. */
@@ -257,7 +262,9 @@ export class SchedulesClient {
   /**
    * Starts every fire of a past range (from `startAt` up to `endAt`, both included), in batches.
    * A range with no fire time is a 409 `empty_backfill`; one with more than 100,000 fires is a 422
-   * `limit_exceeded` naming `end_at` (nothing is queued: split the range).
+   * `limit_exceeded` naming `end_at` (nothing is queued: split the range). Each backfill runs its
+   * fires anew, also those an earlier backfill or the schedule itself already ran; send a
+   * `requestId` to make retrying the call safe.
    * @example await client.schedules.backfill(id, { startAt: "2026-11-01T00:00:00Z", endAt: new Date(), overlap: "ALLOW_ALL" });
    */
   async backfill(scheduleId: string, options: BackfillOptions): Promise<BackfillResult> {
@@ -265,6 +272,7 @@ export class SchedulesClient {
       start_at: instantToWire(options.startAt, "startAt"),
       end_at: instantToWire(options.endAt, "endAt"),
       ...(options.overlap === undefined ? {} : { overlap: options.overlap }),
+      ...(options.requestId === undefined ? {} : { request_id: options.requestId }),
     };
     const answer = await this.http.request("POST", `${one(scheduleId)}/backfill`, { body });
     return camelize(parse(res.BackfillResponse, answer.body));

@@ -122,7 +122,7 @@ export const TriggerRequest = z.strictObject({
   request_id: Identifier.optional(),
 });
 export const BackfillRequest = z
-  .strictObject({ start_at: Timestamp, end_at: Timestamp, overlap: OverlapPolicy.optional() })
+  .strictObject({ start_at: Timestamp, end_at: Timestamp, overlap: OverlapPolicy.optional(), request_id: Identifier.optional() })
   .superRefine((v, ctx) => {
     if (v.end_at <= v.start_at) ctx.addIssue({ code: "custom", path: ["end_at"], message: "end_at must be after start_at" });
   });

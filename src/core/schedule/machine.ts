@@ -32,6 +32,8 @@ export interface PendingFire {
    * schedule's policy at each decision. It decides only this fire's fate (see decideOverlap).
    */
   overlap?: OverlapPolicy;
+  /** A backfilled fire's job (the schedule's backfill request it came from): its run id names it. */
+  backfillId?: number;
 }
 
 export interface RunningRun {
@@ -104,7 +106,7 @@ export function runIdFor(scheduleId: string, f: PendingFire): string {
     case "trigger":
       return scheduleRunId(scheduleId, f.nominal, { kind: "trigger", requestId: f.requestId ?? String(f.nominal) });
     case "backfill":
-      return scheduleRunId(scheduleId, f.nominal, { kind: "backfill" });
+      return scheduleRunId(scheduleId, f.nominal, { kind: "backfill", ...(f.backfillId !== undefined ? { job: f.backfillId } : {}) });
   }
 }
 
@@ -124,7 +126,7 @@ function chainBackfills(buffered: readonly PendingFire[], due: readonly PendingF
       chain = f.last;
       // The fire it follows was waiting in the buffer and is dropped now (CANCEL_OTHER keeps only
       // the newest): it never runs, so follow what that one followed.
-      const dropped = buffered.find((b) => b.kind === "backfill" && b.nominal === chain && d.skipped.includes(b));
+      const dropped = buffered.find((b) => b.kind === "backfill" && b.backfillId === f.backfillId && b.nominal === chain && d.skipped.includes(b));
       if (dropped) chain = dropped.last;
     }
     first = false;

@@ -11,6 +11,8 @@ describe("scheduleRunId", () => {
     [{ kind: "scheduled" }, "nightly:2026-11-22T09:00:00.000Z"],
     [{ kind: "retry", retry: 2 }, "nightly:2026-11-22T09:00:00.000Z:retry-2"],
     [{ kind: "trigger", requestId: "req-1" }, "nightly:trigger:req-1"],
+    [{ kind: "backfill", job: 3 }, "nightly:2026-11-22T09:00:00.000Z:backfill-3"],
+    // A backfilled fire queued before backfills were numbered (stored state) keeps its run id.
     [{ kind: "backfill" }, "nightly:2026-11-22T09:00:00.000Z:backfill"],
   ])("%j -> %s", (origin, expected) => {
     expect(scheduleRunId("nightly", nominal, origin)).toBe(expected);

@@ -128,10 +128,13 @@ describe("client.schedules: read, list, change", () => {
     for (const r of fake.requests) expect(TriggerRequest.safeParse(r.body).success).toBe(true);
   });
 
-  it("backfill sends the range as RFC 3339 (from Dates or strings) and maps the count; an empty range is a 409", async () => {
-    fake.on(`POST ${BASE}/s1/backfill`, (body) => (body.start_at === body.end_at ? fail(409, "empty_backfill", "the spec has no fire times in that range", "start_at") : ok(202, { fires: 7 })));
-    expect(await client.schedules.backfill("s1", { startAt: new Date("2026-11-01T00:00:00Z"), endAt: "2026-11-08T00:00:00Z", overlap: "ALLOW_ALL" })).toEqual({ fires: 7 });
+  it("backfill sends the range as RFC 3339 (from Dates or strings) and its request id, and maps the answer; an empty range is a 409", async () => {
+    fake.on(`POST ${BASE}/s1/backfill`, (body) => (body.start_at === body.end_at ? fail(409, "empty_backfill", "the spec has no fire times in that range", "start_at") : ok(202, { backfill_id: 3, fires: 7 })));
+    expect(await client.schedules.backfill("s1", { startAt: new Date("2026-11-01T00:00:00Z"), endAt: "2026-11-08T00:00:00Z", overlap: "ALLOW_ALL" })).toEqual({ backfillId: 3, fires: 7 });
     expect(last().body).toEqual({ start_at: "2026-11-01T00:00:00.000Z", end_at: "2026-11-08T00:00:00Z", overlap: "ALLOW_ALL" });
+    expect(BackfillRequest.safeParse(last().body).success).toBe(true);
+    await client.schedules.backfill("s1", { startAt: "2026-11-01T00:00:00Z", endAt: "2026-11-08T00:00:00Z", requestId: "fill-nov" });
+    expect(last().body).toEqual({ start_at: "2026-11-01T00:00:00Z", end_at: "2026-11-08T00:00:00Z", request_id: "fill-nov" });
     expect(BackfillRequest.safeParse(last().body).success).toBe(true);
     await expect(client.schedules.backfill("s1", { startAt: "2026-11-01T00:00:00Z", endAt: "2026-11-01T00:00:00Z" })).rejects.toMatchObject({ status: 409, code: "empty_backfill", field: "start_at" });
   });

@@ -1,0 +1,39 @@
+import type { OverlapPolicy } from "@sundial/sdk/protocol";
+import { between } from "../core/fire-times.ts";
+import { LIMITS } from "../core/limits.ts";
+import { startExtra, type MachineContext, type PendingFire, type Transition } from "../core/schedule/machine.ts";
+import type { CompiledSpec } from "../core/spec.ts";
+import { backfillSpec } from "./schedule-plan.ts";
+import type { ScheduleRow, ScheduleStore } from "./schedule-store.ts";
+
+/** What a backfill batch needs of its ScheduleObject. */
+export interface BackfillHost {
+  store: ScheduleStore;
+  compileFor(row: ScheduleRow): CompiledSpec;
+  ctxFor(row: ScheduleRow, now: number): MachineContext;
+  apply(row: ScheduleRow, t: Transition, now: number): void;
+}
+
+/**
+ * Starts the next batch of every pending backfill job through the overlap policy, at most
+ * LIMITS.catchupBatch fires per job and never more open runs than the schedule tracks (at the
+ * cap a job waits for runs to close). Each fire names its job, so its run id does too: a range
+ * backfilled twice runs twice, and two overlapping backfills are two sets of runs.
+ */
+export function runBackfillBatches(host: BackfillHost, now: number): void {
+  for (const job of host.store.backfills()) {
+    const row = host.store.get();
+    if (!row) return;
+    const room = Math.min(LIMITS.catchupBatch, LIMITS.runningCap - row.state.running.length);
+    if (room <= 0) return;
+    const nominals = between(backfillSpec(host.compileFor(row), row, job.cursor), job.cursor, job.end_at, room);
+    // last_timestamp: the backfill's fire before it that was not skipped (null for the first); the machine chains the batch.
+    const fires: PendingFire[] = nominals.map((n) => ({ nominal: n, actual: n, kind: "backfill", backfillId: job.id, last: job.last_fire, ...(job.overlap ? { overlap: job.overlap as OverlapPolicy } : {}) }));
+    const t = startExtra(host.ctxFor(row, now), row.state, fires);
+    host.apply(row, { ...t, nextAlarm: null }, now);
+    const skipped = new Set(t.outcomes.flatMap((o) => (o.kind === "skipped_overlap" ? [o.fire] : [])));
+    const lastKept = fires.filter((f) => !skipped.has(f)).at(-1)?.nominal ?? job.last_fire;
+    const last = nominals[nominals.length - 1];
+    host.store.advanceBackfill(job.id, nominals.length < room || last === undefined ? null : last, lastKept);
+  }
+}
