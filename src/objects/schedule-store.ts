@@ -244,6 +244,13 @@ export class ScheduleStore {
     }
   }
 
+  /** A backfill whose last fire not skipped (`dropped`) was dropped while it waited: its last fire is now the one `dropped` followed. */
+  relinkBackfill(id: number, dropped: number, last: number | null): void {
+    const job = this.backfills().find((j) => j.id === id);
+    if (job?.last_fire !== dropped) return;
+    this.advanceBackfill(id, job.cursor, last);
+  }
+
   wipe(): void {
     this.row = undefined;
     this.jobs = undefined;

@@ -11,6 +11,7 @@ import {
   eventually,
   expectAlarm,
   expectNoRun,
+  expectRunning,
   getRun,
   iso,
   runHistoryTypes,
@@ -108,6 +109,38 @@ describe("backfill", () => {
     await alarmAt(sid, t0);
     expect((await describeSchedule(sid)).counters).toMatchObject({ fired: 2, skipped_overlap: 148 });
     expect((await getRun(bf(100))).body.schedule).toMatchObject({ timestamp: iso(from + 100 * M), last_timestamp: iso(from) });
+  }, 60_000);
+
+  it("a backfilled fire waiting under CANCEL_OTHER that a scheduled fire drops between two batches is not the next batch's last_timestamp", async () => {
+    const t0 = T("2027-05-04T12:00:00.000Z");
+    const sid = uid("backfill-drop");
+    const queue = uid("q-bf");
+    setNow(t0);
+    await createSchedule({ schedule_id: sid, workflow: "backfill-wf", key: sid, cron: "* * * * *", overlap: "CANCEL_OTHER", task_queue: queue });
+    const from = T("2027-05-04T06:00:00Z");
+    const bf = (m: number) => runId(sid, from + m * M, ":backfill-1");
+    setNow(t0 + M);
+    await alarmAt(sid, t0 + M);
+    const live = runId(sid, t0 + M);
+    await expectRunning(live);
+    await api("POST", `/v1/workflows/schedules/${sid}/backfill`, { start_at: iso(from), end_at: iso(from + 149 * M) });
+    // The first batch: 07:39 (the newest) waits for the 12:01 run to cancel, the rest are dropped.
+    await alarmAt(sid, t0 + M);
+    expect((await describeSchedule(sid)).counters).toMatchObject({ fired: 1, skipped_overlap: 99 });
+    // The 12:02 fire drops 07:39 before the second batch, which comes in the same alarm after it
+    // and drops 12:02 in turn: 08:29 waits.
+    setNow(t0 + 2 * M);
+    await alarmAt(sid, t0 + 2 * M);
+    expect((await describeSchedule(sid)).counters).toMatchObject({ fired: 1, skipped_overlap: 150 });
+    await completeRun(queue, live, succeed());
+    // 08:29 starts: no backfilled fire before it ran (07:39 never did), so its last_timestamp is null.
+    const last = await eventually(async () => {
+      const r = await getRun(bf(149));
+      expect(r.status).toBe(200);
+      return r.body;
+    });
+    expect(last.schedule).toMatchObject({ timestamp: iso(from + 149 * M), last_timestamp: null });
+    await expectNoRun(bf(99));
   }, 60_000);
 
   it("a backfill without overlap follows the schedule's policy as it is at each decision: its fires waiting under BUFFER_ALL are dropped by a PATCH to SKIP", async () => {
