@@ -34,9 +34,9 @@ export function persistTransition(store: ScheduleStore, spec: CompiledSpec, row:
     } else {
       store.addAction({ at: now, nominal: o.fire?.nominal ?? null, actual: o.fire?.actual ?? null, run_id: o.runId ?? null, kind: o.fire?.kind ?? "scheduled", outcome: o.kind });
     }
-    // A backfilled fire that waited and is dropped now never runs: its backfill's next batch follows what it followed.
-    if (o.kind === "skipped_overlap" && o.fire?.backfillId !== undefined) store.relinkBackfill(o.fire.backfillId, o.fire.nominal, o.fire.last ?? null);
   }
+  // Backfilled fires that waited and are dropped now never run: their backfill's next batch follows what they followed.
+  store.relinkBackfills(t.outcomes.flatMap((o) => (o.kind === "skipped_overlap" && o.fire?.backfillId !== undefined ? [o.fire] : [])));
   const settled = settlePrepared(t.state, t.start.map((x) => x.runId));
   const withdraw = settled.withdraw !== null && row.state.prepared ? row.state.prepared : null;
   if (withdraw) queueWithdraw(store, row, withdraw, now);

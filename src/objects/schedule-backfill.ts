@@ -32,7 +32,7 @@ export function runBackfillBatches(host: BackfillHost, now: number): void {
     const t = startExtra(host.ctxFor(row, now), row.state, fires);
     host.apply(row, { ...t, nextAlarm: null }, now);
     const skipped = new Set(t.outcomes.flatMap((o) => (o.kind === "skipped_overlap" ? [o.fire] : [])));
-    // Read again: the decision may have dropped the fire the job had last (see relinkBackfill).
+    // Read again: the decision may have dropped the fire the job had last (see relinkBackfills).
     const lastKept = fires.filter((f) => !skipped.has(f)).at(-1)?.nominal ?? host.store.backfills().find((j) => j.id === job.id)?.last_fire ?? null;
     const last = nominals[nominals.length - 1];
     host.store.advanceBackfill(job.id, nominals.length < room || last === undefined ? null : last, lastKept);

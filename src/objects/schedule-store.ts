@@ -244,11 +244,18 @@ export class ScheduleStore {
     }
   }
 
-  /** A backfill whose last fire not skipped (`dropped`) was dropped while it waited: its last fire is now the one `dropped` followed. */
-  relinkBackfill(id: number, dropped: number, last: number | null): void {
-    const job = this.backfills().find((j) => j.id === id);
-    if (job?.last_fire !== dropped) return;
-    this.advanceBackfill(id, job.cursor, last);
+  /**
+   * Backfilled fires dropped while they waited never run: a job whose last fire not skipped is
+   * one of them follows what it followed, and so on down the chain (one decision can drop a whole
+   * run of a job's waiting fires, oldest first, each following the one before it).
+   */
+  relinkBackfills(dropped: readonly { backfillId?: number; nominal: number; last?: number | null }[]): void {
+    for (const job of this.backfills()) {
+      const droppedAt = (n: number | null) => dropped.find((d) => d.backfillId === job.id && d.nominal === n);
+      let last = job.last_fire;
+      for (let f = droppedAt(last); f; f = droppedAt(last)) last = f.last ?? null;
+      if (last !== job.last_fire) this.advanceBackfill(job.id, job.cursor, last);
+    }
   }
 
   wipe(): void {

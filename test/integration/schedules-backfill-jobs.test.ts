@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { api, uid } from "./helpers.ts";
+import { alarmAt, completeRun, createSchedule, describeSchedule, eventually, expectNoRun, expectRunning, getRun, iso, runId, setNow, succeed, T } from "./schedule-helpers.ts";
+
+const M = 60_000;
+
+/** Backfill jobs across decisions: the fire a job's next batch follows, and job ids across a delete. */
+describe("backfill jobs", () => {
+  it("a job whose waiting fires are all dropped at once (BUFFER_ALL, then a PATCH to SKIP) starts its next batch with last_timestamp null, not a dropped fire", async () => {
+    const t0 = T("2027-05-07T12:00:00.000Z");
+    const sid = uid("backfill-chain-drop");
+    const queue = uid("q-bf-chain");
+    setNow(t0);
+    await createSchedule({ schedule_id: sid, workflow: "backfill-wf", key: sid, cron: "* * * * *", overlap: "BUFFER_ALL", task_queue: queue });
+    await alarmAt(sid, t0 + M); // 12:01 runs and stays open
+    const live = runId(sid, t0 + M);
+    await expectRunning(live);
+    const from = T("2027-05-07T06:00:00Z");
+    setNow(t0 + M + 5_000);
+    expect((await api("POST", `/v1/workflows/schedules/${sid}/backfill`, { start_at: iso(from), end_at: iso(from + 149 * M) })).body).toEqual({ backfill_id: 1, fires: 150 });
+    // The first batch waits: 06:00 … 07:39, each following the one before it.
+    await alarmAt(sid, t0 + M + 6_000);
+    expect((await describeSchedule(sid)).buffered).toBe(100);
+    // SKIP drops all hundred in one decision (oldest first): none of them ever runs.
+    const patched = await api("PATCH", `/v1/workflows/schedules/${sid}`, { overlap: "SKIP" });
+    expect(patched.body.counters).toMatchObject({ fired: 1, skipped_overlap: 100 });
+    await completeRun(queue, live, succeed());
+    await eventually(async () => expect((await describeSchedule(sid)).running).toEqual([]));
+    // The second batch: 07:40 starts (no run open), the rest are skipped. No backfilled fire ran before it.
+    await alarmAt(sid, t0 + M + 7_000);
+    const first = await expectRunning(runId(sid, from + 100 * M, ":backfill-1"));
+    expect(first.schedule).toMatchObject({ timestamp: iso(from + 100 * M), last_timestamp: null });
+  }, 60_000);
+
+  it("a schedule deleted and created again under the same id numbers its backfills on (no run id of the old one's is reused) and forgets its request_ids", async () => {
+    const t0 = T("2027-05-09T12:00:00.000Z");
+    const sid = uid("backfill-recreate");
+    const queue = uid("q-bf-recreate");
+    const create = () => createSchedule({ schedule_id: sid, workflow: "backfill-wf", key: sid, cron: "* * * * *", overlap: "ALLOW_ALL", task_queue: queue });
+    const body = { start_at: iso(t0 - 2 * M), end_at: iso(t0 - M), request_id: "refill" };
+    setNow(t0);
+    await create();
+    expect((await api("POST", `/v1/workflows/schedules/${sid}/backfill`, body)).body).toEqual({ backfill_id: 1, fires: 2 });
+    await alarmAt(sid, t0);
+    const old = runId(sid, t0 - M, ":backfill-1");
+    await expectRunning(old);
+    await completeRun(queue, runId(sid, t0 - 2 * M, ":backfill-1"), succeed());
+    await completeRun(queue, old, succeed());
+    expect((await api("DELETE", `/v1/workflows/schedules/${sid}`)).status).toBe(204);
+
+    setNow(t0 + 5_000);
+    await create();
+    // The same request_id on the new schedule is a new backfill, numbered after the deleted one's.
+    expect((await api("POST", `/v1/workflows/schedules/${sid}/backfill`, body)).body).toEqual({ backfill_id: 2, fires: 2 });
+    await alarmAt(sid, t0 + 5_000);
+    expect((await expectRunning(runId(sid, t0 - M, ":backfill-2"))).status).toBe("running");
+    expect((await getRun(old)).body.status).toBe("completed");
+  }, 60_000);
+});
