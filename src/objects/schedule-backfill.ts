@@ -21,7 +21,10 @@ export interface BackfillHost {
  * backfilled twice runs twice, and two overlapping backfills are two sets of runs.
  */
 export function runBackfillBatches(host: BackfillHost, now: number): void {
-  for (const job of host.store.backfills()) {
+  for (const { id } of host.store.backfills()) {
+    // Read each job afresh: an earlier job's batch may have dropped this one's waiting fire (relinkBackfills).
+    const job = host.store.backfills().find((j) => j.id === id);
+    if (!job) continue;
     const row = host.store.get();
     if (!row) return;
     const room = Math.min(LIMITS.catchupBatch, LIMITS.runningCap - row.state.running.length);

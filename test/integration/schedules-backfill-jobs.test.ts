@@ -32,6 +32,33 @@ describe("backfill jobs", () => {
     expect(first.schedule).toMatchObject({ timestamp: iso(from + 100 * M), last_timestamp: null });
   }, 60_000);
 
+  it("a job whose waiting fire another job's batch dropped earlier in the same alarm follows what that fire followed (CANCEL_OTHER)", async () => {
+    const t0 = T("2027-05-08T12:00:00.000Z");
+    const sid = uid("backfill-two-jobs");
+    const queue = uid("q-bf-two");
+    setNow(t0);
+    await createSchedule({ schedule_id: sid, workflow: "backfill-wf", key: sid, cron: "* * * * *", overlap: "CANCEL_OTHER", task_queue: queue });
+    await alarmAt(sid, t0 + M);
+    const live = runId(sid, t0 + M);
+    await expectRunning(live);
+    const a = T("2027-05-08T06:00:00Z");
+    const b = T("2027-05-08T00:00:00Z");
+    const backfill = (from: number) => api("POST", `/v1/workflows/schedules/${sid}/backfill`, { start_at: iso(from), end_at: iso(from + 149 * M) });
+    expect((await backfill(a)).body).toEqual({ backfill_id: 1, fires: 150 });
+    expect((await backfill(b)).body).toEqual({ backfill_id: 2, fires: 150 });
+    // Alarm 1: job 1's 07:39 waits; job 2's 01:39 takes its place (job 1 now follows nothing).
+    await alarmAt(sid, t0 + M);
+    expect((await describeSchedule(sid)).counters).toMatchObject({ fired: 1, skipped_overlap: 199 });
+    // Alarm 2: job 1's last batch drops job 2's 01:39 (08:29 waits), then job 2's last batch drops
+    // 08:29: 02:29 waits. 01:39 never ran, so 02:29 follows what 01:39 followed: nothing.
+    await alarmAt(sid, t0 + M);
+    expect((await describeSchedule(sid)).counters).toMatchObject({ fired: 1, skipped_overlap: 299 });
+    await completeRun(queue, live, succeed());
+    const last = await expectRunning(runId(sid, b + 149 * M, ":backfill-2"));
+    expect(last.schedule).toMatchObject({ timestamp: iso(b + 149 * M), last_timestamp: null });
+    await expectNoRun(runId(sid, a + 149 * M, ":backfill-1"));
+  }, 60_000);
+
   it("a schedule deleted and created again under the same id numbers its backfills on (no run id of the old one's is reused) and forgets its request_ids", async () => {
     const t0 = T("2027-05-09T12:00:00.000Z");
     const sid = uid("backfill-recreate");
