@@ -3,9 +3,10 @@ import { scheduleRetryDelaySeconds } from "../backoff.ts";
 import { planCatchup } from "../catchup.ts";
 import { withoutRepeatBound } from "../fire-times.ts";
 import { LIMITS } from "../limits.ts";
-import type { OverlapDecision, OverlapPolicy } from "../overlap.ts";
+import type { OverlapPolicy } from "../overlap.ts";
 import { scheduleRunId } from "../run-id.ts";
 import type { CompiledSpec } from "../spec.ts";
+import { chainBackfills } from "./backfill-chain.ts";
 import { overlapDecision } from "./overlap-decision.ts";
 import type { PreparedRun } from "./prepare.ts";
 import { counts, limitToRuns, plansFires, repeatRuns, runsLeft, unclaimedRuns, withRepeatRuns } from "./repeat-runs.ts";
@@ -110,42 +111,13 @@ export function runIdFor(scheduleId: string, f: PendingFire): string {
   }
 }
 
-/**
- * A backfilled fire's `last_timestamp` is the backfilled fire before it that the overlap policy
- * did not skip (it started, or waits in the buffer to start): "everything since last_timestamp"
- * then also covers the windows of the fires skipped between them. The first backfilled fire of a
- * batch starts the chain from its own `last` (the backfill's last fire not skipped, or null).
- */
-function chainBackfills(buffered: readonly PendingFire[], due: readonly PendingFire[], d: OverlapDecision<PendingFire>): OverlapDecision<PendingFire> {
-  const relinked = new Map<PendingFire, PendingFire>();
-  let chain: number | null | undefined;
-  let first = true;
-  for (const f of due) {
-    if (f.kind !== "backfill") continue;
-    if (first) {
-      chain = f.last;
-      // The fire it follows was waiting in the buffer and is dropped now (CANCEL_OTHER keeps only
-      // the newest): it never runs, so follow what that one followed.
-      const dropped = buffered.find((b) => b.kind === "backfill" && b.backfillId === f.backfillId && b.nominal === chain && d.skipped.includes(b));
-      if (dropped) chain = dropped.last;
-    }
-    first = false;
-    if (d.skipped.includes(f)) continue;
-    if (chain !== undefined && f.last !== chain) relinked.set(f, { ...f, last: chain });
-    chain = f.nominal;
-  }
-  if (relinked.size === 0) return d;
-  const sub = (f: PendingFire) => relinked.get(f) ?? f;
-  return { ...d, start: d.start.map(sub), buffer: d.buffer.map(sub) };
-}
-
 /** Applies an overlap decision to the state; returns the transition pieces. */
 function applyOverlap(ctx: MachineContext, s: ScheduleState, due: PendingFire[]): Omit<Transition, "nextAlarm"> {
   // A schedule that is not active starts none of its own fires: those waiting keep waiting, out of
   // the decision, until a resume; a trigger or backfill (which run also while paused) is decided alone.
   const held = s.status === "active" ? [] : s.buffer.filter((f) => f.kind === "scheduled");
   const deciding = held.length === 0 ? s : { ...s, buffer: s.buffer.filter((f) => f.kind !== "scheduled") };
-  const decided = chainBackfills(deciding.buffer, due, overlapDecision(ctx.policy.overlap, deciding, due));
+  const { decision: decided, was } = chainBackfills(deciding.buffer, due, overlapDecision(ctx.policy.overlap, deciding, due));
   const d = held.length === 0 ? decided : { ...decided, buffer: [...held, ...decided.buffer] };
   const outcomes: Outcome[] = [];
   // A run id already open (a trigger repeated with the same request_id) is not started twice.
@@ -169,7 +141,7 @@ function applyOverlap(ctx: MachineContext, s: ScheduleState, due: PendingFire[])
   const asked = (r: RunningRun): RunningRun => (cancel.includes(r.runId) ? { ...r, cancelRequested: true } : r);
   const running = open.map(asked).concat(start.map(({ fire: { input: _input, overlap: _overlap, ...fire }, ...run }) => ({ ...run, fire })));
   for (const f of skipped) outcomes.push({ kind: "skipped_overlap", fire: f });
-  for (const f of d.buffer) if (!s.buffer.includes(f)) outcomes.push({ kind: "buffered", fire: f });
+  for (const f of d.buffer) if (!s.buffer.includes(was.get(f) ?? f)) outcomes.push({ kind: "buffered", fire: f });
   for (const st of start) outcomes.push({ kind: "started", fire: st.fire, runId: st.runId });
   for (const id of cancel) outcomes.push({ kind: "cancel_requested", runId: id });
   for (const id of d.terminate) outcomes.push({ kind: "terminated", runId: id });

@@ -85,6 +85,23 @@ describe("schedule machine: retries and overlap", () => {
     expect(all.start.map((x) => x.last)).toEqual([null, T0 + HOUR, T0 + 2 * HOUR]);
   });
 
+  it("a backfilled fire left waiting when a policy change drops the fires before it follows what they followed", () => {
+    const bf = (h: number) => ({ nominal: T0 + h * HOUR, actual: T0 + h * HOUR, kind: "backfill" as const, backfillId: 1, last: null });
+    const s = initialState(T0 + 100 * HOUR, false, "");
+    const busy: ScheduleState = { ...s, running: [{ runId: "other", fire: { nominal: 0, actual: 0, kind: "trigger" } }] };
+    // BUFFER_ALL (the schedule's): all three wait, each following the one before it.
+    const waiting = startExtra(ctx({ overlap: "BUFFER_ALL" }, T0 + 100 * HOUR), busy, [bf(1), bf(2), bf(3)]);
+    expect(waiting.state.buffer.map((f) => [f.nominal, f.last])).toEqual([[T0 + HOUR, null], [T0 + 2 * HOUR, T0 + HOUR], [T0 + 3 * HOUR, T0 + 2 * HOUR]]);
+    // A PATCH to CANCEL_OTHER: the next decision keeps only 03:00; 01:00 and 02:00 never run, so 03:00 follows nothing.
+    const t = tick(ctx({ overlap: "CANCEL_OTHER" }, T0 + 100 * HOUR), waiting.state);
+    expect(t.outcomes.filter((o) => o.kind === "skipped_overlap").map((o) => o.fire?.nominal)).toEqual([T0 + HOUR, T0 + 2 * HOUR]);
+    expect(t.state.buffer.map((f) => [f.nominal, f.last])).toEqual([[T0 + 3 * HOUR, null]]);
+    expect(t.outcomes.filter((o) => o.kind === "buffered")).toEqual([]); // it waited already: no new action
+    // TERMINATE_OTHER starts it at once, with the same last_timestamp.
+    const now = tick(ctx({ overlap: "TERMINATE_OTHER" }, T0 + 100 * HOUR), waiting.state);
+    expect(now.start.map((x) => [x.fire.nominal, x.last])).toEqual([[T0 + 3 * HOUR, null]]);
+  });
+
   it("a run recorded before runs kept last_timestamp: its retry's comes from the start, not a null that reads as a first run", () => {
     const policy = { retry_max: 1, retry_delay_seconds: 60 };
     const old: ScheduleState = { ...initialState(T0, false, ""), lastProcessed: T0 + HOUR, lastNominal: T0 + HOUR, running: [{ runId: "s:2027-01-04T01:00:00.000Z", fire: { nominal: T0 + HOUR, actual: T0 + HOUR, kind: "scheduled" } }] };
