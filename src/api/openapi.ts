@@ -20,7 +20,7 @@ const ROUTES: Record<string, Record<string, Op>> = {
   "/v1/workflows/schedules/{schedule_id}/pause": { post: { summary: "Pause with a note", optionalBody: true, body: P.PauseRequest, ok: 200, kind: "app" } },
   "/v1/workflows/schedules/{schedule_id}/resume": { post: { summary: "Resume, planning from now (catch_up: true also runs the fires due while paused, within the catch-up window)", optionalBody: true, body: P.ResumeRequest, ok: 200, kind: "app" } },
   "/v1/workflows/schedules/{schedule_id}/trigger": { post: { summary: "Run now (works while paused)", optionalBody: true, body: P.TriggerRequest, ok: 202, kind: "app" } },
-  "/v1/workflows/schedules/{schedule_id}/backfill": { post: { summary: "Start the fires of a past range, in bounded batches", body: P.BackfillRequest, ok: 202, kind: "app" } },
+  "/v1/workflows/schedules/{schedule_id}/backfill": { post: { summary: "Start the fires of a past range, in bounded batches, as runs {nominal}:backfill-{backfill_id} (202 {backfill_id, fires}; a repeated request_id gets the first answer and queues nothing)", body: P.BackfillRequest, ok: 202, kind: "app" } },
   "/v1/workflows/executions": {
     post: { summary: "Start a workflow execution", body: P.StartExecutionRequest, ok: 201, kind: "app" },
     get: { summary: "List executions (D1 index, cursor pagination)", ok: 200, kind: "app", query: ["workflow", "status", "schedule_id", "page_size", "page_token"] },

@@ -59,7 +59,7 @@ describe("backfill jobs", () => {
     await expectNoRun(runId(sid, a + 149 * M, ":backfill-1"));
   }, 60_000);
 
-  it("a schedule deleted and created again under the same id numbers its backfills on (no run id of the old one's is reused) and forgets its request_ids", async () => {
+  it("a schedule deleted and created again under the same id numbers its backfills on (no run id of the old one's is reused) and forgets its request_ids; a request_id retried with another range gets the first answer", async () => {
     const t0 = T("2027-05-09T12:00:00.000Z");
     const sid = uid("backfill-recreate");
     const queue = uid("q-bf-recreate");
@@ -68,7 +68,11 @@ describe("backfill jobs", () => {
     setNow(t0);
     await create();
     expect((await api("POST", `/v1/workflows/schedules/${sid}/backfill`, body)).body).toEqual({ backfill_id: 1, fires: 2 });
+    // Its request_id sent again with another range: the first answer, nothing queued (as a trigger's retry, whatever its input).
+    const other = await api("POST", `/v1/workflows/schedules/${sid}/backfill`, { ...body, start_at: iso(t0 - 10 * M), overlap: "SKIP" });
+    expect([other.status, other.body]).toEqual([202, { backfill_id: 1, fires: 2 }]);
     await alarmAt(sid, t0);
+    await expectNoRun(runId(sid, t0 - 10 * M, ":backfill-1"));
     const old = runId(sid, t0 - M, ":backfill-1");
     await expectRunning(old);
     await completeRun(queue, runId(sid, t0 - 2 * M, ":backfill-1"), succeed());

@@ -98,7 +98,7 @@ export interface BackfillOptions {
   startAt: Instant;
   endAt: Instant;
   overlap?: OverlapPolicy;
-  /** Idempotency key: a backfill sent again with this id (within 24 h, among the last 1,000) gets the first answer and queues nothing. Without it every call is a new backfill, whose fires run again. */
+  /** Idempotency key: a backfill sent again with this id (within 24 h, among the last 1,000) gets the first answer and queues nothing, whatever range it names. Without it every call is a new backfill, whose fires run again. */
   requestId?: string;
 }
 
