@@ -15,19 +15,23 @@ export interface BackfillHost {
 }
 
 /**
- * Starts the next batch of every pending backfill job through the overlap policy, at most
- * LIMITS.catchupBatch fires per job and never more open runs than the schedule tracks (at the
- * cap a job waits for runs to close). Each fire names its job, so its run id does too: a range
- * backfilled twice runs twice, and two overlapping backfills are two sets of runs.
+ * Starts the next fires of the pending backfill jobs, oldest job first, through the overlap
+ * policy: at most LIMITS.catchupBatch fires per alarm in all (as Temporal bounds its backfills per
+ * iteration, so many jobs never make one alarm's work unbounded), and never more open runs than
+ * the schedule tracks (at the cap a job waits for runs to close). Each fire names its job, so its
+ * run id does too: a range backfilled twice runs twice, and two overlapping backfills are two
+ * sets of runs.
  */
 export function runBackfillBatches(host: BackfillHost, now: number): void {
+  let budget = LIMITS.catchupBatch;
   for (const { id } of host.store.backfills()) {
+    if (budget <= 0) return;
     // Read each job afresh: an earlier job's batch may have dropped this one's waiting fire (relinkBackfills).
     const job = host.store.backfills().find((j) => j.id === id);
     if (!job) continue;
     const row = host.store.get();
     if (!row) return;
-    const room = Math.min(LIMITS.catchupBatch, LIMITS.runningCap - row.state.running.length);
+    const room = Math.min(budget, LIMITS.runningCap - row.state.running.length);
     if (room <= 0) return;
     const nominals = between(backfillSpec(host.compileFor(row), row, job.cursor), job.cursor, job.end_at, room);
     // last_timestamp: the backfill's fire before it that was not skipped (null for the first); the machine chains the batch.
@@ -37,6 +41,7 @@ export function runBackfillBatches(host: BackfillHost, now: number): void {
     const skipped = new Set(t.outcomes.flatMap((o) => (o.kind === "skipped_overlap" ? [o.fire] : [])));
     // Read again: the decision may have dropped the fire the job had last (see relinkBackfills).
     const lastKept = fires.filter((f) => !skipped.has(f)).at(-1)?.nominal ?? host.store.backfills().find((j) => j.id === job.id)?.last_fire ?? null;
+    budget -= nominals.length;
     const last = nominals[nominals.length - 1];
     host.store.advanceBackfill(job.id, nominals.length < room || last === undefined ? null : last, lastKept);
   }

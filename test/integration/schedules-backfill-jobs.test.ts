@@ -32,7 +32,7 @@ describe("backfill jobs", () => {
     expect(first.schedule).toMatchObject({ timestamp: iso(from + 100 * M), last_timestamp: null });
   }, 60_000);
 
-  it("a job whose waiting fire another job's batch dropped earlier in the same alarm follows what that fire followed (CANCEL_OTHER)", async () => {
+  it("an alarm decides at most 100 backfilled fires over all jobs, oldest job first; a job's waiting fire dropped by its next batch is not that batch's last_timestamp (CANCEL_OTHER)", async () => {
     const t0 = T("2027-05-08T12:00:00.000Z");
     const sid = uid("backfill-two-jobs");
     const queue = uid("q-bf-two");
@@ -43,20 +43,25 @@ describe("backfill jobs", () => {
     await expectRunning(live);
     const a = T("2027-05-08T06:00:00Z");
     const b = T("2027-05-08T00:00:00Z");
-    const backfill = (from: number) => api("POST", `/v1/workflows/schedules/${sid}/backfill`, { start_at: iso(from), end_at: iso(from + 149 * M) });
-    expect((await backfill(a)).body).toEqual({ backfill_id: 1, fires: 150 });
-    expect((await backfill(b)).body).toEqual({ backfill_id: 2, fires: 150 });
-    // Alarm 1: job 1's 07:39 waits; job 2's 01:39 takes its place (job 1 now follows nothing).
+    const backfill = (from: number, fires: number) => api("POST", `/v1/workflows/schedules/${sid}/backfill`, { start_at: iso(from), end_at: iso(from + (fires - 1) * M) });
+    expect((await backfill(a, 40)).body).toEqual({ backfill_id: 1, fires: 40 });
+    expect((await backfill(b, 80)).body).toEqual({ backfill_id: 2, fires: 80 });
+    // Alarm 1 decides 100 fires: job 1's 40 (06:39 waits), then job 2's first 60 (00:59 waits, in
+    // place of 06:39). Job 2's last 20 wait for the next alarm.
     await alarmAt(sid, t0 + M);
-    expect((await describeSchedule(sid)).counters).toMatchObject({ fired: 1, skipped_overlap: 199 });
-    // Alarm 2: job 1's last batch drops job 2's 01:39 (08:29 waits), then job 2's last batch drops
-    // 08:29: 02:29 waits. 01:39 never ran, so 02:29 follows what 01:39 followed: nothing.
+    let d = await describeSchedule(sid);
+    expect(d.counters).toMatchObject({ fired: 1, skipped_overlap: 99 });
+    expect(d.buffered).toBe(1);
+    // Alarm 2: job 2's last 20: 01:19 waits, in place of 00:59, which never runs.
     await alarmAt(sid, t0 + M);
-    expect((await describeSchedule(sid)).counters).toMatchObject({ fired: 1, skipped_overlap: 299 });
+    d = await describeSchedule(sid);
+    expect(d.counters).toMatchObject({ fired: 1, skipped_overlap: 119 });
     await completeRun(queue, live, succeed());
-    const last = await expectRunning(runId(sid, b + 149 * M, ":backfill-2"));
-    expect(last.schedule).toMatchObject({ timestamp: iso(b + 149 * M), last_timestamp: null });
-    await expectNoRun(runId(sid, a + 149 * M, ":backfill-1"));
+    // No fire of job 2 ran before 01:19 (00:59 was dropped), so its last_timestamp is null.
+    const last = await expectRunning(runId(sid, b + 79 * M, ":backfill-2"));
+    expect(last.schedule).toMatchObject({ timestamp: iso(b + 79 * M), last_timestamp: null });
+    await expectNoRun(runId(sid, b + 59 * M, ":backfill-2"));
+    await expectNoRun(runId(sid, a + 39 * M, ":backfill-1"));
   }, 60_000);
 
   it("a schedule deleted and created again under the same id numbers its backfills on (no run id of the old one's is reused) and forgets its request_ids; a request_id retried with another range gets the first answer", async () => {
