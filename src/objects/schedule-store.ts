@@ -1,5 +1,6 @@
 import type { SchedulePolicy, ScheduleSpec } from "@sundial/sdk/protocol";
-import { adoptPrepared, SKIPPED_CATCHUP, skipPrepared, type ScheduleState } from "../core/schedule/machine.ts";
+import { followDropped } from "../core/schedule/backfill-chain.ts";
+import { adoptPrepared, SKIPPED_CATCHUP, skipPrepared, type PendingFire, type ScheduleState } from "../core/schedule/machine.ts";
 import type { PreparedRun } from "../core/schedule/prepare.ts";
 import { LIMITS } from "../core/limits.ts";
 import { Outbox, OUTBOX_TABLE_SQL } from "./outbox.ts";
@@ -249,11 +250,10 @@ export class ScheduleStore {
    * one of them follows what it followed, and so on down the chain (one decision can drop a whole
    * run of a job's waiting fires, oldest first, each following the one before it).
    */
-  relinkBackfills(dropped: readonly { backfillId?: number; nominal: number; last?: number | null }[]): void {
+  relinkBackfills(dropped: readonly PendingFire[]): void {
+    if (dropped.length === 0) return;
     for (const job of this.backfills()) {
-      const droppedAt = (n: number | null) => dropped.find((d) => d.backfillId === job.id && d.nominal === n);
-      let last = job.last_fire;
-      for (let f = droppedAt(last); f; f = droppedAt(last)) last = f.last ?? null;
+      const last = followDropped(dropped, job.id, job.last_fire) ?? null;
       if (last !== job.last_fire) this.advanceBackfill(job.id, job.cursor, last);
     }
   }

@@ -9,6 +9,17 @@ export interface ChainedDecision {
 }
 
 /**
+ * What a fire of backfill `job` that followed `last` follows once the waiting fires a decision
+ * dropped are gone: they never run, so it follows what the dropped one followed, down the chain
+ * (one decision can drop a whole run of a job's waiting fires, each following the one before it).
+ */
+export function followDropped(dropped: readonly PendingFire[], job: number | undefined, last: number | null | undefined): number | null | undefined {
+  const droppedAt = (n: number | null | undefined) => dropped.find((b) => b.kind === "backfill" && b.backfillId === job && b.nominal === n);
+  for (let g = droppedAt(last); g; g = droppedAt(last)) last = g.last;
+  return last;
+}
+
+/**
  * A backfilled fire's `last_timestamp` is the backfilled fire before it that the overlap policy
  * did not skip (it started, or waits in the buffer to start): "everything since last_timestamp"
  * then also covers the windows of the fires skipped between them. The first backfilled fire of a
@@ -21,12 +32,7 @@ export interface ChainedDecision {
 export function chainBackfills(buffered: readonly PendingFire[], due: readonly PendingFire[], d: OverlapDecision<PendingFire>): ChainedDecision {
   const skipped = new Set(d.skipped);
   const dropped = buffered.filter((b) => b.kind === "backfill" && skipped.has(b));
-  const droppedAt = (job: number | undefined, n: number | null | undefined) => dropped.find((b) => b.backfillId === job && b.nominal === n);
-  const follow = (f: PendingFire): number | null | undefined => {
-    let last = f.last;
-    for (let g = droppedAt(f.backfillId, last); g; g = droppedAt(f.backfillId, last)) last = g.last;
-    return last;
-  };
+  const follow = (f: PendingFire) => followDropped(dropped, f.backfillId, f.last);
   const relinked = new Map<PendingFire, PendingFire>();
   const was = new Map<PendingFire, PendingFire>();
   if (dropped.length > 0) {
