@@ -47,7 +47,9 @@ export class ExecutionObject extends DurableObject<Env> {
     this.backoff = new AlarmBackoff(ctx.storage);
     this.store = new ExecutionStore(ctx.storage.sql);
     this.delivery = new ExecutionDelivery(env, this.store, () => this.flush());
-    void ctx.blockConcurrencyWhile(async () => applySqlMigrations(ctx.storage, EXECUTION_MIGRATIONS, EXECUTION_SCHEMA));
+    void ctx.blockConcurrencyWhile(async () => {
+      if (applySqlMigrations(ctx.storage, EXECUTION_MIGRATIONS, EXECUTION_SCHEMA)) this.store.startsEmpty();
+    });
   }
 
   /**

@@ -15,6 +15,7 @@ function toEvent(r: EventRow): HistoryEvent {
   return { ...(JSON.parse(r.attrs) as Attrs), id: r.id, type: r.type, ts: toRfc3339(r.ts) } as HistoryEvent;
 }
 type Row = Record<string, SqlStorageValue>;
+type TimerRow = { seq: number; started_event_id: number; fire_at: number };
 
 /** Events with their size as SQLite knows it (octet_length: what a page costs, not counted again in JavaScript). */
 const SELECT_EVENTS = "SELECT id, type, ts, attrs, octet_length(attrs) AS bytes FROM events";
@@ -35,12 +36,27 @@ export class ExecutionStore {
   private bytes: number | undefined;
   /** Whether the updates table has any row (undefined: not read yet). Most runs never get one, and every workflow task asks. */
   private anyUpdates: boolean | undefined;
+  /**
+   * The pending activities' summaries and the timers as last read (undefined: read again). Every
+   * re-arm reads both, most changes write neither: a write forgets the copy, the next read refills it.
+   */
+  private activityRows: readonly Readonly<ActivitySummary>[] | undefined;
+  private timerRows: readonly Readonly<TimerRow>[] | undefined;
 
   private readonly sql: SqlStorage;
 
   constructor(sql: SqlStorage) {
     this.sql = sql;
     this.outbox = new Outbox(sql);
+  }
+
+  /** Seeds the copies for a database created a moment ago (every table empty): nothing to read. */
+  startsEmpty(): void {
+    this.runRow = null;
+    this.lastId = this.bytes = 0;
+    this.anyUpdates = false;
+    this.activityRows = this.timerRows = [];
+    this.outbox.startsEmpty();
   }
 
   /** The run row (a copy: callers may keep it as a snapshot across changes). */
@@ -128,6 +144,7 @@ export class ExecutionStore {
    */
   restartHistoryAt(eventId: number): void {
     this.lastId = this.bytes = this.anyUpdates = undefined;
+    this.forgetPending();
     this.sql.exec("UPDATE events SET id = -id WHERE id >= ?", eventId);
     this.sql.exec(CLEAR_RUN_TABLES);
     this.lastId = eventId - 1;
@@ -179,8 +196,9 @@ export class ExecutionStore {
    * Every pending activity without its payloads (input, heartbeat details, last failure: up to
    * 256 KiB each, and 2,000 activities may be pending), which timeouts and alarms never need.
    */
-  activities(): ActivitySummary[] {
-    return this.sql.exec<Row>(`SELECT ${SUMMARY_COLUMNS} FROM activities ORDER BY seq`).toArray() as unknown as ActivitySummary[];
+  activities(): readonly Readonly<ActivitySummary>[] {
+    this.activityRows ??= (this.sql.exec<Row>(`SELECT ${SUMMARY_COLUMNS} FROM activities ORDER BY seq`).toArray() as unknown as ActivitySummary[]).map((r) => Object.freeze(r));
+    return this.activityRows;
   }
 
   /** Activity `seq`'s last failure: whole, or (`cut`) only its message (at most 4,097 characters), type and retry flag, read without loading the rest. */
@@ -200,37 +218,49 @@ export class ExecutionStore {
   }
 
   insertActivity(a: ActivityRow): void {
+    this.activityRows = undefined;
     const cols = Object.keys(a);
     this.sql.exec(`INSERT INTO activities (${cols.join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`, ...cols.map((c) => (a as unknown as Row)[c] ?? null));
   }
 
   updateActivity(seq: number, patch: Partial<ActivityRow>): void {
+    this.activityRows = undefined;
     const cols = Object.keys(patch);
     this.sql.exec(`UPDATE activities SET ${cols.map((c) => `${c} = ?`).join(", ")} WHERE seq = ?`, ...cols.map((c) => (patch as unknown as Row)[c] ?? null), seq);
   }
 
   deleteActivity(seq: number): void {
+    this.activityRows = undefined;
     this.sql.exec("DELETE FROM activities WHERE seq = ?", seq);
   }
 
-  timers(): { seq: number; started_event_id: number; fire_at: number }[] {
-    return this.sql.exec<{ seq: number; started_event_id: number; fire_at: number }>("SELECT * FROM timers ORDER BY fire_at, seq").toArray();
+  timers(): readonly Readonly<TimerRow>[] {
+    this.timerRows ??= this.sql.exec<TimerRow>("SELECT seq, started_event_id, fire_at FROM timers ORDER BY fire_at, seq").toArray().map((r) => Object.freeze(r));
+    return this.timerRows;
   }
 
   insertTimer(seq: number, startedEventId: number, fireAt: number): void {
+    this.timerRows = undefined;
     this.sql.exec("INSERT INTO timers (seq, started_event_id, fire_at) VALUES (?, ?, ?)", seq, startedEventId, fireAt);
   }
 
   deleteTimer(seq: number): void {
+    this.timerRows = undefined;
     this.sql.exec("DELETE FROM timers WHERE seq = ?", seq);
   }
 
   /** Clears a closed run's records before a new run under the same execution id. */
   resetForNewRun(): void {
     this.lastId = this.bytes = this.anyUpdates = undefined;
+    this.forgetPending();
     this.sql.exec(`DELETE FROM events; ${CLEAR_RUN_TABLES}`);
     this.lastId = this.bytes = 0;
     this.anyUpdates = false;
+  }
+
+  /** Forgets the copies of the activities and timers tables (a write to either follows). */
+  private forgetPending(): void {
+    this.activityRows = this.timerRows = undefined;
   }
 
   children(): ChildRow[] {
@@ -305,6 +335,7 @@ export class ExecutionStore {
   }
 
   clearPending(): void {
+    this.forgetPending();
     this.sql.exec("DELETE FROM activities; DELETE FROM timers;");
   }
 

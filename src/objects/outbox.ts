@@ -26,6 +26,12 @@ export class Outbox {
   private backstopAt = 0;
   /** One set per flush under way: the keys dropped since it read its entries, which it must not send. */
   private readonly droppedDuring = new Set<Set<string>>();
+  /**
+   * The entries as last read, in due order (undefined: read again). The owner asks for the earliest
+   * on every re-arm and flushes after every change, while most changes write no entry: a write
+   * forgets the copy, the next read refills it.
+   */
+  private copy: readonly Readonly<OutboxEntry>[] | undefined;
 
   private readonly sql: SqlStorage;
 
@@ -46,36 +52,47 @@ export class Outbox {
   }
 
   put(key: string, payload: unknown, nextAt: number): void {
+    this.copy = undefined;
     this.sql.exec("INSERT OR REPLACE INTO outbox (key, payload, attempts, next_at) VALUES (?, ?, 0, ?)", key, JSON.stringify(payload), nextAt);
   }
 
   /** Due order; entries due together go out in the order they were written (a withdraw before a restart). */
-  entries(): OutboxEntry[] {
-    return this.sql.exec<Record<string, SqlStorageValue>>("SELECT key, payload, attempts, next_at FROM outbox ORDER BY next_at, rowid").toArray() as unknown as OutboxEntry[];
+  entries(): readonly Readonly<OutboxEntry>[] {
+    this.copy ??= (this.sql.exec<Record<string, SqlStorageValue>>("SELECT key, payload, attempts, next_at FROM outbox ORDER BY next_at, rowid").toArray() as unknown as OutboxEntry[]).map((e) => Object.freeze(e));
+    return this.copy;
+  }
+
+  /** Seeds the copy for a database created a moment ago: nothing to read. */
+  startsEmpty(): void {
+    this.copy = [];
   }
 
   nextAt(): number | null {
-    const at = this.sql.exec<{ n: number | null }>("SELECT MIN(next_at) AS n FROM outbox").one().n;
+    const first = this.entries()[0];
+    const at = first === undefined ? null : first.next_at;
     return at !== null && this.deliveries > 0 ? Math.max(at, this.backstopAt) : at;
   }
 
   /** Deletes the entry unless it was replaced meanwhile (a newer payload must still go out). */
   done(key: string, payload: string): void {
+    this.copy = undefined;
     this.sql.exec("DELETE FROM outbox WHERE key = ? AND payload = ?", key, payload);
   }
 
   /** Whether an entry with this key is waiting (a delivery under way works from the entries it read at its start). */
   has(key: string): boolean {
-    return this.sql.exec("SELECT 1 FROM outbox WHERE key = ?", key).toArray().length > 0;
+    return this.entries().some((e) => e.key === key);
   }
 
   /** Deletes the entry whatever it holds: what it would deliver no longer applies, and a flush under way does not send it. */
   drop(key: string): void {
+    this.copy = undefined;
     this.sql.exec("DELETE FROM outbox WHERE key = ?", key);
     for (const dropped of this.droppedDuring) dropped.add(key);
   }
 
   retry(key: string, attempts: number, nextAt: number): void {
+    this.copy = undefined;
     this.sql.exec("UPDATE outbox SET attempts = ?, next_at = ? WHERE key = ?", attempts, nextAt, key);
   }
 

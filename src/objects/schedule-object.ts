@@ -49,7 +49,9 @@ export class ScheduleObject extends DurableObject<Env> {
     this.host = { store: this.store, compileFor: (row) => this.compileFor(row), ctxFor: (row, now) => this.ctxFor(row, now), apply: (row, t, now) => this.apply(row, t, now) };
     // From inside a delivery: it must not wait for a send, which would be chained behind that delivery.
     this.delivery = new ScheduleDelivery(env, this.store, (notice) => this.runClosed(notice, true));
-    void ctx.blockConcurrencyWhile(async () => applySqlMigrations(ctx.storage, SCHEDULE_MIGRATIONS));
+    void ctx.blockConcurrencyWhile(async () => {
+      if (applySqlMigrations(ctx.storage, SCHEDULE_MIGRATIONS)) this.store.startsEmpty();
+    });
   }
 
   /** Creates the schedule, or replaces its definition if it exists (the upsert); a new or changed spec is planned from now. */

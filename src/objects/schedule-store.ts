@@ -118,6 +118,13 @@ export class ScheduleStore {
     this.outbox = new Outbox(sql);
   }
 
+  /** Seeds the copies for a database created a moment ago (every table empty): nothing to read. */
+  startsEmpty(): void {
+    this.row = null;
+    this.jobs = [];
+    this.outbox.startsEmpty();
+  }
+
   /** The schedule (a copy: callers may keep it as a snapshot across changes). */
   get(): ScheduleRow | null {
     if (this.row === undefined) {

@@ -10,23 +10,26 @@ export interface SqlMigration {
  * sql-schema-migrations pattern): the schema is data, never patched by catching errors.
  * `latest`, when given, is the schema migrations 1..`upTo` produce: a brand-new database (no
  * migration applied yet) is created from it in one step, and only later migrations run after it.
+ * Returns true when the database was new (every table of it empty).
  */
-export function applySqlMigrations(storage: DurableObjectStorage, migrations: readonly SqlMigration[], latest?: { sql: string; upTo: number }): void {
-  storage.transactionSync(() => {
+export function applySqlMigrations(storage: DurableObjectStorage, migrations: readonly SqlMigration[], latest?: { sql: string; upTo: number }): boolean {
+  return storage.transactionSync(() => {
     storage.sql.exec("CREATE TABLE IF NOT EXISTS _migrations (id INTEGER PRIMARY KEY, description TEXT NOT NULL)");
     const done = new Set(storage.sql.exec<{ id: number }>("SELECT id FROM _migrations").toArray().map((r) => r.id));
-    if (latest && done.size === 0) {
+    const fresh = done.size === 0;
+    if (latest && fresh) {
       storage.sql.exec(latest.sql);
-      for (const m of migrations) {
-        if (m.id > latest.upTo) break;
-        storage.sql.exec("INSERT INTO _migrations (id, description) VALUES (?, ?)", m.id, m.description);
-        done.add(m.id);
+      const folded = migrations.filter((m) => m.id <= latest.upTo);
+      if (folded.length > 0) {
+        storage.sql.exec(`INSERT INTO _migrations (id, description) VALUES ${folded.map(() => "(?, ?)").join(", ")}`, ...folded.flatMap((m) => [m.id, m.description]));
       }
+      for (const m of folded) done.add(m.id);
     }
     for (const m of migrations) {
       if (done.has(m.id)) continue;
       storage.sql.exec(m.sql);
       storage.sql.exec("INSERT INTO _migrations (id, description) VALUES (?, ?)", m.id, m.description);
     }
+    return fresh;
   });
 }

@@ -1,6 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
+import type { ScheduleStore } from "../../src/objects/schedule-store.ts";
 import { api, uid } from "./helpers.ts";
 import {
   alarmAt,
@@ -285,9 +286,9 @@ describe("at-least-once delivery", () => {
     // The start itself delivered twice (an outbox entry sent, then the object reset before deleting
     // it): the run id makes the second start a no-op.
     const redeliver = async () =>
-      runInDurableObject(stub, async (_o, state) => {
+      runInDurableObject(stub, async (o) => {
         const payload = { runId: rid, payload: { timestamp: iso(t0 + M), schedule_id: sid }, input: null };
-        state.storage.sql.exec("INSERT OR REPLACE INTO outbox (key, payload, attempts, next_at) VALUES (?, ?, 0, ?)", `start:${rid}`, JSON.stringify(payload), t0 + M);
+        (o as unknown as { store: ScheduleStore }).store.outbox.put(`start:${rid}`, payload, t0 + M);
       });
     await redeliver();
     await runDurableObjectAlarm(stub);

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { clock } from "../../../src/clock.ts";
 import { ExecutionObject } from "../../../src/objects/execution-object.ts";
 import { ScheduleObject } from "../../../src/objects/schedule-object.ts";
+import type { ScheduleStore } from "../../../src/objects/schedule-store.ts";
 import { prepareAt, settleAt } from "../../../src/core/schedule/prepare.ts";
 import { api, uid } from "../helpers.ts";
 import { alarmAt, createSchedule, describeSchedule, eventually, expectAlarm, expectNoRun, expectRunning, fail, iso, runHistoryTypes, runId, scheduleObject, setNow, succeed, T } from "../schedule-helpers.ts";
@@ -262,9 +263,10 @@ describe("prepared starts", () => {
       ScheduleObject.prototype.runClosed = original;
     }
     // Its start goes out again (the schedule restarted mid-delivery, say) and is answered: closed, failed.
-    await runInDurableObject(scheduleObject(sid), async (_obj, state) => {
+    // (Written through the object's own outbox, as a restarted object would read it back.)
+    await runInDurableObject(scheduleObject(sid), async (obj) => {
       const entry = { runId: run, payload: {}, input: null, startAt: fire, startBy: fire + 86_400_000 };
-      state.storage.sql.exec("INSERT OR REPLACE INTO outbox (key, payload, attempts, next_at) VALUES (?, ?, 0, ?)", `start:${run}`, JSON.stringify(entry), fire);
+      (obj as unknown as { store: ScheduleStore }).store.outbox.put(`start:${run}`, entry, fire);
     });
     // The alarm delivers it; the failure pauses the schedule, which withdraws the next prepared run. It completes.
     expect(await alarmAt(sid, fire + 2 * M)).toBe(true);

@@ -1,0 +1,133 @@
+import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { ExecutionStore, newActivityRow } from "../../src/objects/execution-store.ts";
+import { uid } from "./helpers.ts";
+
+// The ExecutionStore keeps copies of the tables every re-arm reads (pending activities, timers,
+// the outbox): a write forgets its table's copy, a fresh database starts with empty ones. These
+// tests check the copies against what the database says, and that a read of an unchanged table
+// runs no statement.
+
+/** `sql` with a count of the statements run through it. */
+function counted(sql: SqlStorage): { sql: SqlStorage; count: () => number } {
+  let n = 0;
+  const wrapped = { exec: (query: string, ...bindings: unknown[]) => (n++, sql.exec(query, ...bindings)) } as unknown as SqlStorage;
+  return { sql: wrapped, count: () => n };
+}
+
+/** What a store that has read nothing yet sees: the database itself. */
+function fromDisk(sql: SqlStorage) {
+  const s = new ExecutionStore(sql);
+  return { activities: s.activities(), timers: s.timers(), outbox: s.outbox.entries(), nextAt: s.outbox.nextAt() };
+}
+
+function view(s: ExecutionStore) {
+  return { activities: s.activities(), timers: s.timers(), outbox: s.outbox.entries(), nextAt: s.outbox.nextAt() };
+}
+
+/** Runs `fn` inside a new ExecutionObject (its schema applied, every table empty). */
+async function inFreshObject(fn: (sql: SqlStorage) => void): Promise<void> {
+  await runInDurableObject(env.EXECUTIONS.getByName(`default/${uid("copies")}`), (_o, state: DurableObjectState) => fn(state.storage.sql));
+}
+
+describe("ExecutionStore copies", () => {
+  it("a new database's store reads nothing to re-arm; a store over an existing one reads each table once", async () => {
+    await inFreshObject((raw) => {
+      const fresh = counted(raw);
+      const s = new ExecutionStore(fresh.sql);
+      s.startsEmpty();
+      expect(view(s)).toEqual({ activities: [], timers: [], outbox: [], nextAt: null });
+      expect(s.run()).toBeNull();
+      expect(s.lastEventId()).toBe(0);
+      expect(fresh.count()).toBe(0);
+
+      const woken = counted(raw);
+      const w = new ExecutionStore(woken.sql);
+      view(w);
+      const reads = woken.count();
+      expect(reads).toBeGreaterThan(0);
+      view(w);
+      view(w);
+      expect(woken.count()).toBe(reads);
+    });
+  });
+
+  it("activities: every write is seen by the next read, as the database has it", async () => {
+    await inFreshObject((raw) => {
+      const s = new ExecutionStore(raw);
+      s.startsEmpty();
+      s.insertActivity(newActivityRow(2, 7, "b", { x: 1 }, {}, 1000));
+      s.insertActivity(newActivityRow(1, 5, "a", null, {}, 1000));
+      expect(s.activities().map((a) => [a.seq, a.state])).toEqual([[1, "scheduled"], [2, "scheduled"]]);
+      s.updateActivity(2, { state: "started", started_at: 1500, lease: 1 });
+      expect(s.activities().find((a) => a.seq === 2)).toMatchObject({ state: "started", started_at: 1500, lease: 1 });
+      s.updateActivity(2, { last_failure: JSON.stringify({ message: "boom" }) });
+      expect(s.activities().find((a) => a.seq === 2)!.last_failure_bytes).toBe(JSON.stringify({ message: "boom" }).length);
+      expect(view(s)).toEqual(fromDisk(raw));
+      s.deleteActivity(1);
+      expect(s.activities().map((a) => a.seq)).toEqual([2]);
+      expect(view(s)).toEqual(fromDisk(raw));
+    });
+  });
+
+  it("timers: inserts and deletes are seen in fire order", async () => {
+    await inFreshObject((raw) => {
+      const s = new ExecutionStore(raw);
+      s.startsEmpty();
+      s.insertTimer(1, 5, 9000);
+      s.insertTimer(2, 6, 3000);
+      expect(s.timers().map((t) => t.seq)).toEqual([2, 1]);
+      s.deleteTimer(2);
+      expect(s.timers().map((t) => t.seq)).toEqual([1]);
+      expect(view(s)).toEqual(fromDisk(raw));
+      s.insertActivity(newActivityRow(1, 5, "a", null, {}, 1000));
+      s.clearPending();
+      expect(view(s)).toEqual({ ...fromDisk(raw), activities: [], timers: [] });
+    });
+  });
+
+  it("a new run or a reset forgets the pending copies with the tables", async () => {
+    await inFreshObject((raw) => {
+      const s = new ExecutionStore(raw);
+      s.startsEmpty();
+      s.insertActivity(newActivityRow(1, 2, "a", null, {}, 1000));
+      s.insertTimer(1, 3, 5000);
+      s.append("workflow_task_scheduled", 1000, {});
+      s.append("workflow_task_started", 1000, {});
+      s.append("workflow_task_completed", 1000, {});
+      s.restartHistoryAt(2);
+      expect([s.activities(), s.timers()]).toEqual([[], []]);
+      s.insertTimer(4, 1, 6000);
+      expect(s.timers().map((t) => t.seq)).toEqual([4]);
+      s.resetForNewRun();
+      expect(view(s)).toEqual(fromDisk(raw));
+      expect(s.timers()).toEqual([]);
+    });
+  });
+
+  it("outbox: put, replace, retry, done and drop are seen by entries, nextAt and has", async () => {
+    await inFreshObject((raw) => {
+      const s = new ExecutionStore(raw);
+      s.startsEmpty();
+      s.outbox.put("index", { v: 1 }, 2000);
+      s.outbox.put("notice", { v: 2 }, 1000);
+      expect(s.outbox.nextAt()).toBe(1000);
+      expect(s.outbox.has("index")).toBe(true);
+      // A replaced entry goes out with its new payload, after the ones due with it.
+      s.outbox.put("index", { v: 3 }, 1000);
+      expect(s.outbox.entries().map((e) => [e.key, e.payload])).toEqual([["notice", '{"v":2}'], ["index", '{"v":3}']]);
+      s.outbox.retry("notice", 1, 4000);
+      expect(s.outbox.entries().map((e) => [e.key, e.attempts, e.next_at])).toEqual([["index", 0, 1000], ["notice", 1, 4000]]);
+      expect(view(s)).toEqual(fromDisk(raw));
+      // done() with an older payload keeps the newer one.
+      s.outbox.done("index", '{"v":1}');
+      expect(s.outbox.has("index")).toBe(true);
+      s.outbox.done("index", '{"v":3}');
+      expect([s.outbox.has("index"), s.outbox.nextAt()]).toEqual([false, 4000]);
+      s.outbox.drop("notice");
+      expect([s.outbox.entries(), s.outbox.nextAt()]).toEqual([[], null]);
+      expect(view(s)).toEqual(fromDisk(raw));
+    });
+  });
+});
