@@ -11,7 +11,16 @@ import { LruCache } from "./lru-cache.ts";
 import { resolveWorkerOptions, type WorkerOptions } from "./options.ts";
 import { pollLoop, Slots } from "./poller.ts";
 import { buildRegistration, readRegistration, type WorkerRegistration } from "./registration.ts";
-import { processWorkflowTask } from "./workflow-runner.ts";
+import { processWorkflowTask, type WorkflowTaskProgress } from "./workflow-runner.ts";
+
+/** A running workflow task, as the worker tracks it for shutdown. */
+interface InFlightWorkflowTask {
+  readonly task: WorkflowTask;
+  readonly progress: WorkflowTaskProgress;
+  readonly stopLease: () => void;
+  /** Settles once the task was processed and reported (never rejects). */
+  readonly done: Promise<void>;
+}
 
 /** A running worker. */
 export interface WorkerHandle {
@@ -29,8 +38,8 @@ export interface WorkerHandle {
    */
   readonly done: Promise<void>;
   /**
-   * Stops polling, lets in-flight tasks finish for the grace period, then fails the activity tasks
-   * still running with a retryable `WorkerShutdown` failure so another worker picks them up at once.
+   * Stops polling, lets in-flight tasks finish for the grace period, then fails the activity and
+   * workflow tasks still running with a retryable `WorkerShutdown` failure so another worker picks them up.
    * Rejects, as `done` does, when an error stopped the worker.
    */
   shutdown(): Promise<void>;
@@ -56,7 +65,7 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
   const hardStop = new AbortController();
   const skipGrace = new AbortController();
   const activities = new Set<InFlightActivity>();
-  const workflowTasks = new Set<Promise<void>>();
+  const workflowTasks = new Set<InFlightWorkflowTask>();
   const cache = new LruCache<string, WorkflowState>(o.maxCachedWorkflows);
   const slots = new Slots(o.concurrency);
   const workflowSlots = new Slots(o.workflowConcurrency);
@@ -96,16 +105,18 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
   /** Runs a workflow task (polled or handed back by a completion) on the slot `release` frees. */
   function runWorkflow(task: WorkflowTask, release: () => void): void {
     const stopLease = keepWorkflowTaskLeased(api, task.task_token);
-    const run: Promise<void> = processWorkflowTask(task, workflowDeps)
+    const progress: WorkflowTaskProgress = { reporting: false, abandoned: false };
+    const done: Promise<void> = processWorkflowTask(task, workflowDeps, progress)
       .catch((err: unknown) => {
         if (!hardStop.signal.aborted) logger.error("workflow task could not be reported", { execution_id: task.execution_id, error: err });
       })
       .finally(() => {
         stopLease();
-        workflowTasks.delete(run);
+        workflowTasks.delete(entry);
         release();
       });
-    workflowTasks.add(run);
+    const entry: InFlightWorkflowTask = { task, progress, stopLease, done };
+    workflowTasks.add(entry);
   }
 
   /** Runs an activity task (polled or handed back by a completion) on the slot `release` frees. */
@@ -159,7 +170,7 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
     // (nothing more is offered), so wait until no task of either kind is left.
     const finished = main
       .then(async () => {
-        while (activities.size > 0 || workflowTasks.size > 0) await Promise.all([...[...activities].map((a) => a.done), ...workflowTasks]);
+        while (activities.size > 0 || workflowTasks.size > 0) await Promise.all([...activities, ...workflowTasks].map((t) => t.done));
       })
       .then(() => true);
     const expired = sleep(o.shutdownGraceMs, skipGrace.signal).then(
@@ -172,11 +183,23 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
     // Attempts still running are handed back (another worker gets the same attempt at once); those
     // already finished are reporting their outcome, which gets a few more seconds: handing one back
     // as well would run a finished activity again.
+    // Workflow tasks still running (a slow step) are handed back too, their lease no longer renewed:
+    // held by a stopped worker, the run would wait for the process to die and the task to time out.
     const left = [...activities].filter((entry) => !entry.finished);
-    const reporting = [...activities].filter((entry) => entry.finished);
+    const leftTasks = [...workflowTasks].filter((entry) => !entry.progress.reporting && entry.task.query === undefined);
+    const reporting = [...[...activities].filter((entry) => entry.finished), ...[...workflowTasks].filter((entry) => !leftTasks.includes(entry))];
     if (left.length > 0) logger.warn(`grace period over: handing back ${left.length} unfinished activity task(s)`, { identity: o.identity });
+    if (leftTasks.length > 0) logger.warn(`grace period over: handing back ${leftTasks.length} unfinished workflow task(s)`, { identity: o.identity });
     await Promise.all([
       Promise.race([Promise.all(reporting.map((entry) => entry.done)), sleep(REPORT_GRACE_MS).catch(() => {})]),
+      ...leftTasks.map(async (entry) => {
+        entry.progress.abandoned = true;
+        entry.stopLease();
+        const failure = { message: `worker ${o.identity} shut down before the workflow task finished`, type: HANDED_BACK_FAILURE_TYPE, non_retryable: false };
+        await api.failWorkflowTask(entry.task.task_token, failure, AbortSignal.timeout(5_000)).catch((err: unknown) => {
+          logger.error("could not hand back a workflow task at shutdown", { execution_id: entry.task.execution_id, error: err });
+        });
+      }),
       ...left.map(async (entry) => {
         entry.abandoned = true;
         const failure = { message: `worker ${o.identity} shut down before the activity finished`, type: HANDED_BACK_FAILURE_TYPE, non_retryable: false };

@@ -29,6 +29,14 @@ export interface WorkflowRunnerDeps {
   eager?: EagerDispatch;
 }
 
+/** What the worker tracks of a workflow task it runs, for shutdown (see `runWorker`). */
+export interface WorkflowTaskProgress {
+  /** Set once the task's outcome is being reported: shutdown then lets it through rather than handing the task back. */
+  reporting: boolean;
+  /** Set when shutdown handed the task back: its own outcome is then never reported. */
+  abandoned: boolean;
+}
+
 /**
  * Processes one workflow task: continues the run's cached state when it is a prefix of the task's
  * history (else replays it), answers the updates it offers (validators run on the state after the
@@ -39,7 +47,7 @@ export interface WorkflowRunnerDeps {
  * platform refuses as too large (413) terminate the run, since every retry would produce them again. A
  * query task (`task.query`) is handed to {@link processQueryTask}.
  */
-export async function processWorkflowTask(task: WorkflowTask, deps: WorkflowRunnerDeps): Promise<void> {
+export async function processWorkflowTask(task: WorkflowTask, deps: WorkflowRunnerDeps, progress: WorkflowTaskProgress = { reporting: false, abandoned: false }): Promise<void> {
   if (task.query !== undefined) return processQueryTask(task, task.query, deps);
   const { api, logger, cache, hardStop } = deps;
   const fields = { workflow: task.workflow, execution_id: task.execution_id, run_id: task.run_id };
@@ -64,11 +72,16 @@ export async function processWorkflowTask(task: WorkflowTask, deps: WorkflowRunn
       ...(task.updates === undefined ? {} : { updates: task.updates }),
     });
   } catch (err) {
+    if (progress.abandoned) return;
+    progress.reporting = true;
     if (err instanceof NonDeterminismError) logger.error("non-determinism: failing the workflow task", { ...fields, event_id: err.eventId, message: err.message });
     else logger.error("workflow task failed in the runtime", { ...fields, error: err });
     await api.failWorkflowTask(task.task_token, errorToFailure(err), hardStop);
     return;
   }
+  // Handed back at shutdown while it ran (a slow step): another worker has the task now.
+  if (progress.abandoned) return;
+  progress.reporting = true;
   logger.debug?.("workflow task processed", { ...fields, from_cache: result.fromCache, commands: result.commands.length });
   warnUnrunActivities(result.commands, task.workflow, deps);
   const reserved = deps.eager?.reserveActivitySlots(result.commands) ?? [];

@@ -218,6 +218,30 @@ describe("worker HTTP loop: graceful shutdown", () => {
   });
 });
 
+describe("worker HTTP loop: shutdown hands back a workflow task still running", () => {
+  it("after the grace period fails it with a retryable WorkerShutdown and stops renewing its lease", async () => {
+    fake = await new FakePlatform().start();
+    let releaseStep: ((v: string) => void) | undefined;
+    const stuck = defineWorkflow({ name: "stuck", run: async (ctx) => ctx.step.run("wait", () => new Promise<string>((r) => (releaseStep = r))) });
+    const w = start({ workflows: [hello, stuck], shutdownGrace: 0.1 });
+    await w.ready;
+    const history = new HistoryBuilder({ workflow: "stuck", input: null }).task().build();
+    fake.push({ kind: "workflow", task_token: "wt-s", execution_id: "ex-s", run_id: "run-1", workflow: "stuck", attempt: 1, history, continue_as_new_suggested: false });
+    const began = Date.now();
+    await until(() => releaseStep !== undefined, 3000, "step started");
+    await w.shutdown();
+    expect(fake.calls("/v1/workflows/tasks/workflow/fail")).toMatchObject([
+      { task_token: "wt-s", failure: { type: "WorkerShutdown", non_retryable: false, message: "worker test-worker shut down before the workflow task finished" } },
+    ]);
+    // A stopped worker no longer holds the task: no acknowledgement renews its lease (the first would go out 1 s in).
+    await new Promise((r) => setTimeout(r, Math.max(0, 1_300 - (Date.now() - began))));
+    expect(fake.calls("/v1/workflows/tasks/ack")).toEqual([]);
+    releaseStep!("done");
+    await new Promise((r) => setTimeout(r, 20));
+    expect(fake.calls("/v1/workflows/tasks/workflow/complete")).toEqual([]);
+  });
+});
+
 describe("worker HTTP loop: shutdown never re-runs a finished activity", () => {
   it("an activity that finished and is still reporting when the grace period ends is not handed back: its result gets through", async () => {
     fake = await new FakePlatform().start();
