@@ -105,6 +105,15 @@ async function runAttempt(task: ActivityTask, deps: ActivityRunnerDeps, controll
     if (!entry.abandoned) entry.finished = true;
   }
   if (entry.abandoned) return;
+  if (outcome.ok) {
+    // A result the platform would refuse fails the attempt here, for good: not JSON (a BigInt, a
+    // cycle), it could not even be sent, and the report would be retried as a connection error.
+    try {
+      checkPayload(outcome.result, `the result of activity "${task.activity_type}"`);
+    } catch (error) {
+      outcome = { ok: false, error };
+    }
+  }
   if (!outcome.ok) {
     await reportFailure(api, task.task_token, errorToFailure(outcome.error), hardStop);
     return;

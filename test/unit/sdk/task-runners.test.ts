@@ -4,7 +4,8 @@ import type { ActivityTask, Command, Failure, WorkflowTask } from "@sundial/sdk/
 import { SundialApiError } from "@sundial/sdk/client";
 import { LruCache, silentWorkerLogger } from "@sundial/sdk/worker";
 import { activate, ApplicationFailure, CancelledError, canContinue, defineActivity, defineWorkflow, type AnyActivityDefinition, type WorkflowState } from "@sundial/sdk/workflow";
-import type { CompletionOutcome, WorkerApi } from "../../../sdk/src/worker/api.ts";
+import { WorkerApi, type CompletionOutcome } from "../../../sdk/src/worker/api.ts";
+import { HttpTransport } from "../../../sdk/src/client/http.ts";
 import { startActivityTask } from "../../../sdk/src/worker/activity-runner.ts";
 import { processWorkflowTask } from "../../../sdk/src/worker/workflow-runner.ts";
 import { HistoryBuilder } from "./helpers/history.ts";
@@ -277,6 +278,19 @@ describe("activity task processing", () => {
     await run(big, task("big", null), api);
     expect(calls.map((c) => c.call)).toEqual(["completeActivityTask", "failActivityTask"]);
     expect(calls[1]).toMatchObject({ payload: { type: "ResultRejected", non_retryable: true, message: "the platform refused the activity's result: result is larger than 262144 bytes" } });
+  });
+
+  it("a result that is not JSON (a BigInt, a cycle) fails the attempt at once as a non-retryable PayloadNotJson, instead of a report retried as a connection error and never sent", async () => {
+    const sent: { path: string; body: Record<string, unknown> }[] = [];
+    const fetch = (async (url: URL, init: RequestInit) => {
+      sent.push({ path: url.pathname, body: JSON.parse(String(init.body)) as Record<string, unknown> });
+      return new Response(JSON.stringify({ status: "accepted" }), { status: 200, headers: { "content-type": "application/json" } });
+    }) as unknown as typeof globalThis.fetch;
+    const api = new WorkerApi(new HttpTransport({ url: "http://platform.test", apiKey: "k", fetch }), silentWorkerLogger, { initialMs: 1, maxMs: 2, attempts: 3 });
+    const counter = defineActivity({ name: "counter", run: async () => ({ total: 10n }) });
+    await run(counter, task("counter", null), api);
+    expect(sent).toMatchObject([{ path: "/v1/workflows/tasks/activity/fail", body: { task_token: "tok-counter", failure: { type: "PayloadNotJson", non_retryable: true } } }]);
+    expect((sent[0]!.body.failure as Failure).message).toContain('the result of activity "counter" cannot be sent as JSON');
   });
 
   it("ctx.heartbeat() with details the platform would refuse throws PayloadTooLarge in the activity, and sends nothing", async () => {
