@@ -20,6 +20,19 @@ export interface InFlightActivity {
   finished: boolean;
   /** Settles once the attempt finished and its outcome was reported (never rejects). */
   readonly done: Promise<void>;
+  /**
+   * Hands the attempt back (shutdown): aborts `ctx.signal` with `reason`, and stops its heartbeats
+   * and its start-to-close timer, so an activity that ignores the signal leaves nothing running
+   * in the stopped worker but itself; its outcome is never reported.
+   */
+  abandon(reason: Error): void;
+}
+
+/** What runAttempt shares with its entry: the flags, and how to silence the attempt once handed back. */
+interface AttemptState {
+  abandoned: boolean;
+  finished: boolean;
+  silence: () => void;
 }
 
 /** What running an activity needs. */
@@ -44,14 +57,19 @@ export interface ActivityRunnerDeps {
  */
 export function startActivityTask(task: ActivityTask, deps: ActivityRunnerDeps): InFlightActivity {
   const controller = new AbortController();
-  const entry: { abandoned: boolean; finished: boolean } = { abandoned: false, finished: false };
+  const entry: AttemptState = { abandoned: false, finished: false, silence: () => {} };
   const done = runAttempt(task, deps, controller, entry).catch((err: unknown) => {
     deps.logger.error(`could not report activity "${task.activity_type}"`, { execution_id: task.execution_id, seq: task.seq, error: err });
   });
-  return Object.assign(entry, { task, controller, done });
+  const abandon = (reason: Error) => {
+    entry.abandoned = true;
+    entry.silence();
+    controller.abort(reason);
+  };
+  return Object.assign(entry, { task, controller, done, abandon });
 }
 
-async function runAttempt(task: ActivityTask, deps: ActivityRunnerDeps, controller: AbortController, entry: { abandoned: boolean; finished: boolean }): Promise<void> {
+async function runAttempt(task: ActivityTask, deps: ActivityRunnerDeps, controller: AbortController, entry: AttemptState): Promise<void> {
   const { api, hardStop } = deps;
   const def = deps.activities.get(task.activity_type);
   if (def === undefined) {
@@ -69,6 +87,10 @@ async function runAttempt(task: ActivityTask, deps: ActivityRunnerDeps, controll
     logger: deps.logger,
   });
   const clearDeadline = longTimeout(() => controller.abort(new TimeoutFailure("start_to_close")), task.start_to_close_timeout * 1000);
+  entry.silence = () => {
+    heartbeater.stop();
+    clearDeadline();
+  };
   const info: ActivityInfo = {
     workflow: task.workflow,
     executionId: task.execution_id,

@@ -201,9 +201,8 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
         });
       }),
       ...left.map(async (entry) => {
-        entry.abandoned = true;
         const failure = { message: `worker ${o.identity} shut down before the activity finished`, type: HANDED_BACK_FAILURE_TYPE, non_retryable: false };
-        entry.controller.abort(Object.assign(new Error(failure.message), { name: "WorkerShutdown" }));
+        entry.abandon(Object.assign(new Error(failure.message), { name: "WorkerShutdown" }));
         await api.failActivityTask(entry.task.task_token, failure, AbortSignal.timeout(5_000)).catch((err: unknown) => {
           logger.error("could not hand back an activity task at shutdown", { activity_type: entry.task.activity_type, error: err });
         });

@@ -218,6 +218,25 @@ describe("worker HTTP loop: graceful shutdown", () => {
   });
 });
 
+describe("worker HTTP loop: a handed-back activity that ignores its abort signal", () => {
+  it("stops heartbeating once handed back: a stopped worker keeps no timer of the attempt running", async () => {
+    fake = await new FakePlatform().start();
+    let started = false;
+    const deaf = defineActivity({ name: "deaf", run: () => new Promise<string>(() => void (started = true)) });
+    const warnings: string[] = [];
+    const w = start({ activities: [deaf], shutdownGrace: 0.1, logger: { ...silentWorkerLogger, warn: (m) => void warnings.push(m) } });
+    await w.ready;
+    fake.push({ ...activityTask("a-deaf", "deaf", null), heartbeat_timeout: 0.3 });
+    await until(() => started, 3000, "activity started");
+    await w.shutdown();
+    expect(fake.calls("/v1/workflows/tasks/activity/fail")).toMatchObject([{ task_token: "a-deaf", failure: { type: "WorkerShutdown" } }]);
+    const beats = fake.calls("/v1/workflows/tasks/activity/heartbeat").length;
+    await new Promise((r) => setTimeout(r, 350));
+    expect(fake.calls("/v1/workflows/tasks/activity/heartbeat")).toHaveLength(beats);
+    expect(warnings.filter((m) => m.startsWith("heartbeat failed"))).toEqual([]);
+  });
+});
+
 describe("worker HTTP loop: shutdown hands back a workflow task still running", () => {
   it("after the grace period fails it with a retryable WorkerShutdown and stops renewing its lease", async () => {
     fake = await new FakePlatform().start();
