@@ -56,12 +56,14 @@ export class HttpTransport {
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { authorization: `Bearer ${this.apiKey}`, accept: "application/json, application/problem+json" };
     if (options.body !== undefined) headers["content-type"] = "application/json";
+    // Serialised before the call: a body that is not JSON is the caller's error, never a network failure to retry.
+    const body = options.body === undefined ? undefined : jsonBody(options.body, `${method} ${url.pathname}`);
     let response: Response;
     try {
       response = await this.fetchImpl(url, {
         method,
         headers,
-        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+        ...(body === undefined ? {} : { body }),
         ...(options.signal === undefined ? {} : { signal: options.signal }),
       });
     } catch (err) {
@@ -71,6 +73,15 @@ export class HttpTransport {
     const text = await readBody(response, options.signal);
     if (response.ok) return { status: response.status, body: text === "" ? undefined : parseJson(text, response.status) };
     throw toApiError(response.status, response.headers.get("content-type") ?? "", text);
+  }
+}
+
+/** The request body as JSON text; a TypeError naming the request when it is not JSON (a BigInt, a cycle). */
+function jsonBody(value: unknown, request: string): string {
+  try {
+    return JSON.stringify(value);
+  } catch (err) {
+    throw new TypeError(`the body of ${request} is not JSON: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
 }
 

@@ -106,6 +106,19 @@ describe("SundialClient.executions", () => {
     expect((err as Error).message).toBe("cannot reach GET http://platform.test/v1/workflows/executions/x: fetch failed (ECONNREFUSED)");
   });
 
+  it("refuses a body that is not JSON (a BigInt, a cycle) before sending anything, not as a network failure to retry", async () => {
+    const { seen, client } = scripted([]);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    for (const input of [{ n: 1n }, cyclic]) {
+      const err = await client.executions.start("order", { input }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TypeError);
+      expect(err).not.toBeInstanceOf(SundialConnectionError);
+      expect((err as Error).message).toMatch(/^the body of POST \/v1\/workflows\/executions is not JSON: /);
+    }
+    expect(seen).toHaveLength(0);
+  });
+
   it("result long-polls through 202s and transient errors until the execution closed", async () => {
     const running = json(202, { execution_id: "order-17", status: "running", failure: null });
     const { seen, client } = scripted([
