@@ -141,7 +141,8 @@ export class ScheduleStore {
   }
 
   put(row: ScheduleRow): void {
-    const cols = Object.keys(row) as (keyof ScheduleRow)[];
+    // A row read back carries its `id` (always 1, written below): naming it twice would be sloppy SQL.
+    const cols = (Object.keys(row) as (keyof ScheduleRow)[]).filter((c) => (c as string) !== "id");
     const values = cols.map((c) => (JSON_COLS.has(c) ? JSON.stringify(row[c] ?? null) : ((row[c] as SqlStorageValue) ?? null)));
     this.row = undefined;
     this.sql.exec(`INSERT OR REPLACE INTO schedule (id, ${cols.join(", ")}) VALUES (1, ${cols.map(() => "?").join(", ")})`, ...values);
