@@ -9,6 +9,7 @@ import type { CompiledSpec } from "../spec.ts";
 import { chainBackfills } from "./backfill-chain.ts";
 import { overlapDecision } from "./overlap-decision.ts";
 import type { PreparedRun } from "./prepare.ts";
+import { addRetry, nextRetry, noRetries, type PendingRetry } from "./retry-queue.ts";
 import { counts, limitToRuns, plansFires, repeatRuns, runsLeft, unclaimedRuns, withRepeatRuns } from "./repeat-runs.ts";
 
 /** A fire waiting to start or running: where it came from and, for triggers, its input override. */
@@ -58,7 +59,10 @@ export interface ScheduleState {
   lastNominal: number | null;
   running: RunningRun[];
   buffer: PendingFire[];
-  retry: (PendingFire & { at: number }) | null;
+  /** The retry due first, of a failed fire (see retry-queue.ts). */
+  retry: PendingRetry | null;
+  /** Other failed fires' retries, due after `retry` (absent when there are none). */
+  retries?: PendingRetry[];
   counters: { fired: number; skipped_overlap: number; skipped_catchup: number; failed: number };
   /**
    * Scheduled fires started since the spec's origin (creation or last spec change): what
@@ -225,17 +229,18 @@ export function tick(context: MachineContext, prior: ScheduleState): Transition 
 /** The transition pieces of one catch-up plan: a due retry and the plan's due fires through the overlap policy. */
 function planned(ctx: MachineContext, s: ScheduleState, plan: ReturnType<typeof planCatchup>): Omit<Transition, "nextAlarm"> {
   const due: PendingFire[] = [];
-  let retry = s.retry;
+  let waiting = s;
   // A due retry waits for a free slot (unless ALLOW_ALL): the overlap policy must never drop it,
   // or the failed fire would be forgotten and on_failure never applied. CANCEL_OTHER and
   // TERMINATE_OTHER keep only the newest fire, so beside a scheduled fire due now it waits too
   // (that fire starts; the retry when its run has closed).
   const newestOnly = (ctx.policy.overlap === "CANCEL_OTHER" || ctx.policy.overlap === "TERMINATE_OTHER") && plan.due.length > 0;
-  const slot = s.running.length === 0 || (ctx.policy.overlap === "ALLOW_ALL" && s.running.length < LIMITS.runningCap);
-  if (retry && retry.at <= ctx.now && slot && !newestOnly) {
-    const { at: _at, ...fire } = retry;
+  // Under ALLOW_ALL every due retry starts (up to the open runs tracked); otherwise one, in the free slot.
+  const slots = ctx.policy.overlap === "ALLOW_ALL" ? LIMITS.runningCap - s.running.length : s.running.length === 0 ? 1 : 0;
+  while (waiting.retry && waiting.retry.at <= ctx.now && due.length < slots && !newestOnly) {
+    const { at: _at, ...fire } = waiting.retry;
     due.push(fire);
-    retry = null;
+    waiting = nextRetry(waiting);
   }
   const fires = plan.due.map((f): PendingFire => ({ nominal: f.nominal, actual: f.actual, kind: "scheduled" }));
   // A batch of a longer catch-up is not the last: the next batch's newest fire supersedes all of
@@ -243,7 +248,7 @@ function planned(ctx: MachineContext, s: ScheduleState, plan: ReturnType<typeof 
   const superseded = newestOnly && plan.more ? fires : [];
   if (superseded.length === 0) due.push(...fires);
   const counters = { ...s.counters, skipped_catchup: s.counters.skipped_catchup + plan.skippedTooOld, skipped_overlap: s.counters.skipped_overlap + superseded.length };
-  const t = applyOverlap(ctx, { ...s, retry, lastProcessed: plan.cursor, counters }, due);
+  const t = applyOverlap(ctx, { ...waiting, lastProcessed: plan.cursor, counters }, due);
   t.outcomes.unshift(...superseded.map((fire) => ({ kind: "skipped_overlap" as const, fire })));
   return t;
 }
@@ -293,13 +298,13 @@ export function runClosed(ctx: MachineContext, prior: ScheduleState, runId: stri
       const first = ctx.policy.retry_delay_seconds ?? defaultRetryDelay(ctx.spec);
       const at = ctx.now + scheduleRetryDelaySeconds(first, retriesSoFar + 1) * 1000;
       const fire: PendingFire = { nominal: closed.fire.nominal, actual: closed.fire.actual, kind: "retry", retry: retriesSoFar + 1, ...retryLast(closed) };
-      next = { ...next, retry: { ...fire, at }, currentRetry: retriesSoFar + 1 };
+      next = { ...addRetry(next, { ...fire, at }), currentRetry: retriesSoFar + 1 };
       outcomes.push({ kind: "retry_scheduled", fire, runId });
     } else {
       next.currentRetry = 0;
       const why = `run ${runId} ${status}${failureMessage ? `: ${failureMessage}` : ""}`;
       if (ctx.policy.on_failure === "pause") next = { ...next, status: "paused", note: `paused after ${why}` };
-      if (ctx.policy.on_failure === "dead") next = { ...next, status: "dead", note: `dead after ${why}`, buffer: [], retry: null };
+      if (ctx.policy.on_failure === "dead") next = { ...noRetries(next), status: "dead", note: `dead after ${why}`, buffer: [] };
     }
   } else if (CHAIN_ENDS.has(status) && retryable && next.retry === null && !next.running.some((r) => r.fire.kind === "retry")) {
     // No retry follows a run that completed, or was cancelled or terminated (by the overlap policy

@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_SCHEDULE_POLICY, ScheduleSpecInput, type SchedulePolicy } from "@sundial/sdk/protocol";
+import { initialState, runClosed, tick, type ScheduleState } from "../../../src/core/schedule/machine.ts";
+import { compileSpec } from "../../../src/core/spec.ts";
+
+// DESIGN "Failure": retry_max re-fires a failed run for the same nominal time. A retry waits its
+// backoff while the schedule goes on firing, so a later fire can fail before an earlier fire's
+// retry has run: each fire keeps its own retries.
+
+const T0 = Date.UTC(2027, 0, 4, 0, 0, 0);
+const M = 60_000;
+const HOUR = 60 * M;
+
+function ctx(policy: Partial<SchedulePolicy>, now: number) {
+  const spec = compileSpec(ScheduleSpecInput.parse({ cron: "0 * * * *" }), { createdAt: T0 });
+  return { spec, scheduleId: "s", policy: { ...DEFAULT_SCHEDULE_POLICY, ...policy }, now };
+}
+
+const id = (h: number, suffix = "") => `s:${new Date(T0 + h * HOUR).toISOString()}${suffix}`;
+
+describe("retries of two fires pending at once", () => {
+  it("a later fire failing while an earlier fire's retry waits does not drop that retry", () => {
+    // Each retry waits 50 minutes: 01:00 fails at 01:05 (retry at 01:55), 02:00 would come first were it not.
+    const policy = { retry_max: 1, retry_delay_seconds: 90 * 60 };
+    let s: ScheduleState = initialState(T0, false, "");
+    let t = tick(ctx(policy, T0 + HOUR), s);
+    t = runClosed(ctx(policy, T0 + HOUR + 5 * M), t.state, id(1), "failed", "boom");
+    expect(t.state.retry).toMatchObject({ nominal: T0 + HOUR, at: T0 + 2 * HOUR + 35 * M });
+    // 02:00 starts (no run open) and fails at 02:05, before 01:00's retry (02:35) has run.
+    t = tick(ctx(policy, T0 + 2 * HOUR), t.state);
+    expect(t.start.map((x) => x.runId)).toEqual([id(2)]);
+    t = runClosed(ctx(policy, T0 + 2 * HOUR + 5 * M), t.state, id(2), "failed", "boom");
+    s = t.state;
+    // Both retries run, each once, 01:00's first (its time comes first).
+    const started: string[] = [];
+    for (let now = T0 + 2 * HOUR + 5 * M; now <= T0 + 5 * HOUR; now += M) {
+      t = tick(ctx(policy, now), s);
+      for (const x of t.start) {
+        started.push(x.runId);
+        t = { ...t, ...runClosed(ctx(policy, now), t.state, x.runId, "completed", null) };
+      }
+      s = t.state;
+    }
+    expect(started.filter((r) => r.includes(":retry-"))).toEqual([id(1, ":retry-1"), id(2, ":retry-1")]);
+  });
+
+  it("ALLOW_ALL: runs open together that fail together are each retried, at their time", () => {
+    const policy = { overlap: "ALLOW_ALL" as const, retry_max: 1, retry_delay_seconds: 60 };
+    // 01:00 and 02:00 are caught up together and both fail in the same minute.
+    let t = tick(ctx(policy, T0 + 2 * HOUR), initialState(T0, false, ""));
+    expect(t.start.map((x) => x.runId)).toEqual([id(1), id(2)]);
+    t = runClosed(ctx(policy, T0 + 2 * HOUR + 1000), t.state, id(2), "failed", "boom");
+    t = runClosed(ctx(policy, T0 + 2 * HOUR + 2000), t.state, id(1), "failed", "boom");
+    expect(t.nextAlarm).toBe(T0 + 2 * HOUR + 1000 + M);
+    // Both are due by 02:01:02: one alarm starts both.
+    t = tick(ctx(policy, T0 + 2 * HOUR + 2000 + M), t.state);
+    expect(t.start.map((x) => x.runId)).toEqual([id(2, ":retry-1"), id(1, ":retry-1")]);
+    expect(t.state.retry).toBeNull();
+    expect(t.state.retries).toBeUndefined();
+  });
+
+  it("on_failure dead drops every waiting retry", () => {
+    const policy = { overlap: "ALLOW_ALL" as const, retry_max: 1, retry_delay_seconds: 600, on_failure: "dead" as const };
+    let t = tick(ctx(policy, T0 + 2 * HOUR), initialState(T0, false, ""));
+    t = runClosed(ctx(policy, T0 + 2 * HOUR + 1000), t.state, id(1), "failed", "boom");
+    t = runClosed(ctx(policy, T0 + 2 * HOUR + 2000), t.state, id(2), "failed", "boom");
+    t = tick(ctx(policy, T0 + 2 * HOUR + 1000 + 10 * M), t.state);
+    expect(t.start.map((x) => x.runId)).toEqual([id(1, ":retry-1")]);
+    t = runClosed(ctx(policy, T0 + 2 * HOUR + 11 * M), t.state, id(1, ":retry-1"), "failed", "still");
+    expect(t.state).toMatchObject({ status: "dead", retry: null });
+    expect(t.state.retries).toBeUndefined();
+    expect(t.nextAlarm).toBeNull();
+  });
+});
