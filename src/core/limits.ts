@@ -27,6 +27,8 @@ export const LIMITS = {
    * overlap, a backfill waits for runs to close, a due retry waits for a slot.
    */
   runningCap: 1_000,
+  /** Failed fires' retries one schedule keeps waiting (its state is one row): past it, the one due last is not kept. */
+  retriesCap: 1_000,
   /** Trigger input overrides waiting in one schedule's buffer, bytes of JSON (its state is one row). */
   bufferedInputBytes: 1_048_576,
   /** Fires one backfill may start (its range is checked before anything is written; split a longer one). */

@@ -1,3 +1,4 @@
+import { LIMITS } from "../limits.ts";
 import type { PendingFire, ScheduleState } from "./machine.ts";
 
 /** A retry waiting for its time (`at`): a failed fire's next attempt. */
@@ -25,7 +26,7 @@ export function noRetries(s: ScheduleState): ScheduleState {
 
 function withRetries(s: ScheduleState, all: readonly PendingRetry[]): ScheduleState {
   // Stable: two retries due at the same instant keep the order they failed in.
-  const sorted = [...all].sort((a, b) => a.at - b.at);
+  const sorted = [...all].sort((a, b) => a.at - b.at).slice(0, LIMITS.retriesCap);
   const { retries: _old, ...rest } = s;
   const [first = null, ...others] = sorted;
   return others.length > 0 ? { ...rest, retry: first, retries: others } : { ...rest, retry: first };

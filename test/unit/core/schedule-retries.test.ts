@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SCHEDULE_POLICY, ScheduleSpecInput, type SchedulePolicy } from "@sundial/sdk/protocol";
+import { LIMITS } from "../../../src/core/limits.ts";
 import { initialState, runClosed, tick, type ScheduleState } from "../../../src/core/schedule/machine.ts";
+import { addRetry } from "../../../src/core/schedule/retry-queue.ts";
 import { compileSpec } from "../../../src/core/spec.ts";
 
 // DESIGN "Failure": retry_max re-fires a failed run for the same nominal time. A retry waits its
@@ -70,5 +72,13 @@ describe("retries of two fires pending at once", () => {
     expect(t.state).toMatchObject({ status: "dead", retry: null });
     expect(t.state.retries).toBeUndefined();
     expect(t.nextAlarm).toBeNull();
+  });
+
+  it("keeps at most LIMITS.retriesCap waiting (the schedule's state is one row): the one due last goes", () => {
+    let s: ScheduleState = initialState(T0, false, "");
+    for (let i = 0; i <= LIMITS.retriesCap; i++) s = addRetry(s, { nominal: T0 + i * M, actual: T0 + i * M, kind: "retry", retry: 1, at: T0 + HOUR + i * M });
+    expect(s.retry?.nominal).toBe(T0);
+    expect(s.retries).toHaveLength(LIMITS.retriesCap - 1);
+    expect(s.retries!.at(-1)!.nominal).toBe(T0 + (LIMITS.retriesCap - 1) * M);
   });
 });
