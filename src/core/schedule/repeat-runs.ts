@@ -89,11 +89,11 @@ export function replanned(s: ScheduleState, now: number): ScheduleState {
 
 /**
  * Whether no scheduled run follows `f`, started in state `s` (repeat_count is reached with it, or
- * was before a trigger): its payload's `upcoming` is null then. A retry of the last run is the
- * last too; a retry of an earlier fire is not.
+ * was before a trigger, or the schedule is dead: it fires no more): its payload's `upcoming` is
+ * null then. A retry of the last run is the last too; a retry of an earlier fire is not.
  */
 export function isLastRun(spec: CompiledSpec, s: ScheduleState, f: PendingFire): boolean {
-  if (f.kind === "trigger") return runsLeft(spec, s) === 0;
+  if (f.kind === "trigger") return runsLeft(spec, s) === 0 || s.status === "dead";
   if (f.kind !== "scheduled" && f.kind !== "retry") return false;
   return runsLeft(spec, s) === 0 && f.nominal >= (s.lastNominal ?? f.nominal) && !s.buffer.some((b) => b.kind === "scheduled");
 }
