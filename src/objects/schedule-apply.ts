@@ -5,6 +5,7 @@ import { settlePrepared, type PreparedRun } from "../core/schedule/prepare.ts";
 import type { CompiledSpec } from "../core/spec.ts";
 import type { IndexEntry, StartEntry, WithdrawEntry } from "./schedule-delivery.ts";
 import { pendingFires } from "../core/catchup.ts";
+import { backfillSpec } from "./schedule-plan.ts";
 import type { ScheduleRow, ScheduleStore } from "./schedule-store.ts";
 
 /** What a ScheduleObject last queued for its D1 index row (in memory: after a restart it writes once more). */
@@ -21,7 +22,9 @@ export interface IndexMemo {
 export function persistTransition(store: ScheduleStore, spec: CompiledSpec, row: ScheduleRow, t: Transition, now: number, index: IndexMemo): PreparedRun | null {
   for (const s of t.start) {
     const f = s.fire;
-    const payload = schedulePayload(spec, { ...row, timezone: row.spec.timezone }, f, s.last, now, isLastRun(spec, t.state, f));
+    // A backfilled fire's upcoming is the spec's next fire after it, also before the creation time (which bounds only the live plan).
+    const own = f.kind === "backfill" ? backfillSpec(spec, row, f.nominal) : spec;
+    const payload = schedulePayload(own, { ...row, timezone: row.spec.timezone }, f, s.last, now, isLastRun(spec, t.state, f));
     // A prepared run already exists with this very payload: its fire has come, nothing to send.
     if (s.runId === row.state.prepared?.runId) continue;
     store.outbox.put(`start:${s.runId}`, { runId: s.runId, payload, input: f.input !== undefined ? f.input : row.input } satisfies StartEntry, now);
