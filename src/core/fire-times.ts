@@ -368,8 +368,11 @@ export function* fires(spec: CompiledSpec, scheduleId: string, after: number): G
   let n = next(spec, after);
   while (n !== null) {
     const following = next(spec, n);
-    // The last fire's jitter stops short of the end of the RFC 3339 range as it would of a next fire.
-    yield { nominal: n, actual: n + jitterOffset(scheduleId, n, spec.jitterMs, following ?? MAX_TIMESTAMP_MS + 1) };
+    // repeat_count bounds runs, not fire times: the last allowed fire's jitter stops short of the
+    // spec's next fire time, as the planner's (which plans without the bound) does, so a preview
+    // shows the instant the run starts at. The very last fire's stops short of the end of the RFC 3339 range.
+    const spacing = following ?? (spec.jitterMs > 0 ? next(withoutRepeatBound(spec), n) : null);
+    yield { nominal: n, actual: n + jitterOffset(scheduleId, n, spec.jitterMs, spacing ?? MAX_TIMESTAMP_MS + 1) };
     n = following;
   }
 }

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { scheduleRunId } from "../../../src/core/run-id.ts";
 import { hash32, jitterOffset } from "../../../src/core/jitter.ts";
+import { ScheduleSpecInput } from "@sundial/sdk/protocol";
+import { upcoming, withoutRepeatBound } from "../../../src/core/fire-times.ts";
+import { compileSpec } from "../../../src/core/spec.ts";
 
 const HOUR = 3_600_000;
 
@@ -69,5 +72,21 @@ describe("jitterOffset", () => {
     const byTime = new Set(Array.from({ length: 50 }, (_, i) => jitterOffset("id", nominal + i * HOUR, HOUR, null)));
     expect(byId.size).toBeGreaterThan(45);
     expect(byTime.size).toBeGreaterThan(45);
+  });
+});
+
+describe("jitter with repeat_count", () => {
+  // repeat_count limits the runs a schedule starts, not its fire times: the planner (and describe)
+  // bounds the last run's jitter by the spec's next fire time. Preview, which lists the first
+  // repeat_count fires, must show the same actual times, and never one past the next nominal time.
+  it("the last allowed fire's jitter stops short of the spec's next fire time, as the planner's does", () => {
+    const T0 = Date.UTC(2027, 7, 10);
+    const spec = compileSpec(ScheduleSpecInput.parse({ cron: "*/10 * * * *", repeat_count: 3, jitter_seconds: "1h" }), { createdAt: T0 });
+    for (const id of ["a", "b", "c", "d", "e", "f", "g", "h"]) {
+      const previewed = upcoming(spec, id, T0, 3);
+      expect(previewed.map((f) => f.nominal)).toEqual([1, 2, 3].map((k) => T0 + k * 600_000));
+      expect(previewed).toEqual(upcoming(withoutRepeatBound(spec), id, T0, 3));
+      expect(previewed[2]!.actual).toBeLessThan(T0 + 4 * 600_000);
+    }
   });
 });
