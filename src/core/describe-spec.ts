@@ -58,13 +58,30 @@ function everySecondOf(min: string, hour: string): string | null {
   return null;
 }
 
+/**
+ * A `*\/N` minute or hour field as the text can say it: a step restarts each hour (each day for
+ * hours), so `*\/25` fires at :00, :25 and :50 (ten minutes from :50 to :00) and is no period;
+ * only a step that divides the range is one. A step past the range names its one value, 0.
+ * Null: a step the text cannot say exactly (the expression is quoted).
+ */
+function stepField(field: string, range: number): string | null {
+  const m = /^\*\/(\d+)$/.exec(field);
+  if (!m) return field;
+  const n = Number(m[1]);
+  if (n >= range) return "0";
+  return n > 0 && range % n === 0 ? field : null;
+}
+
 /** A readable English rendering of one cron expression (common shapes; anything else is quoted). */
 export function describeCron(expr: string): string {
   const alias = ALIASES[expr.trim().toLowerCase()];
   if (alias) return alias;
   const parts = expr.trim().split(/\s+/);
-  const [sec, min, hour, dom, mon, dow] = parts.length === 6 ? parts : ["0", ...parts];
-  if (sec === undefined || min === undefined || hour === undefined || dom === undefined || mon === undefined || dow === undefined) return `cron "${expr}"`;
+  const [sec, rawMin, rawHour, dom, mon, dow] = parts.length === 6 ? parts : ["0", ...parts];
+  if (sec === undefined || rawMin === undefined || rawHour === undefined || dom === undefined || mon === undefined || dow === undefined) return `cron "${expr}"`;
+  const min = stepField(rawMin, 60);
+  const hour = stepField(rawHour, 24);
+  if (min === null || hour === null) return `cron "${expr}"`;
   let time: string;
   if (sec === "*") {
     const every = everySecondOf(min, hour);

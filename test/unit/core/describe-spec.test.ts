@@ -34,6 +34,24 @@ describe("describeCron", () => {
     expect(describeCron(expr)).toBe(text);
   });
 
+  // A step restarts at each hour (minutes) or day (hours): `*/25` fires at :00, :25 and :50, ten
+  // minutes apart across the hour, and `*/90` only at :00. "every N minutes" is said only when N
+  // divides the hour (N hours: the day); a step past the field's range names its one value; other
+  // steps are quoted, as any shape the text cannot say exactly.
+  it.each<[string, string]>([
+    ["*/20 * * * *", "every 20 minutes"],
+    ["*/25 * * * *", 'cron "*/25 * * * *"'],
+    ["*/90 * * * *", "at minute 0 of every hour"],
+    ["*/60 * * * *", "at minute 0 of every hour"],
+    ["0 */8 * * *", "at minute 0 every 8 hours"],
+    ["0 */5 * * *", 'cron "0 */5 * * *"'],
+    ["15 */30 * * *", "every day at 00:15"],
+    ["* */25 * * * *", 'cron "* */25 * * * *"'],
+    ["* */90 * * * *", "every second of minute 0 of every hour"],
+  ])("steps that do not divide their range: %s -> %s", (expr, text) => {
+    expect(describeCron(expr)).toBe(text);
+  });
+
   // Vixie's rule: two restricted day fields match either day ("0 0 1 * 1": the 1st, and every
   // Monday); a field starting with `*` ANDs with the other ("0 0 */2 * 1": odd-numbered Mondays).
   it.each<[string, string]>([
