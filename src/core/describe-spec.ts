@@ -61,7 +61,7 @@ function everySecondOf(min: string, hour: string): string | null {
 /**
  * A `*\/N` minute or hour field as the text can say it: a step restarts each hour (each day for
  * hours), so `*\/25` fires at :00, :25 and :50 (ten minutes from :50 to :00) and is no period;
- * only a step that divides the range is one. A step past the range names its one value, 0.
+ * only a step that divides the range is one. A step past the range names its one value, 0; a step of 1 is `*`.
  * Null: a step the text cannot say exactly (the expression is quoted).
  */
 function stepField(field: string, range: number): string | null {
@@ -69,6 +69,7 @@ function stepField(field: string, range: number): string | null {
   if (!m) return field;
   const n = Number(m[1]);
   if (n >= range) return "0";
+  if (n === 1) return "*";
   return n > 0 && range % n === 0 ? field : null;
 }
 

@@ -40,6 +40,8 @@ describe("describeCron", () => {
   // steps are quoted, as any shape the text cannot say exactly.
   it.each<[string, string]>([
     ["*/20 * * * *", "every 20 minutes"],
+    ["*/1 * * * *", "every minute"],
+    ["0 */1 * * *", "at minute 0 of every hour"],
     ["*/25 * * * *", 'cron "*/25 * * * *"'],
     ["*/90 * * * *", "at minute 0 of every hour"],
     ["*/60 * * * *", "at minute 0 of every hour"],
