@@ -1,6 +1,7 @@
 import type { OverlapPolicy } from "@sundial/sdk/protocol";
 import { between } from "../core/fire-times.ts";
 import { LIMITS } from "../core/limits.ts";
+import { backfillRoom } from "../core/schedule/backfill-fires.ts";
 import { startExtra, type MachineContext, type PendingFire, type Transition } from "../core/schedule/machine.ts";
 import type { CompiledSpec } from "../core/spec.ts";
 import { backfillSpec } from "./schedule-plan.ts";
@@ -18,7 +19,7 @@ export interface BackfillHost {
  * Starts the next fires of the pending backfill jobs, oldest job first, through the overlap
  * policy: at most LIMITS.catchupBatch fires per alarm in all (as Temporal bounds its backfills per
  * iteration, so many jobs never make one alarm's work unbounded), and never more open runs than
- * the schedule tracks (at the cap a job waits for runs to close). Each fire names its job, so its
+ * the schedule tracks nor more than half the buffer (backfillRoom: then a job waits for runs to close). Each fire names its job, so its
  * run id does too: a range backfilled twice runs twice, and two overlapping backfills are two
  * sets of runs.
  */
@@ -31,7 +32,7 @@ export function runBackfillBatches(host: BackfillHost, now: number): void {
     if (!job) continue;
     const row = host.store.get();
     if (!row) return;
-    const room = Math.min(budget, LIMITS.runningCap - row.state.running.length);
+    const room = Math.min(budget, backfillRoom(row.state));
     if (room <= 0) return;
     const nominals = between(backfillSpec(host.compileFor(row), row, job.cursor), job.cursor, job.end_at, room);
     // last_timestamp: the backfill's fire before it that was not skipped (null for the first); the machine chains the batch.

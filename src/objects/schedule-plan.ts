@@ -1,6 +1,6 @@
 import { next, nextFire, withoutRepeatBound } from "../core/fire-times.ts";
 import { jitterOffset } from "../core/jitter.ts";
-import { LIMITS } from "../core/limits.ts";
+import { backfillRoom } from "../core/schedule/backfill-fires.ts";
 import { plansFires } from "../core/schedule/repeat-runs.ts";
 import { planPrepare, settleAt } from "../core/schedule/prepare.ts";
 import { compileSpec, type CompiledSpec } from "../core/spec.ts";
@@ -40,8 +40,8 @@ export function nextScheduleAlarm(row: ScheduleRow | null, spec: CompiledSpec | 
   const times: number[] = [];
   if (outboxAt !== null) times.push(outboxAt);
   if (row && spec) {
-    // A backfill waiting for runs to close (LIMITS.runningCap) is woken by their close notices.
-    if (backfillPending && row.state.running.length < LIMITS.runningCap) times.push(now);
+    // A backfill waiting for runs to close (backfillRoom: open runs, buffer) is woken by their close notices.
+    if (backfillPending && backfillRoom(row.state) > 0) times.push(now);
     if (row.state.status === "active") {
       const f = plansFires(spec, row.state, row.policy.overlap) ? next(spec, row.state.lastProcessed) : null;
       const p = row.state.prepared;

@@ -2,6 +2,7 @@ import { ConflictError, ValidationError } from "../errors.ts";
 import { between } from "../fire-times.ts";
 import { LIMITS } from "../limits.ts";
 import type { CompiledSpec } from "../spec.ts";
+import type { ScheduleState } from "./machine.ts";
 
 /**
  * The fires of a backfill of [startAt, endAt] (both ends included, as the backfill starts them)
@@ -21,4 +22,15 @@ export function checkBackfillFires(spec: CompiledSpec, startAt: number, endAt: n
     throw new ValidationError(`a backfill starts at most ${max} fires and this range has more: split it into shorter ranges of at most ${max} fires each and backfill them one after another`, { field: "end_at", code: "limit_exceeded" });
   }
   return count;
+}
+
+/**
+ * How many backfilled fires may be decided now: no more than would take the schedule's open runs
+ * past LIMITS.runningCap, nor its buffer past half its cap (Temporal's scheduler, too, uses "only
+ * half the buffer for backfills"): a long backfill under BUFFER_ALL behind an open run waits for
+ * room instead of filling the buffer and dropping its own later fires, and the schedule's own
+ * fires still find room. At 0 the backfill waits for a run to close.
+ */
+export function backfillRoom(s: Pick<ScheduleState, "running" | "buffer">): number {
+  return Math.max(0, Math.min(LIMITS.runningCap - s.running.length, LIMITS.bufferCap / 2 - s.buffer.length));
 }
