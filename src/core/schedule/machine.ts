@@ -9,7 +9,7 @@ import type { CompiledSpec } from "../spec.ts";
 import { chainBackfills } from "./backfill-chain.ts";
 import { overlapDecision } from "./overlap-decision.ts";
 import type { PreparedRun } from "./prepare.ts";
-import { addRetry, nextRetry, noRetries, type PendingRetry } from "./retry-queue.ts";
+import { addRetry, dueRetries, noRetries, retryGoesFirst, type PendingRetry } from "./retry-queue.ts";
 import { counts, limitToRuns, plansFires, repeatRuns, runsLeft, unclaimedRuns, withRepeatRuns } from "./repeat-runs.ts";
 
 /** A fire waiting to start or running: where it came from and, for triggers, its input override. */
@@ -228,20 +228,14 @@ export function tick(context: MachineContext, prior: ScheduleState): Transition 
 
 /** The transition pieces of one catch-up plan: a due retry and the plan's due fires through the overlap policy. */
 function planned(ctx: MachineContext, s: ScheduleState, plan: ReturnType<typeof planCatchup>): Omit<Transition, "nextAlarm"> {
-  const due: PendingFire[] = [];
-  let waiting = s;
-  // A due retry waits for a free slot (unless ALLOW_ALL): the overlap policy must never drop it,
-  // or the failed fire would be forgotten and on_failure never applied. CANCEL_OTHER and
-  // TERMINATE_OTHER keep only the newest fire, so beside a scheduled fire due now it waits too
-  // (that fire starts; the retry when its run has closed).
+  // A due retry takes a free slot (dueRetries). CANCEL_OTHER and TERMINATE_OTHER keep only the
+  // newest fire, so beside a scheduled fire due now it waits (that fire starts; the retry when its
+  // run has closed); otherwise it goes before the waiting fires (retryGoesFirst).
   const newestOnly = (ctx.policy.overlap === "CANCEL_OTHER" || ctx.policy.overlap === "TERMINATE_OTHER") && plan.due.length > 0;
-  // Under ALLOW_ALL every due retry starts (up to the open runs tracked); otherwise one, in the free slot.
-  const slots = ctx.policy.overlap === "ALLOW_ALL" ? LIMITS.runningCap - s.running.length : s.running.length === 0 ? 1 : 0;
-  while (waiting.retry && waiting.retry.at <= ctx.now && due.length < slots && !newestOnly) {
-    const { at: _at, ...fire } = waiting.retry;
-    due.push(fire);
-    waiting = nextRetry(waiting);
-  }
+  const retries = newestOnly ? { fires: [], state: s } : dueRetries(ctx, s);
+  const first = retryGoesFirst(ctx, s);
+  const waiting = first ? { ...retries.state, buffer: [...retries.fires, ...retries.state.buffer] } : retries.state;
+  const due: PendingFire[] = first ? [] : [...retries.fires];
   const fires = plan.due.map((f): PendingFire => ({ nominal: f.nominal, actual: f.actual, kind: "scheduled" }));
   // A batch of a longer catch-up is not the last: the next batch's newest fire supersedes all of
   // this one's, so none starts (only to be cancelled or terminated at once, and use a run).
@@ -311,7 +305,9 @@ export function runClosed(ctx: MachineContext, prior: ScheduleState, runId: stri
     // or a user). Only when no other fire's retry is pending or running: that retry chain still counts.
     next.currentRetry = 0;
   }
-  const t = applyOverlap(ctx, next, []);
+  // A due retry goes before the fires waiting for this slot (retryGoesFirst), or a busy schedule would never run it.
+  const retries = next.status === "active" && retryGoesFirst(ctx, next) ? dueRetries(ctx, next) : { fires: [], state: next };
+  const t = applyOverlap(ctx, { ...retries.state, buffer: [...retries.fires, ...retries.state.buffer] }, []);
   // Not active: its own waiting fires stay (applyOverlap), a trigger or backfill waiting for this slot starts.
   if (next.status !== "active") return { ...t, outcomes: [...outcomes, ...t.outcomes], nextAlarm: null, known: true };
   const after = tick(ctx, t.state);

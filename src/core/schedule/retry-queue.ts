@@ -1,5 +1,6 @@
 import { LIMITS } from "../limits.ts";
-import type { PendingFire, ScheduleState } from "./machine.ts";
+import type { OverlapPolicy } from "../overlap.ts";
+import type { MachineContext, PendingFire, ScheduleState } from "./machine.ts";
 
 /** A retry waiting for its time (`at`): a failed fire's next attempt. */
 export type PendingRetry = PendingFire & { at: number };
@@ -30,4 +31,35 @@ function withRetries(s: ScheduleState, all: readonly PendingRetry[]): ScheduleSt
   const { retries: _old, ...rest } = s;
   const [first = null, ...others] = sorted;
   return others.length > 0 ? { ...rest, retry: first, retries: others } : { ...rest, retry: first };
+}
+
+/**
+ * The due retries that take the free slots now (every one under ALLOW_ALL, up to the open runs
+ * tracked; otherwise one, and only when no run is open), and the state without them. A due retry
+ * waits for a free slot: the overlap policy must never drop it, or the failed fire would be
+ * forgotten and on_failure never applied.
+ */
+export function dueRetries(ctx: MachineContext, s: ScheduleState): { fires: PendingFire[]; state: ScheduleState } {
+  const slots = ctx.policy.overlap === "ALLOW_ALL" ? LIMITS.runningCap - s.running.length : s.running.length === 0 ? 1 : 0;
+  const fires: PendingFire[] = [];
+  let waiting = s;
+  while (waiting.retry && waiting.retry.at <= ctx.now && fires.length < slots) {
+    const { at: _at, ...fire } = waiting.retry;
+    fires.push(fire);
+    waiting = nextRetry(waiting);
+  }
+  return { fires, state: waiting };
+}
+
+const keepsNewestOnly = (p: OverlapPolicy): boolean => p === "CANCEL_OTHER" || p === "TERMINATE_OTHER";
+
+/**
+ * Whether a due retry takes the free slot before the fires waiting in the buffer: yes, unless a
+ * policy that keeps only the newest fire decides (the schedule's, or a waiting fire's own), which
+ * would drop the retry for a later fire. A waiting fire of a busy schedule is always there when a
+ * run closes: had it gone first, a BUFFER_ONE or BUFFER_ALL schedule whose runs outlast its
+ * interval would never have run a retry.
+ */
+export function retryGoesFirst(ctx: MachineContext, s: ScheduleState): boolean {
+  return !keepsNewestOnly(ctx.policy.overlap) && !s.buffer.some((f) => keepsNewestOnly(f.overlap ?? ctx.policy.overlap));
 }

@@ -81,4 +81,22 @@ describe("retries of two fires pending at once", () => {
     expect(s.retries).toHaveLength(LIMITS.retriesCap - 1);
     expect(s.retries!.at(-1)!.nominal).toBe(T0 + (LIMITS.retriesCap - 1) * M);
   });
+
+  it.each(["BUFFER_ONE", "BUFFER_ALL"] as const)("%s: a due retry takes the slot before a waiting fire, so a busy schedule does not starve it", (overlap) => {
+    const policy = { overlap, retry_max: 1, retry_delay_seconds: 45 * 60 };
+    // 01:00 fails at 01:30, its retry due at 02:15; 02:00 starts first and runs past 03:00, which waits.
+    let t = tick(ctx(policy, T0 + HOUR), initialState(T0, false, ""));
+    t = runClosed(ctx(policy, T0 + HOUR + 30 * M), t.state, id(1), "failed", "boom");
+    t = tick(ctx(policy, T0 + 2 * HOUR), t.state);
+    expect(t.start.map((x) => x.runId)).toEqual([id(2)]);
+    t = tick(ctx(policy, T0 + 3 * HOUR), t.state);
+    expect(t.state.buffer.map((f) => f.nominal)).toEqual([T0 + 3 * HOUR]);
+    // 02:00 closes at 03:10: the retry, due since 02:15, starts; 03:00 keeps waiting, and starts next.
+    t = runClosed(ctx(policy, T0 + 3 * HOUR + 10 * M), t.state, id(2), "completed", null);
+    expect(t.start.map((x) => x.runId)).toEqual([id(1, ":retry-1")]);
+    expect(t.state.buffer.map((f) => f.nominal)).toEqual([T0 + 3 * HOUR]);
+    expect(t.state.retry).toBeNull();
+    t = runClosed(ctx(policy, T0 + 3 * HOUR + 20 * M), t.state, id(1, ":retry-1"), "completed", null);
+    expect(t.start.map((x) => x.runId)).toEqual([id(3)]);
+  });
 });
