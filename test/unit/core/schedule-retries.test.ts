@@ -99,4 +99,44 @@ describe("retries of two fires pending at once", () => {
     t = runClosed(ctx(policy, T0 + 3 * HOUR + 20 * M), t.state, id(1, ":retry-1"), "completed", null);
     expect(t.start.map((x) => x.runId)).toEqual([id(3)]);
   });
+
+  // A simulation: every 5 minutes, runs of 0-19 minutes, 60% of them failing for 500 minutes,
+  // then all succeeding. Every failed run that has retries left gets its next attempt by the end.
+  it.each(["SKIP", "BUFFER_ONE", "BUFFER_ALL", "ALLOW_ALL"] as const)("%s: every failed run with retries left is retried, however busy the schedule", (overlap) => {
+    const spec = compileSpec(ScheduleSpecInput.parse({ cron: "*/5 * * * *" }), { createdAt: T0 });
+    for (let seed = 1; seed <= 8; seed++) {
+      let x = seed;
+      const random = () => ((x = (x * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+      const policy = { ...DEFAULT_SCHEDULE_POLICY, overlap, retry_max: 2, retry_delay_seconds: 60 + Math.floor(random() * 600) };
+      const at = (now: number) => ({ spec, scheduleId: "s", policy, now });
+      let s: ScheduleState = initialState(T0, false, "");
+      const open = new Map<string, number>();
+      const started = new Set<string>();
+      const owed: string[] = [];
+      const track = (now: number, starts: readonly { runId: string }[]) => {
+        for (const { runId } of starts) {
+          started.add(runId);
+          open.set(runId, now + Math.floor(random() * 20) * M);
+        }
+      };
+      for (let now = T0; now < T0 + 900 * M; now += 30_000) {
+        const t = tick(at(now), s);
+        s = t.state;
+        track(now, t.start);
+        for (const [runId, closes] of [...open]) {
+          if (closes > now) continue;
+          open.delete(runId);
+          const failed = now < T0 + 500 * M && random() < 0.6;
+          const c = runClosed(at(now), s, runId, failed ? "failed" : "completed", null);
+          s = c.state;
+          track(now, c.start);
+          const retry = /:retry-(\d+)$/.exec(runId);
+          if (failed && Number(retry?.[1] ?? 0) < 2) owed.push(retry ? runId.replace(/\d+$/, String(Number(retry[1]) + 1)) : `${runId}:retry-1`);
+        }
+      }
+      expect(owed.length, `seed ${seed}`).toBeGreaterThan(10);
+      expect(owed.filter((r) => !started.has(r)), `seed ${seed}`).toEqual([]);
+      expect(s.retry).toBeNull();
+    }
+  });
 });
