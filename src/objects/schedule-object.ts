@@ -20,7 +20,7 @@ import { ScheduleDelivery, type IndexEntry, type StartEntry } from "./schedule-d
 import { backfillSpec, CompiledSpecs, machineContext, nextScheduleAlarm } from "./schedule-plan.ts";
 import { ScheduleStore, SCHEDULE_MIGRATIONS, type BackfillOutcome, type ScheduleRow, type TriggerOutcome } from "./schedule-store.ts";
 import type { RunClosedNotice, ScheduleDefinition, SchedulePatch } from "./schedule-types.ts";
-import { changesNothing, checkUpsert, patchedRow, upsertedRow } from "./schedule-rows.ts";
+import { changesNothing, checkUpsert, patchedRow, sameCodeDefinition, upsertedRow } from "./schedule-rows.ts";
 import { scheduleView } from "./schedule-view.ts";
 import { applySqlMigrations } from "./sql-migrations.ts";
 
@@ -59,6 +59,8 @@ export class ScheduleObject extends DurableObject<Env> {
     const r = await this.change(() => {
       const now = clock.now();
       checkUpsert(this.store.get(), def);
+      const current = this.store.get();
+      if (current && sameCodeDefinition(current, def)) return { created: false };
       compileSpec(def.spec, { createdAt: now }); // a bad spec changes nothing, not even the prepared run
       const existing = this.withdrawPrepared(now);
       const row = upsertedRow(def, existing, now);

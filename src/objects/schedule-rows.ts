@@ -94,6 +94,25 @@ export function changesNothing(row: ScheduleRow, patch: SchedulePatch): boolean 
   );
 }
 
+/**
+ * Whether a schedule declared in code is declared again as it is (a registration re-applies every
+ * schedule of a workflow when any of them changed): then nothing is written, whatever its status.
+ * A completed one-shot stays completed, a paused one paused, a dead one dead, as when the whole
+ * declaration is unchanged. Only a declared `paused: true` on a schedule not paused is a change.
+ */
+export function sameCodeDefinition(row: ScheduleRow, def: ScheduleDefinition): boolean {
+  return (
+    def.source === "code" &&
+    row.source === "code" &&
+    row.workflow === def.workflow &&
+    row.key === def.key &&
+    sameSpec(row.spec, def.spec) &&
+    changesNothing(row, { policy: def.policy, input: def.input ?? null, task_queue: def.task_queue }) &&
+    (row.execution_timeout ?? null) === (def.execution_timeout ?? null) &&
+    (!def.paused || row.state.status === "paused")
+  );
+}
+
 const clampedPolicy = (p: SchedulePolicy): SchedulePolicy => ({ ...p, catchup_window_seconds: clampCatchupWindow(p.catchup_window_seconds) });
 
 /**

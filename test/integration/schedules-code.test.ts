@@ -5,7 +5,7 @@ import { clock } from "../../src/clock.ts";
 import { CONFLICT_WINDOW_MS } from "../../src/api/code-schedules.ts";
 import { upsertSchedule } from "../../src/index/schedules.ts";
 import { api, uid } from "./helpers.ts";
-import { alarmAt, describeSchedule, expectAlarm, setNow, T } from "./schedule-helpers.ts";
+import { alarmAt, completeRun, describeSchedule, eventually, expectAlarm, runId, setNow, succeed, T } from "./schedule-helpers.ts";
 
 // Schedules declared in code (Mistral's `schedules=[...]` on a workflow): a worker registers them at
 // start-up; the platform upserts them under stable ids (`{workflow}:code-{i}`), leaves an unchanged
@@ -76,6 +76,31 @@ describe("schedules declared in code", () => {
     expect(after.counters).toEqual(before.counters);
     // The interval stays anchored at the first registration, not the restart.
     expect(after.next_fire_times[0].nominal).toBe(new Date(t0 + 2 * H).toISOString());
+  });
+
+  it("a changed definition re-applies only the schedules that changed: an unchanged one that completed stays completed", async () => {
+    const wf = uid("code-sibling");
+    const t0 = T("2027-04-05T00:00:00.000Z");
+    setNow(t0);
+    const once = { interval_seconds: 3600, repeat_count: 1 };
+    const queue = uid("code-sibling-q");
+    expect((await register(wf, [once, { cron_expressions: ["0 9 * * *"] }], "b1", queue)).status).toBe(200);
+    const id = `${wf}:code-0`;
+    await expectAlarm(id, t0 + H);
+    expect(await alarmAt(id, t0 + H)).toBe(true);
+    await completeRun(queue, runId(id, t0 + H), succeed());
+    await eventually(async () => expect((await describeSchedule(id)).status).toBe("completed"));
+    const before = await describeSchedule(id);
+    expect(before).toMatchObject({ status: "completed", counters: { fired: 1 } });
+
+    // A later build changes only the second schedule.
+    setNow(t0 + 2 * H);
+    const r = await register(wf, [once, { cron_expressions: ["0 10 * * *"] }], "b2", queue);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect((await describeSchedule(`${wf}:code-1`)).spec.cron_expressions).toEqual(["0 10 * * *"]);
+    const after = await describeSchedule(id);
+    expect(after).toMatchObject({ status: "completed", version: before.version, counters: before.counters });
+    expect(after.next_fire_times).toEqual([]);
   });
 
   it("the same schedules registered with a new task queue or execution timeout are applied: the runs go where the worker now polls", async () => {
