@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SCHEDULE_POLICY, ScheduleSpecInput, type SchedulePolicy } from "@sundial/sdk/protocol";
 import { LIMITS } from "../../../src/core/limits.ts";
-import { initialState, runClosed, tick, type ScheduleState } from "../../../src/core/schedule/machine.ts";
+import { initialState, runClosed, startExtra, tick, type ScheduleState } from "../../../src/core/schedule/machine.ts";
 import { addRetry } from "../../../src/core/schedule/retry-queue.ts";
 import { compileSpec } from "../../../src/core/spec.ts";
 
@@ -138,5 +138,18 @@ describe("retries of two fires pending at once", () => {
       expect(owed.filter((r) => !started.has(r)), `seed ${seed}`).toEqual([]);
       expect(s.retry).toBeNull();
     }
+  });
+});
+
+describe("a trigger's failed run", () => {
+  it("is not retried: its failure is counted and on_failure decides at once (pause pauses the schedule)", () => {
+    const policy = { retry_max: 3, on_failure: "pause" as const };
+    const now = T0 + 10 * M;
+    const t = startExtra(ctx(policy, now), initialState(T0, false, ""), [{ nominal: now, actual: now, kind: "trigger", requestId: "manual" }]);
+    expect(t.start).toHaveLength(1);
+    const closed = runClosed(ctx(policy, now + M), t.state, t.start[0]!.runId, "failed", "boom");
+    expect(closed.state).toMatchObject({ status: "paused", retry: null, counters: { failed: 1 } });
+    expect(closed.state.note).toMatch(/^paused after run s:trigger:manual failed: boom$/);
+    expect(closed.outcomes.some((o) => o.kind === "retry_scheduled")).toBe(false);
   });
 });
