@@ -18,7 +18,7 @@ import { persistTransition, queueWithdraw, type IndexMemo } from "./schedule-app
 import { runBackfillBatches, type BackfillHost } from "./schedule-backfill.ts";
 import { ScheduleDelivery, type IndexEntry, type StartEntry } from "./schedule-delivery.ts";
 import { backfillSpec, CompiledSpecs, machineContext, nextScheduleAlarm } from "./schedule-plan.ts";
-import { ScheduleStore, SCHEDULE_MIGRATIONS, type BackfillOutcome, type ScheduleRow, type TriggerOutcome } from "./schedule-store.ts";
+import { ScheduleStore, SCHEDULE_MIGRATIONS, SCHEDULE_SCHEMA, type BackfillOutcome, type ScheduleRow, type TriggerOutcome } from "./schedule-store.ts";
 import type { RunClosedNotice, ScheduleDefinition, SchedulePatch } from "./schedule-types.ts";
 import { changesNothing, checkUpsert, patchedRow, sameCodeDefinition, upsertedRow } from "./schedule-rows.ts";
 import { scheduleView } from "./schedule-view.ts";
@@ -50,7 +50,7 @@ export class ScheduleObject extends DurableObject<Env> {
     // From inside a delivery: it must not wait for a send, which would be chained behind that delivery.
     this.delivery = new ScheduleDelivery(env, this.store, (notice) => this.runClosed(notice, true));
     void ctx.blockConcurrencyWhile(async () => {
-      if (applySqlMigrations(ctx.storage, SCHEDULE_MIGRATIONS)) this.store.startsEmpty();
+      if (applySqlMigrations(ctx.storage, SCHEDULE_MIGRATIONS, SCHEDULE_SCHEMA)) this.store.startsEmpty();
     });
   }
 

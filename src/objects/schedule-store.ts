@@ -6,11 +6,8 @@ import { LIMITS } from "../core/limits.ts";
 import { Outbox, OUTBOX_TABLE_SQL } from "./outbox.ts";
 import type { SqlMigration } from "./sql-migrations.ts";
 
-export const SCHEDULE_MIGRATIONS: SqlMigration[] = [
-  {
-    id: 1,
-    description: "schedule definition and state, recent actions, backfills, outbox",
-    sql: `
+// Table definitions shared by the migration that created each table and the one-step schema below.
+const SCHEDULE_TABLE = `
       CREATE TABLE schedule (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         namespace TEXT NOT NULL, schedule_id TEXT NOT NULL, workflow TEXT NOT NULL, key TEXT NOT NULL, source TEXT NOT NULL,
@@ -21,15 +18,24 @@ export const SCHEDULE_MIGRATIONS: SqlMigration[] = [
       CREATE TABLE actions (
         id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, nominal INTEGER, actual INTEGER,
         run_id TEXT, kind TEXT NOT NULL, outcome TEXT NOT NULL
-      );
-      CREATE TABLE backfills (id INTEGER PRIMARY KEY AUTOINCREMENT, cursor INTEGER NOT NULL, end_at INTEGER NOT NULL, overlap TEXT NOT NULL);
+      );`;
+const BACKFILLS_V1_COLUMNS = "id INTEGER PRIMARY KEY AUTOINCREMENT, cursor INTEGER NOT NULL, end_at INTEGER NOT NULL, overlap TEXT NOT NULL";
+const TRIGGER_REQUESTS_TABLE = "CREATE TABLE trigger_requests (request_id TEXT PRIMARY KEY, at INTEGER NOT NULL, run_id TEXT NOT NULL, outcome TEXT NOT NULL);";
+const BACKFILL_REQUESTS_TABLE = "CREATE TABLE backfill_requests (request_id TEXT PRIMARY KEY, at INTEGER NOT NULL, backfill_id INTEGER NOT NULL, fires INTEGER NOT NULL);";
+
+export const SCHEDULE_MIGRATIONS: SqlMigration[] = [
+  {
+    id: 1,
+    description: "schedule definition and state, recent actions, backfills, outbox",
+    sql: `${SCHEDULE_TABLE}
+      CREATE TABLE backfills (${BACKFILLS_V1_COLUMNS});
       ${OUTBOX_TABLE_SQL}
     `,
   },
   {
     id: 2,
     description: "trigger requests answered once: a retried request_id gets the first call's outcome",
-    sql: "CREATE TABLE trigger_requests (request_id TEXT PRIMARY KEY, at INTEGER NOT NULL, run_id TEXT NOT NULL, outcome TEXT NOT NULL);",
+    sql: TRIGGER_REQUESTS_TABLE,
   },
   {
     id: 3,
@@ -39,9 +45,25 @@ export const SCHEDULE_MIGRATIONS: SqlMigration[] = [
   {
     id: 4,
     description: "backfill requests answered once: a retried request_id gets the first call's answer and queues nothing",
-    sql: "CREATE TABLE backfill_requests (request_id TEXT PRIMARY KEY, at INTEGER NOT NULL, backfill_id INTEGER NOT NULL, fires INTEGER NOT NULL);",
+    sql: BACKFILL_REQUESTS_TABLE,
   },
 ];
+
+/**
+ * What applying every migration above in order produces, as one schema: a new ScheduleObject (one
+ * per schedule, created by every create) makes it in one step instead of four. Same tables,
+ * columns, types, defaults and column order; test/integration/schedule-storage.test.ts compares
+ * the two. A new migration must be added here too (the test fails until it is).
+ */
+export const SCHEDULE_SCHEMA: { sql: string; upTo: number } = {
+  upTo: 4,
+  sql: `${SCHEDULE_TABLE}
+      CREATE TABLE backfills (${BACKFILLS_V1_COLUMNS}, last_fire INTEGER);
+      ${OUTBOX_TABLE_SQL}
+      ${TRIGGER_REQUESTS_TABLE}
+      ${BACKFILL_REQUESTS_TABLE}
+  `,
+};
 
 /** What a backfill answered: its job's id (its runs' ids end in `:backfill-{id}`) and how many fires it queued. */
 export interface BackfillOutcome {

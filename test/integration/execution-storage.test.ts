@@ -6,19 +6,10 @@ import { applySqlMigrations } from "../../src/objects/sql-migrations.ts";
 import { EXECUTION_MIGRATIONS, EXECUTION_SCHEMA } from "../../src/objects/execution-schema.ts";
 import { OUTBOX_BACKSTOP_MS } from "../../src/objects/outbox.ts";
 import { api, uid } from "./helpers.ts";
+import { dropAllTables, schemaOf } from "./sql-schema.ts";
 
 // How an ExecutionObject uses its storage: the schema a new object creates in one step, and an
 // alarm that is only ever moved earlier.
-
-/** Every table and index with its columns (name, type, not null, default, key) and the migrations recorded. */
-function schemaOf(sql: SqlStorage): unknown {
-  const objects = sql.exec<{ type: string; name: string; tbl_name: string }>("SELECT type, name, tbl_name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name").toArray();
-  return {
-    objects,
-    columns: objects.filter((o) => o.type === "table").map((t) => ({ table: t.name, columns: sql.exec("SELECT cid, name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?)", t.name).toArray() })),
-    migrations: sql.exec("SELECT id, description FROM _migrations ORDER BY id").toArray(),
-  };
-}
 
 const stub = (id: string) => env.EXECUTIONS.getByName(`default/${id}`);
 
@@ -30,8 +21,7 @@ describe("ExecutionObject storage", () => {
       const fresh = schemaOf(sql);
       expect(EXECUTION_SCHEMA.upTo).toBe(EXECUTION_MIGRATIONS.at(-1)!.id);
       // Start over and replay the migrations one by one, as an object created before the one-step schema did.
-      const tables = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").toArray();
-      for (const t of tables) sql.exec(`DROP TABLE ${t.name}`);
+      dropAllTables(sql);
       applySqlMigrations(state.storage, EXECUTION_MIGRATIONS);
       expect(schemaOf(sql)).toEqual(fresh);
     });

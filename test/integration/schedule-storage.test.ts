@@ -1,13 +1,29 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { SCHEDULE_COLS, ScheduleStore } from "../../src/objects/schedule-store.ts";
+import { applySqlMigrations } from "../../src/objects/sql-migrations.ts";
+import { SCHEDULE_COLS, SCHEDULE_MIGRATIONS, SCHEDULE_SCHEMA, ScheduleStore } from "../../src/objects/schedule-store.ts";
 import { uid } from "./helpers.ts";
+import { dropAllTables, schemaOf } from "./sql-schema.ts";
 import { createSchedule, scheduleObject } from "./schedule-helpers.ts";
 
 // ScheduleStore.put answers later reads from memory, built from its own list of the schedule
 // table's columns: that list must follow the migrations, or a new column would read as missing.
 
 describe("ScheduleObject storage", () => {
+  it("creates a new object's schema in one step, identical to applying every migration in order", async () => {
+    await runInDurableObject(scheduleObject(uid("schema")), async (_obj, state) => {
+      const sql = state.storage.sql;
+      const fresh = schemaOf(sql);
+      expect(SCHEDULE_SCHEMA.upTo).toBe(SCHEDULE_MIGRATIONS.at(-1)!.id);
+      dropAllTables(sql);
+      expect(applySqlMigrations(state.storage, SCHEDULE_MIGRATIONS)).toBe(true);
+      expect(schemaOf(sql)).toEqual(fresh);
+      // An existing database is not new: nothing runs again.
+      expect(applySqlMigrations(state.storage, SCHEDULE_MIGRATIONS, SCHEDULE_SCHEMA)).toBe(false);
+      expect(schemaOf(sql)).toEqual(fresh);
+    });
+  });
+
   it("keeps its in-memory row identical to what the table holds", async () => {
     const s = await createSchedule({ workflow: uid("wf"), key: "k", cron: "0 8 * * *", timezone: "Europe/Paris", input: { v: [1, "two"] } });
     await runInDurableObject(scheduleObject(s.schedule_id), async (_obj, state) => {
