@@ -66,6 +66,7 @@ export async function processWorkflowTask(task: WorkflowTask, deps: WorkflowRunn
   try {
     result = await activate(def, history, cached, {
       executionId: task.execution_id,
+      runId: task.run_id,
       runNumber: task.run_number ?? 1,
       logSink,
       continueAsNewSuggested: task.continue_as_new_suggested,
@@ -129,7 +130,7 @@ export async function processQueryTask(task: WorkflowTask, query: NonNullable<Wo
     if (history === null) return;
     const logSink: LogSink = (level, message, attributes) => logger[level](message, attributes);
     try {
-      const result = await queryWorkflow(def, history, { name: query.name, input: query.input }, { executionId: task.execution_id, runNumber: task.run_number ?? 1, logSink, continueAsNewSuggested: task.continue_as_new_suggested });
+      const result = await queryWorkflow(def, history, { name: query.name, input: query.input }, { executionId: task.execution_id, runId: task.run_id, runNumber: task.run_number ?? 1, logSink, continueAsNewSuggested: task.continue_as_new_suggested });
       answer = jsonAnswer(result, query.name);
     } catch (err) {
       if (err instanceof NonDeterminismError) logger.error("non-determinism while replaying for a query", { ...fields, event_id: err.eventId, message: err.message });

@@ -1,5 +1,5 @@
 import type { Command } from "../protocol/commands.ts";
-import type { HistoryEvent } from "../protocol/history.ts";
+import type { EventOf, HistoryEvent } from "../protocol/history.ts";
 import type { WorkflowDefinition } from "./define-workflow.ts";
 import type { OfferedUpdate } from "./handlers.ts";
 import { activationsForQuery, recordedCommandsOf, splitActivations } from "./history-batches.ts";
@@ -20,6 +20,12 @@ export type WorkflowState = WorkflowInstance;
 export interface ActivateOptions {
   /** The execution id; default: the one `execution_started` records, else the run id. */
   executionId?: string;
+  /**
+   * The task's run id (`WorkflowTask.run_id`), what `ctx.runId` says; default: the one
+   * `execution_started` records. They differ after a reset, whose kept history starts with the
+   * original run's event (its run id still seeds `ctx.random()`, so the replay sees the same values).
+   */
+  runId?: string;
   /**
    * The run's number (`WorkflowTask.run_number`; default 1): 1, then +1 with each continue-as-new
    * or reset. Default child ids include it from run 2 on, as the platform names them.
@@ -109,7 +115,7 @@ export async function activate(
     if (first.workflow !== definition.name) {
       throw new Error(`history is of workflow "${first.workflow}" but the definition is "${definition.name}"`);
     }
-    instance = new WorkflowInstance(definition, first, { executionId: options.executionId ?? first.execution_id ?? first.run_id, runNumber: options.runNumber ?? 1, logSink: options.logSink ?? consoleLogSink });
+    instance = newInstance(definition, first, options);
     events = history;
   }
   instance.knowRecordedSteps(events);
@@ -166,7 +172,7 @@ export async function queryWorkflow(definition: WorkflowDefinition, history: rea
   if (first.workflow !== definition.name) {
     throw new Error(`history is of workflow "${first.workflow}" but the definition is "${definition.name}"`);
   }
-  const instance = new WorkflowInstance(definition, first, { executionId: options.executionId ?? first.execution_id ?? first.run_id, runNumber: options.runNumber ?? 1, logSink: options.logSink ?? consoleLogSink });
+  const instance = newInstance(definition, first, options);
   const activations = activationsForQuery(history);
   instance.knowRecordedSteps(activations.flatMap((a) => a.events));
   for (const [i, activation] of activations.entries()) {
@@ -175,4 +181,14 @@ export async function queryWorkflow(definition: WorkflowDefinition, history: rea
   // A run whose first workflow task has not been processed yet still answers from its initial state.
   await instance.ensureRunning();
   return instance.runQuery(query.name, query.input);
+}
+
+/** A run's instance from its `execution_started` event and the task's options. */
+function newInstance(definition: WorkflowDefinition, first: EventOf<"execution_started">, options: Omit<ActivateOptions, "updates">): WorkflowInstance {
+  return new WorkflowInstance(definition, first, {
+    executionId: options.executionId ?? first.execution_id ?? first.run_id,
+    runId: options.runId ?? first.run_id,
+    runNumber: options.runNumber ?? 1,
+    logSink: options.logSink ?? consoleLogSink,
+  });
 }

@@ -92,6 +92,7 @@ export interface UpdateHandlerOptions<I = unknown> extends HandlerOptions {
  */
 export interface WorkflowContext {
   readonly executionId: string;
+  /** This run's id: a new one after a continue-as-new or a reset (as describe's `run_id`). */
   readonly runId: string;
   readonly workflowName: string;
   readonly taskQueue: string;

@@ -25,6 +25,8 @@ const drainMicrotasks: () => Promise<void> =
 /** What an instance needs besides its definition and first event. */
 export interface InstanceOptions {
   executionId: string;
+  /** What `ctx.runId` says: the task's run (after a reset, not the run `started` records). */
+  runId: string;
   /** The run's number (`WorkflowTask.run_number`): default child ids include it from 2 on. */
   runNumber: number;
   logSink: LogSink;
@@ -73,7 +75,7 @@ export class WorkflowInstance {
     this.definition = definition;
     this.started = started;
     this.runNumber = options.runNumber;
-    this.label = { workflow: started.workflow, executionId: options.executionId, runId: started.run_id };
+    this.label = { workflow: started.workflow, executionId: options.executionId, runId: options.runId };
     this.rng = new DeterministicRandom(started.run_id);
     this.nowMs = Date.parse(started.ts);
     this.handlers = new MessageHandlers(started.workflow, {

@@ -171,3 +171,24 @@ describe("runtime: continue-as-new suggestion", () => {
     expect(u2.commands).toEqual([{ type: "complete_workflow", result: true }]);
   });
 });
+
+describe("ctx.runId", () => {
+  const ids = defineWorkflow({
+    name: "ids",
+    run: async (ctx) => {
+      await ctx.executeActivity("record", { runId: ctx.runId, random: ctx.random() });
+      return null;
+    },
+  });
+
+  it("is the task's run, also after a reset (its kept history still starts with the original run's execution_started); random() keeps the original seed", async () => {
+    const h = new HistoryBuilder({ workflow: "ids", runId: "run-original" }).task();
+    const original = await activate(ids, h.build(), undefined, quiet);
+    const reset = await activate(ids, h.build(), undefined, { ...quiet, runId: "run-after-reset", runNumber: 2 });
+    const input = (c: Command[]) => (c[0] as { input: { runId: string; random: number } }).input;
+    expect(input(original.commands).runId).toBe("run-original");
+    expect(input(reset.commands).runId).toBe("run-after-reset");
+    // The replayed code sees the same random values as the run that recorded the kept history.
+    expect(input(reset.commands).random).toBe(input(original.commands).random);
+  });
+});
