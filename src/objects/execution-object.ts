@@ -15,6 +15,7 @@ import { applySqlMigrations } from "./sql-migrations.ts";
 import { startRun } from "./execution-start.ts";
 import { askQueue, discardPreparedRun, settlePreparedStart, settleUnleasedPrepared } from "./execution-prepared.ts";
 import { recordSignal, requestUpdate, updateOutcome } from "./execution-messages.ts";
+import { signalMarkKey } from "../core/execution/signal-marks.ts";
 import { ExecutionDelivery } from "./execution-delivery.ts";
 import { recordChildClosed } from "./execution-children.ts";
 import { QueryBroker } from "./execution-queries.ts";
@@ -198,14 +199,16 @@ export class ExecutionObject extends DurableObject<Env> {
    * Signals the execution, starting it first unless it is running: a closed one gets a new run only
    * if `id_reuse_policy` allows it, as for a plain start, and a refused start (409) writes nothing.
    * Under `use_existing` the closed run stays, and the signal is refused as for a plain signal
-   * (`execution_closed`). One atomic write.
+   * (`execution_closed`). One atomic write. A retry whose `request_id` the closed run recorded (its
+   * answer lost, the run closed since) starts nothing: that signal was delivered.
    */
   async signalWithStart(args: StartArgs, name: string, input: unknown, requestId: string | null): Promise<RpcResult<{ execution: Execution; started: boolean }>> {
     const r = guard(() => {
       const now = clock.now();
       const existing = this.store.run();
+      const retried = requestId !== null && existing?.workflow === args.workflow && this.store.wasCompleted(signalMarkKey(requestId));
       let started = false;
-      if (!existing || existing.status !== "running") started = startRun(this.store, args, now, this.delivery.pending).started;
+      if (!retried && (!existing || existing.status !== "running")) started = startRun(this.store, args, now, this.delivery.pending).started;
       recordSignal(this.store, now, name, input, requestId, this.delivery.pending);
       return { execution: this.describeRun(this.store.run()!), started };
     });

@@ -78,6 +78,25 @@ describe("signal-with-start applies id_reuse_policy when the execution is closed
     expect(wt.body).toMatchObject({ execution_id: id, run_id: sws.body.run_id });
   });
 
+  it("a retry whose request_id the closed run recorded starts no second run: the signal was delivered (200, started false)", async () => {
+    // The first call started the run and recorded the signal, but its answer was lost; the run
+    // handled the signal and closed before the client sent the call again.
+    const queue = uid("q");
+    const id = uid("sws");
+    const first = await signalWithStart(id, queue, undefined);
+    expect(first.status).toBe(201);
+    await complete((await poll(queue)).body.task_token, [{ type: "complete_workflow", result: "approved" }]);
+    const history = await events(id);
+    const retry = await signalWithStart(id, queue, undefined);
+    expect(retry.status).toBe(200);
+    expect(retry.body).toMatchObject({ run_id: first.body.run_id, status: "completed", started: false });
+    expect(await events(id)).toEqual(history);
+    // A new request_id is a new signal: the closed run is started again, as the policy allows.
+    const next = await api("POST", SWS, { workflow: "approval", execution_id: id, task_queue: queue, signal_name: "approve", request_id: "r2" });
+    expect(next.status).toBe(201);
+    expect(next.body.run_id).not.toBe(first.body.run_id);
+  });
+
   it("a running execution is signalled whatever the policy: no new run", async () => {
     const queue = uid("q");
     const id = uid("sws");
