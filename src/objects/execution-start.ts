@@ -1,5 +1,7 @@
 import { isSameChild } from "../core/execution/children.ts";
 import { ConflictError } from "../core/errors.ts";
+import { SIGNAL_MARK_PREFIX } from "../core/execution/signal-marks.ts";
+import { LIMITS } from "../core/limits.ts";
 import { scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
 import type { StartArgs } from "./execution-types.ts";
 import { parseJson, type CloseCallback, type ExecutionStore, type RunRow, type RunStatus } from "./execution-store.ts";
@@ -14,6 +16,7 @@ const FAILED_STATUSES: RunStatus[] = ["failed", "timed_out", "cancelled", "termi
  */
 export function startRun(store: ExecutionStore, args: StartArgs, now: number, dispatches: Dispatch[]): { started: boolean } {
   const existing = store.run();
+  let signalMarks: { task_key: string; at: number }[] = [];
   if (existing) {
     const closed = existing.status !== "running";
     const policy = args.id_reuse_policy;
@@ -25,9 +28,13 @@ export function startRun(store: ExecutionStore, args: StartArgs, now: number, di
       }
       throw new ConflictError(`execution ${args.execution_id} already exists (${existing.workflow}, ${existing.status})`, "execution_exists", { field: "execution_id" });
     }
+    // The signal request ids the execution has seen outlive the run, as continue-as-new hands them
+    // on: a signal sent again (its answer lost) is not delivered a second time, to the new run.
+    signalMarks = store.marksWithPrefix(SIGNAL_MARK_PREFIX, LIMITS.signalRequestIdsKept);
     store.resetForNewRun();
   }
   beginRun(store, args, now, dispatches, { run_number: 1, previous_run_id: null });
+  for (const m of signalMarks) store.markCompleted(m.task_key, m.at);
   return { started: true };
 }
 

@@ -97,6 +97,24 @@ describe("signal-with-start applies id_reuse_policy when the execution is closed
     expect(next.body.run_id).not.toBe(first.body.run_id);
   });
 
+  it("a retry whose request_id an earlier run recorded is not delivered to the run another call started since", async () => {
+    const queue = uid("q");
+    const id = uid("sws");
+    const first = await signalWithStart(id, queue, undefined); // r1: its answer lost
+    await complete((await poll(queue)).body.task_token, [{ type: "complete_workflow", result: "approved" }]);
+    const second = await api("POST", SWS, { workflow: "approval", execution_id: id, task_queue: queue, signal_name: "approve", request_id: "r2" });
+    expect(second.status).toBe(201);
+    expect(second.body.run_id).not.toBe(first.body.run_id);
+    const retry = await signalWithStart(id, queue, undefined);
+    expect(retry.status).toBe(200);
+    expect(retry.body).toMatchObject({ run_id: second.body.run_id, started: false });
+    const signals = (await events(id)).filter((e) => e.type === "signal_received") as { request_id?: string }[];
+    expect(signals.map((e) => e.request_id)).toEqual(["r2"]);
+    // A plain signal sent again with r1 is not recorded either.
+    const plain = await api("POST", `/v1/workflows/executions/${id}/signals/approve`, { request_id: "r1" });
+    expect(plain.body).toEqual({ recorded: false });
+  });
+
   it("a running execution is signalled whatever the policy: no new run", async () => {
     const queue = uid("q");
     const id = uid("sws");
