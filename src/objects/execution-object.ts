@@ -153,7 +153,7 @@ export class ExecutionObject extends DurableObject<Env> {
     if (first.value.status === "running" && waitMs > 0) await this.waiters.untilClosed(waitMs);
     return guard(() => {
       const run = this.requireRun();
-      return { execution_id: run.execution_id, status: run.status, result: parseJson(run.result) ?? undefined, failure: parseJson<Failure>(run.failure) };
+      return { execution_id: run.execution_id, status: run.status, ...(run.result !== null ? { result: JSON.parse(run.result) } : {}), failure: parseJson<Failure>(run.failure) };
     });
   }
 

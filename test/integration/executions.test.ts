@@ -119,6 +119,19 @@ describe("executions over HTTP with a hand-driven worker", () => {
     expect(withSignal.body.code).toBe("validation_failed");
   });
 
+  it("a workflow that returns null has result null in …/result as in describe and start-and-wait (not a missing result)", async () => {
+    const id = uid("exec-null");
+    const queue = uid("q");
+    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
+    const wt = await poll("workflow", queue);
+    await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ type: "complete_workflow", result: null }] });
+    const described = await api("GET", `/v1/workflows/executions/${id}`);
+    expect(described.body).toHaveProperty("result", null);
+    const result = await api("GET", `/v1/workflows/executions/${id}/result`);
+    expect(result.status).toBe(200);
+    expect(result.body).toEqual({ execution_id: id, status: "completed", result: null, failure: null });
+  });
+
   it("applies id-reuse policies", async () => {
     const id = uid("reuse");
     expect((await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id })).status).toBe(201);
