@@ -5,6 +5,8 @@ import { LIMITS } from "../core/limits.ts";
 import { signalMarkKey } from "../core/execution/signal-marks.ts";
 import { isExecutionClosedFailure, updatesAtRunEnd, type OpenUpdate, type RunEnd } from "../core/execution/update-close.ts";
 import { scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
+import { startRun } from "./execution-start.ts";
+import type { StartArgs } from "./execution-types.ts";
 import type { ExecutionStore, UpdateRow } from "./execution-store.ts";
 
 function requireOpen(store: ExecutionStore, what: string): void {
@@ -33,6 +35,20 @@ export function recordSignal(store: ExecutionStore, now: number, name: string, i
   store.append("signal_received", now, { name, input: input ?? null, request_id: requestId });
   scheduleWorkflowTask(store, now, out);
   return { recorded: true };
+}
+
+/**
+ * Signals the execution, starting a run first unless one is running (see
+ * ExecutionObject.signalWithStart). A retry whose `request_id` the closed run recorded (its answer
+ * lost, the run closed since) starts nothing: that signal was delivered.
+ */
+export function signalWithStartRun(store: ExecutionStore, now: number, args: StartArgs, name: string, input: unknown, requestId: string | null, out: Dispatch[]): { started: boolean } {
+  const existing = store.run();
+  const retried = requestId !== null && existing?.workflow === args.workflow && store.wasCompleted(signalMarkKey(requestId));
+  let started = false;
+  if (!retried && (!existing || existing.status !== "running")) started = startRun(store, args, now, out).started;
+  recordSignal(store, now, name, input, requestId, out);
+  return { started };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Command, Execution, ExecutionResult, Failure, HistoryPage, WorkflowTask, ActivityTask } from "@sundial/sdk/protocol";
 import { clock } from "../clock.ts";
-import { ConflictError, NotFoundError, PayloadTooLargeError, QueryTimeoutError, ValidationError } from "../core/errors.ts";
+import { NotFoundError, PayloadTooLargeError, QueryTimeoutError, ValidationError } from "../core/errors.ts";
 import { exceedsPayloadLimit, LIMITS } from "../core/limits.ts";
 import type { Env } from "../env.ts";
 import { EXECUTION_MIGRATIONS, EXECUTION_SCHEMA } from "./execution-schema.ts";
@@ -14,8 +14,7 @@ import type { ChildClosedNotice } from "./execution-outbox.ts";
 import { applySqlMigrations } from "./sql-migrations.ts";
 import { startRun } from "./execution-start.ts";
 import { askQueue, discardPreparedRun, settlePreparedStart, settleUnleasedPrepared } from "./execution-prepared.ts";
-import { recordSignal, requestUpdate, updateOutcome } from "./execution-messages.ts";
-import { signalMarkKey } from "../core/execution/signal-marks.ts";
+import { recordSignal, requestUpdate, signalWithStartRun, updateOutcome } from "./execution-messages.ts";
 import { ExecutionDelivery } from "./execution-delivery.ts";
 import { recordChildClosed } from "./execution-children.ts";
 import { QueryBroker } from "./execution-queries.ts";
@@ -23,7 +22,7 @@ import { resetRun, type ResetOptions } from "./execution-reset.ts";
 import { leaseActivityTask, leaseQueryTask, leaseWorkflowTask, signEagerActivities, signEagerWorkflowTask, takeEagerActivities, takeEagerWorkflowTask } from "./execution-leases.ts";
 import type { Completion, StartArgs, TokenPayload } from "./execution-types.ts";
 import { acknowledgeTask, applyWorkflowTaskCompletion, applyWorkflowTaskFailure, recordHeartbeat, requireTaskRun, staleTask, unhandledCommand } from "./execution-workflow-tasks.ts";
-import { describeRun } from "./execution-view.ts";
+import { describeRun, historyPage } from "./execution-view.ts";
 import { guard, type RpcResult } from "./rpc.ts";
 import { AlarmBackoff } from "./alarm-backoff.ts";
 import { RunWaiters } from "./execution-waiters.ts";
@@ -95,23 +94,14 @@ export class ExecutionObject extends DurableObject<Env> {
   }
 
   /**
-   * A page of history after `afterId` (and before `task.beforeId`): at most `limit` events and
-   * LIMITS.historyPageBytes. For a worker reading its task's history (`task`) the run must still be
-   * `task.runId`, else 409 stale_task.
+   * A page of history after `afterId` (and before `task.beforeId`), see {@link historyPage}. For a
+   * worker reading its task's history (`task`) the run must still be `task.runId`, else 409 stale_task.
    */
   history(afterId: number, limit: number, task?: { runId: string; beforeId: number }, pageRunId?: string): RpcResult<HistoryPage> {
     return guard(() => {
       const run = task === undefined ? this.requireRun() : this.store.run();
       if (run === null || (task !== undefined && run.run_id !== task.runId)) throw staleTask();
-      // A page token names the run it pages through: after a continue-as-new or a reset the next
-      // page would join another run's events to it.
-      if (pageRunId !== undefined && pageRunId !== run.run_id) {
-        throw new ConflictError("the execution has a new run since this page token was issued (continue-as-new or reset): read its history again from the start", "history_changed", { field: "page_token" });
-      }
-      const { events, more } = this.store.eventsPage(afterId, limit, LIMITS.historyPageBytes, task?.beforeId);
-      const last = events[events.length - 1]!;
-      // A worker's task history reads by event ids; a client's page token also names the run.
-      return { events, next_page_token: !more ? null : task === undefined ? `${last.id}.${run.run_id}` : String(last.id) };
+      return historyPage(this.store, run, afterId, limit, task?.beforeId, pageRunId);
     });
   }
 
@@ -204,12 +194,7 @@ export class ExecutionObject extends DurableObject<Env> {
    */
   async signalWithStart(args: StartArgs, name: string, input: unknown, requestId: string | null): Promise<RpcResult<{ execution: Execution; started: boolean }>> {
     const r = guard(() => {
-      const now = clock.now();
-      const existing = this.store.run();
-      const retried = requestId !== null && existing?.workflow === args.workflow && this.store.wasCompleted(signalMarkKey(requestId));
-      let started = false;
-      if (!retried && (!existing || existing.status !== "running")) started = startRun(this.store, args, now, this.delivery.pending).started;
-      recordSignal(this.store, now, name, input, requestId, this.delivery.pending);
+      const { started } = signalWithStartRun(this.store, clock.now(), args, name, input, requestId, this.delivery.pending);
       return { execution: this.describeRun(this.store.run()!), started };
     });
     this.afterChange();

@@ -1,4 +1,5 @@
-import { toRfc3339, truncatedFailure, type Execution, type Failure, type SchedulePayload } from "@sundial/sdk/protocol";
+import { toRfc3339, truncatedFailure, type Execution, type Failure, type HistoryPage, type SchedulePayload } from "@sundial/sdk/protocol";
+import { ConflictError } from "../core/errors.ts";
 import { LIMITS } from "../core/limits.ts";
 import { parseJson, type CloseCallback, type ExecutionStore, type RunRow } from "./execution-store.ts";
 
@@ -64,3 +65,17 @@ export function indexRow(run: RunRow) {
   };
 }
 
+/**
+ * A page of `run`'s history after `afterId` (and before `beforeId`): at most `limit` events and
+ * LIMITS.historyPageBytes. A client's page token names the run it pages through (`pageRunId`):
+ * after a continue-as-new or a reset the next page would join another run's events to it, a 409.
+ * A worker's task history (`beforeId` given) pages by event ids alone.
+ */
+export function historyPage(store: ExecutionStore, run: RunRow, afterId: number, limit: number, beforeId?: number, pageRunId?: string): HistoryPage {
+  if (pageRunId !== undefined && pageRunId !== run.run_id) {
+    throw new ConflictError("the execution has a new run since this page token was issued (continue-as-new or reset): read its history again from the start", "history_changed", { field: "page_token" });
+  }
+  const { events, more } = store.eventsPage(afterId, limit, LIMITS.historyPageBytes, beforeId);
+  const last = events[events.length - 1]!;
+  return { events, next_page_token: !more ? null : beforeId === undefined ? `${last.id}.${run.run_id}` : String(last.id) };
+}
