@@ -45,17 +45,27 @@ export function persistTransition(store: ScheduleStore, spec: CompiledSpec, row:
   if (withdraw) queueWithdraw(store, row, withdraw, now);
   const updated: ScheduleRow = { ...row, state: settled.state };
   store.put(updated);
+  queueIndex(store, spec, updated, now, index);
+  return withdraw;
+}
+
+/**
+ * Queues the schedule's D1 index row as `row` (the stored row) shows it, unless that is what was
+ * queued last. Every write of the state that changes what the list shows goes through here: a
+ * transition, and a prepared run adopted by its withdraw's answer (ScheduleDelivery).
+ */
+export function queueIndex(store: ScheduleStore, spec: CompiledSpec, row: ScheduleRow, now: number, index: IndexMemo): void {
+  const s = row.state;
   // Describe's first next fire, from the same code: the fire the planner acts on next (a paused
   // schedule lists none, as it fires none).
   const upcoming =
-    t.state.status === "active"
-      ? (pendingFires({ spec, scheduleId: row.schedule_id, status: "active", lastProcessed: updated.state.lastProcessed, now, windowSeconds: row.policy.catchup_window_seconds, runsLeft: firesActedOn(spec, updated.state, row.policy.overlap) }, 1)[0] ?? null)
+    s.status === "active"
+      ? (pendingFires({ spec, scheduleId: row.schedule_id, status: "active", lastProcessed: s.lastProcessed, now, windowSeconds: row.policy.catchup_window_seconds, runsLeft: firesActedOn(spec, s, row.policy.overlap) }, 1)[0] ?? null)
       : null;
-  const s = t.state;
   const repeats = repeatRuns(spec, s);
   // Most transitions (a run closing, say) change nothing the index shows: skip that D1 write.
   const indexed = JSON.stringify([s.status, upcoming?.nominal, upcoming?.actual, s.lastNominal, repeats, s.currentRetry, row.workflow, row.key, row.source]);
-  if (indexed === index.last) return withdraw;
+  if (indexed === index.last) return;
   index.last = indexed;
   store.outbox.put("index", {
     namespace: row.namespace,
@@ -72,7 +82,6 @@ export function persistTransition(store: ScheduleStore, spec: CompiledSpec, row:
     created_at: row.created_at,
     updated_at: now,
   } satisfies IndexEntry, now);
-  return withdraw;
 }
 
 /** Queues the withdraw of a prepared run; it goes out after any start still queued for it. */

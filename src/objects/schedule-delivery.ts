@@ -42,11 +42,14 @@ export class ScheduleDelivery {
   private readonly store: ScheduleStore;
   /** A run closed without calling back (it already existed closed, or was skipped): the object treats it as closed now. */
   private readonly closedMeanwhile: (notice: RunClosedNotice) => Promise<void>;
+  /** A withdraw's answer adopted the prepared run as this schedule's fire: the object lists it (its index row). */
+  private readonly adopted: () => Promise<void>;
 
-  constructor(env: Env, store: ScheduleStore, closedMeanwhile: (notice: RunClosedNotice) => Promise<void>) {
+  constructor(env: Env, store: ScheduleStore, closedMeanwhile: (notice: RunClosedNotice) => Promise<void>, adopted: () => Promise<void>) {
     this.env = env;
     this.store = store;
     this.closedMeanwhile = closedMeanwhile;
+    this.adopted = adopted;
     this.queue = new FlushQueue(store.outbox, () => clock.now());
   }
 
@@ -131,7 +134,9 @@ export class ScheduleDelivery {
     const r = await executionStub(this.env, w.namespace, w.prepared.runId).discardPrepared();
     const row = this.store.get();
     if (!row) return;
-    if (!r.discarded) this.store.adopt(row, w.prepared, clock.now());
-    else if (row.state.prepared?.runId === w.prepared.runId && !this.store.outbox.has(`start:${w.prepared.runId}`)) this.store.put({ ...row, state: { ...row.state, prepared: null } });
+    if (!r.discarded) {
+      this.store.adopt(row, w.prepared, clock.now());
+      await this.adopted();
+    } else if (row.state.prepared?.runId === w.prepared.runId && !this.store.outbox.has(`start:${w.prepared.runId}`)) this.store.put({ ...row, state: { ...row.state, prepared: null } });
   }
 }

@@ -14,7 +14,7 @@ import type { Env } from "../env.ts";
 import { AlarmBackoff } from "./alarm-backoff.ts";
 import { armAlarm, prepareAheadMs } from "./names.ts";
 import { guard, ok, type RpcResult } from "./rpc.ts";
-import { persistTransition, queueWithdraw, type IndexMemo } from "./schedule-apply.ts";
+import { persistTransition, queueIndex, queueWithdraw, type IndexMemo } from "./schedule-apply.ts";
 import { runBackfillBatches, type BackfillHost } from "./schedule-backfill.ts";
 import { ScheduleDelivery, type IndexEntry, type StartEntry } from "./schedule-delivery.ts";
 import { backfillSpec, CompiledSpecs, machineContext, nextScheduleAlarm } from "./schedule-plan.ts";
@@ -48,7 +48,7 @@ export class ScheduleObject extends DurableObject<Env> {
     this.store = new ScheduleStore(ctx.storage.sql);
     this.host = { store: this.store, compileFor: (row) => this.compileFor(row), ctxFor: (row, now) => this.ctxFor(row, now), apply: (row, t, now) => this.apply(row, t, now) };
     // From inside a delivery: it must not wait for a send, which would be chained behind that delivery.
-    this.delivery = new ScheduleDelivery(env, this.store, (notice) => this.runClosed(notice, true));
+    this.delivery = new ScheduleDelivery(env, this.store, (notice) => this.runClosed(notice, true), () => this.adoptedByWithdraw());
     void ctx.blockConcurrencyWhile(async () => {
       if (applySqlMigrations(ctx.storage, SCHEDULE_MIGRATIONS, SCHEDULE_SCHEMA)) this.store.startsEmpty();
     });
@@ -270,6 +270,13 @@ export class ScheduleObject extends DurableObject<Env> {
     this.apply(row, tick(this.ctxFor(row, now), row.state), now);
     runBackfillBatches(this.host, now);
     this.prepareNext(now);
+  }
+
+  /** A withdraw's refusal adopted the run after the change queued its index row: list that fire too (from inside a delivery). */
+  private async adoptedByWithdraw(): Promise<void> {
+    const row = this.store.get();
+    if (row) queueIndex(this.store, this.compileFor(row), row, clock.now(), this.index);
+    await this.afterChange(true);
   }
 
   /** Persists a transition (schedule-apply.ts); a prepared run it gave up is withdrawn. */
