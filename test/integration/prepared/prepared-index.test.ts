@@ -14,42 +14,38 @@ async function listed(sid: string) {
   return r.body.schedules;
 }
 
+/**
+ * Sends a change decided at fire - 1 ms whose withdraw reaches the execution when its clock reads
+ * fire + 1 ms (one workerd, one clock), so the run has begun and refuses; returns the change's answer.
+ */
+async function changeAsRunBegins(fire: number, method: string, path: string, body: unknown) {
+  setNow(fire - 1);
+  const original = ExecutionObject.prototype.discardPrepared;
+  ExecutionObject.prototype.discardPrepared = function (this: ExecutionObject) {
+    setNow(fire + 1);
+    return original.call(this);
+  };
+  try {
+    const r = await api(method, path, body);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    return r.body;
+  } finally {
+    ExecutionObject.prototype.discardPrepared = original;
+  }
+}
+
 describe("the index row when a withdraw adopts the prepared run", () => {
   it("a pause whose withdraw reaches a run already begun lists the fire it adopted (last fire, repeat count)", async () => {
     const { sid, fire } = await preparedSchedule("prep-ix-skew", { overlap: "SKIP" });
-    // Decided at fire - 1 ms; the execution's clock reads fire + 1 ms when the withdraw arrives (one workerd, one clock).
-    setNow(fire - 1);
-    const original = ExecutionObject.prototype.discardPrepared;
-    ExecutionObject.prototype.discardPrepared = function (this: ExecutionObject) {
-      setNow(fire + 1);
-      return original.call(this);
-    };
-    try {
-      const paused = await api("POST", `/v1/workflows/schedules/${sid}/pause`, { note: "skew" });
-      expect(paused.status).toBe(200);
-      expect(paused.body).toMatchObject({ status: "paused", current_repeat: 1, counters: { fired: 1 } });
-    } finally {
-      ExecutionObject.prototype.discardPrepared = original;
-    }
-    const d = await describeSchedule(sid);
-    expect(d.last_fire_at).toBe(iso(fire));
+    const paused = await changeAsRunBegins(fire, "POST", `/v1/workflows/schedules/${sid}/pause`, { note: "skew" });
+    expect(paused).toMatchObject({ status: "paused", current_repeat: 1, counters: { fired: 1 } });
+    expect((await describeSchedule(sid)).last_fire_at).toBe(iso(fire));
     await eventually(async () => expect(await listed(sid)).toMatchObject([{ schedule_id: sid, status: "paused", next_fire_at: null, last_fire_at: iso(fire), current_repeat: 1 }]));
   });
 
   it("a PATCH whose withdraw reaches a run already begun lists the next fire, not the one it adopted", async () => {
     const { sid, fire } = await preparedSchedule("prep-ix-patch", { overlap: "SKIP" });
-    setNow(fire - 1);
-    const original = ExecutionObject.prototype.discardPrepared;
-    ExecutionObject.prototype.discardPrepared = function (this: ExecutionObject) {
-      setNow(fire + 1);
-      return original.call(this);
-    };
-    try {
-      const patched = await api("PATCH", `/v1/workflows/schedules/${sid}`, { input: { v: 2 } });
-      expect(patched.status).toBe(200);
-    } finally {
-      ExecutionObject.prototype.discardPrepared = original;
-    }
+    await changeAsRunBegins(fire, "PATCH", `/v1/workflows/schedules/${sid}`, { input: { v: 2 } });
     const d = await describeSchedule(sid);
     expect(d).toMatchObject({ last_fire_at: iso(fire), current_repeat: 1 });
     await eventually(async () => expect(await listed(sid)).toMatchObject([{ schedule_id: sid, status: "active", next_fire_at: d.next_fire_times[0].nominal, last_fire_at: iso(fire), current_repeat: 1 }]));
