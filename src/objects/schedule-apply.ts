@@ -1,10 +1,10 @@
-import type { Transition } from "../core/schedule/machine.ts";
-import { firesActedOn, isLastRun, repeatRuns } from "../core/schedule/repeat-runs.ts";
+import type { PendingFire, Transition } from "../core/schedule/machine.ts";
+import { firesActedOn, isLastRun, repeatRuns, runsLeft } from "../core/schedule/repeat-runs.ts";
 import { schedulePayload } from "../core/schedule/payload.ts";
 import { settlePrepared, type PreparedRun } from "../core/schedule/prepare.ts";
 import type { CompiledSpec } from "../core/spec.ts";
 import type { IndexEntry, StartEntry, WithdrawEntry } from "./schedule-delivery.ts";
-import { pendingFires } from "../core/catchup.ts";
+import { pendingFires, startDeadline } from "../core/catchup.ts";
 import { backfillSpec } from "./schedule-plan.ts";
 import type { ScheduleRow, ScheduleStore } from "./schedule-store.ts";
 
@@ -82,6 +82,16 @@ export function queueIndex(store: ScheduleStore, spec: CompiledSpec, row: Schedu
     created_at: row.created_at,
     updated_at: now,
   } satisfies IndexEntry, now);
+}
+
+/** Queues the start of `run`, the next fire's run created ahead of its time (core/schedule/prepare.ts), and records it as prepared. */
+export function queuePrepared(store: ScheduleStore, spec: CompiledSpec, row: ScheduleRow, run: PreparedRun, now: number): void {
+  const fire: PendingFire = { nominal: run.nominal, actual: run.actual, kind: "scheduled" };
+  // The fire is prepared with nothing buffered: it is the last run when it uses the last one repeat_count allows.
+  const payload = schedulePayload(spec, { ...row, timezone: row.spec.timezone }, fire, row.state.lastNominal, now, runsLeft(spec, row.state) === 1);
+  const startBy = startDeadline(run.actual, row.policy.catchup_window_seconds);
+  store.outbox.put(`start:${run.runId}`, { runId: run.runId, payload, input: row.input, startAt: run.actual, startBy } satisfies StartEntry, now);
+  store.put({ ...row, state: { ...row.state, prepared: run } });
 }
 
 /** Queues the withdraw of a prepared run; it goes out after any start still queued for it. */

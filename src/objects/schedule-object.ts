@@ -2,21 +2,19 @@ import { DurableObject } from "cloudflare:workers";
 import type { OverlapPolicy, Schedule } from "@sundial/sdk/protocol";
 import { clock } from "../clock.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../core/errors.ts";
-import { passOverMissed, startDeadline } from "../core/catchup.ts";
+import { passOverMissed } from "../core/catchup.ts";
 import { LIMITS, payloadJsonBytes } from "../core/limits.ts";
 import { runClosed, SKIPPED_CATCHUP, startExtra, tick, type PendingFire, type ScheduleState, type Transition } from "../core/schedule/machine.ts";
-import { runsLeft } from "../core/schedule/repeat-runs.ts";
 import { compileSpec, type CompiledSpec } from "../core/spec.ts";
 import { checkBackfillFires } from "../core/schedule/backfill-fires.ts";
-import { schedulePayload } from "../core/schedule/payload.ts";
 import { planPrepare, type PreparedRun } from "../core/schedule/prepare.ts";
 import type { Env } from "../env.ts";
 import { AlarmBackoff } from "./alarm-backoff.ts";
 import { armAlarm, prepareAheadMs } from "./names.ts";
 import { guard, ok, type RpcResult } from "./rpc.ts";
-import { persistTransition, queueIndex, queueWithdraw, type IndexMemo } from "./schedule-apply.ts";
+import { persistTransition, queueIndex, queuePrepared, queueWithdraw, type IndexMemo } from "./schedule-apply.ts";
 import { runBackfillBatches, type BackfillHost } from "./schedule-backfill.ts";
-import { ScheduleDelivery, type IndexEntry, type StartEntry } from "./schedule-delivery.ts";
+import { ScheduleDelivery, type IndexEntry } from "./schedule-delivery.ts";
 import { backfillSpec, CompiledSpecs, machineContext, nextScheduleAlarm } from "./schedule-plan.ts";
 import { ScheduleStore, SCHEDULE_MIGRATIONS, SCHEDULE_SCHEMA, type BackfillOutcome, type ScheduleRow, type TriggerOutcome } from "./schedule-store.ts";
 import type { RunClosedNotice, ScheduleDefinition, SchedulePatch } from "./schedule-types.ts";
@@ -289,14 +287,7 @@ export class ScheduleObject extends DurableObject<Env> {
     const row = this.store.get();
     if (!row) return;
     const d = planPrepare(this.ctxFor(row, now), row.state, prepareAheadMs(this.env), this.store.backfills().length > 0);
-    if (d.kind !== "prepare") return;
-    const fire: PendingFire = { nominal: d.run.nominal, actual: d.run.actual, kind: "scheduled" };
-    const spec = this.compileFor(row);
-    // The fire is prepared with nothing buffered: it is the last run when it uses the last one repeat_count allows.
-    const payload = schedulePayload(spec, { ...row, timezone: row.spec.timezone }, fire, row.state.lastNominal, now, runsLeft(spec, row.state) === 1);
-    const startBy = startDeadline(d.run.actual, row.policy.catchup_window_seconds);
-    this.store.outbox.put(`start:${d.run.runId}`, { runId: d.run.runId, payload, input: row.input, startAt: d.run.actual, startBy } satisfies StartEntry, now);
-    this.store.put({ ...row, state: { ...row.state, prepared: d.run } });
+    if (d.kind === "prepare") queuePrepared(this.store, this.compileFor(row), row, d.run, now);
   }
 
   /**
