@@ -112,10 +112,11 @@ scheduleRoutes.post("/", async (c) => {
         throw new ConflictError(`workflow ${cmd.workflow} key ${cmd.key} belongs to schedule ${found.holder}: create it without schedule_id (or with that one) to update it`, "schedule_key_taken", { field: "schedule_id" });
       }
       id = found.holder;
-    } else if (!found.claimed && found.count >= limit) {
+    } else if (!found.claimed && found.count >= limit && !found.idTaken) {
       throw new ValidationError(`this namespace already has ${limit} schedules (the limit)`, { field: "schedule_id", code: "limit_exceeded" });
     }
-    // Otherwise this create claimed the pair, or its id belongs to another (workflow, key): the object refuses that.
+    // Otherwise this create claimed the pair, or its id belongs to another (workflow, key), also in a
+    // full namespace (no new schedule): the object refuses that, 409 schedule_exists.
     r = unwrap(await scheduleStub(c.env, p.namespace, id).upsert({ ...cmd, namespace: p.namespace, schedule_id: id, source: "api" }));
   } catch (err) {
     // A refused create changes nothing: its claim goes (unless the object wrote its own row meanwhile).

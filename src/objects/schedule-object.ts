@@ -32,8 +32,8 @@ export class ScheduleObject extends DurableObject<Env> {
   private readonly delivery: ScheduleDelivery;
   private readonly specs = new CompiledSpecs();
   private readonly index: IndexMemo = { last: null };
-  /** Set when a change queued a withdraw: its response then waits for the send. */
-  private withdrawing = false;
+  /** Set when a change queued a withdraw or its index row's delete: its response then waits for the send. */
+  private awaitSend = false;
   private readonly backoff: AlarmBackoff;
   /** The last epoch ms a trigger without a request_id was named by (see trigger()). */
   private lastTriggerStamp = 0;
@@ -46,7 +46,7 @@ export class ScheduleObject extends DurableObject<Env> {
     this.store = new ScheduleStore(ctx.storage.sql);
     this.host = { store: this.store, compileFor: (row) => this.compileFor(row), ctxFor: (row, now) => this.ctxFor(row, now), apply: (row, t, now) => this.apply(row, t, now) };
     // From inside a delivery: it must not wait for a send, which would be chained behind that delivery.
-    this.delivery = new ScheduleDelivery(env, this.store, (notice) => this.runClosed(notice, true), () => this.adoptedByWithdraw());
+    this.delivery = new ScheduleDelivery(env, this.store, (notice) => this.runClosed(notice, true), () => this.relist());
     void ctx.blockConcurrencyWhile(async () => {
       if (applySqlMigrations(ctx.storage, SCHEDULE_MIGRATIONS, SCHEDULE_SCHEMA)) this.store.startsEmpty();
     });
@@ -180,7 +180,11 @@ export class ScheduleObject extends DurableObject<Env> {
     return r;
   }
 
-  /** Deletes the schedule (runs it started keep running) and its index row. */
+  /**
+   * Deletes the schedule (runs it started keep running) and its index row. The answer waits for the
+   * index delivery (one try; the outbox retries a failure), so a list, a count or a create of the
+   * (workflow, key) after the 204 does not see the deleted schedule.
+   */
   async remove(): Promise<RpcResult<{ deleted: true }>> {
     return this.change(() => {
       this.require();
@@ -188,6 +192,7 @@ export class ScheduleObject extends DurableObject<Env> {
       this.store.wipe();
       this.index.last = null;
       this.store.outbox.put("index", { delete: true, namespace: row.namespace, schedule_id: row.schedule_id, workflow: row.workflow, key: row.key } satisfies IndexEntry, clock.now());
+      this.awaitSend = true;
       return { deleted: true as const };
     });
   }
@@ -238,7 +243,7 @@ export class ScheduleObject extends DurableObject<Env> {
       }
     }
     // The alarm's own send: nobody waits on a withdraw it queued (and a later change must not think it does).
-    this.withdrawing = false;
+    this.awaitSend = false;
     // Send first, then arm once for what is left (a failed entry's retry, the next fire): one alarm
     // write per run instead of one at "now" and another after the send. Should the object die while
     // sending, the platform runs this alarm again, but only a few times; so a retry arms its own
@@ -270,8 +275,8 @@ export class ScheduleObject extends DurableObject<Env> {
     this.prepareNext(now);
   }
 
-  /** A withdraw's refusal adopted the run after the change queued its index row: list that fire too (from inside a delivery). */
-  private async adoptedByWithdraw(): Promise<void> {
+  /** A withdraw's refusal adopted the run, or a late prepared run was skipped, after or outside a change's index row: list it (from inside a delivery). */
+  private async relist(): Promise<void> {
     const row = this.store.get();
     if (row) queueIndex(this.store, this.compileFor(row), row, clock.now(), this.index);
     await this.afterChange(true);
@@ -279,7 +284,7 @@ export class ScheduleObject extends DurableObject<Env> {
 
   /** Persists a transition (schedule-apply.ts); a prepared run it gave up is withdrawn. */
   private apply(row: ScheduleRow, t: Transition, now: number): void {
-    if (persistTransition(this.store, this.compileFor(row), row, t, now, this.index)) this.withdrawing = true;
+    if (persistTransition(this.store, this.compileFor(row), row, t, now, this.index)) this.awaitSend = true;
   }
 
   /** Creates the next fire's run ahead of time when nothing before its fire time can change it (core/schedule/prepare.ts). */
@@ -309,7 +314,7 @@ export class ScheduleObject extends DurableObject<Env> {
 
   private queueWithdraw(row: ScheduleRow, p: PreparedRun, now: number): void {
     queueWithdraw(this.store, row, p, now);
-    this.withdrawing = true;
+    this.awaitSend = true;
   }
 
   /**
@@ -337,14 +342,14 @@ export class ScheduleObject extends DurableObject<Env> {
 
   /**
    * Sends what the change queued and re-arms; waits for the send when a prepared run is being
-   * withdrawn, unless the change came from inside a delivery (the send is chained behind it).
+   * withdrawn or the schedule deleted, unless the change came from inside a delivery (the send is chained behind it).
    */
   private async afterChange(fromDelivery = false): Promise<void> {
-    const withdrawing = this.withdrawing && !fromDelivery;
-    this.withdrawing = false;
+    const wait = this.awaitSend && !fromDelivery;
+    this.awaitSend = false;
     const sent = this.flush();
     this.rearm();
-    if (withdrawing) await sent.catch(() => {});
+    if (wait) await sent.catch(() => {});
     else this.ctx.waitUntil(sent);
   }
 

@@ -136,6 +136,20 @@ describe("SUNDIAL_MAX_SCHEDULES_PER_NAMESPACE", () => {
     expect((await createWith(vars, DEV_KEY, { workflow: uid("other-ns-wf"), key: "x", cron: "0 8 * * *" })).status).toBe(201);
   });
 
+  it("a taken explicit schedule_id is a 409 schedule_exists also when the namespace is full (the limit is for new schedules)", async () => {
+    const { key } = await freshNamespace();
+    const wf = uid("cap-taken-wf");
+    const vars = { SUNDIAL_MAX_SCHEDULES_PER_NAMESPACE: "2" };
+    for (const k of ["a", "b"]) expect((await createWith(vars, key, { workflow: wf, key: k, cron: "0 8 * * *" })).status).toBe(201);
+    const taken = await createWith(vars, key, { workflow: wf, key: "c", schedule_id: `${wf}:a`, cron: "0 8 * * *" });
+    expect(taken.status).toBe(409);
+    expect(taken.body).toMatchObject({ code: "schedule_exists", field: "schedule_id" });
+    // A new id at the limit is still the limit's 422.
+    const fresh = await createWith(vars, key, { workflow: wf, key: "c", schedule_id: uid("new-id"), cron: "0 8 * * *" });
+    expect(fresh.status).toBe(422);
+    expect(fresh.body).toMatchObject({ code: "limit_exceeded", field: "schedule_id" });
+  });
+
   it("a malformed value is the default (never a 500)", async () => {
     const { key } = await freshNamespace();
     const r = await createWith({ SUNDIAL_MAX_SCHEDULES_PER_NAMESPACE: "lots" }, key, { workflow: uid("bad-var-wf"), key: "a", cron: "0 8 * * *" });

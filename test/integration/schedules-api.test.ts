@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { exports } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
 import { api, DEV_KEY, uid } from "./helpers.ts";
-import { alarmAt, createSchedule, describeSchedule, eventually, expectAlarm, expectNoRun, getRun, iso, runId, setNow, T } from "./schedule-helpers.ts";
+import { alarmAt, createSchedule, describeSchedule, eventually, expectAlarm, expectNoRun, getRun, iso, runId, scheduleObject, setNow, T } from "./schedule-helpers.ts";
 
 const H = 3_600_000;
 const ids = (l: { body: { schedules: { schedule_id: string }[] } }) => l.body.schedules.map((s) => s.schedule_id);
@@ -253,6 +254,24 @@ describe("DELETE", () => {
     await eventually(async () => expect(ids(await api("GET", `/v1/workflows/schedules?key=${sid}`))).toEqual([]));
     await expectAlarm(sid, null);
     expect((await getRun(runId(sid, t0 + H))).body.status).toBe("running");
+  });
+
+  it("answers once the index has forgotten it: the delete's index delivery is done, not left behind the response", async () => {
+    setNow(T("2027-06-21T00:00:00.000Z"));
+    const wf = uid("delete-index-wf");
+    const sid = uid("delete-index");
+    await createSchedule({ schedule_id: sid, workflow: wf, key: "k", cron: "0 * * * *" });
+    await eventually(async () => expect(ids(await api("GET", `/v1/workflows/schedules?workflow=${wf}`))).toEqual([sid]));
+    // Locally D1 answers in order, so a list right after the 204 would pass either way; what makes
+    // it true everywhere is that the object's RPC returns only after its index entry was delivered.
+    const left = await runInDurableObject(scheduleObject(sid), async (obj, state) => {
+      expect((await (obj as unknown as { remove(): Promise<{ ok: boolean }> }).remove()).ok).toBe(true);
+      return state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n;
+    });
+    expect(left).toBe(0);
+    expect(ids(await api("GET", `/v1/workflows/schedules?workflow=${wf}`))).toEqual([]);
+    const again = await api("POST", "/v1/workflows/schedules", { schedule_id: uid("delete-index-new"), workflow: wf, key: "k", cron: "0 * * * *" });
+    expect(again.status, JSON.stringify(again.body)).toBe(201);
   });
 });
 
