@@ -42,14 +42,17 @@ export class ScheduleDelivery {
   private readonly store: ScheduleStore;
   /** A run closed without calling back (it already existed closed, or was skipped): the object treats it as closed now. */
   private readonly closedMeanwhile: (notice: RunClosedNotice) => Promise<void>;
-  /** A withdraw's answer adopted the prepared run as this schedule's fire: the object lists it (its index row). */
-  private readonly adopted: () => Promise<void>;
+  /**
+   * The row changed outside a change's write: a withdraw's answer adopted the prepared run as this
+   * schedule's fire, or a late prepared run was skipped. The object lists it (its index row).
+   */
+  private readonly relist: () => Promise<void>;
 
-  constructor(env: Env, store: ScheduleStore, closedMeanwhile: (notice: RunClosedNotice) => Promise<void>, adopted: () => Promise<void>) {
+  constructor(env: Env, store: ScheduleStore, closedMeanwhile: (notice: RunClosedNotice) => Promise<void>, relist: () => Promise<void>) {
     this.env = env;
     this.store = store;
     this.closedMeanwhile = closedMeanwhile;
-    this.adopted = adopted;
+    this.relist = relist;
     this.queue = new FlushQueue(store.outbox, () => clock.now());
   }
 
@@ -117,7 +120,11 @@ export class ScheduleDelivery {
       .catch((err: unknown) => console.warn(`could not ask late prepared run ${p.runId}; adopting it`, err));
     if (!r?.discarded) return;
     const current = this.store.get();
-    if (current?.state.prepared?.runId === p.runId) this.store.skipPrepared(current, p, now);
+    if (current?.state.prepared?.runId === p.runId) {
+      this.store.skipPrepared(current, p, now);
+      // Listed now: a change after this that writes nothing would leave next_fire_at at the skipped fire.
+      await this.relist();
+    }
     // Adopted meanwhile (a change ran while the run was asked): counted as skipped, wherever the run is by now.
     else await this.closedMeanwhile({ namespace: row.namespace, schedule_id: row.schedule_id, execution_id: p.runId, status: SKIPPED_CATCHUP, failure: null, closed_at: now });
   }
@@ -136,7 +143,7 @@ export class ScheduleDelivery {
     if (!row) return;
     if (!r.discarded) {
       this.store.adopt(row, w.prepared, clock.now());
-      await this.adopted();
+      await this.relist();
     } else if (row.state.prepared?.runId === w.prepared.runId && !this.store.outbox.has(`start:${w.prepared.runId}`)) this.store.put({ ...row, state: { ...row.state, prepared: null } });
   }
 }

@@ -39,6 +39,19 @@ describe("late prepared starts", () => {
     expect(d.running).toEqual([]);
   });
 
+  it("a change that writes nothing still lists the next fire after skipping the late prepared one (next_fire_at is not left at the skipped fire)", async () => {
+    const { sid, fire, run } = await preparedSchedule("prep-late-noop", { catchup_window_seconds: 10 });
+    setNow(fire + 11 * S);
+    const r = await api("PATCH", `/v1/workflows/schedules/${sid}`, { task_queue: (await describeSchedule(sid)).task_queue });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    await expectNoRun(run);
+    expect((await describeSchedule(sid)).counters).toMatchObject({ skipped_catchup: 1 });
+    await eventually(async () => {
+      const listed = (await api("GET", `/v1/workflows/schedules?key=${sid}`)).body.schedules[0];
+      expect(listed.next_fire_at).toBe(iso(fire + 10 * M));
+    });
+  });
+
   it("a schedule alarm later than the window keeps a prepared run its queue released in time (a worker just has not taken it yet), and a lease under way decides for itself", async () => {
     const a = await preparedSchedule("prep-late-alarm", { catchup_window_seconds: 10, overlap: "SKIP" });
     setNow(a.fire);
