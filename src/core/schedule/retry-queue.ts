@@ -40,7 +40,10 @@ function withRetries(s: ScheduleState, all: readonly PendingRetry[]): ScheduleSt
  * forgotten and on_failure never applied.
  */
 export function dueRetries(ctx: MachineContext, s: ScheduleState): { fires: PendingFire[]; state: ScheduleState } {
-  const slots = ctx.policy.overlap === "ALLOW_ALL" ? LIMITS.runningCap - s.running.length : s.running.length === 0 ? 1 : 0;
+  // Under ALLOW_ALL, a fire waiting while the open runs are cancelled for it (a CANCEL_OTHER
+  // trigger or backfill) has every ALLOW_ALL start beside it dropped: the retry waits for its run.
+  const cancelling = s.running.length > 0 && s.buffer.some((f) => keepsNewestOnly(f.overlap ?? ctx.policy.overlap));
+  const slots = ctx.policy.overlap === "ALLOW_ALL" ? (cancelling ? 0 : LIMITS.runningCap - s.running.length) : s.running.length === 0 ? 1 : 0;
   const fires: PendingFire[] = [];
   let waiting = s;
   while (waiting.retry && waiting.retry.at <= ctx.now && fires.length < slots) {

@@ -141,6 +141,28 @@ describe("retries of two fires pending at once", () => {
   });
 });
 
+describe("a due retry under ALLOW_ALL while a fire waits to cancel the open runs", () => {
+  it("waits for that fire's run instead of being dropped with the runs cancelled", () => {
+    const policy = { overlap: "ALLOW_ALL" as const, retry_max: 1, retry_delay_seconds: 60 };
+    // 01:00 and 02:00 run together; 01:00 fails and its retry is due at 02:11.
+    let t = tick(ctx(policy, T0 + 2 * HOUR), initialState(T0, false, ""));
+    t = runClosed(ctx(policy, T0 + 2 * HOUR + 10 * M), t.state, id(1), "failed", "boom");
+    expect(t.state.retry).toMatchObject({ nominal: T0 + HOUR, at: T0 + 2 * HOUR + 11 * M });
+    // A trigger under CANCEL_OTHER asks 02:00 to cancel and waits for its slot.
+    const now = T0 + 2 * HOUR + 10 * M;
+    const x = startExtra(ctx(policy, now), t.state, [{ nominal: now, actual: now, kind: "trigger", requestId: "manual", overlap: "CANCEL_OTHER" }]);
+    expect(x.cancel).toEqual([id(2)]);
+    // The retry comes due while 02:00 is still closing: it is not skipped by overlap.
+    t = tick(ctx(policy, T0 + 2 * HOUR + 12 * M), x.state);
+    expect(t.outcomes.filter((o) => o.kind === "skipped_overlap")).toEqual([]);
+    expect(t.state.retry).toMatchObject({ nominal: T0 + HOUR });
+    // 02:00 closes: the trigger takes the slot, and the retry starts beside it (ALLOW_ALL).
+    t = runClosed(ctx(policy, T0 + 2 * HOUR + 13 * M), t.state, id(2), "cancelled", null);
+    expect(t.start.map((s) => s.runId)).toEqual(["s:trigger:manual", id(1, ":retry-1")]);
+    expect(t.state.retry).toBeNull();
+  });
+});
+
 describe("a trigger's failed run", () => {
   it("is not retried: its failure is counted and on_failure decides at once (pause pauses the schedule)", () => {
     const policy = { retry_max: 3, on_failure: "pause" as const };
