@@ -27,6 +27,8 @@ export type IndexEntry = ScheduleIndexRow | { delete: true; namespace: string; s
 export interface WithdrawEntry {
   namespace: string;
   prepared: PreparedRun;
+  /** The schedule's spec_origin when the withdraw was queued (absent in entries queued before it was kept). */
+  origin?: number;
 }
 
 /**
@@ -142,7 +144,8 @@ export class ScheduleDelivery {
     const row = this.store.get();
     if (!row) return;
     if (!r.discarded) {
-      this.store.adopt(row, w.prepared, clock.now());
+      // A spec change since the withdraw was queued (the change that queued it, say) re-planned: the run is the old spec's fire.
+      this.store.adopt(row, w.prepared, clock.now(), w.origin !== undefined && w.origin !== row.spec_origin);
       await this.relist();
     } else if (row.state.prepared?.runId === w.prepared.runId && !this.store.outbox.has(`start:${w.prepared.runId}`)) this.store.put({ ...row, state: { ...row.state, prepared: null } });
   }

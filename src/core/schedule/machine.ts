@@ -173,8 +173,16 @@ function applyOverlap(ctx: MachineContext, s: ScheduleState, due: PendingFire[])
  * counts it as its own fire, started, and no longer prepared (its close then frees the slot as for
  * any run).
  */
-export function adoptPrepared(s: ScheduleState, p: PreparedRun): ScheduleState {
+export function adoptPrepared(s: ScheduleState, p: PreparedRun, prior = false): ScheduleState {
   if (s.running.some((r) => r.runId === p.runId)) return s.prepared?.runId === p.runId ? { ...s, prepared: null } : s;
+  // A fire of the spec before the last spec change (it began before the change, which learned so
+  // only later) is kept as such a running fire is by the change (see replanned): it uses none of
+  // the new spec's repeat_count and does not move the new plan.
+  if (prior) {
+    const running = [...s.running, { runId: p.runId, fire: { nominal: p.nominal, actual: p.actual, kind: "scheduled" as const, prior: true as const }, last: s.lastNominal, lastNominalBefore: s.lastNominal }];
+    const prepared = s.prepared?.runId === p.runId ? null : (s.prepared ?? null);
+    return { ...s, prepared, running, lastNominal: Math.max(s.lastNominal ?? 0, p.nominal), counters: { ...s.counters, fired: s.counters.fired + 1 } };
+  }
   return {
     ...s,
     // A state without the count derives it from lastProcessed, which moves past this fire below.

@@ -50,4 +50,14 @@ describe("the index row when a withdraw adopts the prepared run", () => {
     expect(d).toMatchObject({ last_fire_at: iso(fire), current_repeat: 1 });
     await eventually(async () => expect(await listed(sid)).toMatchObject([{ schedule_id: sid, status: "active", next_fire_at: d.next_fire_times[0].nominal, last_fire_at: iso(fire), current_repeat: 1 }]));
   });
+  it("a PATCH of the spec whose withdraw reaches a run already begun counts that run as the old spec's, as when the schedule saw it begin", async () => {
+    // The run began before the new spec (its fire time had come): as one the schedule adopts
+    // before re-planning, it uses none of the new spec's repeat_count, nor moves its plan.
+    const { sid, fire } = await preparedSchedule("prep-ix-respec", { overlap: "ALLOW_ALL" });
+    const patched = await changeAsRunBegins(fire, "PATCH", `/v1/workflows/schedules/${sid}`, { interval_seconds: 300, repeat_count: 2 });
+    expect(patched.spec).toMatchObject({ repeat_count: 2 });
+    const d = await describeSchedule(sid);
+    expect(d).toMatchObject({ last_fire_at: iso(fire), current_repeat: 0, counters: { fired: 1 } });
+    expect(d.next_fire_times.map((f: { nominal: string }) => f.nominal)).toEqual([iso(fire - 1 + 5 * 60_000), iso(fire - 1 + 10 * 60_000)]);
+  });
 });
