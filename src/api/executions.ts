@@ -82,7 +82,7 @@ executionRoutes.get("/", async (c) => {
     workflow: q.workflow,
     status: q.status,
     scheduleId: q.schedule_id,
-    after: after ? { startedAt: after.s, executionId: after.i } : undefined,
+    after: after ? { firstStartedAt: after.f, executionId: after.i } : undefined,
     limit: q.page_size + 1,
   });
   const page = rows.slice(0, q.page_size);
@@ -97,7 +97,7 @@ executionRoutes.get("/", async (c) => {
     closed_at: r.closed_at === null ? null : toRfc3339(r.closed_at),
     schedule_id: r.schedule_id,
   }));
-  return c.json({ executions, next_page_token: rows.length > q.page_size && last ? encodeCursor(ExecutionsCursor, { s: last.started_at, i: last.execution_id }) : null });
+  return c.json({ executions, next_page_token: rows.length > q.page_size && last ? encodeCursor(ExecutionsCursor, { f: last.first_started_at, i: last.execution_id }) : null });
 });
 
 executionRoutes.get("/:id", async (c) => {

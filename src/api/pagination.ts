@@ -15,10 +15,19 @@ export const PageSize = queryNumber(z.number().min(1).max(LIMITS.pageSizeMax)).d
 /** `page_token` query parameter: long enough for a cursor holding the longest id (MAX_ID_LENGTH). */
 export const PageToken = z.string().max(2000).optional();
 
-export const ExecutionsCursor = z.strictObject({ s: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), i: z.string().min(1) });
+const Millis = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/**
+ * `f`: the last row's first start (the list's order). A token issued while the list paged by the
+ * current run's start (`s`, before 2026-12-06) is read as one: the two were equal for every row
+ * then, and a row whose run changed since comes again rather than being skipped (first start ≤ start).
+ */
+export const ExecutionsCursor = z.union([
+  z.strictObject({ f: Millis, i: z.string().min(1) }),
+  z.strictObject({ s: Millis, i: z.string().min(1) }).transform(({ s, i }) => ({ f: s, i })),
+]);
 export const SchedulesCursor = z.strictObject({ i: z.string().min(1) });
 export const WorkflowTypesCursor = z.strictObject({ n: z.string().min(1) });
-export const KeysCursor = z.strictObject({ c: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), i: z.string().min(1) });
+export const KeysCursor = z.strictObject({ c: Millis, i: z.string().min(1) });
 
 /** Opaque keyset cursor: base64url JSON of the last row's sort keys. */
 export function encodeCursor<S extends z.ZodType<Record<string, string | number>>>(_schema: S, keys: z.input<S>): string {

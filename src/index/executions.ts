@@ -12,18 +12,44 @@ export interface ExecutionIndexRow {
   closed_at: number | null;
 }
 
-export async function upsertExecution(db: D1Database, r: ExecutionIndexRow): Promise<void> {
+/** A listed row: its index row and the start of the execution's first run, which orders the list. */
+export interface ExecutionListRow extends ExecutionIndexRow {
+  first_started_at: number;
+}
+
+/**
+ * What an ExecutionObject writes to the index: its run's row, with the run's place in the
+ * execution's life (absent from entries queued before they were written).
+ */
+export interface ExecutionIndexWrite extends ExecutionIndexRow {
+  /** 1 for a run started by a start request (a new execution, or the id used again); n + 1 after continue-as-new or reset. */
+  run_number?: number;
+  /** The run this one continues (continue-as-new, reset), else null. */
+  previous_run_id?: string | null;
+}
+
+/**
+ * Writes a run's row unless the row holds something newer (writes can arrive out of order: a
+ * retried delivery, an object that restarted while one was under way). A row is replaced by
+ * - a later write of the same run, unless it would reopen a closed run;
+ * - another run that started later, or the run right after the row's (continue-as-new, reset):
+ *   those start in the same millisecond as the run they follow, which started_at alone refused.
+ * `first_started_at`, the list's order, is kept through continue-as-new and reset (a run_number
+ * above 1, or an entry too old to say) and set again only when a start request began the id anew.
+ */
+export async function upsertExecution(db: D1Database, r: ExecutionIndexWrite): Promise<void> {
   await db
     .prepare(
-      `INSERT INTO executions (namespace, execution_id, run_id, workflow, status, task_queue, schedule_id, started_at, closed_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO executions (namespace, execution_id, run_id, workflow, status, task_queue, schedule_id, started_at, closed_at, first_started_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?8)
        ON CONFLICT (namespace, execution_id) DO UPDATE SET
          run_id = excluded.run_id, workflow = excluded.workflow, status = excluded.status, task_queue = excluded.task_queue,
-         schedule_id = excluded.schedule_id, started_at = excluded.started_at, closed_at = excluded.closed_at
-       WHERE excluded.started_at > executions.started_at
-          OR (excluded.run_id = executions.run_id AND (executions.closed_at IS NULL OR excluded.closed_at IS NOT NULL))`,
+         schedule_id = excluded.schedule_id, started_at = excluded.started_at, closed_at = excluded.closed_at,
+         first_started_at = CASE WHEN ?10 = 1 AND excluded.run_id <> executions.run_id THEN excluded.started_at ELSE executions.first_started_at END
+       WHERE (excluded.run_id = executions.run_id AND (executions.closed_at IS NULL OR excluded.closed_at IS NOT NULL))
+          OR (excluded.run_id <> executions.run_id AND (excluded.started_at > executions.started_at OR ?11 = executions.run_id))`,
     )
-    .bind(r.namespace, r.execution_id, r.run_id, r.workflow, r.status, r.task_queue, r.schedule_id, r.started_at, r.closed_at)
+    .bind(r.namespace, r.execution_id, r.run_id, r.workflow, r.status, r.task_queue, r.schedule_id, r.started_at, r.closed_at, r.run_number ?? null, r.previous_run_id ?? null)
     .run();
 }
 
@@ -37,13 +63,16 @@ export interface ExecutionListQuery {
   workflow?: string | undefined;
   status?: string | undefined;
   scheduleId?: string | undefined;
-  /** Keyset cursor: (started_at, execution_id) of the last row of the previous page. */
-  after?: { startedAt: number; executionId: string } | undefined;
+  /** Keyset cursor: (first_started_at, execution_id) of the last row of the previous page. */
+  after?: { firstStartedAt: number; executionId: string } | undefined;
   limit: number;
 }
 
-/** Newest first, keyset-paginated so pages stay stable while executions are added. */
-export async function listExecutions(db: D1Database, q: ExecutionListQuery): Promise<ExecutionIndexRow[]> {
+/**
+ * Newest first by the execution's first start, keyset-paginated: pages stay stable while
+ * executions are added, continue as new or are reset (a run's own started_at moves; this does not).
+ */
+export async function listExecutions(db: D1Database, q: ExecutionListQuery): Promise<ExecutionListRow[]> {
   const where = ["namespace = ?"];
   const binds: (string | number)[] = [q.namespace];
   if (q.workflow) {
@@ -59,12 +88,12 @@ export async function listExecutions(db: D1Database, q: ExecutionListQuery): Pro
     binds.push(q.scheduleId);
   }
   if (q.after) {
-    where.push("(started_at < ? OR (started_at = ? AND execution_id < ?))");
-    binds.push(q.after.startedAt, q.after.startedAt, q.after.executionId);
+    where.push("(first_started_at < ? OR (first_started_at = ? AND execution_id < ?))");
+    binds.push(q.after.firstStartedAt, q.after.firstStartedAt, q.after.executionId);
   }
   const r = await db
-    .prepare(`SELECT * FROM executions WHERE ${where.join(" AND ")} ORDER BY started_at DESC, execution_id DESC LIMIT ?`)
+    .prepare(`SELECT * FROM executions WHERE ${where.join(" AND ")} ORDER BY first_started_at DESC, execution_id DESC LIMIT ?`)
     .bind(...binds, q.limit)
-    .all<ExecutionIndexRow>();
+    .all<ExecutionListRow>();
   return r.results;
 }

@@ -2,7 +2,7 @@ import type { Execution, Failure } from "@sundial/sdk/protocol";
 import { childEntryKey, isChildOf, parentStopReason, parseChildEntryKey, type StopCause, type StopFrom } from "../core/execution/children.ts";
 import { LIMITS } from "../core/limits.ts";
 import type { Env } from "../env.ts";
-import { deleteExecution, upsertExecution, type ExecutionIndexRow } from "../index/executions.ts";
+import { deleteExecution, upsertExecution, type ExecutionIndexWrite } from "../index/executions.ts";
 import { executionStub, scheduleStub } from "./names.ts";
 import type { Outbox } from "./outbox.ts";
 import type { RunClosedNotice } from "./schedule-types.ts";
@@ -52,7 +52,7 @@ export interface ChildStartHooks {
 export function flushExecutionOutbox(outbox: Outbox, env: Env, now: number, hooks: ChildStartHooks): Promise<boolean> {
   return outbox.flush(now, async (key, payload) => {
     if (key === "index") {
-      const row = payload as ExecutionIndexRow & { deleted?: boolean };
+      const row = payload as ExecutionIndexWrite & { deleted?: boolean };
       return row.deleted ? deleteExecution(env.DB, row.namespace, row.execution_id, row.run_id) : upsertExecution(env.DB, row);
     }
     if (key === "callback") {

@@ -1,5 +1,6 @@
 import { toRfc3339, truncatedFailure, type Execution, type Failure, type HistoryPage, type SchedulePayload } from "@sundial/sdk/protocol";
 import { ConflictError } from "../core/errors.ts";
+import type { ExecutionIndexWrite } from "../index/executions.ts";
 import { LIMITS } from "../core/limits.ts";
 import { parseJson, type CloseCallback, type ExecutionStore, type RunRow } from "./execution-store.ts";
 
@@ -49,8 +50,8 @@ export function describeRun(store: ExecutionStore, run: RunRow): Execution {
   };
 }
 
-/** The D1 index row of a run. */
-export function indexRow(run: RunRow) {
+/** The D1 index row of a run, with its place in the execution's life (which write is newer, see upsertExecution). */
+export function indexRow(run: RunRow): ExecutionIndexWrite {
   const schedule = parseJson<SchedulePayload>(run.schedule);
   return {
     namespace: run.namespace,
@@ -62,6 +63,8 @@ export function indexRow(run: RunRow) {
     schedule_id: schedule?.schedule_id ?? null,
     started_at: run.started_at,
     closed_at: run.closed_at,
+    run_number: run.run_number,
+    previous_run_id: run.previous_run_id,
   };
 }
 
