@@ -21,7 +21,7 @@ import { executionStub } from "../objects/names.ts";
 import { unwrap } from "../objects/rpc.ts";
 import { requireKind, type AppEnv } from "./auth.ts";
 import { decodeCursor, decodeHistoryToken, encodeCursor, ExecutionsCursor, PageSize, PageToken } from "./pagination.ts";
-import { queryNumber, readJson, readQuery } from "./validate.ts";
+import { queryFilter, queryNumber, readJson, readQuery } from "./validate.ts";
 import { checkPayloadSize, checkWorkflowInput } from "./workflow-input.ts";
 import { IdReference, MAX_ID_LENGTH } from "@sundial/sdk/protocol";
 import { ValidationError } from "../core/errors.ts";
@@ -31,9 +31,9 @@ export const executionRoutes = new Hono<AppEnv>();
 executionRoutes.use("*", requireKind("app"));
 
 const ListQuery = z.strictObject({
-  workflow: z.string().max(200).optional(),
-  status: z.enum(EXECUTION_STATUSES).optional(),
-  schedule_id: z.string().max(MAX_ID_LENGTH).optional(),
+  workflow: queryFilter(z.string().max(200)),
+  status: queryFilter(z.enum(EXECUTION_STATUSES)),
+  schedule_id: queryFilter(z.string().max(MAX_ID_LENGTH)),
   page_size: PageSize,
   page_token: PageToken,
 });

@@ -23,7 +23,7 @@ const ROUTES: Record<string, Record<string, Op>> = {
   "/v1/workflows/schedules/{schedule_id}/backfill": { post: { summary: "Start the fires of a past range, in bounded batches, as runs {nominal}:backfill-{backfill_id} (202 {backfill_id, fires}; a repeated request_id gets the first answer and queues nothing)", body: P.BackfillRequest, ok: 202, kind: "app" } },
   "/v1/workflows/executions": {
     post: { summary: "Start a workflow execution", body: P.StartExecutionRequest, ok: 201, kind: "app" },
-    get: { summary: "List executions (D1 index, cursor pagination)", ok: 200, kind: "app", query: ["workflow", "status", "schedule_id", "page_size", "page_token"] },
+    get: { summary: "List executions, newest first by first start (D1 index, cursor pagination)", ok: 200, kind: "app", query: ["workflow", "status", "schedule_id", "page_size", "page_token"] },
   },
   "/v1/workflows/executions/signal-with-start": { post: { summary: "Start the execution unless it runs, then signal it (one idempotent call)", body: P.SignalWithStartRequest, ok: 201, kind: "app" } },
   "/v1/workflows/executions/{execution_id}/signals/{name}": { post: { summary: "Send a signal (recorded before the 202; request_id de-duplicates)", optionalBody: true, body: P.SignalRequest, ok: 202, kind: "app" } },

@@ -29,7 +29,7 @@ import { heldByCode } from "../objects/schedule-rows.ts";
 import { requireKind, type AppEnv } from "./auth.ts";
 import { decodeCursor, encodeCursor, PageSize, PageToken, SchedulesCursor } from "./pagination.ts";
 import { fromZodError } from "./problem.ts";
-import { readJson, readQuery } from "./validate.ts";
+import { queryFilter, readJson, readQuery } from "./validate.ts";
 import { checkInputAgainst, checkPayloadSize, checkWorkflowInput, readRegistration } from "./workflow-input.ts";
 import { mergeSpecPatch, SPEC_PATCH_KEYS } from "./spec-patch.ts";
 import { compileChecked } from "./spec-bounds.ts";
@@ -39,10 +39,10 @@ export const scheduleRoutes = new Hono<AppEnv>();
 scheduleRoutes.use("*", requireKind("app"));
 
 const ListQuery = z.strictObject({
-  key: Identifier.optional(),
-  workflow: z.string().max(200).optional(),
-  status: z.enum(SCHEDULE_STATUSES).optional(),
-  source: z.enum(["api", "code"]).optional(),
+  key: queryFilter(Identifier),
+  workflow: queryFilter(z.string().max(200)),
+  status: queryFilter(z.enum(SCHEDULE_STATUSES)),
+  source: queryFilter(z.enum(["api", "code"])),
   page_size: PageSize,
   page_token: PageToken,
 });

@@ -123,3 +123,12 @@ export function queryNumber<S extends z.ZodType<number, number>>(schema: S, opts
   return z.string().regex(re, { message }).transform(Number).pipe(schema);
 }
 
+
+/**
+ * A list's filter parameter (`?workflow=`, `?status=`): given, it must hold a value, then `schema`
+ * checks it. An empty one is a 422 naming it: read as absent it listed everything, which is not
+ * what a client that sent the filter (an unset form field, say) asked for.
+ */
+export function queryFilter<S extends z.ZodType<unknown, string>>(schema: S) {
+  return z.string().min(1, { message: "must not be empty (leave the parameter out to list them all)" }).pipe(schema).optional();
+}

@@ -50,3 +50,33 @@ describe("a query parameter given twice is refused", () => {
     expect(r.body.detail).toBe(`query.${name}: given 2 times; give it once`);
   });
 });
+
+// `?workflow=` listed every workflow's executions and schedules (the filter read as absent) while
+// `?status=` was a 422: a filter given empty is now a 422 naming it on both lists, as a client that
+// sends one (an unset form field) meant some value, not "no filter".
+describe("a list filter given empty is refused", () => {
+  it.each<[string, string]>([
+    ["/v1/workflows/executions", "workflow"],
+    ["/v1/workflows/executions", "status"],
+    ["/v1/workflows/executions", "schedule_id"],
+    ["/v1/workflows/schedules", "workflow"],
+    ["/v1/workflows/schedules", "key"],
+    ["/v1/workflows/schedules", "status"],
+    ["/v1/workflows/schedules", "source"],
+  ])("%s?%s= -> 422 naming it", async (path, name) => {
+    const r = await api("GET", `${path}?${name}=`);
+    expect(r.status, JSON.stringify(r.body)).toBe(422);
+    expect(r.body).toMatchObject({ code: "validation_failed", field: `query.${name}` });
+    expect(r.body.detail).toBe(`query.${name}: must not be empty (leave the parameter out to list them all)`);
+    expect(r.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+  });
+
+  it("an empty page_token still reads the first page (as before), and filters with a value still filter", async () => {
+    for (const path of ["/v1/workflows/executions", "/v1/workflows/schedules"]) {
+      expect((await api("GET", `${path}?page_token=`)).status, path).toBe(200);
+      const none = await api("GET", `${path}?workflow=${uid("no-such-workflow")}`);
+      expect(none.status).toBe(200);
+      expect(Object.values(none.body).find(Array.isArray)).toEqual([]);
+    }
+  });
+});
