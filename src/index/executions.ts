@@ -32,8 +32,10 @@ export interface ExecutionIndexWrite extends ExecutionIndexRow {
  * Writes a run's row unless the row holds something newer (writes can arrive out of order: a
  * retried delivery, an object that restarted while one was under way). A row is replaced by
  * - a later write of the same run, unless it would reopen a closed run;
- * - another run that started later, or the run right after the row's (continue-as-new, reset):
- *   those start in the same millisecond as the run they follow, which started_at alone refused.
+ * - another run that started later, or the run right after the row's (continue-as-new, reset), or
+ *   a running first run begun once the row's run had closed (a start under an id-reuse policy):
+ *   those can start in the same millisecond as the run they follow, which started_at alone refused.
+ *   (Three runs begun in one millisecond, their writes out of order, can still leave an older one.)
  * `first_started_at`, the list's order, is kept through continue-as-new and reset (a run_number
  * above 1, or an entry too old to say) and set again only when a start request began the id anew.
  */
@@ -47,7 +49,8 @@ export async function upsertExecution(db: D1Database, r: ExecutionIndexWrite): P
          schedule_id = excluded.schedule_id, started_at = excluded.started_at, closed_at = excluded.closed_at,
          first_started_at = CASE WHEN ?10 = 1 AND excluded.run_id <> executions.run_id THEN excluded.started_at ELSE executions.first_started_at END
        WHERE (excluded.run_id = executions.run_id AND (executions.closed_at IS NULL OR excluded.closed_at IS NOT NULL))
-          OR (excluded.run_id <> executions.run_id AND (excluded.started_at > executions.started_at OR ?11 = executions.run_id))`,
+          OR (excluded.run_id <> executions.run_id AND (excluded.started_at > executions.started_at OR ?11 = executions.run_id
+              OR (?10 = 1 AND excluded.closed_at IS NULL AND executions.closed_at IS NOT NULL AND excluded.started_at >= executions.closed_at)))`,
     )
     .bind(r.namespace, r.execution_id, r.run_id, r.workflow, r.status, r.task_queue, r.schedule_id, r.started_at, r.closed_at, r.run_number ?? null, r.previous_run_id ?? null)
     .run();

@@ -153,6 +153,27 @@ describe("the executions index: which write wins, and first_started_at", () => {
     expect(await stored(id)).toEqual({ run_id: "e", status: "running", started_at: 400, first_started_at: 100 });
   });
 
+  it("a start that begins the id anew in the millisecond its last run closed wins; that closed run's write arriving after it does not", async () => {
+    const id = uid("reuse-ms");
+    const closedA = row(id, "a", 100, { status: "terminated", closed_at: 100, run_number: 1, previous_run_id: null });
+    await upsertExecution(env.DB, closedA);
+    await upsertExecution(env.DB, row(id, "b", 100, { run_number: 1, previous_run_id: null }));
+    expect(await stored(id)).toEqual({ run_id: "b", status: "running", started_at: 100, first_started_at: 100 });
+    await upsertExecution(env.DB, closedA);
+    expect(await stored(id)).toMatchObject({ run_id: "b", status: "running" });
+    // Through the API, all in one millisecond: start, terminate, start again.
+    const t0 = Date.now();
+    clock.now = () => t0;
+    const same = uid("reuse-ms");
+    const first = await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: same });
+    await indexedRun(same, first.body.run_id);
+    expect((await api("POST", `/v1/workflows/executions/${same}/terminate`, {})).status).toBe(200);
+    await eventually(async () => (await stored(same))?.status === "terminated");
+    const again = await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: same, id_reuse_policy: "allow_duplicate" });
+    expect(again.status).toBe(201);
+    await indexedRun(same, again.body.run_id);
+  });
+
   it("a start request that begins the id anew (an id-reuse policy) lists the execution from its new start", async () => {
     const wf = uid("reuse");
     const t0 = Date.now();
