@@ -123,7 +123,6 @@ export function queryNumber<S extends z.ZodType<number, number>>(schema: S, opts
   return z.string().regex(re, { message }).transform(Number).pipe(schema);
 }
 
-
 /**
  * A list's filter parameter (`?workflow=`, `?status=`): given, it must hold a value, then `schema`
  * checks it. An empty one is a 422 naming it: read as absent it listed everything, which is not

@@ -1,7 +1,7 @@
 import { toRfc3339, truncatedFailure, type Execution, type Failure, type HistoryPage, type SchedulePayload } from "@sundial/sdk/protocol";
 import { ConflictError } from "../core/errors.ts";
-import type { ExecutionIndexWrite } from "../index/executions.ts";
 import { LIMITS } from "../core/limits.ts";
+import type { ExecutionIndexWrite } from "../index/executions.ts";
 import { parseJson, type CloseCallback, type ExecutionStore, type RunRow } from "./execution-store.ts";
 
 /** An execution as the API shows it. */
