@@ -91,9 +91,10 @@ export class Outbox {
     for (const dropped of this.droppedDuring) dropped.add(key);
   }
 
-  retry(key: string, attempts: number, nextAt: number): void {
+  /** Backs the entry off, unless it was replaced meanwhile (the newer payload is due as written, not after this failure's backoff). */
+  retry(key: string, payload: string, attempts: number, nextAt: number): void {
     this.copy = undefined;
-    this.sql.exec("UPDATE outbox SET attempts = ?, next_at = ? WHERE key = ?", attempts, nextAt, key);
+    this.sql.exec("UPDATE outbox SET attempts = ?, next_at = ? WHERE key = ? AND payload = ?", attempts, nextAt, key, payload);
   }
 
   /**
@@ -112,7 +113,7 @@ export class Outbox {
           this.done(e.key, e.payload);
         } catch (err) {
           console.warn(`outbox ${e.key} failed (attempt ${e.attempts + 1}); will retry`, err);
-          this.retry(e.key, e.attempts + 1, now + Math.min(2 ** e.attempts * 1000, 300_000));
+          this.retry(e.key, e.payload, e.attempts + 1, now + Math.min(2 ** e.attempts * 1000, 300_000));
         }
         changed = true;
       }

@@ -117,7 +117,7 @@ describe("ExecutionStore copies", () => {
       // A replaced entry goes out with its new payload, after the ones due with it.
       s.outbox.put("index", { v: 3 }, 1000);
       expect(s.outbox.entries().map((e) => [e.key, e.payload])).toEqual([["notice", '{"v":2}'], ["index", '{"v":3}']]);
-      s.outbox.retry("notice", 1, 4000);
+      s.outbox.retry("notice", '{"v":2}', 1, 4000);
       expect(s.outbox.entries().map((e) => [e.key, e.attempts, e.next_at])).toEqual([["index", 0, 1000], ["notice", 1, 4000]]);
       expect(view(s)).toEqual(fromDisk(raw));
       // done() with an older payload keeps the newer one.

@@ -84,4 +84,19 @@ describe("the outbox", () => {
     });
     expect(sent).toEqual({ delivered: ["a"], left: 0 });
   });
+
+  it("a delivery that fails after its entry was replaced backs off the old payload only: the newer one is still due at once", async () => {
+    const left = await runInDurableObject(env.SCHEDULES.getByName(`default/${uid("outbox-replaced")}`), async (_obj, state) => {
+      state.storage.sql.exec("DROP TABLE IF EXISTS outbox");
+      state.storage.sql.exec(OUTBOX_TABLE_SQL);
+      const outbox = new Outbox(state.storage.sql);
+      outbox.put("index", { v: 1 }, 0);
+      await outbox.flush(1, async () => {
+        outbox.put("index", { v: 2 }, 1); // a change while the old row was on its way
+        throw new Error("D1 unreachable (test)");
+      });
+      return outbox.entries().map((e) => ({ payload: JSON.parse(e.payload), attempts: e.attempts, next_at: e.next_at }));
+    });
+    expect(left).toEqual([{ payload: { v: 2 }, attempts: 0, next_at: 1 }]);
+  });
 });
