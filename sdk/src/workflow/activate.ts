@@ -65,7 +65,7 @@ export function canContinue(cached: WorkflowState, definition: WorkflowDefinitio
   const first = history[0];
   if (first === undefined) return false;
   const offset = first.id - 1;
-  if (offset === 0 && (first.type !== "execution_started" || first.run_id !== cached.label.runId)) return false;
+  if (offset === 0 && (first.type !== "execution_started" || first.run_id !== cached.startedRunId)) return false;
   const lastIndex = cached.consumed - 1 - offset;
   if (lastIndex < 0 || history.length <= lastIndex + 1 || cached.lastEvent === undefined) return false;
   const last = history[lastIndex];

@@ -40,6 +40,8 @@ export interface InstanceOptions {
 export class WorkflowInstance {
   readonly definition: WorkflowDefinition;
   readonly label: RunLabel;
+  /** The run id `execution_started` records: after a reset, the original run's, not `label.runId`. */
+  readonly startedRunId: string;
   readonly context: WorkflowContext;
   /** Events consumed so far, and the last of them (to check a new history extends it). */
   consumed = 0;
@@ -74,6 +76,7 @@ export class WorkflowInstance {
   constructor(definition: WorkflowDefinition, started: EventOf<"execution_started">, options: InstanceOptions) {
     this.definition = definition;
     this.started = started;
+    this.startedRunId = started.run_id;
     this.runNumber = options.runNumber;
     this.label = { workflow: started.workflow, executionId: options.executionId, runId: options.runId };
     this.rng = new DeterministicRandom(started.run_id);

@@ -115,6 +115,19 @@ describe("runtime: cached state", () => {
     expect(cached.commands[0]?.type).toBe("complete_workflow");
   });
 
+  it("continues the cached state of a run made by a reset (its history starts with the original run's execution_started)", async () => {
+    const h = new HistoryBuilder({ workflow: "stamps", runId: "run-before-reset" }).task();
+    const t1 = await activate(stamps, h.build(), undefined, quiet);
+    h.complete(t1.commands).activityCompleted(1, null).task().reset().task();
+    const afterReset = { ...quiet, runId: "run-after-reset", runNumber: 2 };
+    const t2 = await activate(stamps, h.build(), undefined, afterReset);
+    h.complete(t2.commands).advance(600_000).timerFired(1).task();
+    const replayed = await activate(stamps, h.build(), undefined, afterReset);
+    const cached = await activate(stamps, h.build(), t2.state, afterReset);
+    expect(cached.fromCache).toBe(true);
+    expect(cached.commands).toEqual(replayed.commands);
+  });
+
   it("replays in full when the cached task was not completed (timed out, then retried)", async () => {
     const h = new HistoryBuilder({ workflow: "stamps", runId: "run-retry" }).task();
     const t1 = await activate(stamps, h.build(), undefined, quiet);
