@@ -7,6 +7,8 @@ interface SchemaDef {
   options?: readonly z.ZodType[];
   innerType?: z.ZodType;
   in?: z.ZodType;
+  out?: z.ZodType;
+  values?: readonly unknown[];
   getter?: () => z.ZodType;
 }
 
@@ -21,7 +23,8 @@ function unwrap(schema: z.ZodType, seen = 0): z.ZodType {
   if ((def.type === "optional" || def.type === "nullable" || def.type === "default" || def.type === "prefault" || def.type === "readonly" || def.type === "catch") && def.innerType) {
     return unwrap(def.innerType, seen + 1);
   }
-  if (def.type === "pipe" && def.in) return unwrap(def.in, seen + 1);
+  // z.preprocess(fn, schema) is a pipe from a transform: the schema is its output side.
+  if (def.type === "pipe" && def.in) return unwrap(def.out !== undefined && defOf(def.in).type === "transform" ? def.out : def.in, seen + 1);
   if (def.type === "lazy" && def.getter) return unwrap(def.getter(), seen + 1);
   return schema;
 }
@@ -33,6 +36,12 @@ function members(schema: z.ZodType): z.ZodType[] {
     const inner = unwrap(m);
     return defOf(inner).type === "union" ? members(inner) : [inner];
   });
+}
+
+/** A member's kind; `z.literal(null)` is null, as `z.null()` is. */
+function memberType(schema: z.ZodType): string {
+  const def = defOf(schema);
+  return def.type === "literal" && def.values !== undefined && def.values.length > 0 && def.values.every((v) => v === null) ? "null" : def.type;
 }
 
 /**
@@ -47,7 +56,7 @@ export function checkInputSchema(workflowName: string, schema: z.ZodType): void 
   const root = unwrap(schema);
   if (defOf(root).type !== "union") return;
   const bad = members(root)
-    .map((m) => defOf(m).type)
+    .map((m) => memberType(m))
     .filter((t) => t !== "object" && t !== "null" && t !== "undefined");
   if (bad.length > 0) {
     throw new TypeError(

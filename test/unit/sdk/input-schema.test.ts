@@ -71,6 +71,16 @@ describe("workflow input schemas", () => {
     expect(() => defineWorkflow({ name: "w", input: schema, run: async () => null })).toThrow("has unsupported union members: number, array.");
   });
 
+  it("accepts null written as z.literal(null), the same input as z.null()", async () => {
+    const wf = defineWorkflow({ name: "maybe_prompt", input: z.union([PromptInput, z.literal(null)]), run: async (_ctx, p) => (p === null ? "none" : p.prompt) });
+    expect(await firstCommand(wf, null)).toEqual({ type: "complete_workflow", result: "none" });
+  });
+
+  it("checks a union behind z.preprocess too (its pipe's input side is the transform)", () => {
+    const schema = z.preprocess((x) => x, z.union([PromptInput, z.string()]));
+    expect(() => defineWorkflow({ name: "w", input: schema, run: async () => null })).toThrow("has unsupported union members: string.");
+  });
+
   it("exports the input side of the schema as JSON Schema for registration", () => {
     expect(flexible.inputJsonSchema).toEqual({
       $schema: "https://json-schema.org/draft/2020-12/schema",
