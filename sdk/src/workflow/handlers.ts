@@ -3,7 +3,7 @@ import { isName } from "../protocol/execution.ts";
 import type { Failure } from "../protocol/failure.ts";
 import { WORKFLOW_METADATA_QUERY, type HandlerOptions, type QueryHandler, type SignalHandler, type UpdateHandler, type UpdateHandlerOptions } from "./context.ts";
 import { timerSeconds, type Duration } from "./duration.ts";
-import { ApplicationFailure, CancelledError, ReadOnlyContextError, TimeoutFailure } from "./errors.ts";
+import { ApplicationFailure, CancelledError, ContinueAsNew, ReadOnlyContextError, TimeoutFailure } from "./errors.ts";
 import { checkPayload } from "./payload-limits.ts";
 import { errorToFailure } from "./failure-convert.ts";
 import { markHandled } from "./promises.ts";
@@ -215,6 +215,9 @@ export class MessageHandlers {
       },
       (err: unknown) => {
         this.handlersRunning--;
+        // The handler continued the run as new: its throw only unwinds the code, as in `run`. The
+        // update is not completed; the platform fails it for its caller (409 execution_closed).
+        if (err instanceof ContinueAsNew) return;
         this.host.emit({ type: "complete_update", update_id: update.update_id, failure: errorToFailure(err) });
       },
     );

@@ -122,6 +122,22 @@ describe("updates", () => {
     ]);
   });
 
+  it("an update handler that continues the run as new does not answer with a ContinueAsNew failure: the run ends and the platform fails the update (409 execution_closed)", async () => {
+    const rollsOver = defineWorkflow({
+      name: "rolls-over",
+      run: async (ctx) => {
+        ctx.setUpdateHandler("roll", (n: number) => ctx.continueAsNew({ n }));
+        await ctx.waitCondition(() => false);
+      },
+    });
+    const d = new Driver(rollsOver, new HistoryBuilder({ workflow: "rolls-over" }).task());
+    d.complete(await d.task()).task();
+    const t2 = await d.task([{ update_id: "r", name: "roll", input: 7 }]);
+    expect(t2).toEqual([{ type: "accept_update", update_id: "r" }]);
+    d.complete(t2).task();
+    expect(await d.task()).toEqual([{ type: "continue_as_new", input: { n: 7 } }]);
+  });
+
   it("updates and signals interleaved between tasks replay identically; accepted updates run in history order", async () => {
     const d = new Driver(configurable, new HistoryBuilder({ workflow: "configurable" }).task());
     d.complete(await d.task()).task();
