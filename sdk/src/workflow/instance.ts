@@ -133,10 +133,15 @@ export class WorkflowInstance {
     // Resolutions in event order (signals and accepted updates included, so handlers see them in
     // history order), a cancel request last: an activity or timer that finished in the same batch
     // resolves normally rather than being cancelled (the platform refuses to cancel what is no
-    // longer pending, so a retried task must not ask for it again).
+    // longer pending, so a retried task must not ask for it again). The cancel waits until the
+    // workflow has run on those results to its next wait, and rejects that: a sequential workflow
+    // whose awaited activity finished together with the cancel request would otherwise call its
+    // next activity untouched by the cancel, which it would never see.
     const resolutions = activation.events.filter((e) => RESOLUTION_EVENT_TYPES.has(e.type));
     for (const event of resolutions) if (event.type !== "execution_cancel_requested") this.apply(event);
-    for (const event of resolutions) if (event.type === "execution_cancel_requested") this.apply(event);
+    const cancels = resolutions.filter((e) => e.type === "execution_cancel_requested");
+    if (cancels.length > 0 && cancels.length < resolutions.length) await this.settle();
+    for (const event of cancels) this.apply(event);
     await this.settle();
     const commands = this.emitted;
     this.emitted = [];

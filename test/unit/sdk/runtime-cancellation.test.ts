@@ -96,6 +96,38 @@ describe("runtime: cancellation", () => {
     ]);
   });
 
+  it("a cancel that arrives with the result the workflow waited on reaches what it waits on next (a sequential workflow does not miss it)", async () => {
+    const sequential = defineWorkflow({
+      name: "sequential",
+      run: async (ctx) => {
+        await ctx.executeActivity("charge", null);
+        try {
+          await ctx.executeActivity("ship", null);
+        } catch (err) {
+          if (!(err instanceof CancelledError)) throw err;
+          await ctx.executeActivity("refund", null);
+          throw err;
+        }
+        return "shipped";
+      },
+    });
+    const h = new HistoryBuilder({ workflow: "sequential" }).task();
+    const t1 = await activate(sequential, h.build(), undefined, quiet);
+    expect(t1.commands.map((c) => c.type)).toEqual(["schedule_activity"]);
+    // The charge finished while the cancel request's task was being handed out: both in one batch.
+    h.complete(t1.commands).cancelRequested("customer left").activityCompleted(1, "charged").task();
+    const t2 = await activate(sequential, h.build(), undefined, quiet);
+    expect(t2.commands).toEqual([
+      { type: "schedule_activity", seq: 2, activity_type: "ship", input: null, options: {} },
+      { type: "request_cancel_activity", seq: 2 },
+      { type: "schedule_activity", seq: 3, activity_type: "refund", input: null, options: {} },
+    ]);
+    // The same history replayed from scratch gives the same commands.
+    h.complete(t2.commands).activityCancelled(2).activityCompleted(3, null).task();
+    const t3 = await activate(sequential, h.build(), undefined, quiet);
+    expect(t3.commands).toEqual([{ type: "cancel_workflow" }]);
+  });
+
   it("a CancelledError thrown with no cancel request fails the run (cancel_workflow answers a request)", async () => {
     const quitter = defineWorkflow({
       name: "quitter",
