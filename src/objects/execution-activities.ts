@@ -13,9 +13,18 @@ function staleTask(): ConflictError {
   return new ConflictError("this activity attempt is no longer current (it timed out, was retried, or its run closed)", "stale_task");
 }
 
+/**
+ * The completion mark of one lease of an attempt: an attempt handed out again (its first delivery
+ * never acknowledged) is completed by one lease only, and the lost lease's late call must stay a
+ * 409, not be told it was applied. Marks written before leases were named (`a:seq:attempt`) still count.
+ */
+function completionKey(tok: TokenPayload): string {
+  return `a:${tok.i}:${tok.a}:${tok.l ?? 0}`;
+}
+
 /** The started attempt a token names, or a duplicate marker, or a stale-task error. */
 function currentAttempt(store: ExecutionStore, tok: TokenPayload): ActivityRow | "duplicate" {
-  if (store.wasCompleted(`a:${tok.i}:${tok.a}`)) return "duplicate";
+  if (store.wasCompleted(completionKey(tok)) || store.wasCompleted(`a:${tok.i}:${tok.a}`)) return "duplicate";
   const row = store.activity(tok.i);
   if (!row || row.state !== "started" || row.attempt !== tok.a || (tok.l ?? 0) !== row.lease) throw staleTask();
   return row;
@@ -30,7 +39,7 @@ function recordStarted(store: ExecutionStore, now: number, row: ActivityRow): vo
 export function applyActivityCompletion(store: ExecutionStore, now: number, tok: TokenPayload, result: unknown, out: Dispatch[]): Completion {
   const row = currentAttempt(store, tok);
   if (row === "duplicate") return { status: "duplicate" };
-  store.markCompleted(`a:${tok.i}:${tok.a}`, now);
+  store.markCompleted(completionKey(tok), now);
   recordStarted(store, now, row);
   store.append("activity_completed", now, { scheduled_event_id: row.scheduled_event_id, seq: row.seq, result: result ?? null, attempt: row.attempt });
   store.deleteActivity(row.seq);
@@ -50,7 +59,7 @@ export function applyActivityFailure(store: ExecutionStore, now: number, tok: To
     out.push({ namespace: run.namespace, queue: activityState(row).options.task_queue ?? run.task_queue, executionId: run.execution_id, kind: "activity", type: row.activity_type, ref: row.seq, attempt: row.attempt });
     return { status: "accepted" };
   }
-  store.markCompleted(`a:${tok.i}:${tok.a}`, now);
+  store.markCompleted(completionKey(tok), now);
   if (row.cancel_requested === 1) {
     recordStarted(store, now, row);
     store.append("activity_cancelled", now, { scheduled_event_id: row.scheduled_event_id, seq: row.seq });

@@ -92,6 +92,31 @@ describe("executions over HTTP with a hand-driven worker", () => {
     expect((await api("GET", `/v1/workflows/executions/${id}`)).body.pending_activities[0]).toMatchObject({ state: "started", attempt: 1 });
   });
 
+  it("a lost lease stays stale after the attempt it lost was completed by the next lease (a 409, never a duplicate)", async () => {
+    const id = uid("lost-late");
+    const queue = uid("q");
+    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
+    const wt = await poll("workflow", queue);
+    await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ type: "schedule_activity", seq: 1, activity_type: "a", input: null, options: { retry: { maximum_attempts: 1 } } }] });
+    const t0 = Date.now();
+    clock.now = () => t0;
+    const vanished = await poll("activity", queue);
+    clock.now = () => t0 + 5_000;
+    await runDurableObjectAlarm(env.EXECUTIONS.getByName(`default/${id}`));
+    const again = await poll("activity", queue);
+    expect(again.body.attempt).toBe(1);
+    expect((await api("POST", "/v1/workflows/tasks/activity/complete", { task_token: again.body.task_token, result: "ok" })).body).toEqual({ status: "accepted" });
+    // The vanished worker's result was never applied: it must not be told it was (a duplicate).
+    const late = await api("POST", "/v1/workflows/tasks/activity/complete", { task_token: vanished.body.task_token, result: "zombie" });
+    expect([late.status, late.body.code]).toEqual([409, "stale_task"]);
+    const lateFail = await api("POST", "/v1/workflows/tasks/activity/fail", { task_token: vanished.body.task_token, failure: { message: "x", type: "E" } });
+    expect([lateFail.status, lateFail.body.code]).toEqual([409, "stale_task"]);
+    // The lease that did complete it still gets its duplicate.
+    expect((await api("POST", "/v1/workflows/tasks/activity/complete", { task_token: again.body.task_token, result: "ok" })).body).toEqual({ status: "duplicate" });
+    const events = (await api("GET", `/v1/workflows/executions/${id}/history`)).body.events as { type: string; result?: unknown }[];
+    expect(events.filter((e) => e.type === "activity_completed").map((e) => e.result)).toEqual(["ok"]);
+  });
+
   it("an attempt never acknowledged four times counts as failed (and its alarm does not spin on the past ack deadline)", async () => {
     const id = uid("lost4");
     const queue = uid("q");
