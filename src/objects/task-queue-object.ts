@@ -118,7 +118,8 @@ export class TaskQueueObject extends DurableObject<Env> {
 
   /**
    * Adds a task, or hands it straight to a waiting poller. Idempotent per (kind, execution, ref,
-   * attempt). A task with a future `visible_at` waits in the table until the release timer.
+   * attempt). A task with a future `visible_at` waits in the table until the release timer (a
+   * prepared start queued again takes the new `visible_at` and type).
    */
   enqueue(task: QueuedTask): void {
     const now = clock.now();
@@ -126,8 +127,12 @@ export class TaskQueueObject extends DurableObject<Env> {
     // A task put back (its poller left) keeps the instant it first became available.
     const availableAt = task.available_at ?? now;
     if (visibleAt <= now && this.handOver({ ...task, available_at: availableAt })) return;
+    // A prepared start names its run's time: a run withdrawn and prepared again for the same fire
+    // (same execution, same task) at another time (a jitter change) must not keep the old entry's.
+    const prepared = visibleAt > now && task.available_at === undefined;
     this.ctx.storage.sql.exec(
-      "INSERT OR IGNORE INTO tasks (kind, type, execution_id, ref, attempt, enqueued_at, visible_at, released_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      `INSERT INTO tasks (kind, type, execution_id, ref, attempt, enqueued_at, visible_at, released_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (kind, execution_id, ref, attempt) DO ${prepared ? "UPDATE SET type = excluded.type, enqueued_at = excluded.enqueued_at, visible_at = excluded.visible_at, released_at = NULL" : "NOTHING"}`,
       task.kind,
       task.type ?? null,
       task.execution_id,
