@@ -69,7 +69,7 @@ export function applyActivityFailure(store: ExecutionStore, now: number, tok: To
   }
   const outcome = afterFailedAttempt(activityState(row), failure, now);
   if (outcome.kind === "retry") {
-    store.updateActivity(row.seq, { state: "backing_off", attempt: outcome.attempt, next_attempt_at: outcome.nextAttemptAt, started_at: null, last_failure: JSON.stringify(failure) });
+    store.updateActivity(row.seq, { state: "backing_off", attempt: outcome.attempt, lease: outcome.attempt - 1, next_attempt_at: outcome.nextAttemptAt, started_at: null, last_failure: JSON.stringify(failure) });
     return { status: "accepted" };
   }
   recordStarted(store, now, row);

@@ -7,7 +7,11 @@ import { workflowTaskRetryDelayMs } from "./execution-workflow-tasks.ts";
 /** A queued task not leased within this long is queued again (covers lost enqueues and dead pollers). */
 export const DISPATCH_TIMEOUT_MS = 60_000;
 const WT_TIMEOUT_MS = LIMITS.workflowTaskTimeout * 1000;
-/** Leases of one attempt that may go unacknowledged before the attempt counts as failed. */
+/**
+ * Leases of one attempt that may go unacknowledged before the attempt counts as failed. Counted as
+ * `lease - attempt`: each new attempt starts its lease number at `attempt - 1` (its first lease is
+ * then `attempt`), so an attempt is not charged with the lost leases of the ones before it.
+ */
 export const MAX_LOST_DELIVERIES = 3;
 
 /**
@@ -90,7 +94,7 @@ function activityTimeouts(store: ExecutionStore, now: number, out: Dispatch[]): 
       const failure = { message: `activity ${timeout.replace(/_/g, "-")} timeout`, type: "TimeoutError", non_retryable: false };
       const outcome = afterFailedAttempt(a, failure, now, timeout);
       if (outcome.kind === "retry") {
-        store.updateActivity(row.seq, { state: "backing_off", attempt: outcome.attempt, next_attempt_at: outcome.nextAttemptAt, started_at: null, last_failure: JSON.stringify(failure) });
+        store.updateActivity(row.seq, { state: "backing_off", attempt: outcome.attempt, lease: outcome.attempt - 1, next_attempt_at: outcome.nextAttemptAt, started_at: null, last_failure: JSON.stringify(failure) });
       } else {
         store.append("activity_timed_out", now, { scheduled_event_id: row.scheduled_event_id, seq: row.seq, timeout_type: timeout, attempt: row.attempt });
         store.deleteActivity(row.seq);

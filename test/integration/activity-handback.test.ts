@@ -1,4 +1,7 @@
+import { env } from "cloudflare:workers";
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { clock } from "../../src/clock.ts";
 import { api, uid } from "./helpers.ts";
 
 // A worker shutting down hands back an activity attempt it could not finish (failure type
@@ -43,5 +46,27 @@ describe("activity hand-back at worker shutdown", () => {
     await handBack(t);
     const events = (await api("GET", `/v1/workflows/executions/${id}/history`)).body.events as { type: string; failure?: { type: string } }[];
     expect(events.find((e) => e.type === "activity_failed")?.failure).toMatchObject({ type: "WorkerShutdown" });
+  });
+
+  it("counts hand-backs per attempt: a retry is not charged with the hand-backs of the attempt before it", async () => {
+    const { id, queue, token } = await leasedActivity({ maximum_attempts: 3, initial_interval: 1 });
+    let t = token;
+    for (let i = 0; i < 2; i++) {
+      await handBack(t);
+      t = (await poll("activity", queue)).body.task_token;
+    }
+    // Attempt 1, handed back twice, then fails for real: attempt 2 comes after its backoff.
+    await api("POST", "/v1/workflows/tasks/activity/fail", { task_token: t, failure: { message: "boom", type: "Boom" } });
+    const t0 = Date.now();
+    clock.now = () => t0 + 2_000;
+    await runDurableObjectAlarm(env.EXECUTIONS.getByName(`default/${id}`));
+    let at = await poll("activity", queue);
+    expect(at.body).toMatchObject({ seq: 1, attempt: 2 });
+    // Attempt 2 may be handed back 3 times, as attempt 1 could, each time going out again as attempt 2.
+    for (let i = 0; i < 3; i++) {
+      expect((await handBack(at.body.task_token)).body).toEqual({ status: "accepted" });
+      at = await poll("activity", queue);
+      expect(at.body).toMatchObject({ seq: 1, attempt: 2 });
+    }
   });
 });
