@@ -53,39 +53,47 @@ taskRoutes.post("/poll", async (c) => {
   // A worker that shuts down drops its poll: end the held poll so no task goes to nobody.
   const onAbort = () => void queue(home).cancelPoll(pollId).catch(() => {});
   signal.addEventListener("abort", onAbort, { once: true });
-  for (;;) {
-    const remaining = Math.max(0, deadline - Date.now());
-    if (signal.aborted) return c.body(null, 204);
-    // Probe the other partitions without waiting, then hold on this poller's home partition.
-    let task = null;
-    for (let k = 1; k < partitions && !task; k++) task = await queue((home + k) % partitions).poll(body.kind, 0, "", types);
-    task ??= await queue(home).poll(body.kind, partitions > 1 ? Math.min(remaining, PARTITION_HOLD_SLICE_MS) : remaining, pollId, types);
-    if (!task) {
-      if (partitions === 1 || Date.now() >= deadline) return c.body(null, 204);
-      home = (home + 1) % partitions;
-      continue;
+  // Kept alive past a client that went away: a poll cut off mid-hold would leave its waiter in the
+  // queue to take the next task for nobody (lost until the 60 s dispatch timeout); run to its end,
+  // it ends the held poll (cancelPoll) or puts back a task that came at that moment.
+  const work = holdPoll();
+  c.executionCtx.waitUntil(work.catch(() => {}));
+  return work;
+  async function holdPoll(): Promise<Response> {
+    for (;;) {
+      const remaining = Math.max(0, deadline - Date.now());
+      if (signal.aborted) return c.body(null, 204);
+      // Probe the other partitions without waiting, then hold on this poller's home partition.
+      let task = null;
+      for (let k = 1; k < partitions && !task; k++) task = await queue((home + k) % partitions).poll(body.kind, 0, "", types);
+      task ??= await queue(home).poll(body.kind, partitions > 1 ? Math.min(remaining, PARTITION_HOLD_SLICE_MS) : remaining, pollId, types);
+      if (!task) {
+        if (partitions === 1 || Date.now() >= deadline) return c.body(null, 204);
+        home = (home + 1) % partitions;
+        continue;
+      }
+      if (signal.aborted) {
+        // The poller left between the hand-off and now: put the task back at once.
+        await queue(partitionFor(c.env, task.execution_id)).enqueue(task);
+        return c.body(null, 204);
+      }
+      const exec = executionStub(c.env, p.namespace, task.execution_id);
+      let leased;
+      try {
+        leased = task.kind === "workflow" ? await exec.startWorkflowTask(task.ref, body.identity, task.available_at) : await exec.startActivityTask(task.ref, task.attempt, body.identity);
+      } catch (err) {
+        // The run could not be reached: put the task back as it was (with when it became available) instead of
+        // leaving it to the run's dispatch timeout, then fail this poll. It waits a second there, so a run
+        // that keeps failing is not handed out again at once to every poller.
+        await queue(partitionFor(c.env, task.execution_id))
+          .enqueue({ ...task, visible_at: clock.now() + PUT_BACK_DELAY_MS })
+          .catch(() => {});
+        throw err;
+      }
+      if (leased) return c.json(task.available_at === undefined ? leased : { ...leased, available_at: toRfc3339(task.available_at) });
+      // A stale entry (already started elsewhere, or its run closed): keep polling.
+      if (Date.now() >= deadline) return c.body(null, 204);
     }
-    if (signal.aborted) {
-      // The poller left between the hand-off and now: put the task back at once.
-      await queue(partitionFor(c.env, task.execution_id)).enqueue(task);
-      return c.body(null, 204);
-    }
-    const exec = executionStub(c.env, p.namespace, task.execution_id);
-    let leased;
-    try {
-      leased = task.kind === "workflow" ? await exec.startWorkflowTask(task.ref, body.identity, task.available_at) : await exec.startActivityTask(task.ref, task.attempt, body.identity);
-    } catch (err) {
-      // The run could not be reached: put the task back as it was (with when it became available) instead of
-      // leaving it to the run's dispatch timeout, then fail this poll. It waits a second there, so a run
-      // that keeps failing is not handed out again at once to every poller.
-      await queue(partitionFor(c.env, task.execution_id))
-        .enqueue({ ...task, visible_at: clock.now() + PUT_BACK_DELAY_MS })
-        .catch(() => {});
-      throw err;
-    }
-    if (leased) return c.json(task.available_at === undefined ? leased : { ...leased, available_at: toRfc3339(task.available_at) });
-    // A stale entry (already started elsewhere, or its run closed): keep polling.
-    if (Date.now() >= deadline) return c.body(null, 204);
   }
 });
 
