@@ -127,12 +127,14 @@ export class TaskQueueObject extends DurableObject<Env> {
     // A task put back (its poller left) keeps the instant it first became available.
     const availableAt = task.available_at ?? now;
     if (visibleAt <= now && this.handOver({ ...task, available_at: availableAt })) return;
-    // A prepared start names its run's time: a run withdrawn and prepared again for the same fire
-    // (same execution, same task) at another time (a jitter change) must not keep the old entry's.
+    // An entry already queued for the same (kind, execution, ref, attempt) may be an earlier run's:
+    // after a reset the new run's activity 1 may be of another type (new code), so the type is the
+    // new one's. A prepared start also names its run's time: a run withdrawn and prepared again for
+    // the same fire at another time (a jitter change) must not keep the old entry's.
     const prepared = visibleAt > now && task.available_at === undefined;
     this.ctx.storage.sql.exec(
       `INSERT INTO tasks (kind, type, execution_id, ref, attempt, enqueued_at, visible_at, released_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (kind, execution_id, ref, attempt) DO ${prepared ? "UPDATE SET type = excluded.type, enqueued_at = excluded.enqueued_at, visible_at = excluded.visible_at, released_at = NULL" : "NOTHING"}`,
+       ON CONFLICT (kind, execution_id, ref, attempt) DO UPDATE SET type = excluded.type${prepared ? ", enqueued_at = excluded.enqueued_at, visible_at = excluded.visible_at, released_at = NULL" : ""}`,
       task.kind,
       task.type ?? null,
       task.execution_id,

@@ -81,6 +81,22 @@ describe("task types", () => {
     expect(await queue.poll("activity", 0, "", ["anything"])).toMatchObject({ execution_id: "run-1", ref: 1 });
   });
 
+  it("after a reset, the new run's activity at a seq an old entry still holds goes to a poll of the new run's type", async () => {
+    const id = uid("reset-type");
+    const queue = uid("q");
+    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
+    await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: (await poll("workflow", queue, ["w"], 1)).body.task_token, commands: [] });
+    const events = (await api("GET", `/v1/workflows/executions/${id}/history`)).body.events as { id: number; type: string }[];
+    const point = events.find((e) => e.type === "workflow_task_completed")!.id;
+    await api("POST", `/v1/workflows/executions/${id}/signals/go`, {});
+    // Activity 1 of type "old" is queued, and no worker runs that type.
+    await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: (await poll("workflow", queue, ["w"], 1)).body.task_token, commands: [activity(1, "old")] });
+    expect((await api("POST", `/v1/workflows/executions/${id}/reset`, { event_id: point, reason: "new code" })).status).toBe(200);
+    // The new run's code schedules activity 1 as type "new": the same queue entry (execution, seq, attempt).
+    await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: (await poll("workflow", queue, ["w"], 1)).body.task_token, commands: [activity(1, "new")] });
+    expect((await poll("activity", queue, ["new"])).body).toMatchObject({ seq: 1, activity_type: "new" });
+  });
+
   it("refuses an empty or oversized type list, naming the field", async () => {
     const queue = uid("q");
     const empty = await poll("activity", queue, []);
