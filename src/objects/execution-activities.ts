@@ -2,7 +2,7 @@ import { HANDED_BACK_FAILURE_TYPE, type Failure } from "@sundial/sdk/protocol";
 import { ConflictError } from "../core/errors.ts";
 import { afterFailedAttempt } from "../core/execution/activity.ts";
 import { scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
-import { MAX_LOST_DELIVERIES } from "./execution-timeouts.ts";
+import { backOffActivity, MAX_LOST_DELIVERIES } from "./execution-timeouts.ts";
 import type { TokenPayload } from "./execution-types.ts";
 import { activityState, type ActivityRow, type ExecutionStore } from "./execution-store.ts";
 
@@ -69,7 +69,7 @@ export function applyActivityFailure(store: ExecutionStore, now: number, tok: To
   }
   const outcome = afterFailedAttempt(activityState(row), failure, now);
   if (outcome.kind === "retry") {
-    store.updateActivity(row.seq, { state: "backing_off", attempt: outcome.attempt, lease: outcome.attempt - 1, next_attempt_at: outcome.nextAttemptAt, started_at: null, last_failure: JSON.stringify(failure) });
+    backOffActivity(store, row.seq, outcome, failure);
     return { status: "accepted" };
   }
   recordStarted(store, now, row);

@@ -1,3 +1,4 @@
+import type { Failure } from "@sundial/sdk/protocol";
 import { activityDeadline, afterFailedAttempt, deliveryLost, DELIVERY_ACK_TIMEOUT_MS, expiredTimeout } from "../core/execution/activity.ts";
 import { LIMITS } from "../core/limits.ts";
 import { closeRun, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
@@ -13,6 +14,14 @@ const WT_TIMEOUT_MS = LIMITS.workflowTaskTimeout * 1000;
  * then `attempt`), so an attempt is not charged with the lost leases of the ones before it.
  */
 export const MAX_LOST_DELIVERIES = 3;
+
+/**
+ * Puts a failed activity attempt's next attempt in backoff. The attempt's lease number restarts at
+ * `attempt - 1` here, the one place attempts advance (see MAX_LOST_DELIVERIES).
+ */
+export function backOffActivity(store: ExecutionStore, seq: number, next: { attempt: number; nextAttemptAt: number }, failure: Failure): void {
+  store.updateActivity(seq, { state: "backing_off", attempt: next.attempt, lease: next.attempt - 1, next_attempt_at: next.nextAttemptAt, started_at: null, last_failure: JSON.stringify(failure) });
+}
 
 /**
  * Handles everything due at `now`: execution timeout, workflow task timeout/retry, activity
@@ -94,7 +103,7 @@ function activityTimeouts(store: ExecutionStore, now: number, out: Dispatch[]): 
       const failure = { message: `activity ${timeout.replace(/_/g, "-")} timeout`, type: "TimeoutError", non_retryable: false };
       const outcome = afterFailedAttempt(a, failure, now, timeout);
       if (outcome.kind === "retry") {
-        store.updateActivity(row.seq, { state: "backing_off", attempt: outcome.attempt, lease: outcome.attempt - 1, next_attempt_at: outcome.nextAttemptAt, started_at: null, last_failure: JSON.stringify(failure) });
+        backOffActivity(store, row.seq, outcome, failure);
       } else {
         store.append("activity_timed_out", now, { scheduled_event_id: row.scheduled_event_id, seq: row.seq, timeout_type: timeout, attempt: row.attempt });
         store.deleteActivity(row.seq);

@@ -56,8 +56,8 @@ export class ScheduleObject extends DurableObject<Env> {
   async upsert(def: ScheduleDefinition): Promise<RpcResult<{ schedule: Schedule; created: boolean }>> {
     const r = await this.change(() => {
       const now = clock.now();
-      checkUpsert(this.store.get(), def);
       const current = this.store.get();
+      checkUpsert(current, def);
       if (current && sameCodeDefinition(current, def)) return { created: false };
       compileSpec(def.spec, { createdAt: now }); // a bad spec changes nothing, not even the prepared run
       const existing = this.withdrawPrepared(now);
