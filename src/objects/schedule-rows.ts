@@ -109,6 +109,8 @@ export function sameCodeDefinition(row: ScheduleRow, def: ScheduleDefinition): b
     sameSpec(row.spec, def.spec) &&
     changesNothing(row, { policy: def.policy, input: def.input ?? null, task_queue: def.task_queue }) &&
     (row.execution_timeout ?? null) === (def.execution_timeout ?? null) &&
+    // An empty declared note keeps the stored one (as upsertedRow does): a note `on_failure: pause` wrote, say.
+    (!def.note || row.state.note === def.note) &&
     (!def.paused || row.state.status === "paused")
   );
 }

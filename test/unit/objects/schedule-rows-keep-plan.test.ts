@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_SCHEDULE_POLICY, ScheduleSpecInput, type ScheduleSpec } from "@sundial/sdk/protocol";
 import { initialState, tick, type ScheduleState } from "../../../src/core/schedule/machine.ts";
 import { compileSpec } from "../../../src/core/spec.ts";
-import { patchedRow, upsertedRow } from "../../../src/objects/schedule-rows.ts";
+import { patchedRow, sameCodeDefinition, upsertedRow } from "../../../src/objects/schedule-rows.ts";
 import type { ScheduleRow } from "../../../src/objects/schedule-store.ts";
 import type { ScheduleDefinition } from "../../../src/objects/schedule-types.ts";
 
@@ -75,5 +75,27 @@ describe("a PATCH of the spec a schedule already has, whatever its status", () =
     const after = patchedRow(row(spec, before), { spec: { ...spec, repeat_count: 5 } }, T0 + 15 * M);
     expect(after.state.status).toBe("active");
     expect(after.spec_origin).toBe(T0 + 15 * M);
+  });
+});
+
+describe("a schedule declared in code, declared again", () => {
+  // sameCodeDefinition decides whether a registration writes anything: a declared note that
+  // changed is a change (it was ignored); an empty declared note keeps the stored one (a note
+  // `on_failure: pause` wrote, say), as upsertedRow does.
+  const spec = ScheduleSpecInput.parse({ interval_seconds: 600 });
+  const stored = (note: string): ScheduleRow => ({ ...row(spec, { ...initialState(T0, false, note) }), source: "code" });
+
+  it("with the same note writes nothing", () => {
+    expect(sameCodeDefinition(stored("nightly export"), { ...def(spec), note: "nightly export" })).toBe(true);
+  });
+
+  it("with a new note is a change, and the note is stored", () => {
+    const changed = { ...def(spec), note: "nightly export, v2" };
+    expect(sameCodeDefinition(stored("nightly export"), changed)).toBe(false);
+    expect(upsertedRow(changed, stored("nightly export"), T0 + M).state.note).toBe("nightly export, v2");
+  });
+
+  it("with no note keeps the stored one and writes nothing", () => {
+    expect(sameCodeDefinition(stored("paused after 3 failures"), def(spec))).toBe(true);
   });
 });
