@@ -82,16 +82,19 @@ taskRoutes.post("/poll", async (c) => {
       try {
         leased = task.kind === "workflow" ? await exec.startWorkflowTask(task.ref, body.identity, task.available_at) : await exec.startActivityTask(task.ref, task.attempt, body.identity);
       } catch (err) {
-        // The run could not be reached: put the task back as it was (with when it became available) instead of
-        // leaving it to the run's dispatch timeout, then fail this poll. It waits a second there, so a run
-        // that keeps failing is not handed out again at once to every poller.
+        // The run could not be reached (its object reset or unreachable for a moment): no fault of this
+        // worker, and nothing to do with the other tasks. Put the task back as it was (with when it
+        // became available) instead of leaving it to the run's dispatch timeout, and keep waiting for
+        // another task: a 5xx would make the worker back off from every task for one run's trouble.
+        // The task waits a second there, so a run that keeps failing is not handed out again at once.
+        console.warn("a polled task's run could not be reached; put back for a second", { execution_id: task.execution_id, kind: task.kind, error: String(err) });
         await queue(partitionFor(c.env, task.execution_id))
           .enqueue({ ...task, visible_at: clock.now() + PUT_BACK_DELAY_MS })
           .catch(() => {});
-        throw err;
+        leased = null;
       }
       if (leased) return c.json(task.available_at === undefined ? leased : { ...leased, available_at: toRfc3339(task.available_at) });
-      // A stale entry (already started elsewhere, or its run closed): keep polling.
+      // A stale entry (already started elsewhere, or its run closed), or one put back: keep polling.
       if (Date.now() >= deadline) return c.body(null, 204);
     }
   }

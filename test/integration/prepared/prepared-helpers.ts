@@ -2,7 +2,6 @@ import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
 import { prepareAt } from "../../../src/core/schedule/prepare.ts";
-import { ExecutionObject } from "../../../src/objects/execution-object.ts";
 import { api, uid } from "../helpers.ts";
 import { alarmAt, createSchedule, eventually, expectAlarm, expectRunning, runId, setNow, T } from "../schedule-helpers.ts";
 
@@ -41,24 +40,7 @@ export async function preparedSchedule(prefix: string, extra: Record<string, unk
   return { t0, sid, queue, fire, prep, run: runId(sid, fire) };
 }
 
-/**
- * Runs `fn` while the named ExecutionObject methods throw (a call that cannot reach the run: the
- * process was killed, say). Every object shares this isolate's prototype; restored afterwards.
- */
-export async function whileFailing<T>(methods: ("discardPrepared" | "startPrepared" | "startWorkflowTask")[], fn: () => Promise<T>): Promise<T> {
-  const proto = ExecutionObject.prototype as unknown as Record<string, unknown>;
-  const originals = methods.map((m) => [m, proto[m]] as const);
-  for (const m of methods) {
-    proto[m] = async () => {
-      throw new Error(`injected: ${m} not delivered`);
-    };
-  }
-  try {
-    return await fn();
-  } finally {
-    for (const [m, f] of originals) proto[m] = f;
-  }
-}
+export { whileFailing } from "../faults.ts";
 
 /**
  * An ALLOW_ALL schedule (with `extra`) whose first run a worker took at its fire, and whose next
