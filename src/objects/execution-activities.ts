@@ -8,7 +8,6 @@ import { activityState, type ActivityRow, type ExecutionStore } from "./executio
 
 type Completion = { status: "accepted" | "duplicate" };
 
-
 function staleTask(): ConflictError {
   return new ConflictError("this activity attempt is no longer current (it timed out, was retried, or its run closed)", "stale_task");
 }
@@ -20,6 +19,15 @@ function staleTask(): ConflictError {
  */
 function completionKey(tok: TokenPayload): string {
   return `a:${tok.i}:${tok.a}:${tok.l ?? 0}`;
+}
+
+/**
+ * The mark of one lease's hand-back (a worker shutting down returned the attempt unfinished): its
+ * retried call is a duplicate, whoever holds the attempt since. Its own key, not the completion's:
+ * the handed-back lease never completed the attempt, so its late complete or fail stays a 409.
+ */
+function handBackKey(tok: TokenPayload): string {
+  return `h:${tok.i}:${tok.a}:${tok.l ?? 0}`;
 }
 
 /** The started attempt a token names, or a duplicate marker, or a stale-task error. */
@@ -49,12 +57,16 @@ export function applyActivityCompletion(store: ExecutionStore, now: number, tok:
 
 /** An attempt failed: retry per policy (no history), or record the final failure and wake the workflow. */
 export function applyActivityFailure(store: ExecutionStore, now: number, tok: TokenPayload, failure: Failure, out: Dispatch[]): Completion {
+  const handBack = failure.type === HANDED_BACK_FAILURE_TYPE;
+  if (handBack && store.wasCompleted(handBackKey(tok))) return { status: "duplicate" };
   const row = currentAttempt(store, tok);
   if (row === "duplicate") return { status: "duplicate" };
   const run = store.run();
-  if (failure.type === HANDED_BACK_FAILURE_TYPE && row.cancel_requested !== 1 && run && row.lease - row.attempt < MAX_LOST_DELIVERIES) {
+  if (handBack && row.cancel_requested !== 1 && run && row.lease - row.attempt < MAX_LOST_DELIVERIES) {
     // A worker shutting down handed the attempt back unfinished: the same attempt goes out again at
-    // once, no retry spent (unless it keeps happening). The handed-back lease's token is now stale.
+    // once, no retry spent (unless it keeps happening). The handed-back lease's token is now stale
+    // for anything but the same hand-back sent again.
+    store.markCompleted(handBackKey(tok), now);
     store.updateActivity(row.seq, { state: "scheduled", started_at: null, last_heartbeat_at: null, identity: null, dispatched_at: now });
     out.push({ namespace: run.namespace, queue: activityState(row).options.task_queue ?? run.task_queue, executionId: run.execution_id, kind: "activity", type: row.activity_type, ref: row.seq, attempt: row.attempt });
     return { status: "accepted" };

@@ -69,4 +69,33 @@ describe("activity hand-back at worker shutdown", () => {
       expect(at.body).toMatchObject({ seq: 1, attempt: 2 });
     }
   });
+  it("a hand-back sent again (an HTTP retry) is a duplicate, also after the attempt went to another worker; its token stays stale", async () => {
+    const { id, queue, token } = await leasedActivity();
+    expect((await handBack(token)).body).toEqual({ status: "accepted" });
+    expect((await handBack(token)).body).toEqual({ status: "duplicate" });
+    const again = await poll("activity", queue);
+    expect(again.body).toMatchObject({ seq: 1, attempt: 1 });
+    const retried = await handBack(token);
+    expect([retried.status, retried.body]).toEqual([200, { status: "duplicate" }]);
+    // Only the hand-back is answered so: the handed-back lease never completed the attempt.
+    expect((await api("POST", "/v1/workflows/tasks/activity/complete", { task_token: token, result: "late" })).status).toBe(409);
+    expect((await api("POST", "/v1/workflows/tasks/activity/fail", { task_token: token, failure: { message: "x", type: "E" } })).status).toBe(409);
+    // The duplicate changed nothing: the next lease still holds the attempt, and no hand-back was counted twice.
+    expect((await api("POST", "/v1/workflows/tasks/activity/complete", { task_token: again.body.task_token, result: "ok" })).body).toEqual({ status: "accepted" });
+    const events = (await api("GET", `/v1/workflows/executions/${id}/history`)).body.events as { type: string }[];
+    expect(events.filter((e) => e.type.startsWith("activity_")).map((e) => e.type)).toEqual(["activity_scheduled", "activity_started", "activity_completed"]);
+  });
+
+  it("a hand-back by a lease that was given to another worker meanwhile (never acknowledged) is refused", async () => {
+    const { id, queue, token } = await leasedActivity();
+    const t0 = Date.now();
+    clock.now = () => t0 + 5_000;
+    await runDurableObjectAlarm(env.EXECUTIONS.getByName(`default/${id}`));
+    const again = await poll("activity", queue);
+    expect(again.body).toMatchObject({ seq: 1, attempt: 1 });
+    const late = await handBack(token);
+    expect([late.status, late.body.code]).toEqual([409, "stale_task"]);
+    // The current lease is untouched by it.
+    expect((await api("POST", "/v1/workflows/tasks/ack", { task_token: again.body.task_token })).body).toEqual({ status: "accepted" });
+  });
 });
