@@ -72,10 +72,11 @@ export interface ExecutionListQuery {
 }
 
 /**
- * Newest first by the execution's first start, keyset-paginated: pages stay stable while
- * executions are added, continue as new or are reset (a run's own started_at moves; this does not).
+ * The list's statement and its binds: newest first by the execution's first start, keyset-paginated.
+ * Each filter has an index leading with (namespace, filter column) and ending in the ORDER BY's
+ * columns (migrations 0007, 0008), so a page is read in order and stops at its LIMIT.
  */
-export async function listExecutions(db: D1Database, q: ExecutionListQuery): Promise<ExecutionListRow[]> {
+export function listExecutionsStatement(q: ExecutionListQuery): { sql: string; binds: (string | number)[] } {
   const where = ["namespace = ?"];
   const binds: (string | number)[] = [q.namespace];
   if (q.workflow) {
@@ -94,9 +95,18 @@ export async function listExecutions(db: D1Database, q: ExecutionListQuery): Pro
     where.push("(first_started_at < ? OR (first_started_at = ? AND execution_id < ?))");
     binds.push(q.after.firstStartedAt, q.after.firstStartedAt, q.after.executionId);
   }
+  return { sql: `SELECT * FROM executions WHERE ${where.join(" AND ")} ORDER BY first_started_at DESC, execution_id DESC LIMIT ?`, binds: [...binds, q.limit] };
+}
+
+/**
+ * Newest first by the execution's first start, keyset-paginated: pages stay stable while
+ * executions are added, continue as new or are reset (a run's own started_at moves; this does not).
+ */
+export async function listExecutions(db: D1Database, q: ExecutionListQuery): Promise<ExecutionListRow[]> {
+  const { sql, binds } = listExecutionsStatement(q);
   const r = await db
-    .prepare(`SELECT * FROM executions WHERE ${where.join(" AND ")} ORDER BY first_started_at DESC, execution_id DESC LIMIT ?`)
-    .bind(...binds, q.limit)
+    .prepare(sql)
+    .bind(...binds)
     .all<ExecutionListRow>();
   return r.results;
 }

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { toBase64Url } from "../../src/core/crypto.ts";
 import { clock } from "../../src/clock.ts";
-import { upsertExecution, type ExecutionIndexWrite } from "../../src/index/executions.ts";
+import { listExecutionsStatement, upsertExecution, type ExecutionIndexWrite } from "../../src/index/executions.ts";
 import { api, uid } from "./helpers.ts";
 import { complete, eventually, poll } from "./hand-worker.ts";
 
@@ -193,12 +193,16 @@ describe("the executions index: which write wins, and first_started_at", () => {
     expect(await stored(reused)).toMatchObject({ started_at: t0 + 2_000, first_started_at: t0 + 2_000 });
   });
 
-  it("pages read an index in order, without sorting the namespace's executions", async () => {
-    for (const [filter, index] of [["", "executions_page"], ["AND workflow = 'w' ", "executions_page_by_workflow"], ["AND status = 'running' ", "executions_page_by_status"]] as const) {
-      const r = await env.DB.prepare(
-        `EXPLAIN QUERY PLAN SELECT * FROM executions WHERE namespace = ? ${filter}AND (first_started_at < ? OR (first_started_at = ? AND execution_id < ?)) ORDER BY first_started_at DESC, execution_id DESC LIMIT ?`,
-      )
-        .bind("default", 1, 1, "x", 10)
+  it.each([
+    ["no filter", {}, "executions_page"],
+    ["workflow", { workflow: "w" }, "executions_page_by_workflow"],
+    ["status", { status: "running" }, "executions_page_by_status"],
+    ["schedule_id", { scheduleId: "s" }, "executions_page_by_schedule"],
+  ] as const)("pages filtered by %s read an index in order, without sorting the namespace's executions", async (_name, filter, index) => {
+    for (const after of [undefined, { firstStartedAt: 1, executionId: "x" }]) {
+      const { sql, binds } = listExecutionsStatement({ namespace: "default", ...filter, after, limit: 10 });
+      const r = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+        .bind(...binds)
         .all<{ detail: string }>();
       const plan = r.results.map((x) => x.detail).join(" | ");
       expect(plan).toContain(`INDEX ${index}`);
