@@ -80,7 +80,8 @@ taskRoutes.post("/poll", async (c) => {
       const exec = executionStub(c.env, p.namespace, task.execution_id);
       let leased;
       try {
-        leased = task.kind === "workflow" ? await exec.startWorkflowTask(task.ref, body.identity, task.available_at) : await exec.startActivityTask(task.ref, task.attempt, body.identity);
+        // The poll's types go along: the entry's type may be older than the run's (see leaseActivityTask).
+        leased = task.kind === "workflow" ? await exec.startWorkflowTask(task.ref, body.identity, task.available_at, types) : await exec.startActivityTask(task.ref, task.attempt, body.identity, types);
       } catch (err) {
         // The run could not be reached (its object reset or unreachable for a moment): no fault of this
         // worker, and nothing to do with the other tasks. Put the task back as it was (with when it

@@ -1,7 +1,7 @@
 import { HANDED_BACK_FAILURE_TYPE, type Failure } from "@sundial/sdk/protocol";
 import { ConflictError } from "../core/errors.ts";
 import { afterFailedAttempt } from "../core/execution/activity.ts";
-import { scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
+import { activityDispatch, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
 import { backOffActivity, MAX_LOST_DELIVERIES } from "./execution-timeouts.ts";
 import type { TokenPayload } from "./execution-types.ts";
 import { activityState, type ActivityRow, type ExecutionStore } from "./execution-store.ts";
@@ -68,7 +68,7 @@ export function applyActivityFailure(store: ExecutionStore, now: number, tok: To
     // for anything but the same hand-back sent again.
     store.markCompleted(handBackKey(tok), now);
     store.updateActivity(row.seq, { state: "scheduled", started_at: null, last_heartbeat_at: null, identity: null, dispatched_at: now });
-    out.push({ namespace: run.namespace, queue: activityState(row).options.task_queue ?? run.task_queue, executionId: run.execution_id, kind: "activity", type: row.activity_type, ref: row.seq, attempt: row.attempt });
+    out.push(activityDispatch(run, row));
     return { status: "accepted" };
   }
   store.markCompleted(completionKey(tok), now);

@@ -7,7 +7,7 @@ import { recordChildStartFailed } from "./execution-children.ts";
 import { endOpenUpdates } from "./execution-messages.ts";
 import { beginRun } from "./execution-start.ts";
 import { indexRow } from "./execution-view.ts";
-import { newActivityRow, parseJson, type ChildRow, type CloseCallback, type ExecutionStore, type RunRow, type RunStatus } from "./execution-store.ts";
+import { activityState, newActivityRow, parseJson, type ActivityRow, type ChildRow, type CloseCallback, type ExecutionStore, type RunRow, type RunStatus } from "./execution-store.ts";
 
 /** A task to hand to a task queue once the change that created it is written. */
 export interface Dispatch {
@@ -21,6 +21,11 @@ export interface Dispatch {
   attempt: number;
   /** Not before this instant (ms): the first task of a run prepared ahead of its start. */
   visibleAt?: number;
+}
+
+/** The dispatch of an activity attempt as its row stands now (its type and queue, never an older entry's). */
+export function activityDispatch(run: RunRow, row: ActivityRow): Dispatch {
+  return { namespace: run.namespace, queue: activityState(row).options.task_queue ?? run.task_queue, executionId: run.execution_id, kind: "activity", type: row.activity_type, ref: row.seq, attempt: row.attempt };
 }
 
 /**

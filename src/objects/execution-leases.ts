@@ -3,7 +3,7 @@ import { LIMITS } from "../core/limits.ts";
 import { toRfc3339, type ActivityTask, type Command, type WorkflowTask } from "@sundial/sdk/protocol";
 import { secretsFor } from "../api/auth.ts";
 import type { Env } from "../env.ts";
-import type { Dispatch } from "./execution-effects.ts";
+import { activityDispatch, type Dispatch } from "./execution-effects.ts";
 import type { TokenPayload } from "./execution-types.ts";
 import type { QueryBroker } from "./execution-queries.ts";
 import type { ActivityRow, ExecutionStore, RunRow } from "./execution-store.ts";
@@ -63,10 +63,26 @@ function recordActivityStart(store: ExecutionStore, at: number, run: RunRow, row
   };
 }
 
-/** Leases the workflow task a queue entry refers to; null when the entry is stale. */
-export async function leaseWorkflowTask(store: ExecutionStore, env: Env, now: () => number, scheduledEventId: number, identity: string): Promise<WorkflowTask | null> {
+/**
+ * Whether a poll that runs `types` (null: it named none, any task) may lease a task of `type`. The
+ * queue checks the entry's type, but the entry can be older than the run's row: one taken just
+ * before a reset queued the new code's task for the same (seq, attempt) under another type, or
+ * one queued before entries had types. Such an entry leases nothing to a worker that lacks the
+ * current type and is sent again under that type: the queue keeps one entry per (execution, ref,
+ * attempt), so if the current entry is already queued this only confirms it.
+ */
+function runsType(types: readonly string[] | null, type: string, requeue: Dispatch, out: Dispatch[]): boolean {
+  if (types === null || types.includes(type)) return true;
+  out.push(requeue);
+  return false;
+}
+
+/** Leases the workflow task a queue entry refers to; null when the entry is stale (or, re-sent to `out`, of a workflow the poll does not run). */
+export async function leaseWorkflowTask(store: ExecutionStore, env: Env, now: () => number, scheduledEventId: number, identity: string, types: readonly string[] | null, out: Dispatch[]): Promise<WorkflowTask | null> {
   const run = store.run();
   if (!run || run.status !== "running" || run.wt_state !== "scheduled" || run.wt_scheduled_event_id !== scheduledEventId) return null;
+  const requeue: Dispatch = { namespace: run.namespace, queue: run.task_queue, executionId: run.execution_id, kind: "workflow", type: run.workflow, ref: scheduledEventId, attempt: run.wt_attempt };
+  if (!runsType(types, run.workflow, requeue, out)) return null;
   const token = await signToken(secretsFor(env).tokenSecret, workflowToken(run, scheduledEventId, run.wt_attempt));
   // Re-check after the await: another poll may have leased it meanwhile (or a prepared run been forgotten).
   const fresh = store.run();
@@ -94,10 +110,12 @@ export async function leaseQueryTask(store: ExecutionStore, env: Env, queries: Q
   };
 }
 
-export async function leaseActivityTask(store: ExecutionStore, env: Env, now: () => number, seq: number, attempt: number, identity: string): Promise<ActivityTask | null> {
+/** Leases the activity attempt a queue entry refers to; null when the entry is stale (or, re-sent to `out`, of a type the poll does not run). */
+export async function leaseActivityTask(store: ExecutionStore, env: Env, now: () => number, seq: number, attempt: number, identity: string, types: readonly string[] | null, out: Dispatch[]): Promise<ActivityTask | null> {
   const run = store.run();
   const row = store.activity(seq);
   if (!run || run.status !== "running" || !row || row.state !== "scheduled" || row.attempt !== attempt) return null;
+  if (!runsType(types, row.activity_type, activityDispatch(run, row), out)) return null;
   const token = await signToken(secretsFor(env).tokenSecret, activityToken(run, seq, attempt, row.lease + 1));
   const fresh = store.activity(seq);
   if (!fresh || fresh.state !== "scheduled" || fresh.attempt !== attempt || fresh.lease !== row.lease) return null;

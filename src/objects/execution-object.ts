@@ -148,7 +148,7 @@ export class ExecutionObject extends DurableObject<Env> {
   }
 
   /** Leases the workflow (or query) task a queue entry refers to; null when the entry is stale. */
-  async startWorkflowTask(ref: number, identity: string, availableAt?: number): Promise<WorkflowTask | null> {
+  async startWorkflowTask(ref: number, identity: string, availableAt?: number, types: readonly string[] | null = null): Promise<WorkflowTask | null> {
     if (ref < 0) return leaseQueryTask(this.store, this.env, this.queries, ref);
     // A prepared run's first lease decides whether it came within the catch-up window (execution-prepared.ts).
     const now = clock.now();
@@ -156,15 +156,15 @@ export class ExecutionObject extends DurableObject<Env> {
       this.afterChange();
       return null;
     }
-    const task = await leaseWorkflowTask(this.store, this.env, clock.now, ref, identity);
-    if (task) this.afterChange();
+    const task = await leaseWorkflowTask(this.store, this.env, clock.now, ref, identity, types, this.delivery.pending);
+    if (task || this.delivery.pending.length > 0) this.afterChange();
     return task;
   }
 
-  /** Leases an activity attempt a queue entry refers to; null when stale. */
-  async startActivityTask(seq: number, attempt: number, identity: string): Promise<ActivityTask | null> {
-    const task = await leaseActivityTask(this.store, this.env, clock.now, seq, attempt, identity);
-    if (task) this.afterChange();
+  /** Leases an activity attempt a queue entry refers to; null when stale or not of the poll's `types` (null: any). */
+  async startActivityTask(seq: number, attempt: number, identity: string, types: readonly string[] | null = null): Promise<ActivityTask | null> {
+    const task = await leaseActivityTask(this.store, this.env, clock.now, seq, attempt, identity, types, this.delivery.pending);
+    if (task || this.delivery.pending.length > 0) this.afterChange();
     return task;
   }
 

@@ -130,11 +130,15 @@ export class TaskQueueObject extends DurableObject<Env> {
     // An entry already queued for the same (kind, execution, ref, attempt) may be an earlier run's:
     // after a reset the new run's activity 1 may be of another type (new code), so the type is the
     // new one's. A prepared start also names its run's time: a run withdrawn and prepared again for
-    // the same fire at another time (a jitter change) must not keep the old entry's.
-    const prepared = visibleAt > now && task.available_at === undefined;
+    // the same fire at another time (a jitter change) must not keep the old entry's. A task put back
+    // (it carries available_at) changes nothing in an entry queued meanwhile: that one was sent by
+    // the run since (a re-send, or a reset's new code), so its type is the current one.
+    const putBack = task.available_at !== undefined;
+    const prepared = visibleAt > now && !putBack;
+    const onConflict = putBack ? "DO NOTHING" : `DO UPDATE SET type = excluded.type${prepared ? ", enqueued_at = excluded.enqueued_at, visible_at = excluded.visible_at, released_at = NULL" : ""}`;
     this.ctx.storage.sql.exec(
       `INSERT INTO tasks (kind, type, execution_id, ref, attempt, enqueued_at, visible_at, released_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (kind, execution_id, ref, attempt) DO UPDATE SET type = excluded.type${prepared ? ", enqueued_at = excluded.enqueued_at, visible_at = excluded.visible_at, released_at = NULL" : ""}`,
+       ON CONFLICT (kind, execution_id, ref, attempt) ${onConflict}`,
       task.kind,
       task.type ?? null,
       task.execution_id,
@@ -143,7 +147,7 @@ export class TaskQueueObject extends DurableObject<Env> {
       now,
       Math.max(visibleAt, now),
       // A put-back held for a while keeps its first availability; a prepared start's is stamped at its release.
-      visibleAt <= now || task.available_at !== undefined ? availableAt : null,
+      visibleAt <= now || putBack ? availableAt : null,
     );
     // One timer and alarm for the earliest delayed task: re-armed only when this one comes sooner.
     if (visibleAt > now && (this.releaseAt === null || visibleAt < this.releaseAt)) this.armRelease();

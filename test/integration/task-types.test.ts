@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { taskQueueStub } from "../../src/objects/names.ts";
+import { executionStub, taskQueueStub } from "../../src/objects/names.ts";
 import { TYPED_TAKE_SQL } from "../../src/objects/task-queue-object.ts";
 import { api, uid } from "./helpers.ts";
 
@@ -24,6 +24,25 @@ async function scheduled(workflow: string, commands: unknown[]): Promise<{ id: s
   expect(wt.status).toBe(200);
   expect((await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands })).status).toBe(200);
   return { id, queue };
+}
+
+/** A run whose activity 1, of type "old", is queued (no worker runs that type). */
+async function oldActivityQueued(): Promise<{ id: string; queue: string }> {
+  const id = uid("reset-type");
+  const queue = uid("q");
+  await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
+  await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: (await poll("workflow", queue, ["w"], 1)).body.task_token, commands: [] });
+  await api("POST", `/v1/workflows/executions/${id}/signals/go`, {});
+  await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: (await poll("workflow", queue, ["w"], 1)).body.task_token, commands: [activity(1, "old")] });
+  return { id, queue };
+}
+
+/** Resets the run to its first completed task; the new run's code schedules activity 1 as type "new": the same queue key (execution, seq, attempt). */
+async function resetToNewType(id: string, queue: string): Promise<void> {
+  const events = (await api("GET", `/v1/workflows/executions/${id}/history`)).body.events as { id: number; type: string }[];
+  const point = events.find((e) => e.type === "workflow_task_completed")!.id;
+  expect((await api("POST", `/v1/workflows/executions/${id}/reset`, { event_id: point, reason: "new code" })).status).toBe(200);
+  await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: (await poll("workflow", queue, ["w"], 1)).body.task_token, commands: [activity(1, "new")] });
 }
 
 describe("task types", () => {
@@ -82,19 +101,49 @@ describe("task types", () => {
   });
 
   it("after a reset, the new run's activity at a seq an old entry still holds goes to a poll of the new run's type", async () => {
-    const id = uid("reset-type");
-    const queue = uid("q");
-    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
-    await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: (await poll("workflow", queue, ["w"], 1)).body.task_token, commands: [] });
-    const events = (await api("GET", `/v1/workflows/executions/${id}/history`)).body.events as { id: number; type: string }[];
-    const point = events.find((e) => e.type === "workflow_task_completed")!.id;
-    await api("POST", `/v1/workflows/executions/${id}/signals/go`, {});
-    // Activity 1 of type "old" is queued, and no worker runs that type.
-    await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: (await poll("workflow", queue, ["w"], 1)).body.task_token, commands: [activity(1, "old")] });
-    expect((await api("POST", `/v1/workflows/executions/${id}/reset`, { event_id: point, reason: "new code" })).status).toBe(200);
-    // The new run's code schedules activity 1 as type "new": the same queue entry (execution, seq, attempt).
-    await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: (await poll("workflow", queue, ["w"], 1)).body.task_token, commands: [activity(1, "new")] });
+    const { id, queue } = await oldActivityQueued();
+    await resetToNewType(id, queue);
     expect((await poll("activity", queue, ["new"])).body).toMatchObject({ seq: 1, activity_type: "new" });
+  });
+
+  it("an old-type entry taken just before the reset queued its replacement leases nothing to a poll that lacks the new type", async () => {
+    const { id, queue } = await oldActivityQueued();
+    // A poll of a worker that runs "old" takes the entry; its lease has not reached the run yet...
+    const taken = await taskQueueStub(env, "default", queue, 0).poll("activity", 0, "", ["old"]);
+    expect(taken).toMatchObject({ type: "old", ref: 1, attempt: 1 });
+    // ...when the run is reset and its new code schedules activity 1 as "new" (a new entry).
+    await resetToNewType(id, queue);
+    expect(await executionStub(env, "default", id).startActivityTask(1, 1, "old-worker", ["old"])).toBeNull();
+    // The replacement, the one live entry, goes to a worker that runs "new".
+    expect((await poll("activity", queue, ["new"])).body).toMatchObject({ seq: 1, activity_type: "new" });
+    expect((await poll("activity", queue)).status).toBe(204);
+  });
+
+  it("a worker that runs both types leases the current one from the old entry; the replacement is then stale", async () => {
+    const { id, queue } = await oldActivityQueued();
+    await taskQueueStub(env, "default", queue, 0).poll("activity", 0, "", ["old"]);
+    await resetToNewType(id, queue);
+    expect(await executionStub(env, "default", id).startActivityTask(1, 1, "both-worker", ["old", "new"])).toMatchObject({ seq: 1, activity_type: "new" });
+    expect((await poll("activity", queue, ["new"])).status).toBe(204);
+  });
+
+  it("an old-type entry put back (its run unreachable for a moment) does not retype the replacement queued meanwhile", async () => {
+    const { id, queue } = await oldActivityQueued();
+    const q = taskQueueStub(env, "default", queue, 0);
+    const taken = await q.poll("activity", 0, "", ["old"]);
+    await resetToNewType(id, queue);
+    // What the poll route does when the lease throws (src/api/tasks.ts): the entry goes back as it was taken.
+    await q.enqueue({ ...taken!, visible_at: Date.now() + 1_000 });
+    expect((await poll("activity", queue, ["new"])).body).toMatchObject({ seq: 1, activity_type: "new" });
+  });
+
+  it("an entry whose type is not the run's (queued before types) goes back under the run's type when a poll that lacks it takes it", async () => {
+    const { id, queue } = await scheduled("w", [activity(1, "fetch")]);
+    // The entry as a platform from before task types queued it: no type, so any poll takes it.
+    await taskQueueStub(env, "default", queue, 0).enqueue({ kind: "activity", execution_id: id, ref: 1, attempt: 1 });
+    expect((await poll("activity", queue, ["other"])).status).toBe(204);
+    expect((await poll("activity", queue, ["fetch"])).body).toMatchObject({ execution_id: id, seq: 1, activity_type: "fetch" });
+    expect((await poll("activity", queue)).status).toBe(204);
   });
 
   it("refuses an empty or oversized type list, naming the field", async () => {
