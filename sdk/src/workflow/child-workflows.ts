@@ -45,8 +45,11 @@ export interface ChildWorkflowStarted {
 }
 
 /**
- * A child started with `wait: false`. Its promises reject with a {@link ChildWorkflowFailure}
- * (or a `CancelledError` once the parent is asked to cancel); nothing happens if nobody awaits them.
+ * A child started with `wait: false`. Its promises settle from the child's own events only: they
+ * reject with a {@link ChildWorkflowFailure} when the child fails, times out, is cancelled or
+ * terminated, or could not start. A cancel request to the parent leaves them as they are (the
+ * child runs on until its parent close policy acts on it, when the parent ends). Nothing happens
+ * if nobody awaits them.
  */
 export interface ChildWorkflowHandle<R = unknown> {
   readonly executionId: string;
@@ -96,6 +99,8 @@ interface PendingChild {
   executionId: string;
   started: Deferred<ChildWorkflowStarted>;
   result: Deferred<unknown>;
+  /** Started with `wait: true`: the parent awaits it, so a cancel request to the parent rejects it. */
+  awaited: boolean;
 }
 
 /**
@@ -154,8 +159,8 @@ export class ChildWorkflows {
   private readonly pending = new Map<number, PendingChild>();
 
   /** Registers child `seq`; returns its promises. */
-  add(seq: number, workflow: string, executionId: string): { started: Promise<ChildWorkflowStarted>; result: Promise<unknown> } {
-    const child: PendingChild = { seq, workflow, executionId, started: deferred(), result: deferred() };
+  add(seq: number, workflow: string, executionId: string, awaited: boolean): { started: Promise<ChildWorkflowStarted>; result: Promise<unknown> } {
+    const child: PendingChild = { seq, workflow, executionId, started: deferred(), result: deferred(), awaited };
     this.pending.set(seq, child);
     return { started: child.started.promise, result: child.result.promise };
   }
@@ -196,11 +201,15 @@ export class ChildWorkflows {
   }
 
   /**
-   * The parent was asked to cancel: every child it still waits on rejects with `CancelledError`
-   * (no command: the child itself is left to its parent close policy when the parent ends).
+   * The parent was asked to cancel: every child it awaits (started with `wait: true`) rejects with
+   * `CancelledError` (no command: the child itself is left to its parent close policy when the
+   * parent ends). Handles (`wait: false`) are left pending: the platform does not touch a child
+   * before its parent ends, and records no child event once the parent has ended, so a handle only
+   * settles from the child's own events (an explicit cancel of the child, for one).
    */
   cancelAll(reason: string): void {
     for (const child of [...this.pending.values()]) {
+      if (!child.awaited) continue;
       this.pending.delete(child.seq);
       child.started.reject(new CancelledError(reason));
       child.result.reject(new CancelledError(reason));

@@ -126,7 +126,8 @@ export interface WorkflowContext {
    *
    * With `wait: false` it resolves at once with a {@link ChildWorkflowHandle} (`executionId`,
    * `started`, `result()`) and the policy defaults to `ABANDON`: the child keeps running after
-   * this run ends. Replay matches the child by its number and workflow name.
+   * this run ends. A handle settles from the child's own events only: a cancel request to this
+   * execution does not reject it. Replay matches the child by its number and workflow name.
    * @example
    * const receipt = await ctx.executeChildWorkflow(chargeCard, { orderId }, { executionTimeout: "1h" });
    * const audit = await ctx.executeChildWorkflow(auditTrail, { orderId }, { wait: false });

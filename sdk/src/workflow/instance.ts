@@ -258,7 +258,8 @@ export class WorkflowInstance {
         this.cancelRequested = true;
         const reason = event.reason ? `execution cancelled: ${event.reason}` : "execution cancelled";
         this.pending.cancelAll(reason, (command) => this.emit(command));
-        // Children emit nothing: the parent close policy deals with them when this run ends.
+        // Children emit nothing: the parent close policy deals with them when this run ends. Only
+        // the awaited ones reject; handles (wait: false) follow the child's own events.
         this.children.cancelAll(reason);
         this.handlers.cancelConditions(reason);
         return;
@@ -302,7 +303,7 @@ export class WorkflowInstance {
     // Validates before taking the seq: a bad option throws and leaves the numbering untouched.
     const { command, executionId, wait } = startChildCommand(seq, defaultId, workflow, input, options);
     this.childSeq = seq;
-    const { started, result } = this.children.add(seq, command.workflow, executionId);
+    const { started, result } = this.children.add(seq, command.workflow, executionId, wait);
     this.emit(command);
     if (wait) return result;
     const handle: ChildWorkflowHandle = Object.freeze({ executionId, workflow: command.workflow, started, result: () => result });

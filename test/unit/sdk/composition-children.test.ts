@@ -311,3 +311,42 @@ describe("child workflows: fire-and-forget (wait: false)", () => {
     expect(t2[0]).toMatchObject({ type: "fail_workflow", failure: { type: "ChildWorkflowFailure", details: { status: "start_failed" } } });
   });
 });
+
+/** Starts a handle, then waits on an activity; on a cancel request, collects the handle's outcome. */
+const collectOnCancel = defineWorkflow({
+  name: "collect_on_cancel",
+  run: async (ctx, policy: "ABANDON" | "REQUEST_CANCEL" | "TERMINATE") => {
+    const handle = await ctx.executeChildWorkflow<string>("audit", null, { wait: false, parentClosePolicy: policy });
+    try {
+      return await ctx.executeActivity<string>("work", null);
+    } catch (err) {
+      if (!(err instanceof CancelledError)) throw err;
+      try {
+        return { audit: await handle.result() };
+      } catch (childErr) {
+        return { auditError: childErr instanceof ChildWorkflowFailure ? childErr.status : String(childErr) };
+      }
+    }
+  },
+});
+
+describe("child workflows: handles when the parent is asked to cancel", () => {
+  it.each(["ABANDON", "REQUEST_CANCEL", "TERMINATE"] as const)("%s: the handle is not rejected by the cancel request; it settles with the child's result", async (policy) => {
+    const d = new Driver(collectOnCancel, new HistoryBuilder({ workflow: "collect_on_cancel", input: policy }).task());
+    const t1 = await d.task();
+    d.complete(t1).childStarted(1).cancelRequested("stop").task();
+    // The platform does not touch the child while the parent runs: the handle stays pending.
+    expect(await d.task()).toEqual([{ type: "request_cancel_activity", seq: 1 }]);
+    d.complete([{ type: "request_cancel_activity", seq: 1 }]).activityCancelled(1).childCompleted(1, "audited").task();
+    expect(await d.task()).toEqual([{ type: "complete_workflow", result: { audit: "audited" } }]);
+  });
+
+  it("a child cancelled on its own (an explicit cancel) rejects the handle with ChildWorkflowFailure status cancelled", async () => {
+    const d = new Driver(collectOnCancel, new HistoryBuilder({ workflow: "collect_on_cancel", input: "ABANDON" }).task());
+    const t1 = await d.task();
+    d.complete(t1).childStarted(1).cancelRequested().task();
+    const t2 = await d.task();
+    d.complete(t2).childFailed(1, "cancelled", { message: "execution cancelled", type: "CancelledError" }).task();
+    expect(await d.task()).toEqual([{ type: "complete_workflow", result: { auditError: "cancelled" } }]);
+  });
+});
