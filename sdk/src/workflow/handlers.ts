@@ -40,8 +40,11 @@ export interface HandlerHost {
   /** True once the run emitted its closing command: an update offered then is refused. */
   isClosed(): boolean;
   emit(command: Command): void;
-  /** An error escaped a signal handler: the run fails (or ends cancelled), as if `run` threw it. */
-  failRun(err: unknown): void;
+  /**
+   * An error escaped signal handler `signal`: the run fails, as if `run` threw it, except that a
+   * `CancelledError` escaping it after a cancel request leaves the outcome to `run`.
+   */
+  signalHandlerFailed(signal: string, err: unknown): void;
   /** Starts a timer: its seq, and a promise that resolves when it fires (rejects if it is cancelled). */
   startTimer(seconds: number): { seq: number; fired: Promise<void> };
   /** Cancels timer `seq` (emits `cancel_timer`) if it is still pending. */
@@ -159,15 +162,15 @@ export class MessageHandlers {
   deliverSignal(name: string, input: unknown): void {
     const handler = this.signalHandlers.get(name);
     if (handler === undefined) this.bufferedSignals.push({ name, input });
-    else this.invokeSignal(handler, input);
+    else this.invokeSignal(name, handler, input);
   }
 
-  private invokeSignal(handler: SignalHandler<unknown>, input: unknown): void {
+  private invokeSignal(name: string, handler: SignalHandler<unknown>, input: unknown): void {
     let result: unknown;
     try {
       result = handler(input);
     } catch (err) {
-      this.host.failRun(err);
+      this.host.signalHandlerFailed(name, err);
       return;
     }
     if (!isThenable(result)) return;
@@ -176,7 +179,7 @@ export class MessageHandlers {
       () => void this.handlersRunning--,
       (err: unknown) => {
         this.handlersRunning--;
-        this.host.failRun(err);
+        this.host.signalHandlerFailed(name, err);
       },
     );
   }
@@ -242,7 +245,7 @@ export class MessageHandlers {
       const current = this.signalHandlers.get(name);
       if (current === undefined) break;
       this.bufferedSignals.splice(i, 1);
-      this.invokeSignal(current, buffered.input);
+      this.invokeSignal(name, current, buffered.input);
     }
   }
 

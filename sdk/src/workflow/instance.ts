@@ -84,7 +84,7 @@ export class WorkflowInstance {
     this.handlers = new MessageHandlers(started.workflow, {
       isClosed: () => this.closed,
       emit: (command) => this.emit(command),
-      failRun: (err) => this.failRun(err),
+      signalHandlerFailed: (signal, err) => this.signalHandlerFailed(signal, err),
       startTimer: (seconds) => this.startTimer(seconds),
       cancelTimer: (seq) => {
         if (this.pending.take("timer", seq) !== undefined) this.emit({ type: "cancel_timer", seq });
@@ -213,7 +213,21 @@ export class WorkflowInstance {
     );
   }
 
-  /** An error escaped `run` or a signal handler: the run fails (or ends cancelled). */
+  /**
+   * An error escaped signal handler `signal`: the run fails as if `run` threw it. A
+   * `CancelledError` after a cancel request is the cancel reaching what the handler waited on, not
+   * a verdict on the run: `run` got the cancel too, and what it does with it (clean up and return,
+   * or let it escape) decides the outcome. It is logged, once.
+   */
+  private signalHandlerFailed(signal: string, err: unknown): void {
+    if (err instanceof CancelledError && this.cancelRequested) {
+      this.context.log.warn(`signal handler "${signal}" let a CancelledError escape; the run's outcome is left to run`, { signal, error: err.message });
+      return;
+    }
+    this.failRun(err);
+  }
+
+  /** An error escaped `run` (or a signal handler): the run fails (or ends cancelled). */
   private failRun(err: unknown): void {
     // ctx.continueAsNew() already emitted the run's closing command; its throw only unwinds the code.
     if (err instanceof ContinueAsNew) return;

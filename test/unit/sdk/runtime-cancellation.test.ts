@@ -152,3 +152,78 @@ describe("runtime: cancellation", () => {
     expect(closed.commands).toEqual([]);
   });
 });
+
+describe("runtime: a CancelledError escaping a signal handler", () => {
+  /** A signal handler that waits (a timer); `run` catches the cancellation, cleans up and returns. */
+  const cleaner = defineWorkflow({
+    name: "cleaner",
+    run: async (ctx, mode: "return" | "rethrow") => {
+      ctx.setSignalHandler("remind", async () => void (await ctx.sleep("1h")));
+      try {
+        await ctx.sleep("1d");
+        return "slept";
+      } catch (err) {
+        if (!(err instanceof CancelledError)) throw err;
+        await ctx.executeActivity("cleanup", null);
+        if (mode === "rethrow") throw err;
+        return "cleaned up";
+      }
+    },
+  });
+
+  it("does not override the outcome of a run that handled the cancellation; it is logged", async () => {
+    const lines: [string, string, Record<string, unknown>][] = [];
+    const logSink = (level: string, message: string, attrs: Record<string, unknown>) => void lines.push([level, message, attrs]);
+    const h = new HistoryBuilder({ workflow: "cleaner", input: "return" }).task();
+    const t1 = await activate(cleaner, h.build(), undefined, quiet);
+    h.complete(t1.commands).signal("remind").task();
+    const t2 = await activate(cleaner, h.build(), undefined, quiet);
+    expect(t2.commands).toEqual([{ type: "start_timer", seq: 2, duration: 3600 }]);
+    h.complete(t2.commands).cancelRequested().task();
+    const t3 = await activate(cleaner, h.build(), undefined, { logSink });
+    expect(t3.commands).toEqual([
+      { type: "cancel_timer", seq: 1 },
+      { type: "cancel_timer", seq: 2 },
+      { type: "schedule_activity", seq: 1, activity_type: "cleanup", input: null, options: {} },
+    ]);
+    expect(lines).toEqual([["warn", expect.stringContaining('signal handler "remind" let a CancelledError escape'), expect.objectContaining({ signal: "remind" })]]);
+    h.complete(t3.commands).activityCompleted(1, null).task();
+    const t4 = await activate(cleaner, h.build(), undefined, quiet);
+    expect(t4.commands).toEqual([{ type: "complete_workflow", result: "cleaned up" }]);
+  });
+
+  it("a run that lets the cancellation escape still ends cancelled", async () => {
+    const h = new HistoryBuilder({ workflow: "cleaner", input: "rethrow" }).task();
+    const t1 = await activate(cleaner, h.build(), undefined, quiet);
+    h.complete(t1.commands).signal("remind").task();
+    const t2 = await activate(cleaner, h.build(), undefined, quiet);
+    h.complete(t2.commands).cancelRequested().task();
+    const t3 = await activate(cleaner, h.build(), undefined, quiet);
+    h.complete(t3.commands).activityCompleted(1, null).task();
+    expect((await activate(cleaner, h.build(), undefined, quiet)).commands).toEqual([{ type: "cancel_workflow" }]);
+  });
+
+  it("a CancelledError a handler throws without a cancel request, or another error after one, fails the run as from run", async () => {
+    const thrower = defineWorkflow({
+      name: "thrower",
+      run: async (ctx) => {
+        ctx.setSignalHandler("boom", (kind: string) => {
+          throw kind === "cancel" ? new CancelledError("not really") : new Error("handler broke");
+        });
+        try {
+          await ctx.sleep("1d");
+        } catch {
+          await ctx.sleep("1h");
+        }
+        return "done";
+      },
+    });
+    const a = new HistoryBuilder({ workflow: "thrower" }).task();
+    a.complete((await activate(thrower, a.build(), undefined, quiet)).commands).signal("boom", "cancel").task();
+    expect((await activate(thrower, a.build(), undefined, quiet)).commands).toEqual([{ type: "fail_workflow", failure: expect.objectContaining({ type: "CancelledError", message: "not really" }) }]);
+    const b = new HistoryBuilder({ workflow: "thrower" }).task();
+    b.complete((await activate(thrower, b.build(), undefined, quiet)).commands).cancelRequested().signal("boom", "error").task();
+    const last = (await activate(thrower, b.build(), undefined, quiet)).commands;
+    expect(last.at(-1)).toEqual({ type: "fail_workflow", failure: expect.objectContaining({ message: "handler broke" }) });
+  });
+});
