@@ -88,6 +88,22 @@ describe("runtime: logging", () => {
     await activate(chatty, h.build(), undefined, opts);
     expect(mem.lines).toEqual(["info: step 1 replaying=false", "warn: step 2", "error: step 3"]);
   });
+
+  it("the run's identifying tags win over user attributes of the same name, which are kept renamed attr_<name>", async () => {
+    const logged: Record<string, unknown>[] = [];
+    const spoofer = defineWorkflow({
+      name: "spoofer",
+      run: async (ctx) => {
+        ctx.log.info("hello", { workflow: "other", execution_id: "someone-else", run_id: "r-x", order: 7 });
+        ctx.log.info("plain");
+        return null;
+      },
+    });
+    const h = new HistoryBuilder({ workflow: "spoofer", executionId: "sp-1", runId: "run-sp" }).task();
+    await activate(spoofer, h.build(), undefined, { logSink: (_level, _message, attrs) => void logged.push(attrs) });
+    const tags = { workflow: "spoofer", execution_id: "sp-1", run_id: "run-sp" };
+    expect(logged).toEqual([{ ...tags, order: 7, attr_workflow: "other", attr_execution_id: "someone-else", attr_run_id: "r-x" }, tags]);
+  });
 });
 
 describe("runtime: cached state", () => {
