@@ -10,6 +10,9 @@ interface SchemaDef {
   out?: z.ZodType;
   values?: readonly unknown[];
   getter?: () => z.ZodType;
+  left?: z.ZodType;
+  right?: z.ZodType;
+  shape?: Record<string, z.ZodType>;
 }
 
 function defOf(schema: z.ZodType): SchemaDef {
@@ -44,10 +47,39 @@ function memberType(schema: z.ZodType): string {
   return def.type === "literal" && def.values !== undefined && def.values.length > 0 && def.values.every((v) => v === null) ? "null" : def.type;
 }
 
+/** The sides of an intersection, nested intersections flattened (`A.and(B).and(C)`: A, B, C). */
+function sides(schema: z.ZodType): z.ZodType[] {
+  const def = defOf(schema);
+  if (def.type !== "intersection" || def.left === undefined || def.right === undefined) return [schema];
+  return [...sides(unwrap(def.left)), ...sides(unwrap(def.right))];
+}
+
+const jsonOf = (schema: z.ZodType) => JSON.stringify(z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }));
+
+/**
+ * Why an intersection cannot be one object (null when it can): every side must be an object
+ * schema, and a property more than one side declares must have the same schema on each (its
+ * JSON Schema). Then its input is the merged object, whose properties include a union's tag.
+ */
+function unmergeable(schema: z.ZodType): string | null {
+  const seen = new Map<string, string>();
+  for (const side of sides(schema)) {
+    const def = defOf(side);
+    if (def.type !== "object" || def.shape === undefined) return `one side is ${memberType(side)}, not an object`;
+    for (const [key, property] of Object.entries(def.shape)) {
+      const json = jsonOf(property);
+      if ((seen.get(key) ?? json) !== json) return `property ${JSON.stringify(key)} has different schemas on its sides`;
+      seen.set(key, json);
+    }
+  }
+  return null;
+}
+
 /**
  * Checks a workflow input schema at define time. Primitives, objects, arrays and other single
  * shapes are accepted; a union must consist of object schemas (optionally with `null`), matched in
- * order with the first match passed to `run` (the Mistral seed's rule). Anything else throws.
+ * order with the first match passed to `run` (the Mistral seed's rule). A member written `A.and(B)`
+ * counts as the object it merges into, if it merges (see {@link unmergeable}). Anything else throws.
  * @example
  * checkInputSchema("my_workflow", z.union([PromptInput, z.string()]));
  * // TypeError: Input schema of workflow "my_workflow" has unsupported union members: string. …
@@ -55,9 +87,19 @@ function memberType(schema: z.ZodType): string {
 export function checkInputSchema(workflowName: string, schema: z.ZodType): void {
   const root = unwrap(schema);
   if (defOf(root).type !== "union") return;
-  const bad = members(root)
+  const all = members(root);
+  all.forEach((m, i) => {
+    const problem = memberType(m) === "intersection" ? unmergeable(m) : null;
+    if (problem !== null) {
+      throw new TypeError(
+        `Input schema of workflow "${workflowName}": union member ${i + 1} is an intersection that cannot be merged into one object: ${problem}. ` +
+          `Union members must be objects: write A.and(B) over object schemas whose shared properties agree, or one object (A.extend(B.shape)).`,
+      );
+    }
+  });
+  const bad = all
     .map((m) => memberType(m))
-    .filter((t) => t !== "object" && t !== "null" && t !== "undefined");
+    .filter((t) => t !== "object" && t !== "intersection" && t !== "null" && t !== "undefined");
   if (bad.length > 0) {
     throw new TypeError(
       `Input schema of workflow "${workflowName}" has unsupported union members: ${[...new Set(bad)].join(", ")}. ` +

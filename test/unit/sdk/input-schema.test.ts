@@ -81,6 +81,39 @@ describe("workflow input schemas", () => {
     expect(() => defineWorkflow({ name: "w", input: schema, run: async () => null })).toThrow("has unsupported union members: string.");
   });
 
+  it("accepts a union member written A.and(B): merged into one object, its tag dispatches, the JSON Schema has the merged shape", async () => {
+    const Base = z.strictObject({ id: z.string() });
+    const wf = defineWorkflow({
+      name: "merged",
+      input: z.union([Base.and(z.strictObject({ kind: z.literal("a"), x: z.number() })), Base.and(z.strictObject({ kind: z.literal("b"), y: z.string() })), z.null()]),
+      run: async (_ctx, input) => (input === null ? "none" : input.kind === "a" ? `${input.id}:${input.x * 2}` : `${input.id}:${input.y}`),
+    });
+    expect(await firstCommand(wf, { id: "i", kind: "b", y: "hi" })).toEqual({ type: "complete_workflow", result: "i:hi" });
+    expect(await firstCommand(wf, { id: "i", kind: "a", x: 21 })).toEqual({ type: "complete_workflow", result: "i:42" });
+    expect(await firstCommand(wf, { id: "i", kind: "a", x: 1, extra: true })).toMatchObject({ type: "fail_workflow", failure: { type: "InvalidInput" } });
+    expect(wf.inputJsonSchema).toEqual({
+      $schema: "https://json-schema.org/draft/2020-12/schema",
+      anyOf: [
+        { type: "object", properties: { id: { type: "string" }, kind: { type: "string", const: "a" }, x: { type: "number" } }, required: ["id", "kind", "x"], additionalProperties: false },
+        { type: "object", properties: { id: { type: "string" }, kind: { type: "string", const: "b" }, y: { type: "string" } }, required: ["id", "kind", "y"], additionalProperties: false },
+        { type: "null" },
+      ],
+    });
+    // Nested intersections, and a key both sides declare the same way, merge too.
+    const Kind = z.literal("c");
+    expect(() => defineWorkflow({ name: "w", input: z.union([Base.and(z.object({ kind: Kind })).and(z.object({ kind: Kind, n: z.number() })), z.null()]), run: async () => null })).not.toThrow();
+  });
+
+  it("refuses a union member intersection that cannot be merged, naming the member and the property", () => {
+    const A = z.object({ kind: z.literal("a") });
+    expect(() => defineWorkflow({ name: "w", input: z.union([z.null(), A.and(z.string())]), run: async () => null })).toThrow(
+      'Input schema of workflow "w": union member 2 is an intersection that cannot be merged into one object: one side is string, not an object.',
+    );
+    expect(() => defineWorkflow({ name: "w", input: z.union([A, z.object({ n: z.number() }).and(z.object({ kind: z.literal("b") }).and(z.object({ kind: z.string() })))]), run: async () => null })).toThrow(
+      'Input schema of workflow "w": union member 2 is an intersection that cannot be merged into one object: property "kind" has different schemas on its sides.',
+    );
+  });
+
   it("exports the input side of the schema as JSON Schema for registration", () => {
     expect(flexible.inputJsonSchema).toEqual({
       $schema: "https://json-schema.org/draft/2020-12/schema",
