@@ -146,9 +146,10 @@ taskRoutes.post("/workflow/complete", async (c) => {
   const tok = await tokenFor(c, body.task_token, "w");
   const keyId = c.get("principal").keyId;
   const eager = body.eager_activity_slots ? { slots: body.eager_activity_slots, identity: body.identity ?? keyId } : null;
-  // Before anything is written: a refused input leaves the task leased to this worker, as any refused command does.
-  await checkCommandInputs(c.env.DB, tok.n, body.commands, async () => unwrap(await stubFor(c, tok).describe()).workflow);
-  return c.json(unwrap(await stubFor(c, tok).completeWorkflowTask(tok, body.commands, keyId, eager)));
+  // Before anything is written: a refused continue-as-new input leaves the task leased to this
+  // worker, as any refused command does; a refused child input fails that child's start.
+  const refusedChildren = await checkCommandInputs(c.env.DB, tok.n, body.commands, async () => unwrap(await stubFor(c, tok).describe()).workflow);
+  return c.json(unwrap(await stubFor(c, tok).completeWorkflowTask(tok, body.commands, keyId, eager, refusedChildren)));
 });
 
 taskRoutes.post("/workflow/fail", async (c) => {

@@ -1,4 +1,5 @@
-import type { Command } from "@sundial/sdk/protocol";
+import type { Command, Failure } from "@sundial/sdk/protocol";
+import type { ChildInputRefusal } from "../core/execution/children.ts";
 import { ValidationError, PayloadTooLargeError } from "../core/errors.ts";
 import { validateJsonSchema, type JsonSchema } from "../core/json-schema.ts";
 import { exceedsPayloadLimit, LIMITS } from "../core/limits.ts";
@@ -54,13 +55,16 @@ export function checkPayloadSize(value: unknown, field: string): void {
  * first. Returns the workflow's registered default execution timeout, if any.
  */
 export function checkInputAgainst(type: WorkflowTypeRow | null, workflow: string, input: unknown, field = "input"): { executionTimeout: number | null } {
-  const found = { executionTimeout: type?.execution_timeout ?? null };
-  if (!type?.input_schema) return found;
+  const problem = inputProblem(type, workflow, input, field);
+  if (problem) throw new ValidationError(problem.message, { field: problem.path, code: "invalid_input" });
+  return { executionTimeout: type?.execution_timeout ?? null };
+}
+
+/** Why the registration `type` refuses `input` (its path from `field`, and a message naming the workflow), or null. */
+function inputProblem(type: WorkflowTypeRow | null, workflow: string, input: unknown, field: string): { path: string; message: string } | null {
+  if (!type?.input_schema) return null;
   const problem = validateJsonSchema(JSON.parse(type.input_schema) as JsonSchema, input === undefined ? null : input, undefined, field);
-  if (problem) {
-    throw new ValidationError(`${problem.path}: ${problem.message} (input schema of workflow ${workflow})`, { field: problem.path, code: "invalid_input" });
-  }
-  return found;
+  return problem ? { path: problem.path, message: `${problem.path}: ${problem.message} (input schema of workflow ${workflow})` } : null;
 }
 
 /**
@@ -78,19 +82,38 @@ export async function checkWorkflowInput(db: D1Database, namespace: string, work
  * Checks the inputs of the runs a workflow task's commands would start — a child
  * (`start_child_workflow`) and the next run (`continue_as_new`, of the current workflow, which
  * `currentWorkflow` names and is asked only if needed) — as a REST start's: against the workflow's
- * registered input JSON Schema, if any, a 422 `invalid_input` whose field is `commands.N.input…`.
- * Sizes are left to the completion, which bounds every command payload.
+ * registered input JSON Schema, if any. A refused continue-as-new refuses the completion (a 422
+ * `invalid_input` whose field is `commands.N.input…`: the run goes on as it was). A refused child
+ * is returned instead (Temporal's StartChildWorkflowExecutionFailed): the completion goes ahead
+ * and records that child's start as failed (`InvalidInput`, `details.field` its path from
+ * `input`), so the parent's code learns it and the task is not retried forever on an input only
+ * the code can change. Sizes are left to the completion, which bounds every command payload.
  */
-export async function checkCommandInputs(db: D1Database, namespace: string, commands: readonly Command[], currentWorkflow: () => Promise<string>): Promise<void> {
-  const starts: { i: number; workflow: Promise<string> | string; input: unknown }[] = [];
+export async function checkCommandInputs(db: D1Database, namespace: string, commands: readonly Command[], currentWorkflow: () => Promise<string>): Promise<ChildInputRefusal[]> {
+  const starts: { i: number; seq: number | null; workflow: Promise<string> | string; input: unknown }[] = [];
   let current: Promise<string> | undefined;
   for (const [i, c] of commands.entries()) {
-    if (c.type === "start_child_workflow") starts.push({ i, workflow: c.workflow, input: c.input });
-    else if (c.type === "continue_as_new") starts.push({ i, workflow: (current ??= currentWorkflow()), input: c.input });
+    if (c.type === "start_child_workflow") starts.push({ i, seq: c.seq, workflow: c.workflow, input: c.input });
+    else if (c.type === "continue_as_new") starts.push({ i, seq: null, workflow: (current ??= currentWorkflow()), input: c.input });
   }
-  if (starts.length === 0) return;
+  if (starts.length === 0) return [];
   const names = await Promise.all(starts.map((s) => s.workflow));
   // One read per workflow, however many children of it the task starts.
   const types = new Map(await Promise.all([...new Set(names)].map(async (w) => [w, await registration(db, namespace, w)] as const)));
-  starts.forEach((s, k) => checkInputAgainst(types.get(names[k]!) ?? null, names[k]!, s.input, `commands.${s.i}.input`));
+  const refused: ChildInputRefusal[] = [];
+  starts.forEach((s, k) => {
+    const type = types.get(names[k]!) ?? null;
+    if (s.seq === null) {
+      checkInputAgainst(type, names[k]!, s.input, `commands.${s.i}.input`);
+      return;
+    }
+    const problem = inputProblem(type, names[k]!, s.input, "input");
+    if (problem) refused.push({ seq: s.seq, failure: childInputFailure(problem) });
+  });
+  return refused;
+}
+
+/** The failure a child's refused input records as its start's. */
+function childInputFailure(problem: { path: string; message: string }): Failure {
+  return { message: `child input refused: ${problem.message}`, type: "InvalidInput", non_retryable: true, details: { field: problem.path } };
 }

@@ -242,6 +242,11 @@ export function applyCommandEffects(store: ExecutionStore, now: number, run: Run
           recordChildStartFailed(store, now, e.seq, childId, { message, type: "ChildExecutionIdTooLong", non_retryable: true }, out);
           break;
         }
+        if (e.startFailure) {
+          // Its input was refused by its workflow's schema (see checkCommandInputs): it does not start.
+          recordChildStartFailed(store, now, e.seq, childId, e.startFailure, out);
+          break;
+        }
         store.outbox.put(childEntryKey("start-child", run.run_id, e.seq), {
           namespace: run.namespace,
           execution_id: childId,

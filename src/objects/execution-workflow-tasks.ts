@@ -2,6 +2,7 @@ import type { Command, Failure } from "@sundial/sdk/protocol";
 import { ConflictError, PayloadTooLargeError } from "../core/errors.ts";
 import { planCommands, unhandledCommandFailure } from "../core/execution/commands.ts";
 import { exceedsPayloadLimit, LIMITS } from "../core/limits.ts";
+import type { ChildInputRefusal } from "../core/execution/children.ts";
 import { applyCommandEffects, closeRun, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
 import type { ExecutionStore, RunRow } from "./execution-store.ts";
 import type { TokenPayload } from "./execution-types.ts";
@@ -59,8 +60,9 @@ function requireStartedWorkflowTask(run: RunRow, tok: TokenPayload): void {
  * scheduled exists to hand out eagerly). `unhandled_command`: the commands would have closed the
  * run while new events waited, so the task was failed instead (`workflow_task_failed`, cause
  * `UnhandledCommand`) and a new one scheduled at once; the caller answers {@link unhandledCommand}.
+ * The children of `refusedChildren` are recorded as initiated and failed to start.
  */
-export function applyWorkflowTaskCompletion(store: ExecutionStore, now: number, tok: TokenPayload, commands: Command[], identity: string, out: Dispatch[]): { status: "accepted" | "duplicate"; applied: boolean } | { status: "unhandled_command"; applied: false } {
+export function applyWorkflowTaskCompletion(store: ExecutionStore, now: number, tok: TokenPayload, commands: Command[], identity: string, out: Dispatch[], refusedChildren: readonly ChildInputRefusal[] = []): { status: "accepted" | "duplicate"; applied: boolean } | { status: "unhandled_command"; applied: false } {
   const key = `w:${tok.i}:${tok.a}`;
   const run = requireTaskRun(store, tok);
   if (store.wasCompleted(key)) return { status: "duplicate", applied: false };
@@ -110,7 +112,10 @@ export function applyWorkflowTaskCompletion(store: ExecutionStore, now: number, 
     });
     return { status: "accepted", applied: false };
   }
-  applyCommandEffects(store, now, run, effects, out);
+  // A child whose input its workflow's schema refused fails to start, in place of starting.
+  const refused = new Map(refusedChildren.map((r) => [r.seq, r.failure]));
+  const withRefusals = refused.size === 0 ? effects : effects.map((e) => (e.kind === "start_child" && refused.has(e.seq) ? { ...e, startFailure: refused.get(e.seq) } : e));
+  applyCommandEffects(store, now, run, withRefusals, out);
   if (store.run()!.status === "running" && run.wt_needed === 1) scheduleWorkflowTask(store, now, out);
   return { status: "accepted", applied: true };
 }

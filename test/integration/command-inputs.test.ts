@@ -3,7 +3,8 @@ import { api, uid } from "./helpers.ts";
 import { complete, describeExec, eventually, poll } from "./hand-worker.ts";
 
 // A child start and a continue-as-new start a run of a workflow as a REST start does: their input
-// is checked against the workflow's registered input schema too, when the task completes.
+// is checked against the workflow's registered input schema too, when the task completes. A
+// refused continue-as-new refuses the completion (422); a refused child fails just its start.
 
 const schema = { type: "object", properties: { amount: { type: "number" } }, required: ["amount"] };
 
@@ -24,31 +25,43 @@ async function firstTask(workflow: string, id: string, queue: string, input: unk
 }
 
 describe("workflow inputs carried by commands", () => {
-  it("a child's input its workflow's schema refuses is a 422 naming the command's input, and nothing is written", async () => {
+  it("a child's input its workflow's schema refuses fails that child's start (child_workflow_start_failed, InvalidInput naming the path); the task completes", async () => {
     const queue = uid("q");
     const child = uid("child-wf");
     await register(queue, child);
     const parent = uid("parent");
     const token = await firstTask("parent", parent, queue);
-    const before = await history(parent);
     const r = await complete(token, [
       { type: "start_timer", seq: 1, duration: 60 },
       { type: "start_child_workflow", seq: 1, workflow: child, input: { amount: "ten" } },
+      { type: "start_child_workflow", seq: 2, workflow: child, input: null },
+      { type: "start_child_workflow", seq: 3, workflow: child, input: { amount: 10 } },
     ]);
-    expect(r.status).toBe(422);
-    expect(r.body).toMatchObject({ code: "invalid_input", field: "commands.1.input.amount" });
-    expect(r.body.detail).toContain(child);
-    const missing = await complete(token, [{ type: "start_child_workflow", seq: 1, workflow: child, input: null }]);
-    expect(missing.body).toMatchObject({ code: "invalid_input", field: "commands.0.input" });
-    expect(await history(parent)).toEqual(before);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.status).toBe("accepted");
+    const events = (await history(parent)) as { type: string; seq?: number; failure?: { message: string } }[];
+    // (child 3 may have started meanwhile: its child_workflow_started is left out)
+    const childEvents = events.filter((e) => e.type.startsWith("child_workflow_") && e.type !== "child_workflow_started");
+    expect(childEvents.map((e) => `${e.type}:${e.seq}`)).toEqual([
+      "child_workflow_initiated:1",
+      "child_workflow_start_failed:1",
+      "child_workflow_initiated:2",
+      "child_workflow_start_failed:2",
+      "child_workflow_initiated:3",
+    ]);
+    expect(childEvents[1]).toMatchObject({ execution_id: `${parent}:child-1`, failure: { type: "InvalidInput", non_retryable: true, details: { field: "input.amount" } } });
+    expect(childEvents[1]!.failure!.message).toContain(child);
+    expect(childEvents[3]).toMatchObject({ failure: { type: "InvalidInput", details: { field: "input" } } });
+    // The refused children never start; the good one does, and the parent gets a task to learn of both.
     expect((await describeExec(`${parent}:child-1`)).code).toBe("execution_not_found");
-    // The task is still the worker's: the same token completes once the input is right.
-    const ok = await complete(token, [{ type: "start_child_workflow", seq: 1, workflow: child, input: { amount: 10 } }]);
-    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
-    expect(ok.body.status).toBe("accepted");
-    // The child starts from the parent's outbox, after the answer.
-    const started = await eventually(async () => ((await describeExec(`${parent}:child-1`)).status === "running" ? describeExec(`${parent}:child-1`) : null));
+    expect((await describeExec(`${parent}:child-2`)).code).toBe("execution_not_found");
+    const started = await eventually(async () => ((await describeExec(`${parent}:child-3`)).status === "running" ? describeExec(`${parent}:child-3`) : null));
     expect(started).toMatchObject({ workflow: child, input: { amount: 10 } });
+    const next = await eventually(async () => {
+      const wt = await poll(queue);
+      return wt.body?.execution_id === parent ? wt : null;
+    });
+    expect((next.body.history as { type: string }[]).some((e) => e.type === "child_workflow_start_failed")).toBe(true);
   });
 
   it("a continue-as-new's input is checked against the current workflow's schema: 422, and the run goes on", async () => {

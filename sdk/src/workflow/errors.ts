@@ -166,7 +166,9 @@ export class NonDeterminismError extends Error {
 /**
  * How a child workflow ended without a result: `failed`, `timed_out`, `cancelled`, `terminated`
  * (the child's own status), or `start_failed` (it could not start: its id belongs to another
- * workflow). Other strings are passed through as the platform wrote them.
+ * execution — cause type `ChildWorkflowStartFailed` —, or the child workflow's registered input
+ * schema refused its input — cause type `InvalidInput`, `details.field` the path at fault). Other
+ * strings are passed through as the platform wrote them.
  */
 export type ChildWorkflowFailureStatus = "failed" | "timed_out" | "cancelled" | "terminated" | "start_failed" | (string & {});
 

@@ -1,3 +1,5 @@
+import type { Failure } from "@sundial/sdk/protocol";
+
 /**
  * Who a child workflow belongs to. A child names its parent in its close callback: the parent's
  * execution id, the seq of the child in that parent, and (since child outbox keys carry it) the
@@ -36,6 +38,15 @@ export type StopCause = "closed" | "reset";
  */
 export function parentStopReason(kind: "cancel-child" | "terminate-child", cause: StopCause = "closed"): string {
   return `parent ${cause} (parent close policy ${kind === "terminate-child" ? "TERMINATE" : "REQUEST_CANCEL"})`;
+}
+
+/**
+ * A child start whose input the child workflow's registered schema refuses: the completion that
+ * starts it records its start as failed with `failure` instead of starting it.
+ */
+export interface ChildInputRefusal {
+  seq: number;
+  failure: Failure;
 }
 
 /** What a parent's outbox does for one child: start it, or stop it under the parent close policy. */

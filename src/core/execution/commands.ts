@@ -32,7 +32,18 @@ export type CommandEffect =
   | { kind: "close"; outcome: "failed"; failure: Failure }
   | { kind: "close"; outcome: "cancelled"; details: unknown }
   | { kind: "close"; outcome: "continued_as_new"; input: unknown; executionTimeout: number | undefined }
-  | { kind: "start_child"; seq: number; workflow: string; input: unknown; executionId: string | undefined; taskQueue: string | undefined; executionTimeout: number | undefined; policy: "ABANDON" | "REQUEST_CANCEL" | "TERMINATE" }
+  | {
+      kind: "start_child";
+      seq: number;
+      workflow: string;
+      input: unknown;
+      executionId: string | undefined;
+      taskQueue: string | undefined;
+      executionTimeout: number | undefined;
+      policy: "ABANDON" | "REQUEST_CANCEL" | "TERMINATE";
+      /** Set when the child cannot start (its input refused by its workflow's schema): recorded as its start's failure. */
+      startFailure?: Failure;
+    }
   | { kind: "accept_update"; updateId: string }
   | { kind: "reject_update"; updateId: string; failure: Failure }
   | { kind: "complete_update"; updateId: string; result: unknown; failure: Failure | undefined }

@@ -173,6 +173,25 @@ describe("child workflows: failures", () => {
     ]);
   });
 
+  it("a child whose input its registered schema refused rejects with start_failed, cause InvalidInput naming the field; the parent goes on", async () => {
+    const tolerant = defineWorkflow({
+      name: "tolerant",
+      run: async (ctx) => {
+        try {
+          return await ctx.executeChildWorkflow("charge_card", { cents: "ten" });
+        } catch (err) {
+          if (!(err instanceof ChildWorkflowFailure && err.status === "start_failed" && err.cause instanceof ApplicationFailure && err.cause.type === "InvalidInput")) throw err;
+          return { refused: err.cause.details, nonRetryable: err.cause.nonRetryable };
+        }
+      },
+    });
+    const d = new Driver(tolerant, new HistoryBuilder({ workflow: "tolerant" }).task());
+    const t1 = await d.task();
+    // What the platform records in the completion that initiated the child (see checkCommandInputs).
+    d.complete(t1).childStartFailed(1, { message: "child input refused: input.cents: expected number, got string (input schema of workflow charge_card)", type: "InvalidInput", details: { field: "input.cents" } }).task();
+    expect(await d.task()).toEqual([{ type: "complete_workflow", result: { refused: { field: "input.cents" }, nonRetryable: true } }]);
+  });
+
   it("an uncaught ChildWorkflowFailure fails the parent with the child named in the failure's details", async () => {
     const strict = defineWorkflow({ name: "strict", run: async (ctx) => ctx.executeChildWorkflow("kid", null) });
     const h = new HistoryBuilder({ workflow: "strict", executionId: "p" }).task();
