@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
+import type { WorkflowTask } from "@sundial/sdk/protocol";
+import { ApplicationFailure, ChildWorkflowFailure, defineWorkflow } from "@sundial/sdk/workflow";
+import { processWorkflowTask } from "../../sdk/src/worker/workflow-runner.ts";
 import { api, uid } from "./helpers.ts";
 import { complete, describeExec, eventually, poll } from "./hand-worker.ts";
+import { sdkWorker } from "./sdk-worker.ts";
 
 // A child start and a continue-as-new start a run of a workflow as a REST start does: their input
 // is checked against the workflow's registered input schema too, when the task completes. A
@@ -62,6 +66,29 @@ describe("workflow inputs carried by commands", () => {
       return wt.body?.execution_id === parent ? wt : null;
     });
     expect((next.body.history as { type: string }[]).some((e) => e.type === "child_workflow_start_failed")).toBe(true);
+  });
+
+  it("SDK worker: the parent's executeChildWorkflow rejects with ChildWorkflowFailure (start_failed, cause InvalidInput) it can catch, and the parent completes", async () => {
+    const queue = uid("q");
+    const child = uid("child-wf");
+    await register(queue, child);
+    const parentWf = defineWorkflow({
+      name: uid("parent-wf"),
+      run: async (ctx) => {
+        try {
+          return await ctx.executeChildWorkflow(child, { amount: "ten" });
+        } catch (err) {
+          if (!(err instanceof ChildWorkflowFailure) || err.status !== "start_failed" || !(err.cause instanceof ApplicationFailure)) throw err;
+          return { type: err.cause.type, details: err.cause.details };
+        }
+      },
+    });
+    const deps = sdkWorker(queue, [parentWf], "cmd-inputs-sdk");
+    const id = uid("sdk-parent");
+    expect((await api("POST", "/v1/workflows/executions", { workflow: parentWf.name, execution_id: id, task_queue: queue })).status).toBe(201);
+    for (let i = 0; i < 2; i++) await processWorkflowTask((await poll(queue)).body as WorkflowTask, deps);
+    expect(await describeExec(id)).toMatchObject({ status: "completed", result: { type: "InvalidInput", details: { field: "input.amount" } } });
+    expect((await history(id)).filter((e) => e.type === "workflow_task_failed")).toEqual([]);
   });
 
   it("a continue-as-new's input is checked against the current workflow's schema: 422, and the run goes on", async () => {

@@ -1,14 +1,12 @@
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { HttpTransport } from "@sundial/sdk/client";
 import type { WorkflowTask } from "@sundial/sdk/protocol";
-import { LruCache, silentWorkerLogger } from "@sundial/sdk/worker";
-import { defineWorkflow, type WorkflowState } from "@sundial/sdk/workflow";
-import { WorkerApi } from "../../sdk/src/worker/api.ts";
+import { defineWorkflow } from "@sundial/sdk/workflow";
 import { processWorkflowTask } from "../../sdk/src/worker/workflow-runner.ts";
 import { clock } from "../../src/clock.ts";
-import { api, DEV_KEY, uid } from "./helpers.ts";
+import { api, uid } from "./helpers.ts";
+import { sdkWorker } from "./sdk-worker.ts";
 
 // A query that arrives while a workflow task is leased but not completed is answered by the real
 // SDK worker code from the history the platform hands out: up to the in-flight task, whatever the
@@ -31,20 +29,7 @@ const waiter = defineWorkflow({
   },
 });
 
-/** The SDK worker's dependencies, talking to this Worker through its real fetch handler. */
-function worker(queue: string) {
-  const self = (exports as unknown as { default: { fetch(r: Request): Promise<Response> } }).default;
-  const transport = new HttpTransport({ url: "http://sundial.test", apiKey: DEV_KEY, fetch: (async (input: URL | string, init?: RequestInit) => self.fetch(new Request(input, init))) as typeof fetch });
-  return {
-    workflows: new Map([[waiter.name, waiter]]),
-    api: new WorkerApi(transport, silentWorkerLogger, { initialMs: 1, maxMs: 2, attempts: 2 }),
-    logger: silentWorkerLogger,
-    cache: new LruCache<string, WorkflowState>(4),
-    identity: "in-flight-worker",
-    taskQueue: queue,
-    hardStop: new AbortController().signal,
-  };
-}
+const worker = (queue: string) => sdkWorker(queue, [waiter], "in-flight-worker");
 
 async function poll(queue: string): Promise<WorkflowTask> {
   const r = await api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind: "workflow", identity: "in-flight-worker", wait_seconds: 1 });

@@ -1,12 +1,9 @@
-import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { HttpTransport } from "@sundial/sdk/client";
 import type { WorkflowTask } from "@sundial/sdk/protocol";
-import { LruCache, silentWorkerLogger } from "@sundial/sdk/worker";
-import { defineWorkflow, type WorkflowDefinition, type WorkflowState } from "@sundial/sdk/workflow";
-import { WorkerApi } from "../../sdk/src/worker/api.ts";
+import { defineWorkflow } from "@sundial/sdk/workflow";
 import { processWorkflowTask } from "../../sdk/src/worker/workflow-runner.ts";
-import { api, DEV_KEY, uid } from "./helpers.ts";
+import { api, uid } from "./helpers.ts";
+import { sdkWorker } from "./sdk-worker.ts";
 
 // An update and the close of its run in the same workflow task (Temporal's rules): an update the
 // closing task completes gets its result; one accepted but not completed, or never accepted, fails
@@ -45,22 +42,7 @@ const signalled = defineWorkflow({
   },
 });
 
-function worker(queue: string) {
-  const self = (exports as unknown as { default: { fetch(r: Request): Promise<Response> } }).default;
-  const transport = new HttpTransport({ url: "http://sundial.test", apiKey: DEV_KEY, fetch: (async (input: URL | string, init?: RequestInit) => self.fetch(new Request(input, init))) as typeof fetch });
-  return {
-    workflows: new Map<string, WorkflowDefinition>([
-      [slowHandler.name, slowHandler],
-      [signalled.name, signalled],
-    ]),
-    api: new WorkerApi(transport, silentWorkerLogger, { initialMs: 1, maxMs: 2, attempts: 2 }),
-    logger: silentWorkerLogger,
-    cache: new LruCache<string, WorkflowState>(4),
-    identity: "update-close-worker",
-    taskQueue: queue,
-    hardStop: new AbortController().signal,
-  };
-}
+const worker = (queue: string) => sdkWorker(queue, [slowHandler, signalled], "update-close-worker");
 
 const poll = async (queue: string, kind: "workflow" | "activity" = "workflow") => {
   const r = await api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind, identity: "update-close-worker", wait_seconds: 1 });
