@@ -4,7 +4,7 @@ import { LIMITS } from "../core/limits.ts";
 import { backfillRoom } from "../core/schedule/backfill-fires.ts";
 import { startExtra, type MachineContext, type PendingFire, type Transition } from "../core/schedule/machine.ts";
 import type { CompiledSpec } from "../core/spec.ts";
-import { backfillSpec } from "./schedule-plan.ts";
+import { backfillPolicy, backfillSpec } from "./schedule-plan.ts";
 import type { ScheduleRow, ScheduleStore } from "./schedule-store.ts";
 
 /** What a backfill batch needs of its ScheduleObject. */
@@ -19,7 +19,8 @@ export interface BackfillHost {
  * Starts the next fires of the pending backfill jobs, oldest job first, through the overlap
  * policy: at most LIMITS.catchupBatch fires per alarm in all (as Temporal bounds its backfills per
  * iteration, so many jobs never make one alarm's work unbounded), and never more open runs than
- * the schedule tracks nor more than half the buffer (backfillRoom: then a job waits for runs to close). Each fire names its job, so its
+ * the schedule tracks nor, for fires that may wait in the buffer, more than half of it (backfillRoom:
+ * then that job waits for runs to close, and a later job whose fires never wait there goes on). Each fire names its job, so its
  * run id does too: a range backfilled twice runs twice, and two overlapping backfills are two
  * sets of runs.
  */
@@ -32,8 +33,9 @@ export function runBackfillBatches(host: BackfillHost, now: number): void {
     if (!job) continue;
     const row = host.store.get();
     if (!row) return;
-    const room = Math.min(budget, backfillRoom(row.state));
-    if (room <= 0) return;
+    const room = Math.min(budget, backfillRoom(row.state, backfillPolicy(job, row)));
+    // This job waits for a run to close, or for buffer room; a later one under another policy may not.
+    if (room <= 0) continue;
     const nominals = between(backfillSpec(host.compileFor(row), row, job.cursor), job.cursor, job.end_at, room);
     // last_timestamp: the backfill's fire before it that was not skipped (null for the first); the machine chains the batch.
     const fires: PendingFire[] = nominals.map((n) => ({ nominal: n, actual: n, kind: "backfill", backfillId: job.id, last: job.last_fire, ...(job.overlap ? { overlap: job.overlap as OverlapPolicy } : {}) }));

@@ -362,7 +362,7 @@ export class ScheduleObject extends DurableObject<Env> {
   private rearm(): void {
     const row = this.store.get();
     const now = clock.now();
-    const at = nextScheduleAlarm(row, row ? this.compileFor(row) : null, this.store.outbox.nextAt(), this.store.backfills().length > 0, prepareAheadMs(this.env), now);
+    const at = nextScheduleAlarm(row, row ? this.compileFor(row) : null, this.store.outbox.nextAt(), this.store.backfills(), prepareAheadMs(this.env), now);
     if (at === null) void this.ctx.storage.deleteAlarm();
     else armAlarm(this.ctx.storage, this.backoff.notBefore(at), now);
   }

@@ -4,7 +4,8 @@ import { backfillRoom } from "../core/schedule/backfill-fires.ts";
 import { plansFires } from "../core/schedule/repeat-runs.ts";
 import { planPrepare, settleAt } from "../core/schedule/prepare.ts";
 import { compileSpec, type CompiledSpec } from "../core/spec.ts";
-import type { ScheduleRow } from "./schedule-store.ts";
+import type { OverlapPolicy } from "../core/overlap.ts";
+import type { BackfillRow, ScheduleRow } from "./schedule-store.ts";
 
 // What a ScheduleObject derives from its row to decide: the compiled spec (kept while neither the
 // spec nor its origin changes), the context the core state machine takes, and the one instant its
@@ -36,12 +37,13 @@ export function machineContext(spec: CompiledSpec, row: ScheduleRow, now: number
  * backfill, the next fire (with jitter) or the bookkeeping of a prepared one, a retry, and the
  * moment to prepare the next run. Null: nothing is left to do.
  */
-export function nextScheduleAlarm(row: ScheduleRow | null, spec: CompiledSpec | null, outboxAt: number | null, backfillPending: boolean, prepareAheadMs: number, now: number): number | null {
+export function nextScheduleAlarm(row: ScheduleRow | null, spec: CompiledSpec | null, outboxAt: number | null, backfills: readonly Pick<BackfillRow, "overlap">[], prepareAheadMs: number, now: number): number | null {
   const times: number[] = [];
+  const backfillPending = backfills.length > 0;
   if (outboxAt !== null) times.push(outboxAt);
   if (row && spec) {
     // A backfill waiting for runs to close (backfillRoom: open runs, buffer) is woken by their close notices.
-    if (backfillPending && backfillRoom(row.state) > 0) times.push(now);
+    if (backfills.some((job) => backfillRoom(row.state, backfillPolicy(job, row)) > 0)) times.push(now);
     if (row.state.status === "active") {
       const f = plansFires(spec, row.state, row.policy.overlap) ? next(spec, row.state.lastProcessed) : null;
       const p = row.state.prepared;
@@ -73,4 +75,9 @@ export function backfillSpec(spec: CompiledSpec, row: Pick<ScheduleRow, "spec">,
   const unbounded = withoutRepeatBound(spec);
   if (row.spec.start_at !== null || after >= spec.origin) return unbounded;
   return { ...unbounded, origin: after, intervalGridBeforeFirst: true, lastAllowed: null };
+}
+
+/** The overlap policy a backfill's fires are decided under: its own, else the schedule's as it is now. */
+export function backfillPolicy(job: Pick<BackfillRow, "overlap">, row: Pick<ScheduleRow, "policy">): OverlapPolicy {
+  return (job.overlap || row.policy.overlap) as OverlapPolicy;
 }

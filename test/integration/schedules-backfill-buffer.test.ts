@@ -37,3 +37,31 @@ describe("a backfill under BUFFER_ALL", () => {
     expect(d.buffered).toBe(500);
   }, 60_000);
 });
+
+// A backfill whose fires never wait in the buffer (ALLOW_ALL, SKIP) is not held back by a buffer
+// the schedule's own fires (or another backfill's) have filled: only the open runs bound it.
+describe("a backfill under ALLOW_ALL or SKIP beside a full buffer", () => {
+  it("starts its fires while a BUFFER_ALL backfill waits for room", async () => {
+    const t0 = T("2027-05-11T12:00:00.000Z");
+    const sid = uid("backfill-allow");
+    const queue = uid("q-bf-allow");
+    setNow(t0);
+    await createSchedule({ schedule_id: sid, workflow: "backfill-wf", key: sid, cron: "* * * * *", overlap: "BUFFER_ALL", task_queue: queue });
+    setNow(t0 + S);
+    expect((await api("POST", `/v1/workflows/schedules/${sid}/trigger`, {})).body).toMatchObject({ started: true });
+    const from = T("2027-05-10T00:00:00Z");
+    expect((await api("POST", `/v1/workflows/schedules/${sid}/backfill`, { start_at: iso(from), end_at: iso(from + 599 * M) })).body).toEqual({ backfill_id: 1, fires: 600 });
+    for (let i = 0; i < 6; i++) await alarmAt(sid, t0 + 2 * S);
+    expect((await describeSchedule(sid)).buffered).toBe(500);
+    const later = T("2027-05-09T00:00:00Z");
+    expect((await api("POST", `/v1/workflows/schedules/${sid}/backfill`, { start_at: iso(later), end_at: iso(later + 2 * M), overlap: "ALLOW_ALL" })).body).toEqual({ backfill_id: 2, fires: 3 });
+    expect((await api("POST", `/v1/workflows/schedules/${sid}/backfill`, { start_at: iso(later), end_at: iso(later + 2 * M), overlap: "SKIP" })).body).toEqual({ backfill_id: 3, fires: 3 });
+    await expectAlarm(sid, t0 + 2 * S);
+    await alarmAt(sid, t0 + 3 * S);
+    const d = await describeSchedule(sid);
+    // The trigger, backfill 2's three fires; backfill 3's fires all find a run open (SKIP).
+    expect(d.counters).toMatchObject({ fired: 4, skipped_overlap: 3 });
+    expect(d.buffered).toBe(500);
+    await expectAlarm(sid, t0 + M);
+  }, 60_000);
+});

@@ -1,6 +1,7 @@
 import { ConflictError, ValidationError } from "../errors.ts";
 import { between } from "../fire-times.ts";
 import { LIMITS } from "../limits.ts";
+import type { OverlapPolicy } from "../overlap.ts";
 import type { CompiledSpec } from "../spec.ts";
 import type { ScheduleState } from "./machine.ts";
 
@@ -25,12 +26,20 @@ export function checkBackfillFires(spec: CompiledSpec, startAt: number, endAt: n
 }
 
 /**
- * How many backfilled fires may be decided now: no more than would take the schedule's open runs
- * past LIMITS.runningCap, nor its buffer past half its cap (Temporal's scheduler, too, uses "only
- * half the buffer for backfills"): a long backfill under BUFFER_ALL behind an open run waits for
- * room instead of filling the buffer and dropping its own later fires, and the schedule's own
- * fires still find room. At 0 the backfill waits for a run to close.
+ * How many backfilled fires may be decided now, their overlap policy being `policy` (the
+ * backfill's own, or the schedule's): no more than would take the schedule's open runs past
+ * LIMITS.runningCap and, for a policy whose fires may wait in the buffer (BUFFER_ONE, BUFFER_ALL,
+ * CANCEL_OTHER), nor its buffer past half its cap (Temporal's scheduler, too, uses "only half the
+ * buffer for backfills"): a long backfill under BUFFER_ALL behind an open run waits for room
+ * instead of filling the buffer and dropping its own later fires, and the schedule's own fires
+ * still find room. Fires under SKIP, ALLOW_ALL or TERMINATE_OTHER never wait there, so a buffer
+ * full of a paused schedule's own fires does not hold them back. At 0 the backfill waits for a run to close.
  */
-export function backfillRoom(s: Pick<ScheduleState, "running" | "buffer">): number {
-  return Math.max(0, Math.min(LIMITS.runningCap - s.running.length, LIMITS.bufferCap / 2 - s.buffer.length));
+export function backfillRoom(s: Pick<ScheduleState, "running" | "buffer">, policy: OverlapPolicy): number {
+  const runs = LIMITS.runningCap - s.running.length;
+  const buffer = WAITS_IN_BUFFER.has(policy) ? LIMITS.bufferCap / 2 - s.buffer.length : Number.POSITIVE_INFINITY;
+  return Math.max(0, Math.min(runs, buffer));
 }
+
+/** Policies under which a fire may wait in the buffer for a slot (see core/overlap.ts). */
+const WAITS_IN_BUFFER: ReadonlySet<OverlapPolicy> = new Set(["BUFFER_ONE", "BUFFER_ALL", "CANCEL_OTHER"]);

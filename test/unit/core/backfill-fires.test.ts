@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ScheduleSpecInput } from "@sundial/sdk/protocol";
 import { ConflictError, ValidationError } from "../../../src/core/errors.ts";
 import { LIMITS } from "../../../src/core/limits.ts";
-import { checkBackfillFires } from "../../../src/core/schedule/backfill-fires.ts";
+import { backfillRoom, checkBackfillFires } from "../../../src/core/schedule/backfill-fires.ts";
 import { compileSpec } from "../../../src/core/spec.ts";
 
 // A backfill starts every fire of [start_at, end_at] (both ends included): at most
@@ -59,5 +59,26 @@ describe("checkBackfillFires", () => {
   it("a smaller cap can be given (the check is the same)", () => {
     expect(checkBackfillFires(compile({ interval_seconds: 60 }), from, from + 9 * 60_000, 10)).toBe(10);
     expect(refusal(() => checkBackfillFires(compile({ interval_seconds: 60 }), from, from + 10 * 60_000, 10))).toMatchObject({ code: "limit_exceeded" });
+  });
+});
+
+// backfillRoom: a backfill whose fires may wait in the buffer (BUFFER_ONE, BUFFER_ALL, and
+// CANCEL_OTHER while the cancelled run closes) takes at most half of it; one whose fires never
+// wait there (SKIP, ALLOW_ALL, TERMINATE_OTHER) is bounded by the open runs alone, so a buffer
+// full of a paused schedule's own fires does not hold it back.
+describe("backfillRoom", () => {
+  const fire = { nominal: 0, actual: 0, kind: "scheduled" as const };
+  const state = (running: number, buffered: number) => ({
+    running: Array.from({ length: running }, (_, i) => ({ runId: `r${i}`, fire })),
+    buffer: Array.from({ length: buffered }, () => fire),
+  });
+  it.each(["BUFFER_ONE", "BUFFER_ALL", "CANCEL_OTHER"] as const)("%s: half the buffer, less what waits", (policy) => {
+    expect(backfillRoom(state(0, LIMITS.bufferCap / 2), policy)).toBe(0);
+    expect(backfillRoom(state(0, LIMITS.bufferCap / 2 - 3), policy)).toBe(3);
+  });
+  it.each(["SKIP", "ALLOW_ALL", "TERMINATE_OTHER"] as const)("%s: the buffer is no bound, the open runs are", (policy) => {
+    expect(backfillRoom(state(0, LIMITS.bufferCap), policy)).toBe(LIMITS.runningCap);
+    expect(backfillRoom(state(LIMITS.runningCap - 2, LIMITS.bufferCap / 2), policy)).toBe(2);
+    expect(backfillRoom(state(LIMITS.runningCap, 0), policy)).toBe(0);
   });
 });

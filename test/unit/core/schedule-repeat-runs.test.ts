@@ -264,7 +264,7 @@ describe("repeat_count with the last runs waiting in the buffer", () => {
       expect(s.buffer.map((f) => f.nominal)).toEqual([T0 + 2 * HOUR]);
       // The object compiles its spec without repeat_count's bound on fire times (schedule-plan.ts).
       const row = { schedule_id: "s", policy: c.policy, state: s } as unknown as ScheduleRow;
-      expect(nextScheduleAlarm(row, withoutRepeatBound(c.spec), null, false, 0, T0 + 2 * HOUR)).toBe(expected);
+      expect(nextScheduleAlarm(row, withoutRepeatBound(c.spec), null, [], 0, T0 + 2 * HOUR)).toBe(expected);
     }
   });
 });

@@ -57,7 +57,7 @@ function play(repeat: number, policy: SchedulePolicy, steps: Step[], check: (p: 
   let scheduled = 0;
   let triggers = 0;
   const ctx = () => ({ spec, scheduleId: "s", policy, now });
-  const alarm = () => nextScheduleAlarm({ schedule_id: "s", state: s, policy } as unknown as ScheduleRow, spec, null, false, 0, now);
+  const alarm = () => nextScheduleAlarm({ schedule_id: "s", state: s, policy } as unknown as ScheduleRow, spec, null, [], 0, now);
   const apply = (t: Pick<Transition, "state" | "outcomes">) => {
     s = settlePrepared(t.state, []).state;
     for (const o of t.outcomes) if (o.kind === "started" && o.fire?.kind === "scheduled") started.push(o.runId!);

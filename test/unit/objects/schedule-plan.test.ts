@@ -25,9 +25,27 @@ function row(running: number): ScheduleRow {
 describe("nextScheduleAlarm with a pending backfill", () => {
   const compiled = compileSpec(spec, { createdAt: T0 });
   it("wakes at once while the schedule can start more runs", () => {
-    expect(nextScheduleAlarm(row(LIMITS.runningCap - 1), compiled, null, true, 0, T0 + 1)).toBe(T0 + 1);
+    expect(nextScheduleAlarm(row(LIMITS.runningCap - 1), compiled, null, [{ overlap: "" }], 0, T0 + 1)).toBe(T0 + 1);
   });
   it("does not spin while the schedule tracks as many open runs as it may: the next thing to do is the next fire", () => {
-    expect(nextScheduleAlarm(row(LIMITS.runningCap), compiled, null, true, 0, T0 + 1)).toBe(T0 + 9 * 3_600_000);
+    expect(nextScheduleAlarm(row(LIMITS.runningCap), compiled, null, [{ overlap: "" }], 0, T0 + 1)).toBe(T0 + 9 * 3_600_000);
+  });
+});
+
+describe("nextScheduleAlarm with a backfill and a buffer half full", () => {
+  const compiled = compileSpec(spec, { createdAt: T0 });
+  const full = (): ScheduleRow => {
+    const r = row(0);
+    const waiting = Array.from({ length: LIMITS.bufferCap / 2 }, (_, i) => ({ nominal: T0 + i, actual: T0 + i, kind: "scheduled" as const }));
+    return { ...r, state: { ...r.state, status: "paused", buffer: waiting } };
+  };
+  it("wakes at once for a backfill whose fires never wait in the buffer (ALLOW_ALL, SKIP)", () => {
+    expect(nextScheduleAlarm(full(), compiled, null, [{ overlap: "ALLOW_ALL" }], 0, T0 + 1)).toBe(T0 + 1);
+    expect(nextScheduleAlarm(full(), compiled, null, [{ overlap: "BUFFER_ALL" }, { overlap: "SKIP" }], 0, T0 + 1)).toBe(T0 + 1);
+  });
+  it("does not for one under BUFFER_ALL, nor for one following a BUFFER_ALL schedule's policy", () => {
+    expect(nextScheduleAlarm(full(), compiled, null, [{ overlap: "BUFFER_ALL" }], 0, T0 + 1)).toBeNull();
+    const r = full();
+    expect(nextScheduleAlarm({ ...r, policy: { ...r.policy, overlap: "BUFFER_ALL" } }, compiled, null, [{ overlap: "" }], 0, T0 + 1)).toBeNull();
   });
 });
