@@ -10,7 +10,8 @@ import { checkBackfillFires } from "../core/schedule/backfill-fires.ts";
 import { planPrepare, type PreparedRun } from "../core/schedule/prepare.ts";
 import type { Env } from "../env.ts";
 import { AlarmBackoff } from "./alarm-backoff.ts";
-import { armAlarm, prepareAheadMs } from "./names.ts";
+import { ArmedAlarm } from "./armed-alarm.ts";
+import { prepareAheadMs } from "./names.ts";
 import { guard, ok, type RpcResult } from "./rpc.ts";
 import { persistTransition, queueIndex, queuePrepared, queueWithdraw, type IndexMemo } from "./schedule-apply.ts";
 import { runBackfillBatches, type BackfillHost } from "./schedule-backfill.ts";
@@ -35,6 +36,7 @@ export class ScheduleObject extends DurableObject<Env> {
   /** Set when a change queued a withdraw or its index row's delete: its response then waits for the send. */
   private awaitSend = false;
   private readonly backoff: AlarmBackoff;
+  private readonly armed: ArmedAlarm;
   /** The last epoch ms a trigger without a request_id was named by (see trigger()). */
   private lastTriggerStamp = 0;
   /** What backfill batches use of this object (schedule-backfill.ts). */
@@ -43,6 +45,7 @@ export class ScheduleObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.backoff = new AlarmBackoff(ctx.storage);
+    this.armed = new ArmedAlarm(ctx.storage);
     this.store = new ScheduleStore(ctx.storage.sql);
     this.host = { store: this.store, compileFor: (row) => this.compileFor(row), ctxFor: (row, now) => this.ctxFor(row, now), apply: (row, t, now) => this.apply(row, t, now) };
     // From inside a delivery: it must not wait for a send, which would be chained behind that delivery.
@@ -176,7 +179,7 @@ export class ScheduleObject extends DurableObject<Env> {
       if (requestId !== undefined) this.store.recordBackfill(requestId, now, answer);
       return answer;
     });
-    if (r.ok) armAlarm(this.ctx.storage, clock.now(), clock.now());
+    if (r.ok) this.armed.set(clock.now(), clock.now());
     return r;
   }
 
@@ -225,6 +228,7 @@ export class ScheduleObject extends DurableObject<Env> {
   }
 
   override async alarm(info?: AlarmInvocationInfo): Promise<void> {
+    this.armed.rang();
     const now = clock.now();
     try {
       await this.delivery.settleLate(now);
@@ -264,7 +268,7 @@ export class ScheduleObject extends DurableObject<Env> {
       // Planning the next alarm failed too (a row that no longer compiles): retry on the backoff anyway.
       console.error("schedule alarm could not plan its next run", err);
       const at = clock.now();
-      armAlarm(this.ctx.storage, this.backoff.failed(at), at);
+      this.armed.set(this.backoff.failed(at), at);
     }
   }
 
@@ -363,8 +367,7 @@ export class ScheduleObject extends DurableObject<Env> {
     const row = this.store.get();
     const now = clock.now();
     const at = nextScheduleAlarm(row, row ? this.compileFor(row) : null, this.store.outbox.nextAt(), this.store.backfills(), prepareAheadMs(this.env), now);
-    if (at === null) void this.ctx.storage.deleteAlarm();
-    else armAlarm(this.ctx.storage, this.backoff.notBefore(at), now);
+    this.armed.set(at === null ? null : this.backoff.notBefore(at), now);
   }
 
   private ctxFor(row: ScheduleRow, now: number) {
