@@ -15,9 +15,18 @@ function checkStopFrom(run: RunRow, from: StopFrom | undefined): void {
   throw new ConflictError(`execution ${run.execution_id} (run ${run.run_id}) is not a child of ${sender}: its parent close policy does not apply`, "not_parent", { field: "from" });
 }
 
-/** Requests cancellation: recorded in history and delivered to the workflow, which decides how to end. */
+/**
+ * Requests cancellation: recorded in history and delivered to the workflow, which decides how to
+ * end. Asked again while the request is pending, or once the run has closed as cancelled (a retry
+ * of the request that ended it), it changes nothing and succeeds. A run that closed otherwise
+ * cannot be cancelled (as Temporal's RequestCancelWorkflowExecution on a closed run is an error):
+ * 409 `execution_closed` (the schedule's CANCEL_OTHER and a parent's close policy ignore it).
+ */
 export function requestCancel(store: ExecutionStore, run: RunRow, now: number, reason: string, from: StopFrom | undefined, out: Dispatch[]): void {
   checkStopFrom(run, from);
+  if (run.status !== "running" && run.status !== "cancelled") {
+    throw new ConflictError(`cannot cancel execution ${run.execution_id}: it has already closed (${run.status})`, "execution_closed", { field: "execution_id" });
+  }
   if (run.status !== "running" || run.cancel_requested !== 0) return;
   store.append("execution_cancel_requested", now, { reason });
   store.updateRun({ cancel_requested: 1 });

@@ -168,8 +168,16 @@ export class ExecutionsClient {
 
   /**
    * Asks the execution to cancel: its pending activities and timers reject with `CancelledError`,
-   * and it may clean up before it ends (202).
-   * @example await client.executions.cancel("order-17", "customer changed their mind");
+   * and it may clean up before it ends (202). Safe to retry: asked again while the request is
+   * pending, or once the run has closed as cancelled, it succeeds and records nothing. A run that
+   * closed otherwise (completed, failed, terminated, timed out) cannot be cancelled: this rejects
+   * with a {@link SundialApiError} with `status` 409, `code` `execution_closed`, `field` `execution_id`.
+   * @example
+   * try {
+   *   await client.executions.cancel("order-17", "customer changed their mind");
+   * } catch (err) {
+   *   if (err instanceof SundialApiError && err.code === "execution_closed") console.log("it had already finished");
+   * }
    */
   async cancel(executionId: string, reason = ""): Promise<Execution> {
     const res = await this.http.request("POST", `${BASE}/${encodeURIComponent(executionId)}/cancel`, { body: { reason } });

@@ -91,6 +91,15 @@ describe("SundialClient.executions", () => {
     expect((err as SundialApiError).message).toBe("422 validation_failed: input.order_id: expected string");
   });
 
+  it("a cancel of a run closed otherwise than cancelled: SundialApiError 409 execution_closed naming execution_id, not retried", async () => {
+    const body = { type: "https://sundial.dev/problems/execution_closed", title: "Conflict", status: 409, detail: "cannot cancel execution a: it has already closed (completed)", code: "execution_closed", field: "execution_id" };
+    const { client, seen } = scripted([json(409, body, "application/problem+json")]);
+    const err = await client.executions.cancel("a", "too late").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SundialApiError);
+    expect(err).toMatchObject({ status: 409, code: "execution_closed", field: "execution_id", transient: false });
+    expect(seen).toHaveLength(1);
+  });
+
   it("maps a non-problem error answer (a proxy's 502 page) and network failures", async () => {
     const { client } = scripted([() => new Response("<html>Bad gateway</html>", { status: 502, headers: { "content-type": "text/html" } })]);
     await expect(client.executions.get("x")).rejects.toMatchObject({ status: 502, code: "http_502", transient: true });
