@@ -129,10 +129,20 @@ function lastFireBy(spec: CompiledSpec, scheduleId: string, after: number, now: 
  */
 export function cursorAt(spec: CompiledSpec, scheduleId: string, lastProcessed: number, now: number): number {
   if (now <= lastProcessed) return lastProcessed;
-  const last = spec.jitterMs > 0 ? lastFireBy(spec, scheduleId, lastProcessed, now) : null;
+  const last = waitingOnJitter(spec, scheduleId, lastProcessed, now);
   // Just before its nominal time: every earlier fire is passed over, this one is still ahead.
-  if (last !== null && last.actual > now) return Math.max(lastProcessed, last.nominal - 1);
+  if (last !== null) return Math.max(lastProcessed, last.nominal - 1);
   return now;
+}
+
+/**
+ * The fire after `lastProcessed` whose nominal time has come by `now` and whose actual (jittered)
+ * time has not, or null. There is at most one: jitter never reaches the next nominal time.
+ */
+export function waitingOnJitter(spec: CompiledSpec, scheduleId: string, lastProcessed: number, now: number): Fire | null {
+  if (spec.jitterMs === 0 || now <= lastProcessed) return null;
+  const last = lastFireBy(spec, scheduleId, lastProcessed, now);
+  return last !== null && last.actual > now ? last : null;
 }
 
 /**

@@ -1,12 +1,13 @@
 import { DurableObject } from "cloudflare:workers";
 import type { OverlapPolicy, Schedule } from "@sundial/sdk/protocol";
 import { clock } from "../clock.ts";
-import { ConflictError, NotFoundError, ValidationError } from "../core/errors.ts";
+import { ConflictError, NotFoundError } from "../core/errors.ts";
 import { passOverMissed } from "../core/catchup.ts";
-import { LIMITS, payloadJsonBytes } from "../core/limits.ts";
+import { LIMITS } from "../core/limits.ts";
 import { runClosed, SKIPPED_CATCHUP, startExtra, tick, type PendingFire, type ScheduleState, type Transition } from "../core/schedule/machine.ts";
 import { compileSpec, type CompiledSpec } from "../core/spec.ts";
 import { checkBackfillFires } from "../core/schedule/backfill-fires.ts";
+import { delayedAtChange, resumeDelayed } from "../core/schedule/respec-delayed.ts";
 import { planPrepare, type PreparedRun } from "../core/schedule/prepare.ts";
 import type { Env } from "../env.ts";
 import { AlarmBackoff } from "./alarm-backoff.ts";
@@ -19,7 +20,7 @@ import { ScheduleDelivery, type IndexEntry } from "./schedule-delivery.ts";
 import { backfillSpec, CompiledSpecs, machineContext, nextScheduleAlarm } from "./schedule-plan.ts";
 import { ScheduleStore, SCHEDULE_MIGRATIONS, SCHEDULE_SCHEMA, type BackfillOutcome, type ScheduleRow, type TriggerOutcome } from "./schedule-store.ts";
 import type { RunClosedNotice, ScheduleDefinition, SchedulePatch } from "./schedule-types.ts";
-import { changesNothing, checkUpsert, patchedRow, sameCodeDefinition, upsertedRow } from "./schedule-rows.ts";
+import { changesNothing, checkBufferedInputs, checkUpsert, patchedRow, sameCodeDefinition, upsertedRow } from "./schedule-rows.ts";
 import { scheduleView } from "./schedule-view.ts";
 import { applySqlMigrations } from "./sql-migrations.ts";
 
@@ -64,7 +65,7 @@ export class ScheduleObject extends DurableObject<Env> {
       if (current && sameCodeDefinition(current, def)) return { created: false };
       compileSpec(def.spec, { createdAt: now }); // a bad spec changes nothing, not even the prepared run
       const existing = this.withdrawPrepared(now);
-      const row = upsertedRow(def, existing, now);
+      const row = upsertedRow(def, existing, now, existing && this.delayedOver(existing, now));
       this.compileFor(row); // throws a ValidationError before anything is written
       const t = tick(this.ctxFor(row, now), row.state);
       this.store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "scheduled", outcome: existing ? `updated (version ${row.version})` : "created" });
@@ -90,7 +91,8 @@ export class ScheduleObject extends DurableObject<Env> {
       }
       this.compileFor({ ...current, ...(patch.spec ? { spec: patch.spec } : {}) }); // a bad spec changes nothing, not even the prepared run
       if (changesNothing(current, patch)) return;
-      const updated = patchedRow(this.withdrawPrepared(now)!, patch, now);
+      const before = this.withdrawPrepared(now)!;
+      const updated = patchedRow(before, patch, now, this.delayedOver(before, now));
       this.compileFor(updated);
       this.store.put(updated);
       this.store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "scheduled", outcome: `updated (version ${updated.version})` });
@@ -120,10 +122,13 @@ export class ScheduleObject extends DurableObject<Env> {
       }
       const row = this.withdrawPrepared(now)!;
       // Leaving a pause (or dead) without catch-up: what came due meanwhile is over (not counted as skipped by catch-up).
-      const passed = status === "active" && row.state.status !== "active" && !catchUp ? passOverMissed(this.compileFor(row), row.schedule_id, row.state.lastProcessed, now, LIMITS.catchupBatch) : null;
-      const missed = passed?.missed ?? 0;
+      const passOver = status === "active" && row.state.status !== "active" && !catchUp;
+      const passed = passOver ? passOverMissed(this.compileFor(row), row.schedule_id, row.state.lastProcessed, now, LIMITS.catchupBatch) : null;
+      // So are fires delayed over a spec change whose actual time came meanwhile (core/schedule/respec-delayed.ts).
+      const delayed = passOver ? resumeDelayed(row.state, now) : { state: row.state, missed: 0 };
+      const missed = (passed?.missed ?? 0) + delayed.missed;
       const lastProcessed = passed?.cursor ?? row.state.lastProcessed;
-      const updated = { ...row, version: row.version + 1, updated_at: now, state: { ...row.state, status, note, lastProcessed } };
+      const updated = { ...row, version: row.version + 1, updated_at: now, state: { ...delayed.state, status, note, lastProcessed } };
       this.store.put(updated);
       const resumed = `resumed${note ? `: ${note}` : ""}${missed > 0 ? `; ${missed >= LIMITS.catchupBatch ? `${missed}+` : missed} fire${missed === 1 ? "" : "s"} due while paused not run` : ""}`;
       this.store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "scheduled", outcome: status === "paused" ? `paused${note ? `: ${note}` : ""}` : resumed });
@@ -370,6 +375,11 @@ export class ScheduleObject extends DurableObject<Env> {
     this.armed.set(at === null ? null : this.backoff.notBefore(at), now);
   }
 
+  /** The fire a spec change of `row` at `now` holds: the old spec's, waiting on its jitter (core/schedule/respec-delayed.ts). */
+  private delayedOver(row: ScheduleRow, now: number): PendingFire | null {
+    return delayedAtChange(this.compileFor(row), row.schedule_id, row.state, row.policy.overlap, now);
+  }
+
   private ctxFor(row: ScheduleRow, now: number) {
     return machineContext(this.compileFor(row), row, now);
   }
@@ -391,14 +401,3 @@ export class ScheduleObject extends DurableObject<Env> {
 }
 
 export type { ScheduleState };
-
-/**
- * Trigger inputs waiting in the buffer live in the schedule's state, one row: past
- * LIMITS.bufferedInputBytes a trigger that would wait there is refused before anything is written.
- */
-function checkBufferedInputs(buffer: readonly PendingFire[]): void {
-  const bytes = buffer.reduce((sum, f) => sum + payloadJsonBytes(f.input), 0);
-  if (bytes > LIMITS.bufferedInputBytes) {
-    throw new ValidationError(`the schedule's buffer already holds ${LIMITS.bufferedInputBytes} bytes of trigger inputs waiting for a slot: try again when its runs have closed, or trigger without an input override`, { field: "input", code: "limit_exceeded" });
-  }
-}

@@ -54,6 +54,8 @@ export function nextScheduleAlarm(row: ScheduleRow | null, spec: CompiledSpec | 
         const after = nextFire(spec, row.schedule_id, p.nominal);
         if (after !== null) times.push(after.actual);
       } else if (f !== null) times.push(f + jitterOffset(row.schedule_id, f, spec.jitterMs, next(spec, f)));
+      // A fire delayed over a spec change starts at its actual time (core/schedule/respec-delayed.ts).
+      for (const h of row.state.delayed ?? []) times.push(h.actual);
       // A due retry held until a run closes must not re-arm at once (that would spin).
       if (row.state.retry && (row.state.retry.at > now || row.state.running.length === 0)) times.push(row.state.retry.at);
       const prep = planPrepare(machineContext(spec, row, now), row.state, prepareAheadMs, backfillPending);

@@ -1,7 +1,8 @@
 import { canonicalTimeZone, type SchedulePolicy } from "@sundial/sdk/protocol";
 import { clampCatchupWindow } from "../core/catchup.ts";
-import { ConflictError } from "../core/errors.ts";
-import { initialState } from "../core/schedule/machine.ts";
+import { ConflictError, ValidationError } from "../core/errors.ts";
+import { LIMITS, payloadJsonBytes } from "../core/limits.ts";
+import { initialState, type PendingFire } from "../core/schedule/machine.ts";
 import { replanned } from "../core/schedule/repeat-runs.ts";
 import type { ScheduleRow } from "./schedule-store.ts";
 import type { ScheduleDefinition, SchedulePatch } from "./schedule-types.ts";
@@ -36,7 +37,7 @@ export function heldByCode(workflow: string, key: string, scheduleId: string): C
  * every login say — never postpones or drops fires. A changed spec, or reviving a completed or
  * dead schedule, re-plans from now.
  */
-export function upsertedRow(def: ScheduleDefinition, existing: ScheduleRow | null, now: number): ScheduleRow {
+export function upsertedRow(def: ScheduleDefinition, existing: ScheduleRow | null, now: number, delayed: PendingFire | null = null): ScheduleRow {
   const keepPlan = existing !== null && keepsPlan(existing, def.spec);
   return {
     namespace: def.namespace,
@@ -54,7 +55,7 @@ export function upsertedRow(def: ScheduleDefinition, existing: ScheduleRow | nul
     updated_at: now,
     spec_origin: keepPlan ? existing.spec_origin : now,
     state: existing
-      ? { ...(keepPlan ? existing.state : replanned(existing.state, now)), status: def.paused ? "paused" : existing.state.status === "paused" ? "paused" : "active", note: def.note || existing.state.note }
+      ? { ...(keepPlan ? existing.state : replanned(existing.state, now, delayed)), status: def.paused ? "paused" : existing.state.status === "paused" ? "paused" : "active", note: def.note || existing.state.note }
       : initialState(now, def.paused, def.note),
   };
 }
@@ -118,19 +119,20 @@ export function sameCodeDefinition(row: ScheduleRow, def: ScheduleDefinition): b
 const clampedPolicy = (p: SchedulePolicy): SchedulePolicy => ({ ...p, catchup_window_seconds: clampCatchupWindow(p.catchup_window_seconds) });
 
 /**
- * The row a PATCH makes: a spec change re-plans from now (and revives a completed schedule). A
+ * The row a PATCH makes: a spec change re-plans from now (and revives a completed schedule),
+ * holding `delayed`, the old spec's fire waiting on its jitter (core/schedule/respec-delayed.ts). A
  * PATCH that sends the spec the schedule already has (a client sending the whole spec with a new
  * input, say) changes no plan and no status, whatever the status: a completed schedule does not
  * get its repeat_count runs back, nor a dead one its runs counted afresh.
  */
-export function patchedRow(row: ScheduleRow, patch: SchedulePatch, now: number): ScheduleRow {
+export function patchedRow(row: ScheduleRow, patch: SchedulePatch, now: number, delayed: PendingFire | null = null): ScheduleRow {
   const newSpec = patch.spec && !sameSpec(row.spec, patch.spec) ? patch.spec : undefined;
   const updated: ScheduleRow = {
     ...row,
     // The spec as sent, also when it is the same (its zone then in its IANA spelling, see sameSpec).
     ...(patch.spec ? { spec: patch.spec } : {}),
     // A new spec counts repeat_count's runs afresh, from its new origin.
-    ...(newSpec ? { spec_origin: now, state: replanned(row.state, now) } : {}),
+    ...(newSpec ? { spec_origin: now, state: replanned(row.state, now, delayed) } : {}),
     ...(patch.policy ? { policy: patch.policy } : {}),
     ...(patch.input !== undefined ? { input: patch.input } : {}),
     ...(patch.task_queue ? { task_queue: patch.task_queue } : {}),
@@ -141,4 +143,15 @@ export function patchedRow(row: ScheduleRow, patch: SchedulePatch, now: number):
   if (patch.note !== undefined) updated.state = { ...updated.state, note: patch.note };
   if (newSpec && updated.state.status === "completed") updated.state = { ...updated.state, status: "active" };
   return updated;
+}
+
+/**
+ * Trigger inputs waiting in the buffer live in the schedule's state, one row: past
+ * LIMITS.bufferedInputBytes a trigger that would wait there is refused before anything is written.
+ */
+export function checkBufferedInputs(buffer: readonly PendingFire[]): void {
+  const bytes = buffer.reduce((sum, f) => sum + payloadJsonBytes(f.input), 0);
+  if (bytes > LIMITS.bufferedInputBytes) {
+    throw new ValidationError(`the schedule's buffer already holds ${LIMITS.bufferedInputBytes} bytes of trigger inputs waiting for a slot: try again when its runs have closed, or trigger without an input override`, { field: "input", code: "limit_exceeded" });
+  }
 }

@@ -2,6 +2,7 @@ import { toRfc3339, type Schedule, type ScheduleAction } from "@sundial/sdk/prot
 import { describeSpec } from "../core/describe-spec.ts";
 import { clampCatchupWindow, pendingFires } from "../core/catchup.ts";
 import { LIMITS } from "../core/limits.ts";
+import { withDelayed } from "../core/schedule/respec-delayed.ts";
 import { firesActedOn, repeatRuns } from "../core/schedule/repeat-runs.ts";
 import type { CompiledSpec } from "../core/spec.ts";
 import type { ActionRow, ScheduleRow } from "./schedule-store.ts";
@@ -11,8 +12,13 @@ const iso = (ms: number | null) => (ms === null ? null : toRfc3339(ms));
 /** Renders a schedule for the API: canonical spec, description, next fire times, recent actions, counters. */
 export function scheduleView(row: ScheduleRow, spec: CompiledSpec, actions: ActionRow[], now: number): Schedule {
   // The fires the planner will act on (the D1 index's next_fire_at is the first of them).
-  const nextFires = pendingFires(
-    { spec, scheduleId: row.schedule_id, status: row.state.status, lastProcessed: row.state.lastProcessed, now, windowSeconds: row.policy.catchup_window_seconds, runsLeft: firesActedOn(spec, row.state, row.policy.overlap) },
+  const nextFires = withDelayed(
+    pendingFires(
+      { spec, scheduleId: row.schedule_id, status: row.state.status, lastProcessed: row.state.lastProcessed, now, windowSeconds: row.policy.catchup_window_seconds, runsLeft: firesActedOn(spec, row.state, row.policy.overlap) },
+      LIMITS.upcomingDefault,
+    ),
+    row.state,
+    now,
     LIMITS.upcomingDefault,
   );
   return {

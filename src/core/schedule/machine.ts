@@ -9,6 +9,7 @@ import type { CompiledSpec } from "../spec.ts";
 import { chainBackfills } from "./backfill-chain.ts";
 import { overlapDecision } from "./overlap-decision.ts";
 import type { PreparedRun } from "./prepare.ts";
+import { dropDelayed, takeDelayed } from "./respec-delayed.ts";
 import { addRetry, dueRetries, noRetries, retryGoesFirst, type PendingRetry } from "./retry-queue.ts";
 import { counts, limitToRuns, plansFires, repeatRuns, runsLeft, unclaimedRuns, withRepeatRuns } from "./repeat-runs.ts";
 
@@ -73,6 +74,11 @@ export interface ScheduleState {
   currentRetry: number;
   /** The next fire's run, created ahead of its time (see prepare.ts); absent in states written before it existed. */
   prepared?: PreparedRun | null;
+  /**
+   * Fires of a spec before a spec change whose nominal time had come and whose actual (jittered)
+   * time had not: each still starts, once, at its actual time (see respec-delayed.ts). Absent when none.
+   */
+  delayed?: PendingFire[];
 }
 
 export interface Outcome {
@@ -173,8 +179,10 @@ function applyOverlap(ctx: MachineContext, s: ScheduleState, due: PendingFire[])
  * counts it as its own fire, started, and no longer prepared (its close then frees the slot as for
  * any run).
  */
-export function adoptPrepared(s: ScheduleState, p: PreparedRun, prior = false): ScheduleState {
-  if (s.running.some((r) => r.runId === p.runId)) return s.prepared?.runId === p.runId ? { ...s, prepared: null } : s;
+export function adoptPrepared(state: ScheduleState, p: PreparedRun, prior = false): ScheduleState {
+  if (state.running.some((r) => r.runId === p.runId)) return state.prepared?.runId === p.runId ? { ...state, prepared: null } : state;
+  // A fire delayed over a spec change is this fire: it has begun, so it is not started again.
+  const s = dropDelayed(state, p.nominal);
   // A fire of the spec before the last spec change (it began before the change, which learned so
   // only later) is kept as such a running fire is by the change (see replanned): it uses none of
   // the new spec's repeat_count and does not move the new plan.
@@ -211,7 +219,10 @@ export function tick(context: MachineContext, prior: ScheduleState): Transition 
   const p = before.prepared;
   const begun = p && p.actual <= ctx.now ? p : null;
   const adopted = begun && !before.running.some((r) => r.runId === begun.runId) ? begun : null;
-  const s = begun ? adoptPrepared(before, begun) : before;
+  const adoptedState = begun ? adoptPrepared(before, begun) : before;
+  // Fires delayed over a spec change whose actual time has come start with this plan's (respec-delayed.ts).
+  const delayed = takeDelayed(adoptedState, ctx.now, ctx.policy.catchup_window_seconds);
+  const s = delayed.late > 0 ? { ...delayed.state, counters: { ...delayed.state.counters, skipped_catchup: delayed.state.counters.skipped_catchup + delayed.late } } : delayed.state;
   const left = runsLeft(ctx.spec, s);
   const full = planCatchup({ spec: ctx.spec, scheduleId: ctx.scheduleId, lastProcessed: s.lastProcessed, now: ctx.now, windowSeconds: ctx.policy.catchup_window_seconds });
   // The overlap policy decides what the due fires start or buffer (SKIP, CANCEL_OTHER and
@@ -220,22 +231,23 @@ export function tick(context: MachineContext, prior: ScheduleState): Transition 
   // remaining actions after the policy). With the last runs waiting in the buffer, a fire is still
   // decided at its time when the policy puts it in place of a waiting one (plansFires).
   let plan = plansFires(ctx.spec, s, ctx.policy.overlap) ? full : limitToRuns(full, 0, s.lastProcessed);
-  let t = planned(ctx, s, plan);
-  if (plan.due.length > left && unclaimedRuns(ctx.spec, t.state) < 0) t = planned(ctx, s, (plan = limitToRuns(full, left, s.lastProcessed)));
+  let t = planned(ctx, s, plan, delayed.due);
+  if (plan.due.length > left && unclaimedRuns(ctx.spec, t.state) < 0) t = planned(ctx, s, (plan = limitToRuns(full, left, s.lastProcessed)), delayed.due);
   if (plan.skippedTooOld > 0) t.outcomes.unshift({ kind: "skipped_catchup", count: plan.skippedTooOld, ...(plan.skippedCapped ? { atLeast: true } : {}) });
+  if (delayed.late > 0) t.outcomes.unshift({ kind: "skipped_catchup", count: delayed.late });
   if (adopted) t.outcomes.unshift({ kind: "started", fire: { nominal: adopted.nominal, actual: adopted.actual, kind: "scheduled" }, runId: adopted.runId });
   // A retry held for a free slot wakes nobody: the run's close notice ticks again.
   const retryWake = t.state.retry && t.state.retry.at > ctx.now ? t.state.retry.at : null;
   // With repeat_count reached (counting what this tick started, and waiting fires a new one would not replace), no fire is left to wake for.
   const fireWake = plansFires(ctx.spec, t.state, ctx.policy.overlap) ? [plan.more ? ctx.now : null, plan.nextFire?.actual ?? null] : [];
-  const wake = [...fireWake, retryWake].filter((x): x is number => x !== null);
+  const wake = [...fireWake, retryWake, delayed.wakeAt].filter((x): x is number => x !== null);
   const nextAlarm = wake.length > 0 ? Math.min(...wake) : null;
   const finished = nextAlarm === null && t.state.running.length === 0 && t.state.buffer.length === 0;
   return { ...t, state: finished ? { ...t.state, status: "completed" } : t.state, nextAlarm };
 }
 
-/** The transition pieces of one catch-up plan: a due retry and the plan's due fires through the overlap policy. */
-function planned(ctx: MachineContext, s: ScheduleState, plan: ReturnType<typeof planCatchup>): Omit<Transition, "nextAlarm"> {
+/** The transition pieces of one catch-up plan: a due retry, delayed fires whose time came, and the plan's due fires through the overlap policy. */
+function planned(ctx: MachineContext, s: ScheduleState, plan: ReturnType<typeof planCatchup>, delayed: readonly PendingFire[] = []): Omit<Transition, "nextAlarm"> {
   // A due retry takes a free slot (dueRetries). CANCEL_OTHER and TERMINATE_OTHER keep only the
   // newest fire, so beside a scheduled fire due now it waits (that fire starts; the retry when its
   // run has closed); otherwise it goes before the waiting fires (retryGoesFirst).
@@ -244,7 +256,7 @@ function planned(ctx: MachineContext, s: ScheduleState, plan: ReturnType<typeof 
   const first = retryGoesFirst(ctx, s);
   const waiting = first ? { ...retries.state, buffer: [...retries.fires, ...retries.state.buffer] } : retries.state;
   const due: PendingFire[] = first ? [] : [...retries.fires];
-  const fires = plan.due.map((f): PendingFire => ({ nominal: f.nominal, actual: f.actual, kind: "scheduled" }));
+  const fires = [...delayed, ...plan.due.map((f): PendingFire => ({ nominal: f.nominal, actual: f.actual, kind: "scheduled" }))];
   // A batch of a longer catch-up is not the last: the next batch's newest fire supersedes all of
   // this one's, so none starts (only to be cancelled or terminated at once, and use a run).
   const superseded = newestOnly && plan.more ? fires : [];
@@ -306,7 +318,7 @@ export function runClosed(ctx: MachineContext, prior: ScheduleState, runId: stri
       next.currentRetry = 0;
       const why = `run ${runId} ${status}${failureMessage ? `: ${failureMessage}` : ""}`;
       if (ctx.policy.on_failure === "pause") next = { ...next, status: "paused", note: `paused after ${why}` };
-      if (ctx.policy.on_failure === "dead") next = { ...noRetries(next), status: "dead", note: `dead after ${why}`, buffer: [] };
+      if (ctx.policy.on_failure === "dead") next = { ...dropDelayed(noRetries(next)), status: "dead", note: `dead after ${why}`, buffer: [] };
     }
   } else if (CHAIN_ENDS.has(status) && retryable && next.retry === null && !next.running.some((r) => r.fire.kind === "retry")) {
     // No retry follows a run that completed, or was cancelled or terminated (by the overlap policy

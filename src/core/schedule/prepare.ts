@@ -46,7 +46,8 @@ export function settleAt(scheduleId: string, actual: number): number {
 /** Whether to prepare the next fire now, later (when), or not at all. */
 export function planPrepare(ctx: MachineContext, s: ScheduleState, aheadMs: number, backfillPending: boolean): PrepareDecision {
   if (aheadMs <= 0 || s.status !== "active" || s.prepared || backfillPending) return { kind: "none" };
-  if (s.buffer.length > 0 || s.retry !== null || (s.running.length > 0 && ctx.policy.overlap !== "ALLOW_ALL")) return { kind: "none" };
+  // A fire delayed over a spec change starts first (respec-delayed.ts), and may decide this one's overlap.
+  if (s.buffer.length > 0 || s.retry !== null || (s.delayed?.length ?? 0) > 0 || (s.running.length > 0 && ctx.policy.overlap !== "ALLOW_ALL")) return { kind: "none" };
   // repeat_count reached: no fire left to start.
   if (runsLeft(ctx.spec, s) === 0) return { kind: "none" };
   const f: Fire | null = nextFire(withoutRepeatBound(ctx.spec), ctx.scheduleId, s.lastProcessed);

@@ -1,5 +1,6 @@
 import type { planCatchup } from "../catchup.ts";
 import { between, withoutRepeatBound } from "../fire-times.ts";
+import { LIMITS } from "../limits.ts";
 import type { OverlapPolicy } from "../overlap.ts";
 import type { CompiledSpec } from "../spec.ts";
 import type { PendingFire, ScheduleState } from "./machine.ts";
@@ -80,11 +81,12 @@ export const counts = (f: PendingFire): boolean => f.kind === "scheduled" && !f.
 
 /**
  * The state a new spec plans from `now` with: its repeat_count counted afresh. Fires of the old
- * spec still waiting in the buffer (or running) are kept, marked so they use none of the new count.
+ * spec still waiting in the buffer (or running) are kept, marked so they use none of the new count,
+ * and so is `delayed`, the old spec's fire waiting on its jitter (respec-delayed.ts `delayedAtChange`).
  */
-export function replanned(s: ScheduleState, now: number): ScheduleState {
+export function replanned(s: ScheduleState, now: number, delayed: PendingFire | null = null): ScheduleState {
   const prior = (f: PendingFire): PendingFire => (f.kind === "scheduled" ? { ...f, prior: true } : f);
-  return { ...s, lastProcessed: now, repeatRuns: 0, buffer: s.buffer.map(prior), running: s.running.map((r) => ({ ...r, fire: prior(r.fire) })) };
+  return delayFire({ ...s, lastProcessed: now, repeatRuns: 0, buffer: s.buffer.map(prior), running: s.running.map((r) => ({ ...r, fire: prior(r.fire) })) }, delayed);
 }
 
 /**
@@ -109,3 +111,11 @@ export function limitToRuns(plan: ReturnType<typeof planCatchup>, left: number, 
   const due = plan.due.slice(0, left);
   return { ...plan, due, cursor: due.at(-1)!.nominal, more: true, nextFire: null };
 }
+
+/** The state with `fire` kept as delayed over a spec change (respec-delayed.ts); at most LIMITS.bufferCap are kept, past that a change drops it. */
+export function delayFire(s: ScheduleState, fire: PendingFire | null): ScheduleState {
+  const delayed = s.delayed ?? [];
+  if (fire === null || delayed.length >= LIMITS.bufferCap || delayed.some((f) => f.nominal === fire.nominal)) return s;
+  return { ...s, delayed: [...delayed, fire].sort((a, b) => a.nominal - b.nominal) };
+}
+
