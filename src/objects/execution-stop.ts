@@ -25,7 +25,7 @@ function checkStopFrom(run: RunRow, from: StopFrom | undefined): void {
 export function requestCancel(store: ExecutionStore, run: RunRow, now: number, reason: string, from: StopFrom | undefined, out: Dispatch[]): void {
   checkStopFrom(run, from);
   if (run.status !== "running" && run.status !== "cancelled") {
-    throw new ConflictError(`cannot cancel execution ${run.execution_id}: it has already closed (${run.status})`, "execution_closed", { field: "execution_id" });
+    throw closedConflict("cancel", run);
   }
   if (run.status !== "running" || run.cancel_requested !== 0) return;
   store.append("execution_cancel_requested", now, { reason });
@@ -33,8 +33,17 @@ export function requestCancel(store: ExecutionStore, run: RunRow, now: number, r
   scheduleWorkflowTask(store, now, out);
 }
 
-/** Ends the run at once; the workflow gets no say. */
+/**
+ * Ends the run at once; the workflow gets no say. Sent again once the run has closed as terminated
+ * (a retry of the request that ended it), it changes nothing and succeeds; a run that closed
+ * otherwise is a 409 `execution_closed`, as for a cancel (the schedule's TERMINATE_OTHER and a
+ * parent's close policy ignore it).
+ */
 export function terminateRun(store: ExecutionStore, run: RunRow, now: number, reason: string, from: StopFrom | undefined): void {
   checkStopFrom(run, from);
-  if (run.status === "running") closeRun(store, now, { outcome: "terminated", reason });
+  if (run.status === "running") return closeRun(store, now, { outcome: "terminated", reason });
+  if (run.status !== "terminated") throw closedConflict("terminate", run);
 }
+
+const closedConflict = (what: string, run: RunRow) =>
+  new ConflictError(`cannot ${what} execution ${run.execution_id}: it has already closed (${run.status})`, "execution_closed", { field: "execution_id" });

@@ -55,3 +55,44 @@ describe("cancel of a closed execution", () => {
     expect(await historyLength(id)).toBe(before);
   });
 });
+
+// Terminate follows the same rule: a retry of the terminate that ended the run is a success (200,
+// nothing recorded twice); any other closed run is a 409 `execution_closed` (Temporal's
+// TerminateWorkflowExecution on a closed run is an error too).
+describe("terminate of a closed execution", () => {
+  it.each([
+    ["completed", [{ type: "complete_workflow", result: 1 }]],
+    ["failed", [{ type: "fail_workflow", failure: { message: "boom", type: "E" } }]],
+  ])("%s: 409 execution_closed naming execution_id, nothing recorded", async (status, commands) => {
+    const id = await closedRun(commands);
+    const before = await historyLength(id);
+    const r = await api("POST", `/v1/workflows/executions/${id}/terminate`, { reason: "too late" });
+    expect(r.status).toBe(409);
+    expect(r.headers.get("content-type")).toContain("application/problem+json");
+    expect(r.body).toMatchObject({ code: "execution_closed", field: "execution_id" });
+    expect(r.body.detail).toContain(status);
+    expect(await historyLength(id)).toBe(before);
+    expect((await api("GET", `/v1/workflows/executions/${id}`)).body.status).toBe(status);
+  });
+
+  it("terminated: a retry of the terminate stays a success (200), nothing recorded twice", async () => {
+    const queue = uid("q-tc");
+    const id = uid("term-again");
+    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
+    expect((await api("POST", `/v1/workflows/executions/${id}/terminate`, { reason: "stop" })).body.status).toBe("terminated");
+    const before = await historyLength(id);
+    const again = await api("POST", `/v1/workflows/executions/${id}/terminate`, { reason: "stop" });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ execution_id: id, status: "terminated" });
+    expect(await historyLength(id)).toBe(before);
+  });
+
+  it("cancelled: 409 execution_closed", async () => {
+    const queue = uid("q-tc");
+    const id = uid("term-cancelled");
+    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
+    expect((await api("POST", `/v1/workflows/executions/${id}/cancel`, {})).status).toBe(202);
+    await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: (await poll("workflow", queue)).body.task_token, commands: [{ type: "cancel_workflow" }] });
+    expect((await api("POST", `/v1/workflows/executions/${id}/terminate`, {})).body).toMatchObject({ status: 409, code: "execution_closed", field: "execution_id" });
+  });
+});

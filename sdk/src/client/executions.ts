@@ -303,7 +303,10 @@ export class ExecutionsClient {
   }
 
   /**
-   * Ends the execution at once, without running any more workflow code.
+   * Ends the execution at once, without running any more workflow code. Safe to retry: once the
+   * run has closed as terminated, this succeeds and records nothing. A run that closed otherwise
+   * (completed, failed, cancelled, timed out) rejects with a {@link SundialApiError} with `status`
+   * 409, `code` `execution_closed`, `field` `execution_id`.
    * @example await client.executions.terminate("order-17", "stuck on a bad deploy");
    */
   async terminate(executionId: string, reason = ""): Promise<Execution> {
