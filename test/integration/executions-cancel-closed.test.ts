@@ -17,14 +17,15 @@ async function closedRun(commands: unknown[]): Promise<string> {
 
 const historyLength = async (id: string): Promise<number> => (await api("GET", `/v1/workflows/executions/${id}/history?page_size=500`)).body.events.length;
 
-describe("cancel of a closed execution", () => {
+/** A stop (`cancel` or `terminate`) of a run that completed or failed: 409 execution_closed naming execution_id, nothing recorded. */
+function refusedOnceClosed(action: "cancel" | "terminate"): void {
   it.each([
     ["completed", [{ type: "complete_workflow", result: 1 }]],
     ["failed", [{ type: "fail_workflow", failure: { message: "boom", type: "E" } }]],
   ])("%s: 409 execution_closed naming execution_id, nothing recorded", async (status, commands) => {
     const id = await closedRun(commands);
     const before = await historyLength(id);
-    const r = await api("POST", `/v1/workflows/executions/${id}/cancel`, { reason: "too late" });
+    const r = await api("POST", `/v1/workflows/executions/${id}/${action}`, { reason: "too late" });
     expect(r.status).toBe(409);
     expect(r.headers.get("content-type")).toContain("application/problem+json");
     expect(r.body).toMatchObject({ code: "execution_closed", field: "execution_id" });
@@ -32,6 +33,10 @@ describe("cancel of a closed execution", () => {
     expect(await historyLength(id)).toBe(before);
     expect((await api("GET", `/v1/workflows/executions/${id}`)).body).toMatchObject({ status, cancel_requested: false });
   });
+}
+
+describe("cancel of a closed execution", () => {
+  refusedOnceClosed("cancel");
 
   it("terminated: 409 execution_closed", async () => {
     const queue = uid("q-cc");
@@ -60,20 +65,7 @@ describe("cancel of a closed execution", () => {
 // nothing recorded twice); any other closed run is a 409 `execution_closed` (Temporal's
 // TerminateWorkflowExecution on a closed run is an error too).
 describe("terminate of a closed execution", () => {
-  it.each([
-    ["completed", [{ type: "complete_workflow", result: 1 }]],
-    ["failed", [{ type: "fail_workflow", failure: { message: "boom", type: "E" } }]],
-  ])("%s: 409 execution_closed naming execution_id, nothing recorded", async (status, commands) => {
-    const id = await closedRun(commands);
-    const before = await historyLength(id);
-    const r = await api("POST", `/v1/workflows/executions/${id}/terminate`, { reason: "too late" });
-    expect(r.status).toBe(409);
-    expect(r.headers.get("content-type")).toContain("application/problem+json");
-    expect(r.body).toMatchObject({ code: "execution_closed", field: "execution_id" });
-    expect(r.body.detail).toContain(status);
-    expect(await historyLength(id)).toBe(before);
-    expect((await api("GET", `/v1/workflows/executions/${id}`)).body.status).toBe(status);
-  });
+  refusedOnceClosed("terminate");
 
   it("terminated: a retry of the terminate stays a success (200), nothing recorded twice", async () => {
     const queue = uid("q-tc");
