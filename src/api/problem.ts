@@ -59,12 +59,29 @@ export function toProblem(err: unknown): Problem {
   if (isD1Error(err)) {
     return { type: "https://sundial.dev/problems/index_unavailable", title: TITLES[503]!, status: 503, detail: "the D1 index is unavailable; retry shortly (nothing was changed)", code: "index_unavailable" };
   }
+  // A Durable Object the platform could not reach, restarting, or overloaded (Cloudflare flags
+  // these errors `.retryable` / `.overloaded`): not a bug. Each object's change is one transaction
+  // in it, and the calls behind every route are idempotent by their ids, so the caller may retry.
+  if (isOverloadedObject(err)) {
+    return { type: "https://sundial.dev/problems/object_overloaded", title: TITLES[503]!, status: 503, detail: "a Durable Object is overloaded; back off before retrying", code: "object_overloaded" };
+  }
+  if (isRetryableObject(err)) {
+    return { type: "https://sundial.dev/problems/object_unavailable", title: TITLES[503]!, status: 503, detail: "a Durable Object could not be reached or was restarting; retry shortly", code: "object_unavailable" };
+  }
   return { type: "https://sundial.dev/problems/internal", title: TITLES[500]!, status: 500, detail: "internal error", code: "internal" };
 }
+
+const flagged = (err: unknown, flag: "retryable" | "overloaded"): boolean => err instanceof Error && (err as unknown as Record<string, unknown>)[flag] === true;
+const isOverloadedObject = (err: unknown): boolean => flagged(err, "overloaded");
+const isRetryableObject = (err: unknown): boolean => flagged(err, "retryable");
+
+/** Seconds a 503's caller should wait (Retry-After): longer for an overloaded object, which retries make worse. */
+const RETRY_AFTER: Readonly<Record<string, number>> = { object_unavailable: 1, object_overloaded: 5, index_unavailable: 1 };
 
 /** Sends a problem+json response. */
 export function problemResponse(c: Context, err: unknown): Response {
   const problem = toProblem(err);
   if (problem.status >= 500 && !(err instanceof SundialError)) console.error(problem.code === "internal" ? "unhandled error" : problem.detail, err);
-  return c.body(JSON.stringify(problem), problem.status as ContentfulStatusCode, { "content-type": "application/problem+json" });
+  const retryAfter = RETRY_AFTER[problem.code];
+  return c.body(JSON.stringify(problem), problem.status as ContentfulStatusCode, { "content-type": "application/problem+json", ...(retryAfter === undefined ? {} : { "retry-after": String(retryAfter) }) });
 }
