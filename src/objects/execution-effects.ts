@@ -24,7 +24,7 @@ export interface Dispatch {
 }
 
 /** The dispatch of an activity attempt as its row stands now (its type and queue, never an older entry's). */
-export function activityDispatch(run: RunRow, row: ActivityRow): Dispatch {
+export function activityDispatch(run: RunRow, row: Omit<ActivityRow, "input" | "heartbeat_details" | "last_failure">): Dispatch {
   return { namespace: run.namespace, queue: activityState(row).options.task_queue ?? run.task_queue, executionId: run.execution_id, kind: "activity", type: row.activity_type, ref: row.seq, attempt: row.attempt };
 }
 
@@ -183,9 +183,10 @@ export function applyCommandEffects(store: ExecutionStore, now: number, run: Run
         break;
       case "schedule_activity": {
         const id = store.append("activity_scheduled", now, { seq: e.seq, activity_type: e.activityType, input: e.input ?? null, options: e.options });
-        store.insertActivity(newActivityRow(e.seq, id, e.activityType, e.input, e.options, now));
+        const row = newActivityRow(e.seq, id, e.activityType, e.input, e.options, now);
+        store.insertActivity(row);
         store.updateRun({ last_activity_seq: e.seq });
-        out.push({ namespace: run.namespace, queue: e.options.task_queue ?? run.task_queue, executionId: run.execution_id, kind: "activity", type: e.activityType, ref: e.seq, attempt: 1 });
+        out.push(activityDispatch(run, row));
         break;
       }
       case "cancel_activity": {

@@ -6,7 +6,7 @@ import { LIMITS } from "../core/limits.ts";
 import { executionClosedFailure, isExecutionClosedFailure } from "../core/execution/update-close.ts";
 import { dropChildStops } from "./execution-children.ts";
 import type { ChildLookup } from "./execution-outbox.ts";
-import { applyParentClosePolicy, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
+import { activityDispatch, applyParentClosePolicy, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
 import { newActivityRow, parseJson, type ExecutionStore, type RunRow, type UpdateRow } from "./execution-store.ts";
 import { indexRow } from "./execution-view.ts";
 
@@ -131,8 +131,9 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
     if (e.type === "activity_scheduled") {
       lastActivity = Math.max(lastActivity, e.seq);
       if (resolvedActivities.has(e.seq)) continue;
-      store.insertActivity(newActivityRow(e.seq, e.id, e.activity_type, e.input, e.options, now));
-      out.push({ namespace: run.namespace, queue: e.options.task_queue ?? run.task_queue, executionId: run.execution_id, kind: "activity", type: e.activity_type, ref: e.seq, attempt: 1 });
+      const row = newActivityRow(e.seq, e.id, e.activity_type, e.input, e.options, now);
+      store.insertActivity(row);
+      out.push(activityDispatch(run, row));
     } else if (e.type === "step_recorded") {
       lastStep = Math.max(lastStep, e.seq);
     } else if (e.type === "timer_started") {

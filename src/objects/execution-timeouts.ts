@@ -1,7 +1,7 @@
 import type { Failure } from "@sundial/sdk/protocol";
 import { activityDeadline, afterFailedAttempt, deliveryLost, DELIVERY_ACK_TIMEOUT_MS, expiredTimeout } from "../core/execution/activity.ts";
 import { LIMITS } from "../core/limits.ts";
-import { closeRun, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
+import { activityDispatch, closeRun, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
 import { activityState, type ExecutionStore } from "./execution-store.ts";
 import { workflowTaskRetryDelayMs } from "./execution-workflow-tasks.ts";
 
@@ -79,7 +79,6 @@ function activityTimeouts(store: ExecutionStore, now: number, out: Dispatch[]): 
   const run = store.run()!;
   for (const row of store.activities()) {
     const a = activityState(row);
-    const queue = a.options.task_queue ?? run.task_queue;
     const lost = deliveryLost(a, now);
     // An attempt never acknowledged again after MAX_LOST_DELIVERIES hand-outs looks like a worker
     // dying on it: that counts as a failed attempt (as start-to-close), where before no branch took
@@ -98,7 +97,7 @@ function activityTimeouts(store: ExecutionStore, now: number, out: Dispatch[]): 
     } else if (neverReceived) {
       // Never received: back to the queue as the same attempt (the lost lease's token is now stale).
       store.updateActivity(row.seq, { state: "scheduled", started_at: null, last_heartbeat_at: null, identity: null, dispatched_at: now });
-      out.push({ namespace: run.namespace, queue, executionId: run.execution_id, kind: "activity", type: row.activity_type, ref: row.seq, attempt: a.attempt });
+      out.push(activityDispatch(run, row));
     } else if (timeout !== null) {
       const failure = { message: `activity ${timeout.replace(/_/g, "-")} timeout`, type: "TimeoutError", non_retryable: false };
       const outcome = afterFailedAttempt(a, failure, now, timeout);
@@ -111,10 +110,10 @@ function activityTimeouts(store: ExecutionStore, now: number, out: Dispatch[]): 
       }
     } else if (a.state === "backing_off" && a.nextAttemptAt !== null && now >= a.nextAttemptAt) {
       store.updateActivity(row.seq, { state: "scheduled", next_attempt_at: null, dispatched_at: now });
-      out.push({ namespace: run.namespace, queue, executionId: run.execution_id, kind: "activity", type: row.activity_type, ref: row.seq, attempt: a.attempt });
+      out.push(activityDispatch(run, row));
     } else if (a.state === "scheduled" && a.dispatchedAt !== null && now >= a.dispatchedAt + DISPATCH_TIMEOUT_MS) {
       store.updateActivity(row.seq, { dispatched_at: now });
-      out.push({ namespace: run.namespace, queue, executionId: run.execution_id, kind: "activity", type: row.activity_type, ref: row.seq, attempt: a.attempt });
+      out.push(activityDispatch(run, row));
     }
   }
 }
