@@ -80,8 +80,9 @@ taskRoutes.post("/poll", async (c) => {
       const exec = executionStub(c.env, p.namespace, task.execution_id);
       let leased;
       try {
-        // The poll's types go along: the entry's type may be older than the run's (see leaseActivityTask).
-        leased = task.kind === "workflow" ? await exec.startWorkflowTask(task.ref, body.identity, task.available_at, types) : await exec.startActivityTask(task.ref, task.attempt, body.identity, types);
+        // The poll's queue and types go along: the entry may be older than the run's task (see pollRuns).
+        const scope = { queue: body.task_queue, types };
+        leased = task.kind === "workflow" ? await exec.startWorkflowTask(task.ref, body.identity, task.available_at, scope) : await exec.startActivityTask(task.ref, task.attempt, body.identity, scope);
       } catch (err) {
         // The run could not be reached (its object reset or unreachable for a moment): no fault of this
         // worker, and nothing to do with the other tasks. Put the task back as it was (with when it

@@ -63,26 +63,41 @@ function recordActivityStart(store: ExecutionStore, at: number, run: RunRow, row
   };
 }
 
+/** What a poll takes: tasks of its task queue (null: not said) and of the types its worker runs (null: any). */
+export interface PollScope {
+  queue: string | null;
+  types: readonly string[] | null;
+}
+
+export const ANY_POLL: PollScope = { queue: null, types: null };
+
 /**
- * Whether a poll that runs `types` (null: it named none, any task) may lease a task of `type`. The
- * queue checks the entry's type, but the entry can be older than the run's row: one taken just
- * before a reset queued the new code's task for the same (seq, attempt) under another type, or
- * one queued before entries had types. Such an entry leases nothing to a worker that lacks the
- * current type and is sent again under that type: the queue keeps one entry per (execution, ref,
- * attempt), so if the current entry is already queued this only confirms it.
+ * Whether a poll of `scope` may lease the task `current` says (the task as the run has it now).
+ * The queue checks the entry's type, but the entry can be older than the run's row: one taken just
+ * before a reset queued the new code's task for the same (seq, attempt) under another type or in
+ * another task queue, one left in the queue the old code used, one queued before entries had
+ * types, or a query queued for a run the execution has replaced with a run of another workflow.
+ * Such an entry leases nothing to a worker that lacks the current type or polls another queue,
+ * and is sent again as the run has it: the queue keeps one entry per (execution, ref, attempt),
+ * so if the current entry is already queued this only confirms it.
  */
-function runsType(types: readonly string[] | null, type: string, requeue: Dispatch, out: Dispatch[]): boolean {
-  if (types === null || types.includes(type)) return true;
-  out.push(requeue);
+function pollRuns(scope: PollScope, current: Dispatch, out: Dispatch[]): boolean {
+  if ((scope.types === null || scope.types.includes(current.type)) && (scope.queue === null || scope.queue === current.queue)) return true;
+  out.push(current);
   return false;
 }
 
-/** Leases the workflow task a queue entry refers to; null when the entry is stale (or, re-sent to `out`, of a workflow the poll does not run). */
-export async function leaseWorkflowTask(store: ExecutionStore, env: Env, now: () => number, scheduledEventId: number, identity: string, types: readonly string[] | null, out: Dispatch[]): Promise<WorkflowTask | null> {
+/** The queue entry of query `ref` to the run as it stands (its workflow and task queue). */
+export function queryDispatch(run: RunRow, ref: number): Dispatch {
+  return { namespace: run.namespace, queue: run.task_queue, executionId: run.execution_id, kind: "workflow", type: run.workflow, ref, attempt: 0 };
+}
+
+/** Leases the workflow task a queue entry refers to; null when the entry is stale (or, re-sent to `out`, not for a poll of `scope`). */
+export async function leaseWorkflowTask(store: ExecutionStore, env: Env, now: () => number, scheduledEventId: number, identity: string, scope: PollScope, out: Dispatch[]): Promise<WorkflowTask | null> {
   const run = store.run();
   if (!run || run.status !== "running" || run.wt_state !== "scheduled" || run.wt_scheduled_event_id !== scheduledEventId) return null;
   const requeue: Dispatch = { namespace: run.namespace, queue: run.task_queue, executionId: run.execution_id, kind: "workflow", type: run.workflow, ref: scheduledEventId, attempt: run.wt_attempt };
-  if (!runsType(types, run.workflow, requeue, out)) return null;
+  if (!pollRuns(scope, requeue, out)) return null;
   const token = await signToken(secretsFor(env).tokenSecret, workflowToken(run, scheduledEventId, run.wt_attempt));
   // Re-check after the await: another poll may have leased it meanwhile (or a prepared run been forgotten).
   const fresh = store.run();
@@ -90,11 +105,11 @@ export async function leaseWorkflowTask(store: ExecutionStore, env: Env, now: ()
   return recordWorkflowTaskStart(store, now(), token, identity);
 }
 
-/** A query task: the whole history to replay read-only, and the query to answer. */
-export async function leaseQueryTask(store: ExecutionStore, env: Env, queries: QueryBroker, ref: number): Promise<WorkflowTask | null> {
+/** A query task: the whole history to replay read-only, and the query to answer (null, re-sent to `out`, when not for a poll of `scope`). */
+export async function leaseQueryTask(store: ExecutionStore, env: Env, queries: QueryBroker, ref: number, scope: PollScope, out: Dispatch[]): Promise<WorkflowTask | null> {
   const run = store.run();
   const q = queries.get(ref);
-  if (!run || !q) return null;
+  if (!run || !q || !pollRuns(scope, queryDispatch(run, ref), out)) return null;
   const token = await signToken(secretsFor(env).tokenSecret, { n: run.namespace, e: run.execution_id, r: run.run_id, k: "q", i: ref, a: 0 } satisfies TokenPayload);
   return {
     kind: "workflow",
@@ -110,12 +125,12 @@ export async function leaseQueryTask(store: ExecutionStore, env: Env, queries: Q
   };
 }
 
-/** Leases the activity attempt a queue entry refers to; null when the entry is stale (or, re-sent to `out`, of a type the poll does not run). */
-export async function leaseActivityTask(store: ExecutionStore, env: Env, now: () => number, seq: number, attempt: number, identity: string, types: readonly string[] | null, out: Dispatch[]): Promise<ActivityTask | null> {
+/** Leases the activity attempt a queue entry refers to; null when the entry is stale (or, re-sent to `out`, not for a poll of `scope`). */
+export async function leaseActivityTask(store: ExecutionStore, env: Env, now: () => number, seq: number, attempt: number, identity: string, scope: PollScope, out: Dispatch[]): Promise<ActivityTask | null> {
   const run = store.run();
   const row = store.activity(seq);
   if (!run || run.status !== "running" || !row || row.state !== "scheduled" || row.attempt !== attempt) return null;
-  if (!runsType(types, row.activity_type, activityDispatch(run, row), out)) return null;
+  if (!pollRuns(scope, activityDispatch(run, row), out)) return null;
   const token = await signToken(secretsFor(env).tokenSecret, activityToken(run, seq, attempt, row.lease + 1));
   const fresh = store.activity(seq);
   if (!fresh || fresh.state !== "scheduled" || fresh.attempt !== attempt || fresh.lease !== row.lease) return null;

@@ -19,7 +19,8 @@ import { ExecutionDelivery } from "./execution-delivery.ts";
 import { recordChildClosed } from "./execution-children.ts";
 import { QueryBroker } from "./execution-queries.ts";
 import { resetRun, type ResetOptions } from "./execution-reset.ts";
-import { leaseActivityTask, leaseQueryTask, leaseWorkflowTask, signEagerActivities, signEagerWorkflowTask, takeEagerActivities, takeEagerWorkflowTask } from "./execution-leases.ts";
+import { ANY_POLL, leaseActivityTask, leaseQueryTask, leaseWorkflowTask, queryDispatch, signEagerActivities, signEagerWorkflowTask, takeEagerActivities, takeEagerWorkflowTask } from "./execution-leases.ts";
+import type { PollScope } from "./execution-leases.ts";
 import type { Completion, StartArgs, TokenPayload } from "./execution-types.ts";
 import { acknowledgeTask, applyWorkflowTaskCompletion, applyWorkflowTaskFailure, recordHeartbeat, requireTaskRun, staleTask, unhandledCommand } from "./execution-workflow-tasks.ts";
 import { describeRun, historyPage } from "./execution-view.ts";
@@ -147,23 +148,27 @@ export class ExecutionObject extends DurableObject<Env> {
     });
   }
 
-  /** Leases the workflow (or query) task a queue entry refers to; null when the entry is stale. */
-  async startWorkflowTask(ref: number, identity: string, availableAt?: number, types: readonly string[] | null = null): Promise<WorkflowTask | null> {
-    if (ref < 0) return leaseQueryTask(this.store, this.env, this.queries, ref);
+  /** Leases the workflow (or query) task a queue entry refers to; null when the entry is stale or not for a poll of `scope` (see pollRuns). */
+  async startWorkflowTask(ref: number, identity: string, availableAt?: number, scope: PollScope = ANY_POLL): Promise<WorkflowTask | null> {
+    if (ref < 0) {
+      const query = await leaseQueryTask(this.store, this.env, this.queries, ref, scope, this.delivery.pending);
+      if (this.delivery.pending.length > 0) this.afterChange();
+      return query;
+    }
     // A prepared run's first lease decides whether it came within the catch-up window (execution-prepared.ts).
     const now = clock.now();
     if (settlePreparedStart(this.store, ref, availableAt ?? now, now)) {
       this.afterChange();
       return null;
     }
-    const task = await leaseWorkflowTask(this.store, this.env, clock.now, ref, identity, types, this.delivery.pending);
+    const task = await leaseWorkflowTask(this.store, this.env, clock.now, ref, identity, scope, this.delivery.pending);
     if (task || this.delivery.pending.length > 0) this.afterChange();
     return task;
   }
 
-  /** Leases an activity attempt a queue entry refers to; null when stale or not of the poll's `types` (null: any). */
-  async startActivityTask(seq: number, attempt: number, identity: string, types: readonly string[] | null = null): Promise<ActivityTask | null> {
-    const task = await leaseActivityTask(this.store, this.env, clock.now, seq, attempt, identity, types, this.delivery.pending);
+  /** Leases an activity attempt a queue entry refers to; null when stale or not for a poll of `scope` (see pollRuns). */
+  async startActivityTask(seq: number, attempt: number, identity: string, scope: PollScope = ANY_POLL): Promise<ActivityTask | null> {
+    const task = await leaseActivityTask(this.store, this.env, clock.now, seq, attempt, identity, scope, this.delivery.pending);
     if (task || this.delivery.pending.length > 0) this.afterChange();
     return task;
   }
@@ -225,7 +230,7 @@ export class ExecutionObject extends DurableObject<Env> {
     const run = guard(() => this.requireRun());
     if (!run.ok) return run;
     const { ref, answer } = this.queries.open(name, input, timeoutMs);
-    this.delivery.pending.push({ namespace: run.value.namespace, queue: run.value.task_queue, executionId: run.value.execution_id, kind: "workflow", type: run.value.workflow, ref, attempt: 0 });
+    this.delivery.pending.push(queryDispatch(run.value, ref));
     this.ctx.waitUntil(this.flush());
     const a = await answer;
     return guard(() => {

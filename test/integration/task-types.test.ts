@@ -37,12 +37,15 @@ async function oldActivityQueued(): Promise<{ id: string; queue: string }> {
   return { id, queue };
 }
 
-/** Resets the run to its first completed task; the new run's code schedules activity 1 as type "new": the same queue key (execution, seq, attempt). */
-async function resetToNewType(id: string, queue: string): Promise<void> {
+/**
+ * Resets the run to its first completed task; the new run's code schedules activity 1 as type "new"
+ * (or as `command`): the same queue key (execution, seq, attempt).
+ */
+async function resetToNewType(id: string, queue: string, command: unknown = activity(1, "new")): Promise<void> {
   const events = (await api("GET", `/v1/workflows/executions/${id}/history`)).body.events as { id: number; type: string }[];
   const point = events.find((e) => e.type === "workflow_task_completed")!.id;
   expect((await api("POST", `/v1/workflows/executions/${id}/reset`, { event_id: point, reason: "new code" })).status).toBe(200);
-  await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: (await poll("workflow", queue, ["w"], 1)).body.task_token, commands: [activity(1, "new")] });
+  await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: (await poll("workflow", queue, ["w"], 1)).body.task_token, commands: [command] });
 }
 
 describe("task types", () => {
@@ -113,7 +116,7 @@ describe("task types", () => {
     expect(taken).toMatchObject({ type: "old", ref: 1, attempt: 1 });
     // ...when the run is reset and its new code schedules activity 1 as "new" (a new entry).
     await resetToNewType(id, queue);
-    expect(await executionStub(env, "default", id).startActivityTask(1, 1, "old-worker", ["old"])).toBeNull();
+    expect(await executionStub(env, "default", id).startActivityTask(1, 1, "old-worker", { queue, types: ["old"] })).toBeNull();
     // The replacement, the one live entry, goes to a worker that runs "new".
     expect((await poll("activity", queue, ["new"])).body).toMatchObject({ seq: 1, activity_type: "new" });
     expect((await poll("activity", queue)).status).toBe(204);
@@ -123,7 +126,7 @@ describe("task types", () => {
     const { id, queue } = await oldActivityQueued();
     await taskQueueStub(env, "default", queue, 0).poll("activity", 0, "", ["old"]);
     await resetToNewType(id, queue);
-    expect(await executionStub(env, "default", id).startActivityTask(1, 1, "both-worker", ["old", "new"])).toMatchObject({ seq: 1, activity_type: "new" });
+    expect(await executionStub(env, "default", id).startActivityTask(1, 1, "both-worker", { queue, types: ["old", "new"] })).toMatchObject({ seq: 1, activity_type: "new" });
     expect((await poll("activity", queue, ["new"])).status).toBe(204);
   });
 
@@ -144,6 +147,33 @@ describe("task types", () => {
     expect((await poll("activity", queue, ["other"])).status).toBe(204);
     expect((await poll("activity", queue, ["fetch"])).body).toMatchObject({ execution_id: id, seq: 1, activity_type: "fetch" });
     expect((await poll("activity", queue)).status).toBe(204);
+  });
+
+  it("an entry left in the task queue the old code used leases nothing there: the reset's new code runs the activity on another queue, where it goes", async () => {
+    const { id, queue } = await oldActivityQueued();
+    const other = uid("q-other");
+    await resetToNewType(id, queue, { ...activity(1, "old"), options: { task_queue: other } });
+    // The old entry (same execution, seq and attempt) is still in `queue`: a worker there runs "old" but is not the queue the run asked for.
+    expect((await poll("activity", queue, ["old"])).status).toBe(204);
+    expect((await poll("activity", other, ["old"])).body).toMatchObject({ execution_id: id, seq: 1, activity_type: "old" });
+    expect((await poll("activity", queue)).status).toBe(204);
+  });
+
+  it("a query queued for a run of another workflow (its execution started again as another workflow meanwhile) goes to a poll that runs the current one", async () => {
+    const id = uid("requery");
+    const queue = uid("q");
+    await api("POST", "/v1/workflows/executions", { workflow: "before", execution_id: id, task_queue: queue });
+    expect((await poll("workflow", queue, ["before"])).status).toBe(200);
+    await api("POST", `/v1/workflows/executions/${id}/terminate`, { reason: "done" });
+    const asked = api("POST", `/v1/workflows/executions/${id}/queries/state`, { input: null, timeout_seconds: 2 });
+    await new Promise((r) => setTimeout(r, 100)); // the query is queued under "before"
+    expect((await api("POST", "/v1/workflows/executions", { workflow: "after", execution_id: id, task_queue: queue, id_reuse_policy: "allow_duplicate" })).status).toBe(201);
+    expect((await poll("workflow", queue, ["before"])).status).toBe(204);
+    const got = [await poll("workflow", queue, ["after"]), await poll("workflow", queue, ["after"])].map((r) => r.body);
+    expect(got.find((t) => t?.query)).toMatchObject({ workflow: "after", query: { name: "state" } });
+    const answer = got.find((t) => t?.query)!;
+    expect((await api("POST", "/v1/workflows/tasks/query/respond", { task_token: answer.task_token, result: "ok" })).status).toBe(200);
+    expect((await asked).body).toMatchObject({ result: "ok" });
   });
 
   it("refuses an empty or oversized type list, naming the field", async () => {
