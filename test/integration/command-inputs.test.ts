@@ -91,6 +91,49 @@ describe("workflow inputs carried by commands", () => {
     expect((await history(id)).filter((e) => e.type === "workflow_task_failed")).toEqual([]);
   });
 
+  it("SDK worker: of three children started in one task only the refused one fails; a full replay (query, empty cache) and a reset before the starts replay it deterministically", async () => {
+    const queue = uid("q");
+    const childName = uid("child-wf");
+    await register(queue, childName);
+    const child = defineWorkflow({ name: childName, run: async (_ctx, i: { amount: number }) => i.amount * 2 });
+    const parentWf = defineWorkflow({
+      name: uid("parent-wf"),
+      run: async (ctx) => {
+        let stage = "starting";
+        ctx.setQueryHandler("stage", () => stage);
+        const a = await ctx.executeChildWorkflow(child, { amount: 1 }, { wait: false });
+        const b = await ctx.executeChildWorkflow(child, { amount: "x" } as never, { wait: false });
+        const c = await ctx.executeChildWorkflow(child, { amount: 3 }, { wait: false });
+        const refused = await b.started.then(() => "started", (err: unknown) => (err instanceof ChildWorkflowFailure ? err.status : String(err)));
+        stage = "waiting";
+        const results = [await a.result(), await c.result()];
+        stage = "done";
+        return { results, refused, ids: [a.executionId, b.executionId, c.executionId] };
+      },
+    });
+    const id = uid("sdk-parent");
+    const runToEnd = async (deps: ReturnType<typeof sdkWorker>) => {
+      for (let i = 0; i < 12 && (await describeExec(id)).status === "running"; i++) {
+        const t = await poll(queue);
+        if (t.status === 200) await processWorkflowTask(t.body as WorkflowTask, deps);
+      }
+      return describeExec(id);
+    };
+    expect((await api("POST", "/v1/workflows/executions", { workflow: parentWf.name, execution_id: id, task_queue: queue })).status).toBe(201);
+    const done = { status: "completed", result: { results: [2, 6], refused: "start_failed", ids: [`${id}:child-1`, `${id}:child-2`, `${id}:child-3`] } };
+    expect(await runToEnd(sdkWorker(queue, [parentWf, child], "cmd-inputs-a"))).toMatchObject(done);
+    // A worker with nothing cached replays the whole history to answer a query.
+    const asked = api("POST", `/v1/workflows/executions/${id}/queries/stage`, { input: null, timeout_seconds: 5 });
+    await processWorkflowTask((await poll(queue)).body as WorkflowTask, sdkWorker(queue, [parentWf, child], "cmd-inputs-b"));
+    expect((await asked).body).toMatchObject({ result: "done" });
+    // Reset to the task that started them: the new run's code starts them again (new ids), the refused one fails again.
+    const point = (await history(id)).find((e) => e.type === "workflow_task_completed") as unknown as { id: number };
+    expect((await api("POST", `/v1/workflows/executions/${id}/reset`, { event_id: point.id, reason: "again" })).status).toBe(200);
+    expect(await runToEnd(sdkWorker(queue, [parentWf, child], "cmd-inputs-c"))).toMatchObject({ status: "completed", result: { results: [2, 6], refused: "start_failed" } });
+    const failed = (await history(id)).filter((e) => e.type === "workflow_task_failed") as unknown as { failure: { type: string } }[];
+    expect(failed.map((e) => e.failure.type)).toEqual(["ResetWorkflow"]);
+  });
+
   it("a continue-as-new's input is checked against the current workflow's schema: 422, and the run goes on", async () => {
     const queue = uid("q");
     const wf = uid("can-wf");
