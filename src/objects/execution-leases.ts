@@ -92,12 +92,25 @@ export function queryDispatch(run: RunRow, ref: number): Dispatch {
   return { namespace: run.namespace, queue: run.task_queue, executionId: run.execution_id, kind: "workflow", type: run.workflow, ref, attempt: 0 };
 }
 
-/** Leases the workflow task a queue entry refers to; null when the entry is stale (or, re-sent to `out`, not for a poll of `scope`). */
-export async function leaseWorkflowTask(store: ExecutionStore, env: Env, now: () => number, scheduledEventId: number, identity: string, scope: PollScope, out: Dispatch[]): Promise<WorkflowTask | null> {
+/**
+ * Whether a poll of `scope` may lease workflow task `ref` (true too when `ref` is not the run's
+ * scheduled task: the lease then finds the entry stale). Asked before anything else a lease does,
+ * since a prepared run's first lease settles its start: a task not for this poll goes again to the
+ * run's queue, held until the run's start as a prepared run's first task is (an entry the run's
+ * withdrawn predecessor left in the queue it used may be released earlier).
+ */
+export function workflowTaskInScope(store: ExecutionStore, now: number, ref: number, scope: PollScope, out: Dispatch[]): boolean {
+  const run = store.run();
+  if (!run || run.status !== "running" || run.wt_state !== "scheduled" || run.wt_scheduled_event_id !== ref) return true;
+  const visibleAt = Math.max(now, run.started_at);
+  const current: Dispatch = { namespace: run.namespace, queue: run.task_queue, executionId: run.execution_id, kind: "workflow", type: run.workflow, ref, attempt: run.wt_attempt };
+  return pollRuns(scope, visibleAt > now ? { ...current, visibleAt } : current, out);
+}
+
+/** Leases the workflow task a queue entry refers to (one {@link workflowTaskInScope} let through); null when the entry is stale. */
+export async function leaseWorkflowTask(store: ExecutionStore, env: Env, now: () => number, scheduledEventId: number, identity: string): Promise<WorkflowTask | null> {
   const run = store.run();
   if (!run || run.status !== "running" || run.wt_state !== "scheduled" || run.wt_scheduled_event_id !== scheduledEventId) return null;
-  const requeue: Dispatch = { namespace: run.namespace, queue: run.task_queue, executionId: run.execution_id, kind: "workflow", type: run.workflow, ref: scheduledEventId, attempt: run.wt_attempt };
-  if (!pollRuns(scope, requeue, out)) return null;
   const token = await signToken(secretsFor(env).tokenSecret, workflowToken(run, scheduledEventId, run.wt_attempt));
   // Re-check after the await: another poll may have leased it meanwhile (or a prepared run been forgotten).
   const fresh = store.run();

@@ -19,7 +19,7 @@ import { ExecutionDelivery } from "./execution-delivery.ts";
 import { recordChildClosed } from "./execution-children.ts";
 import { QueryBroker } from "./execution-queries.ts";
 import { resetRun, type ResetOptions } from "./execution-reset.ts";
-import { ANY_POLL, leaseActivityTask, leaseQueryTask, leaseWorkflowTask, queryDispatch, signEagerActivities, signEagerWorkflowTask, takeEagerActivities, takeEagerWorkflowTask } from "./execution-leases.ts";
+import { ANY_POLL, leaseActivityTask, leaseQueryTask, leaseWorkflowTask, queryDispatch, signEagerActivities, workflowTaskInScope, signEagerWorkflowTask, takeEagerActivities, takeEagerWorkflowTask } from "./execution-leases.ts";
 import type { PollScope } from "./execution-leases.ts";
 import type { Completion, StartArgs, TokenPayload } from "./execution-types.ts";
 import { acknowledgeTask, applyWorkflowTaskCompletion, applyWorkflowTaskFailure, recordHeartbeat, requireTaskRun, staleTask, unhandledCommand } from "./execution-workflow-tasks.ts";
@@ -155,13 +155,13 @@ export class ExecutionObject extends DurableObject<Env> {
       if (this.delivery.pending.length > 0) this.afterChange();
       return query;
     }
-    // A prepared run's first lease decides whether it came within the catch-up window (execution-prepared.ts).
     const now = clock.now();
-    if (settlePreparedStart(this.store, ref, availableAt ?? now, now)) {
+    // A prepared run's first lease decides whether it came within the catch-up window (execution-prepared.ts).
+    if (!workflowTaskInScope(this.store, now, ref, scope, this.delivery.pending) || settlePreparedStart(this.store, ref, availableAt ?? now, now)) {
       this.afterChange();
       return null;
     }
-    const task = await leaseWorkflowTask(this.store, this.env, clock.now, ref, identity, scope, this.delivery.pending);
+    const task = await leaseWorkflowTask(this.store, this.env, clock.now, ref, identity);
     if (task || this.delivery.pending.length > 0) this.afterChange();
     return task;
   }

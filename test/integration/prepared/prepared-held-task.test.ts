@@ -1,5 +1,8 @@
+import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { api } from "../helpers.ts";
+import { storeOf } from "../hand-worker.ts";
+import { api, uid } from "../helpers.ts";
 import { alarmAt, alarmOf, eventually, expectNoRun, expectRunning, setNow, T } from "../schedule-helpers.ts";
 import { poll, preparedSchedule, queuedTasks, S } from "./prepared-helpers.ts";
 
@@ -29,5 +32,33 @@ describe("a prepared run's held first task", () => {
     expect((await poll(queue)).status).toBe(204);
     setNow(started);
     expect((await poll(queue)).body).toMatchObject({ execution_id: run, available_at: new Date(started).toISOString() });
+  });
+
+  it("prepared again on another task queue (and later): the withdrawn run's entry left in the old queue leases nothing there and neither begins the run nor releases its task early", async () => {
+    const { sid, queue, fire, prep, run } = await preparedSchedule("prep-requeue", { interval_seconds: undefined, cron: "*/10 * * * *" });
+    const moved = uid("q-moved");
+    setNow(prep + S);
+    const upd = await api("PATCH", `/v1/workflows/schedules/${sid}`, { jitter_seconds: 300, task_queue: moved });
+    expect(upd.status, JSON.stringify(upd.body)).toBe(200);
+    await expectNoRun(run);
+    const again = await eventually(async () => {
+      const at = await alarmOf(sid);
+      expect(at).not.toBeNull();
+      return at!;
+    });
+    expect(await alarmAt(sid, Math.max(again, prep + S))).toBe(true);
+    const started = T((await expectRunning(run)).started_at);
+    expect(started).toBeGreaterThan(fire);
+    expect(await queuedTasks(queue)).toHaveLength(1); // the withdrawn run's entry, visible at `fire`
+    // At the withdrawn run's time a worker of the old queue takes that entry while one waits on the new queue.
+    setNow(fire);
+    const waiting = api("POST", "/v1/workflows/tasks/poll", { task_queue: moved, kind: "workflow", identity: "moved", wait_seconds: 1 });
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await poll(queue)).status).toBe(204);
+    expect((await waiting).status).toBe(204);
+    const startBy = await runInDurableObject(env.EXECUTIONS.getByName(`default/${run}`), async (obj) => storeOf(obj).run()!.start_by);
+    expect(startBy).not.toBeNull();
+    setNow(started);
+    expect((await poll(moved)).body).toMatchObject({ execution_id: run, available_at: new Date(started).toISOString() });
   });
 });
