@@ -10,23 +10,33 @@ import { poll, preparedSchedule, queuedTasks, S } from "./prepared-helpers.ts";
 // prepared again for the same fire has the same execution id and the same task: the queue must
 // hold it until the new run's time, not the withdrawn run's.
 
+/**
+ * Prepares a fire of a schedule firing every 10 minutes, then updates it with `patch` (a jitter
+ * change, so later) just after the run was prepared: the run is withdrawn and the same fire
+ * prepared again. Returns the schedule and the new run's start (after the fire).
+ */
+async function preparedAgain(prefix: string, patch: Record<string, unknown> = {}) {
+  const p = await preparedSchedule(prefix, { interval_seconds: undefined, cron: "*/10 * * * *" });
+  expect((await queuedTasks(p.queue))[0]!.visible_at).toBe(p.fire);
+  setNow(p.prep + S);
+  const upd = await api("PATCH", `/v1/workflows/schedules/${p.sid}`, { jitter_seconds: 300, ...patch });
+  expect(upd.status, JSON.stringify(upd.body)).toBe(200);
+  await expectNoRun(p.run);
+  // The schedule prepares the same fire (same execution id) again, jittered later.
+  const again = await eventually(async () => {
+    const at = await alarmOf(p.sid);
+    expect(at).not.toBeNull();
+    return at!;
+  });
+  expect(await alarmAt(p.sid, Math.max(again, p.prep + S))).toBe(true);
+  const started = T((await expectRunning(p.run)).started_at);
+  expect(started).toBeGreaterThan(p.fire);
+  return { ...p, started };
+}
+
 describe("a prepared run's held first task", () => {
   it("prepared again for the same fire at another time (a jitter change) is held until the new run's start, not the withdrawn run's", async () => {
-    const { sid, queue, fire, prep, run } = await preparedSchedule("prep-rejit", { interval_seconds: undefined, cron: "*/10 * * * *" });
-    expect((await queuedTasks(queue))[0]!.visible_at).toBe(fire);
-    setNow(prep + S);
-    const upd = await api("PATCH", `/v1/workflows/schedules/${sid}`, { jitter_seconds: 300 });
-    expect(upd.status, JSON.stringify(upd.body)).toBe(200);
-    await expectNoRun(run);
-    // The schedule prepares the same fire (same execution id) again, jittered later.
-    const again = await eventually(async () => {
-      const at = await alarmOf(sid);
-      expect(at).not.toBeNull();
-      return at!;
-    });
-    expect(await alarmAt(sid, Math.max(again, prep + S))).toBe(true);
-    const started = T((await expectRunning(run)).started_at);
-    expect(started).toBeGreaterThan(fire);
+    const { queue, fire, run, started } = await preparedAgain("prep-rejit");
     // At the withdrawn run's time this run has not begun: no worker may take its task yet.
     setNow(fire);
     expect((await poll(queue)).status).toBe(204);
@@ -35,20 +45,8 @@ describe("a prepared run's held first task", () => {
   });
 
   it("prepared again on another task queue (and later): the withdrawn run's entry left in the old queue leases nothing there and neither begins the run nor releases its task early", async () => {
-    const { sid, queue, fire, prep, run } = await preparedSchedule("prep-requeue", { interval_seconds: undefined, cron: "*/10 * * * *" });
     const moved = uid("q-moved");
-    setNow(prep + S);
-    const upd = await api("PATCH", `/v1/workflows/schedules/${sid}`, { jitter_seconds: 300, task_queue: moved });
-    expect(upd.status, JSON.stringify(upd.body)).toBe(200);
-    await expectNoRun(run);
-    const again = await eventually(async () => {
-      const at = await alarmOf(sid);
-      expect(at).not.toBeNull();
-      return at!;
-    });
-    expect(await alarmAt(sid, Math.max(again, prep + S))).toBe(true);
-    const started = T((await expectRunning(run)).started_at);
-    expect(started).toBeGreaterThan(fire);
+    const { queue, fire, run, started } = await preparedAgain("prep-requeue", { task_queue: moved });
     expect(await queuedTasks(queue)).toHaveLength(1); // the withdrawn run's entry, visible at `fire`
     // At the withdrawn run's time a worker of the old queue takes that entry while one waits on the new queue.
     setNow(fire);
