@@ -145,8 +145,10 @@ export async function leaseActivityTask(store: ExecutionStore, env: Env, now: ()
   if (!run || run.status !== "running" || !row || row.state !== "scheduled" || row.attempt !== attempt) return null;
   if (!pollRuns(scope, activityDispatch(run, row), out)) return null;
   const token = await signToken(secretsFor(env).tokenSecret, activityToken(run, seq, attempt, row.lease + 1));
+  // Signing awaited: the run may have been reset meanwhile (a new run's activity at the same seq
+  // and attempt), as the workflow-task lease checks too.
   const fresh = store.activity(seq);
-  if (!fresh || fresh.state !== "scheduled" || fresh.attempt !== attempt || fresh.lease !== row.lease) return null;
+  if (store.run()?.run_id !== run.run_id || !fresh || fresh.state !== "scheduled" || fresh.attempt !== attempt || fresh.lease !== row.lease) return null;
   return recordActivityStart(store, now(), run, fresh, token, identity);
 }
 
