@@ -249,9 +249,9 @@ export function tick(context: MachineContext, prior: ScheduleState): Transition 
 /** The transition pieces of one catch-up plan: a due retry, delayed fires whose time came, and the plan's due fires through the overlap policy. */
 function planned(ctx: MachineContext, s: ScheduleState, plan: ReturnType<typeof planCatchup>, delayed: readonly PendingFire[] = []): Omit<Transition, "nextAlarm"> {
   // A due retry takes a free slot (dueRetries). CANCEL_OTHER and TERMINATE_OTHER keep only the
-  // newest fire, so beside a scheduled fire due now it waits (that fire starts; the retry when its
-  // run has closed); otherwise it goes before the waiting fires (retryGoesFirst).
-  const newestOnly = (ctx.policy.overlap === "CANCEL_OTHER" || ctx.policy.overlap === "TERMINATE_OTHER") && plan.due.length > 0;
+  // newest fire, so beside a scheduled fire due now (a delayed one too) it waits (that fire starts;
+  // the retry when its run has closed); otherwise it goes before the waiting fires (retryGoesFirst).
+  const newestOnly = (ctx.policy.overlap === "CANCEL_OTHER" || ctx.policy.overlap === "TERMINATE_OTHER") && plan.due.length + delayed.length > 0;
   const retries = newestOnly ? { fires: [], state: s } : dueRetries(ctx, s);
   const first = retryGoesFirst(ctx, s);
   const waiting = first ? { ...retries.state, buffer: [...retries.fires, ...retries.state.buffer] } : retries.state;

@@ -91,3 +91,21 @@ describe("a spec change while a fire waits on its jitter", () => {
     expect(t.state.delayed).toBeUndefined();
   });
 });
+
+describe("a delayed fire beside a due retry", () => {
+  // CANCEL_OTHER and TERMINATE_OTHER keep only the newest fire: a retry decided beside a newer fire
+  // would be dropped by it (and its failed fire forgotten, on_failure never applied). The delayed
+  // fire is such a fire: it starts first, and the retry waits for its run to close.
+  it.each(["CANCEL_OTHER", "TERMINATE_OTHER"] as const)("%s: the retry is not dropped; it starts once the delayed fire's run has closed", (overlap) => {
+    const held = delayedAtChange(hourly, "s", initialState(T0, false, ""), overlap, during);
+    const retry = { nominal: T0 - HOUR, actual: T0 - HOUR, kind: "retry" as const, retry: 1, at: fire.actual - 1000 };
+    const s: ScheduleState = { ...replanned(initialState(T0, false, ""), during, held), retry };
+    const t = tick(ctx(daily, fire.actual, { overlap, retry_max: 3 }), s);
+    expect(t.outcomes.filter((o) => o.kind === "skipped_overlap")).toEqual([]);
+    expect(t.state.counters.skipped_overlap).toBe(0);
+    expect(t.start.map((x) => x.runId)).toEqual(["s:2027-01-04T01:00:00.000Z"]);
+    expect(t.state.retry).toEqual(retry);
+    const after = runClosed(ctx(daily, fire.actual + 1000, { overlap, retry_max: 3 }), t.state, "s:2027-01-04T01:00:00.000Z", "completed", null);
+    expect(after.start.map((x) => x.runId)).toEqual(["s:2027-01-03T23:00:00.000Z:retry-1"]);
+  });
+});
