@@ -110,8 +110,10 @@ export function sameCodeDefinition(row: ScheduleRow, def: ScheduleDefinition): b
     sameSpec(row.spec, def.spec) &&
     changesNothing(row, { policy: def.policy, input: def.input ?? null, task_queue: def.task_queue }) &&
     (row.execution_timeout ?? null) === (def.execution_timeout ?? null) &&
-    // An empty declared note keeps the stored one (as upsertedRow does): a note `on_failure: pause` wrote, say.
-    (!def.note || row.state.note === def.note) &&
+    // An empty declared note keeps the stored one (as upsertedRow does). So does a schedule that is
+    // not active: its note says why (a pause, on_failure, the user), and a note is no reason to
+    // revive a completed or dead one (the upsert would) or to overwrite why one is paused.
+    (!def.note || row.state.status !== "active" || row.state.note === def.note) &&
     (!def.paused || row.state.status === "paused")
   );
 }

@@ -99,3 +99,32 @@ describe("a schedule declared in code, declared again", () => {
     expect(sameCodeDefinition(stored("paused after 3 failures"), def(spec))).toBe(true);
   });
 });
+
+describe("a schedule declared in code that is not active, declared again as it was", () => {
+  // A registration re-applies every schedule of a workflow when any of them changed. The note of a
+  // paused, completed or dead schedule says why (pause, on_failure, the user): compared with the
+  // declared note it read as a change, and the upsert revived a dead or completed schedule (runs
+  // counted afresh) and overwrote why a paused one was paused.
+  const spec = ScheduleSpecInput.parse({ interval_seconds: 600, repeat_count: 3 });
+  const declared = { ...def(spec), note: "nightly export" };
+  const stored = (status: ScheduleState["status"], note: string): ScheduleRow => ({ ...row(spec, { ...initialState(T0, false, note), status, repeatRuns: 3 }), source: "code" });
+
+  it.each<[ScheduleState["status"], string]>([
+    ["dead", "dead after run s:2027-01-04T00:10:00.000Z failed: boom"],
+    ["completed", "nightly export"],
+    ["paused", "paused after run s:2027-01-04T00:10:00.000Z failed: boom"],
+  ])("%s, its note %j: writes nothing", (status, note) => {
+    expect(sameCodeDefinition(stored(status, note), declared)).toBe(true);
+  });
+
+  it("a completed one whose note a resume cleared stays completed", () => {
+    expect(sameCodeDefinition(stored("completed", ""), declared)).toBe(true);
+  });
+
+  it("an active one with a new declared note still takes it, keeping its plan", () => {
+    const active = stored("active", "nightly export");
+    expect(sameCodeDefinition(active, { ...declared, note: "nightly export, v2" })).toBe(false);
+    const up = upsertedRow({ ...declared, note: "nightly export, v2" }, active, T0 + M);
+    expect(up.state).toEqual({ ...active.state, note: "nightly export, v2" });
+  });
+});
