@@ -61,7 +61,7 @@ export function queueIndex(store: ScheduleStore, spec: CompiledSpec, row: Schedu
   // schedule lists none, as it fires none).
   const upcoming =
     s.status === "active"
-      ? (withDelayed(pendingFires({ spec, scheduleId: row.schedule_id, status: "active", lastProcessed: s.lastProcessed, now, windowSeconds: row.policy.catchup_window_seconds, runsLeft: firesActedOn(spec, s, row.policy.overlap) }, 1), s, now, 1)[0] ?? null)
+      ? (withDelayed(pendingFires({ spec, scheduleId: row.schedule_id, status: "active", lastProcessed: s.lastProcessed, now, windowSeconds: row.policy.catchup_window_seconds, runsLeft: firesActedOn(spec, s, row.policy.overlap) }, 1), s, now, 1, row.policy.catchup_window_seconds)[0] ?? null)
       : null;
   const repeats = repeatRuns(spec, s);
   // Most transitions (a run closing, say) change nothing the index shows: skip that D1 write.

@@ -20,6 +20,7 @@ export function scheduleView(row: ScheduleRow, spec: CompiledSpec, actions: Acti
     row.state,
     now,
     LIMITS.upcomingDefault,
+    row.policy.catchup_window_seconds,
   );
   return {
     schedule_id: row.schedule_id,

@@ -55,9 +55,13 @@ export function dropDelayed(s: ScheduleState, nominal?: number): ScheduleState {
   return without(s, (f) => nominal !== undefined && f.nominal !== nominal);
 }
 
-/** The next fires the schedule acts on with its delayed fires among them (describe, the index): the first `count`. */
-export function withDelayed(fires: readonly Fire[], s: ScheduleState, now: number, count: number): Fire[] {
-  const delayed = (s.delayed ?? []).filter((f) => s.status === "active" || f.actual > now);
+/**
+ * The next fires the schedule acts on with its delayed fires among them (describe, the index): the
+ * first `count`. Not one the alarm will skip: while paused, one whose time has come (a resume
+ * passes it over); while active, one more than the catch-up window late (takeDelayed).
+ */
+export function withDelayed(fires: readonly Fire[], s: ScheduleState, now: number, count: number, windowSeconds: number | undefined): Fire[] {
+  const delayed = (s.delayed ?? []).filter((f) => (s.status === "active" ? now <= startDeadline(f.actual, windowSeconds) : f.actual > now));
   if (delayed.length === 0) return [...fires];
   return [...delayed.map((f) => ({ nominal: f.nominal, actual: f.actual })), ...fires].sort((a, b) => a.nominal - b.nominal).slice(0, count);
 }

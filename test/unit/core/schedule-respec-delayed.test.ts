@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SCHEDULE_POLICY, ScheduleSpecInput, type SchedulePolicy } from "@sundial/sdk/protocol";
 import { nextFire } from "../../../src/core/fire-times.ts";
-import { delayedAtChange, resumeDelayed } from "../../../src/core/schedule/respec-delayed.ts";
+import { delayedAtChange, resumeDelayed, withDelayed } from "../../../src/core/schedule/respec-delayed.ts";
 import { initialState, runClosed, tick, type ScheduleState } from "../../../src/core/schedule/machine.ts";
 import { planPrepare } from "../../../src/core/schedule/prepare.ts";
 import { repeatRuns, replanned } from "../../../src/core/schedule/repeat-runs.ts";
@@ -107,5 +107,20 @@ describe("a delayed fire beside a due retry", () => {
     expect(t.state.retry).toEqual(retry);
     const after = runClosed(ctx(daily, fire.actual + 1000, { overlap, retry_max: 3 }), t.state, "s:2027-01-04T01:00:00.000Z", "completed", null);
     expect(after.start.map((x) => x.runId)).toEqual(["s:2027-01-03T23:00:00.000Z:retry-1"]);
+  });
+});
+
+describe("the next fires describe and the index show", () => {
+  const s = replanned(initialState(T0, false, ""), during, delayedAtChange(hourly, "s", initialState(T0, false, ""), "SKIP", during));
+  const later = [{ nominal: T0 + 9.5 * HOUR, actual: T0 + 9.5 * HOUR }];
+
+  it("list the delayed fire first, also once its time has come and the alarm has not run yet", () => {
+    expect(withDelayed(later, s, fire.actual + 1000, 10, 60)).toEqual([{ nominal: fire.nominal, actual: fire.actual }, ...later]);
+  });
+
+  it("do not list it once the catch-up window will skip it (the alarm counts it in skipped_catchup)", () => {
+    const now = fire.actual + 20_000;
+    expect(tick(ctx(daily, now, { catchup_window_seconds: 10 }), s).start).toEqual([]);
+    expect(withDelayed(later, s, now, 10, 10)).toEqual(later);
   });
 });
