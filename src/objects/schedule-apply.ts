@@ -25,7 +25,8 @@ export function persistTransition(store: ScheduleStore, spec: CompiledSpec, row:
     const f = s.fire;
     // A backfilled fire's upcoming is the spec's next fire after it, also before the creation time (which bounds only the live plan).
     const own = f.kind === "backfill" ? backfillSpec(spec, row, f.nominal) : spec;
-    const payload = schedulePayload(own, { ...row, timezone: row.spec.timezone }, f, s.last, now, isLastRun(spec, t.state, f));
+    // A fire delayed over a spec change is its old spec's: in that spec's zone (respec-delayed.ts).
+    const payload = schedulePayload(own, { ...row, timezone: f.timezone ?? row.spec.timezone }, f, s.last, now, isLastRun(spec, t.state, f));
     // A prepared run already exists with this very payload: its fire has come, nothing to send.
     if (s.runId === row.state.prepared?.runId) continue;
     store.outbox.put(`start:${s.runId}`, { runId: s.runId, payload, input: f.input !== undefined ? f.input : row.input } satisfies StartEntry, now);

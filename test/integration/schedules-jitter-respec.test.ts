@@ -47,6 +47,16 @@ describe("a spec change while a fire waits on its jitter", () => {
     expect(next).toBeLessThanOrEqual(T(d.next_fire_times[0].actual));
   });
 
+  it("its payload is the old spec's (its zone), and upcoming is the new spec's first fire", async () => {
+    const { sid, nominal, actual } = await jittered("jr-zone", T("2027-10-07T00:10:00.000Z"));
+    setNow(nominal + Math.floor((actual - nominal) / 2));
+    const r = await api("PATCH", `/v1/workflows/schedules/${sid}`, { cron: "30 9 * * *", timezone: "Asia/Tokyo" });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    await alarmAt(sid, actual);
+    const run = await expectRunning(runId(sid, nominal));
+    expect(run.schedule).toMatchObject({ timestamp: new Date(nominal).toISOString(), actual_timestamp: new Date(actual).toISOString(), timezone: "UTC", upcoming: "2027-10-08T00:30:00.000Z" });
+  });
+
   it("a create that changes the spec and pauses: the fire does not start while paused; a resume before its actual time runs it", async () => {
     const { sid, nominal, actual } = await jittered("jr-pause", T("2027-10-05T00:10:00.000Z"));
     setNow(nominal + 1);

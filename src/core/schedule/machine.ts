@@ -30,6 +30,8 @@ export interface PendingFire {
   last?: number | null;
   /** A scheduled fire of the spec before the last spec change: it still runs, and uses none of this spec's repeat_count. */
   prior?: true;
+  /** A fire delayed over a spec change (respec-delayed.ts): its spec's zone, its payload's (and its retries'). */
+  timezone?: string;
   /**
    * The fire's own overlap policy (a trigger's or backfill's `overlap`); without it the
    * schedule's policy at each decision. It decides only this fire's fate (see decideOverlap).
@@ -311,7 +313,7 @@ export function runClosed(ctx: MachineContext, prior: ScheduleState, runId: stri
     if (retryable && retriesSoFar < ctx.policy.retry_max) {
       const first = ctx.policy.retry_delay_seconds ?? defaultRetryDelay(ctx.spec);
       const at = ctx.now + scheduleRetryDelaySeconds(first, retriesSoFar + 1) * 1000;
-      const fire: PendingFire = { nominal: closed.fire.nominal, actual: closed.fire.actual, kind: "retry", retry: retriesSoFar + 1, ...retryLast(closed) };
+      const fire: PendingFire = { nominal: closed.fire.nominal, actual: closed.fire.actual, kind: "retry", retry: retriesSoFar + 1, ...retryLast(closed), ...(closed.fire.timezone ? { timezone: closed.fire.timezone } : {}) };
       next = { ...addRetry(next, { ...fire, at }), currentRetry: retriesSoFar + 1 };
       outcomes.push({ kind: "retry_scheduled", fire, runId });
     } else {

@@ -32,7 +32,7 @@ describe("a spec change while a fire waits on its jitter", () => {
   it("holds the old spec's fire, which starts once at its actual time, uses none of the new repeat_count, and wakes the schedule for it", () => {
     const before = initialState(T0, false, "");
     const delayed = delayedAtChange(hourly, "s", before, "SKIP", during);
-    expect(delayed).toEqual({ nominal: fire.nominal, actual: fire.actual, kind: "scheduled", prior: true });
+    expect(delayed).toEqual({ nominal: fire.nominal, actual: fire.actual, kind: "scheduled", prior: true, timezone: "UTC" });
     const s = replanned(before, during, delayed);
     expect(s.lastProcessed).toBe(during);
     let t = tick(ctx(daily, during), s);
@@ -122,5 +122,14 @@ describe("the next fires describe and the index show", () => {
     const now = fire.actual + 20_000;
     expect(tick(ctx(daily, now, { catchup_window_seconds: 10 }), s).start).toEqual([]);
     expect(withDelayed(later, s, now, 10, 10)).toEqual(later);
+  });
+});
+
+describe("a delayed fire's run that fails", () => {
+  it("is retried in its old spec's zone (the retry keeps its payload)", () => {
+    const s = replanned(initialState(T0, false, ""), during, delayedAtChange(hourly, "s", initialState(T0, false, ""), "SKIP", during));
+    const started = tick(ctx(daily, fire.actual, { retry_max: 1 }), s);
+    const failed = runClosed(ctx(daily, fire.actual + 1000, { retry_max: 1 }), started.state, "s:2027-01-04T01:00:00.000Z", "failed", "boom");
+    expect(failed.state.retry).toMatchObject({ nominal: fire.nominal, kind: "retry", timezone: "UTC" });
   });
 });
