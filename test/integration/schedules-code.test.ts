@@ -5,7 +5,7 @@ import { clock } from "../../src/clock.ts";
 import { CONFLICT_WINDOW_MS } from "../../src/api/code-schedules.ts";
 import { upsertSchedule } from "../../src/index/schedules.ts";
 import { api, uid } from "./helpers.ts";
-import { alarmAt, completeRun, describeSchedule, eventually, expectAlarm, runId, setNow, succeed, T } from "./schedule-helpers.ts";
+import { alarmAt, completeRun, describeSchedule, eventually, expectAlarm, fail, runId, setNow, succeed, T } from "./schedule-helpers.ts";
 
 // Schedules declared in code (Mistral's `schedules=[...]` on a workflow): a worker registers them at
 // start-up; the platform upserts them under stable ids (`{workflow}:code-{i}`), leaves an unchanged
@@ -100,6 +100,30 @@ describe("schedules declared in code", () => {
     expect((await describeSchedule(`${wf}:code-1`)).spec.cron_expressions).toEqual(["0 10 * * *"]);
     const after = await describeSchedule(id);
     expect(after).toMatchObject({ status: "completed", version: before.version, counters: before.counters });
+    expect(after.next_fire_times).toEqual([]);
+  });
+
+  it("an unchanged schedule with a declared note that went dead stays dead, its note saying why, when a sibling changes", async () => {
+    const wf = uid("code-dead-note");
+    const t0 = T("2027-04-06T00:00:00.000Z");
+    setNow(t0);
+    const nightly = { interval_seconds: 3600, note: "nightly export", on_failure: "dead" };
+    const queue = uid("code-dead-note-q");
+    expect((await register(wf, [nightly, { cron_expressions: ["0 9 * * *"] }], "b1", queue)).status).toBe(200);
+    const id = `${wf}:code-0`;
+    await expectAlarm(id, t0 + H);
+    expect(await alarmAt(id, t0 + H)).toBe(true);
+    await completeRun(queue, runId(id, t0 + H), fail());
+    await eventually(async () => expect((await describeSchedule(id)).status).toBe("dead"));
+    const before = await describeSchedule(id);
+    expect(before.note).toMatch(/^dead after run /);
+
+    // A later build changes only the second schedule.
+    setNow(t0 + 2 * H);
+    const r = await register(wf, [nightly, { cron_expressions: ["0 10 * * *"] }], "b2", queue);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    const after = await describeSchedule(id);
+    expect(after).toMatchObject({ status: "dead", note: before.note, version: before.version, counters: before.counters });
     expect(after.next_fire_times).toEqual([]);
   });
 
