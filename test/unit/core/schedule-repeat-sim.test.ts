@@ -4,12 +4,10 @@ import { DEFAULT_SCHEDULE_POLICY, ScheduleSpecInput, type SchedulePolicy } from 
 import { passOverMissed } from "../../../src/core/catchup.ts";
 import { withoutRepeatBound } from "../../../src/core/fire-times.ts";
 import { OVERLAP_POLICIES, type OverlapPolicy } from "../../../src/core/overlap.ts";
-import { adoptPrepared, initialState, runClosed, SKIPPED_CATCHUP, startExtra, tick, type ScheduleState, type Transition } from "../../../src/core/schedule/machine.ts";
+import { runClosed, SKIPPED_CATCHUP, startExtra, tick, type ScheduleState } from "../../../src/core/schedule/machine.ts";
 import { repeatRuns } from "../../../src/core/schedule/repeat-runs.ts";
-import { planPrepare, settlePrepared } from "../../../src/core/schedule/prepare.ts";
 import { compileSpec } from "../../../src/core/spec.ts";
-import { nextScheduleAlarm } from "../../../src/objects/schedule-plan.ts";
-import type { ScheduleRow } from "../../../src/objects/schedule-store.ts";
+import { ScheduleSim } from "./schedule-sim.ts";
 import { withOverlap } from "./schedule-support.ts";
 
 
@@ -51,65 +49,44 @@ interface Played {
 /** Plays `steps`, calling `check` after each change; then, with `drain`, lets every run succeed and every alarm ring. */
 function play(repeat: number, policy: SchedulePolicy, steps: Step[], check: (p: Played, alarm: number | null) => void, drain: boolean): Played {
   const spec = withoutRepeatBound(compileSpec(ScheduleSpecInput.parse({ cron: "0 * * * *", repeat_count: repeat }), { createdAt: T0 }));
-  let now = T0;
-  let s: ScheduleState = initialState(T0, false, "");
   const started: string[] = [];
   let scheduled = 0;
   let triggers = 0;
-  const ctx = () => ({ spec, scheduleId: "s", policy, now });
-  const alarm = () => nextScheduleAlarm({ schedule_id: "s", state: s, policy } as unknown as ScheduleRow, spec, null, [], 0, now);
-  const apply = (t: Pick<Transition, "state" | "outcomes">) => {
-    s = settlePrepared(t.state, []).state;
+  const sim: ScheduleSim = new ScheduleSim(spec, policy, T0, (t) => {
     for (const o of t.outcomes) if (o.kind === "started" && o.fire?.kind === "scheduled") started.push(o.runId!);
     scheduled += t.outcomes.filter((o) => o.kind === "started" && o.fire?.kind === "scheduled").length;
-    check({ started, scheduled, state: s }, alarm());
-    // The object prepares the next fire after each change (ahead: 1 hour).
-    const d = planPrepare(ctx(), s, HOUR, false);
-    if (d.kind === "prepare") s = { ...s, prepared: d.run };
-  };
-  // A change takes back the prepared run first, or adopts it if its time has come.
-  const withdraw = () => {
-    const p = s.prepared;
-    if (p && p.actual <= now) apply({ state: adoptPrepared(s, p), outcomes: [{ kind: "started", fire: { nominal: p.nominal, actual: p.actual, kind: "scheduled" }, runId: p.runId }] });
-    else if (p) s = { ...s, prepared: null };
-  };
-  // Alarms ring at their time, or later when a wait jumps past them.
-  const advance = (to: number) => {
-    for (let a = alarm(); a !== null && a <= to; a = alarm()) {
-      now = Math.max(now, a);
-      apply(tick(ctx(), s));
-    }
-    now = to;
-  };
+    check({ started, scheduled, state: sim.s }, sim.alarm());
+  });
   const close = (pick: number, status: string) => {
-    const r = s.running[pick % s.running.length];
+    const r = sim.s.running[pick % sim.s.running.length];
     // Only an adopted prepared run is found late by catch-up; in this model, any scheduled run.
     if (!r || (status === SKIPPED_CATCHUP && r.fire.kind !== "scheduled")) return;
     if (status === SKIPPED_CATCHUP) scheduled--;
-    apply(runClosed(ctx(), s, r.runId, status, null));
+    sim.apply(runClosed(sim.ctx(), sim.s, r.runId, status, null));
   };
-  apply(tick(ctx(), s));
+  sim.apply(tick(sim.ctx(), sim.s));
   for (const step of steps) {
-    if (step.kind === "wait") advance(now + step.ms);
+    const s = sim.s;
+    if (step.kind === "wait") sim.advance(sim.now + step.ms);
     else if (step.kind === "close") close(step.pick, step.status);
     else if (step.kind === "trigger") {
-      withdraw();
-      apply(startExtra(ctx(), s, withOverlap([{ nominal: now, actual: now, kind: "trigger", requestId: `r${++triggers}` }], step.policy)));
+      sim.withdraw();
+      sim.apply(startExtra(sim.ctx(), sim.s, withOverlap([{ nominal: sim.now, actual: sim.now, kind: "trigger", requestId: `r${++triggers}` }], step.policy)));
     } else if (step.kind === "pause" && (s.status === "active" || s.status === "paused")) {
-      withdraw();
-      s = { ...s, status: "paused" };
+      sim.withdraw();
+      sim.s = { ...sim.s, status: "paused" };
     } else if (step.kind === "resume" && s.status !== "completed") {
-      withdraw();
-      const passed = s.status !== "active" && !step.catchUp ? passOverMissed(spec, "s", s.lastProcessed, now, 100) : null;
-      apply(tick(ctx(), { ...s, status: "active", lastProcessed: passed?.cursor ?? s.lastProcessed }));
+      sim.withdraw();
+      const passed = sim.s.status !== "active" && !step.catchUp ? passOverMissed(spec, "s", sim.s.lastProcessed, sim.now, 100) : null;
+      sim.apply(tick(sim.ctx(), { ...sim.s, status: "active", lastProcessed: passed?.cursor ?? sim.s.lastProcessed }));
     }
   }
-  for (let i = 0; drain && i < 200 && s.status !== "completed"; i++) {
-    if (s.status !== "active") apply(tick(ctx(), { ...s, status: "active" }));
-    else if (s.running.length > 0) close(0, "completed");
-    else advance(alarm()!);
+  for (let i = 0; drain && i < 200 && sim.s.status !== "completed"; i++) {
+    if (sim.s.status !== "active") sim.apply(tick(sim.ctx(), { ...sim.s, status: "active" }));
+    else if (sim.s.running.length > 0) close(0, "completed");
+    else sim.advance(sim.alarm()!);
   }
-  return { started, scheduled, state: s };
+  return { started, scheduled, state: sim.s };
 }
 
 const policyArb = fc.record({

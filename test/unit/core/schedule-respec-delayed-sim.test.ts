@@ -4,13 +4,11 @@ import { DEFAULT_SCHEDULE_POLICY, ScheduleSpecInput, type SchedulePolicy } from 
 import { passOverMissed } from "../../../src/core/catchup.ts";
 import { withoutRepeatBound } from "../../../src/core/fire-times.ts";
 import { OVERLAP_POLICIES } from "../../../src/core/overlap.ts";
-import { adoptPrepared, initialState, runClosed, tick, type ScheduleState, type Transition } from "../../../src/core/schedule/machine.ts";
-import { planPrepare, settlePrepared } from "../../../src/core/schedule/prepare.ts";
+import { runClosed, tick } from "../../../src/core/schedule/machine.ts";
 import { delayedAtChange, resumeDelayed } from "../../../src/core/schedule/respec-delayed.ts";
 import { replanned } from "../../../src/core/schedule/repeat-runs.ts";
 import { compileSpec, type CompiledSpec } from "../../../src/core/spec.ts";
-import { nextScheduleAlarm } from "../../../src/objects/schedule-plan.ts";
-import type { ScheduleRow } from "../../../src/objects/schedule-store.ts";
+import { ScheduleSim } from "./schedule-sim.ts";
 
 // Fires delayed over a spec change (respec-delayed.ts) played against random histories: jittered
 // specs changed back and forth while fires wait on their jitter, alarms on time or late (an outage), runs
@@ -57,14 +55,8 @@ describe("fires delayed over a spec change, simulated", () => {
     let ran = 0;
     fc.assert(
       fc.property(policyArb, fc.array(stepArb, { maxLength: 40 }), (policy, steps) => {
-        let now = T0;
-        let spec = compile(0, T0);
-        let s: ScheduleState = initialState(T0, false, "");
         const started = new Set<string>();
-        const ctx = () => ({ spec, scheduleId: "s", policy, now });
-        const alarm = () => nextScheduleAlarm({ schedule_id: "s", state: s, policy } as unknown as ScheduleRow, spec, null, [], 0, now);
-        const apply = (t: Pick<Transition, "state" | "outcomes">) => {
-          s = settlePrepared(t.state, []).state;
+        const sim: ScheduleSim = new ScheduleSim(compile(0, T0), policy, T0, (t) => {
           // A due retry waits for a free slot whatever the policy: the policy never drops it.
           expect(t.outcomes.filter((o) => o.kind === "skipped_overlap" && o.fire?.kind === "retry")).toEqual([]);
           for (const o of t.outcomes) {
@@ -73,61 +65,46 @@ describe("fires delayed over a spec change, simulated", () => {
             expect(started.has(o.runId!), `${o.runId} started twice`).toBe(false);
             started.add(o.runId!);
           }
-          const delayed = s.delayed ?? [];
+          const delayed = sim.s.delayed ?? [];
           for (const f of delayed) expect(started.has(`s:${new Date(f.nominal).toISOString()}`), "a delayed fire already started").toBe(false);
           // An active schedule wakes no later than its first delayed fire.
-          if (s.status === "active" && delayed.length > 0) expect(alarm()).toBeLessThanOrEqual(Math.max(now, Math.min(...delayed.map((f) => f.actual))));
-          const d = planPrepare(ctx(), s, HOUR, false);
-          if (d.kind === "prepare") s = { ...s, prepared: d.run };
-        };
-        const withdraw = () => {
-          const p = s.prepared;
-          if (p && p.actual <= now) apply({ state: adoptPrepared(s, p), outcomes: [{ kind: "started", fire: { nominal: p.nominal, actual: p.actual, kind: "scheduled" }, runId: p.runId }] });
-          else if (p) s = { ...s, prepared: null };
-        };
-        const advance = (to: number) => {
-          for (let a = alarm(); a !== null && a <= to; a = alarm()) {
-            now = Math.max(now, a);
-            apply(tick(ctx(), s));
-          }
-          now = to;
-        };
-        apply(tick(ctx(), s));
+          if (sim.s.status === "active" && delayed.length > 0) expect(sim.alarm()).toBeLessThanOrEqual(Math.max(sim.now, Math.min(...delayed.map((f) => f.actual))));
+        });
+        sim.apply(tick(sim.ctx(), sim.s));
         for (const step of steps) {
-          if (step.kind === "wait") advance(now + step.ms);
+          if (step.kind === "wait") sim.advance(sim.now + step.ms);
           else if (step.kind === "outage") {
             // The platform is down: the alarms due meanwhile ring once, late, when it is back.
-            now += step.ms;
-            apply(tick(ctx(), s));
-          }
-          else if (step.kind === "close") {
-            const r = s.running[step.pick % Math.max(1, s.running.length)];
-            if (r) apply(runClosed(ctx(), s, r.runId, step.status, null));
+            sim.now += step.ms;
+            sim.apply(tick(sim.ctx(), sim.s));
+          } else if (step.kind === "close") {
+            const r = sim.s.running[step.pick % Math.max(1, sim.s.running.length)];
+            if (r) sim.apply(runClosed(sim.ctx(), sim.s, r.runId, step.status, null));
           } else if (step.kind === "patch") {
-            withdraw();
-            const fire = delayedAtChange(spec, "s", s, policy.overlap, now);
+            sim.withdraw();
+            const fire = delayedAtChange(sim.spec, "s", sim.s, policy.overlap, sim.now);
             if (fire) held++;
-            s = replanned(s, now, fire);
-            spec = compile(step.spec, now);
-            apply(tick(ctx(), s));
-          } else if (step.kind === "pause" && (s.status === "active" || s.status === "paused")) {
-            withdraw();
-            s = { ...s, status: "paused" };
-          } else if (step.kind === "resume" && s.status !== "completed") {
-            withdraw();
-            const over = s.status !== "active" && !step.catchUp;
-            const passed = over ? passOverMissed(spec, "s", s.lastProcessed, now, 100) : null;
-            const state = over ? resumeDelayed(s, now).state : s;
-            apply(tick(ctx(), { ...state, status: "active", lastProcessed: passed?.cursor ?? s.lastProcessed }));
+            sim.s = replanned(sim.s, sim.now, fire);
+            sim.spec = compile(step.spec, sim.now);
+            sim.apply(tick(sim.ctx(), sim.s));
+          } else if (step.kind === "pause" && (sim.s.status === "active" || sim.s.status === "paused")) {
+            sim.withdraw();
+            sim.s = { ...sim.s, status: "paused" };
+          } else if (step.kind === "resume" && sim.s.status !== "completed") {
+            sim.withdraw();
+            const over = sim.s.status !== "active" && !step.catchUp;
+            const passed = over ? passOverMissed(sim.spec, "s", sim.s.lastProcessed, sim.now, 100) : null;
+            const state = over ? resumeDelayed(sim.s, sim.now).state : sim.s;
+            sim.apply(tick(sim.ctx(), { ...state, status: "active", lastProcessed: passed?.cursor ?? sim.s.lastProcessed }));
           }
         }
         // Run on, active, with every run closing: no delayed fire is left behind.
-        if (s.status !== "active") apply(tick(ctx(), { ...s, status: "active" }));
+        if (sim.s.status !== "active") sim.apply(tick(sim.ctx(), { ...sim.s, status: "active" }));
         for (let i = 0; i < 20; i++) {
-          while (s.running.length > 0) apply(runClosed(ctx(), s, s.running[0]!.runId, "completed", null));
-          advance(now + HOUR);
+          while (sim.s.running.length > 0) sim.apply(runClosed(sim.ctx(), sim.s, sim.s.running[0]!.runId, "completed", null));
+          sim.advance(sim.now + HOUR);
         }
-        expect(s.delayed ?? []).toEqual([]);
+        expect(sim.s.delayed ?? []).toEqual([]);
       }),
       { numRuns: Number(process.env.SIM_RUNS ?? 300) },
     );
