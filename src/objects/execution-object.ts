@@ -77,10 +77,19 @@ export class ExecutionObject extends DurableObject<Env> {
     return this.start(args);
   }
 
-  /** Withdraws a run its schedule prepared ahead of time, unless it has begun (see execution-prepared.ts). */
-  async discardPrepared(): Promise<{ discarded: boolean }> {
+  /**
+   * Withdraws a run its schedule prepared ahead of time, unless it has begun (see
+   * execution-prepared.ts). A run kept that has already closed says how (`closed`): its close
+   * notice may have reached the schedule before the schedule knew the run was its own.
+   */
+  async discardPrepared(): Promise<{ discarded: boolean; closed?: Pick<Execution, "status" | "failure"> }> {
     const queue = await askQueue(this.store, this.env, clock.now());
-    const r = discardPreparedRun(this.store, clock.now(), queue);
+    const r: { discarded: boolean; closed?: Pick<Execution, "status" | "failure"> } = discardPreparedRun(this.store, clock.now(), queue);
+    const run = this.store.run();
+    if (!r.discarded && run && run.status !== "running") {
+      const { status, failure } = this.describeRun(run);
+      r.closed = { status, failure };
+    }
     this.resolveWaiters();
     // The index row goes before the answer, so the schedule's change (pause, update) answers with
     // the withdrawn run gone from listings too. A failed delete is retried by the outbox alarm.

@@ -146,7 +146,9 @@ export class ScheduleDelivery {
     if (!r.discarded) {
       // A spec change since the withdraw was queued (the change that queued it, say) re-planned: the run is the old spec's fire.
       this.store.adopt(row, w.prepared, clock.now(), w.origin !== undefined && w.origin !== row.spec_origin);
-      await this.relist();
+      // Closed already (its close notice came while the schedule did not hold it, and changed nothing): close it now, or it holds its overlap slot for ever.
+      if (r.closed) await this.closedMeanwhile({ namespace: row.namespace, schedule_id: row.schedule_id, execution_id: w.prepared.runId, status: r.closed.status, failure: r.closed.failure, closed_at: clock.now() });
+      else await this.relist();
     } else if (row.state.prepared?.runId === w.prepared.runId && !this.store.outbox.has(`start:${w.prepared.runId}`)) this.store.put({ ...row, state: { ...row.state, prepared: null } });
   }
 }

@@ -130,6 +130,35 @@ describe("prepared starts", () => {
     await expectNoRun(run);
   });
 
+  it("a withdraw delivered only after its run began and closed adopts the run as closed: it holds no slot, and the next fire is not skipped", async () => {
+    const { sid, queue, fire, prep, run } = await preparedSchedule("prep-wd-closed", { overlap: "SKIP" });
+    await whileFailing(["discardPrepared"], async () => {
+      setNow(prep + 5 * S);
+      expect((await api("POST", `/v1/workflows/schedules/${sid}/pause`, {})).status).toBe(200);
+      // The withdraw failed: the run is still there, its task released at the fire. A worker takes it and completes it.
+      setNow(fire);
+      const task = await poll(queue);
+      expect(task.body.execution_id).toBe(run);
+      expect((await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: task.body.task_token, commands: succeed() })).status).toBe(200);
+      await eventually(async () => expect((await expectRunning(run)).status).toBe("completed"));
+    });
+    // The withdraw lands on its retry (with the run's close notice, or the alarm), refused since
+    // the run began: the schedule adopts the run, which has already closed.
+    await alarmAt(sid, fire + 20 * S);
+    await eventually(async () => {
+      const d = await describeSchedule(sid);
+      expect(d.running).toEqual([]);
+      expect(d.counters).toMatchObject({ fired: 1, skipped_overlap: 0 });
+    });
+    // Resumed, the next fire starts: no run is left holding SKIP's slot.
+    expect((await api("POST", `/v1/workflows/schedules/${sid}/resume`, {})).status).toBe(200);
+    const next = fire + 10 * M;
+    await alarmAt(sid, prepareAt(sid, next, AHEAD));
+    await alarmAt(sid, next);
+    await expectRunning(runId(sid, next));
+    expect((await describeSchedule(sid)).counters).toMatchObject({ fired: 2, skipped_overlap: 0 });
+  });
+
   it("once its fire time has passed, a prepared run is kept and counted even if no worker has taken it yet", async () => {
     const { sid, fire, run } = await preparedSchedule("prep-passed", { overlap: "SKIP" });
     setNow(fire + 1);
