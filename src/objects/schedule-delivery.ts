@@ -29,6 +29,8 @@ export interface WithdrawEntry {
   prepared: PreparedRun;
   /** The schedule's spec_origin when the withdraw was queued (absent in entries queued before it was kept). */
   origin?: number;
+  /** That spec's zone, for the run's retries should it be adopted as that spec's fire (absent in entries queued before it was kept). */
+  timezone?: string;
 }
 
 /**
@@ -145,7 +147,7 @@ export class ScheduleDelivery {
     if (!row) return;
     if (!r.discarded) {
       // A spec change since the withdraw was queued (the change that queued it, say) re-planned: the run is the old spec's fire.
-      this.store.adopt(row, w.prepared, clock.now(), w.origin !== undefined && w.origin !== row.spec_origin);
+      this.store.adopt(row, w.prepared, clock.now(), w.origin !== undefined && w.origin !== row.spec_origin, w.timezone);
       // Closed already (its close notice came while the schedule did not hold it, and changed nothing): close it now, or it holds its overlap slot for ever.
       if (r.closed) await this.closedMeanwhile({ namespace: row.namespace, schedule_id: row.schedule_id, execution_id: w.prepared.runId, status: r.closed.status, failure: r.closed.failure, closed_at: clock.now() });
       else await this.relist();

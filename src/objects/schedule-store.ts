@@ -183,8 +183,8 @@ export class ScheduleStore {
    * "started" action; returns the row written. Every path that finds a begun prepared run uses it.
    * `prior`: the run is a fire of the spec before the row's (see core `adoptPrepared`).
    */
-  adopt(row: ScheduleRow, p: PreparedRun, at: number, prior = false): ScheduleRow {
-    const adopted = { ...row, state: adoptPrepared(row.state, p, prior) };
+  adopt(row: ScheduleRow, p: PreparedRun, at: number, prior = false, priorZone?: string): ScheduleRow {
+    const adopted = { ...row, state: adoptPrepared(row.state, p, prior, priorZone) };
     this.put(adopted);
     this.addAction({ at, nominal: p.nominal, actual: p.actual, run_id: p.runId, kind: "scheduled", outcome: "started" });
     return adopted;

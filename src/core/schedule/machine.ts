@@ -181,15 +181,17 @@ function applyOverlap(ctx: MachineContext, s: ScheduleState, due: PendingFire[])
  * counts it as its own fire, started, and no longer prepared (its close then frees the slot as for
  * any run).
  */
-export function adoptPrepared(state: ScheduleState, p: PreparedRun, prior = false): ScheduleState {
+export function adoptPrepared(state: ScheduleState, p: PreparedRun, prior = false, priorZone?: string): ScheduleState {
   if (state.running.some((r) => r.runId === p.runId)) return state.prepared?.runId === p.runId ? { ...state, prepared: null } : state;
   // A fire delayed over a spec change is this fire: it has begun, so it is not started again.
   const s = dropDelayed(state, p.nominal);
   // A fire of the spec before the last spec change (it began before the change, which learned so
   // only later) is kept as such a running fire is by the change (see replanned): it uses none of
-  // the new spec's repeat_count and does not move the new plan.
+  // the new spec's repeat_count and does not move the new plan. Its retries keep that spec's zone
+  // (`priorZone`), as a fire delayed over the change does.
   if (prior) {
-    const running = [...s.running, { runId: p.runId, fire: { nominal: p.nominal, actual: p.actual, kind: "scheduled" as const, prior: true as const }, last: s.lastNominal, lastNominalBefore: s.lastNominal }];
+    const fire = { nominal: p.nominal, actual: p.actual, kind: "scheduled" as const, prior: true as const, ...(priorZone ? { timezone: priorZone } : {}) };
+    const running = [...s.running, { runId: p.runId, fire, last: s.lastNominal, lastNominalBefore: s.lastNominal }];
     const prepared = s.prepared?.runId === p.runId ? null : (s.prepared ?? null);
     return { ...s, prepared, running, lastNominal: Math.max(s.lastNominal ?? 0, p.nominal), counters: { ...s.counters, fired: s.counters.fired + 1 } };
   }

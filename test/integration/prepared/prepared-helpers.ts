@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
 import { prepareAt } from "../../../src/core/schedule/prepare.ts";
+import { ExecutionObject } from "../../../src/objects/execution-object.ts";
 import { api, uid } from "../helpers.ts";
 import { alarmAt, createSchedule, eventually, expectAlarm, expectRunning, runId, setNow, T } from "../schedule-helpers.ts";
 
@@ -58,4 +59,24 @@ export async function preparedWhileOpen(prefix: string, extra: Record<string, un
   expect(await alarmAt(p.sid, prep2)).toBe(true);
   await expectRunning(runId(p.sid, next));
   return { ...p, task, next, nextRun: runId(p.sid, next) };
+}
+
+/**
+ * Sends a change decided at fire - 1 ms whose withdraw reaches the execution when its clock reads
+ * fire + 1 ms (one workerd, one clock), so the run has begun and refuses; returns the change's answer.
+ */
+export async function changeAsRunBegins(fire: number, method: string, path: string, body: unknown) {
+  setNow(fire - 1);
+  const original = ExecutionObject.prototype.discardPrepared;
+  ExecutionObject.prototype.discardPrepared = function (this: ExecutionObject) {
+    setNow(fire + 1);
+    return original.call(this);
+  };
+  try {
+    const r = await api(method, path, body);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    return r.body;
+  } finally {
+    ExecutionObject.prototype.discardPrepared = original;
+  }
 }

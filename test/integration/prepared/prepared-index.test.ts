@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ExecutionObject } from "../../../src/objects/execution-object.ts";
 import { api } from "../helpers.ts";
 import { describeSchedule, eventually, iso, setNow } from "../schedule-helpers.ts";
-import { preparedSchedule } from "./prepared-helpers.ts";
+import { changeAsRunBegins, preparedSchedule } from "./prepared-helpers.ts";
 
 // The list (the D1 index) after a change whose withdraw of the prepared run comes back refused:
 // the run had begun, so the schedule adopts it as its fire, and the list shows that fire as the
@@ -12,26 +11,6 @@ async function listed(sid: string) {
   const r = await api("GET", `/v1/workflows/schedules?key=${encodeURIComponent(sid)}`);
   expect(r.status).toBe(200);
   return r.body.schedules;
-}
-
-/**
- * Sends a change decided at fire - 1 ms whose withdraw reaches the execution when its clock reads
- * fire + 1 ms (one workerd, one clock), so the run has begun and refuses; returns the change's answer.
- */
-async function changeAsRunBegins(fire: number, method: string, path: string, body: unknown) {
-  setNow(fire - 1);
-  const original = ExecutionObject.prototype.discardPrepared;
-  ExecutionObject.prototype.discardPrepared = function (this: ExecutionObject) {
-    setNow(fire + 1);
-    return original.call(this);
-  };
-  try {
-    const r = await api(method, path, body);
-    expect(r.status, JSON.stringify(r.body)).toBe(200);
-    return r.body;
-  } finally {
-    ExecutionObject.prototype.discardPrepared = original;
-  }
 }
 
 describe("the index row when a withdraw adopts the prepared run", () => {

@@ -8,7 +8,7 @@ import type { ScheduleStore } from "../../../src/objects/schedule-store.ts";
 import { prepareAt, settleAt } from "../../../src/core/schedule/prepare.ts";
 import { api, uid } from "../helpers.ts";
 import { alarmAt, createSchedule, describeSchedule, eventually, expectAlarm, expectNoRun, expectRunning, fail, iso, runHistoryTypes, runId, scheduleObject, setNow, succeed, T } from "../schedule-helpers.ts";
-import { AHEAD, M, poll, preparedSchedule, preparedWhileOpen, S, whileFailing } from "./prepared-helpers.ts";
+import { AHEAD, changeAsRunBegins, M, poll, preparedSchedule, preparedWhileOpen, S, whileFailing } from "./prepared-helpers.ts";
 
 // Prepared starts: what a schedule prepares and when, and how every change takes it back or keeps
 // it. The catch-up window for prepared fires is in prepared-catchup.test.ts.
@@ -223,6 +223,21 @@ describe("prepared starts", () => {
     // The schedule's later alarm (it is paused now) records nothing more for that fire.
     await alarmAt(sid, fire + 10 * S);
     expect((await describeSchedule(sid)).counters.fired).toBe(1);
+  });
+
+  it("a run a spec change's withdraw adopted as the old spec's fire keeps the old spec's zone for its retry", async () => {
+    const { sid, queue, fire, run } = await preparedSchedule("prep-skew-zone", { overlap: "SKIP", retry_max: 1, retry_delay_seconds: 10 });
+    // As above: the change decides at fire - 1 ms, and the withdraw finds the run begun at fire + 1 ms.
+    const changed = await changeAsRunBegins(fire, "PATCH", `/v1/workflows/schedules/${sid}`, { interval_seconds: 900, timezone: "Asia/Tokyo" });
+    expect(changed.running).toEqual([run]);
+    // The adopted run fails; its retry is that old fire's, so its payload keeps the old spec's zone.
+    const task = await poll(queue);
+    expect(task.body.execution_id).toBe(run);
+    expect((await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: task.body.task_token, commands: fail() })).status).toBe(200);
+    await eventually(async () => expect((await describeSchedule(sid)).counters.failed).toBe(1));
+    await alarmAt(sid, fire + 20 * S);
+    const retry = await expectRunning(`${run}:retry-1`);
+    expect(retry.schedule).toMatchObject({ timestamp: iso(fire), timezone: "UTC" });
   });
 
   it("a prepared run that closes before the schedule records its fire is counted, frees its slot, and the next fire is not skipped", async () => {
