@@ -1,58 +1,67 @@
 import { z } from "zod";
 import * as P from "@sundial/sdk/protocol";
+import { errorResponses, problemSchema, type ErrorFacts } from "./openapi-errors.ts";
 
 /** `optionalBody`: the route reads an empty body as `{}` (every field of its schema is optional). */
-type Op = { summary: string; body?: z.ZodType; optionalBody?: true; ok: number; kind: "app" | "worker" | "admin" | "any"; query?: string[] };
+type Op = ErrorFacts & { summary: string; optionalBody?: true; ok: number };
 
-/** Every route, its request schema (from the shared protocol module) and success status. */
+/** The codes of the task routes beyond the generic ones: a token not of this namespace, or no longer current. */
+const TASK_ERRORS = { 404: ["task_not_found"], 409: ["stale_task"] } as const;
+const KEY_ERRORS = { 404: ["namespace_not_found"] } as const;
+
+/**
+ * Every route, its request schema (from the shared protocol module), success status, and the error
+ * codes only it answers with (openapi-errors.ts adds those that follow from the rest: 401, 403,
+ * 404 of a path id, 400/413/422 of a body or query, 500, 503).
+ */
 const ROUTES: Record<string, Record<string, Op>> = {
   "/v1/health": { get: { summary: "Liveness (no key needed)", ok: 200, kind: "any" } },
   "/v1/workflows/schedules": {
-    post: { summary: "Create a schedule, or update the one with the same (workflow, key)", body: P.CreateScheduleRequest, ok: 201, kind: "app" },
-    get: { summary: "List schedules (D1 index, cursor pagination)", ok: 200, kind: "app", query: ["key", "workflow", "status", "source", "page_size", "page_token"] },
+    post: { summary: "Create a schedule, or update the one with the same (workflow, key)", body: P.CreateScheduleRequest, ok: 201, kind: "app", errors: { 409: ["schedule_key_taken", "schedule_exists"], 422: ["invalid_cron", "invalid_input", "limit_exceeded"] } },
+    get: { summary: "List schedules (D1 index, cursor pagination)", ok: 200, kind: "app", query: ["key", "workflow", "status", "source", "page_size", "page_token"], indexOnly: true },
   },
-  "/v1/workflows/schedules/preview": { post: { summary: "Next N fire times of a spec, creating nothing", body: P.PreviewRequest, ok: 200, kind: "app" } },
+  "/v1/workflows/schedules/preview": { post: { summary: "Next N fire times of a spec, creating nothing", body: P.PreviewRequest, ok: 200, kind: "app", indexOnly: true, errors: { 422: ["invalid_cron"] } } },
   "/v1/workflows/schedules/{schedule_id}": {
     get: { summary: "Describe a schedule", ok: 200, kind: "app" },
-    patch: { summary: "Partial update (If-Match or version for optimistic concurrency)", body: P.UpdateScheduleRequest, ok: 200, kind: "app" },
+    patch: { summary: "Partial update (If-Match or version for optimistic concurrency)", body: P.UpdateScheduleRequest, ok: 200, kind: "app", errors: { 409: ["version_conflict"], 422: ["invalid_cron", "invalid_input"] } },
     delete: { summary: "Delete a schedule (its runs keep running)", ok: 204, kind: "app" },
   },
-  "/v1/workflows/schedules/{schedule_id}/pause": { post: { summary: "Pause with a note", optionalBody: true, body: P.PauseRequest, ok: 200, kind: "app" } },
+  "/v1/workflows/schedules/{schedule_id}/pause": { post: { summary: "Pause with a note", optionalBody: true, body: P.PauseRequest, ok: 200, kind: "app", errors: { 409: ["schedule_not_active"] } } },
   "/v1/workflows/schedules/{schedule_id}/resume": { post: { summary: "Resume, planning from now (catch_up: true also runs the fires due while paused, within the catch-up window)", optionalBody: true, body: P.ResumeRequest, ok: 200, kind: "app" } },
-  "/v1/workflows/schedules/{schedule_id}/trigger": { post: { summary: "Run now (works while paused)", optionalBody: true, body: P.TriggerRequest, ok: 202, kind: "app" } },
-  "/v1/workflows/schedules/{schedule_id}/backfill": { post: { summary: "Start the fires of a past range, in bounded batches, as runs {nominal}:backfill-{backfill_id} (202 {backfill_id, fires}; a repeated request_id gets the first answer and queues nothing)", body: P.BackfillRequest, ok: 202, kind: "app" } },
+  "/v1/workflows/schedules/{schedule_id}/trigger": { post: { summary: "Run now (works while paused)", optionalBody: true, body: P.TriggerRequest, ok: 202, kind: "app", errors: { 422: ["invalid_input", "limit_exceeded"] } } },
+  "/v1/workflows/schedules/{schedule_id}/backfill": { post: { summary: "Start the fires of a past range, in bounded batches, as runs {nominal}:backfill-{backfill_id} (202 {backfill_id, fires}; a repeated request_id gets the first answer and queues nothing)", body: P.BackfillRequest, ok: 202, kind: "app", errors: { 409: ["empty_backfill"], 422: ["limit_exceeded"] } } },
   "/v1/workflows/executions": {
-    post: { summary: "Start a workflow execution", body: P.StartExecutionRequest, ok: 201, kind: "app" },
-    get: { summary: "List executions, newest first by first start (D1 index, cursor pagination)", ok: 200, kind: "app", query: ["workflow", "status", "schedule_id", "page_size", "page_token"] },
+    post: { summary: "Start a workflow execution", body: P.StartExecutionRequest, ok: 201, kind: "app", errors: { 409: ["execution_exists"], 422: ["invalid_input"] } },
+    get: { summary: "List executions, newest first by first start (D1 index, cursor pagination)", ok: 200, kind: "app", query: ["workflow", "status", "schedule_id", "page_size", "page_token"], indexOnly: true },
   },
-  "/v1/workflows/executions/signal-with-start": { post: { summary: "Start the execution unless it runs, then signal it (one idempotent call)", body: P.SignalWithStartRequest, ok: 201, kind: "app" } },
-  "/v1/workflows/executions/{execution_id}/signals/{name}": { post: { summary: "Send a signal (recorded before the 202; request_id de-duplicates)", optionalBody: true, body: P.SignalRequest, ok: 202, kind: "app" } },
-  "/v1/workflows/executions/{execution_id}/queries/{name}": { post: { summary: "Query replayed state through a worker (408 query_timeout when none answers)", optionalBody: true, body: P.QueryRequest, ok: 200, kind: "app" } },
-  "/v1/workflows/executions/{execution_id}/updates/{name}": { post: { summary: "Send an update and wait for its result (422 update_rejected by the validator)", optionalBody: true, body: P.UpdateRequest, ok: 200, kind: "app" } },
-  "/v1/workflows/tasks/query/respond": { post: { summary: "Answer a query task", body: P.QueryResponseRequest, ok: 200, kind: "worker" } },
-  "/v1/workflows/tasks/ack": { post: { summary: "Acknowledge receipt of a task (else re-dispatched after 5 s)", body: P.AckTaskRequest, ok: 200, kind: "worker" } },
-  "/v1/workflows/executions/{execution_id}/reset": { post: { summary: "Reset to a workflow_task_completed event (reason recorded; signals/updates after it re-applied unless excluded)", body: P.ResetRequest, ok: 200, kind: "app" } },
+  "/v1/workflows/executions/signal-with-start": { post: { summary: "Start the execution unless it runs, then signal it (one idempotent call)", body: P.SignalWithStartRequest, ok: 201, kind: "app", errors: { 409: ["execution_exists", "execution_closed"], 422: ["invalid_input", "limit_exceeded"] } } },
+  "/v1/workflows/executions/{execution_id}/signals/{name}": { post: { summary: "Send a signal (recorded before the 202; request_id de-duplicates)", optionalBody: true, body: P.SignalRequest, ok: 202, kind: "app", errors: { 409: ["execution_closed"], 422: ["limit_exceeded"] } } },
+  "/v1/workflows/executions/{execution_id}/queries/{name}": { post: { summary: "Query replayed state through a worker (408 query_timeout when none answers)", optionalBody: true, body: P.QueryRequest, ok: 200, kind: "app", errors: { 408: ["query_timeout"], 422: ["query_failed"] } } },
+  "/v1/workflows/executions/{execution_id}/updates/{name}": { post: { summary: "Send an update and wait for its result (422 update_rejected by the validator)", optionalBody: true, body: P.UpdateRequest, ok: 200, kind: "app", errors: { 409: ["update_id_reused", "execution_closed"], 422: ["update_rejected", "limit_exceeded"] } } },
+  "/v1/workflows/tasks/query/respond": { post: { summary: "Answer a query task", body: P.QueryResponseRequest, ok: 200, kind: "worker", errors: TASK_ERRORS } },
+  "/v1/workflows/tasks/ack": { post: { summary: "Acknowledge receipt of a task (else re-dispatched after 5 s)", body: P.AckTaskRequest, ok: 200, kind: "worker", errors: TASK_ERRORS } },
+  "/v1/workflows/executions/{execution_id}/reset": { post: { summary: "Reset to a workflow_task_completed event (reason recorded; signals/updates after it re-applied unless excluded)", body: P.ResetRequest, ok: 200, kind: "app", errors: { 422: ["invalid_reset_point"] } } },
   "/v1/workflows/executions/{execution_id}": { get: { summary: "Describe an execution", ok: 200, kind: "app" } },
-  "/v1/workflows/executions/{execution_id}/history": { get: { summary: "History events, paged", ok: 200, kind: "app", query: ["page_size", "page_token"] } },
+  "/v1/workflows/executions/{execution_id}/history": { get: { summary: "History events, paged", ok: 200, kind: "app", query: ["page_size", "page_token"], errors: { 409: ["history_changed"] } } },
   "/v1/workflows/executions/{execution_id}/result": { get: { summary: "Outcome; waits up to wait_seconds for the run to close (202 while running)", ok: 200, kind: "app", query: ["wait_seconds"] } },
-  "/v1/workflows/executions/{execution_id}/cancel": { post: { summary: "Request cancellation (delivered to the workflow)", optionalBody: true, body: P.CancelRequest, ok: 202, kind: "app" } },
-  "/v1/workflows/executions/{execution_id}/terminate": { post: { summary: "Terminate immediately", optionalBody: true, body: P.TerminateRequest, ok: 200, kind: "app" } },
-  "/v1/workflows/types": { get: { summary: "Registered workflows (name, task queue, input JSON Schema), by name, paged", ok: 200, kind: "app", query: ["page_size", "page_token"] } },
-  "/v1/workflows/types/{name}": { get: { summary: "One registered workflow (404 workflow_not_found)", ok: 200, kind: "app" } },
-  "/v1/workflows/workers/register": { post: { summary: "Register workflows (input schemas, schedules in code) and activities", body: P.RegisterWorkerRequest, ok: 200, kind: "worker" } },
-  "/v1/workflows/workers/whoami": { get: { summary: "Which platform and namespace this key reaches", ok: 200, kind: "any" } },
+  "/v1/workflows/executions/{execution_id}/cancel": { post: { summary: "Request cancellation (delivered to the workflow)", optionalBody: true, body: P.CancelRequest, ok: 202, kind: "app", errors: { 409: ["execution_closed"] } } },
+  "/v1/workflows/executions/{execution_id}/terminate": { post: { summary: "Terminate immediately", optionalBody: true, body: P.TerminateRequest, ok: 200, kind: "app", errors: { 409: ["execution_closed"] } } },
+  "/v1/workflows/types": { get: { summary: "Registered workflows (name, task queue, input JSON Schema), by name, paged", ok: 200, kind: "app", query: ["page_size", "page_token"], indexOnly: true } },
+  "/v1/workflows/types/{name}": { get: { summary: "One registered workflow", ok: 200, kind: "app", indexOnly: true, errors: { 404: ["workflow_not_found"] } } },
+  "/v1/workflows/workers/register": { post: { summary: "Register workflows (input schemas, schedules in code) and activities", body: P.RegisterWorkerRequest, ok: 200, kind: "worker", errors: { 409: ["schedule_key_taken", "schedule_exists"], 422: ["duplicate_workflow", "invalid_input_schema", "duplicate_key", "invalid_cron", "invalid_input", "limit_exceeded"] } } },
+  "/v1/workflows/workers/whoami": { get: { summary: "Which platform and namespace this key reaches", ok: 200, kind: "any", indexOnly: true } },
   "/v1/workflows/tasks/poll": { post: { summary: "Long-poll for a workflow or activity task (204 when none arrived)", body: P.PollRequest, ok: 200, kind: "worker" } },
-  "/v1/workflows/tasks/workflow/complete": { post: { summary: "Complete a workflow task with commands", body: P.CompleteWorkflowTaskRequest, ok: 200, kind: "worker" } },
-  "/v1/workflows/tasks/workflow/history": { post: { summary: "Events of a workflow or query task's run before the newest ones it carried, in pages bounded by size", body: P.TaskHistoryRequest, ok: 200, kind: "worker" } },
-  "/v1/workflows/tasks/workflow/fail": { post: { summary: "Fail a workflow task (retried with backoff)", body: P.FailWorkflowTaskRequest, ok: 200, kind: "worker" } },
-  "/v1/workflows/tasks/activity/complete": { post: { summary: "Complete an activity attempt", body: P.CompleteActivityTaskRequest, ok: 200, kind: "worker" } },
-  "/v1/workflows/tasks/activity/fail": { post: { summary: "Fail an activity attempt (retried per policy)", body: P.FailActivityTaskRequest, ok: 200, kind: "worker" } },
-  "/v1/workflows/tasks/activity/heartbeat": { post: { summary: "Heartbeat; answers whether cancellation was requested", body: P.HeartbeatRequest, ok: 200, kind: "worker" } },
+  "/v1/workflows/tasks/workflow/complete": { post: { summary: "Complete a workflow task with commands", body: P.CompleteWorkflowTaskRequest, ok: 200, kind: "worker", errors: { ...TASK_ERRORS, 422: ["invalid_command", "invalid_input", "limit_exceeded"] } } },
+  "/v1/workflows/tasks/workflow/history": { post: { summary: "Events of a workflow or query task's run before the newest ones it carried, in pages bounded by size", body: P.TaskHistoryRequest, ok: 200, kind: "worker", errors: TASK_ERRORS } },
+  "/v1/workflows/tasks/workflow/fail": { post: { summary: "Fail a workflow task (retried with backoff)", body: P.FailWorkflowTaskRequest, ok: 200, kind: "worker", errors: TASK_ERRORS } },
+  "/v1/workflows/tasks/activity/complete": { post: { summary: "Complete an activity attempt", body: P.CompleteActivityTaskRequest, ok: 200, kind: "worker", errors: TASK_ERRORS } },
+  "/v1/workflows/tasks/activity/fail": { post: { summary: "Fail an activity attempt (retried per policy)", body: P.FailActivityTaskRequest, ok: 200, kind: "worker", errors: TASK_ERRORS } },
+  "/v1/workflows/tasks/activity/heartbeat": { post: { summary: "Heartbeat; answers whether cancellation was requested", body: P.HeartbeatRequest, ok: 200, kind: "worker", errors: TASK_ERRORS } },
   "/v1/admin/keys": {
-    post: { summary: "Create an API key (the secret is shown once)", body: P.CreateKeyRequest, ok: 201, kind: "admin" },
-    get: { summary: "List API keys of a namespace, oldest first, paged (another one's: operator admins of namespace default only)", ok: 200, kind: "admin", query: ["namespace", "page_size", "page_token"] },
+    post: { summary: "Create an API key (the secret is shown once)", body: P.CreateKeyRequest, ok: 201, kind: "admin", indexOnly: true, errors: KEY_ERRORS },
+    get: { summary: "List API keys of a namespace, oldest first, paged (another one's: operator admins of namespace default only)", ok: 200, kind: "admin", query: ["namespace", "page_size", "page_token"], indexOnly: true, errors: KEY_ERRORS },
   },
-  "/v1/admin/keys/{key_id}": { delete: { summary: "Revoke an API key", ok: 204, kind: "admin", query: ["namespace"] } },
+  "/v1/admin/keys/{key_id}": { delete: { summary: "Revoke an API key", ok: 204, kind: "admin", query: ["namespace"], indexOnly: true, errors: KEY_ERRORS } },
 };
 
 let cached: unknown = null;
@@ -74,7 +83,7 @@ export function openApiDocument(): unknown {
         ...(op.body ? { requestBody: { required: !op.optionalBody, content: { "application/json": { schema: z.toJSONSchema(op.body, { io: "input", unrepresentable: "any" }) } } } } : {}),
         responses: {
           [String(op.ok)]: { description: "success" },
-          "4XX": { description: "problem+json naming the field at fault", content: { "application/problem+json": { schema: z.toJSONSchema(P.Problem, { io: "output" }) } } },
+          ...errorResponses(path, op),
         },
       };
     }
@@ -82,7 +91,7 @@ export function openApiDocument(): unknown {
   cached = {
     openapi: "3.1.0",
     info: { title: "Sundial", version: "0.1.0", description: "Durable workflow scheduler on Cloudflare Workers. JSON is snake_case; times are RFC 3339 UTC; durations are seconds or \"90s\"/\"5m\"/\"2h\"/\"1d\"." },
-    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "<key_id>.<secret>" } } },
+    components: { schemas: { Problem: problemSchema() }, securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "<key_id>.<secret>" } } },
     security: [{ bearer: [] }],
     paths,
   };

@@ -4,7 +4,8 @@ import { z } from "zod";
 import type { Problem } from "@sundial/sdk/protocol";
 import { SundialError, ValidationError, type FieldIssue } from "../core/errors.ts";
 
-const TITLES: Record<number, string> = {
+/** The RFC 9457 `title` of each status the API answers with (the OpenAPI document describes them with it too). */
+export const TITLES: Readonly<Record<number, string>> = {
   400: "Bad Request",
   401: "Unauthorized",
   403: "Forbidden",
@@ -76,7 +77,7 @@ const isOverloadedObject = (err: unknown): boolean => flagged(err, "overloaded")
 const isRetryableObject = (err: unknown): boolean => flagged(err, "retryable");
 
 /** Seconds a 503's caller should wait (Retry-After): longer for an overloaded object, which retries make worse. */
-const RETRY_AFTER: Readonly<Record<string, number>> = { object_unavailable: 1, object_overloaded: 5, index_unavailable: 1 };
+export const RETRY_AFTER: Readonly<Record<string, number>> = { object_unavailable: 1, object_overloaded: 5, index_unavailable: 1 };
 
 /** Sends a problem+json response. */
 export function problemResponse(c: Context, err: unknown): Response {

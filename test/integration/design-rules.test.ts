@@ -166,6 +166,64 @@ describe("DESIGN rules", () => {
     expect(doc.body.paths["/v1/workflows/schedules"].post.requestBody.required).toBe(true);
   });
 
+  it("the OpenAPI document lists each operation's error statuses, problem+json with their codes", async () => {
+    const doc = (await api("GET", "/openapi.json")).body;
+    const problem = doc.components.schemas.Problem;
+    expect(problem.required).toEqual(expect.arrayContaining(["type", "title", "status", "detail", "code"]));
+    expect(Object.keys(problem.properties).sort()).toEqual(["code", "detail", "errors", "field", "status", "title", "type"]);
+    expect(problem.properties.errors.items).toMatchObject({ type: "object", properties: { field: { type: "string" }, message: { type: "string" } }, required: ["field", "message"] });
+    // Every $ref resolves, every response has a description (OpenAPI 3.1 requires both).
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/(\w+)"/g)].map((m) => m[1]);
+    expect(refs.length).toBeGreaterThan(100);
+    for (const r of refs) expect(doc.components.schemas[r!], r).toBeDefined();
+    type Resp = { description: string; headers?: Record<string, unknown>; content?: Record<string, { schema: { allOf: [unknown, { properties: { status: { const: number }; code: { enum: string[] } } }] } }> };
+    const codes = (op: { responses: Record<string, Resp> }, status: number) => op.responses[String(status)]?.content?.["application/problem+json"]?.schema.allOf[1].properties.code.enum;
+    let operations = 0;
+    for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, { responses: Record<string, Resp> }>>)) {
+      for (const [method, op] of Object.entries(ops)) {
+        operations += 1;
+        const what = `${method} ${path}`;
+        for (const [status, r] of Object.entries(op.responses)) {
+          expect(status, what).toMatch(/^[1-5]\d\d$/);
+          expect(typeof r.description, what).toBe("string");
+          if (Number(status) < 400) continue;
+          const schema = r.content!["application/problem+json"]!.schema;
+          expect(schema.allOf[0], what).toEqual({ $ref: "#/components/schemas/Problem" });
+          expect(schema.allOf[1].properties.status.const, what).toBe(Number(status));
+          expect(schema.allOf[1].properties.code.enum.length, what).toBeGreaterThan(0);
+          // Retry-After goes with the 503s that send it (not not_configured, the one 503 of health).
+          expect(r.headers?.["Retry-After"] !== undefined, `${what} ${status}`).toBe(Number(status) === 503 && path !== "/v1/health");
+        }
+        expect(codes(op, 500), what).toEqual(["internal"]);
+        expect(codes(op, 503), what).toContain("not_configured");
+        if (path === "/v1/health") {
+          expect(Object.keys(op.responses), what).toEqual(["200", "500", "503"]);
+          continue;
+        }
+        expect(codes(op, 401), what).toEqual(["unauthorized", "malformed_key", "revoked_key"]);
+        expect(codes(op, 503), what).toContain("index_unavailable");
+        // 403 exactly where the key kinds are limited; 404 with the id's own code where the path names one.
+        expect(codes(op, 403), what).toEqual(path === "/v1/workflows/workers/whoami" ? undefined : ["wrong_key_kind"]);
+        if (path.includes("{schedule_id}")) expect(codes(op, 404), what).toEqual(["schedule_not_found"]);
+        if (path.includes("{execution_id}")) expect(codes(op, 404), what).toEqual(["execution_not_found"]);
+        if (!path.includes("{")) expect(codes(op, 404) ?? [], what).not.toContain("schedule_not_found");
+      }
+    }
+    expect(operations).toBeGreaterThanOrEqual(39);
+    const create = doc.paths["/v1/workflows/schedules"].post;
+    expect(codes(create, 409)).toEqual(["schedule_key_taken", "schedule_exists"]);
+    expect(codes(create, 422)).toEqual(expect.arrayContaining(["validation_failed", "invalid_cron", "invalid_input", "limit_exceeded"]));
+    expect(codes(create, 404)).toBeUndefined();
+    expect(create.responses["503"].headers["Retry-After"].schema).toEqual({ type: "integer", minimum: 0 });
+    // Only the routes that can answer them: a describe has no body to refuse, a list no id to miss.
+    expect(Object.keys(doc.paths["/v1/workflows/schedules/{schedule_id}"].get.responses)).toEqual(["200", "401", "403", "404", "422", "500", "503"]);
+    expect(Object.keys(doc.paths["/v1/workflows/executions"].get.responses)).toEqual(["200", "400", "401", "403", "422", "500", "503"]);
+    expect(codes(doc.paths["/v1/workflows/executions"].get, 503)).toEqual(["not_configured", "index_unavailable"]);
+    expect(codes(doc.paths["/v1/workflows/executions/{execution_id}/queries/{name}"].post, 408)).toEqual(["query_timeout"]);
+    expect(codes(doc.paths["/v1/workflows/tasks/activity/heartbeat"].post, 409)).toEqual(["stale_task"]);
+    expect(codes(doc.paths["/v1/admin/keys/{key_id}"].delete, 404)).toEqual(["key_not_found", "namespace_not_found"]);
+  });
+
   it("API keys are stored as SHA-256 of pepper and secret, never in the clear", async () => {
     const ns = uid("ns-hash");
     const created = await api("POST", "/v1/admin/keys", { kind: "app", namespace: ns, description: "hash check" });
