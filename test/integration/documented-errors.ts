@@ -1,0 +1,36 @@
+import { openApiDocument } from "../../src/api/openapi.ts";
+
+/**
+ * The error codes the OpenAPI document lists, by operation and status, to hold the API's real
+ * answers to: a client generated from the document must never meet a status or code it does not list.
+ */
+type Listed = { method: string; template: string; re: RegExp; codes: Record<string, string[]> };
+let listed: Listed[] | null = null;
+
+function operations(): Listed[] {
+  if (listed) return listed;
+  const doc = openApiDocument() as { paths: Record<string, Record<string, { responses: Record<string, any> }>> };
+  listed = Object.entries(doc.paths).flatMap(([template, ops]) =>
+    Object.entries(ops).map(([method, op]) => ({
+      method: method.toUpperCase(),
+      template,
+      re: new RegExp(`^${template.replace(/\{\w+\}/g, "[^/]+")}/?$`),
+      codes: Object.fromEntries(Object.entries(op.responses).filter(([s]) => Number(s) >= 400).map(([s, r]) => [s, r.content["application/problem+json"].schema.allOf[1].properties.code.enum as string[]])),
+    })),
+  );
+  return listed;
+}
+
+/** The operation a request reaches ("METHOD /template"), or null when it matches none (a 404 route_not_found). */
+function documentedOperation(method: string, url: string): Listed | null {
+  const path = url.split("?")[0]!;
+  return operations().find((o) => o.method === method && o.re.test(path)) ?? null;
+}
+
+/** Why an error answer is not what the document lists for the operation it reached, or null when it is. */
+export function undocumentedError(method: string, url: string, status: number, code: unknown): string | null {
+  if (status < 400 || code === "route_not_found") return null;
+  const op = documentedOperation(method, url);
+  if (!op) return null;
+  return (op.codes[String(status)] ?? []).includes(code as string) ? null : `the OpenAPI document does not list ${status} ${String(code)} for ${op.method} ${op.template}`;
+}
