@@ -1,6 +1,7 @@
 import { z } from "zod";
 import * as P from "@sundial/sdk/protocol";
 import { RETRY_AFTER, TITLES } from "./problem.ts";
+import type { SchemaComponents } from "./openapi-schemas.ts";
 
 /**
  * The error responses of the OpenAPI document (openapi.ts): which statuses and `code`s each
@@ -52,12 +53,12 @@ export function errorCodes(path: string, op: ErrorFacts): Map<number, string[]> 
 
 const PROBLEM_REF = { $ref: "#/components/schemas/Problem" };
 
-/** The `Problem` component: problem+json as problem.ts builds it (the wire schema less `failure`, which no response carries). */
-export function problemSchema(): Record<string, unknown> {
-  const { $schema: _, ...schema } = z.toJSONSchema(P.Problem.omit({ failure: true }), { io: "output" }) as Record<string, unknown>;
+/** The `Problem` component: problem+json as problem.ts builds it (the wire schema). */
+export function problemSchema(components: SchemaComponents): Record<string, unknown> {
+  const schema = components.jsonSchema(P.Problem, "output", "Problem");
   return {
     ...schema,
-    description: "RFC 9457 problem details. `type` is https://sundial.dev/problems/{code}; `code` is stable (README: \"Every `code` the API answers with\"); `field` is the dotted path of the field at fault, when one is; `errors` lists every field at fault of a validation error.",
+    description: "RFC 9457 problem details. `type` is https://sundial.dev/problems/{code}; `code` is stable (README: \"Every `code` the API answers with\"); `field` is the dotted path of the field at fault, when one is; `errors` lists every field at fault of a validation error; `failure` is the workflow-side failure behind `query_failed` (the handler's) and `update_rejected` (the validator's).",
   };
 }
 

@@ -1,6 +1,6 @@
-import { z } from "zod";
 import * as P from "@sundial/sdk/protocol";
 import { errorResponses, problemSchema, type ErrorFacts } from "./openapi-errors.ts";
+import { SchemaComponents } from "./openapi-schemas.ts";
 
 /** `optionalBody`: the route reads an empty body as `{}` (every field of its schema is optional). */
 type Op = ErrorFacts & { summary: string; optionalBody?: true; ok: number };
@@ -66,10 +66,16 @@ const ROUTES: Record<string, Record<string, Op>> = {
 
 let cached: unknown = null;
 
+/** `post /v1/workflows/tasks/workflow/complete` → `PostTasksWorkflowComplete`: a component name prefix. */
+const operationName = (method: string, path: string) =>
+  [method, ...path.replace(/^\/v1(\/workflows)?\//, "").split(/[/{}_-]+/)].filter(Boolean).map((w) => w[0]!.toUpperCase() + w.slice(1)).join("");
+
 /** The OpenAPI 3.1 document, generated from the same zod schemas the server validates with. */
 export function openApiDocument(): unknown {
   if (cached) return cached;
   const paths: Record<string, Record<string, unknown>> = {};
+  const components = new SchemaComponents();
+  const problem = problemSchema(components);
   for (const [path, ops] of Object.entries(ROUTES)) {
     paths[path] = {};
     for (const [method, op] of Object.entries(ops)) {
@@ -80,7 +86,7 @@ export function openApiDocument(): unknown {
         ...(op.kind === "any" && path === "/v1/health" ? { security: [] } : {}),
         "x-key-kinds": op.kind === "any" ? ["admin", "app", "worker"] : op.kind === "admin" ? ["admin"] : ["admin", op.kind],
         ...(params.length ? { parameters: params } : {}),
-        ...(op.body ? { requestBody: { required: !op.optionalBody, content: { "application/json": { schema: z.toJSONSchema(op.body, { io: "input", unrepresentable: "any" }) } } } } : {}),
+        ...(op.body ? { requestBody: { required: !op.optionalBody, content: { "application/json": { schema: components.jsonSchema(op.body, "input", operationName(method, path)) } } } } : {}),
         responses: {
           [String(op.ok)]: { description: "success" },
           ...errorResponses(path, op),
@@ -91,7 +97,7 @@ export function openApiDocument(): unknown {
   cached = {
     openapi: "3.1.0",
     info: { title: "Sundial", version: "0.1.0", description: "Durable workflow scheduler on Cloudflare Workers. JSON is snake_case; times are RFC 3339 UTC; durations are seconds or \"90s\"/\"5m\"/\"2h\"/\"1d\"." },
-    components: { schemas: { Problem: problemSchema() }, securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "<key_id>.<secret>" } } },
+    components: { schemas: { Problem: problem, ...components.schemas }, securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "<key_id>.<secret>" } } },
     security: [{ bearer: [] }],
     paths,
   };

@@ -52,6 +52,7 @@ export function toProblem(err: unknown): Problem {
       code: err.code,
       ...(err.field !== undefined ? { field: err.field } : {}),
       ...(err.issues.length > 0 ? { errors: err.issues } : {}),
+      ...(err.failure !== undefined ? { failure: err.failure } : {}),
     };
   }
   if (err instanceof z.ZodError) return toProblem(fromZodError(err));

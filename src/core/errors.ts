@@ -1,3 +1,5 @@
+import type { Failure } from "@sundial/sdk/protocol";
+
 /** One field-level problem inside a validation error. */
 export interface FieldIssue {
   /** Dotted path of the field at fault, e.g. `policy.overlap` or `intervals.0.every`. */
@@ -14,20 +16,23 @@ export class SundialError extends Error {
   readonly status: number;
   readonly field: string | undefined;
   readonly issues: FieldIssue[];
+  /** The workflow-side failure behind the error (a query handler's, an update validator's), sent as problem+json `failure`. */
+  readonly failure: Failure | undefined;
 
-  constructor(code: string, status: number, message: string, opts: { field?: string; issues?: FieldIssue[]; cause?: unknown } = {}) {
+  constructor(code: string, status: number, message: string, opts: { field?: string; issues?: FieldIssue[]; cause?: unknown; failure?: Failure } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = new.target.name;
     this.code = code;
     this.status = status;
     this.field = opts.field ?? opts.issues?.[0]?.field;
     this.issues = opts.issues ?? (opts.field ? [{ field: opts.field, message }] : []);
+    this.failure = opts.failure;
   }
 }
 
 /** Input that is well-formed JSON but breaks a rule (422). */
 export class ValidationError extends SundialError {
-  constructor(message: string, opts: { field?: string; issues?: FieldIssue[]; code?: string; cause?: unknown } = {}) {
+  constructor(message: string, opts: { field?: string; issues?: FieldIssue[]; code?: string; cause?: unknown; failure?: Failure } = {}) {
     super(opts.code ?? "validation_failed", 422, message, opts);
   }
 }

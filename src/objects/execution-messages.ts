@@ -107,7 +107,7 @@ export function updateOutcome(store: ExecutionStore, updateId: string): { update
   }
   if (u.state === "rejected") {
     const f = parseJson<Failure>(u.failure);
-    throw new ValidationError(`update ${u.name} was rejected: ${f?.message ?? "rejected"}`, { field: "input", code: "update_rejected" });
+    throw new ValidationError(`update ${u.name} was rejected: ${f?.message ?? "rejected"}`, { field: "input", code: "update_rejected", ...(f ? { failure: f } : {}) });
   }
   if (u.state !== "completed" && u.state !== "carried") return { update_id: updateId, status: "pending", failure: null };
   return { update_id: updateId, status: "completed", ...(u.result !== null ? { result: JSON.parse(u.result) } : {}), failure: parseJson<Failure>(u.failure) };

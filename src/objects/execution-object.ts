@@ -244,7 +244,7 @@ export class ExecutionObject extends DurableObject<Env> {
     const a = await answer;
     return guard(() => {
       if ("timeout" in a) throw new QueryTimeoutError(`no worker answered query ${name} within ${timeoutMs / 1000}s (is a worker polling task queue ${run.value.task_queue}?)`);
-      if ("failure" in a) throw new ValidationError(`query ${name} failed: ${a.failure.message}`, { field: "name", code: "query_failed" });
+      if ("failure" in a) throw new ValidationError(`query ${name} failed: ${a.failure.message}`, { field: "name", code: "query_failed", failure: a.failure });
       return { query_id: String(-ref), result: a.result };
     });
   }

@@ -170,7 +170,12 @@ describe("DESIGN rules", () => {
     const doc = (await api("GET", "/openapi.json")).body;
     const problem = doc.components.schemas.Problem;
     expect(problem.required).toEqual(expect.arrayContaining(["type", "title", "status", "detail", "code"]));
-    expect(Object.keys(problem.properties).sort()).toEqual(["code", "detail", "errors", "field", "status", "title", "type"]);
+    expect(Object.keys(problem.properties).sort()).toEqual(["code", "detail", "errors", "failure", "field", "status", "title", "type"]);
+    // The failure behind query_failed / update_rejected: a component (recursive through `cause`).
+    const failureRef = problem.properties.failure.$ref as string;
+    expect(doc.components.schemas[failureRef.split("/").pop()!]).toMatchObject({ type: "object", required: expect.arrayContaining(["message"]) });
+    // zod's `$defs` are moved to components: a `#/$defs/…` reference would resolve against the document's root.
+    expect(JSON.stringify(doc)).not.toContain("$defs");
     expect(problem.properties.errors.items).toMatchObject({ type: "object", properties: { field: { type: "string" }, message: { type: "string" } }, required: ["field", "message"] });
     // Every $ref resolves, every response has a description (OpenAPI 3.1 requires both).
     const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/(\w+)"/g)].map((m) => m[1]);

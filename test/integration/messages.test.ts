@@ -108,6 +108,8 @@ describe("signals, updates and queries over HTTP (hand-driven worker)", () => {
     expect(res.status).toBe(422);
     expect(res.body).toMatchObject({ code: "update_rejected" });
     expect(res.body.detail).toContain("limit must be positive");
+    // The validator's failure itself, as the SDK's SundialApiError.failure reads it.
+    expect(res.body.failure).toMatchObject({ message: "limit must be positive" });
     const h = await api("GET", `/v1/workflows/executions/${id}/history`);
     expect(types(h.body.events).some((t: string) => t.startsWith("update_"))).toBe(false);
     // Only the empty workflow task it rode on was added.
@@ -128,6 +130,13 @@ describe("signals, updates and queries over HTTP (hand-driven worker)", () => {
     const t2 = await poll(queue);
     await api("POST", "/v1/workflows/tasks/query/respond", { task_token: t2.body.task_token, result: "done" });
     expect((await closed).body.result).toBe("done");
+    // A handler that threw: a 422 query_failed carrying its failure.
+    const failing = api("POST", `/v1/workflows/executions/${id}/queries/get_status`, {});
+    const t3 = await poll(queue);
+    await api("POST", "/v1/workflows/tasks/query/respond", { task_token: t3.body.task_token, failure: { message: "no such status", type: "LookupError" } });
+    const failed = await failing;
+    expect(failed.status).toBe(422);
+    expect(failed.body).toMatchObject({ code: "query_failed", failure: { message: "no such status", type: "LookupError" } });
     const timeout = await api("POST", `/v1/workflows/executions/${id}/queries/get_status`, { timeout_seconds: 1 });
     expect(timeout.status).toBe(408);
     expect(timeout.body.code).toBe("query_timeout");
