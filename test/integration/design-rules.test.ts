@@ -172,8 +172,12 @@ describe("DESIGN rules", () => {
     expect(problem.required).toEqual(expect.arrayContaining(["type", "title", "status", "detail", "code"]));
     expect(Object.keys(problem.properties).sort()).toEqual(["code", "detail", "errors", "failure", "field", "status", "title", "type"]);
     // The failure behind query_failed / update_rejected: a component (recursive through `cause`).
-    const failureRef = problem.properties.failure.$ref as string;
-    expect(doc.components.schemas[failureRef.split("/").pop()!]).toMatchObject({ type: "object", required: expect.arrayContaining(["message"]) });
+    expect(problem.properties.failure).toEqual({ $ref: "#/components/schemas/Failure" });
+    expect(doc.components.schemas.Failure).toMatchObject({ type: "object", required: expect.arrayContaining(["message", "type"]), properties: { cause: { $ref: "#/components/schemas/Failure" } } });
+    // A request's failure (a worker's completion) may leave out what has a default: its own component.
+    expect(doc.components.schemas.FailureInput).toMatchObject({ type: "object", required: ["message"], properties: { cause: { $ref: "#/components/schemas/FailureInput" } } });
+    // Every reference resolves to a component.
+    for (const [, name] of JSON.stringify(doc).matchAll(/"#\/components\/schemas\/([^"]+)"/g)) expect(doc.components.schemas).toHaveProperty([name!]);
     // zod's `$defs` are moved to components: a `#/$defs/…` reference would resolve against the document's root.
     expect(JSON.stringify(doc)).not.toContain("$defs");
     expect(problem.properties.errors.items).toMatchObject({ type: "object", properties: { field: { type: "string" }, message: { type: "string" } }, required: ["field", "message"] });

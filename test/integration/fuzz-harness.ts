@@ -23,8 +23,6 @@ export interface Op {
   schema: Schema | null;
 }
 
-/** POST /v1/admin/keys carries no schema in the document; this is what it accepts. */
-const KEY_SCHEMA: Schema = { type: "object", properties: { kind: { type: "string", enum: ["admin", "app", "worker"] }, namespace: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._:@+=-]*$", maxLength: 200 }, description: { type: "string", maxLength: 500 } }, required: ["kind"], additionalProperties: false };
 /**
  * Whether an empty body could be a valid request: bodies with no required field may be omitted
  * (pause, cancel, signals, queries, updates…), and an empty one would then really act.
@@ -119,7 +117,7 @@ export async function setUpFuzzNamespaces(): Promise<void> {
   for (const [template, methods] of Object.entries(doc.body.paths as Record<string, Record<string, any>>)) {
     for (const [method, op] of Object.entries(methods)) {
       const params = (op.parameters ?? []) as { name: string; in: string }[];
-      const schema = op.requestBody?.content?.["application/json"]?.schema ?? (template === "/v1/admin/keys" && method === "post" ? KEY_SCHEMA : null);
+      const schema = op.requestBody?.content?.["application/json"]?.schema ?? null;
       ops.push({ method: method.toUpperCase(), template, params: params.filter((p) => p.in === "path").map((p) => p.name), query: params.filter((p) => p.in === "query").map((p) => p.name), schema });
     }
   }

@@ -9,7 +9,7 @@ export const Failure = z.strictObject({
   stack: z.string().max(32_768).optional(),
   details: z.unknown().optional(),
   cause: z.lazy((): z.ZodType => Failure).optional(),
-});
+}).meta({ id: "Failure" });
 export type Failure = z.output<typeof Failure>;
 
 /**

@@ -5,7 +5,7 @@ import { Failure } from "./failure.ts";
 export const Problem = z.object({
   type: z.string(),
   title: z.string(),
-  status: z.number(),
+  status: z.number().int(),
   detail: z.string(),
   code: z.string(),
   /** Dotted path of the field at fault, when one is. */
