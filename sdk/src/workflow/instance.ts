@@ -207,7 +207,9 @@ export class WorkflowInstance {
           this.failRun(refused.error);
           return;
         }
-        this.close({ type: "complete_workflow", result: value });
+        // A run that returns nothing (a `void` workflow) completes with null: `undefined` vanishes
+        // from the JSON, and the platform refuses a complete_workflow without a result.
+        this.close({ type: "complete_workflow", result: value === undefined ? null : value });
       },
       (err: unknown) => this.failRun(err),
     );
@@ -301,7 +303,7 @@ export class WorkflowInstance {
     const merged = mergeActivityOptions(typeof activity === "string" ? undefined : activity.options, options);
     const wireOptions = toWireActivityOptions(merged);
     const seq = ++this.activitySeq;
-    return this.schedule("activity", seq, activityType, { type: "schedule_activity", seq, activity_type: activityType, input, options: wireOptions });
+    return this.schedule("activity", seq, activityType, { type: "schedule_activity", seq, activity_type: activityType, input: input === undefined ? null : input, options: wireOptions });
   }
 
   private executeChildWorkflow(workflow: WorkflowDefinition | string, input: unknown, options: ChildWorkflowOptions = {}): Promise<unknown> {

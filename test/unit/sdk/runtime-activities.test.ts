@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ActivityFailure, ApplicationFailure, TimeoutFailure, activate, defineActivity, defineWorkflow } from "@sundial/sdk/workflow";
-import { MAX_TIMER_SECONDS } from "@sundial/sdk/protocol";
+import { Command, MAX_TIMER_SECONDS } from "@sundial/sdk/protocol";
 import { timerSeconds } from "../../../sdk/src/workflow/duration.ts";
 import { HistoryBuilder } from "./helpers/history.ts";
 
@@ -224,5 +224,39 @@ describe("protocol: activity task queues", () => {
     expect(Command.safeParse({ type: "schedule_activity", seq: 1, activity_type: "a", input: null, options }).success).toBe(false);
     const recorded = { id: 5, ts: "2026-12-01T00:00:00.000Z", type: "activity_scheduled", seq: 1, activity_type: "a", input: null, options };
     expect(HistoryEvent.safeParse(recorded).success).toBe(true);
+  });
+});
+
+describe("runtime: a workflow that returns nothing, an activity called without input", () => {
+  // What goes on the wire is JSON: an `undefined` result or input vanishes from it, and the
+  // platform's schema (the same Command) then refuses the whole completion, on every retry.
+  const onWire = (commands: readonly unknown[]) => commands.map((c) => Command.safeParse(JSON.parse(JSON.stringify(c))).error?.issues ?? "ok");
+  const cleanup = defineActivity({ name: "cleanup", run: async () => {} });
+  const chore = defineWorkflow({
+    name: "chore",
+    run: async (ctx) => {
+      await ctx.executeActivity("cleanup");
+      await ctx.executeActivity(cleanup, undefined);
+    },
+  });
+  const h = new HistoryBuilder({ workflow: "chore" }).task();
+
+  it("schedules each activity with input null, which the platform accepts", async () => {
+    const t1 = await activate(chore, h.build(), undefined, quiet);
+    expect(t1.commands).toEqual([{ type: "schedule_activity", seq: 1, activity_type: "cleanup", input: null, options: {} }]);
+    expect(onWire(t1.commands)).toEqual(["ok"]);
+    h.complete(t1.commands).activityCompleted(1, null).task();
+    const t2 = await activate(chore, h.build(), undefined, quiet);
+    expect(t2.commands).toEqual([{ type: "schedule_activity", seq: 2, activity_type: "cleanup", input: null, options: {} }]);
+    expect(onWire(t2.commands)).toEqual(["ok"]);
+  });
+
+  it("completes with result null (a void workflow's result), which the platform accepts", async () => {
+    const t2 = await activate(chore, h.build(), undefined, quiet);
+    h.complete(t2.commands).activityCompleted(2, null).task();
+    const { commands, state } = await activate(chore, h.build(), undefined, quiet);
+    expect(commands).toEqual([{ type: "complete_workflow", result: null }]);
+    expect(onWire(commands)).toEqual(["ok"]);
+    expect(state.closed).toBe(true);
   });
 });
