@@ -2,8 +2,11 @@ import * as P from "@sundial/sdk/protocol";
 import { errorResponses, problemSchema, type ErrorFacts } from "./openapi-errors.ts";
 import { SchemaComponents } from "./openapi-schemas.ts";
 
-/** `optionalBody`: the route reads an empty body as `{}` (every field of its schema is optional). */
-type Op = ErrorFacts & { summary: string; optionalBody?: true; ok: number };
+/**
+ * `optionalBody`: the route reads an empty body as `{}` (every field of its schema is optional).
+ * `alsoOk`: the route's other success statuses, with when each is the answer.
+ */
+type Op = ErrorFacts & { summary: string; optionalBody?: true; ok: number; alsoOk?: Readonly<Record<number, string>> };
 
 /** The codes of the task routes beyond the generic ones: a token not of this namespace, or no longer current. */
 const TASK_ERRORS = { 404: ["task_not_found"], 409: ["stale_task"] } as const;
@@ -17,7 +20,7 @@ const KEY_ERRORS = { 404: ["namespace_not_found"] } as const;
 const ROUTES: Record<string, Record<string, Op>> = {
   "/v1/health": { get: { summary: "Liveness (no key needed)", ok: 200, kind: "any" } },
   "/v1/workflows/schedules": {
-    post: { summary: "Create a schedule, or update the one with the same (workflow, key)", body: P.CreateScheduleRequest, ok: 201, kind: "app", errors: { 409: ["schedule_key_taken", "schedule_exists"], 422: ["invalid_cron", "invalid_input", "limit_exceeded"] } },
+    post: { summary: "Create a schedule, or update the one with the same (workflow, key)", body: P.CreateScheduleRequest, ok: 201, alsoOk: { 200: "updated: the schedule holding (workflow, key), same schedule_id" }, kind: "app", errors: { 409: ["schedule_key_taken", "schedule_exists"], 422: ["invalid_cron", "invalid_input", "limit_exceeded"] } },
     get: { summary: "List schedules (D1 index, cursor pagination)", ok: 200, kind: "app", query: ["key", "workflow", "status", "source", "page_size", "page_token"], indexOnly: true },
   },
   "/v1/workflows/schedules/preview": { post: { summary: "Next N fire times of a spec, creating nothing", body: P.PreviewRequest, ok: 200, kind: "app", indexOnly: true, errors: { 422: ["invalid_cron"] } } },
@@ -31,26 +34,26 @@ const ROUTES: Record<string, Record<string, Op>> = {
   "/v1/workflows/schedules/{schedule_id}/trigger": { post: { summary: "Run now (works while paused)", optionalBody: true, body: P.TriggerRequest, ok: 202, kind: "app", errors: { 422: ["invalid_input", "limit_exceeded"] } } },
   "/v1/workflows/schedules/{schedule_id}/backfill": { post: { summary: "Start the fires of a past range, in bounded batches, as runs {nominal}:backfill-{backfill_id} (202 {backfill_id, fires}; a repeated request_id gets the first answer and queues nothing)", body: P.BackfillRequest, ok: 202, kind: "app", errors: { 409: ["empty_backfill"], 422: ["limit_exceeded"] } } },
   "/v1/workflows/executions": {
-    post: { summary: "Start a workflow execution", body: P.StartExecutionRequest, ok: 201, kind: "app", errors: { 409: ["execution_exists"], 422: ["invalid_input"] } },
+    post: { summary: "Start a workflow execution", body: P.StartExecutionRequest, ok: 201, alsoOk: { 200: "the execution the id already names (id_reuse_policy use_existing)" }, kind: "app", errors: { 409: ["execution_exists"], 422: ["invalid_input"] } },
     get: { summary: "List executions, newest first by first start (D1 index, cursor pagination)", ok: 200, kind: "app", query: ["workflow", "status", "schedule_id", "page_size", "page_token"], indexOnly: true },
   },
-  "/v1/workflows/executions/signal-with-start": { post: { summary: "Start the execution unless it runs, then signal it (one idempotent call)", body: P.SignalWithStartRequest, ok: 201, kind: "app", errors: { 409: ["execution_exists", "execution_closed"], 422: ["invalid_input", "limit_exceeded"] } } },
+  "/v1/workflows/executions/signal-with-start": { post: { summary: "Start the execution unless it runs, then signal it (one idempotent call)", body: P.SignalWithStartRequest, ok: 201, alsoOk: { 200: "signalled without starting (started: false)" }, kind: "app", errors: { 409: ["execution_exists", "execution_closed"], 422: ["invalid_input", "limit_exceeded"] } } },
   "/v1/workflows/executions/{execution_id}/signals/{name}": { post: { summary: "Send a signal (recorded before the 202; request_id de-duplicates)", optionalBody: true, body: P.SignalRequest, ok: 202, kind: "app", errors: { 409: ["execution_closed"], 422: ["limit_exceeded"] } } },
   "/v1/workflows/executions/{execution_id}/queries/{name}": { post: { summary: "Query replayed state through a worker (408 query_timeout when none answers)", optionalBody: true, body: P.QueryRequest, ok: 200, kind: "app", errors: { 408: ["query_timeout"], 422: ["query_failed"] } } },
-  "/v1/workflows/executions/{execution_id}/updates/{name}": { post: { summary: "Send an update and wait for its result (422 update_rejected by the validator)", optionalBody: true, body: P.UpdateRequest, ok: 200, kind: "app", errors: { 409: ["update_id_reused", "execution_closed"], 422: ["update_rejected", "limit_exceeded"] } } },
+  "/v1/workflows/executions/{execution_id}/updates/{name}": { post: { summary: "Send an update and wait for its result (422 update_rejected by the validator)", optionalBody: true, body: P.UpdateRequest, ok: 200, alsoOk: { 202: "still pending after wait_seconds (status pending)" }, kind: "app", errors: { 409: ["update_id_reused", "execution_closed"], 422: ["update_rejected", "limit_exceeded"] } } },
   "/v1/workflows/tasks/query/respond": { post: { summary: "Answer a query task", body: P.QueryResponseRequest, ok: 200, kind: "worker", errors: TASK_ERRORS } },
   "/v1/workflows/tasks/ack": { post: { summary: "Acknowledge receipt of a task (else re-dispatched after 5 s)", body: P.AckTaskRequest, ok: 200, kind: "worker", errors: TASK_ERRORS } },
   "/v1/workflows/executions/{execution_id}/reset": { post: { summary: "Reset to a workflow_task_completed event (reason recorded; signals/updates after it re-applied unless excluded)", body: P.ResetRequest, ok: 200, kind: "app", errors: { 422: ["invalid_reset_point"] } } },
   "/v1/workflows/executions/{execution_id}": { get: { summary: "Describe an execution", ok: 200, kind: "app" } },
   "/v1/workflows/executions/{execution_id}/history": { get: { summary: "History events, paged", ok: 200, kind: "app", query: ["page_size", "page_token"], errors: { 409: ["history_changed"] } } },
-  "/v1/workflows/executions/{execution_id}/result": { get: { summary: "Outcome; waits up to wait_seconds for the run to close (202 while running)", ok: 200, kind: "app", query: ["wait_seconds"] } },
+  "/v1/workflows/executions/{execution_id}/result": { get: { summary: "Outcome; waits up to wait_seconds for the run to close (202 while running)", ok: 200, kind: "app", query: ["wait_seconds"], alsoOk: { 202: "still running after wait_seconds" } } },
   "/v1/workflows/executions/{execution_id}/cancel": { post: { summary: "Request cancellation (delivered to the workflow)", optionalBody: true, body: P.CancelRequest, ok: 202, kind: "app", errors: { 409: ["execution_closed"] } } },
   "/v1/workflows/executions/{execution_id}/terminate": { post: { summary: "Terminate immediately", optionalBody: true, body: P.TerminateRequest, ok: 200, kind: "app", errors: { 409: ["execution_closed"] } } },
   "/v1/workflows/types": { get: { summary: "Registered workflows (name, task queue, input JSON Schema), by name, paged", ok: 200, kind: "app", query: ["page_size", "page_token"], indexOnly: true } },
   "/v1/workflows/types/{name}": { get: { summary: "One registered workflow", ok: 200, kind: "app", indexOnly: true, errors: { 404: ["workflow_not_found"] } } },
   "/v1/workflows/workers/register": { post: { summary: "Register workflows (input schemas, schedules in code) and activities", body: P.RegisterWorkerRequest, ok: 200, kind: "worker", errors: { 409: ["schedule_key_taken", "schedule_exists"], 422: ["duplicate_workflow", "invalid_input_schema", "duplicate_key", "invalid_cron", "invalid_input", "limit_exceeded"] } } },
   "/v1/workflows/workers/whoami": { get: { summary: "Which platform and namespace this key reaches", ok: 200, kind: "any", indexOnly: true } },
-  "/v1/workflows/tasks/poll": { post: { summary: "Long-poll for a workflow or activity task (204 when none arrived)", body: P.PollRequest, ok: 200, kind: "worker" } },
+  "/v1/workflows/tasks/poll": { post: { summary: "Long-poll for a workflow or activity task (204 when none arrived)", body: P.PollRequest, ok: 200, alsoOk: { 204: "no task arrived within the hold" }, kind: "worker" } },
   "/v1/workflows/tasks/workflow/complete": { post: { summary: "Complete a workflow task with commands", body: P.CompleteWorkflowTaskRequest, ok: 200, kind: "worker", errors: { ...TASK_ERRORS, 422: ["invalid_command", "invalid_input", "limit_exceeded"] } } },
   "/v1/workflows/tasks/workflow/history": { post: { summary: "Events of a workflow or query task's run before the newest ones it carried, in pages bounded by size", body: P.TaskHistoryRequest, ok: 200, kind: "worker", errors: TASK_ERRORS } },
   "/v1/workflows/tasks/workflow/fail": { post: { summary: "Fail a workflow task (retried with backoff)", body: P.FailWorkflowTaskRequest, ok: 200, kind: "worker", errors: TASK_ERRORS } },
@@ -89,6 +92,7 @@ export function openApiDocument(): unknown {
         ...(op.body ? { requestBody: { required: !op.optionalBody, content: { "application/json": { schema: components.jsonSchema(op.body, "input", operationName(method, path)) } } } } : {}),
         responses: {
           [String(op.ok)]: { description: "success" },
+          ...Object.fromEntries(Object.entries(op.alsoOk ?? {}).map(([status, when]) => [status, { description: `success: ${when}` }])),
           ...errorResponses(path, op),
         },
       };

@@ -4,7 +4,7 @@ import { openApiDocument } from "../../src/api/openapi.ts";
  * The error codes the OpenAPI document lists, by operation and status, to hold the API's real
  * answers to: a client generated from the document must never meet a status or code it does not list.
  */
-type Listed = { method: string; template: string; re: RegExp; codes: Record<string, string[]> };
+type Listed = { method: string; template: string; re: RegExp; codes: Record<string, string[]>; ok: string[] };
 let listed: Listed[] | null = null;
 
 function operations(): Listed[] {
@@ -16,6 +16,7 @@ function operations(): Listed[] {
       template,
       re: new RegExp(`^${template.replace(/\{\w+\}/g, "[^/]+")}/?$`),
       codes: Object.fromEntries(Object.entries(op.responses).filter(([s]) => Number(s) >= 400).map(([s, r]) => [s, r.content["application/problem+json"].schema.allOf[1].properties.code.enum as string[]])),
+      ok: Object.keys(op.responses).filter((s) => Number(s) < 400),
     })),
   );
   return listed;
@@ -27,10 +28,11 @@ function documentedOperation(method: string, url: string): Listed | null {
   return operations().find((o) => o.method === method && o.re.test(path)) ?? null;
 }
 
-/** Why an error answer is not what the document lists for the operation it reached, or null when it is. */
-export function undocumentedError(method: string, url: string, status: number, code: unknown): string | null {
-  if (status < 400 || code === "route_not_found") return null;
+/** Why an answer is not what the document lists for the operation it reached (its success status, or its error's status and code), or null when it is. */
+export function undocumentedAnswer(method: string, url: string, status: number, code: unknown): string | null {
+  if (code === "route_not_found") return null;
   const op = documentedOperation(method, url);
   if (!op) return null;
+  if (status < 400) return op.ok.includes(String(status)) ? null : `the OpenAPI document does not list success status ${status} for ${op.method} ${op.template}`;
   return (op.codes[String(status)] ?? []).includes(code as string) ? null : `the OpenAPI document does not list ${status} ${String(code)} for ${op.method} ${op.template}`;
 }

@@ -1,4 +1,4 @@
-import { undocumentedError } from "./documented-errors.ts";
+import { undocumentedAnswer } from "./documented-errors.ts";
 import { exports } from "cloudflare:workers";
 
 export const DEV_KEY = "dev.sundial-local-development-key";
@@ -27,8 +27,8 @@ export async function api(method: string, path: string, body?: unknown, key: str
   } catch {
     parsed = text;
   }
-  // Every error any integration test meets must be one the OpenAPI document lists for its route.
-  const undocumented = undocumentedError(method, path, res.status, (parsed as { code?: unknown } | null)?.code);
+  // Every answer any integration test meets (success status, or error status and code) must be one the OpenAPI document lists for its route.
+  const undocumented = undocumentedAnswer(method, path, res.status, (parsed as { code?: unknown } | null)?.code);
   if (undocumented) throw new Error(`${undocumented}: ${method} ${path} → ${text.slice(0, 300)}`);
   return { status: res.status, body: parsed, headers: res.headers };
 }
