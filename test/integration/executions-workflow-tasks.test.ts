@@ -175,4 +175,19 @@ describe("executions over HTTP with a hand-driven worker", () => {
     await runDurableObjectAlarm(stub);
     expect(await types()).toContain("workflow_task_timed_out");
   });
+  it("a payload a command leaves out is null (SDKs before 2026-12-06 sent a void workflow's completion and an input-less activity without one)", async () => {
+    const id = uid("void");
+    const queue = uid("q");
+    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
+    const wt = await poll("workflow", queue);
+    const scheduled = await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ type: "schedule_activity", seq: 1, activity_type: "ping" }] });
+    expect(scheduled.status, JSON.stringify(scheduled.body)).toBe(200);
+    const at = await poll("activity", queue);
+    expect(at.body).toMatchObject({ activity_type: "ping", input: null });
+    expect((await api("POST", "/v1/workflows/tasks/activity/complete", { task_token: at.body.task_token, result: null })).status).toBe(200);
+    const wt2 = await poll("workflow", queue);
+    const done = await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt2.body.task_token, commands: [{ type: "complete_workflow" }] });
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
+    expect((await api("GET", `/v1/workflows/executions/${id}/result`)).body).toMatchObject({ status: "completed", result: null });
+  });
 });

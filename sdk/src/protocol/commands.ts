@@ -10,13 +10,20 @@ export const MAX_TIMER_SECONDS = 86_400 * 365 * 10;
 /** Options of a new schedule_activity command: as recorded, with a task queue a poll can name. */
 export const ScheduleActivityOptions = ActivityOptions.extend({ task_queue: Name.optional() });
 
+/**
+ * A payload a command may leave out: null when it does. SDKs before 2026-12-06 sent a workflow
+ * that returns nothing, or an activity called without input, with no `result` / `input` at all
+ * (`undefined` vanishes from JSON), and a refused completion is retried for ever.
+ */
+const Payload = z.unknown().default(null);
+
 export const Command = z.discriminatedUnion("type", [
   /** `activity_type` follows the names a worker registers its activities under ({@link Name}): anything else no worker could run. */
-  z.strictObject({ type: z.literal("schedule_activity"), seq: z.number().int().positive(), activity_type: Name, input: z.unknown(), options: ScheduleActivityOptions.default({}) }),
+  z.strictObject({ type: z.literal("schedule_activity"), seq: z.number().int().positive(), activity_type: Name, input: Payload, options: ScheduleActivityOptions.default({}) }),
   z.strictObject({ type: z.literal("request_cancel_activity"), seq: z.number().int().positive() }),
   z.strictObject({ type: z.literal("start_timer"), seq: z.number().int().positive(), duration: z.number().min(0).max(MAX_TIMER_SECONDS) }),
   z.strictObject({ type: z.literal("cancel_timer"), seq: z.number().int().positive() }),
-  z.strictObject({ type: z.literal("complete_workflow"), result: z.unknown() }),
+  z.strictObject({ type: z.literal("complete_workflow"), result: Payload }),
   z.strictObject({ type: z.literal("fail_workflow"), failure: Failure }),
   z.strictObject({ type: z.literal("cancel_workflow"), details: z.unknown().optional() }),
   /** The update's validator passed (or there is none): the platform records update_accepted. */
@@ -31,14 +38,14 @@ export const Command = z.discriminatedUnion("type", [
     type: z.literal("start_child_workflow"),
     seq: z.number().int().positive(),
     workflow: Name,
-    input: z.unknown(),
+    input: Payload,
     execution_id: Identifier.optional(),
     task_queue: Name.optional(),
     execution_timeout: z.number().min(1).max(86_400 * 365).optional(),
     parent_close_policy: z.enum(["ABANDON", "REQUEST_CANCEL", "TERMINATE"]).default("TERMINATE"),
   }),
   /** Ends this run and starts a fresh one (empty history, new input) under the same execution id. */
-  z.strictObject({ type: z.literal("continue_as_new"), input: z.unknown(), execution_timeout: z.number().min(1).max(86_400 * 365).optional() }),
+  z.strictObject({ type: z.literal("continue_as_new"), input: Payload, execution_timeout: z.number().min(1).max(86_400 * 365).optional() }),
   /** The update handler finished: recorded as update_completed and returned to the caller. */
   z.strictObject({ type: z.literal("complete_update"), update_id: z.string().min(1).max(200), result: z.unknown().optional(), failure: Failure.optional() }).superRefine(resultOrFailure),
   /**
