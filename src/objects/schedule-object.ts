@@ -20,7 +20,7 @@ import { ScheduleDelivery, type IndexEntry } from "./schedule-delivery.ts";
 import { backfillSpec, CompiledSpecs, machineContext, nextScheduleAlarm } from "./schedule-plan.ts";
 import { ScheduleStore, SCHEDULE_MIGRATIONS, SCHEDULE_SCHEMA, type BackfillOutcome, type ScheduleRow, type TriggerOutcome } from "./schedule-store.ts";
 import type { RunClosedNotice, ScheduleDefinition, SchedulePatch } from "./schedule-types.ts";
-import { changesNothing, checkBufferedInputs, checkUpsert, patchedRow, sameCodeDefinition, upsertedRow } from "./schedule-rows.ts";
+import { changesNothing, checkBufferedInputs, checkUpsert, patchedRow, sameDefinition, upsertedRow } from "./schedule-rows.ts";
 import { scheduleView } from "./schedule-view.ts";
 import { applySqlMigrations } from "./sql-migrations.ts";
 
@@ -62,7 +62,7 @@ export class ScheduleObject extends DurableObject<Env> {
       const now = clock.now();
       const current = this.store.get();
       checkUpsert(current, def);
-      if (current && sameCodeDefinition(current, def)) return { created: false };
+      if (current && sameDefinition(current, def)) return { created: false };
       compileSpec(def.spec, { createdAt: now }); // a bad spec changes nothing, not even the prepared run
       const existing = this.withdrawPrepared(now);
       const row = upsertedRow(def, existing, now, existing && this.delayedOver(existing, now));

@@ -96,24 +96,27 @@ export function changesNothing(row: ScheduleRow, patch: SchedulePatch): boolean 
 }
 
 /**
- * Whether a schedule declared in code is declared again as it is (a registration re-applies every
- * schedule of a workflow when any of them changed): then nothing is written, whatever its status.
- * A completed one-shot stays completed, a paused one paused, a dead one dead, as when the whole
- * declaration is unchanged. Only a declared `paused: true` on a schedule not paused is a change.
+ * Whether a create or a registration sends a schedule as it is: then nothing is written (no new
+ * version, no action, the prepared run kept), as for a PATCH that changes nothing. A schedule
+ * declared in code (a registration re-applies every schedule of a workflow when any of them
+ * changed) stays whatever its status: a completed one-shot completed, a paused one paused, a dead
+ * one dead, as when the whole registration is unchanged. An API create (Polos' create at every
+ * login) is no change on an active or paused schedule; it revives a completed or dead one.
  */
-export function sameCodeDefinition(row: ScheduleRow, def: ScheduleDefinition): boolean {
+export function sameDefinition(row: ScheduleRow, def: ScheduleDefinition): boolean {
+  const active = row.state.status === "active";
+  if (def.source === "api" && !active && row.state.status !== "paused") return false;
   return (
-    def.source === "code" &&
-    row.source === "code" &&
+    row.source === def.source &&
     row.workflow === def.workflow &&
     row.key === def.key &&
     sameSpec(row.spec, def.spec) &&
     changesNothing(row, { policy: def.policy, input: def.input ?? null, task_queue: def.task_queue }) &&
     (row.execution_timeout ?? null) === (def.execution_timeout ?? null) &&
-    // An empty declared note keeps the stored one (as upsertedRow does). So does a schedule that is
-    // not active: its note says why (a pause, on_failure, the user), and a note is no reason to
+    // An empty sent note keeps the stored one (as upsertedRow does). So does a code schedule that
+    // is not active: its note says why (a pause, on_failure, the user), and a note is no reason to
     // revive a completed or dead one (the upsert would) or to overwrite why one is paused.
-    (!def.note || row.state.status !== "active" || row.state.note === def.note) &&
+    (!def.note || row.state.note === def.note || (def.source === "code" && !active)) &&
     (!def.paused || row.state.status === "paused")
   );
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_SCHEDULE_POLICY, ScheduleSpecInput, type ScheduleSpec } from "@sundial/sdk/protocol";
 import { initialState, tick, type ScheduleState } from "../../../src/core/schedule/machine.ts";
 import { compileSpec } from "../../../src/core/spec.ts";
-import { patchedRow, sameCodeDefinition, upsertedRow } from "../../../src/objects/schedule-rows.ts";
+import { patchedRow, sameDefinition, upsertedRow } from "../../../src/objects/schedule-rows.ts";
 import type { ScheduleRow } from "../../../src/objects/schedule-store.ts";
 import type { ScheduleDefinition } from "../../../src/objects/schedule-types.ts";
 
@@ -79,24 +79,24 @@ describe("a PATCH of the spec a schedule already has, whatever its status", () =
 });
 
 describe("a schedule declared in code, declared again", () => {
-  // sameCodeDefinition decides whether a registration writes anything: a declared note that
+  // sameDefinition decides whether a registration writes anything: a declared note that
   // changed is a change (it was ignored); an empty declared note keeps the stored one (a note
   // `on_failure: pause` wrote, say), as upsertedRow does.
   const spec = ScheduleSpecInput.parse({ interval_seconds: 600 });
   const stored = (note: string): ScheduleRow => ({ ...row(spec, { ...initialState(T0, false, note) }), source: "code" });
 
   it("with the same note writes nothing", () => {
-    expect(sameCodeDefinition(stored("nightly export"), { ...def(spec), note: "nightly export" })).toBe(true);
+    expect(sameDefinition(stored("nightly export"), { ...def(spec), note: "nightly export" })).toBe(true);
   });
 
   it("with a new note is a change, and the note is stored", () => {
     const changed = { ...def(spec), note: "nightly export, v2" };
-    expect(sameCodeDefinition(stored("nightly export"), changed)).toBe(false);
+    expect(sameDefinition(stored("nightly export"), changed)).toBe(false);
     expect(upsertedRow(changed, stored("nightly export"), T0 + M).state.note).toBe("nightly export, v2");
   });
 
   it("with no note keeps the stored one and writes nothing", () => {
-    expect(sameCodeDefinition(stored("paused after 3 failures"), def(spec))).toBe(true);
+    expect(sameDefinition(stored("paused after 3 failures"), def(spec))).toBe(true);
   });
 });
 
@@ -114,17 +114,50 @@ describe("a schedule declared in code that is not active, declared again as it w
     ["completed", "nightly export"],
     ["paused", "paused after run s:2027-01-04T00:10:00.000Z failed: boom"],
   ])("%s, its note %j: writes nothing", (status, note) => {
-    expect(sameCodeDefinition(stored(status, note), declared)).toBe(true);
+    expect(sameDefinition(stored(status, note), declared)).toBe(true);
   });
 
   it("a completed one whose note a resume cleared stays completed", () => {
-    expect(sameCodeDefinition(stored("completed", ""), declared)).toBe(true);
+    expect(sameDefinition(stored("completed", ""), declared)).toBe(true);
   });
 
   it("an active one with a new declared note still takes it, keeping its plan", () => {
     const active = stored("active", "nightly export");
-    expect(sameCodeDefinition(active, { ...declared, note: "nightly export, v2" })).toBe(false);
+    expect(sameDefinition(active, { ...declared, note: "nightly export, v2" })).toBe(false);
     const up = upsertedRow({ ...declared, note: "nightly export, v2" }, active, T0 + M);
     expect(up.state).toEqual({ ...active.state, note: "nightly export, v2" });
+  });
+});
+
+describe("an API create that sends a schedule as it is (Polos' create at every login)", () => {
+  // It wrote a new version and an "updated" action each time, so an editor holding the version got
+  // version_conflict and the 20 recent actions filled with logins. A create that changes nothing
+  // writes nothing, as a PATCH that changes nothing; it still revives a completed or dead one.
+  const spec = ScheduleSpecInput.parse({ cron: "0 9 * * *", timezone: "Europe/Paris" });
+  const sent: ScheduleDefinition = { ...def(spec), source: "api", input: { user: "u1" } };
+  const stored = (status: ScheduleState["status"], note = ""): ScheduleRow => ({ ...row(spec, { ...initialState(T0, status === "paused", note), status }), input: { user: "u1" } });
+
+  it.each<ScheduleState["status"]>(["active", "paused"])("%s: writes nothing", (status) => {
+    expect(sameDefinition(stored(status, status === "paused" ? "away" : ""), sent)).toBe(true);
+  });
+
+  it.each<ScheduleState["status"]>(["completed", "dead"])("%s: a change (the create revives it)", (status) => {
+    expect(sameDefinition(stored(status), sent)).toBe(false);
+  });
+
+  it.each<[string, Partial<ScheduleDefinition>]>([
+    ["another input", { input: { user: "u2" } }],
+    ["another spec", { spec: ScheduleSpecInput.parse({ cron: "0 10 * * *", timezone: "Europe/Paris" }) }],
+    ["another task queue", { task_queue: "other" }],
+    ["an execution timeout", { execution_timeout: 60 }],
+    ["another policy", { policy: { ...policy, overlap: "ALLOW_ALL" } }],
+    ["a note", { note: "from the app" }],
+    ["paused", { paused: true }],
+  ])("with %s: a change", (_name, change) => {
+    expect(sameDefinition(stored("active"), { ...sent, ...change })).toBe(false);
+  });
+
+  it("a code schedule's definition is never the same as an API create's", () => {
+    expect(sameDefinition({ ...stored("active"), source: "code" }, sent)).toBe(false);
   });
 });
