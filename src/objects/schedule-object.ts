@@ -4,7 +4,7 @@ import { clock } from "../clock.ts";
 import { ConflictError, NotFoundError } from "../core/errors.ts";
 import { passOverMissed } from "../core/catchup.ts";
 import { LIMITS } from "../core/limits.ts";
-import { runClosed, SKIPPED_CATCHUP, startExtra, tick, type PendingFire, type ScheduleState, type Transition } from "../core/schedule/machine.ts";
+import { runClosed, runIdFor, SKIPPED_CATCHUP, startExtra, tick, type PendingFire, type ScheduleState, type Transition } from "../core/schedule/machine.ts";
 import { compileSpec, type CompiledSpec } from "../core/spec.ts";
 import { checkBackfillFires } from "../core/schedule/backfill-fires.ts";
 import { delayedAtChange, resumeDelayed } from "../core/schedule/respec-delayed.ts";
@@ -158,7 +158,8 @@ export class ScheduleObject extends DurableObject<Env> {
       this.apply(row, { ...t, nextAlarm: null }, now);
       const started = t.start.find((s) => s.fire === fire);
       const outcome = started ? "started" : t.state.buffer.includes(fire) ? "buffered" : "skipped_overlap";
-      const answer = { run_id: started?.runId ?? "", started: started !== undefined, outcome };
+      // A buffered trigger names the run it will start as (a newer fire may still replace it); a skipped one none.
+      const answer = { run_id: started?.runId ?? (outcome === "buffered" ? runIdFor(row.schedule_id, fire) : ""), started: started !== undefined, outcome };
       if (requestId !== undefined) this.store.recordTrigger(requestId, now, answer);
       return answer;
     });

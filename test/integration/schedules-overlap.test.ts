@@ -196,7 +196,7 @@ describe("a trigger's or backfill's own overlap policy decides only its own fire
     await alarmAt(sid, t0 + M);
     setNow(t0 + M + 5_000);
     const waiting = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { request_id: "after-it", overlap: "BUFFER_ONE" });
-    expect(waiting.body).toEqual({ run_id: "", started: false, outcome: "buffered" });
+    expect(waiting.body).toEqual({ run_id: `${sid}:trigger:after-it`, started: false, outcome: "buffered" });
     await alarmAt(sid, t0 + 2 * M);
     await alarmAt(sid, t0 + 3 * M);
     let d = await describeSchedule(sid);

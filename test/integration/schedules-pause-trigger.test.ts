@@ -178,7 +178,7 @@ describe("trigger now", () => {
     expect((await api("POST", `/v1/workflows/schedules/${sid}/pause`, { note: "hold" })).status).toBe(200);
     // A trigger while 00:01 still runs waits for the slot; when 00:01 closes it starts, not 00:02.
     const waiting = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { request_id: "wait" });
-    expect(waiting.body).toEqual({ run_id: "", started: false, outcome: "buffered" });
+    expect(waiting.body).toEqual({ run_id: `${sid}:trigger:wait`, started: false, outcome: "buffered" });
     await completeRun(queue, runId(sid, t0 + M), succeed());
     await expectRunning(`${sid}:trigger:wait`);
     await expectNoRun(runId(sid, t0 + 2 * M));

@@ -73,7 +73,7 @@ export const ScheduleSummaryResponse = z.object({
 /** GET /v1/workflows/schedules. */
 export const ListSchedulesResponse = z.object({ schedules: z.array(ScheduleSummaryResponse), next_page_token: z.string().nullable() });
 
-/** POST …/{id}/trigger (202). `run_id` is empty when nothing started. */
+/** POST …/{id}/trigger (202). `run_id`: the run started, or for `buffered` the id it will start under when the slot frees (a newer fire may replace it in a BUFFER_ONE buffer); empty when skipped. */
 export const TriggerResponse = z.object({ run_id: z.string(), started: z.boolean(), outcome: z.enum(["started", "buffered", "skipped_overlap"]) });
 export type TriggerResponse = z.output<typeof TriggerResponse>;
 
