@@ -1,17 +1,20 @@
 import { exports } from "cloudflare:workers";
-import { HttpTransport } from "@sundial/sdk/client";
+import { HttpTransport, SundialClient } from "@sundial/sdk/client";
 import { LruCache, silentWorkerLogger } from "@sundial/sdk/worker";
 import type { WorkflowDefinition, WorkflowState } from "@sundial/sdk/workflow";
 import { WorkerApi } from "../../sdk/src/worker/api.ts";
 import { DEV_KEY } from "./helpers.ts";
+
+/** `fetch` through this Worker's real fetch handler. */
+const selfFetch = (async (input: URL | string, init?: RequestInit) =>
+  (exports as unknown as { default: { fetch(r: Request): Promise<Response> } }).default.fetch(new Request(input, init))) as typeof fetch;
 
 /**
  * The SDK worker's dependencies (for `processWorkflowTask`), talking to this Worker through its
  * real fetch handler: tests drive the SDK's workflow runner against the platform task by task.
  */
 export function sdkWorker(queue: string, workflows: readonly WorkflowDefinition[], identity: string) {
-  const self = (exports as unknown as { default: { fetch(r: Request): Promise<Response> } }).default;
-  const transport = new HttpTransport({ url: "http://sundial.test", apiKey: DEV_KEY, fetch: (async (input: URL | string, init?: RequestInit) => self.fetch(new Request(input, init))) as typeof fetch });
+  const transport = new HttpTransport({ url: "http://sundial.test", apiKey: DEV_KEY, fetch: selfFetch });
   return {
     workflows: new Map<string, WorkflowDefinition>(workflows.map((w) => [w.name, w])),
     api: new WorkerApi(transport, silentWorkerLogger, { initialMs: 1, maxMs: 2, attempts: 2 }),
@@ -21,4 +24,9 @@ export function sdkWorker(queue: string, workflows: readonly WorkflowDefinition[
     taskQueue: queue,
     hardStop: new AbortController().signal,
   };
+}
+
+/** The SDK's client, talking to this Worker through its real fetch handler. */
+export function sdkClient(): SundialClient {
+  return new SundialClient({ url: "http://sundial.test", apiKey: DEV_KEY, fetch: selfFetch });
 }

@@ -8,6 +8,7 @@ import type { Completion, WorkerApi } from "./api.ts";
 import type { EagerDispatch } from "./eager.ts";
 import { Heartbeater, heartbeatIntervalMs } from "./heartbeater.ts";
 import { checkPayload } from "../workflow/payload-limits.ts";
+import { safeParseInput } from "../workflow/input-schema.ts";
 import type { WorkerLogger } from "./logger.ts";
 
 /** A running activity task, as the worker tracks it for shutdown. */
@@ -170,7 +171,7 @@ async function reportFailure(api: WorkerApi, token: string, failure: Failure, ha
 }
 
 function parseActivityInput(def: AnyActivityDefinition, raw: unknown): unknown {
-  const parsed = def.input!.safeParse(raw);
+  const parsed = safeParseInput(def.input!, raw);
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.map((i) => `${i.path.length > 0 ? i.path.join(".") : "input"}: ${i.message}`);
   throw ApplicationFailure.nonRetryable(`invalid input for activity "${def.name}": ${issues.join("; ")}`, "InvalidInput", { issues });

@@ -123,8 +123,22 @@ export function inputJsonSchema(schema: z.ZodType): Record<string, unknown> {
  * `ApplicationFailure` of type `InvalidInput` whose message names each field at fault.
  */
 export function parseInput<T>(workflowName: string, schema: z.ZodType<T>, raw: unknown): T {
-  const result = schema.safeParse(raw);
+  const result = safeParseInput(schema, raw);
   if (result.success) return result.data;
   const issues = result.error.issues.map((i) => `${i.path.length > 0 ? i.path.join(".") : "input"}: ${i.message}`);
   throw ApplicationFailure.nonRetryable(`invalid input for workflow "${workflowName}": ${issues.join("; ")}`, "InvalidInput", { issues });
+}
+
+/**
+ * `schema.safeParse(raw)`, where a null `raw` is also "no input": JSON has no `undefined`, so an
+ * input left out (`ctx.executeActivity(a)`, a start without `input`) arrives as null, and a schema
+ * written for an optional input (`z.string().optional()`) accepts undefined but not null. It gets
+ * undefined then, as the caller's code passed; a null the schema accepts stays null. The same raw
+ * input always parses the same way, so a replay sees what the first run saw.
+ */
+export function safeParseInput<T>(schema: z.ZodType<T>, raw: unknown): z.ZodSafeParseResult<T> {
+  const result = schema.safeParse(raw);
+  if (result.success || raw !== null) return result;
+  const absent = schema.safeParse(undefined);
+  return absent.success ? absent : result;
 }

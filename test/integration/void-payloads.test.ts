@@ -1,0 +1,135 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import type { ActivityTask, WorkflowTask } from "@sundial/sdk/protocol";
+import { defineActivity, defineWorkflow, type AnyActivityDefinition, type WorkflowDefinition } from "@sundial/sdk/workflow";
+import { processWorkflowTask } from "../../sdk/src/worker/workflow-runner.ts";
+import { startActivityTask } from "../../sdk/src/worker/activity-runner.ts";
+import { api, uid } from "./helpers.ts";
+import { sdkClient, sdkWorker } from "./sdk-worker.ts";
+
+// A user's `undefined` (a function that returns nothing, an optional argument left out) crossing
+// the wire between the SDK and the platform, end to end: real SDK client, workflow and activity
+// runners against this Worker. JSON has no `undefined`, so "nothing" travels as null; what matters
+// is that every such call completes, and that the workflow sees the same value live and on replay.
+
+/** How a value reads in a result: `undefined` survives JSON as a string. */
+const show = (v: unknown) => (v === undefined ? "undefined" : v);
+
+const noop = defineActivity({ name: "void-noop", run: async () => {} });
+const beat = defineActivity({
+  name: "void-beat",
+  run: async (_input: unknown, ctx) => {
+    ctx.heartbeat();
+    return { details: show(ctx.info.heartbeatDetails) };
+  },
+});
+const optionalInput = defineActivity({ name: "void-optional-input", input: z.string().optional(), run: async (s: string | undefined) => show(s) });
+
+const voidChild = defineWorkflow({ name: "void-child", run: async () => {} });
+
+/** Everything "nothing": each value it saw, also as a query answers it after a full replay. */
+const voidParent = defineWorkflow({
+  name: "void-parent",
+  activities: [noop, beat, optionalInput],
+  run: async (ctx, input: unknown) => {
+    const seen: Record<string, unknown> = { input: show(input) };
+    const pokes: unknown[] = [];
+    const updates: unknown[] = [];
+    ctx.setQueryHandler("nothing", () => undefined);
+    ctx.setQueryHandler("seen", () => ({ ...seen, pokes, updates }));
+    ctx.setSignalHandler("poke", (x: unknown) => void pokes.push(show(x)));
+    ctx.setUpdateHandler("touch", (x: unknown) => void updates.push(show(x)), { validator: (x: unknown) => {
+      if (x !== null) throw new Error(`the validator got ${String(show(x))}`);
+    } });
+    seen.activity = show(await ctx.executeActivity(noop, undefined));
+    seen.step = show(await ctx.step.run("nothing", () => undefined));
+    seen.asyncStep = show(await ctx.step.run("nothing-async", async () => {}));
+    seen.child = show(await ctx.executeChildWorkflow(voidChild, undefined));
+    seen.beat = await ctx.executeActivity("void-beat");
+    seen.optional = show(await ctx.executeActivity(optionalInput, undefined));
+    seen.branch = (await ctx.step.run("branch", () => undefined)) === undefined ? "was undefined" : "was null";
+    await ctx.waitCondition(() => pokes.length >= 1 && updates.length >= 1);
+    return { ...seen, pokes, updates };
+  },
+});
+
+type Deps = ReturnType<typeof sdkWorker>;
+const activityDeps = (deps: Deps, activities: AnyActivityDefinition[]) => ({
+  activities: new Map(activities.map((a) => [a.name, a])),
+  api: deps.api,
+  logger: deps.logger,
+  taskQueue: deps.taskQueue,
+  identity: deps.identity,
+  hardStop: deps.hardStop,
+});
+
+/** Runs every workflow and activity task queued on the worker's queue until none is left. */
+async function drain(deps: Deps, activities: AnyActivityDefinition[]): Promise<void> {
+  for (let idle = 0; idle < 2; ) {
+    const wt = await api("POST", "/v1/workflows/tasks/poll", { task_queue: deps.taskQueue, kind: "workflow", identity: deps.identity, wait_seconds: 0 });
+    if (wt.status === 200) {
+      idle = 0;
+      await processWorkflowTask(wt.body as WorkflowTask, deps);
+      continue;
+    }
+    const at = await api("POST", "/v1/workflows/tasks/poll", { task_queue: deps.taskQueue, kind: "activity", identity: deps.identity, wait_seconds: 0 });
+    if (at.status === 200) {
+      idle = 0;
+      await startActivityTask(at.body as ActivityTask, activityDeps(deps, activities)).done;
+      continue;
+    }
+    idle++;
+  }
+}
+
+/** Drains the queue until `call` settles (a query or an update waits for a worker). */
+async function whileDraining<T>(deps: Deps, activities: AnyActivityDefinition[], call: Promise<T>): Promise<T> {
+  let settled = false;
+  const watched = call.finally(() => (settled = true));
+  for (let i = 0; i < 200 && !settled; i++) {
+    await drain(deps, activities);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return watched;
+}
+
+const history = async (id: string) => (await api("GET", `/v1/workflows/executions/${encodeURIComponent(id)}/history`)).body.events as ({ type: string } & Record<string, unknown>)[];
+
+function setUp(workflows: WorkflowDefinition[]) {
+  const queue = uid("void-q");
+  const deps = sdkWorker(queue, workflows, "void-worker");
+  return { queue, deps, client: sdkClient() };
+}
+
+describe("nothing on the wire (undefined between the SDK and the platform)", () => {
+  it("a run that passes nothing everywhere completes, and sees the same values on replay", async () => {
+    const { queue, deps, client } = setUp([voidParent, voidChild]);
+    const acts = [noop, beat, optionalInput];
+    const started = await client.executions.start(voidParent, { taskQueue: queue });
+    const id = started.executionId;
+    await drain(deps, acts);
+    expect(await whileDraining(deps, acts, client.executions.query(id, "nothing"))).toBeNull();
+    await client.executions.signal(id, "poke");
+    expect(await whileDraining(deps, acts, client.executions.update(id, "touch"))).toBeNull();
+    await drain(deps, acts);
+    const outcome = await client.executions.result(id, { timeout: "5s" });
+    expect(outcome.failure).toBeNull();
+    expect(outcome).toMatchObject({ status: "completed" });
+    const live = outcome.result as Record<string, unknown>;
+    expect(live).toEqual({
+      input: null,
+      activity: null,
+      step: null,
+      asyncStep: null,
+      child: null,
+      beat: { details: "undefined" },
+      optional: "undefined",
+      branch: "was null",
+      pokes: [null],
+      updates: [null],
+    });
+    // A query replays the whole history in a fresh instance: the values it saw must be the same.
+    expect(await whileDraining(deps, acts, client.executions.query(id, "seen"))).toEqual(live);
+    expect((await history(id)).filter((e) => e.type === "workflow_task_failed")).toEqual([]);
+  });
+});
