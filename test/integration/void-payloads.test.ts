@@ -6,6 +6,8 @@ import { processWorkflowTask } from "../../sdk/src/worker/workflow-runner.ts";
 import { startActivityTask } from "../../sdk/src/worker/activity-runner.ts";
 import { api, uid } from "./helpers.ts";
 import { sdkClient, sdkWorker } from "./sdk-worker.ts";
+import { buildRegistration } from "../../sdk/src/worker/registration.ts";
+import { resolveWorkerOptions } from "../../sdk/src/worker/options.ts";
 
 // A user's `undefined` (a function that returns nothing, an optional argument left out) crossing
 // the wire between the SDK and the platform, end to end: real SDK client, workflow and activity
@@ -52,6 +54,26 @@ const voidParent = defineWorkflow({
     return { ...seen, pokes, updates };
   },
 });
+
+/** Returns the input it got. */
+const echo = defineWorkflow({ name: "void-echo", run: async (_ctx, input: unknown) => show(input) });
+/** Returns the input it got once poked (signal-with-start). */
+const poked = defineWorkflow({
+  name: "void-poked",
+  run: async (ctx, input: unknown) => {
+    const pokes: unknown[] = [];
+    ctx.setSignalHandler("poke", (x: unknown) => void pokes.push(show(x)));
+    await ctx.waitCondition(() => pokes.length > 0);
+    return { input: show(input), pokes };
+  },
+});
+/** Run 1 continues as new without input; run 2 returns what it got. */
+const again = defineWorkflow({
+  name: "void-again",
+  run: async (ctx, input: { first: boolean } | null) => (input?.first ? ctx.continueAsNew(undefined) : show(input)),
+});
+/** An input that may be left out. */
+const optional = defineWorkflow({ name: "void-optional", input: z.object({ n: z.number() }).optional(), run: async (_ctx, input) => show(input) });
 
 type Deps = ReturnType<typeof sdkWorker>;
 const activityDeps = (deps: Deps, activities: AnyActivityDefinition[]) => ({
@@ -131,5 +153,45 @@ describe("nothing on the wire (undefined between the SDK and the platform)", () 
     // A query replays the whole history in a fresh instance: the values it saw must be the same.
     expect(await whileDraining(deps, acts, client.executions.query(id, "seen"))).toEqual(live);
     expect((await history(id)).filter((e) => e.type === "workflow_task_failed")).toEqual([]);
+  });
+});
+
+describe("starts without input", () => {
+  const workflows = [echo, poked, again, optional];
+
+  it("execute, signal-with-start and continue-as-new without input: the run gets null", async () => {
+    const { queue, deps, client } = setUp(workflows);
+    expect(await whileDraining(deps, [], client.executions.execute(echo, { taskQueue: queue, timeout: "10s", waitSeconds: 1 }))).toMatchObject({ status: "completed", result: null });
+    const sws = await client.executions.signalWithStart(poked, { executionId: uid("sws"), taskQueue: queue, signalName: "poke" });
+    await drain(deps, []);
+    expect(await client.executions.result(sws.executionId, { timeout: "5s" })).toMatchObject({ status: "completed", result: { input: null, pokes: [null] } });
+    const started = await client.executions.start(again, { taskQueue: queue, input: { first: true } });
+    await drain(deps, []);
+    expect(await client.executions.result(started.executionId, { timeout: "5s" })).toMatchObject({ status: "completed", result: null });
+  });
+
+  it("a schedule created and triggered without input starts its run with null", async () => {
+    const { queue, deps, client } = setUp(workflows);
+    const created = await client.schedules.create({ workflow: echo, key: uid("k"), taskQueue: queue, cronExpressions: ["0 0 1 1 *"], paused: true });
+    expect((await client.schedules.trigger(created.scheduleId)).outcome).toBe("started");
+    const wt = await api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind: "workflow", identity: "void-worker", wait_seconds: 1 });
+    expect(wt.status).toBe(200);
+    expect(wt.body.history[0]).toMatchObject({ type: "execution_started", input: null });
+    await processWorkflowTask(wt.body as WorkflowTask, deps);
+    expect(await client.executions.result(wt.body.execution_id, { timeout: "5s" })).toMatchObject({ status: "completed", result: null });
+  });
+
+  it("a workflow whose input schema is optional starts without input (start, schedule) and runs with undefined", async () => {
+    const { queue, deps, client } = setUp(workflows);
+    const registration = buildRegistration(resolveWorkerOptions({ url: "http://sundial.test", apiKey: "unused", taskQueue: queue, identity: "void-worker", workflows }));
+    await deps.api.register(registration);
+    const started = await client.executions.start(optional, { taskQueue: queue });
+    await drain(deps, []);
+    expect(await client.executions.result(started.executionId, { timeout: "5s" })).toMatchObject({ status: "completed", result: "undefined" });
+    const created = await client.schedules.create({ workflow: optional, key: uid("k"), taskQueue: queue, cronExpressions: ["0 0 1 1 *"], paused: true });
+    expect((await client.schedules.trigger(created.scheduleId)).outcome).toBe("started");
+    await drain(deps, []);
+    // The run passed its schema check (a failed run would read "failed").
+    expect((await client.schedules.get(created.scheduleId)).recentActions).toContainEqual(expect.objectContaining({ kind: "trigger", outcome: "completed" }));
   });
 });

@@ -115,7 +115,18 @@ export function checkInputSchema(workflowName: string, schema: z.ZodType): void 
  * @example inputJsonSchema(z.object({ name: z.string() })) // { type: "object", properties: { name: { type: "string" } }, ... }
  */
 export function inputJsonSchema(schema: z.ZodType): Record<string, unknown> {
-  return z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+  const json = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+  if (!leavesOut(schema)) return json;
+  // An input that may be left out (`.optional()` at the top): JSON Schema has no undefined, and
+  // zod drops the optionality, so a start without input (null on the wire) would be refused. Null
+  // joins the accepted values; $schema and $defs stay at the root, where references resolve.
+  const { $schema, $defs, ...rest } = json;
+  return { ...($schema === undefined ? {} : { $schema }), ...($defs === undefined ? {} : { $defs }), anyOf: [rest, { type: "null" }] };
+}
+
+/** Whether the schema takes an input left out (undefined) but not null: then null means "left out" ({@link safeParseInput}). */
+function leavesOut(schema: z.ZodType): boolean {
+  return schema.safeParse(undefined).success && !schema.safeParse(null).success;
 }
 
 /**
@@ -138,7 +149,6 @@ export function parseInput<T>(workflowName: string, schema: z.ZodType<T>, raw: u
  */
 export function safeParseInput<T>(schema: z.ZodType<T>, raw: unknown): z.ZodSafeParseResult<T> {
   const result = schema.safeParse(raw);
-  if (result.success || raw !== null) return result;
-  const absent = schema.safeParse(undefined);
-  return absent.success ? absent : result;
+  if (result.success || raw !== null || !leavesOut(schema)) return result;
+  return schema.safeParse(undefined);
 }

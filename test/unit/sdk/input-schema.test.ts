@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { activate, defineActivity, defineWorkflow } from "@sundial/sdk/workflow";
+import { activate, defineActivity, defineWorkflow, inputJsonSchema, parseInput } from "@sundial/sdk/workflow";
 import { Name } from "@sundial/sdk/protocol";
 import { HistoryBuilder } from "./helpers/history.ts";
 
@@ -150,5 +150,23 @@ describe("workflow input schemas", () => {
     expect(() =>
       defineWorkflow({ name: "s", schedules: [{ key: "u_1", cronExpressions: ["0 0 * * *"] }, { key: "u_1", cronExpressions: ["0 12 * * *"] }], run: async () => null }),
     ).toThrow('workflow "s" declares more than one schedule with key "u_1": give each schedule a distinct key');
+  });
+});
+
+describe("an input that may be left out (travels as null)", () => {
+  const Input = z.object({ n: z.number() });
+
+  it("an optional schema registers null as accepted, and parses null as undefined", () => {
+    const json = inputJsonSchema(Input.optional());
+    expect(json).toEqual({ $schema: "https://json-schema.org/draft/2020-12/schema", anyOf: [{ type: "object", properties: { n: { type: "number" } }, required: ["n"] }, { type: "null" }] });
+    expect(parseInput("w", Input.optional(), null)).toBeUndefined();
+    expect(parseInput("w", Input.optional(), { n: 1 })).toEqual({ n: 1 });
+  });
+
+  it("a schema that takes null keeps it, and one that takes neither still refuses it", () => {
+    expect(inputJsonSchema(Input.nullish())).toEqual(z.toJSONSchema(Input.nullish(), { io: "input" }));
+    expect(parseInput("w", Input.nullish(), null)).toBeNull();
+    expect(inputJsonSchema(Input)).not.toHaveProperty("anyOf");
+    expect(() => parseInput("w", Input, null)).toThrow(/invalid input for workflow "w"/);
   });
 });
