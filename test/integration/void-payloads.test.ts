@@ -75,6 +75,41 @@ const again = defineWorkflow({
 /** An input that may be left out. */
 const optional = defineWorkflow({ name: "void-optional", input: z.object({ n: z.number() }).optional(), run: async (_ctx, input) => show(input) });
 
+/** Run 1 continues as new without input, which its optional schema takes; run 2 returns what it got. */
+const optionalAgain = defineWorkflow({
+  name: "void-optional-again",
+  input: z.object({ first: z.boolean() }).optional(),
+  run: async (ctx, input) => (input?.first ? ctx.continueAsNew(undefined) : show(input)),
+});
+/** Throws what its input names: a string, undefined or null, not an Error. */
+const thrower = defineWorkflow({
+  name: "void-thrower",
+  run: async (_ctx, input: { throw: "string" | "undefined" | "null" }) => {
+    throw input.throw === "string" ? "x" : input.throw === "null" ? null : undefined;
+  },
+});
+const throwingActivity = defineActivity({
+  name: "void-throwing-activity",
+  options: { retry: { maximumAttempts: 1 } },
+  run: async () => {
+    throw undefined;
+  },
+});
+/** Calls the activity that throws undefined and returns how its failure reads. */
+const callsThrower = defineWorkflow({
+  name: "void-calls-thrower",
+  activities: [throwingActivity],
+  run: async (ctx) => {
+    try {
+      await ctx.executeActivity(throwingActivity, undefined);
+      return "no failure";
+    } catch (err) {
+      const cause = (err as Error).cause as Error;
+      return { error: (err as Error).name, cause: cause.message, type: cause.name };
+    }
+  },
+});
+
 type Deps = ReturnType<typeof sdkWorker>;
 const activityDeps = (deps: Deps, activities: AnyActivityDefinition[]) => ({
   activities: new Map(activities.map((a) => [a.name, a])),
@@ -157,7 +192,7 @@ describe("nothing on the wire (undefined between the SDK and the platform)", () 
 });
 
 describe("starts without input", () => {
-  const workflows = [echo, poked, again, optional];
+  const workflows = [echo, poked, again, optional, optionalAgain];
 
   it("execute, signal-with-start and continue-as-new without input: the run gets null", async () => {
     const { queue, deps, client } = setUp(workflows);
@@ -191,7 +226,25 @@ describe("starts without input", () => {
     const created = await client.schedules.create({ workflow: optional, key: uid("k"), taskQueue: queue, cronExpressions: ["0 0 1 1 *"], paused: true });
     expect((await client.schedules.trigger(created.scheduleId)).outcome).toBe("started");
     await drain(deps, []);
+    const continued = await client.executions.start(optionalAgain, { taskQueue: queue, input: { first: true } });
+    await drain(deps, []);
+    expect(await client.executions.result(continued.executionId, { timeout: "5s" })).toMatchObject({ status: "completed", result: "undefined" });
     // The run passed its schema check (a failed run would read "failed").
     expect((await client.schedules.get(created.scheduleId)).recentActions).toContainEqual(expect.objectContaining({ kind: "trigger", outcome: "completed" }));
+  });
+});
+
+describe("failures that are not Errors", () => {
+  it("a workflow that throws a string, undefined or null fails with it as the message; an activity that throws undefined fails its call", async () => {
+    const { queue, deps, client } = setUp([thrower, callsThrower]);
+    const ids: Record<string, string> = {};
+    for (const what of ["string", "undefined", "null"] as const) ids[what] = (await client.executions.start(thrower, { taskQueue: queue, input: { throw: what } })).executionId;
+    const caller = await client.executions.start(callsThrower, { taskQueue: queue });
+    await drain(deps, [throwingActivity]);
+    for (const [what, message] of [["string", "x"], ["undefined", "undefined"], ["null", "null"]] as const) {
+      expect(await client.executions.result(ids[what]!, { timeout: "5s" })).toMatchObject({ status: "failed", failure: { message, type: "Error" } });
+      expect((await history(ids[what]!)).filter((e) => e.type === "workflow_task_failed")).toEqual([]);
+    }
+    expect(await client.executions.result(caller.executionId, { timeout: "5s" })).toMatchObject({ status: "completed", result: { error: "ActivityFailure", cause: "undefined" } });
   });
 });
