@@ -46,10 +46,14 @@ export class Heartbeater {
     this.arm(options.intervalMs);
   }
 
-  /** Records progress; it is sent at once if the last heartbeat is older than the interval. */
+  /**
+   * Records progress; it is sent at once if the last heartbeat is older than the interval.
+   * Undefined (`ctx.heartbeat()`) records none: a keep-alive, which keeps the details waiting to
+   * be sent, as the platform keeps the last details a heartbeat without any carried.
+   */
   record(details: unknown): void {
     if (this.stopped) return;
-    this.details = details;
+    if (details !== undefined) this.details = details;
     this.dirty = true;
     this.arm(Math.max(0, this.lastSentAt + this.options.intervalMs - this.now()));
   }

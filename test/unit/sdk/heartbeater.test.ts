@@ -55,6 +55,18 @@ describe("heartbeats", () => {
     hb.stop();
   });
 
+  it("ctx.heartbeat() without details is a keep-alive: details still waiting for their slot go with it", async () => {
+    // The platform keeps the last details a heartbeat without any carried (the next attempt
+    // resumes from them); dropping the waiting ones here would lose that progress for good.
+    const { hb, sent } = harness();
+    await vi.advanceTimersByTimeAsync(10);
+    hb.record({ cursor: 7 });
+    hb.record(undefined);
+    await vi.advanceTimersByTimeAsync(990);
+    expect(sent).toEqual([{ at: 1000, details: { cursor: 7 } }]);
+    hb.stop();
+  });
+
   it("counts the poll as the first sign of life: early details wait for the first slot", async () => {
     const { hb, sent } = harness();
     await vi.advanceTimersByTimeAsync(10);
