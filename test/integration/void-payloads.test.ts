@@ -75,6 +75,8 @@ const again = defineWorkflow({
 /** An input that may be left out. */
 const optional = defineWorkflow({ name: "void-optional", input: z.object({ n: z.number() }).optional(), run: async (_ctx, input) => show(input) });
 
+/** Declares a schedule in code without input: its registration checks that input against the schema. */
+const optionalScheduled = defineWorkflow({ name: "void-optional-scheduled", input: z.object({ n: z.number() }).optional(), schedule: "0 0 1 1 *", run: async (_ctx, input) => show(input) });
 /** Run 1 continues as new without input, which its optional schema takes; run 2 returns what it got. */
 const optionalAgain = defineWorkflow({
   name: "void-optional-again",
@@ -216,10 +218,11 @@ describe("starts without input", () => {
     expect(await client.executions.result(wt.body.execution_id, { timeout: "5s" })).toMatchObject({ status: "completed", result: null });
   });
 
-  it("a workflow whose input schema is optional starts without input (start, schedule) and runs with undefined", async () => {
+  it("a workflow whose input schema is optional registers a code schedule without input, starts without input (start, schedule, continue-as-new) and runs with undefined", async () => {
     const { queue, deps, client } = setUp(workflows);
-    const registration = buildRegistration(resolveWorkerOptions({ url: "http://sundial.test", apiKey: "unused", taskQueue: queue, identity: "void-worker", workflows }));
-    await deps.api.register(registration);
+    const registration = buildRegistration(resolveWorkerOptions({ url: "http://sundial.test", apiKey: "unused", taskQueue: queue, identity: "void-worker", workflows: [...workflows, optionalScheduled] }));
+    const registered = await api("POST", "/v1/workflows/workers/register", registration);
+    expect(registered.status, JSON.stringify(registered.body)).toBe(200);
     const started = await client.executions.start(optional, { taskQueue: queue });
     await drain(deps, []);
     expect(await client.executions.result(started.executionId, { timeout: "5s" })).toMatchObject({ status: "completed", result: "undefined" });
