@@ -38,6 +38,7 @@ const voidParent = defineWorkflow({
     const pokes: unknown[] = [];
     const updates: unknown[] = [];
     ctx.setQueryHandler("nothing", () => undefined);
+    ctx.setQueryHandler("input", (x: unknown) => ({ got: show(x) }));
     ctx.setQueryHandler("seen", () => ({ ...seen, pokes, updates }));
     ctx.setSignalHandler("poke", (x: unknown) => void pokes.push(show(x)));
     ctx.setUpdateHandler("touch", (x: unknown) => void updates.push(show(x)), { validator: (x: unknown) => {
@@ -168,6 +169,7 @@ describe("nothing on the wire (undefined between the SDK and the platform)", () 
     const id = started.executionId;
     await drain(deps, acts);
     expect(await whileDraining(deps, acts, client.executions.query(id, "nothing"))).toBeNull();
+    expect(await whileDraining(deps, acts, client.executions.query(id, "input"))).toEqual({ got: null });
     await client.executions.signal(id, "poke");
     expect(await whileDraining(deps, acts, client.executions.update(id, "touch"))).toBeNull();
     await drain(deps, acts);
