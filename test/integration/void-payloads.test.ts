@@ -218,6 +218,13 @@ describe("starts without input", () => {
     expect(wt.body.history[0]).toMatchObject({ type: "execution_started", input: null });
     await processWorkflowTask(wt.body as WorkflowTask, deps);
     expect(await client.executions.result(wt.body.execution_id, { timeout: "5s" })).toMatchObject({ status: "completed", result: null });
+    // A trigger without input runs with the schedule's own input; null is an input like any other.
+    const withInput = await client.schedules.create({ workflow: echo, key: uid("k"), taskQueue: queue, cronExpressions: ["0 0 1 1 *"], paused: true, input: { a: 1 } });
+    for (const [options, expected] of [[{}, { a: 1 }], [{ input: null }, null]] as const) {
+      expect((await client.schedules.trigger(withInput.scheduleId, { ...options, overlap: "ALLOW_ALL" })).outcome).toBe("started");
+      const next = await api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind: "workflow", identity: "void-worker", wait_seconds: 1 });
+      expect(next.body.history[0]).toMatchObject({ type: "execution_started", input: expected });
+    }
   });
 
   it("a workflow whose input schema is optional registers a code schedule without input, starts without input (start, schedule, continue-as-new) and runs with undefined", async () => {

@@ -82,7 +82,7 @@ export interface SchedulePage {
 
 /** Options of {@link SchedulesClient.trigger}. */
 export interface TriggerOptions<I = unknown> {
-  /** Input of this run instead of the schedule's. */
+  /** Input of this run instead of the schedule's (left out: the schedule's own input; `null` is an input). */
   input?: I;
   /** Overlap policy of this run instead of the schedule's. */
   overlap?: OverlapPolicy;
