@@ -48,6 +48,24 @@ describe("executions over HTTP with a hand-driven worker", () => {
     expect(failed).toMatchObject({ seq: 1, attempt: 2, failure: { message: "boom again" } });
   }, 20_000);
 
+  it("a heartbeat's details reach the next attempt, and a heartbeat without details keeps the last ones", async () => {
+    const id = uid("hb-details");
+    const queue = uid("q");
+    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
+    const wt = await poll("workflow", queue);
+    await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ type: "schedule_activity", seq: 1, activity_type: "a", input: null, options: { retry: { initial_interval: 1 } } }] });
+    const a1 = await poll("activity", queue);
+    expect(a1.body.heartbeat_details).toBeUndefined();
+    for (const body of [{ details: { cursor: 7 } }, {}]) expect((await api("POST", "/v1/workflows/tasks/activity/heartbeat", { task_token: a1.body.task_token, ...body })).status).toBe(200);
+    const t0 = Date.now();
+    clock.now = () => t0;
+    await api("POST", "/v1/workflows/tasks/activity/fail", { task_token: a1.body.task_token, failure: { message: "boom" } });
+    clock.now = () => t0 + 1_000;
+    await runDurableObjectAlarm(env.EXECUTIONS.getByName(`default/${id}`));
+    const a2 = await poll("activity", queue);
+    expect(a2.body).toMatchObject({ attempt: 2, heartbeat_details: { cursor: 7 } });
+  });
+
   it("times out an activity whose worker stopped heartbeating and hands it to another worker", async () => {
     const id = uid("hb");
     const queue = uid("q");
