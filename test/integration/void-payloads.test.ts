@@ -76,6 +76,8 @@ const again = defineWorkflow({
 /** An input that may be left out. */
 const optional = defineWorkflow({ name: "void-optional", input: z.object({ n: z.number() }).optional(), run: async (_ctx, input) => show(input) });
 
+/** An input left out written the union way (an object or undefined). */
+const unionOptional = defineWorkflow({ name: "void-union-optional", input: z.union([z.object({ n: z.number() }), z.undefined()]), run: async (_ctx, input) => show(input) });
 /** Declares a schedule in code without input: its registration checks that input against the schema. */
 const optionalScheduled = defineWorkflow({ name: "void-optional-scheduled", input: z.object({ n: z.number() }).optional(), schedule: "0 0 1 1 *", run: async (_ctx, input) => show(input) });
 /** Run 1 continues as new without input, which its optional schema takes; run 2 returns what it got. */
@@ -196,7 +198,7 @@ describe("nothing on the wire (undefined between the SDK and the platform)", () 
 });
 
 describe("starts without input", () => {
-  const workflows = [echo, poked, again, optional, optionalAgain];
+  const workflows = [echo, poked, again, optional, optionalAgain, unionOptional];
 
   it("execute, signal-with-start and continue-as-new without input: the run gets null", async () => {
     const { queue, deps, client } = setUp(workflows);
@@ -241,6 +243,11 @@ describe("starts without input", () => {
     const continued = await client.executions.start(optionalAgain, { taskQueue: queue, input: { first: true } });
     await drain(deps, []);
     expect(await client.executions.result(continued.executionId, { timeout: "5s" })).toMatchObject({ status: "completed", result: "undefined" });
+    // The union way: left out runs with undefined, and the platform still checks a given input.
+    const fromUnion = await client.executions.start(unionOptional, { taskQueue: queue });
+    await drain(deps, []);
+    expect(await client.executions.result(fromUnion.executionId, { timeout: "5s" })).toMatchObject({ status: "completed", result: "undefined" });
+    await expect(client.executions.start(unionOptional, { taskQueue: queue, input: { n: "one" } as never })).rejects.toMatchObject({ status: 422, code: "invalid_input" });
     // The run passed its schema check (a failed run would read "failed").
     expect((await client.schedules.get(created.scheduleId)).recentActions).toContainEqual(expect.objectContaining({ kind: "trigger", outcome: "completed" }));
   });

@@ -115,13 +115,19 @@ export function checkInputSchema(workflowName: string, schema: z.ZodType): void 
  * @example inputJsonSchema(z.object({ name: z.string() })) // { type: "object", properties: { name: { type: "string" } }, ... }
  */
 export function inputJsonSchema(schema: z.ZodType): Record<string, unknown> {
-  const json = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
-  if (!leavesOut(schema)) return json;
+  // `z.undefined()` (a union member: `z.union([A, z.undefined()])`) is what a left-out input
+  // arrives as: null. As `{}` (zod's "any") it would let every input of the union through.
+  const json = z.toJSONSchema(schema, { io: "input", unrepresentable: "any", override: nullForUndefined }) as Record<string, unknown>;
+  if (!leavesOut(schema) || (Array.isArray(json.anyOf) && json.anyOf.some((m: { type?: unknown }) => m.type === "null"))) return json;
   // An input that may be left out (`.optional()` at the top): JSON Schema has no undefined, and
   // zod drops the optionality, so a start without input (null on the wire) would be refused. Null
   // joins the accepted values; $schema and $defs stay at the root, where references resolve.
   const { $schema, $defs, ...rest } = json;
   return { ...($schema === undefined ? {} : { $schema }), ...($defs === undefined ? {} : { $defs }), anyOf: [rest, { type: "null" }] };
+}
+
+function nullForUndefined(ctx: { zodSchema: unknown; jsonSchema: { type?: unknown } }): void {
+  if (defOf(ctx.zodSchema as z.ZodType).type === "undefined") ctx.jsonSchema.type = "null";
 }
 
 /** Whether the schema takes an input left out (undefined) but not null: then null means "left out" ({@link safeParseInput}). */

@@ -163,6 +163,12 @@ describe("an input that may be left out (travels as null)", () => {
     expect(parseInput("w", Input.optional(), { n: 1 })).toEqual({ n: 1 });
   });
 
+  it("a union with undefined registers it as null (not as any value) and parses null as undefined", () => {
+    const union = z.union([Input, z.undefined()]);
+    expect(inputJsonSchema(union)).toEqual({ $schema: "https://json-schema.org/draft/2020-12/schema", anyOf: [{ type: "object", properties: { n: { type: "number" } }, required: ["n"] }, { type: "null" }] });
+    expect(parseInput("w", union, null)).toBeUndefined();
+  });
+
   it("a schema that takes null keeps it, and one that takes neither still refuses it", () => {
     expect(inputJsonSchema(Input.nullish())).toEqual(z.toJSONSchema(Input.nullish(), { io: "input" }));
     expect(parseInput("w", Input.nullish(), null)).toBeNull();
