@@ -29,6 +29,8 @@ await platform.boot();
 const worker = soakWorker("worker", "test/soak/fixtures/soak-worker.ts", { SUNDIAL_URL: platform.url, SUNDIAL_TASK_QUEUE: "acked", SOAK_ACTIVITY_LOG: activityFile, SOAK_HTTP_LOG: httpFile, SOAK_LOG_INFO: "1", SOAK_STEP_MS: "1500", SOAK_SLEEP_S: "1" }, join(out, "worker.log"));
 await worker.waitFor("worker ready");
 
+/** The completion's answer, short: its status, and whether the next workflow task came with it (eager dispatch; the body is logged cut at 200 characters). */
+const shown = (body: string) => `${/"status":"(\w+)"/.exec(body)?.[1] ?? body.slice(0, 60)}${body.includes('"workflow_task":{') ? " + next workflow task" : ""}`;
 const rows: [string, string, string][] = [];
 let lost = 0;
 let exitCode = 0;
@@ -73,7 +75,7 @@ try {
     if (!ok) lost++;
     rows.push([
       `round ${r}: SIGKILL ${delay} ms after the last 2xx`,
-      `start 201, completion ${ack.status} ${ack.body.replace(/"/g, "")} (${killAt - (ack.t + ack.ms)} ms before the kill), schedule 201 (${killAt - lastAck} ms) → after restart: schedule ${gotSched.status} v${gotSched.body?.version}, execution ${gotExec.status}, seq 1 completed ${seq1.length}× before the kill, activity ran ${slowRuns}×, run ${result?.status ?? "not closed"}`,
+      `start 201, completion ${ack.status} ${shown(ack.body)} (${killAt - (ack.t + ack.ms)} ms before the kill), schedule 201 (${killAt - lastAck} ms) → after restart: schedule ${gotSched.status} v${gotSched.body?.version}, execution ${gotExec.status}, seq 1 completed ${seq1.length}× before the kill, activity ran ${slowRuns}×, run ${result?.status ?? "not closed"}`,
       ok ? "kept" : "LOST",
     ]);
     console.log(rows.at(-1)!.join(" | "));

@@ -72,7 +72,7 @@ export interface ScheduleCheck {
   notCompleted: string[];
   counterMismatch: string[];
   skippedCatchup: number;
-  /** started_at − nominal, ms, over every scheduled run. */
+  /** started_at − nominal, ms, over every scheduled run (a prepared run's started_at is its fire time: see beginLagMs). */
   fireLagMs: number[];
   runIds: string[];
 }
@@ -203,6 +203,8 @@ export class ActivityLog {
   readonly lines: ActivityLine[] = [];
   /** `${pid}|${ex}|${a}|${att}` of attempts started and not (yet) done. */
   readonly inFlight = new Map<string, ActivityLine>();
+  /** Per execution id: when a worker began its first activity attempt (worker clock, ms). */
+  readonly firstStart = new Map<string, number>();
   readonly file: string;
 
   constructor(file: string) {
@@ -222,8 +224,11 @@ export class ActivityLog {
       const l = JSON.parse(raw) as ActivityLine;
       this.lines.push(l);
       const k = `${l.pid}|${l.ex}|${l.a}|${l.att}`;
-      if (l.ph === "start") this.inFlight.set(k, l);
-      else this.inFlight.delete(k);
+      if (l.ph === "start") {
+        this.inFlight.set(k, l);
+        const first = this.firstStart.get(l.ex);
+        if (first === undefined || l.t < first) this.firstStart.set(l.ex, l.t);
+      } else this.inFlight.delete(k);
     }
   }
 
@@ -243,6 +248,28 @@ export class ActivityLog {
     const twice = [...perActivity.entries()].filter(([, n]) => n > 1);
     return { started: starts.length, finished: done.length, cutShort: this.inFlight.size, ranTwice: twice.length, ranTwiceExamples: twice.slice(0, 3).map(([k, n]) => `${k}×${n}`) };
   }
+}
+
+/** The nominal time of a scheduled run id `{schedule_id}:{nominal RFC 3339}`, or NaN. */
+export function nominalOf(id: string): number {
+  const m = /:(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)$/.exec(id);
+  return m ? Date.parse(m[1]!) : NaN;
+}
+
+/**
+ * When each scheduled run really began: its first activity attempt's start (from the workers' log)
+ * − its nominal time, ms, over the runs that ran an activity. Not `started_at`: a prepared run is
+ * created up to a minute ahead and its `started_at` is its fire time (README "Time semantics"),
+ * even when the platform was down then and the run began only after the restart.
+ */
+export function beginLagMs(log: ActivityLog, runIds: string[]): number[] {
+  const out: number[] = [];
+  for (const id of runIds) {
+    const t = log.firstStart.get(id);
+    const nominal = nominalOf(id);
+    if (t !== undefined && !Number.isNaN(nominal)) out.push(t - nominal);
+  }
+  return out;
 }
 
 export function percentile(xs: number[], p: number): number {
