@@ -189,25 +189,19 @@ try {
     const due: string[] = [];
     for (const s of schedules) for (const t of expectedFires(s, healthyAt, killAt)) due.push(`${s.id}:${new Date(t).toISOString()}`);
     const pending = new Set(due);
-    const notStarted = new Set(due);
     let allStartedMs: number | null = null;
     let allCompletedMs: number | null = null;
     while (Date.now() - healthyAt < DRAIN_CAP_MS) {
-      // Begun = a worker ran its first activity. A GET answers 200 `running` for a run prepared
-      // before the outage (up to a minute ahead), however late it begins.
-      activity.refresh();
-      for (const id of notStarted) if (activity.firstStart.has(id)) notStarted.delete(id);
       const ids = [...pending];
       await pool(ids.length, 4, async (k) => {
         const id = ids[k]!;
         const r = await api(platform.url, "GET", `/v1/workflows/executions/${encodeURIComponent(id)}`, undefined, { timeoutMs: 10_000 });
         if (r.status === 200 && r.body.status !== "running") pending.delete(id);
       });
-      if (pending.size === 0) {
-        activity.refresh();
-        for (const id of notStarted) if (activity.firstStart.has(id)) notStarted.delete(id);
-      }
-      if (notStarted.size === 0 && allStartedMs === null) allStartedMs = Date.now() - healthyAt;
+      // Begun = a worker ran its first activity, timed by the activity log (a GET answers 200
+      // `running` for a run prepared before the outage, up to a minute ahead, however late it begins).
+      activity.refresh();
+      if (allStartedMs === null && due.every((id) => activity.firstStart.has(id))) allStartedMs = Math.max(healthyAt, ...due.map((id) => activity.firstStart.get(id)!)) - healthyAt;
       if (pending.size === 0) {
         allCompletedMs = Date.now() - healthyAt;
         break;
