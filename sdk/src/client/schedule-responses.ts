@@ -73,7 +73,7 @@ export const ScheduleSummaryResponse = z.object({
 /** GET /v1/workflows/schedules. */
 export const ListSchedulesResponse = z.object({ schedules: z.array(ScheduleSummaryResponse), next_page_token: z.string().nullable() });
 
-/** POST …/{id}/trigger (202). `run_id`: the run started, or for `buffered` the id it will start under when the slot frees (a newer fire may replace it in a BUFFER_ONE buffer); empty when skipped. */
+/** POST …/{id}/trigger (202). `run_id`: the run started, or for `buffered` the id it will start under when the slot frees (unless a newer CANCEL_OTHER or TERMINATE_OTHER fire takes its place first, or the schedule goes dead; BUFFER_ONE skips a newer fire instead); empty when skipped. */
 export const TriggerResponse = z.object({ run_id: z.string(), started: z.boolean(), outcome: z.enum(["started", "buffered", "skipped_overlap"]) });
 export type TriggerResponse = z.output<typeof TriggerResponse>;
 
