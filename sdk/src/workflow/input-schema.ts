@@ -19,6 +19,9 @@ function defOf(schema: z.ZodType): SchemaDef {
   return (schema as unknown as { def: SchemaDef }).def;
 }
 
+/** Schema kinds whose only value is undefined: what a left-out input is. */
+const LEFT_OUT = new Set(["undefined", "void"]);
+
 /** Wrappers that do not change what a union member is. */
 function unwrap(schema: z.ZodType, seen = 0): z.ZodType {
   const def = defOf(schema);
@@ -99,7 +102,7 @@ export function checkInputSchema(workflowName: string, schema: z.ZodType): void 
   });
   const bad = all
     .map((m) => memberType(m))
-    .filter((t) => t !== "object" && t !== "intersection" && t !== "null" && t !== "undefined");
+    .filter((t) => t !== "object" && t !== "intersection" && t !== "null" && !LEFT_OUT.has(t));
   if (bad.length > 0) {
     throw new TypeError(
       `Input schema of workflow "${workflowName}" has unsupported union members: ${[...new Set(bad)].join(", ")}. ` +
@@ -115,10 +118,12 @@ export function checkInputSchema(workflowName: string, schema: z.ZodType): void 
  * @example inputJsonSchema(z.object({ name: z.string() })) // { type: "object", properties: { name: { type: "string" } }, ... }
  */
 export function inputJsonSchema(schema: z.ZodType): Record<string, unknown> {
-  // `z.undefined()` (a union member: `z.union([A, z.undefined()])`) is what a left-out input
-  // arrives as: null. As `{}` (zod's "any") it would let every input of the union through.
+  // `z.undefined()` (a union member: `z.union([A, z.undefined()])`) and `z.void()` (a workflow that
+  // takes no input) are what a left-out input arrives as: null. As `{}` (zod's "any") they would
+  // let every input through, to fail the run at the worker instead of a 422 at start.
   const json = z.toJSONSchema(schema, { io: "input", unrepresentable: "any", override: nullForUndefined }) as Record<string, unknown>;
-  if (!leavesOut(schema) || (Array.isArray(json.anyOf) && json.anyOf.some((m: { type?: unknown }) => m.type === "null"))) return json;
+  const takesNull = json.type === "null" || (Array.isArray(json.anyOf) && json.anyOf.some((m: { type?: unknown }) => m.type === "null"));
+  if (!leavesOut(schema) || takesNull) return json;
   // An input that may be left out (`.optional()` at the top): JSON Schema has no undefined, and
   // zod drops the optionality, so a start without input (null on the wire) would be refused. Null
   // joins the accepted values; $schema and $defs stay at the root, where references resolve.
@@ -127,7 +132,7 @@ export function inputJsonSchema(schema: z.ZodType): Record<string, unknown> {
 }
 
 function nullForUndefined(ctx: { zodSchema: unknown; jsonSchema: { type?: unknown } }): void {
-  if (defOf(ctx.zodSchema as z.ZodType).type === "undefined") ctx.jsonSchema.type = "null";
+  if (LEFT_OUT.has(defOf(ctx.zodSchema as z.ZodType).type)) ctx.jsonSchema.type = "null";
 }
 
 /** Whether the schema takes an input left out (undefined) but not null: then null means "left out" ({@link safeParseInput}). */

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { activate, defineActivity, defineWorkflow, inputJsonSchema, parseInput } from "@sundial/sdk/workflow";
 import { Name } from "@sundial/sdk/protocol";
 import { HistoryBuilder } from "./helpers/history.ts";
+import { validateJsonSchema } from "../../../src/core/json-schema.ts";
 
 const quiet = { logSink: () => {} };
 
@@ -167,6 +168,18 @@ describe("an input that may be left out (travels as null)", () => {
     const union = z.union([Input, z.undefined()]);
     expect(inputJsonSchema(union)).toEqual({ $schema: "https://json-schema.org/draft/2020-12/schema", anyOf: [{ type: "object", properties: { n: { type: "number" } }, required: ["n"] }, { type: "null" }] });
     expect(parseInput("w", union, null)).toBeUndefined();
+  });
+
+  it("z.void() (a workflow that takes no input) registers null only, as z.undefined() does, not any value", () => {
+    // zod renders void as {} (any value): the platform let {x: 1} start a run that then failed at
+    // the worker with InvalidInput, instead of a 422 at start.
+    const json = inputJsonSchema(z.void());
+    expect(json).toEqual({ $schema: "https://json-schema.org/draft/2020-12/schema", type: "null" });
+    expect(validateJsonSchema(json, { x: 1 })).not.toBeNull();
+    expect(validateJsonSchema(json, null)).toBeNull();
+    expect(parseInput("w", z.void(), null)).toBeUndefined();
+    expect(inputJsonSchema(z.union([Input, z.void()]))).toEqual(inputJsonSchema(z.union([Input, z.undefined()])));
+    expect(() => defineWorkflow({ name: "w", input: z.union([Input, z.void()]), run: async () => null })).not.toThrow();
   });
 
   it("a schema that takes null keeps it, and one that takes neither still refuses it", () => {
