@@ -34,3 +34,22 @@ describe("an API create that sends a schedule as it is", () => {
     expect(changed.body).toMatchObject({ version: 3, input: { user: "u1", plan: "free" } });
   });
 });
+
+describe("an API create that sends a schedule as it is, edge cases", () => {
+  it("on a paused schedule, with paused: false and no note: writes nothing, and the schedule stays paused with its note", async () => {
+    setNow(T("2027-07-02T00:00:00.000Z"));
+    const body = { workflow: uid("login-paused"), key: "user_2", interval_seconds: 3600, input: null, execution_timeout: 600, policy: { catchup_window_seconds: 5 } };
+    const first = await api("POST", "/v1/workflows/schedules", body);
+    expect(first.status).toBe(201);
+    const id = encodeURIComponent(first.body.schedule_id);
+    expect((await api("POST", `/v1/workflows/schedules/${id}/pause`, { note: "on holiday" })).status).toBe(200);
+    const paused = await describeSchedule(first.body.schedule_id);
+
+    setNow(T("2027-07-02T00:30:00.000Z"));
+    // The catch-up window sent as describe shows it (clamped), the zone spelled as typed.
+    const again = await api("POST", "/v1/workflows/schedules", { ...body, paused: false, timezone: "utc", policy: { catchup_window_seconds: paused.policy.catchup_window_seconds } });
+    expect(again.status, JSON.stringify(again.body)).toBe(200);
+    expect(again.body).toMatchObject({ version: paused.version, status: "paused", note: "on holiday", updated_at: paused.updated_at });
+    expect((await describeSchedule(first.body.schedule_id)).recent_actions).toEqual(paused.recent_actions);
+  });
+});
