@@ -79,6 +79,8 @@ const optional = defineWorkflow({ name: "void-optional", input: z.object({ n: z.
 /** An input left out written the union way (an object or undefined). */
 const unionOptional = defineWorkflow({ name: "void-union-optional", input: z.union([z.object({ n: z.number() }), z.undefined()]), run: async (_ctx, input) => show(input) });
 /** Declares a schedule in code without input: its registration checks that input against the schema. */
+/** A workflow that takes no input: z.void() registers as null (it was {}, any value). */
+const noInput = defineWorkflow({ name: "void-no-input", input: z.void(), run: async (_ctx, input) => show(input) });
 const optionalScheduled = defineWorkflow({ name: "void-optional-scheduled", input: z.object({ n: z.number() }).optional(), schedule: "0 0 1 1 *", run: async (_ctx, input) => show(input) });
 /** Run 1 continues as new without input, which its optional schema takes; run 2 returns what it got. */
 const optionalAgain = defineWorkflow({
@@ -250,6 +252,18 @@ describe("starts without input", () => {
     await expect(client.executions.start(unionOptional, { taskQueue: queue, input: { n: "one" } as never })).rejects.toMatchObject({ status: 422, code: "invalid_input" });
     // The run passed its schema check (a failed run would read "failed").
     expect((await client.schedules.get(created.scheduleId)).recentActions).toContainEqual(expect.objectContaining({ kind: "trigger", outcome: "completed" }));
+  });
+});
+
+describe("a workflow whose input is z.void()", () => {
+  it("starts without input and runs with undefined; a start with an input is a 422 at the platform, not a run failing at the worker", async () => {
+    const { queue, deps, client } = setUp([noInput]);
+    const registration = buildRegistration(resolveWorkerOptions({ url: "http://sundial.test", apiKey: "unused", taskQueue: queue, identity: "void-worker", workflows: [noInput] }));
+    expect((await api("POST", "/v1/workflows/workers/register", registration)).status).toBe(200);
+    const started = await client.executions.start(noInput, { taskQueue: queue });
+    await drain(deps, []);
+    expect(await client.executions.result(started.executionId, { timeout: "5s" })).toMatchObject({ status: "completed", result: "undefined" });
+    await expect(client.executions.start(noInput, { taskQueue: queue, input: { x: 1 } as never })).rejects.toMatchObject({ status: 422, code: "invalid_input" });
   });
 });
 
