@@ -138,6 +138,8 @@ async function runAttempt(task: ActivityTask, deps: ActivityRunnerDeps, controll
     }
   }
   if (!outcome.ok) {
+    // Progress recorded just before the failure, still waiting for its throttled slot, goes first: the retry resumes from it.
+    await heartbeater.flush();
     await reportFailure(api, task.task_token, errorToFailure(outcome.error), hardStop);
     return;
   }

@@ -37,6 +37,12 @@ export class Heartbeater {
   private inFlight = false;
   private dirty = false;
   private stopped = false;
+  /** Details recorded that no heartbeat has carried yet (waiting for their throttled slot). */
+  private unsent = false;
+  /** The task is no longer this worker's (cancelled, stale): nothing more is sent. */
+  private lost = false;
+  /** The heartbeat under way, settled either way. */
+  private sending: Promise<void> = Promise.resolve();
 
   constructor(options: HeartbeaterOptions) {
     this.options = options;
@@ -53,9 +59,28 @@ export class Heartbeater {
    */
   record(details: unknown): void {
     if (this.stopped) return;
-    if (details !== undefined) this.details = details;
+    if (details !== undefined) {
+      this.details = details;
+      this.unsent = true;
+    }
     this.dirty = true;
     this.arm(Math.max(0, this.lastSentAt + this.options.intervalMs - this.now()));
+  }
+
+  /**
+   * Sends details still waiting for their throttled slot, once, after any heartbeat under way (so
+   * they land last): an attempt that fails calls it before reporting the failure, so its retry
+   * resumes from them (`heartbeatDetails`) instead of from older progress. Never throws.
+   */
+  async flush(): Promise<void> {
+    if (!this.unsent || this.lost) return;
+    this.unsent = false;
+    await this.sending;
+    try {
+      await this.options.send(this.details);
+    } catch (err) {
+      this.options.logger.warn("could not send the last heartbeat details before the attempt ended", { error: err });
+    }
   }
 
   stop(): void {
@@ -86,8 +111,14 @@ export class Heartbeater {
     this.inFlight = true;
     this.dirty = false;
     this.lastSentAt = this.now();
+    this.unsent = false;
+    const request = this.options.send(this.details);
+    this.sending = request.then(
+      () => undefined,
+      () => undefined,
+    );
     try {
-      const answer = await this.options.send(this.details);
+      const answer = await request;
       if (answer.cancel_requested) this.cancel("the platform cancelled the activity");
     } catch (err) {
       if (err instanceof SundialApiError && (err.code === "stale_task" || err.status === 404)) {
@@ -103,6 +134,7 @@ export class Heartbeater {
   }
 
   private cancel(message: string): void {
+    this.lost = true;
     if (this.stopped) return;
     this.stop();
     this.options.onCancel(new CancelledError(message));

@@ -67,6 +67,26 @@ describe("heartbeats", () => {
     hb.stop();
   });
 
+  it("flush() sends details still waiting for their slot once, after the heartbeat under way; nothing when none wait", async () => {
+    // An attempt that fails calls it before reporting: its retry resumes from these details.
+    let release: () => void = () => {};
+    const { hb, sent } = harness(() => new Promise((resolve) => (release = () => resolve({ cancel_requested: false }))));
+    hb.record({ cursor: 1 });
+    await vi.advanceTimersByTimeAsync(1000); // the first slot: { cursor: 1 } under way, not answered
+    hb.record({ cursor: 2 });
+    hb.stop();
+    const flushed = hb.flush();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sent.map((s) => s.details)).toEqual([{ cursor: 1 }]);
+    release();
+    await vi.advanceTimersByTimeAsync(0);
+    release();
+    await flushed;
+    expect(sent.map((s) => s.details)).toEqual([{ cursor: 1 }, { cursor: 2 }]);
+    await hb.flush();
+    expect(sent).toHaveLength(2);
+  });
+
   it("counts the poll as the first sign of life: early details wait for the first slot", async () => {
     const { hb, sent } = harness();
     await vi.advanceTimersByTimeAsync(10);
