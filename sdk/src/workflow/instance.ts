@@ -1,22 +1,18 @@
-import { defaultChildExecutionId, type Command } from "../protocol/commands.ts";
+import type { Command } from "../protocol/commands.ts";
 import type { EventOf, HistoryEvent } from "../protocol/history.ts";
-import { isName } from "../protocol/execution.ts";
-import { mergeActivityOptions, toWireActivityOptions, type ActivityCallOptions } from "./activity-options.ts";
 import { verifyRecordedCommands, type RunLabel } from "./command-matcher.ts";
-import { scheduleInfo, type HandlerOptions, type QueryHandler, type SignalHandler, type UpdateHandler, type UpdateHandlerOptions, type WorkflowContext } from "./context.ts";
-import type { ActivityDefinition } from "./define-activity.ts";
+import type { WorkflowContext } from "./context.ts";
 import type { WorkflowDefinition } from "./define-workflow.ts";
-import { timerSeconds, toSeconds, type Duration } from "./duration.ts";
-import { ChildWorkflows, startChildCommand, type ChildWorkflowHandle, type ChildWorkflowOptions } from "./child-workflows.ts";
+import { toSeconds, type Duration } from "./duration.ts";
 import { CancelledError, ContinueAsNew } from "./errors.ts";
 import { errorToFailure } from "./failure-convert.ts";
 import { MessageHandlers, type OfferedUpdate } from "./handlers.ts";
 import { RESOLUTION_EVENT_TYPES, type Activation } from "./history-batches.ts";
-import { replayAwareLogger, type LogSink } from "./logger.ts";
-import { PendingOperations } from "./pending-operations.ts";
-import { DeterministicRandom } from "./random.ts";
+import type { LogSink } from "./logger.ts";
+import { makeContext } from "./make-context.ts";
+import { Operations } from "./operations.ts";
 import { Steps } from "./steps.ts";
-import { checkPayload, refusedPayload, rejected } from "./payload-limits.ts";
+import { checkPayload, refusedPayload } from "./payload-limits.ts";
 
 /** Runs every promise reaction the workflow has queued: all microtasks finish before a macrotask. */
 const drainMicrotasks: () => Promise<void> =
@@ -51,13 +47,8 @@ export class WorkflowInstance {
   /** True once processing threw (non-determinism): the state must not be reused. */
   broken = false;
   private readonly started: EventOf<"execution_started">;
-  private readonly runNumber: number;
-  private readonly rng: DeterministicRandom;
-  private readonly pending = new PendingOperations();
-  private activitySeq = 0;
-  private timerSeq = 0;
-  private childSeq = 0;
-  private readonly children = new ChildWorkflows();
+  /** Activities, timers and child workflows: their numbering, commands and promises. */
+  private readonly operations: Operations;
   private readonly steps: Steps;
   private emitted: Command[] = [];
   /** Commands of the latest activation, to match against the command events of the next batch. */
@@ -77,31 +68,46 @@ export class WorkflowInstance {
     this.definition = definition;
     this.started = started;
     this.startedRunId = started.run_id;
-    this.runNumber = options.runNumber;
     this.label = { workflow: started.workflow, executionId: options.executionId, runId: options.runId };
-    this.rng = new DeterministicRandom(started.run_id);
     this.nowMs = Date.parse(started.ts);
+    this.operations = new Operations({
+      label: this.label,
+      runNumber: options.runNumber,
+      emit: (command) => this.emit(command),
+      recordedNext: () => this.recordedNext(),
+      assertWritable: (api) => this.handlers.assertWritable(api),
+    });
     this.handlers = new MessageHandlers(started.workflow, {
       isClosed: () => this.closed,
       emit: (command) => this.emit(command),
       signalHandlerFailed: (signal, err) => this.signalHandlerFailed(signal, err),
-      startTimer: (seconds) => this.startTimer(seconds),
-      cancelTimer: (seq) => {
-        if (this.pending.take("timer", seq) !== undefined) this.emit({ type: "cancel_timer", seq });
-      },
+      startTimer: (seconds) => this.operations.startTimer(seconds),
+      cancelTimer: (seq) => this.operations.cancelTimer(seq),
     });
     this.steps = new Steps({
       emit: (command) => this.emit(command),
       replaying: () => this.replaying,
       closed: () => this.closed,
-      startCheckpoint: () => this.startTimer(0, true).fired,
+      startCheckpoint: () => this.operations.startTimer(0, true).fired,
       checkpointRecorded: () => {
         if (!this.replaying) return null;
         const next = this.recordedNext();
         return next?.type === "timer_started" && next.duration === 0;
       },
     });
-    this.context = this.makeContext(options.logSink);
+    this.context = makeContext({
+      label: this.label,
+      started,
+      logSink: options.logSink,
+      operations: this.operations,
+      handlers: this.handlers,
+      steps: this.steps,
+      replaying: () => this.replaying,
+      cancelRequested: () => this.cancelRequested,
+      continueAsNewSuggested: () => this.continueAsNewSuggested,
+      nowMs: () => this.nowMs,
+      continueAsNew: (input, continueOptions) => this.continueAsNew(input, continueOptions),
+    });
   }
 
   /** Takes note of the step outcomes history records, before replaying it (see steps.ts). */
@@ -262,7 +268,6 @@ export class WorkflowInstance {
   }
 
   private apply(event: HistoryEvent): void {
-    if (this.pending.apply(event)) return;
     switch (event.type) {
       case "signal_received":
         this.handlers.deliverSignal(event.name, event.input);
@@ -273,57 +278,14 @@ export class WorkflowInstance {
       case "execution_cancel_requested": {
         this.cancelRequested = true;
         const reason = event.reason ? `execution cancelled: ${event.reason}` : "execution cancelled";
-        this.pending.cancelAll(reason, (command) => this.emit(command));
-        // Children emit nothing: the parent close policy deals with them when this run ends. Only
-        // the awaited ones reject; handles (wait: false) follow the child's own events.
-        this.children.cancelAll(reason);
+        this.operations.cancelAll(reason);
         this.handlers.cancelConditions(reason);
         return;
       }
       default:
-        this.children.apply(event);
+        this.operations.apply(event);
         return;
     }
-  }
-
-  private schedule<T>(kind: "activity" | "timer", seq: number, activityType: string, command: Command, keepOnCancel = false): Promise<T> {
-    const promise = this.pending.add<T>(kind, seq, activityType, keepOnCancel);
-    this.emit(command);
-    return promise;
-  }
-
-  private executeActivity(activity: ActivityDefinition | string, input: unknown, options?: ActivityCallOptions): Promise<unknown> {
-    this.handlers.assertWritable("ctx.executeActivity()");
-    const activityType = typeof activity === "string" ? activity : activity.name;
-    if (!isName(activityType)) {
-      throw new TypeError(`ctx.executeActivity(): the activity must be a definition or a name (1-200 letters, digits and . _ : -, starting with a letter or digit), got ${JSON.stringify(activityType)}`);
-    }
-    const refused = this.payloadRefused(input, `the input of activity "${activityType}"`, (e) => (e.type === "activity_scheduled" && e.seq === this.activitySeq + 1 ? { payload: e.input } : null));
-    if (refused !== null) return rejected(refused.error);
-    const merged = mergeActivityOptions(typeof activity === "string" ? undefined : activity.options, options);
-    const wireOptions = toWireActivityOptions(merged);
-    const seq = ++this.activitySeq;
-    return this.schedule("activity", seq, activityType, { type: "schedule_activity", seq, activity_type: activityType, input: input === undefined ? null : input, options: wireOptions });
-  }
-
-  private executeChildWorkflow(workflow: WorkflowDefinition | string, input: unknown, options: ChildWorkflowOptions = {}): Promise<unknown> {
-    this.handlers.assertWritable("ctx.executeChildWorkflow()");
-    const seq = this.childSeq + 1;
-    const refused = this.payloadRefused(input, `the input of child workflow ${JSON.stringify(typeof workflow === "string" ? workflow : workflow?.name)}`, (e) => (e.type === "child_workflow_initiated" && e.seq === seq ? { payload: e.input } : null));
-    if (refused !== null) return rejected(refused.error);
-    // A replayed child keeps the id history recorded: after a reset the run number grew, but the
-    // children of the kept history were named in the earlier run. A new one is named as the
-    // platform will name it.
-    const recorded = this.recordedNext();
-    const defaultId = recorded?.type === "child_workflow_initiated" && recorded.seq === seq ? recorded.execution_id : defaultChildExecutionId(this.label.executionId, this.runNumber, seq);
-    // Validates before taking the seq: a bad option throws and leaves the numbering untouched.
-    const { command, executionId, wait } = startChildCommand(seq, defaultId, workflow, input, options);
-    this.childSeq = seq;
-    const { started, result } = this.children.add(seq, command.workflow, executionId, wait);
-    this.emit(command);
-    if (wait) return result;
-    const handle: ChildWorkflowHandle = Object.freeze({ executionId, workflow: command.workflow, started, result: () => result });
-    return Promise.resolve(handle);
   }
 
   private continueAsNew(input: unknown, options: { executionTimeout?: Duration } = {}): never {
@@ -335,66 +297,5 @@ export class WorkflowInstance {
     }
     this.close({ type: "continue_as_new", input: input === undefined ? null : input, ...(seconds === undefined ? {} : { execution_timeout: seconds }) });
     throw new ContinueAsNew(input);
-  }
-
-  private sleep(duration: Duration): Promise<void> {
-    this.handlers.assertWritable("ctx.sleep()");
-    return this.startTimer(timerSeconds(duration, "ctx.sleep() duration")).fired;
-  }
-
-  /** Starts the next timer: `ctx.sleep()`'s, `ctx.waitCondition()`'s timeouts and step checkpoints share the numbering. */
-  private startTimer(seconds: number, keepOnCancel = false): { seq: number; fired: Promise<void> } {
-    const seq = ++this.timerSeq;
-    return { seq, fired: this.schedule<void>("timer", seq, "", { type: "start_timer", seq, duration: seconds }, keepOnCancel) };
-  }
-
-  private makeContext(logSink: LogSink): WorkflowContext {
-    const self = this;
-    const schedule = scheduleInfo(this.started.schedule);
-    const log = replayAwareLogger(logSink, () => self.replaying, () => ({ workflow: self.label.workflow, execution_id: self.label.executionId, run_id: self.label.runId }));
-    const context = {
-      executionId: this.label.executionId,
-      runId: this.label.runId,
-      workflowName: this.label.workflow,
-      taskQueue: this.started.task_queue,
-      attempt: this.started.attempt,
-      schedule,
-      log,
-      get continueAsNewSuggested() {
-        return self.continueAsNewSuggested;
-      },
-      get cancelRequested() {
-        return self.cancelRequested;
-      },
-      get isReplaying() {
-        return self.replaying;
-      },
-      executeActivity: (activity: ActivityDefinition | string, input?: unknown, options?: ActivityCallOptions) => self.executeActivity(activity, input, options),
-      sleep: (duration: Duration) => self.sleep(duration),
-      executeChildWorkflow: (workflow: WorkflowDefinition | string, input?: unknown, options?: ChildWorkflowOptions) => self.executeChildWorkflow(workflow, input, options),
-      continueAsNew: (input: unknown, options?: { executionTimeout?: Duration }) => self.continueAsNew(input, options),
-      step: Object.freeze({
-        run: (name: string, ...rest: unknown[]) => {
-          self.handlers.assertWritable("ctx.step.run()");
-          return self.steps.call(name, rest);
-        },
-      }),
-      now: () => new Date(self.nowMs),
-      random: () => {
-        self.handlers.assertWritable("ctx.random()");
-        return self.rng.next();
-      },
-      uuid: () => {
-        self.handlers.assertWritable("ctx.uuid()");
-        return self.rng.uuid();
-      },
-      setSignalHandler: (name: string, handler: SignalHandler<never> | undefined, options?: HandlerOptions) => self.handlers.setSignalHandler(name, handler as SignalHandler<unknown> | undefined, options),
-      setQueryHandler: (name: string, handler: QueryHandler<never, unknown> | undefined, options?: HandlerOptions) => self.handlers.setQueryHandler(name, handler as QueryHandler<unknown, unknown> | undefined, options),
-      setUpdateHandler: (name: string, handler: UpdateHandler<never, unknown> | undefined, options?: UpdateHandlerOptions<never>) =>
-        self.handlers.setUpdateHandler(name, handler as UpdateHandler<unknown, unknown> | undefined, options as UpdateHandlerOptions<unknown> | undefined),
-      waitCondition: (fn: () => boolean, timeout?: Duration) => self.handlers.waitCondition(fn, timeout),
-      allHandlersFinished: () => self.handlers.allHandlersFinished(),
-    };
-    return Object.freeze(context) as WorkflowContext;
   }
 }
