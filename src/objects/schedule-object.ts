@@ -2,25 +2,23 @@ import { DurableObject } from "cloudflare:workers";
 import type { OverlapPolicy, Schedule } from "@sundial/sdk/protocol";
 import { clock } from "../clock.ts";
 import { ConflictError, NotFoundError } from "../core/errors.ts";
-import { passOverMissed } from "../core/catchup.ts";
-import { LIMITS } from "../core/limits.ts";
-import { runClosed, runIdFor, SKIPPED_CATCHUP, startExtra, tick, type PendingFire, type ScheduleState, type Transition } from "../core/schedule/machine.ts";
+import { runClosed, SKIPPED_CATCHUP, tick, type PendingFire, type ScheduleState, type Transition } from "../core/schedule/machine.ts";
 import { compileSpec, type CompiledSpec } from "../core/spec.ts";
-import { checkBackfillFires } from "../core/schedule/backfill-fires.ts";
-import { delayedAtChange, resumeDelayed } from "../core/schedule/respec-delayed.ts";
-import { planPrepare, type PreparedRun } from "../core/schedule/prepare.ts";
+import { delayedAtChange } from "../core/schedule/respec-delayed.ts";
 import type { Env } from "../env.ts";
 import { AlarmBackoff } from "./alarm-backoff.ts";
 import { ArmedAlarm } from "./armed-alarm.ts";
 import { prepareAheadMs } from "./names.ts";
 import { guard, ok, type RpcResult } from "./rpc.ts";
-import { persistTransition, queueIndex, queuePrepared, queueWithdraw, type IndexMemo } from "./schedule-apply.ts";
-import { runBackfillBatches, type BackfillHost } from "./schedule-backfill.ts";
+import { persistTransition, queueIndex, type IndexMemo } from "./schedule-apply.ts";
+import { runBackfillBatches } from "./schedule-backfill.ts";
 import { ScheduleDelivery, type IndexEntry } from "./schedule-delivery.ts";
-import { backfillSpec, CompiledSpecs, machineContext, nextScheduleAlarm } from "./schedule-plan.ts";
+import { ExtraRuns, type ExtraRunsHost } from "./schedule-extra-runs.ts";
+import { CompiledSpecs, machineContext, nextScheduleAlarm } from "./schedule-plan.ts";
 import { ScheduleStore, SCHEDULE_MIGRATIONS, SCHEDULE_SCHEMA, type BackfillOutcome, type ScheduleRow, type TriggerOutcome } from "./schedule-store.ts";
 import type { RunClosedNotice, ScheduleDefinition, SchedulePatch } from "./schedule-types.ts";
-import { changesNothing, checkBufferedInputs, checkUpsert, patchedRow, sameDefinition, upsertedRow } from "./schedule-rows.ts";
+import { changesNothing, checkUpsert, patchedRow, sameDefinition, statusRow, upsertedRow } from "./schedule-rows.ts";
+import { prepareNext, withdrawPrepared } from "./schedule-prepared.ts";
 import { scheduleView } from "./schedule-view.ts";
 import { applySqlMigrations } from "./sql-migrations.ts";
 
@@ -38,17 +36,26 @@ export class ScheduleObject extends DurableObject<Env> {
   private awaitSend = false;
   private readonly backoff: AlarmBackoff;
   private readonly armed: ArmedAlarm;
-  /** The last epoch ms a trigger without a request_id was named by (see trigger()). */
-  private lastTriggerStamp = 0;
-  /** What backfill batches use of this object (schedule-backfill.ts). */
-  private readonly host: BackfillHost;
+  /** What backfill batches, prepared runs and extra runs use of this object (schedule-backfill.ts, schedule-prepared.ts, schedule-extra-runs.ts). */
+  private readonly host: ExtraRunsHost;
+  private readonly extraRuns: ExtraRuns;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.backoff = new AlarmBackoff(ctx.storage);
     this.armed = new ArmedAlarm(ctx.storage);
     this.store = new ScheduleStore(ctx.storage.sql);
-    this.host = { store: this.store, compileFor: (row) => this.compileFor(row), ctxFor: (row, now) => this.ctxFor(row, now), apply: (row, t, now) => this.apply(row, t, now) };
+    this.host = {
+      store: this.store,
+      compileFor: (row) => this.compileFor(row),
+      ctxFor: (row, now) => this.ctxFor(row, now),
+      apply: (row, t, now) => this.apply(row, t, now),
+      waitForSend: () => {
+        this.awaitSend = true;
+      },
+      require: () => this.require(),
+    };
+    this.extraRuns = new ExtraRuns(this.host);
     // From inside a delivery: it must not wait for a send, which would be chained behind that delivery.
     this.delivery = new ScheduleDelivery(env, this.store, (notice) => this.runClosed(notice, true), () => this.relist());
     void ctx.blockConcurrencyWhile(async () => {
@@ -64,7 +71,7 @@ export class ScheduleObject extends DurableObject<Env> {
       checkUpsert(current, def);
       if (current && sameDefinition(current, def)) return { created: false };
       compileSpec(def.spec, { createdAt: now }); // a bad spec changes nothing, not even the prepared run
-      const existing = this.withdrawPrepared(now);
+      const existing = withdrawPrepared(this.host, now);
       const row = upsertedRow(def, existing, now, existing && this.delayedOver(existing, now));
       this.compileFor(row); // throws a ValidationError before anything is written
       const t = tick(this.ctxFor(row, now), row.state);
@@ -91,7 +98,7 @@ export class ScheduleObject extends DurableObject<Env> {
       }
       this.compileFor({ ...current, ...(patch.spec ? { spec: patch.spec } : {}) }); // a bad spec changes nothing, not even the prepared run
       if (changesNothing(current, patch)) return;
-      const before = this.withdrawPrepared(now)!;
+      const before = withdrawPrepared(this.host, now)!;
       const updated = patchedRow(before, patch, now, this.delayedOver(before, now));
       this.compileFor(updated);
       this.store.put(updated);
@@ -120,18 +127,10 @@ export class ScheduleObject extends DurableObject<Env> {
       if (current.state.status === "completed" || current.state.status === "dead") {
         if (status === "paused") throw new ConflictError(`schedule is ${current.state.status}`, "schedule_not_active");
       }
-      const row = this.withdrawPrepared(now)!;
-      // Leaving a pause (or dead) without catch-up: what came due meanwhile is over (not counted as skipped by catch-up).
-      const passOver = status === "active" && row.state.status !== "active" && !catchUp;
-      const passed = passOver ? passOverMissed(this.compileFor(row), row.schedule_id, row.state.lastProcessed, now, LIMITS.catchupBatch) : null;
-      // So are fires delayed over a spec change whose actual time came meanwhile (core/schedule/respec-delayed.ts).
-      const delayed = passOver ? resumeDelayed(row.state, now) : { state: row.state, missed: 0 };
-      const missed = (passed?.missed ?? 0) + delayed.missed;
-      const lastProcessed = passed?.cursor ?? row.state.lastProcessed;
-      const updated = { ...row, version: row.version + 1, updated_at: now, state: { ...delayed.state, status, note, lastProcessed } };
+      const row = withdrawPrepared(this.host, now)!;
+      const { row: updated, outcome } = statusRow(row, status, note, catchUp, now, () => this.compileFor(row));
       this.store.put(updated);
-      const resumed = `resumed${note ? `: ${note}` : ""}${missed > 0 ? `; ${missed >= LIMITS.catchupBatch ? `${missed}+` : missed} fire${missed === 1 ? "" : "s"} due while paused not run` : ""}`;
-      this.store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "scheduled", outcome: status === "paused" ? `paused${note ? `: ${note}` : ""}` : resumed });
+      this.store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "scheduled", outcome });
       this.apply(updated, tick(this.ctxFor(updated, now), updated.state), now);
     });
     return this.answer(r);
@@ -144,25 +143,7 @@ export class ScheduleObject extends DurableObject<Env> {
    * terminate itself).
    */
   async trigger(input: unknown, overlap: OverlapPolicy | undefined, requestId: string | undefined): Promise<RpcResult<TriggerOutcome>> {
-    return this.change((): TriggerOutcome => {
-      const now = clock.now();
-      this.require();
-      const seen = requestId === undefined ? null : this.store.triggerOutcome(requestId, now);
-      if (seen) return seen;
-      const row = this.withdrawPrepared(now)!;
-      // Without a request_id the run id carries the epoch ms, made unique: two triggers in one millisecond are two runs.
-      const stamp = (this.lastTriggerStamp = Math.max(now, this.lastTriggerStamp + 1));
-      const fire: PendingFire = { nominal: now, actual: now, kind: "trigger", requestId: requestId ?? String(stamp), ...(input !== undefined ? { input } : {}), ...(overlap ? { overlap } : {}) };
-      const t = startExtra(this.ctxFor(row, now), row.state, [fire]);
-      checkBufferedInputs(t.state.buffer);
-      this.apply(row, { ...t, nextAlarm: null }, now);
-      const started = t.start.find((s) => s.fire === fire);
-      const outcome = started ? "started" : t.state.buffer.includes(fire) ? "buffered" : "skipped_overlap";
-      // A buffered trigger names the run it will start as (a newer fire may still replace it); a skipped one none.
-      const answer = { run_id: started?.runId ?? (outcome === "buffered" ? runIdFor(row.schedule_id, fire) : ""), started: started !== undefined, outcome };
-      if (requestId !== undefined) this.store.recordTrigger(requestId, now, answer);
-      return answer;
-    });
+    return this.change(() => this.extraRuns.trigger(input, overlap, requestId, clock.now()));
   }
 
   /**
@@ -171,20 +152,7 @@ export class ScheduleObject extends DurableObject<Env> {
    * and queues nothing.
    */
   async backfill(startAt: number, endAt: number, overlap: OverlapPolicy | undefined, requestId?: string): Promise<RpcResult<BackfillOutcome>> {
-    const r = await this.change((): BackfillOutcome => {
-      const now = clock.now();
-      const row = this.require();
-      const seen = requestId === undefined ? null : this.store.backfillOutcome(requestId, now);
-      if (seen) return seen;
-      // Checked here, before anything is written: an empty or too large backfill leaves no job or action behind.
-      const fires = checkBackfillFires(backfillSpec(this.compileFor(row), row, startAt - 1), startAt, endAt);
-      this.withdrawPrepared(now);
-      const id = this.store.addBackfill(startAt - 1, endAt, overlap ?? ""); // "": its fires follow the schedule's policy at each decision
-      this.store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "backfill", outcome: `backfill ${id} of ${fires} fires queued (runs {nominal}:backfill-${id})` });
-      const answer = { backfill_id: id, fires };
-      if (requestId !== undefined) this.store.recordBackfill(requestId, now, answer);
-      return answer;
-    });
+    const r = await this.change(() => this.extraRuns.backfill(startAt, endAt, overlap, requestId, clock.now()));
     if (r.ok) this.armed.set(clock.now(), clock.now());
     return r;
   }
@@ -197,7 +165,7 @@ export class ScheduleObject extends DurableObject<Env> {
   async remove(): Promise<RpcResult<{ deleted: true }>> {
     return this.change(() => {
       this.require();
-      const row = this.withdrawPrepared(clock.now())!;
+      const row = withdrawPrepared(this.host, clock.now())!;
       this.store.wipe();
       this.index.last = null;
       this.store.outbox.put("index", { delete: true, namespace: row.namespace, schedule_id: row.schedule_id, workflow: row.workflow, key: row.key } satisfies IndexEntry, clock.now());
@@ -282,7 +250,7 @@ export class ScheduleObject extends DurableObject<Env> {
   private advance(row: ScheduleRow, now: number): void {
     this.apply(row, tick(this.ctxFor(row, now), row.state), now);
     runBackfillBatches(this.host, now);
-    this.prepareNext(now);
+    prepareNext(this.host, prepareAheadMs(this.env), now);
   }
 
   /** A withdraw's refusal adopted the run, or a late prepared run was skipped, after or outside a change's index row: list it (from inside a delivery). */
@@ -297,41 +265,11 @@ export class ScheduleObject extends DurableObject<Env> {
     if (persistTransition(this.store, this.compileFor(row), row, t, now, this.index)) this.awaitSend = true;
   }
 
-  /** Creates the next fire's run ahead of time when nothing before its fire time can change it (core/schedule/prepare.ts). */
-  private prepareNext(now: number): void {
-    const row = this.store.get();
-    if (!row) return;
-    const d = planPrepare(this.ctxFor(row, now), row.state, prepareAheadMs(this.env), this.store.backfills().length > 0);
-    if (d.kind === "prepare") queuePrepared(this.store, this.compileFor(row), row, d.run, now);
-  }
-
-  /**
-   * Takes back the prepared run before a change that could alter it (pause, update, delete,
-   * trigger, backfill). The withdraw goes out through the outbox after any start still queued for
-   * it, and the change's response waits for it. Returns the row as it is afterwards.
-   */
-  private withdrawPrepared(now: number): ScheduleRow | null {
-    const row = this.store.get();
-    if (!row?.state.prepared) return row;
-    // Its fire time has come: it has begun (the execution would refuse the withdraw), so it is this
-    // fire's start, as the alarm's tick would record it.
-    if (row.state.prepared.actual <= now) return this.store.adopt(row, row.state.prepared, now);
-    this.queueWithdraw(row, row.state.prepared, now);
-    const updated = { ...row, state: { ...row.state, prepared: null } };
-    this.store.put(updated);
-    return updated;
-  }
-
-  private queueWithdraw(row: ScheduleRow, p: PreparedRun, now: number): void {
-    queueWithdraw(this.store, row, p, now);
-    this.awaitSend = true;
-  }
-
   /**
    * A change's answer: the schedule as it is after the change's deliveries. A prepared run whose
-   * time has come is adopted before the change (withdrawPrepared); one the execution finds begun
-   * only when the withdraw reaches it (its clock a little ahead) is adopted by that delivery, and a
-   * pause or update racing the fire still answers with the fire counted.
+   * time has come is adopted before the change (withdrawPrepared, schedule-prepared.ts); one the
+   * execution finds begun only when the withdraw reaches it (its clock a little ahead) is adopted
+   * by that delivery, and a pause or update racing the fire still answers with the fire counted.
    */
   private answer(r: RpcResult<unknown>): RpcResult<Schedule> {
     return r.ok ? ok(this.view()) : r;

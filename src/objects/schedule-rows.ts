@@ -1,14 +1,16 @@
 import { canonicalTimeZone, type SchedulePolicy } from "@sundial/sdk/protocol";
-import { clampCatchupWindow } from "../core/catchup.ts";
+import { clampCatchupWindow, passOverMissed } from "../core/catchup.ts";
 import { ConflictError, ValidationError } from "../core/errors.ts";
 import { LIMITS, payloadJsonBytes } from "../core/limits.ts";
 import { initialState, type PendingFire } from "../core/schedule/machine.ts";
 import { replanned } from "../core/schedule/repeat-runs.ts";
+import { resumeDelayed } from "../core/schedule/respec-delayed.ts";
+import type { CompiledSpec } from "../core/spec.ts";
 import type { ScheduleRow } from "./schedule-store.ts";
 import type { ScheduleDefinition, SchedulePatch } from "./schedule-types.ts";
 
-// What a create (upsert) or a PATCH makes of a schedule's row: pure, so ScheduleObject only
-// withdraws, persists and re-plans around them.
+// What a create (upsert), a PATCH, a pause or a resume makes of a schedule's row: pure, so
+// ScheduleObject only withdraws, persists and re-plans around them.
 
 /** Refuses a create that would take over this object: another (workflow, key), or a schedule declared in code. */
 export function checkUpsert(current: ScheduleRow | null, def: ScheduleDefinition): void {
@@ -148,6 +150,23 @@ export function patchedRow(row: ScheduleRow, patch: SchedulePatch, now: number, 
   if (patch.note !== undefined) updated.state = { ...updated.state, note: patch.note };
   if (newSpec && updated.state.status === "completed") updated.state = { ...updated.state, status: "active" };
   return updated;
+}
+
+/**
+ * The row a pause or a resume makes (a new version), and its action's outcome. `spec`, the row's
+ * compiled spec, is asked for only when a resume passes over what came due while paused.
+ */
+export function statusRow(row: ScheduleRow, status: "active" | "paused", note: string, catchUp: boolean, now: number, spec: () => CompiledSpec): { row: ScheduleRow; outcome: string } {
+  // Leaving a pause (or dead) without catch-up: what came due meanwhile is over (not counted as skipped by catch-up).
+  const passOver = status === "active" && row.state.status !== "active" && !catchUp;
+  const passed = passOver ? passOverMissed(spec(), row.schedule_id, row.state.lastProcessed, now, LIMITS.catchupBatch) : null;
+  // So are fires delayed over a spec change whose actual time came meanwhile (core/schedule/respec-delayed.ts).
+  const delayed = passOver ? resumeDelayed(row.state, now) : { state: row.state, missed: 0 };
+  const missed = (passed?.missed ?? 0) + delayed.missed;
+  const lastProcessed = passed?.cursor ?? row.state.lastProcessed;
+  const updated: ScheduleRow = { ...row, version: row.version + 1, updated_at: now, state: { ...delayed.state, status, note, lastProcessed } };
+  const resumed = `resumed${note ? `: ${note}` : ""}${missed > 0 ? `; ${missed >= LIMITS.catchupBatch ? `${missed}+` : missed} fire${missed === 1 ? "" : "s"} due while paused not run` : ""}`;
+  return { row: updated, outcome: status === "paused" ? `paused${note ? `: ${note}` : ""}` : resumed };
 }
 
 /**
