@@ -85,6 +85,9 @@ export interface SignalOptions {
   signal?: AbortSignal;
 }
 
+/** What `signal` answers: whether this call recorded the signal (false: a retry of a `requestId` already recorded). */
+export type SignalResult = Camelize<wire.SignalResult>;
+
 /** Options of {@link ExecutionsClient.query}. */
 export interface QueryOptions {
   /** How long the platform waits for a worker to answer (1-60 s; platform default 10 s). */

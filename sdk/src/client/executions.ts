@@ -17,6 +17,7 @@ import type {
   QueryOptions,
   ResetOptions,
   SignalOptions,
+  SignalResult,
   SignalWithStartOptions,
   StartedExecution,
   StartExecutionOptions,
@@ -186,12 +187,14 @@ export class ExecutionsClient {
 
   /**
    * Sends a signal (fire-and-forget): recorded in the execution's history, then delivered to the
-   * workflow's handler in history order (202). Pass `requestId` to make your own retries safe.
-   * @example await client.executions.signal("invoice-42", "approve", { approver: "ada" }, { requestId: "approval-42-ada" });
+   * workflow's handler in history order (202). Pass `requestId` to make your own retries safe:
+   * `recorded` is false when that id was recorded before, so this call recorded nothing.
+   * @example const { recorded } = await client.executions.signal("invoice-42", "approve", { approver: "ada" }, { requestId: "approval-42-ada" });
    */
-  async signal(executionId: string, name: string, input?: unknown, options: SignalOptions = {}): Promise<void> {
+  async signal(executionId: string, name: string, input?: unknown, options: SignalOptions = {}): Promise<SignalResult> {
     const body = { ...(input === undefined ? {} : { input }), ...(options.requestId === undefined ? {} : { request_id: options.requestId }) };
-    await this.http.request("POST", `${BASE}/${encodeURIComponent(executionId)}/signals/${encodeURIComponent(name)}`, { body, ...(options.signal ? { signal: options.signal } : {}) });
+    const res = await this.http.request("POST", `${BASE}/${encodeURIComponent(executionId)}/signals/${encodeURIComponent(name)}`, { body, ...(options.signal ? { signal: options.signal } : {}) });
+    return parse(wire.SignalResult, res.body);
   }
 
   /**

@@ -21,6 +21,7 @@ export type {
   StartExecutionOptions,
   ExecuteOptions,
   SignalOptions,
+  SignalResult,
   SignalWithStartOptions,
   QueryOptions,
   ResetOptions,

@@ -157,6 +157,9 @@ export const SignalRequest = z.strictObject({
   /** De-duplicates retried sends: a second signal with the same request_id is not recorded again. */
   request_id: Identifier.optional(),
 });
+/** Its 202: whether this call recorded the signal (false: its `request_id` was recorded before, so this retry recorded nothing). */
+export const SignalResult = z.object({ recorded: z.boolean() });
+export type SignalResult = z.output<typeof SignalResult>;
 
 /**
  * POST /v1/workflows/executions/signal-with-start: start the execution if needed, then signal it,

@@ -45,8 +45,8 @@ const BASE = "http://platform.test/v1/workflows/executions";
 
 describe("client.executions: signals", () => {
   it("signal posts input and request_id to the signal's URL (names and ids encoded)", async () => {
-    const { seen, client } = scripted([json(202, { recorded: true }), json(202, { recorded: true })]);
-    await expect(client.executions.signal("invoice/42", "approve", { approver_id: "u-1" }, { requestId: "req-1" })).resolves.toBeUndefined();
+    const { seen, client } = scripted([json(202, { recorded: false }), json(202, { recorded: true })]);
+    await expect(client.executions.signal("invoice/42", "approve", { approver_id: "u-1" }, { requestId: "req-1" })).resolves.toEqual({ recorded: false });
     await client.executions.signal("invoice-42", "ping");
     expect(seen).toEqual([
       { method: "POST", url: `${BASE}/invoice%2F42/signals/approve`, body: { input: { approver_id: "u-1" }, request_id: "req-1" } },
