@@ -141,6 +141,23 @@ describe("SundialClient.executions", () => {
     expect(seen.map((s) => s.url)).toEqual(Array(4).fill("http://platform.test/v1/workflows/executions/order-17/result?wait_seconds=20"));
   });
 
+  it("a 503's Retry-After is on the error, and result() waits at least that long before asking again", async () => {
+    const overloaded = () =>
+      new Response(JSON.stringify({ type: "t", title: "Service Unavailable", status: 503, detail: "overloaded", code: "object_overloaded" }), { status: 503, headers: { "content-type": "application/problem+json", "retry-after": "1" } });
+    const at: number[] = [];
+    const { client } = scripted([
+      () => (at.push(Date.now()), overloaded()),
+      () => (at.push(Date.now()), json(200, { execution_id: "order-17", status: "completed", result: 1, failure: null })()),
+      overloaded,
+    ]);
+    expect(await client.executions.result("order-17", { waitSeconds: 1 })).toMatchObject({ status: "completed", result: 1 });
+    // The client's own backoff after one failure is at most 250 ms: the platform asked for 1 s.
+    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(990);
+    const err = await client.executions.get("order-17").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SundialApiError);
+    expect(err).toMatchObject({ status: 503, code: "object_overloaded", retryAfterMs: 1000, transient: true });
+  });
+
   it("result gives up after its own timeout with ResultTimeoutError", async () => {
     const running = json(202, { execution_id: "e", status: "running", failure: null });
     // As many answers as the millisecond can use: a script that ran out would be a connection
