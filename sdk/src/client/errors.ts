@@ -30,8 +30,13 @@ export class SundialApiError extends Error {
    * `query_failed`, the validator's for `update_rejected` (camelCase, `details` untouched).
    */
   readonly failure: Camelize<Failure> | undefined;
+  /**
+   * How long the platform asked callers to wait before retrying (its `Retry-After` header, in ms),
+   * when it said: the 503s `object_unavailable` and `index_unavailable` (1 s) and `object_overloaded` (5 s).
+   */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(problem: Problem) {
+  constructor(problem: Problem, retryAfterMs?: number) {
     super(`${problem.status} ${problem.code}: ${problem.detail}`);
     this.name = "SundialApiError";
     this.status = problem.status;
@@ -42,6 +47,7 @@ export class SundialApiError extends Error {
     this.type = problem.type;
     this.errors = problem.errors ?? [];
     this.failure = problem.failure === undefined ? undefined : camelize(problem.failure);
+    this.retryAfterMs = retryAfterMs;
   }
 
   /** True for answers worth retrying as they are: 5xx, 429 and 408. */
@@ -115,6 +121,19 @@ export class UpdateTimeoutError extends Error {
     this.executionId = executionId;
     this.updateId = updateId;
   }
+}
+
+/** The longest `Retry-After` the SDK waits out (a proxy may ask for hours; the platform asks for seconds). */
+const MAX_RETRY_AFTER_MS = 60_000;
+
+/**
+ * How long to wait before retrying after `err`: the backoff of this attempt, or the error's
+ * `Retry-After` when the platform asked for longer (at most a minute).
+ * @example await sleep(retryDelay(err, backoffDelay(failures, 250, 5_000)));
+ */
+export function retryDelay(err: unknown, backoffMs: number): number {
+  const asked = err instanceof SundialApiError ? (err.retryAfterMs ?? 0) : 0;
+  return Math.max(backoffMs, Math.min(asked, MAX_RETRY_AFTER_MS));
 }
 
 /** Whether an error from the transport is worth retrying (network trouble, 5xx, 429, 408). */

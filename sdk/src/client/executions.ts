@@ -5,7 +5,7 @@ import type { WorkflowDefinition } from "../workflow/define-workflow.ts";
 import { toSeconds, type Duration } from "../workflow/duration.ts";
 import { backoffDelay, sleep } from "./backoff.ts";
 import { camelize } from "./camel.ts";
-import { isTransient, ResultTimeoutError, type SundialApiError, UpdateFailedError, UpdateTimeoutError } from "./errors.ts";
+import { isTransient, ResultTimeoutError, retryDelay, type SundialApiError, UpdateFailedError, UpdateTimeoutError } from "./errors.ts";
 import type {
   Execution,
   ExecuteOptions,
@@ -323,10 +323,13 @@ function holdSeconds(asked: number | undefined): number {
   return Math.min(60, Math.max(1, asked ?? 30));
 }
 
-/** After a failed request: throws it unless it is transient and time remains; else waits the backoff for `failures` in a row. */
+/**
+ * After a failed request: throws it unless it is transient and time remains; else waits the backoff
+ * for `failures` in a row, or the answer's `Retry-After` when the platform asked for longer.
+ */
 async function backOffOrThrow(err: unknown, failures: number, deadline: number, signal: AbortSignal | undefined): Promise<void> {
   if (!isTransient(err) || Date.now() >= deadline) throw err;
-  await sleep(Math.min(backoffDelay(failures, 250, 5_000), Math.max(0, deadline - Date.now())), signal);
+  await sleep(Math.min(retryDelay(err, backoffDelay(failures, 250, 5_000)), Math.max(0, deadline - Date.now())), signal);
 }
 
 /** Seconds to hold one request: `hold`, but not past the deadline. */

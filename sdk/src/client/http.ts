@@ -72,7 +72,7 @@ export class HttpTransport {
     }
     const text = await readBody(response, options.signal);
     if (response.ok) return { status: response.status, body: text === "" ? undefined : parseJson(text, response.status) };
-    throw toApiError(response.status, response.headers.get("content-type") ?? "", text);
+    throw toApiError(response.status, response.headers.get("content-type") ?? "", text, response.headers.get("retry-after"));
   }
 }
 
@@ -102,16 +102,29 @@ function parseJson(text: string, status: number): unknown {
   }
 }
 
-/** Maps an error answer to {@link SundialApiError}, also when a proxy answered with something else. */
-export function toApiError(status: number, contentType: string, text: string): SundialApiError {
+/** Maps an error answer to {@link SundialApiError}, also when a proxy answered with something else; `retryAfter` is its `Retry-After` header. */
+export function toApiError(status: number, contentType: string, text: string, retryAfter: string | null = null): SundialApiError {
+  const waitMs = retryAfterMs(retryAfter);
   if (contentType.includes("json")) {
     try {
       const parsed = Problem.safeParse(JSON.parse(text));
-      if (parsed.success) return new SundialApiError(parsed.data);
+      if (parsed.success) return new SundialApiError(parsed.data, waitMs);
     } catch {
       // Fall through to the generic mapping.
     }
   }
   const detail = text.trim().slice(0, 500) || `HTTP ${status}`;
-  return new SundialApiError({ type: "about:blank", title: `HTTP ${status}`, status, code: `http_${status}`, detail });
+  return new SundialApiError({ type: "about:blank", title: `HTTP ${status}`, status, code: `http_${status}`, detail }, waitMs);
+}
+
+/**
+ * A `Retry-After` header in ms (RFC 9110: delay-seconds or an HTTP date); undefined when absent or unreadable.
+ * @example retryAfterMs("5") // 5000
+ */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  const value = header?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
