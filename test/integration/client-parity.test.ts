@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { SundialApiError } from "@sundial/sdk/client";
-import { uid } from "./helpers.ts";
+import { camelize, SundialApiError } from "@sundial/sdk/client";
+import { api, uid } from "./helpers.ts";
 import { completeRun, eventually, setNow, succeed, T } from "./schedule-helpers.ts";
 import { sdkClient } from "./sdk-worker.ts";
 
@@ -128,5 +128,36 @@ describe("client.schedules against the Worker", () => {
     await client.schedules.delete(s.scheduleId);
     await client.schedules.delete(other.scheduleId);
     await expect(client.schedules.get(s.scheduleId)).rejects.toMatchObject({ status: 404, code: "schedule_not_found" });
+  });
+});
+
+describe("client answers keep every field the platform sends", () => {
+  it("each read equals the raw answer camelCased: no field stripped by a client schema", async () => {
+    const queue = uid("q-parity-raw");
+    const id = uid("parity-raw");
+    await client.executions.start("parity-wf", { executionId: id, taskQueue: queue, input: { a_b: 1 } });
+    await completeRun(queue, id, []);
+    await client.executions.signal(id, "go", { c_d: 2 }, { requestId: "raw-1" });
+    const created = await client.schedules.create({ workflow: "parity-raw", key: id, cron: "0 * * * *", taskQueue: queue, jitter: "10s" });
+    await client.schedules.trigger(created.scheduleId, { requestId: "raw-t" });
+    const sid = encodeURIComponent(created.scheduleId);
+    await eventually(async () => {
+      if ((await client.executions.list({ workflow: "parity-wf", pageSize: 1 })).executions.length === 0) throw new Error("not indexed yet");
+    });
+    const pairs: [string, () => Promise<unknown>][] = [
+      [`/v1/workflows/executions/${id}`, () => client.executions.get(id)],
+      [`/v1/workflows/executions/${id}/history`, () => client.executions.history(id)],
+      [`/v1/workflows/executions?workflow=parity-wf&page_size=1`, () => client.executions.list({ workflow: "parity-wf", pageSize: 1 })],
+      [`/v1/workflows/schedules/${sid}`, () => client.schedules.get(created.scheduleId)],
+      [`/v1/workflows/schedules?key=${encodeURIComponent(id)}`, () => client.schedules.list({ key: id })],
+      [`/v1/workflows/executions/${encodeURIComponent(`${created.scheduleId}:trigger:raw-t`)}`, () => client.executions.get(`${created.scheduleId}:trigger:raw-t`)],
+      ["/v1/workflows/workers/whoami", () => client.whoami()],
+      ["/v1/admin/keys?page_size=2", () => client.keys.list({ pageSize: 2 })],
+    ];
+    for (const [path, read] of pairs) {
+      const raw = await api("GET", path);
+      expect(raw.status, path).toBe(200);
+      expect(await read(), path).toEqual(camelize(raw.body));
+    }
   });
 });
