@@ -16,7 +16,7 @@ import { WorkflowTypesClient } from "./workflow-types.ts";
  * await client.schedules.create({ workflow: "hello", cron: "0 9 * * *", timezone: "Europe/Paris", key: "ada", input: { name: "Ada" } });
  */
 export class SundialClient {
-  /** Workflow executions: start, get, result, list, history, cancel, terminate. */
+  /** Workflow executions: start, execute, get, result, list, listAll, history, signal, signalWithStart, query, update, cancel, terminate, reset. */
   readonly executions: ExecutionsClient;
   /** Schedules: create (upsert by workflow + key), get, list, update, delete, pause, resume, trigger, backfill, preview. */
   readonly schedules: SchedulesClient;
