@@ -49,7 +49,13 @@ export class WorkerApi {
     this.retry = retry;
   }
 
-  /** Retries `call` on transient errors with backoff; other errors and aborts propagate. */
+  /**
+   * Retries `call` on transient errors with backoff; other errors and aborts propagate. It does not
+   * wait out a 503's `Retry-After` (polls do, see `pollLoop`): what it retries carries work already
+   * done under a lease, and a task not acknowledged within 5 s of its lease, or a workflow task past
+   * its 10 s timeout, is handed out again: waiting the 5 s `object_overloaded` asks for could let the
+   * work run twice and this result be dropped as stale. Heartbeats are not retried (the next is never far).
+   */
   async withRetry<T>(what: string, call: () => Promise<T>, signal?: AbortSignal, attempts = this.retry.attempts): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {

@@ -1,5 +1,5 @@
 import { backoffDelay, sleep } from "../client/backoff.ts";
-import { isTransient, SundialApiError } from "../client/errors.ts";
+import { isTransient, retryDelay, SundialApiError } from "../client/errors.ts";
 import type { Task } from "../protocol/tasks.ts";
 import type { WorkerApi } from "./api.ts";
 import type { WorkerLogger } from "./logger.ts";
@@ -92,7 +92,11 @@ export interface PollLoopOptions {
 
 /**
  * Polls until `stop` aborts: long-polls for a task, hands it to `onTask`, and backs off
- * exponentially (with jitter) after transient errors such as a refused connection or a 5xx.
+ * exponentially (with jitter) after transient errors such as a refused connection or a 5xx, or for
+ * the answer's `Retry-After` when the platform asked for longer (at most a minute): every poller of
+ * every worker re-polling an overloaded object within milliseconds is what keeps it overloaded.
+ * A poll holds no task, so waiting costs nothing but latency; completions do not wait it out (see
+ * {@link WorkerApi.withRetry}).
  */
 export async function pollLoop(o: PollLoopOptions): Promise<void> {
   let failures = 0;
@@ -112,7 +116,7 @@ export async function pollLoop(o: PollLoopOptions): Promise<void> {
       if (o.stop.aborted) return;
       if (isFatal(err)) return o.onFatal(err);
       failures++;
-      const delay = backoffDelay(failures, o.backoff.initialMs, o.backoff.maxMs);
+      const delay = retryDelay(err, backoffDelay(failures, o.backoff.initialMs, o.backoff.maxMs));
       const log = isTransient(err) ? o.logger.warn : o.logger.error;
       log.call(o.logger, `${o.kind} poll failed, retrying in ${delay} ms`, { error: err, failures });
       await sleep(delay, o.stop).catch(() => {});

@@ -159,6 +159,30 @@ describe("worker HTTP loop: retries", () => {
     });
   });
 
+  it("waits out a failed poll's Retry-After before polling again, and shutdown still ends that wait at once", async () => {
+    fake = await new FakePlatform().start();
+    const at: number[] = [];
+    const unavailable = (code: string, seconds: string) => ({ status: 503, problem: true, headers: { "retry-after": seconds }, body: problem(503, code, "try later") });
+    fake.on("/v1/workflows/tasks/poll", async (body) => {
+      if (body.kind === "workflow") {
+        at.push(Date.now());
+        if (at.length === 1) return unavailable("object_unavailable", "1");
+        if (at.length === 2) return unavailable("object_overloaded", "5");
+      }
+      await new Promise((r) => setTimeout(r, fake.holdMs));
+      return { status: 204 };
+    });
+    const w = start({ workflowPollers: 1, activityPollers: 1 });
+    await until(() => at.length >= 2, 3_000, "a second workflow poll");
+    // The worker's own backoff after one failure is at most 5 ms here: the platform asked for 1 s.
+    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(990);
+    // Now it asked for 5 s: a shutdown does not sit that out, and nothing polls meanwhile.
+    const stopping = Date.now();
+    await w.shutdown();
+    expect(Date.now() - stopping).toBeLessThan(1_000);
+    expect(at).toHaveLength(2);
+  });
+
   it("a refused registration (422) rejects ready and done with the platform's problem", async () => {
     fake = await new FakePlatform().start();
     fake.on("/v1/workflows/workers/register", () => ({ status: 422, problem: true, body: { ...problem(422, "validation_failed", "workflows.0.schedules.0.timezone: unknown time zone"), field: "workflows.0.schedules.0.timezone" } }));

@@ -7,6 +7,8 @@ export interface FakeAnswer {
   status: number;
   body?: unknown;
   problem?: boolean;
+  /** Headers to add (e.g. `retry-after`). */
+  headers?: Record<string, string>;
 }
 
 /** One request as the fake received it. */
@@ -128,7 +130,7 @@ export function problem(status: number, code: string, detail: string): Record<st
 function send(res: ServerResponse, answer: FakeAnswer): void {
   if (res.destroyed) return;
   const contentType = answer.problem ? "application/problem+json" : "application/json";
-  res.writeHead(answer.status, { "content-type": contentType });
+  res.writeHead(answer.status, { "content-type": contentType, ...answer.headers });
   res.end(answer.body === undefined ? "" : JSON.stringify(answer.body));
 }
 
