@@ -1,5 +1,5 @@
 import { backoffDelay, sleep } from "../client/backoff.ts";
-import { isTransient, SundialApiError } from "../client/errors.ts";
+import { isTransient, retryDelay, SundialApiError } from "../client/errors.ts";
 import { parse } from "../client/parse-response.ts";
 import type { HttpTransport } from "../client/http.ts";
 import type { Command } from "../protocol/commands.ts";
@@ -50,19 +50,21 @@ export class WorkerApi {
   }
 
   /**
-   * Retries `call` on transient errors with backoff; other errors and aborts propagate. It does not
-   * wait out a 503's `Retry-After` (polls do, see `pollLoop`): what it retries carries work already
-   * done under a lease, and a task not acknowledged within 5 s of its lease, or a workflow task past
-   * its 10 s timeout, is handed out again: waiting the 5 s `object_overloaded` asks for could let the
-   * work run twice and this result be dropped as stale. Heartbeats are not retried (the next is never far).
+   * Retries `call` on transient errors with backoff; other errors and aborts propagate. Only
+   * `leaseFree` calls (registration) wait out a 503's `Retry-After`, as polls do (see `pollLoop`):
+   * the others carry work already done under a lease, and a task not acknowledged within 5 s of its
+   * lease, or a workflow task past its 10 s timeout, is handed out again: waiting the 5 s
+   * `object_overloaded` asks for could let the work run twice and this result be dropped as stale.
+   * Heartbeats are not retried (the next is never far).
    */
-  async withRetry<T>(what: string, call: () => Promise<T>, signal?: AbortSignal, attempts = this.retry.attempts): Promise<T> {
+  async withRetry<T>(what: string, call: () => Promise<T>, signal?: AbortSignal, attempts = this.retry.attempts, leaseFree = false): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await call();
       } catch (err) {
         if (!isTransient(err) || attempt >= attempts || signal?.aborted) throw err;
-        const delay = backoffDelay(attempt, this.retry.initialMs, this.retry.maxMs);
+        const backoff = backoffDelay(attempt, this.retry.initialMs, this.retry.maxMs);
+        const delay = leaseFree ? retryDelay(err, backoff) : backoff;
         this.logger.warn(`${what} failed, retrying in ${delay} ms`, { error: err, attempt });
         await sleep(delay, signal);
       }
@@ -71,7 +73,7 @@ export class WorkerApi {
 
   /** Registers the worker (retried until accepted or `signal` aborts); returns the platform's answer, unread. */
   async register(request: RegisterWorkerRequest, signal?: AbortSignal): Promise<unknown> {
-    const res = await this.withRetry("registration", () => this.http.request("POST", "/v1/workflows/workers/register", { body: request, ...(signal ? { signal } : {}) }), signal, Infinity);
+    const res = await this.withRetry("registration", () => this.http.request("POST", "/v1/workflows/workers/register", { body: request, ...(signal ? { signal } : {}) }), signal, Infinity, true);
     return res.body;
   }
 

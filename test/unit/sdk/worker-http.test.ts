@@ -183,6 +183,21 @@ describe("worker HTTP loop: retries", () => {
     expect(at).toHaveLength(2);
   });
 
+  it("waits out a failed registration's Retry-After before registering again (it holds no lease)", async () => {
+    fake = await new FakePlatform().start();
+    const at: number[] = [];
+    fake.on("/v1/workflows/workers/register", (body) => {
+      at.push(Date.now());
+      if (at.length === 1) return { status: 503, problem: true, headers: { "retry-after": "1" }, body: problem(503, "index_unavailable", "try later") };
+      return { status: 200, body: { namespace: "default", task_queue: String(body.task_queue ?? "default"), workflows: [{ name: "hello", schedules: [], applied: true }], activities: [], conflicts: [] } };
+    });
+    const w = start();
+    await w.ready;
+    expect(at).toHaveLength(2);
+    // The worker's own backoff after one failure is at most 5 ms here: the platform asked for 1 s.
+    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(990);
+  });
+
   it("a refused registration (422) rejects ready and done with the platform's problem", async () => {
     fake = await new FakePlatform().start();
     fake.on("/v1/workflows/workers/register", () => ({ status: 422, problem: true, body: { ...problem(422, "validation_failed", "workflows.0.schedules.0.timezone: unknown time zone"), field: "workflows.0.schedules.0.timezone" } }));
