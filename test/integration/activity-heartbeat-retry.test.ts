@@ -5,7 +5,7 @@ import type { ActivityTask } from "@sundial/sdk/protocol";
 import { defineActivity, type AnyActivityDefinition } from "@sundial/sdk/workflow";
 import { startActivityTask } from "../../sdk/src/worker/activity-runner.ts";
 import { clock } from "../../src/clock.ts";
-import { api, poll, uid } from "./helpers.ts";
+import { activityScheduled, poll } from "./helpers.ts";
 import { sdkWorker } from "./sdk-worker.ts";
 
 // ctx.heartbeat(details) is throttled (one request per interval, the poll counting as the first),
@@ -31,13 +31,7 @@ async function runActivity(task: ActivityTask, queue: string, activities: AnyAct
 
 describe("an activity attempt that fails right after a heartbeat", () => {
   it("hands the details still waiting for their throttled slot to its retry", async () => {
-    const id = uid("hb-retry");
-    const queue = uid("q-hb");
-    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
-    const wt = await poll("workflow", queue);
-    const options = { retry: { initial_interval: 1 } };
-    const scheduled = await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ type: "schedule_activity", seq: 1, activity_type: batch.name, input: null, options }] });
-    expect(scheduled.status).toBe(200);
+    const { id, queue } = await activityScheduled("hb-retry", batch.name, { retry: { initial_interval: 1 } });
 
     const t0 = Date.now();
     clock.now = () => t0;

@@ -2,19 +2,9 @@ import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
-import { api, poll, uid } from "./helpers.ts";
+import { activityScheduled, api, poll, uid } from "./helpers.ts";
 
 // Activity tasks: retries, heartbeat, lease, start-to-close and schedule-to-close timeouts, cancellation.
-
-/** A run whose first workflow task scheduled activity 1 (one attempt allowed), not yet polled. */
-async function oneActivityScheduled(prefix: string) {
-  const id = uid(prefix);
-  const queue = uid("q");
-  await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
-  const wt = await poll("workflow", queue);
-  await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ type: "schedule_activity", seq: 1, activity_type: "a", input: null, options: { retry: { maximum_attempts: 1 } } }] });
-  return { id, queue };
-}
 
 describe("executions over HTTP with a hand-driven worker", () => {
   it("retries a failed activity with backoff and surfaces the final failure after maximum_attempts", async () => {
@@ -98,7 +88,7 @@ describe("executions over HTTP with a hand-driven worker", () => {
   });
 
   it("hands out the same attempt again when a leased task is never acknowledged (lost delivery)", async () => {
-    const { id, queue } = await oneActivityScheduled("lost");
+    const { id, queue } = await activityScheduled("lost");
     const t0 = Date.now();
     clock.now = () => t0;
     const vanished = await poll("activity", queue);
@@ -118,7 +108,7 @@ describe("executions over HTTP with a hand-driven worker", () => {
   });
 
   it("a lost lease stays stale after the attempt it lost was completed by the next lease (a 409, never a duplicate)", async () => {
-    const { id, queue } = await oneActivityScheduled("lost-late");
+    const { id, queue } = await activityScheduled("lost-late");
     const t0 = Date.now();
     clock.now = () => t0;
     const vanished = await poll("activity", queue);

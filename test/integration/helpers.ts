@@ -44,3 +44,17 @@ export function uid(prefix: string): string {
 export async function poll(kind: "workflow" | "activity", queue: string, waitSeconds = 1) {
   return api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind, identity: "test-worker", wait_seconds: waitSeconds });
 }
+
+/**
+ * A run of workflow "w" whose first workflow task scheduled activity 1 (`activityType`, `options`
+ * as the command's), not yet polled: the start of most hand-driven activity tests.
+ */
+export async function activityScheduled(prefix: string, activityType = "a", options: Record<string, unknown> = { retry: { maximum_attempts: 1 } }) {
+  const id = uid(prefix);
+  const queue = uid("q");
+  await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
+  const wt = await poll("workflow", queue);
+  const scheduled = await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ type: "schedule_activity", seq: 1, activity_type: activityType, input: null, options }] });
+  if (scheduled.status !== 200) throw new Error(`scheduling activity ${activityType}: ${scheduled.status} ${JSON.stringify(scheduled.body)}`);
+  return { id, queue };
+}

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
 import { clock } from "../../src/clock.ts";
-import { api } from "./helpers.ts";
+import { api, uid } from "./helpers.ts";
 
 /**
  * Shared helpers for the schedule integration tests. Times are fake and in the future (2027+), so
@@ -111,6 +111,20 @@ export async function completeRun(queue: string, id: string, commands: unknown[]
   expect(task.body.execution_id, "tasks must come in the order the test expects").toBe(id);
   const done = await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: task.body.task_token, commands });
   expect(done.status, JSON.stringify(done.body)).toBe(200);
+}
+
+/**
+ * A minutely schedule created at `t0` (first fire t0 + 1 min) under `overlap`, on its own task
+ * queue: no worker polls it, so its runs stay open until a test completes them. `run(n)` is the
+ * id of the run of minute n.
+ */
+export async function minutely(prefix: string, workflow: string, overlap: string, t0: number) {
+  const sid = uid(`${prefix}-${overlap.toLowerCase()}`);
+  const queue = uid(`q-${prefix}`);
+  setNow(t0);
+  await createSchedule({ schedule_id: sid, workflow, key: sid, cron: "* * * * *", task_queue: queue, overlap });
+  const run = (minute: number) => runId(sid, t0 + minute * 60_000);
+  return { sid, queue, run };
 }
 
 export const succeed = (result: unknown = "ok") => [{ type: "complete_workflow", result }];

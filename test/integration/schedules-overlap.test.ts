@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
-import { api, uid } from "./helpers.ts";
+import { api } from "./helpers.ts";
 import {
   alarmAt,
   completeRun,
-  createSchedule,
   describeSchedule,
   eventually,
   expectNoRun,
@@ -13,24 +12,17 @@ import {
   getRun,
   iso,
   runHistoryTypes,
-  runId,
   setNow,
   succeed,
   T,
+  minutely as minutelySchedule,
 } from "./schedule-helpers.ts";
 
 const M = 60_000;
 const t0 = T("2027-01-04T00:00:00.000Z");
 
-/** A minutely schedule created at t0 (first fire t0 + 1 min) on its own task queue; no worker polls it, so runs stay open. */
-async function minutely(overlap: string) {
-  const sid = uid(`ov-${overlap.toLowerCase()}`);
-  const queue = uid("q-ov");
-  setNow(t0);
-  await createSchedule({ schedule_id: sid, workflow: "overlap-wf", key: sid, cron: "* * * * *", task_queue: queue, overlap });
-  const run = (minute: number) => runId(sid, t0 + minute * M);
-  return { sid, queue, run };
-}
+/** A minutely schedule created at t0 on its own task queue; no worker polls it, so runs stay open. */
+const minutely = (overlap: string) => minutelySchedule("ov", "overlap-wf", overlap, t0);
 
 describe("overlap policies with a slow run", () => {
   it("SKIP drops fires due while the run is open, counts them, and starts the next fire after it closes", async () => {

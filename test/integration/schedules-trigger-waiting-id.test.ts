@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { api, uid } from "./helpers.ts";
-import { alarmAt, completeRun, createSchedule, describeSchedule, expectNoRun, expectRunning, runId, setNow, succeed, T } from "./schedule-helpers.ts";
+import { api } from "./helpers.ts";
+import { alarmAt, completeRun, describeSchedule, expectNoRun, expectRunning, minutely, setNow, succeed, T } from "./schedule-helpers.ts";
 
 // A trigger that waits for the overlap slot answers `buffered` with the run id it will start under
 // (2af8a29). Which run really starts, under every policy that lets a fire wait: BUFFER_ONE keeps
@@ -12,15 +12,12 @@ const t0 = T("2027-03-01T00:00:00.000Z");
 
 /** A minutely schedule whose first run (t0 + 1 min) stays open: no worker polls its queue. */
 async function busy(overlap: string) {
-  const sid = uid(`tw-${overlap.toLowerCase()}`);
-  const queue = uid("q-tw");
-  setNow(t0);
-  await createSchedule({ schedule_id: sid, workflow: "trigger-wait-wf", key: sid, cron: "* * * * *", task_queue: queue, overlap });
+  const { sid, queue, run } = await minutely("tw", "trigger-wait-wf", overlap, t0);
   await alarmAt(sid, t0 + M);
-  await expectRunning(runId(sid, t0 + M));
+  await expectRunning(run(1));
   setNow(t0 + M + 5_000);
   const trigger = (body: Record<string, unknown>) => api("POST", `/v1/workflows/schedules/${sid}/trigger`, body);
-  return { sid, queue, first: runId(sid, t0 + M), trigger };
+  return { sid, queue, first: run(1), trigger };
 }
 
 describe("a trigger waiting for the slot runs under the id it answered", () => {
