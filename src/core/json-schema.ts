@@ -3,8 +3,9 @@ import { patternProblem } from "./regex-safety.ts";
 
 /**
  * A small JSON Schema validator for the subset zod's `toJSONSchema` emits (type, properties,
- * required, additionalProperties, items, prefixItems, enum, const, anyOf/oneOf/allOf, min/max,
- * lengths, pattern, $ref to $defs). Ajv compiles with `new Function`, which Workers forbid; this
+ * required, additionalProperties, propertyNames, items, prefixItems, enum, const, anyOf/oneOf/allOf,
+ * not, min/max, multipleOf, lengths, pattern, $ref to $defs). `format` is an annotation here (as
+ * JSON Schema's default): zod emits a `pattern` beside the formats it checks by pattern. Ajv compiles with `new Function`, which Workers forbid; this
  * interprets instead. Returns the first problem with its path, or null when the value conforms.
  * A `pattern` runs only if it is safe (see regex-safety.ts) and the string is at most
  * LIMITS.maxPatternInputLength long: JavaScript regexes cannot be interrupted.
@@ -78,6 +79,11 @@ function validateNode(schema: JsonSchema, value: unknown, root: JsonSchema, path
       }
     }
   }
+  if (s.not !== undefined && validateNode(s.not as JsonSchema, value, root, path, depth + 1, budget) === null) {
+    // `not: {}` is how the SDK registers a `z.undefined()` inside an object or array: no JSON value
+    // (null included) stands for undefined there; a property is left out instead.
+    return { path, message: isEmptySchema(s.not) ? "must be left out" : "matches a shape that is not allowed here" };
+  }
   if (Array.isArray(s.allOf)) {
     for (const o of s.allOf) {
       const p = validateNode(o as JsonSchema, value, root, path, depth + 1, budget);
@@ -89,6 +95,7 @@ function validateNode(schema: JsonSchema, value: unknown, root: JsonSchema, path
     if (typeof s.maximum === "number" && value > s.maximum) return { path, message: `must be <= ${s.maximum}` };
     if (typeof s.exclusiveMinimum === "number" && value <= s.exclusiveMinimum) return { path, message: `must be > ${s.exclusiveMinimum}` };
     if (typeof s.exclusiveMaximum === "number" && value >= s.exclusiveMaximum) return { path, message: `must be < ${s.exclusiveMaximum}` };
+    if (typeof s.multipleOf === "number" && s.multipleOf > 0 && !isMultipleOf(value, s.multipleOf)) return { path, message: `must be a multiple of ${s.multipleOf}` };
   }
   if (typeof value === "string") {
     if (typeof s.minLength === "number" && value.length < s.minLength) return { path, message: `must be at least ${s.minLength} characters` };
@@ -125,6 +132,10 @@ function validateNode(schema: JsonSchema, value: unknown, root: JsonSchema, path
       if (!Object.hasOwn(obj, req)) return { path: `${path}.${req}`, message: "is required" };
     }
     for (const [k, v] of Object.entries(obj)) {
+      if (s.propertyNames !== undefined) {
+        const p = validateNode(s.propertyNames as JsonSchema, k, root, `${path}.${k}`, depth + 1, budget);
+        if (p) return { path: p.path, message: `is not an allowed field name: it ${p.message}` };
+      }
       if (Object.hasOwn(props, k)) {
         const p = validateNode(props[k]!, v, root, `${path}.${k}`, depth + 1, budget);
         if (p) return p;
@@ -137,4 +148,16 @@ function validateNode(schema: JsonSchema, value: unknown, root: JsonSchema, path
     }
   }
   return null;
+}
+
+const isEmptySchema = (s: unknown): boolean => s === true || (typeof s === "object" && s !== null && Object.keys(s).length === 0);
+
+/**
+ * Whether `value` is a multiple of `step` up to floating-point rounding (2.03 is a multiple of
+ * 0.07), decided as zod's `multipleOf` decides (its floatSafeRemainder), so the platform and the
+ * worker's parse agree.
+ */
+function isMultipleOf(value: number, step: number): boolean {
+  const ratio = value / step;
+  return Math.abs(ratio - Math.round(ratio)) < 4 * Number.EPSILON * Math.max(Math.abs(ratio), 1);
 }

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { inputJsonSchema } from "@sundial/sdk/workflow";
 import { api, uid } from "./helpers.ts";
 
 const register = (name: string, input_schema: unknown) =>
@@ -36,5 +38,17 @@ describe("input schema patterns", () => {
     expect(tooLong.status).toBe(422);
     expect(tooLong.body.detail).toMatch(/longer than 10000 characters/);
     expect((await api("POST", "/v1/workflows/schedules", { workflow: wf, key: "k", cron: "0 8 * * *", input: { slug: "user_1", day: "2027-01-31" } })).status).toBe(201);
+  });
+
+  it("a zod input's multipleOf, record keys and nested undefined are enforced at start, as the worker's parse would", async () => {
+    const wf = uid("zod-kw");
+    const Input = z.object({ step: z.number().multipleOf(0.07), scores: z.record(z.enum(["a", "b"]), z.number()).optional(), note: z.union([z.string(), z.undefined()]).optional() });
+    expect((await register(wf, inputJsonSchema(Input))).status).toBeLessThan(300);
+    const start = (input: unknown) => api("POST", "/v1/workflows/executions", { workflow: wf, input });
+    expect((await start({ step: 2.04 })).body).toMatchObject({ status: 422, code: "invalid_input", field: "input.step" });
+    expect((await start({ step: 2.03, scores: { a: 1, b: 2, c: 3 } })).body).toMatchObject({ status: 422, code: "invalid_input", field: "input.scores.c" });
+    expect((await start({ step: 2.03, note: null })).body).toMatchObject({ status: 422, code: "invalid_input", field: "input.note" });
+    const ok = await start({ step: 2.03, scores: { a: 1, b: 2 }, note: "x" });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(201);
   });
 });

@@ -131,8 +131,14 @@ export function inputJsonSchema(schema: z.ZodType): Record<string, unknown> {
   return { ...($schema === undefined ? {} : { $schema }), ...($defs === undefined ? {} : { $defs }), anyOf: [rest, { type: "null" }] };
 }
 
-function nullForUndefined(ctx: { zodSchema: unknown; jsonSchema: { type?: unknown } }): void {
-  if (LEFT_OUT.has(defOf(ctx.zodSchema as z.ZodType).type)) ctx.jsonSchema.type = "null";
+function nullForUndefined(ctx: { zodSchema: unknown; jsonSchema: { type?: unknown; not?: unknown }; path: readonly (string | number)[] }): void {
+  if (!LEFT_OUT.has(defOf(ctx.zodSchema as z.ZodType).type)) return;
+  // The input itself, or a member of its top-level union: null is how a left-out input travels.
+  // Deeper, JSON has no value for undefined (a property is left out instead, and an array's
+  // undefined item arrives as null, which zod refuses for z.undefined()): such a member matches
+  // nothing, so the platform refuses what the worker's parse would.
+  if (ctx.path.every((p) => typeof p === "number" || p === "anyOf" || p === "oneOf")) ctx.jsonSchema.type = "null";
+  else ctx.jsonSchema.not = {};
 }
 
 /** Whether the schema takes an input left out (undefined) but not null: then null means "left out" ({@link safeParseInput}). */

@@ -47,3 +47,31 @@ describe("json-schema subset validator", () => {
     expect(p?.message).toMatch(/cannot be checked: .*may backtrack catastrophically/);
   });
 });
+
+describe("keywords zod emits beyond the basics", () => {
+  it("not: `not: {}` (a z.undefined() inside an object or array) matches no value, null included", () => {
+    const schema = { type: "object", properties: { a: { anyOf: [{ type: "string" }, { not: {} }] } } };
+    expect(validateJsonSchema(schema, { a: "x" })).toBeNull();
+    expect(validateJsonSchema(schema, {})).toBeNull();
+    expect(validateJsonSchema(schema, { a: null })?.path).toBe("input.a");
+    expect(validateJsonSchema({ type: "array", items: { not: {} } }, [null])).toEqual({ path: "input.0", message: "must be left out" });
+    expect(validateJsonSchema({ not: { type: "string" } }, "x")).toEqual({ path: "input", message: "matches a shape that is not allowed here" });
+    expect(validateJsonSchema({ not: { type: "string" } }, 1)).toBeNull();
+  });
+
+  it("multipleOf: decimal multiples count despite binary rounding, as zod's check decides", () => {
+    const step = { type: "number", multipleOf: 0.07 };
+    expect(validateJsonSchema(step, 2.03)).toBeNull();
+    expect(validateJsonSchema({ type: "number", multipleOf: 0.1 }, 0.3)).toBeNull();
+    expect(validateJsonSchema({ type: "integer", multipleOf: 5 }, 15)).toBeNull();
+    expect(validateJsonSchema({ type: "integer", multipleOf: 5 }, 7)).toEqual({ path: "input", message: "must be a multiple of 5" });
+    expect(validateJsonSchema(step, 2.04)).toEqual({ path: "input", message: "must be a multiple of 0.07" });
+  });
+
+  it("propertyNames: every key is checked, and the problem names the field", () => {
+    const schema = { type: "object", propertyNames: { type: "string", enum: ["a", "b"] }, additionalProperties: { type: "number" } };
+    expect(validateJsonSchema(schema, { a: 1, b: 2 })).toBeNull();
+    expect(validateJsonSchema(schema, { a: 1, c: 2 })).toEqual({ path: "input.c", message: 'is not an allowed field name: it must be one of "a", "b"' });
+    expect(validateJsonSchema({ type: "object", propertyNames: { pattern: "^u_" } }, { x: 1 })).toEqual({ path: "input.x", message: "is not an allowed field name: it must match ^u_" });
+  });
+});

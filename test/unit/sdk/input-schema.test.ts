@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { activate, defineActivity, defineWorkflow, inputJsonSchema, parseInput } from "@sundial/sdk/workflow";
+import { safeParseInput } from "../../../sdk/src/workflow/input-schema.ts";
 import { Name } from "@sundial/sdk/protocol";
 import { HistoryBuilder } from "./helpers/history.ts";
 import { validateJsonSchema } from "../../../src/core/json-schema.ts";
@@ -188,4 +189,38 @@ describe("an input that may be left out (travels as null)", () => {
     expect(inputJsonSchema(Input)).not.toHaveProperty("anyOf");
     expect(() => parseInput("w", Input, null)).toThrow(/invalid input for workflow "w"/);
   });
+});
+
+describe("the registered JSON Schema accepts what the worker's parse accepts", () => {
+  // The platform checks starts against the registered schema (422 at start); the worker parses with
+  // zod. Where they disagree, a start the worker would refuse is accepted and the run fails later.
+  const X = z.object({ n: z.number() });
+  const cases: Record<string, z.ZodType> = {
+    "a property that is X or undefined": z.object({ a: z.union([X, z.undefined()]) }),
+    "an optional property": z.object({ a: X.optional() }),
+    "a property that is undefined, or left out": z.object({ a: z.undefined().optional(), b: z.number() }),
+    "array items that may be undefined": z.array(z.union([z.string(), z.undefined()])),
+    "a top-level union with undefined": z.union([X, z.undefined()]),
+    "a top-level optional": X.optional(),
+    "no input": z.void(),
+    "multipleOf": z.object({ step: z.number().multipleOf(0.07), five: z.int().multipleOf(5) }),
+    "a record keyed by an enum": z.record(z.enum(["a", "b"]), z.number()),
+    "a record keyed by a pattern": z.record(z.string().regex(/^u_/), z.number()),
+    "a discriminated union with an undefined member": z.discriminatedUnion("k", [z.object({ k: z.literal("a") }), z.object({ k: z.literal("b"), v: z.union([z.string(), z.undefined()]) })]),
+  };
+  const values: unknown[] = [
+    null, 1, "x", [], ["x"], ["x", null], [null], {}, { a: null }, { a: { n: 1 } }, { a: { n: "1" } }, { a: 1, b: 2 }, { a: 1, c: 2 }, { a: 1, b: 2, c: 3 }, { b: 1 },
+    { a: null, b: 1 }, { n: 1 }, { u_1: 1 }, { x: 1 }, { step: 2.03, five: 15 }, { step: 2.04, five: 15 }, { step: 0.07, five: 7 },
+    { k: "a" }, { k: "b" }, { k: "b", v: "s" }, { k: "b", v: null },
+  ];
+
+  for (const [name, schema] of Object.entries(cases)) {
+    it(name, () => {
+      const json = inputJsonSchema(schema);
+      const verdicts = values.map((v) => ({ v, platform: validateJsonSchema(json, v) === null, worker: safeParseInput(schema, v).success }));
+      expect(verdicts.filter((x) => x.platform !== x.worker)).toEqual([]);
+      expect(verdicts.some((x) => x.worker)).toBe(true);
+      expect(verdicts.some((x) => !x.worker)).toBe(true);
+    });
+  }
 });
