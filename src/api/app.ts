@@ -5,6 +5,7 @@ import { keyRoutes } from "./keys.ts";
 import { scheduleRoutes } from "./schedules.ts";
 import { problemResponse } from "./problem.ts";
 import { taskRoutes } from "./tasks.ts";
+import { taskQueueRoutes } from "./task-queues.ts";
 import { workerRoutes } from "./workers.ts";
 import { workflowTypeRoutes } from "./workflow-types.ts";
 import { NotFoundError } from "../core/errors.ts";
@@ -31,6 +32,7 @@ export function createApp(): Hono<AppEnv> {
   app.route("/v1/workflows/tasks", taskRoutes);
   app.route("/v1/workflows/workers", workerRoutes);
   app.route("/v1/workflows/types", workflowTypeRoutes);
+  app.route("/v1/workflows/task-queues", taskQueueRoutes);
   app.notFound((c) => problemResponse(c, new NotFoundError(`no route for ${c.req.method} ${new URL(c.req.url).pathname}`, "route_not_found")));
   app.onError((err, c) => problemResponse(c, err));
   return app;

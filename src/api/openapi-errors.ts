@@ -24,7 +24,7 @@ export interface ErrorFacts {
 /** A path id that names one thing: its 404 when there is none (in this namespace). */
 const NOT_FOUND_BY_PARAM: Readonly<Record<string, string>> = { schedule_id: "schedule_not_found", execution_id: "execution_not_found", key_id: "key_not_found" };
 /** Path parameters the route checks (IdReference, Name) before anything else: a 422 `validation_failed` naming it. */
-const CHECKED_PARAMS = new Set(["schedule_id", "execution_id", "name"]);
+const CHECKED_PARAMS = new Set(["schedule_id", "execution_id", "name", "task_queue"]);
 
 /** The `code`s an operation can answer with, by status (health is the one route without a key). */
 export function errorCodes(path: string, op: ErrorFacts): Map<number, string[]> {

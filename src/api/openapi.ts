@@ -50,6 +50,7 @@ const ROUTES: Record<string, Record<string, Op>> = {
   "/v1/workflows/executions/{execution_id}/cancel": { post: { summary: "Request cancellation (delivered to the workflow)", optionalBody: true, body: P.CancelRequest, ok: 202, kind: "app", errors: { 409: ["execution_closed"] } } },
   "/v1/workflows/executions/{execution_id}/terminate": { post: { summary: "Terminate immediately", optionalBody: true, body: P.TerminateRequest, ok: 200, kind: "app", errors: { 409: ["execution_closed"] } } },
   "/v1/workflows/types": { get: { summary: "Registered workflows (name, task queue, input JSON Schema), by name, paged", ok: 200, kind: "app", query: ["page_size", "page_token"], indexOnly: true } },
+  "/v1/workflows/task-queues/{task_queue}": { get: { summary: "A task queue's backlog per kind and the workers seen polling it in the last 5 minutes, over its partitions", ok: 200, kind: "app" } },
   "/v1/workflows/types/{name}": { get: { summary: "One registered workflow", ok: 200, kind: "app", indexOnly: true, errors: { 404: ["workflow_not_found"] } } },
   "/v1/workflows/workers/register": { post: { summary: "Register workflows (input schemas, schedules in code) and activities", body: P.RegisterWorkerRequest, ok: 200, kind: "worker", errors: { 409: ["schedule_key_taken", "schedule_exists"], 422: ["duplicate_workflow", "invalid_input_schema", "duplicate_key", "invalid_cron", "invalid_input", "limit_exceeded"] } } },
   "/v1/workflows/workers/whoami": { get: { summary: "Which platform and namespace this key reaches", ok: 200, kind: "any", indexOnly: true } },

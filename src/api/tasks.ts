@@ -65,8 +65,8 @@ taskRoutes.post("/poll", async (c) => {
       if (signal.aborted) return c.body(null, 204);
       // Probe the other partitions without waiting, then hold on this poller's home partition.
       let task = null;
-      for (let k = 1; k < partitions && !task; k++) task = await queue((home + k) % partitions).poll(body.kind, 0, "", types);
-      task ??= await queue(home).poll(body.kind, partitions > 1 ? Math.min(remaining, PARTITION_HOLD_SLICE_MS) : remaining, pollId, types);
+      for (let k = 1; k < partitions && !task; k++) task = await queue((home + k) % partitions).poll(body.kind, 0, "", types, body.identity);
+      task ??= await queue(home).poll(body.kind, partitions > 1 ? Math.min(remaining, PARTITION_HOLD_SLICE_MS) : remaining, pollId, types, body.identity);
       if (!task) {
         if (partitions === 1 || Date.now() >= deadline) return c.body(null, 204);
         home = (home + 1) % partitions;

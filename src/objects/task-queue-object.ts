@@ -3,6 +3,7 @@ import type { Env } from "../env.ts";
 import { clock } from "../clock.ts";
 import { armAlarm } from "./names.ts";
 import { applySqlMigrations, type SqlMigration } from "./sql-migrations.ts";
+import { PollerBook, type PartitionState } from "../core/task-queue-pollers.ts";
 
 /** A queue entry: a pointer to work an ExecutionObject owns (the object decides if it is still current). */
 export interface QueuedTask {
@@ -87,6 +88,7 @@ function accepts(filter: TypeFilter | null, task: QueuedTask): boolean {
 interface Waiter {
   id: string;
   kind: QueuedTask["kind"];
+  identity: string;
   types: TypeFilter | null;
   resolve: (t: QueuedTask | null) => void;
   timer: ReturnType<typeof setTimeout>;
@@ -106,6 +108,8 @@ interface Waiter {
  */
 export class TaskQueueObject extends DurableObject<Env> {
   private waiters: Waiter[] = [];
+  /** Who polled lately (memory only: a queue nobody polls may be evicted, and then has no pollers to show). */
+  private readonly pollers = new PollerBook();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -229,7 +233,8 @@ export class TaskQueueObject extends DurableObject<Env> {
    * `types` (the workflow names or activity types the polling worker runs), only a task of one of
    * those types: others stay for the workers that run them.
    */
-  async poll(kind: QueuedTask["kind"], waitMs: number, pollId = "", types: readonly string[] | null = null): Promise<QueuedTask | null> {
+  async poll(kind: QueuedTask["kind"], waitMs: number, pollId = "", types: readonly string[] | null = null, identity = ""): Promise<QueuedTask | null> {
+    if (identity !== "") this.pollers.record(kind, identity, types, clock.now());
     const filter = typeFilter(types);
     const task = this.take(kind, clock.now(), filter);
     if (task) return task;
@@ -238,6 +243,7 @@ export class TaskQueueObject extends DurableObject<Env> {
       const waiter: Waiter = {
         id: pollId,
         kind,
+        identity,
         types: filter,
         resolve,
         timer: setTimeout(() => {
@@ -267,10 +273,19 @@ export class TaskQueueObject extends DurableObject<Env> {
     return row ? { queued: true, released_at: row.released_at } : { queued: false };
   }
 
-  /** Queued task counts per kind, visible ones only (for describe/bench). */
-  depth(): { workflow: number; activity: number; waiting_pollers: number } {
-    const rows = this.ctx.storage.sql.exec<{ kind: string; n: number }>("SELECT kind, COUNT(*) AS n FROM tasks WHERE visible_at <= ? GROUP BY kind", clock.now()).toArray();
-    const get = (k: string) => rows.find((r) => r.kind === k)?.n ?? 0;
-    return { workflow: get("workflow"), activity: get("activity"), waiting_pollers: this.waiters.length };
+  /** This partition's backlog and pollers (GET /v1/workflows/task-queues/{name} merges the partitions). */
+  describe(): PartitionState {
+    const now = clock.now();
+    const sql = this.ctx.storage.sql;
+    const rows = sql
+      .exec<{ kind: string; n: number; oldest: number | null }>("SELECT kind, COUNT(*) AS n, MIN(COALESCE(released_at, visible_at)) AS oldest FROM tasks WHERE visible_at <= ? GROUP BY kind", now)
+      .toArray();
+    const kind = (k: QueuedTask["kind"]) => {
+      const r = rows.find((x) => x.kind === k);
+      return { backlog: r?.n ?? 0, oldestAvailableAt: r?.oldest ?? null };
+    };
+    const delayed = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM tasks WHERE kind = 'workflow' AND visible_at > ?", now).one().n;
+    const pollers = this.pollers.list(now).map((p) => ({ ...p, polling: this.waiters.some((w) => w.kind === p.kind && w.identity === p.identity) }));
+    return { workflow: { ...kind("workflow"), delayed }, activity: kind("activity"), pollers };
   }
 }

@@ -65,6 +65,11 @@ export const CASES: Record<string, RouteCase> = {
     other: { write: true },
   },
   "GET /v1/workflows/types": { kind: "app", path: () => "/v1/workflows/types", other: { key: "appB", status: 200, check: (b) => expect(b.workflow_types.map((t: { name: string }) => t.name)).not.toContain(typeA) } },
+  "GET /v1/workflows/task-queues/{task_queue}": {
+    kind: "app",
+    path: () => `/v1/workflows/task-queues/${qA}`,
+    other: { key: "appB", status: 200, check: (b) => expect([b.workflow_tasks.backlog, b.activity_tasks.backlog, b.workflow_tasks.pollers, b.activity_tasks.pollers]).toEqual([0, 0, [], []]) },
+  },
   "GET /v1/workflows/types/{name}": { kind: "app", path: () => `/v1/workflows/types/${typeA}`, other: { key: "appB", status: 404, code: "workflow_not_found" } },
   "GET /v1/workflows/workers/whoami": { kind: "any", path: () => "/v1/workflows/workers/whoami", other: { key: "workerB", status: 200, check: (b) => expect(b).toMatchObject({ namespace: nsB, key_id: keys.workerB.key_id }) } },
   "POST /v1/workflows/tasks/poll": {

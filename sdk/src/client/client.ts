@@ -3,6 +3,7 @@ import { ExecutionsClient } from "./executions.ts";
 import { HttpTransport, type ConnectionOptions } from "./http.ts";
 import { KeysClient } from "./keys.ts";
 import { SchedulesClient } from "./schedules.ts";
+import { TaskQueuesClient } from "./task-queues.ts";
 import { WorkflowTypesClient } from "./workflow-types.ts";
 
 /**
@@ -24,6 +25,8 @@ export class SundialClient {
   readonly keys: KeysClient;
   /** Registered workflows and their input JSON Schemas: get, list, listAll. */
   readonly workflows: WorkflowTypesClient;
+  /** Task queues: describe (backlog and the workers polling). */
+  readonly taskQueues: TaskQueuesClient;
   /** The transport, shared by every resource client. */
   readonly http: HttpTransport;
 
@@ -33,6 +36,7 @@ export class SundialClient {
     this.schedules = new SchedulesClient(this.http);
     this.keys = new KeysClient(this.http);
     this.workflows = new WorkflowTypesClient(this.http);
+    this.taskQueues = new TaskQueuesClient(this.http);
   }
 
   /** Which platform, namespace and key this client talks to (`GET /v1/workflows/workers/whoami`, the Mistral seed's worker info). */

@@ -49,6 +49,7 @@ export {
 export { KeysClient, type ApiKey, type CreatedKey, type CreateKeyOptions, type KeyKind, type KeyPage, type ListKeysOptions } from "./keys.ts";
 export { collect, everyItem, type PageOf } from "./pages.ts";
 export { WorkflowTypesClient, type WorkflowType, type WorkflowTypePage } from "./workflow-types.ts";
+export { TaskQueuesClient, type TaskQueueDescription } from "./task-queues.ts";
 export {
   instantToWire,
   scheduleDefinitionToWire,

@@ -6,6 +6,7 @@ export * from "./history.ts";
 export * from "./commands.ts";
 export * from "./execution.ts";
 export * from "./tasks.ts";
+export * from "./task-queues.ts";
 export * from "./problem.ts";
 export * from "./schedule.ts";
 export * from "./keys.ts";

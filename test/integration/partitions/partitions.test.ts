@@ -71,4 +71,18 @@ describe("a task queue spread over partitions", () => {
     expect(took).toBeGreaterThanOrEqual(1_900);
     expect(took).toBeLessThan(2_000 + 2 * PARTITION_HOLD_SLICE_MS);
   });
+
+  it("describing the queue sums its partitions' backlogs and lists a poller once, though it polled every partition", async () => {
+    const queue = uid("q-parts-desc");
+    const ids = idsPerPartition(uid("pd"));
+    for (const id of ids) expect((await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue })).status).toBe(201);
+    await vi.waitFor(async () => expect(await Promise.all([0, 1, 2, 3].map((p) => queued(queue, p)))).toEqual([1, 1, 1, 1]), { timeout: 2_000, interval: 20 });
+    // A poll for another workflow probes all 4 partitions and takes nothing.
+    expect((await api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind: "workflow", identity: "prober", wait_seconds: 0, types: ["other"] })).status).toBe(204);
+    const d = (await api("GET", `/v1/workflows/task-queues/${queue}`)).body;
+    expect(d.partitions).toBe(4);
+    expect(d.workflow_tasks.backlog).toBe(4);
+    expect(d.workflow_tasks.pollers).toEqual([{ identity: "prober", last_poll_at: expect.any(String), types: ["other"], polling: false }]);
+  });
 });
+

@@ -60,3 +60,15 @@ describe("a prepared run's held first task", () => {
     expect((await poll(moved)).body).toMatchObject({ execution_id: run, available_at: new Date(started).toISOString() });
   });
 });
+
+describe("a task queue's description", () => {
+  it("counts a prepared run's held first task as delayed, not as backlog, until its fire", async () => {
+    const p = await preparedSchedule(uid("pq-desc"), { interval_seconds: undefined, cron: "*/10 * * * *" });
+    expect((await queuedTasks(p.queue))[0]!.visible_at).toBe(p.fire);
+    const before = (await api("GET", `/v1/workflows/task-queues/${p.queue}`)).body.workflow_tasks;
+    expect([before.backlog, before.delayed, before.oldest_available_at]).toEqual([0, 1, null]);
+    setNow(p.fire);
+    const at = (await api("GET", `/v1/workflows/task-queues/${p.queue}`)).body.workflow_tasks;
+    expect([at.backlog, at.delayed, T(at.oldest_available_at)]).toEqual([1, 0, p.fire]);
+  });
+});
