@@ -232,6 +232,9 @@ export function applyCommandEffects(store: ExecutionStore, now: number, run: Run
         store.append("step_recorded", now, { seq: e.seq, name: e.name, ...(e.failure ? { failure: e.failure } : { result: e.result ?? null }) });
         store.updateRun({ last_step_seq: e.seq });
         break;
+      case "record_patch_marker":
+        store.append("marker_recorded", now, { patch_id: e.patchId, deprecated: e.deprecated });
+        break;
       case "start_child": {
         const childId = e.executionId ?? defaultChildExecutionId(run.execution_id, run.run_number, e.seq);
         store.append("child_workflow_initiated", now, { seq: e.seq, workflow: e.workflow, execution_id: childId, input: e.input ?? null, parent_close_policy: e.policy });

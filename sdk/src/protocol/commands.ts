@@ -17,6 +17,12 @@ export const ScheduleActivityOptions = ActivityOptions.extend({ task_queue: Name
  */
 const Payload = z.unknown().default(null);
 
+/** The longest patch id (`ctx.patched(id)`, `ctx.deprecatePatch(id)`): as long as an update id or a step name. */
+export const MAX_PATCH_ID_LENGTH = 200;
+
+/** A patch id: any non-empty string of at most {@link MAX_PATCH_ID_LENGTH} characters. */
+export const PatchId = z.string().min(1).max(MAX_PATCH_ID_LENGTH);
+
 export const Command = z.discriminatedUnion("type", [
   /** `activity_type` follows the names a worker registers its activities under ({@link Name}): anything else no worker could run. */
   z.strictObject({ type: z.literal("schedule_activity"), seq: z.number().int().positive(), activity_type: Name, input: Payload, options: ScheduleActivityOptions.default({}) }),
@@ -53,6 +59,12 @@ export const Command = z.discriminatedUnion("type", [
    * step_recorded, so a replay returns it instead of running the step again. Numbered per kind.
    */
   z.strictObject({ type: z.literal("record_step"), seq: z.number().int().positive(), name: z.string().min(1).max(200), result: z.unknown().optional(), failure: Failure.optional() }),
+  /**
+   * A patch marker (`ctx.patched(id)` / `ctx.deprecatePatch(id)`, Temporal's `SetPatchMarker`):
+   * recorded as marker_recorded, so a replay knows the run took the patched branch. Sent at most
+   * once per patch id and run, by code running past the end of history.
+   */
+  z.strictObject({ type: z.literal("set_patch_marker"), patch_id: PatchId, deprecated: z.boolean().default(false) }),
 ]);
 export type Command = z.output<typeof Command>;
 export type CommandInput = z.input<typeof Command>;

@@ -104,6 +104,12 @@ export const HistoryEvent = z.discriminatedUnion("type", [
   e("child_workflow_failed", { seq: z.number().int(), execution_id: z.string(), status: z.string(), failure: Failure }),
   /** A step's outcome (`ctx.step.run`): replays return it instead of running the step again. */
   e("step_recorded", { seq: z.number().int(), name: z.string(), result: z.unknown().optional(), failure: Failure.optional() }),
+  /**
+   * A patch marker (set_patch_marker): the run took the patched branch of `ctx.patched(patch_id)`.
+   * `deprecated` when `ctx.deprecatePatch` wrote it: a replay whose code no longer asks for the
+   * patch skips it; a replay that does not ask for a marker that is not deprecated is non-deterministic.
+   */
+  e("marker_recorded", { patch_id: z.string(), deprecated: z.boolean().default(false) }),
   /** The handler's outcome, returned to every caller waiting on (or retrying) this update id. */
   e("update_completed", { update_id: z.string(), result: z.unknown().optional(), failure: Failure.optional() }),
   e("execution_completed", { result: z.unknown() }),

@@ -176,7 +176,9 @@ export async function queryWorkflow(definition: WorkflowDefinition, history: rea
   const activations = activationsForQuery(history);
   instance.knowRecordedSteps(activations.flatMap((a) => a.events));
   for (const [i, activation] of activations.entries()) {
-    await instance.process({ ...activation, replay: true }, options.continueAsNewSuggested ?? false, recordedCommandsOf(activations[i + 1]));
+    // A task still in flight has no recorded commands yet: its patch calls answer as it will live.
+    const next = activations[i + 1];
+    await instance.process({ ...activation, replay: true }, options.continueAsNewSuggested ?? false, next === undefined && !activation.replay ? null : recordedCommandsOf(next));
   }
   // A run whose first workflow task has not been processed yet still answers from its initial state.
   await instance.ensureRunning();

@@ -21,6 +21,8 @@ export function describeCommand(cmd: Command): string {
       return `start_child_workflow(seq ${cmd.seq}, workflow ${JSON.stringify(cmd.workflow)})`;
     case "record_step":
       return `record_step(seq ${cmd.seq}, name ${JSON.stringify(cmd.name)})`;
+    case "set_patch_marker":
+      return `set_patch_marker(patch_id ${JSON.stringify(cmd.patch_id)}${cmd.deprecated ? ", deprecated" : ""})`;
     default:
       return cmd.type;
   }
@@ -42,6 +44,8 @@ export function describeEvent(ev: HistoryEvent): string {
       return `child_workflow_initiated(seq ${ev.seq}, workflow ${JSON.stringify(ev.workflow)})`;
     case "step_recorded":
       return `step_recorded(seq ${ev.seq}, name ${JSON.stringify(ev.name)})`;
+    case "marker_recorded":
+      return `marker_recorded(patch_id ${JSON.stringify(ev.patch_id)}${ev.deprecated ? ", deprecated" : ""})`;
     default:
       return ev.type;
   }
@@ -69,6 +73,9 @@ export function commandMatches(cmd: Command, ev: HistoryEvent): boolean {
       return cmd.type === "start_child_workflow" && cmd.seq === ev.seq && cmd.workflow === ev.workflow;
     case "step_recorded":
       return cmd.type === "record_step" && cmd.seq === ev.seq && cmd.name === ev.name;
+    case "marker_recorded":
+      // `deprecated` may differ: code that moved from patched() to deprecatePatch() (or back) replays.
+      return cmd.type === "set_patch_marker" && cmd.patch_id === ev.patch_id;
     case "execution_completed":
       return cmd.type === "complete_workflow";
     case "execution_failed":
@@ -78,6 +85,28 @@ export function commandMatches(cmd: Command, ev: HistoryEvent): boolean {
     default:
       return false;
   }
+}
+
+/** A history marker a replay may skip when the code does not emit it there (see {@link verifyRecordedCommands}). */
+export function isSkippableMarker(ev: HistoryEvent): boolean {
+  return ev.type === "marker_recorded" && ev.deprecated;
+}
+
+/**
+ * The command event history recorded where the next command of `emitted` goes, aligned as
+ * {@link verifyRecordedCommands} aligns them: deprecated patch markers the code did not emit
+ * where they stand are passed over, and so is one standing at that place (the next command is
+ * not known yet; a code that emits the marker there matches it anyway).
+ */
+export function recordedCommandAt(recorded: readonly HistoryEvent[], emitted: readonly Command[]): HistoryEvent | undefined {
+  let position = 0;
+  for (const ev of recorded) {
+    const cmd = emitted[position];
+    if (isSkippableMarker(ev) && (cmd === undefined || !commandMatches(cmd, ev))) continue;
+    if (cmd === undefined) return ev;
+    position++;
+  }
+  return undefined;
 }
 
 /** Who the message is about. */
@@ -91,7 +120,7 @@ function nonDeterminism(run: RunLabel, ev: HistoryEvent, recorded: string, emitt
   const message =
     `Non-deterministic workflow "${run.workflow}" (execution ${run.executionId}, run ${run.runId}) ` +
     `at history event ${ev.id} (${ev.type}): ${what}. ` +
-    `Restore the previous code for running executions, or use ctx.now()/ctx.random() instead of Date/Math.random.`;
+    `Restore the previous code for running executions, guard the change with ctx.patched(id), or use ctx.now()/ctx.random() instead of Date/Math.random.`;
   return new NonDeterminismError(message, { eventId: ev.id, eventType: ev.type, recorded, emitted });
 }
 
@@ -99,7 +128,10 @@ function nonDeterminism(run: RunLabel, ev: HistoryEvent, recorded: string, emitt
  * Matches the commands one activation emitted against the command events history recorded for it,
  * position by position, and throws a {@link NonDeterminismError} naming the event and both sides on
  * the first difference: a different command, a command history has and the code no longer emits,
- * or a command the code emits that history never recorded.
+ * or a command the code emits that history never recorded. A deprecated patch marker the code does
+ * not emit there is skipped (Temporal core's rule): the last step of a patch's life cycle removes
+ * the `ctx.deprecatePatch()` call, and histories written with it must still replay. A marker that
+ * is not deprecated is matched like any command.
  */
 export function verifyRecordedCommands(run: RunLabel, emitted: readonly Command[], batch: readonly HistoryEvent[]): void {
   let position = 0;
@@ -108,6 +140,7 @@ export function verifyRecordedCommands(run: RunLabel, emitted: readonly Command[
     if (ev.type === "workflow_task_completed") anchor = ev;
     if (!COMMAND_EVENT_TYPES.has(ev.type)) continue;
     const cmd = emitted[position];
+    if (isSkippableMarker(ev) && (cmd === undefined || !commandMatches(cmd, ev))) continue;
     if (cmd === undefined) {
       throw nonDeterminism(run, ev, describeEvent(ev), "nothing", `history recorded ${describeEvent(ev)} but the workflow code emitted nothing for it (it emitted ${emitted.length} command${emitted.length === 1 ? "" : "s"} in this workflow task)`);
     }

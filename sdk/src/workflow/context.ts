@@ -169,6 +169,33 @@ export interface WorkflowContext {
   /** Deterministic RFC 4122 version-4 UUID drawn from {@link WorkflowContext.random}'s generator. */
   uuid(): string;
   /**
+   * Changes workflow code safely for runs already in flight (Temporal's `patched`). Code running
+   * for the first time (past the end of its run's history) gets true, and a `marker_recorded`
+   * event is written for `patchId` (once per run). A replay gets true where history recorded that
+   * marker (in the workflow task being replayed or an earlier one), and false where it did not —
+   * history written by code from before the patch — so old runs replay their old branch and new
+   * ones take the new branch. Once true in a run, true for the rest of it. `patchId`: 1-200
+   * characters; an invalid one fails the workflow task (not the run). Life cycle: `patched` →
+   * {@link WorkflowContext.deprecatePatch} once no run started before the patch is open → removed
+   * once no run started before the deprecation is open.
+   * @example
+   * if (ctx.patched("send-receipt")) await ctx.executeActivity(sendReceipt, order);
+   * else await ctx.executeActivity(sendEmail, order);
+   */
+  patched(patchId: string): boolean;
+  /**
+   * The second step of a patch's life cycle, once every run that could take the old branch has
+   * closed: keep only the new code and call this where `ctx.patched(patchId)` was. Live, it
+   * records the marker as deprecated; replays of histories with or without the marker both
+   * succeed. Once no run started before the deprecation is open, remove the call: a deprecated
+   * marker the code no longer asks for is skipped on replay (one that is not deprecated is a
+   * non-determinism error).
+   * @example
+   * ctx.deprecatePatch("send-receipt");
+   * await ctx.executeActivity(sendReceipt, order);
+   */
+  deprecatePatch(patchId: string): void;
+  /**
    * Sets (or with `undefined` removes) the handler of signal `name`. Signals are delivered in
    * history order; those that arrived before their handler was set are buffered and delivered,
    * in order, as soon as it is set.

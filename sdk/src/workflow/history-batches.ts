@@ -8,6 +8,7 @@ export const COMMAND_EVENT_TYPES: ReadonlySet<HistoryEventType> = new Set<Histor
   "timer_cancelled",
   "update_completed",
   "step_recorded",
+  "marker_recorded",
   "child_workflow_initiated",
   "execution_completed",
   "execution_failed",

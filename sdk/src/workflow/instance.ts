@@ -1,6 +1,6 @@
 import type { Command } from "../protocol/commands.ts";
 import type { EventOf, HistoryEvent } from "../protocol/history.ts";
-import { verifyRecordedCommands, type RunLabel } from "./command-matcher.ts";
+import { isSkippableMarker, recordedCommandAt, verifyRecordedCommands, type RunLabel } from "./command-matcher.ts";
 import type { WorkflowContext } from "./context.ts";
 import type { WorkflowDefinition } from "./define-workflow.ts";
 import { toSeconds, type Duration } from "./duration.ts";
@@ -11,6 +11,7 @@ import { RESOLUTION_EVENT_TYPES, type Activation } from "./history-batches.ts";
 import type { LogSink } from "./logger.ts";
 import { makeContext } from "./make-context.ts";
 import { Operations } from "./operations.ts";
+import { Patches } from "./patches.ts";
 import { Steps } from "./steps.ts";
 import { checkPayload, refusedPayload } from "./payload-limits.ts";
 
@@ -50,11 +51,16 @@ export class WorkflowInstance {
   /** Activities, timers and child workflows: their numbering, commands and promises. */
   private readonly operations: Operations;
   private readonly steps: Steps;
+  private readonly patches: Patches;
+  /** An error the workflow task cannot go on from (an invalid patch id): process() throws it. */
+  private taskError: Error | undefined;
   private emitted: Command[] = [];
   /** Commands of the latest activation, to match against the command events of the next batch. */
   private unverified: Command[] = [];
   /** While replaying an activation: the command events history recorded for it, in order. */
   private recordedCommands: readonly HistoryEvent[] = [];
+  /** Whether they hold a deprecated patch marker (then commands and events may not line up one for one). */
+  private recordedSkippable = false;
   private nowMs = 0;
   private replaying = true;
   private cancelRequested = false;
@@ -95,6 +101,10 @@ export class WorkflowInstance {
         return next?.type === "timer_started" && next.duration === 0;
       },
     });
+    this.patches = new Patches({
+      emit: (command) => this.emit(command),
+      failTask: (err) => (this.taskError ??= err),
+    });
     this.context = makeContext({
       label: this.label,
       started,
@@ -102,6 +112,7 @@ export class WorkflowInstance {
       operations: this.operations,
       handlers: this.handlers,
       steps: this.steps,
+      patches: this.patches,
       replaying: () => this.replaying,
       cancelRequested: () => this.cancelRequested,
       continueAsNewSuggested: () => this.continueAsNewSuggested,
@@ -121,9 +132,10 @@ export class WorkflowInstance {
    * cancel request after the others) and lets the workflow run until it blocks. Returns the
    * commands this activation emitted. A replayed activation gets `recordedCommands`, the command
    * events history holds for it (see {@link recordedCommandsOf}), so its steps stop at the
-   * checkpoints history recorded.
+   * checkpoints history recorded, and its `ctx.patched()` calls answer from the markers among
+   * them; null (a query replaying a task still in flight) when nobody knows them yet.
    */
-  async process(activation: Activation, liveSuggestion: boolean, recordedCommands: readonly HistoryEvent[] = []): Promise<Command[]> {
+  async process(activation: Activation, liveSuggestion: boolean, recordedCommands: readonly HistoryEvent[] | null = []): Promise<Command[]> {
     verifyRecordedCommands(this.label, this.unverified, activation.events);
     this.unverified = [];
     const last = activation.events[activation.events.length - 1];
@@ -132,8 +144,10 @@ export class WorkflowInstance {
     if (activation.started === null) return [];
     this.nowMs = Date.parse(activation.started.ts);
     this.replaying = activation.replay;
-    this.recordedCommands = activation.replay ? recordedCommands : [];
+    this.recordedCommands = activation.replay ? (recordedCommands ?? []) : [];
+    this.recordedSkippable = this.recordedCommands.some(isSkippableMarker);
     this.steps.beginActivation();
+    this.patches.beginActivation(activation.replay ? recordedCommands : null);
     this.continueAsNewSuggested = activation.started.suggest_continue_as_new ?? (activation.replay ? this.continueAsNewSuggested : liveSuggestion);
     await this.ensureRunning();
     // Resolutions in event order (signals and accepted updates included, so handlers see them in
@@ -149,6 +163,7 @@ export class WorkflowInstance {
     if (cancels.length > 0 && cancels.length < resolutions.length) await this.settle();
     for (const event of cancels) this.apply(event);
     await this.settle();
+    if (this.taskError !== undefined) throw this.taskError;
     const commands = this.emitted;
     this.emitted = [];
     this.unverified = commands;
@@ -251,7 +266,9 @@ export class WorkflowInstance {
 
   /** While replaying: the command event history recorded where this activation's next command goes. */
   private recordedNext(): HistoryEvent | undefined {
-    return this.replaying ? this.recordedCommands[this.emitted.length] : undefined;
+    if (!this.replaying) return undefined;
+    // Position for position, unless a deprecated patch marker the code may skip shifts them.
+    return this.recordedSkippable ? recordedCommandAt(this.recordedCommands, this.emitted) : this.recordedCommands[this.emitted.length];
   }
 
   /** {@link refusedPayload} for a command about to be emitted at this point of the activation. */

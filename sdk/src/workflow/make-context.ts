@@ -9,6 +9,7 @@ import type { Duration } from "./duration.ts";
 import type { MessageHandlers } from "./handlers.ts";
 import { replayAwareLogger, type LogSink } from "./logger.ts";
 import type { Operations } from "./operations.ts";
+import type { Patches } from "./patches.ts";
 import { DeterministicRandom } from "./random.ts";
 import type { Steps } from "./steps.ts";
 
@@ -20,6 +21,7 @@ export interface ContextHost {
   readonly operations: Operations;
   readonly handlers: MessageHandlers;
   readonly steps: Steps;
+  readonly patches: Patches;
   replaying(): boolean;
   cancelRequested(): boolean;
   continueAsNewSuggested(): boolean;
@@ -34,7 +36,7 @@ export interface ContextHost {
  * seeded with the run id `execution_started` records, so a replay draws the same values.
  */
 export function makeContext(host: ContextHost): WorkflowContext {
-  const { label, started, operations, handlers, steps } = host;
+  const { label, started, operations, handlers, steps, patches } = host;
   const rng = new DeterministicRandom(started.run_id);
   const schedule = scheduleInfo(started.schedule);
   const log = replayAwareLogger(host.logSink, () => host.replaying(), () => ({ workflow: label.workflow, execution_id: label.executionId, run_id: label.runId }));
@@ -65,6 +67,14 @@ export function makeContext(host: ContextHost): WorkflowContext {
         return steps.call(name, rest);
       },
     }),
+    patched: (patchId: string) => {
+      handlers.assertWritable("ctx.patched()");
+      return patches.patch(patchId, false);
+    },
+    deprecatePatch: (patchId: string) => {
+      handlers.assertWritable("ctx.deprecatePatch()");
+      patches.patch(patchId, true);
+    },
     now: () => new Date(host.nowMs()),
     random: () => {
       handlers.assertWritable("ctx.random()");

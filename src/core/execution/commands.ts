@@ -47,7 +47,8 @@ export type CommandEffect =
   | { kind: "accept_update"; updateId: string }
   | { kind: "reject_update"; updateId: string; failure: Failure }
   | { kind: "complete_update"; updateId: string; result: unknown; failure: Failure | undefined }
-  | { kind: "record_step"; seq: number; name: string; result: unknown; failure: Failure | undefined };
+  | { kind: "record_step"; seq: number; name: string; result: unknown; failure: Failure | undefined }
+  | { kind: "record_patch_marker"; patchId: string; deprecated: boolean };
 
 /** Activity options with every default applied (seconds). */
 export interface ResolvedActivityOptions extends ActivityOptions {
@@ -154,6 +155,11 @@ export function planCommands(ctx: CommandContext, commands: readonly Command[]):
         if (cmd.result !== undefined && cmd.failure !== undefined) throw bad(i, "a step has a result or a failure, not both");
         stepSeq = cmd.seq;
         effects.push({ kind: "record_step", seq: cmd.seq, name: cmd.name, result: cmd.result, failure: cmd.failure });
+        break;
+      case "set_patch_marker":
+        // No state to check: a marker only tells a replay which branch the run took. The SDK sends
+        // one per patch id and run; the id was bounded by the wire schema.
+        effects.push({ kind: "record_patch_marker", patchId: cmd.patch_id, deprecated: cmd.deprecated });
         break;
       case "cancel_workflow":
         if (!ctx.cancelRequested) throw bad(i, "cancel_workflow is only valid after cancellation was requested");

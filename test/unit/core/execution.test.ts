@@ -169,6 +169,20 @@ describe("planCommands: steps (ctx.step.run)", () => {
   });
 });
 
+describe("planCommands: patch markers (ctx.patched)", () => {
+  it("record each marker in command order, deprecated or not", () => {
+    expect(planCommands(ctx(), cmds({ type: "set_patch_marker", patch_id: "charge-v2" }, { type: "start_timer", seq: 1, duration: 5 }, { type: "set_patch_marker", patch_id: "old", deprecated: true }))).toEqual([
+      { kind: "record_patch_marker", patchId: "charge-v2", deprecated: false },
+      { kind: "start_timer", seq: 1, durationMs: 5000 },
+      { kind: "record_patch_marker", patchId: "old", deprecated: true },
+    ]);
+  });
+
+  it("reject one on a closed run", () => {
+    rejected(ctx({ status: "closed" }), cmds({ type: "set_patch_marker", patch_id: "p" }), 0, "the execution is closed");
+  });
+});
+
 describe("planCommands: cancels", () => {
   it("a cancel of an activity that already resolved is a recorded no-op", () => {
     expect(planCommands(ctx({ lastActivitySeq: 3, pendingActivities: new Set() }), cmds({ type: "request_cancel_activity", seq: 2 }))).toEqual([{ kind: "cancel_activity", seq: 2 }]);

@@ -47,7 +47,7 @@ describe("non-determinism detection", () => {
     expect(err.message).toBe(
       'Non-deterministic workflow "checkout" (execution ex-9, run run-nd) at history event 5 (activity_scheduled): ' +
         'history recorded activity_scheduled(seq 1, activity_type "reserve") but the workflow code emitted schedule_activity(seq 1, activity_type "reserve_stock"). ' +
-        "Restore the previous code for running executions, or use ctx.now()/ctx.random() instead of Date/Math.random.",
+        "Restore the previous code for running executions, guard the change with ctx.patched(id), or use ctx.now()/ctx.random() instead of Date/Math.random.",
     );
     expect(err).toMatchObject({ eventId: 5, eventType: "activity_scheduled", recorded: 'activity_scheduled(seq 1, activity_type "reserve")', emitted: 'schedule_activity(seq 1, activity_type "reserve_stock")' });
   });

@@ -32,3 +32,22 @@ describe("schedule_activity's activity_type and a poll's types follow the names 
     expect(r.error!.issues[0]!.path).toEqual(["activity_type"]);
   });
 });
+
+describe("set_patch_marker's patch_id", () => {
+  const marker = (patch_id: unknown) => Command.safeParse({ type: "set_patch_marker", patch_id });
+  it.each([
+    ["charge-v2", true],
+    ["any text: spaces, é, / too", true],
+    ["x".repeat(200), true],
+    ["x".repeat(201), false],
+    ["", false],
+    [42, false],
+  ])("%j: accepted %s", (id, ok) => {
+    expect(marker(id).success).toBe(ok);
+  });
+
+  it("is not deprecated unless it says so, and names the field at fault", () => {
+    expect(marker("p").data).toEqual({ type: "set_patch_marker", patch_id: "p", deprecated: false });
+    expect(marker("").error!.issues[0]!.path).toEqual(["patch_id"]);
+  });
+});

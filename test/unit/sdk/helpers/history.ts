@@ -175,6 +175,9 @@ export class HistoryBuilder {
       case "record_step":
         this.add("step_recorded", { seq: c.seq, name: c.name, ...(c.failure === undefined ? { result: c.result ?? null } : { failure: c.failure }) }, 0);
         return;
+      case "set_patch_marker":
+        this.add("marker_recorded", { patch_id: c.patch_id, deprecated: c.deprecated }, 0);
+        return;
       case "continue_as_new":
         // Nothing in this run: the platform starts the next run with a history of its own.
       case "reject_update":
