@@ -178,7 +178,27 @@ export const orderWithChildren = defineWorkflow({
   },
 });
 
+/**
+ * Patching (ctx.patched / ctx.deprecatePatch): "charge-v2" moved the charge to a new activity, and
+ * "audit-v1" is in the second step of its life cycle (deprecated). Its golden is a run recorded by
+ * this code: both markers, the new branch. (A history written before the patches cannot be a
+ * golden here, since each golden task is replayed with its own task live; test/unit/sdk/patching.test.ts
+ * replays such histories.) The answer is kept in a variable: a second `ctx.patched` call in a
+ * later, live task would take the patch even in a run that took the old branch.
+ */
+export const patchedCheckout = defineWorkflow({
+  name: "patched_checkout",
+  input: z.object({ order_id: z.string() }),
+  run: async (ctx, { order_id }) => {
+    ctx.deprecatePatch("audit-v1");
+    const v2 = ctx.patched("charge-v2");
+    const receipt = await ctx.executeActivity<string>(v2 ? "charge_v2" : "charge", { order_id }, { startToCloseTimeout: "1m" });
+    await ctx.sleep("1m");
+    return { order_id, receipt, charged_by: v2 ? "charge_v2" : "charge" };
+  },
+});
+
 /** Golden workflows by name. */
 export const goldenWorkflows: ReadonlyMap<string, WorkflowDefinition> = new Map<string, WorkflowDefinition>(
-  [hello, orderFulfillment, parallelReport, subscriptionReminders, invoiceApproval, orderWithChildren].map((wf) => [wf.name, wf as WorkflowDefinition]),
+  [hello, orderFulfillment, parallelReport, subscriptionReminders, invoiceApproval, orderWithChildren, patchedCheckout].map((wf) => [wf.name, wf as WorkflowDefinition]),
 );
