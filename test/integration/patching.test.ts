@@ -125,7 +125,7 @@ describe("ctx.patched across a deployment", () => {
     for (const patch_id of ["", "x".repeat(201), 7]) {
       const r = await complete([{ type: "start_timer", seq: 1, duration: 60 }, { type: "set_patch_marker", patch_id }]);
       expect(r.status, JSON.stringify(r.body)).toBe(422);
-      expect(r.body.field).toBe("commands.1.patch_id");
+      expect(r.body).toMatchObject({ code: "validation_failed", field: "commands.1.patch_id" });
     }
     expect((await history(id)).map((e) => e.type)).not.toContain("timer_started");
     expect((await complete([{ type: "set_patch_marker", patch_id: "p", deprecated: true }, { type: "start_timer", seq: 1, duration: 60 }])).status).toBe(200);
