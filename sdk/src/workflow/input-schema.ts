@@ -121,7 +121,7 @@ export function inputJsonSchema(schema: z.ZodType): Record<string, unknown> {
   // `z.undefined()` (a union member: `z.union([A, z.undefined()])`) and `z.void()` (a workflow that
   // takes no input) are what a left-out input arrives as: null. As `{}` (zod's "any") they would
   // let every input through, to fail the run at the worker instead of a 422 at start.
-  const json = z.toJSONSchema(schema, { io: "input", unrepresentable: "any", override: nullForUndefined }) as Record<string, unknown>;
+  const json = z.toJSONSchema(schema, { io: "input", unrepresentable: "any", override: (ctx) => (nullForUndefined(ctx), anyForCatch(ctx)) }) as Record<string, unknown>;
   const takesNull = json.type === "null" || (Array.isArray(json.anyOf) && json.anyOf.some((m: { type?: unknown }) => m.type === "null"));
   if (!leavesOut(schema) || takesNull) return json;
   // An input that may be left out (`.optional()` at the top): JSON Schema has no undefined, and
@@ -131,7 +131,7 @@ export function inputJsonSchema(schema: z.ZodType): Record<string, unknown> {
   return { ...($schema === undefined ? {} : { $schema }), ...($defs === undefined ? {} : { $defs }), anyOf: [rest, { type: "null" }] };
 }
 
-function nullForUndefined(ctx: { zodSchema: unknown; jsonSchema: { type?: unknown; not?: unknown }; path: readonly (string | number)[] }): void {
+function nullForUndefined(ctx: OverrideContext & { path: readonly (string | number)[] }): void {
   if (!LEFT_OUT.has(defOf(ctx.zodSchema as z.ZodType).type)) return;
   // The input itself, or a member of its top-level union: null is how a left-out input travels.
   // Deeper, JSON has no value for undefined (a property is left out instead, and an array's
@@ -139,6 +139,36 @@ function nullForUndefined(ctx: { zodSchema: unknown; jsonSchema: { type?: unknow
   // nothing, so the platform refuses what the worker's parse would.
   if (ctx.path.every((p) => typeof p === "number" || p === "anyOf" || p === "oneOf")) ctx.jsonSchema.type = "null";
   else ctx.jsonSchema.not = {};
+}
+
+type OverrideContext = { zodSchema: unknown; jsonSchema: Record<string, unknown> };
+
+/**
+ * `.catch(fallback)` takes any value, or none, and the worker's parse puts the fallback in its
+ * place; zod registers it as its inner schema (required in its object), which would refuse at
+ * start what the worker runs. It registers as any value, and its property as one that may be left out.
+ */
+function anyForCatch(ctx: OverrideContext): void {
+  const def = defOf(ctx.zodSchema as z.ZodType);
+  if (def.type === "catch") {
+    for (const key of Object.keys(ctx.jsonSchema)) delete ctx.jsonSchema[key];
+  } else if (def.type === "object" && def.shape !== undefined && Array.isArray(ctx.jsonSchema.required)) {
+    const shape = def.shape;
+    const required = (ctx.jsonSchema.required as string[]).filter((key) => shape[key] === undefined || !takesAnything(shape[key]));
+    if (required.length > 0) ctx.jsonSchema.required = required;
+    else delete ctx.jsonSchema.required;
+  }
+}
+
+/** Whether a schema takes any input at all: a `.catch()`, possibly behind wrappers that keep that so. */
+function takesAnything(schema: z.ZodType, depth = 0): boolean {
+  const def = defOf(schema);
+  if (def.type === "catch") return true;
+  if (depth > 32) return false;
+  if ((def.type === "nullable" || def.type === "optional" || def.type === "default" || def.type === "prefault" || def.type === "readonly") && def.innerType) return takesAnything(def.innerType, depth + 1);
+  // `.catch(x).transform(f)`: the transform takes whatever the catch gives it.
+  if (def.type === "pipe" && def.in !== undefined && def.out !== undefined && defOf(def.out).type === "transform") return takesAnything(def.in, depth + 1);
+  return false;
 }
 
 /** Whether the schema takes an input left out (undefined) but not null: then null means "left out" ({@link safeParseInput}). */

@@ -207,11 +207,17 @@ describe("the registered JSON Schema accepts what the worker's parse accepts", (
     "a record keyed by an enum": z.record(z.enum(["a", "b"]), z.number()),
     "a record keyed by a pattern": z.record(z.string().regex(/^u_/), z.number()),
     "a discriminated union with an undefined member": z.discriminatedUnion("k", [z.object({ k: z.literal("a") }), z.object({ k: z.literal("b"), v: z.union([z.string(), z.undefined()]) })]),
+    // .catch() takes any value (or none) and puts its fallback in its place.
+    "a property with .catch()": z.object({ a: z.number().catch(0), b: z.number() }),
+    "a nullable or piped property with .catch()": z.object({ a: z.number().catch(0).nullable(), c: z.string().catch("").transform((x) => x.length), b: z.number() }),
+    "array items with .catch()": z.array(z.number().catch(0)),
+    "a record's values with .catch()": z.record(z.string(), X.catch({ n: 0 })),
   };
   const values: unknown[] = [
     null, 1, "x", [], ["x"], ["x", null], [null], {}, { a: null }, { a: { n: 1 } }, { a: { n: "1" } }, { a: 1, b: 2 }, { a: 1, c: 2 }, { a: 1, b: 2, c: 3 }, { b: 1 },
     { a: null, b: 1 }, { n: 1 }, { u_1: 1 }, { x: 1 }, { step: 2.03, five: 15 }, { step: 2.04, five: 15 }, { step: 0.07, five: 7 },
     { k: "a" }, { k: "b" }, { k: "b", v: "s" }, { k: "b", v: null },
+    { a: "x", b: 1 }, { a: "x", b: "y" }, { a: { n: 1 }, c: 5, b: 1 }, [1, "x", null], { x: "y" }, { x: { n: "1" } },
   ];
 
   for (const [name, schema] of Object.entries(cases)) {
@@ -223,4 +229,11 @@ describe("the registered JSON Schema accepts what the worker's parse accepts", (
       expect(verdicts.some((x) => !x.worker)).toBe(true);
     });
   }
+
+  it("an input with .catch() at the top: anything, or nothing, starts the run", () => {
+    const schema = z.object({ n: z.number() }).catch({ n: 0 });
+    const json = inputJsonSchema(schema);
+    for (const v of values) expect({ v, platform: validateJsonSchema(json, v) === null }).toEqual({ v, platform: safeParseInput(schema, v).success });
+    expect(safeParseInput(schema, "x").success).toBe(true);
+  });
 });
