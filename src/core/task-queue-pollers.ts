@@ -18,20 +18,34 @@ export interface PollerSighting {
 export const POLLER_TTL_MS = 5 * 60_000;
 /** Most pollers one queue object remembers (the least recently seen go first). */
 export const POLLERS_CAP = 1_000;
+/**
+ * Most type names one queue object remembers over all its pollers (the least recently seen go
+ * first): a poll may name 1,000 types of 200 characters, so the poller cap alone would let a
+ * queue object hold 200 MB of them, past a Durable Object's 128 MB.
+ */
+export const POLLER_TYPES_CAP = 50_000;
 
 /** The workers that polled one queue object lately, one entry per (kind, identity). */
 export class PollerBook {
   private readonly seen = new Map<string, PollerSighting>();
+  /** Type names held by the entries of `seen`. */
+  private types = 0;
 
   record(kind: TaskKind, identity: string, types: readonly string[] | null, now: number): void {
     const key = `${kind}\n${identity}`;
     // Re-inserted, so the map's order is least recently seen first.
-    this.seen.delete(key);
+    this.forget(key);
     this.seen.set(key, { identity, kind, types, lastPollAt: now });
+    this.types += types?.length ?? 0;
     for (const [k, p] of this.seen) {
-      if (this.seen.size <= POLLERS_CAP && p.lastPollAt > now - POLLER_TTL_MS) break;
-      this.seen.delete(k);
+      if (k === key || (this.seen.size <= POLLERS_CAP && this.types <= POLLER_TYPES_CAP && p.lastPollAt > now - POLLER_TTL_MS)) break;
+      this.forget(k);
     }
+  }
+
+  private forget(key: string): void {
+    this.types -= this.seen.get(key)?.types?.length ?? 0;
+    this.seen.delete(key);
   }
 
   /** The pollers seen within the TTL, most recent first. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mergePartitions, PollerBook, POLLER_TTL_MS, POLLERS_CAP, type PartitionState } from "../../../src/core/task-queue-pollers.ts";
+import { mergePartitions, PollerBook, POLLER_TTL_MS, POLLER_TYPES_CAP, POLLERS_CAP, type PartitionState } from "../../../src/core/task-queue-pollers.ts";
 
 describe("PollerBook", () => {
   it("keeps one entry per (kind, identity) with its latest poll, most recent first, for 5 minutes", () => {
@@ -25,6 +25,19 @@ describe("PollerBook", () => {
     expect(listed[0]).toBe("w0");
     expect(listed).not.toContain("w5");
     expect(listed).toContain("w6");
+  });
+
+  it(`remembers at most ${POLLER_TYPES_CAP} type names over all pollers (a poll names up to 1,000), forgetting the least recently seen`, () => {
+    const book = new PollerBook();
+    const types = (i: number) => Array.from({ length: 1_000 }, (_, t) => `type_${i}_${t}`);
+    for (let i = 0; i < 100; i++) book.record("workflow", `w${i}`, types(i), 1_000 + i);
+    const listed = book.list(2_000);
+    expect(listed.reduce((n, p) => n + (p.types?.length ?? 0), 0)).toBeLessThanOrEqual(POLLER_TYPES_CAP);
+    expect(listed[0]).toMatchObject({ identity: "w99", types: types(99) });
+    expect(listed.map((p) => p.identity)).not.toContain("w0");
+    // An entry seen again replaces its types instead of adding to them.
+    for (let i = 0; i < 5; i++) book.record("workflow", "w99", types(99), 3_000 + i);
+    expect(book.list(4_000).map((p) => p.identity)).toContain("w60");
   });
 });
 
