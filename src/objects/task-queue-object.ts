@@ -277,8 +277,10 @@ export class TaskQueueObject extends DurableObject<Env> {
   describe(): PartitionState {
     const now = clock.now();
     const sql = this.ctx.storage.sql;
+    // Available since its release stamp, else since it became visible — and never before its
+    // enqueue: rows queued before migration 2 have visible_at 0 and no stamp.
     const rows = sql
-      .exec<{ kind: string; n: number; oldest: number | null }>("SELECT kind, COUNT(*) AS n, MIN(COALESCE(released_at, visible_at)) AS oldest FROM tasks WHERE visible_at <= ? GROUP BY kind", now)
+      .exec<{ kind: string; n: number; oldest: number | null }>("SELECT kind, COUNT(*) AS n, MIN(COALESCE(released_at, MAX(visible_at, enqueued_at))) AS oldest FROM tasks WHERE visible_at <= ? GROUP BY kind", now)
       .toArray();
     const kind = (k: QueuedTask["kind"]) => {
       const r = rows.find((x) => x.kind === k);

@@ -1,3 +1,4 @@
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { api, uid } from "./helpers.ts";
 import { sdkClient } from "./sdk-worker.ts";
@@ -51,6 +52,16 @@ describe("GET /v1/workflows/task-queues/{task_queue}", () => {
     expect((await describeQueue(queue)).body.workflow_tasks.pollers.map((p: { identity: string }) => p.identity)).toEqual(["host-3:1"]);
     setNow(T("2027-03-01T09:05:11.000Z"));
     expect((await describeQueue(queue)).body.workflow_tasks.pollers).toEqual([]);
+  });
+
+  it("a task queued before the queue stamped availability (visible_at 0, released_at null) counts from its enqueue, not from 1970", async () => {
+    const queue = uid("q-desc-legacy");
+    const enqueuedAt = T("2027-03-01T08:00:00.000Z");
+    setNow(T("2027-03-01T09:00:00.000Z"));
+    await runInDurableObject(env.TASK_QUEUES.getByName(`default/${queue}/0`), async (_o, state) => {
+      state.storage.sql.exec("INSERT INTO tasks (kind, type, execution_id, ref, attempt, enqueued_at, visible_at, released_at) VALUES ('activity', NULL, 'e-legacy', 1, 1, ?, 0, NULL)", enqueuedAt);
+    });
+    expect((await describeQueue(queue)).body.activity_tasks).toMatchObject({ backlog: 1, oldest_available_at: "2027-03-01T08:00:00.000Z" });
   });
 
   it("a bad queue name is a 422 naming task_queue, and the client describes camelCased", async () => {
