@@ -34,7 +34,7 @@ try {
     version: source.version,
     type: "module",
     description: source.description,
-    engines: { node: ">=20" },
+    engines: { node: ">=20.3" },
     exports,
     files: ["dist"],
     // The app's own zod, so the schemas it defines workflows with are the instances the SDK reads.
