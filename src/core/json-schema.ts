@@ -55,8 +55,9 @@ function validateNode(schema: JsonSchema, value: unknown, root: JsonSchema, path
   if (schema === false) return { path, message: "no value is allowed here" };
   const s = schema;
   if (typeof s.$ref === "string") {
+    // "#" is the root itself (zod's z.lazy() of the whole input refers to it so).
     const m = /^#\/(\$defs|definitions)\/(.+)$/.exec(s.$ref);
-    const target = m && typeof root === "object" ? ((root[m[1]!] as Record<string, JsonSchema> | undefined)?.[m[2]!] ?? null) : null;
+    const target = s.$ref === "#" ? root : m && typeof root === "object" ? ((root[m[1]!] as Record<string, JsonSchema> | undefined)?.[m[2]!] ?? null) : null;
     if (target === null) return null; // unknown refs are not ours to enforce
     const p = validateNode(target, value, root, path, depth + 1, budget);
     if (p) return p;

@@ -195,6 +195,8 @@ describe("the registered JSON Schema accepts what the worker's parse accepts", (
   // The platform checks starts against the registered schema (422 at start); the worker parses with
   // zod. Where they disagree, a start the worker would refuse is accepted and the run fails later.
   const X = z.object({ n: z.number() });
+  type Node = { v: number; children?: Node[] };
+  const Tree: z.ZodType<Node> = z.lazy(() => z.object({ v: z.number(), children: z.array(Tree).optional() }));
   const cases: Record<string, z.ZodType> = {
     "a property that is X or undefined": z.object({ a: z.union([X, z.undefined()]) }),
     "an optional property": z.object({ a: X.optional() }),
@@ -212,11 +214,14 @@ describe("the registered JSON Schema accepts what the worker's parse accepts", (
     "a nullable or piped property with .catch()": z.object({ a: z.number().catch(0).nullable(), c: z.string().catch("").transform((x) => x.length), b: z.number() }),
     "array items with .catch()": z.array(z.number().catch(0)),
     "a record's values with .catch()": z.record(z.string(), X.catch({ n: 0 })),
+    // z.lazy() of the whole input: its JSON Schema refers to the root as "#".
+    "a recursive tree": Tree,
   };
   const values: unknown[] = [
     null, 1, "x", [], ["x"], ["x", null], [null], {}, { a: null }, { a: { n: 1 } }, { a: { n: "1" } }, { a: 1, b: 2 }, { a: 1, c: 2 }, { a: 1, b: 2, c: 3 }, { b: 1 },
     { a: null, b: 1 }, { n: 1 }, { u_1: 1 }, { x: 1 }, { step: 2.03, five: 15 }, { step: 2.04, five: 15 }, { step: 0.07, five: 7 },
     { k: "a" }, { k: "b" }, { k: "b", v: "s" }, { k: "b", v: null },
+    { v: 1 }, { v: 1, children: [{ v: 2, children: [] }] }, { v: 1, children: [{ v: "2" }] }, { v: 1, children: [{ v: 2, children: [{ v: null }] }] },
     { a: "x", b: 1 }, { a: "x", b: "y" }, { a: { n: 1 }, c: 5, b: 1 }, [1, "x", null], { x: "y" }, { x: { n: "1" } },
   ];
 
