@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import type { HealthResponse } from "@sundial/sdk/protocol";
 import { assertConfigured, authenticate, type AppEnv } from "./auth.ts";
 import { executionRoutes } from "./executions.ts";
 import { keyRoutes } from "./keys.ts";
@@ -22,7 +23,7 @@ export function createApp(): Hono<AppEnv> {
   // deployment's secrets are missing or too short: every authenticated request would fail anyway.
   app.get("/v1/health", (c) => {
     assertConfigured(c.env);
-    return c.json({ status: "ok", service: "sundial" });
+    return c.json({ status: "ok", service: "sundial" } satisfies HealthResponse);
   });
   app.get("/openapi.json", authenticate, (c) => c.json(openApiDocument()));
   app.use("/v1/*", authenticate);

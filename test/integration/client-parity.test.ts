@@ -152,6 +152,7 @@ describe("client answers keep every field the platform sends", () => {
       [`/v1/workflows/schedules?key=${encodeURIComponent(id)}`, () => client.schedules.list({ key: id })],
       [`/v1/workflows/executions/${encodeURIComponent(`${created.scheduleId}:trigger:raw-t`)}`, () => client.executions.get(`${created.scheduleId}:trigger:raw-t`)],
       ["/v1/workflows/workers/whoami", () => client.whoami()],
+      ["/v1/health", () => client.health()],
       ["/v1/admin/keys?page_size=2", () => client.keys.list({ pageSize: 2 })],
     ];
     for (const [path, read] of pairs) {

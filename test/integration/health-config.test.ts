@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { SundialApiError, SundialClient } from "@sundial/sdk/client";
 import worker from "../../src/index.ts";
 import { DEV_KEY } from "./helpers.ts";
 
@@ -43,6 +44,20 @@ describe("GET /v1/health and the deployment's secrets", () => {
     expect(logged).toHaveBeenCalled();
     const call = await fetchWith({ ...deployed, ...vars }, "/v1/workflows/executions", DEV_KEY);
     expect(call).toMatchObject({ status: 503, body: { code: "not_configured" } });
+  });
+
+  it("client.health() answers { status, service }, and rejects with the 503 not_configured naming the secret", async () => {
+    const clientWith = (vars: Record<string, string | undefined>) =>
+      new SundialClient({
+        url: "http://sundial.test",
+        apiKey: DEV_KEY,
+        fetch: (async (input: RequestInfo | URL, init?: RequestInit) => worker.fetch(new Request(input, init), { ...env, ...vars }, createExecutionContext())) as typeof fetch,
+      });
+    expect(await clientWith(deployed).health()).toEqual({ status: "ok", service: "sundial" });
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const refused = await clientWith({ ...deployed, SUNDIAL_PEPPER: undefined }).health().catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(SundialApiError);
+    expect(refused).toMatchObject({ status: 503, code: "not_configured", field: "SUNDIAL_PEPPER" });
   });
 
   it("a short secret set under dev mode is refused too: dev mode only fills in unset ones", async () => {

@@ -1,7 +1,12 @@
+import { HealthResponse } from "../protocol/health.ts";
 import type { WhoAmIResponse } from "../protocol/tasks.ts";
+import type { CallOptions } from "./call-options.ts";
+import { camelize, type Camelize } from "./camel.ts";
+import type { SundialApiError } from "./errors.ts";
 import { ExecutionsClient } from "./executions.ts";
 import { HttpTransport, type ConnectionOptions } from "./http.ts";
 import { KeysClient } from "./keys.ts";
+import { parse } from "./parse-response.ts";
 import { SchedulesClient } from "./schedules.ts";
 import { TaskQueuesClient } from "./task-queues.ts";
 import { WorkflowTypesClient } from "./workflow-types.ts";
@@ -40,12 +45,27 @@ export class SundialClient {
   }
 
   /** Which platform, namespace and key this client talks to (`GET /v1/workflows/workers/whoami`, the Mistral seed's worker info). */
-  async whoami(options: { signal?: AbortSignal } = {}): Promise<WhoAmI> {
-    const { body } = await this.http.request("GET", "/v1/workflows/workers/whoami", options.signal ? { signal: options.signal } : {});
+  async whoami(options: CallOptions = {}): Promise<WhoAmI> {
+    const { body } = await this.http.request("GET", "/v1/workflows/workers/whoami", { signal: options.signal });
     const b = body as WhoAmIResponse;
     return { schedulerUrl: b.scheduler_url, namespace: b.namespace, tls: b.tls, keyId: b.key_id, keyKind: b.key_kind };
   }
+
+  /**
+   * Whether the platform is up and configured (`GET /v1/health`, which needs no key): resolves to
+   * `{ status: "ok", service: "sundial" }`; a deployment whose secrets are missing or too short
+   * rejects with a {@link SundialApiError} 503 `not_configured` naming them (`err.field`).
+   * @example
+   * const { status } = await client.health({ signal: AbortSignal.timeout(2_000) }); // "ok"
+   */
+  async health(options: CallOptions = {}): Promise<Health> {
+    const { body } = await this.http.request("GET", "/v1/health", { signal: options.signal });
+    return camelize(parse(HealthResponse, body));
+  }
 }
+
+/** {@link SundialClient.health}'s answer. */
+export type Health = Camelize<HealthResponse>;
 
 /** {@link SundialClient.whoami}'s answer. */
 export interface WhoAmI {

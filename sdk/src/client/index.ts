@@ -3,7 +3,8 @@
  * @example
  * import { SundialClient, SundialApiError } from "@sundial/sdk/client";
  */
-export { SundialClient, type WhoAmI } from "./client.ts";
+export { SundialClient, type Health, type WhoAmI } from "./client.ts";
+export type { CallOptions } from "./call-options.ts";
 export { WORKFLOW_METADATA_QUERY } from "../workflow/context.ts";
 export { ExecutionsClient } from "./executions.ts";
 export type {

@@ -11,3 +11,4 @@ export * from "./problem.ts";
 export * from "./schedule.ts";
 export * from "./keys.ts";
 export * from "./workflow-types.ts";
+export * from "./health.ts";
