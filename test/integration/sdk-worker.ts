@@ -26,7 +26,10 @@ export function sdkWorker(queue: string, workflows: readonly WorkflowDefinition[
   };
 }
 
-/** The SDK's client, talking to this Worker through its real fetch handler. */
-export function sdkClient(): SundialClient {
-  return new SundialClient({ url: "http://sundial.test", apiKey: DEV_KEY, fetch: selfFetch });
+/**
+ * The SDK's client, talking to this Worker through its real fetch handler; `wrap` sees each request
+ * on its way (to count requests, or to abort one once it is sent).
+ */
+export function sdkClient(wrap: (send: typeof fetch) => typeof fetch = (send) => send): SundialClient {
+  return new SundialClient({ url: "http://sundial.test", apiKey: DEV_KEY, fetch: wrap(selfFetch) });
 }

@@ -2,20 +2,23 @@ import { z } from "zod";
 import * as wire from "../protocol/execution.ts";
 import type { Failure } from "../protocol/failure.ts";
 import type { WorkflowDefinition } from "../workflow/define-workflow.ts";
-import { toSeconds, type Duration } from "../workflow/duration.ts";
+import { toSeconds } from "../workflow/duration.ts";
 import { backoffDelay, sleep } from "./backoff.ts";
 import { camelize } from "./camel.ts";
 import { isTransient, ResultTimeoutError, retryDelay, type SundialApiError, UpdateFailedError, UpdateTimeoutError } from "./errors.ts";
+import type { CallOptions } from "./call-options.ts";
 import type {
   Execution,
   ExecuteOptions,
   ExecutionPage,
   ExecutionResult,
   ExecutionSummary,
+  HistoryOptions,
   HistoryPageInfo,
   ListExecutionsOptions,
   QueryOptions,
   ResetOptions,
+  ResultOptions,
   SignalOptions,
   SignalResult,
   SignalWithStartOptions,
@@ -52,7 +55,7 @@ export class ExecutionsClient {
    * @example await client.executions.start("report_workflow", { input: { report_type: "daily" }, executionId: "report-2026-11-22" });
    */
   async start<I, O>(workflow: WorkflowDefinition<I, O> | string, options: StartExecutionOptions<I> = {}): Promise<StartedExecution> {
-    return camelize(await this.startRequest(workflow, options, 0));
+    return camelize(await this.startRequest(workflow, options, 0, options.signal));
   }
 
   /**
@@ -97,13 +100,13 @@ export class ExecutionsClient {
       ...(options.idReusePolicy === undefined ? {} : { id_reuse_policy: options.idReusePolicy }),
       ...(waitSeconds > 0 ? { wait_seconds: waitSeconds } : {}),
     };
-    const res = await this.http.request("POST", BASE, { body, ...(signal ? { signal } : {}) });
+    const res = await this.http.request("POST", BASE, { body, signal });
     return parse(wire.StartExecutionResponse, res.body);
   }
 
   /** Describes one execution. @example const ex = await client.executions.get("order-17"); */
-  async get(executionId: string): Promise<Execution> {
-    const res = await this.http.request("GET", `${BASE}/${encodeURIComponent(executionId)}`);
+  async get(executionId: string, options: CallOptions = {}): Promise<Execution> {
+    const res = await this.http.request("GET", `${BASE}/${encodeURIComponent(executionId)}`, { signal: options.signal });
     return camelize(parse(wire.Execution, res.body));
   }
 
@@ -114,7 +117,7 @@ export class ExecutionsClient {
    * @example
    * const { status, result, failure } = await client.executions.result<string>("order-17", { timeout: "10m" });
    */
-  async result<R = unknown>(executionId: string, options: { timeout?: Duration; waitSeconds?: number; signal?: AbortSignal } = {}): Promise<ExecutionResult<R>> {
+  async result<R = unknown>(executionId: string, options: ResultOptions = {}): Promise<ExecutionResult<R>> {
     const began = Date.now();
     const deadline = options.timeout === undefined ? Infinity : began + toSeconds(options.timeout, "timeout") * 1000;
     return this.awaitResult<R>(executionId, began, deadline, holdSeconds(options.waitSeconds), options.signal);
@@ -123,7 +126,7 @@ export class ExecutionsClient {
   private async awaitResult<R>(executionId: string, began: number, deadline: number, hold: number, signal: AbortSignal | undefined): Promise<ExecutionResult<R>> {
     for (let failures = 0; ; ) {
       try {
-        const res = await this.http.request("GET", `${BASE}/${encodeURIComponent(executionId)}/result`, { query: { wait_seconds: waitFor(hold, deadline) }, ...(signal ? { signal } : {}) });
+        const res = await this.http.request("GET", `${BASE}/${encodeURIComponent(executionId)}/result`, { query: { wait_seconds: waitFor(hold, deadline) }, signal });
         failures = 0;
         const outcome = parse(wire.ExecutionResult, res.body);
         if (res.status === 200 && outcome.status !== "running") return outcomeOf<R>(outcome);
@@ -141,20 +144,21 @@ export class ExecutionsClient {
    */
   async list(options: ListExecutionsOptions = {}): Promise<ExecutionPage> {
     const query = { workflow: options.workflow, status: options.status, schedule_id: options.scheduleId, page_size: options.pageSize, page_token: options.pageToken };
-    const res = await this.http.request("GET", BASE, { query });
+    const res = await this.http.request("GET", BASE, { query, signal: options.signal });
     return camelize(parse(wire.ListExecutionsResponse, res.body));
   }
 
   /**
    * Every execution matching the filters, newest first, fetching pages (of `pageSize`) as the loop
-   * goes: the executions client's `listAll`, as schedules, keys and workflow types have.
+   * goes, from `pageToken` when given (a token `list` answered): the executions client's `listAll`,
+   * as schedules, keys and workflow types have. An aborted `signal` ends the loop with its reason.
    * @example for await (const e of client.executions.listAll({ scheduleId: "daily-report:global" })) console.log(e.executionId, e.status);
    */
   listAll(options: ListExecutionsOptions = {}): AsyncGenerator<ExecutionSummary, void, undefined> {
     return everyItem(options.pageToken, async (pageToken) => {
       const page = await this.list({ ...options, ...(pageToken === undefined ? {} : { pageToken }) });
       return { items: page.executions, nextPageToken: page.nextPageToken };
-    });
+    }, options.signal);
   }
 
   /**
@@ -162,8 +166,8 @@ export class ExecutionsClient {
    * and at most 4 MiB of them, so read on with `nextPageToken` until it is null.
    * @example const { events } = await client.executions.history("order-17", { pageSize: 100 });
    */
-  async history(executionId: string, options: { pageSize?: number; pageToken?: string } = {}): Promise<HistoryPageInfo> {
-    const res = await this.http.request("GET", `${BASE}/${encodeURIComponent(executionId)}/history`, { query: { page_size: options.pageSize, page_token: options.pageToken } });
+  async history(executionId: string, options: HistoryOptions = {}): Promise<HistoryPageInfo> {
+    const res = await this.http.request("GET", `${BASE}/${encodeURIComponent(executionId)}/history`, { query: { page_size: options.pageSize, page_token: options.pageToken }, signal: options.signal });
     return camelize(parse(wire.HistoryPage, res.body));
   }
 
@@ -180,8 +184,8 @@ export class ExecutionsClient {
    *   if (err instanceof SundialApiError && err.code === "execution_closed") console.log("it had already finished");
    * }
    */
-  async cancel(executionId: string, reason = ""): Promise<Execution> {
-    const res = await this.http.request("POST", `${BASE}/${encodeURIComponent(executionId)}/cancel`, { body: { reason } });
+  async cancel(executionId: string, reason = "", options: CallOptions = {}): Promise<Execution> {
+    const res = await this.http.request("POST", `${BASE}/${encodeURIComponent(executionId)}/cancel`, { body: { reason }, signal: options.signal });
     return camelize(parse(wire.Execution, res.body));
   }
 
@@ -193,7 +197,7 @@ export class ExecutionsClient {
    */
   async signal(executionId: string, name: string, input?: unknown, options: SignalOptions = {}): Promise<SignalResult> {
     const body = { ...(input === undefined ? {} : { input }), ...(options.requestId === undefined ? {} : { request_id: options.requestId }) };
-    const res = await this.http.request("POST", `${BASE}/${encodeURIComponent(executionId)}/signals/${encodeURIComponent(name)}`, { body, ...(options.signal ? { signal: options.signal } : {}) });
+    const res = await this.http.request("POST", `${BASE}/${encodeURIComponent(executionId)}/signals/${encodeURIComponent(name)}`, { body, signal: options.signal });
     return parse(wire.SignalResult, res.body);
   }
 
@@ -219,7 +223,7 @@ export class ExecutionsClient {
       ...(options.signalInput === undefined ? {} : { signal_input: options.signalInput }),
       ...(options.requestId === undefined ? {} : { request_id: options.requestId }),
     };
-    const res = await this.http.request("POST", `${BASE}/signal-with-start`, { body });
+    const res = await this.http.request("POST", `${BASE}/signal-with-start`, { body, signal: options.signal });
     const { started, ...execution } = parse(SignalWithStartResponse, res.body);
     return camelize({ ...execution, started: started ?? res.status === 201 });
   }
@@ -238,7 +242,7 @@ export class ExecutionsClient {
       if (timeoutSeconds < 1 || timeoutSeconds > 60) throw new RangeError(`query timeout must be between 1 and 60 seconds, got ${timeoutSeconds}`);
     }
     const body = { ...(input === undefined ? {} : { input }), ...(timeoutSeconds === undefined ? {} : { timeout_seconds: timeoutSeconds }) };
-    const res = await this.http.request("POST", `${BASE}/${encodeURIComponent(executionId)}/queries/${encodeURIComponent(name)}`, { body, ...(options.signal ? { signal: options.signal } : {}) });
+    const res = await this.http.request("POST", `${BASE}/${encodeURIComponent(executionId)}/queries/${encodeURIComponent(name)}`, { body, signal: options.signal });
     return parse(wire.QueryResult, res.body).result as R;
   }
 
@@ -265,7 +269,7 @@ export class ExecutionsClient {
       const body = { ...(input === undefined ? {} : { input }), update_id: updateId, wait_seconds: waitSeconds };
       const sent = Date.now();
       try {
-        const res = await this.http.request("POST", path, { body, ...(options.signal ? { signal: options.signal } : {}) });
+        const res = await this.http.request("POST", path, { body, signal: options.signal });
         failures = 0;
         const outcome = res.status === 202 ? undefined : parse(wire.UpdateResult, res.body);
         if (outcome?.status === "completed") {
@@ -301,7 +305,7 @@ export class ExecutionsClient {
       ...(options.excludeSignals === undefined ? {} : { exclude_signals: options.excludeSignals }),
       ...(options.excludeUpdates === undefined ? {} : { exclude_updates: options.excludeUpdates }),
     };
-    const res = await this.http.request("POST", `${BASE}/${encodeURIComponent(executionId)}/reset`, { body });
+    const res = await this.http.request("POST", `${BASE}/${encodeURIComponent(executionId)}/reset`, { body, signal: options.signal });
     return camelize(parse(wire.Execution, res.body));
   }
 
@@ -312,8 +316,8 @@ export class ExecutionsClient {
    * 409, `code` `execution_closed`, `field` `execution_id`.
    * @example await client.executions.terminate("order-17", "stuck on a bad deploy");
    */
-  async terminate(executionId: string, reason = ""): Promise<Execution> {
-    const res = await this.http.request("POST", `${BASE}/${encodeURIComponent(executionId)}/terminate`, { body: { reason } });
+  async terminate(executionId: string, reason = "", options: CallOptions = {}): Promise<Execution> {
+    const res = await this.http.request("POST", `${BASE}/${encodeURIComponent(executionId)}/terminate`, { body: { reason }, signal: options.signal });
     return camelize(parse(wire.Execution, res.body));
   }
 }
@@ -328,6 +332,7 @@ function holdSeconds(asked: number | undefined): number {
  * for `failures` in a row, or the answer's `Retry-After` when the platform asked for longer.
  */
 async function backOffOrThrow(err: unknown, failures: number, deadline: number, signal: AbortSignal | undefined): Promise<void> {
+  signal?.throwIfAborted();
   if (!isTransient(err) || Date.now() >= deadline) throw err;
   await sleep(Math.min(retryDelay(err, backoffDelay(failures, 250, 5_000)), Math.max(0, deadline - Date.now())), signal);
 }

@@ -33,7 +33,7 @@ export interface HttpResponse {
 /**
  * The SDK's only HTTP code: JSON in and out, bearer auth, and one mapping of failures — a
  * problem+json answer becomes a {@link SundialApiError}, a network failure a
- * {@link SundialConnectionError}. Aborts propagate unchanged.
+ * {@link SundialConnectionError}. An aborted request rejects with its signal's reason.
  */
 export class HttpTransport {
   readonly baseUrl: string;
@@ -58,6 +58,9 @@ export class HttpTransport {
     if (options.body !== undefined) headers["content-type"] = "application/json";
     // Serialised before the call: a body that is not JSON is the caller's error, never a network failure to retry.
     const body = options.body === undefined ? undefined : jsonBody(options.body, `${method} ${url.pathname}`);
+    // An aborted call sends nothing; every abort below rejects with the signal's own reason
+    // (workerd's fetch rejects with a copy of it, Node's with the reason itself).
+    options.signal?.throwIfAborted();
     let response: Response;
     try {
       response = await this.fetchImpl(url, {
@@ -67,7 +70,8 @@ export class HttpTransport {
         ...(options.signal === undefined ? {} : { signal: options.signal }),
       });
     } catch (err) {
-      if (options.signal?.aborted || (err instanceof Error && err.name === "AbortError")) throw err;
+      options.signal?.throwIfAborted();
+      if (err instanceof Error && err.name === "AbortError") throw err;
       throw new SundialConnectionError(`${method} ${url.origin}${url.pathname}`, err);
     }
     const text = await readBody(response, options.signal);
@@ -89,7 +93,7 @@ async function readBody(response: Response, signal: AbortSignal | undefined): Pr
   try {
     return await response.text();
   } catch (err) {
-    if (signal?.aborted) throw err;
+    signal?.throwIfAborted();
     throw new SundialConnectionError(response.url, err);
   }
 }

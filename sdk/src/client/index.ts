@@ -15,6 +15,7 @@ export type {
   ExecutionSummary,
   FailureInfo,
   HistoryEventInfo,
+  HistoryOptions,
   HistoryPageInfo,
   IdReusePolicy,
   ListExecutionsOptions,
@@ -26,6 +27,7 @@ export type {
   SignalWithStartOptions,
   QueryOptions,
   ResetOptions,
+  ResultOptions,
   UpdateOptions,
 } from "./execution-options.ts";
 export {
@@ -49,7 +51,7 @@ export {
 } from "./schedules.ts";
 export { KeysClient, type ApiKey, type CreatedKey, type CreateKeyOptions, type KeyKind, type KeyPage, type ListKeysOptions } from "./keys.ts";
 export { collect, everyItem, type PageOf } from "./pages.ts";
-export { WorkflowTypesClient, type WorkflowType, type WorkflowTypePage } from "./workflow-types.ts";
+export { WorkflowTypesClient, type ListWorkflowTypesOptions, type WorkflowType, type WorkflowTypePage } from "./workflow-types.ts";
 export { TaskQueuesClient, type TaskQueueDescription } from "./task-queues.ts";
 export {
   instantToWire,

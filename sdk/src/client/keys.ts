@@ -1,4 +1,5 @@
 import * as wire from "../protocol/keys.ts";
+import type { CallOptions } from "./call-options.ts";
 import { camelize, type Camelize } from "./camel.ts";
 import { parse } from "./parse-response.ts";
 import type { HttpTransport } from "./http.ts";
@@ -12,15 +13,15 @@ export type CreatedKey = Camelize<wire.CreatedApiKey>;
 export type KeyKind = wire.KeyKind;
 
 /** Options of {@link KeysClient.create}. */
-export interface CreateKeyOptions {
+export interface CreateKeyOptions extends CallOptions {
   kind: KeyKind;
   /** Default: the calling key's namespace. A new name creates the namespace (admins of `default` only). */
   namespace?: string;
   description?: string;
 }
 
-/** Options of {@link KeysClient.list}. */
-export interface ListKeysOptions {
+/** Options of {@link KeysClient.list} and `listAll` (which starts at `pageToken` when given). */
+export interface ListKeysOptions extends CallOptions {
   /** Default: the calling key's namespace. Another one: admins of `default` only. */
   namespace?: string;
   /** 1-500, default 50 (the platform's). */
@@ -53,7 +54,7 @@ export class KeysClient {
   /** Creates a key; its secret is in the answer's `key`, and nowhere else ever again. */
   async create(options: CreateKeyOptions): Promise<CreatedKey> {
     const body: wire.CreateKeyRequest = { kind: options.kind, ...(options.namespace !== undefined ? { namespace: options.namespace } : {}), ...(options.description !== undefined ? { description: options.description } : {}) };
-    const answer = await this.http.request("POST", BASE, { body });
+    const answer = await this.http.request("POST", BASE, { body, signal: options.signal });
     return camelize(parse(wire.CreatedApiKey, answer.body));
   }
 
@@ -63,12 +64,13 @@ export class KeysClient {
    * @example const { keys, nextPageToken } = await admin.keys.list({ namespace: "acme", pageSize: 100 });
    */
   async list(options: ListKeysOptions = {}): Promise<KeyPage> {
-    const answer = await this.http.request("GET", BASE, { query: { namespace: options.namespace, page_size: options.pageSize, page_token: options.pageToken } });
+    const answer = await this.http.request("GET", BASE, { query: { namespace: options.namespace, page_size: options.pageSize, page_token: options.pageToken }, signal: options.signal });
     return camelize(parse(wire.ListKeysResponse, answer.body));
   }
 
   /**
-   * Every key of the namespace, oldest first, fetching pages (of `pageSize`) as the loop goes.
+   * Every key of the namespace, oldest first, fetching pages (of `pageSize`) as the loop goes, from
+   * `pageToken` when given (a token `list` answered). An aborted `signal` ends the loop with its reason.
    * @example
    * for await (const k of admin.keys.listAll({ namespace: "acme" })) if (k.revokedAt === null) console.log(k.keyId, k.kind);
    * const all = await collect(admin.keys.listAll({ namespace: "acme" })); // collect: from @sundial/sdk/client
@@ -77,14 +79,14 @@ export class KeysClient {
     return everyItem(options.pageToken, async (pageToken) => {
       const page = await this.list({ ...options, ...(pageToken === undefined ? {} : { pageToken }) });
       return { items: page.keys, nextPageToken: page.nextPageToken };
-    });
+    }, options.signal);
   }
 
   /**
    * Revokes a key: it is refused from the next request in the Worker isolate that handled this
    * call, and everywhere within 10 s (isolates remember verified keys that long).
    */
-  async revoke(keyId: string, options: { namespace?: string } = {}): Promise<void> {
-    await this.http.request("DELETE", `${BASE}/${encodeURIComponent(keyId)}`, { query: { namespace: options.namespace } });
+  async revoke(keyId: string, options: { namespace?: string } & CallOptions = {}): Promise<void> {
+    await this.http.request("DELETE", `${BASE}/${encodeURIComponent(keyId)}`, { query: { namespace: options.namespace }, signal: options.signal });
   }
 }

@@ -8,7 +8,8 @@ export interface PageOf<T> {
 /**
  * Every item of a paged list, fetching pages only as the loop asks for more: the one paging loop
  * behind each client's `listAll`. `fetchPage` reads the page at a token (undefined: the first, or
- * `startToken` when given); the loop ends after the page whose `nextPageToken` is null.
+ * `startToken` when given); the loop ends after the page whose `nextPageToken` is null, or with
+ * `signal`'s reason once it aborts (pass the same signal to `fetchPage`'s request).
  *
  * @example
  * const all = everyItem(undefined, async (pageToken) => {
@@ -17,11 +18,16 @@ export interface PageOf<T> {
  * });
  * for await (const s of all) console.log(s.scheduleId);
  */
-export async function* everyItem<T>(startToken: string | undefined, fetchPage: (pageToken: string | undefined) => Promise<PageOf<T>>): AsyncGenerator<T, void, undefined> {
+export async function* everyItem<T>(startToken: string | undefined, fetchPage: (pageToken: string | undefined) => Promise<PageOf<T>>, signal?: AbortSignal): AsyncGenerator<T, void, undefined> {
   let pageToken = startToken;
   do {
+    signal?.throwIfAborted();
     const page = await fetchPage(pageToken);
-    yield* page.items;
+    for (const item of page.items) {
+      // Items already fetched are not handed out after an abort either: the loop ends where it was.
+      signal?.throwIfAborted();
+      yield item;
+    }
     pageToken = page.nextPageToken ?? undefined;
   } while (pageToken !== undefined);
 }

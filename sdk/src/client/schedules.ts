@@ -3,6 +3,7 @@ import type * as wire from "../protocol/schedule.ts";
 import type { WorkflowDefinition } from "../workflow/define-workflow.ts";
 import { toSeconds, type Duration } from "../workflow/duration.ts";
 import type { Instant, OverlapPolicy, ScheduleDefinition, SchedulePolicy } from "../workflow/schedule.ts";
+import type { CallOptions } from "./call-options.ts";
 import { camelize, type Camelize } from "./camel.ts";
 import { parse } from "./parse-response.ts";
 import type { HttpTransport } from "./http.ts";
@@ -24,7 +25,7 @@ export type FireTime = Camelize<wire.FireTime>;
  * as schedules declared in code, the seeds' shorthands `cron` and `intervalSeconds` included) plus
  * the workflow and what a worker supplies for code schedules (`taskQueue`, `executionTimeout`).
  */
-export interface CreateScheduleOptions<I = unknown> extends ScheduleDefinition<I> {
+export interface CreateScheduleOptions<I = unknown> extends ScheduleDefinition<I>, CallOptions {
   /** The workflow to run: a definition or its name. */
   workflow: WorkflowDefinition<I, unknown> | string;
   /** (workflow, key) identifies the schedule: creating it again updates it in place (a 409 `schedule_key_taken` if worker code declares it). Default `global`. */
@@ -39,7 +40,7 @@ export interface CreateScheduleOptions<I = unknown> extends ScheduleDefinition<I
   paused?: boolean;
 }
 
-const CREATE_OPTIONS = [...DEFINITION_OPTIONS, "workflow", "scheduleId", "taskQueue", "executionTimeout", "paused"] as const;
+const CREATE_OPTIONS = [...DEFINITION_OPTIONS, "workflow", "scheduleId", "taskQueue", "executionTimeout", "paused", "signal"] as const;
 const UPDATE_OPTIONS = [...SPEC_OPTIONS, "input", "taskQueue", "executionTimeout", "policy", "note"] as const;
 
 /** What `create` returns: the id, whether this call created it (false: it updated it), the schedule. */
@@ -63,8 +64,8 @@ export interface ScheduleUpdate<I = unknown> extends Omit<ScheduleSpecOptions, "
   note?: string;
 }
 
-/** Filters and paging of {@link SchedulesClient.list}. */
-export interface ListSchedulesOptions {
+/** Filters and paging of {@link SchedulesClient.list} and `listAll` (which starts at `pageToken` when given). */
+export interface ListSchedulesOptions extends CallOptions {
   key?: string;
   workflow?: string;
   status?: ScheduleStatus;
@@ -81,7 +82,7 @@ export interface SchedulePage {
 }
 
 /** Options of {@link SchedulesClient.trigger}. */
-export interface TriggerOptions<I = unknown> {
+export interface TriggerOptions<I = unknown> extends CallOptions {
   /** Input of this run instead of the schedule's (left out: the schedule's own input; `null` is an input). */
   input?: I;
   /** Overlap policy of this run instead of the schedule's. */
@@ -94,7 +95,7 @@ export interface TriggerOptions<I = unknown> {
 export type TriggerResult = Camelize<res.TriggerResponse>;
 
 /** Options of {@link SchedulesClient.backfill}: the range, both ends included (`startAt` ≤ fire ≤ `endAt`). */
-export interface BackfillOptions {
+export interface BackfillOptions extends CallOptions {
   startAt: Instant;
   endAt: Instant;
   overlap?: OverlapPolicy;
@@ -109,7 +110,7 @@ export interface BackfillOptions {
 export type BackfillResult = Camelize<res.BackfillResponse>;
 
 /** Options of {@link SchedulesClient.preview}. */
-export interface PreviewOptions {
+export interface PreviewOptions extends CallOptions {
   /** How many fire times (1-1000, default 10). */
   count?: number;
   /** Fire times strictly after this instant (default now). */
@@ -164,14 +165,14 @@ export class SchedulesClient {
       ...(timeout === undefined ? {} : { execution_timeout: toSeconds(timeout, "executionTimeout") }),
       ...(options.paused === undefined ? {} : { paused: options.paused }),
     };
-    const answer = await this.http.request("POST", BASE, { body });
+    const answer = await this.http.request("POST", BASE, { body, signal: options.signal });
     const schedule = camelize(parse(res.ScheduleResponse, answer.body));
     return { scheduleId: schedule.scheduleId, created: answer.status === 201, schedule };
   }
 
   /** Describes one schedule. @example const { nextFireTimes, counters } = await client.schedules.get("user-reminder:user_123"); */
-  async get(scheduleId: string): Promise<Schedule> {
-    const answer = await this.http.request("GET", one(scheduleId));
+  async get(scheduleId: string, options: CallOptions = {}): Promise<Schedule> {
+    const answer = await this.http.request("GET", one(scheduleId), { signal: options.signal });
     return camelize(parse(res.ScheduleResponse, answer.body));
   }
 
@@ -181,19 +182,20 @@ export class SchedulesClient {
    */
   async list(options: ListSchedulesOptions = {}): Promise<SchedulePage> {
     const query = { key: options.key, workflow: options.workflow, status: options.status, source: options.source, page_size: options.pageSize, page_token: options.pageToken };
-    const answer = await this.http.request("GET", BASE, { query });
+    const answer = await this.http.request("GET", BASE, { query, signal: options.signal });
     return camelize(parse(res.ListSchedulesResponse, answer.body));
   }
 
   /**
-   * Every schedule matching the filters, fetching pages (of `pageSize`) as the loop goes.
+   * Every schedule matching the filters, fetching pages (of `pageSize`) as the loop goes, from
+   * `pageToken` when given (a token `list` answered). An aborted `signal` ends the loop with its reason.
    * @example for await (const s of client.schedules.listAll({ workflow: "user-reminder" })) console.log(s.key, s.nextFireAt);
    */
   listAll(options: ListSchedulesOptions = {}): AsyncGenerator<ScheduleSummary, void, undefined> {
     return everyItem(options.pageToken, async (pageToken) => {
       const page = await this.list({ ...options, ...(pageToken === undefined ? {} : { pageToken }) });
       return { items: page.schedules, nextPageToken: page.nextPageToken };
-    });
+    }, options.signal);
   }
 
   /**
@@ -204,7 +206,7 @@ export class SchedulesClient {
    * const s = await client.schedules.get(id);
    * await client.schedules.update(id, { cron: "0 15 * * *", policy: { retryMax: 5 } }, { version: s.version });
    */
-  async update<I = unknown>(scheduleId: string, patch: ScheduleUpdate<I>, options: { version?: number } = {}): Promise<Schedule> {
+  async update<I = unknown>(scheduleId: string, patch: ScheduleUpdate<I>, options: { version?: number } & CallOptions = {}): Promise<Schedule> {
     rejectUnknownOptions(patch, UPDATE_OPTIONS, "");
     const { startAt, endAt, ...rest } = patch;
     const body: wire.UpdateScheduleRequest = {
@@ -218,18 +220,18 @@ export class SchedulesClient {
       ...(patch.note === undefined ? {} : { note: patch.note }),
       ...(options.version === undefined ? {} : { version: options.version }),
     };
-    const answer = await this.http.request("PATCH", one(scheduleId), { body });
+    const answer = await this.http.request("PATCH", one(scheduleId), { body, signal: options.signal });
     return camelize(parse(res.ScheduleResponse, answer.body));
   }
 
   /** Deletes a schedule; runs it started keep running. @example await client.schedules.delete("user-reminder:user_123"); */
-  async delete(scheduleId: string): Promise<void> {
-    await this.http.request("DELETE", one(scheduleId));
+  async delete(scheduleId: string, options: CallOptions = {}): Promise<void> {
+    await this.http.request("DELETE", one(scheduleId), { signal: options.signal });
   }
 
   /** Pauses a schedule, with a note saying why. @example await client.schedules.pause(id, "maintenance until 14:00"); */
-  async pause(scheduleId: string, note?: string): Promise<Schedule> {
-    const answer = await this.http.request("POST", `${one(scheduleId)}/pause`, { body: note === undefined ? {} : { note } });
+  async pause(scheduleId: string, note?: string, options: CallOptions = {}): Promise<Schedule> {
+    const answer = await this.http.request("POST", `${one(scheduleId)}/pause`, { body: note === undefined ? {} : { note }, signal: options.signal });
     return camelize(parse(res.ScheduleResponse, answer.body));
   }
 
@@ -239,9 +241,9 @@ export class SchedulesClient {
    * @example await client.schedules.resume(id, "maintenance over");
    * @example await client.schedules.resume(id, "back", { catchUp: true }); // also run what was missed
    */
-  async resume(scheduleId: string, note?: string, options: { catchUp?: boolean } = {}): Promise<Schedule> {
+  async resume(scheduleId: string, note?: string, options: { catchUp?: boolean } & CallOptions = {}): Promise<Schedule> {
     const body = { ...(note === undefined ? {} : { note }), ...(options.catchUp === undefined ? {} : { catch_up: options.catchUp }) };
-    const answer = await this.http.request("POST", `${one(scheduleId)}/resume`, { body });
+    const answer = await this.http.request("POST", `${one(scheduleId)}/resume`, { body, signal: options.signal });
     return camelize(parse(res.ScheduleResponse, answer.body));
   }
 
@@ -255,7 +257,7 @@ export class SchedulesClient {
       ...(options.overlap === undefined ? {} : { overlap: options.overlap }),
       ...(options.requestId === undefined ? {} : { request_id: options.requestId }),
     };
-    const answer = await this.http.request("POST", `${one(scheduleId)}/trigger`, { body });
+    const answer = await this.http.request("POST", `${one(scheduleId)}/trigger`, { body, signal: options.signal });
     return camelize(parse(res.TriggerResponse, answer.body));
   }
 
@@ -274,7 +276,7 @@ export class SchedulesClient {
       ...(options.overlap === undefined ? {} : { overlap: options.overlap }),
       ...(options.requestId === undefined ? {} : { request_id: options.requestId }),
     };
-    const answer = await this.http.request("POST", `${one(scheduleId)}/backfill`, { body });
+    const answer = await this.http.request("POST", `${one(scheduleId)}/backfill`, { body, signal: options.signal });
     return camelize(parse(res.BackfillResponse, answer.body));
   }
 
@@ -292,7 +294,7 @@ export class SchedulesClient {
       ...(options.after === undefined ? {} : { after: instantToWire(options.after, "after") }),
       ...(options.scheduleId === undefined ? {} : { schedule_id: options.scheduleId }),
     };
-    const answer = await this.http.request("POST", `${BASE}/preview`, { body });
+    const answer = await this.http.request("POST", `${BASE}/preview`, { body, signal: options.signal });
     return camelize(parse(res.PreviewResponse, answer.body));
   }
 }

@@ -1,4 +1,5 @@
 import * as wire from "../protocol/workflow-types.ts";
+import type { CallOptions } from "./call-options.ts";
 import { parse } from "./parse-response.ts";
 import type { HttpTransport } from "./http.ts";
 import { everyItem } from "./pages.ts";
@@ -18,6 +19,14 @@ export interface WorkflowType {
   updatedAt: string;
 }
 
+/** Options of {@link WorkflowTypesClient.list} and `listAll` (which starts at `pageToken` when given). */
+export interface ListWorkflowTypesOptions extends CallOptions {
+  /** 1-500, default 50 (the platform's). */
+  pageSize?: number;
+  pageToken?: string;
+}
+
+/** A page of registered workflows, by name. */
 export interface WorkflowTypePage {
   workflowTypes: WorkflowType[];
   nextPageToken: string | null;
@@ -45,23 +54,27 @@ export class WorkflowTypesClient {
   }
 
   /** One registered workflow; a `SundialApiError` with code `workflow_not_found` (404) when no worker registered it. */
-  async get(name: string): Promise<WorkflowType> {
-    const answer = await this.http.request("GET", `${BASE}/${encodeURIComponent(name)}`);
+  async get(name: string, options: CallOptions = {}): Promise<WorkflowType> {
+    const answer = await this.http.request("GET", `${BASE}/${encodeURIComponent(name)}`, { signal: options.signal });
     return fromWire(parse(wire.WorkflowTypeInfo, answer.body));
   }
 
   /** One page, by name. */
-  async list(options: { pageSize?: number; pageToken?: string } = {}): Promise<WorkflowTypePage> {
-    const answer = await this.http.request("GET", BASE, { query: { page_size: options.pageSize, page_token: options.pageToken } });
+  async list(options: ListWorkflowTypesOptions = {}): Promise<WorkflowTypePage> {
+    const answer = await this.http.request("GET", BASE, { query: { page_size: options.pageSize, page_token: options.pageToken }, signal: options.signal });
     const page = parse(wire.ListWorkflowTypesResponse, answer.body);
     return { workflowTypes: page.workflow_types.map(fromWire), nextPageToken: page.next_page_token };
   }
 
-  /** Every registered workflow, fetching pages as the loop goes. */
-  listAll(options: { pageSize?: number } = {}): AsyncGenerator<WorkflowType, void, undefined> {
-    return everyItem(undefined, async (pageToken) => {
+  /**
+   * Every registered workflow, fetching pages as the loop goes, from `pageToken` when given (a token
+   * `list` answered). An aborted `signal` ends the loop with its reason.
+   * @example for await (const w of client.workflows.listAll({ pageSize: 100 })) console.log(w.name);
+   */
+  listAll(options: ListWorkflowTypesOptions = {}): AsyncGenerator<WorkflowType, void, undefined> {
+    return everyItem(options.pageToken, async (pageToken) => {
       const page = await this.list({ ...options, ...(pageToken === undefined ? {} : { pageToken }) });
       return { items: page.workflowTypes, nextPageToken: page.nextPageToken };
-    });
+    }, options.signal);
   }
 }
