@@ -83,6 +83,7 @@ const calls: [string, Call][] = [
   ["workflows.get", (c, signal, f) => c.workflows.get(f.workflow, { signal })],
   ["workflows.list", (c, signal) => c.workflows.list({ signal })],
   ["workflows.listAll", (c, signal) => c.workflows.listAll({ signal }).next()],
+  ["taskQueues.describe", (c, signal) => c.taskQueues.describe("default", { signal })],
 ];
 
 describe("every client call takes { signal }", () => {

@@ -1,6 +1,6 @@
 /**
  * What every client call that sends a request takes, besides its own options: one shape across
- * executions, schedules, keys, registered workflows, `whoami` and `health`.
+ * executions, schedules, keys, registered workflows, task queues, `whoami` and `health`.
  */
 export interface CallOptions {
   /**

@@ -1,4 +1,5 @@
 import * as wire from "../protocol/task-queues.ts";
+import type { CallOptions } from "./call-options.ts";
 import { camelize, type Camelize } from "./camel.ts";
 import type { HttpTransport } from "./http.ts";
 import { parse } from "./parse-response.ts";
@@ -21,8 +22,8 @@ export class TaskQueuesClient {
   }
 
   /** Backlog (approximate), oldest available task and the workers seen polling in the last 5 minutes, per kind. */
-  async describe(taskQueue: string, options: { signal?: AbortSignal } = {}): Promise<TaskQueueDescription> {
-    const answer = await this.http.request("GET", `/v1/workflows/task-queues/${encodeURIComponent(taskQueue)}`, options.signal ? { signal: options.signal } : {});
+  async describe(taskQueue: string, options: CallOptions = {}): Promise<TaskQueueDescription> {
+    const answer = await this.http.request("GET", `/v1/workflows/task-queues/${encodeURIComponent(taskQueue)}`, { signal: options.signal });
     return camelize(parse(wire.TaskQueueDescription, answer.body));
   }
 }
