@@ -1,5 +1,5 @@
 import { HealthResponse } from "../protocol/health.ts";
-import type { WhoAmIResponse } from "../protocol/tasks.ts";
+import { WhoAmIResponse } from "../protocol/tasks.ts";
 import type { CallOptions } from "./call-options.ts";
 import { camelize, type Camelize } from "./camel.ts";
 import type { SundialApiError } from "./errors.ts";
@@ -47,7 +47,7 @@ export class SundialClient {
   /** Which platform, namespace and key this client talks to (`GET /v1/workflows/workers/whoami`, the Mistral seed's worker info). */
   async whoami(options: CallOptions = {}): Promise<WhoAmI> {
     const { body } = await this.http.request("GET", "/v1/workflows/workers/whoami", { signal: options.signal });
-    const b = body as WhoAmIResponse;
+    const b = parse(WhoAmIResponse, body);
     return { schedulerUrl: b.scheduler_url, namespace: b.namespace, tls: b.tls, keyId: b.key_id, keyKind: b.key_kind };
   }
 
