@@ -41,9 +41,12 @@ type Event = { id: number; type: string } & Record<string, unknown>;
 const history = async (id: string) => (await api("GET", `/v1/workflows/executions/${encodeURIComponent(id)}/history`)).body.events as Event[];
 const describeRun = async (id: string) => (await api("GET", `/v1/workflows/executions/${encodeURIComponent(id)}`)).body as { status: string; result: unknown };
 
-/** Polls the queue's next workflow task and runs it with the SDK runner on `def`. */
+/**
+ * Polls the queue's next workflow task and runs it with the SDK runner on `def`. Holds up to 5 s:
+ * a failed task comes back after its 1 s backoff, which a 1 s poll could miss on a loaded machine.
+ */
 async function runTask(queue: string, def: WorkflowDefinition, identity: string): Promise<void> {
-  const r = await poll("workflow", queue);
+  const r = await poll("workflow", queue, 5);
   expect(r.status).toBe(200);
   await processWorkflowTask(r.body as WorkflowTask, sdkWorker(queue, [def], identity));
 }

@@ -26,14 +26,14 @@ describe("GET /v1/workflows/task-queues/{task_queue}", () => {
     setNow(T("2027-03-01T09:00:00.000Z"));
     for (const id of [uid("qd-a"), uid("qd-b")]) expect((await api("POST", "/v1/workflows/executions", { workflow: "report", execution_id: id, task_queue: queue })).status).toBe(201);
     // A create answers before its first task is queued.
-    await vi.waitFor(async () => expect((await describeQueue(queue)).body.workflow_tasks.backlog).toBe(2), { timeout: 2_000, interval: 20 });
+    await vi.waitFor(async () => expect((await describeQueue(queue)).body.workflow_tasks.backlog).toBe(2), { timeout: 5_000, interval: 20 });
     expect((await describeQueue(queue)).body.workflow_tasks.oldest_available_at).toBe("2027-03-01T09:00:00.000Z");
 
     // A worker that runs another workflow polls and holds; an activity worker polls once.
     setNow(T("2027-03-01T09:00:05.000Z"));
     const held = pollAs(queue, "workflow", "host-1:42", 2, ["invoice"]);
     expect((await pollAs(queue, "activity", "host-2:7", 0)).status).toBe(204);
-    await vi.waitFor(async () => expect((await describeQueue(queue)).body.workflow_tasks.pollers).toEqual([{ identity: "host-1:42", last_poll_at: "2027-03-01T09:00:05.000Z", types: ["invoice"], polling: true }]), { timeout: 2_000, interval: 20 });
+    await vi.waitFor(async () => expect((await describeQueue(queue)).body.workflow_tasks.pollers).toEqual([{ identity: "host-1:42", last_poll_at: "2027-03-01T09:00:05.000Z", types: ["invoice"], polling: true }]), { timeout: 5_000, interval: 20 });
     const d = (await describeQueue(queue)).body;
     expect(d.workflow_tasks.backlog).toBe(2);
     expect(d.activity_tasks).toEqual({ backlog: 0, oldest_available_at: null, pollers: [{ identity: "host-2:7", last_poll_at: "2027-03-01T09:00:05.000Z", types: null, polling: false }] });
