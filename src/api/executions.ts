@@ -23,7 +23,7 @@ import { requireKind, type AppEnv } from "./auth.ts";
 import { decodeCursor, decodeHistoryToken, encodeCursor, ExecutionsCursor, PageSize, PageToken } from "./pagination.ts";
 import { queryFilter, queryNumber, readJson, readQuery } from "./validate.ts";
 import { checkPayloadSize, checkWorkflowInput } from "./workflow-input.ts";
-import { IdReference, MAX_ID_LENGTH } from "@sundial/sdk/protocol";
+import { IdReference, MAX_ID_LENGTH, Timestamp } from "@sundial/sdk/protocol";
 import { ValidationError } from "../core/errors.ts";
 
 /** /v1/workflows/executions: start, describe, list, history, cancel, terminate, result. */
@@ -34,6 +34,9 @@ const ListQuery = z.strictObject({
   workflow: queryFilter(z.string().max(200)),
   status: queryFilter(z.enum(EXECUTION_STATUSES)),
   schedule_id: queryFilter(z.string().max(MAX_ID_LENGTH)),
+  // The execution's first start (what the list is ordered by): [started_after, started_before).
+  started_after: queryFilter(Timestamp),
+  started_before: queryFilter(Timestamp),
   page_size: PageSize,
   page_token: PageToken,
 });
@@ -76,12 +79,17 @@ executionRoutes.post("/", async (c) => {
 executionRoutes.get("/", async (c) => {
   const p = c.get("principal");
   const q = readQuery(c, ListQuery);
+  if (q.started_after !== undefined && q.started_before !== undefined && q.started_before <= q.started_after) {
+    throw new ValidationError("query.started_before: must be later than started_after", { field: "query.started_before" });
+  }
   const after = q.page_token ? decodeCursor(q.page_token, ExecutionsCursor) : undefined;
   const rows = await listExecutions(c.env.DB, {
     namespace: p.namespace,
     workflow: q.workflow,
     status: q.status,
     scheduleId: q.schedule_id,
+    startedAfter: q.started_after,
+    startedBefore: q.started_before,
     after: after ? { firstStartedAt: after.f, executionId: after.i } : undefined,
     limit: q.page_size + 1,
   });

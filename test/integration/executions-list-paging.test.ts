@@ -6,6 +6,7 @@ import { clock } from "../../src/clock.ts";
 import { listExecutionsStatement, upsertExecution, type ExecutionIndexWrite } from "../../src/index/executions.ts";
 import { api, uid } from "./helpers.ts";
 import { complete, eventually, poll } from "./hand-worker.ts";
+import { sdkClient } from "./sdk-worker.ts";
 
 // GET /v1/workflows/executions pages newest first by each execution's first start: a
 // continue-as-new or a reset gives the execution a new run (and a newer started_at) but keeps its
@@ -199,8 +200,8 @@ describe("the executions index: which write wins, and first_started_at", () => {
     ["status", { status: "running" }, "executions_page_by_status"],
     ["schedule_id", { scheduleId: "s" }, "executions_page_by_schedule"],
   ] as const)("pages filtered by %s read an index in order, without sorting the namespace's executions", async (_name, filter, index) => {
-    for (const after of [undefined, { firstStartedAt: 1, executionId: "x" }]) {
-      const { sql, binds } = listExecutionsStatement({ namespace: "default", ...filter, after, limit: 10 });
+    for (const [after, window] of [[undefined, {}], [{ firstStartedAt: 1, executionId: "x" }, {}], [undefined, { startedAfter: 1, startedBefore: 9 }], [{ firstStartedAt: 5, executionId: "x" }, { startedAfter: 1 }]] as const) {
+      const { sql, binds } = listExecutionsStatement({ namespace: "default", ...filter, ...window, after, limit: 10 });
       const r = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
         .bind(...binds)
         .all<{ detail: string }>();
@@ -228,4 +229,45 @@ describe("the executions index: which write wins, and first_started_at", () => {
       ]);
     });
   });
+
+  it("started_after / started_before list the executions first started in [after, before), paged, with any filter; a bad or empty window is a 422", async () => {
+    const wf = uid("wf-window");
+    const t0 = Date.parse("2027-04-01T10:00:00.000Z");
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      clock.now = () => t0 + i * 60_000;
+      const id = uid(`win-${i}`);
+      const r = await api("POST", "/v1/workflows/executions", { workflow: wf, execution_id: id });
+      expect(r.status).toBe(201);
+      await indexedRun(id, r.body.run_id);
+      ids.push(id);
+    }
+    const list = async (query: string) => {
+      const seen: string[] = [];
+      let token: string | null = null;
+      do {
+        const r = await api("GET", `/v1/workflows/executions?workflow=${wf}&page_size=1&${query}${token ? `&page_token=${token}` : ""}`);
+        expect(r.status, JSON.stringify(r.body)).toBe(200);
+        seen.push(...r.body.executions.map((e: { execution_id: string }) => e.execution_id));
+        token = r.body.next_page_token;
+      } while (token);
+      return seen;
+    };
+    expect(await list("started_after=2027-04-01T10:01:00Z&started_before=2027-04-01T10:03:00Z")).toEqual([ids[2], ids[1]]);
+    expect(await list("started_after=2027-04-01T10:03:00Z")).toEqual([ids[4], ids[3]]);
+    expect(await list(`started_before=${encodeURIComponent("2027-04-01T12:01:00+02:00")}`)).toEqual([ids[0]]);
+    // The client sends a Date or an RFC 3339 string.
+    const viaClient = await sdkClient().executions.list({ workflow: wf, startedAfter: new Date("2027-04-01T10:01:00Z"), startedBefore: "2027-04-01T10:03:00Z" });
+    expect(viaClient.executions.map((e) => e.executionId)).toEqual([ids[2], ids[1]]);
+    for (const [query, field] of [
+      ["started_after=yesterday", "query.started_after"],
+      ["started_before=", "query.started_before"],
+      ["started_after=2027-04-01T10:03:00Z&started_before=2027-04-01T10:03:00Z", "query.started_before"],
+    ]) {
+      const bad = await api("GET", `/v1/workflows/executions?${query}`);
+      expect(bad.status).toBe(422);
+      expect(bad.body).toMatchObject({ code: "validation_failed", field });
+    }
+  });
 });
+

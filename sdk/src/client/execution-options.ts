@@ -2,6 +2,7 @@ import type * as wire from "../protocol/execution.ts";
 import type { Failure } from "../protocol/failure.ts";
 import type { HistoryEvent } from "../protocol/history.ts";
 import type { Duration } from "../workflow/duration.ts";
+import type { Instant } from "../workflow/schedule.ts";
 import type { CallOptions } from "./call-options.ts";
 import type { Camelize } from "./camel.ts";
 import type { ResultTimeoutError, UpdateTimeoutError } from "./errors.ts";
@@ -129,6 +130,10 @@ export interface ListExecutionsOptions extends CallOptions {
   status?: ExecutionStatus;
   /** Only the runs this schedule started (their `scheduleId`). */
   scheduleId?: string;
+  /** Only executions first started at or after this instant (a `Date` or RFC 3339). */
+  startedAfter?: Instant;
+  /** Only executions first started before this instant: with `startedAfter`, a half-open window. */
+  startedBefore?: Instant;
   /** 1-500, default 50 (the platform's). */
   pageSize?: number;
   pageToken?: string;

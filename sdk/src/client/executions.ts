@@ -29,6 +29,7 @@ import type {
 import type { HttpTransport } from "./http.ts";
 import { everyItem } from "./pages.ts";
 import { parse } from "./parse-response.ts";
+import { instantToWire } from "./schedule-wire.ts";
 
 const BASE = "/v1/workflows/executions";
 
@@ -143,7 +144,15 @@ export class ExecutionsClient {
    * @example const { executions } = await client.executions.list({ scheduleId: "user-reminder:user_123" }); // that schedule's runs
    */
   async list(options: ListExecutionsOptions = {}): Promise<ExecutionPage> {
-    const query = { workflow: options.workflow, status: options.status, schedule_id: options.scheduleId, page_size: options.pageSize, page_token: options.pageToken };
+    const query = {
+      workflow: options.workflow,
+      status: options.status,
+      schedule_id: options.scheduleId,
+      started_after: options.startedAfter === undefined ? undefined : instantToWire(options.startedAfter, "startedAfter"),
+      started_before: options.startedBefore === undefined ? undefined : instantToWire(options.startedBefore, "startedBefore"),
+      page_size: options.pageSize,
+      page_token: options.pageToken,
+    };
     const res = await this.http.request("GET", BASE, { query, signal: options.signal });
     return camelize(parse(wire.ListExecutionsResponse, res.body));
   }
