@@ -211,6 +211,29 @@ describe("the executions index: which write wins, and first_started_at", () => {
     }
   });
 
+  // The cursor was only a filter: a page after it read every row of the pages before it (in the
+  // window or the filter's index) and dropped them, so paging through n rows read about n²/2.
+  it.each([
+    ["no filter", {}],
+    ["workflow", { workflow: "pages-wf" }],
+    ["workflow in a window", { workflow: "pages-wf", startedAfter: 1_000, startedBefore: 1_000_000 }],
+    ["schedule_id in a window", { scheduleId: "pages-s", startedAfter: 1_000 }],
+  ] as const)("a page after a cursor (%s) reads from the cursor on, not the pages before it", async (_name, filter) => {
+    const namespace = uid("ns-pages");
+    for (let i = 0; i < 60; i++) {
+      await upsertExecution(env.DB, { ...row(`e${String(i).padStart(2, "0")}`, "r", 10_000 + i * 1_000), namespace, workflow: "pages-wf", schedule_id: "pages-s" });
+    }
+    // The cursor of the last row of page 10 (of 12, page size 5).
+    const after = { firstStartedAt: 10_000 + 10 * 1_000, executionId: "e10" };
+    const { sql, binds } = listExecutionsStatement({ namespace, ...filter, after, limit: 6 });
+    const r = await env.DB.prepare(sql)
+      .bind(...binds)
+      .all<{ execution_id: string }>();
+    expect(r.results.map((x) => x.execution_id)).toEqual(["e09", "e08", "e07", "e06", "e05", "e04"]);
+    // SQLite counts each index entry visited: the page and the one past its end, not the 49 above it.
+    expect(r.meta.rows_read).toBeLessThanOrEqual(8);
+  });
+
   it("migration 0007 gives rows indexed before it their started_at as first start, and so do inserts by the code from before it", async () => {
     const migrations = (env as unknown as { TEST_MIGRATIONS: { name: string; queries: string[] }[] }).TEST_MIGRATIONS;
     const before = migrations.filter((m) => m.name < "0007");
