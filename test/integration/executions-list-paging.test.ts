@@ -199,8 +199,11 @@ describe("the executions index: which write wins, and first_started_at", () => {
     ["workflow", { workflow: "w" }, "executions_page_by_workflow"],
     ["status", { status: "running" }, "executions_page_by_status"],
     ["schedule_id", { scheduleId: "s" }, "executions_page_by_schedule"],
+    ["workflow and status", { workflow: "w", status: "running" }, "executions_page_by_"],
+    ["schedule_id and workflow", { scheduleId: "s", workflow: "w" }, "executions_page_by_schedule"],
+    ["schedule_id, workflow and status", { scheduleId: "s", workflow: "w", status: "running" }, "executions_page_by_schedule"],
   ] as const)("pages filtered by %s read an index in order, without sorting the namespace's executions", async (_name, filter, index) => {
-    for (const [after, window] of [[undefined, {}], [{ firstStartedAt: 1, executionId: "x" }, {}], [undefined, { startedAfter: 1, startedBefore: 9 }], [{ firstStartedAt: 5, executionId: "x" }, { startedAfter: 1 }]] as const) {
+    for (const [after, window] of [[undefined, {}], [{ firstStartedAt: 1, executionId: "x" }, {}], [undefined, { startedAfter: 1, startedBefore: 9 }], [{ firstStartedAt: 5, executionId: "x" }, { startedAfter: 1 }], [{ firstStartedAt: 5, executionId: "x" }, { startedAfter: 1, startedBefore: 9 }], [{ firstStartedAt: 9, executionId: "x" }, { startedBefore: 5 }]] as const) {
       const { sql, binds } = listExecutionsStatement({ namespace: "default", ...filter, ...window, after, limit: 10 });
       const r = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
         .bind(...binds)
@@ -265,9 +268,9 @@ describe("the executions index: which write wins, and first_started_at", () => {
       await indexedRun(id, r.body.run_id);
       ids.push(id);
     }
-    const list = async (query: string) => {
+    const list = async (query: string, from: string | null = null) => {
       const seen: string[] = [];
-      let token: string | null = null;
+      let token: string | null = from;
       do {
         const r = await api("GET", `/v1/workflows/executions?workflow=${wf}&page_size=1&${query}${token ? `&page_token=${token}` : ""}`);
         expect(r.status, JSON.stringify(r.body)).toBe(200);
@@ -279,9 +282,20 @@ describe("the executions index: which write wins, and first_started_at", () => {
     expect(await list("started_after=2027-04-01T10:01:00Z&started_before=2027-04-01T10:03:00Z")).toEqual([ids[2], ids[1]]);
     expect(await list("started_after=2027-04-01T10:03:00Z")).toEqual([ids[4], ids[3]]);
     expect(await list(`started_before=${encodeURIComponent("2027-04-01T12:01:00+02:00")}`)).toEqual([ids[0]]);
-    // The client sends a Date or an RFC 3339 string.
+    // A page token is a place in the order, whatever window issued it: read with another window,
+    // the rows past it in that window (the cursor above, inside and at the window's end).
+    const tokenAfter = async (query: string) => (await api("GET", `/v1/workflows/executions?workflow=${wf}&page_size=1&${query}`)).body.next_page_token as string;
+    const afterNewest = await tokenAfter("");
+    const afterThird = await tokenAfter("started_before=2027-04-01T10:02:30Z");
+    expect(await list("started_before=2027-04-01T10:03:00Z", afterNewest)).toEqual([ids[2], ids[1], ids[0]]);
+    expect(await list("started_after=2027-04-01T10:01:00Z", afterThird)).toEqual([ids[1]]);
+    expect(await list("started_before=2027-04-01T10:02:00Z", afterThird)).toEqual([ids[1], ids[0]]);
+    expect(await list("started_before=2027-04-01T10:01:00Z", afterThird)).toEqual([ids[0]]);
+    // The client sends a Date or an RFC 3339 string, a "+hh:mm" offset encoded as %2B (a bare "+" reads as a space).
     const viaClient = await sdkClient().executions.list({ workflow: wf, startedAfter: new Date("2027-04-01T10:01:00Z"), startedBefore: "2027-04-01T10:03:00Z" });
     expect(viaClient.executions.map((e) => e.executionId)).toEqual([ids[2], ids[1]]);
+    const offsets = await sdkClient().executions.list({ workflow: wf, startedAfter: "2027-04-01T12:01:00+02:00", startedBefore: "2027-04-01T15:33:00+05:30" });
+    expect(offsets.executions.map((e) => e.executionId)).toEqual([ids[2], ids[1]]);
     for (const [query, field] of [
       ["started_after=yesterday", "query.started_after"],
       ["started_before=", "query.started_before"],

@@ -241,7 +241,7 @@ export const segmentArb: fc.Arbitrary<string> = fc.oneof(
 export function queryArb(known: string[]): fc.Arbitrary<string> {
   const key = fc.oneof({ weight: 3, arbitrary: known.length ? fc.constantFrom(...known) : fc.constant("page_size") }, { weight: 1, arbitrary: fc.constantFrom("__proto__", "constructor", "toString", "namespace", "PAGE_SIZE", "page_size[]", "", "a b", "%ZZ") }, { weight: 1, arbitrary: fc.stringMatching(/^[a-z_]{1,10}$/) });
   const value = fc.oneof(
-    fc.constantFrom("", "0", "1", "-1", "50", "500", "501", "1e2", "1e400", "NaN", "Infinity", "-Infinity", " 5", "5 ", "0x10", "1.5", "true", "null", "running", "active", "api", "code", "%ZZ", "%00", "x".repeat(600), "eyJpIjoiYSJ9", "eyJzIjpudWxsLCJpIjpudWxsfQ", "eyJzIjoieCIsImkiOnt9fQ", "e30", "W10", "bnVsbA", "!!!", "999999999", "1234567890"),
+    fc.constantFrom("", "0", "1", "-1", "50", "500", "501", "1e2", "1e400", "NaN", "Infinity", "-Infinity", " 5", "5 ", "0x10", "1.5", "true", "null", "running", "active", "api", "code", "%ZZ", "%00", "x".repeat(600), "eyJpIjoiYSJ9", "eyJzIjpudWxsLCJpIjpudWxsfQ", "eyJzIjoieCIsImkiOnt9fQ", "e30", "W10", "bnVsbA", "!!!", "999999999", "1234567890", "2027-01-01T00:00:00Z", "2027-01-01T00:00:00+01:00", "2027-01-01T00:00:00 01:00", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59.999Z", "2027-02-30T00:00:00Z"),
     fc.string({ maxLength: 20 }),
   );
   return fc.array(fc.tuple(key, value), { maxLength: 5 }).map((pairs) => (pairs.length === 0 ? "" : `?${pairs.map(([k, v]) => `${k.includes("%") ? k : encodeURIComponent(k)}=${v.includes("%") ? v : encodeURIComponent(v)}`).join("&")}`));

@@ -106,7 +106,7 @@ describe("API fuzz (fast-check, OpenAPI-driven)", () => {
         fc.array(seg, { minLength: 1, maxLength: 5 }).map((s) => `/v1/workflows/${s.join("/")}`),
         fc.tuple(fc.constantFrom(...ops), fc.array(seg, { minLength: 1, maxLength: 3 })).map(([op, s]) => `${op.template.replace(/\{\w+\}/g, () => s[0]!)}/${s.slice(1).join("/")}`),
       );
-      const query = queryArb(["page_size", "page_token", "workflow", "status", "key", "source", "schedule_id", "namespace"]);
+      const query = queryArb(["page_size", "page_token", "workflow", "status", "key", "source", "schedule_id", "namespace", "started_after", "started_before"]);
       const body = mutating(method) ? fc.option(fc.tuple(unknownKeyArb, weird).map(([k, v]) => ({ [k]: v })), { nil: undefined }) : fc.constant(undefined);
       return fc.record({ method: fc.constant(method), path: fc.tuple(path, query).map(([p, q]) => p + q), body });
     });
