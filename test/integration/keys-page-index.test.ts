@@ -38,4 +38,19 @@ describe("GET /v1/admin/keys pages by (created_at, key_id) through an index", ()
     }
     expect(seen).toEqual([...ids].sort());
   });
+
+  // SQLite derives the seek bound from the OR's two created_at terms here (the executions list,
+  // ordered DESC, needed an explicit one: ec5e00c): this keeps it so.
+  it("a page after a cursor seeks to it: it reads its own rows, not every earlier page's", async () => {
+    const ns = uid("ns-keyseek");
+    for (let i = 0; i < 40; i++) {
+      await env.DB.prepare("INSERT INTO api_keys (namespace, key_id, kind, description, secret_hash, created_at) VALUES (?, ?, 'app', '', 'x', ?)")
+        .bind(ns, `${ns}-k${String(i).padStart(2, "0")}`, 1_000 + i)
+        .run();
+    }
+    const r = await env.DB.prepare(keysPageSql(true)).bind(ns, 1_030, `${ns}-k30`, 5).all<{ key_id: string }>();
+    expect(r.results.map((k) => k.key_id)).toEqual(["k31", "k32", "k33", "k34", "k35"].map((k) => `${ns}-${k}`));
+    expect(r.meta.rows_read).toBeLessThanOrEqual(7);
+  });
 });
+
