@@ -30,13 +30,19 @@ import { ValidationError } from "../core/errors.ts";
 export const executionRoutes = new Hono<AppEnv>();
 executionRoutes.use("*", requireKind("app"));
 
+/**
+ * An RFC 3339 query parameter. A `+hh:mm` offset written into a URL unencoded arrives as a space
+ * (`+` means space in a query string): read a space before a final `hh:mm` as the `+` it was.
+ */
+const QueryTimestamp = z.string().transform((v) => v.replace(/ (\d{2}:\d{2})$/, "+$1")).pipe(Timestamp);
+
 const ListQuery = z.strictObject({
   workflow: queryFilter(z.string().max(200)),
   status: queryFilter(z.enum(EXECUTION_STATUSES)),
   schedule_id: queryFilter(z.string().max(MAX_ID_LENGTH)),
   // The execution's first start (what the list is ordered by): [started_after, started_before).
-  started_after: queryFilter(Timestamp),
-  started_before: queryFilter(Timestamp),
+  started_after: queryFilter(QueryTimestamp),
+  started_before: queryFilter(QueryTimestamp),
   page_size: PageSize,
   page_token: PageToken,
 });
