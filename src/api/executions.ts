@@ -21,28 +21,22 @@ import { executionStub } from "../objects/names.ts";
 import { unwrap } from "../objects/rpc.ts";
 import { requireKind, type AppEnv } from "./auth.ts";
 import { decodeCursor, decodeHistoryToken, encodeCursor, ExecutionsCursor, PageSize, PageToken } from "./pagination.ts";
-import { queryFilter, queryNumber, readJson, readQuery } from "./validate.ts";
+import { queryFilter, queryNumber, queryTimestamp, readJson, readQuery } from "./validate.ts";
 import { checkPayloadSize, checkWorkflowInput } from "./workflow-input.ts";
-import { IdReference, MAX_ID_LENGTH, Timestamp } from "@sundial/sdk/protocol";
+import { IdReference, MAX_ID_LENGTH } from "@sundial/sdk/protocol";
 import { ValidationError } from "../core/errors.ts";
 
 /** /v1/workflows/executions: start, describe, list, history, cancel, terminate, result. */
 export const executionRoutes = new Hono<AppEnv>();
 executionRoutes.use("*", requireKind("app"));
 
-/**
- * An RFC 3339 query parameter. A `+hh:mm` offset written into a URL unencoded arrives as a space
- * (`+` means space in a query string): read a space before a final `hh:mm` as the `+` it was.
- */
-const QueryTimestamp = z.string().transform((v) => v.replace(/ (\d{2}:\d{2})$/, "+$1")).pipe(Timestamp);
-
 const ListQuery = z.strictObject({
   workflow: queryFilter(z.string().max(200)),
   status: queryFilter(z.enum(EXECUTION_STATUSES)),
   schedule_id: queryFilter(z.string().max(MAX_ID_LENGTH)),
   // The execution's first start (what the list is ordered by): [started_after, started_before).
-  started_after: queryFilter(QueryTimestamp),
-  started_before: queryFilter(QueryTimestamp),
+  started_after: queryFilter(queryTimestamp),
+  started_before: queryFilter(queryTimestamp),
   page_size: PageSize,
   page_token: PageToken,
 });

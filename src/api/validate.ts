@@ -3,6 +3,7 @@ import { z } from "zod";
 import { BadRequestError, PayloadTooLargeError, ValidationError } from "../core/errors.ts";
 import { LIMITS } from "../core/limits.ts";
 import { fromZodError } from "./problem.ts";
+import { Timestamp } from "@sundial/sdk/protocol";
 
 /**
  * Reads a JSON body (bounded by LIMITS.maxBodyBytes, checked on the bytes actually read, not only
@@ -131,3 +132,10 @@ export function queryNumber<S extends z.ZodType<number, number>>(schema: S, opts
 export function queryFilter<S extends z.ZodType<unknown, string>>(schema: S) {
   return z.string().min(1, { message: "must not be empty (leave the parameter out to list them all)" }).pipe(schema).optional();
 }
+
+/**
+ * An RFC 3339 query parameter (`?started_after=`). A `+hh:mm` offset written into a URL unencoded
+ * arrives as a space (`+` means space in a query string): a space before a final `hh:mm` is read
+ * as the `+` it was.
+ */
+export const queryTimestamp = z.string().transform((v) => v.replace(/ (\d{2}:\d{2})$/, "+$1")).pipe(Timestamp);

@@ -100,20 +100,16 @@ export function listExecutionsStatement(q: ExecutionListQuery): { sql: string; b
     where.push("first_started_at >= ?");
     binds.push(q.startedAfter);
   }
-  // A page after a cursor starts its read at the cursor: `first_started_at <= ?` says what the OR
-  // below says, in a form SQLite seeks to (the OR alone only filtered, so a page read every row of
-  // the pages before it: n²/2 rows to list n). SQLite seeks by one upper bound, so the tighter of
-  // the cursor and started_before is the only one written (the other follows from it).
-  const cursorBounds = q.after !== undefined && (q.startedBefore === undefined || q.after.firstStartedAt < q.startedBefore);
-  if (q.startedBefore !== undefined && !cursorBounds) {
-    where.push("first_started_at < ?");
-    binds.push(q.startedBefore);
+  // One upper bound SQLite seeks to (it seeks by one): started_before (times are whole ms, so
+  // `< before` is `<= before - 1`) or, after a cursor, the cursor's first start, whichever is
+  // tighter. For the cursor it says what the OR below says, in a form SQLite can seek by: by the
+  // OR alone each page read every row of the pages before it (n²/2 rows to list n).
+  const upper = Math.min(q.startedBefore === undefined ? Infinity : q.startedBefore - 1, q.after?.firstStartedAt ?? Infinity);
+  if (upper !== Infinity) {
+    where.push("first_started_at <= ?");
+    binds.push(upper);
   }
   if (q.after) {
-    if (cursorBounds) {
-      where.push("first_started_at <= ?");
-      binds.push(q.after.firstStartedAt);
-    }
     where.push("(first_started_at < ? OR (first_started_at = ? AND execution_id < ?))");
     binds.push(q.after.firstStartedAt, q.after.firstStartedAt, q.after.executionId);
   }
