@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Command, HistoryEvent } from "@sundial/sdk/protocol";
 import { NonDeterminismError, activate, defineWorkflow, queryWorkflow, type WorkflowDefinition } from "@sundial/sdk/workflow";
 import { recordedCommandAt } from "../../../sdk/src/workflow/command-matcher.ts";
-import { HistoryBuilder } from "./helpers/history.ts";
+import { driveTasks, HistoryBuilder } from "./helpers/history.ts";
 
 // ctx.patched / ctx.deprecatePatch (Temporal's patching): history in, commands out.
 
@@ -58,15 +58,7 @@ const marker = (patchId: string, deprecated = false): Command => ({ type: "set_p
 /** Drives a run of `def` through its three tasks, each live (the first time), and returns the history and each task's commands. */
 async function run(def: WorkflowDefinition): Promise<{ h: HistoryBuilder; tasks: Command[][] }> {
   const h = new HistoryBuilder({ workflow: "checkout", runId: "run-p" }).task();
-  const tasks: Command[][] = [];
-  const t1 = await activate(def, h.build(), undefined, quiet);
-  tasks.push(t1.commands);
-  h.complete(t1.commands).advance(60_000).timerFired(1).task();
-  const t2 = await activate(def, h.build(), undefined, quiet);
-  tasks.push(t2.commands);
-  h.complete(t2.commands).activityCompleted(1, null).task();
-  const t3 = await activate(def, h.build(), undefined, quiet);
-  tasks.push(t3.commands);
+  const tasks = await driveTasks(def, h, [(h) => h.advance(60_000).timerFired(1), (h) => h.activityCompleted(1, null)]);
   return { h, tasks };
 }
 

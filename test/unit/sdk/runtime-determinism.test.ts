@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Command } from "@sundial/sdk/protocol";
 import { activate, defineWorkflow, type WorkflowState } from "@sundial/sdk/workflow";
-import { HistoryBuilder, memorySink } from "./helpers/history.ts";
+import { driveTasks, HistoryBuilder, memorySink } from "./helpers/history.ts";
 
 const quiet = { logSink: () => {} };
 
@@ -20,18 +20,7 @@ const stamps = defineWorkflow({
 
 async function driveStamps(runId: string): Promise<{ history: HistoryBuilder; tasks: Command[][] }> {
   const h = new HistoryBuilder({ workflow: "stamps", runId }).task();
-  const tasks: Command[][] = [];
-  const t1 = await activate(stamps, h.build(), undefined, quiet);
-  tasks.push(t1.commands);
-  h.complete(t1.commands).activityCompleted(1, null).task();
-  const t2 = await activate(stamps, h.build(), undefined, quiet);
-  tasks.push(t2.commands);
-  h.complete(t2.commands).advance(600_000).timerFired(1).task();
-  const t3 = await activate(stamps, h.build(), undefined, quiet);
-  tasks.push(t3.commands);
-  h.complete(t3.commands).activityCompleted(2, null).task();
-  const t4 = await activate(stamps, h.build(), undefined, quiet);
-  tasks.push(t4.commands);
+  const tasks = await driveTasks(stamps, h, [(h) => h.activityCompleted(1, null), (h) => h.advance(600_000).timerFired(1), (h) => h.activityCompleted(2, null)]);
   return { history: h, tasks };
 }
 

@@ -1,4 +1,5 @@
 import { defaultChildExecutionId, type Command, type Failure, type HistoryEvent, type SchedulePayload } from "@sundial/sdk/protocol";
+import { activate, type WorkflowDefinition } from "@sundial/sdk/workflow";
 
 type Attrs = Record<string, unknown>;
 
@@ -262,4 +263,21 @@ export class HistoryBuilder {
 export function memorySink(): { lines: string[]; sink: (level: string, message: string) => void } {
   const lines: string[] = [];
   return { lines, sink: (level, message) => void lines.push(`${level}: ${message}`) };
+}
+
+/**
+ * Runs `def` live through a run's workflow tasks on `h`: each task's commands are recorded, then
+ * `between[i]` adds what arrives before the next task; it stops after the task with no `between`.
+ * Returns each task's commands (`h` holds the history).
+ * @example await driveTasks(wf, h, [(h) => h.activityCompleted(1, null)]) // two tasks
+ */
+export async function driveTasks(def: WorkflowDefinition, h: HistoryBuilder, between: readonly ((h: HistoryBuilder) => HistoryBuilder)[]): Promise<Command[][]> {
+  const tasks: Command[][] = [];
+  for (let i = 0; ; i++) {
+    const { commands } = await activate(def, h.build(), undefined, { logSink: () => {} });
+    tasks.push(commands);
+    const next = between[i];
+    if (!next) return tasks;
+    next(h.complete(commands)).task();
+  }
 }
