@@ -96,6 +96,8 @@ export class ExecutionObject extends DurableObject<Env> {
     const flushed = this.flush();
     this.rearm();
     await flushed.catch((err) => console.warn("withdrawn run's index delete failed; will retry", err));
+    // A forgotten run writes nothing after this: its delivered index delete goes now.
+    if (r.discarded) this.store.outbox.sweep();
     return r;
   }
 
@@ -354,6 +356,7 @@ export class ExecutionObject extends DurableObject<Env> {
 
   /** After every change: resolve result waiters if closed, send dispatches, flush the outbox, re-arm (last). */
   private afterChange(): void {
+    this.store.outbox.sweep();
     this.resolveWaiters();
     this.ctx.waitUntil(this.flush());
     this.rearm();

@@ -32,11 +32,21 @@ export class Outbox {
    * forgets the copy, the next read refills it.
    */
   private copy: readonly Readonly<OutboxEntry>[] | undefined;
+  /**
+   * Delivered entries whose DELETE waits for the owner's next write ({@link sweep}), by key: their
+   * payload. A delete of its own would be a storage commit (a sync on disk) of its own, one or two
+   * per run for the index row and close notice alone. Until swept they are not entries: not sent,
+   * not due. If the object is evicted first they are read back as undelivered and sent once more,
+   * which only an idempotent delivery may be: `settlesLazily` names those keys.
+   */
+  private readonly settled = new Map<string, string>();
 
   private readonly sql: SqlStorage;
+  private readonly settlesLazily: (key: string) => boolean;
 
-  constructor(sql: SqlStorage) {
+  constructor(sql: SqlStorage, settlesLazily: (key: string) => boolean = () => false) {
     this.sql = sql;
+    this.settlesLazily = settlesLazily;
   }
 
   /** A delivery starts at `now`: until the returned function is called, nextAt() is no earlier than now + the backstop. */
@@ -53,12 +63,16 @@ export class Outbox {
 
   put(key: string, payload: unknown, nextAt: number): void {
     this.copy = undefined;
+    // The row is replaced: a settled payload of this key is gone with it, and the new one must go out.
+    this.settled.delete(key);
     this.sql.exec("INSERT OR REPLACE INTO outbox (key, payload, attempts, next_at) VALUES (?, ?, 0, ?)", key, JSON.stringify(payload), nextAt);
   }
 
   /** Due order; entries due together go out in the order they were written (a withdraw before a restart). */
   entries(): readonly Readonly<OutboxEntry>[] {
-    this.copy ??= (this.sql.exec<Record<string, SqlStorageValue>>("SELECT key, payload, attempts, next_at FROM outbox ORDER BY next_at, rowid").toArray() as unknown as OutboxEntry[]).map((e) => Object.freeze(e));
+    this.copy ??= (this.sql.exec<Record<string, SqlStorageValue>>("SELECT key, payload, attempts, next_at FROM outbox ORDER BY next_at, rowid").toArray() as unknown as OutboxEntry[])
+      .filter((e) => this.settled.get(e.key) !== e.payload)
+      .map((e) => Object.freeze(e));
     return this.copy;
   }
 
@@ -73,10 +87,28 @@ export class Outbox {
     return at !== null && this.deliveries > 0 ? Math.max(at, this.backstopAt) : at;
   }
 
-  /** Deletes the entry unless it was replaced meanwhile (a newer payload must still go out). */
+  /**
+   * Deletes the entry unless it was replaced meanwhile (a newer payload must still go out); for a
+   * key that settles lazily, at the owner's next write. A delete made now takes the settled ones along.
+   */
   done(key: string, payload: string): void {
+    if (this.settlesLazily(key)) {
+      this.settled.set(key, payload);
+      this.copy = this.copy?.filter((e) => e.key !== key || e.payload !== payload);
+      return;
+    }
     this.copy = undefined;
     this.sql.exec("DELETE FROM outbox WHERE key = ? AND payload = ?", key, payload);
+    this.sweep();
+  }
+
+  /**
+   * Deletes the delivered entries {@link done} left for later. The owner calls it right after a
+   * change, in the same synchronous turn, so the deletes are committed with that change's writes.
+   */
+  sweep(): void {
+    for (const [key, payload] of this.settled) this.sql.exec("DELETE FROM outbox WHERE key = ? AND payload = ?", key, payload);
+    this.settled.clear();
   }
 
   /** Whether an entry with this key is waiting (a delivery under way works from the entries it read at its start). */
@@ -87,6 +119,7 @@ export class Outbox {
   /** Deletes the entry whatever it holds: what it would deliver no longer applies, and a flush under way does not send it. */
   drop(key: string): void {
     this.copy = undefined;
+    this.settled.delete(key);
     this.sql.exec("DELETE FROM outbox WHERE key = ?", key);
     for (const dropped of this.droppedDuring) dropped.add(key);
   }

@@ -163,7 +163,7 @@ export class ScheduleObject extends DurableObject<Env> {
    * (workflow, key) after the 204 does not see the deleted schedule.
    */
   async remove(): Promise<RpcResult<{ deleted: true }>> {
-    return this.change(() => {
+    const r = await this.change(() => {
       this.require();
       const row = withdrawPrepared(this.host, clock.now())!;
       this.store.wipe();
@@ -172,6 +172,9 @@ export class ScheduleObject extends DurableObject<Env> {
       this.awaitSend = true;
       return { deleted: true as const };
     });
+    // Nothing writes after a delete: its delivered index entry is deleted now, leaving the storage empty.
+    this.store.outbox.sweep();
+    return r;
   }
 
   /** A run this schedule started has closed (delivered at least once; duplicates change nothing). */
@@ -208,6 +211,7 @@ export class ScheduleObject extends DurableObject<Env> {
       await this.delivery.settleLate(now);
       const row = this.store.get();
       if (row) this.advance(row, now);
+      this.store.outbox.sweep();
       this.backoff.succeeded();
     } catch (err) {
       // One bad schedule state must not become an alarm loop: record it, and back off (alarm-backoff.ts).
@@ -236,6 +240,8 @@ export class ScheduleObject extends DurableObject<Env> {
       }
     }
     await sending.catch((err: unknown) => console.error("schedule outbox flush failed; the alarm retries it", err));
+    // A deleted schedule's index entry, delivered on a retry: nothing writes after it.
+    if (!this.store.get()) this.store.outbox.sweep();
     try {
       this.rearm();
     } catch (err) {
@@ -293,6 +299,7 @@ export class ScheduleObject extends DurableObject<Env> {
    * withdrawn or the schedule deleted, unless the change came from inside a delivery (the send is chained behind it).
    */
   private async afterChange(fromDelivery = false): Promise<void> {
+    this.store.outbox.sweep();
     const wait = this.awaitSend && !fromDelivery;
     this.awaitSend = false;
     const sent = this.flush();

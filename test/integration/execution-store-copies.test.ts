@@ -125,9 +125,42 @@ describe("ExecutionStore copies", () => {
       expect(s.outbox.has("index")).toBe(true);
       s.outbox.done("index", '{"v":3}');
       expect([s.outbox.has("index"), s.outbox.nextAt()]).toEqual([false, 4000]);
+      // The index row settles lazily: delivered, it is no entry any more, and its row is deleted
+      // with the next write. A store that read the database meanwhile (after an eviction) sends it again.
+      expect(fromDisk(raw).outbox.map((e) => e.key)).toEqual(["index", "notice"]);
+      s.outbox.sweep();
+      expect(view(s)).toEqual(fromDisk(raw));
       s.outbox.drop("notice");
       expect([s.outbox.entries(), s.outbox.nextAt()]).toEqual([[], null]);
       expect(view(s)).toEqual(fromDisk(raw));
+    });
+  });
+
+  it("outbox: a key settled lazily and written again before the sweep goes out with its new payload, and the sweep keeps it", async () => {
+    await inFreshObject((raw) => {
+      const s = new ExecutionStore(raw);
+      s.startsEmpty();
+      s.outbox.put("index", { v: 1 }, 1000);
+      s.outbox.put("start-child:r:1", { v: 2 }, 1000);
+      // Not every key settles lazily: a child start's delivery writes here, so its delete is its own,
+      // and takes the settled index row along.
+      s.outbox.done("index", '{"v":1}');
+      expect(fromDisk(raw).outbox.map((e) => e.key)).toEqual(["index", "start-child:r:1"]);
+      s.outbox.done("start-child:r:1", '{"v":2}');
+      expect(fromDisk(raw).outbox).toEqual([]);
+      s.outbox.put("index", { v: 1 }, 1000);
+      s.outbox.done("index", '{"v":1}');
+      expect(view(s).outbox).toEqual([]);
+      s.outbox.put("index", { v: 2 }, 3000);
+      expect([s.outbox.entries().map((e) => e.payload), s.outbox.nextAt()]).toEqual([['{"v":2}'], 3000]);
+      s.outbox.sweep();
+      expect(view(s)).toEqual(fromDisk(raw));
+      expect(view(s).outbox.map((e) => e.payload)).toEqual(['{"v":2}']);
+      // Settled and then dropped: nothing is left, on disk either.
+      s.outbox.done("index", '{"v":2}');
+      s.outbox.drop("index");
+      s.outbox.sweep();
+      expect([view(s), fromDisk(raw)]).toEqual([{ activities: [], timers: [], outbox: [], nextAt: null }, { activities: [], timers: [], outbox: [], nextAt: null }]);
     });
   });
 });

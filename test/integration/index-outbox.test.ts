@@ -100,3 +100,54 @@ describe("the outbox", () => {
     expect(left).toEqual([{ payload: { v: 2 }, attempts: 0, next_at: 1 }]);
   });
 });
+
+describe("delivered index entries are deleted with the object's next write (one storage commit fewer each)", () => {
+  const rows = (state: DurableObjectState) => state.storage.sql.exec<{ key: string }>("SELECT key FROM outbox ORDER BY key").toArray().map((r) => r.key);
+  const undelivered = (obj: unknown) => (obj as { store: { outbox: Outbox } }).store.outbox.entries().map((e) => e.key);
+
+  it("an execution: the start's index row goes with the first lease; the close's stays delivered on disk, and an evicted object sends it again", async () => {
+    const id = uid("outbox-settle");
+    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: id });
+    const stub = env.EXECUTIONS.getByName(`default/${id}`);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await indexRow(id)).toMatchObject({ status: "running" });
+    expect(await runInDurableObject(stub, async (obj, state) => ({ disk: rows(state), entries: undelivered(obj) }))).toEqual({ disk: ["index"], entries: [] });
+    // The next change (a poll leases the first workflow task) deletes it in its own write.
+    const task = await api("POST", "/v1/workflows/tasks/poll", { task_queue: id, kind: "workflow", wait_seconds: 1, identity: "t" });
+    expect(task.status).toBe(200);
+    expect(await runInDurableObject(stub, async (_obj, state) => rows(state))).toEqual([]);
+    const done = await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: task.body.task_token, commands: [{ type: "complete_workflow", result: 1 }] });
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await indexRow(id)).toMatchObject({ status: "completed" });
+    expect(await runInDurableObject(stub, async (obj, state) => ({ disk: rows(state), entries: undelivered(obj) }))).toEqual({ disk: ["index"], entries: [] });
+    // Read back by a store that knows nothing (the object was evicted): sent again on the alarm, the same row.
+    await env.DB.prepare("UPDATE executions SET status = 'running' WHERE namespace = 'default' AND execution_id = ?").bind(id).run();
+    const resent = await runInDurableObject(stub, async (_obj, state) => {
+      const outbox = new Outbox(state.storage.sql);
+      const sent: string[] = [];
+      await outbox.flush(clock.now(), async (key, payload) => {
+        sent.push(key);
+        await env.DB.prepare("UPDATE executions SET status = ? WHERE namespace = 'default' AND execution_id = ?").bind((payload as { status: string }).status, id).run();
+      });
+      return { sent, disk: rows(state) };
+    });
+    expect(resent).toEqual({ sent: ["index"], disk: [] });
+    expect(await indexRow(id)).toMatchObject({ status: "completed" });
+  });
+
+  it("a schedule: the create's index row goes with the next change; a delete leaves nothing behind", async () => {
+    const sid = uid("outbox-settle-s");
+    const r = await api("POST", "/v1/workflows/schedules", { schedule_id: sid, workflow: uid("wf"), cron: "0 9 * * *", key: "k" });
+    expect(r.status).toBe(201);
+    const stub = env.SCHEDULES.getByName(`default/${sid}`);
+    await new Promise((r2) => setTimeout(r2, 50));
+    expect(await runInDurableObject(stub, async (obj, state) => ({ disk: rows(state), entries: undelivered(obj) }))).toEqual({ disk: ["index"], entries: [] });
+    expect((await api("POST", `/v1/workflows/schedules/${sid}/pause`, { note: "n" })).status).toBe(200);
+    await new Promise((r2) => setTimeout(r2, 50));
+    // The pause's write deleted the create's row; its own index row is delivered and waits in turn.
+    expect(await runInDurableObject(stub, async (obj, state) => ({ disk: rows(state), entries: undelivered(obj) }))).toEqual({ disk: ["index"], entries: [] });
+    expect((await api("DELETE", `/v1/workflows/schedules/${sid}`)).status).toBe(204);
+    expect(await runInDurableObject(stub, async (_obj, state) => rows(state))).toEqual([]);
+  });
+});
