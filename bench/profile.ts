@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- profile [creates|workflows|steps|fires] [--n=600] [--concurrency=16] [--workers=4] [--top=30]`:
+ * `npm run bench -- profile [creates|workflows|steps|fires] [--n=600] [--concurrency=16] [--workers=4] [--top=30] [--states]`:
  * where the platform's time goes, for the two floors the other suites miss.
  *
  * Boots the bench's `wrangler dev` (bench/wrangler.bench.toml, local observability off), warms it
@@ -18,12 +18,17 @@
  * self and inclusive time, with the bundle line most samples fell on, so an anonymous route
  * handler or a native call (a Durable Object stub, `sql.exec`) shows where it is. The profile is
  * written to bench/results/ (open it in Chrome DevTools' Performance panel).
+ *
+ * `--states`: no CPU profile (the sampler costs the isolate CPU); instead each workerd's main thread
+ * state is sampled every 3 ms (bench/lib/thread-states.ts), which tells whether the thread is
+ * running, waiting on the disk (fsync) or idle while the operations run, at the suites' own rate.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { listeningPorts, workerdSample } from "../test/soak/lib/memory.ts";
 import { readStat } from "./lib/cpu.ts";
 import { isIdle, summarize, type CpuProfile, type FunctionTime } from "./lib/cpu-profile.ts";
+import { sampleThreadStates } from "./lib/thread-states.ts";
 import { Child, Platform, api, cleanup, pool, sleep } from "./lib/platform.ts";
 import { printContext, printTable } from "./lib/report.ts";
 import { POLLERS, PREPARE_AHEAD_MS, cron6, dueSecond, sleepUntil } from "./lib/schedule-load.ts";
@@ -34,18 +39,24 @@ interface Options {
   concurrency: number;
   workers: number;
   top: number;
+  /** Sample thread states instead of profiling the isolate. */
+  states: boolean;
 }
 
 /** Defaults: 16 creates in flight (as `schedules`), 32 workflows in flight (as `workflows`). */
 function parse(args: string[]): Options {
-  const o: Options = { what: "creates", n: 0, concurrency: 0, workers: 4, top: 30 };
+  const o: Options = { what: "creates", n: 0, concurrency: 0, workers: 4, top: 30, states: false };
   for (const a of args) {
+    if (a === "--states") {
+      o.states = true;
+      continue;
+    }
     if (a === "creates" || a === "workflows" || a === "steps" || a === "fires") {
       o.what = a;
       continue;
     }
     const m = /^--(n|concurrency|workers|top)=(\d+)$/.exec(a);
-    if (!m) throw new Error(`unknown argument ${a} (expected creates|workflows|steps|fires, --n=, --concurrency=, --workers=, --top=)`);
+    if (!m) throw new Error(`unknown argument ${a} (expected creates|workflows|steps|fires, --n=, --concurrency=, --workers=, --top=, --states)`);
     o[m[1] as "n" | "concurrency" | "workers" | "top"] = Number(m[2]);
   }
   if (o.concurrency === 0) o.concurrency = o.what === "creates" ? 16 : 32;
@@ -151,7 +162,7 @@ export async function run(args: string[]): Promise<void> {
   const o = parse(args);
   process.env.X_LOCAL_OBSERVABILITY = "false";
   printContext("profile", [
-    ["method", `${o.n} ${o.what === "creates" ? "schedule creates" : o.what === "fires" ? `schedules due in the same second, handed to ${POLLERS} pollers` : `${o.what === "steps" ? "1-step" : "1-activity"} workflows (start + result) with ${o.workers} SDK worker processes`}, ${o.what === "fires" ? "" : `${o.concurrency} in flight, `}after a warm-up; the Worker isolate sampled through wrangler's inspector`],
+    ["method", `${o.n} ${o.what === "creates" ? "schedule creates" : o.what === "fires" ? `schedules due in the same second, handed to ${POLLERS} pollers` : `${o.what === "steps" ? "1-step" : "1-activity"} workflows (start + result) with ${o.workers} SDK worker processes`}, ${o.what === "fires" ? "" : `${o.concurrency} in flight, `}after a warm-up; ${o.states ? "each workerd's main thread state sampled every 3 ms from /proc" : "the Worker isolate sampled through wrangler's inspector"}`],
   ]);
   const platform = await Platform.prepare("profile");
   try {
@@ -179,6 +190,26 @@ export async function run(args: string[]): Promise<void> {
     await prepare();
 
     const pids = platform.tree().map((p) => p.pid);
+    const role = (p: { pid: number; name: string }) => (p.name === "workerd" ? ` (${workerdSample(p.pid)?.role ?? "?"})` : "");
+    if (o.states) {
+      const workerds = platform.tree().filter((p) => p.name === "workerd");
+      const sampler = sampleThreadStates(workerds.map((p) => p.pid));
+      const t0 = performance.now();
+      await measured();
+      const seconds = (performance.now() - t0) / 1000;
+      const states = sampler.stop();
+      console.log(`\n${o.n} ${o.what} in ${seconds.toFixed(1)} s: ${(o.n / seconds).toFixed(1)}/s\n`);
+      const pct = (x: number) => `${(100 * x).toFixed(0)} %`;
+      printTable(
+        [{ header: "main thread" }, { header: "samples", right: true }, { header: "running", right: true }, { header: "disk wait", right: true }, { header: "idle", right: true }, { header: "other", right: true }],
+        workerds.map((p) => {
+          const s = states.get(p.pid)!;
+          return [`${p.name} ${p.pid}${role(p)}`, String(s.samples), pct(s.running), pct(s.diskWait), pct(s.idle), pct(s.other)];
+        }),
+      );
+      console.log("\nrunning: on a CPU or ready to run (R); disk wait: uninterruptible sleep (D), e.g. an fsync waiting for writeback; idle: sleeping (S), e.g. the event loop waiting for work.");
+      return;
+    }
     const inspector = await Inspector.connect(pids);
     const nudge = () => fetch(`${url}/v1/health`).then((r) => r.arrayBuffer());
     await inspector.call("Profiler.enable", {}, nudge);
@@ -202,8 +233,7 @@ export async function run(args: string[]): Promise<void> {
       platform.tree().map((p) => {
         const a = before.get(p.pid) ?? { user: 0, sys: 0 };
         const b = after.get(p.pid) ?? a;
-        const role = p.name === "workerd" ? ` (${workerdSample(p.pid)?.role ?? "?"})` : "";
-        return [`${p.name} ${p.pid}${role}`, ((1000 * (b.user - a.user)) / o.n).toFixed(2), ((1000 * (b.sys - a.sys)) / o.n).toFixed(2)];
+        return [`${p.name} ${p.pid}${role(p)}`, ((1000 * (b.user - a.user)) / o.n).toFixed(2), ((1000 * (b.sys - a.sys)) / o.n).toFixed(2)];
       }),
     );
 
