@@ -352,6 +352,8 @@ export class ExecutionObject extends DurableObject<Env> {
       armAlarm(this.ctx.storage, this.armedAt, now);
     }
     await flushed;
+    // A withdrawn prepared run's index delete, delivered on a retry: nothing writes after it.
+    if (!this.store.run()) this.store.outbox.sweep();
   }
 
   /** After every change: resolve result waiters if closed, send dispatches, flush the outbox, re-arm (last). */

@@ -151,3 +151,29 @@ describe("delivered index entries are deleted with the object's next write (one 
     expect(await runInDurableObject(stub, async (_obj, state) => rows(state))).toEqual([]);
   });
 });
+
+describe("a withdrawn prepared run whose index delete was retried by the alarm", () => {
+  it("leaves no outbox row behind once the retry lands", async () => {
+    const id = uid("outbox-withdrawn");
+    const stub = env.EXECUTIONS.getByName(`default/${id}`);
+    const t0 = Date.UTC(2028, 5, 1);
+    clock.now = () => t0;
+    const args = { namespace: "default", execution_id: id, workflow: "w", input: null, task_queue: id, execution_timeout: 3600, id_reuse_policy: "use_existing" as const, schedule: { schedule_id: "s", key: "global", timestamp: new Date(t0 + 60_000).toISOString(), actual_timestamp: new Date(t0 + 60_000).toISOString(), last_timestamp: null, timezone: "UTC", upcoming: [] }, callback: null, start_at: t0 + 60_000 };
+    const started = await runInDurableObject(stub, async (obj) => (obj as unknown as { startPrepared(a: typeof args): Promise<{ ok: boolean }> }).startPrepared(args));
+    expect(started.ok).toBe(true);
+    await new Promise((r) => setTimeout(r, 50));
+    await breakIndex();
+    try {
+      const r = await runInDurableObject(stub, async (obj) => (obj as unknown as { discardPrepared(): Promise<{ discarded: boolean }> }).discardPrepared());
+      expect(r.discarded).toBe(true);
+    } finally {
+      await repairIndex();
+    }
+    const rows = () => runInDurableObject(stub, async (_obj, state) => state.storage.sql.exec<{ key: string }>("SELECT key FROM outbox").toArray().map((x) => x.key));
+    expect(await rows()).toEqual(["index"]); // the delete failed: it waits for the alarm
+    clock.now = () => t0 + 60_000;
+    await runDurableObjectAlarm(stub);
+    expect(await indexRow(id)).toBeNull();
+    expect(await rows()).toEqual([]);
+  });
+});
