@@ -53,6 +53,8 @@ export class ExecutionDelivery {
     });
     // Outbox deliveries (a child started) may have scheduled a workflow task: send it now too.
     if (this.pending.length > 0) await this.sendDispatches();
+    // A run that is gone (a withdrawn prepared run) writes nothing more: its delivered index delete goes now.
+    if (!this.store.run()) this.store.outbox.sweep();
     return changed;
   }
 

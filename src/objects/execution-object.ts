@@ -96,8 +96,6 @@ export class ExecutionObject extends DurableObject<Env> {
     const flushed = this.flush();
     this.rearm();
     await flushed.catch((err) => console.warn("withdrawn run's index delete failed; will retry", err));
-    // A forgotten run writes nothing after this: its delivered index delete goes now.
-    if (r.discarded) this.store.outbox.sweep();
     return r;
   }
 
@@ -352,8 +350,6 @@ export class ExecutionObject extends DurableObject<Env> {
       armAlarm(this.ctx.storage, this.armedAt, now);
     }
     await flushed;
-    // A withdrawn prepared run's index delete, delivered on a retry: nothing writes after it.
-    if (!this.store.run()) this.store.outbox.sweep();
   }
 
   /** After every change: resolve result waiters if closed, send dispatches, flush the outbox, re-arm (last). */

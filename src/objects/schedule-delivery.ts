@@ -69,8 +69,8 @@ export class ScheduleDelivery {
     return this.queue.run(() => this.flushOnce());
   }
 
-  private flushOnce(): Promise<boolean> {
-    return this.store.outbox.flush(clock.now(), async (key, payload) => {
+  private async flushOnce(): Promise<boolean> {
+    const changed = await this.store.outbox.flush(clock.now(), async (key, payload) => {
       if (key === "index") return this.deliverIndex(payload as IndexEntry);
       if (key.startsWith("withdraw:")) return this.deliverWithdraw(payload as WithdrawEntry);
       const row = this.store.get();
@@ -101,6 +101,9 @@ export class ScheduleDelivery {
         await stub.terminate("terminated by the schedule's TERMINATE_OTHER overlap policy");
       }
     });
+    // A deleted schedule writes nothing more: its delivered index delete goes now, leaving the storage empty.
+    if (!this.store.get()) this.store.outbox.sweep();
+    return changed;
   }
 
   private async deliverIndex(ix: IndexEntry): Promise<void> {

@@ -163,7 +163,7 @@ export class ScheduleObject extends DurableObject<Env> {
    * (workflow, key) after the 204 does not see the deleted schedule.
    */
   async remove(): Promise<RpcResult<{ deleted: true }>> {
-    const r = await this.change(() => {
+    return this.change(() => {
       this.require();
       const row = withdrawPrepared(this.host, clock.now())!;
       this.store.wipe();
@@ -172,9 +172,6 @@ export class ScheduleObject extends DurableObject<Env> {
       this.awaitSend = true;
       return { deleted: true as const };
     });
-    // Nothing writes after a delete: its delivered index entry is deleted now, leaving the storage empty.
-    this.store.outbox.sweep();
-    return r;
   }
 
   /** A run this schedule started has closed (delivered at least once; duplicates change nothing). */
@@ -240,8 +237,6 @@ export class ScheduleObject extends DurableObject<Env> {
       }
     }
     await sending.catch((err: unknown) => console.error("schedule outbox flush failed; the alarm retries it", err));
-    // A deleted schedule's index entry, delivered on a retry: nothing writes after it.
-    if (!this.store.get()) this.store.outbox.sweep();
     try {
       this.rearm();
     } catch (err) {
