@@ -24,7 +24,8 @@ function operations(): Listed[] {
 
 /** The operation a request reaches ("METHOD /template"), or null when it matches none (a 404 route_not_found). */
 function documentedOperation(method: string, url: string): Listed | null {
-  const path = url.split("?")[0]!;
+  // The path the Worker routes: the URL parser resolves dot segments, so `/v1/workflows/schedules/.` is the list.
+  const path = new URL(url, "http://sundial.test").pathname;
   return operations().find((o) => o.method === method && o.re.test(path)) ?? null;
 }
 
