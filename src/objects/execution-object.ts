@@ -11,7 +11,7 @@ import { requestCancel, terminateRun } from "./execution-stop.ts";
 import { runExecutionTimeouts, nextExecutionAlarm } from "./execution-timeouts.ts";
 import { applyActivityCompletion, applyActivityFailure } from "./execution-activities.ts";
 import type { ChildClosedNotice } from "./execution-outbox.ts";
-import { applySqlMigrations } from "./sql-migrations.ts";
+import { migratedOnFirstUse } from "./sql-migrations.ts";
 import { startRun } from "./execution-start.ts";
 import { askQueue, discardPreparedRun, settlePreparedStart, settleUnleasedPrepared } from "./execution-prepared.ts";
 import { recordSignal, requestUpdate, signalWithStartRun, updateOutcome } from "./execution-messages.ts";
@@ -46,11 +46,8 @@ export class ExecutionObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.backoff = new AlarmBackoff(ctx.storage);
-    this.store = new ExecutionStore(ctx.storage.sql);
+    this.store = new ExecutionStore(migratedOnFirstUse(ctx.storage, EXECUTION_MIGRATIONS, EXECUTION_SCHEMA, () => this.store.startsEmpty()));
     this.delivery = new ExecutionDelivery(env, this.store, () => this.flush());
-    void ctx.blockConcurrencyWhile(async () => {
-      if (applySqlMigrations(ctx.storage, EXECUTION_MIGRATIONS, EXECUTION_SCHEMA)) this.store.startsEmpty();
-    });
   }
 
   /**

@@ -4,6 +4,7 @@ import { takeWithin, type EventRow } from "../core/execution/history-pages.ts";
 import { EXECUTION_CLOSED_FAILURE, EXECUTION_CLOSED_MARK, LEGACY_EXECUTION_CLOSED_GLOB } from "../core/execution/update-close.ts";
 import { SUMMARY_COLUMNS, type ActivityRow, type ActivitySummary, type ChildRow, type RunRow, type UpdateRow, type UpdateState } from "./execution-rows.ts";
 import { Outbox } from "./outbox.ts";
+import type { Sql } from "./sql-migrations.ts";
 
 // The rows the store reads and writes, and their helpers, live in execution-rows.ts; they are
 // exported from here too, so the objects import the store's whole vocabulary from one place.
@@ -43,9 +44,9 @@ export class ExecutionStore {
   private activityRows: readonly Readonly<ActivitySummary>[] | undefined;
   private timerRows: readonly Readonly<TimerRow>[] | undefined;
 
-  private readonly sql: SqlStorage;
+  private readonly sql: Sql;
 
-  constructor(sql: SqlStorage) {
+  constructor(sql: Sql) {
     this.sql = sql;
     // The index row changes nothing here when delivered, and lands again harmlessly (a close notice
     // sent again after a reset would not be: it is deleted at once, and takes a settled index row along).

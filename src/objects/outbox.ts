@@ -1,3 +1,5 @@
+import type { Sql } from "./sql-migrations.ts";
+
 /**
  * A Durable Object's outbox: side effects on other systems (the D1 index, another object) written
  * in the same transaction as the state change that caused them, then delivered and retried with
@@ -41,10 +43,10 @@ export class Outbox {
    */
   private readonly settled = new Map<string, string>();
 
-  private readonly sql: SqlStorage;
+  private readonly sql: Sql;
   private readonly settlesLazily: (key: string) => boolean;
 
-  constructor(sql: SqlStorage, settlesLazily: (key: string) => boolean = () => false) {
+  constructor(sql: Sql, settlesLazily: (key: string) => boolean = () => false) {
     this.sql = sql;
     this.settlesLazily = settlesLazily;
   }

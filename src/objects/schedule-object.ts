@@ -20,7 +20,7 @@ import type { RunClosedNotice, ScheduleDefinition, SchedulePatch } from "./sched
 import { changesNothing, checkUpsert, patchedRow, sameDefinition, statusRow, upsertedRow } from "./schedule-rows.ts";
 import { prepareNext, withdrawPrepared } from "./schedule-prepared.ts";
 import { scheduleView } from "./schedule-view.ts";
-import { applySqlMigrations } from "./sql-migrations.ts";
+import { migratedOnFirstUse } from "./sql-migrations.ts";
 
 /**
  * One schedule: spec, policy and state in SQLite, one alarm armed at the next thing to do. Every
@@ -44,7 +44,7 @@ export class ScheduleObject extends DurableObject<Env> {
     super(ctx, env);
     this.backoff = new AlarmBackoff(ctx.storage);
     this.armed = new ArmedAlarm(ctx.storage);
-    this.store = new ScheduleStore(ctx.storage.sql);
+    this.store = new ScheduleStore(migratedOnFirstUse(ctx.storage, SCHEDULE_MIGRATIONS, SCHEDULE_SCHEMA, () => this.store.startsEmpty()));
     this.host = {
       store: this.store,
       compileFor: (row) => this.compileFor(row),
@@ -58,9 +58,6 @@ export class ScheduleObject extends DurableObject<Env> {
     this.extraRuns = new ExtraRuns(this.host);
     // From inside a delivery: it must not wait for a send, which would be chained behind that delivery.
     this.delivery = new ScheduleDelivery(env, this.store, (notice) => this.runClosed(notice, true), () => this.relist());
-    void ctx.blockConcurrencyWhile(async () => {
-      if (applySqlMigrations(ctx.storage, SCHEDULE_MIGRATIONS, SCHEDULE_SCHEMA)) this.store.startsEmpty();
-    });
   }
 
   /** Creates the schedule, or replaces its definition if it exists (the upsert); a new or changed spec is planned from now. */

@@ -4,7 +4,7 @@ import { adoptPrepared, SKIPPED_CATCHUP, skipPrepared, type PendingFire, type Sc
 import type { PreparedRun } from "../core/schedule/prepare.ts";
 import { LIMITS } from "../core/limits.ts";
 import { Outbox, OUTBOX_TABLE_SQL } from "./outbox.ts";
-import type { SqlMigration } from "./sql-migrations.ts";
+import type { Sql, SqlMigration } from "./sql-migrations.ts";
 
 // Table definitions shared by the migration that created each table and the one-step schema below.
 const SCHEDULE_TABLE = `
@@ -133,9 +133,9 @@ export class ScheduleStore {
   private row: Record<string, unknown> | null | undefined;
   private jobs: BackfillRow[] | undefined;
 
-  private readonly sql: SqlStorage;
+  private readonly sql: Sql;
 
-  constructor(sql: SqlStorage) {
+  constructor(sql: Sql) {
     this.sql = sql;
     // The index row changes nothing here when delivered, and lands again harmlessly.
     this.outbox = new Outbox(sql, (key) => key === "index");

@@ -33,3 +33,28 @@ export function applySqlMigrations(storage: DurableObjectStorage, migrations: re
     return fresh;
   });
 }
+
+/** What the stores use of `storage.sql`. */
+export type Sql = Pick<SqlStorage, "exec">;
+
+/**
+ * `storage.sql` whose first statement applies the migrations first (see {@link applySqlMigrations};
+ * `onFresh` runs when the database was new). A new object's schema is then written in the same
+ * implicit transaction as its first request's own writes, one storage commit, where creating it in
+ * the constructor (blockConcurrencyWhile) commits it alone before the request: one commit fewer
+ * per new run and per new schedule. Every statement goes through here, so none can run before the
+ * schema exists.
+ */
+export function migratedOnFirstUse(storage: DurableObjectStorage, migrations: readonly SqlMigration[], latest: { sql: string; upTo: number }, onFresh: () => void): Sql {
+  let ready = false;
+  return {
+    exec<T extends Record<string, SqlStorageValue>>(query: string, ...bindings: unknown[]): SqlStorageCursor<T> {
+      if (!ready) {
+        const fresh = applySqlMigrations(storage, migrations, latest);
+        ready = true;
+        if (fresh) onFresh();
+      }
+      return storage.sql.exec<T>(query, ...bindings);
+    },
+  };
+}

@@ -6,7 +6,7 @@ import { applySqlMigrations } from "../../src/objects/sql-migrations.ts";
 import { EXECUTION_MIGRATIONS, EXECUTION_SCHEMA } from "../../src/objects/execution-schema.ts";
 import { OUTBOX_BACKSTOP_MS } from "../../src/objects/outbox.ts";
 import { api, uid } from "./helpers.ts";
-import { dropAllTables, schemaOf } from "./sql-schema.ts";
+import { dropAllTables, schemaOf, sundialTables } from "./sql-schema.ts";
 
 // How an ExecutionObject uses its storage: the schema a new object creates in one step, and an
 // alarm that is only ever moved earlier.
@@ -14,8 +14,11 @@ import { dropAllTables, schemaOf } from "./sql-schema.ts";
 const stub = (id: string) => env.EXECUTIONS.getByName(`default/${id}`);
 
 describe("ExecutionObject storage", () => {
-  it("creates a new object's schema in one step, identical to applying every migration in order", async () => {
+  it("creates a new object's schema in one step with its first request, identical to applying every migration in order", async () => {
     const id = uid("schema");
+    // Nothing is written before the first request: the schema shares that request's commit.
+    expect(await runInDurableObject(stub(id), (_instance, state) => sundialTables(state.storage.sql))).toEqual([]);
+    expect((await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: uid("q") })).status).toBe(201);
     await runInDurableObject(stub(id), async (_instance, state) => {
       const sql = state.storage.sql;
       const fresh = schemaOf(sql);

@@ -2,6 +2,8 @@ import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ExecutionStore, newActivityRow } from "../../src/objects/execution-store.ts";
+import { EXECUTION_MIGRATIONS, EXECUTION_SCHEMA } from "../../src/objects/execution-schema.ts";
+import { applySqlMigrations } from "../../src/objects/sql-migrations.ts";
 import { uid } from "./helpers.ts";
 
 // The ExecutionStore keeps copies of the tables every re-arm reads (pending activities, timers,
@@ -26,9 +28,12 @@ function view(s: ExecutionStore) {
   return { activities: s.activities(), timers: s.timers(), outbox: s.outbox.entries(), nextAt: s.outbox.nextAt() };
 }
 
-/** Runs `fn` inside a new ExecutionObject (its schema applied, every table empty). */
+/** Runs `fn` inside a new ExecutionObject (its schema applied, as its first statement would, every table empty). */
 async function inFreshObject(fn: (sql: SqlStorage) => void): Promise<void> {
-  await runInDurableObject(env.EXECUTIONS.getByName(`default/${uid("copies")}`), (_o, state: DurableObjectState) => fn(state.storage.sql));
+  await runInDurableObject(env.EXECUTIONS.getByName(`default/${uid("copies")}`), (_o, state: DurableObjectState) => {
+    expect(applySqlMigrations(state.storage, EXECUTION_MIGRATIONS, EXECUTION_SCHEMA)).toBe(true);
+    fn(state.storage.sql);
+  });
 }
 
 describe("ExecutionStore copies", () => {

@@ -3,15 +3,19 @@ import { describe, expect, it } from "vitest";
 import { applySqlMigrations } from "../../src/objects/sql-migrations.ts";
 import { SCHEDULE_COLS, SCHEDULE_MIGRATIONS, SCHEDULE_SCHEMA, ScheduleStore } from "../../src/objects/schedule-store.ts";
 import { uid } from "./helpers.ts";
-import { dropAllTables, schemaOf } from "./sql-schema.ts";
+import { dropAllTables, schemaOf, sundialTables } from "./sql-schema.ts";
 import { createSchedule, scheduleObject } from "./schedule-helpers.ts";
 
 // ScheduleStore.put answers later reads from memory, built from its own list of the schedule
 // table's columns: that list must follow the migrations, or a new column would read as missing.
 
 describe("ScheduleObject storage", () => {
-  it("creates a new object's schema in one step, identical to applying every migration in order", async () => {
-    await runInDurableObject(scheduleObject(uid("schema")), async (_obj, state) => {
+  it("creates a new object's schema in one step with its first request, identical to applying every migration in order", async () => {
+    const id = uid("schema");
+    // Nothing is written before the first request: the schema shares that request's commit.
+    expect(await runInDurableObject(scheduleObject(id), (_obj, state) => sundialTables(state.storage.sql))).toEqual([]);
+    await createSchedule({ schedule_id: id, workflow: uid("wf"), cron: "0 9 * * *" });
+    await runInDurableObject(scheduleObject(id), async (_obj, state) => {
       const sql = state.storage.sql;
       const fresh = schemaOf(sql);
       expect(SCHEDULE_SCHEMA.upTo).toBe(SCHEDULE_MIGRATIONS.at(-1)!.id);

@@ -13,3 +13,11 @@ export function dropAllTables(sql: SqlStorage): void {
   const tables = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").toArray();
   for (const t of tables) sql.exec(`DROP TABLE ${t.name}`);
 }
+
+/** The tables of an object's database besides SQLite's, workerd's and miniflare's own. */
+export function sundialTables(sql: SqlStorage): string[] {
+  return sql
+    .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT LIKE '__miniflare_%' ORDER BY name")
+    .toArray()
+    .map((r) => r.name);
+}
