@@ -73,8 +73,8 @@ export class ExecutionStore {
 
   insertRun(r: RunRow): void {
     const cols = Object.keys(r);
-    this.runRow = undefined;
     this.sql.exec(`INSERT OR REPLACE INTO run (id, ${cols.join(", ")}) VALUES (1, ${cols.map(() => "?").join(", ")})`, ...cols.map((c) => (r as unknown as Row)[c] ?? null));
+    this.runRow = undefined;
   }
 
   /** Forgets the run entirely (a prepared scheduled run withdrawn before it began). */
@@ -221,20 +221,20 @@ export class ExecutionStore {
   }
 
   insertActivity(a: ActivityRow): void {
-    this.activityRows = undefined;
     const cols = Object.keys(a);
     this.sql.exec(`INSERT INTO activities (${cols.join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`, ...cols.map((c) => (a as unknown as Row)[c] ?? null));
+    this.activityRows = undefined;
   }
 
   updateActivity(seq: number, patch: Partial<ActivityRow>): void {
-    this.activityRows = undefined;
     const cols = Object.keys(patch);
     this.sql.exec(`UPDATE activities SET ${cols.map((c) => `${c} = ?`).join(", ")} WHERE seq = ?`, ...cols.map((c) => (patch as unknown as Row)[c] ?? null), seq);
+    this.activityRows = undefined;
   }
 
   deleteActivity(seq: number): void {
-    this.activityRows = undefined;
     this.sql.exec("DELETE FROM activities WHERE seq = ?", seq);
+    this.activityRows = undefined;
   }
 
   timers(): readonly Readonly<TimerRow>[] {
@@ -243,13 +243,13 @@ export class ExecutionStore {
   }
 
   insertTimer(seq: number, startedEventId: number, fireAt: number): void {
-    this.timerRows = undefined;
     this.sql.exec("INSERT INTO timers (seq, started_event_id, fire_at) VALUES (?, ?, ?)", seq, startedEventId, fireAt);
+    this.timerRows = undefined;
   }
 
   deleteTimer(seq: number): void {
-    this.timerRows = undefined;
     this.sql.exec("DELETE FROM timers WHERE seq = ?", seq);
+    this.timerRows = undefined;
   }
 
   /** Clears a closed run's records before a new run under the same execution id. */

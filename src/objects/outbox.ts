@@ -64,10 +64,10 @@ export class Outbox {
   }
 
   put(key: string, payload: unknown, nextAt: number): void {
+    this.sql.exec("INSERT OR REPLACE INTO outbox (key, payload, attempts, next_at) VALUES (?, ?, 0, ?)", key, JSON.stringify(payload), nextAt);
     this.copy = undefined;
     // The row is replaced: a settled payload of this key is gone with it, and the new one must go out.
     this.settled.delete(key);
-    this.sql.exec("INSERT OR REPLACE INTO outbox (key, payload, attempts, next_at) VALUES (?, ?, 0, ?)", key, JSON.stringify(payload), nextAt);
   }
 
   /** Due order; entries due together go out in the order they were written (a withdraw before a restart). */
@@ -99,8 +99,8 @@ export class Outbox {
       this.copy = this.copy?.filter((e) => e.key !== key || e.payload !== payload);
       return;
     }
-    this.copy = undefined;
     this.sql.exec("DELETE FROM outbox WHERE key = ? AND payload = ?", key, payload);
+    this.copy = undefined;
     this.sweep();
   }
 
@@ -120,16 +120,16 @@ export class Outbox {
 
   /** Deletes the entry whatever it holds: what it would deliver no longer applies, and a flush under way does not send it. */
   drop(key: string): void {
+    this.sql.exec("DELETE FROM outbox WHERE key = ?", key);
     this.copy = undefined;
     this.settled.delete(key);
-    this.sql.exec("DELETE FROM outbox WHERE key = ?", key);
     for (const dropped of this.droppedDuring) dropped.add(key);
   }
 
   /** Backs the entry off, unless it was replaced meanwhile (the newer payload is due as written, not after this failure's backoff). */
   retry(key: string, payload: string, attempts: number, nextAt: number): void {
-    this.copy = undefined;
     this.sql.exec("UPDATE outbox SET attempts = ?, next_at = ? WHERE key = ? AND payload = ?", attempts, nextAt, key, payload);
+    this.copy = undefined;
   }
 
   /**

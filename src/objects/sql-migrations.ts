@@ -43,7 +43,9 @@ export type Sql = Pick<SqlStorage, "exec">;
  * implicit transaction as its first request's own writes, one storage commit, where creating it in
  * the constructor (blockConcurrencyWhile) commits it alone before the request: one commit fewer
  * per new run and per new schedule. Every statement goes through here, so none can run before the
- * schema exists.
+ * schema exists. `onFresh` (the stores' `startsEmpty`) runs inside whichever statement comes first:
+ * a store method that changes a table forgets its copy of it after its statement, never before,
+ * or that first statement would leave the copy empty while the table holds the row.
  */
 export function migratedOnFirstUse(storage: DurableObjectStorage, migrations: readonly SqlMigration[], latest: { sql: string; upTo: number }, onFresh: () => void): Sql {
   let ready = false;

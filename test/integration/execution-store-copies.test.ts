@@ -3,8 +3,8 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ExecutionStore, newActivityRow } from "../../src/objects/execution-store.ts";
 import { EXECUTION_MIGRATIONS, EXECUTION_SCHEMA } from "../../src/objects/execution-schema.ts";
-import { applySqlMigrations } from "../../src/objects/sql-migrations.ts";
-import { uid } from "./helpers.ts";
+import { applySqlMigrations, migratedOnFirstUse } from "../../src/objects/sql-migrations.ts";
+import { api, uid } from "./helpers.ts";
 
 // The ExecutionStore keeps copies of the tables every re-arm reads (pending activities, timers,
 // the outbox): a write forgets its table's copy, a fresh database starts with empty ones. These
@@ -36,7 +36,45 @@ async function inFreshObject(fn: (sql: SqlStorage) => void): Promise<void> {
   });
 }
 
+/**
+ * Runs `fn` on a store over a new ExecutionObject's database with no schema yet, its statements
+ * going through `migratedOnFirstUse` as the object's do: the first one creates the schema and
+ * empties the store's copies.
+ */
+async function inNewObject(fn: (s: ExecutionStore, raw: SqlStorage) => void): Promise<void> {
+  await runInDurableObject(env.EXECUTIONS.getByName(`default/${uid("new")}`), (_o, state: DurableObjectState) => {
+    const s: ExecutionStore = new ExecutionStore(migratedOnFirstUse(state.storage, EXECUTION_MIGRATIONS, EXECUTION_SCHEMA, () => s.startsEmpty()));
+    fn(s, state.storage.sql);
+  });
+}
+
 describe("ExecutionStore copies", () => {
+  // The first statement of a new database empties every copy: a write that forgot its copy before
+  // its statement would then read as empty while the table holds its row.
+  it.each([
+    ["an outbox put", (s: ExecutionStore) => s.outbox.put("index", { v: 1 }, 5)],
+    ["an activity insert", (s: ExecutionStore) => s.insertActivity(newActivityRow(1, 5, "a", null, {}, 1000))],
+    ["a timer insert", (s: ExecutionStore) => s.insertTimer(1, 4, 9000)],
+  ])("%s as a new database's first statement is seen by the next read", async (_what, write) => {
+    await inNewObject((s, raw) => {
+      write(s);
+      const after = view(s);
+      expect(after).toEqual(fromDisk(raw));
+      expect([after.activities, after.timers, after.outbox].some((rows) => rows.length === 1)).toBe(true);
+    });
+  });
+
+  it("a run inserted as a new database's first statement is seen by the next read", async () => {
+    const id = uid("run");
+    expect((await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: uid("q") })).status).toBe(201);
+    const row = await runInDurableObject(env.EXECUTIONS.getByName(`default/${id}`), (_o, state: DurableObjectState) => new ExecutionStore(state.storage.sql).run()!);
+    await inNewObject((s, raw) => {
+      s.insertRun(row);
+      expect(s.run()).toEqual(row);
+      expect(new ExecutionStore(raw).run()).toEqual(row);
+    });
+  });
+
   it("a new database's store reads nothing to re-arm; a store over an existing one reads each table once", async () => {
     await inFreshObject((raw) => {
       const fresh = counted(raw);
