@@ -74,10 +74,14 @@ function validateNode(schema: JsonSchema, value: unknown, root: JsonSchema, path
     const options = s[key];
     if (Array.isArray(options)) {
       const problems = options.map((o) => validateNode(o as JsonSchema, value, root, path, depth + 1, budget));
-      if (!problems.some((p) => p === null)) {
+      const matches = problems.filter((p) => p === null).length;
+      if (matches === 0) {
         const deepest = problems.filter((p): p is SchemaProblem => p !== null).sort((a, b) => b.path.length - a.path.length)[0];
         return deepest ?? { path, message: "matches none of the allowed shapes" };
       }
+      // oneOf (zod's z.xor, and what a discriminated union emits) is exclusive: zod refuses a value
+      // two of its shapes accept, so the platform must too, or the run would fail at its worker.
+      if (key === "oneOf" && matches > 1) return { path, message: `matches ${matches} of the allowed shapes; exactly one must match` };
     }
   }
   if (s.not !== undefined && validateNode(s.not as JsonSchema, value, root, path, depth + 1, budget) === null) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { validateJsonSchema } from "../../../src/core/json-schema.ts";
 import { LIMITS } from "../../../src/core/limits.ts";
 
@@ -13,6 +14,17 @@ describe("json-schema subset validator", () => {
   it("does not mistake inherited names for properties", () => {
     expect(validateJsonSchema({ type: "object", properties: {}, additionalProperties: false }, JSON.parse('{"constructor":1}'))).toEqual({ path: "input.constructor", message: "unknown field" });
     expect(validateJsonSchema({ type: "object", required: ["toString"] }, {})).toEqual({ path: "input.toString", message: "is required" });
+  });
+
+  it("oneOf is exclusive, as zod's z.xor parses: a value two shapes accept is refused; anyOf takes it", () => {
+    const xor = z.xor([z.looseObject({ a: z.string() }), z.looseObject({ b: z.string() })]);
+    const schema = z.toJSONSchema(xor, { io: "input" }) as Record<string, unknown>;
+    expect(Object.keys(schema)).toContain("oneOf");
+    for (const value of [{ a: "1" }, { b: "2" }, { a: "1", b: "2" }, { c: 3 }]) {
+      expect(validateJsonSchema(schema, value) === null, JSON.stringify(value)).toBe(xor.safeParse(value).success);
+    }
+    expect(validateJsonSchema(schema, { a: "1", b: "2" })).toEqual({ path: "input", message: "matches 2 of the allowed shapes; exactly one must match" });
+    expect(validateJsonSchema({ anyOf: schema.oneOf }, { a: "1", b: "2" })).toBeNull();
   });
 
   it("bounds the work of recursive alternatives instead of hanging", () => {
