@@ -24,8 +24,9 @@ function operations(): Listed[] {
 
 /** The operation a request reaches ("METHOD /template"), or null when it matches none (a 404 route_not_found). */
 function documentedOperation(method: string, url: string): Listed | null {
-  // The path the Worker routes: the URL parser resolves dot segments, so `/v1/workflows/schedules/.` is the list.
-  const path = new URL(url, "http://sundial.test").pathname;
+  // The path the Worker routes, from the URL api() requests: the URL parser resolves dot segments,
+  // so `/v1/workflows/schedules/.` is the list (and `//x` stays a path there, not a host).
+  const path = new URL(`http://sundial.test${url}`).pathname;
   return operations().find((o) => o.method === method && o.re.test(path)) ?? null;
 }
 
