@@ -136,6 +136,17 @@ export function queryFilter<S extends z.ZodType<unknown, string>>(schema: S) {
 /**
  * An RFC 3339 query parameter (`?started_after=`). A `+hh:mm` offset written into a URL unencoded
  * arrives as a space (`+` means space in a query string): a space before a final `hh:mm` is read
- * as the `+` it was.
+ * as the `+` it was. Starts are recorded to the millisecond, so a bound between two milliseconds
+ * is the next one, for an inclusive lower bound as for an exclusive upper one: `…00.0005Z` keeps
+ * out a start at `…00.000Z` as `started_after` and keeps it in as `started_before` (parsed as it
+ * is written, the digits past the millisecond would be dropped and do the opposite).
  */
-export const queryTimestamp = z.string().transform((v) => v.replace(/ (\d{2}:\d{2})$/, "+$1")).pipe(Timestamp);
+export const queryTimestamp = z.string().transform((raw, ctx) => {
+  const v = raw.replace(/ (\d{2}:\d{2})$/, "+$1");
+  const r = Timestamp.safeParse(v);
+  if (!r.success) {
+    for (const issue of r.error.issues) ctx.addIssue({ code: "custom", message: issue.message });
+    return z.NEVER;
+  }
+  return r.data + (/\.\d{3}\d*[1-9]/.test(v) ? 1 : 0);
+});

@@ -298,6 +298,11 @@ describe("the executions index: which write wins, and first_started_at", () => {
     expect(viaClient.executions.map((e) => e.executionId)).toEqual([ids[2], ids[1]]);
     const offsets = await sdkClient().executions.list({ workflow: wf, startedAfter: "2027-04-01T12:01:00+02:00", startedBefore: "2027-04-01T15:33:00+05:30" });
     expect(offsets.executions.map((e) => e.executionId)).toEqual([ids[2], ids[1]]);
+    // Starts are recorded to the millisecond: a bound between two is the next one. ids[1] started
+    // at 10:01:00.000, before 10:01:00.0005 (out as its lower bound, in under its upper one).
+    expect(await list("started_after=2027-04-01T10:01:00.0005Z&started_before=2027-04-01T10:03:00Z")).toEqual([ids[2]]);
+    expect(await list("started_after=2027-04-01T10:00:00.0000Z&started_before=2027-04-01T10:01:00.000000001Z")).toEqual([ids[1], ids[0]]);
+    expect(await list("started_after=2027-04-01T10:00:00.0001Z&started_before=2027-04-01T10:01:00.0000Z")).toEqual([]);
     for (const [query, field] of [
       ["started_after=yesterday", "query.started_after"],
       ["started_before=", "query.started_before"],
