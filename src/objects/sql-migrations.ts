@@ -47,7 +47,7 @@ export type Sql = Pick<SqlStorage, "exec">;
  * a store method that changes a table forgets its copy of it after its statement, never before,
  * or that first statement would leave the copy empty while the table holds the row.
  */
-export function migratedOnFirstUse(storage: DurableObjectStorage, migrations: readonly SqlMigration[], latest: { sql: string; upTo: number }, onFresh: () => void): Sql {
+export function migratedOnFirstUse(storage: DurableObjectStorage, migrations: readonly SqlMigration[], latest?: { sql: string; upTo: number }, onFresh: () => void = () => {}): Sql {
   let ready = false;
   return {
     exec<T extends Record<string, SqlStorageValue>>(query: string, ...bindings: unknown[]): SqlStorageCursor<T> {

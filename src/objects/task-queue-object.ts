@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env.ts";
 import { clock } from "../clock.ts";
 import { armAlarm } from "./names.ts";
-import { applySqlMigrations, type SqlMigration } from "./sql-migrations.ts";
+import { migratedOnFirstUse, type Sql, type SqlMigration } from "./sql-migrations.ts";
 import { PollerBook, type PartitionState } from "../core/task-queue-pollers.ts";
 
 /** A queue entry: a pointer to work an ExecutionObject owns (the object decides if it is still current). */
@@ -27,7 +27,7 @@ export interface QueuedTask {
   available_at?: number;
 }
 
-const MIGRATIONS: SqlMigration[] = [
+export const TASK_QUEUE_MIGRATIONS: SqlMigration[] = [
   {
     id: 1,
     description: "FIFO of queued tasks",
@@ -111,13 +111,27 @@ export class TaskQueueObject extends DurableObject<Env> {
   /** Who polled lately (memory only: a queue nobody polls may be evicted, and then has no pollers to show). */
   private readonly pollers = new PollerBook();
 
+  /** The queue's tables, created by the first statement that needs them (the first enqueue). */
+  private readonly sql: Sql;
+  private tablesExist = false;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.sql = migratedOnFirstUse(ctx.storage, TASK_QUEUE_MIGRATIONS);
     void ctx.blockConcurrencyWhile(async () => {
-      applySqlMigrations(ctx.storage, MIGRATIONS);
       // Woken again (after an eviction): the timer is gone, re-arm it so a release stays exact.
-      this.armRelease();
+      if (this.hasTables()) this.armRelease();
     });
+  }
+
+  /**
+   * Whether anything was ever queued here. A queue that never had a task has no tables, and what
+   * only reads it (a poll, a describe, a lookup) answers from that without creating them: a GET of
+   * a queue name nobody uses writes nothing.
+   */
+  private hasTables(): boolean {
+    this.tablesExist ||= this.ctx.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tasks'").toArray().length > 0;
+    return this.tablesExist;
   }
 
   /**
@@ -140,7 +154,7 @@ export class TaskQueueObject extends DurableObject<Env> {
     const putBack = task.available_at !== undefined;
     const prepared = visibleAt > now && !putBack;
     const onConflict = putBack ? "DO NOTHING" : `DO UPDATE SET type = excluded.type${prepared ? ", enqueued_at = excluded.enqueued_at, visible_at = excluded.visible_at, released_at = NULL" : ""}`;
-    this.ctx.storage.sql.exec(
+    this.sql.exec(
       `INSERT INTO tasks (kind, type, execution_id, ref, attempt, enqueued_at, visible_at, released_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (kind, execution_id, ref, attempt) ${onConflict}`,
       task.kind,
@@ -178,7 +192,8 @@ export class TaskQueueObject extends DurableObject<Env> {
    */
   private release(): void {
     const now = clock.now();
-    this.ctx.storage.sql.exec("UPDATE tasks SET released_at = ? WHERE released_at IS NULL AND visible_at <= ?", now, now);
+    if (!this.hasTables()) return;
+    this.sql.exec("UPDATE tasks SET released_at = ? WHERE released_at IS NULL AND visible_at <= ?", now, now);
     // Longest-waiting poller first, each taking the oldest task it runs; a kind with nothing visible is not read again.
     const drained = new Set<QueuedTask["kind"]>();
     for (const w of [...this.waiters]) {
@@ -196,7 +211,7 @@ export class TaskQueueObject extends DurableObject<Env> {
 
   /** Arms the release timer and alarm at the earliest delayed task still to release. */
   private armRelease(): void {
-    const next = this.ctx.storage.sql.exec<{ at: number | null }>("SELECT MIN(visible_at) AS at FROM tasks WHERE released_at IS NULL OR visible_at > ?", clock.now()).one().at;
+    const next = this.sql.exec<{ at: number | null }>("SELECT MIN(visible_at) AS at FROM tasks WHERE released_at IS NULL OR visible_at > ?", clock.now()).one().at;
     if (this.releaseTimer !== null) clearTimeout(this.releaseTimer);
     this.releaseTimer = null;
     this.releaseAt = next;
@@ -216,7 +231,8 @@ export class TaskQueueObject extends DurableObject<Env> {
   private take(kind: QueuedTask["kind"], now: number, types: TypeFilter | null = null): QueuedTask | null {
     // Read first: a poll on an empty queue (most of them) must stay a read. Any DELETE, even one
     // that matches nothing, opens a write transaction whose commit holds the poll's answer.
-    const sql = this.ctx.storage.sql;
+    if (!this.hasTables()) return null;
+    const sql = this.sql;
     const row = (
       types === null
         ? sql.exec<TaskRow>("SELECT * FROM tasks WHERE kind = ? AND visible_at <= ? ORDER BY visible_at, id LIMIT 1", kind, now)
@@ -267,7 +283,8 @@ export class TaskQueueObject extends DurableObject<Env> {
    * worker took before its timeout asks, to judge the catch-up window (execution-prepared.ts).
    */
   queuedTask(kind: QueuedTask["kind"], executionId: string, ref: number, attempt: number): { queued: false } | { queued: true; released_at: number | null } {
-    const row = this.ctx.storage.sql
+    if (!this.hasTables()) return { queued: false };
+    const row = this.sql
       .exec<{ released_at: number | null }>("SELECT released_at FROM tasks WHERE kind = ? AND execution_id = ? AND ref = ? AND attempt = ?", kind, executionId, ref, attempt)
       .toArray()[0];
     return row ? { queued: true, released_at: row.released_at } : { queued: false };
@@ -276,7 +293,9 @@ export class TaskQueueObject extends DurableObject<Env> {
   /** This partition's backlog and pollers (GET /v1/workflows/task-queues/{name} merges the partitions). */
   describe(): PartitionState {
     const now = clock.now();
-    const sql = this.ctx.storage.sql;
+    const pollers = this.pollers.list(now).map((p) => ({ ...p, polling: this.waiters.some((w) => w.kind === p.kind && w.identity === p.identity) }));
+    if (!this.hasTables()) return { workflow: { backlog: 0, oldestAvailableAt: null, delayed: 0 }, activity: { backlog: 0, oldestAvailableAt: null }, pollers };
+    const sql = this.sql;
     // Available since its release stamp, else since it became visible — and never before its
     // enqueue: rows queued before migration 2 have visible_at 0 and no stamp.
     const rows = sql
@@ -287,7 +306,6 @@ export class TaskQueueObject extends DurableObject<Env> {
       return { backlog: r?.n ?? 0, oldestAvailableAt: r?.oldest ?? null };
     };
     const delayed = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM tasks WHERE kind = 'workflow' AND visible_at > ?", now).one().n;
-    const pollers = this.pollers.list(now).map((p) => ({ ...p, polling: this.waiters.some((w) => w.kind === p.kind && w.identity === p.identity) }));
     return { workflow: { ...kind("workflow"), delayed }, activity: kind("activity"), pollers };
   }
 }

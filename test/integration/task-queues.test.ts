@@ -1,10 +1,14 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
+import { applySqlMigrations } from "../../src/objects/sql-migrations.ts";
+import { TASK_QUEUE_MIGRATIONS } from "../../src/objects/task-queue-object.ts";
 import { api, uid } from "./helpers.ts";
+import { sundialTables } from "./sql-schema.ts";
 import { sdkClient } from "./sdk-worker.ts";
 import { setNow, T } from "./schedule-helpers.ts";
 
 const describeQueue = (queue: string) => api("GET", `/v1/workflows/task-queues/${queue}`);
+const tablesOf = (queue: string) => runInDurableObject(env.TASK_QUEUES.getByName(`default/${queue}/0`), (_o, state) => sundialTables(state.storage.sql));
 const pollAs = (queue: string, kind: "workflow" | "activity", identity: string, waitSeconds: number, types?: string[]) =>
   api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind, identity, wait_seconds: waitSeconds, ...(types ? { types } : {}) });
 
@@ -19,6 +23,12 @@ describe("GET /v1/workflows/task-queues/{task_queue}", () => {
       workflow_tasks: { backlog: 0, oldest_available_at: null, pollers: [], delayed: 0 },
       activity_tasks: { backlog: 0, oldest_available_at: null, pollers: [] },
     });
+    // Reading a queue nothing was queued to writes nothing: no tables, whatever reads it.
+    expect((await pollAs(queue, "activity", "w-empty", 0)).status).toBe(204);
+    expect(await tablesOf(queue)).toEqual([]);
+    expect((await api("POST", "/v1/workflows/executions", { workflow: uid("wf"), execution_id: uid("e"), task_queue: queue })).status).toBe(201);
+    expect(await tablesOf(queue)).toEqual(["_migrations", "tasks"]);
+    expect((await describeQueue(queue)).body.workflow_tasks).toMatchObject({ backlog: 1, pollers: [] });
   });
 
   it("shows the backlog no worker takes, since when it waits, and the workers polling (held or not)", async () => {
@@ -59,6 +69,7 @@ describe("GET /v1/workflows/task-queues/{task_queue}", () => {
     const enqueuedAt = T("2027-03-01T08:00:00.000Z");
     setNow(T("2027-03-01T09:00:00.000Z"));
     await runInDurableObject(env.TASK_QUEUES.getByName(`default/${queue}/0`), async (_o, state) => {
+      applySqlMigrations(state.storage, TASK_QUEUE_MIGRATIONS);
       state.storage.sql.exec("INSERT INTO tasks (kind, type, execution_id, ref, attempt, enqueued_at, visible_at, released_at) VALUES ('activity', NULL, 'e-legacy', 1, 1, ?, 0, NULL)", enqueuedAt);
     });
     expect((await describeQueue(queue)).body.activity_tasks).toMatchObject({ backlog: 1, oldest_available_at: "2027-03-01T08:00:00.000Z" });
