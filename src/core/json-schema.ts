@@ -74,14 +74,14 @@ function validateNode(schema: JsonSchema, value: unknown, root: JsonSchema, path
     const options = s[key];
     if (Array.isArray(options)) {
       const problems = options.map((o) => validateNode(o as JsonSchema, value, root, path, depth + 1, budget));
-      const matches = problems.filter((p) => p === null).length;
-      if (matches === 0) {
+      if (!problems.some((p) => p === null)) {
         const deepest = problems.filter((p): p is SchemaProblem => p !== null).sort((a, b) => b.path.length - a.path.length)[0];
         return deepest ?? { path, message: "matches none of the allowed shapes" };
       }
-      // oneOf (zod's z.xor, and what a discriminated union emits) is exclusive: zod refuses a value
-      // two of its shapes accept, so the platform must too, or the run would fail at its worker.
-      if (key === "oneOf" && matches > 1) return { path, message: `matches ${matches} of the allowed shapes; exactly one must match` };
+      // oneOf (z.xor, discriminated unions) is checked as anyOf: a registered shape can be looser
+      // than its zod schema (refinements, formats without a pattern, .catch, z.custom), so two of
+      // them may accept a value zod's parse gives to exactly one. Refusing that would refuse a valid
+      // start; the worker's parse decides exclusivity (the platform is never stricter than zod).
     }
   }
   if (s.not !== undefined && validateNode(s.not as JsonSchema, value, root, path, depth + 1, budget) === null) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { inputJsonSchema, safeParseInput } from "../../../sdk/src/workflow/input-schema.ts";
 import { validateJsonSchema } from "../../../src/core/json-schema.ts";
 import { LIMITS } from "../../../src/core/limits.ts";
 
@@ -16,15 +17,21 @@ describe("json-schema subset validator", () => {
     expect(validateJsonSchema({ type: "object", required: ["toString"] }, {})).toEqual({ path: "input.toString", message: "is required" });
   });
 
-  it("oneOf is exclusive, as zod's z.xor parses: a value two shapes accept is refused; anyOf takes it", () => {
-    const xor = z.xor([z.looseObject({ a: z.string() }), z.looseObject({ b: z.string() })]);
-    const schema = z.toJSONSchema(xor, { io: "input" }) as Record<string, unknown>;
-    expect(Object.keys(schema)).toContain("oneOf");
-    for (const value of [{ a: "1" }, { b: "2" }, { a: "1", b: "2" }, { c: 3 }]) {
-      expect(validateJsonSchema(schema, value) === null, JSON.stringify(value)).toBe(xor.safeParse(value).success);
+  it("oneOf is checked as anyOf: shapes looser than their zod schema must not refuse what zod accepts", () => {
+    // The .catch branch registers its tag as any value, so both shapes accept {type: "b"}: zod gives it to the second.
+    const du = z.discriminatedUnion("type", [z.object({ type: z.literal("a").catch("a"), x: z.number() }), z.object({ type: z.literal("b"), x: z.number() })]);
+    const refined = z.xor([z.string().refine((s) => s.startsWith("a")), z.string().refine((s) => s.startsWith("b"))]);
+    const cases: [z.ZodType, unknown][] = [
+      [du, { type: "b", x: 1 }],
+      [refined, "abc"],
+    ];
+    for (const [schema, value] of cases) {
+      const json = inputJsonSchema(schema); // what the SDK registers
+      expect(safeParseInput(schema, value).success).toBe(true);
+      expect(validateJsonSchema(json, value), JSON.stringify(value)).toBeNull();
     }
-    expect(validateJsonSchema(schema, { a: "1", b: "2" })).toEqual({ path: "input", message: "matches 2 of the allowed shapes; exactly one must match" });
-    expect(validateJsonSchema({ anyOf: schema.oneOf }, { a: "1", b: "2" })).toBeNull();
+    // Matching no shape is still refused.
+    expect(validateJsonSchema({ oneOf: [{ type: "string" }, { type: "number" }] }, true)).not.toBeNull();
   });
 
   it("bounds the work of recursive alternatives instead of hanging", () => {
