@@ -70,6 +70,10 @@ function validateNode(schema: JsonSchema, value: unknown, root: JsonSchema, path
   if (Array.isArray(s.enum) && !s.enum.some((e) => JSON.stringify(e) === JSON.stringify(value))) {
     return { path, message: `must be one of ${s.enum.map((e) => JSON.stringify(e)).join(", ")}` };
   }
+  // oneOf (z.xor, discriminated unions) is checked as anyOf: a registered shape can be looser
+  // than its zod schema (refinements, formats without a pattern, .catch, z.custom), so two of
+  // them may accept a value zod's parse gives to exactly one. Refusing that would refuse a valid
+  // start; the worker's parse decides exclusivity (the platform is never stricter than zod).
   for (const key of ["anyOf", "oneOf"] as const) {
     const options = s[key];
     if (Array.isArray(options)) {
@@ -78,10 +82,6 @@ function validateNode(schema: JsonSchema, value: unknown, root: JsonSchema, path
         const deepest = problems.filter((p): p is SchemaProblem => p !== null).sort((a, b) => b.path.length - a.path.length)[0];
         return deepest ?? { path, message: "matches none of the allowed shapes" };
       }
-      // oneOf (z.xor, discriminated unions) is checked as anyOf: a registered shape can be looser
-      // than its zod schema (refinements, formats without a pattern, .catch, z.custom), so two of
-      // them may accept a value zod's parse gives to exactly one. Refusing that would refuse a valid
-      // start; the worker's parse decides exclusivity (the platform is never stricter than zod).
     }
   }
   if (s.not !== undefined && validateNode(s.not as JsonSchema, value, root, path, depth + 1, budget) === null) {

@@ -97,9 +97,7 @@ describe("ExecutionStore copies", () => {
   });
 
   it("activities: every write is seen by the next read, as the database has it", async () => {
-    await inFreshObject((raw) => {
-      const s = new ExecutionStore(raw);
-      s.startsEmpty();
+    await inNewObject((s, raw) => {
       s.insertActivity(newActivityRow(2, 7, "b", { x: 1 }, {}, 1000));
       s.insertActivity(newActivityRow(1, 5, "a", null, {}, 1000));
       expect(s.activities().map((a) => [a.seq, a.state])).toEqual([[1, "scheduled"], [2, "scheduled"]]);
@@ -115,9 +113,7 @@ describe("ExecutionStore copies", () => {
   });
 
   it("timers: inserts and deletes are seen in fire order", async () => {
-    await inFreshObject((raw) => {
-      const s = new ExecutionStore(raw);
-      s.startsEmpty();
+    await inNewObject((s, raw) => {
       s.insertTimer(1, 5, 9000);
       s.insertTimer(2, 6, 3000);
       expect(s.timers().map((t) => t.seq)).toEqual([2, 1]);
@@ -131,9 +127,7 @@ describe("ExecutionStore copies", () => {
   });
 
   it("a new run or a reset forgets the pending copies with the tables", async () => {
-    await inFreshObject((raw) => {
-      const s = new ExecutionStore(raw);
-      s.startsEmpty();
+    await inNewObject((s, raw) => {
       s.insertActivity(newActivityRow(1, 2, "a", null, {}, 1000));
       s.insertTimer(1, 3, 5000);
       s.append("workflow_task_scheduled", 1000, {});
@@ -150,9 +144,7 @@ describe("ExecutionStore copies", () => {
   });
 
   it("outbox: put, replace, retry, done and drop are seen by entries, nextAt and has", async () => {
-    await inFreshObject((raw) => {
-      const s = new ExecutionStore(raw);
-      s.startsEmpty();
+    await inNewObject((s, raw) => {
       s.outbox.put("index", { v: 1 }, 2000);
       s.outbox.put("notice", { v: 2 }, 1000);
       expect(s.outbox.nextAt()).toBe(1000);
@@ -180,9 +172,7 @@ describe("ExecutionStore copies", () => {
   });
 
   it("outbox: a key settled lazily and written again before the sweep goes out with its new payload, and the sweep keeps it", async () => {
-    await inFreshObject((raw) => {
-      const s = new ExecutionStore(raw);
-      s.startsEmpty();
+    await inNewObject((s, raw) => {
       s.outbox.put("index", { v: 1 }, 1000);
       s.outbox.put("start-child:r:1", { v: 2 }, 1000);
       // Not every key settles lazily: a child start's delivery writes here, so its delete is its own,
