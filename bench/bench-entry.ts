@@ -14,9 +14,16 @@
  * The instance's output carries its own timestamps (workerd clock, the same clock Sundial's objects
  * use): `started_at` (the instance's `event.timestamp`, set when the engine created it) and
  * `closed_at` (after the last step returned), so start-to-close is measured inside the platform on
- * both sides. This file is never deployed: src/ does not import it and ../wrangler.toml ignores it.
+ * both sides.
+ *
+ * It also adds a reference for `npm run bench -- schedules`' creates: `POST /bench/object` makes one
+ * new SQLite-backed Durable Object per request, addressed by a fresh name as Sundial's schedules are,
+ * whose one call creates a one-table schema and inserts a row (`BenchNewObject`): the least a create
+ * that stores something in its own object can do, with no Sundial code around it.
+ *
+ * This file is never deployed: src/ does not import it and ../wrangler.toml ignores it.
  */
-import { WorkflowEntrypoint } from "cloudflare:workers";
+import { DurableObject, WorkflowEntrypoint } from "cloudflare:workers";
 import type { WorkflowEvent, WorkflowStep } from "cloudflare:workers";
 import app from "../src/index.ts";
 import type { Env } from "../src/env.ts";
@@ -37,7 +44,16 @@ export interface BenchOutput {
   step_at: number[];
 }
 
-type BenchEnv = Env & { BENCH_WF: Workflow<BenchParams> };
+type BenchEnv = Env & { BENCH_WF: Workflow<BenchParams>; BENCH_OBJECT: DurableObjectNamespace<BenchNewObject> };
+
+/** The schedules suite's reference (see above): a new object per request, one table, one row. */
+export class BenchNewObject extends DurableObject {
+  touch(at: number): number {
+    this.ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, at INTEGER NOT NULL)");
+    this.ctx.storage.sql.exec("INSERT INTO t (at) VALUES (?)", at);
+    return 1;
+  }
+}
 
 /**
  * Wake-ups for `/bench/cf/wait`. Cloudflare Workflows has no "wait for the result" call, and
@@ -141,6 +157,7 @@ export default {
   async fetch(req: Request, env: BenchEnv, ctx: ExecutionContext): Promise<Response> {
     const path = new URL(req.url).pathname;
     if (path.startsWith("/bench/cf/")) return benchRoute(req, env, path);
+    if (path === "/bench/object" && req.method === "POST") return json({ ok: await env.BENCH_OBJECT.getByName(crypto.randomUUID()).touch(Date.now()) });
     return app.fetch(req, env, ctx);
   },
 } satisfies ExportedHandler<BenchEnv>;

@@ -129,6 +129,20 @@ export async function run(args: string[]): Promise<void> {
     const hu = CpuMeter.usage(h0, meter.sample());
     const healthCpuMs = ((hu.platform ?? 0) * hu.wall * 1000) / 100;
 
+    // ------------------------------------------------------------------ reference: a bare new object per request
+    // What one new named SQLite Durable Object per request costs in this wrangler dev with no Sundial
+    // code (bench-entry.ts, BenchNewObject): the local ceiling of any create that gives each schedule
+    // its own object. Just before Sundial's creates, so both see the disk in the same state.
+    console.error("reference: a new Durable Object per request…");
+    await pool(PILOT, o.concurrency, async () => void (await api(url, "POST", "/bench/object", {})));
+    await waitQuiet(meter, QUIET_WAIT_MS);
+    c0 = meter.sample();
+    const bare = await timedCalls(o.n, o.concurrency, async () => {
+      const r = await api(url, "POST", "/bench/object", {});
+      if (r.status !== 200) throw new Error(`POST /bench/object: status ${r.status}`);
+    });
+    rows.push({ system: "workerd", op: `a new Durable Object per request (one table, one row; no Sundial code), ${o.concurrency} in flight`, kind: "create", n: String(o.n), perSec: bare.perSec, lat: stats(bare.lat), cpu: CpuMeter.usage(c0, meter.sample()) });
+
     // ------------------------------------------------------------------ (a) creates, then (b) fires
     console.error("Sundial: creating schedules…");
     const pilot = await timedCalls(PILOT, o.concurrency, async (i) => {

@@ -8,7 +8,8 @@ import { floor, ms, pct, rate, ratio } from "./stats.ts";
 
 
 export interface Row {
-  system: "Sundial" | "BullMQ";
+  /** workerd: the reference row (a bare new Durable Object per request), neither system. */
+  system: "Sundial" | "BullMQ" | "workerd";
   op: string;
   kind: "create" | "fire" | "handoff" | "list";
   n: string;
@@ -33,7 +34,8 @@ export function printSchedulesReport(rows: Row[], notes: string[], o: { n: numbe
   const { seedS, seeded, countMs, healthLat, healthCpuMs } = reference;
   const peer = (r: Row) => (r.system === "Sundial" ? rows.find((p) => p.system === "BullMQ" && p.kind === r.kind) : undefined);
   const order = { create: 0, fire: 1, handoff: 2, list: 3 } as const;
-  const sorted = [...rows].sort((a, b) => order[a.kind] - order[b.kind] || (a.system === "Sundial" ? -1 : 1));
+  const rank = { Sundial: 0, BullMQ: 1, workerd: 2 } as const;
+  const sorted = [...rows].sort((a, b) => order[a.kind] - order[b.kind] || rank[a.system] - rank[b.system]);
   const table: (string[] | null)[] = [];
   let prev = "";
   for (const r of sorted) {
@@ -78,6 +80,14 @@ export function printSchedulesReport(rows: Row[], notes: string[], o: { n: numbe
   console.log("per s: creates = calls / wall time of the phase; fire lateness = fires / max lateness (how fast the backlog of simultaneous fires drained); list = 1 / mean latency (one at a time).");
   console.log("create latencies: one call, client side. fire lateness: when the task queue released the run's first task to pollers (available_at, platform clock) − due. hand-off: Sundial when a poller (HTTP long poll from this process) received the task, BullMQ Date.now() in the Worker's processor (same machine clock); both minus the nominal due time.");
   console.log("÷ BullMQ = Sundial divided by BullMQ (rate: > 1 Sundial faster; latency: > 1 Sundial slower).");
+  const bare = rows.find((r) => r.system === "workerd" && r.kind === "create");
+  const sundialCreate = rows.find((r) => r.system === "Sundial" && r.kind === "create");
+  if (bare && sundialCreate) {
+    console.log(
+      `workerd row: the same wrangler dev, just before Sundial's creates: POST /bench/object makes a new SQLite Durable Object by a fresh name and writes one row in it, the least a create that keeps each schedule in its own object can do locally. ` +
+        `Sundial's creates ran at ${ratio(sundialCreate.perSec, bare.perSec)} of that rate (a create also checks the request, claims its (workflow, key) in D1, plans fire times and writes its index row).`,
+    );
+  }
   console.log("cores = CPU used during the phase: platform (wrangler + workerd) / redis-server / this bench process (the BullMQ client and Worker run here) / everything else on the machine; * = other processes used >= 0.5 cores (a shared machine: read that row with care).");
   console.log(`listing reads only the D1 index (schedules_by_key), not the ${o.seed.toLocaleString("en-US")} schedules' Durable Objects; the rows were seeded with wrangler d1 execute --file in ${seedS.toFixed(1)} s.`);
   console.log(`for reference: GET /v1/health through wrangler dev p50 ${ms(pct(healthLat).p50)} ms and ${ms(healthCpuMs)} ms of platform CPU per request; a SELECT COUNT(*) over the namespace's ${seeded.toLocaleString("en-US")} index rows takes ${ms(countMs)} ms in D1 (wrangler d1 execute, meta.duration); creates read a per-namespace counter instead.`);
