@@ -92,21 +92,52 @@ export function isSkippableMarker(ev: HistoryEvent): boolean {
   return ev.type === "marker_recorded" && ev.deprecated;
 }
 
+/** A command a replay may drop when history has no marker for it there (see {@link verifyRecordedCommands}). */
+export function isSkippableCommand(cmd: Command): boolean {
+  return cmd.type === "set_patch_marker" && cmd.deprecated;
+}
+
+/**
+ * Walks recorded command events and emitted commands together: a pair that matches moves both on,
+ * a deprecated marker on either side that does not match the other side is passed over, and
+ * anything else stops the walk (or, `positional`, is paired anyway). Returns where each side
+ * stopped.
+ */
+function walk(recorded: readonly HistoryEvent[], emitted: readonly Command[], positional: boolean): { event: number; command: number; paired: number } {
+  let event = 0;
+  let command = 0;
+  let paired = 0;
+  while (event < recorded.length && command < emitted.length) {
+    const ev = recorded[event]!;
+    const cmd = emitted[command]!;
+    if (!commandMatches(cmd, ev)) {
+      if (isSkippableMarker(ev)) {
+        event++;
+        continue;
+      }
+      if (isSkippableCommand(cmd)) {
+        command++;
+        continue;
+      }
+      if (!positional) break;
+    }
+    event++;
+    command++;
+    paired++;
+  }
+  return { event, command, paired };
+}
+
 /**
  * The command event history recorded where the next command of `emitted` goes, aligned as
- * {@link verifyRecordedCommands} aligns them: deprecated patch markers the code did not emit
- * where they stand are passed over, and so is one standing at that place (the next command is
- * not known yet; a code that emits the marker there matches it anyway).
+ * {@link verifyRecordedCommands} aligns them: deprecated patch markers on either side that the
+ * other does not have there are passed over, and so is a recorded one standing at that place (the
+ * next command is not known yet; a code that emits the marker there matches it anyway).
  */
 export function recordedCommandAt(recorded: readonly HistoryEvent[], emitted: readonly Command[]): HistoryEvent | undefined {
-  let position = 0;
-  for (const ev of recorded) {
-    const cmd = emitted[position];
-    if (isSkippableMarker(ev) && (cmd === undefined || !commandMatches(cmd, ev))) continue;
-    if (cmd === undefined) return ev;
-    position++;
-  }
-  return undefined;
+  const at = walk(recorded, emitted, true);
+  if (at.command < emitted.length) return undefined;
+  return recorded.slice(at.event).find((ev) => !isSkippableMarker(ev));
 }
 
 /** Who the message is about. */
@@ -128,31 +159,30 @@ function nonDeterminism(run: RunLabel, ev: HistoryEvent, recorded: string, emitt
  * Matches the commands one activation emitted against the command events history recorded for it,
  * position by position, and throws a {@link NonDeterminismError} naming the event and both sides on
  * the first difference: a different command, a command history has and the code no longer emits,
- * or a command the code emits that history never recorded. A deprecated patch marker the code does
- * not emit there is skipped (Temporal core's rule): the last step of a patch's life cycle removes
- * the `ctx.deprecatePatch()` call, and histories written with it must still replay. A marker that
- * is not deprecated is matched like any command.
+ * or a command the code emits that history never recorded. Deprecated patch markers are passed
+ * over where the other side has none (Temporal core's rules): one in history the code does not
+ * emit there (the last step of a patch's life cycle removes the `ctx.deprecatePatch()` call, and
+ * histories written with it must still replay), and one the code emits where history has none
+ * ("replaying, no marker, deprecate_patch: allowed": a `ctx.deprecatePatch()` call moved later in
+ * the run, whose marker history holds where the call used to be). A marker that is not deprecated
+ * is matched like any command.
  */
 export function verifyRecordedCommands(run: RunLabel, emitted: readonly Command[], batch: readonly HistoryEvent[]): void {
-  let position = 0;
-  let anchor: HistoryEvent | undefined;
-  for (const ev of batch) {
-    if (ev.type === "workflow_task_completed") anchor = ev;
-    if (!COMMAND_EVENT_TYPES.has(ev.type)) continue;
-    const cmd = emitted[position];
-    if (isSkippableMarker(ev) && (cmd === undefined || !commandMatches(cmd, ev))) continue;
-    if (cmd === undefined) {
-      throw nonDeterminism(run, ev, describeEvent(ev), "nothing", `history recorded ${describeEvent(ev)} but the workflow code emitted nothing for it (it emitted ${emitted.length} command${emitted.length === 1 ? "" : "s"} in this workflow task)`);
-    }
-    if (!commandMatches(cmd, ev)) {
-      throw nonDeterminism(run, ev, describeEvent(ev), describeCommand(cmd), `history recorded ${describeEvent(ev)} but the workflow code emitted ${describeCommand(cmd)}`);
-    }
-    position++;
+  const anchor = batch.findLast((ev) => ev.type === "workflow_task_completed");
+  const recorded = batch.filter((ev) => COMMAND_EVENT_TYPES.has(ev.type));
+  const at = walk(recorded, emitted, false);
+  const ev = recorded.slice(at.event).find((e) => !isSkippableMarker(e));
+  const cmd = emitted.slice(at.command).find((c) => !isSkippableCommand(c));
+  if (ev !== undefined && cmd !== undefined) {
+    throw nonDeterminism(run, ev, describeEvent(ev), describeCommand(cmd), `history recorded ${describeEvent(ev)} but the workflow code emitted ${describeCommand(cmd)}`);
   }
-  const extra = emitted[position];
-  if (extra !== undefined) {
-    const at = anchor ?? batch[0];
-    if (at === undefined) return;
-    throw nonDeterminism(run, at, `${position} command${position === 1 ? "" : "s"}`, describeCommand(extra), `history recorded ${position} command${position === 1 ? "" : "s"} for this workflow task but the workflow code emitted ${emitted.length}; the first extra one is ${describeCommand(extra)}`);
+  if (ev !== undefined) {
+    throw nonDeterminism(run, ev, describeEvent(ev), "nothing", `history recorded ${describeEvent(ev)} but the workflow code emitted nothing for it (it emitted ${emitted.length} command${emitted.length === 1 ? "" : "s"} in this workflow task)`);
+  }
+  if (cmd !== undefined) {
+    const where = anchor ?? batch[0];
+    if (where === undefined) return;
+    const n = at.paired;
+    throw nonDeterminism(run, where, `${n} command${n === 1 ? "" : "s"}`, describeCommand(cmd), `history recorded ${n} command${n === 1 ? "" : "s"} for this workflow task but the workflow code emitted ${emitted.length}; the first extra one is ${describeCommand(cmd)}`);
   }
 }

@@ -187,7 +187,8 @@ export interface WorkflowContext {
    * The second step of a patch's life cycle, once every run that could take the old branch has
    * closed: keep only the new code and call this where `ctx.patched(patchId)` was. Live, it
    * records the marker as deprecated; replays of histories with or without the marker both
-   * succeed. Once no run started before the deprecation is open, remove the call: a deprecated
+   * succeed, also when the call moved (where history has no marker for it, it is passed over).
+   * Once no run started before the deprecation is open, remove the call: a deprecated
    * marker the code no longer asks for is skipped on replay (one that is not deprecated is a
    * non-determinism error).
    * @example

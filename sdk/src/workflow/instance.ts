@@ -1,6 +1,6 @@
 import type { Command } from "../protocol/commands.ts";
 import type { EventOf, HistoryEvent } from "../protocol/history.ts";
-import { isSkippableMarker, recordedCommandAt, verifyRecordedCommands, type RunLabel } from "./command-matcher.ts";
+import { isSkippableCommand, isSkippableMarker, recordedCommandAt, verifyRecordedCommands, type RunLabel } from "./command-matcher.ts";
 import type { WorkflowContext } from "./context.ts";
 import type { WorkflowDefinition } from "./define-workflow.ts";
 import { toSeconds, type Duration } from "./duration.ts";
@@ -61,6 +61,8 @@ export class WorkflowInstance {
   private recordedCommands: readonly HistoryEvent[] = [];
   /** Whether they hold a deprecated patch marker (then commands and events may not line up one for one). */
   private recordedSkippable = false;
+  /** Whether this activation emitted a deprecated patch marker (which may have no event: the same). */
+  private emittedSkippable = false;
   private nowMs = 0;
   private replaying = true;
   private cancelRequested = false;
@@ -166,6 +168,7 @@ export class WorkflowInstance {
     if (this.taskError !== undefined) throw this.taskError;
     const commands = this.emitted;
     this.emitted = [];
+    this.emittedSkippable = false;
     this.unverified = commands;
     return commands;
   }
@@ -268,7 +271,7 @@ export class WorkflowInstance {
   private recordedNext(): HistoryEvent | undefined {
     if (!this.replaying) return undefined;
     // Position for position, unless a deprecated patch marker the code may skip shifts them.
-    return this.recordedSkippable ? recordedCommandAt(this.recordedCommands, this.emitted) : this.recordedCommands[this.emitted.length];
+    return this.recordedSkippable || this.emittedSkippable ? recordedCommandAt(this.recordedCommands, this.emitted) : this.recordedCommands[this.emitted.length];
   }
 
   /** {@link refusedPayload} for a command about to be emitted at this point of the activation. */
@@ -277,6 +280,7 @@ export class WorkflowInstance {
   }
 
   private emit(command: Command): void {
+    if (isSkippableCommand(command)) this.emittedSkippable = true;
     if (!this.closed) this.emitted.push(command);
     // An update handler that finished in the activation where the run closed (a few turns after the
     // workflow's return) answered its caller: its result goes before the closing command, which

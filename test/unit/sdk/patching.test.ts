@@ -194,6 +194,90 @@ describe("ctx.deprecatePatch", () => {
   });
 });
 
+describe("a ctx.deprecatePatch() call that moved (Temporal core: replaying, no marker, deprecate_patch: allowed)", () => {
+  /** v3 with the call after the activity is scheduled, in the same workflow task. */
+  const v3Later = defineWorkflow({
+    name: "checkout",
+    run: async (ctx) => {
+      await ctx.sleep("1m");
+      const charged = ctx.executeActivity("charge_v2");
+      ctx.deprecatePatch("charge-v2");
+      await charged;
+      return "v2";
+    },
+  });
+
+  /** Four tasks: a wait, the patch and the charge, a second wait, the end. */
+  const twoWaits = (deprecateAfterCharge: boolean, patched = false) =>
+    defineWorkflow({
+      name: "checkout",
+      run: async (ctx) => {
+        await ctx.sleep("1m");
+        if (!deprecateAfterCharge) ctx.deprecatePatch("charge-v2");
+        await ctx.executeActivity("charge_v2");
+        if (deprecateAfterCharge && patched) ctx.patched("charge-v2");
+        else if (deprecateAfterCharge) ctx.deprecatePatch("charge-v2");
+        await ctx.sleep("1m");
+        return "v2";
+      },
+    });
+
+  async function fourTasks(def: WorkflowDefinition): Promise<HistoryBuilder> {
+    const h = new HistoryBuilder({ workflow: "checkout", runId: "run-p" }).task();
+    await driveTasks(def, h, [(h) => h.advance(60_000).timerFired(1), (h) => h.activityCompleted(1, null), (h) => h.advance(60_000).timerFired(2)]);
+    return h;
+  }
+
+  it("later in the same task: the history's marker before the activity replays", async () => {
+    expect(await replay(v3Later, await historyOf(v3))).toEqual([{ type: "complete_workflow", result: "v2" }]);
+    // and the other way round: a marker recorded after the activity, the call moved before it
+    expect(await replay(v3, await historyOf(v3Later))).toEqual([{ type: "complete_workflow", result: "v2" }]);
+  });
+
+  it("to a later task whose commands history recorded without it: replays, and no second marker is sent", async () => {
+    const h = await fourTasks(twoWaits(false));
+    expect(markersIn(h.build())).toHaveLength(1);
+    expect(await replay(twoWaits(true), h)).toEqual([{ type: "complete_workflow", result: "v2" }]);
+  });
+
+  it("a ctx.patched() call moved to a later task is still a NonDeterminismError there: only deprecated markers may be missing", async () => {
+    const h = await fourTasks(twoWaits(false));
+    const err = await replay(twoWaits(true, true), h).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(NonDeterminismError);
+    expect(err).toMatchObject({ eventType: "timer_started", recorded: "timer_started(seq 2, duration 60s)", emitted: 'set_patch_marker(patch_id "charge-v2")' });
+  });
+
+  it("a command after the moved call is still read against its own recorded event (an input today's limit refuses, recorded by an older platform)", async () => {
+    const old = "é".repeat(200_000); // 400,002 bytes of JSON: over today's limit, taken by the platform that recorded it
+    const moved = defineWorkflow({
+      name: "checkout",
+      run: async (ctx) => {
+        await ctx.sleep("1m");
+        ctx.deprecatePatch("charge-v2");
+        await ctx.executeActivity("upload", old);
+        return "ok";
+      },
+    });
+    const h = new HistoryBuilder({ workflow: "checkout", runId: "run-p" })
+      .task()
+      .complete([marker("charge-v2", true), { type: "start_timer", seq: 1, duration: 60 }])
+      .advance(60_000)
+      .timerFired(1)
+      .task()
+      .complete([{ type: "schedule_activity", seq: 1, activity_type: "upload", input: old, options: {} }])
+      .activityCompleted(1, null)
+      .task();
+    expect(await replay(moved, h)).toEqual([{ type: "complete_workflow", result: "ok" }]);
+  });
+
+  it("the recorded event where the next command goes passes over an emitted deprecated marker history has not there", async () => {
+    const events = (await historyOf(v4)).build();
+    const recorded = events.filter((e) => e.type === "activity_scheduled");
+    expect(recordedCommandAt(recorded, [marker("charge-v2", true)])?.type).toBe("activity_scheduled");
+    expect(recordedCommandAt(recorded, [marker("charge-v2", false)])).toBeUndefined();
+  });
+});
+
 describe("a marker in history the code no longer asks for", () => {
   it("a deprecated one is skipped", async () => {
     const h = await historyOf(v3);
