@@ -177,12 +177,25 @@ export function verifyRecordedCommands(run: RunLabel, emitted: readonly Command[
     throw nonDeterminism(run, ev, describeEvent(ev), describeCommand(cmd), `history recorded ${describeEvent(ev)} but the workflow code emitted ${describeCommand(cmd)}`);
   }
   if (ev !== undefined) {
-    throw nonDeterminism(run, ev, describeEvent(ev), "nothing", `history recorded ${describeEvent(ev)} but the workflow code emitted nothing for it (it emitted ${emitted.length} command${emitted.length === 1 ? "" : "s"} in this workflow task)`);
+    // The code may have emitted this very marker elsewhere, as deprecated: say so, it is the likely mistake.
+    const moved = ev.type === "marker_recorded" ? emitted.find((c) => isSkippableCommand(c) && commandMatches(c, ev)) : undefined;
+    const what = moved
+      ? `history recorded ${describeEvent(ev)} here but the workflow code emitted ${describeCommand(moved)} at another place in this workflow task: a marker that is not deprecated (written by ctx.patched()) must stay where history recorded it`
+      : `history recorded ${describeEvent(ev)} but the workflow code emitted nothing for it (it emitted ${counted(emitted)} in this workflow task)`;
+    throw nonDeterminism(run, ev, describeEvent(ev), moved ? describeCommand(moved) : "nothing", what);
   }
   if (cmd !== undefined) {
     const where = anchor ?? batch[0];
     if (where === undefined) return;
     const n = at.paired;
-    throw nonDeterminism(run, where, `${n} command${n === 1 ? "" : "s"}`, describeCommand(cmd), `history recorded ${n} command${n === 1 ? "" : "s"} for this workflow task but the workflow code emitted ${emitted.length}; the first extra one is ${describeCommand(cmd)}`);
+    throw nonDeterminism(run, where, `${n} command${n === 1 ? "" : "s"}`, describeCommand(cmd), `history recorded ${n} command${n === 1 ? "" : "s"} for this workflow task but the workflow code emitted ${counted(emitted, false)}; the first extra one is ${describeCommand(cmd)}`);
   }
+}
+
+/** "3 commands" (`noun`) or "3", followed by " (and 1 deprecated patch marker, …)" when the code emitted some. */
+function counted(emitted: readonly Command[], noun = true): string {
+  const markers = emitted.filter(isSkippableCommand).length;
+  const others = emitted.length - markers;
+  const n = noun ? `${others} command${others === 1 ? "" : "s"}` : String(others);
+  return markers === 0 ? n : `${n} (and ${markers} deprecated patch marker${markers === 1 ? "" : "s"}, which history need not have)`;
 }

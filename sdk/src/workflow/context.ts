@@ -187,7 +187,9 @@ export interface WorkflowContext {
    * The second step of a patch's life cycle, once every run that could take the old branch has
    * closed: keep only the new code and call this where `ctx.patched(patchId)` was. Live, it
    * records the marker as deprecated; replays of histories with or without the marker both
-   * succeed, also when the call moved (where history has no marker for it, it is passed over).
+   * succeed. Call it exactly where `ctx.patched(patchId)` was: a marker `patched` recorded must
+   * stay in place. Once no run written by `patched` code is open, the call may move (where history
+   * has no marker for it, it is passed over).
    * Once no run started before the deprecation is open, remove the call: a deprecated
    * marker the code no longer asks for is skipped on replay (one that is not deprecated is a
    * non-determinism error).

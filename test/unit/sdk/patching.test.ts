@@ -240,6 +240,33 @@ describe("a ctx.deprecatePatch() call that moved (Temporal core: replaying, no m
     expect(await replay(twoWaits(true), h)).toEqual([{ type: "complete_workflow", result: "v2" }]);
   });
 
+  it("not against a history written by ctx.patched(): that marker is not deprecated and must stay where it was recorded", async () => {
+    // Step 2 of the life cycle runs while runs started under ctx.patched() code are still open.
+    const h = await historyOf(v2);
+    const err = await replay(v3Later, h).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(NonDeterminismError);
+    expect(err).toMatchObject({ eventType: "marker_recorded", recorded: 'marker_recorded(patch_id "charge-v2")', emitted: 'schedule_activity(seq 1, activity_type "charge_v2")' });
+    // The call moved before the marker's place: the message says where the marker went.
+    const early = defineWorkflow({
+      name: "checkout",
+      run: async (ctx) => {
+        ctx.deprecatePatch("charge-v2");
+        await ctx.sleep("1m");
+        await ctx.executeActivity("charge_v2");
+        return "v2";
+      },
+    });
+    const h2 = new HistoryBuilder({ workflow: "checkout", runId: "run-p" })
+      .task()
+      .complete([{ type: "start_timer", seq: 1, duration: 60 }, marker("charge-v2")])
+      .advance(60_000)
+      .timerFired(1)
+      .task();
+    const err2 = await replay(early, h2).then(() => undefined, (e: unknown) => e);
+    expect(err2).toMatchObject({ eventType: "marker_recorded", recorded: 'marker_recorded(patch_id "charge-v2")', emitted: 'set_patch_marker(patch_id "charge-v2", deprecated)' });
+    expect((err2 as Error).message).toContain("at another place in this workflow task: a marker that is not deprecated (written by ctx.patched()) must stay where history recorded it");
+  });
+
   it("a ctx.patched() call moved to a later task is still a NonDeterminismError there: only deprecated markers may be missing", async () => {
     const h = await fourTasks(twoWaits(false));
     const err = await replay(twoWaits(true, true), h).then(() => undefined, (e: unknown) => e);
