@@ -107,7 +107,7 @@ describe("client.schedules against the Worker", () => {
     expect(await client.schedules.resume(s.scheduleId, "back", { catchUp: true })).toMatchObject({ status: "active", note: "back" });
 
     const trig = await client.schedules.trigger(s.scheduleId, { input: null, overlap: "SKIP", requestId: "t-1" });
-    expect(trig).toEqual({ runId: `${s.scheduleId}:trigger:t-1`, started: true, outcome: "started" });
+    expect(trig).toEqual({ runId: `${s.scheduleId}:2027-05-05T10:00:00.000Z:trigger:t-1`, started: true, outcome: "started" });
     expect(await client.schedules.trigger(s.scheduleId, { overlap: "SKIP", requestId: "t-1" })).toEqual(trig);
     expect((await client.executions.get(trig.runId)).input).toBeNull();
     const runs = await eventually(async () => {
@@ -139,7 +139,7 @@ describe("client answers keep every field the platform sends", () => {
     await completeRun(queue, id, []);
     await client.executions.signal(id, "go", { c_d: 2 }, { requestId: "raw-1" });
     const created = await client.schedules.create({ workflow: "parity-raw", key: id, cron: "0 * * * *", taskQueue: queue, jitter: "10s" });
-    await client.schedules.trigger(created.scheduleId, { requestId: "raw-t" });
+    const triggered = await client.schedules.trigger(created.scheduleId, { requestId: "raw-t" });
     const sid = encodeURIComponent(created.scheduleId);
     await eventually(async () => {
       if ((await client.executions.list({ workflow: "parity-wf", pageSize: 1 })).executions.length === 0) throw new Error("not indexed yet");
@@ -150,7 +150,7 @@ describe("client answers keep every field the platform sends", () => {
       [`/v1/workflows/executions?workflow=parity-wf&page_size=1`, () => client.executions.list({ workflow: "parity-wf", pageSize: 1 })],
       [`/v1/workflows/schedules/${sid}`, () => client.schedules.get(created.scheduleId)],
       [`/v1/workflows/schedules?key=${encodeURIComponent(id)}`, () => client.schedules.list({ key: id })],
-      [`/v1/workflows/executions/${encodeURIComponent(`${created.scheduleId}:trigger:raw-t`)}`, () => client.executions.get(`${created.scheduleId}:trigger:raw-t`)],
+      [`/v1/workflows/executions/${encodeURIComponent(triggered.runId)}`, () => client.executions.get(triggered.runId)],
       ["/v1/workflows/workers/whoami", () => client.whoami()],
       ["/v1/health", () => client.health()],
       ["/v1/admin/keys?page_size=2", () => client.keys.list({ pageSize: 2 })],

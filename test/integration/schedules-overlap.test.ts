@@ -12,6 +12,7 @@ import {
   getRun,
   iso,
   runHistoryTypes,
+  runId,
   setNow,
   succeed,
   T,
@@ -180,7 +181,7 @@ describe("a trigger's or backfill's own overlap policy decides only its own fire
 
     await completeRun(queue, run(1), succeed());
     await expectRunning(run(2));
-    await expectNoRun(`${sid}:trigger:skip-me`);
+    await expectNoRun(runId(sid, t0 + 2 * M + 5_000, ":trigger:skip-me"));
   });
 
   it("a trigger waiting under BUFFER_ONE is not dropped by the scheduled fires a SKIP schedule skips, and runs when the slot frees", async () => {
@@ -188,7 +189,7 @@ describe("a trigger's or backfill's own overlap policy decides only its own fire
     await alarmAt(sid, t0 + M);
     setNow(t0 + M + 5_000);
     const waiting = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { request_id: "after-it", overlap: "BUFFER_ONE" });
-    expect(waiting.body).toEqual({ run_id: `${sid}:trigger:after-it`, started: false, outcome: "buffered" });
+    expect(waiting.body).toEqual({ run_id: runId(sid, t0 + M + 5_000, ":trigger:after-it"), started: false, outcome: "buffered" });
     await alarmAt(sid, t0 + 2 * M);
     await alarmAt(sid, t0 + 3 * M);
     let d = await describeSchedule(sid);
@@ -198,9 +199,9 @@ describe("a trigger's or backfill's own overlap policy decides only its own fire
 
     setNow(t0 + 3 * M + 5_000);
     await completeRun(queue, run(1), succeed());
-    await expectRunning(`${sid}:trigger:after-it`);
+    await expectRunning(waiting.body.run_id);
     d = await describeSchedule(sid);
-    expect(d.running).toEqual([`${sid}:trigger:after-it`]);
+    expect(d.running).toEqual([waiting.body.run_id]);
     expect(d.buffered).toBe(0);
     expect(d.counters).toMatchObject({ fired: 2, skipped_overlap: 2 });
   });

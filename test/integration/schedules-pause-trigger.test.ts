@@ -138,8 +138,9 @@ describe("trigger now", () => {
     setNow(t0 + 5 * M);
     const r = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { input: { report: "adhoc" }, request_id: "req-1" });
     expect(r.status).toBe(202);
-    expect(r.body).toEqual({ run_id: `${sid}:trigger:req-1`, started: true, outcome: "started" });
-    const run = await expectRunning(`${sid}:trigger:req-1`);
+    const req1 = runId(sid, t0 + 5 * M, ":trigger:req-1");
+    expect(r.body).toEqual({ run_id: req1, started: true, outcome: "started" });
+    const run = await expectRunning(req1);
     expect(run.input).toEqual({ report: "adhoc" });
     expect(run.workflow).toBe("trigger-wf");
     expect(run.task_queue).toBe(queue);
@@ -147,16 +148,16 @@ describe("trigger now", () => {
 
     let d = await describeSchedule(sid);
     expect(d.status).toBe("paused");
-    expect(d.running).toEqual([`${sid}:trigger:req-1`]);
+    expect(d.running).toEqual([req1]);
 
     // The schedule's own overlap (SKIP) applies to triggers too; an override lets a second one start,
     // and without an input override it gets the schedule's input.
     const skipped = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { request_id: "req-2" });
     expect(skipped.body).toMatchObject({ started: false, outcome: "skipped_overlap" });
-    await expectNoRun(`${sid}:trigger:req-2`);
+    await expectNoRun(runId(sid, t0 + 5 * M, ":trigger:req-2"));
     const second = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { request_id: "req-3", overlap: "ALLOW_ALL" });
-    expect(second.body).toMatchObject({ started: true, run_id: `${sid}:trigger:req-3` });
-    expect((await expectRunning(`${sid}:trigger:req-3`)).input).toEqual({ report: "daily" });
+    expect(second.body).toMatchObject({ started: true, run_id: runId(sid, t0 + 5 * M, ":trigger:req-3") });
+    expect((await expectRunning(second.body.run_id)).input).toEqual({ report: "daily" });
 
     d = await describeSchedule(sid);
     expect(d.status).toBe("paused");
@@ -178,19 +179,19 @@ describe("trigger now", () => {
     expect((await api("POST", `/v1/workflows/schedules/${sid}/pause`, { note: "hold" })).status).toBe(200);
     // A trigger while 00:01 still runs waits for the slot; when 00:01 closes it starts, not 00:02.
     const waiting = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { request_id: "wait" });
-    expect(waiting.body).toEqual({ run_id: `${sid}:trigger:wait`, started: false, outcome: "buffered" });
+    expect(waiting.body).toEqual({ run_id: runId(sid, t0 + 2 * M + 5_000, ":trigger:wait"), started: false, outcome: "buffered" });
     await completeRun(queue, runId(sid, t0 + M), succeed());
-    await expectRunning(`${sid}:trigger:wait`);
+    await expectRunning(waiting.body.run_id);
     await expectNoRun(runId(sid, t0 + 2 * M));
-    await completeRun(queue, `${sid}:trigger:wait`, succeed());
+    await completeRun(queue, waiting.body.run_id, succeed());
     await eventually(async () => expect((await describeSchedule(sid)).running).toEqual([]));
     // Nothing open now: a trigger starts at once, and 00:02 still waits.
     const now = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { request_id: "now" });
-    expect(now.body).toEqual({ run_id: `${sid}:trigger:now`, started: true, outcome: "started" });
+    expect(now.body).toEqual({ run_id: runId(sid, t0 + 2 * M + 5_000, ":trigger:now"), started: true, outcome: "started" });
     await expectNoRun(runId(sid, t0 + 2 * M));
     let d = await describeSchedule(sid);
-    expect(d).toMatchObject({ status: "paused", buffered: 1, running: [`${sid}:trigger:now`] });
-    await completeRun(queue, `${sid}:trigger:now`, succeed());
+    expect(d).toMatchObject({ status: "paused", buffered: 1, running: [now.body.run_id] });
+    await completeRun(queue, now.body.run_id, succeed());
     await eventually(async () => expect((await describeSchedule(sid)).running).toEqual([]));
     expect((await describeSchedule(sid)).buffered).toBe(1);
     // The resume starts it.
@@ -208,8 +209,8 @@ describe("trigger now", () => {
     await createSchedule({ schedule_id: sid, workflow: "trigger-wf", key: sid, cron: "0 9 * * *", task_queue: uid("q-same-ms") });
     const a = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { overlap: "ALLOW_ALL" });
     const b = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { overlap: "ALLOW_ALL" });
-    expect(a.body).toMatchObject({ started: true, run_id: `${sid}:trigger:${t0}` });
-    expect(b.body).toMatchObject({ started: true, run_id: `${sid}:trigger:${t0 + 1}` });
+    expect(a.body).toMatchObject({ started: true, run_id: runId(sid, t0, `:trigger:${t0}`) });
+    expect(b.body).toMatchObject({ started: true, run_id: runId(sid, t0, `:trigger:${t0 + 1}`) });
     await expectRunning(a.body.run_id);
     await expectRunning(b.body.run_id);
     expect((await describeSchedule(sid)).running).toHaveLength(2);
@@ -222,17 +223,17 @@ describe("trigger now", () => {
       const sid = uid(`trigger-again-${overlap.toLowerCase()}`);
       await createSchedule({ schedule_id: sid, workflow: "trigger-wf", key: sid, cron: "0 9 * * *", task_queue: uid("q-again"), overlap });
       const first = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { request_id: "once" });
-      expect(first.body).toEqual({ run_id: `${sid}:trigger:once`, started: true, outcome: "started" });
+      expect(first.body).toEqual({ run_id: runId(sid, t0, ":trigger:once"), started: true, outcome: "started" });
       const before = await describeSchedule(sid);
 
       // The answer was lost on the wire; the client sends the same request again, while the run it started still runs.
       const again = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { request_id: "once" });
       expect(again.status).toBe(202);
       expect(again.body).toEqual(first.body);
-      const run = await expectRunning(`${sid}:trigger:once`);
+      const run = await expectRunning(first.body.run_id);
       expect(run).toMatchObject({ status: "running", cancel_requested: false });
       const after = await describeSchedule(sid);
-      expect(after.running).toEqual([`${sid}:trigger:once`]);
+      expect(after.running).toEqual([first.body.run_id]);
       expect(after.counters).toEqual(before.counters);
       expect(after.recent_actions).toEqual(before.recent_actions);
 
@@ -249,6 +250,41 @@ describe("trigger now", () => {
         setNow(t0);
       }
     }
+  });
+
+  it("a request_id used again once it is forgotten (after 24 h, or after the schedule was deleted and created again) starts a run of its own", async () => {
+    const t0 = T("2027-03-07T00:00:00.000Z");
+    setNow(t0);
+    const sid = uid("trigger-reused");
+    const queue = uid("q-reused");
+    await createSchedule({ schedule_id: sid, workflow: "trigger-wf", key: sid, cron: "0 9 1 1 *", task_queue: queue });
+    const first = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { request_id: "once" });
+    expect(first.body).toMatchObject({ started: true, run_id: runId(sid, t0, ":trigger:once") });
+    await completeRun(queue, first.body.run_id, succeed());
+    await eventually(async () => expect((await describeSchedule(sid)).running).toEqual([]));
+
+    // A day later the id is forgotten: a new trigger, with a new execution (not the first one's, found again).
+    setNow(t0 + 24 * 60 * M + 1);
+    const later = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { request_id: "once" });
+    expect(later.body).toEqual({ run_id: runId(sid, t0 + 24 * 60 * M + 1, ":trigger:once"), started: true, outcome: "started" });
+    expect((await expectRunning(later.body.run_id)).status).toBe("running");
+    expect((await getRun(first.body.run_id)).body.status).toBe("completed");
+    await completeRun(queue, later.body.run_id, succeed());
+    await eventually(async () => expect((await describeSchedule(sid)).running).toEqual([]));
+
+    // Deleted and created again, for another workflow: the same request_id starts that workflow.
+    expect((await api("DELETE", `/v1/workflows/schedules/${sid}`)).status).toBe(204);
+    setNow(t0 + 24 * 60 * M + 2 * M);
+    await createSchedule({ schedule_id: sid, workflow: "trigger-other-wf", key: sid, cron: "0 9 1 1 *", task_queue: queue });
+    const again = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { request_id: "once" });
+    expect(again.body).toMatchObject({ started: true, outcome: "started" });
+    expect(again.body.run_id).not.toBe(later.body.run_id);
+    expect((await expectRunning(again.body.run_id)).workflow).toBe("trigger-other-wf");
+    await completeRun(queue, again.body.run_id, succeed());
+    // Nothing holds the overlap slot afterwards: the next scheduled fire starts (SKIP would skip it otherwise).
+    await eventually(async () => expect((await describeSchedule(sid)).running).toEqual([]));
+    await alarmAt(sid, T("2028-01-01T09:00:00.000Z"));
+    await expectRunning(runId(sid, T("2028-01-01T09:00:00.000Z")));
   });
 
   it("answers 404 for a missing schedule and 422 naming the field for a bad trigger body", async () => {
@@ -275,7 +311,7 @@ describe("trigger now", () => {
       expect(r.body.outcome).toBe("started");
     }
     expect((await describeSchedule(all)).running).toHaveLength(9);
-    expect((await getRun(`${all}:trigger:r8`)).body.input).toEqual(big(8));
+    expect((await getRun(runId(all, t0, ":trigger:r8"))).body.input).toEqual(big(8));
 
     // BUFFER_ALL behind a running run: inputs wait in the buffer, up to 1 MiB of them.
     const buf = uid("trigger-inputs-buf");

@@ -87,7 +87,7 @@ export interface TriggerOptions<I = unknown> extends CallOptions {
   input?: I;
   /** Overlap policy of this run instead of the schedule's. */
   overlap?: OverlapPolicy;
-  /** Idempotency key: a trigger sent again with this id (within 24 h, among the last 1,000) gets the first answer and changes nothing; its run is `{id}:trigger:{requestId}`. */
+  /** Idempotency key: a trigger sent again with this id (within 24 h, among the last 1,000) gets the first answer and changes nothing; its run is `{id}:{trigger time}:trigger:{requestId}`. */
   requestId?: string;
 }
 

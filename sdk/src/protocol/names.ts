@@ -9,8 +9,8 @@ export const Identifier = z.string().min(1).max(200).regex(ID_CHARS, ID_CHARS_ME
 /**
  * The longest id that names an existing schedule or execution. Ids the platform composes from
  * others are longer than a chosen one may be: a default schedule id `{workflow}:{key}` (401), a
- * scheduled run's `{schedule_id}:{time}` and a trigger's `{schedule_id}:trigger:{request_id}`
- * (up to 610), a default child id `{parent}:child-{n}` (its parent's plus a few characters).
+ * scheduled run's `{schedule_id}:{time}` and a trigger's `{schedule_id}:{time}:trigger:{request_id}`
+ * (up to 635), a default child id `{parent}:child-{n}` (its parent's plus a few characters).
  */
 export const MAX_ID_LENGTH = 1024;
 

@@ -13,7 +13,7 @@ describe("scheduleRunId", () => {
     [undefined, "nightly:2026-11-22T09:00:00.000Z"],
     [{ kind: "scheduled" }, "nightly:2026-11-22T09:00:00.000Z"],
     [{ kind: "retry", retry: 2 }, "nightly:2026-11-22T09:00:00.000Z:retry-2"],
-    [{ kind: "trigger", requestId: "req-1" }, "nightly:trigger:req-1"],
+    [{ kind: "trigger", requestId: "req-1" }, "nightly:2026-11-22T09:00:00.000Z:trigger:req-1"],
     [{ kind: "backfill", job: 3 }, "nightly:2026-11-22T09:00:00.000Z:backfill-3"],
     // A backfilled fire queued before backfills were numbered (stored state) keeps its run id.
     [{ kind: "backfill" }, "nightly:2026-11-22T09:00:00.000Z:backfill"],
@@ -26,6 +26,12 @@ describe("scheduleRunId", () => {
     expect(scheduleRunId("a", nominal)).toBe(scheduleRunId("a", nominal));
     expect(scheduleRunId("a", nominal)).not.toBe(scheduleRunId("b", nominal));
     expect(scheduleRunId("a", nominal)).not.toBe(scheduleRunId("a", nominal + 1));
+  });
+
+  it("a trigger's request id used again at another time names another run (it is remembered for 24 h only)", () => {
+    const trigger = { kind: "trigger", requestId: "once" } as const;
+    expect(scheduleRunId("a", nominal, trigger)).toBe(scheduleRunId("a", nominal, trigger));
+    expect(scheduleRunId("a", nominal + 86_400_001, trigger)).not.toBe(scheduleRunId("a", nominal, trigger));
   });
 });
 

@@ -24,7 +24,7 @@ describe("fires waiting while the schedule is not active", () => {
     const s: ScheduleState = { ...initialState(T0, false, ""), status: "paused", lastProcessed: T0 + 2 * HOUR, lastNominal: T0 + HOUR, buffer: [scheduled(2)], counters: { fired: 1, skipped_overlap: 0, skipped_catchup: 0, failed: 0 } };
     const now = T0 + 2 * HOUR + 60_000;
     const t = startExtra(ctx(policy, now), s, [trigger(now, "now")]);
-    expect(t.start.map((x) => x.runId)).toEqual(["s:trigger:now"]);
+    expect(t.start.map((x) => x.runId)).toEqual(["s:2027-01-04T02:01:00.000Z:trigger:now"]);
     expect(t.state.buffer).toEqual([scheduled(2)]);
     expect(t.state.status).toBe("paused");
     // The resume (after the trigger's run closed) starts it.
@@ -42,7 +42,7 @@ describe("fires waiting while the schedule is not active", () => {
       const t = startExtra(ctx(policy, now), s, [trigger(now, "wait")]);
       expect(t.state.buffer).toHaveLength(1);
       const closed = runClosed(ctx(policy, now + 1_000), t.state, runOf(1).runId, "completed", null);
-      expect(closed.start.map((x) => x.runId)).toEqual(["s:trigger:wait"]);
+      expect(closed.start.map((x) => x.runId)).toEqual(["s:2027-01-04T01:01:00.000Z:trigger:wait"]);
       expect(closed.state.buffer).toEqual([]);
       expect(closed.state.status).toBe(status);
       expect(closed.state.counters.fired).toBe(1);

@@ -158,7 +158,7 @@ describe("a due retry under ALLOW_ALL while a fire waits to cancel the open runs
     expect(t.state.retry).toMatchObject({ nominal: T0 + HOUR });
     // 02:00 closes: the trigger takes the slot, and the retry starts beside it (ALLOW_ALL).
     t = runClosed(ctx(policy, T0 + 2 * HOUR + 13 * M), t.state, id(2), "cancelled", null);
-    expect(t.start.map((s) => s.runId)).toEqual(["s:trigger:manual", id(1, ":retry-1")]);
+    expect(t.start.map((s) => s.runId)).toEqual([`s:${new Date(now).toISOString()}:trigger:manual`, id(1, ":retry-1")]);
     expect(t.state.retry).toBeNull();
   });
 });
@@ -171,7 +171,7 @@ describe("a trigger's failed run", () => {
     expect(t.start).toHaveLength(1);
     const closed = runClosed(ctx(policy, now + M), t.state, t.start[0]!.runId, "failed", "boom");
     expect(closed.state).toMatchObject({ status: "paused", retry: null, counters: { failed: 1 } });
-    expect(closed.state.note).toMatch(/^paused after run s:trigger:manual failed: boom$/);
+    expect(closed.state.note).toBe(`paused after run s:${new Date(now).toISOString()}:trigger:manual failed: boom`);
     expect(closed.outcomes.some((o) => o.kind === "retry_scheduled")).toBe(false);
   });
 });

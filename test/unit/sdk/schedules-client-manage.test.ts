@@ -10,7 +10,7 @@ describe("client.schedules: read, list, change", () => {
     fake.on(`GET ${BASE}/user-reminder%3Auser_123`, () => ok(200, wireSchedule));
     const s = await client.schedules.get("user-reminder:user_123");
     expect(sent()).toEqual([`GET ${BASE}/user-reminder%3Auser_123 `]);
-    expect(s).toMatchObject({ scheduleId: "user-reminder:user_123", nextFireTimes: [{ nominal: "2026-11-23T16:00:00.000Z" }], counters: { skippedCatchup: 3 }, recentActions: [{ runId: "user-reminder:user_123:trigger:r1" }] });
+    expect(s).toMatchObject({ scheduleId: "user-reminder:user_123", nextFireTimes: [{ nominal: "2026-11-23T16:00:00.000Z" }], counters: { skippedCatchup: 3 }, recentActions: [{ runId: "user-reminder:user_123:2026-11-22T09:01:00.000Z:trigger:r1" }] });
   });
 
   it("get of an unknown schedule is a SundialApiError not_found", async () => {
@@ -116,8 +116,8 @@ describe("client.schedules: read, list, change", () => {
   });
 
   it("trigger sends input, overlap and request_id and maps { runId, started, outcome }", async () => {
-    fake.on(`POST ${BASE}/s1/trigger`, (body) => ok(202, body.overlap === "SKIP" ? { run_id: "", started: false, outcome: "skipped_overlap" } : { run_id: "s1:trigger:r-1", started: true, outcome: "started" }));
-    expect(await client.schedules.trigger("s1", { input: { user_id: "u" }, overlap: "ALLOW_ALL", requestId: "r-1" })).toEqual({ runId: "s1:trigger:r-1", started: true, outcome: "started" });
+    fake.on(`POST ${BASE}/s1/trigger`, (body) => ok(202, body.overlap === "SKIP" ? { run_id: "", started: false, outcome: "skipped_overlap" } : { run_id: "s1:2026-11-22T09:01:00.000Z:trigger:r-1", started: true, outcome: "started" }));
+    expect(await client.schedules.trigger("s1", { input: { user_id: "u" }, overlap: "ALLOW_ALL", requestId: "r-1" })).toEqual({ runId: "s1:2026-11-22T09:01:00.000Z:trigger:r-1", started: true, outcome: "started" });
     expect(await client.schedules.trigger("s1", { overlap: "SKIP" })).toEqual({ runId: "", started: false, outcome: "skipped_overlap" });
     await client.schedules.trigger("s1");
     expect(sent()).toEqual([
