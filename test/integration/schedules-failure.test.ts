@@ -37,6 +37,8 @@ describe("retries and on_failure", () => {
     const first = runId(sid, fire(1));
     await expectAlarm(sid, fire(1));
     await alarmAt(sid, fire(1));
+    const firstPayload = (await getRun(first)).body.schedule;
+    expect(firstPayload).toMatchObject({ timestamp: iso(fire(1)), actual_timestamp: iso(fire(1)), upcoming: iso(fire(2)) });
     await completeRun(queue, first, fail("boom"));
     let d = await eventually(async () => {
       const s = await describeSchedule(sid);
@@ -53,6 +55,8 @@ describe("retries and on_failure", () => {
     // A retry re-fires the same nominal time, with the same last_timestamp as the run it retries
     // (the same window of time to process again: here the schedule's first fire, so null).
     expect(r1.schedule).toMatchObject({ timestamp: iso(fire(1)), last_timestamp: null });
+    // The whole payload is the run's it retries (README): its actual time and its upcoming fire too.
+    expect(r1.schedule).toEqual(firstPayload);
     // The fire due at the same instant is skipped (SKIP: the retry holds the slot).
     await expectNoRun(runId(sid, fire(2)));
 
@@ -76,6 +80,7 @@ describe("retries and on_failure", () => {
     const r2 = await expectRunning(`${first}:retry-2`);
     // Not fire(3), which started meanwhile and is later than the fire being retried.
     expect(r2.schedule).toMatchObject({ timestamp: iso(fire(1)), last_timestamp: null });
+    expect(r2.schedule).toEqual(firstPayload);
     // The next fire's last_timestamp is the last scheduled fire started (retries re-run an earlier one).
     expect((await getRun(runId(sid, fire(3)))).body.schedule.last_timestamp).toBe(iso(fire(1)));
 
