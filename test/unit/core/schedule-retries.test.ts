@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SCHEDULE_POLICY, ScheduleSpecInput, type SchedulePolicy } from "@sundial/sdk/protocol";
 import { LIMITS } from "../../../src/core/limits.ts";
-import { initialState, runClosed, startExtra, tick, type ScheduleState } from "../../../src/core/schedule/machine.ts";
+import { defaultRetryDelay, initialState, runClosed, startExtra, tick, type ScheduleState } from "../../../src/core/schedule/machine.ts";
 import { addRetry } from "../../../src/core/schedule/retry-queue.ts";
 import { compileSpec } from "../../../src/core/spec.ts";
 
@@ -173,5 +173,18 @@ describe("a trigger's failed run", () => {
     expect(closed.state).toMatchObject({ status: "paused", retry: null, counters: { failed: 1 } });
     expect(closed.state.note).toBe(`paused after run s:${new Date(now).toISOString()}:trigger:manual failed: boom`);
     expect(closed.outcomes.some((o) => o.kind === "retry_scheduled")).toBe(false);
+  });
+});
+
+describe("retry_delay_seconds left out (README: the first interval when the spec has intervals, else 60 s)", () => {
+  const delay = (spec: Record<string, unknown>) => defaultRetryDelay(compileSpec(ScheduleSpecInput.parse({ timezone: "UTC", ...spec }), { createdAt: T0 }));
+  it.each<[string, Record<string, unknown>, number]>([
+    ["an interval", { interval_seconds: 600 }, 600],
+    ["two intervals: the first", { intervals: [{ every: "15m" }, { every: "1h" }] }, 900],
+    ["a cron and an interval: the interval", { cron: "0 9 * * *", intervals: [{ every: "2h" }] }, 7_200],
+    ["a cron", { cron: "0 9 * * *" }, 60],
+    ["one-shot times", { at: ["2030-01-01T00:00:00Z"] }, 60],
+  ])("%s -> %d s", (_what, spec, seconds) => {
+    expect(delay(spec)).toBe(seconds);
   });
 });
