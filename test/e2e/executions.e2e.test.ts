@@ -161,6 +161,39 @@ describe("durable executions end to end (wrangler dev + SDK worker processes)", 
     await w.kill("SIGTERM");
   }, 240_000);
 
+  it("keeps every acknowledged write when the platform is SIGKILLed the moment the last 2xx arrives", async () => {
+    // DESIGN: no handler acknowledges before its state is written. The test is the worker here (the
+    // raw task endpoints), so the kill follows the activity's acknowledgement with nothing between.
+    const q = "acked";
+    const started = await platform.api("POST", "/v1/workflows/executions", { workflow: "acked_raw", execution_id: "acked-1", task_queue: q, input: null });
+    expect(started.status, JSON.stringify(started.body)).toBe(201);
+    const poll = (kind: "workflow" | "activity") => platform.api("POST", "/v1/workflows/tasks/poll", { task_queue: q, kind, identity: "e2e-hand", wait_seconds: 10 });
+    const wt = await poll("workflow");
+    expect(wt.status).toBe(200);
+    const scheduled = await platform.api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ type: "schedule_activity", seq: 1, activity_type: "charge", input: null }] });
+    expect(scheduled.status, JSON.stringify(scheduled.body)).toBe(200);
+    const at = await poll("activity");
+    expect(at.status).toBe(200);
+    const schedule = await platform.api("POST", "/v1/workflows/schedules", { workflow: "acked_raw", key: "acked", cron: "0 0 1 1 *", paused: true });
+    expect(schedule.status, JSON.stringify(schedule.body)).toBe(201);
+    const done = await platform.api("POST", "/v1/workflows/tasks/activity/complete", { task_token: at.body.task_token, result: { charged: 42 } });
+    expect(done.body).toEqual({ status: "accepted" });
+    await platform.crash();
+    await platform.boot();
+
+    const sched = await platform.api("GET", `/v1/workflows/schedules/${encodeURIComponent(schedule.body.schedule_id)}`);
+    expect(sched.status).toBe(200);
+    expect(sched.body).toMatchObject({ version: schedule.body.version, status: "paused" });
+    const events = (await platform.api("GET", "/v1/workflows/executions/acked-1/history?page_size=500")).body.events as { type: string; result?: unknown }[];
+    expect(events.filter((e) => e.type === "activity_completed")).toEqual([expect.objectContaining({ result: { charged: 42 } })]);
+    // The run goes on from there: its next workflow task carries the recorded result.
+    const next = await poll("workflow");
+    expect(next.status).toBe(200);
+    const closed = await platform.api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: next.body.task_token, commands: [{ type: "complete_workflow", result: "ok" }] });
+    expect(closed.status, JSON.stringify(closed.body)).toBe(200);
+    expect(await result("acked-1")).toMatchObject({ status: "completed", result: "ok" });
+  });
+
   it("completes a run whose platform was killed and restarted on the same state mid-run", async () => {
     const w = startWorker("restarts");
     await w.waitFor("worker ready");
