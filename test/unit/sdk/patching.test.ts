@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Command, HistoryEvent } from "@sundial/sdk/protocol";
 import { NonDeterminismError, activate, defineWorkflow, queryWorkflow, type WorkflowDefinition } from "@sundial/sdk/workflow";
-import { recordedCommandAt } from "../../../sdk/src/workflow/command-matcher.ts";
+import { recordedCommandAt, verifyRecordedCommands } from "../../../sdk/src/workflow/command-matcher.ts";
 import { driveTasks, HistoryBuilder } from "./helpers/history.ts";
 
 // ctx.patched / ctx.deprecatePatch (Temporal's patching): history in, commands out.
@@ -295,6 +295,17 @@ describe("a ctx.deprecatePatch() call that moved (Temporal core: replaying, no m
       .activityCompleted(1, null)
       .task();
     expect(await replay(moved, h)).toEqual([{ type: "complete_workflow", result: "ok" }]);
+  });
+
+  it("two patch ids edited at once still line up: a marker written by deprecatePatch(a) matched by patched(a), with deprecatePatch(b) moved before it", async () => {
+    // History (old code): deprecatePatch("a") recorded a deprecated marker. New code: a new
+    // deprecatePatch("b") call first (no run has its marker: passed over), then patched("a") again.
+    const events = new HistoryBuilder({ workflow: "checkout", runId: "run-p" }).task().complete([marker("a", true), { type: "start_timer", seq: 1, duration: 60 }]).build();
+    const label = { workflow: "checkout", executionId: "e", runId: "run-p" };
+    const emitted = [marker("b", true), marker("a"), { type: "start_timer", seq: 1, duration: 60 } as const];
+    expect(() => verifyRecordedCommands(label, emitted, events)).not.toThrow();
+    // Only deprecated markers may be passed over: the same with a non-deprecated b is an error.
+    expect(() => verifyRecordedCommands(label, [marker("b"), marker("a"), emitted[2]!], events)).toThrow(NonDeterminismError);
   });
 
   it("the recorded event where the next command goes passes over an emitted deprecated marker history has not there", async () => {
