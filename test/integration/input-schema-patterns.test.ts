@@ -51,4 +51,15 @@ describe("input schema patterns", () => {
     const ok = await start({ step: 2.03, scores: { a: 1, b: 2 }, note: "x" });
     expect(ok.status, JSON.stringify(ok.body)).toBe(201);
   });
+
+  it("a named union with a primitive member (the seed's named RootModel) registers as a $ref and is enforced at start", async () => {
+    const wf = uid("prompt-or-raw");
+    const PromptOrRaw = z.union([z.object({ prompt: z.string() }), z.string()]).meta({ id: "PromptOrRaw" });
+    expect((await register(wf, inputJsonSchema(PromptOrRaw))).status).toBeLessThan(300);
+    const start = (input: unknown) => api("POST", "/v1/workflows/executions", { workflow: wf, input });
+    expect((await start("hello")).status).toBe(201);
+    expect((await start({ prompt: "hi" })).status).toBe(201);
+    expect((await start(7)).body).toMatchObject({ status: 422, code: "invalid_input" });
+    expect((await start({ prompt: 7 })).body).toMatchObject({ status: 422, code: "invalid_input" });
+  });
 });

@@ -35,6 +35,14 @@ function unwrap(schema: z.ZodType, seen = 0): z.ZodType {
   return schema;
 }
 
+/**
+ * A schema named with `.meta({ id })` in zod's global registry: the seed's named RootModel (its
+ * escape hatch for a union that must include a non-object type).
+ */
+function named(schema: z.ZodType): boolean {
+  return typeof z.globalRegistry.get(schema)?.id === "string";
+}
+
 /** Union members, nested unions flattened. */
 function members(schema: z.ZodType): z.ZodType[] {
   const def = defOf(schema);
@@ -82,14 +90,16 @@ function unmergeable(schema: z.ZodType): string | null {
  * Checks a workflow input schema at define time. Primitives, objects, arrays and other single
  * shapes are accepted; a union must consist of object schemas (optionally with `null`), matched in
  * order with the first match passed to `run` (the Mistral seed's rule). A member written `A.and(B)`
- * counts as the object it merges into, if it merges (see {@link unmergeable}). Anything else throws.
+ * counts as the object it merges into, if it merges (see {@link unmergeable}). Anything else throws,
+ * unless the union is named (`.meta({ id })`, the seed's named RootModel): then its members may be
+ * anything, still tried in order, and its JSON Schema is a `$ref` to that name.
  * @example
  * checkInputSchema("my_workflow", z.union([PromptInput, z.string()]));
  * // TypeError: Input schema of workflow "my_workflow" has unsupported union members: string. …
  */
 export function checkInputSchema(workflowName: string, schema: z.ZodType): void {
   const root = unwrap(schema);
-  if (defOf(root).type !== "union") return;
+  if (defOf(root).type !== "union" || named(root) || named(schema)) return;
   const all = members(root);
   all.forEach((m, i) => {
     const problem = memberType(m) === "intersection" ? unmergeable(m) : null;
@@ -107,7 +117,8 @@ export function checkInputSchema(workflowName: string, schema: z.ZodType): void 
     throw new TypeError(
       `Input schema of workflow "${workflowName}" has unsupported union members: ${[...new Set(bad)].join(", ")}. ` +
         `Union inputs only support object schemas and null. ` +
-        `Use a dedicated object schema instead, e.g. z.object({ value: z.union([...]) }).`,
+        `Use a dedicated object schema instead, e.g. z.object({ value: z.union([...]) }). ` +
+        `If you genuinely need a union that includes a non-object type, name it: z.union([...]).meta({ id: "PromptOrRaw" }).`,
     );
   }
 }

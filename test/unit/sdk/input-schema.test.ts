@@ -64,8 +64,25 @@ describe("workflow input schemas", () => {
 
   it("a union mixing an object with a primitive throws at define time, like the seed", () => {
     expect(() => defineWorkflow({ name: "my_workflow", input: z.union([PromptInput, z.string()]), run: async () => null })).toThrow(
-      'Input schema of workflow "my_workflow" has unsupported union members: string. Union inputs only support object schemas and null. Use a dedicated object schema instead, e.g. z.object({ value: z.union([...]) }).',
+      'Input schema of workflow "my_workflow" has unsupported union members: string. Union inputs only support object schemas and null. Use a dedicated object schema instead, e.g. z.object({ value: z.union([...]) }). If you genuinely need a union that includes a non-object type, name it: z.union([...]).meta({ id: "PromptOrRaw" }).',
     );
+  });
+
+  it("a named union (.meta({ id }), the seed's named RootModel) may mix in a primitive: tried in order, registered as a $ref to its name", async () => {
+    const PromptOrRaw = z.union([PromptInput, z.string()]).meta({ id: "PromptOrRaw" });
+    const wf = defineWorkflow({
+      name: "my_workflow",
+      input: PromptOrRaw,
+      run: async (_ctx, params) => (typeof params === "string" ? `raw: ${params}` : `structured: ${params.prompt}`),
+    });
+    expect(await firstCommand(wf, "hello")).toEqual({ type: "complete_workflow", result: "raw: hello" });
+    expect(await firstCommand(wf, { prompt: "hi" })).toEqual({ type: "complete_workflow", result: "structured: hi" });
+    expect(await firstCommand(wf, 7)).toMatchObject({ type: "fail_workflow", failure: { type: "InvalidInput" } });
+    expect(wf.inputJsonSchema).toMatchObject({ $ref: "#/$defs/PromptOrRaw", $defs: { PromptOrRaw: { anyOf: [{ type: "object" }, { type: "string" }] } } });
+    // Optional around the named union: still the named union inside.
+    expect(() => defineWorkflow({ name: "w2", input: PromptOrRaw.optional(), run: async () => null })).not.toThrow();
+    // A description is not a name: still refused.
+    expect(() => defineWorkflow({ name: "w3", input: z.union([PromptInput, z.string()]).describe("prompt or raw"), run: async () => null })).toThrow("unsupported union members: string");
   });
 
   it("names every unsupported member, also inside nested, optional or nullable unions", () => {
