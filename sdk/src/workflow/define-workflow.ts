@@ -43,7 +43,8 @@ interface WorkflowOptionsBase {
   /**
    * One schedule declared in code, Polos' way: `"0 9 * * *"` (UTC) or
    * `{ cron: "0 17 * * *", timezone: "America/New_York" }`; the same as
-   * `schedules: [{ cronExpressions: [cron], timezone }]`. `true` ("can be scheduled via the API")
+   * `schedules: [{ cronExpressions: [cron], timezone, key: "global" }]`, the workflow's one
+   * system-wide schedule. `true` ("can be scheduled via the API")
    * declares nothing: every workflow can be scheduled over the API. Not together with `schedules`.
    */
   schedule?: ScheduleShorthand | boolean;
@@ -107,13 +108,20 @@ export function defineWorkflow(
   });
 }
 
+/**
+ * The shorthand's key: Polos' schedule in the decorator is the workflow's one system-wide schedule,
+ * key "global" (its API's default key), so an API create of (workflow, "global") meets it (a 409
+ * schedule_key_taken: the pair belongs to the code) instead of making a second global schedule.
+ */
+const GLOBAL_KEY = "global";
+
 function scheduleShorthand(workflowName: string, s: ScheduleShorthand | boolean | undefined, hasSchedules: boolean): ScheduleDefinition[] {
   if (s === undefined || typeof s === "boolean") return [];
   const where = `workflow "${workflowName}" schedule`;
   if (hasSchedules) throw new TypeError(`${where}: give either schedule or schedules, not both`);
   if (typeof s === "string") {
     if (s.trim() === "") throw new TypeError(`${where}: the cron expression is empty`);
-    return [{ cronExpressions: [s] }];
+    return [{ cronExpressions: [s], key: GLOBAL_KEY }];
   }
   if (typeof s !== "object" || s === null || typeof s.cron !== "string" || s.cron.trim() === "") {
     throw new TypeError(`${where}: must be a cron expression, { cron, timezone } or true, got ${JSON.stringify(s)}`);
@@ -121,7 +129,7 @@ function scheduleShorthand(workflowName: string, s: ScheduleShorthand | boolean 
   const extra = Object.keys(s).filter((k) => k !== "cron" && k !== "timezone");
   if (extra.length > 0) throw new TypeError(`${where}: unknown field ${extra[0]} (only cron and timezone; use schedules for more)`);
   if (s.timezone !== undefined && typeof s.timezone !== "string") throw new TypeError(`${where}.timezone: must be an IANA time zone name`);
-  return [{ cronExpressions: [s.cron], ...(s.timezone !== undefined ? { timezone: s.timezone } : {}) }];
+  return [{ cronExpressions: [s.cron], ...(s.timezone !== undefined ? { timezone: s.timezone } : {}), key: GLOBAL_KEY }];
 }
 
 

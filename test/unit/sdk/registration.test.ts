@@ -95,12 +95,13 @@ describe("registration", () => {
     const daily = defineWorkflow({ name: "daily-report", schedule: "0 9 * * *", run: async () => null });
     const sync = defineWorkflow({ name: "end-of-day-sync", schedule: { cron: "0 17 * * *", timezone: "America/New_York" }, run: async () => null });
     const reminder = defineWorkflow({ name: "user-reminder", schedule: true, run: async () => null });
-    expect(daily.schedules).toEqual([{ cronExpressions: ["0 9 * * *"] }]);
+    // Key "global": the workflow's one system-wide schedule, as Polos' decorator schedule is.
+    expect(daily.schedules).toEqual([{ cronExpressions: ["0 9 * * *"], key: "global" }]);
     expect(reminder.schedules).toEqual([]);
     const reg = buildRegistration(resolveWorkerOptions({ ...base, workflows: [daily, sync, reminder] }));
     expect(reg.workflows.map((w) => [w.name, w.schedules])).toEqual([
-      ["daily-report", [{ cron_expressions: ["0 9 * * *"] }]],
-      ["end-of-day-sync", [{ cron_expressions: ["0 17 * * *"], timezone: "America/New_York" }]],
+      ["daily-report", [{ cron_expressions: ["0 9 * * *"], key: "global" }]],
+      ["end-of-day-sync", [{ cron_expressions: ["0 17 * * *"], timezone: "America/New_York", key: "global" }]],
       ["user-reminder", []],
     ]);
     expect(() => defineWorkflow({ name: "x", schedule: "0 9 * * *", schedules: [{ cronExpressions: ["0 10 * * *"] }], run: async () => null })).toThrow('workflow "x" schedule: give either schedule or schedules, not both');
