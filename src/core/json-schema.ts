@@ -78,10 +78,7 @@ function validateNode(schema: JsonSchema, value: unknown, root: JsonSchema, path
     const options = s[key];
     if (Array.isArray(options)) {
       const problems = options.map((o) => validateNode(o as JsonSchema, value, root, path, depth + 1, budget));
-      if (!problems.some((p) => p === null)) {
-        const deepest = problems.filter((p): p is SchemaProblem => p !== null).sort((a, b) => b.path.length - a.path.length)[0];
-        return deepest ?? { path, message: "matches none of the allowed shapes" };
-      }
+      if (!problems.some((p) => p === null)) return noShapeMatches(problems as SchemaProblem[], path);
     }
   }
   if (s.not !== undefined && validateNode(s.not as JsonSchema, value, root, path, depth + 1, budget) === null) {
@@ -153,6 +150,21 @@ function validateNode(schema: JsonSchema, value: unknown, root: JsonSchema, path
     }
   }
   return null;
+}
+
+/**
+ * A value no alternative of a union accepts: the problem of the alternative that came closest (its
+ * problem the deepest in the value, and at a field the value has rather than one it lacks), with
+ * the others' after it, so the caller sees which shape was nearly right and why each failed (the
+ * Mistral seed's "clear error messages when the input doesn't match any expected shape").
+ */
+function noShapeMatches(problems: readonly SchemaProblem[], path: string): SchemaProblem {
+  if (problems.length === 0) return { path, message: "matches none of the allowed shapes" };
+  const score = (p: SchemaProblem) => p.path.split(".").length * 2 + (p.message === "is required" ? 0 : 1);
+  const closest = problems.reduce((best, p) => (score(p) > score(best) ? p : best));
+  if (problems.length === 1) return closest;
+  const others = problems.flatMap((p, i) => (p === closest ? [] : [`shape ${i + 1}: ${p.path} ${p.message}`]));
+  return { path: closest.path, message: `${closest.message} (in shape ${problems.indexOf(closest) + 1} of ${problems.length}, the closest; ${others.join("; ")})` };
 }
 
 const isEmptySchema = (s: unknown): boolean => s === true || (typeof s === "object" && s !== null && Object.keys(s).length === 0);

@@ -12,6 +12,21 @@ describe("json-schema subset validator", () => {
     expect(validateJsonSchema(schema, { user: { age: 3 } })).toBeNull();
   });
 
+  it("a value no union member accepts names the closest member's problem, then the others' (the Mistral seed's PromptInput | CountInput)", () => {
+    const PromptInput = z.strictObject({ prompt: z.string() });
+    const CountInput = z.strictObject({ count: z.number().int() });
+    const schema = inputJsonSchema(z.union([PromptInput, CountInput]));
+    expect(validateJsonSchema(schema, { prompt: "hello" })).toBeNull();
+    expect(validateJsonSchema(schema, { count: 42 })).toBeNull();
+    // CountInput was nearly right: the field it refuses is one the value has; PromptInput's complaint is a field it lacks.
+    expect(validateJsonSchema(schema, { count: 42, extra: "field" })).toEqual({
+      path: "input.extra",
+      message: "unknown field (in shape 2 of 2, the closest; shape 1: input.prompt is required)",
+    });
+    // A problem deeper in the value wins over one at its top.
+    expect(validateJsonSchema(schema, { count: 4.5 })).toMatchObject({ path: "input.count", message: expect.stringMatching(/^expected integer, got number \(in shape 2 of 2, the closest; shape 1: input.prompt is required\)$/) });
+  });
+
   it("does not mistake inherited names for properties", () => {
     expect(validateJsonSchema({ type: "object", properties: {}, additionalProperties: false }, JSON.parse('{"constructor":1}'))).toEqual({ path: "input.constructor", message: "unknown field" });
     expect(validateJsonSchema({ type: "object", required: ["toString"] }, {})).toEqual({ path: "input.toString", message: "is required" });
