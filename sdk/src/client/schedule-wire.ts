@@ -43,7 +43,7 @@ export type WireScheduleDefinition = WireScheduleSpec & { key?: string; input?: 
 
 /** The options of a spec (with the shorthands), of a policy, and of a whole schedule definition. */
 export const SPEC_OPTIONS = ["cronExpressions", "cron", "intervals", "intervalSeconds", "at", "startAt", "endAt", "repeatCount", "exclude", "jitter", "timezone"] as const;
-export const POLICY_OPTIONS = ["catchupWindow", "overlap", "retryMax", "retryDelay", "onFailure"] as const;
+export const POLICY_OPTIONS = ["catchupWindow", "catchupWindowSeconds", "overlap", "retryMax", "retryDelay", "retryDelaySeconds", "onFailure"] as const;
 export const DEFINITION_OPTIONS = [...SPEC_OPTIONS, "key", "note", "input", "policy"] as const;
 
 /**
@@ -52,7 +52,7 @@ export const DEFINITION_OPTIONS = [...SPEC_OPTIONS, "key", "note", "input", "pol
  * would be dropped and the platform's default used in silence (code run with Node's type stripping
  * is never type-checked). Options set to `undefined` are ignored.
  * @example rejectUnknownOptions({ catchup_window_seconds: 60 }, POLICY_OPTIONS, "policy")
- * // TypeError: policy.catchup_window_seconds: unknown option (did you mean catchupWindow?) ...
+ * // TypeError: policy.catchup_window_seconds: unknown option (did you mean catchupWindowSeconds?) ...
  */
 export function rejectUnknownOptions(options: object, known: readonly string[], where: string): void {
   for (const [name, value] of Object.entries(options)) {
@@ -61,6 +61,15 @@ export function rejectUnknownOptions(options: object, known: readonly string[], 
     const meant = [camel, camel.replace(/Seconds$/, "")].find((c) => known.includes(c));
     throw new TypeError(`${path(where, name)}: unknown option${meant ? ` (did you mean ${meant}?${meant !== camel ? " It takes a duration: seconds or a string like \"7d\"." : ""})` : ""}; expected one of ${known.join(", ")}`);
   }
+}
+
+/** The one of two names for an option that is set (a TypeError when both are). */
+function oneOf<K extends keyof SchedulePolicy>(policy: SchedulePolicy, name: K, alias: K, where: string): { name: K; value: NonNullable<SchedulePolicy[K]> } | undefined {
+  const [a, b] = [policy[name], policy[alias]];
+  if (a !== undefined && b !== undefined) throw new TypeError(`${path(where, alias)}: give ${name} or ${alias}, not both (the same setting)`);
+  if (a !== undefined) return { name, value: a as NonNullable<SchedulePolicy[K]> };
+  if (b !== undefined) return { name: alias, value: b as NonNullable<SchedulePolicy[K]> };
+  return undefined;
 }
 
 /** `where` + `.field`, or just `field` at the top. */
@@ -117,10 +126,12 @@ export function scheduleSpecToWire(spec: ScheduleSpecOptions, where: string): Wi
 export function schedulePolicyToWire(policy: SchedulePolicy, where: string): WireSchedulePolicy {
   rejectUnknownOptions(policy, POLICY_OPTIONS, where);
   const out: WireSchedulePolicy = {};
-  if (policy.catchupWindow !== undefined) out.catchup_window_seconds = toSeconds(policy.catchupWindow, path(where, "catchupWindow"));
+  const catchup = oneOf(policy, "catchupWindow", "catchupWindowSeconds", where);
+  if (catchup !== undefined) out.catchup_window_seconds = toSeconds(catchup.value, path(where, catchup.name));
   if (policy.overlap !== undefined) out.overlap = policy.overlap;
   if (policy.retryMax !== undefined) out.retry_max = policy.retryMax;
-  if (policy.retryDelay !== undefined) out.retry_delay_seconds = toSeconds(policy.retryDelay, path(where, "retryDelay"));
+  const delay = oneOf(policy, "retryDelay", "retryDelaySeconds", where);
+  if (delay !== undefined) out.retry_delay_seconds = toSeconds(delay.value, path(where, delay.name));
   if (policy.onFailure !== undefined) out.on_failure = policy.onFailure;
   return out;
 }

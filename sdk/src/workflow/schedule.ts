@@ -22,12 +22,16 @@ export const ScheduleOverlapPolicy = {
 export interface SchedulePolicy {
   /** Missed fires younger than this are run when the platform catches up (default 1 day). */
   catchupWindow?: Duration;
+  /** The seeds' name for {@link catchupWindow} (`catchup_window_seconds`): one or the other. */
+  catchupWindowSeconds?: Duration;
   /** Default `SKIP`. */
   overlap?: OverlapPolicy;
   /** Re-fires of a failed run for the same nominal time (default 0). */
   retryMax?: number;
   /** First re-fire delay, doubling each time (default: the interval, or 60 s for cron specs). */
   retryDelay?: Duration;
+  /** The wire's name for {@link retryDelay} (`retry_delay_seconds`): one or the other. */
+  retryDelaySeconds?: Duration;
   /** What happens once a run has failed after its retries (default `continue`). */
   onFailure?: "continue" | "pause" | "dead";
 }

@@ -82,13 +82,19 @@ describe("registration", () => {
     [{ cronExpressions: ["@daily"], key: "has space" }, 'workflow "w" schedules.0.key: use letters, digits'],
     [{ cronExpressions: ["@daily"], policy: { overlap: "SOMETIMES" as never } }, 'workflow "w" schedules.0.policy.overlap: Invalid option'],
     // The seeds' snake_case names (Mistral's SchedulePolicy) would otherwise be dropped in silence.
-    [{ cronExpressions: ["@daily"], policy: { catchup_window_seconds: 604_800 } as never }, 'workflow "w" schedules.0.policy.catchup_window_seconds: unknown option (did you mean catchupWindow?'],
-    [{ cronExpressions: ["@daily"], policy: { catchupWindowSeconds: 604_800 } as never }, 'workflow "w" schedules.0.policy.catchupWindowSeconds: unknown option (did you mean catchupWindow?'],
+    [{ cronExpressions: ["@daily"], policy: { catchup_window_seconds: 604_800 } as never }, 'workflow "w" schedules.0.policy.catchup_window_seconds: unknown option (did you mean catchupWindowSeconds?)'],
+    [{ cronExpressions: ["@daily"], policy: { catchupWindow: "7d", catchupWindowSeconds: 604_800 } }, 'workflow "w" schedules.0.policy.catchupWindowSeconds: give catchupWindow or catchupWindowSeconds, not both'],
     [{ cron_expressions: ["@daily"] } as never, 'workflow "w" schedules.0.cron_expressions: unknown option (did you mean cronExpressions?)'],
     [{ cronExpressions: ["@daily"], timeZone: "Europe/Paris" } as never, 'workflow "w" schedules.0.timeZone: unknown option; expected one of cronExpressions'],
   ])("a malformed schedule stops the worker at start-up, naming the field (%j)", (schedule, message) => {
     const wf = defineWorkflow({ name: "w", schedules: [schedule], run: async () => null });
     expect(() => runWorker({ ...base, workflows: [wf] })).toThrow(message);
+  });
+
+  it("the seeds' policy names catchupWindowSeconds and retryDelaySeconds (camelCase of catchup_window_seconds, retry_delay_seconds) work as catchupWindow and retryDelay", () => {
+    const wire = toWireSchedule("w", { cronExpressions: ["@daily"], policy: { catchupWindowSeconds: 604_800, retryDelaySeconds: 120, retryMax: 2 } }, 0);
+    expect(wire.policy).toEqual({ catchup_window_seconds: 604_800, retry_delay_seconds: 120, retry_max: 2 });
+    expect(toWireSchedule("w", { cronExpressions: ["@daily"], policy: { catchupWindow: "7d", retryDelay: "2m" } }, 0).policy).toEqual({ catchup_window_seconds: 604_800, retry_delay_seconds: 120 });
   });
 
   it("Polos' schedule shorthand: a cron string (UTC) or { cron, timezone } is one code-declared schedule; true declares none", () => {

@@ -143,7 +143,7 @@ describe("client.schedules.create", () => {
 
   it("an unknown option (a typo, or the wire's snake_case name) fails with the name meant, before anything is sent", async () => {
     await expect(client.schedules.create({ workflow: "w", cron: "@daily", policy: { catchup_window_seconds: 604_800 } as never })).rejects.toThrow(
-      "policy.catchup_window_seconds: unknown option (did you mean catchupWindow? It takes a duration",
+      "policy.catchup_window_seconds: unknown option (did you mean catchupWindowSeconds?)",
     );
     await expect(client.schedules.create({ workflow: "w", cron: "@daily", task_queue: "gpu" } as never)).rejects.toThrow("task_queue: unknown option (did you mean taskQueue?)");
     await expect(client.schedules.update("s", { interval_seconds: 600 } as never)).rejects.toThrow("interval_seconds: unknown option (did you mean intervalSeconds?)");
