@@ -62,6 +62,15 @@ describe("workflow input schemas", () => {
     expect(await firstCommand(count, "41")).toMatchObject({ type: "fail_workflow", failure: { type: "InvalidInput" } });
   });
 
+  it("an input whose fields all have defaults may be left out with .prefault({}), as the seed's run(self, report_type=\"daily\") takes no input", async () => {
+    // zod 4's .prefault({}) parses {} through the object, so every field's default applies (.default({}) would hand {} over as is).
+    const Input = z.object({ report_type: z.string().default("daily"), include_details: z.boolean().default(false) }).prefault({});
+    const wf = defineWorkflow({ name: "report_defaults", input: Input, run: async (_ctx, input) => input });
+    expect(await firstCommand(wf, null)).toEqual({ type: "complete_workflow", result: { report_type: "daily", include_details: false } });
+    expect(await firstCommand(wf, { report_type: "weekly" })).toEqual({ type: "complete_workflow", result: { report_type: "weekly", include_details: false } });
+    expect(wf.inputJsonSchema).toMatchObject({ anyOf: [{ type: "object" }, { type: "null" }] });
+  });
+
   it("a union mixing an object with a primitive throws at define time, like the seed", () => {
     expect(() => defineWorkflow({ name: "my_workflow", input: z.union([PromptInput, z.string()]), run: async () => null })).toThrow(
       'Input schema of workflow "my_workflow" has unsupported union members: string. Union inputs only support object schemas and null. Use a dedicated object schema instead, e.g. z.object({ value: z.union([...]) }). If you genuinely need a union that includes a non-object type, name it: z.union([...]).meta({ id: "PromptOrRaw" }).',
