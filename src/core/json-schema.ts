@@ -16,6 +16,8 @@ export type JsonSchema = boolean | { [k: string]: unknown };
 export interface SchemaProblem {
   path: string;
   message: string;
+  /** The problem itself, without what a union added about its other shapes (`message` then says more). */
+  own?: string;
 }
 
 const typeOf = (v: unknown): string => (v === null ? "null" : Array.isArray(v) ? "array" : Number.isInteger(v) ? "integer" : typeof v);
@@ -45,7 +47,7 @@ export function validateJsonSchema(schema: JsonSchema, value: unknown, root: Jso
   const budget = { left: WORK_BUDGET };
   const p = validateNode(schema, value, root, path, 0, budget);
   if (budget.left < 0) return { path, message: "the workflow's input schema is too complex to check (recursive alternatives); simplify it" };
-  return p;
+  return p && { path: p.path, message: p.message };
 }
 
 function validateNode(schema: JsonSchema, value: unknown, root: JsonSchema, path: string, depth: number, budget: { left: number }): SchemaProblem | null {
@@ -57,7 +59,7 @@ function validateNode(schema: JsonSchema, value: unknown, root: JsonSchema, path
   if (typeof s.$ref === "string") {
     // "#" is the root itself (zod's z.lazy() of the whole input refers to it so).
     const m = /^#\/(\$defs|definitions)\/(.+)$/.exec(s.$ref);
-    const target = s.$ref === "#" ? root : m && typeof root === "object" ? ((root[m[1]!] as Record<string, JsonSchema> | undefined)?.[m[2]!] ?? null) : null;
+    const target = s.$ref === "#" ? root : m && typeof root === "object" ? ((root[m[1]!] as Record<string, JsonSchema> | undefined)?.[pointerToken(m[2]!)] ?? null) : null;
     if (target === null) return null; // unknown refs are not ours to enforce
     const p = validateNode(target, value, root, path, depth + 1, budget);
     if (p) return p;
@@ -153,18 +155,45 @@ function validateNode(schema: JsonSchema, value: unknown, root: JsonSchema, path
 }
 
 /**
+ * A JSON Pointer token as the name it stands for: `~1` is `/`, `~0` is `~` (RFC 6901), after the
+ * URI fragment's percent-decoding. zod writes a `.meta({ id: "app/Input" })` reference as
+ * `#/$defs/app~1Input`; read literally it named nothing, and an unknown reference checks nothing.
+ */
+function pointerToken(token: string): string {
+  let decoded = token;
+  try {
+    decoded = decodeURIComponent(token);
+  } catch {
+    /* not percent-encoded */
+  }
+  return decoded.replace(/~1/g, "/").replace(/~0/g, "~");
+}
+
+/** How many of a union's other shapes a problem lists, and how much of each problem it quotes. */
+const OTHER_SHAPES_SHOWN = 3;
+const OTHER_SHAPE_CHARS = 120;
+
+/**
  * A value no alternative of a union accepts: the problem of the alternative that came closest (its
  * problem the deepest in the value, and at a field the value has rather than one it lacks), with
- * the others' after it, so the caller sees which shape was nearly right and why each failed (the
- * Mistral seed's "clear error messages when the input doesn't match any expected shape").
+ * a few others' after it, so the caller sees which shape was nearly right and why the others failed
+ * (the Mistral seed's "clear error messages when the input doesn't match any expected shape").
+ * Each other shape is quoted by its own problem only, cut short, so nested or recursive unions do
+ * not multiply the message. The `{type: "null"}` zod emits for `.nullable()` and a top-level
+ * `.optional()` is not a shape anyone wrote: it is not listed.
  */
 function noShapeMatches(problems: readonly SchemaProblem[], path: string): SchemaProblem {
   if (problems.length === 0) return { path, message: "matches none of the allowed shapes" };
   const score = (p: SchemaProblem) => p.path.split(".").length * 2 + (p.message === "is required" ? 0 : 1);
   const closest = problems.reduce((best, p) => (score(p) > score(best) ? p : best));
-  if (problems.length === 1) return closest;
-  const others = problems.flatMap((p, i) => (p === closest ? [] : [`shape ${i + 1}: ${p.path} ${p.message}`]));
-  return { path: closest.path, message: `${closest.message} (in shape ${problems.indexOf(closest) + 1} of ${problems.length}, the closest; ${others.join("; ")})` };
+  const nullAlternative = (p: SchemaProblem) => p.path === path && /^expected null, got /.test(p.own ?? p.message);
+  const others = problems.flatMap((p, i) => (p === closest || nullAlternative(p) ? [] : [{ p, i }]));
+  if (others.length === 0) return closest;
+  const own = closest.own ?? closest.message;
+  const clip = (m: string) => (m.length > OTHER_SHAPE_CHARS ? `${m.slice(0, OTHER_SHAPE_CHARS - 1)}…` : m);
+  const shown = others.slice(0, OTHER_SHAPES_SHOWN).map(({ p, i }) => `shape ${i + 1}: ${clip(`${p.path} ${p.own ?? p.message}`)}`);
+  if (others.length > OTHER_SHAPES_SHOWN) shown.push(`${others.length - OTHER_SHAPES_SHOWN} more`);
+  return { path: closest.path, own, message: `${own} (in shape ${problems.indexOf(closest) + 1} of ${problems.length}, the closest; ${shown.join("; ")})` };
 }
 
 const isEmptySchema = (s: unknown): boolean => s === true || (typeof s === "object" && s !== null && Object.keys(s).length === 0);

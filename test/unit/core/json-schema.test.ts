@@ -27,6 +27,32 @@ describe("json-schema subset validator", () => {
     expect(validateJsonSchema(schema, { count: 4.5 })).toMatchObject({ path: "input.count", message: expect.stringMatching(/^expected integer, got number \(in shape 2 of 2, the closest; shape 1: input.prompt is required\)$/) });
   });
 
+  it("a union's message stays short: nested and recursive unions quote each other shape's own problem, cut short, at most three", () => {
+    type Node = { next?: Node; a?: 1; b?: 2 };
+    const Node: z.ZodType<Node> = z.lazy(() => z.union([z.strictObject({ next: Node.optional(), a: z.literal(1).optional() }), z.strictObject({ next: Node.optional(), b: z.literal(2).optional() })]));
+    let value: Record<string, unknown> = { a: 2, b: 1 };
+    for (let i = 0; i < 13; i++) value = { next: value };
+    const problem = validateJsonSchema(inputJsonSchema(Node), value)!;
+    expect(problem.path).toMatch(/^input(\.next){13}\.(a|b)$/);
+    expect(problem.message.length).toBeLessThan(1_000);
+    const wide = inputJsonSchema(z.union(Array.from({ length: 60 }, (_, i) => z.strictObject({ [`k${i}`]: z.string() }))));
+    const many = validateJsonSchema(wide, { nope: 1 })!;
+    expect(many.message).toMatch(/; 56 more\)$/);
+    expect(many.message.length).toBeLessThan(1_000);
+  });
+
+  it("a .nullable() object or an optional input (zod's anyOf with null) is not a union the message talks about", () => {
+    const schema = inputJsonSchema(z.object({ o: z.object({ y: z.string() }).nullable() }).optional());
+    expect(validateJsonSchema(schema, { o: {} })).toEqual({ path: "input.o.y", message: "is required" });
+  });
+
+  it("a $ref to a name with / or ~ (JSON Pointer ~1 and ~0) is followed, not taken for an unknown reference", () => {
+    const schema = inputJsonSchema(z.union([z.strictObject({ prompt: z.string() }), z.string()]).meta({ id: "app/Prompt~Raw" }));
+    expect(schema.$ref).toBe("#/$defs/app~1Prompt~0Raw");
+    expect(validateJsonSchema(schema, "hello")).toBeNull();
+    expect(validateJsonSchema(schema, 7)).toMatchObject({ path: "input", message: expect.stringContaining("expected") });
+  });
+
   it("does not mistake inherited names for properties", () => {
     expect(validateJsonSchema({ type: "object", properties: {}, additionalProperties: false }, JSON.parse('{"constructor":1}'))).toEqual({ path: "input.constructor", message: "unknown field" });
     expect(validateJsonSchema({ type: "object", required: ["toString"] }, {})).toEqual({ path: "input.toString", message: "is required" });
