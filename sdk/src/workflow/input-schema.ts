@@ -22,17 +22,27 @@ function defOf(schema: z.ZodType): SchemaDef {
 /** Schema kinds whose only value is undefined: what a left-out input is. */
 const LEFT_OUT = new Set(["undefined", "void"]);
 
-/** Wrappers that do not change what a union member is. */
-function unwrap(schema: z.ZodType, seen = 0): z.ZodType {
+/** The schema a wrapper that does not change what a union member is wraps (itself when it is none). */
+function unwrapOnce(schema: z.ZodType): z.ZodType {
   const def = defOf(schema);
-  if (seen > 32) return schema;
   if ((def.type === "optional" || def.type === "nullable" || def.type === "default" || def.type === "prefault" || def.type === "readonly" || def.type === "catch") && def.innerType) {
-    return unwrap(def.innerType, seen + 1);
+    return def.innerType;
   }
   // z.preprocess(fn, schema) is a pipe from a transform: the schema is its output side.
-  if (def.type === "pipe" && def.in) return unwrap(def.out !== undefined && defOf(def.in).type === "transform" ? def.out : def.in, seen + 1);
-  if (def.type === "lazy" && def.getter) return unwrap(def.getter(), seen + 1);
+  if (def.type === "pipe" && def.in) return def.out !== undefined && defOf(def.in).type === "transform" ? def.out : def.in;
+  if (def.type === "lazy" && def.getter) return def.getter();
   return schema;
+}
+
+/** Wrappers that do not change what a union member is, removed (at most 32 deep). */
+function unwrap(schema: z.ZodType): z.ZodType {
+  let s = schema;
+  for (let i = 0; i < 32; i++) {
+    const inner = unwrapOnce(s);
+    if (inner === s) return s;
+    s = inner;
+  }
+  return s;
 }
 
 /**
@@ -40,13 +50,33 @@ function unwrap(schema: z.ZodType, seen = 0): z.ZodType {
  * escape hatch for a union that must include a non-object type).
  */
 function named(schema: z.ZodType): boolean {
-  return typeof z.globalRegistry.get(schema)?.id === "string";
+  // .describe() or another .meta() after .meta({ id }) makes a new instance whose own entry lacks
+  // the id; zod's JSON Schema follows the chain of parents to it, and so does this.
+  for (let s: z.ZodType | undefined = schema, i = 0; s !== undefined && i < 32; s = parentOf(s), i++) {
+    if (typeof z.globalRegistry.get(s)?.id === "string") return true;
+  }
+  return false;
 }
 
-/** Union members, nested unions flattened. */
+const parentOf = (schema: z.ZodType): z.ZodType | undefined => (schema as unknown as { _zod: { parent?: z.ZodType } })._zod.parent;
+
+/** Whether the schema, or one of the wrappers between it and what it wraps, is {@link named}. */
+function namedOnTheWay(schema: z.ZodType): boolean {
+  let s = schema;
+  for (let i = 0; i < 32; i++) {
+    if (named(s)) return true;
+    const inner = unwrapOnce(s);
+    if (inner === s) return false;
+    s = inner;
+  }
+  return false;
+}
+
+/** Union members, nested unions flattened (a named one stays one member: the seed's named RootModel as a member). */
 function members(schema: z.ZodType): z.ZodType[] {
   const def = defOf(schema);
   return (def.options ?? []).flatMap((m) => {
+    if (namedOnTheWay(m)) return [m];
     const inner = unwrap(m);
     return defOf(inner).type === "union" ? members(inner) : [inner];
   });
@@ -99,10 +129,11 @@ function unmergeable(schema: z.ZodType): string | null {
  */
 export function checkInputSchema(workflowName: string, schema: z.ZodType): void {
   const root = unwrap(schema);
-  if (defOf(root).type !== "union" || named(root) || named(schema)) return;
+  if (defOf(root).type !== "union" || namedOnTheWay(schema)) return;
+  // A named member (the seed's RootModel as a member) may be anything: only unnamed ones are checked.
   const all = members(root);
   all.forEach((m, i) => {
-    const problem = memberType(m) === "intersection" ? unmergeable(m) : null;
+    const problem = !namedOnTheWay(m) && memberType(m) === "intersection" ? unmergeable(m) : null;
     if (problem !== null) {
       throw new TypeError(
         `Input schema of workflow "${workflowName}": union member ${i + 1} is an intersection that cannot be merged into one object: ${problem}. ` +
@@ -111,6 +142,7 @@ export function checkInputSchema(workflowName: string, schema: z.ZodType): void 
     }
   });
   const bad = all
+    .filter((m) => !namedOnTheWay(m))
     .map((m) => memberType(m))
     .filter((t) => t !== "object" && t !== "intersection" && t !== "null" && !LEFT_OUT.has(t));
   if (bad.length > 0) {

@@ -90,6 +90,15 @@ describe("workflow input schemas", () => {
     expect(wf.inputJsonSchema).toMatchObject({ $ref: "#/$defs/PromptOrRaw", $defs: { PromptOrRaw: { anyOf: [{ type: "object" }, { type: "string" }] } } });
     // Optional around the named union: still the named union inside.
     expect(() => defineWorkflow({ name: "w2", input: PromptOrRaw.optional(), run: async () => null })).not.toThrow();
+    // Named, then described or given more metadata (new zod instances whose own entry lacks the id), or named under a wrapper: still named.
+    for (const input of [PromptOrRaw.describe("d"), PromptOrRaw.meta({ title: "t" }), z.union([PromptInput, z.string()]).optional().meta({ id: "Opt" }).nullable()]) {
+      expect(() => defineWorkflow({ name: "w4", input, run: async () => null })).not.toThrow();
+    }
+    // A named union as a member of an unnamed one is one member, as a named RootModel is.
+    const CountInput = z.strictObject({ count: z.number() });
+    const outer = defineWorkflow({ name: "w5", input: z.union([CountInput, PromptOrRaw]), run: async (_ctx, p) => (typeof p === "string" ? p : "count" in p ? p.count : p.prompt) });
+    expect(await firstCommand(outer, "raw")).toEqual({ type: "complete_workflow", result: "raw" });
+    expect(await firstCommand(outer, { count: 3 })).toEqual({ type: "complete_workflow", result: 3 });
     // A description is not a name: still refused.
     expect(() => defineWorkflow({ name: "w3", input: z.union([PromptInput, z.string()]).describe("prompt or raw"), run: async () => null })).toThrow("unsupported union members: string");
   });
