@@ -1,7 +1,7 @@
 import { toRfc3339 } from "@sundial/sdk/protocol";
 
 /** Why a schedule started a run: its spec, a retry of a failed fire, trigger-now, or a backfill. */
-export type RunOrigin = { kind: "scheduled" } | { kind: "retry"; retry: number } | { kind: "trigger"; requestId: string } | { kind: "backfill"; job?: number };
+export type RunOrigin = { kind: "scheduled" } | { kind: "retry"; retry: number } | { kind: "trigger"; requestId: string; untimed?: boolean } | { kind: "backfill"; job?: number };
 
 /**
  * Deterministic run id `{schedule_id}:{nominal RFC 3339}` (with a marker for retries, triggers and
@@ -22,7 +22,8 @@ export function scheduleRunId(scheduleId: string, nominal: number, origin: RunOr
       // The trigger's time too, not only its request id: a request id is remembered for 24 h (and
       // a schedule deleted and created again forgets them all), and a later trigger reusing it must
       // start a run of its own, not find the first one's execution under the same id.
-      return `${base}:trigger:${origin.requestId}`;
+      // (A trigger buffered before the time was in its id, stored without it, keeps the id it was answered with.)
+      return origin.untimed ? `${scheduleId}:trigger:${origin.requestId}` : `${base}:trigger:${origin.requestId}`;
     case "backfill":
       // Each backfill request is its own job: backfilling a range again runs its fires again.
       return origin.job === undefined ? `${base}:backfill` : `${base}:backfill-${origin.job}`;

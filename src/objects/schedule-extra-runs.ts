@@ -37,7 +37,7 @@ export class ExtraRuns {
     const row = withdrawPrepared(this.host, now)!;
     // Without a request_id the run id carries the epoch ms, made unique: two triggers in one millisecond are two runs.
     const stamp = (this.lastTriggerStamp = Math.max(now, this.lastTriggerStamp + 1));
-    const fire: PendingFire = { nominal: now, actual: now, kind: "trigger", requestId: requestId ?? String(stamp), ...(input !== undefined ? { input } : {}), ...(overlap ? { overlap } : {}) };
+    const fire: PendingFire = { nominal: now, actual: now, kind: "trigger", requestId: requestId ?? String(stamp), timed: true, ...(input !== undefined ? { input } : {}), ...(overlap ? { overlap } : {}) };
     const t = startExtra(this.host.ctxFor(row, now), row.state, [fire]);
     checkBufferedInputs(t.state.buffer);
     this.host.apply(row, { ...t, nextAlarm: null }, now);

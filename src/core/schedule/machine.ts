@@ -20,6 +20,12 @@ export interface PendingFire {
   kind: "scheduled" | "retry" | "trigger" | "backfill";
   retry?: number;
   requestId?: string;
+  /**
+   * A trigger named by its time too (`{schedule_id}:{nominal}:trigger:{request_id}`): every trigger
+   * since 2026-12-07. One stored before (buffered then) keeps the id its answer gave,
+   * `{schedule_id}:trigger:{request_id}`.
+   */
+  timed?: true;
   input?: unknown;
   /**
    * The payload's `last_timestamp`, when the fire carries its own: a retry keeps its original's
@@ -117,7 +123,7 @@ export function runIdFor(scheduleId: string, f: PendingFire): string {
     case "retry":
       return scheduleRunId(scheduleId, f.nominal, { kind: "retry", retry: f.retry ?? 1 });
     case "trigger":
-      return scheduleRunId(scheduleId, f.nominal, { kind: "trigger", requestId: f.requestId ?? String(f.nominal) });
+      return scheduleRunId(scheduleId, f.nominal, { kind: "trigger", requestId: f.requestId ?? String(f.nominal), ...(f.timed ? {} : { untimed: true }) });
     case "backfill":
       return scheduleRunId(scheduleId, f.nominal, { kind: "backfill", ...(f.backfillId !== undefined ? { job: f.backfillId } : {}) });
   }

@@ -15,7 +15,17 @@ function ctx(policy: Partial<SchedulePolicy>, now: number) {
 }
 const scheduled = (h: number): PendingFire => ({ nominal: T0 + h * HOUR, actual: T0 + h * HOUR, kind: "scheduled" });
 const runOf = (h: number) => ({ runId: `s:${new Date(T0 + h * HOUR).toISOString()}`, fire: scheduled(h) });
-const trigger = (at: number, requestId: string): PendingFire => ({ nominal: at, actual: at, kind: "trigger", requestId });
+const trigger = (at: number, requestId: string): PendingFire => ({ nominal: at, actual: at, kind: "trigger", requestId, timed: true });
+
+describe("a trigger buffered before trigger ids carried their time (stored state)", () => {
+  it("starts under the id its answer gave, {schedule_id}:trigger:{request_id}", () => {
+    const policy = { overlap: "BUFFER_ONE" as const };
+    const stored: PendingFire = { nominal: T0 + HOUR + 60_000, actual: T0 + HOUR + 60_000, kind: "trigger", requestId: "old" };
+    const s: ScheduleState = { ...initialState(T0, false, ""), lastProcessed: T0 + HOUR, lastNominal: T0 + HOUR, running: [runOf(1)], buffer: [stored] };
+    const closed = runClosed(ctx(policy, T0 + HOUR + 120_000), s, runOf(1).runId, "completed", null);
+    expect(closed.start.map((x) => x.runId)).toEqual(["s:trigger:old"]);
+  });
+});
 
 describe("fires waiting while the schedule is not active", () => {
   it("a trigger while paused runs now; the scheduled fire that waited before the pause keeps waiting for the resume", () => {

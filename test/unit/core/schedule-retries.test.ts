@@ -150,7 +150,7 @@ describe("a due retry under ALLOW_ALL while a fire waits to cancel the open runs
     expect(t.state.retry).toMatchObject({ nominal: T0 + HOUR, at: T0 + 2 * HOUR + 11 * M });
     // A trigger under CANCEL_OTHER asks 02:00 to cancel and waits for its slot.
     const now = T0 + 2 * HOUR + 10 * M;
-    const x = startExtra(ctx(policy, now), t.state, [{ nominal: now, actual: now, kind: "trigger", requestId: "manual", overlap: "CANCEL_OTHER" }]);
+    const x = startExtra(ctx(policy, now), t.state, [{ nominal: now, actual: now, kind: "trigger", requestId: "manual", timed: true, overlap: "CANCEL_OTHER" }]);
     expect(x.cancel).toEqual([id(2)]);
     // The retry comes due while 02:00 is still closing: it is not skipped by overlap.
     t = tick(ctx(policy, T0 + 2 * HOUR + 12 * M), x.state);
@@ -167,7 +167,7 @@ describe("a trigger's failed run", () => {
   it("is not retried: its failure is counted and on_failure decides at once (pause pauses the schedule)", () => {
     const policy = { retry_max: 3, on_failure: "pause" as const };
     const now = T0 + 10 * M;
-    const t = startExtra(ctx(policy, now), initialState(T0, false, ""), [{ nominal: now, actual: now, kind: "trigger", requestId: "manual" }]);
+    const t = startExtra(ctx(policy, now), initialState(T0, false, ""), [{ nominal: now, actual: now, kind: "trigger", requestId: "manual", timed: true }]);
     expect(t.start).toHaveLength(1);
     const closed = runClosed(ctx(policy, now + M), t.state, t.start[0]!.runId, "failed", "boom");
     expect(closed.state).toMatchObject({ status: "paused", retry: null, counters: { failed: 1 } });
