@@ -1,6 +1,8 @@
+import { SundialApiError } from "../client/errors.ts";
 import { DEFINITION_OPTIONS, rejectUnknownOptions, scheduleDefinitionToWire } from "../client/schedule-wire.ts";
 import { CreateScheduleRequest } from "../protocol/schedule.ts";
 import { RegisterWorkerResponse, type RegisterWorkerRequest } from "../protocol/tasks.ts";
+import { isShorthandSchedule } from "../workflow/define-workflow.ts";
 import type { ScheduleDefinition } from "../workflow/schedule.ts";
 import type { WorkerLogger } from "./logger.ts";
 import type { ResolvedWorkerOptions } from "./options.ts";
@@ -102,4 +104,22 @@ export function readRegistration(answer: unknown, logger: WorkerLogger): WorkerR
     logger.warn(`the schedules declared in code for workflow "${c.workflow}"${ids} were not applied: ${c.message}`, { workflow: c.workflow, schedule_ids: c.scheduleIds, reason: c.message });
   }
   return { conflicts };
+}
+
+/**
+ * A registration refused because a schedule's key is taken, when that schedule is a workflow's
+ * `schedule:` shorthand (key "global", which it cannot change): the error says what to do then,
+ * since the platform's "declare another key" cannot be followed with the shorthand.
+ */
+export function withShorthandHint(err: unknown, options: ResolvedWorkerOptions, registration: RegisterWorkerRequest): unknown {
+  if (!(err instanceof SundialApiError) || err.code !== "schedule_key_taken") return err;
+  const at = /^workflows\.(\d+)\.schedules\.(\d+)\.key$/.exec(err.field ?? "");
+  const name = at ? registration.workflows[Number(at[1])]?.name : undefined;
+  const def = name === undefined ? undefined : options.workflows.get(name);
+  const schedule = def?.schedules[Number(at?.[2])];
+  if (def === undefined || schedule === undefined || !isShorthandSchedule(schedule)) return err;
+  err.message +=
+    ` — workflow "${def.name}" declares it with the schedule shorthand (schedule: "${schedule.cronExpressions?.[0] ?? ""}"), its "global" schedule:` +
+    ` delete the schedule created through the API for ${def.name} with key "global", or declare schedules: [{ cronExpressions: [...], key: "<another key>" }] instead of schedule`;
+  return err;
 }

@@ -10,7 +10,7 @@ import { eagerDispatch } from "./eager.ts";
 import { LruCache } from "./lru-cache.ts";
 import { resolveWorkerOptions, type WorkerOptions } from "./options.ts";
 import { pollLoop, Slots } from "./poller.ts";
-import { buildRegistration, readRegistration, type WorkerRegistration } from "./registration.ts";
+import { buildRegistration, readRegistration, withShorthandHint, type WorkerRegistration } from "./registration.ts";
 import { processWorkflowTask, type WorkflowTaskProgress } from "./workflow-runner.ts";
 
 /** A running workflow task, as the worker tracks it for shutdown. */
@@ -132,7 +132,9 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
   }
 
   const main = (async () => {
-    const answer = await api.register(registration, pollStop.signal);
+    const answer = await api.register(registration, pollStop.signal).catch((err: unknown) => {
+      throw withShorthandHint(err, o, registration);
+    });
     logger.info("worker registered", { identity: o.identity, task_queue: o.taskQueue, workflows: [...o.workflows.keys()], activities: [...o.activities.keys()] });
     markReady(readRegistration(answer, logger));
     const loops: Promise<void>[] = [];

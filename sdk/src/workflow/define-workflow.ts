@@ -89,7 +89,9 @@ export function defineWorkflow(
   if (input !== undefined) checkInputSchema(name, input);
   const executionTimeout = toSeconds(options.executionTimeout ?? DEFAULT_EXECUTION_TIMEOUT_SECONDS, `workflow "${name}" executionTimeout`);
   if (executionTimeout < 1) throw new TypeError(`workflow "${name}" executionTimeout: must be at least 1 second`);
-  const schedules = [...scheduleShorthand(name, options.schedule, options.schedules !== undefined && options.schedules.length > 0), ...(options.schedules ?? [])];
+  const shorthand = scheduleShorthand(name, options.schedule, options.schedules !== undefined && options.schedules.length > 0);
+  for (const s of shorthand) SHORTHAND_SCHEDULES.add(s);
+  const schedules = [...shorthand, ...(options.schedules ?? [])];
   checkScheduleKeys(name, schedules);
   return Object.freeze({
     kind: "workflow",
@@ -114,6 +116,14 @@ export function defineWorkflow(
  * schedule_key_taken: the pair belongs to the code) instead of making a second global schedule.
  */
 const GLOBAL_KEY = "global";
+
+/** The schedules the shorthand made (a registration refused for one of them says so: see registration.ts). */
+const SHORTHAND_SCHEDULES = new WeakSet<ScheduleDefinition>();
+
+/** Whether `schedule` is the one a workflow's `schedule:` shorthand declared. */
+export function isShorthandSchedule(schedule: ScheduleDefinition): boolean {
+  return SHORTHAND_SCHEDULES.has(schedule);
+}
 
 function scheduleShorthand(workflowName: string, s: ScheduleShorthand | boolean | undefined, hasSchedules: boolean): ScheduleDefinition[] {
   if (s === undefined || typeof s === "boolean") return [];

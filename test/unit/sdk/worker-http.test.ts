@@ -207,6 +207,23 @@ describe("worker HTTP loop: retries", () => {
     expect(fake.calls("/v1/workflows/tasks/poll")).toEqual([]);
   });
 
+  it("a schedule shorthand whose key (global) an API schedule holds: the refusal says what to do, since the shorthand cannot declare another key", async () => {
+    fake = await new FakePlatform().start();
+    const detail = "workflows.0.schedules.0.key: workflow daily-report's key global is already used by schedule daily-report:global, created through the API (a registration does not take it over): delete it or declare another key";
+    fake.on("/v1/workflows/workers/register", () => ({ status: 409, problem: true, body: { ...problem(409, "schedule_key_taken", detail), field: "workflows.0.schedules.0.key" } }));
+    const daily = defineWorkflow({ name: "daily-report", schedule: "0 9 * * *", run: async () => null });
+    const w = start({ workflows: [daily], activities: [] });
+    await expect(w.ready).rejects.toMatchObject({ status: 409, code: "schedule_key_taken", field: "workflows.0.schedules.0.key" });
+    await expect(w.ready).rejects.toThrow(/declares it with the schedule shorthand \(schedule: "0 9 \* \* \*"\), its "global" schedule: delete the schedule created through the API for daily-report with key "global", or declare schedules: \[/);
+    await w.done.catch(() => {});
+    // The same refusal of a schedule declared with schedules: [...] keeps the platform's advice alone.
+    const listed = defineWorkflow({ name: "daily-report", schedules: [{ cronExpressions: ["0 9 * * *"], key: "global" }], run: async () => null });
+    const w2 = start({ workflows: [listed], activities: [] });
+    const err = (await w2.ready.catch((e: unknown) => e)) as Error;
+    expect(err.message).not.toContain("shorthand");
+    await w2.done.catch(() => {});
+  });
+
   it("stops with the error when the key is refused (401), rejecting done", async () => {
     fake = await new FakePlatform().start();
     fake.on("/v1/workflows/tasks/poll", () => ({ status: 401, problem: true, body: problem(401, "unauthorized", "missing or invalid API key") }));
