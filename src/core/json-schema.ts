@@ -59,7 +59,8 @@ function validateNode(schema: JsonSchema, value: unknown, root: JsonSchema, path
   if (typeof s.$ref === "string") {
     // "#" is the root itself (zod's z.lazy() of the whole input refers to it so).
     const m = /^#\/(\$defs|definitions)\/(.+)$/.exec(s.$ref);
-    const target = s.$ref === "#" ? root : m && typeof root === "object" ? ((root[m[1]!] as Record<string, JsonSchema> | undefined)?.[pointerToken(m[2]!)] ?? null) : null;
+    const defs = m && typeof root === "object" ? (root[m[1]!] as Record<string, JsonSchema> | undefined) : undefined;
+    const target = s.$ref === "#" ? root : m && defs ? (pointerTokens(m[2]!).map((t) => defs[t]).find((d) => d !== undefined) ?? null) : null;
     if (target === null) return null; // unknown refs are not ours to enforce
     const p = validateNode(target, value, root, path, depth + 1, budget);
     if (p) return p;
@@ -80,7 +81,7 @@ function validateNode(schema: JsonSchema, value: unknown, root: JsonSchema, path
     const options = s[key];
     if (Array.isArray(options)) {
       const problems = options.map((o) => validateNode(o as JsonSchema, value, root, path, depth + 1, budget));
-      if (!problems.some((p) => p === null)) return noShapeMatches(problems as SchemaProblem[], path);
+      if (!problems.some((p) => p === null)) return noShapeMatches(problems as SchemaProblem[], options.map(isNullOption), path);
     }
   }
   if (s.not !== undefined && validateNode(s.not as JsonSchema, value, root, path, depth + 1, budget) === null) {
@@ -155,18 +156,20 @@ function validateNode(schema: JsonSchema, value: unknown, root: JsonSchema, path
 }
 
 /**
- * A JSON Pointer token as the name it stands for: `~1` is `/`, `~0` is `~` (RFC 6901), after the
- * URI fragment's percent-decoding. zod writes a `.meta({ id: "app/Input" })` reference as
- * `#/$defs/app~1Input`; read literally it named nothing, and an unknown reference checks nothing.
+ * The names a JSON Pointer token may stand for, most likely first: `~1` is `/` and `~0` is `~`
+ * (RFC 6901) — zod writes a `.meta({ id: "app/Input" })` reference as `#/$defs/app~1Input`, and read
+ * literally it named nothing, so checked nothing — then the same after the URI fragment's
+ * percent-decoding, which zod does not apply (an id with `%` in it is written as it is).
  */
-function pointerToken(token: string): string {
-  let decoded = token;
+function pointerTokens(token: string): string[] {
+  const unescape = (t: string) => t.replace(/~1/g, "/").replace(/~0/g, "~");
+  let decoded: string | null = null;
   try {
     decoded = decodeURIComponent(token);
   } catch {
     /* not percent-encoded */
   }
-  return decoded.replace(/~1/g, "/").replace(/~0/g, "~");
+  return decoded === null || decoded === token ? [unescape(token)] : [unescape(token), unescape(decoded)];
 }
 
 /** How many of a union's other shapes a problem lists, and how much of each problem it quotes. */
@@ -182,18 +185,24 @@ const OTHER_SHAPE_CHARS = 120;
  * not multiply the message. The `{type: "null"}` zod emits for `.nullable()` and a top-level
  * `.optional()` is not a shape anyone wrote: it is not listed.
  */
-function noShapeMatches(problems: readonly SchemaProblem[], path: string): SchemaProblem {
+function noShapeMatches(problems: readonly SchemaProblem[], nullOption: readonly boolean[], path: string): SchemaProblem {
   if (problems.length === 0) return { path, message: "matches none of the allowed shapes" };
   const score = (p: SchemaProblem) => p.path.split(".").length * 2 + (p.message === "is required" ? 0 : 1);
-  const closest = problems.reduce((best, p) => (score(p) > score(best) ? p : best));
-  const nullAlternative = (p: SchemaProblem) => p.path === path && /^expected null, got /.test(p.own ?? p.message);
-  const others = problems.flatMap((p, i) => (p === closest || nullAlternative(p) ? [] : [{ p, i }]));
+  // A written shape is the closest before `null` is (zod's .nullable() adds {type: "null"}).
+  const candidates = problems.filter((_, i) => !nullOption[i]);
+  const closest = (candidates.length > 0 ? candidates : problems).reduce((best, p) => (score(p) > score(best) ? p : best));
+  const others = problems.flatMap((p, i) => (p === closest || nullOption[i] ? [] : [{ p, i }]));
   if (others.length === 0) return closest;
   const own = closest.own ?? closest.message;
   const clip = (m: string) => (m.length > OTHER_SHAPE_CHARS ? `${m.slice(0, OTHER_SHAPE_CHARS - 1)}…` : m);
   const shown = others.slice(0, OTHER_SHAPES_SHOWN).map(({ p, i }) => `shape ${i + 1}: ${clip(`${p.path} ${p.own ?? p.message}`)}`);
   if (others.length > OTHER_SHAPES_SHOWN) shown.push(`${others.length - OTHER_SHAPES_SHOWN} more`);
   return { path: closest.path, own, message: `${own} (in shape ${problems.indexOf(closest) + 1} of ${problems.length}, the closest; ${shown.join("; ")})` };
+}
+
+/** Exactly `{type: "null"}`: what zod emits for `.nullable()`, a top-level `.optional()` and `z.null()` alike. */
+function isNullOption(o: unknown): boolean {
+  return typeof o === "object" && o !== null && Object.keys(o).length === 1 && (o as { type?: unknown }).type === "null";
 }
 
 const isEmptySchema = (s: unknown): boolean => s === true || (typeof s === "object" && s !== null && Object.keys(s).length === 0);

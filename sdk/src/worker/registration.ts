@@ -112,7 +112,8 @@ export function readRegistration(answer: unknown, logger: WorkerLogger): WorkerR
  * since the platform's "declare another key" cannot be followed with the shorthand.
  */
 export function withShorthandHint(err: unknown, options: ResolvedWorkerOptions, registration: RegisterWorkerRequest): unknown {
-  if (!(err instanceof SundialApiError) || err.code !== "schedule_key_taken") return err;
+  // Only when an API-created schedule holds the key (the platform's detail says which holds it).
+  if (!(err instanceof SundialApiError) || err.code !== "schedule_key_taken" || !err.detail.includes("created through the API")) return err;
   const at = /^workflows\.(\d+)\.schedules\.(\d+)\.key$/.exec(err.field ?? "");
   const name = at ? registration.workflows[Number(at[1])]?.name : undefined;
   const def = name === undefined ? undefined : options.workflows.get(name);

@@ -53,6 +53,24 @@ describe("json-schema subset validator", () => {
     expect(validateJsonSchema(schema, 7)).toMatchObject({ path: "input", message: expect.stringContaining("expected") });
   });
 
+  it("a $ref to an id with % in it (zod writes it as it is) resolves; an id that only percent-decoding finds resolves too", () => {
+    for (const id of ["a%20b", "a%2Fb", "50%off"]) {
+      const schema = inputJsonSchema(z.union([z.strictObject({ a: z.string() }), z.string()]).meta({ id }));
+      expect(validateJsonSchema(schema, "x"), id).toBeNull();
+      expect(validateJsonSchema(schema, 5), id).not.toBeNull();
+    }
+    const encoded = { $ref: "#/$defs/a%20b", $defs: { "a b": { type: "string" } } };
+    expect(validateJsonSchema(encoded, 5)).toMatchObject({ message: "expected string, got integer" });
+  });
+
+  it("a member that is a union with null first is still listed; a written shape is the closest before null", () => {
+    const A = z.strictObject({ a: z.string() });
+    const B = z.strictObject({ b: z.string() });
+    const nested = validateJsonSchema(inputJsonSchema(z.union([A, z.union([z.null(), B])])), 5)!;
+    expect(nested.message).toContain("shape 2:");
+    expect(validateJsonSchema(inputJsonSchema(z.union([z.null(), A])), "x")).toEqual({ path: "input", message: "expected object, got string" });
+  });
+
   it("does not mistake inherited names for properties", () => {
     expect(validateJsonSchema({ type: "object", properties: {}, additionalProperties: false }, JSON.parse('{"constructor":1}'))).toEqual({ path: "input.constructor", message: "unknown field" });
     expect(validateJsonSchema({ type: "object", required: ["toString"] }, {})).toEqual({ path: "input.toString", message: "is required" });
