@@ -1,3 +1,4 @@
+import { resolveRef, type JsonSchema } from "../core/json-schema.ts";
 import { patternProblem } from "../core/regex-safety.ts";
 
 /** Keywords whose value is one sub-schema, a list of them, or a map of names to them. */
@@ -19,6 +20,10 @@ export function inputSchemaProblem(schema: unknown, path: string): { field: stri
     if (typeof s === "boolean") continue;
     if (s === null || typeof s !== "object" || Array.isArray(s)) return { field: at, message: "a JSON Schema must be an object or a boolean" };
     const o = s as Record<string, unknown>;
+    // A local reference that names nothing would check nothing at start: every input would pass.
+    if (typeof o.$ref === "string" && /^#\/(\$defs|definitions)\//.test(o.$ref) && resolveRef(schema as JsonSchema, o.$ref) === null) {
+      return { field: `${at}.$ref`, message: `${JSON.stringify(o.$ref)} names no entry of the schema's $defs` };
+    }
     if (typeof o.pattern === "string") {
       const unsafe = patternProblem(o.pattern);
       if (unsafe) return { field: `${at}.pattern`, message: `this pattern ${unsafe}` };

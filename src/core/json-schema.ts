@@ -57,11 +57,8 @@ function validateNode(schema: JsonSchema, value: unknown, root: JsonSchema, path
   if (schema === false) return { path, message: "no value is allowed here" };
   const s = schema;
   if (typeof s.$ref === "string") {
-    // "#" is the root itself (zod's z.lazy() of the whole input refers to it so).
-    const m = /^#\/(\$defs|definitions)\/(.+)$/.exec(s.$ref);
-    const defs = m && typeof root === "object" ? (root[m[1]!] as Record<string, JsonSchema> | undefined) : undefined;
-    const target = s.$ref === "#" ? root : m && defs ? (pointerTokens(m[2]!).map((t) => defs[t]).find((d) => d !== undefined) ?? null) : null;
-    if (target === null) return null; // unknown refs are not ours to enforce
+    const target = resolveRef(root, s.$ref);
+    if (target === null) return null; // unknown refs are not ours to enforce (registration refuses a local one that names nothing)
     const p = validateNode(target, value, root, path, depth + 1, budget);
     if (p) return p;
   }
@@ -69,9 +66,10 @@ function validateNode(schema: JsonSchema, value: unknown, root: JsonSchema, path
     const types = Array.isArray(s.type) ? (s.type as string[]) : [s.type as string];
     if (!types.some((t) => typeMatches(t, value))) return { path, message: `expected ${types.join(" or ")}, got ${typeOf(value)}` };
   }
-  if (s.const !== undefined && JSON.stringify(s.const) !== JSON.stringify(value)) return { path, message: `must be ${JSON.stringify(s.const)}` };
+  if (s.const !== undefined && JSON.stringify(s.const) !== JSON.stringify(value)) return { path, message: `must be ${quoted(s.const)}` };
   if (Array.isArray(s.enum) && !s.enum.some((e) => JSON.stringify(e) === JSON.stringify(value))) {
-    return { path, message: `must be one of ${s.enum.map((e) => JSON.stringify(e)).join(", ")}` };
+    const shown = s.enum.slice(0, ENUM_VALUES_SHOWN).map(quoted).join(", ");
+    return { path, message: `must be one of ${shown}${s.enum.length > ENUM_VALUES_SHOWN ? ` (and ${s.enum.length - ENUM_VALUES_SHOWN} more)` : ""}` };
   }
   // oneOf (z.xor, discriminated unions) is checked as anyOf: a registered shape can be looser
   // than its zod schema (refinements, formats without a pattern, .catch, z.custom), so two of
@@ -156,6 +154,19 @@ function validateNode(schema: JsonSchema, value: unknown, root: JsonSchema, path
 }
 
 /**
+ * What a `$ref` names: `#` is the root itself (zod's z.lazy() of the whole input refers to it so),
+ * `#/$defs/{name}` (or `#/definitions/…`) an entry there; null for anything else, or a name with
+ * no entry.
+ */
+export function resolveRef(root: JsonSchema, ref: string): JsonSchema | null {
+  if (ref === "#") return root;
+  const m = /^#\/(\$defs|definitions)\/(.+)$/.exec(ref);
+  const defs = m && typeof root === "object" ? (root[m[1]!] as Record<string, JsonSchema> | undefined) : undefined;
+  if (!m || defs === null || typeof defs !== "object") return null;
+  return pointerTokens(m[2]!).map((t) => (Object.hasOwn(defs, t) ? defs[t] : undefined)).find((d) => d !== undefined) ?? null;
+}
+
+/**
  * The names a JSON Pointer token may stand for, most likely first: `~1` is `/` and `~0` is `~`
  * (RFC 6901) — zod writes a `.meta({ id: "app/Input" })` reference as `#/$defs/app~1Input`, and read
  * literally it named nothing, so checked nothing — then the same after the URI fragment's
@@ -170,6 +181,16 @@ function pointerTokens(token: string): string[] {
     /* not percent-encoded */
   }
   return decoded === null || decoded === token ? [unescape(token)] : [unescape(token), unescape(decoded)];
+}
+
+/** How many values of an enum a problem quotes, and how much of each (a message can reach a parent's history through a child start). */
+const ENUM_VALUES_SHOWN = 10;
+const VALUE_CHARS = 80;
+
+/** A value as JSON, cut short. */
+function quoted(v: unknown): string {
+  const json = JSON.stringify(v) ?? String(v);
+  return json.length > VALUE_CHARS ? `${json.slice(0, VALUE_CHARS - 1)}…` : json;
 }
 
 /** How many of a union's other shapes a problem lists, and how much of each problem it quotes. */

@@ -17,6 +17,17 @@ describe("input schema patterns", () => {
     expect((await api("POST", "/v1/workflows/schedules", { workflow: wf, key: "k", cron: "0 8 * * *", input: { name: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!" } })).status).toBe(201);
   });
 
+  it("a local $ref that names no entry of $defs is a 422 naming it (it would check nothing at start); ids with / ~ % resolve", async () => {
+    const wf = uid("bad-ref");
+    const r = await register(wf, { $ref: "#/$defs/Missing", $defs: { Present: { type: "string" } } });
+    expect(r.status).toBe(422);
+    expect(r.body).toMatchObject({ code: "invalid_input_schema", field: "workflows.0.input_schema.$ref" });
+    for (const id of ["app/Prompt", "a~b", "50%off"]) {
+      const ok = await register(uid("good-ref"), inputJsonSchema(z.union([z.object({ p: z.string() }), z.string()]).meta({ id })));
+      expect(ok.status, `${id}: ${JSON.stringify(ok.body)}`).toBeLessThan(300);
+    }
+  });
+
   it("refuses a pattern longer than 1,000 characters and one with a backreference, anywhere in the schema", async () => {
     const long = await register(uid("re-long"), { $defs: { id: { type: "string", pattern: "a".repeat(1_001) } }, $ref: "#/$defs/id" });
     expect(long.status).toBe(422);

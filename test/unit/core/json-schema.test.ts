@@ -71,6 +71,13 @@ describe("json-schema subset validator", () => {
     expect(validateJsonSchema(inputJsonSchema(z.union([z.null(), A])), "x")).toEqual({ path: "input", message: "expected object, got string" });
   });
 
+  it("an enum or const quoted in a problem is cut short: ten values, eighty characters each", () => {
+    const many = validateJsonSchema({ enum: Array.from({ length: 2_000 }, (_, i) => `value-${i}`) }, "x")!;
+    expect(many.message).toMatch(/^must be one of "value-0", .*"value-9" \(and 1990 more\)$/);
+    const long = validateJsonSchema({ const: "y".repeat(10_000) }, "x")!;
+    expect(long.message.length).toBeLessThan(100);
+  });
+
   it("does not mistake inherited names for properties", () => {
     expect(validateJsonSchema({ type: "object", properties: {}, additionalProperties: false }, JSON.parse('{"constructor":1}'))).toEqual({ path: "input.constructor", message: "unknown field" });
     expect(validateJsonSchema({ type: "object", required: ["toString"] }, {})).toEqual({ path: "input.toString", message: "is required" });
