@@ -18,6 +18,8 @@ export interface SchemaProblem {
   message: string;
   /** The problem itself, without what a union added about its other shapes (`message` then says more). */
   own?: string;
+  /** Set when a union's shapes all refused the value: how many it has (`own` is its closest's problem). */
+  shapes?: number;
 }
 
 const typeOf = (v: unknown): string => (v === null ? "null" : Array.isArray(v) ? "array" : Number.isInteger(v) ? "integer" : typeof v);
@@ -216,9 +218,11 @@ function noShapeMatches(problems: readonly SchemaProblem[], nullOption: readonly
   if (others.length === 0) return closest;
   const own = closest.own ?? closest.message;
   const clip = (m: string) => (m.length > OTHER_SHAPE_CHARS ? `${m.slice(0, OTHER_SHAPE_CHARS - 1)}…` : m);
-  const shown = others.slice(0, OTHER_SHAPES_SHOWN).map(({ p, i }) => `shape ${i + 1}: ${clip(`${p.path} ${p.own ?? p.message}`)}`);
+  // A shape that is itself a union is quoted as one: it may take values its closest shape does not.
+  const quote = (p: SchemaProblem) => (p.shapes !== undefined ? `${p.path} matches none of its ${p.shapes} shapes (closest: ${p.own})` : `${p.path} ${p.own ?? p.message}`);
+  const shown = others.slice(0, OTHER_SHAPES_SHOWN).map(({ p, i }) => `shape ${i + 1}: ${clip(quote(p))}`);
   if (others.length > OTHER_SHAPES_SHOWN) shown.push(`${others.length - OTHER_SHAPES_SHOWN} more`);
-  return { path: closest.path, own, message: `${own} (in shape ${problems.indexOf(closest) + 1} of ${problems.length}, the closest; ${shown.join("; ")})` };
+  return { path: closest.path, own, shapes: problems.length, message: `${own} (in shape ${problems.indexOf(closest) + 1} of ${problems.length}, the closest; ${shown.join("; ")})` };
 }
 
 /** Exactly `{type: "null"}`: what zod emits for `.nullable()`, a top-level `.optional()` and `z.null()` alike. */

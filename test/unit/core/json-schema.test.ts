@@ -78,6 +78,12 @@ describe("json-schema subset validator", () => {
     expect(long.message.length).toBeLessThan(100);
   });
 
+  it("a shape that is itself a union is quoted as one, not by its closest shape alone", () => {
+    const PromptOrRaw = z.union([z.strictObject({ prompt: z.string() }), z.string()]).meta({ id: "PromptOrRaw2" });
+    const problem = validateJsonSchema(inputJsonSchema(z.union([z.strictObject({ count: z.number() }), PromptOrRaw])), 5)!;
+    expect(problem.message).toContain("shape 2: input matches none of its 2 shapes (closest: expected object, got integer)");
+  });
+
   it("does not mistake inherited names for properties", () => {
     expect(validateJsonSchema({ type: "object", properties: {}, additionalProperties: false }, JSON.parse('{"constructor":1}'))).toEqual({ path: "input.constructor", message: "unknown field" });
     expect(validateJsonSchema({ type: "object", required: ["toString"] }, {})).toEqual({ path: "input.toString", message: "is required" });
