@@ -101,6 +101,13 @@ export function normalizeSpec(v: SpecInput, ctx: z.RefinementCtx): ScheduleSpec 
   if (v.start_at !== undefined && v.end_at !== undefined && v.end_at <= v.start_at) {
     ctx.addIssue({ code: "custom", path: ["end_at"], message: "end_at must be after start_at" });
   }
+  // The shorthands join their lists: the limits hold for the lists they make (20 + 1 would pass each field's own check).
+  if (v.cron !== undefined && cron.length > SPEC_LIMITS.cronExpressions) {
+    ctx.addIssue({ code: "custom", path: ["cron"], message: `at most ${SPEC_LIMITS.cronExpressions} cron expressions, counting cron with cron_expressions` });
+  }
+  if (v.interval_seconds !== undefined && intervals.length > SPEC_LIMITS.intervals) {
+    ctx.addIssue({ code: "custom", path: ["interval_seconds"], message: `at most ${SPEC_LIMITS.intervals} intervals, counting interval_seconds with intervals` });
+  }
   for (const [i, iv] of intervals.entries()) {
     if (iv.offset >= iv.every) {
       ctx.addIssue({ code: "custom", path: ["intervals", i, "offset"], message: `offset (${iv.offset}s) must be smaller than every (${iv.every}s)` });

@@ -95,6 +95,9 @@ describe("ScheduleSpecInput rejects bad input and names the field", () => {
     ["too many crons", { cron_expressions: Array.from({ length: 21 }, () => "* * * * *") }, ["cron_expressions"], /^at most 20 cron expressions$/],
     ["too many excludes", { cron: "* * * * *", exclude: Array.from({ length: 21 }, () => "0 0 * * *") }, ["exclude"], /^at most 20 exclude expressions$/],
     ["too many intervals", { intervals: Array.from({ length: 21 }, (_, i) => ({ every: 60 + i })) }, ["intervals"], /^at most 20 intervals$/],
+    // The shorthands join their lists: 20 + cron is 21 cron expressions, 20 + interval_seconds 21 intervals.
+    ["20 cron expressions and cron", { cron_expressions: Array.from({ length: 20 }, (_, i) => `${i} * * * *`), cron: "59 * * * *" }, ["cron"], /^at most 20 cron expressions, counting cron with cron_expressions$/],
+    ["20 intervals and interval_seconds", { intervals: Array.from({ length: 20 }, (_, i) => ({ every: 60 + i })), interval_seconds: 3600 }, ["interval_seconds"], /^at most 20 intervals, counting interval_seconds with intervals$/],
     ["too many at times", { at: Array.from({ length: 1001 }, (_, i) => new Date(Date.UTC(2030, 0, 1) + i * 60_000).toISOString()) }, ["at"], /^at most 1000 times$/],
   ])("%s", (_name, input, path, message) => {
     const issues = issuesOf(input);
