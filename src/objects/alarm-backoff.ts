@@ -51,10 +51,12 @@ export class AlarmBackoff {
   }
 
   /**
-   * `at`, or later if a backoff is running. From memory only: every change re-arms through here,
-   * and an alarm handler has read the stored backoff (failed, succeeded) before it re-arms.
+   * `at`, or later if a backoff is running. Reads what an earlier instance left (once per
+   * instance): a change re-arming a new instance evicted between two failing alarms must not set
+   * the alarm back to the past-due instant, which would fire at once.
    */
   notBefore(at: number): number {
+    this.load();
     return Math.max(at, this.floor);
   }
 

@@ -56,6 +56,24 @@ describe("an alarm whose work fails", () => {
     await expectAlarm(sid, fire + 600_000);
   });
 
+  it("schedule: a backfill requested while the alarm backs off does not make it fire at once", async () => {
+    const { sid, fire } = await tenMinuteSchedule("alarm-fail-backfill", T("2027-08-04T00:00:00.000Z"));
+    const proto = ScheduleObject.prototype as unknown as { apply: (...args: unknown[]) => void };
+    const original = proto.apply;
+    proto.apply = () => {
+      throw new Error("injected fault");
+    };
+    try {
+      expect(await alarmAt(sid, fire)).toBe(true);
+      expect(await alarmOf(sid)).toBe(fire + 1_000);
+    } finally {
+      proto.apply = original;
+    }
+    const r = await api("POST", `/v1/workflows/schedules/${sid}/backfill`, { start_at: new Date(fire - 3_600_000).toISOString(), end_at: new Date(fire - 1).toISOString() });
+    expect(r.status, JSON.stringify(r.body)).toBe(202);
+    expect(await alarmOf(sid)).toBe(fire + 1_000);
+  });
+
   it("schedule: when planning the next alarm fails too, the alarm still resolves and retries on the backoff", async () => {
     const { sid, fire } = await tenMinuteSchedule("alarm-fail-plan", T("2027-08-02T00:00:00.000Z"));
     const proto = ScheduleObject.prototype as unknown as { apply: (...args: unknown[]) => void; rearm: () => void };
@@ -154,6 +172,8 @@ describe("the alarm backoff of an object evicted while its alarm keeps failing",
       expect(kvTables()).toBe(tablesBefore);
       expect(first.failed(10_000)).toBe(11_000);
       expect(first.failed(11_000)).toBe(13_000);
+      // A new instance (after an eviction) re-arming for a change keeps the floor: not the past-due instant.
+      expect(new AlarmBackoff(state.storage).notBefore(11_500)).toBe(13_000);
       // A new instance of the object (after an eviction) continues the backoff: 4 s next, not 1 s.
       const second = new AlarmBackoff(state.storage);
       expect(second.count).toBe(2);
