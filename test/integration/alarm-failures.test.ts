@@ -25,24 +25,31 @@ async function tenMinuteSchedule(prefix: string, t0: number): Promise<{ sid: str
   return { sid, fire };
 }
 
+/** Runs `fn` while every ScheduleObject's state transition (its alarm's work) throws. */
+async function withApplyFault(fn: () => Promise<void>): Promise<void> {
+  const proto = ScheduleObject.prototype as unknown as { apply: (...args: unknown[]) => void };
+  const original = proto.apply;
+  proto.apply = () => {
+    throw new Error("injected fault");
+  };
+  try {
+    await fn();
+  } finally {
+    proto.apply = original;
+  }
+}
+
 describe("an alarm whose work fails", () => {
   it("schedule: is recorded in recent_actions, retried after 1 s then 2 s (not at once), and resets on success", async () => {
     const { sid, fire } = await tenMinuteSchedule("alarm-fail", T("2027-08-01T00:00:00.000Z"));
-    const proto = ScheduleObject.prototype as unknown as { apply: (...args: unknown[]) => void };
-    const original = proto.apply;
-    proto.apply = () => {
-      throw new Error("injected fault");
-    };
-    try {
+    await withApplyFault(async () => {
       // The alarm resolves (workerd would otherwise retry it on its own schedule) and the fire,
       // still due, waits 1 s, then 2 s: it is not re-run in a loop.
       expect(await alarmAt(sid, fire)).toBe(true);
       expect(await alarmOf(sid)).toBe(fire + 1_000);
       expect(await alarmAt(sid, fire + 1_000)).toBe(true);
       expect(await alarmOf(sid)).toBe(fire + 1_000 + 2_000);
-    } finally {
-      proto.apply = original;
-    }
+    });
     const d = await describeSchedule(sid);
     expect(d.recent_actions.filter((a: { kind: string }) => a.kind === "alarm").map((a: { outcome: string }) => a.outcome)).toEqual([
       "failed: injected fault; retrying in 2s",
@@ -58,17 +65,10 @@ describe("an alarm whose work fails", () => {
 
   it("schedule: a backfill requested while the alarm backs off does not make it fire at once", async () => {
     const { sid, fire } = await tenMinuteSchedule("alarm-fail-backfill", T("2027-08-04T00:00:00.000Z"));
-    const proto = ScheduleObject.prototype as unknown as { apply: (...args: unknown[]) => void };
-    const original = proto.apply;
-    proto.apply = () => {
-      throw new Error("injected fault");
-    };
-    try {
+    await withApplyFault(async () => {
       expect(await alarmAt(sid, fire)).toBe(true);
       expect(await alarmOf(sid)).toBe(fire + 1_000);
-    } finally {
-      proto.apply = original;
-    }
+    });
     const r = await api("POST", `/v1/workflows/schedules/${sid}/backfill`, { start_at: new Date(fire - 3_600_000).toISOString(), end_at: new Date(fire - 1).toISOString() });
     expect(r.status, JSON.stringify(r.body)).toBe(202);
     expect(await alarmOf(sid)).toBe(fire + 1_000);
