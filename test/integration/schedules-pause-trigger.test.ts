@@ -287,6 +287,26 @@ describe("trigger now", () => {
     await expectRunning(runId(sid, T("2028-01-01T09:00:00.000Z")));
   });
 
+  it("remembers the last 1,000 request_ids: a retry of one of them changes nothing, the one before them is a new trigger", async () => {
+    const t0 = T("2027-03-08T00:00:00.000Z");
+    setNow(t0);
+    const sid = uid("trigger-kept");
+    await createSchedule({ schedule_id: sid, workflow: "trigger-wf", key: sid, cron: "0 9 1 1 *", task_queue: uid("q-kept") });
+    const obj = scheduleObject(sid) as unknown as { trigger(input: unknown, overlap: unknown, requestId: string): Promise<{ ok: boolean; value: { run_id: string; outcome: string } }> };
+    const first = await obj.trigger(undefined, undefined, "r0");
+    expect(first.value).toMatchObject({ outcome: "started" });
+    // Under SKIP, with r0's run open, each later trigger is skipped (and counted), starting nothing.
+    for (let i = 1; i <= 1_000; i++) expect((await obj.trigger(undefined, undefined, `r${i}`)).value.outcome).toBe("skipped_overlap");
+    const counted = (await describeSchedule(sid)).counters.skipped_overlap;
+    expect(counted).toBe(1_000);
+    // r1 is among the last 1,000: its answer again, nothing counted.
+    expect((await obj.trigger(undefined, undefined, "r1")).value).toEqual({ run_id: "", started: false, outcome: "skipped_overlap" });
+    expect((await describeSchedule(sid)).counters.skipped_overlap).toBe(counted);
+    // r0 is not any more: a new trigger (skipped behind its own first run, and counted), not r0's answer.
+    expect((await obj.trigger(undefined, undefined, "r0")).value).toEqual({ run_id: "", started: false, outcome: "skipped_overlap" });
+    expect((await describeSchedule(sid)).counters.skipped_overlap).toBe(counted + 1);
+  }, 60_000);
+
   it("answers 404 for a missing schedule and 422 naming the field for a bad trigger body", async () => {
     const missing = await api("POST", `/v1/workflows/schedules/${uid("nope")}/trigger`, {});
     expect(missing.status).toBe(404);
