@@ -149,10 +149,7 @@ export class ScheduleObject extends DurableObject<Env> {
    * and queues nothing.
    */
   async backfill(startAt: number, endAt: number, overlap: OverlapPolicy | undefined, requestId?: string): Promise<RpcResult<BackfillOutcome>> {
-    const r = await this.change(() => this.extraRuns.backfill(startAt, endAt, overlap, requestId, clock.now()));
-    // At once, unless failing alarms are backing off: a backfill must not make them fire early.
-    if (r.ok) this.armed.set(this.backoff.notBefore(clock.now()), clock.now());
-    return r;
+    return this.change(() => this.extraRuns.backfill(startAt, endAt, overlap, requestId, clock.now()));
   }
 
   /**

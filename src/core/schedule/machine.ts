@@ -123,7 +123,7 @@ export function runIdFor(scheduleId: string, f: PendingFire): string {
     case "retry":
       return scheduleRunId(scheduleId, f.nominal, { kind: "retry", retry: f.retry ?? 1 });
     case "trigger":
-      return scheduleRunId(scheduleId, f.nominal, { kind: "trigger", requestId: f.requestId ?? String(f.nominal), ...(f.timed ? {} : { untimed: true }) });
+      return scheduleRunId(scheduleId, f.nominal, { kind: "trigger", requestId: f.requestId ?? String(f.nominal), untimed: !f.timed });
     case "backfill":
       return scheduleRunId(scheduleId, f.nominal, { kind: "backfill", ...(f.backfillId !== undefined ? { job: f.backfillId } : {}) });
   }
