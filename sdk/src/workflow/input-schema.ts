@@ -34,15 +34,20 @@ function unwrapOnce(schema: z.ZodType): z.ZodType {
   return schema;
 }
 
-/** Wrappers that do not change what a union member is, removed (at most 32 deep). */
-function unwrap(schema: z.ZodType): z.ZodType {
-  let s = schema;
+/** The schema and each schema its wrappers wrap, outermost first (at most 33 levels). */
+function wrapperChain(schema: z.ZodType): z.ZodType[] {
+  const chain = [schema];
   for (let i = 0; i < 32; i++) {
-    const inner = unwrapOnce(s);
-    if (inner === s) return s;
-    s = inner;
+    const inner = unwrapOnce(chain[chain.length - 1]!);
+    if (inner === chain[chain.length - 1]) break;
+    chain.push(inner);
   }
-  return s;
+  return chain;
+}
+
+/** Wrappers that do not change what a union member is, removed. */
+function unwrap(schema: z.ZodType): z.ZodType {
+  return wrapperChain(schema).at(-1)!;
 }
 
 /**
@@ -62,14 +67,7 @@ const parentOf = (schema: z.ZodType): z.ZodType | undefined => (schema as unknow
 
 /** Whether the schema, or one of the wrappers between it and what it wraps, is {@link named}. */
 function namedOnTheWay(schema: z.ZodType): boolean {
-  let s = schema;
-  for (let i = 0; i < 32; i++) {
-    if (named(s)) return true;
-    const inner = unwrapOnce(s);
-    if (inner === s) return false;
-    s = inner;
-  }
-  return false;
+  return wrapperChain(schema).some(named);
 }
 
 /** Union members, nested unions flattened (a named one stays one member: the seed's named RootModel as a member). */
