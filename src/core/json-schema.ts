@@ -81,7 +81,7 @@ function validateNode(schema: JsonSchema, value: unknown, root: JsonSchema, path
     const options = s[key];
     if (Array.isArray(options)) {
       const problems = options.map((o) => validateNode(o as JsonSchema, value, root, path, depth + 1, budget));
-      if (!problems.some((p) => p === null)) return noShapeMatches(problems as SchemaProblem[], options.map(isNullOption), path);
+      if (!problems.some((p) => p === null)) return tagProblem(options, value, root, problems as SchemaProblem[], path) ?? noShapeMatches(problems as SchemaProblem[], options.map(isNullOption), path);
     }
   }
   if (s.not !== undefined && validateNode(s.not as JsonSchema, value, root, path, depth + 1, budget) === null) {
@@ -223,6 +223,47 @@ function noShapeMatches(problems: readonly SchemaProblem[], nullOption: readonly
   const shown = others.slice(0, OTHER_SHAPES_SHOWN).map(({ p, i }) => `shape ${i + 1}: ${clip(quote(p))}`);
   if (others.length > OTHER_SHAPES_SHOWN) shown.push(`${others.length - OTHER_SHAPES_SHOWN} more`);
   return { path: closest.path, own, shapes: problems.length, message: `${own} (in shape ${problems.indexOf(closest) + 1} of ${problems.length}, the closest; ${shown.join("; ")})` };
+}
+
+/**
+ * A union of object shapes that each fix one field to a constant — zod's `discriminatedUnion`, or
+ * a plain union of objects with literal tags — refuses a value by its tag first, as zod does: a
+ * tag no shape has (or no tag) is the problem, at the tag, naming the allowed ones; a tag some
+ * shapes have picks them, and the problem is theirs alone. Without this "the closest" shape was a
+ * tie broken by order, so `{kind: "sms"}` was told the email shape's `address` was required. Null
+ * if the union is not tagged so (the closest-shape message applies) or the value is no object.
+ */
+function tagProblem(options: readonly unknown[], value: unknown, root: JsonSchema, problems: readonly SchemaProblem[], path: string): SchemaProblem | null {
+  if (typeOf(value) !== "object") return null;
+  const shapes = options.flatMap((o, i) => (isNullOption(o) ? [] : [{ tags: constFields(o, root), i }]));
+  if (shapes.length < 2) return null;
+  const tag = Object.keys(shapes[0]!.tags).find((k) => shapes.every((s) => Object.hasOwn(s.tags, k)));
+  if (tag === undefined) return null;
+  const obj = value as Record<string, unknown>;
+  const picked = Object.hasOwn(obj, tag) ? shapes.filter((s) => JSON.stringify(s.tags[tag]) === JSON.stringify(obj[tag])) : [];
+  if (picked.length === 0) {
+    const allowed = [...new Set(shapes.map((s) => quoted(s.tags[tag])))];
+    const shown = allowed.slice(0, ENUM_VALUES_SHOWN).join(", ") + (allowed.length > ENUM_VALUES_SHOWN ? ` (and ${allowed.length - ENUM_VALUES_SHOWN} more)` : "");
+    return { path: `${path}.${tag}`, message: `${Object.hasOwn(obj, tag) ? "must be" : "is required:"} one of ${shown} (the field that picks the shape)` };
+  }
+  if (picked.length === 1) return problems[picked[0]!.i]!;
+  return noShapeMatches(picked.map((s) => problems[s.i]!), picked.map(() => false), path);
+}
+
+/** The fields an object shape (or the `$ref` it is) fixes to one value, by `const` or a one-value `enum`. */
+function constFields(option: unknown, root: JsonSchema): Record<string, unknown> {
+  let o = option;
+  if (typeof o === "object" && o !== null && typeof (o as { $ref?: unknown }).$ref === "string") o = resolveRef(root, (o as { $ref: string }).$ref);
+  const props = typeof o === "object" && o !== null ? (o as { properties?: unknown }).properties : undefined;
+  if (typeof props !== "object" || props === null) return {};
+  const out: Record<string, unknown> = {};
+  for (const [k, p] of Object.entries(props as Record<string, unknown>)) {
+    if (typeof p !== "object" || p === null) continue;
+    const { const: c, enum: e } = p as { const?: unknown; enum?: unknown };
+    if (c !== undefined) out[k] = c;
+    else if (Array.isArray(e) && e.length === 1) out[k] = e[0];
+  }
+  return out;
 }
 
 /** Exactly `{type: "null"}`: what zod emits for `.nullable()`, a top-level `.optional()` and `z.null()` alike. */

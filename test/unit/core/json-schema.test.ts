@@ -27,6 +27,32 @@ describe("json-schema subset validator", () => {
     expect(validateJsonSchema(schema, { count: 4.5 })).toMatchObject({ path: "input.count", message: expect.stringMatching(/^expected integer, got number \(in shape 2 of 2, the closest; shape 1: input.prompt is required\)$/) });
   });
 
+  it("a tagged union (discriminated, or objects with literal tags) is judged by its tag first, as zod judges it", () => {
+    const Email = z.object({ kind: z.literal("email"), address: z.string() });
+    const Sms = z.object({ kind: z.literal("sms"), phone: z.string() });
+    const Push = z.object({ kind: z.literal("push"), device: z.string() });
+    for (const union of [z.discriminatedUnion("kind", [Email, Sms, Push]), z.union([Email, Sms, Push]), z.union([Email, Sms, Push.meta({ id: "Push" })])]) {
+      const schema = inputJsonSchema(z.object({ channel: union }));
+      // Not the first shape's "address is required": the tag picked the sms shape, and only its problem counts.
+      expect(validateJsonSchema(schema, { channel: { kind: "sms" } })).toEqual({ path: "input.channel.phone", message: "is required" });
+      expect(validateJsonSchema(schema, { channel: { kind: "push", device: 3 } })).toEqual({ path: "input.channel.device", message: "expected string, got integer" });
+      expect(validateJsonSchema(schema, { channel: { kind: "fax", number: "1" } })).toEqual({ path: "input.channel.kind", message: 'must be one of "email", "sms", "push" (the field that picks the shape)' });
+      expect(validateJsonSchema(schema, { channel: { address: "a@b.c" } })).toEqual({ path: "input.channel.kind", message: 'is required: one of "email", "sms", "push" (the field that picks the shape)' });
+      expect(validateJsonSchema(schema, { channel: { kind: "email", address: "a@b.c" } })).toBeNull();
+    }
+    // Two shapes under one tag: the closest of those two, the third not mentioned.
+    const Fax = z.object({ kind: z.literal("sms"), number: z.number() });
+    const schema = inputJsonSchema(z.union([Email, Sms, Fax]));
+    expect(validateJsonSchema(schema, { kind: "sms", phone: 3 })).toEqual({ path: "input.phone", message: "expected string, got integer (in shape 1 of 2, the closest; shape 2: input.number is required)" });
+    // Nullable: null still passes, and an object is judged by its tag.
+    const nullable = inputJsonSchema(z.discriminatedUnion("kind", [Email, Sms]).nullable());
+    expect(validateJsonSchema(nullable, null)).toBeNull();
+    expect(validateJsonSchema(nullable, { kind: "sms" })).toEqual({ path: "input.phone", message: "is required" });
+    // Shapes without a common literal field keep the closest-shape message.
+    const untagged = inputJsonSchema(z.union([z.object({ kind: z.literal("a"), x: z.string() }), z.object({ y: z.string() })]));
+    expect(validateJsonSchema(untagged, { kind: "b" })!.message).toContain("the closest");
+  });
+
   it("a union's message stays short: nested and recursive unions quote each other shape's own problem, cut short, at most three", () => {
     type Node = { next?: Node; a?: 1; b?: 2 };
     const Node: z.ZodType<Node> = z.lazy(() => z.union([z.strictObject({ next: Node.optional(), a: z.literal(1).optional() }), z.strictObject({ next: Node.optional(), b: z.literal(2).optional() })]));
