@@ -98,5 +98,5 @@ export function queuePrepared(store: ScheduleStore, spec: CompiledSpec, row: Sch
 
 /** Queues the withdraw of a prepared run; it goes out after any start still queued for it. */
 export function queueWithdraw(store: ScheduleStore, row: ScheduleRow, p: PreparedRun, now: number): void {
-  store.outbox.put(`withdraw:${p.runId}`, { namespace: row.namespace, prepared: p, origin: row.spec_origin, timezone: row.spec.timezone } satisfies WithdrawEntry, now);
+  store.outbox.put(`withdraw:${p.runId}`, { namespace: row.namespace, prepared: p, origin: row.spec_origin, timezone: row.spec.timezone, incarnation: row.created_at } satisfies WithdrawEntry, now);
 }

@@ -31,6 +31,12 @@ export interface WithdrawEntry {
   origin?: number;
   /** That spec's zone, for the run's retries should it be adopted as that spec's fire (absent in entries queued before it was kept). */
   timezone?: string;
+  /**
+   * The schedule's created_at when the withdraw was queued: a run that refuses the withdraw is
+   * adopted only by that schedule, never by one created under the same id after a delete (absent
+   * in entries queued before it was kept).
+   */
+  incarnation?: number;
 }
 
 /**
@@ -147,7 +153,7 @@ export class ScheduleDelivery {
   private async deliverWithdraw(w: WithdrawEntry): Promise<void> {
     const r = await executionStub(this.env, w.namespace, w.prepared.runId).discardPrepared();
     const row = this.store.get();
-    if (!row) return;
+    if (!row || (w.incarnation !== undefined && w.incarnation !== row.created_at)) return;
     if (!r.discarded) {
       // A spec change since the withdraw was queued (the change that queued it, say) re-planned: the run is the old spec's fire.
       this.store.adopt(row, w.prepared, clock.now(), w.origin !== undefined && w.origin !== row.spec_origin, w.timezone);

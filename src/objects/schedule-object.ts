@@ -162,6 +162,9 @@ export class ScheduleObject extends DurableObject<Env> {
       this.require();
       const row = withdrawPrepared(this.host, clock.now())!;
       this.store.wipe();
+      // Its fires not yet started are not started (a schedule created later under this id would
+      // start them as its own: its workflow, its queue, another's input); a withdraw still goes.
+      for (const e of this.store.outbox.entries()) if (/^(start|cancel|terminate):/.test(e.key)) this.store.outbox.drop(e.key);
       this.index.last = null;
       this.store.outbox.put("index", { delete: true, namespace: row.namespace, schedule_id: row.schedule_id, workflow: row.workflow, key: row.key } satisfies IndexEntry, clock.now());
       this.awaitSend = true;
