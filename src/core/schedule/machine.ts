@@ -327,8 +327,10 @@ export function runClosed(ctx: MachineContext, prior: ScheduleState, runId: stri
     } else {
       next.currentRetry = 0;
       const why = `run ${runId} ${status}${failureMessage ? `: ${failureMessage}` : ""}`;
-      if (ctx.policy.on_failure === "pause") next = { ...next, status: "paused", note: `paused after ${why}` };
-      if (ctx.policy.on_failure === "dead") next = { ...dropDelayed(noRetries(next)), status: "dead", note: `dead after ${why}`, buffer: [] };
+      // A completed or dead schedule stays so (a trigger or backfill of it failing): it cannot be paused or killed.
+      const live = next.status === "active" || next.status === "paused";
+      if (live && ctx.policy.on_failure === "pause") next = { ...next, status: "paused", note: `paused after ${why}` };
+      if (live && ctx.policy.on_failure === "dead") next = { ...dropDelayed(noRetries(next)), status: "dead", note: `dead after ${why}`, buffer: [] };
     }
   } else if (CHAIN_ENDS.has(status) && retryable && next.retry === null && !next.running.some((r) => r.fire.kind === "retry")) {
     // No retry follows a run that completed, or was cancelled or terminated (by the overlap policy

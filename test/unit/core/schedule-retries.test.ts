@@ -174,6 +174,17 @@ describe("a trigger's failed run", () => {
     expect(closed.state.note).toBe(`paused after run s:${new Date(now).toISOString()}:trigger:manual failed: boom`);
     expect(closed.outcomes.some((o) => o.kind === "retry_scheduled")).toBe(false);
   });
+
+  it.each(["pause", "dead"] as const)("leaves a completed or dead schedule as it is under on_failure %s (neither can be paused or killed); the failure is counted", (onFailure) => {
+    const policy = { on_failure: onFailure };
+    const now = T0 + 10 * M;
+    for (const status of ["completed", "dead"] as const) {
+      const before: ScheduleState = { ...initialState(T0, false, ""), status, note: "as it was" };
+      const t = startExtra(ctx(policy, now), before, [{ nominal: now, actual: now, kind: "trigger", requestId: "manual", timed: true }]);
+      const closed = runClosed(ctx(policy, now + M), t.state, t.start[0]!.runId, "failed", "boom");
+      expect(closed.state).toMatchObject({ status, note: "as it was", counters: { failed: 1 } });
+    }
+  });
 });
 
 describe("retry_delay_seconds left out (README: the first interval when the spec has intervals, else 60 s)", () => {
