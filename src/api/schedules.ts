@@ -22,7 +22,7 @@ import { ConflictError, ValidationError } from "../core/errors.ts";
 import { upcoming } from "../core/fire-times.ts";
 import { schedulesPerNamespaceLimit } from "../core/limits.ts";
 import { compileSpec } from "../core/spec.ts";
-import { listSchedules, lookupForCreate, releaseScheduleClaim } from "../index/schedules.ts";
+import { CLAIM_ABANDONED_AFTER_MS, listSchedules, lookupForCreate, releaseScheduleClaim } from "../index/schedules.ts";
 import { scheduleStub } from "../objects/names.ts";
 import { unwrap } from "../objects/rpc.ts";
 import { heldByCode } from "../objects/schedule-rows.ts";
@@ -201,8 +201,9 @@ scheduleRoutes.delete("/:id", async (c) => {
   const id = scheduleId(c.req.param("id"));
   const r = await scheduleStub(c.env, p.namespace, id).remove();
   // No object: a claim left by a create cut off before its object existed (the client went away)
-  // is dropped, so it no longer holds its (workflow, key) or counts against the limit.
-  if (!r.ok && r.error.code === "schedule_not_found") await releaseScheduleClaim(c.env.DB, p.namespace, id);
+  // is dropped, so it no longer holds its (workflow, key) or counts against the limit — not one
+  // so young that its create may still be under way.
+  if (!r.ok && r.error.code === "schedule_not_found") await releaseScheduleClaim(c.env.DB, p.namespace, id, clock.now() - CLAIM_ABANDONED_AFTER_MS);
   unwrap(r);
   return c.body(null, 204);
 });

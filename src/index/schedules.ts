@@ -124,9 +124,19 @@ export async function lookupForCreate(db: D1Database, c: { namespace: string; sc
   return { type: type.name === null ? null : type, holder: lookup_holder, holderSource: lookup_holder_source, claimed, count: lookup_count ?? 0, idTaken: !claimed && lookup_id_taken === 1 };
 }
 
-/** Drops a claim whose create failed, unless the schedule's object has written its row since. */
-export async function releaseScheduleClaim(db: D1Database, namespace: string, scheduleId: string): Promise<void> {
-  await db.prepare("DELETE FROM schedules WHERE namespace = ? AND schedule_id = ? AND updated_at = 0").bind(namespace, scheduleId).run();
+/**
+ * How old a claim must be before a DELETE of its id takes it for one a cut-off request left: a
+ * younger one may be a create or registration still on its way to the object, and dropping it
+ * would let another id claim the pair too (two schedules of one pair).
+ */
+export const CLAIM_ABANDONED_AFTER_MS = 60_000;
+
+/**
+ * Drops a claim whose create failed, unless the schedule's object has written its row since; with
+ * `claimedBefore`, only a claim made before then.
+ */
+export async function releaseScheduleClaim(db: D1Database, namespace: string, scheduleId: string, claimedBefore = Number.MAX_SAFE_INTEGER): Promise<void> {
+  await db.prepare("DELETE FROM schedules WHERE namespace = ? AND schedule_id = ? AND updated_at = 0 AND created_at < ?").bind(namespace, scheduleId, claimedBefore).run();
 }
 
 export interface ScheduleListQuery {

@@ -1,7 +1,7 @@
 import { ExecutionObject } from "../../src/objects/execution-object.ts";
 
 /** ExecutionObject methods a test can make fail. */
-export type FailingMethod = "discardPrepared" | "startPrepared" | "startWorkflowTask" | "startActivityTask";
+export type FailingMethod = "start" | "discardPrepared" | "startPrepared" | "startWorkflowTask" | "startActivityTask";
 
 /**
  * Runs `fn` while the named ExecutionObject methods throw (a call that cannot reach the run: the
@@ -24,4 +24,28 @@ export async function whileFailing<T>(methods: FailingMethod[], fn: () => Promis
   } finally {
     for (const [m, f] of originals) proto[m] = f;
   }
+}
+
+/**
+ * Holds the first call of `method` on objects of the class `proto` belongs to, from the moment it
+ * is entered until `release()`: what a request that has done its reads and is on its way to the
+ * object looks like to a second request that runs meanwhile. `restore()` puts the method back.
+ */
+export function holdFirstCall(proto: object, method: string): { reached: Promise<void>; release: () => void; restore: () => void } {
+  const p = proto as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  const original = p[method]!;
+  let release!: () => void;
+  let reach!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  const reached = new Promise<void>((r) => (reach = r));
+  let first = true;
+  p[method] = async function (this: unknown, ...args: unknown[]) {
+    if (first) {
+      first = false;
+      reach();
+      await released;
+    }
+    return original.apply(this, args);
+  };
+  return { reached, release, restore: () => void (p[method] = original) };
 }

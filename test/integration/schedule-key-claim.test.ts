@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { deleteScheduleRow } from "../../src/index/schedules.ts";
+import { CLAIM_ABANDONED_AFTER_MS, deleteScheduleRow } from "../../src/index/schedules.ts";
 import { ScheduleDelivery, type IndexEntry } from "../../src/objects/schedule-delivery.ts";
 import { ScheduleObject } from "../../src/objects/schedule-object.ts";
+import { holdFirstCall } from "./faults.ts";
 import { api, uid } from "./helpers.ts";
 
 // One (workflow, key), one schedule: a create claims the pair in the D1 index before its object
@@ -168,19 +169,49 @@ describe("(workflow, key) claims of schedules declared in code", () => {
 });
 
 describe("a claim left behind by a create cut off before its object existed", () => {
-  it("is not listed, a create of the same pair heals it, and DELETE of its id drops it", async () => {
+  it("is not listed, a create of the same pair heals it, and DELETE of its id drops it once it is a minute old", async () => {
     const wf = uid("claim-wf");
     const orphan = `${wf}:k`;
     // What a create whose request was cancelled between its lookup batch and its object leaves.
-    await env.DB.prepare("INSERT INTO schedules (namespace, schedule_id, workflow, key, status, source, created_at, updated_at) VALUES ('default', ?, ?, 'k', 'active', 'api', ?, 0)").bind(orphan, wf, Date.now()).run();
+    const claim = (at: number) => env.DB.prepare("INSERT INTO schedules (namespace, schedule_id, workflow, key, status, source, created_at, updated_at) VALUES ('default', ?, ?, 'k', 'active', 'api', ?, 0)").bind(orphan, wf, at).run();
+    await claim(Date.now() - CLAIM_ABANDONED_AFTER_MS - 1_000);
     expect((await api("GET", `/v1/workflows/schedules?workflow=${wf}`)).body.schedules).toEqual([]);
     expect((await api("DELETE", `/v1/workflows/schedules/${encodeURIComponent(orphan)}`)).status).toBe(404);
     expect(await indexRow(orphan)).toBeNull();
+    // A younger claim may be a create still on its way to its object: a DELETE leaves it (see below).
+    await claim(Date.now());
+    expect((await api("DELETE", `/v1/workflows/schedules/${encodeURIComponent(orphan)}`)).status).toBe(404);
+    expect(await indexRow(orphan)).not.toBeNull();
+    await env.DB.prepare("DELETE FROM schedules WHERE namespace = 'default' AND schedule_id = ?").bind(orphan).run();
 
     await env.DB.prepare("INSERT INTO schedules (namespace, schedule_id, workflow, key, status, source, created_at, updated_at) VALUES ('default', ?, ?, 'k', 'active', 'api', ?, 0)").bind(orphan, wf, Date.now()).run();
     const retried = await api("POST", "/v1/workflows/schedules", { workflow: wf, key: "k", cron: "0 8 * * *" });
     expect(retried.status).toBe(201);
     expect(retried.body.schedule_id).toBe(orphan);
+  });
+  it("a DELETE of an id whose create is still on its way to its object leaves that create's claim: one pair never makes two schedules", async () => {
+    const wf = uid("claim-wf");
+    const idA = uid("claim-a");
+    const idB = uid("claim-b");
+    const hold = holdFirstCall(ScheduleObject.prototype, "upsert");
+    let a;
+    try {
+      const createA = api("POST", "/v1/workflows/schedules", { schedule_id: idA, workflow: wf, key: "user_1", cron: "0 9 * * *" });
+      await hold.reached; // A has claimed (wf, user_1); its object is not written yet
+      expect((await api("DELETE", `/v1/workflows/schedules/${idA}`)).status).toBe(404);
+      // The pair is still A's: a create under another id is refused, not a second schedule.
+      const b = await api("POST", "/v1/workflows/schedules", { schedule_id: idB, workflow: wf, key: "user_1", cron: "0 10 * * *" });
+      expect(b.status).toBe(409);
+      expect(b.body.code).toBe("schedule_key_taken");
+      hold.release();
+      a = await createA;
+    } finally {
+      hold.release();
+      hold.restore();
+    }
+    expect(a.status).toBe(201);
+    expect((await api("GET", `/v1/workflows/schedules/${idB}`)).status).toBe(404);
+    await expect.poll(async () => (await api("GET", `/v1/workflows/schedules?workflow=${wf}`)).body.schedules.map((s: { schedule_id: string }) => s.schedule_id)).toEqual([idA]);
   });
   it("the listed created_at is the schedule's own, not the claim's", async () => {
     const wf = uid("claim-wf");
