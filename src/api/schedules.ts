@@ -12,7 +12,6 @@ import {
   ScheduleSpecInput,
   TriggerRequest,
   UpdateScheduleRequest,
-  mergePolicy,
   toRfc3339,
   type ScheduleSummary,
 } from "@sundial/sdk/protocol";
@@ -176,7 +175,8 @@ scheduleRoutes.patch("/:id", async (c) => {
   }
   if (body.input !== undefined) await checkWorkflowInput(c.env.DB, p.namespace, current.workflow, body.input);
   const { catchup_window_seconds, overlap, retry_max, retry_delay_seconds, on_failure, pause_on_failure } = body;
-  const policy = mergePolicy(current.policy, body.policy, { catchup_window_seconds, overlap, retry_max, retry_delay_seconds, on_failure, pause_on_failure });
+  // Merged by the object into the policy it holds then: fields not given stay as they are by then.
+  const policy = [body.policy, { catchup_window_seconds, overlap, retry_max, retry_delay_seconds, on_failure, pause_on_failure }];
   // Merging a partial spec reads the current one: guard against a concurrent change in between.
   const version = expected ?? (touchesSpec ? current.version : null);
   const updated = unwrap(

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import type { OverlapPolicy, Schedule } from "@sundial/sdk/protocol";
+import { mergePolicy, type OverlapPolicy, type Schedule } from "@sundial/sdk/protocol";
 import { clock } from "../clock.ts";
 import { ConflictError, NotFoundError } from "../core/errors.ts";
 import { runClosed, SKIPPED_CATCHUP, tick, type PendingFire, type ScheduleState, type Transition } from "../core/schedule/machine.ts";
@@ -16,7 +16,7 @@ import { ScheduleDelivery, type IndexEntry } from "./schedule-delivery.ts";
 import { ExtraRuns, type ExtraRunsHost } from "./schedule-extra-runs.ts";
 import { CompiledSpecs, machineContext, nextScheduleAlarm } from "./schedule-plan.ts";
 import { ScheduleStore, SCHEDULE_MIGRATIONS, SCHEDULE_SCHEMA, type BackfillOutcome, type ScheduleRow, type TriggerOutcome } from "./schedule-store.ts";
-import type { RunClosedNotice, ScheduleDefinition, SchedulePatch } from "./schedule-types.ts";
+import type { RunClosedNotice, ScheduleDefinition, SchedulePatch, ScheduleUpdate } from "./schedule-types.ts";
 import { changesNothing, checkUpsert, patchedRow, sameDefinition, statusRow, upsertedRow } from "./schedule-rows.ts";
 import { prepareNext, withdrawPrepared } from "./schedule-prepared.ts";
 import { scheduleView } from "./schedule-view.ts";
@@ -86,13 +86,14 @@ export class ScheduleObject extends DurableObject<Env> {
   }
 
   /** Partial update with optimistic concurrency; a spec change re-plans from now. */
-  async update(patch: SchedulePatch, expectedVersion: number | null): Promise<RpcResult<Schedule>> {
+  async update(update: ScheduleUpdate, expectedVersion: number | null): Promise<RpcResult<Schedule>> {
     const r = await this.change(() => {
       const now = clock.now();
       const current = this.require();
       if (expectedVersion !== null && expectedVersion !== current.version) {
         throw new ConflictError(`version mismatch: the schedule is at version ${current.version}, the update expected ${expectedVersion}`, "version_conflict", { field: "version" });
       }
+      const patch: SchedulePatch = { ...update, policy: mergePolicy(current.policy, ...(update.policy ?? [])) };
       this.compileFor({ ...current, ...(patch.spec ? { spec: patch.spec } : {}) }); // a bad spec changes nothing, not even the prepared run
       if (changesNothing(current, patch)) return;
       const before = withdrawPrepared(this.host, now)!;

@@ -1,5 +1,5 @@
 /** What a ScheduleObject takes over RPC, beside the wire types of @sundial/sdk/protocol (as execution-types.ts for executions). */
-import type { CreateScheduleCommand, SchedulePolicy, ScheduleSpec } from "@sundial/sdk/protocol";
+import type { CreateScheduleCommand, PolicyInput, SchedulePolicy, ScheduleSpec } from "@sundial/sdk/protocol";
 
 /** Sent by an ExecutionObject when a run this schedule started closes. */
 export interface RunClosedNotice {
@@ -26,4 +26,13 @@ export interface SchedulePatch {
   task_queue?: string;
   execution_timeout?: number;
   note?: string;
+}
+
+/**
+ * A PATCH as the object takes it: the policy fields given, merged into the policy the object holds
+ * when the update runs (merged from a read before it, a concurrent update of another policy field
+ * was written back over).
+ */
+export interface ScheduleUpdate extends Omit<SchedulePatch, "policy"> {
+  policy?: readonly (PolicyInput | undefined)[];
 }

@@ -1,23 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { ExecutionObject } from "../../src/objects/execution-object.ts";
+import { whileFailing } from "./faults.ts";
 import { api, uid } from "./helpers.ts";
 import { alarmAt, createSchedule, describeSchedule, getRun, runId, setNow, T } from "./schedule-helpers.ts";
 
 const M = 60_000;
-
-/** Makes every ExecutionObject.start throw while `fn` runs (the run cannot be reached). */
-async function whileStartFails<R>(fn: () => Promise<R>): Promise<R> {
-  const proto = ExecutionObject.prototype as unknown as { start: (...args: unknown[]) => Promise<unknown> };
-  const original = proto.start;
-  proto.start = async () => {
-    throw new Error("injected: start not delivered");
-  };
-  try {
-    return await fn();
-  } finally {
-    proto.start = original;
-  }
-}
 
 describe("a schedule deleted with a start still undelivered", () => {
   it("the deleted schedule's start is not delivered as a run of the new schedule's workflow", async () => {
@@ -29,7 +15,7 @@ describe("a schedule deleted with a start still undelivered", () => {
     await createSchedule({ schedule_id: sid, workflow: "old-wf", key: "old-key", cron: "* * * * *", task_queue: oldQueue, input: { old: true } });
     const stale = runId(sid, t0 + M);
     // The 12:01 fire is decided, but its start cannot be delivered: the outbox backs it off 1 s.
-    await whileStartFails(() => alarmAt(sid, t0 + M));
+    await whileFailing(["start"], () => alarmAt(sid, t0 + M));
     expect((await getRun(stale)).status).toBe(404);
 
     // Deleted (the start still waits for its retry), then created again under the same id for another workflow.
@@ -54,7 +40,7 @@ describe("a schedule deleted with a start still undelivered", () => {
     setNow(t0);
     await createSchedule({ schedule_id: sid, workflow: "old-wf", key: "old-key", cron: "* * * * *", task_queue: uid("q-old") });
     const stale = runId(sid, t0 + M);
-    await whileStartFails(() => alarmAt(sid, t0 + M));
+    await whileFailing(["start"], () => alarmAt(sid, t0 + M));
     setNow(t0 + M + 100);
     expect((await api("DELETE", `/v1/workflows/schedules/${sid}`)).status).toBe(204);
     await alarmAt(sid, t0 + M + 5_000);

@@ -33,7 +33,8 @@ export interface SchedulePolicy {
   on_failure: z.output<typeof OnFailure>;
 }
 
-type PolicyInput = z.output<typeof SchedulePolicyInput>;
+/** Policy fields as a request gives them, any of them left out (merged into a policy by {@link mergePolicy}). */
+export type PolicyInput = z.output<typeof SchedulePolicyInput>;
 
 /** Merges policy fields given at top level (Pipelit style) and under `policy` (Mistral style). */
 export function mergePolicy(base: SchedulePolicy, ...parts: (PolicyInput | undefined)[]): SchedulePolicy {
