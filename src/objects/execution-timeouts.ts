@@ -1,7 +1,8 @@
 import type { Failure } from "@sundial/sdk/protocol";
-import { activityDeadline, afterFailedAttempt, deliveryLost, DELIVERY_ACK_TIMEOUT_MS, expiredTimeout } from "../core/execution/activity.ts";
+import { activityDeadline, afterFailedAttempt, deliveryLost, DELIVERY_ACK_TIMEOUT_MS, expiredTimeout, type ActivityTimeout } from "../core/execution/activity.ts";
 import { LIMITS } from "../core/limits.ts";
 import { activityDispatch, closeRun, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
+import type { ActivitySummary } from "./execution-rows.ts";
 import { activityState, type ExecutionStore } from "./execution-store.ts";
 import { workflowTaskRetryDelayMs } from "./execution-workflow-tasks.ts";
 
@@ -21,6 +22,13 @@ export const MAX_LOST_DELIVERIES = 3;
  */
 export function backOffActivity(store: ExecutionStore, seq: number, next: { attempt: number; nextAttemptAt: number }, failure: Failure): void {
   store.updateActivity(seq, { state: "backing_off", attempt: next.attempt, lease: next.attempt - 1, next_attempt_at: next.nextAttemptAt, started_at: null, last_failure: JSON.stringify(failure) });
+}
+
+/** Records an activity's final timeout and wakes the workflow. */
+export function timeOutActivity(store: ExecutionStore, now: number, row: Pick<ActivitySummary, "scheduled_event_id" | "seq" | "attempt">, timeout: ActivityTimeout, out: Dispatch[]): void {
+  store.append("activity_timed_out", now, { scheduled_event_id: row.scheduled_event_id, seq: row.seq, timeout_type: timeout, attempt: row.attempt });
+  store.deleteActivity(row.seq);
+  scheduleWorkflowTask(store, now, out);
 }
 
 /**
@@ -86,8 +94,9 @@ function activityTimeouts(store: ExecutionStore, now: number, out: Dispatch[]): 
     const timeout = expiredTimeout(a, now) ?? (lost && row.lease - row.attempt >= MAX_LOST_DELIVERIES ? "start_to_close" : null);
     // An attempt whose worker never confirmed receipt was most likely never delivered (the poll's
     // answer went to a dead worker): hand the same attempt out again instead of spending a retry —
-    // unless it keeps happening, which looks like a worker dying on it, and counts as a failure.
-    const neverReceived = !a.acked && (lost || timeout === "heartbeat" || timeout === "start_to_close") && row.lease - row.attempt < MAX_LOST_DELIVERIES;
+    // unless it keeps happening, which looks like a worker dying on it, and counts as a failure;
+    // or schedule-to-close has passed, which is never handed out again but times out.
+    const neverReceived = timeout !== "schedule_to_close" && !a.acked && (lost || timeout === "heartbeat" || timeout === "start_to_close") && row.lease - row.attempt < MAX_LOST_DELIVERIES;
     if (row.cancel_requested === 1 && (neverReceived || timeout !== null)) {
       // The workflow asked to cancel it and its worker is gone: it is cancelled, not run again.
       store.append("activity_started", now, { scheduled_event_id: row.scheduled_event_id, attempt: row.attempt, identity: row.identity ?? "" });
@@ -101,13 +110,8 @@ function activityTimeouts(store: ExecutionStore, now: number, out: Dispatch[]): 
     } else if (timeout !== null) {
       const failure = { message: `activity ${timeout.replace(/_/g, "-")} timeout`, type: "TimeoutError", non_retryable: false };
       const outcome = afterFailedAttempt(a, failure, now, timeout);
-      if (outcome.kind === "retry") {
-        backOffActivity(store, row.seq, outcome, failure);
-      } else {
-        store.append("activity_timed_out", now, { scheduled_event_id: row.scheduled_event_id, seq: row.seq, timeout_type: timeout, attempt: row.attempt });
-        store.deleteActivity(row.seq);
-        scheduleWorkflowTask(store, now, out);
-      }
+      if (outcome.kind === "retry") backOffActivity(store, row.seq, outcome, failure);
+      else timeOutActivity(store, now, row, timeout, out);
     } else if (a.state === "backing_off" && a.nextAttemptAt !== null && now >= a.nextAttemptAt) {
       store.updateActivity(row.seq, { state: "scheduled", next_attempt_at: null, dispatched_at: now });
       out.push(activityDispatch(run, row));

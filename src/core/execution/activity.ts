@@ -51,9 +51,17 @@ export function deliveryLost(a: ActivityState, now: number): boolean {
   return a.state === "started" && !a.acked && a.startedAt !== null && now >= a.startedAt + DELIVERY_ACK_TIMEOUT_MS;
 }
 
+/**
+ * True once the activity's schedule-to-close deadline has passed. Nothing of it goes out again
+ * then, not even the same attempt after a lost delivery or a hand-back: it times out.
+ */
+export function scheduleToCloseExpired(a: ActivityState, now: number): boolean {
+  return a.options.schedule_to_close_timeout !== undefined && now >= a.scheduledAt + a.options.schedule_to_close_timeout * 1000;
+}
+
 /** Which timeout, if any, has expired at `now` (schedule-to-close wins: it is never retried). */
 export function expiredTimeout(a: ActivityState, now: number): ActivityTimeout | null {
-  if (a.options.schedule_to_close_timeout !== undefined && now >= a.scheduledAt + a.options.schedule_to_close_timeout * 1000) return "schedule_to_close";
+  if (scheduleToCloseExpired(a, now)) return "schedule_to_close";
   if (a.state !== "started" || a.startedAt === null) return null;
   if (now >= a.startedAt + a.options.start_to_close_timeout * 1000) return "start_to_close";
   if (a.options.heartbeat_timeout !== undefined && now >= (a.lastHeartbeatAt ?? a.startedAt) + a.options.heartbeat_timeout * 1000) return "heartbeat";
