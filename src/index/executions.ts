@@ -22,9 +22,9 @@ export interface ExecutionListRow extends ExecutionIndexRow {
  * execution's life (absent from entries queued before they were written).
  */
 export interface ExecutionIndexWrite extends ExecutionIndexRow {
-  /** 1 for a run started by a start request (a new execution, or the id used again); n + 1 after continue-as-new or reset. */
+  /** The run's number under its execution id: 1, then + 1 with each run (continue-as-new, reset, or a start request using the id again). */
   run_number?: number;
-  /** The run this one continues (continue-as-new, reset), else null. */
+  /** The run this one continues (continue-as-new, reset), else null: a run begun by a start request. */
   previous_run_id?: string | null;
 }
 
@@ -33,11 +33,12 @@ export interface ExecutionIndexWrite extends ExecutionIndexRow {
  * retried delivery, an object that restarted while one was under way). A row is replaced by
  * - a later write of the same run, unless it would reopen a closed run;
  * - another run that started later, or the run right after the row's (continue-as-new, reset), or
- *   a running first run begun once the row's run had closed (a start under an id-reuse policy):
+ *   a running run a start request began once the row's run had closed (an id-reuse policy):
  *   those can start in the same millisecond as the run they follow, which started_at alone refused.
  *   (Three runs begun in one millisecond, their writes out of order, can still leave an older one.)
- * `first_started_at`, the list's order, is kept through continue-as-new and reset (a run_number
- * above 1, or an entry too old to say) and set again only when a start request began the id anew.
+ * `first_started_at`, the list's order, is kept through continue-as-new and reset (a
+ * previous_run_id, or an entry too old to say) and set again only when a start request began the
+ * id anew (see begunAnew).
  */
 export async function upsertExecution(db: D1Database, r: ExecutionIndexWrite): Promise<void> {
   await db
@@ -52,8 +53,18 @@ export async function upsertExecution(db: D1Database, r: ExecutionIndexWrite): P
           OR (excluded.run_id <> executions.run_id AND (excluded.started_at > executions.started_at OR ?11 = executions.run_id
               OR (?10 = 1 AND excluded.closed_at IS NULL AND executions.closed_at IS NOT NULL AND excluded.started_at >= executions.closed_at)))`,
     )
-    .bind(r.namespace, r.execution_id, r.run_id, r.workflow, r.status, r.task_queue, r.schedule_id, r.started_at, r.closed_at, r.run_number ?? null, r.previous_run_id ?? null)
+    .bind(r.namespace, r.execution_id, r.run_id, r.workflow, r.status, r.task_queue, r.schedule_id, r.started_at, r.closed_at, begunAnew(r), r.previous_run_id ?? null)
     .run();
+}
+
+/**
+ * 1 when a start request began the run (it continues no run), 0 when it continues one, null for an
+ * entry queued before writes carried run_number. The run number cannot tell: a start request
+ * using a closed id again numbers on from its last run.
+ */
+function begunAnew(r: ExecutionIndexWrite): 0 | 1 | null {
+  if (r.run_number === undefined) return null;
+  return (r.previous_run_id ?? null) === null ? 1 : 0;
 }
 
 /** Removes a run's row (a prepared scheduled run withdrawn before it began); a newer run's row stays. */

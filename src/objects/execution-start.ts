@@ -33,7 +33,10 @@ export function startRun(store: ExecutionStore, args: StartArgs, now: number, di
     signalMarks = store.marksWithPrefix(SIGNAL_MARK_PREFIX, LIMITS.signalRequestIdsKept);
     store.resetForNewRun();
   }
-  beginRun(store, args, now, dispatches, { run_number: 1, previous_run_id: null });
+  // A new execution under a closed id numbers on from its last run (and continues nothing, so no
+  // previous_run_id): run numbers never repeat under one id, nor do the default child ids made of
+  // them, so this run never finds a child of an earlier one as its own.
+  beginRun(store, args, now, dispatches, { run_number: existing ? existing.run_number + 1 : 1, previous_run_id: null });
   for (const m of signalMarks) store.markCompleted(m.task_key, m.at);
   return { started: true };
 }

@@ -158,7 +158,8 @@ describe("the executions index: which write wins, and first_started_at", () => {
     const id = uid("reuse-ms");
     const closedA = row(id, "a", 100, { status: "terminated", closed_at: 100, run_number: 1, previous_run_id: null });
     await upsertExecution(env.DB, closedA);
-    await upsertExecution(env.DB, row(id, "b", 100, { run_number: 1, previous_run_id: null }));
+    // The new run numbers on from A's (run numbers never repeat under one id) but continues nothing.
+    await upsertExecution(env.DB, row(id, "b", 100, { run_number: 2, previous_run_id: null }));
     expect(await stored(id)).toEqual({ run_id: "b", status: "running", started_at: 100, first_started_at: 100 });
     await upsertExecution(env.DB, closedA);
     expect(await stored(id)).toMatchObject({ run_id: "b", status: "running" });

@@ -107,9 +107,12 @@ export const Execution = z.object({
   cancel_requested: z.boolean(),
   pending_activities: z.array(PendingActivity),
   schedule: SchedulePayload.nullable(),
-  /** 1 for the first run; +1 after each continue-as-new. */
+  /**
+   * 1 for the first run; +1 after each continue-as-new or reset, and for a new execution a start
+   * begins under the id once its last run closed (its `previous_run_id` is null: it continues nothing).
+   */
   run_number: z.number().optional(),
-  /** The run this one continued from, if any. */
+  /** The run this one continued from (continue-as-new, reset), else null. */
   previous_run_id: z.string().nullable().optional(),
   /** The parent execution, when this is a child workflow. */
   parent_execution_id: z.string().nullable().optional(),

@@ -34,8 +34,10 @@ export const WorkflowTask = z.object({
   workflow: z.string(),
   attempt: z.number(),
   /**
-   * The run's number: 1, then +1 with each continue-as-new or reset. Default child ids include it
-   * from 2 on (`defaultChildExecutionId`). A platform older than the field omits it: taken as 1.
+   * The run's number: 1, then +1 with each continue-as-new or reset, and with a start (or
+   * signal-with-start) that uses the execution id again once its last run closed: numbers never
+   * repeat under one id. Default child ids include it from 2 on (`defaultChildExecutionId`). A
+   * platform older than the field omits it: taken as 1.
    */
   run_number: z.number().int().positive().optional(),
   /**

@@ -28,7 +28,8 @@ export interface ActivateOptions {
   runId?: string;
   /**
    * The run's number (`WorkflowTask.run_number`; default 1): 1, then +1 with each continue-as-new
-   * or reset. Default child ids include it from run 2 on, as the platform names them.
+   * or reset, and with a start that uses the execution id again once its last run closed. Default
+   * child ids include it from run 2 on, as the platform names them.
    */
   runNumber?: number;
   /** Where `ctx.log` writes (default: the console). */
