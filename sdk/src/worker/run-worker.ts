@@ -192,8 +192,10 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
     const reporting = [...[...activities].filter((entry) => entry.finished), ...[...workflowTasks].filter((entry) => !leftTasks.includes(entry))];
     if (left.length > 0) logger.warn(`grace period over: handing back ${left.length} unfinished activity task(s)`, { identity: o.identity });
     if (leftTasks.length > 0) logger.warn(`grace period over: handing back ${leftTasks.length} unfinished workflow task(s)`, { identity: o.identity });
+    // The report wait's timer is cleared once the race is decided: left running, it would keep the process alive after shutdown resolved.
+    const reportWait = new AbortController();
     await Promise.all([
-      Promise.race([Promise.all(reporting.map((entry) => entry.done)), sleep(REPORT_GRACE_MS).catch(() => {})]),
+      Promise.race([Promise.all(reporting.map((entry) => entry.done)), sleep(REPORT_GRACE_MS, reportWait.signal).catch(() => {})]).finally(() => reportWait.abort()),
       ...leftTasks.map(async (entry) => {
         entry.progress.abandoned = true;
         entry.stopLease();
