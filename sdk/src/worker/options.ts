@@ -52,7 +52,7 @@ export interface WorkerOptions {
   eagerDispatch?: boolean;
   /** Default: one console line per event. */
   logger?: WorkerLogger;
-  /** Poll hold requested from the platform, seconds (default: the platform's, ~30 s). */
+  /** Poll hold requested from the platform, seconds, 1-60 (default: the platform's, 30 s, which is also its most). */
   pollWaitSeconds?: number;
   /** Backoff after transient HTTP errors: first delay and cap, ms (default 200 ms and 10 s). */
   backoff?: { initialMs?: number; maxMs?: number };
@@ -144,7 +144,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     maxCachedWorkflows: positiveInt(options.maxCachedWorkflows, 500, "maxCachedWorkflows", 0),
     eagerDispatch: options.eagerDispatch ?? true,
     logger: options.logger ?? consoleWorkerLogger,
-    pollWaitSeconds: inRange(options.pollWaitSeconds, 0, 60, "pollWaitSeconds"),
+    pollWaitSeconds: inRange(options.pollWaitSeconds, 1, 60, "pollWaitSeconds"),
     backoff: { initialMs: inRange(options.backoff?.initialMs, 1, 3_600_000, "backoff.initialMs") ?? 200, maxMs: inRange(options.backoff?.maxMs, 1, 3_600_000, "backoff.maxMs") ?? 10_000 },
     fetch: options.fetch,
   };

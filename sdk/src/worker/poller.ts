@@ -65,6 +65,12 @@ export class Slots {
   }
 }
 
+/** The hold the platform gives a poll that asks for none, and the longest it gives any. */
+export const PLATFORM_POLL_HOLD_SECONDS = 30;
+
+/** The pause after an empty poll answered in less than half its hold. */
+export const EARLY_EMPTY_POLL_PAUSE_MS = 1_000;
+
 /** Answers that no amount of retrying fixes: the key is wrong or may not poll. */
 function isFatal(err: unknown): boolean {
   return err instanceof SundialApiError && (err.status === 401 || err.status === 403);
@@ -108,6 +114,7 @@ export async function pollLoop(o: PollLoopOptions): Promise<void> {
       return;
     }
     let task: Task | null;
+    const sent = Date.now();
     try {
       task = await o.api.poll(o.kind, o.taskQueue, o.identity, o.waitSeconds, o.stop, o.types);
       failures = 0;
@@ -124,6 +131,10 @@ export async function pollLoop(o: PollLoopOptions): Promise<void> {
     }
     if (task === null) {
       release();
+      // The platform holds an empty poll to its end: one answered well before (a proxy that does not
+      // hold, say) would otherwise make the loop a busy one.
+      const hold = Math.min(o.waitSeconds ?? PLATFORM_POLL_HOLD_SECONDS, PLATFORM_POLL_HOLD_SECONDS);
+      if (Date.now() - sent < (hold * 1000) / 2) await sleep(EARLY_EMPTY_POLL_PAUSE_MS, o.stop).catch(() => {});
       continue;
     }
     await o.onTask(task, release);
