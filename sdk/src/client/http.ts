@@ -60,23 +60,29 @@ export class HttpTransport {
     const body = options.body === undefined ? undefined : jsonBody(options.body, `${method} ${url.pathname}`);
     // An aborted call sends nothing; every abort below rejects with the signal's own reason
     // (workerd's fetch rejects with a copy of it, Node's with the reason itself).
-    options.signal?.throwIfAborted();
-    let response: Response;
+    const signal = options.signal;
+    signal?.throwIfAborted();
+    // fetch gets a signal of its own, linked to the caller's by one listener removed below: Node's
+    // fetch leaves its listener on the signal it is given until the request is garbage-collected,
+    // and a worker passes the same long-lived signal to thousands of requests.
+    const request = new AbortController();
+    const abort = () => request.abort(signal?.reason);
+    signal?.addEventListener("abort", abort, { once: true });
     try {
-      response = await this.fetchImpl(url, {
-        method,
-        headers,
-        ...(body === undefined ? {} : { body }),
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-      });
-    } catch (err) {
-      options.signal?.throwIfAborted();
-      if (err instanceof Error && err.name === "AbortError") throw err;
-      throw new SundialConnectionError(`${method} ${url.origin}${url.pathname}`, err);
+      let response: Response;
+      try {
+        response = await this.fetchImpl(url, { method, headers, ...(body === undefined ? {} : { body }), signal: request.signal });
+      } catch (err) {
+        signal?.throwIfAborted();
+        if (err instanceof Error && err.name === "AbortError") throw err;
+        throw new SundialConnectionError(`${method} ${url.origin}${url.pathname}`, err);
+      }
+      const text = await readBody(response, signal);
+      if (response.ok) return { status: response.status, body: text === "" ? undefined : parseJson(text, response.status) };
+      throw toApiError(response.status, response.headers.get("content-type") ?? "", text, response.headers.get("retry-after"));
+    } finally {
+      signal?.removeEventListener("abort", abort);
     }
-    const text = await readBody(response, options.signal);
-    if (response.ok) return { status: response.status, body: text === "" ? undefined : parseJson(text, response.status) };
-    throw toApiError(response.status, response.headers.get("content-type") ?? "", text, response.headers.get("retry-after"));
   }
 }
 

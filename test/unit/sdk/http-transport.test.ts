@@ -1,0 +1,32 @@
+import { getEventListeners } from "node:events";
+import { afterEach, expect, it } from "vitest";
+import { HttpTransport } from "@sundial/sdk/client";
+import { FakePlatform } from "./helpers/fake-platform.ts";
+
+let fake: FakePlatform;
+afterEach(async () => {
+  await fake?.stop();
+});
+
+it("leaves no abort listener on the caller's signal once a request is answered: a worker's long-lived signals serve thousands of requests", async () => {
+  fake = await new FakePlatform().start();
+  fake.on("/v1/echo", () => ({ status: 200, body: { ok: true } }));
+  const http = new HttpTransport({ url: fake.url, apiKey: "dev.test-key" });
+  const stop = new AbortController();
+  for (let i = 0; i < 20; i++) await http.request("POST", "/v1/echo", { body: { i }, signal: stop.signal });
+  await expect(http.request("GET", "/v1/missing", { signal: stop.signal })).rejects.toMatchObject({ status: 404 });
+  // Node's fetch keeps its own listener on the signal it was given until the request is collected.
+  expect(getEventListeners(stop.signal, "abort")).toHaveLength(0);
+});
+
+it("an abort of the caller's signal still ends a request in flight, with the signal's reason", async () => {
+  fake = await new FakePlatform().start();
+  fake.on("/v1/hang", () => new Promise(() => {}));
+  const http = new HttpTransport({ url: fake.url, apiKey: "dev.test-key" });
+  const stop = new AbortController();
+  const reason = new Error("worker shutting down");
+  const pending = http.request("POST", "/v1/hang", { signal: stop.signal });
+  setTimeout(() => stop.abort(reason), 50);
+  await expect(pending).rejects.toBe(reason);
+  expect(getEventListeners(stop.signal, "abort")).toHaveLength(0);
+});
