@@ -22,6 +22,12 @@ export interface RequestOptions {
   body?: unknown;
   query?: Record<string, string | number | undefined>;
   signal?: AbortSignal;
+  /**
+   * Gives up once this long passed without the whole answer (a hung platform, a black-holed
+   * connection), with a transient {@link SundialConnectionError}: unlike an abort by `signal`, worth
+   * retrying. Default: no limit.
+   */
+  timeoutMs?: number;
 }
 
 /** A successful answer: the status (2xx) and the parsed JSON body (undefined for 204). */
@@ -32,8 +38,8 @@ export interface HttpResponse {
 
 /**
  * The SDK's only HTTP code: JSON in and out, bearer auth, and one mapping of failures — a
- * problem+json answer becomes a {@link SundialApiError}, a network failure a
- * {@link SundialConnectionError}. An aborted request rejects with its signal's reason.
+ * problem+json answer becomes a {@link SundialApiError}, a network failure or a request past its
+ * `timeoutMs` a {@link SundialConnectionError}. An aborted request rejects with its signal's reason.
  */
 export class HttpTransport {
   readonly baseUrl: string;
@@ -68,19 +74,23 @@ export class HttpTransport {
     const request = new AbortController();
     const abort = () => request.abort(signal?.reason);
     signal?.addEventListener("abort", abort, { once: true });
+    const timeout = options.timeoutMs === undefined ? undefined : setTimeout(() => request.abort(new DOMException(`no answer within ${options.timeoutMs} ms`, "TimeoutError")), options.timeoutMs);
     try {
       let response: Response;
       try {
         response = await this.fetchImpl(url, { method, headers, ...(body === undefined ? {} : { body }), signal: request.signal });
       } catch (err) {
         signal?.throwIfAborted();
+        const where = `${method} ${url.origin}${url.pathname}`;
+        if (request.signal.aborted) throw new SundialConnectionError(where, request.signal.reason);
         if (err instanceof Error && err.name === "AbortError") throw err;
-        throw new SundialConnectionError(`${method} ${url.origin}${url.pathname}`, err);
+        throw new SundialConnectionError(where, err);
       }
       const text = await readBody(response, signal);
       if (response.ok) return { status: response.status, body: text === "" ? undefined : parseJson(text, response.status) };
       throw toApiError(response.status, response.headers.get("content-type") ?? "", text, response.headers.get("retry-after"));
     } finally {
+      clearTimeout(timeout);
       signal?.removeEventListener("abort", abort);
     }
   }

@@ -1,7 +1,7 @@
 import { backoffDelay, sleep } from "../client/backoff.ts";
 import { isTransient, retryDelay, SundialApiError } from "../client/errors.ts";
 import { parse } from "../client/parse-response.ts";
-import type { HttpTransport } from "../client/http.ts";
+import type { HttpResponse, HttpTransport } from "../client/http.ts";
 import type { Command } from "../protocol/commands.ts";
 import { HistoryPage } from "../protocol/execution.ts";
 import type { Failure } from "../protocol/failure.ts";
@@ -20,6 +20,19 @@ export interface Completion {
 }
 
 const TASKS = "/v1/workflows/tasks";
+
+/** The hold the platform gives a poll that asks for none, and the longest it gives any. */
+export const PLATFORM_POLL_HOLD_SECONDS = 30;
+
+/**
+ * How long past the hold it asked for a poll waits for its answer before it is given up as a
+ * transient failure (a hung platform, a black-holed connection). Generous: a task handed to a poll
+ * given up at that moment waits for the platform's re-dispatch.
+ */
+export const POLL_ANSWER_MARGIN_MS = 5_000;
+
+/** The longest any other request (registration, completion, acknowledgement, history read) may take before it is given up as transient and retried. */
+export const REQUEST_TIMEOUT_MS = 60_000;
 
 /** Retry settings for calls that must get through (registration, completions). */
 export interface RetrySettings {
@@ -73,18 +86,22 @@ export class WorkerApi {
 
   /** Registers the worker (retried until accepted or `signal` aborts); returns the platform's answer, unread. */
   async register(request: RegisterWorkerRequest, signal?: AbortSignal): Promise<unknown> {
-    const res = await this.withRetry("registration", () => this.http.request("POST", "/v1/workflows/workers/register", { body: request, ...(signal ? { signal } : {}) }), signal, Infinity, true);
+    const res = await this.withRetry("registration", () => this.post("/v1/workflows/workers/register", request, signal), signal, Infinity, true);
     return res.body;
   }
 
-  /** One long poll: a task, or null when none arrived within the platform's hold (204). */
+  /**
+   * One long poll: a task, or null when none arrived within the platform's hold (204). A poll not
+   * answered within POLL_ANSWER_MARGIN_MS past the hold it asked for rejects with a transient
+   * `SundialConnectionError`, so the loop backs off and polls again.
+   */
   async poll(kind: "workflow" | "activity", taskQueue: string, identity: string, waitSeconds: number | undefined, signal: AbortSignal, types?: readonly string[]): Promise<Task | null> {
     // Past the platform's limit the poll names no types and takes any task of its kind (one it does not run, it fails).
     const named = this.typedPolls && types !== undefined && types.length > 0 && types.length <= MAX_POLL_TYPES ? { types } : {};
     const body = { task_queue: taskQueue, kind, identity, ...(waitSeconds === undefined ? {} : { wait_seconds: waitSeconds }), ...named };
     let res;
     try {
-      res = await this.http.request("POST", `${TASKS}/poll`, { body, signal });
+      res = await this.post(`${TASKS}/poll`, body, signal, (waitSeconds ?? PLATFORM_POLL_HOLD_SECONDS) * 1000 + POLL_ANSWER_MARGIN_MS);
     } catch (err) {
       // A platform from before 2026-12-03 refuses the field (its poll schema is strict): poll as it expects, untyped.
       if (!("types" in named) || !(err instanceof SundialApiError) || err.status !== 422 || !/types/.test(`${err.field ?? ""} ${err.detail}`)) throw err;
@@ -125,7 +142,7 @@ export class WorkerApi {
   async respondQuery(token: string, answer: { result?: unknown; failure?: Failure }, signal?: AbortSignal): Promise<"accepted" | "stale"> {
     const body = { task_token: token, ...(answer.failure === undefined ? (answer.result === undefined ? {} : { result: answer.result }) : { failure: answer.failure }) };
     try {
-      await this.withRetry("query/respond", () => this.http.request("POST", `${TASKS}/query/respond`, { body, ...(signal ? { signal } : {}) }), signal);
+      await this.withRetry("query/respond", () => this.post(`${TASKS}/query/respond`, body, signal), signal);
       return "accepted";
     } catch (err) {
       if (err instanceof SundialApiError && (err.code === "stale_task" || err.code === "task_not_found" || err.code === "query_timeout")) {
@@ -146,7 +163,7 @@ export class WorkerApi {
     let after = from - 1;
     while (after < before - 1) {
       const body = { task_token: token, after_event_id: after, before_event_id: before };
-      const res = await this.withRetry("workflow/history", () => this.http.request("POST", `${TASKS}/workflow/history`, { body, ...(signal ? { signal } : {}) }), signal);
+      const res = await this.withRetry("workflow/history", () => this.post(`${TASKS}/workflow/history`, body, signal), signal);
       const page = parse(HistoryPage, res.body);
       for (const e of page.events) events.push(e);
       const last = page.events[page.events.length - 1];
@@ -161,19 +178,24 @@ export class WorkerApi {
 
   /** Acknowledges receipt of a task (see ACK_AFTER_MS); errors are the caller's to ignore. */
   async ack(token: string): Promise<void> {
-    await this.http.request("POST", `${TASKS}/ack`, { body: { task_token: token } });
+    await this.post(`${TASKS}/ack`, { task_token: token });
   }
 
   /** Sends one heartbeat (no retry: the next one is never far). */
   async heartbeat(token: string, details: unknown, signal?: AbortSignal): Promise<HeartbeatResponse> {
     const body = { task_token: token, ...(details === undefined ? {} : { details }) };
-    const res = await this.http.request("POST", `${TASKS}/activity/heartbeat`, { body, ...(signal ? { signal } : {}) });
+    const res = await this.post(`${TASKS}/activity/heartbeat`, body, signal);
     return parse(HeartbeatResponse, res.body);
+  }
+
+  /** One POST, given up as transient after `timeoutMs`. */
+  private post(path: string, body: unknown, signal?: AbortSignal, timeoutMs = REQUEST_TIMEOUT_MS): Promise<HttpResponse> {
+    return this.http.request("POST", path, { body, timeoutMs, ...(signal ? { signal } : {}) });
   }
 
   private async complete(path: string, body: { task_token: string; [field: string]: unknown }, signal?: AbortSignal): Promise<Completion> {
     try {
-      const res = await this.withRetry(path, () => this.http.request("POST", `${TASKS}/${path}`, { body, ...(signal ? { signal } : {}) }), signal);
+      const res = await this.withRetry(path, () => this.post(`${TASKS}/${path}`, body, signal), signal);
       const answer = parse(TaskCompletionResponse, res.body);
       return { outcome: answer.status, activityTasks: answer.activity_tasks ?? [], workflowTask: answer.workflow_task };
     } catch (err) {

@@ -1,7 +1,7 @@
 import { backoffDelay, sleep } from "../client/backoff.ts";
 import { isTransient, retryDelay, SundialApiError } from "../client/errors.ts";
 import type { Task } from "../protocol/tasks.ts";
-import type { WorkerApi } from "./api.ts";
+import { PLATFORM_POLL_HOLD_SECONDS, type WorkerApi } from "./api.ts";
 import type { WorkerLogger } from "./logger.ts";
 
 /**
@@ -65,9 +65,6 @@ export class Slots {
   }
 }
 
-/** The hold the platform gives a poll that asks for none, and the longest it gives any. */
-export const PLATFORM_POLL_HOLD_SECONDS = 30;
-
 /** The pause after an empty poll answered in less than half its hold. */
 export const EARLY_EMPTY_POLL_PAUSE_MS = 1_000;
 
@@ -98,8 +95,9 @@ export interface PollLoopOptions {
 
 /**
  * Polls until `stop` aborts: long-polls for a task, hands it to `onTask`, and backs off
- * exponentially (with jitter) after transient errors such as a refused connection or a 5xx, or for
- * the answer's `Retry-After` when the platform asked for longer (at most a minute): every poller of
+ * exponentially (with jitter) after transient errors such as a refused connection, a 5xx or a poll
+ * left unanswered past its hold, or for the answer's `Retry-After` when the platform asked for
+ * longer (at most a minute): every poller of
  * every worker re-polling an overloaded object within milliseconds is what keeps it overloaded.
  * A poll holds no task, so waiting costs nothing but latency; completions do not wait it out (see
  * {@link WorkerApi.withRetry}).

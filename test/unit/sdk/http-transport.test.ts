@@ -1,6 +1,6 @@
 import { getEventListeners } from "node:events";
 import { afterEach, expect, it } from "vitest";
-import { HttpTransport } from "@sundial/sdk/client";
+import { HttpTransport, SundialConnectionError } from "@sundial/sdk/client";
 import { FakePlatform } from "./helpers/fake-platform.ts";
 
 let fake: FakePlatform;
@@ -28,5 +28,18 @@ it("an abort of the caller's signal still ends a request in flight, with the sig
   const pending = http.request("POST", "/v1/hang", { signal: stop.signal });
   setTimeout(() => stop.abort(reason), 50);
   await expect(pending).rejects.toBe(reason);
+  expect(getEventListeners(stop.signal, "abort")).toHaveLength(0);
+});
+
+it("a request not answered within its timeoutMs rejects with a transient SundialConnectionError, not as an abort", async () => {
+  fake = await new FakePlatform().start();
+  fake.on("/v1/hang", () => new Promise(() => {}));
+  const http = new HttpTransport({ url: fake.url, apiKey: "dev.test-key" });
+  const stop = new AbortController();
+  const began = Date.now();
+  const err = await http.request("POST", "/v1/hang", { signal: stop.signal, timeoutMs: 200 }).catch((e: unknown) => e);
+  expect(Date.now() - began).toBeGreaterThanOrEqual(190);
+  expect(err).toBeInstanceOf(SundialConnectionError);
+  expect(err).toMatchObject({ transient: true, message: expect.stringContaining("no answer within 200 ms") });
   expect(getEventListeners(stop.signal, "abort")).toHaveLength(0);
 });
