@@ -141,6 +141,11 @@ export function isTransient(err: unknown): boolean {
   return err instanceof SundialConnectionError || (err instanceof SundialApiError && err.transient);
 }
 
+/** Whether a request was given up at its own `timeoutMs` (no answer in time), not aborted by the caller. */
+export function isRequestTimeout(err: unknown): boolean {
+  return err instanceof SundialConnectionError && err.cause instanceof Error && err.cause.name === "TimeoutError";
+}
+
 function describeCause(cause: unknown): string {
   if (!(cause instanceof Error)) return String(cause);
   const inner = (cause as { cause?: unknown }).cause;

@@ -5,7 +5,7 @@ import type { WorkflowDefinition } from "../workflow/define-workflow.ts";
 import { toSeconds } from "../workflow/duration.ts";
 import { backoffDelay, sleep } from "./backoff.ts";
 import { camelize } from "./camel.ts";
-import { isTransient, ResultTimeoutError, retryDelay, type SundialApiError, UpdateFailedError, UpdateTimeoutError } from "./errors.ts";
+import { isRequestTimeout, isTransient, ResultTimeoutError, retryDelay, type SundialApiError, UpdateFailedError, UpdateTimeoutError } from "./errors.ts";
 import type { CallOptions } from "./call-options.ts";
 import type {
   Execution,
@@ -101,7 +101,7 @@ export class ExecutionsClient {
       ...(options.idReusePolicy === undefined ? {} : { id_reuse_policy: options.idReusePolicy }),
       ...(waitSeconds > 0 ? { wait_seconds: waitSeconds } : {}),
     };
-    const res = await this.http.request("POST", BASE, { body, signal });
+    const res = await this.http.request("POST", BASE, { body, signal, ...(waitSeconds > 0 ? { timeoutMs: heldTimeoutMs(waitSeconds) } : {}) });
     return parse(wire.StartExecutionResponse, res.body);
   }
 
@@ -114,7 +114,8 @@ export class ExecutionsClient {
   /**
    * Waits for the execution to close and returns its outcome (it does not throw when the run
    * failed: look at `status` and `failure`). Long-polls the platform `waitSeconds` at a time
-   * (default 30) and retries transient errors; throws {@link ResultTimeoutError} after `timeout`.
+   * (default 30) and retries transient errors, a request left unanswered 1 s past its hold too;
+   * throws {@link ResultTimeoutError} after `timeout` (at most 1 s late when the platform hangs).
    * @example
    * const { status, result, failure } = await client.executions.result<string>("order-17", { timeout: "10m" });
    */
@@ -127,12 +128,13 @@ export class ExecutionsClient {
   private async awaitResult<R>(executionId: string, began: number, deadline: number, hold: number, signal: AbortSignal | undefined): Promise<ExecutionResult<R>> {
     for (let failures = 0; ; ) {
       try {
-        const res = await this.http.request("GET", `${BASE}/${encodeURIComponent(executionId)}/result`, { query: { wait_seconds: waitFor(hold, deadline) }, signal });
+        const waitSeconds = waitFor(hold, deadline);
+        const res = await this.http.request("GET", `${BASE}/${encodeURIComponent(executionId)}/result`, { query: { wait_seconds: waitSeconds }, signal, timeoutMs: heldTimeoutMs(waitSeconds) });
         failures = 0;
         const outcome = parse(wire.ExecutionResult, res.body);
         if (res.status === 200 && outcome.status !== "running") return outcomeOf<R>(outcome);
       } catch (err) {
-        await backOffOrThrow(err, ++failures, deadline, signal);
+        await backOffOrThrow(err, ++failures, deadline, signal, () => new ResultTimeoutError(executionId, Date.now() - began));
       }
       if (Date.now() >= deadline) throw new ResultTimeoutError(executionId, Date.now() - began);
     }
@@ -278,7 +280,7 @@ export class ExecutionsClient {
       const body = { ...(input === undefined ? {} : { input }), update_id: updateId, wait_seconds: waitSeconds };
       const sent = Date.now();
       try {
-        const res = await this.http.request("POST", path, { body, signal: options.signal });
+        const res = await this.http.request("POST", path, { body, signal: options.signal, timeoutMs: heldTimeoutMs(waitSeconds) });
         failures = 0;
         const outcome = res.status === 202 ? undefined : parse(wire.UpdateResult, res.body);
         if (outcome?.status === "completed") {
@@ -288,7 +290,7 @@ export class ExecutionsClient {
         // Still pending. A platform that answered well before the hold ended must not be hammered.
         if (Date.now() - sent < (waitSeconds * 1000) / 2) await sleep(Math.min(1_000, Math.max(0, deadline - Date.now())), options.signal);
       } catch (err) {
-        await backOffOrThrow(err, ++failures, deadline, options.signal);
+        await backOffOrThrow(err, ++failures, deadline, options.signal, () => new UpdateTimeoutError(executionId, updateId, Date.now() - began));
       }
       if (Date.now() >= deadline) throw new UpdateTimeoutError(executionId, updateId, Date.now() - began);
     }
@@ -337,13 +339,27 @@ function holdSeconds(asked: number | undefined): number {
 }
 
 /**
- * After a failed request: throws it unless it is transient and time remains; else waits the backoff
- * for `failures` in a row, or the answer's `Retry-After` when the platform asked for longer.
+ * After a failed request: throws it unless it is transient and time remains (a request left
+ * unanswered past the deadline throws `timedOut()` when given); else waits the backoff for
+ * `failures` in a row, or the answer's `Retry-After` when the platform asked for longer.
  */
-async function backOffOrThrow(err: unknown, failures: number, deadline: number, signal: AbortSignal | undefined): Promise<void> {
+async function backOffOrThrow(err: unknown, failures: number, deadline: number, signal: AbortSignal | undefined, timedOut?: () => Error): Promise<void> {
   signal?.throwIfAborted();
+  if (timedOut && isRequestTimeout(err) && Date.now() >= deadline) throw timedOut();
   if (!isTransient(err) || Date.now() >= deadline) throw err;
   await sleep(Math.min(retryDelay(err, backoffDelay(failures, 250, 5_000)), Math.max(0, deadline - Date.now())), signal);
+}
+
+/**
+ * How long past its hold a held request waits for the answer before it is given up (a hung
+ * platform, a black-holed connection) and asked again, or the call times out: short, since the
+ * call's own timeout waits on it, and a request asked again costs nothing but itself.
+ */
+const HOLD_MARGIN_MS = 1_000;
+
+/** The deadline of a request the platform holds `waitSeconds`. */
+function heldTimeoutMs(waitSeconds: number): number {
+  return waitSeconds * 1000 + HOLD_MARGIN_MS;
 }
 
 /** Seconds to hold one request: `hold`, but not past the deadline. */

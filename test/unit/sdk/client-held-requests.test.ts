@@ -1,0 +1,60 @@
+import { expect, it } from "vitest";
+import { ResultTimeoutError, SundialClient, SundialConnectionError, UpdateTimeoutError } from "@sundial/sdk/client";
+
+/**
+ * A platform that takes each request and never answers it (a restarting object, a black-holed
+ * connection), but for those `answer` returns a response for (by their number, from 1).
+ */
+function hanging(answer: (n: number) => Response | undefined = () => undefined) {
+  const seen: string[] = [];
+  const fetchImpl = (async (input: URL | string, init?: RequestInit) => {
+    seen.push(`${init?.method ?? "GET"} ${String(input)}`);
+    const response = answer(seen.length);
+    if (response) return response;
+    return new Promise<Response>((_, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal!.reason)));
+  }) as typeof fetch;
+  return { seen, client: new SundialClient({ url: "http://platform.test", apiKey: "dev.key", fetch: fetchImpl }) };
+}
+
+/** What `call` rejected with (undefined if it resolved), and after how many ms. */
+async function settle(call: () => Promise<unknown>): Promise<{ error: unknown; ms: number }> {
+  const began = Date.now();
+  const error = await call().then(() => undefined, (err: unknown) => err);
+  return { error, ms: Date.now() - began };
+}
+
+it("result({ timeout }) gives up with ResultTimeoutError at its timeout even when the platform never answers the held request", async () => {
+  const { seen, client } = hanging();
+  const { error, ms } = await settle(() => client.executions.result("order-17", { timeout: "1s" }));
+  expect(error).toBeInstanceOf(ResultTimeoutError);
+  // The 1 s hold and the 1 s margin for its answer, not the minutes a hung connection lasts.
+  expect(ms).toBeGreaterThanOrEqual(1_000);
+  expect(ms).toBeLessThan(3_000);
+  expect(seen).toHaveLength(1);
+});
+
+it("result() asks again when a held request is left unanswered past its hold and the call's timeout has not passed", async () => {
+  const closed = new Response(JSON.stringify({ execution_id: "order-17", status: "completed", result: 7, failure: null }), { status: 200, headers: { "content-type": "application/json" } });
+  const { seen, client } = hanging((n) => (n === 2 ? closed : undefined));
+  const began = Date.now();
+  expect(await client.executions.result("order-17", { waitSeconds: 1 })).toMatchObject({ status: "completed", result: 7 });
+  expect(seen).toEqual(Array(2).fill("GET http://platform.test/v1/workflows/executions/order-17/result?wait_seconds=1"));
+  expect(Date.now() - began).toBeGreaterThanOrEqual(2_000);
+});
+
+it("update({ wait }) gives up with UpdateTimeoutError, naming the update id, when the platform never answers the held request", async () => {
+  const { seen, client } = hanging();
+  const { error, ms } = await settle(() => client.executions.update("order-17", "set_address", { city: "Lyon" }, { wait: "1s", updateId: "u-1" }));
+  expect(error).toBeInstanceOf(UpdateTimeoutError);
+  expect(error).toMatchObject({ updateId: "u-1" });
+  expect(ms).toBeLessThan(3_000);
+  expect(seen).toHaveLength(1);
+});
+
+it("execute({ timeout }) does not wait past its timeout on a start the platform never answers: a transient SundialConnectionError, the start's fate unknown", async () => {
+  const { client } = hanging();
+  const { error, ms } = await settle(() => client.executions.execute("order", { executionId: "order-17", timeout: "1s" }));
+  expect(error).toBeInstanceOf(SundialConnectionError);
+  expect(error).toMatchObject({ transient: true });
+  expect(ms).toBeLessThan(3_000);
+});
