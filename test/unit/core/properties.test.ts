@@ -254,7 +254,8 @@ describe("properties", () => {
     );
   });
 
-  it("an exclusion removes exactly the fires whose local minute it matches, and no other", PROPERTY_TIMEOUT, () => {
+  // Its oracle walks every minute of up to 60,000 fires per case: 18 s alone on a slow day, 50 s beside the rest of the suite.
+  it("an exclusion removes exactly the fires whose local minute it matches, and no other", { timeout: 120_000 }, () => {
     // 5-field exclusions; whole-day ones (weekdays, days of the month) exercise the day skip.
     const excludeArb = fc.oneof(
       fc.constantFrom("* * * * 1-5", "* * * * 0,6", "* * * * 0-5", "* * 1-10 * *", "* * 2,4,6 * *", "* * * * 1#2", "* * L * *"),
