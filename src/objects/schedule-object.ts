@@ -69,7 +69,7 @@ export class ScheduleObject extends DurableObject<Env> {
       if (current && sameDefinition(current, def)) return { created: false };
       compileSpec(def.spec, { createdAt: now }); // a bad spec changes nothing, not even the prepared run
       const existing = withdrawPrepared(this.host, now);
-      const row = upsertedRow(def, existing, now, existing && this.delayedOver(existing, now));
+      const row = upsertedRow(def, existing, now, existing && this.delayedOver(existing, now), existing ? this.compileFor(existing) : undefined);
       this.compileFor(row); // throws a ValidationError before anything is written
       const t = tick(this.ctxFor(row, now), row.state);
       this.store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "scheduled", outcome: existing ? `updated (version ${row.version})` : "created" });
@@ -97,7 +97,7 @@ export class ScheduleObject extends DurableObject<Env> {
       this.compileFor({ ...current, ...(patch.spec ? { spec: patch.spec } : {}) }); // a bad spec changes nothing, not even the prepared run
       if (changesNothing(current, patch)) return;
       const before = withdrawPrepared(this.host, now)!;
-      const updated = patchedRow(before, patch, now, this.delayedOver(before, now));
+      const updated = patchedRow(before, patch, now, this.delayedOver(before, now), this.compileFor(before));
       this.compileFor(updated);
       this.store.put(updated);
       this.store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "scheduled", outcome: `updated (version ${updated.version})` });

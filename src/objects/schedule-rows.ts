@@ -39,7 +39,7 @@ export function heldByCode(workflow: string, key: string, scheduleId: string): C
  * every login say — never postpones or drops fires. A changed spec, or reviving a completed or
  * dead schedule, re-plans from now.
  */
-export function upsertedRow(def: ScheduleDefinition, existing: ScheduleRow | null, now: number, delayed: PendingFire | null = null): ScheduleRow {
+export function upsertedRow(def: ScheduleDefinition, existing: ScheduleRow | null, now: number, delayed: PendingFire | null = null, oldSpec?: CompiledSpec): ScheduleRow {
   const keepPlan = existing !== null && keepsPlan(existing, def.spec);
   return {
     namespace: def.namespace,
@@ -57,7 +57,7 @@ export function upsertedRow(def: ScheduleDefinition, existing: ScheduleRow | nul
     updated_at: now,
     spec_origin: keepPlan ? existing.spec_origin : now,
     state: existing
-      ? { ...(keepPlan ? existing.state : replanned(existing.state, now, delayed)), status: def.paused ? "paused" : existing.state.status === "paused" ? "paused" : "active", note: def.note || existing.state.note }
+      ? { ...(keepPlan ? existing.state : replanned(existing.state, now, delayed, oldSpec)), status: def.paused ? "paused" : existing.state.status === "paused" ? "paused" : "active", note: def.note || existing.state.note }
       : initialState(now, def.paused, def.note),
   };
 }
@@ -132,14 +132,14 @@ const clampedPolicy = (p: SchedulePolicy): SchedulePolicy => ({ ...p, catchup_wi
  * input, say) changes no plan and no status, whatever the status: a completed schedule does not
  * get its repeat_count runs back, nor a dead one its runs counted afresh.
  */
-export function patchedRow(row: ScheduleRow, patch: SchedulePatch, now: number, delayed: PendingFire | null = null): ScheduleRow {
+export function patchedRow(row: ScheduleRow, patch: SchedulePatch, now: number, delayed: PendingFire | null = null, oldSpec?: CompiledSpec): ScheduleRow {
   const newSpec = patch.spec && !sameSpec(row.spec, patch.spec) ? patch.spec : undefined;
   const updated: ScheduleRow = {
     ...row,
     // The spec as sent, also when it is the same (its zone then in its IANA spelling, see sameSpec).
     ...(patch.spec ? { spec: patch.spec } : {}),
     // A new spec counts repeat_count's runs afresh, from its new origin.
-    ...(newSpec ? { spec_origin: now, state: replanned(row.state, now, delayed) } : {}),
+    ...(newSpec ? { spec_origin: now, state: replanned(row.state, now, delayed, oldSpec) } : {}),
     ...(patch.policy ? { policy: patch.policy } : {}),
     ...(patch.input !== undefined ? { input: patch.input } : {}),
     ...(patch.task_queue ? { task_queue: patch.task_queue } : {}),

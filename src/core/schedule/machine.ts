@@ -36,8 +36,14 @@ export interface PendingFire {
   last?: number | null;
   /** A scheduled fire of the spec before the last spec change: it still runs, and uses none of this spec's repeat_count. */
   prior?: true;
-  /** A fire delayed over a spec change (respec-delayed.ts): its spec's zone, its payload's (and its retries'). */
+  /** A fire of the spec before a change (delayed over it, waiting or open then): that spec's zone, its payload's (and its retries'). */
   timezone?: string;
+  /**
+   * The payload's `upcoming`, when the fire carries its own: a run open or a retry waiting at a
+   * spec change keeps its payload's, the old spec's (see replanned), and so do its retries. Unset,
+   * the spec's next fire after this one's nominal time, or null for the last run.
+   */
+  upcoming?: number | null;
   /**
    * The fire's own overlap policy (a trigger's or backfill's `overlap`); without it the
    * schedule's policy at each decision. It decides only this fire's fate (see decideOverlap).
@@ -321,7 +327,7 @@ export function runClosed(ctx: MachineContext, prior: ScheduleState, runId: stri
     if (retryable && retriesSoFar < ctx.policy.retry_max) {
       const first = ctx.policy.retry_delay_seconds ?? defaultRetryDelay(ctx.spec);
       const at = ctx.now + scheduleRetryDelaySeconds(first, retriesSoFar + 1) * 1000;
-      const fire: PendingFire = { nominal: closed.fire.nominal, actual: closed.fire.actual, kind: "retry", retry: retriesSoFar + 1, ...retryLast(closed), ...(closed.fire.timezone ? { timezone: closed.fire.timezone } : {}) };
+      const fire: PendingFire = { nominal: closed.fire.nominal, actual: closed.fire.actual, kind: "retry", retry: retriesSoFar + 1, ...retryLast(closed), ...(closed.fire.timezone ? { timezone: closed.fire.timezone } : {}), ...(closed.fire.upcoming !== undefined ? { upcoming: closed.fire.upcoming } : {}) };
       next = { ...addRetry(next, { ...fire, at }), currentRetry: retriesSoFar + 1 };
       outcomes.push({ kind: "retry_scheduled", fire, runId });
     } else {

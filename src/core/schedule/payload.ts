@@ -6,10 +6,11 @@ import type { PendingFire } from "./machine.ts";
 /**
  * The schedule payload a run receives (DESIGN.md "Payloads"). `prev` is the nominal time of the
  * last fire started before this one; triggers and backfills report `now` as their actual time.
- * `lastRun`: no scheduled run follows this one (repeat_count is reached), so `upcoming` is null.
+ * `lastRun`: no scheduled run follows this one (repeat_count is reached), so `upcoming` is null —
+ * unless the fire carries its own (a retry of a run open at a spec change: its original's).
  */
 export function schedulePayload(spec: CompiledSpec, s: { schedule_id: string; key: string; timezone: string }, f: PendingFire, prev: number | null, now: number, lastRun = false): SchedulePayload {
-  const upcoming = lastRun ? null : next(spec, f.nominal);
+  const upcoming = f.upcoming !== undefined ? f.upcoming : lastRun ? null : next(spec, f.nominal);
   return {
     timestamp: toRfc3339(f.nominal),
     actual_timestamp: toRfc3339(f.kind === "trigger" || f.kind === "backfill" ? now : f.actual),

@@ -1,9 +1,10 @@
 import type { planCatchup } from "../catchup.ts";
-import { between, withoutRepeatBound } from "../fire-times.ts";
+import { between, next, withoutRepeatBound } from "../fire-times.ts";
 import { LIMITS } from "../limits.ts";
 import type { OverlapPolicy } from "../overlap.ts";
 import type { CompiledSpec } from "../spec.ts";
 import type { PendingFire, ScheduleState } from "./machine.ts";
+import type { PendingRetry } from "./retry-queue.ts";
 import { overlapDecision } from "./overlap-decision.ts";
 
 // repeat_count: the most scheduled runs a schedule starts (DESIGN "Specs": max runs), counted in
@@ -83,10 +84,32 @@ export const counts = (f: PendingFire): boolean => f.kind === "scheduled" && !f.
  * The state a new spec plans from `now` with: its repeat_count counted afresh. Fires of the old
  * spec still waiting in the buffer (or running) are kept, marked so they use none of the new count,
  * and so is `delayed`, the old spec's fire waiting on its jitter (respec-delayed.ts `delayedAtChange`).
+ * Given `old`, the spec before the change, its fires and retries keep its zone, and a run open or a
+ * retry waiting keeps the `upcoming` its payload had: a retry's payload is the run's it retries.
  */
-export function replanned(s: ScheduleState, now: number, delayed: PendingFire | null = null): ScheduleState {
-  const prior = (f: PendingFire): PendingFire => (f.kind === "scheduled" ? { ...f, prior: true } : f);
-  return delayFire({ ...s, lastProcessed: now, repeatRuns: 0, buffer: s.buffer.map(prior), running: s.running.map((r) => ({ ...r, fire: prior(r.fire) })) }, delayed);
+export function replanned(s: ScheduleState, now: number, delayed: PendingFire | null = null, old?: CompiledSpec): ScheduleState {
+  const ofOld = (f: PendingFire): PendingFire => {
+    if (f.kind !== "scheduled" && f.kind !== "retry") return f;
+    const marked: PendingFire = f.kind === "scheduled" ? { ...f, prior: true } : f;
+    return old === undefined || f.timezone !== undefined ? marked : { ...marked, timezone: old.spec.timezone };
+  };
+  const withUpcoming = <F extends PendingFire>(f: F): F => {
+    if (old === undefined || f.upcoming !== undefined || (f.kind !== "scheduled" && f.kind !== "retry")) return f;
+    return { ...f, upcoming: isLastRun(old, s, f) ? null : next(old, f.nominal) };
+  };
+  const retries = (rs: readonly PendingRetry[]) => rs.map((r) => withUpcoming({ ...r, ...ofOld(r) }));
+  return delayFire(
+    {
+      ...s,
+      lastProcessed: now,
+      repeatRuns: 0,
+      buffer: s.buffer.map(ofOld),
+      running: s.running.map((r) => ({ ...r, fire: withUpcoming(ofOld(r.fire)) })),
+      retry: s.retry && retries([s.retry])[0]!,
+      ...(s.retries ? { retries: retries(s.retries) } : {}),
+    },
+    delayed,
+  );
 }
 
 /**

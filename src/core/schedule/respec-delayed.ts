@@ -19,7 +19,8 @@ export function delayedAtChange(spec: CompiledSpec, scheduleId: string, s: Sched
   if (s.status !== "active" && s.status !== "paused") return null;
   if (!plansFires(spec, s, policy)) return null;
   const f = waitingOnJitter(spec, scheduleId, s.lastProcessed, now);
-  return f === null ? null : { nominal: f.nominal, actual: f.actual, kind: "scheduled", prior: true, timezone: spec.spec.timezone };
+  // Its last_timestamp is the last fire started before the change, not one of the new spec's that starts before it.
+  return f === null ? null : { nominal: f.nominal, actual: f.actual, kind: "scheduled", prior: true, timezone: spec.spec.timezone, last: s.lastNominal };
 }
 
 /** The state with only the delayed fires `keep` keeps (none left: no list, as states without delayed fires were written). */

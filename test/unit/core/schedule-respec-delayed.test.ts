@@ -32,7 +32,7 @@ describe("a spec change while a fire waits on its jitter", () => {
   it("holds the old spec's fire, which starts once at its actual time, uses none of the new repeat_count, and wakes the schedule for it", () => {
     const before = initialState(T0, false, "");
     const delayed = delayedAtChange(hourly, "s", before, "SKIP", during);
-    expect(delayed).toEqual({ nominal: fire.nominal, actual: fire.actual, kind: "scheduled", prior: true, timezone: "UTC" });
+    expect(delayed).toEqual({ nominal: fire.nominal, actual: fire.actual, kind: "scheduled", prior: true, timezone: "UTC", last: null });
     const s = replanned(before, during, delayed);
     expect(s.lastProcessed).toBe(during);
     let t = tick(ctx(daily, during), s);
