@@ -96,8 +96,8 @@ taskRoutes.post("/poll", async (c) => {
         leased = null;
       }
       if (leased) return c.json(task.available_at === undefined ? leased : { ...leased, available_at: toRfc3339(task.available_at) });
-      // A stale entry (already started elsewhere, or its run closed), or one put back: keep polling.
-      if (Date.now() >= deadline) return c.body(null, 204);
+      // A stale entry (already started elsewhere, or its run closed), or one put back: keep polling
+      // (past the deadline the next probe does not wait, and ends the poll if it finds nothing).
     }
   }
 });

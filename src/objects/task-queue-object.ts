@@ -153,7 +153,10 @@ export class TaskQueueObject extends DurableObject<Env> {
     // the run since (a re-send, or a reset's new code), so its type is the current one.
     const putBack = task.available_at !== undefined;
     const prepared = visibleAt > now && !putBack;
-    const onConflict = putBack ? "DO NOTHING" : `DO UPDATE SET type = excluded.type${prepared ? ", enqueued_at = excluded.enqueued_at, visible_at = excluded.visible_at, released_at = NULL" : ""}`;
+    // A visible enqueue over an entry still held for a later time (a withdrawn prepared run's) makes it visible now.
+    const onConflict = putBack
+      ? "DO NOTHING"
+      : `DO UPDATE SET type = excluded.type${prepared ? ", enqueued_at = excluded.enqueued_at, visible_at = excluded.visible_at, released_at = NULL" : ", released_at = CASE WHEN visible_at > excluded.visible_at THEN excluded.released_at ELSE released_at END, visible_at = MIN(visible_at, excluded.visible_at)"}`;
     this.sql.exec(
       `INSERT INTO tasks (kind, type, execution_id, ref, attempt, enqueued_at, visible_at, released_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (kind, execution_id, ref, attempt) ${onConflict}`,
@@ -163,7 +166,8 @@ export class TaskQueueObject extends DurableObject<Env> {
       task.ref,
       task.attempt,
       now,
-      Math.max(visibleAt, now),
+      // A task put back at once keeps its place: it sorts by when it first became available.
+      putBack && visibleAt <= now ? availableAt : Math.max(visibleAt, now),
       // A put-back held for a while keeps its first availability; a prepared start's is stamped at its release.
       visibleAt <= now || putBack ? availableAt : null,
     );
