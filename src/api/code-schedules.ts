@@ -80,7 +80,7 @@ export function parseCodeSchedules(w: CodeWorkflow, index: number, taskQueue: st
 /** What registering one workflow will write: decided by {@link planCodeSchedules} before anything is. */
 export interface CodeSchedulePlan {
   outcome: RegistrationOutcome;
-  upserts: { id: string; cmd: z.output<typeof CreateScheduleRequest> }[];
+  upserts: { id: string; path: string; cmd: z.output<typeof CreateScheduleRequest> }[];
   removals: string[];
   /** The index rows of the removals, as read. */
   gone: IndexTriple[];
@@ -131,10 +131,10 @@ export async function planCodeSchedules(
   const rekeyed = unchanged ? [] : ids.filter((id, i) => existing.some((e) => e.schedule_id === id && e.key !== cmds[i]!.key));
   const leaving = existing.map((e) => e.schedule_id).filter((id) => !ids.includes(id));
   const removals = [...leaving, ...rekeyed];
-  const upserts = unchanged ? [] : cmds.map((cmd, i) => ({ id: ids[i]!, cmd }));
+  const upserts = unchanged ? [] : cmds.map((cmd, i) => ({ id: ids[i]!, path: `workflows.${index}.schedules.${i}`, cmd }));
   // Whether each claimed key is free (or held by an API schedule: a 409) is decided by the claim
   // itself, in D1's transaction, not by a read here that a concurrent create could overtake.
-  const claims = codeScheduleClaims({ workflow: w.name, upserts: upserts.map((u, i) => ({ id: u.id, key: u.cmd.key, path: `workflows.${index}.schedules.${i}` })), existing, removals });
+  const claims = codeScheduleClaims({ workflow: w.name, upserts: upserts.map((u) => ({ id: u.id, key: u.cmd.key, path: u.path })), existing, removals });
   return { outcome: { workflow: w.name, schedules: ids, applied: true }, upserts, removals, gone: existing.filter((e) => removals.includes(e.schedule_id)), claims };
 }
 
@@ -148,7 +148,10 @@ function refusal(verdict: Exclude<ClaimVerdict, { ok: true }>, limit: number): S
   if (holder.workflow !== c.workflow || holder.key !== c.key) {
     return new ConflictError(`schedule ${c.schedule_id} belongs to workflow ${holder.workflow} key ${holder.key}: declared as ${c.path}, it cannot take key ${c.key}`, "schedule_exists", { field: c.path });
   }
-  const whose = holder.source === "api" ? ", created through the API (a registration does not take it over): delete it or declare another key" : "";
+  // The same id too (an API create of key `code-N` has the id of the code schedule at index N):
+  // another key would then meet that id, so only deleting it, or creating it under another id, helps.
+  const fix = holder.schedule_id === c.schedule_id ? `delete it, or create it again under another schedule_id (its id is the one ${c.path} gets)` : "delete it or declare another key";
+  const whose = holder.source === "api" ? `, created through the API (a registration does not take it over): ${fix}` : "";
   return new ConflictError(`schedule key ${c.key} of workflow ${c.workflow} is already used by schedule ${holder.schedule_id}${whose}`, "schedule_key_taken", { field: `${c.path}.key` });
 }
 
@@ -185,8 +188,11 @@ export async function applyCodeSchedules(env: Env, namespace: string, plans: Cod
     await releaseCodeClaims(env.DB, namespace, absent);
     const later = claims.filter((c) => c.afterRemovals);
     if (later.length > 0) for (const id of await claim({ claims: later.map((c) => ({ claim: c, insert: true })), gone: [], drop: gone })) held.add(id);
-    for (const { id, cmd } of plans.flatMap((p) => p.upserts)) {
-      unwrap(await scheduleStub(env, namespace, id).upsert({ ...cmd, namespace, schedule_id: id, source: "code" }));
+    for (const { id, path, cmd } of plans.flatMap((p) => p.upserts)) {
+      const r = await scheduleStub(env, namespace, id).upsert({ ...cmd, namespace, schedule_id: id, source: "code" });
+      // An API create that took the id after the claim (see checkUpsert): named as the claim names it.
+      if (!r.ok && r.error.code === "schedule_key_taken") throw new ConflictError(`${path}.key: ${r.error.message}`, "schedule_key_taken", { field: `${path}.key` });
+      unwrap(r);
       held.delete(id);
     }
   } catch (err) {

@@ -56,15 +56,23 @@ export type ClaimVerdict =
   | { ok: false; pastLimit: string; count: number; created: number };
 
 /**
+ * Whether `holder`, a row holding a claim's id or pair, keeps the claim from going through: any row
+ * of another triple, and an API-created schedule even of the same one (an API create of key
+ * `code-0` gets the default id `{workflow}:code-0`, the id of the workflow's first code schedule: a
+ * registration must not take it over, nor a later one delete it).
+ */
+const takes = (holder: IndexTriple & { source: string }, c: IndexTriple): boolean => holder.source === "api" || !sameTriple(holder, c);
+
+/**
  * Whether the claims go through, decided as the claim SQL does: each claim's id and pair must be
- * free, or held by a row of the same triple (a claim or schedule already there: nothing to insert),
- * or by a schedule in `gone` (the registration removes it); and the namespace, once the removals
+ * free, or held by a code row of the same triple (a claim or schedule already there: nothing to
+ * insert), or by a schedule in `gone` (the registration removes it); and the namespace, once the removals
  * are gone and the fresh claims in, must stay within `limit` unless no fresh claim is a new
  * schedule (as {@link firstCreatedPastLimit}: re-registering never fails for the limit).
  */
 export function claimVerdict(claims: readonly CodeClaim[], state: ClaimState, gone: readonly IndexTriple[], limit: number): ClaimVerdict {
   for (const c of claims) {
-    const holder = state.holders.find((h) => !sameTriple(h, c) && !gone.some((g) => sameTriple(g, h)) && (h.schedule_id === c.schedule_id || (h.workflow === c.workflow && h.key === c.key)));
+    const holder = state.holders.find((h) => takes(h, c) && !gone.some((g) => sameTriple(g, h)) && (h.schedule_id === c.schedule_id || (h.workflow === c.workflow && h.key === c.key)));
     if (holder) return { ok: false, taken: c, holder };
   }
   const fresh = claims.filter((c) => !state.holders.some((h) => sameTriple(h, c)));

@@ -18,10 +18,15 @@ export function checkUpsert(current: ScheduleRow | null, def: ScheduleDefinition
   if (current.workflow !== def.workflow || current.key !== def.key) {
     throw new ConflictError(`schedule ${def.schedule_id} belongs to workflow ${current.workflow} key ${current.key}`, "schedule_exists", { field: "schedule_id" });
   }
-  // Code schedules follow the deployments and API-created ones do not, so a create never takes
-  // one over: a registration would put the code's definition back (or, the source now "api",
-  // stop managing it). Code may take back its own id (`{workflow}:code-{i}`) from an API create.
+  // Code schedules follow the deployments and API-created ones do not, so neither takes the other
+  // over: a registration would put the code's definition back over an API create (or, the source
+  // now "api", stop managing it), and one that took over an API schedule (an API create of key
+  // `code-0` has the id of the first code schedule) would delete it once no longer declared. The
+  // registration's claim refuses this first; this holds against a create landing in between.
   if (current.source === "code" && def.source === "api") throw heldByCode(def.workflow, def.key, def.schedule_id);
+  if (current.source === "api" && def.source === "code") {
+    throw new ConflictError(`schedule ${def.schedule_id} (key ${def.key} of workflow ${def.workflow}) was created through the API: a registration does not take it over`, "schedule_key_taken", { field: "key" });
+  }
 }
 
 /** A create's 409 for a (workflow, key) a schedule declared in code holds (or has claimed). */

@@ -24,13 +24,19 @@ describe("claimVerdict", () => {
   const claim = (i: number, key: string, isNew = true): CodeClaim => ({ ...row(`wf:code-${i}`, key), path: `workflows.0.schedules.${i}`, isNew, afterRemovals: !isNew });
   const api = (id: string, key: string) => ({ ...row(id, key), source: "api" });
 
-  it("a pair held by another schedule refuses, naming it; one held by a removal or by the same claim does not", () => {
+  it("a pair held by another schedule refuses, naming it; one held by a removal or by the same code claim does not", () => {
     const c = [claim(0, "k"), claim(1, "j")];
     const taken = claimVerdict(c, { count: 1, gonePresent: 0, holders: [api("wf:j", "j")] }, [], 10);
     expect(taken).toMatchObject({ ok: false, taken: c[1], holder: { schedule_id: "wf:j", source: "api" } });
     const gone = row("wf:code-9", "j");
     expect(claimVerdict(c, { count: 1, gonePresent: 1, holders: [{ ...gone, source: "code" }] }, [gone], 10)).toEqual({ ok: true, fresh: c });
-    expect(claimVerdict(c, { count: 1, gonePresent: 0, holders: [{ ...row("wf:code-0", "k"), source: "api" }] }, [], 10)).toEqual({ ok: true, fresh: [c[1]] });
+    expect(claimVerdict(c, { count: 1, gonePresent: 0, holders: [{ ...row("wf:code-0", "k"), source: "code" }] }, [], 10)).toEqual({ ok: true, fresh: [c[1]] });
+  });
+
+  it("an API-created schedule of the claim's very triple refuses: a registration never takes one over", () => {
+    // An API create of key code-0 gets the default id wf:code-0, the id of the first code schedule.
+    const c = [claim(0, "code-0")];
+    expect(claimVerdict(c, { count: 1, gonePresent: 0, holders: [api("wf:code-0", "code-0")] }, [], 10)).toMatchObject({ ok: false, taken: c[0], holder: { schedule_id: "wf:code-0", source: "api" } });
   });
 
   it("an id held with another pair refuses", () => {
