@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { api, uid } from "./helpers.ts";
-import { alarmAt, completeRun, createSchedule, describeSchedule, eventually, expectNoRun, expectRunning, getRun, iso, runId, setNow, succeed, T } from "./schedule-helpers.ts";
+import { alarmAt, completeRun, createSchedule, describeSchedule, eventually, expectNoRun, expectRunning, fail, getRun, iso, runId, setNow, succeed, T } from "./schedule-helpers.ts";
 
 const M = 60_000;
 
@@ -30,6 +30,31 @@ describe("backfill jobs", () => {
     await alarmAt(sid, t0 + M + 7_000);
     const first = await expectRunning(runId(sid, from + 100 * M, ":backfill-1"));
     expect(first.schedule).toMatchObject({ timestamp: iso(from + 100 * M), last_timestamp: null });
+  }, 60_000);
+
+  it("a schedule that goes dead (on_failure: dead) drops its waiting backfilled fires as skipped_overlap; the job goes on, its next batch following the last of its fires that ran", async () => {
+    const t0 = T("2027-05-10T12:00:00.000Z");
+    const sid = uid("backfill-dead");
+    const queue = uid("q-bf-dead");
+    setNow(t0);
+    await createSchedule({ schedule_id: sid, workflow: "backfill-wf", key: sid, cron: "* * * * *", overlap: "BUFFER_ALL", on_failure: "dead", task_queue: queue });
+    const from = T("2027-05-10T06:00:00Z");
+    const bf = (m: number) => runId(sid, from + m * M, ":backfill-1");
+    expect((await api("POST", `/v1/workflows/schedules/${sid}/backfill`, { start_at: iso(from), end_at: iso(from + 149 * M) })).body).toEqual({ backfill_id: 1, fires: 150 });
+    await alarmAt(sid, t0 + 1_000);
+    expect(await describeSchedule(sid)).toMatchObject({ running: [bf(0)], buffered: 99 });
+    await completeRun(queue, bf(0), fail());
+    await eventually(async () => expect((await describeSchedule(sid)).status).toBe("dead"));
+    // 06:01 … 07:39 are dropped, each skipped by overlap (counted, with its action), and never run.
+    const d = await describeSchedule(sid);
+    expect(d).toMatchObject({ buffered: 0, counters: { fired: 1, failed: 1, skipped_overlap: 99 } });
+    expect(d.recent_actions[0]).toMatchObject({ kind: "backfill", nominal: iso(from + 99 * M), outcome: "skipped_overlap" });
+    // The job goes on while the schedule is dead (as backfills run while it is paused): 07:40's
+    // window starts at 06:00, the last of its fires that ran, not at 07:39, which never ran.
+    await alarmAt(sid, t0 + 2_000);
+    const next = await expectRunning(bf(100));
+    expect(next.schedule).toMatchObject({ timestamp: iso(from + 100 * M), last_timestamp: iso(from) });
+    await expectNoRun(bf(99));
   }, 60_000);
 
   it("an alarm decides at most 100 backfilled fires over all jobs, oldest job first; a job's waiting fire dropped by its next batch is not that batch's last_timestamp (CANCEL_OTHER)", async () => {

@@ -7,10 +7,11 @@ import type { OverlapPolicy } from "../overlap.ts";
 import { scheduleRunId } from "../run-id.ts";
 import type { CompiledSpec } from "../spec.ts";
 import { chainBackfills } from "./backfill-chain.ts";
+import { goDead } from "./dead.ts";
 import { overlapDecision } from "./overlap-decision.ts";
 import type { PreparedRun } from "./prepare.ts";
 import { dropDelayed, takeDelayed } from "./respec-delayed.ts";
-import { addRetry, dueRetries, noRetries, retryGoesFirst, type PendingRetry } from "./retry-queue.ts";
+import { addRetry, dueRetries, retryGoesFirst, type PendingRetry } from "./retry-queue.ts";
 import { counts, limitToRuns, plansFires, repeatRuns, runsLeft, unclaimedRuns, withRepeatRuns } from "./repeat-runs.ts";
 
 /** A fire waiting to start or running: where it came from and, for triggers, its input override. */
@@ -336,7 +337,11 @@ export function runClosed(ctx: MachineContext, prior: ScheduleState, runId: stri
       // A completed or dead schedule stays so (a trigger or backfill of it failing): it cannot be paused or killed.
       const live = next.status === "active" || next.status === "paused";
       if (live && ctx.policy.on_failure === "pause") next = { ...next, status: "paused", note: `paused after ${why}` };
-      if (live && ctx.policy.on_failure === "dead") next = { ...dropDelayed(noRetries(next)), status: "dead", note: `dead after ${why}`, buffer: [] };
+      if (live && ctx.policy.on_failure === "dead") {
+        const dead = goDead(next, why);
+        next = dead.state;
+        outcomes.push(...dead.outcomes);
+      }
     }
   } else if (CHAIN_ENDS.has(status) && retryable && next.retry === null && !next.running.some((r) => r.fire.kind === "retry")) {
     // No retry follows a run that completed, or was cancelled or terminated (by the overlap policy
