@@ -9,7 +9,17 @@ export interface ConnectionOptions {
   apiKey?: string;
   /** A `fetch` to use instead of the global one (tests, proxies). */
   fetch?: typeof fetch;
+  /**
+   * How long a request may go unanswered before it is given up with a transient
+   * {@link SundialConnectionError} (a hung platform, a black-holed connection), unless the call sets
+   * its own (requests the platform holds, such as `result` or a worker's poll, wait for their hold
+   * plus a margin). Default: {@link DEFAULT_REQUEST_TIMEOUT_MS}, one minute.
+   */
+  requestTimeoutMs?: number;
 }
+
+/** How long a request without a deadline of its own may go unanswered: one minute. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 /** An environment variable where there is one (Node, Bun, Deno with env access); undefined elsewhere (browsers, Workers). */
 export function fromEnv(name: string): string | undefined {
@@ -25,7 +35,7 @@ export interface RequestOptions {
   /**
    * Gives up once this long passed without the whole answer (a hung platform, a black-holed
    * connection), with a transient {@link SundialConnectionError}: unlike an abort by `signal`, worth
-   * retrying. Default: no limit.
+   * retrying. Default: the transport's `requestTimeoutMs` (one minute unless set).
    */
   timeoutMs?: number;
 }
@@ -45,6 +55,7 @@ export class HttpTransport {
   readonly baseUrl: string;
   private readonly apiKey: string;
   private readonly fetchImpl: typeof fetch;
+  private readonly requestTimeoutMs: number;
 
   constructor(options: ConnectionOptions) {
     const url = options.url ?? fromEnv("SUNDIAL_URL");
@@ -54,6 +65,9 @@ export class HttpTransport {
     this.baseUrl = url.replace(/\/+$/, "");
     this.apiKey = apiKey;
     this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+    const limit = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    if (!Number.isFinite(limit) || limit <= 0) throw new RangeError(`requestTimeoutMs must be a positive number of milliseconds, got ${limit}`);
+    this.requestTimeoutMs = limit;
   }
 
   /** Sends one request; resolves for 2xx, throws otherwise. */
@@ -74,7 +88,8 @@ export class HttpTransport {
     const request = new AbortController();
     const abort = () => request.abort(signal?.reason);
     signal?.addEventListener("abort", abort, { once: true });
-    const timeout = options.timeoutMs === undefined ? undefined : setTimeout(() => request.abort(new DOMException(`no answer within ${options.timeoutMs} ms`, "TimeoutError")), options.timeoutMs);
+    const limit = options.timeoutMs ?? this.requestTimeoutMs;
+    const timeout = setTimeout(() => request.abort(new DOMException(`no answer within ${limit} ms`, "TimeoutError")), limit);
     try {
       let response: Response;
       try {

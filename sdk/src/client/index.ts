@@ -67,7 +67,7 @@ export {
 export type { Duration } from "../workflow/duration.ts";
 export type { Instant, OverlapPolicy, SchedulePolicy, ScheduleDefinition } from "../workflow/schedule.ts";
 export { ScheduleOverlapPolicy } from "../workflow/schedule.ts";
-export { HttpTransport, type ConnectionOptions, type HttpResponse, type RequestOptions } from "./http.ts";
+export { DEFAULT_REQUEST_TIMEOUT_MS, HttpTransport, type ConnectionOptions, type HttpResponse, type RequestOptions } from "./http.ts";
 export { SundialApiError, SundialConnectionError, ResultTimeoutError, UpdateFailedError, UpdateTimeoutError, isTransient } from "./errors.ts";
 export { camelize, type Camelize, type CamelCase } from "./camel.ts";
 export { backoffDelay, sleep } from "./backoff.ts";

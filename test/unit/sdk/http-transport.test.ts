@@ -1,6 +1,6 @@
 import { getEventListeners } from "node:events";
 import { afterEach, expect, it } from "vitest";
-import { HttpTransport, SundialConnectionError } from "@sundial/sdk/client";
+import { DEFAULT_REQUEST_TIMEOUT_MS, HttpTransport, SundialClient, SundialConnectionError } from "@sundial/sdk/client";
 import { FakePlatform } from "./helpers/fake-platform.ts";
 
 let fake: FakePlatform;
@@ -42,4 +42,17 @@ it("a request not answered within its timeoutMs rejects with a transient Sundial
   expect(err).toBeInstanceOf(SundialConnectionError);
   expect(err).toMatchObject({ transient: true, message: expect.stringContaining("no answer within 200 ms") });
   expect(getEventListeners(stop.signal, "abort")).toHaveLength(0);
+});
+
+it("a call without a deadline of its own gives up after the client's requestTimeoutMs (default one minute), as a transient failure", async () => {
+  fake = await new FakePlatform().start();
+  fake.on("/v1/workflows/executions/stuck", () => new Promise(() => {}));
+  const client = new SundialClient({ url: fake.url, apiKey: "dev.test-key", requestTimeoutMs: 200 });
+  const began = Date.now();
+  const err = await client.executions.get("stuck").catch((e: unknown) => e);
+  expect(Date.now() - began).toBeGreaterThanOrEqual(190);
+  expect(err).toBeInstanceOf(SundialConnectionError);
+  expect(err).toMatchObject({ transient: true, message: expect.stringContaining("no answer within 200 ms") });
+  expect(DEFAULT_REQUEST_TIMEOUT_MS).toBe(60_000);
+  expect(() => new HttpTransport({ url: fake.url, apiKey: "dev.test-key", requestTimeoutMs: 0 })).toThrow(RangeError);
 });
