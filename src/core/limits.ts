@@ -33,6 +33,8 @@ export const LIMITS = {
   bufferedInputBytes: 1_048_576,
   /** Fires one backfill may start (its range is checked before anything is written; split a longer one). */
   maxBackfillFires: 100_000,
+  /** Longest backfill range, calendar years in UTC (core/schedule/backfill-fires.ts `checkBackfillRange`). */
+  maxBackfillYears: 10,
   /** Recent actions kept per schedule. */
   recentActions: 20,
   /** A trigger's (and a backfill's) request_id answers a retry with the first call's outcome for this long (and the most recent `triggerRequestsKept`). */

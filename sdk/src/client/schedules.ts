@@ -263,8 +263,9 @@ export class SchedulesClient {
 
   /**
    * Starts every fire of a past range (from `startAt` up to `endAt`, both included), in batches.
-   * A range with no fire time is a 409 `empty_backfill`; one with more than 100,000 fires is a 422
-   * `limit_exceeded` naming `end_at` (nothing is queued: split the range). Each backfill runs its
+   * A range with no fire time is a 409 `empty_backfill`; one longer than 10 years (calendar years,
+   * UTC) or with more than 100,000 fires is a 422 `limit_exceeded` naming `end_at` (nothing is
+   * queued: split the range). Each backfill runs its
    * fires anew, also those an earlier backfill or the schedule itself already ran; send a
    * `requestId` to make retrying the call safe.
    * @example await client.schedules.backfill(id, { startAt: "2026-11-01T00:00:00Z", endAt: new Date(), overlap: "ALLOW_ALL" });

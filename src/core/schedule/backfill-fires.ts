@@ -6,6 +6,39 @@ import type { CompiledSpec } from "../spec.ts";
 import type { ScheduleState } from "./machine.ts";
 
 /**
+ * The last instant a backfill from `startAt` may name as its end: `years` calendar years later in
+ * UTC (2010-01-01T00:00Z gives 2020-01-01T00:00Z, leap days and all). From a 29 February to a year
+ * without one, the 28th (never the 1 March a plain date roll-over would give).
+ *
+ * @example
+ * backfillRangeEnd(Date.parse("2020-02-29T06:00:00Z"), 10) // Date.parse("2030-02-28T06:00:00Z")
+ */
+export function backfillRangeEnd(startAt: number, years: number): number {
+  const d = new Date(startAt);
+  const month = d.getUTCMonth();
+  d.setUTCFullYear(d.getUTCFullYear() + years);
+  // 29 February rolled over into March: back to the last day of February.
+  if (d.getUTCMonth() !== month) d.setUTCDate(0);
+  return d.getTime();
+}
+
+/**
+ * Checks a backfill's range before any fire is counted: at most LIMITS.maxBackfillYears calendar
+ * years (UTC) from `startAt` to `endAt`, a bound on the work one request may ask for whatever its
+ * spec (README "Limits").
+ *
+ * @throws ValidationError 422 `limit_exceeded` (field `end_at`) for a longer range.
+ * @example
+ * checkBackfillRange(Date.parse("2010-01-01T00:00:00Z"), Date.parse("2020-01-01T00:00:00Z")) // fine: exactly 10 years
+ */
+export function checkBackfillRange(startAt: number, endAt: number, years: number = LIMITS.maxBackfillYears): void {
+  const last = backfillRangeEnd(startAt, years);
+  if (endAt > last) {
+    throw new ValidationError(`a backfill range is at most ${years} years (from start_at, up to ${new Date(last).toISOString()}): split it into shorter ranges and backfill them one after another`, { field: "end_at", code: "limit_exceeded" });
+  }
+}
+
+/**
  * The fires of a backfill of [startAt, endAt] (both ends included, as the backfill starts them)
  * under `spec` (the spec as a backfill sees it). Counting stops one past `max`, so the check costs
  * at most `max + 1` fire-time steps however frequent the spec and long the range: every second

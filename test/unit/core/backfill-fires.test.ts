@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ScheduleSpecInput } from "@sundial/sdk/protocol";
 import { ConflictError, ValidationError } from "../../../src/core/errors.ts";
 import { LIMITS } from "../../../src/core/limits.ts";
-import { backfillRoom, checkBackfillFires } from "../../../src/core/schedule/backfill-fires.ts";
+import { backfillRangeEnd, backfillRoom, checkBackfillFires, checkBackfillRange } from "../../../src/core/schedule/backfill-fires.ts";
 import { compileSpec } from "../../../src/core/spec.ts";
 
 // A backfill starts every fire of [start_at, end_at] (both ends included): at most
@@ -59,6 +59,34 @@ describe("checkBackfillFires", () => {
   it("a smaller cap can be given (the check is the same)", () => {
     expect(checkBackfillFires(compile({ interval_seconds: 60 }), from, from + 9 * 60_000, 10)).toBe(10);
     expect(refusal(() => checkBackfillFires(compile({ interval_seconds: 60 }), from, from + 10 * 60_000, 10))).toMatchObject({ code: "limit_exceeded" });
+  });
+});
+
+// A backfill range is at most 10 calendar years (UTC): not 10 × 366 days, which lets 3,660 days through.
+describe("checkBackfillRange", () => {
+  it("the limit is 10 years", () => {
+    expect(LIMITS.maxBackfillYears).toBe(10);
+  });
+
+  it.each([
+    ["a plain date", "2010-01-01T00:00:00Z", "2020-01-01T00:00:00Z"],
+    ["ten years with three leap days", "2012-03-01T06:30:00Z", "2022-03-01T06:30:00Z"],
+    ["29 February to a year without one: the 28th", "2020-02-29T06:00:00Z", "2030-02-28T06:00:00Z"],
+    ["year 0001", "0001-06-01T00:00:00Z", "0011-06-01T00:00:00Z"],
+  ])("%s: ten years after %s is %s", (_name, start, end) => {
+    expect(new Date(backfillRangeEnd(T(start), 10)).toISOString()).toBe(new Date(T(end)).toISOString());
+  });
+
+  it("accepts exactly 10 years and refuses 1 ms more, and 10 years and 5 days (under 10 × 366 days), as 422 limit_exceeded naming end_at", () => {
+    const start = T("2010-01-01T00:00:00Z");
+    expect(() => checkBackfillRange(start, T("2020-01-01T00:00:00Z"))).not.toThrow();
+    expect(() => checkBackfillRange(start, start)).not.toThrow();
+    for (const end of [T("2020-01-01T00:00:00.001Z"), T("2020-01-06T00:00:00Z"), start + 366 * 10 * DAY]) {
+      const err = refusal(() => checkBackfillRange(start, end));
+      expect(err).toBeInstanceOf(ValidationError);
+      expect(err).toMatchObject({ status: 422, code: "limit_exceeded", field: "end_at" });
+      expect((err as Error).message).toMatch(/at most 10 years.*split/);
+    }
   });
 });
 

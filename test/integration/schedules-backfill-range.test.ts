@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { api, uid } from "./helpers.ts";
+import { createSchedule, describeSchedule, expectAlarm, setNow, T } from "./schedule-helpers.ts";
+
+const backfill = (sid: string, body: Record<string, unknown>) => api("POST", `/v1/workflows/schedules/${sid}/backfill`, body);
+const backfillActions = async (sid: string): Promise<string[]> =>
+  (await describeSchedule(sid)).recent_actions.filter((a: { kind: string; nominal: string | null }) => a.kind === "backfill" && a.nominal === null).map((a: { outcome: string }) => a.outcome);
+
+/** A backfill's range as README states it: at most 10 years. */
+describe("backfill range", () => {
+  it("a range longer than 10 calendar years is a 422 limit_exceeded naming end_at and writes nothing; exactly 10 years is accepted", async () => {
+    const t0 = T("2027-06-01T12:00:00.000Z");
+    const sid = uid("backfill-10y");
+    setNow(t0);
+    // New Year's midnight, once a year.
+    await createSchedule({ schedule_id: sid, workflow: "backfill-wf", key: sid, cron: "0 0 1 1 *", task_queue: uid("q-bf-10y") });
+    for (const [start, end] of [
+      ["2000-01-01T00:00:00Z", "2020-01-01T00:00:00Z"], // 20 years
+      ["2010-01-01T00:00:00Z", "2020-01-06T00:00:00Z"], // 10 years and 5 days: 3,657 days, under ten 366-day years
+      ["2010-01-01T00:00:00Z", "2020-01-01T00:00:00.001Z"], // 1 ms past 10 years
+    ]) {
+      const r = await backfill(sid, { start_at: start, end_at: end });
+      expect(r.status, `${start} … ${end}: ${JSON.stringify(r.body)}`).toBe(422);
+      expect(r.headers.get("content-type")).toContain("application/problem+json");
+      expect(r.body).toMatchObject({ code: "limit_exceeded", field: "end_at" });
+      expect(r.body.detail).toMatch(/10 years/);
+    }
+    expect(await backfillActions(sid)).toEqual([]);
+    await expectAlarm(sid, t0 + 180 * 86_400_000);
+    // 2010-01-01 … 2020-01-01, both ends included: exactly 10 years, 11 fires.
+    const atLimit = await backfill(sid, { start_at: "2010-01-01T00:00:00Z", end_at: "2020-01-01T00:00:00Z" });
+    expect([atLimit.status, atLimit.body]).toEqual([202, { backfill_id: 1, fires: 11 }]);
+  });
+});
