@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { api, uid } from "./helpers.ts";
-import { createSchedule, describeSchedule, expectAlarm, setNow, T } from "./schedule-helpers.ts";
+import { alarmAt, createSchedule, describeSchedule, expectAlarm, expectNoRun, expectRunning, iso, runId, setNow, T } from "./schedule-helpers.ts";
 
 const backfill = (sid: string, body: Record<string, unknown>) => api("POST", `/v1/workflows/schedules/${sid}/backfill`, body);
 const backfillActions = async (sid: string): Promise<string[]> =>
   (await describeSchedule(sid)).recent_actions.filter((a: { kind: string; nominal: string | null }) => a.kind === "backfill" && a.nominal === null).map((a: { outcome: string }) => a.outcome);
 
-/** A backfill's range as README states it: at most 10 years. */
+/** A backfill's range as README states it: start_at ≤ fire ≤ end_at, at most 10 years. */
 describe("backfill range", () => {
   it("a range longer than 10 calendar years is a 422 limit_exceeded naming end_at and writes nothing; exactly 10 years is accepted", async () => {
     const t0 = T("2027-06-01T12:00:00.000Z");
@@ -30,5 +30,24 @@ describe("backfill range", () => {
     // 2010-01-01 … 2020-01-01, both ends included: exactly 10 years, 11 fires.
     const atLimit = await backfill(sid, { start_at: "2010-01-01T00:00:00Z", end_at: "2020-01-01T00:00:00Z" });
     expect([atLimit.status, atLimit.body]).toEqual([202, { backfill_id: 1, fires: 11 }]);
+  });
+
+  it("a one-instant range (start_at = end_at) on a fire backfills that fire; on no fire it is a 409 empty_backfill; end before start stays a 422 naming end_at", async () => {
+    const t0 = T("2027-06-02T12:00:00.000Z");
+    const sid = uid("backfill-instant");
+    setNow(t0);
+    await createSchedule({ schedule_id: sid, workflow: "backfill-wf", key: sid, cron: "0 * * * *", overlap: "ALLOW_ALL", task_queue: uid("q-bf-instant") });
+    const at = T("2027-06-02T09:00:00Z");
+    const one = await backfill(sid, { start_at: iso(at), end_at: iso(at) });
+    expect([one.status, one.body]).toEqual([202, { backfill_id: 1, fires: 1 }]);
+    await alarmAt(sid, t0);
+    await expectRunning(runId(sid, at, ":backfill-1"));
+    await expectNoRun(runId(sid, at + 3_600_000, ":backfill-1"));
+
+    const none = await backfill(sid, { start_at: "2027-06-02T09:30:00Z", end_at: "2027-06-02T09:30:00Z" });
+    expect([none.status, none.body.code, none.body.field]).toEqual([409, "empty_backfill", "start_at"]);
+    const reversed = await backfill(sid, { start_at: "2027-06-02T09:00:00.001Z", end_at: "2027-06-02T09:00:00Z" });
+    expect([reversed.status, reversed.body.code, reversed.body.field]).toEqual([422, "validation_failed", "end_at"]);
+    expect(await backfillActions(sid)).toEqual(["backfill 1 of 1 fires queued (runs {nominal}:backfill-1)"]);
   });
 });

@@ -122,10 +122,11 @@ export const TriggerRequest = z.strictObject({
   overlap: OverlapPolicy.optional(),
   request_id: Identifier.optional(),
 });
+/** Backfill: both ends included (start_at ≤ fire ≤ end_at), so start_at = end_at is the one instant, a fire or none. */
 export const BackfillRequest = z
   .strictObject({ start_at: Timestamp, end_at: Timestamp, overlap: OverlapPolicy.optional(), request_id: Identifier.optional() })
   .superRefine((v, ctx) => {
-    if (v.end_at <= v.start_at) ctx.addIssue({ code: "custom", path: ["end_at"], message: "end_at must be after start_at" });
+    if (v.end_at < v.start_at) ctx.addIssue({ code: "custom", path: ["end_at"], message: "end_at must not be before start_at" });
   });
 export const PreviewRequest = z
   .strictObject({ count: z.number().int().min(1).max(1000).default(10), after: Timestamp.optional(), schedule_id: Identifier.optional(), ...ScheduleSpecFields })
