@@ -1,5 +1,5 @@
 import type { OverlapPolicy } from "@sundial/sdk/protocol";
-import { checkBackfillFires } from "../core/schedule/backfill-fires.ts";
+import { checkBackfillFires, checkBackfillRange } from "../core/schedule/backfill-fires.ts";
 import { runIdFor, startExtra, type PendingFire } from "../core/schedule/machine.ts";
 import type { BackfillHost } from "./schedule-backfill.ts";
 import { backfillSpec } from "./schedule-plan.ts";
@@ -55,7 +55,9 @@ export class ExtraRuns {
     const row = this.host.require();
     const seen = requestId === undefined ? null : store.backfillOutcome(requestId, now);
     if (seen) return seen;
-    // Checked here, before anything is written: an empty or too large backfill leaves no job or action behind.
+    // Checked after the request_id (a retry gets the first answer whatever range it names), before
+    // anything is written: a reversed, too long, empty or too large backfill leaves no job or action behind.
+    checkBackfillRange(startAt, endAt);
     const fires = checkBackfillFires(backfillSpec(this.host.compileFor(row), row, startAt - 1), startAt, endAt);
     withdrawPrepared(this.host, now);
     const id = store.addBackfill(startAt - 1, endAt, overlap ?? ""); // "": its fires follow the schedule's policy at each decision

@@ -6,7 +6,7 @@ const backfill = (sid: string, body: Record<string, unknown>) => api("POST", `/v
 const backfillActions = async (sid: string): Promise<string[]> =>
   (await describeSchedule(sid)).recent_actions.filter((a: { kind: string; nominal: string | null }) => a.kind === "backfill" && a.nominal === null).map((a: { outcome: string }) => a.outcome);
 
-/** A backfill's range as README states it: start_at ≤ fire ≤ end_at, at most 10 years. */
+/** A backfill's range as README states it: start_at ≤ fire ≤ end_at, at most 10 years, and a request_id retry answered first. */
 describe("backfill range", () => {
   it("a range longer than 10 calendar years is a 422 limit_exceeded naming end_at and writes nothing; exactly 10 years is accepted", async () => {
     const t0 = T("2027-06-01T12:00:00.000Z");
@@ -49,5 +49,30 @@ describe("backfill range", () => {
     const reversed = await backfill(sid, { start_at: "2027-06-02T09:00:00.001Z", end_at: "2027-06-02T09:00:00Z" });
     expect([reversed.status, reversed.body.code, reversed.body.field]).toEqual([422, "validation_failed", "end_at"]);
     expect(await backfillActions(sid)).toEqual(["backfill 1 of 1 fires queued (runs {nominal}:backfill-1)"]);
+  });
+
+  it("a request_id sent again gets the first answer and queues nothing whatever range it names: reversed, empty, or past the limits", async () => {
+    const t0 = T("2027-06-05T12:00:00.000Z");
+    const sid = uid("backfill-reqid-range");
+    setNow(t0);
+    await createSchedule({ schedule_id: sid, workflow: "backfill-wf", key: sid, cron: "0 * * * *", overlap: "ALLOW_ALL", task_queue: uid("q-bf-reqid") });
+    const first = await backfill(sid, { start_at: "2027-06-05T06:00:00Z", end_at: "2027-06-05T09:00:00Z", request_id: "r1" });
+    expect([first.status, first.body]).toEqual([202, { backfill_id: 1, fires: 4 }]);
+    for (const [start_at, end_at] of [
+      ["2027-06-05T09:00:00Z", "2027-06-05T06:00:00Z"], // reversed
+      ["2027-06-05T06:10:00Z", "2027-06-05T06:20:00Z"], // no fire
+      ["2000-01-01T00:00:00Z", "2027-06-05T06:00:00Z"], // longer than 10 years
+      ["2027-01-01T00:00:00Z", "2027-06-05T06:00:00Z"], // fine, but another range
+    ]) {
+      const again = await backfill(sid, { start_at, end_at, request_id: "r1" });
+      expect([again.status, again.body], `${start_at} … ${end_at}`).toEqual([202, { backfill_id: 1, fires: 4 }]);
+    }
+    // A body that is not a backfill request at all is still refused, retry or not.
+    const malformed = await backfill(sid, { start_at: "yesterday", end_at: "2027-06-05T06:00:00Z", request_id: "r1" });
+    expect([malformed.status, malformed.body.field]).toEqual([422, "start_at"]);
+    expect(await backfillActions(sid)).toEqual(["backfill 1 of 4 fires queued (runs {nominal}:backfill-1)"]);
+    // A new request_id with a reversed range is checked as any request.
+    const fresh = await backfill(sid, { start_at: "2027-06-05T09:00:00Z", end_at: "2027-06-05T06:00:00Z", request_id: "r2" });
+    expect([fresh.status, fresh.body.field]).toEqual([422, "end_at"]);
   });
 });

@@ -122,12 +122,12 @@ export const TriggerRequest = z.strictObject({
   overlap: OverlapPolicy.optional(),
   request_id: Identifier.optional(),
 });
-/** Backfill: both ends included (start_at ≤ fire ≤ end_at), so start_at = end_at is the one instant, a fire or none. */
-export const BackfillRequest = z
-  .strictObject({ start_at: Timestamp, end_at: Timestamp, overlap: OverlapPolicy.optional(), request_id: Identifier.optional() })
-  .superRefine((v, ctx) => {
-    if (v.end_at < v.start_at) ctx.addIssue({ code: "custom", path: ["end_at"], message: "end_at must not be before start_at" });
-  });
+/**
+ * Backfill: both ends included (start_at ≤ fire ≤ end_at), so start_at = end_at is the one
+ * instant, a fire or none. The range itself (end_at not before start_at, at most 10 years) is
+ * checked by the schedule after its request_id: a retry gets the first answer whatever range it names.
+ */
+export const BackfillRequest = z.strictObject({ start_at: Timestamp, end_at: Timestamp, overlap: OverlapPolicy.optional(), request_id: Identifier.optional() });
 export const PreviewRequest = z
   .strictObject({ count: z.number().int().min(1).max(1000).default(10), after: Timestamp.optional(), schedule_id: Identifier.optional(), ...ScheduleSpecFields })
   .transform((v, ctx) => ({ count: v.count, after: v.after, schedule_id: v.schedule_id ?? "preview", spec: normalizeSpec(v, ctx) }));

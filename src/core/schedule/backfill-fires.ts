@@ -23,15 +23,18 @@ export function backfillRangeEnd(startAt: number, years: number): number {
 }
 
 /**
- * Checks a backfill's range before any fire is counted: at most LIMITS.maxBackfillYears calendar
- * years (UTC) from `startAt` to `endAt`, a bound on the work one request may ask for whatever its
- * spec (README "Limits").
+ * Checks a backfill's range before any fire is counted: `endAt` not before `startAt` (equal is the
+ * one instant), and at most LIMITS.maxBackfillYears calendar years (UTC) between them, a bound on
+ * the work one request may ask for whatever its spec (README "Limits"). The schedule checks it
+ * after looking up the request_id, so a retry gets the first answer whatever range it names.
  *
+ * @throws ValidationError 422 `validation_failed` (field `end_at`) for an end before the start.
  * @throws ValidationError 422 `limit_exceeded` (field `end_at`) for a longer range.
  * @example
  * checkBackfillRange(Date.parse("2010-01-01T00:00:00Z"), Date.parse("2020-01-01T00:00:00Z")) // fine: exactly 10 years
  */
 export function checkBackfillRange(startAt: number, endAt: number, years: number = LIMITS.maxBackfillYears): void {
+  if (endAt < startAt) throw new ValidationError("end_at: end_at must not be before start_at", { field: "end_at" });
   const last = backfillRangeEnd(startAt, years);
   if (endAt > last) {
     throw new ValidationError(`a backfill range is at most ${years} years (from start_at, up to ${new Date(last).toISOString()}): split it into shorter ranges and backfill them one after another`, { field: "end_at", code: "limit_exceeded" });

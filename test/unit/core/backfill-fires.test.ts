@@ -88,6 +88,12 @@ describe("checkBackfillRange", () => {
       expect((err as Error).message).toMatch(/at most 10 years.*split/);
     }
   });
+
+  it("an end before the start is a 422 validation_failed naming end_at; the same instant is a range", () => {
+    const start = T("2010-01-01T00:00:00Z");
+    expect(refusal(() => checkBackfillRange(start, start - 1))).toMatchObject({ status: 422, code: "validation_failed", field: "end_at" });
+    expect(() => checkBackfillRange(start, start)).not.toThrow();
+  });
 });
 
 // backfillRoom: a backfill whose fires may wait in the buffer (BUFFER_ONE, BUFFER_ALL, and
