@@ -6,7 +6,7 @@ import type { CompiledSpec } from "../core/spec.ts";
 import type { IndexEntry, StartEntry, WithdrawEntry } from "./schedule-delivery.ts";
 import { pendingFires, startDeadline } from "../core/catchup.ts";
 import { withDelayed } from "../core/schedule/respec-delayed.ts";
-import { backfillSpec } from "./schedule-plan.ts";
+import { backfillSpec } from "../core/schedule/backfill-fires.ts";
 import type { ScheduleRow, ScheduleStore } from "./schedule-store.ts";
 
 /** What a ScheduleObject last queued for its D1 index row (in memory: after a restart it writes once more). */
@@ -24,7 +24,7 @@ export function persistTransition(store: ScheduleStore, spec: CompiledSpec, row:
   for (const s of t.start) {
     const f = s.fire;
     // A backfilled fire's upcoming is the spec's next fire after it, also before the creation time (which bounds only the live plan).
-    const own = f.kind === "backfill" ? backfillSpec(spec, row, f.nominal) : spec;
+    const own = f.kind === "backfill" ? backfillSpec(spec, f.nominal) : spec;
     // A fire delayed over a spec change is its old spec's: in that spec's zone (respec-delayed.ts).
     const payload = schedulePayload(own, { ...row, timezone: f.timezone ?? row.spec.timezone }, f, s.last, now, isLastRun(spec, t.state, f));
     // A prepared run already exists with this very payload: its fire has come, nothing to send.

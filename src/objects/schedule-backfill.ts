@@ -1,10 +1,10 @@
 import type { OverlapPolicy } from "@sundial/sdk/protocol";
 import { between } from "../core/fire-times.ts";
 import { LIMITS } from "../core/limits.ts";
-import { backfillRoom } from "../core/schedule/backfill-fires.ts";
+import { backfillRoom, backfillSpec } from "../core/schedule/backfill-fires.ts";
 import { startExtra, type MachineContext, type PendingFire, type Transition } from "../core/schedule/machine.ts";
 import type { CompiledSpec } from "../core/spec.ts";
-import { backfillPolicy, backfillSpec } from "./schedule-plan.ts";
+import { backfillPolicy } from "./schedule-plan.ts";
 import type { ScheduleRow, ScheduleStore } from "./schedule-store.ts";
 
 /** What a backfill batch needs of its ScheduleObject. */
@@ -36,7 +36,7 @@ export function runBackfillBatches(host: BackfillHost, now: number): void {
     const room = Math.min(budget, backfillRoom(row.state, backfillPolicy(job, row)));
     // This job waits for a run to close, or for buffer room; a later one under another policy may not.
     if (room <= 0) continue;
-    const nominals = between(backfillSpec(host.compileFor(row), row, job.cursor), job.cursor, job.end_at, room);
+    const nominals = between(backfillSpec(host.compileFor(row), job.cursor), job.cursor, job.end_at, room);
     // last_timestamp: the backfill's fire before it that was not skipped (null for the first); the machine chains the batch.
     const fires: PendingFire[] = nominals.map((n) => ({ nominal: n, actual: n, kind: "backfill", backfillId: job.id, last: job.last_fire, ...(job.overlap ? { overlap: job.overlap as OverlapPolicy } : {}) }));
     const t = startExtra(host.ctxFor(row, now), row.state, fires);

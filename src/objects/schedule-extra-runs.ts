@@ -1,8 +1,7 @@
 import type { OverlapPolicy } from "@sundial/sdk/protocol";
-import { checkBackfillFires, checkBackfillRange } from "../core/schedule/backfill-fires.ts";
+import { backfillSpec, checkBackfillFires, checkBackfillRange } from "../core/schedule/backfill-fires.ts";
 import { runIdFor, startExtra, type PendingFire } from "../core/schedule/machine.ts";
 import type { BackfillHost } from "./schedule-backfill.ts";
-import { backfillSpec } from "./schedule-plan.ts";
 import { withdrawPrepared, type PreparedHost } from "./schedule-prepared.ts";
 import { checkBufferedInputs } from "./schedule-rows.ts";
 import type { BackfillOutcome, ScheduleRow, TriggerOutcome } from "./schedule-store.ts";
@@ -58,7 +57,7 @@ export class ExtraRuns {
     // Checked after the request_id (a retry gets the first answer whatever range it names), before
     // anything is written: a reversed, too long, empty or too large backfill leaves no job or action behind.
     checkBackfillRange(startAt, endAt);
-    const fires = checkBackfillFires(backfillSpec(this.host.compileFor(row), row, startAt - 1), startAt, endAt);
+    const fires = checkBackfillFires(backfillSpec(this.host.compileFor(row), startAt - 1), startAt, endAt);
     withdrawPrepared(this.host, now);
     const id = store.addBackfill(startAt - 1, endAt, overlap ?? ""); // "": its fires follow the schedule's policy at each decision
     store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "backfill", outcome: `backfill ${id} of ${fires} fires queued (runs {nominal}:backfill-${id})` });

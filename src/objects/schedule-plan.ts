@@ -66,19 +66,6 @@ export function nextScheduleAlarm(row: ScheduleRow | null, spec: CompiledSpec | 
   return times.length === 0 ? null : Math.min(...times);
 }
 
-/**
- * The spec as a backfill sees it: a backfill is for past ranges, so the creation time (or last spec
- * change) is no lower bound, and an interval anchored there fires on its grid before it too (every
- * hour from creation at 10:17 backfills 09:17, 08:17, …); an explicit start_at still is a bound.
- * repeat_count does not limit a backfill (it counts scheduled runs, as Temporal's remaining
- * actions do not count backfills).
- */
-export function backfillSpec(spec: CompiledSpec, row: Pick<ScheduleRow, "spec">, after: number): CompiledSpec {
-  const unbounded = withoutRepeatBound(spec);
-  if (row.spec.start_at !== null || after >= spec.origin) return unbounded;
-  return { ...unbounded, origin: after, intervalGridBeforeFirst: true, lastAllowed: null };
-}
-
 /** The overlap policy a backfill's fires are decided under: its own, else the schedule's as it is now. */
 export function backfillPolicy(job: Pick<BackfillRow, "overlap">, row: Pick<ScheduleRow, "policy">): OverlapPolicy {
   return (job.overlap || row.policy.overlap) as OverlapPolicy;

@@ -1,5 +1,5 @@
 import { ConflictError, ValidationError } from "../errors.ts";
-import { between } from "../fire-times.ts";
+import { between, withoutRepeatBound } from "../fire-times.ts";
 import { LIMITS } from "../limits.ts";
 import type { OverlapPolicy } from "../overlap.ts";
 import type { CompiledSpec } from "../spec.ts";
@@ -59,6 +59,24 @@ export function checkBackfillFires(spec: CompiledSpec, startAt: number, endAt: n
     throw new ValidationError(`a backfill starts at most ${max} fires and this range has more: split it into shorter ranges of at most ${max} fires each and backfill them one after another`, { field: "end_at", code: "limit_exceeded" });
   }
   return count;
+}
+
+/**
+ * The spec as a backfill sees it: a backfill is for past ranges, so the creation time (or last
+ * spec change) is no lower bound, and an interval anchored there fires on its whole grid, before
+ * its first fire too (every hour from creation at 10:17 backfills 09:17, 08:17, …; with a 30-minute
+ * offset, 10:47 — after creation, before the first live fire at 11:47 — whatever the range's start).
+ * An explicit start_at still is a bound. repeat_count does not limit a backfill (it counts
+ * scheduled runs, as Temporal's remaining actions do not count backfills). `after`: the instant
+ * the fires looked for come after (a backfill's cursor).
+ *
+ * @example
+ * between(backfillSpec(spec, startAt - 1), startAt - 1, endAt) // the backfill's fires
+ */
+export function backfillSpec(spec: CompiledSpec, after: number): CompiledSpec {
+  const unbounded = withoutRepeatBound(spec);
+  if (spec.spec.start_at !== null) return unbounded;
+  return { ...unbounded, origin: Math.min(after, spec.origin), intervalGridBeforeFirst: true, lastAllowed: null };
 }
 
 /**

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { ScheduleSpecInput } from "@sundial/sdk/protocol";
 import { ConflictError, ValidationError } from "../../../src/core/errors.ts";
 import { LIMITS } from "../../../src/core/limits.ts";
-import { backfillRangeEnd, backfillRoom, checkBackfillFires, checkBackfillRange } from "../../../src/core/schedule/backfill-fires.ts";
+import { backfillRangeEnd, backfillRoom, backfillSpec, checkBackfillFires, checkBackfillRange } from "../../../src/core/schedule/backfill-fires.ts";
+import { between } from "../../../src/core/fire-times.ts";
 import { compileSpec } from "../../../src/core/spec.ts";
 
 // A backfill starts every fire of [start_at, end_at] (both ends included): at most
@@ -93,6 +94,30 @@ describe("checkBackfillRange", () => {
     const start = T("2010-01-01T00:00:00Z");
     expect(refusal(() => checkBackfillRange(start, start - 1))).toMatchObject({ status: 422, code: "validation_failed", field: "end_at" });
     expect(() => checkBackfillRange(start, start)).not.toThrow();
+  });
+});
+
+// backfillSpec: a backfill of an interval without start_at sees the schedule's whole grid (anchored
+// at its creation, offset included), whatever the range's start: a fire of the grid is in a range
+// or not by its time alone.
+describe("backfillSpec", () => {
+  const created = T("2027-06-03T10:17:00Z");
+  const hourly = compileSpec(ScheduleSpecInput.parse({ intervals: [{ every: "1h", offset: "30m" }] }), { createdAt: created });
+  const fires = (spec: typeof hourly, start: string, end: string) => between(backfillSpec(spec, T(start) - 1), T(start) - 1, T(end)).map((n) => new Date(n).toISOString().slice(11, 16));
+
+  it.each([
+    ["before creation", "2027-06-03T08:00:00Z", ["08:47", "09:47", "10:47", "11:47"]],
+    ["exactly at creation", "2027-06-03T10:17:00Z", ["10:47", "11:47"]],
+    ["after creation, before the first live fire", "2027-06-03T10:30:00Z", ["10:47", "11:47"]],
+    ["on the grid point before the first live fire", "2027-06-03T10:47:00Z", ["10:47", "11:47"]],
+    ["just after it", "2027-06-03T10:47:00.001Z", ["11:47"]],
+  ])("every hour, 30 min offset, created 10:17, from %s: the grid …:47", (_name, start, want) => {
+    expect(fires(hourly, start, "2027-06-03T12:00:00Z")).toEqual(want);
+  });
+
+  it("an explicit start_at stays a bound, and repeat_count is none", () => {
+    const bounded = compileSpec(ScheduleSpecInput.parse({ intervals: [{ every: "1h" }], start_at: "2027-06-03T09:00:00Z", repeat_count: 1 }), { createdAt: created });
+    expect(fires(bounded, "2027-06-03T06:00:00Z", "2027-06-03T12:00:00Z")).toEqual(["09:00", "10:00", "11:00", "12:00"]);
   });
 });
 
