@@ -1,8 +1,6 @@
-import type { OverlapPolicy } from "@sundial/sdk/protocol";
-import { between } from "../core/fire-times.ts";
 import { LIMITS } from "../core/limits.ts";
-import { backfillRoom, backfillSpec } from "../core/schedule/backfill-fires.ts";
-import { startExtra, type MachineContext, type PendingFire, type Transition } from "../core/schedule/machine.ts";
+import { backfillBatch, backfillRoom } from "../core/schedule/backfill-fires.ts";
+import { startExtra, type MachineContext, type Transition } from "../core/schedule/machine.ts";
 import type { CompiledSpec } from "../core/spec.ts";
 import { backfillPolicy } from "./schedule-plan.ts";
 import type { ScheduleRow, ScheduleStore } from "./schedule-store.ts";
@@ -10,7 +8,7 @@ import type { ScheduleRow, ScheduleStore } from "./schedule-store.ts";
 /** What a backfill batch needs of its ScheduleObject. */
 export interface BackfillHost {
   store: ScheduleStore;
-  compileFor(row: ScheduleRow): CompiledSpec;
+  compileFor(row: Pick<ScheduleRow, "spec" | "spec_origin">): CompiledSpec;
   ctxFor(row: ScheduleRow, now: number): MachineContext;
   apply(row: ScheduleRow, t: Transition, now: number): void;
 }
@@ -20,7 +18,9 @@ export interface BackfillHost {
  * policy: at most LIMITS.catchupBatch fires per alarm in all (as Temporal bounds its backfills per
  * iteration, so many jobs never make one alarm's work unbounded), and never more open runs than
  * the schedule tracks nor, for fires that may wait in the buffer, more than half of it (backfillRoom:
- * then that job waits for runs to close, and a later job whose fires never wait there goes on). Each fire names its job, so its
+ * then that job waits for runs to close, and a later job whose fires never wait there goes on). A
+ * job's fires are those of the spec it was asked of (core `backfillBatch`), so a PATCH while it is
+ * under way moves none of them. Each fire names its job, so its
  * run id does too: a range backfilled twice runs twice, and two overlapping backfills are two
  * sets of runs.
  */
@@ -36,9 +36,11 @@ export function runBackfillBatches(host: BackfillHost, now: number): void {
     const room = Math.min(budget, backfillRoom(row.state, backfillPolicy(job, row)));
     // This job waits for a run to close, or for buffer room; a later one under another policy may not.
     if (room <= 0) continue;
-    const nominals = between(backfillSpec(host.compileFor(row), job.cursor), job.cursor, job.end_at, room);
+    // The spec the backfill was asked of (a job queued before jobs kept it: the schedule's as it is).
+    const spec = host.compileFor(job.spec !== null && job.spec_origin !== null ? { spec: job.spec, spec_origin: job.spec_origin } : row);
     // last_timestamp: the backfill's fire before it that was not skipped (null for the first); the machine chains the batch.
-    const fires: PendingFire[] = nominals.map((n) => ({ nominal: n, actual: n, kind: "backfill", backfillId: job.id, last: job.last_fire, ...(job.overlap ? { overlap: job.overlap as OverlapPolicy } : {}) }));
+    const fires = backfillBatch(spec, job, room);
+    const nominals = fires.map((f) => f.nominal);
     const t = startExtra(host.ctxFor(row, now), row.state, fires);
     host.apply(row, { ...t, nextAlarm: null }, now);
     const skipped = new Set(t.outcomes.flatMap((o) => (o.kind === "skipped_overlap" ? [o.fire] : [])));

@@ -59,7 +59,8 @@ export class ExtraRuns {
     checkBackfillRange(startAt, endAt);
     const fires = checkBackfillFires(backfillSpec(this.host.compileFor(row), startAt - 1), startAt, endAt);
     withdrawPrepared(this.host, now);
-    const id = store.addBackfill(startAt - 1, endAt, overlap ?? ""); // "": its fires follow the schedule's policy at each decision
+    // "": its fires follow the schedule's policy at each decision; they are this spec's fires, whatever PATCH comes.
+    const id = store.addBackfill(startAt - 1, endAt, overlap ?? "", row.spec, row.spec_origin);
     store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "backfill", outcome: `backfill ${id} of ${fires} fires queued (runs {nominal}:backfill-${id})` });
     const answer = { backfill_id: id, fires };
     if (requestId !== undefined) store.recordBackfill(requestId, now, answer);

@@ -324,7 +324,7 @@ export class ScheduleObject extends DurableObject<Env> {
     return machineContext(this.compileFor(row), row, now);
   }
 
-  private compileFor(row: ScheduleRow): CompiledSpec {
+  private compileFor(row: Pick<ScheduleRow, "spec" | "spec_origin">): CompiledSpec {
     return this.specs.of(row);
   }
 

@@ -12,7 +12,8 @@ import type { BackfillRow, ScheduleRow } from "./schedule-store.ts";
 // alarm must ring next.
 
 export class CompiledSpecs {
-  private last: { key: string; spec: CompiledSpec } | null = null;
+  /** The last few compiled, most recent last: the schedule's, and the specs its backfills were asked of (schedule-backfill.ts). */
+  private readonly recent = new Map<string, CompiledSpec>();
 
   /**
    * Throws a ValidationError for a spec that cannot compile, before anything is written. Without
@@ -20,12 +21,21 @@ export class CompiledSpecs {
    */
   of(row: Pick<ScheduleRow, "spec" | "spec_origin">): CompiledSpec {
     const key = `${row.spec_origin}|${JSON.stringify(row.spec)}`;
-    if (this.last?.key === key) return this.last.spec;
+    const hit = this.recent.get(key);
+    if (hit) {
+      this.recent.delete(key);
+      this.recent.set(key, hit);
+      return hit;
+    }
     const spec = withoutRepeatBound(compileSpec(row.spec, { createdAt: row.spec_origin }));
-    this.last = { key, spec };
+    if (this.recent.size >= COMPILED_KEPT) this.recent.delete(this.recent.keys().next().value!);
+    this.recent.set(key, spec);
     return spec;
   }
 }
+
+/** Compiled specs a ScheduleObject keeps: its own, and a few its backfills' batches use in one alarm. */
+const COMPILED_KEPT = 4;
 
 /** The core state machine's view of a schedule at `now`. */
 export function machineContext(spec: CompiledSpec, row: ScheduleRow, now: number) {

@@ -11,7 +11,7 @@ import type { ScheduleRow, ScheduleStore } from "./schedule-store.ts";
 /** What prepared-run handling needs of its ScheduleObject. */
 export interface PreparedHost {
   store: ScheduleStore;
-  compileFor(row: ScheduleRow): CompiledSpec;
+  compileFor(row: Pick<ScheduleRow, "spec" | "spec_origin">): CompiledSpec;
   ctxFor(row: ScheduleRow, now: number): MachineContext;
   /** A withdraw was queued: the change's response waits for its send. */
   waitForSend(): void;

@@ -47,18 +47,23 @@ export const SCHEDULE_MIGRATIONS: SqlMigration[] = [
     description: "backfill requests answered once: a retried request_id gets the first call's answer and queues nothing",
     sql: BACKFILL_REQUESTS_TABLE,
   },
+  {
+    id: 5,
+    description: "a backfill keeps the spec it was asked of (and its origin): a spec change while it is under way moves none of its fires",
+    sql: "ALTER TABLE backfills ADD COLUMN spec TEXT; ALTER TABLE backfills ADD COLUMN spec_origin INTEGER;",
+  },
 ];
 
 /**
  * What applying every migration above in order produces, as one schema: a new ScheduleObject (one
- * per schedule, created by every create) makes it in one step instead of four. Same tables,
+ * per schedule, created by every create) makes it in one step instead of five. Same tables,
  * columns, types, defaults and column order; test/integration/schedule-storage.test.ts compares
  * the two. A new migration must be added here too (the test fails until it is).
  */
 export const SCHEDULE_SCHEMA: { sql: string; upTo: number } = {
-  upTo: 4,
+  upTo: 5,
   sql: `${SCHEDULE_TABLE}
-      CREATE TABLE backfills (${BACKFILLS_V1_COLUMNS}, last_fire INTEGER);
+      CREATE TABLE backfills (${BACKFILLS_V1_COLUMNS}, last_fire INTEGER, spec TEXT, spec_origin INTEGER);
       ${OUTBOX_TABLE_SQL}
       ${TRIGGER_REQUESTS_TABLE}
       ${BACKFILL_REQUESTS_TABLE}
@@ -118,6 +123,13 @@ export interface BackfillRow {
   overlap: string;
   /** The backfill's last fire not skipped by overlap (null before any): the next batch's first fire's last_timestamp. */
   last_fire: number | null;
+  /**
+   * The schedule's spec and spec_origin when the backfill was asked for: its fires are that spec's
+   * (the ones its answer counted), whatever PATCH comes meanwhile. Null for a job queued before
+   * they were kept: it follows the schedule's spec as it is.
+   */
+  spec: ScheduleSpec | null;
+  spec_origin: number | null;
 }
 
 /**
@@ -250,16 +262,22 @@ export class ScheduleStore {
 
   /** Pending backfill jobs, oldest first (a copy). */
   backfills(): BackfillRow[] {
-    if (this.jobs === undefined) this.jobs = this.sql.exec<{ id: number; cursor: number; end_at: number; overlap: string; last_fire: number | null }>("SELECT * FROM backfills ORDER BY id").toArray();
+    if (this.jobs === undefined) {
+      const rows = this.sql.exec<{ id: number; cursor: number; end_at: number; overlap: string; last_fire: number | null; spec: string | null; spec_origin: number | null }>("SELECT * FROM backfills ORDER BY id").toArray();
+      this.jobs = rows.map((r) => ({ ...r, spec: r.spec === null ? null : (JSON.parse(r.spec) as ScheduleSpec) }));
+    }
     return [...this.jobs];
   }
 
-  /** Queues a backfill job; returns its id (AUTOINCREMENT: never reused, also after a delete and a new schedule of the same id). */
-  addBackfill(from: number, to: number, overlap: string): number {
+  /**
+   * Queues a backfill job of the schedule's `spec` as it is now (and its `specOrigin`); returns its
+   * id (AUTOINCREMENT: never reused, also after a delete and a new schedule of the same id).
+   */
+  addBackfill(from: number, to: number, overlap: string, spec: ScheduleSpec, specOrigin: number): number {
     const jobs = this.backfills();
     this.jobs = undefined;
-    const { id } = this.sql.exec<{ id: number }>("INSERT INTO backfills (cursor, end_at, overlap) VALUES (?, ?, ?) RETURNING id", from, to, overlap).one();
-    this.jobs = [...jobs, { id, cursor: from, end_at: to, overlap, last_fire: null }];
+    const { id } = this.sql.exec<{ id: number }>("INSERT INTO backfills (cursor, end_at, overlap, spec, spec_origin) VALUES (?, ?, ?, ?, ?) RETURNING id", from, to, overlap, JSON.stringify(spec), specOrigin).one();
+    this.jobs = [...jobs, { id, cursor: from, end_at: to, overlap, last_fire: null, spec, spec_origin: specOrigin }];
     return id;
   }
 

@@ -31,4 +31,58 @@ describe("backfill grid", () => {
     // The live plan is unchanged.
     expect((await describeSchedule(sid)).next_fire_times[0].nominal).toBe("2027-06-03T11:47:00.000Z");
   });
+
+  // An interval created at 10:17:30, every minute: its grid is …:30 s. A backfill of 07:00 … 09:59:59.999
+  // is 180 fires, 07:00:30 … 09:59:30; the first alarm starts 100 of them, then the PATCH, then the rest.
+  const regridCase = async (name: string, patch: Record<string, unknown>) => {
+    const t0 = T("2027-06-07T10:17:30.000Z");
+    const sid = uid(name);
+    setNow(t0);
+    await createSchedule({ schedule_id: sid, workflow: "backfill-wf", key: sid, intervals: [{ every: "1m" }], overlap: "ALLOW_ALL", task_queue: uid("q-bf-regrid") });
+    const from = T("2027-06-07T07:00:00Z");
+    const fire = (n: number) => runId(sid, from + 30_000 + n * M, ":backfill-1");
+    expect((await backfill(sid, { start_at: iso(from), end_at: iso(from + 180 * M - 1) })).body).toEqual({ backfill_id: 1, fires: 180 });
+    await alarmAt(sid, t0 + 1000);
+    await expectRunning(fire(99));
+    await expectNoRun(fire(100));
+    setNow(t0 + 40_000);
+    const patched = await api("PATCH", `/v1/workflows/schedules/${sid}`, patch);
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    await alarmAt(sid, t0 + 41_000);
+    // The rest of the backfill's answer: 08:40:30 … 09:59:30, and nothing on another grid.
+    for (const n of [100, 140, 179]) await expectRunning(fire(n));
+    await expectNoRun(runId(sid, from + 10_000 + 100 * M, ":backfill-1"));
+    expect((await describeSchedule(sid)).counters.fired).toBe(180);
+    return { sid, fire };
+  };
+
+  it("a PATCH that leaves the spec as it is (input, policy) during a backfill leaves its remaining fires where they were", async () => {
+    await regridCase("backfill-patch-policy", { input: { n: 2 }, retry_max: 2, catchup_window_seconds: 3600 });
+  }, 60_000);
+
+  it("a PATCH of the spec during a backfill (jitter_seconds re-anchors the interval) leaves its remaining fires on the grid of the spec it was asked of", async () => {
+    await regridCase("backfill-patch-jitter", { jitter_seconds: 1 });
+  }, 60_000);
+
+  it("a backfill's remaining fires keep the cron and the time zone of the spec it was asked of, in their payloads too, across a PATCH of both", async () => {
+    const t0 = T("2027-06-08T12:00:00.000Z");
+    const sid = uid("backfill-patch-cron");
+    setNow(t0);
+    await createSchedule({ schedule_id: sid, workflow: "backfill-wf", key: sid, cron: "* * * * *", overlap: "ALLOW_ALL", task_queue: uid("q-bf-cron") });
+    const from = T("2027-06-08T06:00:00Z");
+    const fire = (m: number) => runId(sid, from + m * M, ":backfill-1");
+    expect((await backfill(sid, { start_at: iso(from), end_at: iso(from + 149 * M) })).body).toEqual({ backfill_id: 1, fires: 150 });
+    await alarmAt(sid, t0 + 1000);
+    await expectRunning(fire(99));
+    setNow(t0 + 5_000);
+    const patched = await api("PATCH", `/v1/workflows/schedules/${sid}`, { cron: "*/5 * * * *", timezone: "Asia/Kolkata" });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    await alarmAt(sid, t0 + 6_000);
+    // 07:40 … 08:29 every minute, as the backfill's answer counted, each in UTC.
+    for (const m of [100, 101, 149]) {
+      const run = await expectRunning(fire(m));
+      expect(run.schedule).toMatchObject({ timestamp: iso(from + m * M), timezone: "UTC", upcoming: iso(from + (m + 1) * M) });
+    }
+    expect((await describeSchedule(sid)).counters.fired).toBe(150);
+  }, 60_000);
 });

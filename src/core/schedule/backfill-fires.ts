@@ -1,9 +1,9 @@
 import { ConflictError, ValidationError } from "../errors.ts";
-import { between, withoutRepeatBound } from "../fire-times.ts";
+import { between, next, withoutRepeatBound } from "../fire-times.ts";
 import { LIMITS } from "../limits.ts";
 import type { OverlapPolicy } from "../overlap.ts";
 import type { CompiledSpec } from "../spec.ts";
-import type { ScheduleState } from "./machine.ts";
+import type { PendingFire, ScheduleState } from "./machine.ts";
 
 /**
  * The last instant a backfill from `startAt` may name as its end: `years` calendar years later in
@@ -77,6 +77,34 @@ export function backfillSpec(spec: CompiledSpec, after: number): CompiledSpec {
   const unbounded = withoutRepeatBound(spec);
   if (spec.spec.start_at !== null) return unbounded;
   return { ...unbounded, origin: Math.min(after, spec.origin), intervalGridBeforeFirst: true, lastAllowed: null };
+}
+
+/** A queued backfill as its batches need it (the ScheduleObject's `backfills` row). */
+export interface BackfillJob {
+  id: number;
+  /** The next batch's fires come after this instant (the last batch's last fire, or 1 ms before start_at). */
+  cursor: number;
+  end_at: number;
+  /** The backfill's own overlap policy; "" for none (the schedule's at each decision). */
+  overlap: string;
+  /** The backfill's last fire not skipped by overlap: the next fire's last_timestamp. */
+  last_fire: number | null;
+}
+
+/**
+ * A backfill job's next batch: its first `room` fires after its cursor under `spec`, the spec the
+ * backfill was asked of (its answer counted them), not the schedule's spec of the moment. Each
+ * fire carries that spec's zone and its next fire, its payload's `timezone` and `upcoming`, so a
+ * spec change while the fire waits for a slot changes neither.
+ *
+ * @example
+ * backfillBatch(specAtRequest, job, LIMITS.catchupBatch).map((f) => f.nominal)
+ */
+export function backfillBatch(spec: CompiledSpec, job: BackfillJob, room: number): PendingFire[] {
+  const own = backfillSpec(spec, job.cursor);
+  const nominals = between(own, job.cursor, job.end_at, room);
+  const overlap = job.overlap ? { overlap: job.overlap as OverlapPolicy } : {};
+  return nominals.map((n, i) => ({ nominal: n, actual: n, kind: "backfill", backfillId: job.id, last: job.last_fire, timezone: spec.spec.timezone, upcoming: nominals[i + 1] ?? next(own, n), ...overlap }));
 }
 
 /**

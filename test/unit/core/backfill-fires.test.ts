@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ScheduleSpecInput } from "@sundial/sdk/protocol";
 import { ConflictError, ValidationError } from "../../../src/core/errors.ts";
 import { LIMITS } from "../../../src/core/limits.ts";
-import { backfillRangeEnd, backfillRoom, backfillSpec, checkBackfillFires, checkBackfillRange } from "../../../src/core/schedule/backfill-fires.ts";
+import { backfillBatch, backfillRangeEnd, backfillRoom, backfillSpec, checkBackfillFires, checkBackfillRange } from "../../../src/core/schedule/backfill-fires.ts";
 import { between } from "../../../src/core/fire-times.ts";
 import { compileSpec } from "../../../src/core/spec.ts";
 
@@ -118,6 +118,30 @@ describe("backfillSpec", () => {
   it("an explicit start_at stays a bound, and repeat_count is none", () => {
     const bounded = compileSpec(ScheduleSpecInput.parse({ intervals: [{ every: "1h" }], start_at: "2027-06-03T09:00:00Z", repeat_count: 1 }), { createdAt: created });
     expect(fires(bounded, "2027-06-03T06:00:00Z", "2027-06-03T12:00:00Z")).toEqual(["09:00", "10:00", "11:00", "12:00"]);
+  });
+});
+
+// backfillBatch: a job's next fires under the spec it was asked of, each carrying that spec's zone
+// and next fire, so a spec change while a fire waits changes neither its time nor its payload.
+describe("backfillBatch", () => {
+  const spec = compileSpec(ScheduleSpecInput.parse({ cron: "0 * * * *", timezone: "Europe/London" }), { createdAt: T("2027-06-03T10:17:00Z") });
+  const job = { id: 7, cursor: T("2027-06-03T05:30:00Z"), end_at: T("2027-06-03T08:00:00Z"), overlap: "", last_fire: T("2027-06-03T04:00:00Z") };
+
+  it("its first `room` fires after the cursor, in the spec's zone, each with its next fire (the range's end is no bound for it)", () => {
+    const hour = (h: number) => T(`2027-06-03T0${h}:00:00Z`);
+    expect(backfillBatch(spec, job, 2)).toEqual([
+      { nominal: hour(6), actual: hour(6), kind: "backfill", backfillId: 7, last: job.last_fire, timezone: "Europe/London", upcoming: hour(7) },
+      { nominal: hour(7), actual: hour(7), kind: "backfill", backfillId: 7, last: job.last_fire, timezone: "Europe/London", upcoming: hour(8) },
+    ]);
+    expect(backfillBatch(spec, job, 10).map((f) => [f.nominal, f.upcoming])).toEqual([
+      [hour(6), hour(7)],
+      [hour(7), hour(8)],
+      [hour(8), hour(9)],
+    ]);
+  });
+
+  it("a job's own overlap policy goes with each fire", () => {
+    expect(backfillBatch(spec, { ...job, overlap: "BUFFER_ALL" }, 1)[0]).toMatchObject({ overlap: "BUFFER_ALL" });
   });
 });
 
