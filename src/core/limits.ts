@@ -35,6 +35,8 @@ export const LIMITS = {
   maxBackfillFires: 100_000,
   /** Longest backfill range, calendar years in UTC (core/schedule/backfill-fires.ts `checkBackfillRange`). */
   maxBackfillYears: 10,
+  /** Backfills one schedule keeps under way at once (each a row its alarms read): past it a backfill is refused until one is done. */
+  maxPendingBackfills: 100,
   /** Recent actions kept per schedule. */
   recentActions: 20,
   /** A trigger's (and a backfill's) request_id answers a retry with the first call's outcome for this long (and the most recent `triggerRequestsKept`). */

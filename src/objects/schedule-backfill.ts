@@ -1,9 +1,10 @@
+import { toRfc3339, type BackfillProgress, type OverlapPolicy } from "@sundial/sdk/protocol";
 import { LIMITS } from "../core/limits.ts";
 import { backfillBatch, backfillRoom } from "../core/schedule/backfill-fires.ts";
 import { startExtra, type MachineContext, type Transition } from "../core/schedule/machine.ts";
 import type { CompiledSpec } from "../core/spec.ts";
 import { backfillPolicy } from "./schedule-plan.ts";
-import type { ScheduleRow, ScheduleStore } from "./schedule-store.ts";
+import type { BackfillRow, ScheduleRow, ScheduleStore } from "./schedule-store.ts";
 
 /** What a backfill batch needs of its ScheduleObject. */
 export interface BackfillHost {
@@ -36,8 +37,7 @@ export function runBackfillBatches(host: BackfillHost, now: number): void {
     const room = Math.min(budget, backfillRoom(row.state, backfillPolicy(job, row)));
     // This job waits for a run to close, or for buffer room; a later one under another policy may not.
     if (room <= 0) continue;
-    // The spec the backfill was asked of (a job queued before jobs kept it: the schedule's as it is).
-    const spec = host.compileFor(job.spec !== null && job.spec_origin !== null ? { spec: job.spec, spec_origin: job.spec_origin } : row);
+    const spec = jobSpec(host, job, row);
     // last_timestamp: the backfill's fire before it that was not skipped (null for the first); the machine chains the batch.
     const fires = backfillBatch(spec, job, room);
     const nominals = fires.map((f) => f.nominal);
@@ -51,3 +51,17 @@ export function runBackfillBatches(host: BackfillHost, now: number): void {
     host.store.advanceBackfill(job.id, nominals.length < room || last === undefined ? null : last, lastKept);
   }
 }
+
+/** The spec a backfill was asked of (a job queued before jobs kept it: the schedule's as it is). */
+function jobSpec(host: Pick<BackfillHost, "compileFor">, job: BackfillRow, row: ScheduleRow): CompiledSpec {
+  return host.compileFor(job.spec !== null && job.spec_origin !== null ? { spec: job.spec, spec_origin: job.spec_origin } : row);
+}
+
+/** The backfills under way, oldest first, as describe shows them: each with the next fire it will start. */
+export function backfillProgress(host: Pick<BackfillHost, "store" | "compileFor">, row: ScheduleRow): BackfillProgress[] {
+  return host.store.backfills().map((job) => {
+    const next = backfillBatch(jobSpec(host, job, row), job, 1)[0];
+    return { backfill_id: job.id, next_fire: next ? toRfc3339(next.nominal) : null, end_at: toRfc3339(job.end_at), overlap: (job.overlap || null) as OverlapPolicy | null };
+  });
+}
+

@@ -1,5 +1,5 @@
 import type { OverlapPolicy } from "@sundial/sdk/protocol";
-import { backfillSpec, checkBackfillFires, checkBackfillRange } from "../core/schedule/backfill-fires.ts";
+import { backfillSpec, checkBackfillFires, checkBackfillRange, checkPendingBackfills } from "../core/schedule/backfill-fires.ts";
 import { runIdFor, startExtra, type PendingFire } from "../core/schedule/machine.ts";
 import type { BackfillHost } from "./schedule-backfill.ts";
 import { withdrawPrepared, type PreparedHost } from "./schedule-prepared.ts";
@@ -58,6 +58,7 @@ export class ExtraRuns {
     // anything is written: a reversed, too long, empty or too large backfill leaves no job or action behind.
     checkBackfillRange(startAt, endAt);
     const fires = checkBackfillFires(backfillSpec(this.host.compileFor(row), startAt - 1), startAt, endAt);
+    checkPendingBackfills(store.backfills().length);
     withdrawPrepared(this.host, now);
     // "": its fires follow the schedule's policy at each decision; they are this spec's fires, whatever PATCH comes.
     const id = store.addBackfill(startAt - 1, endAt, overlap ?? "", row.spec, row.spec_origin);

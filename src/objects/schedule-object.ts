@@ -11,7 +11,7 @@ import { ArmedAlarm } from "./armed-alarm.ts";
 import { prepareAheadMs } from "./names.ts";
 import { guard, ok, type RpcResult } from "./rpc.ts";
 import { persistTransition, queueIndex, type IndexMemo } from "./schedule-apply.ts";
-import { runBackfillBatches } from "./schedule-backfill.ts";
+import { backfillProgress, runBackfillBatches } from "./schedule-backfill.ts";
 import { ScheduleDelivery, type IndexEntry } from "./schedule-delivery.ts";
 import { ExtraRuns, type ExtraRunsHost } from "./schedule-extra-runs.ts";
 import { CompiledSpecs, machineContext, nextScheduleAlarm } from "./schedule-plan.ts";
@@ -336,7 +336,7 @@ export class ScheduleObject extends DurableObject<Env> {
 
   private view(): Schedule {
     const row = this.require();
-    return scheduleView(row, this.compileFor(row), this.store.actions(), clock.now());
+    return scheduleView(row, this.compileFor(row), this.store.actions(), backfillProgress(this.host, row), clock.now());
   }
 }
 

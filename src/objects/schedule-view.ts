@@ -1,4 +1,4 @@
-import { toRfc3339, type Schedule, type ScheduleAction } from "@sundial/sdk/protocol";
+import { toRfc3339, type BackfillProgress, type Schedule, type ScheduleAction } from "@sundial/sdk/protocol";
 import { describeSpec } from "../core/describe-spec.ts";
 import { clampCatchupWindow, pendingFires } from "../core/catchup.ts";
 import { LIMITS } from "../core/limits.ts";
@@ -10,7 +10,7 @@ import type { ActionRow, ScheduleRow } from "./schedule-store.ts";
 const iso = (ms: number | null) => (ms === null ? null : toRfc3339(ms));
 
 /** Renders a schedule for the API: canonical spec, description, next fire times, recent actions, counters. */
-export function scheduleView(row: ScheduleRow, spec: CompiledSpec, actions: ActionRow[], now: number): Schedule {
+export function scheduleView(row: ScheduleRow, spec: CompiledSpec, actions: ActionRow[], backfills: readonly BackfillProgress[], now: number): Schedule {
   // The fires the planner will act on (the D1 index's next_fire_at is the first of them).
   const nextFires = withDelayed(
     pendingFires(
@@ -50,6 +50,7 @@ export function scheduleView(row: ScheduleRow, spec: CompiledSpec, actions: Acti
     ),
     running: row.state.running.map((r) => r.runId),
     buffered: row.state.buffer.length,
+    backfills: [...backfills],
     counters: row.state.counters,
     current_repeat: repeatRuns(spec, row.state),
     current_retry: row.state.currentRetry,

@@ -75,4 +75,43 @@ describe("backfill range", () => {
     const fresh = await backfill(sid, { start_at: "2027-06-05T09:00:00Z", end_at: "2027-06-05T06:00:00Z", request_id: "r2" });
     expect([fresh.status, fresh.body.field]).toEqual([422, "end_at"]);
   });
+
+  it("describe lists the backfills under way with what is left of each; past 100 under way one more is a 422 limit_exceeded that writes nothing", async () => {
+    const t0 = T("2027-06-05T12:00:00.000Z");
+    const sid = uid("backfill-pending");
+    setNow(t0);
+    await createSchedule({ schedule_id: sid, workflow: "backfill-wf", key: sid, cron: "* * * * *", overlap: "ALLOW_ALL", task_queue: uid("q-bf-pending") });
+    const from = T("2027-06-05T06:00:00Z");
+    expect((await backfill(sid, { start_at: iso(from), end_at: iso(from + 149 * 60_000), overlap: "SKIP" })).status).toBe(202);
+    expect((await describeSchedule(sid)).backfills).toEqual([{ backfill_id: 1, next_fire: iso(from), end_at: iso(from + 149 * 60_000), overlap: "SKIP" }]);
+    // One alarm decides 100 fires (the first runs, SKIP skips the others): the rest starts at 07:40.
+    await alarmAt(sid, t0 + 1_000);
+    expect((await describeSchedule(sid)).backfills).toEqual([{ backfill_id: 1, next_fire: iso(from + 100 * 60_000), end_at: iso(from + 149 * 60_000), overlap: "SKIP" }]);
+    await alarmAt(sid, t0 + 2_000);
+    expect((await describeSchedule(sid)).backfills).toEqual([]);
+    // 100 one-fire backfills under way (no alarm runs between them), then one more.
+    for (let i = 0; i < 100; i++) {
+      const at = iso(from + i * 60_000);
+      const r = await backfill(sid, { start_at: at, end_at: at });
+      expect(r.status, JSON.stringify(r.body)).toBe(202);
+    }
+    const d = await describeSchedule(sid);
+    expect(d.backfills).toHaveLength(100);
+    expect(d.backfills[0]).toMatchObject({ backfill_id: 2, next_fire: iso(from), end_at: iso(from), overlap: null });
+    const over = await backfill(sid, { start_at: iso(from), end_at: iso(from + 60_000), request_id: "one-too-many" });
+    expect(over.status, JSON.stringify(over.body)).toBe(422);
+    expect(over.headers.get("content-type")).toContain("application/problem+json");
+    expect(over.body).toMatchObject({ code: "limit_exceeded" });
+    expect(over.body.detail).toMatch(/100 backfills under way/);
+    const after = await describeSchedule(sid);
+    expect(after.backfills).toHaveLength(100);
+    expect(after.version).toBe(d.version);
+    expect(after.recent_actions).toEqual(d.recent_actions);
+    // Once they are done, a backfill goes through again (the refused request_id was not remembered).
+    // (An alarm decides 100 fires over all backfills: the last one's goes in the next.)
+    await alarmAt(sid, t0 + 3_000);
+    await alarmAt(sid, t0 + 4_000);
+    expect((await describeSchedule(sid)).backfills).toEqual([]);
+    expect((await backfill(sid, { start_at: iso(from), end_at: iso(from + 60_000), request_id: "one-too-many" })).body).toEqual({ backfill_id: 102, fires: 2 });
+  }, 60_000);
 });

@@ -50,6 +50,7 @@ export const ScheduleResponse = z.object({
   recent_actions: z.array(wire.ScheduleAction),
   running: z.array(z.string()),
   buffered: z.number(),
+  backfills: z.array(z.object({ backfill_id: z.number(), next_fire: z.string().nullable(), end_at: z.string(), overlap: wire.OverlapPolicy.nullable() })),
   counters: z.object({ fired: z.number(), skipped_overlap: z.number(), skipped_catchup: z.number(), failed: z.number() }),
   current_repeat: z.number(),
   current_retry: z.number(),

@@ -154,6 +154,14 @@ export interface ScheduleSpecView extends Omit<ScheduleSpec, "at" | "start_at" |
   end_at: string | null;
 }
 
+/** A backfill under way: its fires from `next_fire` through `end_at` are still to start, under `overlap` (null: the schedule's policy at each decision). */
+export interface BackfillProgress {
+  backfill_id: number;
+  next_fire: string | null;
+  end_at: string;
+  overlap: OverlapPolicy | null;
+}
+
 /** GET /v1/workflows/schedules/{id}. */
 export interface Schedule {
   schedule_id: string;
@@ -178,6 +186,8 @@ export interface Schedule {
   recent_actions: ScheduleAction[];
   running: string[];
   buffered: number;
+  /** Backfills under way, oldest first: fires from `next_fire` through `end_at` not yet started (a done backfill leaves the list). */
+  backfills: BackfillProgress[];
   counters: { fired: number; skipped_overlap: number; skipped_catchup: number; failed: number };
   /** Pipelit's names: runs so far, retries of the current fire. */
   current_repeat: number;

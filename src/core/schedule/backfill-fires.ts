@@ -62,6 +62,18 @@ export function checkBackfillFires(spec: CompiledSpec, startAt: number, endAt: n
 }
 
 /**
+ * A schedule keeps at most `max` backfills under way (each a row every alarm reads until it is done):
+ * one more is refused, writing nothing, until one of them is done. Describe lists them (`backfills`).
+ *
+ * @throws ValidationError 422 `limit_exceeded` when `pending` backfills are already under way.
+ */
+export function checkPendingBackfills(pending: number, max: number = LIMITS.maxPendingBackfills): void {
+  if (pending >= max) {
+    throw new ValidationError(`this schedule already has ${pending} backfills under way (the limit is ${max}): send this one once one of them is done (describe lists them under backfills), or cover several ranges with one backfill`, { code: "limit_exceeded" });
+  }
+}
+
+/**
  * The spec as a backfill sees it: a backfill is for past ranges, so the creation time (or last
  * spec change) is no lower bound, and an interval anchored there fires on its whole grid, before
  * its first fire too (every hour from creation at 10:17 backfills 09:17, 08:17, …; with a 30-minute

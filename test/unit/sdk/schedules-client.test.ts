@@ -49,6 +49,7 @@ describe("client.schedules.create", () => {
       recentActions: [{ at: "2026-11-22T09:01:00.000Z", nominal: "2026-11-22T09:01:00.000Z", actual: "2026-11-22T09:01:00.000Z", runId: "user-reminder:user_123:2026-11-22T09:01:00.000Z:trigger:r1", kind: "trigger", outcome: "started" }],
       running: ["user-reminder:user_123:2026-11-22T09:01:00.000Z:trigger:r1"],
       buffered: 0,
+      backfills: [],
       counters: { fired: 1, skippedOverlap: 2, skippedCatchup: 3, failed: 0 },
       currentRepeat: 1,
       currentRetry: 0,

@@ -41,6 +41,7 @@ export const wireSchedule: WireSchedule = {
   recent_actions: [{ at: "2026-11-22T09:01:00.000Z", nominal: "2026-11-22T09:01:00.000Z", actual: "2026-11-22T09:01:00.000Z", run_id: "user-reminder:user_123:2026-11-22T09:01:00.000Z:trigger:r1", kind: "trigger", outcome: "started" }],
   running: ["user-reminder:user_123:2026-11-22T09:01:00.000Z:trigger:r1"],
   buffered: 0,
+  backfills: [],
   counters: { fired: 1, skipped_overlap: 2, skipped_catchup: 3, failed: 0 },
   current_repeat: 1,
   current_retry: 0,
