@@ -225,7 +225,13 @@ scheduleRoutes.post("/:id/trigger", async (c) => {
   const id = scheduleId(c.req.param("id"));
   const body = await readJson(c, TriggerRequest, { optional: true });
   const stub = scheduleStub(c.env, p.namespace, id);
-  if (body.input !== undefined) await checkWorkflowInput(c.env.DB, p.namespace, unwrap(await stub.get()).workflow, body.input);
+  if (body.input !== undefined) {
+    // A retry (its request_id answered already) gets the first answer whatever input it sends,
+    // also one the workflow's schema now refuses: it changes nothing.
+    const { workflow, seen } = unwrap(await stub.triggerLookup(body.request_id));
+    if (seen) return c.json(seen, 202);
+    await checkWorkflowInput(c.env.DB, p.namespace, workflow, body.input);
+  }
   const r = unwrap(await stub.trigger(body.input, body.overlap, body.request_id));
   return c.json(r, 202);
 });

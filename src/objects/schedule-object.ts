@@ -85,6 +85,15 @@ export class ScheduleObject extends DurableObject<Env> {
     return guard(() => this.view());
   }
 
+  /**
+   * What a trigger route reads before it checks an input override: the schedule's workflow (whose
+   * schema the input must fit) and the answer already recorded for `requestId`, if any (a retry
+   * gets it whatever input it sends, as it changes nothing).
+   */
+  triggerLookup(requestId: string | undefined): RpcResult<{ workflow: string; seen: TriggerOutcome | null }> {
+    return guard(() => ({ workflow: this.require().workflow, seen: requestId === undefined ? null : this.store.triggerOutcome(requestId, clock.now()) }));
+  }
+
   /** Partial update with optimistic concurrency; a spec change re-plans from now. */
   async update(update: ScheduleUpdate, expectedVersion: number | null): Promise<RpcResult<Schedule>> {
     const r = await this.change(() => {

@@ -53,4 +53,24 @@ describe("a schedule's input given after its create is checked against the regis
     expect(good.status).toBe(202);
     expect(good.body).toMatchObject({ started: true, outcome: "started" });
   });
+
+  it("trigger retried with its request_id gets the first answer whatever input it sends, also one the schema refuses: nothing changes", async () => {
+    setNow(T("2027-04-03T00:00:00.000Z"));
+    const sid = await registeredSchedule("trigger-retry-in");
+    const first = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { input: { user: "grace" }, request_id: "once" });
+    expect(first.status).toBe(202);
+    const before = await describeSchedule(sid);
+    for (const input of [{ user: 7 }, { user: "other" }]) {
+      const again = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { input, request_id: "once" });
+      expect([again.status, again.body]).toEqual([202, first.body]);
+    }
+    const after = await describeSchedule(sid);
+    expect(after.running).toEqual(before.running);
+    expect(after.counters).toEqual(before.counters);
+    expect(after.recent_actions).toEqual(before.recent_actions);
+    // Not a retry: a new request_id's input is checked.
+    const fresh = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { input: { user: 7 }, request_id: "twice" });
+    expect([fresh.status, fresh.body.field]).toEqual([422, "input.user"]);
+  });
 });
+
