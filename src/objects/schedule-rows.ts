@@ -41,11 +41,37 @@ export function heldByCode(workflow: string, key: string, scheduleId: string): C
 /**
  * The row a create makes, new or over `existing`. An unchanged spec keeps its plan (interval
  * anchor, repeat count origin, catch-up position), so calling create() again — Polos' upsert, on
- * every login say — never postpones or drops fires. A changed spec, or reviving a completed or
- * dead schedule, re-plans from now.
+ * every login say — never postpones or drops fires. A changed spec, or an API create reviving a
+ * completed or dead schedule, re-plans from now. A registration follows the PATCH rule instead
+ * (see {@link patchedRow}): one that declares the spec a code schedule already has (its task
+ * queue, execution timeout, input or policy changed) keeps the plan and the status, whatever the
+ * status: a completed schedule does not get its repeat_count runs back, nor a dead one fire again.
  */
 export function upsertedRow(def: ScheduleDefinition, existing: ScheduleRow | null, now: number, delayed: PendingFire | null = null, oldSpec?: CompiledSpec): ScheduleRow {
-  const keepPlan = existing !== null && keepsPlan(existing, def.spec);
+  const keepPlan = existing !== null && keepsPlan(existing, def);
+  if (existing && keepPlan && def.source === "code" && isOver(existing)) {
+    // Completed or dead, and staying so: its note says why (repeat_count reached, on_failure), as sameDefinition reads it.
+    return { ...existing, ...definitionFields(def), version: existing.version + 1, updated_at: now };
+  }
+  return {
+    ...definitionFields(def),
+    version: (existing?.version ?? 0) + 1,
+    created_at: existing?.created_at ?? now,
+    updated_at: now,
+    spec_origin: keepPlan ? existing.spec_origin : now,
+    state: existing
+      ? {
+          ...(keepPlan ? existing.state : replanned(existing.state, now, delayed, oldSpec)),
+          status: def.paused ? "paused" : existing.state.status === "paused" ? "paused" : "active",
+          // A paused code schedule keeps the note that says why (as sameDefinition reads it).
+          note: def.source === "code" && existing.state.status === "paused" ? existing.state.note : def.note || existing.state.note,
+        }
+      : initialState(now, def.paused, def.note),
+  };
+}
+
+/** The fields of a row a create or a registration sets as sent. */
+function definitionFields(def: ScheduleDefinition): Pick<ScheduleRow, "namespace" | "schedule_id" | "workflow" | "key" | "source" | "spec" | "policy" | "input" | "task_queue" | "execution_timeout"> {
   return {
     namespace: def.namespace,
     schedule_id: def.schedule_id,
@@ -57,22 +83,19 @@ export function upsertedRow(def: ScheduleDefinition, existing: ScheduleRow | nul
     input: def.input ?? null,
     task_queue: def.task_queue,
     execution_timeout: def.execution_timeout ?? null,
-    version: (existing?.version ?? 0) + 1,
-    created_at: existing?.created_at ?? now,
-    updated_at: now,
-    spec_origin: keepPlan ? existing.spec_origin : now,
-    state: existing
-      ? { ...(keepPlan ? existing.state : replanned(existing.state, now, delayed, oldSpec)), status: def.paused ? "paused" : existing.state.status === "paused" ? "paused" : "active", note: def.note || existing.state.note }
-      : initialState(now, def.paused, def.note),
   };
 }
 
+/** A schedule that fires no more: `completed` (no fire left, or repeat_count reached) or `dead`. */
+const isOver = (row: ScheduleRow): boolean => row.state.status === "completed" || row.state.status === "dead";
+
 /**
  * Whether a create's spec leaves `row`'s plan as it is: the same spec, on a schedule still active
- * or paused (a create revives a completed or dead one, from now, whatever spec it sends).
+ * or paused (an API create revives a completed or dead one, from now, whatever spec it sends), or
+ * on a code schedule whatever its status (a registration revives one only with a new spec).
  */
-function keepsPlan(row: ScheduleRow, spec: ScheduleRow["spec"]): boolean {
-  return sameSpec(row.spec, spec) && (row.state.status === "active" || row.state.status === "paused");
+function keepsPlan(row: ScheduleRow, def: ScheduleDefinition): boolean {
+  return sameSpec(row.spec, def.spec) && (def.source === "code" || !isOver(row));
 }
 
 /**
@@ -124,7 +147,8 @@ export function sameDefinition(row: ScheduleRow, def: ScheduleDefinition): boole
     // is not active: its note says why (a pause, on_failure, the user), and a note is no reason to
     // revive a completed or dead one (the upsert would) or to overwrite why one is paused.
     (!def.note || row.state.note === def.note || (def.source === "code" && !active)) &&
-    (!def.paused || row.state.status === "paused")
+    // A code schedule that fires no more stays so (upsertedRow): a declared pause changes nothing there.
+    (!def.paused || row.state.status === "paused" || (def.source === "code" && isOver(row)))
   );
 }
 

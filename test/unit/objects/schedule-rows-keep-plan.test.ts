@@ -161,3 +161,50 @@ describe("an API create that sends a schedule as it is (Polos' create at every l
     expect(sameDefinition({ ...stored("active"), source: "code" }, sent)).toBe(false);
   });
 });
+
+describe("a registration that changes a code schedule but not its spec (the PATCH rule)", () => {
+  // The worker's task queue, the workflow's execution timeout, the input or the policy changed:
+  // upsertedRow re-planned a completed or dead schedule from now and made it active, so a finished
+  // repeat_count schedule got its runs back and a dead one fired again after such a deploy. A PATCH
+  // sending the spec the schedule already has changes no plan and no status; so does this.
+  const spec = ScheduleSpecInput.parse({ interval_seconds: 600, repeat_count: 3 });
+  const stored = (status: ScheduleState["status"], note: string): ScheduleRow => ({ ...row(spec, { ...oneRunUsed(spec), status, note }), source: "code" });
+  const changes: [string, Partial<ScheduleDefinition>][] = [
+    ["task queue", { task_queue: "q2" }],
+    ["execution timeout", { execution_timeout: 60 }],
+    ["input", { input: { v: 2 } }],
+    ["policy", { policy: { ...policy, overlap: "ALLOW_ALL" } }],
+  ];
+
+  it.each(changes.flatMap(([name, change]) => (["completed", "dead", "paused", "active"] as const).map((status) => [status, name, change] as const)))(
+    "%s, another %s: the plan, status and note stay; the new field is taken",
+    (status, _name, change) => {
+      const before = stored(status, status === "active" ? "" : `why it is ${status}`);
+      const declared = { ...def(spec), ...change, note: "nightly export" };
+      expect(sameDefinition(before, declared)).toBe(false);
+      const after = upsertedRow(declared, before, T0 + 15 * M);
+      expect(after.state).toEqual(status === "active" ? { ...before.state, note: "nightly export" } : before.state);
+      expect(after.spec_origin).toBe(T0);
+      expect(after.version).toBe(before.version + 1);
+      expect(after).toMatchObject(Object.fromEntries(Object.entries(change).map(([k, v]) => [k, v])));
+    },
+  );
+
+  it.each(["completed", "dead"] as const)("%s, declared paused: writes nothing (it fires no more, as the API refuses to pause it)", (status) => {
+    expect(sameDefinition(stored(status, "why"), { ...def(spec), paused: true })).toBe(true);
+    expect(upsertedRow({ ...def(spec), paused: true, task_queue: "q2" }, stored(status, "why"), T0 + 15 * M).state.status).toBe(status);
+  });
+
+  it.each(["completed", "dead"] as const)("%s, a new spec revives it, from now", (status) => {
+    const after = upsertedRow({ ...def({ ...spec, repeat_count: 5 }), task_queue: "q2" }, stored(status, "why"), T0 + 15 * M);
+    expect(after.state.status).toBe("active");
+    expect(after.state.repeatRuns).toBe(0);
+    expect(after.spec_origin).toBe(T0 + 15 * M);
+  });
+
+  it("an API create still revives a completed one, whatever spec it sends (README, create)", () => {
+    const after = upsertedRow({ ...def(spec), source: "api", task_queue: "q2" }, { ...stored("completed", ""), source: "api" }, T0 + 15 * M);
+    expect(after.state.status).toBe("active");
+    expect(after.spec_origin).toBe(T0 + 15 * M);
+  });
+});
