@@ -10,6 +10,7 @@ import { listCodeSchedules } from "../index/schedules.ts";
 import { getWorkflowType, type WorkflowTypeRow } from "../index/workflow-types.ts";
 import { scheduleStub } from "../objects/names.ts";
 import { unwrap } from "../objects/rpc.ts";
+import { isD1Error } from "./problem.ts";
 import { compileChecked } from "./spec-bounds.ts";
 import { parseWith } from "./validate.ts";
 import { checkPayloadSize } from "./workflow-input.ts";
@@ -162,7 +163,9 @@ function refusal(verdict: Exclude<ClaimVerdict, { ok: true }>, limit: number): S
  * written. Then the removals (a re-created id must be gone before its new definition, a key
  * freed before it is declared again); the claims that needed one of them gone are taken next, with
  * the removed rows dropped in the same batch; then the upserts. A failure part-way releases the
- * claims of the schedules whose objects were not written. A removal finding the schedule already
+ * claims of the schedules whose objects were not written; a D1 failure once a schedule was removed
+ * or written is the 503 of {@link indexFailedPartway} (removals cannot wait for the last fallible
+ * step: a re-created id's claim and its upsert need the old schedule gone). A removal finding the schedule already
  * gone is done: the plan read the D1 index, whose row outlives the object until its outbox is
  * delivered, so two replicas registering together both plan the same removal (and a claim, left by
  * a registration cut off before the object existed, is dropped).
@@ -177,28 +180,61 @@ export async function applyCodeSchedules(env: Env, namespace: string, plans: Cod
     return inserted;
   };
   const held = new Set(await claim({ claims: claims.map((c) => ({ claim: c, insert: !c.afterRemovals })), gone }));
+  // The workflows whose schedules were removed or written: from the first, the answer to a failure
+  // can no longer say that nothing was changed.
+  const changed = new Set<string>();
   try {
     const absent: string[] = [];
-    for (const id of plans.flatMap((p) => p.removals)) {
-      const r = await scheduleStub(env, namespace, id).remove();
-      if (!r.ok && r.error.code === "schedule_not_found") absent.push(id);
-      else unwrap(r);
+    for (const plan of plans) {
+      for (const id of plan.removals) {
+        const r = await scheduleStub(env, namespace, id).remove();
+        if (!r.ok && r.error.code === "schedule_not_found") {
+          absent.push(id);
+          continue;
+        }
+        unwrap(r);
+        changed.add(plan.outcome.workflow);
+      }
     }
     // No object: a claim left by a registration cut off before it wrote one goes with it.
     await releaseCodeClaims(env.DB, namespace, absent);
     const later = claims.filter((c) => c.afterRemovals);
     if (later.length > 0) for (const id of await claim({ claims: later.map((c) => ({ claim: c, insert: true })), gone: [], drop: gone })) held.add(id);
-    for (const { id, path, cmd } of plans.flatMap((p) => p.upserts)) {
-      const r = await scheduleStub(env, namespace, id).upsert({ ...cmd, namespace, schedule_id: id, source: "code" });
-      // An API create that took the id after the claim (see checkUpsert): named as the claim names it.
-      if (!r.ok && r.error.code === "schedule_key_taken") throw new ConflictError(`${path}.key: ${r.error.message}`, "schedule_key_taken", { field: `${path}.key` });
-      unwrap(r);
-      held.delete(id);
+    for (const plan of plans) {
+      for (const { id, path, cmd } of plan.upserts) {
+        const r = await scheduleStub(env, namespace, id).upsert({ ...cmd, namespace, schedule_id: id, source: "code" });
+        // An API create that took the id after the claim (see checkUpsert): named as the claim names it.
+        if (!r.ok && r.error.code === "schedule_key_taken") throw new ConflictError(`${path}.key: ${r.error.message}`, "schedule_key_taken", { field: `${path}.key` });
+        unwrap(r);
+        held.delete(id);
+        changed.add(plan.outcome.workflow);
+      }
     }
   } catch (err) {
     await releaseCodeClaims(env.DB, namespace, [...held]).catch((e: unknown) => console.warn("releasing code schedule claims failed", e));
+    // The generic 503 says "nothing was changed": untrue once a schedule was removed or written.
+    if (changed.size > 0 && isD1Error(err)) throw indexFailedPartway([...changed], false, err);
     throw err;
   }
+}
+
+/**
+ * The 503 of a registration D1 failed after it changed schedules (removed, created or updated
+ * some): which workflows, and why the retry the SDK makes converges. Nothing is recorded until
+ * every schedule is applied (the workflow type rows go last), so the retry plans against the
+ * definition registered before: it removes what is still there to remove (a removal finding the
+ * schedule gone is done), claims and writes the rest, leaves alone what was applied already (a
+ * schedule declared as it is writes nothing) and records the registration.
+ */
+export function indexFailedPartway(workflows: string[], allApplied: boolean, cause: unknown): SundialError {
+  console.error("sundial: registration changed schedules but D1 failed before it was recorded", cause);
+  const what = allApplied ? "were applied, but the registration was not recorded" : "were applied in part (schedules were removed or written, not all of them yet), and the registration was not recorded";
+  return new SundialError(
+    "index_unavailable",
+    503,
+    `the D1 index is unavailable: the schedules declared for ${workflows.join(", ")} ${what}; retry it (the SDK does): a retry applies the same definition again, keeping the plans of the schedules already applied, and records it`,
+    { cause },
+  );
 }
 
 export { getWorkflowType };

@@ -3,10 +3,10 @@ import { RegisterWorkerRequest, type RegisterWorkerResponse } from "@sundial/sdk
 import { clock } from "../clock.ts";
 import { upsertWorkflowTypes, getWorkflowType } from "../index/workflow-types.ts";
 import { requireKind, type AppEnv } from "./auth.ts";
-import { applyCodeSchedules, definitionHash, parseCodeSchedules, planCodeSchedules, type CodeSchedulePlan, type RegistrationOutcome } from "./code-schedules.ts";
+import { applyCodeSchedules, definitionHash, indexFailedPartway, parseCodeSchedules, planCodeSchedules, type CodeSchedulePlan, type RegistrationOutcome } from "./code-schedules.ts";
 import { inputSchemaProblem } from "./input-schema.ts";
 import { isD1Error } from "./problem.ts";
-import { SundialError, ValidationError } from "../core/errors.ts";
+import { ValidationError } from "../core/errors.ts";
 import { firstScheduleOverRegistrationCap, MAX_CODE_SCHEDULES_PER_REGISTRATION } from "../core/code-schedule-limits.ts";
 import { schedulesPerNamespaceLimit } from "../core/limits.ts";
 import { readJson } from "./validate.ts";
@@ -73,13 +73,7 @@ workerRoutes.post("/register", requireKind("worker"), async (c) => {
     // then records it.
     const applied = plans.filter(({ plan }) => plan.upserts.length + plan.removals.length > 0).map(({ plan }) => plan.outcome.workflow);
     if (!isD1Error(err) || applied.length === 0) throw err;
-    console.error("sundial: registration applied schedules but could not record the workflow types", err);
-    throw new SundialError(
-      "index_unavailable",
-      503,
-      `the D1 index is unavailable: the schedules declared for ${applied.join(", ")} were applied, but the registration was not recorded; retry it (the SDK does): a retry applies the same definition again, keeping the schedules' plans, and records it`,
-      { cause: err },
-    );
+    throw indexFailedPartway(applied, true, err);
   }
   for (const r of rows) forgetRegistration(r.namespace, r.name);
   const conflicts = outcomes.filter((o) => o.conflict).map((o) => ({ workflow: o.workflow, message: o.conflict! }));
