@@ -24,7 +24,7 @@ import { compileSpec } from "../core/spec.ts";
 import { CLAIM_ABANDONED_AFTER_MS, listSchedules, lookupForCreate, releaseScheduleClaim } from "../index/schedules.ts";
 import { scheduleStub } from "../objects/names.ts";
 import { unwrap } from "../objects/rpc.ts";
-import { heldByCode } from "../objects/schedule-rows.ts";
+import { heldByCode, idHeldByCode } from "../objects/schedule-rows.ts";
 import { requireKind, type AppEnv } from "./auth.ts";
 import { decodeCursor, encodeCursor, PageSize, PageToken, SchedulesCursor } from "./pagination.ts";
 import { fromZodError } from "./problem.ts";
@@ -111,6 +111,12 @@ scheduleRoutes.post("/", async (c) => {
         throw new ConflictError(`workflow ${cmd.workflow} key ${cmd.key} belongs to schedule ${found.holder}: create it without schedule_id (or with that one) to update it`, "schedule_key_taken", { field: "schedule_id" });
       }
       id = found.holder;
+    } else if (found.idHolder?.source === "code") {
+      // The id of a schedule declared in code, of another pair (an API create of key `code-N` has
+      // the default id `{workflow}:code-N`, the id of the workflow's N-th code schedule, which may
+      // declare another key). Refused here, not only by the object: the index row may be a
+      // registration's claim whose object is not written yet, and the create would make it first.
+      throw idHeldByCode(id, found.idHolder, cmd.schedule_id === undefined);
     } else if (!found.claimed && found.count >= limit && !found.idTaken) {
       throw new ValidationError(`this namespace already has ${limit} schedules (the limit)`, { field: "schedule_id", code: "limit_exceeded" });
     }

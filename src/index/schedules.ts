@@ -85,6 +85,8 @@ export interface CreateLookup {
   count: number;
   /** The create's id is indexed already (another pair's schedule, or a claim under way). */
   idTaken: boolean;
+  /** When `idTaken`, the row holding the id: the pair it holds and where it comes from. */
+  idHolder: { workflow: string; key: string; source: string } | null;
 }
 
 /**
@@ -112,16 +114,26 @@ export async function lookupForCreate(db: D1Database, c: { namespace: string; sc
                 (SELECT source FROM schedules WHERE namespace = ?1 AND workflow = ?2 AND key = ?3) AS lookup_holder_source,
                 (SELECT n FROM namespace_schedule_counts WHERE namespace = ?1) AS lookup_count,
                 EXISTS (SELECT 1 FROM schedules WHERE namespace = ?1 AND schedule_id = ?4) AS lookup_id_taken,
+                (SELECT json_object('workflow', workflow, 'key', key, 'source', source) FROM schedules WHERE namespace = ?1 AND schedule_id = ?4) AS lookup_id_holder,
                 t.*
          FROM (SELECT 1) LEFT JOIN workflow_types t ON t.namespace = ?1 AND t.name = ?2`,
       )
       .bind(c.namespace, c.workflow, c.key, c.scheduleId),
   ]);
-  const row = (look!.results as (WorkflowTypeRow & { lookup_holder: string | null; lookup_holder_source: string | null; lookup_count: number | null; lookup_id_taken: number })[])[0];
+  const row = (look!.results as (WorkflowTypeRow & { lookup_holder: string | null; lookup_holder_source: string | null; lookup_count: number | null; lookup_id_taken: number; lookup_id_holder: string | null })[])[0];
   if (!row) throw new Error("lookupForCreate: the lookup returned no row");
-  const { lookup_holder, lookup_holder_source, lookup_count, lookup_id_taken, ...type } = row;
+  const { lookup_holder, lookup_holder_source, lookup_count, lookup_id_taken, lookup_id_holder, ...type } = row;
   const claimed = (insert!.meta.changes ?? 0) > 0;
-  return { type: type.name === null ? null : type, holder: lookup_holder, holderSource: lookup_holder_source, claimed, count: lookup_count ?? 0, idTaken: !claimed && lookup_id_taken === 1 };
+  const idTaken = !claimed && lookup_id_taken === 1;
+  return {
+    type: type.name === null ? null : type,
+    holder: lookup_holder,
+    holderSource: lookup_holder_source,
+    claimed,
+    count: lookup_count ?? 0,
+    idTaken,
+    idHolder: idTaken && lookup_id_holder !== null ? (JSON.parse(lookup_id_holder) as CreateLookup["idHolder"]) : null,
+  };
 }
 
 /**

@@ -39,6 +39,16 @@ export function heldByCode(workflow: string, key: string, scheduleId: string): C
 }
 
 /**
+ * A create's 409 for an id a schedule declared in code holds (or has claimed) with another
+ * (workflow, key): `defaultId` when the create sent no `schedule_id` and its default id,
+ * `{workflow}:{key}`, is that code schedule's (`{workflow}:code-{i}`).
+ */
+export function idHeldByCode(scheduleId: string, holder: { workflow: string; key: string }, defaultId: boolean): ConflictError {
+  const why = defaultId ? `: ${scheduleId} is this create's default id ({workflow}:{key}); create it with another schedule_id` : "";
+  return new ConflictError(`schedule ${scheduleId} belongs to workflow ${holder.workflow} key ${holder.key}, declared in worker code${why}`, "schedule_exists", { field: "schedule_id" });
+}
+
+/**
  * The row a create makes, new or over `existing`. An unchanged spec keeps its plan (interval
  * anchor, repeat count origin, catch-up position), so calling create() again — Polos' upsert, on
  * every login say — never postpones or drops fires. A changed spec, or an API create reviving a
