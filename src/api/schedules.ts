@@ -17,6 +17,7 @@ import {
 } from "@sundial/sdk/protocol";
 import { clock } from "../clock.ts";
 import { describeSpec } from "../core/describe-spec.ts";
+import { defaultScheduleId } from "../core/code-schedule-claims.ts";
 import { ConflictError, ValidationError } from "../core/errors.ts";
 import { upcoming } from "../core/fire-times.ts";
 import { schedulesPerNamespaceLimit } from "../core/limits.ts";
@@ -88,7 +89,7 @@ scheduleRoutes.post("/", async (c) => {
   checkSpec(cmd.spec);
   checkPayloadSize(cmd.input, "input");
   const limit = schedulesPerNamespaceLimit(c.env.SUNDIAL_MAX_SCHEDULES_PER_NAMESPACE);
-  const wanted = cmd.schedule_id ?? `${cmd.workflow}:${cmd.key}`;
+  const wanted = cmd.schedule_id ?? defaultScheduleId(cmd.workflow, cmd.key);
   // One round trip: the registration, who holds (workflow, key), the namespace's count, and the
   // claim of the pair when nobody does (sequential reads were most of a create's latency).
   const found = await readRegistration(

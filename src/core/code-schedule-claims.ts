@@ -55,13 +55,24 @@ export type ClaimVerdict =
   | { ok: false; taken: CodeClaim; holder: IndexTriple & { source: string } }
   | { ok: false; pastLimit: string; count: number; created: number };
 
+/** The id an API create without `schedule_id` gets: `{workflow}:{key}`. */
+export const defaultScheduleId = (workflow: string, key: string): string => `${workflow}:${key}`;
+
+/**
+ * Whether an API-created schedule holds its id as the default of its (workflow, key): an API
+ * create of key `code-0` gets `{workflow}:code-0`, the id of the workflow's first code schedule,
+ * and a registration must neither take it over nor a later one delete it. Any other API row of a
+ * code schedule's very triple is one of its code schedules an API create switched to `api` before
+ * creates stopped doing that: the registration takes it back.
+ */
+export const apiOwnsDefaultId = (row: IndexTriple & { source: string }): boolean => row.source === "api" && row.schedule_id === defaultScheduleId(row.workflow, row.key);
+
 /**
  * Whether `holder`, a row holding a claim's id or pair, keeps the claim from going through: any row
- * of another triple, and an API-created schedule even of the same one (an API create of key
- * `code-0` gets the default id `{workflow}:code-0`, the id of the workflow's first code schedule: a
- * registration must not take it over, nor a later one delete it).
+ * of another triple, and one of the same triple that an API create made under its default id
+ * ({@link apiOwnsDefaultId}).
  */
-const takes = (holder: IndexTriple & { source: string }, c: IndexTriple): boolean => holder.source === "api" || !sameTriple(holder, c);
+const takes = (holder: IndexTriple & { source: string }, c: IndexTriple): boolean => apiOwnsDefaultId(holder) || !sameTriple(holder, c);
 
 /**
  * Whether the claims go through, decided as the claim SQL does: each claim's id and pair must be

@@ -1,6 +1,8 @@
+import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, uid } from "./helpers.ts";
-import { describeSchedule, setNow, T } from "./schedule-helpers.ts";
+import { describeSchedule, scheduleObject, setNow, T } from "./schedule-helpers.ts";
 
 // An API-created schedule whose id is the one a code schedule gets (`{workflow}:code-{i}`: an API
 // create of key `code-0` has the default id `{workflow}:code-0`). README, "Schedules declared in
@@ -41,5 +43,28 @@ describe("an API schedule holding a code schedule's id", () => {
     setNow(T("2027-06-01T00:10:00.000Z"));
     expect((await register(wf, [])).status).toBe(200);
     expect(await describeSchedule(mine.body.schedule_id)).toMatchObject({ source: "api", spec: { cron_expressions: ["0 2 * * *"] } });
+  });
+});
+
+describe("a code schedule an older API create switched to source api", () => {
+  it("is taken back by the next registration (its id is not the API default of its key)", async () => {
+    const wf = uid("code-legacy");
+    setNow(T("2027-06-02T00:00:00.000Z"));
+    expect((await register(wf, [{ key: "global", cron_expressions: ["0 3 * * *"] }])).status).toBe(200);
+    const sid = `${wf}:code-0`;
+    // The state an API create of (wf, global) left before creates stopped taking code schedules over.
+    await runInDurableObject(scheduleObject(sid), async (obj, state) => {
+      state.storage.sql.exec("UPDATE schedule SET source = 'api'");
+      (obj as unknown as { store: { row: unknown } }).store.row = undefined;
+    });
+    await env.DB.prepare("UPDATE schedules SET source = 'api' WHERE namespace = 'default' AND schedule_id = ?").bind(sid).run();
+    expect(await describeSchedule(sid)).toMatchObject({ source: "api", key: "global" });
+
+    setNow(T("2027-06-02T00:10:00.000Z"));
+    const r = await register(wf, [{ key: "global", cron_expressions: ["0 4 * * *"] }]);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(await describeSchedule(sid)).toMatchObject({ source: "code", key: "global", spec: { cron_expressions: ["0 4 * * *"] } });
+    const row = await env.DB.prepare("SELECT source FROM schedules WHERE namespace = 'default' AND schedule_id = ?").bind(sid).first<{ source: string }>();
+    expect(row?.source).toBe("code");
   });
 });

@@ -253,7 +253,9 @@ export class ExecutionsClient {
       if (timeoutSeconds < 1 || timeoutSeconds > 60) throw new RangeError(`query timeout must be between 1 and 60 seconds, got ${timeoutSeconds}`);
     }
     const body = { ...(input === undefined ? {} : { input }), ...(timeoutSeconds === undefined ? {} : { timeout_seconds: timeoutSeconds }) };
-    const res = await this.http.request("POST", `${BASE}/${encodeURIComponent(executionId)}/queries/${encodeURIComponent(name)}`, { body, signal: options.signal });
+    // Held by the platform up to its timeout (default 10 s): the request waits that long, and a margin.
+    const timeoutMs = heldTimeoutMs(timeoutSeconds ?? QUERY_TIMEOUT_DEFAULT_SECONDS);
+    const res = await this.http.request("POST", `${BASE}/${encodeURIComponent(executionId)}/queries/${encodeURIComponent(name)}`, { body, signal: options.signal, timeoutMs });
     return parse(wire.QueryResult, res.body).result as R;
   }
 
@@ -356,6 +358,9 @@ async function backOffOrThrow(err: unknown, failures: number, deadline: number, 
  * call's own timeout waits on it, and a request asked again costs nothing but itself.
  */
 const HOLD_MARGIN_MS = 1_000;
+
+/** How long the platform waits for a worker to answer a query when the call names no timeout (the wire's default `timeout_seconds`). */
+const QUERY_TIMEOUT_DEFAULT_SECONDS = 10;
 
 /** The deadline of a request the platform holds `waitSeconds`. */
 function heldTimeoutMs(waitSeconds: number): number {

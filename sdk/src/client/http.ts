@@ -13,13 +13,17 @@ export interface ConnectionOptions {
    * How long a request may go unanswered before it is given up with a transient
    * {@link SundialConnectionError} (a hung platform, a black-holed connection), unless the call sets
    * its own (requests the platform holds, such as `result` or a worker's poll, wait for their hold
-   * plus a margin). Default: {@link DEFAULT_REQUEST_TIMEOUT_MS}, one minute.
+   * plus a margin). Default: {@link DEFAULT_REQUEST_TIMEOUT_MS}, one minute; at most 2^31 - 1 ms
+   * (about 24.8 days: a RangeError past it).
    */
   requestTimeoutMs?: number;
 }
 
 /** How long a request without a deadline of its own may go unanswered: one minute. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+
+/** The longest `requestTimeoutMs`: the longest delay `setTimeout` keeps (2^31 - 1 ms, about 24.8 days). */
+const MAX_REQUEST_TIMEOUT_MS = 2_147_483_647;
 
 /** An environment variable where there is one (Node, Bun, Deno with env access); undefined elsewhere (browsers, Workers). */
 export function fromEnv(name: string): string | undefined {
@@ -66,7 +70,8 @@ export class HttpTransport {
     this.apiKey = apiKey;
     this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
     const limit = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    if (!Number.isFinite(limit) || limit <= 0) throw new RangeError(`requestTimeoutMs must be a positive number of milliseconds, got ${limit}`);
+    // setTimeout takes at most 2^31 - 1 ms (about 24.8 days): past it Node fires at once.
+    if (!Number.isFinite(limit) || limit <= 0 || limit > MAX_REQUEST_TIMEOUT_MS) throw new RangeError(`requestTimeoutMs must be a number of milliseconds from 1 to ${MAX_REQUEST_TIMEOUT_MS} (about 24.8 days), got ${limit}`);
     this.requestTimeoutMs = limit;
   }
 

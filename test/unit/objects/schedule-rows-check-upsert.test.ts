@@ -24,4 +24,10 @@ describe("checkUpsert", () => {
   it.each(["api", "code"] as const)("a %s upsert of its own source goes through", (source) => {
     expect(() => checkUpsert(row(source), def(source))).not.toThrow();
   });
+
+  it("a registration takes back a code schedule an older API create switched to api (its id is not the API default of its key)", () => {
+    const legacy = { ...row("api"), key: "global" };
+    expect(() => checkUpsert(legacy, { ...def("code"), key: "global" })).not.toThrow();
+  });
 });
+

@@ -90,6 +90,25 @@ describe("client.executions: queries", () => {
   });
 });
 
+describe("client.executions: a query's deadline", () => {
+  it("waits for the query's hold (its timeout, plus a margin), not the client's requestTimeoutMs", async () => {
+    // A platform that answers 300 ms in, well inside the query's 1 s hold; the client's own deadline is 100 ms.
+    const fetchImpl = ((_input: URL | string, init?: RequestInit) =>
+      new Promise<Response>((resolve, reject) => {
+        const t = setTimeout(() => resolve(json(200, { query_id: "q-1", result: { status: "ok" } })()), 300);
+        init?.signal?.addEventListener("abort", () => {
+          clearTimeout(t);
+          reject(init.signal!.reason);
+        });
+      })) as typeof fetch;
+    const client = new SundialClient({ url: "http://platform.test", apiKey: "dev.key", fetch: fetchImpl, requestTimeoutMs: 100 });
+    await expect(client.executions.query("invoice-42", "get_status", null, { timeout: 1 })).resolves.toEqual({ status: "ok" });
+    await expect(client.executions.query("invoice-42", "get_status")).resolves.toEqual({ status: "ok" });
+    await expect(client.executions.get("invoice-42")).rejects.toMatchObject({ transient: true, message: expect.stringContaining("no answer within 100 ms") });
+    expect(() => new SundialClient({ url: "http://platform.test", apiKey: "dev.key", requestTimeoutMs: 30 * 86_400_000 })).toThrow(RangeError);
+  });
+});
+
 describe("client.executions: updates", () => {
   it("update waits through 202 answers with the same update_id and returns the result", async () => {
     const { seen, client } = scripted([
