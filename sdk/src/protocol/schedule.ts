@@ -154,7 +154,7 @@ export interface ScheduleSpecView extends Omit<ScheduleSpec, "at" | "start_at" |
   end_at: string | null;
 }
 
-/** A backfill under way: its fires from `next_fire` through `end_at` are still to start, under `overlap` (null: the schedule's policy at each decision). */
+/** A backfill under way: its fires from `next_fire` through `end_at` are not decided yet, under `overlap` (null: the schedule's policy at each decision). */
 export interface BackfillProgress {
   backfill_id: number;
   next_fire: string | null;
@@ -186,7 +186,7 @@ export interface Schedule {
   recent_actions: ScheduleAction[];
   running: string[];
   buffered: number;
-  /** Backfills under way, oldest first: fires from `next_fire` through `end_at` not yet started (a done backfill leaves the list). */
+  /** Backfills under way, oldest first: fires from `next_fire` through `end_at` not decided yet (a backfill leaves the list once its last fire is started, buffered or skipped). */
   backfills: BackfillProgress[];
   counters: { fired: number; skipped_overlap: number; skipped_catchup: number; failed: number };
   /** Pipelit's names: runs so far, retries of the current fire. */
