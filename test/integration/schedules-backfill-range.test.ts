@@ -114,4 +114,20 @@ describe("backfill range", () => {
     expect((await describeSchedule(sid)).backfills).toEqual([]);
     expect((await backfill(sid, { start_at: iso(from), end_at: iso(from + 60_000), request_id: "one-too-many" })).body).toEqual({ backfill_id: 102, fires: 2 });
   }, 60_000);
+
+  it("a range reaching into the future starts those fires now, as Temporal's backfill does; the schedule still fires them at their time", async () => {
+    const t0 = T("2027-06-06T12:30:00.000Z");
+    const sid = uid("backfill-future");
+    setNow(t0);
+    await createSchedule({ schedule_id: sid, workflow: "backfill-wf", key: sid, cron: "0 * * * *", overlap: "ALLOW_ALL", task_queue: uid("q-bf-future") });
+    const r = await backfill(sid, { start_at: "2027-06-06T12:00:00Z", end_at: "2027-06-06T14:00:00Z" });
+    expect([r.status, r.body]).toEqual([202, { backfill_id: 1, fires: 3 }]);
+    await alarmAt(sid, t0 + 1_000);
+    for (const h of ["12", "13", "14"]) await expectRunning(runId(sid, T(`2027-06-06T${h}:00:00Z`), ":backfill-1"));
+    expect((await describeSchedule(sid)).backfills).toEqual([]);
+    // 13:00 comes: the schedule's own fire runs as well.
+    await alarmAt(sid, T("2027-06-06T13:00:00.000Z"));
+    await expectRunning(runId(sid, T("2027-06-06T13:00:00Z")));
+  });
 });
+
