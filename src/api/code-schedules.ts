@@ -214,8 +214,21 @@ export async function applyCodeSchedules(env: Env, namespace: string, plans: Cod
     await releaseCodeClaims(env.DB, namespace, [...held]).catch((e: unknown) => console.warn("releasing code schedule claims failed", e));
     // The generic 503 says "nothing was changed": untrue once a schedule was removed or written.
     if (changed.size > 0 && isD1Error(err)) throw indexFailedPartway([...changed], false, err);
+    // A refusal (an API create took a key or id meanwhile) after changes: say what was done.
+    if (changed.size > 0 && err instanceof SundialError && err.status < 500) throw refusedPartway(err, [...changed]);
     throw err;
   }
+}
+
+/**
+ * A registration refused (a 4xx: an API create took a declared key or id while it ran) after it had
+ * removed or written schedules: the same refusal, saying so. Schedules no longer declared stay
+ * removed, as the next registration would remove them; nothing is recorded, so a registration
+ * once the conflict is resolved applies the rest.
+ */
+function refusedPartway(err: SundialError, workflows: string[]): SundialError {
+  const done = `; before it was refused, this registration had already removed or written schedules of ${workflows.join(", ")} (those no longer declared stay removed; the rest is applied by a registration once this is resolved)`;
+  return new SundialError(err.code, err.status, `${err.message}${done}`, { ...(err.field === undefined ? {} : { field: err.field }), issues: err.issues, cause: err });
 }
 
 /**

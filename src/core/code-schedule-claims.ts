@@ -59,20 +59,15 @@ export type ClaimVerdict =
 export const defaultScheduleId = (workflow: string, key: string): string => `${workflow}:${key}`;
 
 /**
- * Whether an API-created schedule holds its id as the default of its (workflow, key): an API
- * create of key `code-0` gets `{workflow}:code-0`, the id of the workflow's first code schedule,
- * and a registration must neither take it over nor a later one delete it. Any other API row of a
- * code schedule's very triple is one of its code schedules an API create switched to `api` before
- * creates stopped doing that: the registration takes it back.
- */
-export const apiOwnsDefaultId = (row: IndexTriple & { source: string }): boolean => row.source === "api" && row.schedule_id === defaultScheduleId(row.workflow, row.key);
-
-/**
  * Whether `holder`, a row holding a claim's id or pair, keeps the claim from going through: any row
- * of another triple, and one of the same triple that an API create made under its default id
- * ({@link apiOwnsDefaultId}).
+ * of another triple, and an API-created schedule even of the same one (an API create of key
+ * `code-0` gets the default id `{workflow}:code-0`, the id of the workflow's first code schedule,
+ * and a create may name such an id itself: a registration must not take it over, nor a later one
+ * delete it). The source is all that tells them apart: a code schedule an API create switched to
+ * `api` before creates stopped doing that (2026-12-03) is refused too, and deleting it lets the
+ * registration create it again.
  */
-const takes = (holder: IndexTriple & { source: string }, c: IndexTriple): boolean => apiOwnsDefaultId(holder) || !sameTriple(holder, c);
+const takes = (holder: IndexTriple & { source: string }, c: IndexTriple): boolean => holder.source === "api" || !sameTriple(holder, c);
 
 /**
  * Whether the claims go through, decided as the claim SQL does: each claim's id and pair must be

@@ -20,8 +20,7 @@ const GONE_PRESENT = `SELECT COUNT(*) FROM (${TRIPLES("?3")}) g CROSS JOIN sched
 /**
  * Inserts every claim of ?2 marked `insert` whose triple is not in the index yet, or none: none
  * when a claim's id or pair is held by another row that is not one of the removals (?3), or by an
- * API-created schedule under its default id `{workflow}:{key}` (also one of the same triple: a
- * registration never takes one over; core `apiOwnsDefaultId`), or when
+ * API-created schedule (also one of the same triple: a registration never takes one over), or when
  * the fresh claims would take the namespace past ?5 (the removals' rows counted out) and one of
  * them is a new schedule. The SELECT reads `schedules`, so SQLite runs it to the end before the
  * first row goes in: every condition sees the index as it was.
@@ -32,7 +31,7 @@ const INSERT = `WITH c AS (SELECT json_extract(value, '$.schedule_id') AS schedu
   h AS (${HOLDERS}),
   fresh AS (SELECT * FROM c WHERE NOT EXISTS (SELECT 1 FROM h WHERE h.schedule_id = c.schedule_id AND h.workflow = c.workflow AND h.key = c.key)),
   blocked AS (SELECT 1 FROM c JOIN h ON (h.schedule_id = c.schedule_id OR (h.workflow = c.workflow AND h.key = c.key))
-    WHERE ((h.source = 'api' AND h.schedule_id = h.workflow || ':' || h.key) OR NOT (h.schedule_id = c.schedule_id AND h.workflow = c.workflow AND h.key = c.key))
+    WHERE (h.source = 'api' OR NOT (h.schedule_id = c.schedule_id AND h.workflow = c.workflow AND h.key = c.key))
       AND NOT EXISTS (SELECT 1 FROM g WHERE g.schedule_id = h.schedule_id AND g.workflow = h.workflow AND g.key = h.key))
 INSERT INTO schedules (namespace, schedule_id, workflow, key, status, source, created_at, updated_at)
 SELECT ?1, schedule_id, workflow, key, 'active', 'code', ?4, 0 FROM fresh

@@ -1,7 +1,6 @@
 import { canonicalTimeZone, type SchedulePolicy } from "@sundial/sdk/protocol";
 import { clampCatchupWindow, passOverMissed } from "../core/catchup.ts";
 import { ConflictError, ValidationError } from "../core/errors.ts";
-import { apiOwnsDefaultId } from "../core/code-schedule-claims.ts";
 import { LIMITS, payloadJsonBytes } from "../core/limits.ts";
 import { initialState, type PendingFire } from "../core/schedule/machine.ts";
 import { replanned } from "../core/schedule/repeat-runs.ts";
@@ -23,10 +22,9 @@ export function checkUpsert(current: ScheduleRow | null, def: ScheduleDefinition
   // over: a registration would put the code's definition back over an API create (or, the source
   // now "api", stop managing it), and one that took over an API schedule (an API create of key
   // `code-0` has the id of the first code schedule) would delete it once no longer declared. The
-  // registration's claim refuses this first; this holds against a create landing in between. An
-  // API row of another id is a code schedule an older create switched to "api": taken back.
+  // registration's claim refuses this first; this holds against a create landing in between.
   if (current.source === "code" && def.source === "api") throw heldByCode(def.workflow, def.key, def.schedule_id);
-  if (def.source === "code" && apiOwnsDefaultId(current)) {
+  if (current.source === "api" && def.source === "code") {
     throw new ConflictError(`schedule ${def.schedule_id} (key ${def.key} of workflow ${def.workflow}) was created through the API: a registration does not take it over`, "schedule_key_taken", { field: "key" });
   }
 }

@@ -1,8 +1,7 @@
-import { env } from "cloudflare:workers";
-import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { ScheduleObject } from "../../src/objects/schedule-object.ts";
 import { api, uid } from "./helpers.ts";
-import { describeSchedule, scheduleObject, setNow, T } from "./schedule-helpers.ts";
+import { describeSchedule, setNow, T } from "./schedule-helpers.ts";
 
 // An API-created schedule whose id is the one a code schedule gets (`{workflow}:code-{i}`: an API
 // create of key `code-0` has the default id `{workflow}:code-0`). README, "Schedules declared in
@@ -46,25 +45,62 @@ describe("an API schedule holding a code schedule's id", () => {
   });
 });
 
-describe("a code schedule an older API create switched to source api", () => {
-  it("is taken back by the next registration (its id is not the API default of its key)", async () => {
-    const wf = uid("code-legacy");
-    setNow(T("2027-06-02T00:00:00.000Z"));
-    expect((await register(wf, [{ key: "global", cron_expressions: ["0 3 * * *"] }])).status).toBe(200);
-    const sid = `${wf}:code-0`;
-    // The state an API create of (wf, global) left before creates stopped taking code schedules over.
-    await runInDurableObject(scheduleObject(sid), async (obj, state) => {
-      state.storage.sql.exec("UPDATE schedule SET source = 'api'");
-      (obj as unknown as { store: { row: unknown } }).store.row = undefined;
-    });
-    await env.DB.prepare("UPDATE schedules SET source = 'api' WHERE namespace = 'default' AND schedule_id = ?").bind(sid).run();
-    expect(await describeSchedule(sid)).toMatchObject({ source: "api", key: "global" });
+describe("an API schedule created under an explicit schedule_id of a code schedule's form", () => {
+  it("a registration declaring its (workflow, key) is a 409 and never takes it over, nor does a later one delete it", async () => {
+    const wf = uid("code-api-explicit");
+    setNow(T("2027-06-01T00:00:00.000Z"));
+    const mine = await api("POST", "/v1/workflows/schedules", { workflow: wf, key: "nightly", schedule_id: `${wf}:code-0`, cron_expressions: ["0 2 * * *"], task_queue: "ids-q" });
+    expect(mine.status, JSON.stringify(mine.body)).toBe(201);
+    const r = await register(wf, [{ key: "nightly", cron_expressions: ["0 3 * * *"] }]);
+    expect(r.status, JSON.stringify(r.body)).toBe(409);
+    expect(r.body).toMatchObject({ code: "schedule_key_taken", field: "workflows.0.schedules.0.key" });
+    expect(await describeSchedule(`${wf}:code-0`)).toMatchObject({ source: "api", spec: { cron_expressions: ["0 2 * * *"] } });
+    setNow(T("2027-06-01T00:10:00.000Z"));
+    expect((await register(wf, [])).status).toBe(200);
+    expect(await describeSchedule(`${wf}:code-0`)).toMatchObject({ source: "api", spec: { cron_expressions: ["0 2 * * *"] } });
+  });
+});
 
-    setNow(T("2027-06-02T00:10:00.000Z"));
-    const r = await register(wf, [{ key: "global", cron_expressions: ["0 4 * * *"] }]);
-    expect(r.status, JSON.stringify(r.body)).toBe(200);
-    expect(await describeSchedule(sid)).toMatchObject({ source: "code", key: "global", spec: { cron_expressions: ["0 4 * * *"] } });
-    const row = await env.DB.prepare("SELECT source FROM schedules WHERE namespace = 'default' AND schedule_id = ?").bind(sid).first<{ source: string }>();
-    expect(row?.source).toBe("code");
+describe("an API create taking a declared key while a registration runs", () => {
+  it("after the registration removed schedules: its 409 says what it had already done; the schedules no longer declared stay removed", async () => {
+    const wf = uid("code-api-race");
+    const get = (id: string) => api("GET", `/v1/workflows/schedules/${encodeURIComponent(id)}`);
+    setNow(T("2027-06-01T00:00:00.000Z"));
+    expect((await register(wf, [{ key: "alpha", cron_expressions: ["0 8 * * *"] }, { key: "x", cron_expressions: ["0 9 * * *"] }])).status).toBe(200);
+    setNow(T("2027-06-01T00:10:00.000Z"));
+    // Hold the registration's second removal (code-0, re-keyed from alpha to x) once code-1 (key x) is gone.
+    const proto = ScheduleObject.prototype as unknown as { remove: (...a: unknown[]) => Promise<unknown> };
+    const original = proto.remove;
+    let calls = 0;
+    let release!: () => void;
+    let reach!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const reached = new Promise<void>((r) => (reach = r));
+    proto.remove = async function (this: unknown, ...args: unknown[]) {
+      if (++calls === 2) {
+        reach();
+        await released;
+      }
+      return original.apply(this, args);
+    };
+    let reg: Awaited<ReturnType<typeof register>>;
+    let created: Awaited<ReturnType<typeof api>>;
+    try {
+      const registration = register(wf, [{ key: "x", cron_expressions: ["0 10 * * *"] }]);
+      await reached;
+      created = await api("POST", "/v1/workflows/schedules", { workflow: wf, key: "x", cron_expressions: ["0 2 * * *"], task_queue: "ids-q" });
+      release();
+      reg = await registration;
+    } finally {
+      release();
+      proto.remove = original;
+    }
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(reg.status, JSON.stringify(reg.body)).toBe(409);
+    expect(reg.body).toMatchObject({ code: "schedule_key_taken", field: "workflows.0.schedules.0.key" });
+    expect(reg.body.detail).toContain(`had already removed or written schedules of ${wf}`);
+    expect((await get(`${wf}:code-0`)).status).toBe(404);
+    expect((await get(`${wf}:code-1`)).status).toBe(404);
+    expect(await describeSchedule(`${wf}:x`)).toMatchObject({ source: "api", key: "x" });
   });
 });

@@ -25,9 +25,9 @@ describe("checkUpsert", () => {
     expect(() => checkUpsert(row(source), def(source))).not.toThrow();
   });
 
-  it("a registration takes back a code schedule an older API create switched to api (its id is not the API default of its key)", () => {
-    const legacy = { ...row("api"), key: "global" };
-    expect(() => checkUpsert(legacy, { ...def("code"), key: "global" })).not.toThrow();
+  it("a registration over an API schedule under an explicit id of a code schedule's form is a 409 too", () => {
+    const explicit = { ...row("api"), key: "nightly" };
+    expect(() => checkUpsert(explicit, { ...def("code"), key: "nightly" })).toThrow(expect.objectContaining({ code: "schedule_key_taken", status: 409 }));
   });
 });
 
