@@ -36,6 +36,14 @@ export interface WorkerOptions {
   identity?: string;
   /** Version of the worker's code, sent with the registration. */
   buildId?: string;
+  /**
+   * How often the worker registers again while it runs (default 5 minutes; 0: only at start-up,
+   * at most 9 minutes). The platform keeps the schedules declared in code by the build still
+   * registering them: a build whose workers stopped registering for 10 minutes gives way to
+   * another's, and a stale worker of an old build restarting meanwhile changes nothing (see
+   * "Schedules declared in code" in the README).
+   */
+  registrationRefresh?: Duration;
   /** Aborting it shuts the worker down gracefully (like SIGTERM). */
   signal?: AbortSignal;
   /** Shut down gracefully on SIGINT and SIGTERM (a second signal skips the grace period). Default true. */
@@ -73,6 +81,7 @@ export interface ResolvedWorkerOptions {
   activityPollers: number;
   identity: string;
   buildId: string | undefined;
+  registrationRefreshMs: number;
   signal: AbortSignal | undefined;
   handleSignals: boolean;
   shutdownGraceMs: number;
@@ -104,6 +113,16 @@ function byName<T extends { name: string }>(items: readonly T[], what: string): 
     map.set(item.name, item);
   }
   return map;
+}
+
+/**
+ * The registration refresh in ms: 0 (off) or 1 s to 9 minutes, so a build whose workers run
+ * registers well within the platform's 10-minute conflict window.
+ */
+function registrationRefreshMs(value: Duration | undefined): number {
+  const seconds = toSeconds(value ?? 300, "registrationRefresh");
+  if (seconds !== 0 && (seconds < 1 || seconds > 540)) throw new RangeError(`registrationRefresh must be 0 (off) or from 1 s to 9 minutes, got ${seconds} s`);
+  return seconds * 1000;
 }
 
 /** Fills in defaults and rejects inconsistent options before anything touches the network. */
@@ -138,6 +157,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     activityPollers: activities.size === 0 ? 0 : Math.min(concurrency, positiveInt(options.activityPollers, 2, "activityPollers")),
     identity: (options.identity ?? `${hostname()}:${process.pid}`).slice(0, 200),
     buildId: options.buildId,
+    registrationRefreshMs: registrationRefreshMs(options.registrationRefresh),
     signal: options.signal,
     handleSignals: options.handleSignals ?? true,
     shutdownGraceMs: toSeconds(options.shutdownGrace ?? 10, "shutdownGrace") * 1000,

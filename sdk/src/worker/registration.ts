@@ -4,6 +4,8 @@ import { CreateScheduleRequest } from "../protocol/schedule.ts";
 import { RegisterWorkerResponse, type RegisterWorkerRequest } from "../protocol/tasks.ts";
 import { isShorthandSchedule } from "../workflow/define-workflow.ts";
 import type { ScheduleDefinition } from "../workflow/schedule.ts";
+import { sleep } from "../client/backoff.ts";
+import type { WorkerApi } from "./api.ts";
 import type { WorkerLogger } from "./logger.ts";
 import type { ResolvedWorkerOptions } from "./options.ts";
 
@@ -88,7 +90,7 @@ const RegistrationAnswer = RegisterWorkerResponse.pick({ workflows: true, confli
  * readRegistration({ workflows: [{ name: "report", schedules: ["report:code-0"], applied: false }], conflicts: [{ workflow: "report", message: "build v2 declares…" }] }, logger)
  * // { conflicts: [{ workflow: "report", scheduleIds: ["report:code-0"], message: "build v2 declares…" }] }, and one warning
  */
-export function readRegistration(answer: unknown, logger: WorkerLogger): WorkerRegistration {
+export function readRegistration(answer: unknown, logger: WorkerLogger, warn = true): WorkerRegistration {
   const parsed = RegistrationAnswer.safeParse(answer);
   if (!parsed.success) {
     logger.warn("the platform's registration answer could not be read: schedule conflicts, if any, are not reported", { error: parsed.error.issues[0]?.message });
@@ -99,7 +101,7 @@ export function readRegistration(answer: unknown, logger: WorkerLogger): WorkerR
     scheduleIds: parsed.data.workflows?.find((w) => w.name === c.workflow)?.schedules ?? [],
     message: c.message,
   }));
-  for (const c of conflicts) {
+  for (const c of warn ? conflicts : []) {
     const ids = c.scheduleIds.length > 0 ? ` (${c.scheduleIds.join(", ")})` : "";
     logger.warn(`the schedules declared in code for workflow "${c.workflow}"${ids} were not applied: ${c.message}`, { workflow: c.workflow, schedule_ids: c.scheduleIds, reason: c.message });
   }
@@ -124,3 +126,28 @@ export function withShorthandHint(err: unknown, options: ResolvedWorkerOptions, 
     ` delete the schedule created through the API for ${def.name} with key "global", or declare schedules: [{ cronExpressions: [...], key: "<another key>" }] instead of schedule`;
   return err;
 }
+
+/**
+ * Registers again every `everyMs` (0: never) until `signal` aborts, so the platform knows this
+ * build still runs: it keeps the schedules declared in code by a build that registers, and gives
+ * them to another build only once this one has been silent for its conflict window (10 minutes).
+ * A refusal or failure is logged and tried again at the next interval; a change in which
+ * workflows' schedules are kept back is logged (warned when kept back, said when applied again).
+ */
+export async function refreshRegistration(api: Pick<WorkerApi, "register">, registration: RegisterWorkerRequest, everyMs: number, first: WorkerRegistration, logger: WorkerLogger, signal: AbortSignal): Promise<void> {
+  let kept = new Set(first.conflicts.map((c) => c.workflow));
+  while (everyMs > 0 && !signal.aborted) {
+    try {
+      await sleep(everyMs, signal);
+      const now = readRegistration(await api.register(registration, signal), logger, false);
+      for (const c of now.conflicts) if (!kept.has(c.workflow)) logger.warn(`the schedules declared in code for workflow "${c.workflow}" are kept back: ${c.message}`, { workflow: c.workflow, schedule_ids: c.scheduleIds, reason: c.message });
+      const nowKept = new Set(now.conflicts.map((c) => c.workflow));
+      for (const workflow of kept) if (!nowKept.has(workflow)) logger.info(`the schedules declared in code for workflow "${workflow}" are applied`, { workflow });
+      kept = nowKept;
+    } catch (err) {
+      if (signal.aborted) return;
+      logger.warn("registering again failed; the worker goes on and tries again later", { error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+}
+

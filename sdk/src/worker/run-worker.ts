@@ -10,7 +10,7 @@ import { eagerDispatch } from "./eager.ts";
 import { LruCache } from "./lru-cache.ts";
 import { resolveWorkerOptions, type WorkerOptions } from "./options.ts";
 import { pollLoop, Slots } from "./poller.ts";
-import { buildRegistration, readRegistration, withShorthandHint, type WorkerRegistration } from "./registration.ts";
+import { buildRegistration, readRegistration, refreshRegistration, withShorthandHint, type WorkerRegistration } from "./registration.ts";
 import { processWorkflowTask, type WorkflowTaskProgress } from "./workflow-runner.ts";
 
 /** A running workflow task, as the worker tracks it for shutdown. */
@@ -136,8 +136,9 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
       throw withShorthandHint(err, o, registration);
     });
     logger.info("worker registered", { identity: o.identity, task_queue: o.taskQueue, workflows: [...o.workflows.keys()], activities: [...o.activities.keys()] });
-    markReady(readRegistration(answer, logger));
-    const loops: Promise<void>[] = [];
+    const registered = readRegistration(answer, logger);
+    markReady(registered);
+    const loops: Promise<void>[] = [refreshRegistration(api, registration, o.registrationRefreshMs, registered, logger, pollStop.signal)];
     for (let i = 0; i < o.workflowPollers; i++) {
       loops.push(
         pollLoop({

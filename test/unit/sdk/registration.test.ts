@@ -200,6 +200,56 @@ describe("schedules kept back by the platform", () => {
   });
 });
 
+describe("registering again while the worker runs", () => {
+  let fake: FakePlatform | undefined;
+  afterEach(async () => {
+    await fake?.stop();
+    fake = undefined;
+  });
+
+  it("registers every registrationRefresh, says once when schedules are kept back and when they are applied again, and stops at shutdown", async () => {
+    fake = await new FakePlatform().start();
+    const why = "build v1 registered another definition 5s ago";
+    const answers = [true, true, false];
+    fake.on("/v1/workflows/workers/register", () => {
+      const kept = answers.shift() ?? false;
+      return {
+        status: 200,
+        body: {
+          namespace: "default",
+          task_queue: "default",
+          workflows: [{ name: "database_backup_workflow", schedules: ["database_backup_workflow:code-0", "database_backup_workflow:code-1"], applied: !kept }],
+          activities: [],
+          conflicts: kept ? [{ workflow: "database_backup_workflow", message: why }] : [],
+        },
+      };
+    });
+    const warnings: string[] = [];
+    const infos: string[] = [];
+    const logger = { info: (m: string) => void infos.push(m), error: () => {}, warn: (m: string) => void warnings.push(m) };
+    const worker = runWorker({ ...base, url: fake.url, buildId: "v2", workflows: [backup], logger, registrationRefresh: 1 });
+    try {
+      expect((await worker.ready).conflicts).toHaveLength(1);
+      await vi.waitFor(() => expect(fake!.calls("/v1/workflows/workers/register").length).toBeGreaterThanOrEqual(3), { timeout: 5_000, interval: 50 });
+      await vi.waitFor(() => expect(infos).toContain('the schedules declared in code for workflow "database_backup_workflow" are applied'), { timeout: 2_000, interval: 50 });
+      // Kept back at start-up and at the first refresh: one warning, not one per registration.
+      expect(warnings.filter((w) => w.includes("database_backup_workflow"))).toHaveLength(1);
+    } finally {
+      await worker.shutdown();
+    }
+    const sent = fake.calls("/v1/workflows/workers/register").length;
+    await new Promise((r) => setTimeout(r, 1_300));
+    expect(fake.calls("/v1/workflows/workers/register")).toHaveLength(sent);
+    expect(fake.calls("/v1/workflows/workers/register")[1]).toEqual(fake.calls("/v1/workflows/workers/register")[0]);
+  });
+
+  it("registrationRefresh is 0 (only at start-up) or from 1 s to 9 minutes: the platform's conflict window is 10", () => {
+    expect(resolveWorkerOptions({ ...base, workflows: [backup] }).registrationRefreshMs).toBe(300_000);
+    expect(resolveWorkerOptions({ ...base, workflows: [backup], registrationRefresh: 0 }).registrationRefreshMs).toBe(0);
+    expect(() => resolveWorkerOptions({ ...base, workflows: [backup], registrationRefresh: "10m" })).toThrow(RangeError);
+  });
+});
+
 describe("connection defaults from the environment", () => {
   afterEach(() => {
     vi.unstubAllEnvs();
