@@ -274,6 +274,28 @@ describe("schedules declared in code", () => {
     expect((await describeSchedule(`${wf}:code-0`)).spec.intervals).toEqual([{ every: 600, offset: 0 }]);
   });
 
+  it("a build whose running workers register again (every 5 minutes, the SDK's registrationRefresh) keeps its schedules against a stale old build; a rollback applies 10 minutes after it stopped", async () => {
+    const wf = uid("code-refresh");
+    const t0 = T("2027-06-02T00:00:00.000Z");
+    const M = 60_000;
+    setNow(t0);
+    expect((await register(wf, [{ interval_seconds: 600 }], "v2")).body.workflows[0].applied).toBe(true);
+    for (let m = 5; m <= 20; m += 5) {
+      setNow(t0 + m * M);
+      expect((await register(wf, [{ interval_seconds: 600 }], "v2")).body.workflows[0].applied).toBe(true);
+    }
+    // 22 minutes after v2 came up, a stale v1 worker restarts: v2 registered 2 minutes ago, so v1's definition is kept back.
+    setNow(t0 + 22 * M);
+    const stale = await register(wf, [{ interval_seconds: 3600 }], "v1");
+    expect(stale.body.workflows[0].applied).toBe(false);
+    expect(stale.body.conflicts[0].message).toContain("build v1 declares different schedules");
+    expect((await describeSchedule(`${wf}:code-0`)).spec.intervals).toEqual([{ every: 600, offset: 0 }]);
+    // v2's workers stopped after t0 + 20 min (a rollback to v1): once they have been silent for the window, v1's is applied.
+    setNow(t0 + 20 * M + CONFLICT_WINDOW_MS + 1);
+    expect((await register(wf, [{ interval_seconds: 3600 }], "v1")).body.workflows[0].applied).toBe(true);
+    expect((await describeSchedule(`${wf}:code-0`)).spec.intervals).toEqual([{ every: 3600, offset: 0 }]);
+  });
+
   it("a declared schedule whose input (or lack of one) the workflow's input schema refuses is a 422 naming it, and writes nothing", async () => {
     const wf = uid("code-input");
     const schema = { type: "object", properties: { user: { type: "string" } }, required: ["user"] };
