@@ -56,9 +56,10 @@ export class ExtraRuns {
     if (seen) return seen;
     // Checked after the request_id (a retry gets the first answer whatever range it names), before
     // anything is written: a reversed, too long, empty or too large backfill leaves no job or action behind.
+    // The cheap checks first: counting the range's fires may step through 100,000 of them.
     checkBackfillRange(startAt, endAt);
-    const fires = checkBackfillFires(backfillSpec(this.host.compileFor(row), startAt - 1), startAt, endAt);
     checkPendingBackfills(store.backfills().length);
+    const fires = checkBackfillFires(backfillSpec(this.host.compileFor(row), startAt - 1), startAt, endAt);
     withdrawPrepared(this.host, now);
     // "": its fires follow the schedule's policy at each decision; they are this spec's fires, whatever PATCH comes.
     const id = store.addBackfill(startAt - 1, endAt, overlap ?? "", row.spec, row.spec_origin);

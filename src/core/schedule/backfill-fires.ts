@@ -74,8 +74,8 @@ export function checkPendingBackfills(pending: number, max: number = LIMITS.maxP
 }
 
 /**
- * The spec as a backfill sees it: a backfill is for past ranges, so the creation time (or last
- * spec change) is no lower bound, and an interval anchored there fires on its whole grid, before
+ * The spec as a backfill sees it: a backfill's range is generally in the past, so the creation
+ * time (or last spec change) is no lower bound, and an interval anchored there fires on its whole grid, before
  * its first fire too (every hour from creation at 10:17 backfills 09:17, 08:17, …; with a 30-minute
  * offset, 10:47 — after creation, before the first live fire at 11:47 — whatever the range's start).
  * An explicit start_at still is a bound. repeat_count does not limit a backfill (it counts
