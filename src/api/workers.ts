@@ -52,16 +52,20 @@ workerRoutes.post("/register", requireKind("worker"), async (c) => {
     const { previous, plan } = plans[i]!;
     const outcome = plan.outcome;
     outcomes.push(outcome);
+    // A registration kept back as a conflict changes nothing about the workflow type either: its
+    // input schema, task queue and timeout are the other build's, and writing them would flap
+    // between builds what the kept-back schedules do not.
+    if (!outcome.applied) continue;
     rows.push({
       namespace: p.namespace,
       name: w.name,
       task_queue: body.task_queue,
       input_schema: w.input_schema ? JSON.stringify(w.input_schema) : (previous?.input_schema ?? null),
-      build_id: outcome.applied ? (body.build_id ?? null) : (previous?.build_id ?? null),
+      build_id: body.build_id ?? null,
       identity: body.identity,
-      definition_hash: outcome.applied ? definitionHash(parsed[i]!) : (previous?.definition_hash ?? ""),
+      definition_hash: definitionHash(parsed[i]!),
       execution_timeout: w.execution_timeout ?? null,
-      updated_at: outcome.applied ? now : (previous?.updated_at ?? now),
+      updated_at: now,
     });
   }
   try {

@@ -274,6 +274,33 @@ describe("schedules declared in code", () => {
     expect((await describeSchedule(`${wf}:code-0`)).spec.intervals).toEqual([{ every: 600, offset: 0 }]);
   });
 
+  it("a registration kept back as a conflict leaves the workflow type alone: input schema, task queue, timeout and build stay the current build's", async () => {
+    const wf = uid("code-conflict-type");
+    const t0 = T("2027-06-03T00:00:00.000Z");
+    const reg = (build: string, queue: string, schema: Record<string, unknown>, every: number, timeout: number) =>
+      api("POST", "/v1/workflows/workers/register", {
+        identity: `worker-${build}`,
+        task_queue: queue,
+        build_id: build,
+        workflows: [{ name: wf, input_schema: schema, execution_timeout: timeout, schedules: [{ interval_seconds: every, input: { n: 1, tag: "a" } }] }],
+        activities: [],
+      });
+    const v1Schema = { type: "object", properties: { n: { type: "number" } }, required: ["n"] };
+    const v2Schema = { type: "object", properties: { n: { type: "number" }, tag: { type: "string" } }, required: ["n", "tag"] };
+    setNow(t0);
+    expect((await reg("v1", "q-v1", v1Schema, 3600, 3600)).body.workflows[0].applied).toBe(true);
+    setNow(t0 + 60_000);
+    const kept = await reg("v2", "q-v2", v2Schema, 600, 7200);
+    expect(kept.body.workflows?.[0]?.applied, JSON.stringify(kept.body)).toBe(false);
+    const type = await api("GET", `/v1/workflows/types/${encodeURIComponent(wf)}`);
+    expect(type.status).toBe(200);
+    expect(type.body).toMatchObject({ task_queue: "q-v1", input_schema: v1Schema, execution_timeout: 3600, build_id: "v1", identity: "worker-v1" });
+    expect(type.body.updated_at).toBe(new Date(t0).toISOString());
+    // Starts are still checked against v1's schema: v2's required `tag` is not asked for.
+    const start = await api("POST", "/v1/workflows/executions", { workflow: wf, input: { n: 2 } });
+    expect(start.status, JSON.stringify(start.body)).toBeLessThan(300);
+  });
+
   it("a build whose running workers register again (every 5 minutes, the SDK's registrationRefresh) keeps its schedules against a stale old build; a rollback applies 10 minutes after it stopped", async () => {
     const wf = uid("code-refresh");
     const t0 = T("2027-06-02T00:00:00.000Z");
