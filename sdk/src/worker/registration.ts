@@ -139,7 +139,10 @@ export async function refreshRegistration(api: Pick<WorkerApi, "register">, regi
   while (everyMs > 0 && !signal.aborted) {
     try {
       await sleep(everyMs, signal);
-      const now = readRegistration(await api.register(registration, signal), logger, false);
+      const answer = await api.register(registration, signal);
+      const now = readRegistration(answer, logger, false);
+      // An answer that could not be read (readRegistration warned) says nothing of what is kept back.
+      if (!RegistrationAnswer.safeParse(answer).success) continue;
       for (const c of now.conflicts) if (!kept.has(c.workflow)) logger.warn(`the schedules declared in code for workflow "${c.workflow}" are kept back: ${c.message}`, { workflow: c.workflow, schedule_ids: c.scheduleIds, reason: c.message });
       const nowKept = new Set(now.conflicts.map((c) => c.workflow));
       for (const workflow of kept) if (!nowKept.has(workflow)) logger.info(`the schedules declared in code for workflow "${workflow}" are applied`, { workflow });

@@ -243,6 +243,36 @@ describe("registering again while the worker runs", () => {
     expect(fake.calls("/v1/workflows/workers/register")[1]).toEqual(fake.calls("/v1/workflows/workers/register")[0]);
   });
 
+  it("a refresh whose answer cannot be read does not say that kept-back schedules are applied", async () => {
+    fake = await new FakePlatform().start();
+    let n = 0;
+    fake.on("/v1/workflows/workers/register", () => {
+      n++;
+      // The start-up answer keeps the schedules back; the refreshes' answers are not the platform's shape (a proxy's page, say).
+      if (n > 1) return { status: 200, body: { workflows: "maintenance" } };
+      return {
+        status: 200,
+        body: {
+          namespace: "default",
+          task_queue: "default",
+          workflows: [{ name: "database_backup_workflow", schedules: ["database_backup_workflow:code-0", "database_backup_workflow:code-1"], applied: false }],
+          activities: [],
+          conflicts: [{ workflow: "database_backup_workflow", message: "build v1 registered another definition 5s ago" }],
+        },
+      };
+    });
+    const infos: string[] = [];
+    const logger = { info: (m: string) => void infos.push(m), error: () => {}, warn: () => {} };
+    const worker = runWorker({ ...base, url: fake.url, buildId: "v2", workflows: [backup], logger, registrationRefresh: 1 });
+    try {
+      expect((await worker.ready).conflicts).toHaveLength(1);
+      await vi.waitFor(() => expect(n).toBeGreaterThanOrEqual(3), { timeout: 5_000, interval: 50 });
+      expect(infos.filter((m) => m.includes("are applied"))).toEqual([]);
+    } finally {
+      await worker.shutdown();
+    }
+  });
+
   it("registrationRefresh is 0 (only at start-up) or from 1 s to 9 minutes: the platform's conflict window is 10", () => {
     expect(resolveWorkerOptions({ ...base, workflows: [backup] }).registrationRefreshMs).toBe(300_000);
     expect(resolveWorkerOptions({ ...base, workflows: [backup], registrationRefresh: 0 }).registrationRefreshMs).toBe(0);
