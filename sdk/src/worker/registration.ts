@@ -131,7 +131,8 @@ export function withShorthandHint(err: unknown, options: ResolvedWorkerOptions, 
  * Registers again every `everyMs` (0: never) until `signal` aborts, so the platform knows this
  * build still runs: it keeps the schedules declared in code by a build that registers, and gives
  * them to another build only once this one has been silent for its conflict window (10 minutes).
- * A refusal or failure is logged and tried again at the next interval; a change in which
+ * A refusal (4xx) is logged and tried again at the next interval; a transient failure (unreachable,
+ * 5xx, 429) is retried with backoff by `api.register`, as at start-up. A change in which
  * workflows' schedules are kept back is logged (warned when kept back, said when applied again).
  */
 export async function refreshRegistration(api: Pick<WorkerApi, "register">, registration: RegisterWorkerRequest, everyMs: number, first: WorkerRegistration, logger: WorkerLogger, signal: AbortSignal): Promise<void> {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { RegisterWorkerRequest } from "@sundial/sdk/protocol";
-import { buildRegistration, LruCache, resolveWorkerOptions, runWorker, toWireSchedule, type WorkerLogFields } from "@sundial/sdk/worker";
+import { buildRegistration, LruCache, resolveWorkerOptions, runWorker, silentWorkerLogger, toWireSchedule, type WorkerLogFields } from "@sundial/sdk/worker";
 import { SundialClient } from "@sundial/sdk/client";
 import { defineActivity, defineWorkflow, type ScheduleDefinition } from "@sundial/sdk/workflow";
 import { FakePlatform } from "./helpers/fake-platform.ts";
@@ -268,6 +268,26 @@ describe("registering again while the worker runs", () => {
       expect((await worker.ready).conflicts).toHaveLength(1);
       await vi.waitFor(() => expect(n).toBeGreaterThanOrEqual(3), { timeout: 5_000, interval: 50 });
       expect(infos.filter((m) => m.includes("are applied"))).toEqual([]);
+    } finally {
+      await worker.shutdown();
+    }
+  });
+
+  it("a refresh answered 503 is retried with backoff, not an interval later, and polling goes on (as the README says)", async () => {
+    fake = await new FakePlatform().start();
+    const at: number[] = [];
+    fake.on("/v1/workflows/workers/register", () => {
+      at.push(Date.now());
+      if (at.length === 2) return { status: 503, problem: true, body: { type: "about:blank", title: "unavailable", status: 503, code: "index_unavailable", detail: "D1" } };
+      return { status: 200, body: { namespace: "default", task_queue: "default", workflows: [], activities: [], conflicts: [] } };
+    });
+    const worker = runWorker({ ...base, url: fake.url, workflows: [backup], logger: silentWorkerLogger, registrationRefresh: 2, backoff: { initialMs: 10, maxMs: 50 } });
+    try {
+      await worker.ready;
+      await vi.waitFor(() => expect(at.length).toBe(3), { timeout: 5_000, interval: 20 });
+      expect(at[2]! - at[1]!).toBeLessThan(1_000);
+      const polls = fake.calls("/v1/workflows/tasks/poll").length;
+      await vi.waitFor(() => expect(fake!.calls("/v1/workflows/tasks/poll").length).toBeGreaterThan(polls), { timeout: 3_000, interval: 20 });
     } finally {
       await worker.shutdown();
     }
