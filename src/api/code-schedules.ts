@@ -36,12 +36,14 @@ export interface RegistrationOutcome {
 export const codeScheduleId = (workflow: string, i: number) => `${workflow}:code-${i}`;
 
 /**
- * What a registration compares with the last one to decide whether anything changed: the parsed
- * commands it would upsert, so the worker's task queue and the workflow's execution timeout (the
- * defaults filled in) count as much as the declared schedules do.
+ * What a registration compares with the last one to decide whether anything changed, and what
+ * builds must agree on: the parsed commands it would upsert (the worker's task queue and the
+ * workflow's execution timeout filled in as their defaults) and the workflow's own input schema,
+ * task queue and timeout, so a workflow without schedules has a definition too and two builds
+ * with different input schemas are a conflict rather than overwriting each other at every refresh.
  */
-export function definitionHash(cmds: z.output<typeof CreateScheduleRequest>[]): string {
-  return String(hash32(JSON.stringify(cmds)));
+export function definitionHash(w: CodeWorkflow, taskQueue: string, cmds: z.output<typeof CreateScheduleRequest>[]): string {
+  return String(hash32(JSON.stringify({ schedules: cmds, input_schema: w.input_schema ?? null, task_queue: taskQueue, execution_timeout: w.execution_timeout ?? null })));
 }
 
 /**
@@ -81,6 +83,8 @@ export function parseCodeSchedules(w: CodeWorkflow, index: number, taskQueue: st
 /** What registering one workflow will write: decided by {@link planCodeSchedules} before anything is. */
 export interface CodeSchedulePlan {
   outcome: RegistrationOutcome;
+  /** The definition's {@link definitionHash}, recorded with the workflow type once applied. */
+  hash: string;
   upserts: { id: string; path: string; cmd: z.output<typeof CreateScheduleRequest> }[];
   removals: string[];
   /** The index rows of the removals, as read. */
@@ -106,10 +110,11 @@ export async function planCodeSchedules(
   index: number,
   cmds: z.output<typeof CreateScheduleRequest>[],
   previous: WorkflowTypeRow | null,
-  buildId: string | null,
+  worker: { buildId: string | null; taskQueue: string },
   now: number,
 ): Promise<CodeSchedulePlan> {
-  const hash = definitionHash(cmds);
+  const { buildId } = worker;
+  const hash = definitionHash(w, worker.taskQueue, cmds);
   const ids = cmds.map((_, i) => codeScheduleId(w.name, i));
   if (previous && previous.definition_hash !== hash && previous.build_id && buildId && previous.build_id !== buildId && now - previous.updated_at < CONFLICT_WINDOW_MS) {
     return {
@@ -117,8 +122,9 @@ export async function planCodeSchedules(
         workflow: w.name,
         schedules: ids,
         applied: false,
-        conflict: `build ${buildId} declares different schedules for ${w.name} than build ${previous.build_id} registered ${Math.round((now - previous.updated_at) / 1000)}s ago; keeping the current definition until all workers agree`,
+        conflict: `build ${buildId} declares a different definition of ${w.name} (its schedules, input schema, task queue or execution timeout) than build ${previous.build_id} registered ${Math.round((now - previous.updated_at) / 1000)}s ago; keeping the current definition until all workers agree`,
       },
+      hash,
       upserts: [],
       removals: [],
       gone: [],
@@ -136,7 +142,7 @@ export async function planCodeSchedules(
   // Whether each claimed key is free (or held by an API schedule: a 409) is decided by the claim
   // itself, in D1's transaction, not by a read here that a concurrent create could overtake.
   const claims = codeScheduleClaims({ workflow: w.name, upserts: upserts.map((u) => ({ id: u.id, key: u.cmd.key, path: u.path })), existing, removals });
-  return { outcome: { workflow: w.name, schedules: ids, applied: true }, upserts, removals, gone: existing.filter((e) => removals.includes(e.schedule_id)), claims };
+  return { outcome: { workflow: w.name, schedules: ids, applied: true }, hash, upserts, removals, gone: existing.filter((e) => removals.includes(e.schedule_id)), claims };
 }
 
 /** The 409 or 422 a refused claim batch answers. */

@@ -3,7 +3,7 @@ import { RegisterWorkerRequest, type RegisterWorkerResponse } from "@sundial/sdk
 import { clock } from "../clock.ts";
 import { upsertWorkflowTypes, getWorkflowType } from "../index/workflow-types.ts";
 import { requireKind, type AppEnv } from "./auth.ts";
-import { applyCodeSchedules, definitionHash, indexFailedPartway, parseCodeSchedules, planCodeSchedules, type CodeSchedulePlan, type RegistrationOutcome } from "./code-schedules.ts";
+import { applyCodeSchedules, indexFailedPartway, parseCodeSchedules, planCodeSchedules, type CodeSchedulePlan, type RegistrationOutcome } from "./code-schedules.ts";
 import { inputSchemaProblem } from "./input-schema.ts";
 import { isD1Error } from "./problem.ts";
 import { ValidationError } from "../core/errors.ts";
@@ -41,7 +41,7 @@ workerRoutes.post("/register", requireKind("worker"), async (c) => {
   const plans: { previous: Awaited<ReturnType<typeof getWorkflowType>>; plan: CodeSchedulePlan }[] = [];
   for (const [i, w] of body.workflows.entries()) {
     const previous = await getWorkflowType(c.env.DB, p.namespace, w.name);
-    plans.push({ previous, plan: await planCodeSchedules(c.env, p.namespace, w, i, parsed[i]!, previous, body.build_id ?? null, now) });
+    plans.push({ previous, plan: await planCodeSchedules(c.env, p.namespace, w, i, parsed[i]!, previous, { buildId: body.build_id ?? null, taskQueue: body.task_queue }, now) });
   }
   // New code schedules count against the namespace's limit, as a REST create's do: their claims
   // are taken with it, in one D1 transaction, before anything is written.
@@ -63,7 +63,7 @@ workerRoutes.post("/register", requireKind("worker"), async (c) => {
       input_schema: w.input_schema ? JSON.stringify(w.input_schema) : (previous?.input_schema ?? null),
       build_id: body.build_id ?? null,
       identity: body.identity,
-      definition_hash: definitionHash(parsed[i]!),
+      definition_hash: plan.hash,
       execution_timeout: w.execution_timeout ?? null,
       updated_at: now,
     });

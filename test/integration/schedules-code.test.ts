@@ -257,7 +257,7 @@ describe("schedules declared in code", () => {
     expect(r.body.workflows[0]).toMatchObject({ name: wf, applied: false });
     expect(r.body.conflicts).toHaveLength(1);
     expect(r.body.conflicts[0]).toMatchObject({ workflow: wf });
-    expect(r.body.conflicts[0].message).toContain("build v2 declares different schedules");
+    expect(r.body.conflicts[0].message).toContain("build v2 declares a different definition");
     // The answer is the shape the SDK worker reads to warn of the conflict, naming the kept-back schedule.
     expect(RegisterWorkerResponse.parse(r.body).workflows[0]!.schedules).toEqual([`${wf}:code-0`]);
     expect((await describeSchedule(`${wf}:code-0`)).spec.intervals).toEqual([{ every: 3600, offset: 0 }]);
@@ -274,33 +274,6 @@ describe("schedules declared in code", () => {
     expect((await describeSchedule(`${wf}:code-0`)).spec.intervals).toEqual([{ every: 600, offset: 0 }]);
   });
 
-  it("a registration kept back as a conflict leaves the workflow type alone: input schema, task queue, timeout and build stay the current build's", async () => {
-    const wf = uid("code-conflict-type");
-    const t0 = T("2027-06-03T00:00:00.000Z");
-    const reg = (build: string, queue: string, schema: Record<string, unknown>, every: number, timeout: number) =>
-      api("POST", "/v1/workflows/workers/register", {
-        identity: `worker-${build}`,
-        task_queue: queue,
-        build_id: build,
-        workflows: [{ name: wf, input_schema: schema, execution_timeout: timeout, schedules: [{ interval_seconds: every, input: { n: 1, tag: "a" } }] }],
-        activities: [],
-      });
-    const v1Schema = { type: "object", properties: { n: { type: "number" } }, required: ["n"] };
-    const v2Schema = { type: "object", properties: { n: { type: "number" }, tag: { type: "string" } }, required: ["n", "tag"] };
-    setNow(t0);
-    expect((await reg("v1", "q-v1", v1Schema, 3600, 3600)).body.workflows[0].applied).toBe(true);
-    setNow(t0 + 60_000);
-    const kept = await reg("v2", "q-v2", v2Schema, 600, 7200);
-    expect(kept.body.workflows?.[0]?.applied, JSON.stringify(kept.body)).toBe(false);
-    const type = await api("GET", `/v1/workflows/types/${encodeURIComponent(wf)}`);
-    expect(type.status).toBe(200);
-    expect(type.body).toMatchObject({ task_queue: "q-v1", input_schema: v1Schema, execution_timeout: 3600, build_id: "v1", identity: "worker-v1" });
-    expect(type.body.updated_at).toBe(new Date(t0).toISOString());
-    // Starts are still checked against v1's schema: v2's required `tag` is not asked for.
-    const start = await api("POST", "/v1/workflows/executions", { workflow: wf, input: { n: 2 } });
-    expect(start.status, JSON.stringify(start.body)).toBeLessThan(300);
-  });
-
   it("a build whose running workers register again (every 5 minutes, the SDK's registrationRefresh) keeps its schedules against a stale old build; a rollback applies 10 minutes after it stopped", async () => {
     const wf = uid("code-refresh");
     const t0 = T("2027-06-02T00:00:00.000Z");
@@ -315,7 +288,7 @@ describe("schedules declared in code", () => {
     setNow(t0 + 22 * M);
     const stale = await register(wf, [{ interval_seconds: 3600 }], "v1");
     expect(stale.body.workflows[0].applied).toBe(false);
-    expect(stale.body.conflicts[0].message).toContain("build v1 declares different schedules");
+    expect(stale.body.conflicts[0].message).toContain("build v1 declares a different definition");
     expect((await describeSchedule(`${wf}:code-0`)).spec.intervals).toEqual([{ every: 600, offset: 0 }]);
     // v2's workers stopped after t0 + 20 min (a rollback to v1): once they have been silent for the window, v1's is applied.
     setNow(t0 + 20 * M + CONFLICT_WINDOW_MS + 1);

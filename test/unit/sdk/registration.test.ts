@@ -154,7 +154,7 @@ describe("schedules kept back by the platform", () => {
 
   it("each conflict in the registration answer is logged as a warning naming the workflow, its schedules and why, and worker.ready carries them", async () => {
     fake = await new FakePlatform().start();
-    const why = "build v2 declares different schedules for database_backup_workflow than build v1 registered 42s ago; keeping the current definition until all workers agree";
+    const why = "build v2 declares a different definition of database_backup_workflow (its schedules, input schema, task queue or execution timeout) than build v1 registered 42s ago; keeping the current definition until all workers agree";
     fake.on("/v1/workflows/workers/register", () => ({
       status: 200,
       body: {

@@ -1,0 +1,106 @@
+import { describe, expect, it } from "vitest";
+import { CONFLICT_WINDOW_MS } from "../../src/api/code-schedules.ts";
+import { api, uid } from "./helpers.ts";
+import { describeSchedule, setNow, T } from "./schedule-helpers.ts";
+
+// Workers of two builds: a workflow's definition is its declared schedules, its input schema, the
+// worker's task queue and the workflow's execution timeout. Another build's different definition
+// registered within the conflict window is kept back as a whole, so neither the schedules nor the
+// workflow type flap between builds at every refresh. README, "Schedules declared in code".
+
+interface Decl {
+  queue?: string;
+  schema?: Record<string, unknown>;
+  timeout?: number;
+  schedules?: Record<string, unknown>[];
+}
+
+function register(wf: string, build: string, d: Decl) {
+  return api("POST", "/v1/workflows/workers/register", {
+    identity: `worker-${build}`,
+    task_queue: d.queue ?? "builds-q",
+    build_id: build,
+    workflows: [{ name: wf, ...(d.schema ? { input_schema: d.schema } : {}), ...(d.timeout ? { execution_timeout: d.timeout } : {}), schedules: d.schedules ?? [] }],
+    activities: [],
+  });
+}
+
+async function typeOf(wf: string) {
+  const r = await api("GET", `/v1/workflows/types/${encodeURIComponent(wf)}`);
+  expect(r.status).toBe(200);
+  return r.body;
+}
+
+const v1Schema = { type: "object", properties: { n: { type: "number" } }, required: ["n"] };
+const v2Schema = { type: "object", properties: { n: { type: "number" }, tag: { type: "string" } }, required: ["n", "tag"] };
+
+describe("registrations from workers of different builds", () => {
+  it("one kept back as a conflict leaves the workflow type alone: input schema, task queue, timeout and build stay the current build's", async () => {
+    const wf = uid("builds-type");
+    const t0 = T("2027-06-03T00:00:00.000Z");
+    const every = (s: number) => [{ interval_seconds: s, input: { n: 1, tag: "a" } }];
+    setNow(t0);
+    expect((await register(wf, "v1", { queue: "q-v1", schema: v1Schema, timeout: 3600, schedules: every(3600) })).body.workflows[0].applied).toBe(true);
+    setNow(t0 + 60_000);
+    const kept = await register(wf, "v2", { queue: "q-v2", schema: v2Schema, timeout: 7200, schedules: every(600) });
+    expect(kept.body.workflows?.[0]?.applied, JSON.stringify(kept.body)).toBe(false);
+    const type = await typeOf(wf);
+    expect(type).toMatchObject({ task_queue: "q-v1", input_schema: v1Schema, execution_timeout: 3600, build_id: "v1", identity: "worker-v1" });
+    expect(type.updated_at).toBe(new Date(t0).toISOString());
+    // Starts are still checked against v1's schema: v2's required `tag` is not asked for.
+    const start = await api("POST", "/v1/workflows/executions", { workflow: wf, input: { n: 2 } });
+    expect(start.status, JSON.stringify(start.body)).toBeLessThan(300);
+  });
+
+  it("two builds declaring the same schedules but different input schemas are a conflict, not a schema that flips at every refresh", async () => {
+    const wf = uid("builds-schema");
+    const t0 = T("2027-06-04T00:00:00.000Z");
+    const M = 60_000;
+    const schedules = [{ cron_expressions: ["0 8 * * *"], input: { n: 1, tag: "a" } }];
+    setNow(t0);
+    expect((await register(wf, "v1", { schema: v1Schema, schedules })).body.workflows[0].applied).toBe(true);
+    // Both builds keep running and register every 5 minutes: v1's schema stays, each time.
+    for (let m = 2.5; m <= 20; m += 2.5) {
+      setNow(t0 + m * M);
+      const build = m % 5 === 0 ? "v1" : "v2";
+      const r = await register(wf, build, { schema: build === "v1" ? v1Schema : v2Schema, schedules });
+      expect(r.body.workflows[0].applied, `${build} at ${m} min`).toBe(build === "v1");
+      if (build === "v2") expect(r.body.conflicts[0].message).toContain("build v2 declares a different definition");
+      expect((await typeOf(wf)).input_schema).toEqual(v1Schema);
+    }
+    expect((await describeSchedule(`${wf}:code-0`)).version).toBe(1);
+    // v1's workers stopped after t0 + 20 min: once they have been silent for the window, v2's schema is applied.
+    setNow(t0 + 20 * M + CONFLICT_WINDOW_MS + 1);
+    expect((await register(wf, "v2", { schema: v2Schema, schedules })).body.workflows[0].applied).toBe(true);
+    expect(await typeOf(wf)).toMatchObject({ input_schema: v2Schema, build_id: "v2" });
+  });
+
+  it("a workflow without schedules has a definition too: another build's task queue or timeout is kept back within the window", async () => {
+    const wf = uid("builds-plain");
+    const t0 = T("2027-06-05T00:00:00.000Z");
+    setNow(t0);
+    expect((await register(wf, "v1", { queue: "plain-q1", timeout: 600 })).body.workflows[0].applied).toBe(true);
+    setNow(t0 + 60_000);
+    expect((await register(wf, "v2", { queue: "plain-q2", timeout: 600 })).body.workflows[0].applied).toBe(false);
+    expect((await register(wf, "v2", { queue: "plain-q1", timeout: 900 })).body.workflows[0].applied).toBe(false);
+    expect(await typeOf(wf)).toMatchObject({ task_queue: "plain-q1", execution_timeout: 600, build_id: "v1" });
+    // The same definition from another build is no conflict: it is applied, and records that build.
+    expect((await register(wf, "v2", { queue: "plain-q1", timeout: 600 })).body).toMatchObject({ conflicts: [], workflows: [{ applied: true }] });
+    expect((await typeOf(wf)).build_id).toBe("v2");
+  });
+
+  it("a build changing its own input schema applies it at once, and its unchanged schedules keep their state", async () => {
+    const wf = uid("builds-same");
+    const t0 = T("2027-06-06T00:00:00.000Z");
+    const schedules = [{ cron_expressions: ["0 8 * * *"], input: { n: 1, tag: "a" } }];
+    setNow(t0);
+    expect((await register(wf, "v1", { schema: v1Schema, schedules })).body.workflows[0].applied).toBe(true);
+    const before = await describeSchedule(`${wf}:code-0`);
+    setNow(t0 + 60_000);
+    expect((await register(wf, "v1", { schema: v2Schema, schedules })).body).toMatchObject({ conflicts: [], workflows: [{ applied: true }] });
+    expect((await typeOf(wf)).input_schema).toEqual(v2Schema);
+    const after = await describeSchedule(`${wf}:code-0`);
+    expect(after.next_fire_times).toEqual(before.next_fire_times);
+    expect(after.status).toBe("active");
+  });
+});
