@@ -128,7 +128,16 @@ export function withShorthandHint(err: unknown, options: ResolvedWorkerOptions, 
 }
 
 /**
- * Registers again every `everyMs` (0: never) until `signal` aborts, so the platform knows this
+ * How long a worker waits before registering again: from 80 % to 100 % of `everyMs`, at random, so
+ * a fleet started together does not register in lockstep, and never later than `everyMs` (at most
+ * 9 minutes, inside the platform's 10-minute conflict window).
+ */
+export function refreshDelay(everyMs: number, random: () => number = Math.random): number {
+  return Math.round(everyMs * (0.8 + 0.2 * random()));
+}
+
+/**
+ * Registers again every `everyMs` (0: never, each wait {@link refreshDelay}) until `signal` aborts, so the platform knows this
  * build still runs: it keeps the schedules declared in code by a build that registers, and gives
  * them to another build only once this one has been silent for its conflict window (10 minutes).
  * A refusal (4xx) is logged and tried again at the next interval; a transient failure (unreachable,
@@ -139,7 +148,7 @@ export async function refreshRegistration(api: Pick<WorkerApi, "register">, regi
   let kept = new Set(first.conflicts.map((c) => c.workflow));
   while (everyMs > 0 && !signal.aborted) {
     try {
-      await sleep(everyMs, signal);
+      await sleep(refreshDelay(everyMs), signal);
       const answer = await api.register(registration, signal);
       const now = readRegistration(answer, logger, false);
       // An answer that could not be read (readRegistration warned) says nothing of what is kept back.

@@ -5,6 +5,7 @@ import { buildRegistration, LruCache, resolveWorkerOptions, runWorker, silentWor
 import { SundialClient } from "@sundial/sdk/client";
 import { defineActivity, defineWorkflow, type ScheduleDefinition } from "@sundial/sdk/workflow";
 import { FakePlatform } from "./helpers/fake-platform.ts";
+import { refreshDelay } from "../../../sdk/src/worker/registration.ts";
 
 const backup = defineWorkflow({
   name: "database_backup_workflow",
@@ -291,6 +292,15 @@ describe("registering again while the worker runs", () => {
     } finally {
       await worker.shutdown();
     }
+  });
+
+  it("each refresh waits from 80 % to 100 % of registrationRefresh, so workers started together do not register in lockstep", () => {
+    expect(refreshDelay(300_000, () => 0)).toBe(240_000);
+    expect(refreshDelay(300_000, () => 0.5)).toBe(270_000);
+    expect(refreshDelay(540_000, () => 0.999_999)).toBeLessThanOrEqual(540_000);
+    const waits = new Set(Array.from({ length: 50 }, () => refreshDelay(300_000)));
+    expect(waits.size).toBeGreaterThan(1);
+    for (const w of waits) expect(w).toBeGreaterThanOrEqual(240_000);
   });
 
   it("registrationRefresh is 0 (only at start-up) or from 1 s to 9 minutes: the platform's conflict window is 10", () => {
