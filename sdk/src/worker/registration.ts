@@ -146,6 +146,8 @@ export function refreshDelay(everyMs: number, random: () => number = Math.random
  */
 export async function refreshRegistration(api: Pick<WorkerApi, "register">, registration: RegisterWorkerRequest, everyMs: number, first: WorkerRegistration, logger: WorkerLogger, signal: AbortSignal): Promise<void> {
   let kept = new Set(first.conflicts.map((c) => c.workflow));
+  // A worker of activities only declares nothing that a build could hold: nothing to refresh.
+  if (registration.workflows.length === 0) return;
   while (everyMs > 0 && !signal.aborted) {
     try {
       await sleep(refreshDelay(everyMs), signal);

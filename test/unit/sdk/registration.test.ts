@@ -294,6 +294,19 @@ describe("registering again while the worker runs", () => {
     }
   });
 
+  it("a worker of activities only registers at start-up: it declares nothing a build could hold", async () => {
+    fake = await new FakePlatform().start();
+    fake.on("/v1/workflows/workers/register", () => ({ status: 200, body: { namespace: "default", task_queue: "default", workflows: [], activities: ["noop"], conflicts: [] } }));
+    const worker = runWorker({ ...base, url: fake.url, workflows: [], activities: [noop], logger: silentWorkerLogger, registrationRefresh: 1 });
+    try {
+      await worker.ready;
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(fake.calls("/v1/workflows/workers/register")).toHaveLength(1);
+    } finally {
+      await worker.shutdown();
+    }
+  });
+
   it("each refresh waits from 80 % to 100 % of registrationRefresh, so workers started together do not register in lockstep", () => {
     expect(refreshDelay(300_000, () => 0)).toBe(240_000);
     expect(refreshDelay(300_000, () => 0.5)).toBe(270_000);
