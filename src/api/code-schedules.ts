@@ -32,6 +32,12 @@ export interface RegistrationOutcome {
   conflict?: string;
 }
 
+/**
+ * The definition hash of a workflow type whose registration is under way: its schedules are being
+ * removed and written, and it is recorded once they all are. No registration reads it as unchanged.
+ */
+export const PENDING_DEFINITION = "pending";
+
 /** Stable id of the i-th schedule declared on a workflow in code. */
 export const codeScheduleId = (workflow: string, i: number) => `${workflow}:code-${i}`;
 
@@ -174,9 +180,10 @@ function refusal(verdict: Exclude<ClaimVerdict, { ok: true }>, limit: number): S
  * step: a re-created id's claim and its upsert need the old schedule gone). A removal finding the schedule already
  * gone is done: the plan read the D1 index, whose row outlives the object until its outbox is
  * delivered, so two replicas registering together both plan the same removal (and a claim, left by
- * a registration cut off before the object existed, is dropped).
+ * a registration cut off before the object existed, is dropped). `beforeFirstChange` runs once,
+ * after the claims and before the first removal or upsert (the registration's intent record).
  */
-export async function applyCodeSchedules(env: Env, namespace: string, plans: CodeSchedulePlan[], limit: number, now: number): Promise<void> {
+export async function applyCodeSchedules(env: Env, namespace: string, plans: CodeSchedulePlan[], limit: number, now: number, beforeFirstChange: () => Promise<void>): Promise<void> {
   const claims = plans.flatMap((p) => p.claims);
   const gone = plans.flatMap((p) => p.gone);
   const claim = async (r: Omit<ClaimRequest, "namespace" | "now" | "limit">) => {
@@ -189,10 +196,17 @@ export async function applyCodeSchedules(env: Env, namespace: string, plans: Cod
   // The workflows whose schedules were removed or written: from the first, the answer to a failure
   // can no longer say that nothing was changed.
   const changed = new Set<string>();
+  let announced = false;
+  const announce = async () => {
+    if (announced) return;
+    announced = true;
+    await beforeFirstChange();
+  };
   try {
     const absent: string[] = [];
     for (const plan of plans) {
       for (const id of plan.removals) {
+        await announce();
         const r = await scheduleStub(env, namespace, id).remove();
         if (!r.ok && r.error.code === "schedule_not_found") {
           absent.push(id);
@@ -208,6 +222,7 @@ export async function applyCodeSchedules(env: Env, namespace: string, plans: Cod
     if (later.length > 0) for (const id of await claim({ claims: later.map((c) => ({ claim: c, insert: true })), gone: [], drop: gone })) held.add(id);
     for (const plan of plans) {
       for (const { id, path, cmd } of plan.upserts) {
+        await announce();
         const r = await scheduleStub(env, namespace, id).upsert({ ...cmd, namespace, schedule_id: id, source: "code" });
         // An API create that took the id after the claim (see checkUpsert): named as the claim names it.
         if (!r.ok && r.error.code === "schedule_key_taken") throw new ConflictError(`${path}.key: ${r.error.message}`, "schedule_key_taken", { field: `${path}.key` });

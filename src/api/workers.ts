@@ -3,7 +3,7 @@ import { RegisterWorkerRequest, type RegisterWorkerResponse } from "@sundial/sdk
 import { clock } from "../clock.ts";
 import { upsertWorkflowTypes, getWorkflowType } from "../index/workflow-types.ts";
 import { requireKind, type AppEnv } from "./auth.ts";
-import { applyCodeSchedules, indexFailedPartway, parseCodeSchedules, planCodeSchedules, type CodeSchedulePlan, type RegistrationOutcome } from "./code-schedules.ts";
+import { applyCodeSchedules, indexFailedPartway, PENDING_DEFINITION, parseCodeSchedules, planCodeSchedules, type CodeSchedulePlan, type RegistrationOutcome } from "./code-schedules.ts";
 import { inputSchemaProblem } from "./input-schema.ts";
 import { isD1Error } from "./problem.ts";
 import { ValidationError } from "../core/errors.ts";
@@ -43,9 +43,6 @@ workerRoutes.post("/register", requireKind("worker"), async (c) => {
     const previous = await getWorkflowType(c.env.DB, p.namespace, w.name);
     plans.push({ previous, plan: await planCodeSchedules(c.env, p.namespace, w, i, parsed[i]!, previous, { buildId: body.build_id ?? null, taskQueue: body.task_queue }, now) });
   }
-  // New code schedules count against the namespace's limit, as a REST create's do: their claims
-  // are taken with it, in one D1 transaction, before anything is written.
-  await applyCodeSchedules(c.env, p.namespace, plans.map(({ plan }) => plan), schedulesPerNamespaceLimit(c.env.SUNDIAL_MAX_SCHEDULES_PER_NAMESPACE), now);
   const outcomes: RegistrationOutcome[] = [];
   const rows = [];
   for (const [i, w] of body.workflows.entries()) {
@@ -68,16 +65,24 @@ workerRoutes.post("/register", requireKind("worker"), async (c) => {
       updated_at: now,
     });
   }
+  // Before the first schedule is removed or written, the changed workflows are recorded as this
+  // build's, definition pending: if D1 fails before the final record, no registration (a stale
+  // build's above all) can read the old record as "unchanged" while the schedules hold this
+  // definition, and this build's retry applies and records it.
+  const changing = new Set(plans.filter(({ plan }) => plan.upserts.length + plan.removals.length > 0).map(({ plan }) => plan.outcome.workflow));
+  const intents = rows.filter((r) => changing.has(r.name)).map((r) => ({ ...r, definition_hash: PENDING_DEFINITION }));
+  // New code schedules count against the namespace's limit, as a REST create's do: their claims
+  // are taken with it, in one D1 transaction, before anything is written.
+  await applyCodeSchedules(c.env, p.namespace, plans.map(({ plan }) => plan), schedulesPerNamespaceLimit(c.env.SUNDIAL_MAX_SCHEDULES_PER_NAMESPACE), now, () => upsertWorkflowTypes(c.env.DB, intents));
   try {
     await upsertWorkflowTypes(c.env.DB, rows);
   } catch (err) {
     // The schedule objects already hold the change, so the generic 503's "nothing was changed"
-    // would be untrue. The row is written last on purpose: until it is, the stored hash is the old
-    // one, so a retry applies the same definition again (an unchanged spec keeps its plan) and
+    // would be untrue. The row is written last on purpose: until it is, the stored definition is
+    // pending, so a retry applies the same definition again (an unchanged spec keeps its plan) and
     // then records it.
-    const applied = plans.filter(({ plan }) => plan.upserts.length + plan.removals.length > 0).map(({ plan }) => plan.outcome.workflow);
-    if (!isD1Error(err) || applied.length === 0) throw err;
-    throw indexFailedPartway(applied, true, err);
+    if (!isD1Error(err) || changing.size === 0) throw err;
+    throw indexFailedPartway([...changing], true, err);
   }
   for (const r of rows) forgetRegistration(r.namespace, r.name);
   const conflicts = outcomes.filter((o) => o.conflict).map((o) => ({ workflow: o.workflow, message: o.conflict! }));

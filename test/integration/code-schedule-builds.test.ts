@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { CONFLICT_WINDOW_MS } from "../../src/api/code-schedules.ts";
 import { api, uid } from "./helpers.ts";
@@ -102,5 +103,51 @@ describe("registrations from workers of different builds", () => {
     const after = await describeSchedule(`${wf}:code-0`);
     expect(after.next_fire_times).toEqual(before.next_fire_times);
     expect(after.status).toBe("active");
+  });
+
+  it("D1 failing as a new build's registration is recorded: a stale old build registering before the retry is kept back, not taken as unchanged", async () => {
+    const wf = uid("builds-d1");
+    const t0 = T("2027-06-07T00:00:00.000Z");
+    const id = `${wf}:code-0`;
+    setNow(t0);
+    expect((await register(wf, "v1", { schedules: [{ interval_seconds: 3600 }] })).body.workflows[0].applied).toBe(true);
+    // v1's workers stopped; a v2 worker comes up after the window, and D1 fails as its registration is recorded.
+    const trigger = `fail_${wf.replace(/\W/g, "_")}`;
+    await env.DB.exec(`CREATE TRIGGER ${trigger} BEFORE INSERT ON workflow_types WHEN NEW.name = '${wf}' AND NEW.definition_hash <> 'pending' BEGIN SELECT RAISE(ABORT, 'index offline'); END`);
+    setNow(t0 + CONFLICT_WINDOW_MS + 60_000);
+    try {
+      const failed = await register(wf, "v2", { schedules: [{ interval_seconds: 600 }] });
+      expect(failed.status).toBe(503);
+      expect(failed.body.detail).toContain(`the schedules declared for ${wf} were applied`);
+      expect((await describeSchedule(id)).spec.intervals).toEqual([{ every: 600, offset: 0 }]);
+      // A stale v1 worker registers before v2's retry: its definition is not the one the schedules hold.
+      setNow(t0 + CONFLICT_WINDOW_MS + 61_000);
+      const stale = await register(wf, "v1", { schedules: [{ interval_seconds: 3600 }] });
+      expect(stale.body.workflows[0].applied, JSON.stringify(stale.body)).toBe(false);
+      expect(stale.body.conflicts[0].message).toContain("than build v2");
+      expect((await typeOf(wf)).build_id).toBe("v2");
+    } finally {
+      await env.DB.exec(`DROP TRIGGER ${trigger}`);
+    }
+    // v2's retry applies the same definition again and records it; v1 stays kept back.
+    setNow(t0 + CONFLICT_WINDOW_MS + 62_000);
+    expect((await register(wf, "v2", { schedules: [{ interval_seconds: 600 }] })).body).toMatchObject({ conflicts: [], workflows: [{ applied: true }] });
+    expect((await register(wf, "v1", { schedules: [{ interval_seconds: 3600 }] })).body.workflows[0].applied).toBe(false);
+    expect((await describeSchedule(id)).spec.intervals).toEqual([{ every: 600, offset: 0 }]);
+  });
+
+  it("a registration refused before it changed any schedule records nothing: the current build is not kept back by it", async () => {
+    const wf = uid("builds-refused");
+    const t0 = T("2027-06-08T00:00:00.000Z");
+    setNow(t0);
+    expect((await register(wf, "v1", { schedules: [{ key: "daily", cron_expressions: ["0 8 * * *"] }] })).body.workflows[0].applied).toBe(true);
+    // An API schedule holds key "nightly": v2's registration, after the window, declares it and is refused.
+    expect((await api("POST", "/v1/workflows/schedules", { workflow: wf, key: "nightly", cron_expressions: ["0 2 * * *"] })).status).toBe(201);
+    setNow(t0 + CONFLICT_WINDOW_MS + 60_000);
+    const refused = await register(wf, "v2", { schedules: [{ key: "daily", cron_expressions: ["0 8 * * *"] }, { key: "nightly", cron_expressions: ["0 2 * * *"] }] });
+    expect(refused.status).toBe(409);
+    expect(await typeOf(wf)).toMatchObject({ build_id: "v1", updated_at: new Date(t0).toISOString() });
+    // v1's workers, still running, register again: applied, as before.
+    expect((await register(wf, "v1", { schedules: [{ key: "daily", cron_expressions: ["0 8 * * *"] }] })).body.workflows[0].applied).toBe(true);
   });
 });
