@@ -51,6 +51,35 @@ export function mergePolicy(base: SchedulePolicy, ...parts: (PolicyInput | undef
   return out;
 }
 
+const POLICY_VALUE_KEYS = ["catchup_window_seconds", "overlap", "retry_max", "retry_delay_seconds"] as const;
+
+/**
+ * One request may give a policy field at top level (Pipelit's shape) and under `policy` (Mistral's),
+ * and `on_failure: "pause"` as Temporal's `pause_on_failure: true`; given twice, both must say the
+ * same. Two different values are refused (422 naming the second) rather than one of them dropped
+ * without a word.
+ */
+export function checkPolicyAgreement(ctx: z.RefinementCtx, parts: { prefix: string[]; policy: PolicyInput | undefined }[]): void {
+  const seen = new Map<string, { path: string; value: unknown }>();
+  const reported = new Set<string>();
+  const claim = (key: string, path: string[], value: unknown, shown: string) => {
+    const first = seen.get(key);
+    if (!first) return void seen.set(key, { path: shown, value });
+    if (first.value !== value && !reported.has(path.join("."))) {
+      reported.add(path.join("."));
+      ctx.addIssue({ code: "custom", path, message: `${shown} contradicts ${first.path}: give the policy field once (at top level or under policy), or the same value in both` });
+    }
+  };
+  for (const { prefix, policy } of parts) {
+    if (!policy) continue;
+    const name = (k: string) => [...prefix, k].join(".");
+    for (const k of POLICY_VALUE_KEYS) if (policy[k] !== undefined) claim(k, [...prefix, k], policy[k], `${name(k)} ${JSON.stringify(policy[k])}`);
+    if (policy.on_failure !== undefined) claim("on_failure", [...prefix, "on_failure"], policy.on_failure === "pause", `${name("on_failure")} "${policy.on_failure}"`);
+    if (policy.pause_on_failure !== undefined) claim("on_failure", [...prefix, "pause_on_failure"], policy.pause_on_failure, `${name("pause_on_failure")} ${policy.pause_on_failure}`);
+    if (policy.on_failure !== undefined) claim("on_failure_value", [...prefix, "on_failure"], policy.on_failure, `${name("on_failure")} "${policy.on_failure}"`);
+  }
+}
+
 export const DEFAULT_SCHEDULE_POLICY: SchedulePolicy = {
   catchup_window_seconds: 86_400,
   overlap: "SKIP",
@@ -82,6 +111,7 @@ export const CreateScheduleRequest = z
     const spec = normalizeSpec(v, ctx);
     const { policy, catchup_window_seconds, overlap, retry_max, retry_delay_seconds, on_failure, pause_on_failure } = v;
     const topPolicy = { catchup_window_seconds, overlap, retry_max, retry_delay_seconds, on_failure, pause_on_failure };
+    checkPolicyAgreement(ctx, [{ prefix: [], policy: topPolicy }, { prefix: ["policy"], policy }]);
     return {
       schedule_id: v.schedule_id,
       workflow: v.workflow,
@@ -111,6 +141,9 @@ export const UpdateScheduleRequest = z.strictObject({
   /** null clears the bound. */
   start_at: Timestamp.nullable().optional(),
   end_at: Timestamp.nullable().optional(),
+}).superRefine((v, ctx) => {
+  const { policy, catchup_window_seconds, overlap, retry_max, retry_delay_seconds, on_failure, pause_on_failure } = v;
+  checkPolicyAgreement(ctx, [{ prefix: [], policy: { catchup_window_seconds, overlap, retry_max, retry_delay_seconds, on_failure, pause_on_failure } }, { prefix: ["policy"], policy }]);
 });
 export type UpdateScheduleRequest = z.input<typeof UpdateScheduleRequest>;
 
