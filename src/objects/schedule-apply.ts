@@ -1,5 +1,6 @@
 import type { PendingFire, Transition } from "../core/schedule/machine.ts";
 import { firesActedOn, isLastRun, repeatRuns, runsLeft } from "../core/schedule/repeat-runs.ts";
+import { nextRunAt } from "../core/schedule/retry-queue.ts";
 import { schedulePayload } from "../core/schedule/payload.ts";
 import { settlePrepared, type PreparedRun } from "../core/schedule/prepare.ts";
 import type { CompiledSpec } from "../core/spec.ts";
@@ -66,7 +67,8 @@ export function queueIndex(store: ScheduleStore, spec: CompiledSpec, row: Schedu
       : null;
   const repeats = repeatRuns(spec, s);
   // Most transitions (a run closing, say) change nothing the index shows: skip that D1 write.
-  const indexed = JSON.stringify([s.status, upcoming?.nominal, upcoming?.actual, s.lastNominal, repeats, s.currentRetry, row.workflow, row.key, row.source]);
+  const runAt = nextRunAt(s, upcoming?.actual);
+  const indexed = JSON.stringify([s.status, upcoming?.nominal, runAt, s.lastNominal, repeats, s.currentRetry, row.workflow, row.key, row.source]);
   if (indexed === index.last) return;
   index.last = indexed;
   store.outbox.put("index", {
@@ -78,7 +80,7 @@ export function queueIndex(store: ScheduleStore, spec: CompiledSpec, row: Schedu
     source: row.source,
     next_fire_at: upcoming?.nominal ?? null,
     last_fire_at: s.lastNominal,
-    next_run_at: upcoming?.actual ?? null,
+    next_run_at: runAt,
     current_repeat: repeats,
     current_retry: s.currentRetry,
     created_at: row.created_at,

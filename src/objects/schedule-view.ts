@@ -4,6 +4,7 @@ import { clampCatchupWindow, pendingFires } from "../core/catchup.ts";
 import { LIMITS } from "../core/limits.ts";
 import { withDelayed } from "../core/schedule/respec-delayed.ts";
 import { firesActedOn, repeatRuns } from "../core/schedule/repeat-runs.ts";
+import { nextRunAt } from "../core/schedule/retry-queue.ts";
 import type { CompiledSpec } from "../core/spec.ts";
 import type { ActionRow, ScheduleRow } from "./schedule-store.ts";
 
@@ -41,9 +42,10 @@ export function scheduleView(row: ScheduleRow, spec: CompiledSpec, actions: Acti
     created_at: toRfc3339(row.created_at),
     updated_at: toRfc3339(row.updated_at),
     next_fire_times: nextFires.map((f) => ({ nominal: toRfc3339(f.nominal), actual: toRfc3339(f.actual) })),
-    // Pipelit's next run time, as the list shows it: none while the schedule fires nothing (paused,
-    // completed, dead), though next_fire_times previews what a resume would plan.
-    next_run_at: row.state.status === "active" && nextFires[0] ? toRfc3339(nextFires[0].actual) : null,
+    // Pipelit's next run time, as the list shows it: the next fire or a failed fire's retry, whichever
+    // comes first; none while the schedule fires nothing (paused, completed, dead), though
+    // next_fire_times previews what a resume would plan.
+    next_run_at: iso(nextRunAt(row.state, nextFires[0]?.actual)),
     last_fire_at: iso(row.state.lastNominal),
     recent_actions: actions.map(
       (a): ScheduleAction => ({ at: toRfc3339(a.at), nominal: iso(a.nominal), actual: iso(a.actual), run_id: a.run_id, kind: a.kind as ScheduleAction["kind"], outcome: a.outcome }),

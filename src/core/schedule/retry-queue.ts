@@ -10,6 +10,19 @@ export type PendingRetry = PendingFire & { at: number };
 // failed fire keeps its own retry: `retry` is the one due first, `retries` the others, by time.
 // (One slot dropped the earlier fire's retry: it never ran again, and on_failure never saw it.)
 
+/**
+ * Pipelit's `next_run_at`: when the schedule next starts a run on its own, the first fire it acts on
+ * (jitter applied) or the first failed fire's retry, whichever comes first; null while it starts
+ * nothing (paused, completed, dead). Without the retry, a Pipelit one-shot whose run failed showed
+ * null (and a recurring one its next fire) while the retry was due sooner.
+ */
+export function nextRunAt(s: Pick<ScheduleState, "status" | "retry">, firstFireActual: number | null | undefined): number | null {
+  if (s.status !== "active") return null;
+  const retryAt = s.retry?.at ?? null;
+  if (firstFireActual === null || firstFireActual === undefined) return retryAt;
+  return retryAt === null ? firstFireActual : Math.min(firstFireActual, retryAt);
+}
+
 /** The state with `r` waiting too: the one due first in `retry`, the rest in `retries`. */
 export function addRetry(s: ScheduleState, r: PendingRetry): ScheduleState {
   return withRetries(s, [...(s.retry ? [s.retry] : []), ...(s.retries ?? []), r]);
