@@ -21,7 +21,7 @@ import { executionStub } from "../objects/names.ts";
 import { unwrap } from "../objects/rpc.ts";
 import { requireKind, type AppEnv } from "./auth.ts";
 import { decodeCursor, decodeHistoryToken, encodeCursor, ExecutionsCursor, PageSize, PageToken } from "./pagination.ts";
-import { queryFilter, queryNumber, queryTimestamp, readJson, readQuery } from "./validate.ts";
+import { queryFilter, queryId, queryNumber, queryTimestamp, readJson, readQuery } from "./validate.ts";
 import { checkPayloadSize, checkWorkflowInput } from "./workflow-input.ts";
 import { IdReference, MAX_ID_LENGTH } from "@sundial/sdk/protocol";
 import { ValidationError } from "../core/errors.ts";
@@ -33,7 +33,7 @@ executionRoutes.use("*", requireKind("app"));
 const ListQuery = z.strictObject({
   workflow: queryFilter(z.string().max(200)),
   status: queryFilter(z.enum(EXECUTION_STATUSES)),
-  schedule_id: queryFilter(z.string().max(MAX_ID_LENGTH)),
+  schedule_id: queryFilter(queryId(z.string().max(MAX_ID_LENGTH))),
   // The execution's first start (what the list is ordered by): [started_after, started_before).
   started_after: queryFilter(queryTimestamp),
   started_before: queryFilter(queryTimestamp),

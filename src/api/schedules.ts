@@ -29,7 +29,7 @@ import { heldByCode, idHeldByCode } from "../objects/schedule-rows.ts";
 import { requireKind, type AppEnv } from "./auth.ts";
 import { decodeCursor, encodeCursor, PageSize, PageToken, SchedulesCursor } from "./pagination.ts";
 import { fromZodError } from "./problem.ts";
-import { queryFilter, readJson, readQuery } from "./validate.ts";
+import { queryFilter, queryId, readJson, readQuery } from "./validate.ts";
 import { checkInputAgainst, checkPayloadSize, checkWorkflowInput, readRegistration } from "./workflow-input.ts";
 import { mergeSpecPatch, SPEC_PATCH_KEYS } from "./spec-patch.ts";
 import { compileChecked } from "./spec-bounds.ts";
@@ -39,7 +39,7 @@ export const scheduleRoutes = new Hono<AppEnv>();
 scheduleRoutes.use("*", requireKind("app"));
 
 const ListQuery = z.strictObject({
-  key: queryFilter(Identifier),
+  key: queryFilter(queryId(Identifier)),
   workflow: queryFilter(z.string().max(200)),
   status: queryFilter(z.enum(SCHEDULE_STATUSES)),
   source: queryFilter(z.enum(["api", "code"])),

@@ -134,6 +134,16 @@ export function queryFilter<S extends z.ZodType<unknown, string>>(schema: S) {
 }
 
 /**
+ * An id query parameter (`?key=`, `?schedule_id=`). Ids may hold `+` (`ada+news@example.com`) but
+ * never a space, and a `+` written into a URL unencoded arrives as a space: read it as the `+` it
+ * was, as {@link queryTimestamp} reads an offset. (Read as sent, `?key=a+b` was a 422 telling the
+ * caller to use the `+` they had used, and `?schedule_id=…+…` listed nothing.)
+ */
+export function queryId<S extends z.ZodType<unknown, string>>(schema: S) {
+  return z.string().transform((raw) => raw.replaceAll(" ", "+")).pipe(schema);
+}
+
+/**
  * An RFC 3339 query parameter (`?started_after=`). A `+hh:mm` offset written into a URL unencoded
  * arrives as a space (`+` means space in a query string): a space before a final `hh:mm` is read
  * as the `+` it was. Starts are recorded to the millisecond, so a bound between two milliseconds
