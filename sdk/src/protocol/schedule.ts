@@ -213,7 +213,7 @@ export interface Schedule {
   created_at: string;
   updated_at: string;
   next_fire_times: FireTime[];
-  /** When the next run starts (the first of `next_fire_times`, jitter applied); null unless the schedule is active. */
+  /** When the next run starts: the first of `next_fire_times` (jitter applied) or a failed fire's waiting retry, whichever is sooner; null unless the schedule is active. */
   next_run_at: string | null;
   last_fire_at: string | null;
   recent_actions: ScheduleAction[];
@@ -235,7 +235,7 @@ export interface ScheduleSummary {
   source: "api" | "code";
   /** The next nominal fire time. */
   next_fire_at: string | null;
-  /** When it will actually run (jitter applied): Pipelit's next run time. */
+  /** When it will actually run (jitter applied, or a waiting retry when sooner): Pipelit's next run time. */
   next_run_at: string | null;
   last_fire_at: string | null;
   /** Pipelit's names: runs so far, retries of the current fire. */
