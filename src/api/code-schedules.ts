@@ -180,10 +180,20 @@ function refusal(verdict: Exclude<ClaimVerdict, { ok: true }>, limit: number): S
  * step: a re-created id's claim and its upsert need the old schedule gone). A removal finding the schedule already
  * gone is done: the plan read the D1 index, whose row outlives the object until its outbox is
  * delivered, so two replicas registering together both plan the same removal (and a claim, left by
- * a registration cut off before the object existed, is dropped). `beforeFirstChange` runs once,
- * after the claims and before the first removal or upsert (the registration's intent record).
+ * a registration cut off before the object existed, is dropped). `intent.write` runs once,
+ * after the claims and before the first removal or upsert (the registration's intent record);
+ * `intent.undo` takes it back if the registration is then refused (a 4xx: no retry of this
+ * registration follows, so a pending intent would keep the current build back for the whole
+ * conflict window), given the workflows whose schedules had been removed or written.
  */
-export async function applyCodeSchedules(env: Env, namespace: string, plans: CodeSchedulePlan[], limit: number, now: number, beforeFirstChange: () => Promise<void>): Promise<void> {
+export async function applyCodeSchedules(
+  env: Env,
+  namespace: string,
+  plans: CodeSchedulePlan[],
+  limit: number,
+  now: number,
+  intent: { write: () => Promise<void>; undo: (changed: string[]) => Promise<void> },
+): Promise<void> {
   const claims = plans.flatMap((p) => p.claims);
   const gone = plans.flatMap((p) => p.gone);
   const claim = async (r: Omit<ClaimRequest, "namespace" | "now" | "limit">) => {
@@ -200,7 +210,7 @@ export async function applyCodeSchedules(env: Env, namespace: string, plans: Cod
   const announce = async () => {
     if (announced) return;
     announced = true;
-    await beforeFirstChange();
+    await intent.write();
   };
   try {
     const absent: string[] = [];
@@ -233,6 +243,7 @@ export async function applyCodeSchedules(env: Env, namespace: string, plans: Cod
     }
   } catch (err) {
     await releaseCodeClaims(env.DB, namespace, [...held]).catch((e: unknown) => console.warn("releasing code schedule claims failed", e));
+    if (announced && err instanceof SundialError && err.status < 500) await intent.undo([...changed]).catch((e: unknown) => console.warn("taking back a refused registration's pending record failed", e));
     // The generic 503 says "nothing was changed": untrue once a schedule was removed or written.
     if (changed.size > 0 && isD1Error(err)) throw indexFailedPartway([...changed], false, err);
     // A refusal (an API create took a key or id meanwhile) after changes: say what was done.

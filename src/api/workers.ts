@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { RegisterWorkerRequest, type RegisterWorkerResponse } from "@sundial/sdk/protocol";
 import { clock } from "../clock.ts";
-import { upsertWorkflowTypes, getWorkflowType } from "../index/workflow-types.ts";
+import { upsertWorkflowTypes, getWorkflowType, undoWorkflowTypeIntents } from "../index/workflow-types.ts";
 import { requireKind, type AppEnv } from "./auth.ts";
 import { applyCodeSchedules, indexFailedPartway, PENDING_DEFINITION, parseCodeSchedules, planCodeSchedules, type CodeSchedulePlan, type RegistrationOutcome } from "./code-schedules.ts";
 import { inputSchemaProblem } from "./input-schema.ts";
@@ -73,7 +73,11 @@ workerRoutes.post("/register", requireKind("worker"), async (c) => {
   const intents = rows.filter((r) => changing.has(r.name)).map((r) => ({ ...r, definition_hash: PENDING_DEFINITION }));
   // New code schedules count against the namespace's limit, as a REST create's do: their claims
   // are taken with it, in one D1 transaction, before anything is written.
-  await applyCodeSchedules(c.env, p.namespace, plans.map(({ plan }) => plan), schedulesPerNamespaceLimit(c.env.SUNDIAL_MAX_SCHEDULES_PER_NAMESPACE), now, () => upsertWorkflowTypes(c.env.DB, intents));
+  await applyCodeSchedules(c.env, p.namespace, plans.map(({ plan }) => plan), schedulesPerNamespaceLimit(c.env.SUNDIAL_MAX_SCHEDULES_PER_NAMESPACE), now, {
+    write: () => upsertWorkflowTypes(c.env.DB, intents),
+    // Refused (a 4xx) after the intents were written: nothing of this registration is recorded.
+    undo: (changed) => undoWorkflowTypeIntents(c.env.DB, intents.map((intent) => ({ intent, previous: plans.find(({ plan }) => plan.outcome.workflow === intent.name)!.previous, changed: changed.includes(intent.name) }))),
+  });
   try {
     await upsertWorkflowTypes(c.env.DB, rows);
   } catch (err) {

@@ -42,3 +42,26 @@ export async function upsertWorkflowTypes(db: D1Database, rows: WorkflowTypeRow[
   );
   await db.batch(rows.map((r) => stmt.bind(r.namespace, r.name, r.task_queue, r.input_schema, r.build_id, r.identity, r.definition_hash, r.execution_timeout, r.updated_at)));
 }
+
+/**
+ * Takes back the pending intents of a registration that was refused (a 4xx) after writing them,
+ * each only while it is still that registration's (a later registration's row is left alone): the
+ * previous row comes back, its definition still pending if the refused registration had changed
+ * that workflow's schedules (so no one reads them as unchanged), as it was otherwise; a workflow
+ * with no previous row loses the intent.
+ */
+export async function undoWorkflowTypeIntents(db: D1Database, undo: { intent: WorkflowTypeRow; previous: WorkflowTypeRow | null; changed: boolean }[]): Promise<void> {
+  if (undo.length === 0) return;
+  const mine = "namespace = ? AND name = ? AND definition_hash = ? AND build_id IS ? AND identity = ? AND updated_at = ?";
+  const restore = db.prepare(
+    `UPDATE workflow_types SET task_queue = ?, input_schema = ?, build_id = ?, identity = ?, definition_hash = ?, execution_timeout = ?, updated_at = ? WHERE ${mine}`,
+  );
+  const drop = db.prepare(`DELETE FROM workflow_types WHERE ${mine}`);
+  await db.batch(
+    undo.map(({ intent: i, previous: p, changed }) => {
+      const where = [i.namespace, i.name, i.definition_hash, i.build_id, i.identity, i.updated_at];
+      if (!p) return drop.bind(...where);
+      return restore.bind(p.task_queue, p.input_schema, p.build_id, p.identity, changed ? i.definition_hash : p.definition_hash, p.execution_timeout, p.updated_at, ...where);
+    }),
+  );
+}

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { CONFLICT_WINDOW_MS } from "../../src/api/code-schedules.ts";
+import { ScheduleObject } from "../../src/objects/schedule-object.ts";
 import { api, uid } from "./helpers.ts";
 import { describeSchedule, setNow, T } from "./schedule-helpers.ts";
 
@@ -149,5 +150,55 @@ describe("registrations from workers of different builds", () => {
     expect(await typeOf(wf)).toMatchObject({ build_id: "v1", updated_at: new Date(t0).toISOString() });
     // v1's workers, still running, register again: applied, as before.
     expect((await register(wf, "v1", { schedules: [{ key: "daily", cron_expressions: ["0 8 * * *"] }] })).body.workflows[0].applied).toBe(true);
+  });
+
+  it("a registration refused after it marked the workflow pending (an API create took a key meanwhile) leaves the current build in charge", async () => {
+    const wf = uid("builds-refused-late");
+    const t0 = T("2027-06-09T00:00:00.000Z");
+    const M = 60_000;
+    const v1 = { queue: "q-v1", timeout: 600, schedules: [{ key: "alpha", cron_expressions: ["0 8 * * *"] }, { key: "x", cron_expressions: ["0 9 * * *"] }] };
+    setNow(t0);
+    expect((await register(wf, "v1", v1)).body.workflows[0].applied).toBe(true);
+    // v1's workers stopped; v2 comes up after the window. Its registration removes code-1 (key x)
+    // and code-0 (re-keyed alpha -> x); an API create takes key x between them, so v2's claim of
+    // x after the removals is refused: a 409, and v2's workers stop (worker.ready rejects).
+    setNow(t0 + CONFLICT_WINDOW_MS + M);
+    const proto = ScheduleObject.prototype as unknown as { remove: (...a: unknown[]) => Promise<unknown> };
+    const original = proto.remove;
+    let calls = 0;
+    let release!: () => void;
+    let reach!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const reached = new Promise<void>((r) => (reach = r));
+    proto.remove = async function (this: unknown, ...args: unknown[]) {
+      if (++calls === 2) {
+        reach();
+        await released;
+      }
+      return original.apply(this, args);
+    };
+    let refused: Awaited<ReturnType<typeof register>>;
+    let created: Awaited<ReturnType<typeof api>>;
+    try {
+      const registration = register(wf, "v2", { queue: "q-v2", timeout: 900, schedules: [{ key: "x", cron_expressions: ["0 10 * * *"] }] });
+      await reached;
+      created = await api("POST", "/v1/workflows/schedules", { workflow: wf, key: "x", cron_expressions: ["0 2 * * *"], task_queue: "q-v1" });
+      release();
+      refused = await registration;
+    } finally {
+      release();
+      proto.remove = original;
+    }
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(refused.status, JSON.stringify(refused.body)).toBe(409);
+    // Nothing of v2 is recorded: the workflow type is v1's (starts are not judged by v2's queue and timeout).
+    expect(await typeOf(wf)).toMatchObject({ task_queue: "q-v1", execution_timeout: 600, build_id: "v1", updated_at: new Date(t0).toISOString() });
+    // The user deletes the API schedule and rolls back to v1: its registration applies its schedules again.
+    expect((await api("DELETE", `/v1/workflows/schedules/${encodeURIComponent(created.body.schedule_id)}`)).status).toBeLessThan(300);
+    setNow(t0 + CONFLICT_WINDOW_MS + 2 * M);
+    const back = await register(wf, "v1", v1);
+    expect(back.body, JSON.stringify(back.body)).toMatchObject({ conflicts: [], workflows: [{ applied: true }] });
+    expect((await describeSchedule(`${wf}:code-0`)).key).toBe("alpha");
+    expect((await describeSchedule(`${wf}:code-1`)).key).toBe("x");
   });
 });
