@@ -53,6 +53,22 @@ export function definitionHash(w: CodeWorkflow, taskQueue: string, cmds: z.outpu
 }
 
 /**
+ * The definition `previous` records, in {@link definitionHash}'s terms. A row recorded before that
+ * hash covered the input schema, task queue and timeout holds the hash of the parsed commands
+ * alone: when it is this registration's commands' and the row's own columns are what it declares,
+ * it is the same definition, so an upgrade neither reports two builds declaring the same thing as
+ * a conflict nor re-applies (and so reverts updates made by id to) unchanged code schedules.
+ */
+function recordedHash(previous: WorkflowTypeRow, w: CodeWorkflow, taskQueue: string, cmds: z.output<typeof CreateScheduleRequest>[], hash: string): string {
+  const legacy = String(hash32(JSON.stringify(cmds)));
+  const sameType =
+    previous.task_queue === taskQueue &&
+    (previous.execution_timeout ?? null) === (w.execution_timeout ?? null) &&
+    previous.input_schema === (w.input_schema === undefined ? null : JSON.stringify(w.input_schema));
+  return previous.definition_hash === legacy && sameType ? hash : previous.definition_hash;
+}
+
+/**
  * Parses and checks every code-declared schedule before anything is written (422 naming
  * `workflows.N.schedules.M.field`).
  */
@@ -122,7 +138,8 @@ export async function planCodeSchedules(
   const { buildId } = worker;
   const hash = definitionHash(w, worker.taskQueue, cmds);
   const ids = cmds.map((_, i) => codeScheduleId(w.name, i));
-  if (previous && previous.definition_hash !== hash && previous.build_id && buildId && previous.build_id !== buildId && now - previous.updated_at < CONFLICT_WINDOW_MS) {
+  const recorded = previous ? recordedHash(previous, w, worker.taskQueue, cmds, hash) : null;
+  if (previous && recorded !== hash && previous.build_id && buildId && previous.build_id !== buildId && now - previous.updated_at < CONFLICT_WINDOW_MS) {
     return {
       outcome: {
         workflow: w.name,
@@ -138,7 +155,7 @@ export async function planCodeSchedules(
     };
   }
   const existing = await listCodeSchedules(env.DB, namespace, w.name);
-  const unchanged = previous?.definition_hash === hash && ids.every((id) => existing.some((e) => e.schedule_id === id));
+  const unchanged = recorded === hash && ids.every((id) => existing.some((e) => e.schedule_id === id));
   // An id that now declares another key (schedules with keys reordered, or a key changed) is
   // re-created: a schedule never changes its (workflow, key). So are ids no longer declared.
   const rekeyed = unchanged ? [] : ids.filter((id, i) => existing.some((e) => e.schedule_id === id && e.key !== cmds[i]!.key));

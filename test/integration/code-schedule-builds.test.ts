@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { CONFLICT_WINDOW_MS } from "../../src/api/code-schedules.ts";
+import { CONFLICT_WINDOW_MS, parseCodeSchedules } from "../../src/api/code-schedules.ts";
+import { hash32 } from "../../src/core/jitter.ts";
 import { ScheduleObject } from "../../src/objects/schedule-object.ts";
 import { api, uid } from "./helpers.ts";
 import { describeSchedule, setNow, T } from "./schedule-helpers.ts";
@@ -200,5 +201,28 @@ describe("registrations from workers of different builds", () => {
     expect(back.body, JSON.stringify(back.body)).toMatchObject({ conflicts: [], workflows: [{ applied: true }] });
     expect((await describeSchedule(`${wf}:code-0`)).key).toBe("alpha");
     expect((await describeSchedule(`${wf}:code-1`)).key).toBe("x");
+  });
+
+  it("a definition recorded before the hash covered the input schema, queue and timeout (an upgrade) is no conflict for another build declaring the same, and re-applies nothing", async () => {
+    const wf = uid("builds-legacy");
+    const t0 = T("2027-06-10T00:00:00.000Z");
+    const schedules = [{ cron_expressions: ["0 8 * * *"], input: { n: 1, tag: "a" } }];
+    setNow(t0);
+    expect((await register(wf, "v1", { schema: v1Schema, schedules })).body.workflows[0].applied).toBe(true);
+    // The row as the previous release recorded it: the hash of the parsed schedules alone.
+    const legacy = String(hash32(JSON.stringify(parseCodeSchedules({ name: wf, input_schema: v1Schema, schedules }, 0, "builds-q", t0))));
+    await env.DB.prepare("UPDATE workflow_types SET definition_hash = ? WHERE name = ?").bind(legacy, wf).run();
+    // The user changed the code schedule by id: that lasts until a registration changes the definition.
+    const id = `${wf}:code-0`;
+    expect((await api("PATCH", `/v1/workflows/schedules/${encodeURIComponent(id)}`, { note: "edited by hand" })).status).toBe(200);
+    const before = await describeSchedule(id);
+    // Both builds run (a rolling deploy that changed activities only): v2 declares exactly what v1 does.
+    setNow(t0 + 60_000);
+    const r = await register(wf, "v2", { schema: v1Schema, schedules });
+    expect(r.body, JSON.stringify(r.body)).toMatchObject({ conflicts: [], workflows: [{ applied: true }] });
+    expect(await describeSchedule(id)).toMatchObject({ version: before.version, note: "edited by hand" });
+    // The record now has this release's hash: v1 declaring the same is no conflict either.
+    setNow(t0 + 120_000);
+    expect((await register(wf, "v1", { schema: v1Schema, schedules })).body).toMatchObject({ conflicts: [], workflows: [{ applied: true }] });
   });
 });
