@@ -201,7 +201,7 @@ function refusal(verdict: Exclude<ClaimVerdict, { ok: true }>, limit: number): S
  * after the claims and before the first removal or upsert (the registration's intent record);
  * `intent.undo` takes it back if the registration is then refused (a 4xx: no retry of this
  * registration follows, so a pending intent would keep the current build back for the whole
- * conflict window), given the workflows whose schedules had been removed or written.
+ * conflict window).
  */
 export async function applyCodeSchedules(
   env: Env,
@@ -209,7 +209,7 @@ export async function applyCodeSchedules(
   plans: CodeSchedulePlan[],
   limit: number,
   now: number,
-  intent: { write: () => Promise<void>; undo: (changed: string[]) => Promise<void> },
+  intent: { write: () => Promise<void>; undo: () => Promise<void> },
 ): Promise<void> {
   const claims = plans.flatMap((p) => p.claims);
   const gone = plans.flatMap((p) => p.gone);
@@ -260,7 +260,7 @@ export async function applyCodeSchedules(
     }
   } catch (err) {
     await releaseCodeClaims(env.DB, namespace, [...held]).catch((e: unknown) => console.warn("releasing code schedule claims failed", e));
-    if (announced && err instanceof SundialError && err.status < 500) await intent.undo([...changed]).catch((e: unknown) => console.warn("taking back a refused registration's pending record failed", e));
+    if (announced && err instanceof SundialError && err.status < 500) await intent.undo().catch((e: unknown) => console.warn("taking back a refused registration's pending record failed", e));
     // The generic 503 says "nothing was changed": untrue once a schedule was removed or written.
     if (changed.size > 0 && isD1Error(err)) throw indexFailedPartway([...changed], false, err);
     // A refusal (an API create took a key or id meanwhile) after changes: say what was done.

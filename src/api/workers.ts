@@ -76,7 +76,7 @@ workerRoutes.post("/register", requireKind("worker"), async (c) => {
   await applyCodeSchedules(c.env, p.namespace, plans.map(({ plan }) => plan), schedulesPerNamespaceLimit(c.env.SUNDIAL_MAX_SCHEDULES_PER_NAMESPACE), now, {
     write: () => upsertWorkflowTypes(c.env.DB, intents),
     // Refused (a 4xx) after the intents were written: nothing of this registration is recorded.
-    undo: (changed) => undoWorkflowTypeIntents(c.env.DB, intents.map((intent) => ({ intent, previous: plans.find(({ plan }) => plan.outcome.workflow === intent.name)!.previous, changed: changed.includes(intent.name) }))),
+    undo: () => undoWorkflowTypeIntents(c.env.DB, intents.map((intent) => ({ intent, previous: plans.find(({ plan }) => plan.outcome.workflow === intent.name)!.previous }))),
   });
   try {
     await upsertWorkflowTypes(c.env.DB, rows);

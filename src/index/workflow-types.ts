@@ -46,22 +46,20 @@ export async function upsertWorkflowTypes(db: D1Database, rows: WorkflowTypeRow[
 /**
  * Takes back the pending intents of a registration that was refused (a 4xx) after writing them,
  * each only while it is still that registration's (a later registration's row is left alone): the
- * previous row comes back, its definition still pending if the refused registration had changed
- * that workflow's schedules (so no one reads them as unchanged), as it was otherwise; a workflow
- * with no previous row loses the intent.
+ * previous row comes back with its definition still pending, since the schedules may hold part of
+ * the refused definition, or another replica's since the previous row was read (so none is read as
+ * unchanged: the next registration of the build in charge applies its own); a workflow with no
+ * previous row loses the intent.
  */
-export async function undoWorkflowTypeIntents(db: D1Database, undo: { intent: WorkflowTypeRow; previous: WorkflowTypeRow | null; changed: boolean }[]): Promise<void> {
+export async function undoWorkflowTypeIntents(db: D1Database, undo: { intent: WorkflowTypeRow; previous: WorkflowTypeRow | null }[]): Promise<void> {
   if (undo.length === 0) return;
   const mine = "namespace = ? AND name = ? AND definition_hash = ? AND build_id IS ? AND identity = ? AND updated_at = ?";
-  const restore = db.prepare(
-    `UPDATE workflow_types SET task_queue = ?, input_schema = ?, build_id = ?, identity = ?, definition_hash = ?, execution_timeout = ?, updated_at = ? WHERE ${mine}`,
-  );
+  const restore = db.prepare(`UPDATE workflow_types SET task_queue = ?, input_schema = ?, build_id = ?, identity = ?, execution_timeout = ?, updated_at = ? WHERE ${mine}`);
   const drop = db.prepare(`DELETE FROM workflow_types WHERE ${mine}`);
   await db.batch(
-    undo.map(({ intent: i, previous: p, changed }) => {
+    undo.map(({ intent: i, previous: p }) => {
       const where = [i.namespace, i.name, i.definition_hash, i.build_id, i.identity, i.updated_at];
-      if (!p) return drop.bind(...where);
-      return restore.bind(p.task_queue, p.input_schema, p.build_id, p.identity, changed ? i.definition_hash : p.definition_hash, p.execution_timeout, p.updated_at, ...where);
+      return p ? restore.bind(p.task_queue, p.input_schema, p.build_id, p.identity, p.execution_timeout, p.updated_at, ...where) : drop.bind(...where);
     }),
   );
 }
