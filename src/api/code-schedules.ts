@@ -18,6 +18,9 @@ import { checkPayloadSize } from "./workflow-input.ts";
 /** A registration that names a different definition from a different build this recently is a conflict. */
 export const CONFLICT_WINDOW_MS = 10 * 60_000;
 
+/** A declared schedule, parsed: a create's command with the worker's task queue unless it names one. */
+export type CodeScheduleCommand = z.output<typeof CreateScheduleRequest> & { task_queue: string };
+
 export interface CodeWorkflow {
   name: string;
   execution_timeout?: number | undefined;
@@ -48,7 +51,7 @@ export const codeScheduleId = (workflow: string, i: number) => `${workflow}:code
  * task queue and timeout, so a workflow without schedules has a definition too and two builds
  * with different input schemas are a conflict rather than overwriting each other at every refresh.
  */
-export function definitionHash(w: CodeWorkflow, taskQueue: string, cmds: z.output<typeof CreateScheduleRequest>[]): string {
+export function definitionHash(w: CodeWorkflow, taskQueue: string, cmds: CodeScheduleCommand[]): string {
   return String(hash32(JSON.stringify({ schedules: cmds, input_schema: w.input_schema ?? null, task_queue: taskQueue, execution_timeout: w.execution_timeout ?? null })));
 }
 
@@ -59,7 +62,7 @@ export function definitionHash(w: CodeWorkflow, taskQueue: string, cmds: z.outpu
  * it is the same definition, so an upgrade neither reports two builds declaring the same thing as
  * a conflict nor re-applies (and so reverts updates made by id to) unchanged code schedules.
  */
-function recordedHash(previous: WorkflowTypeRow, w: CodeWorkflow, taskQueue: string, cmds: z.output<typeof CreateScheduleRequest>[], hash: string): string {
+function recordedHash(previous: WorkflowTypeRow, w: CodeWorkflow, taskQueue: string, cmds: CodeScheduleCommand[], hash: string): string {
   const legacy = String(hash32(JSON.stringify(cmds)));
   const sameType =
     previous.task_queue === taskQueue &&
@@ -72,7 +75,7 @@ function recordedHash(previous: WorkflowTypeRow, w: CodeWorkflow, taskQueue: str
  * Parses and checks every code-declared schedule before anything is written (422 naming
  * `workflows.N.schedules.M.field`).
  */
-export function parseCodeSchedules(w: CodeWorkflow, index: number, taskQueue: string, now: number): z.output<typeof CreateScheduleRequest>[] {
+export function parseCodeSchedules(w: CodeWorkflow, index: number, taskQueue: string, now: number): CodeScheduleCommand[] {
   const cmds = w.schedules.map((raw, i) => {
     const prefix = ["workflows", index, "schedules", i];
     const defaults = { task_queue: taskQueue, ...(w.execution_timeout !== undefined ? { execution_timeout: w.execution_timeout } : {}) };
@@ -91,7 +94,7 @@ export function parseCodeSchedules(w: CodeWorkflow, index: number, taskQueue: st
       const problem = validateJsonSchema(w.input_schema as JsonSchema, cmd.input === undefined ? null : cmd.input, undefined, `${prefix.join(".")}.input`);
       if (problem) throw new ValidationError(`${problem.path}: ${problem.message}`, { field: problem.path, code: "invalid_input" });
     }
-    return cmd;
+    return { ...cmd, task_queue: cmd.task_queue ?? taskQueue };
   });
   // (workflow, key) is unique: two declared schedules sharing a key would each get an object while
   // the index could hold only one of them.
@@ -107,7 +110,7 @@ export interface CodeSchedulePlan {
   outcome: RegistrationOutcome;
   /** The definition's {@link definitionHash}, recorded with the workflow type once applied. */
   hash: string;
-  upserts: { id: string; path: string; cmd: z.output<typeof CreateScheduleRequest> }[];
+  upserts: { id: string; path: string; cmd: CodeScheduleCommand }[];
   removals: string[];
   /** The index rows of the removals, as read. */
   gone: IndexTriple[];
@@ -130,7 +133,7 @@ export async function planCodeSchedules(
   namespace: string,
   w: CodeWorkflow,
   index: number,
-  cmds: z.output<typeof CreateScheduleRequest>[],
+  cmds: CodeScheduleCommand[],
   previous: WorkflowTypeRow | null,
   worker: { buildId: string | null; taskQueue: string },
   now: number,

@@ -3,6 +3,7 @@ import { z } from "zod";
 import {
   BackfillRequest,
   CreateScheduleRequest,
+  DEFAULT_TASK_QUEUE,
   Identifier,
   IdReference,
   PauseRequest,
@@ -103,6 +104,7 @@ scheduleRoutes.post("/", async (c) => {
   try {
     const registered = checkInputAgainst(found.type, cmd.workflow, cmd.input);
     if (cmd.execution_timeout === undefined && registered.executionTimeout !== null) cmd.execution_timeout = registered.executionTimeout;
+    const taskQueue = cmd.task_queue ?? registered.taskQueue ?? DEFAULT_TASK_QUEUE;
     if (!found.claimed && found.holder !== null) {
       // A code schedule's pair: its object refuses the create too, but may not exist yet (a
       // registration's claim), and the create would make it, as an API schedule.
@@ -123,7 +125,7 @@ scheduleRoutes.post("/", async (c) => {
     }
     // Otherwise this create claimed the pair, or its id belongs to another (workflow, key), also in a
     // full namespace (no new schedule): the object refuses that, 409 schedule_exists.
-    r = unwrap(await scheduleStub(c.env, p.namespace, id).upsert({ ...cmd, namespace: p.namespace, schedule_id: id, source: "api" }));
+    r = unwrap(await scheduleStub(c.env, p.namespace, id).upsert({ ...cmd, task_queue: taskQueue, namespace: p.namespace, schedule_id: id, source: "api" }));
   } catch (err) {
     // A refused create changes nothing: its claim goes (unless the object wrote its own row meanwhile).
     if (found.claimed) await releaseScheduleClaim(c.env.DB, p.namespace, id).catch((e: unknown) => console.warn("releasing a schedule claim failed", e));

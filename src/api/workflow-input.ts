@@ -52,12 +52,19 @@ export function checkPayloadSize(value: unknown, field: string): void {
  * Checks a workflow input against its already-read registration (`type`, null when no worker
  * registered the workflow): its shape, when the worker gave an input JSON Schema. For callers that
  * read the registration together with other rows in one `db.batch`; call {@link checkPayloadSize}
- * first. Returns the workflow's registered default execution timeout, if any.
+ * first. Returns the workflow's registered defaults: its execution timeout and the task queue it
+ * was registered on, if any.
  */
-export function checkInputAgainst(type: WorkflowTypeRow | null, workflow: string, input: unknown, field = "input"): { executionTimeout: number | null } {
+export function checkInputAgainst(type: WorkflowTypeRow | null, workflow: string, input: unknown, field = "input"): RegisteredDefaults {
   const problem = inputProblem(type, workflow, input, field);
   if (problem) throw new ValidationError(problem.message, { field: problem.path, code: "invalid_input" });
-  return { executionTimeout: type?.execution_timeout ?? null };
+  return { executionTimeout: type?.execution_timeout ?? null, taskQueue: type?.task_queue ?? null };
+}
+
+/** What a start or a schedule create that does not say takes from the workflow's registration. */
+export interface RegisteredDefaults {
+  executionTimeout: number | null;
+  taskQueue: string | null;
 }
 
 /** Why the registration `type` refuses `input` (its path from `field`, and a message naming the workflow), or null. */
@@ -71,9 +78,9 @@ function inputProblem(type: WorkflowTypeRow | null, workflow: string, input: unk
  * Checks a workflow input before anything is written: its size, and — when a worker registered
  * the workflow with an input JSON Schema — its shape (a 422 naming the path now, not a failed run
  * at 3 am). `field` is where the input sits in the request (e.g. `input`). Returns the workflow's
- * registered default execution timeout, if any.
+ * registered defaults (execution timeout, task queue), if any.
  */
-export async function checkWorkflowInput(db: D1Database, namespace: string, workflow: string, input: unknown, field = "input"): Promise<{ executionTimeout: number | null }> {
+export async function checkWorkflowInput(db: D1Database, namespace: string, workflow: string, input: unknown, field = "input"): Promise<RegisteredDefaults> {
   checkPayloadSize(input, field);
   return checkInputAgainst(await registration(db, namespace, workflow), workflow, input, field);
 }

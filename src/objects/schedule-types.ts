@@ -11,11 +11,16 @@ export interface RunClosedNotice {
   closed_at: number;
 }
 
-/** A create or upsert, validated by the API layer (or a worker's registration, `source: "code"`), with the id it resolved to. */
+/**
+ * A create or upsert, validated by the API layer (or a worker's registration, `source: "code"`),
+ * with the id it resolved to and its task queue (the one asked for, else the workflow's registered
+ * one, else `default`).
+ */
 export interface ScheduleDefinition extends CreateScheduleCommand {
   namespace: string;
   schedule_id: string;
   source: "api" | "code";
+  task_queue: string;
 }
 
 /** A partial update, already validated and normalised by the API layer. */

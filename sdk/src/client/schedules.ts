@@ -32,7 +32,7 @@ export interface CreateScheduleOptions<I = unknown> extends ScheduleDefinition<I
   key?: string;
   /** Default `{workflow}:{key}`; ignored when (workflow, key) exists (the existing id is kept). */
   scheduleId?: string;
-  /** Default: the definition's `taskQueue`, else `default`. */
+  /** Default: the definition's `taskQueue`, else the queue the workflow was registered on (by a worker), else `default`. */
   taskQueue?: string;
   /** Default: the definition's `executionTimeout`, else the workflow's registered one, else 1 hour. */
   executionTimeout?: Duration;

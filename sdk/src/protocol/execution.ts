@@ -67,7 +67,8 @@ const StartFields = z.strictObject({
   workflow: Name,
   input: z.unknown().optional(),
   execution_id: Identifier.optional(),
-  task_queue: Name.default(DEFAULT_TASK_QUEUE),
+  /** Default: the task queue the workflow was last registered on by a worker, else `default`. */
+  task_queue: Name.optional(),
   execution_timeout: Duration.refine((s) => s >= 1 && s <= 86_400 * 365, { message: "must be between 1 second and 1 year" }).optional(),
   id_reuse_policy: IdReusePolicy.default("use_existing"),
 });

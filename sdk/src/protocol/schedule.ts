@@ -117,7 +117,8 @@ export const CreateScheduleRequest = z
       workflow: v.workflow,
       key: v.key ?? "global",
       input: v.input,
-      task_queue: v.task_queue ?? DEFAULT_TASK_QUEUE,
+      // Default: the task queue the workflow was registered on, else `default` (filled in by the platform).
+      task_queue: v.task_queue,
       execution_timeout: v.execution_timeout,
       policy: mergePolicy(DEFAULT_SCHEDULE_POLICY, policy, topPolicy),
       note: v.note ?? "",
