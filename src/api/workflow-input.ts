@@ -8,7 +8,7 @@ import { clock } from "../clock.ts";
 import { IsolateCache } from "./isolate-cache.ts";
 
 /**
- * How long an isolate uses a workflow's registration (input schema, default execution timeout)
+ * How long an isolate uses a workflow's registration (input schema, default execution timeout, task queue)
  * it has read before it reads it again. A registration that changes reaches starts in the isolate
  * that received it at once, and starts in other isolates (once deployed) at most this long later;
  * a workflow registered for the first time is seen at once everywhere (only registrations that

@@ -40,7 +40,7 @@ export function utf8Length(s: string): number {
   return n;
 }
 
-/** Where starts, schedules and workers go when they name no task queue. */
+/** The task queue of a worker that names none, and of a start or schedule that names none of a workflow no worker registered. */
 export const DEFAULT_TASK_QUEUE = "default";
 
 /** The {@link Name} rule as a check, for the SDK's synchronous validation of definitions and calls. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Duration } from "./duration.ts";
-import { DEFAULT_TASK_QUEUE, Identifier, Name } from "./execution.ts";
+import { Identifier, Name } from "./execution.ts";
 import { normalizeSpec, ScheduleSpecFields, type ScheduleSpec } from "./schedule-spec.ts";
 import { Timestamp } from "./time.ts";
 

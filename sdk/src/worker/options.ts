@@ -17,9 +17,10 @@ export interface WorkerOptions {
   /** A `worker` (or `admin`) API key. Default: the `SUNDIAL_API_KEY` environment variable. */
   apiKey?: string;
   /**
-   * The task queue this worker polls; every workflow it lists must use it. Default `"default"`,
-   * where starts and schedules go when they name none (not read from the environment: a client
-   * would not see the same variable, and its starts would wait on a queue nobody polls).
+   * The task queue this worker polls; every workflow it lists must use it. Default `"default"`
+   * (not read from the environment: a client would not see the same variable). The worker
+   * registers its workflows on it, and a start or API schedule of one of them that names no task
+   * queue goes there (a workflow no worker registered goes to `"default"`).
    */
   taskQueue?: string;
   workflows?: readonly WorkflowDefinition[];
