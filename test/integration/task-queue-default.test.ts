@@ -50,4 +50,23 @@ describe("the default task queue", () => {
     const named = await api("POST", "/v1/workflows/schedules", { workflow: wf, key: "u2", cron: "0 9 * * *", task_queue: "mine" });
     expect(named.body.task_queue).toBe("mine");
   });
+
+  it("after the registration moves queues, a start retried under its id is the run it started (200, its queue), and a schedule keeps its queue until created again", async () => {
+    const wf = uid("tq-move");
+    const [qa, qb] = [uid("qa"), uid("qb")];
+    expect((await register(wf, qa)).status).toBe(200);
+    const id = uid("tq-move-run");
+    expect((await api("POST", "/v1/workflows/executions", { workflow: wf, execution_id: id })).body.task_queue).toBe(qa);
+    const body = { workflow: wf, key: "k", cron: "0 9 * * *" };
+    const created = await api("POST", "/v1/workflows/schedules", body);
+    // Sent again as it is: nothing written.
+    expect((await api("POST", "/v1/workflows/schedules", body)).body).toMatchObject({ task_queue: qa, version: created.body.version });
+    expect((await register(wf, qb)).status).toBe(200);
+    const retried = await api("POST", "/v1/workflows/executions", { workflow: wf, execution_id: id });
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ started: false, task_queue: qa });
+    expect((await api("GET", `/v1/workflows/schedules/${encodeURIComponent(created.body.schedule_id)}`)).body.task_queue).toBe(qa);
+    // A create replaces the definition: what it leaves out is back to its default, the queue registered now.
+    expect((await api("POST", "/v1/workflows/schedules", body)).body.task_queue).toBe(qb);
+  });
 });
