@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ScheduleObject } from "../../src/objects/schedule-object.ts";
 import { api, uid } from "./helpers.ts";
-import { describeSchedule, setNow, T } from "./schedule-helpers.ts";
+import { describeSchedule, holdSecondRemoval, setNow, T } from "./schedule-helpers.ts";
 
 // An API-created schedule whose id is the one a code schedule gets (`{workflow}:code-{i}`: an API
 // create of key `code-0` has the default id `{workflow}:code-0`). README, "Schedules declared in
@@ -69,31 +68,17 @@ describe("an API create taking a declared key while a registration runs", () => 
     expect((await register(wf, [{ key: "alpha", cron_expressions: ["0 8 * * *"] }, { key: "x", cron_expressions: ["0 9 * * *"] }])).status).toBe(200);
     setNow(T("2027-06-01T00:10:00.000Z"));
     // Hold the registration's second removal (code-0, re-keyed from alpha to x) once code-1 (key x) is gone.
-    const proto = ScheduleObject.prototype as unknown as { remove: (...a: unknown[]) => Promise<unknown> };
-    const original = proto.remove;
-    let calls = 0;
-    let release!: () => void;
-    let reach!: () => void;
-    const released = new Promise<void>((r) => (release = r));
-    const reached = new Promise<void>((r) => (reach = r));
-    proto.remove = async function (this: unknown, ...args: unknown[]) {
-      if (++calls === 2) {
-        reach();
-        await released;
-      }
-      return original.apply(this, args);
-    };
+    const hold = holdSecondRemoval();
     let reg: Awaited<ReturnType<typeof register>>;
     let created: Awaited<ReturnType<typeof api>>;
     try {
       const registration = register(wf, [{ key: "x", cron_expressions: ["0 10 * * *"] }]);
-      await reached;
+      await hold.reached;
       created = await api("POST", "/v1/workflows/schedules", { workflow: wf, key: "x", cron_expressions: ["0 2 * * *"], task_queue: "ids-q" });
-      release();
+      hold.release();
       reg = await registration;
     } finally {
-      release();
-      proto.remove = original;
+      hold.restore();
     }
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect(reg.status, JSON.stringify(reg.body)).toBe(409);

@@ -2,9 +2,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { CONFLICT_WINDOW_MS, parseCodeSchedules } from "../../src/api/code-schedules.ts";
 import { hash32 } from "../../src/core/jitter.ts";
-import { ScheduleObject } from "../../src/objects/schedule-object.ts";
 import { api, uid } from "./helpers.ts";
-import { describeSchedule, setNow, T } from "./schedule-helpers.ts";
+import { describeSchedule, holdSecondRemoval, setNow, T } from "./schedule-helpers.ts";
 
 // Workers of two builds: a workflow's definition is its declared schedules, its input schema, the
 // worker's task queue and the workflow's execution timeout. Another build's different definition
@@ -164,31 +163,17 @@ describe("registrations from workers of different builds", () => {
     // and code-0 (re-keyed alpha -> x); an API create takes key x between them, so v2's claim of
     // x after the removals is refused: a 409, and v2's workers stop (worker.ready rejects).
     setNow(t0 + CONFLICT_WINDOW_MS + M);
-    const proto = ScheduleObject.prototype as unknown as { remove: (...a: unknown[]) => Promise<unknown> };
-    const original = proto.remove;
-    let calls = 0;
-    let release!: () => void;
-    let reach!: () => void;
-    const released = new Promise<void>((r) => (release = r));
-    const reached = new Promise<void>((r) => (reach = r));
-    proto.remove = async function (this: unknown, ...args: unknown[]) {
-      if (++calls === 2) {
-        reach();
-        await released;
-      }
-      return original.apply(this, args);
-    };
+    const hold = holdSecondRemoval();
     let refused: Awaited<ReturnType<typeof register>>;
     let created: Awaited<ReturnType<typeof api>>;
     try {
       const registration = register(wf, "v2", { queue: "q-v2", timeout: 900, schedules: [{ key: "x", cron_expressions: ["0 10 * * *"] }] });
-      await reached;
+      await hold.reached;
       created = await api("POST", "/v1/workflows/schedules", { workflow: wf, key: "x", cron_expressions: ["0 2 * * *"], task_queue: "q-v1" });
-      release();
+      hold.release();
       refused = await registration;
     } finally {
-      release();
-      proto.remove = original;
+      hold.restore();
     }
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect(refused.status, JSON.stringify(refused.body)).toBe(409);

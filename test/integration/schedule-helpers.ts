@@ -4,6 +4,7 @@ import { expect } from "vitest";
 import { clock } from "../../src/clock.ts";
 import { api, uid } from "./helpers.ts";
 import type { ExecutionStore } from "../../src/objects/execution-store.ts";
+import { ScheduleObject } from "../../src/objects/schedule-object.ts";
 
 /**
  * Shared helpers for the schedule integration tests. Times are fake and in the future (2027+), so
@@ -133,3 +134,33 @@ export async function minutely(prefix: string, workflow: string, overlap: string
 
 export const succeed = (result: unknown = "ok") => [{ type: "complete_workflow", result }];
 export const fail = (message = "boom") => [{ type: "fail_workflow", failure: { message, type: "TestFailure" } }];
+
+/**
+ * Holds the second `ScheduleObject.remove()` call made from now on (a registration's second
+ * removal) until `release()`; `reached` resolves once it is held. `restore()` (in a `finally`)
+ * releases it and puts the real method back.
+ */
+export function holdSecondRemoval(): { reached: Promise<void>; release: () => void; restore: () => void } {
+  const proto = ScheduleObject.prototype as unknown as { remove: (...a: unknown[]) => Promise<unknown> };
+  const original = proto.remove;
+  let calls = 0;
+  let release!: () => void;
+  let reach!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  const reached = new Promise<void>((r) => (reach = r));
+  proto.remove = async function (this: unknown, ...args: unknown[]) {
+    if (++calls === 2) {
+      reach();
+      await released;
+    }
+    return original.apply(this, args);
+  };
+  return {
+    reached,
+    release,
+    restore: () => {
+      release();
+      proto.remove = original;
+    },
+  };
+}

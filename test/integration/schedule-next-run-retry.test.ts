@@ -19,22 +19,28 @@ describe("next_run_at counts a failed fire's waiting retry", () => {
     return r.body.schedules[0];
   }
 
-  it("Pipelit's one-shot (interval 600, repeat_count 1, retry_max 1): after the failure, next_run_at is the retry", async () => {
-    const t0 = Date.parse("2027-05-01T00:00:00.000Z");
-    const sid = uid("oneshot-retry");
-    const queue = uid("q-oneshot-retry");
+  /** A schedule created at `t0` (`fields` beside its id, key, workflow and queue) whose first fire failed `after` ms past it; waits until the failure is counted. */
+  async function firstFireFailed(prefix: string, t0: number, fields: Record<string, unknown>, fire: number, after: number) {
+    const sid = uid(prefix);
+    const queue = uid(`q-${prefix}`);
     setNow(t0);
-    await createSchedule({ schedule_id: sid, workflow: "pipelit-wf", key: sid, interval_seconds: 600, repeat_count: 1, retry_max: 1, task_queue: queue });
-    const fire = t0 + 10 * M;
+    await createSchedule({ schedule_id: sid, workflow: "pipelit-wf", key: sid, task_queue: queue, ...fields });
     await alarmAt(sid, fire);
-    setNow(fire + 5 * S);
+    setNow(fire + after);
     await completeRun(queue, runId(sid, fire), fail("down"));
-    const retryAt = fire + 5 * S + 600 * S; // the first retry waits one interval
-    const d = await eventually(async () => {
+    const described = await eventually(async () => {
       const s = await describeSchedule(sid);
       expect(s.current_retry).toBe(1);
       return s;
     });
+    return { sid, queue, described };
+  }
+
+  it("Pipelit's one-shot (interval 600, repeat_count 1, retry_max 1): after the failure, next_run_at is the retry", async () => {
+    const t0 = Date.parse("2027-05-01T00:00:00.000Z");
+    const fire = t0 + 10 * M;
+    const { sid, queue, described: d } = await firstFireFailed("oneshot-retry", t0, { interval_seconds: 600, repeat_count: 1, retry_max: 1 }, fire, 5 * S);
+    const retryAt = fire + 5 * S + 600 * S; // the first retry waits one interval
     expect(d).toMatchObject({ status: "active", next_fire_times: [], next_run_at: iso(retryAt) });
     await eventually(async () => expect(await listed(sid)).toMatchObject({ status: "active", next_fire_at: null, next_run_at: iso(retryAt), current_retry: 1 }));
     await expectAlarm(sid, retryAt);
@@ -48,20 +54,9 @@ describe("next_run_at counts a failed fire's waiting retry", () => {
 
   it("a recurring schedule whose retry comes before the next fire shows the retry, then the fire again", async () => {
     const t0 = Date.parse("2027-05-02T00:00:00.000Z");
-    const sid = uid("recur-retry");
-    const queue = uid("q-recur-retry");
-    setNow(t0);
-    await createSchedule({ schedule_id: sid, workflow: "pipelit-wf", key: sid, interval_seconds: 3600, retry_max: 2, retry_delay_seconds: 60, task_queue: queue });
     const fire1 = t0 + 60 * M;
-    await alarmAt(sid, fire1);
-    setNow(fire1 + 2 * S);
-    await completeRun(queue, runId(sid, fire1), fail("down"));
+    const { sid, queue, described: d } = await firstFireFailed("recur-retry", t0, { interval_seconds: 3600, retry_max: 2, retry_delay_seconds: 60 }, fire1, 2 * S);
     const retryAt = fire1 + 2 * S + 60 * S;
-    const d = await eventually(async () => {
-      const s = await describeSchedule(sid);
-      expect(s.current_retry).toBe(1);
-      return s;
-    });
     expect(d.next_fire_times[0].nominal).toBe(iso(fire1 + 60 * M));
     expect(d.next_run_at).toBe(iso(retryAt));
     await eventually(async () => expect(await listed(sid)).toMatchObject({ next_fire_at: iso(fire1 + 60 * M), next_run_at: iso(retryAt) }));
@@ -74,14 +69,7 @@ describe("next_run_at counts a failed fire's waiting retry", () => {
 
   it("a paused schedule with a retry waiting shows no next run", async () => {
     const t0 = Date.parse("2027-05-03T00:00:00.000Z");
-    const sid = uid("paused-retry");
-    const queue = uid("q-paused-retry");
-    setNow(t0);
-    await createSchedule({ schedule_id: sid, workflow: "pipelit-wf", key: sid, interval_seconds: 3600, retry_max: 2, retry_delay_seconds: 60, task_queue: queue });
-    await alarmAt(sid, t0 + 60 * M);
-    setNow(t0 + 60 * M + S);
-    await completeRun(queue, runId(sid, t0 + 60 * M), fail("down"));
-    await eventually(async () => expect((await describeSchedule(sid)).current_retry).toBe(1));
+    const { sid } = await firstFireFailed("paused-retry", t0, { interval_seconds: 3600, retry_max: 2, retry_delay_seconds: 60 }, t0 + 60 * M, S);
     expect((await api("POST", `/v1/workflows/schedules/${sid}/pause`, {})).status).toBe(200);
     expect((await describeSchedule(sid)).next_run_at).toBeNull();
     await eventually(async () => expect(await listed(sid)).toMatchObject({ status: "paused", next_run_at: null }));
