@@ -75,8 +75,12 @@ workerRoutes.post("/register", requireKind("worker"), async (c) => {
   // are taken with it, in one D1 transaction, before anything is written.
   await applyCodeSchedules(c.env, p.namespace, plans.map(({ plan }) => plan), schedulesPerNamespaceLimit(c.env.SUNDIAL_MAX_SCHEDULES_PER_NAMESPACE), now, {
     write: () => upsertWorkflowTypes(c.env.DB, intents),
-    // Refused (a 4xx) after the intents were written: nothing of this registration is recorded.
-    undo: () => undoWorkflowTypeIntents(c.env.DB, intents.map((intent) => ({ intent, previous: plans.find(({ plan }) => plan.outcome.workflow === intent.name)!.previous }))),
+    // Refused (a 4xx) after the intents were written: nothing of this registration is recorded,
+    // and what this isolate read meanwhile (the intents) is forgotten.
+    undo: async () => {
+      await undoWorkflowTypeIntents(c.env.DB, intents.map((intent) => ({ intent, previous: plans.find(({ plan }) => plan.outcome.workflow === intent.name)!.previous })));
+      for (const r of intents) forgetRegistration(r.namespace, r.name);
+    },
   });
   try {
     await upsertWorkflowTypes(c.env.DB, rows);

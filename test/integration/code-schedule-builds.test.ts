@@ -156,7 +156,7 @@ describe("registrations from workers of different builds", () => {
     const wf = uid("builds-refused-late");
     const t0 = T("2027-06-09T00:00:00.000Z");
     const M = 60_000;
-    const v1 = { queue: "q-v1", timeout: 600, schedules: [{ key: "alpha", cron_expressions: ["0 8 * * *"] }, { key: "x", cron_expressions: ["0 9 * * *"] }] };
+    const v1 = { queue: "q-v1", timeout: 600, schema: v1Schema, schedules: [{ key: "alpha", cron_expressions: ["0 8 * * *"], input: { n: 1 } }, { key: "x", cron_expressions: ["0 9 * * *"], input: { n: 1 } }] };
     setNow(t0);
     expect((await register(wf, "v1", v1)).body.workflows[0].applied).toBe(true);
     // v1's workers stopped; v2 comes up after the window. Its registration removes code-1 (key x)
@@ -167,9 +167,10 @@ describe("registrations from workers of different builds", () => {
     let refused: Awaited<ReturnType<typeof register>>;
     let created: Awaited<ReturnType<typeof api>>;
     try {
-      const registration = register(wf, "v2", { queue: "q-v2", timeout: 900, schedules: [{ key: "x", cron_expressions: ["0 10 * * *"] }] });
+      const registration = register(wf, "v2", { queue: "q-v2", timeout: 900, schema: v2Schema, schedules: [{ key: "x", cron_expressions: ["0 10 * * *"], input: { n: 1, tag: "a" } }] });
       await hold.reached;
-      created = await api("POST", "/v1/workflows/schedules", { workflow: wf, key: "x", cron_expressions: ["0 2 * * *"], task_queue: "q-v1" });
+      // The create reads (and this isolate remembers) the registration as it is meanwhile: v2's pending mark.
+      created = await api("POST", "/v1/workflows/schedules", { workflow: wf, key: "x", cron_expressions: ["0 2 * * *"], task_queue: "q-v1", input: { n: 1, tag: "a" } });
       hold.release();
       refused = await registration;
     } finally {
@@ -178,7 +179,10 @@ describe("registrations from workers of different builds", () => {
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect(refused.status, JSON.stringify(refused.body)).toBe(409);
     // Nothing of v2 is recorded: the workflow type is v1's (starts are not judged by v2's queue and timeout).
-    expect(await typeOf(wf)).toMatchObject({ task_queue: "q-v1", execution_timeout: 600, build_id: "v1", updated_at: new Date(t0).toISOString() });
+    expect(await typeOf(wf)).toMatchObject({ task_queue: "q-v1", input_schema: v1Schema, execution_timeout: 600, build_id: "v1", updated_at: new Date(t0).toISOString() });
+    // Nor does this isolate judge starts by the mark it read meanwhile: v2's required `tag` is not asked for.
+    const start = await api("POST", "/v1/workflows/executions", { workflow: wf, input: { n: 2 } });
+    expect(start.status, JSON.stringify(start.body)).toBeLessThan(300);
     // The user deletes the API schedule and rolls back to v1: its registration applies its schedules again.
     expect((await api("DELETE", `/v1/workflows/schedules/${encodeURIComponent(created.body.schedule_id)}`)).status).toBeLessThan(300);
     setNow(t0 + CONFLICT_WINDOW_MS + 2 * M);
