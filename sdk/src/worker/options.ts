@@ -136,8 +136,20 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   if (typeof taskQueue !== "string" || !isName(taskQueue)) throw new TypeError(`taskQueue ${JSON.stringify(taskQueue)} is invalid: use 1-200 letters, digits and . _ : -, starting with a letter or digit`);
   const workflows = byName(options.workflows ?? [], "workflow");
   // The workflows' own activities join the worker's; one the worker lists by the same name wins (a test's stub, say).
+  // Two workflows bringing different definitions under one name, which the worker does not settle, is an error.
   const activities = byName(options.activities ?? [], "activity");
-  for (const wf of workflows.values()) for (const a of wf.activities ?? []) if (!activities.has(a.name)) activities.set(a.name, a);
+  const broughtBy = new Map<string, string>();
+  for (const wf of workflows.values()) {
+    for (const a of wf.activities ?? []) {
+      const listed = activities.get(a.name);
+      if (listed && broughtBy.has(a.name) && listed !== a) {
+        throw new TypeError(`workflows "${broughtBy.get(a.name)}" and "${wf.name}" bring two activity definitions named "${a.name}": names must be unique per worker (or list the one to run in the worker's activities)`);
+      }
+      if (listed) continue;
+      activities.set(a.name, a);
+      broughtBy.set(a.name, wf.name);
+    }
+  }
   if (workflows.size === 0 && activities.size === 0) throw new TypeError("a worker needs at least one workflow or activity");
   for (const wf of workflows.values()) {
     if (wf.taskQueue !== undefined && wf.taskQueue !== taskQueue) {

@@ -128,6 +128,12 @@ describe("registration", () => {
     expect([...resolveWorkerOptions({ url: "http://a:1", apiKey: "k", workflows: [wf], activities: [greet] }).activities.keys()]).toEqual(["greet"]);
     const stub = defineActivity({ name: "greet", run: async () => "stub" });
     expect(resolveWorkerOptions({ url: "http://a:1", apiKey: "k", workflows: [wf], activities: [stub] }).activities.get("greet")).toBe(stub);
+    // Two workflows bringing the same definition is one activity; different ones under one name are refused, unless the worker lists its own.
+    const also = defineWorkflow({ name: "also-greets", activities: [greet], run: async (ctx) => ctx.executeActivity(greet, "y") });
+    expect(resolveWorkerOptions({ url: "http://a:1", apiKey: "k", workflows: [wf, also] }).activities.get("greet")).toBe(greet);
+    const other = defineWorkflow({ name: "other-greet", activities: [stub], run: async () => null });
+    expect(() => resolveWorkerOptions({ url: "http://a:1", apiKey: "k", workflows: [wf, other] })).toThrow('workflows "with-acts" and "other-greet" bring two activity definitions named "greet"');
+    expect(resolveWorkerOptions({ url: "http://a:1", apiKey: "k", workflows: [wf, other], activities: [stub] }).activities.get("greet")).toBe(stub);
   });
 
   it("rejects inconsistent worker options before touching the network", () => {
