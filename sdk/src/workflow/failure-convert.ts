@@ -11,14 +11,22 @@ function clip(text: string): string {
   return text.length <= MAX_TEXT ? text : `${text.slice(0, MAX_TEXT - 15)}… (truncated)`;
 }
 
+/**
+ * The failure type of a thrown error: an ApplicationFailure's `type`, else the error's `name`; a
+ * subclass that keeps the inherited name `"Error"` (`class BadAddress extends Error {}`) is known by
+ * its class name, so `nonRetryableErrorTypes: ["BadAddress"]` matches it.
+ */
 function typeOf(err: Error): string {
   if (err instanceof ApplicationFailure) return err.type;
-  return err.name || "Error";
+  if (err.name && err.name !== "Error") return err.name;
+  const className: unknown = err.constructor?.name;
+  return typeof className === "string" && className !== "" ? className : "Error";
 }
 
 /**
  * Turns anything thrown into the wire's {@link Failure}: an {@link ApplicationFailure} keeps its
- * `type`, `nonRetryable` and `details`; any other `Error` uses its `name` as `type` and is retryable.
+ * `type`, `nonRetryable` and `details`; any other `Error` uses its `name` as `type` (its class name
+ * when it kept the name `"Error"`) and is retryable.
  * A failure the platform would refuse (more than 256 KiB of JSON with its details, stack and causes,
  * or details that are not JSON) keeps its message, type and retry flag only (see {@link boundFailure}).
  * @example errorToFailure(new TypeError("x")) // { message: "x", type: "TypeError", non_retryable: false, ... }

@@ -257,6 +257,17 @@ describe("child workflows: failures", () => {
     }
   });
 
+  it("an error's type is its name, or its class name when it kept the name Error (so nonRetryableErrorTypes can list a plain subclass)", () => {
+    class BadAddress extends Error {}
+    class Named extends Error {
+      override name = "NamedOnPurpose";
+    }
+    expect(errorToFailure(new BadAddress("x")).type).toBe("BadAddress");
+    expect(errorToFailure(new Named("x")).type).toBe("NamedOnPurpose");
+    expect(errorToFailure(new RangeError("x")).type).toBe("RangeError");
+    expect(errorToFailure(new Error("x")).type).toBe("Error");
+  });
+
   it("ChildWorkflowFailure converts to a wire failure whose cause chain survives", () => {
     const err = new ChildWorkflowFailure("kid", "p:child-2", 2, "terminated", new ApplicationFailure("terminated: x", { type: "Terminated", nonRetryable: true }));
     expect(withoutStacks(errorToFailure(err))).toEqual({
