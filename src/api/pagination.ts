@@ -53,9 +53,10 @@ export function decodeCursor<S extends z.ZodType>(token: string, schema: S): z.o
 /**
  * A history `page_token` (`{after event id}` or `{after}.{run id}`, as history pages issue them):
  * [after, run id], or the same 400 `invalid_page_token` as every other list for anything else.
+ * An empty one reads the first page, as every list's does.
  */
 export function decodeHistoryToken(token: string | undefined): [number, string | undefined] {
-  if (token === undefined) return [0, undefined];
+  if (token === undefined || token === "") return [0, undefined];
   const m = /^(\d{1,9})(?:\.([A-Za-z0-9-]{1,64}))?$/.exec(token);
   if (!m) throw invalidPageToken();
   return [Number(m[1]), m[2]];

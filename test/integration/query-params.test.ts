@@ -79,4 +79,13 @@ describe("a list filter given empty is refused", () => {
       expect(Object.values(none.body).find(Array.isArray)).toEqual([]);
     }
   });
+
+  it("an execution's history reads an empty page_token as the first page too, as every other paged route does", async () => {
+    const id = uid("hist-empty-token");
+    expect((await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id })).status).toBe(201);
+    const first = await api("GET", `/v1/workflows/executions/${id}/history`);
+    const empty = await api("GET", `/v1/workflows/executions/${id}/history?page_token=`);
+    expect(empty.status, JSON.stringify(empty.body)).toBe(200);
+    expect(empty.body).toEqual(first.body);
+  });
 });
