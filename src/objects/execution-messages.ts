@@ -9,9 +9,10 @@ import { startRun } from "./execution-start.ts";
 import type { StartArgs } from "./execution-types.ts";
 import type { ExecutionStore, UpdateRow } from "./execution-store.ts";
 
+/** A closed run refuses new messages: 409 `execution_closed` naming `execution_id`, as a refused cancel or terminate does. */
 function requireOpen(store: ExecutionStore, what: string): void {
   const run = store.run();
-  if (run && run.status !== "running") throw new ConflictError(`cannot ${what}: the execution is ${run.status}`, "execution_closed");
+  if (run && run.status !== "running") throw new ConflictError(`cannot ${what}: the execution is ${run.status}`, "execution_closed", { field: "execution_id" });
 }
 
 /**
@@ -99,11 +100,11 @@ export function endOpenUpdates(store: ExecutionStore, end: RunEnd): UpdateRow[] 
 /** An update's outcome for its caller: the result, "pending", or the rejection as a 422. */
 export function updateOutcome(store: ExecutionStore, updateId: string): { update_id: string; status: "completed" | "pending"; result?: unknown; failure: Failure | null } {
   const u = store.update(updateId);
-  if (!u) throw new ConflictError(`update ${updateId}: the run ended (continued as new or was reset) before the update completed; send it again`, "execution_closed");
+  if (!u) throw new ConflictError(`update ${updateId}: the run ended (continued as new or was reset) before the update completed; send it again`, "execution_closed", { field: "execution_id" });
   if (u.state === "rejected" || (u.state === "carried" && u.result === null)) {
     const f = parseJson<Failure>(u.failure);
     // Failed as its run (this one, or an earlier one that handed it on) ended.
-    if (isExecutionClosedFailure(f)) throw new ConflictError(`update ${u.name}: ${f.message}`, "execution_closed");
+    if (isExecutionClosedFailure(f)) throw new ConflictError(`update ${u.name}: ${f.message}`, "execution_closed", { field: "execution_id" });
   }
   if (u.state === "rejected") {
     const f = parseJson<Failure>(u.failure);

@@ -31,6 +31,24 @@ describe("signals, updates and queries over HTTP (hand-driven worker)", () => {
     expect(late.body.code).toBe("execution_closed");
   });
 
+  it("a signal, an update or a signal-with-start refused by a closed run names execution_id, as a refused cancel does", async () => {
+    const queue = uid("q");
+    const id = await started(queue);
+    expect((await api("POST", `/v1/workflows/executions/${id}/terminate`, { reason: "done" })).status).toBe(200);
+    const before = (await api("GET", `/v1/workflows/executions/${id}`)).body.history_length;
+    const refusals = [
+      await api("POST", `/v1/workflows/executions/${id}/cancel`, {}),
+      await api("POST", `/v1/workflows/executions/${id}/signals/approve`, {}),
+      await api("POST", `/v1/workflows/executions/${id}/updates/update_config`, { update_id: "u-closed", wait_seconds: 1 }),
+      await api("POST", "/v1/workflows/executions/signal-with-start", { workflow: "approval", execution_id: id, task_queue: queue, signal_name: "approve", id_reuse_policy: "use_existing" }),
+    ];
+    for (const r of refusals) {
+      expect(r.status).toBe(409);
+      expect(r.body).toMatchObject({ code: "execution_closed", field: "execution_id" });
+    }
+    expect((await api("GET", `/v1/workflows/executions/${id}`)).body.history_length).toBe(before);
+  });
+
   it("a signal retried with its recorded request_id after the run closed is a 202 duplicate; a new request_id is still refused", async () => {
     const queue = uid("q");
     const id = await started(queue);
