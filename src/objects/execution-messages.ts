@@ -22,8 +22,9 @@ function requireOpen(store: ExecutionStore, what: string): void {
  * duplicate rather than a 409 that would tell the sender the signal never arrived) and by a later
  * run of the execution (continue-as-new carries the marks).
  */
-export function recordSignal(store: ExecutionStore, now: number, name: string, input: unknown, requestId: string | null, out: Dispatch[]): { recorded: boolean } {
-  if (requestId !== null && store.wasCompleted(signalMarkKey(requestId))) return { recorded: false };
+export function recordSignal(store: ExecutionStore, now: number, name: string, input: unknown, requestId: string | null, out: Dispatch[], newRun = false): { recorded: boolean } {
+  // A run this very call started (`newRun`) gets its signal even when an earlier run recorded the id.
+  if (!newRun && requestId !== null && store.wasCompleted(signalMarkKey(requestId))) return { recorded: false };
   requireOpen(store, "signal");
   // The limits come before the request id is marked: a refused signal sent again is refused again.
   if (store.countEvents("signal_received") >= LIMITS.maxSignalsPerRun) {
@@ -48,7 +49,9 @@ export function signalWithStartRun(store: ExecutionStore, now: number, args: Sta
   const retried = requestId !== null && existing?.workflow === args.workflow && store.wasCompleted(signalMarkKey(requestId));
   let started = false;
   if (!retried && (!existing || existing.status !== "running")) started = startRun(store, args, now, out).started;
-  recordSignal(store, now, name, input, requestId, out);
+  // Not a retry (another workflow's run recorded the id, say): the run this call started gets the
+  // signal, never a start answered 201 whose run the signal never reached.
+  recordSignal(store, now, name, input, requestId, out, started);
   return { started };
 }
 

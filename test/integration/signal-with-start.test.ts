@@ -115,6 +115,24 @@ describe("signal-with-start applies id_reuse_policy when the execution is closed
     expect(plain.body).toEqual({ recorded: false });
   });
 
+  it("a call naming another workflow is no retry: the run it starts gets its signal, even under a request_id the closed run recorded", async () => {
+    // An earlier run of another workflow recorded r1 (signalled, then closed).
+    const other = uid("sws");
+    const otherQueue = uid("q");
+    expect((await signalWithStart(other, otherQueue, undefined, "other_workflow")).status).toBe(201);
+    await api("POST", `/v1/workflows/executions/${other}/terminate`, { reason: "closed for the test" });
+    const sws = await signalWithStart(other, otherQueue, undefined, "approval");
+    expect(sws.status).toBe(201);
+    expect(sws.body).toMatchObject({ workflow: "approval", status: "running", started: true });
+    const signals = (await events(other)).filter((e) => e.type === "signal_received") as { request_id?: string; input?: unknown }[];
+    expect(signals).toEqual([expect.objectContaining({ request_id: "r1", input: { by: "ada" } })]);
+    // Sent again, it is the retry of this call: not recorded twice, no new run.
+    const retry = await signalWithStart(other, otherQueue, undefined, "approval");
+    expect(retry.status).toBe(200);
+    expect(retry.body).toMatchObject({ run_id: sws.body.run_id, started: false });
+    expect((await events(other)).filter((e) => e.type === "signal_received")).toHaveLength(1);
+  });
+
   it("a running execution is signalled whatever the policy: no new run", async () => {
     const queue = uid("q");
     const id = uid("sws");
