@@ -134,7 +134,7 @@ export class ScheduleObject extends DurableObject<Env> {
       if (current.state.status === "completed" || current.state.status === "dead") {
         if (status === "paused") throw new ConflictError(`schedule is ${current.state.status}`, "schedule_not_active");
       }
-      const row = withdrawPrepared(this.host, now)!;
+      const row = this.dueFirst(withdrawPrepared(this.host, now)!, now);
       const { row: updated, outcome } = statusRow(row, status, note, catchUp, now, () => this.compileFor(row));
       this.store.put(updated);
       this.store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "scheduled", outcome });
@@ -322,6 +322,20 @@ export class ScheduleObject extends DurableObject<Env> {
     const now = clock.now();
     const at = nextScheduleAlarm(row, row ? this.compileFor(row) : null, this.store.outbox.nextAt(), this.store.backfills(), prepareAheadMs(this.env), now);
     this.armed.set(at === null ? null : this.backoff.notBefore(at), now);
+  }
+
+  /**
+   * Fires already due when a pause lands (their alarm late: under load, or after an outage) came
+   * due before it: they are decided now (started, buffered or skipped, within the catch-up window),
+   * as that alarm would have, and then the schedule pauses (a prepared one is adopted by
+   * withdrawPrepared alike). Without this the resume passed them over as "due while paused".
+   */
+  private dueFirst(row: ScheduleRow, now: number): ScheduleRow {
+    if (row.state.status !== "active") return row;
+    const t = tick(this.ctxFor(row, now), row.state);
+    if (t.start.length === 0 && t.outcomes.length === 0 && JSON.stringify(t.state) === JSON.stringify(row.state)) return row;
+    this.apply(row, t, now);
+    return this.store.get()!;
   }
 
   /** The fire a spec change of `row` at `now` holds: the old spec's, waiting on its jitter (core/schedule/respec-delayed.ts). */
