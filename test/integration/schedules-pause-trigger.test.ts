@@ -202,6 +202,26 @@ describe("trigger now", () => {
     expect(d.counters).toMatchObject({ fired: 4, skipped_overlap: 0 });
   });
 
+  it("BUFFER_ONE: a trigger answered buffered while paused keeps its place when the resume comes before the slot frees; the held fire is skipped", async () => {
+    const t0 = T("2027-03-06T00:00:00.000Z");
+    const sid = uid("trigger-paused-resume");
+    const queue = uid("q-trig-pr");
+    setNow(t0);
+    await createSchedule({ schedule_id: sid, workflow: "trigger-wf", key: sid, cron: "* * * * *", task_queue: queue, overlap: "BUFFER_ONE" });
+    await alarmAt(sid, t0 + M);
+    await alarmAt(sid, t0 + 2 * M); // 00:02 waits for 00:01's run
+    setNow(t0 + 2 * M + 5_000);
+    expect((await api("POST", `/v1/workflows/schedules/${sid}/pause`, {})).status).toBe(200);
+    const waiting = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { request_id: "wait" });
+    expect(waiting.body.outcome).toBe("buffered");
+    setNow(t0 + 2 * M + 10_000);
+    expect((await api("POST", `/v1/workflows/schedules/${sid}/resume`, {})).status).toBe(200);
+    expect(await describeSchedule(sid)).toMatchObject({ buffered: 1, counters: { skipped_overlap: 1 } });
+    await completeRun(queue, runId(sid, t0 + M), succeed());
+    await expectRunning(waiting.body.run_id);
+    await expectNoRun(runId(sid, t0 + 2 * M));
+  });
+
   it("two triggers without a request_id in the same millisecond start two runs", async () => {
     const t0 = T("2027-03-04T00:00:00.000Z");
     setNow(t0); // the platform's clock stands still: both calls see the same millisecond

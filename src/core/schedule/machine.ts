@@ -8,7 +8,7 @@ import { scheduleRunId } from "../run-id.ts";
 import type { CompiledSpec } from "../spec.ts";
 import { chainBackfills } from "./backfill-chain.ts";
 import { goDead } from "./dead.ts";
-import { overlapDecision } from "./overlap-decision.ts";
+import { overlapDecision, withHeldFires } from "./overlap-decision.ts";
 import type { PreparedRun } from "./prepare.ts";
 import { dropDelayed, takeDelayed } from "./respec-delayed.ts";
 import { addRetry, dueRetries, retryGoesFirst, type PendingRetry } from "./retry-queue.ts";
@@ -143,7 +143,7 @@ function applyOverlap(ctx: MachineContext, s: ScheduleState, due: PendingFire[])
   const held = s.status === "active" ? [] : s.buffer.filter((f) => f.kind === "scheduled");
   const deciding = held.length === 0 ? s : { ...s, buffer: s.buffer.filter((f) => f.kind !== "scheduled") };
   const { decision: decided, was } = chainBackfills(deciding.buffer, due, overlapDecision(ctx.policy.overlap, deciding, due));
-  const d = held.length === 0 ? decided : { ...decided, buffer: [...held, ...decided.buffer] };
+  const d = withHeldFires(ctx.policy.overlap, held, due, decided);
   const outcomes: Outcome[] = [];
   // A run id already open (a trigger repeated with the same request_id) is not started twice.
   const unique = d.start.map((fire) => ({ runId: runIdFor(ctx.scheduleId, fire), fire })).filter((x, i, all) => !s.running.some((r) => r.runId === x.runId) && all.findIndex((y) => y.runId === x.runId) === i);

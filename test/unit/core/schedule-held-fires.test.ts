@@ -59,3 +59,73 @@ describe("fires waiting while the schedule is not active", () => {
     });
   }
 });
+
+describe("fires held over a pause meet the fires decided while paused", () => {
+  // 01:00's run is open, 02:00 waits for it; the schedule pauses (02:00 is held), a trigger comes.
+  const paused = (extra: Partial<ScheduleState> = {}): ScheduleState => ({
+    ...initialState(T0, false, ""),
+    status: "paused",
+    lastProcessed: T0 + 2 * HOUR,
+    lastNominal: T0 + HOUR,
+    running: [runOf(1)],
+    buffer: [scheduled(2)],
+    counters: { fired: 1, skipped_overlap: 0, skipped_catchup: 0, failed: 0 },
+    ...extra,
+  });
+  const now = T0 + 2 * HOUR + 60_000;
+  const trig = trigger(now, "t");
+  const trigRun = "s:2027-01-04T02:01:00.000Z:trigger:t";
+
+  it("BUFFER_ONE: a trigger answered buffered while paused keeps its place at the resume; the held fire is the one skipped", () => {
+    const policy = { overlap: "BUFFER_ONE" as const };
+    const t = startExtra(ctx(policy, now), paused(), [trig]);
+    expect(t.outcomes.map((o) => o.kind)).toEqual(["buffered"]);
+    const resumed = tick(ctx(policy, now + 1_000), { ...t.state, status: "active" });
+    expect(resumed.state.buffer).toEqual([trig]);
+    expect(resumed.outcomes).toEqual([{ kind: "skipped_overlap", fire: scheduled(2) }]);
+    expect(resumed.state.counters.skipped_overlap).toBe(1);
+    const closed = runClosed(ctx(policy, now + 2_000), resumed.state, runOf(1).runId, "completed", null);
+    expect(closed.start.map((x) => x.runId)).toEqual([trigRun]);
+    expect(closed.state.buffer).toEqual([]);
+  });
+
+  it("BUFFER_ALL: both run, the trigger first (it was decided while the held fire was out of the decision)", () => {
+    const policy = { overlap: "BUFFER_ALL" as const };
+    const t = startExtra(ctx(policy, now), paused(), [trig]);
+    const resumed = tick(ctx(policy, now + 1_000), { ...t.state, status: "active" });
+    expect(resumed.state.buffer).toEqual([trig, scheduled(2)]);
+    const first = runClosed(ctx(policy, now + 2_000), resumed.state, runOf(1).runId, "completed", null);
+    expect(first.start.map((x) => x.runId)).toEqual([trigRun]);
+    const second = runClosed(ctx(policy, now + 3_000), first.state, trigRun, "completed", null);
+    expect(second.start.map((x) => x.runId)).toEqual([runOf(2).runId]);
+    expect(second.state.counters.skipped_overlap).toBe(0);
+  });
+
+  it("CANCEL_OTHER: the trigger, newer, takes the held fire's place at once; after the resume nothing cancels the trigger's run", () => {
+    const policy = { overlap: "CANCEL_OTHER" as const };
+    const s = paused({ running: [{ ...runOf(1), cancelRequested: true }] });
+    const t = startExtra(ctx(policy, now), s, [trig]);
+    expect(t.state.buffer).toEqual([trig]);
+    expect(t.outcomes).toEqual([{ kind: "skipped_overlap", fire: scheduled(2) }, { kind: "buffered", fire: trig }]);
+    expect(t.cancel).toEqual([]); // already asked
+    const closed = runClosed(ctx(policy, now + 1_000), t.state, runOf(1).runId, "cancelled", null);
+    expect(closed.start.map((x) => x.runId)).toEqual([trigRun]);
+    const resumed = tick(ctx(policy, now + 2_000), { ...closed.state, status: "active" });
+    expect(resumed.cancel).toEqual([]);
+    expect(resumed.start).toEqual([]);
+    expect(resumed.state.running.map((r) => r.runId)).toEqual([trigRun]);
+  });
+
+  it("a trigger under TERMINATE_OTHER drops the held fire with the run it terminates; one under SKIP that is skipped leaves it held", () => {
+    const policy = { overlap: "BUFFER_ONE" as const };
+    const t = startExtra(ctx(policy, now), paused(), [{ ...trig, overlap: "TERMINATE_OTHER" }]);
+    expect(t.terminate).toEqual([runOf(1).runId]);
+    expect(t.start.map((x) => x.runId)).toEqual([trigRun]);
+    expect(t.state.buffer).toEqual([]);
+    expect(t.state.counters.skipped_overlap).toBe(1);
+    const skipped = startExtra(ctx({ overlap: "CANCEL_OTHER" }, now), paused(), [{ ...trig, overlap: "SKIP" }]);
+    expect(skipped.outcomes).toEqual([{ kind: "skipped_overlap", fire: { ...trig, overlap: "SKIP" } }]);
+    expect(skipped.state.buffer).toEqual([scheduled(2)]);
+  });
+});
+
