@@ -171,6 +171,9 @@ scheduleRoutes.patch("/:id", async (c) => {
   const id = scheduleId(c.req.param("id"));
   const body = await readJson(c, UpdateScheduleRequest);
   const headerVersion = ifMatchVersion(c.req.header("if-match"));
+  if (body.version !== undefined && headerVersion !== undefined && body.version !== headerVersion) {
+    throw new ValidationError(`If-Match asks for version ${headerVersion} and the body's version for ${body.version}: send one of them`, { field: "If-Match" });
+  }
   const stub = scheduleStub(c.env, p.namespace, id);
   const current = unwrap(await stub.get());
   const expected = body.version ?? headerVersion ?? null;
@@ -199,6 +202,7 @@ scheduleRoutes.patch("/:id", async (c) => {
         ...(body.note !== undefined ? { note: body.note } : {}),
       },
       version,
+      body.version === undefined && headerVersion !== undefined ? "If-Match" : "version",
     ),
   );
   c.header("etag", `"${updated.version}"`);

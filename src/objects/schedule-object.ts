@@ -94,13 +94,16 @@ export class ScheduleObject extends DurableObject<Env> {
     return guard(() => ({ workflow: this.require().workflow, seen: requestId === undefined ? null : this.store.triggerOutcome(requestId, clock.now()) }));
   }
 
-  /** Partial update with optimistic concurrency; a spec change re-plans from now. */
-  async update(update: ScheduleUpdate, expectedVersion: number | null): Promise<RpcResult<Schedule>> {
+  /**
+   * Partial update with optimistic concurrency (`versionField`: where the caller gave the expected
+   * version, named by the 409); a spec change re-plans from now.
+   */
+  async update(update: ScheduleUpdate, expectedVersion: number | null, versionField = "version"): Promise<RpcResult<Schedule>> {
     const r = await this.change(() => {
       const now = clock.now();
       const current = this.require();
       if (expectedVersion !== null && expectedVersion !== current.version) {
-        throw new ConflictError(`version mismatch: the schedule is at version ${current.version}, the update expected ${expectedVersion}`, "version_conflict", { field: "version" });
+        throw new ConflictError(`version mismatch: the schedule is at version ${current.version}, the update expected ${expectedVersion}`, "version_conflict", { field: versionField });
       }
       const patch: SchedulePatch = { ...update, policy: mergePolicy(current.policy, ...(update.policy ?? [])) };
       this.compileFor({ ...current, ...(patch.spec ? { spec: patch.spec } : {}) }); // a bad spec changes nothing, not even the prepared run

@@ -203,10 +203,17 @@ describe("PATCH", () => {
       expect(r.status, `If-Match: ${bad}`).toBe(422);
       expect(r.body).toMatchObject({ code: "validation_failed", field: "If-Match" });
     }
-    expect((await patch(etag, "stale")).body).toMatchObject({ code: "version_conflict" });
+    expect((await patch(etag, "stale")).body).toMatchObject({ code: "version_conflict", field: "If-Match" });
     expect((await patch('"2"', "strong")).body).toMatchObject({ version: 3, note: "strong" });
     expect((await patch('W/"3"', "weak")).body).toMatchObject({ version: 4, note: "weak" });
-    expect((await describeSchedule(sid)).note).toBe("weak");
+    // The header and the body's version disagreeing is a 422 naming If-Match (no silent winner); agreeing, it is one version.
+    const both = (ifMatch: string, version: number, note: string) => api("PATCH", `/v1/workflows/schedules/${sid}`, { note, version }, undefined, { headers: { "if-match": ifMatch } });
+    const disagree = await both('"4"', 3, "refused");
+    expect(disagree.status).toBe(422);
+    expect(disagree.body).toMatchObject({ code: "validation_failed", field: "If-Match" });
+    expect((await both('"3"', 3, "stale")).body).toMatchObject({ code: "version_conflict", field: "version" });
+    expect((await both('"4"', 4, "agreed")).body).toMatchObject({ version: 5, note: "agreed" });
+    expect((await describeSchedule(sid)).note).toBe("agreed");
   });
 });
 
