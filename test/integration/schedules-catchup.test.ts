@@ -10,6 +10,7 @@ import {
   expectAlarm,
   expectNoRun,
   getRun,
+  iso,
   runId,
   setNow,
   completeRun,
@@ -167,6 +168,47 @@ describe("DST days: the alarm is armed at the resolved instant", () => {
     await alarmAt(sid, T("2027-10-03T15:15:00Z"));
     expect((await getRun(runId(sid, T("2027-10-03T15:15:00Z")))).body.status).toBe("running");
     expect((await describeSchedule(sid)).counters.fired).toBe(2);
+  });
+
+  // The fall-back rule end to end, in a zone whose repeat is 30 minutes: Lord Howe goes from 02:00
+  // +11 back to 01:30 +10:30 at 2027-04-03T15:00Z, so 01:30-01:59 happen twice. With the hour field
+  // `*` both 01:30s are fires of their own (two runs, ids by their instants, the second's payload
+  // naming the first); with a fixed hour only the first occurrence is.
+  it("Australia/Lord_Howe fall-back (2027-04-04): `30 * * * *` runs both 01:30s, 30 minutes apart; `45 1 * * *` only the first 01:45", async () => {
+    const first = T("2027-04-03T14:30:00Z"); // 01:30 +11
+    const second = T("2027-04-03T15:00:00Z"); // 01:30 +10:30
+    const hourly = await daily("30 * * * *", "Australia/Lord_Howe", T("2027-04-03T14:00:00Z"));
+    expect(nominals(await describeSchedule(hourly), 3)).toEqual([iso(first), iso(second), "2027-04-03T16:00:00.000Z"]);
+    await alarmAt(hourly, first);
+    expect((await getRun(runId(hourly, first))).body.schedule).toMatchObject({ timestamp: iso(first), upcoming: iso(second), timezone: "Australia/Lord_Howe" });
+    await expectAlarm(hourly, second);
+    await alarmAt(hourly, second);
+    const again = (await getRun(runId(hourly, second))).body;
+    expect(again.status).toBe("running");
+    expect(again.schedule).toMatchObject({ timestamp: iso(second), last_timestamp: iso(first), upcoming: "2027-04-03T16:00:00.000Z" });
+    expect((await describeSchedule(hourly)).counters.fired).toBe(2);
+
+    const fixed = await daily("45 1 * * *", "Australia/Lord_Howe", T("2027-04-03T14:00:00Z"));
+    const once = T("2027-04-03T14:45:00Z"); // 01:45 +11; its repeat, 01:45 +10:30, is 15:15Z
+    expect(nominals(await describeSchedule(fixed), 2)).toEqual([iso(once), "2027-04-04T15:15:00.000Z"]);
+    await alarmAt(fixed, once);
+    expect((await getRun(runId(fixed, once))).body.status).toBe("running");
+    await alarmAt(fixed, T("2027-04-03T15:15:00Z"));
+    await expectNoRun(runId(fixed, T("2027-04-03T15:15:00Z")));
+    expect((await describeSchedule(fixed)).counters.fired).toBe(1);
+    await expectAlarm(fixed, T("2027-04-04T15:15:00Z"));
+  });
+
+  it("Pacific/Chatham spring-forward (2027-09-26): 02:45 +12:45 does not exist and fires once, at 03:45 +13:45 (14:00Z)", async () => {
+    const shifted = T("2027-09-25T14:00:00Z");
+    const sid = await daily("45 2 * * *", "Pacific/Chatham", T("2027-09-25T00:00:00Z"));
+    // The day after, 02:45 +13:45 is 13:00Z.
+    expect(nominals(await describeSchedule(sid), 2)).toEqual([iso(shifted), "2027-09-26T13:00:00.000Z"]);
+    await alarmAt(sid, shifted);
+    expect((await getRun(runId(sid, shifted))).body.schedule).toMatchObject({ timestamp: iso(shifted), timezone: "Pacific/Chatham", upcoming: "2027-09-26T13:00:00.000Z" });
+    await alarmAt(sid, shifted + H);
+    expect((await describeSchedule(sid)).counters.fired).toBe(1);
+    await expectAlarm(sid, T("2027-09-26T13:00:00Z"));
   });
 });
 
