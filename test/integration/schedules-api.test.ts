@@ -131,6 +131,25 @@ describe("PATCH", () => {
     expect(policyOnly.body).toMatchObject({ version: 3, policy: { retry_max: 1 }, next_run_at: iso(t0 + 40 * 60_000) });
   });
 
+  // README "Intervals": any spec field re-plans from now, "also jitter_seconds or end_at", so an
+  // interval without start_at is anchored at that PATCH; a policy-only PATCH keeps the anchor.
+  it.each([
+    ["end_at", { end_at: "2030-01-01T00:00:00Z" }],
+    ["jitter_seconds", { jitter_seconds: 1 }],
+  ])("a PATCH of %s alone re-anchors an interval without start_at at the change", async (_field, patch) => {
+    const t0 = T("2027-06-13T00:00:00.000Z");
+    setNow(t0);
+    const created = await createSchedule({ workflow: "anchor-wf", key: uid("anchor"), interval_seconds: 3600, task_queue: uid("q-anchor") });
+    const sid = encodeURIComponent(created.schedule_id);
+    expect(created.next_fire_times[0].nominal).toBe(iso(t0 + H));
+    setNow(t0 + 10 * 60_000);
+    const kept = await api("PATCH", `/v1/workflows/schedules/${sid}`, { retry_max: 2 });
+    expect(kept.body.next_fire_times[0].nominal).toBe(iso(t0 + H));
+    const r = await api("PATCH", `/v1/workflows/schedules/${sid}`, patch);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.next_fire_times.slice(0, 2).map((f: { nominal: string }) => f.nominal)).toEqual([iso(t0 + 70 * 60_000), iso(t0 + 130 * 60_000)]);
+  });
+
   it("a stale version is a 409 version_conflict and changes nothing; a spec change re-plans from now", async () => {
     const t0 = T("2027-06-10T00:00:00.000Z");
     const sid = uid("patch");
