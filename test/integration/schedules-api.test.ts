@@ -322,6 +322,18 @@ describe("the seeds' calls as their docs write them", () => {
     await eventually(async () => expect(ids(await api("GET", `/v1/workflows/schedules?workflow=${wf}`))).toEqual([`${wf}:global`]));
   });
 
+  // DESIGN "Time semantics" defaults, as a bare create stores and describes them: zone UTC, key
+  // "global", no jitter, a one-day catch-up window, SKIP, no retries, on_failure continue.
+  it("a create naming only the workflow and a cron gets DESIGN's defaults", async () => {
+    setNow(T("2027-06-25T00:00:00.000Z"));
+    const wf = uid("defaults");
+    const r = await api("POST", "/v1/workflows/schedules", { workflow: wf, cron: "0 3 * * *" });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    expect(r.body).toMatchObject({ key: "global", status: "active", spec: { timezone: "UTC", jitter_seconds: 0, repeat_count: 0, exclude: [], start_at: null, end_at: null } });
+    expect(r.body.policy).toEqual({ catchup_window_seconds: 86_400, overlap: "SKIP", retry_max: 0, retry_delay_seconds: null, on_failure: "continue" });
+    expect(r.body.next_fire_times[0]).toEqual({ nominal: "2027-06-25T03:00:00.000Z", actual: "2027-06-25T03:00:00.000Z" });
+  });
+
   it("Pipelit's pause, resume and delete: bodiless POSTs and DELETE on slash-ended paths", async () => {
     const t0 = T("2027-06-26T00:00:00.000Z");
     const sid = uid("pipelit-bare");
