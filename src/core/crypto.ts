@@ -27,11 +27,16 @@ export async function hashSecret(pepper: string, secret: string): Promise<string
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** Compares two equal-length strings in time independent of where they differ. */
-export function constantTimeEqual(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+/**
+ * Compares a presented string with a secret in time that depends on the secret's length alone:
+ * not on where they differ, nor on the presented string's length (so a raw admin key's length
+ * cannot be probed by sending keys of every length).
+ */
+export function constantTimeEqual(presented: string, secret: string): boolean {
+  let diff = presented.length ^ secret.length;
+  const n = presented.length || 1;
+  // charCodeAt past the end of an empty string is NaN, which `| 0` makes 0.
+  for (let i = 0; i < secret.length; i++) diff |= (presented.charCodeAt(i % n) | 0) ^ secret.charCodeAt(i);
   return diff === 0;
 }
 

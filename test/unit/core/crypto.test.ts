@@ -66,4 +66,17 @@ describe("API key hashing and comparison", () => {
     expect(constantTimeEqual(counted("Xbcdefgh"), "abcdefgh")).toBe(false);
     expect([...new Set(reads)].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   });
+
+  it("constantTimeEqual does as much work whatever the presented string's length (a secret's length cannot be probed)", () => {
+    const work = (presented: string) => {
+      let reads = 0;
+      const s = new String(presented) as String & { charCodeAt(i: number): number };
+      s.charCodeAt = (i: number) => (reads++, String.prototype.charCodeAt.call(presented, i));
+      expect(constantTimeEqual(s as unknown as string, "secret-of-20-chars!!")).toBe(false);
+      return reads;
+    };
+    expect(new Set(["", "s", "secret", "secret-of-20-chars!?", "secret-of-20-chars!!-and-more"].map(work))).toEqual(new Set([20]));
+    expect(constantTimeEqual("secret-of-20-chars!!", "secret-of-20-chars!!")).toBe(true);
+    expect(constantTimeEqual("secret-of-20-chars!!secret-of-20-chars!!", "secret-of-20-chars!!")).toBe(false);
+  });
 });
