@@ -138,6 +138,8 @@ export class ScheduleObject extends DurableObject<Env> {
         if (status === "paused") throw new ConflictError(`schedule is ${current.state.status}`, "schedule_not_active");
       }
       const row = this.dueFirst(withdrawPrepared(this.host, now)!, now);
+      // Those fires were the last (a one-shot's, skipped by the catch-up window): nothing is left to pause.
+      if (status === "paused" && row.state.status === "completed") throw new ConflictError("schedule is completed", "schedule_not_active");
       const { row: updated, outcome } = statusRow(row, status, note, catchUp, now, () => this.compileFor(row));
       this.store.put(updated);
       this.store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "scheduled", outcome });

@@ -43,4 +43,18 @@ describe("a pause that lands after a fire is due, before its alarm has run", () 
     await expectRunning(runId(sid, t0 + 2 * H));
     await expectRunning(runId(sid, t0 + 3 * H));
   });
+
+  it("a one-shot whose only fire the catch-up window skipped is completed by that decision: the pause is a 409 and it stays completed", async () => {
+    const t0 = T("2028-03-03T00:00:00.000Z");
+    const sid = uid("due-pause-done");
+    setNow(t0);
+    await createSchedule({ schedule_id: sid, workflow: "due-wf", key: sid, at: iso(t0 + H), task_queue: uid("q-due"), catchup_window_seconds: 60 });
+    setNow(t0 + H + 5 * M); // down through 01:00, past its 1-minute window
+    const paused = await api("POST", `/v1/workflows/schedules/${sid}/pause`, { note: "hold" });
+    expect(paused.status, JSON.stringify(paused.body)).toBe(409);
+    expect(paused.body).toMatchObject({ code: "schedule_not_active" });
+    const d = (await api("GET", `/v1/workflows/schedules/${sid}`)).body;
+    expect(d).toMatchObject({ status: "completed", counters: { fired: 0, skipped_catchup: 1 } });
+    expect(d.note).not.toBe("hold");
+  });
 });
