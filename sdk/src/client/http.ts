@@ -77,6 +77,12 @@ export class HttpTransport {
 
   /** Sends one request; resolves for 2xx, throws otherwise. */
   async request(method: "GET" | "POST" | "DELETE" | "PUT" | "PATCH", path: string, options: RequestOptions = {}): Promise<HttpResponse> {
+    // An id or name that is empty, "." or ".." makes the URL name another route: `GET …/types/`
+    // is the list (answered 200, then refused as an invalid response), `…/executions/../cancel`
+    // goes up the tree. No id or name can be one of them: the caller's error, before anything is sent.
+    if (path.split("/").slice(1).some((s) => s === "" || s === "." || s === "..")) {
+      throw new TypeError(`${method} ${path}: an id or name in the path is empty, "." or "..", which names none; nothing was sent`);
+    }
     const url = new URL(this.baseUrl + path);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { authorization: `Bearer ${this.apiKey}`, accept: "application/json, application/problem+json" };

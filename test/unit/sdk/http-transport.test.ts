@@ -56,3 +56,25 @@ it("a call without a deadline of its own gives up after the client's requestTime
   expect(DEFAULT_REQUEST_TIMEOUT_MS).toBe(60_000);
   expect(() => new HttpTransport({ url: fake.url, apiKey: "dev.test-key", requestTimeoutMs: 0 })).toThrow(RangeError);
 });
+
+it("an empty, '.' or '..' id or name is a TypeError before anything is sent: the URL would name another route (the list, or one up the tree)", async () => {
+  const sent: string[] = [];
+  const fetchStub = (async (input: RequestInfo | URL) => {
+    sent.push(String(input));
+    return new Response(JSON.stringify({ workflow_types: [], executions: [], schedules: [], next_page_token: null }), { status: 200, headers: { "content-type": "application/json" } });
+  }) as typeof fetch;
+  const client = new SundialClient({ url: "http://sundial.test/prefix", apiKey: "dev.test-key", fetch: fetchStub });
+  for (const id of ["", ".", ".."]) {
+    await expect(client.workflows.get(id)).rejects.toBeInstanceOf(TypeError);
+    await expect(client.executions.get(id)).rejects.toBeInstanceOf(TypeError);
+    await expect(client.schedules.get(id)).rejects.toBeInstanceOf(TypeError);
+    await expect(client.taskQueues.describe(id)).rejects.toBeInstanceOf(TypeError);
+    await expect(client.keys.revoke(id)).rejects.toBeInstanceOf(TypeError);
+    await expect(client.executions.cancel(id)).rejects.toBeInstanceOf(TypeError);
+  }
+  expect(sent).toEqual([]);
+  // Ids that merely hold dots go out as they are.
+  await client.workflows.list();
+  await expect(client.workflows.get("a.b")).rejects.toMatchObject({ code: "invalid_response" });
+  expect(sent.map((u) => new URL(u).pathname)).toEqual(["/prefix/v1/workflows/types", "/prefix/v1/workflows/types/a.b"]);
+});
