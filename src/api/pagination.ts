@@ -12,8 +12,11 @@ export const PageSize = queryNumber(z.number().min(1).max(LIMITS.pageSizeMax)).d
  * token has `s`, a schedules token does not), and typed, so a forged token never reaches D1 as
  * NaN or "[object Object]". Ids are not held to Identifier: a default child id can be longer.
  */
-/** `page_token` query parameter: long enough for a cursor holding the longest id (MAX_ID_LENGTH). */
-export const PageToken = z.string().max(2000).optional();
+/** `page_token` query parameter; {@link decodeCursor} refuses one longer than any list issues. */
+export const PageToken = z.string().optional();
+
+/** Longer than any token a list issues (a cursor holding the longest id, MAX_ID_LENGTH): not decoded at all. */
+const MAX_PAGE_TOKEN_LENGTH = 2000;
 
 const Millis = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 /**
@@ -38,6 +41,8 @@ const invalidPageToken = () => new BadRequestError("page_token is not a token th
 
 /** The cursor in a `page_token`, or a 400 `invalid_page_token` if it is not one this list issued. */
 export function decodeCursor<S extends z.ZodType>(token: string, schema: S): z.output<S> {
+  // Never issued, so refused as every other token a list did not issue (it was a 422 validation_failed).
+  if (token.length > MAX_PAGE_TOKEN_LENGTH) throw invalidPageToken();
   const bytes = fromBase64Url(token);
   let value: unknown = null;
   try {
