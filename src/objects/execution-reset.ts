@@ -46,6 +46,7 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
   // What the kept history resolved, in one pass (a history of 50,000 events is read a page at a
   // time, and never searched once per event).
   const resolvedActivities = new Set<number>();
+  const cancelRequestedActivities = new Set<number>();
   const resolvedTimers = new Set<number>();
   const keptChildren = new Set<number>();
   const closedChildren = new Set<number>();
@@ -55,6 +56,7 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
   for (const e of prefix()) {
     if (e.type === "execution_cancel_requested") cancelKept = true;
     if (RESOLVES_ACTIVITY.has(e.type)) resolvedActivities.add(seqOf(e));
+    else if (e.type === "activity_cancel_requested") cancelRequestedActivities.add(seqOf(e));
     else if (RESOLVES_TIMER.has(e.type)) resolvedTimers.add(seqOf(e));
     else if (CLOSES_CHILD.has(e.type)) closedChildren.add(seqOf(e));
     else if (e.type === "child_workflow_started") startedChildren.add(e.seq);
@@ -131,6 +133,13 @@ export function resetRun(store: ExecutionStore, now: number, o: ResetOptions, ou
     if (e.type === "activity_scheduled") {
       lastActivity = Math.max(lastActivity, e.seq);
       if (resolvedActivities.has(e.seq)) continue;
+      if (cancelRequestedActivities.has(e.seq)) {
+        // The kept history asked to cancel it: in the new run it has not started, and a cancel of an
+        // activity not started takes effect at once (as applyCommandEffects does), rather than
+        // handing it out again to a worker that would run it unaware of the cancel.
+        store.append("activity_cancelled", now, { scheduled_event_id: e.id, seq: e.seq });
+        continue;
+      }
       const row = newActivityRow(e.seq, e.id, e.activity_type, e.input, e.options, now);
       store.insertActivity(row);
       out.push(activityDispatch(run, row));

@@ -272,6 +272,31 @@ describe("composition edge cases", () => {
     expect((await api("GET", `/v1/workflows/executions/${id}`)).body.status).toBe("cancelled");
   });
 
+  it("a reset keeps an activity cancel of the kept history: the activity is cancelled, not handed out again to a worker unaware of it", async () => {
+    const queue = uid("q");
+    const id = uid("reset-cancelled-activity");
+    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
+    await complete((await poll(queue)).body.task_token, [{ type: "schedule_activity", seq: 1, activity_type: "a", input: null, options: { start_to_close_timeout: 100 } }]);
+    const running = await poll(queue, "activity");
+    await api("POST", "/v1/workflows/tasks/ack", { task_token: running.body.task_token });
+    await api("POST", `/v1/workflows/executions/${id}/signals/s`, { input: 1 });
+    expect((await complete((await poll(queue)).body.task_token, [{ type: "request_cancel_activity", seq: 1 }])).status).toBe(200);
+    await api("POST", `/v1/workflows/executions/${id}/signals/s`, { input: 2 });
+    expect((await complete((await poll(queue)).body.task_token, [])).status).toBe(200);
+    const history = async () => (await api("GET", `/v1/workflows/executions/${id}/history`)).body.events as { id: number; type: string; seq?: number }[];
+    const point = (await history()).filter((e) => e.type === "workflow_task_completed").at(-1)!.id;
+    const reset = await api("POST", `/v1/workflows/executions/${id}/reset`, { event_id: point, reason: "r" });
+    expect(reset.status).toBe(200);
+    expect(reset.body.pending_activities).toEqual([]);
+    // Before, the activity went out again as a fresh attempt whose heartbeats said no cancel was requested.
+    expect((await api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind: "activity", identity: "hand", wait_seconds: 0 })).status).toBe(204);
+    const types = (await history()).map((e) => e.type);
+    expect(types.slice(types.indexOf("activity_cancel_requested"))).toEqual(["activity_cancel_requested", "signal_received", "workflow_task_scheduled", "workflow_task_started", "workflow_task_failed", "activity_cancelled", "workflow_task_scheduled"]);
+    const replay = await poll(queue);
+    expect(replay.body.history.filter((e: { type: string }) => e.type === "activity_cancelled")).toEqual([expect.objectContaining({ seq: 1 })]);
+    expect((await complete(replay.body.task_token, [{ type: "complete_workflow", result: "done" }])).status).toBe(200);
+  });
+
   it("a child whose id names a closed execution gets that execution's outcome; one running for someone else fails to start", async () => {
     const queue = uid("q");
     const done = uid("done-kid");
