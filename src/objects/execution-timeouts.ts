@@ -92,14 +92,11 @@ function activityTimeouts(store: ExecutionStore, now: number, out: Dispatch[]): 
     // dying on it: that counts as a failed attempt (as start-to-close), where before no branch took
     // it and its past ack deadline re-armed the alarm at once, over and over.
     const timeout = expiredTimeout(a, now) ?? (lost && row.lease - row.attempt >= MAX_LOST_DELIVERIES ? "start_to_close" : null);
-    // An attempt whose worker never confirmed receipt within the ack deadline was most likely never
-    // delivered (the poll's answer went to a dead worker): hand the same attempt out again instead
-    // of spending a retry — unless it keeps happening, which looks like a worker dying on it, and
-    // counts as a failure; or schedule-to-close has passed, which is never handed out again but
-    // times out. A start-to-close or heartbeat timeout shorter than the ack deadline that passes
-    // before it is the attempt's own timeout: the worker still had time to acknowledge, and may be
-    // running it (handing it out again would run it twice and never spend the attempt).
-    const neverReceived = timeout !== "schedule_to_close" && lost && row.lease - row.attempt < MAX_LOST_DELIVERIES;
+    // An attempt whose worker never confirmed receipt was most likely never delivered (the poll's
+    // answer went to a dead worker): hand the same attempt out again instead of spending a retry —
+    // unless it keeps happening, which looks like a worker dying on it, and counts as a failure;
+    // or schedule-to-close has passed, which is never handed out again but times out.
+    const neverReceived = timeout !== "schedule_to_close" && !a.acked && (lost || timeout === "heartbeat" || timeout === "start_to_close") && row.lease - row.attempt < MAX_LOST_DELIVERIES;
     if (row.cancel_requested === 1 && (neverReceived || timeout !== null)) {
       // The workflow asked to cancel it and its worker is gone: it is cancelled, not run again.
       store.append("activity_started", now, { scheduled_event_id: row.scheduled_event_id, attempt: row.attempt, identity: row.identity ?? "" });

@@ -107,28 +107,6 @@ describe("executions over HTTP with a hand-driven worker", () => {
     expect((await api("GET", `/v1/workflows/executions/${id}`)).body.pending_activities[0]).toMatchObject({ state: "started", attempt: 1 });
   });
 
-  it("a start-to-close or heartbeat timeout shorter than the 5 s ack deadline is the attempt's own timeout, not a lost delivery", async () => {
-    // The worker still had until the ack deadline to confirm receipt, and may be running the
-    // attempt: handing it out again would run it a second time without spending an attempt
-    // (maximum_attempts 1 allowed four runs of it).
-    for (const [options, timeoutType] of [
-      [{ start_to_close_timeout: 2, retry: { maximum_attempts: 1 } }, "start_to_close"],
-      [{ start_to_close_timeout: 60, heartbeat_timeout: 2, retry: { maximum_attempts: 1 } }, "heartbeat"],
-    ] as const) {
-      const t0 = Date.now();
-      clock.now = () => t0;
-      const { id, queue } = await activityScheduled("short-timeout", "a", options);
-      const leased = await poll("activity", queue);
-      expect(leased.body.attempt).toBe(1);
-      clock.now = () => t0 + 2_000;
-      await runDurableObjectAlarm(env.EXECUTIONS.getByName(`default/${id}`));
-      expect((await poll("activity", queue, 0)).status).toBe(204);
-      const events = (await api("GET", `/v1/workflows/executions/${id}/history`)).body.events as { type: string; timeout_type?: string; attempt?: number }[];
-      expect(events.find((e) => e.type === "activity_timed_out")).toMatchObject({ timeout_type: timeoutType, attempt: 1 });
-      expect((await api("POST", "/v1/workflows/tasks/activity/complete", { task_token: leased.body.task_token, result: "late" })).status).toBe(409);
-    }
-  });
-
   it("a lost lease stays stale after the attempt it lost was completed by the next lease (a 409, never a duplicate)", async () => {
     const { id, queue } = await activityScheduled("lost-late");
     const t0 = Date.now();
