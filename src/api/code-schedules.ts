@@ -78,7 +78,7 @@ function recordedHash(previous: WorkflowTypeRow, w: CodeWorkflow, taskQueue: str
 export function parseCodeSchedules(w: CodeWorkflow, index: number, taskQueue: string, now: number): CodeScheduleCommand[] {
   const cmds = w.schedules.map((raw, i) => {
     const prefix = ["workflows", index, "schedules", i];
-    const defaults = { task_queue: taskQueue, ...(w.execution_timeout !== undefined ? { execution_timeout: w.execution_timeout } : {}) };
+    const defaults = w.execution_timeout !== undefined ? { execution_timeout: w.execution_timeout } : {};
     const cmd = parseWith(CreateScheduleRequest, { ...defaults, key: `code-${i}`, ...raw, workflow: w.name }, prefix);
     try {
       compileChecked(cmd.spec, now);
@@ -94,6 +94,7 @@ export function parseCodeSchedules(w: CodeWorkflow, index: number, taskQueue: st
       const problem = validateJsonSchema(w.input_schema as JsonSchema, cmd.input === undefined ? null : cmd.input, undefined, `${prefix.join(".")}.input`);
       if (problem) throw new ValidationError(`${problem.path}: ${problem.message}`, { field: problem.path, code: "invalid_input" });
     }
+    // The worker's task queue unless the schedule names one.
     return { ...cmd, task_queue: cmd.task_queue ?? taskQueue };
   });
   // (workflow, key) is unique: two declared schedules sharing a key would each get an object while

@@ -23,7 +23,7 @@ import { requireKind, type AppEnv } from "./auth.ts";
 import { decodeCursor, decodeHistoryToken, encodeCursor, ExecutionsCursor, PageSize, PageToken } from "./pagination.ts";
 import { queryFilter, queryId, queryNumber, queryTimestamp, readJson, readQuery } from "./validate.ts";
 import { checkPayloadSize, checkWorkflowInput } from "./workflow-input.ts";
-import { DEFAULT_TASK_QUEUE, IdReference, MAX_ID_LENGTH } from "@sundial/sdk/protocol";
+import { IdReference, MAX_ID_LENGTH } from "@sundial/sdk/protocol";
 import { ValidationError } from "../core/errors.ts";
 
 /** /v1/workflows/executions: start, describe, list, history, cancel, terminate, result. */
@@ -59,7 +59,7 @@ async function startArgs(db: D1Database, namespace: string, id: string, body: Om
     execution_id: id,
     workflow: body.workflow,
     input: body.input ?? null,
-    task_queue: body.task_queue ?? registered.taskQueue ?? DEFAULT_TASK_QUEUE,
+    task_queue: body.task_queue ?? registered.taskQueue,
     execution_timeout: body.execution_timeout ?? registered.executionTimeout ?? LIMITS.executionTimeoutDefault,
     id_reuse_policy: body.id_reuse_policy,
     schedule: null,

@@ -3,7 +3,6 @@ import { z } from "zod";
 import {
   BackfillRequest,
   CreateScheduleRequest,
-  DEFAULT_TASK_QUEUE,
   Identifier,
   IdReference,
   PauseRequest,
@@ -104,7 +103,7 @@ scheduleRoutes.post("/", async (c) => {
   try {
     const registered = checkInputAgainst(found.type, cmd.workflow, cmd.input);
     if (cmd.execution_timeout === undefined && registered.executionTimeout !== null) cmd.execution_timeout = registered.executionTimeout;
-    const taskQueue = cmd.task_queue ?? registered.taskQueue ?? DEFAULT_TASK_QUEUE;
+    const taskQueue = cmd.task_queue ?? registered.taskQueue;
     if (!found.claimed && found.holder !== null) {
       // A code schedule's pair: its object refuses the create too, but may not exist yet (a
       // registration's claim), and the create would make it, as an API schedule.

@@ -1,4 +1,4 @@
-import type { Command, Failure } from "@sundial/sdk/protocol";
+import { DEFAULT_TASK_QUEUE, type Command, type Failure } from "@sundial/sdk/protocol";
 import type { ChildInputRefusal } from "../core/execution/children.ts";
 import { ValidationError, PayloadTooLargeError } from "../core/errors.ts";
 import { validateJsonSchema, type JsonSchema } from "../core/json-schema.ts";
@@ -58,13 +58,14 @@ export function checkPayloadSize(value: unknown, field: string): void {
 export function checkInputAgainst(type: WorkflowTypeRow | null, workflow: string, input: unknown, field = "input"): RegisteredDefaults {
   const problem = inputProblem(type, workflow, input, field);
   if (problem) throw new ValidationError(problem.message, { field: problem.path, code: "invalid_input" });
-  return { executionTimeout: type?.execution_timeout ?? null, taskQueue: type?.task_queue ?? null };
+  return { executionTimeout: type?.execution_timeout ?? null, taskQueue: type?.task_queue ?? DEFAULT_TASK_QUEUE };
 }
 
 /** What a start or a schedule create that does not say takes from the workflow's registration. */
 export interface RegisteredDefaults {
   executionTimeout: number | null;
-  taskQueue: string | null;
+  /** The queue the workflow was registered on; `default` for a workflow no worker registered. */
+  taskQueue: string;
 }
 
 /** Why the registration `type` refuses `input` (its path from `field`, and a message naming the workflow), or null. */

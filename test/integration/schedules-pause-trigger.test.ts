@@ -26,6 +26,23 @@ import {
 const M = 60_000;
 const H = 3_600_000;
 
+
+/**
+ * A minutely BUFFER_ONE schedule from `t0` whose 00:02 fire waits for 00:01's open run, paused
+ * (with `pauseBody`) at 00:02:05.
+ */
+async function pausedWithFireWaiting(t0: number, prefix: string, pauseBody: Record<string, unknown>): Promise<{ sid: string; queue: string }> {
+  const sid = uid(prefix);
+  const queue = uid(`q-${prefix}`);
+  setNow(t0);
+  await createSchedule({ schedule_id: sid, workflow: "trigger-wf", key: sid, cron: "* * * * *", task_queue: queue, overlap: "BUFFER_ONE" });
+  await alarmAt(sid, t0 + M);
+  await alarmAt(sid, t0 + 2 * M); // 00:02 waits for 00:01's run
+  setNow(t0 + 2 * M + 5_000);
+  expect((await api("POST", `/v1/workflows/schedules/${sid}/pause`, pauseBody)).status).toBe(200);
+  return { sid, queue };
+}
+
 describe("pause and resume", () => {
   it("starts nothing while paused; a resume plans from now: what came due while paused is not run", async () => {
     const t0 = T("2027-03-03T00:00:00.000Z");
@@ -169,14 +186,7 @@ describe("trigger now", () => {
 
   it("while paused, a trigger runs now and the scheduled fire that waited before the pause waits for the resume; a trigger waiting for the slot starts when it frees", async () => {
     const t0 = T("2027-03-05T00:00:00.000Z");
-    const sid = uid("trigger-paused-buffer");
-    const queue = uid("q-trig-pb");
-    setNow(t0);
-    await createSchedule({ schedule_id: sid, workflow: "trigger-wf", key: sid, cron: "* * * * *", task_queue: queue, overlap: "BUFFER_ONE" });
-    await alarmAt(sid, t0 + M);
-    await alarmAt(sid, t0 + 2 * M); // 00:02 waits for 00:01's run
-    setNow(t0 + 2 * M + 5_000);
-    expect((await api("POST", `/v1/workflows/schedules/${sid}/pause`, { note: "hold" })).status).toBe(200);
+    const { sid, queue } = await pausedWithFireWaiting(t0, "trigger-paused-buffer", { note: "hold" });
     // A trigger while 00:01 still runs waits for the slot; when 00:01 closes it starts, not 00:02.
     const waiting = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { request_id: "wait" });
     expect(waiting.body).toEqual({ run_id: runId(sid, t0 + 2 * M + 5_000, ":trigger:wait"), started: false, outcome: "buffered" });
@@ -204,14 +214,7 @@ describe("trigger now", () => {
 
   it("BUFFER_ONE: a trigger answered buffered while paused keeps its place when the resume comes before the slot frees; the held fire is skipped", async () => {
     const t0 = T("2027-03-06T00:00:00.000Z");
-    const sid = uid("trigger-paused-resume");
-    const queue = uid("q-trig-pr");
-    setNow(t0);
-    await createSchedule({ schedule_id: sid, workflow: "trigger-wf", key: sid, cron: "* * * * *", task_queue: queue, overlap: "BUFFER_ONE" });
-    await alarmAt(sid, t0 + M);
-    await alarmAt(sid, t0 + 2 * M); // 00:02 waits for 00:01's run
-    setNow(t0 + 2 * M + 5_000);
-    expect((await api("POST", `/v1/workflows/schedules/${sid}/pause`, {})).status).toBe(200);
+    const { sid, queue } = await pausedWithFireWaiting(t0, "trigger-paused-resume", {});
     const waiting = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { request_id: "wait" });
     expect(waiting.body.outcome).toBe("buffered");
     setNow(t0 + 2 * M + 10_000);
