@@ -148,9 +148,10 @@ taskRoutes.post("/workflow/complete", async (c) => {
   const keyId = c.get("principal").keyId;
   const eager = body.eager_activity_slots ? { slots: body.eager_activity_slots, identity: body.identity ?? keyId } : null;
   // Before anything is written: a refused continue-as-new input leaves the task leased to this
-  // worker, as any refused command does; a refused child input fails that child's start.
-  const refusedChildren = await checkCommandInputs(c.env.DB, tok.n, body.commands, async () => unwrap(await stubFor(c, tok).describe()).workflow);
-  return c.json(unwrap(await stubFor(c, tok).completeWorkflowTask(tok, body.commands, keyId, eager, refusedChildren)));
+  // worker, as any refused command does; a refused child input fails that child's start, and a
+  // child the command gives no queue or timeout takes its registered ones.
+  const children = await checkCommandInputs(c.env.DB, tok.n, body.commands, async () => unwrap(await stubFor(c, tok).describe()).workflow);
+  return c.json(unwrap(await stubFor(c, tok).completeWorkflowTask(tok, body.commands, keyId, eager, children)));
 });
 
 taskRoutes.post("/workflow/fail", async (c) => {

@@ -1,5 +1,5 @@
 import { DEFAULT_TASK_QUEUE, type Command, type Failure } from "@sundial/sdk/protocol";
-import type { ChildInputRefusal } from "../core/execution/children.ts";
+import type { ChildStartCheck } from "../core/execution/children.ts";
 import { ValidationError, PayloadTooLargeError } from "../core/errors.ts";
 import { validateJsonSchema, type JsonSchema } from "../core/json-schema.ts";
 import { exceedsPayloadLimit, LIMITS } from "../core/limits.ts";
@@ -95,9 +95,11 @@ export async function checkWorkflowInput(db: D1Database, namespace: string, work
  * is returned instead (Temporal's StartChildWorkflowExecutionFailed): the completion goes ahead
  * and records that child's start as failed (`InvalidInput`, `details.field` its path from
  * `input`), so the parent's code learns it and the task is not retried forever on an input only
- * the code can change. Sizes are left to the completion, which bounds every command payload.
+ * the code can change. An accepted child is returned with its workflow's registered task queue
+ * and execution timeout, which it takes when its command names none. Sizes are left to the
+ * completion, which bounds every command payload.
  */
-export async function checkCommandInputs(db: D1Database, namespace: string, commands: readonly Command[], currentWorkflow: () => Promise<string>): Promise<ChildInputRefusal[]> {
+export async function checkCommandInputs(db: D1Database, namespace: string, commands: readonly Command[], currentWorkflow: () => Promise<string>): Promise<ChildStartCheck[]> {
   const starts: { i: number; seq: number | null; workflow: Promise<string> | string; input: unknown }[] = [];
   let current: Promise<string> | undefined;
   for (const [i, c] of commands.entries()) {
@@ -108,7 +110,7 @@ export async function checkCommandInputs(db: D1Database, namespace: string, comm
   const names = await Promise.all(starts.map((s) => s.workflow));
   // One read per workflow, however many children of it the task starts.
   const types = new Map(await Promise.all([...new Set(names)].map(async (w) => [w, await registration(db, namespace, w)] as const)));
-  const refused: ChildInputRefusal[] = [];
+  const children: ChildStartCheck[] = [];
   starts.forEach((s, k) => {
     const type = types.get(names[k]!) ?? null;
     if (s.seq === null) {
@@ -116,9 +118,9 @@ export async function checkCommandInputs(db: D1Database, namespace: string, comm
       return;
     }
     const problem = inputProblem(type, names[k]!, s.input, "input");
-    if (problem) refused.push({ seq: s.seq, failure: childInputFailure(problem) });
+    children.push(problem ? { seq: s.seq, failure: childInputFailure(problem) } : { seq: s.seq, taskQueue: type?.task_queue ?? null, executionTimeout: type?.execution_timeout ?? null });
   });
-  return refused;
+  return children;
 }
 
 /** The failure a child's refused input records as its start's. */

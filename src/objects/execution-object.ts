@@ -6,7 +6,7 @@ import { exceedsPayloadLimit, LIMITS } from "../core/limits.ts";
 import type { Env } from "../env.ts";
 import { EXECUTION_MIGRATIONS, EXECUTION_SCHEMA } from "./execution-schema.ts";
 import { ExecutionStore, parseJson, type RunRow } from "./execution-store.ts";
-import type { ChildInputRefusal, StopFrom } from "../core/execution/children.ts";
+import type { ChildStartCheck, StopFrom } from "../core/execution/children.ts";
 import { requestCancel, terminateRun } from "./execution-stop.ts";
 import { runExecutionTimeouts, nextExecutionAlarm } from "./execution-timeouts.ts";
 import { applyActivityCompletion, applyActivityFailure } from "./execution-activities.ts";
@@ -257,15 +257,16 @@ export class ExecutionObject extends DurableObject<Env> {
   /**
    * Applies a workflow task's commands (validated by the core state machine). With `eager`, the
    * activities they schedule on the run's own queue (up to `eager.slots`) are leased to the
-   * completing worker in the same write and returned, instead of being queued. The children of
-   * `refusedChildren` (their input refused by their workflow's schema) fail to start.
+   * completing worker in the same write and returned, instead of being queued. `children` is what
+   * the children's registrations say: a refused input fails that child's start, and a child whose
+   * command names no task queue or execution timeout takes its registered ones.
    */
-  async completeWorkflowTask(tok: TokenPayload, commands: Command[], identity: string, eager: { slots: number; identity: string } | null = null, refusedChildren: readonly ChildInputRefusal[] = []): Promise<RpcResult<Completion>> {
+  async completeWorkflowTask(tok: TokenPayload, commands: Command[], identity: string, eager: { slots: number; identity: string } | null = null, children: readonly ChildStartCheck[] = []): Promise<RpcResult<Completion>> {
     // Signing awaits, so it happens first; the write below re-checks everything it signed for.
     const eagerTokens = eager && eager.slots > 0 ? await signEagerActivities(this.store, this.env, tok.r, commands, eager.slots) : null;
     const r = guard((): Completion => {
       const now = clock.now();
-      const done = applyWorkflowTaskCompletion(this.store, now, tok, commands, identity, this.delivery.pending, refusedChildren);
+      const done = applyWorkflowTaskCompletion(this.store, now, tok, commands, identity, this.delivery.pending, children);
       // The failed task and its replacement are written (guard does not roll back): only the answer is a 409.
       if (done.status === "unhandled_command") throw unhandledCommand();
       const activityTasks = done.applied && eagerTokens ? takeEagerActivities(this.store, now, this.delivery.pending, eagerTokens, eager!.identity) : [];

@@ -1,8 +1,8 @@
 import type { Command, Failure } from "@sundial/sdk/protocol";
 import { ConflictError, PayloadTooLargeError } from "../core/errors.ts";
-import { planCommands, unhandledCommandFailure } from "../core/execution/commands.ts";
+import { planCommands, unhandledCommandFailure, type CommandEffect } from "../core/execution/commands.ts";
 import { exceedsPayloadLimit, LIMITS } from "../core/limits.ts";
-import type { ChildInputRefusal } from "../core/execution/children.ts";
+import type { ChildStartCheck } from "../core/execution/children.ts";
 import { applyCommandEffects, closeRun, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
 import type { ExecutionStore, RunRow } from "./execution-store.ts";
 import type { TokenPayload } from "./execution-types.ts";
@@ -60,9 +60,10 @@ function requireStartedWorkflowTask(run: RunRow, tok: TokenPayload): void {
  * scheduled exists to hand out eagerly). `unhandled_command`: the commands would have closed the
  * run while new events waited, so the task was failed instead (`workflow_task_failed`, cause
  * `UnhandledCommand`) and a new one scheduled at once; the caller answers {@link unhandledCommand}.
- * The children of `refusedChildren` are recorded as initiated and failed to start.
+ * `children` says what the children's registrations say (see {@link ChildStartCheck}): a refused
+ * one is recorded as initiated and failed to start, the others take its registered defaults.
  */
-export function applyWorkflowTaskCompletion(store: ExecutionStore, now: number, tok: TokenPayload, commands: Command[], identity: string, out: Dispatch[], refusedChildren: readonly ChildInputRefusal[] = []): { status: "accepted" | "duplicate"; applied: boolean } | { status: "unhandled_command"; applied: false } {
+export function applyWorkflowTaskCompletion(store: ExecutionStore, now: number, tok: TokenPayload, commands: Command[], identity: string, out: Dispatch[], children: readonly ChildStartCheck[] = []): { status: "accepted" | "duplicate"; applied: boolean } | { status: "unhandled_command"; applied: false } {
   const key = `w:${tok.i}:${tok.a}`;
   const run = requireTaskRun(store, tok);
   if (store.wasCompleted(key)) return { status: "duplicate", applied: false };
@@ -112,12 +113,20 @@ export function applyWorkflowTaskCompletion(store: ExecutionStore, now: number, 
     });
     return { status: "accepted", applied: false };
   }
-  // A child whose input its workflow's schema refused fails to start, in place of starting.
-  const refused = new Map(refusedChildren.map((r) => [r.seq, r.failure]));
-  const withRefusals = refused.size === 0 ? effects : effects.map((e) => (e.kind === "start_child" && refused.has(e.seq) ? { ...e, startFailure: refused.get(e.seq) } : e));
-  applyCommandEffects(store, now, run, withRefusals, out);
+  // A child whose input its workflow's schema refused fails to start, in place of starting; the
+  // others go to their registered queue, with their registered timeout, unless the command says.
+  const checks = new Map(children.map((c) => [c.seq, c]));
+  const checked = checks.size === 0 ? effects : effects.map((e) => (e.kind === "start_child" ? withChildCheck(e, checks.get(e.seq)) : e));
+  applyCommandEffects(store, now, run, checked, out);
   if (store.run()!.status === "running" && run.wt_needed === 1) scheduleWorkflowTask(store, now, out);
   return { status: "accepted", applied: true };
+}
+
+/** A child start with what its registration says applied: its refusal, or its defaults. */
+function withChildCheck(e: Extract<CommandEffect, { kind: "start_child" }>, check: ChildStartCheck | undefined): CommandEffect {
+  if (check === undefined) return e;
+  if (check.failure !== undefined) return { ...e, startFailure: check.failure };
+  return { ...e, taskQueue: e.taskQueue ?? check.taskQueue ?? undefined, executionTimeout: e.executionTimeout ?? check.executionTimeout ?? undefined };
 }
 
 /** A worker could not run the workflow task (e.g. non-determinism): retried with backoff (1 s doubling, 10 min cap). */

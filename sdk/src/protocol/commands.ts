@@ -46,7 +46,9 @@ export const Command = z.discriminatedUnion("type", [
     workflow: Name,
     input: Payload,
     execution_id: Identifier.optional(),
+    /** Default: the queue the child workflow is registered on, else the parent run's. */
     task_queue: Name.optional(),
+    /** Default: the child workflow's registered execution timeout, else 1 hour. */
     execution_timeout: z.number().min(1).max(86_400 * 365).optional(),
     parent_close_policy: z.enum(["ABANDON", "REQUEST_CANCEL", "TERMINATE"]).default("TERMINATE"),
   }),

@@ -24,9 +24,9 @@ export interface ChildWorkflowOptions {
    * `{parent execution id}:run-{n}:child-{seq}` in run n ≥ 2 (deterministic).
    */
   executionId?: string;
-  /** Default: the definition's `taskQueue`, else the parent's task queue. */
+  /** Default: the definition's `taskQueue`, else the queue the child workflow is registered on, else the parent's task queue. */
   taskQueue?: string;
-  /** Default: the definition's `executionTimeout` (when given a definition), else 1 hour. */
+  /** Default: the definition's `executionTimeout` (when given a definition), else the child workflow's registered one, else 1 hour. */
   executionTimeout?: Duration;
   /** Default `TERMINATE` when waiting, `ABANDON` with `wait: false` (the Mistral seed's rule). */
   parentClosePolicy?: ParentClosePolicy;

@@ -41,13 +41,13 @@ export function parentStopReason(kind: "cancel-child" | "terminate-child", cause
 }
 
 /**
- * A child start whose input the child workflow's registered schema refuses: the completion that
- * starts it records its start as failed with `failure` instead of starting it.
+ * What the child workflow's registration says about a child start (`seq`), read where the
+ * completion is received. `failure`: its schema refuses the input, so the completion records the
+ * start as failed instead of starting it. Otherwise `taskQueue` and `executionTimeout` are the
+ * registered ones (null: not registered, or no default), used when the command names none, as a
+ * REST start's are.
  */
-export interface ChildInputRefusal {
-  seq: number;
-  failure: Failure;
-}
+export type ChildStartCheck = { seq: number; failure: Failure } | { seq: number; failure?: undefined; taskQueue: string | null; executionTimeout: number | null };
 
 /** What a parent's outbox does for one child: start it, or stop it under the parent close policy. */
 export type ChildEntryKind = "start-child" | "cancel-child" | "terminate-child";
