@@ -17,7 +17,7 @@ import { ExtraRuns, type ExtraRunsHost } from "./schedule-extra-runs.ts";
 import { CompiledSpecs, machineContext, nextScheduleAlarm } from "./schedule-plan.ts";
 import { ScheduleStore, SCHEDULE_MIGRATIONS, SCHEDULE_SCHEMA, type BackfillOutcome, type ScheduleRow, type TriggerOutcome } from "./schedule-store.ts";
 import type { RunClosedNotice, ScheduleDefinition, SchedulePatch, ScheduleUpdate } from "./schedule-types.ts";
-import { changesNothing, checkUpsert, patchedRow, sameDefinition, statusRow, upsertedRow } from "./schedule-rows.ts";
+import { changesNothing, changesSpec, checkUpsert, patchedRow, sameDefinition, statusRow, upsertedRow } from "./schedule-rows.ts";
 import { prepareNext, withdrawPrepared } from "./schedule-prepared.ts";
 import { scheduleView } from "./schedule-view.ts";
 import { migratedOnFirstUse } from "./sql-migrations.ts";
@@ -68,7 +68,8 @@ export class ScheduleObject extends DurableObject<Env> {
       checkUpsert(current, def);
       if (current && sameDefinition(current, def)) return { created: false };
       compileSpec(def.spec, { createdAt: now }); // a bad spec changes nothing, not even the prepared run
-      const existing = withdrawPrepared(this.host, now);
+      const withdrawn = withdrawPrepared(this.host, now);
+      const existing = withdrawn && changesSpec(withdrawn, def.spec) ? this.dueFirst(withdrawn, now) : withdrawn;
       const row = upsertedRow(def, existing, now, existing && this.delayedOver(existing, now), existing ? this.compileFor(existing) : undefined);
       this.compileFor(row); // throws a ValidationError before anything is written
       const t = tick(this.ctxFor(row, now), row.state);
@@ -108,7 +109,8 @@ export class ScheduleObject extends DurableObject<Env> {
       const patch: SchedulePatch = { ...update, policy: mergePolicy(current.policy, ...(update.policy ?? [])) };
       this.compileFor({ ...current, ...(patch.spec ? { spec: patch.spec } : {}) }); // a bad spec changes nothing, not even the prepared run
       if (changesNothing(current, patch)) return;
-      const before = withdrawPrepared(this.host, now)!;
+      const withdrawn = withdrawPrepared(this.host, now)!;
+      const before = changesSpec(withdrawn, patch.spec) ? this.dueFirst(withdrawn, now) : withdrawn;
       const updated = patchedRow(before, patch, now, this.delayedOver(before, now), this.compileFor(before));
       this.compileFor(updated);
       this.store.put(updated);
@@ -330,10 +332,12 @@ export class ScheduleObject extends DurableObject<Env> {
   }
 
   /**
-   * Fires already due when a pause lands (their alarm late: under load, or after an outage) came
-   * due before it: they are decided now (started, buffered or skipped, within the catch-up window),
-   * as that alarm would have, and then the schedule pauses (a prepared one is adopted by
-   * withdrawPrepared alike). Without this the resume passed them over as "due while paused".
+   * Fires already due when a pause or a spec change lands (their alarm late: under load, or after
+   * an outage) came due before it: they are decided now (started, buffered or skipped, within the
+   * catch-up window), as that alarm would have, and then the schedule pauses or takes its new spec
+   * (a prepared one is adopted by withdrawPrepared alike). Without this the resume passed them
+   * over as "due while paused", and the new spec's plan from now dropped them uncounted. A change
+   * that keeps the spec leaves them to the alarm, which runs them under the new definition.
    */
   private dueFirst(row: ScheduleRow, now: number): ScheduleRow {
     if (row.state.status !== "active") return row;

@@ -108,6 +108,9 @@ function keepsPlan(row: ScheduleRow, def: ScheduleDefinition): boolean {
   return sameSpec(row.spec, def.spec) && (def.source === "code" || !isOver(row));
 }
 
+/** Whether sending `spec` (undefined: none sent) changes `row`'s spec, so the plan starts again from now. */
+export const changesSpec = (row: ScheduleRow, spec: ScheduleRow["spec"] | undefined): boolean => spec !== undefined && !sameSpec(row.spec, spec);
+
 /**
  * Whether a stored spec is the one sent. A zone stored before zones were stored in their IANA
  * spelling (as typed: `utc`, `america/new_york`) is read in that spelling here, so sending the
@@ -172,7 +175,7 @@ const clampedPolicy = (p: SchedulePolicy): SchedulePolicy => ({ ...p, catchup_wi
  * get its repeat_count runs back, nor a dead one its runs counted afresh.
  */
 export function patchedRow(row: ScheduleRow, patch: SchedulePatch, now: number, delayed: PendingFire | null = null, oldSpec?: CompiledSpec): ScheduleRow {
-  const newSpec = patch.spec && !sameSpec(row.spec, patch.spec) ? patch.spec : undefined;
+  const newSpec = changesSpec(row, patch.spec) ? patch.spec : undefined;
   const updated: ScheduleRow = {
     ...row,
     // The spec as sent, also when it is the same (its zone then in its IANA spelling, see sameSpec).
