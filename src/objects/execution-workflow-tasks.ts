@@ -61,7 +61,7 @@ function requireStartedWorkflowTask(run: RunRow, tok: TokenPayload): void {
  * run while new events waited, so the task was failed instead (`workflow_task_failed`, cause
  * `UnhandledCommand`) and a new one scheduled at once; the caller answers {@link unhandledCommand}.
  * `children` says what the children's registrations say (see {@link ChildStartCheck}): a refused
- * one is recorded as initiated and failed to start, the others take its registered defaults.
+ * one is recorded as initiated and failed to start, the others take their registered defaults.
  */
 export function applyWorkflowTaskCompletion(store: ExecutionStore, now: number, tok: TokenPayload, commands: Command[], identity: string, out: Dispatch[], children: readonly ChildStartCheck[] = []): { status: "accepted" | "duplicate"; applied: boolean } | { status: "unhandled_command"; applied: false } {
   const key = `w:${tok.i}:${tok.a}`;
