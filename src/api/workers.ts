@@ -57,7 +57,8 @@ workerRoutes.post("/register", requireKind("worker"), async (c) => {
       namespace: p.namespace,
       name: w.name,
       task_queue: body.task_queue,
-      input_schema: w.input_schema ? JSON.stringify(w.input_schema) : (previous?.input_schema ?? null),
+      // What this worker declares: a workflow whose code no longer has an input schema has none.
+      input_schema: w.input_schema === undefined ? null : JSON.stringify(w.input_schema),
       build_id: body.build_id ?? null,
       identity: body.identity,
       definition_hash: plan.hash,

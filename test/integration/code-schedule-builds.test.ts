@@ -106,6 +106,19 @@ describe("registrations from workers of different builds", () => {
     expect(after.status).toBe("active");
   });
 
+  it("a build that no longer declares an input schema drops it: starts are no longer checked against the old one", async () => {
+    const wf = uid("builds-noschema");
+    const t0 = T("2027-06-06T12:00:00.000Z");
+    setNow(t0);
+    expect((await register(wf, "v1", { schema: v1Schema })).body.workflows[0].applied).toBe(true);
+    expect((await api("POST", "/v1/workflows/executions", { workflow: wf, input: { tag: "x" } })).status).toBe(422);
+    setNow(t0 + 60_000);
+    expect((await register(wf, "v1", {})).body).toMatchObject({ conflicts: [], workflows: [{ applied: true }] });
+    expect((await typeOf(wf)).input_schema).toBeNull();
+    const start = await api("POST", "/v1/workflows/executions", { workflow: wf, input: { tag: "x" } });
+    expect(start.status, JSON.stringify(start.body)).toBeLessThan(300);
+  });
+
   it("D1 failing as a new build's registration is recorded: a stale old build registering before the retry is kept back, not taken as unchanged", async () => {
     const wf = uid("builds-d1");
     const t0 = T("2027-06-07T00:00:00.000Z");
