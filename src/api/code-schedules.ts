@@ -159,7 +159,9 @@ export async function planCodeSchedules(
     };
   }
   const existing = await listCodeSchedules(env.DB, namespace, w.name);
-  const unchanged = recorded === hash && ids.every((id) => existing.some((e) => e.schedule_id === id));
+  // A claim (a placeholder row, updated_at 0) is not a schedule: one left by a registration cut
+  // off before it wrote the object is written now, as the README promises, not taken as there.
+  const unchanged = recorded === hash && ids.every((id) => existing.some((e) => e.schedule_id === id && e.updated_at > 0));
   // An id that now declares another key (schedules with keys reordered, or a key changed) is
   // re-created: a schedule never changes its (workflow, key). So are ids no longer declared.
   const rekeyed = unchanged ? [] : ids.filter((id, i) => existing.some((e) => e.schedule_id === id && e.key !== cmds[i]!.key));

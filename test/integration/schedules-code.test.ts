@@ -210,6 +210,26 @@ describe("schedules declared in code", () => {
     expect((await api("GET", `/v1/workflows/schedules/${encodeURIComponent(gone)}`)).status).toBe(404);
   });
 
+  it("a claim left by a registration cut off before its schedule existed: the same definition registered again creates the schedule", async () => {
+    const wf = uid("code-cutoff");
+    const now = T("2027-05-02T12:00:00.000Z");
+    setNow(now);
+    expect((await register(wf, [{ interval_seconds: 3600 }])).status).toBe(200);
+    // Deleted by id (the next registration re-creates it, README), then a registration of the same
+    // definition claims the id again and is cut off before it writes the object: its placeholder
+    // row (updated_at 0) is all that is left.
+    const id = `${wf}:code-0`;
+    expect((await api("DELETE", `/v1/workflows/schedules/${encodeURIComponent(id)}`)).status).toBeLessThan(300);
+    await expect.poll(async () => (await codeSchedulesOf(wf)).length, { timeout: 10_000 }).toBe(0);
+    await upsertSchedule(env.DB, { namespace: "default", schedule_id: id, workflow: wf, key: "code-0", status: "active", source: "code", next_fire_at: null, last_fire_at: null, next_run_at: null, current_repeat: 0, current_retry: 0, created_at: now, updated_at: 0 });
+
+    setNow(now + 60_000);
+    const r = await register(wf, [{ interval_seconds: 3600 }]);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect((await api("GET", `/v1/workflows/schedules/${encodeURIComponent(id)}`)).status).toBe(200);
+    await expect.poll(async () => (await codeSchedulesOf(wf)).map((s) => s.schedule_id), { timeout: 10_000 }).toEqual([id]);
+  });
+
   it("D1 failing as the registration is recorded: a 503 saying the schedules were applied, and a retry converges", async () => {
     const wf = uid("code-d1");
     const t0 = T("2027-05-03T00:00:00.000Z");
