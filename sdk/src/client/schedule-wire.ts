@@ -38,13 +38,13 @@ export type WireSchedulePolicy = {
   on_failure?: "continue" | "pause" | "dead";
 };
 
-/** A schedule definition on the wire: spec, key, input, policy and note. */
-export type WireScheduleDefinition = WireScheduleSpec & { key?: string; input?: unknown; policy?: WireSchedulePolicy; note?: string };
+/** A schedule definition on the wire: spec, key, input, policy, note and paused. */
+export type WireScheduleDefinition = WireScheduleSpec & { key?: string; input?: unknown; policy?: WireSchedulePolicy; note?: string; paused?: boolean };
 
 /** The options of a spec (with the shorthands), of a policy, and of a whole schedule definition. */
 export const SPEC_OPTIONS = ["cronExpressions", "cron", "intervals", "intervalSeconds", "at", "startAt", "endAt", "repeatCount", "exclude", "jitter", "timezone"] as const;
 export const POLICY_OPTIONS = ["catchupWindow", "catchupWindowSeconds", "overlap", "retryMax", "retryDelay", "retryDelaySeconds", "onFailure"] as const;
-export const DEFINITION_OPTIONS = [...SPEC_OPTIONS, "key", "note", "input", "policy"] as const;
+export const DEFINITION_OPTIONS = [...SPEC_OPTIONS, "key", "note", "input", "policy", "paused"] as const;
 
 /**
  * Throws a `TypeError` naming an option that is not one of `known` (a typo, or the wire's
@@ -140,7 +140,7 @@ export function schedulePolicyToWire(policy: SchedulePolicy, where: string): Wir
  * A whole {@link ScheduleDefinition} (plus shorthands) in the wire's shape: `{ key, cron_expressions,
  * cron, intervals, interval_seconds, at, start_at, end_at, repeat_count, exclude, jitter_seconds,
  * timezone, input, policy: { catchup_window_seconds, overlap, retry_max, retry_delay_seconds,
- * on_failure }, note }`.
+ * on_failure }, note, paused }`.
  * @example scheduleDefinitionToWire({ cronExpressions: ["0 0 * * *"], policy: { catchupWindow: "1d", overlap: "SKIP" } }, "")
  * // { cron_expressions: ["0 0 * * *"], policy: { catchup_window_seconds: 86400, overlap: "SKIP" } }
  */
@@ -151,5 +151,6 @@ export function scheduleDefinitionToWire(schedule: ScheduleDefinition, where: st
   if (schedule.input !== undefined) out.input = schedule.input;
   if (schedule.policy !== undefined) out.policy = schedulePolicyToWire(schedule.policy, path(where, "policy"));
   if (schedule.note !== undefined) out.note = schedule.note;
+  if (schedule.paused !== undefined) out.paused = schedule.paused;
   return out;
 }

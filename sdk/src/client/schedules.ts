@@ -36,11 +36,9 @@ export interface CreateScheduleOptions<I = unknown> extends ScheduleDefinition<I
   taskQueue?: string;
   /** Default: the definition's `executionTimeout`, else the workflow's registered one, else 1 hour. */
   executionTimeout?: Duration;
-  /** Create it paused. */
-  paused?: boolean;
 }
 
-const CREATE_OPTIONS = [...DEFINITION_OPTIONS, "workflow", "scheduleId", "taskQueue", "executionTimeout", "paused", "signal"] as const;
+const CREATE_OPTIONS = [...DEFINITION_OPTIONS, "workflow", "scheduleId", "taskQueue", "executionTimeout", "signal"] as const;
 const UPDATE_OPTIONS = [...SPEC_OPTIONS, "input", "taskQueue", "executionTimeout", "policy", "note"] as const;
 
 /** What `create` returns: the id, whether this call created it (false: it updated it), the schedule. */
@@ -163,7 +161,6 @@ export class SchedulesClient {
       ...(options.scheduleId === undefined ? {} : { schedule_id: options.scheduleId }),
       ...(taskQueue === undefined ? {} : { task_queue: taskQueue }),
       ...(timeout === undefined ? {} : { execution_timeout: toSeconds(timeout, "executionTimeout") }),
-      ...(options.paused === undefined ? {} : { paused: options.paused }),
     };
     const answer = await this.http.request("POST", BASE, { body, signal: options.signal });
     const schedule = camelize(parse(res.ScheduleResponse, answer.body));

@@ -17,7 +17,7 @@ export type WireSchedule = Record<string, unknown>;
  * schedule mapping (`scheduleDefinitionToWire`, shared with `client.schedules`): `{ key,
  * cron_expressions, intervals, at, start_at, end_at, repeat_count, exclude, jitter_seconds,
  * timezone, input, policy: { catchup_window_seconds, overlap, retry_max, retry_delay_seconds,
- * on_failure } }`. Absent options are left out, so the platform's defaults apply (and a schedule
+ * on_failure }, note, paused }`. Absent options are left out, so the platform's defaults apply (and a schedule
  * without `key` gets `code-<index>`). The result is checked with the protocol's own
  * `CreateScheduleRequest`, so a bad time zone, interval or policy stops the worker at start-up with
  * the workflow, schedule and field named.

@@ -68,6 +68,8 @@ export interface ScheduleDefinition<I = unknown> extends ScheduleSpecShorthands 
   key?: string;
   /** Free text shown with the schedule. */
   note?: string;
+  /** Pause it: a new schedule starts paused, an active one is paused (`false` resumes nothing: a resume does). */
+  paused?: boolean;
   /** 5-field (or 6 with seconds) cron expressions, `@daily` and friends, `L`, `W`, `#`. */
   cronExpressions?: string[];
   /** Fire every `every`, shifted by `offset`, anchored at `startAt` (default: creation time). */

@@ -92,6 +92,14 @@ describe("registration", () => {
     expect(() => runWorker({ ...base, workflows: [wf] })).toThrow(message);
   });
 
+  it("a code-declared schedule may declare paused: true, as the README says (a registration pauses an active one)", () => {
+    const schedules: ScheduleDefinition[] = [{ cronExpressions: ["@daily"], paused: true }, { cronExpressions: ["@hourly"], paused: false }];
+    const wf = defineWorkflow({ name: "paused-in-code", schedules, run: async () => null });
+    const reg = buildRegistration(resolveWorkerOptions({ ...base, workflows: [wf] }));
+    expect(reg.workflows[0]!.schedules).toEqual([{ cron_expressions: ["@daily"], paused: true }, { cron_expressions: ["@hourly"], paused: false }]);
+    expect(RegisterWorkerRequest.safeParse(reg).success).toBe(true);
+  });
+
   it("the seeds' policy names catchupWindowSeconds and retryDelaySeconds (camelCase of catchup_window_seconds, retry_delay_seconds) work as catchupWindow and retryDelay", () => {
     const wire = toWireSchedule("w", { cronExpressions: ["@daily"], policy: { catchupWindowSeconds: 604_800, retryDelaySeconds: 120, retryMax: 2 } }, 0);
     expect(wire.policy).toEqual({ catchup_window_seconds: 604_800, retry_delay_seconds: 120, retry_max: 2 });
