@@ -78,7 +78,7 @@ export class ExecutionsClient {
     const retryable = (options.idReusePolicy ?? "use_existing") === "use_existing";
     for (let failures = 0; ; ) {
       try {
-        const started = await this.startRequest(workflow, { ...options, executionId }, waitFor(hold, deadline), options.signal);
+        const started = await this.startRequest(workflow, { ...options, executionId }, waitFor(hold, deadline), options.signal, deadline);
         if (started.status !== "running") return outcomeOf<O>(started);
         break;
       } catch (err) {
@@ -89,7 +89,7 @@ export class ExecutionsClient {
     return this.awaitResult<O>(executionId, began, deadline, hold, options.signal);
   }
 
-  private async startRequest<I, O>(workflow: WorkflowDefinition<I, O> | string, options: StartExecutionOptions<I>, waitSeconds: number, signal?: AbortSignal): Promise<wire.StartExecutionResponse> {
+  private async startRequest<I, O>(workflow: WorkflowDefinition<I, O> | string, options: StartExecutionOptions<I>, waitSeconds: number, signal?: AbortSignal, deadline = Infinity): Promise<wire.StartExecutionResponse> {
     const def = typeof workflow === "string" ? undefined : workflow;
     const timeout = options.executionTimeout ?? def?.executionTimeout;
     const body: wire.StartExecutionRequest = {
@@ -101,7 +101,7 @@ export class ExecutionsClient {
       ...(options.idReusePolicy === undefined ? {} : { id_reuse_policy: options.idReusePolicy }),
       ...(waitSeconds > 0 ? { wait_seconds: waitSeconds } : {}),
     };
-    const res = await this.http.request("POST", BASE, { body, signal, ...(waitSeconds > 0 ? { timeoutMs: heldTimeoutMs(waitSeconds) } : {}) });
+    const res = await this.http.request("POST", BASE, { body, signal, ...(waitSeconds > 0 ? { timeoutMs: heldTimeoutMs(waitSeconds, deadline) } : {}) });
     return parse(wire.StartExecutionResponse, res.body);
   }
 
@@ -129,7 +129,7 @@ export class ExecutionsClient {
     for (let failures = 0; ; ) {
       try {
         const waitSeconds = waitFor(hold, deadline);
-        const res = await this.http.request("GET", `${BASE}/${encodeURIComponent(executionId)}/result`, { query: { wait_seconds: waitSeconds }, signal, timeoutMs: heldTimeoutMs(waitSeconds) });
+        const res = await this.http.request("GET", `${BASE}/${encodeURIComponent(executionId)}/result`, { query: { wait_seconds: waitSeconds }, signal, timeoutMs: heldTimeoutMs(waitSeconds, deadline) });
         failures = 0;
         const outcome = parse(wire.ExecutionResult, res.body);
         if (res.status === 200 && outcome.status !== "running") return outcomeOf<R>(outcome);
@@ -282,7 +282,7 @@ export class ExecutionsClient {
       const body = { ...(input === undefined ? {} : { input }), update_id: updateId, wait_seconds: waitSeconds };
       const sent = Date.now();
       try {
-        const res = await this.http.request("POST", path, { body, signal: options.signal, timeoutMs: heldTimeoutMs(waitSeconds) });
+        const res = await this.http.request("POST", path, { body, signal: options.signal, timeoutMs: heldTimeoutMs(waitSeconds, deadline) });
         failures = 0;
         const outcome = res.status === 202 ? undefined : parse(wire.UpdateResult, res.body);
         if (outcome?.status === "completed") {
@@ -362,9 +362,13 @@ const HOLD_MARGIN_MS = 1_000;
 /** How long the platform waits for a worker to answer a query when the call names no timeout (the wire's default `timeout_seconds`). */
 const QUERY_TIMEOUT_DEFAULT_SECONDS = 10;
 
-/** The deadline of a request the platform holds `waitSeconds`. */
-function heldTimeoutMs(waitSeconds: number): number {
-  return waitSeconds * 1000 + HOLD_MARGIN_MS;
+/**
+ * The deadline of a request the platform holds `waitSeconds`, and no later than the margin past the
+ * call's own `deadline`: the hold is the time left rounded up to whole seconds, and a call that
+ * waited on all of it when the platform hangs would end up to 2 s after its timeout.
+ */
+function heldTimeoutMs(waitSeconds: number, deadline = Infinity): number {
+  return Math.min(waitSeconds * 1000, Math.max(0, deadline - Date.now())) + HOLD_MARGIN_MS;
 }
 
 /** Seconds to hold one request: `hold`, but not past the deadline. */

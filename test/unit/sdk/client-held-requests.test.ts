@@ -51,6 +51,22 @@ it("update({ wait }) gives up with UpdateTimeoutError, naming the update id, whe
   expect(seen).toHaveLength(1);
 });
 
+it("a timeout or wait with a fraction of a second holds too: each call gives up at most 1 s after it when the platform never answers", async () => {
+  // The hold asked for is the time left rounded up to whole seconds (1.1 s → 2 s, 0.1 s → 1 s), but
+  // the request is given up 1 s after the caller's own deadline, not 1 s after that rounded hold.
+  for (const [what, call, deadlineMs] of [
+    ["result", (c: SundialClient) => c.executions.result("order-17", { timeout: "1100ms" }), 1_100],
+    ["update", (c: SundialClient) => c.executions.update("order-17", "set_address", null, { wait: "100ms", updateId: "u-1" }), 100],
+    ["execute", (c: SundialClient) => c.executions.execute("order", { executionId: "order-17", timeout: "1100ms" }), 1_100],
+  ] as const) {
+    const { client } = hanging();
+    const { error, ms } = await settle(() => call(client));
+    expect(error, what).toBeInstanceOf(what === "execute" ? SundialConnectionError : what === "update" ? UpdateTimeoutError : ResultTimeoutError);
+    // At most 1 s late, with some room for a loaded machine's timers (it was 1.9 s late).
+    expect(ms - deadlineMs, what).toBeLessThan(1_500);
+  }
+}, 15_000);
+
 it("execute({ timeout }) does not wait past its timeout on a start the platform never answers: a transient SundialConnectionError, the start's fate unknown", async () => {
   const { client } = hanging();
   const { error, ms } = await settle(() => client.executions.execute("order", { executionId: "order-17", timeout: "1s" }));
