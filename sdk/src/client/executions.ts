@@ -101,7 +101,7 @@ export class ExecutionsClient {
       ...(options.idReusePolicy === undefined ? {} : { id_reuse_policy: options.idReusePolicy }),
       ...(waitSeconds > 0 ? { wait_seconds: waitSeconds } : {}),
     };
-    const res = await this.http.request("POST", BASE, { body, signal, ...(waitSeconds > 0 ? { timeoutMs: heldTimeoutMs(waitSeconds, deadline) } : {}) });
+    const res = await this.http.request("POST", BASE, { body, signal, ...(waitSeconds > 0 || deadline !== Infinity ? { timeoutMs: heldTimeoutMs(waitSeconds, deadline) } : {}) });
     return parse(wire.StartExecutionResponse, res.body);
   }
 

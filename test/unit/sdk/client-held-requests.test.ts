@@ -5,7 +5,7 @@ import { ResultTimeoutError, SundialClient, SundialConnectionError, UpdateTimeou
  * A platform that takes each request and never answers it (a restarting object, a black-holed
  * connection), but for those `answer` returns a response for (by their number, from 1).
  */
-function hanging(answer: (n: number) => Response | undefined = () => undefined) {
+function hanging(answer: (n: number) => Response | undefined = () => undefined, requestTimeoutMs?: number) {
   const seen: string[] = [];
   const fetchImpl = (async (input: URL | string, init?: RequestInit) => {
     seen.push(`${init?.method ?? "GET"} ${String(input)}`);
@@ -13,7 +13,7 @@ function hanging(answer: (n: number) => Response | undefined = () => undefined) 
     if (response) return response;
     return new Promise<Response>((_, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal!.reason)));
   }) as typeof fetch;
-  return { seen, client: new SundialClient({ url: "http://platform.test", apiKey: "dev.key", fetch: fetchImpl }) };
+  return { seen, client: new SundialClient({ url: "http://platform.test", apiKey: "dev.key", fetch: fetchImpl, ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }) }) };
 }
 
 /** What `call` rejected with (undefined if it resolved), and after how many ms. */
@@ -65,6 +65,16 @@ it("a timeout or wait with a fraction of a second holds too: each call gives up 
     // At most 1 s late, with some room for a loaded machine's timers (it was 1.9 s late).
     expect(ms - deadlineMs, what).toBeLessThan(1_500);
   }
+}, 15_000);
+
+it("execute({ timeout }) sends a start again at its timeout (it waited out a Retry-After up to it) and gives that one up 1 s later too, not after the client's request timeout", async () => {
+  const overloaded = new Response(JSON.stringify({ type: "t", title: "Service Unavailable", status: 503, detail: "overloaded", code: "object_overloaded" }), { status: 503, headers: { "content-type": "application/problem+json", "retry-after": "5" } });
+  // A request timeout of 8 s instead of the default minute, so the test ends either way.
+  const { seen, client } = hanging((n) => (n === 1 ? overloaded : undefined), 8_000);
+  const { error, ms } = await settle(() => client.executions.execute("order", { executionId: "order-17", timeout: "1s" }));
+  expect(error).toBeInstanceOf(SundialConnectionError);
+  expect(seen).toHaveLength(2);
+  expect(ms).toBeLessThan(2_500);
 }, 15_000);
 
 it("execute({ timeout }) does not wait past its timeout on a start the platform never answers: a transient SundialConnectionError, the start's fate unknown", async () => {
