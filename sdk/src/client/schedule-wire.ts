@@ -12,7 +12,7 @@ import type { Instant, ScheduleDefinition, SchedulePolicy, ScheduleSpecShorthand
 export type { ScheduleSpecShorthands };
 
 /** When a schedule fires: {@link ScheduleDefinition}'s spec fields plus the seeds' shorthands. */
-export type ScheduleSpecOptions = Pick<ScheduleDefinition, "cronExpressions" | "cron" | "intervals" | "intervalSeconds" | "at" | "startAt" | "endAt" | "repeatCount" | "exclude" | "jitter" | "timezone">;
+export type ScheduleSpecOptions = Pick<ScheduleDefinition, "cronExpressions" | "cron" | "intervals" | "intervalSeconds" | "at" | "startAt" | "endAt" | "repeatCount" | "exclude" | "jitter" | "jitterSeconds" | "timezone">;
 
 /** A spec on the wire (the protocol's `ScheduleSpecFields`, durations in seconds). */
 export type WireScheduleSpec = {
@@ -42,7 +42,7 @@ export type WireSchedulePolicy = {
 export type WireScheduleDefinition = WireScheduleSpec & { key?: string; input?: unknown; policy?: WireSchedulePolicy; note?: string; paused?: boolean };
 
 /** The options of a spec (with the shorthands), of a policy, and of a whole schedule definition. */
-export const SPEC_OPTIONS = ["cronExpressions", "cron", "intervals", "intervalSeconds", "at", "startAt", "endAt", "repeatCount", "exclude", "jitter", "timezone"] as const;
+export const SPEC_OPTIONS = ["cronExpressions", "cron", "intervals", "intervalSeconds", "at", "startAt", "endAt", "repeatCount", "exclude", "jitter", "jitterSeconds", "timezone"] as const;
 export const POLICY_OPTIONS = ["catchupWindow", "catchupWindowSeconds", "overlap", "retryMax", "retryDelay", "retryDelaySeconds", "onFailure"] as const;
 export const DEFINITION_OPTIONS = [...SPEC_OPTIONS, "key", "note", "input", "policy", "paused"] as const;
 
@@ -64,11 +64,11 @@ export function rejectUnknownOptions(options: object, known: readonly string[], 
 }
 
 /** The one of two names for an option that is set (a TypeError when both are). */
-function oneOf<K extends keyof SchedulePolicy>(policy: SchedulePolicy, name: K, alias: K, where: string): { name: K; value: NonNullable<SchedulePolicy[K]> } | undefined {
-  const [a, b] = [policy[name], policy[alias]];
+function oneOf<T extends object, K extends keyof T & string>(options: T, name: K, alias: K, where: string): { name: K; value: NonNullable<T[K]> } | undefined {
+  const [a, b] = [options[name], options[alias]];
   if (a !== undefined && b !== undefined) throw new TypeError(`${path(where, alias)}: give ${name} or ${alias}, not both (the same setting)`);
-  if (a !== undefined) return { name, value: a as NonNullable<SchedulePolicy[K]> };
-  if (b !== undefined) return { name: alias, value: b as NonNullable<SchedulePolicy[K]> };
+  if (a !== undefined) return { name, value: a as NonNullable<T[K]> };
+  if (b !== undefined) return { name: alias, value: b as NonNullable<T[K]> };
   return undefined;
 }
 
@@ -113,7 +113,8 @@ export function scheduleSpecToWire(spec: ScheduleSpecOptions, where: string): Wi
   if (spec.endAt !== undefined) out.end_at = instantToWire(spec.endAt, path(where, "endAt"));
   if (spec.repeatCount !== undefined) out.repeat_count = spec.repeatCount;
   if (spec.exclude !== undefined) out.exclude = [...spec.exclude];
-  if (spec.jitter !== undefined) out.jitter_seconds = toSeconds(spec.jitter, path(where, "jitter"));
+  const jitter = oneOf(spec, "jitter", "jitterSeconds", where);
+  if (jitter !== undefined) out.jitter_seconds = toSeconds(jitter.value, path(where, jitter.name));
   if (spec.timezone !== undefined) out.timezone = spec.timezone;
   return out;
 }

@@ -84,6 +84,8 @@ export interface ScheduleDefinition<I = unknown> extends ScheduleSpecShorthands 
   exclude?: string[];
   /** Deterministic random delay added to each fire, at most this long. */
   jitter?: Duration;
+  /** The wire's name for {@link jitter} (`jitter_seconds`, what describe's `spec.jitterSeconds` reads back): one or the other. */
+  jitterSeconds?: Duration;
   /** IANA time zone the cron expressions are read in (default `UTC`). */
   timezone?: string;
   /** Input of each scheduled run (validated against the workflow's input schema by the platform). */

@@ -106,6 +106,12 @@ describe("registration", () => {
     expect(toWireSchedule("w", { cronExpressions: ["@daily"], policy: { catchupWindow: "7d", retryDelay: "2m" } }, 0).policy).toEqual({ catchup_window_seconds: 604_800, retry_delay_seconds: 120 });
   });
 
+  it("jitterSeconds (describe's spec.jitterSeconds, camelCase of jitter_seconds) works as jitter; both at once is a TypeError", () => {
+    expect(toWireSchedule("w", { cronExpressions: ["@daily"], jitterSeconds: 30 }, 0)).toMatchObject({ jitter_seconds: 30 });
+    expect(toWireSchedule("w", { cronExpressions: ["@daily"], jitter: "2m" }, 0)).toMatchObject({ jitter_seconds: 120 });
+    expect(() => toWireSchedule("w", { cronExpressions: ["@daily"], jitter: "2m", jitterSeconds: 30 }, 0)).toThrow(/give jitter or jitterSeconds, not both/);
+  });
+
   it("Polos' schedule shorthand: a cron string (UTC) or { cron, timezone } is one code-declared schedule; true declares none", () => {
     const daily = defineWorkflow({ name: "daily-report", schedule: "0 9 * * *", run: async () => null });
     const sync = defineWorkflow({ name: "end-of-day-sync", schedule: { cron: "0 17 * * *", timezone: "America/New_York" }, run: async () => null });
