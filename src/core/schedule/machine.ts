@@ -325,7 +325,8 @@ export function runClosed(ctx: MachineContext, prior: ScheduleState, runId: stri
   } else if (FAILED.has(status)) {
     next.counters = { ...next.counters, failed: next.counters.failed + 1 };
     const retriesSoFar = closed.fire.kind === "retry" ? (closed.fire.retry ?? 1) : 0;
-    if (retryable && retriesSoFar < ctx.policy.retry_max) {
+    // A dead schedule fires no more (its waiting retries went with it): a run still open then is not retried.
+    if (retryable && retriesSoFar < ctx.policy.retry_max && next.status !== "dead") {
       const first = ctx.policy.retry_delay_seconds ?? defaultRetryDelay(ctx.spec);
       const at = ctx.now + scheduleRetryDelaySeconds(first, retriesSoFar + 1) * 1000;
       const fire: PendingFire = { nominal: closed.fire.nominal, actual: closed.fire.actual, kind: "retry", retry: retriesSoFar + 1, ...retryLast(closed), ...(closed.fire.timezone ? { timezone: closed.fire.timezone } : {}), ...(closed.fire.upcoming !== undefined ? { upcoming: closed.fire.upcoming } : {}) };
