@@ -14,7 +14,7 @@ export function goDead(s: ScheduleState, why: string): { state: ScheduleState; o
   const dropped = s.buffer;
   const counters = { ...s.counters, skipped_overlap: s.counters.skipped_overlap + dropped.length };
   return {
-    state: { ...dropDelayed(noRetries(s)), status: "dead", note: `dead after ${why}`, buffer: [], counters },
+    state: { ...dropDelayed(noRetries(s)), status: "dead", note: `dead after ${why}`, buffer: [], counters, currentRetry: 0 },
     outcomes: dropped.map((fire) => ({ kind: "skipped_overlap", fire })),
   };
 }

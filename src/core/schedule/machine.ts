@@ -333,7 +333,8 @@ export function runClosed(ctx: MachineContext, prior: ScheduleState, runId: stri
       next = { ...addRetry(next, { ...fire, at }), currentRetry: retriesSoFar + 1 };
       outcomes.push({ kind: "retry_scheduled", fire, runId });
     } else {
-      next.currentRetry = 0;
+      // This fire's retry chain ends; a trigger's or backfill's run is in none (another fire's retry may wait).
+      if (retryable) next.currentRetry = 0;
       const why = `run ${runId} ${status}${failureMessage ? `: ${failureMessage}` : ""}`;
       // A completed or dead schedule stays so (a trigger or backfill of it failing): it cannot be paused or killed.
       const live = next.status === "active" || next.status === "paused";

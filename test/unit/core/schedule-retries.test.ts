@@ -175,6 +175,23 @@ describe("a trigger's failed run", () => {
     expect(closed.outcomes.some((o) => o.kind === "retry_scheduled")).toBe(false);
   });
 
+  it("leaves current_retry as it is while a scheduled fire's retry waits: a trigger's run is no retry chain", () => {
+    const policy = { retry_max: 3, retry_delay_seconds: 30 * 60 };
+    // 01:00 fails: its retry-1 waits (01:31), current_retry 1.
+    let t = tick(ctx(policy, T0 + HOUR), initialState(T0, false, ""));
+    t = runClosed(ctx(policy, T0 + HOUR + M), t.state, id(1), "failed", "boom");
+    expect(t.state.currentRetry).toBe(1);
+    // A trigger meanwhile fails (on_failure continue): 01:00's retry still waits, and is the first.
+    const now = T0 + HOUR + 5 * M;
+    const trig = startExtra(ctx(policy, now), t.state, [{ nominal: now, actual: now, kind: "trigger", requestId: "manual", timed: true }]);
+    t = runClosed(ctx(policy, now + M), trig.state, trig.start[0]!.runId, "failed", "boom");
+    expect(t.state.retry).toMatchObject({ nominal: T0 + HOUR, retry: 1 });
+    expect(t.state.currentRetry).toBe(1);
+    // Under on_failure dead, the trigger's failure drops that retry, and the count goes with it.
+    const dead = runClosed(ctx({ ...policy, on_failure: "dead" }, now + M), trig.state, trig.start[0]!.runId, "failed", "boom");
+    expect(dead.state).toMatchObject({ status: "dead", retry: null, currentRetry: 0 });
+  });
+
   it.each(["pause", "dead"] as const)("leaves a completed or dead schedule as it is under on_failure %s (neither can be paused or killed); the failure is counted", (onFailure) => {
     const policy = { on_failure: onFailure };
     const now = T0 + 10 * M;
