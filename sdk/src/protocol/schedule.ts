@@ -11,12 +11,21 @@ export const SCHEDULE_STATUSES = ["active", "paused", "completed", "dead"] as co
 export const ScheduleStatus = z.enum(SCHEDULE_STATUSES);
 export type ScheduleStatus = z.output<typeof ScheduleStatus>;
 
+/**
+ * Longest retry_delay_seconds: 100 years, as the longest interval (whose length is the default
+ * delay). The backoff's cap, 10× that, still lands on a date; an unbounded delay put a failed
+ * one-shot's retry past the last JavaScript date, and its describe and the schedule list threw.
+ */
+export const MAX_RETRY_DELAY_SECONDS = 100 * 366 * 86_400;
+
 /** Policy fields (Mistral's `SchedulePolicy` plus Pipelit's retries and Temporal's pause-on-failure). */
 export const SchedulePolicyFields = {
   catchup_window_seconds: Duration.optional(),
   overlap: OverlapPolicy.optional(),
   retry_max: z.number().int().min(0).max(100).optional(),
-  retry_delay_seconds: Duration.refine((s) => s >= 1, { message: "must be at least 1 second" }).optional(),
+  retry_delay_seconds: Duration.refine((s) => s >= 1, { message: "must be at least 1 second" })
+    .refine((s) => s <= MAX_RETRY_DELAY_SECONDS, { message: `must be at most ${MAX_RETRY_DELAY_SECONDS} seconds (100 years)` })
+    .optional(),
   on_failure: OnFailure.optional(),
   /** Temporal's name for on_failure: "pause". */
   pause_on_failure: z.boolean().optional(),
