@@ -48,7 +48,9 @@ export function runBackfillBatches(host: BackfillHost, now: number): void {
     const lastKept = fires.filter((f) => !skipped.has(f)).at(-1)?.nominal ?? host.store.backfills().find((j) => j.id === job.id)?.last_fire ?? null;
     budget -= nominals.length;
     const last = nominals[nominals.length - 1];
-    host.store.advanceBackfill(job.id, nominals.length < room || last === undefined ? null : last, lastKept);
+    // Done once no fire is left after this batch's last: a batch that took exactly the room it had may have been the last one.
+    const done = nominals.length < room || last === undefined || backfillBatch(spec, { ...job, cursor: last }, 1).length === 0;
+    host.store.advanceBackfill(job.id, done ? null : last, lastKept);
   }
 }
 

@@ -65,3 +65,25 @@ describe("a backfill under ALLOW_ALL or SKIP beside a full buffer", () => {
     await expectAlarm(sid, t0 + M);
   }, 60_000);
 });
+
+// README (describe's `backfills`): a backfill leaves the list once its last fire is decided. One
+// whose last batch used exactly the room it had (here the last 100 of 500 fires fill half the
+// buffer) stayed listed, `next_fire: null`, counted among the 100 under way, until a run closed.
+describe("a backfill whose last batch fills the room it had", () => {
+  it("leaves describe's backfills once its last fire waits in the buffer", async () => {
+    const t0 = T("2027-05-12T12:00:00.000Z");
+    const sid = uid("backfill-exact");
+    const queue = uid("q-bf-exact");
+    setNow(t0);
+    await createSchedule({ schedule_id: sid, workflow: "backfill-wf", key: sid, cron: "* * * * *", overlap: "BUFFER_ALL", task_queue: queue });
+    setNow(t0 + S);
+    expect((await api("POST", `/v1/workflows/schedules/${sid}/trigger`, {})).body).toMatchObject({ started: true });
+    const from = T("2027-05-11T00:00:00Z");
+    expect((await api("POST", `/v1/workflows/schedules/${sid}/backfill`, { start_at: iso(from), end_at: iso(from + 499 * M) })).body).toEqual({ backfill_id: 1, fires: 500 });
+    for (let i = 0; i < 5; i++) await alarmAt(sid, t0 + 2 * S);
+    const d = await describeSchedule(sid);
+    expect(d.buffered).toBe(500);
+    expect(d.backfills).toEqual([]);
+    await expectAlarm(sid, t0 + M);
+  }, 60_000);
+});
