@@ -172,9 +172,13 @@ function applyOverlap(ctx: MachineContext, s: ScheduleState, due: PendingFire[])
   for (const id of d.terminate) outcomes.push({ kind: "terminated", runId: id });
   // Only scheduled fires move it: a retry re-runs an earlier one, a backfill a past range (or a future one).
   const lastStarted = start.filter((x) => x.fire.kind === "scheduled").map((x) => x.fire.nominal);
+  // A run terminated here is no longer the schedule's (its close notice is ignored), so its retry
+  // chain ends now, as runClosed ends one for a terminated run: unless another fire's retry waits or runs.
+  const chainEnds = s.running.some((r) => d.terminate.includes(r.runId) && (r.fire.kind === "scheduled" || r.fire.kind === "retry")) && s.retry === null && !running.some((r) => r.fire.kind === "retry");
   return {
     state: {
       ...s,
+      ...(chainEnds ? { currentRetry: 0 } : {}),
       running,
       buffer: d.buffer,
       repeatRuns: repeatRuns(ctx.spec, s) + start.filter((x) => counts(x.fire)).length,

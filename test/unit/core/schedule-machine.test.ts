@@ -157,6 +157,23 @@ describe("schedule machine: retries and overlap", () => {
     }
   });
 
+  it("current_retry goes back to 0 when the overlap policy terminates a retry run (a TERMINATE_OTHER trigger): its close notice is not the schedule's any more", () => {
+    const spec = compileSpec(ScheduleSpecInput.parse({ at: new Date(T0 + HOUR).toISOString() }), { createdAt: T0 });
+    const c = (now: number) => ({ spec, scheduleId: "s", policy: { ...DEFAULT_SCHEDULE_POLICY, retry_max: 3, retry_delay_seconds: 60 }, now });
+    let t = tick(c(T0 + HOUR), initialState(T0, false, ""));
+    t = runClosed(c(T0 + HOUR + 1), t.state, "s:2027-01-04T01:00:00.000Z", "failed", "boom");
+    t = tick(c(T0 + HOUR + 1 + 60_000), t.state);
+    expect(t.start.map((x) => x.runId)).toEqual(["s:2027-01-04T01:00:00.000Z:retry-1"]);
+    expect(t.state.currentRetry).toBe(1);
+    const now = T0 + HOUR + 2 * 60_000;
+    const trig = startExtra(c(now), t.state, withOverlap([{ nominal: now, actual: now, kind: "trigger" as const, requestId: "r", timed: true as const }], "TERMINATE_OTHER"));
+    expect(trig.terminate).toEqual(["s:2027-01-04T01:00:00.000Z:retry-1"]);
+    expect(trig.state.currentRetry).toBe(0);
+    // The one-shot has nothing left once the trigger's run closes: completed, with no retry under way.
+    const closed = runClosed(c(now + 1), trig.state, trig.start[0]!.runId, "completed", null);
+    expect(closed.state).toMatchObject({ status: "completed", retry: null, currentRetry: 0 });
+  });
+
   it("BUFFER_ALL keeps at most 1,000 fires waiting; the ones past the cap are skipped and counted", () => {
     const running: ScheduleState["running"] = [{ runId: "open", fire: { nominal: T0, actual: T0, kind: "scheduled" } }];
     const waiting = Array.from({ length: 999 }, (_, i) => ({ nominal: T0 + (i + 1) * HOUR, actual: T0 + (i + 1) * HOUR, kind: "backfill" as const }));
