@@ -83,8 +83,10 @@ export function decideOverlap<T>(input: OverlapInput<T>): OverlapDecision<T> {
         first = undefined;
         if (!busy || policy === "TERMINATE_OTHER") first = f;
         else buffer = [f];
-        if (busy && policy === "CANCEL_OTHER") cancel = true;
-        if (busy && policy === "TERMINATE_OTHER") terminate = true;
+        // The newest such fire says what happens to the open runs (a fire it replaced says nothing):
+        // a run terminated for a fire that then waits under CANCEL_OTHER would leave it no close to wait for.
+        cancel = busy && policy === "CANCEL_OTHER";
+        terminate = busy && policy === "TERMINATE_OTHER";
         break;
       }
     }

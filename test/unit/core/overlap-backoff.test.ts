@@ -73,6 +73,11 @@ describe("decideOverlap: each fire under its own policy (a trigger's or backfill
     ["a TERMINATE_OTHER trigger starts at once; a SKIP fire after it is dropped", "SKIP", ["r1"], ["x:BUFFER_ONE"], ["t:TERMINATE_OTHER", "f"], { terminate: ["r1"], start: ["t:TERMINATE_OTHER"], skipped: ["x:BUFFER_ONE", "f"] }],
     ["a CANCEL_OTHER fire with the slot free replaces the one about to start", "SKIP", [], [], ["f", "t:CANCEL_OTHER"], { start: ["t:CANCEL_OTHER"], skipped: ["f"] }],
     ["an ALLOW_ALL fire is dropped when a newer fire cancels the open runs", "SKIP", ["r1"], [], ["t:ALLOW_ALL", "u:CANCEL_OTHER"], { cancel: ["r1"], buffer: ["u:CANCEL_OTHER"], skipped: ["t:ALLOW_ALL"] }],
+    // The newest fire's policy says what happens to the open runs: one it replaced says nothing. A
+    // TERMINATE_OTHER fire replaced by a CANCEL_OTHER one had the run terminated, with nothing
+    // started in its slot, and the CANCEL_OTHER fire waited for a close that never came.
+    ["a CANCEL_OTHER fire after a TERMINATE_OTHER one: the run is asked to cancel, not terminated", "TERMINATE_OTHER", ["r1"], ["x"], ["t:CANCEL_OTHER"], { cancel: ["r1"], buffer: ["t:CANCEL_OTHER"], skipped: ["x"] }],
+    ["a TERMINATE_OTHER fire after a CANCEL_OTHER one: the run is terminated, not also asked to cancel", "SKIP", ["r1"], [], ["c:CANCEL_OTHER", "t:TERMINATE_OTHER"], { terminate: ["r1"], start: ["t:TERMINATE_OTHER"], skipped: ["c:CANCEL_OTHER"] }],
   ])("%s", (_name, policy, running, buffer, due, expected) => {
     expect(decideOverlap({ policy, policyOf, running, buffer, due, bufferCap: 1_000 })).toEqual({ ...NONE, ...expected });
   });

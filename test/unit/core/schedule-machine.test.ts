@@ -174,6 +174,23 @@ describe("schedule machine: retries and overlap", () => {
     expect(closed.state).toMatchObject({ status: "completed", retry: null, currentRetry: 0 });
   });
 
+  it("a paused schedule's CANCEL_OTHER trigger after a fire waiting under a schedule policy changed to TERMINATE_OTHER waits for the run it asks to cancel", () => {
+    const bf = { nominal: T0 - HOUR, actual: T0 - HOUR, kind: "backfill" as const, backfillId: 1, last: null };
+    const paused: ScheduleState = { ...initialState(T0, true, "paused"), running: [{ runId: "s:2027-01-03T23:00:00.000Z:backfill-1", fire: bf }] };
+    // A trigger without its own policy waits (BUFFER_ALL); then the policy becomes TERMINATE_OTHER (paused: nothing is decided).
+    const now = T0 + 60_000;
+    let t = startExtra(ctx({ overlap: "BUFFER_ALL" }, now), paused, [{ nominal: now, actual: now, kind: "trigger", requestId: "t1", timed: true }]);
+    expect(t.state.buffer).toHaveLength(1);
+    const t2 = { nominal: now + 1, actual: now + 1, kind: "trigger" as const, requestId: "t2", timed: true as const, overlap: "CANCEL_OTHER" as const };
+    t = startExtra(ctx({ overlap: "TERMINATE_OTHER" }, now + 1), t.state, [t2]);
+    expect(t.terminate).toEqual([]);
+    expect(t.cancel).toEqual(["s:2027-01-03T23:00:00.000Z:backfill-1"]);
+    expect(t.state.buffer.map((f) => f.requestId)).toEqual(["t2"]);
+    // The run closes as cancelled: the trigger starts in its slot.
+    const closed = runClosed(ctx({ overlap: "TERMINATE_OTHER" }, now + 2), t.state, "s:2027-01-03T23:00:00.000Z:backfill-1", "cancelled", null);
+    expect(closed.start.map((x) => x.fire.requestId)).toEqual(["t2"]);
+  });
+
   it("BUFFER_ALL keeps at most 1,000 fires waiting; the ones past the cap are skipped and counted", () => {
     const running: ScheduleState["running"] = [{ runId: "open", fire: { nominal: T0, actual: T0, kind: "scheduled" } }];
     const waiting = Array.from({ length: 999 }, (_, i) => ({ nominal: T0 + (i + 1) * HOUR, actual: T0 + (i + 1) * HOUR, kind: "backfill" as const }));
