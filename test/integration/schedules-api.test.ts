@@ -210,6 +210,25 @@ describe("PATCH", () => {
     expect(changed.body).toMatchObject({ version: 2, input: { a: 2 } });
   });
 
+  it("retry_delay_seconds: null restores the default, so the policy describe shows can be sent back whole", async () => {
+    setNow(T("2027-06-13T00:00:00.000Z"));
+    const sid = uid("retry-null");
+    const created = await api("POST", "/v1/workflows/schedules", { schedule_id: sid, workflow: "retry-null-wf", key: sid, cron: "0 * * * *", retry_max: 2, retry_delay_seconds: 120, task_queue: uid("q") });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body.policy.retry_delay_seconds).toBe(120);
+    const reset = await api("PATCH", `/v1/workflows/schedules/${sid}`, { retry_delay_seconds: null });
+    expect(reset.status, JSON.stringify(reset.body)).toBe(200);
+    expect(reset.body).toMatchObject({ version: 2, policy: { retry_max: 2, retry_delay_seconds: null } });
+    // The policy read back (its retry_delay_seconds null) is a valid PATCH, and changes nothing.
+    const same = await api("PATCH", `/v1/workflows/schedules/${sid}`, { policy: reset.body.policy });
+    expect(same.status, JSON.stringify(same.body)).toBe(200);
+    expect(same.body.version).toBe(2);
+    // A create may say null too: the default.
+    const other = await api("POST", "/v1/workflows/schedules", { workflow: "retry-null-wf", key: uid("k"), cron: "0 * * * *", policy: { retry_delay_seconds: null }, task_queue: uid("q") });
+    expect(other.status, JSON.stringify(other.body)).toBe(201);
+    expect(other.body.policy.retry_delay_seconds).toBeNull();
+  });
+
   it("If-Match: * updates whatever the version; else only the ETag GET sends (or its weak form), any other value is a 422 naming If-Match", async () => {
     setNow(T("2027-06-11T00:00:00.000Z"));
     const sid = uid("if-match");

@@ -34,7 +34,7 @@ export type WireSchedulePolicy = {
   catchup_window_seconds?: number;
   overlap?: OverlapPolicy;
   retry_max?: number;
-  retry_delay_seconds?: number;
+  retry_delay_seconds?: number | null;
   on_failure?: "continue" | "pause" | "dead";
 };
 
@@ -64,11 +64,11 @@ export function rejectUnknownOptions(options: object, known: readonly string[], 
 }
 
 /** The one of two names for an option that is set (a TypeError when both are). */
-function oneOf<T extends object, K extends keyof T & string>(options: T, name: K, alias: K, where: string): { name: K; value: NonNullable<T[K]> } | undefined {
+function oneOf<T extends object, K extends keyof T & string>(options: T, name: K, alias: K, where: string): { name: K; value: Exclude<T[K], undefined> } | undefined {
   const [a, b] = [options[name], options[alias]];
   if (a !== undefined && b !== undefined) throw new TypeError(`${path(where, alias)}: give ${name} or ${alias}, not both (the same setting)`);
-  if (a !== undefined) return { name, value: a as NonNullable<T[K]> };
-  if (b !== undefined) return { name: alias, value: b as NonNullable<T[K]> };
+  if (a !== undefined) return { name, value: a as Exclude<T[K], undefined> };
+  if (b !== undefined) return { name: alias, value: b as Exclude<T[K], undefined> };
   return undefined;
 }
 
@@ -132,7 +132,7 @@ export function schedulePolicyToWire(policy: SchedulePolicy, where: string): Wir
   if (policy.overlap !== undefined) out.overlap = policy.overlap;
   if (policy.retryMax !== undefined) out.retry_max = policy.retryMax;
   const delay = oneOf(policy, "retryDelay", "retryDelaySeconds", where);
-  if (delay !== undefined) out.retry_delay_seconds = toSeconds(delay.value, path(where, delay.name));
+  if (delay !== undefined) out.retry_delay_seconds = delay.value === null ? null : toSeconds(delay.value, path(where, delay.name));
   if (policy.onFailure !== undefined) out.on_failure = policy.onFailure;
   return out;
 }

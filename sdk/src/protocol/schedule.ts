@@ -25,6 +25,8 @@ export const SchedulePolicyFields = {
   retry_max: z.number().int().min(0).max(100).optional(),
   retry_delay_seconds: Duration.refine((s) => s >= 1, { message: "must be at least 1 second" })
     .refine((s) => s <= MAX_RETRY_DELAY_SECONDS, { message: `must be at most ${MAX_RETRY_DELAY_SECONDS} seconds (100 years)` })
+    // null: the default (as describe shows it), so a policy read back can be sent again, and a PATCH can restore the default.
+    .nullable()
     .optional(),
   on_failure: OnFailure.optional(),
   /** Temporal's name for on_failure: "pause". */

@@ -28,10 +28,10 @@ export interface SchedulePolicy {
   overlap?: OverlapPolicy;
   /** Re-fires of a failed run for the same nominal time (default 0). */
   retryMax?: number;
-  /** First re-fire delay, doubling each time (default: the interval, or 60 s for cron specs). */
-  retryDelay?: Duration;
+  /** First re-fire delay, doubling each time (default: the interval, or 60 s for cron specs; `null` restores the default, as describe shows it). */
+  retryDelay?: Duration | null;
   /** The wire's name for {@link retryDelay} (`retry_delay_seconds`): one or the other. */
-  retryDelaySeconds?: Duration;
+  retryDelaySeconds?: Duration | null;
   /** What happens once a run has failed after its retries (default `continue`). */
   onFailure?: "continue" | "pause" | "dead";
 }

@@ -106,6 +106,11 @@ describe("registration", () => {
     expect(toWireSchedule("w", { cronExpressions: ["@daily"], policy: { catchupWindow: "7d", retryDelay: "2m" } }, 0).policy).toEqual({ catchup_window_seconds: 604_800, retry_delay_seconds: 120 });
   });
 
+  it("retryDelay: null (or retryDelaySeconds: null, as describe reads it back) sends retry_delay_seconds: null, the default", () => {
+    expect(toWireSchedule("w", { cronExpressions: ["@daily"], policy: { retryDelay: null } }, 0).policy).toEqual({ retry_delay_seconds: null });
+    expect(toWireSchedule("w", { cronExpressions: ["@daily"], policy: { retryDelaySeconds: null } }, 0).policy).toEqual({ retry_delay_seconds: null });
+  });
+
   it("jitterSeconds (describe's spec.jitterSeconds, camelCase of jitter_seconds) works as jitter; both at once is a TypeError", () => {
     expect(toWireSchedule("w", { cronExpressions: ["@daily"], jitterSeconds: 30 }, 0)).toMatchObject({ jitter_seconds: 30 });
     expect(toWireSchedule("w", { cronExpressions: ["@daily"], jitter: "2m" }, 0)).toMatchObject({ jitter_seconds: 120 });
