@@ -81,7 +81,7 @@ export function parseCodeSchedules(w: CodeWorkflow, index: number, taskQueue: st
     const defaults = w.execution_timeout !== undefined ? { execution_timeout: w.execution_timeout } : {};
     const cmd = parseWith(CreateScheduleRequest, { ...defaults, key: `code-${i}`, ...raw, workflow: w.name }, prefix);
     try {
-      compileChecked(cmd.spec, now);
+      compileChecked(cmd.spec, now, now, raw);
     } catch (err) {
       if (err instanceof ValidationError) throw new ValidationError(`${prefix.join(".")}.${err.message}`, { field: `${prefix.join(".")}.${err.field ?? ""}`, code: err.code });
       throw err;

@@ -29,10 +29,10 @@ import { heldByCode, idHeldByCode } from "../objects/schedule-rows.ts";
 import { requireKind, type AppEnv } from "./auth.ts";
 import { decodeCursor, encodeCursor, PageSize, PageToken, SchedulesCursor } from "./pagination.ts";
 import { fromZodError } from "./problem.ts";
-import { queryFilter, queryId, readJson, readQuery } from "./validate.ts";
+import { parseWith, queryFilter, queryId, readJson, readJsonObject, readQuery } from "./validate.ts";
 import { checkInputAgainst, checkPayloadSize, checkWorkflowInput, readRegistration } from "./workflow-input.ts";
 import { mergeSpecPatch, SPEC_PATCH_KEYS } from "./spec-patch.ts";
-import { compileChecked } from "./spec-bounds.ts";
+import { compileChecked, type SentCrons } from "./spec-bounds.ts";
 
 /** /v1/workflows/schedules: the seeds' endpoints plus describe, update, pause/resume, trigger, backfill, preview. */
 export const scheduleRoutes = new Hono<AppEnv>();
@@ -65,16 +65,18 @@ function ifMatchVersion(header: string | undefined): number | undefined {
   return Number(m[1]);
 }
 
-/** Checks a spec can be computed (cron, zone, bounds) before anything is written. */
-function checkSpec(spec: Parameters<typeof compileSpec>[0]): void {
-  compileChecked(spec, clock.now());
+/** Checks a spec can be computed (cron, zone, bounds) before anything is written; `sent`: the request's cron fields, to name a bad `cron` as such. */
+function checkSpec(spec: Parameters<typeof compileSpec>[0], sent: SentCrons): void {
+  const now = clock.now();
+  compileChecked(spec, now, now, sent);
 }
 
 scheduleRoutes.post("/preview", async (c) => {
-  const body = await readJson(c, PreviewRequest);
+  const sent = await readJsonObject(c);
+  const body = parseWith(PreviewRequest, sent);
   const now = clock.now();
   // Preview as if the schedule had been created at `after`, so a past `after` shows past fires too.
-  const spec = compileChecked(body.spec, Math.min(now, body.after ?? now), body.after ?? now);
+  const spec = compileChecked(body.spec, Math.min(now, body.after ?? now), body.after ?? now, sent);
   const fires = upcoming(spec, body.schedule_id, body.after ?? now, body.count);
   return c.json({
     description: describeSpec(body.spec),
@@ -85,8 +87,9 @@ scheduleRoutes.post("/preview", async (c) => {
 
 scheduleRoutes.post("/", async (c) => {
   const p = c.get("principal");
-  const cmd = await readJson(c, CreateScheduleRequest);
-  checkSpec(cmd.spec);
+  const sent = await readJsonObject(c);
+  const cmd = parseWith(CreateScheduleRequest, sent);
+  checkSpec(cmd.spec, sent);
   checkPayloadSize(cmd.input, "input");
   const limit = schedulesPerNamespaceLimit(c.env.SUNDIAL_MAX_SCHEDULES_PER_NAMESPACE);
   const wanted = cmd.schedule_id ?? defaultScheduleId(cmd.workflow, cmd.key);
@@ -182,7 +185,7 @@ scheduleRoutes.patch("/:id", async (c) => {
     const parsed = ScheduleSpecInput.safeParse(mergeSpecPatch(current.spec, body));
     if (!parsed.success) throw fromZodError(parsed.error);
     spec = parsed.data;
-    checkSpec(spec);
+    checkSpec(spec, body);
   }
   if (body.input !== undefined) await checkWorkflowInput(c.env.DB, p.namespace, current.workflow, body.input);
   const { catchup_window_seconds, overlap, retry_max, retry_delay_seconds, on_failure, pause_on_failure } = body;

@@ -25,8 +25,27 @@ export function checkSpecBounds(spec: ScheduleSpec): void {
  * Compiles a spec as created at `createdAt`, or throws a 422 naming the field: bounds, cron and
  * zone (compileSpec), a cron expression that matches no date ever, and exclusions that leave the next fire after `from` too sparse to find
  * (the search would give up and read as "no more fires", completing the schedule at once).
+ * With `sent`, the request's own cron fields, a bad `cron` shorthand is named `cron`.
  */
-export function compileChecked(spec: ScheduleSpec, createdAt: number, from = createdAt): CompiledSpec {
+export function compileChecked(spec: ScheduleSpec, createdAt: number, from = createdAt, sent?: SentCrons): CompiledSpec {
+  try {
+    return compileCheckedSpec(spec, createdAt, from);
+  } catch (err) {
+    throw namingCronShorthand(err, sent);
+  }
+}
+
+/** The cron fields of the request a spec came from: its `cron` shorthand is the spec's cron expression after those of `cron_expressions`. */
+export type SentCrons = { cron?: unknown; cron_expressions?: unknown };
+
+/** A bad cron expression that the request sent as `cron` is named `cron`, the field at fault, not its place in the normalised list. */
+function namingCronShorthand(err: unknown, sent: SentCrons | undefined): unknown {
+  if (!(err instanceof InvalidCronError) || typeof sent?.cron !== "string") return err;
+  const at = Array.isArray(sent.cron_expressions) ? sent.cron_expressions.length : 0;
+  return err.field === `cron_expressions.${at}` ? new InvalidCronError("cron", err.expression, err.reason) : err;
+}
+
+function compileCheckedSpec(spec: ScheduleSpec, createdAt: number, from: number): CompiledSpec {
   checkSpecBounds(spec);
   const compiled = compileSpec(spec, { createdAt });
   // Checked here, not in the parser: a stored schedule that has such an expression still loads (and has completed).

@@ -10,6 +10,11 @@ import { Timestamp } from "@sundial/sdk/protocol";
  * on Content-Length) and parses it with a wire schema. Every failure is a 4xx naming the field.
  */
 export async function readJson<S extends z.ZodType>(c: Context, schema: S, opts: { optional?: boolean } = {}): Promise<z.output<S>> {
+  return parseWith(schema, await readJsonObject(c, opts));
+}
+
+/** The JSON object of a body as {@link readJson} reads it, before any schema: for a route that also needs what was sent as sent. */
+export async function readJsonObject(c: Context, opts: { optional?: boolean } = {}): Promise<Record<string, unknown>> {
   const buf = await readBody(c.req.raw, LIMITS.maxBodyBytes);
   let value: unknown = {};
   if (buf.byteLength > 0) {
@@ -32,7 +37,7 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S, opts:
   }
   const deep = tooDeepField(value, MAX_JSON_DEPTH);
   if (deep !== null) throw new ValidationError(`${deep}: JSON is nested more than ${MAX_JSON_DEPTH} levels deep`, { field: deep, code: "nesting_too_deep" });
-  return parseWith(schema, value);
+  return value as Record<string, unknown>;
 }
 
 /**

@@ -39,8 +39,12 @@ export class ValidationError extends SundialError {
 
 /** A cron expression that does not parse; names the field and the expression. */
 export class InvalidCronError extends ValidationError {
+  readonly expression: string;
+  readonly reason: string;
   constructor(field: string, expression: string, reason: string) {
     super(`${field}: invalid cron expression ${JSON.stringify(expression)}: ${reason}`, { field, code: "invalid_cron" });
+    this.expression = expression;
+    this.reason = reason;
   }
 }
 

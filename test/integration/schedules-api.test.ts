@@ -383,7 +383,10 @@ describe("bad input and preview", () => {
 
   it.each([
     ["a bad cron", { cron_expressions: ["61 * * * *"] }, "cron_expressions.0", "invalid_cron"],
-    ["a bad cron (Polos' shorthand)", { cron: "every day" }, "cron_expressions.0", "invalid_cron"],
+    ["a bad cron (Polos' shorthand), named as sent", { cron: "every day" }, "cron", "invalid_cron"],
+    ["a bad cron shorthand beside good cron_expressions", { cron_expressions: ["0 * * * *"], cron: "61 * * * *" }, "cron", "invalid_cron"],
+    ["a bad cron_expressions entry beside a good shorthand", { cron_expressions: ["0 * * * *", "61 * * * *"], cron: "0 9 * * *" }, "cron_expressions.1", "invalid_cron"],
+    ["a cron shorthand that never fires", { cron: "0 0 30 2 *" }, "cron", "invalid_cron"],
     ["an unknown zone", { cron: "0 9 * * *", timezone: "Mars/Olympus_Mons" }, "timezone", "validation_failed"],
     ["end before start", { cron: "0 9 * * *", start_at: "2027-07-02T00:00:00Z", end_at: "2027-07-01T00:00:00Z" }, "end_at", "validation_failed"],
     ["an unknown field", { cron: "0 9 * * *", frequency: "daily" }, "frequency", "validation_failed"],
@@ -402,6 +405,22 @@ describe("bad input and preview", () => {
     await new Promise((res) => setTimeout(res, 30));
     expect(await total()).toBe(before);
     expect((await api("GET", `/v1/workflows/schedules?key=${sid}`)).body.schedules).toEqual([]);
+  });
+
+  it("a bad cron shorthand is named cron in a preview, a PATCH and a schedule declared in code too", async () => {
+    setNow(T("2027-07-01T00:00:00Z"));
+    const preview = await api("POST", "/v1/workflows/schedules/preview", { cron: "61 * * * *" });
+    expect(preview.status).toBe(422);
+    expect(preview.body).toMatchObject({ code: "invalid_cron", field: "cron" });
+    const sid = uid("bad-patch");
+    expect((await api("POST", "/v1/workflows/schedules", { schedule_id: sid, workflow: "bad-wf", key: sid, cron: "0 9 * * *" })).status).toBe(201);
+    const patch = await api("PATCH", `/v1/workflows/schedules/${sid}`, { cron: "0 0 30 2 *" });
+    expect(patch.status).toBe(422);
+    expect(patch.body).toMatchObject({ code: "invalid_cron", field: "cron" });
+    expect((await api("GET", `/v1/workflows/schedules/${sid}`)).body.spec.cron_expressions).toEqual(["0 9 * * *"]);
+    const reg = await api("POST", "/v1/workflows/workers/register", { identity: "bad-cron", task_queue: uid("q"), workflows: [{ name: uid("bad-cron-wf"), schedules: [{ cron: "every day" }] }], activities: [] });
+    expect(reg.status).toBe(422);
+    expect(reg.body).toMatchObject({ code: "invalid_cron", field: "workflows.0.schedules.0.cron" });
   });
 
   it("preview returns the next N fire times, DST-aware, without creating anything", async () => {
