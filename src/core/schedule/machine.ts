@@ -174,7 +174,7 @@ function applyOverlap(ctx: MachineContext, s: ScheduleState, due: PendingFire[])
   const lastStarted = start.filter((x) => x.fire.kind === "scheduled").map((x) => x.fire.nominal);
   // A run terminated here is no longer the schedule's (its close notice is ignored), so its retry
   // chain ends now, as runClosed ends one for a terminated run: unless another fire's retry waits or runs.
-  const chainEnds = s.running.some((r) => d.terminate.includes(r.runId) && (r.fire.kind === "scheduled" || r.fire.kind === "retry")) && s.retry === null && !running.some((r) => r.fire.kind === "retry");
+  const chainEnds = s.running.some((r) => d.terminate.includes(r.runId) && inRetryChain(r.fire)) && noRetryPending(s.retry, running);
   return {
     state: {
       ...s,
@@ -310,6 +310,12 @@ export function skipPrepared(s: ScheduleState, p: PreparedRun): ScheduleState {
   };
 }
 
+/** Whether a run of `fire` is in a retry chain (`current_retry` counts it): a scheduled fire or its retry, not a trigger or backfill. */
+const inRetryChain = (fire: { kind: string }): boolean => fire.kind === "scheduled" || fire.kind === "retry";
+
+/** Whether no fire's retry waits (`retry`) or runs (among `running`): `current_retry` may then go back to 0. */
+const noRetryPending = (retry: ScheduleState["retry"], running: ScheduleState["running"]): boolean => retry === null && !running.some((r) => r.fire.kind === "retry");
+
 /**
  * A run closed: free its slot, apply retry_max with backoff or on_failure, then start what the
  * buffer holds. Unknown run ids (a close notice delivered twice) change nothing.
@@ -320,7 +326,7 @@ export function runClosed(ctx: MachineContext, prior: ScheduleState, runId: stri
   if (!closed) return { state: s, start: [], cancel: [], terminate: [], outcomes: [], nextAlarm: null, known: false };
   let next: ScheduleState = { ...s, running: s.running.filter((r) => r.runId !== runId) };
   const outcomes: Outcome[] = [];
-  const retryable = closed.fire.kind === "scheduled" || closed.fire.kind === "retry";
+  const retryable = inRetryChain(closed.fire);
   if (status === SKIPPED_CATCHUP) {
     // Counted as fired when the schedule adopted it; it never ran, so it is not the last fire that started either.
     next.counters = { ...next.counters, fired: Math.max(0, next.counters.fired - 1), skipped_catchup: next.counters.skipped_catchup + 1 };
@@ -349,7 +355,7 @@ export function runClosed(ctx: MachineContext, prior: ScheduleState, runId: stri
         outcomes.push(...dead.outcomes);
       }
     }
-  } else if (CHAIN_ENDS.has(status) && retryable && next.retry === null && !next.running.some((r) => r.fire.kind === "retry")) {
+  } else if (CHAIN_ENDS.has(status) && retryable && noRetryPending(next.retry, next.running)) {
     // No retry follows a run that completed, or was cancelled or terminated (by the overlap policy
     // or a user). Only when no other fire's retry is pending or running: that retry chain still counts.
     next.currentRetry = 0;

@@ -216,3 +216,24 @@ describe("retry_delay_seconds left out (README: the first interval when the spec
     expect(delay(spec)).toBe(seconds);
   });
 });
+
+// README "Failure": `dead` fires no more — its waiting retries go. Under ALLOW_ALL (or beside a
+// trigger or backfill run) another run can still be open when the schedule goes dead; its failure
+// afterwards must not queue a retry the dead schedule would never run (nor one a resume would run,
+// when every retry waiting at the death was dropped).
+describe("a run that fails once its schedule is dead", () => {
+  it("queues no retry: the dead schedule fires no more", () => {
+    const policy = { overlap: "ALLOW_ALL" as const, retry_max: 2, retry_delay_seconds: 60, on_failure: "dead" as const };
+    // 01:00 and 02:00 caught up together, both open. A trigger fails: on_failure dead decides at once.
+    let t = tick(ctx(policy, T0 + 2 * HOUR), initialState(T0, false, ""));
+    expect(t.start.map((x) => x.runId)).toEqual([id(1), id(2)]);
+    const now = T0 + 2 * HOUR + M;
+    const trig = startExtra(ctx(policy, now), t.state, [{ nominal: now, actual: now, kind: "trigger", requestId: "manual", timed: true }]);
+    t = runClosed(ctx(policy, now + 1), trig.state, trig.start[0]!.runId, "failed", "boom");
+    expect(t.state.status).toBe("dead");
+    // 01:00's run fails after that.
+    t = runClosed(ctx(policy, now + 2), t.state, id(1), "failed", "boom");
+    expect(t.state).toMatchObject({ status: "dead", retry: null, currentRetry: 0, counters: { failed: 2 } });
+    expect(t.outcomes.some((o) => o.kind === "retry_scheduled")).toBe(false);
+  });
+});
