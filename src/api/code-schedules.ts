@@ -143,13 +143,15 @@ export async function planCodeSchedules(
   const hash = definitionHash(w, worker.taskQueue, cmds);
   const ids = cmds.map((_, i) => codeScheduleId(w.name, i));
   const recorded = previous ? recordedHash(previous, w, worker.taskQueue, cmds, hash) : null;
-  if (previous && recorded !== hash && previous.build_id && buildId && previous.build_id !== buildId && now - previous.updated_at < CONFLICT_WINDOW_MS) {
+  // A worker without a buildId is a build of its own (an unnamed one): against a named build it is
+  // a conflict like any other, or a rolling deploy that starts naming builds would flap between them.
+  if (previous && recorded !== hash && (previous.build_id ?? null) !== buildId && now - previous.updated_at < CONFLICT_WINDOW_MS) {
     return {
       outcome: {
         workflow: w.name,
         schedules: ids,
         applied: false,
-        conflict: `build ${buildId} declares a different definition of ${w.name} (its schedules, input schema, task queue or execution timeout) than build ${previous.build_id} registered ${Math.round((now - previous.updated_at) / 1000)}s ago; keeping the current definition until all workers agree`,
+        conflict: `${buildName(buildId)} declares a different definition of ${w.name} (its schedules, input schema, task queue or execution timeout) than ${buildName(previous.build_id)} registered ${Math.round((now - previous.updated_at) / 1000)}s ago; keeping the current definition until all workers agree`,
       },
       hash,
       upserts: [],
@@ -173,6 +175,9 @@ export async function planCodeSchedules(
   const claims = codeScheduleClaims({ workflow: w.name, upserts: upserts.map((u) => ({ id: u.id, key: u.cmd.key, path: u.path })), existing, removals });
   return { outcome: { workflow: w.name, schedules: ids, applied: true }, hash, upserts, removals, gone: existing.filter((e) => removals.includes(e.schedule_id)), claims };
 }
+
+/** A build as a conflict names it. */
+const buildName = (buildId: string | null) => (buildId === null ? "a build without a buildId" : `build ${buildId}`);
 
 /** The 409 or 422 a refused claim batch answers. */
 function refusal(verdict: Exclude<ClaimVerdict, { ok: true }>, limit: number): SundialError {

@@ -17,11 +17,12 @@ interface Decl {
   schedules?: Record<string, unknown>[];
 }
 
-function register(wf: string, build: string, d: Decl) {
+/** `build` null: a worker without a buildId. */
+function register(wf: string, build: string | null, d: Decl) {
   return api("POST", "/v1/workflows/workers/register", {
-    identity: `worker-${build}`,
+    identity: `worker-${build ?? "unnamed"}`,
     task_queue: d.queue ?? "builds-q",
-    build_id: build,
+    ...(build === null ? {} : { build_id: build }),
     workflows: [{ name: wf, ...(d.schema ? { input_schema: d.schema } : {}), ...(d.timeout ? { execution_timeout: d.timeout } : {}), schedules: d.schedules ?? [] }],
     activities: [],
   });
@@ -89,6 +90,34 @@ describe("registrations from workers of different builds", () => {
     // The same definition from another build is no conflict: it is applied, and records that build.
     expect((await register(wf, "v2", { queue: "plain-q1", timeout: 600 })).body).toMatchObject({ conflicts: [], workflows: [{ applied: true }] });
     expect((await typeOf(wf)).build_id).toBe("v2");
+  });
+
+  it("a worker without a buildId is a build of its own: against a named build's different definition it is kept back, and keeps its own", async () => {
+    const wf = uid("builds-unnamed");
+    const t0 = T("2027-06-05T12:00:00.000Z");
+    const M = 60_000;
+    setNow(t0);
+    expect((await register(wf, null, { schedules: [{ interval_seconds: 3600 }] })).body.workflows[0].applied).toBe(true);
+    // A rolling deploy that starts naming builds: the old unnamed workers and the new v2 workers
+    // both register every 5 minutes, and the schedule stays the unnamed build's.
+    for (let m = 2.5; m <= 10; m += 2.5) {
+      setNow(t0 + m * M);
+      const build = m % 5 === 0 ? null : "v2";
+      const r = await register(wf, build, { schedules: [{ interval_seconds: build === null ? 3600 : 600 }] });
+      expect(r.body.workflows[0].applied, `${build} at ${m} min`).toBe(build === null);
+      if (build !== null) expect(r.body.conflicts[0].message).toContain("build v2 declares a different definition");
+      expect((await describeSchedule(`${wf}:code-0`)).spec.intervals).toEqual([{ every: 3600, offset: 0 }]);
+    }
+    expect(await typeOf(wf)).toMatchObject({ build_id: null });
+    // The other way round: v2 in charge once the unnamed workers are gone, a stale unnamed one is kept back.
+    setNow(t0 + 10 * M + CONFLICT_WINDOW_MS + 1);
+    expect((await register(wf, "v2", { schedules: [{ interval_seconds: 600 }] })).body.workflows[0].applied).toBe(true);
+    setNow(t0 + 10 * M + CONFLICT_WINDOW_MS + M);
+    const stale = await register(wf, null, { schedules: [{ interval_seconds: 3600 }] });
+    expect(stale.body.workflows[0].applied).toBe(false);
+    expect(stale.body.conflicts[0].message).toContain("a build without a buildId declares a different definition");
+    expect(stale.body.conflicts[0].message).toContain("than build v2");
+    expect((await describeSchedule(`${wf}:code-0`)).spec.intervals).toEqual([{ every: 600, offset: 0 }]);
   });
 
   it("a build changing its own input schema applies it at once, and its unchanged schedules keep their state", async () => {

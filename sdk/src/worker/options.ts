@@ -35,7 +35,10 @@ export interface WorkerOptions {
   activityPollers?: number;
   /** Names this worker in history and in the platform's views (default `hostname:pid`). */
   identity?: string;
-  /** Version of the worker's code, sent with the registration. */
+  /**
+   * Version of the worker's code, sent with the registration. Workers without one count as one
+   * build of their own: their definition and a named build's are kept apart like any two builds'.
+   */
   buildId?: string;
   /**
    * How often the worker registers again while it runs (default 5 minutes; 0: only at start-up,
