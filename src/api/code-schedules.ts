@@ -78,6 +78,7 @@ function recordedHash(previous: WorkflowTypeRow, w: CodeWorkflow, taskQueue: str
 export function parseCodeSchedules(w: CodeWorkflow, index: number, taskQueue: string, now: number): CodeScheduleCommand[] {
   const cmds = w.schedules.map((raw, i) => {
     const prefix = ["workflows", index, "schedules", i];
+    checkSuppliedFields(raw, w.name, codeScheduleId(w.name, i), prefix.join("."));
     const defaults = w.execution_timeout !== undefined ? { execution_timeout: w.execution_timeout } : {};
     const cmd = parseWith(CreateScheduleRequest, { ...defaults, key: `code-${i}`, ...raw, workflow: w.name }, prefix);
     try {
@@ -104,6 +105,19 @@ export function parseCodeSchedules(w: CodeWorkflow, index: number, taskQueue: st
     if (first !== i) throw new ValidationError(`workflows.${index}.schedules.${i}.key: ${cmd.key} is already the key of schedules.${first}`, { field: `workflows.${index}.schedules.${i}.key`, code: "duplicate_key" });
   }
   return cmds;
+}
+
+/**
+ * A declared schedule's id and workflow are the registration's to give: one that names another is a
+ * 422 rather than a schedule created under a name it did not ask for (the SDK never sends them).
+ */
+function checkSuppliedFields(raw: Record<string, unknown>, workflow: string, id: string, path: string) {
+  if (raw.schedule_id !== undefined && raw.schedule_id !== id) {
+    throw new ValidationError(`${path}.schedule_id: a schedule declared in code is ${id}, by its workflow and its place in the list; leave schedule_id out`, { field: `${path}.schedule_id` });
+  }
+  if (raw.workflow !== undefined && raw.workflow !== workflow) {
+    throw new ValidationError(`${path}.workflow: a schedule declared in code runs its own workflow, ${workflow}; leave workflow out`, { field: `${path}.workflow` });
+  }
 }
 
 /** What registering one workflow will write: decided by {@link planCodeSchedules} before anything is. */
