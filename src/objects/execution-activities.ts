@@ -1,8 +1,8 @@
 import { HANDED_BACK_FAILURE_TYPE, type Failure } from "@sundial/sdk/protocol";
 import { ConflictError } from "../core/errors.ts";
 import { afterFailedAttempt, scheduleToCloseExpired } from "../core/execution/activity.ts";
-import { activityDispatch, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
-import { backOffActivity, MAX_LOST_DELIVERIES, timeOutActivity } from "./execution-timeouts.ts";
+import { activityDispatch, closeIfPastDeadline, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
+import { backOffActivity, endAttemptPastTimeout, MAX_LOST_DELIVERIES, timeOutActivity } from "./execution-timeouts.ts";
 import type { TokenPayload } from "./execution-types.ts";
 import { activityState, type ActivityRow, type ExecutionStore } from "./execution-store.ts";
 
@@ -45,8 +45,10 @@ function recordStarted(store: ExecutionStore, now: number, row: ActivityRow): vo
 
 /** An attempt succeeded: history gets started + completed once, however often the worker retries the call. */
 export function applyActivityCompletion(store: ExecutionStore, now: number, tok: TokenPayload, result: unknown, out: Dispatch[]): Completion {
+  closeIfPastDeadline(store, now);
   const row = currentAttempt(store, tok);
   if (row === "duplicate") return { status: "duplicate" };
+  if (endAttemptPastTimeout(store, now, row, out)) throw staleTask();
   store.markCompleted(completionKey(tok), now);
   recordStarted(store, now, row);
   store.append("activity_completed", now, { scheduled_event_id: row.scheduled_event_id, seq: row.seq, result: result ?? null, attempt: row.attempt });
@@ -57,10 +59,13 @@ export function applyActivityCompletion(store: ExecutionStore, now: number, tok:
 
 /** An attempt failed: retry per policy (no history), or record the final failure and wake the workflow. */
 export function applyActivityFailure(store: ExecutionStore, now: number, tok: TokenPayload, failure: Failure, out: Dispatch[]): Completion {
+  closeIfPastDeadline(store, now);
   const handBack = failure.type === HANDED_BACK_FAILURE_TYPE;
   if (handBack && store.wasCompleted(handBackKey(tok))) return { status: "duplicate" };
   const row = currentAttempt(store, tok);
   if (row === "duplicate") return { status: "duplicate" };
+  // A hand-back keeps its own rules below (an accepted hand-back sent again is a duplicate).
+  if (!handBack && endAttemptPastTimeout(store, now, row, out)) throw staleTask();
   const run = store.run();
   if (handBack && row.cancel_requested !== 1 && scheduleToCloseExpired(activityState(row), now)) {
     // Handed back unfinished after its schedule-to-close deadline: it would be handed out again,

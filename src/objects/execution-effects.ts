@@ -112,6 +112,20 @@ export function continueAsNew(store: ExecutionStore, now: number, input: unknown
   for (const u of openUpdates) if (!finishedIds.has(u.update_id)) store.insertUpdate(u);
 }
 
+/**
+ * Closes the running run as timed out once its execution timeout has passed. The alarm does this,
+ * but it may run late (load, an eviction, a failure's backoff) while the deadline does not move: a
+ * call that lands between the two finds the run timed out, as it would after the alarm, and never
+ * completes or extends a run past its time. A prepared run no worker took yet is left to the
+ * alarm, which asks its queue first (settleUnleasedPrepared). True when it closed the run.
+ */
+export function closeIfPastDeadline(store: ExecutionStore, now: number): boolean {
+  const run = store.run();
+  if (!run || run.status !== "running" || run.start_by !== null || now < run.deadline) return false;
+  closeRun(store, now, { outcome: "timed_out" });
+  return true;
+}
+
 /** Closes the run: the closing event, status, no pending work, and outbox entries for the index and the schedule. */
 export function closeRun(store: ExecutionStore, now: number, close: CloseOutcome): void {
   const run = store.run();

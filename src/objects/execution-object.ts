@@ -309,7 +309,7 @@ export class ExecutionObject extends DurableObject<Env> {
 
   /** Records a heartbeat; tells the worker whether cancellation was requested. */
   async heartbeat(tok: TokenPayload, details: unknown): Promise<RpcResult<{ cancel_requested: boolean }>> {
-    const r = guard(() => recordHeartbeat(this.store, clock.now(), tok, details));
+    const r = guard(() => recordHeartbeat(this.store, clock.now(), tok, details, this.delivery.pending));
     this.afterChange();
     return r;
   }

@@ -2,9 +2,12 @@ import type { Failure } from "@sundial/sdk/protocol";
 import { activityDeadline, afterFailedAttempt, deliveryLost, DELIVERY_ACK_TIMEOUT_MS, expiredTimeout, type ActivityTimeout } from "../core/execution/activity.ts";
 import { LIMITS } from "../core/limits.ts";
 import { activityDispatch, closeRun, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
-import type { ActivitySummary } from "./execution-rows.ts";
+import type { ActivityRow, ActivitySummary } from "./execution-rows.ts";
 import { activityState, type ExecutionStore } from "./execution-store.ts";
 import { workflowTaskRetryDelayMs } from "./execution-workflow-tasks.ts";
+
+/** An activity row as the alarm lists it or a worker's call reads it (payloads aside). */
+type AttemptRow = Omit<ActivityRow, "input" | "heartbeat_details" | "last_failure">;
 
 /** A queued task not leased within this long is queued again (covers lost enqueues and dead pollers). */
 export const DISPATCH_TIMEOUT_MS = 60_000;
@@ -29,6 +32,37 @@ export function timeOutActivity(store: ExecutionStore, now: number, row: Pick<Ac
   store.append("activity_timed_out", now, { scheduled_event_id: row.scheduled_event_id, seq: row.seq, timeout_type: timeout, attempt: row.attempt });
   store.deleteActivity(row.seq);
   scheduleWorkflowTask(store, now, out);
+}
+
+/** A started attempt the workflow asked to cancel, whose worker is gone or too late: cancelled, not run again. */
+function cancelLostAttempt(store: ExecutionStore, now: number, row: AttemptRow, out: Dispatch[]): void {
+  store.append("activity_started", now, { scheduled_event_id: row.scheduled_event_id, attempt: row.attempt, identity: row.identity ?? "" });
+  store.append("activity_cancelled", now, { scheduled_event_id: row.scheduled_event_id, seq: row.seq });
+  store.deleteActivity(row.seq);
+  scheduleWorkflowTask(store, now, out);
+}
+
+/** An attempt whose `timeout` passed failed with a TimeoutError: retried per policy, else the activity times out. */
+function failTimedOutAttempt(store: ExecutionStore, now: number, row: AttemptRow, timeout: ActivityTimeout, out: Dispatch[]): void {
+  const failure = { message: `activity ${timeout.replace(/_/g, "-")} timeout`, type: "TimeoutError", non_retryable: false };
+  const outcome = afterFailedAttempt(activityState(row), failure, now, timeout);
+  if (outcome.kind === "retry") backOffActivity(store, row.seq, outcome, failure);
+  else timeOutActivity(store, now, row, timeout, out);
+}
+
+/**
+ * A worker's call for attempt `row` (its result, failure or heartbeat) that finds one of its
+ * timeouts past, the alarm not having run yet (it may run late): the attempt timed out at that
+ * deadline, so it is ended here as the alarm would end it, and the caller answers as to a call
+ * that came after the alarm (409 stale_task). The call proves the worker received the attempt, so
+ * it is not handed out again as a lost delivery. True when the attempt was ended.
+ */
+export function endAttemptPastTimeout(store: ExecutionStore, now: number, row: AttemptRow, out: Dispatch[]): boolean {
+  const timeout = expiredTimeout(activityState(row), now);
+  if (timeout === null) return false;
+  if (row.cancel_requested === 1) cancelLostAttempt(store, now, row, out);
+  else failTimedOutAttempt(store, now, row, timeout, out);
+  return true;
 }
 
 /**
@@ -99,19 +133,13 @@ function activityTimeouts(store: ExecutionStore, now: number, out: Dispatch[]): 
     const neverReceived = timeout !== "schedule_to_close" && !a.acked && (lost || timeout === "heartbeat" || timeout === "start_to_close") && row.lease - row.attempt < MAX_LOST_DELIVERIES;
     if (row.cancel_requested === 1 && (neverReceived || timeout !== null)) {
       // The workflow asked to cancel it and its worker is gone: it is cancelled, not run again.
-      store.append("activity_started", now, { scheduled_event_id: row.scheduled_event_id, attempt: row.attempt, identity: row.identity ?? "" });
-      store.append("activity_cancelled", now, { scheduled_event_id: row.scheduled_event_id, seq: row.seq });
-      store.deleteActivity(row.seq);
-      scheduleWorkflowTask(store, now, out);
+      cancelLostAttempt(store, now, row, out);
     } else if (neverReceived) {
       // Never received: back to the queue as the same attempt (the lost lease's token is now stale).
       store.updateActivity(row.seq, { state: "scheduled", started_at: null, last_heartbeat_at: null, identity: null, dispatched_at: now });
       out.push(activityDispatch(run, row));
     } else if (timeout !== null) {
-      const failure = { message: `activity ${timeout.replace(/_/g, "-")} timeout`, type: "TimeoutError", non_retryable: false };
-      const outcome = afterFailedAttempt(a, failure, now, timeout);
-      if (outcome.kind === "retry") backOffActivity(store, row.seq, outcome, failure);
-      else timeOutActivity(store, now, row, timeout, out);
+      failTimedOutAttempt(store, now, row, timeout, out);
     } else if (a.state === "backing_off" && a.nextAttemptAt !== null && now >= a.nextAttemptAt) {
       store.updateActivity(row.seq, { state: "scheduled", next_attempt_at: null, dispatched_at: now });
       out.push(activityDispatch(run, row));

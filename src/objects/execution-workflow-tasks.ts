@@ -3,14 +3,16 @@ import { ConflictError, PayloadTooLargeError } from "../core/errors.ts";
 import { planCommands, unhandledCommandFailure, type CommandEffect } from "../core/execution/commands.ts";
 import { exceedsPayloadLimit, LIMITS } from "../core/limits.ts";
 import type { ChildStartCheck } from "../core/execution/children.ts";
-import { applyCommandEffects, closeRun, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
+import { applyCommandEffects, closeIfPastDeadline, closeRun, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
 import type { ExecutionStore, RunRow } from "./execution-store.ts";
+import { endAttemptPastTimeout } from "./execution-timeouts.ts";
 import type { TokenPayload } from "./execution-types.ts";
 
 // A worker's answer to a workflow task, and the other calls a task token authorises (heartbeat,
 // ack). Each is idempotent by the token's task and attempt: a retried call is a duplicate, a call
 // for a task that timed out, was re-leased or whose run closed is a 409 stale_task, and neither
-// touches history.
+// touches history. A run past its execution timeout is closed first (closeIfPastDeadline), so a
+// call the alarm has not overtaken yet is answered as one arriving after it.
 
 export function staleTask(): ConflictError {
   return new ConflictError("this task is no longer current (it timed out, was re-leased, or its run closed)", "stale_task");
@@ -65,6 +67,7 @@ function requireStartedWorkflowTask(run: RunRow, tok: TokenPayload): void {
  */
 export function applyWorkflowTaskCompletion(store: ExecutionStore, now: number, tok: TokenPayload, commands: Command[], identity: string, out: Dispatch[], children: readonly ChildStartCheck[] = []): { status: "accepted" | "duplicate"; applied: boolean } | { status: "unhandled_command"; applied: false } {
   const key = `w:${tok.i}:${tok.a}`;
+  closeIfPastDeadline(store, now);
   const run = requireTaskRun(store, tok);
   if (store.wasCompleted(key)) return { status: "duplicate", applied: false };
   requireStartedWorkflowTask(run, tok);
@@ -132,6 +135,7 @@ function withChildCheck(e: Extract<CommandEffect, { kind: "start_child" }>, chec
 /** A worker could not run the workflow task (e.g. non-determinism): retried with backoff (1 s doubling, 10 min cap). */
 export function applyWorkflowTaskFailure(store: ExecutionStore, now: number, tok: TokenPayload, failure: Failure, terminateRun = false): { status: "accepted" | "duplicate" } {
   const key = `w:${tok.i}:${tok.a}`;
+  closeIfPastDeadline(store, now);
   const run = requireTaskRun(store, tok);
   if (store.wasCompleted(key)) return { status: "duplicate" };
   requireStartedWorkflowTask(run, tok);
@@ -153,11 +157,14 @@ export function workflowTaskRetryDelayMs(attempt: number): number {
   return Math.min(2 ** Math.max(0, attempt - 1), 600) * 1000;
 }
 
-/** Records an activity heartbeat; tells the worker whether cancellation was requested. */
-export function recordHeartbeat(store: ExecutionStore, now: number, tok: TokenPayload, details: unknown): { cancel_requested: boolean } {
+/** Records an activity heartbeat; tells the worker whether cancellation was requested. `out` gets the dispatches of an attempt that timed out. */
+export function recordHeartbeat(store: ExecutionStore, now: number, tok: TokenPayload, details: unknown, out: Dispatch[]): { cancel_requested: boolean } {
+  closeIfPastDeadline(store, now);
   const run = requireTaskRun(store, tok);
   const row = store.activity(tok.i);
   if (!row || row.state !== "started" || row.attempt !== tok.a || (tok.l ?? 0) !== row.lease) throw staleTask();
+  // A heartbeat after the attempt's deadline does not revive it: it timed out then.
+  if (endAttemptPastTimeout(store, now, row, out)) throw staleTask();
   store.updateActivity(tok.i, { last_heartbeat_at: now, acked: 1, ...(details === undefined ? {} : { heartbeat_details: JSON.stringify(details) }) });
   return { cancel_requested: row.cancel_requested === 1 || run.status !== "running" };
 }
@@ -169,6 +176,7 @@ export function recordHeartbeat(store: ExecutionStore, now: number, tok: TokenPa
  * than the timeout), so only a worker that went silent loses the task.
  */
 export function acknowledgeTask(store: ExecutionStore, now: number, tok: TokenPayload): { status: "accepted" } {
+  closeIfPastDeadline(store, now);
   const run = requireTaskRun(store, tok);
   if (tok.k === "q") return { status: "accepted" }; // queries have no lease to keep
   if (tok.k === "w") {
