@@ -27,8 +27,14 @@ export function backOffActivity(store: ExecutionStore, seq: number, next: { atte
   store.updateActivity(seq, { state: "backing_off", attempt: next.attempt, lease: next.attempt - 1, next_attempt_at: next.nextAttemptAt, started_at: null, last_failure: JSON.stringify(failure) });
 }
 
-/** Records an activity's final timeout and wakes the workflow. */
-export function timeOutActivity(store: ExecutionStore, now: number, row: Pick<ActivitySummary, "scheduled_event_id" | "seq" | "attempt">, timeout: ActivityTimeout, out: Dispatch[]): void {
+/**
+ * Records an activity's final timeout and wakes the workflow. An attempt a worker was handed gets
+ * its activity_started first, as every attempt that ends does (written at its end, like Temporal's);
+ * an activity that timed out before any worker had it (schedule-to-close while queued or backing
+ * off) has none.
+ */
+export function timeOutActivity(store: ExecutionStore, now: number, row: Pick<ActivitySummary, "scheduled_event_id" | "seq" | "attempt" | "state" | "identity">, timeout: ActivityTimeout, out: Dispatch[]): void {
+  if (row.state === "started") store.append("activity_started", now, { scheduled_event_id: row.scheduled_event_id, attempt: row.attempt, identity: row.identity ?? "" });
   store.append("activity_timed_out", now, { scheduled_event_id: row.scheduled_event_id, seq: row.seq, timeout_type: timeout, attempt: row.attempt });
   store.deleteActivity(row.seq);
   scheduleWorkflowTask(store, now, out);

@@ -8,7 +8,7 @@ import { activityScheduled, api, poll } from "./helpers.ts";
 // attempt, spending no retry — its lease never acknowledged (a lost delivery), or handed back by a
 // worker shutting down — times out instead once the activity's schedule-to-close deadline passed.
 
-type Event = { type: string; timeout_type?: string; attempt?: number };
+type Event = { type: string; timeout_type?: string; attempt?: number; identity?: string };
 
 const handBack = (token: string) => api("POST", "/v1/workflows/tasks/activity/fail", { task_token: token, failure: { message: "worker w shut down before the activity finished", type: "WorkerShutdown", non_retryable: false } });
 const activityEvents = async (id: string) => ((await api("GET", `/v1/workflows/executions/${id}/history`)).body.events as Event[]).filter((e) => e.type.startsWith("activity_"));
@@ -32,7 +32,7 @@ describe("schedule-to-close wins over handing the same attempt out again", () =>
     clock.now = () => t0 + 11_000;
     await runDurableObjectAlarm(stub);
     expect((await poll("activity", queue, 0)).status).toBe(204);
-    expect(await activityEvents(id)).toEqual([expect.objectContaining({ type: "activity_scheduled" }), expect.objectContaining({ type: "activity_timed_out", timeout_type: "schedule_to_close", attempt: 1 })]);
+    expect(await activityEvents(id)).toEqual([expect.objectContaining({ type: "activity_scheduled" }), expect.objectContaining({ type: "activity_started", attempt: 1, identity: "test-worker" }), expect.objectContaining({ type: "activity_timed_out", timeout_type: "schedule_to_close", attempt: 1 })]);
     // The lost lease's late result is refused: the activity is over.
     expect((await api("POST", "/v1/workflows/tasks/activity/complete", { task_token: token, result: "after the deadline" })).status).toBe(409);
     const wt = await poll("workflow", queue);
@@ -53,7 +53,7 @@ describe("schedule-to-close wins over handing the same attempt out again", () =>
     clock.now = () => t0 + 10_500;
     expect((await handBack(token)).body).toEqual({ status: "accepted" });
     expect((await poll("activity", queue, 0)).status).toBe(204);
-    expect(await activityEvents(id)).toEqual([expect.objectContaining({ type: "activity_scheduled" }), expect.objectContaining({ type: "activity_timed_out", timeout_type: "schedule_to_close", attempt: 1 })]);
+    expect(await activityEvents(id)).toEqual([expect.objectContaining({ type: "activity_scheduled" }), expect.objectContaining({ type: "activity_started", attempt: 1, identity: "test-worker" }), expect.objectContaining({ type: "activity_timed_out", timeout_type: "schedule_to_close", attempt: 1 })]);
     expect((await handBack(token)).body).toEqual({ status: "duplicate" });
     expect((await api("POST", "/v1/workflows/tasks/activity/complete", { task_token: token, result: "late" })).status).toBe(409);
     const wt = await poll("workflow", queue);
@@ -67,5 +67,34 @@ describe("schedule-to-close wins over handing the same attempt out again", () =>
     expect((await handBack(token)).body).toEqual({ status: "accepted" });
     expect((await poll("activity", queue)).body).toMatchObject({ seq: 1, attempt: 1 });
     expect((await activityEvents(id)).map((e) => e.type)).toEqual(["activity_scheduled"]);
+  });
+});
+
+// activity_started is written when an attempt a worker was handed ends, timed out too: an activity
+// that times out with no worker holding it has none, one that times out in a worker's hands has it.
+describe("activity_started beside activity_timed_out", () => {
+  it("schedule-to-close before any worker was handed the activity: scheduled, then timed out", async () => {
+    const t0 = Date.now();
+    clock.now = () => t0;
+    const { id, queue } = await activityScheduled("s2c-queued", "a", { schedule_to_close_timeout: 10, start_to_close_timeout: 10 });
+    clock.now = () => t0 + 10_000;
+    await runDurableObjectAlarm(env.EXECUTIONS.getByName(`default/${id}`));
+    expect((await activityEvents(id)).map((e) => e.type)).toEqual(["activity_scheduled", "activity_timed_out"]);
+    expect((await poll("activity", queue, 0)).status).toBe(204);
+  });
+
+  it("start-to-close of the last attempt, held by a worker: started (its identity), then timed out", async () => {
+    const t0 = Date.now();
+    clock.now = () => t0;
+    const { id, queue } = await activityScheduled("stc-held", "a", { start_to_close_timeout: 10, retry: { maximum_attempts: 1 } });
+    const at = await poll("activity", queue);
+    await api("POST", "/v1/workflows/tasks/ack", { task_token: at.body.task_token });
+    clock.now = () => t0 + 10_000;
+    await runDurableObjectAlarm(env.EXECUTIONS.getByName(`default/${id}`));
+    expect(await activityEvents(id)).toEqual([
+      expect.objectContaining({ type: "activity_scheduled" }),
+      expect.objectContaining({ type: "activity_started", attempt: 1, identity: "test-worker" }),
+      expect.objectContaining({ type: "activity_timed_out", timeout_type: "start_to_close", attempt: 1 }),
+    ]);
   });
 });

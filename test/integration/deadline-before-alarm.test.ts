@@ -91,8 +91,9 @@ describe("an activity timeout, reached before its alarm ran", () => {
     const at = await poll("activity", queue);
     clock.now = () => t0 + 10_000;
     expect((await api("POST", "/v1/workflows/tasks/activity/fail", { task_token: at.body.task_token, failure: { message: "boom" } })).status).toBe(409);
-    expect((await activityEvents(id)).filter((e) => e.type !== "activity_started").map((e) => [e.type, e.timeout_type])).toEqual([
+    expect((await activityEvents(id)).map((e) => [e.type, e.timeout_type])).toEqual([
       ["activity_scheduled", undefined],
+      ["activity_started", undefined],
       ["activity_timed_out", "start_to_close"],
     ]);
     expect((await poll("workflow", queue)).body.history.find((e: Event) => e.type === "activity_timed_out")).toMatchObject({ timeout_type: "start_to_close" });
@@ -107,8 +108,9 @@ describe("an activity timeout, reached before its alarm ran", () => {
     await api("POST", "/v1/workflows/tasks/activity/heartbeat", { task_token: at.body.task_token });
     clock.now = () => t0 + 10_000;
     expect((await api("POST", "/v1/workflows/tasks/activity/complete", { task_token: at.body.task_token, result: "late" })).status).toBe(409);
-    expect((await activityEvents(id)).filter((e) => e.type !== "activity_started").map((e) => [e.type, e.timeout_type])).toEqual([
+    expect((await activityEvents(id)).map((e) => [e.type, e.timeout_type])).toEqual([
       ["activity_scheduled", undefined],
+      ["activity_started", undefined],
       ["activity_timed_out", "schedule_to_close"],
     ]);
   });
@@ -122,8 +124,9 @@ describe("an activity timeout, reached before its alarm ran", () => {
     expect((await api("POST", "/v1/workflows/tasks/activity/heartbeat", { task_token: at.body.task_token })).status).toBe(200);
     clock.now = () => t0 + 6_000;
     expect((await api("POST", "/v1/workflows/tasks/activity/heartbeat", { task_token: at.body.task_token })).status).toBe(409);
-    expect((await activityEvents(id)).filter((e) => e.type !== "activity_started").map((e) => [e.type, e.timeout_type])).toEqual([
+    expect((await activityEvents(id)).map((e) => [e.type, e.timeout_type])).toEqual([
       ["activity_scheduled", undefined],
+      ["activity_started", undefined],
       ["activity_timed_out", "heartbeat"],
     ]);
   });

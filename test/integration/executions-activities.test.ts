@@ -193,6 +193,7 @@ describe("executions over HTTP with a hand-driven worker", () => {
     await runDurableObjectAlarm(stub);
     expect((await api("GET", `/v1/workflows/executions/${id}`)).body.pending_activities[0]).toMatchObject({ state: "backing_off", attempt: 2 });
     // Retried after the initial interval (1 s); the timed-out attempt's late result is refused.
+    // History gets the last attempt only: activity_started (the worker held it), then its timeout.
     clock.now = () => t0 + 31_000;
     await runDurableObjectAlarm(stub);
     const second = await poll("activity", queue);
@@ -204,7 +205,7 @@ describe("executions over HTTP with a hand-driven worker", () => {
     const wt2 = await poll("workflow", queue);
     const timedOut = wt2.body.history.find((e: { type: string }) => e.type === "activity_timed_out");
     expect(timedOut).toMatchObject({ seq: 1, timeout_type: "start_to_close", attempt: 2 });
-    expect(wt2.body.history.filter((e: { type: string }) => e.type.startsWith("activity_")).map((e: { type: string }) => e.type)).toEqual(["activity_scheduled", "activity_timed_out"]);
+    expect(wt2.body.history.filter((e: { type: string }) => e.type.startsWith("activity_")).map((e: { type: string }) => e.type)).toEqual(["activity_scheduled", "activity_started", "activity_timed_out"]);
     expect((await api("GET", `/v1/workflows/executions/${id}`)).body.pending_activities).toEqual([]);
   });
 
