@@ -344,8 +344,8 @@ export class ExecutionObject extends DurableObject<Env> {
     } catch (err) {
       // Planning the next alarm failed too (a corrupt row): retry on the backoff anyway.
       console.error("execution alarm could not plan its next run", err);
-      this.armedAt = this.backoff.failed(now);
-      armAlarm(this.ctx.storage, this.armedAt, now);
+      const at = (this.armedAt = this.backoff.failed(now));
+      armAlarm(this.ctx.storage, at, now, () => this.forgetArmed(at));
     }
     await flushed;
   }
@@ -383,7 +383,12 @@ export class ExecutionObject extends DurableObject<Env> {
     const target = this.backoff.notBefore(Math.min(at, now + MAX_ALARM_AHEAD_MS));
     if (this.armedAt != null && this.armedAt <= target) return;
     this.armedAt = target;
-    armAlarm(this.ctx.storage, target, now);
+    armAlarm(this.ctx.storage, target, now, () => this.forgetArmed(target));
+  }
+
+  /** A write of the alarm at `at` failed: nothing is known to be armed, so the next re-arm writes. */
+  private forgetArmed(at: number): void {
+    if (this.armedAt === at) this.armedAt = undefined;
   }
 
   private requireRun(): RunRow {

@@ -51,6 +51,14 @@ export function taskQueueStub(env: Env, namespace: string, queue: string, partit
  */
 export const MAX_ALARM_AHEAD_MS = 180 * 86_400_000;
 
-export function armAlarm(storage: DurableObjectStorage, at: number, now: number): void {
-  storage.setAlarm(Math.min(at, now + MAX_ALARM_AHEAD_MS)).catch((err: unknown) => console.error("setAlarm failed", err));
+/**
+ * Arms the alarm. A failed write is logged and `onFailure` told: under the output gate the request
+ * fails too (so its caller retries), but an object that remembers what it armed must forget it,
+ * or it would skip the next write for a time no alarm was set at, and that timeout never fire.
+ */
+export function armAlarm(storage: DurableObjectStorage, at: number, now: number, onFailure?: () => void): void {
+  storage.setAlarm(Math.min(at, now + MAX_ALARM_AHEAD_MS)).catch((err: unknown) => {
+    console.error("setAlarm failed", err);
+    onFailure?.();
+  });
 }
