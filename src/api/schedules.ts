@@ -13,6 +13,7 @@ import {
   TriggerRequest,
   UpdateScheduleRequest,
   toRfc3339,
+  MAX_TIMESTAMP_MS,
   type ScheduleSummary,
 } from "@sundial/sdk/protocol";
 import { clock } from "../clock.ts";
@@ -143,7 +144,10 @@ scheduleRoutes.get("/", async (c) => {
   const after = q.page_token ? decodeCursor(q.page_token, SchedulesCursor).i : undefined;
   const rows = await listSchedules(c.env.DB, { namespace: p.namespace, key: q.key, workflow: q.workflow, status: q.status, source: q.source, afterId: after, limit: q.page_size + 1 });
   const page = rows.slice(0, q.page_size);
-  const iso = (ms: number | null) => (ms === null ? null : toRfc3339(ms));
+  // A time past the last instant RFC 3339 spells is read as that instant: a release before the
+  // bound on retry_delay_seconds indexed retries due millions of years ahead (the schedule's next
+  // write indexes the retry within the bound), and toRfc3339 throws for one past the last JavaScript date.
+  const iso = (ms: number | null) => (ms === null ? null : toRfc3339(Math.min(ms, MAX_TIMESTAMP_MS)));
   const schedules: ScheduleSummary[] = page.map((r) => ({
     schedule_id: r.schedule_id,
     workflow: r.workflow,

@@ -1,6 +1,7 @@
 import type { SchedulePolicy, ScheduleSpec } from "@sundial/sdk/protocol";
 import { followDropped } from "../core/schedule/backfill-chain.ts";
 import { adoptPrepared, SKIPPED_CATCHUP, skipPrepared, type PendingFire, type ScheduleState } from "../core/schedule/machine.ts";
+import { withinRetryBound } from "../core/schedule/retry-queue.ts";
 import type { PreparedRun } from "../core/schedule/prepare.ts";
 import { LIMITS } from "../core/limits.ts";
 import { Outbox, OUTBOX_TABLE_SQL } from "./outbox.ts";
@@ -160,7 +161,11 @@ export class ScheduleStore {
     this.outbox.startsEmpty();
   }
 
-  /** The schedule (a copy: callers may keep it as a snapshot across changes). */
+  /**
+   * The schedule (a copy: callers may keep it as a snapshot across changes), read within today's
+   * bounds: a row stored before a bound existed is read at it (core `withinRetryBound`), and
+   * written so at its next change.
+   */
   get(): ScheduleRow | null {
     if (this.row === undefined) {
       const raw = this.sql.exec<Record<string, SqlStorageValue>>("SELECT * FROM schedule WHERE id = 1").toArray()[0];
@@ -172,7 +177,7 @@ export class ScheduleStore {
         this.row = null;
       }
     }
-    return this.row === null ? null : ({ ...this.row } as unknown as ScheduleRow);
+    return this.row === null ? null : withinRetryBound({ ...this.row } as unknown as ScheduleRow);
   }
 
   put(row: ScheduleRow): void {

@@ -1,3 +1,4 @@
+import { MAX_RETRY_DELAY_SECONDS, type SchedulePolicy } from "@sundial/sdk/protocol";
 import { LIMITS } from "../limits.ts";
 import type { OverlapPolicy } from "../overlap.ts";
 import type { MachineContext, PendingFire, ScheduleState } from "./machine.ts";
@@ -78,4 +79,24 @@ const keepsNewestOnly = (p: OverlapPolicy): boolean => p === "CANCEL_OTHER" || p
  */
 export function retryGoesFirst(ctx: MachineContext, s: ScheduleState): boolean {
   return !keepsNewestOnly(ctx.policy.overlap) && !s.buffer.some((f) => keepsNewestOnly(f.overlap ?? ctx.policy.overlap));
+}
+
+/**
+ * A stored policy and state as the bound on `retry_delay_seconds` ([1 s, 100 years]) reads them. A
+ * release before the bound stored longer delays, and retries planned from them past the last
+ * JavaScript date: every describe and list of such a schedule answered 500. The delay is read at
+ * the bound (describe shows what the schedule keeps, and a policy read back can be sent again), and
+ * a waiting retry at the latest the bound allows: 10 times the longest delay after its fire (its
+ * failure time is not kept, and is no earlier).
+ */
+export function withinRetryBound<T extends { policy: SchedulePolicy; state: ScheduleState }>(row: T): T {
+  const delay = row.policy.retry_delay_seconds;
+  const delayOk = delay === null || delay === undefined || (delay >= 1 && delay <= MAX_RETRY_DELAY_SECONDS);
+  const latest = (r: PendingRetry) => r.actual + LIMITS.retryBackoffCapFactor * MAX_RETRY_DELAY_SECONDS * 1000;
+  const late = (r: PendingRetry) => !Number.isFinite(r.at) || r.at > latest(r);
+  const waiting = [...(row.state.retry ? [row.state.retry] : []), ...(row.state.retries ?? [])];
+  if (delayOk && !waiting.some(late)) return row;
+  const policy = delayOk ? row.policy : { ...row.policy, retry_delay_seconds: Math.min(MAX_RETRY_DELAY_SECONDS, Math.max(1, Number.isFinite(delay) ? delay! : MAX_RETRY_DELAY_SECONDS)) };
+  const state = waiting.some(late) ? withRetries(row.state, waiting.map((r) => (late(r) ? { ...r, at: latest(r) } : r))) : row.state;
+  return { ...row, policy, state };
 }
