@@ -1,7 +1,7 @@
 import type { PendingFire, Transition } from "../core/schedule/machine.ts";
 import { firesActedOn, isLastRun, repeatRuns, runsLeft } from "../core/schedule/repeat-runs.ts";
 import { nextRunAt } from "../core/schedule/retry-queue.ts";
-import { schedulePayload } from "../core/schedule/payload.ts";
+import { actualStart, schedulePayload } from "../core/schedule/payload.ts";
 import { settlePrepared, type PreparedRun } from "../core/schedule/prepare.ts";
 import type { CompiledSpec } from "../core/spec.ts";
 import type { IndexEntry, StartEntry, WithdrawEntry } from "./schedule-delivery.ts";
@@ -38,7 +38,8 @@ export function persistTransition(store: ScheduleStore, spec: CompiledSpec, row:
     if (o.kind === "skipped_catchup") {
       store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "scheduled", outcome: `skipped ${o.count}${o.atLeast ? "+" : ""} fires older than the catch-up window` });
     } else {
-      store.addAction({ at: now, nominal: o.fire?.nominal ?? null, actual: o.fire?.actual ?? null, run_id: o.runId ?? null, kind: o.fire?.kind ?? "scheduled", outcome: o.kind });
+      // The actual time its payload has, or would have had (decided now).
+      store.addAction({ at: now, nominal: o.fire?.nominal ?? null, actual: o.fire ? actualStart(o.fire, now) : null, run_id: o.runId ?? null, kind: o.fire?.kind ?? "scheduled", outcome: o.kind });
     }
   }
   // Backfilled fires that waited and are dropped now never run: their backfill's next batch follows what they followed.

@@ -13,11 +13,21 @@ export function schedulePayload(spec: CompiledSpec, s: { schedule_id: string; ke
   const upcoming = f.upcoming !== undefined ? f.upcoming : lastRun ? null : next(spec, f.nominal);
   return {
     timestamp: toRfc3339(f.nominal),
-    actual_timestamp: toRfc3339(f.kind === "trigger" || f.kind === "backfill" ? now : f.actual),
+    actual_timestamp: toRfc3339(actualStart(f, now)),
     last_timestamp: prev === null ? null : toRfc3339(prev),
     timezone: s.timezone,
     schedule_id: s.schedule_id,
     key: s.key,
     upcoming: upcoming === null ? null : toRfc3339(upcoming),
   };
+}
+
+/**
+ * A fire's actual time when it starts at `now`, its payload's `actual_timestamp` and its recorded
+ * action's `actual`: a scheduled fire's (and its retry's) is its planned one (nominal + jitter); a
+ * trigger or backfill has no planned time, so it is when it starts (a trigger that waited for a
+ * slot, when the slot freed; a backfilled fire, the alarm that started it).
+ */
+export function actualStart(f: Pick<PendingFire, "kind" | "actual">, now: number): number {
+  return f.kind === "trigger" || f.kind === "backfill" ? now : f.actual;
 }
