@@ -5,6 +5,7 @@ import { LIMITS, payloadJsonBytes } from "../core/limits.ts";
 import { initialState, type PendingFire } from "../core/schedule/machine.ts";
 import { replanned } from "../core/schedule/repeat-runs.ts";
 import { resumeDelayed } from "../core/schedule/respec-delayed.ts";
+import { resumeRetries } from "../core/schedule/retry-queue.ts";
 import type { CompiledSpec } from "../core/spec.ts";
 import type { ScheduleRow } from "./schedule-store.ts";
 import type { ScheduleDefinition, SchedulePatch } from "./schedule-types.ts";
@@ -73,6 +74,8 @@ export function upsertedRow(def: ScheduleDefinition, existing: ScheduleRow | nul
       ? {
           ...(keepPlan ? existing.state : replanned(existing.state, now, delayed, oldSpec)),
           status: def.paused ? "paused" : existing.state.status === "paused" ? "paused" : "active",
+          // A create that pauses an active schedule pauses it now (see statusRow).
+          ...(def.paused && existing.state.status !== "paused" ? { pausedAt: now } : {}),
           // A paused code schedule keeps the note that says why (as sameDefinition reads it).
           note: def.source === "code" && existing.state.status === "paused" ? existing.state.note : def.note || existing.state.note,
         }
@@ -199,15 +202,25 @@ export function patchedRow(row: ScheduleRow, patch: SchedulePatch, now: number, 
  * compiled spec, is asked for only when a resume passes over what came due while paused.
  */
 export function statusRow(row: ScheduleRow, status: "active" | "paused", note: string, catchUp: boolean, now: number, spec: () => CompiledSpec): { row: ScheduleRow; outcome: string } {
+  const resuming = status === "active" && row.state.status !== "active";
   // Leaving a pause (or dead) without catch-up: what came due meanwhile is over (not counted as skipped by catch-up).
-  const passOver = status === "active" && row.state.status !== "active" && !catchUp;
+  const passOver = resuming && !catchUp;
   const passed = passOver ? passOverMissed(spec(), row.schedule_id, row.state.lastProcessed, now, LIMITS.catchupBatch) : null;
   // So are fires delayed over a spec change whose actual time came meanwhile (core/schedule/respec-delayed.ts).
   const delayed = passOver ? resumeDelayed(row.state, now) : { state: row.state, missed: 0 };
+  // And failed fires' retries due meanwhile, as those fires (with catch-up: unless too late for the window).
+  const retries = resuming ? resumeRetries(delayed.state, now, catchUp ? clampCatchupWindow(row.policy.catchup_window_seconds) : null) : { state: delayed.state, missed: 0, late: 0 };
   const missed = (passed?.missed ?? 0) + delayed.missed;
   const lastProcessed = passed?.cursor ?? row.state.lastProcessed;
-  const updated: ScheduleRow = { ...row, version: row.version + 1, updated_at: now, state: { ...delayed.state, status, note, lastProcessed } };
-  const resumed = `resumed${note ? `: ${note}` : ""}${missed > 0 ? `; ${missed >= LIMITS.catchupBatch ? `${missed}+` : missed} fire${missed === 1 ? "" : "s"} due while paused not run` : ""}`;
+  const { pausedAt: _pausedAt, ...rest } = retries.state;
+  // A pause keeps the time it began (a second pause does not move it: what came due since was due while paused).
+  const pausedAt = status === "paused" ? (row.state.status === "paused" ? row.state.pausedAt : now) : undefined;
+  const counters = retries.late > 0 ? { ...rest.counters, skipped_catchup: rest.counters.skipped_catchup + retries.late } : rest.counters;
+  const updated: ScheduleRow = { ...row, version: row.version + 1, updated_at: now, state: { ...rest, ...(pausedAt !== undefined ? { pausedAt } : {}), counters, status, note, lastProcessed } };
+  const fires = missed > 0 ? `; ${missed >= LIMITS.catchupBatch ? `${missed}+` : missed} fire${missed === 1 ? "" : "s"} due while paused not run` : "";
+  const plural = (n: number) => `${n} retr${n === 1 ? "y" : "ies"}`;
+  const notRun = retries.missed > 0 ? `; ${plural(retries.missed)} due while paused not run` : retries.late > 0 ? `; ${plural(retries.late)} due while paused older than the catch-up window not run` : "";
+  const resumed = `resumed${note ? `: ${note}` : ""}${fires}${notRun}`;
   return { row: updated, outcome: status === "paused" ? `paused${note ? `: ${note}` : ""}` : resumed };
 }
 

@@ -160,7 +160,7 @@ export const UpdateScheduleRequest = z.strictObject({
 export type UpdateScheduleRequest = z.input<typeof UpdateScheduleRequest>;
 
 export const PauseRequest = z.strictObject({ note: z.string().max(1000).default("") });
-/** Resume: plans from now; `catch_up: true` also runs the fires that came due while paused, within the catch-up window. */
+/** Resume: plans from now; `catch_up: true` also runs the fires (and failed fires' retries) that came due while paused, within the catch-up window. */
 export const ResumeRequest = z.strictObject({ note: z.string().max(1000).default(""), catch_up: z.boolean().default(false) });
 export const TriggerRequest = z.strictObject({
   input: z.unknown().optional(),

@@ -77,6 +77,8 @@ export interface ScheduleState {
   buffer: PendingFire[];
   /** The retry due first, of a failed fire (see retry-queue.ts). */
   retry: PendingRetry | null;
+  /** When a paused schedule paused, so a resume knows which retries came due while paused (resumeRetries); absent in states paused before it was kept. */
+  pausedAt?: number;
   /** Other failed fires' retries, due after `retry` (absent when there are none). */
   retries?: PendingRetry[];
   counters: { fired: number; skipped_overlap: number; skipped_catchup: number; failed: number };
@@ -348,7 +350,7 @@ export function runClosed(ctx: MachineContext, prior: ScheduleState, runId: stri
       const why = `run ${runId} ${status}${failureMessage ? `: ${failureMessage}` : ""}`;
       // A completed or dead schedule stays so (a trigger or backfill of it failing): it cannot be paused or killed.
       const live = next.status === "active" || next.status === "paused";
-      if (live && ctx.policy.on_failure === "pause") next = { ...next, status: "paused", note: `paused after ${why}` };
+      if (live && ctx.policy.on_failure === "pause") next = { ...next, status: "paused", note: `paused after ${why}`, ...(next.status === "paused" ? {} : { pausedAt: ctx.now }) };
       if (live && ctx.policy.on_failure === "dead") {
         const dead = goDead(next, why);
         next = dead.state;

@@ -1,4 +1,5 @@
 import { MAX_RETRY_DELAY_SECONDS, type SchedulePolicy } from "@sundial/sdk/protocol";
+import { startDeadline } from "../catchup.ts";
 import { LIMITS } from "../limits.ts";
 import type { OverlapPolicy } from "../overlap.ts";
 import type { MachineContext, PendingFire, ScheduleState } from "./machine.ts";
@@ -66,6 +67,27 @@ export function dueRetries(ctx: MachineContext, s: ScheduleState): { fires: Pend
     waiting = nextRetry(waiting);
   }
   return { fires, state: waiting };
+}
+
+/**
+ * A resume's share of the waiting retries. One that came due while the schedule was paused (after
+ * `pausedAt`; in a state paused before that was kept, any one due) is treated as a fire due while
+ * paused: without `catchUpWindowSeconds` (a resume without catch-up) it is not run (`missed`); with
+ * it, it runs unless more than the catch-up window late (`late`, skipped by catch-up). Either way
+ * its fire's retry chain ends there, as if its retry had not been planned: nothing ran to fail
+ * again, so on_failure does not decide. One due before the pause was waiting for a run to close,
+ * as a buffered fire held by the pause, and runs.
+ */
+export function resumeRetries(s: ScheduleState, now: number, catchUpWindowSeconds: number | null): { state: ScheduleState; missed: number; late: number } {
+  const waiting = [...(s.retry ? [s.retry] : []), ...(s.retries ?? [])];
+  const dueWhilePaused = (r: PendingRetry) => r.at <= now && r.at > (s.pausedAt ?? Number.NEGATIVE_INFINITY);
+  const dropped = waiting.filter((r) => dueWhilePaused(r) && (catchUpWindowSeconds === null || now > startDeadline(r.at, catchUpWindowSeconds)));
+  if (dropped.length === 0) return { state: s, missed: 0, late: 0 };
+  const kept = withRetries(s, waiting.filter((r) => !dropped.includes(r)));
+  // current_retry counts a retry chain still under way: another fire's retry waiting or running.
+  const chainGoes = kept.retry !== null || kept.running.some((r) => r.fire.kind === "retry");
+  const state = chainGoes ? kept : { ...kept, currentRetry: 0 };
+  return catchUpWindowSeconds === null ? { state, missed: dropped.length, late: 0 } : { state, missed: 0, late: dropped.length };
 }
 
 const keepsNewestOnly = (p: OverlapPolicy): boolean => p === "CANCEL_OTHER" || p === "TERMINATE_OTHER";
