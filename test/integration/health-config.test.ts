@@ -60,6 +60,20 @@ describe("GET /v1/health and the deployment's secrets", () => {
     expect(refused).toMatchObject({ status: 503, code: "not_configured", field: "SUNDIAL_PEPPER" });
   });
 
+  it("a client made without a key checks health; its other calls reject with the platform's 401 unauthorized", async () => {
+    const keyless = new SundialClient({
+      url: "http://sundial.test",
+      fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
+        expect(new Headers(init?.headers).has("authorization")).toBe(false);
+        return worker.fetch(new Request(input, init), { ...env, ...deployed }, createExecutionContext());
+      }) as typeof fetch,
+    });
+    expect(await keyless.health()).toEqual({ status: "ok", service: "sundial" });
+    const refused = await keyless.whoami().catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(SundialApiError);
+    expect(refused).toMatchObject({ status: 401, code: "unauthorized" });
+  });
+
   it("a short secret set under dev mode is refused too: dev mode only fills in unset ones", async () => {
     vi.spyOn(console, "error").mockImplementation(() => {});
     const r = await fetchWith({ SUNDIAL_DEV_MODE: "true", SUNDIAL_PEPPER: "short" }, "/v1/health");

@@ -52,7 +52,8 @@ export class SundialClient {
   }
 
   /**
-   * Whether the platform is up and configured (`GET /v1/health`, which needs no key): resolves to
+   * Whether the platform is up and configured (`GET /v1/health`, which needs no key, so a client
+   * made without `apiKey` can call it): resolves to
    * `{ status: "ok", service: "sundial" }`; a deployment whose secrets are missing or too short
    * rejects with a {@link SundialApiError} 503 `not_configured` naming them (`err.field`).
    * @example

@@ -5,7 +5,11 @@ import { SundialApiError, SundialConnectionError } from "./errors.ts";
 export interface ConnectionOptions {
   /** Base URL of the platform, e.g. `http://127.0.0.1:8787`. Default: the `SUNDIAL_URL` environment variable. */
   url?: string;
-  /** API key, sent as `Authorization: Bearer <key>`. Default: the `SUNDIAL_API_KEY` environment variable. */
+  /**
+   * API key, sent as `Authorization: Bearer <key>`. Default: the `SUNDIAL_API_KEY` environment
+   * variable. A client without one sends no key: `health()` (the one route that needs none)
+   * works, and every other call rejects with the platform's {@link SundialApiError} 401 `unauthorized`.
+   */
   apiKey?: string;
   /** A `fetch` to use instead of the global one (tests, proxies). */
   fetch?: typeof fetch;
@@ -57,7 +61,7 @@ export interface HttpResponse {
  */
 export class HttpTransport {
   readonly baseUrl: string;
-  private readonly apiKey: string;
+  private readonly apiKey: string | undefined;
   private readonly fetchImpl: typeof fetch;
   private readonly requestTimeoutMs: number;
 
@@ -65,9 +69,9 @@ export class HttpTransport {
     const url = options.url ?? fromEnv("SUNDIAL_URL");
     const apiKey = options.apiKey ?? fromEnv("SUNDIAL_API_KEY");
     if (!url) throw new TypeError("url is required (or set SUNDIAL_URL), e.g. http://127.0.0.1:8787");
-    if (!apiKey) throw new TypeError("apiKey is required (or set SUNDIAL_API_KEY)");
     this.baseUrl = url.replace(/\/+$/, "");
-    this.apiKey = apiKey;
+    // No key (an empty one included): health needs none, and the platform says what the rest need.
+    this.apiKey = apiKey || undefined;
     this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
     const limit = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     // setTimeout takes at most 2^31 - 1 ms (about 24.8 days): past it Node fires at once.
@@ -85,7 +89,8 @@ export class HttpTransport {
     }
     const url = new URL(this.baseUrl + path);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const headers: Record<string, string> = { authorization: `Bearer ${this.apiKey}`, accept: "application/json, application/problem+json" };
+    const headers: Record<string, string> = { accept: "application/json, application/problem+json" };
+    if (this.apiKey !== undefined) headers.authorization = `Bearer ${this.apiKey}`;
     if (options.body !== undefined) headers["content-type"] = "application/json";
     // Serialised before the call: a body that is not JSON is the caller's error, never a network failure to retry.
     const body = options.body === undefined ? undefined : jsonBody(options.body, `${method} ${url.pathname}`);
