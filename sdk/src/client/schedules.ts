@@ -40,6 +40,12 @@ export interface CreateScheduleOptions<I = unknown> extends ScheduleDefinition<I
 
 const CREATE_OPTIONS = [...DEFINITION_OPTIONS, "workflow", "scheduleId", "taskQueue", "executionTimeout", "signal"] as const;
 const UPDATE_OPTIONS = [...SPEC_OPTIONS, "input", "taskQueue", "executionTimeout", "policy", "note"] as const;
+/** The options objects of the other calls, each checked as create's is: a typo (`overlapPolicy`, `requestID`) would be dropped without a word. */
+const UPDATE_CALL_OPTIONS = ["version", "signal"] as const;
+const RESUME_OPTIONS = ["catchUp", "signal"] as const;
+const TRIGGER_OPTIONS = ["input", "overlap", "requestId", "signal"] as const;
+const BACKFILL_OPTIONS = ["startAt", "endAt", "overlap", "requestId", "signal"] as const;
+const PREVIEW_OPTIONS = ["count", "after", "scheduleId", "signal"] as const;
 
 /** What `create` returns: the id, whether this call created it (false: it updated it), the schedule. */
 export interface CreatedSchedule {
@@ -205,6 +211,7 @@ export class SchedulesClient {
    */
   async update<I = unknown>(scheduleId: string, patch: ScheduleUpdate<I>, options: { version?: number } & CallOptions = {}): Promise<Schedule> {
     rejectUnknownOptions(patch, UPDATE_OPTIONS, "");
+    rejectUnknownOptions(options, UPDATE_CALL_OPTIONS, "");
     const { startAt, endAt, ...rest } = patch;
     const body: wire.UpdateScheduleRequest = {
       ...scheduleSpecToWire({ ...rest, ...(startAt != null ? { startAt } : {}), ...(endAt != null ? { endAt } : {}) }, ""),
@@ -239,6 +246,7 @@ export class SchedulesClient {
    * @example await client.schedules.resume(id, "back", { catchUp: true }); // also run what was missed
    */
   async resume(scheduleId: string, note?: string, options: { catchUp?: boolean } & CallOptions = {}): Promise<Schedule> {
+    rejectUnknownOptions(options, RESUME_OPTIONS, "");
     const body = { ...(note === undefined ? {} : { note }), ...(options.catchUp === undefined ? {} : { catch_up: options.catchUp }) };
     const answer = await this.http.request("POST", `${one(scheduleId)}/resume`, { body, signal: options.signal });
     return camelize(parse(res.ScheduleResponse, answer.body));
@@ -249,6 +257,7 @@ export class SchedulesClient {
    * @example const { started, runId } = await client.schedules.trigger(id, { requestId: "support-ticket-42" });
    */
   async trigger<I = unknown>(scheduleId: string, options: TriggerOptions<I> = {}): Promise<TriggerResult> {
+    rejectUnknownOptions(options, TRIGGER_OPTIONS, "");
     const body: z.input<typeof wire.TriggerRequest> = {
       ...(options.input === undefined ? {} : { input: options.input }),
       ...(options.overlap === undefined ? {} : { overlap: options.overlap }),
@@ -268,6 +277,7 @@ export class SchedulesClient {
    * @example await client.schedules.backfill(id, { startAt: "2026-11-01T00:00:00Z", endAt: new Date(), overlap: "ALLOW_ALL" });
    */
   async backfill(scheduleId: string, options: BackfillOptions): Promise<BackfillResult> {
+    rejectUnknownOptions(options, BACKFILL_OPTIONS, "");
     const body: z.input<typeof wire.BackfillRequest> = {
       start_at: instantToWire(options.startAt, "startAt"),
       end_at: instantToWire(options.endAt, "endAt"),
@@ -286,6 +296,7 @@ export class SchedulesClient {
    */
   async preview(spec: ScheduleSpecOptions, options: PreviewOptions = {}): Promise<SchedulePreview> {
     rejectUnknownOptions(spec, SPEC_OPTIONS, "");
+    rejectUnknownOptions(options, PREVIEW_OPTIONS, "");
     const body: z.input<typeof wire.PreviewRequest> = {
       ...scheduleSpecToWire(spec, ""),
       ...(options.count === undefined ? {} : { count: options.count }),

@@ -150,6 +150,15 @@ describe("client.schedules.create", () => {
     await expect(client.schedules.update("s", { interval_seconds: 600 } as never)).rejects.toThrow("interval_seconds: unknown option (did you mean intervalSeconds?)");
     await expect(client.schedules.update("s", { policy: { retry_max: 3 } } as never)).rejects.toThrow("policy.retry_max: unknown option (did you mean retryMax?)");
     await expect(client.schedules.preview({ cron: "@daily", tz: "UTC" } as never)).rejects.toThrow("tz: unknown option; expected one of cronExpressions, cron,");
+    // The options of the other calls too (trigger and backfill used to drop them).
+    await expect(client.schedules.trigger("s", { overlapPolicy: "ALLOW_ALL" } as never)).rejects.toThrow("overlapPolicy: unknown option; expected one of input, overlap, requestId, signal");
+    await expect(client.schedules.trigger("s", { requestID: "r1" } as never)).rejects.toThrow("requestID: unknown option; expected one of");
+    await expect(client.schedules.trigger("s", { request_id: "r1" } as never)).rejects.toThrow("request_id: unknown option (did you mean requestId?)");
+    await expect(client.schedules.backfill("s", { startAt: "2026-01-01T00:00:00Z", endAt: "2026-01-02T00:00:00Z", overlapPolicy: "ALLOW_ALL" } as never)).rejects.toThrow("overlapPolicy: unknown option; expected one of startAt, endAt, overlap, requestId, signal");
+    await expect(client.schedules.backfill("s", { start_at: "2026-01-01T00:00:00Z", endAt: "2026-01-02T00:00:00Z" } as never)).rejects.toThrow("start_at: unknown option (did you mean startAt?)");
+    await expect(client.schedules.preview({ cron: "@daily" }, { limit: 3 } as never)).rejects.toThrow("limit: unknown option; expected one of count, after, scheduleId, signal");
+    await expect(client.schedules.update("s", { note: "n" }, { ifMatch: 3 } as never)).rejects.toThrow("ifMatch: unknown option; expected one of version, signal");
+    await expect(client.schedules.resume("s", "back", { catch_up: true } as never)).rejects.toThrow("catch_up: unknown option (did you mean catchUp?)");
     expect(sent()).toEqual([]);
     // An option set to undefined is no option.
     fake.on(`POST ${BASE}`, () => ok(201, wireSchedule));
