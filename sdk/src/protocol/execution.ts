@@ -112,13 +112,13 @@ export const Execution = z.object({
    * 1 for the first run; +1 after each continue-as-new or reset, and for a new execution a start
    * begins under the id once its last run closed (its `previous_run_id` is null: it continues nothing).
    */
-  run_number: z.number().optional(),
+  run_number: z.number().int().positive(),
   /** The run this one continued from (continue-as-new, reset), else null. */
-  previous_run_id: z.string().nullable().optional(),
-  /** The parent execution, when this is a child workflow. */
-  parent_execution_id: z.string().nullable().optional(),
+  previous_run_id: z.string().nullable(),
+  /** The parent execution when this is a child workflow, else null. */
+  parent_execution_id: z.string().nullable(),
   /** The parent's run that started this child (null if not a child, or not recorded). */
-  parent_run_id: z.string().nullable().optional(),
+  parent_run_id: z.string().nullable(),
 });
 export type Execution = z.output<typeof Execution>;
 

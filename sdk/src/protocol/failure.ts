@@ -1,5 +1,12 @@
 import { z } from "zod";
 
+/**
+ * {@link Failure}'s output and input types, spelled out: zod cannot infer a recursive type, and a
+ * bare `z.ZodType` would type every `cause` (and the SDK's `FailureInfo.cause`) as `unknown`.
+ */
+interface FailureOutput { message: string; type: string; non_retryable: boolean; stack?: string | undefined; details?: unknown; cause?: FailureOutput | undefined }
+interface FailureInput { message: string; type?: string | undefined; non_retryable?: boolean | undefined; stack?: string | undefined; details?: unknown; cause?: FailureInput | undefined }
+
 /** A failure as it crosses the wire and sits in history (Temporal's `Failure`, flattened). */
 export const Failure = z.strictObject({
   message: z.string().max(32_768),
@@ -8,7 +15,8 @@ export const Failure = z.strictObject({
   non_retryable: z.boolean().default(false),
   stack: z.string().max(32_768).optional(),
   details: z.unknown().optional(),
-  cause: z.lazy((): z.ZodType => Failure).optional(),
+  /** The failure that caused this one: a failure too. */
+  cause: z.lazy((): z.ZodType<FailureOutput, FailureInput> => Failure).optional(),
 }).meta({ id: "Failure" });
 export type Failure = z.output<typeof Failure>;
 

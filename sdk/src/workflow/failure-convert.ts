@@ -78,7 +78,7 @@ function toFailure(err: unknown, depth: number): Failure {
  */
 export function failureToError(failure: Failure, depth = 0): ApplicationFailure | CancelledError {
   if (failure.type === "CancelledError") return new CancelledError(failure.message);
-  const cause = failure.cause !== undefined && depth < MAX_CAUSE_DEPTH ? failureToError(failure.cause as Failure, depth + 1) : undefined;
+  const cause = failure.cause !== undefined && depth < MAX_CAUSE_DEPTH ? failureToError(failure.cause, depth + 1) : undefined;
   const err = new ApplicationFailure(failure.message, { type: failure.type, nonRetryable: failure.non_retryable, details: failure.details, cause });
   if (failure.stack !== undefined) err.stack = failure.stack;
   return err;

@@ -1,6 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
-import { ResultTimeoutError, SundialApiError, SundialClient, SundialConnectionError } from "@sundial/sdk/client";
+import { ResultTimeoutError, SundialApiError, SundialClient, SundialConnectionError, type FailureInfo } from "@sundial/sdk/client";
 import { defineWorkflow } from "@sundial/sdk/workflow";
 
 interface Seen {
@@ -45,7 +45,10 @@ const wireExecution = {
   history_size_bytes: 1024,
   cancel_requested: false,
   pending_activities: [{ seq: 1, activity_type: "charge", state: "backing_off", attempt: 2, last_failure: { message: "busy", type: "Busy", non_retryable: false, details: { retry_after_ms: 5 } }, last_heartbeat_at: null, next_attempt_at: "2026-11-22T09:00:02.000Z" }],
-  schedule: null,
+  schedule: null,  run_number: 1,
+  previous_run_id: null,
+  parent_execution_id: null,
+  parent_run_id: null,
 };
 
 const order = defineWorkflow({ name: "order", input: z.object({ order_id: z.string() }), executionTimeout: "2h", taskQueue: "orders", run: async () => null });
@@ -80,6 +83,19 @@ describe("SundialClient.executions", () => {
       lastHeartbeatAt: null,
       nextAttemptAt: "2026-11-22T09:00:02.000Z",
     });
+  });
+
+  it("types what describe always carries (run lineage, a failure's cause chain) as present, and refuses an answer without it", async () => {
+    const failure = { message: "charge failed", type: "ActivityFailure", non_retryable: false, cause: { message: "card declined", type: "CardDeclined", non_retryable: true } };
+    const { client } = scripted([json(200, { ...wireExecution, status: "failed", failure }), json(200, { ...wireExecution, run_number: undefined })]);
+    const ex = await client.executions.get("order-17");
+    expectTypeOf(ex.runNumber).toEqualTypeOf<number>();
+    expectTypeOf(ex.parentRunId).toEqualTypeOf<string | null>();
+    expectTypeOf(ex.failure).toEqualTypeOf<FailureInfo | null>();
+    expectTypeOf<FailureInfo["cause"]>().toEqualTypeOf<FailureInfo | undefined>();
+    expect([ex.runNumber, ex.previousRunId, ex.parentExecutionId, ex.parentRunId]).toEqual([1, null, null, null]);
+    expect(ex.failure?.cause?.nonRetryable).toBe(true);
+    await expect(client.executions.get("order-17")).rejects.toMatchObject({ code: "invalid_response", detail: expect.stringContaining("at run_number") });
   });
 
   it("maps problem+json answers to SundialApiError with status, code, field and detail", async () => {

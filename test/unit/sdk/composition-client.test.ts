@@ -34,6 +34,7 @@ const wireExecution = {
   run_number: 2,
   previous_run_id: "run-1",
   parent_execution_id: null,
+  parent_run_id: null,
 };
 
 describe("client.executions.reset", () => {

@@ -39,7 +39,10 @@ const wireExecution = {
   history_size_bytes: 1024,
   cancel_requested: false,
   pending_activities: [],
-  schedule: null,
+  schedule: null,  run_number: 1,
+  previous_run_id: null,
+  parent_execution_id: null,
+  parent_run_id: null,
 };
 const BASE = "http://platform.test/v1/workflows/executions";
 
