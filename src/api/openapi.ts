@@ -5,8 +5,24 @@ import { SchemaComponents } from "./openapi-schemas.ts";
 /**
  * `optionalBody`: the route reads an empty body as `{}` (every field of its schema is optional).
  * `alsoOk`: the route's other success statuses, with when each is the answer.
+ * `ifMatch`: the route reads an `If-Match` header. `okHeaders`: the headers its success answers carry.
  */
-type Op = ErrorFacts & { summary: string; optionalBody?: true; ok: number; alsoOk?: Readonly<Record<number, string>> };
+type Op = ErrorFacts & { summary: string; optionalBody?: true; ok: number; alsoOk?: Readonly<Record<number, string>>; ifMatch?: true; okHeaders?: readonly (keyof typeof OK_HEADERS)[] };
+
+/** The headers a success answer carries beyond its body (`okHeaders`: on every success status of the route). */
+const OK_HEADERS = {
+  ETag: { description: "The schedule's `version` as an entity tag, `\"3\"`: send it back in `If-Match` to update only that version", schema: { type: "string" } },
+  Location: { description: "The schedule's path, `/v1/workflows/schedules/{schedule_id}` (also when the create updated the schedule holding (workflow, key))", schema: { type: "string" } },
+} as const;
+
+/** PATCH's optimistic concurrency over HTTP (`ifMatch`), the body's `version` by another name: sending both, they must agree (else a 422 naming `If-Match`). */
+const IF_MATCH = {
+  name: "If-Match",
+  in: "header",
+  required: false,
+  description: "`*` (any version), or the schedule's ETag (`\"3\"`, or `W/\"3\"`): the update applies only at that version, else a 409 `version_conflict` naming `If-Match`; anything else is a 422 `validation_failed` naming it",
+  schema: { type: "string" },
+};
 
 /** The codes of the task routes beyond the generic ones: a token not of this namespace, or no longer current. */
 const TASK_ERRORS = { 404: ["task_not_found"], 409: ["stale_task"] } as const;
@@ -20,13 +36,13 @@ const KEY_ERRORS = { 404: ["namespace_not_found"] } as const;
 const ROUTES: Record<string, Record<string, Op>> = {
   "/v1/health": { get: { summary: "Liveness (no key needed)", ok: 200, kind: "any" } },
   "/v1/workflows/schedules": {
-    post: { summary: "Create a schedule, or update the one with the same (workflow, key)", body: P.CreateScheduleRequest, ok: 201, alsoOk: { 200: "updated: the schedule holding (workflow, key), same schedule_id" }, kind: "app", errors: { 409: ["schedule_key_taken", "schedule_exists"], 422: ["invalid_cron", "invalid_input", "limit_exceeded"] } },
+    post: { summary: "Create a schedule, or update the one with the same (workflow, key)", body: P.CreateScheduleRequest, ok: 201, alsoOk: { 200: "updated: the schedule holding (workflow, key), same schedule_id" }, kind: "app", okHeaders: ["Location"], errors: { 409: ["schedule_key_taken", "schedule_exists"], 422: ["invalid_cron", "invalid_input", "limit_exceeded"] } },
     get: { summary: "List schedules (D1 index, cursor pagination)", ok: 200, kind: "app", query: ["key", "workflow", "status", "source", "page_size", "page_token"], indexOnly: true },
   },
   "/v1/workflows/schedules/preview": { post: { summary: "Next N fire times of a spec, creating nothing", body: P.PreviewRequest, ok: 200, kind: "app", indexOnly: true, errors: { 422: ["invalid_cron"] } } },
   "/v1/workflows/schedules/{schedule_id}": {
-    get: { summary: "Describe a schedule", ok: 200, kind: "app" },
-    patch: { summary: "Partial update (If-Match or version for optimistic concurrency)", body: P.UpdateScheduleRequest, ok: 200, kind: "app", errors: { 409: ["version_conflict"], 422: ["invalid_cron", "invalid_input"] } },
+    get: { summary: "Describe a schedule", ok: 200, kind: "app", okHeaders: ["ETag"] },
+    patch: { summary: "Partial update (If-Match or version for optimistic concurrency)", body: P.UpdateScheduleRequest, ok: 200, kind: "app", ifMatch: true, okHeaders: ["ETag"], errors: { 409: ["version_conflict"], 422: ["invalid_cron", "invalid_input"] } },
     delete: { summary: "Delete a schedule (its runs keep running)", ok: 204, kind: "app" },
   },
   "/v1/workflows/schedules/{schedule_id}/pause": { post: { summary: "Pause with a note", optionalBody: true, body: P.PauseRequest, ok: 200, kind: "app", errors: { 409: ["schedule_not_active"] } } },
@@ -83,8 +99,10 @@ export function openApiDocument(): unknown {
   for (const [path, ops] of Object.entries(ROUTES)) {
     paths[path] = {};
     for (const [method, op] of Object.entries(ops)) {
-      const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: { type: "string" } }));
+      const params: Record<string, unknown>[] = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: { type: "string" } }));
       for (const q of op.query ?? []) params.push({ name: q, in: "query", required: false, schema: { type: "string" } });
+      if (op.ifMatch) params.push(IF_MATCH);
+      const headers = op.okHeaders?.length ? { headers: Object.fromEntries(op.okHeaders.map((h) => [h, OK_HEADERS[h]])) } : {};
       paths[path]![method] = {
         summary: op.summary,
         ...(op.kind === "any" && path === "/v1/health" ? { security: [] } : {}),
@@ -92,8 +110,8 @@ export function openApiDocument(): unknown {
         ...(params.length ? { parameters: params } : {}),
         ...(op.body ? { requestBody: { required: !op.optionalBody, content: { "application/json": { schema: components.jsonSchema(op.body, "input", operationName(method, path)) } } } } : {}),
         responses: {
-          [String(op.ok)]: { description: "success" },
-          ...Object.fromEntries(Object.entries(op.alsoOk ?? {}).map(([status, when]) => [status, { description: `success: ${when}` }])),
+          [String(op.ok)]: { description: "success", ...headers },
+          ...Object.fromEntries(Object.entries(op.alsoOk ?? {}).map(([status, when]) => [status, { description: `success: ${when}`, ...headers }])),
           ...errorResponses(path, op),
         },
       };

@@ -164,6 +164,13 @@ describe("DESIGN rules", () => {
       expect(r.status, `${method} ${path}: ${JSON.stringify(r.body)}`).toBe(404);
     }
     expect(doc.body.paths["/v1/workflows/schedules"].post.requestBody.required).toBe(true);
+    // The headers the schedule routes use: If-Match on PATCH, ETag on describe and PATCH, Location on create (also an upsert's 200).
+    const schedule = doc.body.paths["/v1/workflows/schedules/{schedule_id}"];
+    expect(schedule.patch.parameters).toContainEqual(expect.objectContaining({ name: "If-Match", in: "header", required: false }));
+    expect(schedule.get.parameters.some((p: { in: string }) => p.in === "header")).toBe(false);
+    for (const op of [schedule.get, schedule.patch]) expect(Object.keys(op.responses["200"].headers)).toEqual(["ETag"]);
+    const create = doc.body.paths["/v1/workflows/schedules"].post;
+    for (const status of ["201", "200"]) expect(Object.keys(create.responses[status].headers)).toEqual(["Location"]);
   });
 
   it("the OpenAPI document lists each operation's error statuses, problem+json with their codes", async () => {

@@ -27,8 +27,8 @@ export async function api(method: string, path: string, body?: unknown, key: str
   } catch {
     parsed = text;
   }
-  // Every answer any integration test meets (success status, or error status and code) must be one the OpenAPI document lists for its route.
-  const undocumented = undocumentedAnswer(method, path, res.status, (parsed as { code?: unknown } | null)?.code);
+  // Every answer any integration test meets (success status and headers, or error status and code), and any header it sends, must be one the OpenAPI document lists for its route.
+  const undocumented = undocumentedAnswer(method, path, res.status, (parsed as { code?: unknown } | null)?.code, new Headers(headers), res.headers);
   if (undocumented) throw new Error(`${undocumented}: ${method} ${path} → ${text.slice(0, 300)}`);
   return { status: res.status, body: parsed, headers: res.headers };
 }
