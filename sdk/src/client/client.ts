@@ -1,4 +1,5 @@
 import { HealthResponse } from "../protocol/health.ts";
+import type { KeyKind } from "../protocol/keys.ts";
 import { WhoAmIResponse } from "../protocol/tasks.ts";
 import type { CallOptions } from "./call-options.ts";
 import { camelize, type Camelize } from "./camel.ts";
@@ -78,5 +79,5 @@ export interface WhoAmI {
   tls: boolean;
   keyId: string;
   /** `admin`, `app` or `worker`. */
-  keyKind: string;
+  keyKind: KeyKind;
 }

@@ -3,6 +3,7 @@ import { Command } from "./commands.ts";
 import { Failure, resultOrFailure } from "./failure.ts";
 import { HistoryEvent } from "./history.ts";
 import { DEFAULT_TASK_QUEUE, Name } from "./execution.ts";
+import { KeyKind } from "./keys.ts";
 
 const Identity = z.string().min(1).max(200);
 
@@ -194,6 +195,6 @@ export const WhoAmIResponse = z.object({
   namespace: z.string(),
   tls: z.boolean(),
   key_id: z.string(),
-  key_kind: z.string(),
+  key_kind: KeyKind,
 });
 export type WhoAmIResponse = z.output<typeof WhoAmIResponse>;

@@ -1,6 +1,6 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
-import { ResultTimeoutError, SundialApiError, SundialClient, SundialConnectionError, type FailureInfo } from "@sundial/sdk/client";
+import { ResultTimeoutError, SundialApiError, SundialClient, SundialConnectionError, type FailureInfo, type KeyKind } from "@sundial/sdk/client";
 import { defineWorkflow } from "@sundial/sdk/workflow";
 
 interface Seen {
@@ -58,6 +58,12 @@ describe("SundialClient.whoami", () => {
     const { seen, client } = scripted([json(200, { scheduler_url: "https://sundial.example.com", namespace: "acme", tls: true, key_id: "k1", key_kind: "worker" })]);
     expect(await client.whoami()).toEqual({ schedulerUrl: "https://sundial.example.com", namespace: "acme", tls: true, keyId: "k1", keyKind: "worker" });
     expect(seen.map((r) => `${r.method} ${r.url}`)).toEqual(["GET http://platform.test/v1/workflows/workers/whoami"]);
+  });
+
+  it("types the key kind as the three kinds there are, and refuses any other", async () => {
+    const { client } = scripted([json(200, { scheduler_url: "https://s.example", namespace: "acme", tls: true, key_id: "k1", key_kind: "admin" }), json(200, { scheduler_url: "https://s.example", namespace: "acme", tls: true, key_id: "k1", key_kind: "root" })]);
+    expectTypeOf((await client.whoami()).keyKind).toEqualTypeOf<KeyKind>();
+    await expect(client.whoami()).rejects.toMatchObject({ code: "invalid_response", detail: expect.stringContaining("at key_kind") });
   });
 });
 
