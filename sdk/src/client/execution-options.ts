@@ -157,3 +157,19 @@ export interface HistoryPageInfo {
   events: HistoryEventInfo[];
   nextPageToken: string | null;
 }
+
+/**
+ * The options each call takes, checked as the schedules client's are: a typo (`executionID`,
+ * `idReusepolicy`) or a wire name (`execution_id`) would be dropped without a word, losing the
+ * idempotency or the policy it was meant to set.
+ */
+export const START_OPTIONS = ["input", "executionId", "taskQueue", "executionTimeout", "idReusePolicy", "signal"] as const;
+export const EXECUTE_OPTIONS = [...START_OPTIONS, "timeout", "waitSeconds"] as const;
+export const SIGNAL_WITH_START_OPTIONS = [...START_OPTIONS, "signalName", "signalInput", "requestId"] as const;
+export const RESULT_OPTIONS = ["timeout", "waitSeconds", "signal"] as const;
+export const LIST_OPTIONS = ["workflow", "status", "scheduleId", "startedAfter", "startedBefore", "pageSize", "pageToken", "signal"] as const;
+export const HISTORY_OPTIONS = ["pageSize", "pageToken", "signal"] as const;
+export const SIGNAL_OPTIONS = ["requestId", "signal"] as const;
+export const QUERY_OPTIONS = ["timeout", "signal"] as const;
+export const UPDATE_OPTIONS = ["updateId", "wait", "waitSeconds", "signal"] as const;
+export const RESET_OPTIONS = ["eventId", "reason", "excludeSignals", "excludeUpdates", "signal"] as const;

@@ -7,31 +7,42 @@ import { backoffDelay, sleep } from "./backoff.ts";
 import { camelize } from "./camel.ts";
 import { isRequestTimeout, isTransient, ResultTimeoutError, retryDelay, type SundialApiError, UpdateFailedError, UpdateTimeoutError } from "./errors.ts";
 import type { CallOptions } from "./call-options.ts";
-import type {
-  Execution,
-  ExecuteOptions,
-  ExecutionPage,
-  ExecutionResult,
-  ExecutionSummary,
-  HistoryOptions,
-  HistoryPageInfo,
-  ListExecutionsOptions,
-  QueryOptions,
-  ResetOptions,
-  ResultOptions,
-  SignalOptions,
-  SignalResult,
-  SignalWithStartOptions,
-  StartedExecution,
-  StartExecutionOptions,
-  UpdateOptions,
+import {
+  EXECUTE_OPTIONS,
+  HISTORY_OPTIONS,
+  LIST_OPTIONS,
+  QUERY_OPTIONS,
+  RESET_OPTIONS,
+  RESULT_OPTIONS,
+  SIGNAL_OPTIONS,
+  SIGNAL_WITH_START_OPTIONS,
+  START_OPTIONS,
+  UPDATE_OPTIONS,
+  type Execution,
+  type ExecuteOptions,
+  type ExecutionPage,
+  type ExecutionResult,
+  type ExecutionSummary,
+  type HistoryOptions,
+  type HistoryPageInfo,
+  type ListExecutionsOptions,
+  type QueryOptions,
+  type ResetOptions,
+  type ResultOptions,
+  type SignalOptions,
+  type SignalResult,
+  type SignalWithStartOptions,
+  type StartedExecution,
+  type StartExecutionOptions,
+  type UpdateOptions,
 } from "./execution-options.ts";
 import type { HttpTransport } from "./http.ts";
 import { everyItem } from "./pages.ts";
 import { parse } from "./parse-response.ts";
-import { instantToWire } from "./schedule-wire.ts";
+import { instantToWire, rejectUnknownOptions } from "./schedule-wire.ts";
 
 const BASE = "/v1/workflows/executions";
+
 
 /** `Execution`, with `started` when the platform says (signal-with-start may leave it to the status code). */
 const SignalWithStartResponse = wire.Execution.extend({ started: z.boolean().optional() });
@@ -56,6 +67,7 @@ export class ExecutionsClient {
    * @example await client.executions.start("report_workflow", { input: { report_type: "daily" }, executionId: "report-2026-11-22" });
    */
   async start<I, O>(workflow: WorkflowDefinition<I, O> | string, options: StartExecutionOptions<I> = {}): Promise<StartedExecution> {
+    rejectUnknownOptions(options, START_OPTIONS, "");
     return camelize(await this.startRequest(workflow, options, 0, options.signal));
   }
 
@@ -71,6 +83,7 @@ export class ExecutionsClient {
    * const { status, result } = await client.executions.execute(hello, { input: { name: "Ada" }, timeout: "1m" });
    */
   async execute<I, O>(workflow: WorkflowDefinition<I, O> | string, options: ExecuteOptions<I> = {}): Promise<ExecutionResult<O>> {
+    rejectUnknownOptions(options, EXECUTE_OPTIONS, "");
     const began = Date.now();
     const deadline = options.timeout === undefined ? Infinity : began + toSeconds(options.timeout, "timeout") * 1000;
     const hold = holdSeconds(options.waitSeconds);
@@ -120,6 +133,7 @@ export class ExecutionsClient {
    * const { status, result, failure } = await client.executions.result<string>("order-17", { timeout: "10m" });
    */
   async result<R = unknown>(executionId: string, options: ResultOptions = {}): Promise<ExecutionResult<R>> {
+    rejectUnknownOptions(options, RESULT_OPTIONS, "");
     const began = Date.now();
     const deadline = options.timeout === undefined ? Infinity : began + toSeconds(options.timeout, "timeout") * 1000;
     return this.awaitResult<R>(executionId, began, deadline, holdSeconds(options.waitSeconds), options.signal);
@@ -146,6 +160,7 @@ export class ExecutionsClient {
    * @example const { executions } = await client.executions.list({ scheduleId: "user-reminder:user_123" }); // that schedule's runs
    */
   async list(options: ListExecutionsOptions = {}): Promise<ExecutionPage> {
+    rejectUnknownOptions(options, LIST_OPTIONS, "");
     const query = {
       workflow: options.workflow,
       status: options.status,
@@ -178,6 +193,7 @@ export class ExecutionsClient {
    * @example const { events } = await client.executions.history("order-17", { pageSize: 100 });
    */
   async history(executionId: string, options: HistoryOptions = {}): Promise<HistoryPageInfo> {
+    rejectUnknownOptions(options, HISTORY_OPTIONS, "");
     const res = await this.http.request("GET", `${BASE}/${encodeURIComponent(executionId)}/history`, { query: { page_size: options.pageSize, page_token: options.pageToken }, signal: options.signal });
     return camelize(parse(wire.HistoryPage, res.body));
   }
@@ -207,6 +223,7 @@ export class ExecutionsClient {
    * @example const { recorded } = await client.executions.signal("invoice-42", "approve", { approver: "ada" }, { requestId: "approval-42-ada" });
    */
   async signal(executionId: string, name: string, input?: unknown, options: SignalOptions = {}): Promise<SignalResult> {
+    rejectUnknownOptions(options, SIGNAL_OPTIONS, "");
     const body = { ...(input === undefined ? {} : { input }), ...(options.requestId === undefined ? {} : { request_id: options.requestId }) };
     const res = await this.http.request("POST", `${BASE}/${encodeURIComponent(executionId)}/signals/${encodeURIComponent(name)}`, { body, signal: options.signal });
     return parse(wire.SignalResult, res.body);
@@ -220,6 +237,7 @@ export class ExecutionsClient {
    * await client.executions.signalWithStart(invoiceApproval, { executionId: "invoice-42", input: { invoice_id: "42" }, signalName: "approve", signalInput: { approver: "ada" } });
    */
   async signalWithStart<I, O>(workflow: WorkflowDefinition<I, O> | string, options: SignalWithStartOptions<I>): Promise<StartedExecution> {
+    rejectUnknownOptions(options, SIGNAL_WITH_START_OPTIONS, "");
     const def = typeof workflow === "string" ? undefined : workflow;
     const timeout = options.executionTimeout ?? def?.executionTimeout;
     const taskQueue = options.taskQueue ?? def?.taskQueue;
@@ -247,6 +265,7 @@ export class ExecutionsClient {
    * @example const status = await client.executions.query<{ status: string }>("invoice-42", "get_status");
    */
   async query<R = unknown>(executionId: string, name: string, input?: unknown, options: QueryOptions = {}): Promise<R> {
+    rejectUnknownOptions(options, QUERY_OPTIONS, "");
     let timeoutSeconds: number | undefined;
     if (options.timeout !== undefined) {
       timeoutSeconds = toSeconds(options.timeout, "timeout");
@@ -272,6 +291,7 @@ export class ExecutionsClient {
    * const res = await client.executions.update<{ success: boolean }>("invoice-42", "update_config", { accounting_code: "IT-6100" }, { wait: "1m" });
    */
   async update<R = unknown>(executionId: string, name: string, input?: unknown, options: UpdateOptions = {}): Promise<R> {
+    rejectUnknownOptions(options, UPDATE_OPTIONS, "");
     const updateId = options.updateId ?? crypto.randomUUID();
     const began = Date.now();
     const deadline = options.wait === undefined ? Infinity : began + toSeconds(options.wait, "wait") * 1000;
@@ -310,6 +330,7 @@ export class ExecutionsClient {
    * await client.executions.reset("order-17", { eventId: point.id, reason: "bug fixed in activity logic" });
    */
   async reset(executionId: string, options: ResetOptions): Promise<Execution> {
+    rejectUnknownOptions(options, RESET_OPTIONS, "");
     if (!Number.isSafeInteger(options.eventId) || options.eventId < 1) throw new TypeError(`reset: eventId must be a positive integer, got ${String(options.eventId)}`);
     if (typeof options.reason !== "string" || options.reason.length === 0) throw new TypeError("reset: a reason is required (it is recorded in history)");
     const body: z.input<typeof wire.ResetRequest> = {

@@ -104,6 +104,25 @@ describe("SundialClient.executions", () => {
     await expect(client.executions.get("order-17")).rejects.toMatchObject({ code: "invalid_response", detail: expect.stringContaining("at run_number") });
   });
 
+  it("an unknown option (a typo, or the wire's snake_case name) fails with the name meant, before anything is sent", async () => {
+    const { seen, client } = scripted([]);
+    const calls: [() => Promise<unknown>, string][] = [
+      [() => client.executions.start("order", { executionID: "o-1" } as never), "executionID: unknown option; expected one of input, executionId,"],
+      [() => client.executions.start("order", { id_reuse_policy: "reject_duplicate" } as never), "id_reuse_policy: unknown option (did you mean idReusePolicy?)"],
+      [() => client.executions.execute("order", { wait: "1m" } as never), "wait: unknown option; expected one of"],
+      [() => client.executions.signalWithStart("order", { executionId: "o-1", signalName: "go", request_id: "r" } as never), "request_id: unknown option (did you mean requestId?)"],
+      [() => client.executions.result("o-1", { timeoutSeconds: 5 } as never), "timeoutSeconds: unknown option (did you mean timeout?"],
+      [() => client.executions.list({ schedule_id: "s" } as never), "schedule_id: unknown option (did you mean scheduleId?)"],
+      [() => client.executions.history("o-1", { page_size: 5 } as never), "page_size: unknown option (did you mean pageSize?)"],
+      [() => client.executions.signal("o-1", "go", {}, { requestID: "r" } as never), "requestID: unknown option; expected one of requestId, signal"],
+      [() => client.executions.query("o-1", "q", {}, { timeout_seconds: 5 } as never), "timeout_seconds: unknown option (did you mean timeout?"],
+      [() => client.executions.update("o-1", "u", {}, { update_id: "u1" } as never), "update_id: unknown option (did you mean updateId?)"],
+      [() => client.executions.reset("o-1", { eventId: 3, reason: "fix", excludeSignal: true } as never), "excludeSignal: unknown option; expected one of"],
+    ];
+    for (const [call, message] of calls) await expect(call(), message).rejects.toThrow(message);
+    expect(seen).toEqual([]);
+  });
+
   it("maps problem+json answers to SundialApiError with status, code, field and detail", async () => {
     const body = { type: "https://sundial.dev/problems/validation_failed", title: "Unprocessable Content", status: 422, detail: "input.order_id: expected string", code: "validation_failed", field: "input.order_id", errors: [{ field: "input.order_id", message: "expected string" }] };
     const { client } = scripted([json(422, body, "application/problem+json")]);
