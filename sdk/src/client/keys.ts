@@ -4,6 +4,7 @@ import { camelize, type Camelize } from "./camel.ts";
 import { parse } from "./parse-response.ts";
 import type { HttpTransport } from "./http.ts";
 import { everyItem } from "./pages.ts";
+import { rejectUnknownOptions } from "./schedule-wire.ts";
 
 /** A key as listed: never its secret. */
 export type ApiKey = Camelize<wire.ApiKeyInfo>;
@@ -36,6 +37,10 @@ export interface KeyPage {
 }
 
 const BASE = "/v1/admin/keys";
+/** Checked as every client call's options are: a misspelt `namespace` would act on the calling key's own namespace. */
+const CREATE_OPTIONS = ["kind", "namespace", "description", "signal"] as const;
+const LIST_OPTIONS = ["namespace", "pageSize", "pageToken", "signal"] as const;
+const REVOKE_OPTIONS = ["namespace", "signal"] as const;
 
 /**
  * API keys (`/v1/admin/keys`; the calling key must be an admin key). An admin of namespace
@@ -53,6 +58,7 @@ export class KeysClient {
 
   /** Creates a key; its secret is in the answer's `key`, and nowhere else ever again. */
   async create(options: CreateKeyOptions): Promise<CreatedKey> {
+    rejectUnknownOptions(options, CREATE_OPTIONS, "");
     const body: wire.CreateKeyRequest = { kind: options.kind, ...(options.namespace !== undefined ? { namespace: options.namespace } : {}), ...(options.description !== undefined ? { description: options.description } : {}) };
     const answer = await this.http.request("POST", BASE, { body, signal: options.signal });
     return camelize(parse(wire.CreatedApiKey, answer.body));
@@ -64,6 +70,7 @@ export class KeysClient {
    * @example const { keys, nextPageToken } = await admin.keys.list({ namespace: "acme", pageSize: 100 });
    */
   async list(options: ListKeysOptions = {}): Promise<KeyPage> {
+    rejectUnknownOptions(options, LIST_OPTIONS, "");
     const answer = await this.http.request("GET", BASE, { query: { namespace: options.namespace, page_size: options.pageSize, page_token: options.pageToken }, signal: options.signal });
     return camelize(parse(wire.ListKeysResponse, answer.body));
   }
@@ -87,6 +94,7 @@ export class KeysClient {
    * call, and everywhere within 10 s (isolates remember verified keys that long).
    */
   async revoke(keyId: string, options: { namespace?: string } & CallOptions = {}): Promise<void> {
+    rejectUnknownOptions(options, REVOKE_OPTIONS, "");
     await this.http.request("DELETE", `${BASE}/${encodeURIComponent(keyId)}`, { query: { namespace: options.namespace }, signal: options.signal });
   }
 }

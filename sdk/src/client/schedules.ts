@@ -46,6 +46,7 @@ const RESUME_OPTIONS = ["catchUp", "signal"] as const;
 const TRIGGER_OPTIONS = ["input", "overlap", "requestId", "signal"] as const;
 const BACKFILL_OPTIONS = ["startAt", "endAt", "overlap", "requestId", "signal"] as const;
 const PREVIEW_OPTIONS = ["count", "after", "scheduleId", "signal"] as const;
+const LIST_OPTIONS = ["key", "workflow", "status", "source", "pageSize", "pageToken", "signal"] as const;
 
 /** What `create` returns: the id, whether this call created it (false: it updated it), the schedule. */
 export interface CreatedSchedule {
@@ -184,6 +185,7 @@ export class SchedulesClient {
    * @example const { schedules, nextPageToken } = await client.schedules.list({ key: "user_123" });
    */
   async list(options: ListSchedulesOptions = {}): Promise<SchedulePage> {
+    rejectUnknownOptions(options, LIST_OPTIONS, "");
     const query = { key: options.key, workflow: options.workflow, status: options.status, source: options.source, page_size: options.pageSize, page_token: options.pageToken };
     const answer = await this.http.request("GET", BASE, { query, signal: options.signal });
     return camelize(parse(res.ListSchedulesResponse, answer.body));

@@ -3,6 +3,7 @@ import type { CallOptions } from "./call-options.ts";
 import { parse } from "./parse-response.ts";
 import type { HttpTransport } from "./http.ts";
 import { everyItem } from "./pages.ts";
+import { rejectUnknownOptions } from "./schedule-wire.ts";
 
 /** A registered workflow: what the last worker that registered it declared. */
 export interface WorkflowType {
@@ -33,6 +34,8 @@ export interface WorkflowTypePage {
 }
 
 const BASE = "/v1/workflows/types";
+/** Checked as every client call's options are: a misspelt `pageSize` would be dropped without a word. */
+const LIST_OPTIONS = ["pageSize", "pageToken", "signal"] as const;
 
 /** Not camelize(): the JSON Schema's own keys (a property named `report_type`) must stay as registered. */
 function fromWire(t: wire.WorkflowTypeInfo): WorkflowType {
@@ -61,6 +64,7 @@ export class WorkflowTypesClient {
 
   /** One page, by name. */
   async list(options: ListWorkflowTypesOptions = {}): Promise<WorkflowTypePage> {
+    rejectUnknownOptions(options, LIST_OPTIONS, "");
     const answer = await this.http.request("GET", BASE, { query: { page_size: options.pageSize, page_token: options.pageToken }, signal: options.signal });
     const page = parse(wire.ListWorkflowTypesResponse, answer.body);
     return { workflowTypes: page.workflow_types.map(fromWire), nextPageToken: page.next_page_token };

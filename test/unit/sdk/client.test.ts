@@ -328,6 +328,16 @@ describe("SundialClient.keys", () => {
     expect(seen.map((r) => r.url)).toEqual(["http://platform.test/v1/admin/keys?namespace=acme&page_size=2", "http://platform.test/v1/admin/keys?namespace=acme&page_size=2&page_token=t2"]);
   });
 
+  it("a misspelt option (which would act on the calling key's own namespace) fails before anything is sent", async () => {
+    const { seen, client } = scripted([]);
+    await expect(client.keys.create({ kind: "worker", namespce: "acme" } as never)).rejects.toThrow("namespce: unknown option; expected one of kind, namespace, description, signal");
+    await expect(client.keys.list({ page_size: 5 } as never)).rejects.toThrow("page_size: unknown option (did you mean pageSize?)");
+    await expect(client.keys.revoke("kA1", { namespce: "acme" } as never)).rejects.toThrow("namespce: unknown option; expected one of namespace, signal");
+    await expect(client.workflows.list({ page_size: 5 } as never)).rejects.toThrow("page_size: unknown option (did you mean pageSize?)");
+    await expect(client.schedules.list({ schedule_status: "paused" } as never)).rejects.toThrow("schedule_status: unknown option; expected one of key, workflow, status, source, pageSize, pageToken, signal");
+    expect(seen).toEqual([]);
+  });
+
   it("maps a refusal to SundialApiError, and an answer of the wrong shape to invalid_response", async () => {
     const { client } = scripted([
       json(403, { type: "about:blank", title: "Forbidden", status: 403, code: "wrong_key_kind", detail: "an app key cannot call this endpoint (needs admin)" }, "application/problem+json"),
