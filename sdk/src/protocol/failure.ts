@@ -3,9 +3,11 @@ import { z } from "zod";
 /**
  * {@link Failure}'s output and input types, spelled out: zod cannot infer a recursive type, and a
  * bare `z.ZodType` would type every `cause` (and the SDK's `FailureInfo.cause`) as `unknown`.
+ * Exported because the declarations of every schema holding a failure name them.
  */
-interface FailureOutput { message: string; type: string; non_retryable: boolean; stack?: string | undefined; details?: unknown; cause?: FailureOutput | undefined }
-interface FailureInput { message: string; type?: string | undefined; non_retryable?: boolean | undefined; stack?: string | undefined; details?: unknown; cause?: FailureInput | undefined }
+export interface FailureOutput { message: string; type: string; non_retryable: boolean; stack?: string | undefined; details?: unknown; cause?: FailureOutput | undefined }
+/** {@link Failure} as a request may send it: what has a default may be left out. */
+export interface FailureInput { message: string; type?: string | undefined; non_retryable?: boolean | undefined; stack?: string | undefined; details?: unknown; cause?: FailureInput | undefined }
 
 /** A failure as it crosses the wire and sits in history (Temporal's `Failure`, flattened). */
 export const Failure = z.strictObject({
