@@ -18,11 +18,15 @@ export interface EagerDispatch {
    * worker does not run. One release function per slot taken; none while shutting down.
    */
   reserveActivitySlots(commands: readonly CommandInput[]): (() => void)[];
-  /** Runs the activity tasks a completion handed back, one per reserved slot, and frees the slots left over. */
+  /**
+   * Runs the activity tasks a completion handed back, one per reserved slot, and frees the slots
+   * left over. Once shutdown started, it hands them back at once instead: a stopping worker takes
+   * nothing new, even a task the platform leased to it in answer to an offer made before.
+   */
   runActivityTasks(tasks: readonly ActivityTask[], reserved: readonly (() => void)[]): void;
   /** Takes a free workflow task slot for the next task of a run of `workflow`; null when none is free, the workflow is not this worker's, or it is shutting down. */
   reserveWorkflowSlot(workflow: string): (() => void) | null;
-  /** Runs the workflow task a completion handed back on the reserved slot, or frees the slot when there is none. */
+  /** Runs the workflow task a completion handed back on the reserved slot (hands it back once shutdown started, as above), or frees the slot when there is none. */
   runWorkflowTask(task: WorkflowTask | undefined, slot: () => void): void;
 }
 
@@ -38,6 +42,8 @@ export interface EagerDispatchOptions {
   /** Runs a task on a slot, exactly as the poll loops do. */
   runActivity: (task: ActivityTask, release: () => void) => void;
   runWorkflow: (task: WorkflowTask, release: () => void) => void;
+  /** Fails a task with the shutdown's retryable hand-back failure, so another worker takes it at once. */
+  handBack: (task: ActivityTask | WorkflowTask) => void;
   logger: WorkerLogger;
 }
 
@@ -60,6 +66,11 @@ export function eagerDispatch(o: EagerDispatchOptions): EagerDispatch {
       return reserved;
     },
     runActivityTasks(tasks, reserved) {
+      if (!o.accepting()) {
+        for (const release of reserved) release();
+        for (const task of tasks) o.handBack(task);
+        return;
+      }
       tasks.forEach((task, i) => {
         const release = reserved[i];
         if (release) o.runActivity(task, release);
@@ -73,8 +84,9 @@ export function eagerDispatch(o: EagerDispatchOptions): EagerDispatch {
       return o.workflowSlots.tryAcquire();
     },
     runWorkflowTask(task, slot) {
-      if (task) o.runWorkflow(task, slot);
-      else slot();
+      if (task && o.accepting()) return o.runWorkflow(task, slot);
+      slot();
+      if (task) o.handBack(task);
     },
   };
 }

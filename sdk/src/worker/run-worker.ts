@@ -66,6 +66,8 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
   const skipGrace = new AbortController();
   const activities = new Set<InFlightActivity>();
   const workflowTasks = new Set<InFlightWorkflowTask>();
+  /** Hand-backs of tasks a completion leased to this worker after shutdown began (settle either way). */
+  const handingBack = new Set<Promise<void>>();
   const cache = new LruCache<string, WorkflowState>(o.maxCachedWorkflows);
   const slots = new Slots(o.concurrency);
   const workflowSlots = new Slots(o.workflowConcurrency);
@@ -96,6 +98,7 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
         accepting: () => !pollStop.signal.aborted,
         runActivity,
         runWorkflow,
+        handBack,
         logger,
       })
     : undefined;
@@ -129,6 +132,23 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
       activities.delete(entry);
       release();
     });
+  }
+
+  /**
+   * Hands back a task received after shutdown began: the eager tasks of a completion sent before,
+   * answered after. Run, it would start work the grace period may not cover, and one arriving once
+   * the grace period ran out would outlive the worker with its outcome never reported.
+   */
+  function handBack(task: ActivityTask | WorkflowTask): void {
+    const failure = { message: `worker ${o.identity} was shutting down when the ${task.kind} task was handed to it`, type: HANDED_BACK_FAILURE_TYPE, non_retryable: false };
+    const signal = AbortSignal.timeout(5_000);
+    const sent: Promise<void> = (task.kind === "activity" ? api.failActivityTask(task.task_token, failure, signal) : api.failWorkflowTask(task.task_token, failure, signal))
+      .then(
+        () => undefined,
+        (err: unknown) => logger.error(`could not hand back a ${task.kind} task at shutdown`, { execution_id: task.execution_id, error: err }),
+      )
+      .finally(() => handingBack.delete(sent));
+    handingBack.add(sent);
   }
 
   const main = (async () => {
@@ -173,7 +193,7 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
     // (nothing more is offered), so wait until no task of either kind is left.
     const finished = main
       .then(async () => {
-        while (activities.size > 0 || workflowTasks.size > 0) await Promise.all([...activities, ...workflowTasks].map((t) => t.done));
+        while (activities.size > 0 || workflowTasks.size > 0 || handingBack.size > 0) await Promise.all([...[...activities, ...workflowTasks].map((t) => t.done), ...handingBack]);
       })
       .then(() => true);
     const expired = sleep(o.shutdownGraceMs, skipGrace.signal).then(
@@ -213,6 +233,8 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
         });
       }),
     ]);
+    // A completion answered while the above ran may have handed tasks back to hand back in turn.
+    await Promise.all(handingBack);
   }
 
   function shutdown(): Promise<void> {

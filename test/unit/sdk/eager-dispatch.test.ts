@@ -42,6 +42,7 @@ function harness(opts: { activitySlots?: number; workflowSlots?: number; accepti
   const activitySlots = new Slots(opts.activitySlots ?? 10);
   const workflowSlots = new Slots(opts.workflowSlots ?? 10);
   const ran: { kind: string; token: string; release: () => void }[] = [];
+  const handedBack: string[] = [];
   const eager = eagerDispatch({
     taskQueue: "default",
     activities: new Map([["greet", greet]]),
@@ -54,9 +55,10 @@ function harness(opts: { activitySlots?: number; workflowSlots?: number; accepti
     accepting: () => opts.accepting ?? true,
     runActivity: (task, release) => ran.push({ kind: "activity", token: task.task_token, release }),
     runWorkflow: (task, release) => ran.push({ kind: "workflow", token: task.task_token, release }),
+    handBack: (task) => handedBack.push(task.task_token),
     logger: silentWorkerLogger,
   });
-  return { eager, activitySlots, workflowSlots, ran };
+  return { eager, activitySlots, workflowSlots, ran, handedBack };
 }
 
 function workflowDeps(api: WorkerApi, eager: EagerDispatch) {
@@ -128,6 +130,15 @@ describe("eager dispatch: workflow task completions", () => {
     const stopping = harness({ accepting: false });
     expect(stopping.eager.reserveActivitySlots([{ type: "schedule_activity", seq: 1, activity_type: "greet", input: null, options: {} }])).toEqual([]);
     expect(stopping.eager.reserveWorkflowSlot("fan_out")).toBeNull();
+    // Tasks leased in answer to an offer made before shutdown began are handed back, never run, and their slots freed.
+    const offered = harness({ activitySlots: 2, workflowSlots: 1 });
+    const reserved = offered.eager.reserveActivitySlots([1, 2].map((seq): Command => ({ type: "schedule_activity", seq, activity_type: "greet", input: null, options: {} })));
+    const slot = offered.eager.reserveWorkflowSlot("fan_out")!;
+    stopping.eager.runActivityTasks([activityTask("a-1", 1), activityTask("a-2", 2)], reserved);
+    stopping.eager.runWorkflowTask(wfTask("wt-2", "fan_out", []), slot);
+    expect(stopping.ran).toEqual([]);
+    expect(stopping.handedBack).toEqual(["a-1", "a-2", "wt-2"]);
+    expect([offered.activitySlots.available, offered.workflowSlots.available]).toEqual([2, 1]);
 
     const { eager, activitySlots } = harness({ activitySlots: 3 });
     const api = {
