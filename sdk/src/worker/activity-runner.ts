@@ -27,6 +27,8 @@ export interface InFlightActivity {
    * in the stopped worker but itself; its outcome is never reported.
    */
   abandon(reason: Error): void;
+  /** Sends the heartbeat details still waiting for their throttled slot (see Heartbeater.flush), bounded by `signal`. */
+  flushHeartbeat(signal: AbortSignal): Promise<void>;
 }
 
 /** What runAttempt shares with its entry: the flags, and how to silence the attempt once handed back. */
@@ -34,6 +36,7 @@ interface AttemptState {
   abandoned: boolean;
   finished: boolean;
   silence: () => void;
+  flushHeartbeat: (signal: AbortSignal) => Promise<void>;
 }
 
 /** What running an activity needs. */
@@ -58,7 +61,7 @@ export interface ActivityRunnerDeps {
  */
 export function startActivityTask(task: ActivityTask, deps: ActivityRunnerDeps): InFlightActivity {
   const controller = new AbortController();
-  const entry: AttemptState = { abandoned: false, finished: false, silence: () => {} };
+  const entry: AttemptState = { abandoned: false, finished: false, silence: () => {}, flushHeartbeat: async () => {} };
   const done = runAttempt(task, deps, controller, entry).catch((err: unknown) => {
     deps.logger.error(`could not report activity "${task.activity_type}"`, { execution_id: task.execution_id, seq: task.seq, error: err });
   });
@@ -83,7 +86,7 @@ async function runAttempt(task: ActivityTask, deps: ActivityRunnerDeps, controll
     intervalMs,
     // A hung request must not stall heartbeating: the next beat waits for this one to settle.
     // Nor outlast the interval: with a 5 s heartbeat timeout, a request held 10 s lost the attempt.
-    send: (details) => api.heartbeat(task.task_token, details, AbortSignal.any([hardStop, AbortSignal.timeout(Math.max(intervalMs, 1_000))])),
+    send: (details, signal) => api.heartbeat(task.task_token, details, AbortSignal.any([hardStop, signal ?? AbortSignal.timeout(Math.max(intervalMs, 1_000))])),
     onCancel: (reason) => controller.abort(reason),
     logger: deps.logger,
   });
@@ -92,6 +95,7 @@ async function runAttempt(task: ActivityTask, deps: ActivityRunnerDeps, controll
     heartbeater.stop();
     clearDeadline();
   };
+  entry.flushHeartbeat = (signal) => heartbeater.flush(signal);
   const info: ActivityInfo = {
     workflow: task.workflow,
     executionId: task.execution_id,

@@ -15,7 +15,8 @@ export function heartbeatIntervalMs(heartbeatTimeoutSeconds: number | null): num
 /** What the heartbeater needs from the outside world. */
 export interface HeartbeaterOptions {
   intervalMs: number;
-  send: (details: unknown) => Promise<HeartbeatResponse>;
+  /** Sends one heartbeat; `signal`, when given, bounds it instead of the sender's own timeout. */
+  send: (details: unknown, signal?: AbortSignal) => Promise<HeartbeatResponse>;
   /** Called once when the platform says the activity is cancelled or the task is no longer ours. */
   onCancel: (reason: CancelledError) => void;
   logger: WorkerLogger;
@@ -69,15 +70,16 @@ export class Heartbeater {
 
   /**
    * Sends details still waiting for their throttled slot, once, after any heartbeat under way (so
-   * they land last): an attempt that fails calls it before reporting the failure, so its retry
-   * resumes from them (`heartbeatDetails`) instead of from older progress. Never throws.
+   * they land last): an attempt that fails, or is handed back at shutdown, calls it before
+   * reporting so, and its retry resumes from them (`heartbeatDetails`) instead of from older
+   * progress. Works after `stop()`. Never throws.
    */
-  async flush(): Promise<void> {
+  async flush(signal?: AbortSignal): Promise<void> {
     if (!this.unsent || this.lost) return;
     this.unsent = false;
     await this.sending;
     try {
-      await this.options.send(this.details);
+      await this.options.send(this.details, signal);
     } catch (err) {
       this.options.logger.warn("could not send the last heartbeat details before the attempt ended", { error: err });
     }

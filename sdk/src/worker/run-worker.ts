@@ -228,6 +228,10 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
       ...left.map(async (entry) => {
         const failure = { message: `worker ${o.identity} shut down before the activity finished`, type: HANDED_BACK_FAILURE_TYPE, non_retryable: false };
         entry.abandon(Object.assign(new Error(failure.message), { name: "WorkerShutdown" }));
+        // Progress recorded since the last heartbeat goes first, as a failing attempt's does: the worker
+        // taking the attempt over resumes from it. Bounded, a heartbeat under way included: the hand-back matters more.
+        const flushed = AbortSignal.timeout(HEARTBEAT_FLUSH_MS);
+        await Promise.race([entry.flushHeartbeat(flushed), new Promise((resolve) => flushed.addEventListener("abort", resolve, { once: true }))]);
         await api.failActivityTask(entry.task.task_token, failure, AbortSignal.timeout(5_000)).catch((err: unknown) => {
           logger.error("could not hand back an activity task at shutdown", { activity_type: entry.task.activity_type, error: err });
         });
@@ -284,6 +288,9 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
  * slow tasks pay the extra request; fast ones are acknowledged by their result.
  */
 export const ACK_AFTER_MS = 1_000;
+
+/** At a hand-back, how long the heartbeat details still waiting for their slot may take to be sent first. */
+export const HEARTBEAT_FLUSH_MS = 2_000;
 
 /** After the grace period, how long activities that finished may still take to report their outcome. */
 export const REPORT_GRACE_MS = 5_000;

@@ -112,3 +112,30 @@ describe("shutdown: tasks a completion hands back after shutdown began", () => {
     expect(fake.calls("/v1/workflows/tasks/activity/fail")).toMatchObject([{ task_token: "at-1", failure: { type: "WorkerShutdown" } }]);
   });
 });
+
+describe("shutdown: an activity handed back keeps its progress", () => {
+  it("details recorded but still waiting for their throttled heartbeat are sent before the hand-back, so the attempt resumes from them", async () => {
+    fake = await new FakePlatform().start();
+    let recorded = false;
+    const crawl = defineActivity({
+      name: "crawl",
+      run: (_: null, ctx) =>
+        new Promise<string>((_resolve, reject) => {
+          ctx.heartbeat({ page: 7 });
+          recorded = true;
+          ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason));
+        }),
+    });
+    const w = start({ activities: [greet, crawl], shutdownGrace: 0.1 });
+    await w.ready;
+    // No heartbeat timeout: the next heartbeat slot is 30 s away.
+    fake.push(activityTask("at-crawl", { activity_type: "crawl", input: null }));
+    await until(() => recorded, 3_000, "details recorded");
+    await w.shutdown();
+    const sent = fake.requests.filter((r) => r.path.endsWith("/activity/heartbeat") || r.path.endsWith("/activity/fail")).map((r) => [r.path.split("/").pop(), r.body]);
+    expect(sent).toMatchObject([
+      ["heartbeat", { task_token: "at-crawl", details: { page: 7 } }],
+      ["fail", { task_token: "at-crawl", failure: { type: "WorkerShutdown" } }],
+    ]);
+  });
+});
