@@ -16,17 +16,31 @@ function clip(text: string): string {
  * subclass that keeps the inherited name `"Error"` (`class BadAddress extends Error {}`) is known by
  * its class name, so `nonRetryableErrorTypes: ["BadAddress"]` matches it.
  */
-function typeOf(err: Error): string {
+function typeOf(err: ErrorLike): string {
   if (err instanceof ApplicationFailure) return err.type;
-  if (err.name && err.name !== "Error") return err.name;
+  if (typeof err.name === "string" && err.name !== "" && err.name !== "Error") return err.name;
+  if (!(err instanceof Error)) return "Error";
   const className: unknown = err.constructor?.name;
   return typeof className === "string" && className !== "" ? className : "Error";
+}
+
+/** What a failure is read from: an Error, or a value shaped like one (see {@link isErrorLike}); its fields hold anything. */
+type ErrorLike = { message: unknown; name?: unknown; stack?: unknown; cause?: unknown };
+
+/**
+ * An Error from another realm (a `vm` context, a sandboxing test runner) fails `instanceof Error`,
+ * as does a `{ name, message }` thrown by hand: both keep their message and name rather than
+ * becoming their JSON.
+ */
+function isErrorLike(value: unknown): value is ErrorLike {
+  return value instanceof Error || (typeof value === "object" && value !== null && typeof (value as { message?: unknown }).message === "string");
 }
 
 /**
  * Turns anything thrown into the wire's {@link Failure}: an {@link ApplicationFailure} keeps its
  * `type`, `nonRetryable` and `details`; any other `Error` uses its `name` as `type` (its class name
- * when it kept the name `"Error"`) and is retryable.
+ * when it kept the name `"Error"`) and is retryable; any other value is a retryable `"Error"` whose
+ * message is its text (one shaped like an error keeps its message and name). Never throws.
  * A failure the platform would refuse (more than 256 KiB of JSON with its details, stack and causes,
  * or details that are not JSON) keeps its message, type and retry flag only (see {@link boundFailure}).
  * @example errorToFailure(new TypeError("x")) // { message: "x", type: "TypeError", non_retryable: false, ... }
@@ -54,15 +68,13 @@ export function boundFailure(failure: Failure): Failure {
 }
 
 function toFailure(err: unknown, depth: number): Failure {
-  if (!(err instanceof Error)) {
-    return { message: clip(typeof err === "string" ? err : safeJson(err)), type: "Error", non_retryable: false };
-  }
+  if (!isErrorLike(err)) return { message: clip(textOf(err)), type: "Error", non_retryable: false };
   const failure: Failure = {
-    message: clip(err.message),
+    message: clip(textOf(err.message)),
     type: typeOf(err),
     non_retryable: err instanceof ApplicationFailure ? err.nonRetryable : false,
   };
-  if (err.stack !== undefined) failure.stack = clip(err.stack);
+  if (typeof err.stack === "string") failure.stack = clip(err.stack);
   if (err instanceof ApplicationFailure && err.details !== undefined) failure.details = err.details;
   if (err instanceof TimeoutFailure) failure.details = { timeout_type: err.timeoutType };
   if (err instanceof ActivityFailure) failure.details = { activity_type: err.activityType, seq: err.seq, attempt: err.attempt };
@@ -84,10 +96,22 @@ export function failureToError(failure: Failure, depth = 0): ApplicationFailure 
   return err;
 }
 
-function safeJson(value: unknown): string {
+/**
+ * The text of any thrown value, never throwing itself: a string as is, else its JSON, else what
+ * `String` makes of it, else its tag (`[object Object]` for a cycle without a prototype, which has
+ * neither JSON nor `toString`): a converter that threw would leave the attempt unreported until its timeout.
+ */
+function textOf(value: unknown): string {
+  if (typeof value === "string") return value;
   try {
-    return JSON.stringify(value) ?? String(value);
+    const json = JSON.stringify(value);
+    if (json !== undefined) return json;
   } catch {
+    // Not JSON (a cycle, a BigInt): try its string form.
+  }
+  try {
     return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
   }
 }
