@@ -79,8 +79,26 @@ function toFailure(err: unknown, depth: number): Failure {
   if (err instanceof TimeoutFailure) failure.details = { timeout_type: err.timeoutType };
   if (err instanceof ActivityFailure) failure.details = { activity_type: err.activityType, seq: err.seq, attempt: err.attempt };
   if (err instanceof ChildWorkflowFailure) failure.details = { workflow: err.workflow, execution_id: err.executionId, seq: err.seq, status: err.status };
+  const rest = err instanceof Error ? undefined : otherFields(err);
+  if (rest !== undefined) failure.details = rest;
   if (err.cause !== undefined && depth < MAX_CAUSE_DEPTH) failure.cause = toFailure(err.cause, depth + 1);
   return failure;
+}
+
+/**
+ * A thrown plain object shaped like an error (`{ message, code }`) keeps its other fields as the
+ * failure's `details`, as its JSON message kept them before it was read as an error; undefined when
+ * it has none, or they are not JSON (boundFailure would drop them).
+ */
+function otherFields(err: ErrorLike): Record<string, unknown> | undefined {
+  if (Object.prototype.toString.call(err) === "[object Error]") return undefined; // an Error from another realm
+  const rest: Record<string, unknown> = {};
+  try {
+    for (const [k, v] of Object.entries(err)) if (k !== "message" && k !== "name" && k !== "stack" && k !== "cause") rest[k] = v;
+    return Object.keys(rest).length > 0 && JSON.stringify(rest) !== undefined ? rest : undefined;
+  } catch {
+    return undefined; // a getter that throws, a cycle, a BigInt
+  }
 }
 
 /**

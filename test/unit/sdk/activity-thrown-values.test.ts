@@ -57,5 +57,7 @@ describe("an activity that throws something other than an Error", () => {
     expect(foreign instanceof Error).toBe(false);
     expect((await reportOf(foreign)).failures).toMatchObject([{ message: "out of range", type: "RangeError", non_retryable: false, stack: expect.stringContaining("out of range") }]);
     expect((await reportOf({ name: "QuotaExceeded", message: "slow down" })).failures).toEqual([{ message: "slow down", type: "QuotaExceeded", non_retryable: false }]);
+    // Its other fields are not lost: they are the failure's details.
+    expect((await reportOf({ message: "slow down", code: "E_QUOTA", retryInSeconds: 5 })).failures).toEqual([{ message: "slow down", type: "Error", non_retryable: false, details: { code: "E_QUOTA", retryInSeconds: 5 } }]);
   });
 });
