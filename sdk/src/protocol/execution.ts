@@ -113,12 +113,14 @@ export const Execution = z.object({
    * begins under the id once its last run closed (its `previous_run_id` is null: it continues nothing).
    */
   run_number: z.number().int().positive(),
+  // Always sent; a platform from before 2026-12-04 left these out, read as null (`.default`), so
+  // an SDK upgraded before its platform still reads its answers.
   /** The run this one continued from (continue-as-new, reset), else null. */
-  previous_run_id: z.string().nullable(),
+  previous_run_id: z.string().nullable().default(null),
   /** The parent execution when this is a child workflow, else null. */
-  parent_execution_id: z.string().nullable(),
+  parent_execution_id: z.string().nullable().default(null),
   /** The parent's run that started this child (null if not a child, or not recorded). */
-  parent_run_id: z.string().nullable(),
+  parent_run_id: z.string().nullable().default(null),
 });
 export type Execution = z.output<typeof Execution>;
 

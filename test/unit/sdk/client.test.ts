@@ -93,7 +93,8 @@ describe("SundialClient.executions", () => {
 
   it("types what describe always carries (run lineage, a failure's cause chain) as present, and refuses an answer without it", async () => {
     const failure = { message: "charge failed", type: "ActivityFailure", non_retryable: false, cause: { message: "card declined", type: "CardDeclined", non_retryable: true } };
-    const { client } = scripted([json(200, { ...wireExecution, status: "failed", failure }), json(200, { ...wireExecution, run_number: undefined })]);
+    const older = { ...wireExecution, parent_run_id: undefined, parent_execution_id: undefined, previous_run_id: undefined };
+    const { client } = scripted([json(200, { ...wireExecution, status: "failed", failure }), json(200, { ...wireExecution, run_number: undefined }), json(200, older)]);
     const ex = await client.executions.get("order-17");
     expectTypeOf(ex.runNumber).toEqualTypeOf<number>();
     expectTypeOf(ex.parentRunId).toEqualTypeOf<string | null>();
@@ -102,6 +103,8 @@ describe("SundialClient.executions", () => {
     expect([ex.runNumber, ex.previousRunId, ex.parentExecutionId, ex.parentRunId]).toEqual([1, null, null, null]);
     expect(ex.failure?.cause?.nonRetryable).toBe(true);
     await expect(client.executions.get("order-17")).rejects.toMatchObject({ code: "invalid_response", detail: expect.stringContaining("at run_number") });
+    // A platform from before 2026-12-04 left the lineage fields out: read as null.
+    expect(await client.executions.get("order-17")).toMatchObject({ previousRunId: null, parentExecutionId: null, parentRunId: null });
   });
 
   it("an unknown option (a typo, or the wire's snake_case name) fails with the name meant, before anything is sent", async () => {
