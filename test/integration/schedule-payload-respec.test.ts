@@ -38,7 +38,8 @@ describe("payloads across a spec change", () => {
     const sid = uid("respec-buffer-zone");
     const queue = uid("q-respec-buffer-zone");
     setNow(t0);
-    await createSchedule({ schedule_id: sid, workflow: "respec-wf", key: sid, cron: "0 * * * *", task_queue: queue, overlap: "BUFFER_ONE" });
+    // The first run stays open past an hour: its execution timeout must not end it first.
+    await createSchedule({ schedule_id: sid, workflow: "respec-wf", key: sid, cron: "0 * * * *", task_queue: queue, overlap: "BUFFER_ONE", execution_timeout: 4 * 3600 });
     await alarmAt(sid, t0 + H);
     await expectRunning(runId(sid, t0 + H));
     await alarmAt(sid, t0 + 2 * H);
