@@ -27,7 +27,8 @@ import { describeRun, historyPage } from "./execution-view.ts";
 import { guard, type RpcResult } from "./rpc.ts";
 import { AlarmBackoff } from "./alarm-backoff.ts";
 import { RunWaiters } from "./execution-waiters.ts";
-import { armAlarm, MAX_ALARM_AHEAD_MS } from "./names.ts";
+import { MAX_ALARM_AHEAD_MS } from "./names.ts";
+import { ArmedAlarm } from "./armed-alarm.ts";
 
 /**
  * One workflow execution: its append-only history in SQLite, its pending activities and timers,
@@ -39,13 +40,13 @@ export class ExecutionObject extends DurableObject<Env> {
   private readonly waiters = new RunWaiters();
   private readonly delivery: ExecutionDelivery;
   private readonly queries = new QueryBroker();
-  /** When the alarm is armed, as far as this instance knows (null: none; undefined: not known yet, e.g. after a restart). */
-  private armedAt: number | null | undefined = undefined;
+  private readonly armed: ArmedAlarm;
   private readonly backoff: AlarmBackoff;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.backoff = new AlarmBackoff(ctx.storage);
+    this.armed = new ArmedAlarm(ctx.storage, { onlyEarlier: true });
     this.store = new ExecutionStore(migratedOnFirstUse(ctx.storage, EXECUTION_MIGRATIONS, EXECUTION_SCHEMA, () => this.store.startsEmpty()));
     this.delivery = new ExecutionDelivery(env, this.store, () => this.flush());
   }
@@ -323,7 +324,7 @@ export class ExecutionObject extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     // Running the alarm consumes it: none is armed unless this handler arms one.
-    this.armedAt = null;
+    this.armed.rang();
     const now = clock.now();
     let failure: unknown;
     try {
@@ -344,8 +345,7 @@ export class ExecutionObject extends DurableObject<Env> {
     } catch (err) {
       // Planning the next alarm failed too (a corrupt row): retry on the backoff anyway.
       console.error("execution alarm could not plan its next run", err);
-      const at = (this.armedAt = this.backoff.failed(now));
-      armAlarm(this.ctx.storage, at, now, () => this.forgetArmed(at));
+      this.armed.force(this.backoff.failed(now), now);
     }
     await flushed;
   }
@@ -375,20 +375,7 @@ export class ExecutionObject extends DurableObject<Env> {
   private rearm(): void {
     const now = clock.now();
     const at = nextExecutionAlarm(this.store);
-    if (at === null) {
-      if (this.armedAt !== null) void this.ctx.storage.deleteAlarm();
-      this.armedAt = null;
-      return;
-    }
-    const target = this.backoff.notBefore(Math.min(at, now + MAX_ALARM_AHEAD_MS));
-    if (this.armedAt != null && this.armedAt <= target) return;
-    this.armedAt = target;
-    armAlarm(this.ctx.storage, target, now, () => this.forgetArmed(target));
-  }
-
-  /** A write of the alarm at `at` failed: nothing is known to be armed, so the next re-arm writes. */
-  private forgetArmed(at: number): void {
-    if (this.armedAt === at) this.armedAt = undefined;
+    this.armed.set(at === null ? null : this.backoff.notBefore(Math.min(at, now + MAX_ALARM_AHEAD_MS)), now);
   }
 
   private requireRun(): RunRow {
