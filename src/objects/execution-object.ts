@@ -29,6 +29,7 @@ import { AlarmBackoff } from "./alarm-backoff.ts";
 import { RunWaiters } from "./execution-waiters.ts";
 import { MAX_ALARM_AHEAD_MS } from "./names.ts";
 import { ArmedAlarm } from "./armed-alarm.ts";
+import { closeIfPastDeadline } from "./execution-effects.ts";
 
 /**
  * One workflow execution: its append-only history in SQLite, its pending activities and timers,
@@ -116,7 +117,7 @@ export class ExecutionObject extends DurableObject<Env> {
   /** Requests cancellation (see execution-stop.ts); `from`: a parent's close policy, refused unless from this run's parent. */
   async cancel(reason: string, from?: StopFrom): Promise<RpcResult<Execution>> {
     const r = guard(() => {
-      requestCancel(this.store, this.requireRun(), clock.now(), reason, from, this.delivery.pending);
+      requestCancel(this.store, this.settledRun(), clock.now(), reason, from, this.delivery.pending);
       return this.describeRun(this.store.run()!);
     });
     this.afterChange();
@@ -126,7 +127,7 @@ export class ExecutionObject extends DurableObject<Env> {
   /** Ends the run at once; the workflow gets no say. `from` as for {@link cancel}. */
   async terminate(reason: string, from?: StopFrom): Promise<RpcResult<Execution>> {
     const r = guard(() => {
-      terminateRun(this.store, this.requireRun(), clock.now(), reason, from);
+      terminateRun(this.store, this.settledRun(), clock.now(), reason, from);
       return this.describeRun(this.store.run()!);
     });
     this.afterChange();
@@ -136,7 +137,7 @@ export class ExecutionObject extends DurableObject<Env> {
   /** Resets the execution to a workflow_task_completed event (see execution-reset.ts). */
   async reset(options: ResetOptions): Promise<RpcResult<Execution>> {
     const r = guard(() => {
-      this.requireRun();
+      this.settledRun();
       resetRun(this.store, clock.now(), options, this.delivery.pending);
       return this.describeRun(this.store.run()!);
     });
@@ -182,7 +183,10 @@ export class ExecutionObject extends DurableObject<Env> {
 
   /** A child this run started has closed: its outcome becomes a history event the workflow awaits. */
   async childClosed(notice: ChildClosedNotice): Promise<RpcResult<{ recorded: boolean }>> {
-    const r = guard(() => recordChildClosed(this.store, clock.now(), notice, this.delivery.pending));
+    const r = guard(() => {
+      closeIfPastDeadline(this.store, clock.now());
+      return recordChildClosed(this.store, clock.now(), notice, this.delivery.pending);
+    });
     this.afterChange();
     return r;
   }
@@ -190,7 +194,7 @@ export class ExecutionObject extends DurableObject<Env> {
   /** Signals the workflow; recorded in history before the caller hears back. */
   async signal(name: string, input: unknown, requestId: string | null): Promise<RpcResult<{ recorded: boolean }>> {
     const r = guard(() => {
-      this.requireRun();
+      this.settledRun();
       return recordSignal(this.store, clock.now(), name, input, requestId, this.delivery.pending);
     });
     this.afterChange();
@@ -206,6 +210,7 @@ export class ExecutionObject extends DurableObject<Env> {
    */
   async signalWithStart(args: StartArgs, name: string, input: unknown, requestId: string | null): Promise<RpcResult<{ execution: Execution; started: boolean }>> {
     const r = guard(() => {
+      closeIfPastDeadline(this.store, clock.now());
       const { started } = signalWithStartRun(this.store, clock.now(), args, name, input, requestId, this.delivery.pending);
       return { execution: this.describeRun(this.store.run()!), started };
     });
@@ -219,7 +224,7 @@ export class ExecutionObject extends DurableObject<Env> {
    */
   async update(name: string, input: unknown, updateId: string, waitMs: number): Promise<RpcResult<{ update_id: string; status: "completed" | "pending"; result?: unknown; failure: Failure | null }>> {
     const first = guard(() => {
-      this.requireRun();
+      this.settledRun();
       return requestUpdate(this.store, clock.now(), name, input, updateId, this.delivery.pending);
     });
     this.afterChange();
@@ -376,6 +381,16 @@ export class ExecutionObject extends DurableObject<Env> {
     const now = clock.now();
     const at = nextExecutionAlarm(this.store);
     this.armed.set(at === null ? null : this.backoff.notBefore(Math.min(at, now + MAX_ALARM_AHEAD_MS)), now);
+  }
+
+  /**
+   * The run for a change a client asks for, closed first as timed out when its execution timeout has
+   * passed and the alarm has not run yet (closeIfPastDeadline): the change meets the run as it would
+   * after the alarm, so a terminate, signal or update never lands on a run past its time.
+   */
+  private settledRun(): RunRow {
+    closeIfPastDeadline(this.store, clock.now());
+    return this.requireRun();
   }
 
   private requireRun(): RunRow {

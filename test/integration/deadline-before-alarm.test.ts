@@ -65,6 +65,38 @@ describe("the execution timeout, reached before its alarm ran", () => {
   });
 });
 
+describe("the execution timeout, reached before its alarm ran, meets a client's change", () => {
+  it("a signal, update, cancel or terminate is a 409 execution_closed: the run ended timed out, not terminated", async () => {
+    const t0 = Date.now();
+    const { id } = await leasedRun(t0);
+    clock.now = () => t0 + 60_000;
+    const signal = await api("POST", `/v1/workflows/executions/${id}/signals/go`, { input: 1 });
+    expect([signal.status, signal.body.code]).toEqual([409, "execution_closed"]);
+    expect((await api("GET", `/v1/workflows/executions/${id}`)).body).toMatchObject({ status: "timed_out" });
+    for (const [path, body] of [["updates/u", { update_id: "u1" }], ["cancel", { reason: "late" }], ["terminate", { reason: "late" }]] as const) {
+      const r = await api("POST", `/v1/workflows/executions/${id}/${path}`, body);
+      expect([path, r.status, r.body.code]).toEqual([path, 409, "execution_closed"]);
+    }
+    expect((await events(id)).map((e) => e.type).filter((t) => t.startsWith("execution_") || t.includes("signal"))).toEqual(["execution_started", "execution_timed_out"]);
+  });
+
+  it("a terminate just before the deadline still terminates", async () => {
+    const t0 = Date.now();
+    const { id } = await leasedRun(t0);
+    clock.now = () => t0 + 59_999;
+    expect((await api("POST", `/v1/workflows/executions/${id}/terminate`, { reason: "in time" })).body.status).toBe("terminated");
+  });
+
+  it("signal-with-start finds the run timed out and starts a new one", async () => {
+    const t0 = Date.now();
+    const { id, queue } = await leasedRun(t0);
+    clock.now = () => t0 + 60_000;
+    const r = await api("POST", "/v1/workflows/executions/signal-with-start", { workflow: "w", execution_id: id, task_queue: queue, signal_name: "go" });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    expect(r.body).toMatchObject({ started: true, status: "running", run_number: 2 });
+  });
+});
+
 describe("an activity timeout, reached before its alarm ran", () => {
   it("a result after start-to-close is a 409: the attempt timed out and is retried", async () => {
     const t0 = Date.now();
