@@ -1,8 +1,8 @@
 import { HANDED_BACK_FAILURE_TYPE, type Failure } from "@sundial/sdk/protocol";
 import { ConflictError } from "../core/errors.ts";
-import { afterFailedAttempt, scheduleToCloseExpired } from "../core/execution/activity.ts";
+import { afterFailedAttempt } from "../core/execution/activity.ts";
 import { activityDispatch, closeIfPastDeadline, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
-import { backOffActivity, endAttemptPastTimeout, MAX_LOST_DELIVERIES, timeOutActivity } from "./execution-timeouts.ts";
+import { backOffActivity, endAttemptPastTimeout, MAX_LOST_DELIVERIES } from "./execution-timeouts.ts";
 import type { TokenPayload } from "./execution-types.ts";
 import { activityState, type ActivityRow, type ExecutionStore } from "./execution-store.ts";
 
@@ -64,16 +64,16 @@ export function applyActivityFailure(store: ExecutionStore, now: number, tok: To
   if (handBack && store.wasCompleted(handBackKey(tok))) return { status: "duplicate" };
   const row = currentAttempt(store, tok);
   if (row === "duplicate") return { status: "duplicate" };
-  // A hand-back keeps its own rules below (an accepted hand-back sent again is a duplicate).
-  if (!handBack && endAttemptPastTimeout(store, now, row, out)) throw staleTask();
-  const run = store.run();
-  if (handBack && row.cancel_requested !== 1 && scheduleToCloseExpired(activityState(row), now)) {
-    // Handed back unfinished after its schedule-to-close deadline: it would be handed out again,
-    // but schedule-to-close is never retried, so it times out (as the alarm would have decided).
+  if (endAttemptPastTimeout(store, now, row, out)) {
+    // Past one of its timeouts the attempt ended at that deadline (retried per policy, or timed out;
+    // schedule-to-close is never retried), as the alarm would have ended it. A hand-back says the
+    // worker is leaving, which this settles: accepted, and sent again a duplicate. Anything else
+    // came too late: a 409, as after the alarm.
+    if (!handBack) throw staleTask();
     store.markCompleted(handBackKey(tok), now);
-    timeOutActivity(store, now, row, "schedule_to_close", out);
     return { status: "accepted" };
   }
+  const run = store.run();
   if (handBack && row.cancel_requested !== 1 && run && row.lease - row.attempt < MAX_LOST_DELIVERIES) {
     // A worker shutting down handed the attempt back unfinished: the same attempt goes out again at
     // once, no retry spent (unless it keeps happening). The handed-back lease's token is now stale

@@ -10,12 +10,12 @@ import { api, uid } from "./helpers.ts";
 const poll = (kind: "workflow" | "activity", queue: string) => api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind, identity: "w", wait_seconds: 1 });
 const handBack = (token: string) => api("POST", "/v1/workflows/tasks/activity/fail", { task_token: token, failure: { message: "worker w shut down before the activity finished", type: "WorkerShutdown", non_retryable: false } });
 
-async function leasedActivity(retry: Record<string, unknown> = {}) {
+async function leasedActivity(retry: Record<string, unknown> = {}, timeouts: Record<string, unknown> = {}) {
   const id = uid("handback");
   const queue = uid("q");
   await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue });
   const wt = await poll("workflow", queue);
-  await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ type: "schedule_activity", seq: 1, activity_type: "a", input: null, options: { retry: { maximum_attempts: 1, ...retry } } }] });
+  await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ type: "schedule_activity", seq: 1, activity_type: "a", input: null, options: { retry: { maximum_attempts: 1, ...retry }, ...timeouts } }] });
   const at = await poll("activity", queue);
   expect(at.body).toMatchObject({ seq: 1, attempt: 1 });
   return { id, queue, token: at.body.task_token as string };
@@ -32,6 +32,20 @@ describe("activity hand-back at worker shutdown", () => {
     expect((await api("POST", "/v1/workflows/tasks/activity/complete", { task_token: again.body.task_token, result: "ok" })).body).toEqual({ status: "accepted" });
     const events = (await api("GET", `/v1/workflows/executions/${id}/history`)).body.events as { type: string; attempt?: number }[];
     expect(events.filter((e) => e.type.startsWith("activity_")).map((e) => `${e.type}:${e.attempt ?? ""}`)).toEqual(["activity_scheduled:", "activity_started:1", "activity_completed:1"]);
+  });
+
+  it("a hand-back after the attempt's start-to-close deadline (its alarm not run yet) ends the attempt as timed out: a retry is spent", async () => {
+    const t0 = Date.now();
+    clock.now = () => t0;
+    const { id, queue, token } = await leasedActivity({ maximum_attempts: 3, initial_interval: 1 }, { start_to_close_timeout: 10 });
+    clock.now = () => t0 + 10_000;
+    expect((await handBack(token)).body).toEqual({ status: "accepted" });
+    expect((await handBack(token)).body).toEqual({ status: "duplicate" });
+    const d = await api("GET", `/v1/workflows/executions/${id}`);
+    expect(d.body.pending_activities[0]).toMatchObject({ attempt: 2, last_failure: { type: "TimeoutError" } });
+    clock.now = () => t0 + 11_000;
+    await runDurableObjectAlarm(env.EXECUTIONS.getByName(`default/${id}`));
+    expect((await poll("activity", queue)).body).toMatchObject({ seq: 1, attempt: 2 });
   });
 
   it("an attempt handed back over and over counts as failed after 3 times", async () => {
