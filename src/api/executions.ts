@@ -67,12 +67,16 @@ async function startArgs(db: D1Database, namespace: string, id: string, body: Om
   };
 }
 
+/** An execution's path, the `Location` of a start's answer (201, or 200 naming the execution the id already had). */
+const executionPath = (id: string) => `/v1/workflows/executions/${encodeURIComponent(id)}`;
+
 executionRoutes.post("/", async (c) => {
   const p = c.get("principal");
   const body = await readJson(c, StartExecutionRequest);
   const id = body.execution_id ?? crypto.randomUUID();
   const args = await startArgs(c.env.DB, p.namespace, id, body);
   const r = unwrap(await executionStub(c.env, p.namespace, id).start(args, body.wait_seconds * 1000));
+  c.header("location", executionPath(id));
   return c.json({ ...r.execution, started: r.started }, r.started ? 201 : 200);
 });
 
@@ -158,6 +162,7 @@ executionRoutes.post("/signal-with-start", async (c) => {
       body.request_id ?? null,
     ),
   );
+  c.header("location", executionPath(body.execution_id));
   return c.json({ ...r.execution, started: r.started }, r.started ? 201 : 200);
 });
 

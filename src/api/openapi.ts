@@ -12,7 +12,10 @@ type Op = ErrorFacts & { summary: string; optionalBody?: true; ok: number; alsoO
 /** The headers a success answer carries beyond its body (`okHeaders`: on every success status of the route). */
 const OK_HEADERS = {
   ETag: { description: "The schedule's `version` as an entity tag, `\"3\"`: send it back in `If-Match` to update only that version", schema: { type: "string" } },
-  Location: { description: "The schedule's path, `/v1/workflows/schedules/{schedule_id}` (also when the create updated the schedule holding (workflow, key))", schema: { type: "string" } },
+  Location: {
+    description: "The path of the schedule or execution the answer describes: `/v1/workflows/schedules/{schedule_id}` (also when a create updated the schedule holding (workflow, key)), `/v1/workflows/executions/{execution_id}` (also when a start found the execution the id names)",
+    schema: { type: "string" },
+  },
 } as const;
 
 /** PATCH's optimistic concurrency over HTTP (`ifMatch`), the body's `version` by another name: sending both, they must agree (else a 422 naming `If-Match`). */
@@ -50,10 +53,10 @@ const ROUTES: Record<string, Record<string, Op>> = {
   "/v1/workflows/schedules/{schedule_id}/trigger": { post: { summary: "Run now (works while paused)", optionalBody: true, body: P.TriggerRequest, ok: 202, kind: "app", errors: { 422: ["invalid_input", "limit_exceeded"] } } },
   "/v1/workflows/schedules/{schedule_id}/backfill": { post: { summary: "Start the fires of a past range, in bounded batches, as runs {nominal}:backfill-{backfill_id} (202 {backfill_id, fires}; a repeated request_id gets the first answer and queues nothing)", body: P.BackfillRequest, ok: 202, kind: "app", errors: { 409: ["empty_backfill"], 422: ["limit_exceeded"] } } },
   "/v1/workflows/executions": {
-    post: { summary: "Start a workflow execution", body: P.StartExecutionRequest, ok: 201, alsoOk: { 200: "the execution the id already names (id_reuse_policy use_existing)" }, kind: "app", errors: { 409: ["execution_exists"], 422: ["invalid_input"] } },
+    post: { summary: "Start a workflow execution", body: P.StartExecutionRequest, ok: 201, alsoOk: { 200: "the execution the id already names (id_reuse_policy use_existing)" }, kind: "app", okHeaders: ["Location"], errors: { 409: ["execution_exists"], 422: ["invalid_input"] } },
     get: { summary: "List executions, newest first by first start (D1 index, cursor pagination)", ok: 200, kind: "app", query: ["workflow", "status", "schedule_id", "started_after", "started_before", "page_size", "page_token"], indexOnly: true },
   },
-  "/v1/workflows/executions/signal-with-start": { post: { summary: "Start the execution unless it runs, then signal it (one idempotent call)", body: P.SignalWithStartRequest, ok: 201, alsoOk: { 200: "signalled without starting (started: false)" }, kind: "app", errors: { 409: ["execution_exists", "execution_closed"], 422: ["invalid_input", "limit_exceeded"] } } },
+  "/v1/workflows/executions/signal-with-start": { post: { summary: "Start the execution unless it runs, then signal it (one idempotent call)", body: P.SignalWithStartRequest, ok: 201, alsoOk: { 200: "signalled without starting (started: false)" }, kind: "app", okHeaders: ["Location"], errors: { 409: ["execution_exists", "execution_closed"], 422: ["invalid_input", "limit_exceeded"] } } },
   "/v1/workflows/executions/{execution_id}/signals/{name}": { post: { summary: "Send a signal (recorded before the 202; request_id de-duplicates)", optionalBody: true, body: P.SignalRequest, ok: 202, kind: "app", errors: { 409: ["execution_closed"], 422: ["limit_exceeded"] } } },
   "/v1/workflows/executions/{execution_id}/queries/{name}": { post: { summary: "Query replayed state through a worker (408 query_timeout when none answers)", optionalBody: true, body: P.QueryRequest, ok: 200, kind: "app", errors: { 408: ["query_timeout"], 422: ["query_failed"] } } },
   "/v1/workflows/executions/{execution_id}/updates/{name}": { post: { summary: "Send an update and wait for its result (422 update_rejected by the validator)", optionalBody: true, body: P.UpdateRequest, ok: 200, alsoOk: { 202: "still pending after wait_seconds (status pending)" }, kind: "app", errors: { 409: ["update_id_reused", "execution_closed"], 422: ["update_rejected", "limit_exceeded"] } } },

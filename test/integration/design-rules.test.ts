@@ -171,6 +171,15 @@ describe("DESIGN rules", () => {
     for (const op of [schedule.get, schedule.patch]) expect(Object.keys(op.responses["200"].headers)).toEqual(["ETag"]);
     const create = doc.body.paths["/v1/workflows/schedules"].post;
     for (const status of ["201", "200"]) expect(Object.keys(create.responses[status].headers)).toEqual(["Location"]);
+    // And an execution start's (and signal-with-start's) answer names the execution's path.
+    for (const path of ["/v1/workflows/executions", "/v1/workflows/executions/signal-with-start"]) {
+      for (const status of ["201", "200"]) expect(Object.keys(doc.body.paths[path].post.responses[status].headers), `${path} ${status}`).toEqual(["Location"]);
+    }
+    const id = `loc:${crypto.randomUUID()}`;
+    const started = await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id });
+    expect(started.status).toBe(201);
+    expect(started.headers.get("location")).toBe(`/v1/workflows/executions/${encodeURIComponent(id)}`);
+    expect((await api("GET", started.headers.get("location")!)).body.execution_id).toBe(id);
   });
 
   it("the OpenAPI document lists each operation's error statuses, problem+json with their codes", async () => {
