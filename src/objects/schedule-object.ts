@@ -69,7 +69,8 @@ export class ScheduleObject extends DurableObject<Env> {
       if (current && sameDefinition(current, def)) return { created: false };
       compileSpec(def.spec, { createdAt: now }); // a bad spec changes nothing, not even the prepared run
       const withdrawn = withdrawPrepared(this.host, now);
-      const existing = withdrawn && changesSpec(withdrawn, def.spec) ? this.dueFirst(withdrawn, now) : withdrawn;
+      // A new spec or a pause (paused: true) decides the old definition's due fires first, as a PATCH or a pause does.
+      const existing = withdrawn && (changesSpec(withdrawn, def.spec) || def.paused) ? this.dueFirst(withdrawn, now) : withdrawn;
       const row = upsertedRow(def, existing, now, existing && this.delayedOver(existing, now), existing ? this.compileFor(existing) : undefined);
       this.compileFor(row); // throws a ValidationError before anything is written
       const t = tick(this.ctxFor(row, now), row.state);

@@ -31,6 +31,23 @@ describe("a pause that lands after a fire is due, before its alarm has run", () 
     expect(resumed.body.next_fire_times[0].nominal).toBe(iso(t0 + 2 * H));
   });
 
+  it("a create that pauses the schedule (paused: true, same spec) decides the due fire first too", async () => {
+    const t0 = T("2028-03-04T00:00:00.000Z");
+    const sid = uid("due-pause-create");
+    const body = { schedule_id: sid, workflow: "due-wf", key: sid, cron: "0 * * * *", task_queue: uid("q-due") };
+    setNow(t0);
+    await createSchedule(body);
+    setNow(t0 + H + 2_000); // 01:00 is due; its alarm is 2 s late
+    const paused = await api("POST", "/v1/workflows/schedules", { ...body, paused: true });
+    expect(paused.status, JSON.stringify(paused.body)).toBe(200);
+    expect(paused.body).toMatchObject({ status: "paused", counters: { fired: 1 }, last_fire_at: iso(t0 + H), running: [runId(sid, t0 + H)] });
+    await expectRunning(runId(sid, t0 + H));
+    setNow(t0 + H + 10_000);
+    const resumed = await api("POST", `/v1/workflows/schedules/${sid}/resume`, {});
+    expect(resumed.body.recent_actions[0].outcome).toBe("resumed");
+    expect(resumed.body.counters).toMatchObject({ fired: 1, skipped_catchup: 0 });
+  });
+
   it("after an outage, starts what the catch-up window keeps before pausing, and counts what it skips", async () => {
     const t0 = T("2028-03-02T00:00:00.000Z");
     const sid = uid("due-pause-outage");
