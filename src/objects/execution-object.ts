@@ -55,10 +55,15 @@ export class ExecutionObject extends DurableObject<Env> {
   /**
    * Starts the execution, honouring the id-reuse policy when it already exists. With `waitMs`, the
    * answer waits up to that long for the run to close and then describes it as it is (start and
-   * wait for the result in one call).
+   * wait for the result in one call). A run past its execution timeout whose alarm has not run
+   * yet is closed first (closeIfPastDeadline), so the id-reuse policy judges it timed out, as
+   * signal-with-start does and as the alarm would have.
    */
   async start(args: StartArgs, waitMs = 0): Promise<RpcResult<{ execution: Execution; started: boolean }>> {
-    const r = guard(() => startRun(this.store, args, clock.now(), this.delivery.pending));
+    const r = guard(() => {
+      closeIfPastDeadline(this.store, clock.now());
+      return startRun(this.store, args, clock.now(), this.delivery.pending);
+    });
     this.afterChange();
     if (!r.ok) return r;
     if (waitMs > 0 && this.store.run()?.status === "running") await this.waiters.untilClosed(waitMs);

@@ -95,6 +95,19 @@ describe("the execution timeout, reached before its alarm ran, meets a client's 
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     expect(r.body).toMatchObject({ started: true, status: "running", run_number: 2 });
   });
+
+  it.each([
+    ["allow_duplicate", 201, { started: true, status: "running", run_number: 2 }],
+    ["allow_duplicate_failed_only", 201, { started: true, status: "running", run_number: 2 }],
+    ["use_existing", 200, { started: false, status: "timed_out", run_number: 1 }],
+  ] as const)("a start with %s meets the run timed out, as after the alarm", async (policy, status, answer) => {
+    const t0 = Date.now();
+    const { id, queue } = await leasedRun(t0);
+    clock.now = () => t0 + 60_000;
+    const r = await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue, id_reuse_policy: policy });
+    expect(r.status, JSON.stringify(r.body)).toBe(status);
+    expect(r.body).toMatchObject(answer);
+  });
 });
 
 describe("an activity timeout, reached before its alarm ran", () => {
