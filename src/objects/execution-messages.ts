@@ -15,23 +15,33 @@ function requireOpen(store: ExecutionStore, what: string): void {
   if (run && run.status !== "running") throw new ConflictError(`cannot ${what}: the execution is ${run.status}`, "execution_closed", { field: "execution_id" });
 }
 
+/** The request fields a refused signal names: the signal route's, or signal-with-start's. */
+interface SignalFields {
+  name: string;
+  input: string;
+}
+
+const SIGNAL_ROUTE_FIELDS: SignalFields = { name: "name", input: "input" };
+const SIGNAL_WITH_START_FIELDS: SignalFields = { name: "signal_name", input: "signal_input" };
+
 /**
  * Records a signal in history (before the caller's 202) and wakes the workflow. A retried send
  * with the same request_id is recognised and not recorded twice, also once the run has closed
  * (the first send was delivered, so its retry — its answer lost on the wire — succeeds as a
  * duplicate rather than a 409 that would tell the sender the signal never arrived) and by a later
- * run of the execution (continue-as-new carries the marks).
+ * run of the execution (continue-as-new carries the marks). A limit's 422 names `fields`, the
+ * request's own names for the signal and its input.
  */
-export function recordSignal(store: ExecutionStore, now: number, name: string, input: unknown, requestId: string | null, out: Dispatch[], newRun = false): { recorded: boolean } {
+export function recordSignal(store: ExecutionStore, now: number, name: string, input: unknown, requestId: string | null, out: Dispatch[], newRun = false, fields = SIGNAL_ROUTE_FIELDS): { recorded: boolean } {
   // A run this very call started (`newRun`) gets its signal even when an earlier run recorded the id.
   if (!newRun && requestId !== null && store.wasCompleted(signalMarkKey(requestId))) return { recorded: false };
   requireOpen(store, "signal");
   // The limits come before the request id is marked: a refused signal sent again is refused again.
   if (store.countEvents("signal_received") >= LIMITS.maxSignalsPerRun) {
-    throw new ValidationError(`this run already received ${LIMITS.maxSignalsPerRun} signals (the limit); continue as new`, { field: "name", code: "limit_exceeded" });
+    throw new ValidationError(`this run already received ${LIMITS.maxSignalsPerRun} signals (the limit); continue as new`, { field: fields.name, code: "limit_exceeded" });
   }
   if (store.historyBytes() >= LIMITS.maxHistoryBytes) {
-    throw new ValidationError(`this run's history reached ${LIMITS.maxHistoryBytes / 1_048_576} MiB (the limit): it records no more signals and fails at its next workflow task; continue as new`, { field: "input", code: "limit_exceeded" });
+    throw new ValidationError(`this run's history reached ${LIMITS.maxHistoryBytes / 1_048_576} MiB (the limit): it records no more signals and fails at its next workflow task; continue as new`, { field: fields.input, code: "limit_exceeded" });
   }
   if (requestId !== null) store.markCompleted(signalMarkKey(requestId), now);
   store.append("signal_received", now, { name, input: input ?? null, request_id: requestId });
@@ -51,7 +61,7 @@ export function signalWithStartRun(store: ExecutionStore, now: number, args: Sta
   if (!retried && (!existing || existing.status !== "running")) started = startRun(store, args, now, out).started;
   // Not a retry (another workflow's run recorded the id, say): the run this call started gets the
   // signal, never a start answered 201 whose run the signal never reached.
-  recordSignal(store, now, name, input, requestId, out, started);
+  recordSignal(store, now, name, input, requestId, out, started, SIGNAL_WITH_START_FIELDS);
   return { started };
 }
 
