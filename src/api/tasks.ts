@@ -48,6 +48,8 @@ taskRoutes.post("/poll", async (c) => {
   const queue = (partition: number) => taskQueueStub(c.env, p.namespace, body.task_queue, partition);
   const signal = c.req.raw.signal;
   const pollId = crypto.randomUUID();
+  // What describe reports as this worker's last poll: when the poll began, not each partition slice or re-poll of it.
+  const began = clock.now();
   // Only tasks this worker runs: the others wait in the queue for a worker that does.
   const types = body.types ?? null;
   // A worker that shuts down drops its poll: end the held poll so no task goes to nobody.
@@ -65,8 +67,8 @@ taskRoutes.post("/poll", async (c) => {
       if (signal.aborted) return c.body(null, 204);
       // Probe the other partitions without waiting, then hold on this poller's home partition.
       let task = null;
-      for (let k = 1; k < partitions && !task; k++) task = await queue((home + k) % partitions).poll(body.kind, 0, "", types, body.identity);
-      task ??= await queue(home).poll(body.kind, partitions > 1 ? Math.min(remaining, PARTITION_HOLD_SLICE_MS) : remaining, pollId, types, body.identity);
+      for (let k = 1; k < partitions && !task; k++) task = await queue((home + k) % partitions).poll(body.kind, 0, "", types, body.identity, began);
+      task ??= await queue(home).poll(body.kind, partitions > 1 ? Math.min(remaining, PARTITION_HOLD_SLICE_MS) : remaining, pollId, types, body.identity, began);
       if (!task) {
         if (partitions === 1 || Date.now() >= deadline) return c.body(null, 204);
         home = (home + 1) % partitions;

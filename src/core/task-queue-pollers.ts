@@ -31,11 +31,16 @@ export class PollerBook {
   /** Type names held by the entries of `seen`. */
   private types = 0;
 
+  /**
+   * `now` is when the poll began: a poll calls again while it is held, and a worker's polls overlap
+   * (several pollers per kind), so a call of an older poll never moves `lastPollAt` back.
+   */
   record(kind: TaskKind, identity: string, types: readonly string[] | null, now: number): void {
     const key = `${kind}\n${identity}`;
+    const lastPollAt = Math.max(now, this.seen.get(key)?.lastPollAt ?? now);
     // Re-inserted, so the map's order is least recently seen first.
     this.forget(key);
-    this.seen.set(key, { identity, kind, types, lastPollAt: now });
+    this.seen.set(key, { identity, kind, types, lastPollAt });
     this.types += types?.length ?? 0;
     for (const [k, p] of this.seen) {
       if (k === key || (this.seen.size <= POLLERS_CAP && this.types <= POLLER_TYPES_CAP && p.lastPollAt > now - POLLER_TTL_MS)) break;

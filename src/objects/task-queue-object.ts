@@ -251,10 +251,11 @@ export class TaskQueueObject extends DurableObject<Env> {
   /**
    * Takes the oldest task of a kind, waiting up to `waitMs` for one; null on timeout. With
    * `types` (the workflow names or activity types the polling worker runs), only a task of one of
-   * those types: others stay for the workers that run them.
+   * those types: others stay for the workers that run them. `began`: when the HTTP poll began (it
+   * calls again for each partition slice and after a stale entry), what describe shows as its last poll.
    */
-  async poll(kind: QueuedTask["kind"], waitMs: number, pollId = "", types: readonly string[] | null = null, identity = ""): Promise<QueuedTask | null> {
-    if (identity !== "") this.pollers.record(kind, identity, types, clock.now());
+  async poll(kind: QueuedTask["kind"], waitMs: number, pollId = "", types: readonly string[] | null = null, identity = "", began = clock.now()): Promise<QueuedTask | null> {
+    if (identity !== "") this.pollers.record(kind, identity, types, began);
     const filter = typeFilter(types);
     const task = this.take(kind, clock.now(), filter);
     if (task) return task;

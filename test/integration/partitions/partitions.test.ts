@@ -84,5 +84,16 @@ describe("a task queue spread over partitions", () => {
     expect(d.workflow_tasks.backlog).toBe(4);
     expect(d.workflow_tasks.pollers).toEqual([{ identity: "prober", last_poll_at: expect.any(String), types: ["other"], polling: false }]);
   });
-});
 
+  it("a held poll's last_poll_at is when it began, though it holds on one partition after another", async () => {
+    const queue = uid("q-parts-began");
+    const began = Date.now();
+    const held = api("POST", "/v1/workflows/tasks/poll", { task_queue: queue, kind: "activity", identity: "holder", wait_seconds: 4 });
+    // Past two hold slices: the poll has called every partition again since it began.
+    await new Promise((r) => setTimeout(r, 2 * PARTITION_HOLD_SLICE_MS + 500));
+    const [p] = (await api("GET", `/v1/workflows/task-queues/${queue}`)).body.activity_tasks.pollers;
+    expect(p).toMatchObject({ identity: "holder", polling: true });
+    expect(Date.parse(p.last_poll_at) - began).toBeLessThan(PARTITION_HOLD_SLICE_MS / 2);
+    expect((await held).status).toBe(204);
+  });
+});

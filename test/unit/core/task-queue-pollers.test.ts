@@ -16,6 +16,15 @@ describe("PollerBook", () => {
     expect(book.list(2_000 + POLLER_TTL_MS).map((p) => p.lastPollAt)).toEqual([4_000, 3_000]);
   });
 
+  it("a call of an older poll (still held) never moves a worker's last poll back before a newer one's start", () => {
+    const book = new PollerBook();
+    book.record("workflow", "a", ["w"], 1_000);
+    book.record("workflow", "a", ["w"], 2_000);
+    // The first poll, begun at 1,000, calls again for its next partition slice.
+    book.record("workflow", "a", ["w"], 1_000);
+    expect(book.list(3_000)).toEqual([{ identity: "a", kind: "workflow", types: ["w"], lastPollAt: 2_000 }]);
+  });
+
   it(`remembers at most ${POLLERS_CAP} pollers, forgetting the least recently seen`, () => {
     const book = new PollerBook();
     for (let i = 0; i < POLLERS_CAP + 5; i++) book.record("workflow", `w${i}`, null, 1_000 + i);
