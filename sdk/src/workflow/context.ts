@@ -155,7 +155,8 @@ export interface WorkflowContext {
    * `input` and an empty history (`run_number` + 1). Never returns: it throws a `ContinueAsNew`
    * the runtime catches, so write `return ctx.continueAsNew(next)`. Commands emitted before it in
    * the same task are kept; nothing after it is sent. Open children follow their parent close
-   * policy; updates still in flight fail.
+   * policy; pending activities and timers end with this run; updates it accepted and has not
+   * completed fail, those not yet accepted go to the new run.
    * @example
    * if (ctx.continueAsNewSuggested || processed >= 1000) return ctx.continueAsNew({ cursor });
    */
