@@ -163,8 +163,8 @@ export class ScheduleStore {
 
   /**
    * The schedule (a copy: callers may keep it as a snapshot across changes), read within today's
-   * bounds: a row stored before a bound existed is read at it (core `withinRetryBound`), and
-   * written so at its next change.
+   * bounds: a row stored before a bound existed is read at it (core `withinRetryBound`) once, as it
+   * is loaded (every row written since is within them), and written so at its next change.
    */
   get(): ScheduleRow | null {
     if (this.row === undefined) {
@@ -172,12 +172,12 @@ export class ScheduleStore {
       if (raw) {
         const out: Record<string, unknown> = {};
         for (const [k, v] of Object.entries(raw)) out[k] = JSON_COLS.has(k) ? JSON.parse(v as string) : v;
-        this.row = out;
+        this.row = withinRetryBound(out as unknown as ScheduleRow) as unknown as Record<string, unknown>;
       } else {
         this.row = null;
       }
     }
-    return this.row === null ? null : withinRetryBound({ ...this.row } as unknown as ScheduleRow);
+    return this.row === null ? null : ({ ...this.row } as unknown as ScheduleRow);
   }
 
   put(row: ScheduleRow): void {
