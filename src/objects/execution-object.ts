@@ -60,11 +60,7 @@ export class ExecutionObject extends DurableObject<Env> {
    * signal-with-start does and as the alarm would have.
    */
   async start(args: StartArgs, waitMs = 0): Promise<RpcResult<{ execution: Execution; started: boolean }>> {
-    const r = guard(() => {
-      closeIfPastDeadline(this.store, clock.now());
-      return startRun(this.store, args, clock.now(), this.delivery.pending);
-    });
-    this.afterChange();
+    const r = this.change((now) => startRun(this.store, args, now, this.delivery.pending), { settle: true });
     if (!r.ok) return r;
     if (waitMs > 0 && this.store.run()?.status === "running") await this.waiters.untilClosed(waitMs);
     // The execution as it is now (after a wait: closed, still running, or, a prepared run withdrawn meanwhile, gone).
@@ -121,33 +117,27 @@ export class ExecutionObject extends DurableObject<Env> {
 
   /** Requests cancellation (see execution-stop.ts); `from`: a parent's close policy, refused unless from this run's parent. */
   async cancel(reason: string, from?: StopFrom): Promise<RpcResult<Execution>> {
-    const r = guard(() => {
-      requestCancel(this.store, this.settledRun(), clock.now(), reason, from, this.delivery.pending);
+    return this.change((now) => {
+      requestCancel(this.store, this.requireRun(), now, reason, from, this.delivery.pending);
       return this.describeRun(this.store.run()!);
-    });
-    this.afterChange();
-    return r;
+    }, { settle: true });
   }
 
   /** Ends the run at once; the workflow gets no say. `from` as for {@link cancel}. */
   async terminate(reason: string, from?: StopFrom): Promise<RpcResult<Execution>> {
-    const r = guard(() => {
-      terminateRun(this.store, this.settledRun(), clock.now(), reason, from);
+    return this.change((now) => {
+      terminateRun(this.store, this.requireRun(), now, reason, from);
       return this.describeRun(this.store.run()!);
-    });
-    this.afterChange();
-    return r;
+    }, { settle: true });
   }
 
   /** Resets the execution to a workflow_task_completed event (see execution-reset.ts). */
   async reset(options: ResetOptions): Promise<RpcResult<Execution>> {
-    const r = guard(() => {
-      this.settledRun();
-      resetRun(this.store, clock.now(), options, this.delivery.pending);
+    return this.change((now) => {
+      this.requireRun();
+      resetRun(this.store, now, options, this.delivery.pending);
       return this.describeRun(this.store.run()!);
-    });
-    this.afterChange();
-    return r;
+    }, { settle: true });
   }
 
   /** The outcome, waiting up to `waitMs` for the run to close. */
@@ -188,22 +178,15 @@ export class ExecutionObject extends DurableObject<Env> {
 
   /** A child this run started has closed: its outcome becomes a history event the workflow awaits. */
   async childClosed(notice: ChildClosedNotice): Promise<RpcResult<{ recorded: boolean }>> {
-    const r = guard(() => {
-      closeIfPastDeadline(this.store, clock.now());
-      return recordChildClosed(this.store, clock.now(), notice, this.delivery.pending);
-    });
-    this.afterChange();
-    return r;
+    return this.change((now) => recordChildClosed(this.store, now, notice, this.delivery.pending), { settle: true });
   }
 
   /** Signals the workflow; recorded in history before the caller hears back. */
   async signal(name: string, input: unknown, requestId: string | null): Promise<RpcResult<{ recorded: boolean }>> {
-    const r = guard(() => {
-      this.settledRun();
-      return recordSignal(this.store, clock.now(), name, input, requestId, this.delivery.pending);
-    });
-    this.afterChange();
-    return r;
+    return this.change((now) => {
+      this.requireRun();
+      return recordSignal(this.store, now, name, input, requestId, this.delivery.pending);
+    }, { settle: true });
   }
 
   /**
@@ -214,13 +197,10 @@ export class ExecutionObject extends DurableObject<Env> {
    * answer lost, the run closed since) starts nothing: that signal was delivered.
    */
   async signalWithStart(args: StartArgs, name: string, input: unknown, requestId: string | null): Promise<RpcResult<{ execution: Execution; started: boolean }>> {
-    const r = guard(() => {
-      closeIfPastDeadline(this.store, clock.now());
-      const { started } = signalWithStartRun(this.store, clock.now(), args, name, input, requestId, this.delivery.pending);
+    return this.change((now) => {
+      const { started } = signalWithStartRun(this.store, now, args, name, input, requestId, this.delivery.pending);
       return { execution: this.describeRun(this.store.run()!), started };
-    });
-    this.afterChange();
-    return r;
+    }, { settle: true });
   }
 
   /**
@@ -228,11 +208,10 @@ export class ExecutionObject extends DurableObject<Env> {
    * update id returns the recorded outcome; a validator's rejection is a 422 and writes no history.
    */
   async update(name: string, input: unknown, updateId: string, waitMs: number): Promise<RpcResult<{ update_id: string; status: "completed" | "pending"; result?: unknown; failure: Failure | null }>> {
-    const first = guard(() => {
-      this.settledRun();
-      return requestUpdate(this.store, clock.now(), name, input, updateId, this.delivery.pending);
-    });
-    this.afterChange();
+    const first = this.change((now) => {
+      this.requireRun();
+      return requestUpdate(this.store, now, name, input, updateId, this.delivery.pending);
+    }, { settle: true });
     if (!first.ok) return first;
     const done = () => {
       const u = this.store.update(updateId);
@@ -275,61 +254,47 @@ export class ExecutionObject extends DurableObject<Env> {
   async completeWorkflowTask(tok: TokenPayload, commands: Command[], identity: string, eager: { slots: number; identity: string } | null = null, children: readonly ChildStartCheck[] = []): Promise<RpcResult<Completion>> {
     // Signing awaits, so it happens first; the write below re-checks everything it signed for.
     const eagerTokens = eager && eager.slots > 0 ? await signEagerActivities(this.store, this.env, tok.r, commands, eager.slots) : null;
-    const r = guard((): Completion => {
-      const now = clock.now();
+    return this.change((now): Completion => {
       const done = applyWorkflowTaskCompletion(this.store, now, tok, commands, identity, this.delivery.pending, children);
       // The failed task and its replacement are written (guard does not roll back): only the answer is a 409.
       if (done.status === "unhandled_command") throw unhandledCommand();
       const activityTasks = done.applied && eagerTokens ? takeEagerActivities(this.store, now, this.delivery.pending, eagerTokens, eager!.identity) : [];
       return activityTasks.length > 0 ? { status: done.status, activity_tasks: activityTasks } : { status: done.status };
     });
-    this.afterChange();
-    return r;
   }
 
   /** A worker could not run the workflow task (e.g. non-determinism): retried with backoff. */
   async failWorkflowTask(tok: TokenPayload, failure: Failure, terminateRun = false): Promise<RpcResult<{ status: "accepted" | "duplicate" }>> {
-    const r = guard(() => applyWorkflowTaskFailure(this.store, clock.now(), tok, failure, terminateRun));
-    this.afterChange();
-    return r;
+    return this.change((now) => applyWorkflowTaskFailure(this.store, now, tok, failure, terminateRun));
   }
 
   /** An attempt succeeded. With `eager`, the workflow task this schedules is leased to the completing worker and returned. */
   async completeActivity(tok: TokenPayload, result: unknown, eager: { identity: string } | null = null): Promise<RpcResult<Completion>> {
     const signed = eager ? await signEagerWorkflowTask(this.store, this.env, tok) : null;
-    const r = guard((): Completion => {
+    return this.change((now): Completion => {
       requireTaskRun(this.store, tok);
       if (exceedsPayloadLimit(result)) throw new PayloadTooLargeError(`result is larger than ${LIMITS.maxPayloadBytes} bytes`, "result");
-      const now = clock.now();
       const done = applyActivityCompletion(this.store, now, tok, result, this.delivery.pending);
       const workflowTask = done.status === "accepted" && signed ? takeEagerWorkflowTask(this.store, now, this.delivery.pending, signed, eager!.identity) : null;
       return workflowTask ? { ...done, workflow_task: workflowTask } : done;
     });
-    this.afterChange();
-    return r;
   }
 
   async failActivity(tok: TokenPayload, failure: Failure): Promise<RpcResult<{ status: "accepted" | "duplicate" }>> {
-    const r = guard(() => {
+    return this.change((now) => {
       requireTaskRun(this.store, tok);
-      return applyActivityFailure(this.store, clock.now(), tok, failure, this.delivery.pending);
+      return applyActivityFailure(this.store, now, tok, failure, this.delivery.pending);
     });
-    this.afterChange();
-    return r;
   }
 
   /** Records a heartbeat; tells the worker whether cancellation was requested. */
   async heartbeat(tok: TokenPayload, details: unknown): Promise<RpcResult<{ cancel_requested: boolean }>> {
-    const r = guard(() => recordHeartbeat(this.store, clock.now(), tok, details, this.delivery.pending));
-    this.afterChange();
-    return r;
+    return this.change((now) => recordHeartbeat(this.store, now, tok, details, this.delivery.pending));
   }
 
   /** The worker confirms it received a task (the SDK sends this when a task runs longer than ~1 s). */
   async ackTask(tok: TokenPayload): Promise<RpcResult<{ status: "accepted" }>> {
-    const r = guard(() => acknowledgeTask(this.store, clock.now(), tok));
-    this.afterChange();
-    return r;
+    return this.change((now) => acknowledgeTask(this.store, now, tok));
   }
 
   override async alarm(): Promise<void> {
@@ -360,6 +325,23 @@ export class ExecutionObject extends DurableObject<Env> {
     await flushed;
   }
 
+  /**
+   * One change: `fn` runs as one synchronous write at `now`, then {@link afterChange}. With
+   * `settle`, a run past its execution timeout whose alarm has not run yet is closed first as timed
+   * out (closeIfPastDeadline): a client's change meets the run as it would after the alarm, so a
+   * start, signal, update, cancel, terminate, reset or a child's close notice never lands on a run
+   * past its time. Worker calls settle it themselves (execution-workflow-tasks.ts, execution-activities.ts).
+   * A change that throws still has its earlier writes sent (guard does not roll back).
+   */
+  private change<T>(fn: (now: number) => T, opts: { settle?: boolean } = {}): RpcResult<T> {
+    const r = guard(() => {
+      if (opts.settle) closeIfPastDeadline(this.store, clock.now());
+      return fn(clock.now());
+    });
+    this.afterChange();
+    return r;
+  }
+
   /** After every change: resolve result waiters if closed, send dispatches, flush the outbox, re-arm (last). */
   private afterChange(): void {
     this.store.outbox.sweep();
@@ -386,16 +368,6 @@ export class ExecutionObject extends DurableObject<Env> {
     const now = clock.now();
     const at = nextExecutionAlarm(this.store);
     this.armed.set(at === null ? null : this.backoff.notBefore(Math.min(at, now + MAX_ALARM_AHEAD_MS)), now);
-  }
-
-  /**
-   * The run for a change a client asks for, closed first as timed out when its execution timeout has
-   * passed and the alarm has not run yet (closeIfPastDeadline): the change meets the run as it would
-   * after the alarm, so a terminate, signal or update never lands on a run past its time.
-   */
-  private settledRun(): RunRow {
-    closeIfPastDeadline(this.store, clock.now());
-    return this.requireRun();
   }
 
   private requireRun(): RunRow {
