@@ -2,7 +2,7 @@ import { between, fires, next, upcoming, type Fire } from "./fire-times.ts";
 import { LIMITS } from "./limits.ts";
 import type { CompiledSpec } from "./spec.ts";
 
-/** Clamps a catch-up window (seconds) to [10 s, 1 year]; undefined gives the 1-day default. */
+/** Clamps a catch-up window (seconds) to [10 s, 366 days] (LIMITS); undefined gives the 1-day default. */
 export function clampCatchupWindow(seconds: number | undefined): number {
   if (seconds === undefined || !Number.isFinite(seconds)) return LIMITS.catchupWindowDefault;
   return Math.min(LIMITS.catchupWindowMax, Math.max(LIMITS.catchupWindowMin, seconds));
@@ -24,7 +24,7 @@ export interface CatchupInput {
 export interface CatchupPlan {
   /** Fires to act on now, oldest first (their actual time has come and they are within the window). */
   due: Fire[];
-  /** Fires whose nominal time is older than now - window: skipped and counted, never started. */
+  /** Fires more than the window late (actual time older than now - window): skipped and counted, never started. */
   skippedTooOld: number;
   /** More fires were skipped than counted (LIMITS.catchupSkipCountCap): skippedTooOld is a minimum. */
   skippedCapped?: boolean;
