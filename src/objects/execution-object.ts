@@ -263,9 +263,9 @@ export class ExecutionObject extends DurableObject<Env> {
     });
   }
 
-  /** A worker could not run the workflow task (e.g. non-determinism): retried with backoff. */
+  /** A worker could not run the workflow task (e.g. non-determinism): retried with backoff; one handed back at shutdown goes out again at once. */
   async failWorkflowTask(tok: TokenPayload, failure: Failure, terminateRun = false): Promise<RpcResult<{ status: "accepted" | "duplicate" }>> {
-    return this.change((now) => applyWorkflowTaskFailure(this.store, now, tok, failure, terminateRun));
+    return this.change((now) => applyWorkflowTaskFailure(this.store, now, tok, failure, this.delivery.pending, terminateRun));
   }
 
   /** An attempt succeeded. With `eager`, the workflow task this schedules is leased to the completing worker and returned. */

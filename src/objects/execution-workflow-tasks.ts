@@ -1,4 +1,4 @@
-import type { Command, Failure } from "@sundial/sdk/protocol";
+import { HANDED_BACK_FAILURE_TYPE, type Command, type Failure } from "@sundial/sdk/protocol";
 import { ConflictError, PayloadTooLargeError } from "../core/errors.ts";
 import { planCommands, unhandledCommandFailure, type CommandEffect } from "../core/execution/commands.ts";
 import { exceedsPayloadLimit, LIMITS } from "../core/limits.ts";
@@ -132,8 +132,12 @@ function withChildCheck(e: Extract<CommandEffect, { kind: "start_child" }>, chec
   return { ...e, taskQueue: e.taskQueue ?? check.taskQueue ?? undefined, executionTimeout: e.executionTimeout ?? check.executionTimeout ?? undefined };
 }
 
-/** A worker could not run the workflow task (e.g. non-determinism): retried with backoff (1 s doubling, 10 min cap). */
-export function applyWorkflowTaskFailure(store: ExecutionStore, now: number, tok: TokenPayload, failure: Failure, terminateRun = false): { status: "accepted" | "duplicate" } {
+/**
+ * A worker could not run the workflow task (e.g. non-determinism): retried with backoff (1 s
+ * doubling, 10 min cap). A task handed back by a worker shutting down (`WorkerShutdown`, as the SDK
+ * hands back activities) goes out again at once as the same attempt: nothing went wrong with the code.
+ */
+export function applyWorkflowTaskFailure(store: ExecutionStore, now: number, tok: TokenPayload, failure: Failure, out: Dispatch[], terminateRun = false): { status: "accepted" | "duplicate" } {
   const key = `w:${tok.i}:${tok.a}`;
   closeIfPastDeadline(store, now);
   const run = requireTaskRun(store, tok);
@@ -146,6 +150,11 @@ export function applyWorkflowTaskFailure(store: ExecutionStore, now: number, tok
     // As long as a terminate request's reason may be (1,000), so the run's failure stays one clients parse.
     const reason = `${failure.type}: ${failure.message}`;
     closeRun(store, now, { outcome: "terminated", reason: reason.length > 1_000 ? `${reason.slice(0, 999)}…` : reason });
+    return { status: "accepted" };
+  }
+  if (failure.type === HANDED_BACK_FAILURE_TYPE) {
+    store.updateRun({ wt_state: "none", wt_started_at: null });
+    scheduleWorkflowTask(store, now, out, run.wt_attempt);
     return { status: "accepted" };
   }
   store.updateRun({ wt_state: "backoff", wt_started_at: null, wt_retry_at: now + workflowTaskRetryDelayMs(run.wt_attempt), wt_attempt: run.wt_attempt + 1 });
