@@ -1,7 +1,7 @@
 import { clock } from "../clock.ts";
 import type { Env } from "../env.ts";
 import { recordChildClosed, recordChildIdTaken, recordChildStartFailed, recordChildStarted } from "./execution-children.ts";
-import type { Dispatch } from "./execution-effects.ts";
+import { closeIfPastDeadline, type Dispatch } from "./execution-effects.ts";
 import { flushExecutionOutbox } from "./execution-outbox.ts";
 import type { ExecutionStore } from "./execution-store.ts";
 import { partitionFor, taskQueueStub } from "./names.ts";
@@ -45,17 +45,32 @@ export class ExecutionDelivery {
 
   private async flushOnce(): Promise<boolean> {
     await this.sendDispatches();
+    const now = () => this.settledNow();
     const changed = await flushExecutionOutbox(this.store.outbox, this.env, clock.now(), {
-      started: (seq, executionId, runId, parentRun) => recordChildStarted(this.store, clock.now(), seq, executionId, runId, this.pending, parentRun),
-      failed: (seq, executionId, failure, parentRun) => recordChildStartFailed(this.store, clock.now(), seq, executionId, failure, this.pending, parentRun),
-      closed: (notice) => void recordChildClosed(this.store, clock.now(), notice, this.pending),
-      taken: (seq, executionId, owner, parentRun, status) => recordChildIdTaken(this.store, clock.now(), seq, executionId, owner, this.pending, parentRun, status),
+      started: (seq, executionId, runId, parentRun) => recordChildStarted(this.store, now(), seq, executionId, runId, this.pending, parentRun),
+      failed: (seq, executionId, failure, parentRun) => recordChildStartFailed(this.store, now(), seq, executionId, failure, this.pending, parentRun),
+      closed: (notice) => void recordChildClosed(this.store, now(), notice, this.pending),
+      taken: (seq, executionId, owner, parentRun, status) => recordChildIdTaken(this.store, now(), seq, executionId, owner, this.pending, parentRun, status),
     });
     // Outbox deliveries (a child started) may have scheduled a workflow task: send it now too.
     if (this.pending.length > 0) await this.sendDispatches();
     // A run that is gone (a withdrawn prepared run) writes nothing more: its delivered index delete goes now.
     if (!this.store.run()) this.store.outbox.sweep();
     return changed;
+  }
+
+  /**
+   * Now, for news of a child's start: a run past its execution timeout whose alarm has not run yet
+   * is closed first (closeIfPastDeadline), as every other entry point closes it. Any flush delivers
+   * the outbox (a query's, a worker's poll, a re-sent dispatch, not only the alarm's, which closes
+   * the run before it flushes), so without this a start retried after the deadline was recorded
+   * (`child_workflow_started`, a workflow task) in a run past its time; now the news meets the run
+   * closed: a started child is stopped by the parent close policy, a refused one is forgotten.
+   */
+  private settledNow(): number {
+    const now = clock.now();
+    closeIfPastDeadline(this.store, now);
+    return now;
   }
 
   private async sendDispatches(): Promise<void> {

@@ -354,9 +354,15 @@ export class ExecutionObject extends DurableObject<Env> {
     this.waiters.notify(() => this.store.run()?.status === "running");
   }
 
-  /** Sends dispatches and the outbox, then re-arms (a delivery that failed is retried on the alarm). */
+  /**
+   * Sends dispatches and the outbox, then re-arms (a delivery that failed is retried on the alarm).
+   * The news a delivery records may have closed the run (its deadline had passed): waiters hear it.
+   */
   private flush(): Promise<void> {
-    return this.delivery.flush().then(() => this.rearm());
+    return this.delivery.flush().then(() => {
+      this.resolveWaiters();
+      this.rearm();
+    });
   }
 
   /**
