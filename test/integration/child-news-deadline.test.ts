@@ -1,32 +1,14 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { clock } from "../../src/clock.ts";
-import { ExecutionObject } from "../../src/objects/execution-object.ts";
 import { api, uid } from "./helpers.ts";
+import { failFirstCallOn } from "./faults.ts";
 import { complete, describeExec, eventually, poll, storeOf, stub } from "./hand-worker.ts";
 
 // The news a parent's outbox brings back about a child's start (started, failed, closed, id
 // taken) is recorded by whatever flush delivers it, not only the alarm's. A parent past its
 // execution timeout whose alarm has not run yet must meet its deadline first, as every other entry
 // point makes it: nothing is recorded in its history after the deadline.
-
-/** Makes the first start of `id` fail as an unreachable object would (a 5xx for the outbox); resolves once it has. */
-function failFirstStartOf(id: string): { failed: Promise<void>; restore: () => void } {
-  const proto = ExecutionObject.prototype as unknown as { start: (...a: unknown[]) => Promise<unknown> };
-  const original = proto.start;
-  let done!: () => void;
-  const failed = new Promise<void>((r) => (done = r));
-  let first = true;
-  proto.start = async function (this: unknown, ...args: unknown[]) {
-    if (first && (args[0] as { execution_id: string }).execution_id === id) {
-      first = false;
-      done();
-      throw new Error("child object unavailable (test)");
-    }
-    return original.apply(this, args);
-  };
-  return { failed, restore: () => void (proto.start = original) };
-}
 
 /** A fake now an hour ahead: the real alarms the objects arm at fake instants never ring during the test, so each flush is the one the test makes. */
 const later = () => Date.now() + 3_600_000;
@@ -40,7 +22,7 @@ async function parentWithRetriedChild(prefix: string, t0: number, childId?: stri
   const kid = childId ?? `${parent}:kid`;
   clock.now = () => t0;
   await api("POST", "/v1/workflows/executions", { workflow: "p", execution_id: parent, task_queue: queue, execution_timeout: 10 });
-  const blocked = failFirstStartOf(kid);
+  const blocked = failFirstCallOn("start", kid);
   try {
     await complete((await poll(queue)).body.task_token, [{ type: "start_child_workflow", seq: 1, workflow: "kid", input: null, execution_id: kid, parent_close_policy: "TERMINATE" }]);
     await blocked.failed;

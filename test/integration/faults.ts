@@ -49,3 +49,26 @@ export function holdFirstCall(proto: object, method: string): { reached: Promise
   };
   return { reached, release, restore: () => void (p[method] = original) };
 }
+
+/**
+ * Makes the first call of `method` on the execution `executionId` throw, as an object that cannot
+ * be reached does (the outbox that sent it sees a failure and backs the entry off); `failed`
+ * resolves once it has. `restore()` puts the method back.
+ */
+export function failFirstCallOn(method: "start" | "cancel" | "terminate", executionId: string): { failed: Promise<void>; restore: () => void } {
+  const proto = ExecutionObject.prototype as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  const original = proto[method]!;
+  let done!: () => void;
+  const failed = new Promise<void>((r) => (done = r));
+  let first = true;
+  proto[method] = async function (this: { store: { run(): { execution_id: string } | null } }, ...args: unknown[]) {
+    const id = method === "start" ? (args[0] as { execution_id: string }).execution_id : this.store.run()?.execution_id;
+    if (first && id === executionId) {
+      first = false;
+      done();
+      throw new Error(`injected: ${method} of ${executionId} not delivered`);
+    }
+    return original.apply(this, args);
+  };
+  return { failed, restore: () => void (proto[method] = original) };
+}
