@@ -108,3 +108,40 @@ describe("child start news arriving after the parent's execution timeout, before
     expect(await describeExec(kid)).toMatchObject({ status: "running" });
   });
 });
+
+describe("a parent that times out", () => {
+  it("applies each open child's parent close policy at its deadline (alarm), and a child's outcome afterwards reaches no run", async () => {
+    const t0 = later();
+    const queue = uid("q");
+    const parent = uid("timeout-kids");
+    clock.now = () => t0;
+    await api("POST", "/v1/workflows/executions", { workflow: "p", execution_id: parent, task_queue: queue, execution_timeout: 10 });
+    const policies = ["ABANDON", "REQUEST_CANCEL", "TERMINATE"] as const;
+    await complete((await poll(queue)).body.task_token, policies.map((policy, i) => ({ type: "start_child_workflow", seq: i + 1, workflow: "kid", input: null, parent_close_policy: policy })));
+    const [abandoned, asked, terminated] = [1, 2, 3].map((n) => `${parent}:child-${n}`) as [string, string, string];
+    for (const kid of [abandoned, asked, terminated]) await eventually(async () => (await describeExec(kid)).status === "running");
+    await eventually(async () => (await events(parent)).filter((e) => e.type === "child_workflow_started").length === 3);
+    clock.now = () => t0 + 10_000;
+    await runDurableObjectAlarm(stub(parent));
+    expect(await describeExec(parent)).toMatchObject({ status: "timed_out" });
+    expect(await eventually(async () => (await describeExec(terminated)).status === "terminated")).toBe(true);
+    expect((await events(terminated)).at(-1)).toMatchObject({ type: "execution_terminated", reason: "parent closed (parent close policy TERMINATE)" });
+    expect(await eventually(async () => (await describeExec(asked)).cancel_requested === true)).toBe(true);
+    expect((await events(asked)).find((e) => e.type === "execution_cancel_requested")).toMatchObject({ reason: "parent closed (parent close policy REQUEST_CANCEL)" });
+    expect(await describeExec(abandoned)).toMatchObject({ status: "running", cancel_requested: false });
+    // The abandoned child completes later: its close notice finds the parent closed and records nothing.
+    const kidTask = await eventually(async () => {
+      const t = await poll(queue);
+      return t.body?.execution_id === abandoned ? t : null;
+    });
+    await complete(kidTask.body.task_token, [{ type: "complete_workflow", result: 1 }]);
+    await eventually(() => runInDurableObject(stub(abandoned), (obj) => storeOf(obj).run()?.status === "completed" && !storeOf(obj).outbox.has("callback")));
+    const types = (await events(parent)).map((e) => e.type);
+    expect(types.at(-1)).toBe("execution_timed_out");
+    await runInDurableObject(stub(parent), (obj) => {
+      const store = storeOf(obj);
+      expect(store.child(1)).toMatchObject({ state: "closed" });
+      expect(store.outbox.entries().filter((e) => e.key.includes("-child:"))).toEqual([]);
+    });
+  });
+});
