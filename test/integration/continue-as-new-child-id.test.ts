@@ -10,6 +10,7 @@ import { complete, describeExec, eventually, poll, storeOf, stub } from "./hand-
 // workflows and continue-as-new"): the stop is the old run's child's alone, and the new run's start
 // has the outcome any start of that id has (running as an earlier run's child: "workflow already
 // started"; closed: that execution's outcome). No stop lands on a child the new run started.
+// And a child that itself continues as new: still its parent's child, for its outcome and the policy.
 
 /** A fake now an hour ahead: the real alarms the objects arm at fake instants never ring during the test, so each delivery is one the test makes. */
 const later = () => Date.now() + 3_600_000;
@@ -132,5 +133,42 @@ describe("continue-as-new: the next run starts a child with the fixed id of the 
     expect(await describeExec(kid)).toMatchObject({ status: "running", cancel_requested: false, parent_run_id: run2 });
     expect((await events(kid)).map((e) => e.type)).not.toContain("execution_terminated");
     expect(await childNews(parent)).toEqual([expect.objectContaining({ type: "child_workflow_started", seq: 1, execution_id: kid })]);
+  });
+});
+
+describe("a child that continues as new stays its parent's child", () => {
+  /** A parent whose child 1 (default id, `policy`) has continued as new; returns the child's run 2 task. */
+  async function continuedChild(prefix: string, policy: "TERMINATE" | "ABANDON") {
+    const queue = uid("q");
+    const parent = uid(prefix);
+    const kid = `${parent}:child-1`;
+    const run1 = (await api("POST", "/v1/workflows/executions", { workflow: "p", execution_id: parent, task_queue: queue })).body.run_id as string;
+    await complete((await poll(queue)).body.task_token, [{ type: "start_child_workflow", seq: 1, workflow: "kid", input: null, parent_close_policy: policy }]);
+    const kidTask = await eventually(async () => {
+      const t = await poll(queue);
+      return t.body?.execution_id === kid ? t : null;
+    });
+    await complete(kidTask.body.task_token, [{ type: "continue_as_new", input: "again" }]);
+    expect(await describeExec(kid)).toMatchObject({ status: "running", run_number: 2, parent_execution_id: parent, parent_run_id: run1 });
+    const next = await eventually(async () => {
+      const t = await poll(queue);
+      return t.body?.execution_id === kid ? t : null;
+    });
+    return { parent, kid, next };
+  }
+
+  it("its last run's outcome is the one its parent records", async () => {
+    const { parent, kid, next } = await continuedChild("kid-can", "ABANDON");
+    await complete(next.body.task_token, [{ type: "complete_workflow", result: "second run" }]);
+    const done = await eventually(async () => (await childNews(parent)).find((e) => e.type === "child_workflow_completed"));
+    expect(done).toMatchObject({ seq: 1, execution_id: kid, result: "second run" });
+  });
+
+  it("its parent's close policy reaches its new run (the stop names the parent run that started the child)", async () => {
+    const { parent, kid } = await continuedChild("kid-can-stop", "TERMINATE");
+    expect((await api("POST", `/v1/workflows/executions/${parent}/terminate`, { reason: "done" })).status).toBe(200);
+    expect(await eventually(async () => (await describeExec(kid)).status === "terminated")).toBe(true);
+    expect(await describeExec(kid)).toMatchObject({ run_number: 2 });
+    expect((await events(kid)).at(-1)).toMatchObject({ type: "execution_terminated" });
   });
 });
