@@ -7,6 +7,7 @@ import type { CallOptions } from "./call-options.ts";
 import type { Camelize } from "./camel.ts";
 import type { ResultTimeoutError, UpdateTimeoutError } from "./errors.ts";
 import type { ExecutionsClient } from "./executions.ts";
+import { fromList, optionNames } from "./options.ts";
 
 /**
  * What `client.executions` ({@link ExecutionsClient}) takes and returns: the camelCase views of the
@@ -159,17 +160,21 @@ export interface HistoryPageInfo {
 }
 
 /**
- * The options each call takes, checked as the schedules client's are: a typo (`executionID`,
+ * The options each call takes (derived from its type: see `optionNames`), checked as the schedules client's are: a typo (`executionID`,
  * `idReusepolicy`) or a wire name (`execution_id`) would be dropped without a word, losing the
  * idempotency or the policy it was meant to set.
  */
-export const START_OPTIONS = ["input", "executionId", "taskQueue", "executionTimeout", "idReusePolicy", "signal"] as const;
-export const EXECUTE_OPTIONS = [...START_OPTIONS, "timeout", "waitSeconds"] as const;
-export const SIGNAL_WITH_START_OPTIONS = [...START_OPTIONS, "signalName", "signalInput", "requestId"] as const;
-export const RESULT_OPTIONS = ["timeout", "waitSeconds", "signal"] as const;
-export const LIST_OPTIONS = ["workflow", "status", "scheduleId", "startedAfter", "startedBefore", "pageSize", "pageToken", "signal"] as const;
-export const HISTORY_OPTIONS = ["pageSize", "pageToken", "signal"] as const;
-export const SIGNAL_OPTIONS = ["requestId", "signal"] as const;
-export const QUERY_OPTIONS = ["timeout", "signal"] as const;
-export const UPDATE_OPTIONS = ["updateId", "wait", "waitSeconds", "signal"] as const;
-export const RESET_OPTIONS = ["eventId", "reason", "excludeSignals", "excludeUpdates", "signal"] as const;
+export const START_OPTIONS = optionNames({
+  input: true, executionId: true, taskQueue: true, executionTimeout: true, idReusePolicy: true, signal: true,
+} satisfies Record<keyof StartExecutionOptions, true>);
+export const EXECUTE_OPTIONS = optionNames({ ...fromList(START_OPTIONS), timeout: true, waitSeconds: true } satisfies Record<keyof ExecuteOptions, true>);
+export const SIGNAL_WITH_START_OPTIONS = optionNames({ ...fromList(START_OPTIONS), signalName: true, signalInput: true, requestId: true } satisfies Record<keyof SignalWithStartOptions, true>);
+export const RESULT_OPTIONS = optionNames({ timeout: true, waitSeconds: true, signal: true } satisfies Record<keyof ResultOptions, true>);
+export const LIST_OPTIONS = optionNames({
+  workflow: true, status: true, scheduleId: true, startedAfter: true, startedBefore: true, pageSize: true, pageToken: true, signal: true,
+} satisfies Record<keyof ListExecutionsOptions, true>);
+export const HISTORY_OPTIONS = optionNames({ pageSize: true, pageToken: true, signal: true } satisfies Record<keyof HistoryOptions, true>);
+export const SIGNAL_OPTIONS = optionNames({ requestId: true, signal: true } satisfies Record<keyof SignalOptions, true>);
+export const QUERY_OPTIONS = optionNames({ timeout: true, signal: true } satisfies Record<keyof QueryOptions, true>);
+export const UPDATE_OPTIONS = optionNames({ updateId: true, wait: true, waitSeconds: true, signal: true } satisfies Record<keyof UpdateOptions, true>);
+export const RESET_OPTIONS = optionNames({ eventId: true, reason: true, excludeSignals: true, excludeUpdates: true, signal: true } satisfies Record<keyof ResetOptions, true>);

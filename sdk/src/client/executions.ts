@@ -39,7 +39,8 @@ import {
 import type { HttpTransport } from "./http.ts";
 import { everyItem } from "./pages.ts";
 import { parse } from "./parse-response.ts";
-import { instantToWire, rejectUnknownOptions } from "./schedule-wire.ts";
+import { rejectUnknownOptions } from "./options.ts";
+import { instantToWire } from "./schedule-wire.ts";
 
 const BASE = "/v1/workflows/executions";
 

@@ -4,7 +4,7 @@ import { camelize, type Camelize } from "./camel.ts";
 import { parse } from "./parse-response.ts";
 import type { HttpTransport } from "./http.ts";
 import { everyItem } from "./pages.ts";
-import { rejectUnknownOptions } from "./schedule-wire.ts";
+import { optionNames, rejectUnknownOptions } from "./options.ts";
 
 /** A key as listed: never its secret. */
 export type ApiKey = Camelize<wire.ApiKeyInfo>;
@@ -38,9 +38,11 @@ export interface KeyPage {
 
 const BASE = "/v1/admin/keys";
 /** Checked as every client call's options are: a misspelt `namespace` would act on the calling key's own namespace. */
-const CREATE_OPTIONS = ["kind", "namespace", "description", "signal"] as const;
-const LIST_OPTIONS = ["namespace", "pageSize", "pageToken", "signal"] as const;
-const REVOKE_OPTIONS = ["namespace", "signal"] as const;
+const CREATE_OPTIONS = optionNames({ kind: true, namespace: true, description: true, signal: true } satisfies Record<keyof CreateKeyOptions, true>);
+const LIST_OPTIONS = optionNames({ namespace: true, pageSize: true, pageToken: true, signal: true } satisfies Record<keyof ListKeysOptions, true>);
+/** The options of {@link KeysClient.revoke}. */
+type RevokeKeyOptions = { namespace?: string } & CallOptions;
+const REVOKE_OPTIONS = optionNames({ namespace: true, signal: true } satisfies Record<keyof RevokeKeyOptions, true>);
 
 /**
  * API keys (`/v1/admin/keys`; the calling key must be an admin key). An admin of namespace
@@ -93,7 +95,7 @@ export class KeysClient {
    * Revokes a key: it is refused from the next request in the Worker isolate that handled this
    * call, and everywhere within 10 s (isolates remember verified keys that long).
    */
-  async revoke(keyId: string, options: { namespace?: string } & CallOptions = {}): Promise<void> {
+  async revoke(keyId: string, options: RevokeKeyOptions = {}): Promise<void> {
     rejectUnknownOptions(options, REVOKE_OPTIONS, "");
     await this.http.request("DELETE", `${BASE}/${encodeURIComponent(keyId)}`, { query: { namespace: options.namespace }, signal: options.signal });
   }

@@ -1,6 +1,7 @@
 import type { OverlapPolicy } from "../protocol/schedule.ts";
 import { toSeconds, type Duration } from "../workflow/duration.ts";
 import type { Instant, ScheduleDefinition, SchedulePolicy, ScheduleSpecShorthands } from "../workflow/schedule.ts";
+import { fromList, optionNames, optionPath, rejectUnknownOptions } from "./options.ts";
 
 /**
  * The one camelCase → snake_case mapping of schedules, shared by the client (`client.schedules`)
@@ -41,40 +42,27 @@ export type WireSchedulePolicy = {
 /** A schedule definition on the wire: spec, key, input, policy, note and paused. */
 export type WireScheduleDefinition = WireScheduleSpec & { key?: string; input?: unknown; policy?: WireSchedulePolicy; note?: string; paused?: boolean };
 
-/** The options of a spec (with the shorthands), of a policy, and of a whole schedule definition. */
-export const SPEC_OPTIONS = ["cronExpressions", "cron", "intervals", "intervalSeconds", "at", "startAt", "endAt", "repeatCount", "exclude", "jitter", "jitterSeconds", "timezone"] as const;
-export const POLICY_OPTIONS = ["catchupWindow", "catchupWindowSeconds", "overlap", "retryMax", "retryDelay", "retryDelaySeconds", "onFailure"] as const;
-export const DEFINITION_OPTIONS = [...SPEC_OPTIONS, "key", "note", "input", "policy", "paused"] as const;
-
 /**
- * Throws a `TypeError` naming an option that is not one of `known` (a typo, or the wire's
- * snake_case name), with the camelCase name meant when it can tell: without this an unknown option
- * would be dropped and the platform's default used in silence (code run with Node's type stripping
- * is never type-checked). Options set to `undefined` are ignored.
- * @example rejectUnknownOptions({ catchup_window_seconds: 60 }, POLICY_OPTIONS, "policy")
- * // TypeError: policy.catchup_window_seconds: unknown option (did you mean catchupWindowSeconds?) ...
+ * The options of a spec (with the shorthands), of a policy, and of a whole schedule definition,
+ * derived from their types (a type that gains an option without it here does not compile).
  */
-export function rejectUnknownOptions(options: object, known: readonly string[], where: string): void {
-  for (const [name, value] of Object.entries(options)) {
-    if (value === undefined || known.includes(name)) continue;
-    const camel = name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-    const meant = [camel, camel.replace(/Seconds$/, "")].find((c) => known.includes(c));
-    throw new TypeError(`${path(where, name)}: unknown option${meant ? ` (did you mean ${meant}?${meant !== camel ? " It takes a duration: seconds or a string like \"7d\"." : ""})` : ""}; expected one of ${known.join(", ")}`);
-  }
-}
+export const SPEC_OPTIONS = optionNames({
+  cronExpressions: true, cron: true, intervals: true, intervalSeconds: true, at: true, startAt: true, endAt: true, repeatCount: true, exclude: true, jitter: true, jitterSeconds: true, timezone: true,
+} satisfies Record<keyof ScheduleSpecOptions, true>);
+export const POLICY_OPTIONS = optionNames({
+  catchupWindow: true, catchupWindowSeconds: true, overlap: true, retryMax: true, retryDelay: true, retryDelaySeconds: true, onFailure: true,
+} satisfies Record<keyof SchedulePolicy, true>);
+export const DEFINITION_OPTIONS = optionNames({
+  ...fromList(SPEC_OPTIONS), key: true, note: true, input: true, policy: true, paused: true,
+} satisfies Record<keyof ScheduleDefinition, true>);
 
 /** The one of two names for an option that is set (a TypeError when both are). */
 function oneOf<T extends object, K extends keyof T & string>(options: T, name: K, alias: K, where: string): { name: K; value: Exclude<T[K], undefined> } | undefined {
   const [a, b] = [options[name], options[alias]];
-  if (a !== undefined && b !== undefined) throw new TypeError(`${path(where, alias)}: give ${name} or ${alias}, not both (the same setting)`);
+  if (a !== undefined && b !== undefined) throw new TypeError(`${optionPath(where, alias)}: give ${name} or ${alias}, not both (the same setting)`);
   if (a !== undefined) return { name, value: a as Exclude<T[K], undefined> };
   if (b !== undefined) return { name: alias, value: b as Exclude<T[K], undefined> };
   return undefined;
-}
-
-/** `where` + `.field`, or just `field` at the top. */
-function path(where: string, field: string): string {
-  return where === "" ? field : `${where}.${field}`;
 }
 
 /**
@@ -103,18 +91,18 @@ export function scheduleSpecToWire(spec: ScheduleSpecOptions, where: string): Wi
   if (spec.cron !== undefined) out.cron = spec.cron;
   if (spec.intervals !== undefined) {
     out.intervals = spec.intervals.map((iv, i) => ({
-      every: toSeconds(iv.every, path(where, `intervals.${i}.every`)),
-      offset: toSeconds(iv.offset ?? 0, path(where, `intervals.${i}.offset`)),
+      every: toSeconds(iv.every, optionPath(where, `intervals.${i}.every`)),
+      offset: toSeconds(iv.offset ?? 0, optionPath(where, `intervals.${i}.offset`)),
     }));
   }
-  if (spec.intervalSeconds !== undefined) out.interval_seconds = toSeconds(spec.intervalSeconds, path(where, "intervalSeconds"));
-  if (spec.at !== undefined) out.at = (Array.isArray(spec.at) ? spec.at : [spec.at]).map((t, i) => instantToWire(t, path(where, `at.${i}`)));
-  if (spec.startAt !== undefined) out.start_at = instantToWire(spec.startAt, path(where, "startAt"));
-  if (spec.endAt !== undefined) out.end_at = instantToWire(spec.endAt, path(where, "endAt"));
+  if (spec.intervalSeconds !== undefined) out.interval_seconds = toSeconds(spec.intervalSeconds, optionPath(where, "intervalSeconds"));
+  if (spec.at !== undefined) out.at = (Array.isArray(spec.at) ? spec.at : [spec.at]).map((t, i) => instantToWire(t, optionPath(where, `at.${i}`)));
+  if (spec.startAt !== undefined) out.start_at = instantToWire(spec.startAt, optionPath(where, "startAt"));
+  if (spec.endAt !== undefined) out.end_at = instantToWire(spec.endAt, optionPath(where, "endAt"));
   if (spec.repeatCount !== undefined) out.repeat_count = spec.repeatCount;
   if (spec.exclude !== undefined) out.exclude = [...spec.exclude];
   const jitter = oneOf(spec, "jitter", "jitterSeconds", where);
-  if (jitter !== undefined) out.jitter_seconds = toSeconds(jitter.value, path(where, jitter.name));
+  if (jitter !== undefined) out.jitter_seconds = toSeconds(jitter.value, optionPath(where, jitter.name));
   if (spec.timezone !== undefined) out.timezone = spec.timezone;
   return out;
 }
@@ -128,11 +116,11 @@ export function schedulePolicyToWire(policy: SchedulePolicy, where: string): Wir
   rejectUnknownOptions(policy, POLICY_OPTIONS, where);
   const out: WireSchedulePolicy = {};
   const catchup = oneOf(policy, "catchupWindow", "catchupWindowSeconds", where);
-  if (catchup !== undefined) out.catchup_window_seconds = toSeconds(catchup.value, path(where, catchup.name));
+  if (catchup !== undefined) out.catchup_window_seconds = toSeconds(catchup.value, optionPath(where, catchup.name));
   if (policy.overlap !== undefined) out.overlap = policy.overlap;
   if (policy.retryMax !== undefined) out.retry_max = policy.retryMax;
   const delay = oneOf(policy, "retryDelay", "retryDelaySeconds", where);
-  if (delay !== undefined) out.retry_delay_seconds = delay.value === null ? null : toSeconds(delay.value, path(where, delay.name));
+  if (delay !== undefined) out.retry_delay_seconds = delay.value === null ? null : toSeconds(delay.value, optionPath(where, delay.name));
   if (policy.onFailure !== undefined) out.on_failure = policy.onFailure;
   return out;
 }
@@ -150,7 +138,7 @@ export function scheduleDefinitionToWire(schedule: ScheduleDefinition, where: st
   if (schedule.key !== undefined) out.key = schedule.key;
   Object.assign(out, scheduleSpecToWire(schedule, where));
   if (schedule.input !== undefined) out.input = schedule.input;
-  if (schedule.policy !== undefined) out.policy = schedulePolicyToWire(schedule.policy, path(where, "policy"));
+  if (schedule.policy !== undefined) out.policy = schedulePolicyToWire(schedule.policy, optionPath(where, "policy"));
   if (schedule.note !== undefined) out.note = schedule.note;
   if (schedule.paused !== undefined) out.paused = schedule.paused;
   return out;

@@ -9,7 +9,8 @@ import { parse } from "./parse-response.ts";
 import type { HttpTransport } from "./http.ts";
 import { everyItem } from "./pages.ts";
 import * as res from "./schedule-responses.ts";
-import { DEFINITION_OPTIONS, instantToWire, rejectUnknownOptions, scheduleDefinitionToWire, schedulePolicyToWire, scheduleSpecToWire, SPEC_OPTIONS, type ScheduleSpecOptions } from "./schedule-wire.ts";
+import { fromList, optionNames, rejectUnknownOptions } from "./options.ts";
+import { DEFINITION_OPTIONS, instantToWire, scheduleDefinitionToWire, schedulePolicyToWire, scheduleSpecToWire, SPEC_OPTIONS, type ScheduleSpecOptions } from "./schedule-wire.ts";
 
 /** A schedule as `get`, `create`, `update`, `pause` and `resume` describe it. */
 export type Schedule = Camelize<wire.Schedule>;
@@ -37,16 +38,6 @@ export interface CreateScheduleOptions<I = unknown> extends ScheduleDefinition<I
   /** Default: the definition's `executionTimeout`, else the workflow's registered one, else 1 hour. */
   executionTimeout?: Duration;
 }
-
-const CREATE_OPTIONS = [...DEFINITION_OPTIONS, "workflow", "scheduleId", "taskQueue", "executionTimeout", "signal"] as const;
-const UPDATE_OPTIONS = [...SPEC_OPTIONS, "input", "taskQueue", "executionTimeout", "policy", "note"] as const;
-/** The options objects of the other calls, each checked as create's is: a typo (`overlapPolicy`, `requestID`) would be dropped without a word. */
-const UPDATE_CALL_OPTIONS = ["version", "signal"] as const;
-const RESUME_OPTIONS = ["catchUp", "signal"] as const;
-const TRIGGER_OPTIONS = ["input", "overlap", "requestId", "signal"] as const;
-const BACKFILL_OPTIONS = ["startAt", "endAt", "overlap", "requestId", "signal"] as const;
-const PREVIEW_OPTIONS = ["count", "after", "scheduleId", "signal"] as const;
-const LIST_OPTIONS = ["key", "workflow", "status", "source", "pageSize", "pageToken", "signal"] as const;
 
 /** What `create` returns: the id, whether this call created it (false: it updated it), the schedule. */
 export interface CreatedSchedule {
@@ -126,6 +117,26 @@ export interface PreviewOptions extends CallOptions {
 
 /** What `preview` returns: the spec in words, its zone and its next fire times. */
 export type SchedulePreview = Camelize<res.PreviewResponse>;
+
+/** The options of {@link SchedulesClient.update}'s third argument. */
+type UpdateCallOptions = { version?: number } & CallOptions;
+/** The options of {@link SchedulesClient.resume}. */
+type ResumeOptions = { catchUp?: boolean } & CallOptions;
+
+/**
+ * The options each call takes, derived from its type (see `optionNames`) and checked: a typo
+ * (`overlapPolicy`, `requestID`) would be dropped without a word.
+ */
+const CREATE_OPTIONS = optionNames({
+  ...fromList(DEFINITION_OPTIONS), workflow: true, scheduleId: true, taskQueue: true, executionTimeout: true, signal: true,
+} satisfies Record<keyof CreateScheduleOptions, true>);
+const UPDATE_OPTIONS = optionNames({ ...fromList(SPEC_OPTIONS), input: true, taskQueue: true, executionTimeout: true, policy: true, note: true } satisfies Record<keyof ScheduleUpdate, true>);
+const UPDATE_CALL_OPTIONS = optionNames({ version: true, signal: true } satisfies Record<keyof UpdateCallOptions, true>);
+const RESUME_OPTIONS = optionNames({ catchUp: true, signal: true } satisfies Record<keyof ResumeOptions, true>);
+const TRIGGER_OPTIONS = optionNames({ input: true, overlap: true, requestId: true, signal: true } satisfies Record<keyof TriggerOptions, true>);
+const BACKFILL_OPTIONS = optionNames({ startAt: true, endAt: true, overlap: true, requestId: true, signal: true } satisfies Record<keyof BackfillOptions, true>);
+const PREVIEW_OPTIONS = optionNames({ count: true, after: true, scheduleId: true, signal: true } satisfies Record<keyof PreviewOptions, true>);
+const LIST_OPTIONS = optionNames({ key: true, workflow: true, status: true, source: true, pageSize: true, pageToken: true, signal: true } satisfies Record<keyof ListSchedulesOptions, true>);
 
 const BASE = "/v1/workflows/schedules";
 const one = (id: string) => `${BASE}/${encodeURIComponent(id)}`;
@@ -211,7 +222,7 @@ export class SchedulesClient {
    * const s = await client.schedules.get(id);
    * await client.schedules.update(id, { cron: "0 15 * * *", policy: { retryMax: 5 } }, { version: s.version });
    */
-  async update<I = unknown>(scheduleId: string, patch: ScheduleUpdate<I>, options: { version?: number } & CallOptions = {}): Promise<Schedule> {
+  async update<I = unknown>(scheduleId: string, patch: ScheduleUpdate<I>, options: UpdateCallOptions = {}): Promise<Schedule> {
     rejectUnknownOptions(patch, UPDATE_OPTIONS, "");
     rejectUnknownOptions(options, UPDATE_CALL_OPTIONS, "");
     const { startAt, endAt, ...rest } = patch;
@@ -247,7 +258,7 @@ export class SchedulesClient {
    * @example await client.schedules.resume(id, "maintenance over");
    * @example await client.schedules.resume(id, "back", { catchUp: true }); // also run what was missed
    */
-  async resume(scheduleId: string, note?: string, options: { catchUp?: boolean } & CallOptions = {}): Promise<Schedule> {
+  async resume(scheduleId: string, note?: string, options: ResumeOptions = {}): Promise<Schedule> {
     rejectUnknownOptions(options, RESUME_OPTIONS, "");
     const body = { ...(note === undefined ? {} : { note }), ...(options.catchUp === undefined ? {} : { catch_up: options.catchUp }) };
     const answer = await this.http.request("POST", `${one(scheduleId)}/resume`, { body, signal: options.signal });

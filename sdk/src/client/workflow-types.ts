@@ -3,7 +3,7 @@ import type { CallOptions } from "./call-options.ts";
 import { parse } from "./parse-response.ts";
 import type { HttpTransport } from "./http.ts";
 import { everyItem } from "./pages.ts";
-import { rejectUnknownOptions } from "./schedule-wire.ts";
+import { optionNames, rejectUnknownOptions } from "./options.ts";
 
 /** A registered workflow: what the last worker that registered it declared. */
 export interface WorkflowType {
@@ -35,7 +35,7 @@ export interface WorkflowTypePage {
 
 const BASE = "/v1/workflows/types";
 /** Checked as every client call's options are: a misspelt `pageSize` would be dropped without a word. */
-const LIST_OPTIONS = ["pageSize", "pageToken", "signal"] as const;
+const LIST_OPTIONS = optionNames({ pageSize: true, pageToken: true, signal: true } satisfies Record<keyof ListWorkflowTypesOptions, true>);
 
 /** Not camelize(): the JSON Schema's own keys (a property named `report_type`) must stay as registered. */
 function fromWire(t: wire.WorkflowTypeInfo): WorkflowType {

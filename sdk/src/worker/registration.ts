@@ -1,5 +1,6 @@
 import { SundialApiError } from "../client/errors.ts";
-import { DEFINITION_OPTIONS, rejectUnknownOptions, scheduleDefinitionToWire } from "../client/schedule-wire.ts";
+import { rejectUnknownOptions } from "../client/options.ts";
+import { DEFINITION_OPTIONS, scheduleDefinitionToWire } from "../client/schedule-wire.ts";
 import { CreateScheduleRequest } from "../protocol/schedule.ts";
 import { RegisterWorkerResponse, type RegisterWorkerRequest } from "../protocol/tasks.ts";
 import { isShorthandSchedule } from "../workflow/define-workflow.ts";
