@@ -1,6 +1,8 @@
 /**
  * What every client call that sends a request takes, besides its own options: one shape across
- * executions, schedules, keys, registered workflows, task queues, `whoami` and `health`.
+ * executions, schedules, keys, registered workflows, task queues, `whoami` and `health`. A call
+ * whose options are only these (`get`, `cancel`, `pause`, `describe`, `health`…) checks them as
+ * the others check theirs: an unknown key (`{ singal }`) is a `TypeError`, before anything is sent.
  */
 export interface CallOptions {
   /**

@@ -7,6 +7,7 @@ import type { SundialApiError } from "./errors.ts";
 import { ExecutionsClient } from "./executions.ts";
 import { HttpTransport, type ConnectionOptions } from "./http.ts";
 import { KeysClient } from "./keys.ts";
+import { CALL_OPTIONS, rejectUnknownOptions } from "./options.ts";
 import { parse } from "./parse-response.ts";
 import { SchedulesClient } from "./schedules.ts";
 import { TaskQueuesClient } from "./task-queues.ts";
@@ -47,6 +48,7 @@ export class SundialClient {
 
   /** Which platform, namespace and key this client talks to (`GET /v1/workflows/workers/whoami`, the Mistral seed's worker info). */
   async whoami(options: CallOptions = {}): Promise<WhoAmI> {
+    rejectUnknownOptions(options, CALL_OPTIONS, "");
     const { body } = await this.http.request("GET", "/v1/workflows/workers/whoami", { signal: options.signal });
     const b = parse(WhoAmIResponse, body);
     return { schedulerUrl: b.scheduler_url, namespace: b.namespace, tls: b.tls, keyId: b.key_id, keyKind: b.key_kind };
@@ -61,6 +63,7 @@ export class SundialClient {
    * const { status } = await client.health({ signal: AbortSignal.timeout(2_000) }); // "ok"
    */
   async health(options: CallOptions = {}): Promise<Health> {
+    rejectUnknownOptions(options, CALL_OPTIONS, "");
     const { body } = await this.http.request("GET", "/v1/health", { signal: options.signal });
     return camelize(parse(HealthResponse, body));
   }

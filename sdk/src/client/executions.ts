@@ -39,7 +39,7 @@ import {
 import type { HttpTransport } from "./http.ts";
 import { everyItem } from "./pages.ts";
 import { parse } from "./parse-response.ts";
-import { rejectUnknownOptions } from "./options.ts";
+import { CALL_OPTIONS, rejectUnknownOptions } from "./options.ts";
 import { instantToWire } from "./schedule-wire.ts";
 
 const BASE = "/v1/workflows/executions";
@@ -121,6 +121,7 @@ export class ExecutionsClient {
 
   /** Describes one execution. @example const ex = await client.executions.get("order-17"); */
   async get(executionId: string, options: CallOptions = {}): Promise<Execution> {
+    rejectUnknownOptions(options, CALL_OPTIONS, "");
     const res = await this.http.request("GET", `${BASE}/${encodeURIComponent(executionId)}`, { signal: options.signal });
     return camelize(parse(wire.Execution, res.body));
   }
@@ -213,6 +214,7 @@ export class ExecutionsClient {
    * }
    */
   async cancel(executionId: string, reason = "", options: CallOptions = {}): Promise<Execution> {
+    rejectUnknownOptions(options, CALL_OPTIONS, "");
     const res = await this.http.request("POST", `${BASE}/${encodeURIComponent(executionId)}/cancel`, { body: { reason }, signal: options.signal });
     return camelize(parse(wire.Execution, res.body));
   }
@@ -352,6 +354,7 @@ export class ExecutionsClient {
    * @example await client.executions.terminate("order-17", "stuck on a bad deploy");
    */
   async terminate(executionId: string, reason = "", options: CallOptions = {}): Promise<Execution> {
+    rejectUnknownOptions(options, CALL_OPTIONS, "");
     const res = await this.http.request("POST", `${BASE}/${encodeURIComponent(executionId)}/terminate`, { body: { reason }, signal: options.signal });
     return camelize(parse(wire.Execution, res.body));
   }

@@ -1,3 +1,5 @@
+import type { CallOptions } from "./call-options.ts";
+
 /**
  * The checks of the options objects every client call takes (executions, schedules, keys,
  * registered workflows, task queues, `whoami`, `health`) and of the schedule definitions a worker
@@ -21,6 +23,9 @@ export function optionNames<const K extends string>(names: Readonly<Record<K, tr
 export function fromList<K extends string>(names: readonly K[]): Record<K, true> {
   return Object.fromEntries(names.map((n) => [n, true])) as Record<K, true>;
 }
+
+/** The options of a call that takes nothing but {@link CallOptions} (`get`, `cancel`, `pause`, `health`…). */
+export const CALL_OPTIONS = optionNames({ signal: true } satisfies Record<keyof CallOptions, true>);
 
 /**
  * Throws a `TypeError` naming an option that is not one of `known` (a typo, or the wire's

@@ -9,7 +9,7 @@ import { parse } from "./parse-response.ts";
 import type { HttpTransport } from "./http.ts";
 import { everyItem } from "./pages.ts";
 import * as res from "./schedule-responses.ts";
-import { fromList, optionNames, rejectUnknownOptions } from "./options.ts";
+import { CALL_OPTIONS, fromList, optionNames, rejectUnknownOptions } from "./options.ts";
 import { DEFINITION_OPTIONS, instantToWire, scheduleDefinitionToWire, schedulePolicyToWire, scheduleSpecToWire, SPEC_OPTIONS, type ScheduleSpecOptions } from "./schedule-wire.ts";
 
 /** A schedule as `get`, `create`, `update`, `pause` and `resume` describe it. */
@@ -187,6 +187,7 @@ export class SchedulesClient {
 
   /** Describes one schedule. @example const { nextFireTimes, counters } = await client.schedules.get("user-reminder:user_123"); */
   async get(scheduleId: string, options: CallOptions = {}): Promise<Schedule> {
+    rejectUnknownOptions(options, CALL_OPTIONS, "");
     const answer = await this.http.request("GET", one(scheduleId), { signal: options.signal });
     return camelize(parse(res.ScheduleResponse, answer.body));
   }
@@ -243,11 +244,13 @@ export class SchedulesClient {
 
   /** Deletes a schedule; runs it started keep running. @example await client.schedules.delete("user-reminder:user_123"); */
   async delete(scheduleId: string, options: CallOptions = {}): Promise<void> {
+    rejectUnknownOptions(options, CALL_OPTIONS, "");
     await this.http.request("DELETE", one(scheduleId), { signal: options.signal });
   }
 
   /** Pauses a schedule, with a note saying why. @example await client.schedules.pause(id, "maintenance until 14:00"); */
   async pause(scheduleId: string, note?: string, options: CallOptions = {}): Promise<Schedule> {
+    rejectUnknownOptions(options, CALL_OPTIONS, "");
     const answer = await this.http.request("POST", `${one(scheduleId)}/pause`, { body: note === undefined ? {} : { note }, signal: options.signal });
     return camelize(parse(res.ScheduleResponse, answer.body));
   }

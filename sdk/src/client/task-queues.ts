@@ -2,6 +2,7 @@ import * as wire from "../protocol/task-queues.ts";
 import type { CallOptions } from "./call-options.ts";
 import { camelize, type Camelize } from "./camel.ts";
 import type { HttpTransport } from "./http.ts";
+import { CALL_OPTIONS, rejectUnknownOptions } from "./options.ts";
 import { parse } from "./parse-response.ts";
 
 /** {@link TaskQueuesClient.describe}'s answer: a queue's backlog per kind and its pollers, camelCase. */
@@ -23,6 +24,7 @@ export class TaskQueuesClient {
 
   /** Backlog (approximate), oldest available task and the workers seen polling in the last 5 minutes, per kind. */
   async describe(taskQueue: string, options: CallOptions = {}): Promise<TaskQueueDescription> {
+    rejectUnknownOptions(options, CALL_OPTIONS, "");
     const answer = await this.http.request("GET", `/v1/workflows/task-queues/${encodeURIComponent(taskQueue)}`, { signal: options.signal });
     return camelize(parse(wire.TaskQueueDescription, answer.body));
   }

@@ -3,7 +3,7 @@ import type { CallOptions } from "./call-options.ts";
 import { parse } from "./parse-response.ts";
 import type { HttpTransport } from "./http.ts";
 import { everyItem } from "./pages.ts";
-import { optionNames, rejectUnknownOptions } from "./options.ts";
+import { CALL_OPTIONS, optionNames, rejectUnknownOptions } from "./options.ts";
 
 /** A registered workflow: what the last worker that registered it declared. */
 export interface WorkflowType {
@@ -58,6 +58,7 @@ export class WorkflowTypesClient {
 
   /** One registered workflow; a `SundialApiError` with code `workflow_not_found` (404) when no worker registered it. */
   async get(name: string, options: CallOptions = {}): Promise<WorkflowType> {
+    rejectUnknownOptions(options, CALL_OPTIONS, "");
     const answer = await this.http.request("GET", `${BASE}/${encodeURIComponent(name)}`, { signal: options.signal });
     return fromWire(parse(wire.WorkflowTypeInfo, answer.body));
   }

@@ -27,6 +27,35 @@ function scripted(answers: (() => Response)[]) {
 
 const json = (status: number, body: unknown, type = "application/json") => () => new Response(JSON.stringify(body), { status, headers: { "content-type": type } });
 
+describe("calls whose only option is signal", () => {
+  it("reject an unknown option (a typo of signal, or any other) before anything is sent", async () => {
+    const { seen, client } = scripted([]);
+    const signal = new AbortController().signal;
+    const calls: [string, () => Promise<unknown>][] = [
+      ["executions.get", () => client.executions.get("o-1", { singal: signal } as never)],
+      ["executions.cancel", () => client.executions.cancel("o-1", "why", { singal: signal } as never)],
+      ["executions.terminate", () => client.executions.terminate("o-1", "why", { singal: signal } as never)],
+      ["schedules.get", () => client.schedules.get("s-1", { singal: signal } as never)],
+      ["schedules.delete", () => client.schedules.delete("s-1", { singal: signal } as never)],
+      ["schedules.pause", () => client.schedules.pause("s-1", "note", { singal: signal } as never)],
+      ["workflows.get", () => client.workflows.get("hello", { singal: signal } as never)],
+      ["taskQueues.describe", () => client.taskQueues.describe("default", { singal: signal } as never)],
+      ["whoami", () => client.whoami({ singal: signal } as never)],
+      ["health", () => client.health({ singal: signal } as never)],
+    ];
+    for (const [name, call] of calls) await expect(call(), name).rejects.toThrow(new TypeError("singal: unknown option; expected one of signal"));
+    // The wire's name of another call's option is named too.
+    await expect(client.executions.cancel("o-1", "why", { request_id: "r" } as never)).rejects.toThrow("request_id: unknown option; expected one of signal");
+    expect(seen).toEqual([]);
+  });
+
+  it("still take signal, and options set to undefined", async () => {
+    const { seen, client } = scripted([json(200, { status: "ok", service: "sundial" })]);
+    expect(await client.health({ signal: new AbortController().signal, other: undefined } as never)).toEqual({ status: "ok", service: "sundial" });
+    expect(seen).toHaveLength(1);
+  });
+});
+
 describe("the lists of option names", () => {
   it("are derived from the options types: an option the list lacks, or one the type lacks, does not compile", () => {
     interface Opts { a?: number; signal?: AbortSignal }
