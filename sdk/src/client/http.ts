@@ -1,4 +1,4 @@
-import { Problem } from "../protocol/problem.ts";
+import { ProblemAnswer } from "../protocol/problem.ts";
 import { SundialApiError, SundialConnectionError } from "./errors.ts";
 
 /** How to reach the platform. */
@@ -153,12 +153,19 @@ function parseJson(text: string, status: number): unknown {
   }
 }
 
-/** Maps an error answer to {@link SundialApiError}, also when a proxy answered with something else; `retryAfter` is its `Retry-After` header. */
+/**
+ * Maps an error answer to {@link SundialApiError}, also when a proxy answered with something else
+ * (`code` `http_{status}`, the body as `detail`); `retryAfter` is its `Retry-After` header. A
+ * problem+json body with a `code` keeps it whatever else it adds or leaves out (see `ProblemAnswer`).
+ */
 export function toApiError(status: number, contentType: string, text: string, retryAfter: string | null = null): SundialApiError {
   const waitMs = retryAfterMs(retryAfter);
   if (contentType.includes("json")) {
     try {
-      const parsed = Problem.safeParse(JSON.parse(text));
+      // Read as another platform version may send it (ProblemAnswer): unknown fields dropped, RFC
+      // 9457's optional members defaulted, `status` the answer's own when the body leaves it out.
+      const body: unknown = JSON.parse(text);
+      const parsed = ProblemAnswer.safeParse(body !== null && typeof body === "object" && !Array.isArray(body) ? { status, ...body } : body);
       if (parsed.success) return new SundialApiError(parsed.data, waitMs);
     } catch {
       // Fall through to the generic mapping.

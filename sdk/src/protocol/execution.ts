@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Duration } from "./duration.ts";
-import { Failure } from "./failure.ts";
+import { FailureAnswer } from "./failure.ts";
 import { HistoryEvent, SchedulePayload } from "./history.ts";
 import { Identifier, Name } from "./names.ts";
 
@@ -84,7 +84,7 @@ export const PendingActivity = z.object({
   activity_type: z.string(),
   state: z.enum(["scheduled", "started", "backing_off", "cancel_requested"]),
   attempt: z.number(),
-  last_failure: Failure.nullable(),
+  last_failure: FailureAnswer.nullable(),
   last_heartbeat_at: z.string().nullable(),
   next_attempt_at: z.string().nullable(),
 });
@@ -98,7 +98,7 @@ export const Execution = z.object({
   task_queue: z.string(),
   input: z.unknown(),
   result: z.unknown().optional(),
-  failure: Failure.nullable(),
+  failure: FailureAnswer.nullable(),
   started_at: z.string(),
   closed_at: z.string().nullable(),
   execution_timeout: z.number(),
@@ -153,7 +153,7 @@ export const ExecutionResult = z.object({
   execution_id: z.string(),
   status: ExecutionStatus,
   result: z.unknown().optional(),
-  failure: Failure.nullable(),
+  failure: FailureAnswer.nullable(),
 });
 export type ExecutionResult = z.output<typeof ExecutionResult>;
 
@@ -191,7 +191,7 @@ export const UpdateRequest = z.strictObject({
   update_id: Identifier.optional(),
   wait_seconds: z.number().min(1).max(60).default(30),
 });
-export const UpdateResult = z.object({ update_id: z.string(), status: z.enum(["completed", "pending"]), result: z.unknown().optional(), failure: Failure.nullable() });
+export const UpdateResult = z.object({ update_id: z.string(), status: z.enum(["completed", "pending"]), result: z.unknown().optional(), failure: FailureAnswer.nullable() });
 
 /** POST /v1/workflows/executions/{id}/reset (the Mistral seed's reset_workflow). */
 export const ResetRequest = z.strictObject({

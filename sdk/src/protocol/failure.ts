@@ -23,6 +23,23 @@ export const Failure = z.strictObject({
 export type Failure = z.output<typeof Failure>;
 
 /**
+ * A failure as the platform's answers carry it (an execution's `failure`, a pending activity's
+ * `last_failure`, a result, an update's outcome, history events, a problem's `failure`), read by
+ * the SDK's client: {@link Failure}'s fields and defaults, of the same type, but a field it does
+ * not know is dropped rather than refused, and no length is checked. A platform newer than the
+ * client may add a field to a failure; with {@link Failure}'s strictness the whole answer would be
+ * refused as `invalid_response` (or, in a problem, its `code` lost). Requests keep {@link Failure}.
+ */
+export const FailureAnswer: z.ZodType<FailureOutput, FailureInput> = z.object({
+  message: z.string(),
+  type: z.string().default("Error"),
+  non_retryable: z.boolean().default(false),
+  stack: z.string().optional(),
+  details: z.unknown().optional(),
+  cause: z.lazy(() => FailureAnswer).optional(),
+});
+
+/**
  * Refines a message that answers with a result or a failure (an update's completion, a query's
  * answer): both at once is refused, naming `failure`, since one of them would silently win.
  * `result: null` counts as a result (it is a value on the wire).

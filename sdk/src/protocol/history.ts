@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Failure, RetryPolicy } from "./failure.ts";
+import { FailureAnswer, RetryPolicy } from "./failure.ts";
 
 /** Options of one activity call, as recorded in history (all durations in seconds). */
 export const ActivityOptions = z.strictObject({
@@ -11,6 +11,12 @@ export const ActivityOptions = z.strictObject({
   retry: RetryPolicy.partial().optional(),
 });
 export type ActivityOptions = z.output<typeof ActivityOptions>;
+
+/**
+ * {@link ActivityOptions} as a history answer carries them: an option this reader does not know
+ * (a newer platform's) is dropped, not refused, as everywhere the client reads an answer.
+ */
+const ActivityOptionsAnswer = ActivityOptions.extend({ retry: RetryPolicy.partial().strip().optional() }).strip();
 
 /** What a scheduled run receives on top of its input (Polos' `SchedulePayload`). */
 export const SchedulePayload = z.object({
@@ -28,7 +34,8 @@ const e = <T extends string, S extends z.ZodRawShape>(type: T, attrs: S) =>
   z.object({ id: z.number().int().positive(), type: z.literal(type), ts: z.string(), ...attrs });
 
 /**
- * Every history event, a discriminated union on `type`. Ids are monotonic from 1 within a run.
+ * Every history event, a discriminated union on `type`, as answers carry them (the SDK's client
+ * reads them with it): fields an event, its failures or its activity options do not declare are dropped. Ids are monotonic from 1 within a run.
  * `seq` numbers commands per kind (activity 1, 2, …; timer 1, 2, …) so replay can match them.
  */
 export const HistoryEvent = z.discriminatedUnion("type", [
@@ -60,7 +67,7 @@ export const HistoryEvent = z.discriminatedUnion("type", [
   e("workflow_task_completed", { scheduled_event_id: z.number().int(), identity: z.string() }),
   e("workflow_task_failed", {
     scheduled_event_id: z.number().int(),
-    failure: Failure,
+    failure: FailureAnswer,
     /**
      * Set when the platform failed the task rather than the worker: `UnhandledCommand` (Temporal's
      * name) when the task would have closed the run while new events waited for the workflow. A
@@ -69,10 +76,10 @@ export const HistoryEvent = z.discriminatedUnion("type", [
     cause: z.string().optional(),
   }),
   e("workflow_task_timed_out", { scheduled_event_id: z.number().int() }),
-  e("activity_scheduled", { seq: z.number().int(), activity_type: z.string(), input: z.unknown(), options: ActivityOptions }),
+  e("activity_scheduled", { seq: z.number().int(), activity_type: z.string(), input: z.unknown(), options: ActivityOptionsAnswer }),
   e("activity_started", { scheduled_event_id: z.number().int(), attempt: z.number().int(), identity: z.string() }),
   e("activity_completed", { scheduled_event_id: z.number().int(), seq: z.number().int(), result: z.unknown(), attempt: z.number().int() }),
-  e("activity_failed", { scheduled_event_id: z.number().int(), seq: z.number().int(), failure: Failure, attempt: z.number().int() }),
+  e("activity_failed", { scheduled_event_id: z.number().int(), seq: z.number().int(), failure: FailureAnswer, attempt: z.number().int() }),
   e("activity_timed_out", {
     scheduled_event_id: z.number().int(),
     seq: z.number().int(),
@@ -98,12 +105,12 @@ export const HistoryEvent = z.discriminatedUnion("type", [
   }),
   e("child_workflow_started", { seq: z.number().int(), execution_id: z.string(), run_id: z.string() }),
   /** The child could not start (its id is taken by another workflow): a resolution, like a failure. */
-  e("child_workflow_start_failed", { seq: z.number().int(), execution_id: z.string(), failure: Failure }),
+  e("child_workflow_start_failed", { seq: z.number().int(), execution_id: z.string(), failure: FailureAnswer }),
   e("child_workflow_completed", { seq: z.number().int(), execution_id: z.string(), result: z.unknown() }),
   /** The child ended without a result: failed, timed out, cancelled or terminated (`status`). */
-  e("child_workflow_failed", { seq: z.number().int(), execution_id: z.string(), status: z.string(), failure: Failure }),
+  e("child_workflow_failed", { seq: z.number().int(), execution_id: z.string(), status: z.string(), failure: FailureAnswer }),
   /** A step's outcome (`ctx.step.run`): replays return it instead of running the step again. */
-  e("step_recorded", { seq: z.number().int(), name: z.string(), result: z.unknown().optional(), failure: Failure.optional() }),
+  e("step_recorded", { seq: z.number().int(), name: z.string(), result: z.unknown().optional(), failure: FailureAnswer.optional() }),
   /**
    * A patch marker (set_patch_marker): the run took the patched branch of `ctx.patched(patch_id)`.
    * `deprecated` when `ctx.deprecatePatch` wrote it: a replay whose code no longer asks for the
@@ -111,9 +118,9 @@ export const HistoryEvent = z.discriminatedUnion("type", [
    */
   e("marker_recorded", { patch_id: z.string(), deprecated: z.boolean().default(false) }),
   /** The handler's outcome, returned to every caller waiting on (or retrying) this update id. */
-  e("update_completed", { update_id: z.string(), result: z.unknown().optional(), failure: Failure.optional() }),
+  e("update_completed", { update_id: z.string(), result: z.unknown().optional(), failure: FailureAnswer.optional() }),
   e("execution_completed", { result: z.unknown() }),
-  e("execution_failed", { failure: Failure }),
+  e("execution_failed", { failure: FailureAnswer }),
   e("execution_timed_out", {}),
   e("execution_cancelled", { details: z.unknown().optional() }),
   e("execution_terminated", { reason: z.string() }),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Failure } from "./failure.ts";
+import { Failure, FailureAnswer } from "./failure.ts";
 
 /** application/problem+json (RFC 9457) body of every Sundial error. */
 export const Problem = z.object({
@@ -15,3 +15,23 @@ export const Problem = z.object({
   failure: Failure.optional(),
 });
 export type Problem = z.output<typeof Problem>;
+
+/**
+ * A problem as the SDK's client reads an error answer: {@link Problem}, of the same type, tolerant
+ * of what another platform version (or a proxy) may send: fields it does not know are dropped
+ * (also in `failure`, {@link FailureAnswer}); `type` and `title`, which RFC 9457 makes optional,
+ * default to `about:blank` and `HTTP {status}`, and `detail` to `""`. `status` and `code` are
+ * required: without a `code` the answer is no Sundial problem.
+ */
+export const ProblemAnswer = z
+  .object({
+    type: z.string().default("about:blank"),
+    title: z.string().optional(),
+    status: z.number().int(),
+    detail: z.string().default(""),
+    code: z.string(),
+    field: z.string().optional(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    failure: FailureAnswer.optional(),
+  })
+  .transform(({ title, ...p }): Problem => ({ ...p, title: title ?? `HTTP ${p.status}` }));

@@ -56,6 +56,78 @@ describe("calls whose only option is signal", () => {
   });
 });
 
+const problem = (code: string, failure: unknown) => ({ type: `https://sundial.dev/problems/${code}`, title: "Unprocessable Content", status: 422, detail: "the handler threw", code, failure });
+
+describe("answers of a newer or older platform", () => {
+  it("a problem's failure with a field the client does not know (or without its optional ones) maps to SundialApiError with the failure", async () => {
+    const { client } = scripted([
+      json(422, problem("query_failed", { message: "boom", type: "Error", non_retryable: false, retryable_after: 5, cause: { message: "inner", category: "app" } }), "application/problem+json"),
+      json(422, problem("update_rejected", { message: "no" }), "application/problem+json"),
+    ]);
+    const err = await client.executions.query("o-1", "q").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SundialApiError);
+    expect(err).toMatchObject({ status: 422, code: "query_failed", detail: "the handler threw", failure: { message: "boom", type: "Error", nonRetryable: false, cause: { message: "inner", type: "Error", nonRetryable: false } } });
+    expect((err as SundialApiError).failure).not.toHaveProperty("retryableAfter");
+    await expect(client.executions.update("o-1", "u", {}, { updateId: "u-1" })).rejects.toMatchObject({ code: "update_rejected", failure: { message: "no", type: "Error", nonRetryable: false } });
+  });
+
+  it("a problem without the members RFC 9457 makes optional (type, title, status) still maps by its code", async () => {
+    const { client } = scripted([json(404, { code: "execution_not_found", detail: "no execution o-1" }, "application/problem+json")]);
+    await expect(client.executions.get("o-1")).rejects.toMatchObject({ name: "SundialApiError", status: 404, code: "execution_not_found", detail: "no execution o-1", type: "about:blank", title: "HTTP 404" });
+  });
+
+  const execution = {
+    execution_id: "o-1",
+    run_id: "run-1",
+    workflow: "order",
+    status: "failed",
+    task_queue: "default",
+    input: null,
+    failure: { message: "boom", type: "Error", non_retryable: true, new_field: 1 },
+    started_at: "2026-01-01T00:00:00.000Z",
+    closed_at: "2026-01-01T00:00:01.000Z",
+    execution_timeout: 3600,
+    history_length: 5,
+    history_size_bytes: 100,
+    cancel_requested: false,
+    pending_activities: [{ seq: 1, activity_type: "charge", state: "backing_off", attempt: 2, last_failure: { message: "declined", type: "Declined", non_retryable: false, code: "x" }, last_heartbeat_at: null, next_attempt_at: null }],
+    schedule: null,
+    run_number: 1,
+    previous_run_id: null,
+    parent_execution_id: null,
+    parent_run_id: null,
+  };
+
+  it("an execution, its result and its history whose failures carry a new field are read, the field left out", async () => {
+    const ts = "2026-01-01T00:00:00.000Z";
+    const { client } = scripted([
+      json(200, execution),
+      json(200, { execution_id: "o-1", status: "failed", failure: execution.failure }),
+      json(200, {
+        events: [
+          { id: 1, type: "activity_scheduled", ts, seq: 1, activity_type: "charge", input: null, options: { start_to_close_timeout: 10, priority: 3, retry: { maximum_attempts: 3, jitter: 0.1 } } },
+          { id: 2, type: "activity_failed", ts, scheduled_event_id: 1, seq: 1, attempt: 1, failure: { message: "declined", type: "Declined", non_retryable: false, code: "x" } },
+          { id: 3, type: "execution_failed", ts, failure: execution.failure },
+        ],
+        next_page_token: null,
+      }),
+    ]);
+    const ex = await client.executions.get("o-1");
+    expect(ex.failure).toEqual({ message: "boom", type: "Error", nonRetryable: true });
+    expect(ex.pendingActivities[0]?.lastFailure).toEqual({ message: "declined", type: "Declined", nonRetryable: false });
+    expect((await client.executions.result("o-1")).failure).toEqual({ message: "boom", type: "Error", nonRetryable: true });
+    const { events } = await client.executions.history("o-1");
+    expect(events.map((e) => e.type)).toEqual(["activity_scheduled", "activity_failed", "execution_failed"]);
+    expect(events[0]).toMatchObject({ options: { startToCloseTimeout: 10, retry: { maximumAttempts: 3 } } });
+    expect(events[1]).toMatchObject({ failure: { message: "declined", type: "Declined", nonRetryable: false } });
+  });
+
+  it("an answer of the wrong shape is still an invalid_response naming the field", async () => {
+    const { client } = scripted([json(200, { ...execution, failure: { type: "Error" } })]);
+    await expect(client.executions.get("o-1")).rejects.toMatchObject({ code: "invalid_response", detail: expect.stringContaining("at failure.message") });
+  });
+});
+
 describe("the lists of option names", () => {
   it("are derived from the options types: an option the list lacks, or one the type lacks, does not compile", () => {
     interface Opts { a?: number; signal?: AbortSignal }
