@@ -154,6 +154,7 @@ describe("client answers keep every field the platform sends", () => {
       ["/v1/workflows/workers/whoami", () => client.whoami()],
       ["/v1/health", () => client.health()],
       ["/v1/admin/keys?page_size=2", () => client.keys.list({ pageSize: 2 })],
+      [`/v1/workflows/task-queues/${encodeURIComponent(queue)}`, () => client.taskQueues.describe(queue)],
     ];
     for (const [path, read] of pairs) {
       const raw = await api("GET", path);
