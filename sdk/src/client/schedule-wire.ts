@@ -52,6 +52,8 @@ export const SPEC_OPTIONS = optionNames({
 export const POLICY_OPTIONS = optionNames({
   catchupWindow: true, catchupWindowSeconds: true, overlap: true, retryMax: true, retryDelay: true, retryDelaySeconds: true, onFailure: true,
 } satisfies Record<keyof SchedulePolicy, true>);
+/** The fields of one of a spec's `intervals`. */
+export const INTERVAL_OPTIONS = optionNames({ every: true, offset: true } satisfies Record<keyof NonNullable<ScheduleDefinition["intervals"]>[number], true>);
 export const DEFINITION_OPTIONS = optionNames({
   ...fromList(SPEC_OPTIONS), key: true, note: true, input: true, policy: true, paused: true,
 } satisfies Record<keyof ScheduleDefinition, true>);
@@ -90,10 +92,11 @@ export function scheduleSpecToWire(spec: ScheduleSpecOptions, where: string): Wi
   if (spec.cronExpressions !== undefined) out.cron_expressions = [...spec.cronExpressions];
   if (spec.cron !== undefined) out.cron = spec.cron;
   if (spec.intervals !== undefined) {
-    out.intervals = spec.intervals.map((iv, i) => ({
-      every: toSeconds(iv.every, optionPath(where, `intervals.${i}.every`)),
-      offset: toSeconds(iv.offset ?? 0, optionPath(where, `intervals.${i}.offset`)),
-    }));
+    out.intervals = spec.intervals.map((iv, i) => {
+      // Checked as the spec's own options are: a misspelt `offset` would fire on the hour, unshifted.
+      rejectUnknownOptions(iv, INTERVAL_OPTIONS, optionPath(where, `intervals.${i}`));
+      return { every: toSeconds(iv.every, optionPath(where, `intervals.${i}.every`)), offset: toSeconds(iv.offset ?? 0, optionPath(where, `intervals.${i}.offset`)) };
+    });
   }
   if (spec.intervalSeconds !== undefined) out.interval_seconds = toSeconds(spec.intervalSeconds, optionPath(where, "intervalSeconds"));
   if (spec.at !== undefined) out.at = (Array.isArray(spec.at) ? spec.at : [spec.at]).map((t, i) => instantToWire(t, optionPath(where, `at.${i}`)));

@@ -87,6 +87,8 @@ describe("registration", () => {
     [{ cronExpressions: ["@daily"], policy: { catchupWindow: "7d", catchupWindowSeconds: 604_800 } }, 'workflow "w" schedules.0.policy.catchupWindowSeconds: give catchupWindow or catchupWindowSeconds, not both'],
     [{ cron_expressions: ["@daily"] } as never, 'workflow "w" schedules.0.cron_expressions: unknown option (did you mean cronExpressions?)'],
     [{ cronExpressions: ["@daily"], timeZone: "Europe/Paris" } as never, 'workflow "w" schedules.0.timeZone: unknown option; expected one of cronExpressions'],
+    // An interval's fields too: the offset would be dropped, firing on the hour.
+    [{ intervals: [{ every: "1h", offset_seconds: 300 }] } as never, 'workflow "w" schedules.0.intervals.0.offset_seconds: unknown option (did you mean offset?'],
   ])("a malformed schedule stops the worker at start-up, naming the field (%j)", (schedule, message) => {
     const wf = defineWorkflow({ name: "w", schedules: [schedule], run: async () => null });
     expect(() => runWorker({ ...base, workflows: [wf] })).toThrow(message);

@@ -159,6 +159,10 @@ describe("client.schedules.create", () => {
     await expect(client.schedules.preview({ cron: "@daily" }, { limit: 3 } as never)).rejects.toThrow("limit: unknown option; expected one of count, after, scheduleId, signal");
     await expect(client.schedules.update("s", { note: "n" }, { ifMatch: 3 } as never)).rejects.toThrow("ifMatch: unknown option; expected one of version, signal");
     await expect(client.schedules.resume("s", "back", { catch_up: true } as never)).rejects.toThrow("catch_up: unknown option (did you mean catchUp?)");
+    // An interval's own fields too: a misspelt offset would fire at the start of every hour instead.
+    await expect(client.schedules.create({ workflow: "w", intervals: [{ every: "1h", ofset: "5m" }] as never })).rejects.toThrow("intervals.0.ofset: unknown option; expected one of every, offset");
+    await expect(client.schedules.update("s", { intervals: [{ every: "1h" }, { every: "1d", offset_seconds: 60 }] as never })).rejects.toThrow("intervals.1.offset_seconds: unknown option (did you mean offset? It takes a duration");
+    await expect(client.schedules.preview({ intervals: [{ every_seconds: 60 }] } as never)).rejects.toThrow("intervals.0.every_seconds: unknown option (did you mean every?");
     expect(sent()).toEqual([]);
     // An option set to undefined is no option.
     fake.on(`POST ${BASE}`, () => ok(201, wireSchedule));
