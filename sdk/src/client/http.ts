@@ -1,7 +1,8 @@
 import { ProblemAnswer } from "../protocol/problem.ts";
 import { SundialApiError, SundialConnectionError } from "./errors.ts";
+import { optionNames, rejectUnknownOptions } from "./options.ts";
 
-/** How to reach the platform. */
+/** How to reach the platform. An option it does not know is a `TypeError`. */
 export interface ConnectionOptions {
   /** Base URL of the platform, e.g. `http://127.0.0.1:8787`. Default: the `SUNDIAL_URL` environment variable. */
   url?: string;
@@ -22,6 +23,12 @@ export interface ConnectionOptions {
    */
   requestTimeoutMs?: number;
 }
+
+/**
+ * The connection options, checked as every call's are: a misspelt `apiKey` (`apikey`, `api_key`)
+ * would fall back to `SUNDIAL_API_KEY` (another key, maybe of another namespace) or to no key.
+ */
+const CONNECTION_OPTIONS = optionNames({ url: true, apiKey: true, fetch: true, requestTimeoutMs: true } satisfies Record<keyof ConnectionOptions, true>);
 
 /** How long a request without a deadline of its own may go unanswered: one minute. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
@@ -66,6 +73,7 @@ export class HttpTransport {
   private readonly requestTimeoutMs: number;
 
   constructor(options: ConnectionOptions) {
+    rejectUnknownOptions(options, CONNECTION_OPTIONS, "");
     const url = options.url ?? fromEnv("SUNDIAL_URL");
     const apiKey = options.apiKey ?? fromEnv("SUNDIAL_API_KEY");
     if (!url) throw new TypeError("url is required (or set SUNDIAL_URL), e.g. http://127.0.0.1:8787");

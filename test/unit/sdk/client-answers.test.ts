@@ -139,3 +139,12 @@ describe("the lists of option names", () => {
     expect(optionNames({ ...fromList(["a"] as const), signal: true } satisfies Record<keyof Opts, true>)).toEqual(["a", "signal"]);
   });
 });
+
+describe("the client's connection options", () => {
+  it("reject an unknown option: a misspelt apiKey would fall back to SUNDIAL_API_KEY (another key, maybe another namespace) or none", () => {
+    expect(() => new SundialClient({ url: "http://platform.test", apikey: "dev.key" } as never)).toThrow(new TypeError("apikey: unknown option; expected one of url, apiKey, fetch, requestTimeoutMs"));
+    expect(() => new SundialClient({ url: "http://platform.test", api_key: "dev.key" } as never)).toThrow("api_key: unknown option (did you mean apiKey?)");
+    expect(() => new SundialClient({ url: "http://platform.test", apiKey: "k", timeoutMs: 5_000 } as never)).toThrow("timeoutMs: unknown option; expected one of");
+    expect(new SundialClient({ url: "http://platform.test", apiKey: "k", fetch: undefined, requestTimeoutMs: 5_000 }).http.baseUrl).toBe("http://platform.test");
+  });
+});
