@@ -8,16 +8,7 @@ import { camelize } from "./camel.ts";
 import { isRequestTimeout, isTransient, ResultTimeoutError, retryDelay, type SundialApiError, UpdateFailedError, UpdateTimeoutError } from "./errors.ts";
 import type { CallOptions } from "./call-options.ts";
 import {
-  EXECUTE_OPTIONS,
-  HISTORY_OPTIONS,
-  LIST_OPTIONS,
-  QUERY_OPTIONS,
-  RESET_OPTIONS,
-  RESULT_OPTIONS,
-  SIGNAL_OPTIONS,
-  SIGNAL_WITH_START_OPTIONS,
-  START_OPTIONS,
-  UPDATE_OPTIONS,
+  EXECUTE_OPTIONS, HISTORY_OPTIONS, LIST_OPTIONS, QUERY_OPTIONS, RESET_OPTIONS, RESULT_OPTIONS, SIGNAL_OPTIONS, SIGNAL_WITH_START_OPTIONS, START_OPTIONS, UPDATE_OPTIONS,
   type Execution,
   type ExecuteOptions,
   type ExecutionPage,
