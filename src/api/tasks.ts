@@ -17,6 +17,7 @@ import { verifyToken } from "../core/crypto.ts";
 import { NotFoundError } from "../core/errors.ts";
 import { LIMITS } from "../core/limits.ts";
 import type { TokenPayload } from "../objects/execution-types.ts";
+import type { QueuedTask } from "../objects/task-queue-object.ts";
 import { executionStub, partitionCount, partitionFor, taskQueueStub } from "../objects/names.ts";
 import { unwrap } from "../objects/rpc.ts";
 import { requireKind, type AppEnv } from "./auth.ts";
@@ -36,6 +37,21 @@ export const PARTITION_HOLD_SLICE_MS = 1_000;
 
 /** A task whose run could not be reached when a poll took it goes back to its queue for this long first. */
 export const PUT_BACK_DELAY_MS = 1_000;
+/** Calls a poll makes to put a task it did not hand out back in its queue before leaving it to the run's dispatch timeout. */
+const PUT_BACK_TRIES = 3;
+
+/**
+ * Hands back a lease whose answer could not be delivered (see ExecutionObject.returnUndelivered).
+ * Never throws: if the run cannot be reached, the lease's 5 s delivery-ack timeout hands it out again.
+ */
+async function returnUndelivered(exec: ReturnType<typeof executionStub>, secret: string, token: string): Promise<void> {
+  try {
+    const payload = (await verifyToken(secret, token)) as TokenPayload | null;
+    if (payload) await exec.returnUndelivered(payload);
+  } catch (err) {
+    console.warn("an undelivered lease could not be handed back; its delivery-ack timeout will", { error: String(err) });
+  }
+}
 
 taskRoutes.post("/poll", async (c) => {
   const p = c.get("principal");
@@ -57,10 +73,26 @@ taskRoutes.post("/poll", async (c) => {
   signal.addEventListener("abort", onAbort, { once: true });
   // Kept alive past a client that went away: a poll cut off mid-hold would leave its waiter in the
   // queue to take the next task for nobody (lost until the 60 s dispatch timeout); run to its end,
-  // it ends the held poll (cancelPoll) or puts back a task that came at that moment.
+  // it ends the held poll (cancelPoll), puts back a task that came at that moment, or hands back
+  // a lease the run recorded meanwhile (returnUndelivered).
   const work = holdPoll();
   c.executionCtx.waitUntil(work.catch(() => {}));
   return work;
+  /**
+   * Puts a task this poll took but never leased back in its queue (`delayMs` later), keeping when
+   * it became available. Never throws: a put-back that keeps failing is logged, and the run's
+   * dispatch timeout sends the task again (late, never lost).
+   */
+  async function putBack(task: QueuedTask, delayMs: number): Promise<void> {
+    const back = delayMs > 0 ? { ...task, visible_at: clock.now() + delayMs } : task;
+    for (let i = 1; ; i++) {
+      try {
+        return await queue(partitionFor(c.env, task.execution_id)).enqueue(back);
+      } catch (err) {
+        if (i >= PUT_BACK_TRIES) return console.error("a polled task could not be put back; its run's dispatch timeout sends it again", { execution_id: task.execution_id, kind: task.kind, error: String(err) });
+      }
+    }
+  }
   async function holdPoll(): Promise<Response> {
     for (;;) {
       const remaining = Math.max(0, deadline - Date.now());
@@ -76,7 +108,7 @@ taskRoutes.post("/poll", async (c) => {
       }
       if (signal.aborted) {
         // The poller left between the hand-off and now: put the task back at once.
-        await queue(partitionFor(c.env, task.execution_id)).enqueue(task);
+        await putBack(task, 0);
         return c.body(null, 204);
       }
       const exec = executionStub(c.env, p.namespace, task.execution_id);
@@ -92,10 +124,14 @@ taskRoutes.post("/poll", async (c) => {
         // another task: a 5xx would make the worker back off from every task for one run's trouble.
         // The task waits a second there, so a run that keeps failing is not handed out again at once.
         console.warn("a polled task's run could not be reached; put back for a second", { execution_id: task.execution_id, kind: task.kind, error: String(err) });
-        await queue(partitionFor(c.env, task.execution_id))
-          .enqueue({ ...task, visible_at: clock.now() + PUT_BACK_DELAY_MS })
-          .catch(() => {});
+        await putBack(task, PUT_BACK_DELAY_MS);
         leased = null;
+      }
+      if (leased && signal.aborted) {
+        // The poller left while the run recorded the lease: the answer cannot reach it, so the
+        // lease goes back at once instead of waiting out the 5 s delivery-ack timeout.
+        await returnUndelivered(exec, c.get("secrets").tokenSecret, leased.task_token);
+        return c.body(null, 204);
       }
       if (leased) return c.json(task.available_at === undefined ? leased : { ...leased, available_at: toRfc3339(task.available_at) });
       // A stale entry (already started elsewhere, or its run closed), or one put back: keep polling

@@ -3,7 +3,8 @@ import { LIMITS } from "../core/limits.ts";
 import { toRfc3339, type ActivityTask, type Command, type WorkflowTask } from "@sundial/sdk/protocol";
 import { secretsFor } from "../api/auth.ts";
 import type { Env } from "../env.ts";
-import { activityDispatch, type Dispatch } from "./execution-effects.ts";
+import { activityDispatch, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
+import { cancelLostAttempt, MAX_LOST_DELIVERIES } from "./execution-timeouts.ts";
 import type { TokenPayload } from "./execution-types.ts";
 import type { QueryBroker } from "./execution-queries.ts";
 import type { ActivityRow, ExecutionStore, RunRow } from "./execution-store.ts";
@@ -150,6 +151,46 @@ export async function leaseActivityTask(store: ExecutionStore, env: Env, now: ()
   const fresh = store.activity(seq);
   if (store.run()?.run_id !== run.run_id || !fresh || fresh.state !== "scheduled" || fresh.attempt !== attempt || fresh.lease !== row.lease) return null;
   return recordActivityStart(store, now(), run, fresh, token, identity);
+}
+
+/**
+ * A lease whose answer never left the server (the poll's client went away while the run recorded
+ * it): handed out again at once, where otherwise the 5 s delivery-ack timeout would. Only the
+ * lease the token names, still unacknowledged; anything else (acked, completed, timed out, a newer
+ * lease) is left as it is. Nobody holds the token, but it is stale from here on all the same:
+ * a workflow task ends as the ack timeout ends it (workflow_task_timed_out) and is scheduled again
+ * as the same attempt (it never failed), under a new event id; an activity attempt goes back to
+ * the queue as itself, its lease number spent (counted as a lost delivery, as a hand-back is);
+ * one the workflow asked to cancel is cancelled. A query is sent again while it waits for an answer.
+ * Returns whether it was handed out again.
+ */
+export function returnUndeliveredLease(store: ExecutionStore, now: number, tok: TokenPayload, queries: QueryBroker, out: Dispatch[]): boolean {
+  const run = store.run();
+  if (!run || run.run_id !== tok.r) return false;
+  if (tok.k === "q") {
+    if (!queries.get(tok.i)) return false;
+    out.push(queryDispatch(run, tok.i));
+    return true;
+  }
+  if (run.status !== "running") return false;
+  if (tok.k === "w") {
+    if (run.wt_state !== "started" || run.wt_acked !== 0 || run.wt_scheduled_event_id !== tok.i || run.wt_attempt !== tok.a) return false;
+    store.append("workflow_task_timed_out", now, { scheduled_event_id: run.wt_scheduled_event_id });
+    store.updateRun({ wt_state: "none", wt_started_at: null });
+    scheduleWorkflowTask(store, now, out, run.wt_attempt);
+    return true;
+  }
+  const row = store.activity(tok.i);
+  if (!row || row.state !== "started" || row.acked !== 0 || row.attempt !== tok.a || row.lease !== (tok.l ?? 0)) return false;
+  if (row.cancel_requested === 1) {
+    cancelLostAttempt(store, now, row, out);
+    return true;
+  }
+  // Past the bound the alarm's ack timeout judges it (a worker dying on it counts as a failure).
+  if (row.lease - row.attempt >= MAX_LOST_DELIVERIES) return false;
+  store.updateActivity(row.seq, { state: "scheduled", started_at: null, last_heartbeat_at: null, identity: null, dispatched_at: now });
+  out.push(activityDispatch(run, row));
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import { ExecutionDelivery } from "./execution-delivery.ts";
 import { recordChildClosed } from "./execution-children.ts";
 import { QueryBroker } from "./execution-queries.ts";
 import { resetRun, type ResetOptions } from "./execution-reset.ts";
-import { ANY_POLL, leaseActivityTask, leaseQueryTask, leaseWorkflowTask, queryDispatch, signEagerActivities, workflowTaskInScope, signEagerWorkflowTask, takeEagerActivities, takeEagerWorkflowTask } from "./execution-leases.ts";
+import { ANY_POLL, leaseActivityTask, leaseQueryTask, leaseWorkflowTask, queryDispatch, returnUndeliveredLease, signEagerActivities, workflowTaskInScope, signEagerWorkflowTask, takeEagerActivities, takeEagerWorkflowTask } from "./execution-leases.ts";
 import type { PollScope } from "./execution-leases.ts";
 import type { Completion, StartArgs, TokenPayload } from "./execution-types.ts";
 import { acknowledgeTask, applyWorkflowTaskCompletion, applyWorkflowTaskFailure, recordHeartbeat, requireTaskRun, staleTask, unhandledCommand } from "./execution-workflow-tasks.ts";
@@ -174,6 +174,13 @@ export class ExecutionObject extends DurableObject<Env> {
     const task = await leaseActivityTask(this.store, this.env, clock.now, seq, attempt, identity, scope, this.delivery.pending);
     if (task || this.delivery.pending.length > 0) this.afterChange();
     return task;
+  }
+
+  /** A lease whose poll answer could not be delivered (its client left): handed out again now (see returnUndeliveredLease). */
+  async returnUndelivered(tok: TokenPayload): Promise<boolean> {
+    const returned = returnUndeliveredLease(this.store, clock.now(), tok, this.queries, this.delivery.pending);
+    if (returned) this.afterChange();
+    return returned;
   }
 
   /** A child this run started has closed: its outcome becomes a history event the workflow awaits. */

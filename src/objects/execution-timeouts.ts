@@ -41,7 +41,7 @@ export function timeOutActivity(store: ExecutionStore, now: number, row: Pick<Ac
 }
 
 /** A started attempt the workflow asked to cancel, whose worker is gone or too late: cancelled, not run again. */
-function cancelLostAttempt(store: ExecutionStore, now: number, row: AttemptRow, out: Dispatch[]): void {
+export function cancelLostAttempt(store: ExecutionStore, now: number, row: AttemptRow, out: Dispatch[]): void {
   store.append("activity_started", now, { scheduled_event_id: row.scheduled_event_id, attempt: row.attempt, identity: row.identity ?? "" });
   store.append("activity_cancelled", now, { scheduled_event_id: row.scheduled_event_id, seq: row.seq });
   store.deleteActivity(row.seq);
