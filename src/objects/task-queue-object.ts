@@ -94,6 +94,9 @@ interface Waiter {
   timer: ReturnType<typeof setTimeout>;
 }
 
+/** Cancels of polls not (yet) held here that a queue object remembers. */
+const CANCELLED_POLLS_CAP = 1_000;
+
 /**
  * Durable FIFO for one (namespace, task queue, partition). Long polls are held here, so a task
  * enqueued while a poller waits goes straight to it (dispatch in well under a millisecond inside
@@ -108,6 +111,8 @@ interface Waiter {
  */
 export class TaskQueueObject extends DurableObject<Env> {
   private waiters: Waiter[] = [];
+  /** Polls cancelled before their hold arrived (insertion order: oldest first). */
+  private readonly cancelled = new Set<string>();
   /** Who polled lately (memory only: a queue nobody polls may be evicted, and then has no pollers to show). */
   private readonly pollers = new PollerBook();
 
@@ -256,6 +261,8 @@ export class TaskQueueObject extends DurableObject<Env> {
    */
   async poll(kind: QueuedTask["kind"], waitMs: number, pollId = "", types: readonly string[] | null = null, identity = "", began = clock.now()): Promise<QueuedTask | null> {
     if (identity !== "") this.pollers.record(kind, identity, types, began);
+    // Its client left and the cancel got here first: take nothing for nobody, hold nothing.
+    if (pollId !== "" && this.cancelled.delete(pollId)) return null;
     const filter = typeFilter(types);
     const task = this.take(kind, clock.now(), filter);
     if (task) return task;
@@ -276,10 +283,18 @@ export class TaskQueueObject extends DurableObject<Env> {
     });
   }
 
-  /** Ends a held poll whose client went away, so no task is handed to it. */
+  /**
+   * Ends a held poll whose client went away, so no task is handed to it. A cancel can overtake the
+   * hold it ends (both are calls in flight; the poll may still be probing other partitions): one
+   * that finds no hold is remembered, and that hold ends as it arrives.
+   */
   cancelPoll(pollId: string): void {
-    const w = this.waiters.find((x) => x.id === pollId && pollId !== "");
-    if (w) this.resolveWaiter(w, null);
+    if (pollId === "") return;
+    const w = this.waiters.find((x) => x.id === pollId);
+    if (w) return this.resolveWaiter(w, null);
+    this.cancelled.add(pollId);
+    // A poll that ended before it held here never comes to collect its cancel: forget the oldest.
+    if (this.cancelled.size > CANCELLED_POLLS_CAP) this.cancelled.delete(this.cancelled.values().next().value!);
   }
 
   /**

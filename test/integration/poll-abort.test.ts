@@ -111,6 +111,25 @@ describe("a held poll whose client went away", () => {
     }
   });
 
+  it("a poll whose client left before its hold reached the queue holds nothing there (the cancel came first)", async () => {
+    const queue = uid("q-late-hold");
+    const hold = holdFirstCall(TaskQueueObject.prototype, "poll");
+    try {
+      const gone = abortablePoll(queue, "activity", "gone", 10);
+      await hold.reached;
+      gone.abort();
+      expect(await gone.settled).toBe("aborted");
+      // The cancel reaches the queue before the poll's hold does.
+      await new Promise((r) => setTimeout(r, 100));
+      hold.release();
+      await new Promise((r) => setTimeout(r, 100));
+      const d = await api("GET", `/v1/workflows/task-queues/${queue}`);
+      expect(d.body.activity_tasks.pollers).toEqual([expect.objectContaining({ identity: "gone", polling: false })]);
+    } finally {
+      hold.restore();
+    }
+  });
+
   it("a task handed to a poll whose client just left is put back even if the first put-back fails", async () => {
     const queue = uid("q-putback");
     // The queue answers the poll with the task; the client leaves before the Worker acts on it.
