@@ -93,13 +93,27 @@ taskRoutes.post("/poll", async (c) => {
       }
     }
   }
+  /**
+   * Takes a task from another partition without waiting. One partition that cannot be reached
+   * (its object restarting, overloaded) fails no poll: it is skipped this round and probed again
+   * the next, and its tasks wait there (its runs send them again if they are lost). The hold's
+   * own failure still ends the poll (a 503), so a poll never spins on partitions that all fail.
+   */
+  async function probe(partition: number): Promise<QueuedTask | null> {
+    try {
+      return await queue(partition).poll(body.kind, 0, "", types, body.identity, began);
+    } catch (err) {
+      console.warn("a task queue partition could not be probed; skipped this round", { task_queue: body.task_queue, partition, error: String(err) });
+      return null;
+    }
+  }
   async function holdPoll(): Promise<Response> {
     for (;;) {
       const remaining = Math.max(0, deadline - Date.now());
       if (signal.aborted) return c.body(null, 204);
       // Probe the other partitions without waiting, then hold on this poller's home partition.
       let task = null;
-      for (let k = 1; k < partitions && !task; k++) task = await queue((home + k) % partitions).poll(body.kind, 0, "", types, body.identity, began);
+      for (let k = 1; k < partitions && !task; k++) task = await probe((home + k) % partitions);
       task ??= await queue(home).poll(body.kind, partitions > 1 ? Math.min(remaining, PARTITION_HOLD_SLICE_MS) : remaining, pollId, types, body.identity, began);
       if (!task) {
         if (partitions === 1 || Date.now() >= deadline) return c.body(null, 204);

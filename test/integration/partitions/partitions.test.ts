@@ -3,6 +3,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { PARTITION_HOLD_SLICE_MS } from "../../../src/api/tasks.ts";
 import { partitionCount, partitionFor } from "../../../src/objects/names.ts";
+import { TaskQueueObject } from "../../../src/objects/task-queue-object.ts";
 import { api, uid } from "../helpers.ts";
 
 // This project runs with SUNDIAL_TASK_QUEUE_PARTITIONS = 4: a queue is 4 TaskQueueObjects, an
@@ -95,5 +96,34 @@ describe("a task queue spread over partitions", () => {
     expect(p).toMatchObject({ identity: "holder", polling: true });
     expect(Date.parse(p.last_poll_at) - began).toBeLessThan(PARTITION_HOLD_SLICE_MS / 2);
     expect((await held).status).toBe(204);
+  });
+});
+
+describe("a partition that cannot be reached", () => {
+  it("fails no poll when a probe of another partition throws: the poll still gets the task of its own", async () => {
+    const queue = uid("q-probe-fail");
+    const [home] = idsPerPartition(uid("pf"));
+    expect((await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: home, task_queue: queue })).status).toBe(201);
+    await vi.waitFor(async () => expect(await queued(queue, 0)).toBe(1), { timeout: 2_000, interval: 20 });
+    // The poll's home is partition 0; its probes of partitions 1-3 (no wait) throw.
+    Math.random = () => 0;
+    const proto = TaskQueueObject.prototype as unknown as { poll: (...a: unknown[]) => Promise<unknown> };
+    const original = proto.poll;
+    let failed = 0;
+    proto.poll = async function (this: unknown, ...args: unknown[]) {
+      if (args[1] === 0 && args[2] === "") {
+        failed++;
+        throw new Error("injected: partition unreachable");
+      }
+      return original.apply(this, args);
+    };
+    try {
+      const t = await poll(queue, 2);
+      expect(t.status).toBe(200);
+      expect(t.body.execution_id).toBe(home);
+      expect(failed).toBe(3);
+    } finally {
+      proto.poll = original;
+    }
   });
 });
