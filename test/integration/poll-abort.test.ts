@@ -1,5 +1,5 @@
 import { exports } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { ExecutionObject } from "../../src/objects/execution-object.ts";
 import { TaskQueueObject } from "../../src/objects/task-queue-object.ts";
 import { holdFirstCall } from "./faults.ts";
@@ -84,6 +84,34 @@ describe("a held poll whose client went away", () => {
       expect((await api("POST", "/v1/workflows/tasks/activity/complete", { task_token: next.body.task_token, result: "ok" })).status).toBe(200);
     } finally {
       hold.restore();
+    }
+  });
+
+  it("an activity the workflow asked to cancel while its undelivered lease came back is cancelled at once, not handed out", async () => {
+    const { id, queue } = await activityScheduled("lease-abort-cancel");
+    const lease = holdFirstCall(ExecutionObject.prototype, "startActivityTask");
+    const back = holdFirstCall(ExecutionObject.prototype, "returnUndelivered");
+    try {
+      const gone = abortablePoll(queue, "activity", "gone");
+      await lease.reached;
+      gone.abort();
+      expect(await gone.settled).toBe("aborted");
+      lease.release();
+      await back.reached;
+      // Meanwhile the workflow cancels the activity its (gone) worker holds.
+      await api("POST", `/v1/workflows/executions/${id}/signals/go`, {});
+      const wt = await pollAs(queue, "workflow", "wf", 2);
+      expect((await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: wt.body.task_token, commands: [{ type: "request_cancel_activity", seq: 1 }] })).status).toBe(200);
+      back.release();
+      await vi.waitFor(async () => {
+        const events = (await api("GET", `/v1/workflows/executions/${id}/history`)).body.events as { type: string }[];
+        expect(events.map((e) => e.type)).toContain("activity_cancelled");
+      }, { timeout: 2_000, interval: 50 });
+      expect((await pollAs(queue, "activity", "next", 1)).status).toBe(204);
+      expect((await pollAs(queue, "workflow", "wf", 1)).status).toBe(200);
+    } finally {
+      lease.restore();
+      back.restore();
     }
   });
 
