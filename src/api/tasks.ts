@@ -90,6 +90,8 @@ taskRoutes.post("/poll", async (c) => {
         return await queue(partitionFor(c.env, task.execution_id)).enqueue(back);
       } catch (err) {
         if (i >= PUT_BACK_TRIES) return console.error("a polled task could not be put back; its run's dispatch timeout sends it again", { execution_id: task.execution_id, kind: task.kind, error: String(err) });
+        // A queue object restarting answers again within moments.
+        await new Promise((r) => setTimeout(r, 100 * i));
       }
     }
   }
