@@ -171,6 +171,27 @@ function stubFor(c: { env: AppEnv["Bindings"] }, tok: TokenPayload) {
 
 type Body<S extends z.ZodType> = z.output<S>;
 
+/** What an eager completion answers: tasks leased to the completing worker. */
+type EagerAnswer = { activity_tasks?: { task_token: string }[]; workflow_task?: { task_token: string } };
+
+/**
+ * A completion's answer. When it offered eager slots and its client has gone by the time the
+ * answer is ready (a worker shutting down, a request it gave up on), the tasks leased in it reach
+ * nobody: they are handed back at once rather than after the 5 s delivery-ack timeout (the
+ * client's retry of the completion is a duplicate, which carries no tasks). Kept alive past the
+ * client's departure for that, as a poll is.
+ */
+function eagerAnswer<T extends EagerAnswer>(c: { req: { raw: Request }; env: AppEnv["Bindings"]; executionCtx: { waitUntil(p: Promise<unknown>): void }; get: (k: "secrets") => { tokenSecret: string } }, tok: TokenPayload, offered: boolean, completion: Promise<T>): Promise<T> {
+  if (!offered) return completion;
+  const work = completion.then(async (done) => {
+    const leased = [...(done.activity_tasks ?? []), ...(done.workflow_task ? [done.workflow_task] : [])];
+    if (c.req.raw.signal.aborted) for (const task of leased) await returnUndelivered(stubFor(c, tok), c.get("secrets").tokenSecret, task.task_token);
+    return done;
+  });
+  c.executionCtx.waitUntil(work.catch(() => {}));
+  return work;
+}
+
 /** Delivery acknowledgement: a leased task not acknowledged (or finished) within 5 s is handed out again. */
 taskRoutes.post("/ack", async (c) => {
   const body = await readJson(c, AckTaskRequest);
@@ -205,7 +226,7 @@ taskRoutes.post("/workflow/complete", async (c) => {
   // worker, as any refused command does; a refused child input fails that child's start, and a
   // child the command gives no queue or timeout takes its registered ones.
   const children = await checkCommandInputs(c.env.DB, tok.n, body.commands, async () => unwrap(await stubFor(c, tok).describe()).workflow);
-  return c.json(unwrap(await stubFor(c, tok).completeWorkflowTask(tok, body.commands, keyId, eager, children)));
+  return c.json(await eagerAnswer(c, tok, eager !== null, stubFor(c, tok).completeWorkflowTask(tok, body.commands, keyId, eager, children).then(unwrap)));
 });
 
 taskRoutes.post("/workflow/fail", async (c) => {
@@ -219,7 +240,7 @@ taskRoutes.post("/activity/complete", async (c) => {
   const body = await readJson(c, CompleteActivityTaskRequest);
   const tok = await tokenFor(c, body.task_token, "a");
   const eager = body.eager_workflow_task ? { identity: body.identity ?? c.get("principal").keyId } : null;
-  return c.json(unwrap(await stubFor(c, tok).completeActivity(tok, body.result, eager)));
+  return c.json(await eagerAnswer(c, tok, eager !== null, stubFor(c, tok).completeActivity(tok, body.result, eager).then(unwrap)));
 });
 
 taskRoutes.post("/activity/fail", async (c) => {
