@@ -139,7 +139,8 @@ export interface CodeSchedulePlan {
  * unchanged definition is left alone, so a worker restart never resets a schedule's catch-up
  * position. Workers on different builds declaring different definitions within CONFLICT_WINDOW_MS
  * are reported, not applied: the platform keeps the current definition instead of flapping between
- * them. Reads only: a registration plans every workflow first, then claims what the plans create
+ * them; so are one build's workers on a task queue sorting after the one in charge (see
+ * {@link keptBack}). Reads only: a registration plans every workflow first, then claims what the plans create
  * ({@link applyCodeSchedules}), so a conflict in any of them rejects the whole registration with
  * nothing written.
  */
@@ -153,27 +154,11 @@ export async function planCodeSchedules(
   worker: { buildId: string | null; taskQueue: string },
   now: number,
 ): Promise<CodeSchedulePlan> {
-  const { buildId } = worker;
   const hash = definitionHash(w, worker.taskQueue, cmds);
   const ids = cmds.map((_, i) => codeScheduleId(w.name, i));
   const recorded = previous ? recordedHash(previous, w, worker.taskQueue, cmds, hash) : null;
-  // A worker without a buildId is a build of its own (an unnamed one): against a named build it is
-  // a conflict like any other, or a rolling deploy that starts naming builds would flap between them.
-  if (previous && recorded !== hash && (previous.build_id ?? null) !== buildId && now - previous.updated_at < CONFLICT_WINDOW_MS) {
-    return {
-      outcome: {
-        workflow: w.name,
-        schedules: ids,
-        applied: false,
-        conflict: `${buildName(buildId)} declares a different definition of ${w.name} (its schedules, input schema, task queue or execution timeout) than ${buildName(previous.build_id)} registered ${Math.round((now - previous.updated_at) / 1000)}s ago; keeping the current definition until all workers agree`,
-      },
-      hash,
-      upserts: [],
-      removals: [],
-      gone: [],
-      claims: [],
-    };
-  }
+  const conflict = previous ? keptBack(w.name, previous, recorded !== hash, worker, now) : null;
+  if (conflict) return { outcome: { workflow: w.name, schedules: ids, applied: false, conflict }, hash, upserts: [], removals: [], gone: [], claims: [] };
   const existing = await listCodeSchedules(env.DB, namespace, w.name);
   // A claim (a placeholder row, updated_at 0) is not a schedule: one left by a registration cut
   // off before it wrote the object is written now, as the README promises, not taken as there.
@@ -188,6 +173,30 @@ export async function planCodeSchedules(
   // itself, in D1's transaction, not by a read here that a concurrent create could overtake.
   const claims = codeScheduleClaims({ workflow: w.name, upserts: upserts.map((u) => ({ id: u.id, key: u.cmd.key, path: u.path })), existing, removals });
   return { outcome: { workflow: w.name, schedules: ids, applied: true }, hash, upserts, removals, gone: existing.filter((e) => removals.includes(e.schedule_id)), claims };
+}
+
+/**
+ * Why a registration is kept back, or null when it is applied. Within {@link CONFLICT_WINDOW_MS} of
+ * the recorded registration: another build's different definition (a worker without a buildId is
+ * a build of its own, an unnamed one: against a named build it is a conflict like any other, or a
+ * rolling deploy that starts naming builds would flap between them); and the same build's
+ * registration from a task queue that sorts after the recorded one. One build whose workers
+ * register a workflow on several queues would otherwise move its schedules (and its starts naming
+ * no queue) to the last queue that registered, at every refresh: the queue that sorts first is in
+ * charge, whichever fleet started first, and another queue takes over once no worker has
+ * registered the workflow there for the window (its workers stopped), as another build does.
+ */
+function keptBack(name: string, previous: WorkflowTypeRow, differs: boolean, worker: { buildId: string | null; taskQueue: string }, now: number): string | null {
+  const age = now - previous.updated_at;
+  if (age >= CONFLICT_WINDOW_MS) return null;
+  const ago = `${Math.round(age / 1000)}s ago`;
+  if ((previous.build_id ?? null) !== worker.buildId) {
+    if (!differs) return null;
+    return `${buildName(worker.buildId)} declares a different definition of ${name} (its schedules, input schema, task queue or execution timeout) than ${buildName(previous.build_id)} registered ${ago}; keeping the current definition until all workers agree`;
+  }
+  if (worker.taskQueue <= previous.task_queue) return null;
+  const q = previous.task_queue;
+  return `${buildName(worker.buildId)} registers ${name} on task queue ${worker.taskQueue}, and on task queue ${q} too (${ago}), which sorts first: a build registering a workflow on several task queues keeps it on the first, so its schedules declared without a task_queue, and starts naming none, stay on ${q} until no worker has registered ${name} there for ${CONFLICT_WINDOW_MS / 60_000} minutes`;
 }
 
 /** A build as a conflict names it. */

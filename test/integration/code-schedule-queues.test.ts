@@ -1,0 +1,168 @@
+import { describe, expect, it } from "vitest";
+import { CONFLICT_WINDOW_MS } from "../../src/api/code-schedules.ts";
+import { api, uid } from "./helpers.ts";
+import { describeSchedule, setNow, T } from "./schedule-helpers.ts";
+
+// One build whose workers register a workflow on several task queues (the same code run by a
+// fleet polling "a" and one polling "b"). Each worker registers again every 5 minutes: the
+// schedules declared in code, and the workflow type, must not switch queues at every refresh.
+// The queue that sorts first among those the build registers the workflow on is in charge; a
+// registration from another queue is kept back (reported) until no worker has registered the
+// workflow on that queue for the conflict window. README, "Schedules declared in code".
+
+const M = 60_000;
+
+interface Worker {
+  queue: string;
+  build: string | null;
+  identity?: string;
+  workflows: { name: string; schedules?: Record<string, unknown>[] }[];
+  key?: string;
+}
+
+function register(w: Worker) {
+  return api(
+    "POST",
+    "/v1/workflows/workers/register",
+    {
+      identity: w.identity ?? `worker-${w.queue}`,
+      task_queue: w.queue,
+      ...(w.build === null ? {} : { build_id: w.build }),
+      workflows: w.workflows.map((x) => ({ name: x.name, schedules: x.schedules ?? [] })),
+      activities: [],
+    },
+    w.key,
+  );
+}
+
+async function typeOf(wf: string, key?: string) {
+  const r = await api("GET", `/v1/workflows/types/${encodeURIComponent(wf)}`, undefined, key);
+  expect(r.status, JSON.stringify(r.body)).toBe(200);
+  return r.body;
+}
+
+const schedules = [{ interval_seconds: 3600 }, { cron_expressions: ["0 8 * * *"], task_queue: "named-q" }];
+
+describe.each([
+  ["a named build", "v1"],
+  ["workers without a buildId", null],
+] as const)("one build registering a workflow on two task queues (%s)", (_, build) => {
+  it("refreshes from both queues change nothing: the queue that sorts first keeps the schedules and the workflow type", async () => {
+    const wf = uid("queues-steady");
+    const t0 = T("2027-07-01T00:00:00.000Z");
+    const a = { queue: `${wf}-a`, build, workflows: [{ name: wf, schedules }] };
+    const b = { queue: `${wf}-b`, build, workflows: [{ name: wf, schedules }] };
+    setNow(t0);
+    expect((await register(a)).body).toMatchObject({ conflicts: [], workflows: [{ applied: true }] });
+    const first = await describeSchedule(`${wf}:code-0`);
+    expect(first).toMatchObject({ task_queue: a.queue, version: 1 });
+    // Both fleets refresh, each every 5 minutes, for an hour.
+    for (let m = 0.5; m <= 60; m += 2.5) {
+      setNow(t0 + m * M);
+      const which = Math.round(m / 2.5) % 2 === 0 ? a : b;
+      const r = await register(which);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(await describeSchedule(`${wf}:code-0`), `after ${which.queue} at ${m} min`).toMatchObject({ task_queue: a.queue, version: 1, updated_at: first.updated_at });
+      expect(await describeSchedule(`${wf}:code-1`)).toMatchObject({ task_queue: "named-q", version: 1 });
+      expect(await typeOf(wf)).toMatchObject({ task_queue: a.queue, build_id: build });
+      expect(r.body.workflows[0].applied, `${which.queue} at ${m} min`).toBe(which === a);
+      if (which === b) {
+        expect(r.body.conflicts).toHaveLength(1);
+        expect(r.body.conflicts[0].message).toContain(`on task queue ${b.queue}`);
+        expect(r.body.conflicts[0].message).toContain(`stay on ${a.queue}`);
+      } else expect(r.body.conflicts).toEqual([]);
+    }
+    // A start naming no queue goes where the schedules run.
+    const started = await api("POST", "/v1/workflows/executions", { workflow: wf, execution_id: uid("queues-start") });
+    expect(started.body.task_queue).toBe(a.queue);
+  });
+
+  it("the queue that sorts first takes over once when it registers after another, then nothing changes", async () => {
+    const wf = uid("queues-late");
+    const t0 = T("2027-07-02T00:00:00.000Z");
+    const a = { queue: `${wf}-a`, build, workflows: [{ name: wf, schedules }] };
+    const b = { queue: `${wf}-b`, build, workflows: [{ name: wf, schedules }] };
+    setNow(t0);
+    expect((await register(b)).body.workflows[0].applied).toBe(true);
+    setNow(t0 + 30_000);
+    expect((await register(a)).body).toMatchObject({ conflicts: [], workflows: [{ applied: true }] });
+    const taken = await describeSchedule(`${wf}:code-0`);
+    expect(taken).toMatchObject({ task_queue: a.queue, version: 2 });
+    for (let m = 2.5; m <= 30; m += 2.5) {
+      setNow(t0 + m * M);
+      const which = Math.round(m / 2.5) % 2 === 0 ? a : b;
+      const r = await register(which);
+      expect(await describeSchedule(`${wf}:code-0`), `after ${which.queue} at ${m} min`).toMatchObject({ task_queue: a.queue, version: 2 });
+      expect((await typeOf(wf)).task_queue).toBe(a.queue);
+      expect(r.body.workflows[0].applied, `${which.queue} at ${m} min`).toBe(which === a);
+    }
+  });
+
+  it("once the queue in charge has had no registration for the window, the other queue's next one applies; the first comes back at once", async () => {
+    const wf = uid("queues-gone");
+    const t0 = T("2027-07-03T00:00:00.000Z");
+    const a = { queue: `${wf}-a`, build, workflows: [{ name: wf, schedules }] };
+    const b = { queue: `${wf}-b`, build, workflows: [{ name: wf, schedules }] };
+    setNow(t0);
+    await register(a);
+    setNow(t0 + 5 * M);
+    expect((await register(b)).body.workflows[0].applied).toBe(false);
+    // The "a" fleet stopped after t0; "b" keeps refreshing.
+    setNow(t0 + CONFLICT_WINDOW_MS - 1);
+    expect((await register(b)).body.workflows[0].applied).toBe(false);
+    setNow(t0 + CONFLICT_WINDOW_MS);
+    expect((await register(b)).body).toMatchObject({ conflicts: [], workflows: [{ applied: true }] });
+    expect(await describeSchedule(`${wf}:code-0`)).toMatchObject({ task_queue: b.queue, version: 2 });
+    expect((await typeOf(wf)).task_queue).toBe(b.queue);
+    setNow(t0 + CONFLICT_WINDOW_MS + 5 * M);
+    expect((await register(b)).body.workflows[0].applied).toBe(true);
+    expect((await describeSchedule(`${wf}:code-0`)).version).toBe(2);
+    // The "a" fleet is back (a restart, a scale-up): its queue sorts first, so it is in charge again.
+    setNow(t0 + CONFLICT_WINDOW_MS + 6 * M);
+    expect((await register(a)).body.workflows[0].applied).toBe(true);
+    expect(await describeSchedule(`${wf}:code-0`)).toMatchObject({ task_queue: a.queue, version: 3 });
+    setNow(t0 + CONFLICT_WINDOW_MS + 7 * M);
+    expect((await register(b)).body.workflows[0].applied).toBe(false);
+    expect(await describeSchedule(`${wf}:code-0`)).toMatchObject({ task_queue: a.queue, version: 3 });
+  });
+});
+
+describe("a stable fleet registering again", () => {
+  it("workers of one build listing their workflows in another order, under other identities (a restart), change nothing", async () => {
+    const x = uid("queues-order-x");
+    const y = uid("queues-order-y");
+    const t0 = T("2027-07-04T00:00:00.000Z");
+    const queue = uid("order-q");
+    const decl = { [x]: { name: x, schedules: [{ interval_seconds: 600 }] }, [y]: { name: y, schedules: [{ cron_expressions: ["0 9 * * *"], input: { b: 1, a: 2 } }] } };
+    setNow(t0);
+    expect((await register({ queue, build: "v1", identity: "host-1:100", workflows: [decl[x]!, decl[y]!] })).body.conflicts).toEqual([]);
+    for (let m = 1; m <= 6; m++) {
+      setNow(t0 + m * M);
+      const workflows = m % 2 === 0 ? [decl[x]!, decl[y]!] : [decl[y]!, decl[x]!];
+      const r = await register({ queue, build: "v1", identity: `host-${m % 3}:${100 + m}`, workflows });
+      expect(r.body, JSON.stringify(r.body)).toMatchObject({ conflicts: [], workflows: [{ applied: true }, { applied: true }] });
+      expect((await describeSchedule(`${x}:code-0`)).version).toBe(1);
+      expect((await describeSchedule(`${y}:code-0`)).version).toBe(1);
+    }
+  });
+
+  it("the same build on two namespaces, on different queues: each namespace keeps its own, neither moves the other's", async () => {
+    const wf = uid("queues-ns");
+    const t0 = T("2027-07-05T00:00:00.000Z");
+    const ns = uid("ns-queues");
+    const created = await api("POST", "/v1/admin/keys", { kind: "admin", namespace: ns, description: "queues across namespaces" });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const other = created.body.key as string;
+    const here = { queue: `${wf}-b`, build: "v1", workflows: [{ name: wf, schedules }] };
+    const there = { queue: `${wf}-a`, build: "v1", workflows: [{ name: wf, schedules }], key: other };
+    for (let m = 0; m <= 20; m += 2.5) {
+      setNow(t0 + m * M);
+      expect((await register(Math.round(m / 2.5) % 2 === 0 ? here : there)).body).toMatchObject({ conflicts: [], workflows: [{ applied: true }] });
+    }
+    expect(await describeSchedule(`${wf}:code-0`)).toMatchObject({ task_queue: here.queue, version: 1 });
+    expect((await typeOf(wf)).task_queue).toBe(here.queue);
+    expect((await typeOf(wf, other)).task_queue).toBe(there.queue);
+    const theirs = await api("GET", `/v1/workflows/schedules/${encodeURIComponent(`${wf}:code-0`)}`, undefined, other);
+    expect(theirs.body).toMatchObject({ task_queue: there.queue, version: 1 });
+  });
+});
