@@ -168,7 +168,11 @@ export const WorkflowRegistration = z.strictObject({
 export const RegisterWorkerRequest = z.strictObject({
   task_queue: Name.default(DEFAULT_TASK_QUEUE),
   identity: Identity,
-  /** Identifies the worker's code version; different definitions under different versions are reported as conflicts. */
+  /**
+   * Identifies the worker's code version; different definitions under different versions are
+   * reported as conflicts, and so is one build's registration of a workflow from a task queue
+   * sorting after the one it was registered on less than 10 minutes ago.
+   */
   build_id: z.string().max(200).optional(),
   workflows: z.array(WorkflowRegistration).max(1000),
   activities: z.array(Name).max(10_000),
@@ -178,7 +182,8 @@ export type RegisterWorkerRequest = z.input<typeof RegisterWorkerRequest>;
 /**
  * Answer to a registration: per workflow, the ids of its schedules declared in code and whether
  * this registration applied them; `conflicts` names each workflow whose changed schedules were kept
- * back (another build registered a different definition less than 10 minutes ago) and why.
+ * back (another build registered a different definition less than 10 minutes ago, or the same
+ * build registered the workflow on a task queue sorting before this one's) and why.
  */
 export const RegisterWorkerResponse = z.object({
   namespace: z.string(),

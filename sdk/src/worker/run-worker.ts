@@ -28,7 +28,9 @@ export interface WorkerHandle {
   readonly identity: string;
   /**
    * Resolves once the registration was accepted, with its `conflicts`: workflows whose changed
-   * schedules declared in code were kept back (each also logged as a warning); rejects if it was refused.
+   * schedules declared in code were kept back (another build's definition is in charge, or this
+   * build registers the workflow on a task queue sorting before this worker's too; each also
+   * logged as a warning); rejects if it was refused.
    */
   readonly ready: Promise<WorkerRegistration>;
   /**
