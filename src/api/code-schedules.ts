@@ -15,7 +15,10 @@ import { compileChecked } from "./spec-bounds.ts";
 import { parseWith } from "./validate.ts";
 import { checkPayloadSize } from "./workflow-input.ts";
 
-/** A registration that names a different definition from a different build this recently is a conflict. */
+/**
+ * A registration that names a different definition from a different build this recently is a
+ * conflict, and so is one of the same build from a task queue sorting after the recorded one.
+ */
 export const CONFLICT_WINDOW_MS = 10 * 60_000;
 
 /** A declared schedule, parsed: a create's command with the worker's task queue unless it names one. */
