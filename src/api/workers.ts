@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { RegisterWorkerRequest, type RegisterWorkerResponse } from "@sundial/sdk/protocol";
 import { clock } from "../clock.ts";
-import { upsertWorkflowTypes, getWorkflowType, undoWorkflowTypeIntents } from "../index/workflow-types.ts";
+import { recordWorkflowTypes, upsertWorkflowTypes, getWorkflowType, undoWorkflowTypeIntents } from "../index/workflow-types.ts";
 import { requireKind, type AppEnv } from "./auth.ts";
 import { applyCodeSchedules, indexFailedPartway, PENDING_DEFINITION, parseCodeSchedules, planCodeSchedules, type CodeSchedulePlan, type RegistrationOutcome } from "./code-schedules.ts";
 import { inputSchemaProblem } from "./input-schema.ts";
@@ -84,7 +84,10 @@ workerRoutes.post("/register", requireKind("worker"), async (c) => {
     },
   });
   try {
-    await upsertWorkflowTypes(c.env.DB, rows);
+    // Each row as far as it is still true: a registration that changed the same schedules at once
+    // leaves the definition contested rather than recorded (see recordWorkflowTypes).
+    const previousOf = (name: string) => plans.find(({ plan }) => plan.outcome.workflow === name)!.previous;
+    await recordWorkflowTypes(c.env.DB, rows.map((row) => ({ row, intent: changing.has(row.name), previous: previousOf(row.name) })));
   } catch (err) {
     // The schedule objects already hold the change, so the generic 503's "nothing was changed"
     // would be untrue. The row is written last on purpose: until it is, the stored definition is

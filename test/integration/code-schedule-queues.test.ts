@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CONFLICT_WINDOW_MS } from "../../src/api/code-schedules.ts";
+import { ScheduleObject } from "../../src/objects/schedule-object.ts";
 import { api, uid } from "./helpers.ts";
 import { describeSchedule, setNow, T } from "./schedule-helpers.ts";
 
@@ -167,5 +168,65 @@ describe("a stable fleet registering again", () => {
     expect((await typeOf(wf, other)).task_queue).toBe(there.queue);
     const theirs = await api("GET", `/v1/workflows/schedules/${encodeURIComponent(`${wf}:code-0`)}`, undefined, other);
     expect(theirs.body).toMatchObject({ task_queue: there.queue, version: 1 });
+  });
+});
+
+/**
+ * Holds every `ScheduleObject.upsert()` writing task queue `queue`, once it has written, until
+ * `release()`: the registration that made it is then between its last schedule and its record.
+ */
+function holdAfterUpsertOn(queue: string): { reached: Promise<void>; release: () => void; restore: () => void } {
+  const proto = ScheduleObject.prototype as unknown as { upsert: (...a: unknown[]) => Promise<unknown> };
+  const original = proto.upsert;
+  let release!: () => void;
+  let reach!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  const reached = new Promise<void>((r) => (reach = r));
+  proto.upsert = async function (this: unknown, ...args: unknown[]) {
+    const out = await original.apply(this, args);
+    if ((args[0] as { task_queue?: string }).task_queue === queue) {
+      reach();
+      await released;
+    }
+    return out;
+  };
+  return { reached, release, restore: () => (release(), (proto.upsert = original)) };
+}
+
+describe("two registrations of one build applying at once", () => {
+  it("the record never claims a definition the schedules do not hold: the later refreshes apply their own instead of taking the schedules as unchanged", async () => {
+    const wf = uid("queues-race");
+    const t0 = T("2027-07-06T00:00:00.000Z");
+    const a = { queue: `${wf}-a`, build: "v1", workflows: [{ name: wf, schedules: [{ interval_seconds: 3600 }] }] };
+    const b = { queue: `${wf}-b`, build: "v1", workflows: [{ name: wf, schedules: [{ interval_seconds: 3600 }] }] };
+    const consistent = async (when: string) => {
+      const [sched, type] = [await describeSchedule(`${wf}:code-0`), await typeOf(wf)];
+      expect(sched.task_queue, `${when}: the schedule runs where the workflow is registered`).toBe(type.task_queue);
+      return type.task_queue as string;
+    };
+    setNow(t0);
+    // The "b" fleet's first registration has written its schedule and is about to record itself
+    // when the "a" fleet's first registration (its queue sorts first) runs from start to end.
+    const hold = holdAfterUpsertOn(b.queue);
+    let first: Awaited<ReturnType<typeof register>>;
+    try {
+      const pending = register(b);
+      await hold.reached;
+      expect((await register(a)).body.workflows[0].applied).toBe(true);
+      hold.release();
+      first = await pending;
+    } finally {
+      hold.restore();
+    }
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    await consistent("after both");
+    // The "a" fleet stops; the "b" fleet keeps refreshing and, once "a" has been silent for the
+    // window, runs the schedule on its own queue.
+    for (let m = 1; m <= 16; m += 5) {
+      setNow(t0 + m * M);
+      expect((await register(b)).status).toBe(200);
+      await consistent(`after b at ${m} min`);
+    }
+    expect(await consistent("at the end")).toBe(b.queue);
   });
 });
