@@ -70,7 +70,10 @@ export interface ScheduleConflict {
   workflow: string;
   /** The ids of the schedules this worker declares for it (`{workflow}:code-<index>`). */
   scheduleIds: string[];
-  /** The platform's reason: which other build registered another definition, and how long ago. */
+  /**
+   * The platform's reason: which other build registered another definition, and how long ago; or
+   * that this build registers the workflow on a task queue sorting first too, which keeps it.
+   */
   message: string;
 }
 
