@@ -175,7 +175,12 @@ describe("a stable fleet registering again", () => {
  * Holds every `ScheduleObject.upsert()` writing task queue `queue`, once it has written, until
  * `release()`: the registration that made it is then between its last schedule and its record.
  */
-function holdAfterUpsertOn(queue: string): { reached: Promise<void>; release: () => void; restore: () => void } {
+function holdAfterUpsertOn(queue: string) {
+  return holdAfterUpsert((def) => def.task_queue === queue);
+}
+
+/** Holds every `ScheduleObject.upsert()` of a definition `which` picks, once it has written, until `release()`. */
+function holdAfterUpsert(which: (def: { task_queue?: string; schedule_id?: string }) => boolean): { reached: Promise<void>; release: () => void; restore: () => void } {
   const proto = ScheduleObject.prototype as unknown as { upsert: (...a: unknown[]) => Promise<unknown> };
   const original = proto.upsert;
   let release!: () => void;
@@ -184,7 +189,7 @@ function holdAfterUpsertOn(queue: string): { reached: Promise<void>; release: ()
   const reached = new Promise<void>((r) => (reach = r));
   proto.upsert = async function (this: unknown, ...args: unknown[]) {
     const out = await original.apply(this, args);
-    if ((args[0] as { task_queue?: string }).task_queue === queue) {
+    if (which(args[0] as { task_queue?: string; schedule_id?: string })) {
       reach();
       await released;
     }
@@ -228,5 +233,40 @@ describe("two registrations of one build applying at once", () => {
       await consistent(`after b at ${m} min`);
     }
     expect(await consistent("at the end")).toBe(b.queue);
+  });
+  it("a registration that found a workflow unchanged does not record over another's change made meanwhile", async () => {
+    const wf = uid("queues-stale-refresh");
+    const carrier = uid("queues-carrier");
+    const t0 = T("2027-07-07T00:00:00.000Z");
+    const queue = uid("refresh-q");
+    const v1 = { interval_seconds: 3600 };
+    const v2 = { interval_seconds: 600 };
+    const worker = (identity: string, mine: Record<string, unknown>, other: Record<string, unknown>) => ({ queue, build: "v1", identity, workflows: [{ name: wf, schedules: [mine] }, { name: carrier, schedules: [other] }] });
+    setNow(t0);
+    expect((await register(worker("w-1", v1, v1))).body.conflicts).toEqual([]);
+    // w-1 registers again: wf unchanged, the carrier changed; it is held after writing the
+    // carrier's schedule, before its record. Meanwhile w-2 (the same build, edited) changes wf.
+    setNow(t0 + M);
+    const hold = holdAfterUpsert((def) => def.schedule_id === `${carrier}:code-0`);
+    let held: Awaited<ReturnType<typeof register>>;
+    try {
+      const pending = register(worker("w-1", v1, v2));
+      await hold.reached;
+      setNow(t0 + 2 * M);
+      const edited = await register({ queue, build: "v1", identity: "w-2", workflows: [{ name: wf, schedules: [v2] }] });
+      expect(edited.body.workflows[0].applied).toBe(true);
+      hold.release();
+      held = await pending;
+    } finally {
+      hold.restore();
+    }
+    expect(held.status, JSON.stringify(held.body)).toBe(200);
+    expect((await describeSchedule(`${wf}:code-0`)).spec.intervals).toEqual([{ every: 600, offset: 0 }]);
+    // w-2's record stands: w-1's did not claim wf for its own (v1) definition.
+    expect(await typeOf(wf)).toMatchObject({ identity: "w-2", updated_at: new Date(t0 + 2 * M).toISOString() });
+    // So w-1's next registration applies its definition, as the same build's last registration does.
+    setNow(t0 + 3 * M);
+    expect((await register(worker("w-1", v1, v2))).body.workflows[0].applied).toBe(true);
+    expect((await describeSchedule(`${wf}:code-0`)).spec.intervals).toEqual([{ every: 3600, offset: 0 }]);
   });
 });
