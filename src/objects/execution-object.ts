@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Command, Execution, ExecutionResult, Failure, HistoryPage, WorkflowTask, ActivityTask } from "@sundial/sdk/protocol";
 import { clock } from "../clock.ts";
-import { NotFoundError, PayloadTooLargeError, QueryTimeoutError, ValidationError } from "../core/errors.ts";
+import { NotFoundError, PayloadTooLargeError } from "../core/errors.ts";
 import { exceedsPayloadLimit, LIMITS } from "../core/limits.ts";
 import type { Env } from "../env.ts";
 import { EXECUTION_MIGRATIONS, EXECUTION_SCHEMA } from "./execution-schema.ts";
@@ -13,11 +13,11 @@ import { applyActivityCompletion, applyActivityFailure } from "./execution-activ
 import type { ChildClosedNotice } from "./execution-outbox.ts";
 import { migratedOnFirstUse } from "./sql-migrations.ts";
 import { startRun } from "./execution-start.ts";
-import { askQueue, discardPreparedRun, settlePreparedStart, settleUnleasedPrepared } from "./execution-prepared.ts";
+import { settlePreparedStart, settleUnleasedPrepared, withdrawPreparedRun, type Withdrawal } from "./execution-prepared.ts";
 import { recordSignal, requestUpdate, signalWithStartRun, updateOutcome } from "./execution-messages.ts";
 import { ExecutionDelivery } from "./execution-delivery.ts";
 import { recordChildClosed } from "./execution-children.ts";
-import { QueryBroker } from "./execution-queries.ts";
+import { QueryBroker, queryOutcome } from "./execution-queries.ts";
 import { resetRun, type ResetOptions } from "./execution-reset.ts";
 import { ANY_POLL, leaseActivityTask, leaseQueryTask, leaseWorkflowTask, queryDispatch, returnUndeliveredLease, signEagerActivities, workflowTaskInScope, signEagerWorkflowTask, takeEagerActivities, takeEagerWorkflowTask } from "./execution-leases.ts";
 import type { PollScope } from "./execution-leases.ts";
@@ -77,19 +77,9 @@ export class ExecutionObject extends DurableObject<Env> {
     return this.start(args);
   }
 
-  /**
-   * Withdraws a run its schedule prepared ahead of time, unless it has begun (see
-   * execution-prepared.ts). A run kept that has already closed says how (`closed`): its close
-   * notice may have reached the schedule before the schedule knew the run was its own.
-   */
-  async discardPrepared(): Promise<{ discarded: boolean; closed?: Pick<Execution, "status" | "failure"> }> {
-    const queue = await askQueue(this.store, this.env, clock.now());
-    const r: { discarded: boolean; closed?: Pick<Execution, "status" | "failure"> } = discardPreparedRun(this.store, clock.now(), queue);
-    const run = this.store.run();
-    if (!r.discarded && run && run.status !== "running") {
-      const { status, failure } = this.describeRun(run);
-      r.closed = { status, failure };
-    }
+  /** Withdraws a run its schedule prepared ahead of time, unless it has begun (see withdrawPreparedRun). */
+  async discardPrepared(): Promise<Withdrawal> {
+    const r = await withdrawPreparedRun(this.store, this.env, clock.now);
     this.resolveWaiters();
     // The index row goes before the answer, so the schedule's change (pause, update) answers with
     // the withdrawn run gone from listings too. A failed delete is retried by the outbox alarm.
@@ -159,6 +149,7 @@ export class ExecutionObject extends DurableObject<Env> {
       return query;
     }
     const now = clock.now();
+    if (this.closedPastDeadline(now)) return null;
     // A prepared run's first lease decides whether it came within the catch-up window (execution-prepared.ts).
     if (!workflowTaskInScope(this.store, now, ref, scope, this.delivery.pending) || settlePreparedStart(this.store, ref, availableAt ?? now, now)) {
       this.afterChange();
@@ -171,6 +162,7 @@ export class ExecutionObject extends DurableObject<Env> {
 
   /** Leases an activity attempt a queue entry refers to; null when stale or not for a poll of `scope` (see pollRuns). */
   async startActivityTask(seq: number, attempt: number, identity: string, scope: PollScope = ANY_POLL): Promise<ActivityTask | null> {
+    if (this.closedPastDeadline(clock.now())) return null;
     const task = await leaseActivityTask(this.store, this.env, clock.now, seq, attempt, identity, scope, this.delivery.pending);
     if (task || this.delivery.pending.length > 0) this.afterChange();
     return task;
@@ -236,11 +228,7 @@ export class ExecutionObject extends DurableObject<Env> {
     this.delivery.pending.push(queryDispatch(run.value, ref));
     this.ctx.waitUntil(this.flush());
     const a = await answer;
-    return guard(() => {
-      if ("timeout" in a) throw new QueryTimeoutError(`no worker answered query ${name} within ${timeoutMs / 1000}s (is a worker polling task queue ${run.value.task_queue}?)`);
-      if ("failure" in a) throw new ValidationError(`query ${name} failed: ${a.failure.message}`, { field: "name", code: "query_failed", failure: a.failure });
-      return { query_id: String(-ref), result: a.result };
-    });
+    return guard(() => queryOutcome(a, name, ref, timeoutMs, run.value.task_queue));
   }
 
   /** A worker's answer to a query task. */
@@ -347,6 +335,16 @@ export class ExecutionObject extends DurableObject<Env> {
     });
     this.afterChange();
     return r;
+  }
+
+  /**
+   * For a lease: a run past its execution timeout whose alarm has not run yet is closed now (as
+   * timed out), and the poll gets nothing, rather than a task whose every result would be refused.
+   */
+  private closedPastDeadline(now: number): boolean {
+    if (!closeIfPastDeadline(this.store, now)) return false;
+    this.afterChange();
+    return true;
   }
 
   /** After every change: resolve result waiters if closed, send dispatches, flush the outbox, re-arm (last). */

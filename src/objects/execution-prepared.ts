@@ -1,8 +1,9 @@
+import type { Execution } from "@sundial/sdk/protocol";
 import { SKIPPED_CATCHUP } from "../core/schedule/machine.ts";
 import type { Env } from "../env.ts";
 import { queueCloseNotice } from "./execution-effects.ts";
 import type { ExecutionStore, RunRow } from "./execution-store.ts";
-import { indexRow } from "./execution-view.ts";
+import { describeRun, indexRow } from "./execution-view.ts";
 import { partitionFor, taskQueueStub } from "./names.ts";
 
 // Runs a schedule prepared ahead of their fire time (src/core/schedule/prepare.ts): withdrawing one
@@ -86,6 +87,25 @@ export function discardPreparedRun(store: ExecutionStore, now: number, queue?: Q
   }
   beginPrepared(store, run, availableAt);
   return { discarded: false };
+}
+
+/** A prepared run's withdrawal: whether it was, and, kept because it has already closed, how. */
+export type Withdrawal = { discarded: boolean; closed?: Pick<Execution, "status" | "failure"> };
+
+/**
+ * Withdraws a prepared run unless it has begun: the queue is asked about its first task
+ * ({@link askQueue}), then {@link discardPreparedRun}. A run kept that has already closed says how
+ * (`closed`): its close notice may have reached the schedule before the schedule knew the run was its own.
+ */
+export async function withdrawPreparedRun(store: ExecutionStore, env: Env, now: () => number): Promise<Withdrawal> {
+  const queue = await askQueue(store, env, now());
+  const r: Withdrawal = discardPreparedRun(store, now(), queue);
+  const run = store.run();
+  if (!r.discarded && run && run.status !== "running") {
+    const { status, failure } = describeRun(store, run);
+    r.closed = { status, failure };
+  }
+  return r;
 }
 
 /**

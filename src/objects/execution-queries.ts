@@ -1,4 +1,5 @@
 import type { Failure } from "@sundial/sdk/protocol";
+import { QueryTimeoutError, ValidationError } from "../core/errors.ts";
 
 interface PendingQuery {
   name: string;
@@ -50,4 +51,14 @@ export class QueryBroker {
     q.resolve(a);
     return true;
   }
+}
+
+/**
+ * A query's answer as the caller gets it: the result, or the error a timeout (no worker answered:
+ * is one polling `taskQueue`?) or the handler's failure is.
+ */
+export function queryOutcome(a: QueryAnswer, name: string, ref: number, timeoutMs: number, taskQueue: string): { query_id: string; result: unknown } {
+  if ("timeout" in a) throw new QueryTimeoutError(`no worker answered query ${name} within ${timeoutMs / 1000}s (is a worker polling task queue ${taskQueue}?)`);
+  if ("failure" in a) throw new ValidationError(`query ${name} failed: ${a.failure.message}`, { field: "name", code: "query_failed", failure: a.failure });
+  return { query_id: String(-ref), result: a.result };
 }

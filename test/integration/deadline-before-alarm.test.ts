@@ -65,6 +65,31 @@ describe("the execution timeout, reached before its alarm ran", () => {
   });
 });
 
+describe("the execution timeout, reached before its alarm ran, meets a poll", () => {
+  it("a workflow task is not handed out: the run ends timed out and the poll finds nothing", async () => {
+    const t0 = Date.now();
+    clock.now = () => t0;
+    const id = uid("dl-poll");
+    const queue = uid("q");
+    await api("POST", "/v1/workflows/executions", { workflow: "w", execution_id: id, task_queue: queue, execution_timeout: 60 });
+    clock.now = () => t0 + 60_000;
+    expect((await poll("workflow", queue, 0)).status).toBe(204);
+    expect((await api("GET", `/v1/workflows/executions/${id}`)).body).toMatchObject({ status: "timed_out" });
+    expect((await events(id)).map((e) => e.type)).toEqual(["execution_started", "workflow_task_scheduled", "execution_timed_out"]);
+  });
+
+  it("an activity attempt is not handed out either", async () => {
+    const t0 = Date.now();
+    clock.now = () => t0;
+    const { id, queue } = await activityScheduled("dl-poll-act", "a", { start_to_close_timeout: 3_600 });
+    // The default execution timeout (1 h) passes before any worker polls.
+    clock.now = () => t0 + 3_600_000;
+    expect((await poll("activity", queue, 0)).status).toBe(204);
+    expect((await api("GET", `/v1/workflows/executions/${id}`)).body.status).toBe("timed_out");
+    expect((await activityEvents(id)).map((e) => e.type)).toEqual(["activity_scheduled"]);
+  });
+});
+
 describe("the execution timeout, reached before its alarm ran, meets a client's change", () => {
   it("a signal, update, cancel or terminate is a 409 execution_closed: the run ended timed out, not terminated", async () => {
     const t0 = Date.now();
