@@ -35,7 +35,8 @@ export function persistTransition(store: ScheduleStore, spec: CompiledSpec, row:
   for (const id of t.cancel) store.outbox.put(`cancel:${id}`, { runId: id }, now);
   for (const id of t.terminate) store.outbox.put(`terminate:${id}`, { runId: id }, now);
   for (const o of t.outcomes) {
-    if (o.kind === "skipped_catchup") {
+    // A count of fires the plan skipped; a skipped retry (its own fire) is recorded as any fire's outcome below.
+    if (o.kind === "skipped_catchup" && !o.fire) {
       store.addAction({ at: now, nominal: null, actual: null, run_id: null, kind: "scheduled", outcome: `skipped ${o.count}${o.atLeast ? "+" : ""} fires older than the catch-up window` });
     } else {
       // The actual time its payload has, or would have had (decided now).
@@ -68,7 +69,7 @@ export function queueIndex(store: ScheduleStore, spec: CompiledSpec, row: Schedu
       : null;
   const repeats = repeatRuns(spec, s);
   // Most transitions (a run closing, say) change nothing the index shows: skip that D1 write.
-  const runAt = nextRunAt(s, upcoming?.actual);
+  const runAt = nextRunAt(s, upcoming?.actual, now, row.policy.catchup_window_seconds);
   const indexed = JSON.stringify([s.status, upcoming?.nominal, runAt, s.lastNominal, repeats, s.currentRetry, row.workflow, row.key, row.source]);
   if (indexed === index.last) return;
   index.last = indexed;

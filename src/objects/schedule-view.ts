@@ -45,7 +45,7 @@ export function scheduleView(row: ScheduleRow, spec: CompiledSpec, actions: Acti
     // Pipelit's next run time, as the list shows it: the next fire or a failed fire's retry, whichever
     // comes first; none while the schedule fires nothing (paused, completed, dead), though
     // next_fire_times previews what a resume would plan.
-    next_run_at: iso(nextRunAt(row.state, nextFires[0]?.actual)),
+    next_run_at: iso(nextRunAt(row.state, nextFires[0]?.actual, now, row.policy.catchup_window_seconds)),
     last_fire_at: iso(row.state.lastNominal),
     recent_actions: actions.map(
       (a): ScheduleAction => ({ at: toRfc3339(a.at), nominal: iso(a.nominal), actual: iso(a.actual), run_id: a.run_id, kind: a.kind as ScheduleAction["kind"], outcome: a.outcome }),

@@ -11,7 +11,7 @@ import { goDead } from "./dead.ts";
 import { overlapDecision, withHeldFires } from "./overlap-decision.ts";
 import type { PreparedRun } from "./prepare.ts";
 import { dropDelayed, takeDelayed } from "./respec-delayed.ts";
-import { addRetry, dueRetries, retryGoesFirst, type PendingRetry } from "./retry-queue.ts";
+import { addRetry, dueRetries, judgeDueRetries, retryGoesFirst, type PendingRetry } from "./retry-queue.ts";
 import { counts, limitToRuns, plansFires, repeatRuns, runsLeft, unclaimedRuns, withRepeatRuns } from "./repeat-runs.ts";
 
 /** A fire waiting to start or running: where it came from and, for triggers, its input override. */
@@ -102,6 +102,7 @@ export interface Outcome {
   kind: "skipped_overlap" | "skipped_catchup" | "buffered" | "started" | "cancel_requested" | "terminated" | "retry_scheduled";
   fire?: PendingFire;
   runId?: string;
+  /** How many fires a skipped_catchup outcome counts (one without it is its `fire`'s: a retry, judgeDueRetries). */
   count?: number;
   /** A skipped_catchup count that stopped at LIMITS.catchupSkipCountCap: at least this many. */
   atLeast?: boolean;
@@ -228,7 +229,8 @@ export function adoptPrepared(state: ScheduleState, p: PreparedRun, prior = fals
 
 /**
  * The alarm: adopt the prepared run if its time has come, plan due fires with the catch-up window
- * (bounded per call), add a due retry, apply the overlap policy, and say when to wake next. Paused,
+ * (bounded per call), add a due retry (one first found due past the window is skipped, as a fire
+ * is: judgeDueRetries), apply the overlap policy, and say when to wake next. Paused,
  * completed and dead schedules start nothing.
  */
 export function tick(context: MachineContext, prior: ScheduleState): Transition {
@@ -245,7 +247,10 @@ export function tick(context: MachineContext, prior: ScheduleState): Transition 
   const adoptedState = begun ? adoptPrepared(before, begun) : before;
   // Fires delayed over a spec change whose actual time has come start with this plan's (respec-delayed.ts).
   const delayed = takeDelayed(adoptedState, ctx.now, ctx.policy.catchup_window_seconds);
-  const s = delayed.late > 0 ? { ...delayed.state, counters: { ...delayed.state.counters, skipped_catchup: delayed.state.counters.skipped_catchup + delayed.late } } : delayed.state;
+  // Failed fires' retries whose time came more than the catch-up window ago (the alarm ran late) are skipped too.
+  const judged = judgeDueRetries(delayed.state, ctx.now, ctx.policy.catchup_window_seconds);
+  const late = delayed.late + judged.late.length;
+  const s = late > 0 ? { ...judged.state, counters: { ...judged.state.counters, skipped_catchup: judged.state.counters.skipped_catchup + late } } : judged.state;
   const left = runsLeft(ctx.spec, s);
   const full = planCatchup({ spec: ctx.spec, scheduleId: ctx.scheduleId, lastProcessed: s.lastProcessed, now: ctx.now, windowSeconds: ctx.policy.catchup_window_seconds });
   // The overlap policy decides what the due fires start or buffer (SKIP, CANCEL_OTHER and
@@ -258,6 +263,7 @@ export function tick(context: MachineContext, prior: ScheduleState): Transition 
   if (plan.due.length > left && unclaimedRuns(ctx.spec, t.state) < 0) t = planned(ctx, s, (plan = limitToRuns(full, left, s.lastProcessed)), delayed.due);
   if (plan.skippedTooOld > 0) t.outcomes.unshift({ kind: "skipped_catchup", count: plan.skippedTooOld, ...(plan.skippedCapped ? { atLeast: true } : {}) });
   if (delayed.late > 0) t.outcomes.unshift({ kind: "skipped_catchup", count: delayed.late });
+  t.outcomes.unshift(...lateRetries(ctx, judged.late));
   if (adopted) t.outcomes.unshift({ kind: "started", fire: { nominal: adopted.nominal, actual: adopted.actual, kind: "scheduled" }, runId: adopted.runId });
   // A retry held for a free slot wakes nobody: the run's close notice ticks again.
   const retryWake = t.state.retry && t.state.retry.at > ctx.now ? t.state.retry.at : null;
@@ -288,6 +294,11 @@ function planned(ctx: MachineContext, s: ScheduleState, plan: ReturnType<typeof 
   const t = applyOverlap(ctx, { ...waiting, lastProcessed: plan.cursor, counters }, due);
   t.outcomes.unshift(...superseded.map((fire) => ({ kind: "skipped_overlap" as const, fire })));
   return t;
+}
+
+/** Retries skipped by the catch-up window (judgeDueRetries): one skipped_catchup outcome each, naming the run it would have started. */
+function lateRetries(ctx: MachineContext, late: readonly PendingRetry[]): Outcome[] {
+  return late.map(({ at: _at, missable: _missable, ...fire }) => ({ kind: "skipped_catchup", fire, runId: runIdFor(ctx.scheduleId, fire) }));
 }
 
 /** Statuses that count as a failed run (cancel/terminate are our own doing or the user's). */
@@ -326,8 +337,11 @@ export function runClosed(ctx: MachineContext, prior: ScheduleState, runId: stri
   const s = withRepeatRuns(ctx.spec, prior);
   const closed = s.running.find((r) => r.runId === runId);
   if (!closed) return { state: s, start: [], cancel: [], terminate: [], outcomes: [], nextAlarm: null, known: false };
-  let next: ScheduleState = { ...s, running: s.running.filter((r) => r.runId !== runId) };
-  const outcomes: Outcome[] = [];
+  // Retries found due for the first time are judged by the catch-up window first, as the alarm does (a close delivered late, after an outage).
+  const judged = s.status === "active" ? judgeDueRetries(s, ctx.now, ctx.policy.catchup_window_seconds) : { state: s, late: [] };
+  const counters = { ...judged.state.counters, skipped_catchup: judged.state.counters.skipped_catchup + judged.late.length };
+  let next: ScheduleState = { ...judged.state, counters, running: s.running.filter((r) => r.runId !== runId) };
+  const outcomes: Outcome[] = lateRetries(ctx, judged.late);
   const retryable = inRetryChain(closed.fire);
   if (status === SKIPPED_CATCHUP) {
     // Counted as fired when the schedule adopted it; it never ran, so it is not the last fire that started either.
@@ -342,7 +356,8 @@ export function runClosed(ctx: MachineContext, prior: ScheduleState, runId: stri
       const first = ctx.policy.retry_delay_seconds ?? defaultRetryDelay(ctx.spec);
       const at = ctx.now + scheduleRetryDelaySeconds(first, retriesSoFar + 1) * 1000;
       const fire: PendingFire = { nominal: closed.fire.nominal, actual: closed.fire.actual, kind: "retry", retry: retriesSoFar + 1, ...retryLast(closed), ...(closed.fire.timezone ? { timezone: closed.fire.timezone } : {}), ...(closed.fire.upcoming !== undefined ? { upcoming: closed.fire.upcoming } : {}) };
-      next = { ...addRetry(next, { ...fire, at }), currentRetry: retriesSoFar + 1 };
+      // Missable until the schedule finds it due: an alarm more than the catch-up window late skips it (judgeDueRetries).
+      next = { ...addRetry(next, { ...fire, at, missable: true }), currentRetry: retriesSoFar + 1 };
       outcomes.push({ kind: "retry_scheduled", fire, runId });
     } else {
       // This fire's retry chain ends; a trigger's or backfill's run is in none (another fire's retry may wait).

@@ -4,8 +4,13 @@ import { LIMITS } from "../limits.ts";
 import type { OverlapPolicy } from "../overlap.ts";
 import type { MachineContext, PendingFire, ScheduleState } from "./machine.ts";
 
-/** A retry waiting for its time (`at`): a failed fire's next attempt. */
-export type PendingRetry = PendingFire & { at: number };
+/**
+ * A retry waiting for its time (`at`): a failed fire's next attempt. `missable`: the schedule has
+ * not yet found it due (see {@link judgeDueRetries}), so an alarm that runs more than the catch-up
+ * window after `at` (the platform was down) skips it; absent once found due in time (it then waits
+ * for a free slot however long), and in retries stored before 2026-12-08 (never skipped, as then).
+ */
+export type PendingRetry = PendingFire & { at: number; missable?: true };
 
 // A retry waits out its backoff while the schedule goes on firing, so a later fire can fail before
 // an earlier fire's retry has run, and under ALLOW_ALL several open runs can fail in turn. Each
@@ -18,16 +23,22 @@ export type PendingRetry = PendingFire & { at: number };
  * nothing (paused, completed, dead). Without the retry, a Pipelit one-shot whose run failed showed
  * null (and a recurring one its next fire) while the retry was due sooner.
  */
-export function nextRunAt(s: Pick<ScheduleState, "status" | "retry">, firstFireActual: number | null | undefined): number | null {
+export function nextRunAt(s: Pick<ScheduleState, "status" | "retry" | "retries">, firstFireActual: number | null | undefined, now: number, windowSeconds: number | undefined): number | null {
   if (s.status !== "active") return null;
-  const retryAt = s.retry?.at ?? null;
+  // Not a retry the next alarm skips, more than the catch-up window late (judgeDueRetries).
+  const retryAt = waitingRetries(s).find((r) => !(r.missable && now > startDeadline(r.at, windowSeconds)))?.at ?? null;
   if (firstFireActual === null || firstFireActual === undefined) return retryAt;
   return retryAt === null ? firstFireActual : Math.min(firstFireActual, retryAt);
 }
 
 /** The state with `r` waiting too: the one due first in `retry`, the rest in `retries`. */
 export function addRetry(s: ScheduleState, r: PendingRetry): ScheduleState {
-  return withRetries(s, [...(s.retry ? [s.retry] : []), ...(s.retries ?? []), r]);
+  return withRetries(s, [...waitingRetries(s), r]);
+}
+
+/** Every waiting retry, the one due first first. */
+function waitingRetries(s: Pick<ScheduleState, "retry" | "retries">): PendingRetry[] {
+  return [...(s.retry ? [s.retry] : []), ...(s.retries ?? [])];
 }
 
 /** The state once `retry` has started (or was dropped): the next waiting one takes its place. */
@@ -62,7 +73,7 @@ export function dueRetries(ctx: MachineContext, s: ScheduleState): { fires: Pend
   const fires: PendingFire[] = [];
   let waiting = s;
   while (waiting.retry && waiting.retry.at <= ctx.now && fires.length < slots) {
-    const { at: _at, ...fire } = waiting.retry;
+    const { at: _at, missable: _missable, ...fire } = waiting.retry;
     fires.push(fire);
     waiting = nextRetry(waiting);
   }
@@ -79,15 +90,41 @@ export function dueRetries(ctx: MachineContext, s: ScheduleState): { fires: Pend
  * as a buffered fire held by the pause, and runs.
  */
 export function resumeRetries(s: ScheduleState, now: number, catchUpWindowSeconds: number | null): { state: ScheduleState; missed: number; late: number } {
-  const waiting = [...(s.retry ? [s.retry] : []), ...(s.retries ?? [])];
+  const waiting = waitingRetries(s);
   const dueWhilePaused = (r: PendingRetry) => r.at <= now && r.at > (s.pausedAt ?? Number.NEGATIVE_INFINITY);
   const dropped = waiting.filter((r) => dueWhilePaused(r) && (catchUpWindowSeconds === null || now > startDeadline(r.at, catchUpWindowSeconds)));
   if (dropped.length === 0) return { state: s, missed: 0, late: 0 };
-  const kept = withRetries(s, waiting.filter((r) => !dropped.includes(r)));
-  // current_retry counts a retry chain still under way: another fire's retry waiting or running.
-  const chainGoes = kept.retry !== null || kept.running.some((r) => r.fire.kind === "retry");
-  const state = chainGoes ? kept : { ...kept, currentRetry: 0 };
+  const state = withoutDropped(s, waiting.filter((r) => !dropped.includes(r)));
   return catchUpWindowSeconds === null ? { state, missed: dropped.length, late: 0 } : { state, missed: 0, late: dropped.length };
+}
+
+/**
+ * An active schedule acting (its alarm, a run's close) judges the waiting retries it finds due for
+ * the first time (`missable`) as the catch-up window judges a fire: one more than the window late
+ * (its alarm ran late: the platform was down) is skipped (`late`; counted in skipped_catchup by the
+ * caller), and its fire's retry chain ends there, as at a resume: nothing ran again to fail, so
+ * on_failure does not decide. One within the window is found in time: it runs now, or waits for a
+ * free slot however long that takes (dueRetries), as a fire waiting in the buffer does.
+ */
+export function judgeDueRetries(s: ScheduleState, now: number, windowSeconds: number | undefined): { state: ScheduleState; late: PendingRetry[] } {
+  const waiting = waitingRetries(s);
+  const found = waiting.filter((r) => r.missable && r.at <= now);
+  if (found.length === 0) return { state: s, late: [] };
+  const late = found.filter((r) => now > startDeadline(r.at, windowSeconds));
+  const kept = waiting.filter((r) => !late.includes(r)).map((r): PendingRetry => (found.includes(r) ? withoutMissable(r) : r));
+  return { state: late.length === 0 ? withRetries(s, kept) : withoutDropped(s, kept), late };
+}
+
+function withoutMissable(r: PendingRetry): PendingRetry {
+  const { missable: _missable, ...rest } = r;
+  return rest;
+}
+
+/** The state with only the retries `kept` waiting, some dropped: current_retry counts a retry chain still under way (another fire's retry waiting or running), else 0. */
+function withoutDropped(s: ScheduleState, kept: readonly PendingRetry[]): ScheduleState {
+  const state = withRetries(s, kept);
+  const chainGoes = state.retry !== null || state.running.some((r) => r.fire.kind === "retry");
+  return chainGoes ? state : { ...state, currentRetry: 0 };
 }
 
 const keepsNewestOnly = (p: OverlapPolicy): boolean => p === "CANCEL_OTHER" || p === "TERMINATE_OTHER";
@@ -116,7 +153,7 @@ export function withinRetryBound<T extends { policy: SchedulePolicy; state: Sche
   const delayOk = delay === null || delay === undefined || (delay >= 1 && delay <= MAX_RETRY_DELAY_SECONDS);
   const latest = (r: PendingRetry) => r.actual + LIMITS.retryBackoffCapFactor * MAX_RETRY_DELAY_SECONDS * 1000;
   const late = (r: PendingRetry) => !Number.isFinite(r.at) || r.at > latest(r);
-  const waiting = [...(row.state.retry ? [row.state.retry] : []), ...(row.state.retries ?? [])];
+  const waiting = waitingRetries(row.state);
   if (delayOk && !waiting.some(late)) return row;
   const policy = delayOk ? row.policy : { ...row.policy, retry_delay_seconds: Math.min(MAX_RETRY_DELAY_SECONDS, Math.max(1, Number.isFinite(delay) ? delay! : MAX_RETRY_DELAY_SECONDS)) };
   const state = waiting.some(late) ? withRetries(row.state, waiting.map((r) => (late(r) ? { ...r, at: latest(r) } : r))) : row.state;
