@@ -201,7 +201,7 @@ export interface PendingInput {
   lastProcessed: number;
   now: number;
   windowSeconds?: number;
-  /** Scheduled runs repeat_count still allows (core/schedule/machine.ts `runsLeft`): no more fires than that are listed. */
+  /** Scheduled runs repeat_count still allows (core/schedule/repeat-runs.ts `runsLeft`): no more fires than that are listed. */
   runsLeft?: number;
 }
 

@@ -293,7 +293,7 @@ function searchNext(spec: CompiledSpec, after: number): { at: number | null; exh
 
 /**
  * The spec without repeat_count's bound on its fire times: what a schedule plans with, since
- * repeat_count limits the runs it starts (core/schedule/machine.ts `runsLeft`), and fires skipped
+ * repeat_count limits the runs it starts (core/schedule/repeat-runs.ts `runsLeft`), and fires skipped
  * by overlap, catch-up or a pause use none of them. Preview (no runs yet) keeps the bound: the
  * first repeat_count fires. Memoised per spec, so the copy keeps its own memos.
  */

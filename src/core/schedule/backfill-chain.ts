@@ -1,5 +1,5 @@
 import type { OverlapDecision } from "../overlap.ts";
-import type { PendingFire } from "./machine.ts";
+import type { PendingFire } from "./state.ts";
 
 /** An overlap decision whose backfilled fires carry their `last_timestamp`, and the waiting fires it re-linked. */
 export interface ChainedDecision {

@@ -3,7 +3,7 @@ import { between, next, withoutRepeatBound } from "../fire-times.ts";
 import { LIMITS } from "../limits.ts";
 import type { OverlapPolicy } from "../overlap.ts";
 import type { CompiledSpec } from "../spec.ts";
-import type { PendingFire, ScheduleState } from "./machine.ts";
+import type { PendingFire, ScheduleState } from "./state.ts";
 
 /**
  * The last instant a backfill from `startAt` may name as its end: `years` calendar years later in

@@ -1,4 +1,4 @@
-import type { Outcome, ScheduleState } from "./machine.ts";
+import type { Outcome, ScheduleState } from "./state.ts";
 import { dropDelayed } from "./respec-delayed.ts";
 import { noRetries } from "./retry-queue.ts";
 

@@ -1,6 +1,6 @@
 import { LIMITS } from "../limits.ts";
 import { decideOverlap, type OverlapDecision, type OverlapPolicy } from "../overlap.ts";
-import type { PendingFire, ScheduleState } from "./machine.ts";
+import type { PendingFire, ScheduleState } from "./state.ts";
 
 /**
  * The overlap policy's decision for a schedule's waiting fires and the fires due now: each under

@@ -1,7 +1,7 @@
 import { toRfc3339, type SchedulePayload } from "@sundial/sdk/protocol";
 import { next } from "../fire-times.ts";
 import type { CompiledSpec } from "../spec.ts";
-import type { PendingFire } from "./machine.ts";
+import type { PendingFire } from "./state.ts";
 
 /**
  * The schedule payload a run receives (DESIGN.md "Payloads"). `prev` is the nominal time of the

@@ -1,7 +1,6 @@
 import { nextFire, withoutRepeatBound, type Fire } from "../fire-times.ts";
 import { hash32 } from "../jitter.ts";
-import type { MachineContext, ScheduleState } from "./machine.ts";
-import { runIdFor } from "./machine.ts";
+import { runIdFor, type MachineContext, type ScheduleState } from "./state.ts";
 import { runsLeft } from "./repeat-runs.ts";
 
 /**

@@ -2,7 +2,7 @@ import { startDeadline, waitingOnJitter } from "../catchup.ts";
 import type { Fire } from "../fire-times.ts";
 import type { OverlapPolicy } from "../overlap.ts";
 import type { CompiledSpec } from "../spec.ts";
-import type { PendingFire, ScheduleState } from "./machine.ts";
+import type { PendingFire, ScheduleState } from "./state.ts";
 import { plansFires } from "./repeat-runs.ts";
 
 // Delayed fires: a spec change re-plans from now (nominal time), and a fire of the old spec whose

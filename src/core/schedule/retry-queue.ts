@@ -2,7 +2,7 @@ import { MAX_RETRY_DELAY_SECONDS, type SchedulePolicy } from "@sundial/sdk/proto
 import { startDeadline } from "../catchup.ts";
 import { LIMITS } from "../limits.ts";
 import type { OverlapPolicy } from "../overlap.ts";
-import type { MachineContext, PendingFire, ScheduleState } from "./machine.ts";
+import type { MachineContext, PendingFire, ScheduleState } from "./state.ts";
 
 /**
  * A retry waiting for its time (`at`): a failed fire's next attempt. `missable`: the schedule has
