@@ -104,6 +104,18 @@ describe("a retry whose alarm runs late", () => {
     expect(r.state).toMatchObject({ retry: { nominal: T0 + 2 * HOUR, missable: true }, currentRetry: 1 });
   });
 
+  it("a one-shot whose only retry is skipped completes, as when its only fire is", () => {
+    const spec = compileSpec(ScheduleSpecInput.parse({ at: [new Date(T0 + HOUR).toISOString()] }), { createdAt: T0 });
+    const c = (now: number) => ({ spec, scheduleId: "s", policy, now });
+    let t = tick(c(T0 + HOUR), initialState(T0, false, ""));
+    t = runClosed(c(T0 + HOUR + S), t.state, id(1), "failed", "boom");
+    expect(t.state).toMatchObject({ status: "active", retry: { at: T0 + HOUR + 61 * S } });
+    t = tick(c(T0 + HOUR + 7 * M), t.state);
+    expect(t.start).toEqual([]);
+    expect(t.state).toMatchObject({ status: "completed", retry: null, counters: { skipped_catchup: 1 } });
+    expect(t.nextAlarm).toBeNull();
+  });
+
   it("next_run_at passes over a retry the next alarm will skip", () => {
     const s = failedAt0100();
     expect(nextRunAt(s, T0 + 2 * HOUR, T0 + HOUR + 2 * M, 300)).toBe(T0 + HOUR + 61 * S);
