@@ -80,4 +80,38 @@ describe("a retry whose alarm runs late (an outage) follows the catch-up window 
     await expectRunning(`${first}:retry-1`);
     expect((await describeSchedule(sid)).counters).toMatchObject({ skipped_catchup: 0 });
   });
+
+  it("a retry due behind one waiting for the slot waits in line, though no alarm wakes for it and later fires' alarms run", async () => {
+    const t0 = T("2027-08-04T00:00:00.000Z");
+    const sid = uid("outage-retry-line");
+    const queue = uid("q-outage-retry-line");
+    setNow(t0);
+    // Every 10 minutes, SKIP; a failed fire is retried 30 minutes later; a 5-minute window.
+    await createSchedule({ schedule_id: sid, workflow: "outage-retry-wf", key: sid, cron: "*/10 * * * *", task_queue: queue, retry_max: 1, retry_delay_seconds: 1800, catchup_window_seconds: 300 });
+    const r = (m: number) => runId(sid, t0 + m * M);
+    for (const m of [10, 20]) {
+      await alarmAt(sid, t0 + m * M);
+      setNow(t0 + m * M + S);
+      await completeRun(queue, r(m), fail("down"));
+      await eventually(async () => expect((await describeSchedule(sid)).counters.failed).toBe(m / 10));
+    }
+    // 00:10's retry is due at 00:40:01, 00:20's at 00:50:01. A trigger's run holds the slot from 00:25.
+    setNow(t0 + 25 * M);
+    const trig = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { request_id: "hold" });
+    expect(trig.body).toMatchObject({ outcome: "started" });
+    for (const at of [30 * M, 40 * M, 40 * M + S, 50 * M, 60 * M]) {
+      await expectAlarm(sid, t0 + at);
+      await alarmAt(sid, t0 + at);
+    }
+    await expectNoRun(`${r(10)}:retry-1`);
+    expect((await describeSchedule(sid)).counters.skipped_catchup).toBe(0);
+    // The trigger's run closes at 01:05: 00:10's retry runs, then 00:20's.
+    setNow(t0 + 65 * M);
+    await completeRun(queue, trig.body.run_id, succeed());
+    await expectRunning(`${r(10)}:retry-1`);
+    setNow(t0 + 66 * M);
+    await completeRun(queue, `${r(10)}:retry-1`, succeed());
+    await expectRunning(`${r(20)}:retry-1`);
+    expect((await describeSchedule(sid)).counters).toMatchObject({ skipped_catchup: 0 });
+  });
 });

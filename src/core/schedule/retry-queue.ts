@@ -104,13 +104,17 @@ export function resumeRetries(s: ScheduleState, now: number, catchUpWindowSecond
  * (its alarm ran late: the platform was down) is skipped (`late`; counted in skipped_catchup by the
  * caller), and its fire's retry chain ends there, as at a resume: nothing ran again to fail, so
  * on_failure does not decide. One within the window is found in time: it runs now, or waits for a
- * free slot however long that takes (dueRetries), as a fire waiting in the buffer does.
+ * free slot however long that takes (dueRetries), as a fire waiting in the buffer does; and so does
+ * one that came due behind such a waiting retry.
  */
 export function judgeDueRetries(s: ScheduleState, now: number, windowSeconds: number | undefined): { state: ScheduleState; late: PendingRetry[] } {
   const waiting = waitingRetries(s);
   const found = waiting.filter((r) => r.missable && r.at <= now);
   if (found.length === 0) return { state: s, late: [] };
-  const late = found.filter((r) => now > startDeadline(r.at, windowSeconds));
+  // One due after a retry already found due (waiting for a slot) waits in line behind it: no alarm
+  // wakes for it meanwhile (the close of the run holding the slot does), so its wait is no lateness.
+  const firstHeld = waiting.find((r) => !r.missable && r.at <= now);
+  const late = found.filter((r) => now > startDeadline(r.at, windowSeconds) && !(firstHeld && firstHeld.at <= r.at));
   const kept = waiting.filter((r) => !late.includes(r)).map((r): PendingRetry => (found.includes(r) ? withoutMissable(r) : r));
   return { state: late.length === 0 ? withRetries(s, kept) : withoutDropped(s, kept), late };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SCHEDULE_POLICY, ScheduleSpecInput, type SchedulePolicy } from "@sundial/sdk/protocol";
 import { initialState, runClosed, startExtra, tick, type ScheduleState } from "../../../src/core/schedule/machine.ts";
-import { judgeDueRetries, nextRunAt } from "../../../src/core/schedule/retry-queue.ts";
+import { addRetry, judgeDueRetries, nextRunAt } from "../../../src/core/schedule/retry-queue.ts";
 import { compileSpec } from "../../../src/core/spec.ts";
 
 // DESIGN "Catch-up": a fire more than catchup_window_seconds late (its alarm ran late: the platform
@@ -65,6 +65,19 @@ describe("a retry whose alarm runs late", () => {
     const closed = runClosed(ctx(T0 + HOUR + 40 * M), s, s.running[0]!.runId, "completed", null);
     expect(closed.start.map((x) => x.runId)).toEqual([id(1, ":retry-1")]);
     expect(closed.state.counters.skipped_catchup).toBe(0);
+  });
+
+  it("one due behind a retry already waiting for the slot waits in line, however long: no alarm wakes for it meanwhile", () => {
+    const trigger = { nominal: T0 + HOUR + 30 * S, actual: T0 + HOUR + 30 * S, kind: "trigger" as const, requestId: "x", timed: true as const };
+    let s = startExtra(ctx(T0 + HOUR + 30 * S), failedAt0100(), [trigger]).state;
+    s = tick(ctx(T0 + HOUR + 61 * S), s).state;
+    // Another fire's retry, due at 01:02 while 01:00's waits for the trigger's run to close.
+    s = addRetry(s, { nominal: T0, actual: T0, kind: "retry", retry: 1, at: T0 + HOUR + 2 * M, missable: true });
+    const closed = runClosed(ctx(T0 + HOUR + 40 * M), s, s.running[0]!.runId, "completed", null);
+    expect(closed.start.map((x) => x.runId)).toEqual([id(1, ":retry-1")]);
+    expect(closed.state).toMatchObject({ retry: { nominal: T0, at: T0 + HOUR + 2 * M }, counters: { skipped_catchup: 0 } });
+    const next = runClosed(ctx(T0 + HOUR + 50 * M), closed.state, id(1, ":retry-1"), "completed", null);
+    expect(next.start.map((x) => x.runId)).toEqual([id(0, ":retry-1")]);
   });
 
   it("not found due in time and held for a slot: a close delivered past the window skips it, as the alarm would", () => {
