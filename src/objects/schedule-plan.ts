@@ -66,8 +66,11 @@ export function nextScheduleAlarm(row: ScheduleRow | null, spec: CompiledSpec | 
       } else if (f !== null) times.push(f + jitterOffset(row.schedule_id, f, spec.jitterMs, next(spec, f)));
       // A fire delayed over a spec change starts at its actual time (core/schedule/respec-delayed.ts).
       for (const h of row.state.delayed ?? []) times.push(h.actual);
-      // A due retry held until a run closes must not re-arm at once (that would spin).
-      if (row.state.retry && (row.state.retry.at > now || row.state.running.length === 0)) times.push(row.state.retry.at);
+      // A due retry held until a run closes must not re-arm at once (that would spin). One not yet
+      // found due (missable: a trigger took the slot before its alarm ran, say) rings at once, to be
+      // found in time (core judgeDueRetries), not judged late when the run closes.
+      const r = row.state.retry;
+      if (r && (r.at > now || row.state.running.length === 0 || r.missable)) times.push(r.at);
       const prep = planPrepare(machineContext(spec, row, now), row.state, prepareAheadMs, backfillPending);
       if (prep.kind === "wait") times.push(prep.at);
       if (prep.kind === "prepare") times.push(now);

@@ -114,4 +114,22 @@ describe("a retry whose alarm runs late (an outage) follows the catch-up window 
     await expectRunning(`${r(20)}:retry-1`);
     expect((await describeSchedule(sid)).counters).toMatchObject({ skipped_catchup: 0 });
   });
+
+  it("a trigger that takes the slot just after the retry's time, before its alarm ran, leaves it waiting in time, not skipped", async () => {
+    const t0 = T("2027-08-05T00:00:00.000Z");
+    const { sid, queue, retry } = await failedAt0100("outage-retry-trig", t0);
+    // 01:01:05: the retry's alarm (01:01:01) has not run yet, a trigger's run starts (SKIP, no run open).
+    setNow(t0 + H + 65 * S);
+    const trig = await api("POST", `/v1/workflows/schedules/${sid}/trigger`, { request_id: "first" });
+    expect(trig.body).toMatchObject({ outcome: "started" });
+    // The alarm still rings for the retry, which finds it due in time, waiting for the slot.
+    await expectAlarm(sid, t0 + H + 61 * S);
+    await alarmAt(sid, t0 + H + 66 * S);
+    await expectAlarm(sid, t0 + 2 * H);
+    // The trigger's run closes at 01:30: the retry runs.
+    setNow(t0 + H + 30 * M);
+    await completeRun(queue, trig.body.run_id, succeed());
+    await expectRunning(retry);
+    expect((await describeSchedule(sid)).counters).toMatchObject({ skipped_catchup: 0 });
+  });
 });

@@ -49,3 +49,18 @@ describe("nextScheduleAlarm with a backfill and a buffer half full", () => {
     expect(nextScheduleAlarm({ ...r, policy: { ...r.policy, overlap: "BUFFER_ALL" } }, compiled, null, [{ overlap: "" }], 0, T0 + 1)).toBeNull();
   });
 });
+
+describe("nextScheduleAlarm with a due retry and a run open", () => {
+  const compiled = compileSpec(spec, { createdAt: T0 });
+  const retry = { nominal: T0, actual: T0, kind: "retry" as const, retry: 1, at: T0 + 60_000 };
+  const withRetry = (r: typeof retry & { missable?: true }): ScheduleRow => {
+    const base = row(1);
+    return { ...base, policy: { ...base.policy, overlap: "SKIP" }, state: { ...base.state, retry: r } };
+  };
+  it("one found due, waiting for the slot, wakes nobody (the run's close does)", () => {
+    expect(nextScheduleAlarm(withRetry(retry), compiled, null, [], 0, T0 + 120_000)).toBe(T0 + 9 * 3_600_000);
+  });
+  it("one not yet found due rings at once, to be found in time (a trigger took the slot before its alarm ran)", () => {
+    expect(nextScheduleAlarm(withRetry({ ...retry, missable: true }), compiled, null, [], 0, T0 + 120_000)).toBe(T0 + 60_000);
+  });
+});
