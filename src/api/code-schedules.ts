@@ -1,5 +1,6 @@
 import { CreateScheduleRequest } from "@sundial/sdk/protocol";
 import type { z } from "zod";
+import { canonicalJson } from "../core/canonical-json.ts";
 import { codeScheduleClaims, type ClaimVerdict, type CodeClaim, type IndexTriple } from "../core/code-schedule-claims.ts";
 import { ConflictError, SundialError, ValidationError } from "../core/errors.ts";
 import { hash32 } from "../core/jitter.ts";
@@ -55,17 +56,28 @@ export const codeScheduleId = (workflow: string, i: number) => `${workflow}:code
  * with different input schemas are a conflict rather than overwriting each other at every refresh.
  */
 export function definitionHash(w: CodeWorkflow, taskQueue: string, cmds: CodeScheduleCommand[]): string {
-  return String(hash32(JSON.stringify({ schedules: cmds, input_schema: w.input_schema ?? null, task_queue: taskQueue, execution_timeout: w.execution_timeout ?? null })));
+  return String(hash32(canonicalJson(definitionOf(w, taskQueue, cmds))));
 }
 
 /**
- * The definition `previous` records, in {@link definitionHash}'s terms. A row recorded before that
+ * What {@link definitionHash} hashes. Its JSON is canonical (keys sorted): two builds declaring the
+ * same input or input schema with their keys written in another order declare the same definition,
+ * not a conflict (nor a change that re-applies the schedules, reverting edits made by id).
+ */
+const definitionOf = (w: CodeWorkflow, taskQueue: string, cmds: CodeScheduleCommand[]) => ({ schedules: cmds, input_schema: w.input_schema ?? null, task_queue: taskQueue, execution_timeout: w.execution_timeout ?? null });
+
+/**
+ * The definition `previous` records, in {@link definitionHash}'s terms. A row recorded before the
+ * hash was canonical holds the hash of the same JSON with its keys in the order written: the same
+ * definition when it is this registration's. A row recorded before that
  * hash covered the input schema, task queue and timeout holds the hash of the parsed commands
  * alone: when it is this registration's commands' and the row's own columns are what it declares,
  * it is the same definition, so an upgrade neither reports two builds declaring the same thing as
  * a conflict nor re-applies (and so reverts updates made by id to) unchanged code schedules.
  */
 function recordedHash(previous: WorkflowTypeRow, w: CodeWorkflow, taskQueue: string, cmds: CodeScheduleCommand[], hash: string): string {
+  // Recorded before the hash was canonical (2026-12-08): the same definition's keys in the order written.
+  if (previous.definition_hash === String(hash32(JSON.stringify(definitionOf(w, taskQueue, cmds))))) return hash;
   const legacy = String(hash32(JSON.stringify(cmds)));
   const sameType =
     previous.task_queue === taskQueue &&

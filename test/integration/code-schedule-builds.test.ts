@@ -256,4 +256,38 @@ describe("registrations from workers of different builds", () => {
     setNow(t0 + 120_000);
     expect((await register(wf, "v1", { schema: v1Schema, schedules })).body).toMatchObject({ conflicts: [], workflows: [{ applied: true }] });
   });
+  it("two builds declaring the same input and input schema with their keys in another order declare the same definition: no conflict, nothing re-applied", async () => {
+    const wf = uid("builds-order");
+    const t0 = T("2027-06-11T00:00:00.000Z");
+    const schema = { type: "object", properties: { n: { type: "number" }, tag: { type: "string" } }, required: ["n", "tag"] };
+    const reordered = { required: ["n", "tag"], properties: { tag: { type: "string" }, n: { type: "number" } }, type: "object" };
+    setNow(t0);
+    expect((await register(wf, "v1", { schema, schedules: [{ cron_expressions: ["0 8 * * *"], input: { n: 1, tag: "a" } }] })).body.workflows[0].applied).toBe(true);
+    const id = `${wf}:code-0`;
+    expect((await api("PATCH", `/v1/workflows/schedules/${encodeURIComponent(id)}`, { note: "edited by hand" })).status).toBe(200);
+    const before = await describeSchedule(id);
+    setNow(t0 + 60_000);
+    const r = await register(wf, "v2", { schema: reordered, schedules: [{ input: { tag: "a", n: 1 }, cron_expressions: ["0 8 * * *"] }] });
+    expect(r.body, JSON.stringify(r.body)).toMatchObject({ conflicts: [], workflows: [{ applied: true }] });
+    expect(await describeSchedule(id)).toMatchObject({ version: before.version, note: "edited by hand" });
+  });
+
+  it("a definition recorded before the hash was canonical (its keys in the order written) is the same definition: re-applies nothing", async () => {
+    const wf = uid("builds-ordered");
+    const t0 = T("2027-06-12T00:00:00.000Z");
+    const schedules = [{ cron_expressions: ["0 8 * * *"], input: { tag: "a", n: 1 } }];
+    setNow(t0);
+    expect((await register(wf, "v1", { schema: v1Schema, schedules })).body.workflows[0].applied).toBe(true);
+    // The row as the previous release recorded it: the same definition's JSON, keys as written.
+    const cmds = parseCodeSchedules({ name: wf, input_schema: v1Schema, schedules }, 0, "builds-q", t0);
+    const ordered = String(hash32(JSON.stringify({ schedules: cmds, input_schema: v1Schema, task_queue: "builds-q", execution_timeout: null })));
+    await env.DB.prepare("UPDATE workflow_types SET definition_hash = ? WHERE name = ?").bind(ordered, wf).run();
+    const id = `${wf}:code-0`;
+    expect((await api("PATCH", `/v1/workflows/schedules/${encodeURIComponent(id)}`, { note: "edited by hand" })).status).toBe(200);
+    const before = await describeSchedule(id);
+    // Another build declaring the same (a rolling deploy), then the same build again: neither re-applies.
+    setNow(t0 + 60_000);
+    expect((await register(wf, "v2", { schema: v1Schema, schedules })).body).toMatchObject({ conflicts: [], workflows: [{ applied: true }] });
+    expect(await describeSchedule(id)).toMatchObject({ version: before.version, note: "edited by hand" });
+  });
 });
