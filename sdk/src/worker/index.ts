@@ -4,7 +4,7 @@
  * import { runWorker } from "@sundial/sdk/worker";
  */
 export { runWorker, type WorkerHandle } from "./run-worker.ts";
-export type { WorkerOptions } from "./options.ts";
+export type { WorkerBackoffOptions, WorkerOptions } from "./options.ts";
 export { consoleWorkerLogger, silentWorkerLogger, type WorkerLogger, type WorkerLogFields } from "./logger.ts";
 export { buildRegistration, readRegistration, toWireSchedule, type ScheduleConflict, type WireSchedule, type WorkerRegistration } from "./registration.ts";
 export { resolveWorkerOptions, type ResolvedWorkerOptions } from "./options.ts";

@@ -3,11 +3,14 @@ import type { AnyActivityDefinition } from "../workflow/define-activity.ts";
 import type { WorkflowDefinition } from "../workflow/define-workflow.ts";
 import { toSeconds, type Duration } from "../workflow/duration.ts";
 import { fromEnv } from "../client/http.ts";
+import { optionNames, rejectUnknownOptions } from "../client/options.ts";
 import { DEFAULT_TASK_QUEUE, isName } from "../protocol/execution.ts";
 import { consoleWorkerLogger, type WorkerLogger } from "./logger.ts";
 
 /**
- * Options of {@link runWorker}.
+ * Options of {@link runWorker}. An option it does not know (a typo such as `taskqueue` or
+ * `apikey`, or the wire's snake_case name), here or in `backoff`, is a `TypeError`: dropped, it
+ * would poll the `"default"` queue or fall back to `SUNDIAL_API_KEY` in silence.
  * @example
  * const options: WorkerOptions = { url: "http://127.0.0.1:8787", apiKey: "…", taskQueue: "default", workflows: [hello], activities: [greet] };
  */
@@ -71,10 +74,48 @@ export interface WorkerOptions {
   /** Poll hold requested from the platform, seconds, 1-60 (default: the platform's, 30 s, which is also its most). */
   pollWaitSeconds?: number;
   /** Backoff after transient HTTP errors: first delay and cap, ms (default 200 ms and 10 s). */
-  backoff?: { initialMs?: number; maxMs?: number };
+  backoff?: WorkerBackoffOptions;
   /** A `fetch` to use instead of the global one. */
   fetch?: typeof fetch;
 }
+
+/** {@link WorkerOptions.backoff}: first delay and cap of the backoff after transient HTTP errors, ms. */
+export interface WorkerBackoffOptions {
+  /** The first delay (default 200 ms), doubling (with jitter) after each failure in a row; 1 ms to 1 hour. */
+  initialMs?: number;
+  /** The longest delay (default 10 s); 1 ms to 1 hour. */
+  maxMs?: number;
+}
+
+/**
+ * The names of {@link WorkerOptions}, checked as the client checks its options: written against the
+ * type (`satisfies`), so an option added to one and not the other is a compile error.
+ */
+const WORKER_OPTIONS = optionNames({
+  url: true,
+  apiKey: true,
+  taskQueue: true,
+  workflows: true,
+  activities: true,
+  concurrency: true,
+  workflowConcurrency: true,
+  workflowPollers: true,
+  activityPollers: true,
+  identity: true,
+  buildId: true,
+  registrationRefresh: true,
+  signal: true,
+  handleSignals: true,
+  shutdownGrace: true,
+  maxCachedWorkflows: true,
+  eagerDispatch: true,
+  logger: true,
+  pollWaitSeconds: true,
+  backoff: true,
+  fetch: true,
+} satisfies Record<keyof WorkerOptions, true>);
+
+const BACKOFF_OPTIONS = optionNames({ initialMs: true, maxMs: true } satisfies Record<keyof WorkerBackoffOptions, true>);
 
 /** {@link WorkerOptions} with every default filled in and every value checked. */
 export interface ResolvedWorkerOptions {
@@ -135,6 +176,12 @@ function registrationRefreshMs(value: Duration | undefined): number {
 
 /** Fills in defaults and rejects inconsistent options before anything touches the network. */
 export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
+  if (typeof options !== "object" || options === null) throw new TypeError(`runWorker takes an options object, got ${String(options)}`);
+  rejectUnknownOptions(options, WORKER_OPTIONS, "");
+  if (options.backoff !== undefined) {
+    if (typeof options.backoff !== "object" || options.backoff === null) throw new TypeError(`backoff must be an object { initialMs?, maxMs? }, got ${JSON.stringify(options.backoff)}`);
+    rejectUnknownOptions(options.backoff, BACKOFF_OPTIONS, "backoff");
+  }
   const url = options.url ?? fromEnv("SUNDIAL_URL");
   const apiKey = options.apiKey ?? fromEnv("SUNDIAL_API_KEY");
   if (!url) throw new TypeError("url is required (or set SUNDIAL_URL), e.g. http://127.0.0.1:8787");
