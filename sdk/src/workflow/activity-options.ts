@@ -1,5 +1,6 @@
 import { ScheduleActivityOptions as WireActivityOptionsSchema } from "../protocol/commands.ts";
 import type { ActivityOptions as WireActivityOptions } from "../protocol/history.ts";
+import { optionNames, optionPath, rejectUnknownOptions } from "../client/options.ts";
 import { optionalSeconds, type Duration } from "./duration.ts";
 
 /**
@@ -33,6 +34,25 @@ export interface ActivityCallOptions {
   retry?: RetryOptions;
   /** Task queue of the workers that run this activity (default: the workflow's). */
   taskQueue?: string;
+}
+
+const ACTIVITY_CALL_OPTIONS = optionNames({ startToCloseTimeout: true, scheduleToCloseTimeout: true, heartbeatTimeout: true, retry: true, taskQueue: true } satisfies Record<keyof ActivityCallOptions, true>);
+const RETRY_OPTIONS = optionNames({ initialInterval: true, backoffCoefficient: true, maximumInterval: true, maximumAttempts: true, nonRetryableErrorTypes: true } satisfies Record<keyof RetryOptions, true>);
+
+/**
+ * Throws a `TypeError` naming an activity option (or `retry` field) that is not one, under `where`:
+ * a misspelt `retry: { maximumAttempt: 3 }` would be dropped and the platform's unlimited attempts
+ * used in silence (code run with Node's type stripping is never type-checked).
+ * @example rejectUnknownActivityOptions({ retry: { maximumAttempt: 3 } }, 'defineActivity("a").options')
+ * // TypeError: defineActivity("a").options.retry.maximumAttempt: unknown option; expected one of initialInterval, …
+ */
+export function rejectUnknownActivityOptions(options: ActivityCallOptions, where: string): void {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) throw new TypeError(`${where}: must be an object, got ${JSON.stringify(options)}`);
+  rejectUnknownOptions(options, ACTIVITY_CALL_OPTIONS, where);
+  const retry = options.retry;
+  if (retry === undefined) return;
+  if (typeof retry !== "object" || retry === null || Array.isArray(retry)) throw new TypeError(`${optionPath(where, "retry")}: must be an object, got ${JSON.stringify(retry)}`);
+  rejectUnknownOptions(retry, RETRY_OPTIONS, optionPath(where, "retry"));
 }
 
 /** Merges per-call options over an activity's defaults (the retry policy is merged field by field). */

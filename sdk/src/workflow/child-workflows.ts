@@ -1,3 +1,4 @@
+import { optionNames, rejectUnknownOptions } from "../client/options.ts";
 import type { Command } from "../protocol/commands.ts";
 import type { HistoryEvent } from "../protocol/history.ts";
 import { Identifier, isName } from "../protocol/execution.ts";
@@ -36,6 +37,8 @@ export interface ChildWorkflowOptions {
    */
   wait?: boolean;
 }
+
+const CHILD_OPTIONS = optionNames({ executionId: true, taskQueue: true, executionTimeout: true, parentClosePolicy: true, wait: true } satisfies Record<keyof ChildWorkflowOptions, true>);
 
 /** What a child's `started` promise resolves with. */
 export interface ChildWorkflowStarted {
@@ -120,6 +123,7 @@ export function startChildCommand(
     throw new TypeError(`ctx.executeChildWorkflow(): workflow must be a workflow definition or a name (1-200 letters, digits and . _ : -), got ${JSON.stringify(name ?? workflow)}`);
   }
   if (typeof options !== "object" || options === null) throw new TypeError("ctx.executeChildWorkflow(): options must be an object");
+  rejectUnknownOptions(options, CHILD_OPTIONS, `ctx.executeChildWorkflow(${JSON.stringify(name)}) options`);
   const wait = options.wait ?? true;
   if (typeof wait !== "boolean") throw new TypeError(`ctx.executeChildWorkflow("${name}"): wait must be a boolean`);
   const policy = options.parentClosePolicy ?? (wait ? "TERMINATE" : "ABANDON");

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { isName } from "../protocol/execution.ts";
-import type { ActivityCallOptions } from "./activity-options.ts";
+import { optionNames, rejectUnknownOptions } from "../client/options.ts";
+import { rejectUnknownActivityOptions, type ActivityCallOptions } from "./activity-options.ts";
 
 /** What an activity attempt knows about itself. */
 export interface ActivityInfo {
@@ -75,9 +76,20 @@ export interface ActivityDefinition<I = unknown, O = unknown> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyActivityDefinition = ActivityDefinition<any, any>;
 
+/** What {@link defineActivity} takes. */
+export interface ActivityDefinitionOptions<I, O> {
+  name: string;
+  input?: z.ZodType<I>;
+  options?: ActivityCallOptions;
+  run: (input: I, ctx: ActivityContext) => Promise<O>;
+}
+
+const DEFINITION_OPTIONS = optionNames({ name: true, input: true, options: true, run: true } satisfies Record<keyof ActivityDefinitionOptions<unknown, unknown>, true>);
+
 /**
  * Defines an activity. Workflows call it with `ctx.executeActivity(def, input)`; workers run it
- * when they list it in `activities`.
+ * when they list it in `activities`. An unknown option, at the top (`startToCloseTimeout` belongs
+ * in `options`), in `options` or in `options.retry`, is a `TypeError` naming it.
  * @example
  * export const greet = defineActivity({
  *   name: "greet",
@@ -85,15 +97,13 @@ export type AnyActivityDefinition = ActivityDefinition<any, any>;
  *   run: async (name: string) => `Hello, ${name}!`,
  * });
  */
-export function defineActivity<I, O>(definition: {
-  name: string;
-  input?: z.ZodType<I>;
-  options?: ActivityCallOptions;
-  run: (input: I, ctx: ActivityContext) => Promise<O>;
-}): ActivityDefinition<I, O> {
+export function defineActivity<I, O>(definition: ActivityDefinitionOptions<I, O>): ActivityDefinition<I, O> {
   if (!isName(definition.name)) {
     throw new TypeError(`activity name ${JSON.stringify(definition.name)} is invalid: use 1-200 letters, digits and . _ : -, starting with a letter or digit`);
   }
+  const where = `defineActivity(${JSON.stringify(definition.name)})`;
+  rejectUnknownOptions(definition, DEFINITION_OPTIONS, where);
+  if (definition.options !== undefined) rejectUnknownActivityOptions(definition.options, `${where}.options`);
   if (typeof definition.run !== "function") throw new TypeError(`activity "${definition.name}": run must be an async function`);
   return Object.freeze({ kind: "activity", name: definition.name, input: definition.input, options: definition.options, run: definition.run });
 }

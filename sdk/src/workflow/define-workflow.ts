@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { optionNames, rejectUnknownOptions } from "../client/options.ts";
 import { isName } from "../protocol/execution.ts";
 import type { AnyActivityDefinition } from "./define-activity.ts";
 import type { WorkflowContext } from "./context.ts";
@@ -56,10 +57,16 @@ interface WorkflowOptionsBase {
   activities?: AnyActivityDefinition[];
 }
 
+/** Every option {@link defineWorkflow} takes, in either form. */
+type WorkflowDefinitionOptions = WorkflowOptionsBase & { input?: z.ZodType; schedules?: ScheduleDefinition[]; run: (ctx: WorkflowContext, input: unknown) => Promise<unknown> };
+
+const DEFINITION_OPTIONS = optionNames({ name: true, executionTimeout: true, taskQueue: true, schedule: true, activities: true, input: true, schedules: true, run: true } satisfies Record<keyof WorkflowDefinitionOptions, true>);
+
 /**
  * Defines a workflow. With an `input` zod schema the input is validated (by the platform at start
  * time, and again by the worker) and its JSON Schema is registered; unions must be unions of object
- * schemas (optionally with null), tried in order, the first match wins.
+ * schemas (optionally with null), tried in order, the first match wins. An unknown option (a
+ * misspelt `executionTimeout`, the wire's `execution_timeout`) is a `TypeError` naming it.
  * @example
  * export const hello = defineWorkflow({
  *   name: "hello",
@@ -78,13 +85,12 @@ export function defineWorkflow<S extends z.ZodType, O>(
 export function defineWorkflow<I = unknown, O = unknown>(
   options: WorkflowOptionsBase & { input?: undefined; schedules?: ScheduleDefinition<I>[]; run: (ctx: WorkflowContext, input: I) => Promise<O> },
 ): WorkflowDefinition<I, O>;
-export function defineWorkflow(
-  options: WorkflowOptionsBase & { input?: z.ZodType; schedules?: ScheduleDefinition[]; run: (ctx: WorkflowContext, input: unknown) => Promise<unknown> },
-): WorkflowDefinition {
+export function defineWorkflow(options: WorkflowDefinitionOptions): WorkflowDefinition {
   const { name, input, run } = options;
   if (!isName(name)) {
     throw new TypeError(`workflow name ${JSON.stringify(name)} is invalid: use 1-200 letters, digits and . _ : -, starting with a letter or digit`);
   }
+  rejectUnknownOptions(options, DEFINITION_OPTIONS, `defineWorkflow(${JSON.stringify(name)})`);
   if (typeof run !== "function") throw new TypeError(`workflow "${name}": run must be an async function`);
   if (input !== undefined) checkInputSchema(name, input);
   const executionTimeout = toSeconds(options.executionTimeout ?? DEFAULT_EXECUTION_TIMEOUT_SECONDS, `workflow "${name}" executionTimeout`);

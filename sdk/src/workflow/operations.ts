@@ -1,7 +1,7 @@
 import { defaultChildExecutionId, type Command } from "../protocol/commands.ts";
 import type { HistoryEvent } from "../protocol/history.ts";
 import { isName } from "../protocol/execution.ts";
-import { mergeActivityOptions, toWireActivityOptions, type ActivityCallOptions } from "./activity-options.ts";
+import { mergeActivityOptions, rejectUnknownActivityOptions, toWireActivityOptions, type ActivityCallOptions } from "./activity-options.ts";
 import { ChildWorkflows, startChildCommand, type ChildWorkflowHandle, type ChildWorkflowOptions } from "./child-workflows.ts";
 import type { RunLabel } from "./command-matcher.ts";
 import type { ActivityDefinition } from "./define-activity.ts";
@@ -62,6 +62,7 @@ export class Operations {
     }
     const refused = refusedPayload(input, `the input of activity "${activityType}"`, this.host.recordedNext(), (e) => (e.type === "activity_scheduled" && e.seq === this.activitySeq + 1 ? { payload: e.input } : null));
     if (refused !== null) return rejected(refused.error);
+    if (options !== undefined) rejectUnknownActivityOptions(options, `ctx.executeActivity(${JSON.stringify(activityType)}) options`);
     const merged = mergeActivityOptions(typeof activity === "string" ? undefined : activity.options, options);
     const wireOptions = toWireActivityOptions(merged);
     const seq = ++this.activitySeq;
