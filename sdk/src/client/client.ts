@@ -49,8 +49,7 @@ export class SundialClient {
   /** Which platform, namespace and key this client talks to (`GET /v1/workflows/workers/whoami`, the Mistral seed's worker info). */
   async whoami(options: CallOptions = {}): Promise<WhoAmI> {
     rejectUnknownOptions(options, CALL_OPTIONS, "");
-    const { body } = await this.http.request("GET", "/v1/workflows/workers/whoami", { signal: options.signal });
-    const b = parse(WhoAmIResponse, body);
+    const b = parse(WhoAmIResponse, await this.http.request("GET", "/v1/workflows/workers/whoami", { signal: options.signal }));
     return { schedulerUrl: b.scheduler_url, namespace: b.namespace, tls: b.tls, keyId: b.key_id, keyKind: b.key_kind };
   }
 
@@ -64,8 +63,7 @@ export class SundialClient {
    */
   async health(options: CallOptions = {}): Promise<Health> {
     rejectUnknownOptions(options, CALL_OPTIONS, "");
-    const { body } = await this.http.request("GET", "/v1/health", { signal: options.signal });
-    return camelize(parse(HealthResponse, body));
+    return camelize(parse(HealthResponse, await this.http.request("GET", "/v1/health", { signal: options.signal })));
   }
 }
 

@@ -107,14 +107,14 @@ export class ExecutionsClient {
       ...(waitSeconds > 0 ? { wait_seconds: waitSeconds } : {}),
     };
     const res = await this.http.request("POST", BASE, { body, signal, ...(waitSeconds > 0 || deadline !== Infinity ? { timeoutMs: heldTimeoutMs(waitSeconds, deadline) } : {}) });
-    return parse(wire.StartExecutionResponse, res.body);
+    return parse(wire.StartExecutionResponse, res);
   }
 
   /** Describes one execution. @example const ex = await client.executions.get("order-17"); */
   async get(executionId: string, options: CallOptions = {}): Promise<Execution> {
     rejectUnknownOptions(options, CALL_OPTIONS, "");
     const res = await this.http.request("GET", `${BASE}/${encodeURIComponent(executionId)}`, { signal: options.signal });
-    return camelize(parse(wire.Execution, res.body));
+    return camelize(parse(wire.Execution, res));
   }
 
   /**
@@ -138,7 +138,7 @@ export class ExecutionsClient {
         const waitSeconds = waitFor(hold, deadline);
         const res = await this.http.request("GET", `${BASE}/${encodeURIComponent(executionId)}/result`, { query: { wait_seconds: waitSeconds }, signal, timeoutMs: heldTimeoutMs(waitSeconds, deadline) });
         failures = 0;
-        const outcome = parse(wire.ExecutionResult, res.body);
+        const outcome = parse(wire.ExecutionResult, res);
         if (res.status === 200 && outcome.status !== "running") return outcomeOf<R>(outcome);
       } catch (err) {
         await backOffOrThrow(err, ++failures, deadline, signal, () => new ResultTimeoutError(executionId, Date.now() - began));
@@ -164,7 +164,7 @@ export class ExecutionsClient {
       page_token: options.pageToken,
     };
     const res = await this.http.request("GET", BASE, { query, signal: options.signal });
-    return camelize(parse(wire.ListExecutionsResponse, res.body));
+    return camelize(parse(wire.ListExecutionsResponse, res));
   }
 
   /**
@@ -188,7 +188,7 @@ export class ExecutionsClient {
   async history(executionId: string, options: HistoryOptions = {}): Promise<HistoryPageInfo> {
     rejectUnknownOptions(options, HISTORY_OPTIONS, "");
     const res = await this.http.request("GET", `${BASE}/${encodeURIComponent(executionId)}/history`, { query: { page_size: options.pageSize, page_token: options.pageToken }, signal: options.signal });
-    return camelize(parse(wire.HistoryPage, res.body));
+    return camelize(parse(wire.HistoryPage, res));
   }
 
   /**
@@ -207,7 +207,7 @@ export class ExecutionsClient {
   async cancel(executionId: string, reason = "", options: CallOptions = {}): Promise<Execution> {
     rejectUnknownOptions(options, CALL_OPTIONS, "");
     const res = await this.http.request("POST", `${BASE}/${encodeURIComponent(executionId)}/cancel`, { body: { reason }, signal: options.signal });
-    return camelize(parse(wire.Execution, res.body));
+    return camelize(parse(wire.Execution, res));
   }
 
   /**
@@ -220,7 +220,7 @@ export class ExecutionsClient {
     rejectUnknownOptions(options, SIGNAL_OPTIONS, "");
     const body = { ...(input === undefined ? {} : { input }), ...(options.requestId === undefined ? {} : { request_id: options.requestId }) };
     const res = await this.http.request("POST", `${BASE}/${encodeURIComponent(executionId)}/signals/${encodeURIComponent(name)}`, { body, signal: options.signal });
-    return parse(wire.SignalResult, res.body);
+    return parse(wire.SignalResult, res);
   }
 
   /**
@@ -247,7 +247,7 @@ export class ExecutionsClient {
       ...(options.requestId === undefined ? {} : { request_id: options.requestId }),
     };
     const res = await this.http.request("POST", `${BASE}/signal-with-start`, { body, signal: options.signal });
-    const { started, ...execution } = parse(SignalWithStartResponse, res.body);
+    const { started, ...execution } = parse(SignalWithStartResponse, res);
     return camelize({ ...execution, started: started ?? res.status === 201 });
   }
 
@@ -269,7 +269,7 @@ export class ExecutionsClient {
     // Held by the platform up to its timeout (default 10 s): the request waits that long, and a margin.
     const timeoutMs = heldTimeoutMs(timeoutSeconds ?? QUERY_TIMEOUT_DEFAULT_SECONDS);
     const res = await this.http.request("POST", `${BASE}/${encodeURIComponent(executionId)}/queries/${encodeURIComponent(name)}`, { body, signal: options.signal, timeoutMs });
-    return parse(wire.QueryResult, res.body).result as R;
+    return parse(wire.QueryResult, res).result as R;
   }
 
   /**
@@ -298,7 +298,7 @@ export class ExecutionsClient {
       try {
         const res = await this.http.request("POST", path, { body, signal: options.signal, timeoutMs: heldTimeoutMs(waitSeconds, deadline) });
         failures = 0;
-        const outcome = res.status === 202 ? undefined : parse(wire.UpdateResult, res.body);
+        const outcome = res.status === 202 ? undefined : parse(wire.UpdateResult, res);
         if (outcome?.status === "completed") {
           if (outcome.failure !== null) throw new UpdateFailedError(executionId, name, outcome.update_id, camelize(outcome.failure));
           return outcome.result as R;
@@ -334,7 +334,7 @@ export class ExecutionsClient {
       ...(options.excludeUpdates === undefined ? {} : { exclude_updates: options.excludeUpdates }),
     };
     const res = await this.http.request("POST", `${BASE}/${encodeURIComponent(executionId)}/reset`, { body, signal: options.signal });
-    return camelize(parse(wire.Execution, res.body));
+    return camelize(parse(wire.Execution, res));
   }
 
   /**
@@ -347,7 +347,7 @@ export class ExecutionsClient {
   async terminate(executionId: string, reason = "", options: CallOptions = {}): Promise<Execution> {
     rejectUnknownOptions(options, CALL_OPTIONS, "");
     const res = await this.http.request("POST", `${BASE}/${encodeURIComponent(executionId)}/terminate`, { body: { reason }, signal: options.signal });
-    return camelize(parse(wire.Execution, res.body));
+    return camelize(parse(wire.Execution, res));
   }
 }
 

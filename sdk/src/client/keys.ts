@@ -63,7 +63,7 @@ export class KeysClient {
     rejectUnknownOptions(options, CREATE_OPTIONS, "");
     const body: wire.CreateKeyRequest = { kind: options.kind, ...(options.namespace !== undefined ? { namespace: options.namespace } : {}), ...(options.description !== undefined ? { description: options.description } : {}) };
     const answer = await this.http.request("POST", BASE, { body, signal: options.signal });
-    return camelize(parse(wire.CreatedApiKey, answer.body));
+    return camelize(parse(wire.CreatedApiKey, answer));
   }
 
   /**
@@ -74,7 +74,7 @@ export class KeysClient {
   async list(options: ListKeysOptions = {}): Promise<KeyPage> {
     rejectUnknownOptions(options, LIST_OPTIONS, "");
     const answer = await this.http.request("GET", BASE, { query: { namespace: options.namespace, page_size: options.pageSize, page_token: options.pageToken }, signal: options.signal });
-    return camelize(parse(wire.ListKeysResponse, answer.body));
+    return camelize(parse(wire.ListKeysResponse, answer));
   }
 
   /**

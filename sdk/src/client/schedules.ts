@@ -181,7 +181,7 @@ export class SchedulesClient {
       ...(timeout === undefined ? {} : { execution_timeout: toSeconds(timeout, "executionTimeout") }),
     };
     const answer = await this.http.request("POST", BASE, { body, signal: options.signal });
-    const schedule = camelize(parse(res.ScheduleResponse, answer.body));
+    const schedule = camelize(parse(res.ScheduleResponse, answer));
     return { scheduleId: schedule.scheduleId, created: answer.status === 201, schedule };
   }
 
@@ -189,7 +189,7 @@ export class SchedulesClient {
   async get(scheduleId: string, options: CallOptions = {}): Promise<Schedule> {
     rejectUnknownOptions(options, CALL_OPTIONS, "");
     const answer = await this.http.request("GET", one(scheduleId), { signal: options.signal });
-    return camelize(parse(res.ScheduleResponse, answer.body));
+    return camelize(parse(res.ScheduleResponse, answer));
   }
 
   /**
@@ -200,7 +200,7 @@ export class SchedulesClient {
     rejectUnknownOptions(options, LIST_OPTIONS, "");
     const query = { key: options.key, workflow: options.workflow, status: options.status, source: options.source, page_size: options.pageSize, page_token: options.pageToken };
     const answer = await this.http.request("GET", BASE, { query, signal: options.signal });
-    return camelize(parse(res.ListSchedulesResponse, answer.body));
+    return camelize(parse(res.ListSchedulesResponse, answer));
   }
 
   /**
@@ -239,7 +239,7 @@ export class SchedulesClient {
       ...(options.version === undefined ? {} : { version: options.version }),
     };
     const answer = await this.http.request("PATCH", one(scheduleId), { body, signal: options.signal });
-    return camelize(parse(res.ScheduleResponse, answer.body));
+    return camelize(parse(res.ScheduleResponse, answer));
   }
 
   /** Deletes a schedule; runs it started keep running. @example await client.schedules.delete("user-reminder:user_123"); */
@@ -252,7 +252,7 @@ export class SchedulesClient {
   async pause(scheduleId: string, note?: string, options: CallOptions = {}): Promise<Schedule> {
     rejectUnknownOptions(options, CALL_OPTIONS, "");
     const answer = await this.http.request("POST", `${one(scheduleId)}/pause`, { body: note === undefined ? {} : { note }, signal: options.signal });
-    return camelize(parse(res.ScheduleResponse, answer.body));
+    return camelize(parse(res.ScheduleResponse, answer));
   }
 
   /**
@@ -265,7 +265,7 @@ export class SchedulesClient {
     rejectUnknownOptions(options, RESUME_OPTIONS, "");
     const body = { ...(note === undefined ? {} : { note }), ...(options.catchUp === undefined ? {} : { catch_up: options.catchUp }) };
     const answer = await this.http.request("POST", `${one(scheduleId)}/resume`, { body, signal: options.signal });
-    return camelize(parse(res.ScheduleResponse, answer.body));
+    return camelize(parse(res.ScheduleResponse, answer));
   }
 
   /**
@@ -280,7 +280,7 @@ export class SchedulesClient {
       ...(options.requestId === undefined ? {} : { request_id: options.requestId }),
     };
     const answer = await this.http.request("POST", `${one(scheduleId)}/trigger`, { body, signal: options.signal });
-    return camelize(parse(res.TriggerResponse, answer.body));
+    return camelize(parse(res.TriggerResponse, answer));
   }
 
   /**
@@ -301,7 +301,7 @@ export class SchedulesClient {
       ...(options.requestId === undefined ? {} : { request_id: options.requestId }),
     };
     const answer = await this.http.request("POST", `${one(scheduleId)}/backfill`, { body, signal: options.signal });
-    return camelize(parse(res.BackfillResponse, answer.body));
+    return camelize(parse(res.BackfillResponse, answer));
   }
 
   /**
@@ -320,7 +320,7 @@ export class SchedulesClient {
       ...(options.scheduleId === undefined ? {} : { schedule_id: options.scheduleId }),
     };
     const answer = await this.http.request("POST", `${BASE}/preview`, { body, signal: options.signal });
-    return camelize(parse(res.PreviewResponse, answer.body));
+    return camelize(parse(res.PreviewResponse, answer));
   }
 }
 

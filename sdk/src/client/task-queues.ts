@@ -26,6 +26,6 @@ export class TaskQueuesClient {
   async describe(taskQueue: string, options: CallOptions = {}): Promise<TaskQueueDescription> {
     rejectUnknownOptions(options, CALL_OPTIONS, "");
     const answer = await this.http.request("GET", `/v1/workflows/task-queues/${encodeURIComponent(taskQueue)}`, { signal: options.signal });
-    return camelize(parse(wire.TaskQueueDescription, answer.body));
+    return camelize(parse(wire.TaskQueueDescription, answer));
   }
 }

@@ -60,14 +60,14 @@ export class WorkflowTypesClient {
   async get(name: string, options: CallOptions = {}): Promise<WorkflowType> {
     rejectUnknownOptions(options, CALL_OPTIONS, "");
     const answer = await this.http.request("GET", `${BASE}/${encodeURIComponent(name)}`, { signal: options.signal });
-    return fromWire(parse(wire.WorkflowTypeInfo, answer.body));
+    return fromWire(parse(wire.WorkflowTypeInfo, answer));
   }
 
   /** One page, by name. */
   async list(options: ListWorkflowTypesOptions = {}): Promise<WorkflowTypePage> {
     rejectUnknownOptions(options, LIST_OPTIONS, "");
     const answer = await this.http.request("GET", BASE, { query: { page_size: options.pageSize, page_token: options.pageToken }, signal: options.signal });
-    const page = parse(wire.ListWorkflowTypesResponse, answer.body);
+    const page = parse(wire.ListWorkflowTypesResponse, answer);
     return { workflowTypes: page.workflow_types.map(fromWire), nextPageToken: page.next_page_token };
   }
 

@@ -110,7 +110,7 @@ export class WorkerApi {
       return this.poll(kind, taskQueue, identity, waitSeconds, signal, types);
     }
     if (res.status === 204 || res.body === undefined) return null;
-    return parse(Task, res.body);
+    return parse(Task, res);
   }
 
   /** Completes a workflow task; with `eager`, offers that many free activity slots for the activities it schedules. */
@@ -164,7 +164,7 @@ export class WorkerApi {
     while (after < before - 1) {
       const body = { task_token: token, after_event_id: after, before_event_id: before };
       const res = await this.withRetry("workflow/history", () => this.post(`${TASKS}/workflow/history`, body, signal), signal);
-      const page = parse(HistoryPage, res.body);
+      const page = parse(HistoryPage, res);
       for (const e of page.events) events.push(e);
       const last = page.events[page.events.length - 1];
       if (last === undefined || page.next_page_token === null) break;
@@ -185,7 +185,7 @@ export class WorkerApi {
   async heartbeat(token: string, details: unknown, signal?: AbortSignal): Promise<HeartbeatResponse> {
     const body = { task_token: token, ...(details === undefined ? {} : { details }) };
     const res = await this.post(`${TASKS}/activity/heartbeat`, body, signal);
-    return parse(HeartbeatResponse, res.body);
+    return parse(HeartbeatResponse, res);
   }
 
   /** One POST, given up as transient after `timeoutMs`. */
@@ -196,7 +196,7 @@ export class WorkerApi {
   private async complete(path: string, body: { task_token: string; [field: string]: unknown }, signal?: AbortSignal): Promise<Completion> {
     try {
       const res = await this.withRetry(path, () => this.post(`${TASKS}/${path}`, body, signal), signal);
-      const answer = parse(TaskCompletionResponse, res.body);
+      const answer = parse(TaskCompletionResponse, res);
       return { outcome: answer.status, activityTasks: answer.activity_tasks ?? [], workflowTask: answer.workflow_task };
     } catch (err) {
       if (err instanceof SundialApiError && (err.code === "stale_task" || err.code === "task_not_found")) {

@@ -126,6 +126,14 @@ describe("answers of a newer or older platform", () => {
     const { client } = scripted([json(200, { ...execution, failure: { type: "Error" } })]);
     await expect(client.executions.get("o-1")).rejects.toMatchObject({ code: "invalid_response", detail: expect.stringContaining("at failure.message") });
   });
+
+  it("an invalid_response reports the status the platform answered with (a 201 or 202 too), not always 200", async () => {
+    const { client } = scripted([json(201, { execution_id: 17 }), json(202, { execution_id: "o-1" }), json(201, { key: 1 }), json(200, { status: "up" })]);
+    await expect(client.executions.start("order")).rejects.toMatchObject({ code: "invalid_response", status: 201 });
+    await expect(client.executions.cancel("o-1", "why")).rejects.toMatchObject({ code: "invalid_response", status: 202 });
+    await expect(client.keys.create({ kind: "worker" })).rejects.toMatchObject({ code: "invalid_response", status: 201 });
+    await expect(client.health()).rejects.toMatchObject({ code: "invalid_response", status: 200 });
+  });
 });
 
 describe("the lists of option names", () => {
