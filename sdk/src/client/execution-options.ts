@@ -56,7 +56,11 @@ export interface StartExecutionOptions<I = unknown> extends CallOptions {
 export interface ExecuteOptions<I = unknown> extends StartExecutionOptions<I> {
   /** Overall time to wait for the outcome before {@link ResultTimeoutError} (the run goes on); default: no limit. */
   timeout?: Duration;
-  /** How long each request is held by the platform (1-60 s, default 30). */
+  /**
+   * How long each request is held by the platform, seconds (1-60, default 30): a number outside
+   * that range is clamped to it (0 holds 1 s, 600 holds 60 s); one that is not a finite number
+   * (NaN, Infinity, a string) is a `TypeError` before anything is sent.
+   */
   waitSeconds?: number;
 }
 
@@ -64,7 +68,11 @@ export interface ExecuteOptions<I = unknown> extends StartExecutionOptions<I> {
 export interface ResultOptions extends CallOptions {
   /** Overall time to wait for the outcome before {@link ResultTimeoutError} (the run goes on); default: no limit. */
   timeout?: Duration;
-  /** How long each request is held by the platform (1-60 s, default 30). */
+  /**
+   * How long each request is held by the platform, seconds (1-60, default 30): a number outside
+   * that range is clamped to it (0 holds 1 s, 600 holds 60 s); one that is not a finite number
+   * (NaN, Infinity, a string) is a `TypeError` before anything is sent.
+   */
   waitSeconds?: number;
 }
 
@@ -109,7 +117,11 @@ export interface UpdateOptions extends CallOptions {
   updateId?: string;
   /** Overall time to wait for the outcome before {@link UpdateTimeoutError}; default: no limit. */
   wait?: Duration;
-  /** How long each request is held by the platform (1-60 s, default 30). */
+  /**
+   * How long each request is held by the platform, seconds (1-60, default 30): a number outside
+   * that range is clamped to it (0 holds 1 s, 600 holds 60 s); one that is not a finite number
+   * (NaN, Infinity, a string) is a `TypeError` before anything is sent.
+   */
   waitSeconds?: number;
 }
 

@@ -78,7 +78,7 @@ export class ExecutionsClient {
     rejectUnknownOptions(options, EXECUTE_OPTIONS, "");
     const began = Date.now();
     const deadline = options.timeout === undefined ? Infinity : began + toSeconds(options.timeout, "timeout") * 1000;
-    const hold = holdSeconds(options.waitSeconds);
+    const hold = holdSeconds("execute", options.waitSeconds);
     const executionId = options.executionId ?? crypto.randomUUID();
     const retryable = (options.idReusePolicy ?? "use_existing") === "use_existing";
     for (let failures = 0; ; ) {
@@ -129,7 +129,7 @@ export class ExecutionsClient {
     rejectUnknownOptions(options, RESULT_OPTIONS, "");
     const began = Date.now();
     const deadline = options.timeout === undefined ? Infinity : began + toSeconds(options.timeout, "timeout") * 1000;
-    return this.awaitResult<R>(executionId, began, deadline, holdSeconds(options.waitSeconds), options.signal);
+    return this.awaitResult<R>(executionId, began, deadline, holdSeconds("result", options.waitSeconds), options.signal);
   }
 
   private async awaitResult<R>(executionId: string, began: number, deadline: number, hold: number, signal: AbortSignal | undefined): Promise<ExecutionResult<R>> {
@@ -289,7 +289,7 @@ export class ExecutionsClient {
     const updateId = options.updateId ?? crypto.randomUUID();
     const began = Date.now();
     const deadline = options.wait === undefined ? Infinity : began + toSeconds(options.wait, "wait") * 1000;
-    const hold = holdSeconds(options.waitSeconds);
+    const hold = holdSeconds("update", options.waitSeconds);
     const path = `${BASE}/${encodeURIComponent(executionId)}/updates/${encodeURIComponent(name)}`;
     for (let failures = 0; ; ) {
       const waitSeconds = Math.max(1, waitFor(hold, deadline));
@@ -351,9 +351,16 @@ export class ExecutionsClient {
   }
 }
 
-/** The hold asked for, within what the platform accepts (1-60 s; default 30): never 0, which would poll without pause. */
-function holdSeconds(asked: number | undefined): number {
-  return Math.min(60, Math.max(1, asked ?? 30));
+/**
+ * `waitSeconds` clamped to what the platform accepts (1-60 s; default 30; never 0, a busy loop); not
+ * a finite number, a TypeError naming it before anything is sent (NaN would go out as null: a 422).
+ */
+function holdSeconds(call: string, asked: number | undefined): number {
+  if (asked === undefined) return 30;
+  if (typeof asked !== "number" || !Number.isFinite(asked)) {
+    throw new TypeError(`${call}: waitSeconds must be a finite number of seconds (1-60, nearer values are used), got ${typeof asked === "string" ? JSON.stringify(asked) : String(asked)}`);
+  }
+  return Math.min(60, Math.max(1, asked));
 }
 
 /**

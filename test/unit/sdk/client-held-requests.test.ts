@@ -84,3 +84,28 @@ it("execute({ timeout }) does not wait past its timeout on a start the platform 
   expect(error).toMatchObject({ transient: true });
   expect(ms).toBeLessThan(3_000);
 });
+
+it("waitSeconds that is not a finite number (NaN, Infinity, a string, null) is a TypeError naming waitSeconds, before anything is sent", async () => {
+  const { seen, client } = hanging();
+  for (const bad of [NaN, Infinity, "30", null]) {
+    const waitSeconds = bad as never;
+    for (const [call, run] of [
+      ["result", () => client.executions.result("order-17", { waitSeconds })],
+      ["execute", () => client.executions.execute("order", { waitSeconds })],
+      ["update", () => client.executions.update("order-17", "u", null, { waitSeconds })],
+    ] as const) {
+      const { error } = await settle(run);
+      expect(error, `${call} ${String(bad)}`).toBeInstanceOf(TypeError);
+      expect((error as Error).message).toBe(`${call}: waitSeconds must be a finite number of seconds (1-60, nearer values are used), got ${typeof bad === "string" ? JSON.stringify(bad) : String(bad)}`);
+    }
+  }
+  expect(seen).toEqual([]);
+});
+
+it("waitSeconds out of 1-60 is clamped to it, as documented: 0 holds 1 s (never a busy loop), 600 holds 60 s", async () => {
+  const closed = () => new Response(JSON.stringify({ execution_id: "order-17", status: "completed", result: 7, failure: null }), { status: 200, headers: { "content-type": "application/json" } });
+  const { seen, client } = hanging(closed);
+  await client.executions.result("order-17", { waitSeconds: 0 });
+  await client.executions.result("order-17", { waitSeconds: 600 });
+  expect(seen).toEqual(["GET http://platform.test/v1/workflows/executions/order-17/result?wait_seconds=1", "GET http://platform.test/v1/workflows/executions/order-17/result?wait_seconds=60"]);
+});
