@@ -53,6 +53,14 @@ export interface RequestOptions {
    * retrying. Default: the transport's `requestTimeoutMs` (one minute unless set).
    */
   timeoutMs?: number;
+  /**
+   * When set, an abort by `signal` once the answer's headers arrived no longer ends the request at
+   * once: its body gets this many ms more to arrive (still within `timeoutMs`), and the call
+   * resolves with the answer as if no abort came (a worker's poll: a task the platform already
+   * handed out reaches the worker, which hands it back, instead of being lost). Past it, the call
+   * rejects with the signal's reason. Unset: an abort ends the request whenever it comes.
+   */
+  bodyGraceMs?: number;
 }
 
 /** A successful answer: the status (2xx) and the parsed JSON body (undefined for 204). */
@@ -110,7 +118,12 @@ export class HttpTransport {
     // fetch leaves its listener on the signal it is given until the request is garbage-collected,
     // and a worker passes the same long-lived signal to thousands of requests.
     const request = new AbortController();
-    const abort = () => request.abort(signal?.reason);
+    let headersIn = false;
+    let bodyGrace: ReturnType<typeof setTimeout> | undefined;
+    const abort = () => {
+      if (!headersIn || options.bodyGraceMs === undefined) return request.abort(signal?.reason);
+      bodyGrace = setTimeout(() => request.abort(signal?.reason), options.bodyGraceMs);
+    };
     signal?.addEventListener("abort", abort, { once: true });
     const limit = options.timeoutMs ?? this.requestTimeoutMs;
     const timeout = setTimeout(() => request.abort(new DOMException(`no answer within ${limit} ms`, "TimeoutError")), limit);
@@ -125,11 +138,13 @@ export class HttpTransport {
         if (err instanceof Error && err.name === "AbortError") throw err;
         throw new SundialConnectionError(where, err);
       }
+      headersIn = true;
       const text = await readBody(response, signal);
       if (response.ok) return { status: response.status, body: text === "" ? undefined : parseJson(text, response.status) };
       throw toApiError(response.status, response.headers.get("content-type") ?? "", text, response.headers.get("retry-after"));
     } finally {
       clearTimeout(timeout);
+      clearTimeout(bodyGrace);
       signal?.removeEventListener("abort", abort);
     }
   }

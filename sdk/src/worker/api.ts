@@ -31,6 +31,13 @@ export const PLATFORM_POLL_HOLD_SECONDS = 30;
  */
 export const POLL_ANSWER_MARGIN_MS = 5_000;
 
+/**
+ * How long a poll whose answer's headers arrived may still read its body once shutdown aborts it:
+ * the platform's delivery-ack timeout (it hands the task out again 5 s after the lease when it
+ * has heard nothing), past which reading on would only bring a task already re-dispatched.
+ */
+export const POLL_BODY_GRACE_MS = 5_000;
+
 /** The longest any other request (registration, completion, acknowledgement, history read) may take before it is given up as transient and retried. */
 export const REQUEST_TIMEOUT_MS = 60_000;
 
@@ -93,7 +100,9 @@ export class WorkerApi {
   /**
    * One long poll: a task, or null when none arrived within the platform's hold (204). A poll not
    * answered within POLL_ANSWER_MARGIN_MS past the hold it asked for rejects with a transient
-   * `SundialConnectionError`, so the loop backs off and polls again.
+   * `SundialConnectionError`, so the loop backs off and polls again. `signal` aborting ends a poll
+   * still held, but not one whose answer's headers arrived: its body gets POLL_BODY_GRACE_MS more,
+   * and the task it brings is returned for the worker to hand back (the platform leased it already).
    */
   async poll(kind: "workflow" | "activity", taskQueue: string, identity: string, waitSeconds: number | undefined, signal: AbortSignal, types?: readonly string[]): Promise<Task | null> {
     // Past the platform's limit the poll names no types and takes any task of its kind (one it does not run, it fails).
@@ -101,7 +110,7 @@ export class WorkerApi {
     const body = { task_queue: taskQueue, kind, identity, ...(waitSeconds === undefined ? {} : { wait_seconds: waitSeconds }), ...named };
     let res;
     try {
-      res = await this.post(`${TASKS}/poll`, body, signal, (waitSeconds ?? PLATFORM_POLL_HOLD_SECONDS) * 1000 + POLL_ANSWER_MARGIN_MS);
+      res = await this.post(`${TASKS}/poll`, body, signal, (waitSeconds ?? PLATFORM_POLL_HOLD_SECONDS) * 1000 + POLL_ANSWER_MARGIN_MS, POLL_BODY_GRACE_MS);
     } catch (err) {
       // A platform from before 2026-12-03 refuses the field (its poll schema is strict): poll as it expects, untyped.
       if (!("types" in named) || !(err instanceof SundialApiError) || err.status !== 422 || !/types/.test(`${err.field ?? ""} ${err.detail}`)) throw err;
@@ -189,8 +198,8 @@ export class WorkerApi {
   }
 
   /** One POST, given up as transient after `timeoutMs`. */
-  private post(path: string, body: unknown, signal?: AbortSignal, timeoutMs = REQUEST_TIMEOUT_MS): Promise<HttpResponse> {
-    return this.http.request("POST", path, { body, timeoutMs, ...(signal ? { signal } : {}) });
+  private post(path: string, body: unknown, signal?: AbortSignal, timeoutMs = REQUEST_TIMEOUT_MS, bodyGraceMs?: number): Promise<HttpResponse> {
+    return this.http.request("POST", path, { body, timeoutMs, ...(signal ? { signal } : {}), ...(bodyGraceMs === undefined ? {} : { bodyGraceMs }) });
   }
 
   private async complete(path: string, body: { task_token: string; [field: string]: unknown }, signal?: AbortSignal): Promise<Completion> {

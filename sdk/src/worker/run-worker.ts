@@ -138,7 +138,7 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
 
   /**
    * Hands back a task received after shutdown began: the eager tasks of a completion sent before,
-   * answered after. Run, it would start work the grace period may not cover, and one arriving once
+   * answered after, or a poll's whose body was still arriving. Run, it would start work the grace period may not cover, and one arriving once
    * the grace period ran out would outlive the worker with its outcome never reported.
    */
   function handBack(task: ActivityTask | WorkflowTask): void {
@@ -151,6 +151,20 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
       )
       .finally(() => handingBack.delete(sent));
     handingBack.add(sent);
+  }
+
+  /**
+   * Runs a polled task, or hands it back when its poll was answered once shutdown began (its body
+   * still arriving when the poll was aborted): the platform re-queues it at once, where dropped it
+   * would wait out the 5 s delivery timeout. A query task is answered (read-only and quick).
+   */
+  function runPolled(task: ActivityTask | WorkflowTask, release: () => void): void {
+    if (pollStop.signal.aborted && !(task.kind === "workflow" && task.query !== undefined)) {
+      release();
+      return handBack(task);
+    }
+    if (task.kind === "activity") runActivity(task, release);
+    else runWorkflow(task, release);
   }
 
   const main = (async () => {
@@ -169,7 +183,7 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
           types: [...o.workflows.keys()],
           slots: workflowSlots,
           onFatal,
-          onTask: async (task, release) => (task.kind === "workflow" ? runWorkflow(task, release) : release()),
+          onTask: async (task, release) => (task.kind === "workflow" ? runPolled(task, release) : release()),
         }),
       );
     }
@@ -181,7 +195,7 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
           types: [...o.activities.keys()],
           slots,
           onFatal,
-          onTask: async (task, release) => (task.kind === "activity" ? runActivity(task, release) : release()),
+          onTask: async (task, release) => (task.kind === "activity" ? runPolled(task, release) : release()),
         }),
       );
     }

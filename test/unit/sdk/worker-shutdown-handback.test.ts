@@ -139,3 +139,88 @@ describe("shutdown: an activity handed back keeps its progress", () => {
     ]);
   });
 });
+
+describe("shutdown: a poll answered with a task while shutdown begins", () => {
+  /**
+   * A platform whose first poll of `kind` answers `task`'s headers at once and its body only once
+   * `body.open()` is called; other polls are held briefly and answered empty. `headers` resolves
+   * once the worker's fetch has the headers, and a moment later, so the poll is reading the body.
+   */
+  function lateBody(kind: "workflow" | "activity", task: ActivityTask | WorkflowTask) {
+    const body = gate();
+    let gotHeaders!: () => void;
+    const headers = new Promise<void>((r) => (gotHeaders = r));
+    let handedOut = false;
+    fake.on("/v1/workflows/tasks/poll", async (req) => {
+      if (req.kind === kind && !handedOut) {
+        handedOut = true;
+        return { status: 200, body: task, bodyAfter: body.opened };
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      return { status: 204 };
+    });
+    const fetchImpl = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const res = await globalThis.fetch(input, init);
+      if (String(input).endsWith("/tasks/poll") && res.status === 200) setTimeout(gotHeaders, 20);
+      return res;
+    }) as typeof fetch;
+    return { body, headers, fetchImpl };
+  }
+
+  it("an activity task whose body is still arriving is read to its end and handed back (WorkerShutdown), not dropped or run", async () => {
+    fake = await new FakePlatform().start();
+    const { body, headers, fetchImpl } = lateBody("activity", activityTask("at-late"));
+    const w = start({ fetch: fetchImpl });
+    await w.ready;
+    await headers;
+    const greetedBefore = greeted;
+    const stopping = w.shutdown();
+    await new Promise((r) => setTimeout(r, 50));
+    body.open();
+    await stopping;
+    expect(greeted).toBe(greetedBefore);
+    expect(fake.calls("/v1/workflows/tasks/activity/complete")).toEqual([]);
+    expect(fake.calls("/v1/workflows/tasks/activity/fail")).toMatchObject([{ task_token: "at-late", failure: { type: "WorkerShutdown", non_retryable: false } }]);
+  });
+
+  it("a workflow task whose body is still arriving is read to its end and handed back (WorkerShutdown), not dropped or run", async () => {
+    fake = await new FakePlatform().start();
+    const { body, headers, fetchImpl } = lateBody("workflow", workflowTask("wt-late"));
+    const w = start({ fetch: fetchImpl });
+    await w.ready;
+    await headers;
+    const stopping = w.shutdown();
+    await new Promise((r) => setTimeout(r, 50));
+    body.open();
+    await stopping;
+    expect(fake.calls("/v1/workflows/tasks/workflow/complete")).toEqual([]);
+    expect(fake.calls("/v1/workflows/tasks/workflow/fail")).toMatchObject([{ task_token: "wt-late", failure: { type: "WorkerShutdown", non_retryable: false } }]);
+  });
+
+  it("a query task whose body is still arriving is answered (read-only and quick), not handed back", async () => {
+    fake = await new FakePlatform().start();
+    fake.on("/v1/workflows/tasks/query/respond", () => ({ status: 200, body: {} }));
+    const { body, headers, fetchImpl } = lateBody("workflow", { ...workflowTask("q-late"), query: { query_id: "q1", name: "status", input: null } });
+    const w = start({ fetch: fetchImpl });
+    await w.ready;
+    await headers;
+    const stopping = w.shutdown();
+    await new Promise((r) => setTimeout(r, 50));
+    body.open();
+    await stopping;
+    expect(fake.calls("/v1/workflows/tasks/workflow/fail")).toEqual([]);
+    expect(fake.calls("/v1/workflows/tasks/query/respond")).toMatchObject([{ task_token: "q-late" }]);
+  });
+
+  it("a body that never arrives holds the shutdown no longer than the platform's 5 s delivery timeout (it re-dispatches the task then)", async () => {
+    fake = await new FakePlatform().start();
+    const { headers, fetchImpl } = lateBody("activity", activityTask("at-lost"));
+    const w = start({ fetch: fetchImpl, shutdownGrace: 10 });
+    await w.ready;
+    await headers;
+    const began = Date.now();
+    await w.shutdown();
+    expect(Date.now() - began).toBeLessThan(7_000);
+    expect(fake.calls("/v1/workflows/tasks/activity/fail")).toEqual([]);
+  }, 15_000);
+});

@@ -9,6 +9,8 @@ export interface FakeAnswer {
   problem?: boolean;
   /** Headers to add (e.g. `retry-after`). */
   headers?: Record<string, string>;
+  /** When set, the status and headers are sent at once and the body only once this settles (a body arriving late). */
+  bodyAfter?: Promise<unknown>;
 }
 
 /** One request as the fake received it. */
@@ -101,7 +103,7 @@ export class FakePlatform {
     if (path === "/v1/workflows/tasks/poll" && !this.handlers.has(path)) return this.poll(body.kind as "workflow" | "activity", res);
     const handler = this.handlers.get(`${method} ${path}`) ?? this.handlers.get(path);
     const answer = handler ? await handler(body, request) : { status: 404, problem: true, body: problem(404, "not_found", `no route ${method} ${path}`) };
-    send(res, answer);
+    await send(res, answer);
   }
 
   private async poll(kind: "workflow" | "activity", res: ServerResponse): Promise<void> {
@@ -119,7 +121,7 @@ export class FakePlatform {
     if (res.destroyed || res.writableEnded) return;
     const task = this.queues[kind].shift();
     if (task === undefined) return void res.writeHead(204).end();
-    send(res, { status: 200, body: task });
+    await send(res, { status: 200, body: task });
   }
 }
 
@@ -127,10 +129,15 @@ export function problem(status: number, code: string, detail: string): Record<st
   return { type: `https://sundial.dev/problems/${code}`, title: "Error", status, detail, code };
 }
 
-function send(res: ServerResponse, answer: FakeAnswer): void {
+async function send(res: ServerResponse, answer: FakeAnswer): Promise<void> {
   if (res.destroyed) return;
   const contentType = answer.problem ? "application/problem+json" : "application/json";
   res.writeHead(answer.status, { "content-type": contentType, ...answer.headers });
+  if (answer.bodyAfter !== undefined) {
+    res.flushHeaders();
+    await answer.bodyAfter.catch(() => {});
+    if (res.destroyed) return;
+  }
   res.end(answer.body === undefined ? "" : JSON.stringify(answer.body));
 }
 
