@@ -253,7 +253,10 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
         });
       }),
     ]);
-    // A completion answered while the above ran may have handed tasks back to hand back in turn.
+    // A completion answered while the above ran may have handed tasks back to hand back in turn, and
+    // a poll whose answer was arriving when shutdown began may still be reading it (at most
+    // POLL_BODY_GRACE_MS): the task it brings is handed back before shutdown resolves.
+    await main;
     await Promise.all(handingBack);
   }
 

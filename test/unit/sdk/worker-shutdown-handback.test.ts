@@ -197,6 +197,18 @@ describe("shutdown: a poll answered with a task while shutdown begins", () => {
     expect(fake.calls("/v1/workflows/tasks/workflow/fail")).toMatchObject([{ task_token: "wt-late", failure: { type: "WorkerShutdown", non_retryable: false } }]);
   });
 
+  it("one whose body arrives after the grace period ran out is handed back too, before shutdown resolves", async () => {
+    fake = await new FakePlatform().start();
+    const { body, headers, fetchImpl } = lateBody("activity", activityTask("at-later"));
+    const w = start({ fetch: fetchImpl, shutdownGrace: 0.1 });
+    await w.ready;
+    await headers;
+    const stopping = w.shutdown();
+    setTimeout(body.open, 400);
+    await stopping;
+    expect(fake.calls("/v1/workflows/tasks/activity/fail")).toMatchObject([{ task_token: "at-later", failure: { type: "WorkerShutdown" } }]);
+  });
+
   it("a query task whose body is still arriving is answered (read-only and quick), not handed back", async () => {
     fake = await new FakePlatform().start();
     fake.on("/v1/workflows/tasks/query/respond", () => ({ status: 200, body: {} }));
