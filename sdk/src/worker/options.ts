@@ -155,13 +155,34 @@ function inRange(value: number | undefined, min: number, max: number, what: stri
   return value;
 }
 
-function byName<T extends { name: string }>(items: readonly T[], what: string): Map<string, T> {
+/**
+ * A worker's `workflows` or `activities` by name: each a definition of that kind (an activity
+ * listed as a workflow would be registered as a workflow type no worker can run; a bare function
+ * has no definition), and no two by one name.
+ */
+function byName<T extends { kind: string; name: string }>(items: readonly T[], what: "workflow" | "activity"): Map<string, T> {
+  const list = what === "workflow" ? "workflows" : "activities";
+  if (!Array.isArray(items)) throw new TypeError(`${list}: expected a list of definitions, got ${describe(items)}`);
   const map = new Map<string, T>();
-  for (const item of items) {
-    if (map.has(item.name)) throw new TypeError(`two ${what} definitions are named "${item.name}": names must be unique per worker`);
-    map.set(item.name, item);
-  }
+  items.forEach((item: unknown, i) => {
+    const kind = typeof item === "object" && item !== null ? (item as { kind?: unknown }).kind : undefined;
+    if (kind !== what) {
+      const other = kind === "workflow" ? "workflows" : "activities";
+      if (kind === "workflow" || kind === "activity") throw new TypeError(`${list}.${i}: "${(item as T).name}" is ${kind === "activity" ? "an activity" : "a workflow"} definition, not ${what === "activity" ? "an activity" : "a workflow"} (list it in ${other})`);
+      throw new TypeError(`${list}.${i}: expected ${what === "activity" ? "an activity" : "a workflow"} definition (made with define${what === "activity" ? "Activity" : "Workflow"}), got ${describe(item)}`);
+    }
+    const def = item as T;
+    if (map.has(def.name)) throw new TypeError(`two ${what} definitions are named "${def.name}": names must be unique per worker`);
+    map.set(def.name, def);
+  });
   return map;
+}
+
+/** What a value is, for an error message: `a function`, `an object`, `undefined`, `"text"`. */
+function describe(value: unknown): string {
+  if (typeof value === "function") return "a function";
+  if (typeof value === "object" && value !== null) return "an object";
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
 }
 
 /**

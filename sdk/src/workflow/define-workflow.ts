@@ -91,6 +91,7 @@ export function defineWorkflow(options: WorkflowDefinitionOptions): WorkflowDefi
     throw new TypeError(`workflow name ${JSON.stringify(name)} is invalid: use 1-200 letters, digits and . _ : -, starting with a letter or digit`);
   }
   rejectUnknownOptions(options, DEFINITION_OPTIONS, `defineWorkflow(${JSON.stringify(name)})`);
+  checkActivities(name, options.activities);
   if (typeof run !== "function") throw new TypeError(`workflow "${name}": run must be an async function`);
   if (input !== undefined) checkInputSchema(name, input);
   const executionTimeout = toSeconds(options.executionTimeout ?? DEFAULT_EXECUTION_TIMEOUT_SECONDS, `workflow "${name}" executionTimeout`);
@@ -113,6 +114,18 @@ export function defineWorkflow(options: WorkflowDefinitionOptions): WorkflowDefi
       const parsed = input === undefined ? rawInput : parseInput(name, input, rawInput);
       return run(ctx, parsed);
     },
+  });
+}
+
+/** A workflow's `activities`: a list of activity definitions, each registered and run by its workers. */
+function checkActivities(workflowName: string, activities: unknown): void {
+  if (activities === undefined) return;
+  const where = `defineWorkflow(${JSON.stringify(workflowName)}).activities`;
+  if (!Array.isArray(activities)) throw new TypeError(`${where}: expected a list of activity definitions, got ${typeof activities === "object" ? "an object" : String(activities)}`);
+  activities.forEach((a: unknown, i) => {
+    if (typeof a === "object" && a !== null && (a as { kind?: unknown }).kind === "activity") return;
+    const got = typeof a === "function" ? "a function" : typeof a === "object" && a !== null && (a as { kind?: unknown }).kind === "workflow" ? `the workflow ${JSON.stringify((a as { name?: unknown }).name)}` : String(a);
+    throw new TypeError(`${where}.${i}: expected an activity definition (made with defineActivity), got ${got}`);
   });
 }
 

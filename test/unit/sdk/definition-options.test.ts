@@ -17,6 +17,13 @@ describe("defineWorkflow: an unknown option is a TypeError naming it", () => {
     expect(() => defineWorkflow(options as never)).toThrow(message);
   });
 
+  it("activities must be a list of activity definitions (a workflow or a bare function there would be registered as an activity)", () => {
+    const other = defineWorkflow({ name: "other", run });
+    expect(() => defineWorkflow({ name: "w", activities: [other], run } as never)).toThrow(new TypeError('defineWorkflow("w").activities.0: expected an activity definition (made with defineActivity), got the workflow "other"'));
+    expect(() => defineWorkflow({ name: "w", activities: [async () => {}], run } as never)).toThrow('defineWorkflow("w").activities.0: expected an activity definition (made with defineActivity), got a function');
+    expect(() => defineWorkflow({ name: "w", activities: defineActivity({ name: "a", run }), run } as never)).toThrow('defineWorkflow("w").activities: expected a list of activity definitions');
+  });
+
   it("every option of the type is accepted, and one set to undefined is ignored", () => {
     const wf = defineWorkflow({ name: "w", executionTimeout: "1d", taskQueue: "q", schedule: "0 9 * * *", activities: [], input: undefined, run, ...({ typo: undefined } as object) });
     expect(wf).toMatchObject({ executionTimeout: 86_400, taskQueue: "q" });

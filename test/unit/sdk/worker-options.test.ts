@@ -60,3 +60,18 @@ describe("runWorker: an unknown option is a TypeError before anything is sent", 
     expect(fake.calls("/v1/workflows/workers/register")).toMatchObject([{ task_queue: "default", build_id: "b1" }]);
   });
 });
+
+describe("runWorker: workflows and activities must be lists of definitions of their kind", () => {
+  it.each([
+    // An activity listed as a workflow would be registered as a workflow type that cannot run.
+    [{ workflows: [greet] }, 'workflows.0: "greet" is an activity definition, not a workflow (list it in activities)'],
+    [{ activities: [defineWorkflow({ name: "hello", run: async () => "hi" })] }, 'activities.0: "hello" is a workflow definition, not an activity (list it in workflows)'],
+    // A bare function (not passed through defineActivity) or a single definition instead of a list.
+    [{ activities: [async function send() {}] }, "activities.0: expected an activity definition (made with defineActivity), got a function"],
+    [{ activities: greet }, "activities: expected a list of definitions, got an object"],
+  ])("%#", async (extra, message) => {
+    fake = await new FakePlatform().start();
+    expect(() => start(extra)).toThrow(new TypeError(message));
+    expect(fake.requests).toEqual([]);
+  });
+});
