@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { defineActivity } from "../../../sdk/src/workflow/define-activity.ts";
 import { ACK_AFTER_MS, keepWorkflowTaskLeased, WORKFLOW_TASK_RENEW_MS } from "../../../sdk/src/worker/run-worker.ts";
 
 afterEach(() => {
@@ -79,7 +80,7 @@ describe("longTimeout (activity start-to-close)", () => {
 describe("worker options", () => {
   it("refuses a poll wait or backoff the platform would refuse on every poll, before anything is sent", async () => {
     const { resolveWorkerOptions } = await import("../../../sdk/src/worker/options.ts");
-    const base = { url: "http://x", apiKey: "dev.k", activities: [{ name: "a", run: async () => null }] } as never;
+    const base = { url: "http://x", apiKey: "dev.k", activities: [defineActivity({ name: "a", run: async () => null })] } as never;
     expect(() => resolveWorkerOptions({ ...(base as object), pollWaitSeconds: 90 } as never)).toThrow("pollWaitSeconds must be a number from 1 to 60, got 90");
     expect(() => resolveWorkerOptions({ ...(base as object), backoff: { initialMs: -1 } } as never)).toThrow("backoff.initialMs");
     expect(resolveWorkerOptions({ ...(base as object), pollWaitSeconds: 20 } as never).pollWaitSeconds).toBe(20);
@@ -87,7 +88,7 @@ describe("worker options", () => {
 
   it("refuses pollWaitSeconds 0: a poll that holds nothing would make every poller a busy loop", async () => {
     const { resolveWorkerOptions } = await import("../../../sdk/src/worker/options.ts");
-    const base = { url: "http://x", apiKey: "dev.k", activities: [{ name: "a", run: async () => null }] } as never;
+    const base = { url: "http://x", apiKey: "dev.k", activities: [defineActivity({ name: "a", run: async () => null })] } as never;
     expect(() => resolveWorkerOptions({ ...(base as object), pollWaitSeconds: 0 } as never)).toThrow("pollWaitSeconds must be a number from 1 to 60, got 0");
     expect(resolveWorkerOptions({ ...(base as object), pollWaitSeconds: 1 } as never).pollWaitSeconds).toBe(1);
   });
