@@ -24,7 +24,7 @@ console.log(`
   API key       dev.sundial-local-development-key   (admin of namespace "default"; local only)
   State         .wrangler/state   (delete it to start from scratch)
   Try           curl -H "Authorization: Bearer dev.sundial-local-development-key" ${url}/v1/workflows/workers/whoami${port === "8787" ? "" : `
-  Clients       SUNDIAL_URL=${url} (the examples and the SDK default to http://127.0.0.1:8787)`}
+  Clients       SUNDIAL_URL=${url} (the examples fall back to http://127.0.0.1:8787; the SDK has no default URL and reads this variable)`}
 `);
 
 const args = ["dev", "--ip", ip, "--port", port, "--persist-to", ".wrangler/state", "--var", "SUNDIAL_DEV_MODE:true", ...given];
