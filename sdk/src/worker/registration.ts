@@ -88,8 +88,9 @@ const RegistrationAnswer = RegisterWorkerResponse.pick({ workflows: true, confli
 
 /**
  * Reads the platform's answer to a registration and warns, through the worker's logger, of each
- * workflow whose changed schedules were kept back: the developer's new schedules are not in effect
- * until the workers of the other build stop registering theirs.
+ * workflow whose changed definition was kept back (its schedules declared in code, or, when it declares
+ * none, its input schema, task queue and timeout): the developer's change is not in effect until the
+ * workers of the other build (or task queue) stop registering theirs.
  * @example
  * readRegistration({ workflows: [{ name: "report", schedules: ["report:code-0"], applied: false }], conflicts: [{ workflow: "report", message: "build v2 declares…" }] }, logger)
  * // { conflicts: [{ workflow: "report", scheduleIds: ["report:code-0"], message: "build v2 declares…" }] }, and one warning
@@ -106,10 +107,19 @@ export function readRegistration(answer: unknown, logger: WorkerLogger, warn = t
     message: c.message,
   }));
   for (const c of warn ? conflicts : []) {
-    const ids = c.scheduleIds.length > 0 ? ` (${c.scheduleIds.join(", ")})` : "";
-    logger.warn(`the schedules declared in code for workflow "${c.workflow}"${ids} were not applied: ${c.message}`, { workflow: c.workflow, schedule_ids: c.scheduleIds, reason: c.message });
+    logger.warn(`${keptBack(c.workflow, c.scheduleIds, "were", "was")} not applied: ${c.message}`, { workflow: c.workflow, schedule_ids: c.scheduleIds, reason: c.message });
   }
   return { conflicts };
+}
+
+/**
+ * What a conflict keeps back, as the subject of the worker's warning: the schedules declared in
+ * code, or, for a workflow that declares none, its definition (input schema, task queue, execution
+ * timeout), which is then all a conflict keeps back.
+ */
+function keptBack(workflow: string, scheduleIds: string[], plural: string, singular: string): string {
+  if (scheduleIds.length > 0) return `the schedules declared in code for workflow "${workflow}" (${scheduleIds.join(", ")}) ${plural}`;
+  return `the definition of workflow "${workflow}" (its input schema, task queue and execution timeout; it declares no schedules in code) ${singular}`;
 }
 
 /**
@@ -149,7 +159,8 @@ export function refreshDelay(everyMs: number, random: () => number = Math.random
  * workflows' schedules are kept back is logged (warned when kept back, said when applied again).
  */
 export async function refreshRegistration(api: Pick<WorkerApi, "register">, registration: RegisterWorkerRequest, everyMs: number, first: WorkerRegistration, logger: WorkerLogger, signal: AbortSignal): Promise<void> {
-  let kept = new Set(first.conflicts.map((c) => c.workflow));
+  // The kept-back workflows, with whether they declare schedules (what the messages call them).
+  let kept = new Map(first.conflicts.map((c) => [c.workflow, c.scheduleIds.length > 0]));
   // A worker of activities only declares nothing that a build could hold: nothing to refresh.
   if (registration.workflows.length === 0) return;
   while (everyMs > 0 && !signal.aborted) {
@@ -159,9 +170,12 @@ export async function refreshRegistration(api: Pick<WorkerApi, "register">, regi
       const now = readRegistration(answer, logger, false);
       // An answer that could not be read (readRegistration warned) says nothing of what is kept back.
       if (!RegistrationAnswer.safeParse(answer).success) continue;
-      for (const c of now.conflicts) if (!kept.has(c.workflow)) logger.warn(`the schedules declared in code for workflow "${c.workflow}" are kept back: ${c.message}`, { workflow: c.workflow, schedule_ids: c.scheduleIds, reason: c.message });
-      const nowKept = new Set(now.conflicts.map((c) => c.workflow));
-      for (const workflow of kept) if (!nowKept.has(workflow)) logger.info(`the schedules declared in code for workflow "${workflow}" are applied`, { workflow });
+      for (const c of now.conflicts) if (!kept.has(c.workflow)) logger.warn(`${keptBack(c.workflow, c.scheduleIds, "are", "is")} kept back: ${c.message}`, { workflow: c.workflow, schedule_ids: c.scheduleIds, reason: c.message });
+      const nowKept = new Map(now.conflicts.map((c) => [c.workflow, c.scheduleIds.length > 0]));
+      for (const [workflow, hasSchedules] of kept) {
+        if (nowKept.has(workflow)) continue;
+        logger.info(hasSchedules ? `the schedules declared in code for workflow "${workflow}" are applied` : `the definition of workflow "${workflow}" is applied`, { workflow });
+      }
       kept = nowKept;
     } catch (err) {
       if (signal.aborted) return;
