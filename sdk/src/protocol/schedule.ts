@@ -245,9 +245,9 @@ export interface ScheduleSummary {
   key: string;
   status: ScheduleStatus;
   source: "api" | "code";
-  /** The next nominal fire time. */
+  /** The next nominal fire time; null while the schedule is paused, completed or dead (it fires nothing then). */
   next_fire_at: string | null;
-  /** When it will actually run (jitter applied, or a waiting retry when sooner): Pipelit's next run time. */
+  /** When it will actually run (jitter applied, or a waiting retry when sooner): Pipelit's next run time; null while the schedule is paused, completed or dead. */
   next_run_at: string | null;
   last_fire_at: string | null;
   /** Pipelit's names: runs so far, retries of the current fire. */
