@@ -9,7 +9,7 @@ import type { Env } from "../env.ts";
 import { claimCodeSchedules, releaseCodeClaims, type ClaimRequest } from "../index/code-schedule-claims.ts";
 import { listCodeSchedules } from "../index/schedules.ts";
 import { getWorkflowType, type WorkflowTypeRow } from "../index/workflow-types.ts";
-import { scheduleStub } from "../objects/names.ts";
+import { scheduleStub, taskQueueStub } from "../objects/names.ts";
 import { unwrap } from "../objects/rpc.ts";
 import { isD1Error } from "./problem.ts";
 import { compileChecked } from "./spec-bounds.ts";
@@ -172,7 +172,9 @@ export async function planCodeSchedules(
   const hash = definitionHash(w, worker.taskQueue, cmds);
   const ids = cmds.map((_, i) => codeScheduleId(w.name, i));
   const recorded = previous ? recordedHash(previous, w, worker.taskQueue, cmds, hash) : null;
-  const conflict = previous ? keptBack(w.name, previous, recorded !== hash, worker, now) : null;
+  const kept = previous ? keptBack(w.name, previous, recorded !== hash, worker, now) : null;
+  // A queue nobody polls for the workflow any more (its workers stopped, or moved) is in charge of nothing.
+  const conflict = kept?.queue && !(await queueInUse(env, namespace, kept.queue, w.name, now)) ? null : kept?.message;
   if (conflict) return { outcome: { workflow: w.name, schedules: ids, applied: false, conflict }, hash, upserts: [], removals: [], gone: [], claims: [] };
   const existing = await listCodeSchedules(env.DB, namespace, w.name);
   // A claim (a placeholder row, updated_at 0) is not a schedule: one left by a registration cut
@@ -191,27 +193,48 @@ export async function planCodeSchedules(
 }
 
 /**
- * Why a registration is kept back, or null when it is applied. Within {@link CONFLICT_WINDOW_MS} of
- * the recorded registration: another build's different definition (a worker without a buildId is
- * a build of its own, an unnamed one: against a named build it is a conflict like any other, or a
- * rolling deploy that starts naming builds would flap between them); and the same build's
- * registration from a task queue that sorts after the recorded one. One build whose workers
- * register a workflow on several queues would otherwise move its schedules (and its starts naming
- * no queue) to the last queue that registered, at every refresh: the queue that sorts first is in
- * charge, whichever fleet started first, and another queue takes over once no worker has
- * registered the workflow there for the window (its workers stopped), as another build does.
+ * Why a registration is kept back (`message`), or null when it is applied. Within
+ * {@link CONFLICT_WINDOW_MS} of the recorded registration: another build's different definition (a
+ * worker without a buildId is a build of its own, an unnamed one: against a named build it is a
+ * conflict like any other, or a rolling deploy that starts naming builds would flap between them);
+ * and the same build's registration from a task queue that sorts after the recorded one (`queue`),
+ * if workers still poll that one for the workflow (the caller asks, {@link queueInUse}). One build
+ * whose workers register a workflow on several queues would otherwise move its schedules (and its
+ * starts naming no queue) to the last queue that registered, at every refresh: the queue that sorts
+ * first is in charge, whichever fleet started first, while its workers poll it; a worker moved to
+ * another queue (the old one stopped) takes the workflow along at once.
  */
-function keptBack(name: string, previous: WorkflowTypeRow, differs: boolean, worker: { buildId: string | null; taskQueue: string }, now: number): string | null {
+function keptBack(name: string, previous: WorkflowTypeRow, differs: boolean, worker: { buildId: string | null; taskQueue: string }, now: number): { message: string; queue?: string } | null {
   const age = now - previous.updated_at;
   if (age >= CONFLICT_WINDOW_MS) return null;
   const ago = `${Math.round(age / 1000)}s ago`;
   if ((previous.build_id ?? null) !== worker.buildId) {
     if (!differs) return null;
-    return `${buildName(worker.buildId)} declares a different definition of ${name} (its schedules, input schema, task queue or execution timeout) than ${buildName(previous.build_id)} registered ${ago}; keeping the current definition until all workers agree`;
+    return { message: `${buildName(worker.buildId)} declares a different definition of ${name} (its schedules, input schema, task queue or execution timeout) than ${buildName(previous.build_id)} registered ${ago}; keeping the current definition until all workers agree` };
   }
   if (worker.taskQueue <= previous.task_queue) return null;
   const q = previous.task_queue;
-  return `${buildName(worker.buildId)} registers ${name} on task queue ${worker.taskQueue}, and on task queue ${q} too (${ago}), which sorts first: a build registering a workflow on several task queues keeps it on the first, so its schedules declared without a task_queue, and starts naming none, stay on ${q} until no worker has registered ${name} there for ${CONFLICT_WINDOW_MS / 60_000} minutes`;
+  return {
+    queue: q,
+    message: `${buildName(worker.buildId)} registers ${name} on task queue ${worker.taskQueue}, and on task queue ${q} too (${ago}), where workers poll for it and which sorts first: a build registering a workflow on several task queues keeps it on the first, so its schedules declared without a task_queue, and starts naming none, stay on ${q} while workers poll ${q} for ${name}`,
+  };
+}
+
+/** How recently a worker must have begun polling a queue for a workflow for the queue to be in use: a poll is held up to 60 s. */
+export const QUEUE_IN_USE_MS = 90_000;
+
+/**
+ * Whether workers poll `queue` for workflow `name`: one holds a poll there, or began one within
+ * {@link QUEUE_IN_USE_MS}. If the queue cannot be asked, it counts as in use (the registration is
+ * kept back, as before, rather than taken on a guess).
+ */
+async function queueInUse(env: Env, namespace: string, queue: string, name: string, now: number): Promise<boolean> {
+  try {
+    return await taskQueueStub(env, namespace, queue, 0).polledSince("workflow", name, now - QUEUE_IN_USE_MS);
+  } catch (err) {
+    console.warn("could not ask a task queue whether workers poll it; the registration is kept back", { task_queue: queue, error: String(err) });
+    return true;
+  }
 }
 
 /** A build as a conflict names it. */

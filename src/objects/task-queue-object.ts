@@ -310,6 +310,17 @@ export class TaskQueueObject extends DurableObject<Env> {
     return row ? { queued: true, released_at: row.released_at } : { queued: false };
   }
 
+  /**
+   * Whether a worker serving `type` polls this partition for `kind` tasks: one holds a poll here
+   * now, or began one at or after `since` (ms). Memory only, as the pollers are: an evicted queue
+   * object (nobody polled it for a while) says no. A poll names its partitions all (it probes
+   * them), so partition 0 knows every worker of the queue.
+   */
+  polledSince(kind: QueuedTask["kind"], type: string, since: number): boolean {
+    if (this.waiters.some((w) => w.kind === kind && (w.types === null || w.types.set.has(type)))) return true;
+    return this.pollers.list(clock.now()).some((p) => p.kind === kind && p.lastPollAt >= since && (p.types === null || p.types.includes(type)));
+  }
+
   /** This partition's backlog and pollers (GET /v1/workflows/task-queues/{name} merges the partitions). */
   describe(): PartitionState {
     const now = clock.now();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CONFLICT_WINDOW_MS } from "../../src/api/code-schedules.ts";
+import { QUEUE_IN_USE_MS } from "../../src/api/code-schedules.ts";
 import { ScheduleObject } from "../../src/objects/schedule-object.ts";
 import { api, uid } from "./helpers.ts";
 import { describeSchedule, setNow, T } from "./schedule-helpers.ts";
@@ -8,8 +8,9 @@ import { describeSchedule, setNow, T } from "./schedule-helpers.ts";
 // fleet polling "a" and one polling "b"). Each worker registers again every 5 minutes: the
 // schedules declared in code, and the workflow type, must not switch queues at every refresh.
 // The queue that sorts first among those the build registers the workflow on is in charge; a
-// registration from another queue is kept back (reported) until no worker has registered the
-// workflow on that queue for the conflict window. README, "Schedules declared in code".
+// registration from another queue is kept back (reported) while workers poll the queue in charge
+// for the workflow (a poll held there, or one begun within QUEUE_IN_USE_MS): a fleet that moved to
+// another queue takes the workflow along at once. README, "Schedules declared in code".
 
 const M = 60_000;
 
@@ -34,6 +35,18 @@ function register(w: Worker) {
     },
     w.key,
   );
+}
+
+/** The fleet polls its queue for its workflows now (a poll that holds nothing): what a live worker does all the time. */
+async function polls(w: Worker) {
+  const r = await api("POST", "/v1/workflows/tasks/poll", { task_queue: w.queue, kind: "workflow", identity: w.identity ?? `worker-${w.queue}`, types: w.workflows.map((x) => x.name), wait_seconds: 0 }, w.key);
+  expect(r.status, JSON.stringify(r.body)).toBe(204);
+}
+
+/** Both fleets poll (they are live), then `w` registers again. */
+async function refresh(w: Worker, ...fleets: Worker[]) {
+  for (const f of fleets) await polls(f);
+  return register(w);
 }
 
 async function typeOf(wf: string, key?: string) {
@@ -61,7 +74,7 @@ describe.each([
     for (let m = 0.5; m <= 60; m += 2.5) {
       setNow(t0 + m * M);
       const which = Math.round(m / 2.5) % 2 === 0 ? a : b;
-      const r = await register(which);
+      const r = await refresh(which, a, b);
       expect(r.status, JSON.stringify(r.body)).toBe(200);
       expect(await describeSchedule(`${wf}:code-0`), `after ${which.queue} at ${m} min`).toMatchObject({ task_queue: a.queue, version: 1, updated_at: first.updated_at });
       expect(await describeSchedule(`${wf}:code-1`)).toMatchObject({ task_queue: "named-q", version: 1 });
@@ -95,39 +108,52 @@ describe.each([
     for (let m = 2.5; m <= 30; m += 2.5) {
       setNow(t0 + m * M);
       const which = Math.round(m / 2.5) % 2 === 0 ? a : b;
-      const r = await register(which);
+      const r = await refresh(which, a, b);
       expect(await describeSchedule(`${wf}:code-0`), `after ${which.queue} at ${m} min`).toMatchObject({ task_queue: a.queue, version: 2 });
       expect((await typeOf(wf)).task_queue).toBe(a.queue);
       expect(r.body.workflows[0].applied, `${which.queue} at ${m} min`).toBe(which === a);
     }
   });
 
-  it("once the queue in charge has had no registration for the window, the other queue's next one applies; the first comes back at once", async () => {
+  it("once no worker polls the queue in charge for the workflow (its fleet stopped, or moved), the other queue's next registration applies at once; the first comes back at once", async () => {
     const wf = uid("queues-gone");
     const t0 = T("2027-07-03T00:00:00.000Z");
     const a = { queue: `${wf}-a`, build, workflows: [{ name: wf, schedules }] };
     const b = { queue: `${wf}-b`, build, workflows: [{ name: wf, schedules }] };
     setNow(t0);
-    await register(a);
-    setNow(t0 + 5 * M);
-    expect((await register(b)).body.workflows[0].applied).toBe(false);
-    // The "a" fleet stopped after t0; "b" keeps refreshing.
-    setNow(t0 + CONFLICT_WINDOW_MS - 1);
-    expect((await register(b)).body.workflows[0].applied).toBe(false);
-    setNow(t0 + CONFLICT_WINDOW_MS);
-    expect((await register(b)).body).toMatchObject({ conflicts: [], workflows: [{ applied: true }] });
+    await refresh(a, a);
+    setNow(t0 + 30_000);
+    expect((await refresh(b, a, b)).body.workflows[0].applied).toBe(false);
+    // The "a" fleet stopped after its poll at t0 + 30 s: while that poll is recent, "b" is still kept back.
+    setNow(t0 + 30_000 + QUEUE_IN_USE_MS);
+    expect((await refresh(b, b)).body.workflows[0].applied).toBe(false);
+    setNow(t0 + 30_000 + QUEUE_IN_USE_MS + 1);
+    expect((await refresh(b, b)).body).toMatchObject({ conflicts: [], workflows: [{ applied: true }] });
     expect(await describeSchedule(`${wf}:code-0`)).toMatchObject({ task_queue: b.queue, version: 2 });
     expect((await typeOf(wf)).task_queue).toBe(b.queue);
-    setNow(t0 + CONFLICT_WINDOW_MS + 5 * M);
-    expect((await register(b)).body.workflows[0].applied).toBe(true);
+    setNow(t0 + 5 * M);
+    expect((await refresh(b, b)).body.workflows[0].applied).toBe(true);
     expect((await describeSchedule(`${wf}:code-0`)).version).toBe(2);
     // The "a" fleet is back (a restart, a scale-up): its queue sorts first, so it is in charge again.
-    setNow(t0 + CONFLICT_WINDOW_MS + 6 * M);
-    expect((await register(a)).body.workflows[0].applied).toBe(true);
+    setNow(t0 + 6 * M);
+    expect((await refresh(a, a, b)).body.workflows[0].applied).toBe(true);
     expect(await describeSchedule(`${wf}:code-0`)).toMatchObject({ task_queue: a.queue, version: 3 });
-    setNow(t0 + CONFLICT_WINDOW_MS + 7 * M);
-    expect((await register(b)).body.workflows[0].applied).toBe(false);
+    setNow(t0 + 7 * M);
+    expect((await refresh(b, a, b)).body.workflows[0].applied).toBe(false);
     expect(await describeSchedule(`${wf}:code-0`)).toMatchObject({ task_queue: a.queue, version: 3 });
+  });
+
+  it("a fleet that polls the queue in charge for other workflows only does not hold this one there", async () => {
+    const wf = uid("queues-other");
+    const t0 = T("2027-07-04T00:00:00.000Z");
+    const a = { queue: `${wf}-a`, build, workflows: [{ name: wf, schedules }] };
+    const b = { queue: `${wf}-b`, build, workflows: [{ name: wf, schedules }] };
+    setNow(t0);
+    await register(a);
+    setNow(t0 + M);
+    await polls({ ...a, workflows: [{ name: `${wf}-unrelated` }] });
+    expect((await refresh(b, b)).body.workflows[0].applied).toBe(true);
+    expect(await describeSchedule(`${wf}:code-0`)).toMatchObject({ task_queue: b.queue, version: 2 });
   });
 });
 

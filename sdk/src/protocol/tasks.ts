@@ -171,7 +171,8 @@ export const RegisterWorkerRequest = z.strictObject({
   /**
    * Identifies the worker's code version; different definitions under different versions are
    * reported as conflicts, and so is one build's registration of a workflow from a task queue
-   * sorting after the one it was registered on less than 10 minutes ago.
+   * sorting after the one it was registered on less than 10 minutes ago, while workers still poll
+   * that one for it.
    */
   build_id: z.string().max(200).optional(),
   workflows: z.array(WorkflowRegistration).max(1000),
@@ -183,7 +184,8 @@ export type RegisterWorkerRequest = z.input<typeof RegisterWorkerRequest>;
  * Answer to a registration: per workflow, the ids of its schedules declared in code and whether
  * this registration applied them; `conflicts` names each workflow whose changed schedules were kept
  * back (another build registered a different definition less than 10 minutes ago, or the same
- * build registered the workflow on a task queue sorting before this one's) and why.
+ * build registered the workflow on a task queue sorting before this one's, which workers still poll
+ * for it) and why.
  */
 export const RegisterWorkerResponse = z.object({
   namespace: z.string(),

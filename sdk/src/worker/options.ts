@@ -24,10 +24,11 @@ export interface WorkerOptions {
    * (not read from the environment: a client would not see the same variable). The worker
    * registers its workflows on it, and a start or API schedule of one of them that names no task
    * queue goes there (a workflow no worker registered goes to `"default"`). When workers of one
-   * build register a workflow on several queues, the queue whose name sorts first is in charge:
-   * the others' registrations are kept back (a `conflicts` entry) until no worker has registered
-   * it there for 10 minutes, so the workflow's schedules do not move between queues at each
-   * refresh (see "Schedules declared in code" in the README).
+   * build register a workflow on several queues, the queue whose name sorts first is in charge
+   * while workers poll it for the workflow: the others' registrations are kept back (a `conflicts`
+   * entry), so the workflow's schedules do not move between queues at each refresh; a worker moved
+   * to another queue takes it along once the old ones stopped polling (see "Schedules declared in
+   * code" in the README).
    */
   taskQueue?: string;
   workflows?: readonly WorkflowDefinition[];
