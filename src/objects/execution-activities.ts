@@ -1,7 +1,7 @@
 import { HANDED_BACK_FAILURE_TYPE, type Failure } from "@sundial/sdk/protocol";
 import { ConflictError } from "../core/errors.ts";
 import { afterFailedAttempt } from "../core/execution/activity.ts";
-import { activityDispatch, closeIfPastDeadline, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
+import { closeIfPastDeadline, requeueAttempt, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
 import { backOffActivity, endAttemptPastTimeout, MAX_LOST_DELIVERIES } from "./execution-timeouts.ts";
 import type { TokenPayload } from "./execution-types.ts";
 import { activityState, type ActivityRow, type ExecutionStore } from "./execution-store.ts";
@@ -79,8 +79,7 @@ export function applyActivityFailure(store: ExecutionStore, now: number, tok: To
     // once, no retry spent (unless it keeps happening). The handed-back lease's token is now stale
     // for anything but the same hand-back sent again.
     store.markCompleted(handBackKey(tok), now);
-    store.updateActivity(row.seq, { state: "scheduled", started_at: null, last_heartbeat_at: null, identity: null, dispatched_at: now });
-    out.push(activityDispatch(run, row));
+    requeueAttempt(store, now, run, row, out);
     return { status: "accepted" };
   }
   store.markCompleted(completionKey(tok), now);

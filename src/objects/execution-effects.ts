@@ -29,6 +29,16 @@ export function activityDispatch(run: RunRow, row: Omit<ActivityRow, "input" | "
 }
 
 /**
+ * Sends a started attempt that no worker will finish (handed back, never received) out again as
+ * itself: back to `scheduled` and to its queue, no retry spent; its lease number stays spent, so
+ * the token of the lease it had is stale.
+ */
+export function requeueAttempt(store: ExecutionStore, now: number, run: RunRow, row: Omit<ActivityRow, "input" | "heartbeat_details" | "last_failure">, out: Dispatch[]): void {
+  store.updateActivity(row.seq, { state: "scheduled", started_at: null, last_heartbeat_at: null, identity: null, dispatched_at: now });
+  out.push(activityDispatch(run, row));
+}
+
+/**
  * Makes sure a workflow task will run: schedules one if none is pending, or, if one is running
  * right now, notes that another is needed when it completes (the new events arrived after it started).
  */

@@ -3,7 +3,7 @@ import { LIMITS } from "../core/limits.ts";
 import { toRfc3339, type ActivityTask, type Command, type WorkflowTask } from "@sundial/sdk/protocol";
 import { secretsFor } from "../api/auth.ts";
 import type { Env } from "../env.ts";
-import { activityDispatch, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
+import { activityDispatch, requeueAttempt, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
 import { cancelLostAttempt, MAX_LOST_DELIVERIES } from "./execution-timeouts.ts";
 import type { TokenPayload } from "./execution-types.ts";
 import type { QueryBroker } from "./execution-queries.ts";
@@ -188,8 +188,7 @@ export function returnUndeliveredLease(store: ExecutionStore, now: number, tok: 
   }
   // Past the bound the alarm's ack timeout judges it (a worker dying on it counts as a failure).
   if (row.lease - row.attempt >= MAX_LOST_DELIVERIES) return false;
-  store.updateActivity(row.seq, { state: "scheduled", started_at: null, last_heartbeat_at: null, identity: null, dispatched_at: now });
-  out.push(activityDispatch(run, row));
+  requeueAttempt(store, now, run, row, out);
   return true;
 }
 

@@ -1,7 +1,7 @@
 import type { Failure } from "@sundial/sdk/protocol";
 import { activityDeadline, afterFailedAttempt, deliveryLost, DELIVERY_ACK_TIMEOUT_MS, expiredTimeout, type ActivityTimeout } from "../core/execution/activity.ts";
 import { LIMITS } from "../core/limits.ts";
-import { activityDispatch, closeRun, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
+import { activityDispatch, closeRun, requeueAttempt, scheduleWorkflowTask, type Dispatch } from "./execution-effects.ts";
 import type { ActivityRow, ActivitySummary } from "./execution-rows.ts";
 import { activityState, type ExecutionStore } from "./execution-store.ts";
 import { workflowTaskRetryDelayMs } from "./execution-workflow-tasks.ts";
@@ -142,8 +142,7 @@ function activityTimeouts(store: ExecutionStore, now: number, out: Dispatch[]): 
       cancelLostAttempt(store, now, row, out);
     } else if (neverReceived) {
       // Never received: back to the queue as the same attempt (the lost lease's token is now stale).
-      store.updateActivity(row.seq, { state: "scheduled", started_at: null, last_heartbeat_at: null, identity: null, dispatched_at: now });
-      out.push(activityDispatch(run, row));
+      requeueAttempt(store, now, run, row, out);
     } else if (timeout !== null) {
       failTimedOutAttempt(store, now, row, timeout, out);
     } else if (a.state === "backing_off" && a.nextAttemptAt !== null && now >= a.nextAttemptAt) {
