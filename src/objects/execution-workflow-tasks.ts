@@ -135,7 +135,8 @@ function withChildCheck(e: Extract<CommandEffect, { kind: "start_child" }>, chec
 /**
  * A worker could not run the workflow task (e.g. non-determinism): retried with backoff (1 s
  * doubling, 10 min cap). A task handed back by a worker shutting down (`WorkerShutdown`, as the SDK
- * hands back activities) goes out again at once as the same attempt: nothing went wrong with the code.
+ * hands back activities) goes out again at once as the same attempt: nothing went wrong with the code
+ * (up to MAX_WT_HAND_BACKS times in a row; then a hand-back counts as a failure).
  */
 export function applyWorkflowTaskFailure(store: ExecutionStore, now: number, tok: TokenPayload, failure: Failure, out: Dispatch[], terminateRun = false): { status: "accepted" | "duplicate" } {
   const key = `w:${tok.i}:${tok.a}`;
@@ -152,13 +153,31 @@ export function applyWorkflowTaskFailure(store: ExecutionStore, now: number, tok
     closeRun(store, now, { outcome: "terminated", reason: reason.length > 1_000 ? `${reason.slice(0, 999)}…` : reason });
     return { status: "accepted" };
   }
-  if (failure.type === HANDED_BACK_FAILURE_TYPE) {
+  if (failure.type === HANDED_BACK_FAILURE_TYPE && handBacksBefore(store, tok.i) < MAX_WT_HAND_BACKS) {
     store.updateRun({ wt_state: "none", wt_started_at: null });
     scheduleWorkflowTask(store, now, out, run.wt_attempt);
     return { status: "accepted" };
   }
   store.updateRun({ wt_state: "backoff", wt_started_at: null, wt_retry_at: now + workflowTaskRetryDelayMs(run.wt_attempt), wt_attempt: run.wt_attempt + 1 });
   return { status: "accepted" };
+}
+
+/** Hand-backs in a row a workflow task goes out again at once after; the next counts as a failure (backoff), as an activity's lost deliveries are bounded. */
+export const MAX_WT_HAND_BACKS = 3;
+
+/**
+ * How many hand-backs in a row came just before the workflow task scheduled at `scheduledEventId`
+ * (up to MAX_WT_HAND_BACKS): a hand-back writes its `workflow_task_failed` and the next task's
+ * `workflow_task_scheduled` together, so each is the event just before the task it led to.
+ */
+function handBacksBefore(store: ExecutionStore, scheduledEventId: number): number {
+  let n = 0;
+  for (let id = scheduledEventId; n < MAX_WT_HAND_BACKS; n++) {
+    const prev = store.event(id - 1);
+    if (prev?.type !== "workflow_task_failed" || prev.failure.type !== HANDED_BACK_FAILURE_TYPE) break;
+    id = prev.scheduled_event_id;
+  }
+  return n;
 }
 
 /** How long a workflow task that failed (or timed out again) waits before its next attempt: 1 s doubling, 10 min cap. */

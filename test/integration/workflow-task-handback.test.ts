@@ -41,6 +41,34 @@ describe("a workflow task handed back at shutdown", () => {
     expect((await api("GET", `/v1/workflows/executions/${id}`)).body).toMatchObject({ status: "completed", result: 2 });
   });
 
+  it("handed back more than 3 times in a row, it counts as a failure and backs off", async () => {
+    const { id, queue, wt } = await firstTask("wthb-loop");
+    let token = wt.body.task_token as string;
+    for (let i = 1; i <= 3; i++) {
+      expect((await api("POST", "/v1/workflows/tasks/workflow/fail", { task_token: token, failure: handBack })).body).toEqual({ status: "accepted" });
+      const again = await poll("workflow", queue, 0);
+      expect([i, again.status, again.body.attempt]).toEqual([i, 200, 1]);
+      token = again.body.task_token;
+    }
+    expect((await api("POST", "/v1/workflows/tasks/workflow/fail", { task_token: token, failure: handBack })).body).toEqual({ status: "accepted" });
+    expect((await poll("workflow", queue, 0)).status).toBe(204);
+    const last = (await events(id)).slice(-1)[0]!;
+    expect(last).toMatchObject({ type: "workflow_task_failed", failure: { type: "WorkerShutdown" } });
+    // A completed task between hand-backs starts the count again.
+    const other = await firstTask("wthb-reset");
+    let t = other.wt.body.task_token as string;
+    for (let i = 1; i <= 3; i++) {
+      await api("POST", "/v1/workflows/tasks/workflow/fail", { task_token: t, failure: handBack });
+      t = (await poll("workflow", other.queue, 0)).body.task_token;
+    }
+    expect((await api("POST", `/v1/workflows/executions/${other.id}/signals/go`, {})).status).toBe(202);
+    await api("POST", "/v1/workflows/tasks/workflow/complete", { task_token: t, commands: [] });
+    const next = await poll("workflow", other.queue, 0);
+    expect(next.status).toBe(200);
+    await api("POST", "/v1/workflows/tasks/workflow/fail", { task_token: next.body.task_token, failure: handBack });
+    expect((await poll("workflow", other.queue, 0)).status).toBe(200);
+  });
+
   it("a real failure still backs off (no task until its retry time)", async () => {
     const { queue, wt } = await firstTask("wtfail");
     await api("POST", "/v1/workflows/tasks/workflow/fail", { task_token: wt.body.task_token, failure: { message: "bug", type: "Error" } });
