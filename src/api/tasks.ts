@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import type { z } from "zod";
 import {
   CompleteActivityTaskRequest,
@@ -181,7 +181,7 @@ type EagerAnswer = { activity_tasks?: { task_token: string }[]; workflow_task?: 
  * client's retry of the completion is a duplicate, which carries no tasks). Kept alive past the
  * client's departure for that, as a poll is.
  */
-function eagerAnswer<T extends EagerAnswer>(c: { req: { raw: Request }; env: AppEnv["Bindings"]; executionCtx: { waitUntil(p: Promise<unknown>): void }; get: (k: "secrets") => { tokenSecret: string } }, tok: TokenPayload, offered: boolean, completion: Promise<T>): Promise<T> {
+function eagerAnswer<T extends EagerAnswer>(c: Context<AppEnv>, tok: TokenPayload, offered: boolean, completion: Promise<T>): Promise<T> {
   if (!offered) return completion;
   const work = completion.then(async (done) => {
     const leased = [...(done.activity_tasks ?? []), ...(done.workflow_task ? [done.workflow_task] : [])];
