@@ -31,11 +31,13 @@ export const CALL_OPTIONS = optionNames({ signal: true } satisfies Record<keyof 
  * Throws a `TypeError` naming an option that is not one of `known` (a typo, or the wire's
  * snake_case name), with the camelCase name meant when it can tell: without this an unknown option
  * would be dropped and the platform's default used in silence (code run with Node's type stripping
- * is never type-checked). Options set to `undefined` are ignored.
+ * is never type-checked). Options set to `undefined` are ignored; options that are not an object
+ * (a string, an array, null) are a `TypeError` too.
  * @example rejectUnknownOptions({ catchup_window_seconds: 60 }, POLICY_OPTIONS, "policy")
  * // TypeError: policy.catchup_window_seconds: unknown option (did you mean catchupWindowSeconds?) ...
  */
-export function rejectUnknownOptions(options: object, known: readonly string[], where: string): void {
+export function rejectUnknownOptions(options: unknown, known: readonly string[], where: string): asserts options is object {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) throw new TypeError(`${where === "" ? "options" : where}: must be an object, got ${JSON.stringify(options)}`);
   for (const [name, value] of Object.entries(options)) {
     if (value === undefined || known.includes(name)) continue;
     const camel = name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());

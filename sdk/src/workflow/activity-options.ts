@@ -47,12 +47,8 @@ const RETRY_OPTIONS = optionNames({ initialInterval: true, backoffCoefficient: t
  * // TypeError: defineActivity("a").options.retry.maximumAttempt: unknown option; expected one of initialInterval, …
  */
 export function rejectUnknownActivityOptions(options: ActivityCallOptions, where: string): void {
-  if (typeof options !== "object" || options === null || Array.isArray(options)) throw new TypeError(`${where}: must be an object, got ${JSON.stringify(options)}`);
   rejectUnknownOptions(options, ACTIVITY_CALL_OPTIONS, where);
-  const retry = options.retry;
-  if (retry === undefined) return;
-  if (typeof retry !== "object" || retry === null || Array.isArray(retry)) throw new TypeError(`${optionPath(where, "retry")}: must be an object, got ${JSON.stringify(retry)}`);
-  rejectUnknownOptions(retry, RETRY_OPTIONS, optionPath(where, "retry"));
+  if (options.retry !== undefined) rejectUnknownOptions(options.retry, RETRY_OPTIONS, optionPath(where, "retry"));
 }
 
 /** Merges per-call options over an activity's defaults (the retry policy is merged field by field). */
